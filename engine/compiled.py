@@ -1,0 +1,64 @@
+"""The compiled form of a pack's rules: what the pack compiler emits and the session facade runs.
+
+This is the only contract between ``pack/compiler.py`` and ``session.py``. A compiled rule holds
+durable_rules JSON (never code); the facade adds the action, the init rule, the catch-all rule and
+the phase facts itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+PHASE_KIND = "__phase"  # fact kind the facade asserts to release stratum n (n >= 1)
+PHASE_ALIAS = "__phase"  # alias of the phase pattern the compiler puts first in stratum>=1 rules
+
+
+@dataclass(frozen=True, slots=True)
+class Conclusion:
+    """What a rule concludes when it fires."""
+
+    cause: str
+    code: str
+    status: str  # confirmed | likely | ruled_out
+    message: str = ""  # template over the evidence aliases, e.g. "{sess.cert_cn} presented"
+    evidence: tuple[str, ...] = ()  # aliases whose facts are the evidence
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    id: str  # unique rule id across all loaded packs
+    stratum: int  # 0: no negation; n >= 1: negates, fires only after phase n is asserted
+    condition: dict[str, Any]  # durable_rules JSON, e.g. {"all": [{"s": {...}}, ...]}; no "run"
+    aliases: tuple[str, ...]  # positive pattern aliases, in order (the facade reads c.m[alias])
+    conclusion: Conclusion
+    source: str = ""  # "path:line" of the rule in its pack, for error messages
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRuleset:
+    rules: tuple[CompiledRule, ...]
+
+    @property
+    def strata(self) -> int:
+        return max((r.stratum for r in self.rules), default=0)
+
+    @property
+    def digest(self) -> str:
+        """Stable hash of the rules' content: the facade registers each digest once per process."""
+        payload = json.dumps(
+            [[r.id, r.stratum, r.condition, list(r.aliases)] for r in self.rules],
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """One rule firing as recorded by the facade: which rule, and which fact (ledger key) per alias."""
+
+    rule_id: str
+    bindings: dict[str, int]  # alias -> ledger key (index into the facts the facade was given)

@@ -1,0 +1,54 @@
+"""What every evidence parser receives and returns.
+
+A parser module exposes ``KIND`` (str), ``sniff(doc) -> bool`` (cheap, content only, never the
+file extension) and ``parse(doc) -> ParseResult``. ``parse`` raises ``EvidenceError`` (with path and
+line) for input it recognised but cannot read; it never lets another exception escape.
+The registry and the walk over files, folders and zips live in ``evidence/loader.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from ..facts import Fact
+
+ProgressFn = Callable[[int, int], None]  # (bytes done, bytes total)
+CancelFn = Callable[[], bool]  # True when the user asked to stop
+
+
+@dataclass(slots=True)
+class Document:
+    """One evidence file (or zip member), opened lazily so large logs can be streamed."""
+
+    name: str  # as shown to the user: the path as given, or "bundle.zip!dir/file.txt"
+    size: int
+    head: bytes  # the first bytes (up to 64 KiB), for sniffing
+    opener: Callable[[], BinaryIO]  # a fresh binary stream over the whole content
+    _text: str | None = field(default=None, repr=False)
+
+    def read_bytes(self) -> bytes:
+        with self.opener() as fh:
+            return fh.read()
+
+    def text(self) -> str:
+        """The whole content decoded (BOM / UTF-16 / UTF-8 / cp1252 fallback). Cached."""
+        if self._text is None:
+            from .decoding import decode  # noqa: PLC0415 - decoding is owned by the loader
+
+            self._text = decode(self.read_bytes(), self.name)
+        return self._text
+
+    def head_text(self) -> str:
+        from .decoding import decode_head  # noqa: PLC0415
+
+        return decode_head(self.head)
+
+
+@dataclass(slots=True)
+class ParseResult:
+    facts: list[Fact] = field(default_factory=list)
+    detail: str | None = None  # e.g. "1,234 lines, 12 sessions (5 to Exchange Online)"
+    warnings: list[str] = field(default_factory=list)  # e.g. "Format-List value truncated at line 40"
+    certificates: dict[str, bytes] = field(default_factory=dict)  # thumbprint -> DER, for chain/trust checks

@@ -1,0 +1,605 @@
+"""The fact model: what parsers extract and what rules match on.
+
+Facts are frozen, flat and small (durable_rules allows ~250 properties and compares values by
+their text), and every fact carries its provenance. Messy source values are normalised into the
+enums declared in ``ENUMS`` here, so rules never parse strings. The pack compiler and linter read
+this module (``FACT_KINDS``) to know which kinds and fields exist; the JSON schema for packs is
+generated from it too.
+
+Conventions
+- Domain names and host names are lower case, without a trailing dot.
+- Thumbprints are 40 upper-case hex digits.
+- Times are ISO 8601 UTC strings (``2026-11-20T08:41:07Z``): they compare correctly as text.
+- ``None`` means "not known"; it is left out of the engine fact, so rules test it with ``missing``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .errors import EngineError
+
+Scalar = str | int | bool
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a fact came from: the file as the user named it, the 1-based line, the text there."""
+
+    source: str
+    line: int | None = None
+    excerpt: str = ""
+
+    def ref(self) -> str:
+        return f"{self.source}:{self.line}" if self.line is not None else self.source
+
+    @staticmethod
+    def clip(text: str, limit: int = 240) -> str:
+        text = text.replace("\r", "").replace("\n", " ⏎ ")
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fact:
+    """Base of every fact kind. Subclasses set ``KIND`` and may declare ``ENUMS``."""
+
+    KIND: ClassVar[str] = ""
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {}
+    DOC: ClassVar[str] = ""
+
+    provenance: Provenance
+
+    def __post_init__(self) -> None:
+        for name, allowed in self.ENUMS.items():
+            value = getattr(self, name)
+            if value is not None and value not in allowed:
+                raise EngineError(f"{self.KIND}.{name}={value!r} is not one of {sorted(allowed)}")
+
+    def values(self) -> dict[str, Any]:
+        """The fact's fields (without provenance), None left out, tuples as lists."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.name == "provenance":
+                continue
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def to_engine(self) -> dict[str, Any]:
+        return {"t": self.KIND, **self.values()}
+
+    def identity(self) -> tuple:
+        """What makes two facts "the same" regardless of which file said it (for de-duplication)."""
+        return (self.KIND, tuple(sorted((k, repr(v)) for k, v in self.values().items())))
+
+    def summary(self) -> str:
+        """One human line: what this fact says."""
+        vals = self.values()
+        shown = ", ".join(f"{k}={v}" for k, v in vals.items() if not isinstance(v, list) or v)
+        return f"{self.KIND}: {shown}"
+
+
+def _enum(*values: str) -> frozenset[str]:
+    return frozenset(values)
+
+
+# --------------------------------------------------------------------------------------------
+# Evidence facts (produced by parsers)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Symptom(Fact):
+    """An error seen in an NDR, a send-log reply, a queue LastError, or text the user pasted."""
+
+    KIND: ClassVar[str] = "symptom"
+    DOC: ClassVar[str] = "An SMTP error seen in an NDR, log line, queue error or pasted text."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "origin": _enum("ndr", "send_log", "receive_log", "queue", "text", "message_trace", "iis_log"),
+        "direction": _enum("relay_to_exo", "exo_to_onprem", "client_submission", "onprem", "unknown"),
+    }
+
+    code: str  # the pack code id that recognised it (e.g. "5.7.64"), else the raw status code
+    status_code: str | None = None  # raw enhanced status, e.g. "5.7.64"
+    reply_code: str | None = None  # basic SMTP reply, e.g. "550"
+    text: str = ""  # the reply text as seen (clipped)
+    attr: str | None = None  # ATTR token, e.g. "ATTR36"
+    tokens: tuple[str, ...] = ()  # every notable token: ATTR36, TenantAttribution, ...
+    host: str | None = None  # the bracketed / remote host that generated the reply
+    generating_server: str | None = None
+    remote_server: str | None = None
+    recipient: str | None = None
+    origin: str = "text"
+    transient: bool = False  # 4xx
+    direction: str = "unknown"
+    seen_at: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmtpSession(Fact):
+    """Send-log sessions summarised and aggregated by what matters to the rules."""
+
+    KIND: ClassVar[str] = "smtp_session"
+    DOC: ClassVar[str] = (
+        "Send protocol log sessions with the same connector, TLS outcome, presented certificate, "
+        "egress IP, MAIL FROM domain and outcome, aggregated."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "tls": _enum("negotiated", "failed", "not_attempted", "unknown"),
+        "outcome": _enum("relayed", "rejected", "mixed", "internal_only", "no_mail", "tls_failed"),
+        "client_ip_family": _enum("ipv4", "ipv6"),
+    }
+
+    connector: str
+    remote_host: str | None = None  # from the 220 banner, lower case
+    remote_ip: str | None = None
+    to_eop: bool = False  # remote host/banner is Exchange Online Protection
+    sessions: int = 1
+    lines: int = 0
+    tls: str = "unknown"
+    tls_protocol: str | None = None  # "TLS1_2", "TLS1_0", ...
+    tls_error: str | None = None  # "UnknownCredentials", "NoCredentials", ...
+    starttls_offered: bool | None = None
+    cert_presented: bool = False
+    cert_thumbprint: str | None = None
+    cert_subject: str | None = None
+    cert_cn: str | None = None
+    cert_issuer: str | None = None
+    cert_sans: tuple[str, ...] = ()
+    ehlo_client_ip: str | None = None  # the [ip] in the receiver's EHLO reply: our public egress IP
+    client_ip_family: str | None = None
+    mail_from: str | None = None
+    mail_from_domain: str | None = None
+    null_sender: bool = False
+    outcome: str = "no_mail"
+    reject_reply: str | None = None  # first rejection reply text
+    reject_code: str | None = None  # its enhanced status code, "5.7.64"
+    reject_attr: str | None = None
+    rcpt_accepted: int = 0
+    rcpt_rejected: int = 0
+    tenant_rcpt_accepted: int = 0  # accepted recipients at *.onmicrosoft.com
+    first_seen: str | None = None
+    last_seen: str | None = None
+    last_source: str | None = None  # file:line of the last example in this aggregate
+
+
+@dataclass(frozen=True, kw_only=True)
+class Certificate(Fact):
+    """A certificate from a file (PEM/DER/P7B/PFX) or from Get-ExchangeCertificate."""
+
+    KIND: ClassVar[str] = "certificate"
+    DOC: ClassVar[str] = "An X.509 certificate from a file or from Get-ExchangeCertificate."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "origin": _enum("file", "exchange", "send_log"),
+    }
+
+    thumbprint: str
+    subject: str | None = None  # .NET form: "CN=mail.contoso.com, O=..."
+    cn: str | None = None
+    sans: tuple[str, ...] = ()  # DNS names, lower case
+    issuer: str | None = None
+    issuer_cn: str | None = None
+    serial: str | None = None
+    not_before: str | None = None
+    not_after: str | None = None
+    self_signed: bool | None = None
+    is_ca: bool | None = None
+    origin: str = "file"
+    # Get-ExchangeCertificate only
+    services: tuple[str, ...] = ()
+    smtp_enabled: bool | None = None
+    status: str | None = None  # "Valid", "Invalid", "RevocationCheckFailure", ...
+    root_ca_type: str | None = None  # "ThirdParty", "Registry", "None", "Enterprise", ...
+    has_private_key: bool | None = None
+    friendly_name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InboundConnector(Fact):
+    """An Exchange Online inbound connector (Get-InboundConnector)."""
+
+    KIND: ClassVar[str] = "inbound_connector"
+    DOC: ClassVar[str] = "An Exchange Online inbound connector (Get-InboundConnector)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "connector_type": _enum("OnPremises", "Partner"),
+        "auth": _enum("certificate", "ip", "both", "none"),
+    }
+
+    name: str
+    enabled: bool | None = None
+    connector_type: str | None = None
+    connector_source: str | None = None
+    tls_sender_certificate_name: str | None = None  # lower case; None when empty
+    sender_ip_addresses: tuple[str, ...] = ()
+    sender_domains: tuple[str, ...] = ()
+    require_tls: bool | None = None
+    restrict_domains_to_certificate: bool | None = None
+    restrict_domains_to_ip_addresses: bool | None = None
+    cloud_services_mail_enabled: bool | None = None
+    treat_messages_as_internal: bool | None = None
+    auth: str = "none"  # which identity it expects, derived from the two fields above
+    when_changed: str | None = None
+    incomplete: bool = False  # a value was truncated in the export ("..." in Format-List)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutboundConnector(Fact):
+    """An Exchange Online outbound connector (Get-OutboundConnector)."""
+
+    KIND: ClassVar[str] = "outbound_connector"
+    DOC: ClassVar[str] = "An Exchange Online outbound connector (Get-OutboundConnector)."
+
+    name: str
+    enabled: bool | None = None
+    connector_type: str | None = None
+    recipient_domains: tuple[str, ...] = ()
+    smart_hosts: tuple[str, ...] = ()
+    tls_settings: str | None = None
+    tls_domain: str | None = None
+    use_mx_record: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendConnector(Fact):
+    """An on-premises Exchange send connector (Get-SendConnector)."""
+
+    KIND: ClassVar[str] = "send_connector"
+    DOC: ClassVar[str] = "An on-premises Exchange send connector (Get-SendConnector)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "smart_host_kind": _enum(
+            "eop_tenant", "eop_legacy", "smtp_client_endpoint", "ip_literal", "other", "none"
+        ),
+        "tls_certificate_name_form": _enum("empty", "malformed", "issuer_subject"),
+    }
+
+    name: str
+    enabled: bool | None = None
+    address_spaces: tuple[str, ...] = ()
+    smart_hosts: tuple[str, ...] = ()
+    smart_host_kind: str = "none"
+    routes_to_eop: bool = False
+    dns_routing_enabled: bool | None = None
+    require_tls: bool | None = None
+    tls_auth_level: str | None = None
+    tls_domain: str | None = None
+    tls_certificate_name: str | None = None  # raw "<I>issuer<S>subject"
+    tls_certificate_name_form: str = "empty"
+    tls_cert_issuer: str | None = None
+    tls_cert_subject: str | None = None
+    tls_cert_cn: str | None = None
+    fqdn: str | None = None
+    cloud_services_mail_enabled: bool | None = None
+    source_transport_servers: tuple[str, ...] = ()
+    protocol_logging_level: str | None = None
+    incomplete: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveConnector(Fact):
+    """An on-premises receive connector (Get-ReceiveConnector)."""
+
+    KIND: ClassVar[str] = "receive_connector"
+    DOC: ClassVar[str] = "An on-premises Exchange receive connector (Get-ReceiveConnector)."
+
+    name: str
+    enabled: bool | None = None
+    bindings: tuple[str, ...] = ()
+    remote_ip_ranges: tuple[str, ...] = ()
+    permission_groups: tuple[str, ...] = ()
+    auth_mechanism: tuple[str, ...] = ()
+    transport_role: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcceptedDomain(Fact):
+    """An accepted domain of the tenant or organisation (Get-AcceptedDomain)."""
+
+    KIND: ClassVar[str] = "accepted_domain"
+    DOC: ClassVar[str] = "An accepted domain (Get-AcceptedDomain)."
+
+    domain: str
+    domain_type: str | None = None  # Authoritative, InternalRelay, ExternalRelay
+    default: bool | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainVerification(Fact):
+    """A domain's verification state in Entra ID (Get-MgDomain / Get-MsolDomain)."""
+
+    KIND: ClassVar[str] = "domain_verification"
+    DOC: ClassVar[str] = "A domain's verification state (Get-MgDomain / Get-MsolDomain)."
+
+    domain: str
+    verified: bool
+    is_default: bool | None = None
+    is_initial: bool | None = None
+    authentication_type: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransportService(Fact):
+    """Where a transport server writes its logs (Get-TransportService)."""
+
+    KIND: ClassVar[str] = "transport_service"
+    DOC: ClassVar[str] = "A transport server's log settings (Get-TransportService)."
+
+    name: str
+    send_protocol_log_path: str | None = None
+    receive_protocol_log_path: str | None = None
+    admin_display_version: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Answer(Fact):
+    """Something the user told us (``--answer KEY=VALUE`` or a TUI question)."""
+
+    KIND: ClassVar[str] = "answer"
+    DOC: ClassVar[str] = "What the user answered (--answer KEY=VALUE)."
+
+    key: str
+    value: str
+
+
+# --------------------------------------------------------------------------------------------
+# Relations (derived in Python by relations.py, never by parsers)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertNameMatch(Fact):
+    """A presented certificate's names against one inbound connector's TlsSenderCertificateName."""
+
+    KIND: ClassVar[str] = "cert_name_match"
+    DOC: ClassVar[str] = (
+        "Presented certificate (CN and SAN DNS names) against one inbound connector's "
+        "TlsSenderCertificateName, with the documented wildcard semantics."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "match": _enum("match", "wildcard_match", "mismatch", "ambiguous"),
+    }
+
+    thumbprint: str
+    connector: str
+    expected: str
+    match: str
+    matched_name: str | None = None
+    usable_connector: bool = False  # enabled OnPremises
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertAttribution(Fact):
+    """The best name match of one presented certificate over every usable certificate connector."""
+
+    KIND: ClassVar[str] = "cert_attribution"
+    DOC: ClassVar[str] = (
+        "Best name match of one presented certificate over all enabled OnPremises connectors "
+        "that authenticate by certificate (no_cert_connector when there is none)."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "match": _enum("match", "wildcard_match", "mismatch", "ambiguous", "no_cert_connector"),
+    }
+
+    thumbprint: str
+    cn: str | None = None
+    match: str
+    connector: str | None = None  # the best connector (or the first one, for a mismatch)
+    expected: str | None = None
+    matched_name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class IpConnectorMatch(Fact):
+    """An egress IP (from the receiver's EHLO reply or an answer) against one connector's ranges."""
+
+    KIND: ClassVar[str] = "ip_connector_match"
+    DOC: ClassVar[str] = "Egress IP against one inbound connector's SenderIPAddresses."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "match": _enum("in_range", "not_in_range", "ipv6"),
+    }
+
+    ip: str
+    connector: str
+    match: str
+    matched_range: str | None = None
+    usable_connector: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class IpAttribution(Fact):
+    """The best IP match of one egress IP over every usable IP connector."""
+
+    KIND: ClassVar[str] = "ip_attribution"
+    DOC: ClassVar[str] = (
+        "Best match of one egress IP over all enabled OnPremises connectors that list "
+        "SenderIPAddresses (no_ip_connector when there is none)."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "match": _enum("in_range", "not_in_range", "ipv6", "no_ip_connector"),
+        "source": _enum("send_log", "answer"),
+    }
+
+    ip: str
+    match: str
+    connector: str | None = None
+    matched_range: str | None = None
+    source: str = "send_log"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainAcceptance(Fact):
+    """Whether a domain used for attribution is an accepted (and verified) domain."""
+
+    KIND: ClassVar[str] = "domain_acceptance"
+    DOC: ClassVar[str] = (
+        "A certificate name, MAIL FROM domain or connector name against the accepted domains "
+        "(KB 4019940: a host name counts if it or its immediate parent is accepted)."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "role": _enum("certificate", "mail_from", "connector_certificate_name"),
+        "status": _enum("accepted", "not_accepted", "unverified", "unknown"),
+    }
+
+    role: str
+    domain: str  # the name tested (a host name, a wildcard, or a MAIL FROM domain)
+    status: str
+    accepted_as: str | None = None  # the accepted domain that covered it
+    thumbprint: str | None = None  # role=certificate: which certificate
+    connector: str | None = None  # role=connector_certificate_name
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertStatus(Fact):
+    """Everything known about one certificate's health, merged over all sources of it."""
+
+    KIND: ClassVar[str] = "cert_status"
+    DOC: ClassVar[str] = (
+        "One certificate's health at the time it was used: validity, trust (Windows' word first, "
+        "then the offline public root store), chain completeness from the files given."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "validity": _enum("valid", "expired", "not_yet_valid", "unknown"),
+        "trust": _enum("trusted", "self_signed", "private_ca", "untrusted_root", "revoked", "unknown"),
+        "trust_basis": _enum("windows", "public_roots", "certificate", "answer", "none"),
+        "chain": _enum("complete", "incomplete", "unknown"),
+    }
+
+    thumbprint: str
+    cn: str | None = None
+    presented: bool = False  # seen presented to Exchange Online in a send log
+    validity: str = "unknown"
+    evaluated_at: str | None = None  # the time validity was judged at (session time, else now)
+    not_after: str | None = None
+    trust: str = "unknown"
+    trust_basis: str = "none"
+    self_signed: bool | None = None
+    chain: str = "unknown"
+    missing_issuer: str | None = None
+    smtp_enabled: bool | None = None
+    windows_status: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendConnectorCertificate(Fact):
+    """A send connector's TlsCertificateName against the installed and the presented certificates."""
+
+    KIND: ClassVar[str] = "send_connector_cert"
+    DOC: ClassVar[str] = (
+        "A send connector's TlsCertificateName (<I>issuer<S>subject) against Get-ExchangeCertificate "
+        "and against what the send log shows presented."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "state": _enum("empty", "malformed", "matches_installed", "not_installed", "unknown"),
+        "presented": _enum("same", "different", "unknown"),
+    }
+
+    connector: str
+    state: str
+    thumbprint: str | None = None  # the installed certificate it names (newest if several)
+    presented: str = "unknown"  # whether the log shows that certificate presented
+
+
+FACT_KINDS: dict[str, type[Fact]] = {
+    cls.KIND: cls
+    for cls in (
+        Symptom,
+        SmtpSession,
+        Certificate,
+        InboundConnector,
+        OutboundConnector,
+        SendConnector,
+        ReceiveConnector,
+        AcceptedDomain,
+        DomainVerification,
+        TransportService,
+        Answer,
+        CertNameMatch,
+        CertAttribution,
+        IpConnectorMatch,
+        IpAttribution,
+        DomainAcceptance,
+        CertStatus,
+        SendConnectorCertificate,
+    )
+}
+
+RELATION_KINDS = frozenset(
+    {
+        "cert_name_match",
+        "cert_attribution",
+        "ip_connector_match",
+        "ip_attribution",
+        "domain_acceptance",
+        "cert_status",
+        "send_connector_cert",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of a fact kind as rules see it."""
+
+    name: str
+    type: str  # "string" | "integer" | "boolean" | "list"
+    optional: bool
+    enum: tuple[str, ...] | None = None
+
+
+def field_specs(kind: str) -> dict[str, FieldSpec]:
+    """The fields a rule may test on ``kind`` (plus the implicit ``t``)."""
+    cls = FACT_KINDS[kind]
+    hints = typing.get_type_hints(cls)
+    specs: dict[str, FieldSpec] = {}
+    for f in dataclasses.fields(cls):
+        if f.name == "provenance":
+            continue
+        hint = hints[f.name]
+        args = typing.get_args(hint)
+        optional = type(None) in args
+        base = next((a for a in args if a is not type(None)), hint) if args and (
+            typing.get_origin(hint) in (typing.Union, types.UnionType)
+        ) else hint
+        if typing.get_origin(base) is tuple:
+            kind_name = "list"
+        elif base is bool:
+            kind_name = "boolean"
+        elif base is int:
+            kind_name = "integer"
+        else:
+            kind_name = "string"
+        enum = tuple(sorted(cls.ENUMS[f.name])) if f.name in cls.ENUMS else None
+        specs[f.name] = FieldSpec(f.name, kind_name, optional, enum)
+    return specs
+
+
+def fact_from_dict(data: dict[str, Any], provenance: Provenance) -> Fact:
+    """Build a fact from a plain mapping (pack cases give facts inline). Raises EngineError."""
+    data = dict(data)
+    kind = data.pop("kind", None) or data.pop("t", None)
+    if kind not in FACT_KINDS:
+        raise EngineError(f"unknown fact kind {kind!r}; known: {', '.join(sorted(FACT_KINDS))}")
+    cls = FACT_KINDS[kind]
+    specs = field_specs(kind)
+    unknown = set(data) - set(specs)
+    if unknown:
+        raise EngineError(f"{kind} has no field(s) {', '.join(sorted(unknown))}")
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        if specs[name].type == "list":
+            if not isinstance(value, list | tuple):
+                value = [value]
+            value = tuple(value)
+        kwargs[name] = value
+    try:
+        return cls(provenance=provenance, **kwargs)
+    except TypeError as exc:
+        raise EngineError(f"{kind}: {exc}") from None
+
+

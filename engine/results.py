@@ -1,0 +1,145 @@
+"""Result types shared by the engine, the renderers and the TUI.
+
+``Report.to_json()`` is the JSON report contract (DESIGN.md §6.2); keep the two in step with
+``engine/schemas/report.schema.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .facts import Fact
+
+STATUS_ORDER = ("confirmed", "likely", "undetermined", "ruled_out")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSummary:
+    """One evidence source (a file, a zip member, --ndr text, an answer) and what it gave."""
+
+    source: str
+    kind: str  # "send_log", "inbound_connector", "certificate", "ndr", ... or "unknown"
+    facts: int = 0
+    skipped_reason: str | None = None
+    detail: str | None = None  # e.g. "12,345 lines, 40 sessions, 3 to Exchange Online"
+
+
+@dataclass(slots=True)
+class EvidenceSet:
+    """Everything extracted from the user's evidence, before inference."""
+
+    facts: list[Fact] = field(default_factory=list)
+    sources: list[SourceSummary] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # "file:line: ..." from ParseResult.warnings
+    certificates: dict[str, bytes] = field(default_factory=dict)  # thumbprint -> DER (public part only)
+
+    def extend(self, other: EvidenceSet) -> None:
+        self.facts.extend(other.facts)
+        self.sources.extend(other.sources)
+        self.warnings.extend(other.warnings)
+        self.certificates.update(other.certificates)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceLink:
+    """One fact in a verdict's evidence chain."""
+
+    fact: str  # fact kind
+    source: str  # file:line
+    says: str  # one human line
+    excerpt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RemediationStep:
+    step: str
+    commands: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    cause: str
+    code: str
+    status: str  # confirmed | likely | undetermined | ruled_out
+    title: str
+    summary: str = ""  # one line: why this status (the firing rule's message)
+    explanation: str = ""
+    evidence: tuple[EvidenceLink, ...] = ()
+    remediation: tuple[RemediationStep, ...] = ()
+    references: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()  # ids of the rules that concluded this status
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cause": self.cause,
+            "code": self.code,
+            "status": self.status,
+            "title": self.title,
+            "summary": self.summary,
+            "evidence": [{"fact": e.fact, "source": e.source, "says": e.says} for e in self.evidence],
+            "remediation": [{"step": r.step, "commands": list(r.commands)} for r in self.remediation],
+            "references": list(self.references),
+            "rules": list(self.rules),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    ask: str
+    why: str
+    answers_with: str  # "KEY=VALUE" template, e.g. "egress_ip=<IPv4 address>"
+    cause: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "ask": self.ask, "why": self.why, "answers_with": self.answers_with}
+
+
+@dataclass(frozen=True, slots=True)
+class SymptomView:
+    code: str
+    text: str
+    tokens: tuple[str, ...]
+    source: str
+    title: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "text": self.text, "tokens": list(self.tokens), "source": self.source}
+
+
+@dataclass(frozen=True, slots=True)
+class PackInfo:
+    id: str
+    version: str
+
+
+@dataclass(slots=True)
+class Report:
+    tool_version: str
+    generated_at: str
+    packs: list[PackInfo]
+    symptoms: list[SymptomView]
+    verdicts: list[Verdict]
+    questions: list[Question]
+    evidence: list[SourceSummary]
+    facts: list[Fact] = field(default_factory=list)  # evidence + relations, for `facts` and the TUI
+    overrides: list[str] = field(default_factory=list)  # pack overrides that were active
+    notes: list[str] = field(default_factory=list)  # secondary findings worth a line
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": 1,
+            "tool": {"name": "relaydoctor", "version": self.tool_version},
+            "packs": [{"id": p.id, "version": p.version} for p in self.packs],
+            "generated_at": self.generated_at,
+            "symptoms": [s.to_json() for s in self.symptoms],
+            "verdicts": [v.to_json() for v in self.verdicts],
+            "questions": [q.to_json() for q in self.questions],
+            "evidence": [
+                {"source": s.source, "kind": s.kind, "facts": s.facts, "skipped_reason": s.skipped_reason}
+                for s in self.evidence
+            ],
+            "overrides": list(self.overrides),
+            "notes": list(self.notes),
+        }
