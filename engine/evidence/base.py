@@ -35,13 +35,13 @@ class Document:
     def text(self) -> str:
         """The whole content decoded (BOM / UTF-16 / UTF-8 / cp1252 fallback). Cached."""
         if self._text is None:
-            from .decoding import decode  # noqa: PLC0415 - decoding is owned by the loader
+            from .decoding import decode
 
             self._text = decode(self.read_bytes(), self.name)
         return self._text
 
     def head_text(self) -> str:
-        from .decoding import decode_head  # noqa: PLC0415
+        from .decoding import decode_head
 
         return decode_head(self.head)
 

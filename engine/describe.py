@@ -1,0 +1,132 @@
+"""One plain sentence per fact: what it says, for evidence chains in reports and the TUI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .facts import (
+    AcceptedDomain,
+    Answer,
+    CertAttribution,
+    Certificate,
+    CertNameMatch,
+    CertStatus,
+    DomainAcceptance,
+    DomainVerification,
+    Fact,
+    InboundConnector,
+    IpAttribution,
+    IpConnectorMatch,
+    SendConnector,
+    SendConnectorCertificate,
+    SmtpSession,
+    Symptom,
+)
+
+
+def _session(f: SmtpSession) -> str:
+    n = f"{f.sessions} session{'s' if f.sessions != 1 else ''}"
+    where = f"to {f.remote_host}" if f.remote_host else f"via {f.connector}"
+    parts = [f"{n} {where}"]
+    if f.tls == "negotiated":
+        parts.append(f"TLS {f.tls_protocol or ''}".rstrip() + " negotiated")
+    elif f.tls == "failed":
+        parts.append(f"TLS failed ({f.tls_error or 'unknown error'})")
+    elif f.tls == "not_attempted":
+        parts.append("no STARTTLS (plain text)")
+    if f.cert_presented:
+        parts.append(f"presented {f.cert_cn or f.cert_subject or 'a certificate'}")
+    elif f.tls == "negotiated":
+        parts.append("no client certificate presented")
+    if f.ehlo_client_ip:
+        parts.append(f"seen from {f.ehlo_client_ip}")
+    if f.null_sender:
+        parts.append("MAIL FROM:<>")
+    elif f.mail_from_domain:
+        parts.append(f"MAIL FROM @{f.mail_from_domain}")
+    outcome = {
+        "relayed": "relayed",
+        "rejected": f"rejected: {f.reject_reply or f.reject_code}",
+        "mixed": f"partly rejected: {f.reject_reply or f.reject_code}",
+        "internal_only": "only tenant recipients, accepted",
+        "tls_failed": "ended after the TLS failure",
+        "no_mail": "no message sent",
+    }[f.outcome]
+    return ", ".join(parts) + f"; {outcome}"
+
+
+def _cert(f: Certificate) -> str:
+    name = f.cn or f.subject or f.thumbprint
+    bits = [f"certificate {name} ({f.thumbprint[:8]}…)"]
+    if f.not_after:
+        bits.append(f"valid {f.not_before or '?'} to {f.not_after}")
+    if f.origin == "exchange":
+        bits.append(f"Exchange: status {f.status or '?'}, root {f.root_ca_type or '?'}")
+        if f.services:
+            bits.append("services " + ", ".join(f.services))
+    if f.self_signed:
+        bits.append("self-signed")
+    return ", ".join(bits)
+
+
+def _inbound(f: InboundConnector) -> str:
+    state = "enabled" if f.enabled is not False else "DISABLED"
+    ident = []
+    if f.tls_sender_certificate_name:
+        ident.append(f"certificate name {f.tls_sender_certificate_name}")
+    if f.sender_ip_addresses:
+        ident.append("IPs " + ", ".join(f.sender_ip_addresses))
+    who = " and ".join(ident) or "no certificate name and no IPs"
+    return f"inbound connector {f.name!r}: {f.connector_type or '?'} {state}, expects {who}"
+
+
+def _send(f: SendConnector) -> str:
+    hosts = ", ".join(f.smart_hosts) or "DNS routing"
+    cert = f.tls_cert_subject or "no TlsCertificateName"
+    return f"send connector {f.name!r} to {hosts}, presents {cert}"
+
+
+_DESCRIBERS: dict[type, Callable[[Fact], str]] = {
+    Symptom: lambda f: f"error {f.code}: {f.text}",
+    SmtpSession: _session,
+    Certificate: _cert,
+    InboundConnector: _inbound,
+    SendConnector: _send,
+    AcceptedDomain: lambda f: f"accepted domain {f.domain} ({f.domain_type or '?'})",
+    DomainVerification: lambda f: f"domain {f.domain} is {'verified' if f.verified else 'NOT verified'}",
+    Answer: lambda f: f"you answered {f.key}={f.value}",
+    CertNameMatch: lambda f: (
+        f"certificate {f.thumbprint[:8]}… vs {f.connector!r} expecting {f.expected}: {f.match}"
+    ),
+    CertAttribution: lambda f: (
+        f"certificate {f.cn or f.thumbprint[:8]} against the connectors' certificate names: "
+        + (f"{f.match} ({f.connector!r} expects {f.expected})" if f.connector else f.match)
+    ),
+    IpConnectorMatch: lambda f: f"egress IP {f.ip} vs {f.connector!r}: {f.match}",
+    IpAttribution: lambda f: (
+        f"egress IP {f.ip} against the connectors' SenderIPAddresses: {f.match}"
+        + (f" ({f.connector!r})" if f.connector else "")
+    ),
+    DomainAcceptance: lambda f: (
+        f"{f.role.replace('_', ' ')} domain {f.domain}: {f.status.replace('_', ' ')}"
+        + (f" (as {f.accepted_as})" if f.accepted_as else "")
+    ),
+    CertStatus: lambda f: (
+        f"certificate {f.cn or f.thumbprint[:8]}: {f.validity.replace('_', ' ')}"
+        + (f" at {f.evaluated_at}" if f.evaluated_at else "")
+        + f", trust {f.trust.replace('_', ' ')} ({f.trust_basis}), chain {f.chain}"
+    ),
+    SendConnectorCertificate: lambda f: (
+        f"send connector {f.connector!r} TlsCertificateName: {f.state.replace('_', ' ')}"
+        + (f", presented: {f.presented}" if f.presented != "unknown" else "")
+    ),
+}
+
+
+def describe(fact: Fact) -> str:
+    """A short sentence for ``fact``; falls back to the generic field list."""
+    fn = _DESCRIBERS.get(type(fact))
+    try:
+        return fn(fact) if fn else fact.summary()
+    except (AttributeError, KeyError, TypeError):
+        return fact.summary()

@@ -1,0 +1,348 @@
+"""From evidence to a report: recognise symptoms, derive relations, run the rules, judge each cause.
+
+The engine only records which rule fired on which facts; every judgement that combines firings
+(one status per cause, which evidence to show, which question to ask, which commands to fill) is
+made here, in plain Python, so it is deterministic and independent of agenda order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from .compiled import Firing
+from .describe import describe
+from .facts import Answer, Fact, Provenance, Symptom
+from .results import (
+    STATUS_ORDER,
+    EvidenceLink,
+    EvidenceSet,
+    PackInfo,
+    Question,
+    RemediationStep,
+    Report,
+    SourceSummary,
+    SymptomView,
+    Verdict,
+)
+
+if TYPE_CHECKING:
+    from .pack.model import CauseDef, Packs
+
+# Which status wins when several rules conclude about one cause. A confirmed conclusion outranks a
+# ruled-out one; the conflict is reported as a note so the admin sees both sides.
+_PRECEDENCE = {"confirmed": 3, "likely": 2, "ruled_out": 1}
+
+
+def diagnose(
+    paths: Sequence[str],
+    *,
+    ndr_texts: Sequence[str] = (),
+    answers: Mapping[str, str] | None = None,
+    extra_facts: Sequence[Fact] = (),
+    packs: Packs | None = None,
+    pack_dirs: Sequence[str] = (),
+    now: dt.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    pfx_password: str | None = None,
+) -> Report:
+    """Read the evidence at ``paths`` (plus pasted NDR texts and inline facts) and diagnose it."""
+    from .evidence.loader import load_evidence
+
+    if packs is None:
+        packs = load_packs_cached(tuple(pack_dirs))
+    extra_texts = [(f"--ndr #{i + 1}" if len(ndr_texts) > 1 else "--ndr", t) for i, t in enumerate(ndr_texts)]
+    evidence = load_evidence(
+        list(paths), progress=progress, cancel=cancel, pfx_password=pfx_password, extra_texts=extra_texts
+    )
+    if extra_facts:
+        evidence.facts.extend(extra_facts)
+        evidence.sources.append(SourceSummary("inline facts", "facts", facts=len(extra_facts)))
+    return diagnose_evidence(evidence, answers=answers, packs=packs, now=now)
+
+
+def load_packs_cached(pack_dirs: tuple[str, ...] = ()) -> Packs:
+    from .pack import load_packs
+
+    key = tuple(pack_dirs)
+    if key not in _PACK_CACHE:
+        _PACK_CACHE[key] = load_packs(list(pack_dirs))
+    return _PACK_CACHE[key]
+
+
+_PACK_CACHE: dict[tuple[str, ...], Any] = {}
+
+
+def diagnose_evidence(
+    evidence: EvidenceSet,
+    *,
+    answers: Mapping[str, str] | None = None,
+    packs: Packs,
+    now: dt.datetime | None = None,
+) -> Report:
+    """Diagnose already-parsed evidence (the TUI re-runs this when the user answers a question)."""
+    from .relations import derive_relations
+    from .session import get_engine
+
+    now = _utc(now or dt.datetime.now(dt.UTC))
+    answer_facts = [
+        Answer(key=k, value=str(v), provenance=Provenance("--answer", None, f"{k}={v}"))
+        for k, v in sorted((answers or {}).items())
+    ]
+    facts = recognise_symptoms([*evidence.facts, *answer_facts], packs)
+    relations = derive_relations(facts, now=now, certificates=_load_certs(evidence.certificates))
+    all_facts = [*facts, *relations]
+    ruleset = _compiled(packs)
+    firings = get_engine().run(ruleset, [f.to_engine() for f in all_facts])
+    rules = {r.id: r for r in ruleset.rules}
+
+    symptoms = _symptom_views(facts, packs)
+    codes = _codes_in_scope(facts, packs)
+    verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers or {})
+    notes = [*notes, *evidence.warnings]
+    sources = list(evidence.sources)
+    if answer_facts:
+        sources.append(SourceSummary("--answer", "answer", facts=len(answer_facts)))
+    return Report(
+        tool_version=__version__,
+        generated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        packs=[PackInfo(p.id, p.version) for p in packs.packs],
+        symptoms=symptoms,
+        verdicts=verdicts,
+        questions=questions,
+        evidence=sources,
+        facts=all_facts,
+        overrides=list(packs.overrides),
+        notes=notes,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def recognise_symptoms(facts: Sequence[Fact], packs: Packs) -> list[Fact]:
+    """Give every symptom the pack code that recognises its text (parsers only know raw codes)."""
+    out: list[Fact] = []
+    for fact in facts:
+        if isinstance(fact, Symptom):
+            code = packs.recognize(fact.text) if fact.text else None
+            if code is not None and code.code != fact.code:
+                fact = dataclasses.replace(fact, code=code.code)
+        out.append(fact)
+    return out
+
+
+def _codes_in_scope(facts: Sequence[Fact], packs: Packs) -> list[str]:
+    seen = [f.code for f in facts if isinstance(f, Symptom) and f.code in packs.codes]
+    codes = list(dict.fromkeys(seen))
+    if not codes and packs.default_code in packs.codes:
+        codes = [packs.default_code]
+    return codes
+
+
+def _symptom_views(facts: Sequence[Fact], packs: Packs) -> list[SymptomView]:
+    views: dict[tuple[str, str], SymptomView] = {}
+    for fact in facts:
+        if not isinstance(fact, Symptom):
+            continue
+        key = (fact.code, fact.text)
+        if key in views:
+            continue
+        code = packs.codes.get(fact.code)
+        views[key] = SymptomView(
+            code=fact.code,
+            text=fact.text,
+            tokens=fact.tokens,
+            source=fact.provenance.ref(),
+            title=code.title if code else "",
+        )
+    return list(views.values())
+
+
+def _judge(
+    codes: Sequence[str],
+    firings: Sequence[Firing],
+    rules: Mapping[str, Any],
+    facts: Sequence[Fact],
+    packs: Packs,
+    answers: Mapping[str, str],
+) -> tuple[list[Verdict], list[Question], list[str]]:
+    by_cause: dict[tuple[str, str], list[Firing]] = {}
+    for firing in firings:
+        c = rules[firing.rule_id].conclusion
+        by_cause.setdefault((c.code, c.cause), []).append(firing)
+
+    verdicts: list[Verdict] = []
+    questions: dict[str, Question] = {}
+    notes: list[str] = []
+    for code_id in codes:
+        code = packs.codes[code_id]
+        for cause_id in code.causes:
+            cause = packs.causes.get(cause_id)
+            if cause is None:
+                continue
+            mine = by_cause.get((code_id, cause_id), [])
+            verdict, conflict = _verdict(code_id, cause, mine, rules, facts, answers)
+            verdicts.append(verdict)
+            if conflict:
+                notes.append(conflict)
+            if verdict.status in ("undetermined", "likely") and cause.question is not None:
+                q = cause.question
+                questions.setdefault(
+                    q.id, Question(id=q.id, ask=q.ask, why=q.why, answers_with=q.answers_with, cause=cause_id)
+                )
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    cause_pos = {(c, cause): i for c in codes for i, cause in enumerate(packs.codes[c].causes)}
+    verdicts.sort(key=lambda v: (rank[v.status], cause_pos.get((v.code, v.cause), 0)))
+    return verdicts, list(questions.values()), notes
+
+
+def _verdict(
+    code: str,
+    cause: CauseDef,
+    firings: Sequence[Firing],
+    rules: Mapping[str, Any],
+    facts: Sequence[Fact],
+    answers: Mapping[str, str],
+) -> tuple[Verdict, str | None]:
+    base = Verdict(
+        cause=cause.cause,
+        code=code,
+        status="undetermined",
+        title=cause.title,
+        explanation=cause.explanation,
+        references=tuple(_ref_urls(cause.references)),
+    )
+    if not firings:
+        return dataclasses.replace(base, summary="No rule could decide this from the evidence given."), None
+    best = max(_PRECEDENCE[rules[f.rule_id].conclusion.status] for f in firings)
+    status = next(s for s, p in _PRECEDENCE.items() if p == best)
+    chosen = [f for f in firings if rules[f.rule_id].conclusion.status == status]
+    # The most specific firing (most bound facts) supplies the names for messages and commands.
+    chosen.sort(key=lambda f: (-len(f.bindings), f.rule_id, sorted(f.bindings.items())))
+    lead = chosen[0]
+    conflict = None
+    losers = sorted({f.rule_id for f in firings if rules[f.rule_id].conclusion.status != status})
+    if losers:
+        others = ", ".join(losers)
+        conflict = f"{cause.cause}: {status} by {lead.rule_id}, although {others} concluded otherwise"
+
+    evidence: list[EvidenceLink] = []
+    seen: set[int] = set()
+    for firing in chosen:
+        conclusion = rules[firing.rule_id].conclusion
+        aliases = conclusion.evidence or tuple(firing.bindings)
+        for alias in aliases:
+            key = firing.bindings.get(alias)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            fact = facts[key]
+            evidence.append(
+                EvidenceLink(
+                    fact=fact.KIND,
+                    source=fact.provenance.ref(),
+                    says=_says(fact),
+                    excerpt=fact.provenance.excerpt,
+                )
+            )
+
+    values = _template_values(lead, facts, answers)
+    summary = _fill_text(rules[lead.rule_id].conclusion.message, values) or rules[lead.rule_id].id
+    remediation: tuple[RemediationStep, ...] = ()
+    if status in ("confirmed", "likely"):
+        remediation = tuple(_remediation(cause, lead, values))
+    rule_refs = [u for f in chosen for u in getattr(rules[f.rule_id], "references", ())]
+    return (
+        dataclasses.replace(
+            base,
+            status=status,
+            summary=summary,
+            evidence=tuple(evidence),
+            remediation=remediation,
+            references=tuple(dict.fromkeys([*base.references, *rule_refs])),
+            rules=tuple(dict.fromkeys(f.rule_id for f in chosen)),
+        ),
+        conflict,
+    )
+
+
+def _remediation(cause: CauseDef, lead: Firing, values: Mapping[str, Any]) -> list[RemediationStep]:
+    from .pack.templates import fill_command
+
+    steps = []
+    for step in cause.remediation:
+        only_if = getattr(step, "only_if", None)
+        if only_if and only_if not in lead.bindings:
+            continue
+        commands = tuple(fill_command(c, values).text for c in step.commands)
+        steps.append(RemediationStep(step=_fill_text(step.step, values), commands=commands))
+    verify = getattr(cause, "verify", None)
+    if verify:
+        steps.append(RemediationStep(step="Verify: " + _fill_text(verify, values)))
+    return steps
+
+
+def _template_values(firing: Firing, facts: Sequence[Fact], answers: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for alias, key in firing.bindings.items():
+        for name, value in facts[key].values().items():
+            values[f"{alias}.{name}"] = value
+    for k, v in answers.items():
+        values[f"answer.{k}"] = v
+    return values
+
+
+def _fill_text(template: str, values: Mapping[str, Any]) -> str:
+    if not template:
+        return ""
+    from .pack.templates import fill_text
+
+    return fill_text(template, values)
+
+
+def _says(fact: Fact) -> str:
+    return describe(fact)
+
+
+def _ref_urls(refs: Sequence[Any]) -> list[str]:
+    out = []
+    for ref in refs:
+        url = getattr(ref, "url", None) or (ref.get("url") if isinstance(ref, dict) else ref)
+        if isinstance(url, str):
+            out.append(url)
+    return out
+
+
+_COMPILED: dict[int, Any] = {}
+
+
+def _compiled(packs: Packs) -> Any:
+    key = id(packs)
+    if key not in _COMPILED:
+        _COMPILED[key] = (packs, packs.compile())
+    return _COMPILED[key][1]
+
+
+def _load_certs(ders: Mapping[str, bytes]) -> dict[str, Any]:
+    if not ders:
+        return {}
+    from cryptography import x509
+
+    out = {}
+    for thumb, der in ders.items():
+        try:
+            out[thumb] = x509.load_der_x509_certificate(der)
+        except ValueError:
+            continue
+    return out
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
