@@ -1,0 +1,40 @@
+"""The manifest `relaydoctor collect-script` writes: no facts, but what could not be collected.
+
+Each `not_collected` entry becomes a warning, so the report says which evidence is missing and why
+instead of leaving a silent gap.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..errors import EvidenceError
+from .base import Document, ParseResult
+
+KIND = "collector_manifest"
+_MARK = '"relaydoctor-collect"'
+
+
+def sniff(doc: Document) -> bool:
+    head = doc.head_text()
+    return _MARK in head and '"collector"' in head
+
+
+def parse(doc: Document) -> ParseResult:
+    try:
+        data = json.loads(doc.text())
+    except json.JSONDecodeError as exc:
+        raise EvidenceError(f"collector manifest is not valid JSON: {exc.msg}", doc.name, exc.lineno) from None
+    if not isinstance(data, dict):
+        raise EvidenceError("collector manifest is not a JSON object", doc.name)
+    files = data.get("files") or []
+    missing = data.get("not_collected") or []
+    warnings = []
+    for item in missing if isinstance(missing, list) else []:
+        if isinstance(item, dict):
+            warnings.append(f"{doc.name}: not collected: {item.get('what', '?')} ({item.get('why', '?')})")
+    detail = (
+        f"collected on {data.get('computer', '?')} at {data.get('collected_at', '?')}: "
+        f"{len(files) if isinstance(files, list) else 0} file(s), {len(warnings)} not collected"
+    )
+    return ParseResult(facts=[], detail=detail, warnings=warnings)
