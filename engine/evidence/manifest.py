@@ -24,7 +24,8 @@ def parse(doc: Document) -> ParseResult:
     try:
         data = json.loads(doc.text())
     except json.JSONDecodeError as exc:
-        raise EvidenceError(f"collector manifest is not valid JSON: {exc.msg}", doc.name, exc.lineno) from None
+        msg = f"collector manifest is not valid JSON: {exc.msg}"
+        raise EvidenceError(msg, doc.name, exc.lineno) from None
     if not isinstance(data, dict):
         raise EvidenceError("collector manifest is not a JSON object", doc.name)
     files = data.get("files") or []
