@@ -1,0 +1,120 @@
+"""Relations: facts derived in pure Python from evidence facts, so rules never parse strings.
+
+``derive_relations`` is the one entry point. Each relation cites its most relevant premise (the
+session that presented the certificate, the connector, the certificate file) with an excerpt that
+says what was compared. The output is deterministic: the same facts in any order give the same
+relations in the same order, with the same provenance.
+
+Modules: ``names`` (certificate names × TlsSenderCertificateName), ``ips`` (egress IP ×
+SenderIPAddresses), ``domains`` (certificate / MAIL FROM / connector names × accepted domains),
+``certstatus`` + ``chain`` + ``roots`` (validity, trust, chain), ``sendconnector``
+(TlsCertificateName × installed and presented certificates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+
+from cryptography import x509
+
+from ..facts import (
+    AcceptedDomain,
+    Answer,
+    Certificate,
+    DomainVerification,
+    Fact,
+    InboundConnector,
+    SendConnector,
+    SmtpSession,
+)
+from .certstatus import cert_status_relations
+from .common import aware, prov_key
+from .domains import DomainEvidence, domain_relations
+from .ips import ip_relations
+from .names import cert_name_relations
+from .presented import presented_certificates
+from .roots import RootStore, default_store
+from .sendconnector import send_connector_relations
+
+__all__ = ["RootStore", "derive_relations"]
+
+_KIND_ORDER = (
+    "cert_name_match",
+    "cert_attribution",
+    "ip_connector_match",
+    "ip_attribution",
+    "domain_acceptance",
+    "cert_status",
+    "send_connector_cert",
+)
+
+
+def _of(facts: Sequence[Fact], cls: type) -> list:
+    return [f for f in facts if isinstance(f, cls)]
+
+
+def derive_relations(
+    facts: Sequence[Fact],
+    *,
+    now: dt.datetime,
+    trusted_roots: RootStore | None = None,
+    certificates: Mapping[str, x509.Certificate | bytes] | None = None,
+) -> list[Fact]:
+    """Every relation the evidence supports.
+
+    ``now`` judges certificates never seen presented (a naive value is taken as UTC).
+    ``trusted_roots`` defaults to the offline Mozilla roots (certifi). ``certificates`` maps
+    thumbprints to the certificate objects (or DER/PEM bytes) the parsers loaded, for signature-
+    checked chains; without it chains are linked by DN from the facts.
+    """
+    facts = _unique(facts)
+    sessions = _of(facts, SmtpSession)
+    certs = _of(facts, Certificate)
+    inbound = _of(facts, InboundConnector)
+    answers = _of(facts, Answer)
+    store = trusted_roots if trusted_roots is not None else default_store()
+
+    presented = presented_certificates(sessions, certs)
+    evidence = DomainEvidence.from_facts(_of(facts, AcceptedDomain), _of(facts, DomainVerification))
+    out: list[Fact] = [
+        *cert_name_relations(presented, inbound),
+        *ip_relations(sessions, answers, inbound),
+        *domain_relations(presented, sessions, inbound, evidence),
+        *cert_status_relations(certs, sessions, answers, now=aware(now), store=store, objects=certificates),
+        *send_connector_relations(_of(facts, SendConnector), certs, sessions),
+    ]
+    return _ordered(out)
+
+
+def _unique(facts: Sequence[Fact]) -> list[Fact]:
+    """Evidence facts without duplicates (the same values from several files count once; the
+    first source in sorted order is kept), so counts and provenance do not depend on the input.
+    Certificates are kept per file: which file holds which certificates matters to the chain."""
+    seen: set[tuple] = set()
+    out: list[Fact] = []
+    for f in sorted(facts, key=lambda f: (f.KIND, prov_key(f))):
+        ident = (f.identity(), f.provenance.source) if isinstance(f, Certificate) else f.identity()
+        if ident not in seen:
+            seen.add(ident)
+            out.append(f)
+    return out
+
+
+def _ordered(relations: list[Fact]) -> list[Fact]:
+    """Sorted by kind, then values, then provenance; duplicates (same identity) dropped."""
+
+    def key(f: Fact) -> tuple:
+        p = f.provenance
+        values = json.dumps(f.values(), sort_keys=True, default=str)
+        return (_KIND_ORDER.index(f.KIND), values, p.source, p.line if p.line is not None else -1, p.excerpt)
+
+    seen: set[tuple] = set()
+    out: list[Fact] = []
+    for f in sorted(relations, key=key):
+        ident = f.identity()
+        if ident not in seen:
+            seen.add(ident)
+            out.append(f)
+    return out

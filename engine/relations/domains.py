@@ -1,0 +1,265 @@
+"""Domains used for attribution against the tenant's accepted domains (DOMAIN §1.1, §1.6, §6, §9 Step 6).
+
+Decisions (documented so rules can rely on them):
+- Evidence: Get-AcceptedDomain (authoritative) and Get-MgDomain/Get-MsolDomain verification. With an
+  accepted-domain list, a name is ``accepted`` when listed; ``not_accepted`` otherwise (the excerpt
+  says when Entra lists it unverified). A domain listed as accepted while Entra says IsVerified
+  false is a contradiction between sources → ``unverified`` (EXO accepted domains are verified by
+  definition; rules must not treat it as accepted without asking).
+- With only verification evidence, a domain verified in Entra counts as accepted (Microsoft 365
+  makes a verified domain an accepted domain); the excerpt says so. Unverified or unlisted →
+  ``not_accepted``. Entra's automatic verification of subdomains is NOT an accepted domain, and
+  Get-MgDomain lists only domains added to the tenant, so no inheritance is applied.
+- With neither → ``unknown``.
+- Certificate names (KB 4019940): a host name counts if it or its IMMEDIATE parent is accepted
+  (``host.sub.d`` needs ``sub.d``, not ``d``); a wildcard ``*.d`` counts as ``d``.
+- MAIL FROM domains must be accepted themselves; when only a parent is accepted and that parent is
+  InternalRelay (where MatchSubDomains can be on) the answer is ``unknown``.
+- Connector TlsSenderCertificateName: ``*.d`` → ``d``; a host value is accepted only if listed
+  itself; a host whose immediate parent is accepted is ``unknown`` — KB 4019940 accepts such a
+  certificate host, while KB 3169958 and the HCW warning say host values "may not be registered
+  domains" and recommend ``*.d`` or adding the subdomain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..facts import AcceptedDomain, DomainAcceptance, DomainVerification, InboundConnector, SmtpSession
+from .common import derived, most_relevant, norm_name, parent_domain, prov_key
+from .presented import PresentedCert
+
+_RANK = {"accepted": 0, "unverified": 1, "unknown": 2, "not_accepted": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    status: str  # accepted | not_accepted | unverified | unknown
+    accepted_as: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class DomainEvidence:
+    accepted: dict[str, AcceptedDomain] = field(default_factory=dict)
+    verified: dict[str, bool] = field(default_factory=dict)
+
+    @classmethod
+    def from_facts(
+        cls, accepted: Sequence[AcceptedDomain], verifications: Sequence[DomainVerification]
+    ) -> DomainEvidence:
+        acc: dict[str, AcceptedDomain] = {}
+        for a in sorted(accepted, key=prov_key):
+            acc.setdefault(norm_name(a.domain), a)
+        ver: dict[str, bool] = {}
+        for v in sorted(verifications, key=prov_key):
+            name = norm_name(v.domain)
+            # two sources disagreeing: keep "unverified" (the cautious reading)
+            ver[name] = ver.get(name, True) and bool(v.verified)
+        return cls(acc, ver)
+
+    @property
+    def has_list(self) -> bool:
+        return bool(self.accepted)
+
+    @property
+    def has_any(self) -> bool:
+        return bool(self.accepted) or bool(self.verified)
+
+    def _listed(self, domain: str) -> str | None:
+        if domain in self.accepted:
+            return domain
+        for listed in sorted(self.accepted):
+            if listed.startswith("*.") and domain.endswith(listed[1:]):
+                return listed
+        return None
+
+    def lookup(self, domain: str) -> Lookup:
+        """Is exactly this domain accepted?"""
+        d = norm_name(domain)
+        entra = self.verified.get(d)
+        if self.has_list:
+            listed = self._listed(d)
+            if listed is not None:
+                if entra is False:
+                    return Lookup(
+                        "unverified",
+                        listed,
+                        f"{d} is listed by Get-AcceptedDomain but Entra says it is not verified",
+                    )
+                return Lookup("accepted", listed, f"{d} is an accepted domain")
+            if entra is False:
+                return Lookup("not_accepted", None, f"{d} is not an accepted domain (unverified in Entra)")
+            if entra is True:
+                return Lookup(
+                    "not_accepted", None, f"{d} is verified in Entra but not listed by Get-AcceptedDomain"
+                )
+            return Lookup("not_accepted", None, f"{d} is not an accepted domain")
+        if self.verified:
+            if entra is True:
+                return Lookup(
+                    "accepted",
+                    d,
+                    f"{d} is verified in Entra (no Get-AcceptedDomain given; verified domains counted "
+                    "as accepted)",
+                )
+            if entra is False:
+                return Lookup("not_accepted", None, f"{d} is in Entra but unverified, so not accepted")
+            return Lookup("not_accepted", None, f"{d} is not among the tenant's Entra domains")
+        return Lookup("unknown", None, f"no accepted-domain evidence to judge {d}")
+
+    def domain_type(self, domain: str) -> str | None:
+        fact = self.accepted.get(domain)
+        return fact.domain_type if fact else None
+
+
+def certificate_name_acceptance(name: str, ev: DomainEvidence) -> Lookup:
+    """KB 4019940: the name itself or, for a host name, its immediate parent; ``*.d`` counts as d."""
+    n = norm_name(name)
+    if n.startswith("*."):
+        got = ev.lookup(n[2:])
+        return Lookup(got.status, got.accepted_as, f"{n} counts as {n[2:]}: {got.note}")
+    own = ev.lookup(n)
+    parent = parent_domain(n)
+    if own.status == "accepted" or parent is None:
+        return own
+    up = ev.lookup(parent)
+    if _RANK[up.status] < _RANK[own.status]:
+        return Lookup(up.status, up.accepted_as, f"{n} is a host under {parent}: {up.note}")
+    grand = parent_domain(parent)
+    hint = ""
+    if own.status == "not_accepted" and grand and ev.lookup(grand).status == "accepted":
+        hint = f" ({grand} is accepted, but KB 4019940 needs the immediate parent {parent})"
+    return Lookup(own.status, own.accepted_as, f"{own.note}; parent {parent}: {up.note}{hint}")
+
+
+def mail_from_acceptance(domain: str, ev: DomainEvidence) -> Lookup:
+    d = norm_name(domain)
+    got = ev.lookup(d)
+    if got.status != "not_accepted" or not ev.has_list:
+        return got
+    parent = parent_domain(d)
+    while parent:
+        up = ev.lookup(parent)
+        if up.status == "accepted":
+            if (ev.domain_type(parent) or "").lower() == "internalrelay":
+                return Lookup(
+                    "unknown",
+                    parent,
+                    f"{d} is not listed; its parent {parent} is InternalRelay, where MatchSubDomains may "
+                    "accept subdomains",
+                )
+            return Lookup(
+                "not_accepted",
+                None,
+                f"{got.note}; its parent {parent} is accepted, but a subdomain needs its own accepted domain",
+            )
+        parent = parent_domain(parent)
+    return got
+
+
+def connector_name_acceptance(value: str, ev: DomainEvidence) -> Lookup:
+    v = norm_name(value)
+    if v.startswith("*."):
+        got = ev.lookup(v[2:])
+        return Lookup(got.status, got.accepted_as, f"{v} counts as {v[2:]}: {got.note}")
+    own = ev.lookup(v)
+    parent = parent_domain(v)
+    if own.status != "not_accepted" or parent is None:
+        return own
+    up = ev.lookup(parent)
+    if up.status == "accepted":
+        return Lookup(
+            "unknown",
+            up.accepted_as,
+            f"{v} is not itself accepted but its parent {parent} is: KB 4019940 accepts a certificate host "
+            f"under an accepted domain, while KB 3169958/HCW warn that host values may not be registered "
+            f"domains (use *.{parent} or add {v})",
+        )
+    return own
+
+
+def _cert_lookup(cert: PresentedCert, ev: DomainEvidence) -> tuple[str, Lookup, list[str]]:
+    """The certificate's best name: (domain to report, its lookup, every name's note)."""
+    notes: list[str] = []
+    best_name, best = None, None
+    for name in cert.names:
+        got = certificate_name_acceptance(name, ev)
+        notes.append(got.note)
+        if best is None or _RANK[got.status] < _RANK[best.status]:
+            best_name, best = name, got
+    if best is None or best_name is None:
+        status = "not_accepted" if ev.has_any else "unknown"
+        return cert.cn or cert.thumbprint, Lookup(status, None, "the certificate carries no DNS name"), notes
+    if best.status in ("accepted", "unverified"):
+        return best_name, best, notes
+    return (cert.cn if cert.cn in cert.names else cert.names[0]), best, notes
+
+
+def domain_relations(
+    presented: Sequence[PresentedCert],
+    sessions: Sequence[SmtpSession],
+    connectors: Sequence[InboundConnector],
+    ev: DomainEvidence,
+) -> list[DomainAcceptance]:
+    out: list[DomainAcceptance] = []
+    for cert in presented:
+        domain, got, notes = _cert_lookup(cert, ev)
+        out.append(
+            DomainAcceptance(
+                provenance=derived(
+                    cert.session,
+                    f"certificate {cert.thumbprint} names vs accepted domains: {got.status} — "
+                    + "; ".join(dict.fromkeys(notes or [got.note])),
+                ),
+                role="certificate",
+                domain=domain,
+                status=got.status,
+                accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
+                thumbprint=cert.thumbprint,
+            )
+        )
+
+    by_domain: dict[str, list[SmtpSession]] = {}
+    for s in sessions:
+        if not s.to_eop or s.null_sender:
+            continue
+        d = norm_name(s.mail_from_domain)
+        if d:
+            by_domain.setdefault(d, []).append(s)
+    for d in sorted(by_domain):
+        got = mail_from_acceptance(d, ev)
+        out.append(
+            DomainAcceptance(
+                provenance=derived(
+                    most_relevant(by_domain[d]),
+                    f"MAIL FROM domain {d} vs accepted domains: {got.status} — {got.note}",
+                ),
+                role="mail_from",
+                domain=d,
+                status=got.status,
+                accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
+            )
+        )
+
+    for conn in sorted(connectors, key=lambda c: (c.name, prov_key(c))):
+        value = norm_name(conn.tls_sender_certificate_name)
+        if not value:
+            continue
+        got = connector_name_acceptance(value, ev)
+        out.append(
+            DomainAcceptance(
+                provenance=derived(
+                    conn,
+                    f"connector {conn.name!r} TlsSenderCertificateName {value} vs accepted domains: "
+                    f"{got.status} — {got.note}",
+                ),
+                role="connector_certificate_name",
+                domain=value,
+                status=got.status,
+                accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
+                connector=conn.name,
+            )
+        )
+    return out

@@ -1,0 +1,193 @@
+"""Egress IP against inbound connectors' SenderIPAddresses (DOMAIN §3.1, §3.2, §9 Step 5).
+
+The egress IP is what Exchange Online saw: the ``[ip]`` in its EHLO reply (``ehlo_client_ip``), or
+what the user told us (answer ``egress_ip``). The send log's local endpoint is a private address
+behind NAT and is never compared. SenderIPAddresses holds IPv4 addresses or CIDR /24–/32; IPv6 is
+not supported, so an IPv6 egress can never match. The ``a.b.c.d-e.f.g.h`` range form (valid for
+EFSkipIPs) is tolerated; anything else unreadable is ignored, with the reason in the excerpt.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..facts import Answer, Fact, InboundConnector, IpAttribution, IpConnectorMatch, SmtpSession
+from .common import derived, most_relevant, prov_key
+from .names import usable
+
+IPv4 = ipaddress.IPv4Address
+Net4 = ipaddress.IPv4Network
+
+
+@dataclass(frozen=True, slots=True)
+class IpEntry:
+    text: str
+    networks: tuple[Net4, ...]
+    problem: str | None = None  # why the entry is ignored (networks empty then)
+    note: str | None = None  # accepted, but worth saying (range form, host bits set)
+
+
+@dataclass(frozen=True, slots=True)
+class IpVerdict:
+    match: str  # in_range | not_in_range | ipv6
+    matched_range: str | None
+    reason: str
+
+
+def parse_ip(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An IP as written in logs/answers (``[ip]`` brackets allowed); IPv4-mapped IPv6 → IPv4."""
+    if not text:
+        return None
+    raw = text.strip().strip("[]")
+    if raw.lower().startswith("ipv6:"):
+        raw = raw[5:]
+    try:
+        ip = ipaddress.ip_address(raw)
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def parse_ip_entry(text: str) -> IpEntry:
+    """One SenderIPAddresses value: an IPv4 address, CIDR /24–/32, or a tolerated range."""
+    raw = text.strip()
+    if not raw:
+        return IpEntry(text, (), "empty entry")
+    if "-" in raw:
+        lo_text, _, hi_text = raw.partition("-")
+        lo, hi = parse_ip(lo_text), parse_ip(hi_text)
+        if not isinstance(lo, IPv4) or not isinstance(hi, IPv4) or lo > hi:
+            return IpEntry(text, (), "unreadable address range")
+        nets = tuple(ipaddress.summarize_address_range(lo, hi))
+        return IpEntry(text, nets, note="range form (documented for EFSkipIPs, tolerated here)")
+    if "/" in raw:
+        try:
+            net = ipaddress.ip_network(raw, strict=False)
+        except ValueError:
+            return IpEntry(text, (), "unreadable CIDR")
+        if not isinstance(net, Net4):
+            return IpEntry(text, (), "IPv6 is not supported in SenderIPAddresses")
+        if not 24 <= net.prefixlen <= 32:
+            return IpEntry(text, (), f"mask /{net.prefixlen} is outside the documented /24–/32")
+        note = None
+        if str(net) != raw.replace(" ", ""):
+            note = f"host bits set; read as {net}"
+        return IpEntry(text, (net,), note=note)
+    ip = parse_ip(raw)
+    if ip is None:
+        return IpEntry(text, (), "not an IP address")
+    if not isinstance(ip, IPv4):
+        return IpEntry(text, (), "IPv6 is not supported in SenderIPAddresses")
+    return IpEntry(text, (Net4(f"{ip}/32"),))
+
+
+def match_ip(ip_text: str, entries: Sequence[str]) -> IpVerdict:
+    """An egress IP against one connector's SenderIPAddresses."""
+    ip = parse_ip(ip_text)
+    if ip is None:
+        return IpVerdict("not_in_range", None, f"{ip_text!r} is not an IP address")
+    if not isinstance(ip, IPv4):
+        return IpVerdict("ipv6", None, f"{ip} is IPv6; SenderIPAddresses accepts IPv4 only")
+    parsed = [parse_ip_entry(e) for e in entries]
+    ignored = [f"{p.text!r} ignored: {p.problem}" for p in parsed if p.problem]
+    tail = f" ({'; '.join(ignored)})" if ignored else ""
+    for p in parsed:
+        if any(ip in net for net in p.networks):
+            note = f" [{p.note}]" if p.note else ""
+            return IpVerdict("in_range", p.text.strip(), f"{ip} is within {p.text.strip()}{note}{tail}")
+    listed = ", ".join(p.text.strip() for p in parsed if p.networks) or "no usable entry"
+    return IpVerdict("not_in_range", None, f"{ip} is not within {listed}{tail}")
+
+
+@dataclass(frozen=True, slots=True)
+class EgressIp:
+    ip: str
+    source: str  # send_log | answer
+    premise: Fact
+
+
+def egress_ips(sessions: Sequence[SmtpSession], answers: Sequence[Answer]) -> list[EgressIp]:
+    """Distinct egress IPs: from sessions to EOP first, then from answers; sorted by IP text."""
+    by_ip: dict[str, list[SmtpSession]] = defaultdict(list)
+    for s in sessions:
+        ip = parse_ip(s.ehlo_client_ip) if s.to_eop else None
+        if ip is not None:
+            by_ip[str(ip)].append(s)
+    out = {ip: EgressIp(ip, "send_log", most_relevant(group)) for ip, group in by_ip.items()}
+    for a in sorted(answers, key=prov_key):
+        if a.key.strip().lower() != "egress_ip":
+            continue
+        for part in a.value.replace(";", ",").replace(" ", ",").split(","):
+            ip = parse_ip(part)
+            if ip is not None and str(ip) not in out:
+                out[str(ip)] = EgressIp(str(ip), "answer", a)
+    return [out[k] for k in sorted(out, key=lambda k: (parse_ip(k).version, parse_ip(k)))]
+
+
+_IP_ORDER = {"in_range": 0, "not_in_range": 1, "ipv6": 2}
+
+
+def ip_relations(
+    sessions: Sequence[SmtpSession], answers: Sequence[Answer], connectors: Sequence[InboundConnector]
+) -> list[IpConnectorMatch | IpAttribution]:
+    listing = sorted((c for c in connectors if c.sender_ip_addresses), key=lambda c: (c.name, prov_key(c)))
+    out: list[IpConnectorMatch | IpAttribution] = []
+    for egress in egress_ips(sessions, answers):
+        where = "EOP's EHLO reply" if egress.source == "send_log" else "your answer"
+        scored: list[tuple[InboundConnector, IpVerdict]] = []
+        for conn in listing:
+            verdict = match_ip(egress.ip, conn.sender_ip_addresses)
+            ok = usable(conn)
+            state = "" if ok else " (connector not usable: disabled or not OnPremises)"
+            out.append(
+                IpConnectorMatch(
+                    provenance=derived(
+                        egress.premise,
+                        f"egress IP {egress.ip} (from {where}) vs connector {conn.name!r} "
+                        f"SenderIPAddresses: {verdict.match} — {verdict.reason}{state}",
+                    ),
+                    ip=egress.ip,
+                    connector=conn.name,
+                    match=verdict.match,
+                    matched_range=verdict.matched_range,
+                    usable_connector=ok,
+                )
+            )
+            scored.append((conn, verdict))
+        candidates = [(c, v) for c, v in scored if usable(c)]
+        if not candidates:
+            family = " (and it is IPv6, which no connector can list)" if ":" in egress.ip else ""
+            out.append(
+                IpAttribution(
+                    provenance=derived(
+                        egress.premise,
+                        f"egress IP {egress.ip} (from {where}): no enabled OnPremises connector "
+                        f"lists SenderIPAddresses{family}",
+                    ),
+                    ip=egress.ip,
+                    match="no_ip_connector",
+                    source=egress.source,
+                )
+            )
+            continue
+        conn, verdict = min(candidates, key=lambda cv: (_IP_ORDER[cv[1].match], cv[0].name))
+        out.append(
+            IpAttribution(
+                provenance=derived(
+                    egress.premise,
+                    f"egress IP {egress.ip} (from {where}) best against connector {conn.name!r}: "
+                    f"{verdict.match} — {verdict.reason}",
+                ),
+                ip=egress.ip,
+                match=verdict.match,
+                connector=conn.name,
+                matched_range=verdict.matched_range,
+                source=egress.source,
+            )
+        )
+    return out
