@@ -1,0 +1,7 @@
+"""``python -m relaydoctor.engine`` is the ``relaydoctor`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,475 @@
+"""The ``relaydoctor`` command line (DESIGN.md §6.1).
+
+Exit codes: 0 a report (or listing) was produced; 1 ``rules test`` had failing cases; 2 usage or
+input error — one line on stderr naming the file (and line) or the argument, never a traceback;
+70 an internal error (a bug: one line, and ``RELAYDOCTOR_DEBUG=1`` shows the traceback);
+130 interrupted. The heavy modules (diagnosis, packs, TUI) are imported inside the commands so
+``--help`` is instant and this module imports even while they are being built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import difflib
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from . import __version__
+from .errors import InputError, PackErrors, RelaydoctorError
+
+PROG = "relaydoctor"
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
+DEFAULT_DEMO = "renewed-certificate"
+
+
+class UsageError(InputError):
+    """A bad command line (argparse's complaints end up here, as one line)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (no usage dump) and never exits by itself."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')", path=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument types
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_answer(text: str) -> tuple[str, str]:
+    """``KEY=VALUE`` → (key, value); the key is a plain identifier."""
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", key):
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (e.g. egress_ip=198.51.100.77)")
+    return key, value.strip()
+
+
+def parse_now(text: str) -> dt.datetime:
+    """ISO 8601 with ``Z`` or an offset; a time without one is UTC; a bare date is midnight UTC."""
+    raw = text.strip()
+    try:
+        moment = dt.datetime.fromisoformat(raw[:-1] + "+00:00" if raw[-1:] in "zZ" and raw else raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time (e.g. 2026-11-27T12:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parser
+# ---------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Explain Exchange Online relay rejections (550 5.7.64 TenantAttribution and "
+        "relatives) from your own evidence, offline. Without a command, opens the terminal UI.",
+        epilog="Exit codes: 0 report produced, 1 'rules test' failures, 2 usage or input error.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("tui", help="the terminal UI (also what plain 'relaydoctor' runs)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="evidence to preload")
+    p.set_defaults(func=cmd_tui)
+
+    p = sub.add_parser("diagnose", help="diagnose evidence files, folders or zips")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="evidence: files, folders or zip bundles")
+    _diagnose_options(p)
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.set_defaults(func=cmd_diagnose)
+
+    p = sub.add_parser("facts", help="what was extracted from the evidence, with provenance")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--ndr", action="append", default=[], metavar="TEXT", help="NDR / rejection text")
+    p.add_argument("--now", type=parse_now, metavar="ISO8601")
+    p.add_argument("--pack", action="append", default=[], metavar="DIR")
+    p.add_argument("--pfx-password-env", metavar="VAR")
+    p.add_argument("--redact", action="store_true")
+    p.add_argument("--output", metavar="FILE")
+    p.set_defaults(func=cmd_facts)
+
+    p = sub.add_parser("codes", help="the error codes and causes the loaded packs know")
+    p.add_argument("--pack", action="append", default=[], metavar="DIR")
+    p.set_defaults(func=cmd_codes)
+
+    p = sub.add_parser("explain", help="the knowledge entry of an error code or a cause")
+    p.add_argument("topic", metavar="CODE|CAUSE")
+    p.add_argument("--pack", action="append", default=[], metavar="DIR")
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("rules", help="lint, test or scaffold knowledge packs")
+    rsub = p.add_subparsers(dest="rules_command", metavar="lint|test|new", parser_class=_Parser)
+    p.set_defaults(func=lambda a, rules_parser=p: _usage(rules_parser, "choose one of: lint, test, new"))
+    r = rsub.add_parser("lint", help="check packs; prints every path:line: problem (exit 2 if any)")
+    r.add_argument("--pack", action="append", default=[], metavar="DIR")
+    r.set_defaults(func=cmd_rules_lint)
+    r = rsub.add_parser("test", help="run every pack case with the real engine (exit 1 on failures)")
+    r.add_argument("--pack", action="append", default=[], metavar="DIR")
+    r.set_defaults(func=cmd_rules_test)
+    r = rsub.add_parser("new", help="scaffold a new code's knowledge, rule and case")
+    r.add_argument("code", metavar="CODE")
+    r.add_argument("--dest", default=".", metavar="DIR", help="pack directory to write into (default: .)")
+    r.set_defaults(func=cmd_rules_new)
+
+    p = sub.add_parser("collect-script", help="print the PowerShell evidence collector")
+    p.set_defaults(func=cmd_collect_script)
+
+    p = sub.add_parser("demo", help="diagnose a bundled example (no arguments needed)")
+    p.add_argument("name", nargs="?", default=DEFAULT_DEMO, metavar="NAME")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--output", metavar="FILE")
+    p.add_argument("--now", type=parse_now, metavar="ISO8601")
+    p.add_argument("--redact", action="store_true")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _diagnose_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ndr", action="append", default=[], metavar="TEXT",
+                   help="NDR or rejection text as seen (repeatable; '-' reads stdin)")
+    p.add_argument("--answer", action="append", default=[], type=parse_answer, metavar="KEY=VALUE",
+                   help="answer a question the report asked (repeatable)")
+    p.add_argument("--pack", action="append", default=[], metavar="DIR", help="extra knowledge pack")
+    p.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument("--now", type=parse_now, metavar="ISO8601",
+                   help="evaluate as of this time (default: now; naive times are UTC)")
+    p.add_argument("--redact", action="store_true", help="replace domains, IPs, names and thumbprints")
+    p.add_argument("--pfx-password-env", metavar="VAR",
+                   help="environment variable holding the password of .pfx files")
+
+
+def _usage(parser: argparse.ArgumentParser, message: str) -> int:
+    raise UsageError(f"{message} (see '{parser.prog} --help')")
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code (the console script passes it to ``sys.exit``)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(args_list)
+        func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_tui)
+        if not hasattr(args, "paths"):
+            args.paths = []
+        return func(args)
+    except SystemExit as exc:  # --help / --version
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_INPUT)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `relaydoctor ... | head`: the reader left; not an error
+        _silence_stdout()
+        return EXIT_OK
+    except InputError as exc:
+        _err(exc.one_line())
+        return EXIT_INPUT
+    except Exception as exc:  # a bug, or the engine refusing something it should not see
+        if os.environ.get("RELAYDOCTOR_DEBUG"):
+            raise
+        kind = "engine error" if isinstance(exc, RelaydoctorError) else "internal error"
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        _err(f"{kind}: {type(exc).__name__}: {text} (a bug; RELAYDOCTOR_DEBUG=1 shows details)")
+        return EXIT_INTERNAL
+
+
+def _err(line: str) -> None:
+    sys.stderr.write(f"{PROG}: {line}\n")
+    sys.stderr.flush()
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------------
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    paths = _check_paths(args.paths)
+    try:
+        from relaydoctor.tui.app import run
+    except ImportError as exc:
+        raise InputError(
+            f"the terminal UI is not available ({exc}); use 'relaydoctor diagnose PATH'"
+        ) from None
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InputError("the terminal UI needs an interactive terminal; use 'relaydoctor diagnose PATH'")
+    result = run(paths)
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    if not args.paths and not args.ndr:
+        raise UsageError("give evidence PATH(s), --ndr TEXT, or both (see 'relaydoctor diagnose --help')")
+    paths = _check_paths(args.paths)
+    report = _run_diagnosis(
+        paths,
+        ndr_texts=_ndr_texts(args.ndr),
+        answers=dict(args.answer),
+        pack_dirs=_check_dirs(args.pack, "--pack"),
+        now=args.now,
+        pfx_password=_pfx_password(args.pfx_password_env),
+    )
+    _require_evidence(report, paths, has_text=bool(args.ndr) or bool(args.answer))
+    return _emit_report(report, args.format, args.output, args.redact)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .paths import builtin_dir
+
+    try:
+        examples = builtin_dir("knowledge") / "examples"
+    except FileNotFoundError as exc:
+        raise InputError(f"no bundled examples: {exc}") from None
+    names = sorted(p.name for p in examples.iterdir() if p.is_dir()) if examples.is_dir() else []
+    if not names:
+        raise InputError("no bundled examples are installed", path=str(examples))
+    if args.name not in names:
+        raise InputError(f"unknown example {args.name!r}; available: {', '.join(names)}", path="demo")
+    report = _run_diagnosis([str(examples / args.name)], now=args.now)
+    return _emit_report(report, args.format, args.output, args.redact)
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    paths = _check_paths(args.paths)
+    report = _run_diagnosis(
+        paths,
+        ndr_texts=_ndr_texts(args.ndr),
+        pack_dirs=_check_dirs(args.pack, "--pack"),
+        now=args.now,
+        pfx_password=_pfx_password(args.pfx_password_env),
+    )
+    _require_evidence(report, paths, has_text=bool(args.ndr))
+    if args.redact:
+        from .report.redact import redact_report
+
+        report = redact_report(report)
+    from .report.factsview import facts_json, facts_text
+
+    text = json.dumps(facts_json(report), indent=2, ensure_ascii=False) + "\n" if args.format == "json" \
+        else facts_text(report)
+    _write(text, args.output)
+    return EXIT_OK
+
+
+def cmd_codes(args: argparse.Namespace) -> int:
+    packs = _load_packs(args.pack)
+    from .report.knowledge import codes_text
+
+    _write(codes_text(packs), None)
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    packs = _load_packs(args.pack)
+    from .report.knowledge import explain_cause, explain_code
+
+    topic = args.topic.strip()
+    if topic in packs.codes:
+        _write(explain_code(packs, topic), None)
+        return EXIT_OK
+    if topic in packs.causes:
+        _write(explain_cause(packs, topic), None)
+        return EXIT_OK
+    known = [*packs.codes, *packs.causes]
+    close = difflib.get_close_matches(topic, known, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; 'relaydoctor codes' lists them"
+    raise InputError(f"unknown code or cause {topic!r}{hint}", path="explain")
+
+
+def cmd_rules_lint(args: argparse.Namespace) -> int:
+    from .pack import lint
+
+    try:
+        packs = _load_packs(args.pack)
+        problems = list(lint(packs))
+    except PackErrors as exc:
+        problems = list(exc.errors) or [exc]
+    if problems:
+        for problem in problems:
+            sys.stderr.write(problem.one_line() + "\n")
+        sys.stderr.write(f"{PROG}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the packs\n")
+        return EXIT_INPUT
+    ids = ", ".join(f"{p.id} {p.version}" for p in packs.packs)
+    _write(f"ok: {len(packs.codes)} codes, {len(packs.causes)} causes ({ids})\n", None)
+    return EXIT_OK
+
+
+def cmd_rules_test(args: argparse.Namespace) -> int:
+    from .diagnosis import diagnose
+    from .pack import run_cases
+
+    try:
+        packs = _load_packs(args.pack)
+    except PackErrors as exc:
+        for problem in exc.errors or [exc]:
+            sys.stderr.write(problem.one_line() + "\n")
+        return EXIT_INPUT
+    results = list(run_cases(packs, diagnose=diagnose))
+    failed = 0
+    lines = []
+    for result in results:
+        ok = bool(result.passed)
+        failed += not ok
+        lines.append(f"{'PASS' if ok else 'FAIL'}  {result.case}  ({result.path})")
+        if not ok:
+            lines.extend(f"      {m}" for m in result.mismatches)
+    lines.append(f"{len(results) - failed} passed, {failed} failed")
+    _write("\n".join(lines) + "\n", None)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_rules_new(args: argparse.Namespace) -> int:
+    from .pack import scaffold_code
+
+    code = args.code.strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}", code):
+        raise InputError(f"{code!r} is not a code id (letters, digits, '.', '_', '-')", path="rules new")
+    dest = Path(args.dest)
+    if dest.exists() and not dest.is_dir():
+        raise InputError("not a directory", path=str(dest))
+    created = scaffold_code(code, dest)
+    _write("".join(f"created {p}\n" for p in created), None)
+    return EXIT_OK
+
+
+def cmd_collect_script(args: argparse.Namespace) -> int:
+    from .paths import builtin_dir
+
+    try:
+        script = builtin_dir("knowledge") / "collect" / "collect.ps1"
+    except FileNotFoundError as exc:
+        raise InputError(f"the evidence collector is not installed ({exc})") from None
+    if not script.is_file():
+        raise InputError("the evidence collector is not installed", path=str(script))
+    _write(script.read_text("utf-8-sig"), None)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_paths(paths: Sequence[str]) -> list[str]:
+    for path in paths:
+        if not os.path.exists(path):
+            raise InputError("no such file or directory", path=path)
+        if not os.access(path, os.R_OK):
+            raise InputError("permission denied", path=path)
+    return list(paths)
+
+
+def _check_dirs(dirs: Sequence[str], option: str) -> list[str]:
+    for d in dirs:
+        if not os.path.isdir(d):
+            raise InputError(f"{option}: not a directory", path=d)
+    return list(dirs)
+
+
+def _ndr_texts(texts: Sequence[str]) -> list[str]:
+    out = []
+    for text in texts:
+        if text == "-":
+            text = sys.stdin.read()
+        if not text.strip():
+            raise InputError("--ndr: empty text")
+        out.append(text)
+    return out
+
+
+def _pfx_password(var: str | None) -> str | None:
+    if var is None:
+        return None
+    if var not in os.environ:
+        raise InputError(f"environment variable {var} is not set", path="--pfx-password-env")
+    return os.environ[var]
+
+
+def _load_packs(dirs: Sequence[str]) -> Any:
+    from .pack import load_packs
+
+    return load_packs(_check_dirs(dirs, "--pack"))
+
+
+def _run_diagnosis(paths: Sequence[str], **kwargs: Any) -> Any:
+    from .diagnosis import diagnose
+    from .report.progress import progress_for
+
+    bar = progress_for(sys.stderr)
+    try:
+        return diagnose(list(paths), progress=bar, **kwargs)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _require_evidence(report: Any, paths: Sequence[str], *, has_text: bool) -> None:
+    """Refuse to 'diagnose' nothing: a named file that is not evidence, or no evidence at all."""
+    for path in paths:
+        if os.path.isfile(path):
+            mine = [s for s in report.evidence if os.path.normpath(s.source) == os.path.normpath(path)]
+            if mine and all(s.skipped_reason for s in mine):
+                raise InputError(f"not evidence relaydoctor can read: {mine[0].skipped_reason}", path=path)
+    if has_text:
+        return
+    read = [s for s in report.evidence if not s.skipped_reason]
+    if not read:
+        skipped = [s for s in report.evidence if s.skipped_reason]
+        example = f" (e.g. {skipped[0].source}: {skipped[0].skipped_reason})" if skipped else ""
+        where = paths[0] if len(paths) == 1 else None
+        raise InputError(
+            f"no evidence relaydoctor recognises in {len(skipped)} file{'s' if len(skipped) != 1 else ''}"
+            f"{example}",
+            path=where,
+        )
+
+
+def _emit_report(report: Any, fmt: str, output: str | None, redact: bool) -> int:
+    from .report import render
+    from .report.progress import use_color
+
+    if redact:
+        from .report.redact import redact_report
+
+        report = redact_report(report)
+    color = output is None and fmt == "text" and use_color(sys.stdout)
+    _write(render(report, fmt, color=color), output)
+    return EXIT_OK
+
+
+def _write(text: str, output: str | None, stream: TextIO | None = None) -> None:
+    if output is None:
+        out = stream or sys.stdout
+        out.write(text)
+        out.flush()
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", path=output) from None

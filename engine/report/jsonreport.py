@@ -1,0 +1,24 @@
+"""The JSON report (DESIGN.md §6.2): exactly ``Report.to_json()``.
+
+Its JSON Schema is committed as ``engine/schemas/report.schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from ..results import Report
+from .common import check_sorted
+
+
+def render_json(report: Report) -> str:
+    check_sorted(report)
+    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def report_schema() -> dict[str, Any]:
+    """The committed JSON Schema (draft 2020-12) of the JSON report."""
+    text = resources.files("relaydoctor.engine").joinpath("schemas/report.schema.json").read_text("utf-8")
+    return json.loads(text)

@@ -1,0 +1,117 @@
+"""Plain-text views of the loaded packs' knowledge: ``relaydoctor codes`` and ``explain``.
+
+Pack text is data from possibly third-party packs, so it goes through ``plain`` like evidence does.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from .common import one_line, plain
+
+_WIDTH = 100
+
+
+def codes_text(packs: Any) -> str:
+    """Every code the packs know, each with its causes in display order."""
+    lines: list[str] = []
+    for code_id in sorted(packs.codes, key=_code_key):
+        code = packs.codes[code_id]
+        lines.append(f"{one_line(code_id)}  {one_line(getattr(code, 'title', '') or '')}")
+        causes = list(getattr(code, "causes", ()) or ())
+        width = max((len(c) for c in causes), default=0)
+        for cause_id in causes:
+            cause = packs.causes.get(cause_id)
+            title = getattr(cause, "title", "") if cause is not None else "(no knowledge entry)"
+            lines.append(f"  {one_line(cause_id).ljust(width)}  {one_line(title)}")
+        lines.append("")
+    if not lines:
+        return "No codes: the loaded packs define none.\n"
+    lines.append("Run 'relaydoctor explain CODE' or 'relaydoctor explain CAUSE' for the full entry.")
+    return "\n".join(lines) + "\n"
+
+
+def explain_code(packs: Any, code_id: str) -> str:
+    code = packs.codes[code_id]
+    lines = [f"{one_line(code_id)} — {one_line(getattr(code, 'title', '') or '')}", ""]
+    lines += _para(getattr(code, "summary", "") or "", "")
+    causes = list(getattr(code, "causes", ()) or ())
+    if causes:
+        lines += ["", "Causes:"]
+        width = max(len(c) for c in causes)
+        for cause_id in causes:
+            cause = packs.causes.get(cause_id)
+            title = getattr(cause, "title", "") if cause is not None else "(no knowledge entry)"
+            lines.append(f"  {one_line(cause_id).ljust(width)}  {one_line(title)}")
+    lines += _references(getattr(code, "references", ()) or ())
+    lines += ["", "Run 'relaydoctor explain CAUSE' for how each cause is decided and fixed."]
+    return "\n".join(lines) + "\n"
+
+
+def explain_cause(packs: Any, cause_id: str) -> str:
+    cause = packs.causes[cause_id]
+    code = getattr(cause, "code", "") or ""
+    head = f"{one_line(cause_id)} — {one_line(getattr(cause, 'title', '') or '')}"
+    lines = [head + (f"  ({one_line(code)})" if code else ""), ""]
+    lines += _para(getattr(cause, "explanation", "") or "", "")
+    decided_by = list(getattr(cause, "decided_by", ()) or ())
+    if decided_by:
+        lines += ["", "Decided by: " + one_line(", ".join(decided_by))]
+    question = getattr(cause, "question", None)
+    if question is not None:
+        lines += ["", "When the evidence does not decide it, relaydoctor asks:"]
+        lines += _para(getattr(question, "ask", "") or "", "  ")
+        why = getattr(question, "why", "") or ""
+        if why:
+            lines += _para(why, "       ", first="  why: ")
+        answers_with = getattr(question, "answers_with", "") or ""
+        if answers_with:
+            lines.append(f"  answer: --answer {one_line(answers_with)}")
+        collect = getattr(question, "collect", "") or ""
+        if collect:
+            lines.append(f"  or collect: {one_line(collect)}")
+    steps = list(getattr(cause, "remediation", ()) or ())
+    if steps:
+        lines += ["", "Remediation (placeholders are filled from your evidence in a report):"]
+        for n, step in enumerate(steps, 1):
+            lines += _para(getattr(step, "step", "") or "", "       ", first=f"  {n}. ")
+            for command in getattr(step, "commands", ()) or ():
+                lines.append(f"       {one_line(command)}")
+    verify = getattr(cause, "verify", "") or ""
+    if verify:
+        lines += ["", *_para(verify, "        ", first="Verify: ")]
+    lines += _references(getattr(cause, "references", ()) or ())
+    return "\n".join(lines) + "\n"
+
+
+def reference_text(ref: Any) -> str:
+    """A reference as ``title — url`` whatever shape the pack model gives it."""
+    if isinstance(ref, str):
+        return ref
+    if isinstance(ref, dict):
+        title, url = ref.get("title", ""), ref.get("url", "")
+    else:
+        title, url = getattr(ref, "title", ""), getattr(ref, "url", "")
+    return f"{title} — {url}" if title and url else (url or title or "")
+
+
+def _references(refs: Any) -> list[str]:
+    refs = [reference_text(r) for r in refs]
+    return ["", "References:", *(f"  {one_line(r)}" for r in refs if r)] if refs else []
+
+
+def _para(text: str, indent: str, first: str | None = None) -> list[str]:
+    out: list[str] = []
+    for i, para in enumerate(plain(text).strip().split("\n\n")):
+        if i:
+            out.append("")
+        out += textwrap.wrap(" ".join(para.split()), width=_WIDTH,
+                             initial_indent=first if (first is not None and i == 0) else indent,
+                             subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+    return out
+
+
+def _code_key(code: str) -> tuple:
+    parts = code.replace("/", ".").split(".")
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)

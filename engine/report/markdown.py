@@ -1,0 +1,167 @@
+"""The Markdown report, for tickets and wikis.
+
+Everything that came from evidence or from a pack (log excerpts, NDR text, certificate subjects,
+connector names, titles) is untrusted: it is put on one line and every Markdown special is
+backslash-escaped, so it cannot open a link, an image, raw HTML, a table cell or a code span.
+Commands go in fenced code blocks whose fence is longer than any backtick run inside them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..results import Question, Report, Verdict
+from .common import STATUS_LABEL, by_status, check_sorted, plain
+
+# The ASCII punctuation that can start markup inside a line or a table cell (links, images, code
+# spans, emphasis, raw HTML, entities, strikethrough, math); plus, at the start, block markers.
+_SPECIALS = re.compile(r"([\\`*_\[\]()<>!|~&$#])")
+_BLOCK_START = re.compile(r"^(\d+)([.)])|^([-+=>])")
+_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+
+
+def md(text: str, *, line_start: bool = False) -> str:
+    """Untrusted text as inert inline Markdown: one line, every special escaped.
+
+    ``line_start``: the text begins a line, so list, heading and quote markers are escaped too.
+    """
+    flat = " ".join(plain(text).split())
+    escaped = _SPECIALS.sub(r"\\\1", flat)
+    if not line_start:
+        return escaped
+    return _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else "\\" + m.group(3),
+                            escaped)
+
+
+def md_code_block(lines: list[str], indent: str = "", lang: str = "powershell") -> list[str]:
+    """A fenced block that its content cannot close: the fence outruns every backtick run."""
+    body = [plain(line) for cmd in lines for line in cmd.split("\n")]
+    longest = max((len(run) for line in body for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{indent}{fence}{lang}", *(f"{indent}{line}" for line in body), f"{indent}{fence}"]
+
+
+def md_link(url: str) -> str:
+    """A reference: an autolink when it is a plain http(s) URL, escaped text otherwise."""
+    url = url.strip()
+    if _URL.fullmatch(url) and not re.search(r"[<>\s]", url):
+        return f"<{url}>"
+    return md(url, line_start=True)
+
+
+def render_markdown(report: Report) -> str:
+    check_sorted(report)
+    groups = by_status(report)
+    questions_by_cause: dict[str, list[Question]] = {}
+    for q in report.questions:
+        questions_by_cause.setdefault(q.cause, []).append(q)
+    packs = ", ".join(f"{p.id} {p.version}" for p in report.packs) or "none"
+    out: list[str] = [
+        "# relaydoctor diagnosis",
+        "",
+        f"Generated {md(report.generated_at)} by relaydoctor {md(report.tool_version)} "
+        f"with packs: {md(packs)}.",
+        "",
+    ]
+
+    out += ["## Symptoms" if len(report.symptoms) > 1 else "## Symptom", ""]
+    if not report.symptoms:
+        out += ["No error text was found in the evidence.", ""]
+    for s in report.symptoms:
+        title = f" — {md(s.title)}" if s.title else ""
+        out.append(f"- **{md(s.code)}**{title}")
+        if s.text:
+            out.append(f"  > {md(s.text, line_start=True)}")
+            out.append("")
+        tokens = f"; tokens: {md(', '.join(s.tokens))}" if s.tokens else ""
+        out.append(f"  Seen at {md(s.source)}{tokens}")
+    out.append("")
+
+    decided = groups["confirmed"] + groups["likely"]
+    if not decided:
+        out += ["No cause is confirmed or likely from this evidence.", ""]
+    for verdict in decided:
+        out += _decided(verdict, questions_by_cause.get(verdict.cause, []))
+
+    if groups["undetermined"]:
+        out += ["## Undetermined — needs more evidence", ""]
+        for verdict in groups["undetermined"]:
+            out.append(f"- **{md(verdict.cause)}** — {md(verdict.title)}")
+            if verdict.summary:
+                out.append(f"  {md(verdict.summary, line_start=True)}")
+            for q in questions_by_cause.get(verdict.cause, []):
+                out += _question(q, "  ")
+        out.append("")
+
+    shown = {v.cause for v in decided} | {v.cause for v in groups["undetermined"]}
+    loose = [q for q in report.questions if not q.cause or q.cause not in shown]
+    if loose:
+        out += ["## Questions", ""]
+        for q in loose:
+            out += _question(q, "")
+        out.append("")
+
+    if groups["ruled_out"]:
+        out += ["## Ruled out", "", "| Cause | Title | Because | Evidence |", "|---|---|---|---|"]
+        for verdict in groups["ruled_out"]:
+            ev = "; ".join(f"{md(e.source)}: {md(e.says)}" for e in verdict.evidence[:3])
+            out.append(f"| {md(verdict.cause)} | {md(verdict.title)} | {md(verdict.summary)} | {ev} |")
+        out.append("")
+
+    if report.notes:
+        out += ["## Notes", ""]
+        out += [f"- {md(n, line_start=True)}" for n in report.notes]
+        out.append("")
+
+    out += ["## Evidence", "", "| Source | Kind | Facts | Note |", "|---|---|---|---|"]
+    for s in report.evidence:
+        note = f"skipped: {md(s.skipped_reason)}" if s.skipped_reason else md(s.detail or "")
+        out.append(f"| {md(s.source)} | {md(s.kind)} | {s.facts} | {note} |")
+    out.append("")
+    if report.overrides:
+        out += [f"Pack overrides active: {md(', '.join(report.overrides))}", ""]
+    return "\n".join(out)
+
+
+def _decided(verdict: Verdict, questions: list[Question]) -> list[str]:
+    out = [
+        f"## {STATUS_LABEL[verdict.status].capitalize()}: {md(verdict.cause)}",
+        "",
+        f"**{md(verdict.title)}** ({md(verdict.code)})",
+        "",
+    ]
+    if verdict.summary:
+        out += [f"Why: {md(verdict.summary)}", ""]
+    if verdict.explanation:
+        for para in verdict.explanation.strip().split("\n\n"):
+            out += [md(para, line_start=True), ""]
+    if verdict.evidence:
+        out += ["### Evidence", "", "| Source | Fact | What it says | Excerpt |", "|---|---|---|---|"]
+        for e in verdict.evidence:
+            out.append(f"| {md(e.source)} | {md(e.fact)} | {md(e.says)} | {md(e.excerpt)} |")
+        out.append("")
+    if verdict.remediation:
+        out += ["### What to do", ""]
+        for n, step in enumerate(verdict.remediation, 1):
+            out.append(f"{n}. {md(step.step, line_start=True)}")
+            if step.commands:
+                out.append("")
+                out += md_code_block(list(step.commands), indent="   ")
+            out.append("")
+    for q in questions:
+        out += _question(q, "")
+        out.append("")
+    if verdict.references:
+        out += ["### References", ""]
+        out += [f"- {md_link(r)}" for r in verdict.references]
+        out.append("")
+    return out
+
+
+def _question(q: Question, indent: str) -> list[str]:
+    lines = [f"{indent}- **Question:** {md(q.ask)}"]
+    if q.why:
+        lines.append(f"{indent}  Why it matters: {md(q.why)}")
+    lines.append(f"{indent}  Answer with:")
+    lines += md_code_block([f"--answer {q.answers_with}"], indent=indent + "  ", lang="")
+    return lines
