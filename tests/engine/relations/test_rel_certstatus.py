@@ -297,3 +297,34 @@ def test_issuer_directly_in_the_store(fixed_now):
     store = RootStore([root.cert], include_public=False)
     st = statuses([fact], fixed_now, trusted_roots=store, certificates={fact.thumbprint: leaf.cert})
     assert (st[fact.thumbprint].chain, st[fact.thumbprint].trust) == ("complete", "trusted")
+
+
+def test_root_store_file_errors_name_the_file(tmp_path):
+    from relaydoctor.engine.errors import InputError
+
+    empty = tmp_path / "roots.pem"
+    empty.write_text("no certificates here\n")
+    with pytest.raises(InputError, match=r"roots\.pem"):
+        RootStore.from_pem_files([empty])
+    with pytest.raises(InputError, match=r"missing\.pem"):
+        RootStore.from_pem_files([tmp_path / "missing.pem"])
+
+
+def test_naive_now_is_taken_as_utc():
+    chain = make_chain("mail.contoso.com", not_after=at("2026-11-27T11:00:00"))
+    fact = cert_fact(chain.leaf.cert)
+    st = statuses([fact], dt.datetime(2026, 11, 27, 12, 0))[fact.thumbprint]
+    assert (st.validity, st.evaluated_at) == ("expired", "2026-11-27T12:00:00Z")
+
+
+def test_self_signed_certificate_seen_only_in_the_log(fixed_now):
+    facts = [
+        session(
+            cert_thumbprint="1F5543F4A7C89979765EB35ED799439D7F3CC4B2",
+            cert_subject="CN=EXCH01",
+            cert_issuer="CN=EXCH01",
+            cert_cn="EXCH01",
+        )
+    ]
+    st = statuses(facts, fixed_now)["1F5543F4A7C89979765EB35ED799439D7F3CC4B2"]
+    assert (st.trust, st.trust_basis, st.self_signed) == ("self_signed", "certificate", True)
