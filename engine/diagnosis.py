@@ -94,7 +94,7 @@ def diagnose_evidence(
         for k, v in sorted((answers or {}).items())
     ]
     facts = recognise_symptoms([*evidence.facts, *answer_facts], packs)
-    relations = derive_relations(facts, now=now, certificates=_load_certs(evidence.certificates))
+    relations = derive_relations(facts, now=now, certificates=evidence.certificates)
     all_facts = [*facts, *relations]
     ruleset = _compiled(packs)
     firings = get_engine().run(ruleset, [f.to_engine() for f in all_facts])
@@ -326,20 +326,6 @@ def _compiled(packs: Packs) -> Any:
     if key not in _COMPILED:
         _COMPILED[key] = (packs, packs.compile())
     return _COMPILED[key][1]
-
-
-def _load_certs(ders: Mapping[str, bytes]) -> dict[str, Any]:
-    if not ders:
-        return {}
-    from cryptography import x509
-
-    out = {}
-    for thumb, der in ders.items():
-        try:
-            out[thumb] = x509.load_der_x509_certificate(der)
-        except ValueError:
-            continue
-    return out
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
