@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Explain Exchange Online relay rejections (550 5.7.64 TenantAttribution and "
         "relatives) from your own evidence, offline. Without a command, opens the terminal UI.",
-        epilog="Exit codes: 0 report produced, 1 'rules test' failures, 2 usage or input error.",
+        epilog="Exit codes: 0 report produced, 1 'rules test' failures, 2 usage or input error, "
+        "70 internal error (a bug), 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -345,14 +346,14 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_new(args: argparse.Namespace) -> int:
-    from .pack import scaffold_code
-
     code = args.code.strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}", code):
         raise InputError(f"{code!r} is not a code id (letters, digits, '.', '_', '-')", path="rules new")
     dest = Path(args.dest)
     if dest.exists() and not dest.is_dir():
         raise InputError("not a directory", path=str(dest))
+    from .pack import scaffold_code
+
     created = scaffold_code(code, dest)
     _write("".join(f"created {p}\n" for p in created), None)
     return EXIT_OK
