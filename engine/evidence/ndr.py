@@ -1,0 +1,283 @@
+"""Non-delivery and delay reports → ``Symptom`` facts (origin "ndr").
+
+Two shapes, told apart by content:
+- **.eml** (RFC 5322 headers at the top): parsed with the stdlib ``email`` package. The RFC 3464
+  ``message/delivery-status`` part is read first (Reporting-MTA → generating server, per recipient
+  Final-Recipient, Status, Remote-MTA, Diagnostic-Code, Last-Attempt-Date), then the human-readable
+  ``text/plain`` parts after MIME decoding (quoted-printable soft breaks split the key strings in the
+  raw file), and ``text/html`` only when no plain part exists. The bounced message's own headers
+  (``text/rfc822-headers``, ``message/rfc822``) are skipped.
+- **pasted text** (Outlook copy with ``From:/Sent:/To:/Subject:``, Exchange 2010 ``#550 … ##``, 2013+
+  ``Remote Server returned '…'``, delay notices, localised bodies): read line by line (``ndr_text``).
+
+Provenance points at a line of the file as the user has it. For .eml that is the raw line of the
+``Diagnostic-Code:`` header when the DSN part carries the reply (preferred: it is unbroken), else the
+raw line where the decoded text line starts (quoted-printable continuation lines are followed back;
+for base64 parts, the first line of the part's body). The same reply for the same recipient in the
+DSN and the text part is one fact; the text part fills what the DSN lacks (e.g. the remote host).
+``seen_at`` is the DSN Last-Attempt-Date, else the report's own ``Date:`` header (both carry a zone);
+pasted text has only local times, so it stays unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import html
+import re
+from dataclasses import replace
+from email import policy
+from email.message import EmailMessage, Message
+from email.utils import parsedate_to_datetime
+
+from ..errors import EvidenceError
+from ..facts import Symptom
+from .base import Document, ParseResult
+from .ndr_text import GENERATING_LINE, Finding, analyse, dedupe, symptom
+
+KIND = "ndr"
+
+MAX_SIZE = 32 * 1024 * 1024
+
+_HEADER_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{0,60}:[ \t]?")
+_MIME_HEADERS = ("mime-version", "content-type", "received", "return-path", "message-id", "x-ms-exchange-")
+# Lines that only an NDR has, anchored so that prose quoting them (a README, a ticket) is not one.
+_NDR_LINES = (
+    re.compile(r"^\s*Remote Server returned '", re.MULTILINE),
+    re.compile(r"^(?:[^'\n]{0,40} - )?Remote Server at \S+ (?:\([^)\n]*\) )?returned '", re.MULTILINE),
+    re.compile(r"^\s*\S+\s+#[245]\d\d [245]\.[0-7]\.\d{1,3}\b.*##\s*$", re.MULTILINE),
+    re.compile(r"^\s*(?:Delivery has failed to|Delivery is delayed to) these recipients or groups:\s*$",
+               re.MULTILINE),
+    re.compile(r"^\S+ rejected your message to the following e-?mail addresses:\s*$", re.MULTILINE),
+    re.compile(
+        r"^\s*(?:Diagnostic information for administrators|Diagnoseinformationen f[üu]r Administratoren"
+        r"|Informations de diagnostic pour les administrateurs"
+        r"|Informaci[óo]n de diagn[óo]stico para administradores"
+        r"|Informazioni di diagnostica per gli amministratori"
+        r"|Diagnostische gegevens voor beheerders)\s*:\s*$",
+        re.MULTILINE | re.IGNORECASE,
+    ),
+    GENERATING_LINE,
+)
+_EML_NDR_MARKERS = re.compile(
+    r"multipart/report|message/delivery-status|X-MS-Exchange-Message-Is-Ndr|^Subject:\s*(?:Undeliverable|"
+    r"Delivery (?:Status Notification|delayed|has failed)|Undelivered Mail|Mail delivery failed|"
+    r"Returned mail|"
+    r"failure notice|Non remis|Unzustellbar|No se puede entregar|Non recapitabile|Onbestelbaar)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_DSN_TYPE = re.compile(r"^content-type:\s*message/delivery-status", re.IGNORECASE)
+_DIAG_FIELD = re.compile(r"^diagnostic-code:", re.IGNORECASE)
+_STATUS_FIELD = re.compile(r"^status:", re.IGNORECASE)
+_STATUS = re.compile(r"(?<![\w.])[45]\.[0-7]\.\d{1,3}(?![\d.]\d|\d)")
+
+
+def sniff(doc: Document) -> bool:
+    try:
+        head = doc.head_text()
+        if "-----BEGIN " in head or head.lstrip().startswith("#Software:"):
+            return False  # certificates and Exchange/IIS logs have their own parsers
+        if _is_eml(head):
+            return bool(_EML_NDR_MARKERS.search(head))
+        markers = sum(1 for marker in _NDR_LINES if marker.search(head))
+        return markers >= 2 and bool(_STATUS.search(head))
+    except Exception:  # a sniff is a guess; failing to guess means "not mine"
+        return False
+
+
+def parse(doc: Document) -> ParseResult:
+    if doc.size > MAX_SIZE:
+        raise EvidenceError(f"too large for a delivery report ({doc.size:,} bytes)", doc.name)
+    text = doc.text()
+    if _is_eml(text[:65536]):
+        facts, detail = _parse_eml(doc, text)
+    else:
+        findings = dedupe(analyse(text))
+        facts = [symptom(f, doc.name, f.line, "ndr") for f in findings]
+        detail = "pasted delivery report"
+    if not facts:
+        raise EvidenceError("delivery report without an SMTP status code", doc.name)
+    codes = ", ".join(dict.fromkeys(f.code for f in facts))
+    return ParseResult(facts=list(facts), detail=f"{detail}: {codes}")
+
+
+# ---------------------------------------------------------------------------------------------
+# .eml
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_eml(text: str) -> bool:
+    """RFC 5322 headers from the first line, including at least one a mail system writes."""
+    names: list[str] = []
+    for line in text.lstrip("\n").split("\n")[:200]:
+        if not line.strip():
+            break
+        if line[0] in " \t":
+            continue  # folded header
+        if not _HEADER_LINE.match(line):
+            return False
+        names.append(line.split(":", 1)[0].lower())
+    if "sent" in names:  # Outlook's copied header block (From/Sent/To/Subject) is pasted text
+        return False
+    return len(names) >= 2 and any(n.startswith(_MIME_HEADERS) for n in names)
+
+
+def _parse_eml(doc: Document, text: str) -> tuple[list[Symptom], str]:
+    try:
+        msg = email.message_from_string(text, policy=policy.default)
+    except Exception as exc:  # the email package raises a zoo of types on hostile input
+        raise EvidenceError(f"unreadable e-mail message: {exc}", doc.name) from None
+    raw_lines = text.split("\n")
+    dsn: list[Finding] = []
+    body: list[Finding] = []
+    report_date = _iso(msg.get("Date"))
+    try:
+        parts = list(_leaves(msg))
+        plain_exists = any(p.get_content_type() == "text/plain" for p in parts)
+        for part in parts:
+            ctype = part.get_content_type()
+            if ctype == "message/delivery-status":
+                dsn.extend(_dsn_findings(part, raw_lines))
+            elif ctype == "text/plain" or (ctype == "text/html" and not plain_exists):
+                body.extend(_body_findings(part, text, raw_lines))
+    except EvidenceError:
+        raise
+    except Exception as exc:
+        raise EvidenceError(f"unreadable MIME structure: {exc}", doc.name) from None
+    merged = dedupe(dsn + body)
+    facts = [symptom(replace(f, seen_at=f.seen_at or report_date), doc.name, f.line or None, "ndr")
+             for f in merged]
+    kind = "delivery status notification (RFC 3464)" if dsn else "e-mail delivery report"
+    return facts, kind
+
+
+def _leaves(msg: Message):
+    """Leaf parts in order, not descending into the bounced message or the DSN's field groups."""
+    ctype = msg.get_content_type()
+    if ctype in ("message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers"):
+        return
+    if ctype == "message/delivery-status" or not msg.is_multipart():
+        yield msg
+        return
+    for sub in msg.get_payload():
+        if isinstance(sub, Message):
+            yield from _leaves(sub)
+
+
+def _dsn_findings(part: Message, raw_lines: list[str]) -> list[Finding]:
+    groups = part.get_payload()
+    if not isinstance(groups, list) or not groups:
+        return []
+    reporting = _mta(groups[0].get("Reporting-MTA"))
+    begin = next((i for i, line in enumerate(raw_lines) if _DSN_TYPE.match(line)), 0)
+    diag_lines = iter(i + 1 for i in range(begin, len(raw_lines)) if _DIAG_FIELD.match(raw_lines[i]))
+    status_lines = iter(i + 1 for i in range(begin, len(raw_lines)) if _STATUS_FIELD.match(raw_lines[i]))
+    out: list[Finding] = []
+    for group in groups[1:]:
+        if not isinstance(group, Message):
+            continue
+        diag, status = _header(group, "Diagnostic-Code"), _header(group, "Status")
+        found: list[Finding] = []
+        if diag:
+            line = next(diag_lines, None)
+            reply = diag.split(";", 1)[1] if diag.lower().startswith("smtp;") else diag
+            found = [replace(f, line=line or 0, excerpt=f"Diagnostic-Code: {diag}") for f in analyse(reply)]
+        status_line = next(status_lines, None) if status else None
+        code = _STATUS.search(status or "")
+        if code and not any(f.code == code.group(0) for f in found):
+            found.append(Finding(code=code.group(0), line=status_line or 0, excerpt=f"Status: {status}"))
+        recipient = _address(_header(group, "Final-Recipient") or _header(group, "Original-Recipient"))
+        remote, when = _mta(group.get("Remote-MTA")), _iso(group.get("Last-Attempt-Date"))
+        out.extend(
+            replace(
+                f,
+                recipient=f.recipient or recipient,
+                remote_server=f.remote_server or remote,
+                host=f.host or f.remote_server or remote,
+                generating_server=f.generating_server or reporting,
+                seen_at=when,
+            )
+            for f in found
+        )
+    return out
+
+
+def _body_findings(part: Message, text: str, raw_lines: list[str]) -> list[Finding]:
+    content = part.get_content() if isinstance(part, EmailMessage) else part.get_payload(decode=True)
+    if isinstance(content, bytes):
+        content = content.decode("utf-8", errors="replace")
+    if not isinstance(content, str):
+        return []
+    content = content.replace("\r\n", "\n").replace("\r", "\n")
+    if part.get_content_type() == "text/html":
+        content = _html_text(content)
+    line_map = _raw_line_map(part, text, content)
+    return [replace(f, line=line_map(f.line) or 0) for f in analyse(content)]
+
+
+def _raw_line_map(part: Message, text: str, decoded: str):
+    """decoded line number (1-based) → raw file line number (1-based), or None if unknown."""
+    raw = part.get_payload(decode=False)
+    if not isinstance(raw, str) or not raw.strip():
+        return lambda _n: None
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    pos = text.find(raw)
+    if pos < 0:
+        return lambda _n: None
+    first = text.count("\n", 0, pos) + 1
+    cte = (part.get("Content-Transfer-Encoding") or "").strip().lower()
+    if part.get_content_type() == "text/html" or cte == "base64":
+        return lambda _n: first
+    if cte != "quoted-printable":
+        return lambda n: first + n - 1
+    starts, continuing = [], False
+    for offset, line in enumerate(raw.split("\n")):
+        if not continuing:
+            starts.append(first + offset)
+        continuing = line.rstrip(" \t").endswith("=")
+    if len(starts) < decoded.count("\n") + 1 - (1 if decoded.endswith("\n") else 0):
+        return lambda _n: first  # encoded line breaks (=0A): the mapping is no longer exact
+    return lambda n: starts[n - 1] if 0 < n <= len(starts) else first
+
+
+def _header(group: Message, name: str) -> str | None:
+    value = group.get(name)
+    if value is None:
+        return None
+    return " ".join(str(value).split()) or None
+
+
+def _mta(value) -> str | None:
+    """``dns;EXCH01.corp.contoso.com`` → ``exch01.corp.contoso.com``."""
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    text = text.split(";", 1)[1] if ";" in text else text
+    text = text.strip().strip("[]").rstrip(".").lower()
+    return text.split()[0] if text else None
+
+
+def _address(value: str | None) -> str | None:
+    if not value:
+        return None
+    text = value.split(";", 1)[1] if ";" in value else value
+    text = text.strip().strip("<>").lower()
+    return text or None
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    try:
+        moment = parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)  # RFC 5322 "-0000": UTC, origin unknown
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _html_text(markup: str) -> str:
+    markup = re.sub(r"(?is)<(script|style)\b.*?</\1>", "", markup)
+    markup = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", markup)
+    return html.unescape(re.sub(r"<[^>]*>", "", markup))
