@@ -6,6 +6,7 @@ from __future__ import annotations
 import filecmp
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from relaydoctor.engine.diagnosis import diagnose
 from relaydoctor.engine.pack import lint, load_packs
-from relaydoctor.engine.pack.cases import run_case
+from relaydoctor.engine.pack.cases import case_facts, run_case
 from relaydoctor.engine.pack.model import FieldTest, Pattern, Ref
 from relaydoctor.engine.paths import builtin_dir
 
@@ -71,6 +72,28 @@ def test_every_cause_of_the_code_has_knowledge_and_rules():
 def test_case_passes_with_the_real_engine(case):
     result = run_case(case, PACKS, diagnose=diagnose)
     assert result.passed, result.message()
+
+
+INLINE_CASES = [c for c in BUILTIN_CASES if len(c.facts) > 1]
+
+
+@pytest.mark.parametrize("case", INLINE_CASES, ids=[c.case for c in INLINE_CASES])
+def test_verdicts_do_not_depend_on_fact_order(case):
+    """Negation runs after all evidence is in: shuffling the facts must not change a verdict."""
+    facts = case_facts(case)
+    runs = []
+    for seed in range(4):
+        shuffled = list(facts)
+        random.Random(seed).shuffle(shuffled)
+        report = diagnose(
+            [str(p) for p in case.evidence],
+            answers=dict(case.answers),
+            extra_facts=shuffled,
+            packs=PACKS,
+            now=case.now_datetime,
+        )
+        runs.append({v.cause: (v.status, v.rules) for v in report.verdicts})
+    assert all(r == runs[0] for r in runs)
 
 
 def test_every_question_is_answerable():
@@ -240,3 +263,14 @@ def test_chain_example_is_the_leaf_and_root_without_the_intermediate(samples):
     leaf = (samples / "certs" / "mail.contoso.com.pem").read_bytes()
     root = (samples / "certs" / "tailspin-trust-root-ca-r2.pem").read_bytes()
     assert made.read_bytes() == leaf + root
+
+
+def test_references_are_the_domain_source_index_urls(samples):
+    """Every link the built-in knowledge cites is one of DOMAIN.md §0's source URLs, verbatim."""
+    domain = samples.parent / "DOMAIN.md"
+    if not domain.is_file():
+        pytest.skip("DOMAIN.md is not beside the samples")
+    index = domain.read_text(encoding="utf-8").split("\n## 1.", 1)[0]
+    urls = {r.url for c in PACKS.codes.values() for r in c.references}
+    urls |= {r.url for c in PACKS.causes.values() for r in c.references}
+    assert urls and sorted(u for u in urls if u not in index) == []
