@@ -1,0 +1,35 @@
+"""Line handling shared by the console-text formats (Format-List, Format-Table).
+
+Admins paste console output: prompt lines (``PS C:\\Users\\adm> Get-AcceptedDomain``, the EMS
+``[PS] C:\\Windows\\system32>``), ``>>`` continuation prompts and ANSI colours (PowerShell 7
+colours Format-List labels). None of it is data.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BREAK = re.compile(r"\r\n|\n|\r")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+_PROMPT = re.compile(
+    r"^\s*(?:\[PS\]\s*[^>\r\n]{0,300}>"  # Exchange Management Shell
+    r"|PS(?:\s[^>\r\n]{0,300})?>"  # PS C:\> , PS /home/x> , PS>
+    r"|[A-Za-z]:\\[^>\r\n]{0,300}>"  # cmd.exe
+    r"|>>(?:\s|$))"  # multi-line input continuation
+)
+
+
+def split_lines(text: str) -> list[str]:
+    """Physical lines (CRLF, LF or CR), ANSI escapes removed, trailing blanks kept."""
+    lines = _BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [_ANSI.sub("", line) if "\x1b" in line else line for line in lines]
+
+
+def is_prompt(line: str) -> bool:
+    return bool(_PROMPT.match(line))
+
+
+def is_blank(line: str) -> bool:
+    return not line.strip()

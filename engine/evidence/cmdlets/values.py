@@ -1,0 +1,244 @@
+"""Read typed values out of exported properties, whatever the format did to them.
+
+Pure functions over ``Prop``. Each returns ``None`` when the value is absent or unreadable, so
+the fact field stays "not known" rather than wrong.
+
+Times: values that carry an offset (CliXML ``<DT>``, JSON ``\\/Date(ms)\\/``, ISO with ``Z`` or
+``±hh:mm``) become UTC ``YYYY-MM-DDTHH:MM:SSZ``. The en-US text dates of Format-List, tables and
+Export-Csv (``M/d/yyyy h:mm:ss tt``) carry no offset: they are the exporting machine's local time,
+so they are kept as naive ``YYYY-MM-DDTHH:MM:SS`` (no ``Z``) and consumers must treat them as
+uncertain by up to ±14 h — unless the property itself is a ``*UTC`` one (``WhenChangedUTC``), which
+callers say with ``utc_hint``. Fractions of seconds are dropped so every format agrees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .model import Prop, PSValue, Style
+
+# What PowerShell writes when it could not (or would not) serialise a collection: the type name
+# from ToString() (Export-Csv, ConvertTo-Json past -Depth) or a hashtable/PSCustomObject rendering.
+_UNEXPORTED = re.compile(
+    r"^(?:System\.(?:Collections\.[\w.`\[\], =]+|Object\[\]|String\[\]|Management\.Automation\.PSObject)"
+    r"|Microsoft\.Exchange\.Data\.MultiValuedProperty.*"
+    r"|Deserialized\.[\w.`\[\], =]+"
+    r"|@\{.*\})$",
+    re.S,
+)
+_MS_DATE = re.compile(r"^/Date\((-?\d{1,16})(?:[+-]\d{4})?\)/$")
+_US_DATE = re.compile(
+    r"^(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?$"
+)
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$",
+    re.I,
+)
+_TRUNC_MARKS = ("...", "…")
+
+
+def is_unexported(text: str) -> bool:
+    """True for ``System.Collections.ArrayList``, ``@{a=1}`` and friends: the value was not exported."""
+    return bool(_UNEXPORTED.match(text.strip()))
+
+
+def _item_text(value: PSValue) -> str | None:
+    if value is None or isinstance(value, dict):
+        return None
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, dt.datetime):
+        return iso(value, utc_hint=False)
+    if isinstance(value, tuple):
+        parts = [t for t in (_item_text(v) for v in value) if t]
+        return ", ".join(parts) if parts else None
+    text = str(value).strip()
+    return text or None
+
+
+def text(prop: Prop | None) -> str | None:
+    """The value as one string (stripped); ``None`` when absent or empty."""
+    if prop is None:
+        return None
+    return _item_text(prop.value)
+
+
+def boolean(prop: Prop | None) -> bool | None:
+    if prop is None or prop.value is None:
+        return None
+    value = prop.value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in ("true", "$true"):
+            return True
+        if low in ("false", "$false"):
+            return False
+    return None
+
+
+def integer(prop: Prop | None) -> int | None:
+    if prop is None or isinstance(prop.value, bool):
+        return None
+    if isinstance(prop.value, int):
+        return prop.value
+    if isinstance(prop.value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", prop.value):
+        return int(prop.value)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Items:
+    values: tuple[str, ...]
+    incomplete: bool  # the exporter truncated or did not export the collection
+
+
+def items(prop: Prop | None, style: Style) -> Items:
+    """A multi-valued property as a tuple of strings, and whether the export lost some of it."""
+    if prop is None or prop.value is None:
+        return Items((), False)
+    value = prop.value
+    if isinstance(value, tuple):
+        return Items(tuple(t for t in (_item_text(v) for v in value) if t), prop.truncated)
+    if isinstance(value, dict):
+        return Items((), True)
+    if not isinstance(value, str):
+        single = _item_text(value)
+        return Items((single,) if single else (), prop.truncated)
+    raw = value.strip()
+    if not raw:
+        return Items((), prop.truncated)
+    if is_unexported(raw):
+        return Items((), True)
+    if style == "text" or (raw.startswith("{") and raw.endswith("}")):
+        return _braced(raw, prop.truncated)
+    if style == "csv":
+        return Items(tuple(raw.split()), prop.truncated)
+    return Items(tuple(p for p in re.split(r"[\s,]+", raw) if p), prop.truncated)
+
+
+def _braced(raw: str, truncated: bool) -> Items:
+    """Format-List/Table's ``{a, b, c, d...}``; a cut table cell may lack the closing brace."""
+    if not raw.startswith("{"):
+        return Items((raw,), truncated)
+    inner = raw[1:]
+    closed = inner.endswith("}")
+    if closed:
+        inner = inner[:-1]
+    inner = inner.strip()
+    for mark in _TRUNC_MARKS:
+        if inner.endswith(mark):
+            inner = inner[: -len(mark)]
+            truncated = True
+            break
+    parts = [p.strip() for p in inner.split(", ")]
+    if not closed and truncated and parts:
+        parts = parts[:-1]  # the last item was cut mid-way
+    return Items(tuple(p for p in parts if p), truncated or not closed)
+
+
+def flags(prop: Prop | None, style: Style) -> tuple[str, ...] | None:
+    """A [Flags] enum or list shown as ``A, B`` (or a real list); ``None`` for an unknown integer."""
+    if prop is None or prop.value is None:
+        return None
+    value = prop.value
+    if isinstance(value, tuple):
+        return items(prop, style).values
+    if isinstance(value, str):
+        raw = value.strip()
+        if raw.startswith("{"):
+            return items(prop, "text").values
+        return tuple(p.strip() for p in raw.split(",") if p.strip())
+    return None
+
+
+def enum_name(prop: Prop | None, known: dict[int, str]) -> tuple[str | None, bool]:
+    """An enum shown as its name or its integer value. Returns (name, understood).
+
+    Names are matched to ``known`` case-insensitively and returned in canonical spelling; an
+    integer not in ``known`` gives ``(None, False)`` so the caller can warn.
+    """
+    if prop is None or prop.value is None:
+        return None, True
+    value = prop.value
+    number = integer(prop)
+    if number is not None:
+        return known.get(number), number in known
+    name = _item_text(value)
+    if name is None:
+        return None, True
+    for canonical in known.values():
+        if canonical.lower() == name.lower():
+            return canonical, True
+    return name, True
+
+
+def timestamp(prop: Prop | None, *, utc_hint: bool = False) -> str | None:
+    """The property as an ISO time (see the module docstring for zones)."""
+    if prop is None or prop.value is None:
+        return None
+    value = prop.value
+    if isinstance(value, dt.datetime):
+        return iso(value, utc_hint=utc_hint)
+    if not isinstance(value, str):
+        return None
+    moment = parse_time(value)
+    return iso(moment, utc_hint=utc_hint) if moment is not None else None
+
+
+def parse_time(raw: str) -> dt.datetime | None:
+    """``\\/Date(ms)\\/``, ISO 8601 (any fraction length) or en-US ``M/d/yyyy h:mm:ss tt``."""
+    raw = raw.strip().replace("\\/", "/")
+    try:
+        m = _MS_DATE.match(raw)
+        if m:
+            return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=int(m.group(1)))
+        m = _ISO.match(raw)
+        if m:
+            year, month, day, hour, minute = (int(m.group(i)) for i in range(1, 6))
+            second = int(m.group(6) or 0)
+            zone = _zone(m.group(8))
+            return dt.datetime(year, month, day, hour, minute, second, tzinfo=zone)
+        m = _US_DATE.match(raw)
+        if m:
+            month, day, year, hour, minute = (int(m.group(i)) for i in range(1, 6))
+            second = int(m.group(6) or 0)
+            half = (m.group(7) or "").lower()
+            if half:
+                if not 1 <= hour <= 12:
+                    return None
+                hour = hour % 12 + (12 if half == "p" else 0)
+            return dt.datetime(year, month, day, hour, minute, second)
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
+def _zone(text: str | None) -> dt.tzinfo | None:
+    if not text:
+        return None
+    if text.upper() == "Z":
+        return dt.UTC
+    sign = 1 if text[0] == "+" else -1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 23 or minutes > 59:
+        raise ValueError("offset out of range")
+    return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+
+
+def iso(moment: dt.datetime, *, utc_hint: bool) -> str | None:
+    """Aware → UTC with ``Z``; naive → as is, with ``Z`` only when the caller knows it is UTC."""
+    try:
+        if moment.tzinfo is not None:
+            return _fmt(moment.astimezone(dt.UTC)) + "Z"
+    except (OverflowError, ValueError):
+        return None
+    return _fmt(moment) + ("Z" if utc_hint else "")
+
+
+def _fmt(m: dt.datetime) -> str:
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
