@@ -50,5 +50,9 @@ class PackErrors(PackError):
         return self.errors[0].one_line() + extra
 
 
+class Cancelled(RelaydoctorError):
+    """The user cancelled long work (loading large evidence); not a failure of the input."""
+
+
 class EngineError(RelaydoctorError):
     """The rules engine misbehaved (an action raised, a fact was refused). Never swallowed."""

@@ -1,0 +1,231 @@
+"""Turn evidence bytes into text the way Windows tools wrote them.
+
+Admins hand us files written by PowerShell 5.1 (UTF-16 LE with BOM, or ASCII), PowerShell 7 and
+Exchange (UTF-8, sometimes with BOM) and old tools (Windows-1252). The rules, in order:
+a BOM decides; otherwise a NUL-byte pattern reveals BOM-less UTF-16; otherwise UTF-8, and only
+if that fails, Windows-1252. UTF-16/32 never silently falls back: a broken UTF-16 file is an
+error naming the byte offset. Line ends become ``\\n``.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from ..errors import EvidenceError
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: FF FE 00 00 starts with FF FE
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_WIDE = frozenset({"utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"})
+_SAMPLE = 4096
+
+
+def sniff_encoding(head: bytes) -> tuple[str | None, int]:
+    """(codec, BOM length) from the first bytes; codec None means "UTF-8, else Windows-1252"."""
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec, len(bom)
+    sample = head[:_SAMPLE]
+    if len(sample) >= 4:
+        even, odd = sample[0::2], sample[1::2]
+        pairs = min(len(even), len(odd))
+        # ASCII text in UTF-16 has a NUL in every other byte; binary data has NULs anywhere.
+        odd_nul, even_nul = odd.count(0), even.count(0)
+        if odd_nul >= 0.4 * pairs and even_nul <= 0.05 * pairs:
+            return "utf-16-le", 0
+        if even_nul >= 0.4 * pairs and odd_nul <= 0.05 * pairs:
+            return "utf-16-be", 0
+    return None, 0
+
+
+def is_wide(codec: str | None) -> bool:
+    """True for UTF-16/32: encodings whose bytes are not ASCII-compatible."""
+    return codec in _WIDE
+
+
+def _normalise(text: str) -> str:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _line_of(data: bytes, offset: int, codec: str | None) -> int | None:
+    if is_wide(codec):
+        return None
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode(data: bytes, name: str) -> str:
+    """All of ``data`` as text with ``\\n`` line ends. Raises EvidenceError with the byte offset."""
+    codec, skip = sniff_encoding(data)
+    if codec is not None:
+        try:
+            return _normalise(data[skip:].decode(codec))
+        except UnicodeDecodeError as exc:
+            offset = skip + exc.start
+            raise EvidenceError(
+                f"cannot decode as {codec.upper()} (invalid bytes at byte offset {offset})",
+                name,
+                _line_of(data, offset, codec),
+            ) from None
+    try:
+        return _normalise(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    try:
+        return _normalise(data.decode("cp1252"))
+    except UnicodeDecodeError as exc:
+        raise EvidenceError(
+            f"not text: neither UTF-8 nor Windows-1252 (byte 0x{data[exc.start]:02X} at byte offset "
+            f"{exc.start})",
+            name,
+            _line_of(data, exc.start, None),
+        ) from None
+
+
+def decode_head(head: bytes) -> str:
+    """The first bytes as text, for sniffing: never raises (a cut-off last character is dropped)."""
+    codec, skip = sniff_encoding(head)
+    body = head[skip:]
+    if codec is None:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(body) - 3 and exc.reason.startswith("unexpected end"):
+                text = body[: exc.start].decode("utf-8", errors="replace")
+            else:
+                text = body.decode("cp1252", errors="replace")
+    else:
+        unit = 4 if codec.startswith("utf-32") else 2
+        body = body[: len(body) - len(body) % unit]
+        text = body.decode(codec, errors="replace")
+    return _normalise(text)
+
+
+def iter_lines(
+    stream: BinaryIO,
+    encoding: str | None = None,
+    *,
+    name: str = "<stream>",
+    chunk_size: int = 1 << 20,
+) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_no, text)`` (1-based, without line end) from a binary stream, incrementally.
+
+    ``encoding`` None sniffs it from the first chunk (BOM, NUL pattern, else UTF-8 with a
+    Windows-1252 fallback decided per line). Memory stays at about one chunk.
+    """
+    first = stream.read(max(chunk_size, _SAMPLE))  # enough to see a BOM or the NUL pattern
+    codec, skip = sniff_encoding(first)
+    if encoding:
+        wanted = codecs.lookup(encoding).name  # "utf-16-le", "utf-8", "cp1252", ...
+        if wanted in ("utf-16", "utf-32"):  # endianness from the BOM / NUL pattern, else LE
+            wanted = codec if codec and codec.startswith(wanted) else wanted + "-le"
+        skip = skip if codec == wanted else 0  # drop the BOM only if it is that encoding's
+        codec = wanted
+    if codec is not None and is_wide(codec):
+        yield from _iter_wide(stream, first[skip:], codec, name, chunk_size)
+        return
+    yield from _iter_narrow(stream, first[skip:], codec, name, chunk_size)
+
+
+def _iter_narrow(
+    stream: BinaryIO, first: bytes, codec: str | None, name: str, chunk_size: int
+) -> Iterator[tuple[int, str]]:
+    """ASCII-compatible encodings: split bytes on newlines, decode each line on its own."""
+    line_no = 0
+    pending = b""
+    chunk = first
+    offset = 0  # byte offset of ``pending`` in the stream
+    while chunk:
+        lines = (pending + chunk).split(b"\n")
+        pending = lines.pop()
+        for raw in lines:
+            size = len(raw) + 1
+            for part in _cr_split(raw):
+                line_no += 1
+                yield line_no, _decode_line(part, codec, name, line_no, offset)
+            offset += size
+        chunk = stream.read(chunk_size)
+    if pending:
+        for part in _cr_split(pending):
+            line_no += 1
+            yield line_no, _decode_line(part, codec, name, line_no, offset)
+
+
+def _cr_split(raw: bytes) -> list[bytes]:
+    """One line without its CR of CRLF; lone CRs (old Mac line ends) split it further."""
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    return raw.split(b"\r") if b"\r" in raw else [raw]
+
+
+def _decode_line(raw: bytes, codec: str | None, name: str, line_no: int, offset: int) -> str:
+    if codec is not None and codec not in ("utf-8", "utf8"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError as exc:
+            raise EvidenceError(
+                f"cannot decode as {codec} (byte offset about {offset + exc.start})", name, line_no
+            ) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        if codec is not None:  # declared UTF-8 (BOM): do not guess
+            raise EvidenceError(
+                f"invalid UTF-8 (byte offset about {offset})", name, line_no
+            ) from None
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise EvidenceError(
+            f"not text: byte 0x{raw[exc.start]:02X} at byte offset about {offset + exc.start}",
+            name,
+            line_no,
+        ) from None
+
+
+def _iter_wide(
+    stream: BinaryIO, first: bytes, codec: str, name: str, chunk_size: int
+) -> Iterator[tuple[int, str]]:
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    line_no = 0
+    pending = ""
+    consumed = 0
+    chunk = first
+    final = False
+    while True:
+        try:
+            text = decoder.decode(chunk, final=final)
+        except UnicodeDecodeError as exc:
+            raise EvidenceError(
+                f"cannot decode as {codec.upper()} (invalid bytes near byte offset {consumed + exc.start})",
+                name,
+                line_no + 1,
+            ) from None
+        consumed += len(chunk)
+        data = pending + text
+        if "\r" in data:
+            keep_cr = data.endswith("\r") and not final
+            data = data.replace("\r\n", "\n")
+            if keep_cr:
+                data = data[:-1]
+            data = data.replace("\r", "\n") + ("\r" if keep_cr else "")
+        lines = data.split("\n")
+        pending = lines.pop()
+        for line in lines:
+            line_no += 1
+            yield line_no, line
+        if final:
+            break
+        chunk = stream.read(chunk_size)
+        if not chunk:
+            final = True
+    if pending:
+        line_no += 1
+        yield line_no, pending.rstrip("\r")

@@ -1,0 +1,676 @@
+"""Walk the user's evidence (files, folders, zips), sniff each file by content, run its parser.
+
+- Files are recognised by **content only**: each parser module's ``sniff`` is asked in the fixed
+  order of ``PARSER_MODULES`` (most specific first, generic text last).
+- Folders are walked recursively in sorted order; ``.zip`` archives (recognised by content) are
+  read in place with ``zipfile`` — nothing is extracted to disk — with limits on member names,
+  total size and compression ratio; zips inside zips are opened one level deep.
+- Something the user named directly that is missing, unreadable, unknown or broken raises
+  ``EvidenceError``; inside a folder or zip it is listed as skipped with the reason.
+- Identical files are read once; identical facts from different files are kept once (first
+  provenance wins); send-log aggregates of several files are folded together.
+- Large send/receive logs on disk are scanned in worker processes, one file each, with shared
+  progress and cancel; everything else runs in-process.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import hashlib
+import importlib
+import inspect
+import io
+import multiprocessing
+import os
+import re
+import stat
+import warnings
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, BinaryIO
+
+from ..errors import Cancelled, EvidenceError, RelaydoctorError
+from ..facts import Fact
+from ..results import EvidenceSet, SourceSummary
+from . import sendlog
+from .base import CancelFn, Document, ParseResult, ProgressFn
+
+# Parser modules in sniffing order. Missing ones are skipped (they are written in parallel).
+PARSER_MODULES: tuple[str, ...] = (
+    "sendlog",
+    "smtplog_receive",
+    "iislog",
+    "messagetrace",
+    "certs",
+    "cmdlets",
+    "ndr",
+    "text",
+)
+# Generic parsers: JSON/XML/binary files that no specific parser took never reach them.
+GENERIC_MODULES = frozenset({"ndr", "text"})
+# What pasted text (``--ndr``) is offered to.
+TEXT_MODULES = ("ndr", "text")
+# Parsers with ``scan(stream, name, *, progress, cancel)``: streamed, and parallel when large.
+STREAMING_MODULES = frozenset({"sendlog", "smtplog_receive", "iislog"})
+
+HEAD_BYTES = 64 * 1024
+MAX_ZIP_MEMBERS = 20_000
+MAX_ZIP_TOTAL = 8 * 1024**3  # uncompressed bytes in one archive
+MAX_ZIP_RATIO = 200  # uncompressed / compressed, per member (text logs compress ~10-30x)
+RATIO_MIN_SIZE = 1024 * 1024  # small members may compress better than that harmlessly
+MAX_NESTED_ZIP = 512 * 1024**2  # a zip inside a zip is read into memory, so it is bounded
+PARALLEL_MIN_BYTES = 48 * 1024**2
+
+_PY_HINT = re.compile(r"^(?:from [\w.]+ import |import [\w.]+|def \w+\(|class \w+[(:])", re.MULTILINE)
+
+_REGISTRY: list[tuple[str, ModuleType]] | None = None
+
+
+# ------------------------------------------------------------------------------------------------
+# Registry
+# ------------------------------------------------------------------------------------------------
+
+
+def registry() -> list[tuple[str, ModuleType]]:
+    """(module name, parser module) in sniffing order; packages may list sub-parsers in ``PARSERS``."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        found: list[tuple[str, ModuleType]] = []
+        for name in PARSER_MODULES:
+            module = _import(name)
+            if module is None:
+                continue
+            subs = getattr(module, "PARSERS", None)
+            if subs is not None:
+                for sub in subs:
+                    sub_mod = sub if isinstance(sub, ModuleType) else _import(str(sub), package=module)
+                    if sub_mod is not None and _is_parser(sub_mod):
+                        found.append((name, sub_mod))
+            elif _is_parser(module):
+                found.append((name, module))
+        _REGISTRY = found
+    return _REGISTRY
+
+
+def _import(name: str, package: ModuleType | None = None) -> ModuleType | None:
+    base = package.__name__ if package is not None else __package__
+    full = name if "." in name and not name.startswith(".") else f"{base}.{name.lstrip('.')}"
+    try:
+        return importlib.import_module(full)
+    except ModuleNotFoundError as exc:
+        if exc.name and full.startswith(exc.name):
+            return None  # not written yet
+        warnings.warn(f"evidence parser {full} failed to import: {exc}", RuntimeWarning, stacklevel=2)
+        return None
+    except Exception as exc:  # a parser being written must not break the loader
+        warnings.warn(f"evidence parser {full} failed to import: {exc!r}", RuntimeWarning, stacklevel=2)
+        return None
+
+
+def _is_parser(module: ModuleType) -> bool:
+    return all(callable(getattr(module, a, None)) for a in ("sniff", "parse")) and isinstance(
+        getattr(module, "KIND", None), str
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Documents
+# ------------------------------------------------------------------------------------------------
+
+
+class _FileOpener:
+    """Opens a file on disk; picklable so worker processes can use it."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __call__(self) -> BinaryIO:
+        return open(self.path, "rb")
+
+
+@dataclass(slots=True)
+class _Item:
+    doc: Document | None  # None: skipped before it became a document
+    direct: bool
+    path: str | None = None  # on disk (for workers and duplicate checks)
+    skipped: SourceSummary | None = None
+    module: tuple[str, ModuleType] | None = None
+    result: ParseResult | None = None
+    error: EvidenceError | None = None
+
+
+def _file_document(path: str, name: str) -> Document:
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise EvidenceError("not a regular file", name)
+    opener = _FileOpener(path)
+    with opener() as fh:
+        head = fh.read(HEAD_BYTES)
+    return Document(name=name, size=st.st_size, head=head, opener=opener)
+
+
+def _bytes_document(name: str, data: bytes) -> Document:
+    return Document(name=name, size=len(data), head=data[:HEAD_BYTES], opener=lambda: io.BytesIO(data))
+
+
+def _is_zip(head: bytes) -> bool:
+    return head.startswith((b"PK\x03\x04", b"PK\x05\x06"))
+
+
+def _unsafe_member(name: str) -> bool:
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
+        return True
+    return any(part == ".." for part in re.split(r"[\\/]", name))
+
+
+class _Walker:
+    """Turns the user's paths into items, in a deterministic order."""
+
+    def __init__(self) -> None:
+        self.items: list[_Item] = []
+        self.zips: list[zipfile.ZipFile] = []
+
+    def close(self) -> None:
+        for zf in self.zips:
+            with contextlib.suppress(Exception):  # closing must not mask the real outcome
+                zf.close()
+
+    def add_path(self, given: str) -> None:
+        if not os.path.lexists(given):
+            raise EvidenceError("no such file or folder", given)
+        if os.path.isdir(given):
+            self._walk(given)
+        else:
+            self._add_file(given, given, direct=True)
+
+    def _walk(self, root: str) -> None:
+        def onerror(exc: OSError) -> None:
+            where = exc.filename or root
+            self.items.append(_skip(str(where), "unknown", f"cannot read folder: {exc.strerror or exc}"))
+
+        for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=False):
+            dirnames.sort()
+            for fname in sorted(filenames):
+                path = os.path.join(dirpath, fname)
+                self._add_file(path, path, direct=False)
+
+    def _add_file(self, path: str, name: str, *, direct: bool) -> None:
+        try:
+            doc = _file_document(path, name)
+        except EvidenceError as exc:
+            if direct:
+                raise
+            self.items.append(_skip(name, "unknown", exc.message))
+            return
+        except OSError as exc:
+            if direct:
+                raise EvidenceError(f"cannot read: {exc.strerror or exc}", name) from None
+            self.items.append(_skip(name, "unknown", f"cannot read: {exc.strerror or exc}"))
+            return
+        if _is_zip(doc.head):
+            self._add_zip(doc, direct=direct, source=path)
+            return
+        self.items.append(_Item(doc=doc, direct=direct, path=path))
+
+    def _add_zip(self, doc: Document, *, direct: bool, source: str | bytes, depth: int = 0) -> None:
+        try:
+            members = self._open_zip(doc, source)
+        except EvidenceError as exc:
+            if direct:
+                raise
+            self.items.append(_skip(doc.name, "zip", exc.message))
+            return
+        zf, infos = members
+        for info in infos:
+            name = f"{doc.name}!{info.filename}"
+            if info.flag_bits & 0x1:
+                self.items.append(_skip(name, "unknown", "encrypted zip member"))
+                continue
+            try:
+                with zf.open(info) as fh:
+                    head = fh.read(HEAD_BYTES)
+            except Exception as exc:  # BadZipFile, zlib.error, EOFError, ...
+                self.items.append(_skip(name, "unknown", f"unreadable zip member: {exc}"))
+                continue
+            if _is_zip(head):
+                if depth >= 1:
+                    self.items.append(_skip(name, "zip", "zip nested more than one level: not opened"))
+                    continue
+                if info.file_size > MAX_NESTED_ZIP:
+                    self.items.append(_skip(name, "zip", "nested zip too large to open in memory"))
+                    continue
+                try:
+                    with zf.open(info) as fh:
+                        data = fh.read(MAX_NESTED_ZIP + 1)
+                except Exception as exc:
+                    self.items.append(_skip(name, "zip", f"unreadable zip member: {exc}"))
+                    continue
+                inner = _bytes_document(name, data)
+                self._add_zip(inner, direct=False, source=data, depth=depth + 1)
+                continue
+            opener = _member_opener(zf, info)
+            self.items.append(
+                _Item(doc=Document(name=name, size=info.file_size, head=head, opener=opener), direct=False)
+            )
+
+    def _open_zip(self, doc: Document, source: str | bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            raise EvidenceError(f"not a readable zip archive: {exc}", doc.name) from None
+        self.zips.append(zf)
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        if len(infos) > MAX_ZIP_MEMBERS:
+            raise EvidenceError(f"zip has {len(infos):,} members (limit {MAX_ZIP_MEMBERS:,})", doc.name)
+        total = 0
+        for info in infos:
+            if _unsafe_member(info.filename):
+                raise EvidenceError(
+                    f"zip member name escapes the archive ({info.filename!r}); refusing the archive",
+                    doc.name,
+                )
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > RATIO_MIN_SIZE and ratio > MAX_ZIP_RATIO:
+                raise EvidenceError(
+                    f"zip member {info.filename!r} expands {ratio:,.0f}x (limit {MAX_ZIP_RATIO}x): "
+                    "refusing a possible zip bomb",
+                    doc.name,
+                )
+        if total > MAX_ZIP_TOTAL:
+            raise EvidenceError(
+                f"zip expands to {total:,} bytes (limit {MAX_ZIP_TOTAL:,}): refusing a possible zip bomb",
+                doc.name,
+            )
+        infos.sort(key=lambda i: i.filename)
+        return zf, infos
+
+
+def _member_opener(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], BinaryIO]:
+    def opener() -> BinaryIO:
+        return zf.open(info)  # type: ignore[return-value]
+
+    return opener
+
+
+def _skip(name: str, kind: str, reason: str) -> _Item:
+    return _Item(doc=None, direct=False, skipped=SourceSummary(source=name, kind=kind, skipped_reason=reason))
+
+
+# ------------------------------------------------------------------------------------------------
+# Classification and parsing
+# ------------------------------------------------------------------------------------------------
+
+
+def _looks_like_python(text: str) -> bool:
+    first = text.split("\n", 1)[0]
+    if first.startswith("#!") and "python" in first:
+        return True
+    return len(_PY_HINT.findall(text[:8192])) >= 3
+
+
+def _not_evidence_reason(doc: Document, text: str) -> str | None:
+    """Why a file no specific parser took is not worth offering to the generic text parsers."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith(("{", "[")):
+        return "JSON that is not recognised cmdlet output"
+    if stripped.startswith(("<?xml", "<Objs")):
+        return "XML that is not recognised cmdlet output"
+    head = doc.head[:4096]
+    if b"\x00" in head and not text.strip():
+        return "binary file"
+    if b"\x00" in head and "\ufffd" in text[:2048]:
+        return "binary file"
+    return None
+
+
+def _sniff(module: ModuleType, doc: Document) -> bool:
+    try:
+        return bool(module.sniff(doc))
+    except Exception:
+        return False
+
+
+def classify(doc: Document, modules: Sequence[tuple[str, ModuleType]]) -> tuple[str, ModuleType] | str:
+    """The parser for ``doc``, or the reason it is not evidence."""
+    if doc.size == 0:
+        return "empty file"
+    try:
+        text = doc.head_text()
+    except Exception:
+        text = ""
+    if _looks_like_python(text):
+        return "a Python script, not evidence"
+    for name, module in modules:
+        if name in GENERIC_MODULES:
+            reason = _not_evidence_reason(doc, text)
+            if reason:
+                return reason
+        if _sniff(module, doc):
+            return name, module
+    return _not_evidence_reason(doc, text) or "not recognised as evidence"
+
+
+def _parse(name: str, module: ModuleType, doc: Document, pfx_password: str | None,
+           progress: Callable[[int], None] | None, cancel: CancelFn | None) -> ParseResult:
+    kind = getattr(module, "KIND", name)
+    try:
+        if name in STREAMING_MODULES and callable(getattr(module, "scan", None)):
+            with doc.opener() as stream:
+                result = module.scan(stream, doc.name, progress=progress, cancel=cancel)
+        elif pfx_password is not None and _takes(module.parse, "pfx_password"):
+            result = module.parse(doc, pfx_password=pfx_password)
+        else:
+            result = module.parse(doc)
+    except (EvidenceError, Cancelled):
+        raise
+    except RelaydoctorError as exc:
+        raise EvidenceError(str(exc), doc.name) from None
+    except MemoryError:
+        raise EvidenceError(f"{kind}: file too large to parse", doc.name) from None
+    except Exception as exc:
+        raise EvidenceError(f"{kind} parser failed: {type(exc).__name__}: {exc}", doc.name) from None
+    if not isinstance(result, ParseResult):
+        raise EvidenceError(f"{kind} parser returned no result", doc.name)
+    return result
+
+
+def _takes(fn: Callable[..., Any], param: str) -> bool:
+    try:
+        return param in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+# -- worker processes ------------------------------------------------------------------------------
+
+_W_PROGRESS: Any = None
+_W_CANCEL: Any = None
+
+
+def _worker_init(progress: Any, cancel: Any) -> None:
+    global _W_PROGRESS, _W_CANCEL
+    _W_PROGRESS, _W_CANCEL = progress, cancel
+
+
+def _worker_scan(module_name: str, path: str, name: str) -> tuple[str, Any]:
+    """Scan one log file in a worker; errors come back as values (exceptions lose their fields)."""
+
+    def progress(n: int) -> None:
+        with _W_PROGRESS.get_lock():
+            _W_PROGRESS.value += n
+
+    try:
+        module = importlib.import_module(f"{__package__}.{module_name}")
+        with open(path, "rb") as fh:
+            result = module.scan(fh, name, progress=progress, cancel=_W_CANCEL.is_set)
+        return "ok", result
+    except Cancelled:
+        return "cancelled", None
+    except EvidenceError as exc:
+        return "error", (exc.message, exc.path, exc.line)
+    except OSError as exc:
+        return "error", (f"cannot read: {exc.strerror or exc}", name, None)
+    except Exception as exc:
+        return "error", (f"{module_name} parser failed: {type(exc).__name__}: {exc}", name, None)
+
+
+# ------------------------------------------------------------------------------------------------
+# The entry point
+# ------------------------------------------------------------------------------------------------
+
+
+class _Progress:
+    def __init__(self, total: int, hook: ProgressFn | None):
+        self.total = total
+        self.done = 0
+        self.hook = hook
+
+    def add(self, n: int) -> None:
+        self.done = min(self.total, self.done + n)
+        if self.hook:
+            self.hook(self.done, self.total)
+
+    def set(self, done: int) -> None:
+        self.done = min(self.total, max(self.done, done))
+        if self.hook:
+            self.hook(self.done, self.total)
+
+
+def load_evidence(
+    paths: Sequence[str],
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    pfx_password: str | None = None,
+    extra_texts: Sequence[tuple[str, str]] = (),
+) -> EvidenceSet:
+    """Everything the user's files, folders, zips and pasted texts say, as facts with provenance."""
+    walker = _Walker()
+    try:
+        for given in paths:
+            walker.add_path(os.fspath(given))
+        for label, text in extra_texts:
+            data = text.encode("utf-8")
+            walker.items.append(_Item(doc=_bytes_document(label, data), direct=True))
+        n_text = len(extra_texts)
+        return _load(walker.items, n_text, progress, cancel, pfx_password)
+    finally:
+        walker.close()
+
+
+def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: CancelFn | None,
+          pfx_password: str | None) -> EvidenceSet:
+    modules = registry()
+    text_modules = [(n, m) for n, m in modules if n in TEXT_MODULES]
+    total = sum(it.doc.size for it in items if it.doc is not None)
+    prog = _Progress(total, progress)
+    first_text = len(items) - n_text
+
+    def check_cancel() -> None:
+        if cancel is not None and cancel():
+            raise Cancelled("loading evidence was cancelled")
+
+    # 1. classify
+    for index, item in enumerate(items):
+        check_cancel()
+        doc = item.doc
+        if doc is None:
+            continue
+        if index >= first_text:
+            if not text_modules:
+                raise EvidenceError("no parser for pasted text is available yet", doc.name)
+            found = classify(doc, text_modules)
+            if isinstance(found, str):
+                raise EvidenceError("no SMTP error or non-delivery report found in this text", doc.name)
+        else:
+            found = classify(doc, modules)
+            if isinstance(found, str):
+                if item.direct:
+                    raise EvidenceError(f"not recognised as evidence: {found}", doc.name)
+                item.skipped = SourceSummary(source=doc.name, kind="unknown", skipped_reason=found)
+                prog.add(doc.size)
+                continue
+        item.module = found
+    _mark_duplicates(items, prog)
+
+    # 2. parse: big logs on disk in worker processes, the rest here
+    parallel = [
+        it for it in items
+        if it.module is not None and it.skipped is None and it.module[0] in STREAMING_MODULES
+        and it.path is not None
+    ]
+    if len(parallel) >= 2 and sum(it.doc.size for it in parallel if it.doc) >= PARALLEL_MIN_BYTES and (
+        (os.cpu_count() or 1) >= 2
+    ):
+        _parse_parallel(parallel, prog, cancel)
+    for item in items:
+        if item.module is None or item.skipped is not None or item.result is not None or item.error:
+            continue
+        check_cancel()
+        doc = item.doc
+        assert doc is not None
+        base = prog.done
+        name, module = item.module
+        try:
+            item.result = _parse(name, module, doc, pfx_password, prog.add, cancel)
+        except EvidenceError as exc:
+            item.error = exc
+        prog.set(base + doc.size)
+
+    # 3. errors: fatal for what the user named, a skip reason inside folders and zips
+    for item in items:
+        if item.error is not None:
+            if item.direct:
+                raise item.error
+            assert item.doc is not None and item.module is not None
+            item.skipped = SourceSummary(
+                source=item.doc.name,
+                kind=getattr(item.module[1], "KIND", item.module[0]),
+                skipped_reason=_reason(item.error),
+            )
+    return _assemble(items)
+
+
+def _located(name: str, warning: str) -> str:
+    """A parser warning as ``file:line: text`` when it starts with ``line N``, else ``file: text``."""
+    m = re.match(r"line (\d+)[:,]?\s*(.*)", warning, re.DOTALL)
+    if m:
+        return f"{name}:{m.group(1)}: {m.group(2) or warning}"
+    return f"{name}: {warning}"
+
+
+def _reason(exc: EvidenceError) -> str:
+    return f"line {exc.line}: {exc.message}" if exc.line is not None else exc.message
+
+
+def _mark_duplicates(items: list[_Item], prog: _Progress) -> None:
+    """Files with identical content are read once (a folder holding a bundle twice, say)."""
+    by_size: dict[int, list[_Item]] = {}
+    for item in items:
+        if item.doc is not None and item.module is not None and item.skipped is None:
+            by_size.setdefault(item.doc.size, []).append(item)
+    for group in by_size.values():
+        if len(group) < 2:
+            continue
+        seen: dict[str, _Item] = {}
+        for item in group:
+            assert item.doc is not None
+            try:
+                digest = _digest(item.doc)
+            except Exception:
+                continue
+            first = seen.get(digest)
+            if first is None:
+                seen[digest] = item
+                continue
+            assert first.doc is not None and item.module is not None
+            item.skipped = SourceSummary(
+                source=item.doc.name,
+                kind=getattr(item.module[1], "KIND", item.module[0]),
+                skipped_reason=f"same content as {first.doc.name}",
+            )
+            prog.add(item.doc.size)
+
+
+def _digest(doc: Document) -> str:
+    h = hashlib.sha256()
+    with doc.opener() as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None) -> None:
+    ctx = multiprocessing.get_context("spawn")  # no fork: callers (the TUI) run threads
+    counter = ctx.Value("q", 0)
+    stop = ctx.Event()
+    base = prog.done
+    workers = min(len(items), os.cpu_count() or 2)
+    with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
+                                initargs=(counter, stop)) as pool:
+        futures = {
+            pool.submit(_worker_scan, it.module[0], it.path, it.doc.name): it  # type: ignore[index,union-attr]
+            for it in sorted(items, key=lambda it: -(it.doc.size if it.doc else 0))
+        }
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
+                prog.set(base + counter.value)
+                if cancel is not None and cancel():
+                    stop.set()
+                    for f in pending:
+                        f.cancel()
+                    raise Cancelled("loading evidence was cancelled")
+                for fut in done:
+                    item = futures[fut]
+                    try:
+                        status, value = fut.result()
+                    except Exception as exc:
+                        item.result = None
+                        warnings.warn(f"log worker failed ({exc!r}); scanning in-process", RuntimeWarning,
+                                      stacklevel=2)
+                        continue
+                    if status == "ok":
+                        item.result = value
+                    elif status == "error":
+                        message, path, line = value
+                        item.error = EvidenceError(message, path, line)
+                    else:
+                        stop.set()
+                        raise Cancelled("loading evidence was cancelled")
+        finally:
+            stop.set()
+
+
+def _assemble(items: list[_Item]) -> EvidenceSet:
+    ev = EvidenceSet()
+    per_item: list[tuple[_Item, list[Fact]]] = []
+    all_facts: list[Fact] = []
+    for item in items:
+        if item.result is not None and item.skipped is None:
+            per_item.append((item, item.result.facts))
+            all_facts.extend(item.result.facts)
+    merged = sendlog.merge_facts(all_facts)
+    owner: dict[int, _Item] = {}
+    for item, facts in per_item:
+        for fact in facts:
+            owner.setdefault(id(fact), item)
+    seen: set[tuple] = set()
+    duplicates: dict[int, int] = {}
+    for fact in merged:
+        identity = fact.identity()
+        if identity in seen:
+            item = owner.get(id(fact))
+            if item is not None:
+                duplicates[id(item)] = duplicates.get(id(item), 0) + 1
+            continue
+        seen.add(identity)
+        ev.facts.append(fact)
+    for item in items:
+        if item.skipped is not None:
+            ev.sources.append(item.skipped)
+            continue
+        if item.result is None or item.doc is None or item.module is None:
+            continue
+        detail = item.result.detail
+        dup = duplicates.get(id(item), 0)
+        if dup:
+            note = f"{dup} fact(s) also given by another file"
+            detail = f"{detail}; {note}" if detail else note
+        ev.warnings.extend(_located(item.doc.name, w) for w in item.result.warnings)
+        for thumbprint, der in item.result.certificates.items():
+            ev.certificates.setdefault(thumbprint, der)
+        ev.sources.append(
+            SourceSummary(
+                source=item.doc.name,
+                kind=getattr(item.module[1], "KIND", item.module[0]),
+                facts=len(item.result.facts),
+                detail=detail,
+            )
+        )
+    return ev

@@ -1,0 +1,426 @@
+"""Exchange SMTP **send** protocol logs → aggregated ``smtp_session`` facts and ``symptom`` facts.
+
+Only sessions that matter become facts: sessions to Exchange Online, or with a 4xx/5xx reply
+or a TLS failure. Each mail transaction of such a session is summarised (TLS outcome, presented
+certificate, the client IP Exchange Online reported in its EHLO reply, MAIL FROM domain, what
+happened to the recipients), and summaries that agree on everything the rules look at are
+aggregated into one fact with counts, the first example as provenance and the last as
+``last_source``. Every distinct rejection reply becomes one ``symptom`` (origin ``send_log``).
+
+Outcome of a transaction (recipients at ``*.onmicrosoft.com`` are *tenant* recipients, the rest
+*external*): ``relayed`` external recipients accepted, none rejected; ``rejected`` every external
+recipient (or MAIL FROM, or the message data) rejected; ``mixed`` some external accepted and some
+rejected; ``internal_only`` only tenant recipients; a session without a transaction is
+``tls_failed``, ``rejected`` (refused before MAIL) or ``no_mail``.
+
+The file is streamed (see ``smtplog_scan``); ``scan`` takes progress/cancel hooks for the loader.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import BinaryIO
+
+from ..errors import EvidenceError
+from ..facts import Fact, Provenance, SmtpSession, Symptom
+from .base import Document, ParseResult
+from .smtp_reply import parse_reply
+from .smtplog_format import log_type
+from .smtplog_scan import (
+    BLOCK,
+    LOOKBACK,
+    BlockReader,
+    CancelHook,
+    ProgressHook,
+    ScanStats,
+    SessionCollector,
+)
+from .smtplog_session import Rejection, Row, Session, Txn
+
+KIND = "send_log"
+
+MAX_AGGREGATES = 2000  # distinct smtp_session facts per file (then counted, not kept)
+MAX_SYMPTOMS = 200  # distinct rejection replies per file
+
+_CN = re.compile(r'(?:^|,)\s*CN=(?P<cn>"(?:[^"]|"")*"|[^,]*)', re.IGNORECASE)
+_NORMALISE = re.compile(r"\[[^\]]*\]|<[^>]*>|\s+")
+
+# The fields that decide whether two summaries are "the same" (aggregation key).
+KEY_FIELDS = (
+    "connector",
+    "to_eop",
+    "tls",
+    "tls_protocol",
+    "tls_error",
+    "cert_thumbprint",
+    "ehlo_client_ip",
+    "mail_from_domain",
+    "null_sender",
+    "outcome",
+    "reject_code",
+    "reject_attr",
+)
+_SUMMED = ("sessions", "lines", "rcpt_accepted", "rcpt_rejected", "tenant_rcpt_accepted")
+
+
+def sniff(doc: Document) -> bool:
+    return log_type(doc.head_text()) == "send"
+
+
+def parse(doc: Document) -> ParseResult:
+    with doc.opener() as stream:
+        return scan(stream, doc.name)
+
+
+def scan(
+    stream: BinaryIO,
+    name: str,
+    *,
+    progress: ProgressHook | None = None,
+    cancel: CancelHook | None = None,
+    block_size: int = BLOCK,
+    lookback: int = LOOKBACK,
+) -> ParseResult:
+    """Stream one send log. ``progress(n)`` gets the bytes read since its last call."""
+    stats = ScanStats()
+    agg = Aggregator(name)
+    reader = BlockReader(stream, name, stats, progress=progress, cancel=cancel, block_size=block_size,
+                         lookback=lookback)
+    collector = SessionCollector(name, stats, agg.add)
+    for block in reader.blocks():
+        collector.feed(block)
+    collector.finish()
+    if reader.layout is None and stats.lines == 0:
+        raise EvidenceError("send log without rows", name)
+    return agg.result(stats)
+
+
+def scan_path(path: str, name: str, progress: ProgressHook | None = None,
+              cancel: CancelHook | None = None) -> ParseResult:
+    """``scan`` over a file on disk (what the loader's worker processes call)."""
+    try:
+        with open(path, "rb") as fh:
+            return scan(fh, name, progress=progress, cancel=cancel)
+    except OSError as exc:
+        raise EvidenceError(f"cannot read: {exc.strerror or exc}", name) from None
+
+
+# ------------------------------------------------------------------------------------------------
+# Session → summaries → aggregates
+# ------------------------------------------------------------------------------------------------
+
+
+def utc_second(stamp: str) -> str | None:
+    """``2026-11-20T07:58:11.412Z`` → ``2026-11-20T07:58:11Z`` (facts' time convention)."""
+    stamp = stamp.strip()
+    if len(stamp) >= 19 and stamp[10:11] == "T" and stamp[:4].isdigit():
+        return stamp[:19] + "Z"
+    return None
+
+
+def cn_of(subject: str | None) -> str | None:
+    if not subject:
+        return None
+    m = _CN.search(subject)
+    if not m:
+        return None
+    cn = m.group("cn").strip()
+    if cn.startswith('"') and cn.endswith('"') and len(cn) >= 2:
+        cn = cn[1:-1].replace('""', '"')
+    return cn.lower() or None
+
+
+def _outcome(txn: Txn) -> str:
+    if txn.mail_reply is not None and txn.mail_reply.negative:
+        return "rejected"
+    data_rejected = txn.data_reply is not None and txn.data_reply.negative
+    external = [r for r in txn.rcpts if not r.tenant]
+    group = external or txn.rcpts
+    accepted = sum(1 for r in group if r.reply is not None and r.reply.positive)
+    rejected = sum(1 for r in group if r.reply is not None and r.reply.negative)
+    if not external:
+        if not txn.rcpts:
+            return "no_mail"
+        return "rejected" if (rejected and not accepted) or data_rejected else "internal_only"
+    if accepted and rejected:
+        return "mixed"
+    if accepted:
+        return "rejected" if data_rejected else "relayed"
+    return "rejected" if rejected else "no_mail"
+
+
+def _telling_row(s: Session, txn: Txn | None, outcome: str) -> Row:
+    """The line that best shows this summary: the rejection, the accepted data, the TLS failure…"""
+    if txn is not None:
+        if outcome in ("rejected", "mixed") and txn.rejections:
+            return txn.rejections[0].reply.row
+        if outcome == "relayed":
+            if txn.data_reply is not None and txn.data_reply.positive:
+                return txn.data_reply.row
+            for r in txn.rcpts:
+                if not r.tenant and r.reply is not None and r.reply.positive:
+                    return r.reply.row
+        if outcome == "internal_only":
+            for r in txn.rcpts:
+                if r.reply is not None and r.reply.positive:
+                    return r.reply.row
+        return txn.row
+    if outcome == "tls_failed" and s.tls_row is not None:
+        return s.tls_row
+    if outcome == "rejected" and s.rejections:
+        return s.rejections[0].reply.row
+    for row in (s.cert.row if s.cert else None, s.ehlo_row, s.banner.row if s.banner else None):
+        if row is not None:
+            return row
+    assert s.first_row is not None
+    return s.first_row
+
+
+@dataclass(slots=True)
+class _Agg:
+    fact: SmtpSession  # the earliest example (by the line its session starts on)
+    counts: dict[str, int]
+    first_seen: str | None
+    last_seen: str | None
+    last_source: str
+    first_start: int  # start line of the earliest session: sessions finish in any order
+    last_start: int
+
+
+class Aggregator:
+    """Summaries of one file's relevant sessions, folded into facts."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.aggs: dict[tuple, _Agg] = {}
+        self.symptoms: dict[tuple, Symptom] = {}
+        self.relevant = 0
+        self.eop = 0
+        self.partial = 0
+        self.dropped = 0
+        self.dropped_symptoms = 0
+
+    def add(self, s: Session) -> None:
+        if s.to_eop:
+            self.eop += 1
+        if not (s.to_eop or s.rejections or s.tls == "failed"):
+            return
+        self.relevant += 1
+        if s.partial:
+            self.partial += 1
+        units: list[tuple[Txn | None, str, Rejection | None]] = []
+        for txn in s.txns:
+            units.append((txn, _outcome(txn), txn.rejections[0] if txn.rejections else None))
+        if not units:
+            outcome = "tls_failed" if s.tls == "failed" else ("rejected" if s.rejections else "no_mail")
+            units.append((None, outcome, s.rejections[0] if s.rejections else None))
+        seen: set[tuple] = set()
+        for txn, outcome, rejection in units:
+            fact = self._summary(s, txn, outcome, rejection)
+            key = tuple(getattr(fact, f) for f in KEY_FIELDS)
+            first_in_session = key not in seen
+            seen.add(key)
+            self._fold(key, fact, first_in_session, s)
+        for rej in s.rejections:
+            self._symptom(s, rej)
+
+    def _summary(self, s: Session, txn: Txn | None, outcome: str, rej: Rejection | None) -> SmtpSession:
+        row = _telling_row(s, txn, outcome)
+        cert = s.cert
+        reply = parse_reply(rej.reply.text) if rej else None
+        rcpts = txn.rcpts if txn else []
+        accepted = [r for r in rcpts if r.reply is not None and r.reply.positive]
+        mail_from = txn.mail_from if txn else None
+        return SmtpSession(
+            provenance=Provenance(self.name, row.line, Provenance.clip(row.text)),
+            connector=s.connector,
+            remote_host=s.remote_host or s.ehlo_host,
+            remote_ip=s.remote_ip,
+            to_eop=s.to_eop,
+            sessions=1,
+            lines=s.rows,
+            tls=s.tls,
+            tls_protocol=s.tls_protocol,
+            tls_error=s.tls_error,
+            starttls_offered=s.starttls_offered,
+            cert_presented=cert is not None,
+            cert_thumbprint=cert.thumbprint if cert else None,
+            cert_subject=cert.subject if cert else None,
+            cert_cn=cn_of(cert.subject) if cert else None,
+            cert_issuer=cert.issuer if cert else None,
+            cert_sans=cert.sans if cert else (),
+            ehlo_client_ip=s.ehlo_client_ip,
+            client_ip_family=("ipv6" if ":" in s.ehlo_client_ip else "ipv4") if s.ehlo_client_ip else None,
+            mail_from=mail_from or None,
+            mail_from_domain=_domain(mail_from),
+            null_sender=bool(txn and txn.null_sender),
+            outcome=outcome,
+            reject_reply=Provenance.clip(rej.reply.text, 500) if rej else None,
+            reject_code=(reply.status_code if reply else rej.reply.code) if rej else None,
+            reject_attr=reply.attr if reply else None,
+            rcpt_accepted=len(accepted),
+            rcpt_rejected=sum(1 for r in rcpts if r.reply is not None and r.reply.negative),
+            tenant_rcpt_accepted=sum(1 for r in accepted if r.tenant),
+            first_seen=utc_second((txn.row if txn else s.first_row or row).time),
+            last_seen=None,
+            last_source=None,
+        )
+
+    def _fold(self, key: tuple, fact: SmtpSession, first_in_session: bool, s: Session) -> None:
+        agg = self.aggs.get(key)
+        seen = fact.first_seen
+        ref = fact.provenance.ref()
+        start = s.first_row.line if s.first_row else 0
+        if agg is None:
+            if len(self.aggs) >= MAX_AGGREGATES:
+                self.dropped += 1
+                return
+            counts = {f: getattr(fact, f) for f in _SUMMED}
+            counts["sessions"] = 1
+            self.aggs[key] = _Agg(fact, counts, seen, seen, ref, start, start)
+            return
+        c = agg.counts
+        c["sessions"] += 1 if first_in_session else 0
+        c["lines"] += s.rows if first_in_session else 0
+        c["rcpt_accepted"] += fact.rcpt_accepted
+        c["rcpt_rejected"] += fact.rcpt_rejected
+        c["tenant_rcpt_accepted"] += fact.tenant_rcpt_accepted
+        if seen and (agg.first_seen is None or seen < agg.first_seen):
+            agg.first_seen = seen
+        if seen and (agg.last_seen is None or seen > agg.last_seen):
+            agg.last_seen = seen
+        if start < agg.first_start:
+            agg.fact, agg.first_start = fact, start
+        if start >= agg.last_start:
+            agg.last_source, agg.last_start = ref, start
+
+    def _symptom(self, s: Session, rej: Rejection) -> None:
+        reply = parse_reply(rej.reply.text)
+        code = reply.status_code if reply else rej.reply.code
+        key = (code, reply.attr if reply else None, _NORMALISE.sub(" ", rej.reply.text).strip().lower())
+        known = self.symptoms.get(key)
+        if known is not None and (known.provenance.line or 0) <= rej.reply.row.line:
+            return
+        if known is None and len(self.symptoms) >= MAX_SYMPTOMS:
+            self.dropped_symptoms += 1
+            return
+        row = rej.reply.row
+        if s.client_submission:
+            direction = "client_submission"
+        elif s.to_eop:
+            direction = "relay_to_exo"
+        else:
+            direction = "unknown"
+        self.symptoms[key] = Symptom(
+            provenance=Provenance(self.name, row.line, Provenance.clip(row.text)),
+            code=code,
+            status_code=reply.status_code if reply else None,
+            reply_code=(reply.reply_code if reply and reply.reply_code else rej.reply.code),
+            text=Provenance.clip(rej.reply.text, 500),
+            attr=reply.attr if reply else None,
+            tokens=reply.tokens if reply else (),
+            host=reply.host if reply else None,
+            remote_server=s.remote_host or s.ehlo_host,
+            recipient=rej.recipient,
+            origin="send_log",
+            transient=rej.reply.code.startswith("4"),
+            direction=direction,
+            seen_at=utc_second(row.time),
+        )
+
+    def facts(self) -> list[Fact]:
+        out: list[Fact] = []
+        for agg in sorted(self.aggs.values(), key=lambda a: (a.first_start, a.fact.provenance.line or 0)):
+            out.append(
+                replace(
+                    agg.fact,
+                    **agg.counts,
+                    first_seen=agg.first_seen,
+                    last_seen=agg.last_seen,
+                    last_source=agg.last_source,
+                )
+            )
+        out.extend(sorted(self.symptoms.values(), key=lambda f: f.provenance.line or 0))
+        return out
+
+    def result(self, stats: ScanStats) -> ParseResult:
+        warnings = list(stats.warnings)
+        if stats.malformed:
+            warnings.append(
+                f"{stats.malformed:,} malformed row(s) ignored (first at line {stats.first_malformed})"
+            )
+        if self.partial:
+            warnings.append(f"{self.partial} session(s) began before this file; their start is missing")
+        if self.dropped:
+            warnings.append(f"{self.dropped} session summaries beyond {MAX_AGGREGATES} kinds not kept")
+        if self.dropped_symptoms:
+            warnings.append(f"{self.dropped_symptoms} rejection replies beyond {MAX_SYMPTOMS} kinds not kept")
+        sessions = max(stats.sessions, self.relevant)
+        detail = (
+            f"{stats.lines:,} lines, {sessions:,} sessions ({self.eop:,} to Exchange Online, "
+            f"{self.relevant:,} relevant)"
+        )
+        return ParseResult(facts=self.facts(), detail=detail, warnings=warnings)
+
+
+def _domain(address: str | None) -> str | None:
+    if not address or "@" not in address:
+        return None
+    return address.rsplit("@", 1)[1].strip().lower().rstrip(".") or None
+
+
+# ------------------------------------------------------------------------------------------------
+# Across files
+# ------------------------------------------------------------------------------------------------
+
+
+def _symptom_key(f: Symptom) -> tuple:
+    return (f.code, f.attr, _NORMALISE.sub(" ", f.text).strip().lower())
+
+
+def merge_facts(facts: Iterable[Fact]) -> list[Fact]:
+    """Fold ``smtp_session`` aggregates and send-log symptoms of several files into one set.
+
+    Aggregates with the same key add their counts; the earliest example stays the provenance
+    and the latest becomes ``last_source``. Other facts pass through in order.
+    """
+    out: list[Fact] = []
+    sessions: dict[tuple, int] = {}
+    symptoms: dict[tuple, int] = {}
+    for fact in facts:
+        if isinstance(fact, SmtpSession):
+            key = tuple(getattr(fact, f) for f in KEY_FIELDS)
+            at = sessions.get(key)
+            if at is None:
+                sessions[key] = len(out)
+                out.append(fact)
+            else:
+                out[at] = _merge_sessions(out[at], fact)  # type: ignore[arg-type]
+        elif isinstance(fact, Symptom) and fact.origin == "send_log":
+            key = _symptom_key(fact)
+            at = symptoms.get(key)
+            if at is None:
+                symptoms[key] = len(out)
+                out.append(fact)
+            else:
+                old = out[at]
+                assert isinstance(old, Symptom)
+                if fact.seen_at and old.seen_at and fact.seen_at < old.seen_at:
+                    out[at] = fact
+        else:
+            out.append(fact)
+    return out
+
+
+def _merge_sessions(a: SmtpSession, b: SmtpSession) -> SmtpSession:
+    earlier, later = (a, b) if (a.first_seen or "") <= (b.first_seen or "") else (b, a)
+    last = a if (a.last_seen or "") > (b.last_seen or "") else b
+    return replace(
+        earlier,
+        **{f: getattr(a, f) + getattr(b, f) for f in _SUMMED},
+        first_seen=earlier.first_seen,
+        last_seen=max(a.last_seen or "", b.last_seen or "") or None,
+        last_source=last.last_source or later.provenance.ref(),
+    )
