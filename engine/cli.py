@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
-from .errors import InputError, PackErrors, RelaydoctorError
+from .errors import Cancelled, InputError, PackErrors, RelaydoctorError
 
 PROG = "relaydoctor"
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
@@ -174,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args)
     except SystemExit as exc:  # --help / --version
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_INPUT)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Cancelled):
         _err("interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `relaydoctor ... | head`: the reader left; not an error
@@ -252,7 +252,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise InputError("no bundled examples are installed", path=str(examples))
     if args.name not in names:
         raise InputError(f"unknown example {args.name!r}; available: {', '.join(names)}", path="demo")
-    report = _run_diagnosis([str(examples / args.name)], now=args.now)
+    from .report.redact import rewrite_report
+
+    folder = examples / args.name
+    report = _run_diagnosis([str(folder)], now=args.now)
+    # Show the example's files as "renewed-certificate/SEND....LOG:116", not a site-packages path.
+    prefix = str(examples) + os.sep
+    report = rewrite_report(report, lambda s: s.replace(prefix, ""))
+    if args.output is None and args.format == "text":
+        _err(f"demo: the bundled example '{args.name}' (its files are in {folder})")
     return _emit_report(report, args.format, args.output, args.redact)
 
 
@@ -279,7 +287,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
 
 def cmd_codes(args: argparse.Namespace) -> int:
-    packs = _load_packs(args.pack)
+    packs = _load_packs(args.pack, cached=True)
     from .report.knowledge import codes_text
 
     _write(codes_text(packs), None)
@@ -287,7 +295,7 @@ def cmd_codes(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    packs = _load_packs(args.pack)
+    packs = _load_packs(args.pack, cached=True)
     from .report.knowledge import explain_cause, explain_code
 
     topic = args.topic.strip()
@@ -412,10 +420,16 @@ def _pfx_password(var: str | None) -> str | None:
     return os.environ[var]
 
 
-def _load_packs(dirs: Sequence[str]) -> Any:
+def _load_packs(dirs: Sequence[str], *, cached: bool = False) -> Any:
+    """The built-in, user-config and --pack packs. ``rules lint/test`` always read them afresh."""
+    dirs = _check_dirs(dirs, "--pack")
+    if cached:
+        from .diagnosis import load_packs_cached
+
+        return load_packs_cached(tuple(dirs))
     from .pack import load_packs
 
-    return load_packs(_check_dirs(dirs, "--pack"))
+    return load_packs(dirs)
 
 
 def _run_diagnosis(paths: Sequence[str], **kwargs: Any) -> Any:

@@ -75,7 +75,7 @@ def explain_cause(packs: Any, cause_id: str) -> str:
     if steps:
         lines += ["", "Remediation (placeholders are filled from your evidence in a report):"]
         for n, step in enumerate(steps, 1):
-            lines += _para(getattr(step, "step", "") or "", "       ", first=f"  {n}. ")
+            lines += _para(getattr(step, "step", "") or "", "     ", first=f"  {n}. ")
             for command in getattr(step, "commands", ()) or ():
                 lines.append(f"       {one_line(command)}")
     verify = getattr(cause, "verify", "") or ""

@@ -20,6 +20,9 @@ from typing import Any
 from ..facts import (
     Certificate,
     Fact,
+    InboundConnector,
+    OutboundConnector,
+    ReceiveConnector,
     SendConnector,
     SmtpSession,
     Symptom,
@@ -74,9 +77,17 @@ _TOKEN_RE = re.compile(
     r"|(?P<ipv6>(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%\w+)?(?![\w:]))"
     r"|(?P<ipv4>(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d))"
     r"|(?P<hex>(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}[ :]?){8,31}[0-9A-Fa-f]{2}(?![0-9A-Za-z]))"
-    rf"|(?P<name>(?<![\w@-]){_LABEL}(?:\.{_LABEL})+)"
+    rf"|(?P<name>(?<![\w-]){_LABEL}(?:\.{_LABEL})+)"
 )
 _SINGLE_LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9-]{2,62}$")
+# Connector names that Microsoft's wizards choose (their GUIDs are redacted as GUIDs); any other
+# connector name was chosen by the admin and often carries the organisation's name.
+_DEFAULT_CONNECTOR = re.compile(
+    r"^(?:Outbound to Office 365|Inbound from [0-9a-f-]{36}|Outbound to [0-9a-f-]{36}|"
+    r"Default(?: Frontend)? \S+|Client(?: Frontend| Proxy)? \S+|Outbound Proxy Frontend \S+|"
+    r"Intra-Organization SMTP Send Connector)(?: - [0-9a-f-]{36})?$",
+    re.IGNORECASE,
+)
 
 
 def _split_domain(name: str) -> tuple[str, str] | None:
@@ -116,7 +127,7 @@ class Redactor:
     """Builds the token maps from one report's text, then substitutes them everywhere."""
 
     def __init__(self, originals: Iterable[str] = (), known_hosts: Iterable[str] = (),
-                 known_serials: Iterable[str] = ()):
+                 known_serials: Iterable[str] = (), known_connectors: Iterable[str] = ()):
         self._originals = set()
         self._maps: dict[str, dict[str, str]] = {}
         self._ip_pool = self._ip_candidates()
@@ -131,6 +142,12 @@ class Redactor:
         self._serials = sorted({_hex_key(s) for s in known_serials if len(_hex_key(s)) >= 8}, key=len,
                                reverse=True)
         hosts = sorted({h.lower() for h in known_hosts if _SINGLE_LABEL.match(h)}, key=len, reverse=True)
+        connectors = sorted({c for c in known_connectors if c.strip() and not _DEFAULT_CONNECTOR.match(c)},
+                            key=len, reverse=True)
+        self._conn_re = (
+            re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, connectors)) + r")(?![\w-])", re.IGNORECASE)
+            if connectors else None
+        )
         self._host_re = (
             re.compile(r"(?<![\w@.-])(" + "|".join(map(re.escape, hosts)) + r")(?![\w-])", re.IGNORECASE)
             if hosts else None
@@ -199,7 +216,11 @@ class Redactor:
     def text(self, text: str) -> str:
         if not text:
             return text
-        out = _TOKEN_RE.sub(self._sub, text)
+        out = text
+        if self._conn_re is not None:  # before the names inside them are tokenised
+            out = self._conn_re.sub(
+                lambda m: self._token("connector", m.group(1).lower(), lambda n: f"connector-{n}"), out)
+        out = _TOKEN_RE.sub(self._sub, out)
         for serial in self._serials:
             token = self._token("serial", serial, lambda n: f"SERIAL-{n}")
             out = _serial_re(serial).sub(token, out)
@@ -329,31 +350,42 @@ def _rewrite(obj: Any, fn: Callable[[str], str]) -> Any:
     return obj
 
 
-def _known_names(facts: Iterable[Fact]) -> tuple[set[str], set[str]]:
-    """Single-label server names and certificate serials the facts name explicitly."""
+def _known_names(facts: Iterable[Fact]) -> tuple[set[str], set[str], set[str]]:
+    """Single-label server names, certificate serials and connector names the facts hold."""
     hosts: set[str] = set()
     serials: set[str] = set()
+    connectors: set[str] = set()
     for fact in facts:
+        if isinstance(fact, InboundConnector | OutboundConnector | SendConnector | ReceiveConnector):
+            connectors.add(fact.name)
+        if isinstance(fact, SendConnector):
+            hosts.update(fact.source_transport_servers)
+        if isinstance(fact, SmtpSession):
+            connectors.add(fact.connector)
+            if fact.cert_cn:
+                hosts.add(fact.cert_cn)
         if isinstance(fact, TransportService):
             hosts.add(fact.name)
-        elif isinstance(fact, SendConnector):
-            hosts.update(fact.source_transport_servers)
-        elif isinstance(fact, Symptom):
+        if isinstance(fact, Symptom):
             hosts.update(h for h in (fact.generating_server, fact.remote_server) if h)
-        elif isinstance(fact, Certificate):
+        if isinstance(fact, Certificate):
             if fact.serial:
                 serials.add(fact.serial)
             if fact.cn:
                 hosts.add(fact.cn)
-        elif isinstance(fact, SmtpSession) and fact.cert_cn:
-            hosts.add(fact.cert_cn)
-    return {h for h in hosts if "." not in h}, serials
+    return {h for h in hosts if "." not in h}, serials, connectors
+
+
+def rewrite_report(report: Report, fn: Callable[[str], str]) -> Report:
+    """A copy of ``report`` with ``fn`` applied to every string in it (facts included)."""
+    return _rewrite(report, fn)
 
 
 def redact_report(report: Report) -> Report:
     """A copy of ``report`` with identifying names, addresses and numbers replaced consistently."""
-    hosts, serials = _known_names(report.facts)
-    redactor = Redactor(_strings(report), known_hosts=hosts, known_serials=serials)
+    hosts, serials, connectors = _known_names(report.facts)
+    redactor = Redactor(_strings(report), known_hosts=hosts, known_serials=serials,
+                        known_connectors=connectors)
     return _rewrite(report, redactor.text)
 
 

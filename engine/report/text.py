@@ -184,7 +184,7 @@ def _sources(out: _Out, report: Report) -> None:
     out.add(out.paint("head", "EVIDENCE"))
     if not report.evidence:
         out.add("  (none)")
-    width = min(48, max((len(one_line(s.source)) for s in report.evidence), default=0))
+    width = min(56, max((len(one_line(s.source)) for s in report.evidence), default=0))
     for s in report.evidence:
         name = one_line(s.source).ljust(width)
         if s.skipped_reason:
