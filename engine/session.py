@@ -1,0 +1,458 @@
+"""The durable_rules facade: the only module that imports ``durable``.
+
+durable_rules 2.0.28 is fast, but its C engine has traps reachable from normal use (see
+ENGINE-NOTES.md and DESIGN.md §4). This module makes them unreachable:
+
+- a ``Host`` without its timer threads; every action runs synchronously inside our own call;
+- each compiled ruleset registered once per process (by digest) from a deep copy, plus a no-op
+  init rule (so ``delete_state`` is safe) and a never-completing catch-all join (so every fact is
+  stored instead of refused as "not handled");
+- one session per :meth:`RuleEngine.run`, with a hash-checked id, always deleted in ``finally``,
+  serialised by a lock (the engine is not thread-safe) and capped far below 1024 live sessions;
+- facts validated, de-duplicated by type-exact JSON and asserted one at a time with an explicit
+  engine id whose 32-bit hash is unique in the session;
+- actions with exactly one parameter that only record ``(rule, fact keys)`` in a Python ledger;
+  any exception in one fails the run with :class:`EngineError`;
+- stratified negation: a rule that negates runs only once the phase fact of its stratum is
+  asserted, after every fact is in, so its verdict never depends on assertion order;
+- join (reference) tests rewritten around the engine's expression-sequence bugs (see
+  ``_join_safe``), and every field a join compares guarded with ``$ex``.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import math
+import threading
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import durable_rules_engine
+from durable.engine import Host, Ruleset
+
+from .compiled import PHASE_ALIAS, PHASE_KIND, CompiledRule, CompiledRuleset, Firing
+from .errors import EngineError
+
+KEY_FIELD = "__key"  # added to every asserted fact: its index in the caller's list
+MAX_PROPERTIES = 200  # the engine refuses more than 252 user properties (trap 13)
+MAX_LIVE_SESSIONS = 64  # more than 1024 live sessions crash the process (trap 3)
+_INIT_KIND = "__init"  # asserted first: an action must complete before delete_state (trap 1)
+_NEVER_KIND = "__never"  # the catch-all join waits for this kind, which no fact can have
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1  # larger integers saturate and compare wrongly
+_ASSERT_CODES = {1: "not handled", 2: "already observed", 3: "deferred"}
+_PAD_FIELD = "__one"  # = 1 on every asserted fact: the neutral pad test of _join_safe compares it
+_UTC_WARNING = r"datetime\.datetime\.utcfromtimestamp"  # trap 16 (Python >= 3.12)
+
+
+def fnv1a_32(text: str) -> int:
+    """The hash the engine indexes sessions and fact ids by, with no string compare (trap 8)."""
+    h = 0x811C9DC5
+    for byte in text.encode():
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+class _SyncHost(Host):
+    """A Host without the two self-re-arming timer threads (trap f), whose dispatch thread
+    segfaults after ``delete_state`` (trap 2). Nothing here needs them: we drain explicitly."""
+
+    def _run(self) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------------
+
+
+def _check_scalar(kind: str, name: str, value: Any) -> None:
+    bad = None
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        bad = None if _INT_MIN <= value <= _INT_MAX else "an integer outside 64 bits"
+    elif isinstance(value, float):
+        text = repr(value)
+        if not math.isfinite(value):
+            bad = "a non-finite number"
+        elif "e" in text and "." not in text:  # 1e-05: error 204 in the engine's parser (trap 9)
+            bad = "a float the engine cannot parse"
+    elif isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            bad = "text that is not valid Unicode"
+    else:
+        bad = f"a {type(value).__name__} (only text, integers, booleans and flat lists are allowed)"
+    if bad:
+        raise EngineError(f"{kind} fact: field {name!r} holds {bad}: {value!r}")
+
+
+def validate_fact(fact: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a plain copy of an engine fact, or raise :class:`EngineError` naming its kind."""
+    kind = fact.get("t") if isinstance(fact, Mapping) else None
+    if not isinstance(kind, str) or not kind or kind.startswith("__"):
+        raise EngineError(f"fact without a valid kind: 't' is {kind!r}")
+    if len(fact) > MAX_PROPERTIES:
+        raise EngineError(f"{kind} fact has {len(fact)} fields (at most {MAX_PROPERTIES})")
+    out: dict[str, Any] = {}
+    for name, value in fact.items():
+        if not isinstance(name, str) or name in ("", "id", "sid") or name.startswith(("$", "__")):
+            raise EngineError(f"{kind} fact: field name {name!r} is reserved by the engine")
+        if isinstance(value, list | tuple):
+            for item in value:
+                _check_scalar(kind, name, item)
+            value = list(value)
+        else:
+            _check_scalar(kind, name, value)
+        out[name] = value
+    return out
+
+
+def _never(c: Any) -> None:
+    """Action of the catch-all join, which cannot complete: no fact may have kind ``__never``."""
+
+
+def _phase_pattern(n: int) -> dict[str, Any]:
+    return {PHASE_ALIAS: {"$and": [{"t": PHASE_KIND}, {"n": n}]}}
+
+
+def _mentions_state(node: Any) -> bool:
+    if isinstance(node, dict):
+        return "$s" in node or any(_mentions_state(v) for v in node.values())
+    return isinstance(node, list) and any(_mentions_state(v) for v in node)
+
+
+def _ref_pairs(value: Any) -> list[tuple[str, str]]:
+    """The ``(alias, field)`` pairs a test value refers to: ``{alias: field}``, also inside
+    ``$add``/``$sub``/... expressions."""
+    if not isinstance(value, dict):
+        return []
+    pairs: list[tuple[str, str]] = []
+    for k, v in value.items():
+        pairs += _ref_pairs(v) if k.startswith("$") else [(k, str(v))]
+    return pairs
+
+
+def _leaf(test: dict[str, Any]) -> tuple[str | None, list[tuple[str, str]]]:
+    """The field a leaf test reads on its own fact, and what it refers to on earlier facts."""
+    ((key, value),) = test.items()
+    if not key.startswith("$"):  # {field: value}
+        return key, _ref_pairs(value)
+    if isinstance(value, dict) and len(value) == 1:  # {"$neq": {field: value}}
+        ((field, operand),) = value.items()
+        return field, _ref_pairs(operand)
+    return None, []  # left to the engine's own validation
+
+
+def _leaves(test: Any, fail: Any) -> Iterator[dict[str, Any]]:
+    if not isinstance(test, dict) or len(test) != 1:
+        raise fail(f"a test must be a one-key object, got {test!r}")
+    ((key, value),) = test.items()
+    if key not in ("$and", "$or"):
+        yield test
+        return
+    if not isinstance(value, list) or not value:
+        raise fail(f"{key} needs a non-empty list")
+    for t in value:
+        yield from _leaves(t, fail)
+
+
+def _join_safe(test: dict[str, Any], anchor: str, fail: Any) -> tuple[dict[str, Any], bool, bool]:
+    """Rewrite one test so the engine evaluates its reference (join) tests correctly.
+
+    Reference tests run in the join's expression sequence (``reduceExpressionSequence``), which
+    (verified, see tests/engine/session/test_session_joins.py) reads past the end of a group whose
+    LAST test short-circuits (``$and`` false / ``$or`` true: random segfaults), ends the enclosing
+    group at the first nested group's end (later tests ignored), and in an ``$or`` drops plain
+    tests mixed with references. So: plain leaves, then reference leaves, then the (single) nested
+    group with references, then plain groups; every group with references ends with a neutral pad
+    (``__one == anchor.__one`` in ``$and``, ``!=`` in ``$or``); unfixable shapes are refused.
+    Returns (test, holds references, holds plain tests)."""
+    ((key, value),) = test.items()
+    if key not in ("$and", "$or"):
+        return test, bool(_leaf(test)[1]), not _leaf(test)[1]
+    parts = [_join_safe(t, anchor, fail) for t in value]
+    if not any(has_ref for _, has_ref, _ in parts):
+        return test, False, True
+    if key == "$or" and any(has_plain for _, _, has_plain in parts):
+        raise fail("an $or mixing plain and reference tests loses its plain tests in the engine")
+    kinds = [(has_ref, next(iter(t)) in ("$and", "$or")) for t, has_ref, _ in parts]
+    if kinds.count((True, True)) > 1:
+        raise fail("at most one nested group with references per group (the engine ignores the rest)")
+    order = [(False, False), (True, False), (True, True), (False, True)]
+    ordered = [t for want in order for (t, _, _), k in zip(parts, kinds, strict=True) if k == want]
+    pad = {_PAD_FIELD: {anchor: _PAD_FIELD}}
+    return (
+        {key: [*ordered, pad if key == "$and" else {"$neq": pad}]},
+        True,
+        any(has_plain for _, _, has_plain in parts),
+    )
+
+
+def _prepare(rule: CompiledRule) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Check a rule's condition is one the facade can run safely. Return the aliases to bind and
+    a fresh, join-safe copy of the condition (registration mutates what it is given)."""
+
+    def fail(why: str) -> EngineError:
+        return EngineError(f"{rule.source or rule.id}: rule {rule.id}: {why}")
+
+    cond = rule.condition
+    if not isinstance(cond, dict) or set(cond) != {"all"} or not isinstance(cond["all"], list):
+        raise fail("condition must be exactly {'all': [patterns]}")
+    patterns = cond["all"]
+    if not patterns or not all(isinstance(p, dict) and len(p) == 1 for p in patterns):
+        raise fail("'all' must be a non-empty list of one-key patterns")
+    if _mentions_state(cond):
+        raise fail("'$s' (session-state) patterns loop forever")
+    keys = [next(iter(p)) for p in patterns]
+    if keys[0].endswith("$not"):
+        raise fail("a negation as the first pattern never fires")
+    negates = any(k.endswith("$not") for k in keys)
+    if rule.stratum < 0 or (negates and rule.stratum == 0):
+        raise fail(f"stratum {rule.stratum} is invalid for this rule (negation needs >= 1)")
+    if rule.stratum >= 1 and patterns[0] != _phase_pattern(rule.stratum):
+        raise fail(f"a stratum-{rule.stratum} rule must start with its phase pattern")
+    if any("$" in k and not k.endswith("$not") for k in keys):
+        raise fail(f"unsupported pattern keys {keys}")
+    positive = tuple(k for k in keys if "$" not in k and k != PHASE_ALIAS)
+    if positive != tuple(a for a in rule.aliases if a != PHASE_ALIAS):
+        raise fail(f"aliases {list(rule.aliases)} do not match the condition's {list(positive)}")
+    if any(a.startswith("__") for a in positive):
+        raise fail("aliases starting with '__' are reserved")
+    # Every field a join compares must exist on both facts: a missing one makes the engine fail
+    # the whole assert with error 311 (verified), so guard each with $ex on its own pattern.
+    needs: dict[str, set[str]] = {k: set() for k in keys}
+    earlier: set[str] = set()
+    for key, pattern in zip(keys, patterns, strict=True):
+        for leaf in _leaves(pattern[key], fail):
+            field, pairs = _leaf(leaf)
+            for alias, prop in pairs:
+                if alias not in earlier:
+                    raise fail(f"reference to {alias!r}, which is not an earlier alias")
+                if {prop, field} & {"id", "sid"}:  # stored without a copy: freed after the assert
+                    raise fail("joins on 'id' or 'sid' read freed memory in the engine")
+                needs[alias].add(prop)
+            if pairs and field:
+                needs[key].add(field)
+        if "$" not in key:
+            earlier.add(key)
+    safe = []
+    for key, pattern in zip(keys, patterns, strict=True):
+        body, guards = pattern[key], [{"$ex": {f: 1}} for f in sorted(needs[key] - {"t"})]
+        if guards and key != PHASE_ALIAS:
+            body = {"$and": [*body["$and"], *guards]} if "$and" in body else {"$and": [body, *guards]}
+        safe.append({key: _join_safe(body, keys[0], fail)[0]})
+    return positive, copy.deepcopy({"all": safe})
+
+
+# --------------------------------------------------------------------------------------------
+# Sessions and the engine
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Session:
+    sid: str
+    fired: set[tuple[int, tuple[int, ...]]] = field(default_factory=set)
+    init_ran: bool = False
+    opened: bool = False  # an action completed: delete_state is safe (trap 1)
+    failure: BaseException | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class _Registered:
+    ruleset: Ruleset
+    aliases: tuple[tuple[str, ...], ...]  # bound aliases per rule position
+
+
+def _engine_ids(sid: str) -> Iterator[str]:
+    """Fact ids whose FNV-32 is unique in the session. The session's own state fact
+    (``sid-<sid>``) lives in the same index (verified), so its hash is reserved too."""
+    used = {fnv1a_32(f"sid-{sid}")}
+    for n in itertools.count():
+        candidate = str(n)
+        h = fnv1a_32(candidate)
+        if h not in used:
+            used.add(h)
+            yield candidate
+
+
+class RuleEngine:
+    """Runs compiled rulesets over facts. One per process: use :func:`get_engine`."""
+
+    def __init__(self) -> None:
+        self._host = _SyncHost()
+        self._lock = threading.Lock()  # engine calls are not thread-safe (trap 15)
+        self._registered: dict[str, _Registered] = {}
+        self._by_object: dict[int, tuple[CompiledRuleset, _Registered]] = {}
+        self._sessions: dict[str, _Session] = {}
+        self._leaked: set[str] = set()  # never opened, so never deleted: they keep their slot
+        self._sid_numbers = itertools.count(1)
+
+    def run(self, ruleset: CompiledRuleset, facts: Sequence[Mapping[str, Any]]) -> list[Firing]:
+        """Every firing of ``ruleset`` over ``facts``, sorted by rule position, then bindings.
+        A binding's value is the index of the bound fact in ``facts`` (a duplicate fact binds to
+        its first occurrence)."""
+        unique: dict[str, tuple[int, str]] = {}  # type-exact JSON ({v: 1} is not {v: "1"}) -> key, kind
+        for key, fact in enumerate(facts):
+            checked = validate_fact(fact)
+            unique.setdefault(json.dumps(checked, sort_keys=True, ensure_ascii=False), (key, checked["t"]))
+        with self._lock, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_UTC_WARNING, category=DeprecationWarning)
+            reg = self._registration(ruleset)
+            session = self._open()
+            try:
+                fired = self._session_run(reg, session, ruleset.strata, unique)
+            finally:
+                self._close(reg, session)
+        return [
+            Firing(ruleset.rules[i].id, dict(zip(reg.aliases[i], keys, strict=True)))
+            for i, keys in sorted(fired)
+        ]
+
+    # -- registration --------------------------------------------------------------------
+
+    def _registration(self, ruleset: CompiledRuleset) -> _Registered:
+        """The registration for this ruleset object (its digest is costly to recompute)."""
+        known = self._by_object.get(id(ruleset))
+        if known is not None and known[0] is ruleset:
+            return known[1]
+        if len(self._by_object) >= 64:
+            self._by_object.clear()
+        reg = self._register(ruleset)
+        self._by_object[id(ruleset)] = (ruleset, reg)
+        return reg
+
+    def _register(self, ruleset: CompiledRuleset) -> _Registered:
+        digest = ruleset.digest
+        if digest in self._registered:
+            return self._registered[digest]
+        ids = [r.id for r in ruleset.rules]
+        if len(set(ids)) != len(ids):
+            raise EngineError(f"duplicate rule ids in ruleset {digest}")
+        prepared = [_prepare(r) for r in ruleset.rules]
+        aliases = tuple(a for a, _ in prepared)
+        definition: dict[str, Any] = {
+            "__init": {"all": [{"__i": {"t": _INIT_KIND}}], "run": self._init_action},
+            "__catchall": {  # reaches a join, so the fact is stored; never completes
+                "all": [{"__a": {"$ex": {"t": 1}}}, {"__b": {"t": _NEVER_KIND}}],
+                "run": _never,
+            },
+        }
+        for i, (bound, condition) in enumerate(prepared):
+            definition[f"r{i}"] = {**condition, "run": self._action(i, bound)}
+        name = f"relaydoctor-{digest}"
+        try:
+            self._host.register_rulesets({name: definition})
+        except Exception as exc:
+            raise EngineError(f"durable_rules refused ruleset {digest}: {exc}") from exc
+        rs = self._host.get_ruleset(name)
+        if not all(p._sync for p in rs._actions.values()):  # a 2-parameter action is async (trap 10)
+            raise EngineError("internal: an action does not take exactly one parameter")
+        reg = self._registered[digest] = _Registered(rs, aliases)
+        return reg
+
+    def _init_action(self, c: Any) -> None:
+        """Action of the init rule: marks that an action completed in the session."""
+        self._sessions[c.s["sid"]].init_ran = True
+
+    def _action(self, index: int, aliases: tuple[str, ...]) -> Any:
+        def action(c: Any) -> None:  # exactly one parameter: two make it async (trap 10)
+            session = self._sessions[c.s["sid"]]
+            try:  # c._m, not getattr(c, alias): an alias such as 's' or 'post' would hit Closure's own
+                session.fired.add((index, tuple(c._m[a][KEY_FIELD] for a in aliases)))
+            except BaseException as exc:
+                session.failure = session.failure or exc
+                raise  # durable records it in state['exception'] too: the backstop
+
+        return action
+
+    # -- sessions ------------------------------------------------------------------------
+
+    def _open(self) -> _Session:
+        held = set(self._sessions) | self._leaked
+        if len(held) >= MAX_LIVE_SESSIONS:
+            raise EngineError(f"{len(held)} engine sessions are held; refusing to open another")
+        taken = {fnv1a_32(s) for s in held}  # equal hashes would share one session (trap 8)
+        sid = f"rd{next(self._sid_numbers)}"
+        while fnv1a_32(sid) in taken:
+            sid = f"rd{next(self._sid_numbers)}"
+        session = self._sessions[sid] = _Session(sid)
+        return session
+
+    def _session_run(
+        self, reg: _Registered, session: _Session, strata: int, facts: dict[str, tuple[int, str]]
+    ) -> set[tuple[int, tuple[int, ...]]]:
+        ids = _engine_ids(session.sid)
+        try:
+            self._assert(reg, session, _INIT_KIND, json.dumps({"t": _INIT_KIND}), None, ids)
+        finally:  # even if another action failed on the init fact, the init action completed
+            session.opened = session.init_ran
+        if not session.opened:
+            raise EngineError("the engine did not run the session's init action")
+        for canonical, (key, kind) in facts.items():  # one at a time; duplicates merged (trap d)
+            self._assert(reg, session, kind, canonical, key, ids)
+        for n in range(1, strata + 1):  # stratum n-1 is quiescent: release stratum n
+            self._assert(reg, session, PHASE_KIND, json.dumps({"t": PHASE_KIND, "n": n}), None, ids)
+        state = reg.ruleset.get_state(session.sid)
+        if state.get("exception"):  # backstop: anything an action raised outside our wrapper
+            raise EngineError(f"a rule action failed: {state['exception']}")
+        return session.fired
+
+    def _assert(
+        self,
+        reg: _Registered,
+        session: _Session,
+        kind: str,
+        canonical: str,
+        key: int | None,
+        ids: Iterator[str],
+    ) -> None:
+        """Assert one fact (its JSON object text, plus our fields) and drain the session's agenda
+        inside this call."""
+        extra = {KEY_FIELD: key} if key is not None else {}
+        extra.update({_PAD_FIELD: 1, "sid": session.sid, "id": next(ids)})
+        text = f"{canonical[:-1]}, {json.dumps(extra)[1:]}"
+        try:
+            code, offset = durable_rules_engine.assert_fact(reg.ruleset._handle, text)
+        except Exception as exc:  # C error codes, e.g. 302 (too many properties)
+            raise EngineError(f"durable_rules refused a {kind} fact: {exc}") from exc
+        if code != 0:
+            raise EngineError(f"durable_rules refused a {kind} fact: {_ASSERT_CODES.get(code, code)}")
+        errors: list[BaseException] = []
+        reg.ruleset.do_actions(offset, lambda error, _state: errors.append(error) if error else None)
+        if session.failure is not None:
+            raise EngineError(f"a rule action failed on a {kind} fact: {session.failure!r}") from (
+                session.failure
+            )
+        if errors:
+            raise EngineError(f"durable_rules failed running actions for a {kind} fact") from errors[0]
+
+    def _close(self, reg: _Registered, session: _Session) -> None:
+        del self._sessions[session.sid]
+        if not session.opened:  # delete_state would crash the process (trap 1): keep the slot
+            self._leaked.add(session.sid)
+            return
+        try:
+            reg.ruleset.delete_state(session.sid)
+        except Exception as exc:
+            self._leaked.add(session.sid)
+            raise EngineError(f"durable_rules could not delete session {session.sid}: {exc}") from exc
+
+
+_ENGINE: RuleEngine | None = None
+_ENGINE_LOCK = threading.Lock()
+
+
+def get_engine() -> RuleEngine:
+    """The process-wide engine (rulesets are registered once per process)."""
+    global _ENGINE
+    with _ENGINE_LOCK:
+        if _ENGINE is None:
+            _ENGINE = RuleEngine()
+        return _ENGINE

@@ -1,0 +1,278 @@
+"""Sessions: lifecycle, registration, negation strata, failures, many runs, threads, warnings."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import psutil
+import pytest
+from relaydoctor.engine import session as session_mod
+from relaydoctor.engine.errors import EngineError
+from relaydoctor.engine.session import MAX_LIVE_SESSIONS, RuleEngine, fnv1a_32, get_engine
+from session_kit import fired, kind, rule, ruleset
+
+KIT = str(Path(__file__).parent)
+
+SIMPLE = ruleset(rule("sym", {"s": kind("symptom", {"code": "5.7.64"})}))
+
+NEGATION = ruleset(
+    rule("sym", {"s": kind("symptom")}),
+    rule(
+        "unanswered",
+        {"s": kind("symptom")},
+        {"x$not": kind("answer", {"key": {"s": "code"}})},
+        stratum=1,
+    ),
+    rule(
+        "no-session-for-connector",
+        {"c": kind("inbound_connector")},
+        {"x$not": kind("smtp_session", {"connector": {"c": "name"}})},
+        stratum=2,
+    ),
+)
+NEGATION_FACTS = [
+    {"t": "symptom", "code": "5.7.64"},
+    {"t": "symptom", "code": "5.7.1"},
+    {"t": "answer", "key": "5.7.64"},
+    {"t": "inbound_connector", "name": "A"},
+    {"t": "inbound_connector", "name": "B"},
+    {"t": "smtp_session", "connector": "B"},
+    {"t": "symptom", "code": "4.4.7"},
+    {"t": "answer", "key": "4.4.7"},
+]
+
+
+def by_content(facts: list[dict], firings) -> set[tuple]:
+    """Firings with each bound key replaced by the fact's content (keys change when shuffled)."""
+    return {
+        (f.rule_id, tuple((a, json.dumps(facts[k], sort_keys=True)) for a, k in f.bindings.items()))
+        for f in firings
+    }
+
+
+def test_get_engine_is_shared():
+    assert get_engine() is get_engine()
+    assert fired(get_engine().run(SIMPLE, [{"t": "symptom", "code": "5.7.64"}])) == [("sym", {"s": 0})]
+
+
+def test_each_ruleset_registered_once_per_digest(engine):
+    twin = ruleset(rule("sym", {"s": kind("symptom", {"code": "5.7.64"})}))  # same content, new objects
+    for rs in (SIMPLE, twin, SIMPLE):
+        engine.run(rs, [{"t": "symptom", "code": "5.7.64"}])
+    engine.run(NEGATION, [])
+    assert sorted(engine._registered) == sorted({SIMPLE.digest, NEGATION.digest})
+    assert len(engine._host._ruleset_list) == 2
+
+
+def test_negation_verdict_does_not_depend_on_assertion_order(engine):
+    expected = {
+        ("sym", (("s", '{"code": "5.7.64", "t": "symptom"}'),)),
+        ("sym", (("s", '{"code": "5.7.1", "t": "symptom"}'),)),
+        ("sym", (("s", '{"code": "4.4.7", "t": "symptom"}'),)),
+        ("unanswered", (("s", '{"code": "5.7.1", "t": "symptom"}'),)),
+        ("no-session-for-connector", (("c", '{"name": "A", "t": "inbound_connector"}'),)),
+    }
+    for seed in range(60):
+        facts = list(NEGATION_FACTS)
+        random.Random(seed).shuffle(facts)
+        assert by_content(facts, engine.run(NEGATION, facts)) == expected, f"seed {seed}"
+
+
+def test_firings_sorted_by_rule_then_bindings(engine):
+    firings = engine.run(NEGATION, NEGATION_FACTS)
+    order = {r.id: i for i, r in enumerate(NEGATION.rules)}
+    keys = [(order[f.rule_id], list(f.bindings.values())) for f in firings]
+    assert keys == sorted(keys)
+
+
+def test_action_exception_fails_the_run_loudly(engine):
+    """A rule that binds the facade's own phase fact makes the action raise (no key): the run
+    fails with EngineError, the session is still deleted, and the engine stays usable."""
+    bad = ruleset(rule("ok", {"s": kind("symptom")}), rule("bad", {"p": kind("__phase")}), NEGATION.rules[1])
+    with pytest.raises(EngineError, match="rule action failed on a __phase fact"):
+        engine.run(bad, [{"t": "symptom", "code": "x"}])
+    assert engine._sessions == {} and engine._leaked == set()
+    assert fired(engine.run(SIMPLE, [{"t": "symptom", "code": "5.7.64"}])) == [("sym", {"s": 0})]
+
+
+def test_action_failure_on_the_init_fact_still_deletes_the_session(engine):
+    bad = ruleset(rule("init-binder", {"i": kind("__init")}))
+    with pytest.raises(EngineError, match="__init fact"):
+        engine.run(bad, [])
+    assert engine._sessions == {} and engine._leaked == set()
+
+
+def test_engine_state_exception_is_a_backstop(engine, monkeypatch):
+    """Even if the facade lost the Python exception, durable's state['exception'] fails the run."""
+
+    class Forgetful(session_mod._Session):
+        def __setattr__(self, name, value):
+            if name != "failure":
+                super().__setattr__(name, value)
+
+    monkeypatch.setattr(session_mod, "_Session", Forgetful)
+    bad = ruleset(rule("bad", {"p": kind("__phase")}), NEGATION.rules[1])
+    with pytest.raises(EngineError, match="a rule action failed: exception caught"):
+        engine.run(bad, [{"t": "symptom", "code": "x"}])
+
+
+def test_actions_take_exactly_one_parameter(engine, monkeypatch):
+    engine.run(NEGATION, NEGATION_FACTS)
+    promises = engine._registered[NEGATION.digest].ruleset._actions.values()
+    assert promises and all(p._sync for p in promises)  # durable treats 2-parameter actions as async
+
+    monkeypatch.setattr(RuleEngine, "_action", lambda self, i, aliases: lambda c, done=None: None)
+    with pytest.raises(EngineError, match="exactly one parameter"):
+        RuleEngine().run(NEGATION, [])
+
+
+def test_session_is_deleted_even_when_nothing_fired(engine, monkeypatch):
+    seen: list[str] = []
+    real_open = RuleEngine._open
+    monkeypatch.setattr(RuleEngine, "_open", lambda self: seen.append(s := real_open(self)) or s)
+    assert engine.run(SIMPLE, [{"t": "other"}]) == []
+    assert engine.run(SIMPLE, []) == []
+    rs = engine._registered[SIMPLE.digest].ruleset
+    for sess in seen:
+        with pytest.raises(Exception, match="309"):  # no such session: it was deleted
+            rs.get_state(sess.sid)
+
+
+DELETE_SAFETY = """
+    import sys
+    sys.path.insert(0, {kit!r})
+    from session_kit import kind, rule, ruleset
+    from relaydoctor.engine.session import RuleEngine
+
+    def join(i):
+        a = {{"a": kind("ev", {{"code": f"c{{i}}"}})}}
+        return rule(f"j{{i}}", a, {{"b": kind("ev", {{"code": f"d{{i}}"}}, {{"g": {{"a": "g"}}}})}})
+
+    rules = [join(i) for i in range(100)]
+    engine = RuleEngine()
+    for run in range(200):
+        facts = [{{"t": "ev", "code": f"c{{k}}", "g": k}} for k in range(50)]  # no join completes
+        assert engine.run(ruleset(*rules), facts) == []
+    assert not engine._leaked
+    print("survived")
+"""
+
+
+def test_delete_state_is_safe_when_no_rule_fired():
+    """The raw engine aborts (free(): invalid pointer) deleting such sessions: trap 1."""
+    script = textwrap.dedent(DELETE_SAFETY).format(kit=KIT)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "survived"
+
+
+def test_thousands_of_runs_neither_crash_nor_grow():
+    engine = RuleEngine()
+    rules = [
+        rule(
+            f"j{i}",
+            {"a": kind("ev", {"code": f"c{i}"})},
+            {"b": kind("ev", {"code": f"d{i}"}, {"g": {"a": "g"}})},
+        )
+        for i in range(50)
+    ]
+    rs = ruleset(*rules, *NEGATION.rules)
+    events = [{"t": "ev", "code": f"{'cd'[k % 2]}{k // 2 % 4}", "g": k // 2 % 2} for k in range(10)]
+    facts = events + NEGATION_FACTS
+    proc = psutil.Process()
+    first = engine.run(rs, facts)
+    assert {f.rule_id for f in first} >= {"j0", "j1", "unanswered", "no-session-for-connector"}
+    for _ in range(200):  # warm up allocator pools
+        engine.run(rs, facts)
+    before = proc.memory_info().rss
+    for _ in range(3000):
+        assert engine.run(rs, facts) == first
+    growth_mb = (proc.memory_info().rss - before) / 2**20
+    assert growth_mb < 40, f"RSS grew {growth_mb:.1f} MB over 3000 runs"
+    assert engine._sessions == {} and engine._leaked == set()
+
+
+def test_session_state_id_shares_the_fact_id_index(engine):
+    """sid 'rd7000990' has a state fact 'sid-rd7000990' whose FNV-1a-32 equals that of fact id
+    '1287': without reserving it, the 1287th fact would be refused as already observed."""
+    assert fnv1a_32("sid-rd7000990") == fnv1a_32("1287")
+    engine._sid_numbers = itertools.count(7000990)
+    facts = [{"t": "symptom", "code": "5.7.64", "n": i} for i in range(1300)]
+    assert len(engine.run(SIMPLE, facts)) == 1300
+
+
+def test_session_ids_never_share_a_hash_with_a_held_session(engine, monkeypatch):
+    assert fnv1a_32("held10010") == fnv1a_32("rd299373")  # two sids that would share one session
+    engine._leaked.add("held10010")
+    engine._sid_numbers = itertools.count(299373)
+    opened: list[str] = []
+    real_open = RuleEngine._open
+    monkeypatch.setattr(RuleEngine, "_open", lambda self: opened.append(s := real_open(self)) or s)
+    engine.run(SIMPLE, [{"t": "symptom", "code": "5.7.64"}])
+    assert opened[0].sid == "rd299374"
+
+
+def test_held_sessions_are_capped(engine):
+    assert MAX_LIVE_SESSIONS <= 128  # far below the engine's 1024 (trap 3)
+    engine._leaked.update(f"stuck{i}" for i in range(MAX_LIVE_SESSIONS))
+    with pytest.raises(EngineError, match="refusing to open another"):
+        engine.run(SIMPLE, [])
+
+
+def test_no_threads_and_concurrent_callers_are_serialised():
+    before = {t.ident for t in threading.enumerate()}
+    engine = RuleEngine()
+    expected = fired(engine.run(NEGATION, NEGATION_FACTS))
+    assert {t.ident for t in threading.enumerate()} == before  # no timer threads (trap f)
+
+    results: list = []
+
+    def worker():
+        for _ in range(40):
+            results.append(fired(engine.run(NEGATION, NEGATION_FACTS)))
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 240 and all(r == expected for r in results)
+    assert engine._sessions == {}
+
+
+DEPRECATION = """
+    import datetime, sys, types, warnings
+    sys.path.insert(0, {kit!r})
+    from session_kit import fired, kind, rule, ruleset
+    from relaydoctor.engine.session import RuleEngine
+
+    durable_engine = sys.modules["durable.engine"]
+    if sys.version_info < (3, 12):  # simulate 3.12+, where utcfromtimestamp warns (trap 16)
+        class WarningDatetime(datetime.datetime):
+            @classmethod
+            def utcfromtimestamp(cls, t):
+                warnings.warn("datetime.datetime.utcfromtimestamp() is deprecated", DeprecationWarning, 2)
+                return datetime.datetime.utcfromtimestamp(t)
+        durable_engine.datetime = types.SimpleNamespace(datetime=WarningDatetime)
+    try:
+        durable_engine._unix_now()
+    except DeprecationWarning:
+        print("actions would fail")
+    rs = ruleset(rule("sym", {{"s": kind("symptom")}}))
+    print(fired(RuleEngine().run(rs, [{{"t": "symptom"}}, {{"t": "symptom", "v": 1}}])))
+"""
+
+
+def test_actions_survive_deprecation_warnings_as_errors():
+    script = textwrap.dedent(DEPRECATION).format(kit=KIT)
+    cmd = [sys.executable, "-W", "error::DeprecationWarning", "-c", script]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["actions would fail", "[('sym', {'s': 0}), ('sym', {'s': 1})]"]
