@@ -63,6 +63,7 @@ MAX_ZIP_RATIO = 200  # uncompressed / compressed, per member (text logs compress
 RATIO_MIN_SIZE = 1024 * 1024  # small members may compress better than that harmlessly
 MAX_NESTED_ZIP = 512 * 1024**2  # a zip inside a zip is read into memory, so it is bounded
 PARALLEL_MIN_BYTES = 48 * 1024**2
+MAX_DEPTH = 32  # folder nesting walked at most
 
 _PY_HINT = re.compile(r"^(?:from [\w.]+ import |import [\w.]+|def \w+\(|class \w+[(:])", re.MULTILINE)
 
@@ -186,16 +187,25 @@ class _Walker:
         else:
             self._add_file(given, given, direct=True)
 
-    def _walk(self, root: str) -> None:
-        def onerror(exc: OSError) -> None:
-            where = exc.filename or root
-            self.items.append(_skip(str(where), "unknown", f"cannot read folder: {exc.strerror or exc}"))
-
-        for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=False):
-            dirnames.sort()
-            for fname in sorted(filenames):
-                path = os.path.join(dirpath, fname)
-                self._add_file(path, path, direct=False)
+    def _walk(self, folder: str, depth: int = 0) -> None:
+        """Files in path order (a folder's entries sorted by name, sub-folders where they sort)."""
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self.items.append(_skip(folder, "unknown", f"cannot read folder: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            path = os.path.join(folder, entry.name)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if depth < MAX_DEPTH:
+                    self._walk(path, depth + 1)
+                continue
+            self._add_file(path, path, direct=False)
 
     def _add_file(self, path: str, name: str, *, direct: bool) -> None:
         try:
