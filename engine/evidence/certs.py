@@ -6,10 +6,11 @@ certs-only bundles (DER or PEM; certificates come in DER ``SET OF`` order, so fa
 leaf first), and PKCS#12 / PFX.
 
 PFX passwords: ``parse(doc)`` tries no password and the empty password; a protected file then
-raises ``EvidenceError("PFX is password-protected: pass --pfx-password-env VAR")``. The loader calls
-``parse_with_password(doc, password)`` (password from ``--pfx-password-env``); a wrong one raises a
-clear ``EvidenceError``. The private key is dropped inside ``_pfx_certificates`` as soon as the
-container is opened: it never reaches a fact, a warning, a log or a returned object.
+raises ``EvidenceError("PFX is password-protected: pass --pfx-password-env VAR")``. With a password
+(``parse(doc, pfx_password=…)`` as the loader calls it, or ``parse_with_password(doc, password)``)
+a wrong one raises a clear ``EvidenceError``. The private key is dropped inside
+``_pfx_certificates`` as soon as the container is opened: it never reaches a fact, a warning, a log
+or a returned object.
 
 ``read(doc, password)`` also returns each certificate's DER (public part) by thumbprint, for
 ``EvidenceSet.certificates``; ``load_certificates(data, name)`` gives ``x509.Certificate`` objects
@@ -75,8 +76,9 @@ def sniff(doc: Document) -> bool:
         return False
 
 
-def parse(doc: Document) -> ParseResult:
-    return read(doc).result
+def parse(doc: Document, pfx_password: str | bytes | None = None) -> ParseResult:
+    """The loader passes ``pfx_password`` (the ``--pfx-password-env`` value) when it has one."""
+    return read(doc, pfx_password).result
 
 
 def parse_with_password(doc: Document, password: str | bytes | None) -> ParseResult:

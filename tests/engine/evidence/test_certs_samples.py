@@ -126,6 +126,7 @@ def test_pfx_accepts_str_and_bytes_passwords(samples: Path) -> None:
     doc = document(samples / "certs" / "EXCH01-selfsigned.pfx")
     assert certs.parse_with_password(doc, PASSWORD).facts[0].cn == "EXCH01"
     assert certs.parse_with_password(doc, PASSWORD.encode()).facts[0].cn == "EXCH01"
+    assert certs.parse(doc, pfx_password=PASSWORD).facts[0].cn == "EXCH01"  # as the loader calls it
 
 
 def test_read_returns_public_der_by_thumbprint(samples: Path) -> None:
