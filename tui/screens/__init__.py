@@ -1,0 +1,1 @@
+"""Screens of the relaydoctor TUI: one per step of the walk, plus dialogs."""

@@ -1,0 +1,107 @@
+"""Step 4: conclusions. Every cause with its status (confirmed first) and, for the selected one,
+the reasoning chain, with pictures of the names and addresses compared."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from relaydoctor.engine.results import Verdict
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import OptionList, Static
+
+from ..literal import join, lit
+from ..views import STATUS_GLYPH, STATUS_STYLE, counts, failures_per_hour, headline, ordered_verdicts
+from ..widgets.pictures import FailureTimeline
+from ..widgets.verdicts import VerdictDetail, VerdictList
+from .base import StepScreen
+
+
+class ConclusionsScreen(StepScreen):
+    MODE = "conclusions"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "fix", "Fix"),
+        Binding("e", "explain_focus", "Read details", show=False),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="headline", classes="step-intro")
+        yield FailureTimeline(id="timeline")
+        with Horizontal(id="conclusions-main"):
+            yield VerdictList(id="verdicts")
+            yield VerdictDetail(id="detail")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#verdicts", VerdictList).focus()
+
+    def redraw(self) -> None:
+        report = self.walk.report
+        head = self.query_one("#headline", Static)
+        verdicts = ordered_verdicts(report)
+        self._verdicts = {f"{v.code}|{v.cause}": v for v in verdicts}
+        if report is None:
+            head.update(
+                Content.assemble(
+                    ("4 · Conclusions  ", "bold"),
+                    "No diagnosis yet: paste the error in 1, or add evidence in 2.",
+                )
+            )
+        else:
+            c = counts(report)
+            tally = [
+                (f"{STATUS_GLYPH[s]} {c[s]}  ", STATUS_STYLE[s])
+                for s in ("confirmed", "likely", "undetermined", "ruled_out")
+            ]
+            head.update(join(("4 · ", "bold"), lit(headline(report), "bold"), ("   ", ""), *tally))
+        self.query_one("#timeline", FailureTimeline).show(failures_per_hour(report))
+        vlist = self.query_one("#verdicts", VerdictList)
+        keep = None
+        if vlist.highlighted is not None and vlist.option_count:
+            keep = vlist.get_option_at_index(vlist.highlighted).id
+        vlist.show(verdicts, keep=keep)
+        self._show(self._current())
+
+    def _current(self) -> Verdict | None:
+        vlist = self.query_one("#verdicts", VerdictList)
+        if vlist.highlighted is None or not vlist.option_count:
+            return None
+        return self._verdicts.get(vlist.get_option_at_index(vlist.highlighted).id or "")
+
+    def _show(self, verdict: Verdict | None) -> None:
+        self.query_one("#detail", VerdictDetail).show(verdict, self.walk.report, self.packs, self.walk.paths)
+
+    @on(OptionList.OptionHighlighted, "#verdicts")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._show(self._verdicts.get(event.option.id or ""))
+
+    @on(OptionList.OptionSelected, "#verdicts")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        verdict = self._verdicts.get(event.option.id or "")
+        if verdict is None:
+            return
+        if verdict.status in ("confirmed", "likely") and verdict.remediation:
+            self.rd.action_step("remediation")
+        elif verdict.status == "undetermined":
+            self.rd.action_step("questions")
+        else:
+            self.query_one("#detail", VerdictDetail).focus()
+
+    def action_fix(self) -> None:
+        self.rd.action_step("remediation")
+
+    def action_explain_focus(self) -> None:
+        self.query_one("#detail", VerdictDetail).focus()
+
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        return [
+            ("Show the fix", "Remediation steps for the confirmed causes", "screen.fix"),
+            (
+                "Read the selected cause's reasoning",
+                "Move the focus to the details pane",
+                "screen.explain_focus",
+            ),
+        ]

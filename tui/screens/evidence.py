@@ -1,0 +1,285 @@
+"""Step 2: evidence. Add files and folders; each source shows its kind and what it gave (or why
+it was skipped); a fact shows its provenance; and what is still missing for the open causes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import ClassVar
+
+from relaydoctor.engine.describe import describe
+from relaydoctor.engine.facts import Fact
+from relaydoctor.engine.results import SourceSummary
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, DataTable, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..literal import join, lines, lit, lit_line, one_line
+from ..views import COLLECT_SCRIPT, facts_of_source, is_relation, missing_evidence, short_ref, short_source
+from ..widgets.command import CommandLine
+from .base import StepScreen
+
+
+def table_names(sources: list[str], roots: list[str]) -> dict[str, str]:
+    """Short names for the sources table: the file name, or the path below the added folder when
+    two sources share a file name."""
+    short = {s: short_source(s, roots) for s in sources}
+    base = {s: os.path.basename(s.split("!", 1)[-1]) or s for s in sources}
+    clash = {b for b in base.values() if list(base.values()).count(b) > 1}
+    return {s: (short[s] if base[s] in clash else base[s]) for s in sources}
+
+
+class EvidenceScreen(StepScreen):
+    MODE = "evidence"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add files"),
+        Binding("r", "reread", "Re-read"),
+        Binding("x", "remove", "Remove"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(classes="step-intro-row"):
+            yield Static(id="evidence-intro", classes="step-intro")
+            yield Button("Add (a)", id="add", variant="primary", compact=True)
+        yield DataTable(id="sources", cursor_type="row", zebra_stripes=True)
+        yield OptionList(id="facts")
+        yield Static(id="provenance")
+        with VerticalScroll(id="missing"):
+            yield Static(id="missing-text")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#sources", DataTable)
+        table.focus()
+        table.add_column("Source", key="source")
+        table.add_column("Facts", key="facts")
+        table.add_column("Kind", key="kind")
+        table.add_column("Note", key="note")
+        super().on_mount()
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def _sources(self) -> list[SourceSummary]:
+        report = self.walk.report
+        if report is not None:
+            return list(report.evidence)
+        out: list[SourceSummary] = []
+        for part in (self.walk.file_evidence, self.walk.text_evidence):
+            if part is not None:
+                out.extend(part.sources)
+        return out
+
+    def redraw(self) -> None:
+        sources = self._sources()
+        read = [s for s in sources if not s.skipped_reason]
+        n_facts = sum(s.facts for s in read)
+        intro = self.query_one("#evidence-intro", Static)
+        if sources:
+            intro.update(
+                Content.assemble(
+                    ("2 · Evidence  ", "bold"),
+                    f"{len(read)} read, {len(sources) - len(read)} skipped, {n_facts} facts",
+                )
+            )
+        else:
+            intro.update(
+                Content.assemble(
+                    ("2 · Evidence  ", "bold"),
+                    "Nothing yet. Press a to add send logs, cmdlet exports, certificates or a folder.",
+                )
+            )
+        table = self.query_one("#sources", DataTable)
+        keep = None
+        if table.row_count and table.cursor_row is not None:
+            try:
+                keep = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            except Exception:
+                keep = None
+        table.clear()
+        relations = [f for f in self.walk.report.facts if is_relation(f)] if self.walk.report else []
+        names = table_names([s.source for s in sources], self.walk.paths)
+        for s in sources:
+            if s.skipped_reason:
+                note = Text(one_line(f"skipped: {s.skipped_reason}", 200), style="yellow")
+            else:
+                note = Text(one_line(s.detail or "", 200), style="dim")
+            table.add_row(
+                Text(one_line(names.get(s.source, s.source), 40)),
+                Text(str(s.facts) if not s.skipped_reason else "–", justify="right"),
+                Text(one_line(s.kind)),
+                note,
+                key=s.source,
+            )
+        if relations:
+            table.add_row(
+                Text("(derived by relaydoctor)", style="italic"),
+                Text(str(len(relations)), justify="right"),
+                Text("relations"),
+                Text("comparisons of the facts above: names, IPs, domains, dates", style="dim"),
+                key="\0relations",
+            )
+        if keep is not None:
+            with contextlib.suppress(Exception):  # the source went away
+                table.move_cursor(row=table.get_row_index(keep))
+        self._show_facts(self._selected_source())
+        self._missing()
+
+    def _selected_source(self) -> str | None:
+        table = self.query_one("#sources", DataTable)
+        if not table.row_count:
+            return None
+        try:
+            return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        except Exception:
+            return None
+
+    def _facts_for(self, source: str | None) -> list[Fact]:
+        report = self.walk.report
+        if source is None or report is None:
+            return []
+        if source == "\0relations":
+            return [f for f in report.facts if is_relation(f)]
+        return [f for f in facts_of_source(report, source) if not is_relation(f)]
+
+    def _show_facts(self, source: str | None) -> None:
+        facts_list = self.query_one("#facts", OptionList)
+        facts_list.clear_options()
+        self._facts = self._facts_for(source)
+        if not self._facts:
+            hint = "No facts from this source." if source else "Select a source above."
+            if self.walk.report is None and source:
+                hint = "Facts appear once the evidence has been diagnosed."
+            facts_list.add_option(Option(Content.styled(hint, "$text-muted"), disabled=True))
+            self.query_one("#provenance", Static).update(Content(""))
+            return
+        options = []
+        for i, fact in enumerate(self._facts):
+            line = f"L{fact.provenance.line}" if fact.provenance.line is not None else "   "
+            options.append(
+                Option(
+                    Content.assemble(
+                        (f"{line:>6} ", "$text-muted"),
+                        (f"{fact.KIND}: ", "bold"),
+                        lit_line(describe(fact), limit=300),
+                    ),
+                    id=f"f{i}",
+                )
+            )
+        facts_list.add_options(options)
+        facts_list.highlighted = 0
+        self._show_provenance(self._facts[0])
+
+    def _show_provenance(self, fact: Fact) -> None:
+        p = fact.provenance
+        parts = [
+            join(
+                ("From ", "$text-muted"),
+                lit(short_ref(p.ref(), self.walk.paths), "bold $text-accent"),
+                (f"  [{fact.KIND}]", "$text-muted"),
+            )
+        ]
+        if p.excerpt:
+            parts.append(join(("│ ", "$text-muted"), lit_line(p.excerpt, "italic", limit=600)))
+        self.query_one("#provenance", Static).update(lines(parts))
+
+    def _missing(self) -> None:
+        box = self.query_one("#missing-text", Static)
+        self.run_worker(self._replace_commands([]), exclusive=True, group="rebuild")
+        report = self.walk.report
+        if report is None:
+            box.update(
+                Content.styled(
+                    "What is still missing is shown here once there is a diagnosis.", "$text-muted"
+                )
+            )
+            return
+        missing = missing_evidence(report, self.packs)
+        if not missing.items:
+            if missing.open_causes:
+                box.update(
+                    Content.styled(
+                        f"{missing.open_causes} cause(s) still open, but no kind of evidence is missing: "
+                        "answer their questions (3).",
+                        "$text-accent",
+                    )
+                )
+            else:
+                box.update(Content.styled("Nothing missing: every cause is decided.", "$text-success"))
+            return
+        out = [
+            Content.styled(
+                f"Still missing for the {missing.open_causes} open cause(s) — add it with a:",
+                "bold underline",
+            )
+        ]
+        commands: list[str] = []
+        for item in missing.items:
+            out.append(
+                join(
+                    ("• ", "bold"),
+                    lit(item.what, "bold"),
+                    ("  decides ", "$text-muted"),
+                    lit(", ".join(item.causes), "$text-muted"),
+                )
+            )
+            for cmd in item.collect:
+                if cmd not in commands:
+                    commands.append(cmd)
+        out.append(
+            Content.styled(
+                "Collect it with one of these commands (Enter copies), or everything at once:", "$text-muted"
+            )
+        )
+        box.update(lines(out))
+        widgets = [CommandLine(cmd) for cmd in [*commands, COLLECT_SCRIPT]]
+        self.run_worker(self._replace_commands(widgets), exclusive=True, group="rebuild")
+
+    async def _replace_commands(self, widgets: list[CommandLine]) -> None:
+        box = self.query_one("#missing", VerticalScroll)
+        await box.query(CommandLine).remove()
+        if widgets:
+            await box.mount_all(widgets)
+
+    # -- events ----------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#sources")
+    def _row(self, event: DataTable.RowHighlighted) -> None:
+        self._show_facts(event.row_key.value if event.row_key else None)
+
+    @on(OptionList.OptionHighlighted, "#facts")
+    def _fact(self, event: OptionList.OptionHighlighted) -> None:
+        index = event.option_index
+        facts = getattr(self, "_facts", [])
+        if 0 <= index < len(facts):
+            self._show_provenance(facts[index])
+
+    @on(Button.Pressed, "#add")
+    def _add_pressed(self) -> None:
+        self.action_add()
+
+    def action_add(self) -> None:
+        self.rd.action_add_evidence()
+
+    def action_reread(self) -> None:
+        self.rd.reload_evidence()
+
+    def action_remove(self) -> None:
+        source = self._selected_source()
+        if not source or source.startswith("\0"):
+            return
+        self.rd.remove_source(source)
+
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        return [
+            (
+                "Add evidence files or a folder",
+                "Browse and add send logs, exports, certificates",
+                "screen.add",
+            ),
+            ("Re-read the evidence", "Parse every added path again", "screen.reread"),
+            ("Remove the selected source", "Drop the added file or folder it came from", "screen.remove"),
+        ]

@@ -1,0 +1,554 @@
+"""What the screens show, computed from a ``Report`` in plain Python (no Textual here).
+
+Each function turns engine results into a small display model: the verdict list in status order,
+the certificate-names-vs-connector and egress-IP-vs-ranges pictures, relay failures per hour,
+the evidence still missing for open causes, and the choices a question offers. Keeping this apart
+from the widgets makes it testable and keeps the widgets thin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from relaydoctor.engine.facts import (
+    FACT_KINDS,
+    RELATION_KINDS,
+    CertAttribution,
+    Certificate,
+    CertNameMatch,
+    Fact,
+    InboundConnector,
+    IpAttribution,
+    IpConnectorMatch,
+    SmtpSession,
+    Symptom,
+)
+from relaydoctor.engine.results import STATUS_ORDER, Report, Verdict
+
+STATUS_GLYPH = {"confirmed": "✔", "likely": "◐", "undetermined": "?", "ruled_out": "✗"}
+STATUS_LABEL = {
+    "confirmed": "Confirmed",
+    "likely": "Likely",
+    "undetermined": "Open",
+    "ruled_out": "Ruled out",
+}
+# Theme variables, so light and dark themes both read well (NO_COLOR keeps the glyphs).
+STATUS_STYLE = {
+    "confirmed": "bold $text-error",
+    "likely": "bold $text-warning",
+    "undetermined": "$text-accent",
+    "ruled_out": "$text-muted",
+}
+
+# Where each fact kind comes from, in the admin's words: what to collect when it is missing.
+SOURCE_HINT = {
+    "symptom": "the NDR or the error text (step 1)",
+    "smtp_session": "the send protocol log of the server that relays (SEND*.LOG)",
+    "certificate": "the presented certificate (.cer/.pem/.p7b) or Get-ExchangeCertificate | Format-List",
+    "inbound_connector": "Get-InboundConnector | Format-List (Exchange Online PowerShell)",
+    "send_connector": "Get-SendConnector | Format-List (Exchange Management Shell)",
+    "accepted_domain": "Get-AcceptedDomain | Format-List (Exchange Online PowerShell)",
+    "domain_verification": "Get-MgDomain (Microsoft Graph PowerShell)",
+    "outbound_connector": "Get-OutboundConnector | Format-List",
+    "receive_connector": "Get-ReceiveConnector | Format-List",
+    "transport_service": "Get-TransportService | Format-List",
+}
+# A relation is missing when one of the evidence kinds it is derived from is missing.
+RELATION_INPUTS = {
+    "cert_name_match": ("smtp_session", "inbound_connector"),
+    "cert_attribution": ("smtp_session", "inbound_connector"),
+    "ip_connector_match": ("smtp_session", "inbound_connector"),
+    "ip_attribution": ("smtp_session", "inbound_connector"),
+    "domain_acceptance": ("accepted_domain",),
+    "cert_status": ("certificate",),
+    "send_connector_cert": ("send_connector", "certificate"),
+}
+COLLECT_SCRIPT = "relaydoctor collect-script > collect.ps1"
+
+
+# --------------------------------------------------------------------------------------------
+# Verdicts
+# --------------------------------------------------------------------------------------------
+
+
+def ordered_verdicts(report: Report | None) -> list[Verdict]:
+    """Verdicts confirmed first, then likely, open and ruled out (stable within a status)."""
+    if report is None:
+        return []
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    return sorted(report.verdicts, key=lambda v: rank.get(v.status, len(rank)))
+
+
+def headline(report: Report | None) -> str:
+    """One line: what the diagnosis says so far."""
+    if report is None:
+        return "No diagnosis yet."
+    by = {s: [v for v in report.verdicts if v.status == s] for s in STATUS_ORDER}
+    if by["confirmed"]:
+        names = ", ".join(v.cause for v in by["confirmed"])
+        return f"Confirmed: {names}"
+    if by["likely"]:
+        return "Likely: " + ", ".join(v.cause for v in by["likely"])
+    if by["undetermined"]:
+        return "Nothing confirmed yet: answer the questions (3)"
+    return "Every known cause is ruled out."
+
+
+def counts(report: Report | None) -> dict[str, int]:
+    out = dict.fromkeys(STATUS_ORDER, 0)
+    for v in report.verdicts if report else ():
+        out[v.status] = out.get(v.status, 0) + 1
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Pictures
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CertRow:
+    """One presented certificate against what one connector expects."""
+
+    cn: str
+    names: tuple[str, ...]  # CN and SAN DNS names, CN first
+    thumbprint: str
+    connector: str | None
+    expected: str | None
+    match: str  # match | wildcard_match | mismatch | ambiguous | no_cert_connector
+    matched_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IpRow:
+    """One egress IP against the connectors' SenderIPAddresses."""
+
+    ip: str
+    match: str  # in_range | not_in_range | ipv6 | no_ip_connector
+    connector: str | None
+    matched_range: str | None
+    source: str  # send_log | answer
+    ranges: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (connector, ranges) of usable connectors
+
+
+def _of(facts: Iterable[Fact], cls: type) -> list[Any]:
+    return [f for f in facts if isinstance(f, cls)]
+
+
+def cert_rows(report: Report | None) -> list[CertRow]:
+    """Presented certificates vs the connector names (from cert_attribution, else cert_name_match)."""
+    if report is None:
+        return []
+    names_of = _names_by_thumbprint(report.facts)
+    rows: list[CertRow] = []
+    seen: set[tuple[str, str | None]] = set()
+    for a in _of(report.facts, CertAttribution):
+        key = (a.thumbprint, a.connector)
+        if key in seen:
+            continue
+        seen.add(key)
+        cn = a.cn or ""
+        rows.append(
+            CertRow(
+                cn=cn,
+                names=_names(cn, names_of.get(a.thumbprint, ())),
+                thumbprint=a.thumbprint,
+                connector=a.connector,
+                expected=a.expected,
+                match=a.match,
+                matched_name=a.matched_name,
+            )
+        )
+    if rows:
+        return rows
+    for m in _of(report.facts, CertNameMatch):
+        key = (m.thumbprint, m.connector)
+        if key in seen:
+            continue
+        seen.add(key)
+        names = names_of.get(m.thumbprint, ())
+        cn = names[0] if names else ""
+        rows.append(
+            CertRow(cn, _names(cn, names), m.thumbprint, m.connector, m.expected, m.match, m.matched_name)
+        )
+    return rows
+
+
+def _names(cn: str, names: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(n for n in (cn, *names) if n))
+
+
+def _names_by_thumbprint(facts: Sequence[Fact]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for s in _of(facts, SmtpSession):
+        if s.cert_thumbprint:
+            out.setdefault(s.cert_thumbprint, _names(s.cert_cn or "", s.cert_sans))
+    for c in _of(facts, Certificate):
+        if c.thumbprint not in out or len(out[c.thumbprint]) < 2:
+            out[c.thumbprint] = _names(c.cn or "", c.sans)
+    return out
+
+
+def ip_rows(report: Report | None) -> list[IpRow]:
+    """Egress IPs vs the usable IP connectors' ranges (from ip_attribution / ip_connector_match)."""
+    if report is None:
+        return []
+    usable = [
+        (c.name, c.sender_ip_addresses)
+        for c in _of(report.facts, InboundConnector)
+        if c.enabled is not False and c.connector_type == "OnPremises" and c.sender_ip_addresses
+    ]
+    others = [
+        (c.name, c.sender_ip_addresses)
+        for c in _of(report.facts, InboundConnector)
+        if c.sender_ip_addresses and (c.name, c.sender_ip_addresses) not in usable
+    ]
+    ranges = tuple(usable or others)
+    rows: list[IpRow] = []
+    seen: set[str] = set()
+    for a in _of(report.facts, IpAttribution):
+        if a.ip in seen:
+            continue
+        seen.add(a.ip)
+        rows.append(IpRow(a.ip, a.match, a.connector, a.matched_range, a.source, ranges))
+    if rows:
+        return rows
+    for m in _of(report.facts, IpConnectorMatch):
+        if m.ip in seen:
+            continue
+        seen.add(m.ip)
+        rows.append(IpRow(m.ip, m.match, m.connector, m.matched_range, "send_log", ranges))
+    return rows
+
+
+CERT_CAUSE_KINDS = frozenset({"cert_attribution", "cert_name_match", "certificate", "cert_status"})
+IP_CAUSE_KINDS = frozenset({"ip_attribution", "ip_connector_match"})
+
+
+def pictures_for(cause_id: str, decided_by: Sequence[str]) -> tuple[bool, bool]:
+    """(show certificate picture, show IP picture) for a cause."""
+    kinds = set(decided_by)
+    cert = bool(kinds & CERT_CAUSE_KINDS) or "certificate" in cause_id
+    ip = bool(kinds & IP_CAUSE_KINDS) or "ip" in cause_id.split("-")
+    return cert, ip
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Send-log sessions to Exchange Online per hour (UTC), rejected and relayed."""
+
+    start: dt.datetime | None = None  # the first hour
+    rejected: tuple[int, ...] = ()
+    relayed: tuple[int, ...] = ()
+
+    @property
+    def total_rejected(self) -> int:
+        return sum(self.rejected)
+
+    @property
+    def total_relayed(self) -> int:
+        return sum(self.relayed)
+
+    def hour_label(self, index: int) -> str:
+        if self.start is None:
+            return ""
+        return (self.start + dt.timedelta(hours=index)).strftime("%H:00")
+
+    @property
+    def span_label(self) -> str:
+        if self.start is None or not self.rejected:
+            return ""
+        end = self.start + dt.timedelta(hours=len(self.rejected) - 1)
+        day = self.start.strftime("%Y-%m-%d")
+        return f"{day} {self.start:%H}:00–{end:%H}:59Z"
+
+
+MAX_HOURS = 24 * 14  # two weeks of hourly buckets is plenty for a sparkline
+
+
+def failures_per_hour(report: Report | None) -> Timeline:
+    """Rejected and relayed sessions per hour from the (aggregated) smtp_session facts.
+
+    An aggregate covers ``sessions`` sessions between ``first_seen`` and ``last_seen``; they are
+    spread evenly over the hours it spans (exact when it spans one hour, which is typical)."""
+    if report is None:
+        return Timeline()
+    spans: list[tuple[dt.datetime, dt.datetime, int, str]] = []
+    for s in _of(report.facts, SmtpSession):
+        if s.outcome not in ("rejected", "mixed", "relayed"):
+            continue
+        first = _parse_time(s.first_seen) or _parse_time(s.last_seen)
+        last = _parse_time(s.last_seen) or first
+        if first is None or last is None:
+            continue
+        if last < first:
+            first, last = last, first
+        spans.append((_hour(first), _hour(last), max(s.sessions, 1), s.outcome))
+    if not spans:
+        return Timeline()
+    start = min(a for a, _, _, _ in spans)
+    end = max(b for _, b, _, _ in spans)
+    hours = min(int((end - start).total_seconds() // 3600) + 1, MAX_HOURS)
+    rejected = [0.0] * hours
+    relayed = [0.0] * hours
+    for first, last, n, outcome in spans:
+        a = int((first - start).total_seconds() // 3600)
+        b = min(int((last - start).total_seconds() // 3600), hours - 1)
+        if a >= hours:
+            continue
+        width = b - a + 1
+        target = relayed if outcome == "relayed" else rejected
+        for i in range(a, b + 1):
+            target[i] += n / width
+    return Timeline(start, _round_keep_total(rejected), _round_keep_total(relayed))
+
+
+def _round_keep_total(values: Sequence[float]) -> tuple[int, ...]:
+    out: list[int] = []
+    carry = 0.0
+    for v in values:
+        carry += v
+        n = round(carry)
+        out.append(n)
+        carry -= n
+    return tuple(out)
+
+
+def _hour(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _parse_time(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+# --------------------------------------------------------------------------------------------
+# Symptoms
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SymptomCard:
+    """A recognised error with what it means."""
+
+    code: str
+    title: str
+    text: str
+    source: str
+    tokens: tuple[str, ...] = ()
+    host: str | None = None
+    generating_server: str | None = None
+    recipient: str | None = None
+    meaning: str = ""
+    token_notes: tuple[tuple[str, str], ...] = ()  # (token, what the pack says about it)
+    known: bool = True  # a code the loaded packs know
+
+
+def symptom_cards(facts: Iterable[Fact], packs: Any) -> list[SymptomCard]:
+    """One card per distinct (code, text), with the pack's code knowledge."""
+    cards: dict[tuple[str, str], SymptomCard] = {}
+    for f in _of(facts, Symptom):
+        code_def = None
+        if packs is not None:
+            code_def = packs.codes.get(f.code)
+            if code_def is None and f.text:
+                code_def = packs.recognize(f.text)
+        code = code_def.code if code_def is not None else f.code
+        key = (code, f.text)
+        if key in cards:
+            continue
+        summary = getattr(code_def, "summary", "") or ""
+        cards[key] = SymptomCard(
+            code=code,
+            title=getattr(code_def, "title", "") or "",
+            text=f.text,
+            source=f.provenance.ref(),
+            tokens=tuple(f.tokens),
+            host=f.host or f.remote_server,
+            generating_server=f.generating_server,
+            recipient=f.recipient,
+            meaning=summary,
+            token_notes=tuple(token_notes(f.tokens, summary, code, packs)),
+            known=code_def is not None,
+        )
+    return list(cards.values())
+
+
+_SENTENCE = re.compile(r"[^.!?]*[.!?]")
+
+
+def token_notes(tokens: Sequence[str], summary: str, code: str, packs: Any) -> list[tuple[str, str]]:
+    """For each token, the first sentence of the code's knowledge (summary, then its causes'
+    explanations) that mentions it."""
+    texts = [summary]
+    code_def = packs.codes.get(code) if packs is not None else None
+    if code_def is not None:
+        for cause_id in code_def.causes:
+            cause = packs.causes.get(cause_id)
+            if cause is not None:
+                texts.append(cause.explanation)
+    out = []
+    for token in tokens:
+        pattern = re.compile(rf"\b{re.escape(token)}\b", re.IGNORECASE)
+        for text in texts:
+            sentence = next(
+                (s.strip() for s in _SENTENCE.findall(" ".join(text.split())) if pattern.search(s)), None
+            )
+            if sentence:
+                out.append((token, sentence))
+                break
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Evidence
+# --------------------------------------------------------------------------------------------
+
+
+def facts_of_source(report: Report | None, source: str) -> list[Fact]:
+    """Facts whose provenance names ``source`` (a file, a zip member, ``--ndr``, ``--answer``)."""
+    if report is None:
+        return []
+    return [f for f in report.facts if f.provenance.source == source]
+
+
+def short_source(source: str, roots: Sequence[str]) -> str:
+    """A source named relative to the folder the user added (``bundle/SEND….LOG``)."""
+    for root in roots:
+        base = os.path.dirname(os.path.normpath(root))
+        norm = os.path.normpath(source.split("!", 1)[0])
+        if norm == os.path.normpath(root) or norm.startswith(os.path.normpath(root) + os.sep):
+            rel = os.path.relpath(norm, base) if base else norm
+            return rel + (source[len(source.split("!", 1)[0]) :] if "!" in source else "")
+    return source
+
+
+def short_ref(ref: str, roots: Sequence[str]) -> str:
+    """``short_source`` for a ``file:line`` reference."""
+    head, sep, line = ref.rpartition(":")
+    if sep and line.isdigit():
+        return short_source(head, roots) + ":" + line
+    return short_source(ref, roots)
+
+
+def is_relation(fact: Fact) -> bool:
+    return fact.KIND in RELATION_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class MissingEvidence:
+    """One kind of evidence that would decide open causes, and how to get it."""
+
+    kind: str
+    what: str  # human description of the evidence
+    causes: tuple[str, ...]
+    collect: tuple[str, ...] = ()  # commands from the causes' questions
+
+
+@dataclass(slots=True)
+class MissingReport:
+    items: list[MissingEvidence] = field(default_factory=list)
+    open_causes: int = 0
+
+
+def missing_evidence(report: Report | None, packs: Any) -> MissingReport:
+    """For the causes still open (undetermined or likely), the evidence kinds they are decided by
+    that the evidence lacks, grouped by kind, with the collection commands the pack gives."""
+    if report is None or packs is None:
+        return MissingReport()
+    present = {f.KIND for f in report.facts}
+    need: dict[str, list[str]] = {}
+    collect: dict[str, list[str]] = {}
+    open_verdicts = [v for v in report.verdicts if v.status in ("undetermined", "likely")]
+    for v in open_verdicts:
+        cause = packs.causes.get(v.cause)
+        if cause is None:
+            continue
+        for kind in cause.decided_by:
+            inputs = RELATION_INPUTS.get(kind, (kind,))
+            for base in inputs:
+                if base in present:
+                    continue
+                need.setdefault(base, [])
+                if v.cause not in need[base]:
+                    need[base].append(v.cause)
+                cmd = cause.question.collect if cause.question is not None else ""
+                if cmd:
+                    lst = collect.setdefault(base, [])
+                    if cmd not in lst:
+                        lst.append(cmd)
+    items = [
+        MissingEvidence(
+            kind=kind,
+            what=SOURCE_HINT.get(kind) or getattr(FACT_KINDS.get(kind), "DOC", "") or kind,
+            causes=tuple(causes),
+            collect=tuple(collect.get(kind, ())),
+        )
+        for kind, causes in need.items()
+    ]
+    return MissingReport(items=items, open_causes=len(open_verdicts))
+
+
+# --------------------------------------------------------------------------------------------
+# Questions
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerForm:
+    """How a question is answered: ``key`` and either fixed ``choices`` or a free ``hint``."""
+
+    key: str
+    choices: tuple[str, ...] = ()
+    hint: str = ""
+
+
+_TEMPLATE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$")
+
+
+def answer_form(answers_with: str) -> AnswerForm | None:
+    """``"egress_ip=<IPv4 address>"`` → key and hint; ``"x=<yes|no>"`` → key and choices."""
+    m = _TEMPLATE.match(answers_with or "")
+    if not m:
+        return None
+    key, value = m.group(1), m.group(2)
+    inner = value[1:-1] if value.startswith("<") and value.endswith(">") else value
+    parts = [p.strip() for p in inner.split("|")]
+    if len(parts) > 1 and all(re.fullmatch(r"[A-Za-z0-9_.:-]+", p) for p in parts):
+        return AnswerForm(key, tuple(parts))
+    return AnswerForm(key, (), inner)
+
+
+def collect_command(packs: Any, cause_id: str) -> str:
+    cause = packs.causes.get(cause_id) if packs is not None else None
+    question = getattr(cause, "question", None)
+    return getattr(question, "collect", "") or ""
+
+
+# --------------------------------------------------------------------------------------------
+# Remediation
+# --------------------------------------------------------------------------------------------
+
+
+def fix_verdicts(report: Report | None) -> list[Verdict]:
+    """The verdicts whose remediation is shown: confirmed first, then likely."""
+    return [v for v in ordered_verdicts(report) if v.status in ("confirmed", "likely") and v.remediation]
+
+
+def all_commands(verdicts: Sequence[Verdict]) -> list[str]:
+    return [c for v in verdicts for step in v.remediation for c in step.commands]
+
+
+def answers_text(answers: Mapping[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(answers.items()))

@@ -1,0 +1,1 @@
+"""Widgets of the relaydoctor TUI (each in its own module)."""

@@ -1,0 +1,26 @@
+"""A DirectoryTree whose labels are literal: a file named ``[b]x`` or ``[/foo]`` is shown as named.
+
+The stock Tree turns ``str`` labels into markup, which would style (or refuse) such names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.text import Text
+from textual.widgets import DirectoryTree
+
+from ..literal import one_line
+
+
+class EvidenceTree(DirectoryTree):
+    """Files and folders to pick evidence from (hidden entries left out)."""
+
+    def process_label(self, label: str | Text) -> Text:
+        if isinstance(label, Text):
+            return Text(one_line(label.plain), style=label.style)
+        return Text(one_line(label))
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        return [p for p in paths if not p.name.startswith(".")]
