@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tui", help="the terminal UI (also what plain 'relaydoctor' runs)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="evidence to preload")
+    p.add_argument("--answer", action="append", default=[], type=parse_answer, metavar="KEY=VALUE")
+    p.add_argument("--pack", action="append", default=[], metavar="DIR")
+    p.add_argument("--now", type=parse_now, metavar="ISO8601")
+    p.add_argument("--pfx-password-env", metavar="VAR")
     p.set_defaults(func=cmd_tui)
 
     p = sub.add_parser("diagnose", help="diagnose evidence files, folders or zips")
@@ -174,8 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args)
     except SystemExit as exc:  # --help / --version
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_INPUT)
-    except (KeyboardInterrupt, Cancelled):
-        _err("interrupted")
+    except (KeyboardInterrupt, Cancelled):  # the user stopped it: no message, no traceback
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `relaydoctor ... | head`: the reader left; not an error
         _silence_stdout()
@@ -212,6 +215,12 @@ def _silence_stdout() -> None:
 
 def cmd_tui(args: argparse.Namespace) -> int:
     paths = _check_paths(args.paths)
+    options = {
+        "pack_dirs": _check_dirs(getattr(args, "pack", []), "--pack"),
+        "now": getattr(args, "now", None),
+        "answers": dict(getattr(args, "answer", [])),
+        "pfx_password": _pfx_password(getattr(args, "pfx_password_env", None)),
+    }
     try:
         from relaydoctor.tui.app import run
     except ImportError as exc:
@@ -220,7 +229,8 @@ def cmd_tui(args: argparse.Namespace) -> int:
         ) from None
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InputError("the terminal UI needs an interactive terminal; use 'relaydoctor diagnose PATH'")
-    result = run(paths)
+    wanted = {k: v for k, v in options.items() if v}  # plain `relaydoctor` passes just the paths
+    result = run(paths, **wanted)
     return result if isinstance(result, int) else EXIT_OK
 
 

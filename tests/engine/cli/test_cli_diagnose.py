@@ -395,3 +395,37 @@ def test_colour_on_a_terminal_unless_no_color(samples, no_color, expect_ansi):
     assert code == 0
     assert ("\x1b[" in out) is expect_ansi
     assert "RULED OUT" in out
+
+
+def test_output_to_a_directory_is_an_input_error(capsys, samples, tmp_path):
+    bundle = str(samples / "bundles" / "attr36")
+    line = run_main(capsys, "diagnose", bundle, "--output", str(tmp_path)).one_error_line()
+    assert line.startswith(f"relaydoctor: {tmp_path}: cannot write")
+
+
+def test_progress_bar_only_on_a_terminal_stderr(samples, tmp_path):
+    """stderr on a pty: the bar is drawn (and erased); the report goes to --output untouched."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "TERM", "NO_COLOR")}
+    env["TERM"] = "xterm"
+    out = tmp_path / "report.txt"
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relaydoctor.engine", "diagnose",
+         str(samples / "bundles" / "renewed-certificate"), "--now", NOW, "--output", str(out)],
+        stdout=subprocess.DEVNULL, stderr=slave, stdin=subprocess.DEVNULL, env=env, cwd=REPO)
+    os.close(slave)
+    chunks = []
+    while select.select([master], [], [], 120)[0]:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=120) == 0
+    os.close(master)
+    drawn = b"".join(chunks).decode("utf-8", "replace")
+    assert "reading evidence [" in drawn and "100.0%" in drawn
+    assert drawn.rstrip(" ").endswith("\r")  # erased at the end
+    assert "reading evidence" not in out.read_text("utf-8") and "\r" not in out.read_text("utf-8")
