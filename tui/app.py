@@ -109,7 +109,7 @@ class RelayDoctorApp(App[int]):
                 paths=tuple(self.walk.paths),
                 pasted=self._initial_pasted,
                 answers=dict(self.walk.answers),
-                reread=bool(self.walk.paths),
+                reread=bool(self.walk.paths) or bool(self._initial_pasted.strip()),
                 retext=bool(self._initial_pasted.strip()),
                 what=_what(self.walk.paths),
             )
@@ -123,7 +123,7 @@ class RelayDoctorApp(App[int]):
         generation = self._generation
         self._cancel = threading.Event()
         self.busy = True
-        if job.reread and job.paths:
+        if (job.reread or job.retext) and job.paths:
             self._close_reading()
             self._reading = ReadingDialog(job.what)
             self.push_screen(self._reading)
@@ -142,16 +142,17 @@ class RelayDoctorApp(App[int]):
             walk = dataclasses.replace(
                 self.walk, paths=list(job.paths), pasted=job.pasted, answers=dict(job.answers)
             )
-            if job.reread:
-                walk.file_evidence = backend.load_files(
+            if job.reread or job.retext:
+                walk.text_error = backend.check_text(job.pasted)
+                text = "" if walk.text_error else job.pasted
+                walk.evidence = backend.load(
                     job.paths,
+                    text,
                     progress=self._progress_fn(generation),
                     cancel=cancel.is_set,
                     pfx_password=walk.pfx_password,
                 )
                 self.call_from_thread(self._phase, generation, "Diagnosing…")
-            if job.retext:
-                walk.text_evidence, walk.text_error = backend.load_text(job.pasted)
             if cancel.is_set():
                 raise Cancelled("cancelled")
             walk.report = backend.diagnose(walk, packs) if walk.has_input else None

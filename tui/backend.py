@@ -39,9 +39,8 @@ class Walk:
     now: dt.datetime | None = None
     pack_dirs: tuple[str, ...] = ()
     pfx_password: str | None = None
-    file_evidence: EvidenceSet | None = None  # parsed from ``paths``
-    text_evidence: EvidenceSet | None = None  # parsed from ``pasted``
-    text_error: str | None = None  # why the pasted text gave nothing
+    evidence: EvidenceSet | None = None  # parsed from ``paths`` and ``pasted`` (one load, as the CLI)
+    text_error: str | None = None  # why the pasted text was left out
     report: Report | None = None
     version: int = 0  # bumped whenever ``report`` changes, so screens know to redraw
 
@@ -57,36 +56,36 @@ def packs_for(pack_dirs: Sequence[str]) -> Any:
         return load_packs_cached(tuple(pack_dirs))
 
 
-def load_files(
+def load(
     paths: Sequence[str],
+    text: str = "",
     *,
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
     pfx_password: str | None = None,
 ) -> EvidenceSet:
-    """Parse the evidence at ``paths`` (streamed; raises Cancelled when ``cancel()`` says so)."""
+    """Parse the evidence at ``paths`` plus the pasted ``text`` in one call, exactly as
+    ``diagnose PATH... --ndr TEXT`` does (same de-duplication, same order, same labels).
+    Large logs are streamed; raises ``Cancelled`` when ``cancel()`` says so."""
     from relaydoctor.engine.evidence.loader import load_evidence
 
-    if not paths:
-        return EvidenceSet()
-    return load_evidence(list(paths), progress=progress, cancel=cancel, pfx_password=pfx_password)
+    extra = [(NDR_LABEL, text)] if text.strip() else []
+    return load_evidence(
+        list(paths), progress=progress, cancel=cancel, pfx_password=pfx_password, extra_texts=extra
+    )
 
 
-def load_text(text: str) -> tuple[EvidenceSet | None, str | None]:
-    """The pasted text as evidence, labelled like ``diagnose --ndr``; (None, reason) when it holds
-    no SMTP error."""
+def check_text(text: str) -> str | None:
+    """Why pasted ``text`` cannot be used as a symptom (None when it can, or when it is empty)."""
     if not text.strip():
-        return None, None
+        return None
     from relaydoctor.engine.evidence.loader import load_evidence
 
     try:
-        evidence = load_evidence([], extra_texts=[(NDR_LABEL, text)])
-    except EvidenceError as exc:
-        return None, exc.one_line()
-    skipped = [s.skipped_reason for s in evidence.sources if s.skipped_reason]
-    if not evidence.facts and skipped:
-        return None, skipped[0]
-    return evidence, None
+        load_evidence([], extra_texts=[(NDR_LABEL, text)])
+    except RelaydoctorError as exc:
+        return _one_line(exc)
+    return None
 
 
 def preview_text(text: str) -> tuple[list[Fact], str | None]:
@@ -103,25 +102,14 @@ def preview_text(text: str) -> tuple[list[Fact], str | None]:
         return [], _one_line(exc)
 
 
-def combined(walk: Walk) -> EvidenceSet:
-    """Files first, then the pasted text (the order ``diagnose PATH --ndr TEXT`` reads them)."""
-    out = EvidenceSet()
-    for part in (walk.file_evidence, walk.text_evidence):
-        if part is not None:
-            out.facts.extend(part.facts)
-            out.sources.extend(part.sources)
-            out.warnings.extend(part.warnings)
-            out.certificates.update(part.certificates)
-    return out
-
-
 def diagnose(walk: Walk, packs: Any, answers: Mapping[str, str] | None = None) -> Report:
     """Diagnose the walk's parsed evidence with ``answers`` (default: the walk's)."""
     from relaydoctor.engine.diagnosis import diagnose_evidence
 
     chosen = dict(walk.answers if answers is None else answers)
     with _ENGINE_LOCK:
-        return diagnose_evidence(combined(walk), answers=chosen, packs=packs, now=walk.now)
+        evidence = walk.evidence if walk.evidence is not None else EvidenceSet()
+        return diagnose_evidence(evidence, answers=chosen, packs=packs, now=walk.now)
 
 
 def render_export(report: Report, fmt: str, *, redact: bool = False) -> str:

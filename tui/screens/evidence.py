@@ -67,11 +67,7 @@ class EvidenceScreen(StepScreen):
         report = self.walk.report
         if report is not None:
             return list(report.evidence)
-        out: list[SourceSummary] = []
-        for part in (self.walk.file_evidence, self.walk.text_evidence):
-            if part is not None:
-                out.extend(part.sources)
-        return out
+        return list(self.walk.evidence.sources) if self.walk.evidence is not None else []
 
     def redraw(self) -> None:
         sources = self._sources()

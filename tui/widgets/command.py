@@ -36,6 +36,9 @@ class CommandLine(Static, can_focus=True):
         )
         self.tooltip = "Enter or c: copy · s: show in a dialog"
 
+    def on_focus(self) -> None:
+        self.scroll_visible(animate=False)
+
     def action_copy(self) -> None:
         self.app.copy_command(self.command)  # type: ignore[attr-defined]
 
