@@ -105,12 +105,24 @@ def _split_domain(name: str) -> tuple[str, str] | None:
 
 
 def _domain_len(name: str) -> int:
-    """How many characters of ``name`` (from the start) form the domain; 0 when none."""
-    split = _split_domain(name)
-    if split is None:
-        return 0
-    host, reg = split
-    return len(host) + (1 if host else 0) + len(reg)
+    """How many characters of ``name`` (from the start) form the domain; 0 when none.
+
+    The domain ends at its last known TLD: ``mail.contoso.net.cer`` → ``mail.contoso.net``, and
+    ``smtp.contoso.com-expired.pem`` (a file name) → ``smtp.contoso.com``.
+    """
+    labels = name.split(".")
+    end, pos = 0, len(labels[0])
+    for label in labels[1:]:
+        low = label.lower()
+        if low in _TLDS:
+            end = pos + 1 + len(label)
+        else:
+            cut = re.match(r"([a-z]+)-", low)
+            if cut and cut.group(1) in _TLDS:
+                end = pos + 1 + len(cut.group(1))
+                break
+        pos += 1 + len(label)
+    return end if end and _split_domain(name[:end]) is not None else 0
 
 
 def _is_microsoft(name: str) -> bool:
@@ -149,7 +161,8 @@ class Redactor:
             if connectors else None
         )
         self._host_re = (
-            re.compile(r"(?<![\w@.-])(" + "|".join(map(re.escape, hosts)) + r")(?![\w-])", re.IGNORECASE)
+            # Server names also hide in file and CA names: "EXCH01-selfsigned.pem", "corp-EXCH01-CA".
+            re.compile(r"(?<![\w@.])(" + "|".join(map(re.escape, hosts)) + r")(?!\w)", re.IGNORECASE)
             if hosts else None
         )
 

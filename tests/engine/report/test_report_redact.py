@@ -81,9 +81,11 @@ def test_placeholder_never_equals_an_original_value():
 
 
 def test_file_names_keep_their_extension():
-    out = redact_texts(["mail2026.contoso.net.cer", "Get-InboundConnector.fl.txt", "certs/make_certs.py"])
+    out = redact_texts(["mail2026.contoso.net.cer", "Get-InboundConnector.fl.txt", "certs/make_certs.py",
+                        "certs/smtp.contoso.com-expired.fullchain.pem"])
     assert re.fullmatch(r"host-\d+\.domain-\d+\.example\.cer", out[0])
-    assert out[1:] == ["Get-InboundConnector.fl.txt", "certs/make_certs.py"]
+    assert out[1:3] == ["Get-InboundConnector.fl.txt", "certs/make_certs.py"]
+    assert re.fullmatch(r"certs/host-\d+\.domain-\d+\.example-expired\.fullchain\.pem", out[3])
 
 
 def test_versions_codes_and_times_are_not_addresses():
@@ -100,6 +102,9 @@ def test_thumbprint_case_and_separators_do_not_matter():
 def test_known_single_label_server_names():
     r = Redactor(["EXCH01 sent it"], known_hosts=["EXCH01", "x"])
     assert r.text("NDR from EXCH01 (exch01)") == "NDR from host-1 (host-1)"
+    assert (r.text("certs/EXCH01-selfsigned.pem, CN=corp-EXCH01-CA")
+            == "certs/host-1-selfsigned.pem, CN=corp-host-1-CA")
+    assert r.text("EXCH011 and xEXCH01") == "EXCH011 and xEXCH01"
 
 
 def test_ipv6_and_cidr():
