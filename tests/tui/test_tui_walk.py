@@ -17,7 +17,8 @@ CASES = {
     ),
     "ip-changed": (
         "sender-ip-mismatch",
-        "Set-InboundConnector -Identity 'Contoso on-premises relay (IP)' -SenderIPAddresses @{Add='198.51.100.77'}",
+        "Set-InboundConnector -Identity 'Contoso on-premises relay (IP)' "
+        "-SenderIPAddresses @{Add='198.51.100.77'}",
     ),
     "attr36": (
         "domain-not-accepted",
@@ -95,7 +96,10 @@ def test_walk_on_bundle(bundle: str) -> None:
 
 def test_bare_start_opens_on_the_symptom_and_recognises_pasted_text() -> None:
     app = make_app()
-    reply = "550 5.7.64 Relay Access Denied ATTR36. For more details please refer to: [AM6EUR05FT012.eop-EUR05.prod.protection.outlook.com]"
+    reply = (
+        "550 5.7.64 Relay Access Denied ATTR36. For more details please refer to: "
+        "[AM6EUR05FT012.eop-EUR05.prod.protection.outlook.com]"
+    )
 
     async def scenario(pilot) -> None:
         assert app.current_mode == "symptom"

@@ -37,7 +37,9 @@ def make_app(*paths: str, **kwargs: Any) -> RelayDoctorApp:
     return RelayDoctorApp(list(paths), **kwargs)
 
 
-def drive(app: RelayDoctorApp, scenario: Callable[[Pilot], Awaitable[None]], size: tuple[int, int] = SIZE) -> None:
+def drive(
+    app: RelayDoctorApp, scenario: Callable[[Pilot], Awaitable[None]], size: tuple[int, int] = SIZE
+) -> None:
     async def main() -> None:
         async with app.run_test(size=size, notifications=True) as pilot:
             await settle(pilot)
