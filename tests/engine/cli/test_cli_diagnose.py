@@ -429,3 +429,14 @@ def test_progress_bar_only_on_a_terminal_stderr(samples, tmp_path):
     assert "reading evidence [" in drawn and "100.0%" in drawn
     assert drawn.rstrip(" ").endswith("\r")  # erased at the end
     assert "reading evidence" not in out.read_text("utf-8") and "\r" not in out.read_text("utf-8")
+
+
+def test_redacted_facts_of_every_sample_folder(capsys, samples):
+    folders = [str(samples / d) for d in ("send-logs", "certs", "cmdlets", "ndr")]
+    plain = _json(capsys, "facts", *folders, "--format", "json", "--now", NOW)
+    secrets = _identifying_values(plain) | {"EXCH01", "fabrikam", "tailspintoys"}
+    redacted = run_main(capsys, "facts", *folders, "--format", "json", "--now", NOW, "--redact")
+    assert redacted.code == 0, redacted.err
+    text = redacted.out.lower()
+    assert sorted(s for s in secrets if s.lower() in text) == []
+    assert "contoso" not in text
