@@ -196,7 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _err(line: str) -> None:
-    sys.stderr.write(f"{PROG}: {line}\n")
+    """One line on stderr; control characters in it (from hostile file names) are made visible."""
+    from .report.common import one_line
+
+    sys.stderr.write(f"{PROG}: {one_line(line)}\n")
     sys.stderr.flush()
 
 

@@ -180,3 +180,9 @@ def test_tui_app_accepts_what_the_cli_passes():
 
     app = pytest.importorskip("relaydoctor.tui.app")
     inspect.signature(app.run).bind(["x"], pack_dirs=["p"], now=None, answers={"k": "v"}, pfx_password="pw")
+
+
+def test_hostile_file_name_stays_one_visible_line(capsys, tmp_path):
+    name = tmp_path / "evil\nname\x1b[2J.log"
+    line = run_main(capsys, "diagnose", str(name)).one_error_line()
+    assert "\x1b" not in line and "\\x1b[2J" in line and "evil name" in line
