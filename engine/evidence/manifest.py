@@ -34,8 +34,14 @@ def parse(doc: Document) -> ParseResult:
     for item in missing if isinstance(missing, list) else []:
         if isinstance(item, dict):
             warnings.append(f"{doc.name}: not collected: {item.get('what', '?')} ({item.get('why', '?')})")
+    runs = data.get("runs")
+    if not (isinstance(runs, list) and any(isinstance(r, dict) for r in runs)):
+        runs = [data]  # collector version 1: one run, described at the top level
+    where = ", ".join(
+        f"{r.get('computer', '?')} at {r.get('collected_at', '?')}" for r in runs if isinstance(r, dict)
+    )
     detail = (
-        f"collected on {data.get('computer', '?')} at {data.get('collected_at', '?')}: "
+        f"collected on {where}: "
         f"{len(files) if isinstance(files, list) else 0} file(s), {len(warnings)} not collected"
     )
     return ParseResult(facts=[], detail=detail, warnings=warnings)

@@ -4,14 +4,15 @@
     (550 5.7.64 TenantAttribution and relatives) into one folder. Read-only.
 
 .DESCRIPTION
-    Run it twice, or once in a session that has both:
+    Run it twice with the same -OutputDirectory, or once in a session that has both:
       * in the Exchange Management Shell on an Exchange server (on-premises part), and
       * in a PowerShell session connected with Connect-ExchangeOnline (cloud part; add
         Connect-MgGraph -Scopes Domain.Read.All for the domain verification state).
     It only calls Get-* cmdlets, exports the PUBLIC part of certificates (never a private key),
     copies the newest send protocol logs of the send connectors that route to Exchange Online,
-    and writes manifest.json saying what it collected and what it could not.
-    Works in Windows PowerShell 5.1 and PowerShell 7. Every file is written as UTF-8.
+    and writes relaydoctor-manifest.json saying what it collected and what it could not. A second
+    run into the same folder merges its manifest with the first one.
+    Works in Windows PowerShell 5.1 and PowerShell 7. Every file it writes is UTF-8 without BOM.
 
 .PARAMETER OutputDirectory
     Folder to write to (created if missing). Give this folder (or a zip of it) to
@@ -35,19 +36,57 @@ param(
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
-$CollectorVersion = '1'
-$Utf8NoBom = New-Object System.Text.UTF8Encoding $false
+$CollectorVersion = '2'
+$Invariant = [System.Globalization.CultureInfo]::InvariantCulture
+$Utf8NoBom = [System.Text.UTF8Encoding]::new($false)
+$ManifestName = 'relaydoctor-manifest.json'
+
+# .NET resolves relative paths against the process directory, not PowerShell's current location.
+$OutputDirectory = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputDirectory)
+[void] [System.IO.Directory]::CreateDirectory($OutputDirectory)
+$ManifestPath = Join-Path $OutputDirectory $ManifestName
+
+$wantOnPrem = $Part -in @('Auto', 'OnPremises')
+$wantOnline = $Part -in @('Auto', 'Online')
+$thisRun = [ordered]@{
+    computer     = $env:COMPUTERNAME
+    part         = $Part
+    collected_at = [DateTime]::UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", $Invariant)
+    powershell   = $PSVersionTable.PSVersion.ToString()
+}
 $Manifest = [ordered]@{
     collector         = 'relaydoctor-collect'
     collector_version = $CollectorVersion
-    collected_at      = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
+    collected_at      = $thisRun.collected_at
     computer          = $env:COMPUTERNAME
-    powershell        = $PSVersionTable.PSVersion.ToString()
+    powershell        = $thisRun.powershell
+    runs              = @()
+    parts             = @()
     files             = @()
     not_collected     = @()
 }
 
-New-Item -ItemType Directory -Force -Path $OutputDirectory | Out-Null
+# A manifest from an earlier run into this folder (the other part, usually) is merged, not lost.
+$Previous = $null
+if (Test-Path -LiteralPath $ManifestPath) {
+    try {
+        $Previous = [System.IO.File]::ReadAllText($ManifestPath, $Utf8NoBom) | ConvertFrom-Json
+    } catch {
+        Write-Warning "relaydoctor: ignoring the unreadable $ManifestName of an earlier run - $($_.Exception.Message)"
+    }
+}
+
+function Get-Field([object] $Object, [string] $Name) {
+    # Strict mode forbids reading a property an object lacks; older manifests lack some.
+    if ($null -eq $Object) { return $null }
+    if ($Object -is [System.Collections.IDictionary]) {
+        if ($Object.Contains($Name)) { return $Object[$Name] }
+        return $null
+    }
+    $prop = $Object.PSObject.Properties[$Name]
+    if ($null -eq $prop) { return $null }
+    return $prop.Value
+}
 
 function Write-Utf8File([string] $Name, [string] $Text) {
     $path = Join-Path $OutputDirectory $Name
@@ -55,78 +94,79 @@ function Write-Utf8File([string] $Name, [string] $Text) {
     $script:Manifest.files += $Name
 }
 
-function Add-Missing([string] $What, [string] $Why) {
-    $script:Manifest.not_collected += [ordered]@{ what = $What; why = $Why }
+function Add-NotCollected([string] $Area, [string] $What, [string] $Why) {
+    foreach ($item in $script:Manifest.not_collected) {
+        if ((Get-Field $item 'what') -eq $What) { return }
+    }
+    $script:Manifest.not_collected += [ordered]@{ what = $What; why = $Why; part = $Area }
     Write-Warning "relaydoctor: could not collect $What - $Why"
 }
 
-function Export-CmdletJson([string] $Name, [scriptblock] $Command) {
-    # -Depth 5 keeps multi-valued properties (SenderIPAddresses, TlsCertificateName) whole.
+function Save-CmdletJson([string] $Area, [string] $Name, [scriptblock] $Command) {
+    # -Depth 5 keeps nested values (TlsCertificateName, SourceTransportServers) as objects.
     try {
         $objects = @(& $Command)
         Write-Utf8File $Name (ConvertTo-Json -InputObject $objects -Depth 5)
         return $objects
     } catch {
-        Add-Missing $Name $_.Exception.Message
+        Add-NotCollected $Area $Name $_.Exception.Message
         return @()
     }
 }
 
 function Test-Cmdlet([string] $Name) { [bool](Get-Command $Name -ErrorAction SilentlyContinue) }
 
-$wantOnPrem = $Part -in @('Auto', 'OnPremises')
-$wantOnline = $Part -in @('Auto', 'Online')
-
 # --- Exchange Online -------------------------------------------------------------------------
 if ($wantOnline) {
     if (Test-Cmdlet 'Get-InboundConnector') {
-        Export-CmdletJson 'Get-InboundConnector.json' { Get-InboundConnector } | Out-Null
-        Export-CmdletJson 'Get-OutboundConnector.json' { Get-OutboundConnector } | Out-Null
+        $Manifest.parts += 'online'
+        Save-CmdletJson 'online' 'Get-InboundConnector.json' { Get-InboundConnector } | Out-Null
+        Save-CmdletJson 'online' 'Get-OutboundConnector.json' { Get-OutboundConnector } | Out-Null
         if (Test-Cmdlet 'Get-SendConnector') {
-            Add-Missing 'Get-AcceptedDomain (Exchange Online)' 'this session also has on-premises cmdlets; run the Online part in a separate Connect-ExchangeOnline session'
+            Add-NotCollected 'online' 'Get-AcceptedDomain (Exchange Online)' 'this session also has on-premises cmdlets; run the collector again in a separate Connect-ExchangeOnline session'
         } else {
-            Export-CmdletJson 'Get-AcceptedDomain.online.json' { Get-AcceptedDomain } | Out-Null
+            Save-CmdletJson 'online' 'Get-AcceptedDomain.online.json' { Get-AcceptedDomain } | Out-Null
         }
-    } elseif ($Part -eq 'Online') {
-        Add-Missing 'Exchange Online configuration' 'Get-InboundConnector is not available: run Connect-ExchangeOnline first'
-    }
-    if (Test-Cmdlet 'Get-MgDomain') {
-        Export-CmdletJson 'Get-MgDomain.json' {
-            Get-MgDomain | Select-Object Id, IsVerified, IsDefault, IsInitial, AuthenticationType
-        } | Out-Null
-    } elseif ($Part -eq 'Online') {
-        Add-Missing 'Get-MgDomain.json' 'Microsoft Graph PowerShell is not connected (Connect-MgGraph -Scopes Domain.Read.All)'
+        if (Test-Cmdlet 'Get-MgDomain') {
+            Save-CmdletJson 'online' 'Get-MgDomain.json' {
+                Get-MgDomain | Select-Object Id, IsVerified, IsDefault, IsInitial, AuthenticationType
+            } | Out-Null
+        } else {
+            Add-NotCollected 'online' 'Get-MgDomain.json' 'Microsoft Graph PowerShell is not connected (Connect-MgGraph -Scopes Domain.Read.All)'
+        }
     }
 }
 
 # --- Exchange on-premises --------------------------------------------------------------------
 if ($wantOnPrem) {
     if (Test-Cmdlet 'Get-SendConnector') {
-        $sendConnectors = Export-CmdletJson 'Get-SendConnector.json' { Get-SendConnector }
-        Export-CmdletJson 'Get-ReceiveConnector.json' { Get-ReceiveConnector } | Out-Null
-        Export-CmdletJson 'Get-AcceptedDomain.onprem.json' { Get-AcceptedDomain } | Out-Null
-        $certs = Export-CmdletJson 'Get-ExchangeCertificate.json' {
+        $Manifest.parts += 'onprem'
+        $sendConnectors = Save-CmdletJson 'onprem' 'Get-SendConnector.json' { Get-SendConnector }
+        Save-CmdletJson 'onprem' 'Get-ReceiveConnector.json' { Get-ReceiveConnector } | Out-Null
+        Save-CmdletJson 'onprem' 'Get-AcceptedDomain.onprem.json' { Get-AcceptedDomain } | Out-Null
+        $certs = Save-CmdletJson 'onprem' 'Get-ExchangeCertificate.json' {
             Get-ExchangeCertificate | Select-Object Thumbprint, Subject, Issuer, NotBefore, NotAfter, `
                 CertificateDomains, Services, Status, RootCAType, IsSelfSigned, HasPrivateKey, SerialNumber, FriendlyName
         }
 
-        # Public part of every certificate bound to SMTP, with its chain as the server builds it.
+        # Public part of every certificate bound to SMTP, with its chain as this server builds it.
         foreach ($c in $certs | Where-Object { "$($_.Services)" -match 'SMTP' }) {
             try {
-                $store = Get-Item "Cert:\LocalMachine\My\$($c.Thumbprint)"
-                $chain = New-Object System.Security.Cryptography.X509Certificates.X509Chain
-                $chain.ChainPolicy.RevocationMode = 'NoCheck'
-                [void] $chain.Build($store)
-                $pem = New-Object System.Text.StringBuilder
+                $certificate = Get-Item -LiteralPath "Cert:\LocalMachine\My\$($c.Thumbprint)"
+                $chain = [System.Security.Cryptography.X509Certificates.X509Chain]::new()
+                $chain.ChainPolicy.RevocationMode = [System.Security.Cryptography.X509Certificates.X509RevocationMode]::NoCheck
+                [void] $chain.Build($certificate)
+                $pem = [System.Text.StringBuilder]::new()
                 foreach ($element in $chain.ChainElements) {
-                    $der = $element.Certificate.Export('Cert')   # public certificate only
+                    # X509ContentType Cert: the public certificate only, never the key.
+                    $der = $element.Certificate.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Cert)
                     [void] $pem.AppendLine('-----BEGIN CERTIFICATE-----')
-                    [void] $pem.AppendLine([Convert]::ToBase64String($der, 'InsertLineBreaks'))
+                    [void] $pem.AppendLine([Convert]::ToBase64String($der, [Base64FormattingOptions]::InsertLineBreaks))
                     [void] $pem.AppendLine('-----END CERTIFICATE-----')
                 }
                 Write-Utf8File "cert-$($c.Thumbprint).chain.pem" $pem.ToString()
             } catch {
-                Add-Missing "certificate $($c.Thumbprint)" $_.Exception.Message
+                Add-NotCollected 'onprem' "certificate $($c.Thumbprint)" $_.Exception.Message
             }
         }
 
@@ -136,13 +176,13 @@ if ($wantOnPrem) {
             ("$($_.AddressSpaces)" -match 'mail\.onmicrosoft\.com')
         })
         if ($toExo.Count -eq 0) {
-            Add-Missing 'send protocol logs' 'no send connector routes to *.mail.protection.outlook.com or *.mail.onmicrosoft.com'
+            Add-NotCollected 'onprem' 'send protocol logs' 'no send connector routes to *.mail.protection.outlook.com or *.mail.onmicrosoft.com'
         }
         $servers = @($toExo | ForEach-Object { $_.SourceTransportServers } | ForEach-Object { "$_" } | Sort-Object -Unique)
         $services = @()
         foreach ($server in $servers) {
             try { $services += Get-TransportService -Identity $server } catch {
-                Add-Missing "Get-TransportService $server" $_.Exception.Message
+                Add-NotCollected 'onprem' "Get-TransportService $server" $_.Exception.Message
             }
         }
         if ($services.Count -gt 0) {
@@ -152,36 +192,49 @@ if ($wantOnPrem) {
         }
         foreach ($connector in $toExo) {
             if ("$($connector.ProtocolLoggingLevel)" -ne 'Verbose') {
-                Add-Missing "send log of '$($connector.Name)'" "ProtocolLoggingLevel is $($connector.ProtocolLoggingLevel): run Set-SendConnector '$($connector.Name)' -ProtocolLoggingLevel Verbose, reproduce, collect again"
+                Add-NotCollected 'onprem' "send log of '$($connector.Name)'" "ProtocolLoggingLevel is $($connector.ProtocolLoggingLevel): set it to Verbose on the send connector, reproduce the problem, collect again"
             }
         }
         foreach ($svc in $services) {
             $path = "$($svc.SendProtocolLogPath)"
-            if (-not $path) { Add-Missing "send logs on $($svc.Name)" 'SendProtocolLogPath is empty'; continue }
+            if (-not $path) { Add-NotCollected 'onprem' "send logs on $($svc.Name)" 'SendProtocolLogPath is empty'; continue }
             if ($svc.Name -ne $env:COMPUTERNAME) {
                 $path = "\\$($svc.Name)\" + ($path -replace '^([A-Za-z]):', '$1$')
             }
             try {
-                $logs = Get-ChildItem -Path $path -Filter 'SEND*.LOG' | Sort-Object LastWriteTime -Descending | Select-Object -First $LogCount
+                $logs = @(Get-ChildItem -LiteralPath $path -Filter 'SEND*.LOG' | Sort-Object LastWriteTime -Descending | Select-Object -First $LogCount)
+                if ($logs.Count -eq 0) {
+                    Add-NotCollected 'onprem' "send logs on $($svc.Name)" "no SEND*.LOG file in $path"
+                }
                 foreach ($log in $logs) {
                     $target = "$($svc.Name)-$($log.Name)"
                     Copy-Item -LiteralPath $log.FullName -Destination (Join-Path $OutputDirectory $target)
-                    $script:Manifest.files += $target
+                    $Manifest.files += $target
                 }
             } catch {
-                Add-Missing "send logs on $($svc.Name)" $_.Exception.Message
+                Add-NotCollected 'onprem' "send logs on $($svc.Name)" $_.Exception.Message
             }
         }
-    } elseif ($Part -eq 'OnPremises') {
-        Add-Missing 'Exchange on-premises configuration' 'Get-SendConnector is not available: run this in the Exchange Management Shell'
     }
 }
 
-if ($Manifest.files.Count -eq 0) {
-    Add-Missing 'everything' 'neither Exchange Online nor Exchange on-premises cmdlets are available in this session'
+# --- Manifest: merge with an earlier run, then say which part is still missing ---------------
+$collectedHere = @($Manifest.parts)
+$Manifest.runs = @(@(Get-Field $Previous 'runs') | Where-Object { $null -ne $_ }) + @($thisRun)
+$Manifest.parts = @(@(Get-Field $Previous 'parts') + $collectedHere | Where-Object { $_ } | Sort-Object -Unique)
+$Manifest.files = @(@(Get-Field $Previous 'files') + @($Manifest.files) | Where-Object { $_ } | Sort-Object -Unique)
+$kept = @(@(Get-Field $Previous 'not_collected') | Where-Object {
+    ($null -ne $_) -and ($collectedHere -notcontains (Get-Field $_ 'part'))
+})
+$Manifest.not_collected = @($kept + @($Manifest.not_collected))
+if ($wantOnline -and $Manifest.parts -notcontains 'online') {
+    Add-NotCollected 'online' 'Exchange Online configuration' 'no Exchange Online cmdlets in this session: run the collector again after Connect-ExchangeOnline, with the same -OutputDirectory'
 }
-Write-Utf8File 'relaydoctor-manifest.json' (ConvertTo-Json -InputObject $Manifest -Depth 4)
-Write-Host "relaydoctor: wrote $($Manifest.files.Count) file(s) to $OutputDirectory"
+if ($wantOnPrem -and $Manifest.parts -notcontains 'onprem') {
+    Add-NotCollected 'onprem' 'Exchange on-premises configuration' 'no Exchange on-premises cmdlets in this session: run the collector again in the Exchange Management Shell, with the same -OutputDirectory'
+}
+[System.IO.File]::WriteAllText($ManifestPath, (ConvertTo-Json -InputObject $Manifest -Depth 4), $Utf8NoBom)
+Write-Host "relaydoctor: $($Manifest.files.Count) file(s) in $OutputDirectory"
 if ($Manifest.not_collected.Count -gt 0) {
-    Write-Host "relaydoctor: $($Manifest.not_collected.Count) item(s) not collected - see relaydoctor-manifest.json"
+    Write-Host "relaydoctor: $($Manifest.not_collected.Count) item(s) not collected - see $ManifestName"
 }

@@ -72,7 +72,10 @@ class _Reader:
         if prop is not None and prop.truncated:
             self._lost(prop)
             return None
-        return v.text(prop)
+        value = v.text(prop)
+        if value is None and prop is not None and isinstance(prop.value, dict):
+            self._lost(prop)  # a nested object of a kind values.nested_text does not know
+        return value
 
     def bool(self, name: str) -> bool | None:
         return v.boolean(self.p(name))

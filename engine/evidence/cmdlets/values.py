@@ -44,9 +44,63 @@ def is_unexported(text: str) -> bool:
     return bool(_UNEXPORTED.match(text.strip()))
 
 
-def _item_text(value: PSValue) -> str | None:
-    if value is None or isinstance(value, dict):
+def nested_text(value: dict[str, PSValue]) -> str | None:
+    """The string form of a nested Exchange object that ConvertTo-Json ``-Depth`` wrote out whole.
+
+    ``SmtpX509Identifier`` (a send connector's TlsCertificateName) → ``<I>issuer<S>subject``;
+    ``ADObjectId`` (SourceTransportServers, Server) → its Name; ``Unlimited<T>`` → ``Unlimited``
+    or its value; ``LongPath`` (log paths) → PathName; ``ServerVersion`` → ``Version 15.2 (Build
+    2562.17)``; ``SmtpDomainWithSubdomains`` → Address. Anything else is ``None`` (not understood).
+    """
+    keys = {k.lower(): k for k in value}
+
+    def get(name: str) -> PSValue:
+        key = keys.get(name.lower())
+        return value.get(key) if key is not None else None
+
+    def scalar(name: str) -> str | None:
+        got = get(name)
+        if isinstance(got, bool) or got is None or isinstance(got, dict | tuple):
+            return None
+        text = str(got).strip()
+        return text or None
+
+    subject = scalar("CertificateSubject")
+    if "certificatesubject" in keys:
+        issuer = scalar("CertificateIssuer")
+        if subject and issuer:
+            return f"<I>{issuer}<S>{subject}"
+        return subject
+    if "isunlimited" in keys:
+        if get("IsUnlimited") is True:
+            return "Unlimited"
+        inner = get("Value")
+        return nested_text(inner) if isinstance(inner, dict) else scalar("Value")
+    if "pathname" in keys:
+        return scalar("PathName")
+    if {"major", "minor", "build"} <= keys.keys():
+        parts = [scalar(n) for n in ("Major", "Minor", "Build", "Revision")]
+        if all(p is not None and p.isdigit() for p in parts[:3]):
+            revision = parts[3] if parts[3] is not None and parts[3].isdigit() else "0"
+            return f"Version {parts[0]}.{parts[1]} (Build {parts[2]}.{revision})"
         return None
+    if "distinguishedname" in keys and ("name" in keys or "rdn" in keys or "objectguid" in keys):
+        name = scalar("Name")
+        if name:
+            return name
+        dn = scalar("DistinguishedName") or ""
+        first = dn.split(",", 1)[0]
+        return first.split("=", 1)[1].strip() or None if "=" in first else None
+    if "address" in keys and ("includesubdomains" in keys or "isstar" in keys):
+        return scalar("Address") or scalar("Domain")
+    return None
+
+
+def _item_text(value: PSValue) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return nested_text(value)
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, dt.datetime):
@@ -102,9 +156,12 @@ def items(prop: Prop | None, style: Style) -> Items:
         return Items((), False)
     value = prop.value
     if isinstance(value, tuple):
-        return Items(tuple(t for t in (_item_text(v) for v in value) if t), prop.truncated)
+        texts = [_item_text(v) for v in value]
+        lost = any(t is None and isinstance(v, dict) for t, v in zip(texts, value, strict=True))
+        return Items(tuple(t for t in texts if t), prop.truncated or lost)
     if isinstance(value, dict):
-        return Items((), True)
+        single = nested_text(value)
+        return Items((single,), prop.truncated) if single else Items((), True)
     if not isinstance(value, str):
         single = _item_text(value)
         return Items((single,) if single else (), prop.truncated)
