@@ -26,7 +26,7 @@ from typing import BinaryIO
 from ..errors import EvidenceError
 from ..facts import Fact, Provenance, SmtpSession, Symptom
 from .base import Document, ParseResult
-from .smtp_reply import parse_reply
+from .smtp_reply import Reply, parse_reply
 from .smtplog_format import log_type
 from .smtplog_scan import (
     BLOCK,
@@ -201,6 +201,8 @@ class Aggregator:
         self.partial = 0
         self.dropped = 0
         self.dropped_symptoms = 0
+        self._replies: dict[str, Reply | None] = {}
+        self._symptom_keys: dict[str, tuple] = {}
 
     def add(self, s: Session) -> None:
         if s.to_eop:
@@ -217,19 +219,43 @@ class Aggregator:
             outcome = "tls_failed" if s.tls == "failed" else ("rejected" if s.rejections else "no_mail")
             units.append((None, outcome, s.rejections[0] if s.rejections else None))
         seen: set[tuple] = set()
+        start = s.first_row.line if s.first_row else 0
+        cert = s.cert
         for txn, outcome, rejection in units:
-            fact = self._summary(s, txn, outcome, rejection)
-            key = tuple(getattr(fact, f) for f in KEY_FIELDS)
+            reply = self._reply(rejection.reply.text) if rejection else None
+            key = (
+                s.connector,
+                s.to_eop,
+                s.tls,
+                s.tls_protocol,
+                s.tls_error,
+                cert.thumbprint if cert else None,
+                s.ehlo_client_ip,
+                _domain(txn.mail_from) if txn else None,
+                bool(txn and txn.null_sender),
+                outcome,
+                (reply.status_code if reply else rejection.reply.code) if rejection else None,
+                reply.attr if reply else None,
+            )
             first_in_session = key not in seen
             seen.add(key)
-            self._fold(key, fact, first_in_session, s)
+            self._fold(key, s, txn, outcome, rejection, first_in_session, start)
         for rej in s.rejections:
             self._symptom(s, rej)
+
+    def _reply(self, text: str) -> Reply | None:
+        """``parse_reply`` with a cache: the same rejection text repeats in thousands of sessions."""
+        if text in self._replies:
+            return self._replies[text]
+        reply = parse_reply(text)
+        if len(self._replies) < 4096:
+            self._replies[text] = reply
+        return reply
 
     def _summary(self, s: Session, txn: Txn | None, outcome: str, rej: Rejection | None) -> SmtpSession:
         row = _telling_row(s, txn, outcome)
         cert = s.cert
-        reply = parse_reply(rej.reply.text) if rej else None
+        reply = self._reply(rej.reply.text) if rej else None
         rcpts = txn.rcpts if txn else []
         accepted = [r for r in rcpts if r.reply is not None and r.reply.positive]
         mail_from = txn.mail_from if txn else None
@@ -268,44 +294,59 @@ class Aggregator:
             last_source=None,
         )
 
-    def _fold(self, key: tuple, fact: SmtpSession, first_in_session: bool, s: Session) -> None:
+    def _fold(self, key: tuple, s: Session, txn: Txn | None, outcome: str, rej: Rejection | None,
+              first_in_session: bool, start: int) -> None:
         agg = self.aggs.get(key)
-        seen = fact.first_seen
-        ref = fact.provenance.ref()
-        start = s.first_row.line if s.first_row else 0
         if agg is None:
             if len(self.aggs) >= MAX_AGGREGATES:
                 self.dropped += 1
                 return
+            fact = self._summary(s, txn, outcome, rej)
             counts = {f: getattr(fact, f) for f in _SUMMED}
-            counts["sessions"] = 1
-            self.aggs[key] = _Agg(fact, counts, seen, seen, ref, start, start)
+            seen = fact.first_seen
+            self.aggs[key] = _Agg(fact, counts, seen, seen, fact.provenance.ref(), start, start)
             return
+        seen = utc_second((txn.row if txn else s.first_row or s.last_row).time)  # type: ignore[union-attr]
         c = agg.counts
-        c["sessions"] += 1 if first_in_session else 0
-        c["lines"] += s.rows if first_in_session else 0
-        c["rcpt_accepted"] += fact.rcpt_accepted
-        c["rcpt_rejected"] += fact.rcpt_rejected
-        c["tenant_rcpt_accepted"] += fact.tenant_rcpt_accepted
+        if first_in_session:
+            c["sessions"] += 1
+            c["lines"] += s.rows
+        if txn is not None:
+            for r in txn.rcpts:
+                if r.reply is None:
+                    continue
+                if r.reply.positive:
+                    c["rcpt_accepted"] += 1
+                    c["tenant_rcpt_accepted"] += r.tenant
+                elif r.reply.negative:
+                    c["rcpt_rejected"] += 1
         if seen and (agg.first_seen is None or seen < agg.first_seen):
             agg.first_seen = seen
         if seen and (agg.last_seen is None or seen > agg.last_seen):
             agg.last_seen = seen
         if start < agg.first_start:
-            agg.fact, agg.first_start = fact, start
+            agg.fact, agg.first_start = self._summary(s, txn, outcome, rej), start
         if start >= agg.last_start:
-            agg.last_source, agg.last_start = ref, start
+            row = _telling_row(s, txn, outcome)
+            agg.last_source, agg.last_start = f"{self.name}:{row.line}", start
 
     def _symptom(self, s: Session, rej: Rejection) -> None:
-        reply = parse_reply(rej.reply.text)
-        code = reply.status_code if reply else rej.reply.code
-        key = (code, reply.attr if reply else None, _NORMALISE.sub(" ", rej.reply.text).strip().lower())
+        text = rej.reply.text
+        key = self._symptom_keys.get(text)
+        if key is None:
+            reply = self._reply(text)
+            code = reply.status_code if reply else rej.reply.code
+            key = (code, reply.attr if reply else None, _NORMALISE.sub(" ", text).strip().lower())
+            if len(self._symptom_keys) < 4096:
+                self._symptom_keys[text] = key
         known = self.symptoms.get(key)
         if known is not None and (known.provenance.line or 0) <= rej.reply.row.line:
             return
         if known is None and len(self.symptoms) >= MAX_SYMPTOMS:
             self.dropped_symptoms += 1
             return
+        reply = self._reply(text)
+        code = key[0]
         row = rej.reply.row
         if s.client_submission:
             direction = "client_submission"
@@ -318,7 +359,7 @@ class Aggregator:
             code=code,
             status_code=reply.status_code if reply else None,
             reply_code=(reply.reply_code if reply and reply.reply_code else rej.reply.code),
-            text=Provenance.clip(rej.reply.text, 500),
+            text=Provenance.clip(text, 500),
             attr=reply.attr if reply else None,
             tokens=reply.tokens if reply else (),
             host=reply.host if reply else None,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class Block:
     first_line: int  # line number of buf's first byte
     layout: Layout
     restart: bool  # a header line came just before: a new file was concatenated here
+    newlines: int | None = None  # newlines in buf, if the consumer counted them (saves a pass)
 
 
 @dataclass(slots=True)
@@ -133,6 +135,7 @@ class BlockReader:
         line = 1  # line number of the next unread line
         back = b""
         back_first = 1
+        back_lines = 0  # newlines in back
         restart = False
         eof = False
         while not eof:
@@ -160,24 +163,26 @@ class BlockReader:
                     text = decode_line(piece).strip()
                     self._header(text, line)
                     line += 1
-                    back, back_first, restart = b"", line, True
+                    back, back_first, back_lines, restart = b"", line, 0, True
                     continue
                 if self.layout is None:
                     self.layout = Layout(DEFAULT_FIELDS)  # headerless excerpt: documented default
-                n = piece.count(b"\n")
-                self.stats.lines += n
                 buf = back + piece
-                yield Block(buf, len(back), back_first, self.layout, restart)
+                block = Block(buf, len(back), back_first, self.layout, restart)
+                yield block
+                n = (block.newlines if block.newlines is not None else buf.count(b"\n")) - back_lines
+                self.stats.lines += n
                 restart = False
                 line += n
                 if self.lookback and len(buf) > self.lookback:
                     cut = buf.find(b"\n", len(buf) - self.lookback) + 1
-                    back_first += buf.count(b"\n", 0, cut)
                     back = buf[cut:]
+                    back_lines = back.count(b"\n")
+                    back_first = line - back_lines
+                elif self.lookback:
+                    back, back_lines = buf, back_lines + n
                 else:
-                    back = buf if self.lookback else b""
-                if not self.lookback:
-                    back_first = line
+                    back, back_first, back_lines = b"", line, 0
 
     def _header(self, text: str, line: int) -> None:
         fields = header_fields(text)
@@ -217,9 +222,20 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
+def _has_header_line(chunk: bytes) -> bool:
+    """True if a line starts with ``#``. (Searching for a lone ``#`` is memchr-fast; ``\\n#``
+    would stop at every line end.)"""
+    i = chunk.find(b"#")
+    while i >= 0:
+        if i == 0 or chunk[i - 1] == 10:
+            return True
+        i = chunk.find(b"#", i + 1)
+    return False
+
+
 def _split_headers(chunk: bytes) -> Iterator[tuple[bytes, bool]]:
     """Split a chunk of whole lines into runs of data lines and single ``#`` header lines."""
-    if not chunk.startswith(b"#") and b"\n#" not in chunk:
+    if not _has_header_line(chunk):
         yield chunk, False
         return
     pos = 0
@@ -266,25 +282,36 @@ class RowMaker:
     def make(self, raw: bytes, line: int, layout: Layout, *, strict: bool = False) -> tuple[str, Row] | None:
         if layout is not self._layout:
             self._bind(layout)
-        text = decode_line(raw).rstrip("\r\n")
-        if not text.strip():
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")  # legacy logs
+        if text.endswith("\r"):
+            text = text[:-1]
+        if not text or text.isspace():
             return None
-        fields = split_row(text, layout.width, self._i[5])
-        seq_i, time_i, conn_i, remote_i, event_i, data_i, ctx_i, sid_i = self._i
+        width = layout.width
+        if '"' in text:
+            fields = split_row(text, width, self._i[5])
+        else:
+            fields = text.split(",")
+            if len(fields) != width:
+                fields = split_row(text, width, self._i[5])
         if fields is not None:
-            seq = fields[seq_i].strip()
-            event = fields[event_i].strip()
+            seq_i, time_i, conn_i, remote_i, event_i, data_i, ctx_i, sid_i = self._i
+            seq = fields[seq_i]
+            event = fields[event_i]
             if seq.isdigit() and len(event) <= 1 and len(seq) < 10:
                 return fields[sid_i].strip(), Row(
-                    seq=int(seq),
-                    line=line,
-                    time=fields[time_i].strip() if time_i >= 0 else "",
-                    connector=fields[conn_i].strip() if conn_i >= 0 else "",
-                    remote=fields[remote_i].strip() if remote_i >= 0 else "",
-                    event=event,
-                    data=fields[data_i],
-                    context=fields[ctx_i] if ctx_i >= 0 else "",
-                    text=text,
+                    int(seq),
+                    line,
+                    fields[time_i] if time_i >= 0 else "",
+                    fields[conn_i] if conn_i >= 0 else "",
+                    fields[remote_i] if remote_i >= 0 else "",
+                    event,
+                    fields[data_i],
+                    fields[ctx_i] if ctx_i >= 0 else "",
+                    text,
                 )
         if line == self.stats.truncated_line:
             self.stats.warnings.append(f"line {line}: cut short (the file ends mid-line); ignored")
@@ -306,17 +333,10 @@ class RowMaker:
 # ------------------------------------------------------------------------------------------------
 
 # Literal triggers for the default column order (event column right before data).
-_SEND_TRIGGERS = (
-    b"outlook.com",
-    b"OUTLOOK.COM",
-    b"office365.com",
-    b"OFFICE365.COM",
-    b"negotiation failed",
-    b",<,4",
-    b",<,5",
-    b',<,"4',
-    b',<,"5',
-)
+# Literals are searched with bytes.find (fast); 4xx/5xx replies with one regex pass, because a
+# literal starting with "," would stop at every comma. Exchange writes EOP host names in lower case.
+_SEND_TRIGGERS = (b"outlook.com", b"office365.com", b"negotiation failed")
+_SEND_REPLY = re.compile(rb'<,"?[45][0-9][0-9]')
 
 
 @dataclass(slots=True)
@@ -324,6 +344,12 @@ class _Open:
     rows: list[Row]
     partial: bool
     idle: int = 0  # bytes of log read since its last line
+    lines: int = 0  # every line of the session, parsed or skipped
+    off: int = -1  # offset of ",sid," from the line start (same in every line of the session)
+    tail: int = -1  # offset of the event's comma from the comma after the sequence number
+    mail: bool = False  # a MAIL command was seen: from here on every reply is kept
+    conn: str | None = None  # connector name, from the first row made
+    toff: int = 0  # length of the date-time column
 
 
 class SessionCollector:
@@ -343,10 +369,9 @@ class SessionCollector:
         if block.restart:
             self._finish_all()
         self._validate(block)
-        self.stats.sessions += block.buf.count(b",+,", block.start)
-        layout = block.layout
-        fast = layout.sid == 2 and layout.index("event") + 1 == layout.index("data") and layout.width >= 7
-        if fast:
+        sessions = block.buf.count(b",attempting to connect", block.start)
+        self.stats.sessions += sessions or block.buf.count(b",+,", block.start)
+        if block.layout.fields == DEFAULT_FIELDS:
             self._feed_fast(block)
         else:
             self._feed_every_row(block)
@@ -373,7 +398,9 @@ class SessionCollector:
         if len(self.done) > DONE_MEMORY:
             self.done.popitem(last=False)
         if item.rows:
-            self.on_session(replay(sid, item.rows, partial=item.partial))
+            session = replay(sid, item.rows, partial=item.partial)
+            session.rows = max(item.lines, session.rows)
+            self.on_session(session)
 
     def _finish_all(self) -> None:
         while self.open:
@@ -409,47 +436,56 @@ class SessionCollector:
 
     def _feed_fast(self, block: Block) -> None:
         buf, start = block.buf, block.start
-        found: list[tuple[int, str]] = []  # (line start, session id)
+        found: list[tuple[int, int, int, int, int, str]] = []  # (ls, le, q, c1, c3, sid) per kept line
         closed: set[str] = set()
         # 1. sessions still open from earlier blocks: read on from the new data
         for sid, item in self.open.items():
-            spans, is_closed = _forward(buf, sid.encode("ascii", "replace"), start)
-            found.extend((ls, sid) for ls in spans)
-            if is_closed:
+            before = item.lines
+            if _walk(buf, sid, start, item, found):
                 closed.add(sid)
-            item.idle = 0 if spans else item.idle + len(buf) - start
+            item.idle = 0 if item.lines > before else item.idle + len(buf) - start
         # 2. new sessions named by a trigger in the new data
         fresh: dict[str, int] = {}
+        hits: list[int] = []
         for trig in _SEND_TRIGGERS:
             pos = buf.find(trig, start)
             while pos >= 0:
-                ls = buf.rfind(b"\n", 0, pos) + 1
-                le = buf.find(b"\n", pos)
-                le = len(buf) if le < 0 else le
-                sid = _sid_of(buf, ls, le)
-                if sid and sid not in fresh and sid not in self.open and sid not in self.done:
-                    fresh[sid] = ls
-                pos = buf.find(trig, le)
+                hits.append(pos)
+                pos = buf.find(trig, buf.find(b"\n", pos) + 1 or len(buf))
+        hits.extend(m.start() for m in _SEND_REPLY.finditer(buf, start))
+        for pos in hits:
+            ls = buf.rfind(b"\n", 0, pos) + 1
+            le = buf.find(b"\n", pos)
+            sid = _sid_of(buf, ls, len(buf) if le < 0 else le)
+            if sid and sid not in fresh and sid not in self.open and sid not in self.done:
+                fresh[sid] = ls
         for sid, ls in fresh.items():
-            needle = sid.encode("ascii", "replace")
-            first, partial = _backward(buf, needle, ls)
-            spans, is_closed = _forward(buf, needle, first)
-            found.extend((ls2, sid) for ls2 in spans)
-            self.open[sid] = _Open([], partial=partial)
-            if is_closed:
+            first, partial = _backward(buf, sid.encode("ascii", "replace"), ls)
+            item = self.open[sid] = _Open([], partial=partial)
+            if _walk(buf, sid, first, item, found):
                 closed.add(sid)
-        # 3. number the lines (one pass over the block) and parse them
+        # 3. number the kept lines (one pass over the block) and make rows of them
         found.sort()
         line = block.first_line
         cur = 0
-        layout = block.layout
-        for ls, sid in found:
-            line += buf.count(b"\n", cur, ls)
+        count = buf.count
+        opened = self.open
+        for ls, le, q, c1, c3, sid in found:
+            line += count(b"\n", cur, ls)
             cur = ls
-            le = buf.find(b"\n", ls)
-            made = self.rows.make(buf[ls : len(buf) if le < 0 else le], line, layout)
-            if made is not None:
-                self.open[sid].rows.append(made[1])
+            if c3 < 0:  # not the expected shape: let the generic row maker judge it
+                made = self.rows.make(buf[ls:le], line, block.layout)
+                if made is not None:
+                    opened[sid].rows.append(made[1])
+                continue
+            row = _fast_row(buf, ls, le, q, c1, c3, line, opened[sid])
+            if row is None:
+                made = self.rows.make(buf[ls:le], line, block.layout)
+                if made is not None:
+                    opened[sid].rows.append(made[1])
+                continue
+            opened[sid].rows.append(row)
+        block.newlines = line - block.first_line + count(b"\n", cur)
         # 4. hand over finished sessions
         for sid in list(self.open):
             item = self.open[sid]
@@ -457,6 +493,118 @@ class SessionCollector:
                 del self.open[sid]
                 self._finish(sid, item)
         self._trim_open()
+
+
+def _fast_row(buf: bytes, ls: int, le: int, q: int, c1: int, c3: int, line: int, item: _Open) -> Row | None:
+    """A row of the documented column order, from positions the walk already found.
+    None when the line is not plain ASCII text of that shape (the generic row maker decides)."""
+    seq = buf[q:c1]
+    if not seq.isdigit() or len(seq) > 9:
+        return None
+    end = le - 1 if buf[le - 1] == 13 else le
+    try:
+        text = buf[ls:end].decode("ascii")
+    except UnicodeDecodeError:
+        return None  # byte offsets are not character offsets: let the generic maker split it
+    rest = text[c3 - ls + 3 :]  # data + context
+    if '"' in rest:
+        parsed = split_row(rest, 2, 0)
+        if parsed is None:
+            return None
+        data, context = parsed[0], parsed[1]
+    else:
+        data, _, context = rest.partition(",")
+    if item.conn is None:
+        a = text.find(",")
+        b = text.find(",", a + 1)
+        if b < 0 or text[a + 1 : a + 2] == '"':
+            return None
+        item.toff, item.conn = a, text[a + 1 : b]
+        endpoints = text[c1 - ls + 1 : c3 - ls]
+        remote = endpoints[endpoints.find(",") + 1 :]
+    else:
+        remote = ""
+    return Row(int(seq), line, text[: item.toff], item.conn, remote, text[c3 - ls + 1], data, context, text)
+
+
+def _walk(buf: bytes, sid: str, start: int, item: _Open,
+          found: list[tuple[int, int, int, int, int, str]]) -> bool:
+    """Lines of session ``sid`` from ``start`` on: the ones worth parsing go to ``found``.
+    Returns True when its disconnect line was seen.
+
+    Rows the replay does not need are recognised on the raw bytes and never decoded or split:
+    before the first MAIL, commands other than STARTTLS and AUTH and the EHLO reply lines other
+    than the Hello line and the STARTTLS offer; the connect row, the "attempting to connect" and
+    "sending message" notes, and QUIT with its 221 reply. A session's id sits at the same offset
+    in each of its lines (same time format and connector), so one verified line vouches for the
+    next; the endpoints repeat too, which finds the event column without splitting.
+    """
+    needle = b"," + sid.encode("ascii", "replace") + b","
+    size = len(needle)
+    find, rfind, bcount = buf.find, buf.rfind, buf.count
+    n = len(buf)
+    off, tail, mail = item.off, item.tail, item.mail
+    count = 0
+    append = found.append
+    closed = False
+    pos = find(needle, start)
+    while pos >= 0:
+        ls = pos - off
+        if off < 0 or ls < 0 or (ls > 0 and buf[ls - 1] != 10):
+            ls = rfind(b"\n", 0, pos) + 1
+            if bcount(b",", ls, pos) != 1 and not _is_sid_column(buf, ls, pos, needle[1:-1]):
+                pos = find(needle, pos + 1)
+                continue
+            off = pos - ls
+        le = find(b"\n", pos)
+        if le < 0:
+            le = n
+        count += 1
+        q = pos + size
+        c1 = find(b",", q, le)
+        c3 = c1 + tail
+        if c1 < 0 or tail < 0 or c3 + 2 >= le or buf[c3] != 44 or buf[c3 + 2] != 44:
+            c2 = find(b",", c1 + 1, le) if c1 >= 0 else -1
+            c3 = find(b",", c2 + 1, le) if c2 >= 0 else -1
+            if c3 < 0 or c3 + 2 >= le or buf[c3 + 2] != 44:
+                append((ls, le, q, c1, -1, sid))  # not the expected shape
+                pos = find(needle, le)
+                continue
+            tail = c3 - c1
+        ev = buf[c3 + 1]
+        d = c3 + 3
+        if ev == 60:  # "<" a reply
+            if mail:
+                if not buf.startswith(b"221 ", d, le):
+                    append((ls, le, q, c1, c3, sid))
+            elif buf.startswith(b"250", d, le) and not buf.startswith(b"250 2.", d, le):
+                # EHLO reply lines: keep the Hello line and a STARTTLS offer
+                if find(b"Hello", d, le) >= 0 or find(b"STARTTLS", d, le) >= 0:
+                    append((ls, le, q, c1, c3, sid))
+            else:
+                append((ls, le, q, c1, c3, sid))
+        elif ev == 62:  # ">" a command
+            if mail:
+                if not buf.startswith(b"QUIT", d, le):
+                    append((ls, le, q, c1, c3, sid))
+            elif buf.startswith(b"MAIL", d, le):
+                mail = True
+                append((ls, le, q, c1, c3, sid))
+            elif buf.startswith((b"STARTTLS", b"X-ANONYMOUSTLS", b"AUTH"), d, le):
+                append((ls, le, q, c1, c3, sid))
+        elif ev == 42:  # "*" information
+            if not (buf.startswith(b"attempting", d + 1, le) or find(b"sending message with", d, le) >= 0):
+                append((ls, le, q, c1, c3, sid))
+        elif ev == 45:  # "-" disconnect
+            append((ls, le, q, c1, c3, sid))
+            closed = True
+            break
+        elif ev != 43:  # not "+" (connect)
+            append((ls, le, q, c1, c3, sid))
+        pos = find(needle, le)
+    item.off, item.tail, item.mail = off, tail, mail
+    item.lines += count
+    return closed
 
 
 def _sid_of(buf: bytes, ls: int, le: int) -> str | None:
@@ -525,20 +673,3 @@ def _backward(buf: bytes, sid: bytes, ls: int) -> tuple[int, bool]:
     return first, not connected
 
 
-def _forward(buf: bytes, sid: bytes, start: int) -> tuple[list[int], bool]:
-    """Line starts of session ``sid`` from ``start`` on, and whether its disconnect line was seen."""
-    needle = b"," + sid + b","
-    spans: list[int] = []
-    pos = buf.find(needle, start)
-    n = len(buf)
-    while pos >= 0:
-        ls = buf.rfind(b"\n", 0, pos) + 1
-        le = buf.find(b"\n", pos)
-        le = n if le < 0 else le
-        if _is_sid_column(buf, ls, pos, sid):
-            spans.append(ls)
-            tail = buf[pos + len(needle) : le].split(b",", 4)  # seq, local, remote, event, ...
-            if len(tail) >= 4 and tail[3] == b"-":
-                return spans, True
-        pos = buf.find(needle, le)
-    return spans, False

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import NamedTuple
 
 # Exchange Online host names in banners, EHLO replies and reply brackets (DOMAIN.md §5.3).
@@ -36,12 +37,22 @@ _THUMB = re.compile(r"^[0-9A-Fa-f]{40}$")
 _DN_BREAK = re.compile(r"[A-Za-z][A-Za-z0-9.]*=")
 _BRACKET_HOSTS = re.compile(r"(?:\[|Hostname=)([A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,})")
 
+_SEQ = itemgetter(0)  # Row.seq
 _CERT_FIELDS = {
     "certificate subject": "subject",
     "certificate issuer name": "issuer",
     "certificate serial number": "serial",
     "certificate thumbprint": "thumbprint",
     "certificate alternate names": "sans",
+}
+
+
+_CERT_FIELDS_EXACT = {
+    "Certificate subject": "subject",
+    "Certificate issuer name": "issuer",
+    "Certificate serial number": "serial",
+    "Certificate thumbprint": "thumbprint",
+    "Certificate alternate names": "sans",
 }
 
 
@@ -200,7 +211,7 @@ def _split_two_dns(text: str) -> tuple[str, str]:
 
 def replay(sid: str, rows: list[Row], *, partial: bool = False) -> Session:
     """Run one session's rows (any order; sorted here by sequence number) through the SMTP dialogue."""
-    rows = sorted(rows, key=lambda r: r.seq)
+    rows = sorted(rows, key=_SEQ)
     s = Session(sid=sid, rows=len(rows), partial=partial)
     if not rows:
         return s
@@ -216,6 +227,7 @@ def replay(sid: str, rows: list[Row], *, partial: bool = False) -> Session:
     tls_tried = False
     ehlo_done = False
     hosts: list[str] = []
+    eop_seen = False  # once a host shows Exchange Online, stop looking at reply hosts
 
     for row in rows:
         if s.remote_ip is None and row.remote:
@@ -236,6 +248,10 @@ def replay(sid: str, rows: list[Row], *, partial: bool = False) -> Session:
                 tls_tried = True
                 pending.append(("STARTTLS", None, None))
             elif verb == "MAIL":
+                if tls_started and s.tls == "unknown":
+                    s.tls = "negotiated"
+                tls_started = False
+                ehlo_done = True
                 m = _MAIL.match(row.data)
                 addr = _address(m) if m else ""
                 txn = Txn(row=row, mail_from=addr or None, null_sender=addr == "")
@@ -270,6 +286,14 @@ def replay(sid: str, rows: list[Row], *, partial: bool = False) -> Session:
             command = pending[0][0] if pending else "?"
             if command in ("EHLO", "HELO"):
                 _ehlo_line(s, row, text, hosts)
+            elif code == "250" and not reply_rows and ("Hello" in text or _STARTTLS.search(text[3:])):
+                # an EHLO reply whose command was left out (the fast scanner keeps only these lines)
+                _ehlo_line(s, row, text, hosts)
+                ehlo_done = True
+                if tls_started and s.tls == "unknown":
+                    s.tls = "negotiated"
+                tls_started = False
+                continue
             reply_rows.append(row)
             if text[3:4] == "-":
                 continue  # a continuation line: the reply goes on
@@ -281,6 +305,7 @@ def replay(sid: str, rows: list[Row], *, partial: bool = False) -> Session:
                 s.remote_host = _host_of_reply(reply.row.data)
                 if s.remote_host:
                     hosts.append(s.remote_host)
+                    eop_seen = eop_seen or is_eop_host(s.remote_host)
             elif command in ("EHLO", "HELO"):
                 ehlo_done = True
             elif command == "STARTTLS":
@@ -301,7 +326,9 @@ def replay(sid: str, rows: list[Row], *, partial: bool = False) -> Session:
                 command in ("BDAT_LAST", "EOD") or (command == "BDAT" and reply.negative)
             ):
                 ref.data_reply = reply
-            hosts.extend(h.lower() for h in _BRACKET_HOSTS.findall(text))
+            if not eop_seen and ("[" in text or "Hostname=" in text):
+                hosts.extend(h.lower() for h in _BRACKET_HOSTS.findall(text))
+                eop_seen = any(is_eop_host(h) for h in hosts)
             if reply.negative:
                 recipient = ref.address if isinstance(ref, Rcpt) else None
                 rej = Rejection(reply=reply, command=command, recipient=recipient)
@@ -352,6 +379,10 @@ def _ehlo_line(s: Session, row: Row, text: str, hosts: list[str]) -> None:
 def _info(s: Session, row: Row, mode: str | None) -> str | None:
     """An information (``*``) line: certificates and TLS. Returns the certificate block mode."""
     data, context = row.data, row.context
+    key = _CERT_FIELDS_EXACT.get(context)
+    if key is not None and mode != "recv" and s.cert is not None:  # the common case, quickly
+        _cert_field(s.cert, key, data.strip(), row)
+        return mode or "send"
     joined = f"{data} {context}"
     low_ctx = context.strip().lower()
     if "negotiation failed" in joined:
@@ -382,18 +413,21 @@ def _info(s: Session, row: Row, mode: str | None) -> str | None:
         return mode
     if s.cert is None:
         s.cert = Cert(row=row)  # a subject without the "Sending certificate" line before it
-    value = data.strip()
-    if key == "subject":
-        s.cert.subject, s.cert.row = value or None, row
-    elif key == "issuer":
-        s.cert.issuer = value or None
-    elif key == "serial":
-        s.cert.serial = value.upper() or None
-    elif key == "thumbprint":
-        s.cert.thumbprint = value.upper() or None
-    elif key == "sans":
-        s.cert.sans = split_dns(value)
+    _cert_field(s.cert, key, data.strip(), row)
     return mode or "send"
+
+
+def _cert_field(cert: Cert, key: str, value: str, row: Row) -> None:
+    if key == "subject":
+        cert.subject, cert.row = value or None, row
+    elif key == "issuer":
+        cert.issuer = value or None
+    elif key == "serial":
+        cert.serial = value.upper() or None
+    elif key == "thumbprint":
+        cert.thumbprint = value.upper() or None
+    elif key == "sans":
+        cert.sans = split_dns(value)
 
 
 def _ip_of_endpoint(endpoint: str) -> str | None:
