@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
-from relaydoctor.engine.evidence import sendlog, smtplog_receive
+from relaydoctor.engine.evidence import iislog, messagetrace, sendlog, smtplog_receive
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.decoding import decode, decode_head, iter_lines
 from relaydoctor.engine.evidence.loader import load_evidence
@@ -118,3 +118,16 @@ def test_decoding_raises_only_evidence_errors(data: bytes) -> None:
     for call in (lambda: decode(data, "x"), lambda: list(iter_lines(io.BytesIO(data), None, chunk_size=7))):
         with contextlib.suppress(RelaydoctorError):
             call()
+
+
+IIS_HEAD = b"#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time c-ip cs-username "
+TRACE_HEAD = b'"Timestamp","EventId","Source","MessageId","Recipients","RecipientStatus"\r\n'
+
+
+@FUZZ
+@given(st.sampled_from([IIS_HEAD, TRACE_HEAD]), st.binary(max_size=2048))
+def test_iis_and_trace_parsers_raise_only_evidence_errors(head: bytes, body: bytes) -> None:
+    data = head + body
+    for module in (iislog, messagetrace):
+        with contextlib.suppress(RelaydoctorError):
+            module.parse(_doc(data))
