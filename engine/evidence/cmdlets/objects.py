@@ -50,6 +50,7 @@ class _Reader:
     obj: PSObject
     source: str
     warnings: list[str]
+    date_order: str | None = None  # "dmy"/"mdy" when the file's other dates revealed the culture
     incomplete: bool = False
     _noted: set[str] = field(default_factory=set)
 
@@ -101,9 +102,16 @@ class _Reader:
 
     def time(self, *names: str) -> str | None:
         for name in names:
-            value = v.timestamp(self.p(name), utc_hint=name.lower().endswith("utc"))
+            prop = self.p(name)
+            value = v.timestamp(prop, utc_hint=name.lower().endswith("utc"), order=self.date_order)
             if value is not None:
                 return value
+            if prop is not None and isinstance(prop.value, str) and v.date_order(prop.value) == "ambiguous":
+                self.warn(
+                    prop,
+                    f"{name} {prop.value.strip()!r} reads as day/month or month/day and the exporting "
+                    "culture is unknown; left unknown (re-export with ConvertTo-Json or Export-Clixml)",
+                )
         return None
 
     def _lost(self, prop: Prop | None) -> None:
@@ -354,12 +362,31 @@ _MAPPERS: dict[type[Fact], Callable[[_Reader], Fact | None]] = {
 }
 
 
-def to_fact(obj: PSObject, source: str, warnings: list[str]) -> Fact | None:
+def document_date_order(objects: list[PSObject]) -> str | None:
+    """``dmy``/``mdy`` when the text dates that decide their own order all agree, else ``None``.
+
+    One export comes from one session, so one culture: ``28/05/2027`` elsewhere in the file
+    settles ``02/03/2027``."""
+    found: set[str] = set()
+    for obj in objects:
+        for prop in obj.props:
+            values = prop.value if isinstance(prop.value, tuple) else (prop.value,)
+            for value in values:
+                if isinstance(value, str):
+                    order = v.date_order(value)
+                    if order in ("dmy", "mdy"):
+                        found.add(order)
+    return found.pop() if len(found) == 1 else None
+
+
+def to_fact(
+    obj: PSObject, source: str, warnings: list[str], date_order: str | None = None
+) -> Fact | None:
     """One object → its fact, or ``None`` (unknown kind, or unusable; a warning says why)."""
     cls = classify(obj)
     if cls is None:
         return None
-    reader = _Reader(obj, source, warnings)
+    reader = _Reader(obj, source, warnings, date_order)
     try:
         return _MAPPERS[cls](reader)
     except EngineError as exc:  # a value outside a fact enum: report, do not crash the load
@@ -375,8 +402,9 @@ def build_result(
     warns = list(warnings or [])
     facts: list[Fact] = []
     unknown = 0
+    order = document_date_order(objects)
     for obj in objects:
-        fact = to_fact(obj, source, warns)
+        fact = to_fact(obj, source, warns, order)
         if fact is None:
             if classify(obj) is None:
                 unknown += 1

@@ -9,6 +9,15 @@ Export-Csv (``M/d/yyyy h:mm:ss tt``) carry no offset: they are the exporting mac
 so they are kept as naive ``YYYY-MM-DDTHH:MM:SS`` (no ``Z``) and consumers must treat them as
 uncertain by up to ±14 h — unless the property itself is a ``*UTC`` one (``WhenChangedUTC``), which
 callers say with ``utc_hint``. Fractions of seconds are dropped so every format agrees.
+
+Other cultures write other text dates (``DateTime.ToString()`` follows the exporting session's
+culture): ``02.02.2028 04:22:23`` (de-DE and every dotted culture: day first),
+``28/05/2027 14:00:00`` (en-GB, fr-FR), ``28-05-2027 14:00:00`` (nl-NL: dashes are day first),
+``2027/05/28 14:00:00`` (ja-JP) and ISO-like ``2027-05-28 14:00:00``. A slash date decides its own
+order when a part is above 12, when it carries AM/PM or has an unpadded part (en-US writes
+``M/d/yyyy h:mm:ss tt``; dd/MM cultures pad both parts). ``02/03/2027 14:00:00`` is ambiguous and
+stays unknown unless the caller passes the order other dates of the same file revealed
+(``date_order``).
 """
 
 from __future__ import annotations
@@ -29,9 +38,13 @@ _UNEXPORTED = re.compile(
     re.S,
 )
 _MS_DATE = re.compile(r"^/Date\((-?\d{1,16})(?:[+-]\d{4})?\)/$")
-_US_DATE = re.compile(
-    r"^(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?$"
+_NUM_DATE = re.compile(
+    r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?"
+    r"(?:\s*([AaPp])\.?[Mm]\.?)?$"
 )
+_DOT_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:,\d+)?$")
+_YMD_SLASH = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+DateOrder = str  # "dmy" | "mdy"
 _ISO = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$",
     re.I,
@@ -233,8 +246,8 @@ def enum_name(prop: Prop | None, known: dict[int, str]) -> tuple[str | None, boo
     return name, True
 
 
-def timestamp(prop: Prop | None, *, utc_hint: bool = False) -> str | None:
-    """The property as an ISO time (see the module docstring for zones)."""
+def timestamp(prop: Prop | None, *, utc_hint: bool = False, order: DateOrder | None = None) -> str | None:
+    """The property as an ISO time (see the module docstring for zones and cultures)."""
     if prop is None or prop.value is None:
         return None
     value = prop.value
@@ -242,12 +255,43 @@ def timestamp(prop: Prop | None, *, utc_hint: bool = False) -> str | None:
         return iso(value, utc_hint=utc_hint)
     if not isinstance(value, str):
         return None
-    moment = parse_time(value)
+    moment = parse_time(value, order=order)
     return iso(moment, utc_hint=utc_hint) if moment is not None else None
 
 
-def parse_time(raw: str) -> dt.datetime | None:
-    """``\\/Date(ms)\\/``, ISO 8601 (any fraction length) or en-US ``M/d/yyyy h:mm:ss tt``."""
+def date_order(raw: str) -> str | None:
+    """How a numeric ``a/b/yyyy`` (or ``a-b-yyyy``) text date orders day and month.
+
+    ``dmy`` or ``mdy`` when the text decides (a part above 12; AM/PM marks en-US), ``same``
+    when both readings agree (``3/3/2027``), ``ambiguous`` when they differ, ``None`` for any
+    other text (dotted and ISO dates need no order).
+    """
+    m = _NUM_DATE.match(raw.strip())
+    if not m:
+        return None
+    first, second = int(m.group(1)), int(m.group(3))
+    if first > 12 and second <= 12:
+        return "dmy"
+    if second > 12 and first <= 12:
+        return "mdy"
+    if first > 12:
+        return None  # neither reading is a date
+    if first == second:
+        return "same"
+    if m.group(2) == "-":
+        return "dmy"  # nl-NL d-M-yyyy, en-IN dd-MM-yyyy: no month-first culture writes dashes
+    if m.group(8):
+        return "mdy"  # slashes with AM/PM: en-US, the culture of the samples
+    if len(m.group(1)) == 1 or len(m.group(3)) == 1:
+        return "mdy"  # an unpadded part: the en-US M/d/yyyy shape (dd/MM cultures pad both)
+    return "ambiguous"  # 02/03/2027: dd/MM (en-GB, fr-FR) or MM/dd
+
+
+def parse_time(raw: str, *, order: DateOrder | None = None) -> dt.datetime | None:
+    """``\\/Date(ms)\\/``, ISO 8601 (any fraction length) or a culture's text date.
+
+    ``order`` (``dmy``/``mdy``) settles a slash/dash date whose text does not; without it such
+    a date is ``None`` (see ``date_order``)."""
     raw = raw.strip().replace("\\/", "/")
     try:
         m = _MS_DATE.match(raw)
@@ -259,19 +303,39 @@ def parse_time(raw: str) -> dt.datetime | None:
             second = int(m.group(6) or 0)
             zone = _zone(m.group(8))
             return dt.datetime(year, month, day, hour, minute, second, tzinfo=zone)
-        m = _US_DATE.match(raw)
+        m = _NUM_DATE.match(raw)
         if m:
-            month, day, year, hour, minute = (int(m.group(i)) for i in range(1, 6))
-            second = int(m.group(6) or 0)
-            half = (m.group(7) or "").lower()
-            if half:
-                if not 1 <= hour <= 12:
-                    return None
-                hour = hour % 12 + (12 if half == "p" else 0)
-            return dt.datetime(year, month, day, hour, minute, second)
+            found = date_order(raw)
+            if found == "ambiguous":
+                found = order if order in ("dmy", "mdy") else None
+            if found is None:
+                return None
+            first, second, year, hour, minute = (int(m.group(i)) for i in (1, 3, 4, 5, 6))
+            day, month = (first, second) if found == "dmy" else (second, first)
+            hour = _clock(hour, m.group(8))
+            if hour is None:
+                return None
+            return dt.datetime(year, month, day, hour, minute, int(m.group(7) or 0))
+        m = _DOT_DATE.match(raw)
+        if m:
+            day, month, year, hour, minute = (int(m.group(i)) for i in range(1, 6))
+            return dt.datetime(year, month, day, hour, minute, int(m.group(6) or 0))
+        m = _YMD_SLASH.match(raw)
+        if m:
+            year, month, day, hour, minute = (int(m.group(i)) for i in range(1, 6))
+            return dt.datetime(year, month, day, hour, minute, int(m.group(6) or 0))
     except (ValueError, OverflowError):
         return None
     return None
+
+
+def _clock(hour: int, half: str | None) -> int | None:
+    """A 12-hour clock hour with its AM/PM letter as 0-23 (a 24-hour one unchanged)."""
+    if not half:
+        return hour
+    if not 1 <= hour <= 12:
+        return None
+    return hour % 12 + (12 if half.lower() == "p" else 0)
 
 
 def _zone(text: str | None) -> dt.tzinfo | None:
