@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from relaydoctor.engine.errors import Cancelled, RelaydoctorError
+from relaydoctor.engine.errors import Cancelled, PackError, RelaydoctorError
 from relaydoctor.engine.results import Report
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -57,6 +58,7 @@ class RelayDoctorApp(App[int]):
     """relaydoctor's TUI."""
 
     CSS_PATH = "app.tcss"
+    AUTO_FOCUS = None  # each step focuses what it wants: keys 1-6 must not land in a text box
     TITLE = "relaydoctor"
     SUB_TITLE = "why Exchange Online refuses to relay"
     MODES: ClassVar[dict[str, Any]] = {
@@ -85,6 +87,7 @@ class RelayDoctorApp(App[int]):
         pasted: str = "",
     ) -> None:
         super().__init__()
+        _start_process_helpers()
         self.walk = Walk(
             paths=list(paths),
             answers=dict(answers or {}),
@@ -159,6 +162,10 @@ class RelayDoctorApp(App[int]):
         except Cancelled:
             self.call_from_thread(self._job_failed, generation, None, job)
             return
+        except PackError as exc:
+            text = f"the knowledge packs could not be loaded: {backend._one_line(exc)}"
+            self.call_from_thread(self._job_failed, generation, text, job)
+            return
         except RelaydoctorError as exc:
             self.call_from_thread(self._job_failed, generation, backend._one_line(exc), job)
             return
@@ -218,7 +225,7 @@ class RelayDoctorApp(App[int]):
         else:
             self.notify(
                 one_line(error, 400),
-                title="Could not read the evidence",
+                title="Could not diagnose",
                 severity="error",
                 markup=False,
                 timeout=10,
@@ -350,6 +357,24 @@ class RelayDoctorApp(App[int]):
         yield from super().get_system_commands(screen)
 
 
+def _start_process_helpers() -> None:
+    """Start multiprocessing's resource tracker now, while ``sys.stderr`` is a real file.
+
+    The loader scans several large logs in spawned worker processes. Spawning first starts the
+    resource tracker and hands it ``sys.stderr.fileno()``; inside a running Textual app stderr is
+    Textual's print capture, whose fileno is -1, and the spawn fails ("bad value(s) in
+    fds_to_keep"). Once the tracker runs, later spawns no longer need stderr.
+    """
+    if os.name != "posix":
+        return
+    try:
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    except Exception:
+        return
+
+
 def _what(paths: Sequence[str]) -> str:
     if not paths:
         return ""
@@ -357,8 +382,6 @@ def _what(paths: Sequence[str]) -> str:
 
 
 def _within(source: str, root: str) -> bool:
-    import os
-
     src = os.path.normpath(source.split("!", 1)[0])
     base = os.path.normpath(root)
     return src == base or src.startswith(base + os.sep)

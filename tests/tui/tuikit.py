@@ -24,6 +24,7 @@ EXAMPLES = REPO / "knowledge" / "examples"
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 NOW_ARG = "2026-11-27T12:00:00Z"
 SIZE = (80, 24)
+OUR_GROUPS = frozenset({"job", "rebuild", "preview", "export"})  # the app's own worker groups
 
 
 def example(name: str) -> str:
@@ -54,7 +55,11 @@ async def settle(pilot: Pilot, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         await pilot.pause(0.05)
-        running = [w for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+        running = [
+            w
+            for w in app.workers
+            if w.group in OUR_GROUPS and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        ]
         if not getattr(app, "busy", False) and not running:
             await pilot.pause()
             await pilot.pause()

@@ -58,11 +58,8 @@ class ConclusionsScreen(StepScreen):
             ]
             head.update(join(("4 · ", "bold"), lit(headline(report), "bold"), ("   ", ""), *tally))
         self.query_one("#timeline", FailureTimeline).show(failures_per_hour(report))
-        vlist = self.query_one("#verdicts", VerdictList)
-        keep = None
-        if vlist.highlighted is not None and vlist.option_count:
-            keep = vlist.get_option_at_index(vlist.highlighted).id
-        vlist.show(verdicts, keep=keep)
+        # A new diagnosis opens on its top verdict (confirmed first), whatever was selected before.
+        self.query_one("#verdicts", VerdictList).show(verdicts)
         self._show(self._current())
 
     def _current(self) -> Verdict | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from functools import partial
 from typing import ClassVar
 
 from relaydoctor.engine.describe import describe
@@ -184,7 +185,7 @@ class EvidenceScreen(StepScreen):
 
     def _missing(self) -> None:
         box = self.query_one("#missing-text", Static)
-        self.run_worker(self._replace_commands([]), exclusive=True, group="rebuild")
+        self.run_worker(partial(self._replace_commands, []), exclusive=True, group="rebuild")
         report = self.walk.report
         if report is None:
             box.update(
@@ -232,7 +233,7 @@ class EvidenceScreen(StepScreen):
         )
         box.update(lines(out))
         widgets = [CommandLine(cmd) for cmd in [*commands, COLLECT_SCRIPT]]
-        self.run_worker(self._replace_commands(widgets), exclusive=True, group="rebuild")
+        self.run_worker(partial(self._replace_commands, widgets), exclusive=True, group="rebuild")
 
     async def _replace_commands(self, widgets: list[CommandLine]) -> None:
         box = self.query_one("#missing", VerticalScroll)

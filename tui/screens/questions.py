@@ -3,6 +3,7 @@ re-runs the diagnosis at once on the evidence already parsed (no re-reading)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from relaydoctor.engine.results import Question
@@ -61,7 +62,7 @@ class QuestionsScreen(StepScreen):
                     ("3 · Questions  ", "bold"), "Questions appear once there is a diagnosis (1 or 2)."
                 )
             )
-            self.run_worker(self._replace([]), exclusive=True, group="rebuild")
+            self.run_worker(partial(self._replace, []), exclusive=True, group="rebuild")
             return
         n = len(report.questions)
         intro.update(
@@ -78,7 +79,7 @@ class QuestionsScreen(StepScreen):
         widgets = [self._question(q) for q in report.questions]
         if self.walk.answers:
             widgets.append(self._answers())
-        self.run_worker(self._replace(widgets), exclusive=True, group="rebuild")
+        self.run_worker(partial(self._replace, widgets), exclusive=True, group="rebuild")
 
     async def _replace(self, widgets: list) -> None:
         box = self.query_one("#questions", VerticalScroll)

@@ -3,6 +3,7 @@ user's own names, each copyable, with the Microsoft references and a verify step
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -39,7 +40,7 @@ class RemediationScreen(StepScreen):
                     "Nothing to fix yet: no cause is confirmed or likely. See 4, answer questions in 3.",
                 )
             )
-            self.run_worker(self._replace([]), exclusive=True, group="rebuild")
+            self.run_worker(partial(self._replace, []), exclusive=True, group="rebuild")
             return
         intro.update(
             Content.assemble(
@@ -89,7 +90,7 @@ class RemediationScreen(StepScreen):
             notes = [Content.styled("Notes", "bold underline")]
             notes.extend(join(("• ", ""), lit(n)) for n in report.notes)
             widgets.append(Static(lines(notes), classes="fix-notes"))
-        self.run_worker(self._replace(widgets), exclusive=True, group="rebuild")
+        self.run_worker(partial(self._replace, widgets), exclusive=True, group="rebuild")
 
     async def _replace(self, widgets: list) -> None:
         box = self.query_one("#fix", VerticalScroll)

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import Button, Static, TextArea
 
 from .. import backend
-from ..literal import join, lines, lit, lit_line
+from ..literal import UNSAFE, clean, join, lines, lit, lit_line
 from ..views import SymptomCard, symptom_cards
 from .base import StepScreen
 
@@ -125,7 +125,15 @@ class SymptomScreen(StepScreen):
 
     @on(TextArea.Changed, "#paste")
     def _changed(self, event: TextArea.Changed) -> None:
-        self._preview(event.text_area.text)
+        area = event.text_area
+        if UNSAFE.search(area.text):
+            # A paste with terminal escapes or bidi overrides: keep them, but as visible text
+            # (``\x1b``), so the text box never sends them to the terminal.
+            row, col = area.cursor_location
+            area.load_text(clean(area.text))
+            area.move_cursor((row, col))
+            return
+        self._preview(area.text)
 
     @work(thread=True, exclusive=True, group="preview")
     def _preview(self, text: str) -> None:
