@@ -150,14 +150,25 @@ class BlockReader:
                     self.stats.truncated_line = line + carry.count(b"\n")
                 chunk, carry = carry + b"\n", b""
             else:
-                data = carry + data
                 cut = data.rfind(b"\n") + 1
                 if cut == 0:
-                    if len(data) > MAX_LINE:
+                    carry += data
+                    if len(carry) > MAX_LINE:
                         raise EvidenceError("not a protocol log: a line is longer than 1 MB", self.name, line)
-                    carry = data
                     continue
-                chunk, carry = data[:cut], data[cut:]
+                if self.layout is not None and not carry.startswith(b"#") and not _has_header_line(data, cut):
+                    # the common case: one copy (look-back + carried part line + whole new lines)
+                    buf = b"".join((back, carry, memoryview(data)[:cut]))
+                    carry = data[cut:]
+                    block = Block(buf, len(back), back_first, self.layout, restart)
+                    yield block
+                    n = (block.newlines if block.newlines is not None else buf.count(b"\n")) - back_lines
+                    self.stats.lines += n
+                    restart = False
+                    line += n
+                    back, back_first, back_lines = self._lookback(buf, line, back_lines + n)
+                    continue
+                chunk, carry = carry + data[:cut], data[cut:]
             for piece, is_header in _split_headers(chunk):
                 if is_header:
                     text = decode_line(piece).strip()
@@ -174,15 +185,18 @@ class BlockReader:
                 self.stats.lines += n
                 restart = False
                 line += n
-                if self.lookback and len(buf) > self.lookback:
-                    cut = buf.find(b"\n", len(buf) - self.lookback) + 1
-                    back = buf[cut:]
-                    back_lines = back.count(b"\n")
-                    back_first = line - back_lines
-                elif self.lookback:
-                    back, back_lines = buf, back_lines + n
-                else:
-                    back, back_first, back_lines = b"", line, 0
+                back, back_first, back_lines = self._lookback(buf, line, back_lines + n)
+
+    def _lookback(self, buf: bytes, line: int, buf_lines: int) -> tuple[bytes, int, int]:
+        """The tail of ``buf`` kept for the next block: (bytes, its first line, its newlines)."""
+        if not self.lookback:
+            return b"", line, 0
+        if len(buf) <= self.lookback:
+            return buf, line - buf_lines, buf_lines
+        cut = buf.find(b"\n", len(buf) - self.lookback) + 1
+        back = buf[cut:]
+        back_lines = back.count(b"\n")
+        return back, line - back_lines, back_lines
 
     def _header(self, text: str, line: int) -> None:
         fields = header_fields(text)
@@ -222,14 +236,15 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def _has_header_line(chunk: bytes) -> bool:
-    """True if a line starts with ``#``. (Searching for a lone ``#`` is memchr-fast; ``\\n#``
-    would stop at every line end.)"""
-    i = chunk.find(b"#")
+def _has_header_line(chunk: bytes, end: int | None = None) -> bool:
+    """True if a line of ``chunk[:end]`` starts with ``#``. (Searching for a lone ``#`` is
+    memchr-fast; ``\\n#`` would stop at every line end.)"""
+    end = len(chunk) if end is None else end
+    i = chunk.find(b"#", 0, end)
     while i >= 0:
         if i == 0 or chunk[i - 1] == 10:
             return True
-        i = chunk.find(b"#", i + 1)
+        i = chunk.find(b"#", i + 1, end)
     return False
 
 
@@ -348,6 +363,7 @@ class _Open:
     off: int = -1  # offset of ",sid," from the line start (same in every line of the session)
     tail: int = -1  # offset of the event's comma from the comma after the sequence number
     mail: bool = False  # a MAIL command was seen: from here on every reply is kept
+    recv: bool = False  # inside the remote's certificate block
     conn: str | None = None  # connector name, from the first row made
     toff: int = 0  # length of the date-time column
 
@@ -535,7 +551,8 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
     Rows the replay does not need are recognised on the raw bytes and never decoded or split:
     before the first MAIL, commands other than STARTTLS and AUTH and the EHLO reply lines other
     than the Hello line and the STARTTLS offer; the connect row, the "attempting to connect" and
-    "sending message" notes, and QUIT with its 221 reply. A session's id sits at the same offset
+    "sending message" notes, the certificate serial number, the remote's certificate, and QUIT
+    with its 221 reply. A session's id sits at the same offset
     in each of its lines (same time format and connector), so one verified line vouches for the
     next; the endpoints repeat too, which finds the event column without splitting.
     """
@@ -543,7 +560,7 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
     size = len(needle)
     find, rfind, bcount = buf.find, buf.rfind, buf.count
     n = len(buf)
-    off, tail, mail = item.off, item.tail, item.mail
+    off, tail, mail, recv = item.off, item.tail, item.mail, item.recv
     count = 0
     append = found.append
     closed = False
@@ -593,7 +610,15 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
             elif buf.startswith((b"STARTTLS", b"X-ANONYMOUSTLS", b"AUTH"), d, le):
                 append((ls, le, q, c1, c3, sid))
         elif ev == 42:  # "*" information
-            if not (buf.startswith(b"attempting", d + 1, le) or find(b"sending message with", d, le) >= 0):
+            if buf.startswith(b",Received certificate", d, le):
+                recv = True  # the remote's certificate: its thumbprint line follows, not needed
+            elif recv and find(b",Certificate thumbprint", d, le) >= 0:
+                recv = False
+            elif not (
+                buf.startswith(b"attempting", d + 1, le)
+                or find(b"sending message with", d, le) >= 0
+                or buf.endswith(b",Certificate serial number", d, le - (buf[le - 1] == 13))
+            ):
                 append((ls, le, q, c1, c3, sid))
         elif ev == 45:  # "-" disconnect
             append((ls, le, q, c1, c3, sid))
@@ -602,7 +627,7 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
         elif ev != 43:  # not "+" (connect)
             append((ls, le, q, c1, c3, sid))
         pos = find(needle, le)
-    item.off, item.tail, item.mail = off, tail, mail
+    item.off, item.tail, item.mail, item.recv = off, tail, mail, recv
     item.lines += count
     return closed
 
