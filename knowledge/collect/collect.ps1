@@ -9,7 +9,8 @@
       * in a PowerShell session connected with Connect-ExchangeOnline (cloud part; add
         Connect-MgGraph -Scopes Domain.Read.All for the domain verification state).
     It only calls Get-* cmdlets, exports the PUBLIC part of certificates (never a private key),
-    copies the newest send protocol logs of the send connectors that route to Exchange Online,
+    copies the newest send protocol logs of the send connectors that route to Exchange Online
+    and this user's newest Hybrid Configuration Wizard logs (if the wizard ran here),
     and writes relaydoctor-manifest.json saying what it collected and what it could not. A second
     run into the same folder merges its manifest with the first one.
     Works in Windows PowerShell 5.1 and PowerShell 7. Every file it writes is UTF-8 without BOM.
@@ -214,6 +215,22 @@ if ($wantOnPrem) {
             } catch {
                 Add-NotCollected 'onprem' "send logs on $($svc.Name)" $_.Exception.Message
             }
+        }
+    }
+
+    # The newest Hybrid Configuration Wizard logs of this user, if the wizard ran here: they show
+    # which certificate names the wizard set on the connectors.
+    $hcwFolder = Join-Path ([Environment]::GetFolderPath('ApplicationData')) 'Microsoft\Exchange Hybrid Configuration'
+    if (Test-Path -LiteralPath $hcwFolder) {
+        try {
+            $hcwLogs = @(Get-ChildItem -LiteralPath $hcwFolder -Filter '*.log' | Sort-Object LastWriteTime -Descending | Select-Object -First 2)
+            foreach ($log in $hcwLogs) {
+                $target = "HCW-$($log.Name)"
+                Copy-Item -LiteralPath $log.FullName -Destination (Join-Path $OutputDirectory $target)
+                $Manifest.files += $target
+            }
+        } catch {
+            Add-NotCollected 'onprem' 'Hybrid Configuration Wizard logs' $_.Exception.Message
         }
     }
 }
