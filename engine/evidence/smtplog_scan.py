@@ -34,7 +34,7 @@ MAX_LINE = 1 << 20  # a "line" longer than this is not a protocol log
 VALIDATE_ROWS = 20  # the first rows are always parsed: a log with garbage rows fails early
 CONNECT_WINDOW = 64 << 10  # how far before a connect row its "attempting to connect" row may be
 IDLE_BYTES = 16 << 20  # an open session with no line in this much later log is finished as it is
-MAX_OPEN = 20000  # open relevant sessions kept at most (oldest finished first)
+MAX_OPEN = 5000  # open sessions kept at most (oldest finished first): bounds memory
 DONE_MEMORY = 50000  # finished session ids remembered, to ignore their stray late lines
 
 ProgressHook = Callable[[int], None]  # bytes consumed since the last call
@@ -428,6 +428,7 @@ class SessionCollector:
         buf, line = block.buf, block.first_line + block.buf.count(b"\n", 0, block.start)
         pos = block.start
         n = len(buf)
+        touched: set[str] = set()
         while pos < n:
             end = buf.find(b"\n", pos)
             end = n if end < 0 else end
@@ -439,10 +440,18 @@ class SessionCollector:
                     if item is None:
                         item = self.open[sid] = _Open([], partial=row.seq > 0)
                     item.rows.append(row)
+                    item.lines += 1
+                    touched.add(sid)
                     if row.event == "-":
                         del self.open[sid]
                         self._finish(sid, item)
             pos, line = end + 1, line + 1
+        for sid in list(self.open):  # sessions that stopped without a disconnect line
+            item = self.open[sid]
+            item.idle = 0 if sid in touched else item.idle + n - block.start
+            if item.idle >= IDLE_BYTES:
+                del self.open[sid]
+                self._finish(sid, item)
         self._trim_open()
 
     def _trim_open(self) -> None:
