@@ -516,7 +516,11 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
     if len(parallel) >= 2 and sum(it.doc.size for it in parallel if it.doc) >= PARALLEL_MIN_BYTES and (
         (os.cpu_count() or 1) >= 2
     ):
-        _parse_parallel(parallel, prog, cancel)
+        try:
+            _parse_parallel(parallel, prog, cancel)
+        except (OSError, RuntimeError, cf.process.BrokenProcessPool) as exc:  # no processes here
+            warnings.warn(f"parallel log scan unavailable ({exc}); scanning in-process", RuntimeWarning,
+                          stacklevel=2)
     for item in items:
         if item.module is None or item.skipped is not None or item.result is not None or item.error:
             continue
@@ -528,6 +532,8 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
         try:
             item.result = _parse(name, module, doc, pfx_password, prog.add, cancel)
         except EvidenceError as exc:
+            if item.direct:
+                raise  # what the user named must be readable: stop at once
             item.error = exc
         prog.set(base + doc.size)
 
@@ -635,6 +641,7 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
                         raise Cancelled("loading evidence was cancelled")
         finally:
             stop.set()
+    prog.set(base + sum(it.doc.size for it in items if it.doc is not None and it.result is not None))
 
 
 def _assemble(items: list[_Item]) -> EvidenceSet:
