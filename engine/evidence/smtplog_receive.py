@@ -21,7 +21,8 @@ from .smtplog_session import _ip_of_endpoint
 
 KIND = "receive_log"
 MAX_SYMPTOMS = 200
-_TRIGGERS = (b",>,4", b",>,5", b',>,"4', b',>,"5')
+# our 4xx/5xx replies: one regex pass (a literal starting with "," would stop at every comma)
+_REPLY = re.compile(rb',>,"?[45][0-9][0-9]')
 _NORMALISE = re.compile(r"\[[^\]]*\]|<[^>]*>|\s+")
 
 
@@ -49,18 +50,10 @@ def scan(
     validated = 0
     for block in reader.blocks():
         buf, layout = block.buf, block.layout
-        stats.sessions += buf.count(b",+,", block.start)
+        stats.sessions += buf.count(b",+,", block.start)  # connect events
         if validated < VALIDATE_ROWS:
             validated = _validate(rows, block, validated, stats)
-        hits: list[int] = []
-        for trig in _TRIGGERS:
-            pos = buf.find(trig, block.start)
-            while pos >= 0:
-                ls = buf.rfind(b"\n", 0, pos) + 1
-                hits.append(ls)
-                end = buf.find(b"\n", pos)
-                pos = buf.find(trig, end) if end >= 0 else -1
-        hits = sorted(set(hits))
+        hits = sorted({buf.rfind(b"\n", 0, m.start()) + 1 for m in _REPLY.finditer(buf, block.start)})
         line, cur = block.first_line, 0
         for ls in hits:
             line += buf.count(b"\n", cur, ls)
