@@ -100,7 +100,7 @@ class RelayDoctorApp(App[int]):
         self._generation = 0
         self._cancel = threading.Event()
         self._reading: ReadingDialog | None = None
-        self.busy = False  # a job is running (tests wait on this)
+        self.busy = True  # a job is pending or running (tests wait on this); on_mount starts the first
 
     # -- start -----------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from relaydoctor.engine.facts import Fact
@@ -14,11 +15,11 @@ from textual.widgets import Button, Static, TextArea
 
 from .. import backend
 from ..literal import UNSAFE, clean, join, lines, lit, lit_line
-from ..views import SymptomCard, symptom_cards
+from ..views import SymptomCard, short_ref, symptom_cards
 from .base import StepScreen
 
 
-def card_content(card: SymptomCard) -> Content:
+def card_content(card: SymptomCard, roots: Sequence[str] = ()) -> Content:
     """A recognised error: code and title, the reply, tokens and hosts, what it means."""
     head = join(
         lit(card.code, "bold $text-accent"),
@@ -37,7 +38,7 @@ def card_content(card: SymptomCard) -> Content:
         facts.append(join(("recipient ", "$text-muted"), lit(card.recipient)))
     if facts:
         out.append(Content("   ").join(facts))
-    out.append(join(("seen at ", "$text-muted"), lit(card.source, "$text-muted")))
+    out.append(join(("seen at ", "$text-muted"), lit(short_ref(card.source, roots), "$text-muted")))
     if card.meaning:
         out.append(join(("What it means: ", "bold"), lit(" ".join(card.meaning.split()))))
     for token, note in card.token_notes:
@@ -117,7 +118,7 @@ class SymptomScreen(StepScreen):
             return
         out = [Content.styled(f"In your evidence ({len(cards)})", "bold underline")]
         for card in cards[:8]:
-            out.append(card_content(card))
+            out.append(card_content(card, self.walk.paths))
             out.append(Content(""))
         if len(cards) > 8:
             out.append(Content.styled(f"… and {len(cards) - 8} more (see 2 Evidence)", "$text-muted"))
