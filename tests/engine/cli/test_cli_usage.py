@@ -186,3 +186,11 @@ def test_hostile_file_name_stays_one_visible_line(capsys, tmp_path):
     name = tmp_path / "evil\nname\x1b[2J.log"
     line = run_main(capsys, "diagnose", str(name)).one_error_line()
     assert "\x1b" not in line and "\\x1b[2J" in line and "evil name" in line
+
+
+def test_collect_script_missing_is_one_line(capsys, monkeypatch, tmp_path):
+    import relaydoctor.engine.paths as paths
+
+    monkeypatch.setattr(paths, "builtin_dir", lambda name: tmp_path)
+    line = run_main(capsys, "collect-script").one_error_line()
+    assert "the evidence collector is not installed" in line and str(tmp_path) in line
