@@ -215,12 +215,15 @@ class EvidenceScreen(StepScreen):
         ]
         commands: list[str] = []
         for item in missing.items:
+            names = ", ".join(item.causes[:3]) + (
+                f" +{len(item.causes) - 3} more" if len(item.causes) > 3 else ""
+            )
             out.append(
                 join(
                     ("• ", "bold"),
                     lit(item.what, "bold"),
-                    ("  decides ", "$text-muted"),
-                    lit(", ".join(item.causes), "$text-muted"),
+                    ("  for ", "$text-muted"),
+                    lit(names, "$text-muted"),
                 )
             )
             for cmd in item.collect:

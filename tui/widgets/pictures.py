@@ -27,7 +27,7 @@ MATCH_MARK = {
     "ipv6": ("? IPv6", "bold $text-warning"),
     "no_ip_connector": ("– no IP connector", "$text-muted"),
 }
-MARK_WIDTH = 12
+MARK_WIDTH = 14
 
 
 def _mark(match: str) -> tuple[str, str]:
@@ -41,7 +41,7 @@ def _cell(text: str, width: int, style: str = "") -> Content:
 
 
 def _columns(width: int) -> int:
-    return max((width - MARK_WIDTH) // 2, 12)
+    return min(max((width - MARK_WIDTH) // 2, 12), 34)
 
 
 _ORDER = {"mismatch": 0, "not_in_range": 0, "ambiguous": 1, "ipv6": 1}
