@@ -304,12 +304,8 @@ class RelayDoctorApp(App[int]):
 
     def copy_command(self, text: str, *, what: str = "") -> None:
         self.copy_to_clipboard(text)
-        label = what or one_line(text, 60)
-        self.notify(
-            f"Copied {label}. Nothing pasted? Press s to show it and select it by hand.",
-            title="Clipboard",
-            markup=False,
-        )
+        label = what or one_line(text, 48)
+        self.notify(f"{label}\nNot in your clipboard? Press s.", title="Copied", markup=False)
 
     def show_command(self, text: str) -> None:
         self.copy_to_clipboard(text)

@@ -45,7 +45,7 @@ class RemediationScreen(StepScreen):
         intro.update(
             Content.assemble(
                 ("5 · Fix  ", "bold"),
-                "↑↓/Tab: next command · Enter or c: copy · s: show it to select by hand",
+                "↑↓ or Tab: next command · Enter or c: copy it · s: show it whole",
             )
         )
         widgets: list = []

@@ -36,8 +36,7 @@ def card_content(card: SymptomCard, roots: Sequence[str] = ()) -> Content:
         facts.append(join(("reported by ", "$text-muted"), lit(card.generating_server)))
     if card.recipient:
         facts.append(join(("recipient ", "$text-muted"), lit(card.recipient)))
-    if facts:
-        out.append(Content("   ").join(facts))
+    out.extend(facts)
     out.append(join(("seen at ", "$text-muted"), lit(short_ref(card.source, roots), "$text-muted")))
     if card.meaning:
         out.append(join(("What it means: ", "bold"), lit(" ".join(card.meaning.split()))))
