@@ -1,0 +1,91 @@
+"""Running a pack's cases (``relaydoctor rules test``): evidence in, expected verdicts out.
+
+The diagnosis itself is passed in (``diagnose``, normally ``engine.diagnosis.diagnose``) so this
+module depends only on its signature: ``diagnose(paths, *, ndr_texts, answers, extra_facts,
+packs, now) -> Report`` whose ``verdicts`` carry ``cause`` and ``status``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import EngineError, RelaydoctorError
+from ..facts import Fact, Provenance, fact_from_dict
+from .model import CaseDef, Packs
+
+ABSENT = "absent"  # the report has no verdict for the cause (its code was not in scope)
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    cause: str
+    expected: str
+    got: str
+    hint: str = ""  # the case's description when it is a TODO skeleton: what to fill in
+
+    def __str__(self) -> str:
+        text = f"{self.cause}: expected {self.expected}, got {self.got}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    case: str
+    path: str  # path:line of the case
+    passed: bool
+    mismatches: tuple[Mismatch, ...] = ()
+    error: str | None = None  # the case could not run (bad evidence, engine error)
+    description: str = ""
+
+    def message(self) -> str:
+        """One line per problem; a TODO description (a scaffolded case) says what to fill in."""
+        if self.passed:
+            return f"{self.path}: case {self.case}: ok"
+        lines = []
+        if self.error:
+            lines.append(f"{self.path}: case {self.case}: could not run: {self.error}")
+        for m in self.mismatches:
+            lines.append(f"{self.path}: case {self.case}: {m}")
+        return "\n".join(lines)
+
+
+def case_facts(case: CaseDef) -> list[Fact]:
+    """The case's inline facts, each with the case file and line as provenance."""
+    return [fact_from_dict(dict(f.data), Provenance(case.loc.path, f.line)) for f in case.facts]
+
+
+def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Any]) -> CaseResult:
+    where = case.loc.ref()
+    try:
+        report = diagnose(
+            [str(p) for p in case.evidence],
+            ndr_texts=list(case.ndr),
+            answers=dict(case.answers),
+            extra_facts=case_facts(case),
+            packs=packs,
+            now=case.now_datetime,
+        )
+    except (RelaydoctorError, EngineError) as exc:
+        return CaseResult(case.case, where, False, error=str(exc), description=case.description)
+    got = {v.cause: v.status for v in report.verdicts}
+    hint = " ".join(case.description.split()) if "TODO" in case.description else ""
+    mismatches = tuple(
+        Mismatch(cause, expected, got.get(cause, ABSENT), hint)
+        for cause, expected in case.expect.items()
+        if got.get(cause, ABSENT) != expected
+    )
+    return CaseResult(case.case, where, not mismatches, mismatches, description=case.description)
+
+
+def run_cases(
+    packs: Packs, *, diagnose: Callable[..., Any], only: Iterable[str] | None = None
+) -> list[CaseResult]:
+    """Run every case of the loaded packs (or those whose id or pack id is in ``only``)."""
+    wanted = set(only) if only is not None else None
+    return [
+        run_case(case, packs, diagnose=diagnose)
+        for case in packs.cases
+        if wanted is None or case.case in wanted or case.pack in wanted
+    ]

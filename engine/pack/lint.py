@@ -1,0 +1,202 @@
+"""Pack lint: problems that loading accepts but that make a pack wrong or weak.
+
+``lint(packs)`` returns every finding as a PackError (``path:line: message``), sorted by file and
+line: rules that can never fire, causes no rule can confirm, causes without positive, ruled-out
+and undetermined cases, placeholders no rule fills, recognition patterns that collide or could
+backtrack catastrophically, cases expecting unknown causes, and whatever the engine's limits
+refuse at compile time. ``lint_dirs`` also turns load errors into findings, for the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+
+from ..errors import PackError, PackErrors
+from ..facts import FACT_KINDS, field_specs
+from .compiler import check_limits, compile_rule, regex_problems
+from .loader import load_packs
+from .model import ANSWER_ALIAS, POSITIVE_STATUSES, FieldTest, Packs, Pattern, Ref, RuleDef
+from .regex import backtracking_risk
+from .templates import placeholders
+
+
+def _never_fires(rule: RuleDef, pattern: Pattern) -> list[tuple[int | None, str]]:
+    """Why a pattern can never hold (or, negated, can never block), with the line."""
+    out: list[tuple[int | None, str]] = []
+    if pattern.kind not in FACT_KINDS:
+        return [(pattern.line, f"rule {rule.id}: no parser produces fact kind {pattern.kind!r}")]
+    specs = field_specs(pattern.kind)
+    equal: dict[str, set[str]] = defaultdict(set)
+    for test in pattern.field_tests():
+        spec = specs.get(test.field)
+        if spec is None:
+            out.append(
+                (
+                    test.line,
+                    f"rule {rule.id}: {pattern.kind} has no field {test.field!r}, "
+                    "so no parser produces it and the pattern never matches",
+                )
+            )
+            continue
+        if test.op == "missing" and (not spec.optional or spec.type == "list"):
+            why = "a list is always present (maybe empty)" if spec.type == "list" else "it is always set"
+            out.append((test.line, f"rule {rule.id}: {pattern.kind}.{test.field} is never missing ({why})"))
+        if test.op == "exists" and spec.type == "list":
+            out.append(
+                (
+                    test.line,
+                    f"rule {rule.id}: {pattern.kind}.{test.field} always exists (a list); "
+                    "the test is redundant",
+                )
+            )
+    for test in pattern.tests:  # top-level equalities only: any_of groups are alternatives
+        if isinstance(test, FieldTest) and test.op == "eq" and not isinstance(test.value, Ref):
+            equal[test.field].add(repr(test.value))
+    for name, values in equal.items():
+        if len(values) > 1:
+            out.append(
+                (
+                    pattern.line,
+                    f"rule {rule.id}: {pattern.kind}.{name} cannot equal "
+                    f"{' and '.join(sorted(values))} at once",
+                )
+            )
+    return out
+
+
+def _rule_findings(rule: RuleDef) -> list[PackError]:
+    out = []
+    for pattern in rule.when:
+        for line, message in _never_fires(rule, pattern):
+            out.append(rule.loc.at(line).error(message))
+    return out
+
+
+def _cause_findings(packs: Packs) -> list[PackError]:
+    out: list[PackError] = []
+    for cause in packs.causes.values():
+        rules = packs.rules_for(cause.cause)
+        positive = [r for r in rules if r.status in POSITIVE_STATUSES]
+        if not positive:
+            out.append(cause.loc.error(f"cause {cause.cause}: no confirmed or likely rule can conclude it"))
+        code = packs.codes.get(cause.code)
+        if code is not None and cause.cause not in code.causes:
+            out.append(
+                cause.loc.error(
+                    f"cause {cause.cause} is not listed in code {code.code}'s causes, so it is never judged"
+                )
+            )
+        # placeholders in remediation must be bound by some positive rule (or be answers)
+        bound: set[tuple[str, str]] = set()
+        for r in positive:
+            for alias, kind in r.aliases.items():
+                bound.update((alias, name) for name in field_specs(kind))
+        for step in cause.remediation:
+            texts = [(step.step, step.line), *((c, step.line) for c in step.commands)]
+            for text, line in texts:
+                for alias, name in placeholders(text):
+                    if alias != ANSWER_ALIAS and positive and (alias, name) not in bound:
+                        out.append(
+                            cause.loc.at(line).error(
+                                f"cause {cause.cause}: placeholder {{{alias}.{name}}} is not bound by any "
+                                "confirmed or likely rule of this cause, so it is never filled"
+                            )
+                        )
+            if step.only_if and positive and not any(step.only_if in r.aliases for r in positive):
+                out.append(
+                    cause.loc.at(step.line).error(
+                        f"cause {cause.cause}: only_if {step.only_if!r} is not an alias of any confirmed or "
+                        "likely rule of this cause, so the step is never shown"
+                    )
+                )
+        # cases of the cause's own pack: positive, ruled_out and undetermined
+        statuses = {
+            c.expect[cause.cause] for c in packs.cases if c.pack == cause.pack and cause.cause in c.expect
+        }
+        missing = []
+        if not statuses & set(POSITIVE_STATUSES):
+            missing.append("positive (confirmed or likely)")
+        for status in ("ruled_out", "undetermined"):
+            if status not in statuses:
+                missing.append(status)
+        if not statuses:
+            out.append(cause.loc.error(f"cause {cause.cause} has no cases in its pack"))
+        elif missing:
+            out.append(cause.loc.error(f"cause {cause.cause} has no {', no '.join(missing)} case"))
+    return out
+
+
+def _code_findings(packs: Packs) -> list[PackError]:
+    out: list[PackError] = []
+    seen: dict[str, tuple[str, str]] = {}  # normalised pattern -> (code, where)
+    for code in packs.codes.values():
+        lines = code.recognize_lines or (code.loc.line,) * len(code.recognize)
+        for pattern, line in zip(code.recognize, lines, strict=False):
+            where = code.loc.at(line)
+            risk = backtracking_risk(pattern)
+            if risk:
+                out.append(
+                    where.error(
+                        f"code {code.code}: recognize pattern {pattern!r} could backtrack "
+                        f"catastrophically: {risk}"
+                    )
+                )
+            key = pattern.casefold()
+            if key in seen and seen[key][0] != code.code:
+                out.append(
+                    where.error(
+                        f"code {code.code}: recognize pattern {pattern!r} is also a pattern of "
+                        f"code {seen[key][0]} ({seen[key][1]})"
+                    )
+                )
+            seen.setdefault(key, (code.code, where.ref()))
+        if not code.causes:
+            out.append(code.loc.error(f"code {code.code} lists no causes"))
+    return out
+
+
+def _case_findings(packs: Packs) -> list[PackError]:
+    out = []
+    for case in packs.cases:
+        for cause in case.expect:
+            if cause not in packs.causes:
+                out.append(
+                    case.loc.at(case.expect_lines.get(cause)).error(
+                        f"case {case.case}: expects unknown cause {cause!r}"
+                    )
+                )
+        if not (case.evidence or case.ndr or case.facts or case.answers):
+            out.append(case.loc.error(f"case {case.case} gives no evidence, ndr, facts or answers"))
+    return out
+
+
+def lint(packs: Packs) -> list[PackError]:
+    """Every lint finding for the loaded packs, sorted by file and line."""
+    findings: list[PackError] = []
+    for rule in (*packs.rules, *packs.disabled):
+        findings.extend(_rule_findings(rule))
+    findings.extend(_cause_findings(packs))
+    findings.extend(_code_findings(packs))
+    findings.extend(_case_findings(packs))
+    findings.extend(check_limits([compile_rule(r) for r in packs.rules]))
+    findings.extend(regex_problems((*packs.rules, *packs.disabled)))
+    unique = {f.one_line(): f for f in findings}
+    return sorted(unique.values(), key=lambda e: (e.path or "", e.line or 0, e.message))
+
+
+def lint_dirs(
+    extra_dirs: Iterable[str | os.PathLike[str]] = (),
+    *,
+    include_builtin: bool = True,
+    include_user_config: bool = True,
+) -> list[PackError]:
+    """Load and lint: load errors when loading fails, else the lint findings."""
+    try:
+        packs = load_packs(
+            extra_dirs, include_builtin=include_builtin, include_user_config=include_user_config
+        )
+    except PackErrors as exc:
+        return list(exc.errors)
+    return lint(packs)

@@ -1,0 +1,383 @@
+"""Finding, loading, cross-checking and merging packs.
+
+Load order is fixed: the built-in pack, then the user config packs, then ``--pack`` directories.
+Nothing is silently shadowed: two packs defining the same rule, cause, code, case or pack id is
+an error naming both files, and tuning another pack is possible only through the explicit
+``overrides`` of pack.yaml, which are listed in :attr:`Packs.overrides` for the report.
+Every problem found in one run is reported together (:class:`PackErrors`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..errors import PackError, PackErrors
+from ..paths import builtin_dir
+from .model import ENGINE_FORMAT, CaseDef, CauseDef, Pack, Packs, RuleDef
+from .parse import FileCheck, parse_case, parse_cause, parse_code, parse_manifest, parse_rule
+from .yamlload import MAX_FILE_BYTES, load_yaml
+
+MAX_PACK_BYTES = 16 << 20  # all YAML files of one pack together
+MAX_PACK_FILES = 4000
+_YAML_SUFFIXES = (".yaml", ".yml")
+PACKS_ENV = "RELAYDOCTOR_PACKS"
+
+
+# ---------------------------------------------------------------------------------------------
+# Where packs are
+# ---------------------------------------------------------------------------------------------
+
+
+def config_home(environ: Mapping[str, str] | None = None, *, windows: bool | None = None) -> Path:
+    """The user's configuration folder: %APPDATA% on Windows, else $XDG_CONFIG_HOME or ~/.config."""
+    env = os.environ if environ is None else environ
+    if windows if windows is not None else os.name == "nt":
+        appdata = env.get("APPDATA")
+        return Path(appdata) if appdata else Path.home() / "AppData" / "Roaming"
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    return Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".config"
+
+
+def user_pack_dirs(environ: Mapping[str, str] | None = None, *, windows: bool | None = None) -> list[Path]:
+    """Pack directories from ``$RELAYDOCTOR_PACKS`` (os.pathsep-separated; set but empty means
+    none), else every folder in ``<config home>/relaydoctor/packs/``, in name order."""
+    env = os.environ if environ is None else environ
+    if PACKS_ENV in env:
+        return [Path(p) for p in env[PACKS_ENV].split(os.pathsep) if p.strip()]
+    base = config_home(env, windows=windows) / "relaydoctor" / "packs"
+    if not base.is_dir():
+        return []
+    return sorted(d for d in base.iterdir() if d.is_dir() and not d.name.startswith("."))
+
+
+# ---------------------------------------------------------------------------------------------
+# One pack
+# ---------------------------------------------------------------------------------------------
+
+
+def _inside(path: Path, roots: Iterable[Path]) -> bool:
+    try:
+        resolved = path.resolve()
+    except OSError:
+        return False
+    return any(resolved == r or r in resolved.parents for r in roots)
+
+
+def _yaml_files(folder: Path, roots: tuple[Path, ...]) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).parts
+        if any(part.startswith(".") or part == "__pycache__" for part in rel):
+            continue
+        if path.suffix.lower() in _YAML_SUFFIXES and path.is_file() and _inside(path, roots):
+            out.append(path)
+    return out
+
+
+@dataclasses.dataclass
+class _Layout:
+    manifest: Path
+    rules: Path
+    knowledge: Path
+    builtin: bool
+
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        if self.builtin:
+            return (self.rules.resolve(), self.knowledge.resolve())
+        return (self.manifest.parent.resolve(),)
+
+
+def _read_files(
+    layout: _Layout, errors: list[PackError]
+) -> tuple[list[Path], list[Path], list[Path], list[Path]]:
+    """Rule, case, code and cause files, checked against the pack's size limits."""
+    roots = layout.roots
+    rule_files, case_files = [], []
+    for path in _yaml_files(layout.rules, roots):
+        (case_files if "cases" in path.relative_to(layout.rules).parts[:-1] else rule_files).append(path)
+    code_files = _yaml_files(layout.knowledge / "codes", roots)
+    cause_files = _yaml_files(layout.knowledge / "causes", roots)
+    every = [layout.manifest, *rule_files, *case_files, *code_files, *cause_files]
+    total = sum(p.stat().st_size for p in every if p.is_file())
+    if len(every) > MAX_PACK_FILES or total > MAX_PACK_BYTES:
+        errors.append(
+            PackError(
+                f"pack is too large ({len(every)} files, {total:,} bytes; the limits are "
+                f"{MAX_PACK_FILES} files and {MAX_PACK_BYTES:,} bytes)",
+                str(layout.manifest),
+            )
+        )
+        return [], [], [], []
+    return rule_files, case_files, code_files, cause_files
+
+
+T = TypeVar("T")
+
+
+def _parse_all(
+    files: Sequence[Path], parse: Callable[[Any, FileCheck], T | None], errors: list[PackError]
+) -> list[T]:
+    out = []
+    for path in files:
+        check = FileCheck(str(path), errors)
+        try:
+            data = load_yaml(path, display=str(path), max_bytes=MAX_FILE_BYTES)
+        except PackError as exc:
+            errors.append(exc)
+            continue
+        item = parse(data, check)
+        if item is not None:
+            out.append(item)
+    return out
+
+
+def _load_one(layout: _Layout, errors: list[PackError]) -> Pack | None:
+    if not layout.manifest.is_file():
+        where = layout.manifest.parent
+        errors.append(PackError(f"not a pack: {layout.manifest.name} is missing", str(where)))
+        return None
+    check = FileCheck(str(layout.manifest), errors)
+    try:
+        data = load_yaml(layout.manifest)
+    except PackError as exc:
+        errors.append(exc)
+        return None
+    before = len(errors)
+    manifest = parse_manifest(
+        data, check, root=layout.manifest.parent, roots=layout.roots, builtin=layout.builtin
+    )
+    if manifest is None or (len(errors) > before and not manifest.id):
+        return None
+    if manifest.engine_format > ENGINE_FORMAT:
+        check.err(
+            manifest.loc.line,
+            f"pack {manifest.id!r} needs engine_format {manifest.engine_format}, but this relaydoctor "
+            f"reads packs up to format {ENGINE_FORMAT}: upgrade relaydoctor to use it",
+        )
+        return None
+    rule_files, case_files, code_files, cause_files = _read_files(layout, errors)
+    pid = manifest.id
+    roots = layout.roots
+    return Pack(
+        manifest=manifest,
+        rules=tuple(_parse_all(rule_files, lambda d, f: parse_rule(d, f, pid), errors)),
+        codes=tuple(_parse_all(code_files, lambda d, f: parse_code(d, f, pid), errors)),
+        causes=tuple(_parse_all(cause_files, lambda d, f: parse_cause(d, f, pid), errors)),
+        cases=tuple(
+            _parse_all(
+                case_files,
+                lambda d, f: parse_case(d, f, pid, file=Path(f.path), roots=roots),
+                errors,
+            )
+        ),
+    )
+
+
+def builtin_layout() -> _Layout:
+    knowledge = builtin_dir("knowledge")
+    return _Layout(knowledge / "pack.yaml", builtin_dir("rules"), knowledge, builtin=True)
+
+
+def dir_layout(directory: Path) -> _Layout:
+    return _Layout(directory / "pack.yaml", directory / "rules", directory / "knowledge", builtin=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging
+# ---------------------------------------------------------------------------------------------
+
+
+def _unique(
+    items: Iterable[T], key: Callable[[T], str], where: Callable[[T], Any], what: str, errors: list[PackError]
+) -> dict[str, T]:
+    out: dict[str, T] = {}
+    for item in items:
+        k = key(item)
+        if not k:
+            continue
+        if k in out:
+            first = where(out[k])
+            second = where(item)
+            errors.append(second.error(f"{what} {k!r} is defined twice: in {first.ref()} and here"))
+            continue
+        out[k] = item
+    return out
+
+
+def merge(packs: Sequence[Pack], errors: list[PackError]) -> Packs:
+    """Check ids and cross-references over all packs and apply the overrides."""
+    by_id = _unique(packs, lambda p: p.id, lambda p: p.manifest.loc, "pack id", errors)
+    rules = _unique((r for p in packs for r in p.rules), lambda r: r.id, lambda r: r.loc, "rule", errors)
+    codes = _unique((c for p in packs for c in p.codes), lambda c: c.code, lambda c: c.loc, "code", errors)
+    causes = _unique(
+        (c for p in packs for c in p.causes), lambda c: c.cause, lambda c: c.loc, "cause", errors
+    )
+    cases = _unique((c for p in packs for c in p.cases), lambda c: c.case, lambda c: c.loc, "case", errors)
+
+    for rule in rules.values():
+        cause = causes.get(rule.cause)
+        if rule.cause and cause is None:
+            errors.append(
+                rule.loc.error(
+                    f"rule {rule.id}: cause {rule.cause!r} is not defined by any loaded "
+                    f"pack (knowledge/causes/{rule.cause}.yaml)"
+                )
+            )
+        if rule.code and rule.code not in codes:
+            errors.append(
+                rule.loc.error(
+                    f"rule {rule.id}: code {rule.code!r} is not defined by any loaded pack (knowledge/codes/)"
+                )
+            )
+        elif cause is not None and rule.code and cause.code and rule.code != cause.code:
+            errors.append(
+                rule.loc.error(
+                    f"rule {rule.id}: code {rule.code!r} differs from cause "
+                    f"{rule.cause}'s code {cause.code!r}"
+                )
+            )
+    for code in codes.values():
+        lines = code.cause_lines or (code.loc.line,) * len(code.causes)
+        for cause_id, line in zip(code.causes, lines, strict=False):
+            if cause_id not in causes:
+                errors.append(
+                    code.loc.at(line).error(
+                        f"code {code.code} lists cause {cause_id!r}, but no pack has "
+                        f"knowledge/causes/{cause_id}.yaml"
+                    )
+                )
+    for cause in causes.values():
+        if cause.code and cause.code not in codes:
+            errors.append(
+                cause.loc.error(f"cause {cause.cause}: code {cause.code!r} is not defined by any loaded pack")
+            )
+
+    default_code, default_from = None, None
+    for pack in by_id.values():
+        dc = pack.manifest.default_code
+        if not dc:
+            continue
+        if dc not in codes:
+            errors.append(pack.manifest.loc.error(f"default_code {dc!r} is not a code of any loaded pack"))
+        if default_code is None:
+            default_code, default_from = dc, pack.manifest.loc
+        elif dc != default_code:
+            errors.append(
+                pack.manifest.loc.error(
+                    f"default_code {dc!r} conflicts with {default_code!r} set in {default_from.ref()}"
+                )
+            )
+
+    overrides: list[str] = []
+    disabled_ids: set[str] = set()
+    changed: dict[tuple[str, str], str] = {}  # (cause, field) -> manifest that changed it
+    for pack in by_id.values():
+        man = pack.manifest
+        for rule_id in man.disable_rules:
+            line = man.override_lines.get(f"rule:{rule_id}")
+            target = rules.get(rule_id)
+            if target is None:
+                errors.append(
+                    man.loc.at(line).error(f"overrides.disable_rules: no loaded pack has rule {rule_id!r}")
+                )
+                continue
+            disabled_ids.add(rule_id)
+            overrides.append(f"pack {man.id} disables rule {rule_id} (from pack {target.pack})")
+        for cause_id, fields in man.knowledge_overrides.items():
+            line = man.override_lines.get(f"cause:{cause_id}")
+            target_cause = causes.get(cause_id)
+            if target_cause is None:
+                errors.append(
+                    man.loc.at(line).error(f"overrides.knowledge: no loaded pack has cause {cause_id!r}")
+                )
+                continue
+            for name, text in fields.items():
+                if (cause_id, name) in changed:
+                    errors.append(
+                        man.loc.at(line).error(
+                            f"overrides.knowledge: the {name} of cause {cause_id} is also overridden in "
+                            f"{changed[(cause_id, name)]}"
+                        )
+                    )
+                    continue
+                changed[(cause_id, name)] = man.loc.at(line).ref()
+                causes[cause_id] = dataclasses.replace(causes[cause_id], **{name: text})
+                overrides.append(
+                    f"pack {man.id} replaces the {name} of cause {cause_id} (from pack {target_cause.pack})"
+                )
+
+    active = tuple(r for r in rules.values() if r.id not in disabled_ids)
+    disabled = tuple(r for r in rules.values() if r.id in disabled_ids)
+    return Packs(
+        packs=tuple(by_id.values()),
+        rules=active,
+        codes=codes,
+        causes=causes,
+        cases=tuple(cases.values()),
+        overrides=tuple(overrides),
+        disabled=disabled,
+        default_code=default_code,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry points
+# ---------------------------------------------------------------------------------------------
+
+
+def load_packs(
+    extra_dirs: Iterable[str | os.PathLike[str]] = (),
+    *,
+    include_builtin: bool = True,
+    include_user_config: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> Packs:
+    """Load the built-in pack, the user's config packs and ``extra_dirs``; raise
+    :class:`PackErrors` listing every problem found."""
+    errors: list[PackError] = []
+    layouts: list[_Layout] = []
+    if include_builtin:
+        try:
+            layouts.append(builtin_layout())
+        except FileNotFoundError as exc:
+            errors.append(PackError(f"the built-in pack is not installed: {exc}"))
+    dirs = [*(user_pack_dirs(environ) if include_user_config else []), *(Path(d) for d in extra_dirs)]
+    seen: set[Path] = set()
+    for d in dirs:
+        if not d.is_dir():
+            errors.append(PackError("pack directory not found", str(d)))
+            continue
+        key = d.resolve()
+        if key in seen:
+            continue
+        seen.add(key)
+        layouts.append(dir_layout(d))
+    packs = [p for p in (_load_one(layout, errors) for layout in layouts) if p is not None]
+    merged = merge(packs, errors)
+    if errors:
+        raise PackErrors(errors)
+    return merged
+
+
+def load_pack_dirs(dirs: Iterable[str | os.PathLike[str]]) -> Packs:
+    """Only the given pack directories (no built-in, no user config): for tests and tools."""
+    return load_packs(dirs, include_builtin=False, include_user_config=False)
+
+
+__all__ = [
+    "CaseDef",
+    "CauseDef",
+    "RuleDef",
+    "config_home",
+    "load_pack_dirs",
+    "load_packs",
+    "merge",
+    "user_pack_dirs",
+]

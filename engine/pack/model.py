@@ -1,0 +1,402 @@
+"""The typed model of a knowledge pack: what the loader builds from YAML and the rest reads.
+
+Every definition remembers where it came from (``path`` and 1-based ``line``) so that every
+problem can be reported as ``path:line: message``. The key tables (``*_KEYS``) describe each
+file type's YAML keys once: the loader checks files against them and ``schema.py`` generates
+the JSON Schema from them, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..compiled import CompiledRuleset
+from ..errors import PackError
+
+ENGINE_FORMAT = 1  # the pack format this engine understands (pack.yaml ``engine_format``)
+RULE_STATUSES = ("confirmed", "likely", "ruled_out")
+CASE_STATUSES = ("confirmed", "likely", "ruled_out", "undetermined")
+POSITIVE_STATUSES = ("confirmed", "likely")
+DIRECTIONS = ("relay_to_exo", "exo_to_onprem", "client_submission", "onprem")
+OPERATORS = (
+    "eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte",
+    "matches", "imatches", "exists", "missing", "contains",
+)  # fmt: skip
+DEFAULT_CASE_NOW = "2026-11-27T12:00:00Z"  # a case without ``now`` is judged at this moment
+ANSWER_ALIAS = "answer"  # ``{answer.KEY}`` placeholders: reserved, never a rule alias
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+ALIAS_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+ANSWER_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,39}$")
+URL_RE = re.compile(r"^https?://\S+$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Key tables: one per YAML object type (the loader and the JSON Schema both read them)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One YAML key of a pack object: its name, value type (a token schema.py knows), whether
+    it is required, and what it means."""
+
+    name: str
+    type: str
+    required: bool = False
+    doc: str = ""
+
+
+MANIFEST_KEYS = (
+    Key("id", "id", True, "Unique among loaded packs."),
+    Key("version", "string", True, 'The pack\'s own version, quoted ("1.0.0").'),
+    Key("engine_format", "engine_format", True, f"The pack format this pack needs ({ENGINE_FORMAT})."),
+    Key("description", "text", False, "What the pack is for."),
+    Key("default_code", "code", False, "Code assumed when the evidence shows no symptom."),
+    Key("overrides", "overrides", False, "Explicit local tuning of other packs."),
+)
+OVERRIDES_KEYS = (
+    Key("disable_rules", "id_list", False, "Rule ids (of any loaded pack) that must not run."),
+    Key("knowledge", "knowledge_overrides", False, "Cause id -> replacement texts."),
+)
+KNOWLEDGE_OVERRIDE_FIELDS = ("title", "explanation", "verify")
+RULE_KEYS = (
+    Key("id", "id", True, "Unique across all loaded packs, e.g. certificate-name-mismatch.confirmed."),
+    Key("cause", "id", True, "The cause this rule concludes about (a knowledge/causes file)."),
+    Key("code", "code", True, "The error code (a knowledge/codes file); must be the cause's code."),
+    Key("status", "rule_status", True, "What the rule concludes when it fires."),
+    Key("description", "text", True, "Why this rule concludes what it concludes."),
+    Key("message", "text", False, "One line shown with the verdict; {alias.field} placeholders."),
+    Key("when", "when", True, "Patterns that must all hold; `not:` items must not match."),
+    Key("evidence", "alias_list", False, "Aliases whose facts are shown (default: all positive ones)."),
+    Key("references", "references", False, "URLs added to the cause's own references."),
+)
+PATTERN_KEYS = (
+    Key("fact", "fact_kind", True, "A fact kind (engine/facts.py FACT_KINDS)."),
+    Key("as", "alias", False, "Alias for the matched fact: [a-z][a-z0-9_]*, unique in the rule."),
+    Key("where", "where", False, "Field tests; all must hold."),
+)
+NOT_KEYS = (
+    Key("fact", "fact_kind", True, "A fact kind that must NOT be present (with these fields)."),
+    Key("where", "where", False, "Field tests; may reference earlier aliases."),
+)
+CODE_KEYS = (
+    Key("code", "code", True, 'The code id, e.g. "5.7.64".'),
+    Key("title", "text", True, "The reply text the code is known by."),
+    Key("summary", "text", False, "One paragraph: what the code means."),
+    Key("direction", "direction", True, "Which mail flow the code belongs to."),
+    Key("recognize", "regex_list", True, "Python regexes searched case-insensitively in reply text."),
+    Key("causes", "id_list", True, "The code's causes, in display order."),
+    Key("references", "references", False, "Documentation links."),
+)
+CAUSE_KEYS = (
+    Key("cause", "id", True, "The cause id."),
+    Key("code", "code", True, "The code this cause explains."),
+    Key("title", "text", True, "One line: what is wrong."),
+    Key("explanation", "text", True, "Plain-text paragraphs."),
+    Key("decided_by", "fact_kind_list", False, "Fact kinds that decide it (for 'what is missing')."),
+    Key("question", "question", False, "Asked when the verdict is undetermined."),
+    Key("remediation", "remediation", False, "Steps shown for confirmed and likely verdicts."),
+    Key("verify", "text", False, "What to look for after the fix."),
+    Key("references", "references", False, "Documentation links."),
+)
+QUESTION_KEYS = (
+    Key("id", "id", True, "Question id (several causes may share one question)."),
+    Key("ask", "text", True, "The question."),
+    Key("why", "text", True, "Why the answer matters."),
+    Key("answers_with", "text", False, "KEY=VALUE template for --answer."),
+    Key("collect", "text", False, "How to collect the evidence instead (a command)."),
+)
+STEP_KEYS = (
+    Key("step", "text", True, "What to do; {alias.field} placeholders are filled as plain text."),
+    Key("commands", "string_list", False, "PowerShell templates; placeholders become quoted arguments."),
+    Key("only_if", "alias", False, "Show the step only when the concluding rule bound this alias."),
+)
+REFERENCE_KEYS = (
+    Key("title", "text", False, "Link text."),
+    Key("url", "url", True, "An http(s) URL."),
+)
+CASE_KEYS = (
+    Key("case", "id", True, "Unique across loaded packs."),
+    Key("description", "text", False, "What the case shows (a TODO here marks a skeleton)."),
+    Key("evidence", "paths", False, "Evidence files or folders, relative to this file, inside the pack."),
+    Key("ndr", "string_or_list", False, "NDR / reply text(s) as pasted with --ndr."),
+    Key("facts", "facts", False, "Inline facts: {kind: <fact kind>, <field>: <value>, ...}."),
+    Key("answers", "answers", False, "KEY: VALUE answers, as given with --answer."),
+    Key("now", "datetime", False, f"The evaluation time (default {DEFAULT_CASE_NOW})."),
+    Key("expect", "expect", True, "Cause -> expected status; causes not named are not checked."),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Definitions
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Loc:
+    """Where a definition is: the file as shown to the user and the 1-based line."""
+
+    path: str
+    line: int | None = None
+
+    def ref(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+    def error(self, message: str) -> PackError:
+        return PackError(message, self.path, self.line)
+
+    def at(self, line: int | None) -> Loc:
+        return Loc(self.path, line if line is not None else self.line)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """``{ref: alias.field}``: the value of a field of the fact bound to an earlier alias."""
+
+    alias: str
+    field: str
+
+    def __str__(self) -> str:
+        return f"{self.alias}.{self.field}"
+
+
+Scalar = str | int | bool
+
+
+@dataclass(frozen=True, slots=True)
+class FieldTest:
+    """One test on one field: ``op`` is one of OPERATORS; ``value`` is a scalar, a tuple of
+    scalars (in / not_in), a Ref, or None (exists / missing). ``engine_regex`` is the translated
+    regex for matches / imatches."""
+
+    field: str
+    op: str
+    value: Scalar | tuple[Scalar, ...] | Ref | None
+    line: int | None = None
+    engine_regex: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """``any_of: [{...}, {...}]``: at least one group of tests holds."""
+
+    groups: tuple[tuple[FieldTest | AnyOf, ...], ...]
+    line: int | None = None
+
+
+Test = FieldTest | AnyOf
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One item of a rule's ``when``: a fact of ``kind`` whose fields pass ``tests``; a negated
+    pattern (``not:``) has no alias and must match no fact."""
+
+    kind: str
+    alias: str | None
+    tests: tuple[Test, ...] = ()
+    negated: bool = False
+    line: int | None = None
+
+    def field_tests(self) -> list[FieldTest]:
+        """Every FieldTest, including those inside any_of groups."""
+        out: list[FieldTest] = []
+
+        def walk(tests: tuple[Test, ...]) -> None:
+            for t in tests:
+                if isinstance(t, AnyOf):
+                    for g in t.groups:
+                        walk(g)
+                else:
+                    out.append(t)
+
+        walk(self.tests)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDef:
+    id: str
+    cause: str
+    code: str
+    status: str
+    description: str
+    message: str
+    when: tuple[Pattern, ...]
+    evidence: tuple[str, ...]
+    references: tuple[Reference, ...]
+    loc: Loc
+    pack: str = ""
+
+    @property
+    def patterns(self) -> tuple[Pattern, ...]:
+        return tuple(p for p in self.when if not p.negated)
+
+    @property
+    def negations(self) -> tuple[Pattern, ...]:
+        return tuple(p for p in self.when if p.negated)
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """alias -> fact kind, for the positive patterns."""
+        return {p.alias: p.kind for p in self.patterns if p.alias}
+
+    @property
+    def source(self) -> str:
+        return self.loc.ref()
+
+
+@dataclass(frozen=True, slots=True)
+class CodeDef:
+    code: str
+    title: str
+    summary: str
+    direction: str
+    recognize: tuple[str, ...]
+    causes: tuple[str, ...]
+    references: tuple[Reference, ...]
+    loc: Loc
+    pack: str = ""
+    recognize_lines: tuple[int | None, ...] = ()
+    cause_lines: tuple[int | None, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionDef:
+    id: str
+    ask: str
+    why: str
+    answers_with: str = ""
+    collect: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RemediationDef:
+    step: str
+    commands: tuple[str, ...] = ()
+    only_if: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CauseDef:
+    cause: str
+    code: str
+    title: str
+    explanation: str
+    decided_by: tuple[str, ...]
+    question: QuestionDef | None
+    remediation: tuple[RemediationDef, ...]
+    verify: str
+    references: tuple[Reference, ...]
+    loc: Loc
+    pack: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InlineFact:
+    """A fact given inline in a case: the mapping as written (with ``kind``) and its line."""
+
+    data: Mapping[str, Any]
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDef:
+    case: str
+    description: str
+    evidence: tuple[Path, ...]
+    ndr: tuple[str, ...]
+    facts: tuple[InlineFact, ...]
+    answers: Mapping[str, str]
+    now: str
+    expect: Mapping[str, str]
+    loc: Loc
+    pack: str = ""
+    expect_lines: Mapping[str, int | None] = field(default_factory=dict)
+
+    @property
+    def now_datetime(self) -> dt.datetime:
+        moment = dt.datetime.fromisoformat(self.now)
+        return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class PackManifest:
+    id: str
+    version: str
+    engine_format: int
+    description: str
+    default_code: str | None
+    disable_rules: tuple[str, ...]
+    knowledge_overrides: Mapping[str, Mapping[str, str]]
+    loc: Loc
+    root: Path  # the pack directory (for the built-in pack: the knowledge folder)
+    roots: tuple[Path, ...] = ()  # folders whose files the pack may name (cases' evidence)
+    builtin: bool = False
+    override_lines: Mapping[str, int | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    manifest: PackManifest
+    rules: tuple[RuleDef, ...] = ()
+    codes: tuple[CodeDef, ...] = ()
+    causes: tuple[CauseDef, ...] = ()
+    cases: tuple[CaseDef, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+
+@dataclass(frozen=True, slots=True)
+class Packs:
+    """Every loaded pack merged: ids are unique across packs, overrides already applied.
+
+    ``rules`` holds the active rules (disabled ones are in ``disabled``); ``causes`` carries
+    knowledge overrides; ``overrides`` lists, in words, every override in force."""
+
+    packs: tuple[Pack, ...]
+    rules: tuple[RuleDef, ...]
+    codes: Mapping[str, CodeDef]
+    causes: Mapping[str, CauseDef]
+    cases: tuple[CaseDef, ...]
+    overrides: tuple[str, ...] = ()
+    disabled: tuple[RuleDef, ...] = ()
+    default_code: str | None = None
+
+    def compile(self) -> CompiledRuleset:
+        """The active rules as durable_rules JSON (raises PackErrors for what the engine can't run)."""
+        from .compiler import compile_rules
+
+        return compile_rules(self.rules)
+
+    def recognize(self, text: str) -> CodeDef | None:
+        """The code whose recognition pattern finds ``text``, most specific pattern first."""
+        from .recognize import recognize
+
+        return recognize(self, text)
+
+    def rule(self, rule_id: str) -> RuleDef | None:
+        return next((r for r in (*self.rules, *self.disabled) if r.id == rule_id), None)
+
+    def rules_for(self, cause: str) -> tuple[RuleDef, ...]:
+        return tuple(r for r in self.rules if r.cause == cause)

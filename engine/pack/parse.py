@@ -1,0 +1,844 @@
+"""From parsed YAML to the typed model, one file at a time, collecting every problem.
+
+Each ``parse_*`` function takes the YAML data of one file and a :class:`FileCheck` that records
+errors as ``path:line: message``; it returns the definition (possibly partial) or None. Checks
+that need other files (does the cause exist? do ids collide?) are in ``loader.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..errors import EngineError, PackError
+from ..facts import FACT_KINDS, FieldSpec, Provenance, fact_from_dict, field_specs
+from .model import (
+    ALIAS_RE,
+    ANSWER_ALIAS,
+    ANSWER_KEY_RE,
+    CASE_KEYS,
+    CASE_STATUSES,
+    CAUSE_KEYS,
+    CODE_KEYS,
+    CODE_RE,
+    DEFAULT_CASE_NOW,
+    DIRECTIONS,
+    ID_RE,
+    KNOWLEDGE_OVERRIDE_FIELDS,
+    MANIFEST_KEYS,
+    NOT_KEYS,
+    OPERATORS,
+    OVERRIDES_KEYS,
+    PATTERN_KEYS,
+    QUESTION_KEYS,
+    REFERENCE_KEYS,
+    RULE_KEYS,
+    RULE_STATUSES,
+    STEP_KEYS,
+    URL_RE,
+    AnyOf,
+    CaseDef,
+    CauseDef,
+    CodeDef,
+    FieldTest,
+    InlineFact,
+    Key,
+    Loc,
+    PackManifest,
+    Pattern,
+    QuestionDef,
+    Ref,
+    Reference,
+    RemediationDef,
+    RuleDef,
+    Test,
+)
+from .regex import RegexError, to_engine
+from .templates import placeholders
+from .yamlload import YMap, line_of
+
+_ORDERING_OPS = ("gt", "gte", "lt", "lte")
+_TYPE_NAMES = {"string": "text", "integer": "an integer", "boolean": "true or false", "list": "a list"}
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number with a fraction"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return type(value).__name__
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class FileCheck:
+    """Collects the problems of one file."""
+
+    def __init__(self, path: str, errors: list[PackError]) -> None:
+        self.path = path
+        self.errors = errors
+
+    def loc(self, line: int | None) -> Loc:
+        return Loc(self.path, line)
+
+    def err(self, line: int | None, message: str) -> None:
+        self.errors.append(PackError(message, self.path, line))
+
+    # -- structure ------------------------------------------------------------------------------
+
+    def mapping(self, value: Any, what: str, line: int | None) -> YMap | None:
+        if isinstance(value, dict):
+            return value if isinstance(value, YMap) else YMap(value, line=line)
+        self.err(line, f"{what} must be a mapping, not {_kind_of(value)}")
+        return None
+
+    def keys(self, data: YMap, keys: tuple[Key, ...], what: str) -> None:
+        """Unknown keys and missing required keys."""
+        known = {k.name for k in keys}
+        for key in data:
+            if not isinstance(key, str):
+                self.err(data.line_of(key), f"{what}: key {key!r} must be text")
+            elif key not in known:
+                self.err(data.line_of(key), f"unknown key {key!r} in {what}{_suggest(key, known)}")
+        for k in keys:
+            if k.required and k.name not in data:
+                self.err(data.line, f"{what} is missing the required key {k.name!r}")
+
+    # -- values ---------------------------------------------------------------------------------
+
+    def text(self, data: YMap, key: str, *, default: str = "") -> str:
+        if key not in data or data[key] is None:
+            return default
+        value = data[key]
+        if not isinstance(value, str):
+            hint = " (quote it)" if isinstance(value, int | float | bool) else ""
+            self.err(data.line_of(key), f"{key!r} must be text, not {_kind_of(value)}{hint}")
+            return default
+        return value
+
+    def ident(self, data: YMap, key: str, *, pattern: re.Pattern[str] = ID_RE, what: str = "an id") -> str:
+        value = self.text(data, key)
+        if key in data and isinstance(data[key], str) and not pattern.match(value):
+            self.err(data.line_of(key), f"{key!r} {value!r} is not {what} ({pattern.pattern})")
+        return value
+
+    def text_list(self, data: YMap, key: str) -> tuple[tuple[str, int | None], ...]:
+        """A list of strings with the line of each."""
+        if key not in data or data[key] is None:
+            return ()
+        value = data[key]
+        if not isinstance(value, list):
+            self.err(data.line_of(key), f"{key!r} must be a list, not {_kind_of(value)}")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            line = line_of(value, i)
+            if not isinstance(item, str):
+                self.err(line, f"{key!r} items must be text, not {_kind_of(item)}")
+                continue
+            out.append((item, line))
+        return tuple(out)
+
+    def id_list(self, data: YMap, key: str, *, pattern: re.Pattern[str] = ID_RE) -> tuple[str, ...]:
+        out = []
+        for item, line in self.text_list(data, key):
+            if not pattern.match(item):
+                self.err(line, f"{key!r}: {item!r} is not a valid id ({pattern.pattern})")
+            out.append(item)
+        return tuple(out)
+
+    def references(self, data: YMap, key: str = "references") -> tuple[Reference, ...]:
+        if key not in data or data[key] is None:
+            return ()
+        value = data[key]
+        if not isinstance(value, list):
+            self.err(data.line_of(key), f"{key!r} must be a list, not {_kind_of(value)}")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            line = line_of(value, i)
+            if isinstance(item, str):
+                ref = Reference(url=item)
+            elif isinstance(item, dict):
+                m = self.mapping(item, "a reference", line)
+                assert m is not None
+                self.keys(m, REFERENCE_KEYS, "a reference")
+                ref = Reference(url=self.text(m, "url"), title=self.text(m, "title"))
+            else:
+                self.err(line, f"a reference must be a URL or {{title, url}}, not {_kind_of(item)}")
+                continue
+            if ref.url and not URL_RE.match(ref.url):
+                self.err(line, f"{ref.url!r} is not an http(s) URL")
+            out.append(ref)
+        return tuple(out)
+
+    def placeholders_ok(self, template: str, line: int | None, aliases: dict[str, str] | None) -> None:
+        """Placeholders name a known alias (when ``aliases`` is given) and a field of its kind."""
+        for alias, name in placeholders(template):
+            if alias == ANSWER_ALIAS:
+                if not ANSWER_KEY_RE.match(name):
+                    self.err(line, f"placeholder {{answer.{name}}}: answer keys are [a-z][a-z0-9_]*")
+                continue
+            if aliases is None:
+                continue
+            if alias not in aliases:
+                known = ", ".join(sorted(aliases)) or "none"
+                self.err(line, f"placeholder {{{alias}.{name}}}: no alias {alias!r} in this rule ({known})")
+            elif name not in field_specs(aliases[alias]):
+                self.err(
+                    line,
+                    f"placeholder {{{alias}.{name}}}: {aliases[alias]} has no field {name!r}"
+                    f"{_suggest(name, field_specs(aliases[alias]))}",
+                )
+
+
+# ---------------------------------------------------------------------------------------------
+# Values against a fact field (rules and inline case facts share these checks)
+# ---------------------------------------------------------------------------------------------
+
+
+def value_problem(kind: str, spec: FieldSpec, value: Any) -> str | None:
+    """Why ``value`` cannot be a value of ``kind.field`` (type, then enum), or None."""
+    where = f"{kind}.{spec.name}"
+    if spec.type == "list":
+        return f"{where} is a list: test it with contains, exists or missing"
+    ok = {
+        "string": isinstance(value, str),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "boolean": isinstance(value, bool),
+    }[spec.type]
+    if not ok:
+        hint = " (quote it)" if spec.type == "string" and isinstance(value, int | float | bool) else ""
+        return f"{where} is {_TYPE_NAMES[spec.type]}, not {_kind_of(value)} {value!r}{hint}"
+    if spec.enum is not None and value not in spec.enum:
+        return f"{value!r} is not a value of {where} (one of: {', '.join(spec.enum)})"
+    return None
+
+
+def required_fields(kind: str) -> list[str]:
+    """The fields a fact of ``kind`` cannot be built without (no default)."""
+    return [
+        f.name
+        for f in dataclasses.fields(FACT_KINDS[kind])
+        if f.name != "provenance"
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+
+
+def _list_item_problem(kind: str, spec: FieldSpec, value: Any) -> str | None:
+    if not isinstance(value, str):
+        hint = " (quote it)" if isinstance(value, int | float | bool) else ""
+        return f"{kind}.{spec.name} holds text, not {_kind_of(value)} {value!r}{hint}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------------------------
+
+
+class _RuleCheck:
+    """Parses one rule's ``when`` with the aliases known so far."""
+
+    def __init__(self, f: FileCheck, all_aliases: set[str]) -> None:
+        self.f = f
+        self.all_aliases = all_aliases  # every alias the rule defines (for 'defined later')
+        self.aliases: dict[str, str] = {}  # alias -> kind, defined so far
+
+    def pattern(self, item: Any, index: int, line: int | None) -> Pattern | None:
+        f = self.f
+        m = f.mapping(item, "a `when` item", line)
+        if m is None:
+            return None
+        negated = "not" in m
+        if negated:
+            if len(m) != 1:
+                others = ", ".join(sorted(str(k) for k in m if k != "not"))
+                f.err(m.line, f"a `not:` item holds only the negated pattern (move {others} inside it)")
+            inner = f.mapping(m["not"], "`not:`", m.line_of("not"))
+            if inner is None:
+                return None
+            if index == 0:
+                f.err(m.line, "a `not:` pattern cannot come first: start with a positive pattern")
+            if "as" in inner:
+                f.err(inner.line_of("as"), "a `not:` pattern has no alias (it matches no fact)")
+            f.keys(inner, NOT_KEYS if "as" not in inner else PATTERN_KEYS, "a `not:` pattern")
+            m = inner
+        else:
+            f.keys(m, PATTERN_KEYS, "a pattern")
+        kind = f.text(m, "fact")
+        if kind and kind not in FACT_KINDS:
+            f.err(m.line_of("fact"), f"unknown fact kind {kind!r}{_suggest(kind, FACT_KINDS)}")
+            kind = ""
+        alias: str | None = None
+        if not negated:
+            alias = f.text(m, "as") or f"_p{index + 1}"
+            if "as" in m and isinstance(m["as"], str):
+                if alias == ANSWER_ALIAS:
+                    f.err(m.line_of("as"), "alias 'answer' is reserved for {answer.KEY} placeholders")
+                elif not ALIAS_RE.match(alias):
+                    f.err(m.line_of("as"), f"alias {alias!r} must match {ALIAS_RE.pattern}")
+                elif alias in self.aliases:
+                    f.err(m.line_of("as"), f"duplicate alias {alias!r} in this rule")
+        tests: tuple[Test, ...] = ()
+        if "where" in m and m["where"] is not None and kind:
+            where = f.mapping(m["where"], "`where`", m.line_of("where"))
+            if where is not None:
+                tests = self.where(where, kind, in_any_of=False)
+        if alias and kind and alias not in self.aliases:
+            self.aliases[alias] = kind
+        return Pattern(kind=kind, alias=alias, tests=tests, negated=negated, line=m.line)
+
+    def where(self, where: YMap, kind: str, *, in_any_of: bool) -> tuple[Test, ...]:
+        f = self.f
+        specs = field_specs(kind)
+        tests: list[Test] = []
+        for key, value in where.items():
+            line = where.line_of(key)
+            if key == "any_of":
+                tests.extend(self.any_of(value, line, kind))
+                continue
+            if not isinstance(key, str) or key not in specs:
+                f.err(line, f"{kind} has no field {key!r}{_suggest(str(key), specs)}")
+                continue
+            spec = specs[key]
+            if isinstance(value, dict):
+                ops = dict(value)
+                if set(ops) == {"ref"}:
+                    ops = {"eq": value}
+                if not ops:
+                    f.err(line, f"{kind}.{key}: an empty test")
+                for op, operand in ops.items():
+                    test = self.field_test(kind, spec, str(op), operand, line, in_any_of=in_any_of)
+                    if test is not None:
+                        tests.append(test)
+            elif isinstance(value, list):
+                f.err(line, f"{kind}.{key}: a list is not a value; write {{in: [...]}}")
+            else:
+                test = self.field_test(kind, spec, "eq", value, line, in_any_of=in_any_of)
+                if test is not None:
+                    tests.append(test)
+        return tuple(tests)
+
+    def any_of(self, value: Any, line: int | None, kind: str) -> list[Test]:
+        f = self.f
+        if not isinstance(value, list) or not value:
+            f.err(line, "any_of must be a non-empty list of `where` mappings")
+            return []
+        groups = []
+        for i, item in enumerate(value):
+            g = f.mapping(item, "an any_of group", line_of(value, i))
+            if g is None:
+                continue
+            if not g:
+                f.err(line_of(value, i), "an empty any_of group always holds")
+            groups.append(self.where(g, kind, in_any_of=True))
+        return [AnyOf(tuple(groups), line)] if groups else []
+
+    def ref(self, operand: Any, line: int | None) -> Ref | None:
+        f = self.f
+        target = operand.get("ref") if isinstance(operand, dict) else None
+        if isinstance(operand, dict) and set(operand) != {"ref"}:
+            f.err(line, "a reference is written {ref: alias.field} and nothing else")
+            return None
+        if not isinstance(target, str) or target.count(".") != 1:
+            f.err(line, f"a reference must be alias.field, not {target!r}")
+            return None
+        alias, name = target.split(".")
+        if alias not in self.aliases:
+            if alias in self.all_aliases:
+                f.err(
+                    line,
+                    f"{{ref: {target}}}: alias {alias!r} is defined later; refer only to earlier aliases",
+                )
+            else:
+                known = ", ".join(self.aliases) or "none yet"
+                f.err(line, f"{{ref: {target}}}: unknown alias {alias!r} (defined so far: {known})")
+            return None
+        specs = field_specs(self.aliases[alias])
+        if name not in specs:
+            f.err(
+                line, f"{{ref: {target}}}: {self.aliases[alias]} has no field {name!r}{_suggest(name, specs)}"
+            )
+            return None
+        return Ref(alias, name)
+
+    def field_test(
+        self, kind: str, spec: FieldSpec, op: str, operand: Any, line: int | None, *, in_any_of: bool
+    ) -> FieldTest | None:
+        f = self.f
+        where = f"{kind}.{spec.name}"
+        if op not in OPERATORS:
+            f.err(
+                line,
+                f"{where}: unknown operator {op!r}{_suggest(op, OPERATORS)} (one of: {', '.join(OPERATORS)})",
+            )
+            return None
+        is_ref = isinstance(operand, dict)
+        if is_ref:
+            if op not in ("eq", "ne", *_ORDERING_OPS):
+                f.err(line, f"{where}: {op} cannot take a {{ref: ...}}")
+                return None
+            if in_any_of:
+                f.err(
+                    line,
+                    f"{where}: a {{ref: ...}} inside any_of is not supported (the engine ignores it there); "
+                    "write separate rules instead",
+                )
+                return None
+            ref = self.ref(operand, line)
+            if ref is None:
+                return None
+            other = field_specs(self.aliases[ref.alias])[ref.field]
+            if spec.type == "list" or other.type == "list":
+                f.err(
+                    line,
+                    f"{where}: references join single values; {'a list' if other.type == 'list' else where} "
+                    "cannot be joined",
+                )
+                return None
+            if other.type != spec.type:
+                f.err(line, f"{where} is {_TYPE_NAMES[spec.type]} but {ref} is {_TYPE_NAMES[other.type]}")
+                return None
+            if op in _ORDERING_OPS and spec.type != "integer":
+                f.err(line, f"{where}: {op} compares integers only")
+                return None
+            return FieldTest(spec.name, op, ref, line)
+        if op in ("eq", "ne"):
+            problem = value_problem(kind, spec, operand)
+            if problem:
+                f.err(line, problem + (" (use contains)" if spec.type == "list" else ""))
+                return None
+            return FieldTest(spec.name, op, operand, line)
+        if op in ("in", "not_in"):
+            if spec.type == "list":
+                f.err(line, f"{where} is a list: test it with contains")
+                return None
+            if not isinstance(operand, list) or not operand:
+                f.err(line, f"{where}: {op} takes a non-empty list of values")
+                return None
+            values = []
+            for i, item in enumerate(operand):
+                problem = (
+                    "a reference cannot be a list item"
+                    if isinstance(item, dict)
+                    else value_problem(kind, spec, item)
+                )
+                if problem:
+                    f.err(line_of(operand, i), f"{where}: {problem}")
+                else:
+                    values.append(item)
+            if len(set(map(repr, values))) != len(values):
+                f.err(line, f"{where}: {op} lists a value twice")
+            return FieldTest(spec.name, op, tuple(values), line) if len(values) == len(operand) else None
+        if op in _ORDERING_OPS:
+            if spec.type != "integer":
+                f.err(line, f"{where}: {op} compares integers only, and {where} is {_TYPE_NAMES[spec.type]}")
+                return None
+            if isinstance(operand, bool) or not isinstance(operand, int):
+                f.err(line, f"{where}: {op} takes an integer, not {_kind_of(operand)}")
+                return None
+            return FieldTest(spec.name, op, operand, line)
+        if op in ("matches", "imatches"):
+            if spec.type != "string":
+                f.err(line, f"{where}: {op} applies to text fields only")
+                return None
+            if not isinstance(operand, str):
+                f.err(line, f"{where}: {op} takes a regex (text), not {_kind_of(operand)}")
+                return None
+            try:
+                engine = to_engine(operand)
+            except RegexError as exc:
+                f.err(line, f"{where}: bad regex {operand!r}: {exc}")
+                return None
+            return FieldTest(spec.name, op, operand, line, engine_regex=engine)
+        if op in ("exists", "missing"):
+            if operand is not True:
+                other = "missing" if op == "exists" else "exists"
+                f.err(line, f"{where}: write {{{op}: true}} (for the opposite use {{{other}: true}})")
+                return None
+            return FieldTest(spec.name, op, None, line)
+        # contains
+        if spec.type != "list":
+            f.err(line, f"{where}: contains applies to list fields only; use eq")
+            return None
+        problem = _list_item_problem(kind, spec, operand)
+        if problem:
+            f.err(line, problem)
+            return None
+        return FieldTest(spec.name, op, operand, line)
+
+
+def parse_rule(data: Any, f: FileCheck, pack: str) -> RuleDef | None:
+    m = f.mapping(data, "a rule file", 1)
+    if m is None:
+        return None
+    f.keys(m, RULE_KEYS, "a rule")
+    rule_id = f.ident(m, "id")
+    cause = f.ident(m, "cause")
+    code = f.ident(m, "code", pattern=CODE_RE, what="a code")
+    status = f.text(m, "status")
+    if "status" in m and status not in RULE_STATUSES:
+        f.err(m.line_of("status"), f"status {m['status']!r} must be one of: {', '.join(RULE_STATUSES)}")
+    when_raw = m.get("when")
+    patterns: list[Pattern] = []
+    rc = _RuleCheck(f, set())
+    if "when" in m:
+        if not isinstance(when_raw, list) or not when_raw:
+            f.err(m.line_of("when"), "`when` must be a non-empty list of patterns")
+        else:
+            rc.all_aliases = {
+                item["as"] for item in when_raw if isinstance(item, dict) and isinstance(item.get("as"), str)
+            }
+            for i, item in enumerate(when_raw):
+                p = rc.pattern(item, i, line_of(when_raw, i))
+                if p is not None:
+                    patterns.append(p)
+            if patterns and all(p.negated for p in patterns):
+                f.err(m.line_of("when"), "a rule needs at least one positive pattern")
+    evidence = []
+    for alias, line in f.text_list(m, "evidence"):
+        if alias not in rc.aliases:
+            f.err(line, f"evidence names {alias!r}, which is not an alias of this rule")
+        evidence.append(alias)
+    if len(set(evidence)) != len(evidence):
+        f.err(m.line_of("evidence"), "evidence names an alias twice")
+    message = f.text(m, "message")
+    f.placeholders_ok(message, m.line_of("message"), rc.aliases)
+    if not f.text(m, "description").strip() and "description" in m:
+        f.err(m.line_of("description"), "description is empty")
+    return RuleDef(
+        id=rule_id,
+        cause=cause,
+        code=code,
+        status=status,
+        description=f.text(m, "description"),
+        message=message,
+        when=tuple(patterns),
+        evidence=tuple(evidence) if "evidence" in m else tuple(rc.aliases),
+        references=f.references(m),
+        loc=f.loc(m.line),
+        pack=pack,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Knowledge
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_code(data: Any, f: FileCheck, pack: str) -> CodeDef | None:
+    m = f.mapping(data, "a code file", 1)
+    if m is None:
+        return None
+    f.keys(m, CODE_KEYS, "a code")
+    direction = f.text(m, "direction")
+    if "direction" in m and direction not in DIRECTIONS:
+        f.err(m.line_of("direction"), f"direction {m['direction']!r} must be one of: {', '.join(DIRECTIONS)}")
+    patterns = f.text_list(m, "recognize")
+    if "recognize" in m and not patterns:
+        f.err(m.line_of("recognize"), "recognize needs at least one regex")
+    for pattern, line in patterns:
+        try:
+            re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            f.err(line, f"bad regex {pattern!r}: {exc}")
+    cause_items = f.text_list(m, "causes")
+    for cause, line in cause_items:
+        if not ID_RE.match(cause):
+            f.err(line, f"causes: {cause!r} is not a valid id ({ID_RE.pattern})")
+    causes = tuple(c for c, _ in cause_items)
+    if len(set(causes)) != len(causes):
+        f.err(m.line_of("causes"), "causes lists a cause twice")
+    return CodeDef(
+        code=f.ident(m, "code", pattern=CODE_RE, what="a code"),
+        title=f.text(m, "title"),
+        summary=f.text(m, "summary"),
+        direction=direction,
+        recognize=tuple(p for p, _ in patterns),
+        causes=causes,
+        references=f.references(m),
+        loc=f.loc(m.line),
+        pack=pack,
+        recognize_lines=tuple(line for _, line in patterns),
+        cause_lines=tuple(line for _, line in cause_items),
+    )
+
+
+def parse_cause(data: Any, f: FileCheck, pack: str) -> CauseDef | None:
+    m = f.mapping(data, "a cause file", 1)
+    if m is None:
+        return None
+    f.keys(m, CAUSE_KEYS, "a cause")
+    decided_by = []
+    for kind, line in f.text_list(m, "decided_by"):
+        if kind not in FACT_KINDS:
+            f.err(line, f"decided_by: unknown fact kind {kind!r}{_suggest(kind, FACT_KINDS)}")
+        decided_by.append(kind)
+    question = None
+    if m.get("question") is not None:
+        q = f.mapping(m["question"], "question", m.line_of("question"))
+        if q is not None:
+            f.keys(q, QUESTION_KEYS, "a question")
+            question = QuestionDef(
+                id=f.ident(q, "id"),
+                ask=f.text(q, "ask"),
+                why=f.text(q, "why"),
+                answers_with=f.text(q, "answers_with"),
+                collect=f.text(q, "collect"),
+            )
+    steps: list[RemediationDef] = []
+    raw_steps = m.get("remediation")
+    if raw_steps is not None:
+        if not isinstance(raw_steps, list):
+            f.err(m.line_of("remediation"), f"remediation must be a list of steps, not {_kind_of(raw_steps)}")
+        else:
+            for i, item in enumerate(raw_steps):
+                s = f.mapping(item, "a remediation step", line_of(raw_steps, i))
+                if s is None:
+                    continue
+                f.keys(s, STEP_KEYS, "a remediation step")
+                step = f.text(s, "step")
+                f.placeholders_ok(step, s.line_of("step"), None)
+                commands = f.text_list(s, "commands")
+                for command, line in commands:
+                    f.placeholders_ok(command, line, None)
+                only_if = f.ident(s, "only_if", pattern=ALIAS_RE, what="an alias") if "only_if" in s else None
+                steps.append(RemediationDef(step, tuple(c for c, _ in commands), only_if or None, s.line))
+    verify = f.text(m, "verify")
+    f.placeholders_ok(verify, m.line_of("verify"), None)
+    return CauseDef(
+        cause=f.ident(m, "cause"),
+        code=f.ident(m, "code", pattern=CODE_RE, what="a code"),
+        title=f.text(m, "title"),
+        explanation=f.text(m, "explanation"),
+        decided_by=tuple(decided_by),
+        question=question,
+        remediation=tuple(steps),
+        verify=verify,
+        references=f.references(m),
+        loc=f.loc(m.line),
+        pack=pack,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases
+# ---------------------------------------------------------------------------------------------
+
+
+def _inline_fact(item: Any, line: int | None, f: FileCheck) -> InlineFact | None:
+    m = f.mapping(item, "an inline fact", line)
+    if m is None:
+        return None
+    kind = m.get("kind")
+    if kind not in FACT_KINDS:
+        f.err(
+            m.line_of("kind"),
+            f"an inline fact needs kind: one of the fact kinds, not {kind!r}"
+            + (_suggest(kind, FACT_KINDS) if isinstance(kind, str) else ""),
+        )
+        return None
+    specs = field_specs(kind)
+    ok = True
+    for key, value in m.items():
+        if key == "kind":
+            continue
+        fl = m.line_of(key)
+        if key not in specs:
+            f.err(fl, f"{kind} has no field {key!r}{_suggest(str(key), specs)}")
+            ok = False
+            continue
+        spec = specs[key]
+        if value is None:
+            continue
+        if spec.type == "list":
+            items = value if isinstance(value, list) else [value]
+            problems = [p for p in (_list_item_problem(kind, spec, v) for v in items) if p]
+        else:
+            problems = [p for p in [value_problem(kind, spec, value)] if p]
+        for problem in problems:
+            f.err(fl, problem)
+            ok = False
+    for name in required_fields(kind):
+        if m.get(name) is None:
+            f.err(m.line, f"an inline {kind} fact needs the field {name!r}")
+            ok = False
+    if not ok:
+        return None
+    data = {k: (list(v) if isinstance(v, list) else v) for k, v in m.items() if v is not None}
+    try:
+        fact_from_dict(data, Provenance(f.path, m.line))
+    except EngineError as exc:
+        f.err(m.line, f"inline fact: {exc}")
+        return None
+    return InlineFact(data, m.line)
+
+
+def parse_case(data: Any, f: FileCheck, pack: str, *, file: Path, roots: tuple[Path, ...]) -> CaseDef | None:
+    m = f.mapping(data, "a case file", 1)
+    if m is None:
+        return None
+    f.keys(m, CASE_KEYS, "a case")
+    evidence: list[Path] = []
+    raw_ev = m.get("evidence")
+    ev_items: list[tuple[Any, int | None]] = []
+    if isinstance(raw_ev, str):
+        ev_items = [(raw_ev, m.line_of("evidence"))]
+    elif isinstance(raw_ev, list):
+        ev_items = [(v, line_of(raw_ev, i)) for i, v in enumerate(raw_ev)]
+    elif raw_ev is not None:
+        f.err(m.line_of("evidence"), f"evidence must be a path or a list of paths, not {_kind_of(raw_ev)}")
+    for value, line in ev_items:
+        if not isinstance(value, str) or not value:
+            f.err(line, f"an evidence path must be text, not {_kind_of(value)}")
+            continue
+        target = (file.parent / value).resolve()
+        if not any(target == r or r in target.parents for r in roots):
+            f.err(line, f"evidence {value!r} is outside the pack")
+        elif not target.exists():
+            f.err(line, f"evidence {value!r} does not exist ({target})")
+        else:
+            evidence.append(target)
+    ndr: list[str] = []
+    raw_ndr = m.get("ndr")
+    if isinstance(raw_ndr, str):
+        ndr = [raw_ndr]
+    elif isinstance(raw_ndr, list):
+        ndr = [t for t, _ in f.text_list(m, "ndr")]
+    elif raw_ndr is not None:
+        f.err(m.line_of("ndr"), f"ndr must be text or a list of texts, not {_kind_of(raw_ndr)}")
+    facts: list[InlineFact] = []
+    raw_facts = m.get("facts")
+    if isinstance(raw_facts, list):
+        for i, item in enumerate(raw_facts):
+            fact = _inline_fact(item, line_of(raw_facts, i), f)
+            if fact is not None:
+                facts.append(fact)
+    elif raw_facts is not None:
+        f.err(m.line_of("facts"), f"facts must be a list of facts, not {_kind_of(raw_facts)}")
+    answers: dict[str, str] = {}
+    if m.get("answers") is not None:
+        a = f.mapping(m["answers"], "answers", m.line_of("answers"))
+        for key, value in (a or {}).items():
+            if not isinstance(key, str) or not ANSWER_KEY_RE.match(key):
+                f.err(a.line_of(key), f"answer key {key!r} must match {ANSWER_KEY_RE.pattern}")
+            elif isinstance(value, bool):
+                answers[key] = "true" if value else "false"
+            elif isinstance(value, str | int):
+                answers[key] = str(value)
+            else:
+                f.err(a.line_of(key), f"answer {key!r} must be text, not {_kind_of(value)}")
+    now = f.text(m, "now", default=DEFAULT_CASE_NOW)
+    try:
+        dt.datetime.fromisoformat(now)
+    except ValueError:
+        f.err(m.line_of("now"), f"now {now!r} is not an ISO 8601 time (e.g. {DEFAULT_CASE_NOW})")
+        now = DEFAULT_CASE_NOW
+    expect: dict[str, str] = {}
+    expect_lines: dict[str, int | None] = {}
+    if "expect" in m:
+        e = f.mapping(m["expect"], "expect", m.line_of("expect"))
+        if e is not None and not e:
+            f.err(m.line_of("expect"), "expect names no cause")
+        for cause, status in (e or {}).items():
+            line = e.line_of(cause)
+            if not isinstance(cause, str) or not ID_RE.match(cause):
+                f.err(line, f"expect: {cause!r} is not a cause id")
+            elif status not in CASE_STATUSES:
+                f.err(line, f"expect: {cause}: status {status!r} must be one of: {', '.join(CASE_STATUSES)}")
+            else:
+                expect[cause] = status
+                expect_lines[cause] = line
+    return CaseDef(
+        case=f.ident(m, "case"),
+        description=f.text(m, "description"),
+        evidence=tuple(evidence),
+        ndr=tuple(ndr),
+        facts=tuple(facts),
+        answers=answers,
+        now=now,
+        expect=expect,
+        loc=f.loc(m.line),
+        pack=pack,
+        expect_lines=expect_lines,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# pack.yaml
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_manifest(
+    data: Any, f: FileCheck, *, root: Path, roots: tuple[Path, ...], builtin: bool
+) -> PackManifest | None:
+    m = f.mapping(data, "pack.yaml", 1)
+    if m is None:
+        return None
+    f.keys(m, MANIFEST_KEYS, "pack.yaml")
+    fmt = m.get("engine_format")
+    if "engine_format" in m and (isinstance(fmt, bool) or not isinstance(fmt, int) or fmt < 1):
+        f.err(m.line_of("engine_format"), f"engine_format must be a positive integer, not {fmt!r}")
+        fmt = 0
+    disable: list[str] = []
+    knowledge: dict[str, dict[str, str]] = {}
+    lines: dict[str, int | None] = {}
+    if m.get("overrides") is not None:
+        o = f.mapping(m["overrides"], "overrides", m.line_of("overrides"))
+        if o is not None:
+            f.keys(o, OVERRIDES_KEYS, "overrides")
+            for rule_id, line in f.text_list(o, "disable_rules"):
+                disable.append(rule_id)
+                lines[f"rule:{rule_id}"] = line
+            if o.get("knowledge") is not None:
+                k = f.mapping(o["knowledge"], "overrides.knowledge", o.line_of("knowledge"))
+                for cause, fields in (k or {}).items():
+                    fm = f.mapping(fields, f"overrides.knowledge.{cause}", k.line_of(cause))
+                    if fm is None:
+                        continue
+                    lines[f"cause:{cause}"] = k.line_of(cause)
+                    texts = {}
+                    for name in fm:
+                        if name not in KNOWLEDGE_OVERRIDE_FIELDS:
+                            f.err(
+                                fm.line_of(name),
+                                f"overrides.knowledge: {name!r} cannot be overridden "
+                                f"(only {', '.join(KNOWLEDGE_OVERRIDE_FIELDS)})",
+                            )
+                        else:
+                            texts[name] = f.text(fm, name)
+                    knowledge[str(cause)] = texts
+    return PackManifest(
+        id=f.ident(m, "id"),
+        version=f.text(m, "version"),
+        engine_format=fmt if isinstance(fmt, int) else 0,
+        description=f.text(m, "description"),
+        default_code=f.ident(m, "default_code", pattern=CODE_RE, what="a code") or None,
+        disable_rules=tuple(disable),
+        knowledge_overrides=knowledge,
+        loc=f.loc(m.line),
+        root=root,
+        roots=roots,
+        builtin=builtin,
+        override_lines=lines,
+    )

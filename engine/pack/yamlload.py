@@ -1,0 +1,152 @@
+"""Safe, size-limited YAML loading that remembers the line of every mapping, key and list item.
+
+Packs are third-party data: loading one must never run code or exhaust memory. This loader is
+``yaml.SafeLoader`` narrowed further: only the plain JSON-like tags (map, seq, str, int, float,
+bool, null) are accepted, anchors and aliases are refused (they allow exponential expansion),
+timestamps stay strings, duplicate keys are errors, and every file is capped in size.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import PackError
+
+MAX_FILE_BYTES = 1 << 20  # 1 MiB per YAML file
+_TAG = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = frozenset(_TAG + t for t in ("map", "seq", "str", "int", "float", "bool", "null"))
+
+
+class YMap(dict):
+    """A mapping from YAML with the 1-based line of itself and of each key."""
+
+    line: int | None
+    key_lines: dict[Any, int]
+
+    def __init__(self, *args: Any, line: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line = line
+        self.key_lines = {}
+
+    def line_of(self, key: Any) -> int | None:
+        return self.key_lines.get(key, self.line)
+
+
+class YList(list):
+    """A sequence from YAML with the 1-based line of itself and of each item."""
+
+    line: int | None
+    item_lines: list[int]
+
+    def __init__(self, *args: Any, line: int | None = None) -> None:
+        super().__init__(*args)
+        self.line = line
+        self.item_lines = []
+
+    def line_of(self, index: int) -> int | None:
+        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
+
+
+def line_of(container: Any, key: Any = None) -> int | None:
+    """The line of ``container[key]`` (or of the container) when it came from YAML, else None."""
+    if key is not None and isinstance(container, YMap | YList):
+        return container.line_of(key)
+    return getattr(container, "line", None)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader minus timestamps, aliases, tags and duplicate keys; mappings become YMap."""
+
+    def __init__(self, stream: str, path: str) -> None:
+        super().__init__(stream)
+        self._path = path
+
+    def _fail(self, message: str, node_or_mark: Any) -> PackError:
+        mark = getattr(node_or_mark, "start_mark", node_or_mark)
+        line = mark.line + 1 if mark is not None else None
+        return PackError(message, self._path, line)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise self._fail("YAML aliases (*name) are not allowed in packs", self.peek_event())
+        event = self.peek_event()
+        if getattr(event, "anchor", None):
+            raise self._fail("YAML anchors (&name) are not allowed in packs", event)
+        return super().compose_node(parent, index)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node.tag not in _ALLOWED_TAGS:
+            raise self._fail(f"YAML tag {node.tag!r} is not allowed in packs", node)
+        return super().construct_object(node, deep=deep)
+
+    def construct_yaml_map(self, node: yaml.MappingNode) -> Any:
+        data = YMap(line=node.start_mark.line + 1)
+        yield data
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | bool) or key is None:
+                raise self._fail("mapping keys must be plain text", key_node)
+            if key in data:
+                raise self._fail(f"duplicate key {key!r}", key_node)
+            data[key] = self.construct_object(value_node, deep=True)
+            data.key_lines[key] = key_node.start_mark.line + 1
+
+    def construct_yaml_seq(self, node: yaml.SequenceNode) -> Any:
+        data = YList(line=node.start_mark.line + 1)
+        yield data
+        for child in node.value:
+            data.append(self.construct_object(child, deep=True))
+            data.item_lines.append(child.start_mark.line + 1)
+
+
+_Loader.add_constructor(_TAG + "map", _Loader.construct_yaml_map)
+_Loader.add_constructor(_TAG + "seq", _Loader.construct_yaml_seq)
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _TAG + "timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_yaml(text: str, path: str) -> Any:
+    """Parse one YAML document from ``text``; errors are PackError(path, line)."""
+    loader = _Loader(text, path)
+    try:
+        return loader.get_single_data()
+    except PackError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise PackError(f"invalid YAML: {problem}", path, line) from None
+    except yaml.YAMLError as exc:
+        raise PackError(f"invalid YAML: {exc}", path) from None
+    except RecursionError:
+        raise PackError("invalid YAML: nested too deeply", path) from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml(path: Path, *, display: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Any:
+    """Read and parse a pack file, refusing files over ``max_bytes`` before reading them."""
+    shown = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise PackError(f"file is {size:,} bytes; pack files are limited to {max_bytes:,}", shown)
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise PackError(f"cannot read: {exc.strerror or exc}", shown) from None
+    if len(raw) > max_bytes:
+        raise PackError(f"file is over {max_bytes:,} bytes; pack files are limited to that", shown)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PackError("not UTF-8 text", shown, line) from None
+    return parse_yaml(text, shown)

@@ -1,0 +1,65 @@
+"""Recognition: which code a reply text is, most specific pattern first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from packkit import cause_file, code_file, load, manifest
+from relaydoctor.engine.pack.recognize import recognition_order
+
+
+def _pack(tmp_path: Path) -> Path:
+    root = tmp_path / "p"
+    manifest(root)
+    # file names sort generic first: load order alone would let the generic code win
+    code_file(root, "1.0.0-generic", ("c1",), recognize=(r"5\.7\.64\b.*Relay Access Denied",))
+    code_file(root, "2.0.0-attr36", ("c2",), recognize=(r"5\.7\.64.*ATTR36",))
+    code_file(root, "3.0.0-short", ("c3",), recognize=(r"Denied",))
+    code_file(root, "4.0.0-long", ("c4",), recognize=(r"TenantAttribution; Relay Access Denied",))
+    for cause, code in (
+        ("c1", "1.0.0-generic"),
+        ("c2", "2.0.0-attr36"),
+        ("c3", "3.0.0-short"),
+        ("c4", "4.0.0-long"),
+    ):
+        cause_file(root, cause, code)
+    return root
+
+
+def test_attr_token_patterns_win_over_generic_ones(tmp_path: Path) -> None:
+    packs = load(_pack(tmp_path))
+    code = packs.recognize("550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 [AM6PR.outlook.com]")
+    assert code is not None and code.code == "2.0.0-attr36"
+
+
+def test_more_literal_text_wins_then_load_order(tmp_path: Path) -> None:
+    packs = load(_pack(tmp_path))
+    assert packs.recognize("550 5.7.64 TenantAttribution; Relay Access Denied").code == "4.0.0-long"
+    assert packs.recognize("550 5.7.64 Relay Access Denied").code == "1.0.0-generic"
+    assert packs.recognize("Access Denied").code == "3.0.0-short"
+
+
+def test_case_insensitive_search_and_no_match(tmp_path: Path) -> None:
+    packs = load(_pack(tmp_path))
+    assert packs.recognize("550 5.7.64 relay access denied attr36").code == "2.0.0-attr36"
+    assert packs.recognize("250 2.6.0 Queued mail for delivery") is None
+    assert packs.recognize("") is None
+
+
+def test_order_is_listed(tmp_path: Path) -> None:
+    packs = load(_pack(tmp_path))
+    order = [code.code for _, code in recognition_order(list(packs.codes.values()))]
+    assert order == ["2.0.0-attr36", "4.0.0-long", "1.0.0-generic", "3.0.0-short"]
+
+
+def test_builtin_recognises_its_documented_replies() -> None:
+    from relaydoctor.engine.pack import load_packs
+
+    packs = load_packs(include_user_config=False)
+    for text in (
+        "550 5.7.64 TenantAttribution; Relay Access Denied [AM6PR0502MB3734.eurprd05.prod.outlook.com]",
+        "550 5.7.64 TenantAttribution; Relay Access Denied ATTR36 "
+        "[DM3NAM03FT035.eop-NAM03.prod.protection.outlook.com]",
+    ):
+        code = packs.recognize(text)
+        assert code is not None and code.code == "5.7.64", text
