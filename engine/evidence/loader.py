@@ -44,8 +44,11 @@ PARSER_MODULES: tuple[str, ...] = (
     "smtplog_receive",
     "iislog",
     "messagetrace",
+    "hcwlog",
+    "manifest",
     "certs",
     "cmdlets",
+    "queue",
     "ndr",
     "text",
 )
@@ -82,13 +85,11 @@ def registry() -> list[tuple[str, ModuleType]]:
         found: list[tuple[str, ModuleType]] = []
         for name in PARSER_MODULES:
             module = _import(name)
-            if module is None:
-                continue
             subs = getattr(module, "PARSERS", None)
             if subs is not None:
                 for sub in subs:
                     sub_mod = sub if isinstance(sub, ModuleType) else _import(str(sub), package=module)
-                    if sub_mod is not None and _is_parser(sub_mod):
+                    if _is_parser(sub_mod):
                         found.append((name, sub_mod))
             elif _is_parser(module):
                 found.append((name, module))
@@ -96,19 +97,12 @@ def registry() -> list[tuple[str, ModuleType]]:
     return _REGISTRY
 
 
-def _import(name: str, package: ModuleType | None = None) -> ModuleType | None:
+def _import(name: str, package: ModuleType | None = None) -> ModuleType:
+    """Import a registered parser. Every name in ``PARSER_MODULES`` must exist: a missing one is a
+    packaging bug, and skipping it would silently drop a kind of evidence."""
     base = package.__name__ if package is not None else __package__
     full = name if "." in name and not name.startswith(".") else f"{base}.{name.lstrip('.')}"
-    try:
-        return importlib.import_module(full)
-    except ModuleNotFoundError as exc:
-        if exc.name and full.startswith(exc.name):
-            return None  # not written yet
-        warnings.warn(f"evidence parser {full} failed to import: {exc}", RuntimeWarning, stacklevel=2)
-        return None
-    except Exception as exc:  # a parser being written must not break the loader
-        warnings.warn(f"evidence parser {full} failed to import: {exc!r}", RuntimeWarning, stacklevel=2)
-        return None
+    return importlib.import_module(full)
 
 
 def _is_parser(module: ModuleType) -> bool:

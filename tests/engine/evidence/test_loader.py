@@ -188,7 +188,14 @@ def test_large_logs_are_scanned_in_worker_processes(tmp_path: Path, samples: Pat
     assert calls[-1][0] == calls[-1][1]
 
 
-def test_registry_skips_modules_that_do_not_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_registry_refuses_a_parser_that_does_not_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A registered parser that is missing is a packaging bug: it must not silently drop evidence."""
     monkeypatch.setattr(loader, "_REGISTRY", None)
     monkeypatch.setattr(loader, "PARSER_MODULES", ("sendlog", "no_such_parser_yet"))
-    assert [name for name, _ in loader.registry()] == ["sendlog"]
+    with pytest.raises(ModuleNotFoundError):
+        loader.registry()
+
+
+def test_registry_holds_every_parser_module() -> None:
+    kinds = {module.KIND for _, module in loader.registry()}
+    assert {"send_log", "hcw_log", "collector_manifest", "certificate", "queue", "ndr", "text"} <= kinds
