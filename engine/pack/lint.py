@@ -14,10 +14,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from ..errors import PackError, PackErrors
-from ..facts import FACT_KINDS, field_specs
+from ..facts import FACT_KINDS
 from .compiler import check_limits, compile_rule, regex_problems
 from .loader import load_packs
 from .model import ANSWER_ALIAS, POSITIVE_STATUSES, FieldTest, Packs, Pattern, Ref, RuleDef
+from .parse import field_specs
 from .regex import backtracking_risk
 from .templates import placeholders
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ..errors import EngineError, PackError
-from ..facts import FACT_KINDS, FieldSpec, Provenance, fact_from_dict, field_specs
+from ..facts import FACT_KINDS, FieldSpec, Provenance, fact_from_dict
+from ..facts import field_specs as _field_specs
 from .model import (
     ALIAS_RE,
     ANSWER_ALIAS,
@@ -63,6 +65,8 @@ from .templates import placeholders
 from .yamlload import YMap, line_of
 
 _ORDERING_OPS = ("gt", "gte", "lt", "lte")
+# field_specs reads type hints (slow); the fact model does not change while we run
+field_specs = functools.cache(_field_specs)
 _TYPE_NAMES = {"string": "text", "integer": "an integer", "boolean": "true or false", "list": "a list"}
 
 

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from ..facts import FACT_KINDS, FieldSpec, field_specs
+from ..facts import FACT_KINDS, FieldSpec
 from .model import (
     ALIAS_RE,
     ANSWER_KEY_RE,
@@ -38,7 +38,7 @@ from .model import (
     URL_RE,
     Key,
 )
-from .parse import required_fields
+from .parse import field_specs, required_fields
 
 SCHEMA_ID = "https://relaydoctor.invalid/schemas/pack.schema.json"
 

@@ -57,35 +57,26 @@ def line_of(container: Any, key: Any = None) -> int | None:
     return getattr(container, "line", None)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader minus timestamps, aliases, tags and duplicate keys; mappings become YMap."""
+class _Checks:
+    """Constructor overrides shared by the C and the pure-Python loader: mappings become YMap,
+    sequences YList, tags beyond the plain ones and duplicate keys are errors."""
 
-    def __init__(self, stream: str, path: str) -> None:
-        super().__init__(stream)
-        self._path = path
+    _path: str
 
     def _fail(self, message: str, node_or_mark: Any) -> PackError:
         mark = getattr(node_or_mark, "start_mark", node_or_mark)
         line = mark.line + 1 if mark is not None else None
         return PackError(message, self._path, line)
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise self._fail("YAML aliases (*name) are not allowed in packs", self.peek_event())
-        event = self.peek_event()
-        if getattr(event, "anchor", None):
-            raise self._fail("YAML anchors (&name) are not allowed in packs", event)
-        return super().compose_node(parent, index)
-
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node.tag not in _ALLOWED_TAGS:
             raise self._fail(f"YAML tag {node.tag!r} is not allowed in packs", node)
-        return super().construct_object(node, deep=deep)
+        return super().construct_object(node, deep=deep)  # type: ignore[misc]
 
     def construct_yaml_map(self, node: yaml.MappingNode) -> Any:
         data = YMap(line=node.start_mark.line + 1)
         yield data
-        self.flatten_mapping(node)
+        self.flatten_mapping(node)  # type: ignore[attr-defined]
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | bool) or key is None:
@@ -102,18 +93,63 @@ class _Loader(yaml.SafeLoader):
             data.append(self.construct_object(child, deep=True))
             data.item_lines.append(child.start_mark.line + 1)
 
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()  # type: ignore[attr-defined]
+        if node is None:
+            return None
+        self._refuse_aliases(node)
+        return self.construct_document(node)  # type: ignore[attr-defined]
 
-_Loader.add_constructor(_TAG + "map", _Loader.construct_yaml_map)
-_Loader.add_constructor(_TAG + "seq", _Loader.construct_yaml_seq)
-_Loader.yaml_implicit_resolvers = {
+    def _refuse_aliases(self, root: yaml.Node) -> None:
+        """An alias is a node reached twice: refuse it before anything expands it."""
+        seen: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                raise self._fail("YAML anchors and aliases (&name, *name) are not allowed in packs", node)
+            seen.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    stack.extend((key, value))
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+
+
+class _PyLoader(_Checks, yaml.SafeLoader):
+    """Pure-Python SafeLoader with the checks (used when libyaml is missing)."""
+
+    def __init__(self, stream: str, path: str) -> None:
+        yaml.SafeLoader.__init__(self, stream)
+        self._path = path
+
+
+_LOADERS: list[type] = [_PyLoader]
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _CLoader(_Checks, yaml.CSafeLoader):  # type: ignore[misc]
+        """libyaml parses (fast); the checks and the construction stay in Python."""
+
+        def __init__(self, stream: str, path: str) -> None:
+            yaml.CSafeLoader.__init__(self, stream)
+            self._path = path
+
+    _LOADERS.insert(0, _CLoader)
+
+_IMPLICIT = {
     first: [(tag, rx) for tag, rx in resolvers if tag != _TAG + "timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+for _cls in _LOADERS:
+    _cls.add_constructor(_TAG + "map", _Checks.construct_yaml_map)
+    _cls.add_constructor(_TAG + "seq", _Checks.construct_yaml_seq)
+    _cls.yaml_implicit_resolvers = _IMPLICIT
+_Loader = _LOADERS[0]
 
 
-def parse_yaml(text: str, path: str) -> Any:
+def parse_yaml(text: str, path: str, *, loader_class: type | None = None) -> Any:
     """Parse one YAML document from ``text``; errors are PackError(path, line)."""
-    loader = _Loader(text, path)
+    loader = (loader_class or _Loader)(text, path)
     try:
         return loader.get_single_data()
     except PackError:

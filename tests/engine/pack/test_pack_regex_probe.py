@@ -71,3 +71,24 @@ def test_packs_without_regexes_start_no_child(monkeypatch: pytest.MonkeyPatch, t
 
     monkeypatch.setattr(probe_mod, "_run_child", boom)
     assert len(load(standard_pack(tmp_path / "p")).compile().rules) == 2
+
+
+def test_builtin_regexes_pass_the_probe() -> None:
+    """The built-in pack is trusted at run time (no child process): this test is why."""
+    from relaydoctor.engine.pack import load_packs
+    from relaydoctor.engine.pack.compiler import regex_problems
+
+    packs = load_packs(include_user_config=False)
+    assert [e.one_line() for e in regex_problems(packs.rules)] == []
+
+
+def test_builtin_compile_starts_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    import relaydoctor.engine.pack.regex_probe as probe_mod
+    from relaydoctor.engine.pack import load_packs
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("no child process expected")
+
+    monkeypatch.setattr(probe_mod, "_run_child", boom)
+    monkeypatch.setattr(probe_mod, "_CACHE", {})
+    assert load_packs(include_user_config=False).compile().rules
