@@ -161,14 +161,6 @@ class FileCheck:
             out.append((item, line))
         return tuple(out)
 
-    def id_list(self, data: YMap, key: str, *, pattern: re.Pattern[str] = ID_RE) -> tuple[str, ...]:
-        out = []
-        for item, line in self.text_list(data, key):
-            if not pattern.match(item):
-                self.err(line, f"{key!r}: {item!r} is not a valid id ({pattern.pattern})")
-            out.append(item)
-        return tuple(out)
-
     def references(self, data: YMap, key: str = "references") -> tuple[Reference, ...]:
         if key not in data or data[key] is None:
             return ()
