@@ -360,7 +360,7 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
         failed += not ok
         lines.append(f"{'PASS' if ok else 'FAIL'}  {result.case}  ({result.path})")
         if not ok:
-            lines.extend(f"      {m}" for m in result.mismatches)
+            lines.extend(f"      {line}" for line in result.message().splitlines())
     lines.append(f"{len(results) - failed} passed, {failed} failed")
     _write("\n".join(lines) + "\n", None)
     return EXIT_FAILED if failed else EXIT_OK
