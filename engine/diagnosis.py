@@ -223,10 +223,21 @@ def _verdict(
     status = next(s for s, p in _PRECEDENCE.items() if p == best)
     chosen = [f for f in firings if rules[f.rule_id].conclusion.status == status]
     # The most specific firing (most bound facts) supplies the names for messages and commands.
-    chosen.sort(key=lambda f: (-len(f.bindings), f.rule_id, sorted(f.bindings.items())))
+    # Ties are broken by the bound facts' content, never by their positions, which depend on the
+    # order the evidence happened to be read in.
+    chosen.sort(key=lambda f: (-len(f.bindings), f.rule_id, _content_key(f, facts)))
     lead = chosen[0]
     conflict = None
-    losers = sorted({f.rule_id for f in firings if rules[f.rule_id].conclusion.status != status})
+    # Only a disagreement about the direction (proved vs ruled out) is worth a note; a likely
+    # rule agreeing with a confirmed one is not a conflict.
+    positive = status in ("confirmed", "likely")
+    losers = sorted(
+        {
+            f.rule_id
+            for f in firings
+            if (rules[f.rule_id].conclusion.status in ("confirmed", "likely")) != positive
+        }
+    )
     if losers:
         others = ", ".join(losers)
         conflict = f"{cause.cause}: {status} by {lead.rule_id}, although {others} concluded otherwise"
@@ -269,6 +280,11 @@ def _verdict(
         ),
         conflict,
     )
+
+
+def _content_key(firing: Firing, facts: Sequence[Fact]) -> tuple:
+    bound = sorted(firing.bindings.items())
+    return tuple((alias, facts[key].provenance.ref(), facts[key].identity()) for alias, key in bound)
 
 
 def _remediation(cause: CauseDef, lead: Firing, values: Mapping[str, Any]) -> list[RemediationStep]:

@@ -55,7 +55,7 @@ PARSER_MODULES: tuple[str, ...] = (
 # Generic parsers: JSON/XML/binary files that no specific parser took never reach them.
 GENERIC_MODULES = frozenset({"ndr", "text"})
 # What pasted text (``--ndr``) is offered to.
-TEXT_MODULES = ("ndr", "text")
+TEXT_MODULES = ("queue", "ndr", "text")
 # Parsers with ``scan(stream, name, *, progress, cancel)``: streamed, and parallel when large.
 STREAMING_MODULES = frozenset({"sendlog", "smtplog_receive", "iislog"})
 

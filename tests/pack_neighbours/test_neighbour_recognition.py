@@ -235,11 +235,6 @@ def test_diagnose_puts_only_that_code_in_scope(text, code):
 
 
 @pytest.mark.parametrize(("text", "code"), QUEUE_VARIANTS, ids=lambda v: str(v)[:48])
-@pytest.mark.xfail(
-    strict=True,
-    reason="the loader offers --ndr text only to the ndr and text parsers, and the text parser "
-    "leaves queue output ('[{LED=' / 'LastError :') to the queue parser, which pasted text never reaches",
-)
 def test_diagnose_reads_a_pasted_queue_error(text, code):
     report = diagnose([], ndr_texts=[text], packs=PACKS, now=NOW)
     assert {v.code for v in report.verdicts} == {code}
