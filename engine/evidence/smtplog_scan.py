@@ -461,7 +461,7 @@ class SessionCollector:
 
     def _feed_fast(self, block: Block) -> None:
         buf, start = block.buf, block.start
-        found: list[tuple[int, int, int, int, int, str]] = []  # (ls, le, q, c1, c3, sid) per kept line
+        found: list[tuple[int, int, int, int, int, _Open]] = []  # (ls, le, q, c1, c3, session) per kept line
         closed: set[str] = set()
         # 1. sessions still open from earlier blocks: read on from the new data
         for sid, item in self.open.items():
@@ -494,22 +494,17 @@ class SessionCollector:
         line = block.first_line
         cur = 0
         count = buf.count
-        opened = self.open
-        for ls, le, q, c1, c3, sid in found:
+        fast_row = _fast_row
+        for ls, le, q, c1, c3, item in found:
             line += count(b"\n", cur, ls)
             cur = ls
-            if c3 < 0:  # not the expected shape: let the generic row maker judge it
+            row = fast_row(buf, ls, le, q, c1, c3, line, item) if c3 >= 0 else None
+            if row is None:  # not the expected shape: let the generic row maker judge it
                 made = self.rows.make(buf[ls:le], line, block.layout)
-                if made is not None:
-                    opened[sid].rows.append(made[1])
-                continue
-            row = _fast_row(buf, ls, le, q, c1, c3, line, opened[sid])
-            if row is None:
-                made = self.rows.make(buf[ls:le], line, block.layout)
-                if made is not None:
-                    opened[sid].rows.append(made[1])
-                continue
-            opened[sid].rows.append(row)
+                if made is None:
+                    continue
+                row = made[1]
+            item.rows.append(row)
         block.newlines = line - block.first_line + count(b"\n", cur)
         # 4. hand over finished sessions
         for sid in list(self.open):
@@ -533,10 +528,10 @@ def _fast_row(buf: bytes, ls: int, le: int, q: int, c1: int, c3: int, line: int,
         return None  # byte offsets are not character offsets: let the generic maker split it
     rest = text[c3 - ls + 3 :]  # data + context
     if '"' in rest:
-        parsed = split_row(rest, 2, 0)
+        parsed = _split_data_context(rest)
         if parsed is None:
             return None
-        data, context = parsed[0], parsed[1]
+        data, context = parsed
     else:
         data, _, context = rest.partition(",")
     if item.conn is None:
@@ -549,11 +544,52 @@ def _fast_row(buf: bytes, ls: int, le: int, q: int, c1: int, c3: int, line: int,
         remote = endpoints[endpoints.find(",") + 1 :]
     else:
         remote = ""
-    return Row(int(seq), line, text[: item.toff], item.conn, remote, text[c3 - ls + 1], data, context, text)
+    event = text[c3 - ls + 1]
+    return _new_row(Row, (int(seq), line, text[: item.toff], item.conn, remote, event, data, context, text))
+
+
+_new_row = tuple.__new__  # Row(...) without the generated __new__'s Python frame
+
+
+def _split_data_context(rest: str) -> tuple[str, str] | None:
+    """``data,context`` where either may be CSV-quoted (``""`` escapes), as ``csv`` would read
+    them; the common shapes without the csv module, anything unusual through ``split_row``."""
+    if rest.startswith('"'):
+        i = rest.find('"', 1)
+        while i >= 0 and rest.startswith('"', i + 1):
+            i = rest.find('"', i + 2)
+        if i < 0:
+            return _split_slow(rest)
+        data = rest[1:i]
+        after = rest[i + 1 :]
+        if not after.startswith(",") or "\x00" in rest:
+            return _split_slow(rest)
+        if '""' in data:
+            data = data.replace('""', '"')
+        context = after[1:]
+    else:
+        data, _, context = rest.partition(",")
+        if '"' in data or "\x00" in rest:
+            return _split_slow(rest)
+    if '"' in context:
+        if not (context.startswith('"') and context.endswith('"') and len(context) >= 2):
+            return _split_slow(rest)
+        inner = context[1:-1]
+        if inner.replace('""', "").find('"') >= 0:
+            return _split_slow(rest)
+        context = inner.replace('""', '"')
+    elif "," in context:
+        return _split_slow(rest)
+    return data, context
+
+
+def _split_slow(rest: str) -> tuple[str, str] | None:
+    parsed = split_row(rest, 2, 0)
+    return None if parsed is None else (parsed[0], parsed[1])
 
 
 def _walk(buf: bytes, sid: str, start: int, item: _Open,
-          found: list[tuple[int, int, int, int, int, str]]) -> bool:
+          found: list[tuple[int, int, int, int, int, _Open]]) -> bool:
     """Lines of session ``sid`` from ``start`` on: the ones worth parsing go to ``found``.
     Returns True when its disconnect line was seen.
 
@@ -593,7 +629,7 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
             c2 = find(b",", c1 + 1, le) if c1 >= 0 else -1
             c3 = find(b",", c2 + 1, le) if c2 >= 0 else -1
             if c3 < 0 or c3 + 2 >= le or buf[c3 + 2] != 44:
-                append((ls, le, q, c1, -1, sid))  # not the expected shape
+                append((ls, le, q, c1, -1, item))  # not the expected shape
                 pos = find(needle, le)
                 continue
             tail = c3 - c1
@@ -602,22 +638,22 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
         if ev == 60:  # "<" a reply
             if mail:
                 if not buf.startswith(b"221 ", d, le):
-                    append((ls, le, q, c1, c3, sid))
+                    append((ls, le, q, c1, c3, item))
             elif buf.startswith(b"250", d, le) and not buf.startswith(b"250 2.", d, le):
                 # EHLO reply lines: keep the Hello line and a STARTTLS offer
                 if find(b"Hello", d, le) >= 0 or find(b"STARTTLS", d, le) >= 0:
-                    append((ls, le, q, c1, c3, sid))
+                    append((ls, le, q, c1, c3, item))
             else:
-                append((ls, le, q, c1, c3, sid))
+                append((ls, le, q, c1, c3, item))
         elif ev == 62:  # ">" a command
             if mail:
                 if not buf.startswith(b"QUIT", d, le):
-                    append((ls, le, q, c1, c3, sid))
+                    append((ls, le, q, c1, c3, item))
             elif buf.startswith(b"MAIL", d, le):
                 mail = True
-                append((ls, le, q, c1, c3, sid))
+                append((ls, le, q, c1, c3, item))
             elif buf.startswith((b"STARTTLS", b"X-ANONYMOUSTLS", b"AUTH"), d, le):
-                append((ls, le, q, c1, c3, sid))
+                append((ls, le, q, c1, c3, item))
         elif ev == 42:  # "*" information
             if buf.startswith(b",Received certificate", d, le):
                 recv = True  # the remote's certificate: its thumbprint line follows, not needed
@@ -628,13 +664,13 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
                 or find(b"sending message with", d, le) >= 0
                 or buf.endswith(b",Certificate serial number", d, le - (buf[le - 1] == 13))
             ):
-                append((ls, le, q, c1, c3, sid))
+                append((ls, le, q, c1, c3, item))
         elif ev == 45:  # "-" disconnect
-            append((ls, le, q, c1, c3, sid))
+            append((ls, le, q, c1, c3, item))
             closed = True
             break
         elif ev != 43:  # not "+" (connect)
-            append((ls, le, q, c1, c3, sid))
+            append((ls, le, q, c1, c3, item))
         pos = find(needle, le)
     item.off, item.tail, item.mail, item.recv = off, tail, mail, recv
     item.lines += count
