@@ -494,7 +494,8 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
             found = classify(doc, modules)
             if isinstance(found, str):
                 if item.direct:
-                    raise EvidenceError(f"not recognised as evidence: {found}", doc.name)
+                    prefix = "" if found.startswith("not recognised") else "not recognised as evidence: "
+                    raise EvidenceError(prefix + found, doc.name)
                 item.skipped = SourceSummary(source=doc.name, kind="unknown", skipped_reason=found)
                 prog.add(doc.size)
                 continue
