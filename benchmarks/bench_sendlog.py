@@ -309,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=8, help="log files per size (default 8)")
     parser.add_argument("--eop-share", type=float, default=0.10,
                         help="share of sessions to Exchange Online (default 0.10)")
-    parser.add_argument("--dir", help="where to write the logs (default: a temporary folder, removed after)")
+    parser.add_argument("--dir", help="where to write the logs (default: a temporary folder, removed after); "
+                        "logs already there with the same parameters are reused")
     parser.add_argument("--worker", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -326,7 +327,15 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             folder = base / f"{size}MB"
             t0 = time.perf_counter()
-            info = write_logs(folder, size, args.files, args.eop_share)
+            marker = base / f"{size}MB.json"  # beside the folder: the loader reads every file in it
+            params = {"size": size, "files": args.files, "eop_share": args.eop_share}
+            if args.dir and marker.exists() and json.loads(marker.read_text())["params"] == params:
+                info = json.loads(marker.read_text())["info"]  # --dir: logs of an earlier run are reused
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+                info = write_logs(folder, size, args.files, args.eop_share)
+                if args.dir:
+                    marker.write_text(json.dumps({"params": params, "info": info}))
             gen = time.perf_counter() - t0
             print(f"{size:>5}MB  generated {info['bytes'] / 1e6:,.0f} MB, {info['lines']:,} lines, sessions "
                   f"EOP {info['sessions_eop']:,} / intra-org {info['sessions_intra']:,} / internet "
