@@ -284,7 +284,10 @@ def _verdict(
 
 def _content_key(firing: Firing, facts: Sequence[Fact]) -> tuple:
     bound = sorted(firing.bindings.items())
-    return tuple((alias, facts[key].provenance.ref(), facts[key].identity()) for alias, key in bound)
+    return tuple(
+        (alias, facts[key].provenance.source, facts[key].provenance.line or 0, facts[key].identity())
+        for alias, key in bound
+    )
 
 
 def _remediation(cause: CauseDef, lead: Firing, values: Mapping[str, Any]) -> list[RemediationStep]:
