@@ -112,7 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pack", action="append", default=[], metavar="DIR")
     p.set_defaults(func=cmd_codes)
 
-    p = sub.add_parser("explain", help="the knowledge entry of an error code or a cause")
+    p = sub.add_parser(
+        "explain",
+        help="the knowledge entry of an error code or a cause (or of the code recognising a status or reply)",
+    )
     p.add_argument("topic", metavar="CODE|CAUSE")
     p.add_argument("--pack", action="append", default=[], metavar="DIR")
     p.set_defaults(func=cmd_explain)
@@ -318,10 +321,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if topic in packs.causes:
         _write(explain_cause(packs, topic), None)
         return EXIT_OK
+    # a raw status or reply text ("5.7.230", "535 5.7.139 ..."): the code that recognises it
+    recognised = packs.recognize(topic) if topic else None
+    if recognised is not None:
+        from .report.common import one_line
+
+        lead = f"{one_line(topic)!r} is recognised as code {one_line(recognised.code)}.\n\n"
+        _write(lead + explain_code(packs, recognised.code), None)
+        return EXIT_OK
     known = [*packs.codes, *packs.causes]
     close = difflib.get_close_matches(topic, known, n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else "; 'relaydoctor codes' lists them"
-    raise InputError(f"unknown code or cause {topic!r}{hint}", path="explain")
+    raise InputError(f"unknown code or cause {topic!r}, and no code recognises it{hint}", path="explain")
 
 
 def cmd_rules_lint(args: argparse.Namespace) -> int:

@@ -2,7 +2,9 @@
 
 The diagnosis itself is passed in (``diagnose``, normally ``engine.diagnosis.diagnose``) so this
 module depends only on its signature: ``diagnose(paths, *, ndr_texts, answers, extra_facts,
-packs, now) -> Report`` whose ``verdicts`` carry ``cause`` and ``status``.
+packs, now) -> Report`` whose ``verdicts`` carry ``code``, ``cause`` and ``status``. An
+expectation ``cause@code`` is checked against the cause's verdict under that code; a plain
+``cause`` against its verdict under its own (home) code.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from typing import Any
 
 from ..errors import EngineError, RelaydoctorError
 from ..facts import Fact, Provenance, fact_from_dict
-from .model import CaseDef, Packs
+from .model import CaseDef, Packs, split_expect
 
-ABSENT = "absent"  # the report has no verdict for the cause (its code was not in scope)
+ABSENT = "absent"  # the report has no verdict for the cause under the code (not in scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +71,23 @@ def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Any]) -> Ca
         )
     except (RelaydoctorError, EngineError) as exc:
         return CaseResult(case.case, where, False, error=str(exc), description=case.description)
-    got = {v.cause: v.status for v in report.verdicts}
-    hint = " ".join(case.description.split()) if "TODO" in case.description else ""
-    mismatches = tuple(
-        Mismatch(cause, expected, got.get(cause, ABSENT), hint)
-        for cause, expected in case.expect.items()
-        if got.get(cause, ABSENT) != expected
-    )
-    return CaseResult(case.case, where, not mismatches, mismatches, description=case.description)
+    got = {(v.code, v.cause): v.status for v in report.verdicts}
+    todo = " ".join(case.description.split()) if "TODO" in case.description else ""
+    mismatches = []
+    for key, expected in case.expect.items():
+        cause, code = split_expect(key)
+        home = packs.causes[cause].code if cause in packs.causes else None
+        status = got.get((code or home or "", cause), ABSENT)
+        if status == expected:
+            continue
+        hint = todo
+        if status == ABSENT:
+            elsewhere = sorted(c for c, x in got if x == cause and c != (code or home))
+            if elsewhere:
+                qualify = ", ".join(f"{cause}@{c}" for c in elsewhere)
+                hint = "; ".join(filter(None, (todo, f"judged under another code: expect {qualify}")))
+        mismatches.append(Mismatch(key, expected, status, hint))
+    return CaseResult(case.case, where, not mismatches, tuple(mismatches), description=case.description)
 
 
 def run_cases(

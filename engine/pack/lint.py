@@ -17,7 +17,17 @@ from ..errors import PackError, PackErrors
 from ..facts import FACT_KINDS
 from .compiler import check_limits, compile_rule, regex_problems
 from .loader import load_packs
-from .model import ANSWER_ALIAS, POSITIVE_STATUSES, FieldTest, Packs, Pattern, Ref, RuleDef
+from .model import (
+    ANSWER_ALIAS,
+    POSITIVE_STATUSES,
+    CauseDef,
+    FieldTest,
+    Packs,
+    Pattern,
+    Ref,
+    RuleDef,
+    split_expect,
+)
 from .parse import field_specs
 from .regex import backtracking_risk
 from .templates import placeholders
@@ -76,12 +86,10 @@ def _rule_findings(rule: RuleDef) -> list[PackError]:
 
 
 def _cause_findings(packs: Packs) -> list[PackError]:
+    """Per cause and per code that judges it (a shared cause is judged separately under each)."""
     out: list[PackError] = []
+    expectations = _expectations(packs)
     for cause in packs.causes.values():
-        rules = packs.rules_for(cause.cause)
-        positive = [r for r in rules if r.status in POSITIVE_STATUSES]
-        if not positive:
-            out.append(cause.loc.error(f"cause {cause.cause}: no confirmed or likely rule can conclude it"))
         code = packs.codes.get(cause.code)
         if code is not None and cause.cause not in code.causes:
             out.append(
@@ -89,44 +97,100 @@ def _cause_findings(packs: Packs) -> list[PackError]:
                     f"cause {cause.cause} is not listed in code {code.code}'s causes, so it is never judged"
                 )
             )
-        # placeholders in remediation must be bound by some positive rule (or be answers)
-        bound: set[tuple[str, str]] = set()
-        for r in positive:
-            for alias, kind in r.aliases.items():
-                bound.update((alias, name) for name in field_specs(kind))
+        codes = packs.codes_for(cause.cause)
+        shared = len(codes) > 1
+        bound_anywhere = {
+            alias
+            for r in packs.rules_for(cause.cause)
+            if r.status in POSITIVE_STATUSES and r.code in codes
+            for alias in r.aliases
+        }
+        positive_any: list[RuleDef] = []
+        for code_id in codes:
+            rules = packs.rules_for(cause.cause, code_id)
+            positive = [r for r in rules if r.status in POSITIVE_STATUSES]
+            positive_any.extend(positive)
+            under = f" under code {code_id}" if shared else ""
+            if not positive:
+                out.append(
+                    cause.loc.error(
+                        f"cause {cause.cause}: no confirmed or likely rule can conclude it{under}"
+                    )
+                )
+            out.extend(_placeholder_findings(cause, positive, under, bound_anywhere))
+            statuses = expectations.get((code_id, cause.cause), set())
+            out.extend(_case_coverage(cause, code_id, statuses, under))
         for step in cause.remediation:
-            texts = [(step.step, step.line), *((c, step.line) for c in step.commands)]
-            for text, line in texts:
-                for alias, name in placeholders(text):
-                    if alias != ANSWER_ALIAS and positive and (alias, name) not in bound:
-                        out.append(
-                            cause.loc.at(line).error(
-                                f"cause {cause.cause}: placeholder {{{alias}.{name}}} is not bound by any "
-                                "confirmed or likely rule of this cause, so it is never filled"
-                            )
-                        )
-            if step.only_if and positive and not any(step.only_if in r.aliases for r in positive):
+            if step.only_if and positive_any and not any(step.only_if in r.aliases for r in positive_any):
                 out.append(
                     cause.loc.at(step.line).error(
                         f"cause {cause.cause}: only_if {step.only_if!r} is not an alias of any confirmed or "
                         "likely rule of this cause, so the step is never shown"
                     )
                 )
-        # cases of the cause's own pack: positive, ruled_out and undetermined
-        statuses = {
-            c.expect[cause.cause] for c in packs.cases if c.pack == cause.pack and cause.cause in c.expect
-        }
-        missing = []
-        if not statuses & set(POSITIVE_STATUSES):
-            missing.append("positive (confirmed or likely)")
-        for status in ("ruled_out", "undetermined"):
-            if status not in statuses:
-                missing.append(status)
-        if not statuses:
-            out.append(cause.loc.error(f"cause {cause.cause} has no cases in its pack"))
-        elif missing:
-            out.append(cause.loc.error(f"cause {cause.cause} has no {', no '.join(missing)} case"))
     return out
+
+
+def _expectations(packs: Packs) -> dict[tuple[str, str], set[str]]:
+    """(code, cause) -> the statuses the cause's own pack's cases expect: ``cause@code`` counts
+    for that code, a plain ``cause`` for the cause's home code."""
+    out: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for case in packs.cases:
+        for key, status in case.expect.items():
+            cause_id, code_id = split_expect(key)
+            cause = packs.causes.get(cause_id)
+            if cause is None or case.pack != cause.pack:
+                continue
+            out[(code_id or cause.code, cause_id)].add(status)
+    return out
+
+
+def _placeholder_findings(
+    cause: CauseDef, positive: list[RuleDef], under: str, bound_anywhere: set[str]
+) -> list[PackError]:
+    """Placeholders in remediation must be bound by some positive rule of the (code, cause) pair
+    (or be answers); a step whose only_if no such rule binds is never shown there."""
+    out: list[PackError] = []
+    if not positive:
+        return out
+    for step in cause.remediation:
+        # a step whose only_if no rule of this pair binds is not shown here; when no rule of the
+        # cause binds it at all, the step is reported as never shown and its placeholders are
+        # checked against every rule of the pair
+        shown = [r for r in positive if not step.only_if or step.only_if in r.aliases]
+        if not shown and step.only_if in bound_anywhere:
+            continue
+        rules = shown or positive
+        bound = {
+            (alias, name) for r in rules for alias, kind in r.aliases.items() for name in field_specs(kind)
+        }
+        texts = [(step.step, step.line), *((c, step.line) for c in step.commands)]
+        for text, line in texts:
+            for alias, name in placeholders(text):
+                if alias != ANSWER_ALIAS and (alias, name) not in bound:
+                    out.append(
+                        cause.loc.at(line).error(
+                            f"cause {cause.cause}: placeholder {{{alias}.{name}}} is not bound by any "
+                            f"confirmed or likely rule of this cause{under}, so it is never filled"
+                        )
+                    )
+    return out
+
+
+def _case_coverage(cause: CauseDef, code: str, statuses: set[str], under: str) -> list[PackError]:
+    """Each (code, cause) pair needs a positive, a ruled-out and an undetermined case."""
+    missing = []
+    if not statuses & set(POSITIVE_STATUSES):
+        missing.append("positive (confirmed or likely)")
+    for status in ("ruled_out", "undetermined"):
+        if status not in statuses:
+            missing.append(status)
+    qualify = f" (expect {cause.cause}@{code}: ...)" if code != cause.code else ""
+    if not statuses:
+        return [cause.loc.error(f"cause {cause.cause} has no cases{under} in its pack{qualify}")]
+    if missing:
+        return [cause.loc.error(f"cause {cause.cause} has no {', no '.join(missing)} case{under}{qualify}")]
+    return []
 
 
 def _code_findings(packs: Packs) -> list[PackError]:
@@ -161,11 +225,16 @@ def _code_findings(packs: Packs) -> list[PackError]:
 def _case_findings(packs: Packs) -> list[PackError]:
     out = []
     for case in packs.cases:
-        for cause in case.expect:
+        for key in case.expect:
+            cause, code = split_expect(key)
+            where = case.loc.at(case.expect_lines.get(key))
             if cause not in packs.causes:
+                out.append(where.error(f"case {case.case}: expects unknown cause {cause!r}"))
+            elif code is not None and not packs.may_conclude(cause, code):
                 out.append(
-                    case.loc.at(case.expect_lines.get(cause)).error(
-                        f"case {case.case}: expects unknown cause {cause!r}"
+                    where.error(
+                        f"case {case.case}: code {code!r} does not judge cause {cause} (it is neither "
+                        "the cause's code nor a code whose causes list it)"
                     )
                 )
         if not (case.evidence or case.ndr or case.facts or case.answers):

@@ -236,11 +236,18 @@ def merge(packs: Sequence[Pack], errors: list[PackError]) -> Packs:
                     f"rule {rule.id}: code {rule.code!r} is not defined by any loaded pack (knowledge/codes/)"
                 )
             )
-        elif cause is not None and rule.code and cause.code and rule.code != cause.code:
+        elif (
+            cause is not None
+            and rule.code
+            and cause.code
+            and rule.code != cause.code
+            and rule.cause not in codes[rule.code].causes
+        ):
             errors.append(
                 rule.loc.error(
-                    f"rule {rule.id}: code {rule.code!r} differs from cause "
-                    f"{rule.cause}'s code {cause.code!r}"
+                    f"rule {rule.id}: code {rule.code!r} is neither cause {rule.cause}'s code "
+                    f"{cause.code!r} nor a code whose causes list it (add {rule.cause} to the causes "
+                    f"of {rule.code} to share the cause)"
                 )
             )
     for code in codes.values():

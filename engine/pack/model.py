@@ -34,6 +34,8 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 ALIAS_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ANSWER_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,39}$")
+EXPECT_SEP = "@"  # case ``expect`` key ``cause@code``: the verdict of a shared cause under one code
+EXPECT_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}(@[A-Za-z0-9][A-Za-z0-9._ -]{0,39})?$")
 URL_RE = re.compile(r"^https?://\S+$")
 
 
@@ -69,7 +71,12 @@ KNOWLEDGE_OVERRIDE_FIELDS = ("title", "explanation", "verify")
 RULE_KEYS = (
     Key("id", "id", True, "Unique across all loaded packs, e.g. certificate-name-mismatch.confirmed."),
     Key("cause", "id", True, "The cause this rule concludes about (a knowledge/causes file)."),
-    Key("code", "code", True, "The error code (a knowledge/codes file); must be the cause's code."),
+    Key(
+        "code",
+        "code",
+        True,
+        "The error code (a knowledge/codes file): the cause's own code or a code whose causes list it.",
+    ),
     Key("status", "rule_status", True, "What the rule concludes when it fires."),
     Key("description", "text", True, "Why this rule concludes what it concludes."),
     Key("message", "text", False, "One line shown with the verdict; {alias.field} placeholders."),
@@ -92,12 +99,17 @@ CODE_KEYS = (
     Key("summary", "text", False, "One paragraph: what the code means."),
     Key("direction", "direction", True, "Which mail flow the code belongs to."),
     Key("recognize", "regex_list", True, "Python regexes searched case-insensitively in reply text."),
-    Key("causes", "id_list", True, "The code's causes, in display order."),
+    Key(
+        "causes",
+        "id_list",
+        True,
+        "The code's causes, in display order; may name a cause of another code (a shared cause).",
+    ),
     Key("references", "references", False, "Documentation links."),
 )
 CAUSE_KEYS = (
     Key("cause", "id", True, "The cause id."),
-    Key("code", "code", True, "The code this cause explains."),
+    Key("code", "code", True, "The cause's home code (other codes may list it too)."),
     Key("title", "text", True, "One line: what is wrong."),
     Key("explanation", "text", True, "Plain-text paragraphs."),
     Key("decided_by", "fact_kind_list", False, "Fact kinds that decide it (for 'what is missing')."),
@@ -130,7 +142,12 @@ CASE_KEYS = (
     Key("facts", "facts", False, "Inline facts: {kind: <fact kind>, <field>: <value>, ...}."),
     Key("answers", "answers", False, "KEY: VALUE answers, as given with --answer."),
     Key("now", "datetime", False, f"The evaluation time (default {DEFAULT_CASE_NOW})."),
-    Key("expect", "expect", True, "Cause -> expected status; causes not named are not checked."),
+    Key(
+        "expect",
+        "expect",
+        True,
+        "Cause (or cause@code, for a shared cause) -> expected status; causes not named are not checked.",
+    ),
 )
 
 
@@ -334,6 +351,12 @@ class CaseDef:
         return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
+def split_expect(key: str) -> tuple[str, str | None]:
+    """A case ``expect`` key as (cause, code): ``cause@code`` names the code, ``cause`` does not."""
+    cause, sep, code = key.partition(EXPECT_SEP)
+    return (cause, code) if sep else (key, None)
+
+
 @dataclass(frozen=True, slots=True)
 class PackManifest:
     id: str
@@ -399,5 +422,19 @@ class Packs:
     def rule(self, rule_id: str) -> RuleDef | None:
         return next((r for r in (*self.rules, *self.disabled) if r.id == rule_id), None)
 
-    def rules_for(self, cause: str) -> tuple[RuleDef, ...]:
-        return tuple(r for r in self.rules if r.cause == cause)
+    def rules_for(self, cause: str, code: str | None = None) -> tuple[RuleDef, ...]:
+        """The active rules concluding ``cause`` (under ``code`` only, when given)."""
+        return tuple(r for r in self.rules if r.cause == cause and (code is None or r.code == code))
+
+    def codes_for(self, cause: str) -> tuple[str, ...]:
+        """Every code that judges ``cause``: its home code first, then the codes listing it as a
+        shared cause, in load order."""
+        home = self.causes[cause].code if cause in self.causes else None
+        listed = [c.code for c in self.codes.values() if cause in c.causes and c.code != home]
+        return tuple([home, *listed] if home in self.codes else listed)
+
+    def may_conclude(self, cause: str, code: str) -> bool:
+        """Whether a rule may conclude ``cause`` under ``code``: its home code or a code listing it."""
+        home = self.causes[cause].code if cause in self.causes else None
+        listed = code in self.codes and cause in self.codes[code].causes
+        return code == home or listed

@@ -30,6 +30,7 @@ from .model import (
     CODE_RE,
     DEFAULT_CASE_NOW,
     DIRECTIONS,
+    EXPECT_KEY_RE,
     ID_RE,
     KNOWLEDGE_OVERRIDE_FIELDS,
     MANIFEST_KEYS,
@@ -758,8 +759,8 @@ def parse_case(data: Any, f: FileCheck, pack: str, *, file: Path, roots: tuple[P
             f.err(m.line_of("expect"), "expect names no cause")
         for cause, status in (e or {}).items():
             line = e.line_of(cause)
-            if not isinstance(cause, str) or not ID_RE.match(cause):
-                f.err(line, f"expect: {cause!r} is not a cause id")
+            if not isinstance(cause, str) or not EXPECT_KEY_RE.match(cause):
+                f.err(line, f"expect: {cause!r} is not a cause id (or cause@code)")
             elif status not in CASE_STATUSES:
                 f.err(line, f"expect: {cause}: status {status!r} must be one of: {', '.join(CASE_STATUSES)}")
             else:

@@ -24,6 +24,7 @@ from .model import (
     CODE_RE,
     DIRECTIONS,
     ENGINE_FORMAT,
+    EXPECT_KEY_RE,
     ID_RE,
     KNOWLEDGE_OVERRIDE_FIELDS,
     MANIFEST_KEYS,
@@ -102,7 +103,7 @@ def _type(token: str) -> dict[str, Any]:
         "expect": {
             "type": "object",
             "minProperties": 1,
-            "propertyNames": {"pattern": ID_RE.pattern},
+            "propertyNames": {"pattern": EXPECT_KEY_RE.pattern},
             "additionalProperties": {"enum": list(CASE_STATUSES)},
         },
     }

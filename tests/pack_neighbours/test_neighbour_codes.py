@@ -141,22 +141,25 @@ def test_onprem_relay_denial_never_reached_exchange_online():
     assert not [c for c in commands if "Inbound" in c]  # nothing in Exchange Online
 
 
-def test_tls_failure_shares_the_certificate_question_with_5764():
-    """Both codes in scope ask one question, and one answer decides both causes."""
+def test_tls_failure_shares_the_certificate_cause_with_5764():
+    """Both codes in scope judge the shared cause separately, ask its question once, and one
+    answer decides it under both."""
     texts = ["550 5.7.64 TenantAttribution; Relay Access Denied",
              "TLS negotiation failed with error NoCredentials"]  # fmt: skip
     report = diagnose([], ndr_texts=texts, packs=PACKS, now=NOW)
     asked = [q.id for q in report.questions]
     assert asked.count("smtp-certificate-services") == 1
     answered = diagnose([], ndr_texts=texts, answers={"cert_smtp_enabled": "no"}, packs=PACKS, now=NOW)
-    status = {v.cause: v.status for v in answered.verdicts}
-    assert status["tls-certificate-not-bound-to-smtp"] == "likely"
-    assert status["certificate-not-bound-to-smtp"] == "likely"
+    status = {(v.code, v.cause): v.status for v in answered.verdicts}
+    assert status[("tls-negotiation-failed", "certificate-not-bound-to-smtp")] == "likely"
+    assert status[("5.7.64", "certificate-not-bound-to-smtp")] == "likely"
+    shared = [v for v in report.verdicts if v.cause == "certificate-not-bound-to-smtp"]
+    assert sorted(v.code for v in shared) == ["5.7.64", "tls-negotiation-failed"]
 
 
 def test_each_neighbour_cause_can_be_proved_and_ruled_out_by_rules():
     for code in NEIGHBOURS:
         for cause in PACKS.codes[code].causes:
-            statuses = {r.status for r in PACKS.rules_for(cause)}
+            statuses = {r.status for r in PACKS.rules_for(cause, code)}
             assert "ruled_out" in statuses and statuses & {"confirmed", "likely"}, cause
-            assert PACKS.causes[cause].code == code
+            assert code in PACKS.codes_for(cause)

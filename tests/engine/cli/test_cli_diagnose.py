@@ -223,10 +223,33 @@ def test_explain_code_and_cause(capsys):
     assert "--answer " in cause.out and "Remediation" in cause.out and "https://" in cause.out
 
 
-@pytest.mark.parametrize("topic", ["no-such-cause", "9.9.99", "certificate-name-mismatc"])
+@pytest.mark.parametrize("topic", ["no-such-cause", "9.9.99", "certificate-name-mismatc", "550 5.7.1"])
 def test_explain_unknown_topic(capsys, topic):
-    line = run_main(capsys, "explain", topic).one_error_line()
-    assert f"unknown code or cause '{topic}'" in line
+    r = run_main(capsys, "explain", topic)
+    line = r.one_error_line()
+    assert r.code == 2 and r.out == ""
+    assert f"unknown code or cause '{topic}', and no code recognises it" in line
+
+
+@pytest.mark.parametrize(
+    ("topic", "code"),
+    [
+        ("5.7.230", "4.7.230"),
+        ("535 5.7.139", "5.7.57"),
+        ("TLS negotiation failed with error UnknownCredentials", "tls-negotiation-failed"),
+    ],
+)
+def test_explain_a_status_or_reply_explains_the_code_recognising_it(capsys, topic, code):
+    r = run_main(capsys, "explain", topic)
+    assert r.code == 0
+    assert r.out.startswith(f"'{topic}' is recognised as code {code}.\n\n{code} — ")
+    assert "Causes:" in r.out
+
+
+def test_explain_a_shared_cause_lists_it_under_both_codes(capsys):
+    for code in ("5.7.64", "tls-negotiation-failed"):
+        r = run_main(capsys, "explain", code)
+        assert r.code == 0 and "  certificate-not-bound-to-smtp  " in r.out
 
 
 def test_collect_script_prints_the_collector(capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from packkit import CAUSE, case_file, load, standard_pack
+from packkit import CAUSE, CODE, case_file, load, standard_pack
 from relaydoctor.engine.diagnosis import diagnose
 from relaydoctor.engine.facts import InboundConnector, Symptom
 from relaydoctor.engine.pack import run_cases
@@ -98,7 +98,7 @@ def test_arguments_given_to_the_diagnosis(tmp_path: Path) -> None:
     seen: dict[str, Any] = {}
 
     class Verdict:
-        cause, status = CAUSE, "undetermined"
+        code, cause, status = CODE, CAUSE, "undetermined"
 
     class Report:
         verdicts = (Verdict(),)

@@ -255,7 +255,7 @@ def test_rule_whose_code_is_unknown_or_differs_from_its_cause(tmp_path: Path) ->
     r2 = rule_file(root, "b", rule_yaml("widget-broken.b", "- fact: symptom\n  as: s\n", code="7.7.7"))
     errors = load_errors(root)
     assert has_error(errors, r1, 1, "code '8.8.8' is not defined by any loaded pack")
-    assert has_error(errors, r2, 1, "code '7.7.7' differs from cause widget-broken's code '9.9.9'")
+    assert has_error(errors, r2, 1, "code '7.7.7' is neither cause widget-broken's code '9.9.9' nor a code")
 
 
 def test_collisions_name_both_files(tmp_path: Path) -> None:
