@@ -80,16 +80,29 @@ def render_markdown(report: Report) -> str:
     decided = groups["confirmed"] + groups["likely"]
     if not decided:
         out += ["No cause is confirmed or likely from this evidence.", ""]
+    asked: set[str] = set()  # a question shared by several verdicts is asked once
+
+    def fresh(verdict: Verdict) -> list[Question]:
+        new = [q for q in questions_by_cause.get(verdict.cause, []) if q.id not in asked]
+        asked.update(q.id for q in new)
+        return new
+
     for verdict in decided:
-        out += _decided(verdict, questions_by_cause.get(verdict.cause, []))
+        out += _decided(verdict, fresh(verdict))
+
+    # With several codes in the report the same cause can be judged under each: name the code.
+    several = len({v.code for v in report.verdicts}) > 1
+
+    def label(verdict: Verdict) -> str:
+        return md(verdict.cause) + (f" ({md(verdict.code)})" if several else "")
 
     if groups["undetermined"]:
         out += ["## Undetermined — needs more evidence", ""]
         for verdict in groups["undetermined"]:
-            out.append(f"- **{md(verdict.cause)}** — {md(verdict.title)}")
+            out.append(f"- **{label(verdict)}** — {md(verdict.title)}")
             if verdict.summary:
                 out.append(f"  {md(verdict.summary, line_start=True)}")
-            for q in questions_by_cause.get(verdict.cause, []):
+            for q in fresh(verdict):
                 out += _question(q, "  ")
         out.append("")
 
@@ -105,7 +118,7 @@ def render_markdown(report: Report) -> str:
         out += ["## Ruled out", "", "| Cause | Title | Because | Evidence |", "|---|---|---|---|"]
         for verdict in groups["ruled_out"]:
             ev = "; ".join(f"{md(e.source)}: {md(e.says)}" for e in verdict.evidence[:3])
-            out.append(f"| {md(verdict.cause)} | {md(verdict.title)} | {md(verdict.summary)} | {ev} |")
+            out.append(f"| {label(verdict)} | {md(verdict.title)} | {md(verdict.summary)} | {ev} |")
         out.append("")
 
     if report.notes:

@@ -69,16 +69,29 @@ def render_text(report: Report, *, color: bool = False) -> str:
     if not decided:
         out.add(out.paint("head", "No cause is confirmed or likely from this evidence."))
         out.add()
+    asked: set[str] = set()  # a question shared by several verdicts is asked once
+
+    def fresh(verdict: Verdict) -> list[Question]:
+        new = [q for q in questions_by_cause.get(verdict.cause, []) if q.id not in asked]
+        asked.update(q.id for q in new)
+        return new
+
     for verdict in decided:
-        _decided(out, verdict, questions_by_cause.get(verdict.cause, []))
+        _decided(out, verdict, fresh(verdict))
+
+    # With several codes in the report the same cause can be judged under each: name the code.
+    several = len({v.code for v in report.verdicts}) > 1
+
+    def label(verdict: Verdict) -> str:
+        return one_line(verdict.cause) + (f" ({one_line(verdict.code)})" if several else "")
 
     if groups["undetermined"]:
         out.add(out.paint("undetermined", "UNDETERMINED") + " — needs more evidence")
         for verdict in groups["undetermined"]:
-            out.add(f"  - {one_line(verdict.cause)} — {one_line(verdict.title)}")
+            out.add(f"  - {label(verdict)} — {one_line(verdict.title)}")
             if verdict.summary:
                 out.wrap(verdict.summary, "      ")
-            for q in questions_by_cause.get(verdict.cause, []):
+            for q in fresh(verdict):
                 _question(out, q, "      ")
         out.add()
 
@@ -93,7 +106,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
     if groups["ruled_out"]:
         out.add(out.paint("ruled_out", "RULED OUT"))
         for verdict in groups["ruled_out"]:
-            out.add(f"  - {one_line(verdict.cause)} — {one_line(verdict.title)}")
+            out.add(f"  - {label(verdict)} — {one_line(verdict.title)}")
             if verdict.summary:
                 out.wrap(verdict.summary, "      ", first="      because: ")
             if verdict.evidence:
