@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
-from .errors import Cancelled, InputError, PackErrors, RelaydoctorError
+from .errors import Cancelled, EvidenceError, InputError, PackErrors, RelaydoctorError
 
 PROG = "relaydoctor"
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
@@ -456,7 +456,31 @@ def _load_packs(dirs: Sequence[str], *, cached: bool = False) -> Any:
     return load_packs(dirs)
 
 
-def _run_diagnosis(paths: Sequence[str], **kwargs: Any) -> Any:
+_PFX_LOCKED = "PFX is password-protected"
+
+
+def _run_diagnosis(paths: Sequence[str], *, prompt: Callable[[], str] | None = None, **kwargs: Any) -> Any:
+    """Diagnose; when a PFX needs a password that --pfx-password-env did not give and we are on an
+    interactive terminal, ask for it once (never echoed, never stored) and read the evidence again."""
+    report = None
+    try:
+        report = _diagnose_once(paths, **kwargs)
+        locked = any(_PFX_LOCKED in (s.skipped_reason or "") for s in report.evidence)
+    except EvidenceError as exc:
+        if _PFX_LOCKED not in exc.message:
+            raise
+        locked = True
+        failure = exc
+    if locked and kwargs.get("pfx_password") is None:
+        ask = prompt or (_ask_pfx_password if _interactive() else None)
+        if ask is not None:
+            return _diagnose_once(paths, **{**kwargs, "pfx_password": ask()})
+    if report is None:
+        raise failure
+    return report
+
+
+def _diagnose_once(paths: Sequence[str], **kwargs: Any) -> Any:
     from .diagnosis import diagnose
     from .report.progress import progress_for
 
@@ -466,6 +490,16 @@ def _run_diagnosis(paths: Sequence[str], **kwargs: Any) -> Any:
     finally:
         if bar is not None:
             bar.close()
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def _ask_pfx_password() -> str:
+    import getpass
+
+    return getpass.getpass("relaydoctor: password for the .pfx file(s): ")
 
 
 def _require_evidence(report: Any, paths: Sequence[str], *, has_text: bool) -> None:
