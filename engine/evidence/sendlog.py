@@ -37,7 +37,7 @@ from .smtplog_scan import (
     ScanStats,
     SessionCollector,
 )
-from .smtplog_session import Rejection, Row, Session, Txn
+from .smtplog_session import Rejection, Row, Session, Txn, domain_of
 
 KIND = "send_log"
 
@@ -231,7 +231,7 @@ class Aggregator:
                 s.tls_error,
                 cert.thumbprint if cert else None,
                 s.ehlo_client_ip,
-                _domain(txn.mail_from) if txn else None,
+                domain_of(txn.mail_from) if txn else None,
                 bool(txn and txn.null_sender),
                 outcome,
                 (reply.status_code if reply else rejection.reply.code) if rejection else None,
@@ -280,7 +280,7 @@ class Aggregator:
             ehlo_client_ip=s.ehlo_client_ip,
             client_ip_family=("ipv6" if ":" in s.ehlo_client_ip else "ipv4") if s.ehlo_client_ip else None,
             mail_from=mail_from or None,
-            mail_from_domain=_domain(mail_from),
+            mail_from_domain=domain_of(mail_from),
             null_sender=bool(txn and txn.null_sender),
             outcome=outcome,
             reject_reply=Provenance.clip(rej.reply.text, 500) if rej else None,
@@ -404,12 +404,6 @@ class Aggregator:
             f"{self.relevant:,} relevant)"
         )
         return ParseResult(facts=self.facts(), detail=detail, warnings=warnings)
-
-
-def _domain(address: str | None) -> str | None:
-    if not address or "@" not in address:
-        return None
-    return address.rsplit("@", 1)[1].strip().lower().rstrip(".") or None
 
 
 # ------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from .base import Document, ParseResult
 from .smtp_reply import parse_reply
 from .smtplog_format import log_type
 from .smtplog_scan import VALIDATE_ROWS, BlockReader, CancelHook, ProgressHook, RowMaker, ScanStats
-from .smtplog_session import _ip_of_endpoint
+from .smtplog_session import ip_of_endpoint
 
 KIND = "receive_log"
 MAX_SYMPTOMS = 200
@@ -81,7 +81,7 @@ def scan(
                 attr=reply.attr if reply else None,
                 tokens=reply.tokens if reply else (),
                 host=reply.host if reply else None,
-                remote_server=_ip_of_endpoint(row.remote),
+                remote_server=ip_of_endpoint(row.remote),
                 origin="receive_log",
                 transient=code.startswith("4"),
                 direction="onprem",

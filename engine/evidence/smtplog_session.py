@@ -167,6 +167,7 @@ def _address(m: re.Match[str]) -> str:
 
 
 def domain_of(address: str | None) -> str | None:
+    """The lower-cased domain of an address (``None`` for the null sender or no ``@``)."""
     if not address or "@" not in address:
         return None
     return address.rsplit("@", 1)[1].strip().lower().rstrip(".") or None
@@ -231,7 +232,7 @@ def replay(sid: str, rows: list[Row], *, partial: bool = False) -> Session:
 
     for row in rows:
         if s.remote_ip is None and row.remote:
-            s.remote_ip = _ip_of_endpoint(row.remote)
+            s.remote_ip = ip_of_endpoint(row.remote)
         ev = row.event
         if ev == "*":
             cert_mode = _info(s, row, cert_mode)
@@ -430,7 +431,8 @@ def _cert_field(cert: Cert, key: str, value: str, row: Row) -> None:
         cert.sans = split_dns(value)
 
 
-def _ip_of_endpoint(endpoint: str) -> str | None:
+def ip_of_endpoint(endpoint: str) -> str | None:
+    """The address part of a log's ``ip:port`` / ``[v6]:port`` endpoint field."""
     endpoint = endpoint.strip()
     if not endpoint:
         return None
