@@ -529,17 +529,20 @@ FACT_KINDS: dict[str, type[Fact]] = {
     )
 }
 
-RELATION_KINDS = frozenset(
-    {
-        "cert_name_match",
-        "cert_attribution",
-        "ip_connector_match",
-        "ip_attribution",
-        "domain_acceptance",
-        "cert_status",
-        "send_connector_cert",
-    }
+# Derived (relation) kinds, in the order derive_relations emits them.
+RELATION_ORDER: tuple[str, ...] = tuple(
+    cls.KIND
+    for cls in (
+        CertNameMatch,
+        CertAttribution,
+        IpConnectorMatch,
+        IpAttribution,
+        DomainAcceptance,
+        CertStatus,
+        SendConnectorCertificate,
+    )
 )
+RELATION_KINDS = frozenset(RELATION_ORDER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from cryptography import x509
 
 from ..facts import (
+    RELATION_ORDER,
     AcceptedDomain,
     Answer,
     Certificate,
@@ -39,16 +40,6 @@ from .roots import RootStore, default_store
 from .sendconnector import send_connector_relations
 
 __all__ = ["RootStore", "derive_relations"]
-
-_KIND_ORDER = (
-    "cert_name_match",
-    "cert_attribution",
-    "ip_connector_match",
-    "ip_attribution",
-    "domain_acceptance",
-    "cert_status",
-    "send_connector_cert",
-)
 
 
 def _of(facts: Sequence[Fact], cls: type) -> list:
@@ -108,7 +99,8 @@ def _ordered(relations: list[Fact]) -> list[Fact]:
     def key(f: Fact) -> tuple:
         p = f.provenance
         values = json.dumps(f.values(), sort_keys=True, default=str)
-        return (_KIND_ORDER.index(f.KIND), values, p.source, p.line if p.line is not None else -1, p.excerpt)
+        line = p.line if p.line is not None else -1
+        return (RELATION_ORDER.index(f.KIND), values, p.source, line, p.excerpt)
 
     seen: set[tuple] = set()
     out: list[Fact] = []
