@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
+from .answers import ANSWER_KEY
 from .errors import Cancelled, EvidenceError, InputError, PackErrors, RelaydoctorError
 
 PROG = "relaydoctor"
@@ -48,7 +49,7 @@ def parse_answer(text: str) -> tuple[str, str]:
     """``KEY=VALUE`` → (key, value); the key is a plain identifier."""
     key, sep, value = text.partition("=")
     key = key.strip()
-    if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", key):
+    if not sep or not ANSWER_KEY.fullmatch(key):
         raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (e.g. egress_ip=198.51.100.77)")
     return key, value.strip()
 
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("codes", help="the error codes and causes the loaded packs know")
     p.add_argument("--pack", action="append", default=[], metavar="DIR")
+    _no_builtin_option(p)
     p.set_defaults(func=cmd_codes)
 
     p = sub.add_parser(
@@ -118,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("topic", metavar="CODE|CAUSE")
     p.add_argument("--pack", action="append", default=[], metavar="DIR")
+    _no_builtin_option(p)
     p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("rules", help="lint, test or scaffold knowledge packs")
@@ -125,9 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=lambda a, rules_parser=p: _usage(rules_parser, "choose one of: lint, test, new"))
     r = rsub.add_parser("lint", help="check packs; prints every path:line: problem (exit 2 if any)")
     r.add_argument("--pack", action="append", default=[], metavar="DIR")
+    _no_builtin_option(r)
     r.set_defaults(func=cmd_rules_lint)
     r = rsub.add_parser("test", help="run every pack case with the real engine (exit 1 on failures)")
     r.add_argument("--pack", action="append", default=[], metavar="DIR")
+    _no_builtin_option(r)
     r.set_defaults(func=cmd_rules_test)
     r = rsub.add_parser("new", help="scaffold a new code's knowledge, rule and case")
     r.add_argument("code", metavar="CODE")
@@ -153,12 +158,19 @@ def _diagnose_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--answer", action="append", default=[], type=parse_answer, metavar="KEY=VALUE",
                    help="answer a question the report asked (repeatable)")
     p.add_argument("--pack", action="append", default=[], metavar="DIR", help="extra knowledge pack")
+    _no_builtin_option(p)
     p.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     p.add_argument("--now", type=parse_now, metavar="ISO8601",
                    help="evaluate as of this time (default: now; naive times are UTC)")
     p.add_argument("--redact", action="store_true", help="replace domains, IPs, names and thumbprints")
     p.add_argument("--pfx-password-env", metavar="VAR",
                    help="environment variable holding the password of .pfx files")
+
+
+def _no_builtin_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-builtin", action="store_true",
+                   help="load only the --pack directories (no built-in or user-config packs): "
+                        "to develop or re-create a pack in isolation")
 
 
 def _usage(parser: argparse.ArgumentParser, message: str) -> int:
@@ -248,7 +260,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         paths,
         ndr_texts=_ndr_texts(args.ndr),
         answers=dict(args.answer),
-        pack_dirs=_check_dirs(args.pack, "--pack"),
+        **_pack_source(args),
         now=args.now,
         pfx_password=_pfx_password(args.pfx_password_env),
     )
@@ -303,7 +315,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
 
 def cmd_codes(args: argparse.Namespace) -> int:
-    packs = _load_packs(args.pack, cached=True)
+    packs = _load_packs(args.pack, cached=True, builtin=not args.no_builtin)
     from .report.knowledge import codes_text
 
     _write(codes_text(packs), None)
@@ -311,7 +323,7 @@ def cmd_codes(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    packs = _load_packs(args.pack, cached=True)
+    packs = _load_packs(args.pack, cached=True, builtin=not args.no_builtin)
     from .report.knowledge import explain_cause, explain_code
 
     topic = args.topic.strip()
@@ -339,7 +351,7 @@ def cmd_rules_lint(args: argparse.Namespace) -> int:
     from .pack import lint
 
     try:
-        packs = _load_packs(args.pack)
+        packs = _load_packs(args.pack, builtin=not args.no_builtin)
         problems = list(lint(packs))
     except PackErrors as exc:
         problems = list(exc.errors) or [exc]
@@ -358,7 +370,7 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
     from .pack import run_cases
 
     try:
-        packs = _load_packs(args.pack)
+        packs = _load_packs(args.pack, builtin=not args.no_builtin)
     except PackErrors as exc:
         for problem in exc.errors or [exc]:
             sys.stderr.write(problem.one_line() + "\n")
@@ -444,9 +456,16 @@ def _pfx_password(var: str | None) -> str | None:
     return os.environ[var]
 
 
-def _load_packs(dirs: Sequence[str], *, cached: bool = False) -> Any:
-    """The built-in, user-config and --pack packs. ``rules lint/test`` always read them afresh."""
+def _load_packs(dirs: Sequence[str], *, cached: bool = False, builtin: bool = True) -> Any:
+    """The built-in, user-config and --pack packs (only the --pack ones without ``builtin``).
+    ``rules lint/test`` always read them afresh."""
     dirs = _check_dirs(dirs, "--pack")
+    if not builtin:
+        if not dirs:
+            raise UsageError("--no-builtin needs at least one --pack DIR")
+        from .pack import load_packs
+
+        return load_packs(dirs, include_builtin=False, include_user_config=False)
     if cached:
         from .diagnosis import load_packs_cached
 
@@ -457,6 +476,13 @@ def _load_packs(dirs: Sequence[str], *, cached: bool = False) -> Any:
 
 
 _PFX_LOCKED = "PFX is password-protected"
+
+
+def _pack_source(args: argparse.Namespace) -> dict[str, Any]:
+    """diagnose()'s pack argument: the cached default set, or only the --pack dirs (--no-builtin)."""
+    if args.no_builtin:
+        return {"packs": _load_packs(args.pack, builtin=False)}
+    return {"pack_dirs": _check_dirs(args.pack, "--pack")}
 
 
 def _run_diagnosis(paths: Sequence[str], *, prompt: Callable[[], str] | None = None, **kwargs: Any) -> Any:

@@ -2,7 +2,7 @@
 
 Each function turns engine results into a small display model: the verdict list in status order,
 the certificate-names-vs-connector and egress-IP-vs-ranges pictures, relay failures per hour,
-the evidence still missing for open causes, and the choices a question offers. Keeping this apart
+the evidence still missing for open causes, and where a question's evidence is collected. Keeping this apart
 from the widgets makes it testable and keeps the widgets thin.
 """
 
@@ -503,31 +503,6 @@ def missing_evidence(report: Report | None, packs: Any) -> MissingReport:
 # --------------------------------------------------------------------------------------------
 # Questions
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerForm:
-    """How a question is answered: ``key`` and either fixed ``choices`` or a free ``hint``."""
-
-    key: str
-    choices: tuple[str, ...] = ()
-    hint: str = ""
-
-
-_TEMPLATE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$")
-
-
-def answer_form(answers_with: str) -> AnswerForm | None:
-    """``"egress_ip=<IPv4 address>"`` → key and hint; ``"x=<yes|no>"`` → key and choices."""
-    m = _TEMPLATE.match(answers_with or "")
-    if not m:
-        return None
-    key, value = m.group(1), m.group(2)
-    inner = value[1:-1] if value.startswith("<") and value.endswith(">") else value
-    parts = [p.strip() for p in inner.split("|")]
-    if len(parts) > 1 and all(re.fullmatch(r"[A-Za-z0-9_.:-]+", p) for p in parts):
-        return AnswerForm(key, tuple(parts))
-    return AnswerForm(key, (), inner)
 
 
 def collect_command(packs: Any, cause_id: str) -> str:

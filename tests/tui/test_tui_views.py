@@ -8,7 +8,6 @@ import pytest
 from relaydoctor.engine.diagnosis import diagnose, load_packs_cached
 from relaydoctor.engine.facts import Provenance, SmtpSession
 from relaydoctor.tui.views import (
-    answer_form,
     cert_rows,
     failures_per_hour,
     ip_rows,
@@ -105,28 +104,6 @@ def test_missing_evidence_names_what_to_collect() -> None:
 
 def test_nothing_missing_when_every_cause_is_decided(reports) -> None:
     assert missing_evidence(reports["renewed-certificate"], load_packs_cached(())).items == []
-
-
-@pytest.mark.parametrize(
-    ("template", "key", "choices", "hint"),
-    [
-        ("egress_ip=<IPv4 address>", "egress_ip", (), "IPv4 address"),
-        ("cert_valid=<yes|no>", "cert_valid", ("yes", "no"), ""),
-        (
-            "onprem_connector=<enabled|disabled|partner-only|none>",
-            "onprem_connector",
-            ("enabled", "disabled", "partner-only", "none"),
-            "",
-        ),
-    ],
-)
-def test_answer_forms(template: str, key: str, choices: tuple, hint: str) -> None:
-    form = answer_form(template)
-    assert form is not None and (form.key, form.choices, form.hint) == (key, choices, hint)
-
-
-def test_answer_form_rejects_garbage() -> None:
-    assert answer_form("") is None and answer_form("no equals sign") is None
 
 
 def test_short_source_names_files_below_the_added_folder() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import ClassVar
 
+from relaydoctor.engine.answers import answer_form
 from relaydoctor.engine.results import Question
 from textual import on
 from textual.app import ComposeResult
@@ -15,7 +16,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, Static
 
 from ..literal import join, lines, lit
-from ..views import answer_form, collect_command
+from ..views import collect_command
 from ..widgets.command import CommandLine
 from .base import StepScreen
 
