@@ -25,6 +25,7 @@ from typing import BinaryIO
 
 from ..errors import EvidenceError
 from ..facts import Fact, Provenance, SmtpSession, Symptom
+from ..relations.dn import dn_cn
 from .base import Document, ParseResult
 from .smtp_reply import Reply, parse_reply
 from .smtplog_format import log_type
@@ -44,7 +45,6 @@ KIND = "send_log"
 MAX_AGGREGATES = 2000  # distinct smtp_session facts per file (then counted, not kept)
 MAX_SYMPTOMS = 200  # distinct rejection replies per file
 
-_CN = re.compile(r'(?:^|,)\s*CN=(?P<cn>"(?:[^"]|"")*"|[^,]*)', re.IGNORECASE)
 _NORMALISE = re.compile(r"\[[^\]]*\]|<[^>]*>|\s+")
 
 # The fields that decide whether two summaries are "the same" (aggregation key).
@@ -121,15 +121,9 @@ def utc_second(stamp: str) -> str | None:
 
 
 def cn_of(subject: str | None) -> str | None:
-    if not subject:
-        return None
-    m = _CN.search(subject)
-    if not m:
-        return None
-    cn = m.group("cn").strip()
-    if cn.startswith('"') and cn.endswith('"') and len(cn) >= 2:
-        cn = cn[1:-1].replace('""', '"')
-    return cn.lower() or None
+    """The subject's CN, lower-cased (host names compare case-insensitively)."""
+    cn = dn_cn(subject)
+    return cn.lower() if cn else None
 
 
 def _outcome(txn: Txn) -> str:

@@ -368,3 +368,12 @@ def test_receive_log_symptoms() -> None:
     assert (symptom.code, symptom.origin, symptom.direction, symptom.remote_server) == (
         "5.7.54", "receive_log", "onprem", "10.20.0.99")
     assert symptom.provenance.line == 13 and "1 replies refused" in (result.detail or "")
+
+
+def test_cn_of_reads_the_subject_cn_like_the_relations_do() -> None:
+    from relaydoctor.engine.evidence.sendlog import cn_of
+
+    assert cn_of("CN=Mail.Contoso.com, O=Contoso, C=US") == "mail.contoso.com"
+    assert cn_of('O=x, CN="Relay, Inc"') == "relay, inc"
+    assert cn_of("E=a@b.c,CN=relay.contoso.com") == "relay.contoso.com"
+    assert cn_of("O=Contoso") is None and cn_of("") is None and cn_of(None) is None
