@@ -36,7 +36,7 @@ from .screens.questions import QuestionsScreen
 from .screens.remediation import RemediationScreen
 from .screens.symptom import SymptomScreen
 from .steps import BY_MODE, STEPS
-from .views import STATUS_LABEL
+from .views import STATUS_LABEL, within
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress updates sent to the UI thread
 
@@ -275,7 +275,7 @@ class RelayDoctorApp(App[int]):
         )
 
     def remove_source(self, source: str) -> None:
-        root = next((p for p in self.walk.paths if _within(source, p)), None)
+        root = next((p for p in self.walk.paths if within(source, p)), None)
         if root is None:
             self.notify("That source was not added as a file or folder.", severity="warning")
             return
@@ -375,12 +375,6 @@ def _what(paths: Sequence[str]) -> str:
     if not paths:
         return ""
     return paths[0] if len(paths) == 1 else f"{paths[0]} and {len(paths) - 1} more"
-
-
-def _within(source: str, root: str) -> bool:
-    src = os.path.normpath(source.split("!", 1)[0])
-    base = os.path.normpath(root)
-    return src == base or src.startswith(base + os.sep)
 
 
 def _changes(before: Report, after: Report) -> list[str]:

@@ -423,14 +423,22 @@ def facts_of_source(report: Report | None, source: str) -> list[Fact]:
     return [f for f in report.facts if f.provenance.source == source]
 
 
+def within(source: str, root: str) -> bool:
+    """Whether ``source`` (a file, or a ``zip!member``) is ``root`` or lies below it."""
+    src = os.path.normpath(source.split("!", 1)[0])
+    base = os.path.normpath(root)
+    return src == base or src.startswith(base + os.sep)
+
+
 def short_source(source: str, roots: Sequence[str]) -> str:
     """A source named relative to the folder the user added (``bundle/SEND….LOG``)."""
+    file, bang, member = source.partition("!")
     for root in roots:
-        base = os.path.dirname(os.path.normpath(root))
-        norm = os.path.normpath(source.split("!", 1)[0])
-        if norm == os.path.normpath(root) or norm.startswith(os.path.normpath(root) + os.sep):
+        if within(source, root):
+            base = os.path.dirname(os.path.normpath(root))
+            norm = os.path.normpath(file)
             rel = os.path.relpath(norm, base) if base else norm
-            return rel + (source[len(source.split("!", 1)[0]) :] if "!" in source else "")
+            return rel + bang + member
     return source
 
 
