@@ -371,8 +371,7 @@ def test_receive_log_symptoms() -> None:
 
 
 def test_cn_of_reads_the_subject_cn_like_the_relations_do() -> None:
-    from relaydoctor.engine.evidence.sendlog import cn_of
-
+    cn_of = sendlog.cn_of
     assert cn_of("CN=Mail.Contoso.com, O=Contoso, C=US") == "mail.contoso.com"
     assert cn_of('O=x, CN="Relay, Inc"') == "relay, inc"
     assert cn_of("E=a@b.c,CN=relay.contoso.com") == "relay.contoso.com"
