@@ -160,21 +160,28 @@ def test_the_guide_runs_as_written(guide_run):
     assert problems == [], "\n\n".join(problems)
 
 
-def test_the_worked_example_is_a_working_pack(guide_run):
-    """What the reader ends up with: a user pack that lints clean and passes its own cases."""
+@pytest.mark.parametrize(
+    ("name", "code", "builtin"),
+    [("mypack", "5.7.68", False), ("ippack", "5.7.606-649", True)],
+    ids=["re-created-builtin-code-alone", "new-code-beside-builtin"],
+)
+def test_the_worked_examples_are_working_packs(guide_run, name, code, builtin):
+    """What the reader ends up with: user packs that lint clean and pass their own cases; the
+    re-created built-in code alone (--no-builtin), the new code beside the built-in pack."""
     work, _ = guide_run
     from relaydoctor.engine.diagnosis import diagnose
     from relaydoctor.engine.pack import lint, load_packs
     from relaydoctor.engine.pack.cases import run_case
 
-    packs = load_packs([work / "mypack"], include_user_config=False)
+    packs = load_packs([work / name], include_builtin=builtin, include_user_config=False)
     assert [p.one_line() for p in lint(packs)] == []
-    mine = [c for c in packs.cases if c.pack == "mypack"]
+    assert code in packs.codes
+    mine = [c for c in packs.cases if c.pack == name]
     assert len(mine) >= 3
     for case in mine:
         result = run_case(case, packs, diagnose=diagnose)
         assert result.passed, result.message()
-    assert not list((work / "mypack").rglob("todo-*")), "the skeleton files are still there"
+    assert not list((work / name).rglob("todo-*")), "the skeleton files are still there"
 
 
 def test_the_operator_tour_uses_every_operator(guide_run):
