@@ -230,12 +230,11 @@ CERT_CAUSE_KINDS = frozenset({"cert_attribution", "cert_name_match", "certificat
 IP_CAUSE_KINDS = frozenset({"ip_attribution", "ip_connector_match"})
 
 
-def pictures_for(cause_id: str, decided_by: Sequence[str]) -> tuple[bool, bool]:
-    """(show certificate picture, show IP picture) for a cause."""
+def pictures_for(decided_by: Sequence[str]) -> tuple[bool, bool]:
+    """(show certificate picture, show IP picture) for a cause, from the fact kinds its pack entry
+    says decide it — pack data, never the wording of the cause id."""
     kinds = set(decided_by)
-    cert = bool(kinds & CERT_CAUSE_KINDS) or "certificate" in cause_id
-    ip = bool(kinds & IP_CAUSE_KINDS) or "ip" in cause_id.split("-")
-    return cert, ip
+    return bool(kinds & CERT_CAUSE_KINDS), bool(kinds & IP_CAUSE_KINDS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,7 +78,7 @@ class VerdictDetail(VerticalScroll):
             return
         head.update(verdict_head(verdict))
         cause = packs.causes.get(verdict.cause) if packs is not None else None
-        show_cert, show_ip = pictures_for(verdict.cause, getattr(cause, "decided_by", ()))
+        show_cert, show_ip = pictures_for(getattr(cause, "decided_by", ()))
         certs = cert_rows(report) if show_cert else []
         ips = ip_rows(report) if show_ip else []
         cert_box.show(certs)
