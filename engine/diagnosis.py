@@ -186,7 +186,7 @@ def _judge(
             if cause is None:
                 continue
             mine = by_cause.get((code_id, cause_id), [])
-            verdict, conflict = _verdict(code_id, cause, mine, rules, facts, answers)
+            verdict, conflict = _verdict(code_id, cause, mine, rules, facts, answers, packs)
             verdicts.append(verdict)
             if conflict:
                 notes.append(conflict)
@@ -208,6 +208,7 @@ def _verdict(
     rules: Mapping[str, Any],
     facts: Sequence[Fact],
     answers: Mapping[str, str],
+    packs: Packs,
 ) -> tuple[Verdict, str | None]:
     base = Verdict(
         cause=cause.cause,
@@ -215,7 +216,7 @@ def _verdict(
         status="undetermined",
         title=cause.title,
         explanation=cause.explanation,
-        references=tuple(_ref_urls(cause.references)),
+        references=tuple(ref.url for ref in cause.references),
     )
     if not firings:
         return dataclasses.replace(base, summary="No rule could decide this from the evidence given."), None
@@ -267,7 +268,7 @@ def _verdict(
     remediation: tuple[RemediationStep, ...] = ()
     if status in ("confirmed", "likely"):
         remediation = tuple(_remediation(cause, lead, values))
-    rule_refs = [u for f in chosen for u in getattr(rules[f.rule_id], "references", ())]
+    rule_refs = [ref.url for f in chosen for ref in _rule_references(packs, f.rule_id)]
     return (
         dataclasses.replace(
             base,
@@ -295,14 +296,12 @@ def _remediation(cause: CauseDef, lead: Firing, values: Mapping[str, Any]) -> li
 
     steps = []
     for step in cause.remediation:
-        only_if = getattr(step, "only_if", None)
-        if only_if and only_if not in lead.bindings:
+        if step.only_if and step.only_if not in lead.bindings:
             continue
         commands = tuple(fill_command(c, values).text for c in step.commands)
         steps.append(RemediationStep(step=_fill_text(step.step, values), commands=commands))
-    verify = getattr(cause, "verify", None)
-    if verify:
-        steps.append(RemediationStep(step="Verify: " + _fill_text(verify, values)))
+    if cause.verify:
+        steps.append(RemediationStep(step="Verify: " + _fill_text(cause.verify, values)))
     return steps
 
 
@@ -328,13 +327,9 @@ def _says(fact: Fact) -> str:
     return describe(fact)
 
 
-def _ref_urls(refs: Sequence[Any]) -> list[str]:
-    out = []
-    for ref in refs:
-        url = getattr(ref, "url", None) or (ref.get("url") if isinstance(ref, dict) else ref)
-        if isinstance(url, str):
-            out.append(url)
-    return out
+def _rule_references(packs: Packs, rule_id: str) -> tuple[Any, ...]:
+    rule = packs.rule(rule_id)
+    return rule.references if rule is not None else ()
 
 
 _COMPILED: dict[int, Any] = {}

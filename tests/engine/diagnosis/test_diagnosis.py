@@ -78,7 +78,8 @@ def pack(tmp_path: Path):
         {extra}
         """
     _write(root, "rules/9.9.99/confirm.yaml", rule.format(
-        id="wb.confirmed", status="confirmed", msg="{c.name} is off", where="{enabled: false}", extra=""))
+        id="wb.confirmed", status="confirmed", msg="{c.name} is off", where="{enabled: false}", extra="")
+        .rstrip(" ") + "        references: ['https://example.test/rule-reference']\n")
     _write(root, "rules/9.9.99/confirm-with-symptom.yaml", rule.format(
         id="wb.confirmed-symptom", status="confirmed", msg="{c.name} is off and {s.code} seen",
         where="{enabled: false}",
@@ -120,6 +121,7 @@ def test_confirmed_verdict_fills_commands_quoted_and_honours_only_if(pack) -> No
     assert [s.step for s in verdict.remediation] == ["Fix the connector", "Verify: Look again."]
     assert "q-widget-broken" not in {q.id for q in report.questions}
     assert verdict.evidence[0].source == "inline:1"
+    assert "https://example.test/rule-reference" in verdict.references
 
 
 def test_the_most_specific_firing_supplies_names_and_only_if_steps(pack) -> None:
