@@ -10,9 +10,9 @@ input error — one line on stderr naming the file (and line) or the argument, n
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import difflib
-import json
 import os
 import re
 import sys
@@ -234,10 +234,8 @@ def _tolerant_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
-            try:
+            with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):
-                pass
 
 
 def _err(line: str) -> None:
@@ -344,9 +342,8 @@ def cmd_facts(args: argparse.Namespace) -> int:
         from .report.redact import redact_report
 
         report = redact_report(report)
-    from .report.factsview import facts_json, facts_text
-
     from .report.common import json_text
+    from .report.factsview import facts_json, facts_text
 
     text = json_text(facts_json(report)) if args.format == "json" else facts_text(report)
     _write(text, args.output, inputs=args.inputs, force=args.force)

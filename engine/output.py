@@ -9,6 +9,7 @@ Ctrl+C leaves either the old file or the new one — never a partial one, never 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -95,10 +96,8 @@ def write_atomic(output: str, text: str) -> None:
             os.close(fd)
         os.replace(tmp, output)
     except BaseException as exc:  # Ctrl+C, a full disk: never leave the temp file behind
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise InputError(f"cannot write: {exc.strerror or exc}", path=output) from None
         raise

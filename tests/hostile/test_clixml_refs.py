@@ -27,7 +27,8 @@ def _doubling(levels: int) -> str:
     """Object k lists object k-1 twice: 2**levels strings if expanded, a few KB on disk."""
     parts = ['<Obj N="Seed" RefId="r0"><LST><S>relay.contoso.com</S></LST></Obj>']
     for k in range(1, levels + 1):
-        parts.append(f'<Obj N="L{k}" RefId="r{k}"><LST><Ref RefId="r{k - 1}" /><Ref RefId="r{k - 1}" /></LST></Obj>')
+        twice = f'<Ref RefId="r{k - 1}" />' * 2
+        parts.append(f'<Obj N="L{k}" RefId="r{k}"><LST>{twice}</LST></Obj>')
     parts.append(f'<Ref N="SmartHosts" RefId="r{levels}" />')
     return "\n".join(parts)
 

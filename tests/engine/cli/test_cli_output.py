@@ -13,10 +13,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from relaydoctor.engine import output as out_mod
-
 from clikit import REPO, run_cli, run_main
+from relaydoctor.engine import output as out_mod
 
 NOW = "2026-11-27T12:00:00Z"
 
@@ -56,7 +54,8 @@ def test_output_through_a_symlink_or_hard_link_to_an_input_is_refused(capsys, ev
 
 def test_output_inside_an_input_folder_or_an_input_zip_is_refused(capsys, evidence, tmp_path):
     before = evidence.read_bytes()
-    line = run_main(capsys, "diagnose", str(evidence.parent), "--output", str(evidence), "--force").one_error_line()
+    line = run_main(capsys, "diagnose", str(evidence.parent), "--output", str(evidence),
+                    "--force").one_error_line()
     assert "refusing to overwrite evidence" in line
     bundle = tmp_path / "bundle.zip"
     with zipfile.ZipFile(bundle, "w") as zf:
@@ -83,7 +82,8 @@ def test_existing_file_needs_force_and_format_follows_extension(capsys, evidence
     report.write_text("keep me", "utf-8")
     line = run_main(capsys, "diagnose", str(evidence), "--now", NOW, "--output", str(report)).one_error_line()
     assert "use --force" in line and report.read_text("utf-8") == "keep me"
-    assert run_main(capsys, "diagnose", str(evidence), "--now", NOW, "--output", str(report), "--force").code == 0
+    forced_run = run_main(capsys, "diagnose", str(evidence), "--now", NOW, "--output", str(report), "--force")
+    assert forced_run.code == 0
     assert json.loads(report.read_text("utf-8"))["schema_version"] == 1
     md = tmp_path / "report.md"
     assert run_main(capsys, "diagnose", str(evidence), "--now", NOW, "--output", str(md)).code == 0
