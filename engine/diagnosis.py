@@ -103,7 +103,9 @@ def diagnose_evidence(
     symptoms = _symptom_views(facts, packs)
     codes = _codes_in_scope(facts, packs)
     verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers or {})
-    notes = [*notes, *evidence.warnings]
+    from .pack.recognize import timed_out_notes
+
+    notes = [*notes, *evidence.warnings, *timed_out_notes(packs)]
     sources = list(evidence.sources)
     if answer_facts:
         sources.append(SourceSummary("--answer", "answer", facts=len(answer_facts)))
