@@ -7,6 +7,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine" / "cli"))
 
-from clikit import REPO, Run, run_cli, run_main  # noqa: E402
+from clikit import REPO, Run, run_cli, run_main
 
 __all__ = ["REPO", "Run", "run_cli", "run_main"]

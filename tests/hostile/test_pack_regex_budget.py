@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine" / "pack"))
-from packkit import CAUSE, code_file, has_error, load, load_errors, standard_pack  # noqa: E402
-
-from relaydoctor.engine.pack import recognize as rec  # noqa: E402
-from relaydoctor.engine.pack.regex import backtracking_risk  # noqa: E402
+from packkit import CAUSE, code_file, has_error, load, load_errors, standard_pack
+from relaydoctor.engine.pack import recognize as rec
+from relaydoctor.engine.pack.regex import backtracking_risk
 
 SLOW = (r"(.*a){12}!", r"(a|aa){40}!")
 
