@@ -34,6 +34,7 @@ from typing import Any, BinaryIO
 
 from ..errors import Cancelled, EvidenceError, RelaydoctorError
 from ..facts import Fact
+from ..lifecycle import guard_worker, interrupts_held
 from ..results import EvidenceSet, SourceSummary
 from . import sendlog
 from .base import CancelFn, Document, ParseResult, ProgressFn
@@ -397,6 +398,7 @@ _W_CANCEL: Any = None
 
 def _worker_init(progress: Any, cancel: Any) -> None:
     global _W_PROGRESS, _W_CANCEL
+    guard_worker()
     _W_PROGRESS, _W_CANCEL = progress, cancel
 
 
@@ -603,10 +605,11 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
     workers = min(len(items), os.cpu_count() or 2)
     with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
                                 initargs=(counter, stop)) as pool:
-        futures = {
-            pool.submit(_worker_scan, it.module[0], it.path, it.doc.name): it  # type: ignore[index,union-attr]
-            for it in sorted(items, key=lambda it: -(it.doc.size if it.doc else 0))
-        }
+        with interrupts_held():  # workers are spawned here and must never get Ctrl+C
+            futures = {
+                pool.submit(_worker_scan, it.module[0], it.path, it.doc.name): it  # type: ignore[index,union-attr]
+                for it in sorted(items, key=lambda it: -(it.doc.size if it.doc else 0))
+            }
         pending = set(futures)
         try:
             while pending:
