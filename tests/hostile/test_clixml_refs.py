@@ -38,7 +38,7 @@ def test_ref_bomb_is_bounded_and_warned():
     result = clixml.parse(_doc(_doubling(60)))
     assert time.monotonic() - started < 10
     (warning,) = [w for w in result.warnings if "<Ref>" in w]
-    assert warning.startswith("bomb.xml:") and f"{clixml.MAX_REF_EXPANSION:,}" in warning
+    assert warning.startswith("line ") and f"{clixml.MAX_REF_EXPANSION:,}" in warning
 
 
 def _fan(refs: int) -> str:

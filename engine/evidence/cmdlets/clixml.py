@@ -166,7 +166,7 @@ class _Decoder:
         if self.expanded + cost > MAX_REF_EXPANSION:
             if not self.warnings:
                 self.warnings.append(
-                    f"{self.source}:{node.line}: <Ref> references expand past {MAX_REF_EXPANSION:,} "
+                    f"line {node.line}: <Ref> references expand past {MAX_REF_EXPANSION:,} "
                     "objects; further references read as absent"
                 )
             return None
