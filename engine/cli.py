@@ -234,11 +234,12 @@ def _tolerant_streams() -> None:
     """A stdout in a non-UTF-8 locale (``LANG=C`` on old systems, ISO-8859-1) or a file name of
     undecodable bytes must degrade to escapes, never crash: characters the stream cannot encode
     are written as ``\\uXXXX``."""
-    for stream in (sys.stdout, sys.stderr):
+    for stream, errors in ((sys.stdout, "backslashreplace"), (sys.stderr, "backslashreplace"),
+                           (sys.stdin, "surrogateescape")):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             with contextlib.suppress(ValueError, OSError):
-                reconfigure(errors="backslashreplace")
+                reconfigure(errors=errors)
 
 
 def _err(line: str) -> None:
@@ -476,11 +477,18 @@ def _check_dirs(dirs: Sequence[str], option: str) -> list[str]:
     return list(dirs)
 
 
+MAX_NDR_STDIN_CHARS = 8 * 1024 * 1024  # `--ndr -` reads at most this much (an endless pipe ends here)
+
+
 def _ndr_texts(texts: Sequence[str]) -> list[str]:
     out = []
     for text in texts:
         if text == "-":
-            text = sys.stdin.read()
+            if sys.stdin is None:
+                raise InputError("--ndr -: standard input is closed")
+            text = sys.stdin.read(MAX_NDR_STDIN_CHARS + 1)
+            if len(text) > MAX_NDR_STDIN_CHARS:
+                raise InputError(f"--ndr -: more than {MAX_NDR_STDIN_CHARS:,} characters on standard input")
         if not text.strip():
             raise InputError("--ndr: empty text")
         out.append(text)

@@ -38,6 +38,7 @@ from ..lifecycle import guard_worker, interrupts_held
 from ..results import EvidenceSet, SourceSummary
 from . import sendlog
 from .base import CancelFn, Document, ParseResult, ProgressFn
+from .fieldlimit import bound_fact
 
 # Parser modules in sniffing order. Missing ones are skipped (they are written in parallel).
 PARSER_MODULES: tuple[str, ...] = (
@@ -68,6 +69,10 @@ RATIO_MIN_SIZE = 1024 * 1024  # small members may compress better than that harm
 MAX_NESTED_ZIP = 512 * 1024**2  # a zip inside a zip is read into memory, so it is bounded
 PARALLEL_MIN_BYTES = 48 * 1024**2
 MAX_DEPTH = 32  # folder nesting walked at most
+# Files that are not streamed are read whole (and decoded, and often re-encoded): bounded so memory
+# stays well under 2 GB. Cmdlet exports of a whole organisation are a few MB.
+MAX_CMDLET_BYTES = 64 * 1024**2
+MAX_WHOLE_FILE_BYTES = 256 * 1024**2
 
 _PY_HINT = re.compile(r"^(?:from [\w.]+ import |import [\w.]+|def \w+\(|class \w+[(:])", re.MULTILINE)
 
@@ -199,6 +204,10 @@ class _Walker:
             if is_dir:
                 if depth < MAX_DEPTH:
                     self._walk(path, depth + 1)
+                else:
+                    self.items.append(
+                        _skip(path, "unknown", f"folder nested deeper than {MAX_DEPTH} levels: not read")
+                    )
                 continue
             self._add_file(path, path, direct=False)
 
@@ -270,7 +279,7 @@ class _Walker:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if len(infos) > MAX_ZIP_MEMBERS:
             raise EvidenceError(f"zip has {len(infos):,} members (limit {MAX_ZIP_MEMBERS:,})", doc.name)
-        total = 0
+        total = packed = 0
         for info in infos:
             if _unsafe_member(info.filename):
                 raise EvidenceError(
@@ -278,13 +287,20 @@ class _Walker:
                     doc.name,
                 )
             total += info.file_size
+            packed += info.compress_size
             ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > RATIO_MIN_SIZE and ratio > MAX_ZIP_RATIO:
+            if info.file_size >= RATIO_MIN_SIZE and ratio > MAX_ZIP_RATIO:
                 raise EvidenceError(
                     f"zip member {info.filename!r} expands {ratio:,.0f}x (limit {MAX_ZIP_RATIO}x): "
                     "refusing a possible zip bomb",
                     doc.name,
                 )
+        if total >= RATIO_MIN_SIZE and total / max(packed, 1) > MAX_ZIP_RATIO:  # many small bombs
+            raise EvidenceError(
+                f"zip expands {total / max(packed, 1):,.0f}x overall (limit {MAX_ZIP_RATIO}x): "
+                "refusing a possible zip bomb",
+                doc.name,
+            )
         if total > MAX_ZIP_TOTAL:
             raise EvidenceError(
                 f"zip expands to {total:,} bytes (limit {MAX_ZIP_TOTAL:,}): refusing a possible zip bomb",
@@ -362,8 +378,12 @@ def classify(doc: Document, modules: Sequence[tuple[str, ModuleType]]) -> tuple[
 def _parse(name: str, module: ModuleType, doc: Document, pfx_password: str | None,
            progress: Callable[[int], None] | None, cancel: CancelFn | None) -> ParseResult:
     kind = getattr(module, "KIND", name)
+    streamed = name in STREAMING_MODULES and callable(getattr(module, "scan", None))
+    limit = MAX_CMDLET_BYTES if str(kind).startswith("cmdlet") else MAX_WHOLE_FILE_BYTES
+    if not streamed and doc.size > limit:
+        raise EvidenceError(f"{kind}: too large to read ({doc.size:,} bytes; limit {limit:,})", doc.name)
     try:
-        if name in STREAMING_MODULES and callable(getattr(module, "scan", None)):
+        if streamed:
             with doc.opener() as stream:
                 result = module.scan(stream, doc.name, progress=progress, cancel=cancel)
         elif pfx_password is not None and _takes(module.parse, "pfx_password"):
@@ -642,14 +662,25 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
     prog.set(base + sum(it.doc.size for it in items if it.doc is not None and it.result is not None))
 
 
+def _bounded_facts(result: ParseResult) -> list[Fact]:
+    """The result's facts with over-long values cut (warned on the result, located)."""
+    out: list[Fact] = []
+    for fact in result.facts:
+        fact, cut = bound_fact(fact)
+        result.warnings.extend(cut)
+        out.append(fact)
+    return out
+
+
 def _assemble(items: list[_Item]) -> EvidenceSet:
     ev = EvidenceSet()
     per_item: list[tuple[_Item, list[Fact]]] = []
     all_facts: list[Fact] = []
     for item in items:
         if item.result is not None and item.skipped is None:
-            per_item.append((item, item.result.facts))
-            all_facts.extend(item.result.facts)
+            facts = _bounded_facts(item.result)
+            per_item.append((item, facts))
+            all_facts.extend(facts)
     merged = sendlog.merge_facts(all_facts)
     owner: dict[int, _Item] = {}
     for item, facts in per_item:
