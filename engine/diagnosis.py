@@ -288,7 +288,7 @@ def _verdict(
 def _content_key(firing: Firing, facts: Sequence[Fact]) -> tuple:
     bound = sorted(firing.bindings.items())
     return tuple(
-        (alias, facts[key].provenance.source, facts[key].provenance.line or 0, facts[key].identity())
+        (alias, facts[key].identity(), facts[key].provenance.line or 0, facts[key].provenance.source)
         for alias, key in bound
     )
 

@@ -672,7 +672,25 @@ def _bounded_facts(result: ParseResult) -> list[Fact]:
     return out
 
 
+def _canonical(item: _Item) -> tuple:
+    """Order of the evidence in a report: by kind, then by content, never by argument order or
+    file name, so the same evidence gives the same bytes (issue 12) and a fact two files both
+    give is attributed to the same one every time. Small files' heads are their whole content."""
+    skipped = item.skipped is not None or item.result is None
+    kind = item.skipped.kind if item.skipped is not None else (
+        str(getattr(item.module[1], "KIND", item.module[0])) if item.module is not None else ""
+    )
+    if item.doc is not None:
+        content = (item.doc.size, hashlib.sha256(item.doc.head).hexdigest())
+    else:
+        content = (-1, "")
+    reason = item.skipped.skipped_reason or "" if item.skipped is not None else ""
+    name = item.doc.name if item.doc is not None else (item.skipped.source if item.skipped else "")
+    return (skipped, kind, reason, content, name)
+
+
 def _assemble(items: list[_Item]) -> EvidenceSet:
+    items = sorted(items, key=_canonical)
     ev = EvidenceSet()
     per_item: list[tuple[_Item, list[Fact]]] = []
     all_facts: list[Fact] = []
