@@ -29,10 +29,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
-from ..errors import EvidenceError
-from ..facts import Certificate, Provenance
-from .base import Document, ParseResult
-from .certs_names import common_name, dotnet_name, dotnet_serial, iso_utc, thumbprint
+from ...errors import EvidenceError
+from ...facts import Certificate, Provenance
+from ..base import Document, ParseResult
+from .names import common_name, dotnet_name, dotnet_serial, iso_utc, thumbprint
 
 KIND = "certificate"
 
@@ -108,7 +108,7 @@ def load_certificates(data: bytes, name: str, password: str | bytes | None = Non
         raise EvidenceError(f"too large for a certificate file ({len(data):,} bytes)", name)
     fmt = detect_binary(data[:65536], len(data))
     if fmt is None:
-        from .decoding import decode  # lazy, as in Document.text()
+        from ..decoding import decode  # lazy, as in Document.text()
 
         certs = [c for c, _ in _from_pem_text(decode(data, name), name, [])]
     else:
