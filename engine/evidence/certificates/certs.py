@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -31,8 +32,8 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from ...errors import EvidenceError
 from ...facts import Certificate, Provenance
+from ...x509names import common_name, dotnet_name, dotnet_serial, thumbprint
 from ..base import Document, ParseResult
-from .names import common_name, dotnet_name, dotnet_serial, iso_utc, thumbprint
 
 KIND = "certificate"
 
@@ -365,3 +366,7 @@ def _leaf_first(certs: list[x509.Certificate]) -> list[x509.Certificate]:
             current = next((p for p in certs if issued(p, current)), None)
     ordered.extend(c for c in certs if all(c is not o for o in ordered))
     return ordered
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from ...errors import EvidenceError
 from ...facts import Fact, Provenance, SmtpSession, Symptom
-from ...relations.dn import dn_cn
+from ...x509names import dn_cn
 from ..base import Document, ParseResult
 from ..symptoms.smtp_reply import Reply, parse_reply
 from .format import log_type

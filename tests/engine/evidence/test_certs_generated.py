@@ -27,7 +27,7 @@ from cryptography.x509.oid import NameOID
 from relaydoctor.engine.errors import EvidenceError
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.certificates import certs
-from relaydoctor.engine.evidence.certificates.names import dotnet_name, dotnet_serial
+from relaydoctor.engine.x509names import dotnet_name, dotnet_serial
 
 
 def document(data: bytes, name_: str = "evidence.bin") -> Document:
