@@ -22,10 +22,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .model import CodeDef, Packs
 from .regex import literal_weight
+
+if TYPE_CHECKING:  # Packs.recognize calls in here: the model is needed for types only
+    from .model import CodeDef, Packs
 
 try:  # the budgeted engine; without it (an old install) patterns run unbudgeted through re
     import regex as _engine

@@ -11,7 +11,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from relaydoctor.engine.evidence import certs
+from relaydoctor.engine.evidence.certificates import certs
 from relaydoctor.engine.evidence.base import Document
 
 
