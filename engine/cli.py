@@ -148,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE")
     p.add_argument("--now", type=parse_now, metavar="ISO8601")
     p.add_argument("--redact", action="store_true")
+    _verbose_option(p)
     p.set_defaults(func=cmd_demo)
     return parser
 
@@ -165,6 +166,13 @@ def _diagnose_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--redact", action="store_true", help="replace domains, IPs, names and thumbprints")
     p.add_argument("--pfx-password-env", metavar="VAR",
                    help="environment variable holding the password of .pfx files")
+    _verbose_option(p)
+
+
+def _verbose_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-v", "--verbose", "--full", action="store_true", dest="verbose",
+                   help="text format: every evidence link, explanation, reference and ruled-out "
+                        "detail (default: a report that fits one screen)")
 
 
 def _no_builtin_option(p: argparse.ArgumentParser) -> None:
@@ -265,7 +273,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         pfx_password=_pfx_password(args.pfx_password_env),
     )
     _require_evidence(report, paths, has_text=bool(args.ndr) or bool(args.answer))
-    return _emit_report(report, args.format, args.output, args.redact)
+    return _emit_report(report, args.format, args.output, args.redact, verbose=args.verbose)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -289,7 +297,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     report = rewrite_report(report, lambda s: s.replace(prefix, ""))
     if args.output is None and args.format == "text":
         _err(f"demo: the bundled example '{args.name}' (its files are in {folder})")
-    return _emit_report(report, args.format, args.output, args.redact)
+    return _emit_report(report, args.format, args.output, args.redact, verbose=args.verbose)
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
@@ -549,8 +557,8 @@ def _require_evidence(report: Any, paths: Sequence[str], *, has_text: bool) -> N
         )
 
 
-def _emit_report(report: Any, fmt: str, output: str | None, redact: bool) -> int:
-    from .report import render
+def _emit_report(report: Any, fmt: str, output: str | None, redact: bool, *, verbose: bool = False) -> int:
+    from .report import WIDTH, render
     from .report.progress import use_color
 
     if redact:
@@ -558,8 +566,21 @@ def _emit_report(report: Any, fmt: str, output: str | None, redact: bool) -> int
 
         report = redact_report(report)
     color = output is None and fmt == "text" and use_color(sys.stdout)
-    _write(render(report, fmt, color=color), output)
+    width = _terminal_width() if output is None else WIDTH
+    _write(render(report, fmt, color=color, verbose=verbose, width=width), output)
     return EXIT_OK
+
+
+def _terminal_width() -> int:
+    """The terminal's columns when stdout is one, else the report's default width."""
+    from .report import WIDTH
+
+    try:
+        if sys.stdout.isatty():
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        pass
+    return WIDTH
 
 
 def _write(text: str, output: str | None, stream: TextIO | None = None) -> None:

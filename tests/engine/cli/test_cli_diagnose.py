@@ -58,7 +58,7 @@ def test_diagnose_subprocess_all_formats_agree(samples, tmp_path):
     outputs = {}
     for fmt in ("text", "markdown", "json"):
         out = tmp_path / f"report.{fmt}"
-        r = run_cli("diagnose", bundle, "--now", NOW, "--format", fmt, "--output", str(out))
+        r = run_cli("diagnose", bundle, "--now", NOW, "--format", fmt, "--output", str(out), "--verbose")
         assert (r.code, r.out, r.err) == (0, "", "")
         outputs[fmt] = out.read_text("utf-8")
     data = json.loads(outputs["json"])
@@ -140,7 +140,7 @@ def test_redact_leaves_no_domain_ip_or_thumbprint(capsys, samples, fmt):
     facts = _json(capsys, "facts", bundle, "--format", "json", "--now", NOW)
     secrets = _identifying_values(facts)
     assert {"contoso.com", "203.0.113.25"} <= secrets and any(len(s) == 40 for s in secrets)
-    r = run_main(capsys, "diagnose", bundle, "--now", NOW, "--format", fmt, "--redact")
+    r = run_main(capsys, "diagnose", bundle, "--now", NOW, "--format", fmt, "--redact", "--verbose")
     assert r.code == 0, r.err
     leaked = sorted(s for s in secrets if s.lower() in r.out.lower())
     assert not leaked
