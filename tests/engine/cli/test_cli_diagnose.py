@@ -15,6 +15,7 @@ import zipfile
 import jsonschema
 import pytest
 from clikit import REPO, run_cli, run_main
+from relaydoctor.engine.paths import builtin_dir
 from relaydoctor.engine.report.jsonreport import report_schema
 
 NOW = "2026-11-27T12:00:00Z"
@@ -185,7 +186,8 @@ def test_demo_default_runs_without_arguments():
     r = run_cli("demo")
     assert r.code == 0, r.err
     assert "certificate-name-mismatch" in r.out
-    assert "renewed-certificate/SEND20261120-1.LOG:" in r.out  # short names, not site-packages paths
+    assert "renewed-certificate/NDR-5.7.64-TenantAttribution.eml:" in r.out  # short names,
+    assert str(builtin_dir("knowledge")) not in r.out  # not where the package is installed
     assert "Traceback" not in r.err
 
 
