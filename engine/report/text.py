@@ -276,8 +276,10 @@ def _render_brief(report: Report, out: _Out) -> str:
 
     if report.notes:
         out.add(out.paint("head", "NOTES"))
-        for note in report.notes:
-            out.wrap(note, "    ", first="  - ")
+        for note in report.notes[:_NOTES_SHOWN]:
+            _wrapped(out, one_line(note), "    ", "  - ")
+        if len(report.notes) > _NOTES_SHOWN:
+            out.add(f"  (+{len(report.notes) - _NOTES_SHOWN} more notes: add --verbose)")
         out.add()
 
     _brief_sources(out, report)
@@ -285,6 +287,7 @@ def _render_brief(report: Report, out: _Out) -> str:
 
 
 _QUESTIONS_SHOWN = 5
+_NOTES_SHOWN = 5
 _QUESTIONS_SHOWN_CONFIRMED = 2
 
 

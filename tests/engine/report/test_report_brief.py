@@ -96,3 +96,12 @@ def test_empty_evidence_says_how_to_start():
     text = render_text(report)
     assert "QUESTIONS" in text and "--answer" in text
     assert "OPEN  " in text
+
+
+def test_many_notes_are_capped_with_a_pointer_to_verbose(reports):
+    import dataclasses
+
+    report = dataclasses.replace(reports["attr36"], notes=[f"file.log:{n}: odd line" for n in range(30)])
+    brief = render_text(report)
+    assert "file.log:4:" in brief and "file.log:5:" not in brief and "+25 more notes" in brief
+    assert "file.log:29:" in render_text(report, verbose=True)
