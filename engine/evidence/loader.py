@@ -46,6 +46,7 @@ PARSER_MODULES: tuple[str, ...] = (
     "messagetrace",
     "hcwlog",
     "manifest",
+    "windows",
     "certs",
     "cmdlets",
     "queue",
