@@ -47,6 +47,8 @@ PARSER_MODULES: tuple[str, ...] = (
     "hcwlog",
     "manifest",
     "windows",
+    "msgtrk",
+    "signins",
     "certs",
     "cmdlets",
     "queue",

@@ -154,8 +154,8 @@ def _new_kinds(has, anyof) -> type[Fact] | None:
         "autoforwardenabled", "allowedooftype", "tnefenabled", "ndrenabled", "contenttype"
     ):
         return RemoteDomain
-    if anyof("createddatetime", "date (utc)") and anyof("clientappused", "appdisplayname") and anyof(
-        "status", "errorcode", "conditionalaccessstatus"
-    ):
+    if anyof("createddatetime", "date (utc)") and anyof(
+        "clientappused", "appdisplayname", "client app", "application"
+    ) and anyof("status", "errorcode", "conditionalaccessstatus", "sign-in error code"):
         return SignIn  # Get-MgAuditLogSignIn / the Entra portal's JSON download
     return None

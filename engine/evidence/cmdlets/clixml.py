@@ -227,6 +227,34 @@ def sniff(doc: Document) -> bool:
 
 def parse(doc: Document) -> ParseResult:
     text = doc.text()
-    root = read_tree(text, doc.name)
+    warnings: list[str] = []
+    try:
+        root = read_tree(text, doc.name)
+    except EvidenceError as exc:
+        root = _salvage(text, doc.name, exc)
+        where = f"line {exc.line}: " if exc.line is not None else ""
+        warnings.append(f"{where}{exc.message}; the file is cut short, the objects before it are read")
     lines = re.split(r"\r\n|\n|\r", text)  # as expat counts lines
-    return build_result(objects_from_tree(root, doc.name, lines), doc.name, "Export-Clixml")
+    return build_result(objects_from_tree(root, doc.name, lines), doc.name, "Export-Clixml", warnings)
+
+
+_SALVAGE_TRIES = 64
+
+
+def _salvage(text: str, source: str, error: EvidenceError) -> _Node:
+    """Half a CliXML (a copy cut short): the document up to its last whole top-level object.
+
+    Re-raises ``error`` when no prefix ending at an ``</Obj>`` parses (not a truncation)."""
+    end = len(text)
+    for _ in range(_SALVAGE_TRIES):
+        end = text.rfind("</Obj>", 0, end)
+        if end < 0:
+            break
+        try:
+            root = read_tree(text[: end + len("</Obj>")] + "</Objs>", source)
+        except EvidenceError:
+            continue
+        objs = next((c for c in root.children if c.tag == "Objs"), None)
+        if objs is not None and any(c.tag == "Obj" for c in objs.children):
+            return root
+    raise error

@@ -206,7 +206,7 @@ def _signin(r: _Reader) -> Fact | None:
         status = "unknown"
     client_app = r.text("ClientAppUsed") or r.text("Client app")
     ca = (r.text("ConditionalAccessStatus") or r.text("Conditional Access") or "").strip().lower()
-    tenant = r.text("HomeTenantId") or r.text("ResourceTenantId") or r.text("TenantId") or ""
+    tenant = r.text("HomeTenantId") or r.text("Home tenant ID") or r.text("ResourceTenantId") or ""
     scope, scope_id = told_scope(r, "tenant", tenant)
     moment = r.p("CreatedDateTime") or r.p("Date (UTC)")
     when = v.timestamp(moment, utc_hint=True) if moment is not None else None

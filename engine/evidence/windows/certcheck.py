@@ -78,7 +78,7 @@ def _check(segment: str, tool: str, source: str, line: int, warnings: list[str])
         verdicts = [ln for ln in lines if ln in ("True", "False")]
         passed = bool(verdicts) and verdicts[-1] == "True" and not codes
         if not verdicts and not codes and not flags:
-            warnings.append(f"{source}:{line}: Test-Certificate ran but its result is not in the file")
+            warnings.append(f"line {line}: Test-Certificate ran but its result is not in the file")
             return None
     chain_error, code = chain_error_of(codes, flags)
     if chain_error is None:
@@ -90,7 +90,7 @@ def _check(segment: str, tool: str, source: str, line: int, warnings: list[str])
     subject = _SUBJECT.search(segment)
     if thumbprint is None:
         warnings.append(
-            f"{source}:{line}: {tool.replace('_', '-')} result without the certificate's thumbprint; "
+            f"line {line}: {tool.replace('_', '-')} result without the certificate's thumbprint; "
             "it cannot be tied to a presented certificate (run it as Get-ChildItem "
             "Cert:\\LocalMachine\\My\\<thumbprint> | Test-Certificate)"
         )
@@ -111,5 +111,5 @@ def _check(segment: str, tool: str, source: str, line: int, warnings: list[str])
             scope_id="",
         )
     except EngineError as exc:
-        warnings.append(f"{source}:{line}: check skipped: {exc}")
+        warnings.append(f"line {line}: check skipped: {exc}")
         return None

@@ -61,7 +61,7 @@ def parse(doc: Document) -> ParseResult:
                 rows.append((line, row))
             line = skip + 2 + reader.line_num
     except csv.Error as exc:
-        where = f"{doc.name}:{skip + 2 + reader.line_num}"
+        where = f"line {skip + 2 + reader.line_num}"
         warnings.append(f"{where}: CSV broken ({exc}); the rows before it are read")
     col = columns.get("date")
     orders = {date_order(r[col]) for _, r in rows if col is not None and len(r) > col}
@@ -70,7 +70,7 @@ def parse(doc: Document) -> ParseResult:
     facts = []
     width = max(columns.values()) + 1
     for line, row in rows:
-        where = f"{doc.name}:{line}"
+        where = f"line {line}"
         if len(row) < width:
             warnings.append(f"{where}: event row has {len(row)} of {width} columns (truncated?); skipped")
             continue

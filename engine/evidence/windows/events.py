@@ -174,7 +174,7 @@ def _cn(subject: str | None) -> str | None:
 def to_fact(raw: RawEvent, source: str, warnings: list[str]) -> WindowsEvent | None:
     """The event as a fact; ``None`` (with a warning) when it cannot be one."""
     family = source_family(raw.provider)
-    where = f"{source}:{raw.line}" if raw.line is not None else source
+    where = f"line {raw.line}" if raw.line is not None else "event"
     data: Mapping[str, str] = {k.lower(): v for k, v in raw.data.items()}
     message = raw.message or ""
     category = "other"

@@ -128,11 +128,11 @@ def _block(lines: list[str], start: int, end: int, source: str, warnings: list[s
         else:
             values.setdefault(fld, value)
     line_no = start + 1
-    where = f"{source}:{line_no}"
+    where = f"line {line_no}"
     if "event_id" not in values or "source" not in values:
         if unknown_labels >= 3:
             warnings.append(
-                f"{where}: event labels in a language relydoctor does not read; export with "
+                f"{where}: event labels in a language relaydoctor does not read; export with "
                 "wevtutil qe <log> /f:xml (language-neutral) to have it read"
             )
         elif labels:
@@ -162,7 +162,7 @@ def _block(lines: list[str], start: int, end: int, source: str, warnings: list[s
         try:
             detail = event_from_xml("\n".join(xml), source, xml_line or line_no)
         except EvidenceError as exc:
-            warnings.append(f"{source}:{xml_line}: broken event XML ({exc.message}); text only")
+            warnings.append(f"line {xml_line}: broken event XML ({exc.message}); text only")
             detail = None
         if detail is not None:
             raw.data.update(detail.data)

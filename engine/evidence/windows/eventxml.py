@@ -57,21 +57,21 @@ def iter_events(text: str, source: str, warnings: list[str]):
         end = text.find(_END, start)
         nxt = _START.search(text, m.end())
         if end < 0 or (nxt is not None and nxt.start() < end):
-            warnings.append(f"{source}:{line}: truncated event (no </Event>); skipped, the rest is read")
+            warnings.append(f"line {line}: truncated event (no </Event>); skipped, the rest is read")
             pos = nxt.start() if nxt is not None else len(text)
             continue
         block = text[start : end + len(_END)]
         pos = end + len(_END)
         if len(block) > _MAX_EVENT:
-            warnings.append(f"{source}:{line}: event larger than {_MAX_EVENT} bytes; skipped")
+            warnings.append(f"line {line}: event larger than {_MAX_EVENT} bytes; skipped")
             continue
         try:
             raw = event_from_xml(block, source, line)
         except EvidenceError as exc:
-            warnings.append(f"{source}:{line}: broken event XML ({exc.message}); skipped, the rest is read")
+            warnings.append(f"line {line}: broken event XML ({exc.message}); skipped, the rest is read")
             continue
         if raw is None:
-            warnings.append(f"{source}:{line}: event without a provider or event id; skipped")
+            warnings.append(f"line {line}: event without a provider or event id; skipped")
             continue
         yield raw
 
