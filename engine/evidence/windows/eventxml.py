@@ -17,7 +17,7 @@ import re
 
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
-from ..cmdlets.clixml import read_tree
+from ..xmltree import read_tree
 from .events import RawEvent, to_fact
 
 KIND = "windows_event_xml"

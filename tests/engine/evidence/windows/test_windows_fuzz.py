@@ -8,8 +8,9 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
-from relaydoctor.engine.evidence import msgtrk, signins
 from relaydoctor.engine.evidence.base import Document
+from relaydoctor.engine.evidence.cmdlets import signins
+from relaydoctor.engine.evidence.symptoms import msgtrk
 from relaydoctor.engine.evidence.windows import certcheck, eventcsv, eventtext, eventxml, evtx
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])

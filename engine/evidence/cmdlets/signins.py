@@ -14,10 +14,10 @@ from __future__ import annotations
 import csv
 import io
 
-from ..errors import EvidenceError
-from .base import Document, ParseResult
-from .cmdlets.model import Prop, PSObject
-from .cmdlets.objects import build_result
+from ...errors import EvidenceError
+from ..base import Document, ParseResult
+from .model import Prop, PSObject
+from .objects import build_result
 
 KIND = "entra_signin_csv"
 

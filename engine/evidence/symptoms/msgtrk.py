@@ -19,9 +19,9 @@ import csv
 import io
 import re
 
-from ..errors import EngineError, EvidenceError
-from ..facts import Provenance, Symptom, TrackingEvent
-from .base import Document, ParseResult
+from ...errors import EngineError, EvidenceError
+from ...facts import Provenance, Symptom, TrackingEvent
+from ..base import Document, ParseResult
 from .smtp_reply import find_replies
 
 KIND = "message_tracking_log"
