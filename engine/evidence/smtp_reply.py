@@ -42,7 +42,9 @@ _REPLY = re.compile(
     r"(?P<status>[245]\.[0-7]\.\d{1,3})(?![\d.]\d|\d)"
 )
 # A reply without an enhanced status: the code, one blank or '-', then words.
-_BASIC = re.compile(r"(?:(?<![\w.:/\\$%-])|(?<=\\n))(?P<basic>[2345][0-5]\d)(?P<sep>[ \-])(?=\s?[A-Za-z<\[(])")
+_BASIC = re.compile(
+    r"(?:(?<![\w.:/\\$%-])|(?<=\\n))(?P<basic>[2345][0-5]\d)(?P<sep>[ \-])(?=\s?[A-Za-z<\[(])"
+)
 _BASIC_TUPLE = re.compile(r"\(\s*(?P<basic>[2345][0-5]\d)\s*,\s*[bu]?(?P<q>['\"‘’“])")
 # What stands right before a reply that has no enhanced status.
 _BASIC_CUE = re.compile(
@@ -58,7 +60,7 @@ _TLS_FAILURE = re.compile(
     r"TLS negotiation failed with (?:the following )?error\s*:?\s*(?P<error>[A-Za-z][A-Za-z_]+)",
     re.IGNORECASE,
 )
-# PHPMailer: "SMTP server error: MAIL FROM command failed Detail: … SMTP code: 550 Additional SMTP info: 5.7.0"
+# PHPMailer: "SMTP server error: … command failed Detail: … SMTP code: 550 Additional SMTP info: 5.7.0"
 _PHPMAILER = re.compile(
     r"SMTP server error:\s*(?P<cmd>.*?)\s*Detail:\s*(?P<detail>.*?)\s*SMTP code:\s*(?P<basic>[245]\d\d)"
     r"(?:\s*Additional SMTP info:\s*(?P<status>[245]\.[0-7]\.\d{1,3}))?",
@@ -66,7 +68,8 @@ _PHPMAILER = re.compile(
 )
 # Where a reply's own text ends inside a log line or exception.
 _TEXT_END = re.compile(
-    r"\\r\\n|\\n(?![0-9]{3}[ \-])|\s+at\s+[\w$.`<>\[\]]+\(|\s+in\s+\S+\.(?:php|js|ts|py|cs|java|rb)(?::\d+| line \d+)"
+    r"\\r\\n|\\n(?![0-9]{3}[ \-])|\s+at\s+[\w$.`<>\[\]]+\("
+    r"|\s+in\s+\S+\.(?:php|js|ts|py|cs|java|rb)(?::\d+| line \d+)"
     r"|\s*\"?\s+on line \d+\b|\s+Stack trace:|\s\{\"exception\"|\s+#\d+\s+/|\s+\[stacktrace\]"
 )
 # What ends a reply's own text and hands over to a nested reply that it quotes.
@@ -192,7 +195,8 @@ def _basic_spans(text: str) -> list[_Span]:
         spans.append((m.start(), m.end(), m.group("basic"), None, m.group("sep"), _closing(quote)))
     for span in list(spans):  # "550-first part … 550 second part": the continuation needs no cue
         if span[4] == "-":
-            follow = re.compile(rf"(?<!\d){span[2]}[ \-](?=\s?[A-Za-z<\[(])").search(text, span[1], span[1] + 400)
+            again = re.compile(rf"(?<!\d){span[2]}[ \-](?=\s?[A-Za-z<\[(])")
+            follow = again.search(text, span[1], span[1] + 400)
             if follow and all(s[0] != follow.start() for s in spans):
                 spans.append((follow.start(), follow.end(), span[2], None, follow.group(0)[-1], span[5]))
     for m in _BASIC_TUPLE.finditer(text):
@@ -209,7 +213,8 @@ def _closing(quote: str | None) -> str | None:
 def _reply_from(chunk: str, start: int, head: int, basic: str | None, status: str | None, sep: str) -> Reply:
     if basic is not None and sep not in (" ", "+", "-") and not sep.strip().startswith("#"):
         # (550, b'5.7.64 …') -> 550 5.7.64 …
-        chunk = f"{basic} {chunk[head:].lstrip()}" if status is None else f"{basic} {chunk[chunk.index(status):]}"
+        body = chunk[head:].lstrip() if status is None else chunk[chunk.index(status):]
+        chunk = f"{basic} {body}"
     elif basic is not None and status is not None and sep == "+":
         chunk = chunk.replace("+", " ")
     text = _clean_tail(chunk)
@@ -236,7 +241,7 @@ def _annotate(reply: Reply) -> Reply:
 
 
 def _fold_continuations(replies: list[Reply]) -> list[Reply]:
-    """``550-5.7.1 first part`` + ``550 5.7.1 second part`` → one reply ``550 5.7.1 first part second part``."""
+    """``550-5.7.1 first part`` + ``550 5.7.1 second part`` → ``550 5.7.1 first part second part``."""
     out: list[Reply] = []
     for reply in replies:
         prev = out[-1] if out else None
@@ -247,7 +252,8 @@ def _fold_continuations(replies: list[Reply]) -> list[Reply]:
             joined = f"{_strip_head(prev.text, prev)} {rest}".strip()
             status = prev.status_code or reply.status_code
             head = " ".join(p for p in (prev.reply_code, status) if p)
-            out[-1] = _annotate(replace(prev, status_code=status, text=f"{head} {joined}", continued=reply.continued))
+            merged = replace(prev, status_code=status, text=f"{head} {joined}", continued=reply.continued)
+            out[-1] = _annotate(merged)
             continue
         out.append(reply)
     return out
@@ -283,7 +289,8 @@ def _apply_phpmailer(replies: list[Reply], php: list[tuple[int, Reply]]) -> list
         return replies
     statuses = {r.status_code for _, r in php}
     codes = {r.reply_code for _, r in php}
-    kept = [r for r in replies if not (r.status_code in statuses or (r.status_code is None and r.reply_code in codes))]
+    kept = [r for r in replies
+            if not (r.status_code in statuses or (r.status_code is None and r.reply_code in codes))]
     return sorted(kept + [r for _, r in php], key=lambda r: r.start)
 
 
