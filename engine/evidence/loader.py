@@ -37,6 +37,7 @@ from ..facts import Fact
 from ..results import EvidenceSet, SourceSummary
 from . import sendlog
 from .base import CancelFn, Document, ParseResult, ProgressFn
+from .jsonish import looks_like_json
 
 # Parser modules in sniffing order. Missing ones are skipped (they are written in parallel).
 PARSER_MODULES: tuple[str, ...] = (
@@ -46,10 +47,12 @@ PARSER_MODULES: tuple[str, ...] = (
     "messagetrace",
     "hcwlog",
     "manifest",
+    "relaylogs",
     "certs",
     "cmdlets",
     "queue",
     "ndr",
+    "applog",
     "text",
 )
 # Generic parsers: JSON/XML/binary files that no specific parser took never reach them.
@@ -57,6 +60,7 @@ GENERIC_MODULES = frozenset({"ndr", "text"})
 # What pasted text (``--ndr``) is offered to.
 TEXT_MODULES = ("queue", "ndr", "text")
 # Parsers with ``scan(stream, name, *, progress, cancel)``: streamed, and parallel when large.
+# (A parser module may also say so itself with ``STREAMED = True``.)
 STREAMING_MODULES = frozenset({"sendlog", "smtplog_receive", "iislog"})
 
 HEAD_BYTES = 64 * 1024
@@ -319,7 +323,7 @@ def _looks_like_python(text: str) -> bool:
 def _not_evidence_reason(doc: Document, text: str) -> str | None:
     """Why a file no specific parser took is not worth offering to the generic text parsers."""
     stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith(("{", "[")):
+    if looks_like_json(stripped):
         return "JSON that is not recognised cmdlet output"
     if stripped.startswith(("<?xml", "<Objs")):
         return "XML that is not recognised cmdlet output"
@@ -362,7 +366,7 @@ def _parse(name: str, module: ModuleType, doc: Document, pfx_password: str | Non
            progress: Callable[[int], None] | None, cancel: CancelFn | None) -> ParseResult:
     kind = getattr(module, "KIND", name)
     try:
-        if name in STREAMING_MODULES and callable(getattr(module, "scan", None)):
+        if _streamed(name, module):
             with doc.opener() as stream:
                 result = module.scan(stream, doc.name, progress=progress, cancel=cancel)
         elif pfx_password is not None and _takes(module.parse, "pfx_password"):
@@ -380,6 +384,12 @@ def _parse(name: str, module: ModuleType, doc: Document, pfx_password: str | Non
     if not isinstance(result, ParseResult):
         raise EvidenceError(f"{kind} parser returned no result", doc.name)
     return result
+
+
+def _streamed(name: str, module: ModuleType) -> bool:
+    return (name in STREAMING_MODULES or getattr(module, "STREAMED", False) is True) and callable(
+        getattr(module, "scan", None)
+    )
 
 
 def _takes(fn: Callable[..., Any], param: str) -> bool:
@@ -408,7 +418,8 @@ def _worker_scan(module_name: str, path: str, name: str) -> tuple[str, Any]:
             _W_PROGRESS.value += n
 
     try:
-        module = importlib.import_module(f"{__package__}.{module_name}")
+        full = module_name if "." in module_name else f"{__package__}.{module_name}"
+        module = importlib.import_module(full)
         with open(path, "rb") as fh:
             result = module.scan(fh, name, progress=progress, cancel=_W_CANCEL.is_set)
         return "ok", result
@@ -505,7 +516,7 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
     # 2. parse: big logs on disk in worker processes, the rest here
     parallel = [
         it for it in items
-        if it.module is not None and it.skipped is None and it.module[0] in STREAMING_MODULES
+        if it.module is not None and it.skipped is None and _streamed(*it.module)
         and it.path is not None
     ]
     if len(parallel) >= 2 and sum(it.doc.size for it in parallel if it.doc) >= PARALLEL_MIN_BYTES and (
@@ -604,7 +615,7 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
     with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
                                 initargs=(counter, stop)) as pool:
         futures = {
-            pool.submit(_worker_scan, it.module[0], it.path, it.doc.name): it  # type: ignore[index,union-attr]
+            pool.submit(_worker_scan, it.module[1].__name__, it.path, it.doc.name): it  # type: ignore[index,union-attr]
             for it in sorted(items, key=lambda it: -(it.doc.size if it.doc else 0))
         }
         pending = set(futures)

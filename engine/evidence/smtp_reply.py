@@ -155,6 +155,12 @@ def recognise(text: str) -> list[Reply]:
     return _apply_phpmailer(out, php)
 
 
+def continue_reply(first: Reply, rest: Reply) -> Reply:
+    """``first`` (a ``550-…`` line) continued by ``rest`` (the next line's reply) as one reply."""
+    (joined,) = _fold_continuations([first, replace(rest, start=first.start)])
+    return joined
+
+
 def tls_failure_code(text: str) -> str | None:
     """``tls:UnknownCredentials`` for "TLS negotiation failed with error UnknownCredentials"."""
     m = _TLS_FAILURE.search(text)
@@ -305,7 +311,7 @@ def _clean_tail(chunk: str) -> str:
     while True:
         before = text
         text = text.rstrip(" \t\r\n")
-        for junk in ("##", "#SMTP#", "\\r\\n", "\\n", "\\r", "`"):
+        for junk in ("##", "#SMTP#", "\\r\\n", "\\n", "\\r", "`", "\\"):
             text = text.removesuffix(junk)
         quote = text.endswith(_QUOTE_ENDS[:2] + _QUOTE_ENDS[4:])
         closes_quote = text.endswith((")", "}", ",", ";")) and text[:-1].rstrip().endswith(_QUOTE_ENDS)

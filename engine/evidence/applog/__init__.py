@@ -1,0 +1,3 @@
+"""Application and device logs that talk SMTP: the replies they got and the smart host they used."""
+
+PARSERS = ("reader",)
