@@ -26,12 +26,11 @@ from ...facts import Provenance, Symptom
 from ..base import Document, ParseResult
 from ..decoding import iter_lines
 from ..jsonish import looks_like_json
-from ..ndr_text import direction
 from ..relaylogs.client import SMTP_PORTS, Tally, clean_host, domain_of, public_ip
-from ..smtp_reply import Reply, continue_reply, recognise, tls_failure_span
+from ..symptoms.ndr_text import direction
+from ..symptoms.smtp_reply import Reply, continue_reply, recognise, tls_failure_span
 
 KIND = "app_log"
-STREAMED = True
 MAX_SYMPTOMS = 200
 MAX_WARNINGS = 20
 

@@ -29,12 +29,11 @@ from ...errors import Cancelled, EvidenceError
 from ...facts import Provenance, Symptom
 from ..base import Document, ParseResult
 from ..decoding import iter_lines
-from ..ndr_text import direction
-from ..smtp_reply import find_replies
+from ..symptoms.ndr_text import direction
+from ..symptoms.smtp_reply import find_replies
 from .client import Tally, clean_host, domain_of
 
 KIND = "mail_log"
-STREAMED = True
 MAX_SYMPTOMS = 200
 MAX_WARNINGS = 20
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from relaydoctor.engine.evidence.smtp_reply import find_replies, recognise
+from relaydoctor.engine.evidence.symptoms.smtp_reply import find_replies, recognise
 
 TABLE = yaml.safe_load((Path(__file__).parent / "data" / "real_replies.yaml").read_text(encoding="utf-8"))
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import re
 
-from ..errors import EvidenceError
+from ...errors import EvidenceError
+from ..base import Document, ParseResult
+from ..jsonish import looks_like_json
 from . import ndr, queue
-from .base import Document, ParseResult
-from .jsonish import looks_like_json
 from .ndr_text import analyse, dedupe, symptom
 
 KIND = "text"
