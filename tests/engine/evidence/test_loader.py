@@ -187,4 +187,5 @@ def test_registry_holds_every_parser_module() -> None:
     assert {"send_log", "hcw_log", "collector_manifest", "certificate", "queue", "ndr", "text"} <= set(kinds)
     # catch-alls last: an NDR, an application's log, a pasted error
     assert kinds[-3:] == ["ndr", "app_log", "text"] and all(p.generic for p in PARSERS[-3:])
-    assert [p.kind for p in PARSERS if p.streaming] == ["send_log", "receive_log", "iis_log", "mail_log", "app_log"]
+    streamed = ["send_log", "receive_log", "iis_log", "mail_log", "app_log"]
+    assert [p.kind for p in PARSERS if p.streaming] == streamed
