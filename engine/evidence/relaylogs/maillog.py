@@ -221,13 +221,7 @@ def _mta_line(st: _State, software: str, msg: str, prov: Provenance, line_no: in
     st.deliveries += 1
     seen = st.tally(software).get(host, port, prov)
     seen.attempts += 1
-    sender = st.senders.get(qid)
-    if sender == "":
-        seen.null_sender = True
-    elif sender:
-        dom = domain_of(sender)
-        if dom:
-            seen.senders[dom] += 1
+    _sender(seen, st.senders.get(qid))
     why = ""
     if (s := _STATUS.search(body)) is not None:
         why = s.group("why") or ""
@@ -253,6 +247,7 @@ def _exim_line(st: _State, x: re.Match[str], prov: Provenance, seen_at: str | No
     seen = st.tally("exim").get(host, _int(h.group("port")), prov)
     seen.attempts += 1
     st.deliveries += 1
+    _sender(seen, st.senders.get(qid))
     if _EXIM_TLS.search(rest):
         seen.starttls_used = True
     if _EXIM_AUTH.search(rest):
@@ -292,6 +287,13 @@ def _refusal(st: _State, seen, prov: Provenance, host: str | None, why: str, dsn
         seen_at=seen_at,
         **fields,
     )
+
+
+def _sender(seen, sender: str | None) -> None:
+    if sender == "":
+        seen.null_sender = True
+    elif sender and (dom := domain_of(sender)):
+        seen.senders[dom] += 1
 
 
 def _int(value: str | None) -> int | None:
