@@ -7,9 +7,13 @@ The settings that decide how a Postfix relay meets Exchange Online (postconf(5))
 name is read, the file is never opened), ``smtp_sasl_auth_enable`` and ``smtp_sasl_password_maps``
 (SMTP AUTH to the smart host), ``myhostname`` (the relay's own name, used as scope).
 
-A setting that is absent is reported as unknown, never as Postfix's default: a copied excerpt may
-leave settings out. ``key = value`` lines, ``#`` comments and indented continuation lines are read;
-a line that is none of these is a located warning.
+A setting that is absent from a ``main.cf`` is reported as unknown, never as Postfix's default: a
+copied excerpt may leave settings out. ``postconf -n`` output is different — it lists every setting
+that is not at its default (sorted, no comments) — so there an absent ``smtp_tls_cert_file`` means
+no client certificate, an absent ``smtp_tls_security_level`` (with no ``smtp_use_tls``) means no TLS
+and an absent ``smtp_sasl_auth_enable`` means no AUTH (their defaults in postconf(5)).
+``key = value`` lines, ``#`` comments and indented continuation lines are read; a line that is none
+of these is a located warning.
 """
 
 from __future__ import annotations
@@ -65,7 +69,9 @@ def parse(doc: Document) -> ParseResult:
     settings: dict[str, tuple[str, int, str]] = {}
     warnings: list[str] = []
     last: str | None = None
-    for line_no, line in enumerate(doc.text().split("\n"), start=1):
+    text = doc.text()
+    complete = _is_postconf_n(text)
+    for line_no, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -106,6 +112,8 @@ def parse(doc: Document) -> ParseResult:
         seen.tls_policy = "required"
     elif _yes(settings, "smtp_use_tls"):
         seen.tls_policy = "opportunistic"
+    elif complete and not level:
+        seen.tls_policy = "none"  # postconf -n: the default, empty, is no TLS
     if seen.tls_policy in ("required", "opportunistic"):
         seen.starttls_used = True
     elif seen.tls_policy == "none":
@@ -115,11 +123,27 @@ def parse(doc: Document) -> ParseResult:
         path = cert[0].split(",")[0].split()[0] if cert[0].strip() else ""
         seen.client_cert_configured = bool(path)
         seen.client_cert_name = _file_name(path) if path else None
-    if "smtp_sasl_auth_enable" in settings:
+    elif complete:
+        seen.client_cert_configured = False  # postconf -n: the default is no client certificate
+    if "smtp_sasl_auth_enable" in settings or complete:
         seen.auth_used = _yes(settings, "smtp_sasl_auth_enable")
     facts = tally.facts()
     shown = f"relayhost {host}:{port}" if host else "no relayhost"
-    return ParseResult(facts=list(facts), detail=f"{len(settings)} settings; {shown}", warnings=warnings)
+    form = "postconf -n (absent settings are defaults)" if complete else "main.cf"
+    detail = f"{form}, {len(settings)} settings; {shown}"
+    return ParseResult(facts=list(facts), detail=detail, warnings=warnings)
+
+
+def _is_postconf_n(text: str) -> bool:
+    """``postconf -n`` prints one ``name = value`` per line, sorted by name, with no comments."""
+    lines = [ln for ln in text.replace("\ufeff", "").split("\n") if ln.strip()]
+    keys = []
+    for line in lines:
+        m = _SETTING.match(line)
+        if m is None or line[:1] in (" ", "\t"):
+            return False
+        keys.append(m.group("key"))
+    return len(keys) >= 3 and keys == sorted(keys)
 
 
 def _yes(settings: dict[str, tuple[str, int, str]], key: str) -> bool:

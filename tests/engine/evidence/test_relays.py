@@ -128,9 +128,8 @@ def test_postconf_n_submission_with_sasl() -> None:
         587,
         "smtp_client_endpoint",
     )
-    assert (
-        client.auth_used is True and client.client_cert_configured is None and client.tls_policy == "required"
-    )
+    assert client.auth_used is True and client.tls_policy == "required"
+    assert client.client_cert_configured is False  # postconf -n lists every non-default setting
 
 
 def test_absent_settings_stay_unknown_and_junk_is_located() -> None:
@@ -286,3 +285,26 @@ def test_unrelated_files_are_not_claimed(name: str) -> None:
 def test_empty_log_is_an_error_naming_the_file() -> None:
     with pytest.raises(EvidenceError, match="empty"):
         maillog.parse(doc_of("empty.log", b""))
+
+
+def test_postconf_n_absent_settings_are_defaults_but_main_cf_ones_are_unknown() -> None:
+    listing = (
+        b"alias_maps = hash:/etc/aliases\nmyhostname = r.contoso.com\n"
+        b"relayhost = [x.mail.protection.outlook.com]\n"
+    )
+    (client,) = (result := postfixconf.parse(doc_of("postconf.txt", listing))).facts
+    assert (client.tls_policy, client.starttls_used, client.client_cert_configured, client.auth_used) == (
+        "none",
+        False,
+        False,
+        False,
+    )
+    assert result.detail.startswith("postconf -n")
+    with_comment = b"# relay\n" + listing
+    (client,) = postfixconf.parse(doc_of("main.cf", with_comment)).facts
+    assert (client.tls_policy, client.starttls_used, client.client_cert_configured, client.auth_used) == (
+        "unknown",
+        None,
+        None,
+        None,
+    )
