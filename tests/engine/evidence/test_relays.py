@@ -308,3 +308,25 @@ def test_postconf_n_absent_settings_are_defaults_but_main_cf_ones_are_unknown() 
         None,
         None,
     )
+
+
+LARAVEL_LINE = (
+    '[2020-07-25 08:44:50] local.ERROR: Expected response code 250 but got code "550", with message '
+    '"550 5.7.1 Relaying denied'  # https://github.com/overtrue/laravel-mail-aliyun/issues/13
+)
+
+
+def test_a_bracketed_log_line_is_not_taken_for_json(tmp_path: Path) -> None:
+    path = tmp_path / "error.txt"
+    path.write_text(LARAVEL_LINE + "\n", encoding="utf-8")
+    ev = load_evidence([str(path)])
+    (sym,) = ev.facts
+    assert (sym.code, sym.text, ev.sources[0].kind) == ("5.7.1", "550 5.7.1 Relaying denied", "text")
+    pasted = load_evidence([], extra_texts=[("--ndr", LARAVEL_LINE)])
+    assert [f.code for f in pasted.facts] == ["5.7.1"]
+    json_array = tmp_path / "a.json"
+    json_array.write_text('[{"Name": "x"}]', encoding="utf-8")
+    assert (
+        load_evidence([str(tmp_path)]).sources[0].skipped_reason
+        == "JSON that is not recognised cmdlet output"
+    )
