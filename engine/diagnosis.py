@@ -103,7 +103,9 @@ def diagnose_evidence(
     symptoms = _symptom_views(facts, packs)
     codes = _codes_in_scope(facts, packs)
     verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers or {})
-    notes = [*notes, *evidence.warnings]
+    from .pack.recognize import timed_out_notes
+
+    notes = [*notes, *evidence.warnings, *timed_out_notes(packs)]
     sources = list(evidence.sources)
     if answer_facts:
         sources.append(SourceSummary("--answer", "answer", facts=len(answer_facts)))
@@ -286,7 +288,7 @@ def _verdict(
 def _content_key(firing: Firing, facts: Sequence[Fact]) -> tuple:
     bound = sorted(firing.bindings.items())
     return tuple(
-        (alias, facts[key].provenance.source, facts[key].provenance.line or 0, facts[key].identity())
+        (alias, facts[key].identity(), facts[key].provenance.line or 0, facts[key].provenance.source)
         for alias, key in bound
     )
 
