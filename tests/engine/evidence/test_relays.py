@@ -326,7 +326,6 @@ def test_a_bracketed_log_line_is_not_taken_for_json(tmp_path: Path) -> None:
     assert [f.code for f in pasted.facts] == ["5.7.1"]
     json_array = tmp_path / "a.json"
     json_array.write_text('[{"Name": "x"}]', encoding="utf-8")
-    assert (
-        load_evidence([str(tmp_path)]).sources[0].skipped_reason
-        == "JSON that is not recognised cmdlet output"
+    sources = {Path(s.source).name: s for s in load_evidence([str(tmp_path)]).sources}
+    assert sources["a.json"].skipped_reason == "JSON that is not recognised cmdlet output"
     )
