@@ -328,4 +328,3 @@ def test_a_bracketed_log_line_is_not_taken_for_json(tmp_path: Path) -> None:
     json_array.write_text('[{"Name": "x"}]', encoding="utf-8")
     sources = {Path(s.source).name: s for s in load_evidence([str(tmp_path)]).sources}
     assert sources["a.json"].skipped_reason == "JSON that is not recognised cmdlet output"
-    )
