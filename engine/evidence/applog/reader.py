@@ -47,6 +47,10 @@ _ENDPOINTS = (
                r"(?::(?P<port>\d{1,5}))?", re.I),
     re.compile(rf"(?:host|server)\s+{_H}\s*(?:\[[\d.]+\])?\s*said:", re.I),
 )
+# nodemailer: "Resolved smtp.office365.com as 52.98.16.2 [cache miss]", then it connects to the IP
+_RESOLVED = re.compile(
+    rf"\bResolved\s+{_H}\s+as\s+(?P<ip>\d{{1,3}}(?:\.\d{{1,3}}){{3}}|[0-9a-fA-F:]+:[0-9a-fA-F:]+)"
+)
 _PORT_SETTING = re.compile(
     r"\b(?:MAIL_PORT|SMTP_PORT|EMAIL_PORT|smtp[._ ]?port)\b\"?\s*[:=]\s*[\"']?(?P<port>\d{1,5})\b", re.I
 )
@@ -131,6 +135,7 @@ def scan(
     unexplained = 0
     lines = refusals = 0
     open_reply: Reply | None = None  # a "550-…" whose next lines continue it
+    resolved: dict[str, str] = {}  # IP → the host name the app resolved to it
     for line_no, text in iter_lines(stream, None, name=name):
         lines = line_no
         if progress is not None:
@@ -142,11 +147,14 @@ def scan(
         if tally is None:
             tally = Tally(software, "app_log")
         prov = Provenance(name, line_no, Provenance.clip(text))
+        if (r := _RESOLVED.search(text)) is not None and (ip := public_ip(r.group("ip"))):
+            resolved[ip] = clean_host(r.group("host")) or ip
         # the server this part of the log talks to
         for rx in _ENDPOINTS:
             m = rx.search(text)
             if m:
                 named = clean_host(m.group("host"))
+                named = resolved.get(named or "", named)  # an IP the app looked up by name
                 found_port = _port(m)
                 if named and (found_port in SMTP_PORTS or _mailish(named, text)):
                     host, port = named, found_port or pending_port or port

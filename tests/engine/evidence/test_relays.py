@@ -328,3 +328,26 @@ def test_a_bracketed_log_line_is_not_taken_for_json(tmp_path: Path) -> None:
     json_array.write_text('[{"Name": "x"}]', encoding="utf-8")
     sources = {Path(s.source).name: s for s in load_evidence([str(tmp_path)]).sources}
     assert sources["a.json"].skipped_reason == "JSON that is not recognised cmdlet output"
+
+
+def test_nodemailer_connection_to_a_resolved_ip_keeps_the_host_name() -> None:
+    # nodemailer's logger: "Resolved <host> as <ip> [cache miss]", then
+    # "Connection established to <ip>:<port>"
+    text = (
+        "[2026-11-20 10:00:00] DEBUG [Xy12Ab] Resolved smtp.office365.com as 52.98.16.2 [cache miss]\n"
+        "[2026-11-20 10:00:00] INFO  [Xy12Ab] Connection established to 52.98.16.2:587\n"
+        "[2026-11-20 10:00:00] DEBUG [Xy12Ab] S: 220 AM0PR04CA0003.outlook.office365.com ESMTP\n"
+        "[2026-11-20 10:00:01] DEBUG [Xy12Ab] C: STARTTLS\n"
+        "[2026-11-20 10:00:01] DEBUG [Xy12Ab] C: AUTH LOGIN\n"
+        "[2026-11-20 10:00:01] DEBUG [Xy12Ab] S: 535 5.7.139 Authentication unsuccessful, basic "
+        "authentication is disabled. [PN0PR01CA0024.INDPRD01.PROD.OUTLOOK.COM 2025-01-26T18:54:30.055Z "
+        "08DD3DD7D75D7743]\n"
+    )
+    (sym,), (client,) = split(applog.parse(doc_of("node.log", text.encode())))
+    assert (client.smart_host, client.port, client.smart_host_kind) == (
+        "smtp.office365.com",
+        587,
+        "smtp_client_endpoint",
+    )
+    assert client.auth_used is True and client.auth_failed is True and client.starttls_used is True
+    assert (sym.status_code, sym.direction) == ("5.7.139", "client_submission")
