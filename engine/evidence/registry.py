@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import hcwlog, manifest
+from .applog import appconfig
 from .applog import reader as applog
 from .base import Document, ParseResult, ParserModule, ScanFn, StreamingParserModule
 from .certificates import certs
@@ -66,6 +67,7 @@ PARSERS: tuple[Parser, ...] = (
     Parser.streamed(maillog),
     Parser.of(postfixconf),
     Parser.of(iismetabase),
+    Parser.of(appconfig),
     Parser.of(certs, parse_with_password=certs.parse_with_password),
     # cmdlet output: CliXML and JSON never pass the text sniffers, but a table could look like a list
     Parser.of(clixml),

@@ -17,6 +17,12 @@ from ...facts import Provenance, SmtpClient
 from ..cmdlets.normalise import smart_host_kind
 
 SMTP_PORTS = frozenset({25, 465, 587, 2525})
+# A smart host at one of these addresses is a relay on the local network, never an Exchange Online
+# endpoint typed in as an IP address (which is what ``ip_literal`` tells the ATTR35 rules).
+_LOCAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10",
+    "fc00::/7", "fe80::/10", "::1/128",
+))
 _HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))+$")
 
 
@@ -30,6 +36,18 @@ def clean_host(raw: str | None) -> str | None:
     except ValueError:
         pass
     return host if _HOST.match(host) and not host.replace(".", "").isdigit() else None
+
+
+def host_kind(host: str | None) -> str:
+    """``smart_host_kind`` of a client's smart host; an address on the local network is ``other``."""
+    if not host:
+        return "none"
+    kind = smart_host_kind(host)
+    if kind == "ip_literal":
+        address = ipaddress.ip_address(host.strip("[]"))
+        if any(address in net for net in _LOCAL_NETWORKS if net.version == address.version):
+            return "other"
+    return kind
 
 
 def domain_of(address: str | None) -> str | None:
@@ -104,7 +122,7 @@ class Tally:
                     origin=self.origin,
                     smart_host=seen.host,
                     port=seen.port,
-                    smart_host_kind=smart_host_kind(seen.host) if seen.host else "none",
+                    smart_host_kind=host_kind(seen.host),
                     auth_used=seen.auth_used,
                     auth_failed=seen.auth_failed,
                     starttls_used=seen.starttls_used,

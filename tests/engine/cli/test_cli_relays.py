@@ -1,6 +1,6 @@
-"""End to end: a folder mixing a Postfix log, main.cf, an application log, an IIS metabase and files
-that are not evidence (docker-compose.yml, an .ini, a ticket note) diagnoses without error, and
-``relaydoctor facts`` shows the smtp_client facts with their scope."""
+"""End to end: a folder mixing a Postfix log, main.cf, an application log and its web.config, an IIS
+metabase and files that are not evidence (docker-compose.yml, an .ini, a ticket note) diagnoses
+without error, and ``relaydoctor facts`` shows the smtp_client facts with their scope."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ UNRELATED = {
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("mixed")
-    for name in ("postfix-mail.log", "main.cf", "laravel.log", "MetaBase.xml"):
+    for name in ("postfix-mail.log", "main.cf", "laravel.log", "MetaBase.xml", "web.config"):
         shutil.copy(RELAYS / name, root / name)
     for name, text in UNRELATED.items():
         (root / name).write_text(text, encoding="utf-8")
@@ -51,7 +51,7 @@ def test_facts_show_the_new_facts_with_scope(bundle: Path) -> None:
     assert run.code == 0, run.err
     clients = [f for f in json.loads(run.out)["facts"] if f["kind"] == "smtp_client"]
     by_origin = {f["fields"]["origin"]: f for f in clients}
-    assert set(by_origin) == {"mail_log", "mta_config", "iis_config"}
+    assert set(by_origin) == {"mail_log", "mta_config", "iis_config", "app_config"}
     relay = by_origin["mta_config"]["fields"]
     assert (relay["smart_host"], relay["port"], relay["client_cert_name"]) == (
         "contoso-com.mail.protection.outlook.com",

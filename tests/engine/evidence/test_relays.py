@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from relaydoctor.engine.errors import EvidenceError
+from relaydoctor.engine.evidence.applog import appconfig
 from relaydoctor.engine.evidence.applog import reader as applog
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.loader import load_evidence
@@ -137,7 +138,7 @@ def test_absent_settings_stay_unknown_and_junk_is_located() -> None:
     (client,) = (result := postfixconf.parse(doc_of("main.cf", text))).facts
     assert (client.smart_host, client.smart_host_kind, client.tls_policy) == (
         "10.0.0.5",
-        "ip_literal",
+        "other",  # a relay on the local network, not an EOP address
         "unknown",
     )
     assert client.client_cert_configured is None and client.auth_used is None
@@ -279,7 +280,7 @@ UNRELATED = {
 @pytest.mark.parametrize("name", sorted(UNRELATED))
 def test_unrelated_files_are_not_claimed(name: str) -> None:
     doc = doc_of(name, UNRELATED[name].encode())
-    assert not any(m.sniff(doc) for m in (applog, maillog, postfixconf, iismetabase))
+    assert not any(m.sniff(doc) for m in (applog, appconfig, maillog, postfixconf, iismetabase))
 
 
 def test_empty_log_is_an_error_naming_the_file() -> None:
@@ -351,3 +352,52 @@ def test_nodemailer_connection_to_a_resolved_ip_keeps_the_host_name() -> None:
     )
     assert client.auth_used is True and client.auth_failed is True and client.starttls_used is True
     assert (sym.status_code, sym.direction) == ("5.7.139", "client_submission")
+
+
+# -- application mail settings -------------------------------------------------------------------
+
+
+def test_web_config_mail_settings_without_keeping_credentials() -> None:
+    doc = doc_of("web.config")
+    assert appconfig.sniff(doc)
+    (client,) = appconfig.parse(doc).facts
+    assert (client.software, client.origin, client.smart_host, client.port) == (
+        "dotnet",
+        "app_config",
+        "smtp.office365.com",
+        587,
+    )
+    assert (client.smart_host_kind, client.starttls_used, client.auth_used) == (
+        "smtp_client_endpoint",
+        True,
+        True,
+    )
+    assert client.mail_from_domain == "contoso.com" and client.provenance.line == 9
+    assert "not-read" not in repr(client.values()) and "invoices@" not in repr(client.values())
+
+
+def test_env_and_compose_mail_settings() -> None:
+    (env,) = appconfig.parse(doc_of("laravel.env")).facts
+    assert (env.software, env.smart_host_kind, env.port, env.starttls_used, env.auth_used) == (
+        "laravel",
+        "eop_tenant",
+        25,
+        True,
+        False,
+    )
+    assert env.mail_from_domain == "contoso.com"
+    (compose,) = appconfig.parse(doc_of("docker-compose.yml")).facts
+    assert (compose.smart_host, compose.smart_host_kind, compose.starttls_used) == (
+        "203.0.113.40",
+        "ip_literal",
+        False,
+    )
+    lan = (RELAYS / "docker-compose.yml").read_text().replace("203.0.113.40", "10.20.0.25")
+    (relay,) = appconfig.parse(doc_of("c.yml", lan.encode())).facts
+    assert relay.smart_host_kind == "other"  # a relay on the local network is not an EOP address
+
+
+def test_mail_settings_mentioned_in_prose_are_not_claimed() -> None:
+    prose = b"Set MAIL_HOST in .env and check <mailSettings> in web.config.\nThen restart.\n"
+    assert not appconfig.sniff(doc_of("notes.md", prose))
+    assert not appconfig.sniff(doc_of("docker-compose.yml", UNRELATED["docker-compose.yml"].encode()))

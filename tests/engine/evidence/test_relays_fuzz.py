@@ -8,6 +8,7 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
+from relaydoctor.engine.evidence.applog import appconfig
 from relaydoctor.engine.evidence.applog import reader as applog
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.relaylogs import iismetabase, maillog, postfixconf
@@ -119,9 +120,15 @@ def test_application_log_reader(text: str) -> None:
 
 
 @FUZZ
+@given(TEXTS)
+def test_application_mail_settings_reader(text: str) -> None:
+    exercise(appconfig, text.encode("utf-8"))
+
+
+@FUZZ
 @given(st.binary(max_size=2048))
 def test_readers_on_bytes(data: bytes) -> None:
-    for module in (maillog, postfixconf, iismetabase, applog):
+    for module in (maillog, postfixconf, iismetabase, applog, appconfig):
         exercise(module, data)
 
 
