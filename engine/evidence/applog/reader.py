@@ -31,6 +31,20 @@ from ..symptoms.ndr_text import direction
 from ..symptoms.smtp_reply import Reply, continue_reply, recognise, tls_failure_span
 
 KIND = "app_log"
+MAX_LINE = 16384  # characters of one line that are analysed (a reply is far shorter)
+# A line can hold a reply only if it has a reply code or an enhanced status (timestamps do not count).
+_MAYBE_REPLY = re.compile(
+    r"(?<![\d.:/-])[2345][0-5]\d(?![\d:./-])|(?<![\d.])[245]\.[0-7]\.\d|[Tt][Ll][Ss] negotiation"
+)
+_MAYBE_ENDPOINT = re.compile(
+    r"connect|trying|resolved|said:|host\b|_HOST|_SERVER|smtp[._ ]?(?:host|server)|mail[._ ]?server"
+    r"|SMARTHOST",
+    re.I,
+)
+# A line can say something about AUTH, TLS, MAIL FROM or the client's IP only if it has one of these.
+_MAYBE_SESSION = re.compile(
+    r"AUTH|TLS|SSL|secured|MAIL FROM|Hello|Client host|_USER|ENCRYPTION|_PORT|smtp.?port", re.I
+)
 MAX_SYMPTOMS = 200
 MAX_WARNINGS = 20
 
@@ -142,15 +156,17 @@ def scan(
             progress(len(text) + 1)
         if cancel is not None and line_no % 50_000 == 0 and cancel():
             raise Cancelled("cancelled while reading " + name)
+        text = text[:MAX_LINE]
         if software == "app":
             software = next((s for s, rx in _SOFTWARE if rx.search(text)), "app")
         if tally is None:
             tally = Tally(software, "app_log")
         prov = Provenance(name, line_no, Provenance.clip(text))
-        if (r := _RESOLVED.search(text)) is not None and (ip := public_ip(r.group("ip"))):
+        endpointish = _MAYBE_ENDPOINT.search(text) is not None
+        if endpointish and (r := _RESOLVED.search(text)) is not None and (ip := public_ip(r.group("ip"))):
             resolved[ip] = clean_host(r.group("host")) or ip
         # the server this part of the log talks to
-        for rx in _ENDPOINTS:
+        for rx in _ENDPOINTS if endpointish else ():
             m = rx.search(text)
             if m:
                 named = clean_host(m.group("host"))
@@ -161,17 +177,18 @@ def scan(
                     seen = tally.get(host, port, prov)
                     seen.attempts += 1
                 break
-        if (pm := _PORT_SETTING.search(text)) is not None:
+        sessionish = _MAYBE_SESSION.search(text) is not None
+        if sessionish and (pm := _PORT_SETTING.search(text)) is not None:
             pending_port = int(pm.group("port"))
             if host is not None and port is None:
                 port = pending_port
                 tally.get(host, None, prov).port = port
         seen = tally.get(host, port, prov)
-        if _AUTH_CMD.search(text) or _AUTH_SETTING.search(text):
+        if sessionish and (_AUTH_CMD.search(text) or _AUTH_SETTING.search(text)):
             seen.auth_used = True
-        if _STARTTLS_CMD.search(text) or _TLS_SETTING.search(text) or _IMPLICIT_TLS.search(text):
+        if sessionish and any(rx.search(text) for rx in (_STARTTLS_CMD, _TLS_SETTING, _IMPLICIT_TLS)):
             seen.starttls_used = True
-        if (m := _MAIL_FROM.search(text)) is not None:
+        if sessionish and (m := _MAIL_FROM.search(text)) is not None:
             addr = m.group("addr")
             if addr:
                 dom = domain_of(addr)
@@ -179,9 +196,9 @@ def scan(
                     seen.senders[dom] += 1
             else:
                 seen.null_sender = True
-        if (m := _CLIENT_IP.search(text)) is not None:
+        if sessionish and (m := _CLIENT_IP.search(text)) is not None:
             seen.client_ip = seen.client_ip or public_ip(m.group("ip") or m.group("ip2"))
-        replies = recognise(text)
+        replies = recognise(text) if _MAYBE_REPLY.search(text) else []
         if open_reply is not None and replies and replies[0].reply_code == open_reply.reply_code:
             replies[0] = continue_reply(open_reply, replies[0])
         open_reply = replies[-1] if replies and replies[-1].continued else None

@@ -36,6 +36,7 @@ from .client import Tally, clean_host, domain_of
 KIND = "mail_log"
 MAX_SYMPTOMS = 200
 MAX_WARNINGS = 20
+MAX_LINE = 16384  # characters of one line that are analysed
 
 _SYSLOG = re.compile(
     r"^(?:(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?"
@@ -141,6 +142,7 @@ def scan(
             raise Cancelled("cancelled while reading " + name)
         if not text.strip():
             continue
+        text = text[:MAX_LINE]
         prov = Provenance(name, line_no, Provenance.clip(text))
         m = _SYSLOG.match(text)
         if m and _PROGRAMS.match(m.group("prog")):

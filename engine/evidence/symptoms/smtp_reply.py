@@ -36,6 +36,8 @@ import re
 from dataclasses import dataclass, replace
 
 _QUOTES = "'\"‘’“”"
+_MAX_REPLIES = 32  # replies read from one text
+_MAX_REPLY_SPAN = 2048  # characters a reply (with a quoted inner reply) may run to; its text keeps 500
 # RFC 3463: class 2/4/5, subject 0-7, detail 1-3 digits.
 _REPLY = re.compile(
     r"(?:(?<![\w.])|(?<=\\n))(?:(?P<basic>[245]\d\d)(?P<sep>[ +\-]|\s+#|,\s*[bu]?['\"‘’“])\s*)?"
@@ -61,10 +63,9 @@ _TLS_FAILURE = re.compile(
     re.IGNORECASE,
 )
 # PHPMailer: "SMTP server error: … command failed Detail: … SMTP code: 550 Additional SMTP info: 5.7.0"
-_PHPMAILER = re.compile(
-    r"SMTP server error:\s*(?P<cmd>.*?)\s*Detail:\s*(?P<detail>.*?)\s*SMTP code:\s*(?P<basic>[245]\d\d)"
-    r"(?:\s*Additional SMTP info:\s*(?P<status>[245]\.[0-7]\.\d{1,3}))?",
-    re.DOTALL,
+# (found with str.find, not one regex: lazy groups between the markers backtrack on hostile lines)
+_PHP_CODE = re.compile(
+    r"\s*(?P<basic>[245]\d\d)(?:\s*Additional SMTP info:\s*(?P<status>[245]\.[0-7]\.\d{1,3}))?"
 )
 # Where a reply's own text ends inside a log line or exception.
 _TEXT_END = re.compile(
@@ -130,6 +131,7 @@ def recognise(text: str) -> list[Reply]:
     php = _phpmailer(text)
     spans = _enhanced_spans(text) + _basic_spans(text)
     spans.sort(key=lambda s: s[0])
+    del spans[_MAX_REPLIES:]  # a real line holds a handful; thousands are noise, not replies
     out: list[Reply] = []
     for i, (start, head_end, basic, status, sep, quote) in enumerate(spans):
         nxt = spans[i + 1] if i + 1 < len(spans) else None
@@ -142,7 +144,7 @@ def recognise(text: str) -> list[Reply]:
         end = line_end
         if nxt is not None and nxt[0] < line_end and not _NESTING.search(text[head_end:nxt[0]]):
             end = nxt[0]
-        chunk = text[start:end]
+        chunk = text[start:min(end, start + _MAX_REPLY_SPAN)]
         if quote:  # '…' around the reply: it ends at the first quote that closes a word
             close = re.compile(re.escape(quote) + r"(?!\w)").search(chunk, head_end - start)
             if close:
@@ -275,17 +277,24 @@ def _strip_head(text: str, reply: Reply) -> str:
 
 
 def _phpmailer(text: str) -> list[tuple[int, Reply]]:
-    found = []
-    for m in _PHPMAILER.finditer(text):
-        detail = m.group("detail").strip()
+    found: list[tuple[int, Reply]] = []
+    start = text.find("SMTP server error:")
+    while start >= 0:
+        detail_at = text.find("Detail:", start)
+        code_at = text.find("SMTP code:", detail_at) if detail_at >= 0 else -1
+        m = _PHP_CODE.match(text, code_at + len("SMTP code:")) if code_at >= 0 else None
+        if m is None:
+            break
+        detail = text[detail_at + len("Detail:"):code_at].strip()
         status = m.group("status")
         lead = _REPLY.match(detail)
         if lead and lead.group("basic") is None:
             status = status or lead.group("status")
             detail = detail[lead.end():].strip()
         body = " ".join(p for p in (m.group("basic"), status, detail) if p)
-        found.append((m.start(), _annotate(Reply(m.group("basic"), status, _clean_tail(body), None, None, (),
-                                                 m.start()))))
+        reply = Reply(m.group("basic"), status, _clean_tail(body), None, None, (), start)
+        found.append((start, _annotate(reply)))
+        start = text.find("SMTP server error:", m.end())
     return found
 
 

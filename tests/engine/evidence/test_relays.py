@@ -13,6 +13,7 @@ from relaydoctor.engine.evidence.applog import reader as applog
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.loader import load_evidence
 from relaydoctor.engine.evidence.relaylogs import iismetabase, maillog, postfixconf
+from relaydoctor.engine.evidence.symptoms.smtp_reply import recognise
 from relaydoctor.engine.facts import SmtpClient, Symptom
 
 RELAYS = Path(__file__).resolve().parents[2] / "fixtures" / "relays"
@@ -401,3 +402,19 @@ def test_mail_settings_mentioned_in_prose_are_not_claimed() -> None:
     prose = b"Set MAIL_HOST in .env and check <mailSettings> in web.config.\nThen restart.\n"
     assert not appconfig.sniff(doc_of("notes.md", prose))
     assert not appconfig.sniff(doc_of("docker-compose.yml", UNRELATED["docker-compose.yml"].encode()))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "SMTP server error: " + "Detail: x " * 3000,  # PHPMailer markers without the code
+        "S: " + "'550 a" * 3000,  # thousands of quoted replies
+        "x " + "550-" * 4000,  # continuations that never end
+    ],
+)
+def test_hostile_lines_are_read_in_bounded_work(line: str) -> None:
+    # bounded by construction (markers found with str.find, at most 32 replies and 2 KiB per reply);
+    # the assertion is on the result, not on time
+    result = applog.parse(doc_of("evil.log", ((line + "\n") * 3).encode()))
+    assert all(len(f.text) <= 500 for f in result.facts if isinstance(f, Symptom))
+    assert len(recognise(line)) <= 32
