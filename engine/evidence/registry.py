@@ -21,10 +21,11 @@ from .applog import appconfig
 from .applog import reader as applog
 from .base import Document, ParseResult, ParserModule, ScanFn, StreamingParserModule
 from .certificates import certs
-from .cmdlets import clixml, csvexport, formatlist, formattable, jsonexport
+from .cmdlets import clixml, csvexport, formatlist, formattable, jsonexport, signins
 from .relaylogs import iismetabase, maillog, postfixconf
 from .smtplog import iis, receive, send
-from .symptoms import messagetrace, ndr, queue, text
+from .symptoms import messagetrace, msgtrk, ndr, queue, text
+from .windows import certcheck, eventcsv, eventtext, eventxml, evtx
 
 PasswordParse = Callable[[Document, str], ParseResult]
 
@@ -63,6 +64,14 @@ PARSERS: tuple[Parser, ...] = (
     Parser.of(messagetrace),
     Parser.of(hcwlog),
     Parser.of(manifest),
+    # Windows and Exchange sources (issue 9): the binary signature first, XML before text shapes
+    Parser.of(evtx),
+    Parser.of(eventxml),
+    Parser.of(eventcsv),
+    Parser.of(certcheck),
+    Parser.of(eventtext),
+    Parser.of(msgtrk),
+    Parser.of(signins),
     # relays that are not Exchange: before the cmdlet parsers (adsutil output looks like a list)
     Parser.streamed(maillog),
     Parser.of(postfixconf),
