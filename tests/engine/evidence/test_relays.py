@@ -418,3 +418,25 @@ def test_hostile_lines_are_read_in_bounded_work(line: str) -> None:
     result = applog.parse(doc_of("evil.log", ((line + "\n") * 3).encode()))
     assert all(len(f.text) <= 500 for f in result.facts if isinstance(f, Symptom))
     assert len(recognise(line)) <= 32
+
+
+def test_wmi_listing_of_the_smtp_virtual_server() -> None:
+    # Get-WmiObject -Namespace root\MicrosoftIISv2 -Class IIsSmtpServerSetting | Format-List
+    listing = (
+        "__CLASS                  : IIsSmtpServerSetting\r\n"
+        "Name                     : SmtpSvc/1\r\n"
+        "FullyQualifiedDomainName : app01.corp.contoso.com\r\n"
+        "SmartHost                : 52.101.68.24\r\n"
+        "SmartHostType            : 2\r\n"
+        "RemoteSmtpPort           : 25\r\n"
+        "AlwaysUseSsl             : False\r\n"
+    ).encode("utf-16")
+    doc = doc_of("smtpsvc.txt", listing)
+    assert iismetabase.sniff(doc)
+    (client,) = iismetabase.parse(doc).facts
+    assert (client.smart_host, client.smart_host_kind, client.tls_policy, client.scope_id) == (
+        "52.101.68.24",
+        "ip_literal",
+        "none",
+        "app01.corp.contoso.com",
+    )
