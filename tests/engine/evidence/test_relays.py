@@ -440,3 +440,21 @@ def test_wmi_listing_of_the_smtp_virtual_server() -> None:
         "none",
         "app01.corp.contoso.com",
     )
+
+
+def test_dotnet_failed_recipient_and_javamail_shapes_in_an_app_log() -> None:
+    # shapes of .NET SmtpFailedRecipientException ("Mailbox unavailable. The server response was: …",
+    # https://github.com/andrewdavey/postal/issues/127) and JavaMail SMTPSendFailedException
+    # (https://github.com/IQSS/dataverse/issues/4535), here with a 5.7.64 reply
+    text = (
+        "2026-11-20 12:00:00 ERROR Mailer - send failed\n"
+        "System.Net.Mail.SmtpFailedRecipientException: Mailbox unavailable. The server response was: 5.7.64 "
+        "TenantAttribution; Relay Access Denied [AM6EUR05FT012.eop-eur05.prod.protection.outlook.com]\n"
+        "   at System.Net.Mail.SmtpTransport.SendMail(MailAddress sender, MailAddressCollection recipients)\n"
+        "2026-11-20 12:00:05 ERROR Mailer - com.sun.mail.smtp.SMTPSendFailedException: 550 5.7.64 "
+        "TenantAttribution; Relay Access Denied ATTR36\n"
+    )
+    (dotnet, java), _ = split(applog.parse(doc_of("x.log", text.encode())))
+    assert (dotnet.reply_code, dotnet.status_code, dotnet.provenance.line) == (None, "5.7.64", 2)
+    assert dotnet.host == "am6eur05ft012.eop-eur05.prod.protection.outlook.com"
+    assert (java.reply_code, java.attr, java.provenance.line) == ("550", "ATTR36", 4)
