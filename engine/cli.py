@@ -466,13 +466,18 @@ def cmd_rules_lint(args: argparse.Namespace) -> int:
 
 def cmd_rules_test(args: argparse.Namespace) -> int:
     from .diagnosis import diagnose
-    from .pack import run_cases
+    from .pack import lint, run_cases
+    from .regex_probe import probe
 
     try:
         packs = _load_packs(args.pack, builtin=not args.no_builtin)
+        problems = list(lint(packs, probe=probe))  # a pack CI running only 'rules test' lints too
     except PackErrors as exc:
-        for problem in exc.errors or [exc]:
+        problems = list(exc.errors) or [exc]
+    if problems:
+        for problem in problems:
             sys.stderr.write(problem.one_line() + "\n")
+        sys.stderr.write(f"{PROG}: the packs do not lint ({len(problems)} problems); no case was run\n")
         return EXIT_INPUT
     results = list(run_cases(packs, diagnose=diagnose))
     failed = 0

@@ -30,6 +30,9 @@ DEFAULT_CASE_NOW = "2026-11-27T12:00:00Z"  # a case without ``now`` is judged at
 ANSWER_ALIAS = "answer"  # ``{answer.KEY}`` placeholders: reserved, never a rule alias
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+# cause ids appear in reports as they are; the JSON report schema (engine/schemas/report.schema.json)
+# allows lower-case letters, digits and '-' only, so '.' and '_' are refused in cause ids
+CAUSE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 ALIAS_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ANSWER_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,39}$")
@@ -297,6 +300,7 @@ class QuestionDef:
     why: str
     answers_with: str = ""
     collect: str = ""
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +309,7 @@ class RemediationDef:
     commands: tuple[str, ...] = ()
     only_if: str | None = None
     line: int | None = None
+    command_lines: tuple[int | None, ...] = ()  # the line of each command, for findings
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from .model import (
     ANSWER_KEY_RE,
     CASE_KEYS,
     CASE_STATUSES,
+    CAUSE_ID_RE,
     CAUSE_KEYS,
     CODE_KEYS,
     CODE_RE,
@@ -145,6 +146,15 @@ class FileCheck:
             self.err(data.line_of(key), f"{key!r} {value!r} is not {what} ({pattern.pattern})")
         return value
 
+    def code_id(self, data: YMap) -> str:
+        """A code file's ``code``. Unquoted ``code: 5.7`` is a number: reported once ("quote it"),
+        then kept as text so the rules and causes naming the code do not each report it undefined."""
+        value = self.ident(data, "code", pattern=CODE_RE, what="a code")
+        raw = data.get("code")
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            return str(raw)
+        return value
+
     def text_list(self, data: YMap, key: str) -> tuple[tuple[str, int | None], ...]:
         """A list of strings with the line of each."""
         if key not in data or data[key] is None:
@@ -187,9 +197,14 @@ class FileCheck:
             out.append(ref)
         return tuple(out)
 
-    def placeholders_ok(self, template: str, line: int | None, aliases: dict[str, str] | None) -> None:
-        """Placeholders name a known alias (when ``aliases`` is given) and a field of its kind."""
+    def placeholders_ok(
+        self, template: str, line: int | None, aliases: dict[str, str] | None, *, skip: set[str] = frozenset()
+    ) -> None:
+        """Placeholders name a known alias (when ``aliases`` is given) and a field of its kind;
+        aliases in ``skip`` (already reported) are not checked again."""
         for alias, name in placeholders(template):
+            if alias in skip:
+                continue
             if alias == ANSWER_ALIAS:
                 if not ANSWER_KEY_RE.match(name):
                     self.err(line, f"placeholder {{answer.{name}}}: answer keys are [a-z][a-z0-9_]*")
@@ -260,6 +275,7 @@ class _RuleCheck:
         self.f = f
         self.all_aliases = all_aliases  # every alias the rule defines (for 'defined later')
         self.aliases: dict[str, str] = {}  # alias -> kind, defined so far
+        self.broken: set[str] = set()  # aliases of patterns already reported (unknown fact kind)
 
     def pattern(self, item: Any, index: int, line: int | None) -> Pattern | None:
         f = self.f
@@ -278,6 +294,8 @@ class _RuleCheck:
             f.err(m.line_of("fact"), f"unknown fact kind {kind!r}{_suggest(kind, FACT_KINDS)}")
             kind = ""
         alias = None if negated else self._alias(m, index)
+        if alias and not kind:  # reported once: later uses of the alias are not errors again
+            self.broken.add(alias)
         tests: tuple[Test, ...] = ()
         if "where" in m and m["where"] is not None and kind:
             where = f.mapping(m["where"], "`where`", m.line_of("where"))
@@ -372,6 +390,8 @@ class _RuleCheck:
             f.err(line, f"a reference must be alias.field, not {target!r}")
             return None
         alias, name = target.split(".")
+        if alias in self.broken:
+            return None
         if alias not in self.aliases:
             if alias in self.all_aliases:
                 f.err(
@@ -543,7 +563,7 @@ def parse_rule(data: Any, f: FileCheck, pack: str) -> RuleDef | None:
     patterns = _when(m, rc)
     evidence = _evidence_aliases(m, rc)
     message = f.text(m, "message")
-    f.placeholders_ok(message, m.line_of("message"), rc.aliases)
+    f.placeholders_ok(message, m.line_of("message"), rc.aliases, skip=rc.broken)
     if not f.text(m, "description").strip() and "description" in m:
         f.err(m.line_of("description"), "description is empty")
     return RuleDef(
@@ -587,7 +607,7 @@ def _evidence_aliases(m: YMap, rc: _RuleCheck) -> list[str]:
     f = rc.f
     evidence = []
     for alias, line in f.text_list(m, "evidence"):
-        if alias not in rc.aliases:
+        if alias not in rc.aliases and alias not in rc.broken:
             f.err(line, f"evidence names {alias!r}, which is not an alias of this rule")
         evidence.append(alias)
     if len(set(evidence)) != len(evidence):
@@ -612,7 +632,7 @@ def parse_code(data: Any, f: FileCheck, pack: str) -> CodeDef | None:
     cause_items = _code_causes(m, f)
     causes = tuple(c for c, _ in cause_items)
     return CodeDef(
-        code=f.ident(m, "code", pattern=CODE_RE, what="a code"),
+        code=f.code_id(m),
         title=f.text(m, "title"),
         summary=f.text(m, "summary"),
         direction=direction,
@@ -645,8 +665,8 @@ def _recognize(m: YMap, f: FileCheck) -> list[tuple[str, int | None]]:
 def _code_causes(m: YMap, f: FileCheck) -> list[tuple[str, int | None]]:
     cause_items = f.text_list(m, "causes")
     for cause, line in cause_items:
-        if not ID_RE.match(cause):
-            f.err(line, f"causes: {cause!r} is not a valid id ({ID_RE.pattern})")
+        if not CAUSE_ID_RE.match(cause):
+            f.err(line, f"causes: {cause!r} is not a cause id ({CAUSE_ID_RE.pattern})")
     if len({c for c, _ in cause_items}) != len(cause_items):
         f.err(m.line_of("causes"), "causes lists a cause twice")
     return cause_items
@@ -667,7 +687,7 @@ def parse_cause(data: Any, f: FileCheck, pack: str) -> CauseDef | None:
     verify = f.text(m, "verify")
     f.placeholders_ok(verify, m.line_of("verify"), None)
     return CauseDef(
-        cause=f.ident(m, "cause"),
+        cause=f.ident(m, "cause", pattern=CAUSE_ID_RE, what="a cause id (lower-case letters, digits, '-')"),
         code=f.ident(m, "code", pattern=CODE_RE, what="a code"),
         title=f.text(m, "title"),
         explanation=f.text(m, "explanation"),
@@ -694,6 +714,7 @@ def _question(m: YMap, f: FileCheck) -> QuestionDef | None:
         why=f.text(q, "why"),
         answers_with=f.text(q, "answers_with"),
         collect=f.text(q, "collect"),
+        line=q.line,
     )
 
 
@@ -716,7 +737,15 @@ def _remediation(m: YMap, f: FileCheck) -> list[RemediationDef]:
         for command, line in commands:
             f.placeholders_ok(command, line, None)
         only_if = f.ident(s, "only_if", pattern=ALIAS_RE, what="an alias") if "only_if" in s else None
-        steps.append(RemediationDef(step, tuple(c for c, _ in commands), only_if or None, s.line))
+        steps.append(
+            RemediationDef(
+                step,
+                tuple(c for c, _ in commands),
+                only_if or None,
+                s.line,
+                command_lines=tuple(line for _, line in commands),
+            )
+        )
     return steps
 
 
@@ -864,6 +893,13 @@ def _case_answers(m: YMap, f: FileCheck) -> dict[str, str]:
     for key, value in (a or {}).items():
         if not isinstance(key, str) or not ANSWER_KEY_RE.match(key):
             f.err(a.line_of(key), f"answer key {key!r} must match {ANSWER_KEY_RE.pattern}")
+        elif isinstance(value, bool) and key in getattr(a, "bool_words", {}):
+            word = a.bool_words[key]
+            f.err(
+                a.line_of(key),
+                f"answer {key!r}: unquoted {word} is read by YAML as {'true' if value else 'false'}, "
+                f"not the text {word!r}; write {key}: \"{word}\"",
+            )
         elif isinstance(value, bool):
             answers[key] = "true" if value else "false"
         elif isinstance(value, str | int):

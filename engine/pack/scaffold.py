@@ -66,7 +66,7 @@ def scaffold_code(code: str, dest: Path) -> list[Path]:
         f"  id: {cause}-question\n"
         f"  ask: {_q('TODO: what to ask the admin when the evidence cannot decide')}\n"
         f"  why: {_q('TODO: why the answer matters')}\n"
-        f"  answers_with: {_q('todo_key=<value>')}\n"
+        "  # answers_with: \"key=<value>\"  # TODO: with a rule reading {fact: answer, where: {key: key}}\n"
         "remediation:\n"
         f"  - step: {_q('TODO: what to do; commands below are PowerShell templates')}\n"
         '    commands: []             # e.g. "Get-Something -Identity {s.host}"\n'
