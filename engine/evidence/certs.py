@@ -31,8 +31,9 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from ..errors import EvidenceError
 from ..facts import Certificate, Provenance
+from ..utctime import format_utc
 from .base import Document, ParseResult
-from .certs_names import common_name, dotnet_name, dotnet_serial, iso_utc, thumbprint
+from .certs_names import common_name, dotnet_name, dotnet_serial, thumbprint
 
 KIND = "certificate"
 
@@ -124,7 +125,7 @@ def certificate_fact(cert: x509.Certificate, provenance: Provenance) -> Certific
         subject_name, issuer_name = cert.subject, cert.issuer
         subject, issuer = dotnet_name(subject_name), dotnet_name(issuer_name)
         cn, issuer_cn = common_name(subject_name), common_name(issuer_name)
-        not_before, not_after = iso_utc(cert.not_valid_before_utc), iso_utc(cert.not_valid_after_utc)
+        not_before, not_after = format_utc(cert.not_valid_before_utc), format_utc(cert.not_valid_after_utc)
         serial = dotnet_serial(cert.serial_number)
     except Exception as exc:  # malformed names/dates inside a well-formed DER envelope
         message = f"unreadable certificate fields: {exc}"

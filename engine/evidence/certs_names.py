@@ -11,7 +11,6 @@ so a serial whose top bit is set gains a leading ``00`` and one with a small fir
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 
 from cryptography import x509
@@ -84,6 +83,3 @@ def thumbprint(cert: x509.Certificate) -> str:
     """SHA-1 over the DER encoding, 40 upper-case hex digits (Windows' Thumbprint)."""
     return hashlib.sha1(cert.public_bytes(serialization.Encoding.DER)).hexdigest().upper()
 
-
-def iso_utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -26,6 +26,7 @@ from typing import Any
 
 from ..compiled import PHASE_ALIAS, PHASE_KIND, CompiledRule, CompiledRuleset, Conclusion
 from ..errors import PackError, PackErrors
+from ..status import Status
 from .model import AnyOf, FieldTest, Pattern, Ref, RuleDef, Test
 
 MAX_RULES = 4000  # the engine takes 4,096 per ruleset; the facade adds its own rules
@@ -115,7 +116,7 @@ def compile_rule(rule: RuleDef) -> CompiledRule:
         conclusion=Conclusion(
             cause=rule.cause,
             code=rule.code,
-            status=rule.status,
+            status=Status(rule.status),
             message=rule.message,
             evidence=rule.evidence,
         ),

@@ -23,6 +23,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..status import Status
 from .regex import UNIVERSE, _Analyzer, _sre, _sre_parse
 
 Key = tuple[str, bool]  # (Python pattern, ignorecase)
@@ -181,7 +182,7 @@ def _child() -> int:
                 stratum=0,
                 condition={"all": [{"a": {"$and": [{"t": "answer"}, test]}}]},
                 aliases=("a",),
-                conclusion=Conclusion("probe", "probe", "confirmed"),
+                conclusion=Conclusion("probe", "probe", Status.CONFIRMED),
             )
         )
     facts = [{"t": "answer", "key": f"k{n}", "value": v} for n, v in enumerate(data["values"])]

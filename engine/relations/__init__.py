@@ -30,8 +30,9 @@ from ..facts import (
     SendConnector,
     SmtpSession,
 )
+from ..utctime import as_utc
 from .certstatus import cert_status_relations
-from .common import aware, prov_key
+from .common import prov_key
 from .domains import DomainEvidence, domain_relations
 from .ips import ip_relations
 from .names import cert_name_relations
@@ -73,7 +74,7 @@ def derive_relations(
         *cert_name_relations(presented, inbound),
         *ip_relations(sessions, answers, inbound),
         *domain_relations(presented, sessions, inbound, evidence),
-        *cert_status_relations(certs, sessions, answers, now=aware(now), store=store, objects=certificates),
+        *cert_status_relations(certs, sessions, answers, now=as_utc(now), store=store, objects=certificates),
         *send_connector_relations(_of(facts, SendConnector), certs, sessions),
     ]
     return _ordered(out)

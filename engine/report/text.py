@@ -11,7 +11,8 @@ from __future__ import annotations
 import textwrap
 
 from ..results import Question, Report, Verdict
-from .common import STATUS_LABEL, by_status, check_sorted, one_line, plain
+from ..status import Status
+from .common import by_status, check_sorted, one_line, plain
 
 _COLORS = {
     "confirmed": "\x1b[1;31m",
@@ -65,7 +66,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
     out.add()
     _symptoms(out, report)
 
-    decided = groups["confirmed"] + groups["likely"]
+    decided = groups[Status.CONFIRMED] + groups[Status.LIKELY]
     if not decided:
         out.add(out.paint("head", "No cause is confirmed or likely from this evidence."))
         out.add()
@@ -85,9 +86,9 @@ def render_text(report: Report, *, color: bool = False) -> str:
     def label(verdict: Verdict) -> str:
         return one_line(verdict.cause) + (f" ({one_line(verdict.code)})" if several else "")
 
-    if groups["undetermined"]:
-        out.add(out.paint("undetermined", "UNDETERMINED") + " — needs more evidence")
-        for verdict in groups["undetermined"]:
+    if groups[Status.UNDETERMINED]:
+        out.add(out.paint("undetermined", Status.UNDETERMINED.label.upper()) + " — needs more evidence")
+        for verdict in groups[Status.UNDETERMINED]:
             out.add(f"  - {label(verdict)} — {one_line(verdict.title)}")
             if verdict.summary:
                 out.wrap(verdict.summary, "      ")
@@ -95,7 +96,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
                 _question(out, q, "      ")
         out.add()
 
-    shown = {v.cause for v in decided} | {v.cause for v in groups["undetermined"]}
+    shown = {v.cause for v in decided} | {v.cause for v in groups[Status.UNDETERMINED]}
     loose = [q for q in report.questions if not q.cause or q.cause not in shown]
     if loose:
         out.add(out.paint("head", "QUESTIONS"))
@@ -103,9 +104,9 @@ def render_text(report: Report, *, color: bool = False) -> str:
             _question(out, q, "  ")
         out.add()
 
-    if groups["ruled_out"]:
-        out.add(out.paint("ruled_out", "RULED OUT"))
-        for verdict in groups["ruled_out"]:
+    if groups[Status.RULED_OUT]:
+        out.add(out.paint("ruled_out", Status.RULED_OUT.label.upper()))
+        for verdict in groups[Status.RULED_OUT]:
             out.add(f"  - {label(verdict)} — {one_line(verdict.title)}")
             if verdict.summary:
                 out.wrap(verdict.summary, "      ", first="      because: ")
@@ -151,7 +152,7 @@ def _symptoms(out: _Out, report: Report) -> None:
 
 
 def _decided(out: _Out, verdict: Verdict, questions: list[Question]) -> None:
-    label = out.paint(verdict.status, STATUS_LABEL[verdict.status])
+    label = out.paint(verdict.status, verdict.status.label.upper())
     out.add(f"{label}  {one_line(verdict.cause)} ({one_line(verdict.code)})")
     out.wrap(verdict.title, "  ")
     if verdict.summary:
