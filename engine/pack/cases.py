@@ -1,6 +1,6 @@
 """Running a pack's cases (``relaydoctor rules test``): evidence in, expected verdicts out.
 
-The diagnosis itself is passed in (``diagnose``, normally ``engine.diagnosis.diagnose``) so this
+The diagnosis itself is passed in (``diagnose``, normally ``engine.api.diagnose``) so this
 module depends only on its signature: ``diagnose(paths, *, ndr_texts, answers, extra_facts,
 packs, now) -> Report`` whose ``verdicts`` carry ``code``, ``cause`` and ``status``. An
 expectation ``cause@code`` is checked against the cause's verdict under that code; a plain

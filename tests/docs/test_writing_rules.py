@@ -169,7 +169,7 @@ def test_the_worked_examples_are_working_packs(guide_run, name, code, builtin):
     """What the reader ends up with: user packs that lint clean and pass their own cases; the
     re-created built-in code alone (--no-builtin), the new code beside the built-in pack."""
     work, _ = guide_run
-    from relaydoctor.engine.diagnosis import diagnose
+    from relaydoctor.engine.api import diagnose
     from relaydoctor.engine.pack import lint, load_packs
     from relaydoctor.engine.pack.cases import run_case
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from relaydoctor.engine.diagnosis import diagnose
+from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.pack import load_packs
 from relaydoctor.engine.pack.cases import case_facts
 from relaydoctor.engine.paths import builtin_dir

@@ -6,8 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import ClassVar
 
-from relaydoctor.engine.answers import answer_form
-from relaydoctor.engine.results import Question
+from relaydoctor.engine.api import Question, answer_form
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
