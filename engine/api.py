@@ -55,7 +55,7 @@ PASTE_LIMIT = 1024 * 1024  # pasted text is a paste, not a log: bigger belongs i
 Progress = Callable[[int, int], None]
 CancelCheck = Callable[[], bool]
 
-# The rules engine has no locks of its own (docs/engine-traps.md #33): one diagnosis at a time,
+# The rules engine has no locks of its own (docs/engine-traps.md #21): one diagnosis at a time,
 # also when the TUI re-diagnoses after an answer while a reload is being read.
 _ENGINE_LOCK = threading.RLock()
 _PACK_CACHE: dict[tuple[str, ...], Packs] = {}
@@ -87,8 +87,9 @@ def load_packs(pack_dirs: Sequence[str] = (), *, builtin: bool = True, cached: b
 def lint_packs(packs: Packs) -> list[PackError]:
     """Every problem ``rules lint`` reports for the loaded ``packs`` (empty: clean)."""
     from .pack import lint
+    from .regex_probe import probe
 
-    return list(lint(packs))
+    return list(lint(packs, probe=probe))
 
 
 def test_packs(packs: Packs) -> list[CaseResult]:
@@ -177,7 +178,7 @@ def preview_text(text: str) -> tuple[list[Fact], str | None]:
         return [], None
     if len(text.encode("utf-8", "replace")) > PASTE_LIMIT:
         return [], "too long for pasted text: add the file as evidence instead (2)"
-    from .evidence.text import parse_text
+    from .evidence.symptoms.text import parse_text
 
     try:
         return list(parse_text(NDR_LABEL, text).facts), None
@@ -242,7 +243,10 @@ def _compiled(packs: Packs) -> CompiledRuleset:
     """The packs' rules compiled once per ``Packs`` object."""
     key = id(packs)
     if key not in _COMPILED:
-        _COMPILED[key] = (packs, packs.compile())  # keeps ``packs`` alive, so ``id`` stays its own
+        from .pack.compiler import compile_packs
+        from .regex_probe import probe
+
+        _COMPILED[key] = (packs, compile_packs(packs, probe=probe))  # holding packs keeps its id unique
     return _COMPILED[key][1]
 
 
@@ -274,15 +278,12 @@ def export(report: Report, fmt: Format, path: str | Path, *, redacted: bool = Fa
 
 def facts_view(report: Report, fmt: Literal["text", "json"], *, redacted: bool = False) -> str:
     """What was extracted from the evidence, with provenance (``relaydoctor facts``)."""
-    import json
-
+    from .report.common import json_text
     from .report.factsview import facts_json, facts_text
 
     if redacted:
         report = redact(report)
-    if fmt == "json":
-        return json.dumps(facts_json(report), indent=2, ensure_ascii=False) + "\n"
-    return facts_text(report)
+    return json_text(facts_json(report)) if fmt == "json" else facts_text(report)
 
 
 def rewrite_sources(report: Report, rewrite: Callable[[str], str]) -> Report:
@@ -293,11 +294,37 @@ def rewrite_sources(report: Report, rewrite: Callable[[str], str]) -> Report:
 
 
 def write_text(text: str, path: str | Path) -> None:
-    """Write ``text`` as UTF-8; a failure is an ``InputError`` naming the file."""
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror or exc}", path=str(path)) from None
+    """Write ``text`` as UTF-8 through a temporary file and a rename (never a partial file); a
+    failure is an ``InputError`` naming the file."""
+    write_atomic(str(path), text)
+
+
+def infer_format(output: str | None, given: str | None, allowed: Sequence[str]) -> Format:
+    """``--format`` when given, else the format ``--output``'s extension names, else text."""
+    from .output import infer_format as infer
+
+    return infer(output, given, allowed)  # type: ignore[return-value]
+
+
+def check_output(output: str, inputs: Sequence[str], *, force: bool = False) -> None:
+    """Refuse an output path that would destroy evidence being read, block, or overwrite without
+    ``force`` (``InputError`` naming it)."""
+    from .output import check_output as check
+
+    check(output, inputs, force=force)
+
+
+def write_atomic(output: str, text: str) -> None:
+    from .output import write_atomic as write
+
+    write(output, text)
+
+
+def sigterm_as_interrupt() -> None:
+    """SIGTERM stops a command like Ctrl+C does (exit 130), worker processes included."""
+    from .lifecycle import sigterm_as_interrupt as install
+
+    install()
 
 
 def one_line(text: str) -> str:
@@ -403,6 +430,7 @@ __all__ = [
     "__version__",
     "answer_form",
     "as_utc",
+    "check_output",
     "check_text",
     "codes_text",
     "collect_script",
@@ -416,6 +444,7 @@ __all__ = [
     "export",
     "facts_view",
     "format_utc",
+    "infer_format",
     "lint_packs",
     "load_evidence",
     "load_packs",
@@ -428,8 +457,10 @@ __all__ = [
     "render",
     "rewrite_sources",
     "scaffold_code",
+    "sigterm_as_interrupt",
     "test_packs",
     "try_parse_utc",
     "wants_color",
+    "write_atomic",
     "write_text",
 ]

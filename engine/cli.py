@@ -11,6 +11,7 @@ parsers, the rules engine) only when a command needs them, so ``--help`` is inst
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import re
@@ -101,18 +102,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("diagnose", help="diagnose evidence files, folders or zips")
     p.add_argument("paths", nargs="*", metavar="PATH", help="evidence: files, folders or zip bundles")
     _diagnose_options(p)
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    _format_option(p, ("text", "markdown", "json"))
     p.set_defaults(func=cmd_diagnose)
 
     p = sub.add_parser("facts", help="what was extracted from the evidence, with provenance")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    _format_option(p, ("text", "json"))
     p.add_argument("--ndr", action="append", default=[], metavar="TEXT", help="NDR / rejection text")
     p.add_argument("--now", type=parse_now, metavar="ISO8601")
     p.add_argument("--pack", action="append", default=[], metavar="DIR")
     p.add_argument("--pfx-password-env", metavar="VAR")
     p.add_argument("--redact", action="store_true")
-    p.add_argument("--output", metavar="FILE")
+    _output_options(p)
     p.set_defaults(func=cmd_facts)
 
     p = sub.add_parser("codes", help="the error codes and causes the loaded packs know")
@@ -150,8 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="diagnose a bundled example (no arguments needed)")
     p.add_argument("name", nargs="?", default=DEFAULT_DEMO, metavar="NAME")
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    p.add_argument("--output", metavar="FILE")
+    _format_option(p, ("text", "markdown", "json"))
+    _output_options(p)
     p.add_argument("--now", type=parse_now, metavar="ISO8601")
     p.add_argument("--redact", action="store_true")
     p.set_defaults(func=cmd_demo)
@@ -165,12 +166,24 @@ def _diagnose_options(p: argparse.ArgumentParser) -> None:
                    help="answer a question the report asked (repeatable)")
     p.add_argument("--pack", action="append", default=[], metavar="DIR", help="extra knowledge pack")
     _no_builtin_option(p)
-    p.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    _output_options(p)
     p.add_argument("--now", type=parse_now, metavar="ISO8601",
                    help="evaluate as of this time (default: now; naive times are UTC)")
     p.add_argument("--redact", action="store_true", help="replace domains, IPs, names and thumbprints")
     p.add_argument("--pfx-password-env", metavar="VAR",
                    help="environment variable holding the password of .pfx files")
+
+
+def _format_option(p: argparse.ArgumentParser, choices: tuple[str, ...]) -> None:
+    p.add_argument("--format", choices=choices, default=None,
+                   help="report format (default: from the --output extension .json/.md/.txt, else text)")
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", metavar="FILE",
+                   help="write the report here instead of stdout (never one of the inputs; "
+                        "written whole or not at all)")
+    p.add_argument("--force", action="store_true", help="let --output replace an existing file")
 
 
 def _no_builtin_option(p: argparse.ArgumentParser) -> None:
@@ -191,7 +204,9 @@ def _usage(parser: argparse.ArgumentParser, message: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (the console script passes it to ``sys.exit``)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _tolerant_streams()
     try:
+        api.sigterm_as_interrupt()
         args = build_parser().parse_args(args_list)
         func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_tui)
         if not hasattr(args, "paths"):
@@ -207,6 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         _err(exc.one_line())
         return EXIT_INPUT
+    except OSError as exc:  # the machine, not the program: a full disk, an I/O error
+        where = f"{os.fsdecode(exc.filename)}: " if isinstance(exc.filename, str | bytes) else ""
+        _err(f"{where}{exc.strerror or exc}")
+        return EXIT_INPUT
     except Exception as exc:  # a bug, or the engine refusing something it should not see
         if os.environ.get("RELAYDOCTOR_DEBUG"):
             raise
@@ -216,10 +235,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _tolerant_streams() -> None:
+    """A stdout in a non-UTF-8 locale (``LANG=C`` on old systems, ISO-8859-1) or a file name of
+    undecodable bytes must degrade to escapes, never crash: characters the stream cannot encode
+    are written as ``\\uXXXX``."""
+    for stream, errors in ((sys.stdout, "backslashreplace"), (sys.stderr, "backslashreplace"),
+                           (sys.stdin, "surrogateescape")):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors=errors)
+
+
 def _err(line: str) -> None:
     """One line on stderr; control characters in it (from hostile file names) are made visible."""
-    sys.stderr.write(f"{PROG}: {api.one_line(line)}\n")
-    sys.stderr.flush()
+    if sys.stderr is None:
+        return
+    try:
+        sys.stderr.write(f"{PROG}: {api.one_line(line)}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def _silence_stdout() -> None:
@@ -260,6 +296,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     if not args.paths and not args.ndr:
         raise UsageError("give evidence PATH(s), --ndr TEXT, or both (see 'relaydoctor diagnose --help')")
     paths = _check_paths(args.paths)
+    _prepare_output(args, paths, ("text", "markdown", "json"))
     report = _run_diagnosis(
         paths,
         ndr_texts=_ndr_texts(args.ndr),
@@ -269,7 +306,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         pfx_password=_pfx_password(args.pfx_password_env),
     )
     _require_evidence(report, paths, has_text=bool(args.ndr) or bool(args.answer))
-    return _emit_report(report, args.format, args.output, args.redact)
+    return _emit_report(report, args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -280,17 +317,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.name not in names:
         raise InputError(f"unknown example {args.name!r}; available: {', '.join(names)}", path="demo")
     folder = examples / args.name
+    _prepare_output(args, [str(folder)], ("text", "markdown", "json"))
     report = _run_diagnosis([str(folder)], now=args.now)
     # Show the example's files as "renewed-certificate/SEND....LOG:116", not a site-packages path.
     prefix = str(examples) + os.sep
     report = api.rewrite_sources(report, lambda s: s.replace(prefix, ""))
     if args.output is None and args.format == "text":
         _err(f"demo: the bundled example '{args.name}' (its files are in {folder})")
-    return _emit_report(report, args.format, args.output, args.redact)
+    return _emit_report(report, args)
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
     paths = _check_paths(args.paths)
+    _prepare_output(args, paths, ("text", "json"))
     report = _run_diagnosis(
         paths,
         ndr_texts=_ndr_texts(args.ndr),
@@ -299,7 +338,8 @@ def cmd_facts(args: argparse.Namespace) -> int:
         pfx_password=_pfx_password(args.pfx_password_env),
     )
     _require_evidence(report, paths, has_text=bool(args.ndr))
-    _write(api.facts_view(report, args.format, redacted=args.redact), args.output)
+    _write(api.facts_view(report, args.format, redacted=args.redact), args.output,
+           inputs=args.inputs, force=args.force)
     return EXIT_OK
 
 
@@ -391,11 +431,18 @@ def _check_dirs(dirs: Sequence[str], option: str) -> list[str]:
     return list(dirs)
 
 
+MAX_NDR_STDIN_CHARS = 8 * 1024 * 1024  # `--ndr -` reads at most this much (an endless pipe ends here)
+
+
 def _ndr_texts(texts: Sequence[str]) -> list[str]:
     out = []
     for text in texts:
         if text == "-":
-            text = sys.stdin.read()
+            if sys.stdin is None:
+                raise InputError("--ndr -: standard input is closed")
+            text = sys.stdin.read(MAX_NDR_STDIN_CHARS + 1)
+            if len(text) > MAX_NDR_STDIN_CHARS:
+                raise InputError(f"--ndr -: more than {MAX_NDR_STDIN_CHARS:,} characters on standard input")
         if not text.strip():
             raise InputError("--ndr: empty text")
         out.append(text)
@@ -490,16 +537,36 @@ def _require_evidence(report: Report, paths: Sequence[str], *, has_text: bool) -
         )
 
 
-def _emit_report(report: Report, fmt: api.Format, output: str | None, redact: bool) -> int:
-    color = output is None and fmt == "text" and api.wants_color(sys.stdout)
-    _write(api.render(report, fmt, redacted=redact, color=color), output)
+def _prepare_output(args: argparse.Namespace, inputs: Sequence[str], formats: tuple[api.Format, ...]) -> None:
+    """Settle the format (from --output's extension unless --format) and refuse a dangerous
+    --output before any work is done."""
+    args.format = api.infer_format(args.output, args.format, formats)
+    args.inputs = list(inputs)
+    if args.output is not None:
+        api.check_output(args.output, args.inputs, force=args.force)
+
+
+def _emit_report(report: Report, args: argparse.Namespace) -> int:
+    color = args.output is None and args.format == "text" and api.wants_color(sys.stdout)
+    _write(api.render(report, args.format, redacted=args.redact, color=color), args.output,
+           inputs=args.inputs, force=args.force)
     return EXIT_OK
 
 
-def _write(text: str, output: str | None, stream: TextIO | None = None) -> None:
+def _write(text: str, output: str | None, stream: TextIO | None = None, *,
+           inputs: Sequence[str] = (), force: bool = False) -> None:
     if output is None:
         out = stream or sys.stdout
-        out.write(text)
-        out.flush()
+        if out is None:  # started with stdout closed (`>&-`)
+            raise InputError("cannot write the report: standard output is closed (use --output FILE)")
+        try:
+            out.write(text)
+            out.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a full disk, a closed descriptor: one line, not "a bug"
+            _silence_stdout()
+            raise InputError(f"cannot write the report to standard output: {exc.strerror or exc}") from None
         return
-    api.write_text(text, output)
+    api.check_output(output, inputs, force=force)  # again: the path may have changed while we worked
+    api.write_atomic(output, text)

@@ -65,7 +65,9 @@ def build_report(
     symptoms = _symptom_views(facts, packs)
     codes = _codes_in_scope(facts, packs)
     verdicts, questions, notes = _judge(codes, firings, rules, facts, packs, answers or {})
-    notes = [*notes, *evidence.warnings]
+    from .pack.recognize import timed_out_notes
+
+    notes = [*notes, *evidence.warnings, *timed_out_notes(packs)]
     sources = list(evidence.sources)
     if answers:
         sources.append(SourceSummary(ANSWER_SOURCE, "answer", facts=len(answers)))
@@ -242,7 +244,7 @@ def _verdict(
 def _content_key(firing: Firing, facts: Sequence[Fact]) -> tuple:
     bound = sorted(firing.bindings.items())
     return tuple(
-        (alias, facts[key].provenance.source, facts[key].provenance.line or 0, facts[key].identity())
+        (alias, facts[key].identity(), facts[key].provenance.line or 0, facts[key].provenance.source)
         for alias, key in bound
     )
 
