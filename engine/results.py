@@ -1,7 +1,7 @@
 """Result types shared by the engine, the renderers and the TUI.
 
-``Report.to_json()`` is the JSON report contract (DESIGN.md §6.2); keep the two in step with
-``engine/schemas/report.schema.json``.
+``Report.to_json()`` is the JSON report contract (docs/architecture.md, "Contracts"); keep the two
+in step with ``engine/schemas/report.schema.json``.
 """
 
 from __future__ import annotations
