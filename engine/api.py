@@ -120,7 +120,7 @@ def explain(packs: Packs, topic: str) -> str:
     """The knowledge entry of a code or a cause, or of the code recognising a status or reply
     text; ``InputError`` (with close matches) when nothing knows ``topic``."""
     from .report.common import one_line
-    from .report.knowledge import explain_cause, explain_code
+    from .report.knowledge import explain_cause, explain_code, token_topics
 
     topic = topic.strip()
     if topic in packs.codes:
@@ -131,6 +131,15 @@ def explain(packs: Packs, topic: str) -> str:
     if recognised is not None:
         lead = f"{one_line(topic)!r} is recognised as code {one_line(recognised.code)}.\n\n"
         return lead + explain_code(packs, recognised.code)
+    # a reply token ("ATTR36", "UnknownCredentials"): the cause it means, else the code(s) naming it
+    causes, codes = token_topics(packs, topic)
+    if causes or codes:
+        named = causes[0] if causes else codes[0]
+        body = explain_cause(packs, named) if causes else explain_code(packs, named)
+        others = [*causes[1:], *codes] if causes else codes[1:]
+        tail = f"\n(also named by: {', '.join(others)})\n" if others else ""
+        lead = f"{topic!r} is a token of {'cause' if causes else 'code'} {named}.\n\n"
+        return lead + body + tail
     close = difflib.get_close_matches(topic, [*packs.codes, *packs.causes], n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else "; 'relaydoctor codes' lists them"
     raise InputError(f"unknown code or cause {topic!r}, and no code recognises it{hint}", path="explain")
@@ -262,11 +271,22 @@ def redact(report: Report) -> Report:
     return redact_report(report)
 
 
-def render(report: Report, fmt: Format, *, redacted: bool = False, color: bool = False) -> str:
-    """The report as ``diagnose --format fmt [--redact]`` prints it."""
+def render(
+    report: Report,
+    fmt: Format,
+    *,
+    redacted: bool = False,
+    color: bool = False,
+    verbose: bool = False,
+    width: int | None = None,
+) -> str:
+    """The report as ``diagnose --format fmt [--redact] [--verbose]`` prints it (text wrapped at
+    ``width`` columns, default the renderer's)."""
+    from .report import WIDTH
     from .report import render as render_as
 
-    return render_as(redact(report) if redacted else report, fmt, color=color)
+    chosen = redact(report) if redacted else report
+    return render_as(chosen, fmt, color=color, verbose=verbose, width=width or WIDTH)
 
 
 def export(report: Report, fmt: Format, path: str | Path, *, redacted: bool = False) -> Path:
@@ -358,6 +378,17 @@ def wants_color(stream: TextIO) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
+def examples() -> dict[str, str]:
+    """The bundled examples, each with its one-line description (``index.yaml``), by name."""
+    import yaml
+
+    folder = examples_dir()
+    names = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    index_file = folder / "index.yaml"
+    index = yaml.safe_load(index_file.read_text("utf-8")) if index_file.is_file() else {}
+    return {n: str((index.get(n) or {}).get("shows", "")) for n in names}
+
+
 def examples_dir() -> Path:
     """The folder of bundled example cases (``knowledge/examples``)."""
     from .paths import builtin_dir
@@ -366,11 +397,6 @@ def examples_dir() -> Path:
         return builtin_dir("knowledge") / "examples"
     except FileNotFoundError as exc:
         raise InputError(f"no bundled examples: {exc}") from None
-
-
-def example_names() -> list[str]:
-    folder = examples_dir()
-    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 
 
 def collect_script() -> str:
@@ -438,7 +464,7 @@ __all__ = [
     "diagnose",
     "diagnose_evidence",
     "error_line",
-    "example_names",
+    "examples",
     "examples_dir",
     "explain",
     "export",

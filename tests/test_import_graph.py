@@ -24,8 +24,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "=relaydoctor.engine", "relaydoctor.engine.errors", "relaydoctor.engine.facts",
         "relaydoctor.engine.paths", "relaydoctor.engine.compiled", "relaydoctor.engine.answers",
         "relaydoctor.engine.results", "relaydoctor.engine.describe", "relaydoctor.engine.x509names",
-        "relaydoctor.engine.status", "relaydoctor.engine.utctime", "relaydoctor.engine.lifecycle",
-        "relaydoctor.engine.output",
+        "relaydoctor.engine.lifecycle", "relaydoctor.engine.status", "relaydoctor.engine.utctime",
+        "relaydoctor.engine.plainwords",
     )),
     ("evidence", ("relaydoctor.engine.evidence",)),
     ("relations", ("relaydoctor.engine.relations",)),
@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("report", ("relaydoctor.engine.report",)),
     ("front door and CLI", (
         "relaydoctor.engine.api", "relaydoctor.engine.cli", "relaydoctor.engine.__main__",
+        "relaydoctor.engine.output",
     )),
     ("tui", ("relaydoctor.tui",)),
 )

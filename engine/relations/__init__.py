@@ -23,12 +23,14 @@ from ..facts import (
     RELATION_ORDER,
     AcceptedDomain,
     Answer,
+    CertCheck,
     Certificate,
     DomainVerification,
     Fact,
     InboundConnector,
     SendConnector,
     SmtpSession,
+    WindowsEvent,
 )
 from ..utctime import as_utc
 from .certstatus import cert_status_relations
@@ -74,7 +76,10 @@ def derive_relations(
         *cert_name_relations(presented, inbound),
         *ip_relations(sessions, answers, inbound),
         *domain_relations(presented, sessions, inbound, evidence),
-        *cert_status_relations(certs, sessions, answers, now=as_utc(now), store=store, objects=certificates),
+        *cert_status_relations(
+            certs, sessions, answers, now=as_utc(now), store=store, objects=certificates,
+            checks=[*_of(facts, WindowsEvent), *_of(facts, CertCheck)],
+        ),
         *send_connector_relations(_of(facts, SendConnector), certs, sessions),
     ]
     return _ordered(out)

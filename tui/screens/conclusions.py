@@ -80,7 +80,7 @@ class ConclusionsScreen(StepScreen):
         verdict = self._verdicts.get(event.option.id or "")
         if verdict is None:
             return
-        if verdict.status in ("confirmed", "likely") and verdict.remediation:
+        if verdict.status.positive and verdict.remediation:
             self.rd.action_step("remediation")
         elif verdict.status == "undetermined":
             self.rd.action_step("questions")

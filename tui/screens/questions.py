@@ -131,7 +131,7 @@ class QuestionsScreen(StepScreen):
         if report is None or self.packs is None:
             return out
         for v in report.verdicts:
-            if v.status not in ("undetermined", "likely") or v.cause in out:
+            if not v.status.open or v.cause in out:
                 continue
             cause = self.packs.causes.get(v.cause)
             if cause is not None and cause.question is not None and cause.question.id == q.id:

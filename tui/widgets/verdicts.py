@@ -91,7 +91,7 @@ def verdict_head(v: Verdict) -> Content:
     ]
     if v.summary:
         parts.append(join(("Why: ", "bold"), lit(v.summary)))
-    if v.status in ("confirmed", "likely") and v.remediation:
+    if v.status.positive and v.remediation:
         parts.append(
             Content.styled("Press 5 (or f) for the fix, with your names filled in.", "italic $text-accent")
         )
