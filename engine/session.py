@@ -42,7 +42,7 @@ MAX_PROPERTIES = 200  # the engine refuses more than 252 user properties (docs/e
 MAX_LIVE_SESSIONS = 64  # more than 1024 live sessions crash the process (docs/engine-traps.md #9)
 _INIT_KIND = "__init"  # asserted first: an action must complete before delete_state (docs/engine-traps.md #7)
 _NEVER_KIND = "__never"  # the catch-all join waits for this kind, which no fact can have
-_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1  # larger integers saturate and compare wrongly
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1  # larger ones saturate (docs/engine-traps.md #41)
 _ASSERT_CODES = {1: "not handled", 2: "already observed", 3: "deferred"}
 _PAD_FIELD = "__one"  # = 1 on every asserted fact: the neutral pad test of _join_safe compares it
 _UTC_WARNING = r"datetime\.datetime\.utcfromtimestamp"  # docs/engine-traps.md #22 (Python >= 3.12)
@@ -168,12 +168,13 @@ def _join_safe(test: dict[str, Any], anchor: str, fail: Any) -> tuple[dict[str, 
     """Rewrite one test so the engine evaluates its reference (join) tests correctly.
 
     Reference tests run in the join's expression sequence (``reduceExpressionSequence``), which
-    (verified, see tests/engine/session/test_session_joins.py) reads past the end of a group whose
-    LAST test short-circuits (``$and`` false / ``$or`` true: random segfaults), ends the enclosing
-    group at the first nested group's end (later tests ignored), and in an ``$or`` drops plain
-    tests mixed with references. So: plain leaves, then reference leaves, then the (single) nested
-    group with references, then plain groups; every group with references ends with a neutral pad
-    (``__one == anchor.__one`` in ``$and``, ``!=`` in ``$or``); unfixable shapes are refused.
+    (docs/engine-traps.md #32, #33; tests/engine/session/test_session_joins.py) reads past the end
+    of a group whose LAST test short-circuits (``$and`` false / ``$or`` true: random segfaults),
+    ends the enclosing group at the first nested group's end (later tests ignored), and in an
+    ``$or`` drops plain tests mixed with references. So: plain leaves, then reference leaves, then
+    the (single) nested group with references, then plain groups; every group with references ends
+    with a neutral pad (``__one == anchor.__one`` in ``$and``, ``!=`` in ``$or``); unfixable shapes
+    are refused.
     Returns (test, holds references, holds plain tests)."""
     ((key, value),) = test.items()
     if key not in ("$and", "$or"):
@@ -227,7 +228,7 @@ def _prepare(rule: CompiledRule) -> tuple[tuple[str, ...], dict[str, Any]]:
     if any(a.startswith("__") for a in positive):
         raise fail("aliases starting with '__' are reserved")
     # Every field a join compares must exist on both facts: a missing one makes the engine fail
-    # the whole assert with error 311 (verified), so guard each with $ex on its own pattern.
+    # the whole assert with error 311 (docs/engine-traps.md #34), so guard each with $ex.
     needs: dict[str, set[str]] = {k: set() for k in keys}
     earlier: set[str] = set()
     for key, pattern in zip(keys, patterns, strict=True):
@@ -236,7 +237,7 @@ def _prepare(rule: CompiledRule) -> tuple[tuple[str, ...], dict[str, Any]]:
             for alias, prop in pairs:
                 if alias not in earlier:
                     raise fail(f"reference to {alias!r}, which is not an earlier alias")
-                if {prop, field} & {"id", "sid"}:  # stored without a copy: freed after the assert
+                if {prop, field} & {"id", "sid"}:  # freed after the assert (docs/engine-traps.md #35)
                     raise fail("joins on 'id' or 'sid' read freed memory in the engine")
                 needs[alias].add(prop)
             if pairs and field:
@@ -367,7 +368,7 @@ class RuleEngine:
     def _action(self, index: int, aliases: tuple[str, ...]) -> Any:
         def action(c: Any) -> None:  # exactly one parameter: two make it async (docs/engine-traps.md #16)
             session = self._sessions[c.s["sid"]]
-            try:  # c._m, not getattr(c, alias): an alias such as 's' or 'post' would hit Closure's own
+            try:  # c._m, not getattr(c, alias) (docs/engine-traps.md #42)
                 session.fired.add((index, tuple(c._m[a][KEY_FIELD] for a in aliases)))
             except BaseException as exc:
                 session.failure = session.failure or exc
