@@ -117,7 +117,7 @@ def scaffold_code(code: str, dest: Path) -> list[Path]:
         )
     existing = [p for p in files if p.exists() and p.name != "pack.yaml"]
     if existing:
-        raise InputError(f"{existing[0]} already exists; scaffold writes only new files", str(existing[0]))
+        raise InputError("already exists; scaffold writes only new files", str(existing[0]))
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
