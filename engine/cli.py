@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import difflib
 import os
 import re
 import sys
@@ -134,8 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("rules", help="lint, test or scaffold knowledge packs")
-    rsub = p.add_subparsers(dest="rules_command", metavar="lint|test|new", parser_class=_Parser)
-    p.set_defaults(func=lambda a, rules_parser=p: _usage(rules_parser, "choose one of: lint, test, new"))
+    rsub = p.add_subparsers(dest="rules_command", metavar="lint|test|new|fields|docs", parser_class=_Parser)
+    p.set_defaults(
+        func=lambda a, rules_parser=p: _usage(rules_parser, "choose one of: lint, test, new, fields, docs")
+    )
     r = rsub.add_parser("lint", help="check packs; prints every path:line: problem (exit 2 if any)")
     r.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(r)
@@ -144,6 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(r)
     r.set_defaults(func=cmd_rules_test)
+    r = rsub.add_parser("fields", help="the fact kinds rules test, or one kind's fields, types and values")
+    r.add_argument("kind", nargs="?", metavar="KIND", help="a fact kind, e.g. inbound_connector")
+    r.set_defaults(func=cmd_rules_fields)
+    r = rsub.add_parser("docs", help="print the pack author's guide and reference, or write them to a folder")
+    r.add_argument("name", nargs="?", choices=("guide", "reference", "format"), metavar="NAME",
+                   help="only this document: guide, reference or format (default: guide and reference)")
+    r.add_argument("--dest", metavar="DIR", help="write every document and the pack JSON Schema into DIR")
+    r.set_defaults(func=cmd_rules_docs)
     r = rsub.add_parser("new", help="scaffold a new code's knowledge, rule and case")
     r.add_argument("code", metavar="CODE", help="the new error code, e.g. 5.7.99")
     r.add_argument("--dest", default=".", metavar="DIR", help="pack directory to write into (default: .)")
@@ -448,6 +459,33 @@ def cmd_rules_new(args: argparse.Namespace) -> int:
         raise InputError("not a directory", path=str(dest))
     created = api.scaffold_code(code, dest)
     _write("".join(f"created {p}\n" for p in created), None)
+    return EXIT_OK
+
+
+def cmd_rules_fields(args: argparse.Namespace) -> int:
+    from .factdocs import fields_text
+    from .facts import FACT_KINDS
+
+    kind = args.kind.strip() if args.kind else None
+    if kind is not None and kind not in FACT_KINDS:
+        close = difflib.get_close_matches(kind, list(FACT_KINDS), n=1)
+        hint = f"; did you mean {close[0]}?" if close else "; 'relaydoctor rules fields' lists them"
+        raise InputError(f"unknown fact kind {kind!r}{hint}", path="rules fields")
+    _write(fields_text(kind), None)
+    return EXIT_OK
+
+
+def cmd_rules_docs(args: argparse.Namespace) -> int:
+    from .guides import DEFAULT_GUIDES, guide_text, write_guides
+
+    if args.dest:
+        dest = Path(args.dest)
+        if dest.exists() and not dest.is_dir():
+            raise InputError("not a directory", path=str(dest))
+        _write("".join(f"wrote {p}\n" for p in write_guides(dest)), None)
+        return EXIT_OK
+    names = [args.name] if args.name else list(DEFAULT_GUIDES)
+    _write("\n\n".join(guide_text(n).rstrip("\n") for n in names) + "\n", None)
     return EXIT_OK
 
 
