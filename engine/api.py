@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
@@ -92,11 +92,12 @@ def lint_packs(packs: Packs) -> list[PackError]:
     return list(lint(packs, probe=probe))
 
 
-def test_packs(packs: Packs) -> list[CaseResult]:
-    """Run every case of ``packs`` through the real pipeline (``rules test``)."""
+def test_packs(packs: Packs, only: Iterable[str] | None = None) -> list[CaseResult]:
+    """Run every case of ``packs`` (or those whose case or pack id is in ``only``) through the
+    real pipeline (``rules test``)."""
     from .pack import run_cases
 
-    return list(run_cases(packs, diagnose=diagnose))
+    return list(run_cases(packs, diagnose=diagnose, only=only))
 
 
 test_packs.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

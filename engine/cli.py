@@ -144,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     _no_builtin_option(r)
     r.set_defaults(func=cmd_rules_lint)
     r = rsub.add_parser("test", help="run every pack case with the real engine (exit 1 on failures)")
+    r.add_argument("cases", nargs="*", metavar="CASE",
+                   help="run only these cases (case ids, or pack ids for all of a pack's cases)")
+    r.add_argument("-v", "--verbose", action="store_true",
+                   help="per case: the rules that concluded, and the expected causes' nearest misses")
     r.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(r)
     r.set_defaults(func=cmd_rules_test)
@@ -436,16 +440,28 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
             sys.stderr.write(problem.one_line() + "\n")
         sys.stderr.write(f"{PROG}: the packs do not lint ({len(problems)} problems); no case was run\n")
         return EXIT_INPUT
-    results = api.test_packs(packs)
-    failed = 0
+    if args.cases:
+        known = {c.case for c in packs.cases} | {p.id for p in packs.packs}
+        unknown = [c for c in args.cases if c not in known]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise InputError(f"no case or pack {unknown[0]!r}{hint}", path="rules test")
+    results = api.test_packs(packs, only=args.cases or None)
+    failed = xfailed = 0
     lines = []
     for result in results:
         ok = bool(result.passed)
         failed += not ok
-        lines.append(f"{'PASS' if ok else 'FAIL'}  {result.case}  ({result.path})")
-        if not ok:
+        xfailed += bool(result.xfail)
+        lines.append(f"{result.label}  {result.case}  ({result.path})")
+        if not ok or result.xfail:
             lines.extend(f"      {line}" for line in result.message().splitlines())
-    lines.append(f"{len(results) - failed} passed, {failed} failed")
+        if args.verbose:
+            lines.extend(f"      fired: {one}" for one in result.fired or ("no rule concluded",))
+            lines.extend(f"      near miss: {one}" for one in result.near)
+    passed = len(results) - failed - xfailed
+    lines.append(f"{passed} passed, {failed} failed" + (f", {xfailed} expected failures" if xfailed else ""))
     _write("\n".join(lines) + "\n", None)
     return EXIT_FAILED if failed else EXIT_OK
 

@@ -75,7 +75,7 @@ OVERRIDES_KEYS = (
 KNOWLEDGE_OVERRIDE_FIELDS = ("title", "explanation", "verify")
 RULE_KEYS = (
     Key("id", "id", True, "Unique across all loaded packs, e.g. certificate-name-mismatch.confirmed."),
-    Key("cause", "id", True, "The cause this rule concludes about (a knowledge/causes file)."),
+    Key("cause", "cause_id", True, "The cause this rule concludes about (a knowledge/causes file)."),
     Key(
         "code",
         "code",
@@ -106,14 +106,14 @@ CODE_KEYS = (
     Key("recognize", "regex_list", True, "Python regexes searched case-insensitively in reply text."),
     Key(
         "causes",
-        "id_list",
+        "cause_id_list",
         True,
         "The code's causes, in display order; may name a cause of another code (a shared cause).",
     ),
     Key("references", "references", False, "Documentation links."),
 )
 CAUSE_KEYS = (
-    Key("cause", "id", True, "The cause id."),
+    Key("cause", "cause_id", True, "The cause id: lower-case letters, digits and '-'."),
     Key("code", "code", True, "The cause's home code (other codes may list it too)."),
     Key("title", "text", True, "One line: what is wrong."),
     Key("explanation", "text", True, "Plain-text paragraphs."),
@@ -153,6 +153,25 @@ CASE_KEYS = (
         True,
         "Cause (or cause@code, for a shared cause) -> expected status; causes not named are not checked.",
     ),
+    Key(
+        "output",
+        "case_output",
+        False,
+        "Cause (or cause@code) -> what its verdict must show: message (a substring of the verdict's "
+        "line), commands (filled, each exactly as printed), rules (the ids that concluded it, all of them).",
+    ),
+    Key("only_confirmed", "boolean", False, "true: no cause but those expected confirmed is confirmed."),
+    Key(
+        "xfail",
+        "text",
+        False,
+        "A known gap, with the reason: the case is expected to fail; if it passes, rules test says so.",
+    ),
+)
+OUTPUT_KEYS = (
+    Key("message", "text", False, "A substring of the verdict's one-line message."),
+    Key("commands", "string_list", False, "Filled remediation commands that must be printed, exactly."),
+    Key("rules", "id_list", False, "The ids of every rule that concluded the verdict."),
 )
 
 
@@ -339,6 +358,16 @@ class InlineFact:
 
 
 @dataclass(frozen=True, slots=True)
+class OutputExpect:
+    """What a case expects a verdict to show (``output:``); None: not checked."""
+
+    message: str | None = None
+    commands: tuple[str, ...] | None = None
+    rules: tuple[str, ...] | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CaseDef:
     case: str
     description: str
@@ -351,6 +380,9 @@ class CaseDef:
     loc: Loc
     pack: str = ""
     expect_lines: Mapping[str, int | None] = field(default_factory=dict)
+    output: Mapping[str, OutputExpect] = field(default_factory=dict)
+    only_confirmed: bool = False
+    xfail: str = ""  # a known gap: expected to fail, for this reason
 
     @property
     def now_datetime(self) -> dt.datetime:

@@ -37,6 +37,7 @@ from .model import (
     MANIFEST_KEYS,
     NOT_KEYS,
     OPERATORS,
+    OUTPUT_KEYS,
     OVERRIDES_KEYS,
     PATTERN_KEYS,
     QUESTION_KEYS,
@@ -53,6 +54,7 @@ from .model import (
     InlineFact,
     Key,
     Loc,
+    OutputExpect,
     PackManifest,
     Pattern,
     QuestionDef,
@@ -824,6 +826,14 @@ def parse_case(data: Any, f: FileCheck, pack: str, *, file: Path, roots: tuple[P
         f.err(m.line_of("now"), f"now {now!r} is not an ISO 8601 time (e.g. {DEFAULT_CASE_NOW})")
         now = DEFAULT_CASE_NOW
     expect, expect_lines = _case_expect(m, f)
+    output = _case_output(m, f, expect)
+    only_confirmed = m.get("only_confirmed", False)
+    if not isinstance(only_confirmed, bool):
+        f.err(m.line_of("only_confirmed"), f"only_confirmed is true or false, not {_kind_of(only_confirmed)}")
+        only_confirmed = False
+    xfail = f.text(m, "xfail")
+    if "xfail" in m and not xfail.strip():
+        f.err(m.line_of("xfail"), "xfail needs the reason (the known gap), e.g. xfail: ATTR37 is unknown")
     return CaseDef(
         case=f.ident(m, "case"),
         description=f.text(m, "description"),
@@ -836,6 +846,9 @@ def parse_case(data: Any, f: FileCheck, pack: str, *, file: Path, roots: tuple[P
         loc=f.loc(m.line),
         pack=pack,
         expect_lines=expect_lines,
+        output=output,
+        only_confirmed=only_confirmed,
+        xfail=xfail.strip(),
     )
 
 
@@ -907,6 +920,31 @@ def _case_answers(m: YMap, f: FileCheck) -> dict[str, str]:
         else:
             f.err(a.line_of(key), f"answer {key!r} must be text, not {_kind_of(value)}")
     return answers
+
+
+def _case_output(m: YMap, f: FileCheck, expect: dict[str, str]) -> dict[str, OutputExpect]:
+    """``output:``: per expected cause, the message, filled commands and rules its verdict shows."""
+    if m.get("output") is None:
+        return {}
+    o = f.mapping(m["output"], "output", m.line_of("output"))
+    out: dict[str, OutputExpect] = {}
+    for key, value in (o or {}).items():
+        line = o.line_of(key)
+        if key not in expect:
+            f.err(line, f"output: {key!r} is not named in expect (name its status there too)")
+            continue
+        if expect[key] not in ("confirmed", "likely"):
+            f.err(line, f"output: {key} is expected {expect[key]}, which shows no message or commands")
+            continue
+        v = f.mapping(value, f"output of {key}", line)
+        if v is None:
+            continue
+        f.keys(v, OUTPUT_KEYS, f"output of {key}")
+        commands = tuple(c for c, _ in f.text_list(v, "commands")) if "commands" in v else None
+        rules = tuple(r for r, _ in f.text_list(v, "rules")) if "rules" in v else None
+        message = f.text(v, "message") if "message" in v else None
+        out[key] = OutputExpect(message, commands, rules, line)
+    return out
 
 
 def _case_expect(m: YMap, f: FileCheck) -> tuple[dict[str, str], dict[str, int | None]]:
