@@ -128,6 +128,9 @@ def explain(packs: Packs, topic: str) -> str:
         return explain_code(packs, topic)
     if topic in packs.causes:
         return explain_cause(packs, topic)
+    if topic in packs.renamed:  # a cause's former id (its knowledge file says `replaces:`)
+        new = packs.renamed[topic]
+        return f"{one_line(topic)!r} was renamed to cause {one_line(new)}.\n\n" + explain_cause(packs, new)
     recognised = packs.recognize(topic) if topic else None
     if recognised is not None:
         lead = f"{one_line(topic)!r} is recognised as code {one_line(recognised.code)}.\n\n"

@@ -67,7 +67,16 @@ MANIFEST_KEYS = (
     Key("description", "text", False, "What the pack is for."),
     Key("default_code", "code", False, "Code assumed when the evidence shows no symptom."),
     Key("overrides", "overrides", False, "Explicit local tuning of other packs."),
+    Key(
+        "min_relaydoctor",
+        "version",
+        False,
+        'The oldest relaydoctor this pack works with ("0.2.0"); an older one refuses the pack.',
+    ),
+    Key("status", "pack_status", False, "experimental, stable (default) or deprecated; shown by `codes`."),
 )
+PACK_STATUSES = ("experimental", "stable", "deprecated")
+VERSION_RE = re.compile(r"^\d+(\.\d+){0,3}$")
 OVERRIDES_KEYS = (
     Key("disable_rules", "id_list", False, "Rule ids (of any loaded pack) that must not run."),
     Key("knowledge", "knowledge_overrides", False, "Cause id -> replacement texts."),
@@ -122,6 +131,12 @@ CAUSE_KEYS = (
     Key("remediation", "remediation", False, "Steps shown for confirmed and likely verdicts."),
     Key("verify", "text", False, "What to look for after the fix."),
     Key("references", "references", False, "Documentation links."),
+    Key(
+        "replaces",
+        "cause_id_list",
+        False,
+        "Former ids of this cause: `explain OLD` finds it; a case expecting OLD is told the new id.",
+    ),
 )
 QUESTION_KEYS = (
     Key("id", "id", True, "Question id (several causes may share one question)."),
@@ -347,6 +362,7 @@ class CauseDef:
     references: tuple[Reference, ...]
     loc: Loc
     pack: str = ""
+    replaces: tuple[str, ...] = ()  # former ids of this cause
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,6 +425,8 @@ class PackManifest:
     roots: tuple[Path, ...] = ()  # folders whose files the pack may name (cases' evidence)
     builtin: bool = False
     override_lines: Mapping[str, int | None] = field(default_factory=dict)
+    min_relaydoctor: str = ""
+    status: str = "stable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,12 +461,17 @@ class Packs:
     overrides: tuple[str, ...] = ()
     disabled: tuple[RuleDef, ...] = ()
     default_code: str | None = None
+    renamed: Mapping[str, str] = field(default_factory=dict)  # old cause id -> the cause replacing it
 
     def recognize(self, text: str) -> CodeDef | None:
         """The code whose recognition pattern finds ``text``, most specific pattern first."""
         from .recognize import recognize
 
         return recognize(self, text)
+
+    def pack_of_code(self, code: str) -> Pack | None:
+        owner = self.codes[code].pack if code in self.codes else None
+        return next((p for p in self.packs if p.id == owner), None)
 
     def rule(self, rule_id: str) -> RuleDef | None:
         return next((r for r in (*self.rules, *self.disabled) if r.id == rule_id), None)

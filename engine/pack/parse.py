@@ -39,6 +39,7 @@ from .model import (
     OPERATORS,
     OUTPUT_KEYS,
     OVERRIDES_KEYS,
+    PACK_STATUSES,
     PATTERN_KEYS,
     QUESTION_KEYS,
     REFERENCE_KEYS,
@@ -46,6 +47,7 @@ from .model import (
     RULE_STATUSES,
     STEP_KEYS,
     URL_RE,
+    VERSION_RE,
     AnyOf,
     CaseDef,
     CauseDef,
@@ -688,6 +690,11 @@ def parse_cause(data: Any, f: FileCheck, pack: str) -> CauseDef | None:
     steps = _remediation(m, f)
     verify = f.text(m, "verify")
     f.placeholders_ok(verify, m.line_of("verify"), None)
+    replaces = []
+    for old, line in f.text_list(m, "replaces"):
+        if not CAUSE_ID_RE.match(old):
+            f.err(line, f"replaces: {old!r} is not a cause id ({CAUSE_ID_RE.pattern})")
+        replaces.append(old)
     return CauseDef(
         cause=f.ident(m, "cause", pattern=CAUSE_ID_RE, what="a cause id (lower-case letters, digits, '-')"),
         code=f.ident(m, "code", pattern=CODE_RE, what="a code"),
@@ -700,6 +707,7 @@ def parse_cause(data: Any, f: FileCheck, pack: str) -> CauseDef | None:
         references=f.references(m),
         loc=f.loc(m.line),
         pack=pack,
+        replaces=tuple(replaces),
     )
 
 
@@ -985,6 +993,14 @@ def parse_manifest(
         f.err(m.line_of("engine_format"), f"engine_format must be a positive integer, not {fmt!r}")
         fmt = 0
     disable, knowledge, lines = _overrides(m, f)
+    minimum = f.text(m, "min_relaydoctor")
+    if minimum and not VERSION_RE.match(minimum):
+        f.err(m.line_of("min_relaydoctor"), f"min_relaydoctor {minimum!r} is not a version like \"0.2.0\"")
+        minimum = ""
+    status = f.text(m, "status", default="stable")
+    if status not in PACK_STATUSES:
+        f.err(m.line_of("status"), f"status {status!r} must be one of: {', '.join(PACK_STATUSES)}")
+        status = "stable"
     return PackManifest(
         id=f.ident(m, "id"),
         version=f.text(m, "version"),
@@ -998,6 +1014,8 @@ def parse_manifest(
         roots=roots,
         builtin=builtin,
         override_lines=lines,
+        min_relaydoctor=minimum,
+        status=status,
     )
 
 
