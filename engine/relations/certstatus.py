@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from cryptography import x509
 
 from ..facts import Answer, Certificate, CertStatus, Fact, SmtpSession
-from .chain import CertRecord, ChainResult, build_records, walk_chain
+from .chain import CertRecord, ChainIndex, ChainResult, build_records, walk_chain
 from .common import Instant, aware, derived, latest_time, most_relevant, norm_name, parse_time, prov_key
 from .roots import RootStore
 
@@ -120,6 +120,7 @@ def cert_status_relations(
     objects: Mapping[str, x509.Certificate | bytes] | None = None,
 ) -> list[CertStatus]:
     records = build_records(certificates, sessions, objects)
+    index = ChainIndex.build(records)
     known = sorted(t for t, r in records.items() if r.facts or r.sessions)
     presented_eop = {t for t in known if any(s.to_eop for s in records[t].sessions)}
     answer = _answer_trust(answers)
@@ -133,7 +134,7 @@ def cert_status_relations(
         validity, vreason = judge_validity(nb, na, at)
         when = f"when last presented ({_iso(at)})" if used else f"at {_iso(at)} (not seen presented)"
 
-        chain = walk_chain(rec, records, store)
+        chain = walk_chain(rec, records, store, index)
         self_signed = rec.self_signed
         trust, basis, treason, trust_fact = _trust(rec, chain, answer if thumb in answer_targets else None)
 
