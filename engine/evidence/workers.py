@@ -1,0 +1,63 @@
+"""When to scan logs in worker processes, how many, and where a large log may be split.
+
+A worker costs a process start and an import of the parsers (~0.15–0.3 s of CPU) and its result
+comes back pickled; on a small machine shared with other jobs it can make a run slower. So:
+
+- usable CPUs are the ones this process may run on (``os.sched_getaffinity``), further limited by
+  a cgroup CPU quota (``cpu.max``, cgroup v2; ``cpu.cfs_quota_us`` v1) — never ``os.cpu_count()``,
+  which counts the host's CPUs;
+- workers start only when the logs are large enough to repay them (``PARALLEL_MIN_BYTES``,
+  measured in ``benchmarks/bench_sendlog.py``) and each worker gets at least ``MIN_BYTES_PER_WORKER``;
+- a single large log is split at line boundaries into ranges (``split_ranges``): every range
+  starts at a line start, so the parser sees whole rows; sessions crossing a boundary are joined
+  again by the session collector's partial-session handling in the parent (see the loader).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+PARALLEL_MIN_BYTES = 48 * 1024**2  # below this in total, one process is as fast (bench_sendlog)
+MIN_BYTES_PER_WORKER = 24 * 1024**2  # a worker must have at least this much to read
+
+
+def _cgroup_limit(root: Path = Path("/sys/fs/cgroup")) -> float | None:
+    """CPUs allowed by the cgroup quota, or None when there is no quota (or it cannot be read)."""
+    try:
+        text = (root / "cpu.max").read_text().split()
+        if text and text[0] != "max":
+            return int(text[0]) / int(text[1])
+        return None
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        return quota / period if quota > 0 and period > 0 else None
+    except (OSError, ValueError):
+        return None
+
+
+def usable_cpus(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
+    """CPUs this process may actually use: affinity mask, then the cgroup quota (rounded down, at
+    least one)."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    quota = _cgroup_limit(cgroup_root)
+    if quota is not None:
+        count = min(count, max(1, math.floor(quota)))
+    return max(1, count)
+
+
+def plan_workers(sizes: Sequence[int], cpus: int | None = None) -> int:
+    """How many worker processes to scan logs of these sizes with; 0 = scan in this process."""
+    cpus = usable_cpus() if cpus is None else cpus
+    total = sum(sizes)
+    if cpus < 2 or total < PARALLEL_MIN_BYTES:
+        return 0
+    return max(0, min(cpus, total // MIN_BYTES_PER_WORKER))
