@@ -4,7 +4,8 @@
 
 - send protocol logs (the real 5-line header and row format) over ``files`` files (several hundred
   by default, as a folder of a few weeks of logs from several servers is), with a realistic mix of
-  sessions: ~8 % to Exchange Online (certificate sent, some 5.7.64 rejections), ~50 % intra-org
+  sessions: ~8 % to Exchange Online (certificate sent, some 5.7.64 rejections; 30 % of them from an
+  application relaying for many customer domains, one per ~200 sessions), ~50 % intra-org
   (X-ANONYMOUSTLS), ~42 % to internet MX hosts. Internet domains come from a pool that grows with
   the log (one domain per ~10 internet sessions) and *each presents its own certificate* (the "Received
   certificate" thumbprint differs per domain); ~6 % of internet sessions fail (greylisting 451,
@@ -89,6 +90,7 @@ def write_logs(folder: Path, mb: float, files: int, seed: int = 1) -> dict[str, 
     sessions_expected = int(mb * 1_000_000 / 2600)
     n_domains = max(20, sessions_expected * 42 // 100 // 10)
     kinds["domains"] = n_domains
+    n_senders = max(10, sessions_expected // 200)
     for n in range(files):
         server = f"EXCH{n % 4 + 1:02d}"
         path = folder / f"{server}-SEND2026110{n % 9 + 1}-{n + 1}.LOG"
@@ -102,6 +104,9 @@ def write_logs(folder: Path, mb: float, files: int, seed: int = 1) -> dict[str, 
                     pick = rng.random()
                     if pick < 0.08:
                         remote, rows = eop_session(rng)
+                        if rng.random() < 0.3:  # an application relaying for its customers' domains
+                            sender = f"@customer{rng.randrange(n_senders)}.example"
+                            rows = [(e, r.replace("@contoso.com>", sender + ">")) for e, r in rows]
                         kinds["eop"] += 1
                         connector = "Outbound to Office 365"
                     elif pick < 0.58:

@@ -33,10 +33,9 @@ from types import ModuleType
 from typing import Any, BinaryIO
 
 from ..errors import Cancelled, EvidenceError, RelaydoctorError
-from ..facts import Fact
 from ..results import EvidenceSet, SourceSummary
-from . import sendlog
 from .base import CancelFn, Document, ParseResult, ProgressFn
+from .budget import FactBudget
 
 # Parser modules in sniffing order. Missing ones are skipped (they are written in parallel).
 PARSER_MODULES: tuple[str, ...] = (
@@ -135,6 +134,7 @@ class _Item:
     module: tuple[str, ModuleType] | None = None
     result: ParseResult | None = None
     error: EvidenceError | None = None
+    n_facts: int = 0  # its facts went to the budget as soon as they were read
 
 
 def _file_document(path: str, name: str) -> Document:
@@ -469,6 +469,17 @@ def load_evidence(
 def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: CancelFn | None,
           pfx_password: str | None) -> EvidenceSet:
     modules = registry()
+    budget = FactBudget()
+    position = {id(item): i for i, item in enumerate(items)}
+
+    def absorb(item: _Item) -> None:
+        """Fold a parsed item's facts into the budget at once: memory stays bounded by the budget
+        and the results in flight, not by the number of files."""
+        assert item.result is not None
+        item.n_facts = len(item.result.facts)
+        budget.add(position[id(item)], item.result.facts)
+        item.result.facts = []
+
     text_modules = [(n, m) for n, m in modules if n in TEXT_MODULES]
     total = sum(it.doc.size for it in items if it.doc is not None)
     prog = _Progress(total, progress)
@@ -512,7 +523,7 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
         (os.cpu_count() or 1) >= 2
     ):
         try:
-            _parse_parallel(parallel, prog, cancel)
+            _parse_parallel(parallel, prog, cancel, absorb)
         except (OSError, RuntimeError, cf.process.BrokenProcessPool) as exc:  # no processes here
             warnings.warn(f"parallel log scan unavailable ({exc}); scanning in-process", RuntimeWarning,
                           stacklevel=2)
@@ -526,6 +537,7 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
         name, module = item.module
         try:
             item.result = _parse(name, module, doc, pfx_password, prog.add, cancel)
+            absorb(item)
         except EvidenceError as exc:
             if item.direct:
                 raise  # what the user named must be readable: stop at once
@@ -543,7 +555,7 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
                 kind=getattr(item.module[1], "KIND", item.module[0]),
                 skipped_reason=_reason(item.error),
             )
-    return _assemble(items)
+    return _assemble(items, budget)
 
 
 def _located(name: str, warning: str) -> str:
@@ -595,7 +607,8 @@ def _digest(doc: Document) -> str:
     return h.hexdigest()
 
 
-def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None) -> None:
+def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None,
+                    absorb: Callable[[_Item], None]) -> None:
     ctx = multiprocessing.get_context("spawn")  # no fork: callers (the TUI) run threads
     counter = ctx.Value("q", 0)
     stop = ctx.Event()
@@ -628,6 +641,7 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
                         continue
                     if status == "ok":
                         item.result = value
+                        absorb(item)
                     elif status == "error":
                         message, path, line = value
                         item.error = EvidenceError(message, path, line)
@@ -639,38 +653,25 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
     prog.set(base + sum(it.doc.size for it in items if it.doc is not None and it.result is not None))
 
 
-def _assemble(items: list[_Item]) -> EvidenceSet:
+def _assemble(items: list[_Item], budget: FactBudget) -> EvidenceSet:
     ev = EvidenceSet()
-    per_item: list[tuple[_Item, list[Fact]]] = []
-    all_facts: list[Fact] = []
-    for item in items:
-        if item.result is not None and item.skipped is None:
-            per_item.append((item, item.result.facts))
-            all_facts.extend(item.result.facts)
-    merged = sendlog.merge_facts(all_facts)
-    owner: dict[int, _Item] = {}
-    for item, facts in per_item:
-        for fact in facts:
-            owner.setdefault(id(fact), item)
     seen: set[tuple] = set()
     duplicates: dict[int, int] = {}
-    for fact in merged:
+    for position, fact in budget.entries():
         identity = fact.identity()
         if identity in seen:
-            item = owner.get(id(fact))
-            if item is not None:
-                duplicates[id(item)] = duplicates.get(id(item), 0) + 1
+            duplicates[position] = duplicates.get(position, 0) + 1
             continue
         seen.add(identity)
         ev.facts.append(fact)
-    for item in items:
+    for position, item in enumerate(items):
         if item.skipped is not None:
             ev.sources.append(item.skipped)
             continue
         if item.result is None or item.doc is None or item.module is None:
             continue
         detail = item.result.detail
-        dup = duplicates.get(id(item), 0)
+        dup = duplicates.get(position, 0)
         if dup:
             note = f"{dup} fact(s) also given by another file"
             detail = f"{detail}; {note}" if detail else note
@@ -681,8 +682,9 @@ def _assemble(items: list[_Item]) -> EvidenceSet:
             SourceSummary(
                 source=item.doc.name,
                 kind=getattr(item.module[1], "KIND", item.module[0]),
-                facts=len(item.result.facts),
+                facts=item.n_facts,
                 detail=detail,
             )
         )
+    ev.warnings.extend(budget.notes())
     return ev

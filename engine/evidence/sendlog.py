@@ -62,7 +62,7 @@ KEY_FIELDS = (
     "reject_code",
     "reject_attr",
 )
-_SUMMED = ("sessions", "lines", "rcpt_accepted", "rcpt_rejected", "tenant_rcpt_accepted")
+SUMMED = ("sessions", "lines", "rcpt_accepted", "rcpt_rejected", "tenant_rcpt_accepted")
 
 
 def sniff(doc: Document) -> bool:
@@ -196,7 +196,7 @@ class Aggregator:
         self.dropped = 0
         self.dropped_symptoms = 0
         self._replies: dict[str, Reply | None] = {}
-        self._symptom_keys: dict[str, tuple] = {}
+        self.symptom_keys: dict[str, tuple] = {}
 
     def add(self, s: Session) -> None:
         if s.to_eop:
@@ -296,7 +296,7 @@ class Aggregator:
                 self.dropped += 1
                 return
             fact = self._summary(s, txn, outcome, rej)
-            counts = {f: getattr(fact, f) for f in _SUMMED}
+            counts = {f: getattr(fact, f) for f in SUMMED}
             seen = fact.first_seen
             self.aggs[key] = _Agg(fact, counts, seen, seen, fact.provenance.ref(), start, start)
             return
@@ -326,13 +326,13 @@ class Aggregator:
 
     def _symptom(self, s: Session, rej: Rejection) -> None:
         text = rej.reply.text
-        key = self._symptom_keys.get(text)
+        key = self.symptom_keys.get(text)
         if key is None:
             reply = self._reply(text)
             code = reply.status_code if reply else rej.reply.code
             key = (code, reply.attr if reply else None, _NORMALISE.sub(" ", text).strip().lower())
-            if len(self._symptom_keys) < 4096:
-                self._symptom_keys[text] = key
+            if len(self.symptom_keys) < 4096:
+                self.symptom_keys[text] = key
         known = self.symptoms.get(key)
         if known is not None and (known.provenance.line or 0) <= rej.reply.row.line:
             return
@@ -405,7 +405,7 @@ class Aggregator:
 # ------------------------------------------------------------------------------------------------
 
 
-def _symptom_key(f: Symptom) -> tuple:
+def symptom_key(f: Symptom) -> tuple:
     return (f.code, f.attr, _NORMALISE.sub(" ", f.text).strip().lower())
 
 
@@ -428,7 +428,7 @@ def merge_facts(facts: Iterable[Fact]) -> list[Fact]:
             else:
                 out[at] = _merge_sessions(out[at], fact)  # type: ignore[arg-type]
         elif isinstance(fact, Symptom) and fact.origin == "send_log":
-            key = _symptom_key(fact)
+            key = symptom_key(fact)
             at = symptoms.get(key)
             if at is None:
                 symptoms[key] = len(out)
@@ -448,7 +448,7 @@ def _merge_sessions(a: SmtpSession, b: SmtpSession) -> SmtpSession:
     last = a if (a.last_seen or "") > (b.last_seen or "") else b
     return replace(
         earlier,
-        **{f: getattr(a, f) + getattr(b, f) for f in _SUMMED},
+        **{f: getattr(a, f) + getattr(b, f) for f in SUMMED},
         first_seen=earlier.first_seen,
         last_seen=max(a.last_seen or "", b.last_seen or "") or None,
         last_source=last.last_source or later.provenance.ref(),
