@@ -332,14 +332,10 @@ def _rule_references(packs: Packs, rule_id: str) -> tuple[Any, ...]:
     return rule.references if rule is not None else ()
 
 
-_COMPILED: dict[int, Any] = {}
-
-
 def _compiled(packs: Packs) -> Any:
-    key = id(packs)
-    if key not in _COMPILED:
-        _COMPILED[key] = (packs, packs.compile())
-    return _COMPILED[key][1]
+    from .pack.cache import compiled_rules  # compiled with the packs when they came from the cache
+
+    return compiled_rules(packs)
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

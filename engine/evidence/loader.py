@@ -15,27 +15,28 @@
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import hashlib
 import importlib
 import inspect
 import io
-import multiprocessing
 import os
 import re
 import stat
 import warnings
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import Cancelled, EvidenceError, RelaydoctorError
 from ..results import EvidenceSet, SourceSummary
 from .base import CancelFn, Document, ParseResult, ProgressFn
 from .budget import FactBudget
+from .workers import plan_workers
+
+if TYPE_CHECKING:
+    import zipfile
 
 # Parser modules in sniffing order. Missing ones are skipped (they are written in parallel).
 PARSER_MODULES: tuple[str, ...] = (
@@ -261,6 +262,8 @@ class _Walker:
             )
 
     def _open_zip(self, doc: Document, source: str | bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+        import zipfile  # only when a zip is given
+
         try:
             zf = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
@@ -519,12 +522,11 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
         if it.module is not None and it.skipped is None and it.module[0] in STREAMING_MODULES
         and it.path is not None
     ]
-    if len(parallel) >= 2 and sum(it.doc.size for it in parallel if it.doc) >= PARALLEL_MIN_BYTES and (
-        (os.cpu_count() or 1) >= 2
-    ):
+    workers = plan_workers([it.doc.size for it in parallel if it.doc], min_total=PARALLEL_MIN_BYTES)
+    if len(parallel) >= 2 and workers >= 2:
         try:
-            _parse_parallel(parallel, prog, cancel, absorb)
-        except (OSError, RuntimeError, cf.process.BrokenProcessPool) as exc:  # no processes here
+            _parse_parallel(parallel, prog, cancel, absorb, workers)
+        except (OSError, RuntimeError) as exc:  # no processes here (BrokenProcessPool is a RuntimeError)
             warnings.warn(f"parallel log scan unavailable ({exc}); scanning in-process", RuntimeWarning,
                           stacklevel=2)
     for item in items:
@@ -608,12 +610,15 @@ def _digest(doc: Document) -> str:
 
 
 def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None,
-                    absorb: Callable[[_Item], None]) -> None:
+                    absorb: Callable[[_Item], None], workers: int) -> None:
+    import concurrent.futures as cf  # only when workers start
+    import multiprocessing
+
     ctx = multiprocessing.get_context("spawn")  # no fork: callers (the TUI) run threads
     counter = ctx.Value("q", 0)
     stop = ctx.Event()
     base = prog.done
-    workers = min(len(items), os.cpu_count() or 2)
+    workers = min(len(items), workers)
     with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
                                 initargs=(counter, stop)) as pool:
         futures = {

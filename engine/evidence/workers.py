@@ -54,10 +54,16 @@ def usable_cpus(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
     return max(1, count)
 
 
-def plan_workers(sizes: Sequence[int], cpus: int | None = None) -> int:
-    """How many worker processes to scan logs of these sizes with; 0 = scan in this process."""
+def plan_workers(sizes: Sequence[int], cpus: int | None = None, *, min_total: int | None = None) -> int:
+    """How many worker processes to scan logs of these sizes with; 0 = scan in this process.
+
+    Never more than the usable CPUs, the files, or one per ``MIN_BYTES_PER_WORKER``; none below
+    ``min_total`` bytes in all (``PARALLEL_MIN_BYTES``) or with a single usable CPU."""
     cpus = usable_cpus() if cpus is None else cpus
     total = sum(sizes)
-    if cpus < 2 or total < PARALLEL_MIN_BYTES:
+    threshold = PARALLEL_MIN_BYTES if min_total is None else min_total
+    if cpus < 2 or total < threshold:
         return 0
-    return max(0, min(cpus, total // MIN_BYTES_PER_WORKER))
+    per_worker = min(MIN_BYTES_PER_WORKER, threshold // 2)  # a lowered threshold lowers this too
+    workers = min(cpus, len(sizes), total // per_worker if per_worker else cpus)
+    return workers if workers >= 2 else 0

@@ -345,9 +345,11 @@ def load_packs(
     include_builtin: bool = True,
     include_user_config: bool = True,
     environ: Mapping[str, str] | None = None,
+    cache: bool = True,
 ) -> Packs:
     """Load the built-in pack, the user's config packs and ``extra_dirs``; raise
-    :class:`PackErrors` listing every problem found."""
+    :class:`PackErrors` listing every problem found. Packs that load cleanly are cached on disk
+    by content (``pack/cache.py``); ``cache=False`` always reads the YAML."""
     errors: list[PackError] = []
     layouts: list[_Layout] = []
     if include_builtin:
@@ -366,11 +368,45 @@ def load_packs(
             continue
         seen.add(key)
         layouts.append(dir_layout(d))
+    key = _cache_key(layouts) if cache and not errors else None
+    if key is not None:
+        from .cache import read, remember_compiled
+
+        hit = read(key, environ)
+        if hit is not None:
+            remember_compiled(*hit)
+            return hit[0]
     packs = [p for p in (_load_one(layout, errors) for layout in layouts) if p is not None]
     merged = merge(packs, errors)
     if errors:
         raise PackErrors(errors)
+    if key is not None:
+        _store(key, merged, environ)
     return merged
+
+
+def _cache_key(layouts: Sequence[_Layout]) -> str:
+    from .cache import content_key
+
+    roots: list[Path] = []
+    for layout in layouts:
+        roots.extend(r for r in (layout.manifest, *layout.roots) if r not in roots)
+    settings = repr([(layout.builtin, str(layout.manifest), str(layout.rules), str(layout.knowledge))
+                     for layout in layouts])
+    return content_key(roots, settings)
+
+
+def _store(key: str, packs: Packs, environ: Mapping[str, str] | None) -> None:
+    """Compile and cache; rules the engine cannot run are not cached (compiling them later raises
+    the same errors to whoever asks)."""
+    from .cache import remember_compiled, write
+
+    try:
+        compiled = packs.compile()
+    except PackErrors:
+        return
+    remember_compiled(packs, compiled)
+    write(key, packs, compiled, environ)
 
 
 def load_pack_dirs(dirs: Iterable[str | os.PathLike[str]]) -> Packs:
