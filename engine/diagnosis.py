@@ -332,10 +332,17 @@ def _rule_references(packs: Packs, rule_id: str) -> tuple[Any, ...]:
     return rule.references if rule is not None else ()
 
 
-def _compiled(packs: Packs) -> Any:
-    from .pack.cache import compiled_rules  # compiled with the packs when they came from the cache
+_COMPILED: dict[int, Any] = {}
 
-    return compiled_rules(packs)
+
+def _compiled(packs: Packs) -> Any:
+    key = id(packs)
+    if key not in _COMPILED:
+        from .pack.compiler import compile_packs
+        from .regex_probe import probe
+
+        _COMPILED[key] = (packs, compile_packs(packs, probe=probe))
+    return _COMPILED[key][1]
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

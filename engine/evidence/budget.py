@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..facts import Fact, SmtpSession, Symptom
-from .sendlog import KEY_FIELDS, SUMMED, symptom_key
+from .smtplog.send import KEY_FIELDS, SUMMED, symptom_key
 
 MAX_SESSION_KINDS = 3000  # distinct smtp_session aggregates kept across all inputs
 MAX_COARSE_KINDS = 300  # coarse aggregates (beyond them sessions are only counted)

@@ -1,8 +1,9 @@
 """Knowledge packs: load, validate, lint and compile the YAML rules and knowledge (data only).
 
 The format is specified in ``docs/pack-format.md``. Entry points: :func:`load_packs` (built-in,
-user config and ``--pack`` directories merged into one :class:`Packs`), ``Packs.compile()``,
-``Packs.recognize(text)``, :func:`lint`, :func:`run_cases` and :func:`scaffold_code`.
+user config and ``--pack`` directories merged into one :class:`Packs`), :func:`compile_packs`,
+``Packs.recognize(text)``, :func:`lint`, :func:`run_cases` and :func:`scaffold_code`. Compiling and
+linting try rule regexes in the engine only through the probe their caller hands in.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 # Imported on first use (PEP 562): a diagnosis needs the loader and model, never lint or scaffold.
 _HOMES = {
     "CaseResult": "cases", "Mismatch": "cases", "run_cases": "cases",
+    "RegexProbe": "compiler", "compile_packs": "compiler",
     "lint": "lint", "lint_dirs": "lint",
     "config_home": "loader", "load_pack_dirs": "loader", "load_packs": "loader", "user_pack_dirs": "loader",
     "ENGINE_FORMAT": "model", "CaseDef": "model", "CauseDef": "model", "CodeDef": "model",
@@ -45,7 +47,9 @@ __all__ = [
     "PackManifest",
     "Packs",
     "Pattern",
+    "RegexProbe",
     "RuleDef",
+    "compile_packs",
     "config_home",
     "fill_command",
     "fill_text",

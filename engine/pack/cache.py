@@ -24,12 +24,11 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..compiled import CompiledRule, CompiledRuleset, Conclusion
 from . import model
 from .model import ENGINE_FORMAT, Packs
 from .yamlload import YList, YMap
@@ -43,7 +42,6 @@ _CLASSES: dict[str, type] = {
         model.Key, model.Loc, model.Reference, model.Ref, model.FieldTest, model.AnyOf, model.Pattern,
         model.RuleDef, model.CodeDef, model.QuestionDef, model.RemediationDef, model.CauseDef,
         model.InlineFact, model.CaseDef, model.PackManifest, model.Pack, model.Packs,
-        Conclusion, CompiledRule, CompiledRuleset,
     )
 }
 
@@ -83,7 +81,7 @@ def content_key(roots: Iterable[Path], settings: str) -> str:
     h = hashlib.sha256()
     h.update(f"relaydoctor {__version__} format {ENGINE_FORMAT} codec {CODEC}\0{settings}\0".encode())
     here = Path(__file__).resolve().parent
-    for source in (*sorted(here.glob("*.py")), here.parent / "compiled.py", here.parent / "facts.py"):
+    for source in (*sorted(here.glob("*.py")), here.parent / "facts.py"):
         h.update(source.name.encode() + b"\0")
         with contextlib.suppress(OSError):
             h.update(hashlib.sha256(source.read_bytes()).digest())
@@ -159,28 +157,24 @@ def _hashable(key: Any) -> Any:
 # -- entries ---------------------------------------------------------------------------------------
 
 
-def read(key: str, environ: Mapping[str, str] | None = None) -> tuple[Packs, CompiledRuleset] | None:
-    """The cached packs and compiled rules for ``key``, or None (missing, corrupt, other version)."""
+def read(key: str, environ: Mapping[str, str] | None = None) -> Packs | None:
+    """The cached packs for ``key``, or None (missing, corrupt, another version)."""
     path = cache_dir(environ) / f"packs-{key}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"), object_hook=_node)
         if not isinstance(data, dict) or data.get("key") != key:
             return None
-        packs, compiled = data["packs"], data["compiled"]
+        packs = data["packs"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
-    if not isinstance(packs, Packs) or not isinstance(compiled, CompiledRuleset):
-        return None
-    return packs, compiled
+    return packs if isinstance(packs, Packs) else None
 
 
-def write(key: str, packs: Packs, compiled: CompiledRuleset,
-          environ: Mapping[str, str] | None = None) -> bool:
+def write(key: str, packs: Packs, environ: Mapping[str, str] | None = None) -> bool:
     """Store an entry atomically (temp file + rename); False when the cache folder is not usable."""
     folder = cache_dir(environ)
     try:
-        payload = json.dumps({"key": key, "packs": _enc(packs), "compiled": _enc(compiled)},
-                             separators=(",", ":"))
+        payload = json.dumps({"key": key, "packs": _enc(packs)}, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):
         return False
     tmp = None
@@ -209,21 +203,3 @@ def _prune(folder: Path, keep: str, most: int = 8) -> None:
             if old.name != keep:
                 with contextlib.suppress(OSError):
                     old.unlink()
-
-
-_COMPILED: dict[int, tuple[Packs, CompiledRuleset]] = {}
-
-
-def remember_compiled(packs: Packs, compiled: CompiledRuleset) -> None:
-    """Let ``compiled_rules`` answer for these packs without compiling them again."""
-    _COMPILED[id(packs)] = (packs, compiled)
-
-
-def compiled_rules(packs: Packs, compile: Callable[[], CompiledRuleset] | None = None) -> CompiledRuleset:
-    """The compiled rules of ``packs``: from the cache entry they came from, else compiled now."""
-    known = _COMPILED.get(id(packs))
-    if known is not None and known[0] is packs:
-        return known[1]
-    compiled = compile() if compile is not None else packs.compile()
-    remember_compiled(packs, compiled)
-    return compiled

@@ -370,12 +370,11 @@ def load_packs(
         layouts.append(dir_layout(d))
     key = _cache_key(layouts) if cache and not errors else None
     if key is not None:
-        from .cache import read, remember_compiled
+        from .cache import read
 
         hit = read(key, environ)
         if hit is not None:
-            remember_compiled(*hit)
-            return hit[0]
+            return hit
     packs = [p for p in (_load_one(layout, errors) for layout in layouts) if p is not None]
     merged = merge(packs, errors)
     if errors:
@@ -397,16 +396,9 @@ def _cache_key(layouts: Sequence[_Layout]) -> str:
 
 
 def _store(key: str, packs: Packs, environ: Mapping[str, str] | None) -> None:
-    """Compile and cache; rules the engine cannot run are not cached (compiling them later raises
-    the same errors to whoever asks)."""
-    from .cache import remember_compiled, write
+    from .cache import write
 
-    try:
-        compiled = packs.compile()
-    except PackErrors:
-        return
-    remember_compiled(packs, compiled)
-    write(key, packs, compiled, environ)
+    write(key, packs, environ)
 
 
 def load_pack_dirs(dirs: Iterable[str | os.PathLike[str]]) -> Packs:

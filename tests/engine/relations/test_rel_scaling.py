@@ -13,8 +13,9 @@ import random
 from collections.abc import Mapping
 
 import pytest
+from relaydoctor.engine import x509names as dn
 from relaydoctor.engine.facts import Certificate, Fact, Provenance
-from relaydoctor.engine.relations import RootStore, chain, derive_relations, dn
+from relaydoctor.engine.relations import RootStore, chain, derive_relations
 from relaydoctor.engine.relations.chain import CertRecord, ChainIndex, build_records, walk_chain
 from relkit import accepted, inbound, send_connector, session
 
