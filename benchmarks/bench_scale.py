@@ -95,20 +95,32 @@ def scaling(base: Path, params: tuple[float, int, int, int], repeats: int) -> No
               f"({info['internet_failed']:,} failed), {info['domains']:,} internet domains with their own "
               f"certificate, {c} certificate files, {k} connectors")
     best: dict[str, dict] = {}
+    rounds: list[dict[str, dict]] = []
     for _ in range(repeats):
+        got_round = {}
         for name, folder in folders.items():  # interleaved: a busy moment hits every scenario alike
-            got = measure(folder)
+            got = got_round[name] = measure(folder)
             if name not in best or got["cpu"] < best[name]["cpu"]:
                 best[name] = got
+        rounds.append(got_round)
     floor = best["floor"]["cpu"]
     net_base = best["base"]["cpu"] - floor
-    print(f"{'scenario':<16} {'CPU s':>7} {'above floor':>11} {'ratio':>6} {'wall s':>7} {'peak RSS':>9} "
-          f"{'facts':>6}")
+    print(f"{'scenario':<16} {'CPU s':>7} {'above floor':>11} {'ratio':>6} {'spread':>13} {'wall s':>7} "
+          f"{'peak RSS':>9} {'facts':>6}")
     for name, r in best.items():
         net = r["cpu"] - floor
-        ratio = "" if name in ("floor", "base") else f"{net / net_base:5.2f}x"
-        print(f"{name:<16} {r['cpu']:7.2f} {net:11.2f} {ratio:>6} {r['seconds']:7.2f} "
+        ratio = spread = ""
+        if name not in ("floor", "base"):
+            ratio = f"{net / net_base:5.2f}x"
+            per_round = sorted(
+                (x[name]["cpu"] - x["floor"]["cpu"]) / max(1e-9, x["base"]["cpu"] - x["floor"]["cpu"])
+                for x in rounds
+            )
+            spread = f"{per_round[0]:.2f}-{per_round[-1]:.2f}x"
+        print(f"{name:<16} {r['cpu']:7.2f} {net:11.2f} {ratio:>6} {spread:>13} {r['seconds']:7.2f} "
               f"{r['peak_rss'] / 2**20:7.0f}MB {r['facts']:6d}")
+    print("ratio: least CPU of each scenario above the least floor, over the base's; spread: the same "
+          "ratio within each round of runs")
 
 
 def memory(base: Path, sizes: list[int], files: int, repeats: int) -> None:
