@@ -20,13 +20,17 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ..facts import Fact, SmtpSession, Symptom
 from .smtplog.send import KEY_FIELDS, SUMMED, symptom_key
 
-MAX_SESSION_KINDS = 3000  # distinct smtp_session aggregates kept across all inputs
-MAX_COARSE_KINDS = 300  # coarse aggregates (beyond them sessions are only counted)
-MAX_SYMPTOMS = 300  # distinct send-log rejection replies kept across all inputs
+# Sized so that 1 GB of logs with many distinct kinds peaks at about the memory of 100 MB
+# (benchmarks/bench_scale.py --memory): the rules' work and memory grow with the facts, and a
+# diagnosis needs the telling kinds, not every one.
+MAX_SESSION_KINDS = 600  # distinct smtp_session aggregates kept across all inputs
+MAX_COARSE_KINDS = 100  # coarse aggregates (beyond them sessions are only counted)
+MAX_SYMPTOMS = 100  # distinct send-log rejection replies kept across all inputs
 
 # What a coarse aggregate keeps: everything else that tells kinds apart is dropped.
 COARSE_FIELDS = ("connector", "to_eop", "tls", "tls_error", "cert_presented", "null_sender", "outcome",
@@ -39,7 +43,7 @@ _TELLING = ("rejected", "mixed", "tls_failed")
 
 @dataclass(slots=True)
 class _Entry:
-    where: tuple[int, int]  # (input position, fact position) of the provenance example
+    where: tuple[Any, int]  # (input's place in the canonical order, fact position) of the example
     fact: Fact
 
 
@@ -122,8 +126,8 @@ class FactBudget:
         self.uncounted = 0  # sessions beyond even the coarse budget
         self.others: list[_Entry] = []
 
-    def add(self, position: int, facts: Sequence[Fact]) -> None:
-        """The facts of the input at ``position`` (its place in the sorted input list)."""
+    def add(self, position: Any, facts: Sequence[Fact]) -> None:
+        """The facts of one input; ``position`` orders the inputs (any comparable value, unique)."""
         for i, fact in enumerate(facts):
             entry = _Entry((position, i), fact)
             if isinstance(fact, SmtpSession):
@@ -146,7 +150,7 @@ class FactBudget:
         if left is not None:
             self.uncounted += left[1].fact.sessions  # type: ignore[attr-defined]
 
-    def entries(self) -> list[tuple[int, Fact]]:
+    def entries(self) -> list[tuple[Any, Fact]]:
         """(input position, fact) for everything kept, in the order each fact was first seen."""
         entries = [*self.kinds.items.values(), *self.coarse.items.values(), *self.symptoms.items.values(),
                    *self.others]
