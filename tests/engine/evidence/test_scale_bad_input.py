@@ -42,12 +42,20 @@ def _load_in_child(path) -> dict:
     because tracing allocations would make these inputs slow and the parent's RSS says nothing)."""
     code = (
         "import json, resource, sys\n"
+        "def peak():  # VmHWM starts afresh at exec; ru_maxrss may keep the forking parent's peak\n"
+        "    try:\n"
+        "        for line in open('/proc/self/status'):\n"
+        "            if line.startswith('VmHWM:'):\n"
+        "                return int(line.split()[1]) / 1024\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         "from relaydoctor.engine.evidence.loader import load_evidence\n"
         "ev = load_evidence([sys.argv[1]])\n"
         "s = [f for f in ev.facts if f.KIND == 'smtp_session']\n"
         "print(json.dumps({'sources': len(ev.sources), 'details': [x.detail for x in ev.sources][:3],\n"
         "  'warnings': ev.warnings, 'kinds': len(s), 'sessions': sum(f.sessions for f in s),\n"
-        "  'peak': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+        "  'peak': peak()}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
