@@ -35,7 +35,7 @@ from .budget import FactBudget
 from .fieldlimit import bound_fact
 from .jsonish import looks_like_json
 from .registry import PARSERS, Parser
-from .workers import plan_workers
+from .workers import plan_jobs
 
 if TYPE_CHECKING:
     import zipfile
@@ -471,10 +471,12 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
         it for it in items
         if it.parser is not None and it.skipped is None and it.parser.streaming and it.path is not None
     ]
-    workers = plan_workers([it.doc.size for it in parallel if it.doc], min_total=PARALLEL_MIN_BYTES)
-    if len(parallel) >= 2 and workers >= 2:
+    workers, shards = plan_jobs([it.doc.size if it.doc else 0 for it in parallel],
+                                [it.parser is not None and it.parser.kind == "send_log" for it in parallel],
+                                min_total=PARALLEL_MIN_BYTES)
+    if workers >= 2 and sum(shards) >= 2:
         try:
-            _parse_parallel(parallel, prog, cancel, absorb, workers)
+            _parse_parallel(parallel, prog, cancel, absorb, workers, shards)
         except (OSError, RuntimeError) as exc:  # no processes here (BrokenProcessPool is a RuntimeError)
             warnings.warn(f"parallel log scan unavailable ({exc}); scanning in-process", RuntimeWarning,
                           stacklevel=2)
@@ -558,21 +560,34 @@ def _digest(doc: Document) -> str:
 
 
 def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None,
-                    absorb: Callable[[_Item], None], workers: int) -> None:
+                    absorb: Callable[[_Item], None], workers: int, shards: list[int]) -> None:
+    """Scan ``items`` in worker processes; an item with several ``shards`` (a large send log) is
+    scanned by one job per shard and joined when all are back."""
     import concurrent.futures as cf  # only when workers start
+    import functools
     import multiprocessing
+
+    from .smtplog import send
+
+    jobs: list[tuple[_Item, Any, int]] = []  # (item, scan function, shard count)
+    for it, n in sorted(zip(items, shards, strict=True), key=lambda x: -(x[0].doc.size if x[0].doc else 0)):
+        if n > 1:
+            jobs.extend((it, functools.partial(send.scan_part, shard=(i, n)), n) for i in range(n))
+        else:
+            jobs.append((it, it.parser.scan, 1))  # type: ignore[union-attr]
+    parts: dict[int, list[tuple[int, Any]]] = {}
 
     ctx = multiprocessing.get_context("spawn")  # no fork: callers (the TUI) run threads
     counter = ctx.Value("q", 0)
     stop = ctx.Event()
     base = prog.done
-    workers = min(len(items), workers)
+    workers = min(len(jobs), workers)
     with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
                                 initargs=(counter, stop)) as pool:
         with interrupts_held():  # workers are spawned here and must never get Ctrl+C
             futures = {
-                pool.submit(_worker_scan, it.parser.kind, it.parser.scan, it.path, it.doc.name): it  # type: ignore[union-attr]
-                for it in sorted(items, key=lambda it: -(it.doc.size if it.doc else 0))
+                pool.submit(_worker_scan, it.parser.kind, scan, it.path, it.doc.name): (it, scan, n)  # type: ignore[union-attr]
+                for it, scan, n in jobs
             }
         pending = set(futures)
         try:
@@ -585,7 +600,9 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
                         f.cancel()
                     raise Cancelled("loading evidence was cancelled")
                 for fut in done:
-                    item = futures[fut]
+                    item, scan, n = futures[fut]
+                    if item.error is not None:
+                        continue  # another shard of it failed already
                     try:
                         status, value = fut.result()
                     except Exception as exc:
@@ -593,7 +610,14 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
                         warnings.warn(f"log worker failed ({exc!r}); scanning in-process", RuntimeWarning,
                                       stacklevel=2)
                         continue
-                    if status == "ok":
+                    if status == "ok" and n > 1:
+                        got = parts.setdefault(id(item), [])
+                        got.append((scan.keywords["shard"][0], value))
+                        if len(got) == n:
+                            got.sort(key=lambda x: x[0])
+                            item.result = send.join_parts([part for _, part in got])
+                            absorb(item)
+                    elif status == "ok":
                         item.result = value
                         absorb(item)
                     elif status == "error":

@@ -11,7 +11,11 @@ comes back pickled; on a small machine shared with other jobs it can make a run 
   only CPUs that are idle count (usable CPUs minus the load average): on a machine shared with
   other jobs, workers measured 0.65–0.81x the speed of one process at 100 MB (issue 11).
 
-A single large log is not split across workers yet: it runs in one process.
+A large send log may be shared by several workers (``plan_jobs``): every shard reads the whole
+file but follows, replays and aggregates only the sessions whose id hashes to it, so the split
+points are session boundaries by construction and the joined result is the one-process result
+(``smtplog.send.join_parts``). Reading and the trigger searches are repeated in each shard, so a
+file is split only from ``SHARD_MIN_BYTES`` on, and only when there are fewer files than workers.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 
 PARALLEL_MIN_BYTES = 48 * 1024**2  # below this in total, one process is as fast (bench_sendlog)
 MIN_BYTES_PER_WORKER = 24 * 1024**2  # a worker must have at least this much to read
+SHARD_MIN_BYTES = 256 * 1024**2  # a lone send log is split by session from this size on
 
 
 def _cgroup_limit(root: Path = Path("/sys/fs/cgroup")) -> float | None:
@@ -82,3 +87,26 @@ def plan_workers(sizes: Sequence[int], cpus: int | None = None, *, min_total: in
     per_worker = min(MIN_BYTES_PER_WORKER, threshold // 2)  # a lowered threshold lowers this too
     workers = min(cpus, len(sizes), total // per_worker if per_worker else cpus)
     return workers if workers >= 2 else 0
+
+
+def plan_jobs(sizes: Sequence[int], shardable: Sequence[bool], cpus: int | None = None, *,
+              min_total: int | None = None, load: float | None = None,
+              shard_min: int | None = None) -> tuple[int, list[int]]:
+    """(workers, shards per file). As ``plan_workers``; and with fewer files than idle CPUs, a
+    shardable file of at least ``shard_min`` bytes (``SHARD_MIN_BYTES``) is split into one shard
+    per ``shard_min`` (at least two), as far as idle CPUs are left over, largest file first."""
+    cpus = usable_cpus() if cpus is None else cpus
+    shard_min = SHARD_MIN_BYTES if shard_min is None else shard_min
+    threshold = PARALLEL_MIN_BYTES if min_total is None else min_total
+    shards = [1] * len(sizes)
+    idle = min(cpus, math.floor(idle_cpus(cpus, load) + 0.5))
+    if len(sizes) < idle and sum(sizes) >= threshold:
+        spare = idle - len(sizes)
+        for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+            if spare > 0 and shardable[i] and sizes[i] >= shard_min:
+                extra = min(spare, max(2, sizes[i] // max(1, shard_min)) - 1)
+                shards[i] += extra
+                spare -= extra
+    if sum(shards) == len(sizes):  # nothing to split: one job per file
+        return plan_workers(sizes, cpus, min_total=min_total, load=load), shards
+    return min(idle, sum(shards)), shards

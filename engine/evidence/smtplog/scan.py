@@ -19,6 +19,7 @@ import bisect
 import codecs
 import io
 import re
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +66,7 @@ class ScanStats:
     first_malformed: int | None = None
     truncated_line: int | None = None
     warnings: list[str] = field(default_factory=list)
+    validation_malformed: int = 0  # of ``malformed``, found among the first rows every scan reads
 
 
 class BlockReader:
@@ -370,11 +372,18 @@ class _Open:
     toff: int = 0  # length of the date-time column
 
 
+def trimmed_warning(count: int) -> str:
+    return (f"{count:,} session(s) were finished before their end because more than {MAX_OPEN:,} were "
+            "open at once (sessions that never close?); their later lines count as separate sessions")
+
+
 class SessionCollector:
     """Find the relevant sessions of a send log, block by block, and hand each one over replayed."""
 
-    def __init__(self, name: str, stats: ScanStats, on_session: Callable[[Session], None]):
+    def __init__(self, name: str, stats: ScanStats, on_session: Callable[[Session], None],
+                 shard: tuple[int, int] | None = None):
         self.name = name
+        self.shard = shard  # (i, n): follow only the sessions whose id hashes to i of n
         self.stats = stats
         self.on_session = on_session
         self.rows = RowMaker(name, stats)
@@ -395,14 +404,17 @@ class SessionCollector:
         else:
             self._feed_every_row(block)
 
-    def finish(self) -> None:
+    def finish(self, *, warn: bool = True) -> None:
         self._finish_all()
-        if self.trimmed:
-            self.stats.warnings.append(
-                f"{self.trimmed:,} session(s) were finished before their end because more than "
-                f"{MAX_OPEN:,} were open at once (sessions that never close?); their later lines count "
-                "as separate sessions"
-            )
+        if self.trimmed and warn:
+            self.stats.warnings.append(trimmed_warning(self.trimmed))
+
+    def mine(self, sid: str) -> bool:
+        """Whether this scan follows session ``sid`` (always, unless the file is sharded)."""
+        if self.shard is None:
+            return True
+        i, n = self.shard
+        return zlib.crc32(sid.encode("utf-8", "replace")) % n == i
 
     # -- helpers -------------------------------------------------------------------------------
     def _validate(self, block: Block) -> None:
@@ -414,7 +426,9 @@ class SessionCollector:
             end = len(buf) if end < 0 else end
             raw = buf[pos:end]
             if raw.strip():
+                before = self.stats.malformed
                 self.rows.make(raw, line, block.layout, strict=line != self.stats.truncated_line)
+                self.stats.validation_malformed += self.stats.malformed - before
                 self.validated += 1
             pos, line = end + 1, line + 1
 
@@ -444,7 +458,7 @@ class SessionCollector:
             made = self.rows.make(buf[pos:end], line, block.layout)
             if made is not None:
                 sid, row = made
-                if sid not in self.done:
+                if sid not in self.done and self.mine(sid):
                     item = self.open.get(sid)
                     if item is None:
                         item = self.open[sid] = _Open([], partial=row.seq > 0)
@@ -501,7 +515,7 @@ class SessionCollector:
             ls = buf.rfind(b"\n", 0, pos) + 1
             le = buf.find(b"\n", pos)
             sid = _sid_of(buf, ls, len(buf) if le < 0 else le)
-            if sid and sid not in fresh and sid not in self.open and sid not in self.done:
+            if sid and sid not in fresh and sid not in self.open and sid not in self.done and self.mine(sid):
                 fresh[sid] = ls
         if index is None and len(fresh) > MANY_OPEN:
             index = _sid_index(buf)

@@ -43,3 +43,14 @@ def test_no_workers_for_small_input_one_cpu_or_a_busy_machine():
     assert plan_workers([100 * MB] * 6, cpus=4, load=3.0) == 2  # two of four idle
     assert plan_workers([PARALLEL_MIN_BYTES // 2] * 2, cpus=2, load=0.0) == 2
     assert plan_workers([MIN_BYTES_PER_WORKER - 1] * 2, cpus=2, load=0.0) == 0  # too little per worker
+
+
+def test_a_lone_large_send_log_is_split_only_with_idle_cpus_to_spare():
+    plan = workers.plan_jobs
+    assert plan([400 * MB], [True], cpus=2, load=0.0) == (2, [2])
+    assert plan([1024 * MB], [True], cpus=4, load=0.0) == (4, [4])
+    assert plan([400 * MB, 10 * MB], [True, True], cpus=4, load=0.0) == (3, [2, 1])
+    assert plan([100 * MB], [True], cpus=2, load=0.0) == (0, [1])  # below SHARD_MIN_BYTES
+    assert plan([1024 * MB], [False], cpus=4, load=0.0) == (0, [1])  # not a send log
+    assert plan([400 * MB], [True], cpus=2, load=2.5) == (0, [1])  # no idle CPU to share it with
+    assert plan([100 * MB] * 3, [True] * 3, cpus=2, load=0.0) == (2, [1, 1, 1])  # files enough
