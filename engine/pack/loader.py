@@ -13,13 +13,15 @@ import dataclasses
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import PackError, PackErrors
 from ..paths import builtin_dir
 from .model import ENGINE_FORMAT, CaseDef, CauseDef, Pack, Packs, RuleDef
-from .parse import FileCheck, parse_case, parse_cause, parse_code, parse_manifest, parse_rule
 from .yamlload import MAX_FILE_BYTES, load_yaml
+
+if TYPE_CHECKING:
+    from .parse import FileCheck
 
 MAX_PACK_BYTES = 16 << 20  # all YAML files of one pack together
 MAX_PACK_FILES = 4000
@@ -124,6 +126,8 @@ T = TypeVar("T")
 def _parse_all(
     files: Sequence[Path], parse: Callable[[Any, FileCheck], T | None], errors: list[PackError]
 ) -> list[T]:
+    from .parse import FileCheck
+
     out = []
     for path in files:
         check = FileCheck(str(path), errors)
@@ -143,6 +147,9 @@ def _load_one(layout: _Layout, errors: list[PackError]) -> Pack | None:
         where = layout.manifest.parent
         errors.append(PackError(f"not a pack: {layout.manifest.name} is missing", str(where)))
         return None
+    # imported here: a run whose packs come from the cache never needs the YAML checks
+    from .parse import FileCheck, parse_case, parse_cause, parse_code, parse_manifest, parse_rule
+
     check = FileCheck(str(layout.manifest), errors)
     try:
         data = load_yaml(layout.manifest)
