@@ -61,7 +61,7 @@ from .model import (
     RuleDef,
     Test,
 )
-from .regex import RegexError, to_engine
+from .regex import RegexError, backtracking_risk, to_engine
 from .templates import placeholders
 from .yamlload import YMap, line_of
 
@@ -635,6 +635,10 @@ def _recognize(m: YMap, f: FileCheck) -> list[tuple[str, int | None]]:
             re.compile(pattern, re.IGNORECASE)
         except re.error as exc:
             f.err(line, f"bad regex {pattern!r}: {exc}")
+            continue
+        risk = backtracking_risk(pattern)  # linted when loaded: such a pack is refused
+        if risk:
+            f.err(line, f"recognize pattern {pattern!r} could backtrack catastrophically: {risk}")
     return patterns
 
 
