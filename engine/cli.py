@@ -650,9 +650,10 @@ def _require_evidence(report: Any, paths: Sequence[str], *, has_text: bool) -> N
             f"{example}",
             path=where,
         )
-    named = {os.path.normpath(p) for p in paths if os.path.isfile(p)}
-    for source in report.evidence:
-        if source.skipped_reason and os.path.normpath(source.source) in named:
+    skipped = {os.path.normpath(s.source): s for s in report.evidence if s.skipped_reason}
+    for path in dict.fromkeys(os.path.normpath(p) for p in paths):  # in the order they were named
+        source = skipped.get(path)
+        if source is not None:
             _err(f"warning: {source.source}: skipped: {source.skipped_reason}")
 
 

@@ -53,14 +53,6 @@ MAX_DEPTH = 32  # folder nesting walked at most
 MAX_CMDLET_BYTES = 64 * 1024**2
 MAX_WHOLE_FILE_BYTES = 256 * 1024**2
 
-# A binary event log is a common mistake: say how to export what the parsers read instead.
-EVTX_REASON = (
-    "a binary Windows event log (.evtx), which cannot be read directly: export it as text, e.g. "
-    "Get-WinEvent -Path <file>.evtx | Export-Clixml events.xml, "
-    "or wevtutil qe <file>.evtx /lf:true /f:xml > events.xml"
-)
-_EVENT_LOG_MAGIC = (b"ElfFile\x00", b"ElfChnk\x00")  # file header; a chunk carved out of one
-
 # How a JSON document starts; not an INI section (``[smtp]``) or a log line (``[2024-05-01 …]``).
 _JSON_START = re.compile(r'\{\s*(?:"|\}|$)|\[\s*(?:[\[{"\]]|-?\d+(?:\.\d+)?\s*[,\]]|true\b|false\b|null\b|$)')
 _PY_HINT = re.compile(r"^(?:from [\w.]+ import |import [\w.]+|def \w+\(|class \w+[(:])", re.MULTILINE)
@@ -307,8 +299,6 @@ def classify(doc: Document, parsers: Sequence[Parser] = PARSERS) -> Parser | str
     """The parser for ``doc``, or the reason it is not evidence."""
     if doc.size == 0:
         return "empty file"
-    if doc.head.startswith(_EVENT_LOG_MAGIC):
-        return EVTX_REASON
     try:
         text = doc.head_text()
     except Exception:
