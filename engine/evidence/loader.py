@@ -37,6 +37,7 @@ from ..lifecycle import guard_worker, interrupts_held
 from ..results import EvidenceSet, SourceSummary
 from .base import CancelFn, Document, ParseResult, ProgressFn, ScanFn
 from .fieldlimit import bound_fact
+from .jsonish import looks_like_json
 from .registry import PARSERS, Parser
 from .smtplog import send
 
@@ -53,8 +54,6 @@ MAX_DEPTH = 32  # folder nesting walked at most
 MAX_CMDLET_BYTES = 64 * 1024**2
 MAX_WHOLE_FILE_BYTES = 256 * 1024**2
 
-# How a JSON document starts; not an INI section (``[smtp]``) or a log line (``[2024-05-01 …]``).
-_JSON_START = re.compile(r'\{\s*(?:"|\}|$)|\[\s*(?:[\[{"\]]|-?\d+(?:\.\d+)?\s*[,\]]|true\b|false\b|null\b|$)')
 _PY_HINT = re.compile(r"^(?:from [\w.]+ import |import [\w.]+|def \w+\(|class \w+[(:])", re.MULTILINE)
 
 # ------------------------------------------------------------------------------------------------
@@ -276,7 +275,7 @@ def _looks_like_python(text: str) -> bool:
 def _not_evidence_reason(doc: Document, text: str) -> str | None:
     """Why a file no specific parser took is not worth offering to the generic text parsers."""
     stripped = text.lstrip("\ufeff \t\r\n")
-    if _JSON_START.match(stripped):
+    if looks_like_json(stripped):
         return "JSON that is not recognised cmdlet output"
     if stripped.startswith(("<?xml", "<Objs")):
         return "XML that is not recognised cmdlet output"
