@@ -29,14 +29,9 @@ from collections.abc import Mapping, Sequence
 from cryptography import x509
 
 from ..facts import Answer, CertCheck, Certificate, CertStatus, Fact, SmtpSession, WindowsEvent
-<<<<<<< HEAD
-from .chain import CertRecord, ChainIndex, ChainResult, build_records, walk_chain
-from .common import Instant, aware, derived, latest_time, most_relevant, norm_name, parse_time, prov_key
-=======
 from ..utctime import as_utc, format_utc
-from .chain import CertRecord, ChainResult, build_records, walk_chain
+from .chain import CertRecord, ChainIndex, ChainResult, build_records, walk_chain
 from .common import Instant, derived, latest_time, most_relevant, norm_name, parse_time, prov_key
->>>>>>> main
 from .roots import RootStore
 
 LOCAL_MARGIN = dt.timedelta(hours=14)
