@@ -173,3 +173,28 @@ def test_the_readme_tells_vs_code_users_how() -> None:
     assert "redhat.vscode-yaml" in readme and '"yaml.schemas"' in readme
     for kind in FILE_SCHEMAS:
         assert f"schemas/pack/{kind}.schema.json" in readme
+
+
+def test_the_pack_cache_keeps_case_outputs_metadata_and_renames(tmp_path: Path) -> None:
+    """The compiled-pack cache stores every model class, the new ones included."""
+    from relaydoctor.engine.pack import cache
+
+    root = standard_pack(tmp_path / "p")
+    manifest(root, extra='status: experimental\nmin_relaydoctor: "0.0.1"\n')
+    cause_file(root, extra="replaces: [widget-old]\n")
+    case_file(root, "shown", f"""case: shown
+facts:
+  - {{kind: symptom, code: "9.9.9", text: "550 9.9.9 Widget refused"}}
+  - {{kind: inbound_connector, name: X, enabled: false, connector_type: OnPremises}}
+expect: {{{CAUSE}: confirmed}}
+output: {{{CAUSE}: {{message: X, rules: [{CAUSE}.confirmed]}}}}
+only_confirmed: true
+xfail: a known gap
+""")
+    packs = load(root)
+    env = {cache.CACHE_ENV: str(tmp_path / "cache")}
+    assert cache.write("k", packs, env)
+    again = cache.read("k", env)
+    assert again is not None
+    assert again.cases == packs.cases and again.renamed == packs.renamed
+    assert again.packs[0].manifest == packs.packs[0].manifest
