@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pack", ("relaydoctor.engine.pack",)),
     ("session", ("relaydoctor.engine.session", "relaydoctor.engine.regex_probe")),
     ("diagnosis", ("relaydoctor.engine.diagnosis",)),
+    ("precheck and watch", ("relaydoctor.engine.precheck", "relaydoctor.engine.watch")),
     ("report", ("relaydoctor.engine.report",)),
     ("front door and CLI", (
         "relaydoctor.engine.api", "relaydoctor.engine.cli", "relaydoctor.engine.__main__",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..facts import Certificate, CertNameMatch, InboundConnector, IpConnectorMatch, SendConnectorCertificate
 from ..pack.templates import ps_quote
 from ..relations.common import norm_thumbprint
-from ..relations.domains import connector_name_acceptance
+from ..relations.domains import certificate_name_acceptance, connector_name_acceptance
 from ..relations.ips import parse_ip_entry
 from ..relations.names import usable
 from .context import Context
@@ -244,7 +244,7 @@ def _partner(ctx: Context) -> list[Check]:
             )
             continue
         value = conn.tls_sender_certificate_name
-        own = bool(value) and ev.has_any and connector_name_acceptance(value or "", ev).status == "accepted"
+        own = bool(value) and ev.has_any and certificate_name_acceptance(value or "", ev).status == "accepted"
         if own:
             out.append(
                 Check(

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..errors import InputError
+from ..errors import EvidenceError, InputError
 from ..facts import (
     AcceptedDomain,
     Answer,
@@ -166,7 +166,15 @@ def load_planned_certificate(
 ) -> tuple[Certificate, EvidenceSet]:
     """The end-entity certificate in ``path`` (with any CA certificates the file carries).
     A file that is not a certificate, holds no end-entity certificate or several is bad input."""
-    got = load([path], pfx_password=pfx_password)
+    try:
+        got = load([path], pfx_password=pfx_password)
+    except (InputError, EvidenceError) as exc:
+        reason = getattr(exc, "message", None) or str(exc)
+        if PFX_LOCKED in reason:
+            raise InputError(
+                f"--cert: {reason}; give its password with --pfx-password-env VAR", path=path
+            ) from None
+        raise InputError(f"--cert: not a certificate ({reason})", path=path) from None
     certs = [f for f in got.facts if isinstance(f, Certificate)]
     if not certs:
         reason = next((s.skipped_reason for s in got.sources if s.skipped_reason), None)

@@ -267,12 +267,13 @@ def _cert_chain(ctx: Context, cert: Certificate) -> Check:
             "the chain reaches a public root (offline Mozilla root store)",
             evidence=ev,
         )
-    if status.missing_issuer:
+    issuer = status.missing_issuer or (cert.issuer if status.chain == "unknown" else None)
+    if issuer:
         return Check(
             "cert-chain",
             "warn",
             title,
-            f"the issuer {status.missing_issuer} is not in the file nor the offline root store: make "
+            f"the issuer {issuer} is not in the file nor the offline root store: make "
             "sure the intermediate is installed on the sending servers (export the full chain, "
             "e.g. a .pfx or .p7b with the chain, to check it here)",
             evidence=ev,
