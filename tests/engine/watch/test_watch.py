@@ -73,7 +73,8 @@ def test_fix_detected_at_the_right_line_after_rejections_and_a_rotation(logs: Pa
     assert code == 0, out
     fixed_line = HEADER_LINES + 26 + RCPT_REPLY_INDEX + 1  # after one 26-line rejected session
     assert out.splitlines()[-1] == (
-        f"fixed: first accepted session at 10:42:00, SEND20261124-2.LOG:{fixed_line}, certificate mail2026.contoso.net"
+        f"fixed: first accepted session at 10:42:00, SEND20261124-2.LOG:{fixed_line}, "
+        "certificate mail2026.contoso.net"
     )
     assert out.count("rejected at") == 2  # one line per new failure kind, not per session
     assert "verdict: certificate-name-mismatch (confirmed)" in out
