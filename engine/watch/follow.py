@@ -211,7 +211,7 @@ class Follower(threading.Thread):
         interval: float,
         stop: threading.Event,
         from_start: Callable[[str], bool],
-        rescan_every: int = 5,
+        rescan_every: int = 1,
     ):
         super().__init__(name=f"follow {target}", daemon=True)
         self.target = target
