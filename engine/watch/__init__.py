@@ -53,8 +53,12 @@ def accepted_external(s: Session) -> int | None:
 class Watcher:
     """What the sessions mean, as plain lines on ``out``."""
 
-    def __init__(self, out: TextIO, judge: Judge | None, *, since: dt.datetime | None):
+    def __init__(self, out: TextIO, judge: Judge | None, *, since: dt.datetime | None, live: bool = False):
         self.out = out
+        self.live = live  # a terminal: keep a status line under the output, rewritten in place
+        self._status_at = 0.0
+        self.sessions = 0
+        self.last_at: dt.datetime | None = None
         self.judge = judge
         self.since = since
         self.fixed: str | None = None
@@ -67,7 +71,21 @@ class Watcher:
     def say(self, line: str, indent: str = "") -> None:
         from ..report.common import one_line
 
-        self.out.write(indent + one_line(line) + "\n")
+        clear = "\r\x1b[K" if self.live else ""
+        self.out.write(clear + indent + one_line(line) + "\n")
+        self.out.flush()
+        self._status_at = 0.0
+
+    def status(self, now: float) -> None:
+        """On a terminal, one line under the output: what has been seen so far (at most 2 per second)."""
+        if not self.live or now - self._status_at < 0.5:
+            return
+        self._status_at = now
+        last = self.last_at.strftime("%H:%M:%S") if self.last_at else "none yet"
+        state = (
+            "fixed" if self.fixed else f"waiting for an accepted session; {self.rejections} failure kind(s)"
+        )
+        self.out.write(f"\r\x1b[K{self.sessions} session(s) to Exchange Online, last at {last}; {state}")
         self.out.flush()
 
     def handle(self, event: Event) -> bool:
@@ -86,6 +104,8 @@ class Watcher:
         at = session_time(s)
         if self.since is not None and (at is None or at < self.since):
             return False
+        self.sessions += 1
+        self.last_at = at or self.last_at
         self._count(s, at)
         name = os.path.basename(event.file)
         line = accepted_external(s)
@@ -209,7 +229,8 @@ def run_watch(
     from ..diagnosis import load_packs_cached
 
     judge = Judge(config, load_packs_cached(()))
-    watcher = Watcher(out, judge, since=since)
+    live = bool(getattr(out, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
+    watcher = Watcher(out, judge, since=since, live=live)
     stop = stop or threading.Event()
     events: queue.Queue[Event] = queue.Queue(maxsize=10_000)
 
@@ -240,6 +261,7 @@ def run_watch(
                 event = None
             if event is not None and watcher.handle(event) and until_fixed:
                 return EXIT_FIXED
+            watcher.status(clock())
             if deadline is not None and clock() >= deadline:
                 watcher.flush_minute()
                 if until_fixed and watcher.fixed is None:
@@ -254,6 +276,9 @@ def run_watch(
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     finally:
+        if live:
+            out.write("\r\x1b[K")
+            out.flush()
         stop.set()
         for f in followers:
             f.join(timeout=2)

@@ -76,10 +76,7 @@ def log_files(folder: str, known: dict[str, bool] | None = None) -> list[str]:
     caches what each file was found to be (a file still too short to tell is asked again)."""
     known = {} if known is None else known
     found: list[str] = []
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: _natural(e.name))
-    except OSError:
-        return found
+    entries = sorted(os.scandir(folder), key=lambda e: _natural(e.name))  # OSError: the caller says it
     for entry in entries:
         try:
             if entry.is_file():
@@ -226,12 +223,27 @@ class Follower(threading.Thread):
         self._polls = 0
         self.bytes_read = 0
         self._known: dict[str, bool] = {}
+        self._unlisted = False
 
     # -- which file -----------------------------------------------------------------------------
     def _logs(self) -> list[str]:
-        if self.is_dir:
-            return log_files(self.target, self._known)
-        return [self.target] if os.path.exists(self.target) else []
+        if not self.is_dir:
+            return [self.target] if os.path.exists(self.target) else []
+        try:
+            logs = log_files(self.target, self._known)
+        except OSError as exc:  # unreadable, unmounted share: say so once, keep trying
+            if not self._unlisted:
+                self.events.put(
+                    Notice(
+                        f"{self.target}: cannot list the folder ({exc.strerror or exc}); retrying", "warning"
+                    )
+                )
+            self._unlisted = True
+            return [self.current] if self.current else []
+        if self._unlisted:
+            self.events.put(Notice(f"{self.target}: readable again"))
+            self._unlisted = False
+        return logs
 
     def _newer(self) -> bool:
         """True when a log later than the current one exists (checked every few idle polls)."""

@@ -219,3 +219,43 @@ def test_nothing_to_follow_is_an_input_error(tmp_path: Path):
     notes.write_text("not a log\n")
     with pytest.raises(InputError):
         run_watch([str(notes)], since=None, until_fixed=True, timeout=1, interval=0.1, out=io.StringIO())
+
+
+def test_a_file_cut_mid_line_and_deleted_then_a_new_one(logs: Path):
+    log = logs / "SEND20261124-1.LOG"
+    lines = [header(T0), *session(_sid(1), T0 + dt.timedelta(minutes=1), accepted=False)]
+    write(log, [*lines, lines[-1][:30]], "w")  # Exchange stopped mid-line
+
+    def writer() -> None:
+        time.sleep(0.3)
+        log.unlink()
+        time.sleep(0.2)
+        write(
+            logs / "SEND20261124-2.LOG",
+            [header(T0), *session(_sid(2), T0 + dt.timedelta(minutes=5), accepted=True)],
+            "w",
+        )
+
+    code, out, _ = watch([logs], writer, since=T0)
+    assert code == 0, out
+    assert "fixed: first accepted session at 10:35:00, SEND20261124-2.LOG:26" in out
+    assert "Traceback" not in out
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_status_line_rewritten_in_place(logs: Path, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TERM", "xterm")
+    log = logs / "SEND20261124-1.LOG"
+    write(log, [header(T0), *session(_sid(1), T0 + dt.timedelta(minutes=1), accepted=False)], "w")
+    out = _Terminal()
+    code = run_watch([str(logs)], since=T0, until_fixed=True, timeout=1.5, interval=0.05, out=out)
+    text = out.getvalue()
+    assert code == 1
+    assert (
+        "\r\x1b[K1 session(s) to Exchange Online, last at 10:31:00; waiting for an accepted session" in text
+    )
+    assert text.endswith("\r\x1b[K")  # the status line is cleared on the way out
