@@ -17,6 +17,15 @@ _COLOR = {"pass": "\x1b[32m", "warn": "\x1b[33m", "fail": "\x1b[31;1m"}
 _RESET = "\x1b[0m"
 
 
+def precheck_schema() -> dict:
+    """The committed JSON Schema (draft 2020-12) of ``precheck --format json``."""
+    import json
+    from importlib import resources
+
+    text = resources.files("relaydoctor.engine").joinpath("schemas/precheck.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
 def render_precheck(
     report: PrecheckReport, fmt: str, *, color: bool = False, verbose: bool = False, width: int = 100
 ) -> str:

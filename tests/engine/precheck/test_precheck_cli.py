@@ -92,3 +92,24 @@ def test_bad_input_is_one_line(bundle: Bundle, tmp_path: Path, capsys, monkeypat
     assert "cert-chain" in run.out and "PRIVATE KEY" not in run.out
     run_main(capsys, "precheck", str(tmp_path / "missing")).one_error_line()
     assert "--days" in run_main(capsys, "precheck", str(bundle.root), "--days", "x").one_error_line()
+
+
+def test_json_validates_against_the_committed_schema(bundle: Bundle, capsys):  # type: ignore[no-untyped-def]
+    import jsonschema
+    from relaydoctor.engine.report.precheck import precheck_schema
+
+    schema = precheck_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    _ready(bundle).send()
+    cert = bundle.file("c.pem", to_pem(make_chain("mail.fabrikam.net").leaf.cert))
+    for plan in (
+        [],
+        ["--cert", str(cert), "--egress-ip", "2001:db8::1", "--sender-domain", "fabrikam.com"],
+        ["--connector-cert-name", "*.contoso.com", "--connector-ips", ""],
+    ):
+        run = run_main(capsys, "precheck", str(bundle.root), *plan, "--format", "json", "--now", NOW)
+        data = json.loads(run.out)
+        validator.validate(data)
+        assert run.code == (1 if data["status"] == "fail" else 0)
+        assert data["counts"][data["status"]] >= 1 or data["checks"] == []
