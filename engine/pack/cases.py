@@ -1,6 +1,6 @@
 """Running a pack's cases (``relaydoctor rules test``): evidence in, expected verdicts out.
 
-The diagnosis itself is passed in (``diagnose``, normally ``engine.diagnosis.diagnose``) so this
+The diagnosis itself is passed in (``diagnose``, normally ``engine.api.diagnose``) so this
 module depends only on its signature: ``diagnose(paths, *, ndr_texts, answers, extra_facts,
 packs, now) -> Report`` whose ``verdicts`` carry ``code``, ``cause`` and ``status``. An
 expectation ``cause@code`` is checked against the cause's verdict under that code; a plain
@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import EngineError, RelaydoctorError
 from ..facts import Fact, Provenance, fact_from_dict
 from .model import CaseDef, Packs, split_expect
+
+if TYPE_CHECKING:
+    from ..results import Report
 
 ABSENT = "absent"  # the report has no verdict for the cause under the code (not in scope)
 
@@ -58,7 +61,7 @@ def case_facts(case: CaseDef) -> list[Fact]:
     return [fact_from_dict(dict(f.data), Provenance(case.loc.path, f.line)) for f in case.facts]
 
 
-def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Any]) -> CaseResult:
+def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Report]) -> CaseResult:
     where = case.loc.ref()
     try:
         report = diagnose(
@@ -91,7 +94,7 @@ def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Any]) -> Ca
 
 
 def run_cases(
-    packs: Packs, *, diagnose: Callable[..., Any], only: Iterable[str] | None = None
+    packs: Packs, *, diagnose: Callable[..., Report], only: Iterable[str] | None = None
 ) -> list[CaseResult]:
     """Run every case of the loaded packs (or those whose id or pack id is in ``only``)."""
     wanted = set(only) if only is not None else None
