@@ -63,13 +63,14 @@ def appender(staging: list[Path], watched: Path, done: threading.Event) -> None:
 
 
 def run(staging: list[Path], watched: Path, interval: float) -> dict[str, float]:
-    from relaydoctor.engine.diagnosis import load_packs_cached
+    from relaydoctor.engine import api
     from relaydoctor.engine.results import EvidenceSet
     from relaydoctor.engine.watch import Watcher
     from relaydoctor.engine.watch.follow import Follower, SessionEvent
     from relaydoctor.engine.watch.judge import Judge
 
-    judge = Judge(EvidenceSet(), load_packs_cached(()))
+    packs = api.load_packs(cached=True)
+    judge = Judge(EvidenceSet(), lambda evidence, at: api.diagnose_evidence(evidence, packs=packs, now=at))
     out = io.StringIO()
     watcher = Watcher(out, judge, since=None)
     events: queue.Queue = queue.Queue(maxsize=10_000)

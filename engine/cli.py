@@ -515,15 +515,11 @@ def cmd_rules_new(args: argparse.Namespace) -> int:
 
 
 def cmd_precheck(args: argparse.Namespace) -> int:
-    from .precheck import Plan, precheck
-    from .report.precheck import render_precheck
-    from .report.progress import use_color
-
     paths = _check_paths(args.paths)
     if args.cert is not None:
         _check_paths([args.cert])
     _prepare_output(args, [*paths, *([args.cert] if args.cert else [])], ("text", "markdown", "json"))
-    plan = Plan(
+    plan = api.PrecheckPlan(
         cert=args.cert,
         egress_ip=args.egress_ip,
         connector_cert_name=args.connector_cert_name,
@@ -532,22 +528,19 @@ def cmd_precheck(args: argparse.Namespace) -> int:
         sender_domain=args.sender_domain,
         days=args.days,
     )
-    report = precheck(paths, plan, now=args.now, pfx_password=_pfx_password(args.pfx_password_env))
+    report = api.precheck(paths, plan, now=args.now, pfx_password=_pfx_password(args.pfx_password_env))
     if not [s for s in report.evidence if not s.skipped_reason]:
         raise InputError("no evidence relaydoctor recognises", path=paths[0] if len(paths) == 1 else None)
-    color = args.output is None and args.format == "text" and use_color(sys.stdout)
-    width = _terminal_width() if args.output is None else 100
-    text = render_precheck(report, args.format, color=color, verbose=args.verbose, width=width)
+    color = args.output is None and args.format == "text" and api.wants_color(sys.stdout)
+    width = _terminal_width() if args.output is None else None
+    text = api.render_precheck(report, args.format, color=color, verbose=args.verbose, width=width)
     _write(text, args.output, inputs=args.inputs, force=args.force)
     return EXIT_FAILED if report.status == "fail" else EXIT_OK
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from .watch import run_watch
-
-    paths = _check_paths(args.paths)
-    return run_watch(
-        paths,
+    return api.watch(
+        _check_paths(args.paths),
         since=args.since,
         until_fixed=args.until_fixed,
         timeout=args.timeout,

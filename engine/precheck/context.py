@@ -26,10 +26,11 @@ from ..facts import (
     SmtpSession,
 )
 from ..relations import derive_relations
-from ..relations.common import aware, norm_name, norm_thumbprint, parse_time
+from ..relations.common import norm_name, norm_thumbprint, parse_time
 from ..relations.domains import DomainEvidence
 from ..relations.presented import PresentedCert, cert_names, presented_certificates
 from ..results import EvidenceSet, SourceSummary
+from ..utctime import as_utc
 from ..x509names import dn_cn
 from .model import Plan
 
@@ -97,7 +98,7 @@ class Context:
         at = parse_time(text)
         if at is None:
             return None
-        return int((at.at - aware(self.now)).total_seconds() // 86400)
+        return int((at.at - as_utc(self.now)).total_seconds() // 86400)
 
 
 def as_presented(cert: Certificate) -> PresentedCert:
@@ -150,7 +151,7 @@ def build_context(
         )
     relations = derive_relations(facts, now=now, certificates=evidence.certificates)
     return Context(
-        now=aware(now),
+        now=as_utc(now),
         plan=plan,
         facts=facts,
         relations=relations,

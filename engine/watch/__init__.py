@@ -23,7 +23,7 @@ from ..evidence.smtplog.send import cn_of
 from ..evidence.smtplog.session import Session
 from ..results import EvidenceSet
 from .follow import Event, Follower, Notice, SessionEvent, is_send_log
-from .judge import Finding, Judge, failure_kind
+from .judge import Diagnose, Finding, Judge, failure_kind
 
 EXIT_FIXED, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 1, 130
 SEEN_SESSIONS = 100_000  # session ids remembered to skip a re-read file's old sessions
@@ -218,6 +218,7 @@ def run_watch(
     timeout: float | None,
     interval: float,
     out: TextIO,
+    diagnose: Diagnose,
     pfx_password: str | None = None,
     stop: threading.Event | None = None,
     clock: Callable[[], float] = time.monotonic,
@@ -226,9 +227,7 @@ def run_watch(
     if not targets:
         raise InputError("no send protocol log or folder to follow among the PATHs")
     config = load_config(others, pfx_password)
-    from ..diagnosis import load_packs_cached
-
-    judge = Judge(config, load_packs_cached(()))
+    judge = Judge(config, diagnose)
     live = bool(getattr(out, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
     watcher = Watcher(out, judge, since=since, live=live)
     stop = stop or threading.Event()

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..evidence.smtplog.send import Aggregator
 from ..evidence.smtplog.session import Session
-from ..results import EvidenceSet
+from ..results import EvidenceSet, Report
+
+# The diagnosis of already-read evidence at a time (``api.diagnose_evidence`` with the packs bound).
+Diagnose = Callable[[EvidenceSet, dt.datetime | None], Report]
 
 MAX_KINDS = 256  # verdicts remembered (the oldest forgotten first)
 
@@ -51,9 +55,9 @@ def _status_code(text: str) -> str | None:
 
 
 class Judge:
-    def __init__(self, evidence: EvidenceSet, packs: object):
+    def __init__(self, evidence: EvidenceSet, diagnose: Diagnose):
         self.evidence = evidence
-        self.packs = packs
+        self.diagnose = diagnose
         self.cache: OrderedDict[tuple, Finding] = OrderedDict()
         self.runs = 0
 
@@ -64,8 +68,6 @@ class Judge:
         found = self.cache.get(kind)
         if found is not None:
             return found
-        from ..diagnosis import diagnose_evidence
-
         agg = Aggregator(name)
         agg.add(session)
         ev = EvidenceSet(
@@ -73,7 +75,7 @@ class Judge:
             sources=list(self.evidence.sources),
             certificates=dict(self.evidence.certificates),
         )
-        report = diagnose_evidence(ev, packs=self.packs, now=at)  # type: ignore[arg-type]
+        report = self.diagnose(ev, at)
         self.runs += 1
         decided = [v for v in report.verdicts if v.status in ("confirmed", "likely")]
         if decided:

@@ -7,8 +7,9 @@ import shutil
 
 import pytest
 from certfactory import make_chain, make_leaf, make_root, make_self_signed, thumbprint, to_der, to_pem
-from conftest import NOW, Bundle, exchange_cert
-from relaydoctor.engine.precheck import Plan, precheck
+from precheckkit import NOW, Bundle, exchange_cert
+from relaydoctor.engine.api import precheck
+from relaydoctor.engine.precheck import Plan
 from relaydoctor.engine.x509names import dotnet_name
 
 CERT_CONNECTOR = {"Name": "Contoso relay", "TlsSenderCertificateName": "*.contoso.com"}

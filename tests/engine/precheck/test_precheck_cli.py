@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from conftest import Bundle
+from precheckkit import Bundle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
 from certfactory import make_chain, to_pem, to_pfx

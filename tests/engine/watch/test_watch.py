@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from relaydoctor.engine.watch import run_watch
+from relaydoctor.engine.api import watch as run_watch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/ (sendlogsynth)
 from sendlogsynth import RCPT_REPLY_INDEX, header, session
