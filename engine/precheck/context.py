@@ -150,13 +150,20 @@ def build_context(
             )
         )
     relations = derive_relations(facts, now=now, certificates=evidence.certificates)
+    warnings = list(evidence.warnings)
+    names = {f.name.lower() for f in facts if isinstance(f, InboundConnector)}
+    if plan.connector and plan.connector.lower() not in names:
+        warnings.append(
+            f"--connector {plan.connector!r}: no such inbound connector in the exports; the edit is "
+            "checked as a new connector"
+        )
     return Context(
         now=as_utc(now),
         plan=plan,
         facts=facts,
         relations=relations,
         sources=list(evidence.sources),
-        warnings=list(evidence.warnings),
+        warnings=warnings,
         planned=planned,
         certificates=dict(evidence.certificates),
     )

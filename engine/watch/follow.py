@@ -186,6 +186,11 @@ def _header_and_lines(path: str, start: int) -> tuple[bytes, int]:
     return header, lines
 
 
+def _wide(path: str) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) in (b"\xff\xfe", b"\xfe\xff")
+
+
 def end_of_whole_lines(path: str) -> int:
     """The offset after the file's last complete line (a line being written is read later)."""
     size = os.path.getsize(path)
@@ -298,6 +303,9 @@ class Follower(threading.Thread):
 
     def _follow(self, path: str, *, at_end: bool) -> None:
         start, offset, prefix = 0, 0, b""
+        if at_end and _wide(path):  # UTF-16 (a re-saved log): the scanner must start at the BOM
+            at_end = False
+            self.events.put(Notice(f"{path}: UTF-16 log, read from its start"))
         if at_end:
             start = end_of_whole_lines(path)
             prefix, offset = _header_and_lines(path, start)

@@ -83,5 +83,3 @@ def exchange_cert(cert, services: str = "IIS, SMTP", status: str = "Valid", root
         "NotAfter": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "CertificateDomains": [cert.subject.rfc4514_string().split("=", 1)[1]],
     }
-
-

@@ -320,3 +320,12 @@ def test_the_report_fails_only_when_a_check_fails(bundle: Bundle, plan: dict):
     report = precheck([str(bundle.root)], Plan(**plan), now=NOW)
     statuses = {c.status for c in report.checks}
     assert report.status == ("fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass")
+
+
+def test_a_named_connector_missing_from_the_exports_is_a_note(bundle: Bundle):
+    bundle.inbound(CERT_CONNECTOR).accepted("contoso.com")
+    report = precheck(
+        [str(bundle.root)], Plan(connector_cert_name="*.contoso.com", connector="Nope"), now=NOW
+    )
+    assert any("'Nope': no such inbound connector" in n for n in report.notes)
+    assert {c.subject for c in report.checks if c.check == "connector-cert-name"} == {"Nope"}

@@ -259,3 +259,17 @@ def test_a_terminal_gets_a_status_line_rewritten_in_place(logs: Path, monkeypatc
         "\r\x1b[K1 session(s) to Exchange Online, last at 10:31:00; waiting for an accepted session" in text
     )
     assert text.endswith("\r\x1b[K")  # the status line is cleared on the way out
+
+
+def test_a_utf16_log_is_read_from_its_start(logs: Path):
+    log = logs / "SEND20261124-1.LOG"
+    text = "".join([header(T0), *session(_sid(1), T0 + dt.timedelta(minutes=1), accepted=True)])
+    log.write_bytes(text.encode("utf-16"))  # a log re-saved by a Windows tool
+
+    code, out, _ = watch([logs], lambda: None, since=None, timeout=5)
+    assert code == 0, out
+    assert "UTF-16 log, read from its start" in out
+    assert (
+        f"fixed: first accepted session at 10:31:00, SEND20261124-1.LOG:{HEADER_LINES + RCPT_REPLY_INDEX + 1}"
+        in out
+    )
