@@ -457,9 +457,12 @@ def watch(
     pfx_password: str | None = None,
     stop: threading.Event | None = None,
     pack_dirs: Sequence[str] = (),
+    on_minute: Callable[[str, int, int, str], None] | None = None,
 ) -> int:
     """Follow the send logs at ``paths`` (exports beside them give the verdicts) and print what
-    happens; returns the exit code (0 fixed or stopped, 1 ``--timeout`` before a fix, 130 Ctrl+C)."""
+    happens on ``out``; returns the exit code (0 fixed or stopped, 1 ``--timeout`` before a fix, 130
+    Ctrl+C). ``on_minute(minute, sessions, accepted, rejected_by_code)`` feeds a live view after
+    every session; ``stop`` ends it."""
     from .watch import run_watch
 
     packs = load_packs(pack_dirs, cached=True)
@@ -473,6 +476,7 @@ def watch(
         diagnose=lambda evidence, at: diagnose_evidence(evidence, packs=packs, now=at),
         pfx_password=pfx_password,
         stop=stop,
+        on_minute=on_minute,
     )
 
 

@@ -27,6 +27,13 @@ from .judge import Diagnose, Finding, Judge, failure_kind
 
 EXIT_FIXED, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 1, 130
 SEEN_SESSIONS = 100_000  # session ids remembered to skip a re-read file's old sessions
+# A live view's feed: (minute, sessions to Exchange Online, accepted, "5.7.64 ×3, …" rejected).
+MinuteHook = Callable[[str, int, int, str], None]
+
+
+def rejected_by_code(counts: dict[str, int]) -> str:
+    """``5.7.64 ×3, 4.7.500 ×1`` from a minute's counters ('' when nothing was rejected)."""
+    return ", ".join(f"{k[9:]} ×{n}" for k, n in sorted(counts.items()) if k.startswith("rejected "))
 
 
 def session_time(s: Session) -> dt.datetime | None:
@@ -53,8 +60,17 @@ def accepted_external(s: Session) -> int | None:
 class Watcher:
     """What the sessions mean, as plain lines on ``out``."""
 
-    def __init__(self, out: TextIO, judge: Judge | None, *, since: dt.datetime | None, live: bool = False):
+    def __init__(
+        self,
+        out: TextIO,
+        judge: Judge | None,
+        *,
+        since: dt.datetime | None,
+        live: bool = False,
+        on_minute: MinuteHook | None = None,
+    ):
         self.out = out
+        self.on_minute = on_minute  # a live view: the minute's counts so far, after every session
         self.live = live  # a terminal: keep a status line under the output, rewritten in place
         self._status_at = 0.0
         self.sessions = 0
@@ -135,12 +151,15 @@ class Watcher:
         elif s.rejections:
             kind = failure_kind(s)
             self.counts[f"rejected {kind[1] or kind[0]}"] += 1
+        if self.on_minute is not None:
+            c = self.counts
+            self.on_minute(minute, c["sessions"], c["accepted"], rejected_by_code(c))
 
     def flush_minute(self) -> None:
         if self.minute is None or not self.counts:
             return
         c = self.counts
-        rejected = ", ".join(f"{k[9:]} ×{n}" for k, n in sorted(c.items()) if k.startswith("rejected "))
+        rejected = rejected_by_code(c)
         self.say(
             f"{self.minute} sessions to Exchange Online: {c['sessions']}, accepted {c['accepted']}"
             + (f", rejected {rejected}" if rejected else "")
@@ -222,6 +241,7 @@ def run_watch(
     pfx_password: str | None = None,
     stop: threading.Event | None = None,
     clock: Callable[[], float] = time.monotonic,
+    on_minute: MinuteHook | None = None,
 ) -> int:
     targets, others = split_paths(paths)
     if not targets:
@@ -229,7 +249,7 @@ def run_watch(
     config = load_config(others, pfx_password)
     judge = Judge(config, diagnose)
     live = bool(getattr(out, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
-    watcher = Watcher(out, judge, since=since, live=live)
+    watcher = Watcher(out, judge, since=since, live=live, on_minute=on_minute)
     stop = stop or threading.Event()
     events: queue.Queue[Event] = queue.Queue(maxsize=10_000)
 
