@@ -662,17 +662,14 @@ def _ask_pfx_password() -> str:
 
 
 def _require_evidence(report: Report, paths: Sequence[str], *, has_text: bool) -> None:
-    """Refuse to 'diagnose' nothing: a named file that is not evidence, or no evidence at all."""
-    for path in paths:
-        if os.path.isfile(path):
-            mine = [s for s in report.evidence if os.path.normpath(s.source) == os.path.normpath(path)]
-            if mine and all(s.skipped_reason for s in mine):
-                raise InputError(f"not evidence relaydoctor can read: {mine[0].skipped_reason}", path=path)
-    if has_text:
-        return
+    """Refuse to 'diagnose' nothing (no evidence read and no --ndr); otherwise warn, one line each,
+    about the files the user named that were skipped. They stay in the report's evidence list,
+    like files skipped inside a folder: one stray file never costs the diagnosis."""
     read = [s for s in report.evidence if not s.skipped_reason]
-    if not read:
+    if not read and not has_text:
         skipped = [s for s in report.evidence if s.skipped_reason]
+        if len(skipped) == 1 and len(paths) == 1 and skipped[0].source == paths[0]:
+            raise InputError(f"not evidence relaydoctor can read: {skipped[0].skipped_reason}", path=paths[0])
         example = f" (e.g. {skipped[0].source}: {skipped[0].skipped_reason})" if skipped else ""
         where = paths[0] if len(paths) == 1 else None
         raise InputError(
@@ -680,6 +677,11 @@ def _require_evidence(report: Report, paths: Sequence[str], *, has_text: bool) -
             f"{example}",
             path=where,
         )
+    skipped = {os.path.normpath(s.source): s for s in report.evidence if s.skipped_reason}
+    for path in dict.fromkeys(os.path.normpath(p) for p in paths):  # in the order they were named
+        source = skipped.get(path)
+        if source is not None:
+            _err(f"warning: {source.source}: skipped: {source.skipped_reason}")
 
 
 def _prepare_output(args: argparse.Namespace, inputs: Sequence[str], formats: tuple[api.Format, ...]) -> None:

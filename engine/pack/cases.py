@@ -2,7 +2,8 @@
 
 The diagnosis itself is passed in (``diagnose``, normally ``engine.api.diagnose``) so this
 module depends only on its signature: ``diagnose(paths, *, ndr_texts, answers, extra_facts,
-packs, now) -> Report`` whose ``verdicts`` carry ``code``, ``cause`` and ``status``. An
+packs, now) -> Report`` whose ``verdicts`` carry ``code``, ``cause`` and ``status`` and whose
+``evidence`` lists each file read or skipped (a case whose evidence file is skipped cannot run). An
 expectation ``cause@code`` is checked against the cause's verdict under that code; a plain
 ``cause`` against its verdict under its own (home) code.
 """
@@ -74,6 +75,11 @@ def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Report]) ->
         )
     except (RelaydoctorError, EngineError) as exc:
         return CaseResult(case.case, where, False, error=str(exc), description=case.description)
+    named = {str(p) for p in case.evidence}
+    unread = [s for s in report.evidence if s.skipped_reason and s.source in named] if named else []
+    if unread:  # the diagnosis skips a file that is not evidence; a case must not rest on one
+        error = f"{unread[0].source}: skipped: {unread[0].skipped_reason}"
+        return CaseResult(case.case, where, False, error=error, description=case.description)
     got = {(v.code, v.cause): v.status for v in report.verdicts}
     todo = " ".join(case.description.split()) if "TODO" in case.description else ""
     mismatches = []
