@@ -12,9 +12,12 @@ from collections.abc import Sequence
 
 from .. import __version__
 from .audit_checks import audit_checks
+from .certificate import cert_checks
+from .connector import connector_checks
 from .context import Context, build_context
+from .egress import egress_checks
 from .model import DEFAULT_DAYS, Check, Plan, PrecheckReport
-from .plan_checks import cert_checks, connector_checks, egress_checks, sender_domain_checks
+from .sender import sender_domain_checks
 
 __all__ = ["DEFAULT_DAYS", "Check", "Plan", "PrecheckReport", "precheck", "run_checks"]
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 from ..facts import Certificate, CertNameMatch, InboundConnector, IpConnectorMatch, SendConnectorCertificate
 from ..pack.templates import ps_quote
 from ..relations.common import norm_thumbprint
-from ..relations.domains import certificate_name_acceptance, connector_name_acceptance
+from ..relations.domains import certificate_name_acceptance
 from ..relations.ips import parse_ip_entry
 from ..relations.names import usable
+from .certificate import lifetime_check
+from .common import MC1226222, connector_name_check, not_public, shared_provider
 from .context import Context
 from .model import Check, link
-from .plan_checks import MC1226222, lifetime_check, not_public, shared_provider
 
 
 def audit_checks(ctx: Context) -> list[Check]:
@@ -125,31 +126,7 @@ def _cert_names(ctx: Context) -> list[Check]:
                 )
             )
             continue
-        if not ev.has_any:
-            out.append(
-                Check(
-                    "audit-cert-name",
-                    "warn",
-                    title,
-                    f"{value}: cannot check acceptance without Get-AcceptedDomain or Get-MgDomain",
-                    subject=c.name,
-                    evidence=(link(c),),
-                )
-            )
-            continue
-        got = connector_name_acceptance(value, ev)
-        status = {"accepted": "pass", "not_accepted": "fail"}.get(got.status, "warn")
-        out.append(
-            Check(
-                "audit-cert-name",
-                status,
-                title,
-                f"{value}: {got.note}",
-                subject=c.name,
-                evidence=(link(c),),
-                references=(MC1226222,) if status != "pass" else (),
-            )
-        )
+        out.append(connector_name_check("audit-cert-name", title, value, ev, c.name, (link(c),)))
     return out or [
         Check("audit-cert-name", "pass", title, "no enabled OnPremises connector names a certificate")
     ]
