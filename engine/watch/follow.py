@@ -112,8 +112,11 @@ class TailStream:
         stop: threading.Event,
         newer: Callable[[], bool],
         prefix: bytes = b"",
+        gone: Callable[[str], None] | None = None,
     ):
         self.path = path
+        self.gone = gone  # told once when the file vanishes (a share unmounted, a file deleted)
+        self._missing = False
         self.interval = interval
         self.stop = stop
         self.newer = newer
@@ -154,7 +157,11 @@ class TailStream:
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
-            return  # gone: the rotation check decides
+            if not self._missing and self.gone is not None:
+                self.gone(self.path)
+            self._missing = True
+            return  # gone: a newer log (rotation) or the file coming back (another inode) decides
+        self._missing = False
         if (st.st_dev, st.st_ino) != self.inode or st.st_size < self.pos:
             raise Replaced(self.path)
         if len(self.fingerprint) < FINGERPRINT and st.st_size > len(self.fingerprint):
@@ -310,7 +317,15 @@ class Follower(threading.Thread):
             start = end_of_whole_lines(path)
             prefix, offset = _header_and_lines(path, start)
         stream = TailStream(
-            path, start, interval=self.interval, stop=self.stop, newer=self._newer, prefix=prefix
+            path,
+            start,
+            interval=self.interval,
+            stop=self.stop,
+            newer=self._newer,
+            prefix=prefix,
+            gone=lambda p: self.events.put(
+                Notice(f"{p}: disappeared; waiting for it or a newer log", "warning")
+            ),
         )
         self.events.put(Notice(f"following {path}" + (" from its end" if at_end else "")))
         stats = ScanStats()

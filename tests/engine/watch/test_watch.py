@@ -273,3 +273,19 @@ def test_a_utf16_log_is_read_from_its_start(logs: Path):
         f"fixed: first accepted session at 10:31:00, SEND20261124-1.LOG:{HEADER_LINES + RCPT_REPLY_INDEX + 1}"
         in out
     )
+
+
+def test_a_followed_file_that_vanishes_and_comes_back(tmp_path: Path):
+    log = tmp_path / "SEND20261124-1.LOG"
+    write(log, [header(T0)], "w")
+
+    def writer() -> None:
+        time.sleep(0.3)
+        log.unlink()
+        time.sleep(0.3)
+        write(log, [header(T0), *session(_sid(1), T0 + dt.timedelta(minutes=2), accepted=True)], "w")
+
+    code, out, _ = watch([log], writer, since=T0)  # one file named, not its folder
+    assert code == 0, out
+    assert "disappeared; waiting for it or a newer log" in out
+    assert f"SEND20261124-1.LOG:{HEADER_LINES + RCPT_REPLY_INDEX + 1}" in out
