@@ -15,7 +15,6 @@ import contextlib
 import datetime as dt
 import difflib
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -534,9 +533,14 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_new(args: argparse.Namespace) -> int:
+    from .pack.model import CODE_RE
+
     code = args.code.strip()
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}", code):
-        raise InputError(f"{code!r} is not a code id (letters, digits, '.', '_', '-')", path="rules new")
+    if not CODE_RE.match(code):  # the pack format's own rule for code ids (docs/pack-format.md)
+        raise InputError(
+            f"{code!r} is not a code id (letters, digits, '.', '_', '-' and spaces, at most 40)",
+            path="rules new",
+        )
     dest = Path(args.dest)
     if dest.exists() and not dest.is_dir():
         raise InputError("not a directory", path=str(dest))
