@@ -526,6 +526,10 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
         if args.verbose:
             lines.extend(f"      fired: {one}" for one in result.fired or ("no rule concluded",))
             lines.extend(f"      near miss: {one}" for one in result.near)
+        elif not ok:  # a failure says which rules concluded its causes and which came closest
+            wrong = {m.cause.partition("@")[0] for m in result.mismatches}
+            lines.extend(f"      fired: {one}" for one in result.fired if one.cause in wrong)
+            lines.extend(f"      nearest miss: {one}" for one in result.near[:1])
     passed = len(results) - failed - xfailed
     lines.append(f"{passed} passed, {failed} failed" + (f", {xfailed} expected failures" if xfailed else ""))
     _write("\n".join(lines) + "\n", None)

@@ -40,6 +40,19 @@ class Mismatch:
 
 
 @dataclass(frozen=True, slots=True)
+class Fired:
+    """A verdict some rules concluded, for ``rules test`` output."""
+
+    code: str
+    cause: str
+    status: str
+    rules: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.cause}: {self.status} ({', '.join(self.rules)})"
+
+
+@dataclass(frozen=True, slots=True)
 class CaseResult:
     case: str
     path: str  # path:line of the case
@@ -49,7 +62,7 @@ class CaseResult:
     description: str = ""
     xfail: str = ""  # the case is a known gap: it failed as expected (passed stays True)
     xpassed: bool = False  # marked xfail but passed: the marker should go (passed is False)
-    fired: tuple[str, ...] = ()  # "code cause: status (rule, ...)" per verdict a rule concluded
+    fired: tuple[Fired, ...] = ()  # per verdict a rule concluded
     near: tuple[str, ...] = ()  # rules of the expected causes that did not conclude, nearest first
 
     @property
@@ -106,9 +119,7 @@ def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Report]) ->
     mismatches = _status_mismatches(case, packs, got, todo)
     mismatches += _output_mismatches(case, packs, report)
     fired = tuple(
-        f"{v.code} {v.cause}: {v.status} ({', '.join(v.rules)})"
-        for v in report.verdicts
-        if getattr(v, "rules", ())
+        Fired(v.code, v.cause, v.status, tuple(v.rules)) for v in report.verdicts if getattr(v, "rules", ())
     )
     near = nearest_misses(case, packs, report)
     failed = bool(mismatches)

@@ -128,3 +128,17 @@ xfail: ""
     assert has_error(errors, path, 7, f"output: {CAUSE} is expected ruled_out, which shows no message")
     assert has_error(errors, path, 8, "output: 'other-cause' is not named in expect")
     assert has_error(errors, path, 9, "xfail needs the reason")
+
+
+def test_a_failure_says_which_rule_concluded_and_which_came_closest(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Not just "expected ruled_out, got confirmed": the rule that said so, and the nearest miss."""
+    root = standard_pack(tmp_path / "p")
+    case_file(root, "wrong", f"case: wrong\n{FACTS.strip()}\nexpect: {{{CAUSE}: ruled_out}}\n")
+    run = run_main(capsys, "rules", "test", "--no-builtin", "--pack", str(root), "wrong")
+    assert run.code == 1
+    assert f"case wrong: {CAUSE}: expected ruled_out, got confirmed" in run.out
+    assert f"      fired: 9.9.9 {CAUSE}: confirmed ({CAUSE}.confirmed)" in run.out
+    assert f"      nearest miss: {CAUSE}.ruled-out (" in run.out
+    assert "0 of 1 patterns hold; no inbound_connector fact passes the pattern at line" in run.out
