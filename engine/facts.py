@@ -442,11 +442,11 @@ class DomainAcceptance(Fact):
         "(KB 4019940: a host name counts if it or its immediate parent is accepted)."
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
-        "role": _enum("certificate", "mail_from", "connector_certificate_name"),
+        "role": _enum("certificate", "mail_from", "connector_certificate_name", "recipient"),
         "status": _enum("accepted", "not_accepted", "unverified", "unknown"),
     }
 
-    role: str
+    role: str  # recipient: the domain of a rejected recipient (5.4.1, the 5.4.6 ATTR1 loop)
     domain: str  # the name tested (a host name, a wildcard, or a MAIL FROM domain)
     status: str
     accepted_as: str | None = None  # the accepted domain that covered it

@@ -29,10 +29,11 @@ from ..facts import (
     InboundConnector,
     SendConnector,
     SmtpSession,
+    Symptom,
 )
 from .certstatus import cert_status_relations
 from .common import aware, prov_key
-from .domains import DomainEvidence, domain_relations
+from .domains import DomainEvidence, domain_relations, recipient_domain_relations
 from .ips import ip_relations
 from .names import cert_name_relations
 from .presented import presented_certificates
@@ -73,6 +74,7 @@ def derive_relations(
         *cert_name_relations(presented, inbound),
         *ip_relations(sessions, answers, inbound),
         *domain_relations(presented, sessions, inbound, evidence),
+        *recipient_domain_relations(_of(facts, Symptom), evidence),
         *cert_status_relations(certs, sessions, answers, now=aware(now), store=store, objects=certificates),
         *send_connector_relations(_of(facts, SendConnector), certs, sessions),
     ]

@@ -26,7 +26,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..facts import AcceptedDomain, DomainAcceptance, DomainVerification, InboundConnector, SmtpSession
+from ..facts import (
+    AcceptedDomain,
+    DomainAcceptance,
+    DomainVerification,
+    InboundConnector,
+    SmtpSession,
+    Symptom,
+)
 from .common import derived, most_relevant, norm_name, parent_domain, prov_key
 from .presented import PresentedCert
 
@@ -260,6 +267,32 @@ def domain_relations(
                 status=got.status,
                 accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
                 connector=conn.name,
+            )
+        )
+    return out
+
+
+def recipient_domain_relations(symptoms: Sequence[Symptom], ev: DomainEvidence) -> list[DomainAcceptance]:
+    """The domains of rejected recipients against the accepted domains: a tenant answers 5.4.1
+    Relay Access Denied or loops (5.4.6 ATTR1) for a recipient domain it does not accept (KB 2603474)."""
+    if not ev.has_any:
+        return []
+    seen: dict[str, Symptom] = {}
+    for s in sorted(symptoms, key=prov_key):
+        address = s.recipient or ""
+        domain = norm_name(address.rpartition("@")[2]) if "@" in address else ""
+        if domain and domain not in seen:
+            seen[domain] = s
+    out = []
+    for domain, s in sorted(seen.items()):
+        got = mail_from_acceptance(domain, ev)
+        out.append(
+            DomainAcceptance(
+                provenance=derived(s, f"recipient domain {domain} vs accepted domains: {got.status} — {got.note}"),
+                role="recipient",
+                domain=domain,
+                status=got.status,
+                accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
             )
         )
     return out
