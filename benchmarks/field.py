@@ -106,7 +106,8 @@ def diagnose_case(folder: Path, meta: dict[str, Any]) -> tuple[dict[str, Any] | 
         evidence = Path(tmp) / "evidence"
         shutil.copytree(folder / "evidence", evidence)
         _fill_templates(evidence, _write_certificates(meta.get("certificates") or [], evidence))
-        argv = ["diagnose", str(evidence), "--format", "json", "--now", meta.get("now", "2026-11-27T12:00:00Z")]
+        now = meta.get("now", "2026-11-27T12:00:00Z")
+        argv = ["diagnose", str(evidence), "--format", "json", "--now", now]
         for text in meta.get("ndr") or []:
             argv += ["--ndr", text]
         for key, value in (meta.get("answers") or {}).items():
@@ -149,8 +150,10 @@ def score_case(folder: Path) -> CaseResult:
     undecidable = bool(expect.get("undecidable"))
     cause = None if undecidable else expect.get("cause")
     allowed = {c for c in [cause, *expect.get("also_true", [])] if c}
-    result = CaseResult(case=meta.get("id", folder.name), expected=cause or "undecidable", leading=None,
-                        leading_status=None, top1=None if undecidable else False, needs=list(meta.get("needs") or []))
+    result = CaseResult(
+        case=meta.get("id", folder.name), expected=cause or "undecidable", leading=None, leading_status=None,
+        top1=None if undecidable else False, needs=list(meta.get("needs") or []),
+    )
     try:
         report, err = diagnose_case(folder, meta)
     except Exception as exc:  # a crash is a result too: recorded, never hidden
@@ -185,7 +188,9 @@ def summary(results: list[CaseResult]) -> dict[str, int]:
     return {
         "top1": sum(1 for r in decidable if r.top1), "decidable": len(decidable),
         "wrong_confirms": sum(len(r.wrong_confirms) for r in results),
-        "undecidable_ok": sum(1 for r in undecidable if r.has_next_step and not r.wrong_confirms and not r.error),
+        "undecidable_ok": sum(
+            1 for r in undecidable if r.has_next_step and not r.wrong_confirms and not r.error
+        ),
         "undecidable": len(undecidable), "errors": sum(1 for r in results if r.error),
     }
 

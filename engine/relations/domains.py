@@ -288,7 +288,9 @@ def recipient_domain_relations(symptoms: Sequence[Symptom], ev: DomainEvidence) 
         got = mail_from_acceptance(domain, ev)
         out.append(
             DomainAcceptance(
-                provenance=derived(s, f"recipient domain {domain} vs accepted domains: {got.status} — {got.note}"),
+                provenance=derived(
+                    s, f"recipient domain {domain} vs accepted domains: {got.status} — {got.note}"
+                ),
                 role="recipient",
                 domain=domain,
                 status=got.status,
