@@ -292,14 +292,24 @@ def _content_key(firing: Firing, facts: Sequence[Fact]) -> tuple:
 
 
 def _remediation(cause: CauseDef, lead: Firing, values: Mapping[str, Any]) -> list[RemediationStep]:
-    from .pack.templates import fill_command
+    """Every step of the cause (``only_if`` picks variants by what the rule bound); a value the
+    evidence did not give stays visible as ``<Label>`` and is listed in ``needs_values``."""
+    from .pack.templates import fill_command, fill_text_missing, shown_placeholder
 
     steps = []
     for step in cause.remediation:
         if step.only_if and step.only_if not in lead.bindings:
             continue
-        commands = tuple(fill_command(c, values).text for c in step.commands)
-        steps.append(RemediationStep(step=_fill_text(step.step, values), commands=commands))
+        labels = dict(step.labels)
+        text, missing = fill_text_missing(step.step, values, labels)
+        needs = list(missing)
+        commands = []
+        for template in step.commands:
+            filled = fill_command(template, values, labels)
+            commands.append(filled.text)
+            needs.extend(filled.missing)
+        shown = tuple(dict.fromkeys(shown_placeholder(key, labels) for key in needs))
+        steps.append(RemediationStep(step=text, commands=tuple(commands), needs_values=shown))
     if cause.verify:
         steps.append(RemediationStep(step="Verify: " + _fill_text(cause.verify, values)))
     return steps

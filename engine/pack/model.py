@@ -129,6 +129,12 @@ STEP_KEYS = (
     Key("step", "text", True, "What to do; {alias.field} placeholders are filled as plain text."),
     Key("commands", "string_list", False, "PowerShell templates; placeholders become quoted arguments."),
     Key("only_if", "alias", False, "Show the step only when the concluding rule bound this alias."),
+    Key(
+        "labels",
+        "string_list",
+        False,
+        "alias.field=Label: how an unknown value shows (<Label>, marked as needing the user's value).",
+    ),
 )
 REFERENCE_KEYS = (
     Key("title", "text", False, "Link text."),
@@ -306,6 +312,7 @@ class RemediationDef:
     commands: tuple[str, ...] = ()
     only_if: str | None = None
     line: int | None = None
+    labels: tuple[tuple[str, str], ...] = ()  # ("alias.field", "Label"): shown as <Label> when unknown
 
 
 @dataclass(frozen=True, slots=True)

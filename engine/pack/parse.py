@@ -70,6 +70,8 @@ _ORDERING_OPS = ("gt", "gte", "lt", "lte")
 field_specs = functools.cache(_field_specs)
 _TYPE_NAMES = {"string": "text", "integer": "an integer", "boolean": "true or false", "list": "a list"}
 
+_LABEL = re.compile(r"([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)=([A-Za-z][A-Za-z0-9 ._-]{0,39})")
+
 
 def _kind_of(value: Any) -> str:
     if isinstance(value, bool):
@@ -620,7 +622,15 @@ def parse_cause(data: Any, f: FileCheck, pack: str) -> CauseDef | None:
                 for command, line in commands:
                     f.placeholders_ok(command, line, None)
                 only_if = f.ident(s, "only_if", pattern=ALIAS_RE, what="an alias") if "only_if" in s else None
-                steps.append(RemediationDef(step, tuple(c for c, _ in commands), only_if or None, s.line))
+                labels = []
+                for entry, line in f.text_list(s, "labels"):
+                    got = _LABEL.fullmatch(entry)
+                    if got is None:
+                        f.err(line, f"label {entry!r} is not alias.field=Label (e.g. ts.name=ExchangeServer)")
+                    else:
+                        labels.append((got.group(1), got.group(2)))
+                texts = tuple(c for c, _ in commands)
+                steps.append(RemediationDef(step, texts, only_if or None, s.line, tuple(labels)))
     verify = f.text(m, "verify")
     f.placeholders_ok(verify, m.line_of("verify"), None)
     return CauseDef(

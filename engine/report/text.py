@@ -175,6 +175,8 @@ def _decided(out: _Out, verdict: Verdict, questions: list[Question]) -> None:
             for command in step.commands:
                 for line in plain(command).split("\n"):
                     out.add(f"         {line}")
+            if step.needs_values:
+                out.add(f"       needs your value: {one_line(', '.join(step.needs_values))}")
     for q in questions:
         out.add()
         _question(out, q, "  ")

@@ -578,7 +578,7 @@ def kb2888788_454_470() -> None:
                           "both certificates as Get-ExchangeCertificate shows them.",
         "now": "2014-03-04T11:00:00Z",
         "needs": ["Windows Application event reader (winsrc) for the event text"],
-        "expect": {"cause": "tls-channel-untrusted-certificate", "code": "4.7.0"},
+        "expect": {"cause": "tls-channel-untrusted-certificate", "code": "4.7.0-tls-channel"},
     })
 
 
@@ -588,7 +588,7 @@ def kb2827473_541() -> None:
                     "Diagnostic information for administrators:\r\n\r\nGenerating server: EXCH01.corp.contoso.com\r\n\r\n"
                     "buyer@fabrikam.com\r\ncontoso-com.mail.protection.outlook.com #550 5.4.1 Relay Access Denied ##\r\n\r\n"
                     "Original message headers:\r\n\r\nReceived: from EXCH01.corp.contoso.com (10.20.0.15)\r\n"),
-        "Get-InboundConnector.txt": "\r\n",
+        "Get-InboundConnector.fl.txt": format_list([inbound("Fax service", ctype="Partner", ips=["192.0.2.60"])]),
         "Get-SendConnector.fl.txt": format_list([send_connector("Internet via EOP")]),
         "Get-AcceptedDomain.txt": accepted_table([("contoso.com", "Authoritative", True)]),
     }, {
@@ -597,10 +597,10 @@ def kb2827473_541() -> None:
                      "title": "Relay Access Denied NDR when you send mail from on-premises Exchange through EOP (KB 2827473)"}],
         "summary": "Sending from on-premises to external recipients through EOP returns #550 5.4.1 Relay Access Denied. Case 1: "
                    "the on-premises send connector is not pointed at the EOP MX; Case 2: the EOP inbound connector was not "
-                   "created, is wrong or disabled. Here the send connector is right and Get-InboundConnector returns nothing.",
-        "reconstruction": "Exchange 2010-style NDR, send connector pointing at the EOP MX, empty Get-InboundConnector output.",
+                   "created, is wrong or disabled. Here the send connector is right and the tenant has only a Partner connector.",
+        "reconstruction": "Exchange 2010-style NDR, send connector pointing at the EOP MX, a Partner connector for a fax service.",
         "now": "2014-05-02T10:00:00Z",
-        "expect": {"cause": "connector-missing", "code": "5.4.1"},
+        "expect": {"cause": "connector-missing", "code": "5.4.1-relay-denied"},
     })
 
 
