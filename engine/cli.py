@@ -349,10 +349,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_rules_lint(args: argparse.Namespace) -> int:
     from .pack import lint
+    from .regex_probe import probe
 
     try:
         packs = _load_packs(args.pack, builtin=not args.no_builtin)
-        problems = list(lint(packs))
+        problems = list(lint(packs, probe=probe))
     except PackErrors as exc:
         problems = list(exc.errors) or [exc]
     if problems:

@@ -348,7 +348,10 @@ _COMPILED: dict[int, Any] = {}
 def _compiled(packs: Packs) -> Any:
     key = id(packs)
     if key not in _COMPILED:
-        _COMPILED[key] = (packs, packs.compile())
+        from .pack.compiler import compile_packs
+        from .regex_probe import probe
+
+        _COMPILED[key] = (packs, compile_packs(packs, probe=probe))
     return _COMPILED[key][1]
 
 

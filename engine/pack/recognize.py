@@ -15,9 +15,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from .model import CodeDef, Packs
 from .regex import literal_weight
+
+if TYPE_CHECKING:  # Packs.recognize calls in here: the model is needed for types only
+    from .model import CodeDef, Packs
 
 _ATTR = re.compile(r"attr\\?\d", re.IGNORECASE)
 

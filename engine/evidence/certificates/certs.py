@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -29,10 +30,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
-from ..errors import EvidenceError
-from ..facts import Certificate, Provenance
-from .base import Document, ParseResult
-from .certs_names import common_name, dotnet_name, dotnet_serial, iso_utc, thumbprint
+from ...errors import EvidenceError
+from ...facts import Certificate, Provenance
+from ...x509names import common_name, dotnet_name, dotnet_serial, thumbprint
+from ..base import Document, ParseResult
 
 KIND = "certificate"
 
@@ -108,7 +109,7 @@ def load_certificates(data: bytes, name: str, password: str | bytes | None = Non
         raise EvidenceError(f"too large for a certificate file ({len(data):,} bytes)", name)
     fmt = detect_binary(data[:65536], len(data))
     if fmt is None:
-        from .decoding import decode  # lazy, as in Document.text()
+        from ..decoding import decode  # lazy, as in Document.text()
 
         certs = [c for c, _ in _from_pem_text(decode(data, name), name, [])]
     else:
@@ -365,3 +366,7 @@ def _leaf_first(certs: list[x509.Certificate]) -> list[x509.Certificate]:
             current = next((p for p in certs if issued(p, current)), None)
     ordered.extend(c for c in certs if all(c is not o for o in ordered))
     return ordered
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
