@@ -848,6 +848,8 @@ def auth_cases() -> None:
                "needs": ["Postfix log reader (replies)"],
                "ndr": ["host smtp.office365.com said: 530 5.7.57 Client not authenticated to send mail. "
                        "[US22278CA0034.US7P278.PROD.OUTLOOK.COM]"],
+               "answers": {"other_messages_sent": "yes"},
+               "answers_note": "The poster states that normal mail is relayed; only the bounce fails.",
                "expect": {"cause": "smtp-auth-not-used-for-some-messages", "code": "5.7.57"}},
               {"main.cf": "relayhost = [smtp.office365.com]:587\nsmtp_sasl_auth_enable = yes\nsmtp_sasl_mechanism_filter "
                           "= xoauth2\nsmtp_sender_dependent_authentication = yes\nsmtp_sasl_password_maps = "
@@ -948,6 +950,7 @@ def tls_and_misc_cases() -> None:
                "reconstruction": "Device status screen text.",
                "now": "2025-02-05T09:00:00Z",
                "ndr": ["Cannot connect to SMTP server. SSL negotiation failed."],
+               "needs": ["free-text reader that recognises a TLS failure without an SMTP code (replies)"],
                "expect": {"undecidable": True,
                           "question": "Which TLS versions and cipher suites does the device offer (firmware), and what does a "
                                       "capture or the device log show at the handshake?"}})
