@@ -11,6 +11,7 @@ from .facts import (
     Certificate,
     CertNameMatch,
     CertStatus,
+    ConnectorChange,
     DomainAcceptance,
     DomainVerification,
     Fact,
@@ -115,6 +116,10 @@ _DESCRIBERS: dict[type, Callable[[Fact], str]] = {
         f"certificate {f.cn or f.thumbprint[:8]}: {f.validity.replace('_', ' ')}"
         + (f" at {f.evaluated_at}" if f.evaluated_at else "")
         + f", trust {f.trust.replace('_', ' ')} ({f.trust_basis}), chain {f.chain}"
+    ),
+    ConnectorChange: lambda f: (
+        f"inbound connector {f.connector!r} changed {f.minutes_before_failure} min before the last "
+        f"rejected session (recent: {f.recent})"
     ),
     SendConnectorCertificate: lambda f: (
         f"send connector {f.connector!r} TlsCertificateName: {f.state.replace('_', ' ')}"

@@ -505,6 +505,29 @@ class SendConnectorCertificate(Fact):
     presented: str = "unknown"  # whether the log shows that certificate presented
 
 
+@dataclass(frozen=True, kw_only=True)
+class ConnectorChange(Fact):
+    """An inbound connector changed shortly before the failure: Exchange Online applies connector
+    changes with a delay ("Changes may take some time to take effect", KB 4051495)."""
+
+    KIND: ClassVar[str] = "connector_change"
+    DOC: ClassVar[str] = (
+        "An inbound connector's WhenChanged against the time of the failure (the last rejected "
+        "session): how many minutes before it the connector changed, and whether that is recent."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        # yes: changed 0-60 minutes before the failure, both times in UTC; uncertain: within 60
+        # minutes only if WhenChanged (a local time without zone) is taken as UTC; no: otherwise
+        "recent": _enum("yes", "no", "uncertain"),
+    }
+
+    connector: str
+    when_changed: str
+    failure_at: str
+    minutes_before_failure: int  # negative: the change came after the failure
+    recent: str
+
+
 FACT_KINDS: dict[str, type[Fact]] = {
     cls.KIND: cls
     for cls in (
@@ -526,6 +549,7 @@ FACT_KINDS: dict[str, type[Fact]] = {
         DomainAcceptance,
         CertStatus,
         SendConnectorCertificate,
+        ConnectorChange,
     )
 }
 
@@ -540,6 +564,7 @@ RELATION_ORDER: tuple[str, ...] = tuple(
         DomainAcceptance,
         CertStatus,
         SendConnectorCertificate,
+        ConnectorChange,
     )
 )
 RELATION_KINDS = frozenset(RELATION_ORDER)

@@ -32,6 +32,7 @@ from ..facts import (
     Symptom,
 )
 from .certstatus import cert_status_relations
+from .changes import connector_change_relations
 from .common import aware, prov_key
 from .domains import DomainEvidence, domain_relations, recipient_domain_relations
 from .ips import ip_relations
@@ -77,6 +78,7 @@ def derive_relations(
         *recipient_domain_relations(_of(facts, Symptom), evidence),
         *cert_status_relations(certs, sessions, answers, now=aware(now), store=store, objects=certificates),
         *send_connector_relations(_of(facts, SendConnector), certs, sessions),
+        *connector_change_relations(inbound, sessions),
     ]
     return _ordered(out)
 

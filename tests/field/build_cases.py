@@ -161,8 +161,9 @@ def format_list(records: list[dict], width: int | None = None) -> str:
 
 def inbound(name: str, *, ctype: str = "OnPremises", enabled: bool = True, cert: str = "", ips: list | None = None,
             source: str = "Default", when_changed: str = "3/14/2024 9:12:40 AM", comment: str = "",
-            require_tls: bool | None = None) -> dict:
-    return {
+            require_tls: bool | None = None, when_changed_utc: str | None = None) -> dict:
+    extra = {"WhenChangedUTC": when_changed_utc} if when_changed_utc else {}
+    return extra | {
         "Enabled": enabled, "ConnectorType": ctype, "ConnectorSource": source, "Comment": comment,
         "SenderIPAddresses": ips or [], "SenderDomains": ["smtp:*;1"], "TrustedOrganizations": [],
         "AssociatedAcceptedDomains": [], "RequireTls": bool(cert) if require_tls is None else require_tls,
@@ -1098,7 +1099,8 @@ def connector_cases() -> None:
         "SEND20240312-2.LOG": log.text(),
         "Get-InboundConnector.fl.txt": format_list([inbound("Inbound from 5c1a4e1b-6a0e-4e2b-9f3d-2c7b8d9e0f11",
                                                             cert="webmail.contoso.com", source="HybridWizard",
-                                                            when_changed="3/12/2024 9:33:10 AM")]),
+                                                            when_changed="3/12/2024 10:33:10 AM",
+                                                            when_changed_utc="3/12/2024 9:33:10 AM")]),
         "Get-AcceptedDomain.txt": accepted_table([("contoso.com", "Authoritative", True)]),
         "HCW-run.txt": "HCW completed 09:33 - selected certificate webmail.contoso.com on the transport page\r\n",
     }, {
@@ -1109,7 +1111,8 @@ def connector_cases() -> None:
                      "title": "EOP field notes: waited an hour for propagation"}],
         "summary": "After HCW updated TlsSenderCertificateName to the renewed certificate, a send eight minutes later still "
                    "fails. The KB warns changes take time; the connector now matches the presented certificate.",
-        "reconstruction": "Send log after the change; connector with WhenChanged 8 minutes before the session.",
+        "reconstruction": "Send log after the change; connector exported on a UTC+1 machine (WhenChanged local, "
+                          "WhenChangedUTC 8 minutes before the session).",
         "now": "2024-03-12T09:45:00Z",
         "expect": {"cause": "connector-change-pending", "code": "5.7.64"},
     })
