@@ -452,6 +452,9 @@ class DomainAcceptance(Fact):
     accepted_as: str | None = None  # the accepted domain that covered it
     thumbprint: str | None = None  # role=certificate: which certificate
     connector: str | None = None  # role=connector_certificate_name
+    # not accepted: the domain to add and verify (KB 4019940: a host name's immediate parent, a
+    # wildcard's base, a MAIL FROM or recipient domain itself); None when accepted
+    to_add: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -204,6 +204,26 @@ def _cert_lookup(cert: PresentedCert, ev: DomainEvidence) -> tuple[str, Lookup, 
     return (cert.cn if cert.cn in cert.names else cert.names[0]), best, notes
 
 
+def domain_to_add(name: str, role: str) -> str:
+    """The accepted domain that would make ``name`` count (KB 4019940): for a certificate or
+    connector host name its immediate parent, for a wildcard its base, else the name itself."""
+    n = norm_name(name)
+    if n.startswith("*."):
+        return n[2:]
+    if role in ("certificate", "connector_certificate_name"):
+        return parent_domain(n) or n
+    return n
+
+
+def _to_add(got: Lookup, name: str, role: str) -> str | None:
+    """What to add (or verify) so that ``name`` counts; None when it already does or cannot be told."""
+    if got.status == "accepted":
+        return None
+    if got.status == "unverified" and got.accepted_as:
+        return got.accepted_as
+    return domain_to_add(name, role) if got.status == "not_accepted" else None
+
+
 def domain_relations(
     presented: Sequence[PresentedCert],
     sessions: Sequence[SmtpSession],
@@ -225,6 +245,7 @@ def domain_relations(
                 status=got.status,
                 accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
                 thumbprint=cert.thumbprint,
+                to_add=_to_add(got, domain, "certificate"),
             )
         )
 
@@ -247,6 +268,7 @@ def domain_relations(
                 domain=d,
                 status=got.status,
                 accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
+                to_add=_to_add(got, d, "mail_from"),
             )
         )
 
@@ -267,6 +289,7 @@ def domain_relations(
                 status=got.status,
                 accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
                 connector=conn.name,
+                to_add=_to_add(got, value, "connector_certificate_name"),
             )
         )
     return out
@@ -295,6 +318,7 @@ def recipient_domain_relations(symptoms: Sequence[Symptom], ev: DomainEvidence) 
                 domain=domain,
                 status=got.status,
                 accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
+                to_add=_to_add(got, domain, "recipient"),
             )
         )
     return out
