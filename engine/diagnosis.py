@@ -16,6 +16,7 @@ from . import __version__
 from .compiled import Firing
 from .describe import describe
 from .facts import Answer, Fact, Provenance, Symptom
+from .plainwords import plain_values
 from .results import (
     STATUS_ORDER,
     EvidenceLink,
@@ -103,7 +104,9 @@ def diagnose_evidence(
     symptoms = _symptom_views(facts, packs)
     codes = _codes_in_scope(facts, packs)
     verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers or {})
-    notes = [*notes, *evidence.warnings]
+    from .pack.recognize import timed_out_notes
+
+    notes = [*notes, *evidence.warnings, *timed_out_notes(packs)]
     sources = list(evidence.sources)
     if answer_facts:
         sources.append(SourceSummary("--answer", "answer", facts=len(answer_facts)))
@@ -264,10 +267,11 @@ def _verdict(
             )
 
     values = _template_values(lead, facts, answers)
-    summary = _fill_text(rules[lead.rule_id].conclusion.message, values) or rules[lead.rule_id].id
+    words = plain_values(values, _enum_fields(lead, facts))  # prose reads words, commands raw values
+    summary = _fill_text(rules[lead.rule_id].conclusion.message, words) or rules[lead.rule_id].id
     remediation: tuple[RemediationStep, ...] = ()
     if status in ("confirmed", "likely"):
-        remediation = tuple(_remediation(cause, lead, values))
+        remediation = tuple(_remediation(cause, lead, values, words))
     rule_refs = [ref.url for f in chosen for ref in _rule_references(packs, f.rule_id)]
     return (
         dataclasses.replace(
@@ -286,32 +290,40 @@ def _verdict(
 def _content_key(firing: Firing, facts: Sequence[Fact]) -> tuple:
     bound = sorted(firing.bindings.items())
     return tuple(
-        (alias, facts[key].provenance.source, facts[key].provenance.line or 0, facts[key].identity())
+        (alias, facts[key].identity(), facts[key].provenance.line or 0, facts[key].provenance.source)
         for alias, key in bound
     )
 
 
-def _remediation(cause: CauseDef, lead: Firing, values: Mapping[str, Any]) -> list[RemediationStep]:
+def _remediation(
+    cause: CauseDef, lead: Firing, values: Mapping[str, Any], words: Mapping[str, Any]
+) -> list[RemediationStep]:
     """Every step of the cause (``only_if`` picks variants by what the rule bound); a value the
     evidence did not give stays visible as ``<Label>`` and is listed in ``needs_values``."""
     from .pack.templates import fill_command, fill_text_missing, shown_placeholder
 
     steps = []
+    seen_commands: set[tuple[str, ...]] = set()
     for step in cause.remediation:
         if step.only_if and step.only_if not in lead.bindings:
             continue
+        if step.unless and step.unless in lead.bindings:
+            continue
         labels = dict(step.labels)
-        text, missing = fill_text_missing(step.step, values, labels)
+        text, missing = fill_text_missing(step.step, words, labels)
         needs = list(missing)
         commands = []
         for template in step.commands:
             filled = fill_command(template, values, labels)
             commands.append(filled.text)
             needs.extend(filled.missing)
+        if commands and tuple(commands) in seen_commands:
+            continue  # two variants that came out the same (one domain both ways): say it once
+        seen_commands.add(tuple(commands))
         shown = tuple(dict.fromkeys(shown_placeholder(key, labels) for key in needs))
         steps.append(RemediationStep(step=text, commands=tuple(commands), needs_values=shown))
     if cause.verify:
-        steps.append(RemediationStep(step="Verify: " + _fill_text(cause.verify, values)))
+        steps.append(RemediationStep(step="Verify: " + _fill_text(cause.verify, words)))
     return steps
 
 
@@ -323,6 +335,14 @@ def _template_values(firing: Firing, facts: Sequence[Fact], answers: Mapping[str
     for k, v in answers.items():
         values[f"answer.{k}"] = v
     return values
+
+
+def _enum_fields(firing: Firing, facts: Sequence[Fact]) -> dict[str, frozenset[str]]:
+    return {
+        f"{alias}.{name}": allowed
+        for alias, key in firing.bindings.items()
+        for name, allowed in type(facts[key]).ENUMS.items()
+    }
 
 
 def _fill_text(template: str, values: Mapping[str, Any]) -> str:

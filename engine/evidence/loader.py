@@ -31,8 +31,10 @@ from typing import Any, BinaryIO
 
 from ..errors import Cancelled, EvidenceError, RelaydoctorError
 from ..facts import Fact
+from ..lifecycle import guard_worker, interrupts_held
 from ..results import EvidenceSet, SourceSummary
 from .base import CancelFn, Document, ParseResult, ProgressFn, ScanFn
+from .fieldlimit import bound_fact
 from .registry import PARSERS, Parser
 from .smtplog import send
 
@@ -44,6 +46,10 @@ RATIO_MIN_SIZE = 1024 * 1024  # small members may compress better than that harm
 MAX_NESTED_ZIP = 512 * 1024**2  # a zip inside a zip is read into memory, so it is bounded
 PARALLEL_MIN_BYTES = 48 * 1024**2
 MAX_DEPTH = 32  # folder nesting walked at most
+# Files that are not streamed are read whole (and decoded, and often re-encoded): bounded so memory
+# stays well under 2 GB. Cmdlet exports of a whole organisation are a few MB.
+MAX_CMDLET_BYTES = 64 * 1024**2
+MAX_WHOLE_FILE_BYTES = 256 * 1024**2
 
 _PY_HINT = re.compile(r"^(?:from [\w.]+ import |import [\w.]+|def \w+\(|class \w+[(:])", re.MULTILINE)
 
@@ -134,6 +140,10 @@ class _Walker:
             if is_dir:
                 if depth < MAX_DEPTH:
                     self._walk(path, depth + 1)
+                else:
+                    self.items.append(
+                        _skip(path, "unknown", f"folder nested deeper than {MAX_DEPTH} levels: not read")
+                    )
                 continue
             self._add_file(path, path, direct=False)
 
@@ -205,7 +215,7 @@ class _Walker:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if len(infos) > MAX_ZIP_MEMBERS:
             raise EvidenceError(f"zip has {len(infos):,} members (limit {MAX_ZIP_MEMBERS:,})", doc.name)
-        total = 0
+        total = packed = 0
         for info in infos:
             if _unsafe_member(info.filename):
                 raise EvidenceError(
@@ -213,13 +223,20 @@ class _Walker:
                     doc.name,
                 )
             total += info.file_size
+            packed += info.compress_size
             ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > RATIO_MIN_SIZE and ratio > MAX_ZIP_RATIO:
+            if info.file_size >= RATIO_MIN_SIZE and ratio > MAX_ZIP_RATIO:
                 raise EvidenceError(
                     f"zip member {info.filename!r} expands {ratio:,.0f}x (limit {MAX_ZIP_RATIO}x): "
                     "refusing a possible zip bomb",
                     doc.name,
                 )
+        if total >= RATIO_MIN_SIZE and total / max(packed, 1) > MAX_ZIP_RATIO:  # many small bombs
+            raise EvidenceError(
+                f"zip expands {total / max(packed, 1):,.0f}x overall (limit {MAX_ZIP_RATIO}x): "
+                "refusing a possible zip bomb",
+                doc.name,
+            )
         if total > MAX_ZIP_TOTAL:
             raise EvidenceError(
                 f"zip expands to {total:,} bytes (limit {MAX_ZIP_TOTAL:,}): refusing a possible zip bomb",
@@ -297,6 +314,9 @@ def classify(doc: Document, parsers: Sequence[Parser] = PARSERS) -> Parser | str
 def _parse(parser: Parser, doc: Document, pfx_password: str | None,
            progress: Callable[[int], None] | None, cancel: CancelFn | None) -> ParseResult:
     kind = parser.kind
+    limit = MAX_CMDLET_BYTES if str(kind).startswith("cmdlet") else MAX_WHOLE_FILE_BYTES
+    if parser.scan is None and doc.size > limit:
+        raise EvidenceError(f"{kind}: too large to read ({doc.size:,} bytes; limit {limit:,})", doc.name)
     try:
         if parser.scan is not None:
             with doc.opener() as stream:
@@ -326,6 +346,7 @@ _W_CANCEL: Any = None
 
 def _worker_init(progress: Any, cancel: Any) -> None:
     global _W_PROGRESS, _W_CANCEL
+    guard_worker()
     _W_PROGRESS, _W_CANCEL = progress, cancel
 
 
@@ -527,10 +548,11 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
     workers = min(len(items), os.cpu_count() or 2)
     with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
                                 initargs=(counter, stop)) as pool:
-        futures = {
-            pool.submit(_worker_scan, it.parser.kind, it.parser.scan, it.path, it.doc.name): it  # type: ignore[union-attr]
-            for it in sorted(items, key=lambda it: -(it.doc.size if it.doc else 0))
-        }
+        with interrupts_held():  # workers are spawned here and must never get Ctrl+C
+            futures = {
+                pool.submit(_worker_scan, it.parser.kind, it.parser.scan, it.path, it.doc.name): it  # type: ignore[union-attr]
+                for it in sorted(items, key=lambda it: -(it.doc.size if it.doc else 0))
+            }
         pending = set(futures)
         try:
             while pending:
@@ -563,14 +585,41 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
     prog.set(base + sum(it.doc.size for it in items if it.doc is not None and it.result is not None))
 
 
+def _bounded_facts(result: ParseResult) -> list[Fact]:
+    """The result's facts with over-long values cut (warned on the result, located)."""
+    out: list[Fact] = []
+    for fact in result.facts:
+        fact, cut = bound_fact(fact)
+        result.warnings.extend(cut)
+        out.append(fact)
+    return out
+
+
+def _canonical(item: _Item) -> tuple:
+    """Order of the evidence in a report: by kind, then by content, never by argument order or
+    file name, so the same evidence gives the same bytes (issue 12) and a fact two files both
+    give is attributed to the same one every time. Small files' heads are their whole content."""
+    skipped = item.skipped is not None or item.result is None
+    kind = item.skipped.kind if item.skipped is not None else (item.parser.kind if item.parser else "")
+    if item.doc is not None:
+        content = (item.doc.size, hashlib.sha256(item.doc.head).hexdigest())
+    else:
+        content = (-1, "")
+    reason = item.skipped.skipped_reason or "" if item.skipped is not None else ""
+    name = item.doc.name if item.doc is not None else (item.skipped.source if item.skipped else "")
+    return (skipped, kind, reason, content, name)
+
+
 def _assemble(items: list[_Item]) -> EvidenceSet:
+    items = sorted(items, key=_canonical)
     ev = EvidenceSet()
     per_item: list[tuple[_Item, list[Fact]]] = []
     all_facts: list[Fact] = []
     for item in items:
         if item.result is not None and item.skipped is None:
-            per_item.append((item, item.result.facts))
-            all_facts.extend(item.result.facts)
+            facts = _bounded_facts(item.result)
+            per_item.append((item, facts))
+            all_facts.extend(facts)
     merged = send.merge_facts(all_facts)
     owner: dict[int, _Item] = {}
     for item, facts in per_item:
