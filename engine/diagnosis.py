@@ -184,6 +184,7 @@ def _judge(
     notes: list[str] = []
     for code_id in codes:
         code = packs.codes[code_id]
+        judged = []
         for cause_id in code.causes:
             cause = packs.causes.get(cause_id)
             if cause is None:
@@ -191,8 +192,16 @@ def _judge(
             mine = by_cause.get((code_id, cause_id), [])
             verdict, conflict = _verdict(code_id, cause, mine, rules, facts, answers, packs)
             verdicts.append(verdict)
+            judged.append((cause, verdict))
             if conflict:
                 notes.append(conflict)
+        # residual causes (what remains when the documented checks pass) are not asked about
+        # while the evidence confirms another cause of the code
+        settled = any(v.status == "confirmed" and c.cause not in code.residual for c, v in judged)
+        for cause, verdict in judged:
+            if settled and cause.cause in code.residual and verdict.status == "undetermined":
+                continue
+            cause_id = cause.cause
             if verdict.status in ("undetermined", "likely") and cause.question is not None:
                 q = cause.question
                 questions.setdefault(

@@ -104,6 +104,13 @@ CODE_KEYS = (
         True,
         "The code's causes, in display order; may name a cause of another code (a shared cause).",
     ),
+    Key(
+        "residual",
+        "id_list",
+        False,
+        "Causes of this code that remain when the documented checks pass: not asked about while "
+        "another cause of the code is confirmed.",
+    ),
     Key("references", "references", False, "Documentation links."),
 )
 CAUSE_KEYS = (
@@ -128,6 +135,12 @@ STEP_KEYS = (
     Key("step", "text", True, "What to do; {alias.field} placeholders are filled as plain text."),
     Key("commands", "string_list", False, "PowerShell templates; placeholders become quoted arguments."),
     Key("only_if", "alias", False, "Show the step only when the concluding rule bound this alias."),
+    Key(
+        "unless",
+        "alias",
+        False,
+        "Hide the step when the concluding rule bound this alias (a general step a specific one replaces).",
+    ),
     Key(
         "labels",
         "string_list",
@@ -294,6 +307,7 @@ class CodeDef:
     pack: str = ""
     recognize_lines: tuple[int | None, ...] = ()
     cause_lines: tuple[int | None, ...] = ()
+    residual: tuple[str, ...] = ()  # asked about only when no other cause of the code is confirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +326,7 @@ class RemediationDef:
     only_if: str | None = None
     line: int | None = None
     labels: tuple[tuple[str, str], ...] = ()  # ("alias.field", "Label"): shown as <Label> when unknown
+    unless: str | None = None  # hidden when the concluding rule bound this alias
 
 
 @dataclass(frozen=True, slots=True)

@@ -572,6 +572,10 @@ def parse_code(data: Any, f: FileCheck, pack: str) -> CodeDef | None:
     causes = tuple(c for c, _ in cause_items)
     if len(set(causes)) != len(causes):
         f.err(m.line_of("causes"), "causes lists a cause twice")
+    residual = tuple(c for c, _ in f.text_list(m, "residual"))
+    for cause, line in f.text_list(m, "residual"):
+        if cause not in causes:
+            f.err(line, f"residual: {cause!r} is not one of this code's causes")
     return CodeDef(
         code=f.ident(m, "code", pattern=CODE_RE, what="a code"),
         title=f.text(m, "title"),
@@ -584,6 +588,7 @@ def parse_code(data: Any, f: FileCheck, pack: str) -> CodeDef | None:
         pack=pack,
         recognize_lines=tuple(line for _, line in patterns),
         cause_lines=tuple(line for _, line in cause_items),
+        residual=residual,
     )
 
 
@@ -633,8 +638,11 @@ def parse_cause(data: Any, f: FileCheck, pack: str) -> CauseDef | None:
                         f.err(line, f"label {entry!r} is not alias.field=Label (e.g. ts.name=ExchangeServer)")
                     else:
                         labels.append((got.group(1), got.group(2)))
+                unless = f.ident(s, "unless", pattern=ALIAS_RE, what="an alias") if "unless" in s else None
                 texts = tuple(c for c, _ in commands)
-                steps.append(RemediationDef(step, texts, only_if or None, s.line, tuple(labels)))
+                steps.append(
+                    RemediationDef(step, texts, only_if or None, s.line, tuple(labels), unless or None)
+                )
     verify = f.text(m, "verify")
     f.placeholders_ok(verify, m.line_of("verify"), None)
     return CauseDef(
