@@ -23,6 +23,7 @@ from ..facts import (
     RELATION_ORDER,
     AcceptedDomain,
     Answer,
+    CertCheck,
     Certificate,
     DomainVerification,
     Fact,
@@ -30,6 +31,7 @@ from ..facts import (
     SendConnector,
     SmtpSession,
     Symptom,
+    WindowsEvent,
 )
 from .certstatus import cert_status_relations
 from .changes import connector_change_relations
@@ -76,7 +78,10 @@ def derive_relations(
         *ip_relations(sessions, answers, inbound),
         *domain_relations(presented, sessions, inbound, evidence),
         *recipient_domain_relations(_of(facts, Symptom), evidence),
-        *cert_status_relations(certs, sessions, answers, now=aware(now), store=store, objects=certificates),
+        *cert_status_relations(
+            certs, sessions, answers, now=aware(now), store=store, objects=certificates,
+            checks=[*_of(facts, WindowsEvent), *_of(facts, CertCheck)],
+        ),
         *send_connector_relations(_of(facts, SendConnector), certs, sessions),
         *connector_change_relations(inbound, sessions),
     ]
