@@ -352,7 +352,7 @@ def kb3212877_chain() -> None:
              '<EventID>30</EventID><Level>2</Level><Task>30</Task><TimeCreated SystemTime="2016-12-01T03:09:55.456180600Z" />'
              '<Channel>Microsoft-Windows-CAPI2/Operational</Channel><Computer>CORP-SMTP1.ServerName.com</Computer></System>'
              '<UserData><CertVerifyCertificateChainPolicy><Policy type="CERT_CHAIN_POLICY_SSL" constant="4" />'
-             '<Certificate fileRef="EC53EBC94A796C42E5B4E5851F961874F013D94C.cer" subjectName="*.ServerName.com" />'
+             '<Certificate fileRef="{{thumb:wildcard-servername-leaf-only.cer}}.cer" subjectName="*.ServerName.com" />'
              '<Result value="800B0109">A certificate chain processed, but terminated in a root certificate which is not '
              'trusted by the trust provider.</Result></CertVerifyCertificateChainPolicy></UserData></Event>\r\n')
     write("kb3212877-chain-not-sent", {
@@ -367,13 +367,13 @@ def kb3212877_chain() -> None:
         "summary": "Relay from on-premises Exchange or IIS SMTP through EOP with a certificate-validating OnPremises "
                    "connector fails with 5.7.64; CAPI2 event 30 shows 800B0109 (untrusted root). The server does not send "
                    "the intermediate certificates; fix by importing them into LocalMachine\\CA.",
-        "reconstruction": "The KB's CAPI2 event (shortened), a send log of the rejected session, and the leaf certificate "
-                          "exported alone (generated at test time, no intermediate).",
+        "reconstruction": "The KB's CAPI2 event (shortened; its fileRef names the presented certificate, whose "
+                          "thumbprint is filled in from the certificate generated at test time), a send log of the "
+                          "rejected session, and the leaf certificate exported alone (no intermediate).",
         "now": "2016-12-01T04:00:00Z",
         "certificates": [{"file": "wildcard-servername-leaf-only.cer", "cn": "*.ServerName.com",
                           "sans": ["*.servername.com", "servername.com"], "chain": "leaf",
                           "not_before": "2016-06-01T00:00:00Z", "not_after": "2018-06-01T00:00:00Z"}],
-        "needs": ["Windows CAPI2 event reader (winsrc) for CAPI2-event30.xml"],
         "expect": {"cause": "certificate-chain-incomplete", "code": "5.7.64"},
     })
 
