@@ -316,7 +316,7 @@ def _remediation(
     for step in cause.remediation:
         if step.only_if and step.only_if not in lead.bindings:
             continue
-        if step.unless and step.unless in lead.bindings:
+        if any(alias in lead.bindings for alias in step.unless):
             continue
         labels = dict(step.labels)
         text, missing = fill_text_missing(step.step, words, labels)

@@ -121,13 +121,14 @@ def _cause_findings(packs: Packs) -> list[PackError]:
             statuses = expectations.get((code_id, cause.cause), set())
             out.extend(_case_coverage(cause, code_id, statuses, under))
         for step in cause.remediation:
-            if step.unless and positive_any and not any(step.unless in r.aliases for r in positive_any):
-                out.append(
-                    cause.loc.at(step.line).error(
-                        f"cause {cause.cause}: unless {step.unless!r} is not an alias of any confirmed or "
-                        "likely rule of this cause, so the step is never hidden"
+            for alias in step.unless:
+                if positive_any and not any(alias in r.aliases for r in positive_any):
+                    out.append(
+                        cause.loc.at(step.line).error(
+                            f"cause {cause.cause}: unless {alias!r} is not an alias of any confirmed or "
+                            "likely rule of this cause, so the step is never hidden by it"
+                        )
                     )
-                )
             if step.only_if and positive_any and not any(step.only_if in r.aliases for r in positive_any):
                 out.append(
                     cause.loc.at(step.line).error(

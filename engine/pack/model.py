@@ -137,9 +137,10 @@ STEP_KEYS = (
     Key("only_if", "alias", False, "Show the step only when the concluding rule bound this alias."),
     Key(
         "unless",
-        "alias",
+        "alias_list",
         False,
-        "Hide the step when the concluding rule bound this alias (a general step a specific one replaces).",
+        "Hide the step when the concluding rule bound any of these aliases (a general step a specific one "
+        "replaces, or advice that the bound fact makes wrong).",
     ),
     Key(
         "labels",
@@ -326,7 +327,7 @@ class RemediationDef:
     only_if: str | None = None
     line: int | None = None
     labels: tuple[tuple[str, str], ...] = ()  # ("alias.field", "Label"): shown as <Label> when unknown
-    unless: str | None = None  # hidden when the concluding rule bound this alias
+    unless: tuple[str, ...] = ()  # hidden when the concluding rule bound any of these aliases
 
 
 @dataclass(frozen=True, slots=True)

@@ -723,9 +723,13 @@ def _remediation(m: YMap, f: FileCheck) -> list[RemediationDef]:
         for command, line in commands:
             f.placeholders_ok(command, line, None)
         only_if = f.ident(s, "only_if", pattern=ALIAS_RE, what="an alias") if "only_if" in s else None
-        unless = f.ident(s, "unless", pattern=ALIAS_RE, what="an alias") if "unless" in s else None
+        unless = []
+        for alias, line in f.text_list(s, "unless"):
+            if not ALIAS_RE.fullmatch(alias):
+                f.err(line, f"unless: {alias!r} is not an alias")
+            unless.append(alias)
         texts = tuple(c for c, _ in commands)
-        steps.append(RemediationDef(step, texts, only_if or None, s.line, _labels(s, f), unless or None))
+        steps.append(RemediationDef(step, texts, only_if or None, s.line, _labels(s, f), tuple(unless)))
     return steps
 
 

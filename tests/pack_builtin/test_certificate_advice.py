@@ -24,7 +24,9 @@ def _report(case_id: str, *, drop_kind: str | None = None, patch=None):
     if patch:
         facts = [patch(f) for f in facts]
     now = dt.datetime.fromisoformat(case.now.replace("Z", "+00:00"))
-    return diagnose([], extra_facts=facts, packs=PACKS, now=now)
+    return diagnose(
+        [], ndr_texts=list(case.ndr), answers=dict(case.answers), extra_facts=facts, packs=PACKS, now=now
+    )
 
 
 def _steps(report, cause: str):
@@ -59,3 +61,21 @@ def test_a_valid_named_certificate_is_recommended_with_the_reason() -> None:
     assert EXPIRED in " ".join(point.commands).upper()
     assert "nothing in the evidence shows it expired" in point.step
     assert not point.needs_values
+
+
+def test_a_name_mismatch_never_points_the_connector_at_an_expired_presented_certificate() -> None:
+    verdict, steps = _steps(_report("name-mismatch-presented-expired"), "certificate-name-mismatch")
+    assert verdict.status == "confirmed"
+    commands = [c for s in steps for c in s.commands]
+    assert not any("TlsSenderCertificateName" in c and "mail.contoso.com" in c for c in commands), commands
+    assert any(s.step.startswith("Do not point the connector at the presented certificate") for s in steps)
+
+
+def test_454_475_never_enables_the_expired_named_certificate() -> None:
+    report = _report("certificate-not-found-named-expired")
+    verdict, steps = _steps(report, "send-connector-certificate-not-found")
+    assert verdict.status == "confirmed"
+    for step in steps:
+        for command in step.commands:
+            assert not ("Enable-ExchangeCertificate" in command and EXPIRED in command.upper()), command
+    assert any("do not enable it" in s.step for s in steps)
