@@ -404,7 +404,9 @@ class IpConnectorMatch(Fact):
     KIND: ClassVar[str] = "ip_connector_match"
     DOC: ClassVar[str] = "Egress IP against one inbound connector's SenderIPAddresses."
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
-        "match": _enum("in_range", "not_in_range", "ipv6"),
+        # incomplete: not within the ranges shown, but the export truncated the list (Format-List
+        # "..."), so the hidden part may hold it: never a mismatch
+        "match": _enum("in_range", "not_in_range", "ipv6", "incomplete"),
     }
 
     ip: str
@@ -424,7 +426,7 @@ class IpAttribution(Fact):
         "SenderIPAddresses (no_ip_connector when there is none)."
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
-        "match": _enum("in_range", "not_in_range", "ipv6", "no_ip_connector"),
+        "match": _enum("in_range", "not_in_range", "ipv6", "no_ip_connector", "incomplete"),
         "source": _enum("send_log", "answer"),
     }
 

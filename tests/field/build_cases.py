@@ -188,6 +188,36 @@ def send_connector(name: str, *, smart_hosts: list | None = None, tls_cert_name:
     }
 
 
+def clixml(records: list[dict], type_name: str) -> bytes:
+    """Export-Clixml output (UTF-16 LE with BOM, as Windows PowerShell writes it)."""
+    from xml.sax.saxutils import escape
+
+    out = ['<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">']
+    ref = 0
+    for rec in records:
+        out += [f'  <Obj RefId="{ref}">', f'    <TN RefId="{ref}">', f"      <T>Deserialized.{type_name}</T>",
+                "      <T>Deserialized.System.Object</T>", "    </TN>",
+                f"    <ToString>{escape(str(rec.get('Name', '')))}</ToString>", "    <Props>"]
+        ref += 1
+        for key, value in rec.items():
+            if isinstance(value, bool):
+                out.append(f'      <B N="{key}">{"true" if value else "false"}</B>')
+            elif isinstance(value, list):
+                out += [f'      <Obj N="{key}" RefId="{ref}">', f'        <TN RefId="{ref}">',
+                        "          <T>Deserialized.Microsoft.Exchange.Data.MultiValuedProperty`1</T>",
+                        "          <T>Deserialized.System.Object</T>", "        </TN>", "        <LST>"]
+                out += [f"          <S>{escape(str(v))}</S>" for v in value]
+                out += ["        </LST>", "      </Obj>"]
+                ref += 1
+            elif value is None or value == "":
+                out.append(f'      <Nil N="{key}" />')
+            else:
+                out.append(f'      <S N="{key}">{escape(str(value))}</S>')
+        out += ["    </Props>", "  </Obj>"]
+    out.append("</Objs>")
+    return b"\xff\xfe" + "\r\n".join(out).encode("utf-16-le")
+
+
 def exchange_cert(subject: str, *, issuer: str, domains: list, thumb: str, not_before: str, not_after: str,
                   services: str = "IMAP, POP, IIS, SMTP", status: str = "Valid", root: str = "ThirdParty",
                   self_signed: bool = False, friendly: str = "") -> dict:
@@ -320,6 +350,9 @@ def kb4051495_ip_changed() -> None:
         "SEND20240506-1.LOG": log.text(),
         "Get-InboundConnector.json": to_json([inbound("Relay from datacenter", ips=["203.0.113.0/24"],
                                                       when_changed="11/2/2022 4:10:00 PM")]),
+        "old-export/Get-InboundConnector-branches.fl.txt": format_list([inbound(
+            "Branch office scanners", ips=["192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13", "..."],
+            when_changed="1/20/2021 10:00:00 AM")]).replace("192.0.2.13, ...}", "192.0.2.13...}"),
         "Get-AcceptedDomain.csv": '"DomainName","DomainType","Default"\r\n"contoso.com","Authoritative","True"\r\n'
                                   '"contoso.onmicrosoft.com","Authoritative","False"\r\n',
         "isp-change.txt": "From: noc@isp.example\r\nSubject: Planned renumbering\r\n\r\nYour static range "
@@ -332,8 +365,9 @@ def kb4051495_ip_changed() -> None:
                      "title": "Docs PR: 5.7.64 from printers/apps when the static IP changes"}],
         "summary": "The IP address configured in the Microsoft 365 connector no longer matches the address the submitting "
                    "server uses (ISP or network change); fix by updating SenderIPAddresses and SPF.",
-        "reconstruction": "One failing session whose EHLO reply shows the new public IP; connector as JSON; the ISP mail "
-                          "as a distractor.",
+        "reconstruction": "One failing session whose EHLO reply shows the new public IP; connector as JSON; an old "
+                          "Format-List export of another connector whose SenderIPAddresses is truncated "
+                          "($FormatEnumerationLimit); the ISP mail as a distractor.",
         "now": "2024-05-06T08:00:00Z",
         "expect": {"cause": "sender-ip-mismatch", "code": "5.7.64"},
     })
@@ -1054,9 +1088,10 @@ def connector_cases() -> None:
                 mail_from="news@contoso.com", connector="Relay service", rcpts=[("reader@fabrikam.com", REJECT_64)])
     write("mc1226222-shared-relay-ip", {
         "relay-provider-log.LOG": log.text(),
-        "Get-InboundConnector.fl.txt": format_list([inbound("Relay service", ips=["192.0.2.80", "192.0.2.81"],
-                                                            when_changed="9/1/2025 1:00:00 PM",
-                                                            comment="third-party relay service (shared platform)")]),
+        "Get-InboundConnector.xml": clixml([inbound("Relay service", ips=["192.0.2.80", "192.0.2.81"],
+                                                    when_changed="9/1/2025 1:00:00 PM",
+                                                    comment="third-party relay service (shared platform)")],
+                                           "Microsoft.Exchange.Data.Directory.SystemConfiguration.TenantInboundConnector"),
         "Get-AcceptedDomain.txt": accepted_table([("contoso.com", "Authoritative", True)]),
         "MC1226222.txt": "Message center: Prevent/Fix: Guidance for On-Premises Connectors Configuration. IP-based OnPremises "
                          "connectors whose IP is used by other tenants may unexpectedly stop working.\r\n",
@@ -1067,7 +1102,8 @@ def connector_cases() -> None:
         "summary": "Microsoft warns that an IP-based OnPremises connector whose IP is also used by other tenants' servers "
                    "(typical of third-party relay services) may stop working after internal changes such as tenant moves. "
                    "Here the relay's IP is listed on the connector, the sender domain is accepted, yet relay fails.",
-        "reconstruction": "Relay-side session (the provider's Exchange-format log), the connector with the provider's IPs.",
+        "reconstruction": "Relay-side session (the provider's Exchange-format log), the connector with the provider's "
+                          "IPs exported with Export-Clixml (UTF-16).",
         "now": "2026-02-05T10:00:00Z",
         "expect": {"cause": "ip-shared-with-other-tenants", "code": "5.7.64"},
     })
