@@ -860,6 +860,7 @@ def auth_cases() -> None:
                "now": "2022-08-31T09:00:00Z",
                "expect": {"cause": "smtp-auth-disabled", "code": "5.7.57"}})
     _app_case("sasl-xoauth2-96-null-sender-without-auth", "maillog",
+              "Oct 24 09:08:11 PostfixDev01 postfix/qmgr[1187]: 4B1F2C0A12: from=<>, size=2850, nrcpt=1 (queue active)\n"
               "Oct 24 09:08:11 PostfixDev01 postfix/smtp[69929]: smtp_sasl_passwd_lookup: no auth info found (sender=`', "
               "host=`smtp.office365.com')\nOct 24 09:08:11 PostfixDev01 postfix/smtp[69929]: > smtp.office365.com"
               "[52.98.152.194]:587: MAIL FROM:<> SIZE=2850 BODY=8BITMIME\nOct 24 09:08:11 PostfixDev01 postfix/smtp[69929]: "
@@ -868,7 +869,8 @@ def auth_cases() -> None:
               "not authenticated to send mail. [US22278CA0034.US7P278.PROD.OUTLOOK.COM 2024-10-24T07:08:15.321Z "
               "08DCF3F6C9C2B6A1]\nOct 24 09:08:15 PostfixDev01 postfix/smtp[69929]: 4B1F2C0A12: to=<dan@comp.example>, "
               "relay=smtp.office365.com[52.98.152.194]:587, delay=4.2, status=bounced (host smtp.office365.com said: 530 "
-              "5.7.57 Client not authenticated to send mail.)\nOct 24 09:02:40 PostfixDev01 postfix/smtp[69901]: 0C2D1E3F45: "
+              "5.7.57 Client not authenticated to send mail.)\nOct 24 09:02:39 PostfixDev01 postfix/qmgr[1187]: 0C2D1E3F45: "
+              "from=<alerts@comp.example>, size=1422, nrcpt=1 (queue active)\nOct 24 09:02:40 PostfixDev01 postfix/smtp[69901]: 0C2D1E3F45: "
               "to=<ops@comp.example>, relay=smtp.office365.com[52.98.152.194]:587, delay=1.1, status=sent (250 2.0.0 OK "
               "<a1b2@PostfixDev01>)\n",
               {"title": "Postfix with sasl-xoauth2: bounces (MAIL FROM:<>) are sent without AUTH and get 530 5.7.57",
@@ -878,13 +880,12 @@ def auth_cases() -> None:
                           "null sender (sender=`') of a bounce, sends MAIL FROM:<> unauthenticated and gets 530 5.7.57. The "
                           "fix is a credential for every sender (smtp_sasl_password_maps default entry / sender-dependent "
                           "maps) or rewriting the bounce sender.",
-               "reconstruction": "Postfix verbose lines quoted in the issue plus one delivered message for contrast.",
+               "reconstruction": "Postfix verbose lines quoted in the issue, the qmgr lines Postfix writes for both "
+                          "messages (from=<> for the bounce), one delivered message for contrast, main.cf.",
                "now": "2024-10-24T10:00:00Z",
                "needs": ["Postfix log reader (replies)"],
                "ndr": ["host smtp.office365.com said: 530 5.7.57 Client not authenticated to send mail. "
                        "[US22278CA0034.US7P278.PROD.OUTLOOK.COM]"],
-               "answers": {"other_messages_sent": "yes"},
-               "answers_note": "The poster states that normal mail is relayed; only the bounce fails.",
                "expect": {"cause": "smtp-auth-not-used-for-some-messages", "code": "5.7.57"}},
               {"main.cf": "relayhost = [smtp.office365.com]:587\nsmtp_sasl_auth_enable = yes\nsmtp_sasl_mechanism_filter "
                           "= xoauth2\nsmtp_sender_dependent_authentication = yes\nsmtp_sasl_password_maps = "
