@@ -79,3 +79,12 @@ def test_454_475_never_enables_the_expired_named_certificate() -> None:
         for command in step.commands:
             assert not ("Enable-ExchangeCertificate" in command and EXPIRED in command.upper()), command
     assert any("do not enable it" in s.step for s in steps)
+
+
+def test_unknown_credentials_never_enables_an_expired_offered_certificate() -> None:
+    verdict, steps = _steps(_report("not-bound-offered-expired"), "certificate-not-bound-to-smtp")
+    assert verdict.status == "confirmed"
+    for step in steps:
+        for command in step.commands:
+            assert not (USE.search(command) and EXPIRED in command.upper()), command
+    assert any(s.step.startswith("Do not enable") for s in steps)
