@@ -33,9 +33,10 @@ from ..facts import (
     Symptom,
     WindowsEvent,
 )
+from ..utctime import as_utc
 from .certstatus import cert_status_relations
 from .changes import connector_change_relations
-from .common import aware, prov_key
+from .common import prov_key
 from .domains import DomainEvidence, domain_relations, recipient_domain_relations
 from .ips import ip_relations
 from .names import cert_name_relations
@@ -79,7 +80,7 @@ def derive_relations(
         *domain_relations(presented, sessions, inbound, evidence),
         *recipient_domain_relations(_of(facts, Symptom), evidence),
         *cert_status_relations(
-            certs, sessions, answers, now=aware(now), store=store, objects=certificates,
+            certs, sessions, answers, now=as_utc(now), store=store, objects=certificates,
             checks=[*_of(facts, WindowsEvent), *_of(facts, CertCheck)],
         ),
         *send_connector_relations(_of(facts, SendConnector), certs, sessions),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from relaydoctor.engine.diagnosis import diagnose
+from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.pack import load_packs
 from relaydoctor.engine.pack.cases import case_facts
 

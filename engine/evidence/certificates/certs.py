@@ -21,17 +21,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from ...errors import EvidenceError
 from ...facts import Certificate, Provenance
+from ...utctime import format_utc
 from ...x509names import common_name, dotnet_name, dotnet_serial, thumbprint
 from ..base import Document, ParseResult
 
@@ -133,7 +132,7 @@ def certificate_fact(cert: x509.Certificate, provenance: Provenance) -> Certific
         subject_name, issuer_name = cert.subject, cert.issuer
         subject, issuer = dotnet_name(subject_name), dotnet_name(issuer_name)
         cn, issuer_cn = common_name(subject_name), common_name(issuer_name)
-        not_before, not_after = iso_utc(cert.not_valid_before_utc), iso_utc(cert.not_valid_after_utc)
+        not_before, not_after = format_utc(cert.not_valid_before_utc), format_utc(cert.not_valid_after_utc)
         serial = dotnet_serial(cert.serial_number)
     except Exception as exc:  # malformed names/dates inside a well-formed DER envelope
         message = f"unreadable certificate fields: {exc}"
@@ -223,6 +222,8 @@ def _certs_from_der(der: bytes) -> list[x509.Certificate]:
     except Exception:  # not a lone certificate; try the bundle form next
         pass
     try:
+        from cryptography.hazmat.primitives.serialization import pkcs7  # only for PKCS#7 files
+
         return list(pkcs7.load_der_pkcs7_certificates(der))
     except Exception:
         return []
@@ -284,6 +285,8 @@ def _pfx_certificates(data: bytes, password: bytes | None) -> list[x509.Certific
     The private key is released here, before returning: it must never outlive this call.
     """
     try:
+        from cryptography.hazmat.primitives.serialization import pkcs12  # only for PFX files
+
         key, cert, extra = pkcs12.load_key_and_certificates(data, password)
     except Exception:  # wrong password and damaged data look alike to OpenSSL
         return None
@@ -378,7 +381,3 @@ def _leaf_first(certs: list[x509.Certificate]) -> list[x509.Certificate]:
             current = next((p for p in certs if issued(p, current)), None)
     ordered.extend(c for c in certs if all(c is not o for o in ordered))
     return ordered
-
-
-def iso_utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

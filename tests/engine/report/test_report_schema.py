@@ -65,7 +65,7 @@ def test_schema_is_installed_as_package_data():
 def _diagnosed(ndr: str):
     import datetime as dt
 
-    from relaydoctor.engine.diagnosis import diagnose
+    from relaydoctor.engine.api import diagnose
 
     return diagnose([], ndr_texts=[ndr], now=dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC))
 
