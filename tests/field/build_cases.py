@@ -1151,7 +1151,7 @@ def connector_cases() -> None:
                      "title": "Set-InboundConnector (-TlsSenderCertificateName contoso.com example)"}],
         "summary": "Microsoft Support's guide says TlsSenderCertificateName should match the certificate CN "
                    "(email.contoso.com); the cmdlet doc's example says the certificate must 'contain the domain name "
-                   "contoso.com'. Whether the plain domain matches a host certificate is undocumented (DOMAIN.md §10.1).",
+                   "contoso.com'. Whether the plain domain matches a host certificate is undocumented; the sources disagree.",
         "reconstruction": "A null-sender session and the connector/accepted domain as in the guide's example.",
         "now": "2023-10-04T09:00:00Z",
         "expect": {"undecidable": True, "leading": "certificate-cn-san-doubt",
