@@ -1,8 +1,8 @@
 """One sentence per fact field, for pack authors (``relaydoctor rules fields``).
 
-The sentence is the field's own comment in ``engine/facts.py`` when it has one (read from the
-installed source, so a new commented field documents itself), else the entry of ``FIELD_DOCS``
-below. ``tests/pack_author`` asserts every field of every kind has one.
+The sentence is the entry of ``FIELD_DOCS`` below, else the field's own comment in
+``engine/facts.py`` (on its line or the lines right above it, read from the installed source, so
+a new commented field documents itself). ``tests/pack_author`` asserts every field of every kind has one.
 """
 
 from __future__ import annotations
@@ -25,12 +25,14 @@ def source_comments() -> dict[tuple[str, str], str]:
         source = inspect.getsource(facts)
     except (OSError, TypeError):  # no source installed (a compiled-only install)
         return {}
-    comments: dict[int, str] = {}
+    comments: dict[int, str] = {}  # line -> a comment after code on that line
+    alone: dict[int, str] = {}  # line -> a comment that is the whole line
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type == tokenize.COMMENT:
             text = token.string.lstrip("#").strip()
             if text and not text.startswith(("noqa", "type:", "fmt:")):
-                comments[token.start[0]] = text
+                own_line = not token.line[: token.start[1]].strip()
+                (alone if own_line else comments)[token.start[0]] = text
     out: dict[tuple[str, str], str] = {}
     for node in ast.parse(source).body:
         if not isinstance(node, ast.ClassDef):
@@ -38,20 +40,29 @@ def source_comments() -> dict[tuple[str, str], str]:
         for item in node.body:
             if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
                 comment = comments.get(item.end_lineno or item.lineno)
+                if not comment:  # a comment block on the lines right above the field
+                    above, line = [], item.lineno - 1
+                    while line in alone:
+                        above.insert(0, alone[line])
+                        line -= 1
+                    comment = " ".join(above)
                 if comment:
                     out[(node.name, item.target.id)] = comment
     return out
 
 
 def field_doc(kind: str, name: str) -> str:
-    """The sentence for ``kind.name``: its comment in facts.py, its FIELD_DOCS entry, or the
-    meaning every kind shares (scope, scope_id); "" when there is none."""
+    """The sentence for ``kind.name``: its FIELD_DOCS entry (written for pack authors), else its
+    comment in facts.py, else the meaning every kind shares (scope, scope_id); "" when none."""
+    written = FIELD_DOCS.get(kind, {}).get(name)
+    if written:
+        return written
     cls = facts.FACT_KINDS[kind]
     for klass in cls.__mro__:
         comment = source_comments().get((klass.__name__, name))
         if comment:
             return comment
-    return FIELD_DOCS.get(kind, {}).get(name) or COMMON_DOCS.get(name, "")
+    return COMMON_DOCS.get(name, "")
 
 
 def fields_text(kind: str | None = None) -> str:
@@ -251,6 +262,14 @@ FIELD_DOCS.update({
         "missing_issuer": "The issuer not found, when the chain is incomplete.",
         "smtp_enabled": "Whether it is enabled for SMTP on the Exchange server.",
         "windows_status": "Get-ExchangeCertificate's Status (Valid, Invalid, ...).",
+    },
+    "connector_change": {
+        "connector": "The inbound connector that changed.",
+        "when_changed": "Its WhenChanged (ISO 8601).",
+        "failure_at": "The time of the failure it is compared with (the last rejected session).",
+        "minutes_before_failure": "Minutes from the change to the failure; negative when it came after.",
+        "recent": "Whether the change came within an hour before the failure (uncertain: only if "
+        "WhenChanged, a local time, is taken as UTC).",
     },
     "send_connector_cert": {
         "connector": "The send connector.",

@@ -159,11 +159,10 @@ def quoted_placeholders(command: str) -> list[str]:
 
 
 def _shown_under(step: RemediationDef, rules: list[RuleDef]) -> list[RuleDef]:
-    unless = getattr(step, "unless", None)
     return [
         r
         for r in rules
-        if (not step.only_if or step.only_if in r.aliases) and not (unless and unless in r.aliases)
+        if (not step.only_if or step.only_if in r.aliases) and not any(a in r.aliases for a in step.unless)
     ]
 
 
