@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "=relaydoctor.engine", "relaydoctor.engine.errors", "relaydoctor.engine.facts",
         "relaydoctor.engine.paths", "relaydoctor.engine.compiled", "relaydoctor.engine.answers",
         "relaydoctor.engine.results", "relaydoctor.engine.describe", "relaydoctor.engine.x509names",
+        "relaydoctor.engine.lifecycle",
     )),
     ("evidence", ("relaydoctor.engine.evidence",)),
     ("relations", ("relaydoctor.engine.relations",)),
@@ -33,6 +34,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("report", ("relaydoctor.engine.report",)),
     ("front door and CLI", (
         "relaydoctor.engine.api", "relaydoctor.engine.cli", "relaydoctor.engine.__main__",
+        "relaydoctor.engine.output",
     )),
     ("tui", ("relaydoctor.tui",)),
 )

@@ -105,9 +105,9 @@ def test_damaged_member_is_skipped_with_the_reason(tmp_path: Path, log: bytes) -
     path = tmp_path / "damaged.zip"
     path.write_bytes(bytes(data))
     ev = load_evidence([str(path)])
-    first, second = ev.sources
-    assert first.source == f"{path}!SEND.LOG" and first.skipped_reason
-    assert second.skipped_reason is None and second.facts == 4
+    read, skipped = ev.sources  # what was read is listed before what was skipped (issue 12)
+    assert skipped.source == f"{path}!SEND.LOG" and skipped.skipped_reason
+    assert read.skipped_reason is None and read.facts == 4
 
 
 def test_truncated_zip_is_an_error(tmp_path: Path, log: bytes) -> None:
