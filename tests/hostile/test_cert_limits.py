@@ -11,8 +11,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from relaydoctor.engine.evidence.certificates import certs
 from relaydoctor.engine.evidence.base import Document
+from relaydoctor.engine.evidence.certificates import certs
 
 
 @cache
