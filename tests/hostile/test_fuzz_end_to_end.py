@@ -15,7 +15,6 @@ import pytest
 from fuzzprofile import fuzz_settings
 from hypothesis import given
 from hypothesis import strategies as st
-
 from relaydoctor.engine.diagnosis import diagnose
 from relaydoctor.engine.errors import InputError, PackErrors
 from relaydoctor.engine.pack import load_pack_dirs
@@ -69,7 +68,7 @@ def _check_output(text: str) -> None:
 @fuzz_settings(6)
 @given(case=mutated(), redact=st.booleans())
 def test_mutated_evidence_reaches_every_renderer_safely(tmp_path_factory, case, redact):
-    src, data, name = case
+    _src, data, name = case
     folder = tmp_path_factory.mktemp("fuzz")
     path = folder / name
     path.write_bytes(data)
@@ -102,7 +101,8 @@ def test_mutated_pack_yaml_only_gives_pack_errors(tmp_path_factory, data):
     (pack / "knowledge" / "codes").mkdir(parents=True)
     (pack / "knowledge" / "causes").mkdir(parents=True)
     (pack / "rules").mkdir()
-    (pack / "pack.yaml").write_text('id: fuzz\nversion: "1.0.0"\nengine_format: 1\ndescription: fuzz\n', "utf-8")
+    manifest = 'id: fuzz\nversion: "1.0.0"\nengine_format: 1\ndescription: fuzz\n'
+    (pack / "pack.yaml").write_text(manifest, "utf-8")
     yamls = sorted(BUILTIN.rglob("*.yaml"))
     src = data.draw(st.sampled_from(yamls), label="file")
     rel = src.relative_to(BUILTIN)
@@ -110,8 +110,8 @@ def test_mutated_pack_yaml_only_gives_pack_errors(tmp_path_factory, data):
     dest.parent.mkdir(parents=True, exist_ok=True)
     text = src.read_text("utf-8")
     pos = data.draw(st.integers(0, len(text)), label="pos")
-    junk = data.draw(st.text(max_size=40) | st.sampled_from(["&a x", "*a", "- [", "{{", "!!python/object:os.system",
-                                                              "\t", "(a+)+$", "(.*a){12}!"]))
+    tricks = ["&a x", "*a", "- [", "{{", "!!python/object:os.system", "\t", "(a+)+$", "(.*a){12}!"]
+    junk = data.draw(st.text(max_size=40) | st.sampled_from(tricks))
     if rel.parts[0] == "rules":
         shutil.copytree(BUILTIN / "rules", pack / "rules", dirs_exist_ok=True)
     dest.write_text(text[:pos] + junk + text[pos:], "utf-8")
