@@ -27,8 +27,8 @@ def test_hostile_names_and_text_are_escaped_in_every_output(tmp_path, capsys):
     (folder / "p\u2066.txt").write_text(
         "550 5.7.64 TenantAttribution; Relay Access Denied \x1b[2J \u202e evil \x9b \u2028 x\n", "utf-8")
     for args in (["diagnose", "--format", "text"], ["diagnose", "--format", "markdown"],
-                 ["diagnose", "--format", "json"], ["facts", "--format", "text"], ["facts", "--format", "json"],
-                 ["diagnose", "--format", "json", "--redact"]):
+                 ["diagnose", "--format", "json"], ["facts", "--format", "text"],
+                 ["facts", "--format", "json"], ["diagnose", "--format", "json", "--redact"]):
         run = run_main(capsys, args[0], str(folder), *args[1:])
         assert run.code == 0, run.err
         assert not UNSAFE.search(run.out), (args, repr(UNSAFE.search(run.out).group(0)))
