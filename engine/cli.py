@@ -198,10 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (the console script passes it to ``sys.exit``)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     _tolerant_streams()
-    try:
-        from .lifecycle import sigterm_as_interrupt
+    from .lifecycle import restore_sigterm, sigterm_as_interrupt
 
-        sigterm_as_interrupt()
+    previous = sigterm_as_interrupt()
+    try:
         args = build_parser().parse_args(args_list)
         func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_tui)
         if not hasattr(args, "paths"):
@@ -228,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = " ".join(str(exc).split()) or type(exc).__name__
         _err(f"{kind}: {type(exc).__name__}: {text} (a bug; RELAYDOCTOR_DEBUG=1 shows details)")
         return EXIT_INTERNAL
+    finally:
+        restore_sigterm(previous)  # in-process callers (tests, the TUI) get their handler back
 
 
 def _tolerant_streams() -> None:
