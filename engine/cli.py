@@ -86,10 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tui", help="the terminal UI (also what plain 'relaydoctor' runs)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="evidence to preload")
-    p.add_argument("--answer", action="append", default=[], type=parse_answer, metavar="KEY=VALUE")
-    p.add_argument("--pack", action="append", default=[], metavar="DIR")
-    p.add_argument("--now", type=parse_now, metavar="ISO8601")
-    p.add_argument("--pfx-password-env", metavar="VAR")
+    p.add_argument("--answer", action="append", default=[], type=parse_answer, metavar="KEY=VALUE",
+                   help=_HELP["answer"])
+    p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
     p.set_defaults(func=cmd_tui)
 
     p = sub.add_parser("diagnose", help="diagnose evidence files, folders or zips")
@@ -99,18 +100,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_diagnose)
 
     p = sub.add_parser("facts", help="what was extracted from the evidence, with provenance")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="evidence: files, folders or zip bundles")
     _format_option(p, ("text", "json"))
-    p.add_argument("--ndr", action="append", default=[], metavar="TEXT", help="NDR / rejection text")
-    p.add_argument("--now", type=parse_now, metavar="ISO8601")
-    p.add_argument("--pack", action="append", default=[], metavar="DIR")
-    p.add_argument("--pfx-password-env", metavar="VAR")
-    p.add_argument("--redact", action="store_true")
+    p.add_argument("--ndr", action="append", default=[], metavar="TEXT", help=_HELP["ndr"])
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
+    p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
+    p.add_argument("--redact", action="store_true", help=_HELP["redact"])
     _output_options(p)
     p.set_defaults(func=cmd_facts)
 
     p = sub.add_parser("codes", help="the error codes and causes the loaded packs know")
-    p.add_argument("--pack", action="append", default=[], metavar="DIR")
+    p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(p)
     p.set_defaults(func=cmd_codes)
 
@@ -118,8 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
         "explain",
         help="the knowledge entry of an error code or a cause (or of the code recognising a status or reply)",
     )
-    p.add_argument("topic", metavar="CODE|CAUSE")
-    p.add_argument("--pack", action="append", default=[], metavar="DIR")
+    p.add_argument("topic", metavar="CODE|CAUSE",
+                   help="an error code (5.7.64), a cause id, a reply token (ATTR36, UnknownCredentials) "
+                        "or reply text")
+    p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(p)
     p.set_defaults(func=cmd_explain)
 
@@ -127,44 +130,64 @@ def build_parser() -> argparse.ArgumentParser:
     rsub = p.add_subparsers(dest="rules_command", metavar="lint|test|new", parser_class=_Parser)
     p.set_defaults(func=lambda a, rules_parser=p: _usage(rules_parser, "choose one of: lint, test, new"))
     r = rsub.add_parser("lint", help="check packs; prints every path:line: problem (exit 2 if any)")
-    r.add_argument("--pack", action="append", default=[], metavar="DIR")
+    r.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(r)
     r.set_defaults(func=cmd_rules_lint)
     r = rsub.add_parser("test", help="run every pack case with the real engine (exit 1 on failures)")
-    r.add_argument("--pack", action="append", default=[], metavar="DIR")
+    r.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(r)
     r.set_defaults(func=cmd_rules_test)
     r = rsub.add_parser("new", help="scaffold a new code's knowledge, rule and case")
-    r.add_argument("code", metavar="CODE")
+    r.add_argument("code", metavar="CODE", help="the new error code, e.g. 5.7.99")
     r.add_argument("--dest", default=".", metavar="DIR", help="pack directory to write into (default: .)")
     r.set_defaults(func=cmd_rules_new)
 
     p = sub.add_parser("collect-script", help="print the PowerShell evidence collector")
     p.set_defaults(func=cmd_collect_script)
 
-    p = sub.add_parser("demo", help="diagnose a bundled example (no arguments needed)")
-    p.add_argument("name", nargs="?", default=DEFAULT_DEMO, metavar="NAME")
+    p = sub.add_parser("demo", help="diagnose a bundled example (no arguments needed)",
+                       epilog=_demo_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("name", nargs="?", default=DEFAULT_DEMO, metavar="NAME",
+                   help=f"the example to diagnose (default: {DEFAULT_DEMO}; --list shows them all)")
+    p.add_argument("--list", action="store_true", help="list the bundled examples and what each shows")
     _format_option(p, ("text", "markdown", "json"))
     _output_options(p)
-    p.add_argument("--now", type=parse_now, metavar="ISO8601")
-    p.add_argument("--redact", action="store_true")
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--redact", action="store_true", help=_HELP["redact"])
+    _verbose_option(p)
     p.set_defaults(func=cmd_demo)
     return parser
 
 
+# One wording per option, whichever command has it.
+_HELP = {
+    "ndr": "NDR or rejection text as seen (repeatable; '-' reads stdin)",
+    "answer": "answer a question the report asked (repeatable)",
+    "pack": "extra knowledge pack folder (repeatable)",
+    "output": "write the report here instead of stdout",
+    "now": "evaluate as of this time (default: now; naive times are UTC)",
+    "redact": "replace domains, IPs, names and thumbprints",
+    "pfx": "environment variable holding the password of .pfx files",
+}
+
+
 def _diagnose_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--ndr", action="append", default=[], metavar="TEXT",
-                   help="NDR or rejection text as seen (repeatable; '-' reads stdin)")
+    p.add_argument("--ndr", action="append", default=[], metavar="TEXT", help=_HELP["ndr"])
     p.add_argument("--answer", action="append", default=[], type=parse_answer, metavar="KEY=VALUE",
-                   help="answer a question the report asked (repeatable)")
-    p.add_argument("--pack", action="append", default=[], metavar="DIR", help="extra knowledge pack")
+                   help=_HELP["answer"])
+    p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(p)
     _output_options(p)
-    p.add_argument("--now", type=parse_now, metavar="ISO8601",
-                   help="evaluate as of this time (default: now; naive times are UTC)")
-    p.add_argument("--redact", action="store_true", help="replace domains, IPs, names and thumbprints")
-    p.add_argument("--pfx-password-env", metavar="VAR",
-                   help="environment variable holding the password of .pfx files")
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--redact", action="store_true", help=_HELP["redact"])
+    p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
+    _verbose_option(p)
+
+
+def _verbose_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-v", "--verbose", "--full", action="store_true", dest="verbose",
+                   help="text format: every evidence link, explanation, reference and ruled-out "
+                        "detail (default: a report that fits one screen)")
 
 
 def _format_option(p: argparse.ArgumentParser, choices: tuple[str, ...]) -> None:
@@ -308,7 +331,10 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     return _emit_report(report, args)
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def demo_examples() -> tuple[Path, dict[str, str]]:
+    """The examples folder and each bundled example's one-line description (``index.yaml``)."""
+    import yaml
+
     from .paths import builtin_dir
 
     try:
@@ -318,6 +344,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     names = sorted(p.name for p in examples.iterdir() if p.is_dir()) if examples.is_dir() else []
     if not names:
         raise InputError("no bundled examples are installed", path=str(examples))
+    index_file = examples / "index.yaml"
+    index = yaml.safe_load(index_file.read_text("utf-8")) if index_file.is_file() else {}
+    return examples, {n: str((index.get(n) or {}).get("shows", "")) for n in names}
+
+
+def _demo_epilog() -> str:
+    try:
+        _, shown = demo_examples()
+    except InputError:
+        return ""
+    width = max(len(n) for n in shown)
+    return "examples:\n" + "\n".join(f"  {n.ljust(width)}  {d}" for n, d in shown.items())
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    examples, shown = demo_examples()
+    if args.list:
+        _write(_demo_epilog() + "\n", None)
+        return EXIT_OK
+    names = list(shown)
     if args.name not in names:
         raise InputError(f"unknown example {args.name!r}; available: {', '.join(names)}", path="demo")
     from .report.redact import rewrite_report
@@ -382,6 +428,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
         lead = f"{one_line(topic)!r} is recognised as code {one_line(recognised.code)}.\n\n"
         _write(lead + explain_code(packs, recognised.code), None)
+        return EXIT_OK
+    # a reply token ("ATTR36", "UnknownCredentials"): the cause it means, else the code(s) naming it
+    from .report.knowledge import token_topics
+
+    causes, codes = token_topics(packs, topic)
+    if causes or codes:
+        named = causes[0] if causes else codes[0]
+        body = explain_cause(packs, named) if causes else explain_code(packs, named)
+        others = [*causes[1:], *codes] if causes else codes[1:]
+        tail = f"\n(also named by: {', '.join(others)})\n" if others else ""
+        lead = f"{topic!r} is a token of {'cause' if causes else 'code'} {named}.\n\n"
+        _write(lead + body + tail, None)
         return EXIT_OK
     known = [*packs.codes, *packs.causes]
     close = difflib.get_close_matches(topic, known, n=3, cutoff=0.6)
@@ -611,7 +669,7 @@ def _prepare_output(args: argparse.Namespace, inputs: Sequence[str], formats: tu
 
 
 def _emit_report(report: Any, args: argparse.Namespace) -> int:
-    from .report import render
+    from .report import WIDTH, render
     from .report.progress import use_color
 
     if args.redact:
@@ -619,8 +677,22 @@ def _emit_report(report: Any, args: argparse.Namespace) -> int:
 
         report = redact_report(report)
     color = args.output is None and args.format == "text" and use_color(sys.stdout)
-    _write(render(report, args.format, color=color), args.output, inputs=args.inputs, force=args.force)
+    width = _terminal_width() if args.output is None else WIDTH
+    text = render(report, args.format, color=color, verbose=getattr(args, "verbose", False), width=width)
+    _write(text, args.output, inputs=args.inputs, force=args.force)
     return EXIT_OK
+
+
+def _terminal_width() -> int:
+    """The terminal's columns when stdout is one, else the report's default width."""
+    from .report import WIDTH
+
+    try:
+        if sys.stdout.isatty():
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        pass
+    return WIDTH
 
 
 def _write(text: str, output: str | None, stream: TextIO | None = None, *,

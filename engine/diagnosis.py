@@ -16,6 +16,7 @@ from . import __version__
 from .compiled import Firing
 from .describe import describe
 from .facts import Answer, Fact, Provenance, Symptom
+from .plainwords import plain_values
 from .results import (
     STATUS_ORDER,
     EvidenceLink,
@@ -266,10 +267,11 @@ def _verdict(
             )
 
     values = _template_values(lead, facts, answers)
-    summary = _fill_text(rules[lead.rule_id].conclusion.message, values) or rules[lead.rule_id].id
+    words = plain_values(values, _enum_fields(lead, facts))  # prose reads words, commands raw values
+    summary = _fill_text(rules[lead.rule_id].conclusion.message, words) or rules[lead.rule_id].id
     remediation: tuple[RemediationStep, ...] = ()
     if status in ("confirmed", "likely"):
-        remediation = tuple(_remediation(cause, lead, values))
+        remediation = tuple(_remediation(cause, lead, values, words))
     rule_refs = [ref.url for f in chosen for ref in _rule_references(packs, f.rule_id)]
     return (
         dataclasses.replace(
@@ -293,7 +295,9 @@ def _content_key(firing: Firing, facts: Sequence[Fact]) -> tuple:
     )
 
 
-def _remediation(cause: CauseDef, lead: Firing, values: Mapping[str, Any]) -> list[RemediationStep]:
+def _remediation(
+    cause: CauseDef, lead: Firing, values: Mapping[str, Any], words: Mapping[str, Any]
+) -> list[RemediationStep]:
     from .pack.templates import fill_command
 
     steps = []
@@ -301,9 +305,9 @@ def _remediation(cause: CauseDef, lead: Firing, values: Mapping[str, Any]) -> li
         if step.only_if and step.only_if not in lead.bindings:
             continue
         commands = tuple(fill_command(c, values).text for c in step.commands)
-        steps.append(RemediationStep(step=_fill_text(step.step, values), commands=commands))
+        steps.append(RemediationStep(step=_fill_text(step.step, words), commands=commands))
     if cause.verify:
-        steps.append(RemediationStep(step="Verify: " + _fill_text(cause.verify, values)))
+        steps.append(RemediationStep(step="Verify: " + _fill_text(cause.verify, words)))
     return steps
 
 
@@ -315,6 +319,14 @@ def _template_values(firing: Firing, facts: Sequence[Fact], answers: Mapping[str
     for k, v in answers.items():
         values[f"answer.{k}"] = v
     return values
+
+
+def _enum_fields(firing: Firing, facts: Sequence[Fact]) -> dict[str, frozenset[str]]:
+    return {
+        f"{alias}.{name}": allowed
+        for alias, key in firing.bindings.items()
+        for name, allowed in type(facts[key]).ENUMS.items()
+    }
 
 
 def _fill_text(template: str, values: Mapping[str, Any]) -> str:

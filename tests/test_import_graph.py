@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "relaydoctor.engine.paths", "relaydoctor.engine.compiled", "relaydoctor.engine.answers",
         "relaydoctor.engine.results", "relaydoctor.engine.describe", "relaydoctor.engine.x509names",
         "relaydoctor.engine.lifecycle",
+        "relaydoctor.engine.plainwords",
     )),
     ("evidence", ("relaydoctor.engine.evidence",)),
     ("relations", ("relaydoctor.engine.relations",)),

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from . import hcwlog, manifest
 from .base import Document, ParseResult, ParserModule, ScanFn, StreamingParserModule
 from .certificates import certs
-from .cmdlets import clixml, csvexport, formatlist, formattable, jsonexport
+from .cmdlets import clixml, csvexport, formatlist, formattable, jsonexport, signins
 from .smtplog import iis, receive, send
-from .symptoms import messagetrace, ndr, queue, text
+from .symptoms import messagetrace, msgtrk, ndr, queue, text
+from .windows import certcheck, eventcsv, eventtext, eventxml, evtx
 
 PasswordParse = Callable[[Document, str], ParseResult]
 
@@ -60,6 +61,14 @@ PARSERS: tuple[Parser, ...] = (
     Parser.of(messagetrace),
     Parser.of(hcwlog),
     Parser.of(manifest),
+    # Windows and Exchange sources (issue 9): the binary signature first, XML before text shapes
+    Parser.of(evtx),
+    Parser.of(eventxml),
+    Parser.of(eventcsv),
+    Parser.of(certcheck),
+    Parser.of(eventtext),
+    Parser.of(msgtrk),
+    Parser.of(signins),
     Parser.of(certs, parse_with_password=certs.parse_with_password),
     # cmdlet output: CliXML and JSON never pass the text sniffers, but a table could look like a list
     Parser.of(clixml),

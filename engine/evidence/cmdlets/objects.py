@@ -29,6 +29,7 @@ from ..base import ParseResult
 from . import values as v
 from .classify import MSOL_STATUS, classify
 from .model import Prop, PSObject
+from .newkinds import MAPPERS as _NEW_MAPPERS
 from .normalise import (
     CONNECTOR_SOURCES,
     CONNECTOR_TYPES,
@@ -359,6 +360,7 @@ _MAPPERS: dict[type[Fact], Callable[[_Reader], Fact | None]] = {
     AcceptedDomain: _accepted,
     DomainVerification: _verification,
     TransportService: _transport,
+    **_NEW_MAPPERS,
 }
 
 
