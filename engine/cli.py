@@ -662,6 +662,8 @@ def _prepare_output(args: argparse.Namespace, inputs: Sequence[str], formats: tu
     --output before any work is done."""
     from .output import check_output, infer_format
 
+    if args.output == "-":  # the usual spelling of standard output
+        args.output = None
     args.format = infer_format(args.output, args.format, formats)
     args.inputs = list(inputs)
     if args.output is not None:
