@@ -101,7 +101,10 @@ class Symptom(Fact):
     KIND: ClassVar[str] = "symptom"
     DOC: ClassVar[str] = "An SMTP error seen in an NDR, log line, queue error or pasted text."
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
-        "origin": _enum("ndr", "send_log", "receive_log", "queue", "text", "message_trace", "iis_log"),
+        "origin": _enum(
+            "ndr", "send_log", "receive_log", "queue", "text", "message_trace", "iis_log",
+            "app_log", "mail_log",
+        ),
         "direction": _enum("relay_to_exo", "exo_to_onprem", "client_submission", "onprem", "unknown"),
     }
 
@@ -727,6 +730,43 @@ class TrackingEvent(Fact):
     sender_domain: str | None = None
     scope: str = "server"
     scope_id: str = ""
+@dataclass(frozen=True, kw_only=True)
+class SmtpClient(Fact):
+    """How an app, device or non-Exchange relay talks SMTP to its smart host, from its log or config."""
+
+    KIND: ClassVar[str] = "smtp_client"
+    DOC: ClassVar[str] = (
+        "An SMTP client (application, device, Postfix/sendmail/Exim or IIS SMTP relay): the smart host "
+        "and port it uses, whether it authenticated or used TLS, its MAIL FROM domain and own IP, "
+        "from its log (what happened) or its configuration (what it would do)."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "origin": _enum("app_log", "mail_log", "mta_config", "iis_config", "app_config"),
+        "smart_host_kind": _enum(
+            "eop_tenant", "eop_legacy", "smtp_client_endpoint", "ip_literal", "other", "none"
+        ),
+        "tls_policy": _enum("required", "opportunistic", "none", "unknown"),
+        "scope": SCOPES,
+    }
+
+    software: str  # "postfix", "sendmail", "exim", "iis_smtp", "phpmailer", "nodemailer", "app", ...
+    origin: str
+    smart_host: str | None = None  # lower case, without brackets
+    port: int | None = None
+    smart_host_kind: str = "none"
+    auth_used: bool | None = None  # AUTH seen in the log, or SASL/credentials configured
+    auth_failed: bool | None = None  # the smart host refused the credentials (535, SASL failure)
+    starttls_used: bool | None = None  # STARTTLS issued / TLS established (implicit TLS counts)
+    tls_policy: str = "unknown"  # from configuration: required | opportunistic | none
+    client_cert_configured: bool | None = None  # a client certificate is set up (never opened)
+    client_cert_name: str | None = None  # the configured certificate file's name, or a logged subject
+    mail_from_domain: str | None = None
+    null_sender: bool = False
+    client_ip: str | None = None  # the client's own IP as the smart host saw it
+    last_status: str | None = None  # enhanced status of the last refusal seen, "5.7.64"
+    attempts: int = 0  # deliveries or sessions seen to this smart host (0 for configuration)
+    scope: str = "server"
+    scope_id: str = ""  # the host that runs the client, when the evidence names it
 
 
 FACT_KINDS: dict[str, type[Fact]] = {
@@ -759,6 +799,7 @@ FACT_KINDS: dict[str, type[Fact]] = {
         RemoteDomain,
         SignIn,
         TrackingEvent,
+        SmtpClient,
     )
 }
 
