@@ -1,24 +1,24 @@
-"""From evidence to a report: recognise symptoms, derive relations, run the rules, judge each cause.
+"""Judge each cause: from the facts and the rules that fired on them to a report's verdicts.
 
 The engine only records which rule fired on which facts; every judgement that combines firings
 (one status per cause, which evidence to show, which question to ask, which commands to fill) is
-made here, in plain Python, so it is deterministic and independent of agenda order.
+made here, in plain Python, so it is deterministic and independent of agenda order. Reading the
+evidence and running the rules is the pipeline's job (``engine/api.py``), not this module's.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .compiled import Firing
+from .compiled import CompiledRule, CompiledRuleset, Firing
 from .describe import describe
 from .facts import Answer, Fact, Provenance, Symptom
 from .plainwords import plain_values
 from .results import (
-    STATUS_ORDER,
     EvidenceLink,
     EvidenceSet,
     PackInfo,
@@ -29,96 +29,58 @@ from .results import (
     SymptomView,
     Verdict,
 )
+from .status import Status
+from .utctime import format_utc
 
 if TYPE_CHECKING:
-    from .pack.model import CauseDef, Packs
+    from .pack.model import CauseDef, Packs, Reference
 
 # Which status wins when several rules conclude about one cause. A confirmed conclusion outranks a
 # ruled-out one; the conflict is reported as a note so the admin sees both sides.
-_PRECEDENCE = {"confirmed": 3, "likely": 2, "ruled_out": 1}
+_PRECEDENCE = {Status.CONFIRMED: 3, Status.LIKELY: 2, Status.RULED_OUT: 1}
+
+ANSWER_SOURCE = "--answer"  # the provenance of answered questions, as the CLI option names it
 
 
-def diagnose(
-    paths: Sequence[str],
-    *,
-    ndr_texts: Sequence[str] = (),
-    answers: Mapping[str, str] | None = None,
-    extra_facts: Sequence[Fact] = (),
-    packs: Packs | None = None,
-    pack_dirs: Sequence[str] = (),
-    now: dt.datetime | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    cancel: Callable[[], bool] | None = None,
-    pfx_password: str | None = None,
-) -> Report:
-    """Read the evidence at ``paths`` (plus pasted NDR texts and inline facts) and diagnose it."""
-    from .evidence.loader import load_evidence
-
-    if packs is None:
-        packs = load_packs_cached(tuple(pack_dirs))
-    extra_texts = [(f"--ndr #{i + 1}" if len(ndr_texts) > 1 else "--ndr", t) for i, t in enumerate(ndr_texts)]
-    evidence = load_evidence(
-        list(paths), progress=progress, cancel=cancel, pfx_password=pfx_password, extra_texts=extra_texts
-    )
-    if extra_facts:
-        evidence.facts.extend(extra_facts)
-        evidence.sources.append(SourceSummary("inline facts", "facts", facts=len(extra_facts)))
-    return diagnose_evidence(evidence, answers=answers, packs=packs, now=now)
-
-
-def load_packs_cached(pack_dirs: tuple[str, ...] = ()) -> Packs:
-    from .pack import load_packs
-
-    key = tuple(pack_dirs)
-    if key not in _PACK_CACHE:
-        _PACK_CACHE[key] = load_packs(list(pack_dirs))
-    return _PACK_CACHE[key]
-
-
-_PACK_CACHE: dict[tuple[str, ...], Any] = {}
-
-
-def diagnose_evidence(
-    evidence: EvidenceSet,
-    *,
-    answers: Mapping[str, str] | None = None,
-    packs: Packs,
-    now: dt.datetime | None = None,
-) -> Report:
-    """Diagnose already-parsed evidence (the TUI re-runs this when the user answers a question)."""
-    from .relations import derive_relations
-    from .session import get_engine
-
-    now = _utc(now or dt.datetime.now(dt.UTC))
-    answer_facts = [
-        Answer(key=k, value=str(v), provenance=Provenance("--answer", None, f"{k}={v}"))
+def answer_facts(answers: Mapping[str, str] | None) -> list[Answer]:
+    """The user's answers as facts, in key order (so the report does not depend on dict order)."""
+    return [
+        Answer(key=k, value=str(v), provenance=Provenance(ANSWER_SOURCE, None, f"{k}={v}"))
         for k, v in sorted((answers or {}).items())
     ]
-    facts = recognise_symptoms([*evidence.facts, *answer_facts], packs)
-    relations = derive_relations(facts, now=now, certificates=evidence.certificates)
-    all_facts = [*facts, *relations]
-    ruleset = _compiled(packs)
-    firings = get_engine().run(ruleset, [f.to_engine() for f in all_facts])
-    rules = {r.id: r for r in ruleset.rules}
 
+
+def build_report(
+    evidence: EvidenceSet,
+    facts: Sequence[Fact],
+    firings: Sequence[Firing],
+    ruleset: CompiledRuleset,
+    packs: Packs,
+    *,
+    answers: Mapping[str, str] | None,
+    now: dt.datetime,
+) -> Report:
+    """The report for ``facts`` (evidence, answers and relations, symptoms already recognised) on
+    which the rules of ``ruleset`` fired as ``firings``."""
+    rules = {r.id: r for r in ruleset.rules}
     symptoms = _symptom_views(facts, packs)
     codes = _codes_in_scope(facts, packs)
-    verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers or {})
+    verdicts, questions, notes = _judge(codes, firings, rules, facts, packs, answers or {})
     from .pack.recognize import timed_out_notes
 
     notes = [*notes, *evidence.warnings, *timed_out_notes(packs)]
     sources = list(evidence.sources)
-    if answer_facts:
-        sources.append(SourceSummary("--answer", "answer", facts=len(answer_facts)))
+    if answers:
+        sources.append(SourceSummary(ANSWER_SOURCE, "answer", facts=len(answers)))
     return Report(
         tool_version=__version__,
-        generated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generated_at=format_utc(now),
         packs=[PackInfo(p.id, p.version) for p in packs.packs],
         symptoms=symptoms,
         verdicts=verdicts,
         questions=questions,
         evidence=sources,
-        facts=all_facts,
+        facts=list(facts),
         overrides=list(packs.overrides),
         notes=notes,
     )
@@ -169,7 +131,7 @@ def _symptom_views(facts: Sequence[Fact], packs: Packs) -> list[SymptomView]:
 def _judge(
     codes: Sequence[str],
     firings: Sequence[Firing],
-    rules: Mapping[str, Any],
+    rules: Mapping[str, CompiledRule],
     facts: Sequence[Fact],
     packs: Packs,
     answers: Mapping[str, str],
@@ -193,14 +155,13 @@ def _judge(
             verdicts.append(verdict)
             if conflict:
                 notes.append(conflict)
-            if verdict.status in ("undetermined", "likely") and cause.question is not None:
+            if verdict.status.open and cause.question is not None:
                 q = cause.question
                 questions.setdefault(
                     q.id, Question(id=q.id, ask=q.ask, why=q.why, answers_with=q.answers_with, cause=cause_id)
                 )
-    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
     cause_pos = {(c, cause): i for c in codes for i, cause in enumerate(packs.codes[c].causes)}
-    verdicts.sort(key=lambda v: (rank[v.status], cause_pos.get((v.code, v.cause), 0)))
+    verdicts.sort(key=lambda v: (v.status.rank, cause_pos.get((v.code, v.cause), 0)))
     return verdicts, list(questions.values()), notes
 
 
@@ -208,7 +169,7 @@ def _verdict(
     code: str,
     cause: CauseDef,
     firings: Sequence[Firing],
-    rules: Mapping[str, Any],
+    rules: Mapping[str, CompiledRule],
     facts: Sequence[Fact],
     answers: Mapping[str, str],
     packs: Packs,
@@ -216,7 +177,7 @@ def _verdict(
     base = Verdict(
         cause=cause.cause,
         code=code,
-        status="undetermined",
+        status=Status.UNDETERMINED,
         title=cause.title,
         explanation=cause.explanation,
         references=tuple(ref.url for ref in cause.references),
@@ -234,13 +195,8 @@ def _verdict(
     conflict = None
     # Only a disagreement about the direction (proved vs ruled out) is worth a note; a likely
     # rule agreeing with a confirmed one is not a conflict.
-    positive = status in ("confirmed", "likely")
     losers = sorted(
-        {
-            f.rule_id
-            for f in firings
-            if (rules[f.rule_id].conclusion.status in ("confirmed", "likely")) != positive
-        }
+        {f.rule_id for f in firings if rules[f.rule_id].conclusion.status.positive != status.positive}
     )
     if losers:
         others = ", ".join(losers)
@@ -270,7 +226,7 @@ def _verdict(
     words = plain_values(values, _enum_fields(lead, facts))  # prose reads words, commands raw values
     summary = _fill_text(rules[lead.rule_id].conclusion.message, words) or rules[lead.rule_id].id
     remediation: tuple[RemediationStep, ...] = ()
-    if status in ("confirmed", "likely"):
+    if status.positive:
         remediation = tuple(_remediation(cause, lead, values, words))
     rule_refs = [ref.url for f in chosen for ref in _rule_references(packs, f.rule_id)]
     return (
@@ -341,25 +297,6 @@ def _says(fact: Fact) -> str:
     return describe(fact)
 
 
-def _rule_references(packs: Packs, rule_id: str) -> tuple[Any, ...]:
+def _rule_references(packs: Packs, rule_id: str) -> tuple[Reference, ...]:
     rule = packs.rule(rule_id)
     return rule.references if rule is not None else ()
-
-
-_COMPILED: dict[int, Any] = {}
-
-
-def _compiled(packs: Packs) -> Any:
-    key = id(packs)
-    if key not in _COMPILED:
-        from .pack.compiler import compile_packs
-        from .regex_probe import probe
-
-        _COMPILED[key] = (packs, compile_packs(packs, probe=probe))
-    return _COMPILED[key][1]
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
