@@ -15,7 +15,7 @@ import pytest
 from fuzzprofile import fuzz_settings
 from hypothesis import given
 from hypothesis import strategies as st
-from relaydoctor.engine.diagnosis import diagnose
+from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.errors import InputError, PackErrors
 from relaydoctor.engine.pack import load_pack_dirs
 from relaydoctor.engine.report import redact_report, render
