@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import fuzzprofile  # noqa: F401  (registers the Hypothesis profiles: default and deep)
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent

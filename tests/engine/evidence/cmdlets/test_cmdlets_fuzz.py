@@ -10,7 +10,8 @@ import json
 from pathlib import Path
 
 from cmdletkit import PARSERS, doc_from_bytes
-from hypothesis import HealthCheck, given, settings
+from fuzzprofile import fuzz_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
 from relaydoctor.engine.evidence.base import ParseResult
@@ -18,7 +19,7 @@ from relaydoctor.engine.evidence.decoding import decode
 from relaydoctor.engine.facts import Fact
 
 SAMPLES = Path(__file__).resolve().parents[4].parent / "shared" / "samples"
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = fuzz_settings(150)  # RELAYDOCTOR_HYPOTHESIS=deep: 10,000
 
 KNOWN = [
     "Name", "Identity", "Id", "Enabled", "ConnectorType", "ConnectorSource", "SenderIPAddresses",
