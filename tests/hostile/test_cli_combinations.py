@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from clikit_path import run_main
 from fuzzprofile import fuzz_settings
 from hypothesis import given
 from hypothesis import strategies as st
+from samplepath import SAMPLES as SAMPLE_DIR
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+SAMPLES = SAMPLE_DIR
 FILES = sorted(p for p in (SAMPLES / "bundles").rglob("*") if p.is_file()) if SAMPLES.is_dir() else []
 
 
-@pytest.mark.skipif(not FILES, reason="../shared/samples is not beside this checkout")
+@pytest.mark.skipif(not FILES, reason="no sample evidence (tests/fixtures/samples)")
 @fuzz_settings(8)
 @given(
     files=st.lists(st.sampled_from(FILES), min_size=1, max_size=4, unique=True),

@@ -20,10 +20,11 @@ from relaydoctor.engine.errors import InputError, PackErrors
 from relaydoctor.engine.pack import load_pack_dirs
 from relaydoctor.engine.report import redact_report, render
 from relaydoctor.engine.report.factsview import facts_json, facts_text
+from samplepath import SAMPLES as SAMPLE_DIR
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO.parent / "shared" / "samples"
+SAMPLES = SAMPLE_DIR
 SOURCES = sorted(
     [p for p in SAMPLES.rglob("*") if p.is_file() and "_generator" not in p.parts and p.suffix != ".py"]
     + [p for p in (REPO / "tests" / "fixtures").rglob("*") if p.is_file()]
@@ -64,7 +65,7 @@ def _check_output(text: str) -> None:
     text.encode("utf-8")  # no lone surrogates
 
 
-@pytest.mark.skipif(not SOURCES, reason="../shared/samples is not beside this checkout")
+@pytest.mark.skipif(not SOURCES, reason="no sample evidence (tests/fixtures/samples)")
 @fuzz_settings(6)
 @given(case=mutated(), redact=st.booleans())
 def test_mutated_evidence_reaches_every_renderer_safely(tmp_path_factory, case, redact):

@@ -18,8 +18,9 @@ from relaydoctor.engine import cli
 from relaydoctor.engine.evidence import fieldlimit, loader
 from relaydoctor.engine.evidence.loader import load_evidence
 from relaydoctor.engine.facts import InboundConnector
+from samplepath import SAMPLES as SAMPLE_DIR
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+SAMPLES = SAMPLE_DIR
 NEEDS_SAMPLES = pytest.mark.skipif(not (SAMPLES / "cmdlets").is_dir(), reason="no ../shared/samples")
 
 

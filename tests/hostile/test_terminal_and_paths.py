@@ -6,19 +6,19 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 from clikit_path import run_main
 from relaydoctor.engine.report.common import json_text, plain
 from relaydoctor.engine.report.redact import Redactor
 from relaydoctor.engine.report.redact_structure import learn_names, source_paths
+from samplepath import SAMPLES as SAMPLE_DIR
 
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+SAMPLES = SAMPLE_DIR
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside this checkout")
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="no sample evidence (tests/fixtures/samples)")
 def test_hostile_names_and_text_are_escaped_in_every_output(tmp_path, capsys):
     folder = tmp_path / "ev\u202eil"
     folder.mkdir()

@@ -20,8 +20,9 @@ from relaydoctor.engine.evidence.smtplog import iis as iislog
 from relaydoctor.engine.evidence.smtplog import receive as smtplog_receive
 from relaydoctor.engine.evidence.smtplog import send as sendlog
 from relaydoctor.engine.evidence.symptoms import messagetrace
+from samplepath import SAMPLES as SAMPLE_DIR
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples"
+SAMPLES = SAMPLE_DIR
 LOGS = sorted((SAMPLES / "send-logs").glob("SEND*.LOG")) if SAMPLES.is_dir() else []
 FUZZ = fuzz_settings(150)  # RELAYDOCTOR_HYPOTHESIS=deep: 10,000
 

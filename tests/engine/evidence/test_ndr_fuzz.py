@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from fuzzprofile import fuzz_settings
 from hypothesis import given
@@ -11,8 +10,9 @@ from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.symptoms import ndr
+from samplepath import SAMPLES as SAMPLE_DIR
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples" / "ndr"
+SAMPLES = SAMPLE_DIR / "ndr"
 SEEDS = [p.read_bytes() for p in sorted(SAMPLES.glob("NDR-*"))] if SAMPLES.is_dir() else []
 SEEDS.append(
     b"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"

@@ -7,7 +7,6 @@ mutated (cut, spliced, truncated, lines duplicated) — then every parser sniffs
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from cmdletkit import PARSERS, doc_from_bytes
 from fuzzprofile import fuzz_settings
@@ -17,8 +16,9 @@ from relaydoctor.engine.errors import RelaydoctorError
 from relaydoctor.engine.evidence.base import ParseResult
 from relaydoctor.engine.evidence.decoding import decode
 from relaydoctor.engine.facts import Fact
+from samplepath import SAMPLES as SAMPLE_DIR
 
-SAMPLES = Path(__file__).resolve().parents[4].parent / "shared" / "samples"
+SAMPLES = SAMPLE_DIR
 FUZZ = fuzz_settings(150)  # RELAYDOCTOR_HYPOTHESIS=deep: 10,000
 
 KNOWN = [
