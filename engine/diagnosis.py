@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .compiled import Firing
 from .describe import describe
+from .discipline import effective_status
 from .facts import Answer, Fact, Provenance, Symptom
+from .guidance import missing_evidence, next_steps
+from .precedence import BASIS_WORDS, firing_basis, rank_verdicts, specificity, strength
 from .results import (
-    STATUS_ORDER,
     EvidenceLink,
     EvidenceSet,
     PackInfo,
@@ -104,6 +106,8 @@ def diagnose_evidence(
     codes = _codes_in_scope(facts, packs)
     verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers or {})
     notes = [*notes, *evidence.warnings]
+    missing = missing_evidence(verdicts, all_facts, packs)
+    steps = next_steps(verdicts, questions, missing, has_symptom=bool(symptoms))
     sources = list(evidence.sources)
     if answer_facts:
         sources.append(SourceSummary("--answer", "answer", facts=len(answer_facts)))
@@ -118,6 +122,8 @@ def diagnose_evidence(
         facts=all_facts,
         overrides=list(packs.overrides),
         notes=notes,
+        missing=missing,
+        next_steps=steps,
     )
 
 
@@ -177,7 +183,6 @@ def _judge(
         by_cause.setdefault((c.code, c.cause), []).append(firing)
 
     verdicts: list[Verdict] = []
-    questions: dict[str, Question] = {}
     notes: list[str] = []
     for code_id in codes:
         code = packs.codes[code_id]
@@ -186,18 +191,21 @@ def _judge(
             if cause is None:
                 continue
             mine = by_cause.get((code_id, cause_id), [])
-            verdict, conflict = _verdict(code_id, cause, mine, rules, facts, answers, packs)
+            verdict, found = _verdict(code_id, cause, mine, rules, facts, answers, packs)
             verdicts.append(verdict)
-            if conflict:
-                notes.append(conflict)
-            if verdict.status in ("undetermined", "likely") and cause.question is not None:
-                q = cause.question
-                questions.setdefault(
-                    q.id, Question(id=q.id, ask=q.ask, why=q.why, answers_with=q.answers_with, cause=cause_id)
-                )
-    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+            notes.extend(found)
     cause_pos = {(c, cause): i for c in codes for i, cause in enumerate(packs.codes[c].causes)}
-    verdicts.sort(key=lambda v: (rank[v.status], cause_pos.get((v.code, v.cause), 0)))
+    verdicts, ranked = rank_verdicts(verdicts, cause_pos)
+    notes.extend(ranked)
+    questions: dict[str, Question] = {}
+    code_pos = {c: i for i, c in enumerate(codes)}
+    in_pack_order = sorted(verdicts, key=lambda v: (code_pos[v.code], cause_pos.get((v.code, v.cause), 0)))
+    for verdict in in_pack_order:
+        cause = packs.causes.get(verdict.cause)
+        if verdict.status in ("undetermined", "likely") and cause is not None and cause.question is not None:
+            q = cause.question
+            asked = Question(id=q.id, ask=q.ask, why=q.why, answers_with=q.answers_with, cause=verdict.cause)
+            questions.setdefault(q.id, asked)
     return verdicts, list(questions.values()), notes
 
 
@@ -209,7 +217,10 @@ def _verdict(
     facts: Sequence[Fact],
     answers: Mapping[str, str],
     packs: Packs,
-) -> tuple[Verdict, str | None]:
+) -> tuple[Verdict, list[str]]:
+    """One cause's verdict from its firings, by the precedence of docs/reasoning.md: the strongest
+    kind of ground decides (proof > answer > inference from evidence > reply text), then
+    confirmed > likely > ruled out; whatever disagrees is returned as a note, never dropped."""
     base = Verdict(
         cause=cause.cause,
         code=code,
@@ -219,29 +230,40 @@ def _verdict(
         references=tuple(ref.url for ref in cause.references),
     )
     if not firings:
-        return dataclasses.replace(base, summary="No rule could decide this from the evidence given."), None
-    best = max(_PRECEDENCE[rules[f.rule_id].conclusion.status] for f in firings)
+        return dataclasses.replace(base, summary="No rule could decide this from the evidence given."), []
+    notes: list[str] = []
+    judged: list[tuple[Firing, str, str]] = []  # firing, effective status, basis
+    for f in firings:
+        rule_def = packs.rule(f.rule_id)
+        status_f = rules[f.rule_id].conclusion.status
+        if rule_def is not None:
+            status_f, lowered = effective_status(rule_def, f.bindings, facts)
+            if lowered:
+                notes.append(f"{cause.cause}: {lowered}")
+        judged.append((f, status_f, firing_basis(f, facts)))
+    top = max(strength(st, b) for _, st, b in judged)
+    deciding = [(f, st, b) for f, st, b in judged if strength(st, b) == top]
+    best = max(_PRECEDENCE[st] for _, st, _ in deciding)
     status = next(s for s, p in _PRECEDENCE.items() if p == best)
-    chosen = [f for f in firings if rules[f.rule_id].conclusion.status == status]
-    # The most specific firing (most bound facts) supplies the names for messages and commands.
-    # Ties are broken by the bound facts' content, never by their positions, which depend on the
-    # order the evidence happened to be read in.
-    chosen.sort(key=lambda f: (-len(f.bindings), f.rule_id, _content_key(f, facts)))
+    basis = next(b for f, st, b in deciding if st == status)
+    # Every firing that agrees with the decided status shows its evidence; the strongest and then
+    # the most specific (most bound facts) supplies the names for messages and commands. Ties are
+    # broken by the bound facts' content, never by their positions, which depend on the order the
+    # evidence happened to be read in.
+    power = {id(f): strength(st, b) for f, st, b in judged}
+    chosen = [f for f, st, _ in judged if st == status]
+    chosen.sort(key=lambda f: (-power[id(f)], -len(f.bindings), f.rule_id, _content_key(f, facts)))
     lead = chosen[0]
-    conflict = None
     # Only a disagreement about the direction (proved vs ruled out) is worth a note; a likely
     # rule agreeing with a confirmed one is not a conflict.
     positive = status in ("confirmed", "likely")
-    losers = sorted(
-        {
-            f.rule_id
-            for f in firings
-            if (rules[f.rule_id].conclusion.status in ("confirmed", "likely")) != positive
-        }
-    )
+    losers = sorted({f.rule_id for f, st, _ in judged if (st in ("confirmed", "likely")) != positive})
     if losers:
         others = ", ".join(losers)
-        conflict = f"{cause.cause}: {status} by {lead.rule_id}, although {others} concluded otherwise"
+        notes.append(
+            f"{cause.cause}: {status} by {lead.rule_id} ({BASIS_WORDS[basis]}), although {others} "
+            "concluded otherwise"
+        )
 
     evidence: list[EvidenceLink] = []
     seen: set[int] = set()
@@ -278,8 +300,10 @@ def _verdict(
             remediation=remediation,
             references=tuple(dict.fromkeys([*base.references, *rule_refs])),
             rules=tuple(dict.fromkeys(f.rule_id for f in chosen)),
+            basis=basis,
+            specificity=specificity(packs.rule(lead.rule_id), lead),
         ),
-        conflict,
+        notes,
     )
 
 

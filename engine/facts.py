@@ -167,6 +167,10 @@ class SmtpSession(Fact):
     first_seen: str | None = None
     last_seen: str | None = None
     last_source: str | None = None  # file:line of the last example in this aggregate
+    # The whole TLS/certificate part of the session was read (not cut off at the file's start, no
+    # certificate or TLS line in a layout the parser does not read). Only then is
+    # ``cert_presented: false`` or ``tls: not_attempted`` proof of absence.
+    tls_complete: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -543,6 +547,16 @@ RELATION_ORDER: tuple[str, ...] = tuple(
     )
 )
 RELATION_KINDS = frozenset(RELATION_ORDER)
+
+
+# Field values that say "not seen": a rule resting on one of them rests on an absence, which proves
+# something only when the evidence that would show presence was read completely (the
+# confirmation discipline, engine/discipline.py). (kind, field) -> the absent values.
+ABSENCE_VALUES: dict[tuple[str, str], tuple[Scalar, ...]] = {
+    ("smtp_session", "cert_presented"): (False,),
+    ("smtp_session", "tls"): ("not_attempted",),
+    ("smtp_session", "starttls_offered"): (False,),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from relaydoctor.engine.facts import (
-    FACT_KINDS,
     RELATION_KINDS,
     CertAttribution,
     Certificate,
@@ -28,6 +27,10 @@ from relaydoctor.engine.facts import (
     SmtpSession,
     Symptom,
 )
+from relaydoctor.engine.guidance import COLLECT_SCRIPT as COLLECT_SCRIPT
+from relaydoctor.engine.guidance import SOURCE_HINT as SOURCE_HINT
+from relaydoctor.engine.guidance import MissingEvidence
+from relaydoctor.engine.guidance import missing_evidence as engine_missing_evidence
 from relaydoctor.engine.results import STATUS_ORDER, Report, Verdict
 
 STATUS_GLYPH = {"confirmed": "✔", "likely": "◐", "undetermined": "?", "ruled_out": "✗"}
@@ -45,30 +48,8 @@ STATUS_STYLE = {
     "ruled_out": "$text-muted",
 }
 
-# Where each fact kind comes from, in the admin's words: what to collect when it is missing.
-SOURCE_HINT = {
-    "symptom": "the NDR or the error text (step 1)",
-    "smtp_session": "the send protocol log of the server that relays (SEND*.LOG)",
-    "certificate": "the presented certificate (.cer/.pem/.p7b) or Get-ExchangeCertificate | Format-List",
-    "inbound_connector": "Get-InboundConnector | Format-List (Exchange Online PowerShell)",
-    "send_connector": "Get-SendConnector | Format-List (Exchange Management Shell)",
-    "accepted_domain": "Get-AcceptedDomain | Format-List (Exchange Online PowerShell)",
-    "domain_verification": "Get-MgDomain (Microsoft Graph PowerShell)",
-    "outbound_connector": "Get-OutboundConnector | Format-List",
-    "receive_connector": "Get-ReceiveConnector | Format-List",
-    "transport_service": "Get-TransportService | Format-List",
-}
-# A relation is missing when one of the evidence kinds it is derived from is missing.
-RELATION_INPUTS = {
-    "cert_name_match": ("smtp_session", "inbound_connector"),
-    "cert_attribution": ("smtp_session", "inbound_connector"),
-    "ip_connector_match": ("smtp_session", "inbound_connector"),
-    "ip_attribution": ("smtp_session", "inbound_connector"),
-    "domain_acceptance": ("accepted_domain",),
-    "cert_status": ("certificate",),
-    "send_connector_cert": ("send_connector", "certificate"),
-}
-COLLECT_SCRIPT = "relaydoctor collect-script > collect.ps1"
+# What to collect for each kind of evidence lives in the engine (engine/guidance.py): the CLI
+# reports and the TUI say the same.
 
 
 # --------------------------------------------------------------------------------------------
@@ -453,16 +434,6 @@ def is_relation(fact: Fact) -> bool:
     return fact.KIND in RELATION_KINDS
 
 
-@dataclass(frozen=True, slots=True)
-class MissingEvidence:
-    """One kind of evidence that would decide open causes, and how to get it."""
-
-    kind: str
-    what: str  # human description of the evidence
-    causes: tuple[str, ...]
-    collect: tuple[str, ...] = ()  # commands from the causes' questions
-
-
 @dataclass(slots=True)
 class MissingReport:
     items: list[MissingEvidence] = field(default_factory=list)
@@ -470,40 +441,11 @@ class MissingReport:
 
 
 def missing_evidence(report: Report | None, packs: Any) -> MissingReport:
-    """For the causes still open (undetermined or likely), the evidence kinds they are decided by
-    that the evidence lacks, grouped by kind, with the collection commands the pack gives."""
+    """The engine's missing-evidence list for the open causes (``Report.missing``), with their count."""
     if report is None or packs is None:
         return MissingReport()
-    present = {f.KIND for f in report.facts}
-    need: dict[str, list[str]] = {}
-    collect: dict[str, list[str]] = {}
     open_verdicts = [v for v in report.verdicts if v.status in ("undetermined", "likely")]
-    for v in open_verdicts:
-        cause = packs.causes.get(v.cause)
-        if cause is None:
-            continue
-        for kind in cause.decided_by:
-            inputs = RELATION_INPUTS.get(kind, (kind,))
-            for base in inputs:
-                if base in present:
-                    continue
-                need.setdefault(base, [])
-                if v.cause not in need[base]:
-                    need[base].append(v.cause)
-                cmd = cause.question.collect if cause.question is not None else ""
-                if cmd:
-                    lst = collect.setdefault(base, [])
-                    if cmd not in lst:
-                        lst.append(cmd)
-    items = [
-        MissingEvidence(
-            kind=kind,
-            what=SOURCE_HINT.get(kind) or getattr(FACT_KINDS.get(kind), "DOC", "") or kind,
-            causes=tuple(causes),
-            collect=tuple(collect.get(kind, ())),
-        )
-        for kind, causes in need.items()
-    ]
+    items = list(report.missing) or engine_missing_evidence(report.verdicts, report.facts, packs)
     return MissingReport(items=items, open_causes=len(open_verdicts))
 
 

@@ -13,6 +13,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable
 
+from ..discipline import absences
 from ..errors import PackError, PackErrors
 from ..facts import FACT_KINDS
 from .compiler import check_limits, compile_rule, regex_problems
@@ -82,6 +83,16 @@ def _rule_findings(rule: RuleDef) -> list[PackError]:
     for pattern in rule.when:
         for line, message in _never_fires(rule, pattern):
             out.append(rule.loc.at(line).error(message))
+    if rule.status == "confirmed" and not rule.complete:
+        rests = absences(rule)
+        if rests:
+            out.append(
+                rule.loc.error(
+                    f"rule {rule.id}: confirmed rests on an absence ({', '.join(rests)}) but declares "
+                    "no `complete:` condition proving the evidence was read completely "
+                    "(e.g. complete: [sess.tls_complete]); the diagnosis would only say likely"
+                )
+            )
     return out
 
 

@@ -52,6 +52,9 @@ class _Out:
             )
 
 
+_NEXT_SHOWN = 3  # the first few next steps; the rest are in the sections above
+
+
 def render_text(report: Report, *, color: bool = False) -> str:
     """The report as terminal text; ``color`` adds ANSI styles (the CLI decides, honouring NO_COLOR)."""
     check_sorted(report)
@@ -119,6 +122,24 @@ def render_text(report: Report, *, color: bool = False) -> str:
         out.add(out.paint("head", "NOTES"))
         for note in report.notes:
             out.wrap(note, "    ", first="  - ")
+        out.add()
+
+    if report.missing:
+        out.add(out.paint("head", "MISSING EVIDENCE"))
+        for m in report.missing:
+            out.wrap(f"{m.what} — would decide {', '.join(m.causes)}", "    ", first="  - ")
+            for cmd in m.collect:
+                out.add(f"      $ {one_line(cmd)}")
+        out.add()
+
+    if report.next_steps:
+        out.add(out.paint("head", "NEXT STEP"))
+        for step in report.next_steps[:_NEXT_SHOWN]:
+            out.wrap(f"[{step.kind}] {step.says}", "    ", first="  - ")
+            if step.command and step.kind == "collect":  # fixes and questions show theirs above
+                out.add(f"      $ {one_line(step.command)}")
+        if len(report.next_steps) > _NEXT_SHOWN:
+            out.add(f"  (+{len(report.next_steps) - _NEXT_SHOWN} more above)")
         out.add()
 
     _sources(out, report)
