@@ -13,9 +13,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .answers import answers_problem
 from .compiled import Firing
 from .describe import describe
 from .discipline import effective_status
+from .errors import InputError
 from .facts import Answer, Fact, Provenance, Symptom
 from .guidance import missing_evidence, next_steps
 from .precedence import BASIS_WORDS, firing_basis, rank_verdicts, specificity, strength
@@ -57,6 +59,9 @@ def diagnose(
 
     if packs is None:
         packs = load_packs_cached(tuple(pack_dirs))
+    problem = answers_problem(answers or {}, packs)
+    if problem:
+        raise InputError(problem)  # before reading anything: a typo never silently decides nothing
     extra_texts = [(f"--ndr #{i + 1}" if len(ndr_texts) > 1 else "--ndr", t) for i, t in enumerate(ndr_texts)]
     evidence = load_evidence(
         list(paths), progress=progress, cancel=cancel, pfx_password=pfx_password, extra_texts=extra_texts
@@ -87,13 +92,56 @@ def diagnose_evidence(
     now: dt.datetime | None = None,
 ) -> Report:
     """Diagnose already-parsed evidence (the TUI re-runs this when the user answers a question)."""
+    now = _utc(now or dt.datetime.now(dt.UTC))
+    answers = dict(answers or {})
+    run = _infer(evidence, answers, packs, now)
+    def trial(extra: Mapping[str, str]) -> Inference:
+        return _infer(evidence, {**answers, **extra}, packs, now)
+
+    questions = honest_questions(run, trial, answers)
+    notes = [*run.notes, *evidence.warnings]
+    missing = missing_evidence(run.verdicts, run.facts, packs)
+    steps = next_steps(run.verdicts, questions, missing, has_symptom=bool(run.symptoms))
+    sources = list(evidence.sources)
+    if answers:
+        sources.append(SourceSummary("--answer", "answer", facts=len(answers)))
+    return Report(
+        tool_version=__version__,
+        generated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        packs=[PackInfo(p.id, p.version) for p in packs.packs],
+        symptoms=run.symptoms,
+        verdicts=run.verdicts,
+        questions=questions,
+        evidence=sources,
+        facts=run.facts,
+        overrides=list(packs.overrides),
+        notes=notes,
+        missing=missing,
+        next_steps=steps,
+    )
+
+
+@dataclasses.dataclass(slots=True)
+class Inference:
+    """One pass from facts and answers to verdicts (diagnose_evidence may try answers with it)."""
+
+    facts: list[Fact]
+    symptoms: list[SymptomView]
+    verdicts: list[Verdict]
+    questions: list[Question]
+    notes: list[str]
+
+    def statuses(self) -> tuple[tuple[str, str, str], ...]:
+        return tuple(sorted((v.code, v.cause, v.status) for v in self.verdicts))
+
+
+def _infer(evidence: EvidenceSet, answers: Mapping[str, str], packs: Packs, now: dt.datetime) -> Inference:
     from .relations import derive_relations
     from .session import get_engine
 
-    now = _utc(now or dt.datetime.now(dt.UTC))
     answer_facts = [
         Answer(key=k, value=str(v), provenance=Provenance("--answer", None, f"{k}={v}"))
-        for k, v in sorted((answers or {}).items())
+        for k, v in sorted(answers.items())
     ]
     facts = recognise_symptoms([*evidence.facts, *answer_facts], packs)
     relations = derive_relations(facts, now=now, certificates=evidence.certificates)
@@ -101,30 +149,33 @@ def diagnose_evidence(
     ruleset = _compiled(packs)
     firings = get_engine().run(ruleset, [f.to_engine() for f in all_facts])
     rules = {r.id: r for r in ruleset.rules}
-
-    symptoms = _symptom_views(facts, packs)
     codes = _codes_in_scope(facts, packs)
-    verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers or {})
-    notes = [*notes, *evidence.warnings]
-    missing = missing_evidence(verdicts, all_facts, packs)
-    steps = next_steps(verdicts, questions, missing, has_symptom=bool(symptoms))
-    sources = list(evidence.sources)
-    if answer_facts:
-        sources.append(SourceSummary("--answer", "answer", facts=len(answer_facts)))
-    return Report(
-        tool_version=__version__,
-        generated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        packs=[PackInfo(p.id, p.version) for p in packs.packs],
-        symptoms=symptoms,
-        verdicts=verdicts,
-        questions=questions,
-        evidence=sources,
-        facts=all_facts,
-        overrides=list(packs.overrides),
-        notes=notes,
-        missing=missing,
-        next_steps=steps,
-    )
+    verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers)
+    return Inference(all_facts, _symptom_views(facts, packs), verdicts, questions, notes)
+
+
+def honest_questions(
+    run: Inference, trial: Callable[[Mapping[str, str]], Inference], answers: Mapping[str, str]
+) -> list[Question]:
+    """The questions worth asking: not already answered, and some allowed answer changes a verdict
+    (a question whose every answer leaves every verdict as it is asks for what the evidence
+    already shows, or for nothing the rules use)."""
+    from .answers import answer_form, candidate_values
+    from .facts import InboundConnector
+
+    ranges = sorted({r for f in run.facts if isinstance(f, InboundConnector) for r in f.sender_ip_addresses})
+    before = run.statuses()
+    out = []
+    for q in run.questions:
+        form = answer_form(q.answers_with)
+        if form is None:
+            out.append(q)  # nothing to try: keep it (the pack's lint wants a template)
+            continue
+        if form.key in answers:
+            continue
+        if any(trial({form.key: value}).statuses() != before for value in candidate_values(form, ranges)):
+            out.append(q)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------

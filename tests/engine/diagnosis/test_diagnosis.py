@@ -89,6 +89,30 @@ def pack(tmp_path: Path):
         where="{connector_type: Partner}", extra=""))
     _write(root, "rules/9.9.99/ruled-out.yaml", rule.format(
         id="wb.ruled-out", status="ruled_out", msg="{c.name} is named ok", where="{name: ok}", extra=""))
+    for cause in ("widget-broken", "widget-missing"):  # the answer each question asks for is read
+        key = cause.replace("-", "_")
+        _write(root, f"rules/9.9.99/{cause}-answer.yaml", f"""
+            id: {cause}.answer-yes
+            cause: {cause}
+            code: "9.9.99"
+            status: likely
+            description: The admin says so.
+            when:
+              - fact: answer
+                as: a
+                where: {{key: {key}, value: "yes"}}
+            """)
+        _write(root, f"rules/9.9.99/{cause}-answer-no.yaml", f"""
+            id: {cause}.answer-no
+            cause: {cause}
+            code: "9.9.99"
+            status: ruled_out
+            description: The admin says not.
+            when:
+              - fact: answer
+                as: a
+                where: {{key: {key}, value: "no"}}
+            """)
     return load_packs([str(root)], include_builtin=False, include_user_config=False)
 
 
