@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from relaydoctor.engine.answers import answer_problem
 from relaydoctor.tui.screens.questions import AnswerInput
-from tuikit import drive, example, make_app, notifications, press, widget_text
+from tuikit import drive, example_without_logs, make_app, notifications, press, widget_text
 
 NDR = (
     "550 5.7.64 TenantAttribution; Relay Access Denied [AM6EUR05FT012.eop-EUR05.prod.protection.outlook.com]"
@@ -16,11 +15,7 @@ NDR = (
 
 
 def test_an_invalid_egress_ip_is_refused_inline(tmp_path: Path) -> None:
-    bundle = tmp_path / "ip-changed"
-    shutil.copytree(example("ip-changed"), bundle)
-    for log in bundle.glob("*.LOG"):
-        log.unlink()
-    app = make_app(str(bundle), pasted=NDR)
+    app = make_app(example_without_logs("ip-changed", tmp_path), pasted=NDR)
 
     async def scenario(pilot) -> None:
         report_before = app.walk.report
