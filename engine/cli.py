@@ -10,9 +10,9 @@ input error — one line on stderr naming the file (and line) or the argument, n
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import difflib
-import json
 import os
 import re
 import sys
@@ -86,31 +86,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tui", help="the terminal UI (also what plain 'relaydoctor' runs)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="evidence to preload")
-    p.add_argument("--answer", action="append", default=[], type=parse_answer, metavar="KEY=VALUE")
-    p.add_argument("--pack", action="append", default=[], metavar="DIR")
-    p.add_argument("--now", type=parse_now, metavar="ISO8601")
-    p.add_argument("--pfx-password-env", metavar="VAR")
+    p.add_argument("--answer", action="append", default=[], type=parse_answer, metavar="KEY=VALUE",
+                   help=_HELP["answer"])
+    p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
     p.set_defaults(func=cmd_tui)
 
     p = sub.add_parser("diagnose", help="diagnose evidence files, folders or zips")
     p.add_argument("paths", nargs="*", metavar="PATH", help="evidence: files, folders or zip bundles")
     _diagnose_options(p)
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    _format_option(p, ("text", "markdown", "json"))
     p.set_defaults(func=cmd_diagnose)
 
     p = sub.add_parser("facts", help="what was extracted from the evidence, with provenance")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--ndr", action="append", default=[], metavar="TEXT", help="NDR / rejection text")
-    p.add_argument("--now", type=parse_now, metavar="ISO8601")
-    p.add_argument("--pack", action="append", default=[], metavar="DIR")
-    p.add_argument("--pfx-password-env", metavar="VAR")
-    p.add_argument("--redact", action="store_true")
-    p.add_argument("--output", metavar="FILE")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="evidence: files, folders or zip bundles")
+    _format_option(p, ("text", "json"))
+    p.add_argument("--ndr", action="append", default=[], metavar="TEXT", help=_HELP["ndr"])
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
+    p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
+    p.add_argument("--redact", action="store_true", help=_HELP["redact"])
+    _output_options(p)
     p.set_defaults(func=cmd_facts)
 
     p = sub.add_parser("codes", help="the error codes and causes the loaded packs know")
-    p.add_argument("--pack", action="append", default=[], metavar="DIR")
+    p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(p)
     p.set_defaults(func=cmd_codes)
 
@@ -118,8 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
         "explain",
         help="the knowledge entry of an error code or a cause (or of the code recognising a status or reply)",
     )
-    p.add_argument("topic", metavar="CODE|CAUSE")
-    p.add_argument("--pack", action="append", default=[], metavar="DIR")
+    p.add_argument("topic", metavar="CODE|CAUSE",
+                   help="an error code (5.7.64), a cause id, a reply token (ATTR36, UnknownCredentials) "
+                        "or reply text")
+    p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(p)
     p.set_defaults(func=cmd_explain)
 
@@ -127,44 +130,76 @@ def build_parser() -> argparse.ArgumentParser:
     rsub = p.add_subparsers(dest="rules_command", metavar="lint|test|new", parser_class=_Parser)
     p.set_defaults(func=lambda a, rules_parser=p: _usage(rules_parser, "choose one of: lint, test, new"))
     r = rsub.add_parser("lint", help="check packs; prints every path:line: problem (exit 2 if any)")
-    r.add_argument("--pack", action="append", default=[], metavar="DIR")
+    r.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(r)
     r.set_defaults(func=cmd_rules_lint)
     r = rsub.add_parser("test", help="run every pack case with the real engine (exit 1 on failures)")
-    r.add_argument("--pack", action="append", default=[], metavar="DIR")
+    r.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(r)
     r.set_defaults(func=cmd_rules_test)
     r = rsub.add_parser("new", help="scaffold a new code's knowledge, rule and case")
-    r.add_argument("code", metavar="CODE")
+    r.add_argument("code", metavar="CODE", help="the new error code, e.g. 5.7.99")
     r.add_argument("--dest", default=".", metavar="DIR", help="pack directory to write into (default: .)")
     r.set_defaults(func=cmd_rules_new)
 
     p = sub.add_parser("collect-script", help="print the PowerShell evidence collector")
     p.set_defaults(func=cmd_collect_script)
 
-    p = sub.add_parser("demo", help="diagnose a bundled example (no arguments needed)")
-    p.add_argument("name", nargs="?", default=DEFAULT_DEMO, metavar="NAME")
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    p.add_argument("--output", metavar="FILE")
-    p.add_argument("--now", type=parse_now, metavar="ISO8601")
-    p.add_argument("--redact", action="store_true")
+    p = sub.add_parser("demo", help="diagnose a bundled example (no arguments needed)",
+                       epilog=_demo_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("name", nargs="?", default=DEFAULT_DEMO, metavar="NAME",
+                   help=f"the example to diagnose (default: {DEFAULT_DEMO}; --list shows them all)")
+    p.add_argument("--list", action="store_true", help="list the bundled examples and what each shows")
+    _format_option(p, ("text", "markdown", "json"))
+    _output_options(p)
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--redact", action="store_true", help=_HELP["redact"])
+    _verbose_option(p)
     p.set_defaults(func=cmd_demo)
     return parser
 
 
+# One wording per option, whichever command has it.
+_HELP = {
+    "ndr": "NDR or rejection text as seen (repeatable; '-' reads stdin)",
+    "answer": "answer a question the report asked (repeatable)",
+    "pack": "extra knowledge pack folder (repeatable)",
+    "output": "write the report here instead of stdout",
+    "now": "evaluate as of this time (default: now; naive times are UTC)",
+    "redact": "replace domains, IPs, names and thumbprints",
+    "pfx": "environment variable holding the password of .pfx files",
+}
+
+
 def _diagnose_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--ndr", action="append", default=[], metavar="TEXT",
-                   help="NDR or rejection text as seen (repeatable; '-' reads stdin)")
+    p.add_argument("--ndr", action="append", default=[], metavar="TEXT", help=_HELP["ndr"])
     p.add_argument("--answer", action="append", default=[], type=parse_answer, metavar="KEY=VALUE",
-                   help="answer a question the report asked (repeatable)")
-    p.add_argument("--pack", action="append", default=[], metavar="DIR", help="extra knowledge pack")
+                   help=_HELP["answer"])
+    p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(p)
-    p.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
-    p.add_argument("--now", type=parse_now, metavar="ISO8601",
-                   help="evaluate as of this time (default: now; naive times are UTC)")
-    p.add_argument("--redact", action="store_true", help="replace domains, IPs, names and thumbprints")
-    p.add_argument("--pfx-password-env", metavar="VAR",
-                   help="environment variable holding the password of .pfx files")
+    _output_options(p)
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--redact", action="store_true", help=_HELP["redact"])
+    p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
+    _verbose_option(p)
+
+
+def _verbose_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-v", "--verbose", "--full", action="store_true", dest="verbose",
+                   help="text format: every evidence link, explanation, reference and ruled-out "
+                        "detail (default: a report that fits one screen)")
+
+
+def _format_option(p: argparse.ArgumentParser, choices: tuple[str, ...]) -> None:
+    p.add_argument("--format", choices=choices, default=None,
+                   help="report format (default: from the --output extension .json/.md/.txt, else text)")
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", metavar="FILE",
+                   help="write the report here instead of stdout (never one of the inputs; "
+                        "written whole or not at all)")
+    p.add_argument("--force", action="store_true", help="let --output replace an existing file")
 
 
 def _no_builtin_option(p: argparse.ArgumentParser) -> None:
@@ -185,7 +220,11 @@ def _usage(parser: argparse.ArgumentParser, message: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (the console script passes it to ``sys.exit``)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _tolerant_streams()
     try:
+        from .lifecycle import sigterm_as_interrupt
+
+        sigterm_as_interrupt()
         args = build_parser().parse_args(args_list)
         func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_tui)
         if not hasattr(args, "paths"):
@@ -201,6 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         _err(exc.one_line())
         return EXIT_INPUT
+    except OSError as exc:  # the machine, not the program: a full disk, an I/O error
+        where = f"{os.fsdecode(exc.filename)}: " if isinstance(exc.filename, str | bytes) else ""
+        _err(f"{where}{exc.strerror or exc}")
+        return EXIT_INPUT
     except Exception as exc:  # a bug, or the engine refusing something it should not see
         if os.environ.get("RELAYDOCTOR_DEBUG"):
             raise
@@ -210,12 +253,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _tolerant_streams() -> None:
+    """A stdout in a non-UTF-8 locale (``LANG=C`` on old systems, ISO-8859-1) or a file name of
+    undecodable bytes must degrade to escapes, never crash: characters the stream cannot encode
+    are written as ``\\uXXXX``."""
+    for stream, errors in ((sys.stdout, "backslashreplace"), (sys.stderr, "backslashreplace"),
+                           (sys.stdin, "surrogateescape")):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors=errors)
+
+
 def _err(line: str) -> None:
     """One line on stderr; control characters in it (from hostile file names) are made visible."""
     from .report.common import one_line
 
-    sys.stderr.write(f"{PROG}: {one_line(line)}\n")
-    sys.stderr.flush()
+    if sys.stderr is None:
+        return
+    try:
+        sys.stderr.write(f"{PROG}: {one_line(line)}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def _silence_stdout() -> None:
@@ -256,6 +316,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     if not args.paths and not args.ndr:
         raise UsageError("give evidence PATH(s), --ndr TEXT, or both (see 'relaydoctor diagnose --help')")
     paths = _check_paths(args.paths)
+    _prepare_output(args, paths, ("text", "markdown", "json"))
     report = _run_diagnosis(
         paths,
         ndr_texts=_ndr_texts(args.ndr),
@@ -265,10 +326,13 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         pfx_password=_pfx_password(args.pfx_password_env),
     )
     _require_evidence(report, paths, has_text=bool(args.ndr) or bool(args.answer))
-    return _emit_report(report, args.format, args.output, args.redact)
+    return _emit_report(report, args)
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def demo_examples() -> tuple[Path, dict[str, str]]:
+    """The examples folder and each bundled example's one-line description (``index.yaml``)."""
+    import yaml
+
     from .paths import builtin_dir
 
     try:
@@ -278,22 +342,44 @@ def cmd_demo(args: argparse.Namespace) -> int:
     names = sorted(p.name for p in examples.iterdir() if p.is_dir()) if examples.is_dir() else []
     if not names:
         raise InputError("no bundled examples are installed", path=str(examples))
+    index_file = examples / "index.yaml"
+    index = yaml.safe_load(index_file.read_text("utf-8")) if index_file.is_file() else {}
+    return examples, {n: str((index.get(n) or {}).get("shows", "")) for n in names}
+
+
+def _demo_epilog() -> str:
+    try:
+        _, shown = demo_examples()
+    except InputError:
+        return ""
+    width = max(len(n) for n in shown)
+    return "examples:\n" + "\n".join(f"  {n.ljust(width)}  {d}" for n, d in shown.items())
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    examples, shown = demo_examples()
+    if args.list:
+        _write(_demo_epilog() + "\n", None)
+        return EXIT_OK
+    names = list(shown)
     if args.name not in names:
         raise InputError(f"unknown example {args.name!r}; available: {', '.join(names)}", path="demo")
     from .report.redact import rewrite_report
 
     folder = examples / args.name
+    _prepare_output(args, [str(folder)], ("text", "markdown", "json"))
     report = _run_diagnosis([str(folder)], now=args.now)
     # Show the example's files as "renewed-certificate/SEND....LOG:116", not a site-packages path.
     prefix = str(examples) + os.sep
     report = rewrite_report(report, lambda s: s.replace(prefix, ""))
     if args.output is None and args.format == "text":
         _err(f"demo: the bundled example '{args.name}' (its files are in {folder})")
-    return _emit_report(report, args.format, args.output, args.redact)
+    return _emit_report(report, args)
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
     paths = _check_paths(args.paths)
+    _prepare_output(args, paths, ("text", "json"))
     report = _run_diagnosis(
         paths,
         ndr_texts=_ndr_texts(args.ndr),
@@ -306,11 +392,11 @@ def cmd_facts(args: argparse.Namespace) -> int:
         from .report.redact import redact_report
 
         report = redact_report(report)
+    from .report.common import json_text
     from .report.factsview import facts_json, facts_text
 
-    text = json.dumps(facts_json(report), indent=2, ensure_ascii=False) + "\n" if args.format == "json" \
-        else facts_text(report)
-    _write(text, args.output)
+    text = json_text(facts_json(report)) if args.format == "json" else facts_text(report)
+    _write(text, args.output, inputs=args.inputs, force=args.force)
     return EXIT_OK
 
 
@@ -341,6 +427,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
         lead = f"{one_line(topic)!r} is recognised as code {one_line(recognised.code)}.\n\n"
         _write(lead + explain_code(packs, recognised.code), None)
         return EXIT_OK
+    # a reply token ("ATTR36", "UnknownCredentials"): the cause it means, else the code(s) naming it
+    from .report.knowledge import token_topics
+
+    causes, codes = token_topics(packs, topic)
+    if causes or codes:
+        named = causes[0] if causes else codes[0]
+        body = explain_cause(packs, named) if causes else explain_code(packs, named)
+        others = [*causes[1:], *codes] if causes else codes[1:]
+        tail = f"\n(also named by: {', '.join(others)})\n" if others else ""
+        lead = f"{topic!r} is a token of {'cause' if causes else 'code'} {named}.\n\n"
+        _write(lead + body + tail, None)
+        return EXIT_OK
     known = [*packs.codes, *packs.causes]
     close = difflib.get_close_matches(topic, known, n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else "; 'relaydoctor codes' lists them"
@@ -349,10 +447,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_rules_lint(args: argparse.Namespace) -> int:
     from .pack import lint
+    from .regex_probe import probe
 
     try:
         packs = _load_packs(args.pack, builtin=not args.no_builtin)
-        problems = list(lint(packs))
+        problems = list(lint(packs, probe=probe))
     except PackErrors as exc:
         problems = list(exc.errors) or [exc]
     if problems:
@@ -437,11 +536,18 @@ def _check_dirs(dirs: Sequence[str], option: str) -> list[str]:
     return list(dirs)
 
 
+MAX_NDR_STDIN_CHARS = 8 * 1024 * 1024  # `--ndr -` reads at most this much (an endless pipe ends here)
+
+
 def _ndr_texts(texts: Sequence[str]) -> list[str]:
     out = []
     for text in texts:
         if text == "-":
-            text = sys.stdin.read()
+            if sys.stdin is None:
+                raise InputError("--ndr -: standard input is closed")
+            text = sys.stdin.read(MAX_NDR_STDIN_CHARS + 1)
+            if len(text) > MAX_NDR_STDIN_CHARS:
+                raise InputError(f"--ndr -: more than {MAX_NDR_STDIN_CHARS:,} characters on standard input")
         if not text.strip():
             raise InputError("--ndr: empty text")
         out.append(text)
@@ -549,26 +655,60 @@ def _require_evidence(report: Any, paths: Sequence[str], *, has_text: bool) -> N
         )
 
 
-def _emit_report(report: Any, fmt: str, output: str | None, redact: bool) -> int:
-    from .report import render
+def _prepare_output(args: argparse.Namespace, inputs: Sequence[str], formats: tuple[str, ...]) -> None:
+    """Settle the format (from --output's extension unless --format) and refuse a dangerous
+    --output before any work is done."""
+    from .output import check_output, infer_format
+
+    args.format = infer_format(args.output, args.format, formats)
+    args.inputs = list(inputs)
+    if args.output is not None:
+        check_output(args.output, args.inputs, force=args.force)
+
+
+def _emit_report(report: Any, args: argparse.Namespace) -> int:
+    from .report import WIDTH, render
     from .report.progress import use_color
 
-    if redact:
+    if args.redact:
         from .report.redact import redact_report
 
         report = redact_report(report)
-    color = output is None and fmt == "text" and use_color(sys.stdout)
-    _write(render(report, fmt, color=color), output)
+    color = args.output is None and args.format == "text" and use_color(sys.stdout)
+    width = _terminal_width() if args.output is None else WIDTH
+    text = render(report, args.format, color=color, verbose=getattr(args, "verbose", False), width=width)
+    _write(text, args.output, inputs=args.inputs, force=args.force)
     return EXIT_OK
 
 
-def _write(text: str, output: str | None, stream: TextIO | None = None) -> None:
+def _terminal_width() -> int:
+    """The terminal's columns when stdout is one, else the report's default width."""
+    from .report import WIDTH
+
+    try:
+        if sys.stdout.isatty():
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        pass
+    return WIDTH
+
+
+def _write(text: str, output: str | None, stream: TextIO | None = None, *,
+           inputs: Sequence[str] = (), force: bool = False) -> None:
     if output is None:
         out = stream or sys.stdout
-        out.write(text)
-        out.flush()
+        if out is None:  # started with stdout closed (`>&-`)
+            raise InputError("cannot write the report: standard output is closed (use --output FILE)")
+        try:
+            out.write(text)
+            out.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a full disk, a closed descriptor: one line, not "a bug"
+            _silence_stdout()
+            raise InputError(f"cannot write the report to standard output: {exc.strerror or exc}") from None
         return
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror or exc}", path=output) from None
+    from .output import check_output, write_atomic
+
+    check_output(output, inputs, force=force)  # again: the path may have changed while we worked
+    write_atomic(output, text)

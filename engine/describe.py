@@ -22,6 +22,7 @@ from .facts import (
     SmtpSession,
     Symptom,
 )
+from .plainwords import plain_value
 
 
 def _session(f: SmtpSession) -> str:
@@ -96,29 +97,32 @@ _DESCRIBERS: dict[type, Callable[[Fact], str]] = {
     DomainVerification: lambda f: f"domain {f.domain} is {'verified' if f.verified else 'NOT verified'}",
     Answer: lambda f: f"you answered {f.key}={f.value}",
     CertNameMatch: lambda f: (
-        f"certificate {f.thumbprint[:8]}… vs {f.connector!r} expecting {f.expected}: {f.match}"
+        f"certificate {f.thumbprint[:8]}… vs {f.connector!r} expecting {f.expected}: "
+        f"{plain_value('match', f.match)}"
     ),
     CertAttribution: lambda f: (
         f"certificate {f.cn or f.thumbprint[:8]} against the connectors' certificate names: "
-        + (f"{f.match} ({f.connector!r} expects {f.expected})" if f.connector else f.match)
+        + (f"{plain_value('match', f.match)} ({f.connector!r} expects {f.expected})" if f.connector
+           else plain_value('match', f.match))
     ),
-    IpConnectorMatch: lambda f: f"egress IP {f.ip} vs {f.connector!r}: {f.match}",
+    IpConnectorMatch: lambda f: f"egress IP {f.ip} vs {f.connector!r}: {plain_value('match', f.match)}",
     IpAttribution: lambda f: (
-        f"egress IP {f.ip} against the connectors' SenderIPAddresses: {f.match}"
+        f"egress IP {f.ip} against the connectors' SenderIPAddresses: {plain_value('match', f.match)}"
         + (f" ({f.connector!r})" if f.connector else "")
     ),
     DomainAcceptance: lambda f: (
-        f"{f.role.replace('_', ' ')} domain {f.domain}: {f.status.replace('_', ' ')}"
+        f"{f.role.replace('_', ' ')} domain {f.domain}: {plain_value('status', f.status)}"
         + (f" (as {f.accepted_as})" if f.accepted_as else "")
     ),
     CertStatus: lambda f: (
-        f"certificate {f.cn or f.thumbprint[:8]}: {f.validity.replace('_', ' ')}"
+        f"certificate {f.cn or f.thumbprint[:8]}: {plain_value('validity', f.validity)}"
         + (f" at {f.evaluated_at}" if f.evaluated_at else "")
-        + f", trust {f.trust.replace('_', ' ')} ({f.trust_basis}), chain {f.chain}"
+        + f", {plain_value('trust', f.trust)} (judged from {plain_value('trust_basis', f.trust_basis)}),"
+        f" chain {plain_value('chain', f.chain)}"
     ),
     SendConnectorCertificate: lambda f: (
-        f"send connector {f.connector!r} TlsCertificateName: {f.state.replace('_', ' ')}"
-        + (f", presented: {f.presented}" if f.presented != "unknown" else "")
+        f"send connector {f.connector!r} TlsCertificateName: {plain_value('state', f.state)}"
+        + (f", {plain_value('presented', f.presented)}" if f.presented != "unknown" else "")
     ),
 }
 

@@ -20,6 +20,7 @@ from .discipline import effective_status
 from .errors import InputError
 from .facts import Answer, Fact, Provenance, Symptom
 from .guidance import missing_evidence, next_steps
+from .plainwords import plain_values
 from .precedence import BASIS_WORDS, firing_basis, rank_verdicts, specificity, strength
 from .results import (
     EvidenceLink,
@@ -99,7 +100,9 @@ def diagnose_evidence(
         return _infer(evidence, {**answers, **extra}, packs, now)
 
     questions = honest_questions(run, trial, answers)
-    notes = [*run.notes, *evidence.warnings]
+    from .pack.recognize import timed_out_notes
+
+    notes = [*run.notes, *evidence.warnings, *timed_out_notes(packs)]
     missing = missing_evidence(run.verdicts, run.facts, packs)
     steps = next_steps(run.verdicts, questions, missing, has_symptom=bool(run.symptoms))
     sources = list(evidence.sources)
@@ -337,10 +340,11 @@ def _verdict(
             )
 
     values = _template_values(lead, facts, answers)
-    summary = _fill_text(rules[lead.rule_id].conclusion.message, values) or rules[lead.rule_id].id
+    words = plain_values(values, _enum_fields(lead, facts))  # prose reads words, commands raw values
+    summary = _fill_text(rules[lead.rule_id].conclusion.message, words) or rules[lead.rule_id].id
     remediation: tuple[RemediationStep, ...] = ()
     if status in ("confirmed", "likely"):
-        remediation = tuple(_remediation(cause, lead, values))
+        remediation = tuple(_remediation(cause, lead, values, words))
     rule_refs = [ref.url for f in chosen for ref in _rule_references(packs, f.rule_id)]
     return (
         dataclasses.replace(
@@ -361,12 +365,14 @@ def _verdict(
 def _content_key(firing: Firing, facts: Sequence[Fact]) -> tuple:
     bound = sorted(firing.bindings.items())
     return tuple(
-        (alias, facts[key].provenance.source, facts[key].provenance.line or 0, facts[key].identity())
+        (alias, facts[key].identity(), facts[key].provenance.line or 0, facts[key].provenance.source)
         for alias, key in bound
     )
 
 
-def _remediation(cause: CauseDef, lead: Firing, values: Mapping[str, Any]) -> list[RemediationStep]:
+def _remediation(
+    cause: CauseDef, lead: Firing, values: Mapping[str, Any], words: Mapping[str, Any]
+) -> list[RemediationStep]:
     from .pack.templates import fill_command
 
     steps = []
@@ -374,9 +380,9 @@ def _remediation(cause: CauseDef, lead: Firing, values: Mapping[str, Any]) -> li
         if step.only_if and step.only_if not in lead.bindings:
             continue
         commands = tuple(fill_command(c, values).text for c in step.commands)
-        steps.append(RemediationStep(step=_fill_text(step.step, values), commands=commands))
+        steps.append(RemediationStep(step=_fill_text(step.step, words), commands=commands))
     if cause.verify:
-        steps.append(RemediationStep(step="Verify: " + _fill_text(cause.verify, values)))
+        steps.append(RemediationStep(step="Verify: " + _fill_text(cause.verify, words)))
     return steps
 
 
@@ -388,6 +394,14 @@ def _template_values(firing: Firing, facts: Sequence[Fact], answers: Mapping[str
     for k, v in answers.items():
         values[f"answer.{k}"] = v
     return values
+
+
+def _enum_fields(firing: Firing, facts: Sequence[Fact]) -> dict[str, frozenset[str]]:
+    return {
+        f"{alias}.{name}": allowed
+        for alias, key in firing.bindings.items()
+        for name, allowed in type(facts[key]).ENUMS.items()
+    }
 
 
 def _fill_text(template: str, values: Mapping[str, Any]) -> str:
@@ -413,7 +427,10 @@ _COMPILED: dict[int, Any] = {}
 def _compiled(packs: Packs) -> Any:
     key = id(packs)
     if key not in _COMPILED:
-        _COMPILED[key] = (packs, packs.compile())
+        from .pack.compiler import compile_packs
+        from .regex_probe import probe
+
+        _COMPILED[key] = (packs, compile_packs(packs, probe=probe))
     return _COMPILED[key][1]
 
 

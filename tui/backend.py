@@ -94,7 +94,7 @@ def preview_text(text: str) -> tuple[list[Fact], str | None]:
         return [], None
     if len(text.encode("utf-8", "replace")) > PREVIEW_LIMIT:
         return [], "too long for pasted text: add the file as evidence instead (2)"
-    from relaydoctor.engine.evidence.text import parse_text
+    from relaydoctor.engine.evidence.symptoms.text import parse_text
 
     try:
         return list(parse_text(NDR_LABEL, text).facts), None

@@ -13,8 +13,12 @@ import re
 
 from textual.content import Content
 
-# C0/C1 controls except tab and newline; DEL; bidi embedding/override/isolate marks.
-_UNSAFE = UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls except tab and newline; DEL; bidi marks, embeddings, overrides and isolates;
+# line/paragraph separators; lone surrogates (undecodable bytes of a file name). The same set as
+# the reports' (engine/report/common.py).
+_UNSAFE = UNSAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def _escape(match: re.Match[str]) -> str:

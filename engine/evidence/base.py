@@ -1,16 +1,18 @@
-"""What every evidence parser receives and returns.
+"""What every evidence parser receives and returns, and the shape of a parser module.
 
 A parser module exposes ``KIND`` (str), ``sniff(doc) -> bool`` (cheap, content only, never the
-file extension) and ``parse(doc) -> ParseResult``. ``parse`` raises ``EvidenceError`` (with path and
-line) for input it recognised but cannot read; it never lets another exception escape.
-The registry and the walk over files, folders and zips live in ``evidence/loader.py``.
+file extension) and ``parse(doc) -> ParseResult`` (``ParserModule``); a log parser also has
+``scan(stream, name, *, progress, cancel)`` so large files are streamed (``StreamingParserModule``).
+``parse`` raises ``EvidenceError`` (with path and line) for input it recognised but cannot read; it
+never lets another exception escape. The ordered list of parsers is ``evidence/registry.py``; the
+walk over files, folders and zips is ``evidence/loader.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from ..facts import Fact
 
@@ -52,3 +54,26 @@ class ParseResult:
     detail: str | None = None  # e.g. "1,234 lines, 12 sessions (5 to Exchange Online)"
     warnings: list[str] = field(default_factory=list)  # e.g. "Format-List value truncated at line 40"
     certificates: dict[str, bytes] = field(default_factory=dict)  # thumbprint -> DER, for chain/trust checks
+
+
+class ScanFn(Protocol):
+    """Streams one file: ``progress(n)`` gets the bytes read since its last call."""
+
+    def __call__(self, stream: BinaryIO, name: str, *, progress: Callable[[int], None] | None = ...,
+                 cancel: CancelFn | None = ...) -> ParseResult: ...
+
+
+class ParserModule(Protocol):
+    """A parser module, as the registry takes it (a module object satisfies this protocol)."""
+
+    KIND: str
+
+    def sniff(self, doc: Document) -> bool: ...
+
+    def parse(self, doc: Document) -> ParseResult: ...
+
+
+class StreamingParserModule(ParserModule, Protocol):
+    """A log parser that also reads a stream line by line (worker processes call ``scan``)."""
+
+    scan: ScanFn

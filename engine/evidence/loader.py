@@ -1,7 +1,7 @@
 """Walk the user's evidence (files, folders, zips), sniff each file by content, run its parser.
 
-- Files are recognised by **content only**: each parser module's ``sniff`` is asked in the fixed
-  order of ``PARSER_MODULES`` (most specific first, generic text last).
+- Files are recognised by **content only**: each parser's ``sniff`` is asked in the fixed order of
+  ``registry.PARSERS`` (most specific first, generic text last).
 - Folders are walked recursively in sorted order; ``.zip`` archives (recognised by content) are
   read in place with ``zipfile`` — nothing is extracted to disk — with limits on member names,
   total size and compression ratio; zips inside zips are opened one level deep.
@@ -18,8 +18,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import hashlib
-import importlib
-import inspect
 import io
 import multiprocessing
 import os
@@ -29,35 +27,16 @@ import warnings
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, BinaryIO
 
 from ..errors import Cancelled, EvidenceError, RelaydoctorError
 from ..facts import Fact
+from ..lifecycle import guard_worker, interrupts_held
 from ..results import EvidenceSet, SourceSummary
-from . import sendlog
-from .base import CancelFn, Document, ParseResult, ProgressFn
-
-# Parser modules in sniffing order. Missing ones are skipped (they are written in parallel).
-PARSER_MODULES: tuple[str, ...] = (
-    "sendlog",
-    "smtplog_receive",
-    "iislog",
-    "messagetrace",
-    "hcwlog",
-    "manifest",
-    "certs",
-    "cmdlets",
-    "queue",
-    "ndr",
-    "text",
-)
-# Generic parsers: JSON/XML/binary files that no specific parser took never reach them.
-GENERIC_MODULES = frozenset({"ndr", "text"})
-# What pasted text (``--ndr``) is offered to.
-TEXT_MODULES = ("queue", "ndr", "text")
-# Parsers with ``scan(stream, name, *, progress, cancel)``: streamed, and parallel when large.
-STREAMING_MODULES = frozenset({"sendlog", "smtplog_receive", "iislog"})
+from .base import CancelFn, Document, ParseResult, ProgressFn, ScanFn
+from .fieldlimit import bound_fact
+from .registry import PARSERS, Parser
+from .smtplog import send
 
 HEAD_BYTES = 64 * 1024
 MAX_ZIP_MEMBERS = 20_000
@@ -67,49 +46,12 @@ RATIO_MIN_SIZE = 1024 * 1024  # small members may compress better than that harm
 MAX_NESTED_ZIP = 512 * 1024**2  # a zip inside a zip is read into memory, so it is bounded
 PARALLEL_MIN_BYTES = 48 * 1024**2
 MAX_DEPTH = 32  # folder nesting walked at most
+# Files that are not streamed are read whole (and decoded, and often re-encoded): bounded so memory
+# stays well under 2 GB. Cmdlet exports of a whole organisation are a few MB.
+MAX_CMDLET_BYTES = 64 * 1024**2
+MAX_WHOLE_FILE_BYTES = 256 * 1024**2
 
 _PY_HINT = re.compile(r"^(?:from [\w.]+ import |import [\w.]+|def \w+\(|class \w+[(:])", re.MULTILINE)
-
-_REGISTRY: list[tuple[str, ModuleType]] | None = None
-
-
-# ------------------------------------------------------------------------------------------------
-# Registry
-# ------------------------------------------------------------------------------------------------
-
-
-def registry() -> list[tuple[str, ModuleType]]:
-    """(module name, parser module) in sniffing order; packages may list sub-parsers in ``PARSERS``."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        found: list[tuple[str, ModuleType]] = []
-        for name in PARSER_MODULES:
-            module = _import(name)
-            subs = getattr(module, "PARSERS", None)
-            if subs is not None:
-                for sub in subs:
-                    sub_mod = sub if isinstance(sub, ModuleType) else _import(str(sub), package=module)
-                    if _is_parser(sub_mod):
-                        found.append((name, sub_mod))
-            elif _is_parser(module):
-                found.append((name, module))
-        _REGISTRY = found
-    return _REGISTRY
-
-
-def _import(name: str, package: ModuleType | None = None) -> ModuleType:
-    """Import a registered parser. Every name in ``PARSER_MODULES`` must exist: a missing one is a
-    packaging bug, and skipping it would silently drop a kind of evidence."""
-    base = package.__name__ if package is not None else __package__
-    full = name if "." in name and not name.startswith(".") else f"{base}.{name.lstrip('.')}"
-    return importlib.import_module(full)
-
-
-def _is_parser(module: ModuleType) -> bool:
-    return all(callable(getattr(module, a, None)) for a in ("sniff", "parse")) and isinstance(
-        getattr(module, "KIND", None), str
-    )
-
 
 # ------------------------------------------------------------------------------------------------
 # Documents
@@ -132,7 +74,7 @@ class _Item:
     direct: bool
     path: str | None = None  # on disk (for workers and duplicate checks)
     skipped: SourceSummary | None = None
-    module: tuple[str, ModuleType] | None = None
+    parser: Parser | None = None
     result: ParseResult | None = None
     error: EvidenceError | None = None
 
@@ -198,6 +140,10 @@ class _Walker:
             if is_dir:
                 if depth < MAX_DEPTH:
                     self._walk(path, depth + 1)
+                else:
+                    self.items.append(
+                        _skip(path, "unknown", f"folder nested deeper than {MAX_DEPTH} levels: not read")
+                    )
                 continue
             self._add_file(path, path, direct=False)
 
@@ -269,7 +215,7 @@ class _Walker:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if len(infos) > MAX_ZIP_MEMBERS:
             raise EvidenceError(f"zip has {len(infos):,} members (limit {MAX_ZIP_MEMBERS:,})", doc.name)
-        total = 0
+        total = packed = 0
         for info in infos:
             if _unsafe_member(info.filename):
                 raise EvidenceError(
@@ -277,13 +223,20 @@ class _Walker:
                     doc.name,
                 )
             total += info.file_size
+            packed += info.compress_size
             ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > RATIO_MIN_SIZE and ratio > MAX_ZIP_RATIO:
+            if info.file_size >= RATIO_MIN_SIZE and ratio > MAX_ZIP_RATIO:
                 raise EvidenceError(
                     f"zip member {info.filename!r} expands {ratio:,.0f}x (limit {MAX_ZIP_RATIO}x): "
                     "refusing a possible zip bomb",
                     doc.name,
                 )
+        if total >= RATIO_MIN_SIZE and total / max(packed, 1) > MAX_ZIP_RATIO:  # many small bombs
+            raise EvidenceError(
+                f"zip expands {total / max(packed, 1):,.0f}x overall (limit {MAX_ZIP_RATIO}x): "
+                "refusing a possible zip bomb",
+                doc.name,
+            )
         if total > MAX_ZIP_TOTAL:
             raise EvidenceError(
                 f"zip expands to {total:,} bytes (limit {MAX_ZIP_TOTAL:,}): refusing a possible zip bomb",
@@ -331,14 +284,14 @@ def _not_evidence_reason(doc: Document, text: str) -> str | None:
     return None
 
 
-def _sniff(module: ModuleType, doc: Document) -> bool:
+def _sniff(parser: Parser, doc: Document) -> bool:
     try:
-        return bool(module.sniff(doc))
+        return bool(parser.sniff(doc))
     except Exception:
         return False
 
 
-def classify(doc: Document, modules: Sequence[tuple[str, ModuleType]]) -> tuple[str, ModuleType] | str:
+def classify(doc: Document, parsers: Sequence[Parser] = PARSERS) -> Parser | str:
     """The parser for ``doc``, or the reason it is not evidence."""
     if doc.size == 0:
         return "empty file"
@@ -348,27 +301,30 @@ def classify(doc: Document, modules: Sequence[tuple[str, ModuleType]]) -> tuple[
         text = ""
     if _looks_like_python(text):
         return "a Python script, not evidence"
-    for name, module in modules:
-        if name in GENERIC_MODULES:
+    for parser in parsers:
+        if parser.generic:
             reason = _not_evidence_reason(doc, text)
             if reason:
                 return reason
-        if _sniff(module, doc):
-            return name, module
+        if _sniff(parser, doc):
+            return parser
     return _not_evidence_reason(doc, text) or "not recognised as evidence"
 
 
-def _parse(name: str, module: ModuleType, doc: Document, pfx_password: str | None,
+def _parse(parser: Parser, doc: Document, pfx_password: str | None,
            progress: Callable[[int], None] | None, cancel: CancelFn | None) -> ParseResult:
-    kind = getattr(module, "KIND", name)
+    kind = parser.kind
+    limit = MAX_CMDLET_BYTES if str(kind).startswith("cmdlet") else MAX_WHOLE_FILE_BYTES
+    if parser.scan is None and doc.size > limit:
+        raise EvidenceError(f"{kind}: too large to read ({doc.size:,} bytes; limit {limit:,})", doc.name)
     try:
-        if name in STREAMING_MODULES and callable(getattr(module, "scan", None)):
+        if parser.scan is not None:
             with doc.opener() as stream:
-                result = module.scan(stream, doc.name, progress=progress, cancel=cancel)
-        elif pfx_password is not None and _takes(module.parse, "pfx_password"):
-            result = module.parse(doc, pfx_password=pfx_password)
+                result = parser.scan(stream, doc.name, progress=progress, cancel=cancel)
+        elif pfx_password is not None and parser.parse_with_password is not None:
+            result = parser.parse_with_password(doc, pfx_password)
         else:
-            result = module.parse(doc)
+            result = parser.parse(doc)
     except (EvidenceError, Cancelled):
         raise
     except RelaydoctorError as exc:
@@ -382,13 +338,6 @@ def _parse(name: str, module: ModuleType, doc: Document, pfx_password: str | Non
     return result
 
 
-def _takes(fn: Callable[..., Any], param: str) -> bool:
-    try:
-        return param in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 # -- worker processes ------------------------------------------------------------------------------
 
 _W_PROGRESS: Any = None
@@ -397,20 +346,21 @@ _W_CANCEL: Any = None
 
 def _worker_init(progress: Any, cancel: Any) -> None:
     global _W_PROGRESS, _W_CANCEL
+    guard_worker()
     _W_PROGRESS, _W_CANCEL = progress, cancel
 
 
-def _worker_scan(module_name: str, path: str, name: str) -> tuple[str, Any]:
-    """Scan one log file in a worker; errors come back as values (exceptions lose their fields)."""
+def _worker_scan(kind: str, scan: ScanFn, path: str, name: str) -> tuple[str, Any]:
+    """Scan one log file in a worker; errors come back as values (exceptions lose their fields).
+    ``scan`` is a module-level function, so it reaches the worker pickled by its qualified name."""
 
     def progress(n: int) -> None:
         with _W_PROGRESS.get_lock():
             _W_PROGRESS.value += n
 
     try:
-        module = importlib.import_module(f"{__package__}.{module_name}")
         with open(path, "rb") as fh:
-            result = module.scan(fh, name, progress=progress, cancel=_W_CANCEL.is_set)
+            result = scan(fh, name, progress=progress, cancel=_W_CANCEL.is_set)
         return "ok", result
     except Cancelled:
         return "cancelled", None
@@ -419,7 +369,7 @@ def _worker_scan(module_name: str, path: str, name: str) -> tuple[str, Any]:
     except OSError as exc:
         return "error", (f"cannot read: {exc.strerror or exc}", name, None)
     except Exception as exc:
-        return "error", (f"{module_name} parser failed: {type(exc).__name__}: {exc}", name, None)
+        return "error", (f"{kind} parser failed: {type(exc).__name__}: {exc}", name, None)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -468,8 +418,7 @@ def load_evidence(
 
 def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: CancelFn | None,
           pfx_password: str | None) -> EvidenceSet:
-    modules = registry()
-    text_modules = [(n, m) for n, m in modules if n in TEXT_MODULES]
+    text_parsers = [p for p in PARSERS if p.pasted]
     total = sum(it.doc.size for it in items if it.doc is not None)
     prog = _Progress(total, progress)
     first_text = len(items) - n_text
@@ -485,13 +434,11 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
         if doc is None:
             continue
         if index >= first_text:
-            if not text_modules:
-                raise EvidenceError("no parser for pasted text is available yet", doc.name)
-            found = classify(doc, text_modules)
+            found = classify(doc, text_parsers)
             if isinstance(found, str):
                 raise EvidenceError("no SMTP error or non-delivery report found in this text", doc.name)
         else:
-            found = classify(doc, modules)
+            found = classify(doc)
             if isinstance(found, str):
                 if item.direct:
                     prefix = "" if found.startswith("not recognised") else "not recognised as evidence: "
@@ -499,14 +446,13 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
                 item.skipped = SourceSummary(source=doc.name, kind="unknown", skipped_reason=found)
                 prog.add(doc.size)
                 continue
-        item.module = found
+        item.parser = found
     _mark_duplicates(items, prog)
 
     # 2. parse: big logs on disk in worker processes, the rest here
     parallel = [
         it for it in items
-        if it.module is not None and it.skipped is None and it.module[0] in STREAMING_MODULES
-        and it.path is not None
+        if it.parser is not None and it.skipped is None and it.parser.streaming and it.path is not None
     ]
     if len(parallel) >= 2 and sum(it.doc.size for it in parallel if it.doc) >= PARALLEL_MIN_BYTES and (
         (os.cpu_count() or 1) >= 2
@@ -517,15 +463,14 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
             warnings.warn(f"parallel log scan unavailable ({exc}); scanning in-process", RuntimeWarning,
                           stacklevel=2)
     for item in items:
-        if item.module is None or item.skipped is not None or item.result is not None or item.error:
+        if item.parser is None or item.skipped is not None or item.result is not None or item.error:
             continue
         check_cancel()
         doc = item.doc
         assert doc is not None
         base = prog.done
-        name, module = item.module
         try:
-            item.result = _parse(name, module, doc, pfx_password, prog.add, cancel)
+            item.result = _parse(item.parser, doc, pfx_password, prog.add, cancel)
         except EvidenceError as exc:
             if item.direct:
                 raise  # what the user named must be readable: stop at once
@@ -537,10 +482,10 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
         if item.error is not None:
             if item.direct:
                 raise item.error
-            assert item.doc is not None and item.module is not None
+            assert item.doc is not None and item.parser is not None
             item.skipped = SourceSummary(
                 source=item.doc.name,
-                kind=getattr(item.module[1], "KIND", item.module[0]),
+                kind=item.parser.kind,
                 skipped_reason=_reason(item.error),
             )
     return _assemble(items)
@@ -562,7 +507,7 @@ def _mark_duplicates(items: list[_Item], prog: _Progress) -> None:
     """Files with identical content are read once (a folder holding a bundle twice, say)."""
     by_size: dict[int, list[_Item]] = {}
     for item in items:
-        if item.doc is not None and item.module is not None and item.skipped is None:
+        if item.doc is not None and item.parser is not None and item.skipped is None:
             by_size.setdefault(item.doc.size, []).append(item)
     for group in by_size.values():
         if len(group) < 2:
@@ -578,10 +523,10 @@ def _mark_duplicates(items: list[_Item], prog: _Progress) -> None:
             if first is None:
                 seen[digest] = item
                 continue
-            assert first.doc is not None and item.module is not None
+            assert first.doc is not None and item.parser is not None
             item.skipped = SourceSummary(
                 source=item.doc.name,
-                kind=getattr(item.module[1], "KIND", item.module[0]),
+                kind=item.parser.kind,
                 skipped_reason=f"same content as {first.doc.name}",
             )
             prog.add(item.doc.size)
@@ -603,10 +548,11 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
     workers = min(len(items), os.cpu_count() or 2)
     with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
                                 initargs=(counter, stop)) as pool:
-        futures = {
-            pool.submit(_worker_scan, it.module[0], it.path, it.doc.name): it  # type: ignore[index,union-attr]
-            for it in sorted(items, key=lambda it: -(it.doc.size if it.doc else 0))
-        }
+        with interrupts_held():  # workers are spawned here and must never get Ctrl+C
+            futures = {
+                pool.submit(_worker_scan, it.parser.kind, it.parser.scan, it.path, it.doc.name): it  # type: ignore[union-attr]
+                for it in sorted(items, key=lambda it: -(it.doc.size if it.doc else 0))
+            }
         pending = set(futures)
         try:
             while pending:
@@ -639,15 +585,42 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
     prog.set(base + sum(it.doc.size for it in items if it.doc is not None and it.result is not None))
 
 
+def _bounded_facts(result: ParseResult) -> list[Fact]:
+    """The result's facts with over-long values cut (warned on the result, located)."""
+    out: list[Fact] = []
+    for fact in result.facts:
+        fact, cut = bound_fact(fact)
+        result.warnings.extend(cut)
+        out.append(fact)
+    return out
+
+
+def _canonical(item: _Item) -> tuple:
+    """Order of the evidence in a report: by kind, then by content, never by argument order or
+    file name, so the same evidence gives the same bytes (issue 12) and a fact two files both
+    give is attributed to the same one every time. Small files' heads are their whole content."""
+    skipped = item.skipped is not None or item.result is None
+    kind = item.skipped.kind if item.skipped is not None else (item.parser.kind if item.parser else "")
+    if item.doc is not None:
+        content = (item.doc.size, hashlib.sha256(item.doc.head).hexdigest())
+    else:
+        content = (-1, "")
+    reason = item.skipped.skipped_reason or "" if item.skipped is not None else ""
+    name = item.doc.name if item.doc is not None else (item.skipped.source if item.skipped else "")
+    return (skipped, kind, reason, content, name)
+
+
 def _assemble(items: list[_Item]) -> EvidenceSet:
+    items = sorted(items, key=_canonical)
     ev = EvidenceSet()
     per_item: list[tuple[_Item, list[Fact]]] = []
     all_facts: list[Fact] = []
     for item in items:
         if item.result is not None and item.skipped is None:
-            per_item.append((item, item.result.facts))
-            all_facts.extend(item.result.facts)
-    merged = sendlog.merge_facts(all_facts)
+            facts = _bounded_facts(item.result)
+            per_item.append((item, facts))
+            all_facts.extend(facts)
+    merged = send.merge_facts(all_facts)
     owner: dict[int, _Item] = {}
     for item, facts in per_item:
         for fact in facts:
@@ -667,7 +640,7 @@ def _assemble(items: list[_Item]) -> EvidenceSet:
         if item.skipped is not None:
             ev.sources.append(item.skipped)
             continue
-        if item.result is None or item.doc is None or item.module is None:
+        if item.result is None or item.doc is None or item.parser is None:
             continue
         detail = item.result.detail
         dup = duplicates.get(id(item), 0)
@@ -680,7 +653,7 @@ def _assemble(items: list[_Item]) -> EvidenceSet:
         ev.sources.append(
             SourceSummary(
                 source=item.doc.name,
-                kind=getattr(item.module[1], "KIND", item.module[0]),
+                kind=item.parser.kind,
                 facts=len(item.result.facts),
                 detail=detail,
             )

@@ -21,18 +21,26 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..compiled import PHASE_ALIAS, PHASE_KIND, CompiledRule, CompiledRuleset, Conclusion
 from ..errors import PackError, PackErrors
 from .model import AnyOf, FieldTest, Pattern, Ref, RuleDef, Test
+
+if TYPE_CHECKING:
+    from .model import Packs
 
 MAX_RULES = 4000  # the engine takes 4,096 per ruleset; the facade adds its own rules
 MAX_CHILD_TESTS = 400  # distinct tests under one alpha node (513 hangs registration)
 MAX_JOIN_RULES = 200  # join rules sharing one alpha pattern (257 fail with error 108)
 MAX_ALPHA_MATCHES = 60  # alpha patterns one fact may match at once (65 fail with error 303)
 NEGATION_STRATUM = 1
+
+# Tries (Python pattern, ignorecase, engine regex) triples in the real engine and says why each
+# fails (None: it works). Handed in by the caller (``engine/regex_probe.probe``): the pack layer
+# sits below the session and never starts the engine itself.
+RegexProbe = Callable[[Iterable[tuple[str, bool, str]]], Mapping[tuple[str, bool], str | None]]
 _OPS = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
 
 
@@ -242,12 +250,13 @@ def _max_simultaneous(leaves: list[list[dict[str, Any]]]) -> int:
     return best
 
 
-def regex_problems(rules: Iterable[RuleDef], *, trusted: Iterable[str] = ()) -> list[PackError]:
-    """Rule regexes the engine refuses, crashes on or answers wrongly for (tried in a child
-    process by ``regex_probe``; nothing is started when no rule uses a regex). Rules of the
+def regex_problems(rules: Iterable[RuleDef], *, probe: RegexProbe | None,
+                   trusted: Iterable[str] = ()) -> list[PackError]:
+    """Rule regexes the engine refuses, crashes on or answers wrongly for, as ``probe`` finds
+    (nothing is asked when no rule uses a regex; ``probe=None`` asks nothing). Rules of the
     ``trusted`` packs (the built-in one, whose regexes the test suite probes) are skipped."""
-    from .regex_probe import probe
-
+    if probe is None:
+        return []
     skip = set(trusted)
     uses: list[tuple[RuleDef, FieldTest]] = [
         (rule, test)
@@ -268,12 +277,21 @@ def regex_problems(rules: Iterable[RuleDef], *, trusted: Iterable[str] = ()) -> 
     return errors
 
 
-def compile_rules(rules: Iterable[RuleDef], *, trusted: Iterable[str] = ()) -> CompiledRuleset:
+def compile_rules(rules: Iterable[RuleDef], *, probe: RegexProbe | None,
+                  trusted: Iterable[str] = ()) -> CompiledRuleset:
     """Compile validated rules; raise PackErrors when the set exceeds what the engine can run or
-    uses a regex the engine cannot run correctly (rules of ``trusted`` packs are not probed)."""
+    uses a regex the engine cannot run correctly, as ``probe`` finds (rules of ``trusted`` packs
+    are not probed). ``probe`` is required so no caller skips the check by forgetting it."""
     rules = tuple(rules)
     compiled = tuple(compile_rule(r) for r in rules)
-    errors = check_limits(compiled) + regex_problems(rules, trusted=trusted)
+    errors = check_limits(compiled) + regex_problems(rules, probe=probe, trusted=trusted)
     if errors:
         raise PackErrors(errors)
     return CompiledRuleset(compiled)
+
+
+def compile_packs(packs: Packs, *, probe: RegexProbe | None) -> CompiledRuleset:
+    """The active rules as durable_rules JSON (raises PackErrors for what the engine can't run).
+    The built-in pack's regexes are trusted: the test suite probes them."""
+    builtin = [p.id for p in packs.packs if p.manifest.builtin]
+    return compile_rules(packs.rules, probe=probe, trusted=builtin)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from ..discipline import absences
 from ..errors import PackError, PackErrors
 from ..facts import FACT_KINDS
-from .compiler import check_limits, compile_rule, regex_problems
+from .compiler import RegexProbe, check_limits, compile_rule, regex_problems
 from .loader import load_packs
 from .model import (
     ANSWER_ALIAS,
@@ -253,8 +253,9 @@ def _case_findings(packs: Packs) -> list[PackError]:
     return out
 
 
-def lint(packs: Packs) -> list[PackError]:
-    """Every lint finding for the loaded packs, sorted by file and line."""
+def lint(packs: Packs, *, probe: RegexProbe | None = None) -> list[PackError]:
+    """Every lint finding for the loaded packs, sorted by file and line. Rule regexes are tried in
+    the engine only through ``probe`` (the CLI hands in ``engine/regex_probe.probe``)."""
     findings: list[PackError] = []
     for rule in (*packs.rules, *packs.disabled):
         findings.extend(_rule_findings(rule))
@@ -262,7 +263,7 @@ def lint(packs: Packs) -> list[PackError]:
     findings.extend(_code_findings(packs))
     findings.extend(_case_findings(packs))
     findings.extend(check_limits([compile_rule(r) for r in packs.rules]))
-    findings.extend(regex_problems((*packs.rules, *packs.disabled)))
+    findings.extend(regex_problems((*packs.rules, *packs.disabled), probe=probe))
     unique = {f.one_line(): f for f in findings}
     return sorted(unique.values(), key=lambda e: (e.path or "", e.line or 0, e.message))
 
@@ -272,6 +273,7 @@ def lint_dirs(
     *,
     include_builtin: bool = True,
     include_user_config: bool = True,
+    probe: RegexProbe | None = None,
 ) -> list[PackError]:
     """Load and lint: load errors when loading fails, else the lint findings."""
     try:
@@ -280,4 +282,4 @@ def lint_dirs(
         )
     except PackErrors as exc:
         return list(exc.errors)
-    return lint(packs)
+    return lint(packs, probe=probe)

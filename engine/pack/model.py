@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..compiled import CompiledRuleset
 from ..errors import PackError
 
 ENGINE_FORMAT = 1  # the pack format this engine understands (pack.yaml ``engine_format``)
@@ -427,13 +426,6 @@ class Packs:
     overrides: tuple[str, ...] = ()
     disabled: tuple[RuleDef, ...] = ()
     default_code: str | None = None
-
-    def compile(self) -> CompiledRuleset:
-        """The active rules as durable_rules JSON (raises PackErrors for what the engine can't run)."""
-        from .compiler import compile_rules
-
-        builtin = [p.id for p in self.packs if p.manifest.builtin]  # its regexes are probed by tests
-        return compile_rules(self.rules, trusted=builtin)
 
     def recognize(self, text: str) -> CodeDef | None:
         """The code whose recognition pattern finds ``text``, most specific pattern first."""

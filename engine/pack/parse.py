@@ -62,7 +62,7 @@ from .model import (
     RuleDef,
     Test,
 )
-from .regex import RegexError, to_engine
+from .regex import RegexError, backtracking_risk, to_engine
 from .templates import placeholders
 from .yamlload import YMap, line_of
 
@@ -586,6 +586,10 @@ def parse_code(data: Any, f: FileCheck, pack: str) -> CodeDef | None:
             re.compile(pattern, re.IGNORECASE)
         except re.error as exc:
             f.err(line, f"bad regex {pattern!r}: {exc}")
+            continue
+        risk = backtracking_risk(pattern)  # linted when loaded: such a pack is refused
+        if risk:
+            f.err(line, f"recognize pattern {pattern!r} could backtrack catastrophically: {risk}")
     cause_items = f.text_list(m, "causes")
     for cause, line in cause_items:
         if not ID_RE.match(cause):

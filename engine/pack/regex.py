@@ -353,7 +353,7 @@ def _check_budget(pattern: str) -> None:
     mishandles '.' beside overlapping alternatives. Fuzzing against Python's ``re`` showed three
     or more variable-length repeats crashing the process (heap corruption) and alternatives
     holding classes or '.' giving wrong answers (checked in ``to_engine``). What remains can
-    still be refused by the engine; ``regex_probe`` tries every rule regex before it is used."""
+    still be refused by the engine; ``engine/regex_probe`` tries every rule regex before it is used."""
     variable = 0
 
     def size(items: list) -> int:

@@ -19,8 +19,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from ..facts import Certificate, SmtpSession
+from ..x509names import DnKey, dn_key, name_key
 from .common import norm_thumbprint, prov_key
-from .dn import DnKey, dn_key, name_key
 from .roots import RootStore, signed_by
 
 _ORIGIN_ORDER = {"file": 0, "exchange": 1, "send_log": 2}

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..facts import Certificate, SmtpSession
+from ..x509names import dn_cn
 from .common import Instant, latest_time, most_relevant, norm_name, norm_thumbprint, prov_key
-from .dn import dn_cn
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ import re
 from collections.abc import Sequence
 
 from ..facts import Certificate, SendConnector, SendConnectorCertificate, SmtpSession
+from ..x509names import DnKey, dn_cn, dn_key
 from .common import derived, norm_thumbprint, parse_time, prov_key
-from .dn import DnKey, dn_cn, dn_key
 
 _SPLIT = re.compile(r"^\s*<I>(?P<issuer>.*?)<S>(?P<subject>.*)$", re.IGNORECASE | re.DOTALL)
 

@@ -9,15 +9,18 @@ from ..results import Report
 from .jsonreport import render_json
 from .markdown import render_markdown
 from .redact import redact_report
-from .text import render_text
+from .text import WIDTH, render_text
 
 FORMATS = ("text", "markdown", "json")
 
 
-def render(report: Report, fmt: str, *, color: bool = False) -> str:
-    """Render ``report`` as ``fmt`` (one of ``FORMATS``)."""
+def render(
+    report: Report, fmt: str, *, color: bool = False, verbose: bool = False, width: int = WIDTH
+) -> str:
+    """Render ``report`` as ``fmt`` (one of ``FORMATS``); ``verbose`` and ``width`` shape text only
+    (Markdown and JSON always carry the full detail)."""
     if fmt == "text":
-        return render_text(report, color=color)
+        return render_text(report, color=color, verbose=verbose, width=width)
     if fmt == "markdown":
         return render_markdown(report)
     if fmt == "json":
@@ -25,4 +28,4 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-__all__ = ["FORMATS", "redact_report", "render", "render_json", "render_markdown", "render_text"]
+__all__ = ["FORMATS", "WIDTH", "redact_report", "render", "render_json", "render_markdown", "render_text"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from ..results import STATUS_ORDER, Report, Verdict
 
@@ -13,7 +15,15 @@ STATUS_LABEL = {
     "ruled_out": "RULED OUT",
 }
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls, line/paragraph separators, bidi marks/embeddings/overrides/isolates (Trojan
+# Source), and unpaired surrogates (the escapes Python gives bytes of a non-UTF-8 file name).
+_UNSAFE = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+    "\u2066-\u2069\ud800-\udfff"
+)
+_CONTROL = re.compile(f"[{_UNSAFE}]")
+# json.dumps escapes C0 controls itself; the rest of the unsafe set gets \uXXXX in JSON text.
+_JSON_UNSAFE = _CONTROL
 
 
 def check_sorted(report: Report) -> None:
@@ -47,6 +57,15 @@ def plain(text: str) -> str:
 
 def one_line(text: str) -> str:
     return plain(" ".join(text.split()))
+
+
+def json_text(data: Any) -> str:
+    """JSON (indented, non-ASCII kept readable) where control, bidi and lone-surrogate characters
+    from untrusted input are ``\\uXXXX`` escapes: safe to ``cat`` and always encodable as UTF-8.
+    Raw such characters can only occur inside strings (json.dumps escapes the rest), so this
+    rewrites only string contents."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n"
 
 
 def _escape_control(m: re.Match[str]) -> str:

@@ -10,12 +10,12 @@ from importlib import resources
 from typing import Any
 
 from ..results import Report
-from .common import check_sorted
+from .common import check_sorted, json_text
 
 
 def render_json(report: Report) -> str:
     check_sorted(report)
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    return json_text(report.to_json())
 
 
 def report_schema() -> dict[str, Any]:

@@ -5,6 +5,7 @@ Pack text is data from possibly third-party packs, so it goes through ``plain`` 
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
@@ -115,3 +116,21 @@ def _para(text: str, indent: str, first: str | None = None) -> list[str]:
 def _code_key(code: str) -> tuple:
     parts = code.replace("/", ".").split(".")
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def token_topics(packs: Any, token: str) -> tuple[list[str], list[str]]:
+    """(causes, codes) that a reply token such as ``ATTR36`` or ``UnknownCredentials`` names.
+
+    A cause whose title names the token is what the token means (ATTR36 → domain-not-accepted);
+    otherwise the codes whose recognition patterns or titles name it. Matched as a whole word,
+    case-insensitively, so ``attr3`` matches nothing."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{2,40}", token):
+        return [], []
+    word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(token)}(?![A-Za-z0-9])", re.IGNORECASE)
+    causes = sorted(c for c, cause in packs.causes.items() if word.search(cause.title or ""))
+    codes = sorted(
+        (c for c, code in packs.codes.items()
+         if word.search(code.title or "") or any(word.search(p) for p in code.recognize)),
+        key=_code_key,
+    )
+    return causes, codes

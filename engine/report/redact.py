@@ -29,6 +29,7 @@ from ..facts import (
     TransportService,
 )
 from ..results import Report
+from .redact_structure import Learned, PathRedactor, learn_names, source_paths, word_pattern
 
 # Names that belong to Microsoft: kept as they are (they identify the service, not the admin).
 _MICROSOFT_SUFFIXES = (
@@ -90,11 +91,11 @@ _DEFAULT_CONNECTOR = re.compile(
 )
 
 
-def _split_domain(name: str) -> tuple[str, str] | None:
+def _split_domain(name: str, tlds: frozenset[str] = _TLDS) -> tuple[str, str] | None:
     """``mail.contoso.com`` → ("mail", "contoso.com"); None when the name has no known TLD."""
     labels = name.lower().split(".")
     # Trailing labels that are not TLDs are file extensions: "mail.contoso.net.cer".
-    while labels and labels[-1] not in _TLDS:
+    while labels and labels[-1] not in tlds:
         labels.pop()
     if len(labels) < 2:
         return None
@@ -104,7 +105,7 @@ def _split_domain(name: str) -> tuple[str, str] | None:
     return ".".join(labels[:-take]), ".".join(labels[-take:])
 
 
-def _domain_len(name: str) -> int:
+def _domain_len(name: str, tlds: frozenset[str] = _TLDS) -> int:
     """How many characters of ``name`` (from the start) form the domain; 0 when none.
 
     The domain ends at its last known TLD: ``mail.contoso.net.cer`` → ``mail.contoso.net``, and
@@ -114,20 +115,25 @@ def _domain_len(name: str) -> int:
     end, pos = 0, len(labels[0])
     for label in labels[1:]:
         low = label.lower()
-        if low in _TLDS:
+        if low in tlds:
             end = pos + 1 + len(label)
         else:
             cut = re.match(r"([a-z]+)-", low)
-            if cut and cut.group(1) in _TLDS:
+            if cut and cut.group(1) in tlds:
                 end = pos + 1 + len(cut.group(1))
                 break
         pos += 1 + len(label)
-    return end if end and _split_domain(name[:end]) is not None else 0
+    return end if end and _split_domain(name[:end], tlds) is not None else 0
 
 
 def _is_microsoft(name: str) -> bool:
     name = name.lower()
     return any(name == s or name.endswith("." + s) for s in _MICROSOFT_SUFFIXES)
+
+
+def _public_name(name: str) -> bool:
+    """Microsoft's own name (not a tenant's part of it): identifies nobody."""
+    return _is_microsoft(name) and _tenant_suffix(name) is None
 
 
 def _tenant_suffix(name: str) -> str | None:
@@ -139,8 +145,13 @@ class Redactor:
     """Builds the token maps from one report's text, then substitutes them everywhere."""
 
     def __init__(self, originals: Iterable[str] = (), known_hosts: Iterable[str] = (),
-                 known_serials: Iterable[str] = (), known_connectors: Iterable[str] = ()):
+                 known_serials: Iterable[str] = (), known_connectors: Iterable[str] = (),
+                 learned: Learned | None = None, paths: Iterable[str] = ()):
         self._originals = set()
+        self._tlds = _TLDS | (learned.tlds if learned else frozenset())
+        self._words_re = word_pattern(learned.words) if learned else None
+        self._paths = sorted(set(paths), key=len, reverse=True)
+        self._path_redactor = PathRedactor(self._token)
         self._maps: dict[str, dict[str, str]] = {}
         self._ip_pool = self._ip_candidates()
         self._ip6_counter = 0
@@ -207,7 +218,7 @@ class Redactor:
                 return name
             tenant = name[: -len(suffix)]
             return self._token("tenant", tenant, lambda n: f"tenant-{n}") + suffix
-        split = _split_domain(name)
+        split = _split_domain(name, self._tlds)
         if split is None:
             return name
         host, reg = split
@@ -230,6 +241,10 @@ class Redactor:
         if not text:
             return text
         out = text
+        for path in self._paths:  # the evidence's own paths, component by component
+            if path in out:
+                out = out.replace(path, self._path_redactor.path(path))
+        out = self._path_redactor.loose(out)
         if self._conn_re is not None:  # before the names inside them are tokenised
             out = self._conn_re.sub(
                 lambda m: self._token("connector", m.group(1).lower(), lambda n: f"connector-{n}"), out)
@@ -239,6 +254,9 @@ class Redactor:
             out = _serial_re(serial).sub(token, out)
         if self._host_re is not None:
             out = self._host_re.sub(lambda m: self._host(m.group(1)), out)
+        if self._words_re is not None:  # a label of a name in the evidence, wherever it reappears
+            out = self._words_re.sub(
+                lambda m: self._token("label", m.group(1).lower(), lambda n: f"name-{n}"), out)
         return out
 
     def _sub(self, m: re.Match[str]) -> str:
@@ -291,7 +309,7 @@ class Redactor:
 
     def _name(self, value: str) -> str:
         """A dotted name that may carry a file extension or trailing text: redact its domain part."""
-        n = _domain_len(value)
+        n = _domain_len(value, self._tlds)
         if n == 0:
             return value
         name = value[:n]
@@ -397,8 +415,11 @@ def rewrite_report(report: Report, fn: Callable[[str], str]) -> Report:
 def redact_report(report: Report) -> Report:
     """A copy of ``report`` with identifying names, addresses and numbers replaced consistently."""
     hosts, serials, connectors = _known_names(report.facts)
+    sources = [*(e.source for e in report.evidence), *(f.provenance.source for f in report.facts),
+               *(s for f in report.facts for s in [getattr(f, "last_source", None)] if isinstance(s, str))]
     redactor = Redactor(_strings(report), known_hosts=hosts, known_serials=serials,
-                        known_connectors=connectors)
+                        known_connectors=connectors, learned=learn_names(report.facts, public=_public_name),
+                        paths=source_paths(sources))
     return _rewrite(report, redactor.text)
 
 

@@ -1,16 +1,20 @@
 """The plain-text report: what an admin reads first in a terminal.
 
-Order: the symptom, what is confirmed or likely (with the evidence chain and the commands that
-fix it), what is still open (with the question and the ``--answer`` that settles it), what is
-ruled out and why, then the evidence that was read or skipped. Untrusted text is passed through
-``plain`` so a hostile log line cannot drive the terminal.
+The default report fits one screen for the common case: the symptom, the leading verdicts with the
+one deciding evidence line and the fix, the open questions, one line per other open cause and per
+ruled-out cause, and the evidence in one line (skipped files named). ``verbose`` gives the full
+detail: every evidence link, explanations, references, and why each cause was ruled out, with the
+line that shows it. Untrusted text is passed through ``plain`` so a hostile log line cannot drive
+the terminal.
 """
 
 from __future__ import annotations
 
 import textwrap
 
-from ..results import Question, Report, Verdict
+from ..facts import RELATION_KINDS
+from ..plainwords import plain_kind
+from ..results import EvidenceLink, Question, Report, Verdict
 from .common import STATUS_LABEL, by_status, check_sorted, one_line, plain
 
 _COLORS = {
@@ -22,12 +26,14 @@ _COLORS = {
     "dim": "\x1b[2m",
 }
 _RESET = "\x1b[0m"
-_WIDTH = 100
+WIDTH = 100  # when the terminal's width is not known (output to a file or a pipe)
+_MIN_WIDTH = 60
 
 
 class _Out:
-    def __init__(self, color: bool):
+    def __init__(self, color: bool, width: int = WIDTH):
         self.color = color
+        self.width = max(_MIN_WIDTH, width)
         self.lines: list[str] = []
 
     def paint(self, style: str, text: str) -> str:
@@ -43,7 +49,7 @@ class _Out:
             self.lines.extend(
                 textwrap.wrap(
                     " ".join(para.split()),
-                    width=_WIDTH,
+                    width=self.width,
                     initial_indent=first if (first is not None and i == 0) else indent,
                     subsequent_indent=indent,
                     break_long_words=False,
@@ -55,10 +61,13 @@ class _Out:
 _NEXT_SHOWN = 3  # the first few next steps; the rest are in the sections above
 
 
-def render_text(report: Report, *, color: bool = False) -> str:
-    """The report as terminal text; ``color`` adds ANSI styles (the CLI decides, honouring NO_COLOR)."""
+def render_text(report: Report, *, color: bool = False, verbose: bool = False, width: int = WIDTH) -> str:
+    """The report as terminal text; ``color`` adds ANSI styles (the CLI decides, honouring NO_COLOR),
+    ``width`` is the terminal's width, ``verbose`` the full detail instead of one screen."""
     check_sorted(report)
-    out = _Out(color)
+    if not verbose:
+        return _render_brief(report, _Out(color, width))
+    out = _Out(color, width)
     groups = by_status(report)
     questions_by_cause: dict[str, list[Question]] = {}
     for q in report.questions:
@@ -226,5 +235,212 @@ def _sources(out: _Out, report: Report) -> None:
             continue
         facts = f"{s.facts} fact{'s' if s.facts != 1 else ''}"
         detail = f"  ({one_line(s.detail)})" if s.detail else ""
-        out.add(f"  {name}  {one_line(s.kind)}, {facts}{detail}")
+        out.add(f"  {name}  {plain_kind(one_line(s.kind))}, {facts}{detail}")
     out.add()
+
+
+# ------------------------------------------------------------------------------------------------
+# The one-screen report
+# ------------------------------------------------------------------------------------------------
+
+
+def _render_brief(report: Report, out: _Out) -> str:
+    groups = by_status(report)
+    head = f"  (generated {report.generated_at}"
+    hint = "; --verbose for every detail)"
+    fits = len("relaydoctor diagnosis") + len(head) + len(hint) <= out.width
+    out.add(out.paint("head", "relaydoctor diagnosis") + head + (hint if fits else ")"))
+    out.add()
+    _brief_symptoms(out, report)
+
+    confirmed, likely = groups["confirmed"], groups["likely"]
+    # The leading verdicts get their evidence and fix; further likely ones a line each.
+    leading = confirmed or likely[:2]
+    also = [v for v in likely if v not in leading]
+    if not leading:
+        out.add(out.paint("head", "No cause is confirmed or likely from this evidence."))
+        out.add()
+    for n, verdict in enumerate(leading):
+        _brief_decided(out, verdict, steps=None if n == 0 else 1)
+    if also:
+        out.add(out.paint("likely", "ALSO LIKELY"))
+        for verdict in also:
+            _clipped(out, f"  - {_label(report, verdict)} — {one_line(verdict.summary or verdict.title)}")
+        out.add()
+
+    if report.questions:
+        # With a cause confirmed, the questions of still-open causes matter less: show the first few.
+        room = _QUESTIONS_SHOWN_CONFIRMED if confirmed else _QUESTIONS_SHOWN
+        out.add(out.paint("head", "QUESTIONS") + "  (answering one may decide a cause)")
+        for q in report.questions[:room]:
+            _wrapped(out, one_line(q.ask), "    ", "  ? ", most=2 if confirmed else 4)
+            out.add(f"    answer: --answer {one_line(q.answers_with)}")
+        if len(report.questions) > room:
+            more = len(report.questions) - room
+            out.add(f"  (+{more} more question{'s' if more != 1 else ''}: add --verbose)")
+        out.add()
+
+    collect = [s for s in report.next_steps if s.kind == "collect"]
+    if collect and not confirmed:  # never a dead end: what to collect next, with the command
+        out.add(out.paint("head", "NEXT: COLLECT") + "  (evidence that would decide open causes)")
+        for step in collect[:_NEXT_SHOWN]:
+            _wrapped(out, one_line(step.says), "    ", "  - ", most=2)
+            if step.command:
+                out.add(f"    $ {one_line(step.command)}")
+        if len(collect) > _NEXT_SHOWN:
+            out.add(f"  (+{len(collect) - _NEXT_SHOWN} more: add --verbose)")
+        out.add()
+
+    if groups["undetermined"]:
+        names = [_label(report, v) for v in groups["undetermined"]]
+        _items(out, [*names[:-1], names[-1] + " (not decided by this evidence)"],
+               out.paint("undetermined", "OPEN") + "  ", "      ")
+        out.add()
+
+    if groups["ruled_out"]:
+        out.add(out.paint("ruled_out", "RULED OUT"))
+        for verdict in groups["ruled_out"]:
+            where = _short_source(verdict.evidence[0].source) if verdict.evidence else ""
+            why = one_line(verdict.summary or verdict.title)
+            tail = f" ({one_line(where)})" if where else ""
+            _clipped(out, f"  - {_label(report, verdict)} — {why}", tail)
+        out.add()
+
+    if report.notes:
+        out.add(out.paint("head", "NOTES"))
+        for note in report.notes[:_NOTES_SHOWN]:
+            _wrapped(out, one_line(note), "    ", "  - ")
+        if len(report.notes) > _NOTES_SHOWN:
+            out.add(f"  (+{len(report.notes) - _NOTES_SHOWN} more notes: add --verbose)")
+        out.add()
+
+    _brief_sources(out, report)
+    return "\n".join(out.lines) + "\n"
+
+
+_QUESTIONS_SHOWN = 5
+_NOTES_SHOWN = 5
+_QUESTIONS_SHOWN_CONFIRMED = 2
+
+
+def _short_source(source: str) -> str:
+    """``file:line`` without the folders: the full path is in the EVIDENCE list and in --verbose."""
+    return source.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _label(report: Report, verdict: Verdict) -> str:
+    several = len({v.code for v in report.verdicts}) > 1
+    return one_line(verdict.cause) + (f" ({one_line(verdict.code)})" if several else "")
+
+
+def _clipped(out: _Out, text: str, tail: str = "") -> None:
+    """One line of at most the width; ``tail`` (a file:line) is kept whole after the clipped text."""
+    room = out.width - len(tail)
+    if len(text) > room:
+        text = text[: max(0, room - 1)].rstrip() + "…"
+    out.add(text + tail)
+
+
+def _brief_symptoms(out: _Out, report: Report) -> None:
+    if not report.symptoms:
+        out.add(out.paint("head", "SYMPTOM") + "  none found in the evidence")
+        out.add("  Give the NDR or the rejection text with --ndr 'TEXT' to anchor the diagnosis.")
+        out.add()
+        return
+    # One entry per code: the first text seen, and how many other places show the same code.
+    by_code: dict[str, list] = {}
+    for s in report.symptoms:
+        by_code.setdefault(s.code, []).append(s)
+    for code, seen in by_code.items():
+        first = seen[0]
+        head = out.paint("head", "SYMPTOM") + f"  {one_line(code)}"
+        if first.title:
+            head += f"  {one_line(first.title)}"
+        out.add(head)
+        also = f" (+{len(seen) - 1} more)" if len(seen) > 1 else ""
+        where = f"{one_line(first.source)}{also}"
+        if first.text:
+            quoted = f"  \u201c{one_line(first.text)}\u201d"
+            if len(quoted) + len(where) + 2 <= out.width:
+                out.add(f"{quoted}  {where}")
+            else:
+                _clipped(out, quoted)
+                _clipped(out, f"    seen at {where}")
+        else:
+            out.add(f"  seen at {where}")
+    out.add()
+
+
+def _deciding(verdict: Verdict) -> EvidenceLink | None:
+    """The evidence line that decides a verdict: a relation (name/IP/domain match, certificate
+    status) when one is cited, because it is the comparison; else the first link."""
+    for link in verdict.evidence:
+        if link.fact in RELATION_KINDS:
+            return link
+    return verdict.evidence[0] if verdict.evidence else None
+
+
+def _brief_decided(out: _Out, verdict: Verdict, steps: int | None) -> None:
+    """A decided verdict: title, why, the deciding evidence, and the fix (the first ``steps`` steps,
+    all when None: the leading verdict shows its whole fix, the ones after it their first step)."""
+    label = out.paint(verdict.status, STATUS_LABEL[verdict.status])
+    cause = f"{one_line(verdict.cause)} ({one_line(verdict.code)})"
+    _clipped(out, f"{label}  {cause} — {one_line(verdict.title)}")
+    if verdict.summary:
+        _wrapped(out, one_line(verdict.summary), "       ", "  Why: ")
+    link = _deciding(verdict)
+    if link is not None:
+        _wrapped(out, f"{one_line(_short_source(link.source))} — {one_line(link.says)}", "            ",
+                 "  Evidence: ")
+    if verdict.remediation:
+        out.add("  Fix:")
+        shown = verdict.remediation if steps is None else verdict.remediation[:steps]
+        for n, step in enumerate(shown, 1):
+            _clipped(out, f"    {n}. {_first_sentence(step.step)}")
+            for command in step.commands:
+                for line in plain(command).split("\n"):
+                    out.add(f"         {line}")
+        if len(shown) < len(verdict.remediation):
+            out.add(f"    (+{len(verdict.remediation) - len(shown)} more steps: add --verbose)")
+    out.add()
+
+
+def _items(out: _Out, items: list[str], first: str, indent: str) -> None:
+    """Comma-separated ``items`` wrapped between items, never inside one (a cause and its code stay
+    together)."""
+    line = first
+    for n, item in enumerate(items):
+        piece = item + ("," if n < len(items) - 1 else "")
+        if line not in (first, indent) and len(line) + 1 + len(piece) > out.width:
+            out.add(line)
+            line = indent
+        line += piece if line in (first, indent) else " " + piece
+    out.add(line)
+
+
+def _first_sentence(text: str) -> str:
+    text = one_line(text)
+    cut = text.find(". ")
+    return text[: cut + 1] if cut > 0 else text
+
+
+def _wrapped(out: _Out, text: str, indent: str, first: str, most: int = 2) -> None:
+    """``text`` wrapped to at most ``most`` lines, the last clipped with an ellipsis."""
+    lines = textwrap.wrap(text, width=out.width, initial_indent=first, subsequent_indent=indent,
+                          break_on_hyphens=False) or [first.rstrip()]
+    if len(lines) > most:
+        lines = lines[:most]
+        last = lines[-1]
+        lines[-1] = (last if len(last) < out.width else last[: out.width - 1].rstrip()) + "…"
+    out.lines.extend(lines)
+
+
+def _brief_sources(out: _Out, report: Report) -> None:
+    read = [s for s in report.evidence if not s.skipped_reason]
+    skipped = [s for s in report.evidence if s.skipped_reason]
+    kinds = sorted({plain_kind(one_line(s.kind)) for s in read})
+    files = f"{len(read)} file{'s' if len(read) != 1 else ''} read"
+    _clipped(out, out.paint("head", "EVIDENCE") + f"  {files} ({', '.join(kinds) or 'none'}),"
+             f" {len(skipped)} skipped")
+    for s in skipped:
+        _clipped(out, f"  skipped {one_line(s.source)}: {one_line(s.skipped_reason or '')}")

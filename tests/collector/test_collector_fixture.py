@@ -7,7 +7,6 @@ import json
 import zipfile
 from pathlib import Path
 
-import pytest
 from relaydoctor.engine.cli import main
 from relaydoctor.engine.evidence.loader import load_evidence
 from relaydoctor.engine.facts import (
@@ -18,8 +17,6 @@ from relaydoctor.engine.facts import (
     SendConnector,
     TransportService,
 )
-
-pytestmark = pytest.mark.usefixtures("registered_parsers")
 
 EXPECTED_KINDS = {
     "EXCH01-SEND20261120-1.LOG": ("send_log", 4),

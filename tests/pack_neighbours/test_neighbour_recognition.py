@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 from relaydoctor.engine.diagnosis import diagnose, recognise_symptoms
-from relaydoctor.engine.evidence.text import parse_text
+from relaydoctor.engine.evidence.symptoms.text import parse_text
 from relaydoctor.engine.pack import load_packs
 
 PACKS = load_packs(include_user_config=False)

@@ -83,7 +83,7 @@ class RemediationScreen(StepScreen):
                 for command in step.commands:
                     widgets.append(CommandLine(command))
             if verdict.references:
-                refs = [Content.styled("Microsoft references", "bold underline")]
+                refs = [Content.styled("References", "bold underline")]
                 refs.extend(lit(url, "$text-accent") for url in verdict.references)
                 widgets.append(Static(lines(refs), classes="fix-refs"))
         if report is not None and report.notes:

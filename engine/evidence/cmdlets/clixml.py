@@ -30,6 +30,11 @@ _NAMESPACE = "http://schemas.microsoft.com/powershell/2004/04"
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _MAX_DEPTH = 200
+# <Ref> repeats an earlier object; references to objects that hold references can describe an
+# exponentially large value in a few KB (a "Ref bomb"). This many objects, counted as if every
+# reference were expanded, may be reached through references in one file; past it a reference
+# reads as absent, with a located warning.
+MAX_REF_EXPANSION = 100_000
 _CONTAINERS = ("LST", "IE", "STK", "QUE")
 _INTS = ("I32", "I64", "I16", "U8", "SB", "U16", "U32", "U64", "By")
 _FLOATS = ("Db", "Sg", "D")
@@ -112,6 +117,9 @@ class _Decoder:
     source: str
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # TN RefId → names
     refs: dict[str, PSValue] = field(default_factory=dict)  # Obj RefId → decoded value
+    expanded: int = 0  # objects reached through <Ref>, counted as if expanded
+    sizes: dict[int, int] = field(default_factory=dict)  # id(tuple/dict) → expanded object count
+    warnings: list[str] = field(default_factory=list)
 
     def type_names(self, obj: _Node) -> tuple[str, ...]:
         tn = obj.child("TN")
@@ -145,12 +153,36 @@ class _Decoder:
             raw = node.content().strip()
             return parse_time(raw) or raw
         if tag == "Ref":
-            return self.refs.get(node.attrs.get("RefId", ""))
+            return self.reference(node)
         if tag == "Obj":
             return self.obj_value(node, depth)
         if tag in _STRINGS:
             return unescape(node.content())
         return unescape(node.content()) if not node.children else None
+
+    def reference(self, node: _Node) -> PSValue:
+        target = self.refs.get(node.attrs.get("RefId", ""))
+        cost = self.size(target)
+        if self.expanded + cost > MAX_REF_EXPANSION:
+            if not self.warnings:
+                self.warnings.append(
+                    f"line {node.line}: <Ref> references expand past {MAX_REF_EXPANSION:,} "
+                    "objects; further references read as absent"
+                )
+            return None
+        self.expanded += cost
+        return target
+
+    def size(self, value: PSValue) -> int:
+        """Objects in ``value`` if every shared reference were copied (memoised: linear)."""
+        if not isinstance(value, tuple | dict):
+            return 1
+        known = self.sizes.get(id(value))
+        if known is None:
+            children = value.values() if isinstance(value, dict) else value
+            known = min(1 + sum(self.size(c) for c in children), MAX_REF_EXPANSION + 1)
+            self.sizes[id(value)] = known
+        return known
 
     def obj_value(self, node: _Node, depth: int) -> PSValue:
         """A nested object: a collection, an enum/identity (its ToString), or a property bag."""
@@ -193,11 +225,13 @@ class _Decoder:
         return out
 
 
-def objects_from_tree(root: _Node, source: str, lines: list[str]) -> list[PSObject]:
+def objects_from_tree(
+    root: _Node, source: str, lines: list[str], warnings: list[str] | None = None
+) -> list[PSObject]:
     objs = root.child("Objs")
     if objs is None:
         raise EvidenceError("not a CliXML file (no <Objs> root)", source, 1)
-    decoder = _Decoder(source)
+    decoder = _Decoder(source, warnings=warnings if warnings is not None else [])
     out: list[PSObject] = []
     for node in objs.children:
         if node.tag != "Obj":
@@ -229,4 +263,6 @@ def parse(doc: Document) -> ParseResult:
     text = doc.text()
     root = read_tree(text, doc.name)
     lines = re.split(r"\r\n|\n|\r", text)  # as expat counts lines
-    return build_result(objects_from_tree(root, doc.name, lines), doc.name, "Export-Clixml")
+    warnings: list[str] = []
+    objects = objects_from_tree(root, doc.name, lines, warnings)
+    return build_result(objects, doc.name, "Export-Clixml", warnings)

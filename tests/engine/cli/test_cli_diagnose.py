@@ -16,6 +16,7 @@ import jsonschema
 import pytest
 from clikit import REPO, run_cli, run_main
 from relaydoctor.engine.answers import answer_form
+from relaydoctor.engine.paths import builtin_dir
 from relaydoctor.engine.report.jsonreport import report_schema
 
 NOW = "2026-11-27T12:00:00Z"
@@ -59,7 +60,7 @@ def test_diagnose_subprocess_all_formats_agree(samples, tmp_path):
     outputs = {}
     for fmt in ("text", "markdown", "json"):
         out = tmp_path / f"report.{fmt}"
-        r = run_cli("diagnose", bundle, "--now", NOW, "--format", fmt, "--output", str(out))
+        r = run_cli("diagnose", bundle, "--now", NOW, "--format", fmt, "--output", str(out), "--verbose")
         assert (r.code, r.out, r.err) == (0, "", "")
         outputs[fmt] = out.read_text("utf-8")
     data = json.loads(outputs["json"])
@@ -143,7 +144,7 @@ def test_redact_leaves_no_domain_ip_or_thumbprint(capsys, samples, fmt):
     facts = _json(capsys, "facts", bundle, "--format", "json", "--now", NOW)
     secrets = _identifying_values(facts)
     assert {"contoso.com", "203.0.113.25"} <= secrets and any(len(s) == 40 for s in secrets)
-    r = run_main(capsys, "diagnose", bundle, "--now", NOW, "--format", fmt, "--redact")
+    r = run_main(capsys, "diagnose", bundle, "--now", NOW, "--format", fmt, "--redact", "--verbose")
     assert r.code == 0, r.err
     leaked = sorted(s for s in secrets if s.lower() in r.out.lower())
     assert not leaked
@@ -188,7 +189,8 @@ def test_demo_default_runs_without_arguments():
     r = run_cli("demo")
     assert r.code == 0, r.err
     assert "certificate-name-mismatch" in r.out
-    assert "renewed-certificate/SEND20261120-1.LOG:" in r.out  # short names, not site-packages paths
+    assert "renewed-certificate/NDR-5.7.64-TenantAttribution.eml:" in r.out  # short names,
+    assert str(builtin_dir("knowledge")) not in r.out  # not where the package is installed
     assert "Traceback" not in r.err
 
 

@@ -9,8 +9,8 @@ from certfactory import make_chain, to_der, to_p7b, to_pem, to_pfx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
-from relaydoctor.engine.evidence import certs
 from relaydoctor.engine.evidence.base import Document
+from relaydoctor.engine.evidence.certificates import certs
 
 CHAIN = make_chain("fuzz.contoso.com", key_type="rsa")
 SEEDS = [

@@ -25,9 +25,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import NameOID
 from relaydoctor.engine.errors import EvidenceError
-from relaydoctor.engine.evidence import certs
 from relaydoctor.engine.evidence.base import Document
-from relaydoctor.engine.evidence.certs_names import dotnet_name, dotnet_serial
+from relaydoctor.engine.evidence.certificates import certs
+from relaydoctor.engine.x509names import dotnet_name, dotnet_serial
 
 
 def document(data: bytes, name_: str = "evidence.bin") -> Document:

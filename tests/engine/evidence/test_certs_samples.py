@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from relaydoctor.engine.errors import EvidenceError
-from relaydoctor.engine.evidence import certs
 from relaydoctor.engine.evidence.base import Document
+from relaydoctor.engine.evidence.certificates import certs
 
 PASSWORD = "relaydoctor-sample"
 CERT_SUFFIXES = (".pem", ".cer", ".p7b", ".pfx")

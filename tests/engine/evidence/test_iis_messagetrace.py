@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from relaydoctor.engine.errors import EvidenceError
-from relaydoctor.engine.evidence import iislog, messagetrace
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.loader import load_evidence
+from relaydoctor.engine.evidence.smtplog import iis as iislog
+from relaydoctor.engine.evidence.symptoms import messagetrace
 from relaydoctor.engine.facts import Symptom
 
 FIELDS = ("date time c-ip cs-username s-sitename s-computername s-ip s-port cs-method cs-uri-stem "

@@ -12,10 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
-from relaydoctor.engine.evidence import iislog, messagetrace, sendlog, smtplog_receive
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.decoding import decode, decode_head, iter_lines
 from relaydoctor.engine.evidence.loader import load_evidence
+from relaydoctor.engine.evidence.smtplog import iis as iislog
+from relaydoctor.engine.evidence.smtplog import receive as smtplog_receive
+from relaydoctor.engine.evidence.smtplog import send as sendlog
+from relaydoctor.engine.evidence.symptoms import messagetrace
 
 SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples"
 LOGS = sorted((SAMPLES / "send-logs").glob("SEND*.LOG")) if SAMPLES.is_dir() else []

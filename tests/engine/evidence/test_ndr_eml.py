@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from relaydoctor.engine.evidence import ndr
 from relaydoctor.engine.evidence.base import Document
-from relaydoctor.engine.evidence.text import parse_text
+from relaydoctor.engine.evidence.symptoms import ndr
+from relaydoctor.engine.evidence.symptoms.text import parse_text
 
 REPLY = (
     "550 5.7.64 TenantAttribution; Relay Access Denied [AM6EUR05FT012.eop-EUR05.prod.protection.outlook.com]"

@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
-from relaydoctor.engine.evidence import ndr
 from relaydoctor.engine.evidence.base import Document
+from relaydoctor.engine.evidence.symptoms import ndr
 
 SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples" / "ndr"
 SEEDS = [p.read_bytes() for p in sorted(SAMPLES.glob("NDR-*"))] if SAMPLES.is_dir() else []

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from relaydoctor.engine.errors import EvidenceError
-from relaydoctor.engine.evidence import ndr
 from relaydoctor.engine.evidence.base import Document
+from relaydoctor.engine.evidence.symptoms import ndr
 from relaydoctor.engine.facts import Symptom
 
 

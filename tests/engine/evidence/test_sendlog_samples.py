@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from relaydoctor.engine.evidence import sendlog
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.loader import _file_document
-from relaydoctor.engine.evidence.smtplog_scan import BlockReader, ScanStats, SessionCollector
-from relaydoctor.engine.evidence.smtplog_session import Session
+from relaydoctor.engine.evidence.smtplog import send as sendlog
+from relaydoctor.engine.evidence.smtplog.scan import BlockReader, ScanStats, SessionCollector
+from relaydoctor.engine.evidence.smtplog.session import Session
 from relaydoctor.engine.facts import SmtpSession, Symptom
 
 NEW_THUMB = "121A013FD6789E1E09F2493A26AD9213BF5B07C7"

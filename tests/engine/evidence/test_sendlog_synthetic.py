@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 import pytest
 from relaydoctor.engine.errors import Cancelled, EvidenceError
-from relaydoctor.engine.evidence import sendlog, smtplog_receive
 from relaydoctor.engine.evidence.base import Document, ParseResult
-from relaydoctor.engine.evidence.smtplog_format import DEFAULT_FIELDS
+from relaydoctor.engine.evidence.smtplog import receive as smtplog_receive
+from relaydoctor.engine.evidence.smtplog import send as sendlog
+from relaydoctor.engine.evidence.smtplog.format import DEFAULT_FIELDS
 from relaydoctor.engine.facts import SmtpSession, Symptom
 
 EOP = "AM6EUR05FT047.mail.protection.outlook.com"

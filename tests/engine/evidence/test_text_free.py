@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from relaydoctor.engine.errors import EvidenceError
-from relaydoctor.engine.evidence import text
 from relaydoctor.engine.evidence.base import Document
+from relaydoctor.engine.evidence.symptoms import text
 from relaydoctor.engine.facts import Symptom
 
 EOP = "AM6EUR05FT012.eop-EUR05.prod.protection.outlook.com"

@@ -8,9 +8,9 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
-from relaydoctor.engine.evidence import queue, text
 from relaydoctor.engine.evidence.base import Document
-from relaydoctor.engine.evidence.smtp_reply import find_replies, tls_failure_code
+from relaydoctor.engine.evidence.symptoms import queue, text
+from relaydoctor.engine.evidence.symptoms.smtp_reply import find_replies, tls_failure_code
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PIECES = st.sampled_from([

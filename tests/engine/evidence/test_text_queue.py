@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from relaydoctor.engine.errors import EvidenceError
-from relaydoctor.engine.evidence import queue
 from relaydoctor.engine.evidence.base import Document
+from relaydoctor.engine.evidence.symptoms import queue
 
 WIDTH = 119  # Windows PowerShell 5.1 Format-List in a 120-column console
 INDENT = 25

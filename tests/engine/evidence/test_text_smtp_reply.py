@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from relaydoctor.engine.evidence.smtp_reply import find_replies, parse_reply, tls_failure_code
+from relaydoctor.engine.evidence.symptoms.smtp_reply import find_replies, parse_reply, tls_failure_code
 
 EOP = "AM6EUR05FT012.eop-EUR05.prod.protection.outlook.com"
 

@@ -9,15 +9,16 @@ import pytest
 from packkit import load, rule_file, rule_yaml, standard_pack
 from relaydoctor.engine.compiled import PHASE_ALIAS, PHASE_KIND, CompiledRule, Conclusion
 from relaydoctor.engine.errors import PackErrors
-from relaydoctor.engine.pack import compiler
+from relaydoctor.engine.pack import compile_packs, compiler
 from relaydoctor.engine.pack.compiler import check_limits, compile_rule, compile_rules
 from relaydoctor.engine.pack.model import FieldTest, Loc, Pattern, RuleDef
+from relaydoctor.engine.regex_probe import probe
 
 
 def compiled_rule(tmp_path: Path, when: str, **kw: Any) -> CompiledRule:
     root = standard_pack(tmp_path / "p")
     rule_file(root, "under-test", rule_yaml("widget-broken.under-test", when, **kw))
-    ruleset = load(root).compile()
+    ruleset = compile_packs(load(root), probe=probe)
     return next(r for r in ruleset.rules if r.id == "widget-broken.under-test")
 
 
@@ -171,7 +172,7 @@ def test_conclusion_and_source(tmp_path: Path) -> None:
 
 def test_compile_produces_fresh_dicts(tmp_path: Path) -> None:
     packs = load(standard_pack(tmp_path / "p"))
-    first, second = packs.compile(), packs.compile()
+    first, second = compile_packs(packs, probe=probe), compile_packs(packs, probe=probe)
     assert first.digest == second.digest
     assert first.rules[0].condition is not second.rules[0].condition
 
@@ -215,11 +216,11 @@ def test_too_many_distinct_tests_under_one_parent() -> None:
     n = compiler.MAX_CHILD_TESTS + 1
     rules = [_rule(i, Pattern("answer", "a", (_eq("key", f"k{i}"),))) for i in range(n)]
     with pytest.raises(PackErrors) as info:
-        compile_rules(rules)
+        compile_rules(rules, probe=probe)
     messages = [e.message for e in info.value.errors]
     assert any(f"{n} different tests follow the same tests" in m for m in messages), messages
     ok = [_rule(i, Pattern("answer", "a", (_eq("key", f"k{i}"),))) for i in range(compiler.MAX_CHILD_TESTS)]
-    assert len(compile_rules(ok).rules) == compiler.MAX_CHILD_TESTS
+    assert len(compile_rules(ok, probe=probe).rules) == compiler.MAX_CHILD_TESTS
 
 
 def test_too_many_join_rules_on_one_alpha_pattern() -> None:

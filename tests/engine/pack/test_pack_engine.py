@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from packkit import engine_facts, load, rule_file, rule_yaml, standard_pack
+from relaydoctor.engine.pack import compile_packs
+from relaydoctor.engine.regex_probe import probe
 from relaydoctor.engine.session import get_engine
 
 RULE_ID = "widget-broken.under-test"
@@ -18,7 +20,7 @@ def run(tmp_path: Path, when: str, facts: list[dict[str, Any]]) -> list[dict[str
     """Bindings (alias -> index in ``facts``) of every firing of the rule under test."""
     root = standard_pack(tmp_path / "p")
     rule_file(root, "under-test", rule_yaml(RULE_ID, when))
-    ruleset = load(root).compile()
+    ruleset = compile_packs(load(root), probe=probe)
     return [f.bindings for f in get_engine().run(ruleset, engine_facts(*facts)) if f.rule_id == RULE_ID]
 
 

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from relaydoctor.engine.compiled import CompiledRule
 from relaydoctor.engine.errors import PackErrors
-from relaydoctor.engine.pack import load_packs
+from relaydoctor.engine.pack import compile_packs, load_packs
 from relaydoctor.engine.paths import builtin_dir
+from relaydoctor.engine.regex_probe import probe
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("RELAYDOCTOR_UPDATE_GOLDEN") == "1"
@@ -39,7 +40,7 @@ def compiled() -> dict[str, tuple[str, CompiledRule]]:
     """rule file path -> (rule id, compiled rule), from the built-in pack alone."""
     try:
         packs = load_packs(include_user_config=False)
-        ruleset = packs.compile()
+        ruleset = compile_packs(packs, probe=probe)
     except PackErrors as exc:
         pytest.fail("the built-in pack does not load:\n" + "\n".join(e.one_line() for e in exc.errors))
     by_id = {r.id: r for r in ruleset.rules}

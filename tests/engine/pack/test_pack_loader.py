@@ -22,9 +22,10 @@ from packkit import (
     write,
 )
 from relaydoctor.engine.errors import PackErrors
-from relaydoctor.engine.pack import load_packs, user_pack_dirs
+from relaydoctor.engine.pack import compile_packs, load_packs, user_pack_dirs
 from relaydoctor.engine.pack import loader as loader_mod
 from relaydoctor.engine.pack.model import AnyOf, FieldTest, Ref
+from relaydoctor.engine.regex_probe import probe
 
 
 def test_standard_pack_loads_into_the_typed_model(tmp_path: Path) -> None:
@@ -333,7 +334,7 @@ def test_overrides_are_explicit_and_listed(tmp_path: Path) -> None:
         "pack local replaces the title of cause widget-broken (from pack base)",
         "pack local replaces the verify of cause widget-broken (from pack base)",
     )
-    assert [r.id for r in packs.compile().rules] == ["widget-broken.confirmed"]
+    assert [r.id for r in compile_packs(packs, probe=probe).rules] == ["widget-broken.confirmed"]
 
 
 def test_override_errors(tmp_path: Path) -> None:

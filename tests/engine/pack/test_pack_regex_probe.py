@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from packkit import load, rule_file, rule_yaml, standard_pack
 from relaydoctor.engine.errors import PackErrors
-from relaydoctor.engine.pack import lint
-from relaydoctor.engine.pack.regex_probe import probe, sample_values
+from relaydoctor.engine.pack import compile_packs, lint
+from relaydoctor.engine.regex_probe import probe, sample_values
 
 
 def test_samples_include_matches_and_near_misses() -> None:
@@ -57,20 +57,20 @@ def test_a_refused_regex_fails_compile_and_lint_at_its_line(tmp_path: Path) -> N
     )
     packs = load(root)
     with pytest.raises(PackErrors) as info:
-        packs.compile()
+        compile_packs(packs, probe=probe)
     (error,) = info.value.errors
     assert error.path == str(path) and error.line == 10 and "cannot build this pattern" in error.message
-    assert any(f.path == str(path) and f.line == 10 for f in lint(packs))
+    assert any(f.path == str(path) and f.line == 10 for f in lint(packs, probe=probe))
 
 
 def test_packs_without_regexes_start_no_child(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import relaydoctor.engine.pack.regex_probe as probe_mod
+    import relaydoctor.engine.regex_probe as probe_mod
 
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("no child process expected")
 
     monkeypatch.setattr(probe_mod, "_run_child", boom)
-    assert len(load(standard_pack(tmp_path / "p")).compile().rules) == 2
+    assert len(compile_packs(load(standard_pack(tmp_path / "p")), probe=probe).rules) == 2
 
 
 def test_builtin_regexes_pass_the_probe() -> None:
@@ -79,11 +79,11 @@ def test_builtin_regexes_pass_the_probe() -> None:
     from relaydoctor.engine.pack.compiler import regex_problems
 
     packs = load_packs(include_user_config=False)
-    assert [e.one_line() for e in regex_problems(packs.rules)] == []
+    assert [e.one_line() for e in regex_problems(packs.rules, probe=probe)] == []
 
 
 def test_builtin_compile_starts_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
-    import relaydoctor.engine.pack.regex_probe as probe_mod
+    import relaydoctor.engine.regex_probe as probe_mod
     from relaydoctor.engine.pack import load_packs
 
     def boom(*args: object, **kwargs: object) -> None:
@@ -91,4 +91,4 @@ def test_builtin_compile_starts_no_child(monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(probe_mod, "_run_child", boom)
     monkeypatch.setattr(probe_mod, "_CACHE", {})
-    assert load_packs(include_user_config=False).compile().rules
+    assert compile_packs(load_packs(include_user_config=False), probe=probe).rules

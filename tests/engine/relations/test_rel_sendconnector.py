@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from relaydoctor.engine.facts import Certificate, SendConnectorCertificate
 from relaydoctor.engine.relations import RootStore, derive_relations
-from relaydoctor.engine.relations.dn import dn_key
 from relaydoctor.engine.relations.sendconnector import split_tls_certificate_name
+from relaydoctor.engine.x509names import dn_key
 from relkit import prov, send_connector, session
 
 ISSUER = 'CN=Tailspin Trust RSA TLS CA G2, O="Tailspin Trust Services, Inc.", L=Redmond, S=Washington, C=US'

@@ -19,8 +19,8 @@ def redacted():
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_no_secret_survives_in_any_format(redacted, fmt):
-    original = render(build_report(), fmt)
-    text = render(redacted, fmt)
+    original = render(build_report(), fmt, verbose=True)
+    text = render(redacted, fmt, verbose=True)
     present = [s for s in SECRETS if s.lower() in original.lower()]
     assert len(present) == len(SECRETS)
     for secret in present:
@@ -35,7 +35,7 @@ def test_facts_are_redacted_too(redacted):
 
 
 def test_same_value_same_token_everywhere(redacted):
-    text = render(redacted, "text")
+    text = render(redacted, "text", verbose=True)
     connector_cert = redacted.facts[3].tls_sender_certificate_name
     assert re.fullmatch(r"host-\d+\.domain-\d+\.example", connector_cert)
     # mail.contoso.com appears in the summary, the evidence and the fact: one token for all.
@@ -58,7 +58,7 @@ def test_placeholders_come_from_reserved_ranges(redacted):
 
 
 def test_microsoft_names_urls_and_cmdlets_stay(redacted):
-    text = render(redacted, "text")
+    text = render(redacted, "text", verbose=True)
     assert "https://learn.microsoft.com/en-us/exchange/troubleshoot/email-delivery/" in text
     assert "AM6PEPF0000ABCD.eurprd04.prod.outlook.com" in text
     assert "Set-InboundConnector -Identity" in text

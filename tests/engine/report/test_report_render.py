@@ -11,7 +11,7 @@ from reportkit import CONNECTOR, NEW_THUMB, build_report
 
 
 def test_text_reads_in_the_order_an_admin_needs():
-    text = render_text(build_report())
+    text = render_text(build_report(), verbose=True)
     order = ["SYMPTOM", "CONFIRMED", "LIKELY", "UNDETERMINED", "RULED OUT", "NOTES", "EVIDENCE"]
     positions = [text.index(word) for word in order]
     assert positions == sorted(positions)
@@ -20,7 +20,7 @@ def test_text_reads_in_the_order_an_admin_needs():
 
 
 def test_text_confirmed_cause_has_evidence_chain_and_commands():
-    text = render_text(build_report())
+    text = render_text(build_report(), verbose=True)
     block = text[text.index("CONFIRMED"): text.index("LIKELY")]
     assert "certificate-name-mismatch (5.7.64)" in block
     assert "Why: mail2026.contoso.net was presented" in block
@@ -32,7 +32,7 @@ def test_text_confirmed_cause_has_evidence_chain_and_commands():
 
 
 def test_text_question_has_answer_hint_under_its_cause():
-    text = render_text(build_report())
+    text = render_text(build_report(), verbose=True)
     block = text[text.index("UNDETERMINED"): text.index("RULED OUT")]
     assert "sender-ip-mismatch" in block
     assert "Which public IP does mail leave from?" in block
@@ -40,7 +40,7 @@ def test_text_question_has_answer_hint_under_its_cause():
 
 
 def test_text_ruled_out_is_brief_with_its_evidence():
-    text = render_text(build_report())
+    text = render_text(build_report(), verbose=True)
     block = text[text.index("RULED OUT"): text.index("NOTES")]
     assert "tls-not-negotiated — TLS was not negotiated" in block
     assert "SEND20261120-1.LOG:40: TLS TLS1_2 negotiated" in block
@@ -48,9 +48,9 @@ def test_text_ruled_out_is_brief_with_its_evidence():
 
 
 def test_text_sources_versions_and_time():
-    text = render_text(build_report())
+    text = render_text(build_report(), verbose=True)
     block = text[text.index("EVIDENCE"):]
-    assert "send_log, 3 facts  (240 lines, 5 sessions)" in block
+    assert "send protocol log, 3 facts  (240 lines, 5 sessions)" in block
     assert "skipped: not a kind of evidence relaydoctor knows" in block
     assert "relaydoctor 0.1.0 · packs: builtin 1.0.0 · generated 2026-11-27T12:00:00Z" in block
 
@@ -68,7 +68,7 @@ def test_text_colour_only_when_asked():
 
 
 def test_text_neutralises_terminal_control_sequences():
-    text = render_text(build_report(hostile=True))
+    text = render_text(build_report(hostile=True), verbose=True)
     assert "\x1b" not in text and "\x07" not in text
     assert "\\x1b[2J" in text  # shown, visibly, instead of clearing the screen
 
@@ -100,4 +100,4 @@ def test_render_rejects_unknown_format():
 
 
 def test_thumbprints_are_shown_in_full():
-    assert NEW_THUMB in render_text(build_report())
+    assert NEW_THUMB in render_text(build_report(), verbose=True)

@@ -7,10 +7,12 @@ from pathlib import Path
 from types import ModuleType
 
 from relaydoctor.engine.evidence.base import Document, ParseResult
-from relaydoctor.engine.evidence.cmdlets import PARSERS
+from relaydoctor.engine.evidence.cmdlets import clixml, csvexport, formatlist, formattable, jsonexport
 from relaydoctor.engine.facts import Fact
 
 HEAD = 64 * 1024
+# The cmdlet formats in the registry's order (evidence/registry.py).
+PARSERS = (clixml, jsonexport, csvexport, formattable, formatlist)
 
 
 def doc_from_bytes(data: bytes, name: str = "evidence.txt") -> Document:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cmdletkit import doc_from_bytes
+from cmdletkit import PARSERS, doc_from_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
 from relaydoctor.engine.evidence.base import ParseResult
-from relaydoctor.engine.evidence.cmdlets import PARSERS
 from relaydoctor.engine.evidence.decoding import decode
 from relaydoctor.engine.facts import Fact
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..errors import EvidenceError
-from .base import Document, ParseResult
+from ...errors import EvidenceError
+from ..base import Document, ParseResult
 from .ndr_text import Finding, analyse, dedupe, symptom
 
 KIND = "queue"

@@ -5,10 +5,12 @@ pattern inside the documented subset can still be refused at registration (error
 which would fail every diagnosis), answer differently from Python's ``re`` (its handling of '.'
 beside other transitions is heuristic), or corrupt the heap and abort the process. None of this
 can be predicted exactly from the pattern, so packs are checked by trying: a child process
-(``python -m relaydoctor.engine.pack.regex_probe``, which imports the engine facade) registers
+(``python -m relaydoctor.engine.regex_probe``, which imports the engine facade) registers
 the regexes and matches them against sample values; the parent compares the answers with
 ``re.fullmatch``. A crash only kills the child; the batch is then split to find the culprit.
 
+``probe`` is what the pack compiler and linter are handed (``pack.compiler.RegexProbe``) by their
+callers: this module sits above the session, so the pack layer never reaches the engine itself.
 Results are cached per process. Only ``engine/session.py`` imports ``durable``: the child
 reaches the engine through it.
 """
@@ -23,7 +25,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .regex import UNIVERSE, _Analyzer, _sre, _sre_parse
+from .pack.regex import UNIVERSE, _Analyzer, _sre, _sre_parse
 
 Key = tuple[str, bool]  # (Python pattern, ignorecase)
 BATCH = 40  # regex rules per child (a fact may match at most 64 alpha nodes at once)
@@ -97,7 +99,7 @@ def _run_child(batch: Sequence[tuple[str, bool]], values: Sequence[str]) -> tupl
     payload = json.dumps({"patterns": [list(b) for b in batch], "values": list(values)})
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "relaydoctor.engine.pack.regex_probe"],
+            [sys.executable, "-m", "relaydoctor.engine.regex_probe"],
             input=payload,
             capture_output=True,
             text=True,
@@ -167,9 +169,9 @@ def probe(patterns: Iterable[tuple[str, bool, str]]) -> dict[Key, str | None]:
 
 
 def _child() -> int:
-    from ..compiled import CompiledRule, CompiledRuleset, Conclusion
-    from ..errors import EngineError
-    from ..session import get_engine
+    from .compiled import CompiledRule, CompiledRuleset, Conclusion
+    from .errors import EngineError
+    from .session import get_engine
 
     data = json.load(sys.stdin)
     rules = []

@@ -18,9 +18,9 @@ import csv
 import io
 import re
 
-from ..errors import EvidenceError
-from ..facts import Provenance, Symptom
-from .base import Document, ParseResult
+from ...errors import EvidenceError
+from ...facts import Provenance, Symptom
+from ..base import Document, ParseResult
 from .smtp_reply import find_replies
 
 KIND = "message_trace"

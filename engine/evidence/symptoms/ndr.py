@@ -30,9 +30,9 @@ from email import policy
 from email.message import EmailMessage, Message
 from email.utils import parsedate_to_datetime
 
-from ..errors import EvidenceError
-from ..facts import Symptom
-from .base import Document, ParseResult
+from ...errors import EvidenceError
+from ...facts import Symptom
+from ..base import Document, ParseResult
 from .ndr_text import GENERATING_LINE, Finding, analyse, dedupe, symptom
 
 KIND = "ndr"

@@ -7,7 +7,7 @@ A protocol log is CSV text after a ``#``-header (DOMAIN.md §5.2)::
     #Fields: date-time,connector-id,session-id,sequence-number,...,event,data,context
 
 The ``#Fields`` order is honoured; fields containing commas are CSV-quoted with ``""`` escapes.
-Pure functions over bytes/str; the streaming lives in ``smtplog_scan``.
+Pure functions over bytes/str; the streaming lives in ``scan``.
 """
 
 from __future__ import annotations

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from typing import BinaryIO
 
-from ..errors import EvidenceError
-from ..facts import Provenance, Symptom
-from .base import Document, ParseResult
-from .smtp_reply import parse_reply
-from .smtplog_format import log_type
-from .smtplog_scan import VALIDATE_ROWS, BlockReader, CancelHook, ProgressHook, RowMaker, ScanStats
-from .smtplog_session import ip_of_endpoint
+from ...errors import EvidenceError
+from ...facts import Provenance, Symptom
+from ..base import Document, ParseResult
+from ..symptoms.smtp_reply import parse_reply
+from .format import log_type
+from .scan import VALIDATE_ROWS, BlockReader, CancelHook, ProgressHook, RowMaker, ScanStats
+from .session import ip_of_endpoint
 
 KIND = "receive_log"
 MAX_SYMPTOMS = 200

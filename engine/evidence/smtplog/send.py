@@ -13,7 +13,7 @@ recipient (or MAIL FROM, or the message data) rejected; ``mixed`` some external 
 rejected; ``internal_only`` only tenant recipients; a session without a transaction is
 ``tls_failed``, ``rejected`` (refused before MAIL) or ``no_mail``.
 
-The file is streamed (see ``smtplog_scan``); ``scan`` takes progress/cancel hooks for the loader.
+The file is streamed (see ``scan``); ``scan`` takes progress/cancel hooks for the loader.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import BinaryIO
 
-from ..errors import EvidenceError
-from ..facts import Fact, Provenance, SmtpSession, Symptom
-from ..relations.dn import dn_cn
-from .base import Document, ParseResult
-from .smtp_reply import Reply, parse_reply
-from .smtplog_format import log_type
-from .smtplog_scan import (
+from ...errors import EvidenceError
+from ...facts import Fact, Provenance, SmtpSession, Symptom
+from ...x509names import dn_cn
+from ..base import Document, ParseResult
+from ..symptoms.smtp_reply import Reply, parse_reply
+from .format import log_type
+from .scan import (
     BLOCK,
     LOOKBACK,
     BlockReader,
@@ -38,7 +38,7 @@ from .smtplog_scan import (
     ScanStats,
     SessionCollector,
 )
-from .smtplog_session import Rejection, Row, Session, Txn, domain_of
+from .session import Rejection, Row, Session, Txn, domain_of
 
 KIND = "send_log"
 
@@ -97,16 +97,6 @@ def scan(
     if reader.layout is None and stats.lines == 0:
         raise EvidenceError("send log without rows", name)
     return agg.result(stats)
-
-
-def scan_path(path: str, name: str, progress: ProgressHook | None = None,
-              cancel: CancelHook | None = None) -> ParseResult:
-    """``scan`` over a file on disk (what the loader's worker processes call)."""
-    try:
-        with open(path, "rb") as fh:
-            return scan(fh, name, progress=progress, cancel=cancel)
-    except OSError as exc:
-        raise EvidenceError(f"cannot read: {exc.strerror or exc}", name) from None
 
 
 # ------------------------------------------------------------------------------------------------

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 
-from ..errors import EvidenceError
+from ...errors import EvidenceError
+from ..base import Document, ParseResult
 from . import ndr, queue
-from .base import Document, ParseResult
 from .ndr_text import analyse, dedupe, symptom
 
 KIND = "text"

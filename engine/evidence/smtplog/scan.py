@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from ..errors import Cancelled, EvidenceError
-from .decoding import is_wide, sniff_encoding
-from .smtplog_format import DEFAULT_FIELDS, Layout, decode_line, header_fields, split_row
-from .smtplog_session import Row, Session, replay
+from ...errors import Cancelled, EvidenceError
+from ..decoding import is_wide, sniff_encoding
+from .format import DEFAULT_FIELDS, Layout, decode_line, header_fields, split_row
+from .session import Row, Session, replay
 
 BLOCK = 4 << 20  # bytes read per block
 LOOKBACK = 512 << 10  # earlier bytes kept so a session triggered late can be read from its start

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -29,14 +30,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
-from ..errors import EvidenceError
-from ..facts import Certificate, Provenance
-from .base import Document, ParseResult
-from .certs_names import common_name, dotnet_name, dotnet_serial, iso_utc, thumbprint
+from ...errors import EvidenceError
+from ...facts import Certificate, Provenance
+from ...x509names import common_name, dotnet_name, dotnet_serial, thumbprint
+from ..base import Document, ParseResult
 
 KIND = "certificate"
 
 MAX_SIZE = 16 * 1024 * 1024  # no certificate container is this big; refuse rather than read it
+MAX_CERTS_PER_FILE = 1000  # a chain or CA bundle holds far fewer; past it the rest is ignored (warned)
 
 _PEM_BLOCK = re.compile(
     r"-----BEGIN (?P<label>[A-Z0-9 #]{1,40})-----(?P<body>.*?)-----END (?P=label)-----", re.DOTALL
@@ -99,6 +101,13 @@ def read(doc: Document, password: str | bytes | None = None) -> CertFile:
         located = [(c, None) for c in _from_binary(data, fmt, doc.name, password)]
     if not located:
         raise EvidenceError("no certificate found", doc.name)
+    if len(located) > MAX_CERTS_PER_FILE:
+        where = located[MAX_CERTS_PER_FILE][1]
+        prefix = f"line {where}: " if where is not None else ""
+        warnings.append(
+            f"{prefix}more than {MAX_CERTS_PER_FILE:,} certificates in one file; the rest are ignored"
+        )
+        located = located[:MAX_CERTS_PER_FILE]
     return _build(doc.name, fmt, located, warnings)
 
 
@@ -108,7 +117,7 @@ def load_certificates(data: bytes, name: str, password: str | bytes | None = Non
         raise EvidenceError(f"too large for a certificate file ({len(data):,} bytes)", name)
     fmt = detect_binary(data[:65536], len(data))
     if fmt is None:
-        from .decoding import decode  # lazy, as in Document.text()
+        from ..decoding import decode  # lazy, as in Document.text()
 
         certs = [c for c, _ in _from_pem_text(decode(data, name), name, [])]
     else:
@@ -222,9 +231,13 @@ def _certs_from_der(der: bytes) -> list[x509.Certificate]:
 def _from_pem_text(text: str, name: str, warnings: list[str]) -> list[tuple[x509.Certificate, int]]:
     found: list[tuple[x509.Certificate, int]] = []
     bad: list[tuple[int, str]] = []
+    line, counted = 1, 0  # lines counted incrementally: a count from the start per block is quadratic
     for m in _PEM_BLOCK.finditer(text):
+        if len(found) > MAX_CERTS_PER_FILE:  # enough to say the file is over the limit
+            break
         label = m.group("label").strip()
-        line = text.count("\n", 0, m.start()) + 1
+        line += text.count("\n", counted, m.start())
+        counted = m.start()
         if label not in _CERT_LABELS:
             if "PRIVATE KEY" in label:
                 warnings.append(f"{name}:{line}: private key block ignored (never read)")
@@ -365,3 +378,7 @@ def _leaf_first(certs: list[x509.Certificate]) -> list[x509.Certificate]:
             current = next((p for p in certs if issued(p, current)), None)
     ordered.extend(c for c in certs if all(c is not o for o in ordered))
     return ordered
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

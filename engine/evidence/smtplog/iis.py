@@ -19,12 +19,12 @@ import re
 from collections.abc import Callable
 from typing import BinaryIO
 
-from ..errors import Cancelled, EvidenceError
-from ..facts import Provenance, Symptom
-from .base import Document, ParseResult
-from .decoding import iter_lines
-from .smtp_reply import parse_reply
-from .smtplog_session import is_eop_host
+from ...errors import Cancelled, EvidenceError
+from ...facts import Provenance, Symptom
+from ..base import Document, ParseResult
+from ..decoding import iter_lines
+from ..symptoms.smtp_reply import parse_reply
+from .session import is_eop_host
 
 KIND = "iis_log"
 MAX_SYMPTOMS = 200

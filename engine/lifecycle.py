@@ -1,0 +1,64 @@
+"""Signals and worker processes: Ctrl+C and SIGTERM stop everything, nothing is left running.
+
+- The main process turns SIGTERM into the same ``KeyboardInterrupt`` as Ctrl+C (exit 130).
+- Worker processes never see Ctrl+C: it is blocked while they are spawned (the mask is inherited
+  across exec), so a worker is never interrupted while it holds the pool's call-queue lock (which
+  deadlocked the parent at exit). The parent stops them through the pool's stop event.
+- A worker ends by itself when its parent dies (SIGKILL included): a daemon thread waits on the
+  parent's sentinel pipe, which closes when the parent goes. The multiprocessing resource tracker
+  then sees its last writer go and ends too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+_STOP_SIGNALS = (signal.SIGINT,)
+
+
+def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def sigterm_as_interrupt() -> None:
+    """SIGTERM behaves like Ctrl+C in the main thread (the CLI then exits 130)."""
+    if threading.current_thread() is threading.main_thread():
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Block Ctrl+C while worker processes are started (they inherit the block and so never get
+    it); a Ctrl+C that arrives meanwhile is delivered, as KeyboardInterrupt, when this exits."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def guard_worker() -> None:
+    """In a worker process: ignore Ctrl+C (the parent decides) and exit when the parent dies."""
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            multiprocessing.connection.wait([parent.sentinel])
+        os._exit(3)  # the parent is gone: nobody will read our result
+
+    threading.Thread(target=watch, name="relaydoctor-parent-watch", daemon=True).start()

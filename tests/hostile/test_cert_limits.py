@@ -1,0 +1,57 @@
+"""A PEM file with thousands of certificates of one issuer: bounded by MAX_CERTS_PER_FILE."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+from functools import cache
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from relaydoctor.engine.evidence.base import Document
+from relaydoctor.engine.evidence.certificates import certs
+
+
+@cache
+def _pem_block(serial: int) -> bytes:
+    key = _key()
+    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tailspin Issuing CA")])
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"host{serial}.contoso.com")])
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+        .serial_number(serial).not_valid_before(start).not_valid_after(start + dt.timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+@cache
+def _key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _doc(count: int) -> Document:
+    data = b"".join(_pem_block(n + 1) for n in range(count))
+    return Document(name="bundle.pem", size=len(data), head=data[:65536], opener=lambda: io.BytesIO(data))
+
+
+def test_certificates_just_below_and_just_above_the_limit():
+    at = certs.read(_doc(certs.MAX_CERTS_PER_FILE))
+    assert len(at.result.facts) == certs.MAX_CERTS_PER_FILE
+    assert not any("more than" in w for w in at.result.warnings)
+    above = certs.read(_doc(certs.MAX_CERTS_PER_FILE + 1))
+    assert len(above.result.facts) == certs.MAX_CERTS_PER_FILE
+    (warning,) = [w for w in above.result.warnings if "more than" in w]
+    assert warning.startswith("line ") and f"{certs.MAX_CERTS_PER_FILE:,}" in warning
+
+
+def test_ten_thousand_certificates_are_read_quickly():
+    doc = _doc(10_000)
+    started = time.monotonic()
+    result = certs.read(doc).result
+    assert len(result.facts) == certs.MAX_CERTS_PER_FILE
+    assert time.monotonic() - started < 20
