@@ -46,6 +46,7 @@ def answer_form(answers_with: str) -> AnswerForm | None:
 # ----------------------------------------------------------------------------------------------
 
 # Keys read by relations (engine/relations), not by rules: key -> the template that describes them.
+SCOPE_ANSWER_KEYS = ("tenant", "onprem_org")  # engine/scope.py: which of two tenants / organisations
 RELATION_KEYS = {"egress_ip": "egress_ip=<IPv4 address>", "cert_trusted": "cert_trusted=<yes|no>"}
 _IP_HINT = re.compile(r"\bIP(v[46])?\b.*address|address.*\bIP\b", re.IGNORECASE)
 _HOST_HINT = re.compile(r"host name", re.IGNORECASE)
@@ -119,6 +120,8 @@ def answer_problem(key: str, value: str, packs: Any) -> str | None:
     """One line naming what is wrong with ``KEY=VALUE`` (None when the packs understand it)."""
     forms = known_answers(packs)
     form = forms.get(key)
+    if key in SCOPE_ANSWER_KEYS:  # which tenant / organisation: checked against the evidence later
+        return None if value.strip() else f"--answer {key}=: name the {key} (the report lists those found)"
     if form is None:
         near = difflib.get_close_matches(key.lower(), list(forms), n=1, cutoff=0.6)
         hint = f" (did you mean {near[0]}?)" if near else ""

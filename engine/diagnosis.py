@@ -33,6 +33,8 @@ from .results import (
     SymptomView,
     Verdict,
 )
+from .scope import choose as choose_scope
+from .scope import scope_answer_problem
 
 if TYPE_CHECKING:
     from .pack.model import CauseDef, Packs
@@ -70,6 +72,10 @@ def diagnose(
     if extra_facts:
         evidence.facts.extend(extra_facts)
         evidence.sources.append(SourceSummary("inline facts", "facts", facts=len(extra_facts)))
+    for key, value in sorted((answers or {}).items()):
+        problem = scope_answer_problem(key, value, evidence.facts)
+        if problem:
+            raise InputError(problem)
     return diagnose_evidence(evidence, answers=answers, packs=packs, now=now)
 
 
@@ -99,7 +105,7 @@ def diagnose_evidence(
     def trial(extra: Mapping[str, str]) -> Inference:
         return _infer(evidence, {**answers, **extra}, packs, now)
 
-    questions = honest_questions(run, trial, answers)
+    questions = [*run.scope_questions, *honest_questions(run, trial, answers)]
     from .pack.recognize import timed_out_notes
 
     notes = [*run.notes, *evidence.warnings, *timed_out_notes(packs)]
@@ -133,6 +139,7 @@ class Inference:
     verdicts: list[Verdict]
     questions: list[Question]
     notes: list[str]
+    scope_questions: list[Question] = dataclasses.field(default_factory=list)  # which tenant/org
 
     def statuses(self) -> tuple[tuple[str, str, str], ...]:
         return tuple(sorted((v.code, v.cause, v.status) for v in self.verdicts))
@@ -146,7 +153,8 @@ def _infer(evidence: EvidenceSet, answers: Mapping[str, str], packs: Packs, now:
         Answer(key=k, value=str(v), provenance=Provenance("--answer", None, f"{k}={v}"))
         for k, v in sorted(answers.items())
     ]
-    facts = recognise_symptoms([*evidence.facts, *answer_facts], packs)
+    scoped = choose_scope(evidence.facts, answers)  # never two tenants' objects in one judgement
+    facts = recognise_symptoms([*scoped.facts, *answer_facts], packs)
     relations = derive_relations(facts, now=now, certificates=evidence.certificates)
     all_facts = [*facts, *relations]
     ruleset = _compiled(packs)
@@ -154,7 +162,8 @@ def _infer(evidence: EvidenceSet, answers: Mapping[str, str], packs: Packs, now:
     rules = {r.id: r for r in ruleset.rules}
     codes = _codes_in_scope(facts, packs)
     verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers)
-    return Inference(all_facts, _symptom_views(facts, packs), verdicts, questions, notes)
+    symptoms = _symptom_views(facts, packs)
+    return Inference(all_facts, symptoms, verdicts, questions, [*scoped.notes, *notes], scoped.questions)
 
 
 def honest_questions(

@@ -89,6 +89,11 @@ def _enum(*values: str) -> frozenset[str]:
     return frozenset(values)
 
 
+# Where a cmdlet object lives: the Exchange Online tenant, the on-premises Exchange organisation,
+# one named server, or unknown when the export's shape cannot tell (never guessed).
+SCOPES = _enum("tenant", "onprem_org", "server", "unknown")
+
+
 # --------------------------------------------------------------------------------------------
 # Evidence facts (produced by parsers)
 # --------------------------------------------------------------------------------------------
@@ -180,6 +185,7 @@ class Certificate(Fact):
     KIND: ClassVar[str] = "certificate"
     DOC: ClassVar[str] = "An X.509 certificate from a file or from Get-ExchangeCertificate."
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "scope": SCOPES,
         "origin": _enum("file", "exchange", "send_log"),
     }
 
@@ -202,6 +208,9 @@ class Certificate(Fact):
     root_ca_type: str | None = None  # "ThirdParty", "Registry", "None", "Enterprise", ...
     has_private_key: bool | None = None
     friendly_name: str | None = None
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,6 +220,7 @@ class InboundConnector(Fact):
     KIND: ClassVar[str] = "inbound_connector"
     DOC: ClassVar[str] = "An Exchange Online inbound connector (Get-InboundConnector)."
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "scope": SCOPES,
         "connector_type": _enum("OnPremises", "Partner"),
         "auth": _enum("certificate", "ip", "both", "none"),
     }
@@ -230,6 +240,9 @@ class InboundConnector(Fact):
     auth: str = "none"  # which identity it expects, derived from the two fields above
     when_changed: str | None = None
     incomplete: bool = False  # a value was truncated in the export ("..." in Format-List)
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -238,6 +251,7 @@ class OutboundConnector(Fact):
 
     KIND: ClassVar[str] = "outbound_connector"
     DOC: ClassVar[str] = "An Exchange Online outbound connector (Get-OutboundConnector)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
 
     name: str
     enabled: bool | None = None
@@ -247,6 +261,9 @@ class OutboundConnector(Fact):
     tls_settings: str | None = None
     tls_domain: str | None = None
     use_mx_record: bool | None = None
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -256,6 +273,7 @@ class SendConnector(Fact):
     KIND: ClassVar[str] = "send_connector"
     DOC: ClassVar[str] = "An on-premises Exchange send connector (Get-SendConnector)."
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "scope": SCOPES,
         "smart_host_kind": _enum(
             "eop_tenant", "eop_legacy", "smtp_client_endpoint", "ip_literal", "other", "none"
         ),
@@ -282,6 +300,9 @@ class SendConnector(Fact):
     source_transport_servers: tuple[str, ...] = ()
     protocol_logging_level: str | None = None
     incomplete: bool = False
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -290,6 +311,7 @@ class ReceiveConnector(Fact):
 
     KIND: ClassVar[str] = "receive_connector"
     DOC: ClassVar[str] = "An on-premises Exchange receive connector (Get-ReceiveConnector)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
 
     name: str
     enabled: bool | None = None
@@ -298,6 +320,9 @@ class ReceiveConnector(Fact):
     permission_groups: tuple[str, ...] = ()
     auth_mechanism: tuple[str, ...] = ()
     transport_role: str | None = None
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -306,11 +331,15 @@ class AcceptedDomain(Fact):
 
     KIND: ClassVar[str] = "accepted_domain"
     DOC: ClassVar[str] = "An accepted domain (Get-AcceptedDomain)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
 
     domain: str
     domain_type: str | None = None  # Authoritative, InternalRelay, ExternalRelay
     default: bool | None = None
     name: str | None = None
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -319,12 +348,16 @@ class DomainVerification(Fact):
 
     KIND: ClassVar[str] = "domain_verification"
     DOC: ClassVar[str] = "A domain's verification state (Get-MgDomain / Get-MsolDomain)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
 
     domain: str
     verified: bool
     is_default: bool | None = None
     is_initial: bool | None = None
     authentication_type: str | None = None
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -333,11 +366,15 @@ class TransportService(Fact):
 
     KIND: ClassVar[str] = "transport_service"
     DOC: ClassVar[str] = "A transport server's log settings (Get-TransportService)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
 
     name: str
     send_protocol_log_path: str | None = None
     receive_protocol_log_path: str | None = None
     admin_display_version: str | None = None
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,7 @@ fact ``incomplete`` where it has that field and always adds a warning naming the
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from .normalise import (
     smart_hosts_kind,
     split_tls_certificate_name,
 )
+from .scope import scope_of
 
 _HEX40 = re.compile(r"^[0-9A-F]{40}$")
 
@@ -388,7 +390,11 @@ def to_fact(
         return None
     reader = _Reader(obj, source, warnings, date_order)
     try:
-        return _MAPPERS[cls](reader)
+        fact = _MAPPERS[cls](reader)
+        if fact is not None and hasattr(fact, "scope"):
+            scope, scope_id = scope_of(fact, reader)
+            fact = dataclasses.replace(fact, scope=scope, scope_id=scope_id)
+        return fact
     except EngineError as exc:  # a value outside a fact enum: report, do not crash the load
         where = f"{source}:{obj.line}" if obj.line is not None else source
         warnings.append(f"{where}: {cls.KIND} skipped: {exc}")
