@@ -19,6 +19,7 @@ from .facts import (
     IpConnectorMatch,
     SendConnector,
     SendConnectorCertificate,
+    SmtpClient,
     SmtpSession,
     Symptom,
 )
@@ -87,9 +88,33 @@ def _send(f: SendConnector) -> str:
     return f"send connector {f.name!r} to {hosts}, presents {cert}"
 
 
+def _client(f: SmtpClient) -> str:
+    said = {"app_log": "log", "mail_log": "mail log", "mta_config": "configuration",
+            "iis_config": "IIS SMTP settings", "app_config": "configuration"}.get(f.origin, f.origin)
+    where = f"{f.smart_host}:{f.port}" if f.smart_host and f.port else f.smart_host or "an unnamed smart host"
+    parts = [f"{f.software} ({said}) sends to {where} ({f.smart_host_kind.replace('_', ' ')})"]
+    if f.auth_used is not None:
+        parts.append(("AUTH used" + (", refused" if f.auth_failed else "")) if f.auth_used else "no AUTH")
+    if f.starttls_used is not None:
+        parts.append("TLS" if f.starttls_used else "no TLS")
+    if f.client_cert_configured is not None:
+        parts.append(f"client certificate {f.client_cert_name}" if f.client_cert_configured
+                     else "no client certificate")
+    if f.null_sender:
+        parts.append("MAIL FROM:<> seen")
+    if f.mail_from_domain:
+        parts.append(f"MAIL FROM @{f.mail_from_domain}")
+    if f.client_ip:
+        parts.append(f"seen from {f.client_ip}")
+    if f.last_status:
+        parts.append(f"last refusal {f.last_status}")
+    return ", ".join(parts)
+
+
 _DESCRIBERS: dict[type, Callable[[Fact], str]] = {
     Symptom: lambda f: f"error {f.code}: {f.text}",
     SmtpSession: _session,
+    SmtpClient: _client,
     Certificate: _cert,
     InboundConnector: _inbound,
     SendConnector: _send,

@@ -106,7 +106,10 @@ class Symptom(Fact):
     KIND: ClassVar[str] = "symptom"
     DOC: ClassVar[str] = "An SMTP error seen in an NDR, log line, queue error or pasted text."
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
-        "origin": _enum("ndr", "send_log", "receive_log", "queue", "text", "message_trace", "iis_log"),
+        "origin": _enum(
+            "ndr", "send_log", "receive_log", "queue", "text", "message_trace", "iis_log",
+            "app_log", "mail_log",
+        ),
         "direction": _enum("relay_to_exo", "exo_to_onprem", "client_submission", "onprem", "unknown"),
     }
 
@@ -546,6 +549,267 @@ class SendConnectorCertificate(Fact):
     presented: str = "unknown"  # whether the log shows that certificate presented
 
 
+# --------------------------------------------------------------------------------------------
+# Windows and Exchange sources (issue 9): event exports, more cmdlets, sign-in logs, cert checks.
+# Cmdlet objects carry ``scope`` (tenant | onprem_org | server | unknown) and ``scope_id``, told
+# from the export's shape or the collector's manifest, never guessed.
+# --------------------------------------------------------------------------------------------
+
+SCOPES = _enum("tenant", "onprem_org", "server", "unknown")
+CHAIN_ERRORS = _enum(
+    "untrusted_root",  # 0x800B0109 CERT_E_UNTRUSTEDROOT / CERT_TRUST_IS_UNTRUSTED_ROOT
+    "incomplete_chain",  # 0x800B010A CERT_E_CHAINING / CERT_TRUST_IS_PARTIAL_CHAIN
+    "revocation_offline",  # 0x80092013 CRYPT_E_REVOCATION_OFFLINE / CERT_TRUST_IS_OFFLINE_REVOCATION
+    "no_revocation_check",  # 0x80092012 CRYPT_E_NO_REVOCATION_CHECK / ..._REVOCATION_STATUS_UNKNOWN
+    "expired",  # 0x800B0101 CERT_E_EXPIRED / CERT_TRUST_IS_NOT_TIME_VALID
+    "revoked",  # 0x80092010 CRYPT_E_REVOKED / CERT_TRUST_IS_REVOKED
+    "other",  # another non-zero result
+    "none",  # the check succeeded
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WindowsEvent(Fact):
+    """One Windows event that matters to relay (CAPI2, Exchange transport, Schannel)."""
+
+    KIND: ClassVar[str] = "windows_event"
+    DOC: ClassVar[str] = (
+        "A Windows event (wevtutil XML/text, Event Viewer text/CSV, Get-WinEvent export): CAPI2 "
+        "chain errors, MSExchangeTransport certificate/TLS/auth events, Schannel alerts."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "source_family": _enum("capi2", "exchange_transport", "schannel", "other"),
+        "level": _enum("critical", "error", "warning", "information", "verbose", "unknown"),
+        "category": _enum(
+            "chain_error", "certificate_not_found", "tls_failed", "auth_failed", "tls_alert",
+            "cipher_mismatch", "other",
+        ),
+        "chain_error": CHAIN_ERRORS,
+        "origin": _enum("event_xml", "event_text", "event_csv", "cmdlet"),
+        "scope": SCOPES,
+    }
+
+    provider: str  # as logged: "Microsoft-Windows-CAPI2", "MSExchangeTransport", "Schannel"
+    source_family: str = "other"
+    event_id: int
+    level: str = "unknown"
+    time: str | None = None
+    computer: str | None = None  # lower case
+    channel: str | None = None
+    category: str = "other"
+    chain_error: str | None = None
+    error_code: str | None = None  # 8 upper-case hex digits, "800B0109"
+    thumbprint: str | None = None  # the certificate the event is about
+    subject_cn: str | None = None
+    certificate_name: str | None = None  # 12014: the domain / <I>…<S>… it looked for
+    fqdn: str | None = None  # 12014: the connector's FQDN parameter
+    connector: str | None = None
+    tls_error: str | None = None  # "UnknownCredentials", "LogonDenied", …
+    tls_alert: int | None = None  # Schannel fatal alert code
+    client_ip: str | None = None
+    process: str | None = None  # CAPI2: the process that asked ("lsass.exe", "EdgeTransport.exe")
+    origin: str = "event_xml"
+    language: str = "en"  # the export's label language: en, de, fr, it, es
+    scope: str = "server"  # an event log belongs to one computer
+    scope_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertCheck(Fact):
+    """What Windows said when asked to verify a certificate (Test-Certificate, certutil -verify)."""
+
+    KIND: ClassVar[str] = "cert_check"
+    DOC: ClassVar[str] = "A certificate check run on Windows: Test-Certificate or certutil -verify output."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "tool": _enum("test_certificate", "certutil"),
+        "chain_error": CHAIN_ERRORS,
+        "scope": SCOPES,
+    }
+
+    tool: str
+    thumbprint: str | None = None
+    subject_cn: str | None = None
+    chain_error: str = "other"
+    error_code: str | None = None
+    passed: bool = False
+    scope: str = "server"
+    scope_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransportConfig(Fact):
+    """Organisation-wide transport settings (Get-TransportConfig)."""
+
+    KIND: ClassVar[str] = "transport_config"
+    DOC: ClassVar[str] = "Organisation-wide transport settings (Get-TransportConfig)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
+
+    smtp_client_authentication_disabled: bool | None = None  # Exchange Online only
+    allow_legacy_tls_clients: bool | None = None  # Exchange Online only
+    internal_smtp_servers: tuple[str, ...] = ()
+    tls_receive_domain_secure_list: tuple[str, ...] = ()
+    scope: str = "unknown"
+    scope_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganizationConfig(Fact):
+    """Organisation settings (Get-OrganizationConfig): RejectDirectSend and the organisation's name."""
+
+    KIND: ClassVar[str] = "organization_config"
+    DOC: ClassVar[str] = "Organisation settings (Get-OrganizationConfig), e.g. RejectDirectSend."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
+
+    name: str | None = None
+    reject_direct_send: bool | None = None  # Exchange Online only
+    scope: str = "unknown"
+    scope_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CasMailbox(Fact):
+    """A mailbox's client access settings (Get-CASMailbox): SMTP AUTH."""
+
+    KIND: ClassVar[str] = "cas_mailbox"
+    DOC: ClassVar[str] = "A mailbox's client access settings (Get-CASMailbox): SMTP AUTH disabled or not."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
+
+    name: str
+    primary_smtp_address: str | None = None  # lower case
+    smtp_client_authentication_disabled: bool | None = None  # None: the organisation's setting applies
+    scope: str = "unknown"
+    scope_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExchangeServer(Fact):
+    """An on-premises Exchange server and its build (Get-ExchangeServer)."""
+
+    KIND: ClassVar[str] = "exchange_server"
+    DOC: ClassVar[str] = "An on-premises Exchange server's version and build (Get-ExchangeServer)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "product": _enum("2007", "2010", "2013", "2016", "2019", "se", "unknown"),
+        "support": _enum("supported", "out_of_support", "unknown"),
+        "scope": SCOPES,
+    }
+
+    name: str
+    fqdn: str | None = None
+    admin_display_version: str | None = None  # "Version 15.2 (Build 1544.4)"
+    build: str | None = None  # "15.2.1544.4"
+    product: str = "unknown"
+    support: str = "unknown"  # of the product line, on the report's reference date
+    roles: tuple[str, ...] = ()
+    scope: str = "server"
+    scope_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteDomain(Fact):
+    """A remote domain's message format settings (Get-RemoteDomain)."""
+
+    KIND: ClassVar[str] = "remote_domain"
+    DOC: ClassVar[str] = "A remote domain (Get-RemoteDomain)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
+
+    name: str
+    domain: str | None = None  # "*" for the default remote domain
+    auto_forward_enabled: bool | None = None
+    ndr_enabled: bool | None = None
+    scope: str = "unknown"
+    scope_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignIn(Fact):
+    """One Entra ID sign-in (portal CSV/JSON export or Get-MgAuditLogSignIn)."""
+
+    KIND: ClassVar[str] = "signin"
+    DOC: ClassVar[str] = (
+        "An Entra ID sign-in record: client app (e.g. Authenticated SMTP), error code (53003 = "
+        "blocked by Conditional Access), Conditional Access result."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "status": _enum("success", "failure", "interrupted", "unknown"),
+        "conditional_access": _enum("success", "failure", "not_applied", "unknown"),
+        "scope": SCOPES,
+    }
+
+    time: str | None = None
+    user: str | None = None  # UPN, lower case
+    app: str | None = None
+    client_app: str | None = None  # "Authenticated SMTP", "Exchange ActiveSync", …
+    smtp_auth: bool = False  # the client app is Authenticated SMTP
+    error_code: int | None = None  # 0 = success
+    failure_reason: str | None = None
+    status: str = "unknown"
+    conditional_access: str = "unknown"
+    ip: str | None = None
+    scope: str = "tenant"  # sign-ins are the tenant's
+    scope_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrackingEvent(Fact):
+    """Failed or deferred deliveries in Exchange's native message tracking logs (MSGTRK*.LOG), aggregated."""
+
+    KIND: ClassVar[str] = "tracking_event"
+    DOC: ClassVar[str] = (
+        "Message tracking log FAIL/DEFER events, aggregated by event, connector, server and reply."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
+
+    event_id: str  # FAIL, DEFER, …
+    source: str | None = None  # SMTP, ROUTING, …
+    connector: str | None = None
+    server: str | None = None  # server-hostname, lower case
+    reply: str | None = None  # the recipient-status reply, clipped
+    status_code: str | None = None  # "5.7.64"
+    count: int = 1
+    first_seen: str | None = None
+    last_seen: str | None = None
+    sender_domain: str | None = None
+    scope: str = "server"
+    scope_id: str = ""
+@dataclass(frozen=True, kw_only=True)
+class SmtpClient(Fact):
+    """How an app, device or non-Exchange relay talks SMTP to its smart host, from its log or config."""
+
+    KIND: ClassVar[str] = "smtp_client"
+    DOC: ClassVar[str] = (
+        "An SMTP client (application, device, Postfix/sendmail/Exim or IIS SMTP relay): the smart host "
+        "and port it uses, whether it authenticated or used TLS, its MAIL FROM domain and own IP, "
+        "from its log (what happened) or its configuration (what it would do)."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "origin": _enum("app_log", "mail_log", "mta_config", "iis_config", "app_config"),
+        "smart_host_kind": _enum(
+            "eop_tenant", "eop_legacy", "smtp_client_endpoint", "ip_literal", "other", "none"
+        ),
+        "tls_policy": _enum("required", "opportunistic", "none", "unknown"),
+        "scope": SCOPES,
+    }
+
+    software: str  # "postfix", "sendmail", "exim", "iis_smtp", "phpmailer", "nodemailer", "app", ...
+    origin: str
+    smart_host: str | None = None  # lower case, without brackets
+    port: int | None = None
+    smart_host_kind: str = "none"
+    auth_used: bool | None = None  # AUTH seen in the log, or SASL/credentials configured
+    auth_failed: bool | None = None  # the smart host refused the credentials (535, SASL failure)
+    starttls_used: bool | None = None  # STARTTLS issued / TLS established (implicit TLS counts)
+    tls_policy: str = "unknown"  # from configuration: required | opportunistic | none
+    client_cert_configured: bool | None = None  # a client certificate is set up (never opened)
+    client_cert_name: str | None = None  # the configured certificate file's name, or a logged subject
+    mail_from_domain: str | None = None
+    null_sender: bool = False
+    client_ip: str | None = None  # the client's own IP as the smart host saw it
+    last_status: str | None = None  # enhanced status of the last refusal seen, "5.7.64"
+    attempts: int = 0  # deliveries or sessions seen to this smart host (0 for configuration)
+    scope: str = "server"
+    scope_id: str = ""  # the host that runs the client, when the evidence names it
+
+
 FACT_KINDS: dict[str, type[Fact]] = {
     cls.KIND: cls
     for cls in (
@@ -567,6 +831,16 @@ FACT_KINDS: dict[str, type[Fact]] = {
         DomainAcceptance,
         CertStatus,
         SendConnectorCertificate,
+        WindowsEvent,
+        CertCheck,
+        TransportConfig,
+        OrganizationConfig,
+        CasMailbox,
+        ExchangeServer,
+        RemoteDomain,
+        SignIn,
+        TrackingEvent,
+        SmtpClient,
     )
 }
 

@@ -31,6 +31,8 @@ SOURCE_HINT = {
     "outbound_connector": "Get-OutboundConnector | Format-List",
     "receive_connector": "Get-ReceiveConnector | Format-List",
     "transport_service": "Get-TransportService | Format-List",
+    "smtp_client": "the log or settings of the relay or app that sends: Postfix mail.log and main.cf "
+                   "(postconf -n), IIS SMTP MetaBase.xml, the app's SMTP debug log",
 }
 # The command that collects each kind (exported whole, so nothing is truncated).
 COLLECT_COMMAND = {

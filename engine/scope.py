@@ -12,6 +12,7 @@ name to compare, so they cannot be told apart.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -71,7 +72,8 @@ def choose(facts: Sequence[Fact], answers: Mapping[str, str]) -> ScopeChoice:
     for fact in facts:
         scope = getattr(fact, "scope", None)
         sid = getattr(fact, "scope_id", "")
-        if scope in chosen and sid and (chosen[scope] is None or sid.lower() != chosen[scope].lower()):
+        rivals = {n.lower() for n in names.get(scope, [])} if scope in chosen else set()
+        if sid.lower() in rivals and (chosen[scope] is None or sid.lower() != chosen[scope].lower()):
             out.set_aside.append(fact)
         elif isinstance(fact, AcceptedDomain) and scope == "onprem_org":
             onprem_domains.append(fact)
@@ -90,14 +92,26 @@ def choose(facts: Sequence[Fact], answers: Mapping[str, str]) -> ScopeChoice:
 
 
 def _names(facts: Sequence[Fact]) -> dict[str, list[str]]:
-    """Per scope with rivals possible, the distinct names found (in name order, case-insensitive)."""
-    out: dict[str, dict[str, str]] = {}
+    """Per scope with rivals possible, the distinct names found (in name order, case-insensitive).
+
+    A tenant is named by its domain (``contoso.onmicrosoft.com``) in Exchange objects and by its
+    GUID in sign-in logs: names of different forms cannot be compared, so they are rivals only
+    within one form (the form with the most names wins)."""
+    out: dict[str, dict[str, dict[str, str]]] = {}
     for fact in facts:
         scope = getattr(fact, "scope", None)
         sid = getattr(fact, "scope_id", "")
         if scope in SCOPE_KEYS and sid:
-            out.setdefault(scope, {}).setdefault(sid.lower(), sid)
-    return {scope: [names[k] for k in sorted(names)] for scope, names in out.items()}
+            form = "guid" if _GUID.match(sid) else "name"
+            out.setdefault(scope, {}).setdefault(form, {}).setdefault(sid.lower(), sid)
+    result: dict[str, list[str]] = {}
+    for scope, forms in out.items():
+        names = max(forms.values(), key=len)
+        result[scope] = [names[k] for k in sorted(names)]
+    return result
+
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
 def _sources(facts: Sequence[Fact], scope: str, name: str) -> list[str]:

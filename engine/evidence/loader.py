@@ -35,6 +35,7 @@ from ..lifecycle import guard_worker, interrupts_held
 from ..results import EvidenceSet, SourceSummary
 from .base import CancelFn, Document, ParseResult, ProgressFn, ScanFn
 from .fieldlimit import bound_fact
+from .jsonish import looks_like_json
 from .registry import PARSERS, Parser
 from .smtplog import send
 
@@ -272,7 +273,7 @@ def _looks_like_python(text: str) -> bool:
 def _not_evidence_reason(doc: Document, text: str) -> str | None:
     """Why a file no specific parser took is not worth offering to the generic text parsers."""
     stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith(("{", "[")):
+    if looks_like_json(stripped):
         return "JSON that is not recognised cmdlet output"
     if stripped.startswith(("<?xml", "<Objs")):
         return "XML that is not recognised cmdlet output"

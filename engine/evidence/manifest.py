@@ -40,8 +40,11 @@ def parse(doc: Document) -> ParseResult:
     where = ", ".join(
         f"{r.get('computer', '?')} at {r.get('collected_at', '?')}" for r in runs if isinstance(r, dict)
     )
+    scopes = data.get("scopes")
+    scoped = len(scopes) if isinstance(scopes, dict) else 0
     detail = (
         f"collected on {where}: "
         f"{len(files) if isinstance(files, list) else 0} file(s), {len(warnings)} not collected"
+        + (f", scope recorded for {scoped}" if scoped else "")
     )
     return ParseResult(facts=[], detail=detail, warnings=warnings)

@@ -17,11 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import hcwlog, manifest
+from .applog import appconfig
+from .applog import reader as applog
 from .base import Document, ParseResult, ParserModule, ScanFn, StreamingParserModule
 from .certificates import certs
-from .cmdlets import clixml, csvexport, formatlist, formattable, jsonexport
+from .cmdlets import clixml, csvexport, formatlist, formattable, jsonexport, signins
+from .relaylogs import iismetabase, maillog, postfixconf
 from .smtplog import iis, receive, send
-from .symptoms import messagetrace, ndr, queue, text
+from .symptoms import messagetrace, msgtrk, ndr, queue, text
+from .windows import certcheck, eventcsv, eventtext, eventxml, evtx
 
 PasswordParse = Callable[[Document, str], ParseResult]
 
@@ -60,6 +64,19 @@ PARSERS: tuple[Parser, ...] = (
     Parser.of(messagetrace),
     Parser.of(hcwlog),
     Parser.of(manifest),
+    # Windows and Exchange sources (issue 9): the binary signature first, XML before text shapes
+    Parser.of(evtx),
+    Parser.of(eventxml),
+    Parser.of(eventcsv),
+    Parser.of(certcheck),
+    Parser.of(eventtext),
+    Parser.of(msgtrk),
+    Parser.of(signins),
+    # relays that are not Exchange: before the cmdlet parsers (adsutil output looks like a list)
+    Parser.streamed(maillog),
+    Parser.of(postfixconf),
+    Parser.of(iismetabase),
+    Parser.of(appconfig),
     Parser.of(certs, parse_with_password=certs.parse_with_password),
     # cmdlet output: CliXML and JSON never pass the text sniffers, but a table could look like a list
     Parser.of(clixml),
@@ -69,5 +86,7 @@ PARSERS: tuple[Parser, ...] = (
     Parser.of(formatlist),
     Parser.of(queue, pasted=True),
     Parser.of(ndr, generic=True, pasted=True),
+    # an app's log: a catch-all after the NDR (a bounce quotes replies too), before a single pasted error
+    Parser(applog.KIND, applog.sniff, applog.parse, scan=applog.scan, generic=True),
     Parser.of(text, generic=True, pasted=True),
 )

@@ -269,34 +269,16 @@ class _RuleCheck:
             return None
         negated = "not" in m
         if negated:
-            if len(m) != 1:
-                others = ", ".join(sorted(str(k) for k in m if k != "not"))
-                f.err(m.line, f"a `not:` item holds only the negated pattern (move {others} inside it)")
-            inner = f.mapping(m["not"], "`not:`", m.line_of("not"))
-            if inner is None:
+            m = self._negated(m, index)
+            if m is None:
                 return None
-            if index == 0:
-                f.err(m.line, "a `not:` pattern cannot come first: start with a positive pattern")
-            if "as" in inner:
-                f.err(inner.line_of("as"), "a `not:` pattern has no alias (it matches no fact)")
-            f.keys(inner, NOT_KEYS if "as" not in inner else PATTERN_KEYS, "a `not:` pattern")
-            m = inner
         else:
             f.keys(m, PATTERN_KEYS, "a pattern")
         kind = f.text(m, "fact")
         if kind and kind not in FACT_KINDS:
             f.err(m.line_of("fact"), f"unknown fact kind {kind!r}{_suggest(kind, FACT_KINDS)}")
             kind = ""
-        alias: str | None = None
-        if not negated:
-            alias = f.text(m, "as") or f"_p{index + 1}"
-            if "as" in m and isinstance(m["as"], str):
-                if alias == ANSWER_ALIAS:
-                    f.err(m.line_of("as"), "alias 'answer' is reserved for {answer.KEY} placeholders")
-                elif not ALIAS_RE.match(alias):
-                    f.err(m.line_of("as"), f"alias {alias!r} must match {ALIAS_RE.pattern}")
-                elif alias in self.aliases:
-                    f.err(m.line_of("as"), f"duplicate alias {alias!r} in this rule")
+        alias = None if negated else self._alias(m, index)
         tests: tuple[Test, ...] = ()
         if "where" in m and m["where"] is not None and kind:
             where = f.mapping(m["where"], "`where`", m.line_of("where"))
@@ -305,6 +287,35 @@ class _RuleCheck:
         if alias and kind and alias not in self.aliases:
             self.aliases[alias] = kind
         return Pattern(kind=kind, alias=alias, tests=tests, negated=negated, line=m.line)
+
+    def _negated(self, m: YMap, index: int) -> YMap | None:
+        """The pattern inside ``not:``, checked for what a negated pattern may not have."""
+        f = self.f
+        if len(m) != 1:
+            others = ", ".join(sorted(str(k) for k in m if k != "not"))
+            f.err(m.line, f"a `not:` item holds only the negated pattern (move {others} inside it)")
+        inner = f.mapping(m["not"], "`not:`", m.line_of("not"))
+        if inner is None:
+            return None
+        if index == 0:
+            f.err(m.line, "a `not:` pattern cannot come first: start with a positive pattern")
+        if "as" in inner:
+            f.err(inner.line_of("as"), "a `not:` pattern has no alias (it matches no fact)")
+        f.keys(inner, NOT_KEYS if "as" not in inner else PATTERN_KEYS, "a `not:` pattern")
+        return inner
+
+    def _alias(self, m: YMap, index: int) -> str:
+        """A positive pattern's alias: its ``as``, or ``_p<n>`` when it has none."""
+        f = self.f
+        alias = f.text(m, "as") or f"_p{index + 1}"
+        if "as" in m and isinstance(m["as"], str):
+            if alias == ANSWER_ALIAS:
+                f.err(m.line_of("as"), "alias 'answer' is reserved for {answer.KEY} placeholders")
+            elif not ALIAS_RE.match(alias):
+                f.err(m.line_of("as"), f"alias {alias!r} must match {ALIAS_RE.pattern}")
+            elif alias in self.aliases:
+                f.err(m.line_of("as"), f"duplicate alias {alias!r} in this rule")
+        return alias
 
     def where(self, where: YMap, kind: str, *, in_any_of: bool) -> tuple[Test, ...]:
         f = self.f
@@ -383,105 +394,137 @@ class _RuleCheck:
     def field_test(
         self, kind: str, spec: FieldSpec, op: str, operand: Any, line: int | None, *, in_any_of: bool
     ) -> FieldTest | None:
-        f = self.f
         where = f"{kind}.{spec.name}"
         if op not in OPERATORS:
-            f.err(
+            self.f.err(
                 line,
                 f"{where}: unknown operator {op!r}{_suggest(op, OPERATORS)} (one of: {', '.join(OPERATORS)})",
             )
             return None
-        is_ref = isinstance(operand, dict)
-        if is_ref:
-            if op not in ("eq", "ne", *_ORDERING_OPS):
-                f.err(line, f"{where}: {op} cannot take a {{ref: ...}}")
-                return None
-            if in_any_of:
-                f.err(
-                    line,
-                    f"{where}: a {{ref: ...}} inside any_of is not supported (the engine ignores it there); "
-                    "write separate rules instead",
-                )
-                return None
-            ref = self.ref(operand, line)
-            if ref is None:
-                return None
-            other = field_specs(self.aliases[ref.alias])[ref.field]
-            if spec.type == "list" or other.type == "list":
-                f.err(
-                    line,
-                    f"{where}: references join single values; {'a list' if other.type == 'list' else where} "
-                    "cannot be joined",
-                )
-                return None
-            if other.type != spec.type:
-                f.err(line, f"{where} is {_TYPE_NAMES[spec.type]} but {ref} is {_TYPE_NAMES[other.type]}")
-                return None
-            if op in _ORDERING_OPS and spec.type != "integer":
-                f.err(line, f"{where}: {op} compares integers only")
-                return None
-            return FieldTest(spec.name, op, ref, line)
+        if isinstance(operand, dict):
+            return self._join_test(where, spec, op, operand, line, in_any_of=in_any_of)
         if op in ("eq", "ne"):
-            problem = value_problem(kind, spec, operand)
-            if problem:
-                f.err(line, problem + (" (use contains)" if spec.type == "list" else ""))
-                return None
-            return FieldTest(spec.name, op, operand, line)
+            return self._equality_test(kind, spec, op, operand, line)
         if op in ("in", "not_in"):
-            if spec.type == "list":
-                f.err(line, f"{where} is a list: test it with contains")
-                return None
-            if not isinstance(operand, list) or not operand:
-                f.err(line, f"{where}: {op} takes a non-empty list of values")
-                return None
-            values = []
-            for i, item in enumerate(operand):
-                problem = (
-                    "a reference cannot be a list item"
-                    if isinstance(item, dict)
-                    else value_problem(kind, spec, item)
-                )
-                if problem:
-                    f.err(line_of(operand, i), f"{where}: {problem}")
-                else:
-                    values.append(item)
-            if len(set(map(repr, values))) != len(values):
-                f.err(line, f"{where}: {op} lists a value twice")
-            return FieldTest(spec.name, op, tuple(values), line) if len(values) == len(operand) else None
+            return self._membership_test(kind, spec, where, op, operand, line)
         if op in _ORDERING_OPS:
-            if spec.type != "integer":
-                f.err(line, f"{where}: {op} compares integers only, and {where} is {_TYPE_NAMES[spec.type]}")
-                return None
-            if isinstance(operand, bool) or not isinstance(operand, int):
-                f.err(line, f"{where}: {op} takes an integer, not {_kind_of(operand)}")
-                return None
-            return FieldTest(spec.name, op, operand, line)
+            return self._ordering_test(spec, where, op, operand, line)
         if op in ("matches", "imatches"):
-            if spec.type != "string":
-                f.err(line, f"{where}: {op} applies to text fields only")
-                return None
-            if not isinstance(operand, str):
-                f.err(line, f"{where}: {op} takes a regex (text), not {_kind_of(operand)}")
-                return None
-            try:
-                engine = to_engine(operand)
-            except RegexError as exc:
-                f.err(line, f"{where}: bad regex {operand!r}: {exc}")
-                return None
-            return FieldTest(spec.name, op, operand, line, engine_regex=engine)
+            return self._regex_test(spec, where, op, operand, line)
         if op in ("exists", "missing"):
-            if operand is not True:
-                other = "missing" if op == "exists" else "exists"
-                f.err(line, f"{where}: write {{{op}: true}} (for the opposite use {{{other}: true}})")
-                return None
-            return FieldTest(spec.name, op, None, line)
-        # contains
+            return self._presence_test(spec, where, op, operand, line)
+        return self._contains_test(kind, spec, where, op, operand, line)
+
+    def _join_test(
+        self, where: str, spec: FieldSpec, op: str, operand: dict, line: int | None, *, in_any_of: bool
+    ) -> FieldTest | None:
+        """``{ref: alias.field}``: a join with an earlier pattern's field of the same type."""
+        f = self.f
+        if op not in ("eq", "ne", *_ORDERING_OPS):
+            f.err(line, f"{where}: {op} cannot take a {{ref: ...}}")
+            return None
+        if in_any_of:
+            f.err(
+                line,
+                f"{where}: a {{ref: ...}} inside any_of is not supported (the engine ignores it there); "
+                "write separate rules instead",
+            )
+            return None
+        ref = self.ref(operand, line)
+        if ref is None:
+            return None
+        other = field_specs(self.aliases[ref.alias])[ref.field]
+        if spec.type == "list" or other.type == "list":
+            f.err(
+                line,
+                f"{where}: references join single values; {'a list' if other.type == 'list' else where} "
+                "cannot be joined",
+            )
+            return None
+        if other.type != spec.type:
+            f.err(line, f"{where} is {_TYPE_NAMES[spec.type]} but {ref} is {_TYPE_NAMES[other.type]}")
+            return None
+        if op in _ORDERING_OPS and spec.type != "integer":
+            f.err(line, f"{where}: {op} compares integers only")
+            return None
+        return FieldTest(spec.name, op, ref, line)
+
+    def _equality_test(self, kind: str, spec: FieldSpec, op: str, operand: Any,
+                       line: int | None) -> FieldTest | None:
+        problem = value_problem(kind, spec, operand)
+        if problem:
+            self.f.err(line, problem + (" (use contains)" if spec.type == "list" else ""))
+            return None
+        return FieldTest(spec.name, op, operand, line)
+
+    def _membership_test(
+        self, kind: str, spec: FieldSpec, where: str, op: str, operand: Any, line: int | None
+    ) -> FieldTest | None:
+        f = self.f
+        if spec.type == "list":
+            f.err(line, f"{where} is a list: test it with contains")
+            return None
+        if not isinstance(operand, list) or not operand:
+            f.err(line, f"{where}: {op} takes a non-empty list of values")
+            return None
+        values = []
+        for i, item in enumerate(operand):
+            problem = (
+                "a reference cannot be a list item"
+                if isinstance(item, dict)
+                else value_problem(kind, spec, item)
+            )
+            if problem:
+                f.err(line_of(operand, i), f"{where}: {problem}")
+            else:
+                values.append(item)
+        if len(set(map(repr, values))) != len(values):
+            f.err(line, f"{where}: {op} lists a value twice")
+        return FieldTest(spec.name, op, tuple(values), line) if len(values) == len(operand) else None
+
+    def _ordering_test(self, spec: FieldSpec, where: str, op: str, operand: Any,
+                       line: int | None) -> FieldTest | None:
+        if spec.type != "integer":
+            self.f.err(line, f"{where}: {op} compares integers only, and {where} is {_TYPE_NAMES[spec.type]}")
+            return None
+        if isinstance(operand, bool) or not isinstance(operand, int):
+            self.f.err(line, f"{where}: {op} takes an integer, not {_kind_of(operand)}")
+            return None
+        return FieldTest(spec.name, op, operand, line)
+
+    def _regex_test(self, spec: FieldSpec, where: str, op: str, operand: Any,
+                    line: int | None) -> FieldTest | None:
+        f = self.f
+        if spec.type != "string":
+            f.err(line, f"{where}: {op} applies to text fields only")
+            return None
+        if not isinstance(operand, str):
+            f.err(line, f"{where}: {op} takes a regex (text), not {_kind_of(operand)}")
+            return None
+        try:
+            engine = to_engine(operand)
+        except RegexError as exc:
+            f.err(line, f"{where}: bad regex {operand!r}: {exc}")
+            return None
+        return FieldTest(spec.name, op, operand, line, engine_regex=engine)
+
+    def _presence_test(self, spec: FieldSpec, where: str, op: str, operand: Any,
+                       line: int | None) -> FieldTest | None:
+        if operand is not True:
+            other = "missing" if op == "exists" else "exists"
+            self.f.err(line, f"{where}: write {{{op}: true}} (for the opposite use {{{other}: true}})")
+            return None
+        return FieldTest(spec.name, op, None, line)
+
+    def _contains_test(
+        self, kind: str, spec: FieldSpec, where: str, op: str, operand: Any, line: int | None
+    ) -> FieldTest | None:
         if spec.type != "list":
-            f.err(line, f"{where}: contains applies to list fields only; use eq")
+            self.f.err(line, f"{where}: contains applies to list fields only; use eq")
             return None
         problem = _list_item_problem(kind, spec, operand)
         if problem:
-            f.err(line, problem)
+            self.f.err(line, problem)
             return None
         return FieldTest(spec.name, op, operand, line)
 
@@ -497,29 +540,9 @@ def parse_rule(data: Any, f: FileCheck, pack: str) -> RuleDef | None:
     status = f.text(m, "status")
     if "status" in m and status not in RULE_STATUSES:
         f.err(m.line_of("status"), f"status {m['status']!r} must be one of: {', '.join(RULE_STATUSES)}")
-    when_raw = m.get("when")
-    patterns: list[Pattern] = []
     rc = _RuleCheck(f, set())
-    if "when" in m:
-        if not isinstance(when_raw, list) or not when_raw:
-            f.err(m.line_of("when"), "`when` must be a non-empty list of patterns")
-        else:
-            rc.all_aliases = {
-                item["as"] for item in when_raw if isinstance(item, dict) and isinstance(item.get("as"), str)
-            }
-            for i, item in enumerate(when_raw):
-                p = rc.pattern(item, i, line_of(when_raw, i))
-                if p is not None:
-                    patterns.append(p)
-            if patterns and all(p.negated for p in patterns):
-                f.err(m.line_of("when"), "a rule needs at least one positive pattern")
-    evidence = []
-    for alias, line in f.text_list(m, "evidence"):
-        if alias not in rc.aliases:
-            f.err(line, f"evidence names {alias!r}, which is not an alias of this rule")
-        evidence.append(alias)
-    if len(set(evidence)) != len(evidence):
-        f.err(m.line_of("evidence"), "evidence names an alias twice")
+    patterns = _when(m, rc)
+    evidence = _evidence_aliases(m, rc)
     complete = _completeness(f, m, rc.aliases)
     message = f.text(m, "message")
     f.placeholders_ok(message, m.line_of("message"), rc.aliases)
@@ -539,6 +562,40 @@ def parse_rule(data: Any, f: FileCheck, pack: str) -> RuleDef | None:
         pack=pack,
         complete=complete,
     )
+
+
+def _when(m: YMap, rc: _RuleCheck) -> list[Pattern]:
+    """The rule's patterns, in order; aliases may refer only to earlier ones."""
+    f = rc.f
+    if "when" not in m:
+        return []
+    when_raw = m.get("when")
+    if not isinstance(when_raw, list) or not when_raw:
+        f.err(m.line_of("when"), "`when` must be a non-empty list of patterns")
+        return []
+    rc.all_aliases = {
+        item["as"] for item in when_raw if isinstance(item, dict) and isinstance(item.get("as"), str)
+    }
+    patterns: list[Pattern] = []
+    for i, item in enumerate(when_raw):
+        p = rc.pattern(item, i, line_of(when_raw, i))
+        if p is not None:
+            patterns.append(p)
+    if patterns and all(p.negated for p in patterns):
+        f.err(m.line_of("when"), "a rule needs at least one positive pattern")
+    return patterns
+
+
+def _evidence_aliases(m: YMap, rc: _RuleCheck) -> list[str]:
+    f = rc.f
+    evidence = []
+    for alias, line in f.text_list(m, "evidence"):
+        if alias not in rc.aliases:
+            f.err(line, f"evidence names {alias!r}, which is not an alias of this rule")
+        evidence.append(alias)
+    if len(set(evidence)) != len(evidence):
+        f.err(m.line_of("evidence"), "evidence names an alias twice")
+    return evidence
 
 
 _COMPLETE_RE = re.compile(r"^(not\s+)?([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
@@ -578,25 +635,9 @@ def parse_code(data: Any, f: FileCheck, pack: str) -> CodeDef | None:
     direction = f.text(m, "direction")
     if "direction" in m and direction not in DIRECTIONS:
         f.err(m.line_of("direction"), f"direction {m['direction']!r} must be one of: {', '.join(DIRECTIONS)}")
-    patterns = f.text_list(m, "recognize")
-    if "recognize" in m and not patterns:
-        f.err(m.line_of("recognize"), "recognize needs at least one regex")
-    for pattern, line in patterns:
-        try:
-            re.compile(pattern, re.IGNORECASE)
-        except re.error as exc:
-            f.err(line, f"bad regex {pattern!r}: {exc}")
-            continue
-        risk = backtracking_risk(pattern)  # linted when loaded: such a pack is refused
-        if risk:
-            f.err(line, f"recognize pattern {pattern!r} could backtrack catastrophically: {risk}")
-    cause_items = f.text_list(m, "causes")
-    for cause, line in cause_items:
-        if not ID_RE.match(cause):
-            f.err(line, f"causes: {cause!r} is not a valid id ({ID_RE.pattern})")
+    patterns = _recognize(m, f)
+    cause_items = _code_causes(m, f)
     causes = tuple(c for c, _ in cause_items)
-    if len(set(causes)) != len(causes):
-        f.err(m.line_of("causes"), "causes lists a cause twice")
     return CodeDef(
         code=f.ident(m, "code", pattern=CODE_RE, what="a code"),
         title=f.text(m, "title"),
@@ -612,6 +653,32 @@ def parse_code(data: Any, f: FileCheck, pack: str) -> CodeDef | None:
     )
 
 
+def _recognize(m: YMap, f: FileCheck) -> list[tuple[str, int | None]]:
+    patterns = f.text_list(m, "recognize")
+    if "recognize" in m and not patterns:
+        f.err(m.line_of("recognize"), "recognize needs at least one regex")
+    for pattern, line in patterns:
+        try:
+            re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            f.err(line, f"bad regex {pattern!r}: {exc}")
+            continue
+        risk = backtracking_risk(pattern)  # linted when loaded: such a pack is refused
+        if risk:
+            f.err(line, f"recognize pattern {pattern!r} could backtrack catastrophically: {risk}")
+    return patterns
+
+
+def _code_causes(m: YMap, f: FileCheck) -> list[tuple[str, int | None]]:
+    cause_items = f.text_list(m, "causes")
+    for cause, line in cause_items:
+        if not ID_RE.match(cause):
+            f.err(line, f"causes: {cause!r} is not a valid id ({ID_RE.pattern})")
+    if len({c for c, _ in cause_items}) != len(cause_items):
+        f.err(m.line_of("causes"), "causes lists a cause twice")
+    return cause_items
+
+
 def parse_cause(data: Any, f: FileCheck, pack: str) -> CauseDef | None:
     m = f.mapping(data, "a cause file", 1)
     if m is None:
@@ -622,36 +689,8 @@ def parse_cause(data: Any, f: FileCheck, pack: str) -> CauseDef | None:
         if kind not in FACT_KINDS:
             f.err(line, f"decided_by: unknown fact kind {kind!r}{_suggest(kind, FACT_KINDS)}")
         decided_by.append(kind)
-    question = None
-    if m.get("question") is not None:
-        q = f.mapping(m["question"], "question", m.line_of("question"))
-        if q is not None:
-            f.keys(q, QUESTION_KEYS, "a question")
-            question = QuestionDef(
-                id=f.ident(q, "id"),
-                ask=f.text(q, "ask"),
-                why=f.text(q, "why"),
-                answers_with=f.text(q, "answers_with"),
-                collect=f.text(q, "collect"),
-            )
-    steps: list[RemediationDef] = []
-    raw_steps = m.get("remediation")
-    if raw_steps is not None:
-        if not isinstance(raw_steps, list):
-            f.err(m.line_of("remediation"), f"remediation must be a list of steps, not {_kind_of(raw_steps)}")
-        else:
-            for i, item in enumerate(raw_steps):
-                s = f.mapping(item, "a remediation step", line_of(raw_steps, i))
-                if s is None:
-                    continue
-                f.keys(s, STEP_KEYS, "a remediation step")
-                step = f.text(s, "step")
-                f.placeholders_ok(step, s.line_of("step"), None)
-                commands = f.text_list(s, "commands")
-                for command, line in commands:
-                    f.placeholders_ok(command, line, None)
-                only_if = f.ident(s, "only_if", pattern=ALIAS_RE, what="an alias") if "only_if" in s else None
-                steps.append(RemediationDef(step, tuple(c for c, _ in commands), only_if or None, s.line))
+    question = _question(m, f)
+    steps = _remediation(m, f)
     verify = f.text(m, "verify")
     f.placeholders_ok(verify, m.line_of("verify"), None)
     return CauseDef(
@@ -667,6 +706,45 @@ def parse_cause(data: Any, f: FileCheck, pack: str) -> CauseDef | None:
         loc=f.loc(m.line),
         pack=pack,
     )
+
+
+def _question(m: YMap, f: FileCheck) -> QuestionDef | None:
+    if m.get("question") is None:
+        return None
+    q = f.mapping(m["question"], "question", m.line_of("question"))
+    if q is None:
+        return None
+    f.keys(q, QUESTION_KEYS, "a question")
+    return QuestionDef(
+        id=f.ident(q, "id"),
+        ask=f.text(q, "ask"),
+        why=f.text(q, "why"),
+        answers_with=f.text(q, "answers_with"),
+        collect=f.text(q, "collect"),
+    )
+
+
+def _remediation(m: YMap, f: FileCheck) -> list[RemediationDef]:
+    raw_steps = m.get("remediation")
+    if raw_steps is None:
+        return []
+    if not isinstance(raw_steps, list):
+        f.err(m.line_of("remediation"), f"remediation must be a list of steps, not {_kind_of(raw_steps)}")
+        return []
+    steps: list[RemediationDef] = []
+    for i, item in enumerate(raw_steps):
+        s = f.mapping(item, "a remediation step", line_of(raw_steps, i))
+        if s is None:
+            continue
+        f.keys(s, STEP_KEYS, "a remediation step")
+        step = f.text(s, "step")
+        f.placeholders_ok(step, s.line_of("step"), None)
+        commands = f.text_list(s, "commands")
+        for command, line in commands:
+            f.placeholders_ok(command, line, None)
+        only_if = f.ident(s, "only_if", pattern=ALIAS_RE, what="an alias") if "only_if" in s else None
+        steps.append(RemediationDef(step, tuple(c for c, _ in commands), only_if or None, s.line))
+    return steps
 
 
 # ---------------------------------------------------------------------------------------------
@@ -686,6 +764,24 @@ def _inline_fact(item: Any, line: int | None, f: FileCheck) -> InlineFact | None
             + (_suggest(kind, FACT_KINDS) if isinstance(kind, str) else ""),
         )
         return None
+    ok = _inline_fields_ok(m, kind, f)
+    for name in required_fields(kind):
+        if m.get(name) is None:
+            f.err(m.line, f"an inline {kind} fact needs the field {name!r}")
+            ok = False
+    if not ok:
+        return None
+    data = {k: (list(v) if isinstance(v, list) else v) for k, v in m.items() if v is not None}
+    try:
+        fact_from_dict(data, Provenance(f.path, m.line))
+    except EngineError as exc:
+        f.err(m.line, f"inline fact: {exc}")
+        return None
+    return InlineFact(data, m.line)
+
+
+def _inline_fields_ok(m: YMap, kind: str, f: FileCheck) -> bool:
+    """Each field of an inline fact exists on its kind and holds a value of its type."""
     specs = field_specs(kind)
     ok = True
     for key, value in m.items():
@@ -707,19 +803,7 @@ def _inline_fact(item: Any, line: int | None, f: FileCheck) -> InlineFact | None
         for problem in problems:
             f.err(fl, problem)
             ok = False
-    for name in required_fields(kind):
-        if m.get(name) is None:
-            f.err(m.line, f"an inline {kind} fact needs the field {name!r}")
-            ok = False
-    if not ok:
-        return None
-    data = {k: (list(v) if isinstance(v, list) else v) for k, v in m.items() if v is not None}
-    try:
-        fact_from_dict(data, Provenance(f.path, m.line))
-    except EngineError as exc:
-        f.err(m.line, f"inline fact: {exc}")
-        return None
-    return InlineFact(data, m.line)
+    return ok
 
 
 def parse_case(data: Any, f: FileCheck, pack: str, *, file: Path, roots: tuple[Path, ...]) -> CaseDef | None:
@@ -727,76 +811,17 @@ def parse_case(data: Any, f: FileCheck, pack: str, *, file: Path, roots: tuple[P
     if m is None:
         return None
     f.keys(m, CASE_KEYS, "a case")
-    evidence: list[Path] = []
-    raw_ev = m.get("evidence")
-    ev_items: list[tuple[Any, int | None]] = []
-    if isinstance(raw_ev, str):
-        ev_items = [(raw_ev, m.line_of("evidence"))]
-    elif isinstance(raw_ev, list):
-        ev_items = [(v, line_of(raw_ev, i)) for i, v in enumerate(raw_ev)]
-    elif raw_ev is not None:
-        f.err(m.line_of("evidence"), f"evidence must be a path or a list of paths, not {_kind_of(raw_ev)}")
-    for value, line in ev_items:
-        if not isinstance(value, str) or not value:
-            f.err(line, f"an evidence path must be text, not {_kind_of(value)}")
-            continue
-        target = (file.parent / value).resolve()
-        if not any(target == r or r in target.parents for r in roots):
-            f.err(line, f"evidence {value!r} is outside the pack")
-        elif not target.exists():
-            f.err(line, f"evidence {value!r} does not exist ({target})")
-        else:
-            evidence.append(target)
-    ndr: list[str] = []
-    raw_ndr = m.get("ndr")
-    if isinstance(raw_ndr, str):
-        ndr = [raw_ndr]
-    elif isinstance(raw_ndr, list):
-        ndr = [t for t, _ in f.text_list(m, "ndr")]
-    elif raw_ndr is not None:
-        f.err(m.line_of("ndr"), f"ndr must be text or a list of texts, not {_kind_of(raw_ndr)}")
-    facts: list[InlineFact] = []
-    raw_facts = m.get("facts")
-    if isinstance(raw_facts, list):
-        for i, item in enumerate(raw_facts):
-            fact = _inline_fact(item, line_of(raw_facts, i), f)
-            if fact is not None:
-                facts.append(fact)
-    elif raw_facts is not None:
-        f.err(m.line_of("facts"), f"facts must be a list of facts, not {_kind_of(raw_facts)}")
-    answers: dict[str, str] = {}
-    if m.get("answers") is not None:
-        a = f.mapping(m["answers"], "answers", m.line_of("answers"))
-        for key, value in (a or {}).items():
-            if not isinstance(key, str) or not ANSWER_KEY_RE.match(key):
-                f.err(a.line_of(key), f"answer key {key!r} must match {ANSWER_KEY_RE.pattern}")
-            elif isinstance(value, bool):
-                answers[key] = "true" if value else "false"
-            elif isinstance(value, str | int):
-                answers[key] = str(value)
-            else:
-                f.err(a.line_of(key), f"answer {key!r} must be text, not {_kind_of(value)}")
+    evidence = _case_evidence(m, f, file, roots)
+    ndr = _case_ndr(m, f)
+    facts = _case_facts(m, f)
+    answers = _case_answers(m, f)
     now = f.text(m, "now", default=DEFAULT_CASE_NOW)
     try:
         dt.datetime.fromisoformat(now)
     except ValueError:
         f.err(m.line_of("now"), f"now {now!r} is not an ISO 8601 time (e.g. {DEFAULT_CASE_NOW})")
         now = DEFAULT_CASE_NOW
-    expect: dict[str, str] = {}
-    expect_lines: dict[str, int | None] = {}
-    if "expect" in m:
-        e = f.mapping(m["expect"], "expect", m.line_of("expect"))
-        if e is not None and not e:
-            f.err(m.line_of("expect"), "expect names no cause")
-        for cause, status in (e or {}).items():
-            line = e.line_of(cause)
-            if not isinstance(cause, str) or not EXPECT_KEY_RE.match(cause):
-                f.err(line, f"expect: {cause!r} is not a cause id (or cause@code)")
-            elif status not in CASE_STATUSES:
-                f.err(line, f"expect: {cause}: status {status!r} must be one of: {', '.join(CASE_STATUSES)}")
-            else:
-                expect[cause] = status
-                expect_lines[cause] = line
+    expect, expect_lines = _case_expect(m, f)
     return CaseDef(
         case=f.ident(m, "case"),
         description=f.text(m, "description"),
@@ -810,6 +835,90 @@ def parse_case(data: Any, f: FileCheck, pack: str, *, file: Path, roots: tuple[P
         pack=pack,
         expect_lines=expect_lines,
     )
+
+
+def _case_evidence(m: YMap, f: FileCheck, file: Path, roots: tuple[Path, ...]) -> list[Path]:
+    """The case's evidence files: paths relative to the case file, inside the pack, existing."""
+    raw_ev = m.get("evidence")
+    ev_items: list[tuple[Any, int | None]] = []
+    if isinstance(raw_ev, str):
+        ev_items = [(raw_ev, m.line_of("evidence"))]
+    elif isinstance(raw_ev, list):
+        ev_items = [(v, line_of(raw_ev, i)) for i, v in enumerate(raw_ev)]
+    elif raw_ev is not None:
+        f.err(m.line_of("evidence"), f"evidence must be a path or a list of paths, not {_kind_of(raw_ev)}")
+    evidence: list[Path] = []
+    for value, line in ev_items:
+        if not isinstance(value, str) or not value:
+            f.err(line, f"an evidence path must be text, not {_kind_of(value)}")
+            continue
+        target = (file.parent / value).resolve()
+        if not any(target == r or r in target.parents for r in roots):
+            f.err(line, f"evidence {value!r} is outside the pack")
+        elif not target.exists():
+            f.err(line, f"evidence {value!r} does not exist ({target})")
+        else:
+            evidence.append(target)
+    return evidence
+
+
+def _case_ndr(m: YMap, f: FileCheck) -> list[str]:
+    raw_ndr = m.get("ndr")
+    if isinstance(raw_ndr, str):
+        return [raw_ndr]
+    if isinstance(raw_ndr, list):
+        return [t for t, _ in f.text_list(m, "ndr")]
+    if raw_ndr is not None:
+        f.err(m.line_of("ndr"), f"ndr must be text or a list of texts, not {_kind_of(raw_ndr)}")
+    return []
+
+
+def _case_facts(m: YMap, f: FileCheck) -> list[InlineFact]:
+    raw_facts = m.get("facts")
+    if raw_facts is not None and not isinstance(raw_facts, list):
+        f.err(m.line_of("facts"), f"facts must be a list of facts, not {_kind_of(raw_facts)}")
+        return []
+    facts = (_inline_fact(item, line_of(raw_facts, i), f) for i, item in enumerate(raw_facts or []))
+    return [fact for fact in facts if fact is not None]
+
+
+def _case_answers(m: YMap, f: FileCheck) -> dict[str, str]:
+    """Answers as the user would type them: ``true``/``false`` and numbers become text."""
+    answers: dict[str, str] = {}
+    if m.get("answers") is None:
+        return answers
+    a = f.mapping(m["answers"], "answers", m.line_of("answers"))
+    for key, value in (a or {}).items():
+        if not isinstance(key, str) or not ANSWER_KEY_RE.match(key):
+            f.err(a.line_of(key), f"answer key {key!r} must match {ANSWER_KEY_RE.pattern}")
+        elif isinstance(value, bool):
+            answers[key] = "true" if value else "false"
+        elif isinstance(value, str | int):
+            answers[key] = str(value)
+        else:
+            f.err(a.line_of(key), f"answer {key!r} must be text, not {_kind_of(value)}")
+    return answers
+
+
+def _case_expect(m: YMap, f: FileCheck) -> tuple[dict[str, str], dict[str, int | None]]:
+    """``cause`` (or ``cause@code``) -> expected status, and the line each is written on."""
+    expect: dict[str, str] = {}
+    expect_lines: dict[str, int | None] = {}
+    if "expect" not in m:
+        return expect, expect_lines
+    e = f.mapping(m["expect"], "expect", m.line_of("expect"))
+    if e is not None and not e:
+        f.err(m.line_of("expect"), "expect names no cause")
+    for cause, status in (e or {}).items():
+        line = e.line_of(cause)
+        if not isinstance(cause, str) or not EXPECT_KEY_RE.match(cause):
+            f.err(line, f"expect: {cause!r} is not a cause id (or cause@code)")
+        elif status not in CASE_STATUSES:
+            f.err(line, f"expect: {cause}: status {status!r} must be one of: {', '.join(CASE_STATUSES)}")
+        else:
+            expect[cause] = status
+            expect_lines[cause] = line
+    return expect, expect_lines
 
 
 # ---------------------------------------------------------------------------------------------
@@ -828,34 +937,7 @@ def parse_manifest(
     if "engine_format" in m and (isinstance(fmt, bool) or not isinstance(fmt, int) or fmt < 1):
         f.err(m.line_of("engine_format"), f"engine_format must be a positive integer, not {fmt!r}")
         fmt = 0
-    disable: list[str] = []
-    knowledge: dict[str, dict[str, str]] = {}
-    lines: dict[str, int | None] = {}
-    if m.get("overrides") is not None:
-        o = f.mapping(m["overrides"], "overrides", m.line_of("overrides"))
-        if o is not None:
-            f.keys(o, OVERRIDES_KEYS, "overrides")
-            for rule_id, line in f.text_list(o, "disable_rules"):
-                disable.append(rule_id)
-                lines[f"rule:{rule_id}"] = line
-            if o.get("knowledge") is not None:
-                k = f.mapping(o["knowledge"], "overrides.knowledge", o.line_of("knowledge"))
-                for cause, fields in (k or {}).items():
-                    fm = f.mapping(fields, f"overrides.knowledge.{cause}", k.line_of(cause))
-                    if fm is None:
-                        continue
-                    lines[f"cause:{cause}"] = k.line_of(cause)
-                    texts = {}
-                    for name in fm:
-                        if name not in KNOWLEDGE_OVERRIDE_FIELDS:
-                            f.err(
-                                fm.line_of(name),
-                                f"overrides.knowledge: {name!r} cannot be overridden "
-                                f"(only {', '.join(KNOWLEDGE_OVERRIDE_FIELDS)})",
-                            )
-                        else:
-                            texts[name] = f.text(fm, name)
-                    knowledge[str(cause)] = texts
+    disable, knowledge, lines = _overrides(m, f)
     return PackManifest(
         id=f.ident(m, "id"),
         version=f.text(m, "version"),
@@ -870,3 +952,39 @@ def parse_manifest(
         builtin=builtin,
         override_lines=lines,
     )
+
+
+def _overrides(m: YMap, f: FileCheck) -> tuple[list[str], dict[str, dict[str, str]], dict[str, int | None]]:
+    """``overrides:``: rules disabled, knowledge texts replaced, and the line of each override."""
+    disable: list[str] = []
+    knowledge: dict[str, dict[str, str]] = {}
+    lines: dict[str, int | None] = {}
+    if m.get("overrides") is None:
+        return disable, knowledge, lines
+    o = f.mapping(m["overrides"], "overrides", m.line_of("overrides"))
+    if o is None:
+        return disable, knowledge, lines
+    f.keys(o, OVERRIDES_KEYS, "overrides")
+    for rule_id, line in f.text_list(o, "disable_rules"):
+        disable.append(rule_id)
+        lines[f"rule:{rule_id}"] = line
+    if o.get("knowledge") is None:
+        return disable, knowledge, lines
+    k = f.mapping(o["knowledge"], "overrides.knowledge", o.line_of("knowledge"))
+    for cause, fields in (k or {}).items():
+        fm = f.mapping(fields, f"overrides.knowledge.{cause}", k.line_of(cause))
+        if fm is None:
+            continue
+        lines[f"cause:{cause}"] = k.line_of(cause)
+        texts = {}
+        for name in fm:
+            if name not in KNOWLEDGE_OVERRIDE_FIELDS:
+                f.err(
+                    fm.line_of(name),
+                    f"overrides.knowledge: {name!r} cannot be overridden "
+                    f"(only {', '.join(KNOWLEDGE_OVERRIDE_FIELDS)})",
+                )
+            else:
+                texts[name] = f.text(fm, name)
+        knowledge[str(cause)] = texts
+    return disable, knowledge, lines

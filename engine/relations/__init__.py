@@ -23,12 +23,14 @@ from ..facts import (
     RELATION_ORDER,
     AcceptedDomain,
     Answer,
+    CertCheck,
     Certificate,
     DomainVerification,
     Fact,
     InboundConnector,
     SendConnector,
     SmtpSession,
+    WindowsEvent,
 )
 from .certstatus import cert_status_relations
 from .common import aware, prov_key
@@ -73,7 +75,10 @@ def derive_relations(
         *cert_name_relations(presented, inbound),
         *ip_relations(sessions, answers, inbound),
         *domain_relations(presented, sessions, inbound, evidence),
-        *cert_status_relations(certs, sessions, answers, now=aware(now), store=store, objects=certificates),
+        *cert_status_relations(
+            certs, sessions, answers, now=aware(now), store=store, objects=certificates,
+            checks=[*_of(facts, WindowsEvent), *_of(facts, CertCheck)],
+        ),
         *send_connector_relations(_of(facts, SendConnector), certs, sessions),
     ]
     return _ordered(out)

@@ -11,6 +11,11 @@ Trust, strongest first:
    Status Invalid/Untrusted → untrusted_root; Status Valid with RootCAType ThirdParty/Registry →
    trusted, Enterprise → private_ca. RevocationCheckFailure (Windows could not check), DateInvalid
    (a date matter) and other root types decide nothing here: ``windows_status`` keeps the raw value;
+   a CAPI2 event or a Test-Certificate / certutil -verify run about the certificate (by thumbprint):
+   untrusted root or partial chain → untrusted_root, revoked → revoked (the most serious of all
+   Windows verdicts wins); an offline revocation server or a passing check decides nothing (a
+   private root passes on the server that trusts it); a Windows "expired" sets validity only when
+   the dates are unknown;
 3. the certificate itself: a self-signed non-CA certificate → self_signed;
 4. the files' chain reaching a root in the offline store → trusted (public_roots);
 5. otherwise unknown — a root in neither place never becomes private_ca by our inference.
@@ -23,7 +28,7 @@ from collections.abc import Mapping, Sequence
 
 from cryptography import x509
 
-from ..facts import Answer, Certificate, CertStatus, Fact, SmtpSession
+from ..facts import Answer, CertCheck, Certificate, CertStatus, Fact, SmtpSession, WindowsEvent
 from .chain import CertRecord, ChainResult, build_records, walk_chain
 from .common import Instant, aware, derived, latest_time, most_relevant, norm_name, parse_time, prov_key
 from .roots import RootStore
@@ -31,6 +36,10 @@ from .roots import RootStore
 LOCAL_MARGIN = dt.timedelta(hours=14)
 
 _WINDOWS_SEVERITY = {"revoked": 0, "untrusted_root": 1, "private_ca": 2, "self_signed": 3, "trusted": 4}
+_CHAIN_TRUST = {
+    "untrusted_root": "untrusted_root", "incomplete_chain": "untrusted_root", "revoked": "revoked"
+}
+WindowsCheck = WindowsEvent | CertCheck
 
 
 def judge_validity(not_before: Instant | None, not_after: Instant | None, at: dt.datetime) -> tuple[str, str]:
@@ -118,8 +127,13 @@ def cert_status_relations(
     now: dt.datetime,
     store: RootStore,
     objects: Mapping[str, x509.Certificate | bytes] | None = None,
+    checks: Sequence[WindowsCheck] = (),
 ) -> list[CertStatus]:
     records = build_records(certificates, sessions, objects)
+    by_thumb: dict[str, list[WindowsCheck]] = {}
+    for check in checks:
+        if check.thumbprint and check.chain_error:
+            by_thumb.setdefault(check.thumbprint, []).append(check)
     known = sorted(t for t, r in records.items() if r.facts or r.sessions)
     presented_eop = {t for t in known if any(s.to_eop for s in records[t].sessions)}
     answer = _answer_trust(answers)
@@ -131,11 +145,18 @@ def cert_status_relations(
         at = used.at if used else aware(now)
         nb, na, date_fact = _dates(rec)
         validity, vreason = judge_validity(nb, na, at)
+        told = sorted(by_thumb.get(thumb, ()), key=prov_key)
+        expired = next((c for c in told if c.chain_error == "expired"), None)
+        if validity == "unknown" and expired is not None:
+            validity, vreason = "expired", f"Windows reported it expired ({expired.provenance.ref()})"
+            date_fact = expired
         when = f"when last presented ({_iso(at)})" if used else f"at {_iso(at)} (not seen presented)"
 
         chain = walk_chain(rec, records, store)
         self_signed = rec.self_signed
-        trust, basis, treason, trust_fact = _trust(rec, chain, answer if thumb in answer_targets else None)
+        trust, basis, treason, trust_fact = _trust(
+            rec, chain, answer if thumb in answer_targets else None, told
+        )
 
         windows = next((c for c in rec.sorted_facts() if c.origin == "exchange"), None)
         premise = _premise(rec, validity, date_fact, basis, trust_fact)
@@ -165,27 +186,31 @@ def cert_status_relations(
 
 
 def _trust(
-    rec: CertRecord, chain: ChainResult, answer: tuple[str, Answer] | None
+    rec: CertRecord, chain: ChainResult, answer: tuple[str, Answer] | None, told: Sequence[WindowsCheck] = ()
 ) -> tuple[str, str, str, Fact | None]:
     if answer is not None:
         return answer[0], "answer", f"you answered cert_trusted={answer[1].value}", answer[1]
     verdicts = []
+    for check in told:
+        got = _CHAIN_TRUST.get(check.chain_error or "")
+        if got is not None:
+            verdicts.append((_WINDOWS_SEVERITY[got], got, check))
     for c in rec.sorted_facts():
         if c.origin == "exchange":
             got = windows_trust(c.status, c.root_ca_type, c.self_signed)
             if got is not None:
                 verdicts.append((_WINDOWS_SEVERITY[got], got, c))
     if verdicts:
-        _, got, fact = min(verdicts, key=lambda v: (v[0], prov_key(v[2])))
-        return (
-            got,
-            "windows",
-            (
+        _, got, fact = min(verdicts, key=lambda v: (v[0], v[2].KIND, prov_key(v[2])))
+        if isinstance(fact, Certificate):
+            said = (
                 f"Get-ExchangeCertificate: Status {fact.status or '?'}, "
                 f"RootCAType {fact.root_ca_type or '?'}, IsSelfSigned {fact.self_signed}"
-            ),
-            fact,
-        )
+            )
+        else:
+            what = f"event {fact.event_id}" if isinstance(fact, WindowsEvent) else fact.tool.replace("_", "-")
+            said = f"{what}: {fact.chain_error} ({fact.error_code or 'no code'}) at {fact.provenance.ref()}"
+        return got, "windows", said, fact
     if rec.self_signed and rec.is_ca is not True:
         return "self_signed", "certificate", "the certificate is self-signed (issuer = subject)", None
     if chain.root_in_store:
@@ -204,7 +229,7 @@ def _trust(
 
 
 def _premise(
-    rec: CertRecord, validity: str, date_fact: Certificate | None, basis: str, trust_fact: Fact | None
+    rec: CertRecord, validity: str, date_fact: Fact | None, basis: str, trust_fact: Fact | None
 ) -> Fact:
     if validity in ("expired", "not_yet_valid") and date_fact is not None:
         return date_fact

@@ -10,7 +10,10 @@
         Connect-MgGraph -Scopes Domain.Read.All for the domain verification state).
     It only calls Get-* cmdlets, exports the PUBLIC part of certificates (never a private key),
     copies the newest send protocol logs of the send connectors that route to Exchange Online
-    and this user's newest Hybrid Configuration Wizard logs (if the wizard ran here),
+    and this user's newest Hybrid Configuration Wizard logs (if the wizard ran here), exports the
+    recent CAPI2 chain errors and Exchange transport/Schannel certificate and TLS events (with
+    their XML details), and stamps every object of the organisation-level cmdlets with the scope
+    of the session that returned it (RelaydoctorScope: tenant or onprem_org / server),
     and writes relaydoctor-manifest.json saying what it collected and what it could not. A second
     run into the same folder merges its manifest with the first one.
     Works in Windows PowerShell 5.1 and PowerShell 7. Every file it writes is UTF-8 without BOM.
@@ -37,7 +40,8 @@ param(
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
-$CollectorVersion = '2'
+$CollectorVersion = '3'
+$EventCount = 200
 $Invariant = [System.Globalization.CultureInfo]::InvariantCulture
 $Utf8NoBom = [System.Text.UTF8Encoding]::new($false)
 $ManifestName = 'relaydoctor-manifest.json'
@@ -54,6 +58,9 @@ $thisRun = [ordered]@{
     part         = $Part
     collected_at = [DateTime]::UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", $Invariant)
     powershell   = $PSVersionTable.PSVersion.ToString()
+    # Which sessions this run had: it tells the scope of everything it exported.
+    session      = @(if (Get-Command 'Get-SendConnector' -ErrorAction SilentlyContinue) { 'exchange_onprem' }
+                     if (Get-Command 'Get-InboundConnector' -ErrorAction SilentlyContinue) { 'exchange_online' })
 }
 $Manifest = [ordered]@{
     collector         = 'relaydoctor-collect'
@@ -63,6 +70,7 @@ $Manifest = [ordered]@{
     powershell        = $thisRun.powershell
     runs              = @()
     parts             = @()
+    scopes            = [ordered]@{}
     files             = @()
     not_collected     = @()
 }
@@ -117,6 +125,30 @@ function Save-CmdletJson([string] $Area, [string] $Name, [scriptblock] $Command)
 
 function Test-Cmdlet([string] $Name) { [bool](Get-Command $Name -ErrorAction SilentlyContinue) }
 
+function Save-ScopedJson([string] $Area, [string] $Name, [string] $Scope, [string] $ScopeId, [scriptblock] $Command) {
+    # The session that ran the cmdlet knows its scope: say it on every object and in the manifest,
+    # so relaydoctor never has to guess whether a setting is the tenant's or the on-premises one.
+    $stamped = Save-CmdletJson $Area $Name {
+        & $Command | Select-Object -Property *, @{ n = 'RelaydoctorScope'; e = { $Scope } },
+            @{ n = 'RelaydoctorScopeId'; e = { $ScopeId } }
+    }
+    $script:Manifest.scopes[$Name] = [ordered]@{ scope = $Scope; scope_id = $ScopeId }
+    return $stamped
+}
+
+function Save-Events([string] $Name, [hashtable] $Filter) {
+    # Get-WinEvent with each event's XML: text exports lose CAPI2's chain result.
+    try {
+        $events = @(Get-WinEvent -FilterHashtable $Filter -MaxEvents $EventCount -ErrorAction Stop |
+            Select-Object Id, ProviderName, LogName, MachineName, TimeCreated, LevelDisplayName, Message,
+                @{ n = 'Xml'; e = { $_.ToXml() } })
+        Write-Utf8File $Name (ConvertTo-Json -InputObject $events -Depth 3)
+        $script:Manifest.scopes[$Name] = [ordered]@{ scope = 'server'; scope_id = $env:COMPUTERNAME }
+    } catch {
+        Add-NotCollected 'onprem' $Name $_.Exception.Message
+    }
+}
+
 # --- Exchange Online -------------------------------------------------------------------------
 if ($wantOnline) {
     if (Test-Cmdlet 'Get-InboundConnector') {
@@ -127,6 +159,32 @@ if ($wantOnline) {
             Add-NotCollected 'online' 'Get-AcceptedDomain (Exchange Online)' 'this session also has on-premises cmdlets; run the collector again in a separate Connect-ExchangeOnline session'
         } else {
             Save-CmdletJson 'online' 'Get-AcceptedDomain.online.json' { Get-AcceptedDomain } | Out-Null
+        }
+        $tenant = ''
+        if (Test-Cmdlet 'Get-SendConnector') {
+            Add-NotCollected 'online' 'Get-OrganizationConfig, Get-TransportConfig, Get-CASMailbox, Get-RemoteDomain (Exchange Online)' 'this session also has on-premises cmdlets, so their scope would be unclear; run the collector again in a separate Connect-ExchangeOnline session'
+        } else {
+            try { $tenant = "$((Get-OrganizationConfig).Name)" } catch {
+                Add-NotCollected 'online' 'organization name' $_.Exception.Message
+            }
+            Save-ScopedJson 'online' 'Get-OrganizationConfig.online.json' 'tenant' $tenant {
+                Get-OrganizationConfig | Select-Object Name, DisplayName, RejectDirectSend, OAuth2ClientProfileEnabled
+            } | Out-Null
+            Save-ScopedJson 'online' 'Get-TransportConfig.online.json' 'tenant' $tenant {
+                Get-TransportConfig | Select-Object Identity, SmtpClientAuthenticationDisabled, AllowLegacyTLSClients, InternalSMTPServers
+            } | Out-Null
+            Save-ScopedJson 'online' 'Get-CASMailbox.online.json' 'tenant' $tenant {
+                Get-CASMailbox -ResultSize Unlimited | Where-Object { $null -ne $_.SmtpClientAuthenticationDisabled } |
+                    Select-Object Name, PrimarySmtpAddress, SmtpClientAuthenticationDisabled, ActiveSyncEnabled
+            } | Out-Null
+            Save-ScopedJson 'online' 'Get-RemoteDomain.online.json' 'tenant' $tenant { Get-RemoteDomain } | Out-Null
+        }
+        if (Test-Cmdlet 'Get-MgAuditLogSignIn') {
+            Save-ScopedJson 'online' 'Get-MgAuditLogSignIn.smtp.json' 'tenant' $tenant {
+                Get-MgAuditLogSignIn -Filter "clientAppUsed eq 'Authenticated SMTP'" -Top $EventCount
+            } | Out-Null
+        } else {
+            Add-NotCollected 'online' 'Get-MgAuditLogSignIn.smtp.json' 'Microsoft Graph sign-in logs are not available (Connect-MgGraph -Scopes AuditLog.Read.All)'
         }
         if (Test-Cmdlet 'Get-MgDomain') {
             Save-CmdletJson 'online' 'Get-MgDomain.json' {
@@ -145,6 +203,24 @@ if ($wantOnPrem) {
         $sendConnectors = Save-CmdletJson 'onprem' 'Get-SendConnector.json' { Get-SendConnector }
         Save-CmdletJson 'onprem' 'Get-ReceiveConnector.json' { Get-ReceiveConnector } | Out-Null
         Save-CmdletJson 'onprem' 'Get-AcceptedDomain.onprem.json' { Get-AcceptedDomain } | Out-Null
+        $org = ''
+        try { $org = "$((Get-OrganizationConfig).Name)" } catch {
+            Add-NotCollected 'onprem' 'organization name' $_.Exception.Message
+        }
+        Save-ScopedJson 'onprem' 'Get-OrganizationConfig.onprem.json' 'onprem_org' $org {
+            Get-OrganizationConfig | Select-Object Name, DisplayName, OAuth2ClientProfileEnabled, MitigationsEnabled
+        } | Out-Null
+        Save-ScopedJson 'onprem' 'Get-TransportConfig.onprem.json' 'onprem_org' $org {
+            Get-TransportConfig | Select-Object Identity, InternalSMTPServers, TLSReceiveDomainSecureList, MaxRecipientEnvelopeLimit
+        } | Out-Null
+        Save-ScopedJson 'onprem' 'Get-RemoteDomain.onprem.json' 'onprem_org' $org { Get-RemoteDomain } | Out-Null
+        Save-CmdletJson 'onprem' 'Get-ExchangeServer.json' {
+            Get-ExchangeServer | Select-Object Name, Fqdn, Edition, ServerRole, AdminDisplayVersion, IsHubTransportServer
+        } | Out-Null
+        $script:Manifest.scopes['Get-ExchangeServer.json'] = [ordered]@{ scope = 'server'; scope_id = '' }
+        Save-Events "$($env:COMPUTERNAME)-CAPI2.events.json" @{ LogName = 'Microsoft-Windows-CAPI2/Operational'; Id = 11, 30 }
+        Save-Events "$($env:COMPUTERNAME)-Transport.events.json" @{ LogName = 'Application'; ProviderName = 'MSExchangeTransport', 'MSExchangeFrontEndTransport'; Id = 12014, 12013, 12023, 12024, 1035 }
+        Save-Events "$($env:COMPUTERNAME)-Schannel.events.json" @{ LogName = 'System'; ProviderName = 'Schannel'; Id = 36874, 36887, 36888 }
         $certs = Save-CmdletJson 'onprem' 'Get-ExchangeCertificate.json' {
             Get-ExchangeCertificate | Select-Object Thumbprint, Subject, Issuer, NotBefore, NotAfter, `
                 CertificateDomains, Services, Status, RootCAType, IsSelfSigned, HasPrivateKey, SerialNumber, FriendlyName
@@ -240,6 +316,12 @@ $collectedHere = @($Manifest.parts)
 $Manifest.runs = @(@(Get-Field $Previous 'runs') | Where-Object { $null -ne $_ }) + @($thisRun)
 $Manifest.parts = @(@(Get-Field $Previous 'parts') + $collectedHere | Where-Object { $_ } | Sort-Object -Unique)
 $Manifest.files = @(@(Get-Field $Previous 'files') + @($Manifest.files) | Where-Object { $_ } | Sort-Object -Unique)
+$previousScopes = Get-Field $Previous 'scopes'
+if ($null -ne $previousScopes) {
+    foreach ($prop in $previousScopes.PSObject.Properties) {
+        if (-not $Manifest.scopes.Contains($prop.Name)) { $Manifest.scopes[$prop.Name] = $prop.Value }
+    }
+}
 $kept = @(@(Get-Field $Previous 'not_collected') | Where-Object {
     ($null -ne $_) -and ($collectedHere -notcontains (Get-Field $_ 'part'))
 })

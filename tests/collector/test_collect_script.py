@@ -194,3 +194,25 @@ def test_collect_script_command_prints_the_script(capsys, text: str):
     out = capsys.readouterr().out
     assert code == 0
     assert out == text
+
+
+def test_issue9_cmdlets_events_and_scope_are_collected(text: str):
+    """The collector gains the issue-9 cmdlets (read-only Get-*), the certificate/TLS events with
+    their XML, and records each export's scope (objects stamped and the manifest's ``scopes``)."""
+    code = code_only(text)
+    for cmdlet in (
+        "Get-TransportConfig", "Get-OrganizationConfig", "Get-CASMailbox", "Get-ExchangeServer",
+        "Get-RemoteDomain", "Get-MgAuditLogSignIn", "Get-WinEvent",
+    ):
+        assert cmdlet in commands(code), cmdlet
+    for name in (
+        "Get-OrganizationConfig.online.json", "Get-TransportConfig.onprem.json", "Get-ExchangeServer.json"
+    ):
+        assert name in text
+    assert "RelaydoctorScope" in text and "RelaydoctorScopeId" in text
+    assert "'tenant'" in text and "'onprem_org'" in text and "'server'" in text
+    assert "scopes" in code and "session" in code and "ToXml()" in text
+    # Exchange Online organisation settings are never taken from a mixed session
+    online = text[text.index("# --- Exchange Online"): text.index("# --- Exchange on-premises")]
+    mixed_check = online.index("if (Test-Cmdlet 'Get-SendConnector')")
+    assert mixed_check < online.index("Get-OrganizationConfig.online.json")

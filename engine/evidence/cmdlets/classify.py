@@ -12,14 +12,21 @@ from collections.abc import Iterable
 
 from ...facts import (
     AcceptedDomain,
+    CasMailbox,
     Certificate,
     DomainVerification,
+    ExchangeServer,
     Fact,
     InboundConnector,
+    OrganizationConfig,
     OutboundConnector,
     ReceiveConnector,
+    RemoteDomain,
     SendConnector,
+    SignIn,
+    TransportConfig,
     TransportService,
+    WindowsEvent,
 )
 from . import values as v
 from .model import PSObject
@@ -36,6 +43,13 @@ _TYPE_SUFFIXES: tuple[tuple[str, type[Fact]], ...] = (
     ("Microsoft.Online.Administration.Domain", DomainVerification),
     (".TransportService", TransportService),
     (".TransportServer", TransportService),
+    (".TransportConfigContainer", TransportConfig),
+    (".OrganizationConfig", OrganizationConfig),
+    (".CASMailbox", CasMailbox),
+    (".ExchangeServer", ExchangeServer),
+    (".DomainContentConfig", RemoteDomain),
+    (".MicrosoftGraphSignIn", SignIn),
+    (".EventLogRecord", WindowsEvent),
 )
 MSOL_STATUS = {"verified": True, "unverified": False}
 
@@ -62,6 +76,9 @@ def kind_from_names(names: Iterable[str], status: str | None = None) -> type[Fac
     def anyof(*keys: str) -> bool:
         return any(k.lower() in n for k in keys)
 
+    new = _new_kinds(has, anyof)
+    if new is not None:
+        return new
     if has("thumbprint") and anyof("services", "certificatedomains", "rootcatype", "servicesstringform"):
         return Certificate
     if (
@@ -105,4 +122,40 @@ def classify(obj: PSObject) -> type[Fact] | None:
     identity = v.text(obj.get("Identity")) or ""
     if obj.has("Bindings") and "\\" in identity:
         return ReceiveConnector
+    return None
+
+
+def _new_kinds(has, anyof) -> type[Fact] | None:
+    """Cmdlets read since issue 9, by properties only they have (Microsoft Learn cmdlet pages)."""
+    if has("providername", "id") and anyof("timecreated", "leveldisplayname", "machinename", "logname"):
+        return WindowsEvent  # Get-WinEvent (EventLogRecord)
+    if anyof("activesyncenabled", "owaenabled", "popenabled", "imapenabled", "mapienabled") and anyof(
+        "smtpclientauthenticationdisabled", "primarysmtpaddress"
+    ):
+        return CasMailbox
+    if anyof(
+        "maxrecipientenvelopelimit", "internalsmtpservers", "tlsreceivedomainsecurelist",
+        "shadowredundancyenabled", "externalpostmasteraddress", "generatecopyofdsnfor",
+        "journalingreportndrto",
+    ):
+        return TransportConfig
+    if has("rejectdirectsend") or (
+        anyof("oauth2clientprofileenabled", "mailtipsalltipsenabled")
+        and anyof(
+            "isdehydrated", "mitigationsenabled", "defaultpublicfoldermailbox", "customerlockboxenabled"
+        )
+    ):
+        return OrganizationConfig
+    if has("admindisplayversion") and not has("sendprotocollogpath") and anyof(
+        "serverrole", "edition", "ishubtransportserver", "ismailboxserver", "isedgeserver"
+    ):
+        return ExchangeServer
+    if has("domainname") and not anyof("domaintype", "initialdomain") and anyof(
+        "autoforwardenabled", "allowedooftype", "tnefenabled", "ndrenabled", "contenttype"
+    ):
+        return RemoteDomain
+    if anyof("createddatetime", "date (utc)") and anyof(
+        "clientappused", "appdisplayname", "client app", "application"
+    ) and anyof("status", "errorcode", "conditionalaccessstatus", "sign-in error code"):
+        return SignIn  # Get-MgAuditLogSignIn / the Entra portal's JSON download
     return None

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from xml.parsers import expat
 
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
+from ..xmltree import MAX_DEPTH as _MAX_DEPTH
+from ..xmltree import Node as _Node
+from ..xmltree import read_tree
 from .classify import kind_from_names, kind_from_type_names
 from .model import Prop, PSObject, PSValue
 from .objects import build_result
@@ -28,8 +30,6 @@ KIND = "cmdlet_clixml"
 
 _NAMESPACE = "http://schemas.microsoft.com/powershell/2004/04"
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_MAX_DEPTH = 200
 # <Ref> repeats an earlier object; references to objects that hold references can describe an
 # exponentially large value in a few KB (a "Ref bomb"). This many objects, counted as if every
 # reference were expanded, may be reached through references in one file; past it a reference
@@ -41,75 +41,9 @@ _FLOATS = ("Db", "Sg", "D")
 _STRINGS = ("S", "G", "URI", "Version", "C", "TS", "XD", "SBK", "SS", "BA", "PR", "ToString")
 
 
-@dataclass(slots=True)
-class _Node:
-    tag: str
-    attrs: dict[str, str]
-    line: int
-    text: list[str] = field(default_factory=list)
-    children: list[_Node] = field(default_factory=list)
-
-    def child(self, tag: str) -> _Node | None:
-        return next((c for c in self.children if c.tag == tag), None)
-
-    def content(self) -> str:
-        return "".join(self.text)
-
-
 def unescape(text: str) -> str:
     """Undo ``_xHHHH_`` escapes (``_x005F_`` protects a literal ``_x``)."""
     return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit(":", 1)[-1]
-
-
-def read_tree(text: str, source: str) -> _Node:
-    """The XML as nodes with line numbers. Raises EvidenceError for bad or unsafe XML."""
-    root = _Node("#document", {}, 1)
-    stack = [root]
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-    def refuse(*_args: object) -> None:
-        raise EvidenceError(
-            "XML with a DOCTYPE or entity declaration is refused", source, parser.CurrentLineNumber
-        )
-
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        if len(stack) > _MAX_DEPTH:
-            raise EvidenceError(
-                f"XML nested deeper than {_MAX_DEPTH} levels", source, parser.CurrentLineNumber
-            )
-        node = _Node(_local(tag), attrs, parser.CurrentLineNumber)
-        stack[-1].children.append(node)
-        stack.append(node)
-
-    def end(_tag: str) -> None:
-        stack.pop()
-
-    def chars(data: str) -> None:
-        stack[-1].text.append(data)
-
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    # The text is already decoded; drop a declaration naming another encoding (same line count).
-    body = _DECL.sub(lambda m: "\n" * m.group(0).count("\n"), text, count=1)
-    try:
-        parser.Parse(body.encode("utf-8", "surrogatepass"), True)
-    except expat.ExpatError as exc:
-        raise EvidenceError(
-            f"not well-formed XML: {expat.ErrorString(exc.code)}", source, exc.lineno
-        ) from None
-    except RecursionError:
-        raise EvidenceError("XML nested too deeply", source) from None
-    return root
 
 
 @dataclass
@@ -261,8 +195,35 @@ def sniff(doc: Document) -> bool:
 
 def parse(doc: Document) -> ParseResult:
     text = doc.text()
-    root = read_tree(text, doc.name)
-    lines = re.split(r"\r\n|\n|\r", text)  # as expat counts lines
     warnings: list[str] = []
+    try:
+        root = read_tree(text, doc.name)
+    except EvidenceError as exc:
+        root = _salvage(text, doc.name, exc)
+        where = f"line {exc.line}: " if exc.line is not None else ""
+        warnings.append(f"{where}{exc.message}; the file is cut short, the objects before it are read")
+    lines = re.split(r"\r\n|\n|\r", text)  # as expat counts lines
     objects = objects_from_tree(root, doc.name, lines, warnings)
     return build_result(objects, doc.name, "Export-Clixml", warnings)
+
+
+_SALVAGE_TRIES = 64
+
+
+def _salvage(text: str, source: str, error: EvidenceError) -> _Node:
+    """Half a CliXML (a copy cut short): the document up to its last whole top-level object.
+
+    Re-raises ``error`` when no prefix ending at an ``</Obj>`` parses (not a truncation)."""
+    end = len(text)
+    for _ in range(_SALVAGE_TRIES):
+        end = text.rfind("</Obj>", 0, end)
+        if end < 0:
+            break
+        try:
+            root = read_tree(text[: end + len("</Obj>")] + "</Objs>", source)
+        except EvidenceError:
+            continue
+        objs = next((c for c in root.children if c.tag == "Objs"), None)
+        if objs is not None and any(c.tag == "Obj" for c in objs.children):
+            return root
+    raise error

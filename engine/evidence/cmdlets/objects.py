@@ -30,6 +30,7 @@ from ..base import ParseResult
 from . import values as v
 from .classify import MSOL_STATUS, classify
 from .model import Prop, PSObject
+from .newkinds import MAPPERS as _NEW_MAPPERS
 from .normalise import (
     CONNECTOR_SOURCES,
     CONNECTOR_TYPES,
@@ -361,6 +362,7 @@ _MAPPERS: dict[type[Fact], Callable[[_Reader], Fact | None]] = {
     AcceptedDomain: _accepted,
     DomainVerification: _verification,
     TransportService: _transport,
+    **_NEW_MAPPERS,
 }
 
 
@@ -391,9 +393,10 @@ def to_fact(
     reader = _Reader(obj, source, warnings, date_order)
     try:
         fact = _MAPPERS[cls](reader)
-        if fact is not None and hasattr(fact, "scope"):
+        if fact is not None and getattr(fact, "scope", None) == "unknown":  # a mapper's own scope stays
             scope, scope_id = scope_of(fact, reader)
-            fact = dataclasses.replace(fact, scope=scope, scope_id=scope_id)
+            if scope != "unknown":
+                fact = dataclasses.replace(fact, scope=scope, scope_id=scope_id)
         return fact
     except EngineError as exc:  # a value outside a fact enum: report, do not crash the load
         where = f"{source}:{obj.line}" if obj.line is not None else source

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import NamedTuple
@@ -228,144 +229,225 @@ def replay(sid: str, rows: list[Row], *, partial: bool = False) -> Session:
         return s
     s.first_row, s.last_row = rows[0], rows[-1]
     s.connector = rows[0].connector
-    pending: deque[tuple[str, object, Txn | None]] = deque()  # (command, what it was about, txn)
-    if not partial:
-        pending.append(("CONNECT", None, None))
-    reply_rows: list[Row] = []
-    txn: Txn | None = None
-    cert_mode: str | None = None
-    tls_started = False  # STARTTLS accepted (220), waiting for the handshake to show
-    tls_tried = False
-    ehlo_done = False
-    hosts: list[str] = []
-    eop_seen = False  # once a host shows Exchange Online, stop looking at reply hosts
-
+    dialogue = _Dialogue(s, partial)
     for row in rows:
         if s.remote_ip is None and row.remote:
             s.remote_ip = ip_of_endpoint(row.remote)
         ev = row.event
         if ev == "*":
-            cert_mode = _info(s, row, cert_mode)
-            if s.tls == "negotiated" or s.tls == "failed":
-                tls_started = False
+            dialogue.information(row)
         elif ev == ">":
-            verb = row.data.split(" ", 1)[0].upper() if row.data else ""
-            if verb in ("EHLO", "HELO"):
-                if tls_started and s.tls == "unknown":
-                    s.tls = "negotiated"
-                tls_started = False
-                pending.append((verb, None, None))
-            elif verb in ("STARTTLS", "X-ANONYMOUSTLS"):
-                tls_tried = True
-                pending.append(("STARTTLS", None, None))
-            elif verb == "MAIL":
-                if tls_started and s.tls == "unknown":
-                    s.tls = "negotiated"
-                tls_started = False
-                ehlo_done = True
-                m = _MAIL.match(row.data)
-                addr = _address(m) if m else ""
-                txn = Txn(row=row, mail_from=addr or None, null_sender=addr == "")
-                s.txns.append(txn)
-                pending.append(("MAIL", txn, txn))
-            elif verb == "RCPT":
-                m = _RCPT.match(row.data)
-                addr = _address(m) if m else row.data[8:].strip()
-                if txn is None:
-                    txn = Txn(row=row, mail_from=None, null_sender=False)
-                    s.txns.append(txn)
-                rcpt = Rcpt(address=addr, tenant=(domain_of(addr) or "").endswith(".onmicrosoft.com"))
-                txn.rcpts.append(rcpt)
-                pending.append(("RCPT", rcpt, txn))
-            elif verb == "BDAT":
-                pending.append(("BDAT_LAST" if "LAST" in row.data.upper() else "BDAT", txn, txn))
-            elif verb == "DATA":
-                pending.append(("DATA", txn, txn))
-            elif verb == "AUTH":
-                s.auth_used = True
-                pending.append(("AUTH", None, None))
-            elif verb == "RSET":
-                txn = None
-                pending.append(("RSET", None, None))
-            else:
-                pending.append((verb or "?", None, None))
+            dialogue.command(row)
         elif ev == "<":
-            text = row.data
-            code = text[:3]
-            if not code.isdigit():
-                continue
-            command = pending[0][0] if pending else "?"
-            if command in ("EHLO", "HELO"):
-                _ehlo_line(s, row, text, hosts)
-            elif code == "250" and not reply_rows and ("Hello" in text or _STARTTLS.search(text[3:])):
-                # an EHLO reply whose command was left out (the fast scanner keeps only these lines)
-                _ehlo_line(s, row, text, hosts)
-                ehlo_done = True
-                if tls_started and s.tls == "unknown":
-                    s.tls = "negotiated"
-                tls_started = False
-                continue
-            reply_rows.append(row)
-            if text[3:4] == "-":
-                continue  # a continuation line: the reply goes on
-            reply = _join_reply(code, reply_rows)
-            reply_rows = []
-            command, ref, owner = pending.popleft() if pending else ("?", None, None)
-            if command == "CONNECT":
-                s.banner = reply
-                s.remote_host = _host_of_reply(reply.row.data)
-                if s.remote_host:
-                    hosts.append(s.remote_host)
-                    eop_seen = eop_seen or is_eop_host(s.remote_host)
-            elif command in ("EHLO", "HELO"):
-                ehlo_done = True
-            elif command == "STARTTLS":
-                if reply.code == "220":
-                    tls_started = True
-                elif reply.negative and s.tls == "unknown":
-                    s.tls, s.tls_row = "failed", row
-            elif command == "MAIL" and isinstance(ref, Txn):
-                ref.mail_reply = reply
-            elif command == "RCPT" and isinstance(ref, Rcpt):
-                ref.reply = reply
-            elif command == "DATA":
-                if reply.code == "354":
-                    pending.appendleft(("EOD", ref, owner))
-                elif isinstance(ref, Txn):
-                    ref.data_reply = reply
-            elif isinstance(ref, Txn) and (
-                command in ("BDAT_LAST", "EOD") or (command == "BDAT" and reply.negative)
-            ):
-                ref.data_reply = reply
-            if not eop_seen and ("[" in text or "Hostname=" in text):
-                hosts.extend(h.lower() for h in _BRACKET_HOSTS.findall(text))
-                eop_seen = any(is_eop_host(h) for h in hosts)
-            if reply.negative:
-                recipient = ref.address if isinstance(ref, Rcpt) else None
-                rej = Rejection(reply=reply, command=command, recipient=recipient)
-                s.rejections.append(rej)
-                if owner is not None:
-                    owner.rejections.append(rej)
+            dialogue.reply_line(row)
         elif ev == "-":
             break
-
-    if s.tls == "unknown":
-        if tls_started and ehlo_done:
-            s.tls = "negotiated"
-        elif not tls_tried and ehlo_done:
-            s.tls = "not_attempted"
-    if s.starttls_offered is None and ehlo_done:
-        s.starttls_offered = tls_tried
-    elif tls_tried:
-        s.starttls_offered = True
-    s.to_eop = any(is_eop_host(h) for h in hosts)
-    banner_host = s.remote_host or ""
-    s.client_submission = s.to_eop and (
-        banner_host in CLIENT_SUBMISSION_HOSTS
-        or (banner_host.endswith(".office365.com") and not banner_host.endswith("protection.outlook.com"))
-        or s.auth_used
-    )
+    dialogue.finish()
     return s
+
+
+Pending = tuple[str, object, "Txn | None"]  # (command, what it was about, its transaction)
+
+
+class _Dialogue:
+    """One session's SMTP dialogue while its rows are replayed: commands wait in ``pending`` for
+    their replies, in order, so pipelined batches pair up right."""
+
+    __slots__ = ("cert_mode", "ehlo_done", "eop_seen", "hosts", "pending", "reply_rows", "s",
+                 "tls_started", "tls_tried", "txn")
+
+    def __init__(self, s: Session, partial: bool):
+        self.s = s
+        self.pending: deque[Pending] = deque()
+        if not partial:
+            self.pending.append(("CONNECT", None, None))
+        self.reply_rows: list[Row] = []  # lines of a multi-line reply so far
+        self.txn: Txn | None = None
+        self.cert_mode: str | None = None
+        self.tls_started = False  # STARTTLS accepted (220), waiting for the handshake to show
+        self.tls_tried = False
+        self.ehlo_done = False
+        self.hosts: list[str] = []
+        self.eop_seen = False  # once a host shows Exchange Online, stop looking at reply hosts
+
+    # -- information lines ---------------------------------------------------------------------
+
+    def information(self, row: Row) -> None:
+        self.cert_mode = _info(self.s, row, self.cert_mode)
+        if self.s.tls in ("negotiated", "failed"):
+            self.tls_started = False
+
+    def _handshake_passed(self) -> None:
+        """A command after an accepted STARTTLS: the handshake worked even if no line said so."""
+        if self.tls_started and self.s.tls == "unknown":
+            self.s.tls = "negotiated"
+        self.tls_started = False
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def command(self, row: Row) -> None:
+        verb = row.data.split(" ", 1)[0].upper() if row.data else ""
+        handler = _COMMANDS.get(verb)
+        if handler is not None:
+            handler(self, row, verb)
+        else:
+            self.pending.append((verb or "?", None, None))
+
+    def _hello(self, row: Row, verb: str) -> None:
+        self._handshake_passed()
+        self.pending.append((verb, None, None))
+
+    def _starttls(self, row: Row, verb: str) -> None:
+        self.tls_tried = True
+        self.pending.append(("STARTTLS", None, None))
+
+    def _mail(self, row: Row, verb: str) -> None:
+        self._handshake_passed()
+        self.ehlo_done = True
+        m = _MAIL.match(row.data)
+        addr = _address(m) if m else ""
+        self.txn = Txn(row=row, mail_from=addr or None, null_sender=addr == "")
+        self.s.txns.append(self.txn)
+        self.pending.append(("MAIL", self.txn, self.txn))
+
+    def _rcpt(self, row: Row, verb: str) -> None:
+        m = _RCPT.match(row.data)
+        addr = _address(m) if m else row.data[8:].strip()
+        if self.txn is None:
+            self.txn = Txn(row=row, mail_from=None, null_sender=False)
+            self.s.txns.append(self.txn)
+        rcpt = Rcpt(address=addr, tenant=(domain_of(addr) or "").endswith(".onmicrosoft.com"))
+        self.txn.rcpts.append(rcpt)
+        self.pending.append(("RCPT", rcpt, self.txn))
+
+    def _bdat(self, row: Row, verb: str) -> None:
+        self.pending.append(("BDAT_LAST" if "LAST" in row.data.upper() else "BDAT", self.txn, self.txn))
+
+    def _data(self, row: Row, verb: str) -> None:
+        self.pending.append(("DATA", self.txn, self.txn))
+
+    def _auth(self, row: Row, verb: str) -> None:
+        self.s.auth_used = True
+        self.pending.append(("AUTH", None, None))
+
+    def _rset(self, row: Row, verb: str) -> None:
+        self.txn = None
+        self.pending.append(("RSET", None, None))
+
+    # -- replies -------------------------------------------------------------------------------
+
+    def reply_line(self, row: Row) -> None:
+        text = row.data
+        code = text[:3]
+        if not code.isdigit() or self._hello_line(row, text, code):
+            return
+        self.reply_rows.append(row)
+        if text[3:4] == "-":
+            return  # a continuation line: the reply goes on
+        reply = _join_reply(code, self.reply_rows)
+        self.reply_rows = []
+        command, ref, owner = self.pending.popleft() if self.pending else ("?", None, None)
+        self._answered(command, ref, owner, reply, row)
+        self._reply_hosts(text)
+        if reply.negative:
+            self._rejected(reply, command, ref, owner)
+
+    def _hello_line(self, row: Row, text: str, code: str) -> bool:
+        """Feed an EHLO reply line to the session. True when the line stands alone: an EHLO reply
+        whose command was left out (the fast scanner keeps only these lines)."""
+        command = self.pending[0][0] if self.pending else "?"
+        if command in ("EHLO", "HELO"):
+            _ehlo_line(self.s, row, text, self.hosts)
+            return False
+        if code == "250" and not self.reply_rows and ("Hello" in text or _STARTTLS.search(text[3:])):
+            _ehlo_line(self.s, row, text, self.hosts)
+            self.ehlo_done = True
+            self._handshake_passed()
+            return True
+        return False
+
+    def _answered(self, command: str, ref: object, owner: Txn | None, reply: Reply, row: Row) -> None:
+        """What a complete reply says about the command it answers."""
+        s = self.s
+        if command == "CONNECT":
+            self._banner(reply)
+        elif command in ("EHLO", "HELO"):
+            self.ehlo_done = True
+        elif command == "STARTTLS":
+            if reply.code == "220":
+                self.tls_started = True
+            elif reply.negative and s.tls == "unknown":
+                s.tls, s.tls_row = "failed", row
+        elif command == "MAIL" and isinstance(ref, Txn):
+            ref.mail_reply = reply
+        elif command == "RCPT" and isinstance(ref, Rcpt):
+            ref.reply = reply
+        elif command == "DATA":
+            if reply.code == "354":
+                self.pending.appendleft(("EOD", ref, owner))  # the message data comes next
+            elif isinstance(ref, Txn):
+                ref.data_reply = reply
+        elif isinstance(ref, Txn) and (
+            command in ("BDAT_LAST", "EOD") or (command == "BDAT" and reply.negative)
+        ):
+            ref.data_reply = reply
+
+    def _banner(self, reply: Reply) -> None:
+        s = self.s
+        s.banner = reply
+        s.remote_host = _host_of_reply(reply.row.data)
+        if s.remote_host:
+            self.hosts.append(s.remote_host)
+            self.eop_seen = self.eop_seen or is_eop_host(s.remote_host)
+
+    def _reply_hosts(self, text: str) -> None:
+        """Host names in reply brackets (``[AM6PR.outlook.com]``), until one is Exchange Online."""
+        if not self.eop_seen and ("[" in text or "Hostname=" in text):
+            self.hosts.extend(h.lower() for h in _BRACKET_HOSTS.findall(text))
+            self.eop_seen = any(is_eop_host(h) for h in self.hosts)
+
+    def _rejected(self, reply: Reply, command: str, ref: object, owner: Txn | None) -> None:
+        recipient = ref.address if isinstance(ref, Rcpt) else None
+        rej = Rejection(reply=reply, command=command, recipient=recipient)
+        self.s.rejections.append(rej)
+        if owner is not None:
+            owner.rejections.append(rej)
+
+    # -- the end -------------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Conclusions only the whole session allows: TLS outcome, STARTTLS offer, destination."""
+        s = self.s
+        if s.tls == "unknown":
+            if self.tls_started and self.ehlo_done:
+                s.tls = "negotiated"
+            elif not self.tls_tried and self.ehlo_done:
+                s.tls = "not_attempted"
+        if s.starttls_offered is None and self.ehlo_done:
+            s.starttls_offered = self.tls_tried
+        elif self.tls_tried:
+            s.starttls_offered = True
+        s.to_eop = any(is_eop_host(h) for h in self.hosts)
+        banner_host = s.remote_host or ""
+        s.client_submission = s.to_eop and (
+            banner_host in CLIENT_SUBMISSION_HOSTS
+            or (banner_host.endswith(".office365.com") and not banner_host.endswith("protection.outlook.com"))
+            or s.auth_used
+        )
+
+
+_COMMANDS: dict[str, Callable[[_Dialogue, Row, str], None]] = {
+    "EHLO": _Dialogue._hello,
+    "HELO": _Dialogue._hello,
+    "STARTTLS": _Dialogue._starttls,
+    "X-ANONYMOUSTLS": _Dialogue._starttls,
+    "MAIL": _Dialogue._mail,
+    "RCPT": _Dialogue._rcpt,
+    "BDAT": _Dialogue._bdat,
+    "DATA": _Dialogue._data,
+    "AUTH": _Dialogue._auth,
+    "RSET": _Dialogue._rset,
+}
 
 
 def _join_reply(code: str, rows: list[Row]) -> Reply:

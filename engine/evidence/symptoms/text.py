@@ -21,6 +21,7 @@ import re
 
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
+from ..jsonish import looks_like_json
 from . import ndr, queue
 from .ndr_text import analyse, dedupe, symptom
 
@@ -71,7 +72,8 @@ def parse_text(label: str, text: str) -> ParseResult:
 
 def _claimed_elsewhere(head: str) -> bool:
     stripped = head.lstrip("\ufeff \t\n")
-    if stripped.startswith(("#Software:", "#Version:", "#Fields:", "#TYPE", "{", "[", "<")):
+    w3c_csv_xml = ("#Software:", "#Version:", "#Fields:", "#TYPE", "<")
+    if looks_like_json(stripped) or stripped.startswith(w3c_csv_xml):
         return True  # W3C-style logs, Export-Csv, JSON, CliXML/XML
     if "-----BEGIN " in head:
         return True

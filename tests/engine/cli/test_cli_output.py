@@ -187,7 +187,9 @@ def test_ctrl_c_while_writing_leaves_no_partial_file(evidence, tmp_path):
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     code = proc.wait(timeout=30)
-    assert code in (0, 130)
+    # -SIGINT: on a loaded machine the signal can land before Python installs its handler, and the
+    # interpreter dies of it as any program would; what matters is that nothing was half-written.
+    assert code in (0, 130, -signal.SIGINT)
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
     if target.exists():

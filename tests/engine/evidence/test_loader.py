@@ -185,5 +185,7 @@ def test_registry_holds_every_parser_module() -> None:
     kinds = [p.kind for p in PARSERS]
     assert len(kinds) == len(set(kinds))  # one entry per format
     assert {"send_log", "hcw_log", "collector_manifest", "certificate", "queue", "ndr", "text"} <= set(kinds)
-    assert kinds[-2:] == ["ndr", "text"] and all(p.generic for p in PARSERS[-2:])  # catch-alls last
-    assert [p.kind for p in PARSERS if p.streaming] == ["send_log", "receive_log", "iis_log"]
+    # catch-alls last: an NDR, an application's log, a pasted error
+    assert kinds[-3:] == ["ndr", "app_log", "text"] and all(p.generic for p in PARSERS[-3:])
+    streamed = ["send_log", "receive_log", "iis_log", "mail_log", "app_log"]
+    assert [p.kind for p in PARSERS if p.streaming] == streamed

@@ -147,3 +147,22 @@ def test_naming_a_tenant_that_is_not_in_the_evidence_is_an_input_error(two_tenan
         diagnose([str(two_tenants)], answers={"tenant": "northwind.onmicrosoft.com"}, now=NOW)
     line = err.value.one_line()
     assert "contoso.onmicrosoft.com" in line and "fabrikam.onmicrosoft.com" in line
+
+
+def test_a_tenant_named_by_domain_and_by_guid_is_not_two_tenants():
+    from relaydoctor.engine.facts import DomainVerification, Provenance
+    from relaydoctor.engine.scope import choose
+
+    here = Provenance("inline", 1)
+    facts = [
+        InboundConnector(provenance=here, name="A", scope="tenant", scope_id="contoso.onmicrosoft.com"),
+        DomainVerification(provenance=here, domain="contoso.com", verified=True, scope="tenant",
+                           scope_id="5c1a4e1b-6a0e-4e2b-9f3d-2c7b8d9e0f11"),
+    ]
+    choice = choose(facts, {})
+    assert not choice.questions and choice.facts == facts
+    rivals = [*facts, InboundConnector(provenance=here, name="B", scope="tenant",
+                                       scope_id="fabrikam.onmicrosoft.com")]
+    choice = choose(rivals, {})
+    assert [q.id for q in choice.questions] == ["which-tenant"]
+    assert facts[1] in choice.facts  # the GUID-named object is not a rival of either

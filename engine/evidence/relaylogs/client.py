@@ -1,0 +1,141 @@
+"""Gather what one SMTP client did or is configured to do into ``smtp_client`` facts.
+
+Shared by the application-log reader, the Postfix/sendmail/Exim log reader and the relay
+configuration readers. A ``Tally`` collects observations per smart host (host, port) while a file
+is streamed; ``facts()`` turns them into one fact per smart host, with the provenance of the line
+that first named it. Observations never downgrade: once AUTH or TLS is seen, it stays seen.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ...facts import Provenance, SmtpClient
+from ..cmdlets.normalise import smart_host_kind
+
+SMTP_PORTS = frozenset({25, 465, 587, 2525})
+# A smart host at one of these addresses is a relay on the local network, never an Exchange Online
+# endpoint typed in as an IP address (which is what ``ip_literal`` tells the ATTR35 rules).
+_LOCAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10",
+    "fc00::/7", "fe80::/10", "::1/128",
+))
+_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))+$")
+
+
+def clean_host(raw: str | None) -> str | None:
+    """``[Smtp.Office365.com].`` → ``smtp.office365.com``; None for what is not a host or IP."""
+    if not raw:
+        return None
+    host = raw.strip().strip("[]<>\"'").lower().rstrip(".")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    return host if _HOST.match(host) and not host.replace(".", "").isdigit() else None
+
+
+def host_kind(host: str | None) -> str:
+    """``smart_host_kind`` of a client's smart host; an address on the local network is ``other``."""
+    if not host:
+        return "none"
+    kind = smart_host_kind(host)
+    if kind == "ip_literal":
+        address = ipaddress.ip_address(host.strip("[]"))
+        if any(address in net for net in _LOCAL_NETWORKS if net.version == address.version):
+            return "other"
+    return kind
+
+
+def domain_of(address: str | None) -> str | None:
+    if not address or "@" not in address:
+        return None
+    return clean_host(address.rsplit("@", 1)[1])
+
+
+def public_ip(raw: str | None) -> str | None:
+    """An IP address as written (any scope); None if it is not one."""
+    if not raw:
+        return None
+    try:
+        return str(ipaddress.ip_address(raw.strip().strip("[]")))
+    except ValueError:
+        return None
+
+
+@dataclass(slots=True)
+class Seen:
+    """What one file says about the client's dealings with one smart host."""
+
+    host: str | None
+    port: int | None
+    provenance: Provenance
+    auth_used: bool | None = None
+    auth_failed: bool | None = None
+    starttls_used: bool | None = None
+    tls_policy: str = "unknown"
+    client_cert_configured: bool | None = None
+    client_cert_name: str | None = None
+    senders: Counter = field(default_factory=Counter)
+    null_sender: bool = False
+    client_ip: str | None = None
+    last_status: str | None = None
+    attempts: int = 0
+
+
+class Tally:
+    """Observations per (smart host, port) for one file, in the order hosts first appear."""
+
+    def __init__(self, software: str, origin: str, *, scope_id: str = ""):
+        self.software = software
+        self.origin = origin
+        self.scope_id = scope_id
+        self._by_key: dict[tuple[str | None, int | None], Seen] = {}
+
+    def get(self, host: str | None, port: int | None, provenance: Provenance) -> Seen:
+        key = (host, port)
+        seen = self._by_key.get(key)
+        if seen is None:
+            if host is not None and (None, None) in self._by_key and len(self._by_key) == 1:
+                # what was seen before any host was named belongs to the first host named
+                early = self._by_key.pop((None, None))
+                early.host, early.port, early.provenance = host, port, provenance
+                self._by_key[key] = seen = early
+            else:
+                seen = self._by_key[key] = Seen(host, port, provenance)
+        return seen
+
+    def __bool__(self) -> bool:
+        return bool(self._by_key)
+
+    def facts(self) -> list[SmtpClient]:
+        out = []
+        for seen in self._by_key.values():
+            sender = seen.senders.most_common(1)[0][0] if seen.senders else None
+            out.append(
+                SmtpClient(
+                    provenance=seen.provenance,
+                    software=self.software,
+                    origin=self.origin,
+                    smart_host=seen.host,
+                    port=seen.port,
+                    smart_host_kind=host_kind(seen.host),
+                    auth_used=seen.auth_used,
+                    auth_failed=seen.auth_failed,
+                    starttls_used=seen.starttls_used,
+                    tls_policy=seen.tls_policy,
+                    client_cert_configured=seen.client_cert_configured,
+                    client_cert_name=seen.client_cert_name,
+                    mail_from_domain=sender,
+                    null_sender=seen.null_sender,
+                    client_ip=seen.client_ip,
+                    last_status=seen.last_status,
+                    attempts=seen.attempts,
+                    scope="server" if self.scope_id else "unknown",
+                    scope_id=self.scope_id,
+                )
+            )
+        return out

@@ -1,0 +1,100 @@
+"""Windows events as Event Viewer's "Save All Events As…" CSV (comma separated) or TXT (tab
+delimited): a header row ``Level,Date and Time,Source,Event ID,Task Category`` in the display
+language (labels.py), then one row per event whose sixth, unnamed column is the description
+(quoted, with its line breaks). Dates are local times in the exporting culture.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ...errors import EvidenceError
+from ..base import Document, ParseResult
+from ..cmdlets.values import date_order, iso, parse_time
+from .events import RawEvent, to_fact
+from .labels import field_of, language_of
+
+KIND = "windows_event_csv"
+
+_DELIMITERS = (",", "\t", ";")
+
+
+def _header(line: str) -> tuple[str, dict[str, int], list[str]] | None:
+    """(delimiter, field → column, labels) when the line is a known event-export header."""
+    for delim in _DELIMITERS:
+        cells = [c.strip().strip('"').lstrip("\ufeff") for c in line.split(delim)]
+        if len(cells) < 4:
+            continue
+        columns: dict[str, int] = {}
+        for i, cell in enumerate(cells):
+            hit = field_of(cell)
+            if hit is not None:
+                columns.setdefault(hit[0], i)
+        if {"source", "event_id", "level"} <= set(columns):
+            return delim, columns, cells
+    return None
+
+
+def sniff(doc: Document) -> bool:
+    first = next((ln for ln in doc.head_text().lstrip("\ufeff").splitlines() if ln.strip()), "")
+    return _header(first) is not None
+
+
+def parse(doc: Document) -> ParseResult:
+    text = doc.text().lstrip("\ufeff")
+    lines = text.splitlines()
+    skip = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    head = _header(lines[skip]) if skip is not None else None
+    if head is None:
+        raise EvidenceError("no Event Viewer CSV header row", doc.name)
+    delim, columns, labels = head
+    language = language_of(labels)
+    body = "\n".join(lines[skip + 1 :])
+    reader = csv.reader(io.StringIO(body), delimiter=delim)
+    rows: list[tuple[int, list[str]]] = []
+    warnings: list[str] = []
+    try:
+        line = skip + 2
+        for row in reader:
+            if any(c.strip() for c in row):
+                rows.append((line, row))
+            line = skip + 2 + reader.line_num
+    except csv.Error as exc:
+        where = f"line {skip + 2 + reader.line_num}"
+        warnings.append(f"{where}: CSV broken ({exc}); the rows before it are read")
+    col = columns.get("date")
+    orders = {date_order(r[col]) for _, r in rows if col is not None and len(r) > col}
+    orders &= {"dmy", "mdy"}
+    order = orders.pop() if len(orders) == 1 else None
+    facts = []
+    width = max(columns.values()) + 1
+    for line, row in rows:
+        where = f"line {line}"
+        if len(row) < width:
+            warnings.append(f"{where}: event row has {len(row)} of {width} columns (truncated?); skipped")
+            continue
+        try:
+            number = int(row[columns["event_id"]].strip())
+        except ValueError:
+            warnings.append(f"{where}: event id {row[columns['event_id']]!r} is not a number; skipped")
+            continue
+        moment = parse_time(row[columns["date"]], order=order) if "date" in columns else None
+        message = row[width].strip() if len(row) > width else ""
+        provider = row[columns["source"]].strip()
+        raw = RawEvent(
+            provider=provider,
+            event_id=number,
+            line=line,
+            excerpt=f"{provider} {number}: {message}",
+            level=row[columns["level"]],
+            time=iso(moment, utc_hint=False) if moment else None,
+            message=message,
+            origin="event_csv",
+            language=language,
+        )
+        fact = to_fact(raw, doc.name, warnings)
+        if fact is not None:
+            facts.append(fact)
+    detail = f"Event Viewer export: {len(facts)} event{'s' if len(facts) != 1 else ''}"
+    return ParseResult(facts=facts, detail=detail, warnings=warnings)
