@@ -299,6 +299,13 @@ def cmd_tui(args: argparse.Namespace) -> int:
         "answers": dict(getattr(args, "answer", [])),
         "pfx_password": _pfx_password(getattr(args, "pfx_password_env", None)),
     }
+    if options["answers"]:  # the same check as diagnose: an answer no pack reads is refused
+        from .answers import answers_problem
+        from .diagnosis import load_packs_cached
+
+        problem = answers_problem(options["answers"], load_packs_cached(tuple(options["pack_dirs"])))
+        if problem:
+            raise UsageError(problem)
     try:
         from relaydoctor.tui.app import run
     except ImportError as exc:

@@ -13,6 +13,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable
 
+from ..answers import answers_problem
 from ..discipline import absences
 from ..errors import PackError, PackErrors
 from ..facts import FACT_KINDS
@@ -250,6 +251,9 @@ def _case_findings(packs: Packs) -> list[PackError]:
                 )
         if not (case.evidence or case.ndr or case.facts or case.answers):
             out.append(case.loc.error(f"case {case.case} gives no evidence, ndr, facts or answers"))
+        problem = answers_problem(case.answers, packs)  # an answer no rule reads decides nothing
+        if problem:
+            out.append(case.loc.error(f"case {case.case}: {problem}"))
     return out
 
 

@@ -128,3 +128,19 @@ def test_the_engine_refuses_unknown_answers_before_reading_evidence():
     with pytest.raises(InputError) as err:
         diagnose([str(EXAMPLES / "ip-changed")], answers={"foo": "bar"}, now=NOW)
     assert "unknown key 'foo'" in err.value.one_line()
+
+
+def test_the_tui_command_refuses_an_unknown_answer_too():
+    line = run_cli("tui", str(EXAMPLES / "ip-changed"), "--answer", "cert_valid=maybe").one_error_line()
+    assert "cert_valid" in line and "yes, no" in line
+
+
+def test_lint_refuses_a_case_whose_answer_no_rule_reads(tmp_path):
+    from relaydoctor.engine.pack.lint import lint_dirs
+
+    case = tmp_path / "p" / "rules" / "5.7.64" / "cases" / "typo.yaml"
+    case.parent.mkdir(parents=True)
+    (tmp_path / "p" / "pack.yaml").write_text('id: p\nversion: "1"\nengine_format: 1\n')
+    case.write_text('case: typo\nanswers: {cert_vaild: "yes"}\nexpect: {certificate-invalid: ruled_out}\n')
+    findings = [f.one_line() for f in lint_dirs([tmp_path / "p"], include_user_config=False)]
+    assert any("typo.yaml:1" in f and "did you mean cert_valid?" in f for f in findings), findings
