@@ -102,8 +102,16 @@ def diagnose_evidence(
     now = _utc(now or dt.datetime.now(dt.UTC))
     answers = dict(answers or {})
     run = _infer(evidence, answers, packs, now)
+    from .answers import RELATION_KEYS, SCOPE_ANSWER_KEYS
+    from .facts import RELATION_KINDS
+
+    derived = [f for f in run.facts if f.KIND in RELATION_KINDS]
+
     def trial(extra: Mapping[str, str]) -> Inference:
-        return _infer(evidence, {**answers, **extra}, packs, now)
+        # relations read only the relation keys (egress_ip, cert_trusted): others reuse this run's
+        reuse = not (set(extra) & {*RELATION_KEYS, *SCOPE_ANSWER_KEYS})
+        given = {**answers, **extra}
+        return _infer(evidence, given, packs, now, light=True, relations=derived if reuse else None)
 
     questions = [*run.scope_questions, *honest_questions(run, trial, answers)]
     from .pack.recognize import timed_out_notes
@@ -145,7 +153,17 @@ class Inference:
         return tuple(sorted((v.code, v.cause, v.status) for v in self.verdicts))
 
 
-def _infer(evidence: EvidenceSet, answers: Mapping[str, str], packs: Packs, now: dt.datetime) -> Inference:
+def _infer(
+    evidence: EvidenceSet,
+    answers: Mapping[str, str],
+    packs: Packs,
+    now: dt.datetime,
+    *,
+    light: bool = False,
+    relations: Sequence[Fact] | None = None,
+) -> Inference:
+    """One pass. ``light``: statuses only (trying an answer); ``relations``: reuse these (the
+    answer tried is not one the relations read)."""
     from .relations import derive_relations
     from .session import get_engine
 
@@ -155,13 +173,14 @@ def _infer(evidence: EvidenceSet, answers: Mapping[str, str], packs: Packs, now:
     ]
     scoped = choose_scope(evidence.facts, answers)  # never two tenants' objects in one judgement
     facts = recognise_symptoms([*scoped.facts, *answer_facts], packs)
-    relations = derive_relations(facts, now=now, certificates=evidence.certificates)
+    if relations is None:
+        relations = derive_relations(facts, now=now, certificates=evidence.certificates)
     all_facts = [*facts, *relations]
     ruleset = _compiled(packs)
     firings = get_engine().run(ruleset, [f.to_engine() for f in all_facts])
     rules = {r.id: r for r in ruleset.rules}
     codes = _codes_in_scope(facts, packs)
-    verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers)
+    verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers, light)
     symptoms = _symptom_views(facts, packs)
     return Inference(all_facts, symptoms, verdicts, questions, [*scoped.notes, *notes], scoped.questions)
 
@@ -239,6 +258,7 @@ def _judge(
     facts: Sequence[Fact],
     packs: Packs,
     answers: Mapping[str, str],
+    light: bool = False,
 ) -> tuple[list[Verdict], list[Question], list[str]]:
     by_cause: dict[tuple[str, str], list[Firing]] = {}
     for firing in firings:
@@ -254,7 +274,7 @@ def _judge(
             if cause is None:
                 continue
             mine = by_cause.get((code_id, cause_id), [])
-            verdict, found = _verdict(code_id, cause, mine, rules, facts, answers, packs)
+            verdict, found = _verdict(code_id, cause, mine, rules, facts, answers, packs, light)
             verdicts.append(verdict)
             notes.extend(found)
     cause_pos = {(c, cause): i for c in codes for i, cause in enumerate(packs.codes[c].causes)}
@@ -280,6 +300,7 @@ def _verdict(
     facts: Sequence[Fact],
     answers: Mapping[str, str],
     packs: Packs,
+    light: bool = False,
 ) -> tuple[Verdict, list[str]]:
     """One cause's verdict from its firings, by the precedence of docs/reasoning.md: the strongest
     kind of ground decides (proof > answer > inference from evidence > reply text), then
@@ -315,7 +336,12 @@ def _verdict(
     # evidence happened to be read in.
     power = {id(f): strength(st, b) for f, st, b in judged}
     chosen = [f for f, st, _ in judged if st == status]
-    chosen.sort(key=lambda f: (-power[id(f)], -len(f.bindings), f.rule_id, _content_key(f, facts)))
+    if light:  # only the status is wanted (trying an answer): the lead's rule is all that matters
+        chosen.sort(key=lambda f: (-power[id(f)], -len(f.bindings), f.rule_id))
+        spec = specificity(packs.rule(chosen[0].rule_id), chosen[0])
+        return dataclasses.replace(base, status=status, basis=basis, specificity=spec), notes
+    keys: dict[int, tuple] = {}
+    chosen.sort(key=lambda f: (-power[id(f)], -len(f.bindings), f.rule_id, _content_key(f, facts, keys)))
     lead = chosen[0]
     # Only a disagreement about the direction (proved vs ruled out) is worth a note; a likely
     # rule agreeing with a confirmed one is not a conflict.
@@ -371,12 +397,15 @@ def _verdict(
     )
 
 
-def _content_key(firing: Firing, facts: Sequence[Fact]) -> tuple:
-    bound = sorted(firing.bindings.items())
-    return tuple(
-        (alias, facts[key].identity(), facts[key].provenance.line or 0, facts[key].provenance.source)
-        for alias, key in bound
-    )
+def _content_key(firing: Firing, facts: Sequence[Fact], cache: dict[int, tuple] | None = None) -> tuple:
+    cache = {} if cache is None else cache
+    out = []
+    for alias, key in sorted(firing.bindings.items()):
+        if key not in cache:
+            fact = facts[key]
+            cache[key] = (fact.identity(), fact.provenance.line or 0, fact.provenance.source)
+        out.append((alias, *cache[key]))
+    return tuple(out)
 
 
 def _remediation(
