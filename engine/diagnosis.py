@@ -346,12 +346,19 @@ def _verdict(
     # Only a disagreement about the direction (proved vs ruled out) is worth a note; a likely
     # rule agreeing with a confirmed one is not a conflict.
     positive = status in ("confirmed", "likely")
-    losers = sorted({f.rule_id for f, st, _ in judged if (st in ("confirmed", "likely")) != positive})
-    if losers:
-        others = ", ".join(losers)
+    losers = {
+        f.rule_id: (st, b, f) for f, st, b in sorted(judged, key=lambda j: j[0].rule_id, reverse=True)
+        if (st in ("confirmed", "likely")) != positive
+    }
+    if losers:  # a contradiction is shown with both sides' sources, never hidden
+        others = ", ".join(
+            f"{rule_id} ({st} {BASIS_WORDS[b]}, {_first_source(f, facts, rules)})"
+            for rule_id, (st, b, f) in sorted(losers.items())
+        )
+        lead_source = _first_source(lead, facts, rules)
         notes.append(
-            f"{cause.cause}: {status} by {lead.rule_id} ({BASIS_WORDS[basis]}), although {others} "
-            "concluded otherwise"
+            f"{cause.cause}: {status} by {lead.rule_id} ({BASIS_WORDS[basis]}, {lead_source}), "
+            f"although {others} concluded otherwise"
         )
 
     evidence: list[EvidenceLink] = []
@@ -395,6 +402,13 @@ def _verdict(
         ),
         notes,
     )
+
+
+def _first_source(firing: Firing, facts: Sequence[Fact], rules: Mapping[str, Any]) -> str:
+    """Where a firing's evidence comes from: its first evidence alias's file:line."""
+    aliases = [*rules[firing.rule_id].conclusion.evidence, *sorted(firing.bindings)]
+    key = next((firing.bindings[a] for a in aliases if a in firing.bindings), None)
+    return facts[key].provenance.ref() if key is not None else "?"
 
 
 def _content_key(firing: Firing, facts: Sequence[Fact], cache: dict[int, tuple] | None = None) -> tuple:
