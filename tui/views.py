@@ -75,6 +75,12 @@ def headline(report: Report | None) -> str:
         return f"Confirmed: {names}"
     if by["likely"]:
         return "Likely: " + ", ".join(v.cause for v in by["likely"])
+    if by["undetermined"] and report.questions:
+        return "Nothing confirmed yet: answer the questions (3)"
+    collect = next((s for s in report.next_steps if s.kind == "collect"), None)
+    if collect is not None:  # never a dead end: the engine's next step
+        lead = "Nothing confirmed yet" if by["undetermined"] else "Every known cause is ruled out"
+        return f"{lead}: collect more evidence (2) — {collect.command or collect.says}"
     if by["undetermined"]:
         return "Nothing confirmed yet: answer the questions (3)"
     return "Every known cause is ruled out."

@@ -190,3 +190,17 @@ def test_lint_accepts_it_with_a_declared_completeness_and_refuses_a_bad_declarat
 
 def _lint(root: Path):
     return lint_dirs([root], include_builtin=False, include_user_config=False)
+
+
+def test_a_session_begun_before_the_file_is_not_complete(tmp_path):
+    """The log file starts in the middle of a session: its STARTTLS and certificate lines (if any)
+    are in the previous file, so the missing certificate proves nothing."""
+    lines = logkit.render([_rejected_session([])]).splitlines(keepends=True)
+    header = [line for line in lines if line.startswith("#")]
+    start = next(i for i, line in enumerate(lines) if ",MAIL FROM:" in line)
+    log = tmp_path / "SEND20261120-2.LOG"
+    log.write_text("".join(header + lines[start:]), encoding="utf-8")
+    report = diagnose([str(log)], extra_facts=[CERT_CONNECTOR], now=NOW)
+    sessions = [f for f in report.facts if isinstance(f, SmtpSession)]
+    assert sessions and all(s.tls_complete is False for s in sessions)
+    assert _status(report, "certificate-not-presented") != "confirmed"
