@@ -1,8 +1,9 @@
 """Engine facade throughput: facts/s and per-run latency.
 
 Run: ``python benchmarks/bench_engine.py`` (prints one line per scenario; no assertions).
-Rules follow ENGINE-NOTES §4: ``a: {t: ev, code: cX}`` joined with ``b: {t: ev, code: cY,
-grp == a.grp}`` plus a few negation rules; facts are random ``{t, code, grp, n}``.
+Rules have the shape the engine was first measured with: ``a: {t: ev, code: cX}`` joined with
+``b: {t: ev, code: cY, grp == a.grp}`` plus a few negation rules; facts are random
+``{t, code, grp, n}``.
 """
 
 from __future__ import annotations

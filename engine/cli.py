@@ -1,10 +1,11 @@
-"""The ``relaydoctor`` command line (DESIGN.md §6.1).
+"""The ``relaydoctor`` command line: argparse and exit codes over ``engine/api.py``.
 
 Exit codes: 0 a report (or listing) was produced; 1 ``rules test`` had failing cases; 2 usage or
 input error — one line on stderr naming the file (and line) or the argument, never a traceback;
 70 an internal error (a bug: one line, and ``RELAYDOCTOR_DEBUG=1`` shows the traceback);
-130 interrupted. The heavy modules (diagnosis, packs, TUI) are imported inside the commands so
-``--help`` is instant and this module imports even while they are being built.
+130 interrupted. The commands and options are a contract (docs/architecture.md, "Contracts").
+Everything the commands do goes through the api, which imports the heavy modules (packs,
+parsers, the rules engine) only when a command needs them, so ``--help`` is instant.
 """
 
 from __future__ import annotations
@@ -12,17 +13,27 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import difflib
 import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from . import __version__
-from .answers import ANSWER_KEY
-from .errors import Cancelled, EvidenceError, InputError, PackErrors, RelaydoctorError
+from . import api
+from .api import (
+    ANSWER_KEY,
+    Cancelled,
+    EvidenceError,
+    InputError,
+    PackErrors,
+    RelaydoctorError,
+    Report,
+    __version__,
+)
+
+if TYPE_CHECKING:
+    from .api import Packs
 
 PROG = "relaydoctor"
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
@@ -56,16 +67,12 @@ def parse_answer(text: str) -> tuple[str, str]:
 
 def parse_now(text: str) -> dt.datetime:
     """ISO 8601 with ``Z`` or an offset; a time without one is UTC; a bare date is midnight UTC."""
-    raw = text.strip()
     try:
-        moment = dt.datetime.fromisoformat(raw[:-1] + "+00:00" if raw[-1:] in "zZ" and raw else raw)
+        return api.parse_utc(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO 8601 time (e.g. 2026-11-27T12:00:00Z)"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,9 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     _tolerant_streams()
     try:
-        from .lifecycle import sigterm_as_interrupt
-
-        sigterm_as_interrupt()
+        api.sigterm_as_interrupt()
         args = build_parser().parse_args(args_list)
         func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_tui)
         if not hasattr(args, "paths"):
@@ -267,12 +272,10 @@ def _tolerant_streams() -> None:
 
 def _err(line: str) -> None:
     """One line on stderr; control characters in it (from hostile file names) are made visible."""
-    from .report.common import one_line
-
     if sys.stderr is None:
         return
     try:
-        sys.stderr.write(f"{PROG}: {one_line(line)}\n")
+        sys.stderr.write(f"{PROG}: {api.one_line(line)}\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
@@ -300,12 +303,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
         "pfx_password": _pfx_password(getattr(args, "pfx_password_env", None)),
     }
     if options["answers"]:  # the same check as diagnose: an answer no pack reads is refused
-        from .answers import answers_problem
-        from .diagnosis import load_packs_cached
-
-        problem = answers_problem(options["answers"], load_packs_cached(tuple(options["pack_dirs"])))
-        if problem:
-            raise UsageError(problem)
+        api.check_answers(options["answers"], api.load_packs(options["pack_dirs"], cached=True))
     try:
         from relaydoctor.tui.app import run
     except ImportError as exc:
@@ -338,20 +336,11 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
 def demo_examples() -> tuple[Path, dict[str, str]]:
     """The examples folder and each bundled example's one-line description (``index.yaml``)."""
-    import yaml
-
-    from .paths import builtin_dir
-
-    try:
-        examples = builtin_dir("knowledge") / "examples"
-    except FileNotFoundError as exc:
-        raise InputError(f"no bundled examples: {exc}") from None
-    names = sorted(p.name for p in examples.iterdir() if p.is_dir()) if examples.is_dir() else []
-    if not names:
+    examples = api.examples_dir()
+    shown = api.examples()
+    if not shown:
         raise InputError("no bundled examples are installed", path=str(examples))
-    index_file = examples / "index.yaml"
-    index = yaml.safe_load(index_file.read_text("utf-8")) if index_file.is_file() else {}
-    return examples, {n: str((index.get(n) or {}).get("shows", "")) for n in names}
+    return examples, shown
 
 
 def _demo_epilog() -> str:
@@ -371,14 +360,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     names = list(shown)
     if args.name not in names:
         raise InputError(f"unknown example {args.name!r}; available: {', '.join(names)}", path="demo")
-    from .report.redact import rewrite_report
-
     folder = examples / args.name
     _prepare_output(args, [str(folder)], ("text", "markdown", "json"))
     report = _run_diagnosis([str(folder)], now=args.now)
     # Show the example's files as "renewed-certificate/SEND....LOG:116", not a site-packages path.
     prefix = str(examples) + os.sep
-    report = rewrite_report(report, lambda s: s.replace(prefix, ""))
+    report = api.rewrite_sources(report, lambda s: s.replace(prefix, ""))
     if args.output is None and args.format == "text":
         _err(f"demo: the bundled example '{args.name}' (its files are in {folder})")
     return _emit_report(report, args)
@@ -395,70 +382,28 @@ def cmd_facts(args: argparse.Namespace) -> int:
         pfx_password=_pfx_password(args.pfx_password_env),
     )
     _require_evidence(report, paths, has_text=bool(args.ndr))
-    if args.redact:
-        from .report.redact import redact_report
-
-        report = redact_report(report)
-    from .report.common import json_text
-    from .report.factsview import facts_json, facts_text
-
-    text = json_text(facts_json(report)) if args.format == "json" else facts_text(report)
-    _write(text, args.output, inputs=args.inputs, force=args.force)
+    _write(api.facts_view(report, args.format, redacted=args.redact), args.output,
+           inputs=args.inputs, force=args.force)
     return EXIT_OK
 
 
 def cmd_codes(args: argparse.Namespace) -> int:
     packs = _load_packs(args.pack, cached=True, builtin=not args.no_builtin)
-    from .report.knowledge import codes_text
-
-    _write(codes_text(packs), None)
+    _write(api.codes_text(packs), None)
     return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    """A code, a cause, or a raw status or reply text ("535 5.7.139 ...") that a code recognises."""
     packs = _load_packs(args.pack, cached=True, builtin=not args.no_builtin)
-    from .report.knowledge import explain_cause, explain_code
-
-    topic = args.topic.strip()
-    if topic in packs.codes:
-        _write(explain_code(packs, topic), None)
-        return EXIT_OK
-    if topic in packs.causes:
-        _write(explain_cause(packs, topic), None)
-        return EXIT_OK
-    # a raw status or reply text ("5.7.230", "535 5.7.139 ..."): the code that recognises it
-    recognised = packs.recognize(topic) if topic else None
-    if recognised is not None:
-        from .report.common import one_line
-
-        lead = f"{one_line(topic)!r} is recognised as code {one_line(recognised.code)}.\n\n"
-        _write(lead + explain_code(packs, recognised.code), None)
-        return EXIT_OK
-    # a reply token ("ATTR36", "UnknownCredentials"): the cause it means, else the code(s) naming it
-    from .report.knowledge import token_topics
-
-    causes, codes = token_topics(packs, topic)
-    if causes or codes:
-        named = causes[0] if causes else codes[0]
-        body = explain_cause(packs, named) if causes else explain_code(packs, named)
-        others = [*causes[1:], *codes] if causes else codes[1:]
-        tail = f"\n(also named by: {', '.join(others)})\n" if others else ""
-        lead = f"{topic!r} is a token of {'cause' if causes else 'code'} {named}.\n\n"
-        _write(lead + body + tail, None)
-        return EXIT_OK
-    known = [*packs.codes, *packs.causes]
-    close = difflib.get_close_matches(topic, known, n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(close)}?" if close else "; 'relaydoctor codes' lists them"
-    raise InputError(f"unknown code or cause {topic!r}, and no code recognises it{hint}", path="explain")
+    _write(api.explain(packs, args.topic), None)
+    return EXIT_OK
 
 
 def cmd_rules_lint(args: argparse.Namespace) -> int:
-    from .pack import lint
-    from .regex_probe import probe
-
     try:
         packs = _load_packs(args.pack, builtin=not args.no_builtin)
-        problems = list(lint(packs, probe=probe))
+        problems = list(api.lint_packs(packs))
     except PackErrors as exc:
         problems = list(exc.errors) or [exc]
     if problems:
@@ -472,16 +417,13 @@ def cmd_rules_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_test(args: argparse.Namespace) -> int:
-    from .diagnosis import diagnose
-    from .pack import run_cases
-
     try:
         packs = _load_packs(args.pack, builtin=not args.no_builtin)
     except PackErrors as exc:
         for problem in exc.errors or [exc]:
             sys.stderr.write(problem.one_line() + "\n")
         return EXIT_INPUT
-    results = list(run_cases(packs, diagnose=diagnose))
+    results = api.test_packs(packs)
     failed = 0
     lines = []
     for result in results:
@@ -502,23 +444,13 @@ def cmd_rules_new(args: argparse.Namespace) -> int:
     dest = Path(args.dest)
     if dest.exists() and not dest.is_dir():
         raise InputError("not a directory", path=str(dest))
-    from .pack import scaffold_code
-
-    created = scaffold_code(code, dest)
+    created = api.scaffold_code(code, dest)
     _write("".join(f"created {p}\n" for p in created), None)
     return EXIT_OK
 
 
 def cmd_collect_script(args: argparse.Namespace) -> int:
-    from .paths import builtin_dir
-
-    try:
-        script = builtin_dir("knowledge") / "collect" / "collect.ps1"
-    except FileNotFoundError as exc:
-        raise InputError(f"the evidence collector is not installed ({exc})") from None
-    if not script.is_file():
-        raise InputError("the evidence collector is not installed", path=str(script))
-    _write(script.read_text("utf-8-sig"), None)
+    _write(api.collect_script(), None)
     return EXIT_OK
 
 
@@ -569,23 +501,13 @@ def _pfx_password(var: str | None) -> str | None:
     return os.environ[var]
 
 
-def _load_packs(dirs: Sequence[str], *, cached: bool = False, builtin: bool = True) -> Any:
+def _load_packs(dirs: Sequence[str], *, cached: bool = False, builtin: bool = True) -> Packs:
     """The built-in, user-config and --pack packs (only the --pack ones without ``builtin``).
     ``rules lint/test`` always read them afresh."""
     dirs = _check_dirs(dirs, "--pack")
-    if not builtin:
-        if not dirs:
-            raise UsageError("--no-builtin needs at least one --pack DIR")
-        from .pack import load_packs
-
-        return load_packs(dirs, include_builtin=False, include_user_config=False)
-    if cached:
-        from .diagnosis import load_packs_cached
-
-        return load_packs_cached(tuple(dirs))
-    from .pack import load_packs
-
-    return load_packs(dirs)
+    if not builtin and not dirs:
+        raise UsageError("--no-builtin needs at least one --pack DIR")
+    return api.load_packs(dirs, builtin=builtin, cached=cached and builtin)
 
 
 _PFX_LOCKED = "PFX is password-protected"
@@ -598,7 +520,7 @@ def _pack_source(args: argparse.Namespace) -> dict[str, Any]:
     return {"pack_dirs": _check_dirs(args.pack, "--pack")}
 
 
-def _run_diagnosis(paths: Sequence[str], *, prompt: Callable[[], str] | None = None, **kwargs: Any) -> Any:
+def _run_diagnosis(paths: Sequence[str], *, prompt: Callable[[], str] | None = None, **kwargs: Any) -> Report:
     """Diagnose; when a PFX needs a password that --pfx-password-env did not give and we are on an
     interactive terminal, ask for it once (never echoed, never stored) and read the evidence again."""
     report = None
@@ -619,13 +541,10 @@ def _run_diagnosis(paths: Sequence[str], *, prompt: Callable[[], str] | None = N
     return report
 
 
-def _diagnose_once(paths: Sequence[str], **kwargs: Any) -> Any:
-    from .diagnosis import diagnose
-    from .report.progress import progress_for
-
-    bar = progress_for(sys.stderr)
+def _diagnose_once(paths: Sequence[str], **kwargs: Any) -> Report:
+    bar = api.progress_bar(sys.stderr)
     try:
-        return diagnose(list(paths), progress=bar, **kwargs)
+        return api.diagnose(list(paths), progress=bar, **kwargs)
     finally:
         if bar is not None:
             bar.close()
@@ -641,18 +560,15 @@ def _ask_pfx_password() -> str:
     return getpass.getpass("relaydoctor: password for the .pfx file(s): ")
 
 
-def _require_evidence(report: Any, paths: Sequence[str], *, has_text: bool) -> None:
-    """Refuse to 'diagnose' nothing: a named file that is not evidence, or no evidence at all."""
-    for path in paths:
-        if os.path.isfile(path):
-            mine = [s for s in report.evidence if os.path.normpath(s.source) == os.path.normpath(path)]
-            if mine and all(s.skipped_reason for s in mine):
-                raise InputError(f"not evidence relaydoctor can read: {mine[0].skipped_reason}", path=path)
-    if has_text:
-        return
+def _require_evidence(report: Report, paths: Sequence[str], *, has_text: bool) -> None:
+    """Refuse to 'diagnose' nothing (no evidence read and no --ndr); otherwise warn, one line each,
+    about the files the user named that were skipped. They stay in the report's evidence list,
+    like files skipped inside a folder: one stray file never costs the diagnosis."""
     read = [s for s in report.evidence if not s.skipped_reason]
-    if not read:
+    if not read and not has_text:
         skipped = [s for s in report.evidence if s.skipped_reason]
+        if len(skipped) == 1 and len(paths) == 1 and skipped[0].source == paths[0]:
+            raise InputError(f"not evidence relaydoctor can read: {skipped[0].skipped_reason}", path=paths[0])
         example = f" (e.g. {skipped[0].source}: {skipped[0].skipped_reason})" if skipped else ""
         where = paths[0] if len(paths) == 1 else None
         raise InputError(
@@ -660,44 +576,39 @@ def _require_evidence(report: Any, paths: Sequence[str], *, has_text: bool) -> N
             f"{example}",
             path=where,
         )
+    skipped = {os.path.normpath(s.source): s for s in report.evidence if s.skipped_reason}
+    for path in dict.fromkeys(os.path.normpath(p) for p in paths):  # in the order they were named
+        source = skipped.get(path)
+        if source is not None:
+            _err(f"warning: {source.source}: skipped: {source.skipped_reason}")
 
 
-def _prepare_output(args: argparse.Namespace, inputs: Sequence[str], formats: tuple[str, ...]) -> None:
+def _prepare_output(args: argparse.Namespace, inputs: Sequence[str], formats: tuple[api.Format, ...]) -> None:
     """Settle the format (from --output's extension unless --format) and refuse a dangerous
     --output before any work is done."""
-    from .output import check_output, infer_format
-
-    args.format = infer_format(args.output, args.format, formats)
+    args.format = api.infer_format(args.output, args.format, formats)
     args.inputs = list(inputs)
     if args.output is not None:
-        check_output(args.output, args.inputs, force=args.force)
+        api.check_output(args.output, args.inputs, force=args.force)
 
 
-def _emit_report(report: Any, args: argparse.Namespace) -> int:
-    from .report import WIDTH, render
-    from .report.progress import use_color
-
-    if args.redact:
-        from .report.redact import redact_report
-
-        report = redact_report(report)
-    color = args.output is None and args.format == "text" and use_color(sys.stdout)
-    width = _terminal_width() if args.output is None else WIDTH
-    text = render(report, args.format, color=color, verbose=getattr(args, "verbose", False), width=width)
+def _emit_report(report: Report, args: argparse.Namespace) -> int:
+    color = args.output is None and args.format == "text" and api.wants_color(sys.stdout)
+    width = _terminal_width() if args.output is None else None
+    text = api.render(report, args.format, redacted=args.redact, color=color,
+                      verbose=getattr(args, "verbose", False), width=width)
     _write(text, args.output, inputs=args.inputs, force=args.force)
     return EXIT_OK
 
 
-def _terminal_width() -> int:
-    """The terminal's columns when stdout is one, else the report's default width."""
-    from .report import WIDTH
-
+def _terminal_width() -> int | None:
+    """The terminal's columns when stdout is one, else None (the report's default width)."""
     try:
         if sys.stdout.isatty():
             return os.get_terminal_size(sys.stdout.fileno()).columns
     except (OSError, ValueError, AttributeError):
         pass
-    return WIDTH
+    return None
 
 
 def _write(text: str, output: str | None, stream: TextIO | None = None, *,
@@ -715,7 +626,5 @@ def _write(text: str, output: str | None, stream: TextIO | None = None, *,
             _silence_stdout()
             raise InputError(f"cannot write the report to standard output: {exc.strerror or exc}") from None
         return
-    from .output import check_output, write_atomic
-
-    check_output(output, inputs, force=force)  # again: the path may have changed while we worked
-    write_atomic(output, text)
+    api.check_output(output, inputs, force=force)  # again: the path may have changed while we worked
+    api.write_atomic(output, text)

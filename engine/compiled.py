@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .status import Status
+
 PHASE_KIND = "__phase"  # fact kind the facade asserts to release stratum n (n >= 1)
 PHASE_ALIAS = "__phase"  # alias of the phase pattern the compiler puts first in stratum>=1 rules
 
@@ -22,7 +24,7 @@ class Conclusion:
 
     cause: str
     code: str
-    status: str  # confirmed | likely | ruled_out
+    status: Status  # one of RULE_STATUSES
     message: str = ""  # template over the evidence aliases, e.g. "{sess.cert_cn} presented"
     evidence: tuple[str, ...] = ()  # aliases whose facts are the evidence
 

@@ -1,8 +1,10 @@
-"""From evidence to a report: recognise symptoms, derive relations, run the rules, judge each cause.
+"""Judge each cause: from the facts and the rules that fired on them to a report's verdicts.
 
 The engine only records which rule fired on which facts; every judgement that combines firings
 (one status per cause, which evidence to show, which question to ask, which commands to fill) is
-made here, in plain Python, so it is deterministic and independent of agenda order.
+made here, in plain Python, so it is deterministic and independent of agenda order. Reading the
+evidence is the pipeline's job (``engine/api.py``); running the rules it hands in as ``run_rules``
+(once, and again for each answer a question could get: docs/reasoning.md §4).
 """
 
 from __future__ import annotations
@@ -13,11 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .answers import answers_problem
-from .compiled import Firing
+from .compiled import CompiledRule, CompiledRuleset, Firing
 from .describe import describe
 from .discipline import effective_status
-from .errors import InputError
 from .facts import Answer, Fact, Provenance, Symptom
 from .guidance import missing_evidence, next_steps
 from .plainwords import plain_values
@@ -34,74 +34,47 @@ from .results import (
     Verdict,
 )
 from .scope import choose as choose_scope
-from .scope import scope_answer_problem
+from .status import Status
+from .utctime import format_utc
 
 if TYPE_CHECKING:
-    from .pack.model import CauseDef, Packs
+    from .pack.model import CauseDef, Packs, Reference
 
 # Which status wins when several rules conclude about one cause. A confirmed conclusion outranks a
 # ruled-out one; the conflict is reported as a note so the admin sees both sides.
-_PRECEDENCE = {"confirmed": 3, "likely": 2, "ruled_out": 1}
+_PRECEDENCE = {Status.CONFIRMED: 3, Status.LIKELY: 2, Status.RULED_OUT: 1}
 
 
-def diagnose(
-    paths: Sequence[str],
-    *,
-    ndr_texts: Sequence[str] = (),
-    answers: Mapping[str, str] | None = None,
-    extra_facts: Sequence[Fact] = (),
-    packs: Packs | None = None,
-    pack_dirs: Sequence[str] = (),
-    now: dt.datetime | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    cancel: Callable[[], bool] | None = None,
-    pfx_password: str | None = None,
-) -> Report:
-    """Read the evidence at ``paths`` (plus pasted NDR texts and inline facts) and diagnose it."""
-    from .evidence.loader import load_evidence
-
-    if packs is None:
-        packs = load_packs_cached(tuple(pack_dirs))
-    problem = answers_problem(answers or {}, packs)
-    if problem:
-        raise InputError(problem)  # before reading anything: a typo never silently decides nothing
-    extra_texts = [(f"--ndr #{i + 1}" if len(ndr_texts) > 1 else "--ndr", t) for i, t in enumerate(ndr_texts)]
-    evidence = load_evidence(
-        list(paths), progress=progress, cancel=cancel, pfx_password=pfx_password, extra_texts=extra_texts
-    )
-    if extra_facts:
-        evidence.facts.extend(extra_facts)
-        evidence.sources.append(SourceSummary("inline facts", "facts", facts=len(extra_facts)))
-    for key, value in sorted((answers or {}).items()):
-        problem = scope_answer_problem(key, value, evidence.facts)
-        if problem:
-            raise InputError(problem)
-    return diagnose_evidence(evidence, answers=answers, packs=packs, now=now)
+ANSWER_SOURCE = "--answer"  # the provenance of answered questions, as the CLI option names it
+RunRules = Callable[[CompiledRuleset, Sequence[Fact]], Sequence[Firing]]
 
 
-def load_packs_cached(pack_dirs: tuple[str, ...] = ()) -> Packs:
-    from .pack import load_packs
-
-    key = tuple(pack_dirs)
-    if key not in _PACK_CACHE:
-        _PACK_CACHE[key] = load_packs(list(pack_dirs))
-    return _PACK_CACHE[key]
-
-
-_PACK_CACHE: dict[tuple[str, ...], Any] = {}
+def answer_facts(answers: Mapping[str, str] | None) -> list[Answer]:
+    """The user's answers as facts, in key order (so the report does not depend on dict order)."""
+    return [
+        Answer(key=k, value=str(v), provenance=Provenance(ANSWER_SOURCE, None, f"{k}={v}"))
+        for k, v in sorted((answers or {}).items())
+    ]
 
 
-def diagnose_evidence(
+def build_report(
     evidence: EvidenceSet,
-    *,
-    answers: Mapping[str, str] | None = None,
+    ruleset: CompiledRuleset,
     packs: Packs,
-    now: dt.datetime | None = None,
+    run_rules: RunRules,
+    *,
+    answers: Mapping[str, str] | None,
+    now: dt.datetime,
 ) -> Report:
-    """Diagnose already-parsed evidence (the TUI re-runs this when the user answers a question)."""
-    now = _utc(now or dt.datetime.now(dt.UTC))
+    """The report for ``evidence`` and ``answers``: scope chosen, symptoms recognised, relations
+    derived, the rules of ``ruleset`` run by ``run_rules``, each cause judged, and only the
+    questions whose answer would change a verdict asked."""
     answers = dict(answers or {})
-    run = _infer(evidence, answers, packs, now)
+
+    def _infer(given: Mapping[str, str], **kw: Any) -> Inference:
+        return infer(evidence, given, packs, now, ruleset, run_rules, **kw)
+
+    run = _infer(answers)
     from .answers import RELATION_KEYS, SCOPE_ANSWER_KEYS
     from .facts import RELATION_KINDS
 
@@ -110,8 +83,7 @@ def diagnose_evidence(
     def trial(extra: Mapping[str, str]) -> Inference:
         # relations read only the relation keys (egress_ip, cert_trusted): others reuse this run's
         reuse = not (set(extra) & {*RELATION_KEYS, *SCOPE_ANSWER_KEYS})
-        given = {**answers, **extra}
-        return _infer(evidence, given, packs, now, light=True, relations=derived if reuse else None)
+        return _infer({**answers, **extra}, light=True, relations=derived if reuse else None)
 
     questions = [*run.scope_questions, *honest_questions(run, trial, answers)]
     from .pack.recognize import timed_out_notes
@@ -121,10 +93,10 @@ def diagnose_evidence(
     steps = next_steps(run.verdicts, questions, missing, has_symptom=bool(run.symptoms))
     sources = list(evidence.sources)
     if answers:
-        sources.append(SourceSummary("--answer", "answer", facts=len(answers)))
+        sources.append(SourceSummary(ANSWER_SOURCE, "answer", facts=len(answers)))
     return Report(
         tool_version=__version__,
-        generated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generated_at=format_utc(now),
         packs=[PackInfo(p.id, p.version) for p in packs.packs],
         symptoms=run.symptoms,
         verdicts=run.verdicts,
@@ -153,11 +125,13 @@ class Inference:
         return tuple(sorted((v.code, v.cause, v.status) for v in self.verdicts))
 
 
-def _infer(
+def infer(
     evidence: EvidenceSet,
     answers: Mapping[str, str],
     packs: Packs,
     now: dt.datetime,
+    ruleset: CompiledRuleset,
+    run_rules: RunRules,
     *,
     light: bool = False,
     relations: Sequence[Fact] | None = None,
@@ -165,19 +139,13 @@ def _infer(
     """One pass. ``light``: statuses only (trying an answer); ``relations``: reuse these (the
     answer tried is not one the relations read)."""
     from .relations import derive_relations
-    from .session import get_engine
 
-    answer_facts = [
-        Answer(key=k, value=str(v), provenance=Provenance("--answer", None, f"{k}={v}"))
-        for k, v in sorted(answers.items())
-    ]
     scoped = choose_scope(evidence.facts, answers)  # never two tenants' objects in one judgement
-    facts = recognise_symptoms([*scoped.facts, *answer_facts], packs)
+    facts = recognise_symptoms([*scoped.facts, *answer_facts(answers)], packs)
     if relations is None:
         relations = derive_relations(facts, now=now, certificates=evidence.certificates)
     all_facts = [*facts, *relations]
-    ruleset = _compiled(packs)
-    firings = get_engine().run(ruleset, [f.to_engine() for f in all_facts])
+    firings = run_rules(ruleset, all_facts)
     rules = {r.id: r for r in ruleset.rules}
     codes = _codes_in_scope(facts, packs)
     verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers, light)
@@ -254,7 +222,7 @@ def _symptom_views(facts: Sequence[Fact], packs: Packs) -> list[SymptomView]:
 def _judge(
     codes: Sequence[str],
     firings: Sequence[Firing],
-    rules: Mapping[str, Any],
+    rules: Mapping[str, CompiledRule],
     facts: Sequence[Fact],
     packs: Packs,
     answers: Mapping[str, str],
@@ -296,7 +264,7 @@ def _verdict(
     code: str,
     cause: CauseDef,
     firings: Sequence[Firing],
-    rules: Mapping[str, Any],
+    rules: Mapping[str, CompiledRule],
     facts: Sequence[Fact],
     answers: Mapping[str, str],
     packs: Packs,
@@ -308,7 +276,7 @@ def _verdict(
     base = Verdict(
         cause=cause.cause,
         code=code,
-        status="undetermined",
+        status=Status.UNDETERMINED,
         title=cause.title,
         explanation=cause.explanation,
         references=tuple(ref.url for ref in cause.references),
@@ -468,25 +436,6 @@ def _says(fact: Fact) -> str:
     return describe(fact)
 
 
-def _rule_references(packs: Packs, rule_id: str) -> tuple[Any, ...]:
+def _rule_references(packs: Packs, rule_id: str) -> tuple[Reference, ...]:
     rule = packs.rule(rule_id)
     return rule.references if rule is not None else ()
-
-
-_COMPILED: dict[int, Any] = {}
-
-
-def _compiled(packs: Packs) -> Any:
-    key = id(packs)
-    if key not in _COMPILED:
-        from .pack.compiler import compile_packs
-        from .regex_probe import probe
-
-        _COMPILED[key] = (packs, compile_packs(packs, probe=probe))
-    return _COMPILED[key][1]
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from .compiled import Firing
 from .facts import Answer, Fact, IpAttribution, Symptom
 from .results import STATUS_ORDER, Verdict
+from .status import Status
 
 if TYPE_CHECKING:
     from .pack.model import RuleDef
@@ -89,7 +90,7 @@ def rank_verdicts(
                 f"{v.cause}: likely, not confirmed: the reply points more precisely at "
                 f"{', '.join(named)}"
             )
-            v = dataclasses.replace(v, status="likely")
+            v = dataclasses.replace(v, status=Status.LIKELY)
         out.append(v)
     rank = {s: i for i, s in enumerate(STATUS_ORDER)}
 

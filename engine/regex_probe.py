@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .pack.regex import UNIVERSE, _Analyzer, _sre, _sre_parse
+from .status import Status
 
 Key = tuple[str, bool]  # (Python pattern, ignorecase)
 BATCH = 40  # regex rules per child (a fact may match at most 64 alpha nodes at once)
@@ -183,7 +184,7 @@ def _child() -> int:
                 stratum=0,
                 condition={"all": [{"a": {"$and": [{"t": "answer"}, test]}}]},
                 aliases=("a",),
-                conclusion=Conclusion("probe", "probe", "confirmed"),
+                conclusion=Conclusion("probe", "probe", Status.CONFIRMED),
             )
         )
     facts = [{"t": "answer", "key": f"k{n}", "value": v} for n, v in enumerate(data["values"])]

@@ -1,7 +1,7 @@
 """Result types shared by the engine, the renderers and the TUI.
 
-``Report.to_json()`` is the JSON report contract (DESIGN.md §6.2); keep the two in step with
-``engine/schemas/report.schema.json``.
+``Report.to_json()`` is the JSON report contract (docs/architecture.md, "Contracts"); keep the two
+in step with ``engine/schemas/report.schema.json``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .facts import Fact
+from .status import STATUS_ORDER, Status
 
-STATUS_ORDER = ("confirmed", "likely", "undetermined", "ruled_out")
+__all__ = ["STATUS_ORDER", "Status"]  # re-exported: the vocabulary the results speak
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ class RemediationStep:
 class Verdict:
     cause: str
     code: str
-    status: str  # confirmed | likely | undetermined | ruled_out
+    status: Status
     title: str
     summary: str = ""  # one line: why this status (the firing rule's message)
     explanation: str = ""
@@ -72,11 +73,15 @@ class Verdict:
     basis: str = ""  # evidence | answer | text: what the status rests on ("" when undetermined)
     specificity: tuple[int, ...] = ()  # precedence.specificity of the deciding rule (ranking only)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.status, Status):  # given as text: validate it, keep it typed
+            object.__setattr__(self, "status", Status(self.status))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "cause": self.cause,
             "code": self.code,
-            "status": self.status,
+            "status": self.status.value,
             "title": self.title,
             "summary": self.summary,
             "evidence": [{"fact": e.fact, "source": e.source, "says": e.says} for e in self.evidence],

@@ -1,7 +1,7 @@
 """The durable_rules facade: the only module that imports ``durable``.
 
-durable_rules 2.0.28 is fast, but its C engine has traps reachable from normal use (see
-ENGINE-NOTES.md and DESIGN.md §4). This module makes them unreachable:
+durable_rules 2.0.28 is fast, but its C engine has traps reachable from normal use, numbered in
+``docs/engine-traps.md`` and cited by number below. This module makes them unreachable:
 
 - a ``Host`` without its timer threads; every action runs synchronously inside our own call;
 - each compiled ruleset registered once per process (by digest) from a deep copy, plus a no-op
@@ -38,18 +38,19 @@ from .compiled import PHASE_ALIAS, PHASE_KIND, CompiledRule, CompiledRuleset, Fi
 from .errors import EngineError
 
 KEY_FIELD = "__key"  # added to every asserted fact: its index in the caller's list
-MAX_PROPERTIES = 200  # the engine refuses more than 252 user properties (trap 13)
-MAX_LIVE_SESSIONS = 64  # more than 1024 live sessions crash the process (trap 3)
-_INIT_KIND = "__init"  # asserted first: an action must complete before delete_state (trap 1)
+MAX_PROPERTIES = 200  # the engine refuses more than 252 user properties (docs/engine-traps.md #19)
+MAX_LIVE_SESSIONS = 64  # more than 1024 live sessions crash the process (docs/engine-traps.md #9)
+_INIT_KIND = "__init"  # asserted first: an action must complete before delete_state (docs/engine-traps.md #7)
 _NEVER_KIND = "__never"  # the catch-all join waits for this kind, which no fact can have
-_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1  # larger integers saturate and compare wrongly
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1  # larger ones saturate (docs/engine-traps.md #41)
 _ASSERT_CODES = {1: "not handled", 2: "already observed", 3: "deferred"}
 _PAD_FIELD = "__one"  # = 1 on every asserted fact: the neutral pad test of _join_safe compares it
-_UTC_WARNING = r"datetime\.datetime\.utcfromtimestamp"  # trap 16 (Python >= 3.12)
+_UTC_WARNING = r"datetime\.datetime\.utcfromtimestamp"  # docs/engine-traps.md #22 (Python >= 3.12)
 
 
 def fnv1a_32(text: str) -> int:
-    """The hash the engine indexes sessions and fact ids by, with no string compare (trap 8)."""
+    """The hash the engine indexes sessions and fact ids by, with no string compare
+    (docs/engine-traps.md #14)."""
     h = 0x811C9DC5
     for byte in text.encode():
         h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
@@ -57,8 +58,9 @@ def fnv1a_32(text: str) -> int:
 
 
 class _SyncHost(Host):
-    """A Host without the two self-re-arming timer threads (trap f), whose dispatch thread
-    segfaults after ``delete_state`` (trap 2). Nothing here needs them: we drain explicitly."""
+    """A Host without the two self-re-arming timer threads (docs/engine-traps.md #6), whose
+    dispatch thread segfaults after ``delete_state`` (docs/engine-traps.md #8). Nothing here
+    needs them: we drain explicitly."""
 
     def _run(self) -> None:
         pass
@@ -79,7 +81,7 @@ def _check_scalar(kind: str, name: str, value: Any) -> None:
         text = repr(value)
         if not math.isfinite(value):
             bad = "a non-finite number"
-        elif "e" in text and "." not in text:  # 1e-05: error 204 in the engine's parser (trap 9)
+        elif "e" in text and "." not in text:  # 1e-05: error 204 (docs/engine-traps.md #15)
             bad = "a float the engine cannot parse"
     elif isinstance(value, str):
         try:
@@ -166,12 +168,13 @@ def _join_safe(test: dict[str, Any], anchor: str, fail: Any) -> tuple[dict[str, 
     """Rewrite one test so the engine evaluates its reference (join) tests correctly.
 
     Reference tests run in the join's expression sequence (``reduceExpressionSequence``), which
-    (verified, see tests/engine/session/test_session_joins.py) reads past the end of a group whose
-    LAST test short-circuits (``$and`` false / ``$or`` true: random segfaults), ends the enclosing
-    group at the first nested group's end (later tests ignored), and in an ``$or`` drops plain
-    tests mixed with references. So: plain leaves, then reference leaves, then the (single) nested
-    group with references, then plain groups; every group with references ends with a neutral pad
-    (``__one == anchor.__one`` in ``$and``, ``!=`` in ``$or``); unfixable shapes are refused.
+    (docs/engine-traps.md #32, #33; tests/engine/session/test_session_joins.py) reads past the end
+    of a group whose LAST test short-circuits (``$and`` false / ``$or`` true: random segfaults),
+    ends the enclosing group at the first nested group's end (later tests ignored), and in an
+    ``$or`` drops plain tests mixed with references. So: plain leaves, then reference leaves, then
+    the (single) nested group with references, then plain groups; every group with references ends
+    with a neutral pad (``__one == anchor.__one`` in ``$and``, ``!=`` in ``$or``); unfixable shapes
+    are refused.
     Returns (test, holds references, holds plain tests)."""
     ((key, value),) = test.items()
     if key not in ("$and", "$or"):
@@ -225,7 +228,7 @@ def _prepare(rule: CompiledRule) -> tuple[tuple[str, ...], dict[str, Any]]:
     if any(a.startswith("__") for a in positive):
         raise fail("aliases starting with '__' are reserved")
     # Every field a join compares must exist on both facts: a missing one makes the engine fail
-    # the whole assert with error 311 (verified), so guard each with $ex on its own pattern.
+    # the whole assert with error 311 (docs/engine-traps.md #34), so guard each with $ex.
     needs: dict[str, set[str]] = {k: set() for k in keys}
     earlier: set[str] = set()
     for key, pattern in zip(keys, patterns, strict=True):
@@ -234,7 +237,7 @@ def _prepare(rule: CompiledRule) -> tuple[tuple[str, ...], dict[str, Any]]:
             for alias, prop in pairs:
                 if alias not in earlier:
                     raise fail(f"reference to {alias!r}, which is not an earlier alias")
-                if {prop, field} & {"id", "sid"}:  # stored without a copy: freed after the assert
+                if {prop, field} & {"id", "sid"}:  # freed after the assert (docs/engine-traps.md #35)
                     raise fail("joins on 'id' or 'sid' read freed memory in the engine")
                 needs[alias].add(prop)
             if pairs and field:
@@ -260,7 +263,7 @@ class _Session:
     sid: str
     fired: set[tuple[int, tuple[int, ...]]] = field(default_factory=set)
     init_ran: bool = False
-    opened: bool = False  # an action completed: delete_state is safe (trap 1)
+    opened: bool = False  # an action completed: delete_state is safe (docs/engine-traps.md #7)
     failure: BaseException | None = None
 
 
@@ -287,7 +290,7 @@ class RuleEngine:
 
     def __init__(self) -> None:
         self._host = _SyncHost()
-        self._lock = threading.Lock()  # engine calls are not thread-safe (trap 15)
+        self._lock = threading.Lock()  # engine calls are not thread-safe (docs/engine-traps.md #21)
         self._registered: dict[str, _Registered] = {}
         self._by_object: dict[int, tuple[CompiledRuleset, _Registered]] = {}
         self._sessions: dict[str, _Session] = {}
@@ -352,7 +355,8 @@ class RuleEngine:
         except Exception as exc:
             raise EngineError(f"durable_rules refused ruleset {digest}: {exc}") from exc
         rs = self._host.get_ruleset(name)
-        if not all(p._sync for p in rs._actions.values()):  # a 2-parameter action is async (trap 10)
+        # a 2-parameter action is async (docs/engine-traps.md #16)
+        if not all(p._sync for p in rs._actions.values()):
             raise EngineError("internal: an action does not take exactly one parameter")
         reg = self._registered[digest] = _Registered(rs, aliases)
         return reg
@@ -362,9 +366,9 @@ class RuleEngine:
         self._sessions[c.s["sid"]].init_ran = True
 
     def _action(self, index: int, aliases: tuple[str, ...]) -> Any:
-        def action(c: Any) -> None:  # exactly one parameter: two make it async (trap 10)
+        def action(c: Any) -> None:  # exactly one parameter: two make it async (docs/engine-traps.md #16)
             session = self._sessions[c.s["sid"]]
-            try:  # c._m, not getattr(c, alias): an alias such as 's' or 'post' would hit Closure's own
+            try:  # c._m, not getattr(c, alias) (docs/engine-traps.md #42)
                 session.fired.add((index, tuple(c._m[a][KEY_FIELD] for a in aliases)))
             except BaseException as exc:
                 session.failure = session.failure or exc
@@ -378,7 +382,7 @@ class RuleEngine:
         held = set(self._sessions) | self._leaked
         if len(held) >= MAX_LIVE_SESSIONS:
             raise EngineError(f"{len(held)} engine sessions are held; refusing to open another")
-        taken = {fnv1a_32(s) for s in held}  # equal hashes would share one session (trap 8)
+        taken = {fnv1a_32(s) for s in held}  # equal hashes would share one session (docs/engine-traps.md #14)
         sid = f"rd{next(self._sid_numbers)}"
         while fnv1a_32(sid) in taken:
             sid = f"rd{next(self._sid_numbers)}"
@@ -395,7 +399,8 @@ class RuleEngine:
             session.opened = session.init_ran
         if not session.opened:
             raise EngineError("the engine did not run the session's init action")
-        for canonical, (key, kind) in facts.items():  # one at a time; duplicates merged (trap d)
+        # one at a time; duplicates merged (docs/engine-traps.md #4)
+        for canonical, (key, kind) in facts.items():
             self._assert(reg, session, kind, canonical, key, ids)
         for n in range(1, strata + 1):  # stratum n-1 is quiescent: release stratum n
             self._assert(reg, session, PHASE_KIND, json.dumps({"t": PHASE_KIND, "n": n}), None, ids)
@@ -435,7 +440,7 @@ class RuleEngine:
 
     def _close(self, reg: _Registered, session: _Session) -> None:
         del self._sessions[session.sid]
-        if not session.opened:  # delete_state would crash the process (trap 1): keep the slot
+        if not session.opened:  # delete_state would crash (docs/engine-traps.md #7): keep the slot
             self._leaked.add(session.sid)
             return
         try:

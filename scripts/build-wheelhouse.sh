@@ -27,7 +27,7 @@ python=${PYTHON:-python3}
 mkdir -p "$dest"
 dest=$(cd "$dest" && pwd)
 
-# Python 3.13 removed PyEval_CallObject, which durable-rules 2.0.28 still calls (ENGINE-NOTES §5).
+# Python 3.13 removed PyEval_CallObject, which durable-rules 2.0.28 still calls (docs/engine-traps.md #40).
 if "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else 1)'; then
     export CPPFLAGS="${CPPFLAGS:-} -DPyEval_CallObject=PyObject_CallObject"
 fi

@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "=relaydoctor.engine", "relaydoctor.engine.errors", "relaydoctor.engine.facts",
         "relaydoctor.engine.paths", "relaydoctor.engine.compiled", "relaydoctor.engine.answers",
         "relaydoctor.engine.results", "relaydoctor.engine.describe", "relaydoctor.engine.x509names",
-        "relaydoctor.engine.lifecycle",
+        "relaydoctor.engine.lifecycle", "relaydoctor.engine.status", "relaydoctor.engine.utctime",
         "relaydoctor.engine.plainwords",
         # the reasoning rules applied to firings (issue 10): pure, over facts and results
         "relaydoctor.engine.discipline", "relaydoctor.engine.precedence", "relaydoctor.engine.guidance",

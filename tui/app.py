@@ -4,7 +4,9 @@
 evidence paths, the app reads and diagnoses them at once and opens on the conclusions; started
 bare, it opens on the symptom step. Each step is an App mode (its own screen, keys 1-6). All
 engine work (reading evidence, diagnosing, exporting) runs in worker threads; reading shows a
-progress dialog and Esc cancels it.
+progress dialog and Esc cancels it. The app's state is one ``Walk`` (``state.py``), a reactive
+the step screens watch; updates run as one exclusive ``@work`` thread worker whose result arrives
+through Textual's ``Worker.StateChanged``, and progress as ``ReadingProgress`` messages.
 """
 
 from __future__ import annotations
@@ -12,20 +14,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from relaydoctor.engine.errors import Cancelled, PackError, RelaydoctorError
-from relaydoctor.engine.results import Report
+from relaydoctor.engine import api
+from relaydoctor.engine.api import Cancelled, PackError, RelaydoctorError, Report, Status
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
 
-from . import backend
-from .backend import Walk
 from .literal import one_line
 from .screens.base import StepScreen
 from .screens.conclusions import ConclusionsScreen
@@ -35,23 +37,22 @@ from .screens.export import ExportScreen
 from .screens.questions import QuestionsScreen
 from .screens.remediation import RemediationScreen
 from .screens.symptom import SymptomScreen
+from .state import Update, Walk
 from .steps import BY_MODE, STEPS
-from .views import STATUS_LABEL, within
+from .views import within
 
-PROGRESS_INTERVAL = 0.1  # seconds between progress updates sent to the UI thread
+PROGRESS_INTERVAL = 0.1  # seconds between progress messages sent to the UI thread
 
 
-@dataclass(frozen=True, slots=True)
-class Job:
-    """One request to bring the walk up to date: what changed, and where to go afterwards."""
+class ReadingProgress(Message):
+    """The update worker read ``done`` of ``total`` bytes (or moved on to ``phase``)."""
 
-    paths: tuple[str, ...]
-    pasted: str
-    answers: Mapping[str, str]
-    reread: bool  # parse the files again (paths changed or the user asked)
-    retext: bool  # parse the pasted text again
-    go_to: str | None = None
-    what: str = ""
+    def __init__(self, worker: Worker[Walk], done: int = 0, total: int = 0, phase: str = "") -> None:
+        super().__init__()
+        self.worker = worker
+        self.done = done
+        self.total = total
+        self.phase = phase
 
 
 class RelayDoctorApp(App[int]):
@@ -76,6 +77,9 @@ class RelayDoctorApp(App[int]):
         Binding("q", "quit", "Quit"),
     ]
 
+    walk: reactive[Walk] = reactive(Walk, always_update=True, init=False)  # the screens watch it
+    busy: reactive[bool] = reactive(True, init=False)  # an update is pending or running
+
     def __init__(
         self,
         paths: Sequence[str] = (),
@@ -88,94 +92,82 @@ class RelayDoctorApp(App[int]):
     ) -> None:
         super().__init__()
         _start_process_helpers()
-        self.walk = Walk(
+        walk = Walk(
             paths=list(paths),
             answers=dict(answers or {}),
             now=now,
             pack_dirs=tuple(pack_dirs),
             pfx_password=pfx_password,
         )
+        self.set_reactive(RelayDoctorApp.walk, walk)
         self._initial_pasted = pasted
-        self.packs: Any = None
-        self._generation = 0
-        self._cancel = threading.Event()
+        self._job: Worker[Walk] | None = None  # the update whose result the walk will take
+        self._job_update: Update | None = None  # ... and what it was asked to do
         self._reading: ReadingDialog | None = None
-        self.busy = True  # a job is pending or running (tests wait on this); on_mount starts the first
+
+    @property
+    def packs(self) -> api.Packs | None:
+        return self.walk.packs
 
     # -- start -----------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         start = "conclusions" if self.walk.paths else "symptom"
         self.switch_mode(start)
-        self.run_job(
-            Job(
+        text = self._initial_pasted
+        self.request(
+            Update(
                 paths=tuple(self.walk.paths),
-                pasted=self._initial_pasted,
+                pasted=text,
                 answers=dict(self.walk.answers),
-                reread=bool(self.walk.paths) or bool(self._initial_pasted.strip()),
-                retext=bool(self._initial_pasted.strip()),
+                read_files=bool(self.walk.paths) or bool(text.strip()),
+                read_text=bool(text.strip()),
                 what=_what(self.walk.paths),
             )
         )
 
     # -- the pipeline ----------------------------------------------------------------------
 
-    def run_job(self, job: Job) -> None:
-        """Bring the walk up to date in a worker thread; the newest job wins."""
-        self._generation += 1
-        generation = self._generation
-        self._cancel = threading.Event()
+    def request(self, update: Update) -> None:
+        """Bring the walk up to date in a worker thread; a newer request cancels an older one."""
         self.busy = True
-        if (job.reread or job.retext) and job.paths:
+        if update.reads and update.paths:
             self._close_reading()
-            self._reading = ReadingDialog(job.what)
+            self._reading = ReadingDialog(update.what)
             self.push_screen(self._reading)
-        cancel = self._cancel
-        self.run_worker(
-            lambda: self._job_thread(job, generation, cancel),
-            thread=True,
-            group="job",
-            name=f"job-{generation}",
-            exit_on_error=False,
+        self._job_update = update
+        self._job = self._update(self.walk, update)
+
+    @work(thread=True, exclusive=True, group="job", exit_on_error=False)
+    def _update(self, walk: Walk, update: Update) -> Walk:
+        """The new walk for ``update`` (runs in a thread; the result arrives as a state change)."""
+        worker: Worker[Walk] = get_current_worker()
+        packs = walk.packs or api.load_packs(walk.pack_dirs, cached=True)
+        new = dataclasses.replace(
+            walk, paths=list(update.paths), pasted=update.pasted, answers=dict(update.answers), packs=packs
         )
-
-    def _job_thread(self, job: Job, generation: int, cancel: threading.Event) -> None:
-        try:
-            packs = self.packs or backend.packs_for(self.walk.pack_dirs)
-            walk = dataclasses.replace(
-                self.walk, paths=list(job.paths), pasted=job.pasted, answers=dict(job.answers)
+        if update.reads:
+            new.text_error = api.check_text(update.pasted)
+            text = "" if new.text_error else update.pasted
+            new.evidence = api.load_evidence(
+                update.paths,
+                ndr_texts=[text] if text.strip() else [],
+                progress=self._progress_poster(worker),
+                cancel=lambda: worker.is_cancelled,
+                pfx_password=new.pfx_password,
             )
-            if job.reread or job.retext:
-                walk.text_error = backend.check_text(job.pasted)
-                text = "" if walk.text_error else job.pasted
-                walk.evidence = backend.load(
-                    job.paths,
-                    text,
-                    progress=self._progress_fn(generation),
-                    cancel=cancel.is_set,
-                    pfx_password=walk.pfx_password,
-                )
-                self.call_from_thread(self._phase, generation, "Diagnosing…")
-            if cancel.is_set():
-                raise Cancelled("cancelled")
-            walk.report = backend.diagnose(walk, packs) if walk.has_input else None
-        except Cancelled:
-            self.call_from_thread(self._job_failed, generation, None, job)
-            return
-        except PackError as exc:
-            text = f"the knowledge packs could not be loaded: {backend._one_line(exc)}"
-            self.call_from_thread(self._job_failed, generation, text, job)
-            return
-        except RelaydoctorError as exc:
-            self.call_from_thread(self._job_failed, generation, backend._one_line(exc), job)
-            return
-        except Exception as exc:
-            text = f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}"
-            self.call_from_thread(self._job_failed, generation, text, job)
-            return
-        self.call_from_thread(self._job_done, generation, packs, walk, job)
+            self.post_message(ReadingProgress(worker, phase="Diagnosing…"))
+        if worker.is_cancelled:
+            raise Cancelled("cancelled")
+        evidence = new.evidence if new.evidence is not None else api.EvidenceSet()
+        new.report = (
+            api.diagnose_evidence(evidence, packs=packs, answers=new.answers, now=new.now)
+            if new.has_input
+            else None
+        )
+        return new
 
-    def _progress_fn(self, generation: int):
+    def _progress_poster(self, worker: Worker[Walk]):
         last = [0.0]
 
         def progress(done: int, total: int) -> None:
@@ -183,41 +175,48 @@ class RelayDoctorApp(App[int]):
             if now - last[0] < PROGRESS_INTERVAL and done < total:
                 return
             last[0] = now
-            self.call_from_thread(self._progress, generation, done, total)
+            self.post_message(ReadingProgress(worker, done, total))
 
         return progress
 
-    def _progress(self, generation: int, done: int, total: int) -> None:
-        if generation == self._generation and self._reading is not None:
-            self._reading.set_progress(done, total)
+    @on(ReadingProgress)
+    def _reading_progress(self, message: ReadingProgress) -> None:
+        if message.worker is not self._job or self._reading is None:
+            return  # a superseded update
+        if message.phase:
+            self._reading.set_phase(message.phase)
+        else:
+            self._reading.set_progress(message.done, message.total)
 
-    def _phase(self, generation: int, text: str) -> None:
-        if generation == self._generation and self._reading is not None:
-            self._reading.set_phase(text)
+    @on(Worker.StateChanged)
+    def _job_state(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._job:
+            return  # another group's worker, or an update a newer one replaced
+        if event.state == WorkerState.SUCCESS:
+            assert event.worker.result is not None and self._job_update is not None
+            self._job_done(event.worker.result, self._job_update)
+        elif event.state == WorkerState.ERROR:
+            self._job_failed(_failure(event.worker.error))
+        elif event.state == WorkerState.CANCELLED:
+            self._job_failed(None)
 
-    def _job_done(self, generation: int, packs: Any, walk: Walk, job: Job) -> None:
-        if generation != self._generation:
-            return
-        self.packs = packs
+    def _job_done(self, walk: Walk, update: Update) -> None:
         before = self.walk.report
-        walk.version = self.walk.version + 1
-        self.walk = walk
+        self._job = self._job_update = None
+        self.walk = walk  # the watching screens redraw
         self.busy = False
         self._close_reading()
-        if job.retext and walk.text_error and job.pasted.strip():
+        if update.read_text and walk.text_error and update.pasted.strip():
             self.notify(f"The pasted text: {walk.text_error}", severity="warning", markup=False)
-        if before is not None and walk.report is not None and not job.reread:
+        if before is not None and walk.report is not None and not update.read_files:
             changes = _changes(before, walk.report)
             if changes:
                 self.notify("; ".join(changes), title="Diagnosis updated", markup=False)
-        if job.go_to and self.current_mode != job.go_to:
-            self.switch_mode(job.go_to)
-        else:
-            self._sync_current()
+        if update.go_to and self.current_mode != update.go_to:
+            self.switch_mode(update.go_to)
 
-    def _job_failed(self, generation: int, error: str | None, job: Job) -> None:
-        if generation != self._generation:
-            return
+    def _job_failed(self, error: str | None) -> None:
+        self._job = self._job_update = None
         self.busy = False
         self._close_reading()
         if error is None:
@@ -230,7 +229,6 @@ class RelayDoctorApp(App[int]):
                 markup=False,
                 timeout=10,
             )
-        self._sync_current()
 
     def _close_reading(self) -> None:
         if self._reading is not None:
@@ -238,13 +236,9 @@ class RelayDoctorApp(App[int]):
                 self._reading.dismiss()
             self._reading = None
 
-    def _sync_current(self) -> None:
-        screen = self.screen
-        if isinstance(screen, StepScreen):
-            screen.sync()
-
     def cancel_reading(self) -> None:
-        self._cancel.set()
+        if self._job is not None:
+            self._job.cancel()
 
     # -- what the screens ask for ----------------------------------------------------------
 
@@ -255,24 +249,13 @@ class RelayDoctorApp(App[int]):
             self.notify("Already added.", severity="information")
             return
         paths.extend(added)
-        self.run_job(
-            Job(tuple(paths), self.walk.pasted, dict(self.walk.answers), True, False, what=_what(added))
-        )
+        self.request(self._update_of(paths=paths, read_files=True, what=_what(added)))
 
     def reload_evidence(self) -> None:
         if not self.walk.paths:
             self.notify("No evidence files to read yet: press a to add some.")
             return
-        self.run_job(
-            Job(
-                tuple(self.walk.paths),
-                self.walk.pasted,
-                dict(self.walk.answers),
-                True,
-                False,
-                what=_what(self.walk.paths),
-            )
-        )
+        self.request(self._update_of(read_files=True, what=_what(self.walk.paths)))
 
     def remove_source(self, source: str) -> None:
         root = next((p for p in self.walk.paths if within(source, p)), None)
@@ -281,15 +264,13 @@ class RelayDoctorApp(App[int]):
             return
         paths = [p for p in self.walk.paths if p != root]
         self.notify(f"Removed {one_line(root, 120)}", markup=False)
-        self.run_job(
-            Job(tuple(paths), self.walk.pasted, dict(self.walk.answers), True, False, what=_what(paths))
-        )
+        self.request(self._update_of(paths=paths, read_files=True, what=_what(paths)))
 
     def set_pasted(self, text: str, *, go_to: str | None = None) -> None:
         if not text.strip() and not self.walk.paths:
             self.notify("Paste the error text first, or add evidence with 2.", severity="warning")
             return
-        self.run_job(Job(tuple(self.walk.paths), text, dict(self.walk.answers), False, True, go_to=go_to))
+        self.request(self._update_of(pasted=text, read_text=True, go_to=go_to))
 
     def answer(self, key: str, value: str | None) -> None:
         answers = dict(self.walk.answers)
@@ -297,10 +278,33 @@ class RelayDoctorApp(App[int]):
             answers.pop(key, None)
         else:
             answers[key] = value
-        self.run_job(Job(tuple(self.walk.paths), self.walk.pasted, answers, False, False))
+        self.request(self._update_of(answers=answers))
 
     def rediagnose(self) -> None:
-        self.run_job(Job(tuple(self.walk.paths), self.walk.pasted, dict(self.walk.answers), False, False))
+        self.request(self._update_of())
+
+    def _update_of(
+        self,
+        *,
+        paths: Sequence[str] | None = None,
+        pasted: str | None = None,
+        answers: Mapping[str, str] | None = None,
+        read_files: bool = False,
+        read_text: bool = False,
+        go_to: str | None = None,
+        what: str = "",
+    ) -> Update:
+        """An update of the current walk: what is not given stays as it is."""
+        walk = self.walk
+        return Update(
+            paths=tuple(walk.paths if paths is None else paths),
+            pasted=walk.pasted if pasted is None else pasted,
+            answers=dict(walk.answers if answers is None else answers),
+            read_files=read_files,
+            read_text=read_text,
+            go_to=go_to,
+            what=what,
+        )
 
     def copy_command(self, text: str, *, what: str = "") -> None:
         self.copy_to_clipboard(text)
@@ -378,13 +382,24 @@ def _what(paths: Sequence[str]) -> str:
 
 
 def _changes(before: Report, after: Report) -> list[str]:
-    old = {(v.code, v.cause): v.status for v in before.verdicts}
+    old: dict[tuple[str, str], Status] = {(v.code, v.cause): v.status for v in before.verdicts}
     out = []
     for v in after.verdicts:
         was = old.get((v.code, v.cause))
         if was is not None and was != v.status:
-            out.append(f"{v.cause}: {STATUS_LABEL.get(was, was)} → {STATUS_LABEL.get(v.status, v.status)}")
+            out.append(f"{v.cause}: {was.short_label} → {v.status.short_label}")
     return out
+
+
+def _failure(error: BaseException | None) -> str | None:
+    """What the user is told when an update fails (None: it was cancelled)."""
+    if error is None or isinstance(error, Cancelled):
+        return None
+    if isinstance(error, PackError):
+        return f"the knowledge packs could not be loaded: {api.error_line(error)}"
+    if isinstance(error, RelaydoctorError):
+        return api.error_line(error)
+    return f"internal error: {type(error).__name__}: {' '.join(str(error).split())}"
 
 
 def run(

@@ -13,10 +13,12 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
-from relaydoctor.engine.facts import (
+from relaydoctor.engine.api import COLLECT_SCRIPT as COLLECT_SCRIPT
+from relaydoctor.engine.api import (
     RELATION_KINDS,
+    STATUS_ORDER,
     CertAttribution,
     Certificate,
     CertNameMatch,
@@ -24,28 +26,30 @@ from relaydoctor.engine.facts import (
     InboundConnector,
     IpAttribution,
     IpConnectorMatch,
+    MissingEvidence,
+    Report,
     SmtpSession,
+    Status,
     Symptom,
+    Verdict,
+    try_parse_utc,
 )
-from relaydoctor.engine.guidance import COLLECT_SCRIPT as COLLECT_SCRIPT
-from relaydoctor.engine.guidance import SOURCE_HINT as SOURCE_HINT
-from relaydoctor.engine.guidance import MissingEvidence
-from relaydoctor.engine.guidance import missing_evidence as engine_missing_evidence
-from relaydoctor.engine.results import STATUS_ORDER, Report, Verdict
+from relaydoctor.engine.api import SOURCE_HINT as SOURCE_HINT
+from relaydoctor.engine.api import missing_evidence as engine_missing_evidence
 
-STATUS_GLYPH = {"confirmed": "✔", "likely": "◐", "undetermined": "?", "ruled_out": "✗"}
-STATUS_LABEL = {
-    "confirmed": "Confirmed",
-    "likely": "Likely",
-    "undetermined": "Open",
-    "ruled_out": "Ruled out",
-}
-# Theme variables, so light and dark themes both read well (NO_COLOR keeps the glyphs).
+if TYPE_CHECKING:
+    from relaydoctor.engine.api import Packs
+
+_F = TypeVar("_F", bound=Fact)
+
+# How the walk draws each status (its words are ``Status.short_label``). Theme variables, so light
+# and dark themes both read well (NO_COLOR keeps the glyphs).
+STATUS_GLYPH = {Status.CONFIRMED: "✔", Status.LIKELY: "◐", Status.UNDETERMINED: "?", Status.RULED_OUT: "✗"}
 STATUS_STYLE = {
-    "confirmed": "bold $text-error",
-    "likely": "bold $text-warning",
-    "undetermined": "$text-accent",
-    "ruled_out": "$text-muted",
+    Status.CONFIRMED: "bold $text-error",
+    Status.LIKELY: "bold $text-warning",
+    Status.UNDETERMINED: "$text-accent",
+    Status.RULED_OUT: "$text-muted",
 }
 
 # What to collect for each kind of evidence lives in the engine (engine/guidance.py): the CLI
@@ -61,8 +65,7 @@ def ordered_verdicts(report: Report | None) -> list[Verdict]:
     """Verdicts confirmed first, then likely, open and ruled out (stable within a status)."""
     if report is None:
         return []
-    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
-    return sorted(report.verdicts, key=lambda v: rank.get(v.status, len(rank)))
+    return sorted(report.verdicts, key=lambda v: v.status.rank)
 
 
 def headline(report: Report | None) -> str:
@@ -70,23 +73,23 @@ def headline(report: Report | None) -> str:
     if report is None:
         return "No diagnosis yet."
     by = {s: [v for v in report.verdicts if v.status == s] for s in STATUS_ORDER}
-    if by["confirmed"]:
-        names = ", ".join(v.cause for v in by["confirmed"])
+    if by[Status.CONFIRMED]:
+        names = ", ".join(v.cause for v in by[Status.CONFIRMED])
         return f"Confirmed: {names}"
-    if by["likely"]:
-        return "Likely: " + ", ".join(v.cause for v in by["likely"])
-    if by["undetermined"] and report.questions:
+    if by[Status.LIKELY]:
+        return "Likely: " + ", ".join(v.cause for v in by[Status.LIKELY])
+    if by[Status.UNDETERMINED] and report.questions:
         return "Nothing confirmed yet: answer the questions (3)"
     collect = next((s for s in report.next_steps if s.kind == "collect"), None)
     if collect is not None:  # never a dead end: the engine's next step
-        lead = "Nothing confirmed yet" if by["undetermined"] else "Every known cause is ruled out"
+        lead = "Nothing confirmed yet" if by[Status.UNDETERMINED] else "Every known cause is ruled out"
         return f"{lead}: collect more evidence (2) — {collect.command or collect.says}"
-    if by["undetermined"]:
+    if by[Status.UNDETERMINED]:
         return "Nothing confirmed yet: answer the questions (3)"
     return "Every known cause is ruled out."
 
 
-def counts(report: Report | None) -> dict[str, int]:
+def counts(report: Report | None) -> dict[Status, int]:
     out = dict.fromkeys(STATUS_ORDER, 0)
     for v in report.verdicts if report else ():
         out[v.status] = out.get(v.status, 0) + 1
@@ -123,7 +126,7 @@ class IpRow:
     ranges: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (connector, ranges) of usable connectors
 
 
-def _of(facts: Iterable[Fact], cls: type) -> list[Any]:
+def _of(facts: Iterable[Fact], cls: type[_F]) -> list[_F]:
     return [f for f in facts if isinstance(f, cls)]
 
 
@@ -268,8 +271,8 @@ def failures_per_hour(report: Report | None) -> Timeline:
     for s in _of(report.facts, SmtpSession):
         if s.outcome not in ("rejected", "mixed", "relayed"):
             continue
-        first = _parse_time(s.first_seen) or _parse_time(s.last_seen)
-        last = _parse_time(s.last_seen) or first
+        first = try_parse_utc(s.first_seen) or try_parse_utc(s.last_seen)
+        last = try_parse_utc(s.last_seen) or first
         if first is None or last is None:
             continue
         if last < first:
@@ -309,16 +312,6 @@ def _hour(moment: dt.datetime) -> dt.datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def _parse_time(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 # --------------------------------------------------------------------------------------------
 # Symptoms
 # --------------------------------------------------------------------------------------------
@@ -341,7 +334,7 @@ class SymptomCard:
     known: bool = True  # a code the loaded packs know
 
 
-def symptom_cards(facts: Iterable[Fact], packs: Any) -> list[SymptomCard]:
+def symptom_cards(facts: Iterable[Fact], packs: Packs | None) -> list[SymptomCard]:
     """One card per distinct (code, text), with the pack's code knowledge."""
     cards: dict[tuple[str, str], SymptomCard] = {}
     for f in _of(facts, Symptom):
@@ -354,10 +347,10 @@ def symptom_cards(facts: Iterable[Fact], packs: Any) -> list[SymptomCard]:
         key = (code, f.text)
         if key in cards:
             continue
-        summary = getattr(code_def, "summary", "") or ""
+        summary = code_def.summary if code_def is not None else ""
         cards[key] = SymptomCard(
             code=code,
-            title=getattr(code_def, "title", "") or "",
+            title=code_def.title if code_def is not None else "",
             text=f.text,
             source=f.provenance.ref(),
             tokens=tuple(f.tokens),
@@ -374,7 +367,9 @@ def symptom_cards(facts: Iterable[Fact], packs: Any) -> list[SymptomCard]:
 _SENTENCE = re.compile(r"[^.!?]*[.!?]")
 
 
-def token_notes(tokens: Sequence[str], summary: str, code: str, packs: Any) -> list[tuple[str, str]]:
+def token_notes(
+    tokens: Sequence[str], summary: str, code: str, packs: Packs | None
+) -> list[tuple[str, str]]:
     """For each token, the first sentence of the code's knowledge (summary, then its causes'
     explanations) that mentions it."""
     texts = [summary]
@@ -446,11 +441,11 @@ class MissingReport:
     open_causes: int = 0
 
 
-def missing_evidence(report: Report | None, packs: Any) -> MissingReport:
+def missing_evidence(report: Report | None, packs: Packs | None) -> MissingReport:
     """The engine's missing-evidence list for the open causes (``Report.missing``), with their count."""
     if report is None or packs is None:
         return MissingReport()
-    open_verdicts = [v for v in report.verdicts if v.status in ("undetermined", "likely")]
+    open_verdicts = [v for v in report.verdicts if v.status.open]
     items = list(report.missing) or engine_missing_evidence(report.verdicts, report.facts, packs)
     return MissingReport(items=items, open_causes=len(open_verdicts))
 
@@ -460,10 +455,10 @@ def missing_evidence(report: Report | None, packs: Any) -> MissingReport:
 # --------------------------------------------------------------------------------------------
 
 
-def collect_command(packs: Any, cause_id: str) -> str:
+def collect_command(packs: Packs | None, cause_id: str) -> str:
+    """The command the pack gives to collect what decides ``cause_id`` ("" when it gives none)."""
     cause = packs.causes.get(cause_id) if packs is not None else None
-    question = getattr(cause, "question", None)
-    return getattr(question, "collect", "") or ""
+    return cause.question.collect if cause is not None and cause.question is not None else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -473,7 +468,7 @@ def collect_command(packs: Any, cause_id: str) -> str:
 
 def fix_verdicts(report: Report | None) -> list[Verdict]:
     """The verdicts whose remediation is shown: confirmed first, then likely."""
-    return [v for v in ordered_verdicts(report) if v.status in ("confirmed", "likely") and v.remediation]
+    return [v for v in ordered_verdicts(report) if v.status.positive and v.remediation]
 
 
 def all_commands(verdicts: Sequence[Verdict]) -> list[str]:

@@ -17,7 +17,8 @@ Read here: ``START`` of ``Set-/New-InboundConnector`` with ``-TlsSenderCertifica
 ``Set-/New-SendConnector``, ``Set-ReceiveConnector`` or ``Set-HybridConfiguration`` with
 ``-TlsCertificateName``, and whether the matching ``FINISH`` was an ``*ERROR*``. The connector
 comparison tables the Exchange team's hybrid TLS article mentions (search for "actual",
-``Equals`` False; DOMAIN.md §3.3) are not implemented: no public source shows their layout.
+``Equals`` False) are not implemented: no public source shows their layout. The article:
+https://techcommunity.microsoft.com/blog/exchange/tls-certificates-in-exchange-hybrid---common-issues--how-to-fix-them/4420592
 
 What the wizard set is history, not the connector's current state, so no ``InboundConnector``
 fact is made from it (a partial connector would compete with the exported one). Each change

@@ -5,8 +5,10 @@
 - Folders are walked recursively in sorted order; ``.zip`` archives (recognised by content) are
   read in place with ``zipfile`` — nothing is extracted to disk — with limits on member names,
   total size and compression ratio; zips inside zips are opened one level deep.
-- Something the user named directly that is missing, unreadable, unknown or broken raises
-  ``EvidenceError``; inside a folder or zip it is listed as skipped with the reason.
+- Something the user named that is missing or cannot be read raises ``EvidenceError``. A file
+  that is not evidence, or is broken, is listed as skipped with the reason, whether it was named
+  or found in a folder or zip: one stray file never costs the diagnosis. Pasted text (``--ndr``)
+  without an SMTP error is an error: it was given as the symptom.
 - Identical files are read once; identical facts from different files are kept once (first
   provenance wins); send-log aggregates of several files are folded together.
 - Large send/receive logs on disk are scanned in worker processes, one file each, with shared
@@ -72,7 +74,7 @@ class _FileOpener:
 @dataclass(slots=True)
 class _Item:
     doc: Document | None  # None: skipped before it became a document
-    direct: bool
+    pasted: bool = False  # text given on the command line (--ndr), not a file
     path: str | None = None  # on disk (for workers and duplicate checks)
     skipped: SourceSummary | None = None
     parser: Parser | None = None
@@ -149,6 +151,7 @@ class _Walker:
             self._add_file(path, path, direct=False)
 
     def _add_file(self, path: str, name: str, *, direct: bool) -> None:
+        """A named file that cannot be read stops the run; one found in a folder is skipped."""
         try:
             doc = _file_document(path, name)
         except EvidenceError as exc:
@@ -162,16 +165,15 @@ class _Walker:
             self.items.append(_skip(name, "unknown", f"cannot read: {exc.strerror or exc}"))
             return
         if _is_zip(doc.head):
-            self._add_zip(doc, direct=direct, source=path)
+            self._add_zip(doc, source=path)
             return
-        self.items.append(_Item(doc=doc, direct=direct, path=path))
+        self.items.append(_Item(doc=doc, path=path))
 
-    def _add_zip(self, doc: Document, *, direct: bool, source: str | bytes, depth: int = 0) -> None:
+    def _add_zip(self, doc: Document, *, source: str | bytes, depth: int = 0) -> None:
+        """A zip's members, in name order; a zip that is broken or refused is skipped whole."""
         try:
             members = self._open_zip(doc, source)
         except EvidenceError as exc:
-            if direct:
-                raise
             self.items.append(_skip(doc.name, "zip", exc.message))
             return
         zf, infos = members
@@ -200,11 +202,11 @@ class _Walker:
                     self.items.append(_skip(name, "zip", f"unreadable zip member: {exc}"))
                     continue
                 inner = _bytes_document(name, data)
-                self._add_zip(inner, direct=False, source=data, depth=depth + 1)
+                self._add_zip(inner, source=data, depth=depth + 1)
                 continue
             opener = _member_opener(zf, info)
             self.items.append(
-                _Item(doc=Document(name=name, size=info.file_size, head=head, opener=opener), direct=False)
+                _Item(doc=Document(name=name, size=info.file_size, head=head, opener=opener))
             )
 
     def _open_zip(self, doc: Document, source: str | bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
@@ -255,7 +257,7 @@ def _member_opener(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], B
 
 
 def _skip(name: str, kind: str, reason: str) -> _Item:
-    return _Item(doc=None, direct=False, skipped=SourceSummary(source=name, kind=kind, skipped_reason=reason))
+    return _Item(doc=None, skipped=SourceSummary(source=name, kind=kind, skipped_reason=reason))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -410,40 +412,35 @@ def load_evidence(
             walker.add_path(os.fspath(given))
         for label, text in extra_texts:
             data = text.encode("utf-8")
-            walker.items.append(_Item(doc=_bytes_document(label, data), direct=True))
-        n_text = len(extra_texts)
-        return _load(walker.items, n_text, progress, cancel, pfx_password)
+            walker.items.append(_Item(doc=_bytes_document(label, data), pasted=True))
+        return _load(walker.items, progress, cancel, pfx_password)
     finally:
         walker.close()
 
 
-def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: CancelFn | None,
+def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | None,
           pfx_password: str | None) -> EvidenceSet:
     text_parsers = [p for p in PARSERS if p.pasted]
     total = sum(it.doc.size for it in items if it.doc is not None)
     prog = _Progress(total, progress)
-    first_text = len(items) - n_text
 
     def check_cancel() -> None:
         if cancel is not None and cancel():
             raise Cancelled("loading evidence was cancelled")
 
     # 1. classify
-    for index, item in enumerate(items):
+    for item in items:
         check_cancel()
         doc = item.doc
         if doc is None:
             continue
-        if index >= first_text:
+        if item.pasted:
             found = classify(doc, text_parsers)
             if isinstance(found, str):
                 raise EvidenceError("no SMTP error or non-delivery report found in this text", doc.name)
         else:
             found = classify(doc)
             if isinstance(found, str):
-                if item.direct:
-                    prefix = "" if found.startswith("not recognised") else "not recognised as evidence: "
-                    raise EvidenceError(prefix + found, doc.name)
                 item.skipped = SourceSummary(source=doc.name, kind="unknown", skipped_reason=found)
                 prog.add(doc.size)
                 continue
@@ -473,16 +470,14 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
         try:
             item.result = _parse(item.parser, doc, pfx_password, prog.add, cancel)
         except EvidenceError as exc:
-            if item.direct:
-                raise  # what the user named must be readable: stop at once
+            if item.pasted:
+                raise  # the text given as the symptom must be readable
             item.error = exc
         prog.set(base + doc.size)
 
-    # 3. errors: fatal for what the user named, a skip reason inside folders and zips
+    # 3. errors: a file that is broken is skipped with the reason, named or not
     for item in items:
         if item.error is not None:
-            if item.direct:
-                raise item.error
             assert item.doc is not None and item.parser is not None
             item.skipped = SourceSummary(
                 source=item.doc.name,

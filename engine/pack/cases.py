@@ -1,8 +1,9 @@
 """Running a pack's cases (``relaydoctor rules test``): evidence in, expected verdicts out.
 
-The diagnosis itself is passed in (``diagnose``, normally ``engine.diagnosis.diagnose``) so this
+The diagnosis itself is passed in (``diagnose``, normally ``engine.api.diagnose``) so this
 module depends only on its signature: ``diagnose(paths, *, ndr_texts, answers, extra_facts,
-packs, now) -> Report`` whose ``verdicts`` carry ``code``, ``cause`` and ``status``. An
+packs, now) -> Report`` whose ``verdicts`` carry ``code``, ``cause`` and ``status`` and whose
+``evidence`` lists each file read or skipped (a case whose evidence file is skipped cannot run). An
 expectation ``cause@code`` is checked against the cause's verdict under that code; a plain
 ``cause`` against its verdict under its own (home) code.
 """
@@ -11,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import EngineError, RelaydoctorError
 from ..facts import Fact, Provenance, fact_from_dict
 from .model import CaseDef, Packs, split_expect
+
+if TYPE_CHECKING:
+    from ..results import Report
 
 ABSENT = "absent"  # the report has no verdict for the cause under the code (not in scope)
 
@@ -58,7 +62,7 @@ def case_facts(case: CaseDef) -> list[Fact]:
     return [fact_from_dict(dict(f.data), Provenance(case.loc.path, f.line)) for f in case.facts]
 
 
-def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Any]) -> CaseResult:
+def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Report]) -> CaseResult:
     where = case.loc.ref()
     try:
         report = diagnose(
@@ -71,6 +75,11 @@ def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Any]) -> Ca
         )
     except (RelaydoctorError, EngineError) as exc:
         return CaseResult(case.case, where, False, error=str(exc), description=case.description)
+    named = {str(p) for p in case.evidence}
+    unread = [s for s in report.evidence if s.skipped_reason and s.source in named] if named else []
+    if unread:  # the diagnosis skips a file that is not evidence; a case must not rest on one
+        error = f"{unread[0].source}: skipped: {unread[0].skipped_reason}"
+        return CaseResult(case.case, where, False, error=error, description=case.description)
     got = {(v.code, v.cause): v.status for v in report.verdicts}
     todo = " ".join(case.description.split()) if "TODO" in case.description else ""
     mismatches = []
@@ -91,7 +100,7 @@ def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Any]) -> Ca
 
 
 def run_cases(
-    packs: Packs, *, diagnose: Callable[..., Any], only: Iterable[str] | None = None
+    packs: Packs, *, diagnose: Callable[..., Report], only: Iterable[str] | None = None
 ) -> list[CaseResult]:
     """Run every case of the loaded packs (or those whose id or pack id is in ``only``)."""
     wanted = set(only) if only is not None else None

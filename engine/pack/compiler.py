@@ -11,7 +11,7 @@ see tests): the kind test first, then join references, then simple tests, then c
 durable_rules 2.0.28, and a reference inside ``$or`` breaks the other branches, so the parser
 refuses references inside ``any_of`` / ``in`` and this module orders the rest.
 
-The compiler also refuses rulesets that would trip the engine's hard limits (ENGINE-NOTES §2):
+The compiler also refuses rulesets that would trip the engine's hard limits (docs/engine-traps.md #10, #11):
 more than 4,096 rules, more than 512 distinct tests under one alpha node (registration hangs),
 more than 256 join rules on one alpha pattern (error 108) and more than 64 alpha patterns one
 fact can match at once (error 303 at assert time). The limits used here keep a margin.
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..compiled import PHASE_ALIAS, PHASE_KIND, CompiledRule, CompiledRuleset, Conclusion
 from ..errors import PackError, PackErrors
+from ..status import Status
 from .model import AnyOf, FieldTest, Pattern, Ref, RuleDef, Test
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def compile_rule(rule: RuleDef) -> CompiledRule:
         conclusion=Conclusion(
             cause=rule.cause,
             code=rule.code,
-            status=rule.status,
+            status=Status(rule.status),
             message=rule.message,
             evidence=rule.evidence,
         ),

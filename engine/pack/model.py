@@ -16,11 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PackError
+from ..status import RULE_STATUSES as _RULE_STATUSES
+from ..status import Status
+from ..utctime import parse_utc
 
 ENGINE_FORMAT = 1  # the pack format this engine understands (pack.yaml ``engine_format``)
-RULE_STATUSES = ("confirmed", "likely", "ruled_out")
-CASE_STATUSES = ("confirmed", "likely", "ruled_out", "undetermined")
-POSITIVE_STATUSES = ("confirmed", "likely")
+RULE_STATUSES = tuple(s.value for s in _RULE_STATUSES)
+CASE_STATUSES = (*RULE_STATUSES, Status.UNDETERMINED.value)
+POSITIVE_STATUSES = tuple(s.value for s in Status if s.positive)
 DIRECTIONS = ("relay_to_exo", "exo_to_onprem", "client_submission", "onprem")
 OPERATORS = (
     "eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte",
@@ -368,8 +371,7 @@ class CaseDef:
 
     @property
     def now_datetime(self) -> dt.datetime:
-        moment = dt.datetime.fromisoformat(self.now)
-        return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+        return parse_utc(self.now)
 
 
 def split_expect(key: str) -> tuple[str, str | None]:

@@ -8,7 +8,6 @@ that need other files (does the cause exist? do ids collide?) are in ``loader.py
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import difflib
 import functools
 import re
@@ -19,6 +18,7 @@ from typing import Any
 from ..errors import EngineError, PackError
 from ..facts import FACT_KINDS, FieldSpec, Provenance, fact_from_dict
 from ..facts import field_specs as _field_specs
+from ..utctime import parse_utc
 from .model import (
     ALIAS_RE,
     ANSWER_ALIAS,
@@ -817,7 +817,7 @@ def parse_case(data: Any, f: FileCheck, pack: str, *, file: Path, roots: tuple[P
     answers = _case_answers(m, f)
     now = f.text(m, "now", default=DEFAULT_CASE_NOW)
     try:
-        dt.datetime.fromisoformat(now)
+        parse_utc(now)
     except ValueError:
         f.err(m.line_of("now"), f"now {now!r} is not an ISO 8601 time (e.g. {DEFAULT_CASE_NOW})")
         now = DEFAULT_CASE_NOW

@@ -32,8 +32,9 @@ from ..facts import (
     SmtpSession,
     WindowsEvent,
 )
+from ..utctime import as_utc
 from .certstatus import cert_status_relations
-from .common import aware, prov_key
+from .common import prov_key
 from .domains import DomainEvidence, domain_relations
 from .ips import ip_relations
 from .names import cert_name_relations
@@ -76,7 +77,7 @@ def derive_relations(
         *ip_relations(sessions, answers, inbound),
         *domain_relations(presented, sessions, inbound, evidence),
         *cert_status_relations(
-            certs, sessions, answers, now=aware(now), store=store, objects=certificates,
+            certs, sessions, answers, now=as_utc(now), store=store, objects=certificates,
             checks=[*_of(facts, WindowsEvent), *_of(facts, CertCheck)],
         ),
         *send_connector_relations(_of(facts, SendConnector), certs, sessions),

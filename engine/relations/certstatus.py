@@ -29,8 +29,9 @@ from collections.abc import Mapping, Sequence
 from cryptography import x509
 
 from ..facts import Answer, CertCheck, Certificate, CertStatus, Fact, SmtpSession, WindowsEvent
+from ..utctime import as_utc, format_utc
 from .chain import CertRecord, ChainResult, build_records, walk_chain
-from .common import Instant, aware, derived, latest_time, most_relevant, norm_name, parse_time, prov_key
+from .common import Instant, derived, latest_time, most_relevant, norm_name, parse_time, prov_key
 from .roots import RootStore
 
 LOCAL_MARGIN = dt.timedelta(hours=14)
@@ -44,31 +45,28 @@ WindowsCheck = WindowsEvent | CertCheck
 
 def judge_validity(not_before: Instant | None, not_after: Instant | None, at: dt.datetime) -> tuple[str, str]:
     """(valid | expired | not_yet_valid | unknown, reason) at time ``at``."""
-    at = aware(at)
+    at = as_utc(at)
     if not_before is None and not_after is None:
         return "unknown", "no validity dates known"
     close = [
         b for b in (not_before, not_after) if b is not None and not b.exact and abs(at - b.at) <= LOCAL_MARGIN
     ]
     if not_after is not None and at > not_after.at:
-        verdict, reason = "expired", f"NotAfter {not_after.iso()} is before {_iso(at)}"
+        verdict, reason = "expired", f"NotAfter {not_after.iso()} is before {format_utc(at)}"
     elif not_before is not None and at < not_before.at:
-        verdict, reason = "not_yet_valid", f"NotBefore {not_before.iso()} is after {_iso(at)}"
+        verdict, reason = "not_yet_valid", f"NotBefore {not_before.iso()} is after {format_utc(at)}"
     elif not_before is None or not_after is None:
         known = not_before or not_after
         return "unknown", f"only one validity date known ({known.iso() if known else '?'})"
     else:
-        verdict, reason = "valid", f"{_iso(at)} is within {not_before.iso()} – {not_after.iso()}"
+        verdict, reason = "valid", f"{format_utc(at)} is within {not_before.iso()} – {not_after.iso()}"
     if close:
         return "unknown", (
-            f"{reason}, but the date is a local time without offset within 14 h of {_iso(at)} "
+            f"{reason}, but the date is a local time without offset within 14 h of {format_utc(at)} "
             f"(would be {verdict})"
         )
     return verdict, reason
 
-
-def _iso(at: dt.datetime) -> str:
-    return aware(at).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def windows_trust(status: str | None, root_ca_type: str | None, self_signed: bool | None) -> str | None:
@@ -142,7 +140,7 @@ def cert_status_relations(
     for thumb in known:
         rec = records[thumb]
         used = latest_time(rec.sessions)
-        at = used.at if used else aware(now)
+        at = used.at if used else as_utc(now)
         nb, na, date_fact = _dates(rec)
         validity, vreason = judge_validity(nb, na, at)
         told = sorted(by_thumb.get(thumb, ()), key=prov_key)
@@ -150,7 +148,8 @@ def cert_status_relations(
         if validity == "unknown" and expired is not None:
             validity, vreason = "expired", f"Windows reported it expired ({expired.provenance.ref()})"
             date_fact = expired
-        when = f"when last presented ({_iso(at)})" if used else f"at {_iso(at)} (not seen presented)"
+        stamp = format_utc(at)
+        when = f"when last presented ({stamp})" if used else f"at {stamp} (not seen presented)"
 
         chain = walk_chain(rec, records, store)
         self_signed = rec.self_signed
@@ -171,7 +170,7 @@ def cert_status_relations(
                 cn=norm_name(rec.cn) or None,
                 presented=thumb in presented_eop,
                 validity=validity,
-                evaluated_at=_iso(at),
+                evaluated_at=format_utc(at),
                 not_after=na.iso() if na else None,
                 trust=trust,
                 trust_basis=basis,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..facts import Fact, Provenance, SmtpSession
+from ..utctime import format_naive, format_utc
 
 UTC = dt.UTC
 
@@ -46,9 +47,7 @@ class Instant:
     exact: bool
 
     def iso(self) -> str:
-        if self.exact:
-            return self.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return self.at.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%S")
+        return format_utc(self.at) if self.exact else format_naive(self.at)
 
 
 _LOCAL_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%d.%m.%Y %H:%M:%S")
@@ -74,15 +73,6 @@ def parse_time(value: str | None) -> Instant | None:
     if parsed.tzinfo is None:
         return Instant(parsed.replace(tzinfo=UTC), exact=False)
     return Instant(parsed.astimezone(UTC), exact=True)
-
-
-def aware(now: dt.datetime) -> dt.datetime:
-    """``now`` as an aware UTC datetime (a naive one is taken as UTC)."""
-    return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
-
-
-def iso_utc(value: dt.datetime) -> str:
-    return aware(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def prov_key(fact: Fact) -> tuple:

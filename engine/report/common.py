@@ -1,4 +1,4 @@
-"""What the renderers share: status order and labels, the sort check, safe terminal text."""
+"""What the renderers share: verdicts grouped by status, the sort check, safe terminal text."""
 
 from __future__ import annotations
 
@@ -6,14 +6,8 @@ import json
 import re
 from typing import Any
 
-from ..results import STATUS_ORDER, Report, Verdict
-
-STATUS_LABEL = {
-    "confirmed": "CONFIRMED",
-    "likely": "LIKELY",
-    "undetermined": "UNDETERMINED",
-    "ruled_out": "RULED OUT",
-}
+from ..results import Report, Verdict
+from ..status import STATUS_ORDER, Status, status_rank
 
 # C0/C1 controls, line/paragraph separators, bidi marks/embeddings/overrides/isolates (Trojan
 # Source), and unpaired surrogates (the escapes Python gives bytes of a non-UTF-8 file name).
@@ -32,18 +26,18 @@ def check_sorted(report: Report) -> None:
     A report out of order is a bug in the diagnosis, not in the user's input, so this raises
     ``AssertionError`` (which the CLI reports as an internal error), even under ``python -O``.
     """
-    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
     last = -1
     for verdict in report.verdicts:
-        if verdict.status not in rank:
+        rank = status_rank(verdict.status)
+        if rank == len(STATUS_ORDER):
             raise AssertionError(f"verdict {verdict.cause!r} has unknown status {verdict.status!r}")
-        if rank[verdict.status] < last:
+        if rank < last:
             raise AssertionError(f"verdicts are not sorted by status at {verdict.cause!r}")
-        last = rank[verdict.status]
+        last = rank
 
 
-def by_status(report: Report) -> dict[str, list[Verdict]]:
-    groups: dict[str, list[Verdict]] = {s: [] for s in STATUS_ORDER}
+def by_status(report: Report) -> dict[Status, list[Verdict]]:
+    groups: dict[Status, list[Verdict]] = {s: [] for s in STATUS_ORDER}
     for verdict in report.verdicts:
         groups.setdefault(verdict.status, []).append(verdict)
     return groups

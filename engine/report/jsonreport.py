@@ -1,4 +1,4 @@
-"""The JSON report (DESIGN.md §6.2): exactly ``Report.to_json()``.
+"""The JSON report (a contract: docs/architecture.md, "Contracts"): exactly ``Report.to_json()``.
 
 Its JSON Schema is committed as ``engine/schemas/report.schema.json``.
 """

@@ -7,24 +7,28 @@ from __future__ import annotations
 
 import re
 import textwrap
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from .common import one_line, plain
+
+if TYPE_CHECKING:
+    from ..pack.model import Packs, Reference
 
 _WIDTH = 100
 
 
-def codes_text(packs: Any) -> str:
+def codes_text(packs: Packs) -> str:
     """Every code the packs know, each with its causes in display order."""
     lines: list[str] = []
     for code_id in sorted(packs.codes, key=_code_key):
         code = packs.codes[code_id]
-        lines.append(f"{one_line(code_id)}  {one_line(getattr(code, 'title', '') or '')}")
-        causes = list(getattr(code, "causes", ()) or ())
+        lines.append(f"{one_line(code_id)}  {one_line(code.title)}")
+        causes = list(code.causes)
         width = max((len(c) for c in causes), default=0)
         for cause_id in causes:
             cause = packs.causes.get(cause_id)
-            title = getattr(cause, "title", "") if cause is not None else "(no knowledge entry)"
+            title = cause.title if cause is not None else "(no knowledge entry)"
             lines.append(f"  {one_line(cause_id).ljust(width)}  {one_line(title)}")
         lines.append("")
     if not lines:
@@ -33,71 +37,65 @@ def codes_text(packs: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def explain_code(packs: Any, code_id: str) -> str:
+def explain_code(packs: Packs, code_id: str) -> str:
     code = packs.codes[code_id]
-    lines = [f"{one_line(code_id)} — {one_line(getattr(code, 'title', '') or '')}", ""]
-    lines += _para(getattr(code, "summary", "") or "", "")
-    causes = list(getattr(code, "causes", ()) or ())
+    lines = [f"{one_line(code_id)} — {one_line(code.title)}", ""]
+    lines += _para(code.summary, "")
+    causes = list(code.causes)
     if causes:
         lines += ["", "Causes:"]
         width = max(len(c) for c in causes)
         for cause_id in causes:
             cause = packs.causes.get(cause_id)
-            title = getattr(cause, "title", "") if cause is not None else "(no knowledge entry)"
+            title = cause.title if cause is not None else "(no knowledge entry)"
             lines.append(f"  {one_line(cause_id).ljust(width)}  {one_line(title)}")
-    lines += _references(getattr(code, "references", ()) or ())
+    lines += _references(code.references)
     lines += ["", "Run 'relaydoctor explain CAUSE' for how each cause is decided and fixed."]
     return "\n".join(lines) + "\n"
 
 
-def explain_cause(packs: Any, cause_id: str) -> str:
+def explain_cause(packs: Packs, cause_id: str) -> str:
     cause = packs.causes[cause_id]
-    code = getattr(cause, "code", "") or ""
-    head = f"{one_line(cause_id)} — {one_line(getattr(cause, 'title', '') or '')}"
+    code = cause.code
+    head = f"{one_line(cause_id)} — {one_line(cause.title)}"
     lines = [head + (f"  ({one_line(code)})" if code else ""), ""]
-    lines += _para(getattr(cause, "explanation", "") or "", "")
-    decided_by = list(getattr(cause, "decided_by", ()) or ())
+    lines += _para(cause.explanation, "")
+    decided_by = list(cause.decided_by)
     if decided_by:
         lines += ["", "Decided by: " + one_line(", ".join(decided_by))]
-    question = getattr(cause, "question", None)
+    question = cause.question
     if question is not None:
         lines += ["", "When the evidence does not decide it, relaydoctor asks:"]
-        lines += _para(getattr(question, "ask", "") or "", "  ")
-        why = getattr(question, "why", "") or ""
+        lines += _para(question.ask, "  ")
+        why = question.why
         if why:
             lines += _para(why, "       ", first="  why: ")
-        answers_with = getattr(question, "answers_with", "") or ""
+        answers_with = question.answers_with
         if answers_with:
             lines.append(f"  answer: --answer {one_line(answers_with)}")
-        collect = getattr(question, "collect", "") or ""
+        collect = question.collect
         if collect:
             lines.append(f"  or collect: {one_line(collect)}")
-    steps = list(getattr(cause, "remediation", ()) or ())
+    steps = list(cause.remediation)
     if steps:
         lines += ["", "Remediation (placeholders are filled from your evidence in a report):"]
         for n, step in enumerate(steps, 1):
-            lines += _para(getattr(step, "step", "") or "", "     ", first=f"  {n}. ")
-            for command in getattr(step, "commands", ()) or ():
+            lines += _para(step.step, "     ", first=f"  {n}. ")
+            for command in step.commands:
                 lines.append(f"       {one_line(command)}")
-    verify = getattr(cause, "verify", "") or ""
+    verify = cause.verify
     if verify:
         lines += ["", *_para(verify, "        ", first="Verify: ")]
-    lines += _references(getattr(cause, "references", ()) or ())
+    lines += _references(cause.references)
     return "\n".join(lines) + "\n"
 
 
-def reference_text(ref: Any) -> str:
-    """A reference as ``title — url`` whatever shape the pack model gives it."""
-    if isinstance(ref, str):
-        return ref
-    if isinstance(ref, dict):
-        title, url = ref.get("title", ""), ref.get("url", "")
-    else:
-        title, url = getattr(ref, "title", ""), getattr(ref, "url", "")
-    return f"{title} — {url}" if title and url else (url or title or "")
+def reference_text(ref: Reference) -> str:
+    """A reference as ``title — url`` (just the url when it has no title)."""
+    return f"{ref.title} — {ref.url}" if ref.title else ref.url
 
 
-def _references(refs: Any) -> list[str]:
+def _references(refs: Iterable[Reference]) -> list[str]:
     refs = [reference_text(r) for r in refs]
     return ["", "References:", *(f"  {one_line(r)}" for r in refs if r)] if refs else []
 
@@ -118,7 +116,7 @@ def _code_key(code: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
 
 
-def token_topics(packs: Any, token: str) -> tuple[list[str], list[str]]:
+def token_topics(packs: Packs, token: str) -> tuple[list[str], list[str]]:
     """(causes, codes) that a reply token such as ``ATTR36`` or ``UnknownCredentials`` names.
 
     A cause whose title names the token is what the token means (ATTR36 → domain-not-accepted);

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from ..results import Question, Report, Verdict
-from .common import STATUS_LABEL, by_status, check_sorted, plain
+from ..status import Status
+from .common import by_status, check_sorted, plain
 
 # The ASCII punctuation that can start markup inside a line or a table cell (links, images, code
 # spans, emphasis, raw HTML, entities, strikethrough, math); plus, at the start, block markers.
@@ -77,7 +78,7 @@ def render_markdown(report: Report) -> str:
         out.append(f"  Seen at {md(s.source)}{tokens}")
     out.append("")
 
-    decided = groups["confirmed"] + groups["likely"]
+    decided = groups[Status.CONFIRMED] + groups[Status.LIKELY]
     if not decided:
         out += ["No cause is confirmed or likely from this evidence.", ""]
     asked: set[str] = set()  # a question shared by several verdicts is asked once
@@ -96,9 +97,9 @@ def render_markdown(report: Report) -> str:
     def label(verdict: Verdict) -> str:
         return md(verdict.cause) + (f" ({md(verdict.code)})" if several else "")
 
-    if groups["undetermined"]:
+    if groups[Status.UNDETERMINED]:
         out += ["## Undetermined — needs more evidence", ""]
-        for verdict in groups["undetermined"]:
+        for verdict in groups[Status.UNDETERMINED]:
             out.append(f"- **{label(verdict)}** — {md(verdict.title)}")
             if verdict.summary:
                 out.append(f"  {md(verdict.summary, line_start=True)}")
@@ -106,7 +107,7 @@ def render_markdown(report: Report) -> str:
                 out += _question(q, "  ")
         out.append("")
 
-    shown = {v.cause for v in decided} | {v.cause for v in groups["undetermined"]}
+    shown = {v.cause for v in decided} | {v.cause for v in groups[Status.UNDETERMINED]}
     loose = [q for q in report.questions if not q.cause or q.cause not in shown]
     if loose:
         out += ["## Questions", ""]
@@ -114,9 +115,9 @@ def render_markdown(report: Report) -> str:
             out += _question(q, "")
         out.append("")
 
-    if groups["ruled_out"]:
+    if groups[Status.RULED_OUT]:
         out += ["## Ruled out", "", "| Cause | Title | Because | Evidence |", "|---|---|---|---|"]
-        for verdict in groups["ruled_out"]:
+        for verdict in groups[Status.RULED_OUT]:
             ev = "; ".join(f"{md(e.source)}: {md(e.says)}" for e in verdict.evidence[:3])
             out.append(f"| {label(verdict)} | {md(verdict.title)} | {md(verdict.summary)} | {ev} |")
         out.append("")
@@ -154,7 +155,7 @@ def render_markdown(report: Report) -> str:
 
 def _decided(verdict: Verdict, questions: list[Question]) -> list[str]:
     out = [
-        f"## {STATUS_LABEL[verdict.status].capitalize()}: {md(verdict.cause)}",
+        f"## {verdict.status.label}: {md(verdict.cause)}",
         "",
         f"**{md(verdict.title)}** ({md(verdict.code)})",
         "",

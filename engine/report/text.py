@@ -15,7 +15,8 @@ import textwrap
 from ..facts import RELATION_KINDS
 from ..plainwords import plain_kind
 from ..results import EvidenceLink, Question, Report, Verdict
-from .common import STATUS_LABEL, by_status, check_sorted, one_line, plain
+from ..status import Status
+from .common import by_status, check_sorted, one_line, plain
 
 _COLORS = {
     "confirmed": "\x1b[1;31m",
@@ -77,7 +78,7 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False, w
     out.add()
     _symptoms(out, report)
 
-    decided = groups["confirmed"] + groups["likely"]
+    decided = groups[Status.CONFIRMED] + groups[Status.LIKELY]
     if not decided:
         out.add(out.paint("head", "No cause is confirmed or likely from this evidence."))
         out.add()
@@ -97,9 +98,9 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False, w
     def label(verdict: Verdict) -> str:
         return one_line(verdict.cause) + (f" ({one_line(verdict.code)})" if several else "")
 
-    if groups["undetermined"]:
-        out.add(out.paint("undetermined", "UNDETERMINED") + " — needs more evidence")
-        for verdict in groups["undetermined"]:
+    if groups[Status.UNDETERMINED]:
+        out.add(out.paint("undetermined", Status.UNDETERMINED.label.upper()) + " — needs more evidence")
+        for verdict in groups[Status.UNDETERMINED]:
             out.add(f"  - {label(verdict)} — {one_line(verdict.title)}")
             if verdict.summary:
                 out.wrap(verdict.summary, "      ")
@@ -107,7 +108,7 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False, w
                 _question(out, q, "      ")
         out.add()
 
-    shown = {v.cause for v in decided} | {v.cause for v in groups["undetermined"]}
+    shown = {v.cause for v in decided} | {v.cause for v in groups[Status.UNDETERMINED]}
     loose = [q for q in report.questions if not q.cause or q.cause not in shown]
     if loose:
         out.add(out.paint("head", "QUESTIONS"))
@@ -115,9 +116,9 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False, w
             _question(out, q, "  ")
         out.add()
 
-    if groups["ruled_out"]:
-        out.add(out.paint("ruled_out", "RULED OUT"))
-        for verdict in groups["ruled_out"]:
+    if groups[Status.RULED_OUT]:
+        out.add(out.paint("ruled_out", Status.RULED_OUT.label.upper()))
+        for verdict in groups[Status.RULED_OUT]:
             out.add(f"  - {label(verdict)} — {one_line(verdict.title)}")
             if verdict.summary:
                 out.wrap(verdict.summary, "      ", first="      because: ")
@@ -181,7 +182,7 @@ def _symptoms(out: _Out, report: Report) -> None:
 
 
 def _decided(out: _Out, verdict: Verdict, questions: list[Question]) -> None:
-    label = out.paint(verdict.status, STATUS_LABEL[verdict.status])
+    label = out.paint(verdict.status, verdict.status.label.upper())
     out.add(f"{label}  {one_line(verdict.cause)} ({one_line(verdict.code)})")
     out.wrap(verdict.title, "  ")
     if verdict.summary:
@@ -253,7 +254,7 @@ def _render_brief(report: Report, out: _Out) -> str:
     out.add()
     _brief_symptoms(out, report)
 
-    confirmed, likely = groups["confirmed"], groups["likely"]
+    confirmed, likely = groups[Status.CONFIRMED], groups[Status.LIKELY]
     # The leading verdicts get their evidence and fix; further likely ones a line each.
     leading = confirmed or likely[:2]
     also = [v for v in likely if v not in leading]
@@ -291,15 +292,15 @@ def _render_brief(report: Report, out: _Out) -> str:
             out.add(f"  (+{len(collect) - _NEXT_SHOWN} more: add --verbose)")
         out.add()
 
-    if groups["undetermined"]:
-        names = [_label(report, v) for v in groups["undetermined"]]
+    if groups[Status.UNDETERMINED]:
+        names = [_label(report, v) for v in groups[Status.UNDETERMINED]]
         _items(out, [*names[:-1], names[-1] + " (not decided by this evidence)"],
                out.paint("undetermined", "OPEN") + "  ", "      ")
         out.add()
 
-    if groups["ruled_out"]:
-        out.add(out.paint("ruled_out", "RULED OUT"))
-        for verdict in groups["ruled_out"]:
+    if groups[Status.RULED_OUT]:
+        out.add(out.paint("ruled_out", Status.RULED_OUT.label.upper()))
+        for verdict in groups[Status.RULED_OUT]:
             where = _short_source(verdict.evidence[0].source) if verdict.evidence else ""
             why = one_line(verdict.summary or verdict.title)
             tail = f" ({one_line(where)})" if where else ""
@@ -383,7 +384,7 @@ def _deciding(verdict: Verdict) -> EvidenceLink | None:
 def _brief_decided(out: _Out, verdict: Verdict, steps: int | None) -> None:
     """A decided verdict: title, why, the deciding evidence, and the fix (the first ``steps`` steps,
     all when None: the leading verdict shows its whole fix, the ones after it their first step)."""
-    label = out.paint(verdict.status, STATUS_LABEL[verdict.status])
+    label = out.paint(verdict.status, verdict.status.label.upper())
     cause = f"{one_line(verdict.cause)} ({one_line(verdict.code)})"
     _clipped(out, f"{label}  {cause} — {one_line(verdict.title)}")
     if verdict.summary:

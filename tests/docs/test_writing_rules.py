@@ -1,8 +1,9 @@
-"""docs/writing-rules.md cannot rot: every example in it runs here.
+"""docs/writing-rules.md (the tutorial) and docs/rules-reference.md cannot rot: every example runs here.
 
-The guide's fenced blocks are executed in order in one fresh directory, as an admin following it
-literally would: ```yaml file=PATH``` blocks are written to PATH, ```console``` blocks are run
-(``$ relaydoctor ...`` with the real CLI, ``$ rm PATH ...``) and their shown output is compared.
+The fenced blocks of the tutorial, then of the reference, are executed in order in one fresh
+directory, as an admin following them literally would: ```yaml file=PATH``` blocks are written
+to PATH, ```console``` blocks are run (``$ relaydoctor ...`` with the real CLI, ``$ rm PATH ...``)
+and their shown output is compared.
 Output conventions: a line ``...`` stands for any number of lines, ``...`` inside a line for any
 text, and a last line ``[exit N]`` for the exit code (0 when not shown). Other tests check that
 the facts table is the fact model's, and that the operator tour uses every operator.
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from facts_table import GUIDE, facts_table, table_in
+from facts_table import GUIDE, TUTORIAL, facts_table, table_in
 from relaydoctor.engine.pack import load_pack_dirs
 from relaydoctor.engine.pack.model import OPERATORS, AnyOf, Ref
 
@@ -36,11 +37,16 @@ class Command:
 
 @dataclass
 class Block:
-    line: int  # 1-based line of the opening fence in the guide
+    line: int  # 1-based line of the opening fence in its document
     kind: str  # "file" | "console" | the unknown info string
     path: str = ""
     body: str = ""
     commands: list[Command] = field(default_factory=list)
+    doc: str = ""  # the document's file name
+
+    @property
+    def where(self) -> str:
+        return f"{self.doc} line {self.line}"
 
 
 def _parse_console(body: str) -> list[Command]:
@@ -59,23 +65,24 @@ def _parse_console(body: str) -> list[Command]:
     return commands
 
 
-def guide_blocks(text: str) -> list[Block]:
+def guide_blocks(text: str, doc: str = "") -> list[Block]:
     blocks = []
     for m in FENCE.finditer(text):
         line = text.count("\n", 0, m.start()) + 1
         info = m.group("info").strip().split()
         body = m.group("body")
         if info[:1] == ["yaml"] and len(info) == 2 and info[1].startswith("file="):
-            blocks.append(Block(line, "file", path=info[1][len("file=") :], body=body))
+            blocks.append(Block(line, "file", path=info[1][len("file=") :], body=body, doc=doc))
         elif info == ["console"]:
-            blocks.append(Block(line, "console", commands=_parse_console(body)))
+            blocks.append(Block(line, "console", commands=_parse_console(body), doc=doc))
         else:
-            blocks.append(Block(line, " ".join(info) or "(no tag)", body=body))
+            blocks.append(Block(line, " ".join(info) or "(no tag)", body=body, doc=doc))
     return blocks
 
 
-GUIDE_TEXT = GUIDE.read_text(encoding="utf-8")
-BLOCKS = guide_blocks(GUIDE_TEXT)
+TUTORIAL_TEXT = TUTORIAL.read_text(encoding="utf-8")
+GUIDE_TEXT = GUIDE.read_text(encoding="utf-8")  # the reference
+BLOCKS = [*guide_blocks(TUTORIAL_TEXT, TUTORIAL.name), *guide_blocks(GUIDE_TEXT, GUIDE.name)]
 
 
 def _output_regex(expected: list[str]) -> re.Pattern[str]:
@@ -118,8 +125,8 @@ def _run(cmd: Command, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
 
 def test_every_fenced_block_is_executable():
     """No example in the guide escapes the test: only file and console blocks are allowed."""
-    assert BLOCKS, "the guide has no examples"
-    unknown = [f"line {b.line}: ```{b.kind}" for b in BLOCKS if b.kind not in ("file", "console")]
+    assert {b.doc for b in BLOCKS} == {TUTORIAL.name, GUIDE.name}, "both documents have examples"
+    unknown = [f"{b.where}: ```{b.kind}" for b in BLOCKS if b.kind not in ("file", "console")]
     assert unknown == []
     assert all(b.commands for b in BLOCKS if b.kind == "console")
 
@@ -146,7 +153,7 @@ def guide_run(tmp_path_factory):
         elif block.kind == "console":
             for cmd in block.commands:
                 code, out = _run(cmd, work, env)
-                where = f"guide line {block.line}: $ {shlex.join(cmd.argv)}"
+                where = f"{block.where}: $ {shlex.join(cmd.argv)}"
                 if code != cmd.exit_code:
                     problems.append(f"{where}: exit {code}, expected {cmd.exit_code}\n{out}")
                 elif not output_matches(cmd.expected, out):
@@ -169,7 +176,7 @@ def test_the_worked_examples_are_working_packs(guide_run, name, code, builtin):
     """What the reader ends up with: user packs that lint clean and pass their own cases; the
     re-created built-in code alone (--no-builtin), the new code beside the built-in pack."""
     work, _ = guide_run
-    from relaydoctor.engine.diagnosis import diagnose
+    from relaydoctor.engine.api import diagnose
     from relaydoctor.engine.pack import lint, load_packs
     from relaydoctor.engine.pack.cases import run_case
 
@@ -207,7 +214,7 @@ def test_the_operator_tour_uses_every_operator(guide_run):
 
 
 def test_the_operator_table_names_every_operator():
-    section = GUIDE_TEXT.split("## 4.", 1)[1].split("\n## 5.", 1)[0]
+    section = GUIDE_TEXT.split("## 2. The condition language", 1)[1].split("\n## 3.", 1)[0]
     for op in OPERATORS:
         assert f"{{{op}:" in section, op
     for word in ("{ref:", "any_of", "not:"):
@@ -217,3 +224,26 @@ def test_the_operator_table_names_every_operator():
 def test_facts_table_is_the_fact_model():
     """Regenerate with: python tests/docs/facts_table.py --write"""
     assert table_in(GUIDE_TEXT) == facts_table()
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_the_tutorial_is_short_and_its_links_land():
+    """The tutorial stays a tutorial (the details belong in the reference), and every link
+    between the two documents names a heading that exists."""
+    assert len(TUTORIAL_TEXT.splitlines()) < 400
+    texts = {TUTORIAL.name: TUTORIAL_TEXT, GUIDE.name: GUIDE_TEXT}
+    anchors = {
+        name: {_slug(h) for h in re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)}
+        for name, text in texts.items()
+    }
+    broken = []
+    for name, text in texts.items():
+        for target, anchor in re.findall(r"\]\(([\w.-]*\.md)?#([^)\s]+)\)", text):
+            doc = target or name
+            if doc in anchors and anchor not in anchors[doc]:
+                broken.append(f"{name}: {target}#{anchor}")
+    assert broken == []

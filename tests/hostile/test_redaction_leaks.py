@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from relaydoctor.engine.diagnosis import diagnose
+from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.facts import InboundConnector, OutboundConnector, ReceiveConnector, SendConnector
 from relaydoctor.engine.report import redact_report, render
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from relaydoctor.engine.diagnosis import diagnose
+from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.report import render_json
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)

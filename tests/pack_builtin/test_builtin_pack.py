@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from relaydoctor.engine.diagnosis import diagnose
+from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.pack import lint, load_packs
 from relaydoctor.engine.pack.cases import case_facts, run_case
 from relaydoctor.engine.pack.model import FieldTest, Pattern, Ref

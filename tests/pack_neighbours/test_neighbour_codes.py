@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from relaydoctor.engine.diagnosis import diagnose
+from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.pack import load_packs
 from relaydoctor.engine.pack.cases import case_facts
 from relaydoctor.engine.paths import builtin_dir
@@ -22,7 +22,7 @@ PACKS = load_packs(include_user_config=False)
 NEIGHBOURS = sorted(set(PACKS.codes) - {"5.7.64"})
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 EXAMPLES = builtin_dir("knowledge") / "examples"
-# DESIGN.md §6.3: the neighbouring codes' cause ids are a contract.
+# The neighbouring codes' cause ids are a contract (docs/architecture.md, "Contracts").
 CONTRACT_CAUSES = {
     "wrong-region-endpoint", "direct-send-rejected", "inbound-attribution-failed",
     "exchange-server-outdated", "unregistered-sending-domains", "tenant-threshold-exceeded",

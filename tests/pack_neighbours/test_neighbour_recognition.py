@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from relaydoctor.engine.diagnosis import diagnose, recognise_symptoms
+from relaydoctor.engine.api import diagnose
+from relaydoctor.engine.diagnosis import recognise_symptoms
 from relaydoctor.engine.evidence.symptoms.text import parse_text
 from relaydoctor.engine.pack import load_packs
 

@@ -86,3 +86,20 @@ def test_choice_answer_rules_out_and_can_be_forgotten() -> None:
         assert _statuses(app)["certificate-invalid"] == "undetermined"
 
     drive(app, scenario)
+
+
+def test_the_newest_answer_wins_and_a_replaced_update_is_silent(tmp_path: Path) -> None:
+    """Two answers in a row: the first update is replaced (an exclusive worker), its result never
+    lands, and replacing it is not reported as a cancelled read."""
+    app = make_app(example_without_logs("ip-changed", tmp_path), pasted=NDR)
+
+    async def scenario(pilot) -> None:
+        assert _statuses(app)["sender-ip-mismatch"] == "undetermined"
+        app.answer("egress_ip", "203.0.113.25")  # the connector's own address: leaves it open
+        app.answer("egress_ip", "198.51.100.77")  # replaces it before it could land
+        await settle(pilot)
+        assert app.walk.answers == {"egress_ip": "198.51.100.77"}
+        assert _statuses(app)["sender-ip-mismatch"] == "confirmed"
+        assert not any("cancelled" in n for n in notifications(app))
+
+    drive(app, scenario)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from relaydoctor.engine.diagnosis import diagnose, load_packs_cached
+from relaydoctor.engine.api import diagnose, load_packs
 from relaydoctor.engine.facts import Provenance, SmtpSession
 from relaydoctor.tui.views import (
     cert_rows,
@@ -84,7 +84,7 @@ def test_failures_spread_over_the_hours_an_aggregate_spans() -> None:
 
 
 def test_symptom_cards_explain_attr36(reports) -> None:
-    packs = load_packs_cached(())
+    packs = load_packs(cached=True)
     cards = symptom_cards(reports["attr36"].facts, packs)
     attr = next(c for c in cards if "ATTR36" in c.tokens)
     assert attr.code == "5.7.64" and attr.known and attr.meaning
@@ -93,7 +93,7 @@ def test_symptom_cards_explain_attr36(reports) -> None:
 
 
 def test_missing_evidence_names_what_to_collect() -> None:
-    packs = load_packs_cached(())
+    packs = load_packs(cached=True)
     report = diagnose([example("exchange2010-ndr")], now=NOW)
     missing = missing_evidence(report, packs)
     kinds = {m.kind: m for m in missing.items}
@@ -104,7 +104,7 @@ def test_missing_evidence_names_what_to_collect() -> None:
 
 
 def test_nothing_missing_when_every_cause_is_decided(reports) -> None:
-    assert missing_evidence(reports["renewed-certificate"], load_packs_cached(())).items == []
+    assert missing_evidence(reports["renewed-certificate"], load_packs(cached=True)).items == []
 
 
 def test_short_source_names_files_below_the_added_folder() -> None:

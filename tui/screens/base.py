@@ -1,9 +1,10 @@
 """What every step screen shares: the step bar on top, the footer of bindings, and redrawing
-from the app's current ``Walk`` when it changed while the screen was away."""
+from the app's ``walk`` reactive: at once when it changes on the current screen, on return when it
+changed while the screen was away."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,8 +16,10 @@ from ..steps import BY_MODE
 from ..widgets.stepbar import StepBar
 
 if TYPE_CHECKING:
+    from relaydoctor.engine.api import Packs
+
     from ..app import RelayDoctorApp
-    from ..backend import Walk
+    from ..state import Walk
 
 
 class StepScreen(Screen[None]):
@@ -34,12 +37,12 @@ class StepScreen(Screen[None]):
         return self.rd.walk
 
     @property
-    def packs(self) -> Any:
-        return self.rd.packs
+    def packs(self) -> Packs | None:
+        return self.rd.walk.packs
 
     def __init__(self) -> None:
         super().__init__(classes=f"step-screen {self.MODE}-screen")
-        self._drawn_version = -1
+        self._drawn: Walk | None = None  # the walk the screen shows
 
     def compose(self) -> ComposeResult:
         yield StepBar(self.MODE)
@@ -52,15 +55,20 @@ class StepScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = BY_MODE[self.MODE].title if self.MODE in BY_MODE else ""
+        self.watch(self.app, "walk", self._walk_changed, init=False)
         self.sync()
+
+    def _walk_changed(self, walk: Walk) -> None:
+        if self.is_current:
+            self.sync()  # a screen away redraws when it comes back (on_screen_resume)
 
     def on_screen_resume(self) -> None:
         self.sync()
 
     def sync(self, *, force: bool = False) -> None:
         """Redraw when the walk changed since the last draw (or when forced)."""
-        if force or self._drawn_version != self.walk.version:
-            self._drawn_version = self.walk.version
+        if force or self._drawn is not self.walk:
+            self._drawn = self.walk
             self.redraw()
         self._update_badges()
 

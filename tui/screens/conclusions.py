@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from relaydoctor.engine.results import Verdict
+from relaydoctor.engine.api import STATUS_ORDER, Verdict
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -54,7 +54,7 @@ class ConclusionsScreen(StepScreen):
             c = counts(report)
             tally = [
                 (f"{STATUS_GLYPH[s]} {c[s]}  ", STATUS_STYLE[s])
-                for s in ("confirmed", "likely", "undetermined", "ruled_out")
+                for s in STATUS_ORDER
             ]
             head.update(join(("4 · ", "bold"), lit(headline(report), "bold"), ("   ", ""), *tally))
         self.query_one("#timeline", FailureTimeline).show(failures_per_hour(report))
@@ -80,7 +80,7 @@ class ConclusionsScreen(StepScreen):
         verdict = self._verdicts.get(event.option.id or "")
         if verdict is None:
             return
-        if verdict.status in ("confirmed", "likely") and verdict.remediation:
+        if verdict.status.positive and verdict.remediation:
             self.rd.action_step("remediation")
         elif verdict.status == "undetermined":
             self.rd.action_step("questions")

@@ -8,9 +8,7 @@ import os
 from functools import partial
 from typing import ClassVar
 
-from relaydoctor.engine.describe import describe
-from relaydoctor.engine.facts import Fact
-from relaydoctor.engine.results import SourceSummary
+from relaydoctor.engine.api import Fact, SourceSummary, describe
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from typing import ClassVar
 
+from relaydoctor.engine import api
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,7 +14,6 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
-from ..backend import write_export
 from ..literal import join, lit
 from .base import StepScreen
 
@@ -88,12 +88,11 @@ class ExportScreen(StepScreen):
         self._save(report, self.fmt, path, self.query_one("#redact", Checkbox).value)
 
     @work(thread=True, exclusive=True, group="export")
-    def _save(self, report, fmt: str, path: str, redact: bool) -> None:
+    def _save(self, report: api.Report, fmt: api.Format, path: str, redact: bool) -> None:
         try:
-            target = write_export(report, fmt, path, redact=redact)
+            target = api.export(report, fmt, path, redacted=redact)
         except Exception as exc:
-            text = exc.one_line() if hasattr(exc, "one_line") else str(exc)
-            self.app.call_from_thread(self._done, None, text)
+            self.app.call_from_thread(self._done, None, api.error_line(exc))
             return
         self.app.call_from_thread(self._done, str(target), None)
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import ClassVar
 
-from relaydoctor.engine.answers import answer_form, answer_problem
-from relaydoctor.engine.results import Question
+from relaydoctor.engine.api import Question, answer_form, answer_problem
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -132,7 +131,7 @@ class QuestionsScreen(StepScreen):
         if report is None or self.packs is None:
             return out
         for v in report.verdicts:
-            if v.status not in ("undetermined", "likely") or v.cause in out:
+            if not v.status.open or v.cause in out:
                 continue
             cause = self.packs.causes.get(v.cause)
             if cause is not None and cause.question is not None and cause.question.id == q.id:

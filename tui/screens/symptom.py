@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from relaydoctor.engine.facts import Fact
+from relaydoctor.engine import api
+from relaydoctor.engine.api import Fact
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,7 +14,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static, TextArea
 
-from .. import backend
 from ..literal import UNSAFE, clean, join, lines, lit, lit_line
 from ..views import SymptomCard, short_ref, symptom_cards
 from .base import StepScreen
@@ -48,7 +48,7 @@ def card_content(card: SymptomCard, roots: Sequence[str] = ()) -> Content:
 
 
 def _without_label(reason: str) -> str:
-    prefix = backend.NDR_LABEL + ": "
+    prefix = api.NDR_LABEL + ": "
     return reason[len(prefix) :] if reason.startswith(prefix) else reason
 
 
@@ -100,7 +100,7 @@ class SymptomScreen(StepScreen):
         box = self.query_one("#evidence-symptoms", Static)
         report = self.walk.report
         facts = (
-            [f for f in report.facts if f.KIND == "symptom" and f.provenance.source != backend.NDR_LABEL]
+            [f for f in report.facts if f.KIND == "symptom" and f.provenance.source != api.NDR_LABEL]
             if report
             else []
         )
@@ -137,7 +137,7 @@ class SymptomScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="preview")
     def _preview(self, text: str) -> None:
-        facts, reason = backend.preview_text(text)
+        facts, reason = api.preview_text(text)
         self.app.call_from_thread(self._show_preview, text, facts, reason)
 
     def _show_preview(self, text: str, facts: list[Fact], reason: str | None) -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from relaydoctor.engine.results import Report, Verdict
+from relaydoctor.engine.api import Packs, Report, Status, Verdict
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -13,14 +12,12 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..literal import clean, join, lines, lit, lit_line
-from ..views import STATUS_GLYPH, STATUS_LABEL, STATUS_STYLE, cert_rows, ip_rows, pictures_for, short_ref
+from ..views import STATUS_GLYPH, STATUS_STYLE, cert_rows, ip_rows, pictures_for, short_ref
 from .pictures import Picture
 
 
-def status_badge(status: str) -> Content:
-    return Content.styled(
-        f"{STATUS_GLYPH.get(status, '·')} {STATUS_LABEL.get(status, status)}", STATUS_STYLE.get(status, "")
-    )
+def status_badge(status: Status) -> Content:
+    return Content.styled(f"{STATUS_GLYPH[status]} {status.short_label}", STATUS_STYLE[status])
 
 
 class VerdictList(OptionList):
@@ -33,13 +30,13 @@ class VerdictList(OptionList):
         for v in verdicts:
             if v.status != last:
                 n = sum(1 for x in verdicts if x.status == v.status)
-                heading = Content.styled(f"{STATUS_LABEL.get(v.status, v.status)} ({n})", "bold")
+                heading = Content.styled(f"{v.status.short_label} ({n})", "bold")
                 options.append(Option(heading, id=f"--{v.status}", disabled=True))
                 last = v.status
-            glyph = STATUS_GLYPH.get(v.status, "·")
+            glyph = STATUS_GLYPH[v.status]
             options.append(
                 Option(
-                    Content.assemble((f"{glyph} ", STATUS_STYLE.get(v.status, "")), lit_line(v.cause)),
+                    Content.assemble((f"{glyph} ", STATUS_STYLE[v.status]), lit_line(v.cause)),
                     id=f"{v.code}|{v.cause}",
                 )
             )
@@ -64,7 +61,7 @@ class VerdictDetail(VerticalScroll):
         yield Static(id="verdict-chain")
 
     def show(
-        self, verdict: Verdict | None, report: Report | None, packs: Any, roots: Sequence[str] = ()
+        self, verdict: Verdict | None, report: Report | None, packs: Packs | None, roots: Sequence[str] = ()
     ) -> None:
         head = self.query_one("#verdict-head", Static)
         chain = self.query_one("#verdict-chain", Static)
@@ -94,7 +91,7 @@ def verdict_head(v: Verdict) -> Content:
     ]
     if v.summary:
         parts.append(join(("Why: ", "bold"), lit(v.summary)))
-    if v.status in ("confirmed", "likely") and v.remediation:
+    if v.status.positive and v.remediation:
         parts.append(
             Content.styled("Press 5 (or f) for the fix, with your names filled in.", "italic $text-accent")
         )
@@ -108,7 +105,7 @@ def verdict_head(v: Verdict) -> Content:
 def verdict_chain(v: Verdict, roots: Sequence[str] = ()) -> Content:
     out: list[Content] = []
     if v.evidence:
-        title = "Ruled out by:" if v.status == "ruled_out" else "Evidence (how relaydoctor got here):"
+        title = "Ruled out by:" if v.status is Status.RULED_OUT else "Evidence (how relaydoctor got here):"
         out.append(Content.styled(title, "bold underline"))
         for i, link in enumerate(v.evidence, 1):
             out.append(join((f"{i}. ", "bold"), lit(short_ref(link.source, roots), "bold $text-accent")))

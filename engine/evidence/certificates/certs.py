@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -32,6 +31,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from ...errors import EvidenceError
 from ...facts import Certificate, Provenance
+from ...utctime import format_utc
 from ...x509names import common_name, dotnet_name, dotnet_serial, thumbprint
 from ..base import Document, ParseResult
 
@@ -133,7 +133,7 @@ def certificate_fact(cert: x509.Certificate, provenance: Provenance) -> Certific
         subject_name, issuer_name = cert.subject, cert.issuer
         subject, issuer = dotnet_name(subject_name), dotnet_name(issuer_name)
         cn, issuer_cn = common_name(subject_name), common_name(issuer_name)
-        not_before, not_after = iso_utc(cert.not_valid_before_utc), iso_utc(cert.not_valid_after_utc)
+        not_before, not_after = format_utc(cert.not_valid_before_utc), format_utc(cert.not_valid_after_utc)
         serial = dotnet_serial(cert.serial_number)
     except Exception as exc:  # malformed names/dates inside a well-formed DER envelope
         message = f"unreadable certificate fields: {exc}"
@@ -378,7 +378,3 @@ def _leaf_first(certs: list[x509.Certificate]) -> list[x509.Certificate]:
             current = next((p for p in certs if issued(p, current)), None)
     ordered.extend(c for c in certs if all(c is not o for o in ordered))
     return ordered
-
-
-def iso_utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -26,6 +26,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ...utctime import format_naive, format_utc
 from .model import Prop, PSValue, Style
 
 # What PowerShell writes when it could not (or would not) serialise a collection: the type name
@@ -355,11 +356,7 @@ def iso(moment: dt.datetime, *, utc_hint: bool) -> str | None:
     """Aware → UTC with ``Z``; naive → as is, with ``Z`` only when the caller knows it is UTC."""
     try:
         if moment.tzinfo is not None:
-            return _fmt(moment.astimezone(dt.UTC)) + "Z"
+            return format_utc(moment)
     except (OverflowError, ValueError):
         return None
-    return _fmt(moment) + ("Z" if utc_hint else "")
-
-
-def _fmt(m: dt.datetime) -> str:
-    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+    return format_naive(moment) + ("Z" if utc_hint else "")

@@ -1,6 +1,7 @@
 """The Exchange SMTP protocol log file format: header lines, column layout, row splitting.
 
-A protocol log is CSV text after a ``#``-header (DOMAIN.md §5.2)::
+A protocol log is CSV text after a ``#``-header (Exchange Server "Protocol logging",
+https://learn.microsoft.com/en-us/exchange/mail-flow/connectors/protocol-logging)::
 
     #Software: Microsoft Exchange Server
     #Log-type: SMTP Send Protocol Log      (label and value in any case)

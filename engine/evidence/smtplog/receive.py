@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 from ...errors import EvidenceError
 from ...facts import Provenance, Symptom
+from ...utctime import stamp_to_second
 from ..base import Document, ParseResult
 from ..symptoms.smtp_reply import parse_reply
 from .format import log_type
@@ -85,7 +86,7 @@ def scan(
                 origin="receive_log",
                 transient=code.startswith("4"),
                 direction="onprem",
-                seen_at=_second(row.time),
+                seen_at=stamp_to_second(row.time),
             )
     if reader.layout is None and stats.lines == 0:
         raise EvidenceError("receive log without rows", name)
@@ -114,9 +115,3 @@ def _validate(rows: RowMaker, block, validated: int, stats: ScanStats) -> int:  
         pos, line = end + 1, line + 1
     return validated
 
-
-def _second(stamp: str) -> str | None:
-    stamp = stamp.strip()
-    if len(stamp) >= 19 and stamp[10:11] == "T" and stamp[:4].isdigit():
-        return stamp[:19] + "Z"
-    return None

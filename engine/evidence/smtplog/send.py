@@ -25,6 +25,7 @@ from typing import BinaryIO
 
 from ...errors import EvidenceError
 from ...facts import Fact, Provenance, SmtpSession, Symptom
+from ...utctime import stamp_to_second
 from ...x509names import dn_cn
 from ..base import Document, ParseResult
 from ..symptoms.smtp_reply import Reply, parse_reply
@@ -102,14 +103,6 @@ def scan(
 # ------------------------------------------------------------------------------------------------
 # Session → summaries → aggregates
 # ------------------------------------------------------------------------------------------------
-
-
-def utc_second(stamp: str) -> str | None:
-    """``2026-11-20T07:58:11.412Z`` → ``2026-11-20T07:58:11Z`` (facts' time convention)."""
-    stamp = stamp.strip()
-    if len(stamp) >= 19 and stamp[10:11] == "T" and stamp[:4].isdigit():
-        return stamp[:19] + "Z"
-    return None
 
 
 def cn_of(subject: str | None) -> str | None:
@@ -283,7 +276,7 @@ class Aggregator:
             rcpt_accepted=len(accepted),
             rcpt_rejected=sum(1 for r in rcpts if r.reply is not None and r.reply.negative),
             tenant_rcpt_accepted=sum(1 for r in accepted if r.tenant),
-            first_seen=utc_second((txn.row if txn else s.first_row or row).time),
+            first_seen=stamp_to_second((txn.row if txn else s.first_row or row).time),
             last_seen=None,
             last_source=None,
             tls_complete=s.tls_complete,
@@ -301,7 +294,7 @@ class Aggregator:
             seen = fact.first_seen
             self.aggs[key] = _Agg(fact, counts, seen, seen, fact.provenance.ref(), start, start)
             return
-        seen = utc_second((txn.row if txn else s.first_row or s.last_row).time)  # type: ignore[union-attr]
+        seen = stamp_to_second((txn.row if txn else s.first_row or s.last_row).time)  # type: ignore[union-attr]
         c = agg.counts
         if first_in_session:
             c["sessions"] += 1
@@ -363,7 +356,7 @@ class Aggregator:
             origin="send_log",
             transient=rej.reply.code.startswith("4"),
             direction=direction,
-            seen_at=utc_second(row.time),
+            seen_at=stamp_to_second(row.time),
         )
 
     def facts(self) -> list[Fact]:

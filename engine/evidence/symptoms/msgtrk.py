@@ -6,7 +6,9 @@ recipient-address, recipient-status, …, sender-address, …``): ``#Software``/
 ``#Log-type: Message Tracking Log``/``#Date``/``#Fields`` header lines, then one CSV row per
 event. ``FAIL`` and ``DEFER`` rows carry the remote reply in ``recipient-status``, either as the
 reply (``550 5.7.64 …``) or as a queue error ``[{LED=…};{MSG=};{FQDN=…};{IP=…};{LRT=…}]``
-(DOMAIN.md §8.2 [S21][S49]).
+(the Exchange team's hybrid TLS article,
+https://techcommunity.microsoft.com/blog/exchange/tls-certificates-in-exchange-hybrid---common-issues--how-to-fix-them/4420592,
+and community queue samples such as https://jaapwesselius.com/tag/certificates/).
 
 Only those rows matter: each distinct reply becomes one ``symptom`` (origin ``message_trace``)
 and the rows are aggregated into ``tracking_event`` facts (event, connector, server, reply),

@@ -21,7 +21,6 @@ pasted text has only local times, so it stays unknown.
 
 from __future__ import annotations
 
-import datetime as dt
 import email
 import html
 import re
@@ -32,6 +31,7 @@ from email.utils import parsedate_to_datetime
 
 from ...errors import EvidenceError
 from ...facts import Symptom
+from ...utctime import format_utc
 from ..base import Document, ParseResult
 from .ndr_text import GENERATING_LINE, Finding, analyse, dedupe, symptom
 
@@ -272,9 +272,7 @@ def _iso(value) -> str | None:
         moment = parsedate_to_datetime(str(value))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)  # RFC 5322 "-0000": UTC, origin unknown
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_utc(moment)  # naive = RFC 5322 "-0000": UTC, origin unknown
 
 
 def _html_text(markup: str) -> str:

@@ -1,7 +1,8 @@
 """What Windows said when asked to verify a certificate: ``Test-Certificate`` output (warnings
 ``Chain status: CERT_TRUST_…``, the error line ``… 0x800b0109 (-2146762487 CERT_E_UNTRUSTEDROOT)``,
-then ``True``/``False``; the command is the one DOMAIN.md §4.2 quotes from the Exchange team's
-certificate article [S21]) and ``certutil -verify`` output (``ChainContext.dwErrorStatus = …``,
+then ``True``/``False``; the command is the one the Exchange team's certificate article quotes,
+https://techcommunity.microsoft.com/blog/exchange/tls-certificates-in-exchange-hybrid---common-issues--how-to-fix-them/4420592)
+and ``certutil -verify`` output (``ChainContext.dwErrorStatus = …``,
 ``Incomplete certificate chain``, ``CertUtil: -verify command FAILED: 0x800b010a …`` or ``…
 completed successfully.``; the status names are CERT_TRUST_STATUS's, learn.microsoft.com).
 

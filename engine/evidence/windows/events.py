@@ -7,7 +7,7 @@ Every reader (event XML, Event Viewer text and CSV, Get-WinEvent objects) turns 
 What the fields mean comes from public sources:
 - CAPI2 event 11 (CertGetCertificateChain) and 30 (CertVerifyCertificateChainPolicy), their
   ``<Certificate fileRef="<sha1>.cer" subjectName=…>``, ``<EventAuxInfo ProcessName=…>`` and
-  ``<Result value="800B0109">`` elements: KB 3212877 (DOMAIN.md §1.4, [S2]).
+  ``<Result value="800B0109">`` elements: KB 3212877 (https://support.microsoft.com/en-us/help/3212877).
 - Chain error codes: CERT_TRUST_STATUS (learn.microsoft.com, wincrypt.h dwErrorStatus flags) and
   the HRESULTs CERT_E_UNTRUSTEDROOT 0x800B0109, CERT_E_CHAINING 0x800B010A, CERT_E_EXPIRED
   0x800B0101, CRYPT_E_REVOKED 0x80092010, CRYPT_E_NO_REVOCATION_CHECK 0x80092012,

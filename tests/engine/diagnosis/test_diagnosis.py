@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from relaydoctor.engine.diagnosis import diagnose, diagnose_evidence
+from relaydoctor.engine.api import diagnose, diagnose_evidence
 from relaydoctor.engine.evidence.loader import load_evidence
 from relaydoctor.engine.facts import InboundConnector, Provenance, Symptom
 from relaydoctor.engine.pack import load_packs

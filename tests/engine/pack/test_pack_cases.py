@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from packkit import CAUSE, CODE, case_file, load, standard_pack
-from relaydoctor.engine.diagnosis import diagnose
+from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.facts import InboundConnector, Symptom
 from relaydoctor.engine.pack import run_cases
 from relaydoctor.engine.pack.cases import ABSENT, Mismatch, case_facts

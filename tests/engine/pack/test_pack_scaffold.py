@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from packkit import standard_pack
-from relaydoctor.engine.diagnosis import diagnose
+from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.errors import InputError
 from relaydoctor.engine.pack import lint, load_pack_dirs, run_cases, scaffold_code
 

@@ -23,7 +23,7 @@ from packkit import (
     rule_yaml,
     standard_pack,
 )
-from relaydoctor.engine.diagnosis import diagnose
+from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.facts import InboundConnector, Provenance, Symptom
 from relaydoctor.engine.pack import run_cases
 from relaydoctor.engine.pack.lint import lint

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import logkit
 import pytest
-from relaydoctor.engine.diagnosis import diagnose, diagnose_evidence, load_packs_cached
+from relaydoctor.engine.api import diagnose, diagnose_evidence, load_packs
 from relaydoctor.engine.discipline import absences, effective_status
 from relaydoctor.engine.facts import AcceptedDomain, InboundConnector, Provenance, SmtpSession
 from relaydoctor.engine.pack.lint import lint_dirs
@@ -110,7 +110,7 @@ def test_tls_is_required_only_by_certificate_identity_or_require_tls(require_tls
         sender_ip_addresses=("203.0.113.25",) if auth == "ip" else (),
         tls_sender_certificate_name="mail.contoso.com" if auth == "certificate" else None, auth=auth,
     )
-    packs = load_packs_cached(())
+    packs = load_packs((), cached=True)
     report = diagnose_evidence(EvidenceSet(facts=[session, connector]), packs=packs, now=NOW)
     assert _status(report, "tls-not-negotiated") == expected
     incomplete = dataclasses.replace(session, tls_complete=False)
@@ -119,14 +119,14 @@ def test_tls_is_required_only_by_certificate_identity_or_require_tls(require_tls
 
 
 def test_every_builtin_confirmed_rule_resting_on_an_absence_declares_completeness():
-    packs = load_packs_cached(())
+    packs = load_packs((), cached=True)
     for rule in packs.rules:
         if rule.status == "confirmed" and absences(rule):
             assert rule.complete, rule.id
 
 
 def test_effective_status_lowers_an_undeclared_absence_and_keeps_a_proved_one():
-    packs = load_packs_cached(())
+    packs = load_packs((), cached=True)
     rule = packs.rule("certificate-not-presented.tls-without-certificate")
     complete = SmtpSession(provenance=HERE, connector="x", tls="negotiated", tls_complete=True)
     partial = SmtpSession(provenance=HERE, connector="x", tls="negotiated", tls_complete=False)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from relaydoctor.engine.answers import answer_form, answer_problem, candidate_values, known_answers
-from relaydoctor.engine.diagnosis import diagnose_evidence, load_packs_cached
+from relaydoctor.engine.api import diagnose_evidence, load_packs
 from relaydoctor.engine.errors import InputError
 from relaydoctor.engine.evidence.loader import load_evidence
 from relaydoctor.engine.facts import InboundConnector
@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO / "tests" / "engine" / "cli"))
 from clikit import run_cli  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
-PACKS = load_packs_cached(())
+PACKS = load_packs((), cached=True)
 
 
 def _bundles() -> dict[str, list[str]]:
@@ -123,7 +123,7 @@ def test_every_question_template_is_an_answer_the_packs_accept():
 
 
 def test_the_engine_refuses_unknown_answers_before_reading_evidence():
-    from relaydoctor.engine.diagnosis import diagnose
+    from relaydoctor.engine.api import diagnose
 
     with pytest.raises(InputError) as err:
         diagnose([str(EXAMPLES / "ip-changed")], answers={"foo": "bar"}, now=NOW)

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from relaydoctor.engine.diagnosis import diagnose
+from relaydoctor.engine.api import diagnose
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "knowledge" / "examples"

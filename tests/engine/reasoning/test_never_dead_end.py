@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from relaydoctor.engine.diagnosis import diagnose
+from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.guidance import COLLECT_SCRIPT, next_steps
 from relaydoctor.engine.report.jsonreport import render_json, report_schema
 from relaydoctor.engine.report.markdown import render_markdown

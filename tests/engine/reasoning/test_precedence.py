@@ -8,14 +8,14 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from relaydoctor.engine.diagnosis import diagnose_evidence, load_packs_cached
+from relaydoctor.engine.api import diagnose_evidence, load_packs
 from relaydoctor.engine.evidence.loader import load_evidence
 from relaydoctor.engine.facts import InboundConnector, Provenance, SmtpSession, Symptom
 from relaydoctor.engine.precedence import strength
 from relaydoctor.engine.results import EvidenceSet
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
-PACKS = load_packs_cached(())
+PACKS = load_packs((), cached=True)
 HERE = Provenance("test", 1)
 SUBMISSION = "smtp.office365.com"
 AUTH_DISABLED = (

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from relaydoctor.engine.diagnosis import diagnose
+from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.errors import InputError
 from relaydoctor.engine.evidence.loader import load_evidence
 from relaydoctor.engine.facts import AcceptedDomain, InboundConnector

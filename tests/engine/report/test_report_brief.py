@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from relaydoctor.engine.diagnosis import diagnose, load_packs_cached
+from relaydoctor.engine.api import diagnose, load_packs
 from relaydoctor.engine.facts import FACT_KINDS
 from relaydoctor.engine.report import render_text
 
@@ -23,7 +23,7 @@ FIX = {
 
 
 def _report(name: str):
-    return diagnose([str(EXAMPLES / name)], packs=load_packs_cached(()), now=NOW)
+    return diagnose([str(EXAMPLES / name)], packs=load_packs(cached=True), now=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_verbose_keeps_every_evidence_link_and_reference(reports):
 
 def test_empty_evidence_says_how_to_start():
     report = diagnose([], ndr_texts=["550 5.7.64 TenantAttribution; Relay Access Denied"],
-                      packs=load_packs_cached(()), now=NOW)
+                      packs=load_packs(cached=True), now=NOW)
     text = render_text(report)
     assert "QUESTIONS" in text and "--answer" in text
     assert "OPEN  " in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from relaydoctor.engine.diagnosis import diagnose, load_packs_cached
+from relaydoctor.engine.api import diagnose, load_packs
 from relaydoctor.engine.report import markdown, text
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
@@ -16,7 +16,7 @@ TEXTS = [
 
 
 def _report():
-    return diagnose([], ndr_texts=TEXTS, packs=load_packs_cached(()), now=NOW)
+    return diagnose([], ndr_texts=TEXTS, packs=load_packs(cached=True), now=NOW)
 
 
 def test_the_shared_cause_has_a_verdict_per_code() -> None:

@@ -88,8 +88,12 @@ def test_unsorted_verdicts_are_a_bug_in_every_format(fmt):
 
 
 def test_unknown_status_is_refused():
+    """A verdict's status is a ``Status``: text that is none of the four is refused when the verdict
+    is made, and a renderer still refuses one smuggled past the constructor."""
     report = build_report()
-    report.verdicts[0] = dataclasses.replace(report.verdicts[0], status="maybe")
+    with pytest.raises(ValueError, match="'maybe' is not a valid Status"):
+        dataclasses.replace(report.verdicts[0], status="maybe")
+    object.__setattr__(report.verdicts[0], "status", "maybe")
     with pytest.raises(AssertionError, match="unknown status"):
         render_json(report)
 

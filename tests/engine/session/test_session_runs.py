@@ -166,7 +166,7 @@ DELETE_SAFETY = """
 
 
 def test_delete_state_is_safe_when_no_rule_fired():
-    """The raw engine aborts (free(): invalid pointer) deleting such sessions: trap 1."""
+    """The raw engine aborts (free(): invalid pointer) deleting such sessions: docs/engine-traps.md #7."""
     script = textwrap.dedent(DELETE_SAFETY).format(kit=KIT)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -220,7 +220,7 @@ def test_session_ids_never_share_a_hash_with_a_held_session(engine, monkeypatch)
 
 
 def test_held_sessions_are_capped(engine):
-    assert MAX_LIVE_SESSIONS <= 128  # far below the engine's 1024 (trap 3)
+    assert MAX_LIVE_SESSIONS <= 128  # far below the engine's 1024 (docs/engine-traps.md #9)
     engine._leaked.update(f"stuck{i}" for i in range(MAX_LIVE_SESSIONS))
     with pytest.raises(EngineError, match="refusing to open another"):
         engine.run(SIMPLE, [])
@@ -230,7 +230,7 @@ def test_no_threads_and_concurrent_callers_are_serialised():
     before = {t.ident for t in threading.enumerate()}
     engine = RuleEngine()
     expected = fired(engine.run(NEGATION, NEGATION_FACTS))
-    assert {t.ident for t in threading.enumerate()} == before  # no timer threads (trap f)
+    assert {t.ident for t in threading.enumerate()} == before  # no timer threads (docs/engine-traps.md #6)
 
     results: list = []
 
@@ -254,7 +254,7 @@ DEPRECATION = """
     from relaydoctor.engine.session import RuleEngine
 
     durable_engine = sys.modules["durable.engine"]
-    if sys.version_info < (3, 12):  # simulate 3.12+, where utcfromtimestamp warns (trap 16)
+    if sys.version_info < (3, 12):  # simulate 3.12+, where utcfromtimestamp warns (docs/engine-traps.md #22)
         class WarningDatetime(datetime.datetime):
             @classmethod
             def utcfromtimestamp(cls, t):
