@@ -36,8 +36,7 @@ SOURCE_HINT = {
 }
 # The command that collects each kind (exported whole, so nothing is truncated).
 COLLECT_COMMAND = {
-    "smtp_session": 'Set-SendConnector "<connector>" -ProtocolLoggingLevel Verbose, then copy SEND*.LOG '
-    "from (Get-TransportService).SendProtocolLogPath",
+    "smtp_session": "Get-TransportService | Format-List Name,SendProtocolLogPath",  # SEND*.LOG are there
     "certificate": "Get-ExchangeCertificate | Export-Clixml Get-ExchangeCertificate.xml",
     "inbound_connector": "Get-InboundConnector | Export-Clixml Get-InboundConnector.xml",
     "send_connector": "Get-SendConnector | Export-Clixml Get-SendConnector.xml",
@@ -121,9 +120,9 @@ def missing_evidence(verdicts: Sequence[Verdict], facts: Sequence[Fact], packs: 
                     lst.append(cmd)
     out = []
     for kind, causes in need.items():
-        cmds = list(collect.get(kind, ()))
-        if kind in COLLECT_COMMAND and COLLECT_COMMAND[kind] not in cmds:
-            cmds.append(COLLECT_COMMAND[kind])
+        # the kind's own export first (it is what is missing), then the open causes' commands
+        cmds = [c for c in (COLLECT_COMMAND.get(kind), *collect.get(kind, ())) if c]
+        cmds = list(dict.fromkeys(cmds))
         out.append(
             MissingEvidence(
                 kind=kind,

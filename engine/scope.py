@@ -34,8 +34,12 @@ class ScopeChoice:
 
 def scope_answer_problem(key: str, value: str, facts: Sequence[Fact]) -> str | None:
     """A ``tenant=``/``onprem_org=`` answer naming none of the ones found (None when it is fine)."""
+    if key not in SCOPE_KEYS:
+        return None
     found = _names(facts).get(key, [])
-    if found and value.strip().lower() not in {n.lower() for n in found}:
+    if not found:
+        return f"--answer {key}={value}: the evidence names no {key} to choose between"
+    if value.strip().lower() not in {n.lower() for n in found}:
         return f"--answer {key}={value}: no {key} of that name in the evidence; found: {', '.join(found)}"
     return None
 

@@ -166,3 +166,9 @@ def test_a_tenant_named_by_domain_and_by_guid_is_not_two_tenants():
     choice = choose(rivals, {})
     assert [q.id for q in choice.questions] == ["which-tenant"]
     assert facts[1] in choice.facts  # the GUID-named object is not a rival of either
+
+
+def test_naming_a_tenant_when_the_evidence_names_none_is_an_input_error():
+    with pytest.raises(InputError) as err:
+        diagnose([str(EXAMPLES / "exchange2010-ndr")], answers={"tenant": "contoso.onmicrosoft.com"}, now=NOW)
+    assert "names no tenant" in err.value.one_line()
