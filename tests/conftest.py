@@ -21,3 +21,17 @@ def samples() -> Path:
 @pytest.fixture
 def fixed_now() -> dt.datetime:
     return dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pack_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory):
+    """The pack cache of the test run lives in a temporary folder, never the user's cache."""
+    import os
+
+    old = os.environ.get("RELAYDOCTOR_CACHE_DIR")
+    os.environ["RELAYDOCTOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("relaydoctor-cache"))
+    yield
+    if old is None:
+        os.environ.pop("RELAYDOCTOR_CACHE_DIR", None)
+    else:
+        os.environ["RELAYDOCTOR_CACHE_DIR"] = old

@@ -17,29 +17,30 @@
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import hashlib
 import io
-import multiprocessing
 import os
 import re
 import stat
 import warnings
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import Cancelled, EvidenceError, RelaydoctorError
 from ..facts import Fact
 from ..lifecycle import guard_worker, interrupts_held
 from ..results import EvidenceSet, SourceSummary
 from .base import CancelFn, Document, ParseResult, ProgressFn, ScanFn
+from .budget import FactBudget
 from .fieldlimit import bound_fact
 from .jsonish import looks_like_json
 from .registry import PARSERS, Parser
-from .smtplog import send
+from .workers import plan_jobs
+
+if TYPE_CHECKING:
+    import zipfile
 
 HEAD_BYTES = 64 * 1024
 MAX_ZIP_MEMBERS = 20_000
@@ -80,6 +81,7 @@ class _Item:
     parser: Parser | None = None
     result: ParseResult | None = None
     error: EvidenceError | None = None
+    n_facts: int = 0  # its facts went to the budget as soon as they were read
 
 
 def _file_document(path: str, name: str) -> Document:
@@ -210,6 +212,8 @@ class _Walker:
             )
 
     def _open_zip(self, doc: Document, source: str | bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+        import zipfile  # only when a zip is given
+
         try:
             zf = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
@@ -421,6 +425,18 @@ def load_evidence(
 def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | None,
           pfx_password: str | None) -> EvidenceSet:
     text_parsers = [p for p in PARSERS if p.pasted]
+    budget = FactBudget()
+
+    def absorb(item: _Item) -> None:
+        """Fold a parsed item's facts into the budget at once (at its place in the canonical
+        order): memory stays bounded by the budget and the results in flight, not by the number
+        of files."""
+        assert item.result is not None
+        facts = _bounded_facts(item.result)
+        item.n_facts = len(facts)
+        budget.add(_canonical(item), facts)
+        item.result.facts = []
+
     total = sum(it.doc.size for it in items if it.doc is not None)
     prog = _Progress(total, progress)
 
@@ -452,12 +468,13 @@ def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | No
         it for it in items
         if it.parser is not None and it.skipped is None and it.parser.streaming and it.path is not None
     ]
-    if len(parallel) >= 2 and sum(it.doc.size for it in parallel if it.doc) >= PARALLEL_MIN_BYTES and (
-        (os.cpu_count() or 1) >= 2
-    ):
+    workers, shards = plan_jobs([it.doc.size if it.doc else 0 for it in parallel],
+                                [it.parser is not None and it.parser.kind == "send_log" for it in parallel],
+                                min_total=PARALLEL_MIN_BYTES)
+    if workers >= 2 and sum(shards) >= 2:
         try:
-            _parse_parallel(parallel, prog, cancel)
-        except (OSError, RuntimeError, cf.process.BrokenProcessPool) as exc:  # no processes here
+            _parse_parallel(parallel, prog, cancel, absorb, workers, shards)
+        except (OSError, RuntimeError) as exc:  # no processes here (BrokenProcessPool is a RuntimeError)
             warnings.warn(f"parallel log scan unavailable ({exc}); scanning in-process", RuntimeWarning,
                           stacklevel=2)
     for item in items:
@@ -469,6 +486,7 @@ def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | No
         base = prog.done
         try:
             item.result = _parse(item.parser, doc, pfx_password, prog.add, cancel)
+            absorb(item)
         except EvidenceError as exc:
             if item.pasted:
                 raise  # the text given as the symptom must be readable
@@ -484,7 +502,7 @@ def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | No
                 kind=item.parser.kind,
                 skipped_reason=_reason(item.error),
             )
-    return _assemble(items)
+    return _assemble(items, budget)
 
 
 def _located(name: str, warning: str) -> str:
@@ -536,18 +554,35 @@ def _digest(doc: Document) -> str:
     return h.hexdigest()
 
 
-def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None) -> None:
+def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None,
+                    absorb: Callable[[_Item], None], workers: int, shards: list[int]) -> None:
+    """Scan ``items`` in worker processes; an item with several ``shards`` (a large send log) is
+    scanned by one job per shard and joined when all are back."""
+    import concurrent.futures as cf  # only when workers start
+    import functools
+    import multiprocessing
+
+    from .smtplog import send
+
+    jobs: list[tuple[_Item, Any, int]] = []  # (item, scan function, shard count)
+    for it, n in sorted(zip(items, shards, strict=True), key=lambda x: -(x[0].doc.size if x[0].doc else 0)):
+        if n > 1:
+            jobs.extend((it, functools.partial(send.scan_part, shard=(i, n)), n) for i in range(n))
+        else:
+            jobs.append((it, it.parser.scan, 1))  # type: ignore[union-attr]
+    parts: dict[int, list[tuple[int, Any]]] = {}
+
     ctx = multiprocessing.get_context("spawn")  # no fork: callers (the TUI) run threads
     counter = ctx.Value("q", 0)
     stop = ctx.Event()
     base = prog.done
-    workers = min(len(items), os.cpu_count() or 2)
+    workers = min(len(jobs), workers)
     with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
                                 initargs=(counter, stop)) as pool:
         with interrupts_held():  # workers are spawned here and must never get Ctrl+C
             futures = {
-                pool.submit(_worker_scan, it.parser.kind, it.parser.scan, it.path, it.doc.name): it  # type: ignore[union-attr]
-                for it in sorted(items, key=lambda it: -(it.doc.size if it.doc else 0))
+                pool.submit(_worker_scan, it.parser.kind, scan, it.path, it.doc.name): (it, scan, n)  # type: ignore[union-attr]
+                for it, scan, n in jobs
             }
         pending = set(futures)
         try:
@@ -560,7 +595,9 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
                         f.cancel()
                     raise Cancelled("loading evidence was cancelled")
                 for fut in done:
-                    item = futures[fut]
+                    item, scan, n = futures[fut]
+                    if item.error is not None:
+                        continue  # another shard of it failed already
                     try:
                         status, value = fut.result()
                     except Exception as exc:
@@ -568,8 +605,16 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
                         warnings.warn(f"log worker failed ({exc!r}); scanning in-process", RuntimeWarning,
                                       stacklevel=2)
                         continue
-                    if status == "ok":
+                    if status == "ok" and n > 1:
+                        got = parts.setdefault(id(item), [])
+                        got.append((scan.keywords["shard"][0], value))
+                        if len(got) == n:
+                            got.sort(key=lambda x: x[0])
+                            item.result = send.join_parts([part for _, part in got])
+                            absorb(item)
+                    elif status == "ok":
                         item.result = value
+                        absorb(item)
                     elif status == "error":
                         message, path, line = value
                         item.error = EvidenceError(message, path, line)
@@ -606,29 +651,15 @@ def _canonical(item: _Item) -> tuple:
     return (skipped, kind, reason, content, name)
 
 
-def _assemble(items: list[_Item]) -> EvidenceSet:
+def _assemble(items: list[_Item], budget: FactBudget) -> EvidenceSet:
     items = sorted(items, key=_canonical)
     ev = EvidenceSet()
-    per_item: list[tuple[_Item, list[Fact]]] = []
-    all_facts: list[Fact] = []
-    for item in items:
-        if item.result is not None and item.skipped is None:
-            facts = _bounded_facts(item.result)
-            per_item.append((item, facts))
-            all_facts.extend(facts)
-    merged = send.merge_facts(all_facts)
-    owner: dict[int, _Item] = {}
-    for item, facts in per_item:
-        for fact in facts:
-            owner.setdefault(id(fact), item)
     seen: set[tuple] = set()
-    duplicates: dict[int, int] = {}
-    for fact in merged:
+    duplicates: dict[tuple, int] = {}
+    for where, fact in budget.entries():  # in canonical order: the first file of a fact owns it
         identity = fact.identity()
         if identity in seen:
-            item = owner.get(id(fact))
-            if item is not None:
-                duplicates[id(item)] = duplicates.get(id(item), 0) + 1
+            duplicates[where] = duplicates.get(where, 0) + 1
             continue
         seen.add(identity)
         ev.facts.append(fact)
@@ -639,7 +670,7 @@ def _assemble(items: list[_Item]) -> EvidenceSet:
         if item.result is None or item.doc is None or item.parser is None:
             continue
         detail = item.result.detail
-        dup = duplicates.get(id(item), 0)
+        dup = duplicates.get(_canonical(item), 0)
         if dup:
             note = f"{dup} fact(s) also given by another file"
             detail = f"{detail}; {note}" if detail else note
@@ -650,8 +681,9 @@ def _assemble(items: list[_Item]) -> EvidenceSet:
             SourceSummary(
                 source=item.doc.name,
                 kind=item.parser.kind,
-                facts=len(item.result.facts),
+                facts=item.n_facts,
                 detail=detail,
             )
         )
+    ev.warnings.extend(budget.notes())
     return ev

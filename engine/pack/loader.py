@@ -13,13 +13,15 @@ import dataclasses
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import PackError, PackErrors
 from ..paths import builtin_dir
 from .model import ENGINE_FORMAT, CaseDef, CauseDef, Pack, Packs, RuleDef
-from .parse import FileCheck, parse_case, parse_cause, parse_code, parse_manifest, parse_rule
 from .yamlload import MAX_FILE_BYTES, load_yaml
+
+if TYPE_CHECKING:
+    from .parse import FileCheck
 
 MAX_PACK_BYTES = 16 << 20  # all YAML files of one pack together
 MAX_PACK_FILES = 4000
@@ -124,6 +126,8 @@ T = TypeVar("T")
 def _parse_all(
     files: Sequence[Path], parse: Callable[[Any, FileCheck], T | None], errors: list[PackError]
 ) -> list[T]:
+    from .parse import FileCheck
+
     out = []
     for path in files:
         check = FileCheck(str(path), errors)
@@ -143,6 +147,9 @@ def _load_one(layout: _Layout, errors: list[PackError]) -> Pack | None:
         where = layout.manifest.parent
         errors.append(PackError(f"not a pack: {layout.manifest.name} is missing", str(where)))
         return None
+    # imported here: a run whose packs come from the cache never needs the YAML checks
+    from .parse import FileCheck, parse_case, parse_cause, parse_code, parse_manifest, parse_rule
+
     check = FileCheck(str(layout.manifest), errors)
     try:
         data = load_yaml(layout.manifest)
@@ -345,9 +352,11 @@ def load_packs(
     include_builtin: bool = True,
     include_user_config: bool = True,
     environ: Mapping[str, str] | None = None,
+    cache: bool = True,
 ) -> Packs:
     """Load the built-in pack, the user's config packs and ``extra_dirs``; raise
-    :class:`PackErrors` listing every problem found."""
+    :class:`PackErrors` listing every problem found. Packs that load cleanly are cached on disk
+    by content (``pack/cache.py``); ``cache=False`` always reads the YAML."""
     errors: list[PackError] = []
     layouts: list[_Layout] = []
     if include_builtin:
@@ -366,11 +375,37 @@ def load_packs(
             continue
         seen.add(key)
         layouts.append(dir_layout(d))
+    key = _cache_key(layouts) if cache and not errors else None
+    if key is not None:
+        from .cache import read
+
+        hit = read(key, environ)
+        if hit is not None:
+            return hit
     packs = [p for p in (_load_one(layout, errors) for layout in layouts) if p is not None]
     merged = merge(packs, errors)
     if errors:
         raise PackErrors(errors)
+    if key is not None:
+        _store(key, merged, environ)
     return merged
+
+
+def _cache_key(layouts: Sequence[_Layout]) -> str:
+    from .cache import content_key
+
+    roots: list[Path] = []
+    for layout in layouts:
+        roots.extend(r for r in (layout.manifest, *layout.roots) if r not in roots)
+    settings = repr([(layout.builtin, str(layout.manifest), str(layout.rules), str(layout.knowledge))
+                     for layout in layouts])
+    return content_key(roots, settings)
+
+
+def _store(key: str, packs: Packs, environ: Mapping[str, str] | None) -> None:
+    from .cache import write
+
+    write(key, packs, environ)
 
 
 def load_pack_dirs(dirs: Iterable[str | os.PathLike[str]]) -> Packs:

@@ -68,12 +68,18 @@ class DomainEvidence:
         return bool(self.accepted) or bool(self.verified)
 
     def _listed(self, domain: str) -> str | None:
+        """The entry that lists ``domain``: itself, else the first (sorted) ``*.d`` it is under.
+        Looked up per parent suffix, so a lookup costs the name's labels, not the list's size."""
         if domain in self.accepted:
             return domain
-        for listed in sorted(self.accepted):
-            if listed.startswith("*.") and domain.endswith(listed[1:]):
-                return listed
-        return None
+        found = []
+        at = domain.find(".")
+        while at >= 0:
+            wildcard = "*" + domain[at:]
+            if wildcard in self.accepted:
+                found.append(wildcard)
+            at = domain.find(".", at + 1)
+        return min(found) if found else None
 
     def lookup(self, domain: str) -> Lookup:
         """Is exactly this domain accepted?"""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from relaydoctor.engine.errors import Cancelled, EvidenceError
-from relaydoctor.engine.evidence import loader
+from relaydoctor.engine.evidence import loader, workers
 from relaydoctor.engine.evidence.loader import load_evidence
 from relaydoctor.engine.evidence.registry import PARSERS
 from relaydoctor.engine.facts import InboundConnector, SmtpSession, Symptom
@@ -193,6 +193,7 @@ def test_large_logs_are_scanned_in_worker_processes(tmp_path: Path, samples: Pat
         shutil.copy(samples / "send-logs" / name, tmp_path)
     serial = load_evidence([str(tmp_path)])
     monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "idle_cpus", lambda cpus, load=None: float(cpus))  # a shared machine's load
     used: list[int] = []
     real = loader._parse_parallel
     monkeypatch.setattr(loader, "_parse_parallel",
