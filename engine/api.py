@@ -37,7 +37,7 @@ from .facts import (
     SmtpSession,
     Symptom,
 )
-from .guidance import COLLECT_SCRIPT, SOURCE_HINT, MissingEvidence, NextStep, missing_evidence
+from .guidance import COLLECT_SCRIPT, SOURCE_HINT, MissingEvidence, NextStep, missing_evidence, settled_codes
 from .results import EvidenceSet, Question, RemediationStep, Report, SourceSummary, Verdict
 from .status import STATUS_ORDER, Status
 from .utctime import as_utc, format_utc, now_utc, parse_utc, try_parse_utc
@@ -584,6 +584,7 @@ __all__ = [
     "render",
     "rewrite_sources",
     "scaffold_code",
+    "settled_codes",
     "sigterm_as_interrupt",
     "test_packs",
     "try_parse_utc",

@@ -19,7 +19,7 @@ from .compiled import CompiledRule, CompiledRuleset, Firing
 from .describe import describe
 from .discipline import effective_status
 from .facts import Answer, Fact, Provenance, Symptom
-from .guidance import missing_evidence, next_steps
+from .guidance import missing_evidence, next_steps, settled_codes
 from .plainwords import plain_values
 from .precedence import BASIS_WORDS, firing_basis, rank_verdicts, specificity, strength
 from .results import (
@@ -251,9 +251,15 @@ def _judge(
     questions: dict[str, Question] = {}
     code_pos = {c: i for i, c in enumerate(codes)}
     in_pack_order = sorted(verdicts, key=lambda v: (code_pos[v.code], cause_pos.get((v.code, v.cause), 0)))
+    settled = settled_codes(verdicts, packs)
     for verdict in in_pack_order:
         cause = packs.causes.get(verdict.cause)
-        if verdict.status in ("undetermined", "likely") and cause is not None and cause.question is not None:
+        # residual causes (what remains when the documented checks pass) are not asked about
+        # while the evidence confirms another cause of the code
+        residual = verdict.code in settled and verdict.cause in packs.codes[verdict.code].residual
+        if residual and verdict.status is Status.UNDETERMINED:
+            continue
+        if verdict.status.open and cause is not None and cause.question is not None:
             q = cause.question
             asked = Question(id=q.id, ask=q.ask, why=q.why, answers_with=q.answers_with, cause=verdict.cause)
             questions.setdefault(q.id, asked)
@@ -393,14 +399,30 @@ def _content_key(firing: Firing, facts: Sequence[Fact], cache: dict[int, tuple] 
 def _remediation(
     cause: CauseDef, lead: Firing, values: Mapping[str, Any], words: Mapping[str, Any]
 ) -> list[RemediationStep]:
-    from .pack.templates import fill_command
+    """Every step of the cause (``only_if`` picks variants by what the rule bound); a value the
+    evidence did not give stays visible as ``<Label>`` and is listed in ``needs_values``."""
+    from .pack.templates import fill_command, fill_text_missing, shown_placeholder
 
     steps = []
+    seen_commands: set[tuple[str, ...]] = set()
     for step in cause.remediation:
         if step.only_if and step.only_if not in lead.bindings:
             continue
-        commands = tuple(fill_command(c, values).text for c in step.commands)
-        steps.append(RemediationStep(step=_fill_text(step.step, words), commands=commands))
+        if any(alias in lead.bindings for alias in step.unless):
+            continue
+        labels = dict(step.labels)
+        text, missing = fill_text_missing(step.step, words, labels)
+        needs = list(missing)
+        commands = []
+        for template in step.commands:
+            filled = fill_command(template, values, labels)
+            commands.append(filled.text)
+            needs.extend(filled.missing)
+        if commands and tuple(commands) in seen_commands:
+            continue  # two variants that came out the same (one domain both ways): say it once
+        seen_commands.add(tuple(commands))
+        shown = tuple(dict.fromkeys(shown_placeholder(key, labels) for key in needs))
+        steps.append(RemediationStep(step=text, commands=tuple(commands), needs_values=shown))
     if cause.verify:
         steps.append(RemediationStep(step="Verify: " + _fill_text(cause.verify, words)))
     return steps

@@ -88,6 +88,16 @@ class NextStep:
         return {"kind": self.kind, "says": self.says, "command": self.command}
 
 
+def settled_codes(verdicts: Sequence[Verdict], packs: Any) -> set[str]:
+    """Codes with a confirmed cause that is not one of the code's residual causes."""
+    out = set()
+    for v in verdicts:
+        residual = getattr(packs.codes.get(v.code), "residual", ())
+        if v.status == "confirmed" and v.cause not in residual:
+            out.add(v.code)
+    return out
+
+
 def base_kinds(kind: str) -> tuple[str, ...]:
     """The evidence kinds a fact kind is read or derived from."""
     return RELATION_INPUTS.get(kind, (kind,))
@@ -101,9 +111,13 @@ def missing_evidence(verdicts: Sequence[Verdict], facts: Sequence[Fact], packs: 
     present = {f.KIND for f in facts}
     need: dict[str, list[str]] = {}
     collect: dict[str, list[str]] = {}
+    settled = settled_codes(verdicts, packs)
     for v in verdicts:
         if v.status not in ("undetermined", "likely"):
             continue
+        residual = getattr(packs.codes.get(v.code), "residual", ())
+        if v.code in settled and v.cause in residual:
+            continue  # a code's residual causes matter only while none of its others is confirmed
         cause = packs.causes.get(v.cause)
         if cause is None:
             continue

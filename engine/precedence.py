@@ -65,7 +65,7 @@ def specificity(rule: RuleDef | None, firing: Firing) -> tuple[int, int, int]:
     tests = 0
     for pattern in rule.patterns:
         fields = [t.field for t in pattern.field_tests()]
-        tests += len(fields)
+        tests += len(pattern.tests)  # an any_of counts once: alternatives make a rule broader, not narrower
         if pattern.kind != "symptom" or any(f not in _PLACING_FIELDS for f in fields):
             reads = 1
     return (reads, len(firing.bindings), tests)

@@ -32,6 +32,7 @@ from relaydoctor.engine.api import (
     Status,
     Symptom,
     Verdict,
+    settled_codes,
     try_parse_utc,
 )
 from relaydoctor.engine.api import SOURCE_HINT as SOURCE_HINT
@@ -445,7 +446,12 @@ def missing_evidence(report: Report | None, packs: Packs | None) -> MissingRepor
     """The engine's missing-evidence list for the open causes (``Report.missing``), with their count."""
     if report is None or packs is None:
         return MissingReport()
-    open_verdicts = [v for v in report.verdicts if v.status.open]
+    # a code's residual causes are not counted while another of its causes is confirmed
+    settled = settled_codes(report.verdicts, packs)
+    def residual(v: Verdict) -> bool:
+        return v.code in settled and v.cause in getattr(packs.codes.get(v.code), "residual", ())
+
+    open_verdicts = [v for v in report.verdicts if v.status.open and not residual(v)]
     items = list(report.missing) or engine_missing_evidence(report.verdicts, report.facts, packs)
     return MissingReport(items=items, open_causes=len(open_verdicts))
 

@@ -59,10 +59,11 @@ def test_a_reply_that_names_the_cause_ranks_above_generic_client_submission(repl
     assert order.index(specific) < order.index("smtp-client-submission-used")
 
 
-def test_the_generic_cause_stays_confirmed_when_the_reply_names_nothing_more():
+def test_the_generic_cause_leads_when_the_reply_names_nothing_more():
     plain = _submission_reply("530 5.7.57 Client not authenticated to send mail [DM6PR11CA0012.outlook.com]")
     report = _run(plain)
-    assert _status(report, "smtp-client-submission-used") == "confirmed"
+    assert _order(report, "5.7.57")[0] == "smtp-client-submission-used"
+    assert not any("points more precisely" in n for n in report.notes)
 
 
 def _throttled_session(ip: str) -> SmtpSession:
