@@ -363,11 +363,19 @@ def write_atomic(output: str, text: str) -> None:
     write(output, text)
 
 
-def sigterm_as_interrupt() -> None:
-    """SIGTERM stops a command like Ctrl+C does (exit 130), worker processes included."""
+def sigterm_as_interrupt() -> object:
+    """SIGTERM stops a command like Ctrl+C does (exit 130), worker processes included. Returns
+    the handler it replaced, for ``restore_sigterm``."""
     from .lifecycle import sigterm_as_interrupt as install
 
-    install()
+    return install()
+
+
+def restore_sigterm(previous: object) -> None:
+    """Put back the SIGTERM handler ``sigterm_as_interrupt`` replaced (in-process callers)."""
+    from .lifecycle import restore_sigterm as restore
+
+    restore(previous)
 
 
 def one_line(text: str) -> str:
@@ -582,6 +590,7 @@ __all__ = [
     "progress_bar",
     "redact",
     "render",
+    "restore_sigterm",
     "rewrite_sources",
     "scaffold_code",
     "settled_codes",

@@ -295,8 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (the console script passes it to ``sys.exit``)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     _tolerant_streams()
+    previous = api.sigterm_as_interrupt()
     try:
-        api.sigterm_as_interrupt()
         args = build_parser().parse_args(args_list)
         func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_tui)
         if not hasattr(args, "paths"):
@@ -323,6 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = " ".join(str(exc).split()) or type(exc).__name__
         _err(f"{kind}: {type(exc).__name__}: {text} (a bug; RELAYDOCTOR_DEBUG=1 shows details)")
         return EXIT_INTERNAL
+    finally:
+        api.restore_sigterm(previous)  # in-process callers (tests, the TUI) get their handler back
 
 
 def _tolerant_streams() -> None:
@@ -689,6 +691,8 @@ def _require_evidence(report: Report, paths: Sequence[str], *, has_text: bool) -
 def _prepare_output(args: argparse.Namespace, inputs: Sequence[str], formats: tuple[api.Format, ...]) -> None:
     """Settle the format (from --output's extension unless --format) and refuse a dangerous
     --output before any work is done."""
+    if args.output == "-":  # the usual spelling of standard output
+        args.output = None
     args.format = api.infer_format(args.output, args.format, formats)
     args.inputs = list(inputs)
     if args.output is not None:

@@ -14,7 +14,6 @@ import pytest
 from relaydoctor.engine.api import diagnose, diagnose_evidence, load_packs
 from relaydoctor.engine.discipline import absences, effective_status
 from relaydoctor.engine.facts import AcceptedDomain, InboundConnector, Provenance, SmtpSession
-from relaydoctor.engine.pack.lint import lint_dirs
 from relaydoctor.engine.results import EvidenceSet
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
@@ -189,7 +188,12 @@ def test_lint_accepts_it_with_a_declared_completeness_and_refuses_a_bad_declarat
 
 
 def _lint(root: Path):
-    return lint_dirs([root], include_builtin=False, include_user_config=False)
+    from relaydoctor.engine import api
+
+    try:
+        return api.lint_packs(api.load_packs([str(root)], builtin=False))
+    except api.PackErrors as exc:  # load errors are findings too
+        return exc.errors
 
 
 def test_a_session_begun_before_the_file_is_not_complete(tmp_path):

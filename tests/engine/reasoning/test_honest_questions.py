@@ -136,11 +136,11 @@ def test_the_tui_command_refuses_an_unknown_answer_too():
 
 
 def test_lint_refuses_a_case_whose_answer_no_rule_reads(tmp_path):
-    from relaydoctor.engine.pack.lint import lint_dirs
+    from relaydoctor.engine import api
 
     case = tmp_path / "p" / "rules" / "5.7.64" / "cases" / "typo.yaml"
     case.parent.mkdir(parents=True)
     (tmp_path / "p" / "pack.yaml").write_text('id: p\nversion: "1"\nengine_format: 1\n')
     case.write_text('case: typo\nanswers: {cert_vaild: "yes"}\nexpect: {certificate-invalid: ruled_out}\n')
-    findings = [f.one_line() for f in lint_dirs([tmp_path / "p"], include_user_config=False)]
+    findings = [f.one_line() for f in api.lint_packs(api.load_packs([str(tmp_path / "p")]))]
     assert any("typo.yaml:1" in f and "did you mean cert_valid?" in f for f in findings), findings
