@@ -65,9 +65,11 @@ if [ "${WHEELHOUSE_NATIVE:-}" = 1 ]; then
 else
     "$python" -m venv "$work/tools"
     "$work/tools/bin/pip" install --quiet ziglang auditwheel wheel setuptools
+    # zig cc turns on UBSan traps by default; durable-rules reads unaligned structs on purpose
+    # (its rule image is packed), so a trap would abort the first diagnosis: plain C semantics.
     cat > "$work/zigcc" <<EOF
 #!/bin/sh
-exec "$work/tools/bin/python" -m ziglang cc -target ${arch}-linux-gnu.${glibc} "\$@"
+exec "$work/tools/bin/python" -m ziglang cc -target ${arch}-linux-gnu.${glibc} -fno-sanitize=undefined "\$@"
 EOF
     chmod +x "$work/zigcc"
     mkdir "$work/durable"

@@ -44,6 +44,7 @@ from .session import Rejection, Row, Session, Txn, domain_of
 
 KIND = "send_log"
 
+MAX_UNPARSED_WARNINGS = 5  # located warnings for unread TLS/certificate records, per file
 MAX_AGGREGATES = 2000  # distinct smtp_session facts per file (then counted, not kept)
 MAX_SYMPTOMS = 200  # distinct rejection replies per file
 
@@ -63,6 +64,7 @@ KEY_FIELDS = (
     "outcome",
     "reject_code",
     "reject_attr",
+    "tls_complete",
 )
 SUMMED = ("sessions", "lines", "rcpt_accepted", "rcpt_rejected", "tenant_rcpt_accepted")
 
@@ -241,6 +243,8 @@ class Aggregator:
         self.relevant = 0
         self.eop = 0
         self.partial = 0
+        self.unparsed: list = []  # rows of TLS/certificate records in a layout not read
+        self.more_unparsed = 0
         self.dropped = 0
         self.dropped_symptoms = 0
         self._replies: dict[str, Reply | None] = {}
@@ -290,6 +294,11 @@ class Aggregator:
         if not (s.to_eop or s.rejections or s.tls == "failed"):
             return
         self.relevant += 1
+        for row in s.unparsed:
+            if len(self.unparsed) < MAX_UNPARSED_WARNINGS:
+                self.unparsed.append(row)
+            else:
+                self.more_unparsed += 1
         if s.partial:
             self.partial += 1
         units: list[tuple[Txn | None, str, Rejection | None]] = []
@@ -316,6 +325,7 @@ class Aggregator:
                 outcome,
                 (reply.status_code if reply else rejection.reply.code) if rejection else None,
                 reply.attr if reply else None,
+                s.tls_complete,
             )
             first_in_session = key not in seen
             seen.add(key)
@@ -372,6 +382,7 @@ class Aggregator:
             first_seen=stamp_to_second((txn.row if txn else s.first_row or row).time),
             last_seen=None,
             last_source=None,
+            tls_complete=s.tls_complete,
         )
 
     def _fold(self, key: tuple, s: Session, txn: Txn | None, outcome: str, rej: Rejection | None,
@@ -472,6 +483,14 @@ class Aggregator:
             warnings.append(
                 f"{stats.malformed:,} malformed row(s) ignored (first at line {stats.first_malformed})"
             )
+        for row in self.unparsed:
+            warnings.append(
+                f"line {row.line}: a TLS/certificate record in a layout relaydoctor does not read "
+                f"({Provenance.clip(row.data + ' ' + row.context, 120).strip()}); causes that rest on "
+                "a certificate or TLS being absent stay unconfirmed"
+            )
+        if self.more_unparsed:
+            warnings.append(f"{self.more_unparsed} more TLS/certificate record(s) not understood")
         if self.partial:
             warnings.append(f"{self.partial} session(s) began before this file; their start is missing")
         if self.dropped:
