@@ -37,7 +37,7 @@ src=$(mktemp -d "${TMPDIR:-/tmp}/relaydoctor-src.XXXXXX")
 trap 'rm -rf "$src"' EXIT
 (
     cd "$repo"
-    tar --exclude='__pycache__' --exclude='*.pyc' -cf - pyproject.toml README.md engine tui rules knowledge
+    tar --exclude='__pycache__' --exclude='*.pyc' --exclude='*.so' -cf - pyproject.toml setup.py README.md engine tui rules knowledge
 ) | tar -xf - -C "$src"
 
 "$python" -m pip wheel --wheel-dir "$dest" "${src}${extras}"
