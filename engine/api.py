@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from .compiled import CompiledRuleset
     from .pack.cases import CaseResult
     from .pack.model import Packs
+    from .precheck.model import Plan as PrecheckPlan
+    from .precheck.model import PrecheckReport
     from .report.progress import ProgressBar
 
 Format = Literal["text", "markdown", "json"]
@@ -412,12 +414,83 @@ def collect_script() -> str:
     return script.read_text("utf-8-sig")
 
 
+# ---------------------------------------------------------------------------------------------
+# Prevent and prove (issue 15): precheck a planned change, watch the logs until the fix holds
+# ---------------------------------------------------------------------------------------------
+
+
+def precheck(
+    paths: Sequence[str],
+    plan: PrecheckPlan,
+    *,
+    now: dt.datetime | None = None,
+    pfx_password: str | None = None,
+) -> PrecheckReport:
+    """Will ``plan`` break relay, judged against the exports at ``paths``? (an empty plan: audit)."""
+    from .precheck import precheck as run
+
+    return run(paths, plan, now=as_utc(now) if now else now_utc(), pfx_password=pfx_password)
+
+
+def render_precheck(
+    report: PrecheckReport,
+    fmt: Format,
+    *,
+    color: bool = False,
+    verbose: bool = False,
+    width: int | None = None,
+) -> str:
+    """The precheck as ``precheck --format fmt`` prints it: one line per check."""
+    from .report.precheck import render_precheck as render_as
+
+    return render_as(report, fmt, color=color, verbose=verbose, width=width or 100)
+
+
+def watch(
+    paths: Sequence[str],
+    *,
+    since: dt.datetime | None,
+    until_fixed: bool,
+    timeout: float | None,
+    interval: float,
+    out: TextIO,
+    pfx_password: str | None = None,
+    stop: threading.Event | None = None,
+    pack_dirs: Sequence[str] = (),
+    on_minute: Callable[[str, int, int, str], None] | None = None,
+) -> int:
+    """Follow the send logs at ``paths`` (exports beside them give the verdicts) and print what
+    happens on ``out``; returns the exit code (0 fixed or stopped, 1 ``--timeout`` before a fix, 130
+    Ctrl+C). ``on_minute(minute, sessions, accepted, rejected_by_code)`` feeds a live view after
+    every session; ``stop`` ends it."""
+    from .watch import run_watch
+
+    packs = load_packs(pack_dirs, cached=True)
+    return run_watch(
+        paths,
+        since=since,
+        until_fixed=until_fixed,
+        timeout=timeout,
+        interval=interval,
+        out=out,
+        diagnose=lambda evidence, at: diagnose_evidence(evidence, packs=packs, now=at),
+        pfx_password=pfx_password,
+        stop=stop,
+        on_minute=on_minute,
+    )
+
+
 def __getattr__(name: str) -> object:
-    """``Packs`` at run time without importing the pack package at import time."""
+    """``Packs`` (and the precheck's ``PrecheckPlan``) at run time without importing their packages
+    at import time."""
     if name == "Packs":
         from .pack.model import Packs
 
         return Packs
+    if name == "PrecheckPlan":
+        from .precheck.model import Plan
+
+        return Plan
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -75,6 +75,31 @@ def parse_now(text: str) -> dt.datetime:
         ) from None
 
 
+def parse_ip_list(text: str) -> tuple[str, ...]:
+    """``a, b;c`` → the entries (an empty text is an empty list: "no addresses")."""
+    return tuple(p.strip() for p in text.replace(";", ",").split(",") if p.strip())
+
+
+def parse_days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if not 0 <= value <= 3650:
+        raise argparse.ArgumentTypeError(f"{text!r}: days must be 0–3650")
+    return value
+
+
+def parse_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 10 * 365 * 86400 or value != value:
+        raise argparse.ArgumentTypeError(f"{text!r}: seconds must be positive")
+    return value
+
+
 # ---------------------------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------------------------
@@ -148,6 +173,48 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("code", metavar="CODE", help="the new error code, e.g. 5.7.99")
     r.add_argument("--dest", default=".", metavar="DIR", help="pack directory to write into (default: .)")
     r.set_defaults(func=cmd_rules_new)
+
+    p = sub.add_parser(
+        "precheck",
+        help="will a planned change break relay? (no plan: audit the current configuration)",
+        epilog="Exit codes: 0 no check failed, 1 a check failed, 2 usage or input error.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="the current exports (as for diagnose)")
+    p.add_argument("--cert", metavar="FILE", help="the planned certificate (.pfx, .cer, .pem, .p7b)")
+    p.add_argument("--egress-ip", metavar="IP", help="the planned public egress address")
+    p.add_argument("--connector-cert-name", metavar="NAME",
+                   help="the planned TlsSenderCertificateName of the inbound connector")
+    p.add_argument("--connector-ips", metavar="LIST", type=parse_ip_list,
+                   help="the planned SenderIPAddresses, comma-separated ('' for none)")
+    p.add_argument("--connector", metavar="NAME",
+                   help="the inbound connector the edit applies to (default: the only OnPremises one)")
+    p.add_argument("--sender-domain", metavar="DOMAIN", help="a planned sending (MAIL FROM) domain")
+    p.add_argument("--days", type=parse_days, default=30, metavar="N",
+                   help="warn about certificates expiring within N days (default: 30)")
+    _format_option(p, ("text", "markdown", "json"))
+    _output_options(p)
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
+    _verbose_option(p)
+    p.set_defaults(func=cmd_precheck)
+
+    p = sub.add_parser(
+        "watch",
+        help="follow send protocol logs as they are written; report the first accepted session",
+        epilog="Exit codes: 0 fixed (--until-fixed) or stopped, 1 --timeout before a fix, "
+        "2 usage or input error, 130 interrupted.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="send-log folders or files to follow (other evidence in them gives the verdicts)")
+    p.add_argument("--since", type=parse_now, metavar="TIME",
+                   help="the time of the change: report the first session after it accepted for an "
+                        "external recipient (read the logs from that time)")
+    p.add_argument("--until-fixed", action="store_true", help="exit 0 at the first accepted session")
+    p.add_argument("--timeout", type=parse_seconds, metavar="SECONDS", help="give up after this (exit 1)")
+    p.add_argument("--interval", type=parse_seconds, default=1.0, metavar="SECONDS",
+                   help="seconds between checks for new bytes (default: 1)")
+    p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
+    p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("collect-script", help="print the PowerShell evidence collector")
     p.set_defaults(func=cmd_collect_script)
@@ -445,6 +512,42 @@ def cmd_rules_new(args: argparse.Namespace) -> int:
     created = api.scaffold_code(code, dest)
     _write("".join(f"created {p}\n" for p in created), None)
     return EXIT_OK
+
+
+def cmd_precheck(args: argparse.Namespace) -> int:
+    paths = _check_paths(args.paths)
+    if args.cert is not None:
+        _check_paths([args.cert])
+    _prepare_output(args, [*paths, *([args.cert] if args.cert else [])], ("text", "markdown", "json"))
+    plan = api.PrecheckPlan(
+        cert=args.cert,
+        egress_ip=args.egress_ip,
+        connector_cert_name=args.connector_cert_name,
+        connector_ips=args.connector_ips,
+        connector=args.connector,
+        sender_domain=args.sender_domain,
+        days=args.days,
+    )
+    report = api.precheck(paths, plan, now=args.now, pfx_password=_pfx_password(args.pfx_password_env))
+    if not [s for s in report.evidence if not s.skipped_reason]:
+        raise InputError("no evidence relaydoctor recognises", path=paths[0] if len(paths) == 1 else None)
+    color = args.output is None and args.format == "text" and api.wants_color(sys.stdout)
+    width = _terminal_width() if args.output is None else None
+    text = api.render_precheck(report, args.format, color=color, verbose=args.verbose, width=width)
+    _write(text, args.output, inputs=args.inputs, force=args.force)
+    return EXIT_FAILED if report.status == "fail" else EXIT_OK
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    return api.watch(
+        _check_paths(args.paths),
+        since=args.since,
+        until_fixed=args.until_fixed,
+        timeout=args.timeout,
+        interval=args.interval,
+        out=sys.stdout,
+        pfx_password=_pfx_password(args.pfx_password_env),
+    )
 
 
 def cmd_collect_script(args: argparse.Namespace) -> int:

@@ -32,7 +32,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pack", ("relaydoctor.engine.pack",)),
     ("session", ("relaydoctor.engine.session", "relaydoctor.engine.regex_probe")),
     ("diagnosis", ("relaydoctor.engine.diagnosis",)),
+    ("precheck", ("relaydoctor.engine.precheck",)),
     ("report", ("relaydoctor.engine.report",)),
+    ("watch", ("relaydoctor.engine.watch",)),
     ("front door and CLI", (
         "relaydoctor.engine.api", "relaydoctor.engine.cli", "relaydoctor.engine.__main__",
         "relaydoctor.engine.output",

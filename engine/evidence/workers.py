@@ -11,6 +11,10 @@ comes back pickled; on a small machine shared with other jobs it can make a run 
   only CPUs that are idle count (usable CPUs minus the load average): on a machine shared with
   other jobs, workers measured 0.65–0.81x the speed of one process at 100 MB (issue 11).
 
+``RELAYDOCTOR_WORKERS=N`` overrides the CPU count and ignores the load (``0`` or ``1``: never start
+workers): for scripts that know their machine, and for tests that must see workers whatever the
+machine's load is.
+
 A large send log may be shared by several workers (``plan_jobs``): every shard reads the whole
 file but follows, replays and aggregates only the sessions whose id hashes to it, so the split
 points are session boundaries by construction and the joined result is the one-process result
@@ -28,6 +32,13 @@ from pathlib import Path
 PARALLEL_MIN_BYTES = 48 * 1024**2  # below this in total, one process is as fast (bench_sendlog)
 MIN_BYTES_PER_WORKER = 24 * 1024**2  # a worker must have at least this much to read
 SHARD_MIN_BYTES = 256 * 1024**2  # a lone send log is split by session from this size on
+WORKERS_ENV = "RELAYDOCTOR_WORKERS"
+
+
+def forced_workers() -> int | None:
+    """The worker count the user fixed with ``RELAYDOCTOR_WORKERS``, if any (a bad value is ignored)."""
+    value = os.environ.get(WORKERS_ENV, "").strip()
+    return int(value) if value.isdigit() else None
 
 
 def _cgroup_limit(root: Path = Path("/sys/fs/cgroup")) -> float | None:
@@ -78,6 +89,9 @@ def plan_workers(sizes: Sequence[int], cpus: int | None = None, *, min_total: in
     Never more than the usable CPUs, the *idle* ones (a worker on a CPU another job keeps busy
     only adds start-up and pickling cost), the files, or one per ``MIN_BYTES_PER_WORKER``; none
     below ``min_total`` bytes in all (``PARALLEL_MIN_BYTES``) or with fewer than two to use."""
+    forced = forced_workers()
+    if forced is not None:
+        cpus, load = forced, 0.0
     cpus = usable_cpus() if cpus is None else cpus
     cpus = min(cpus, math.floor(idle_cpus(cpus, load) + 0.5))
     total = sum(sizes)
@@ -95,6 +109,9 @@ def plan_jobs(sizes: Sequence[int], shardable: Sequence[bool], cpus: int | None 
     """(workers, shards per file). As ``plan_workers``; and with fewer files than idle CPUs, a
     shardable file of at least ``shard_min`` bytes (``SHARD_MIN_BYTES``) is split into one shard
     per ``shard_min`` (at least two), as far as idle CPUs are left over, largest file first."""
+    forced = forced_workers()
+    if forced is not None:
+        cpus, load = forced, 0.0
     cpus = usable_cpus() if cpus is None else cpus
     shard_min = SHARD_MIN_BYTES if shard_min is None else shard_min
     threshold = PARALLEL_MIN_BYTES if min_total is None else min_total

@@ -107,6 +107,13 @@ CODE_KEYS = (
         True,
         "The code's causes, in display order; may name a cause of another code (a shared cause).",
     ),
+    Key(
+        "residual",
+        "id_list",
+        False,
+        "Causes of this code that remain when the documented checks pass: not asked about while "
+        "another cause of the code is confirmed.",
+    ),
     Key("references", "references", False, "Documentation links."),
 )
 CAUSE_KEYS = (
@@ -131,6 +138,19 @@ STEP_KEYS = (
     Key("step", "text", True, "What to do; {alias.field} placeholders are filled as plain text."),
     Key("commands", "string_list", False, "PowerShell templates; placeholders become quoted arguments."),
     Key("only_if", "alias", False, "Show the step only when the concluding rule bound this alias."),
+    Key(
+        "unless",
+        "alias_list",
+        False,
+        "Hide the step when the concluding rule bound any of these aliases (a general step a specific one "
+        "replaces, or advice that the bound fact makes wrong).",
+    ),
+    Key(
+        "labels",
+        "string_list",
+        False,
+        "alias.field=Label: how an unknown value shows (<Label>, marked as needing the user's value).",
+    ),
 )
 REFERENCE_KEYS = (
     Key("title", "text", False, "Link text."),
@@ -291,6 +311,7 @@ class CodeDef:
     pack: str = ""
     recognize_lines: tuple[int | None, ...] = ()
     cause_lines: tuple[int | None, ...] = ()
+    residual: tuple[str, ...] = ()  # asked about only when no other cause of the code is confirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +329,8 @@ class RemediationDef:
     commands: tuple[str, ...] = ()
     only_if: str | None = None
     line: int | None = None
+    labels: tuple[tuple[str, str], ...] = ()  # ("alias.field", "Label"): shown as <Label> when unknown
+    unless: tuple[str, ...] = ()  # hidden when the concluding rule bound any of these aliases
 
 
 @dataclass(frozen=True, slots=True)

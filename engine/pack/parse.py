@@ -70,6 +70,8 @@ _ORDERING_OPS = ("gt", "gte", "lt", "lte")
 field_specs = functools.cache(_field_specs)
 _TYPE_NAMES = {"string": "text", "integer": "an integer", "boolean": "true or false", "list": "a list"}
 
+_LABEL = re.compile(r"([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)=([A-Za-z][A-Za-z0-9 ._-]{0,39})")
+
 
 def _kind_of(value: Any) -> str:
     if isinstance(value, bool):
@@ -611,6 +613,10 @@ def parse_code(data: Any, f: FileCheck, pack: str) -> CodeDef | None:
     patterns = _recognize(m, f)
     cause_items = _code_causes(m, f)
     causes = tuple(c for c, _ in cause_items)
+    residual = tuple(c for c, _ in f.text_list(m, "residual"))
+    for cause, line in f.text_list(m, "residual"):
+        if cause not in causes:
+            f.err(line, f"residual: {cause!r} is not one of this code's causes")
     return CodeDef(
         code=f.ident(m, "code", pattern=CODE_RE, what="a code"),
         title=f.text(m, "title"),
@@ -623,6 +629,7 @@ def parse_code(data: Any, f: FileCheck, pack: str) -> CodeDef | None:
         pack=pack,
         recognize_lines=tuple(line for _, line in patterns),
         cause_lines=tuple(line for _, line in cause_items),
+        residual=residual,
     )
 
 
@@ -716,8 +723,26 @@ def _remediation(m: YMap, f: FileCheck) -> list[RemediationDef]:
         for command, line in commands:
             f.placeholders_ok(command, line, None)
         only_if = f.ident(s, "only_if", pattern=ALIAS_RE, what="an alias") if "only_if" in s else None
-        steps.append(RemediationDef(step, tuple(c for c, _ in commands), only_if or None, s.line))
+        unless = []
+        for alias, line in f.text_list(s, "unless"):
+            if not ALIAS_RE.fullmatch(alias):
+                f.err(line, f"unless: {alias!r} is not an alias")
+            unless.append(alias)
+        texts = tuple(c for c, _ in commands)
+        steps.append(RemediationDef(step, texts, only_if or None, s.line, _labels(s, f), tuple(unless)))
     return steps
+
+
+def _labels(s: YMap, f: FileCheck) -> tuple[tuple[str, str], ...]:
+    """``alias.field=Label`` entries: how an unknown value shows in the step."""
+    labels = []
+    for entry, line in f.text_list(s, "labels"):
+        got = _LABEL.fullmatch(entry)
+        if got is None:
+            f.err(line, f"label {entry!r} is not alias.field=Label (e.g. ts.name=ExchangeServer)")
+        else:
+            labels.append((got.group(1), got.group(2)))
+    return tuple(labels)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -221,7 +221,7 @@ def _trust(
             "none",
             (
                 f"the chain ends at {chain.root_name}, which is not in the offline root store "
-                "(add it with a trusted-roots file if it is a public CA)"
+                "(if it is a public CA you trust, answer cert_valid=yes)"
             ),
             None,
         )

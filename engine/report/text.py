@@ -185,6 +185,8 @@ def _decided(out: _Out, verdict: Verdict, questions: list[Question]) -> None:
             for command in step.commands:
                 for line in plain(command).split("\n"):
                     out.add(f"         {line}")
+            if step.needs_values:
+                out.add(f"       needs your value: {one_line(', '.join(step.needs_values))}")
     for q in questions:
         out.add()
         _question(out, q, "  ")
@@ -262,8 +264,8 @@ def _render_brief(report: Report, out: _Out) -> str:
 
     if groups[Status.UNDETERMINED]:
         names = [_label(report, v) for v in groups[Status.UNDETERMINED]]
-        _items(out, [*names[:-1], names[-1] + " (not decided by this evidence)"],
-               out.paint("undetermined", "OPEN") + "  ", "      ")
+        _items(out, names, out.paint("undetermined", "OPEN") + "  ", "      ",
+               tail="(not decided by this evidence)")
         out.add()
 
     if groups[Status.RULED_OUT]:
@@ -369,17 +371,19 @@ def _brief_decided(out: _Out, verdict: Verdict, steps: int | None) -> None:
             for command in step.commands:
                 for line in plain(command).split("\n"):
                     out.add(f"         {line}")
+            if step.needs_values:
+                _clipped(out, f"       needs your value: {one_line(', '.join(step.needs_values))}")
         if len(shown) < len(verdict.remediation):
             out.add(f"    (+{len(verdict.remediation) - len(shown)} more steps: add --verbose)")
     out.add()
 
 
-def _items(out: _Out, items: list[str], first: str, indent: str) -> None:
+def _items(out: _Out, items: list[str], first: str, indent: str, tail: str = "") -> None:
     """Comma-separated ``items`` wrapped between items, never inside one (a cause and its code stay
-    together)."""
+    together); ``tail`` follows the last item and may wrap on its own (long cause ids stay in width)."""
     line = first
-    for n, item in enumerate(items):
-        piece = item + ("," if n < len(items) - 1 else "")
+    pieces = [item + ("," if n < len(items) - 1 else "") for n, item in enumerate(items)]
+    for piece in [*pieces, *([tail] if tail else [])]:
         if line not in (first, indent) and len(line) + 1 + len(piece) > out.width:
             out.add(line)
             line = indent

@@ -32,9 +32,11 @@ def _big_logs(folder: Path, samples: Path) -> None:
 
 
 def _start(folder: Path, *, new_group: bool = False) -> psutil.Popen:
+    # Two workers whatever the machine's load (the policy otherwise counts only idle CPUs).
+    env = {**os.environ, "RELAYDOCTOR_WORKERS": "2"}
     return psutil.Popen([sys.executable, "-m", "relaydoctor.engine", "diagnose", str(folder)],
                         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                        start_new_session=new_group)
+                        start_new_session=new_group, env=env)
 
 
 def _wait_for_workers(proc: psutil.Popen, timeout: float = 60) -> list[psutil.Process]:

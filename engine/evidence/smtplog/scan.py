@@ -117,19 +117,23 @@ class BlockReader:
         done = {"eof": False}
 
         def read_wide() -> bytes:
-            if done["eof"]:
-                return b""
-            data = rest.read(self.block_size)
-            try:
-                text = decoder.decode(data, final=not data)
-            except UnicodeDecodeError:
-                raise EvidenceError(
-                    f"cannot decode as {codec.upper()} (invalid bytes after line {self.stats.lines})",
-                    self.name,
-                ) from None
-            if not data:
-                done["eof"] = True
-            return text.encode("utf-8")
+            # read1, not read: a stream that is still being written (``watch``) hands over what
+            # there is instead of blocking until a whole block arrives; an odd byte that decodes
+            # to nothing yet is not the end of the file.
+            while not done["eof"]:
+                data = rest.read1(self.block_size)
+                try:
+                    text = decoder.decode(data, final=not data)
+                except UnicodeDecodeError:
+                    raise EvidenceError(
+                        f"cannot decode as {codec.upper()} (invalid bytes after line {self.stats.lines})",
+                        self.name,
+                    ) from None
+                if not data:
+                    done["eof"] = True
+                if text or not data:
+                    return text.encode("utf-8")
+            return b""
 
         return read_wide
 

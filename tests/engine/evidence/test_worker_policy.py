@@ -54,3 +54,13 @@ def test_a_lone_large_send_log_is_split_only_with_idle_cpus_to_spare():
     assert plan([1024 * MB], [False], cpus=4, load=0.0) == (0, [1])  # not a send log
     assert plan([400 * MB], [True], cpus=2, load=2.5) == (0, [1])  # no idle CPU to share it with
     assert plan([100 * MB] * 3, [True] * 3, cpus=2, load=0.0) == (2, [1, 1, 1])  # files enough
+
+
+def test_relaydoctor_workers_fixes_the_count_whatever_the_load(monkeypatch):
+    big = [100 * MB, 100 * MB]
+    monkeypatch.setenv("RELAYDOCTOR_WORKERS", "2")
+    assert plan_workers(big, load=50.0) == 2  # a busy machine: the user's count still holds
+    monkeypatch.setenv("RELAYDOCTOR_WORKERS", "0")
+    assert plan_workers(big, load=0.0) == 0
+    monkeypatch.setenv("RELAYDOCTOR_WORKERS", "many")  # not a number: ignored
+    assert plan_workers(big, cpus=4, load=0.0) == 2
