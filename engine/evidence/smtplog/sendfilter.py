@@ -64,29 +64,29 @@ def prefilter(
     if _sendfilter is None or not stream.seekable() or not hasattr(stream, "readinto"):
         return None
     start = stream.tell()
-    if stream.seek(0, 2) - start < MIN_BYTES:  # too small to gain: two passes cost more
-        stream.seek(start)
-        return None
+    size = stream.seek(0, 2) - start  # both passes read exactly these bytes, even if the log grows
     stream.seek(start)
+    if size < MIN_BYTES:  # too small to gain: two passes cost more
+        return None
     codec, _ = sniff_encoding(stream.read(4096))
     stream.seek(start)
     if is_wide(codec):
         return None
     selector = _sendfilter.Selector(validate=VALIDATE_ROWS)
-    sessions = _first_pass(stream, name, selector, cancel, block_size)
+    sessions = _first_pass(stream, name, selector, cancel, block_size, size)
     stream.seek(start)
     if sessions is None:
         return None
-    return _Selected(stream, selector, block_size, codec, progress), sessions
+    return _Selected(stream, selector, block_size, codec, progress, size), sessions
 
 
 def _first_pass(stream: BinaryIO, name: str, selector, cancel: Callable[[], bool] | None,  # type: ignore[no-untyped-def]
-                block_size: int) -> int | None:
+                block_size: int, size: int) -> int | None:
     """Remember the triggered sessions; the session count as the scanner counts it (per block of
     new lines, split at header lines: ``BlockReader``'s blocks), or None for the Python path."""
     sessions = 0
     try:
-        for chunk, buf, end in _whole_lines(stream, block_size, cancel=cancel, name=name):
+        for chunk, buf, end in _whole_lines(stream, block_size, size, cancel=cancel, name=name):
             if _has_header_line(buf, end):
                 pieces = list(_split_headers(bytes(chunk)))
             else:
@@ -109,15 +109,12 @@ class _TooLong(Exception):
     pass
 
 
-def _whole_lines(stream: BinaryIO, block_size: int, *, cancel: Callable[[], bool] | None = None,
+def _whole_lines(stream: BinaryIO, block_size: int, size: int, *, cancel: Callable[[], bool] | None = None,
                  name: str = "", count: Callable[[int], None] | None = None,
                  ) -> Iterator[tuple[memoryview, bytearray, int]]:
     """The blocks of whole lines ``BlockReader`` reads (BOM skipped; at the end, a last line without
     its newline), as views of one reused buffer: (view, buffer, view's length). A view is valid
     until the next one is asked for. No copy of the file is made beyond the reads themselves."""
-    here = stream.tell()
-    size = stream.seek(0, 2) - here
-    stream.seek(here)
     buf = bytearray(min(MAX_LINE + 2 * block_size, size + 1))  # a small file, a small buffer
     view = memoryview(buf)
     have = 0  # a partial line carried at buf[:have]
@@ -125,7 +122,8 @@ def _whole_lines(stream: BinaryIO, block_size: int, *, cancel: Callable[[], bool
     while True:
         if cancel and cancel():
             raise Cancelled("cancelled while reading " + name)
-        n = stream.readinto(view[have : have + block_size])
+        n = stream.readinto(view[have : have + min(block_size, size)])
+        size -= n
         if count is not None and n:
             count(n)
         if first:
@@ -161,7 +159,7 @@ class _Selected:
     """Pass 2 as a read-only stream: the original, block by block, through ``Selector.select``."""
 
     def __init__(self, stream: BinaryIO, selector, block_size: int, codec: str | None,  # type: ignore[no-untyped-def]
-                 progress: Callable[[int], None] | None):
+                 progress: Callable[[int], None] | None, size: int):
         self._select = selector.select
         self._codec = codec
         self._progress = progress
@@ -170,7 +168,7 @@ class _Selected:
         first = stream.read(16)
         self._bom = first[: sniff_encoding(first)[1]]
         stream.seek(-len(first), 1)
-        self._blocks = _whole_lines(stream, block_size, count=self._count)
+        self._blocks = _whole_lines(stream, block_size, size, count=self._count)
 
     def read(self, size: int = -1) -> bytes:
         for chunk, _, _ in self._blocks:

@@ -235,3 +235,26 @@ def test_c_entry_points_on_log_like_fragments(parts):
             cols = line.split(b",")
             if len(cols) > 3 and b'"' not in b",".join(cols[:3]) and sel.contains(cols[2].strip()):
                 assert kept == line
+
+
+@native
+def test_a_log_that_grows_between_the_passes_is_read_as_it_was(tmp_path, monkeypatch):
+    data = render(_mixed_log(60, interleave=6, seed=2), interleave=6)
+    path = tmp_path / "SEND20261120-1.LOG"
+    path.write_bytes(data)
+    real = sendfilter._first_pass
+
+    def then_grow(*a, **k):  # Exchange appends while relaydoctor reads
+        got = real(*a, **k)
+        with path.open("ab") as fh:
+            fh.write(render([relay("08DF42081AB4DA77", reply=REJECT)], header=False))
+        return got
+
+    python, _ = _run(data, False, monkeypatch)
+    monkeypatch.setattr(sendfilter, "_first_pass", then_grow)
+    monkeypatch.setenv("RELAYDOCTOR_NO_NATIVE", "")
+    with path.open("rb") as fh:
+        result = send.scan(fh, "SEND.LOG")
+    assert path.stat().st_size > len(data)
+    facts = [(f.KIND, f.provenance, f.values()) for f in result.facts]
+    assert (facts, result.detail, result.warnings) == python
