@@ -19,7 +19,7 @@
 #endif
 
 #define MAX_SID 64
-#define MAX_ENTRIES (1 << 22)
+#define MAX_ENTRIES (1 << 18) /* sessions remembered at most (~34 MB of table); beyond: Python path */
 
 typedef struct {
     PyObject_HEAD
@@ -27,6 +27,7 @@ typedef struct {
     Py_ssize_t slots;      /* power of two */
     Py_ssize_t used;
     Py_ssize_t validate;   /* data lines still to keep as they are (the scanner validates them) */
+    Py_ssize_t limit;      /* sessions remembered at most */
 } Selector;
 
 static inline int is_space(unsigned char c) {
@@ -86,7 +87,7 @@ static int table_grow(Selector *self) {
 static int table_add(Selector *self, const char *s, Py_ssize_t n) {
     if (table_has(self, s, n))
         return 1;
-    if (self->used >= MAX_ENTRIES)
+    if (self->used >= self->limit)
         return 0;
     if ((self->used + 1) * 2 > self->slots && table_grow(self) < 0)
         return -1;
@@ -101,7 +102,7 @@ static int table_add(Selector *self, const char *s, Py_ssize_t n) {
     return 1;
 }
 
-/* The third column of line [ls, le), whitespace-stripped, in *s/*n; *raw: its unstripped length.
+/* The third column of line [ls, le), whitespace-stripped, in *s and *n; *raw: its unstripped length.
  * Returns 0 no such column, 1 found, 2 a quote comes before it (only csv can tell). */
 static int third_column(const char *ls, const char *le, const char **s, Py_ssize_t *n, Py_ssize_t *raw) {
     const char *a = memchr(ls, ',', le - ls);
@@ -331,11 +332,12 @@ static PyObject *Selector_contains(Selector *self, PyObject *arg) {
 }
 
 static int Selector_init(Selector *self, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"validate", NULL};
-    Py_ssize_t validate = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|n", kwlist, &validate))
+    static char *kwlist[] = {"validate", "limit", NULL};
+    Py_ssize_t validate = 0, limit = MAX_ENTRIES;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|nn", kwlist, &validate, &limit))
         return -1;
     self->validate = validate < 0 ? 0 : validate;
+    self->limit = limit < 0 ? 0 : (limit > MAX_ENTRIES ? MAX_ENTRIES : limit);
     return 0;
 }
 
@@ -344,7 +346,7 @@ static void Selector_dealloc(Selector *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static PyObject *Selector_len(Selector *self, void *closure) {
+static PyObject *Selector_len(Selector *self, void *Py_UNUSED(closure)) {
     return PyLong_FromSsize_t(self->used);
 }
 
@@ -378,7 +380,7 @@ static PyTypeObject SelectorType = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_sendfilter", "Native send-log prefilter.", -1, NULL,
+    PyModuleDef_HEAD_INIT, "_sendfilter", "Native send-log prefilter.", -1, NULL, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__sendfilter(void) {

@@ -258,3 +258,11 @@ def test_a_log_that_grows_between_the_passes_is_read_as_it_was(tmp_path, monkeyp
     assert path.stat().st_size > len(data)
     facts = [(f.KIND, f.provenance, f.values()) for f in result.facts]
     assert (facts, result.detail, result.warnings) == python
+
+
+@native
+def test_the_remembered_sessions_are_bounded():
+    rows = b"".join(b"2026-11-20T08:00:00.000Z,Outbound to Office 365,%016X,3,,,<,550 5.7.64 no,\r\n" % i
+                    for i in range(5))
+    assert sendfilter._sendfilter.Selector(limit=5).add_triggers(rows)[0] == 5
+    assert sendfilter._sendfilter.Selector(limit=4).add_triggers(rows) is None  # then: the Python path
