@@ -245,6 +245,25 @@ static PyObject *Selector_add_triggers(Selector *self, PyObject *arg) {
     return Py_BuildValue("nnn", self->used, attempts, connects);
 }
 
+/* The first ',', '"' or newline at or after q (end if none). */
+static inline const char *find_mark(const char *q, const char *end) {
+#ifdef __SSE2__
+    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'), nl = _mm_set1_epi8('\n');
+    while (end - q >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)q);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)), _mm_cmpeq_epi8(v, nl)));
+        if (m)
+            return q + __builtin_ctz(m);
+        q += 16;
+    }
+#endif
+    for (; q < end; q++)
+        if (*q == ',' || *q == '"' || *q == '\n')
+            return q;
+    return end;
+}
+
 static PyObject *Selector_select(Selector *self, PyObject *arg) {
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
@@ -266,19 +285,18 @@ static PyObject *Selector_select(Selector *self, PyObject *arg) {
         /* up to the session id's closing comma by hand (it is near the start), then memchr */
         const char *q = ls, *c2 = NULL, *c3 = NULL;
         int commas = 0, quoted = 0;
-        for (; q < end; q++) {
-            char ch = *q;
-            if (ch == '\n')
+        for (;; q++) {
+            q = find_mark(q, end);
+            if (q == end || *q == '\n')
                 break;
-            if (ch == ',') {
-                if (++commas == 2) {
-                    c2 = q;
-                } else if (commas == 3) {
-                    c3 = q;
-                    break;
-                }
-            } else if (ch == '"') {
+            if (*q == '"') {
                 quoted = 1;  /* only csv can tell the columns: keep the line */
+                break;
+            }
+            if (++commas == 2) {
+                c2 = q;
+            } else if (commas == 3) {
+                c3 = q;
                 break;
             }
         }
