@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
@@ -94,11 +94,12 @@ def lint_packs(packs: Packs) -> list[PackError]:
     return list(lint(packs, probe=probe))
 
 
-def test_packs(packs: Packs) -> list[CaseResult]:
-    """Run every case of ``packs`` through the real pipeline (``rules test``)."""
+def test_packs(packs: Packs, only: Iterable[str] | None = None) -> list[CaseResult]:
+    """Run every case of ``packs`` (or those whose case or pack id is in ``only``) through the
+    real pipeline (``rules test``)."""
     from .pack import run_cases
 
-    return list(run_cases(packs, diagnose=diagnose))
+    return list(run_cases(packs, diagnose=diagnose, only=only))
 
 
 test_packs.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
@@ -129,6 +130,9 @@ def explain(packs: Packs, topic: str) -> str:
         return explain_code(packs, topic)
     if topic in packs.causes:
         return explain_cause(packs, topic)
+    if topic in packs.renamed:  # a cause's former id (its knowledge file says `replaces:`)
+        new = packs.renamed[topic]
+        return f"{one_line(topic)!r} was renamed to cause {one_line(new)}.\n\n" + explain_cause(packs, new)
     recognised = packs.recognize(topic) if topic else None
     if recognised is not None:
         lead = f"{one_line(topic)!r} is recognised as code {one_line(recognised.code)}.\n\n"
@@ -342,11 +346,19 @@ def write_atomic(output: str, text: str) -> None:
     write(output, text)
 
 
-def sigterm_as_interrupt() -> None:
-    """SIGTERM stops a command like Ctrl+C does (exit 130), worker processes included."""
+def sigterm_as_interrupt() -> object:
+    """SIGTERM stops a command like Ctrl+C does (exit 130), worker processes included. Returns
+    the handler it replaced, for ``restore_sigterm``."""
     from .lifecycle import sigterm_as_interrupt as install
 
-    install()
+    return install()
+
+
+def restore_sigterm(previous: object) -> None:
+    """Put back the SIGTERM handler ``sigterm_as_interrupt`` replaced (in-process callers)."""
+    from .lifecycle import restore_sigterm as restore
+
+    restore(previous)
 
 
 def one_line(text: str) -> str:
@@ -554,6 +566,7 @@ __all__ = [
     "progress_bar",
     "redact",
     "render",
+    "restore_sigterm",
     "rewrite_sources",
     "scaffold_code",
     "sigterm_as_interrupt",

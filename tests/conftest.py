@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import fuzzprofile  # noqa: F401  (registers the Hypothesis profiles: default and deep)
 import pytest
+from samplepath import SAMPLES as SAMPLE_DIR
 
 REPO = Path(__file__).resolve().parent.parent
-SAMPLES = REPO.parent / "shared" / "samples"
+SAMPLES = SAMPLE_DIR
 
 
 @pytest.fixture(scope="session")
 def samples() -> Path:
     if not SAMPLES.is_dir():
-        pytest.skip("../shared/samples is not beside this checkout")
+        pytest.skip("no sample evidence (tests/fixtures/samples)")
     return SAMPLES
 
 

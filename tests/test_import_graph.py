@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "relaydoctor.engine.paths", "relaydoctor.engine.compiled", "relaydoctor.engine.answers",
         "relaydoctor.engine.results", "relaydoctor.engine.describe", "relaydoctor.engine.x509names",
         "relaydoctor.engine.lifecycle", "relaydoctor.engine.status", "relaydoctor.engine.utctime",
-        "relaydoctor.engine.plainwords",
+        "relaydoctor.engine.plainwords", "relaydoctor.engine.factdocs", "relaydoctor.engine.guides",
     )),
     ("evidence", ("relaydoctor.engine.evidence",)),
     ("relations", ("relaydoctor.engine.relations",)),

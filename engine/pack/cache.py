@@ -41,7 +41,7 @@ _CLASSES: dict[str, type] = {
     for cls in (
         model.Key, model.Loc, model.Reference, model.Ref, model.FieldTest, model.AnyOf, model.Pattern,
         model.RuleDef, model.CodeDef, model.QuestionDef, model.RemediationDef, model.CauseDef,
-        model.InlineFact, model.CaseDef, model.PackManifest, model.Pack, model.Packs,
+        model.InlineFact, model.CaseDef, model.PackManifest, model.Pack, model.Packs, model.OutputExpect,
     )
 }
 

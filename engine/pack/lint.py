@@ -30,6 +30,7 @@ from .model import (
 )
 from .parse import field_specs
 from .regex import backtracking_risk
+from .silent import silent_findings
 from .templates import placeholders
 
 
@@ -174,12 +175,20 @@ def _placeholder_findings(
         bound = {
             (alias, name) for r in rules for alias, kind in r.aliases.items() for name in field_specs(kind)
         }
-        texts = [(step.step, step.line), *((c, step.line) for c in step.commands)]
+        lines = step.command_lines or (step.line,) * len(step.commands)
+        texts = [(step.step, step.line), *zip(step.commands, lines, strict=False)]
+        aliases = {alias for r in rules for alias in r.aliases}
         labelled = {key for key, _ in step.labels}
         for text, line in texts:
             for alias, name in placeholders(text):
-                # a labelled placeholder may stay unknown: it shows as <Label>, "needs your value"
-                if alias != ANSWER_ALIAS and (alias, name) not in bound and f"{alias}.{name}" not in labelled:
+                # a labelled placeholder may stay unknown: it shows as <Label>, "needs your value";
+                # a bound alias with a field its kind lacks: silent.py says "has no field ..."
+                if (
+                    alias != ANSWER_ALIAS
+                    and (alias, name) not in bound
+                    and alias not in aliases
+                    and f"{alias}.{name}" not in labelled
+                ):
                     out.append(
                         cause.loc.at(line).error(
                             f"cause {cause.cause}: placeholder {{{alias}.{name}}} is not bound by any "
@@ -263,6 +272,7 @@ def lint(packs: Packs, *, probe: RegexProbe | None = None) -> list[PackError]:
     findings.extend(_cause_findings(packs))
     findings.extend(_code_findings(packs))
     findings.extend(_case_findings(packs))
+    findings.extend(silent_findings(packs))
     findings.extend(check_limits([compile_rule(r) for r in packs.rules]))
     findings.extend(regex_problems((*packs.rules, *packs.disabled), probe=probe))
     unique = {f.one_line(): f for f in findings}

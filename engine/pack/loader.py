@@ -10,11 +10,13 @@ Every problem found in one run is reported together (:class:`PackErrors`).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .. import __version__
 from ..errors import PackError, PackErrors
 from ..paths import builtin_dir
 from .model import ENGINE_FORMAT, CaseDef, CauseDef, Pack, Packs, RuleDef
@@ -27,6 +29,17 @@ MAX_PACK_BYTES = 16 << 20  # all YAML files of one pack together
 MAX_PACK_FILES = 4000
 _YAML_SUFFIXES = (".yaml", ".yml")
 PACKS_ENV = "RELAYDOCTOR_PACKS"
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    """ "0.2.0" -> (0, 2, 0); anything after the numbers (".dev1", "rc1") is ignored."""
+    parts = []
+    for piece in text.split("."):
+        digits = "".join(itertools.takewhile(str.isdigit, piece))
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,6 +180,13 @@ def _load_one(layout: _Layout, errors: list[PackError]) -> Pack | None:
             manifest.loc.line,
             f"pack {manifest.id!r} needs engine_format {manifest.engine_format}, but this relaydoctor "
             f"reads packs up to format {ENGINE_FORMAT}: upgrade relaydoctor to use it",
+        )
+        return None
+    if manifest.min_relaydoctor and version_tuple(manifest.min_relaydoctor) > version_tuple(__version__):
+        check.err(
+            manifest.loc.line,
+            f"pack {manifest.id!r} needs relaydoctor {manifest.min_relaydoctor} or newer (min_relaydoctor), "
+            f"but this is relaydoctor {__version__}: upgrade relaydoctor to use it",
         )
         return None
     rule_files, case_files, code_files, cause_files = _read_files(layout, errors)
@@ -327,6 +347,28 @@ def merge(packs: Sequence[Pack], errors: list[PackError]) -> Packs:
                     f"pack {man.id} replaces the {name} of cause {cause_id} (from pack {target_cause.pack})"
                 )
 
+    renamed: dict[str, str] = {}
+    for cause in causes.values():
+        for old in cause.replaces:
+            if old in causes:
+                errors.append(
+                    cause.loc.error(f"cause {cause.cause} replaces {old!r}, which is still defined "
+                                    f"({causes[old].loc.ref()})")
+                )
+            elif old in renamed:
+                errors.append(cause.loc.error(f"cause {old!r} is replaced twice: by {renamed[old]} and here"))
+            else:
+                renamed[old] = cause.cause
+    for case in cases.values():
+        for key, line in case.expect_lines.items():
+            old = key.partition("@")[0]
+            if old in renamed:
+                errors.append(
+                    case.loc.at(line).error(
+                        f"case {case.case}: cause {old!r} was renamed to {renamed[old]!r}"
+                    )
+                )
+
     active = tuple(r for r in rules.values() if r.id not in disabled_ids)
     disabled = tuple(r for r in rules.values() if r.id in disabled_ids)
     return Packs(
@@ -338,6 +380,7 @@ def merge(packs: Sequence[Pack], errors: list[PackError]) -> Packs:
         overrides=tuple(overrides),
         disabled=disabled,
         default_code=default_code,
+        renamed=renamed,
     )
 
 

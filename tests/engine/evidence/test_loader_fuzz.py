@@ -9,7 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzzprofile import fuzz_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
 from relaydoctor.engine.evidence.base import Document
@@ -19,10 +20,11 @@ from relaydoctor.engine.evidence.smtplog import iis as iislog
 from relaydoctor.engine.evidence.smtplog import receive as smtplog_receive
 from relaydoctor.engine.evidence.smtplog import send as sendlog
 from relaydoctor.engine.evidence.symptoms import messagetrace
+from samplepath import SAMPLES as SAMPLE_DIR
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples"
+SAMPLES = SAMPLE_DIR
 LOGS = sorted((SAMPLES / "send-logs").glob("SEND*.LOG")) if SAMPLES.is_dir() else []
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = fuzz_settings(150)  # RELAYDOCTOR_HYPOTHESIS=deep: 10,000
 
 
 def _doc(data: bytes) -> Document:

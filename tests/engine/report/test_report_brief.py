@@ -35,9 +35,7 @@ def reports():
 def test_fits_one_screen_and_carries_the_fix(reports, name):
     text = render_text(reports[name], width=100)
     lines = text.splitlines()
-    # 40 lines plus one RULED OUT line for each of the three residual causes of 5.7.64 (issue 10:
-    # connector change pending, CN/SAN doubt, IP shared with other tenants)
-    assert len(lines) <= 43, text
+    assert len(lines) <= 40, text
     assert FIX[name] in text
     lead = reports[name].verdicts[0]
     assert lead.status == "confirmed" and f"CONFIRMED  {lead.cause}" in text
