@@ -29,6 +29,7 @@ from ...utctime import stamp_to_second
 from ...x509names import dn_cn
 from ..base import Document, ParseResult
 from ..symptoms.smtp_reply import Reply, parse_reply
+from . import sendfilter
 from .format import log_type
 from .scan import (
     BLOCK,
@@ -87,7 +88,33 @@ def scan(
     block_size: int = BLOCK,
     lookback: int = LOOKBACK,
 ) -> ParseResult:
-    """Stream one send log. ``progress(n)`` gets the bytes read since its last call."""
+    """Stream one send log. ``progress(n)`` gets the bytes read since its last call.
+
+    With the native prefilter (``sendfilter``) the scanner reads only the lines of sessions worth
+    following; the result is the same as the pure-Python path's."""
+    if sendfilter.available():
+        start = stream.tell() if stream.seekable() else 0
+        selected = sendfilter.prefilter(stream, name, progress=progress, cancel=cancel,
+                                        block_size=block_size)
+        if selected is not None:
+            try:
+                return _scan(selected[0], name, cancel=cancel, block_size=block_size, lookback=lookback,
+                             sessions=selected[1])
+            except sendfilter.Fallback:
+                stream.seek(start)
+    return _scan(stream, name, progress=progress, cancel=cancel, block_size=block_size, lookback=lookback)
+
+
+def _scan(
+    stream: BinaryIO,
+    name: str,
+    *,
+    progress: ProgressHook | None = None,
+    cancel: CancelHook | None = None,
+    block_size: int = BLOCK,
+    lookback: int = LOOKBACK,
+    sessions: int | None = None,
+) -> ParseResult:
     stats = ScanStats()
     agg = Aggregator(name)
     reader = BlockReader(stream, name, stats, progress=progress, cancel=cancel, block_size=block_size,
@@ -98,6 +125,8 @@ def scan(
     collector.finish()
     if reader.layout is None and stats.lines == 0:
         raise EvidenceError("send log without rows", name)
+    if sessions is not None:  # counted on the original text by the prefilter's first pass
+        stats.sessions = sessions
     return agg.result(stats)
 
 
