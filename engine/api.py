@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -43,6 +44,7 @@ from .utctime import as_utc, format_utc, now_utc, parse_utc, try_parse_utc
 
 if TYPE_CHECKING:
     from .compiled import CompiledRuleset
+    from .evidence.folders import FolderSurvey
     from .pack.cases import CaseResult
     from .pack.model import Packs
     from .report.progress import ProgressBar
@@ -168,6 +170,14 @@ def load_evidence(
     return load(
         list(paths), progress=progress, cancel=cancel, pfx_password=pfx_password, extra_texts=labelled
     )
+
+
+def survey_folder(folder: str | Path) -> FolderSurvey:
+    """How many files adding ``folder`` would read, and the tool folders (``.git``, virtualenvs,
+    ``node_modules``) its walk skips with their file counts: for asking before a big read."""
+    from .evidence.folders import survey
+
+    return survey(os.fspath(folder))
 
 
 def check_text(text: str) -> str | None:
@@ -413,11 +423,15 @@ def collect_script() -> str:
 
 
 def __getattr__(name: str) -> object:
-    """``Packs`` at run time without importing the pack package at import time."""
+    """``Packs`` (and ``FolderSurvey``) at run time without importing the pack package at import time."""
     if name == "Packs":
         from .pack.model import Packs
 
         return Packs
+    if name == "FolderSurvey":
+        from .evidence.folders import FolderSurvey
+
+        return FolderSurvey
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -436,6 +450,7 @@ __all__ = [
     "EvidenceError",
     "EvidenceSet",
     "Fact",
+    "FolderSurvey",
     "Format",
     "InboundConnector",
     "InputError",
@@ -484,6 +499,7 @@ __all__ = [
     "rewrite_sources",
     "scaffold_code",
     "sigterm_as_interrupt",
+    "survey_folder",
     "test_packs",
     "try_parse_utc",
     "wants_color",
