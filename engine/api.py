@@ -172,12 +172,13 @@ def load_evidence(
     )
 
 
-def survey_folder(folder: str | Path) -> FolderSurvey:
-    """How many files adding ``folder`` would read, and the tool folders (``.git``, virtualenvs,
-    ``node_modules``) its walk skips with their file counts: for asking before a big read."""
+def survey_folder(folder: str | Path, *, cap: int = 100_000) -> FolderSurvey:
+    """How many files adding ``folder`` would read (counting stops at ``cap``), and the tool
+    folders (``.git``, virtualenvs, ``node_modules``) its walk skips with their file counts: for
+    asking before a big read."""
     from .evidence.folders import survey
 
-    return survey(os.fspath(folder))
+    return survey(os.fspath(folder), cap=cap)
 
 
 def check_text(text: str) -> str | None:

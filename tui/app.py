@@ -28,10 +28,11 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from .folders import folder_question, large, skipped_note
 from .literal import one_line
 from .screens.base import StepScreen
 from .screens.conclusions import ConclusionsScreen
-from .screens.dialogs import AddEvidenceDialog, CommandDialog, HelpScreen, ReadingDialog
+from .screens.dialogs import AddEvidenceDialog, CommandDialog, ConfirmDialog, HelpScreen, ReadingDialog
 from .screens.evidence import EvidenceScreen
 from .screens.export import ExportScreen
 from .screens.questions import QuestionsScreen
@@ -42,6 +43,7 @@ from .steps import BY_MODE, STEPS
 from .views import within
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress messages sent to the UI thread
+SURVEY_CAP = 20_000  # files counted at most before asking whether to add a folder
 
 
 class ReadingProgress(Message):
@@ -248,8 +250,23 @@ class RelayDoctorApp(App[int]):
         if not added:
             self.notify("Already added.", severity="information")
             return
+        surveys = [api.survey_folder(p, cap=SURVEY_CAP) for p in added if os.path.isdir(p)]
         paths.extend(added)
-        self.request(self._update_of(paths=paths, read_files=True, what=_what(added)))
+
+        def add(ok: bool | None = True) -> None:
+            if not ok:
+                return
+            note = skipped_note(surveys)
+            if note:
+                self.notify(note, title="Not evidence", markup=False)
+            self.request(self._update_of(paths=paths, read_files=True, what=_what(added)))
+
+        big = [s for s in surveys if large(s)]
+        if big:
+            title = "Add this folder?" if len(big) == 1 else "Add these folders?"
+            self.push_screen(ConfirmDialog(title, folder_question(big), yes="Add"), add)
+        else:
+            add()
 
     def reload_evidence(self) -> None:
         if not self.walk.paths:

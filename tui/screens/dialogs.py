@@ -19,15 +19,14 @@ from ..widgets.filetree import EvidenceTree
 
 
 class AddEvidenceDialog(ModalScreen[str | None]):
-    """Browse to a file or folder and add it. Enter on a file adds it; ``a`` adds the highlighted
-    file or folder; a path typed in the box is added with Enter (a folder there re-roots the tree
-    with ctrl+r)."""
+    """Browse to a file or folder and add it. The path box has the focus: a path typed there is
+    added with Enter (ctrl+r browses a typed folder). In the tree (Tab), Enter on a file adds it,
+    ``a`` adds the highlighted file or folder, Backspace goes up. The tree's letter keys are the
+    tree's own bindings, so typing a path never fires them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Close"),
-        Binding("a", "add_highlighted", "Add highlighted"),
         Binding("ctrl+r", "reroot", "Browse typed folder"),
-        Binding("backspace", "up", "Parent folder", show=False),
     ]
 
     def __init__(self, start: str | os.PathLike[str] | None = None, *, title: str = "Add evidence") -> None:
@@ -40,8 +39,8 @@ class AddEvidenceDialog(ModalScreen[str | None]):
             yield Static(Content.styled(self.heading, "bold"), classes="dialog-title")
             yield Static(
                 Content(
-                    "Enter on a file adds it · a adds the highlighted file or folder · "
-                    "Backspace goes up · Esc closes"
+                    "Type a path and press Enter, or Tab to the tree: Enter on a file adds it, "
+                    "a adds the highlighted file or folder, Backspace goes up. Esc closes."
                 ),
                 classes="dialog-help",
             )
@@ -50,7 +49,7 @@ class AddEvidenceDialog(ModalScreen[str | None]):
             yield Static("", id="add-status", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#add-tree", EvidenceTree).focus()
+        self.query_one("#add-path", Input).focus()
         self._status(self.start)
 
     def _status(self, path: Path) -> None:
@@ -92,12 +91,46 @@ class AddEvidenceDialog(ModalScreen[str | None]):
             self._status(path)
 
     def action_up(self) -> None:
-        if isinstance(self.focused, Input):
-            return
         tree = self.query_one("#add-tree", EvidenceTree)
         parent = Path(tree.path).resolve().parent
         tree.path = parent
         self._status(parent)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question; y or Enter on the yes button says yes, n or Esc says no. The no button
+    has the focus, so Enter alone never does the risky thing."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "dismiss(False)", "No"),
+        Binding("y", "dismiss(True)", "Yes"),
+    ]
+
+    def __init__(self, title: str, body: Content, *, yes: str = "Yes", no: str = "Cancel") -> None:
+        super().__init__(classes="dialog-screen")
+        self.heading = title
+        self.body = body
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog", classes="dialog"):
+            yield Static(Content.styled(self.heading, "bold"), classes="dialog-title")
+            yield Static(self.body, id="confirm-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes} (y)", id="confirm-yes", variant="warning")
+                yield Button(f"{self.no} (n)", id="confirm-no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    @on(Button.Pressed, "#confirm-yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm-no")
+    def _no(self) -> None:
+        self.dismiss(False)
 
 
 class CommandDialog(ModalScreen[None]):
