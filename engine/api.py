@@ -300,9 +300,20 @@ def render(
     return render_as(chosen, fmt, color=color, verbose=verbose, width=width or WIDTH)
 
 
-def export(report: Report, fmt: Format, path: str | Path, *, redacted: bool = False) -> Path:
-    """Write the rendered report to ``path`` (UTF-8, as ``--output`` does); returns the path."""
+def export(
+    report: Report,
+    fmt: Format,
+    path: str | Path,
+    *,
+    redacted: bool = False,
+    inputs: Sequence[str] = (),
+    force: bool = False,
+) -> Path:
+    """Write the rendered report to ``path`` through the safe writer, as ``--output`` does: never
+    over evidence in ``inputs``, a folder, FIFO or device; over an existing file only with
+    ``force``; atomically (UTF-8). Returns the path; ``InputError`` naming it when refused."""
     target = Path(path).expanduser()
+    check_output(str(target), inputs, force=force)
     write_text(render(report, fmt, redacted=redacted), target)
     return target
 
