@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 from ..literal import join, lines, lit, lit_line, one_line
 from ..views import COLLECT_SCRIPT, facts_of_source, is_relation, missing_evidence, short_ref, short_source
 from ..widgets.command import CommandLine
-from .base import StepScreen
+from .base import StepScreen, no_evidence_line
 
 
 def table_names(sources: list[str], roots: list[str]) -> dict[str, str]:
@@ -73,7 +73,9 @@ class EvidenceScreen(StepScreen):
         read = [s for s in sources if not s.skipped_reason]
         n_facts = sum(s.facts for s in read)
         intro = self.query_one("#evidence-intro", Static)
-        if sources:
+        if self.walk.report is not None and not self.walk.has_evidence:
+            intro.update(Content.assemble(("2 · Evidence  ", "bold"), no_evidence_line(self.walk)))
+        elif sources:
             intro.update(
                 Content.assemble(
                     ("2 · Evidence  ", "bold"),
@@ -189,6 +191,15 @@ class EvidenceScreen(StepScreen):
             box.update(
                 Content.styled(
                     "What is still missing is shown here once there is a diagnosis.", "$text-muted"
+                )
+            )
+            return
+        if not self.walk.has_evidence:
+            box.update(
+                Content.styled(
+                    "Press a to add send logs, cmdlet exports, certificates or a folder; "
+                    "or paste the NDR in 1.",
+                    "$text-muted",
                 )
             )
             return

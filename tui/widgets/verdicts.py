@@ -61,14 +61,20 @@ class VerdictDetail(VerticalScroll):
         yield Static(id="verdict-chain")
 
     def show(
-        self, verdict: Verdict | None, report: Report | None, packs: Packs | None, roots: Sequence[str] = ()
+        self,
+        verdict: Verdict | None,
+        report: Report | None,
+        packs: Packs | None,
+        roots: Sequence[str] = (),
+        *,
+        empty: str = "Select a cause to see how relaydoctor reached its verdict.",
     ) -> None:
         head = self.query_one("#verdict-head", Static)
         chain = self.query_one("#verdict-chain", Static)
         cert_box = self.query_one("#verdict-picture-cert", Picture)
         ip_box = self.query_one("#verdict-picture-ip", Picture)
         if verdict is None or report is None:
-            head.update(Content("Select a cause to see how relaydoctor reached its verdict."))
+            head.update(Content(empty))
             chain.update(Content(""))
             cert_box.show([])
             ip_box.show([])
