@@ -9,7 +9,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Markdown, ProgressBar, Static, TextArea
@@ -210,27 +210,33 @@ class ReadingDialog(ModalScreen[None]):
 HELP = """\
 # relaydoctor
 
-relaydoctor explains why Exchange Online refuses to relay your mail
-(**550 5.7.64 TenantAttribution; Relay Access Denied** and relatives), from your own
-evidence, offline. Walk the six steps in any order:
+Explains why Exchange Online refuses to relay your mail (**550 5.7.64 TenantAttribution;
+Relay Access Denied** and relatives), from your own evidence, offline. Walk the six steps in
+any order; each has its key:
 
-| key | step | what you do there |
-|---|---|---|
-| **1** | Symptom | paste the NDR or error text (ctrl+d diagnoses it), or press **ctrl+o** to open an .eml |
-| **2** | Evidence | **a** adds files or folders (logs, exports, certificates); a fact shows its file:line |
-| **3** | Questions | answer what the evidence could not decide; the diagnosis re-runs at once |
-| **4** | Conclusions | every cause with its status, confirmed first; the reasoning of the selected one |
-| **5** | Fix | ordered steps with your names filled in: **Enter**/**c** copies a command, **s** shows it |
-| **6** | Export | save the report as Markdown or JSON, optionally redacted |
+- **1 Symptom** — paste the NDR or error text (**ctrl+d** diagnoses it), or **ctrl+o** opens an .eml.
+- **2 Evidence** — **a** adds files or folders (logs, exports, certificates); a fact shows its
+  file:line. Folders holding .git, virtualenvs or node_modules are skipped.
+- **3 Questions** — answer what the evidence could not decide; the diagnosis re-runs at once.
+- **4 Conclusions** — every cause with its status, confirmed first; the reasoning of the selected one.
+- **5 Fix** — ordered steps with your names filled in: **Enter**/**c** copies a command, **s** shows it.
+- **6 Export** — save the report as Markdown or JSON, redacted unless you say otherwise.
 
-Everywhere: **Tab** moves between parts, **ctrl+p** opens the command palette (the actions of
-the current step), **ctrl+t** switches light/dark, **?** or **F1** shows this help, **q** quits
-(also **ctrl+q**). While typing in a text box, press **Esc** or **Tab** first to use the step keys.
+## Keys everywhere
 
-Missing evidence? `relaydoctor collect-script > collect.ps1` prints a read-only PowerShell
-collector; run it on the Exchange server and add the folder it writes.
+- **Tab** moves between parts; **↑↓ PgUp PgDn** scroll.
+- **ctrl+p** opens the command palette (the actions of the current step).
+- **ctrl+t** switches light/dark; **?** or **F1** shows this help; **q** quits (also **ctrl+q**).
+- While typing in a text box, press **Esc** or **Tab** first to use the step keys.
 
-Status marks: **✔** confirmed · **◐** likely · **?** open (undetermined) · **✗** ruled out.
+## Status marks
+
+**✔** confirmed · **◐** likely · **?** open (undetermined) · **✗** ruled out.
+
+## Missing evidence?
+
+`relaydoctor collect-script > collect.ps1` prints a read-only PowerShell collector; run it on
+the Exchange server and add the folder it writes.
 """
 
 
@@ -242,5 +248,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
-            yield Markdown(HELP, id="help-text")
-            yield Static(Content("Esc closes"), classes="dialog-help")
+            with VerticalScroll(id="help-scroll"):
+                yield Markdown(HELP, id="help-text")
+            yield Static(Content("↑↓ PgUp PgDn scroll · Esc closes"), classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll", VerticalScroll).focus()
