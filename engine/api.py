@@ -86,6 +86,23 @@ def load_packs(pack_dirs: Sequence[str] = (), *, builtin: bool = True, cached: b
         return _PACK_CACHE[dirs]
 
 
+def prefetch_packs(pack_dirs: Sequence[str] = ()) -> threading.Thread:
+    """Load and compile the packs in a background thread, so a front end that starts up
+    meanwhile (the TUI importing Textual, painting its first screen) finds them ready in the
+    cache. Errors are left for the real ``load_packs`` call to raise."""
+
+    def load() -> None:
+        try:
+            with _ENGINE_LOCK:
+                _compiled(load_packs(pack_dirs, cached=True))
+        except Exception:  # the caller's own load_packs reports it
+            pass
+
+    thread = threading.Thread(target=load, name="relaydoctor-prefetch", daemon=True)
+    thread.start()
+    return thread
+
+
 def lint_packs(packs: Packs) -> list[PackError]:
     """Every problem ``rules lint`` reports for the loaded ``packs`` (empty: clean)."""
     from .pack import lint
@@ -504,6 +521,7 @@ __all__ = [
     "now_utc",
     "one_line",
     "parse_utc",
+    "prefetch_packs",
     "preview_text",
     "progress_bar",
     "redact",

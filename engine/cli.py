@@ -302,6 +302,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
         "answers": dict(getattr(args, "answer", [])),
         "pfx_password": _pfx_password(getattr(args, "pfx_password_env", None)),
     }
+    api.prefetch_packs(options["pack_dirs"])  # while Textual is imported and paints
     try:
         from relaydoctor.tui.app import run
     except ImportError as exc:

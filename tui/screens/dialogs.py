@@ -186,6 +186,8 @@ class ReadingDialog(ModalScreen[None]):
     def __init__(self, what: str) -> None:
         super().__init__(classes="dialog-screen")
         self.what = what
+        self._progress = (0, 0)
+        self._phase = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reading-dialog", classes="dialog"):
@@ -194,13 +196,26 @@ class ReadingDialog(ModalScreen[None]):
             yield ProgressBar(total=None, show_eta=False, id="reading-bar")
             yield Static(Content("Esc cancels; the evidence you had stays as it was."), classes="dialog-help")
 
+    def on_mount(self) -> None:
+        self._apply()
+
     def set_progress(self, done: int, total: int) -> None:
-        bar = self.query_one("#reading-bar", ProgressBar)
-        if total > 0:
-            bar.update(total=total, progress=min(done, total))
+        """Progress so far; kept until the dialog is shown (it opens only for slow reads)."""
+        self._progress = (done, total)
+        self._apply()
 
     def set_phase(self, text: str) -> None:
-        self.query_one("#reading-what", Static).update(lit_line(text, limit=200))
+        self._phase = text
+        self._apply()
+
+    def _apply(self) -> None:
+        if not self.is_mounted:
+            return
+        done, total = self._progress
+        if total > 0:
+            self.query_one("#reading-bar", ProgressBar).update(total=total, progress=min(done, total))
+        if self._phase:
+            self.query_one("#reading-what", Static).update(lit_line(self._phase, limit=200))
 
     def action_cancel(self) -> None:
         self.app.cancel_reading()  # type: ignore[attr-defined]
