@@ -26,8 +26,8 @@ EXTENSIONS = {"markdown": ".md", "json": ".json"}
 def redact_label(on: bool) -> str:
     """The checkbox's state in words, not only in colour."""
     if on:
-        return "Redacted: yes — domains, IPs, names, thumbprints and paths replaced"
-    return "Redacted: no — the file holds your real names and addresses"
+        return "Redacted: yes (names, addresses, paths replaced)"
+    return "Redacted: no (real names and addresses)"
 
 
 class ExportScreen(StepScreen):
