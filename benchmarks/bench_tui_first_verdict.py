@@ -1,7 +1,7 @@
 """TUI start-up: time to the first painted screen and to the first verdict, per sample bundle.
 
 Run: ``python benchmarks/bench_tui_first_verdict.py [--runs N] [BUNDLE_DIR...]`` (default: the
-shared sample bundles, else the bundled examples). Each run is a fresh process (a cold start, as
+sample bundles, else the bundled examples). Each run is a fresh process (a cold start, as
 a person launching ``relaydoctor tui DIR`` gets): the app runs headless (``App.run_test`` at
 80×24) and reports when its first screen was painted (Textual's ``Ready``) and when the first
 report arrived in the walk and was painted. Times count from just before the process was
@@ -97,8 +97,9 @@ def main() -> None:
         return
     bundles = args.bundles
     if not bundles:
-        shared = REPO.parent / "shared" / "samples" / "bundles"
-        root = shared if shared.is_dir() else REPO / "knowledge" / "examples"
+        samples = (REPO / "tests" / "fixtures" / "samples", REPO.parent / "shared" / "samples")
+        candidates = [p / "bundles" for p in samples]
+        root = next((p for p in candidates if p.is_dir()), REPO / "knowledge" / "examples")
         bundles = sorted(str(p) for p in root.iterdir() if p.is_dir())
     print(f"TUI first paint / first verdict, {args.runs} cold starts each (target: verdict ≤ {TARGET:.1f}s)")
     for bundle in bundles:

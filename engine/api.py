@@ -16,7 +16,7 @@ import datetime as dt
 import difflib
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from .evidence.folders import FolderSurvey
     from .pack.cases import CaseResult
     from .pack.model import Packs
+    from .precheck.model import Plan as PrecheckPlan
+    from .precheck.model import PrecheckReport
     from .report.progress import ProgressBar
 
 Format = Literal["text", "markdown", "json"]
@@ -111,11 +113,12 @@ def lint_packs(packs: Packs) -> list[PackError]:
     return list(lint(packs, probe=probe))
 
 
-def test_packs(packs: Packs) -> list[CaseResult]:
-    """Run every case of ``packs`` through the real pipeline (``rules test``)."""
+def test_packs(packs: Packs, only: Iterable[str] | None = None) -> list[CaseResult]:
+    """Run every case of ``packs`` (or those whose case or pack id is in ``only``) through the
+    real pipeline (``rules test``)."""
     from .pack import run_cases
 
-    return list(run_cases(packs, diagnose=diagnose))
+    return list(run_cases(packs, diagnose=diagnose, only=only))
 
 
 test_packs.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
@@ -146,6 +149,9 @@ def explain(packs: Packs, topic: str) -> str:
         return explain_code(packs, topic)
     if topic in packs.causes:
         return explain_cause(packs, topic)
+    if topic in packs.renamed:  # a cause's former id (its knowledge file says `replaces:`)
+        new = packs.renamed[topic]
+        return f"{one_line(topic)!r} was renamed to cause {one_line(new)}.\n\n" + explain_cause(packs, new)
     recognised = packs.recognize(topic) if topic else None
     if recognised is not None:
         lead = f"{one_line(topic)!r} is recognised as code {one_line(recognised.code)}.\n\n"
@@ -379,11 +385,19 @@ def write_atomic(output: str, text: str) -> None:
     write(output, text)
 
 
-def sigterm_as_interrupt() -> None:
-    """SIGTERM stops a command like Ctrl+C does (exit 130), worker processes included."""
+def sigterm_as_interrupt() -> object:
+    """SIGTERM stops a command like Ctrl+C does (exit 130), worker processes included. Returns
+    the handler it replaced, for ``restore_sigterm``."""
     from .lifecycle import sigterm_as_interrupt as install
 
-    install()
+    return install()
+
+
+def restore_sigterm(previous: object) -> None:
+    """Put back the SIGTERM handler ``sigterm_as_interrupt`` replaced (in-process callers)."""
+    from .lifecycle import restore_sigterm as restore
+
+    restore(previous)
 
 
 def one_line(text: str) -> str:
@@ -451,8 +465,75 @@ def collect_script() -> str:
     return script.read_text("utf-8-sig")
 
 
+# ---------------------------------------------------------------------------------------------
+# Prevent and prove (issue 15): precheck a planned change, watch the logs until the fix holds
+# ---------------------------------------------------------------------------------------------
+
+
+def precheck(
+    paths: Sequence[str],
+    plan: PrecheckPlan,
+    *,
+    now: dt.datetime | None = None,
+    pfx_password: str | None = None,
+) -> PrecheckReport:
+    """Will ``plan`` break relay, judged against the exports at ``paths``? (an empty plan: audit)."""
+    from .precheck import precheck as run
+
+    return run(paths, plan, now=as_utc(now) if now else now_utc(), pfx_password=pfx_password)
+
+
+def render_precheck(
+    report: PrecheckReport,
+    fmt: Format,
+    *,
+    color: bool = False,
+    verbose: bool = False,
+    width: int | None = None,
+) -> str:
+    """The precheck as ``precheck --format fmt`` prints it: one line per check."""
+    from .report.precheck import render_precheck as render_as
+
+    return render_as(report, fmt, color=color, verbose=verbose, width=width or 100)
+
+
+def watch(
+    paths: Sequence[str],
+    *,
+    since: dt.datetime | None,
+    until_fixed: bool,
+    timeout: float | None,
+    interval: float,
+    out: TextIO,
+    pfx_password: str | None = None,
+    stop: threading.Event | None = None,
+    pack_dirs: Sequence[str] = (),
+    on_minute: Callable[[str, int, int, str], None] | None = None,
+) -> int:
+    """Follow the send logs at ``paths`` (exports beside them give the verdicts) and print what
+    happens on ``out``; returns the exit code (0 fixed or stopped, 1 ``--timeout`` before a fix, 130
+    Ctrl+C). ``on_minute(minute, sessions, accepted, rejected_by_code)`` feeds a live view after
+    every session; ``stop`` ends it."""
+    from .watch import run_watch
+
+    packs = load_packs(pack_dirs, cached=True)
+    return run_watch(
+        paths,
+        since=since,
+        until_fixed=until_fixed,
+        timeout=timeout,
+        interval=interval,
+        out=out,
+        diagnose=lambda evidence, at: diagnose_evidence(evidence, packs=packs, now=at),
+        pfx_password=pfx_password,
+        stop=stop,
+        on_minute=on_minute,
+    )
+
+
 def __getattr__(name: str) -> object:
-    """``Packs`` (and ``FolderSurvey``) at run time without importing the pack package at import time."""
+    """``Packs`` (and the precheck's ``PrecheckPlan``, the folder walk's ``FolderSurvey``) at run
+    time without importing their packages at import time."""
     if name == "Packs":
         from .pack.model import Packs
 
@@ -461,6 +542,10 @@ def __getattr__(name: str) -> object:
         from .evidence.folders import FolderSurvey
 
         return FolderSurvey
+    if name == "PrecheckPlan":
+        from .precheck.model import Plan
+
+        return Plan
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -526,6 +611,7 @@ __all__ = [
     "progress_bar",
     "redact",
     "render",
+    "restore_sigterm",
     "rewrite_sources",
     "scaffold_code",
     "sigterm_as_interrupt",

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import difflib
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -73,6 +73,31 @@ def parse_now(text: str) -> dt.datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO 8601 time (e.g. 2026-11-27T12:00:00Z)"
         ) from None
+
+
+def parse_ip_list(text: str) -> tuple[str, ...]:
+    """``a, b;c`` → the entries (an empty text is an empty list: "no addresses")."""
+    return tuple(p.strip() for p in text.replace(";", ",").split(",") if p.strip())
+
+
+def parse_days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if not 0 <= value <= 3650:
+        raise argparse.ArgumentTypeError(f"{text!r}: days must be 0–3650")
+    return value
+
+
+def parse_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 10 * 365 * 86400 or value != value:
+        raise argparse.ArgumentTypeError(f"{text!r}: seconds must be positive")
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,20 +159,76 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("rules", help="lint, test or scaffold knowledge packs")
-    rsub = p.add_subparsers(dest="rules_command", metavar="lint|test|new", parser_class=_Parser)
-    p.set_defaults(func=lambda a, rules_parser=p: _usage(rules_parser, "choose one of: lint, test, new"))
+    rsub = p.add_subparsers(dest="rules_command", metavar="lint|test|new|fields|docs", parser_class=_Parser)
+    p.set_defaults(
+        func=lambda a, rules_parser=p: _usage(rules_parser, "choose one of: lint, test, new, fields, docs")
+    )
     r = rsub.add_parser("lint", help="check packs; prints every path:line: problem (exit 2 if any)")
     r.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(r)
     r.set_defaults(func=cmd_rules_lint)
     r = rsub.add_parser("test", help="run every pack case with the real engine (exit 1 on failures)")
+    r.add_argument("cases", nargs="*", metavar="CASE",
+                   help="run only these cases (case ids, or pack ids for all of a pack's cases)")
+    r.add_argument("-v", "--verbose", action="store_true",
+                   help="per case: the rules that concluded, and the expected causes' nearest misses")
     r.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(r)
     r.set_defaults(func=cmd_rules_test)
+    r = rsub.add_parser("fields", help="the fact kinds rules test, or one kind's fields, types and values")
+    r.add_argument("kind", nargs="?", metavar="KIND", help="a fact kind, e.g. inbound_connector")
+    r.set_defaults(func=cmd_rules_fields)
+    r = rsub.add_parser("docs", help="print the pack author's guide and reference, or write them to a folder")
+    r.add_argument("name", nargs="?", choices=("guide", "reference", "format"), metavar="NAME",
+                   help="only this document: guide, reference or format (default: guide and reference)")
+    r.add_argument("--dest", metavar="DIR", help="write every document and the pack JSON Schema into DIR")
+    r.set_defaults(func=cmd_rules_docs)
     r = rsub.add_parser("new", help="scaffold a new code's knowledge, rule and case")
     r.add_argument("code", metavar="CODE", help="the new error code, e.g. 5.7.99")
     r.add_argument("--dest", default=".", metavar="DIR", help="pack directory to write into (default: .)")
     r.set_defaults(func=cmd_rules_new)
+
+    p = sub.add_parser(
+        "precheck",
+        help="will a planned change break relay? (no plan: audit the current configuration)",
+        epilog="Exit codes: 0 no check failed, 1 a check failed, 2 usage or input error.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="the current exports (as for diagnose)")
+    p.add_argument("--cert", metavar="FILE", help="the planned certificate (.pfx, .cer, .pem, .p7b)")
+    p.add_argument("--egress-ip", metavar="IP", help="the planned public egress address")
+    p.add_argument("--connector-cert-name", metavar="NAME",
+                   help="the planned TlsSenderCertificateName of the inbound connector")
+    p.add_argument("--connector-ips", metavar="LIST", type=parse_ip_list,
+                   help="the planned SenderIPAddresses, comma-separated ('' for none)")
+    p.add_argument("--connector", metavar="NAME",
+                   help="the inbound connector the edit applies to (default: the only OnPremises one)")
+    p.add_argument("--sender-domain", metavar="DOMAIN", help="a planned sending (MAIL FROM) domain")
+    p.add_argument("--days", type=parse_days, default=30, metavar="N",
+                   help="warn about certificates expiring within N days (default: 30)")
+    _format_option(p, ("text", "markdown", "json"))
+    _output_options(p)
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
+    _verbose_option(p)
+    p.set_defaults(func=cmd_precheck)
+
+    p = sub.add_parser(
+        "watch",
+        help="follow send protocol logs as they are written; report the first accepted session",
+        epilog="Exit codes: 0 fixed (--until-fixed) or stopped, 1 --timeout before a fix, "
+        "2 usage or input error, 130 interrupted.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="send-log folders or files to follow (other evidence in them gives the verdicts)")
+    p.add_argument("--since", type=parse_now, metavar="TIME",
+                   help="the time of the change: report the first session after it accepted for an "
+                        "external recipient (read the logs from that time)")
+    p.add_argument("--until-fixed", action="store_true", help="exit 0 at the first accepted session")
+    p.add_argument("--timeout", type=parse_seconds, metavar="SECONDS", help="give up after this (exit 1)")
+    p.add_argument("--interval", type=parse_seconds, default=1.0, metavar="SECONDS",
+                   help="seconds between checks for new bytes (default: 1)")
+    p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
+    p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("collect-script", help="print the PowerShell evidence collector")
     p.set_defaults(func=cmd_collect_script)
@@ -228,8 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (the console script passes it to ``sys.exit``)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     _tolerant_streams()
+    previous = api.sigterm_as_interrupt()
     try:
-        api.sigterm_as_interrupt()
         args = build_parser().parse_args(args_list)
         func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_tui)
         if not hasattr(args, "paths"):
@@ -256,6 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = " ".join(str(exc).split()) or type(exc).__name__
         _err(f"{kind}: {type(exc).__name__}: {text} (a bug; RELAYDOCTOR_DEBUG=1 shows details)")
         return EXIT_INTERNAL
+    finally:
+        api.restore_sigterm(previous)  # in-process callers (tests, the TUI) get their handler back
 
 
 def _tolerant_streams() -> None:
@@ -418,34 +501,122 @@ def cmd_rules_lint(args: argparse.Namespace) -> int:
 def cmd_rules_test(args: argparse.Namespace) -> int:
     try:
         packs = _load_packs(args.pack, builtin=not args.no_builtin)
+        problems = list(api.lint_packs(packs))  # a pack CI running only 'rules test' lints too
     except PackErrors as exc:
-        for problem in exc.errors or [exc]:
+        problems = list(exc.errors) or [exc]
+    if problems:
+        for problem in problems:
             sys.stderr.write(problem.one_line() + "\n")
+        sys.stderr.write(f"{PROG}: the packs do not lint ({len(problems)} problems); no case was run\n")
         return EXIT_INPUT
-    results = api.test_packs(packs)
-    failed = 0
+    if args.cases:
+        known = {c.case for c in packs.cases} | {p.id for p in packs.packs}
+        unknown = [c for c in args.cases if c not in known]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise InputError(f"no case or pack {unknown[0]!r}{hint}", path="rules test")
+    results = api.test_packs(packs, only=args.cases or None)
+    failed = xfailed = 0
     lines = []
     for result in results:
         ok = bool(result.passed)
         failed += not ok
-        lines.append(f"{'PASS' if ok else 'FAIL'}  {result.case}  ({result.path})")
-        if not ok:
+        xfailed += bool(result.xfail)
+        lines.append(f"{result.label}  {result.case}  ({result.path})")
+        if not ok or result.xfail:
             lines.extend(f"      {line}" for line in result.message().splitlines())
-    lines.append(f"{len(results) - failed} passed, {failed} failed")
+        if args.verbose:
+            lines.extend(f"      fired: {one}" for one in result.fired or ("no rule concluded",))
+            lines.extend(f"      near miss: {one}" for one in result.near)
+        elif not ok:  # a failure says which rules concluded its causes and which came closest
+            wrong = {m.cause.partition("@")[0] for m in result.mismatches}
+            lines.extend(f"      fired: {one}" for one in result.fired if one.cause in wrong)
+            lines.extend(f"      nearest miss: {one}" for one in result.near[:1])
+    passed = len(results) - failed - xfailed
+    lines.append(f"{passed} passed, {failed} failed" + (f", {xfailed} expected failures" if xfailed else ""))
     _write("\n".join(lines) + "\n", None)
     return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_rules_new(args: argparse.Namespace) -> int:
+    from .pack.model import CODE_RE
+
     code = args.code.strip()
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}", code):
-        raise InputError(f"{code!r} is not a code id (letters, digits, '.', '_', '-')", path="rules new")
+    if not CODE_RE.match(code):  # the pack format's own rule for code ids (docs/pack-format.md)
+        raise InputError(
+            f"{code!r} is not a code id (letters, digits, '.', '_', '-' and spaces, at most 40)",
+            path="rules new",
+        )
     dest = Path(args.dest)
     if dest.exists() and not dest.is_dir():
         raise InputError("not a directory", path=str(dest))
     created = api.scaffold_code(code, dest)
     _write("".join(f"created {p}\n" for p in created), None)
     return EXIT_OK
+
+
+def cmd_rules_fields(args: argparse.Namespace) -> int:
+    from .factdocs import fields_text
+    from .facts import FACT_KINDS
+
+    kind = args.kind.strip() if args.kind else None
+    if kind is not None and kind not in FACT_KINDS:
+        close = difflib.get_close_matches(kind, list(FACT_KINDS), n=1)
+        hint = f"; did you mean {close[0]}?" if close else "; 'relaydoctor rules fields' lists them"
+        raise InputError(f"unknown fact kind {kind!r}{hint}", path="rules fields")
+    _write(fields_text(kind), None)
+    return EXIT_OK
+
+
+def cmd_rules_docs(args: argparse.Namespace) -> int:
+    from .guides import DEFAULT_GUIDES, guide_text, write_guides
+
+    if args.dest:
+        dest = Path(args.dest)
+        if dest.exists() and not dest.is_dir():
+            raise InputError("not a directory", path=str(dest))
+        _write("".join(f"wrote {p}\n" for p in write_guides(dest)), None)
+        return EXIT_OK
+    names = [args.name] if args.name else list(DEFAULT_GUIDES)
+    _write("\n\n".join(guide_text(n).rstrip("\n") for n in names) + "\n", None)
+    return EXIT_OK
+
+
+def cmd_precheck(args: argparse.Namespace) -> int:
+    paths = _check_paths(args.paths)
+    if args.cert is not None:
+        _check_paths([args.cert])
+    _prepare_output(args, [*paths, *([args.cert] if args.cert else [])], ("text", "markdown", "json"))
+    plan = api.PrecheckPlan(
+        cert=args.cert,
+        egress_ip=args.egress_ip,
+        connector_cert_name=args.connector_cert_name,
+        connector_ips=args.connector_ips,
+        connector=args.connector,
+        sender_domain=args.sender_domain,
+        days=args.days,
+    )
+    report = api.precheck(paths, plan, now=args.now, pfx_password=_pfx_password(args.pfx_password_env))
+    if not [s for s in report.evidence if not s.skipped_reason]:
+        raise InputError("no evidence relaydoctor recognises", path=paths[0] if len(paths) == 1 else None)
+    color = args.output is None and args.format == "text" and api.wants_color(sys.stdout)
+    width = _terminal_width() if args.output is None else None
+    text = api.render_precheck(report, args.format, color=color, verbose=args.verbose, width=width)
+    _write(text, args.output, inputs=args.inputs, force=args.force)
+    return EXIT_FAILED if report.status == "fail" else EXIT_OK
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    return api.watch(
+        _check_paths(args.paths),
+        since=args.since,
+        until_fixed=args.until_fixed,
+        timeout=args.timeout,
+        interval=args.interval,
+        out=sys.stdout,
+        pfx_password=_pfx_password(args.pfx_password_env),
+    )
 
 
 def cmd_collect_script(args: argparse.Namespace) -> int:
@@ -560,17 +731,14 @@ def _ask_pfx_password() -> str:
 
 
 def _require_evidence(report: Report, paths: Sequence[str], *, has_text: bool) -> None:
-    """Refuse to 'diagnose' nothing: a named file that is not evidence, or no evidence at all."""
-    for path in paths:
-        if os.path.isfile(path):
-            mine = [s for s in report.evidence if os.path.normpath(s.source) == os.path.normpath(path)]
-            if mine and all(s.skipped_reason for s in mine):
-                raise InputError(f"not evidence relaydoctor can read: {mine[0].skipped_reason}", path=path)
-    if has_text:
-        return
+    """Refuse to 'diagnose' nothing (no evidence read and no --ndr); otherwise warn, one line each,
+    about the files the user named that were skipped. They stay in the report's evidence list,
+    like files skipped inside a folder: one stray file never costs the diagnosis."""
     read = [s for s in report.evidence if not s.skipped_reason]
-    if not read:
+    if not read and not has_text:
         skipped = [s for s in report.evidence if s.skipped_reason]
+        if len(skipped) == 1 and len(paths) == 1 and skipped[0].source == paths[0]:
+            raise InputError(f"not evidence relaydoctor can read: {skipped[0].skipped_reason}", path=paths[0])
         example = f" (e.g. {skipped[0].source}: {skipped[0].skipped_reason})" if skipped else ""
         where = paths[0] if len(paths) == 1 else None
         raise InputError(
@@ -578,11 +746,18 @@ def _require_evidence(report: Report, paths: Sequence[str], *, has_text: bool) -
             f"{example}",
             path=where,
         )
+    skipped = {os.path.normpath(s.source): s for s in report.evidence if s.skipped_reason}
+    for path in dict.fromkeys(os.path.normpath(p) for p in paths):  # in the order they were named
+        source = skipped.get(path)
+        if source is not None:
+            _err(f"warning: {source.source}: skipped: {source.skipped_reason}")
 
 
 def _prepare_output(args: argparse.Namespace, inputs: Sequence[str], formats: tuple[api.Format, ...]) -> None:
     """Settle the format (from --output's extension unless --format) and refuse a dangerous
     --output before any work is done."""
+    if args.output == "-":  # the usual spelling of standard output
+        args.output = None
     args.format = api.infer_format(args.output, args.format, formats)
     args.inputs = list(inputs)
     if args.output is not None:

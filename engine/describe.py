@@ -11,6 +11,7 @@ from .facts import (
     Certificate,
     CertNameMatch,
     CertStatus,
+    ConnectorChange,
     DomainAcceptance,
     DomainVerification,
     Fact,
@@ -144,6 +145,10 @@ _DESCRIBERS: dict[type, Callable[[Fact], str]] = {
         + (f" at {f.evaluated_at}" if f.evaluated_at else "")
         + f", {plain_value('trust', f.trust)} (judged from {plain_value('trust_basis', f.trust_basis)}),"
         f" chain {plain_value('chain', f.chain)}"
+    ),
+    ConnectorChange: lambda f: (
+        f"inbound connector {f.connector!r} changed {f.minutes_before_failure} min before the last "
+        f"rejected session (recent: {f.recent})"
     ),
     SendConnectorCertificate: lambda f: (
         f"send connector {f.connector!r} TlsCertificateName: {plain_value('state', f.state)}"

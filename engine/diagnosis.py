@@ -146,6 +146,7 @@ def _judge(
     notes: list[str] = []
     for code_id in codes:
         code = packs.codes[code_id]
+        judged = []
         for cause_id in code.causes:
             cause = packs.causes.get(cause_id)
             if cause is None:
@@ -153,8 +154,16 @@ def _judge(
             mine = by_cause.get((code_id, cause_id), [])
             verdict, conflict = _verdict(code_id, cause, mine, rules, facts, answers, packs)
             verdicts.append(verdict)
+            judged.append((cause, verdict))
             if conflict:
                 notes.append(conflict)
+        # residual causes (what remains when the documented checks pass) are not asked about
+        # while the evidence confirms another cause of the code
+        settled = any(v.status is Status.CONFIRMED and c.cause not in code.residual for c, v in judged)
+        for cause, verdict in judged:
+            if settled and cause.cause in code.residual and verdict.status is Status.UNDETERMINED:
+                continue
+            cause_id = cause.cause
             if verdict.status.open and cause.question is not None:
                 q = cause.question
                 questions.setdefault(
@@ -254,14 +263,30 @@ def _content_key(firing: Firing, facts: Sequence[Fact]) -> tuple:
 def _remediation(
     cause: CauseDef, lead: Firing, values: Mapping[str, Any], words: Mapping[str, Any]
 ) -> list[RemediationStep]:
-    from .pack.templates import fill_command
+    """Every step of the cause (``only_if`` picks variants by what the rule bound); a value the
+    evidence did not give stays visible as ``<Label>`` and is listed in ``needs_values``."""
+    from .pack.templates import fill_command, fill_text_missing, shown_placeholder
 
     steps = []
+    seen_commands: set[tuple[str, ...]] = set()
     for step in cause.remediation:
         if step.only_if and step.only_if not in lead.bindings:
             continue
-        commands = tuple(fill_command(c, values).text for c in step.commands)
-        steps.append(RemediationStep(step=_fill_text(step.step, words), commands=commands))
+        if any(alias in lead.bindings for alias in step.unless):
+            continue
+        labels = dict(step.labels)
+        text, missing = fill_text_missing(step.step, words, labels)
+        needs = list(missing)
+        commands = []
+        for template in step.commands:
+            filled = fill_command(template, values, labels)
+            commands.append(filled.text)
+            needs.extend(filled.missing)
+        if commands and tuple(commands) in seen_commands:
+            continue  # two variants that came out the same (one domain both ways): say it once
+        seen_commands.add(tuple(commands))
+        shown = tuple(dict.fromkeys(shown_placeholder(key, labels) for key in needs))
+        steps.append(RemediationStep(step=text, commands=tuple(commands), needs_values=shown))
     if cause.verify:
         steps.append(RemediationStep(step="Verify: " + _fill_text(cause.verify, words)))
     return steps

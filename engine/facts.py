@@ -404,7 +404,9 @@ class IpConnectorMatch(Fact):
     KIND: ClassVar[str] = "ip_connector_match"
     DOC: ClassVar[str] = "Egress IP against one inbound connector's SenderIPAddresses."
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
-        "match": _enum("in_range", "not_in_range", "ipv6"),
+        # incomplete: not within the ranges shown, but the export truncated the list (Format-List
+        # "..."), so the hidden part may hold it: never a mismatch
+        "match": _enum("in_range", "not_in_range", "ipv6", "incomplete"),
     }
 
     ip: str
@@ -424,7 +426,7 @@ class IpAttribution(Fact):
         "SenderIPAddresses (no_ip_connector when there is none)."
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
-        "match": _enum("in_range", "not_in_range", "ipv6", "no_ip_connector"),
+        "match": _enum("in_range", "not_in_range", "ipv6", "no_ip_connector", "incomplete"),
         "source": _enum("send_log", "answer"),
     }
 
@@ -445,16 +447,19 @@ class DomainAcceptance(Fact):
         "(KB 4019940: a host name counts if it or its immediate parent is accepted)."
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
-        "role": _enum("certificate", "mail_from", "connector_certificate_name"),
+        "role": _enum("certificate", "mail_from", "connector_certificate_name", "recipient"),
         "status": _enum("accepted", "not_accepted", "unverified", "unknown"),
     }
 
-    role: str
+    role: str  # recipient: the domain of a rejected recipient (5.4.1, the 5.4.6 ATTR1 loop)
     domain: str  # the name tested (a host name, a wildcard, or a MAIL FROM domain)
     status: str
     accepted_as: str | None = None  # the accepted domain that covered it
     thumbprint: str | None = None  # role=certificate: which certificate
     connector: str | None = None  # role=connector_certificate_name
+    # not accepted: the domain to add and verify (KB 4019940: a host name's immediate parent, a
+    # wildcard's base, a MAIL FROM or recipient domain itself); None when accepted
+    to_add: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -506,6 +511,29 @@ class SendConnectorCertificate(Fact):
     state: str
     thumbprint: str | None = None  # the installed certificate it names (newest if several)
     presented: str = "unknown"  # whether the log shows that certificate presented
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectorChange(Fact):
+    """An inbound connector changed shortly before the failure: Exchange Online applies connector
+    changes with a delay ("Changes may take some time to take effect", KB 4051495)."""
+
+    KIND: ClassVar[str] = "connector_change"
+    DOC: ClassVar[str] = (
+        "An inbound connector's WhenChanged against the time of the failure (the last rejected "
+        "session): how many minutes before it the connector changed, and whether that is recent."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        # yes: changed 0-60 minutes before the failure, both times in UTC; uncertain: within 60
+        # minutes only if WhenChanged (a local time without zone) is taken as UTC; no: otherwise
+        "recent": _enum("yes", "no", "uncertain"),
+    }
+
+    connector: str
+    when_changed: str
+    failure_at: str
+    minutes_before_failure: int  # negative: the change came after the failure
+    recent: str
 
 
 # --------------------------------------------------------------------------------------------
@@ -790,6 +818,7 @@ FACT_KINDS: dict[str, type[Fact]] = {
         DomainAcceptance,
         CertStatus,
         SendConnectorCertificate,
+        ConnectorChange,
         WindowsEvent,
         CertCheck,
         TransportConfig,
@@ -814,6 +843,7 @@ RELATION_ORDER: tuple[str, ...] = tuple(
         DomainAcceptance,
         CertStatus,
         SendConnectorCertificate,
+        ConnectorChange,
     )
 )
 RELATION_KINDS = frozenset(RELATION_ORDER)

@@ -19,6 +19,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 _STOP_SIGNALS = (signal.SIGINT,)
 
@@ -27,11 +28,19 @@ def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def sigterm_as_interrupt() -> None:
-    """SIGTERM behaves like Ctrl+C in the main thread (the CLI then exits 130)."""
+def sigterm_as_interrupt() -> Any:
+    """SIGTERM behaves like Ctrl+C in the main thread (the CLI then exits 130). Returns the
+    handler it replaced (None when it could not install one)."""
     if threading.current_thread() is threading.main_thread():
         with contextlib.suppress(ValueError, OSError):
-            signal.signal(signal.SIGTERM, _raise_interrupt)
+            return signal.signal(signal.SIGTERM, _raise_interrupt)
+    return None
+
+
+def restore_sigterm(previous: Any) -> None:
+    if previous is not None and threading.current_thread() is threading.main_thread():
+        with contextlib.suppress(ValueError, OSError, TypeError):
+            signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager

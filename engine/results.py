@@ -56,6 +56,8 @@ class EvidenceLink:
 class RemediationStep:
     step: str
     commands: tuple[str, ...] = ()
+    # values the evidence did not give, as they appear in the step: "<ExchangeServer>"
+    needs_values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,7 @@ class Verdict:
             "title": self.title,
             "summary": self.summary,
             "evidence": [{"fact": e.fact, "source": e.source, "says": e.says} for e in self.evidence],
-            "remediation": [{"step": r.step, "commands": list(r.commands)} for r in self.remediation],
+            "remediation": [_step_json(r) for r in self.remediation],
             "references": list(self.references),
             "rules": list(self.rules),
         }
@@ -148,3 +150,11 @@ class Report:
             "overrides": list(self.overrides),
             "notes": list(self.notes),
         }
+
+
+def _step_json(step: RemediationStep) -> dict[str, Any]:
+    """A remediation step; ``needs_values`` (additive) only when the step has unknown values."""
+    out: dict[str, Any] = {"step": step.step, "commands": list(step.commands)}
+    if step.needs_values:
+        out["needs_values"] = list(step.needs_values)
+    return out

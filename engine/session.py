@@ -40,6 +40,11 @@ from .errors import EngineError
 KEY_FIELD = "__key"  # added to every asserted fact: its index in the caller's list
 MAX_PROPERTIES = 200  # the engine refuses more than 252 user properties (docs/engine-traps.md #19)
 MAX_LIVE_SESSIONS = 64  # more than 1024 live sessions crash the process (docs/engine-traps.md #9)
+# Rulesets kept registered (each ~80 KB of engine memory). Registrations are reused by content
+# digest; past this many distinct ones the least recently used is deleted from the engine
+# (delete_ruleset is safe once none of its sessions is live), so a long TUI or watch run that
+# loads thousands of different packs stays bounded.
+MAX_REGISTERED_RULESETS = 16
 _INIT_KIND = "__init"  # asserted first: an action must complete before delete_state (docs/engine-traps.md #7)
 _NEVER_KIND = "__never"  # the catch-all join waits for this kind, which no fact can have
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1  # larger ones saturate (docs/engine-traps.md #41)
@@ -334,7 +339,10 @@ class RuleEngine:
     def _register(self, ruleset: CompiledRuleset) -> _Registered:
         digest = ruleset.digest
         if digest in self._registered:
-            return self._registered[digest]
+            reg = self._registered.pop(digest)  # most recently used goes last
+            self._registered[digest] = reg
+            return reg
+        self._evict()
         ids = [r.id for r in ruleset.rules]
         if len(set(ids)) != len(ids):
             raise EngineError(f"duplicate rule ids in ruleset {digest}")
@@ -360,6 +368,26 @@ class RuleEngine:
             raise EngineError("internal: an action does not take exactly one parameter")
         reg = self._registered[digest] = _Registered(rs, aliases)
         return reg
+
+    def _evict(self) -> None:
+        """Delete the least recently used registrations beyond the bound. Only when no session
+        is live or leaked (a leaked one's ruleset must keep its state)."""
+        if self._sessions or self._leaked:
+            return
+        while len(self._registered) >= MAX_REGISTERED_RULESETS:
+            digest = next(iter(self._registered))
+            reg = self._registered.pop(digest)
+            name = f"relaydoctor-{digest}"
+            self._by_object = {k: v for k, v in self._by_object.items() if v[1] is not reg}
+            directory = getattr(self._host, "_ruleset_directory", {})
+            directory.pop(name, None)
+            listed = getattr(self._host, "_ruleset_list", [])
+            if reg.ruleset in listed:
+                listed.remove(reg.ruleset)
+            durable_rules_engine.delete_ruleset(reg.ruleset._handle)
+
+    def registered_count(self) -> int:
+        return len(self._registered)
 
     def _init_action(self, c: Any) -> None:
         """Action of the init rule: marks that an action completed in the session."""

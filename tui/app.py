@@ -78,6 +78,7 @@ class RelayDoctorApp(App[int]):
         *(Binding(s.key, f"step('{s.mode}')", s.title, show=False) for s in STEPS),
         Binding("question_mark,f1", "help", "Help"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False),
+        Binding("w", "watch", "Watch the logs", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -361,6 +362,15 @@ class RelayDoctorApp(App[int]):
                 self.add_paths([path])
 
         self.push_screen(AddEvidenceDialog(title=title), picked)
+
+    def action_watch(self) -> None:
+        """The live pane over the send logs among the loaded evidence."""
+        from .screens.watch import WatchScreen
+
+        if not self.walk.paths:
+            self.notify("Add the send-log folder as evidence first (a), then press w.", severity="warning")
+            return
+        self.push_screen(WatchScreen(self.walk.paths, pack_dirs=self.walk.pack_dirs))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

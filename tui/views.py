@@ -475,6 +475,15 @@ def missing_evidence(report: Report | None, packs: Packs | None) -> MissingRepor
     need: dict[str, list[str]] = {}
     collect: dict[str, list[str]] = {}
     open_verdicts = [v for v in report.verdicts if v.status.open]
+    # a code's residual causes are not asked about while another of its causes is confirmed
+    settled = {
+        v.code for v in report.verdicts
+        if v.status == "confirmed" and v.cause not in getattr(packs.codes.get(v.code), "residual", ())
+    }
+    open_verdicts = [
+        v for v in open_verdicts
+        if not (v.code in settled and v.cause in getattr(packs.codes.get(v.code), "residual", ()))
+    ]
     for v in open_verdicts:
         cause = packs.causes.get(v.cause)
         if cause is None:

@@ -7,8 +7,10 @@
   archives (recognised by content) are read in place with ``zipfile`` — nothing is extracted to
   disk — with limits on member names, total size and compression ratio; zips inside zips are
   opened one level deep.
-- Something the user named directly that is missing, unreadable, unknown or broken raises
-  ``EvidenceError``; inside a folder or zip it is listed as skipped with the reason.
+- Something the user named that is missing or cannot be read raises ``EvidenceError``. A file
+  that is not evidence, or is broken, is listed as skipped with the reason, whether it was named
+  or found in a folder or zip: one stray file never costs the diagnosis. Pasted text (``--ndr``)
+  without an SMTP error is an error: it was given as the symptom.
 - Identical files are read once; identical facts from different files are kept once (first
   provenance wins); send-log aggregates of several files are folded together.
 - Large send/receive logs on disk are scanned in worker processes, one file each, with shared
@@ -17,30 +19,31 @@
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import hashlib
 import io
-import multiprocessing
 import os
 import re
 import stat
 import warnings
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import Cancelled, EvidenceError, RelaydoctorError
 from ..facts import Fact
 from ..lifecycle import guard_worker, interrupts_held
 from ..results import EvidenceSet, SourceSummary
 from .base import CancelFn, Document, ParseResult, ProgressFn, ScanFn
+from .budget import FactBudget
 from .fieldlimit import bound_fact
 from .folders import skip_reason, tool_folder
 from .jsonish import looks_like_json
 from .registry import PARSERS, Parser
-from .smtplog import send
+from .workers import plan_jobs
+
+if TYPE_CHECKING:
+    import zipfile
 
 HEAD_BYTES = 64 * 1024
 MAX_ZIP_MEMBERS = 20_000
@@ -75,12 +78,13 @@ class _FileOpener:
 @dataclass(slots=True)
 class _Item:
     doc: Document | None  # None: skipped before it became a document
-    direct: bool
+    pasted: bool = False  # text given on the command line (--ndr), not a file
     path: str | None = None  # on disk (for workers and duplicate checks)
     skipped: SourceSummary | None = None
     parser: Parser | None = None
     result: ParseResult | None = None
     error: EvidenceError | None = None
+    n_facts: int = 0  # its facts went to the budget as soon as they were read
 
 
 def _file_document(path: str, name: str) -> Document:
@@ -155,6 +159,7 @@ class _Walker:
             self._add_file(path, path, direct=False)
 
     def _add_file(self, path: str, name: str, *, direct: bool) -> None:
+        """A named file that cannot be read stops the run; one found in a folder is skipped."""
         try:
             doc = _file_document(path, name)
         except EvidenceError as exc:
@@ -168,16 +173,15 @@ class _Walker:
             self.items.append(_skip(name, "unknown", f"cannot read: {exc.strerror or exc}"))
             return
         if _is_zip(doc.head):
-            self._add_zip(doc, direct=direct, source=path)
+            self._add_zip(doc, source=path)
             return
-        self.items.append(_Item(doc=doc, direct=direct, path=path))
+        self.items.append(_Item(doc=doc, path=path))
 
-    def _add_zip(self, doc: Document, *, direct: bool, source: str | bytes, depth: int = 0) -> None:
+    def _add_zip(self, doc: Document, *, source: str | bytes, depth: int = 0) -> None:
+        """A zip's members, in name order; a zip that is broken or refused is skipped whole."""
         try:
             members = self._open_zip(doc, source)
         except EvidenceError as exc:
-            if direct:
-                raise
             self.items.append(_skip(doc.name, "zip", exc.message))
             return
         zf, infos = members
@@ -206,14 +210,16 @@ class _Walker:
                     self.items.append(_skip(name, "zip", f"unreadable zip member: {exc}"))
                     continue
                 inner = _bytes_document(name, data)
-                self._add_zip(inner, direct=False, source=data, depth=depth + 1)
+                self._add_zip(inner, source=data, depth=depth + 1)
                 continue
             opener = _member_opener(zf, info)
             self.items.append(
-                _Item(doc=Document(name=name, size=info.file_size, head=head, opener=opener), direct=False)
+                _Item(doc=Document(name=name, size=info.file_size, head=head, opener=opener))
             )
 
     def _open_zip(self, doc: Document, source: str | bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+        import zipfile  # only when a zip is given
+
         try:
             zf = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
@@ -261,7 +267,7 @@ def _member_opener(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], B
 
 
 def _skip(name: str, kind: str, reason: str) -> _Item:
-    return _Item(doc=None, direct=False, skipped=SourceSummary(source=name, kind=kind, skipped_reason=reason))
+    return _Item(doc=None, skipped=SourceSummary(source=name, kind=kind, skipped_reason=reason))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -416,40 +422,47 @@ def load_evidence(
             walker.add_path(os.fspath(given))
         for label, text in extra_texts:
             data = text.encode("utf-8")
-            walker.items.append(_Item(doc=_bytes_document(label, data), direct=True))
-        n_text = len(extra_texts)
-        return _load(walker.items, n_text, progress, cancel, pfx_password)
+            walker.items.append(_Item(doc=_bytes_document(label, data), pasted=True))
+        return _load(walker.items, progress, cancel, pfx_password)
     finally:
         walker.close()
 
 
-def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: CancelFn | None,
+def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | None,
           pfx_password: str | None) -> EvidenceSet:
     text_parsers = [p for p in PARSERS if p.pasted]
+    budget = FactBudget()
+
+    def absorb(item: _Item) -> None:
+        """Fold a parsed item's facts into the budget at once (at its place in the canonical
+        order): memory stays bounded by the budget and the results in flight, not by the number
+        of files."""
+        assert item.result is not None
+        facts = _bounded_facts(item.result)
+        item.n_facts = len(facts)
+        budget.add(_canonical(item), facts)
+        item.result.facts = []
+
     total = sum(it.doc.size for it in items if it.doc is not None)
     prog = _Progress(total, progress)
-    first_text = len(items) - n_text
 
     def check_cancel() -> None:
         if cancel is not None and cancel():
             raise Cancelled("loading evidence was cancelled")
 
     # 1. classify
-    for index, item in enumerate(items):
+    for item in items:
         check_cancel()
         doc = item.doc
         if doc is None:
             continue
-        if index >= first_text:
+        if item.pasted:
             found = classify(doc, text_parsers)
             if isinstance(found, str):
                 raise EvidenceError("no SMTP error or non-delivery report found in this text", doc.name)
         else:
             found = classify(doc)
             if isinstance(found, str):
-                if item.direct:
-                    prefix = "" if found.startswith("not recognised") else "not recognised as evidence: "
-                    raise EvidenceError(prefix + found, doc.name)
                 item.skipped = SourceSummary(source=doc.name, kind="unknown", skipped_reason=found)
                 prog.add(doc.size)
                 continue
@@ -461,12 +474,13 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
         it for it in items
         if it.parser is not None and it.skipped is None and it.parser.streaming and it.path is not None
     ]
-    if len(parallel) >= 2 and sum(it.doc.size for it in parallel if it.doc) >= PARALLEL_MIN_BYTES and (
-        (os.cpu_count() or 1) >= 2
-    ):
+    workers, shards = plan_jobs([it.doc.size if it.doc else 0 for it in parallel],
+                                [it.parser is not None and it.parser.kind == "send_log" for it in parallel],
+                                min_total=PARALLEL_MIN_BYTES)
+    if workers >= 2 and sum(shards) >= 2:
         try:
-            _parse_parallel(parallel, prog, cancel)
-        except (OSError, RuntimeError, cf.process.BrokenProcessPool) as exc:  # no processes here
+            _parse_parallel(parallel, prog, cancel, absorb, workers, shards)
+        except (OSError, RuntimeError) as exc:  # no processes here (BrokenProcessPool is a RuntimeError)
             warnings.warn(f"parallel log scan unavailable ({exc}); scanning in-process", RuntimeWarning,
                           stacklevel=2)
     for item in items:
@@ -478,24 +492,23 @@ def _load(items: list[_Item], n_text: int, progress: ProgressFn | None, cancel: 
         base = prog.done
         try:
             item.result = _parse(item.parser, doc, pfx_password, prog.add, cancel)
+            absorb(item)
         except EvidenceError as exc:
-            if item.direct:
-                raise  # what the user named must be readable: stop at once
+            if item.pasted:
+                raise  # the text given as the symptom must be readable
             item.error = exc
         prog.set(base + doc.size)
 
-    # 3. errors: fatal for what the user named, a skip reason inside folders and zips
+    # 3. errors: a file that is broken is skipped with the reason, named or not
     for item in items:
         if item.error is not None:
-            if item.direct:
-                raise item.error
             assert item.doc is not None and item.parser is not None
             item.skipped = SourceSummary(
                 source=item.doc.name,
                 kind=item.parser.kind,
                 skipped_reason=_reason(item.error),
             )
-    return _assemble(items)
+    return _assemble(items, budget)
 
 
 def _located(name: str, warning: str) -> str:
@@ -547,18 +560,35 @@ def _digest(doc: Document) -> str:
     return h.hexdigest()
 
 
-def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None) -> None:
+def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None,
+                    absorb: Callable[[_Item], None], workers: int, shards: list[int]) -> None:
+    """Scan ``items`` in worker processes; an item with several ``shards`` (a large send log) is
+    scanned by one job per shard and joined when all are back."""
+    import concurrent.futures as cf  # only when workers start
+    import functools
+    import multiprocessing
+
+    from .smtplog import send
+
+    jobs: list[tuple[_Item, Any, int]] = []  # (item, scan function, shard count)
+    for it, n in sorted(zip(items, shards, strict=True), key=lambda x: -(x[0].doc.size if x[0].doc else 0)):
+        if n > 1:
+            jobs.extend((it, functools.partial(send.scan_part, shard=(i, n)), n) for i in range(n))
+        else:
+            jobs.append((it, it.parser.scan, 1))  # type: ignore[union-attr]
+    parts: dict[int, list[tuple[int, Any]]] = {}
+
     ctx = multiprocessing.get_context("spawn")  # no fork: callers (the TUI) run threads
     counter = ctx.Value("q", 0)
     stop = ctx.Event()
     base = prog.done
-    workers = min(len(items), os.cpu_count() or 2)
+    workers = min(len(jobs), workers)
     with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
                                 initargs=(counter, stop)) as pool:
         with interrupts_held():  # workers are spawned here and must never get Ctrl+C
             futures = {
-                pool.submit(_worker_scan, it.parser.kind, it.parser.scan, it.path, it.doc.name): it  # type: ignore[union-attr]
-                for it in sorted(items, key=lambda it: -(it.doc.size if it.doc else 0))
+                pool.submit(_worker_scan, it.parser.kind, scan, it.path, it.doc.name): (it, scan, n)  # type: ignore[union-attr]
+                for it, scan, n in jobs
             }
         pending = set(futures)
         try:
@@ -571,7 +601,9 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
                         f.cancel()
                     raise Cancelled("loading evidence was cancelled")
                 for fut in done:
-                    item = futures[fut]
+                    item, scan, n = futures[fut]
+                    if item.error is not None:
+                        continue  # another shard of it failed already
                     try:
                         status, value = fut.result()
                     except Exception as exc:
@@ -579,8 +611,16 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
                         warnings.warn(f"log worker failed ({exc!r}); scanning in-process", RuntimeWarning,
                                       stacklevel=2)
                         continue
-                    if status == "ok":
+                    if status == "ok" and n > 1:
+                        got = parts.setdefault(id(item), [])
+                        got.append((scan.keywords["shard"][0], value))
+                        if len(got) == n:
+                            got.sort(key=lambda x: x[0])
+                            item.result = send.join_parts([part for _, part in got])
+                            absorb(item)
+                    elif status == "ok":
                         item.result = value
+                        absorb(item)
                     elif status == "error":
                         message, path, line = value
                         item.error = EvidenceError(message, path, line)
@@ -617,29 +657,15 @@ def _canonical(item: _Item) -> tuple:
     return (skipped, kind, reason, content, name)
 
 
-def _assemble(items: list[_Item]) -> EvidenceSet:
+def _assemble(items: list[_Item], budget: FactBudget) -> EvidenceSet:
     items = sorted(items, key=_canonical)
     ev = EvidenceSet()
-    per_item: list[tuple[_Item, list[Fact]]] = []
-    all_facts: list[Fact] = []
-    for item in items:
-        if item.result is not None and item.skipped is None:
-            facts = _bounded_facts(item.result)
-            per_item.append((item, facts))
-            all_facts.extend(facts)
-    merged = send.merge_facts(all_facts)
-    owner: dict[int, _Item] = {}
-    for item, facts in per_item:
-        for fact in facts:
-            owner.setdefault(id(fact), item)
     seen: set[tuple] = set()
-    duplicates: dict[int, int] = {}
-    for fact in merged:
+    duplicates: dict[tuple, int] = {}
+    for where, fact in budget.entries():  # in canonical order: the first file of a fact owns it
         identity = fact.identity()
         if identity in seen:
-            item = owner.get(id(fact))
-            if item is not None:
-                duplicates[id(item)] = duplicates.get(id(item), 0) + 1
+            duplicates[where] = duplicates.get(where, 0) + 1
             continue
         seen.add(identity)
         ev.facts.append(fact)
@@ -650,7 +676,7 @@ def _assemble(items: list[_Item]) -> EvidenceSet:
         if item.result is None or item.doc is None or item.parser is None:
             continue
         detail = item.result.detail
-        dup = duplicates.get(id(item), 0)
+        dup = duplicates.get(_canonical(item), 0)
         if dup:
             note = f"{dup} fact(s) also given by another file"
             detail = f"{detail}; {note}" if detail else note
@@ -661,8 +687,9 @@ def _assemble(items: list[_Item]) -> EvidenceSet:
             SourceSummary(
                 source=item.doc.name,
                 kind=item.parser.kind,
-                facts=len(item.result.facts),
+                facts=item.n_facts,
                 detail=detail,
             )
         )
+    ev.warnings.extend(budget.notes())
     return ev

@@ -8,24 +8,31 @@ linting try rule regexes in the engine only through the probe their caller hands
 
 from __future__ import annotations
 
-from .cases import CaseResult, Mismatch, run_cases
-from .compiler import RegexProbe, compile_packs
-from .lint import lint, lint_dirs
-from .loader import config_home, load_pack_dirs, load_packs, user_pack_dirs
-from .model import (
-    ENGINE_FORMAT,
-    CaseDef,
-    CauseDef,
-    CodeDef,
-    FieldTest,
-    Pack,
-    PackManifest,
-    Packs,
-    Pattern,
-    RuleDef,
-)
-from .scaffold import scaffold_code
-from .templates import FilledCommand, fill_command, fill_text
+import importlib
+from typing import Any
+
+# Imported on first use (PEP 562): a diagnosis needs the loader and model, never lint or scaffold.
+_HOMES = {
+    "CaseResult": "cases", "Mismatch": "cases", "run_cases": "cases",
+    "RegexProbe": "compiler", "compile_packs": "compiler",
+    "lint": "lint", "lint_dirs": "lint",
+    "config_home": "loader", "load_pack_dirs": "loader", "load_packs": "loader", "user_pack_dirs": "loader",
+    "ENGINE_FORMAT": "model", "CaseDef": "model", "CauseDef": "model", "CodeDef": "model",
+    "FieldTest": "model", "Pack": "model", "PackManifest": "model", "Packs": "model", "Pattern": "model",
+    "RuleDef": "model",
+    "scaffold_code": "scaffold",
+    "FilledCommand": "templates", "fill_command": "templates", "fill_text": "templates",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ENGINE_FORMAT",

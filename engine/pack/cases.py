@@ -2,23 +2,27 @@
 
 The diagnosis itself is passed in (``diagnose``, normally ``engine.api.diagnose``) so this
 module depends only on its signature: ``diagnose(paths, *, ndr_texts, answers, extra_facts,
-packs, now) -> Report`` whose ``verdicts`` carry ``code``, ``cause`` and ``status``. An
+packs, now) -> Report`` whose ``verdicts`` carry ``code``, ``cause`` and ``status`` (and, for
+``output:`` checks and ``rules test -v``, ``summary``, ``remediation`` and ``rules``, with the
+report's ``facts``) and whose ``evidence`` lists each file read or skipped (a case whose evidence
+file is skipped cannot run). An
 expectation ``cause@code`` is checked against the cause's verdict under that code; a plain
 ``cause`` against its verdict under its own (home) code.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import EngineError, RelaydoctorError
 from ..facts import Fact, Provenance, fact_from_dict
-from .model import CaseDef, Packs, split_expect
+from .model import CaseDef, FieldTest, Packs, Pattern, Ref, split_expect
 
 if TYPE_CHECKING:
-    from ..results import Report
+    from ..results import Report, Verdict
 
 ABSENT = "absent"  # the report has no verdict for the cause under the code (not in scope)
 
@@ -36,6 +40,19 @@ class Mismatch:
 
 
 @dataclass(frozen=True, slots=True)
+class Fired:
+    """A verdict some rules concluded, for ``rules test`` output."""
+
+    code: str
+    cause: str
+    status: str
+    rules: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.cause}: {self.status} ({', '.join(self.rules)})"
+
+
+@dataclass(frozen=True, slots=True)
 class CaseResult:
     case: str
     path: str  # path:line of the case
@@ -43,11 +60,29 @@ class CaseResult:
     mismatches: tuple[Mismatch, ...] = ()
     error: str | None = None  # the case could not run (bad evidence, engine error)
     description: str = ""
+    xfail: str = ""  # the case is a known gap: it failed as expected (passed stays True)
+    xpassed: bool = False  # marked xfail but passed: the marker should go (passed is False)
+    fired: tuple[Fired, ...] = ()  # per verdict a rule concluded
+    near: tuple[str, ...] = ()  # rules of the expected causes that did not conclude, nearest first
+
+    @property
+    def label(self) -> str:
+        if self.xpassed:
+            return "XPASS"
+        if self.xfail:
+            return "XFAIL"
+        return "PASS" if self.passed else "FAIL"
 
     def message(self) -> str:
         """One line per problem; a TODO description (a scaffolded case) says what to fill in."""
+        if self.xpassed:
+            return (
+                f"{self.path}: case {self.case}: passes, but is marked xfail ({self.xfail}): "
+                "remove the marker"
+            )
         if self.passed:
-            return f"{self.path}: case {self.case}: ok"
+            outcome = f"fails as expected ({self.xfail})" if self.xfail else "ok"
+            return f"{self.path}: case {self.case}: {outcome}"
         lines = []
         if self.error:
             lines.append(f"{self.path}: case {self.case}: could not run: {self.error}")
@@ -74,8 +109,31 @@ def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Report]) ->
         )
     except (RelaydoctorError, EngineError) as exc:
         return CaseResult(case.case, where, False, error=str(exc), description=case.description)
+    named = {str(p) for p in case.evidence}
+    unread = [s for s in report.evidence if s.skipped_reason and s.source in named] if named else []
+    if unread:  # the diagnosis skips a file that is not evidence; a case must not rest on one
+        error = f"{unread[0].source}: skipped: {unread[0].skipped_reason}"
+        return CaseResult(case.case, where, False, error=error, description=case.description)
     got = {(v.code, v.cause): v.status for v in report.verdicts}
     todo = " ".join(case.description.split()) if "TODO" in case.description else ""
+    mismatches = _status_mismatches(case, packs, got, todo)
+    mismatches += _output_mismatches(case, packs, report)
+    fired = tuple(
+        Fired(v.code, v.cause, v.status, tuple(v.rules)) for v in report.verdicts if getattr(v, "rules", ())
+    )
+    near = nearest_misses(case, packs, report)
+    failed = bool(mismatches)
+    if case.xfail:
+        return CaseResult(
+            case.case, where, failed, tuple(mismatches), description=case.description,
+            xfail=case.xfail if failed else "", xpassed=not failed, fired=fired, near=near,
+        )
+    return CaseResult(
+        case.case, where, not failed, tuple(mismatches), description=case.description, fired=fired, near=near
+    )
+
+
+def _status_mismatches(case: CaseDef, packs: Packs, got: dict, todo: str) -> list[Mismatch]:
     mismatches = []
     for key, expected in case.expect.items():
         cause, code = split_expect(key)
@@ -90,7 +148,123 @@ def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Report]) ->
                 qualify = ", ".join(f"{cause}@{c}" for c in elsewhere)
                 hint = "; ".join(filter(None, (todo, f"judged under another code: expect {qualify}")))
         mismatches.append(Mismatch(key, expected, status, hint))
-    return CaseResult(case.case, where, not mismatches, tuple(mismatches), description=case.description)
+    return mismatches
+
+
+def _verdict(case_key: str, packs: Packs, report: Report) -> Verdict | None:
+    cause, code = split_expect(case_key)
+    home = packs.causes[cause].code if cause in packs.causes else None
+    return next((v for v in report.verdicts if v.cause == cause and v.code == (code or home)), None)
+
+
+def _output_mismatches(case: CaseDef, packs: Packs, report: Report) -> list[Mismatch]:
+    """What the verdicts show against ``output:``, and ``only_confirmed``."""
+    out: list[Mismatch] = []
+    for key, want in case.output.items():
+        v = _verdict(key, packs, report)
+        if v is None:
+            continue  # the status mismatch already says it is absent
+        if want.message is not None and want.message not in v.summary:
+            out.append(Mismatch(key, f"a message containing {want.message!r}", repr(v.summary)))
+        printed = [c for step in v.remediation for c in step.commands]
+        for command in want.commands or ():
+            if command not in printed:
+                shown = "; ".join(printed) or "no commands"
+                out.append(Mismatch(key, f"the command {command!r}", shown))
+        if want.rules is not None and sorted(want.rules) != sorted(v.rules):
+            out.append(
+                Mismatch(key, f"rules {', '.join(sorted(want.rules))}", ", ".join(sorted(v.rules)) or "none")
+            )
+    if case.only_confirmed:
+        allowed = set()
+        for key, status in case.expect.items():
+            if status == "confirmed":
+                cause, code = split_expect(key)
+                allowed.add((code or (packs.causes[cause].code if cause in packs.causes else ""), cause))
+        for v in report.verdicts:
+            if v.status == "confirmed" and (v.code, v.cause) not in allowed:
+                out.append(Mismatch(f"{v.cause}@{v.code}", "no other cause confirmed", "confirmed"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Nearest misses (rules test -v): which rules of the expected causes almost concluded
+# ---------------------------------------------------------------------------------------------
+
+
+def _holds(test: Any, fact: Fact) -> bool | None:
+    """Whether one field test holds on a fact (None: a join or any_of, not judged here)."""
+    if not isinstance(test, FieldTest) or isinstance(test.value, Ref):
+        return None
+    value = fact.values().get(test.field)
+    op, want = test.op, test.value
+    if op == "exists":
+        return value is not None
+    if op == "missing":
+        return value is None
+    if value is None:
+        return op in ("ne", "not_in")
+    checks: dict[str, Callable[[], bool]] = {
+        "eq": lambda: value == want,
+        "ne": lambda: value != want,
+        "in": lambda: value in (want or ()),
+        "not_in": lambda: value not in (want or ()),
+        "gt": lambda: value > want,
+        "gte": lambda: value >= want,
+        "lt": lambda: value < want,
+        "lte": lambda: value <= want,
+        "contains": lambda: want in value,
+        "matches": lambda: re.search(str(want), str(value)) is not None,
+        "imatches": lambda: re.search(str(want), str(value), re.IGNORECASE) is not None,
+    }
+    try:
+        return checks[op]()
+    except (TypeError, re.error, KeyError):
+        return None
+
+
+def _pattern_holds(pattern: Pattern, facts: list[Fact]) -> bool:
+    """Some fact of the kind passes every top-level test this check can judge."""
+    for fact in facts:
+        if pattern.kind != fact.KIND:
+            continue
+        if all(_holds(t, fact) is not False for t in pattern.tests):
+            return True
+    return False
+
+
+def nearest_misses(case: CaseDef, packs: Packs, report: Report, limit: int = 3) -> tuple[str, ...]:
+    """Rules of the case's expected (code, cause) pairs that did not conclude, with how many of
+    their positive patterns some fact satisfies and the first that none does. Approximate:
+    joins ({ref: ...}) and any_of groups are not judged, so a listed pattern may still fail on
+    them; the engine alone decides verdicts."""
+    concluded = {r for v in report.verdicts for r in getattr(v, "rules", ())}
+    facts = list(getattr(report, "facts", ()))
+    scored = []
+    for key in case.expect:
+        cause, code = split_expect(key)
+        home = packs.causes[cause].code if cause in packs.causes else None
+        for rule in packs.rules_for(cause, code or home):
+            if rule.id in concluded:
+                continue
+            positive = rule.patterns
+            holding = [p for p in positive if _pattern_holds(p, facts)]
+            blocking = [p for p in rule.negations if _pattern_holds(p, facts)]
+            missing = next((p for p in positive if p not in holding), None)
+            why = (
+                f"no {missing.kind} fact passes the pattern at line {missing.line}"
+                if missing is not None
+                else (f"blocked by the not: at line {blocking[0].line}" if blocking else "a join or any_of")
+            )
+            scored.append((len(holding) / max(len(positive), 1), rule.id, len(holding), len(positive), why))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    return tuple(f"{rid} ({rule_file_ref(packs, rid)}): {h} of {n} patterns hold; {why}"
+                 for _, rid, h, n, why in scored[:limit])
+
+
+def rule_file_ref(packs: Packs, rule_id: str) -> str:
+    rule = packs.rule(rule_id)
+    return rule.loc.ref() if rule is not None else "?"
 
 
 def run_cases(

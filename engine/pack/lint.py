@@ -30,6 +30,7 @@ from .model import (
 )
 from .parse import field_specs
 from .regex import backtracking_risk
+from .silent import silent_findings
 from .templates import placeholders
 
 
@@ -121,6 +122,14 @@ def _cause_findings(packs: Packs) -> list[PackError]:
             statuses = expectations.get((code_id, cause.cause), set())
             out.extend(_case_coverage(cause, code_id, statuses, under))
         for step in cause.remediation:
+            for alias in step.unless:
+                if positive_any and not any(alias in r.aliases for r in positive_any):
+                    out.append(
+                        cause.loc.at(step.line).error(
+                            f"cause {cause.cause}: unless {alias!r} is not an alias of any confirmed or "
+                            "likely rule of this cause, so the step is never hidden by it"
+                        )
+                    )
             if step.only_if and positive_any and not any(step.only_if in r.aliases for r in positive_any):
                 out.append(
                     cause.loc.at(step.line).error(
@@ -149,7 +158,9 @@ def _placeholder_findings(
     cause: CauseDef, positive: list[RuleDef], under: str, bound_anywhere: set[str]
 ) -> list[PackError]:
     """Placeholders in remediation must be bound by some positive rule of the (code, cause) pair
-    (or be answers); a step whose only_if no such rule binds is never shown there."""
+    (or be answers, or carry a ``labels`` entry: then an unknown value shows as ``<Label>`` and the
+    step says it needs the user's value); a step whose only_if no such rule binds is never shown
+    there."""
     out: list[PackError] = []
     if not positive:
         return out
@@ -164,10 +175,20 @@ def _placeholder_findings(
         bound = {
             (alias, name) for r in rules for alias, kind in r.aliases.items() for name in field_specs(kind)
         }
-        texts = [(step.step, step.line), *((c, step.line) for c in step.commands)]
+        lines = step.command_lines or (step.line,) * len(step.commands)
+        texts = [(step.step, step.line), *zip(step.commands, lines, strict=False)]
+        aliases = {alias for r in rules for alias in r.aliases}
+        labelled = {key for key, _ in step.labels}
         for text, line in texts:
             for alias, name in placeholders(text):
-                if alias != ANSWER_ALIAS and (alias, name) not in bound:
+                # a labelled placeholder may stay unknown: it shows as <Label>, "needs your value";
+                # a bound alias with a field its kind lacks: silent.py says "has no field ..."
+                if (
+                    alias != ANSWER_ALIAS
+                    and (alias, name) not in bound
+                    and alias not in aliases
+                    and f"{alias}.{name}" not in labelled
+                ):
                     out.append(
                         cause.loc.at(line).error(
                             f"cause {cause.cause}: placeholder {{{alias}.{name}}} is not bound by any "
@@ -251,6 +272,7 @@ def lint(packs: Packs, *, probe: RegexProbe | None = None) -> list[PackError]:
     findings.extend(_cause_findings(packs))
     findings.extend(_code_findings(packs))
     findings.extend(_case_findings(packs))
+    findings.extend(silent_findings(packs))
     findings.extend(check_limits([compile_rule(r) for r in packs.rules]))
     findings.extend(regex_problems((*packs.rules, *packs.disabled), probe=probe))
     unique = {f.one_line(): f for f in findings}

@@ -10,21 +10,36 @@ Every problem found in one run is reported together (:class:`PackErrors`).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from .. import __version__
 from ..errors import PackError, PackErrors
 from ..paths import builtin_dir
 from .model import ENGINE_FORMAT, CaseDef, CauseDef, Pack, Packs, RuleDef
-from .parse import FileCheck, parse_case, parse_cause, parse_code, parse_manifest, parse_rule
 from .yamlload import MAX_FILE_BYTES, load_yaml
+
+if TYPE_CHECKING:
+    from .parse import FileCheck
 
 MAX_PACK_BYTES = 16 << 20  # all YAML files of one pack together
 MAX_PACK_FILES = 4000
 _YAML_SUFFIXES = (".yaml", ".yml")
 PACKS_ENV = "RELAYDOCTOR_PACKS"
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    """ "0.2.0" -> (0, 2, 0); anything after the numbers (".dev1", "rc1") is ignored."""
+    parts = []
+    for piece in text.split("."):
+        digits = "".join(itertools.takewhile(str.isdigit, piece))
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,6 +139,8 @@ T = TypeVar("T")
 def _parse_all(
     files: Sequence[Path], parse: Callable[[Any, FileCheck], T | None], errors: list[PackError]
 ) -> list[T]:
+    from .parse import FileCheck
+
     out = []
     for path in files:
         check = FileCheck(str(path), errors)
@@ -143,6 +160,9 @@ def _load_one(layout: _Layout, errors: list[PackError]) -> Pack | None:
         where = layout.manifest.parent
         errors.append(PackError(f"not a pack: {layout.manifest.name} is missing", str(where)))
         return None
+    # imported here: a run whose packs come from the cache never needs the YAML checks
+    from .parse import FileCheck, parse_case, parse_cause, parse_code, parse_manifest, parse_rule
+
     check = FileCheck(str(layout.manifest), errors)
     try:
         data = load_yaml(layout.manifest)
@@ -160,6 +180,13 @@ def _load_one(layout: _Layout, errors: list[PackError]) -> Pack | None:
             manifest.loc.line,
             f"pack {manifest.id!r} needs engine_format {manifest.engine_format}, but this relaydoctor "
             f"reads packs up to format {ENGINE_FORMAT}: upgrade relaydoctor to use it",
+        )
+        return None
+    if manifest.min_relaydoctor and version_tuple(manifest.min_relaydoctor) > version_tuple(__version__):
+        check.err(
+            manifest.loc.line,
+            f"pack {manifest.id!r} needs relaydoctor {manifest.min_relaydoctor} or newer (min_relaydoctor), "
+            f"but this is relaydoctor {__version__}: upgrade relaydoctor to use it",
         )
         return None
     rule_files, case_files, code_files, cause_files = _read_files(layout, errors)
@@ -320,6 +347,28 @@ def merge(packs: Sequence[Pack], errors: list[PackError]) -> Packs:
                     f"pack {man.id} replaces the {name} of cause {cause_id} (from pack {target_cause.pack})"
                 )
 
+    renamed: dict[str, str] = {}
+    for cause in causes.values():
+        for old in cause.replaces:
+            if old in causes:
+                errors.append(
+                    cause.loc.error(f"cause {cause.cause} replaces {old!r}, which is still defined "
+                                    f"({causes[old].loc.ref()})")
+                )
+            elif old in renamed:
+                errors.append(cause.loc.error(f"cause {old!r} is replaced twice: by {renamed[old]} and here"))
+            else:
+                renamed[old] = cause.cause
+    for case in cases.values():
+        for key, line in case.expect_lines.items():
+            old = key.partition("@")[0]
+            if old in renamed:
+                errors.append(
+                    case.loc.at(line).error(
+                        f"case {case.case}: cause {old!r} was renamed to {renamed[old]!r}"
+                    )
+                )
+
     active = tuple(r for r in rules.values() if r.id not in disabled_ids)
     disabled = tuple(r for r in rules.values() if r.id in disabled_ids)
     return Packs(
@@ -331,6 +380,7 @@ def merge(packs: Sequence[Pack], errors: list[PackError]) -> Packs:
         overrides=tuple(overrides),
         disabled=disabled,
         default_code=default_code,
+        renamed=renamed,
     )
 
 
@@ -345,9 +395,11 @@ def load_packs(
     include_builtin: bool = True,
     include_user_config: bool = True,
     environ: Mapping[str, str] | None = None,
+    cache: bool = True,
 ) -> Packs:
     """Load the built-in pack, the user's config packs and ``extra_dirs``; raise
-    :class:`PackErrors` listing every problem found."""
+    :class:`PackErrors` listing every problem found. Packs that load cleanly are cached on disk
+    by content (``pack/cache.py``); ``cache=False`` always reads the YAML."""
     errors: list[PackError] = []
     layouts: list[_Layout] = []
     if include_builtin:
@@ -366,11 +418,37 @@ def load_packs(
             continue
         seen.add(key)
         layouts.append(dir_layout(d))
+    key = _cache_key(layouts) if cache and not errors else None
+    if key is not None:
+        from .cache import read
+
+        hit = read(key, environ)
+        if hit is not None:
+            return hit
     packs = [p for p in (_load_one(layout, errors) for layout in layouts) if p is not None]
     merged = merge(packs, errors)
     if errors:
         raise PackErrors(errors)
+    if key is not None:
+        _store(key, merged, environ)
     return merged
+
+
+def _cache_key(layouts: Sequence[_Layout]) -> str:
+    from .cache import content_key
+
+    roots: list[Path] = []
+    for layout in layouts:
+        roots.extend(r for r in (layout.manifest, *layout.roots) if r not in roots)
+    settings = repr([(layout.builtin, str(layout.manifest), str(layout.rules), str(layout.knowledge))
+                     for layout in layouts])
+    return content_key(roots, settings)
+
+
+def _store(key: str, packs: Packs, environ: Mapping[str, str] | None) -> None:
+    from .cache import write
+
+    write(key, packs, environ)
 
 
 def load_pack_dirs(dirs: Iterable[str | os.PathLike[str]]) -> Packs:

@@ -33,6 +33,9 @@ DEFAULT_CASE_NOW = "2026-11-27T12:00:00Z"  # a case without ``now`` is judged at
 ANSWER_ALIAS = "answer"  # ``{answer.KEY}`` placeholders: reserved, never a rule alias
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+# cause ids appear in reports as they are; the JSON report schema (engine/schemas/report.schema.json)
+# allows lower-case letters, digits and '-' only, so '.' and '_' are refused in cause ids
+CAUSE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 ALIAS_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ANSWER_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,39}$")
@@ -64,7 +67,16 @@ MANIFEST_KEYS = (
     Key("description", "text", False, "What the pack is for."),
     Key("default_code", "code", False, "Code assumed when the evidence shows no symptom."),
     Key("overrides", "overrides", False, "Explicit local tuning of other packs."),
+    Key(
+        "min_relaydoctor",
+        "version",
+        False,
+        'The oldest relaydoctor this pack works with ("0.2.0"); an older one refuses the pack.',
+    ),
+    Key("status", "pack_status", False, "experimental, stable (default) or deprecated; shown by `codes`."),
 )
+PACK_STATUSES = ("experimental", "stable", "deprecated")
+VERSION_RE = re.compile(r"^\d+(\.\d+){0,3}$")
 OVERRIDES_KEYS = (
     Key("disable_rules", "id_list", False, "Rule ids (of any loaded pack) that must not run."),
     Key("knowledge", "knowledge_overrides", False, "Cause id -> replacement texts."),
@@ -72,7 +84,7 @@ OVERRIDES_KEYS = (
 KNOWLEDGE_OVERRIDE_FIELDS = ("title", "explanation", "verify")
 RULE_KEYS = (
     Key("id", "id", True, "Unique across all loaded packs, e.g. certificate-name-mismatch.confirmed."),
-    Key("cause", "id", True, "The cause this rule concludes about (a knowledge/causes file)."),
+    Key("cause", "cause_id", True, "The cause this rule concludes about (a knowledge/causes file)."),
     Key(
         "code",
         "code",
@@ -103,14 +115,21 @@ CODE_KEYS = (
     Key("recognize", "regex_list", True, "Python regexes searched case-insensitively in reply text."),
     Key(
         "causes",
-        "id_list",
+        "cause_id_list",
         True,
         "The code's causes, in display order; may name a cause of another code (a shared cause).",
+    ),
+    Key(
+        "residual",
+        "id_list",
+        False,
+        "Causes of this code that remain when the documented checks pass: not asked about while "
+        "another cause of the code is confirmed.",
     ),
     Key("references", "references", False, "Documentation links."),
 )
 CAUSE_KEYS = (
-    Key("cause", "id", True, "The cause id."),
+    Key("cause", "cause_id", True, "The cause id: lower-case letters, digits and '-'."),
     Key("code", "code", True, "The cause's home code (other codes may list it too)."),
     Key("title", "text", True, "One line: what is wrong."),
     Key("explanation", "text", True, "Plain-text paragraphs."),
@@ -119,6 +138,12 @@ CAUSE_KEYS = (
     Key("remediation", "remediation", False, "Steps shown for confirmed and likely verdicts."),
     Key("verify", "text", False, "What to look for after the fix."),
     Key("references", "references", False, "Documentation links."),
+    Key(
+        "replaces",
+        "cause_id_list",
+        False,
+        "Former ids of this cause: `explain OLD` finds it; a case expecting OLD is told the new id.",
+    ),
 )
 QUESTION_KEYS = (
     Key("id", "id", True, "Question id (several causes may share one question)."),
@@ -131,6 +156,19 @@ STEP_KEYS = (
     Key("step", "text", True, "What to do; {alias.field} placeholders are filled as plain text."),
     Key("commands", "string_list", False, "PowerShell templates; placeholders become quoted arguments."),
     Key("only_if", "alias", False, "Show the step only when the concluding rule bound this alias."),
+    Key(
+        "unless",
+        "alias_list",
+        False,
+        "Hide the step when the concluding rule bound any of these aliases (a general step a specific one "
+        "replaces, or advice that the bound fact makes wrong).",
+    ),
+    Key(
+        "labels",
+        "string_list",
+        False,
+        "alias.field=Label: how an unknown value shows (<Label>, marked as needing the user's value).",
+    ),
 )
 REFERENCE_KEYS = (
     Key("title", "text", False, "Link text."),
@@ -150,6 +188,25 @@ CASE_KEYS = (
         True,
         "Cause (or cause@code, for a shared cause) -> expected status; causes not named are not checked.",
     ),
+    Key(
+        "output",
+        "case_output",
+        False,
+        "Cause (or cause@code) -> what its verdict must show: message (a substring of the verdict's "
+        "line), commands (filled, each exactly as printed), rules (the ids that concluded it, all of them).",
+    ),
+    Key("only_confirmed", "boolean", False, "true: no cause but those expected confirmed is confirmed."),
+    Key(
+        "xfail",
+        "text",
+        False,
+        "A known gap, with the reason: the case is expected to fail; if it passes, rules test says so.",
+    ),
+)
+OUTPUT_KEYS = (
+    Key("message", "text", False, "A substring of the verdict's one-line message."),
+    Key("commands", "string_list", False, "Filled remediation commands that must be printed, exactly."),
+    Key("rules", "id_list", False, "The ids of every rule that concluded the verdict."),
 )
 
 
@@ -291,6 +348,7 @@ class CodeDef:
     pack: str = ""
     recognize_lines: tuple[int | None, ...] = ()
     cause_lines: tuple[int | None, ...] = ()
+    residual: tuple[str, ...] = ()  # asked about only when no other cause of the code is confirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +358,7 @@ class QuestionDef:
     why: str
     answers_with: str = ""
     collect: str = ""
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +367,9 @@ class RemediationDef:
     commands: tuple[str, ...] = ()
     only_if: str | None = None
     line: int | None = None
+    labels: tuple[tuple[str, str], ...] = ()  # ("alias.field", "Label"): shown as <Label> when unknown
+    unless: tuple[str, ...] = ()  # hidden when the concluding rule bound any of these aliases
+    command_lines: tuple[int | None, ...] = ()  # the line of each command, for findings
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +385,7 @@ class CauseDef:
     references: tuple[Reference, ...]
     loc: Loc
     pack: str = ""
+    replaces: tuple[str, ...] = ()  # former ids of this cause
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +393,16 @@ class InlineFact:
     """A fact given inline in a case: the mapping as written (with ``kind``) and its line."""
 
     data: Mapping[str, Any]
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutputExpect:
+    """What a case expects a verdict to show (``output:``); None: not checked."""
+
+    message: str | None = None
+    commands: tuple[str, ...] | None = None
+    rules: tuple[str, ...] | None = None
     line: int | None = None
 
 
@@ -346,6 +419,9 @@ class CaseDef:
     loc: Loc
     pack: str = ""
     expect_lines: Mapping[str, int | None] = field(default_factory=dict)
+    output: Mapping[str, OutputExpect] = field(default_factory=dict)
+    only_confirmed: bool = False
+    xfail: str = ""  # a known gap: expected to fail, for this reason
 
     @property
     def now_datetime(self) -> dt.datetime:
@@ -372,6 +448,8 @@ class PackManifest:
     roots: tuple[Path, ...] = ()  # folders whose files the pack may name (cases' evidence)
     builtin: bool = False
     override_lines: Mapping[str, int | None] = field(default_factory=dict)
+    min_relaydoctor: str = ""
+    status: str = "stable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,12 +484,17 @@ class Packs:
     overrides: tuple[str, ...] = ()
     disabled: tuple[RuleDef, ...] = ()
     default_code: str | None = None
+    renamed: Mapping[str, str] = field(default_factory=dict)  # old cause id -> the cause replacing it
 
     def recognize(self, text: str) -> CodeDef | None:
         """The code whose recognition pattern finds ``text``, most specific pattern first."""
         from .recognize import recognize
 
         return recognize(self, text)
+
+    def pack_of_code(self, code: str) -> Pack | None:
+        owner = self.codes[code].pack if code in self.codes else None
+        return next((p for p in self.packs if p.id == owner), None)
 
     def rule(self, rule_id: str) -> RuleDef | None:
         return next((r for r in (*self.rules, *self.disabled) if r.id == rule_id), None)

@@ -25,6 +25,7 @@ from .model import (
     ANSWER_KEY_RE,
     CASE_KEYS,
     CASE_STATUSES,
+    CAUSE_ID_RE,
     CAUSE_KEYS,
     CODE_KEYS,
     CODE_RE,
@@ -36,7 +37,9 @@ from .model import (
     MANIFEST_KEYS,
     NOT_KEYS,
     OPERATORS,
+    OUTPUT_KEYS,
     OVERRIDES_KEYS,
+    PACK_STATUSES,
     PATTERN_KEYS,
     QUESTION_KEYS,
     REFERENCE_KEYS,
@@ -44,6 +47,7 @@ from .model import (
     RULE_STATUSES,
     STEP_KEYS,
     URL_RE,
+    VERSION_RE,
     AnyOf,
     CaseDef,
     CauseDef,
@@ -52,6 +56,7 @@ from .model import (
     InlineFact,
     Key,
     Loc,
+    OutputExpect,
     PackManifest,
     Pattern,
     QuestionDef,
@@ -69,6 +74,8 @@ _ORDERING_OPS = ("gt", "gte", "lt", "lte")
 # field_specs reads type hints (slow); the fact model does not change while we run
 field_specs = functools.cache(_field_specs)
 _TYPE_NAMES = {"string": "text", "integer": "an integer", "boolean": "true or false", "list": "a list"}
+
+_LABEL = re.compile(r"([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)=([A-Za-z][A-Za-z0-9 ._-]{0,39})")
 
 
 def _kind_of(value: Any) -> str:
@@ -145,6 +152,15 @@ class FileCheck:
             self.err(data.line_of(key), f"{key!r} {value!r} is not {what} ({pattern.pattern})")
         return value
 
+    def code_id(self, data: YMap) -> str:
+        """A code file's ``code``. Unquoted ``code: 5.7`` is a number: reported once ("quote it"),
+        then kept as text so the rules and causes naming the code do not each report it undefined."""
+        value = self.ident(data, "code", pattern=CODE_RE, what="a code")
+        raw = data.get("code")
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            return str(raw)
+        return value
+
     def text_list(self, data: YMap, key: str) -> tuple[tuple[str, int | None], ...]:
         """A list of strings with the line of each."""
         if key not in data or data[key] is None:
@@ -187,9 +203,14 @@ class FileCheck:
             out.append(ref)
         return tuple(out)
 
-    def placeholders_ok(self, template: str, line: int | None, aliases: dict[str, str] | None) -> None:
-        """Placeholders name a known alias (when ``aliases`` is given) and a field of its kind."""
+    def placeholders_ok(
+        self, template: str, line: int | None, aliases: dict[str, str] | None, *, skip: set[str] = frozenset()
+    ) -> None:
+        """Placeholders name a known alias (when ``aliases`` is given) and a field of its kind;
+        aliases in ``skip`` (already reported) are not checked again."""
         for alias, name in placeholders(template):
+            if alias in skip:
+                continue
             if alias == ANSWER_ALIAS:
                 if not ANSWER_KEY_RE.match(name):
                     self.err(line, f"placeholder {{answer.{name}}}: answer keys are [a-z][a-z0-9_]*")
@@ -260,6 +281,7 @@ class _RuleCheck:
         self.f = f
         self.all_aliases = all_aliases  # every alias the rule defines (for 'defined later')
         self.aliases: dict[str, str] = {}  # alias -> kind, defined so far
+        self.broken: set[str] = set()  # aliases of patterns already reported (unknown fact kind)
 
     def pattern(self, item: Any, index: int, line: int | None) -> Pattern | None:
         f = self.f
@@ -278,6 +300,8 @@ class _RuleCheck:
             f.err(m.line_of("fact"), f"unknown fact kind {kind!r}{_suggest(kind, FACT_KINDS)}")
             kind = ""
         alias = None if negated else self._alias(m, index)
+        if alias and not kind:  # reported once: later uses of the alias are not errors again
+            self.broken.add(alias)
         tests: tuple[Test, ...] = ()
         if "where" in m and m["where"] is not None and kind:
             where = f.mapping(m["where"], "`where`", m.line_of("where"))
@@ -372,6 +396,8 @@ class _RuleCheck:
             f.err(line, f"a reference must be alias.field, not {target!r}")
             return None
         alias, name = target.split(".")
+        if alias in self.broken:
+            return None
         if alias not in self.aliases:
             if alias in self.all_aliases:
                 f.err(
@@ -543,7 +569,7 @@ def parse_rule(data: Any, f: FileCheck, pack: str) -> RuleDef | None:
     patterns = _when(m, rc)
     evidence = _evidence_aliases(m, rc)
     message = f.text(m, "message")
-    f.placeholders_ok(message, m.line_of("message"), rc.aliases)
+    f.placeholders_ok(message, m.line_of("message"), rc.aliases, skip=rc.broken)
     if not f.text(m, "description").strip() and "description" in m:
         f.err(m.line_of("description"), "description is empty")
     return RuleDef(
@@ -587,7 +613,7 @@ def _evidence_aliases(m: YMap, rc: _RuleCheck) -> list[str]:
     f = rc.f
     evidence = []
     for alias, line in f.text_list(m, "evidence"):
-        if alias not in rc.aliases:
+        if alias not in rc.aliases and alias not in rc.broken:
             f.err(line, f"evidence names {alias!r}, which is not an alias of this rule")
         evidence.append(alias)
     if len(set(evidence)) != len(evidence):
@@ -611,8 +637,12 @@ def parse_code(data: Any, f: FileCheck, pack: str) -> CodeDef | None:
     patterns = _recognize(m, f)
     cause_items = _code_causes(m, f)
     causes = tuple(c for c, _ in cause_items)
+    residual = tuple(c for c, _ in f.text_list(m, "residual"))
+    for cause, line in f.text_list(m, "residual"):
+        if cause not in causes:
+            f.err(line, f"residual: {cause!r} is not one of this code's causes")
     return CodeDef(
-        code=f.ident(m, "code", pattern=CODE_RE, what="a code"),
+        code=f.code_id(m),
         title=f.text(m, "title"),
         summary=f.text(m, "summary"),
         direction=direction,
@@ -623,6 +653,7 @@ def parse_code(data: Any, f: FileCheck, pack: str) -> CodeDef | None:
         pack=pack,
         recognize_lines=tuple(line for _, line in patterns),
         cause_lines=tuple(line for _, line in cause_items),
+        residual=residual,
     )
 
 
@@ -645,8 +676,8 @@ def _recognize(m: YMap, f: FileCheck) -> list[tuple[str, int | None]]:
 def _code_causes(m: YMap, f: FileCheck) -> list[tuple[str, int | None]]:
     cause_items = f.text_list(m, "causes")
     for cause, line in cause_items:
-        if not ID_RE.match(cause):
-            f.err(line, f"causes: {cause!r} is not a valid id ({ID_RE.pattern})")
+        if not CAUSE_ID_RE.match(cause):
+            f.err(line, f"causes: {cause!r} is not a cause id ({CAUSE_ID_RE.pattern})")
     if len({c for c, _ in cause_items}) != len(cause_items):
         f.err(m.line_of("causes"), "causes lists a cause twice")
     return cause_items
@@ -666,8 +697,13 @@ def parse_cause(data: Any, f: FileCheck, pack: str) -> CauseDef | None:
     steps = _remediation(m, f)
     verify = f.text(m, "verify")
     f.placeholders_ok(verify, m.line_of("verify"), None)
+    replaces = []
+    for old, line in f.text_list(m, "replaces"):
+        if not CAUSE_ID_RE.match(old):
+            f.err(line, f"replaces: {old!r} is not a cause id ({CAUSE_ID_RE.pattern})")
+        replaces.append(old)
     return CauseDef(
-        cause=f.ident(m, "cause"),
+        cause=f.ident(m, "cause", pattern=CAUSE_ID_RE, what="a cause id (lower-case letters, digits, '-')"),
         code=f.ident(m, "code", pattern=CODE_RE, what="a code"),
         title=f.text(m, "title"),
         explanation=f.text(m, "explanation"),
@@ -678,6 +714,7 @@ def parse_cause(data: Any, f: FileCheck, pack: str) -> CauseDef | None:
         references=f.references(m),
         loc=f.loc(m.line),
         pack=pack,
+        replaces=tuple(replaces),
     )
 
 
@@ -694,6 +731,7 @@ def _question(m: YMap, f: FileCheck) -> QuestionDef | None:
         why=f.text(q, "why"),
         answers_with=f.text(q, "answers_with"),
         collect=f.text(q, "collect"),
+        line=q.line,
     )
 
 
@@ -716,8 +754,36 @@ def _remediation(m: YMap, f: FileCheck) -> list[RemediationDef]:
         for command, line in commands:
             f.placeholders_ok(command, line, None)
         only_if = f.ident(s, "only_if", pattern=ALIAS_RE, what="an alias") if "only_if" in s else None
-        steps.append(RemediationDef(step, tuple(c for c, _ in commands), only_if or None, s.line))
+        unless = []
+        for alias, line in f.text_list(s, "unless"):
+            if not ALIAS_RE.fullmatch(alias):
+                f.err(line, f"unless: {alias!r} is not an alias")
+            unless.append(alias)
+        texts = tuple(c for c, _ in commands)
+        steps.append(
+            RemediationDef(
+                step,
+                texts,
+                only_if or None,
+                s.line,
+                _labels(s, f),
+                tuple(unless),
+                command_lines=tuple(line for _, line in commands),
+            )
+        )
     return steps
+
+
+def _labels(s: YMap, f: FileCheck) -> tuple[tuple[str, str], ...]:
+    """``alias.field=Label`` entries: how an unknown value shows in the step."""
+    labels = []
+    for entry, line in f.text_list(s, "labels"):
+        got = _LABEL.fullmatch(entry)
+        if got is None:
+            f.err(line, f"label {entry!r} is not alias.field=Label (e.g. ts.name=ExchangeServer)")
+        else:
+            labels.append((got.group(1), got.group(2)))
+    return tuple(labels)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -795,6 +861,14 @@ def parse_case(data: Any, f: FileCheck, pack: str, *, file: Path, roots: tuple[P
         f.err(m.line_of("now"), f"now {now!r} is not an ISO 8601 time (e.g. {DEFAULT_CASE_NOW})")
         now = DEFAULT_CASE_NOW
     expect, expect_lines = _case_expect(m, f)
+    output = _case_output(m, f, expect)
+    only_confirmed = m.get("only_confirmed", False)
+    if not isinstance(only_confirmed, bool):
+        f.err(m.line_of("only_confirmed"), f"only_confirmed is true or false, not {_kind_of(only_confirmed)}")
+        only_confirmed = False
+    xfail = f.text(m, "xfail")
+    if "xfail" in m and not xfail.strip():
+        f.err(m.line_of("xfail"), "xfail needs the reason (the known gap), e.g. xfail: ATTR37 is unknown")
     return CaseDef(
         case=f.ident(m, "case"),
         description=f.text(m, "description"),
@@ -807,6 +881,9 @@ def parse_case(data: Any, f: FileCheck, pack: str, *, file: Path, roots: tuple[P
         loc=f.loc(m.line),
         pack=pack,
         expect_lines=expect_lines,
+        output=output,
+        only_confirmed=only_confirmed,
+        xfail=xfail.strip(),
     )
 
 
@@ -864,6 +941,13 @@ def _case_answers(m: YMap, f: FileCheck) -> dict[str, str]:
     for key, value in (a or {}).items():
         if not isinstance(key, str) or not ANSWER_KEY_RE.match(key):
             f.err(a.line_of(key), f"answer key {key!r} must match {ANSWER_KEY_RE.pattern}")
+        elif isinstance(value, bool) and key in getattr(a, "bool_words", {}):
+            word = a.bool_words[key]
+            f.err(
+                a.line_of(key),
+                f"answer {key!r}: unquoted {word} is read by YAML as {'true' if value else 'false'}, "
+                f"not the text {word!r}; write {key}: \"{word}\"",
+            )
         elif isinstance(value, bool):
             answers[key] = "true" if value else "false"
         elif isinstance(value, str | int):
@@ -871,6 +955,31 @@ def _case_answers(m: YMap, f: FileCheck) -> dict[str, str]:
         else:
             f.err(a.line_of(key), f"answer {key!r} must be text, not {_kind_of(value)}")
     return answers
+
+
+def _case_output(m: YMap, f: FileCheck, expect: dict[str, str]) -> dict[str, OutputExpect]:
+    """``output:``: per expected cause, the message, filled commands and rules its verdict shows."""
+    if m.get("output") is None:
+        return {}
+    o = f.mapping(m["output"], "output", m.line_of("output"))
+    out: dict[str, OutputExpect] = {}
+    for key, value in (o or {}).items():
+        line = o.line_of(key)
+        if key not in expect:
+            f.err(line, f"output: {key!r} is not named in expect (name its status there too)")
+            continue
+        if expect[key] not in ("confirmed", "likely"):
+            f.err(line, f"output: {key} is expected {expect[key]}, which shows no message or commands")
+            continue
+        v = f.mapping(value, f"output of {key}", line)
+        if v is None:
+            continue
+        f.keys(v, OUTPUT_KEYS, f"output of {key}")
+        commands = tuple(c for c, _ in f.text_list(v, "commands")) if "commands" in v else None
+        rules = tuple(r for r, _ in f.text_list(v, "rules")) if "rules" in v else None
+        message = f.text(v, "message") if "message" in v else None
+        out[key] = OutputExpect(message, commands, rules, line)
+    return out
 
 
 def _case_expect(m: YMap, f: FileCheck) -> tuple[dict[str, str], dict[str, int | None]]:
@@ -911,6 +1020,14 @@ def parse_manifest(
         f.err(m.line_of("engine_format"), f"engine_format must be a positive integer, not {fmt!r}")
         fmt = 0
     disable, knowledge, lines = _overrides(m, f)
+    minimum = f.text(m, "min_relaydoctor")
+    if minimum and not VERSION_RE.match(minimum):
+        f.err(m.line_of("min_relaydoctor"), f"min_relaydoctor {minimum!r} is not a version like \"0.2.0\"")
+        minimum = ""
+    status = f.text(m, "status", default="stable")
+    if status not in PACK_STATUSES:
+        f.err(m.line_of("status"), f"status {status!r} must be one of: {', '.join(PACK_STATUSES)}")
+        status = "stable"
     return PackManifest(
         id=f.ident(m, "id"),
         version=f.text(m, "version"),
@@ -924,6 +1041,8 @@ def parse_manifest(
         roots=roots,
         builtin=builtin,
         override_lines=lines,
+        min_relaydoctor=minimum,
+        status=status,
     )
 
 

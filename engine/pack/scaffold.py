@@ -1,6 +1,8 @@
 """``relaydoctor rules new CODE``: the skeleton of a new code in a pack directory.
 
-The skeleton is valid and lint-clean, so ``rules lint`` passes and ``rules test`` runs, but its
+Each file starts with a ``# yaml-language-server: $schema=...`` line naming the installed JSON
+Schema of its kind, so an editor with the YAML language server checks it while typing. The
+skeleton is valid and lint-clean, so ``rules lint`` passes and ``rules test`` runs, but its
 cases fail on purpose until the author replaces the placeholders: the placeholder rule concludes
 ``likely`` from any symptom of the code, while the cases expect ``confirmed``, ``ruled_out`` and
 ``undetermined``, and each case's TODO description says what to fill in.
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from .model import CODE_RE, ENGINE_FORMAT, ID_RE
+from .schema import modeline
 
 
 def _q(text: str) -> str:
@@ -66,7 +69,7 @@ def scaffold_code(code: str, dest: Path) -> list[Path]:
         f"  id: {cause}-question\n"
         f"  ask: {_q('TODO: what to ask the admin when the evidence cannot decide')}\n"
         f"  why: {_q('TODO: why the answer matters')}\n"
-        f"  answers_with: {_q('todo_key=<value>')}\n"
+        "  # answers_with: \"key=<value>\"  # TODO: with a rule reading {fact: answer, where: {key: key}}\n"
         "remediation:\n"
         f"  - step: {_q('TODO: what to do; commands below are PowerShell templates')}\n"
         '    commands: []             # e.g. "Get-Something -Identity {s.host}"\n'
@@ -117,8 +120,18 @@ def scaffold_code(code: str, dest: Path) -> list[Path]:
         )
     existing = [p for p in files if p.exists() and p.name != "pack.yaml"]
     if existing:
-        raise InputError(f"{existing[0]} already exists; scaffold writes only new files", str(existing[0]))
+        raise InputError("already exists; scaffold writes only new files", str(existing[0]))
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(modeline(_file_kind(path, dest)) + text, encoding="utf-8")
     return list(files)
+
+
+def _file_kind(path: Path, dest: Path) -> str:
+    """Which pack file kind a scaffolded file is (for its schema modeline)."""
+    parts = path.relative_to(dest).parts
+    if parts == ("pack.yaml",):
+        return "manifest"
+    if parts[0] == "knowledge":
+        return "code" if parts[1] == "codes" else "cause"
+    return "case" if "cases" in parts[:-1] else "rule"

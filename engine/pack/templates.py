@@ -59,7 +59,14 @@ def _ps_argument(value: Any) -> str | None:
     return None
 
 
-def fill_command(template: str, values: Mapping[str, object]) -> FilledCommand:
+def shown_placeholder(key: str, labels: Mapping[str, str] | None = None) -> str:
+    """How an unknown value appears in a step: ``<Label>`` from the step's labels, else ``<alias.field>``."""
+    return f"<{(labels or {}).get(key, key)}>"
+
+
+def fill_command(
+    template: str, values: Mapping[str, object], labels: Mapping[str, str] | None = None
+) -> FilledCommand:
     """Fill a command template. ``values`` maps ``"alias.field"`` (and ``"answer.KEY"``) to values;
     strings and numbers become single-quoted arguments, lists comma-separated quoted elements,
     booleans ``$true``/``$false``."""
@@ -71,7 +78,7 @@ def fill_command(template: str, values: Mapping[str, object]) -> FilledCommand:
         arg = _ps_argument(value) if value is not None else None
         if arg is None:
             missing.append(key)
-            return f"<{key}>"
+            return shown_placeholder(key, labels)
         return arg
 
     text = PLACEHOLDER.sub(replace, template)
@@ -88,14 +95,27 @@ def _plain(value: Any) -> str | None:
     return None
 
 
-def fill_text(template: str, values: Mapping[str, object]) -> str:
+def fill_text(
+    template: str, values: Mapping[str, object], labels: Mapping[str, str] | None = None
+) -> str:
     """Fill a message or step text as plain text (renderers escape it); unknown values stay
-    ``<alias.field>``."""
+    visible as ``<Label>`` (the step's label) or ``<alias.field>``."""
+    return fill_text_missing(template, values, labels)[0]
+
+
+def fill_text_missing(
+    template: str, values: Mapping[str, object], labels: Mapping[str, str] | None = None
+) -> tuple[str, tuple[str, ...]]:
+    """``fill_text`` and the placeholders (``alias.field``) it could not fill."""
+    missing: list[str] = []
 
     def replace(m: re.Match[str]) -> str:
         key = f"{m.group(1)}.{m.group(2)}"
         value = values.get(key)
         text = _plain(value) if value is not None else None
-        return f"<{key}>" if text is None else text
+        if text is None:
+            missing.append(key)
+            return shown_placeholder(key, labels)
+        return text
 
-    return PLACEHOLDER.sub(replace, template)
+    return PLACEHOLDER.sub(replace, template), tuple(dict.fromkeys(missing))

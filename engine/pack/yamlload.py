@@ -25,11 +25,13 @@ class YMap(dict):
 
     line: int | None
     key_lines: dict[Any, int]
+    bool_words: dict[Any, str]
 
     def __init__(self, *args: Any, line: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.line = line
         self.key_lines = {}
+        self.bool_words = {}  # key -> the word written, for a YAML 1.1 boolean other than true/false
 
     def line_of(self, key: Any) -> int | None:
         return self.key_lines.get(key, self.line)
@@ -55,6 +57,19 @@ def line_of(container: Any, key: Any = None) -> int | None:
     if key is not None and isinstance(container, YMap | YList):
         return container.line_of(key)
     return getattr(container, "line", None)
+
+
+# YAML 1.1 reads these unquoted words as booleans: ``answer: yes`` is True, not the text "yes"
+_BOOL_WORDS = frozenset({"yes", "no", "on", "off", "y", "n"})
+
+
+def _is_bool_word(node: yaml.Node) -> bool:
+    return (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag == _TAG + "bool"
+        and not node.style
+        and node.value.lower() in _BOOL_WORDS
+    )
 
 
 class _Checks:
@@ -85,6 +100,8 @@ class _Checks:
                 raise self._fail(f"duplicate key {key!r}", key_node)
             data[key] = self.construct_object(value_node, deep=True)
             data.key_lines[key] = key_node.start_mark.line + 1
+            if _is_bool_word(value_node):
+                data.bool_words[key] = value_node.value
 
     def construct_yaml_seq(self, node: yaml.SequenceNode) -> Any:
         data = YList(line=node.start_mark.line + 1)
@@ -147,6 +164,31 @@ for _cls in _LOADERS:
 _Loader = _LOADERS[0]
 
 
+def plain_yaml_problem(problem: str, text: str, mark: Any) -> str:
+    """The parser's wording, with what it usually means in a pack file said in plain words."""
+    char = ""
+    if mark is not None and 0 <= mark.index < len(text):
+        char = text[mark.index]
+    lines = text.splitlines()
+    current = lines[mark.line] if mark is not None and 0 <= mark.line < len(lines) else ""
+    column = f"column {mark.column + 1}" if mark is not None else "this line"
+    if char == "\t" or ("\t" in current and "cannot start any token" in problem):
+        return (
+            f"a tab character at {column}: YAML indents with spaces only, "
+            "so replace the tab with spaces"
+        )
+    if "mapping values are not allowed" in problem:
+        return (
+            f"{problem}: a value holding ': ' must be quoted (\"...\"), "
+            "or the line is indented deeper than the key above it"
+        )
+    if any(w in problem for w in ("could not find expected ':'", "expected <block end>", "expected key")):
+        return f"{problem}: check the indentation of this line against the lines above it"
+    if "found unexpected end of stream" in problem or "found unknown escape" in problem:
+        return f"{problem}: a quoted value is not closed, or a backslash in \"...\" (use '...' for regexes)"
+    return problem
+
+
 def parse_yaml(text: str, path: str, *, loader_class: type | None = None) -> Any:
     """Parse one YAML document from ``text``; errors are PackError(path, line)."""
     loader = (loader_class or _Loader)(text, path)
@@ -157,7 +199,7 @@ def parse_yaml(text: str, path: str, *, loader_class: type | None = None) -> Any
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = plain_yaml_problem(exc.problem or exc.context or "invalid YAML", text, mark)
         raise PackError(f"invalid YAML: {problem}", path, line) from None
     except yaml.YAMLError as exc:
         raise PackError(f"invalid YAML: {exc}", path) from None

@@ -30,12 +30,14 @@ from ..facts import (
     InboundConnector,
     SendConnector,
     SmtpSession,
+    Symptom,
     WindowsEvent,
 )
 from ..utctime import as_utc
 from .certstatus import cert_status_relations
+from .changes import connector_change_relations
 from .common import prov_key
-from .domains import DomainEvidence, domain_relations
+from .domains import DomainEvidence, domain_relations, recipient_domain_relations
 from .ips import ip_relations
 from .names import cert_name_relations
 from .presented import presented_certificates
@@ -76,11 +78,13 @@ def derive_relations(
         *cert_name_relations(presented, inbound),
         *ip_relations(sessions, answers, inbound),
         *domain_relations(presented, sessions, inbound, evidence),
+        *recipient_domain_relations(_of(facts, Symptom), evidence),
         *cert_status_relations(
             certs, sessions, answers, now=as_utc(now), store=store, objects=certificates,
             checks=[*_of(facts, WindowsEvent), *_of(facts, CertCheck)],
         ),
         *send_connector_relations(_of(facts, SendConnector), certs, sessions),
+        *connector_change_relations(inbound, sessions),
     ]
     return _ordered(out)
 

@@ -30,7 +30,7 @@ from cryptography import x509
 
 from ..facts import Answer, CertCheck, Certificate, CertStatus, Fact, SmtpSession, WindowsEvent
 from ..utctime import as_utc, format_utc
-from .chain import CertRecord, ChainResult, build_records, walk_chain
+from .chain import CertRecord, ChainIndex, ChainResult, build_records, walk_chain
 from .common import Instant, derived, latest_time, most_relevant, norm_name, parse_time, prov_key
 from .roots import RootStore
 
@@ -128,6 +128,7 @@ def cert_status_relations(
     checks: Sequence[WindowsCheck] = (),
 ) -> list[CertStatus]:
     records = build_records(certificates, sessions, objects)
+    index = ChainIndex.build(records)
     by_thumb: dict[str, list[WindowsCheck]] = {}
     for check in checks:
         if check.thumbprint and check.chain_error:
@@ -151,7 +152,7 @@ def cert_status_relations(
         stamp = format_utc(at)
         when = f"when last presented ({stamp})" if used else f"at {stamp} (not seen presented)"
 
-        chain = walk_chain(rec, records, store)
+        chain = walk_chain(rec, records, store, index)
         self_signed = rec.self_signed
         trust, basis, treason, trust_fact = _trust(
             rec, chain, answer if thumb in answer_targets else None, told
@@ -220,7 +221,7 @@ def _trust(
             "none",
             (
                 f"the chain ends at {chain.root_name}, which is not in the offline root store "
-                "(add it with a trusted-roots file if it is a public CA)"
+                "(if it is a public CA you trust, answer cert_valid=yes)"
             ),
             None,
         )

@@ -12,8 +12,10 @@ verdict is about what the files show, never about what Windows fetched on its ow
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -26,17 +28,35 @@ from .roots import RootStore, signed_by
 _ORIGIN_ORDER = {"file": 0, "exchange": 1, "send_log": 2}
 
 
+_UNSET = object()
+
+
 @dataclass(eq=False)
 class CertRecord:
+    """Everything known about one thumbprint. Derived values (sorted facts, DN keys, self-signed)
+    are computed once and cached: a record is complete when ``build_records`` returns, and the
+    chain walk asks for them once per candidate, which re-parsed DN strings every time before."""
+
     thumbprint: str
     facts: list[Certificate] = field(default_factory=list)
     obj: x509.Certificate | None = None
     sessions: list[SmtpSession] = field(default_factory=list)
+    _cache: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def _cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        value = self._cache.get(name, _UNSET)
+        if value is _UNSET:
+            value = self._cache[name] = compute()
+        return value
 
     def sorted_facts(self) -> list[Certificate]:
-        return sorted(self.facts, key=lambda c: (_ORIGIN_ORDER.get(c.origin, 9), prov_key(c)))
+        return list(self._cached("sorted_facts", lambda: sorted(
+            self.facts, key=lambda c: (_ORIGIN_ORDER.get(c.origin, 9), prov_key(c)))))
 
     def _first(self, attr: str) -> str | None:
+        return self._cached("first:" + attr, lambda: self._first_uncached(attr))
+
+    def _first_uncached(self, attr: str) -> str | None:
         for c in self.sorted_facts():
             if getattr(c, attr):
                 return getattr(c, attr)
@@ -50,13 +70,13 @@ class CertRecord:
     @property
     def subject(self) -> str | None:
         if self.obj is not None and not self._first("subject"):
-            return self.obj.subject.rfc4514_string()
+            return self._cached("obj_subject", lambda: self.obj.subject.rfc4514_string())
         return self._first("subject")
 
     @property
     def issuer(self) -> str | None:
         if self.obj is not None and not self._first("issuer"):
-            return self.obj.issuer.rfc4514_string()
+            return self._cached("obj_issuer", lambda: self.obj.issuer.rfc4514_string())
         return self._first("issuer")
 
     @property
@@ -65,14 +85,19 @@ class CertRecord:
 
     @property
     def subject_key(self) -> DnKey | None:
-        return name_key(self.obj.subject) if self.obj is not None else dn_key(self._first("subject"))
+        return self._cached("subject_key", lambda: (
+            name_key(self.obj.subject) if self.obj is not None else dn_key(self._first("subject"))))
 
     @property
     def issuer_key(self) -> DnKey | None:
-        return name_key(self.obj.issuer) if self.obj is not None else dn_key(self._first("issuer"))
+        return self._cached("issuer_key", lambda: (
+            name_key(self.obj.issuer) if self.obj is not None else dn_key(self._first("issuer"))))
 
     @property
     def self_signed(self) -> bool | None:
+        return self._cached("self_signed", self._self_signed)
+
+    def _self_signed(self) -> bool | None:
         if self.obj is not None:
             return self.obj.subject == self.obj.issuer and signed_by(self.obj, self.obj)
         stated = [c.self_signed for c in self.sorted_facts() if c.self_signed is not None]
@@ -93,7 +118,37 @@ class CertRecord:
 
     @property
     def file_sources(self) -> set[str]:
-        return {c.provenance.source for c in self.facts if c.origin == "file"}
+        return set(self._cached("file_sources", lambda: frozenset(
+            c.provenance.source for c in self.facts if c.origin == "file")))
+
+
+@dataclass(frozen=True)
+class ChainIndex:
+    """Records by subject DN key and file sources by record count, built once per set of records so
+    a chain step looks its issuer up instead of comparing the record with every other one."""
+
+    by_subject: Mapping[DnKey, tuple[CertRecord, ...]]
+    holders: Mapping[str, int]  # file source → how many records it holds
+
+    @classmethod
+    def build(cls, records: Mapping[str, CertRecord]) -> ChainIndex:
+        by_subject: dict[DnKey, list[CertRecord]] = {}
+        holders: Counter[str] = Counter()
+        for rec in records.values():
+            key = rec.subject_key
+            if key is not None:
+                by_subject.setdefault(key, []).append(rec)
+            holders.update(rec.file_sources)
+        def best_first(group: list[CertRecord]) -> tuple[CertRecord, ...]:
+            return tuple(sorted(group, key=lambda r: (r.obj is None, r.thumbprint)))
+
+        return cls({k: best_first(v) for k, v in by_subject.items()}, holders)
+
+    def issuers(self, child: CertRecord) -> tuple[CertRecord, ...]:
+        """Records whose subject key is the child's issuer key: every possible issuer (a signature
+        check also needs equal names, and equal names have equal keys), best first."""
+        key = child.issuer_key
+        return self.by_subject.get(key, ()) if key is not None else ()
 
 
 def to_certificate(value: x509.Certificate | bytes) -> x509.Certificate | None:
@@ -153,15 +208,18 @@ def _root_in_store(rec: CertRecord, store: RootStore) -> bool:
     return bool(store.by_subject(rec.subject_key))
 
 
-def _lone(leaf: CertRecord, records: Mapping[str, CertRecord]) -> bool:
+def _lone(leaf: CertRecord, index: ChainIndex) -> bool:
     """True when no file that holds the leaf holds any other certificate."""
-    sources = leaf.file_sources
-    if not sources:
-        return True
-    return not any(r is not leaf and r.file_sources & sources for r in records.values())
+    return all(index.holders[source] <= 1 for source in leaf.file_sources)
 
 
-def walk_chain(leaf: CertRecord, records: Mapping[str, CertRecord], store: RootStore) -> ChainResult:
+def walk_chain(
+    leaf: CertRecord, records: Mapping[str, CertRecord], store: RootStore, index: ChainIndex | None = None
+) -> ChainResult:
+    """The chain above ``leaf``. Pass ``index`` (``ChainIndex.build(records)``) when walking many
+    leaves of the same records: each step is then a lookup, so all walks are linear in records."""
+    if index is None:
+        index = ChainIndex.build(records)
     path = [leaf]
     cur = leaf
     for _ in range(12):
@@ -187,10 +245,7 @@ def walk_chain(leaf: CertRecord, records: Mapping[str, CertRecord], store: RootS
                 None,
                 f"chain of {len(path)} reaches {cur.subject} (in the offline root store)",
             )
-        candidates = sorted(
-            (r for r in records.values() if all(r is not p for p in path) and _is_issuer(cur, r)),
-            key=lambda r: (r.obj is None, r.thumbprint),
-        )
+        candidates = [r for r in index.issuers(cur) if all(r is not p for p in path) and _is_issuer(cur, r)]
         if candidates:
             path.append(candidates[0])
             cur = candidates[0]
@@ -222,7 +277,7 @@ def walk_chain(leaf: CertRecord, records: Mapping[str, CertRecord], store: RootS
                     None,
                     "the certificate's issuer is not known",
                 )
-            if _lone(leaf, records):
+            if _lone(leaf, index):
                 return ChainResult(
                     "unknown",
                     "missing",

@@ -26,7 +26,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..facts import AcceptedDomain, DomainAcceptance, DomainVerification, InboundConnector, SmtpSession
+from ..facts import (
+    AcceptedDomain,
+    DomainAcceptance,
+    DomainVerification,
+    InboundConnector,
+    SmtpSession,
+    Symptom,
+)
 from .common import derived, most_relevant, norm_name, parent_domain, prov_key
 from .presented import PresentedCert
 
@@ -68,12 +75,18 @@ class DomainEvidence:
         return bool(self.accepted) or bool(self.verified)
 
     def _listed(self, domain: str) -> str | None:
+        """The entry that lists ``domain``: itself, else the first (sorted) ``*.d`` it is under.
+        Looked up per parent suffix, so a lookup costs the name's labels, not the list's size."""
         if domain in self.accepted:
             return domain
-        for listed in sorted(self.accepted):
-            if listed.startswith("*.") and domain.endswith(listed[1:]):
-                return listed
-        return None
+        found = []
+        at = domain.find(".")
+        while at >= 0:
+            wildcard = "*" + domain[at:]
+            if wildcard in self.accepted:
+                found.append(wildcard)
+            at = domain.find(".", at + 1)
+        return min(found) if found else None
 
     def lookup(self, domain: str) -> Lookup:
         """Is exactly this domain accepted?"""
@@ -197,6 +210,26 @@ def _cert_lookup(cert: PresentedCert, ev: DomainEvidence) -> tuple[str, Lookup, 
     return (cert.cn if cert.cn in cert.names else cert.names[0]), best, notes
 
 
+def domain_to_add(name: str, role: str) -> str:
+    """The accepted domain that would make ``name`` count (KB 4019940): for a certificate or
+    connector host name its immediate parent, for a wildcard its base, else the name itself."""
+    n = norm_name(name)
+    if n.startswith("*."):
+        return n[2:]
+    if role in ("certificate", "connector_certificate_name"):
+        return parent_domain(n) or n
+    return n
+
+
+def _to_add(got: Lookup, name: str, role: str) -> str | None:
+    """What to add (or verify) so that ``name`` counts; None when it already does or cannot be told."""
+    if got.status == "accepted":
+        return None
+    if got.status == "unverified" and got.accepted_as:
+        return got.accepted_as
+    return domain_to_add(name, role) if got.status == "not_accepted" else None
+
+
 def domain_relations(
     presented: Sequence[PresentedCert],
     sessions: Sequence[SmtpSession],
@@ -218,6 +251,7 @@ def domain_relations(
                 status=got.status,
                 accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
                 thumbprint=cert.thumbprint,
+                to_add=_to_add(got, domain, "certificate"),
             )
         )
 
@@ -240,6 +274,7 @@ def domain_relations(
                 domain=d,
                 status=got.status,
                 accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
+                to_add=_to_add(got, d, "mail_from"),
             )
         )
 
@@ -260,6 +295,36 @@ def domain_relations(
                 status=got.status,
                 accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
                 connector=conn.name,
+                to_add=_to_add(got, value, "connector_certificate_name"),
+            )
+        )
+    return out
+
+
+def recipient_domain_relations(symptoms: Sequence[Symptom], ev: DomainEvidence) -> list[DomainAcceptance]:
+    """The domains of rejected recipients against the accepted domains: a tenant answers 5.4.1
+    Relay Access Denied or loops (5.4.6 ATTR1) for a recipient domain it does not accept (KB 2603474)."""
+    if not ev.has_any:
+        return []
+    seen: dict[str, Symptom] = {}
+    for s in sorted(symptoms, key=prov_key):
+        address = s.recipient or ""
+        domain = norm_name(address.rpartition("@")[2]) if "@" in address else ""
+        if domain and domain not in seen:
+            seen[domain] = s
+    out = []
+    for domain, s in sorted(seen.items()):
+        got = mail_from_acceptance(domain, ev)
+        out.append(
+            DomainAcceptance(
+                provenance=derived(
+                    s, f"recipient domain {domain} vs accepted domains: {got.status} — {got.note}"
+                ),
+                role="recipient",
+                domain=domain,
+                status=got.status,
+                accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
+                to_add=_to_add(got, domain, "recipient"),
             )
         )
     return out

@@ -129,7 +129,7 @@ def egress_ips(sessions: Sequence[SmtpSession], answers: Sequence[Answer]) -> li
     return [out[k] for k in sorted(out, key=lambda k: (parse_ip(k).version, parse_ip(k)))]
 
 
-_IP_ORDER = {"in_range": 0, "not_in_range": 1, "ipv6": 2}
+_IP_ORDER = {"in_range": 0, "incomplete": 1, "not_in_range": 2, "ipv6": 3}
 
 
 def ip_relations(
@@ -142,6 +142,12 @@ def ip_relations(
         scored: list[tuple[InboundConnector, IpVerdict]] = []
         for conn in listing:
             verdict = match_ip(egress.ip, conn.sender_ip_addresses)
+            if verdict.match == "not_in_range" and conn.incomplete:
+                verdict = IpVerdict(
+                    "incomplete", None,
+                    f"{verdict.reason}, but the export truncated the list, so it may be in the hidden part "
+                    "(re-export with Export-Clixml or $FormatEnumerationLimit = -1)",
+                )
             ok = usable(conn)
             state = "" if ok else " (connector not usable: disabled or not OnPremises)"
             out.append(

@@ -41,12 +41,34 @@ def _keys(sc: SendConnector) -> tuple[DnKey, DnKey] | None:
     return (ik, sk) if ik and sk else None
 
 
-def _connector_of(session_connector: str, name: str) -> bool:
-    a, b = session_connector.strip().lower(), name.strip().lower()
-    if a == b:
-        return True
-    cn = dn_cn(session_connector)  # the log may show the connector's DN
-    return cn is not None and cn.strip().lower() == b
+def _connector_names(session_connector: str) -> frozenset[str]:
+    """The names a session's connector field answers to: itself, and the CN when the log shows the
+    connector's DN."""
+    names = {session_connector.strip().lower()}
+    cn = dn_cn(session_connector)
+    if cn is not None:
+        names.add(cn.strip().lower())
+    return frozenset(names)
+
+
+class _SessionsByConnector:
+    """Sessions indexed by every name their connector answers to (each distinct connector string
+    is parsed once), so finding a connector's sessions is a lookup, not a scan of all sessions."""
+
+    def __init__(self, sessions: Sequence[SmtpSession]):
+        self.sessions = sessions
+        names_of: dict[str, frozenset[str]] = {}
+        self.by_name: dict[str, list[int]] = {}
+        for i, s in enumerate(sessions):
+            names = names_of.get(s.connector)
+            if names is None:
+                names = names_of[s.connector] = _connector_names(s.connector)
+            for name in names:
+                self.by_name.setdefault(name, []).append(i)
+
+    def of(self, name: str) -> list[SmtpSession]:
+        """The sessions of connector ``name``, in input order."""
+        return [self.sessions[i] for i in self.by_name.get(name.strip().lower(), ())]
 
 
 def _newest(matches: list[Certificate]) -> Certificate:
@@ -63,8 +85,18 @@ def send_connector_relations(
     sessions: Sequence[SmtpSession],
 ) -> list[SendConnectorCertificate]:
     installed = sorted((c for c in certificates if c.origin == "exchange"), key=prov_key)
-    names = [sc.name for sc in send_connectors]
-    any_named = any(_connector_of(s.connector, n) for s in sessions for n in names)
+    keyed = [(dn_key(c.issuer), dn_key(c.subject), c) for c in installed]
+    by_connector = _SessionsByConnector(sessions)
+    any_named = any(by_connector.of(sc.name) for sc in send_connectors)
+    session_keys: dict[tuple[str | None, str | None], tuple[DnKey | None, DnKey | None]] = {}
+
+    def cert_keys(s: SmtpSession) -> tuple[DnKey | None, DnKey | None]:
+        pair = (s.cert_issuer, s.cert_subject)
+        got = session_keys.get(pair)
+        if got is None:
+            got = session_keys[pair] = (dn_key(s.cert_issuer), dn_key(s.cert_subject))
+        return got
+
     to_eop_connectors = [sc for sc in send_connectors if sc.routes_to_eop]
     out: list[SendConnectorCertificate] = []
     for sc in sorted(send_connectors, key=lambda c: (c.name, prov_key(c))):
@@ -80,7 +112,7 @@ def send_connector_relations(
             state, reason = "unknown", "no Get-ExchangeCertificate evidence to compare with"
         else:
             ik, sk = keys
-            matches = [c for c in installed if dn_key(c.issuer) == ik and dn_key(c.subject) == sk]
+            matches = [c for cik, csk, c in keyed if cik == ik and csk == sk]
             if not matches:
                 state = "not_installed"
                 reason = f"none of the {len(installed)} installed certificates has this issuer and subject"
@@ -92,7 +124,7 @@ def send_connector_relations(
                 several = f" (newest of {len(distinct)} matching)" if len(distinct) > 1 else ""
                 reason = f"names installed certificate {thumb}{several}, NotAfter {best.not_after or '?'}"
 
-        mine = [s for s in sessions if _connector_of(s.connector, sc.name)]
+        mine = by_connector.of(sc.name)
         if not mine and not any_named and (len(send_connectors) == 1 or to_eop_connectors == [sc]):
             mine = [s for s in sessions if s.to_eop]
         shown = sorted((s for s in mine if s.cert_presented and s.to_eop), key=prov_key)
@@ -108,7 +140,7 @@ def send_connector_relations(
                     preason = f"the send log shows {', '.join(thumbs)} presented instead"
             elif keys is not None:
                 ik, sk = keys
-                alike = [s for s in shown if dn_key(s.cert_issuer) == ik and dn_key(s.cert_subject) == sk]
+                alike = [s for s in shown if cert_keys(s) == (ik, sk)]
                 if alike:
                     presented = "same"
                     preason = "the send log shows a certificate with this issuer and subject presented"

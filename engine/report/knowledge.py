@@ -23,7 +23,10 @@ def codes_text(packs: Packs) -> str:
     lines: list[str] = []
     for code_id in sorted(packs.codes, key=_code_key):
         code = packs.codes[code_id]
-        lines.append(f"{one_line(code_id)}  {one_line(code.title)}")
+        pack = packs.pack_of_code(code_id)
+        status = pack.manifest.status if pack is not None else "stable"
+        marker = f"  [{status}: pack {one_line(pack.id)}]" if pack is not None and status != "stable" else ""
+        lines.append(f"{one_line(code_id)}  {one_line(code.title)}{marker}")
         causes = list(code.causes)
         width = max((len(c) for c in causes), default=0)
         for cause_id in causes:

@@ -161,6 +161,8 @@ def _decided(verdict: Verdict, questions: list[Question]) -> list[str]:
             if step.commands:
                 out.append("")
                 out += md_code_block(list(step.commands), indent="   ")
+            if step.needs_values:
+                out += ["", f"   Needs your value: {md(', '.join(step.needs_values))}"]
             out.append("")
     for q in questions:
         out += _question(q, "")

@@ -185,6 +185,8 @@ def _decided(out: _Out, verdict: Verdict, questions: list[Question]) -> None:
             for command in step.commands:
                 for line in plain(command).split("\n"):
                     out.add(f"         {line}")
+            if step.needs_values:
+                out.add(f"       needs your value: {one_line(', '.join(step.needs_values))}")
     for q in questions:
         out.add()
         _question(out, q, "  ")
@@ -248,23 +250,34 @@ def _render_brief(report: Report, out: _Out) -> str:
             _clipped(out, f"  - {_label(report, verdict)} — {one_line(verdict.summary or verdict.title)}")
         out.add()
 
-    if report.questions:
-        # With a cause confirmed, the questions of still-open causes matter less: show the first few.
-        room = _QUESTIONS_SHOWN_CONFIRMED if confirmed else _QUESTIONS_SHOWN
-        out.add(out.paint("head", "QUESTIONS") + "  (answering one may decide a cause)")
-        for q in report.questions[:room]:
-            _wrapped(out, one_line(q.ask), "    ", "  ? ", most=2 if confirmed else 4)
-            out.add(f"    answer: --answer {one_line(q.answers_with)}")
-        if len(report.questions) > room:
-            more = len(report.questions) - room
-            out.add(f"  (+{more} more question{'s' if more != 1 else ''}: add --verbose)")
-        out.add()
-
-    if groups[Status.UNDETERMINED]:
-        names = [_label(report, v) for v in groups[Status.UNDETERMINED]]
-        _items(out, [*names[:-1], names[-1] + " (not decided by this evidence)"],
-               out.paint("undetermined", "OPEN") + "  ", "      ")
-        out.add()
+    open_verdicts = groups[Status.UNDETERMINED]
+    if confirmed:
+        # A cause is proven: still-open causes are secondary. One line each, with the answer that
+        # would decide it; the questions themselves are in --verbose.
+        hints = {q.cause: q.answers_with for q in report.questions if q.cause}
+        if open_verdicts:
+            asked: set[str] = set()  # a question shared by a cause under two codes is shown once
+            hinted = [v for v in open_verdicts
+                      if v.cause in hints and not (hints[v.cause] in asked or asked.add(hints[v.cause]))]
+            quiet = [_label(report, v) for v in open_verdicts if v not in hinted]
+            head = out.paint("undetermined", "OPEN") + "  "
+            if quiet:
+                _items(out, quiet, head, "      ", tail="(not decided by this evidence)")
+            else:
+                out.add(head + "(not decided by this evidence; an answer may decide)")
+            for verdict in hinted:
+                _clipped(out, f"  - {_label(report, verdict)}: --answer {one_line(hints[verdict.cause])}")
+            out.add()
+        shown = {v.cause for v in open_verdicts}
+        loose = [q for q in report.questions if not q.cause or q.cause not in shown]
+        _brief_questions(out, loose, room=_QUESTIONS_SHOWN_CONFIRMED, most=2)
+    else:
+        _brief_questions(out, report.questions, room=_QUESTIONS_SHOWN, most=4)
+        if open_verdicts:
+            names = [_label(report, v) for v in open_verdicts]
+            _items(out, names, out.paint("undetermined", "OPEN") + "  ", "      ",
+                   tail="(not decided by this evidence)")
+            out.add()
 
     if groups[Status.RULED_OUT]:
         out.add(out.paint("ruled_out", Status.RULED_OUT.label.upper()))
@@ -295,6 +308,19 @@ _QUESTIONS_SHOWN_CONFIRMED = 2
 def _short_source(source: str) -> str:
     """``file:line`` without the folders: the full path is in the EVIDENCE list and in --verbose."""
     return source.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _brief_questions(out: _Out, questions: list[Question], *, room: int, most: int) -> None:
+    if not questions:
+        return
+    out.add(out.paint("head", "QUESTIONS") + "  (answering one may decide a cause)")
+    for q in questions[:room]:
+        _wrapped(out, one_line(q.ask), "    ", "  ? ", most=most)
+        out.add(f"    answer: --answer {one_line(q.answers_with)}")
+    if len(questions) > room:
+        more = len(questions) - room
+        out.add(f"  (+{more} more question{'s' if more != 1 else ''}: add --verbose)")
+    out.add()
 
 
 def _label(report: Report, verdict: Verdict) -> str:
@@ -369,17 +395,19 @@ def _brief_decided(out: _Out, verdict: Verdict, steps: int | None) -> None:
             for command in step.commands:
                 for line in plain(command).split("\n"):
                     out.add(f"         {line}")
+            if step.needs_values:
+                _clipped(out, f"       needs your value: {one_line(', '.join(step.needs_values))}")
         if len(shown) < len(verdict.remediation):
             out.add(f"    (+{len(verdict.remediation) - len(shown)} more steps: add --verbose)")
     out.add()
 
 
-def _items(out: _Out, items: list[str], first: str, indent: str) -> None:
+def _items(out: _Out, items: list[str], first: str, indent: str, tail: str = "") -> None:
     """Comma-separated ``items`` wrapped between items, never inside one (a cause and its code stay
-    together)."""
+    together); ``tail`` follows the last item and may wrap on its own (long cause ids stay in width)."""
     line = first
-    for n, item in enumerate(items):
-        piece = item + ("," if n < len(items) - 1 else "")
+    pieces = [item + ("," if n < len(items) - 1 else "") for n, item in enumerate(items)]
+    for piece in [*pieces, *([tail] if tail else [])]:
         if line not in (first, indent) and len(line) + 1 + len(piece) > out.width:
             out.add(line)
             line = indent

@@ -18,10 +18,11 @@ import pytest
 from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.facts import InboundConnector, OutboundConnector, ReceiveConnector, SendConnector
 from relaydoctor.engine.report import redact_report, render
+from samplepath import SAMPLES as SAMPLE_DIR
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO.parent / "shared" / "samples"
+SAMPLES = SAMPLE_DIR
 FOLDERS = [
     *(f"bundles/{b}" for b in ("attr36", "ip-changed", "renewed-certificate")),
     "certs", "cmdlets", "ndr", "send-logs",
@@ -88,7 +89,7 @@ def _check(folder: Path) -> None:
         assert _leaks(out, secrets) == [], fmt
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside this checkout")
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="no sample evidence (tests/fixtures/samples)")
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_no_sample_value_or_path_survives_redaction(tmp_path: Path, folder: str):
     _check(_copy_under_private_path(SAMPLES / folder, tmp_path))
@@ -98,7 +99,7 @@ def test_no_fixture_value_or_path_survives_redaction(tmp_path: Path):
     _check(_copy_under_private_path(FIXTURES, tmp_path))
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside this checkout")
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="no sample evidence (tests/fixtures/samples)")
 @pytest.mark.parametrize("tld", ["berlin", "industries", "zzzz"])
 def test_names_under_unlisted_tlds_are_redacted(tmp_path: Path, tld: str):
     """The organisation's names moved to a TLD no list has: redaction goes by structure."""

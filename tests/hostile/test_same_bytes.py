@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 import shutil
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.report import render_json
+from samplepath import SAMPLES as SAMPLE_DIR
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "bundles"
+SAMPLES = SAMPLE_DIR / "bundles"
 BUNDLES = sorted(p.name for p in SAMPLES.iterdir()) if SAMPLES.is_dir() else []
 
 
@@ -35,7 +35,7 @@ def baselines() -> dict[str, str]:
     return out
 
 
-@pytest.mark.skipif(not BUNDLES, reason="../shared/samples is not beside this checkout")
+@pytest.mark.skipif(not BUNDLES, reason="no sample evidence (tests/fixtures/samples)")
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_order_and_any_names_give_the_same_json(tmp_path_factory, baselines, data):

@@ -32,9 +32,11 @@ def _big_logs(folder: Path, samples: Path) -> None:
 
 
 def _start(folder: Path, *, new_group: bool = False) -> psutil.Popen:
+    # Two workers whatever the machine's load (the policy otherwise counts only idle CPUs).
+    env = {**os.environ, "RELAYDOCTOR_WORKERS": "2"}
     return psutil.Popen([sys.executable, "-m", "relaydoctor.engine", "diagnose", str(folder)],
                         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                        start_new_session=new_group)
+                        start_new_session=new_group, env=env)
 
 
 def _wait_for_workers(proc: psutil.Popen, timeout: float = 60) -> list[psutil.Process]:
@@ -88,3 +90,24 @@ def test_workers_and_tracker_end_when_the_parent_is_killed(logs: Path):
     proc.kill()
     proc.wait(timeout=10)
     assert _all_gone(kids, timeout=10) == []
+
+
+def test_interrupt_during_in_process_parsing_exits_130(logs: Path, tmp_path: Path):
+    """One big log and one big Format-List export are read in the main process: Ctrl+C there too."""
+    single = tmp_path / "single"
+    single.mkdir()
+    (logs / "SEND20261121-1.LOG").rename(single / "SEND20261121-1.LOG")
+    fl = "".join(
+        f"\nName                     : Inbound {n}\nConnectorType            : OnPremises\n"
+        f"TlsSenderCertificateName : mail{n}.contoso.com\nRequireTls               : True\n"
+        for n in range(60_000)
+    )
+    (single / "Get-InboundConnector.txt").write_text(fl, "utf-8")
+    proc = _start(single)
+    time.sleep(2.0)  # well inside the reading (it takes several seconds)
+    assert proc.poll() is None, "finished before it could be interrupted"
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    code = proc.wait(timeout=30)
+    assert code == 130, proc.stderr.read().decode()
+    assert time.monotonic() - started < 5

@@ -266,11 +266,13 @@ def test_chain_example_is_the_leaf_and_root_without_the_intermediate(samples):
 
 
 def test_references_are_the_domain_source_index_urls(samples):
-    """Every link the built-in knowledge cites is one of DOMAIN.md §0's source URLs, verbatim."""
+    """Every link the built-in knowledge cites is one of DOMAIN.md §0's source URLs, or one of the
+    pack's own addendum (knowledge/SOURCES-ADDENDUM.md, sources found for the field corpus), verbatim."""
     domain = samples.parent / "DOMAIN.md"
     if not domain.is_file():
         pytest.skip("DOMAIN.md is not beside the samples")
     index = domain.read_text(encoding="utf-8").split("\n## 1.", 1)[0]
+    index += (Path(__file__).resolve().parents[2] / "knowledge" / "SOURCES-ADDENDUM.md").read_text("utf-8")
     urls = {r.url for c in PACKS.codes.values() for r in c.references}
     urls |= {r.url for c in PACKS.causes.values() for r in c.references}
     assert urls and sorted(u for u in urls if u not in index) == []

@@ -27,6 +27,25 @@ QUEUED = (
 
 # (reply text as an admin meets it, the pack code it must be recognised as)
 VARIANTS: list[tuple[str, str]] = [
+    # 421 4.7.66 legacy TLS on client submission
+    (
+        "421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client to support TLS "
+        "1.2. Visit https://aka.ms/smtp_auth_tls [LO2P265CA0123.GBRP265.PROD.OUTLOOK.COM]",
+        "4.7.66",
+    ),
+    ("Scan to Email NG: SMTP error 421 4.7.66", "4.7.66"),
+    # 454 4.7.0 TLS channel refused (KB 2888788)
+    (
+        "Send connector Outbound to Office 365: Message delivery failed. Message with message ID <1@ex> "
+        "received SMTP response: 454 4.7.0 Failed to establish appropriate TLS channel: UntrustedRoot: "
+        "Access Denied.",
+        "4.7.0-tls-channel",
+    ),
+    # 550 5.4.1 Relay Access Denied (KB 2827473)
+    ("buyer@fabrikam.com contoso-com.mail.protection.outlook.com #550 5.4.1 Relay Access Denied ##",
+     "5.4.1-relay-denied"),
+    # 554 5.4.6 hop count (ATTR1 loop, KB 2603474)
+    ("Remote Server returned '554 5.4.6 Hop count exceeded - possible mail loop ATTR1'", "5.4.6"),
     # 4.4.62 ATTR35
     (f"451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35. {EOP}", "4.4.62"),
     (
@@ -211,7 +230,8 @@ UNKNOWN = [
     "550 5.7.606 Access denied, banned sending IP [203.0.113.25]",
     "451 5.7.3 STARTTLS is required to send mail",
     "454 4.7.0 TLS not available due to local problem",
-    "550 5.4.1 Relay Access Denied",
+    "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) "
+    "[PR2FRA01FT009.eop-fra01.prod.protection.outlook.com]",
     "550 5.7.510 Access denied, example.com does not accept email over IPv6",
 ]
 

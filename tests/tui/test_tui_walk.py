@@ -22,7 +22,8 @@ CASES = {
     ),
     "attr36": (
         "domain-not-accepted",
-        "Get-AcceptedDomain | Format-Table DomainName,DomainType,Default",
+        # the fix names the domain to add and verify (issue 10), no longer a generic listing
+        "Confirm-MgDomain -DomainId 'contoso.net'; Get-AcceptedDomain -Identity 'contoso.net'",
     ),
 }
 

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from ...errors import EvidenceError
 from ...facts import Certificate, Provenance
@@ -223,6 +222,8 @@ def _certs_from_der(der: bytes) -> list[x509.Certificate]:
     except Exception:  # not a lone certificate; try the bundle form next
         pass
     try:
+        from cryptography.hazmat.primitives.serialization import pkcs7  # only for PKCS#7 files
+
         return list(pkcs7.load_der_pkcs7_certificates(der))
     except Exception:
         return []
@@ -284,6 +285,8 @@ def _pfx_certificates(data: bytes, password: bytes | None) -> list[x509.Certific
     The private key is released here, before returning: it must never outlive this call.
     """
     try:
+        from cryptography.hazmat.primitives.serialization import pkcs12  # only for PFX files
+
         key, cert, extra = pkcs12.load_key_and_certificates(data, password)
     except Exception:  # wrong password and damaged data look alike to OpenSSL
         return None

@@ -15,11 +15,13 @@ order falls back to splitting every row (correct, just slower).
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import io
 import re
+import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -35,6 +37,7 @@ VALIDATE_ROWS = 20  # the first rows are always parsed: a log with garbage rows 
 CONNECT_WINDOW = 64 << 10  # how far before a connect row its "attempting to connect" row may be
 IDLE_BYTES = 16 << 20  # an open session with no line in this much later log is finished as it is
 MAX_OPEN = 5000  # open sessions kept at most (oldest finished first): bounds memory
+MANY_OPEN = 256  # above this many open sessions, a block's lines are indexed by session id once
 DONE_MEMORY = 50000  # finished session ids remembered, to ignore their stray late lines
 
 ProgressHook = Callable[[int], None]  # bytes consumed since the last call
@@ -63,6 +66,7 @@ class ScanStats:
     first_malformed: int | None = None
     truncated_line: int | None = None
     warnings: list[str] = field(default_factory=list)
+    validation_malformed: int = 0  # of ``malformed``, found among the first rows every scan reads
 
 
 class BlockReader:
@@ -113,19 +117,23 @@ class BlockReader:
         done = {"eof": False}
 
         def read_wide() -> bytes:
-            if done["eof"]:
-                return b""
-            data = rest.read(self.block_size)
-            try:
-                text = decoder.decode(data, final=not data)
-            except UnicodeDecodeError:
-                raise EvidenceError(
-                    f"cannot decode as {codec.upper()} (invalid bytes after line {self.stats.lines})",
-                    self.name,
-                ) from None
-            if not data:
-                done["eof"] = True
-            return text.encode("utf-8")
+            # read1, not read: a stream that is still being written (``watch``) hands over what
+            # there is instead of blocking until a whole block arrives; an odd byte that decodes
+            # to nothing yet is not the end of the file.
+            while not done["eof"]:
+                data = rest.read1(self.block_size)
+                try:
+                    text = decoder.decode(data, final=not data)
+                except UnicodeDecodeError:
+                    raise EvidenceError(
+                        f"cannot decode as {codec.upper()} (invalid bytes after line {self.stats.lines})",
+                        self.name,
+                    ) from None
+                if not data:
+                    done["eof"] = True
+                if text or not data:
+                    return text.encode("utf-8")
+            return b""
 
         return read_wide
 
@@ -368,17 +376,25 @@ class _Open:
     toff: int = 0  # length of the date-time column
 
 
+def trimmed_warning(count: int) -> str:
+    return (f"{count:,} session(s) were finished before their end because more than {MAX_OPEN:,} were "
+            "open at once (sessions that never close?); their later lines count as separate sessions")
+
+
 class SessionCollector:
     """Find the relevant sessions of a send log, block by block, and hand each one over replayed."""
 
-    def __init__(self, name: str, stats: ScanStats, on_session: Callable[[Session], None]):
+    def __init__(self, name: str, stats: ScanStats, on_session: Callable[[Session], None],
+                 shard: tuple[int, int] | None = None):
         self.name = name
+        self.shard = shard  # (i, n): follow only the sessions whose id hashes to i of n
         self.stats = stats
         self.on_session = on_session
         self.rows = RowMaker(name, stats)
         self.open: OrderedDict[str, _Open] = OrderedDict()
         self.done: OrderedDict[str, None] = OrderedDict()
         self.validated = 0
+        self.trimmed = 0  # sessions finished early because too many were open at once
 
     # -- public --------------------------------------------------------------------------------
     def feed(self, block: Block) -> None:
@@ -392,8 +408,17 @@ class SessionCollector:
         else:
             self._feed_every_row(block)
 
-    def finish(self) -> None:
+    def finish(self, *, warn: bool = True) -> None:
         self._finish_all()
+        if self.trimmed and warn:
+            self.stats.warnings.append(trimmed_warning(self.trimmed))
+
+    def mine(self, sid: str) -> bool:
+        """Whether this scan follows session ``sid`` (always, unless the file is sharded)."""
+        if self.shard is None:
+            return True
+        i, n = self.shard
+        return zlib.crc32(sid.encode("utf-8", "replace")) % n == i
 
     # -- helpers -------------------------------------------------------------------------------
     def _validate(self, block: Block) -> None:
@@ -405,7 +430,9 @@ class SessionCollector:
             end = len(buf) if end < 0 else end
             raw = buf[pos:end]
             if raw.strip():
+                before = self.stats.malformed
                 self.rows.make(raw, line, block.layout, strict=line != self.stats.truncated_line)
+                self.stats.validation_malformed += self.stats.malformed - before
                 self.validated += 1
             pos, line = end + 1, line + 1
 
@@ -435,7 +462,7 @@ class SessionCollector:
             made = self.rows.make(buf[pos:end], line, block.layout)
             if made is not None:
                 sid, row = made
-                if sid not in self.done:
+                if sid not in self.done and self.mine(sid):
                     item = self.open.get(sid)
                     if item is None:
                         item = self.open[sid] = _Open([], partial=row.seq > 0)
@@ -457,16 +484,26 @@ class SessionCollector:
     def _trim_open(self) -> None:
         while len(self.open) > MAX_OPEN:
             sid, item = self.open.popitem(last=False)
+            self.trimmed += 1
             self._finish(sid, item)
 
     def _feed_fast(self, block: Block) -> None:
         buf, start = block.buf, block.start
         found: list[tuple[int, int, int, int, int, _Open]] = []  # (ls, le, q, c1, c3, session) per kept line
         closed: set[str] = set()
+        # With many sessions open, searching the block once per session costs sessions x block:
+        # index the block's lines by session id once instead (same lines, same result).
+        index = _sid_index(buf) if len(self.open) > MANY_OPEN else None
         # 1. sessions still open from earlier blocks: read on from the new data
         for sid, item in self.open.items():
             before = item.lines
-            if _walk(buf, sid, start, item, found):
+            at = None
+            if index is not None:
+                at = _from(index.get(sid, ()), start)
+                if not at:
+                    item.idle += len(buf) - start
+                    continue
+            if _walk(buf, sid, start, item, found, at):
                 closed.add(sid)
             item.idle = 0 if item.lines > before else item.idle + len(buf) - start
         # 2. new sessions named by a trigger in the new data
@@ -482,12 +519,16 @@ class SessionCollector:
             ls = buf.rfind(b"\n", 0, pos) + 1
             le = buf.find(b"\n", pos)
             sid = _sid_of(buf, ls, len(buf) if le < 0 else le)
-            if sid and sid not in fresh and sid not in self.open and sid not in self.done:
+            if sid and sid not in fresh and sid not in self.open and sid not in self.done and self.mine(sid):
                 fresh[sid] = ls
+        if index is None and len(fresh) > MANY_OPEN:
+            index = _sid_index(buf)
         for sid, ls in fresh.items():
-            first, partial = _backward(buf, sid.encode("ascii", "replace"), ls)
+            first, partial = _backward(buf, sid.encode("ascii", "replace"), ls,
+                                       index.get(sid, ()) if index is not None else None)
             item = self.open[sid] = _Open([], partial=partial)
-            if _walk(buf, sid, first, item, found):
+            at = _from(index.get(sid, ()), first) if index is not None else None
+            if _walk(buf, sid, first, item, found, at):
                 closed.add(sid)
         # 3. number the kept lines (one pass over the block) and make rows of them
         found.sort()
@@ -588,10 +629,40 @@ def _split_slow(rest: str) -> tuple[str, str] | None:
     return None if parsed is None else (parsed[0], parsed[1])
 
 
+def _sid_index(buf: bytes) -> dict[str, list[int]] | None:
+    """Session id → positions of ``,sid,`` (its third column) in each of its lines, in order; None
+    when a line has a quoted connector name (the per-session search handles those)."""
+    index: dict[str, list[int]] = {}
+    find = buf.find
+    n = len(buf)
+    ls = 0
+    while ls < n:
+        le = find(b"\n", ls)
+        if le < 0:
+            le = n
+        a = find(b",", ls, le)
+        b = find(b",", a + 1, le) if a >= 0 else -1
+        if a >= 0 and a + 1 < le and buf[a + 1] == 34:
+            return None
+        if b >= 0:
+            c = find(b",", b + 1, le)
+            if 0 <= c - b - 1 <= 64:
+                sid = buf[b + 1 : c].decode("ascii", "replace").strip()
+                if sid:
+                    index.setdefault(sid, []).append(b)
+        ls = le + 1
+    return index
+
+
+def _from(positions: Sequence[int], start: int) -> list[int]:
+    return list(positions[bisect.bisect_left(positions, start):])
+
+
 def _walk(buf: bytes, sid: str, start: int, item: _Open,
-          found: list[tuple[int, int, int, int, int, _Open]]) -> bool:
+          found: list[tuple[int, int, int, int, int, _Open]], at: list[int] | None = None) -> bool:
     """Lines of session ``sid`` from ``start`` on: the ones worth parsing go to ``found``.
-    Returns True when its disconnect line was seen.
+    Returns True when its disconnect line was seen. ``at``: the positions of ``,sid,`` from an
+    index of the block (instead of searching for them).
 
     Rows the replay does not need are recognised on the raw bytes and never decoded or split:
     before the first MAIL, commands other than STARTTLS and AUTH and the EHLO reply lines other
@@ -609,6 +680,14 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
     count = 0
     append = found.append
     closed = False
+    if at is not None:  # positions known: "find the next" is "take the next"
+        queue = iter(at)
+
+        def find(sub: bytes, begin: int, end: int | None = None, _find: Callable = buf.find) -> int:
+            if sub is needle:
+                return next(queue, -1)
+            return _find(sub, begin) if end is None else _find(sub, begin, end)
+
     pos = find(needle, start)
     while pos >= 0:
         ls = pos - off
@@ -712,7 +791,7 @@ def _tail(buf: bytes, p: int, needle: bytes) -> list[bytes]:
     return buf[q : q + 200].split(b",", 4)
 
 
-def _backward(buf: bytes, sid: bytes, ls: int) -> tuple[int, bool]:
+def _backward(buf: bytes, sid: bytes, ls: int, positions: Sequence[int] | None = None) -> tuple[int, bool]:
     """The first line of session ``sid`` at or before line start ``ls``, and whether the session's
     start was not found (a partial session). Stops at sequence 0; after the connect event (``+``)
     it looks only a little further back for the "attempting to connect" row."""
@@ -727,7 +806,11 @@ def _backward(buf: bytes, sid: bytes, ls: int) -> tuple[int, bool]:
     if connected:
         lo = max(0, ls - CONNECT_WINDOW)
     while pos > lo:
-        p = buf.rfind(needle, lo, pos)
+        if positions is None:
+            p = buf.rfind(needle, lo, pos)
+        else:  # from the block's index: the last ",sid," before ``pos`` and not before ``lo``
+            k = bisect.bisect_left(positions, pos) - 1
+            p = positions[k] if k >= 0 and positions[k] >= lo and positions[k] + len(needle) <= pos else -1
         if p < 0:
             break
         start = buf.rfind(b"\n", 0, p) + 1

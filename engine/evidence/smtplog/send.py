@@ -38,6 +38,7 @@ from .scan import (
     ProgressHook,
     ScanStats,
     SessionCollector,
+    trimmed_warning,
 )
 from .session import Rejection, Row, Session, Txn, domain_of
 
@@ -63,7 +64,7 @@ KEY_FIELDS = (
     "reject_code",
     "reject_attr",
 )
-_SUMMED = ("sessions", "lines", "rcpt_accepted", "rcpt_rejected", "tenant_rcpt_accepted")
+SUMMED = ("sessions", "lines", "rcpt_accepted", "rcpt_rejected", "tenant_rcpt_accepted")
 
 
 def sniff(doc: Document) -> bool:
@@ -95,6 +96,70 @@ def scan(
     collector.finish()
     if reader.layout is None and stats.lines == 0:
         raise EvidenceError("send log without rows", name)
+    return agg.result(stats)
+
+
+@dataclass(slots=True)
+class SendLogPart:
+    """One shard of a large send log: the sessions whose id hashes to it, aggregated, and the
+    reading statistics (the same in every shard). Sent back from a worker pickled."""
+
+    aggregator: Aggregator
+    stats: ScanStats
+    trimmed: int
+
+
+def scan_part(
+    stream: BinaryIO,
+    name: str,
+    *,
+    shard: tuple[int, int],
+    progress: ProgressHook | None = None,
+    cancel: CancelHook | None = None,
+    block_size: int = BLOCK,
+    lookback: int = LOOKBACK,
+) -> SendLogPart:
+    """``scan`` of one shard ``(i, n)``: every shard reads the whole file, but follows, replays and
+    aggregates only its own sessions, so n workers share one large log (``join_parts``)."""
+    i, n = shard
+    carry = [0]
+
+    def share(k: int) -> None:  # each shard reads the file: report 1/n of its bytes
+        carry[0] += k
+        step, carry[0] = divmod(carry[0], n)
+        if step and progress is not None:
+            progress(step)
+
+    stats = ScanStats()
+    agg = Aggregator(name)
+    reader = BlockReader(stream, name, stats, progress=share, cancel=cancel, block_size=block_size,
+                         lookback=lookback)
+    collector = SessionCollector(name, stats, agg.add, shard=(i, n))
+    for block in reader.blocks():
+        collector.feed(block)
+    collector.finish(warn=False)
+    if reader.layout is None and stats.lines == 0:
+        raise EvidenceError("send log without rows", name)
+    agg.forget_caches()
+    return SendLogPart(agg, stats, collector.trimmed)
+
+
+def join_parts(parts: list[SendLogPart]) -> ParseResult:
+    """The result ``scan`` gives for the whole file, from its shards (in shard order)."""
+    first = parts[0]
+    stats = replace(first.stats, warnings=list(first.stats.warnings))
+    stats.malformed = first.stats.malformed + sum(p.stats.malformed - p.stats.validation_malformed
+                                                 for p in parts[1:])
+    firsts = [p.stats.first_malformed for p in parts if p.stats.first_malformed is not None]
+    stats.first_malformed = min(firsts) if firsts else None
+    for part in parts[1:]:  # a row-level warning comes from the shard that read the row
+        stats.warnings.extend(w for w in part.stats.warnings if w not in stats.warnings)
+    trimmed = sum(p.trimmed for p in parts)
+    if trimmed:
+        stats.warnings.append(trimmed_warning(trimmed))
+    agg = first.aggregator
+    for part in parts[1:]:
+        agg.absorb(part.aggregator)
     return agg.result(stats)
 
 
@@ -179,7 +244,45 @@ class Aggregator:
         self.dropped = 0
         self.dropped_symptoms = 0
         self._replies: dict[str, Reply | None] = {}
-        self._symptom_keys: dict[str, tuple] = {}
+        self.symptom_keys: dict[str, tuple] = {}
+
+    def forget_caches(self) -> None:
+        """Drop the reply caches (before pickling: they are only for speed)."""
+        self._replies = {}
+        self.symptom_keys = {}
+
+    def absorb(self, other: Aggregator) -> None:
+        """Fold another shard's aggregates in: the same as if this one had seen its sessions (a
+        session is in one shard only, so start lines never tie)."""
+        for key, theirs in other.aggs.items():
+            mine = self.aggs.get(key)
+            if mine is None:
+                if len(self.aggs) >= MAX_AGGREGATES:
+                    self.dropped += theirs.counts["sessions"]
+                    continue
+                self.aggs[key] = theirs
+                continue
+            for f in SUMMED:
+                mine.counts[f] += theirs.counts[f]
+            seen_first = [t for t in (mine.first_seen, theirs.first_seen) if t]
+            seen_last = [t for t in (mine.last_seen, theirs.last_seen) if t]
+            mine.first_seen = min(seen_first) if seen_first else None
+            mine.last_seen = max(seen_last) if seen_last else None
+            if theirs.first_start < mine.first_start:
+                mine.fact, mine.first_start = theirs.fact, theirs.first_start
+            if theirs.last_start >= mine.last_start:
+                mine.last_source, mine.last_start = theirs.last_source, theirs.last_start
+        for key, symptom in other.symptoms.items():
+            known = self.symptoms.get(key)
+            if known is None and len(self.symptoms) >= MAX_SYMPTOMS:
+                self.dropped_symptoms += 1
+            elif known is None or (symptom.provenance.line or 0) < (known.provenance.line or 0):
+                self.symptoms[key] = symptom
+        self.relevant += other.relevant
+        self.eop += other.eop
+        self.partial += other.partial
+        self.dropped += other.dropped
+        self.dropped_symptoms += other.dropped_symptoms
 
     def add(self, s: Session) -> None:
         if s.to_eop:
@@ -279,7 +382,7 @@ class Aggregator:
                 self.dropped += 1
                 return
             fact = self._summary(s, txn, outcome, rej)
-            counts = {f: getattr(fact, f) for f in _SUMMED}
+            counts = {f: getattr(fact, f) for f in SUMMED}
             seen = fact.first_seen
             self.aggs[key] = _Agg(fact, counts, seen, seen, fact.provenance.ref(), start, start)
             return
@@ -309,13 +412,13 @@ class Aggregator:
 
     def _symptom(self, s: Session, rej: Rejection) -> None:
         text = rej.reply.text
-        key = self._symptom_keys.get(text)
+        key = self.symptom_keys.get(text)
         if key is None:
             reply = self._reply(text)
             code = reply.status_code if reply else rej.reply.code
             key = (code, reply.attr if reply else None, _NORMALISE.sub(" ", text).strip().lower())
-            if len(self._symptom_keys) < 4096:
-                self._symptom_keys[text] = key
+            if len(self.symptom_keys) < 4096:
+                self.symptom_keys[text] = key
         known = self.symptoms.get(key)
         if known is not None and (known.provenance.line or 0) <= rej.reply.row.line:
             return
@@ -388,7 +491,7 @@ class Aggregator:
 # ------------------------------------------------------------------------------------------------
 
 
-def _symptom_key(f: Symptom) -> tuple:
+def symptom_key(f: Symptom) -> tuple:
     return (f.code, f.attr, _NORMALISE.sub(" ", f.text).strip().lower())
 
 
@@ -411,7 +514,7 @@ def merge_facts(facts: Iterable[Fact]) -> list[Fact]:
             else:
                 out[at] = _merge_sessions(out[at], fact)  # type: ignore[arg-type]
         elif isinstance(fact, Symptom) and fact.origin == "send_log":
-            key = _symptom_key(fact)
+            key = symptom_key(fact)
             at = symptoms.get(key)
             if at is None:
                 symptoms[key] = len(out)
@@ -431,7 +534,7 @@ def _merge_sessions(a: SmtpSession, b: SmtpSession) -> SmtpSession:
     last = a if (a.last_seen or "") > (b.last_seen or "") else b
     return replace(
         earlier,
-        **{f: getattr(a, f) + getattr(b, f) for f in _SUMMED},
+        **{f: getattr(a, f) + getattr(b, f) for f in SUMMED},
         first_seen=earlier.first_seen,
         last_seen=max(a.last_seen or "", b.last_seen or "") or None,
         last_source=last.last_source or later.provenance.ref(),

@@ -321,10 +321,20 @@ def test_empty_directory(capsys, tmp_path):
 
 
 def test_unknown_file_named_directly(capsys, tmp_path, samples):
+    """Issue 9: skipped with a one-line warning, like a file in a folder; the rest is diagnosed."""
     f = tmp_path / "shopping-list.txt"
     f.write_text("eggs\nmilk\n")
-    line = run_main(capsys, "diagnose", str(f), str(samples / "bundles" / "attr36")).one_error_line()
-    assert line.startswith(f"relaydoctor: {f}")
+    r = run_main(capsys, "diagnose", str(f), str(samples / "bundles" / "attr36"), "--now", NOW,
+                 "--format", "json")
+    assert r.code == 0
+    assert r.err == f"relaydoctor: warning: {f}: skipped: not recognised as evidence\n"
+    data = json.loads(r.out)
+    (entry,) = [e for e in data["evidence"] if e["source"] == str(f)]
+    assert entry == {"source": str(f), "kind": "unknown", "facts": 0,
+                     "skipped_reason": "not recognised as evidence"}
+    assert any(v["cause"] == EXPECTED["attr36"] and v["status"] == "confirmed" for v in data["verdicts"])
+    alone = run_main(capsys, "diagnose", str(f)).one_error_line()  # nothing recognised at all: exit 2
+    assert alone.startswith(f"relaydoctor: {f}: not evidence relaydoctor can read")
 
 
 def test_subprocess_bad_evidence_has_no_traceback(tmp_path):

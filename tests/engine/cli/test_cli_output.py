@@ -194,3 +194,10 @@ def test_ctrl_c_while_writing_leaves_no_partial_file(evidence, tmp_path):
     assert leftovers == []
     if target.exists():
         json.loads(target.read_text("utf-8"))
+
+
+def test_output_dash_is_standard_output(capsys, evidence, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = run_main(capsys, "diagnose", str(evidence), "--now", NOW, "--output", "-", "--format", "json")
+    assert run.code == 0 and json.loads(run.out)["schema_version"] == 1
+    assert not (tmp_path / "-").exists()

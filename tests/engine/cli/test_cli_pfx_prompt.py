@@ -1,5 +1,6 @@
 """A password-protected PFX without --pfx-password-env: on a terminal the CLI asks once (not echoed);
-in scripts it stays a clear one-line error. The password never reaches the report."""
+in scripts it is skipped, with a one-line warning naming the option. The password never reaches
+the report."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from relaydoctor.engine import cli
-from relaydoctor.engine.errors import EvidenceError
 
 PASSWORD = "relaydoctor-sample"
 
@@ -39,10 +39,18 @@ def test_pfx_in_a_folder_is_read_after_the_prompt(pfx: Path) -> None:
     assert not any(s.skipped_reason for s in report.evidence)
 
 
-def test_without_a_terminal_it_stays_an_error(pfx: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_terminal_it_is_skipped_with_the_option_to_use(
+    pfx: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], samples: Path
+) -> None:
     monkeypatch.setattr(cli, "_interactive", lambda: False)
-    with pytest.raises(EvidenceError, match="password-protected"):
-        cli._run_diagnosis([str(pfx)])
+    report = cli._run_diagnosis([str(pfx)])
+    (source,) = report.evidence
+    assert source.source == str(pfx) and "password-protected" in (source.skipped_reason or "")
+    bundle = samples / "bundles" / "ip-changed"
+    assert cli.main(["diagnose", str(pfx), str(bundle)]) == 0
+    assert capsys.readouterr().err == (
+        f"relaydoctor: warning: {pfx}: skipped: PFX is password-protected: pass --pfx-password-env VAR\n"
+    )
 
 
 def test_no_prompt_when_no_pfx_is_locked(samples: Path) -> None:

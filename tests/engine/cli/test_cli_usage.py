@@ -172,7 +172,7 @@ def test_parser_has_exactly_the_contract_commands():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert set(sub.choices) == {"tui", "diagnose", "facts", "codes", "explain", "rules", "collect-script",
-                                "demo"}
+                                "demo", "precheck", "watch"}  # issue 15 added precheck and watch
 
 
 def test_tui_app_accepts_what_the_cli_passes():

@@ -6,7 +6,8 @@ import contextlib
 import io
 
 from certfactory import make_chain, to_der, to_p7b, to_pem, to_pfx
-from hypothesis import HealthCheck, given, settings
+from fuzzprofile import fuzz_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
 from relaydoctor.engine.evidence.base import Document
@@ -20,7 +21,7 @@ SEEDS = [
     to_p7b(CHAIN.certs, "pem"),
     to_pfx(CHAIN.leaf, CHAIN.cas, "pw", legacy=True),
 ]
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = fuzz_settings(300)  # RELAYDOCTOR_HYPOTHESIS=deep: 10,000
 
 
 def document(data: bytes) -> Document:

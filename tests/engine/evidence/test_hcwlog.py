@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzzprofile import fuzz_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import EvidenceError, RelaydoctorError
 from relaydoctor.engine.evidence import hcwlog
@@ -109,7 +110,7 @@ def test_no_log_line_is_an_error():
     assert err.value.one_line().startswith("x.log:1: ")
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz_settings(200)  # RELAYDOCTOR_HYPOTHESIS=deep: 10,000
 @given(st.lists(st.sampled_from(LOG.split("\r\n")) | st.text(max_size=120), max_size=12), st.integers(0, 400))
 def test_fuzz_only_relaydoctor_errors_escape(lines: list[str], cut: int):
     text = "\r\n".join(lines)

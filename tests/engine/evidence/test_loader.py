@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from relaydoctor.engine.errors import Cancelled, EvidenceError
-from relaydoctor.engine.evidence import loader
+from relaydoctor.engine.evidence import loader, workers
 from relaydoctor.engine.evidence.loader import load_evidence
 from relaydoctor.engine.evidence.registry import PARSERS
 from relaydoctor.engine.facts import InboundConnector, SmtpSession, Symptom
@@ -63,18 +64,42 @@ def test_missing_path_is_an_error(tmp_path: Path) -> None:
     assert err.value.path == str(tmp_path / "nope.log") and "no such file" in err.value.message
 
 
-def test_unknown_file_named_directly_is_an_error(bundle: Path) -> None:
-    with pytest.raises(EvidenceError) as err:
-        load_evidence([str(bundle / "tool.py")])
-    assert err.value.path == str(bundle / "tool.py") and "not recognised" in err.value.message
+def test_unknown_file_named_directly_is_skipped_like_one_in_a_folder(bundle: Path) -> None:
+    """Issue 9: one stray file the user named never costs the diagnosis of the others."""
+    named = [str(bundle / "tool.py"), str(bundle / "notes.txt"), str(bundle / "logs" / "export.txt")]
+    ev = load_evidence(named)
+    folder = {s.source.replace(str(bundle), ""): s for s in load_evidence([str(bundle)]).sources}
+    by_source = {s.source.replace(str(bundle), ""): s for s in ev.sources}
+    assert sorted(by_source) == ["/logs/export.txt", "/notes.txt", "/tool.py"]
+    for name in ("/tool.py", "/notes.txt"):
+        assert by_source[name] == folder[name] and by_source[name].skipped_reason
+    assert by_source["/tool.py"].skipped_reason == "a Python script, not evidence"
+    assert by_source["/logs/export.txt"].facts == 4
+    assert {f.KIND for f in ev.facts} == {"smtp_session", "symptom"}
 
 
-def test_broken_file_named_directly_is_an_error_with_line(tmp_path: Path) -> None:
+def test_broken_file_named_directly_is_skipped_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "SEND1.LOG"
     path.write_bytes(GARBAGE_LOG)
+    (source,) = load_evidence([str(path)]).sources
+    assert (source.source, source.kind) == (str(path), "send_log")
+    assert source.skipped_reason and source.skipped_reason.startswith("line 6:")
+
+
+def test_binary_event_log_named_directly_is_skipped_with_how_to_export_it(tmp_path: Path) -> None:
+    evtx = tmp_path / "Security.evtx"
+    evtx.write_bytes(b"ElfFile\x00" + bytes(120) + b"\x00" * 3968 + b"ElfChnk\x00" + bytes(200))
+    (source,) = load_evidence([str(evtx)]).sources
+    assert (source.source, source.kind) == (str(evtx), "windows_evtx")
+    assert "wevtutil qe" in (source.skipped_reason or "")
+
+
+def test_a_named_file_that_cannot_be_read_is_still_an_error(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
     with pytest.raises(EvidenceError) as err:
-        load_evidence([str(path)])
-    assert (err.value.path, err.value.line) == (str(path), 6)
+        load_evidence([str(fifo)])
+    assert err.value.path == str(fifo) and "not a regular file" in err.value.message
 
 
 def test_broken_file_in_a_folder_is_skipped_with_the_reason(tmp_path: Path, samples: Path) -> None:
@@ -168,6 +193,7 @@ def test_large_logs_are_scanned_in_worker_processes(tmp_path: Path, samples: Pat
         shutil.copy(samples / "send-logs" / name, tmp_path)
     serial = load_evidence([str(tmp_path)])
     monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "idle_cpus", lambda cpus, load=None: float(cpus))  # a shared machine's load
     used: list[int] = []
     real = loader._parse_parallel
     monkeypatch.setattr(loader, "_parse_parallel",

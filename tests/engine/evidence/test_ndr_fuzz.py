@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from fuzzprofile import fuzz_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.symptoms import ndr
+from samplepath import SAMPLES as SAMPLE_DIR
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples" / "ndr"
+SAMPLES = SAMPLE_DIR / "ndr"
 SEEDS = [p.read_bytes() for p in sorted(SAMPLES.glob("NDR-*"))] if SAMPLES.is_dir() else []
 SEEDS.append(
     b"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
     b"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns;x\r\n\r\n"
     b"Final-Recipient: rfc822;a@b.c\r\nStatus: 5.7.64\r\nDiagnostic-Code: smtp;550 5.7.64 x\r\n--B--\r\n"
 )
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = fuzz_settings(300)  # RELAYDOCTOR_HYPOTHESIS=deep: 10,000
 
 
 def exercise(data: bytes) -> None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import contextlib
 import io
 
-from hypothesis import HealthCheck, given, settings
+from fuzzprofile import fuzz_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.symptoms import queue, text
 from relaydoctor.engine.evidence.symptoms.smtp_reply import find_replies, tls_failure_code
 
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = fuzz_settings(300)  # RELAYDOCTOR_HYPOTHESIS=deep: 10,000
 PIECES = st.sampled_from([
     "550", "5.7.64", "4.4.62", " ", "-", "+", ",", "b'", "'", '"', "(", ")", "[", "]", "{", "}", "#", "##",
     "\n", "\r\n", "TenantAttribution;", "ATTR36", "[host.example.com]", "{LED=", "};{MSG=};{FQDN=", "};{IP=",

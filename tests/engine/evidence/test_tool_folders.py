@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from relaydoctor.engine import api
+from samplepath import SAMPLES as SAMPLE_ROOT
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples" / "bundles" / "attr36"
+SAMPLES = SAMPLE_ROOT / "bundles" / "attr36"
 
 
 def _tree(root: Path) -> Path:

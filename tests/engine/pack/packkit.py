@@ -46,8 +46,8 @@ def cause_file(root: Path, cause: str = CAUSE, code: str = CODE, extra: str = ""
         root / "knowledge" / "causes" / f"{cause}.yaml",
         f'cause: {cause}\ncode: "{code}"\ntitle: The widget is broken\nexplanation: Because it is.\n'
         "decided_by: [inbound_connector]\n"
-        'question: {id: widget, ask: "Is the widget broken?", why: It matters,\n'
-        '  answers_with: "widget=<yes|no>"}\n' + textwrap.dedent(extra),
+        'question: {id: widget, ask: "Is the widget broken?",\n'
+        "  why: It matters}\n" + textwrap.dedent(extra),
     )
 
 

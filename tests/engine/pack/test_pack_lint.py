@@ -117,7 +117,10 @@ def test_cause_findings(tmp_path: Path) -> None:
     assert has_error(
         findings, lonely, 10, "placeholder {z.name} is not bound by any confirmed or likely rule"
     )
-    assert has_error(findings, lonely, 10, "placeholder {c.nope} is not bound")
+    # the alias is bound, the field does not exist: said so, not "not bound" (issue 14)
+    # ... at the command's own line
+    assert has_error(findings, lonely, 11, "placeholder {c.nope}: inbound_connector has no field 'nope'")
+    assert not has_error(findings, lonely, None, "placeholder {c.nope} is not bound")
     assert not any("answer.egress_ip" in f.message for f in findings)
     assert has_error(findings, lonely, 10, "only_if 'zz' is not an alias of any confirmed or likely rule")
 

@@ -7,18 +7,19 @@ mutated (cut, spliced, truncated, lines duplicated) — then every parser sniffs
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from cmdletkit import PARSERS, doc_from_bytes
-from hypothesis import HealthCheck, given, settings
+from fuzzprofile import fuzz_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
 from relaydoctor.engine.evidence.base import ParseResult
 from relaydoctor.engine.evidence.decoding import decode
 from relaydoctor.engine.facts import Fact
+from samplepath import SAMPLES as SAMPLE_DIR
 
-SAMPLES = Path(__file__).resolve().parents[4].parent / "shared" / "samples"
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SAMPLES = SAMPLE_DIR
+FUZZ = fuzz_settings(150)  # RELAYDOCTOR_HYPOTHESIS=deep: 10,000
 
 KNOWN = [
     "Name", "Identity", "Id", "Enabled", "ConnectorType", "ConnectorSource", "SenderIPAddresses",

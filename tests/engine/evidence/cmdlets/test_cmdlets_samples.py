@@ -16,8 +16,9 @@ from relaydoctor.engine.facts import (
     Provenance,
     SendConnector,
 )
+from samplepath import SAMPLES as SAMPLE_DIR
 
-SAMPLES = Path(__file__).resolve().parents[4].parent / "shared" / "samples"
+SAMPLES = SAMPLE_DIR
 EXPECTED_PARSER = {
     ".fl.txt": "formatlist",
     ".table.txt": "formattable",

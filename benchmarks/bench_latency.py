@@ -1,0 +1,63 @@
+"""Start-up latency: ``relaydoctor diagnose`` on a sample bundle vs its dependencies' import floor.
+
+    python benchmarks/bench_latency.py [--bundle DIR] [--runs 7]
+
+The floor is ``python -c "import durable.engine, yaml, cryptography.x509"``: no run of relaydoctor
+can cost less. Both commands run alternately (``--runs`` times each, after one warm-up run that
+fills the pack cache and the bytecode cache) as fresh processes; the CPU time (user + system) of
+each is measured and the medians and their ratio are printed, with the spread (min–max ratio of
+paired runs). Target (issue 11): ratio ≤ 1.5x. ``PYTHONDONTWRITEBYTECODE`` is removed from the
+children's environment, as an installed tool has its bytecode compiled. Figures are printed, never
+asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+FLOOR = [sys.executable, "-c", "import durable.engine, yaml, cryptography.x509"]
+SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "bundles" / "renewed-certificate"
+
+
+def cpu_of(cmd: list[str], env: dict[str, str]) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bundle", default=str(SAMPLE), help="evidence folder (default: a sample bundle)")
+    parser.add_argument("--runs", type=int, default=7, help="runs of each command (default 7)")
+    args = parser.parse_args(argv)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    diagnose = [sys.executable, "-m", "relaydoctor.engine", "diagnose", args.bundle, "--format", "json"]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"relaydoctor latency benchmark: {os.cpu_count()} CPUs, load average {load}, "
+          f"Python {sys.version.split()[0]}, bundle {args.bundle}")
+    cpu_of(diagnose, env)  # warm-up: pack cache and bytecode
+    cpu_of(FLOOR, env)
+    floors, runs = [], []
+    for _ in range(args.runs):
+        floors.append(cpu_of(FLOOR, env))
+        runs.append(cpu_of(diagnose, env))
+    ratios = sorted(r / f for r, f in zip(runs, floors, strict=True) if f > 0)
+    f_med, r_med = statistics.median(floors), statistics.median(runs)
+    for label, values, med in (("import floor", floors, f_med), ("diagnose    ", runs, r_med)):
+        print(f"{label}: median {med * 1000:.0f} ms CPU (min {min(values) * 1000:.0f}, "
+              f"max {max(values) * 1000:.0f})")
+    print(f"ratio diagnose / floor: {r_med / f_med:.2f}x (paired runs {ratios[0]:.2f}x–{ratios[-1]:.2f}x; "
+          "target <= 1.5x)")
+    print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

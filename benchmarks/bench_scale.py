@@ -1,0 +1,173 @@
+"""Linear scale and bounded memory of a whole diagnosis on a realistic bundle (issue 11).
+
+    python benchmarks/bench_scale.py [--base 16,200,200,40] [--repeats 2] [--memory 100,1000]
+
+Writes realistic bundles with ``logmix`` (send logs with internet / EOP / intra-org sessions and a
+distinct certificate per internet domain over several hundred files, certificate files, inbound
+connectors), then runs ``diagnose`` on each in a fresh subprocess and prints CPU time, wall time
+and peak RSS (process tree, sampled):
+
+- the base bundle (``--base MB,FILES,CERTS,CONNECTORS``), then the same with each dimension
+  doubled alone and with all doubled. ``ratio`` is the CPU time above the floor (a diagnosis of an
+  almost empty bundle: start-up, imports and packs, measured in the same run) over the base's —
+  ≈ 2 when the work is linear; a quadratic step shows as ≈ 4;
+- ``--memory 100,1000``: peak RSS of ``diagnose`` at those log sizes (several hundred files), and
+  the ratio largest / smallest (target ≤ 1.25x).
+
+Runs are interleaved (``--repeats``) and the least CPU time of each is kept: the machine is shared.
+The CPU count, usable CPUs and load average are printed first. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_sendlog import PeakRss
+from logmix import write_bundle
+
+NOW = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
+
+
+def worker(folder: str) -> dict[str, object]:
+    with PeakRss() as rss:
+        start = time.perf_counter()
+        from relaydoctor.engine.diagnosis import diagnose
+
+        report = diagnose([folder], now=NOW)
+        seconds = time.perf_counter() - start
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "seconds": seconds,
+        "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+        "peak_rss": rss.peak,
+        "facts": len(report.facts),
+        "verdicts": len(report.verdicts),
+        "notes": len(report.notes),
+    }
+
+
+def measure(folder: Path) -> dict[str, object]:
+    res = subprocess.run([sys.executable, __file__, "--worker", str(folder)], capture_output=True, text=True,
+                         check=False)
+    if res.returncode != 0:
+        raise SystemExit(f"diagnose failed on {folder}:\n{res.stderr}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    from relaydoctor.engine.evidence.workers import usable_cpus
+
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{os.cpu_count()} CPUs ({usable_cpus()} usable), load average {load}, "
+            f"Python {sys.version.split()[0]}")
+
+
+def scaling(base: Path, params: tuple[float, int, int, int], repeats: int) -> None:
+    mb, files, certs, connectors = params
+    scenarios = {
+        "floor": (0.01, 1, 0, 1),
+        "base": (mb, files, certs, connectors),
+        "2x sessions": (mb * 2, files, certs, connectors),
+        "2x files": (mb, files * 2, certs, connectors),
+        "2x certificates": (mb, files, certs * 2, connectors),
+        "2x connectors": (mb, files, certs, connectors * 2),
+        "2x all": (mb * 2, files * 2, certs * 2, connectors * 2),
+    }
+    folders = {}
+    for name, (m, f, c, k) in scenarios.items():
+        folder = base / name.replace(" ", "-")
+        info = write_bundle(folder, mb=m, files=f, certs=c, connectors=k)
+        folders[name] = folder
+        print(f"  {name:<16} {info['bytes'] / 1e6:7.1f} MB, {info['files']:5d} files: {info['eop']:,} EOP / "
+              f"{info['intra']:,} intra-org / {info['internet']:,} internet sessions "
+              f"({info['internet_failed']:,} failed), {info['domains']:,} internet domains with their own "
+              f"certificate, {c} certificate files, {k} connectors")
+    best: dict[str, dict] = {}
+    rounds: list[dict[str, dict]] = []
+    for _ in range(repeats):
+        got_round = {}
+        for name, folder in folders.items():  # interleaved: a busy moment hits every scenario alike
+            got = got_round[name] = measure(folder)
+            if name not in best or got["cpu"] < best[name]["cpu"]:
+                best[name] = got
+        rounds.append(got_round)
+    floor = best["floor"]["cpu"]
+    net_base = best["base"]["cpu"] - floor
+    print(f"{'scenario':<16} {'CPU s':>7} {'above floor':>11} {'ratio':>6} {'spread':>13} {'wall s':>7} "
+          f"{'peak RSS':>9} {'facts':>6}")
+    for name, r in best.items():
+        net = r["cpu"] - floor
+        ratio = spread = ""
+        if name not in ("floor", "base"):
+            ratio = f"{net / net_base:5.2f}x"
+            per_round = sorted(
+                (x[name]["cpu"] - x["floor"]["cpu"]) / max(1e-9, x["base"]["cpu"] - x["floor"]["cpu"])
+                for x in rounds
+            )
+            spread = f"{per_round[0]:.2f}-{per_round[-1]:.2f}x"
+        print(f"{name:<16} {r['cpu']:7.2f} {net:11.2f} {ratio:>6} {spread:>13} {r['seconds']:7.2f} "
+              f"{r['peak_rss'] / 2**20:7.0f}MB {r['facts']:6d}")
+    print("ratio: least CPU of each scenario above the least floor, over the base's; spread: the same "
+          "ratio within each round of runs")
+
+
+def memory(base: Path, sizes: list[int], files: int, repeats: int) -> None:
+    peaks = {}
+    for size in sizes:
+        folder = base / f"mem-{size}MB"
+        t0 = time.perf_counter()
+        info = write_bundle(folder, mb=size, files=files, certs=0, connectors=20)
+        print(f"  {size} MB: {info['bytes'] / 1e6:,.0f} MB in {info['files']} files, {info['domains']:,} "
+              f"internet domains with their own certificate (generated in {time.perf_counter() - t0:.0f}s)")
+        runs = [measure(folder) for _ in range(repeats)]
+        r = min(runs, key=lambda x: x["cpu"])
+        peaks[size] = max(x["peak_rss"] for x in runs)
+        print(f"  {size:>5} MB diagnose: CPU {r['cpu']:.1f}s, wall {r['seconds']:.1f}s, peak RSS "
+              f"{peaks[size] / 2**20:.0f} MB, {r['facts']} facts, {r['notes']} notes")
+        shutil.rmtree(folder, ignore_errors=True)
+    if len(peaks) >= 2:
+        small, large = min(peaks), max(peaks)
+        print(f"peak RSS {large} MB / {small} MB: {peaks[large] / peaks[small]:.2f}x (target <= 1.25x)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add = parser.add_argument
+    add("--base", default="16,200,200,40", help="MB,FILES,CERTS,CONNECTORS of the base bundle")
+    add("--repeats", type=int, default=2, help="interleaved runs per scenario (least CPU kept)")
+    add("--memory", default="", help="log sizes in MB for the peak-RSS comparison, e.g. 100,1000")
+    add("--memory-files", type=int, default=300, help="files per size in --memory (default 300)")
+    parser.add_argument("--no-scaling", action="store_true", help="only the --memory comparison")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker)))
+        return 0
+    print(f"relaydoctor scale benchmark: {machine()}")
+    base = Path(tempfile.mkdtemp(prefix="rd-scale-"))
+    try:
+        if not args.no_scaling:
+            mb, files, certs, connectors = args.base.split(",")
+            scaling(base, (float(mb), int(files), int(certs), int(connectors)), args.repeats)
+        if args.memory:
+            memory(base, [int(s) for s in args.memory.split(",")], args.memory_files, args.repeats)
+        print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,386 @@
+"""Checks of a planned certificate: names vs the connectors, accepted domain (KB 4019940), lifetime,
+chain and trust, SMTP binding, and the send connector's TlsCertificateName value."""
+
+from __future__ import annotations
+
+from ..facts import (
+    CertAttribution,
+    Certificate,
+    CertNameMatch,
+)
+from ..pack.templates import ps_quote
+from ..relations.common import norm_thumbprint
+from ..relations.domains import certificate_name_acceptance
+from ..relations.names import cert_name_relations
+from ..relations.sendconnector import split_tls_certificate_name
+from ..x509names import dn_key
+from .common import (
+    KB_ATTR36,
+    KB_CONNECTORS,
+    MC1226222,
+    PLACEHOLDER_SEND,
+    no_inbound,
+)
+from .context import Context, as_presented
+from .model import Check, link
+
+
+def cert_checks(ctx: Context) -> list[Check]:
+    cert = ctx.planned
+    assert cert is not None
+    return [
+        _cert_names(ctx, cert),
+        _cert_domain(ctx, cert),
+        _cert_lifetime(ctx, cert),
+        _cert_chain(ctx, cert),
+        _cert_smtp(ctx, cert),
+        *_send_connector_name(ctx, cert),
+    ]
+
+
+def _cert_names(ctx: Context, cert: Certificate) -> Check:
+    title = "certificate names vs the OnPremises connectors' TlsSenderCertificateName"
+    if not ctx.inbound:
+        return no_inbound("cert-names", title)
+    planned = as_presented(cert)
+    rels = cert_name_relations([planned], ctx.inbound)
+    matches = [r for r in rels if isinstance(r, CertNameMatch)]
+    best = next(r for r in rels if isinstance(r, CertAttribution))
+    evidence = tuple(link(m) for m in matches)
+    names = ", ".join(planned.names) or "no DNS names"
+    if best.match == "no_cert_connector":
+        return Check(
+            "cert-names",
+            "warn",
+            title,
+            f"no enabled OnPremises connector authenticates by certificate; the names [{names}] "
+            "are not used for attribution (IP-based connectors only)",
+            evidence=(link(best),),
+        )
+    conn = best.connector or "?"
+    if best.match in ("match", "wildcard_match"):
+        return Check(
+            "cert-names",
+            "pass",
+            title,
+            f"{best.matched_name} satisfies connector {conn!r} ({best.expected}): {best.match}",
+            subject=conn,
+            evidence=(link(best), *evidence),
+        )
+    if best.match == "ambiguous":
+        return Check(
+            "cert-names",
+            "warn",
+            title,
+            f"{best.matched_name} vs connector {conn!r} ({best.expected}) is ambiguous in "
+            f"Microsoft's documents; set the connector to the certificate's own name to be sure",
+            subject=conn,
+            evidence=(link(best), *evidence),
+            commands=(
+                f"Set-InboundConnector -Identity {ps_quote(conn)} -TlsSenderCertificateName "
+                f"{ps_quote(planned.cn or planned.names[0])}",
+            ),
+        )
+    target = planned.cn if planned.cn in planned.names else (planned.names[0] if planned.names else None)
+    commands = ()
+    if target:
+        commands = (
+            f"Set-InboundConnector -Identity {ps_quote(conn)} -TlsSenderCertificateName {ps_quote(target)}",
+        )
+    return Check(
+        "cert-names",
+        "fail",
+        title,
+        f"none of [{names}] satisfies connector {conn!r} ({best.expected}): relay will be "
+        "rejected with 550 5.7.64 once this certificate is presented",
+        subject=conn,
+        evidence=(link(best), *evidence),
+        commands=commands,
+        references=(KB_CONNECTORS,),
+    )
+
+
+def _cert_domain(ctx: Context, cert: Certificate) -> Check:
+    title = "certificate domain is an accepted domain (KB 4019940 parent rule)"
+    ev = ctx.domains
+    planned = as_presented(cert)
+    if not ev.has_any:
+        return Check(
+            "cert-domain",
+            "warn",
+            title,
+            "cannot check: no Get-AcceptedDomain or Get-MgDomain export among the evidence",
+            evidence=(link(cert),),
+        )
+    looks = [(n, certificate_name_acceptance(n, ev)) for n in planned.names]
+    if not looks:
+        return Check(
+            "cert-domain", "fail", title, "the certificate carries no DNS name", evidence=(link(cert),)
+        )
+    rank = {"accepted": 0, "unverified": 1, "unknown": 2, "not_accepted": 3}
+    name, got = min(looks, key=lambda nl: (rank[nl[1].status], nl[0]))
+    notes = "; ".join(dict.fromkeys(g.note for _, g in looks))
+    says = link(cert, f"{name}: {got.status} — {notes}")
+    if got.status == "accepted":
+        return Check(
+            "cert-domain",
+            "pass",
+            title,
+            f"{name} is covered by accepted domain {got.accepted_as}",
+            evidence=(says,),
+        )
+    if got.status in ("unverified", "unknown"):
+        return Check(
+            "cert-domain", "warn", title, f"{name}: {got.note}", evidence=(says,), references=(KB_ATTR36,)
+        )
+    return Check(
+        "cert-domain",
+        "fail",
+        title,
+        f"no certificate name is (or is a host directly under) an accepted domain: null senders "
+        f"(MAIL FROM:<>) and senders from non-accepted domains will get 550 5.7.64 ATTR36 ({notes})",
+        evidence=(says,),
+        references=(KB_ATTR36, MC1226222),
+    )
+
+
+def lifetime_check(ctx: Context, cert: Certificate, check: str, title: str, subject: str = "") -> Check:
+    status = ctx.status_of(cert.thumbprint)
+    left = ctx.days_left(status, cert)
+    ev = tuple(link(f) for f in (status, cert) if f is not None)
+    if status is not None and status.validity == "not_yet_valid":
+        return Check(
+            check,
+            "warn",
+            title,
+            "not valid yet (its NotBefore is later): do not switch to it yet",
+            subject=subject,
+            evidence=ev,
+        )
+    if left is None:
+        return Check(
+            check,
+            "warn",
+            title,
+            "cannot check: the certificate's expiry date is not known",
+            subject=subject,
+            evidence=ev,
+        )
+    if left < 0 or (status is not None and status.validity == "expired"):
+        return Check(check, "fail", title, f"expired {-left} day(s) ago", subject=subject, evidence=ev)
+    if left < ctx.plan.days:
+        return Check(
+            check,
+            "warn",
+            title,
+            f"expires in {left} day(s), within the {ctx.plan.days}-day window",
+            subject=subject,
+            evidence=ev,
+        )
+    return Check(
+        check,
+        "pass",
+        title,
+        f"valid for {left} more day(s) (window {ctx.plan.days})",
+        subject=subject,
+        evidence=ev,
+    )
+
+
+def _cert_lifetime(ctx: Context, cert: Certificate) -> Check:
+    return lifetime_check(ctx, cert, "cert-lifetime", "certificate is valid for long enough")
+
+
+def _cert_chain(ctx: Context, cert: Certificate) -> Check:
+    title = "certificate chains to a root Exchange Online trusts, intermediate available"
+    status = ctx.status_of(cert.thumbprint)
+    if status is None:
+        return Check(
+            "cert-chain", "warn", title, "cannot check: no certificate status", evidence=(link(cert),)
+        )
+    ev = (link(status),)
+    if status.trust in ("self_signed", "private_ca", "untrusted_root", "revoked"):
+        return Check(
+            "cert-chain",
+            "fail",
+            title,
+            f"trust {status.trust} ({status.trust_basis}): Exchange Online accepts only certificates "
+            "from a public CA",
+            evidence=ev,
+        )
+    if status.chain == "incomplete":
+        return Check(
+            "cert-chain",
+            "fail",
+            title,
+            f"the intermediate {status.missing_issuer} is missing: install it on the sending servers "
+            "(Intermediate Certification Authorities) so the full chain is sent",
+            evidence=ev,
+        )
+    if status.trust == "trusted" and status.trust_basis == "windows":
+        return Check(
+            "cert-chain",
+            "pass",
+            title,
+            f"Windows on the server accepts it ({status.windows_status or 'Valid'}, public root): the chain "
+            "and its intermediate are available there",
+            evidence=ev,
+        )
+    if status.trust == "trusted" and status.chain == "complete":
+        return Check(
+            "cert-chain",
+            "pass",
+            title,
+            "the chain reaches a public root (offline Mozilla root store)",
+            evidence=ev,
+        )
+    issuer = status.missing_issuer or (cert.issuer if status.chain == "unknown" else None)
+    if issuer:
+        return Check(
+            "cert-chain",
+            "warn",
+            title,
+            f"the issuer {issuer} is not in the file nor the offline root store: make "
+            "sure the intermediate is installed on the sending servers (export the full chain, "
+            "e.g. a .pfx or .p7b with the chain, to check it here)",
+            evidence=ev,
+        )
+    return Check(
+        "cert-chain", "warn", title, f"trust {status.trust}, chain {status.chain}: cannot tell", evidence=ev
+    )
+
+
+def _servers(ctx: Context) -> list[str]:
+    return sorted({s for sc in ctx.send_to_eop() for s in sc.source_transport_servers})
+
+
+def _enable_commands(ctx: Context, thumb: str) -> tuple[str, ...]:
+    servers = _servers(ctx)
+    base = f"Enable-ExchangeCertificate -Thumbprint {ps_quote(thumb)} -Services SMTP"
+    return tuple(f"{base} -Server {ps_quote(s)}" for s in servers) or (base,)
+
+
+def _cert_smtp(ctx: Context, cert: Certificate) -> Check:
+    title = "certificate is enabled for SMTP on the send connector's servers"
+    thumb = norm_thumbprint(cert.thumbprint)
+    installed = ctx.installed
+    servers = ", ".join(_servers(ctx)) or "the servers of the send connector"
+    if not installed:
+        return Check(
+            "cert-smtp",
+            "warn",
+            title,
+            f"cannot check: no Get-ExchangeCertificate export; after importing it, enable it for SMTP "
+            f"on {servers}",
+            commands=_enable_commands(ctx, thumb),
+        )
+    mine = [c for c in installed if norm_thumbprint(c.thumbprint) == thumb]
+    if not mine:
+        return Check(
+            "cert-smtp",
+            "warn",
+            title,
+            f"not installed on the servers Get-ExchangeCertificate was run on; import it and enable "
+            f"it for SMTP on {servers}",
+            evidence=tuple(link(c) for c in installed[:3]),
+            commands=_enable_commands(ctx, thumb),
+        )
+    smtp = [c for c in mine if c.smtp_enabled or any(s.strip().upper() == "SMTP" for s in c.services)]
+    if smtp:
+        return Check(
+            "cert-smtp",
+            "pass",
+            title,
+            f"installed with Services {', '.join(smtp[0].services) or 'SMTP'}",
+            evidence=(link(smtp[0]),),
+        )
+    return Check(
+        "cert-smtp",
+        "fail",
+        title,
+        f"installed but not enabled for SMTP (Services {', '.join(mine[0].services) or 'none'}): "
+        "TLS to Exchange Online fails with UnknownCredentials / 454 4.7.5",
+        evidence=(link(mine[0]),),
+        commands=_enable_commands(ctx, thumb),
+    )
+
+
+def tls_certificate_name(cert: Certificate) -> str | None:
+    """The send connector's ``TlsCertificateName`` value for ``cert``: ``<I>issuer<S>subject`` as
+    Get-ExchangeCertificate prints them."""
+    if not cert.issuer or not cert.subject:
+        return None
+    return f"<I>{cert.issuer}<S>{cert.subject}"
+
+
+def _send_connector_name(ctx: Context, cert: Certificate) -> list[Check]:
+    title = "send connector TlsCertificateName names the planned certificate"
+    value = tls_certificate_name(cert)
+    if value is None:
+        return [
+            Check(
+                "send-connector-cert",
+                "warn",
+                title,
+                "cannot build <I>issuer<S>subject: issuer or subject unknown",
+            )
+        ]
+    scs = ctx.send_to_eop()
+    if not scs:
+        cmd = (
+            f"Set-SendConnector -Identity {ps_quote(PLACEHOLDER_SEND)} -TlsCertificateName {ps_quote(value)}"
+        )
+        return [
+            Check(
+                "send-connector-cert",
+                "warn",
+                title,
+                f"no Get-SendConnector export; set the connector to Exchange Online to {value}",
+                commands=(cmd,),
+            )
+        ]
+    out = []
+    want = (dn_key(cert.issuer), dn_key(cert.subject))
+    for sc in scs:
+        cmd = f"Set-SendConnector -Identity {ps_quote(sc.name)} -TlsCertificateName {ps_quote(value)}"
+        parts = split_tls_certificate_name(sc.tls_certificate_name)
+        have = (dn_key(parts[0]), dn_key(parts[1])) if parts else None
+        if have == want:
+            same = [
+                c
+                for c in ctx.installed
+                if (dn_key(c.issuer), dn_key(c.subject)) == want
+                and norm_thumbprint(c.thumbprint) != norm_thumbprint(cert.thumbprint)
+            ]
+            note = (
+                (
+                    f"; {len(same)} other installed certificate(s) share issuer and subject — Exchange "
+                    "uses the one that expires last"
+                )
+                if same
+                else ""
+            )
+            out.append(
+                Check(
+                    "send-connector-cert",
+                    "warn" if same else "pass",
+                    title,
+                    f"already {value}{note}",
+                    subject=sc.name,
+                    evidence=(link(sc),),
+                )
+            )
+            continue
+        current = sc.tls_certificate_name or "(empty: Exchange picks a certificate by the connector's FQDN)"
+        out.append(
+            Check(
+                "send-connector-cert",
+                "warn",
+                title,
+                f"now {current}; set it to {value} when you switch",
+                subject=sc.name,
+                evidence=(link(sc),),
+                commands=(cmd,),
+            )
+        )
+    return out

@@ -1,0 +1,66 @@
+"""Worker policy (issue 11): usable CPUs from affinity and cgroup quota, idle CPUs from the load,
+and workers only where they can pay for themselves."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from relaydoctor.engine.evidence import workers
+from relaydoctor.engine.evidence.workers import MIN_BYTES_PER_WORKER, PARALLEL_MIN_BYTES, plan_workers
+
+MB = 1024**2
+
+
+def test_usable_cpus_follow_the_affinity_mask(tmp_path):
+    mask = os.sched_getaffinity(0)
+    assert workers.usable_cpus(tmp_path) == len(mask)  # no cgroup files there: the mask alone
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("max 100000", None), ("150000 100000", 1.5), ("50000 100000", 0.5), ("garbage", None),
+])
+def test_cgroup_v2_quota(tmp_path, content, expected):
+    (tmp_path / "cpu.max").write_text(content)
+    assert workers._cgroup_limit(tmp_path) == expected
+
+
+def test_cgroup_v1_quota_and_the_cpu_count_it_allows(tmp_path):
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("100000")
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000")
+    assert workers._cgroup_limit(tmp_path) == 1.0
+    assert workers.usable_cpus(tmp_path) == 1  # a one-CPU quota, whatever the affinity mask says
+
+
+def test_no_workers_for_small_input_one_cpu_or_a_busy_machine():
+    big = [200 * MB, 200 * MB]
+    assert plan_workers(big, cpus=4, load=0.0) == 2  # two files: two workers at most
+    assert plan_workers([100 * MB] * 6, cpus=4, load=0.0) == 4
+    assert plan_workers([10 * MB, 10 * MB], cpus=4, load=0.0) == 0  # below the threshold
+    assert plan_workers(big, cpus=1, load=0.0) == 0
+    assert plan_workers(big, cpus=2, load=2.5) == 0  # the other CPU is busy with another job
+    assert plan_workers([100 * MB] * 6, cpus=4, load=3.0) == 2  # two of four idle
+    assert plan_workers([PARALLEL_MIN_BYTES // 2] * 2, cpus=2, load=0.0) == 2
+    assert plan_workers([MIN_BYTES_PER_WORKER - 1] * 2, cpus=2, load=0.0) == 0  # too little per worker
+
+
+def test_a_lone_large_send_log_is_split_only_with_idle_cpus_to_spare():
+    plan = workers.plan_jobs
+    assert plan([400 * MB], [True], cpus=2, load=0.0) == (2, [2])
+    assert plan([1024 * MB], [True], cpus=4, load=0.0) == (4, [4])
+    assert plan([400 * MB, 10 * MB], [True, True], cpus=4, load=0.0) == (3, [2, 1])
+    assert plan([100 * MB], [True], cpus=2, load=0.0) == (0, [1])  # below SHARD_MIN_BYTES
+    assert plan([1024 * MB], [False], cpus=4, load=0.0) == (0, [1])  # not a send log
+    assert plan([400 * MB], [True], cpus=2, load=2.5) == (0, [1])  # no idle CPU to share it with
+    assert plan([100 * MB] * 3, [True] * 3, cpus=2, load=0.0) == (2, [1, 1, 1])  # files enough
+
+
+def test_relaydoctor_workers_fixes_the_count_whatever_the_load(monkeypatch):
+    big = [100 * MB, 100 * MB]
+    monkeypatch.setenv("RELAYDOCTOR_WORKERS", "2")
+    assert plan_workers(big, load=50.0) == 2  # a busy machine: the user's count still holds
+    monkeypatch.setenv("RELAYDOCTOR_WORKERS", "0")
+    assert plan_workers(big, load=0.0) == 0
+    monkeypatch.setenv("RELAYDOCTOR_WORKERS", "many")  # not a number: ignored
+    assert plan_workers(big, cpus=4, load=0.0) == 2

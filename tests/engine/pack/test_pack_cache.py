@@ -1,0 +1,107 @@
+"""The on-disk pack cache (issue 11): same packs as a fresh load, invalidated by any change,
+corrupt or foreign entries ignored and rebuilt, JSON only, safe when runs race."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from packkit import standard_pack, write
+from relaydoctor.engine.pack import cache, load_packs
+from relaydoctor.engine.pack import loader as loader_mod
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("RELAYDOCTOR_CACHE_DIR", str(folder))
+    return folder
+
+
+def _load(pack: Path):
+    return load_packs([pack], include_builtin=False, include_user_config=False)
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("packs-*.json"))
+
+
+def test_a_cached_load_equals_a_fresh_one_and_does_not_read_the_yaml(tmp_path, cache_dir, monkeypatch):
+    pack = standard_pack(tmp_path / "p")
+    fresh = load_packs([pack], include_builtin=False, include_user_config=False, cache=False)
+    first = _load(pack)
+    assert first == fresh and len(_entries(cache_dir)) == 1
+    monkeypatch.setattr(loader_mod, "_load_one", lambda *a: pytest.fail("the YAML was read again"))
+    second = _load(pack)
+    assert second == fresh and second is not first
+
+
+def test_the_builtin_pack_round_trips(cache_dir):
+    fresh = load_packs(include_user_config=False, cache=False)
+    load_packs(include_user_config=False)
+    cached = load_packs(include_user_config=False)
+    assert cached == fresh
+
+
+def test_any_change_to_a_pack_file_gives_a_new_entry(tmp_path, cache_dir):
+    pack = standard_pack(tmp_path / "p")
+    before = _load(pack)
+    cause = next((pack / "knowledge" / "causes").glob("*.yaml"))
+    cause.write_text(cause.read_text().replace("The widget is broken", "The widget is cracked"))
+    after = _load(pack)
+    assert len(_entries(cache_dir)) == 2
+    assert before.causes != after.causes and "cracked" in next(iter(after.causes.values())).title
+    write(pack / "rules" / "9.9.9" / "cases" / "notes.txt", "evidence a case may name")  # any file counts
+    _load(pack)
+    assert len(_entries(cache_dir)) == 3
+
+
+@pytest.mark.parametrize("garbage", [
+    "{not json", "", '{"key": "other"}', '[1, 2]',
+    '{"key": "K", "packs": {"c": "system", "v": ["rm -rf /"]}}',
+    '{"key": "K", "packs": {"c": "Packs", "v": [1]}}', '{"key": "K", "packs": {"t": []}}',
+])
+def test_a_corrupt_or_foreign_entry_is_ignored_and_rebuilt(tmp_path, cache_dir, garbage):
+    pack = standard_pack(tmp_path / "p")
+    good = _load(pack)
+    (entry,) = _entries(cache_dir)
+    key = entry.name.removeprefix("packs-").removesuffix(".json")
+    entry.write_text(garbage.replace('"K"', json.dumps(key)))
+    assert cache.read(key) is None
+    assert _load(pack) == good
+    assert cache.read(key) is not None  # rewritten whole
+
+
+def test_an_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("RELAYDOCTOR_CACHE_DIR", str(blocker / "cache"))
+    pack = standard_pack(tmp_path / "p")
+    assert _load(pack) == _load(pack)
+
+
+def test_concurrent_runs_never_see_a_partial_entry(tmp_path, cache_dir):
+    pack = standard_pack(tmp_path / "p")
+    code = ("import sys; from relaydoctor.engine.pack import load_packs; "
+            "p = load_packs([sys.argv[1]], include_builtin=False, include_user_config=False); "
+            "print(len(p.rules))")
+    runs = [subprocess.Popen([sys.executable, "-c", code, str(pack)], stdout=subprocess.PIPE, text=True)
+            for _ in range(4)]
+    outputs = {r.communicate(timeout=120)[0].strip() for r in runs}
+    assert all(r.returncode == 0 for r in runs) and len(outputs) == 1
+    (entry,) = _entries(cache_dir)
+    assert not list(cache_dir.glob(".packs-*"))  # no temporary file left behind
+    assert cache.read(entry.name.removeprefix("packs-").removesuffix(".json")) is not None
+
+
+def test_where_the_cache_lives():
+    assert cache.cache_dir({"RELAYDOCTOR_CACHE_DIR": "/x"}) == Path("/x")
+    assert cache.cache_dir({"XDG_CACHE_HOME": "/c"}, platform="linux") == Path("/c/relaydoctor")
+    assert cache.cache_dir({"XDG_CACHE_HOME": "relative"}, platform="linux") == (
+        Path.home() / ".cache" / "relaydoctor")
+    assert cache.cache_dir({"LOCALAPPDATA": "C:/Users/a/AppData/Local"}, platform="win32") == Path(
+        "C:/Users/a/AppData/Local/relaydoctor/Cache")
+    assert cache.cache_dir({}, platform="darwin") == Path.home() / "Library" / "Caches" / "relaydoctor"
