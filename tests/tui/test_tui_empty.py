@@ -27,9 +27,13 @@ def test_an_empty_folder_says_no_evidence(tmp_path: Path) -> None:
         assert app.current_mode == "conclusions"
         assert NO_EVIDENCE in flat(screen_text(app))
         _no_causes_listed(app)
+        assert "Questions (" not in screen_text(app), "no question badge without evidence"
         await press(pilot, "2")
         assert NO_EVIDENCE in flat(screen_text(app))
         assert "Still missing" not in screen_text(app)
+        await press(pilot, "3")
+        assert NO_EVIDENCE in flat(screen_text(app))
+        assert not app.screen.query_one("#questions").children, "no questions listed"
 
     drive(app, scenario)
 

@@ -89,7 +89,7 @@ class StepScreen(Screen[None]):
         bar = self.query(StepBar)
         if not bar:
             return
-        questions = len(report.questions) if report else 0
+        questions = len(report.questions) if report and self.walk.has_evidence else 0
         bar.first().set_badge("questions", str(questions) if questions else "")
 
     def action_leave_input(self) -> None:
