@@ -258,10 +258,32 @@ class PeakRss:
         self._thread.join()
 
 
+MODES = ("csv", "grep", "prefilter", "relaydoctor", "relaydoctor-1cpu", "python-1cpu")
+
+
+def _logmix(folder: Path, size: int, files: int) -> dict[str, float]:
+    """The realistic mix (benchmarks/logmix.py), in the shape of ``write_logs``' summary."""
+    import logmix
+
+    folder.mkdir(parents=True, exist_ok=True)
+    got = logmix.write_logs(folder, size, files)
+    paths = list(folder.glob("*.LOG"))
+    lines = 0
+    for path in paths:
+        with path.open("rb") as fh:
+            while block := fh.read(1 << 24):
+                lines += block.count(b"\n")
+    return {"bytes": sum(p.stat().st_size for p in paths), "lines": lines, "sessions_eop": got["eop"],
+            "sessions_intra": got["intra"], "sessions_internet": got["internet"]}
+
+
 def worker(mode: str, folder: str) -> dict[str, object]:
-    files = sorted(Path(folder).glob("SEND*.LOG"))
+    files = sorted(Path(folder).glob("*SEND*.LOG"))
     total = sum(p.stat().st_size for p in files)
     out: dict[str, object] = {"mode": mode, "bytes": total}
+    if mode not in ("csv", "grep"):  # imports are start-up latency (bench_latency.py), not scanning
+        from relaydoctor.engine.evidence import loader
+        from relaydoctor.engine.evidence.smtplog import send, sendfilter  # noqa: F401
     with PeakRss() as rss:
         start = time.perf_counter()
         cpu0 = time.thread_time()  # this thread only: the RSS sampler's own CPU is left out
@@ -272,12 +294,29 @@ def worker(mode: str, folder: str) -> dict[str, object]:
                     for _ in csv.reader(fh):
                         rows += 1
             out["rows"] = rows
+        elif mode == "grep":  # its CPU time is counted with the children's below
+            got = subprocess.run(["grep", "-c", "-F", "outlook.com", *map(str, files)], capture_output=True,
+                                 text=True, env={**os.environ, "LC_ALL": "C"}, check=False)
+            out["rows"] = sum(int(line.rsplit(":", 1)[-1]) for line in got.stdout.split())
+        elif mode == "prefilter":  # the C passes alone: what the Python scanner is handed
+            from relaydoctor.engine.evidence.smtplog import sendfilter
+
+            kept = 0
+            for path in files:
+                with path.open("rb") as fh:
+                    selected = sendfilter.prefilter(fh, path.name, block_size=4 << 20)
+                    assert selected is not None, "the prefilter refused a generated log"
+                    while chunk := selected[0].read():
+                        kept += len(chunk)
+            out["kept"] = kept
         else:
             from relaydoctor.engine.evidence import loader
+            from relaydoctor.engine.evidence.smtplog import sendfilter
 
-            if mode == "relaydoctor-1cpu":
+            if mode != "relaydoctor":
                 loader.PARALLEL_MIN_BYTES = 1 << 62
             ev = loader.load_evidence([folder])
+            out["native"] = sendfilter.available()
             out["facts"] = len(ev.facts)
             out["kinds"] = sorted({f.KIND for f in ev.facts})
             out["detail"] = [s.detail for s in ev.sources][:1]
@@ -291,7 +330,8 @@ def worker(mode: str, folder: str) -> dict[str, object]:
 
 def measure(mode: str, folder: Path) -> dict[str, object]:
     cmd = [sys.executable, __file__, "--worker", mode, str(folder)]
-    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    env = {**os.environ, "RELAYDOCTOR_NO_NATIVE": "1" if mode == "python-1cpu" else ""}
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if res.returncode != 0:
         raise SystemExit(f"{mode} failed:\n{res.stderr}")
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -310,6 +350,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=8, help="log files per size (default 8)")
     parser.add_argument("--eop-share", type=float, default=0.10,
                         help="share of sessions to Exchange Online (default 0.10)")
+    parser.add_argument("--generator", choices=("logmix", "simple"), default="logmix",
+                        help="logmix: the realistic mix of benchmarks/logmix.py (default); simple: 8 "
+                        "interleaved sessions with --eop-share to Exchange Online")
+    parser.add_argument("--modes", default=",".join(MODES),
+                        help=f"what to measure (default {','.join(MODES)})")
     parser.add_argument("--dir", help="where to write the logs (default: a temporary folder, removed after); "
                         "logs already there with the same parameters are reused")
     parser.add_argument("--worker", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
@@ -322,19 +367,23 @@ def main(argv: list[str] | None = None) -> int:
     print(f"relaydoctor send-log benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
           f"EOP share {args.eop_share:.0%}, {args.files} files per size")
     print(f"{'size':>7} {'mode':>17} {'MB/s':>8} {'vs csv':>7} {'seconds':>8} {'CPU s':>7} "
-          f"{'peak RSS':>9}  result")
+          f"{'csv/CPU':>7} {'CPU/grep':>8} {'peak RSS':>9}  result")
     peaks: dict[int, int] = {}
     try:
         for size in sizes:
             folder = base / f"{size}MB"
             t0 = time.perf_counter()
             marker = base / f"{size}MB.json"  # beside the folder: the loader reads every file in it
-            params = {"size": size, "files": args.files, "eop_share": args.eop_share}
+            params = {"size": size, "files": args.files, "eop_share": args.eop_share,
+                      "generator": args.generator}
             if args.dir and marker.exists() and json.loads(marker.read_text())["params"] == params:
                 info = json.loads(marker.read_text())["info"]  # --dir: logs of an earlier run are reused
             else:
                 shutil.rmtree(folder, ignore_errors=True)
-                info = write_logs(folder, size, args.files, args.eop_share)
+                if args.generator == "logmix":
+                    info = _logmix(folder, size, args.files)
+                else:
+                    info = write_logs(folder, size, args.files, args.eop_share)
                 if args.dir:
                     marker.write_text(json.dumps({"params": params, "info": info}))
             gen = time.perf_counter() - t0
@@ -342,15 +391,29 @@ def main(argv: list[str] | None = None) -> int:
                   f"EOP {info['sessions_eop']:,} / intra-org {info['sessions_intra']:,} / internet "
                   f"{info['sessions_internet']:,} in {gen:.0f}s")
             warm(folder)
-            results = {mode: measure(mode, folder) for mode in ("csv", "relaydoctor", "relaydoctor-1cpu")}
-            csv_rate = results["csv"]["bytes"] / 1e6 / results["csv"]["seconds"]
+            modes = [m for m in args.modes.split(",") if m]
+            results = {mode: measure(mode, folder) for mode in modes}
+            base_csv = results.get("csv")
+            grep = results.get("grep")
+            csv_rate = base_csv["bytes"] / 1e6 / base_csv["seconds"] if base_csv else None
             for mode, r in results.items():
                 rate = r["bytes"] / 1e6 / r["seconds"]
-                note = f"{r['rows']:,} rows" if mode == "csv" else f"{r['facts']} facts {r.get('kinds')}"
-                print(f"{size:>5}MB {mode:>17} {rate:>8.1f} {rate / csv_rate:>6.2f}x {r['seconds']:>8.2f} "
-                      f"{r['cpu']:>7.2f} {r['peak_rss'] / 2**20:>7.0f}MB  {note}")
-            per_core = results["csv"]["cpu"] / results["relaydoctor-1cpu"]["cpu"]
-            print(f"{size:>5}MB  per-core speed vs csv (CPU time, one process): {per_core:.2f}x")
+                vs_csv = f"{rate / csv_rate:>6.2f}x" if csv_rate else "      -"
+                cpu_csv = f"{base_csv['cpu'] / r['cpu']:>6.2f}x" if base_csv else "      -"
+                cpu_grep = f"{r['cpu'] / grep['cpu']:>7.1f}x" if grep else "       -"
+                if mode in ("csv", "grep"):
+                    note = f"{r['rows']:,} rows" if mode == "csv" else f"{r['rows']:,} lines match"
+                elif mode == "prefilter":
+                    note = f"{r['kept'] / 1e6:,.1f} MB handed to the scanner"
+                else:
+                    note = f"{r['facts']} facts, native={r['native']}"
+                print(f"{size:>5}MB {mode:>17} {rate:>8.1f} {vs_csv} {r['seconds']:>8.2f} {r['cpu']:>7.2f} "
+                      f"{cpu_csv} {cpu_grep} {r['peak_rss'] / 2**20:>7.0f}MB  {note}")
+            if "relaydoctor-1cpu" in results and "python-1cpu" in results:
+                gain = results["python-1cpu"]["cpu"] / results["relaydoctor-1cpu"]["cpu"]
+                print(f"{size:>5}MB  native prefilter vs pure Python (CPU time, one process): {gain:.2f}x")
+            if "relaydoctor" not in results:
+                continue
             peaks[size] = int(results["relaydoctor"]["peak_rss"])
             if not args.dir:
                 shutil.rmtree(folder, ignore_errors=True)

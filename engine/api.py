@@ -38,12 +38,13 @@ from .facts import (
     SmtpSession,
     Symptom,
 )
+from .guidance import COLLECT_SCRIPT, SOURCE_HINT, MissingEvidence, NextStep, missing_evidence, settled_codes
 from .results import EvidenceSet, Question, RemediationStep, Report, SourceSummary, Verdict
 from .status import STATUS_ORDER, Status
 from .utctime import as_utc, format_utc, now_utc, parse_utc, try_parse_utc
 
 if TYPE_CHECKING:
-    from .compiled import CompiledRuleset
+    from .compiled import CompiledRuleset, Firing
     from .evidence.folders import FolderSurvey
     from .pack.cases import CaseResult
     from .pack.model import Packs
@@ -129,6 +130,44 @@ def scaffold_code(code: str, dest: Path) -> list[Path]:
     from .pack import scaffold_code as scaffold
 
     return list(scaffold(code, dest))
+
+
+def is_code_id(code: str) -> bool:
+    """Whether ``code`` is a valid code id of the pack format (what ``rules new`` accepts)."""
+    from .pack.model import CODE_RE
+
+    return bool(CODE_RE.match(code))
+
+
+def fact_kinds() -> list[str]:
+    """Every fact kind a rule can match, for ``rules fields``."""
+    return list(FACT_KINDS)
+
+
+def fields_text(kind: str | None = None) -> str:
+    """The fact catalogue for pack authors: kinds, fields, types, enum values, a sentence each."""
+    from .factdocs import fields_text as text
+
+    return text(kind)
+
+
+def guide_names() -> tuple[str, ...]:
+    """The pack author's documents that ship with the package (``rules docs``)."""
+    from .guides import DEFAULT_GUIDES
+
+    return tuple(DEFAULT_GUIDES)
+
+
+def guide_text(name: str) -> str:
+    from .guides import guide_text as text
+
+    return text(name)
+
+
+def write_guides(dest: Path) -> list[Path]:
+    from .guides import write_guides as write
+
+    return list(write(dest))
 
 
 def codes_text(packs: Packs) -> str:
@@ -251,13 +290,35 @@ def diagnose(
     with ``packs`` (default: the cached built-in, user-config and ``pack_dirs`` packs)."""
     if packs is None:
         packs = load_packs(pack_dirs, cached=True)
+    check_answers(answers or {}, packs)  # before reading anything: a typo never decides nothing silently
     evidence = load_evidence(
         paths, ndr_texts=ndr_texts, progress=progress, cancel=cancel, pfx_password=pfx_password
     )
     if extra_facts:
         evidence.facts.extend(extra_facts)
         evidence.sources.append(SourceSummary("inline facts", "facts", facts=len(extra_facts)))
+    check_answers(answers or {}, packs, evidence)
     return diagnose_evidence(evidence, packs=packs, answers=answers, now=now)
+
+
+def answer_problem(key: str, value: str, packs: Packs, evidence: EvidenceSet | None = None) -> str | None:
+    """One line naming what is wrong with ``KEY=VALUE`` and what is allowed (None when it is fine):
+    the CLI exits 2 with it, the TUI shows it under the field."""
+    from .answers import answer_problem as pack_problem
+    from .scope import scope_answer_problem
+
+    problem = pack_problem(key, value, packs)
+    if problem is None and evidence is not None:
+        problem = scope_answer_problem(key, value, evidence.facts)
+    return problem
+
+
+def check_answers(answers: Mapping[str, str], packs: Packs, evidence: EvidenceSet | None = None) -> None:
+    """Raise InputError for the first answer the packs (or the evidence's tenants) do not know."""
+    for key, value in sorted(answers.items()):
+        problem = answer_problem(key, str(value), packs, evidence)
+        if problem:
+            raise InputError(problem)
 
 
 def diagnose_evidence(
@@ -268,18 +329,16 @@ def diagnose_evidence(
     now: dt.datetime | None = None,
 ) -> Report:
     """Diagnose already-read evidence: re-diagnosing with new answers never re-reads files."""
-    from .diagnosis import answer_facts, build_report, recognise_symptoms
-    from .relations import derive_relations
+    from .diagnosis import build_report
     from .session import get_engine
 
     moment = as_utc(now or now_utc())
+
+    def run_rules(ruleset: CompiledRuleset, facts: Sequence[Fact]) -> Sequence[Firing]:
+        return get_engine().run(ruleset, [f.to_engine() for f in facts])
+
     with _ENGINE_LOCK:
-        facts = recognise_symptoms([*evidence.facts, *answer_facts(answers)], packs)
-        relations = derive_relations(facts, now=moment, certificates=evidence.certificates)
-        all_facts = [*facts, *relations]
-        ruleset = _compiled(packs)
-        firings = get_engine().run(ruleset, [f.to_engine() for f in all_facts])
-        return build_report(evidence, all_facts, firings, ruleset, packs, answers=answers or {}, now=moment)
+        return build_report(evidence, _compiled(packs), packs, run_rules, answers=answers or {}, now=moment)
 
 
 def _compiled(packs: Packs) -> CompiledRuleset:
@@ -551,10 +610,12 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "ANSWER_KEY",
+    "COLLECT_SCRIPT",
     "FACT_KINDS",
     "FORMATS",
     "NDR_LABEL",
     "RELATION_KINDS",
+    "SOURCE_HINT",
     "STATUS_ORDER",
     "Answer",
     "Cancelled",
@@ -570,6 +631,8 @@ __all__ = [
     "InputError",
     "IpAttribution",
     "IpConnectorMatch",
+    "MissingEvidence",
+    "NextStep",
     "PackError",
     "PackErrors",
     "Packs",
@@ -584,7 +647,9 @@ __all__ = [
     "Verdict",
     "__version__",
     "answer_form",
+    "answer_problem",
     "as_utc",
+    "check_answers",
     "check_output",
     "check_text",
     "codes_text",
@@ -603,6 +668,7 @@ __all__ = [
     "lint_packs",
     "load_evidence",
     "load_packs",
+    "missing_evidence",
     "now_utc",
     "one_line",
     "parse_utc",
@@ -614,6 +680,7 @@ __all__ = [
     "restore_sigterm",
     "rewrite_sources",
     "scaffold_code",
+    "settled_codes",
     "sigterm_as_interrupt",
     "survey_folder",
     "test_packs",

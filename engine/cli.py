@@ -385,6 +385,8 @@ def cmd_tui(args: argparse.Namespace) -> int:
         "answers": dict(getattr(args, "answer", [])),
         "pfx_password": _pfx_password(getattr(args, "pfx_password_env", None)),
     }
+    if options["answers"]:  # the same check as diagnose: an answer no pack reads is refused
+        api.check_answers(options["answers"], api.load_packs(options["pack_dirs"], cached=True))
     api.prefetch_packs(options["pack_dirs"])  # while Textual is imported and paints
     try:
         from relaydoctor.tui.app import run
@@ -540,10 +542,8 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_new(args: argparse.Namespace) -> int:
-    from .pack.model import CODE_RE
-
     code = args.code.strip()
-    if not CODE_RE.match(code):  # the pack format's own rule for code ids (docs/pack-format.md)
+    if not api.is_code_id(code):  # the pack format's own rule for code ids (docs/pack-format.md)
         raise InputError(
             f"{code!r} is not a code id (letters, digits, '.', '_', '-' and spaces, at most 40)",
             path="rules new",
@@ -557,29 +557,24 @@ def cmd_rules_new(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_fields(args: argparse.Namespace) -> int:
-    from .factdocs import fields_text
-    from .facts import FACT_KINDS
-
     kind = args.kind.strip() if args.kind else None
-    if kind is not None and kind not in FACT_KINDS:
-        close = difflib.get_close_matches(kind, list(FACT_KINDS), n=1)
+    if kind is not None and kind not in api.fact_kinds():
+        close = difflib.get_close_matches(kind, api.fact_kinds(), n=1)
         hint = f"; did you mean {close[0]}?" if close else "; 'relaydoctor rules fields' lists them"
         raise InputError(f"unknown fact kind {kind!r}{hint}", path="rules fields")
-    _write(fields_text(kind), None)
+    _write(api.fields_text(kind), None)
     return EXIT_OK
 
 
 def cmd_rules_docs(args: argparse.Namespace) -> int:
-    from .guides import DEFAULT_GUIDES, guide_text, write_guides
-
     if args.dest:
         dest = Path(args.dest)
         if dest.exists() and not dest.is_dir():
             raise InputError("not a directory", path=str(dest))
-        _write("".join(f"wrote {p}\n" for p in write_guides(dest)), None)
+        _write("".join(f"wrote {p}\n" for p in api.write_guides(dest)), None)
         return EXIT_OK
-    names = [args.name] if args.name else list(DEFAULT_GUIDES)
-    _write("\n\n".join(guide_text(n).rstrip("\n") for n in names) + "\n", None)
+    names = [args.name] if args.name else list(api.guide_names())
+    _write("\n\n".join(api.guide_text(n).rstrip("\n") for n in names) + "\n", None)
     return EXIT_OK
 
 

@@ -3,21 +3,25 @@
 The engine only records which rule fired on which facts; every judgement that combines firings
 (one status per cause, which evidence to show, which question to ask, which commands to fill) is
 made here, in plain Python, so it is deterministic and independent of agenda order. Reading the
-evidence and running the rules is the pipeline's job (``engine/api.py``), not this module's.
+evidence is the pipeline's job (``engine/api.py``); running the rules it hands in as ``run_rules``
+(once, and again for each answer a question could get: docs/reasoning.md §4).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .compiled import CompiledRule, CompiledRuleset, Firing
 from .describe import describe
+from .discipline import effective_status
 from .facts import Answer, Fact, Provenance, Symptom
+from .guidance import missing_evidence, next_steps, settled_codes
 from .plainwords import plain_values
+from .precedence import BASIS_WORDS, firing_basis, rank_verdicts, specificity, strength
 from .results import (
     EvidenceLink,
     EvidenceSet,
@@ -29,6 +33,7 @@ from .results import (
     SymptomView,
     Verdict,
 )
+from .scope import choose as choose_scope
 from .status import Status
 from .utctime import format_utc
 
@@ -39,7 +44,9 @@ if TYPE_CHECKING:
 # ruled-out one; the conflict is reported as a note so the admin sees both sides.
 _PRECEDENCE = {Status.CONFIRMED: 3, Status.LIKELY: 2, Status.RULED_OUT: 1}
 
+
 ANSWER_SOURCE = "--answer"  # the provenance of answered questions, as the CLI option names it
+RunRules = Callable[[CompiledRuleset, Sequence[Fact]], Sequence[Firing]]
 
 
 def answer_facts(answers: Mapping[str, str] | None) -> list[Answer]:
@@ -52,23 +59,38 @@ def answer_facts(answers: Mapping[str, str] | None) -> list[Answer]:
 
 def build_report(
     evidence: EvidenceSet,
-    facts: Sequence[Fact],
-    firings: Sequence[Firing],
     ruleset: CompiledRuleset,
     packs: Packs,
+    run_rules: RunRules,
     *,
     answers: Mapping[str, str] | None,
     now: dt.datetime,
 ) -> Report:
-    """The report for ``facts`` (evidence, answers and relations, symptoms already recognised) on
-    which the rules of ``ruleset`` fired as ``firings``."""
-    rules = {r.id: r for r in ruleset.rules}
-    symptoms = _symptom_views(facts, packs)
-    codes = _codes_in_scope(facts, packs)
-    verdicts, questions, notes = _judge(codes, firings, rules, facts, packs, answers or {})
+    """The report for ``evidence`` and ``answers``: scope chosen, symptoms recognised, relations
+    derived, the rules of ``ruleset`` run by ``run_rules``, each cause judged, and only the
+    questions whose answer would change a verdict asked."""
+    answers = dict(answers or {})
+
+    def _infer(given: Mapping[str, str], **kw: Any) -> Inference:
+        return infer(evidence, given, packs, now, ruleset, run_rules, **kw)
+
+    run = _infer(answers)
+    from .answers import RELATION_KEYS, SCOPE_ANSWER_KEYS
+    from .facts import RELATION_KINDS
+
+    derived = [f for f in run.facts if f.KIND in RELATION_KINDS]
+
+    def trial(extra: Mapping[str, str]) -> Inference:
+        # relations read only the relation keys (egress_ip, cert_trusted): others reuse this run's
+        reuse = not (set(extra) & {*RELATION_KEYS, *SCOPE_ANSWER_KEYS})
+        return _infer({**answers, **extra}, light=True, relations=derived if reuse else None)
+
+    questions = [*run.scope_questions, *honest_questions(run, trial, answers)]
     from .pack.recognize import timed_out_notes
 
-    notes = [*notes, *evidence.warnings, *timed_out_notes(packs)]
+    notes = [*run.notes, *evidence.warnings, *timed_out_notes(packs)]
+    missing = missing_evidence(run.verdicts, run.facts, packs)
+    steps = next_steps(run.verdicts, questions, missing, has_symptom=bool(run.symptoms))
     sources = list(evidence.sources)
     if answers:
         sources.append(SourceSummary(ANSWER_SOURCE, "answer", facts=len(answers)))
@@ -76,14 +98,83 @@ def build_report(
         tool_version=__version__,
         generated_at=format_utc(now),
         packs=[PackInfo(p.id, p.version) for p in packs.packs],
-        symptoms=symptoms,
-        verdicts=verdicts,
+        symptoms=run.symptoms,
+        verdicts=run.verdicts,
         questions=questions,
         evidence=sources,
-        facts=list(facts),
+        facts=run.facts,
         overrides=list(packs.overrides),
         notes=notes,
+        missing=missing,
+        next_steps=steps,
     )
+
+
+@dataclasses.dataclass(slots=True)
+class Inference:
+    """One pass from facts and answers to verdicts (diagnose_evidence may try answers with it)."""
+
+    facts: list[Fact]
+    symptoms: list[SymptomView]
+    verdicts: list[Verdict]
+    questions: list[Question]
+    notes: list[str]
+    scope_questions: list[Question] = dataclasses.field(default_factory=list)  # which tenant/org
+
+    def statuses(self) -> tuple[tuple[str, str, str], ...]:
+        return tuple(sorted((v.code, v.cause, v.status) for v in self.verdicts))
+
+
+def infer(
+    evidence: EvidenceSet,
+    answers: Mapping[str, str],
+    packs: Packs,
+    now: dt.datetime,
+    ruleset: CompiledRuleset,
+    run_rules: RunRules,
+    *,
+    light: bool = False,
+    relations: Sequence[Fact] | None = None,
+) -> Inference:
+    """One pass. ``light``: statuses only (trying an answer); ``relations``: reuse these (the
+    answer tried is not one the relations read)."""
+    from .relations import derive_relations
+
+    scoped = choose_scope(evidence.facts, answers)  # never two tenants' objects in one judgement
+    facts = recognise_symptoms([*scoped.facts, *answer_facts(answers)], packs)
+    if relations is None:
+        relations = derive_relations(facts, now=now, certificates=evidence.certificates)
+    all_facts = [*facts, *relations]
+    firings = run_rules(ruleset, all_facts)
+    rules = {r.id: r for r in ruleset.rules}
+    codes = _codes_in_scope(facts, packs)
+    verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers, light)
+    symptoms = _symptom_views(facts, packs)
+    return Inference(all_facts, symptoms, verdicts, questions, [*scoped.notes, *notes], scoped.questions)
+
+
+def honest_questions(
+    run: Inference, trial: Callable[[Mapping[str, str]], Inference], answers: Mapping[str, str]
+) -> list[Question]:
+    """The questions worth asking: not already answered, and some allowed answer changes a verdict
+    (a question whose every answer leaves every verdict as it is asks for what the evidence
+    already shows, or for nothing the rules use)."""
+    from .answers import answer_form, candidate_values
+    from .facts import InboundConnector
+
+    ranges = sorted({r for f in run.facts if isinstance(f, InboundConnector) for r in f.sender_ip_addresses})
+    before = run.statuses()
+    out = []
+    for q in run.questions:
+        form = answer_form(q.answers_with)
+        if form is None:
+            out.append(q)  # nothing to try: keep it (the pack's lint wants a template)
+            continue
+        if form.key in answers:
+            continue
+        if any(trial({form.key: value}).statuses() != before for value in candidate_values(form, ranges)):
+            out.append(q)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -135,6 +226,7 @@ def _judge(
     facts: Sequence[Fact],
     packs: Packs,
     answers: Mapping[str, str],
+    light: bool = False,
 ) -> tuple[list[Verdict], list[Question], list[str]]:
     by_cause: dict[tuple[str, str], list[Firing]] = {}
     for firing in firings:
@@ -142,35 +234,35 @@ def _judge(
         by_cause.setdefault((c.code, c.cause), []).append(firing)
 
     verdicts: list[Verdict] = []
-    questions: dict[str, Question] = {}
     notes: list[str] = []
     for code_id in codes:
         code = packs.codes[code_id]
-        judged = []
         for cause_id in code.causes:
             cause = packs.causes.get(cause_id)
             if cause is None:
                 continue
             mine = by_cause.get((code_id, cause_id), [])
-            verdict, conflict = _verdict(code_id, cause, mine, rules, facts, answers, packs)
+            verdict, found = _verdict(code_id, cause, mine, rules, facts, answers, packs, light)
             verdicts.append(verdict)
-            judged.append((cause, verdict))
-            if conflict:
-                notes.append(conflict)
+            notes.extend(found)
+    cause_pos = {(c, cause): i for c in codes for i, cause in enumerate(packs.codes[c].causes)}
+    verdicts, ranked = rank_verdicts(verdicts, cause_pos)
+    notes.extend(ranked)
+    questions: dict[str, Question] = {}
+    code_pos = {c: i for i, c in enumerate(codes)}
+    in_pack_order = sorted(verdicts, key=lambda v: (code_pos[v.code], cause_pos.get((v.code, v.cause), 0)))
+    settled = settled_codes(verdicts, packs)
+    for verdict in in_pack_order:
+        cause = packs.causes.get(verdict.cause)
         # residual causes (what remains when the documented checks pass) are not asked about
         # while the evidence confirms another cause of the code
-        settled = any(v.status is Status.CONFIRMED and c.cause not in code.residual for c, v in judged)
-        for cause, verdict in judged:
-            if settled and cause.cause in code.residual and verdict.status is Status.UNDETERMINED:
-                continue
-            cause_id = cause.cause
-            if verdict.status.open and cause.question is not None:
-                q = cause.question
-                questions.setdefault(
-                    q.id, Question(id=q.id, ask=q.ask, why=q.why, answers_with=q.answers_with, cause=cause_id)
-                )
-    cause_pos = {(c, cause): i for c in codes for i, cause in enumerate(packs.codes[c].causes)}
-    verdicts.sort(key=lambda v: (v.status.rank, cause_pos.get((v.code, v.cause), 0)))
+        residual = verdict.code in settled and verdict.cause in packs.codes[verdict.code].residual
+        if residual and verdict.status is Status.UNDETERMINED:
+            continue
+        if verdict.status.open and cause is not None and cause.question is not None:
+            q = cause.question
+            asked = Question(id=q.id, ask=q.ask, why=q.why, answers_with=q.answers_with, cause=verdict.cause)
+            questions.setdefault(q.id, asked)
     return verdicts, list(questions.values()), notes
 
 
@@ -182,7 +274,11 @@ def _verdict(
     facts: Sequence[Fact],
     answers: Mapping[str, str],
     packs: Packs,
-) -> tuple[Verdict, str | None]:
+    light: bool = False,
+) -> tuple[Verdict, list[str]]:
+    """One cause's verdict from its firings, by the precedence of docs/reasoning.md: the strongest
+    kind of ground decides (proof > answer > inference from evidence > reply text), then
+    confirmed > likely > ruled out; whatever disagrees is returned as a note, never dropped."""
     base = Verdict(
         cause=cause.cause,
         code=code,
@@ -192,24 +288,52 @@ def _verdict(
         references=tuple(ref.url for ref in cause.references),
     )
     if not firings:
-        return dataclasses.replace(base, summary="No rule could decide this from the evidence given."), None
-    best = max(_PRECEDENCE[rules[f.rule_id].conclusion.status] for f in firings)
+        return dataclasses.replace(base, summary="No rule could decide this from the evidence given."), []
+    notes: list[str] = []
+    judged: list[tuple[Firing, str, str]] = []  # firing, effective status, basis
+    for f in firings:
+        rule_def = packs.rule(f.rule_id)
+        status_f = rules[f.rule_id].conclusion.status
+        if rule_def is not None:
+            status_f, lowered = effective_status(rule_def, f.bindings, facts)
+            if lowered:
+                notes.append(f"{cause.cause}: {lowered}")
+        judged.append((f, status_f, firing_basis(f, facts)))
+    top = max(strength(st, b) for _, st, b in judged)
+    deciding = [(f, st, b) for f, st, b in judged if strength(st, b) == top]
+    best = max(_PRECEDENCE[st] for _, st, _ in deciding)
     status = next(s for s, p in _PRECEDENCE.items() if p == best)
-    chosen = [f for f in firings if rules[f.rule_id].conclusion.status == status]
-    # The most specific firing (most bound facts) supplies the names for messages and commands.
-    # Ties are broken by the bound facts' content, never by their positions, which depend on the
-    # order the evidence happened to be read in.
-    chosen.sort(key=lambda f: (-len(f.bindings), f.rule_id, _content_key(f, facts)))
+    basis = next(b for f, st, b in deciding if st == status)
+    # Every firing that agrees with the decided status shows its evidence; the strongest and then
+    # the most specific (most bound facts) supplies the names for messages and commands. Ties are
+    # broken by the bound facts' content, never by their positions, which depend on the order the
+    # evidence happened to be read in.
+    power = {id(f): strength(st, b) for f, st, b in judged}
+    chosen = [f for f, st, _ in judged if st == status]
+    if light:  # only the status is wanted (trying an answer): the lead's rule is all that matters
+        chosen.sort(key=lambda f: (-power[id(f)], -len(f.bindings), f.rule_id))
+        spec = specificity(packs.rule(chosen[0].rule_id), chosen[0])
+        return dataclasses.replace(base, status=status, basis=basis, specificity=spec), notes
+    keys: dict[int, tuple] = {}
+    chosen.sort(key=lambda f: (-power[id(f)], -len(f.bindings), f.rule_id, _content_key(f, facts, keys)))
     lead = chosen[0]
-    conflict = None
     # Only a disagreement about the direction (proved vs ruled out) is worth a note; a likely
     # rule agreeing with a confirmed one is not a conflict.
-    losers = sorted(
-        {f.rule_id for f in firings if rules[f.rule_id].conclusion.status.positive != status.positive}
-    )
-    if losers:
-        others = ", ".join(losers)
-        conflict = f"{cause.cause}: {status} by {lead.rule_id}, although {others} concluded otherwise"
+    positive = status in ("confirmed", "likely")
+    losers = {
+        f.rule_id: (st, b, f) for f, st, b in sorted(judged, key=lambda j: j[0].rule_id, reverse=True)
+        if (st in ("confirmed", "likely")) != positive
+    }
+    if losers:  # a contradiction is shown with both sides' sources, never hidden
+        others = ", ".join(
+            f"{rule_id} ({st} {BASIS_WORDS[b]}, {_first_source(f, facts, rules)})"
+            for rule_id, (st, b, f) in sorted(losers.items())
+        )
+        lead_source = _first_source(lead, facts, rules)
+        notes.append(
+            f"{cause.cause}: {status} by {lead.rule_id} ({BASIS_WORDS[basis]}, {lead_source}), "
+            f"although {others} concluded otherwise"
+        )
 
     evidence: list[EvidenceLink] = []
     seen: set[int] = set()
@@ -235,7 +359,7 @@ def _verdict(
     words = plain_values(values, _enum_fields(lead, facts))  # prose reads words, commands raw values
     summary = _fill_text(rules[lead.rule_id].conclusion.message, words) or rules[lead.rule_id].id
     remediation: tuple[RemediationStep, ...] = ()
-    if status.positive:
+    if status in ("confirmed", "likely"):
         remediation = tuple(_remediation(cause, lead, values, words))
     rule_refs = [ref.url for f in chosen for ref in _rule_references(packs, f.rule_id)]
     return (
@@ -247,17 +371,29 @@ def _verdict(
             remediation=remediation,
             references=tuple(dict.fromkeys([*base.references, *rule_refs])),
             rules=tuple(dict.fromkeys(f.rule_id for f in chosen)),
+            basis=basis,
+            specificity=specificity(packs.rule(lead.rule_id), lead),
         ),
-        conflict,
+        notes,
     )
 
 
-def _content_key(firing: Firing, facts: Sequence[Fact]) -> tuple:
-    bound = sorted(firing.bindings.items())
-    return tuple(
-        (alias, facts[key].identity(), facts[key].provenance.line or 0, facts[key].provenance.source)
-        for alias, key in bound
-    )
+def _first_source(firing: Firing, facts: Sequence[Fact], rules: Mapping[str, Any]) -> str:
+    """Where a firing's evidence comes from: its first evidence alias's file:line."""
+    aliases = [*rules[firing.rule_id].conclusion.evidence, *sorted(firing.bindings)]
+    key = next((firing.bindings[a] for a in aliases if a in firing.bindings), None)
+    return facts[key].provenance.ref() if key is not None else "?"
+
+
+def _content_key(firing: Firing, facts: Sequence[Fact], cache: dict[int, tuple] | None = None) -> tuple:
+    cache = {} if cache is None else cache
+    out = []
+    for alias, key in sorted(firing.bindings.items()):
+        if key not in cache:
+            fact = facts[key]
+            cache[key] = (fact.identity(), fact.provenance.line or 0, fact.provenance.source)
+        out.append((alias, *cache[key]))
+    return tuple(out)
 
 
 def _remediation(

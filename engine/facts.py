@@ -89,6 +89,11 @@ def _enum(*values: str) -> frozenset[str]:
     return frozenset(values)
 
 
+# Where a cmdlet object lives: the Exchange Online tenant, the on-premises Exchange organisation,
+# one named server, or unknown when the export's shape cannot tell (never guessed).
+SCOPES = _enum("tenant", "onprem_org", "server", "unknown")
+
+
 # --------------------------------------------------------------------------------------------
 # Evidence facts (produced by parsers)
 # --------------------------------------------------------------------------------------------
@@ -170,6 +175,10 @@ class SmtpSession(Fact):
     first_seen: str | None = None
     last_seen: str | None = None
     last_source: str | None = None  # file:line of the last example in this aggregate
+    # The whole TLS/certificate part of the session was read (not cut off at the file's start, no
+    # certificate or TLS line in a layout the parser does not read). Only then is
+    # ``cert_presented: false`` or ``tls: not_attempted`` proof of absence.
+    tls_complete: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -179,6 +188,7 @@ class Certificate(Fact):
     KIND: ClassVar[str] = "certificate"
     DOC: ClassVar[str] = "An X.509 certificate from a file or from Get-ExchangeCertificate."
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "scope": SCOPES,
         "origin": _enum("file", "exchange", "send_log"),
     }
 
@@ -201,6 +211,9 @@ class Certificate(Fact):
     root_ca_type: str | None = None  # "ThirdParty", "Registry", "None", "Enterprise", ...
     has_private_key: bool | None = None
     friendly_name: str | None = None
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -210,6 +223,7 @@ class InboundConnector(Fact):
     KIND: ClassVar[str] = "inbound_connector"
     DOC: ClassVar[str] = "An Exchange Online inbound connector (Get-InboundConnector)."
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "scope": SCOPES,
         "connector_type": _enum("OnPremises", "Partner"),
         "auth": _enum("certificate", "ip", "both", "none"),
     }
@@ -229,6 +243,9 @@ class InboundConnector(Fact):
     auth: str = "none"  # which identity it expects, derived from the two fields above
     when_changed: str | None = None
     incomplete: bool = False  # a value was truncated in the export ("..." in Format-List)
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -237,6 +254,7 @@ class OutboundConnector(Fact):
 
     KIND: ClassVar[str] = "outbound_connector"
     DOC: ClassVar[str] = "An Exchange Online outbound connector (Get-OutboundConnector)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
 
     name: str
     enabled: bool | None = None
@@ -246,6 +264,9 @@ class OutboundConnector(Fact):
     tls_settings: str | None = None
     tls_domain: str | None = None
     use_mx_record: bool | None = None
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -255,6 +276,7 @@ class SendConnector(Fact):
     KIND: ClassVar[str] = "send_connector"
     DOC: ClassVar[str] = "An on-premises Exchange send connector (Get-SendConnector)."
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "scope": SCOPES,
         "smart_host_kind": _enum(
             "eop_tenant", "eop_legacy", "smtp_client_endpoint", "ip_literal", "other", "none"
         ),
@@ -281,6 +303,9 @@ class SendConnector(Fact):
     source_transport_servers: tuple[str, ...] = ()
     protocol_logging_level: str | None = None
     incomplete: bool = False
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -289,6 +314,7 @@ class ReceiveConnector(Fact):
 
     KIND: ClassVar[str] = "receive_connector"
     DOC: ClassVar[str] = "An on-premises Exchange receive connector (Get-ReceiveConnector)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
 
     name: str
     enabled: bool | None = None
@@ -297,6 +323,9 @@ class ReceiveConnector(Fact):
     permission_groups: tuple[str, ...] = ()
     auth_mechanism: tuple[str, ...] = ()
     transport_role: str | None = None
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -305,11 +334,15 @@ class AcceptedDomain(Fact):
 
     KIND: ClassVar[str] = "accepted_domain"
     DOC: ClassVar[str] = "An accepted domain (Get-AcceptedDomain)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
 
     domain: str
     domain_type: str | None = None  # Authoritative, InternalRelay, ExternalRelay
     default: bool | None = None
     name: str | None = None
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -318,12 +351,16 @@ class DomainVerification(Fact):
 
     KIND: ClassVar[str] = "domain_verification"
     DOC: ClassVar[str] = "A domain's verification state (Get-MgDomain / Get-MsolDomain)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
 
     domain: str
     verified: bool
     is_default: bool | None = None
     is_initial: bool | None = None
     authentication_type: str | None = None
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -332,11 +369,15 @@ class TransportService(Fact):
 
     KIND: ClassVar[str] = "transport_service"
     DOC: ClassVar[str] = "A transport server's log settings (Get-TransportService)."
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"scope": SCOPES}
 
     name: str
     send_protocol_log_path: str | None = None
     receive_protocol_log_path: str | None = None
     admin_display_version: str | None = None
+    # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
+    scope: str = "unknown"
+    scope_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -847,6 +888,16 @@ RELATION_ORDER: tuple[str, ...] = tuple(
     )
 )
 RELATION_KINDS = frozenset(RELATION_ORDER)
+
+
+# Field values that say "not seen": a rule resting on one of them rests on an absence, which proves
+# something only when the evidence that would show presence was read completely (the
+# confirmation discipline, engine/discipline.py). (kind, field) -> the absent values.
+ABSENCE_VALUES: dict[tuple[str, str], tuple[Scalar, ...]] = {
+    ("smtp_session", "cert_presented"): (False,),
+    ("smtp_session", "tls"): ("not_attempted",),
+    ("smtp_session", "starttls_offered"): (False,),
+}
 
 
 @dataclass(frozen=True, slots=True)

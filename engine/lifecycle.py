@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import multiprocessing.connection
 import os
 import signal
 import threading
@@ -59,6 +57,9 @@ def interrupts_held() -> Iterator[None]:
 
 def guard_worker() -> None:
     """In a worker process: ignore Ctrl+C (the parent decides) and exit when the parent dies."""
+    import multiprocessing  # here, not at the top: every command imports this module (~30 ms)
+    import multiprocessing.connection
+
     with contextlib.suppress(ValueError, OSError):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()

@@ -72,6 +72,8 @@ class Verdict:
     remediation: tuple[RemediationStep, ...] = ()
     references: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()  # ids of the rules that concluded this status
+    basis: str = ""  # evidence | answer | text: what the status rests on ("" when undetermined)
+    specificity: tuple[int, ...] = ()  # precedence.specificity of the deciding rule (ranking only)
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, Status):  # given as text: validate it, keep it typed
@@ -88,6 +90,7 @@ class Verdict:
             "remediation": [_step_json(r) for r in self.remediation],
             "references": list(self.references),
             "rules": list(self.rules),
+            "basis": self.basis or None,
         }
 
 
@@ -133,6 +136,8 @@ class Report:
     facts: list[Fact] = field(default_factory=list)  # evidence + relations, for `facts` and the TUI
     overrides: list[str] = field(default_factory=list)  # pack overrides that were active
     notes: list[str] = field(default_factory=list)  # secondary findings worth a line
+    missing: list[Any] = field(default_factory=list)  # guidance.MissingEvidence, for open causes
+    next_steps: list[Any] = field(default_factory=list)  # guidance.NextStep: never a dead end
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -149,6 +154,8 @@ class Report:
             ],
             "overrides": list(self.overrides),
             "notes": list(self.notes),
+            "missing_evidence": [m.to_json() for m in self.missing],
+            "next_steps": [n.to_json() for n in self.next_steps],
         }
 
 

@@ -50,40 +50,68 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/relaydoctor-wheelhouse.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# 1. relaydoctor itself, from a clean copy of the sources (an in-tree build/ may hold stale files).
-mkdir "$work/src"
+# The build tools for a portable wheelhouse: zig as the C compiler for glibc 2.17, auditwheel.
+if [ "${WHEELHOUSE_NATIVE:-}" != 1 ]; then
+    "$python" -m venv "$work/tools"
+    "$work/tools/bin/pip" install --quiet ziglang auditwheel wheel setuptools
+    # zig cc turns on UBSan traps by default; durable-rules reads unaligned structs on purpose
+    # (its rule image is packed), so a trap would abort the first diagnosis: plain C semantics.
+    cat > "$work/zigcc" <<EOF
+#!/bin/sh
+exec "$work/tools/bin/python" -m ziglang cc -target ${arch}-linux-gnu.${glibc} -fno-sanitize=undefined "\$@"
+EOF
+    chmod +x "$work/zigcc"
+fi
+
+# A wheel compiled here must need nothing newer than glibc 2.17: check it, tag it manylinux2014.
+retag() {
+    local built=$1 shown
+    shown=$("$work/tools/bin/auditwheel" show "$built")
+    if ! grep -q "manylinux_2_17_${arch}" <<<"$shown"; then
+        echo "$shown" >&2
+        echo "build-wheelhouse: $(basename "$built") does not fit manylinux_2_17_${arch}" >&2
+        exit 1
+    fi
+    "$work/tools/bin/python" -m wheel tags --remove \
+        --platform-tag "manylinux_2_17_${arch}.manylinux2014_${arch}" "$built" >/dev/null
+}
+
+# 1. relaydoctor itself, from a clean copy of the sources (an in-tree build/ may hold stale files),
+#    with its optional native send-log prefilter (setup.py) compiled like durable-rules below.
+mkdir "$work/src" "$work/ours"
 (
     cd "$repo"
-    tar --exclude='__pycache__' --exclude='*.pyc' -cf - pyproject.toml README.md engine tui rules knowledge docs
+    tar --exclude='__pycache__' --exclude='*.pyc' --exclude='*.so' \
+        -cf - pyproject.toml setup.py README.md engine tui rules knowledge docs
 ) | tar -xf - -C "$work/src"
-"$python" -m pip wheel --no-deps --wheel-dir "$dest" "$work/src"
+has_so='import sys, zipfile; sys.exit(not any(n.endswith(".so") for n in zipfile.ZipFile(sys.argv[1]).namelist()))'
+if [ "${WHEELHOUSE_NATIVE:-}" = 1 ]; then
+    "$python" -m pip wheel --no-deps --wheel-dir "$dest" "$work/src"
+else
+    CC="$work/zigcc" LDSHARED="$work/zigcc -shared" \
+        "$python" -m pip wheel --no-deps --no-cache-dir --wheel-dir "$work/ours" "$work/src"
+    built=$(find "$work/ours" -name 'relaydoctor-*.whl' | head -n 1)
+    if "$python" -c "$has_so" "$built"; then
+        retag "$built"
+        cp "$work"/ours/relaydoctor-*manylinux*.whl "$dest/"
+    else  # the prefilter did not compile (it is optional): a pure-Python wheel
+        "$work/tools/bin/python" -m wheel tags --remove --python-tag py3 --abi-tag none \
+            --platform-tag any "$built" >/dev/null
+        cp "$work"/ours/relaydoctor-*-py3-none-any.whl "$dest/"
+    fi
+fi
 
 # 2. durable-rules, compiled once.
 if [ "${WHEELHOUSE_NATIVE:-}" = 1 ]; then
     "$python" -m pip wheel --no-deps --no-binary durable-rules --wheel-dir "$dest" "durable-rules==$durable"
     plat=""
 else
-    "$python" -m venv "$work/tools"
-    "$work/tools/bin/pip" install --quiet ziglang auditwheel wheel setuptools
-    cat > "$work/zigcc" <<EOF
-#!/bin/sh
-exec "$work/tools/bin/python" -m ziglang cc -target ${arch}-linux-gnu.${glibc} "\$@"
-EOF
-    chmod +x "$work/zigcc"
     mkdir "$work/durable"
     CC="$work/zigcc" LDSHARED="$work/zigcc -shared" \
         "$python" -m pip wheel --no-deps --no-cache-dir --no-binary durable-rules \
         --wheel-dir "$work/durable" "durable-rules==$durable"
     built=$(find "$work/durable" -name 'durable_rules-*.whl' | head -n 1)
-    # auditwheel reads the symbol versions the extension needs: they must allow glibc 2.17.
-    shown=$("$work/tools/bin/auditwheel" show "$built")
-    if ! grep -q "manylinux_2_17_${arch}" <<<"$shown"; then
-        echo "$shown" >&2
-        echo "build-wheelhouse: durable-rules does not fit manylinux_2_17_${arch}" >&2
-        exit 1
-    fi
-    "$work/tools/bin/python" -m wheel tags --remove \
-        --platform-tag "manylinux_2_17_${arch}.manylinux2014_${arch}" "$built" >/dev/null
+    retag "$built"
     cp "$work"/durable/durable_rules-*manylinux*.whl "$dest/"
 fi
 

@@ -26,6 +26,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "relaydoctor.engine.results", "relaydoctor.engine.describe", "relaydoctor.engine.x509names",
         "relaydoctor.engine.lifecycle", "relaydoctor.engine.status", "relaydoctor.engine.utctime",
         "relaydoctor.engine.plainwords", "relaydoctor.engine.factdocs", "relaydoctor.engine.guides",
+        # the reasoning rules applied to firings (issue 10): pure, over facts and results
+        "relaydoctor.engine.discipline", "relaydoctor.engine.precedence", "relaydoctor.engine.guidance",
+        "relaydoctor.engine.scope",
     )),
     ("evidence", ("relaydoctor.engine.evidence",)),
     ("relations", ("relaydoctor.engine.relations",)),

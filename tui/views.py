@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from relaydoctor.engine.api import COLLECT_SCRIPT as COLLECT_SCRIPT
 from relaydoctor.engine.api import (
-    FACT_KINDS,
     RELATION_KINDS,
     STATUS_ORDER,
     CertAttribution,
@@ -26,13 +26,17 @@ from relaydoctor.engine.api import (
     InboundConnector,
     IpAttribution,
     IpConnectorMatch,
+    MissingEvidence,
     Report,
     SmtpSession,
     Status,
     Symptom,
     Verdict,
+    settled_codes,
     try_parse_utc,
 )
+from relaydoctor.engine.api import SOURCE_HINT as SOURCE_HINT
+from relaydoctor.engine.api import missing_evidence as engine_missing_evidence
 
 if TYPE_CHECKING:
     from relaydoctor.engine.api import Packs
@@ -49,32 +53,8 @@ STATUS_STYLE = {
     Status.RULED_OUT: "$text-muted",
 }
 
-# Where each fact kind comes from, in the admin's words: what to collect when it is missing.
-SOURCE_HINT = {
-    "symptom": "the NDR or the error text (step 1)",
-    "smtp_session": "the send protocol log of the server that relays (SEND*.LOG)",
-    "certificate": "the presented certificate (.cer/.pem/.p7b) or Get-ExchangeCertificate | Format-List",
-    "inbound_connector": "Get-InboundConnector | Format-List (Exchange Online PowerShell)",
-    "send_connector": "Get-SendConnector | Format-List (Exchange Management Shell)",
-    "accepted_domain": "Get-AcceptedDomain | Format-List (Exchange Online PowerShell)",
-    "domain_verification": "Get-MgDomain (Microsoft Graph PowerShell)",
-    "outbound_connector": "Get-OutboundConnector | Format-List",
-    "receive_connector": "Get-ReceiveConnector | Format-List",
-    "transport_service": "Get-TransportService | Format-List",
-    "smtp_client": "the log or settings of the relay or app that sends: Postfix mail.log and main.cf "
-                   "(postconf -n), IIS SMTP MetaBase.xml, the app's SMTP debug log",
-}
-# A relation is missing when one of the evidence kinds it is derived from is missing.
-RELATION_INPUTS = {
-    "cert_name_match": ("smtp_session", "inbound_connector"),
-    "cert_attribution": ("smtp_session", "inbound_connector"),
-    "ip_connector_match": ("smtp_session", "inbound_connector"),
-    "ip_attribution": ("smtp_session", "inbound_connector"),
-    "domain_acceptance": ("accepted_domain",),
-    "cert_status": ("certificate",),
-    "send_connector_cert": ("send_connector", "certificate"),
-}
-COLLECT_SCRIPT = "relaydoctor collect-script > collect.ps1"
+# What to collect for each kind of evidence lives in the engine (engine/guidance.py): the CLI
+# reports and the TUI say the same.
 
 
 # --------------------------------------------------------------------------------------------
@@ -99,6 +79,12 @@ def headline(report: Report | None) -> str:
         return f"Confirmed: {names}"
     if by[Status.LIKELY]:
         return "Likely: " + ", ".join(v.cause for v in by[Status.LIKELY])
+    if by[Status.UNDETERMINED] and report.questions:
+        return "Nothing confirmed yet: answer the questions (3)"
+    collect = next((s for s in report.next_steps if s.kind == "collect"), None)
+    if collect is not None:  # never a dead end: the engine's next step
+        lead = "Nothing confirmed yet" if by[Status.UNDETERMINED] else "Every known cause is ruled out"
+        return f"{lead}: collect more evidence (2) — {collect.command or collect.says}"
     if by[Status.UNDETERMINED]:
         return "Nothing confirmed yet: answer the questions (3)"
     return "Every known cause is ruled out."
@@ -450,16 +436,6 @@ def is_relation(fact: Fact) -> bool:
     return fact.KIND in RELATION_KINDS
 
 
-@dataclass(frozen=True, slots=True)
-class MissingEvidence:
-    """One kind of evidence that would decide open causes, and how to get it."""
-
-    kind: str
-    what: str  # human description of the evidence
-    causes: tuple[str, ...]
-    collect: tuple[str, ...] = ()  # commands from the causes' questions
-
-
 @dataclass(slots=True)
 class MissingReport:
     items: list[MissingEvidence] = field(default_factory=list)
@@ -467,49 +443,16 @@ class MissingReport:
 
 
 def missing_evidence(report: Report | None, packs: Packs | None) -> MissingReport:
-    """For the causes still open (undetermined or likely), the evidence kinds they are decided by
-    that the evidence lacks, grouped by kind, with the collection commands the pack gives."""
+    """The engine's missing-evidence list for the open causes (``Report.missing``), with their count."""
     if report is None or packs is None:
         return MissingReport()
-    present = {f.KIND for f in report.facts}
-    need: dict[str, list[str]] = {}
-    collect: dict[str, list[str]] = {}
-    open_verdicts = [v for v in report.verdicts if v.status.open]
-    # a code's residual causes are not asked about while another of its causes is confirmed
-    settled = {
-        v.code for v in report.verdicts
-        if v.status == "confirmed" and v.cause not in getattr(packs.codes.get(v.code), "residual", ())
-    }
-    open_verdicts = [
-        v for v in open_verdicts
-        if not (v.code in settled and v.cause in getattr(packs.codes.get(v.code), "residual", ()))
-    ]
-    for v in open_verdicts:
-        cause = packs.causes.get(v.cause)
-        if cause is None:
-            continue
-        for kind in cause.decided_by:
-            inputs = RELATION_INPUTS.get(kind, (kind,))
-            for base in inputs:
-                if base in present:
-                    continue
-                need.setdefault(base, [])
-                if v.cause not in need[base]:
-                    need[base].append(v.cause)
-                cmd = cause.question.collect if cause.question is not None else ""
-                if cmd:
-                    lst = collect.setdefault(base, [])
-                    if cmd not in lst:
-                        lst.append(cmd)
-    items = [
-        MissingEvidence(
-            kind=kind,
-            what=SOURCE_HINT.get(kind) or getattr(FACT_KINDS.get(kind), "DOC", "") or kind,
-            causes=tuple(causes),
-            collect=tuple(collect.get(kind, ())),
-        )
-        for kind, causes in need.items()
-    ]
+    # a code's residual causes are not counted while another of its causes is confirmed
+    settled = settled_codes(report.verdicts, packs)
+    def residual(v: Verdict) -> bool:
+        return v.code in settled and v.cause in getattr(packs.codes.get(v.code), "residual", ())
+
+    open_verdicts = [v for v in report.verdicts if v.status.open and not residual(v)]
+    items = list(report.missing) or engine_missing_evidence(report.verdicts, report.facts, packs)
     return MissingReport(items=items, open_causes=len(open_verdicts))
 
 

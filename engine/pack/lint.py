@@ -13,6 +13,8 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable
 
+from ..answers import answers_problem
+from ..discipline import absences
 from ..errors import PackError, PackErrors
 from ..facts import FACT_KINDS
 from .compiler import RegexProbe, check_limits, compile_rule, regex_problems
@@ -83,6 +85,16 @@ def _rule_findings(rule: RuleDef) -> list[PackError]:
     for pattern in rule.when:
         for line, message in _never_fires(rule, pattern):
             out.append(rule.loc.at(line).error(message))
+    if rule.status == "confirmed" and not rule.complete:
+        rests = absences(rule)
+        if rests:
+            out.append(
+                rule.loc.error(
+                    f"rule {rule.id}: confirmed rests on an absence ({', '.join(rests)}) but declares "
+                    "no `complete:` condition proving the evidence was read completely "
+                    "(e.g. complete: [sess.tls_complete]); the diagnosis would only say likely"
+                )
+            )
     return out
 
 
@@ -260,6 +272,9 @@ def _case_findings(packs: Packs) -> list[PackError]:
                 )
         if not (case.evidence or case.ndr or case.facts or case.answers):
             out.append(case.loc.error(f"case {case.case} gives no evidence, ndr, facts or answers"))
+        problem = answers_problem(case.answers, packs)  # an answer no rule reads decides nothing
+        if problem:
+            out.append(case.loc.error(f"case {case.case}: {problem}"))
     return out
 
 

@@ -97,6 +97,13 @@ RULE_KEYS = (
     Key("when", "when", True, "Patterns that must all hold; `not:` items must not match."),
     Key("evidence", "alias_list", False, "Aliases whose facts are shown (default: all positive ones)."),
     Key("references", "references", False, "URLs added to the cause's own references."),
+    Key(
+        "complete",
+        "complete_list",
+        False,
+        "Completeness a confirmed rule resting on an absence relies on: `alias.field` (a boolean "
+        "field that must be true) or `not alias.field` (must be false).",
+    ),
 )
 PATTERN_KEYS = (
     Key("fact", "fact_kind", True, "A fact kind (engine/facts.py FACT_KINDS)."),
@@ -304,6 +311,20 @@ class Pattern:
 
 
 @dataclass(frozen=True, slots=True)
+class Completeness:
+    """``complete: [sess.tls_complete]``: the bound fact's boolean field must equal ``expect`` for
+    an absence the rule rests on to count as proof."""
+
+    alias: str
+    field: str
+    expect: bool = True
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{'' if self.expect else 'not '}{self.alias}.{self.field}"
+
+
+@dataclass(frozen=True, slots=True)
 class RuleDef:
     id: str
     cause: str
@@ -316,6 +337,7 @@ class RuleDef:
     references: tuple[Reference, ...]
     loc: Loc
     pack: str = ""
+    complete: tuple[Completeness, ...] = ()
 
     @property
     def patterns(self) -> tuple[Pattern, ...]:

@@ -11,7 +11,7 @@ import dataclasses
 import difflib
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ from .model import (
     CaseDef,
     CauseDef,
     CodeDef,
+    Completeness,
     FieldTest,
     InlineFact,
     Key,
@@ -568,6 +569,7 @@ def parse_rule(data: Any, f: FileCheck, pack: str) -> RuleDef | None:
     rc = _RuleCheck(f, set())
     patterns = _when(m, rc)
     evidence = _evidence_aliases(m, rc)
+    complete = _completeness(f, m, rc.aliases)
     message = f.text(m, "message")
     f.placeholders_ok(message, m.line_of("message"), rc.aliases, skip=rc.broken)
     if not f.text(m, "description").strip() and "description" in m:
@@ -584,6 +586,7 @@ def parse_rule(data: Any, f: FileCheck, pack: str) -> RuleDef | None:
         references=f.references(m),
         loc=f.loc(m.line),
         pack=pack,
+        complete=complete,
     )
 
 
@@ -619,6 +622,30 @@ def _evidence_aliases(m: YMap, rc: _RuleCheck) -> list[str]:
     if len(set(evidence)) != len(evidence):
         f.err(m.line_of("evidence"), "evidence names an alias twice")
     return evidence
+
+
+_COMPLETE_RE = re.compile(r"^(not\s+)?([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
+
+
+def _completeness(f: FileCheck, m: YMap, aliases: Mapping[str, str]) -> tuple[Completeness, ...]:
+    """``complete:`` items: a boolean field of a positive alias (``not`` for must-be-false)."""
+    out: list[Completeness] = []
+    for item, line in f.text_list(m, "complete"):
+        hit = _COMPLETE_RE.match(item.strip())
+        if hit is None:
+            f.err(line, f"complete item {item!r} must be `alias.field` or `not alias.field`")
+            continue
+        negated, alias, name = hit.groups()
+        kind = aliases.get(alias)
+        if kind is None:
+            f.err(line, f"complete names {alias!r}, which is not a positive alias of this rule")
+            continue
+        spec = field_specs(kind).get(name) if kind in FACT_KINDS else None
+        if spec is None or spec.type != "boolean":
+            f.err(line, f"complete: {kind}.{name} is not a boolean field of {kind}")
+            continue
+        out.append(Completeness(alias, name, not negated, line))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------------

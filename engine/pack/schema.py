@@ -63,6 +63,9 @@ def _strings(item: dict[str, Any] | None = None, *, min_items: int = 0) -> dict[
 _KINDS = sorted(FACT_KINDS)
 
 
+_COMPLETE_PATTERN = r"^(not )?[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+
+
 def _type(token: str) -> dict[str, Any]:
     """The schema of one key type token used in the model's key tables."""
     text = {"type": "string"}
@@ -82,6 +85,7 @@ def _type(token: str) -> dict[str, Any]:
         "cause_id": {"type": "string", "pattern": CAUSE_ID_RE.pattern},
         "cause_id_list": _strings({"type": "string", "pattern": CAUSE_ID_RE.pattern}),
         "alias_list": _strings(_ref("alias")),
+        "complete_list": _strings({"type": "string", "pattern": _COMPLETE_PATTERN}),
         "string_list": _strings(),
         "regex_list": _strings(min_items=1),
         "fact_kind_list": _strings({"enum": _KINDS}),

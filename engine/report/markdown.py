@@ -127,6 +127,22 @@ def render_markdown(report: Report) -> str:
         out += [f"- {md(n, line_start=True)}" for n in report.notes]
         out.append("")
 
+    if report.missing:
+        out += ["## Missing evidence", ""]
+        for m in report.missing:
+            out.append(f"- {md(m.what, line_start=True)} — would decide {md(', '.join(m.causes))}")
+            if m.collect:
+                out += md_code_block(list(m.collect), indent="  ")
+        out.append("")
+
+    if report.next_steps:
+        out += ["## Next step", ""]
+        for step in report.next_steps:
+            out.append(f"- **{md(step.kind)}**: {md(step.says)}")
+            if step.command and step.kind == "collect":  # fixes and questions show theirs above
+                out += md_code_block([step.command], indent="  ")
+        out.append("")
+
     out += ["## Evidence", "", "| Source | Kind | Facts | Note |", "|---|---|---|---|"]
     for s in report.evidence:
         note = f"skipped: {md(s.skipped_reason)}" if s.skipped_reason else md(s.detail or "")

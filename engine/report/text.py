@@ -59,6 +59,9 @@ class _Out:
             )
 
 
+_NEXT_SHOWN = 3  # the first few next steps; the rest are in the sections above
+
+
 def render_text(report: Report, *, color: bool = False, verbose: bool = False, width: int = WIDTH) -> str:
     """The report as terminal text; ``color`` adds ANSI styles (the CLI decides, honouring NO_COLOR),
     ``width`` is the terminal's width, ``verbose`` the full detail instead of one screen."""
@@ -129,6 +132,24 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False, w
         out.add(out.paint("head", "NOTES"))
         for note in report.notes:
             out.wrap(note, "    ", first="  - ")
+        out.add()
+
+    if report.missing:
+        out.add(out.paint("head", "MISSING EVIDENCE"))
+        for m in report.missing:
+            out.wrap(f"{m.what} — would decide {', '.join(m.causes)}", "    ", first="  - ")
+            for cmd in m.collect:
+                out.add(f"      $ {one_line(cmd)}")
+        out.add()
+
+    if report.next_steps:
+        out.add(out.paint("head", "NEXT STEP"))
+        for step in report.next_steps[:_NEXT_SHOWN]:
+            out.wrap(f"[{step.kind}] {step.says}", "    ", first="  - ")
+            if step.command and step.kind == "collect":  # fixes and questions show theirs above
+                out.add(f"      $ {one_line(step.command)}")
+        if len(report.next_steps) > _NEXT_SHOWN:
+            out.add(f"  (+{len(report.next_steps) - _NEXT_SHOWN} more above)")
         out.add()
 
     _sources(out, report)
@@ -226,6 +247,20 @@ def _sources(out: _Out, report: Report) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
+def _brief_collect(out: _Out, report: Report) -> None:
+    """Never a dead end: what to collect next, with the command (when nothing is confirmed)."""
+    collect = [s for s in report.next_steps if s.kind == "collect"]
+    if collect:  # never a dead end: what to collect next, with the command
+        out.add(out.paint("head", "NEXT: COLLECT") + "  (evidence that would decide open causes)")
+        for step in collect[:_NEXT_SHOWN]:
+            _wrapped(out, one_line(step.says), "    ", "  - ", most=2)
+            if step.command:
+                out.add(f"    $ {one_line(step.command)}")
+        if len(collect) > _NEXT_SHOWN:
+            out.add(f"  (+{len(collect) - _NEXT_SHOWN} more: add --verbose)")
+        out.add()
+
+
 def _render_brief(report: Report, out: _Out) -> str:
     groups = by_status(report)
     head = f"  (generated {report.generated_at}"
@@ -273,6 +308,7 @@ def _render_brief(report: Report, out: _Out) -> str:
         _brief_questions(out, loose, room=_QUESTIONS_SHOWN_CONFIRMED, most=2)
     else:
         _brief_questions(out, report.questions, room=_QUESTIONS_SHOWN, most=4)
+        _brief_collect(out, report)
         if open_verdicts:
             names = [_label(report, v) for v in open_verdicts]
             _items(out, names, out.paint("undetermined", "OPEN") + "  ", "      ",

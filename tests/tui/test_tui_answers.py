@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from relaydoctor.tui.screens.questions import AnswerButton, AnswerInput
-from tuikit import drive, example, make_app, notifications, press, screen_text, settle, widget_text
+from tuikit import (
+    drive,
+    example,
+    example_without_logs,
+    make_app,
+    notifications,
+    press,
+    screen_text,
+    settle,
+    widget_text,
+)
 
 NDR = (
     "550 5.7.64 TenantAttribution; Relay Access Denied [AM6EUR05FT012.eop-EUR05.prod.protection.outlook.com]"
@@ -19,11 +28,7 @@ def _statuses(app) -> dict[str, str]:
 
 def test_typed_egress_ip_confirms_sender_ip_mismatch(tmp_path: Path) -> None:
     # The ip-changed bundle without its send log: nothing says which IP Exchange Online saw.
-    bundle = tmp_path / "ip-changed"
-    shutil.copytree(example("ip-changed"), bundle)
-    for log in bundle.glob("*.LOG"):
-        log.unlink()
-    app = make_app(str(bundle), pasted=NDR)
+    app = make_app(example_without_logs("ip-changed", tmp_path), pasted=NDR)
 
     async def scenario(pilot) -> None:
         assert _statuses(app)["sender-ip-mismatch"] == "undetermined"
@@ -86,11 +91,7 @@ def test_choice_answer_rules_out_and_can_be_forgotten() -> None:
 def test_the_newest_answer_wins_and_a_replaced_update_is_silent(tmp_path: Path) -> None:
     """Two answers in a row: the first update is replaced (an exclusive worker), its result never
     lands, and replacing it is not reported as a cancelled read."""
-    bundle = tmp_path / "ip-changed"
-    shutil.copytree(example("ip-changed"), bundle)
-    for log in bundle.glob("*.LOG"):
-        log.unlink()
-    app = make_app(str(bundle), pasted=NDR)
+    app = make_app(example_without_logs("ip-changed", tmp_path), pasted=NDR)
 
     async def scenario(pilot) -> None:
         assert _statuses(app)["sender-ip-mismatch"] == "undetermined"

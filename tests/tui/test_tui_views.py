@@ -10,6 +10,7 @@ from relaydoctor.engine.facts import Provenance, SmtpSession
 from relaydoctor.tui.views import (
     cert_rows,
     failures_per_hour,
+    headline,
     ip_rows,
     missing_evidence,
     ordered_verdicts,
@@ -113,3 +114,14 @@ def test_short_source_names_files_below_the_added_folder() -> None:
     assert short_source("/data/cases/b.zip!dir/x.txt", ["/data/cases/b.zip"]) == "b.zip!dir/x.txt"
     assert short_ref("/data/cases/bundle/a.txt:12", roots) == "bundle/a.txt:12"
     assert short_ref("--ndr:1", roots) == "--ndr:1"
+
+
+def test_headline_names_the_next_step_when_nothing_is_left_to_ask() -> None:
+    from relaydoctor.engine.guidance import COLLECT_SCRIPT, next_steps
+
+    report = diagnose([example("renewed-certificate")], now=NOW)
+    ruled_out = [dataclasses.replace(v, status="ruled_out", remediation=()) for v in report.verdicts]
+    report.verdicts, report.questions = ruled_out, []
+    report.next_steps = next_steps(ruled_out, [], [], has_symptom=True)
+    line = headline(report)
+    assert line.startswith("Every known cause is ruled out") and COLLECT_SCRIPT in line

@@ -33,6 +33,17 @@ def example(name: str) -> str:
     return str(path)
 
 
+def example_without_logs(name: str, tmp_path: Path) -> str:
+    """A copy of an example bundle without its send logs (nothing then shows the egress IP)."""
+    import shutil
+
+    bundle = tmp_path / name
+    shutil.copytree(example(name), bundle)
+    for log in bundle.glob("*.LOG"):
+        log.unlink()
+    return str(bundle)
+
+
 def make_app(*paths: str, **kwargs: Any) -> RelayDoctorApp:
     kwargs.setdefault("now", NOW)
     return RelayDoctorApp(list(paths), **kwargs)

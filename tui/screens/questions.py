@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import ClassVar
 
-from relaydoctor.engine.api import Question, answer_form
+from relaydoctor.engine.api import Question, answer_form, answer_problem
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -175,6 +175,19 @@ class QuestionsScreen(StepScreen):
         if not value:
             self.notify("Type an answer first.", severity="warning")
             return
+        problem = answer_problem(field.key, value, self.packs) if self.packs is not None else None
+        row = field.parent
+        box = row.parent if row is not None else None
+        shown = list(box.query(".answer-error")) if box is not None else []
+        if problem:  # the engine's one line, shown under the field, as plain text
+            if shown:
+                shown[0].update(lit(problem, "$text-error"))
+            elif box is not None:
+                box.mount(Static(lit(problem, "$text-error"), classes="answer-error"), after=row)
+            self.notify(problem, severity="error", markup=False)
+            return
+        for old in shown:
+            old.remove()
         self.rd.answer(field.key, value)
 
     @on(Button.Pressed, ".clear-answer")

@@ -370,7 +370,10 @@ def _leaf_first(certs: list[x509.Certificate]) -> list[x509.Certificate]:
         return list(certs)
 
     def issued(parent: x509.Certificate, child: x509.Certificate) -> bool:
-        return parent is not child and child.issuer == parent.subject
+        try:
+            return parent is not child and child.issuer == parent.subject
+        except ValueError:  # a damaged name (cryptography parses names lazily): no known issuer
+            return False
 
     leaves = [c for c in certs if not any(issued(c, other) for other in certs)]
     ordered: list[x509.Certificate] = []

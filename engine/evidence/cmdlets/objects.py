@@ -8,6 +8,7 @@ fact ``incomplete`` where it has that field and always adds a warning naming the
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from .normalise import (
     smart_hosts_kind,
     split_tls_certificate_name,
 )
+from .scope import scope_of
 
 _HEX40 = re.compile(r"^[0-9A-F]{40}$")
 
@@ -390,7 +392,12 @@ def to_fact(
         return None
     reader = _Reader(obj, source, warnings, date_order)
     try:
-        return _MAPPERS[cls](reader)
+        fact = _MAPPERS[cls](reader)
+        if fact is not None and getattr(fact, "scope", None) == "unknown":  # a mapper's own scope stays
+            scope, scope_id = scope_of(fact, reader)
+            if scope != "unknown":
+                fact = dataclasses.replace(fact, scope=scope, scope_id=scope_id)
+        return fact
     except EngineError as exc:  # a value outside a fact enum: report, do not crash the load
         where = f"{source}:{obj.line}" if obj.line is not None else source
         warnings.append(f"{where}: {cls.KIND} skipped: {exc}")

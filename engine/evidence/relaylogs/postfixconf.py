@@ -120,7 +120,8 @@ def parse(doc: Document) -> ParseResult:
         seen.starttls_used = False
     cert = settings.get("smtp_tls_cert_file") or settings.get("smtp_tls_chain_files")
     if cert is not None:
-        path = cert[0].split(",")[0].split()[0] if cert[0].strip() else ""
+        words = cert[0].split(",")[0].split()  # "file1, file2" or "file" (", x" has no first file)
+        path = words[0] if words else ""
         seen.client_cert_configured = bool(path)
         seen.client_cert_name = _file_name(path) if path else None
     elif complete:

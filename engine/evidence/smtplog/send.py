@@ -29,6 +29,7 @@ from ...utctime import stamp_to_second
 from ...x509names import dn_cn
 from ..base import Document, ParseResult
 from ..symptoms.smtp_reply import Reply, parse_reply
+from . import sendfilter
 from .format import log_type
 from .scan import (
     BLOCK,
@@ -44,6 +45,7 @@ from .session import Rejection, Row, Session, Txn, domain_of
 
 KIND = "send_log"
 
+MAX_UNPARSED_WARNINGS = 5  # located warnings for unread TLS/certificate records, per file
 MAX_AGGREGATES = 2000  # distinct smtp_session facts per file (then counted, not kept)
 MAX_SYMPTOMS = 200  # distinct rejection replies per file
 
@@ -63,6 +65,7 @@ KEY_FIELDS = (
     "outcome",
     "reject_code",
     "reject_attr",
+    "tls_complete",
 )
 SUMMED = ("sessions", "lines", "rcpt_accepted", "rcpt_rejected", "tenant_rcpt_accepted")
 
@@ -85,7 +88,33 @@ def scan(
     block_size: int = BLOCK,
     lookback: int = LOOKBACK,
 ) -> ParseResult:
-    """Stream one send log. ``progress(n)`` gets the bytes read since its last call."""
+    """Stream one send log. ``progress(n)`` gets the bytes read since its last call.
+
+    With the native prefilter (``sendfilter``) the scanner reads only the lines of sessions worth
+    following; the result is the same as the pure-Python path's."""
+    if sendfilter.available():
+        start = stream.tell() if stream.seekable() else 0
+        selected = sendfilter.prefilter(stream, name, progress=progress, cancel=cancel,
+                                        block_size=block_size)
+        if selected is not None:
+            try:
+                return _scan(selected[0], name, cancel=cancel, block_size=block_size, lookback=lookback,
+                             sessions=selected[1])
+            except sendfilter.Fallback:
+                stream.seek(start)
+    return _scan(stream, name, progress=progress, cancel=cancel, block_size=block_size, lookback=lookback)
+
+
+def _scan(
+    stream: BinaryIO,
+    name: str,
+    *,
+    progress: ProgressHook | None = None,
+    cancel: CancelHook | None = None,
+    block_size: int = BLOCK,
+    lookback: int = LOOKBACK,
+    sessions: int | None = None,
+) -> ParseResult:
     stats = ScanStats()
     agg = Aggregator(name)
     reader = BlockReader(stream, name, stats, progress=progress, cancel=cancel, block_size=block_size,
@@ -96,6 +125,8 @@ def scan(
     collector.finish()
     if reader.layout is None and stats.lines == 0:
         raise EvidenceError("send log without rows", name)
+    if sessions is not None:  # counted on the original text by the prefilter's first pass
+        stats.sessions = sessions
     return agg.result(stats)
 
 
@@ -241,6 +272,8 @@ class Aggregator:
         self.relevant = 0
         self.eop = 0
         self.partial = 0
+        self.unparsed: list = []  # rows of TLS/certificate records in a layout not read
+        self.more_unparsed = 0
         self.dropped = 0
         self.dropped_symptoms = 0
         self._replies: dict[str, Reply | None] = {}
@@ -290,6 +323,11 @@ class Aggregator:
         if not (s.to_eop or s.rejections or s.tls == "failed"):
             return
         self.relevant += 1
+        for row in s.unparsed:
+            if len(self.unparsed) < MAX_UNPARSED_WARNINGS:
+                self.unparsed.append(row)
+            else:
+                self.more_unparsed += 1
         if s.partial:
             self.partial += 1
         units: list[tuple[Txn | None, str, Rejection | None]] = []
@@ -316,6 +354,7 @@ class Aggregator:
                 outcome,
                 (reply.status_code if reply else rejection.reply.code) if rejection else None,
                 reply.attr if reply else None,
+                s.tls_complete,
             )
             first_in_session = key not in seen
             seen.add(key)
@@ -372,6 +411,7 @@ class Aggregator:
             first_seen=stamp_to_second((txn.row if txn else s.first_row or row).time),
             last_seen=None,
             last_source=None,
+            tls_complete=s.tls_complete,
         )
 
     def _fold(self, key: tuple, s: Session, txn: Txn | None, outcome: str, rej: Rejection | None,
@@ -472,6 +512,14 @@ class Aggregator:
             warnings.append(
                 f"{stats.malformed:,} malformed row(s) ignored (first at line {stats.first_malformed})"
             )
+        for row in self.unparsed:
+            warnings.append(
+                f"line {row.line}: a TLS/certificate record in a layout relaydoctor does not read "
+                f"({Provenance.clip(row.data + ' ' + row.context, 120).strip()}); causes that rest on "
+                "a certificate or TLS being absent stay unconfirmed"
+            )
+        if self.more_unparsed:
+            warnings.append(f"{self.more_unparsed} more TLS/certificate record(s) not understood")
         if self.partial:
             warnings.append(f"{self.partial} session(s) began before this file; their start is missing")
         if self.dropped:

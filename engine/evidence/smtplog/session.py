@@ -37,6 +37,9 @@ _TLS_PROTOCOL_PLAIN = re.compile(r"\b(?P<p>TLS ?1[._]\d)\b", re.IGNORECASE)
 _HEX = re.compile(r"^[0-9A-Fa-f]+$")
 _THUMB = re.compile(r"^[0-9A-Fa-f]{40}$")
 _DN_BREAK = re.compile(r"[A-Za-z][A-Za-z0-9.]*=")
+# An information line that mentions these is a TLS or certificate record: when it is not one of
+# the layouts read above, the session's TLS part is incomplete.
+_RECORD_OF_INTEREST = re.compile(r"certificat|thumbprint|\bTLS\b|\bSSL\b|SP_PROT_|schannel", re.IGNORECASE)
 _BRACKET_HOSTS = re.compile(r"(?:\[|Hostname=)([A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,})")
 
 _SEQ = itemgetter(0)  # Row.seq
@@ -147,6 +150,13 @@ class Session:
     first_row: Row | None = None
     last_row: Row | None = None
     partial: bool = False  # the first rows were not seen (session began before this file)
+    unparsed: list[Row] = field(default_factory=list)  # TLS/certificate lines not understood
+
+    @property
+    def tls_complete(self) -> bool:
+        """Whether the whole TLS/certificate part was read: only then does a missing certificate
+        record prove that none was sent (confirmation discipline, docs/pack-format.md)."""
+        return not self.partial and not self.unparsed
 
 
 def is_eop_host(host: str | None) -> bool:
@@ -493,6 +503,8 @@ def _info(s: Session, row: Row, mode: str | None) -> str | None:
         s.cert = Cert(row=row)
         return "send"
     key = _CERT_FIELDS.get(low_ctx)
+    if key is None and mode != "recv" and _RECORD_OF_INTEREST.search(joined):
+        s.unparsed.append(row)  # looks like a certificate/TLS record, but not a layout we read
     if key is None or mode == "recv":
         return mode
     if s.cert is None:

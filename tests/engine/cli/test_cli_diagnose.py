@@ -15,6 +15,7 @@ import zipfile
 import jsonschema
 import pytest
 from clikit import REPO, run_cli, run_main
+from relaydoctor.engine.answers import answer_form
 from relaydoctor.engine.paths import builtin_dir
 from relaydoctor.engine.report.jsonreport import report_schema
 
@@ -99,8 +100,10 @@ def test_answers_reach_the_diagnosis(capsys, samples):
     ndr = str(samples / "ndr" / "NDR-Exchange2010-5.7.64.pasted.txt")
     first = _json(capsys, "diagnose", ndr, "--format", "json", "--now", NOW)
     assert first["questions"], "a bare symptom must lead to questions"
-    key = first["questions"][0]["answers_with"].split("=", 1)[0]
-    second = _json(capsys, "diagnose", ndr, "--format", "json", "--now", NOW, "--answer", f"{key}=no")
+    form = answer_form(first["questions"][0]["answers_with"])
+    assert form is not None and form.choices  # an unknown value would now be refused (exit 2)
+    answer = f"{form.key}={form.choices[-1]}"
+    second = _json(capsys, "diagnose", ndr, "--format", "json", "--now", NOW, "--answer", answer)
     assert any(e["source"] == "--answer" for e in second["evidence"])
     assert second != first
 

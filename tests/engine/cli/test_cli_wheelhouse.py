@@ -56,3 +56,8 @@ def test_offline_install_from_wheelhouse_runs_demo(tmp_path):
     where = subprocess.run([str(bindir / "python"), "-c", probe],
                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
     assert str(venv) in where.stdout, where.stdout
+    # the wheel carries the native send-log prefilter, compiled where durable-rules was (issue 11)
+    probe = "from relaydoctor.engine.evidence.smtplog import sendfilter as s; print(s.available())"
+    native = subprocess.run([str(bindir / "python"), "-c", probe],
+                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert native.stdout.strip() == "True", native.stdout + native.stderr

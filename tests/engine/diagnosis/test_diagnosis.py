@@ -89,6 +89,20 @@ def pack(tmp_path: Path):
         where="{connector_type: Partner}", extra=""))
     _write(root, "rules/9.9.99/ruled-out.yaml", rule.format(
         id="wb.ruled-out", status="ruled_out", msg="{c.name} is named ok", where="{name: ok}", extra=""))
+    for cause in ("widget-broken", "widget-missing"):  # the answer each question asks for is read
+        key = cause.replace("-", "_")
+        for value, status in (("yes", "likely"), ("no", "ruled_out")):
+            _write(root, f"rules/9.9.99/{cause}-answer-{value}.yaml", f"""
+                id: {cause}.answer-{value}
+                cause: {cause}
+                code: "9.9.99"
+                status: {status}
+                description: The admin says so.
+                when:
+                  - fact: answer
+                    as: a
+                    where: {{key: {key}, value: "{value}"}}
+                """)
     return load_packs([str(root)], include_builtin=False, include_user_config=False)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import RelaydoctorError
 from relaydoctor.engine.evidence.applog import appconfig
@@ -103,6 +103,7 @@ def test_mail_log_reader(text: str) -> None:
 
 @FUZZ
 @given(TEXTS)
+@example("smtp_tls_cert_file = , dsn=5.7.64, ")  # a value whose first comma-separated item is empty
 def test_postfix_config_reader(text: str) -> None:
     exercise(postfixconf, text.encode("utf-8"))
 

@@ -1,0 +1,18 @@
+"""Only the optional native send-log prefilter; everything else is in pyproject.toml.
+
+``optional=True``: without a compiler (or if the build fails) ``pip install`` still succeeds and
+relaydoctor uses its pure-Python scanner (engine/evidence/smtplog/sendfilter.py).
+"""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            "relaydoctor.engine.evidence.smtplog._sendfilter",
+            ["engine/evidence/smtplog/_sendfilter.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        )
+    ]
+)

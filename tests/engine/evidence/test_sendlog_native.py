@@ -1,0 +1,268 @@
+"""The native send-log prefilter (issue 11): the same facts, details and warnings as the pure-Python
+scanner on sample logs and on generated ones with every awkward shape (malformed rows, quoted
+fields with commas and line breaks, CRLF or LF, a UTF-8 BOM, a truncated last line, interleaved
+sessions, concatenated files, another column order); RELAYDOCTOR_NO_NATIVE=1 switches it off; the C
+entry points stay bounded on hostile bytes."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from relaydoctor.engine.errors import EvidenceError
+from relaydoctor.engine.evidence.smtplog import send, sendfilter
+from relaydoctor.engine.evidence.smtplog.format import DEFAULT_FIELDS
+from test_sendlog_synthetic import REJECT, Sess, _mixed_log, relay, render
+
+REPO = Path(__file__).resolve().parents[3]
+native = pytest.mark.skipif(sendfilter._sendfilter is None, reason="the C extension was not built here")
+
+
+def _run(data: bytes, use_native: bool, monkeypatch, **kw):
+    """(result or error text, whether the prefilter's output was what the scanner read)."""
+    used = []
+    real = sendfilter.prefilter
+
+    def spy(*a, **k):
+        got = real(*a, **k)
+        used.append(got is not None)
+        return got
+
+    monkeypatch.setenv("RELAYDOCTOR_NO_NATIVE", "" if use_native else "1")
+    monkeypatch.setattr(sendfilter, "MIN_BYTES", 0)
+    monkeypatch.setattr(sendfilter, "prefilter", spy)
+    try:
+        result = send.scan(io.BytesIO(data), "SEND.LOG", **kw)
+        out = ([(f.KIND, f.provenance, f.values()) for f in result.facts], result.detail, result.warnings)
+    except EvidenceError as exc:
+        out = ("error", str(exc))
+    return out, any(used)
+
+
+def both(data: bytes, monkeypatch, *, expect_native: bool | None = True, **kw):
+    python, used = _run(data, False, monkeypatch, **kw)
+    assert not used  # RELAYDOCTOR_NO_NATIVE=1: never the prefilter
+    fast, used = _run(data, True, monkeypatch, **kw)
+    if expect_native is not None:
+        assert used == expect_native
+    assert fast == python
+    return python
+
+
+# -- sample logs ----------------------------------------------------------------------------------
+
+@native
+def test_same_facts_on_the_sample_logs(samples, monkeypatch):
+    logs = sorted((REPO / "knowledge" / "examples").glob("*/SEND*.LOG")) + sorted(samples.rglob("SEND*.LOG"))
+    assert len(logs) >= 6
+    for path in logs:
+        facts, _, _ = both(path.read_bytes(), monkeypatch)
+        assert facts, path
+
+
+def _logmix():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import logmix
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    return logmix
+
+
+@native
+def test_same_report_json_on_a_sample_bundle(samples, tmp_path):
+    bundle = tmp_path / "bundle"
+    shutil.copytree(samples / "bundles" / "renewed-certificate", bundle)
+    _logmix().write_logs(bundle, 1.2, 2, seed=3)  # two logs above MIN_BYTES: the native path
+    assert min(p.stat().st_size for p in bundle.glob("EXCH*.LOG")) > sendfilter.MIN_BYTES
+    outs = []
+    for flag in ("1", ""):
+        env = {**os.environ, "RELAYDOCTOR_NO_NATIVE": flag}
+        run = subprocess.run([sys.executable, "-m", "relaydoctor.engine", "diagnose", str(bundle),
+                              "--now", "2026-12-01T00:00:00Z", "--format", "json"],
+                             capture_output=True, text=True, env=env, timeout=300)
+        assert run.returncode in (0, 1, 2, 3), run.stderr
+        outs.append(run.stdout)
+    report = json.loads(outs[0])
+    assert "exchange online" in outs[0].lower() and report
+    assert outs[0] == outs[1]
+
+
+# -- generated logs -------------------------------------------------------------------------------
+
+def _awkward(sessions: list[Sess], rng: random.Random) -> list[Sess]:
+    """Quoted fields with commas, quotes and line breaks inside relevant and irrelevant sessions."""
+    for s in sessions:
+        if rng.random() < 0.3:
+            s.rows.insert(min(4, len(s.rows)), ("<", '250-odd, "quoted" text', "a,b"))
+        if rng.random() < 0.1:
+            s.rows.insert(min(5, len(s.rows)), ("*", "line one\r\nline two, with 550 5.7.64 inside", ""))
+    return sessions
+
+
+def _mutate(data: bytes, rng: random.Random, *, lf: bool, bom: bool, truncate: int, junk: int) -> bytes:
+    lines = data.split(b"\r\n")
+    head = 5  # the header lines, then the first rows (validated strictly by both paths)
+    for _ in range(junk):  # malformed rows after the validated ones
+        at = rng.randrange(head + 25, max(head + 26, len(lines)))
+        lines.insert(at, rng.choice([b"garbage,,", b"a,b", b'x,"y,z', b"1,2,3,4,5,6,7,8,9,10,11,12",
+                                     b"\xff\xfe,\x00,08DF42081AB50001,zz,,,<,550 no", b"   ", b"",
+                                     b"2026-11-20T08:00:00.000Z,Outbound to Office 365,"
+                                     b"08DF42081AB50002,x,,,<,"]))
+    out = (b"\n" if lf else b"\r\n").join(lines)
+    if truncate:
+        out = out[: max(1, len(out) - truncate)]
+    return (codecs.BOM_UTF8 if bom else b"") + out
+
+
+@native
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 60), interleave=st.integers(1, 30),
+       lf=st.booleans(), bom=st.booleans(), truncate=st.integers(0, 120), junk=st.integers(0, 6),
+       block=st.sampled_from([600, 4096, 1 << 16, 4 << 20]))
+def test_same_facts_on_generated_logs(seed, n, interleave, lf, bom, truncate, junk, block):
+    rng = random.Random(seed)
+    sessions = _awkward(_mixed_log(n, interleave=interleave, seed=seed), rng)
+    data = _mutate(render(sessions, interleave=interleave, seed=seed), rng, lf=lf, bom=bom,
+                   truncate=truncate, junk=junk)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        both(data, monkeypatch, expect_native=None, block_size=block)
+
+
+@native
+def test_generated_logs_take_the_native_path_and_keep_every_shape(monkeypatch):
+    rng = random.Random(4)
+    sessions = _awkward(_mixed_log(200, interleave=25, seed=4), rng)
+    cut = Sess("08DF42081AB4FFFF").opening().tls()  # cut off by the end of the file
+    cut.add(">", "MAIL FROM:<ana.ruiz@contoso.com>").add(">", "RCPT TO:<x@fabrikam.com>").add("<", REJECT)
+    data = render([*sessions, relay("08DF42081AB4EEEE", reply=REJECT), cut], interleave=25)
+    data = _mutate(data, rng, lf=False, bom=True, truncate=20, junk=5)
+    facts, _, warnings = both(data, monkeypatch, block_size=4096)
+    assert facts and warnings, warnings
+
+
+@native
+def test_logmix_logs(tmp_path, monkeypatch):
+    _logmix().write_logs(tmp_path, 3, 3, seed=5)
+    logs = sorted(tmp_path.glob("*.LOG"))
+    assert len(logs) == 3
+    for path in logs:
+        facts, detail, _ = both(path.read_bytes(), monkeypatch, block_size=1 << 16)
+        assert facts and "relevant" in detail
+
+
+@native
+def test_shapes_the_c_code_leaves_to_python(monkeypatch):
+    sessions = _mixed_log(30, interleave=4, seed=8)
+    order = ("session-id", "sequence-number", "date-time", "connector-id", "local-endpoint",
+             "remote-endpoint", "data", "event", "context")
+    both(render(sessions, fields=order, interleave=4), monkeypatch, expect_native=False)  # column order
+    quoted = [relay("08DF42081AB4DA0E", reply=REJECT)]
+    quoted[0].connector = "Outbound, to Office 365"  # csv-quoted before the session id
+    both(render(quoted), monkeypatch, expect_native=False)
+    wide = codecs.BOM_UTF16_LE + render(sessions).decode().encode("utf-16-le")
+    both(wide, monkeypatch, expect_native=False)
+    mixed = render(sessions) + render(sessions[:5], fields=order)  # a second header, another order
+    both(mixed, monkeypatch, expect_native=False)
+    same = render(sessions[:10]) + render(sessions[10:])  # concatenated, same order: native
+    both(same, monkeypatch, expect_native=True)
+    assert DEFAULT_FIELDS[2] == "session-id"
+
+
+def test_no_native_switch(monkeypatch):
+    monkeypatch.setenv("RELAYDOCTOR_NO_NATIVE", "1")
+    assert not sendfilter.available()
+    monkeypatch.setattr(sendfilter, "prefilter", lambda *a, **k: pytest.fail("prefilter used"))
+    assert send.scan(io.BytesIO(render([relay("08DF42081AB4DA0F", reply=REJECT)])), "SEND.LOG").facts
+
+
+# -- hostile input --------------------------------------------------------------------------------
+
+@native
+def test_one_huge_line_and_binary_junk(monkeypatch):
+    header = render([], header=True)
+    huge = header + b"x" * (60 << 20)
+    assert both(huge, monkeypatch, expect_native=False)[0] == "error"  # the scanner refuses it
+    junk = header + random.Random(1).randbytes(3 << 20)
+    both(junk, monkeypatch, expect_native=None)
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return data.split(b"\n")
+
+
+@native
+@given(st.binary(max_size=4096), st.binary(max_size=4096), st.integers(-3, 30))
+def test_c_entry_points_on_arbitrary_bytes(first, second, validate):
+    sel = sendfilter._sendfilter.Selector(validate=validate)
+    for block in (first, second):
+        got = sel.add_triggers(block)
+        assert got is None or (isinstance(got, tuple) and len(got) == 3 and min(got) >= 0)
+    for block in (first, second, first + b"\n" + second):
+        out = sel.select(block)
+        assert len(out) <= len(block)
+        kept = _lines(out)
+        assert len(kept) == len(_lines(block))  # line numbers stay
+        assert all(k in (b"", line) for k, line in zip(kept, _lines(block), strict=True))
+
+
+@native
+@given(st.lists(st.sampled_from([
+    b"2026-11-20T08:00:00.000Z,Outbound to Office 365,08DF42081AB50001,3,10.0.0.1:1,52.101.68.24:25,<,",
+    b"550 5.7.64 TenantAttribution", b",outlook.com,", b"negotiation failed", b",+,",
+    b",attempting to connect",
+    b'"', b",", b"\n", b"\r\n", b"#Fields: x", b"\xff\xfe\x00", b" 08DF42081AB50001 ", b"<,\"451",
+    b"08DF42081AB50001", b"office365.com", b"k", b"f", b"p", b"<", b"+"]), max_size=60))
+def test_c_entry_points_on_log_like_fragments(parts):
+    data = b"".join(parts)
+    sel = sendfilter._sendfilter.Selector(validate=0)
+    got = sel.add_triggers(data)
+    out = sel.select(data)
+    assert len(_lines(out)) == len(_lines(data))
+    if got is not None:
+        assert got[1] == data.count(b",attempting to connect") and got[2] == data.count(b",+,")
+        # every line naming a remembered session is kept
+        for line, kept in zip(_lines(data), _lines(out), strict=True):
+            cols = line.split(b",")
+            if len(cols) > 3 and b'"' not in b",".join(cols[:3]) and sel.contains(cols[2].strip()):
+                assert kept == line
+
+
+@native
+def test_a_log_that_grows_between_the_passes_is_read_as_it_was(tmp_path, monkeypatch):
+    data = render(_mixed_log(60, interleave=6, seed=2), interleave=6)
+    path = tmp_path / "SEND20261120-1.LOG"
+    path.write_bytes(data)
+    real = sendfilter._first_pass
+
+    def then_grow(*a, **k):  # Exchange appends while relaydoctor reads
+        got = real(*a, **k)
+        with path.open("ab") as fh:
+            fh.write(render([relay("08DF42081AB4DA77", reply=REJECT)], header=False))
+        return got
+
+    python, _ = _run(data, False, monkeypatch)
+    monkeypatch.setattr(sendfilter, "_first_pass", then_grow)
+    monkeypatch.setenv("RELAYDOCTOR_NO_NATIVE", "")
+    with path.open("rb") as fh:
+        result = send.scan(fh, "SEND.LOG")
+    assert path.stat().st_size > len(data)
+    facts = [(f.KIND, f.provenance, f.values()) for f in result.facts]
+    assert (facts, result.detail, result.warnings) == python
+
+
+@native
+def test_the_remembered_sessions_are_bounded():
+    rows = b"".join(b"2026-11-20T08:00:00.000Z,Outbound to Office 365,%016X,3,,,<,550 5.7.64 no,\r\n" % i
+                    for i in range(5))
+    assert sendfilter._sendfilter.Selector(limit=5).add_triggers(rows)[0] == 5
+    assert sendfilter._sendfilter.Selector(limit=4).add_triggers(rows) is None  # then: the Python path

@@ -1,0 +1,80 @@
+"""Issue 10, failure class 5: every report that has a symptom ends with a next step — a fix of a
+confirmed or likely cause, a question whose answer changes the outcome, or the evidence to
+collect with the exact command — in the Report, the JSON, the text and the Markdown."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from relaydoctor.engine.api import diagnose
+from relaydoctor.engine.guidance import COLLECT_SCRIPT, next_steps
+from relaydoctor.engine.report.jsonreport import render_json, report_schema
+from relaydoctor.engine.report.markdown import render_markdown
+from relaydoctor.engine.report.text import render_text
+
+REPO = Path(__file__).resolve().parents[3]
+EXAMPLES = REPO / "knowledge" / "examples"
+NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+RUNS = {
+    **{b.name: [str(b)] for b in sorted(EXAMPLES.iterdir()) if b.is_dir()},
+    **{f"{f.parent.name}/{f.name}": [str(f)] for f in sorted(EXAMPLES.glob("*/*")) if f.suffix != ".pfx"},
+}
+VALIDATOR = jsonschema.Draft202012Validator(report_schema())
+
+
+@pytest.mark.parametrize("run", sorted(RUNS))
+def test_every_report_with_a_symptom_has_a_next_step(run):
+    report = diagnose(RUNS[run], now=NOW)
+    data = json.loads(render_json(report))
+    VALIDATOR.validate(data)
+    if not report.symptoms:
+        return
+    assert data["next_steps"], run
+    kinds = {s["kind"] for s in data["next_steps"]}
+    positive = [v for v in report.verdicts if v.status in ("confirmed", "likely") and v.remediation]
+    assert ("fix" in kinds) == bool(positive)
+    assert ("question" in kinds) == bool(report.questions)
+    for step in data["next_steps"]:
+        if step["kind"] == "collect":
+            assert step["command"], step
+
+
+def test_when_every_known_cause_is_ruled_out_the_report_names_what_to_collect():
+    report = diagnose([str(EXAMPLES / "renewed-certificate")], now=NOW)
+    ruled_out = [dataclasses.replace(v, status="ruled_out", remediation=()) for v in report.verdicts]
+    steps = next_steps(ruled_out, [], [], has_symptom=True)
+    assert [(s.kind, s.command) for s in steps] == [("collect", COLLECT_SCRIPT)]
+    assert "No known cause fits" in steps[0].says
+    assert next_steps([], [], [], has_symptom=False) == []
+
+
+def test_missing_evidence_and_next_steps_reach_text_and_markdown():
+    report = diagnose([str(EXAMPLES / "exchange2010-ndr")], now=NOW)
+    assert report.missing and any(s.kind == "collect" for s in report.next_steps)
+    text = render_text(report, verbose=True)
+    markdown = render_markdown(report)
+    for m in report.missing:
+        assert m.collect[0] in text and m.collect[0] in markdown
+    assert "MISSING EVIDENCE" in text and "## Missing evidence" in markdown
+    assert "NEXT STEP" in text and "## Next step" in markdown
+    brief = render_text(report)
+    assert "NEXT: COLLECT" in brief
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda d: d["next_steps"][0].update(kind="shrug"),
+    lambda d: d["next_steps"][0].pop("command"),
+    lambda d: d["missing_evidence"][0].update(collect="Get-X"),
+    lambda d: d["verdicts"][0].update(basis="hunch"),
+])
+def test_the_schema_refuses_broken_new_fields(mutate):
+    data = json.loads(render_json(diagnose([str(EXAMPLES / "exchange2010-ndr")], now=NOW)))
+    VALIDATOR.validate(data)
+    mutate(data)
+    with pytest.raises(jsonschema.ValidationError):
+        VALIDATOR.validate(data)
