@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -44,6 +45,7 @@ from .utctime import as_utc, format_utc, now_utc, parse_utc, try_parse_utc
 
 if TYPE_CHECKING:
     from .compiled import CompiledRuleset, Firing
+    from .evidence.folders import FolderSurvey
     from .pack.cases import CaseResult
     from .pack.model import Packs
     from .precheck.model import Plan as PrecheckPlan
@@ -85,6 +87,23 @@ def load_packs(pack_dirs: Sequence[str] = (), *, builtin: bool = True, cached: b
         if dirs not in _PACK_CACHE:
             _PACK_CACHE[dirs] = load(list(dirs))
         return _PACK_CACHE[dirs]
+
+
+def prefetch_packs(pack_dirs: Sequence[str] = ()) -> threading.Thread:
+    """Load and compile the packs in a background thread, so a front end that starts up
+    meanwhile (the TUI importing Textual, painting its first screen) finds them ready in the
+    cache. Errors are left for the real ``load_packs`` call to raise."""
+
+    def load() -> None:
+        try:
+            with _ENGINE_LOCK:
+                _compiled(load_packs(pack_dirs, cached=True))
+        except Exception:  # the caller's own load_packs reports it
+            pass
+
+    thread = threading.Thread(target=load, name="relaydoctor-prefetch", daemon=True)
+    thread.start()
+    return thread
 
 
 def lint_packs(packs: Packs) -> list[PackError]:
@@ -213,6 +232,15 @@ def load_evidence(
     return load(
         list(paths), progress=progress, cancel=cancel, pfx_password=pfx_password, extra_texts=labelled
     )
+
+
+def survey_folder(folder: str | Path, *, cap: int = 100_000) -> FolderSurvey:
+    """How many files adding ``folder`` would read (counting stops at ``cap``), and the tool
+    folders (``.git``, virtualenvs, ``node_modules``) its walk skips with their file counts: for
+    asking before a big read."""
+    from .evidence.folders import survey
+
+    return survey(os.fspath(folder), cap=cap)
 
 
 def check_text(text: str) -> str | None:
@@ -354,9 +382,20 @@ def render(
     return render_as(chosen, fmt, color=color, verbose=verbose, width=width or WIDTH)
 
 
-def export(report: Report, fmt: Format, path: str | Path, *, redacted: bool = False) -> Path:
-    """Write the rendered report to ``path`` (UTF-8, as ``--output`` does); returns the path."""
+def export(
+    report: Report,
+    fmt: Format,
+    path: str | Path,
+    *,
+    redacted: bool = False,
+    inputs: Sequence[str] = (),
+    force: bool = False,
+) -> Path:
+    """Write the rendered report to ``path`` through the safe writer, as ``--output`` does: never
+    over evidence in ``inputs``, a folder, FIFO or device; over an existing file only with
+    ``force``; atomically (UTF-8). Returns the path; ``InputError`` naming it when refused."""
     target = Path(path).expanduser()
+    check_output(str(target), inputs, force=force)
     write_text(render(report, fmt, redacted=redacted), target)
     return target
 
@@ -552,12 +591,16 @@ def watch(
 
 
 def __getattr__(name: str) -> object:
-    """``Packs`` (and the precheck's ``PrecheckPlan``) at run time without importing their packages
-    at import time."""
+    """``Packs`` (and the precheck's ``PrecheckPlan``, the folder walk's ``FolderSurvey``) at run
+    time without importing their packages at import time."""
     if name == "Packs":
         from .pack.model import Packs
 
         return Packs
+    if name == "FolderSurvey":
+        from .evidence.folders import FolderSurvey
+
+        return FolderSurvey
     if name == "PrecheckPlan":
         from .precheck.model import Plan
 
@@ -582,6 +625,7 @@ __all__ = [
     "EvidenceError",
     "EvidenceSet",
     "Fact",
+    "FolderSurvey",
     "Format",
     "InboundConnector",
     "InputError",
@@ -628,6 +672,7 @@ __all__ = [
     "now_utc",
     "one_line",
     "parse_utc",
+    "prefetch_packs",
     "preview_text",
     "progress_bar",
     "redact",
@@ -637,6 +682,7 @@ __all__ = [
     "scaffold_code",
     "settled_codes",
     "sigterm_as_interrupt",
+    "survey_folder",
     "test_packs",
     "try_parse_utc",
     "wants_color",

@@ -387,6 +387,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     }
     if options["answers"]:  # the same check as diagnose: an answer no pack reads is refused
         api.check_answers(options["answers"], api.load_packs(options["pack_dirs"], cached=True))
+    api.prefetch_packs(options["pack_dirs"])  # while Textual is imported and paints
     try:
         from relaydoctor.tui.app import run
     except ImportError as exc:

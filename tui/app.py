@@ -26,12 +26,14 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from .folders import folder_question, large, skipped_note
 from .literal import one_line
 from .screens.base import StepScreen
 from .screens.conclusions import ConclusionsScreen
-from .screens.dialogs import AddEvidenceDialog, CommandDialog, HelpScreen, ReadingDialog
+from .screens.dialogs import AddEvidenceDialog, CommandDialog, ConfirmDialog, HelpScreen, ReadingDialog
 from .screens.evidence import EvidenceScreen
 from .screens.export import ExportScreen
 from .screens.questions import QuestionsScreen
@@ -42,6 +44,8 @@ from .steps import BY_MODE, STEPS
 from .views import within
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress messages sent to the UI thread
+READING_DIALOG_DELAY = 0.4  # seconds a read runs before its progress dialog opens
+SURVEY_CAP = 20_000  # files counted at most before asking whether to add a folder
 
 
 class ReadingProgress(Message):
@@ -93,6 +97,7 @@ class RelayDoctorApp(App[int]):
     ) -> None:
         super().__init__()
         _start_process_helpers()
+        api.prefetch_packs(pack_dirs)  # ready (or nearly) by the time the first update runs
         walk = Walk(
             paths=list(paths),
             answers=dict(answers or {}),
@@ -104,7 +109,8 @@ class RelayDoctorApp(App[int]):
         self._initial_pasted = pasted
         self._job: Worker[Walk] | None = None  # the update whose result the walk will take
         self._job_update: Update | None = None  # ... and what it was asked to do
-        self._reading: ReadingDialog | None = None
+        self._reading: ReadingDialog | None = None  # the progress dialog of the running read
+        self._reading_timer: Timer | None = None  # ... until it is shown
 
     @property
     def packs(self) -> api.Packs | None:
@@ -135,7 +141,9 @@ class RelayDoctorApp(App[int]):
         if update.reads and update.paths:
             self._close_reading()
             self._reading = ReadingDialog(update.what)
-            self.push_screen(self._reading)
+            # Shown only when reading takes a while: a quick read repaints once, with the
+            # verdicts, and no animation competes with the worker for the interpreter.
+            self._reading_timer = self.set_timer(READING_DIALOG_DELAY, self._show_reading)
         self._job_update = update
         self._job = self._update(self.walk, update)
 
@@ -231,7 +239,14 @@ class RelayDoctorApp(App[int]):
                 timeout=10,
             )
 
+    def _show_reading(self) -> None:
+        if self._reading is not None and not self._reading.is_attached:
+            self.push_screen(self._reading)
+
     def _close_reading(self) -> None:
+        if self._reading_timer is not None:
+            self._reading_timer.stop()
+            self._reading_timer = None
         if self._reading is not None:
             if self._reading.is_attached and self.screen is self._reading:
                 self._reading.dismiss()
@@ -249,8 +264,23 @@ class RelayDoctorApp(App[int]):
         if not added:
             self.notify("Already added.", severity="information")
             return
+        surveys = [api.survey_folder(p, cap=SURVEY_CAP) for p in added if os.path.isdir(p)]
         paths.extend(added)
-        self.request(self._update_of(paths=paths, read_files=True, what=_what(added)))
+
+        def add(ok: bool | None = True) -> None:
+            if not ok:
+                return
+            note = skipped_note(surveys)
+            if note:
+                self.notify(note, title="Not evidence", markup=False)
+            self.request(self._update_of(paths=paths, read_files=True, what=_what(added)))
+
+        big = [s for s in surveys if large(s)]
+        if big:
+            title = "Add this folder?" if len(big) == 1 else "Add these folders?"
+            self.push_screen(ConfirmDialog(title, folder_question(big), yes="Add"), add)
+        else:
+            add()
 
     def reload_evidence(self) -> None:
         if not self.walk.paths:

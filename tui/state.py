@@ -34,6 +34,21 @@ class Walk:
     def has_input(self) -> bool:
         return bool(self.paths or self.pasted.strip() or self.answers)
 
+    @property
+    def has_evidence(self) -> bool:
+        """A diagnosis with at least one source read (not skipped): what ``diagnose`` needs to
+        say anything; without it the CLI exits 2, and the TUI says so instead of open causes."""
+        report = self.report
+        return report is not None and any(not s.skipped_reason for s in report.evidence)
+
+    @property
+    def skipped(self) -> int:
+        report = self.report
+        return sum(1 for s in report.evidence if s.skipped_reason) if report is not None else 0
+
+
+NO_EVIDENCE = "No evidence yet — add files or paste an NDR."
+
 
 @dataclass(frozen=True, slots=True)
 class Update:

@@ -2,9 +2,11 @@
 
 - Files are recognised by **content only**: each parser's ``sniff`` is asked in the fixed order of
   ``registry.PARSERS`` (most specific first, generic text last).
-- Folders are walked recursively in sorted order; ``.zip`` archives (recognised by content) are
-  read in place with ``zipfile`` — nothing is extracted to disk — with limits on member names,
-  total size and compression ratio; zips inside zips are opened one level deep.
+- Folders are walked recursively in sorted order, except tool folders (``.git``, virtualenvs,
+  ``node_modules``: ``folders.py``), which are listed as skipped with their file count; ``.zip``
+  archives (recognised by content) are read in place with ``zipfile`` — nothing is extracted to
+  disk — with limits on member names, total size and compression ratio; zips inside zips are
+  opened one level deep.
 - Something the user named that is missing or cannot be read raises ``EvidenceError``. A file
   that is not evidence, or is broken, is listed as skipped with the reason, whether it was named
   or found in a folder or zip: one stray file never costs the diagnosis. Pasted text (``--ndr``)
@@ -35,6 +37,7 @@ from ..results import EvidenceSet, SourceSummary
 from .base import CancelFn, Document, ParseResult, ProgressFn, ScanFn
 from .budget import FactBudget
 from .fieldlimit import bound_fact
+from .folders import skip_reason, tool_folder
 from .jsonish import looks_like_json
 from .registry import PARSERS, Parser
 from .workers import plan_jobs
@@ -143,7 +146,10 @@ class _Walker:
             except OSError:
                 is_dir = False
             if is_dir:
-                if depth < MAX_DEPTH:
+                tool = tool_folder(path)
+                if tool is not None:  # .git, a virtualenv, node_modules: never evidence
+                    self.items.append(_skip(path, "folder", skip_reason(path, tool)))
+                elif depth < MAX_DEPTH:
                     self._walk(path, depth + 1)
                 else:
                     self.items.append(

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from relaydoctor.engine.cli import main
+from relaydoctor.tui.screens.dialogs import ConfirmDialog
 from textual.widgets import Checkbox, Input, RadioButton
-from tuikit import NOW_ARG, drive, example, make_app, press
+from tuikit import NOW_ARG, drive, example, flat, make_app, press, screen_text
 
 NDR = (
     "Remote Server returned '550 5.7.64 TenantAttribution; Relay Access Denied "
@@ -31,6 +32,9 @@ async def export(pilot, path: Path, fmt: str, redact: bool) -> None:
     await press(pilot)
     screen.query_one("#export-path", Input).value = str(path)
     await press(pilot, "ctrl+s")
+    if not redact:  # exporting un-redacted asks first (issue 13)
+        assert isinstance(app.screen, ConfirmDialog)
+        await press(pilot, "y")
 
 
 @pytest.mark.parametrize(
@@ -81,3 +85,78 @@ def test_export_reports_an_unwritable_path(tmp_path: Path) -> None:
 
     drive(app, scenario)
     assert not target.exists()
+
+
+def test_redaction_is_on_by_default_and_reads_in_words(tmp_path: Path) -> None:
+    app = make_app(example("renewed-certificate"))
+
+    async def scenario(pilot) -> None:
+        await press(pilot, "6")
+        box = app.screen.query_one("#redact", Checkbox)
+        assert box.value
+        assert "Redacted: yes" in screen_text(app)
+        box.focus()
+        await press(pilot, "enter")  # toggles it
+        assert not box.value
+        assert "Redacted: no" in screen_text(app) and "Redacted: yes" not in screen_text(app)
+
+    drive(app, scenario)
+
+
+def test_unredacted_export_can_be_declined(tmp_path: Path) -> None:
+    target = tmp_path / "r.md"
+    app = make_app(example("renewed-certificate"))
+
+    async def scenario(pilot) -> None:
+        await press(pilot, "6")
+        app.screen.query_one("#redact", Checkbox).value = False
+        app.screen.query_one("#export-path", Input).value = str(target)
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "real domains" in flat(screen_text(app))
+        await press(pilot, "n")
+        assert not isinstance(app.screen, ConfirmDialog)
+
+    drive(app, scenario)
+    assert not target.exists()
+
+
+def test_overwriting_asks_first(tmp_path: Path) -> None:
+    target = tmp_path / "r.md"
+    target.write_text("my notes")
+    app = make_app(example("renewed-certificate"))
+
+    async def scenario(pilot) -> None:
+        await press(pilot, "6")
+        app.screen.query_one("#export-path", Input).value = str(target)
+        await press(pilot, "ctrl+s")  # redacted: only the overwrite question
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "already exists" in flat(screen_text(app))
+        await press(pilot, "escape")
+        assert target.read_text() == "my notes"
+        await press(pilot, "ctrl+s", "y")
+        assert not isinstance(app.screen, ConfirmDialog)
+
+    drive(app, scenario)
+    assert target.read_text("utf-8") == cli_report(tmp_path, example("renewed-certificate"), "--format",
+                                                   "markdown", "--redact")
+
+
+def test_export_never_overwrites_evidence(tmp_path: Path) -> None:
+    import shutil
+
+    case = tmp_path / "case"
+    shutil.copytree(example("renewed-certificate"), case)
+    evidence = sorted(p for p in case.iterdir() if p.is_file())[0]
+    before = evidence.read_bytes()
+    app = make_app(str(case))
+
+    async def scenario(pilot) -> None:
+        await press(pilot, "6")
+        app.screen.query_one("#export-path", Input).value = str(evidence)
+        await press(pilot, "ctrl+s", "y")  # even after saying yes to overwriting
+        status = str(app.screen.query_one("#export-status").render())
+        assert status.startswith("Not saved: ") and "evidence being read" in status
+
+    drive(app, scenario)
+    assert evidence.read_bytes() == before

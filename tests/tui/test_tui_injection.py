@@ -116,7 +116,7 @@ def test_file_names_with_markup_in_the_browser_and_the_sources(tmp_path: Path) -
         await settle(pilot)
         assert "[b]bold[-b] [link=file:;;etc;passwd]x[;link] [-foo].txt" in screen_text(app)
         _no_escape_reaches_the_screen(app)
-        await press(pilot, "down", "enter")
+        await press(pilot, "tab", "down", "enter")  # the path box has the focus: Tab to the tree
         assert picked == [str(hostile)]
         app.add_paths([str(hostile)])
         await settle(pilot)

@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, TextArea
 
+from ..state import NO_EVIDENCE
 from ..steps import BY_MODE
 from ..widgets.stepbar import StepBar
 
@@ -20,6 +21,14 @@ if TYPE_CHECKING:
 
     from ..app import RelayDoctorApp
     from ..state import Walk
+
+
+def no_evidence_line(walk: Walk) -> str:
+    """The empty state, as the CLI's exit 2 says it: what was skipped, if anything."""
+    n = walk.skipped
+    if not n:
+        return NO_EVIDENCE
+    return f"{NO_EVIDENCE} ({n} file{'s' if n != 1 else ''} skipped as not evidence: see 2)"
 
 
 class StepScreen(Screen[None]):
@@ -80,7 +89,7 @@ class StepScreen(Screen[None]):
         bar = self.query(StepBar)
         if not bar:
             return
-        questions = len(report.questions) if report else 0
+        questions = len(report.questions) if report and self.walk.has_evidence else 0
         bar.first().set_badge("questions", str(questions) if questions else "")
 
     def action_leave_input(self) -> None:

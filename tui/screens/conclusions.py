@@ -17,7 +17,7 @@ from ..literal import join, lit
 from ..views import STATUS_GLYPH, STATUS_STYLE, counts, failures_per_hour, headline, ordered_verdicts
 from ..widgets.pictures import FailureTimeline
 from ..widgets.verdicts import VerdictDetail, VerdictList
-from .base import StepScreen
+from .base import StepScreen, no_evidence_line
 
 
 class ConclusionsScreen(StepScreen):
@@ -41,15 +41,13 @@ class ConclusionsScreen(StepScreen):
     def redraw(self) -> None:
         report = self.walk.report
         head = self.query_one("#headline", Static)
-        verdicts = ordered_verdicts(report)
+        evidence = self.walk.has_evidence
+        verdicts = ordered_verdicts(report) if evidence else []
         self._verdicts = {f"{v.code}|{v.cause}": v for v in verdicts}
-        if report is None:
-            head.update(
-                Content.assemble(
-                    ("4 · Conclusions  ", "bold"),
-                    "No diagnosis yet: paste the error in 1, or add evidence in 2.",
-                )
-            )
+        if report is None and self.rd.busy and (self.walk.paths or self.walk.pasted.strip()):
+            head.update(Content.assemble(("4 · Conclusions  ", "bold"), "Reading the evidence…"))
+        elif not evidence:
+            head.update(Content.assemble(("4 · Conclusions  ", "bold"), no_evidence_line(self.walk)))
         else:
             c = counts(report)
             tally = [
@@ -57,7 +55,7 @@ class ConclusionsScreen(StepScreen):
                 for s in STATUS_ORDER
             ]
             head.update(join(("4 · ", "bold"), lit(headline(report), "bold"), ("   ", ""), *tally))
-        self.query_one("#timeline", FailureTimeline).show(failures_per_hour(report))
+        self.query_one("#timeline", FailureTimeline).show(failures_per_hour(report if evidence else None))
         # A new diagnosis opens on its top verdict (confirmed first), whatever was selected before.
         self.query_one("#verdicts", VerdictList).show(verdicts)
         self._show(self._current())
@@ -69,7 +67,15 @@ class ConclusionsScreen(StepScreen):
         return self._verdicts.get(vlist.get_option_at_index(vlist.highlighted).id or "")
 
     def _show(self, verdict: Verdict | None) -> None:
-        self.query_one("#detail", VerdictDetail).show(verdict, self.walk.report, self.packs, self.walk.paths)
+        detail = self.query_one("#detail", VerdictDetail)
+        if not self._verdicts:
+            empty = (
+                "Paste the NDR or the error text in 1, or press 2 and a to add send logs, "
+                "cmdlet exports, certificates or a folder."
+            )
+            detail.show(None, None, self.packs, empty=empty)
+            return
+        detail.show(verdict, self.walk.report, self.packs, self.walk.paths)
 
     @on(OptionList.OptionHighlighted, "#verdicts")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:

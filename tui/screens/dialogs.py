@@ -9,7 +9,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Markdown, ProgressBar, Static, TextArea
@@ -19,15 +19,14 @@ from ..widgets.filetree import EvidenceTree
 
 
 class AddEvidenceDialog(ModalScreen[str | None]):
-    """Browse to a file or folder and add it. Enter on a file adds it; ``a`` adds the highlighted
-    file or folder; a path typed in the box is added with Enter (a folder there re-roots the tree
-    with ctrl+r)."""
+    """Browse to a file or folder and add it. The path box has the focus: a path typed there is
+    added with Enter (ctrl+r browses a typed folder). In the tree (Tab), Enter on a file adds it,
+    ``a`` adds the highlighted file or folder, Backspace goes up. The tree's letter keys are the
+    tree's own bindings, so typing a path never fires them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Close"),
-        Binding("a", "add_highlighted", "Add highlighted"),
         Binding("ctrl+r", "reroot", "Browse typed folder"),
-        Binding("backspace", "up", "Parent folder", show=False),
     ]
 
     def __init__(self, start: str | os.PathLike[str] | None = None, *, title: str = "Add evidence") -> None:
@@ -40,8 +39,8 @@ class AddEvidenceDialog(ModalScreen[str | None]):
             yield Static(Content.styled(self.heading, "bold"), classes="dialog-title")
             yield Static(
                 Content(
-                    "Enter on a file adds it · a adds the highlighted file or folder · "
-                    "Backspace goes up · Esc closes"
+                    "Type a path and press Enter, or Tab to the tree: Enter on a file adds it, "
+                    "a adds the highlighted file or folder, Backspace goes up. Esc closes."
                 ),
                 classes="dialog-help",
             )
@@ -50,7 +49,7 @@ class AddEvidenceDialog(ModalScreen[str | None]):
             yield Static("", id="add-status", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#add-tree", EvidenceTree).focus()
+        self.query_one("#add-path", Input).focus()
         self._status(self.start)
 
     def _status(self, path: Path) -> None:
@@ -92,12 +91,46 @@ class AddEvidenceDialog(ModalScreen[str | None]):
             self._status(path)
 
     def action_up(self) -> None:
-        if isinstance(self.focused, Input):
-            return
         tree = self.query_one("#add-tree", EvidenceTree)
         parent = Path(tree.path).resolve().parent
         tree.path = parent
         self._status(parent)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question; y or Enter on the yes button says yes, n or Esc says no. The no button
+    has the focus, so Enter alone never does the risky thing."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "dismiss(False)", "No"),
+        Binding("y", "dismiss(True)", "Yes"),
+    ]
+
+    def __init__(self, title: str, body: Content, *, yes: str = "Yes", no: str = "Cancel") -> None:
+        super().__init__(classes="dialog-screen")
+        self.heading = title
+        self.body = body
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog", classes="dialog"):
+            yield Static(Content.styled(self.heading, "bold"), classes="dialog-title")
+            yield Static(self.body, id="confirm-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes} (y)", id="confirm-yes", variant="warning")
+                yield Button(f"{self.no} (n)", id="confirm-no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    @on(Button.Pressed, "#confirm-yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm-no")
+    def _no(self) -> None:
+        self.dismiss(False)
 
 
 class CommandDialog(ModalScreen[None]):
@@ -153,6 +186,8 @@ class ReadingDialog(ModalScreen[None]):
     def __init__(self, what: str) -> None:
         super().__init__(classes="dialog-screen")
         self.what = what
+        self._progress = (0, 0)
+        self._phase = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reading-dialog", classes="dialog"):
@@ -161,13 +196,26 @@ class ReadingDialog(ModalScreen[None]):
             yield ProgressBar(total=None, show_eta=False, id="reading-bar")
             yield Static(Content("Esc cancels; the evidence you had stays as it was."), classes="dialog-help")
 
+    def on_mount(self) -> None:
+        self._apply()
+
     def set_progress(self, done: int, total: int) -> None:
-        bar = self.query_one("#reading-bar", ProgressBar)
-        if total > 0:
-            bar.update(total=total, progress=min(done, total))
+        """Progress so far; kept until the dialog is shown (it opens only for slow reads)."""
+        self._progress = (done, total)
+        self._apply()
 
     def set_phase(self, text: str) -> None:
-        self.query_one("#reading-what", Static).update(lit_line(text, limit=200))
+        self._phase = text
+        self._apply()
+
+    def _apply(self) -> None:
+        if not self.is_mounted:
+            return
+        done, total = self._progress
+        if total > 0:
+            self.query_one("#reading-bar", ProgressBar).update(total=total, progress=min(done, total))
+        if self._phase:
+            self.query_one("#reading-what", Static).update(lit_line(self._phase, limit=200))
 
     def action_cancel(self) -> None:
         self.app.cancel_reading()  # type: ignore[attr-defined]
@@ -177,27 +225,33 @@ class ReadingDialog(ModalScreen[None]):
 HELP = """\
 # relaydoctor
 
-relaydoctor explains why Exchange Online refuses to relay your mail
-(**550 5.7.64 TenantAttribution; Relay Access Denied** and relatives), from your own
-evidence, offline. Walk the six steps in any order:
+Explains why Exchange Online refuses to relay your mail (**550 5.7.64 TenantAttribution;
+Relay Access Denied** and relatives), from your own evidence, offline. Walk the six steps in
+any order; each has its key:
 
-| key | step | what you do there |
-|---|---|---|
-| **1** | Symptom | paste the NDR or error text (ctrl+d diagnoses it), or press **ctrl+o** to open an .eml |
-| **2** | Evidence | **a** adds files or folders (logs, exports, certificates); a fact shows its file:line |
-| **3** | Questions | answer what the evidence could not decide; the diagnosis re-runs at once |
-| **4** | Conclusions | every cause with its status, confirmed first; the reasoning of the selected one |
-| **5** | Fix | ordered steps with your names filled in: **Enter**/**c** copies a command, **s** shows it |
-| **6** | Export | save the report as Markdown or JSON, optionally redacted |
+- **1 Symptom** — paste the NDR or error text (**ctrl+d** diagnoses it), or **ctrl+o** opens an .eml.
+- **2 Evidence** — **a** adds files or folders (logs, exports, certificates); a fact shows its
+  file:line. Folders holding .git, virtualenvs or node_modules are skipped.
+- **3 Questions** — answer what the evidence could not decide; the diagnosis re-runs at once.
+- **4 Conclusions** — every cause with its status, confirmed first; the reasoning of the selected one.
+- **5 Fix** — ordered steps with your names filled in: **Enter**/**c** copies a command, **s** shows it.
+- **6 Export** — save the report as Markdown or JSON, redacted unless you say otherwise.
 
-Everywhere: **Tab** moves between parts, **ctrl+p** opens the command palette (the actions of
-the current step), **ctrl+t** switches light/dark, **?** or **F1** shows this help, **q** quits
-(also **ctrl+q**). While typing in a text box, press **Esc** or **Tab** first to use the step keys.
+## Keys everywhere
 
-Missing evidence? `relaydoctor collect-script > collect.ps1` prints a read-only PowerShell
-collector; run it on the Exchange server and add the folder it writes.
+- **Tab** moves between parts; **↑↓ PgUp PgDn** scroll.
+- **ctrl+p** opens the command palette (the actions of the current step).
+- **ctrl+t** switches light/dark; **?** or **F1** shows this help; **q** quits (also **ctrl+q**).
+- While typing in a text box, press **Esc** or **Tab** first to use the step keys.
 
-Status marks: **✔** confirmed · **◐** likely · **?** open (undetermined) · **✗** ruled out.
+## Status marks
+
+**✔** confirmed · **◐** likely · **?** open (undetermined) · **✗** ruled out.
+
+## Missing evidence?
+
+`relaydoctor collect-script > collect.ps1` prints a read-only PowerShell collector; run it on
+the Exchange server and add the folder it writes.
 """
 
 
@@ -209,5 +263,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
-            yield Markdown(HELP, id="help-text")
-            yield Static(Content("Esc closes"), classes="dialog-help")
+            with VerticalScroll(id="help-scroll"):
+                yield Markdown(HELP, id="help-text")
+            yield Static(Content("↑↓ PgUp PgDn scroll · Esc closes"), classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll", VerticalScroll).focus()

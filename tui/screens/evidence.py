@@ -19,9 +19,10 @@ from textual.widgets import Button, DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..literal import join, lines, lit, lit_line, one_line
-from ..views import COLLECT_SCRIPT, facts_of_source, is_relation, missing_evidence, short_ref, short_source
+from ..refs import ref_parts
+from ..views import COLLECT_SCRIPT, facts_of_source, is_relation, missing_evidence, short_source
 from ..widgets.command import CommandLine
-from .base import StepScreen
+from .base import StepScreen, no_evidence_line
 
 
 def table_names(sources: list[str], roots: list[str]) -> dict[str, str]:
@@ -46,6 +47,7 @@ class EvidenceScreen(StepScreen):
             yield Static(id="evidence-intro", classes="step-intro")
             yield Button("Add (a)", id="add", variant="primary", compact=True)
         yield DataTable(id="sources", cursor_type="row", zebra_stripes=True)
+        yield Static(id="source-note")
         yield OptionList(id="facts")
         yield Static(id="provenance")
         with VerticalScroll(id="missing"):
@@ -73,7 +75,9 @@ class EvidenceScreen(StepScreen):
         read = [s for s in sources if not s.skipped_reason]
         n_facts = sum(s.facts for s in read)
         intro = self.query_one("#evidence-intro", Static)
-        if sources:
+        if self.walk.report is not None and not self.walk.has_evidence:
+            intro.update(Content.assemble(("2 · Evidence  ", "bold"), no_evidence_line(self.walk)))
+        elif sources:
             intro.update(
                 Content.assemble(
                     ("2 · Evidence  ", "bold"),
@@ -99,11 +103,11 @@ class EvidenceScreen(StepScreen):
         names = table_names([s.source for s in sources], self.walk.paths)
         for s in sources:
             if s.skipped_reason:
-                note = Text(one_line(f"skipped: {s.skipped_reason}", 200), style="yellow")
+                note = Text(one_line(f"skipped: {s.skipped_reason}", 60), style="yellow")
             else:
-                note = Text(one_line(s.detail or "", 200), style="dim")
+                note = Text(one_line(s.detail or "", 60), style="dim")
             table.add_row(
-                Text(one_line(names.get(s.source, s.source), 40)),
+                Text(one_line(names.get(s.source, s.source), 32)),
                 Text(str(s.facts) if not s.skipped_reason else "–", justify="right"),
                 Text(one_line(s.kind)),
                 note,
@@ -140,7 +144,22 @@ class EvidenceScreen(StepScreen):
             return [f for f in report.facts if is_relation(f)]
         return [f for f in facts_of_source(report, source) if not is_relation(f)]
 
+    def _show_note(self, source: str | None) -> None:
+        """The selected source's note whole (the table's Note column is cut at 80 columns)."""
+        summary = next((s for s in self._sources() if s.source == source), None)
+        box = self.query_one("#source-note", Static)
+        if summary is None:
+            box.update(Content(""))
+            return
+        if summary.skipped_reason:
+            note = join(("Skipped: ", "bold $text-warning"), lit(summary.skipped_reason))
+        else:
+            note = join(("Note: ", "bold"), lit(summary.detail or "—"))
+        box.update(join(lit(os.path.basename(summary.source.split("!", 1)[-1]) or summary.source, "bold"),
+                        ("  ", ""), note))
+
     def _show_facts(self, source: str | None) -> None:
+        self._show_note(source)
         facts_list = self.query_one("#facts", OptionList)
         facts_list.clear_options()
         self._facts = self._facts_for(source)
@@ -170,10 +189,12 @@ class EvidenceScreen(StepScreen):
 
     def _show_provenance(self, fact: Fact) -> None:
         p = fact.provenance
+        name, folder = ref_parts(p.ref(), self.walk.paths, limit=60)
         parts = [
             join(
                 ("From ", "$text-muted"),
-                lit(short_ref(p.ref(), self.walk.paths), "bold $text-accent"),
+                lit(name, "bold $text-accent"),
+                *([("  in ", "$text-muted"), lit(folder, "$text-muted")] if folder else []),
                 (f"  [{fact.KIND}]", "$text-muted"),
             )
         ]
@@ -189,6 +210,15 @@ class EvidenceScreen(StepScreen):
             box.update(
                 Content.styled(
                     "What is still missing is shown here once there is a diagnosis.", "$text-muted"
+                )
+            )
+            return
+        if not self.walk.has_evidence:
+            box.update(
+                Content.styled(
+                    "Press a to add send logs, cmdlet exports, certificates or a folder; "
+                    "or paste the NDR in 1.",
+                    "$text-muted",
                 )
             )
             return

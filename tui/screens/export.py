@@ -1,5 +1,7 @@
 """Step 6: export. Save the report as Markdown or JSON — the same bytes ``relaydoctor diagnose
---format markdown|json [--redact]`` writes for the same evidence, answers and time."""
+--format markdown|json [--redact]`` writes for the same evidence, answers and time, through the
+engine's safe writer (never over the evidence, atomically). Redaction is on by default and its
+state reads in words; overwriting a file and exporting un-redacted each ask first."""
 
 from __future__ import annotations
 
@@ -16,8 +18,16 @@ from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Stat
 
 from ..literal import join, lit
 from .base import StepScreen
+from .dialogs import ConfirmDialog
 
 EXTENSIONS = {"markdown": ".md", "json": ".json"}
+
+
+def redact_label(on: bool) -> str:
+    """The checkbox's state in words, not only in colour."""
+    if on:
+        return "Redacted: yes (names, addresses, paths replaced)"
+    return "Redacted: no (real names and addresses)"
 
 
 class ExportScreen(StepScreen):
@@ -40,7 +50,7 @@ class ExportScreen(StepScreen):
                     yield RadioButton("JSON", id="fmt-json")
             with Horizontal(classes="form-row"):
                 yield Static(Content("Redact"), classes="form-label")
-                yield Checkbox("replace domains, IPs, names and thumbprints", id="redact")
+                yield Checkbox(redact_label(True), value=True, id="redact")
             with Horizontal(classes="form-row"):
                 yield Static(Content("File"), classes="form-label")
                 yield Input(value=os.path.join(os.getcwd(), "relaydoctor-report.md"), id="export-path")
@@ -50,6 +60,10 @@ class ExportScreen(StepScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#format", RadioSet).focus()
+
+    @on(Checkbox.Changed, "#redact")
+    def _redact_changed(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = redact_label(event.value)
 
     @property
     def fmt(self) -> str:
@@ -85,12 +99,39 @@ class ExportScreen(StepScreen):
         if not path:
             self.notify("Give a file name.", severity="warning")
             return
-        self._save(report, self.fmt, path, self.query_one("#redact", Checkbox).value)
+        self._ask_then_save(report, self.fmt, path, self.query_one("#redact", Checkbox).value)
+
+    def _ask_then_save(self, report: api.Report, fmt: api.Format, path: str, redact: bool) -> None:
+        """Un-redacted asks first, then an existing file asks first; then the worker writes."""
+        target = os.path.expanduser(path)
+
+        def overwrite_ok() -> None:
+            if os.path.isfile(target):
+                body = join(lit(target, "bold"), (" already exists. Replace it?", ""))
+                self.app.push_screen(
+                    ConfirmDialog("Overwrite?", body, yes="Overwrite"),
+                    lambda ok: ok and self._save(report, fmt, path, redact, force=True),
+                )
+            else:  # a file that appears meanwhile is still refused
+                self._save(report, fmt, path, redact, force=False)
+
+        if redact:
+            overwrite_ok()
+            return
+        body = Content.assemble(
+            ("Redacted: no. ", "bold $text-warning"),
+            "The file will hold your real domains, IP addresses, host and connector names, "
+            "thumbprints and file paths. Save it un-redacted?",
+        )
+        self.app.push_screen(
+            ConfirmDialog("Export un-redacted?", body, yes="Save un-redacted"),
+            lambda ok: ok and overwrite_ok(),
+        )
 
     @work(thread=True, exclusive=True, group="export")
-    def _save(self, report: api.Report, fmt: api.Format, path: str, redact: bool) -> None:
-        try:
-            target = api.export(report, fmt, path, redacted=redact)
+    def _save(self, report: api.Report, fmt: api.Format, path: str, redact: bool, *, force: bool) -> None:
+        try:  # force only after the user said yes to overwriting; evidence is refused anyway
+            target = api.export(report, fmt, path, redacted=redact, inputs=list(self.walk.paths), force=force)
         except Exception as exc:
             self.app.call_from_thread(self._done, None, api.error_line(exc))
             return

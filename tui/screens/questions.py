@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Static
 from ..literal import join, lines, lit
 from ..views import collect_command
 from ..widgets.command import CommandLine
-from .base import StepScreen
+from .base import StepScreen, no_evidence_line
 
 
 class AnswerButton(Button):
@@ -56,12 +56,11 @@ class QuestionsScreen(StepScreen):
     def redraw(self) -> None:
         report = self.walk.report
         intro = self.query_one("#questions-intro", Static)
-        if report is None:
-            intro.update(
-                Content.assemble(
-                    ("3 · Questions  ", "bold"), "Questions appear once there is a diagnosis (1 or 2)."
-                )
-            )
+        if report is None or not self.walk.has_evidence:
+            why = "Questions appear once there is a diagnosis (1 or 2)."
+            if report is not None or not self.walk.has_input:
+                why = no_evidence_line(self.walk)
+            intro.update(Content.assemble(("3 · Questions  ", "bold"), why))
             self.run_worker(partial(self._replace, []), exclusive=True, group="rebuild")
             return
         n = len(report.questions)

@@ -15,7 +15,8 @@ from textual.content import Content
 from textual.widgets import Button, Static, TextArea
 
 from ..literal import UNSAFE, clean, join, lines, lit, lit_line
-from ..views import SymptomCard, short_ref, symptom_cards
+from ..refs import ref_parts
+from ..views import SymptomCard, symptom_cards
 from .base import StepScreen
 
 
@@ -37,7 +38,9 @@ def card_content(card: SymptomCard, roots: Sequence[str] = ()) -> Content:
     if card.recipient:
         facts.append(join(("recipient ", "$text-muted"), lit(card.recipient)))
     out.extend(facts)
-    out.append(join(("seen at ", "$text-muted"), lit(short_ref(card.source, roots), "$text-muted")))
+    name, folder = ref_parts(card.source, roots, limit=60)
+    where = [(" in ", "$text-muted"), lit(folder, "$text-muted")] if folder else []
+    out.append(join(("seen at ", "$text-muted"), lit(name, "$text-muted"), *where))
     if card.meaning:
         out.append(join(("What it means: ", "bold"), lit(" ".join(card.meaning.split()))))
     for token, note in card.token_notes:

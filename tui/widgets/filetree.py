@@ -7,15 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widgets import DirectoryTree
 
 from ..literal import one_line
 
 
 class EvidenceTree(DirectoryTree):
-    """Files and folders to pick evidence from (hidden entries left out)."""
+    """Files and folders to pick evidence from (hidden entries left out). Its letter keys are
+    bindings of the tree, so they act only while the tree has the focus."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "screen.add_highlighted", "Add highlighted"),
+        Binding("backspace", "screen.up", "Parent folder", show=False),
+    ]
 
     def process_label(self, label: str | Text) -> Text:
         if isinstance(label, Text):

@@ -12,7 +12,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..literal import clean, join, lines, lit, lit_line
-from ..views import STATUS_GLYPH, STATUS_STYLE, cert_rows, ip_rows, pictures_for, short_ref
+from ..refs import ref_parts
+from ..views import STATUS_GLYPH, STATUS_STYLE, cert_rows, ip_rows, pictures_for
 from .pictures import Picture
 
 
@@ -61,14 +62,20 @@ class VerdictDetail(VerticalScroll):
         yield Static(id="verdict-chain")
 
     def show(
-        self, verdict: Verdict | None, report: Report | None, packs: Packs | None, roots: Sequence[str] = ()
+        self,
+        verdict: Verdict | None,
+        report: Report | None,
+        packs: Packs | None,
+        roots: Sequence[str] = (),
+        *,
+        empty: str = "Select a cause to see how relaydoctor reached its verdict.",
     ) -> None:
         head = self.query_one("#verdict-head", Static)
         chain = self.query_one("#verdict-chain", Static)
         cert_box = self.query_one("#verdict-picture-cert", Picture)
         ip_box = self.query_one("#verdict-picture-ip", Picture)
         if verdict is None or report is None:
-            head.update(Content("Select a cause to see how relaydoctor reached its verdict."))
+            head.update(Content(empty))
             chain.update(Content(""))
             cert_box.show([])
             ip_box.show([])
@@ -108,7 +115,9 @@ def verdict_chain(v: Verdict, roots: Sequence[str] = ()) -> Content:
         title = "Ruled out by:" if v.status is Status.RULED_OUT else "Evidence (how relaydoctor got here):"
         out.append(Content.styled(title, "bold underline"))
         for i, link in enumerate(v.evidence, 1):
-            out.append(join((f"{i}. ", "bold"), lit(short_ref(link.source, roots), "bold $text-accent")))
+            name, folder = ref_parts(link.source, roots)
+            where = [("  in ", "$text-muted"), lit(folder, "$text-muted")] if folder else []
+            out.append(join((f"{i}. ", "bold"), lit(name, "bold $text-accent"), *where))
             out.append(join(("   ", ""), (f"{link.fact}: ", "$text-muted"), lit(link.says)))
             if link.excerpt:
                 out.append(

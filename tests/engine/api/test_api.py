@@ -51,6 +51,20 @@ def test_redacted_render_hides_the_names(tmp_path: Path) -> None:
     assert "contoso" not in target.read_text("utf-8").lower()
 
 
+def test_export_goes_through_the_safe_writer(tmp_path: Path) -> None:
+    report = api.diagnose([str(EXAMPLE)], now=NOW)
+    target = tmp_path / "r.md"
+    target.write_text("keep me")
+    with pytest.raises(api.InputError, match="already exists"):
+        api.export(report, "markdown", target)
+    assert target.read_text() == "keep me"
+    api.export(report, "markdown", target, force=True)
+    assert target.read_text("utf-8") == api.render(report, "markdown")
+    evidence = next(p for p in EXAMPLE.iterdir() if p.is_file())
+    with pytest.raises(api.InputError, match="evidence being read"):
+        api.export(report, "markdown", evidence, inputs=[str(EXAMPLE)], force=True)
+
+
 def test_explain_knows_codes_causes_and_replies_and_refuses_the_rest() -> None:
     packs = api.load_packs(cached=True)
     assert api.explain(packs, "5.7.64").startswith("5.7.64")
