@@ -57,10 +57,11 @@ _WORDS: Mapping[tuple[str, str], str] = {
     ("outcome", "internal_only"): "only tenant recipients, accepted",
     ("outcome", "tls_failed"): "ended after the TLS failure",
     ("outcome", "no_mail"): "no message sent",
-    ("auth", "ip"): "by IP address",
-    ("auth", "certificate"): "by certificate",
-    ("auth", "both"): "by certificate and IP address",
-    ("auth", "none"): "by nothing",
+    # messages say "identifies senders by {c.auth}"
+    ("auth", "ip"): "IP address",
+    ("auth", "certificate"): "certificate",
+    ("auth", "both"): "certificate and IP address",
+    ("auth", "none"): "nothing (no certificate name, no IP addresses)",
 }
 
 
