@@ -77,7 +77,9 @@ try {
     # 1. relaydoctor itself, from a clean copy of the sources.
     $src = Join-Path $work "src"
     New-Item -ItemType Directory -Path $src | Out-Null
-    foreach ($item in @("pyproject.toml", "README.md", "engine", "tui", "rules", "knowledge", "docs")) {
+    # setup.py declares the optional native send-log prefilter: where MSVC cannot build it the
+    # wheel is made without it and relaydoctor uses its pure-Python scanner (same results).
+    foreach ($item in @("pyproject.toml", "setup.py", "README.md", "engine", "tui", "rules", "knowledge", "docs")) {
         Copy-Item -Recurse -Path (Join-Path $repo $item) -Destination $src
     }
     Get-ChildItem -Path $src -Recurse -Directory -Filter "__pycache__" | Remove-Item -Recurse -Force
