@@ -206,7 +206,7 @@ def build_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {
         "manifest": {**_object(MANIFEST_KEYS), "title": "pack.yaml"},
         "overrides": _object(OVERRIDES_KEYS),
-        "rule": {**_object(RULE_KEYS), "title": "rule file (rules/<code>/<rule>.yaml)"},
+        "rule": {**_object(RULE_KEYS), "title": "rule file (rules/<code>/<cause>/<rule>.yaml)"},
         "case": {**_object(CASE_KEYS), "title": "case file (rules/<code>/cases/<case>.yaml)"},
         "code": {**_object(CODE_KEYS), "title": "code file (knowledge/codes/<code>.yaml)"},
         "cause": {**_object(CAUSE_KEYS), "title": "cause file (knowledge/causes/<cause>.yaml)"},
