@@ -59,7 +59,10 @@ _BRACKET_HOST = re.compile(
     r"(?:[\s,;][^\]]*)?\]"
 )
 _TLS_FAILURE = re.compile(
-    r"TLS negotiation failed with (?:the following )?error\s*:?\s*(?P<error>[A-Za-z][A-Za-z_]+)",
+    r"TLS negotiation failed with (?:the following )?error\s*:?\s*(?P<error>[A-Za-z][A-Za-z_]+)"
+    # devices and apps whose handshake itself fails say so in their own words, with no reply at all
+    # (Ricoh/Kyocera/Xerox scan-to-email: "SSL negotiation failed"): code tls:handshake
+    r"|(?P<handshake>\bSSL (?:negotiation|handshake) failed\b)",
     re.IGNORECASE,
 )
 # PHPMailer: "SMTP server error: … command failed Detail: … SMTP code: 550 Additional SMTP info: 5.7.0"
@@ -166,13 +169,17 @@ def continue_reply(first: Reply, rest: Reply) -> Reply:
 def tls_failure_code(text: str) -> str | None:
     """``tls:UnknownCredentials`` for "TLS negotiation failed with error UnknownCredentials"."""
     m = _TLS_FAILURE.search(text)
-    return f"tls:{m.group('error')}" if m else None
+    return _tls_code(m) if m else None
+
+
+def _tls_code(m: re.Match[str]) -> str:
+    return "tls:handshake" if m.group("handshake") else f"tls:{m.group('error')}"
 
 
 def tls_failure_span(text: str) -> tuple[str, int] | None:
     """The TLS failure code and its offset in ``text`` (for line numbers), or None."""
     m = _TLS_FAILURE.search(text)
-    return (f"tls:{m.group('error')}", m.start()) if m else None
+    return (_tls_code(m), m.start()) if m else None
 
 
 # ---------------------------------------------------------------------------------------------
