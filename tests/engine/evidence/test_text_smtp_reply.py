@@ -124,3 +124,11 @@ def test_tls_failure_code() -> None:
     assert tls_failure_code(failed) == "tls:UnknownCredentials"
     assert tls_failure_code("*,,TLS negotiation failed with error NoCredentials") == "tls:NoCredentials"
     assert tls_failure_code("TLS negotiation succeeded") is None
+
+
+def test_a_device_that_only_says_ssl_negotiation_failed_is_a_handshake_failure() -> None:
+    # Ricoh/Kyocera/Xerox scan-to-email status text: no reply code at all
+    assert tls_failure_code("Cannot connect to SMTP server. SSL negotiation failed.") == "tls:handshake"
+    assert tls_failure_code("SSL handshake failed") == "tls:handshake"
+    assert tls_failure_code("TLS negotiation failed with error UnknownCredentials") == "tls:UnknownCredentials"
+    assert tls_failure_code("negotiation of SSL failed") is None
