@@ -130,5 +130,6 @@ def test_a_device_that_only_says_ssl_negotiation_failed_is_a_handshake_failure()
     # Ricoh/Kyocera/Xerox scan-to-email status text: no reply code at all
     assert tls_failure_code("Cannot connect to SMTP server. SSL negotiation failed.") == "tls:handshake"
     assert tls_failure_code("SSL handshake failed") == "tls:handshake"
-    assert tls_failure_code("TLS negotiation failed with error UnknownCredentials") == "tls:UnknownCredentials"
+    exchange = "TLS negotiation failed with error UnknownCredentials"
+    assert tls_failure_code(exchange) == "tls:UnknownCredentials"
     assert tls_failure_code("negotiation of SSL failed") is None
