@@ -33,7 +33,7 @@ def parse(doc: Document) -> ParseResult:
     warnings = []
     for item in missing if isinstance(missing, list) else []:
         if isinstance(item, dict):
-            warnings.append(f"{doc.name}: not collected: {item.get('what', '?')} ({item.get('why', '?')})")
+            warnings.append(f"not collected: {item.get('what', '?')} ({item.get('why', '?')})")
     runs = data.get("runs")
     if not (isinstance(runs, list) and any(isinstance(r, dict) for r in runs)):
         runs = [data]  # collector version 1: one run, described at the top level
