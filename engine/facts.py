@@ -326,6 +326,10 @@ class ReceiveConnector(Fact):
     # Where the object lives (TEAM convention): tenant | onprem_org | server | unknown, and its name
     scope: str = "unknown"
     scope_id: str = ""
+    # The certificate it offers for STARTTLS, as written (<I>issuer<S>subject): Exchange Online
+    # checks it for mail it sends on-premises (4.4.317 family).
+    tls_certificate_name: str | None = None
+    fqdn: str | None = None  # the name it announces in its banner and EHLO, lower case
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -254,6 +254,8 @@ def _receive(r: _Reader) -> Fact | None:
         permission_groups=r.flags("PermissionGroups"),
         auth_mechanism=r.flags("AuthMechanism"),
         transport_role=r.text("TransportRole"),
+        tls_certificate_name=r.text("TlsCertificateName") or None,
+        fqdn=(r.text("Fqdn") or "").lower() or None,
     )
 
 

@@ -205,3 +205,36 @@ def test_transport_service_and_receive_connector_lists():
     assert rc.permission_groups == ("AnonymousUsers", "ExchangeServers", "ExchangeLegacyServers")
     assert rc.auth_mechanism[0] == "Tls"
     assert rc.transport_role == "FrontendTransport"
+
+
+# Get-ReceiveConnector "Default Frontend EXCH01" | Format-List (property names as Microsoft Learn's
+# Get-ReceiveConnector / Set-ReceiveConnector pages give them; values fictional)
+RECEIVE = (
+    "\r\n"
+    "RunspaceId               : 5d1c2a3b-0000-4000-8000-000000000001\r\n"
+    "AuthMechanism            : Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer\r\n"
+    "Bindings                 : {[::]:25, 0.0.0.0:25}\r\n"
+    "Enabled                  : True\r\n"
+    "Fqdn                     : Mail.Contoso.com\r\n"
+    "PermissionGroups         : AnonymousUsers, ExchangeServers, ExchangeLegacyServers\r\n"
+    "RemoteIPRanges           : {::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff, "
+    "0.0.0.0-255.255.255.255}\r\n"
+    "TlsCertificateName       : <I>CN=Tailspin Trust RSA TLS CA G2, O=Tailspin Trust"
+    "<S>CN=mail.contoso.com\r\n"
+    "TransportRole            : FrontendTransport\r\n"
+    "Server                   : EXCH01\r\n"
+    "Name                     : Default Frontend EXCH01\r\n"
+    "Identity                 : EXCH01\\Default Frontend EXCH01\r\n"
+    "\r\n"
+)
+
+
+def test_receive_connector_keeps_its_tls_certificate_name_fqdn_and_auth():
+    result = parse_with(formatlist, doc_from_text(RECEIVE, "Get-ReceiveConnector.fl.txt", "utf-16"))
+    (conn,) = result.facts
+    assert conn.KIND == "receive_connector"
+    issuer_subject = "<I>CN=Tailspin Trust RSA TLS CA G2, O=Tailspin Trust<S>CN=mail.contoso.com"
+    assert conn.tls_certificate_name == issuer_subject
+    assert conn.fqdn == "mail.contoso.com"
+    assert "Tls" in conn.auth_mechanism and "ExchangeServer" in conn.auth_mechanism
+    assert (conn.scope, conn.scope_id) == ("server", "EXCH01")  # a receive connector is one server's
