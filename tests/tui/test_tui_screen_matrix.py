@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input, TextArea
-from tuikit import example, make_app, press, settle
+from tuikit import example, make_app, press, settle, steady
 
 # step key -> the bundle that shows it best (Questions needs open questions)
 SCREENS = {
@@ -40,5 +40,6 @@ def test_screen(snap_compare, key: str, size: str, theme: str) -> None:
         for area in app.screen.query(TextArea):
             area.cursor_blink = False
         await settle(pilot)
+        await steady(pilot)
 
     assert snap_compare(make_app(example(bundle)), run_before=run_before, terminal_size=SIZES[size])

@@ -8,7 +8,7 @@ and look at the SVGs before committing them.
 from __future__ import annotations
 
 from textual.widgets import TextArea
-from tuikit import example, make_app, press, settle
+from tuikit import example, make_app, press, settle, steady
 
 ATTR36_REPLY = (
     "550 5.7.64 Relay Access Denied ATTR36. For more details please refer to: "
@@ -24,6 +24,7 @@ def _keys(*keys: str):
         for area in pilot.app.screen.query(TextArea):
             area.cursor_blink = False
         await settle(pilot)
+        await steady(pilot)
 
     return run_before
 

@@ -78,6 +78,19 @@ async def settle(pilot: Pilot, timeout: float = 180) -> None:
     raise AssertionError("the app did not settle")
 
 
+async def steady(pilot: Pilot, tries: int = 60) -> None:
+    """Wait until two screenshots in a row are the same: on a loaded machine a long screen (the
+    fix steps) can still be laying out, and the scrollbar thumb lands one row off in a snapshot."""
+    await pilot.wait_for_scheduled_animations()
+    last = None
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        shot = pilot.app.export_screenshot()
+        if shot == last:
+            return
+        last = shot
+
+
 async def press(pilot: Pilot, *keys: str) -> None:
     """Press keys, then wait for whatever they started."""
     await pilot.press(*keys)
