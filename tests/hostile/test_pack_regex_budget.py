@@ -25,7 +25,7 @@ def test_patterns_lint_cannot_see_are_cut_by_the_time_budget(tmp_path: Path, pat
     started = time.monotonic()
     assert rec.recognize(packs, "a" * 4000) is None
     assert rec.recognize(packs, "a" * 4000) is None  # dropped after the first timeout: no second wait
-    assert time.monotonic() - started < 5 * rec.PATTERN_TIME_BUDGET + 2
+    assert time.monotonic() - started < 4 * rec.PATTERN_TIME_BUDGET + 2  # two tries, then dropped
     (note,) = rec.timed_out_notes(packs)
     assert pattern in note and "9.9.9" in note
     assert rec.recognize(packs, "9.9.9 widget") is None  # a dropped pattern no longer matches
@@ -67,3 +67,17 @@ def test_loaded_bad_pack_is_refused_by_the_cli_with_path_line(tmp_path: Path):
     path = code_file(root, "9.9.9", (CAUSE,), recognize=(r"(a+)+$",))
     r = run_cli("diagnose", "--pack", str(root), "--ndr", "550 5.7.64 aaaa", timeout=60)
     assert r.code == 2 and f"{path}:6:" in r.err and "backtrack" in r.err
+
+
+def test_a_busy_machine_never_drops_a_builtin_pattern(monkeypatch):
+    """The budget is wall-clock time: on a loaded machine an honest search can overrun it. The
+    built-in pack's patterns are vetted, so they are searched without it and never dropped (the
+    same evidence gives the same recognition on any machine, in any order of runs)."""
+    from relaydoctor.engine import api
+
+    monkeypatch.setattr(rec, "PATTERN_TIME_BUDGET", 1e-9)  # every budgeted search would overrun
+    packs = api.load_packs()
+    line = "550 5.7.64 TenantAttribution; Relay Access Denied " + "x" * 60_000
+    code = rec.recognize(packs, line)
+    assert code is not None and code.code == "5.7.64"
+    assert rec.timed_out_notes(packs) == []
