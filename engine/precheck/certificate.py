@@ -9,6 +9,7 @@ from ..facts import (
     CertNameMatch,
 )
 from ..pack.templates import ps_quote
+from ..plainwords import plain_value
 from ..relations.common import norm_thumbprint
 from ..relations.domains import certificate_name_acceptance
 from ..relations.names import cert_name_relations
@@ -63,7 +64,8 @@ def _cert_names(ctx: Context, cert: Certificate) -> Check:
             "cert-names",
             "pass",
             title,
-            f"{best.matched_name} satisfies connector {conn!r} ({best.expected}): {best.match}",
+            f"{best.matched_name} satisfies connector {conn!r} ({best.expected}): "
+            f"{plain_value('match', best.match)}",
             subject=conn,
             evidence=(link(best), *evidence),
         )
@@ -120,7 +122,7 @@ def _cert_domain(ctx: Context, cert: Certificate) -> Check:
     rank = {"accepted": 0, "unverified": 1, "unknown": 2, "not_accepted": 3}
     name, got = min(looks, key=lambda nl: (rank[nl[1].status], nl[0]))
     notes = "; ".join(dict.fromkeys(g.note for _, g in looks))
-    says = link(cert, f"{name}: {got.status} — {notes}")
+    says = link(cert, f"{name}: {plain_value('status', got.status)} — {notes}")
     if got.status == "accepted":
         return Check(
             "cert-domain",
@@ -204,7 +206,9 @@ def _cert_chain(ctx: Context, cert: Certificate) -> Check:
             "cert-chain",
             "fail",
             title,
-            f"trust {status.trust} ({status.trust_basis}): Exchange Online accepts only certificates "
+            f"{plain_value('trust', status.trust)} "
+            f"(judged from {plain_value('trust_basis', status.trust_basis)}): "
+            "Exchange Online accepts only certificates "
             "from a public CA",
             evidence=ev,
         )
@@ -246,7 +250,9 @@ def _cert_chain(ctx: Context, cert: Certificate) -> Check:
             evidence=ev,
         )
     return Check(
-        "cert-chain", "warn", title, f"trust {status.trust}, chain {status.chain}: cannot tell", evidence=ev
+        "cert-chain", "warn", title,
+        f"{plain_value('trust', status.trust)}, chain {plain_value('chain', status.chain)}: cannot tell",
+        evidence=ev,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..facts import (
     InboundConnector,
 )
+from ..plainwords import plain_value
 from ..relations.common import norm_name
 from ..relations.ips import egress_ips, match_ip, parse_ip_entry
 from ..relations.names import best_name_match, connector_value_problem
@@ -92,7 +93,8 @@ def _connector_cert_name(ctx: Context, name: str) -> list[Check]:
                 "connector-cert-name-presented",
                 status,
                 title,
-                f"{cert.cn or cert.thumbprint} [{', '.join(cert.names)}] vs {value}: {verdict.match} — "
+                f"{cert.cn or cert.thumbprint} [{', '.join(cert.names)}] vs {value}: "
+                f"{plain_value('match', verdict.match)} — "
                 f"{verdict.reason}{tail}",
                 subject=cert.thumbprint[:8] + "…",
                 evidence=(link(cert.session),),
