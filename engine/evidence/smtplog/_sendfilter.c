@@ -339,6 +339,462 @@ static PyObject *Selector_select(Selector *self, PyObject *arg) {
     return out;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * The session walk and row cutting of scan.py (_walk, _fast_row), in C: the same lines, the same
+ * positions, the same Row tuples. Whatever needs the csv module (a quote before the session id, a
+ * CSV shape the fast splitter does not know) is left to the Python code, which then does exactly
+ * what it does without this module. */
+
+static inline Py_ssize_t find_byte(const char *buf, Py_ssize_t from, Py_ssize_t to, char c) {
+    if (from >= to)
+        return -1;
+    const char *p = memchr(buf + from, c, (size_t)(to - from));
+    return p ? p - buf : -1;
+}
+
+static inline Py_ssize_t find_lit(const char *buf, Py_ssize_t from, Py_ssize_t to, const char *lit, Py_ssize_t len) {
+    if (from < 0)
+        from = 0;
+    if (to - from < len)
+        return -1;
+    const char *p = memmem(buf + from, (size_t)(to - from), lit, (size_t)len);
+    return p ? p - buf : -1;
+}
+
+static inline int starts(const char *buf, Py_ssize_t at, Py_ssize_t end, const char *lit, Py_ssize_t len) {
+    return at >= 0 && end - at >= len && memcmp(buf + at, lit, (size_t)len) == 0;
+}
+
+static inline Py_ssize_t count_byte(const char *buf, Py_ssize_t from, Py_ssize_t to, char c) {
+    Py_ssize_t n = 0;
+    while (from < to) {
+        const char *p = memchr(buf + from, c, (size_t)(to - from));
+        if (p == NULL)
+            break;
+        n++;
+        from = p - buf + 1;
+    }
+    return n;
+}
+
+/* The next position of the needle: from the index list when there is one (scan.py's ``at``), else
+ * searched. */
+typedef struct {
+    const char *buf;
+    Py_ssize_t n;
+    const char *needle;
+    Py_ssize_t size;
+    PyObject *at;  /* list of ints or NULL */
+    Py_ssize_t next;
+} Needle;
+
+static Py_ssize_t next_needle(Needle *nd, Py_ssize_t from) {
+    if (nd->at != NULL) {
+        if (nd->next >= PyList_GET_SIZE(nd->at))
+            return -1;
+        Py_ssize_t v = PyLong_AsSsize_t(PyList_GET_ITEM(nd->at, nd->next));
+        nd->next++;
+        return v;  /* -1 with an error set is checked by the caller */
+    }
+    return find_lit(nd->buf, from, nd->n, nd->needle, nd->size);
+}
+
+static int add_found(PyObject *found, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q, Py_ssize_t c1, Py_ssize_t c3,
+                     PyObject *item) {
+    PyObject *t = Py_BuildValue("(nnnnnO)", ls, le, q, c1, c3, item);
+    if (t == NULL)
+        return -1;
+    int rc = PyList_Append(found, t);
+    Py_DECREF(t);
+    return rc;
+}
+
+/* walk(buf, needle, start, off, tail, mail, recv, item, found, at) -> (closed, off, tail, mail, recv,
+ * lines) or None: scan.py's _walk (see there for what is kept). None: a line needs the csv module
+ * to tell its columns; ``found`` is then left as it was and the caller runs the Python walk. */
+static PyObject *sf_walk(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "walk() takes 10 arguments");
+        return NULL;
+    }
+    Py_buffer view, nview;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (PyObject_GetBuffer(args[1], &nview, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    PyObject *item = args[7], *found = args[8];
+    Py_ssize_t start = PyLong_AsSsize_t(args[2]);
+    Py_ssize_t off = PyLong_AsSsize_t(args[3]);
+    Py_ssize_t tail = PyLong_AsSsize_t(args[4]);
+    int mail = PyObject_IsTrue(args[5]), recv = PyObject_IsTrue(args[6]);
+    if (PyErr_Occurred() || mail < 0 || recv < 0 || !PyList_Check(found) ||
+        (args[9] != Py_None && !PyList_Check(args[9]))) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "walk(): bad arguments");
+        goto done;
+    }
+    const char *buf = view.buf;
+    Py_ssize_t n = view.len;
+    Needle nd = {buf, n, nview.buf, nview.len, args[9] == Py_None ? NULL : args[9], 0};
+    Py_ssize_t size = nview.len, count = 0, before = PyList_GET_SIZE(found);
+    int closed = 0;
+    Py_ssize_t pos = next_needle(&nd, start);
+    while (pos >= 0) {
+        Py_ssize_t ls = pos - off;
+        if (off < 0 || ls < 0 || (ls > 0 && buf[ls - 1] != '\n')) {
+            const char *nl = memrchr(buf, '\n', (size_t)pos);
+            ls = nl ? nl - buf + 1 : 0;
+            if (count_byte(buf, ls, pos, ',') != 1) {
+                if (find_byte(buf, ls, pos, '"') >= 0) {  /* only csv can tell: the Python walk */
+                    if (PyList_SetSlice(found, before, PyList_GET_SIZE(found), NULL) < 0)
+                        goto done;
+                    result = Py_None;
+                    Py_INCREF(result);
+                    goto done;
+                }
+                pos = next_needle(&nd, pos + 1);
+                continue;
+            }
+            off = pos - ls;
+        }
+        Py_ssize_t le = find_byte(buf, pos, n, '\n');
+        if (le < 0)
+            le = n;
+        count++;
+        Py_ssize_t q = pos + size;
+        Py_ssize_t c1 = find_byte(buf, q, le, ',');
+        Py_ssize_t c3 = c1 + tail;
+        if (c1 < 0 || tail < 0 || c3 + 2 >= le || buf[c3] != ',' || buf[c3 + 2] != ',') {
+            Py_ssize_t c2 = c1 >= 0 ? find_byte(buf, c1 + 1, le, ',') : -1;
+            c3 = c2 >= 0 ? find_byte(buf, c2 + 1, le, ',') : -1;
+            if (c3 < 0 || c3 + 2 >= le || buf[c3 + 2] != ',') {
+                if (add_found(found, ls, le, q, c1, -1, item) < 0)
+                    goto done;
+                pos = next_needle(&nd, le);
+                continue;
+            }
+            tail = c3 - c1;
+        }
+        char ev = buf[c3 + 1];
+        Py_ssize_t d = c3 + 3;
+        int keep = 0;
+        if (ev == '<') {
+            if (mail)
+                keep = !starts(buf, d, le, "221 ", 4);
+            else if (starts(buf, d, le, "250", 3) && !starts(buf, d, le, "250 2.", 6))
+                keep = find_lit(buf, d, le, "Hello", 5) >= 0 || find_lit(buf, d, le, "STARTTLS", 8) >= 0;
+            else
+                keep = 1;
+        } else if (ev == '>') {
+            if (mail)
+                keep = !starts(buf, d, le, "QUIT", 4);
+            else if (starts(buf, d, le, "MAIL", 4))
+                mail = keep = 1;
+            else
+                keep = starts(buf, d, le, "STARTTLS", 8) || starts(buf, d, le, "X-ANONYMOUSTLS", 14) ||
+                       starts(buf, d, le, "AUTH", 4);
+        } else if (ev == '*') {
+            if (starts(buf, d, le, ",Received certificate", 21))
+                recv = 1;
+            else if (recv && find_lit(buf, d, le, ",Certificate thumbprint", 23) >= 0)
+                recv = 0;
+            else {
+                Py_ssize_t e = le - (buf[le - 1] == '\r');
+                keep = !(starts(buf, d + 1, le, "attempting", 10) ||
+                         find_lit(buf, d, le, "sending message with", 20) >= 0 ||
+                         (e - d >= 26 && memcmp(buf + e - 26, ",Certificate serial number", 26) == 0));
+            }
+        } else if (ev == '-') {
+            if (add_found(found, ls, le, q, c1, c3, item) < 0)
+                goto done;
+            closed = 1;
+            break;
+        } else {
+            keep = ev != '+';
+        }
+        if (keep && add_found(found, ls, le, q, c1, c3, item) < 0)
+            goto done;
+        pos = next_needle(&nd, le);
+    }
+    if (PyErr_Occurred())
+        goto done;
+    result = Py_BuildValue("(OnnOOn)", closed ? Py_True : Py_False, off, tail, mail ? Py_True : Py_False,
+                           recv ? Py_True : Py_False, count);
+done:
+    PyBuffer_Release(&view);
+    PyBuffer_Release(&nview);
+    return result;
+}
+
+/* _split_data_context of scan.py on ASCII text: 1 done, 0 the Python code must judge. */
+static int split_data_context(const char *r, Py_ssize_t n, Py_ssize_t *ds, Py_ssize_t *dn, int *dq,
+                              Py_ssize_t *cs, Py_ssize_t *cn, int *cq) {
+    if (memchr(r, '\0', (size_t)n))
+        return 0;
+    Py_ssize_t ctx;
+    *dq = *cq = 0;
+    if (n > 0 && r[0] == '"') {
+        Py_ssize_t i = find_byte(r, 1, n, '"');
+        while (i >= 0 && i + 1 < n && r[i + 1] == '"')
+            i = find_byte(r, i + 2, n, '"');
+        if (i < 0 || i + 1 >= n || r[i + 1] != ',')
+            return 0;
+        *ds = 1;
+        *dn = i - 1;
+        *dq = find_lit(r, 1, i, "\"\"", 2) >= 0;
+        ctx = i + 2;
+    } else {
+        Py_ssize_t c = find_byte(r, 0, n, ',');
+        Py_ssize_t dend = c < 0 ? n : c;
+        if (find_byte(r, 0, dend, '"') >= 0)
+            return 0;
+        *ds = 0;
+        *dn = dend;
+        ctx = c < 0 ? n : c + 1;
+    }
+    const char *cx = r + ctx;
+    Py_ssize_t m = n - ctx;
+    if (memchr(cx, '"', (size_t)m)) {
+        if (!(m >= 2 && cx[0] == '"' && cx[m - 1] == '"'))
+            return 0;
+        for (Py_ssize_t i = 1; i < m - 1; i++) {
+            if (cx[i] == '"') {
+                if (i + 1 < m - 1 && cx[i + 1] == '"')
+                    i++;
+                else
+                    return 0;
+            }
+        }
+        *cs = ctx + 1;
+        *cn = m - 2;
+        *cq = 1;
+    } else {
+        if (memchr(cx, ',', (size_t)m))
+            return 0;
+        *cs = ctx;
+        *cn = m;
+    }
+    return 1;
+}
+
+/* str of r[0:n], with "" turned into " when ``dq`` */
+static PyObject *ascii_str(const char *r, Py_ssize_t n, int dq) {
+    if (!dq)
+        return PyUnicode_FromStringAndSize(r, n);
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++, k++)
+        if (r[i] == '"' && i + 1 < n && r[i + 1] == '"')
+            i++;
+    PyObject *s = PyUnicode_New(k, 127);
+    if (s == NULL)
+        return NULL;
+    Py_UCS1 *w = PyUnicode_1BYTE_DATA(s);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        *w++ = (Py_UCS1)r[i];
+        if (r[i] == '"' && i + 1 < n && r[i + 1] == '"')
+            i++;
+    }
+    return s;
+}
+
+static PyObject *str_conn, *str_toff;
+
+/* One row as _fast_row makes it; NULL with no error set: not this function's to judge (the caller
+ * leaves the line to the Python code); NULL with an error: an error. */
+static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q, Py_ssize_t c1,
+                          Py_ssize_t c3, Py_ssize_t line, PyObject *item, PyTypeObject *row_type) {
+    if (c1 - q < 1 || c1 - q > 9)
+        return NULL;
+    long long seq = 0;
+    for (Py_ssize_t i = q; i < c1; i++) {
+        if (buf[i] < '0' || buf[i] > '9')
+            return NULL;
+        seq = seq * 10 + (buf[i] - '0');
+    }
+    Py_ssize_t end = buf[le - 1] == '\r' ? le - 1 : le;
+    if (!is_ascii(buf + ls, end - ls))
+        return NULL;
+    const char *t = buf + ls;
+    Py_ssize_t tn = end - ls;
+    Py_ssize_t rs = c3 - ls + 3;
+    if (rs > tn)
+        rs = tn;
+    Py_ssize_t ds, dn, cs, cn;
+    int dq = 0, cq = 0;
+    const char *r = t + rs;
+    Py_ssize_t rn = tn - rs;
+    if (memchr(r, '"', (size_t)rn)) {
+        if (!split_data_context(r, rn, &ds, &dn, &dq, &cs, &cn, &cq))
+            return NULL;
+    } else {
+        Py_ssize_t c = find_byte(r, 0, rn, ',');
+        ds = 0;
+        dn = c < 0 ? rn : c;
+        cs = c < 0 ? rn : c + 1;
+        cn = rn - cs;
+    }
+    PyObject *conn = PyObject_GetAttr(item, str_conn);
+    if (conn == NULL)
+        return NULL;
+    PyObject *remote = NULL, *toff_obj = NULL;
+    Py_ssize_t toff;
+    PyObject *fields[9] = {NULL};
+    PyObject *row = NULL;
+    if (conn == Py_None) {
+        Py_DECREF(conn);
+        conn = NULL;
+        Py_ssize_t a = find_byte(t, 0, tn, ',');
+        Py_ssize_t b = a >= 0 ? find_byte(t, a + 1, tn, ',') : -1;
+        if (b < 0 || (a + 1 < tn && t[a + 1] == '"'))
+            return NULL;
+        toff = a;
+        conn = PyUnicode_FromStringAndSize(t + a + 1, b - a - 1);
+        Py_ssize_t es = c1 - ls + 1, ee = c3 - ls;
+        if (ee > tn)
+            ee = tn;
+        if (es > ee)
+            es = ee;
+        Py_ssize_t k = find_byte(t, es, ee, ',');
+        Py_ssize_t rstart = k < 0 ? es : k + 1;
+        remote = PyUnicode_FromStringAndSize(t + rstart, ee - rstart);
+        toff_obj = PyLong_FromSsize_t(toff);
+        if (conn == NULL || remote == NULL || toff_obj == NULL ||
+            PyObject_SetAttr(item, str_conn, conn) < 0 || PyObject_SetAttr(item, str_toff, toff_obj) < 0)
+            goto fail;
+    } else {
+        toff_obj = PyObject_GetAttr(item, str_toff);
+        if (toff_obj == NULL)
+            goto fail;
+        toff = PyLong_AsSsize_t(toff_obj);
+        if (toff == -1 && PyErr_Occurred())
+            goto fail;
+        remote = PyUnicode_FromStringAndSize("", 0);
+        if (remote == NULL)
+            goto fail;
+    }
+    if (toff < 0)
+        toff = 0;  /* never: a found line has commas */
+    if (toff > tn)
+        toff = tn;
+    fields[0] = PyLong_FromLongLong(seq);
+    fields[1] = PyLong_FromSsize_t(line);
+    fields[2] = PyUnicode_FromStringAndSize(t, toff);
+    fields[3] = conn;
+    conn = NULL;
+    fields[4] = remote;
+    remote = NULL;
+    fields[5] = PyUnicode_FromStringAndSize(t + c3 - ls + 1, 1);
+    fields[6] = ascii_str(r + ds, dn, dq);
+    fields[7] = ascii_str(r + cs, cn, cq);
+    fields[8] = PyUnicode_FromStringAndSize(t, tn);
+    for (int i = 0; i < 9; i++)
+        if (fields[i] == NULL)
+            goto fail;
+    row = row_type->tp_alloc(row_type, 9);
+    if (row == NULL)
+        goto fail;
+    for (int i = 0; i < 9; i++) {
+        PyTuple_SET_ITEM(row, i, fields[i]);
+        fields[i] = NULL;
+    }
+fail:
+    Py_XDECREF(conn);
+    Py_XDECREF(remote);
+    Py_XDECREF(toff_obj);
+    for (int i = 0; i < 9; i++)
+        Py_XDECREF(fields[i]);
+    return row;
+}
+
+/* rows(buf, found, first_line, Row) -> (rows, newlines): the third step of scan.py's _feed_fast.
+ * rows[i] is the Row of found[i], or the line number of found[i] when the Python code must make it
+ * (the generic row maker, or _fast_row for a CSV shape this code leaves alone). Once a session's
+ * line is left to Python before its first row was made, its later lines are too (the first row
+ * sets the session's connector and time width, in line order). newlines: in the whole buffer. */
+static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4 || !PyList_Check(args[1]) || !PyType_Check(args[3]) ||
+        !PyType_IsSubtype((PyTypeObject *)args[3], &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "rows(buf, found: list, first_line, Row)");
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    PyObject *found = args[1];
+    PyTypeObject *row_type = (PyTypeObject *)args[3];
+    Py_ssize_t line = PyLong_AsSsize_t(args[2]);
+    PyObject *out = NULL, *left = NULL, *result = NULL;
+    if (line == -1 && PyErr_Occurred())
+        goto done;
+    const char *buf = view.buf;
+    Py_ssize_t first = line, cur = 0, count = PyList_GET_SIZE(found);
+    out = PyList_New(count);
+    left = PySet_New(NULL);
+    if (out == NULL || left == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *e = PyList_GET_ITEM(found, i);
+        if (!PyTuple_Check(e) || PyTuple_GET_SIZE(e) != 6) {
+            PyErr_SetString(PyExc_TypeError, "rows(): found entries are 6-tuples");
+            goto done;
+        }
+        Py_ssize_t v[5];
+        for (int k = 0; k < 5; k++)
+            v[k] = PyLong_AsSsize_t(PyTuple_GET_ITEM(e, k));
+        if (PyErr_Occurred())
+            goto done;
+        Py_ssize_t ls = v[0], le = v[1];
+        if (ls < cur || le > view.len || ls > le) {
+            PyErr_SetString(PyExc_ValueError, "rows(): found entries out of order or range");
+            goto done;
+        }
+        line += count_byte(buf, cur, ls, '\n');
+        cur = ls;
+        PyObject *item = PyTuple_GET_ITEM(e, 5);
+        PyObject *row = NULL;
+        PyObject *key = PyLong_FromVoidPtr(item);  /* _Open is unhashable: its address */
+        if (key == NULL)
+            goto done;
+        int tainted = PySet_Contains(left, key);
+        if (tainted < 0) {
+            Py_DECREF(key);
+            goto done;
+        }
+        if (v[4] >= 0 && !tainted && le > ls) {
+            row = fast_row(buf, ls, le, v[2], v[3], v[4], line, item, row_type);
+            if (row == NULL && PyErr_Occurred()) {
+                Py_DECREF(key);
+                goto done;
+            }
+        }
+        if (row == NULL && !tainted) {
+            PyObject *conn = PyObject_GetAttr(item, str_conn);
+            int none = conn == Py_None;
+            Py_XDECREF(conn);
+            if (conn == NULL || (none && PySet_Add(left, key) < 0)) {
+                Py_DECREF(key);
+                goto done;
+            }
+        }
+        Py_DECREF(key);
+        if (row == NULL) {
+            row = PyLong_FromSsize_t(line);
+            if (row == NULL)
+                goto done;
+        }
+        PyList_SET_ITEM(out, i, row);
+    }
+    result = Py_BuildValue("(On)", out, line - first + count_byte(buf, cur, view.len, '\n'));
+done:
+    Py_XDECREF(out);
+    Py_XDECREF(left);
+    PyBuffer_Release(&view);
+    return result;
+}
+
 static PyObject *Selector_contains(Selector *self, PyObject *arg) {
     char *s;
     Py_ssize_t n;
@@ -397,12 +853,25 @@ static PyTypeObject SelectorType = {
     .tp_doc = "Sessions of a send log worth following, found on raw bytes.",
 };
 
+static PyMethodDef module_methods[] = {
+    {"walk", (PyCFunction)(void (*)(void))sf_walk, METH_FASTCALL,
+     "scan.py's _walk: (closed, off, tail, mail, recv, lines), or None for the Python walk."},
+    {"rows", (PyCFunction)(void (*)(void))sf_rows, METH_FASTCALL,
+     "scan.py's row making for a block's found lines: (rows or line numbers, newlines)."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_sendfilter", "Native send-log prefilter.", -1, NULL, NULL, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT, "_sendfilter", "Native send-log prefilter, session walk and row cutting.", -1,
+    module_methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__sendfilter(void) {
     if (PyType_Ready(&SelectorType) < 0)
+        return NULL;
+    str_conn = PyUnicode_InternFromString("conn");
+    str_toff = PyUnicode_InternFromString("toff");
+    if (str_conn == NULL || str_toff == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)

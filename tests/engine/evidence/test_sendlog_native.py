@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import EvidenceError
-from relaydoctor.engine.evidence.smtplog import send, sendfilter
+from relaydoctor.engine.evidence.smtplog import scan, send, sendfilter
 from relaydoctor.engine.evidence.smtplog.format import DEFAULT_FIELDS
 from test_sendlog_synthetic import REJECT, Sess, _mixed_log, relay, render
 
@@ -266,3 +266,79 @@ def test_the_remembered_sessions_are_bounded():
                     for i in range(5))
     assert sendfilter._sendfilter.Selector(limit=5).add_triggers(rows)[0] == 5
     assert sendfilter._sendfilter.Selector(limit=4).add_triggers(rows) is None  # then: the Python path
+
+
+# -- the C session walk and row cutting against the Python ones ----------------------------------
+
+SID = b"08DF42081AB50001"
+_DATA = [b"", b"221 2.0.0 Bye,", b"250-mx.fabrikam.com Hello [203.0.113.25],", b"250 2.1.0 Ok,",
+         b"250-SIZE 1,", b"250-STARTTLS,", b"250 8BITMIME,", b"MAIL FROM:<a@contoso.com> SIZE=4,",
+         b"QUIT,", b"STARTTLS,",
+         b"X-ANONYMOUSTLS,", b"AUTH LOGIN,", b"RCPT TO:<x@fabrikam.com>,", b",Received certificate",
+         b"AB12,Certificate thumbprint", b",attempting to connect", b"1,sending message with RecordId 1",
+         b"61E8,Certificate serial number", b"550 5.7.64 TenantAttribution; Relay Access Denied,",
+         b'"220 host ready, at noon",', b'"CN=x, O=""Q, Inc."", C=US",Certificate issuer name',
+         b',"TLS protocol SP_PROT_TLS1_2 negotiation succeeded, bulk"', b'"a""b",c', b'x,"y"z"',
+         b"a,b,c", b'"unterminated,', b"caf\xc3\xa9 250,", b"nul\x00,x",
+         b"CN=mail.contoso.com,Certificate subject"]
+
+
+@st.composite
+def _walk_blocks(draw):
+    lines = []
+    for _ in range(draw(st.integers(0, 25))):
+        sid = draw(st.sampled_from([SID, SID, SID, b"08DF42081AB50002", b" " + SID, SID + b"x"]))
+        conn = draw(st.sampled_from([b"Outbound to Office 365", b"Internet", b'"Out, bound"', b""]))
+        stamp = draw(st.sampled_from([b"2026-11-20T08:00:00.000Z", b"2026-11-20T08:00:00Z", b""]))
+        seq = draw(st.sampled_from([b"0", b"7", b"12", b"x", b"1234567890", b""]))
+        ev = draw(st.sampled_from([b"<", b">", b"*", b"-", b"+", b"?", b"<<", b""]))
+        remote = draw(st.sampled_from([b"52.101.68.24:25", b"", b"[2001:db8::1]:25"]))
+        data = draw(st.sampled_from(_DATA))
+        line = b",".join([stamp, conn, sid, seq, b"10.0.0.1:5", remote, ev, data])
+        if draw(st.integers(0, 9)) == 0:  # a cut or odd line
+            cut = draw(st.integers(0, len(line)))
+            line = line[:cut] + draw(st.sampled_from([b"", b",", b"," + SID + b","]))
+        lines.append(line + draw(st.sampled_from([b"\n", b"\r\n"])))
+    return b"".join(lines)
+
+
+def _walk_state(draw_state):
+    off, tail, mail, recv = draw_state
+    return scan._Open([], partial=False, off=off, tail=tail, mail=mail, recv=recv)
+
+
+@native
+@given(buf=_walk_blocks(), start=st.integers(0, 400), state=st.tuples(
+    st.sampled_from([-1, 0, 25, 47, 48]), st.sampled_from([-1, 0, 16, 32, 33]), st.booleans(), st.booleans()),
+    use_index=st.booleans())
+def test_c_walk_and_rows_equal_the_python_ones(buf, start, state, use_index):
+    start = min(start, len(buf))
+    at = None
+    if use_index:  # the block index path: positions of ",sid," taken in turn
+        index = scan._sid_index(buf)
+        if index is None:
+            return
+        at = scan._from(index.get(SID.decode(), ()), start)
+    runs = []
+    for walk in (scan._walk, scan._walk_native):
+        item = _walk_state(state)
+        found: list = []
+        closed = walk(buf, SID.decode(), start, item, found, at)
+        runs.append((closed, [f[:5] for f in found], (item.off, item.tail, item.mail, item.recv, item.lines)))
+    assert runs[0] == runs[1]
+    # rows: the Python loop of _feed_fast and the C one, on the same found lines
+    found = sorted(runs[0][1])
+    block = scan.Block(buf, 0, 1, scan.Layout(DEFAULT_FIELDS), False)
+    made = []
+    for native_rows in (False, True):
+        items = {}
+        entries = [(*f[:5], items.setdefault(i % 3, scan._Open([], partial=False)))
+                   for i, f in enumerate(found)]
+        collector = scan.SessionCollector("SEND.LOG", scan.ScanStats(), lambda s: None)
+        collector._native = native_rows
+        block.newlines = None
+        collector._rows_step(block, entries)
+        made.append(([list(it.rows) for _, it in sorted(items.items())], block.newlines,
+                     collector.stats.malformed, [(it.conn, it.toff) for _, it in sorted(items.items())]))
+    assert made[0] == made[1]
+    assert made[0][1] == buf.count(b"\n")
