@@ -13,6 +13,7 @@
 #define PY_SSIZE_T_CLEAN
 #define _GNU_SOURCE
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -365,15 +366,20 @@ static inline int starts(const char *buf, Py_ssize_t at, Py_ssize_t end, const c
     return at >= 0 && end - at >= len && memcmp(buf + at, lit, (size_t)len) == 0;
 }
 
-static inline Py_ssize_t count_byte(const char *buf, Py_ssize_t from, Py_ssize_t to, char c) {
+/* Occurrences of c in buf[from:to]: 16 bytes at a time (the prefiltered text is mostly empty
+ * lines, so one memchr per newline would cost a call per byte). */
+static Py_ssize_t count_byte(const char *buf, Py_ssize_t from, Py_ssize_t to, char c) {
     Py_ssize_t n = 0;
-    while (from < to) {
-        const char *p = memchr(buf + from, c, (size_t)(to - from));
-        if (p == NULL)
-            break;
-        n++;
-        from = p - buf + 1;
+    const char *p = buf + from, *end = buf + to;
+#ifdef __SSE2__
+    const __m128i v = _mm_set1_epi8(c);
+    while (end - p >= 16) {
+        n += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), v)));
+        p += 16;
     }
+#endif
+    for (; p < end; p++)
+        n += *p == c;
     return n;
 }
 
@@ -600,12 +606,136 @@ static PyObject *ascii_str(const char *r, Py_ssize_t n, int dq) {
     return s;
 }
 
+/* Folding repeated sessions (send.py): a row's *signature* is its event, data and context with only
+ * the parts no fact of a later, folded session can depend on taken out -- the local part of a MAIL
+ * FROM / RCPT TO address (the domain stays), the size of a BDAT, and in a positive final reply line
+ * without "Hello" or "STARTTLS" (a queued-mail reply) the contents of <...> and free-standing
+ * numbers after its first word (message ids, InternalId=, sizes, timings). Whatever decides a
+ * fact stays byte for byte: reply codes, the first word (the banner host), bracket and Hostname=
+ * hosts, negative and continuation replies, information lines, the context column. */
+
+static inline int py_space(unsigned char c) {
+    return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
+}
+
+static inline int host_or_word(unsigned char c) {  /* may continue a host name or a \w run */
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           c == '_';
+}
+
+static int has_ci(const char *s, Py_ssize_t n, const char *lit, Py_ssize_t len) {  /* lit: lower case */
+    for (Py_ssize_t i = 0; i + len <= n; i++) {
+        Py_ssize_t k = 0;
+        while (k < len && (s[i + k] | 0x20) == lit[k])
+            k++;
+        if (k == len)
+            return 1;
+    }
+    return 0;
+}
+
+/* The normalised data into w (room for n bytes); returns the end. */
+static char *normalise(char ev, const char *d, Py_ssize_t n, char *w) {
+    if (ev == '>') {
+        Py_ssize_t pre = starts(d, 0, n, "MAIL FROM:<", 11) ? 11 : starts(d, 0, n, "RCPT TO:<", 9) ? 9 : 0;
+        if (pre) {
+            const char *gt = memchr(d + pre, '>', (size_t)(n - pre));
+            const char *at = gt ? memrchr(d + pre, '@', (size_t)(gt - d - pre)) : NULL;
+            int plain = at != NULL;
+            for (const char *c = d + pre; plain && c < gt; c++)
+                plain = (unsigned char)*c > ' ';
+            if (plain) {  /* "MAIL FROM:<@domain>": the domain decides, the rest is the example's */
+                memcpy(w, d, (size_t)pre);
+                w += pre;
+                memcpy(w, at, (size_t)(gt - at + 1));
+                return w + (gt - at + 1);
+            }
+        } else if (starts(d, 0, n, "BDAT ", 5)) {
+            Py_ssize_t j = 5;
+            while (j < n && d[j] >= '0' && d[j] <= '9')
+                j++;
+            if (j > 5 && (j == n || d[j] == ' ')) {
+                memcpy(w, "BDAT ", 5);
+                memcpy(w + 5, d + j, (size_t)(n - j));
+                return w + 5 + (n - j);
+            }
+        }
+    } else if (ev == '<' && n >= 4 && (d[0] == '2' || d[0] == '3') && d[3] == ' ' &&
+               find_lit(d, 0, n, "Hello", 5) < 0 && !has_ci(d, n, "starttls", 8)) {
+        Py_ssize_t p = 4;
+        while (p < n && py_space((unsigned char)d[p]))
+            p++;
+        const char *sp = memchr(d + p, ' ', (size_t)(n - p));
+        p = sp ? sp - d : n;  /* d[:p]: the code and the first word, as they are */
+        memcpy(w, d, (size_t)p);
+        w += p;
+        Py_ssize_t i = p;
+        while (i < n) {
+            char c = d[i];
+            if (c == '<') {
+                const char *gt = memchr(d + i + 1, '>', (size_t)(n - i - 1));
+                if (gt != NULL) {
+                    Py_ssize_t cn = gt - d - i - 1;
+                    if (!memchr(d + i + 1, '[', (size_t)cn) && !memchr(d + i + 1, '<', (size_t)cn) &&
+                        find_lit(d, i + 1, gt - d, "Hostname=", 9) < 0) {
+                        *w++ = '<';
+                        *w++ = '>';
+                        i = gt - d + 1;
+                        continue;
+                    }
+                }
+            } else if ((c >= '0' && c <= '9') || c == '.') {
+                Py_ssize_t j = i;
+                int digit = 0;
+                while (j < n && ((d[j] >= '0' && d[j] <= '9') || d[j] == '.'))
+                    digit |= d[j++] != '.';
+                if (digit && !host_or_word((unsigned char)d[i - 1]) && (j == n || !host_or_word((unsigned char)d[j]))) {
+                    *w++ = '#';
+                } else {
+                    memcpy(w, d + i, (size_t)(j - i));
+                    w += j - i;
+                }
+                i = j;
+                continue;
+            }
+            *w++ = c;
+            i++;
+        }
+        return w;
+    }
+    memcpy(w, d, (size_t)n);
+    return w + n;
+}
+
+/* The signature of one row: event, quoting flags, the normalised data's length and bytes, the
+ * context as written. Equal signatures mean equal (data, context) up to the parts above. */
+static PyObject *signature(char ev, const char *d, Py_ssize_t dn, int dq, const char *c, Py_ssize_t cn, int cq) {
+    PyObject *out = PyBytes_FromStringAndSize(NULL, 7 + dn + cn);
+    if (out == NULL)
+        return NULL;
+    char *w0 = PyBytes_AS_STRING(out), *w = w0;
+    *w++ = ev;
+    *w++ = (char)dq;
+    *w++ = (char)cq;
+    char *lenp = w;
+    w += 4;
+    char *data = w;
+    w = dq ? (memcpy(w, d, (size_t)dn), w + dn) : normalise(ev, d, dn, w);
+    uint32_t len = (uint32_t)(w - data);
+    memcpy(lenp, &len, 4);
+    memcpy(w, c, (size_t)cn);
+    w += cn;
+    if (_PyBytes_Resize(&out, w - w0) < 0)
+        return NULL;
+    return out;
+}
+
 static PyObject *str_conn, *str_toff;
 
 /* One row as _fast_row makes it; NULL with no error set: not this function's to judge (the caller
  * leaves the line to the Python code); NULL with an error: an error. */
 static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q, Py_ssize_t c1,
-                          Py_ssize_t c3, Py_ssize_t line, PyObject *item, PyTypeObject *row_type) {
+                          Py_ssize_t c3, Py_ssize_t line, PyObject *item, PyTypeObject *row_type, PyObject **sig) {
     if (c1 - q < 1 || c1 - q > 9)
         return NULL;
     long long seq = 0;
@@ -693,9 +823,14 @@ static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssiz
     for (int i = 0; i < 9; i++)
         if (fields[i] == NULL)
             goto fail;
-    row = row_type->tp_alloc(row_type, 9);
-    if (row == NULL)
+    *sig = signature(t[c3 - ls + 1], r + ds, dn, dq, r + cs, cn, cq);
+    if (*sig == NULL)
         goto fail;
+    row = row_type->tp_alloc(row_type, 9);
+    if (row == NULL) {
+        Py_CLEAR(*sig);
+        goto fail;
+    }
     for (int i = 0; i < 9; i++) {
         PyTuple_SET_ITEM(row, i, fields[i]);
         fields[i] = NULL;
@@ -709,11 +844,12 @@ fail:
     return row;
 }
 
-/* rows(buf, found, first_line, Row) -> (rows, newlines): the third step of scan.py's _feed_fast.
+/* rows(buf, found, first_line, Row) -> (rows, newlines, signatures): the third step of scan.py's _feed_fast.
  * rows[i] is the Row of found[i], or the line number of found[i] when the Python code must make it
  * (the generic row maker, or _fast_row for a CSV shape this code leaves alone). Once a session's
  * line is left to Python before its first row was made, its later lines are too (the first row
- * sets the session's connector and time width, in line order). newlines: in the whole buffer. */
+ * sets the session's connector and time width, in line order). newlines: in the whole buffer.
+ * signatures[i]: the signature of rows[i] (see signature()), None where the row is left to Python. */
 static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 4 || !PyList_Check(args[1]) || !PyType_Check(args[3]) ||
         !PyType_IsSubtype((PyTypeObject *)args[3], &PyTuple_Type)) {
@@ -726,14 +862,15 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     PyObject *found = args[1];
     PyTypeObject *row_type = (PyTypeObject *)args[3];
     Py_ssize_t line = PyLong_AsSsize_t(args[2]);
-    PyObject *out = NULL, *left = NULL, *result = NULL;
+    PyObject *out = NULL, *sigs = NULL, *left = NULL, *result = NULL;
     if (line == -1 && PyErr_Occurred())
         goto done;
     const char *buf = view.buf;
     Py_ssize_t first = line, cur = 0, count = PyList_GET_SIZE(found);
     out = PyList_New(count);
+    sigs = PyList_New(count);
     left = PySet_New(NULL);
-    if (out == NULL || left == NULL)
+    if (out == NULL || sigs == NULL || left == NULL)
         goto done;
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *e = PyList_GET_ITEM(found, i);
@@ -754,7 +891,7 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         line += count_byte(buf, cur, ls, '\n');
         cur = ls;
         PyObject *item = PyTuple_GET_ITEM(e, 5);
-        PyObject *row = NULL;
+        PyObject *row = NULL, *sig = NULL;
         PyObject *key = PyLong_FromVoidPtr(item);  /* _Open is unhashable: its address */
         if (key == NULL)
             goto done;
@@ -764,7 +901,7 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
             goto done;
         }
         if (v[4] >= 0 && !tainted && le > ls) {
-            row = fast_row(buf, ls, le, v[2], v[3], v[4], line, item, row_type);
+            row = fast_row(buf, ls, le, v[2], v[3], v[4], line, item, row_type, &sig);
             if (row == NULL && PyErr_Occurred()) {
                 Py_DECREF(key);
                 goto done;
@@ -786,10 +923,16 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                 goto done;
         }
         PyList_SET_ITEM(out, i, row);
+        if (sig == NULL) {
+            sig = Py_None;
+            Py_INCREF(sig);
+        }
+        PyList_SET_ITEM(sigs, i, sig);
     }
-    result = Py_BuildValue("(On)", out, line - first + count_byte(buf, cur, view.len, '\n'));
+    result = Py_BuildValue("(OnO)", out, line - first + count_byte(buf, cur, view.len, '\n'), sigs);
 done:
     Py_XDECREF(out);
+    Py_XDECREF(sigs);
     Py_XDECREF(left);
     PyBuffer_Release(&view);
     return result;

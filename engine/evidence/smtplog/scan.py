@@ -24,7 +24,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from ...errors import Cancelled, EvidenceError
 from ..decoding import is_wide, sniff_encoding
@@ -46,8 +46,18 @@ MAX_OPEN = 5000  # open sessions kept at most (oldest finished first): bounds me
 MANY_OPEN = 256  # above this many open sessions, a block's lines are indexed by session id once
 DONE_MEMORY = 50000  # finished session ids remembered, to ignore their stray late lines
 
+MAX_FOLD_ROWS = 400  # sessions with more rows are always replayed (bounds a fold key's size)
+
 ProgressHook = Callable[[int], None]  # bytes consumed since the last call
 CancelHook = Callable[[], bool]
+
+
+class Folder(Protocol):
+    """Takes finished sessions by signature instead of by replay (send.Aggregator)."""
+
+    def fold(self, key: tuple, rows: list[Row], lines: int) -> bool: ...
+
+    def learn(self, key: tuple, session: Session, rows: list[Row]) -> None: ...
 
 
 @dataclass(slots=True)
@@ -380,6 +390,7 @@ class _Open:
     recv: bool = False  # inside the remote's certificate block
     conn: str | None = None  # connector name, from the first row made
     toff: int = 0  # length of the date-time column
+    sigs: list[bytes] = field(default_factory=list)  # row signatures from the C row cutter (folding)
 
 
 def trimmed_warning(count: int) -> str:
@@ -404,6 +415,9 @@ class SessionCollector:
         # the C walk and row cutting (same lines, same rows) unless RELAYDOCTOR_NO_NATIVE=1
         self._walk = _walk_native if native_enabled() else _walk
         self._native = self._walk is _walk_native
+        # Folding (native rows only): a finished session whose rows have the signatures of one
+        # replayed before is handed to ``fold.fold`` instead of being replayed; see send.Aggregator.
+        self.fold: Folder | None = None
 
     # -- public --------------------------------------------------------------------------------
     def feed(self, block: Block) -> None:
@@ -449,10 +463,24 @@ class SessionCollector:
         self.done[sid] = None
         if len(self.done) > DONE_MEMORY:
             self.done.popitem(last=False)
-        if item.rows:
-            session = replay(sid, item.rows, partial=item.partial)
-            session.rows = max(item.lines, session.rows)
+        rows = item.rows
+        if rows:
+            lines = max(item.lines, len(rows))
+            key = None
+            fold = self.fold
+            # foldable: every row cut in C (so signed), already in sequence order (so the replay's
+            # sort keeps them where they are and row i of one session matches row i of another)
+            if fold is not None and len(item.sigs) == len(rows) and len(rows) <= MAX_FOLD_ROWS:
+                seqs = [r[0] for r in rows]
+                if seqs == sorted(seqs):
+                    key = (rows[0][3], item.partial, *item.sigs)
+                    if fold.fold(key, rows, lines):
+                        return
+            session = replay(sid, rows, partial=item.partial)
+            session.rows = lines
             self.on_session(session)
+            if key is not None:
+                fold.learn(key, session, rows)
 
     def _finish_all(self) -> None:
         while self.open:
@@ -576,9 +604,11 @@ class SessionCollector:
         """Step 3 of ``_feed_fast`` with the rows cut in C; a line the C code leaves alone (the
         generic shapes) goes through ``_fast_row`` and the row maker exactly as without it."""
         buf = block.buf
-        rows, block.newlines = _native.rows(buf, found, block.first_line, Row)
-        for entry, row in zip(found, rows, strict=True):
+        rows, block.newlines, sigs = _native.rows(buf, found, block.first_line, Row)
+        for entry, row, sig in zip(found, rows, sigs, strict=True):
             item = entry[5]
+            if sig is not None:
+                item.sigs.append(sig)
             if row.__class__ is int:  # the line number of a line left to the Python code
                 line = row
                 ls, le, q, c1, c3, _ = entry

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from relaydoctor.engine.errors import EvidenceError
 from relaydoctor.engine.evidence.smtplog import scan, send, sendfilter
 from relaydoctor.engine.evidence.smtplog.format import DEFAULT_FIELDS
-from test_sendlog_synthetic import REJECT, Sess, _mixed_log, relay, render
+from test_sendlog_synthetic import REJECT, THUMB, Sess, _mixed_log, relay, render
 
 REPO = Path(__file__).resolve().parents[3]
 native = pytest.mark.skipif(sendfilter._sendfilter is None, reason="the C extension was not built here")
@@ -342,3 +342,74 @@ def test_c_walk_and_rows_equal_the_python_ones(buf, start, state, use_index):
                      collector.stats.malformed, [(it.conn, it.toff) for _, it in sorted(items.items())]))
     assert made[0] == made[1]
     assert made[0][1] == buf.count(b"\n")
+
+
+# -- folding repeated sessions (send.Aggregator.fold): the same facts as replaying every one -------
+
+_HOSTS = ("AM6EUR05FT047.mail.protection.outlook.com", "mx1.fabrikam.com", "smtp.office365.com",
+          "host365.office365.com", "10.0.0.1")
+_QUEUED = ("250 2.6.0 <{mid}> [InternalId={n}, Hostname={host}] {size} bytes in 0.{n}, {size}.5 KB/s Queued",
+           "250 2.0.0 Ok: queued as {n}", "250 2.0.0 <{mid}> STARTTLS {n}",
+           "250 2.0.0 {host} Hello [10.0.0.{n}]",
+           "250 2.0.0 ok {host}{n} {size}", "250 {n}.{host} <{mid}> x{n} {n}-{size} [{n}]",
+           "354 Start mail input; end with <CRLF>.<CRLF> {n}")
+_MIDS = ("a1@b.contoso.com", "c2@d", "x[1]@y", "Hostname=h.outlook.com", "", "<n>")
+_REJECTS = ("550 5.7.64 TenantAttribution; Relay Access Denied [AM6PR03CA0001.eurprd03.prod.outlook.com]",
+            "550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown {n}",
+            "451 4.7.1 Greylisted, please try again later", "452 4.5.3 Too many recipients <{mid}>")
+
+
+@st.composite
+def _repeated_sessions(draw):
+    sessions = []
+    for i in range(draw(st.integers(2, 30))):
+        pick = draw(st.integers(0, 2))  # few choices per field: sessions repeat, so they fold
+        s = Sess(f"08DF42081AB6{i:04X}", connector=("Outbound to Office 365", "Internet")[pick % 2])
+        s.opening(host=_HOSTS[draw(st.integers(0, 4))], ip=("203.0.113.25", "198.51.100.77")[pick % 2])
+        if draw(st.booleans()):
+            s.tls(thumb=(THUMB, "F13EA69EB8D27B0D2A8947D5BCC472E6B2724B29")[pick % 2])
+        for _ in range(draw(st.integers(0, 2))):
+            n, size = draw(st.integers(0, 99999)), draw(st.integers(1, 999))
+            local = draw(st.sampled_from(["a", "b.c", "x y", "", "q@r"]))
+            domain = draw(st.sampled_from(["contoso.com", "Contoso.COM.", "customer7.example"]))
+            s.add(">", f"MAIL FROM:<{local}@{domain}> SIZE={size}" if local else "MAIL FROM:<>")
+            rcpts = draw(st.lists(st.sampled_from(["r@fabrikam.com", "s@Fabrikam.com", "bare",
+                                                   "t@contoso.mail.onmicrosoft.com",
+                                                   "u v@x.onmicrosoft.com."]), min_size=1, max_size=2))
+            for r in rcpts:
+                s.add(">", f"RCPT TO:<{r}>" if r != "bare" else "RCPT TO:bare@fabrikam.com")
+            s.add("<", "250 2.1.0 Sender OK")
+            fmt = {"n": n, "size": size, "mid": draw(st.sampled_from(_MIDS)),
+                   "host": draw(st.sampled_from(_HOSTS))}
+            for r in rcpts:
+                reject = draw(st.integers(0, 5))
+                s.add("<", _REJECTS[reject].format(rcpt=r, **fmt) if reject < 4 else "250 2.1.5 Recipient OK")
+            s.add(">", draw(st.sampled_from([f"BDAT {size} LAST", f"BDAT {size}", "BDAT  LAST",
+                                             "DATA"])))
+            s.add("<", draw(st.sampled_from(_QUEUED)).format(**fmt))
+        sessions.append(s.close())
+    return sessions
+
+
+@native
+@given(sessions=_repeated_sessions(), interleave=st.integers(1, 6), seed=st.integers(0, 99))
+def test_folded_sessions_give_the_facts_of_replayed_ones(sessions, interleave, seed):
+    data = render(sessions, interleave=interleave, seed=seed)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        both(data, monkeypatch, expect_native=None, block_size=4096)
+
+
+@native
+def test_logmix_sessions_are_folded_with_the_same_facts(tmp_path, monkeypatch):
+    _logmix().write_logs(tmp_path, 3, 1, seed=6)
+    folded = []
+    real = send.Aggregator.fold
+
+    def fold(self, key, rows, lines):
+        got = real(self, key, rows, lines)
+        folded.append(got)
+        return got
+
+    monkeypatch.setattr(send.Aggregator, "fold", fold)
+    facts, _, _ = both(next(tmp_path.glob("*.LOG")).read_bytes(), monkeypatch)
+    assert facts and sum(folded) >= 5 and not all(folded), (sum(folded), len(folded))
