@@ -372,10 +372,14 @@ static Py_ssize_t count_byte(const char *buf, Py_ssize_t from, Py_ssize_t to, ch
     Py_ssize_t n = 0;
     const char *p = buf + from, *end = buf + to;
 #ifdef __SSE2__
-    const __m128i v = _mm_set1_epi8(c);
+    const __m128i v = _mm_set1_epi8(c), zero = _mm_setzero_si128();
     while (end - p >= 16) {
-        n += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), v)));
-        p += 16;
+        /* up to 255 blocks: per-byte counts (0 - (-1) per match), then summed with SAD */
+        __m128i acc = zero;
+        for (int k = 0; k < 255 && end - p >= 16; k++, p += 16)
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), v));
+        __m128i sum = _mm_sad_epu8(acc, zero);
+        n += _mm_cvtsi128_si32(sum) + _mm_extract_epi16(sum, 4);
     }
 #endif
     for (; p < end; p++)
@@ -407,9 +411,20 @@ static Py_ssize_t next_needle(Needle *nd, Py_ssize_t from) {
 
 static int add_found(PyObject *found, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q, Py_ssize_t c1, Py_ssize_t c3,
                      PyObject *item) {
-    PyObject *t = Py_BuildValue("(nnnnnO)", ls, le, q, c1, c3, item);
+    PyObject *t = PyTuple_New(6);
     if (t == NULL)
         return -1;
+    Py_ssize_t v[5] = {ls, le, q, c1, c3};
+    for (int i = 0; i < 5; i++) {
+        PyObject *n = PyLong_FromSsize_t(v[i]);
+        if (n == NULL) {
+            Py_DECREF(t);
+            return -1;
+        }
+        PyTuple_SET_ITEM(t, i, n);
+    }
+    Py_INCREF(item);
+    PyTuple_SET_ITEM(t, 5, item);
     int rc = PyList_Append(found, t);
     Py_DECREF(t);
     return rc;
@@ -996,9 +1011,103 @@ static PyTypeObject SelectorType = {
     .tp_doc = "Sessions of a send log worth following, found on raw bytes.",
 };
 
+/* triggers(buf, start) -> [(sid, ls, le), ...]: the trigger lines scan.py's _feed_fast starts
+ * following sessions from, in its order (each literal trigger in turn, one hit per line, then every
+ * 4xx/5xx reply), with the session id as _sid_of gives it: None for no id, False where only
+ * _sid_of can tell (a quoted connector, a non-ASCII id). */
+static int add_trigger(PyObject *out, const char *buf, Py_ssize_t n, Py_ssize_t pos) {
+    const char *nl = memrchr(buf, '\n', (size_t)pos);
+    Py_ssize_t ls = nl ? nl - buf + 1 : 0;
+    Py_ssize_t le = find_byte(buf, pos, n, '\n');
+    if (le < 0)
+        le = n;
+    PyObject *sid = Py_None;  /* borrowed, or a new string (owned) */
+    int owned = 0;
+    Py_ssize_t a = find_byte(buf, ls, le, ',');
+    if (a >= 0 && a + 1 < le && buf[a + 1] == '"') {
+        sid = Py_False;
+    } else if (a >= 0) {
+        Py_ssize_t b = find_byte(buf, a + 1, le, ',');
+        Py_ssize_t c = b >= 0 ? find_byte(buf, b + 1, le, ',') : -1;
+        if (c > b + 1 && c - b - 1 <= MAX_SID) {
+            const char *p = buf + b + 1, *q = buf + c;
+            if (!is_ascii(p, q - p)) {
+                sid = Py_False;
+            } else {
+                while (p < q && py_space((unsigned char)*p))
+                    p++;
+                while (q > p && py_space((unsigned char)q[-1]))
+                    q--;
+                if (q > p) {
+                    sid = PyUnicode_FromStringAndSize(p, q - p);
+                    if (sid == NULL)
+                        return -1;
+                    owned = 1;
+                }
+            }
+        }
+    }
+    PyObject *t = Py_BuildValue("(Onn)", sid, ls, le);
+    if (owned)
+        Py_DECREF(sid);
+    if (t == NULL)
+        return -1;
+    int rc = PyList_Append(out, t);
+    Py_DECREF(t);
+    return rc;
+}
+
+static PyObject *sf_triggers(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    static const char *lits[] = {"outlook.com", "office365.com", "negotiation failed"};
+    static const Py_ssize_t lens[] = {11, 13, 18};
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "triggers(buf, start)");
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Py_ssize_t start = PyLong_AsSsize_t(args[1]);
+    const char *buf = view.buf;
+    Py_ssize_t n = view.len;
+    PyObject *out = PyErr_Occurred() ? NULL : PyList_New(0);
+    if (out == NULL)
+        goto done;
+    if (start < 0)
+        start = 0;
+    for (int k = 0; k < 3; k++) {
+        Py_ssize_t pos = find_lit(buf, start, n, lits[k], lens[k]);
+        while (pos >= 0) {
+            if (add_trigger(out, buf, n, pos) < 0)
+                goto fail;
+            Py_ssize_t nl = find_byte(buf, pos, n, '\n');
+            pos = nl < 0 ? -1 : find_lit(buf, nl + 1, n, lits[k], lens[k]);
+        }
+    }
+    for (Py_ssize_t pos = find_byte(buf, start, n, '<'); pos >= 0; pos = find_byte(buf, pos + 1, n, '<')) {
+        Py_ssize_t d = pos + 1;
+        if (d >= n || buf[d] != ',')
+            continue;
+        d++;
+        if (d < n && buf[d] == '"')
+            d++;
+        if (d + 2 < n && (buf[d] == '4' || buf[d] == '5') && buf[d + 1] >= '0' && buf[d + 1] <= '9' &&
+            buf[d + 2] >= '0' && buf[d + 2] <= '9' && add_trigger(out, buf, n, pos) < 0)
+            goto fail;
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    PyBuffer_Release(&view);
+    return out;
+}
+
 static PyMethodDef module_methods[] = {
     {"walk", (PyCFunction)(void (*)(void))sf_walk, METH_FASTCALL,
      "scan.py's _walk: (closed, off, tail, mail, recv, lines), or None for the Python walk."},
+    {"triggers", (PyCFunction)(void (*)(void))sf_triggers, METH_FASTCALL,
+     "scan.py's trigger lines of a block: [(session id or None, or False for _sid_of, ls, le)]."},
     {"rows", (PyCFunction)(void (*)(void))sf_rows, METH_FASTCALL,
      "scan.py's row making for a block's found lines: (rows or line numbers, newlines)."},
     {NULL, NULL, 0, NULL},

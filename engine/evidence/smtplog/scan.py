@@ -412,6 +412,7 @@ class SessionCollector:
         self.done: OrderedDict[str, None] = OrderedDict()
         self.validated = 0
         self.trimmed = 0  # sessions finished early because too many were open at once
+        self.count_sessions = True  # False when the caller counts them (the prefilter's first pass)
         # the C walk and row cutting (same lines, same rows) unless RELAYDOCTOR_NO_NATIVE=1
         self._walk = _walk_native if native_enabled() else _walk
         self._native = self._walk is _walk_native
@@ -424,8 +425,9 @@ class SessionCollector:
         if block.restart:
             self._finish_all()
         self._validate(block)
-        sessions = block.buf.count(b",attempting to connect", block.start)
-        self.stats.sessions += sessions or block.buf.count(b",+,", block.start)
+        if self.count_sessions:
+            sessions = block.buf.count(b",attempting to connect", block.start)
+            self.stats.sessions += sessions or block.buf.count(b",+,", block.start)
         if block.layout.fields == DEFAULT_FIELDS:
             self._feed_fast(block)
         else:
@@ -545,17 +547,9 @@ class SessionCollector:
             item.idle = 0 if item.lines > before else item.idle + len(buf) - start
         # 2. new sessions named by a trigger in the new data
         fresh: dict[str, int] = {}
-        hits: list[int] = []
-        for trig in _SEND_TRIGGERS:
-            pos = buf.find(trig, start)
-            while pos >= 0:
-                hits.append(pos)
-                pos = buf.find(trig, buf.find(b"\n", pos) + 1 or len(buf))
-        hits.extend(m.start() for m in _SEND_REPLY.finditer(buf, start))
-        for pos in hits:
-            ls = buf.rfind(b"\n", 0, pos) + 1
-            le = buf.find(b"\n", pos)
-            sid = _sid_of(buf, ls, len(buf) if le < 0 else le)
+        for sid, ls, le in _native.triggers(buf, start) if self._native else _triggers(buf, start):
+            if sid is False:  # only the csv module can tell this line's columns
+                sid = _sid_of(buf, ls, le)
             if sid and sid not in fresh and sid not in self.open and sid not in self.done and self.mine(sid):
                 fresh[sid] = ls
         if index is None and len(fresh) > MANY_OPEN:
@@ -837,6 +831,26 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
     item.off, item.tail, item.mail, item.recv = off, tail, mail, recv
     item.lines += count
     return closed
+
+
+def _triggers(buf: bytes, start: int) -> list[tuple[str | bool | None, int, int]]:
+    """The lines from ``start`` on that name a session worth following, in search order (each
+    literal trigger in turn, one hit per line, then every 4xx/5xx reply): (session id, line start,
+    line end)."""
+    hits: list[int] = []
+    for trig in _SEND_TRIGGERS:
+        pos = buf.find(trig, start)
+        while pos >= 0:
+            hits.append(pos)
+            pos = buf.find(trig, buf.find(b"\n", pos) + 1 or len(buf))
+    hits.extend(m.start() for m in _SEND_REPLY.finditer(buf, start))
+    out: list[tuple[str | bool | None, int, int]] = []
+    for pos in hits:
+        ls = buf.rfind(b"\n", 0, pos) + 1
+        le = buf.find(b"\n", pos)
+        le = len(buf) if le < 0 else le
+        out.append((_sid_of(buf, ls, le), ls, le))
+    return out
 
 
 def _sid_of(buf: bytes, ls: int, le: int) -> str | None:

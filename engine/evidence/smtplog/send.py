@@ -122,6 +122,7 @@ def _scan(
     reader = BlockReader(stream, name, stats, progress=progress, cancel=cancel, block_size=block_size,
                          lookback=lookback)
     collector = SessionCollector(name, stats, agg.add)
+    collector.count_sessions = sessions is None
     if native_enabled():
         collector.fold = agg
     for block in reader.blocks():

@@ -280,14 +280,16 @@ _DATA = [b"", b"221 2.0.0 Bye,", b"250-mx.fabrikam.com Hello [203.0.113.25],", b
          b'"220 host ready, at noon",', b'"CN=x, O=""Q, Inc."", C=US",Certificate issuer name',
          b',"TLS protocol SP_PROT_TLS1_2 negotiation succeeded, bulk"', b'"a""b",c', b'x,"y"z"',
          b"a,b,c", b'"unterminated,', b"caf\xc3\xa9 250,", b"nul\x00,x",
-         b"CN=mail.contoso.com,Certificate subject"]
+         b"CN=mail.contoso.com,Certificate subject", b"220 a.outlook.com office365.com outlook.com,",
+         b",TLS negotiation failed with error X", b'"451 4.7.1 try later",x']
 
 
 @st.composite
 def _walk_blocks(draw):
     lines = []
     for _ in range(draw(st.integers(0, 25))):
-        sid = draw(st.sampled_from([SID, SID, SID, b"08DF42081AB50002", b" " + SID, SID + b"x"]))
+        sid = draw(st.sampled_from([SID, SID, SID, b"08DF42081AB50002", b" " + SID, SID + b"x", b"\xc3\xa9",
+                                    b" ", b"x" * 65]))
         conn = draw(st.sampled_from([b"Outbound to Office 365", b"Internet", b'"Out, bound"', b""]))
         stamp = draw(st.sampled_from([b"2026-11-20T08:00:00.000Z", b"2026-11-20T08:00:00Z", b""]))
         seq = draw(st.sampled_from([b"0", b"7", b"12", b"x", b"1234567890", b""]))
@@ -326,6 +328,10 @@ def test_c_walk_and_rows_equal_the_python_ones(buf, start, state, use_index):
         closed = walk(buf, SID.decode(), start, item, found, at)
         runs.append((closed, [f[:5] for f in found], (item.off, item.tail, item.mail, item.recv, item.lines)))
     assert runs[0] == runs[1]
+    # the trigger lines: the same lines, the same ids (False: left to _sid_of)
+    python, native_ = scan._triggers(buf, start), scan._native.triggers(buf, start)
+    assert [t[1:] for t in python] == [t[1:] for t in native_]
+    assert all(c is False or c == p for (p, _, _), (c, _, _) in zip(python, native_, strict=True))
     # rows: the Python loop of _feed_fast and the C one, on the same found lines
     found = sorted(runs[0][1])
     block = scan.Block(buf, 0, 1, scan.Layout(DEFAULT_FIELDS), False)
