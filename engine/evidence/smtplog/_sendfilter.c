@@ -623,7 +623,8 @@ static PyObject *ascii_str(const char *r, Py_ssize_t n, int dq) {
 
 /* Folding repeated sessions (send.py): a row's *signature* is its event, data and context with only
  * the parts no fact of a later, folded session can depend on taken out -- the local part of a MAIL
- * FROM / RCPT TO address (the domain stays), the size of a BDAT, and in a positive final reply line
+ * FROM address (the domain stays), of a RCPT TO address all but whether it is in the tenant
+ * (*.onmicrosoft.com), the size of a BDAT, and in a positive final reply line
  * without "Hello" or "STARTTLS" (a queued-mail reply) the contents of <...> and free-standing
  * numbers after its first word (message ids, InternalId=, sizes, timings). Whatever decides a
  * fact stays byte for byte: reply codes, the first word (the banner host), bracket and Hostname=
@@ -659,6 +660,14 @@ static char *normalise(char ev, const char *d, Py_ssize_t n, char *w) {
             int plain = at != NULL;
             for (const char *c = d + pre; plain && c < gt; c++)
                 plain = (unsigned char)*c > ' ';
+            if (plain && pre == 9) {  /* a recipient counts only as in the tenant or not */
+                const char *e = gt;
+                while (e > at + 1 && e[-1] == '.')
+                    e--;
+                int tenant = e - at - 1 >= 16 && has_ci(e - 16, 16, ".onmicrosoft.com", 16);
+                memcpy(w, tenant ? "RCPT TO:<@T>" : "RCPT TO:<@X>", 12);
+                return w + 12;
+            }
             if (plain) {  /* "MAIL FROM:<@domain>": the domain decides, the rest is the example's */
                 memcpy(w, d, (size_t)pre);
                 w += pre;

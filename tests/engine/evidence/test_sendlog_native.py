@@ -380,8 +380,9 @@ def _repeated_sessions(draw):
             domain = draw(st.sampled_from(["contoso.com", "Contoso.COM.", "customer7.example"]))
             s.add(">", f"MAIL FROM:<{local}@{domain}> SIZE={size}" if local else "MAIL FROM:<>")
             rcpts = draw(st.lists(st.sampled_from(["r@fabrikam.com", "s@Fabrikam.com", "bare",
-                                                   "t@contoso.mail.onmicrosoft.com",
-                                                   "u v@x.onmicrosoft.com."]), min_size=1, max_size=2))
+                                                   "t@contoso.mail.onmicrosoft.com", "u v@x.onmicrosoft.com.",
+                                                   "w@Contoso.Mail.OnMicrosoft.COM..", "y@onmicrosoft.com",
+                                                   "z@a@b.onmicrosoft.com"]), min_size=1, max_size=2))
             for r in rcpts:
                 s.add(">", f"RCPT TO:<{r}>" if r != "bare" else "RCPT TO:bare@fabrikam.com")
             s.add("<", "250 2.1.0 Sender OK")
