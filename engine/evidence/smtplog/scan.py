@@ -107,6 +107,7 @@ class BlockReader:
         self.lookback = lookback
         self.layout: Layout | None = None
         self._read = self._reader(stream)
+        self._newlines = _native.newlines if native_enabled() else _count_newlines
 
     # -- raw bytes -----------------------------------------------------------------------------
     def _reader(self, stream: BinaryIO) -> Callable[[], bytes]:
@@ -219,7 +220,7 @@ class BlockReader:
             return buf, line - buf_lines, buf_lines
         cut = buf.find(b"\n", len(buf) - self.lookback) + 1
         back = buf[cut:]
-        back_lines = back.count(b"\n")
+        back_lines = self._newlines(back)
         return back, line - back_lines, back_lines
 
     def _header(self, text: str, line: int) -> None:
@@ -258,6 +259,10 @@ class _Prefixed(io.RawIOBase):
             self._progress(len(data))
         b[: len(data)] = data
         return len(data)
+
+
+def _count_newlines(data: bytes) -> int:
+    return data.count(b"\n")
 
 
 def _has_header_line(chunk: bytes, end: int | None = None) -> bool:

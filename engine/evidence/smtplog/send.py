@@ -298,12 +298,14 @@ class Aggregator:
         self._replies: dict[str, Reply | None] = {}
         self.symptom_keys: dict[str, tuple] = {}
         self.plans: dict[tuple, _Plan] = {}  # session signature -> what such a session adds
+        self._last_units: tuple[Session | None, list] = (None, [])
 
     def forget_caches(self) -> None:
         """Drop the reply caches and fold plans (before pickling: they are only for speed)."""
         self._replies = {}
         self.symptom_keys = {}
         self.plans = {}
+        self._last_units = (None, [])
 
     def absorb(self, other: Aggregator) -> None:
         """Fold another shard's aggregates in: the same as if this one had seen its sessions (a
@@ -353,7 +355,9 @@ class Aggregator:
             self.partial += 1
         seen: set[tuple] = set()
         start = s.first_row.line if s.first_row else 0
-        for txn, outcome, rejection, key in self._units(s):
+        units = self._units(s)
+        self._last_units = (s, units)  # for ``learn``, which follows ``add`` of the same session
+        for txn, outcome, rejection, key in units:
             first_in_session = key not in seen
             seen.add(key)
             self._fold(key, s, txn, outcome, rejection, first_in_session, start)
@@ -406,10 +410,15 @@ class Aggregator:
         if not (s.to_eop or s.rejections or s.tls == "failed"):
             self.plans[key] = _Plan(s.to_eop, False, (), ())
             return
-        at = {id(row): i for i, row in enumerate(rows)}
+        last = self._last_units
+
+        def at(row: Row) -> int:  # the replay's rows are the objects in ``rows``: find by identity
+            i = rows.index(row)
+            return i if rows[i] is row else next(k for k, r in enumerate(rows) if r is row)
+
         units = []
         seen: set[tuple] = set()
-        for txn, outcome, _rejection, unit_key in self._units(s):
+        for txn, outcome, _rejection, unit_key in last[1] if last[0] is s else self._units(s):
             accepted = tenant = rejected = 0
             for r in txn.rcpts if txn else ():
                 if r.reply is None:
@@ -421,10 +430,10 @@ class Aggregator:
                     rejected += 1
             when = txn.row if txn else (s.first_row or s.last_row)
             assert when is not None
-            units.append((unit_key, unit_key not in seen, accepted, tenant, rejected, at[id(when)],
-                          at[id(_telling_row(s, txn, outcome))]))
+            units.append((unit_key, unit_key not in seen, accepted, tenant, rejected, at(when),
+                          at(_telling_row(s, txn, outcome))))
             seen.add(unit_key)
-        symptoms = tuple((self._symptom_key(r.reply.text, r.reply.code), at[id(r.reply.row)])
+        symptoms = tuple((self._symptom_key(r.reply.text, r.reply.code), at(r.reply.row))
                          for r in s.rejections)
         self.plans[key] = _Plan(s.to_eop, s.partial, tuple(units), symptoms)
 

@@ -208,6 +208,9 @@ def test_c_entry_points_on_arbitrary_bytes(first, second, validate):
         got = sel.add_triggers(block)
         assert got is None or (isinstance(got, tuple) and len(got) == 3 and min(got) >= 0)
     for block in (first, second, first + b"\n" + second):
+        assert scan._native.newlines(block) == block.count(b"\n")
+        python = scan._triggers(block, validate % 7)
+        assert [t[1:] for t in scan._native.triggers(block, validate % 7)] == [t[1:] for t in python]
         out = sel.select(block)
         assert len(out) <= len(block)
         kept = _lines(out)
