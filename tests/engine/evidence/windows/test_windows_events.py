@@ -60,6 +60,34 @@ def test_event_viewer_text_in_five_languages(lang):
     assert any(":13: CAPI2 event 30 without its result code" in w and "/f:xml" in w for w in ev.warnings)
 
 
+@pytest.mark.parametrize(("lang", "labels"), [
+    ("de", ("Protokollname", "Quelle", "Datum", "Ereignis-ID", "Taskkategorie", "Ebene", "Beschreibung")),
+    ("fr", ("Nom du journal", "Source", "Date", "ID d’événement", "Catégorie de la tâche", "Niveau",
+            "Description")),
+    ("it", ("Nome log", "Origine", "Data", "ID evento", "Categoria attività", "Livello", "Descrizione")),
+    ("es", ("Nombre de registro", "Origen", "Fecha", "ID. de evento", "Categoría de tarea", "Nivel",
+            "Descripción")),
+])
+def test_labels_as_microsofts_localised_pages_quote_them(tmp_path, lang, labels):
+    """The label forms of the localised Microsoft pages cited in the fixtures README."""
+    log, src, date, eid, task, level, desc = labels
+    path = tmp_path / f"12014.{lang}.txt"
+    path.write_text(
+        f"{log}: Application\n{src}: MSExchangeTransport\n{date}: 20/11/2026 09:41:19\n{eid}: 12014\n"
+        f"{task}: TransportService\n{level}: x\nComputer: EXCH01.contoso.com\n{desc}:\n"
+        "Microsoft Exchange could not find a certificate that contains the domain name mail.contoso.com in "
+        "the personal store on the local computer. Therefore, it is unable to support the STARTTLS SMTP "
+        "verb for the connector Outbound to Office 365 with a FQDN parameter of mail.contoso.com. If the "
+        "connector's FQDN is not specified, the computer's FQDN is used.\n",
+        encoding="utf-8",
+    )
+    ev = load_evidence([str(path)])
+    (fact,) = [f for f in ev.facts if isinstance(f, WindowsEvent)]
+    got = (fact.language, fact.category, fact.connector)
+    assert got == (lang, "certificate_not_found", "Outbound to Office 365")
+    assert not ev.warnings
+
+
 def test_copy_details_with_event_xml_keeps_the_result():
     found, _ = events("capi2-30.copy-details.en.txt")
     assert [(f.event_id, f.chain_error, f.thumbprint) for f in found] == [(30, "untrusted_root", THUMB)]
