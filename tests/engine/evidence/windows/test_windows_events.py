@@ -239,3 +239,29 @@ def test_get_winevent_clixml_and_half_of_one():
     assert [f.event_id for f in half] == [30]
     assert len(ev.warnings) == 1 and "Get-WinEvent.half.clixml.xml:" in ev.warnings[0]
     assert "cut short" in ev.warnings[0]
+
+
+def test_get_winevent_json_2004_from_its_properties_gives_the_symptom(tmp_path):
+    """The collector's Get-WinEvent | ConvertTo-Json: a 2004 whose Message is in another language is
+    read from Properties in the template's order (connector, message ID, response)."""
+    import json
+
+    record = {
+        "Id": 2004, "ProviderName": "MSExchangeTransport", "LogName": "Application",
+        "MachineName": "EXCH01.contoso.com", "LevelDisplayName": "Avviso",
+        "TimeCreated": "2026-11-20T09:41:19Z",
+        "Message": "Connettore di invio Outbound to Office 365: recapito del messaggio non riuscito.",
+        "Properties": [
+            {"Value": "Outbound to Office 365"}, {"Value": "<a1b2@EXCH01.contoso.com>"},
+            {"Value": "550 5.7.64 TenantAttribution; Relay Access Denied"},
+        ],
+    }
+    path = tmp_path / "EXCH01-Transport.events.json"
+    path.write_text(json.dumps([record]), encoding="utf-8")
+    ev = load_evidence([str(path)])
+    (event,) = [f for f in ev.facts if isinstance(f, WindowsEvent)]
+    assert (event.origin, event.category, event.connector, event.status_code) == (
+        "cmdlet", "send_rejected", "Outbound to Office 365", "5.7.64"
+    )
+    assert [(s.code, s.origin) for s in ev.facts if s.KIND == "symptom"] == [("5.7.64", "event_log")]
+    assert not ev.warnings
