@@ -162,8 +162,19 @@ def test_unknown_language_copy_details_keeps_codes_replies_and_event_xml():
     assert [(s.code, s.origin, s.provenance.line) for s in symptoms] == [("5.7.64", "event_log", 27)]
 
 
-def test_unknown_language_csv_is_read_by_column_order_with_one_warning():
-    found, ev = events("application.eventviewer.unknown-language.csv")
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_unknown_language_csv_is_read_by_column_order_with_one_warning(tmp_path, delimiter):
+    """CSV, and "Save All Events As… Text (Tab delimited)" made from it."""
+    import csv
+    import io
+
+    text = (FIX / "application.eventviewer.unknown-language.csv").read_text(encoding="utf-8-sig")
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(csv.reader(io.StringIO(text)))
+    path = tmp_path / "application.unknown-language.txt"
+    path.write_text(out.getvalue(), encoding="utf-16")
+    ev = load_evidence([str(path)])
+    found = [f for f in ev.facts if isinstance(f, WindowsEvent)]
     assert len(ev.warnings) == 1 and ":1: column names not understood" in ev.warnings[0]
     assert [(f.event_id, f.category, f.language) for f in found] == [
         (12014, "certificate_not_found", "unknown"), (2004, "send_rejected", "unknown"),
