@@ -36,10 +36,11 @@ What the fields mean comes from public sources:
   authentication failed with error UnexpectedExchangeAuthBlob", learn.microsoft.com/archive/blogs/
   exchangechallengeaccepted) and KB "454 4.7.0 Temporary authentication failure" (IllegalMessage).
 - Schannel 36887 ("A fatal alert was received from the remote endpoint. The TLS protocol defined
-  fatal alert code is 48.", KB 2801679's message table) and 36874 ("An TLS 1.2 connection request
-  was received from a remote client application, but none of the cipher suites supported by the
-  client application are supported by the server.", as the Configuration Manager docs quote it):
-  the Schannel Events list (learn.microsoft.com dn786445) and admins' quotes (en.ittrip.xyz).
+  fatal alert code is 48.", as Microsoft's release health page for KB4519976 quotes it) and 36874
+  ("An TLS 1.2 connection request was received from a remote client application, but none of the
+  cipher suites supported by the client application are supported by the server.", as the
+  Configuration Manager docs quote it): the Schannel Events list (learn.microsoft.com dn786445)
+  and admins' quotes (en.ittrip.xyz).
 - "TLS negotiation failed with error UnknownCredentials" is the send protocol log's wording (KB
   4051498, [S15]); no public source shows a Windows event carrying it, so the pattern below only
   matches it where some event's text quotes it.
