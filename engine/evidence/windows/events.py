@@ -34,7 +34,8 @@ What the fields mean comes from public sources:
   tried to authenticate to Microsoft Exchange is [%4]."), with its EventData in that order: the
   event as posted on the Exchange support team's blog ("Event 1035, MSExchangeTransport – Inbound
   authentication failed with error UnexpectedExchangeAuthBlob", learn.microsoft.com/archive/blogs/
-  exchangechallengeaccepted) and KB "454 4.7.0 Temporary authentication failure" (IllegalMessage).
+  exchangechallengeaccepted) and the Microsoft KB on "454 4.7.0 Temporary authentication failure"
+  (IllegalMessage, as quoted at e-com-net.com/article/4120151.htm).
 - Schannel 36887 ("A fatal alert was received from the remote endpoint. The TLS protocol defined
   fatal alert code is 48.", as Microsoft's release health page for KB4519976 quotes it) and 36874
   ("An TLS 1.2 connection request was received from a remote client application, but none of the
