@@ -792,7 +792,7 @@ static PyObject *signature(char ev, const char *d, Py_ssize_t dn, int dq, const 
     return out;
 }
 
-static PyObject *str_conn, *str_toff;
+static PyObject *str_conn, *str_toff, *str_rows, *str_sigs;
 
 /* One row as _fast_row makes it; NULL with no error set: not this function's to judge (the caller
  * leaves the line to the Python code); NULL with an error: an error. */
@@ -906,12 +906,13 @@ fail:
     return row;
 }
 
-/* rows(buf, found, first_line, Row) -> (rows, newlines, signatures): the third step of scan.py's _feed_fast.
- * rows[i] is the Row of found[i], or the line number of found[i] when the Python code must make it
- * (the generic row maker, or _fast_row for a CSV shape this code leaves alone). Once a session's
- * line is left to Python before its first row was made, its later lines are too (the first row
- * sets the session's connector and time width, in line order). newlines: in the whole buffer.
- * signatures[i]: the signature of rows[i] (see signature()), None where the row is left to Python. */
+/* rows(buf, found, first_line, Row) -> (left, newlines): the third step of scan.py's _feed_fast.
+ * Each found line's Row (as _fast_row makes it) is appended to its session's ``rows`` and its
+ * signature (see signature()) to its ``sigs``; ``left`` lists (index in found, line number) of the
+ * lines the Python code must make (the generic row maker, or _fast_row for a CSV shape this code
+ * leaves alone), in order. Once a session has a line left to Python, its later lines in this block
+ * are too, so each session's rows stay in line order (the first row also sets the session's
+ * connector and time width). newlines: in the whole buffer. */
 static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 4 || !PyList_Check(args[1]) || !PyType_Check(args[3]) ||
         !PyType_IsSubtype((PyTypeObject *)args[3], &PyTuple_Type)) {
@@ -924,15 +925,14 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     PyObject *found = args[1];
     PyTypeObject *row_type = (PyTypeObject *)args[3];
     Py_ssize_t line = PyLong_AsSsize_t(args[2]);
-    PyObject *out = NULL, *sigs = NULL, *left = NULL, *result = NULL;
+    PyObject *out = NULL, *tainted_set = NULL, *result = NULL;
     if (line == -1 && PyErr_Occurred())
         goto done;
     const char *buf = view.buf;
     Py_ssize_t first = line, cur = 0, count = PyList_GET_SIZE(found);
-    out = PyList_New(count);
-    sigs = PyList_New(count);
-    left = PySet_New(NULL);
-    if (out == NULL || sigs == NULL || left == NULL)
+    out = PyList_New(0);
+    tainted_set = PySet_New(NULL);
+    if (out == NULL || tainted_set == NULL)
         goto done;
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *e = PyList_GET_ITEM(found, i);
@@ -957,45 +957,46 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         PyObject *key = PyLong_FromVoidPtr(item);  /* _Open is unhashable: its address */
         if (key == NULL)
             goto done;
-        int tainted = PySet_Contains(left, key);
-        if (tainted < 0) {
+        int tainted = PySet_Contains(tainted_set, key);
+        if (tainted == 0 && v[4] >= 0 && le > ls)
+            row = fast_row(buf, ls, le, v[2], v[3], v[4], line, item, row_type, &sig);
+        if (tainted < 0 || (row == NULL && PyErr_Occurred())) {
             Py_DECREF(key);
             goto done;
         }
-        if (v[4] >= 0 && !tainted && le > ls) {
-            row = fast_row(buf, ls, le, v[2], v[3], v[4], line, item, row_type, &sig);
-            if (row == NULL && PyErr_Occurred()) {
+        if (row == NULL) {
+            /* left to Python, and so are this session's later lines in this block: its rows stay
+             * in line order */
+            PyObject *t = Py_BuildValue("(nn)", i, line);
+            int rc = t == NULL ? -1 : PyList_Append(out, t);
+            Py_XDECREF(t);
+            if (rc < 0 || (!tainted && PySet_Add(tainted_set, key) < 0)) {
                 Py_DECREF(key);
                 goto done;
             }
-        }
-        if (row == NULL && !tainted) {
-            PyObject *conn = PyObject_GetAttr(item, str_conn);
-            int none = conn == Py_None;
-            Py_XDECREF(conn);
-            if (conn == NULL || (none && PySet_Add(left, key) < 0)) {
-                Py_DECREF(key);
-                goto done;
-            }
+            Py_DECREF(key);
+            continue;
         }
         Py_DECREF(key);
-        if (row == NULL) {
-            row = PyLong_FromSsize_t(line);
-            if (row == NULL)
-                goto done;
-        }
-        PyList_SET_ITEM(out, i, row);
-        if (sig == NULL) {
-            sig = Py_None;
-            Py_INCREF(sig);
-        }
-        PyList_SET_ITEM(sigs, i, sig);
+        PyObject *rows = PyObject_GetAttr(item, str_rows), *sigs = PyObject_GetAttr(item, str_sigs);
+        int rc = (rows == NULL || sigs == NULL || !PyList_Check(rows) || !PyList_Check(sigs)) ? -1 : 0;
+        if (rc == 0)
+            rc = PyList_Append(rows, row);
+        if (rc == 0)
+            rc = PyList_Append(sigs, sig);
+        if (rc < 0 && !PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "rows(): a session's rows and sigs are lists");
+        Py_XDECREF(rows);
+        Py_XDECREF(sigs);
+        Py_DECREF(row);
+        Py_DECREF(sig);
+        if (rc < 0)
+            goto done;
     }
-    result = Py_BuildValue("(OnO)", out, line - first + count_byte(buf, cur, view.len, '\n'), sigs);
+    result = Py_BuildValue("(On)", out, line - first + count_byte(buf, cur, view.len, '\n'));
 done:
     Py_XDECREF(out);
-    Py_XDECREF(sigs);
-    Py_XDECREF(left);
+    Py_XDECREF(tainted_set);
     PyBuffer_Release(&view);
     return result;
 }
@@ -1180,7 +1181,9 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
         return NULL;
     str_conn = PyUnicode_InternFromString("conn");
     str_toff = PyUnicode_InternFromString("toff");
-    if (str_conn == NULL || str_toff == NULL)
+    str_rows = PyUnicode_InternFromString("rows");
+    str_sigs = PyUnicode_InternFromString("sigs");
+    if (str_conn == NULL || str_toff == NULL || str_rows == NULL || str_sigs == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)

@@ -603,20 +603,15 @@ class SessionCollector:
         """Step 3 of ``_feed_fast`` with the rows cut in C; a line the C code leaves alone (the
         generic shapes) goes through ``_fast_row`` and the row maker exactly as without it."""
         buf = block.buf
-        rows, block.newlines, sigs = _native.rows(buf, found, block.first_line, Row)
-        for entry, row, sig in zip(found, rows, sigs, strict=True):
-            item = entry[5]
-            if sig is not None:
-                item.sigs.append(sig)
-            if row.__class__ is int:  # the line number of a line left to the Python code
-                line = row
-                ls, le, q, c1, c3, _ = entry
-                row = _fast_row(buf, ls, le, q, c1, c3, line, item) if c3 >= 0 else None
-                if row is None:
-                    made = self.rows.make(buf[ls:le], line, block.layout)
-                    if made is None:
-                        continue
-                    row = made[1]
+        left, block.newlines = _native.rows(buf, found, block.first_line, Row)
+        for i, line in left:  # the lines the C code left to the Python code, in order
+            ls, le, q, c1, c3, item = found[i]
+            row = _fast_row(buf, ls, le, q, c1, c3, line, item) if c3 >= 0 else None
+            if row is None:
+                made = self.rows.make(buf[ls:le], line, block.layout)
+                if made is None:
+                    continue
+                row = made[1]
             item.rows.append(row)
 
 
