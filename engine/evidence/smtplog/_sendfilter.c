@@ -1151,6 +1151,132 @@ done:
     return out;
 }
 
+/* The last needle lying wholly in buf[lo:hi], or -1 (bytes.rfind). */
+static Py_ssize_t rfind_lit(const char *buf, Py_ssize_t lo, Py_ssize_t hi, const char *lit, Py_ssize_t len) {
+    if (lo < 0)
+        lo = 0;
+    char last = lit[len - 1];
+    for (Py_ssize_t j = hi - len; j >= lo; j--) {
+        if (buf[j + len - 1] == last && buf[j] == lit[0] && memcmp(buf + j, lit, (size_t)len) == 0)
+            return j;
+    }
+    return -1;
+}
+
+/* scan.py's _tail(buf, p, needle): the sequence number field is "0" / the event field is "+", within
+ * the 200 bytes after the needle split at commas (at most 5 pieces). */
+static void tail_fields(const char *buf, Py_ssize_t n, Py_ssize_t q, int *seq0, int *plus) {
+    Py_ssize_t end = q + 200 < n ? q + 200 : n;
+    Py_ssize_t c[4];
+    int k = 0;
+    for (Py_ssize_t i = q; i < end && k < 4; i++)
+        if (buf[i] == ',')
+            c[k++] = i;
+    Py_ssize_t f0 = k >= 1 ? c[0] : end;
+    *seq0 = f0 - q == 1 && buf[q] == '0';
+    if (k >= 3) {
+        Py_ssize_t s3 = c[2] + 1, e3 = k >= 4 ? c[3] : end;
+        *plus = e3 - s3 == 1 && buf[s3] == '+';
+    } else {
+        *plus = 0;
+    }
+}
+
+#define CONNECT_WINDOW (64 << 10)
+
+/* backward(buf, needle, ls, positions) -> (first, partial) or None: scan.py's _backward; None when
+ * a line's columns need the csv module (the Python function then decides). */
+static PyObject *sf_backward(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4 || (args[3] != Py_None && !PyList_Check(args[3]) && !PyTuple_Check(args[3]))) {
+        PyErr_SetString(PyExc_TypeError, "backward(buf, needle, ls, positions or None)");
+        return NULL;
+    }
+    Py_buffer view, nview;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (PyObject_GetBuffer(args[1], &nview, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    PyObject *result = NULL, *positions = args[3] == Py_None ? NULL : PySequence_Fast(args[3], "positions");
+    const char *buf = view.buf, *needle = nview.buf;
+    Py_ssize_t n = view.len, len = nview.len;
+    Py_ssize_t ls = PyLong_AsSsize_t(args[2]);
+    if (PyErr_Occurred() || len < 2 || ls < 0 || ls > n) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "backward(): bad needle or line start");
+        goto done;
+    }
+    Py_ssize_t here = find_lit(buf, ls, n, needle, len);
+    int seq0 = 0, plus = 0;
+    if (here >= 0)
+        tail_fields(buf, n, here + len, &seq0, &plus);
+    if (here >= 0 && seq0) {
+        result = Py_BuildValue("(nO)", ls, Py_False);
+        goto done;
+    }
+    Py_ssize_t first = ls, pos = ls, lo = 0;
+    int connected = here >= 0 && plus;
+    if (connected)
+        lo = ls - CONNECT_WINDOW > 0 ? ls - CONNECT_WINDOW : 0;
+    Py_ssize_t npos = positions ? PySequence_Fast_GET_SIZE(positions) : 0;
+    while (pos > lo) {
+        Py_ssize_t p = -1;
+        if (positions == NULL) {
+            p = rfind_lit(buf, lo, pos, needle, len);
+        } else {  /* the last indexed position before pos (bisect_left - 1) */
+            Py_ssize_t a = 0, b = npos;
+            while (a < b) {
+                Py_ssize_t m = (a + b) / 2;
+                Py_ssize_t v = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(positions, m));
+                if (v == -1 && PyErr_Occurred())
+                    goto done;
+                if (v < pos)
+                    a = m + 1;
+                else
+                    b = m;
+            }
+            if (a - 1 >= 0) {
+                Py_ssize_t v = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(positions, a - 1));
+                if (v == -1 && PyErr_Occurred())
+                    goto done;
+                if (v >= lo && v + len <= pos)
+                    p = v;
+            }
+        }
+        if (p < 0)
+            break;
+        const char *nl = memrchr(buf, '\n', (size_t)p);
+        Py_ssize_t start = nl ? nl - buf + 1 : 0;
+        int column;
+        if (find_byte(buf, start, p, '"') >= 0) {
+            result = Py_None;  /* only csv can tell whether this is the id column */
+            Py_INCREF(result);
+            goto done;
+        }
+        column = count_byte(buf, start, p, ',') == 1;
+        if (column) {
+            first = start;
+            tail_fields(buf, n, p + len, &seq0, &plus);
+            if (seq0) {
+                result = Py_BuildValue("(nO)", first, Py_False);
+                goto done;
+            }
+            if (plus && !connected) {
+                connected = 1;
+                lo = start - CONNECT_WINDOW > 0 ? start - CONNECT_WINDOW : 0;
+            }
+        }
+        pos = start;
+    }
+    result = Py_BuildValue("(nO)", first, connected ? Py_False : Py_True);
+done:
+    Py_XDECREF(positions);
+    PyBuffer_Release(&view);
+    PyBuffer_Release(&nview);
+    return result;
+}
+
 static PyObject *sf_newlines(PyObject *mod, PyObject *arg) {
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
@@ -1163,6 +1289,8 @@ static PyObject *sf_newlines(PyObject *mod, PyObject *arg) {
 static PyMethodDef module_methods[] = {
     {"walk", (PyCFunction)(void (*)(void))sf_walk, METH_FASTCALL,
      "scan.py's _walk: (closed, off, tail, mail, recv, lines), or None for the Python walk."},
+    {"backward", (PyCFunction)(void (*)(void))sf_backward, METH_FASTCALL,
+     "scan.py's _backward: (first line start, partial), or None for the Python function."},
     {"newlines", (PyCFunction)sf_newlines, METH_O, "bytes.count(b'\\n'), 16 bytes at a time."},
     {"triggers", (PyCFunction)(void (*)(void))sf_triggers, METH_FASTCALL,
      "scan.py's trigger lines of a block: [(session id or None, or False for _sid_of, ls, le)]."},

@@ -421,6 +421,7 @@ class SessionCollector:
         # the C walk and row cutting (same lines, same rows) unless RELAYDOCTOR_NO_NATIVE=1
         self._walk = _walk_native if native_enabled() else _walk
         self._native = self._walk is _walk_native
+        self._backward = _backward_native if self._native else _backward
         # Folding (native rows only): a finished session whose rows have the signatures of one
         # replayed before is handed to ``fold.fold`` instead of being replayed; see send.Aggregator.
         self.fold: Folder | None = None
@@ -560,8 +561,8 @@ class SessionCollector:
         if index is None and len(fresh) > MANY_OPEN:
             index = _sid_index(buf)
         for sid, ls in fresh.items():
-            first, partial = _backward(buf, sid.encode("ascii", "replace"), ls,
-                                       index.get(sid, ()) if index is not None else None)
+            first, partial = self._backward(buf, sid.encode("ascii", "replace"), ls,
+                                            index.get(sid, ()) if index is not None else None)
             item = self.open[sid] = _Open([], partial=partial)
             at = _from(index.get(sid, ()), first) if index is not None else None
             if self._walk(buf, sid, first, item, found, at):
@@ -631,6 +632,13 @@ def _walk_native(buf: bytes, sid: str, start: int, item: _Open,
     closed, item.off, item.tail, item.mail, item.recv, count = got
     item.lines += count
     return closed
+
+
+def _backward_native(buf: bytes, sid: bytes, ls: int,
+                     positions: Sequence[int] | None = None) -> tuple[int, bool]:
+    """``_backward`` in C; a line whose columns only the csv module can tell sends it to Python."""
+    got = _native.backward(buf, b"," + sid + b",", ls, positions)
+    return _backward(buf, sid, ls, positions) if got is None else got
 
 
 def _fast_row(buf: bytes, ls: int, le: int, q: int, c1: int, c3: int, line: int, item: _Open) -> Row | None:

@@ -331,6 +331,11 @@ def test_c_walk_and_rows_equal_the_python_ones(buf, start, state, use_index):
         closed = walk(buf, SID.decode(), start, item, found, at)
         runs.append((closed, [f[:5] for f in found], (item.off, item.tail, item.mail, item.recv, item.lines)))
     assert runs[0] == runs[1]
+    # the walk back to a session's first line, from every line start (searched, or from the index)
+    starts = [0] + [i + 1 for i in range(len(buf)) if buf[i] == 10]
+    for ls in starts[:: max(1, len(starts) // 8)]:
+        for positions in (None, at):
+            assert scan._backward_native(buf, SID, ls, positions) == scan._backward(buf, SID, ls, positions)
     # the trigger lines: the same lines, the same ids (False: left to _sid_of)
     python, native_ = scan._triggers(buf, start), scan._native.triggers(buf, start)
     assert [t[1:] for t in python] == [t[1:] for t in native_]
