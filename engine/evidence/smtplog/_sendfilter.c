@@ -468,6 +468,17 @@ static int add_found(PyObject *found, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q
     return rc;
 }
 
+/* The buffers of args[0] (the block) and args[1] (the needle); -1 with an error set. */
+static int two_buffers(PyObject *const *args, Py_buffer *view, Py_buffer *nview) {
+    if (PyObject_GetBuffer(args[0], view, PyBUF_SIMPLE) < 0)
+        return -1;
+    if (PyObject_GetBuffer(args[1], nview, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
 /* walk(buf, needle, start, off, tail, mail, recv, item, found, at) -> (closed, off, tail, mail, recv,
  * lines) or None: scan.py's _walk (see there for what is kept). None: a line needs the csv module
  * to tell its columns; ``found`` is then left as it was and the caller runs the Python walk. */
@@ -477,12 +488,8 @@ static PyObject *sf_walk(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     Py_buffer view, nview;
-    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+    if (two_buffers(args, &view, &nview) < 0)
         return NULL;
-    if (PyObject_GetBuffer(args[1], &nview, PyBUF_SIMPLE) < 0) {
-        PyBuffer_Release(&view);
-        return NULL;
-    }
     PyObject *result = NULL;
     PyObject *item = args[7], *found = args[8];
     Py_ssize_t start = PyLong_AsSsize_t(args[2]);
@@ -1192,12 +1199,8 @@ static PyObject *sf_backward(PyObject *mod, PyObject *const *args, Py_ssize_t na
         return NULL;
     }
     Py_buffer view, nview;
-    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+    if (two_buffers(args, &view, &nview) < 0)
         return NULL;
-    if (PyObject_GetBuffer(args[1], &nview, PyBUF_SIMPLE) < 0) {
-        PyBuffer_Release(&view);
-        return NULL;
-    }
     PyObject *result = NULL, *positions = args[3] == Py_None ? NULL : PySequence_Fast(args[3], "positions");
     const char *buf = view.buf, *needle = nview.buf;
     Py_ssize_t n = view.len, len = nview.len;

@@ -11,6 +11,12 @@ plus the sessions still open, whatever the file size.
 
 Logs in a non-default column order or in UTF-16 go through the same block reader; a non-default
 order falls back to splitting every row (correct, just slower).
+
+With the optional C extension (``_sendfilter``; off with RELAYDOCTOR_NO_NATIVE=1) the trigger
+search, the walk back to a session's start, the walk along it and the row cutting run in C with
+the same results (a line only the csv module can read is left to the Python functions here), and
+each row gets a *signature* so that a finished session like one replayed before is folded into the
+aggregates instead of replayed (``Folder``; ``send.Aggregator.fold``).
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ MAX_UNPARSED_WARNINGS = 5  # located warnings for unread TLS/certificate records
 MAX_AGGREGATES = 2000  # distinct smtp_session facts per file (then counted, not kept)
 MAX_SYMPTOMS = 200  # distinct rejection replies per file
 MAX_FOLD_PLANS = 2048  # session signatures remembered for folding, per file (then replayed as before)
+MAX_FOLD_BYTES = 32 << 20  # bytes of those signatures, per file; one session's at most 1/256 of it
 
 _NORMALISE = re.compile(r"\[[^\]]*\]|<[^>]*>|\s+")
 
@@ -299,6 +300,7 @@ class Aggregator:
         self.symptom_keys: dict[str, tuple] = {}
         self.plans: dict[tuple, _Plan] = {}  # session signature -> what such a session adds
         self._last_units: tuple[Session | None, list] = (None, [])
+        self._plan_bytes = 0
 
     def forget_caches(self) -> None:
         """Drop the reply caches and fold plans (before pickling: they are only for speed)."""
@@ -306,6 +308,7 @@ class Aggregator:
         self.symptom_keys = {}
         self.plans = {}
         self._last_units = (None, [])
+        self._plan_bytes = 0
 
     def absorb(self, other: Aggregator) -> None:
         """Fold another shard's aggregates in: the same as if this one had seen its sessions (a
@@ -407,6 +410,10 @@ class Aggregator:
         """Remember what a session of this signature adds (``s`` was replayed from ``rows``)."""
         if key in self.plans or len(self.plans) >= MAX_FOLD_PLANS or s.unparsed:
             return
+        size = sum(map(len, key[2:]))  # rows may be long (up to 1 MB each): bound what is kept
+        if size > MAX_FOLD_BYTES >> 8 or self._plan_bytes + size > MAX_FOLD_BYTES:
+            return
+        self._plan_bytes += size
         if not (s.to_eop or s.rejections or s.tls == "failed"):
             self.plans[key] = _Plan(s.to_eop, False, (), ())
             return

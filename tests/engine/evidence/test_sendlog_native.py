@@ -428,3 +428,25 @@ def test_logmix_sessions_are_folded_with_the_same_facts(tmp_path, monkeypatch):
     monkeypatch.setattr(send.Aggregator, "fold", fold)
     facts, _, _ = both(next(tmp_path.glob("*.LOG")).read_bytes(), monkeypatch)
     assert facts and sum(folded) >= 5 and not all(folded), (sum(folded), len(folded))
+
+
+@native
+def test_sessions_with_huge_rows_are_replayed_not_remembered(monkeypatch):
+    """A fold plan keeps its session's signatures: a session over MAX_FOLD_BYTES / 256 of them is
+    never remembered (memory stays bounded on hostile logs), only replayed."""
+    long_reply = "250 2.0.0 " + "x" * (send.MAX_FOLD_BYTES // 256)
+    sessions = [relay(f"08DF42081AB7{i:04X}", reply=REJECT) for i in range(4)]
+    for s in sessions:  # before QUIT, its reply and the disconnect
+        s.rows.insert(len(s.rows) - 3, ("<", long_reply, ""))
+    folded = []
+    real = send.Aggregator.fold
+
+    def fold(self, key, rows, lines):
+        got = real(self, key, rows, lines)
+        folded.append(got)
+        assert not self.plans
+        return got
+
+    monkeypatch.setattr(send.Aggregator, "fold", fold)
+    facts, _, _ = both(render(sessions, interleave=2), monkeypatch)
+    assert facts and len(folded) == 4 and not any(folded)
