@@ -450,3 +450,19 @@ def test_sessions_with_huge_rows_are_replayed_not_remembered(monkeypatch):
     monkeypatch.setattr(send.Aggregator, "fold", fold)
     facts, _, _ = both(render(sessions, interleave=2), monkeypatch)
     assert facts and len(folded) == 4 and not any(folded)
+
+
+def test_without_the_extension_the_python_path_gives_the_same_facts(monkeypatch):
+    """A machine without a compiler: no _sendfilter at all (not only switched off)."""
+    data = render(_mixed_log(40, interleave=5, seed=9), interleave=5)
+    monkeypatch.setenv("RELAYDOCTOR_NO_NATIVE", "1")
+    expected = send.scan(io.BytesIO(data), "SEND.LOG")
+    monkeypatch.setenv("RELAYDOCTOR_NO_NATIVE", "")
+    monkeypatch.setattr(scan, "_native", None)
+    monkeypatch.setattr(sendfilter, "_sendfilter", None)
+    monkeypatch.setattr(sendfilter, "MIN_BYTES", 0)
+    assert not scan.native_enabled() and not sendfilter.available()
+    got = send.scan(io.BytesIO(data), "SEND.LOG")
+    assert got.facts and [(f.provenance, f.values()) for f in got.facts] == [
+        (f.provenance, f.values()) for f in expected.facts]
+    assert (got.detail, got.warnings) == (expected.detail, expected.warnings)
