@@ -167,7 +167,11 @@ def _parse_all(
     return out
 
 
-def _load_one(layout: _Layout, errors: list[PackError]) -> Pack | None:
+def _load_one(
+    layout: _Layout, errors: list[PackError], foreign: dict[str, str] | None = None
+) -> Pack | None:
+    """One pack; ``foreign`` (fragment name -> pack) names the fragments of the packs loaded
+    before, so a rule using one is told whose it is; this pack's fragments are added to it."""
     if not layout.manifest.is_file():
         where = layout.manifest.parent
         errors.append(PackError(f"not a pack: {layout.manifest.name} is missing", str(where)))
@@ -204,9 +208,11 @@ def _load_one(layout: _Layout, errors: list[PackError]) -> Pack | None:
     files = _read_files(layout, errors)
     pid = manifest.id
     roots = layout.roots
-    fragments = Fragments(pid)
+    fragments = Fragments(pid, foreign)
     _parse_all(files.fragments, fragments.add, errors)  # read first: rules splice them in
     rules = tuple(_parse_all(files.rules, lambda d, f: parse_rule(d, f, pid, fragments), errors))
+    if foreign is not None:
+        foreign.update({name: pid for name in fragments.raw if name not in foreign})
     return Pack(
         manifest=manifest,
         rules=rules,
@@ -441,7 +447,8 @@ def load_packs(
         hit = read(key, environ)
         if hit is not None:
             return hit
-    packs = [p for p in (_load_one(layout, errors) for layout in layouts) if p is not None]
+    foreign: dict[str, str] = {}
+    packs = [p for p in (_load_one(layout, errors, foreign) for layout in layouts) if p is not None]
     merged = merge(packs, errors)
     if errors:
         raise PackErrors(errors)

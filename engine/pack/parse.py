@@ -697,8 +697,9 @@ def _relocate(pattern: Pattern, line: int | None) -> Pattern:
 class Fragments:
     """A pack's fragments, read on first use (a fragment may use others: cycles are refused)."""
 
-    def __init__(self, pack: str) -> None:
+    def __init__(self, pack: str, foreign: Mapping[str, str] | None = None) -> None:
         self.pack = pack
+        self.foreign = foreign or {}  # fragment name -> pack, of the packs loaded before this one
         self.raw: dict[str, tuple[Any, FileCheck]] = {}  # name -> (YAML data, its file's check)
         self.done: dict[str, FragmentDef | None] = {}
         self.stack: list[str] = []
@@ -722,6 +723,13 @@ class Fragments:
         if name in self.stack:
             cycle = " -> ".join([*self.stack[self.stack.index(name) :], name])
             f.err(line, f"fragment cycle: {cycle} (a fragment cannot use itself, directly or not)")
+            return None
+        if name not in self.raw and name in self.foreign:
+            f.err(
+                line,
+                f"fragment {name!r} belongs to pack {self.foreign[name]!r}: fragments are private to their "
+                "pack, so copy its file into this pack's rules/ (under a fragments folder)",
+            )
             return None
         if name not in self.raw:
             known = ", ".join(sorted(self.raw)) or "none"

@@ -206,8 +206,21 @@ def test_fragments_are_private_to_their_pack(tmp_path: Path) -> None:
         code="b-9.9.9",
     )
     errors = load_errors(owner, other)
-    assert has_error(errors, rule, _line(rule, "- use:"), "unknown fragment 'disabled-connector'")
-    assert has_error(errors, rule, _line(rule, "- use:"), "a rule uses only its own pack's fragments")
+    where = _line(rule, "- use:")
+    assert has_error(errors, rule, where, "fragment 'disabled-connector' belongs to pack 'a'")
+    assert has_error(errors, rule, where, "fragments are private to their pack, so copy its file")
+
+
+def test_a_user_pack_cannot_use_a_builtin_fragment(tmp_path: Path) -> None:
+    from relaydoctor.engine.errors import PackErrors
+    from relaydoctor.engine.pack import load_packs
+
+    root = standard_pack(tmp_path / "p")
+    rule = _use_confirmed(root, "- use: rejected-certificate-session")
+    with pytest.raises(PackErrors) as exc:
+        load_packs([root], include_user_config=False)
+    whose = "fragment 'rejected-certificate-session' belongs to pack 'builtin'"
+    assert has_error(exc.value.errors, rule, _line(rule, "- use:"), whose)
 
 
 def test_a_fragments_positive_pattern_needs_an_alias(tmp_path: Path) -> None:
