@@ -396,7 +396,7 @@ class FragmentDef:
     @property
     def aliases(self) -> dict[str, str]:
         """alias -> fact kind, for the positive patterns (all have an explicit ``as``)."""
-        return {p.alias: p.kind for p in self.when if not p.negated and p.alias}
+        return {p.alias: p.kind for p in self.when if not p.negated and p.alias and p.kind}
 
 
 @dataclass(frozen=True, slots=True)

@@ -312,6 +312,8 @@ class _RuleCheck:
         f.keys(m, USE_KEYS, "a `use:` item")
         name = f.text(m, "use")
         line = m.line
+        if m.get("use") is None:
+            f.err(line, "`use:` names a fragment of this pack (`- use: NAME`)")
         frag = self.fragments.get(name, f, line) if self.fragments is not None and name else None
         if frag is None:
             self.unsure = True

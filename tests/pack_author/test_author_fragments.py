@@ -295,3 +295,22 @@ def test_the_fragment_and_rule_schemas_accept_a_fragment_and_its_use(tmp_path: P
     bad = yaml.safe_load(rule.read_text()) | {"when": [{"use": "Bad Name"}]}
     schema = json.loads(file_schema_path("rule").read_text("utf-8"))
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(bad))
+
+
+def test_a_fact_kind_typo_in_a_fragment_is_one_message_not_one_per_use_of_its_alias(tmp_path: Path) -> None:
+    root = standard_pack(tmp_path / "p")
+    frag = fragment(root, "disabled-connector", DISABLED.replace("inbound_connector", "inbound_conector"))
+    _use_confirmed(root, "- use: disabled-connector\n- fact: answer\n  as: a\n  where: {key: {ref: c.name}}")
+    errors = load_errors(root)
+    assert lines_of(errors) == [
+        f"{frag}:{_line(frag, 'inbound_conector')}: unknown fact kind 'inbound_conector' "
+        "(did you mean 'inbound_connector'?)"
+    ]
+
+
+def test_a_use_without_a_name_is_refused(tmp_path: Path) -> None:
+    root = standard_pack(tmp_path / "p")
+    fragment(root, "disabled-connector", DISABLED)
+    rule = _use_confirmed(root, DISABLED + "- use:")
+    errors = load_errors(root)
+    assert has_error(errors, rule, _line(rule, "- use:"), "`use:` names a fragment of this pack")
