@@ -696,6 +696,9 @@ def _relocate(pattern: Pattern, line: int | None) -> Pattern:
     return dataclasses.replace(pattern, line=line, tests=tests(pattern.tests))
 
 
+MAX_FRAGMENT_DEPTH = 8  # fragments using fragments: deeper chains are refused (and never recurse far)
+
+
 class Fragments:
     """A pack's fragments, read on first use (a fragment may use others: cycles are refused)."""
 
@@ -705,6 +708,7 @@ class Fragments:
         self.raw: dict[str, tuple[Any, FileCheck]] = {}  # name -> (YAML data, its file's check)
         self.done: dict[str, FragmentDef | None] = {}
         self.stack: list[str] = []
+        self.height: dict[str, int] = {}  # name -> levels of fragments it spans, itself included
 
     def add(self, data: Any, f: FileCheck) -> None:
         m = f.mapping(data, "a fragment file", 1)
@@ -741,12 +745,21 @@ class Fragments:
                 f"{known}; a rule uses only its own pack's fragments)",
             )
             return None
+        # levels below and including ``name``: known once it was read, at least 1 before
+        if len(self.stack) + self.height.get(name, 1) > MAX_FRAGMENT_DEPTH:
+            chain = " -> ".join([*self.stack, name])
+            too_deep = f"fragments nest deeper than {MAX_FRAGMENT_DEPTH} levels ({chain} ...)"
+            f.err(line, f"{too_deep}: use fewer levels")
+            return None
         if name not in self.done:
             self.stack.append(name)
             try:
-                self.done[name] = self._parse(*self.raw[name])
+                self.done[name] = frag = self._parse(*self.raw[name])
             finally:
                 self.stack.pop()
+            self.height[name] = 1 + max((self.height.get(u, 1) for u in frag.uses), default=0)
+            if len(self.stack) + self.height[name] > MAX_FRAGMENT_DEPTH:
+                return self.get(name, f, line)  # reported as above
         return self.done[name]
 
     def all(self) -> list[FragmentDef]:

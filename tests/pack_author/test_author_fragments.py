@@ -314,3 +314,46 @@ def test_a_use_without_a_name_is_refused(tmp_path: Path) -> None:
     rule = _use_confirmed(root, DISABLED + "- use:")
     errors = load_errors(root)
     assert has_error(errors, rule, _line(rule, "- use:"), "`use:` names a fragment of this pack")
+
+
+def test_fragments_nest_at_most_max_fragment_depth_levels(tmp_path: Path) -> None:
+    """A long chain is refused at the use line that goes too deep, never a RecursionError."""
+    from relaydoctor.engine.pack.parse import MAX_FRAGMENT_DEPTH
+
+    def chain(root: Path, length: int) -> list[Path]:
+        files = []
+        for i in range(length):
+            uses = f"- use: f{i + 1:03}\n" if i + 1 < length else ""
+            files.append(fragment(root, f"f{i:03}", f"{uses}- fact: symptom\n  as: s{i}"))
+        _use_confirmed(root, DISABLED + "- use: f000")
+        return files
+
+    ok = standard_pack(tmp_path / "ok")
+    chain(ok, MAX_FRAGMENT_DEPTH)
+    rule = next(r for r in load(ok).rules if r.id == f"{CAUSE}.confirmed")
+    assert len(rule.fragments) == MAX_FRAGMENT_DEPTH
+    deep = standard_pack(tmp_path / "deep")
+    files = chain(deep, 400)  # far past Python's recursion limit if each level recursed
+    errors = load_errors(deep)
+    last = files[MAX_FRAGMENT_DEPTH - 1]
+    too_deep = f"fragments nest deeper than {MAX_FRAGMENT_DEPTH}"
+    assert has_error(errors, last, 1 + _line(last, "when:"), too_deep)
+
+
+def test_the_depth_limit_does_not_depend_on_which_rule_is_read_first(tmp_path: Path) -> None:
+    """A chain read first from a shallow rule is still too deep under a deeper one."""
+    from relaydoctor.engine.pack.parse import MAX_FRAGMENT_DEPTH
+
+    root = standard_pack(tmp_path / "p")
+    low = MAX_FRAGMENT_DEPTH // 2 + 1  # levels of the shared chain
+    for i in range(low):  # c0 -> c1 -> ... (read first: a-rule sorts before b-rule)
+        uses = f"- use: c{i + 1}\n" if i + 1 < low else ""
+        fragment(root, f"c{i}", f"{uses}- fact: symptom\n  as: c{i}")
+    for i in range(MAX_FRAGMENT_DEPTH - low + 1):  # d0 -> d1 -> ... -> c0: one level too many
+        nxt = f"d{i + 1}" if i < MAX_FRAGMENT_DEPTH - low else "c0"
+        fragment(root, f"d{i}", f"- use: {nxt}\n- fact: answer\n  as: d{i}")
+    rule_file(root, "a-rule", rule_yaml("a-rule", "- use: c0", status="likely"))
+    rule_file(root, "b-rule", rule_yaml("b-rule", "- use: d0", status="likely"))
+    errors = load_errors(root)
+    too_deep = f"fragments nest deeper than {MAX_FRAGMENT_DEPTH}"
+    assert any(too_deep in e.message for e in errors), lines_of(errors)
