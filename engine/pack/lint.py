@@ -83,8 +83,9 @@ def _never_fires(rule: RuleDef, pattern: Pattern) -> list[tuple[int | None, str]
 def _rule_findings(rule: RuleDef) -> list[PackError]:
     out = []
     for pattern in rule.when:
+        source = f" (a pattern of fragment {pattern.fragment!r})" if pattern.fragment else ""
         for line, message in _never_fires(rule, pattern):
-            out.append(rule.loc.at(line).error(message))
+            out.append(rule.loc.at(line).error(message + source))
     if rule.status == "confirmed" and not rule.complete:
         rests = absences(rule)
         if rests:

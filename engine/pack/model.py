@@ -314,6 +314,11 @@ class Pattern:
     tests: tuple[Test, ...] = ()
     negated: bool = False
     line: int | None = None
+    fragment: str = ""  # the fragment it comes from (``line`` is then the rule's ``use:`` line)
+
+    def where(self) -> str:
+        """How findings name it: its line, and its fragment when it comes from one."""
+        return f"line {self.line}" + (f" (fragment {self.fragment})" if self.fragment else "")
 
     def field_tests(self) -> list[FieldTest]:
         """Every FieldTest, including those inside any_of groups."""

@@ -343,7 +343,7 @@ class _RuleCheck:
                         "start with a positive pattern")
         self.used.extend(u for u in (*frag.uses, frag.id) if u not in self.used)
         self.position += len(frag.when)
-        return [_relocate(p, line) for p in frag.when]
+        return [_relocate(p, line, frag.id) for p in frag.when]
 
     def pattern(self, item: Any, index: int, line: int | None) -> Pattern | None:
         f = self.f
@@ -681,9 +681,10 @@ def _when(m: YMap, rc: _RuleCheck) -> list[Pattern]:
     return patterns
 
 
-def _relocate(pattern: Pattern, line: int | None) -> Pattern:
+def _relocate(pattern: Pattern, line: int | None, fragment: str) -> Pattern:
     """A fragment's pattern as seen in a rule: every line is the rule's ``use:`` line, so a
-    finding about it points into the rule's own file."""
+    finding about it points into the rule's own file, and it names the fragment it was written
+    in (the innermost, for a fragment used by another)."""
 
     def tests(items: tuple[Test, ...]) -> tuple[Test, ...]:
         return tuple(
@@ -693,7 +694,9 @@ def _relocate(pattern: Pattern, line: int | None) -> Pattern:
             for t in items
         )
 
-    return dataclasses.replace(pattern, line=line, tests=tests(pattern.tests))
+    return dataclasses.replace(
+        pattern, line=line, tests=tests(pattern.tests), fragment=pattern.fragment or fragment
+    )
 
 
 MAX_FRAGMENT_DEPTH = 8  # fragments using fragments: deeper chains are refused (and never recurse far)

@@ -357,3 +357,28 @@ def test_the_depth_limit_does_not_depend_on_which_rule_is_read_first(tmp_path: P
     errors = load_errors(root)
     too_deep = f"fragments nest deeper than {MAX_FRAGMENT_DEPTH}"
     assert any(too_deep in e.message for e in errors), lines_of(errors)
+
+
+def test_a_lint_finding_about_a_fragments_pattern_is_at_its_use_line_naming_it(tmp_path: Path) -> None:
+    root = standard_pack(tmp_path / "p")
+    never = DISABLED.replace("connector_type: OnPremises", "name: {missing: true}")
+    fragment(root, "disabled-connector", never)
+    rule = _use_confirmed(root)
+    findings = lint(load(root))
+    message = (
+        "inbound_connector.name is never missing (it is always set) "
+        "(a pattern of fragment 'disabled-connector')"
+    )
+    assert has_error(findings, rule, _line(rule, "- use:"), message), lines_of(findings)
+
+
+def test_rules_test_v_names_the_fragment_of_a_nearest_miss(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = standard_pack(tmp_path / "p")
+    fragment(root, "disabled-connector", DISABLED)
+    rule = _use_confirmed(root)
+    run = run_main(capsys, "rules", "test", "--pack", str(root), "--no-builtin", "-v", f"{CAUSE}-unknown")
+    assert run.code == 0, run.out + run.err
+    where = f"line {_line(rule, '- use:')} (fragment disabled-connector)"
+    assert f"no inbound_connector fact passes the pattern at {where}" in run.out
