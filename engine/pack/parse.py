@@ -296,7 +296,7 @@ class _RuleCheck:
     def is_broken(self, alias: str) -> bool:
         return alias in self.broken or (self.unsure and alias not in self.aliases)
 
-    def item(self, item: Any, index: int, line: int | None) -> list[Pattern]:
+    def item(self, item: Any, line: int | None) -> list[Pattern]:
         """One ``when`` item: a pattern, or the patterns of a ``use:``d fragment."""
         if isinstance(item, dict) and "use" in item:
             return self.use(item, line)
@@ -677,7 +677,7 @@ def _when(m: YMap, rc: _RuleCheck) -> list[Pattern]:
     }
     patterns: list[Pattern] = []
     for i, item in enumerate(when_raw):
-        patterns.extend(rc.item(item, i, line_of(when_raw, i)))
+        patterns.extend(rc.item(item, line_of(when_raw, i)))
     return patterns
 
 
