@@ -965,7 +965,8 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         if (key == NULL)
             goto done;
         int tainted = PySet_Contains(tainted_set, key);
-        if (tainted == 0 && v[4] >= 0 && le > ls)
+        /* positions as _walk finds them (anything else is left to Python, never read out of range) */
+        if (tainted == 0 && v[4] >= 0 && ls < v[2] && v[2] <= v[3] && v[3] <= v[4] && v[4] + 2 < le)
             row = fast_row(buf, ls, le, v[2], v[3], v[4], line, item, row_type, &sig);
         if (tainted < 0 || (row == NULL && PyErr_Occurred())) {
             Py_DECREF(key);

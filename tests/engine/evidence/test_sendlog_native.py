@@ -466,3 +466,16 @@ def test_without_the_extension_the_python_path_gives_the_same_facts(monkeypatch)
     assert got.facts and [(f.provenance, f.values()) for f in got.facts] == [
         (f.provenance, f.values()) for f in expected.facts]
     assert (got.detail, got.warnings) == (expected.detail, expected.warnings)
+
+
+@native
+@given(st.binary(max_size=600), st.lists(st.tuples(*[st.integers(-5, 700)] * 5), max_size=12))
+def test_c_rows_never_read_out_of_range(buf, entries):
+    """rows() gets positions from walk(); whatever it is handed, it raises or leaves lines to
+    Python, and never reads outside the buffer (no crash)."""
+    found = sorted(((*e, scan._Open([], partial=False)) for e in entries), key=lambda t: t[:5])
+    try:
+        left, newlines = scan._native.rows(buf, found, 1, scan.Row)
+    except ValueError:
+        return
+    assert newlines == buf.count(b"\n") and all(0 <= i < len(found) for i, _ in left)
