@@ -25,6 +25,7 @@ import copy
 import itertools
 import json
 import math
+import os
 import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -489,3 +490,15 @@ def get_engine() -> RuleEngine:
         if _ENGINE is None:
             _ENGINE = RuleEngine()
         return _ENGINE
+
+
+def engine_build() -> str:
+    """Which durable_rules build this is (its extension's path, size and modification time):
+    part of the key under which a compiled ruleset is cached, since user packs' regexes were
+    probed against this very engine (``regex_probe.py``; docs/engine-traps.md #37)."""
+    origin = getattr(durable_rules_engine, "__file__", None) or "builtin"
+    try:
+        st = os.stat(origin)
+        return f"{origin}\0{st.st_size}\0{st.st_mtime_ns}"
+    except OSError:
+        return origin

@@ -418,12 +418,13 @@ def load_packs(
             continue
         seen.add(key)
         layouts.append(dir_layout(d))
-    key = _cache_key(layouts) if cache and not errors else None
+    key = _cache_key(layouts, environ) if cache and not errors else None
     if key is not None:
         from .cache import read
 
         hit = read(key, environ)
         if hit is not None:
+            _remember_key(hit, key)
             return hit
     packs = [p for p in (_load_one(layout, errors) for layout in layouts) if p is not None]
     merged = merge(packs, errors)
@@ -431,18 +432,35 @@ def load_packs(
         raise PackErrors(errors)
     if key is not None:
         _store(key, merged, environ)
+        _remember_key(merged, key)
     return merged
 
 
-def _cache_key(layouts: Sequence[_Layout]) -> str:
-    from .cache import content_key
+_KEYS: dict[int, tuple[Packs, str]] = {}
+
+
+def _remember_key(packs: Packs, key: str) -> None:
+    if len(_KEYS) >= 64:
+        _KEYS.clear()
+    _KEYS[id(packs)] = (packs, key)  # holding packs keeps its id unique
+
+
+def cache_key_of(packs: Packs) -> str | None:
+    """The content key ``packs`` were loaded under (None: not loaded through the cache), so what
+    is derived from them (the compiled ruleset) can be cached under it too."""
+    known = _KEYS.get(id(packs))
+    return known[1] if known is not None and known[0] is packs else None
+
+
+def _cache_key(layouts: Sequence[_Layout], environ: Mapping[str, str] | None = None) -> str:
+    from .cache import key_for
 
     roots: list[Path] = []
     for layout in layouts:
         roots.extend(r for r in (layout.manifest, *layout.roots) if r not in roots)
     settings = repr([(layout.builtin, str(layout.manifest), str(layout.rules), str(layout.knowledge))
                      for layout in layouts])
-    return content_key(roots, settings)
+    return key_for(roots, settings, environ)
 
 
 def _store(key: str, packs: Packs, environ: Mapping[str, str] | None) -> None:

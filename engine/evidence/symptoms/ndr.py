@@ -29,6 +29,7 @@ from email import policy
 from email.message import EmailMessage, Message
 from email.utils import parsedate_to_datetime
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ...facts import Symptom
 from ...utctime import format_utc
@@ -39,17 +40,17 @@ KIND = "ndr"
 
 MAX_SIZE = 32 * 1024 * 1024
 
-_HEADER_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{0,60}:[ \t]?")
+_HEADER_LINE = lazyre.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{0,60}:[ \t]?")
 _MIME_HEADERS = ("mime-version", "content-type", "received", "return-path", "message-id", "x-ms-exchange-")
 # Lines that only an NDR has, anchored so that prose quoting them (a README, a ticket) is not one.
 _NDR_LINES = (
-    re.compile(r"^\s*Remote Server returned '", re.MULTILINE),
-    re.compile(r"^(?:[^'\n]{0,40} - )?Remote Server at \S+ (?:\([^)\n]*\) )?returned '", re.MULTILINE),
-    re.compile(r"^\s*\S+\s+#[245]\d\d [245]\.[0-7]\.\d{1,3}\b.*##\s*$", re.MULTILINE),
-    re.compile(r"^\s*(?:Delivery has failed to|Delivery is delayed to) these recipients or groups:\s*$",
+    lazyre.compile(r"^\s*Remote Server returned '", re.MULTILINE),
+    lazyre.compile(r"^(?:[^'\n]{0,40} - )?Remote Server at \S+ (?:\([^)\n]*\) )?returned '", re.MULTILINE),
+    lazyre.compile(r"^\s*\S+\s+#[245]\d\d [245]\.[0-7]\.\d{1,3}\b.*##\s*$", re.MULTILINE),
+    lazyre.compile(r"^\s*(?:Delivery has failed to|Delivery is delayed to) these recipients or groups:\s*$",
                re.MULTILINE),
-    re.compile(r"^\S+ rejected your message to the following e-?mail addresses:\s*$", re.MULTILINE),
-    re.compile(
+    lazyre.compile(r"^\S+ rejected your message to the following e-?mail addresses:\s*$", re.MULTILINE),
+    lazyre.compile(
         r"^\s*(?:Diagnostic information for administrators|Diagnoseinformationen f[üu]r Administratoren"
         r"|Informations de diagnostic pour les administrateurs"
         r"|Informaci[óo]n de diagn[óo]stico para administradores"
@@ -59,17 +60,17 @@ _NDR_LINES = (
     ),
     GENERATING_LINE,
 )
-_EML_NDR_MARKERS = re.compile(
+_EML_NDR_MARKERS = lazyre.compile(
     r"multipart/report|message/delivery-status|X-MS-Exchange-Message-Is-Ndr|^Subject:\s*(?:Undeliverable|"
     r"Delivery (?:Status Notification|delayed|has failed)|Undelivered Mail|Mail delivery failed|"
     r"Returned mail|"
     r"failure notice|Non remis|Unzustellbar|No se puede entregar|Non recapitabile|Onbestelbaar)",
     re.IGNORECASE | re.MULTILINE,
 )
-_DSN_TYPE = re.compile(r"^content-type:\s*message/delivery-status", re.IGNORECASE)
-_DIAG_FIELD = re.compile(r"^diagnostic-code:", re.IGNORECASE)
-_STATUS_FIELD = re.compile(r"^status:", re.IGNORECASE)
-_STATUS = re.compile(r"(?<![\w.])[45]\.[0-7]\.\d{1,3}(?![\d.]\d|\d)")
+_DSN_TYPE = lazyre.compile(r"^content-type:\s*message/delivery-status", re.IGNORECASE)
+_DIAG_FIELD = lazyre.compile(r"^diagnostic-code:", re.IGNORECASE)
+_STATUS_FIELD = lazyre.compile(r"^status:", re.IGNORECASE)
+_STATUS = lazyre.compile(r"(?<![\w.])[45]\.[0-7]\.\d{1,3}(?![\d.]\d|\d)")
 
 
 def sniff(doc: Document) -> bool:

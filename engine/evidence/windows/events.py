@@ -31,6 +31,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ... import lazyre
 from ...errors import EngineError
 from ...facts import Provenance, WindowsEvent
 
@@ -71,25 +72,26 @@ LEVEL_NAMES = {
     "detallado": "verbose",
 }
 
-_HEX = re.compile(r"\b(?:0x)?(8009[0-9A-Fa-f]{4}|800[Bb][0-9A-Fa-f]{4})\b")
-_THUMB = re.compile(r"\b([0-9A-Fa-f]{40})\b")
-_12014 = re.compile(
+_HEX = lazyre.compile(r"\b(?:0x)?(8009[0-9A-Fa-f]{4}|800[Bb][0-9A-Fa-f]{4})\b")
+_THUMB = lazyre.compile(r"\b([0-9A-Fa-f]{40})\b")
+_12014 = lazyre.compile(
     r"could not find a certificate that contains the domain name (?P<name>.*?) in the personal store"
     r".*?for the connector (?P<connector>.*?) with a FQDN parameter of (?P<fqdn>.*?)\. If the connector",
     re.I | re.S,
 )
-_LOAD_THUMB = re.compile(
+_LOAD_THUMB = lazyre.compile(
     r"could not load the certificate with thumbprint of (?P<thumb>[0-9A-Fa-f]{40})", re.I
 )
-_TLS_FAILED = re.compile(r"TLS negotiation failed with (?:the )?error (?P<err>\w+)", re.I)
-_AUTH_FAILED = re.compile(
+_TLS_FAILED = lazyre.compile(r"TLS negotiation failed with (?:the )?error (?P<err>\w+)", re.I)
+_AUTH_FAILED = lazyre.compile(
     r"Inbound authentication failed with error (?P<err>\w+) for Receive connector (?P<connector>.*?)\."
     r"(?:.*?source IP address of the client[^\[]*\[(?P<ip>[0-9A-Fa-f:.]+)\])?",
     re.I | re.S,
 )
-_ALERT = re.compile(r"fatal alert code is (?P<alert>\d+)", re.I)
-_CIPHER = re.compile(r"none of the cipher suites supported by the client", re.I)
-_CONNECTOR_IN_TEXT = re.compile(r"(?:send|receive) connector (?P<connector>[^.\r\n]+?)(?:\.|,|\s+to\s)", re.I)
+_ALERT = lazyre.compile(r"fatal alert code is (?P<alert>\d+)", re.I)
+_CIPHER = lazyre.compile(r"none of the cipher suites supported by the client", re.I)
+_CONNECTOR_IN_TEXT = lazyre.compile(
+    r"(?:send|receive) connector (?P<connector>[^.\r\n]+?)(?:\.|,|\s+to\s)", re.I)
 
 # Exchange events whose message names a certificate for TLS that cannot be used.
 CERT_NOT_FOUND_IDS = frozenset({12014, 12013, 12023, 12024})

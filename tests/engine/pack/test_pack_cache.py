@@ -39,9 +39,11 @@ def test_a_cached_load_equals_a_fresh_one_and_does_not_read_the_yaml(tmp_path, c
     assert second == fresh and second is not first
 
 
-def test_the_builtin_pack_round_trips(cache_dir):
+def test_the_builtin_pack_round_trips(cache_dir, monkeypatch):
     fresh = load_packs(include_user_config=False, cache=False)
     load_packs(include_user_config=False)
+    assert len(_entries(cache_dir)) == 1, "the built-in pack was not cached (a model class the codec lacks?)"
+    monkeypatch.setattr(loader_mod, "_load_one", lambda *a: pytest.fail("the YAML was read again"))
     cached = load_packs(include_user_config=False)
     assert cached == fresh
 
