@@ -21,7 +21,6 @@ durable_rules 2.0.28 is fast, but its C engine has traps reachable from normal u
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import math
@@ -256,7 +255,9 @@ def _prepare(rule: CompiledRule) -> tuple[tuple[str, ...], dict[str, Any]]:
         if guards and key != PHASE_ALIAS:
             body = {"$and": [*body["$and"], *guards]} if "$and" in body else {"$and": [body, *guards]}
         safe.append({key: _join_safe(body, keys[0], fail)[0]})
-    return positive, copy.deepcopy({"all": safe})
+    # a fresh copy (registration mutates it); the condition is JSON, and a JSON round trip copies
+    # it several times faster than copy.deepcopy
+    return positive, json.loads(json.dumps({"all": safe}))
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -35,9 +34,9 @@ from ..compiled import CompiledRule, CompiledRuleset, Conclusion
 from ..status import Status
 from . import model
 from .model import ENGINE_FORMAT, Packs
-from .yamlload import YList, YMap
+from .ycontainers import YList, YMap
 
-CODEC = 1
+CODEC = 2  # 2: a dataclass object met again is a back-reference (Packs holds each Pack's rules)
 CACHE_ENV = "RELAYDOCTOR_CACHE_DIR"
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
@@ -170,53 +169,78 @@ def key_for(roots: Sequence[Path], settings: str, environ: Mapping[str, str] | N
 # -- JSON codec: the pack model's dataclasses, tuples, paths and YAML line-tracking containers -----
 
 
+def _encoder() -> Any:
+    """An encoding function. Each model object is written once: met again (``Packs.rules`` are the
+    ``Pack.rules`` objects) it becomes ``{"r": n}``, n counting written objects in the order their
+    text ends — the order ``json.loads`` calls its object hook, so the decoder numbers alike."""
+    written: dict[int, int] = {}
+
+    def enc(value: Any) -> Any:
+        if value is None or isinstance(value, bool | int | float | str):
+            return value
+        if dataclasses.is_dataclass(value) and type(value).__name__ in _CLASSES:
+            seen = written.get(id(value))
+            if seen is not None:
+                return {"r": seen}
+            values = [enc(getattr(value, f.name)) for f in dataclasses.fields(value)]
+            written[id(value)] = len(written)  # the object outlives the encoding: ids stay unique
+            return {"c": type(value).__name__, "v": values}
+        if isinstance(value, tuple):
+            return {"t": [enc(v) for v in value]}
+        if isinstance(value, YList):
+            return {"yl": [enc(v) for v in value], "line": value.line, "il": list(value.item_lines)}
+        if isinstance(value, list):
+            return {"l": [enc(v) for v in value]}
+        if isinstance(value, YMap):
+            return {"ym": [[enc(k), enc(v)] for k, v in value.items()], "line": value.line,
+                    "kl": [[enc(k), n] for k, n in value.key_lines.items()]}
+        if isinstance(value, Mapping):
+            return {"d": [[enc(k), enc(v)] for k, v in value.items()]}
+        if isinstance(value, Path):
+            return {"p": str(value)}
+        raise TypeError(f"cannot cache a {type(value).__name__}")
+
+    return enc
+
+
 def _enc(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if dataclasses.is_dataclass(value) and type(value).__name__ in _CLASSES:
-        values = [_enc(getattr(value, f.name)) for f in dataclasses.fields(value)]
-        return {"c": type(value).__name__, "v": values}
-    if isinstance(value, tuple):
-        return {"t": [_enc(v) for v in value]}
-    if isinstance(value, YList):
-        return {"yl": [_enc(v) for v in value], "line": value.line, "il": list(value.item_lines)}
-    if isinstance(value, list):
-        return {"l": [_enc(v) for v in value]}
-    if isinstance(value, YMap):
-        return {"ym": [[_enc(k), _enc(v)] for k, v in value.items()], "line": value.line,
-                "kl": [[_enc(k), n] for k, n in value.key_lines.items()]}
-    if isinstance(value, Mapping):
-        return {"d": [[_enc(k), _enc(v)] for k, v in value.items()]}
-    if isinstance(value, Path):
-        return {"p": str(value)}
-    raise TypeError(f"cannot cache a {type(value).__name__}")
+    return _encoder()(value)
 
 
-def _node(value: dict) -> Any:
-    """``json.loads`` object hook: each tagged object becomes its value, children first (the C
+def _decoder() -> Any:
+    """The ``json.loads`` object hook: each tagged object becomes its value, children first (the C
     parser walks the text; this runs once per object)."""
-    if "c" in value:
-        cls = _CLASSES[value["c"]]  # KeyError for anything not in the model: the entry is ignored
-        return cls(*value["v"])  # field order: the code's own sources are part of the key
-    if "t" in value:
-        return tuple(value["t"])
-    if "l" in value:
-        return list(value["l"])
-    if "yl" in value:
-        out = YList(value["yl"], line=value["line"])
-        out.item_lines = list(value["il"])
-        return out
-    if "ym" in value:
-        ymap = YMap({_hashable(k): v for k, v in value["ym"]}, line=value["line"])
-        ymap.key_lines = {_hashable(k): n for k, n in value["kl"]}
-        return ymap
-    if "d" in value:
-        return {_hashable(k): v for k, v in value["d"]}
-    if "p" in value:
-        return Path(value["p"])
-    if "key" in value:
-        return value  # the entry itself
-    raise ValueError("unknown value in a cache entry")
+    objects: list[Any] = []
+
+    def node(value: dict) -> Any:
+        if "c" in value:
+            cls = _CLASSES[value["c"]]  # KeyError for anything not in the model: the entry is ignored
+            obj = cls(*value["v"])  # field order: the code's own sources are part of the key
+            objects.append(obj)
+            return obj
+        if "r" in value:
+            return objects[value["r"]]  # IndexError (a corrupt entry) is caught by the reader
+        if "t" in value:
+            return tuple(value["t"])
+        if "l" in value:
+            return list(value["l"])
+        if "yl" in value:
+            out = YList(value["yl"], line=value["line"])
+            out.item_lines = list(value["il"])
+            return out
+        if "ym" in value:
+            ymap = YMap({_hashable(k): v for k, v in value["ym"]}, line=value["line"])
+            ymap.key_lines = {_hashable(k): n for k, n in value["kl"]}
+            return ymap
+        if "d" in value:
+            return {_hashable(k): v for k, v in value["d"]}
+        if "p" in value:
+            return Path(value["p"])
+        if "key" in value:
+            return value  # the entry itself
+        raise ValueError("unknown value in a cache entry")
+
+    return node
 
 
 def _hashable(key: Any) -> Any:
@@ -232,11 +256,11 @@ def read(key: str, environ: Mapping[str, str] | None = None) -> Packs | None:
     """The cached packs for ``key``, or None (missing, corrupt, another version)."""
     path = cache_dir(environ) / f"packs-{key}.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), object_hook=_node)
+        data = json.loads(path.read_text(encoding="utf-8"), object_hook=_decoder())
         if not isinstance(data, dict) or data.get("key") != key:
             return None
         packs = data["packs"]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError):
         return None
     return packs if isinstance(packs, Packs) else None
 
@@ -304,6 +328,8 @@ def _write_atomic(path: Path, text: str, *, prefix: str) -> bool:
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # a write happens on a cache miss only
+
         fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

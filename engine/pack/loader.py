@@ -20,7 +20,7 @@ from .. import __version__
 from ..errors import PackError, PackErrors
 from ..paths import builtin_dir
 from .model import ENGINE_FORMAT, CaseDef, CauseDef, Pack, Packs, RuleDef
-from .yamlload import MAX_FILE_BYTES, load_yaml
+from .ycontainers import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     from .parse import FileCheck
@@ -140,6 +140,7 @@ def _parse_all(
     files: Sequence[Path], parse: Callable[[Any, FileCheck], T | None], errors: list[PackError]
 ) -> list[T]:
     from .parse import FileCheck
+    from .yamlload import load_yaml  # yaml only on a cache miss
 
     out = []
     for path in files:
@@ -162,6 +163,7 @@ def _load_one(layout: _Layout, errors: list[PackError]) -> Pack | None:
         return None
     # imported here: a run whose packs come from the cache never needs the YAML checks
     from .parse import FileCheck, parse_case, parse_cause, parse_code, parse_manifest, parse_rule
+    from .yamlload import load_yaml
 
     check = FileCheck(str(layout.manifest), errors)
     try:

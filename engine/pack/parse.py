@@ -69,7 +69,7 @@ from .model import (
 )
 from .regex import RegexError, backtracking_risk, to_engine
 from .templates import placeholders
-from .yamlload import YMap, line_of
+from .ycontainers import YMap, line_of
 
 _ORDERING_OPS = ("gt", "gte", "lt", "lte")
 # field_specs reads type hints (slow); the fact model does not change while we run

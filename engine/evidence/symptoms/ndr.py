@@ -21,13 +21,9 @@ pasted text has only local times, so it stays unknown.
 
 from __future__ import annotations
 
-import email
-import html
 import re
 from dataclasses import replace
-from email import policy
-from email.message import EmailMessage, Message
-from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 from ... import lazyre
 from ...errors import EvidenceError
@@ -35,6 +31,9 @@ from ...facts import Symptom
 from ...utctime import format_utc
 from ..base import Document, ParseResult
 from .ndr_text import GENERATING_LINE, Finding, analyse, dedupe, symptom
+
+if TYPE_CHECKING:  # the email package (~5 ms to import) is loaded only when an .eml is parsed
+    from email.message import Message
 
 KIND = "ndr"
 
@@ -124,6 +123,9 @@ def _is_eml(text: str) -> bool:
 
 
 def _parse_eml(doc: Document, text: str) -> tuple[list[Symptom], str]:
+    import email
+    from email import policy
+
     try:
         msg = email.message_from_string(text, policy=policy.default)
     except Exception as exc:  # the email package raises a zoo of types on hostile input
@@ -154,6 +156,8 @@ def _parse_eml(doc: Document, text: str) -> tuple[list[Symptom], str]:
 
 def _leaves(msg: Message):
     """Leaf parts in order, not descending into the bounced message or the DSN's field groups."""
+    from email.message import Message
+
     ctype = msg.get_content_type()
     if ctype in ("message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers"):
         return
@@ -166,6 +170,8 @@ def _leaves(msg: Message):
 
 
 def _dsn_findings(part: Message, raw_lines: list[str]) -> list[Finding]:
+    from email.message import Message
+
     groups = part.get_payload()
     if not isinstance(groups, list) or not groups:
         return []
@@ -204,6 +210,8 @@ def _dsn_findings(part: Message, raw_lines: list[str]) -> list[Finding]:
 
 
 def _body_findings(part: Message, text: str, raw_lines: list[str]) -> list[Finding]:
+    from email.message import EmailMessage
+
     content = part.get_content() if isinstance(part, EmailMessage) else part.get_payload(decode=True)
     if isinstance(content, bytes):
         content = content.decode("utf-8", errors="replace")
@@ -270,6 +278,8 @@ def _iso(value) -> str | None:
     if value is None:
         return None
     try:
+        from email.utils import parsedate_to_datetime
+
         moment = parsedate_to_datetime(str(value))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
@@ -279,4 +289,6 @@ def _iso(value) -> str | None:
 def _html_text(markup: str) -> str:
     markup = re.sub(r"(?is)<(script|style)\b.*?</\1>", "", markup)
     markup = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", markup)
+    import html
+
     return html.unescape(re.sub(r"<[^>]*>", "", markup))
