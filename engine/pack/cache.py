@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import stat
-import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -31,13 +30,15 @@ from typing import Any
 
 from .. import __version__
 from ..compiled import CompiledRule, CompiledRuleset, Conclusion
+from ..paths import CACHE_ENV, cache_dir
 from ..status import Status
 from . import model
 from .model import ENGINE_FORMAT, Packs
 from .ycontainers import YList, YMap
 
+__all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write", "write_compiled"]
+
 CODEC = 2  # 2: a dataclass object met again is a back-reference (Packs holds each Pack's rules)
-CACHE_ENV = "RELAYDOCTOR_CACHE_DIR"
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -45,20 +46,6 @@ _CLASSES: dict[str, type] = {
     name: cls for name, cls in vars(model).items()
     if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == model.__name__
 }
-
-
-def cache_dir(environ: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
-    env = os.environ if environ is None else environ
-    if env.get(CACHE_ENV):
-        return Path(env[CACHE_ENV])
-    platform = platform or sys.platform
-    if platform.startswith("win"):
-        base = env.get("LOCALAPPDATA")
-        return (Path(base) if base else Path.home() / "AppData" / "Local") / "relaydoctor" / "Cache"
-    if platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "relaydoctor"
-    xdg = env.get("XDG_CACHE_HOME", "")
-    return (Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache") / "relaydoctor"
 
 
 def _walk(root: Path) -> list[tuple[str, os.stat_result]]:
