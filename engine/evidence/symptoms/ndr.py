@@ -136,9 +136,10 @@ def _parse_eml(doc: Document, text: str) -> tuple[list[Symptom], str]:
     report_date = _iso(msg.get("Date"))
     try:
         parts = list(_leaves(msg))
-        plain_exists = any(p.get_content_type() == "text/plain" for p in parts)
-        for part in parts:
-            ctype = part.get_content_type()
+        # each get_content_type() re-parses the header under policy.default: once per part
+        types = [p.get_content_type() for p in parts]
+        plain_exists = "text/plain" in types
+        for part, ctype in zip(parts, types, strict=True):
             if ctype == "message/delivery-status":
                 dsn.extend(_dsn_findings(part, raw_lines))
             elif ctype == "text/plain" or (ctype == "text/html" and not plain_exists):
