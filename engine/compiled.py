@@ -62,7 +62,9 @@ class CompiledRuleset:
         """Only the rules concluding under ``codes``, in the same order. A diagnosis judges only the
         codes its symptoms name, and rules only record firings (none derives a fact another rule
         reads), so the others' firings are never looked at: registering and running just these
-        saves most of the engine's start-up. Cached per ruleset object and code set."""
+        saves most of the engine's start-up. Cached per ruleset object and code set; the facade
+        registers each distinct subset once per process and bounds how many stay registered
+        (docs/engine-traps.md #18)."""
         wanted = tuple(sorted(set(codes)))
         key = (id(self), wanted)
         hit = _SUBSETS.get(key)

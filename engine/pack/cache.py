@@ -6,10 +6,16 @@
 - Key: a SHA-256 over the tool version, the pack format, this codec's version, the sources of the
   pack reader itself, and the path and *content* of every file under every pack's folders (rules,
   knowledge, the cases' evidence), so any change — an edit, a new or removed file, a changed
-  parser — gives a new key; stale entries are never read.
-- Format: JSON only, decoded into the pack model's own dataclasses from a fixed list; nothing in
-  a cache file can run code (never pickle). A file that does not decode — truncated, corrupt,
-  another version — is ignored and rebuilt.
+  parser — gives a new key; stale entries are never read. Hashing ~550 files cost ~25 ms a run,
+  so a small ``stat-*`` index maps a digest of every file's path, size, inode, mtime and ctime
+  (ns) to the key (``key_for``): an edit always changes ctime, and files changed in the last
+  ``RACY_SECONDS`` are never indexed.
+- Format: JSON only, decoded into the pack model's own dataclasses (every dataclass of
+  ``model``); nothing in a cache file can run code (never pickle). An object met twice is written
+  once and referenced. A file that does not decode — truncated, corrupt, another version — is
+  ignored and rebuilt.
+- Beside each entry, the ruleset compiled from those packs (``compiled-*``), keyed by the packs'
+  key and the engine build (``write_compiled``).
 - Concurrent runs: an entry is written to a temporary file in the same folder and renamed into
   place (atomic), so a reader sees a whole entry or none.
 - Only packs that loaded without errors are cached; an unwritable cache folder only costs speed.
