@@ -130,11 +130,14 @@ def _read_index(entry: Path, source: str) -> Index | None:
 def _write_index(entry: Path, source: str, index: Index) -> None:
     rows = [[[list(pair) for pair in dn], fp.hex(), start, end] for dn, fp, start, end in index]
     payload = json.dumps({"source": source, "roots": rows})
-    with contextlib.suppress(OSError):
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+    try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
         tmp.write_text(payload, encoding="utf-8")
         os.replace(tmp, entry)  # atomic: a concurrent run reads a whole index or none
+    except OSError:  # an unwritable cache folder only costs speed
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def fingerprint(cert: x509.Certificate) -> bytes:
