@@ -549,10 +549,15 @@ def render_precheck(
     color: bool = False,
     verbose: bool = False,
     width: int | None = None,
+    redacted: bool = False,
 ) -> str:
-    """The precheck as ``precheck --format fmt`` prints it: one line per check."""
+    """The precheck as ``precheck --format fmt [--redact]`` prints it: one line per check."""
     from .report.precheck import render_precheck as render_as
 
+    if redacted:
+        from .report.redact import redact_precheck
+
+        report = redact_precheck(report)
     return render_as(report, fmt, color=color, verbose=verbose, width=width or 100)
 
 

@@ -207,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="warn about certificates expiring within N days (default: 30)")
     _format_option(p, ("text", "markdown", "json"))
     _output_options(p)
+    p.add_argument("--redact", action="store_true", help=_HELP["redact"])
     p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
     p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
     _verbose_option(p)
@@ -597,7 +598,8 @@ def cmd_precheck(args: argparse.Namespace) -> int:
         raise InputError("no evidence relaydoctor recognises", path=paths[0] if len(paths) == 1 else None)
     color = args.output is None and args.format == "text" and api.wants_color(sys.stdout)
     width = _terminal_width() if args.output is None else None
-    text = api.render_precheck(report, args.format, color=color, verbose=args.verbose, width=width)
+    text = api.render_precheck(report, args.format, color=color, verbose=args.verbose, width=width,
+                               redacted=args.redact)
     _write(text, args.output, inputs=args.inputs, force=args.force)
     return EXIT_FAILED if report.status == "fail" else EXIT_OK
 

@@ -55,4 +55,5 @@ def precheck(
         checks=run_checks(ctx),
         evidence=ctx.sources,
         notes=ctx.warnings,
+        facts=list(ctx.facts),
     )
