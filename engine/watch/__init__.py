@@ -1,10 +1,13 @@
 """``relaydoctor watch``: follow the send logs until the fix is proven.
 
 The followers (``follow``) hand over each finished session; the ``Watcher`` here decides what it
-means: a session to Exchange Online accepted for an external recipient after ``--since`` is the
-fix ("fixed: first accepted session at …"); a rejection gets its verdict from the rules
-(``judge``), once per failure kind, and a cause different from the previous one is called out.
-Each minute of log time gets one line: sessions to Exchange Online, accepted and rejected by code.
+means. The fix is proven per failing sender (``senders``): the senders rejected before ``--since``
+(read from ``LOOKBACK`` before it) or after it must get a session to Exchange Online accepted for
+an external recipient after ``--since``; an accepted session of another sender proves nothing and
+is said so. With no rejection seen at all, the first accepted session counts, and the line says
+there was nothing to compare with. A rejection gets its verdict from the rules (``judge``), once
+per failure kind, and a cause different from the previous one is called out. Each minute of log
+time gets one line: sessions to Exchange Online, accepted and rejected by code.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from ..evidence.smtplog.session import Session
 from ..results import EvidenceSet
 from .follow import Event, Follower, Notice, SessionEvent, is_send_log
 from .judge import Diagnose, Finding, Judge, failure_kind
+from .senders import MAX_SENDERS, Seen, Sender, Senders, accepted_txns, rejected_txn, sender_of
 
 EXIT_FIXED, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 1, 130
+LOOKBACK = dt.timedelta(hours=1)  # logs written this long before --since are read for failing senders
 SEEN_SESSIONS = 100_000  # session ids remembered to skip a re-read file's old sessions
 # A live view's feed: (minute, sessions to Exchange Online, accepted, "5.7.64 ×3, …" rejected).
 MinuteHook = Callable[[str, int, int, str], None]
@@ -48,13 +53,8 @@ def session_time(s: Session) -> dt.datetime | None:
 
 def accepted_external(s: Session) -> int | None:
     """The line of the first external recipient Exchange Online accepted (data not refused)."""
-    for txn in s.txns:
-        if txn.data_reply is not None and txn.data_reply.negative:
-            continue
-        for r in txn.rcpts:
-            if r.reply is not None and r.reply.positive and not r.tenant:
-                return r.reply.row.line
-    return None
+    found = accepted_txns(s)
+    return found[0][1] if found else None
 
 
 class Watcher:
@@ -83,6 +83,9 @@ class Watcher:
         self.counts: Counter[str] = Counter()
         self.last_cause: str | None = None
         self.rejections = 0
+        self.senders = Senders()
+        self.sources: set[str] = set()  # followed folders/files seen (name them when several)
+        self.noted: OrderedDict[Sender, None] = OrderedDict()  # unrelated accepted senders told once
 
     def say(self, line: str, indent: str = "") -> None:
         from ..report.common import one_line
@@ -98,11 +101,26 @@ class Watcher:
             return
         self._status_at = now
         last = self.last_at.strftime("%H:%M:%S") if self.last_at else "none yet"
-        state = (
-            "fixed" if self.fixed else f"waiting for an accepted session; {self.rejections} failure kind(s)"
-        )
+        state = "fixed" if self.fixed else f"{self.waiting_for()}; {self.rejections} failure kind(s)"
         self.out.write(f"\r\x1b[K{self.sessions} session(s) to Exchange Online, last at {last}; {state}")
         self.out.flush()
+
+    def _words(self, sender: Sender) -> str:
+        return sender.words(source=len(self.sources) > 1)
+
+    def waiting_for(self) -> str:
+        """What would prove the fix now, in words."""
+        failing = list(self.senders.failing)
+        if failing:
+            shown = "; ".join(self._words(k) for k in failing[:3])
+            more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
+            return f"waiting for an accepted session of the failing sender(s): {shown}{more}"
+        if self.senders.fixed:
+            return "every sender seen rejected has been accepted"
+        return (
+            "waiting for an accepted session (no rejection seen yet, so no failing sender to compare "
+            "with: any sender's accepted session counts until one is rejected)"
+        )
 
     def handle(self, event: Event) -> bool:
         """Take one event; True when it proves the fix."""
@@ -118,26 +136,73 @@ class Watcher:
         if len(self.seen) > SEEN_SESSIONS:
             self.seen.popitem(last=False)
         at = session_time(s)
+        self.sources.add(event.source)
+        name = os.path.basename(event.file)
         if self.since is not None and (at is None or at < self.since):
+            accepted = accepted_txns(s)
+            if s.rejections and not accepted:  # failing before the change: what must be fixed
+                self._failed(s, event, name, at, before=True)
+            for txn, _ in accepted:  # accepted again before the change: not failing any more
+                self.senders.forget(sender_of(event.source, s, txn))
             return False
         self.sessions += 1
         self.last_at = at or self.last_at
         self._count(s, at)
-        name = os.path.basename(event.file)
-        line = accepted_external(s)
-        if line is not None:
-            if self.fixed is None:
-                cert = cn_of(s.cert.subject) if s.cert and s.cert.subject else None
-                when = at.strftime("%H:%M:%S") if at else "?"
-                self.fixed = f"fixed: first accepted session at {when}, {name}:{line + event.line_offset}" + (
-                    f", certificate {cert}" if cert else ""
-                )
-                self.flush_minute()
-                self.say(self.fixed)
-                return True
-            return False
+        accepted = accepted_txns(s)
+        if accepted:
+            return self._accepted(s, event, name, at, accepted)
         if s.rejections:
-            self._rejected(s, event, name, at)
+            self._failed(s, event, name, at, before=False)
+        return False
+
+    def _accepted(
+        self, s: Session, event: SessionEvent, name: str, at: dt.datetime | None, accepted: list
+    ) -> bool:
+        """Which failing senders this session proves fixed; True when none is left failing."""
+        if self.fixed is not None:
+            return False
+        when = at.strftime("%H:%M:%S") if at else "?"
+        cert = cn_of(s.cert.subject) if s.cert and s.cert.subject else None
+        first_line = accepted[0][1] + event.line_offset
+        where = f"{name}:{first_line}"
+        had_failures = bool(self.senders.failing or self.senders.fixed)
+        proven: list[tuple[Sender, Seen]] = []
+        for txn, line in accepted:
+            sender = sender_of(event.source, s, txn)
+            got = self.senders.accepted(sender, Seen(at, f"{name}:{line + event.line_offset}", cert or ""))
+            proven.extend(got)
+            if not got and self.senders.failing and sender not in self.noted:
+                self.noted[sender] = None
+                if len(self.noted) > MAX_SENDERS:
+                    self.noted.popitem(last=False)
+                self.say(
+                    f"accepted at {when}, {name}:{line + event.line_offset}: {self._words(sender)}, a "
+                    "sender that was not rejected: this does not prove the fix"
+                )
+        cert_words = f", certificate {cert}" if cert else ""
+        if not had_failures:
+            self.fixed = (
+                f"fixed: first accepted session at {when}, {where}{cert_words}; "
+                f"{self._words(sender_of(event.source, s, accepted[0][0]))} (no rejection was seen to "
+                "compare with)"
+            )
+        elif proven and not self.senders.failing:
+            self.fixed = f"fixed: first accepted session at {when}, {where}{cert_words}; " + "; ".join(
+                f"{self._words(k)} (rejected at {_clock(v.at)}, {v.where})" for k, v in proven
+            )
+            if len(self.senders.fixed) > len(proven):
+                self.fixed += f"; every one of the {len(self.senders.fixed)} senders rejected is now accepted"
+        if self.fixed is not None:
+            self.flush_minute()
+            self.say(self.fixed)
+            return True
+        for k, v in proven:
+            self.say(
+                f"sender fixed: {self._words(k)}: accepted at {when}, {where}{cert_words} "
+                f"(rejected at {_clock(v.at)}, {v.where})"
+            )
+        if proven:
+            self.say(f"still failing: {'; '.join(self._words(k) for k in self.senders.failing)}", "  ")
         return False
 
     def _count(self, s: Session, at: dt.datetime | None) -> None:
@@ -166,15 +231,30 @@ class Watcher:
         )
         self.counts = Counter()
 
-    def _rejected(self, s: Session, event: SessionEvent, name: str, at: dt.datetime | None) -> None:
+    def _failed(
+        self, s: Session, event: SessionEvent, name: str, at: dt.datetime | None, *, before: bool
+    ) -> None:
         kind = failure_kind(s)
         rej = s.rejections[0]
         where = f"{name}:{rej.reply.row.line + event.line_offset}"
         when = at.strftime("%H:%M:%S") if at else "?"
+        sender = sender_of(event.source, s, rejected_txn(s))
+        new_sender = sender not in self.senders.failing
+        again = self.senders.rejected(sender, Seen(at, where, kind[1] or kind[0] or ""))
+        if again is not None:
+            self.say(
+                f"rejected again at {when}, {where}: {self._words(sender)} (accepted at "
+                f"{_clock(again.at)}, {again.where}): it is failing again"
+            )
         if self.judge is None:
             return
         known = self.judge.known(kind)
         if known is not None:
+            if new_sender:
+                self.say(
+                    f"{'failing before --since' if before else 'rejected'} at {when}, {where}: "
+                    f"{self._words(sender)}: {known.cause or known.status} as before"
+                )
             return  # counted in the minute line; its verdict was shown when the kind first appeared
         self.rejections += 1
         finding: Finding = self.judge.judge(kind, s, event.file, at)
@@ -187,9 +267,11 @@ class Watcher:
             )
             if x
         )
-        self.say(f"rejected at {when}, {where}: {rej.reply.text[:200]}" + (f" [{detail}]" if detail else ""))
-        label = f"{finding.cause} ({finding.status})" if finding.cause else finding.status
-        self.say(f"verdict: {label}: {finding.summary}", "  ")
+        label = "failing before --since" if before else "rejected"
+        self.say(f"{label} at {when}, {where}: {rej.reply.text[:200]}" + (f" [{detail}]" if detail else ""))
+        self.say(f"sender: {self._words(sender)}", "  ")
+        verdict = f"{finding.cause} ({finding.status})" if finding.cause else finding.status
+        self.say(f"verdict: {verdict}: {finding.summary}", "  ")
         if self.last_cause is not None and finding.cause != self.last_cause:
             self.say(
                 f"note: a different cause than before ({self.last_cause or 'undetermined'} → "
@@ -197,6 +279,10 @@ class Watcher:
                 "  ",
             )
         self.last_cause = finding.cause
+
+
+def _clock(at: dt.datetime | None) -> str:
+    return at.strftime("%H:%M:%S") if at else "?"
 
 
 def split_paths(paths: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -250,6 +336,7 @@ def run_watch(
     judge = Judge(config, diagnose)
     live = bool(getattr(out, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
     watcher = Watcher(out, judge, since=since, live=live, on_minute=on_minute)
+    watcher.sources.update(targets)  # several followed: each sender's words name its folder
     stop = stop or threading.Event()
     events: queue.Queue[Event] = queue.Queue(maxsize=10_000)
 
@@ -257,7 +344,7 @@ def run_watch(
         if since is None:
             return False
         try:
-            return os.path.getmtime(path) >= since.timestamp()
+            return os.path.getmtime(path) >= (since - LOOKBACK).timestamp()
         except OSError:
             return False
 
@@ -265,7 +352,12 @@ def run_watch(
     read = [s for s in config.sources if not s.skipped_reason]
     watcher.say(
         f"watching {', '.join(targets)}"
-        + (f" for the first accepted session after {since.strftime('%Y-%m-%dT%H:%M:%SZ')}" if since else "")
+        + (
+            f" for the failing senders' first accepted session after {since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+            f" (senders rejected from {(since - LOOKBACK).strftime('%H:%M')} on)"
+            if since
+            else "; the fix is proven when the senders rejected get an accepted session"
+        )
         + f"; verdicts from {len(read)} export file(s)"
     )
     deadline = clock() + timeout if timeout is not None else None
@@ -284,8 +376,10 @@ def run_watch(
             if deadline is not None and clock() >= deadline:
                 watcher.flush_minute()
                 if until_fixed and watcher.fixed is None:
+                    failing = "; ".join(map(watcher._words, watcher.senders.failing))
                     watcher.say(
                         f"timeout: no accepted session for an external recipient within {timeout:g} s"
+                        + (f" from the failing sender(s): {failing}" if failing else "")
                     )
                     return EXIT_TIMEOUT
                 return EXIT_FIXED

@@ -40,6 +40,7 @@ class SessionEvent:
     file: str  # the file's path as found
     session: Session
     line_offset: int  # add to the rows' line numbers (lines skipped when starting at the end)
+    source: str = ""  # the followed folder or file (one server's logs): part of who the sender is
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +330,9 @@ class Follower(threading.Thread):
         )
         self.events.put(Notice(f"following {path}" + (" from its end" if at_end else "")))
         stats = ScanStats()
-        collector = SessionCollector(path, stats, lambda s: self.events.put(SessionEvent(path, s, offset)))
+        collector = SessionCollector(
+            path, stats, lambda s: self.events.put(SessionEvent(path, s, offset, self.target))
+        )
         reader = BlockReader(stream, path, stats, block_size=BLOCK, lookback=256 << 10)  # type: ignore[arg-type]
         try:
             for block in reader.blocks():

@@ -1,0 +1,130 @@
+"""Which sender a session is, so "fixed" means *the failing sender* was accepted.
+
+A sender is what identifies who relays through Exchange Online in a send-log session: the log it
+came from (one Exchange server's folder, or a relay's log), the send connector, the MAIL FROM
+domain (``<>`` for the null sender) and the egress address Exchange Online saw (``Hello [ip]``).
+An accepted session proves the fix for a failing sender when it is the same sender: same log
+source, same connector, same MAIL FROM domain, same egress address when both sessions show one.
+
+The certificate is shown but not compared: installing a renewed certificate is often the fix
+itself, so requiring the old one would never prove it; a second server presenting another
+certificate is told apart by its own log folder (and usually its egress address) instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from ..evidence.smtplog.session import Session, Txn, domain_of
+
+MAX_SENDERS = 1000  # failing and fixed senders remembered (the oldest forgotten first)
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    source: str  # the followed folder or file
+    connector: str  # the send connector's name; "" unknown
+    mail_from: str  # a domain, "<>" for the null sender, "" unknown (rejected before MAIL FROM)
+    egress: str | None  # the address Exchange Online saw; None unknown
+
+    def same(self, other: Sender) -> bool:
+        return (
+            self.source == other.source
+            and self.connector.casefold() == other.connector.casefold()
+            and (self.mail_from == other.mail_from or "" in (self.mail_from, other.mail_from))
+            and (self.egress == other.egress or self.egress is None or other.egress is None)
+        )
+
+    def words(self, *, source: bool = False) -> str:
+        frm = {"<>": "MAIL FROM <> (null sender)", "": "MAIL FROM unknown"}.get(
+            self.mail_from, f"MAIL FROM @{self.mail_from}"
+        )
+        parts = [frm]
+        if self.connector:
+            parts.append(f"via '{self.connector}'")
+        if self.egress:
+            parts.append(f"from {self.egress}")
+        if source:
+            parts.append(f"in {self.source}")
+        return " ".join(parts)
+
+
+def _from(txn: Txn | None) -> str:
+    if txn is None:
+        return ""
+    if txn.null_sender:
+        return "<>"
+    return domain_of(txn.mail_from) or ""
+
+
+def sender_of(source: str, s: Session, txn: Txn | None) -> Sender:
+    return Sender(source, s.connector, _from(txn), s.ehlo_client_ip)
+
+
+def rejected_txn(s: Session) -> Txn | None:
+    """The transaction of the session's first rejection (None: rejected before any MAIL FROM)."""
+    first = s.rejections[0] if s.rejections else None
+    for txn in s.txns:
+        if first is not None and any(r is first for r in txn.rejections):
+            return txn
+    return next((t for t in s.txns if t.rejections), None)
+
+
+def accepted_txns(s: Session) -> list[tuple[Txn, int]]:
+    """Each transaction with an external recipient Exchange Online accepted (data not refused),
+    with that recipient's reply line."""
+    out = []
+    for txn in s.txns:
+        if txn.data_reply is not None and txn.data_reply.negative:
+            continue
+        ok = (r.reply.row.line for r in txn.rcpts if r.reply and r.reply.positive and not r.tenant)
+        line = next(ok, None)
+        if line is not None:
+            out.append((txn, line))
+    return out
+
+
+@dataclass(slots=True)
+class Seen:
+    """Where a sender was last rejected (or first accepted)."""
+
+    at: dt.datetime | None
+    where: str  # FILE:LINE
+    what: str  # the reply code and status ("550 5.7.64") or the certificate shown
+
+
+class Senders:
+    """The failing senders and the ones since proven fixed, bounded."""
+
+    def __init__(self) -> None:
+        self.failing: OrderedDict[Sender, Seen] = OrderedDict()
+        self.fixed: OrderedDict[Sender, Seen] = OrderedDict()
+
+    def rejected(self, sender: Sender, seen: Seen) -> Seen | None:
+        """Record a rejection; returns where the sender was accepted when it fails again after that."""
+        again = self.fixed.pop(sender, None)
+        self.failing.pop(sender, None)
+        self.failing[sender] = seen
+        _bound(self.failing)
+        return again
+
+    def forget(self, sender: Sender) -> None:
+        """An accepted session before the change: a sender that failed then is not failing now."""
+        for k in [k for k in self.failing if k.same(sender)]:
+            del self.failing[k]
+
+    def accepted(self, sender: Sender, seen: Seen) -> list[tuple[Sender, Seen]]:
+        """The failing senders this accepted session proves fixed (with where they failed)."""
+        matched = [(k, v) for k, v in self.failing.items() if k.same(sender)]
+        for k, _ in matched:
+            del self.failing[k]
+            self.fixed[k] = seen
+        _bound(self.fixed)
+        return matched
+
+
+def _bound(d: OrderedDict) -> None:
+    while len(d) > MAX_SENDERS:
+        d.popitem(last=False)
