@@ -215,16 +215,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "watch",
-        help="follow send protocol logs as they are written; report the first accepted session",
+        help="follow send protocol, relay mail and IIS SMTP logs as they are written; report when the "
+        "failing senders are accepted",
         epilog="Exit codes: 0 fixed (--until-fixed) or stopped, 1 --timeout before a fix, "
         "2 usage or input error, 130 interrupted.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="send-log folders or files to follow (other evidence in them gives the verdicts)")
+                   help="folders or files of Exchange send logs, Postfix/sendmail/Exim mail logs or IIS SMTP "
+                        "logs to follow (other evidence in them gives the verdicts)")
     p.add_argument("--since", type=parse_now, metavar="TIME",
-                   help="the time of the change: report the first session after it accepted for an "
-                        "external recipient (read the logs from that time)")
-    p.add_argument("--until-fixed", action="store_true", help="exit 0 at the first accepted session")
+                   help="the time of the change: report when the senders rejected (from an hour before "
+                        "it) get a session after it accepted for an external recipient")
+    p.add_argument("--until-fixed", action="store_true",
+                   help="exit 0 when every failing sender has been accepted")
     p.add_argument("--timeout", type=parse_seconds, metavar="SECONDS", help="give up after this (exit 1)")
     p.add_argument("--interval", type=parse_seconds, default=1.0, metavar="SECONDS",
                    help="seconds between checks for new bytes (default: 1)")

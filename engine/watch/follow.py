@@ -210,7 +210,30 @@ def end_of_whole_lines(path: str) -> int:
     return size - back + cut + 1 if cut >= 0 else size - back
 
 
-class Follower(threading.Thread):
+class FollowerBase(threading.Thread):
+    """A thread following one folder (or file) of logs, handing what it finds to ``events``."""
+
+    def __init__(
+        self,
+        target: str,
+        events: queue.Queue,
+        *,
+        interval: float,
+        stop: threading.Event,
+        from_start: Callable[[str], bool],
+    ):
+        super().__init__(name=f"follow {target}", daemon=True)
+        self.target = target
+        self.is_dir = os.path.isdir(target)
+        self.events = events
+        self.interval = interval
+        self.stop = stop
+        self.from_start = from_start  # read this (pre-existing) file from its start?
+        self.done: set[str] = set()
+        self.current: str | None = None
+
+
+class Follower(FollowerBase):
     """Follow one folder's send logs (or one file), handing finished sessions to ``events``."""
 
     def __init__(
@@ -223,16 +246,8 @@ class Follower(threading.Thread):
         from_start: Callable[[str], bool],
         rescan_every: int = 1,
     ):
-        super().__init__(name=f"follow {target}", daemon=True)
-        self.target = target
-        self.is_dir = os.path.isdir(target)
-        self.events = events
-        self.interval = interval
-        self.stop = stop
-        self.from_start = from_start  # read this (pre-existing) file from its start?
+        super().__init__(target, events, interval=interval, stop=stop, from_start=from_start)
         self.rescan_every = rescan_every
-        self.done: set[str] = set()
-        self.current: str | None = None
         self._polls = 0
         self.bytes_read = 0
         self._known: dict[str, bool] = {}

@@ -28,6 +28,7 @@ class Sender:
     connector: str  # the send connector's name; "" unknown
     mail_from: str  # a domain, "<>" for the null sender, "" unknown (rejected before MAIL FROM)
     egress: str | None  # the address Exchange Online saw; None unknown
+    client: str | None = None  # the address that handed the mail to a relay (a relay's log), if logged
 
     def same(self, other: Sender) -> bool:
         return (
@@ -35,6 +36,7 @@ class Sender:
             and self.connector.casefold() == other.connector.casefold()
             and (self.mail_from == other.mail_from or "" in (self.mail_from, other.mail_from))
             and (self.egress == other.egress or self.egress is None or other.egress is None)
+            and (self.client == other.client or self.client is None or other.client is None)
         )
 
     def words(self, *, source: bool = False) -> str:
@@ -44,6 +46,8 @@ class Sender:
         parts = [frm]
         if self.connector:
             parts.append(f"via '{self.connector}'")
+        if self.client:
+            parts.append(f"from client {self.client}")
         if self.egress:
             parts.append(f"from {self.egress}")
         if source:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -44,15 +43,6 @@ def watch(paths: list[Path], writer, **kw) -> tuple[int, str, float]:  # type: i
     code = run_watch([str(p) for p in paths], interval=0.05, out=out, **kw)
     thread.join(timeout=5)
     return code, out.getvalue(), time.monotonic() - started
-
-
-@pytest.fixture
-def logs(tmp_path: Path, samples: Path) -> Path:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "logs"
-    folder.mkdir()
-    for name in ("Get-InboundConnector.fl.txt", "Get-AcceptedDomain.fl.txt", "Get-MgDomain.json"):
-        shutil.copy(samples / "bundles" / "renewed-certificate" / name, folder)
-    return folder
 
 
 def test_fix_detected_at_the_right_line_after_rejections_and_a_rotation(logs: Path):
