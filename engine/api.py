@@ -535,11 +535,20 @@ def precheck(
     *,
     now: dt.datetime | None = None,
     pfx_password: str | None = None,
+    pack_dirs: Sequence[str] = (),
 ) -> PrecheckReport:
-    """Will ``plan`` break relay, judged against the exports at ``paths``? (an empty plan: audit)."""
+    """Will ``plan`` break relay, judged against the exports at ``paths``? (an empty plan: audit).
+    The checks that are pack data are judged by the built-in pack and ``pack_dirs``."""
     from .precheck import precheck as run
 
-    return run(paths, plan, now=as_utc(now) if now else now_utc(), pfx_password=pfx_password)
+    packs = load_packs(pack_dirs, cached=True)
+    return run(
+        paths,
+        plan,
+        now=as_utc(now) if now else now_utc(),
+        pfx_password=pfx_password,
+        diagnose=lambda evidence, at: diagnose_evidence(evidence, packs=packs, now=at),
+    )
 
 
 def render_precheck(
