@@ -168,7 +168,9 @@ class Watcher:
         sender = Sender(event.source, "", d.mail_from, None, d.client)
         if d.accepted:
             return Outcome(event.source, d.at, name, [(sender, d.line)], None, None)
-        kind = (event.kind, d.status or d.reply[:3], d.mail_from, d.client, d.host)
+        # what the verdict can depend on: the reply and the sender domain the reader's facts carry
+        # (not the client address: the reader does not use it, and a relay has hundreds of clients)
+        kind = (event.kind, d.status or d.reply[:3], d.mail_from, d.host)
         code = d.status or d.reply[:3] or "?"
         detail = ", ".join(x for x in (f"relay to {d.host}" if d.host else "",
                                        f"client {d.client}" if d.client else "") if x)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from ..errors import EvidenceError
 from ..evidence.base import Document
 from ..evidence.relaylogs import maillog
-from ..evidence.relaylogs.client import clean_host, domain_of, public_ip
+from ..evidence.relaylogs.client import domain_of, public_ip
 from ..evidence.smtplog import iis
 from ..evidence.smtplog.session import is_eop_host
 from ..evidence.symptoms.smtp_reply import find_replies
@@ -131,10 +131,15 @@ class MailLogLines:
         self.queues: _Lru = _Lru()  # queue id → {"from", "client", "lines"}
 
     def _queue(self, qid: str) -> dict:
-        return self.queues.touch(qid, {"from": None, "client": None, "lines": deque(maxlen=CONTEXT)})  # type: ignore[return-value]
+        return self.queues.touch(qid, {"from": None, "client": None, "lines": []})  # type: ignore[return-value]
 
     def feed(self, line_no: int, text: str) -> Delivery | None:
+        if not any(k in text for k in _WORTH):  # cleanup, pickup, connect lines: nothing to keep
+            return None
         text = text[:MAX_LINE]
+        if (done := _REMOVED.search(text)) is not None:  # Postfix is done with it: forget the queue id
+            self.queues.pop(done.group(1), None)
+            return None
         m = maillog._SYSLOG.match(text)
         if m and maillog._PROGRAMS.match(m.group("prog")):
             at = (
@@ -157,16 +162,16 @@ class MailLogLines:
         if body.startswith("client="):
             ip = re.search(r"\[([^\]]+)\]", body)
             state["client"] = public_ip(ip.group(1)) if ip else None
-            state["lines"].append(text)
+            _keep(state["lines"], text)
             return None
         if (f := maillog._FROM.search(body)) is not None and "to=<" not in body:
             state["from"] = f.group("addr")
-            state["lines"].append(text)
+            _keep(state["lines"], text)
             return None
         if "to=<" not in body or "relay=" not in body:
             return None
         relay = maillog._PF_RELAY.search(body) or maillog._SM_RELAY.search(body)
-        host = clean_host(relay.group("host")) if relay else None
+        host = relay.group("host").lower().rstrip(".") if relay else None
         if not is_eop_host(host):
             return None
         why = ""
@@ -195,10 +200,10 @@ class MailLogLines:
             state["from"] = "" if addr == "<>" else addr
             h = maillog._EXIM_H.search(rest)
             state["client"] = public_ip(h.group("ip")) if h and h.group("ip") else None
-            state["lines"].append(text)
+            _keep(state["lines"], text)
             return None
         h = maillog._EXIM_H.search(rest)
-        host = clean_host(h.group("host")) if h else None
+        host = h.group("host").lower().rstrip(".") if h else None
         if not is_eop_host(host):
             return None
         context = (*state["lines"], text)
@@ -282,6 +287,18 @@ class IisLines:
             None if code[0] == "2" else _status(reply), peer["banner"] or "", _from(peer["from"]), None,
             context,
         )
+
+
+# A mail-log line matters only with one of these: MAIL FROM / RCPT TO (from=<, to=<), Postfix's
+# client=, Exim's arrival and delivery flags, and Postfix's "removed" (the queue id is done).
+_WORTH = ("=<", "client=", " <= ", " => ", " -> ", " ** ", " == ", ": removed")
+_REMOVED = re.compile(r"\s([0-9A-Za-z]{6,20}): removed$")
+
+
+def _keep(lines: list[str], text: str) -> None:
+    lines.append(text)
+    if len(lines) > CONTEXT:
+        del lines[0]
 
 
 def _iso(text: str) -> dt.datetime | None:

@@ -100,30 +100,65 @@ class Seen:
 
 
 class Senders:
-    """The failing senders and the ones since proven fixed, bounded."""
+    """The failing senders and the ones since proven fixed, bounded. Failing senders are indexed
+    by (source, connector, MAIL FROM domain) and then by client, so an accepted session looks at
+    its own few candidates, not at every failing sender (a relay's log has hundreds of clients)."""
 
     def __init__(self) -> None:
         self.failing: OrderedDict[Sender, Seen] = OrderedDict()
         self.fixed: OrderedDict[Sender, Seen] = OrderedDict()
+        self._index: dict[tuple[str, str, str], dict[str | None, set[Sender]]] = {}
+
+    @staticmethod
+    def _key(sender: Sender, mail_from: str | None = None) -> tuple[str, str, str]:
+        frm = sender.mail_from if mail_from is None else mail_from
+        return (sender.source, sender.connector.casefold(), frm)
+
+    def _drop(self, sender: Sender) -> None:
+        if self.failing.pop(sender, None) is None:
+            return
+        by_client = self._index[self._key(sender)]
+        by_client[sender.client].discard(sender)
+        if not by_client[sender.client]:
+            del by_client[sender.client]
+        if not by_client:
+            del self._index[self._key(sender)]
+
+    def _candidates(self, sender: Sender) -> list[Sender]:
+        """The failing senders that are ``sender`` (its unknown parts match anything)."""
+        if sender.mail_from == "":  # MAIL FROM unknown: any failing sender of the source may be it
+            return [k for k in self.failing if k.same(sender)]
+        found: list[Sender] = []
+        for frm in (sender.mail_from, ""):
+            by_client = self._index.get(self._key(sender, frm), {})
+            if sender.client is None:
+                found.extend(k for group in by_client.values() for k in group)
+            else:
+                found.extend([*by_client.get(sender.client, ()), *by_client.get(None, ())])
+        return [k for k in found if k.same(sender)]
 
     def rejected(self, sender: Sender, seen: Seen) -> Seen | None:
         """Record a rejection; returns where the sender was accepted when it fails again after that."""
         again = self.fixed.pop(sender, None)
-        self.failing.pop(sender, None)
+        self._drop(sender)
         self.failing[sender] = seen
-        _bound(self.failing)
+        self._index.setdefault(self._key(sender), {}).setdefault(sender.client, set()).add(sender)
+        while len(self.failing) > MAX_SENDERS:
+            self._drop(next(iter(self.failing)))
         return again
 
     def forget(self, sender: Sender) -> None:
         """An accepted session before the change: a sender that failed then is not failing now."""
-        for k in [k for k in self.failing if k.same(sender)]:
-            del self.failing[k]
+        for k in self._candidates(sender):
+            self._drop(k)
 
     def accepted(self, sender: Sender, seen: Seen) -> list[tuple[Sender, Seen]]:
         """The failing senders this accepted session proves fixed (with where they failed)."""
-        matched = [(k, v) for k, v in self.failing.items() if k.same(sender)]
+        found = self._candidates(sender)
+        order = {k: i for i, k in enumerate(self.failing)} if len(found) > 1 else {}
+        matched = sorted(((k, self.failing[k]) for k in found), key=lambda kv: order.get(kv[0], 0))
         for k, _ in matched:
-            del self.failing[k]
+            self._drop(k)
             self.fixed[k] = seen
         _bound(self.fixed)
         return matched
