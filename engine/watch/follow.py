@@ -231,6 +231,22 @@ class FollowerBase(threading.Thread):
         self.from_start = from_start  # read this (pre-existing) file from its start?
         self.done: set[str] = set()
         self.current: str | None = None
+        self._unlisted = False
+
+    def unlistable(self, exc: OSError) -> list[str]:
+        """The folder cannot be listed (unreadable, an unmounted share): say so once, keep trying
+        with the file being followed."""
+        if not self._unlisted:
+            self.events.put(
+                Notice(f"{self.target}: cannot list the folder ({exc.strerror or exc}); retrying", "warning")
+            )
+        self._unlisted = True
+        return [self.current] if self.current else []
+
+    def listed(self) -> None:
+        if self._unlisted:
+            self.events.put(Notice(f"{self.target}: readable again"))
+            self._unlisted = False
 
 
 class Follower(FollowerBase):
@@ -251,7 +267,6 @@ class Follower(FollowerBase):
         self._polls = 0
         self.bytes_read = 0
         self._known: dict[str, bool] = {}
-        self._unlisted = False
 
     # -- which file -----------------------------------------------------------------------------
     def _logs(self) -> list[str]:
@@ -259,18 +274,9 @@ class Follower(FollowerBase):
             return [self.target] if os.path.exists(self.target) else []
         try:
             logs = log_files(self.target, self._known)
-        except OSError as exc:  # unreadable, unmounted share: say so once, keep trying
-            if not self._unlisted:
-                self.events.put(
-                    Notice(
-                        f"{self.target}: cannot list the folder ({exc.strerror or exc}); retrying", "warning"
-                    )
-                )
-            self._unlisted = True
-            return [self.current] if self.current else []
-        if self._unlisted:
-            self.events.put(Notice(f"{self.target}: readable again"))
-            self._unlisted = False
+        except OSError as exc:
+            return self.unlistable(exc)
+        self.listed()
         return logs
 
     def _newer(self) -> bool:

@@ -338,8 +338,9 @@ class LineFollower(FollowerBase):
         found = []
         try:
             entries = list(os.scandir(self.target))
-        except OSError:
-            return [self.current] if self.current else []
+        except OSError as exc:
+            return self.unlistable(exc)
+        self.listed()
         for entry in entries:
             try:
                 if not entry.is_file():

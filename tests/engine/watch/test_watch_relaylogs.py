@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -209,3 +210,24 @@ def test_a_relay_log_timeout_names_the_sender(logs: Path):
     assert out.splitlines()[-1].endswith(
         "from the failing sender(s): MAIL FROM <> (null sender) from client 10.0.0.5"
     )
+
+
+def test_a_relay_folder_that_goes_away_and_comes_back(tmp_path: Path):
+    share = tmp_path / "share"  # a mounted share: unmounted, then mounted again with a new log
+    share.mkdir()
+    write(share / "maillog", postfix("1", T0 + dt.timedelta(minutes=1), sender="alerts@contoso.com",
+                                     accepted=False), "w")
+
+    def writer() -> None:
+        time.sleep(0.3)
+        shutil.rmtree(share)
+        time.sleep(0.4)
+        share.mkdir()
+        write(share / "maillog", postfix("2", T0 + dt.timedelta(minutes=6), sender="alerts@contoso.com",
+                                         accepted=True), "w")
+
+    code, out = watch([share], writer, since=T0)
+    assert code == 0, out
+    assert "cannot list the folder" in out  # said once; the log read again when it is back
+    assert "Traceback" not in out
+    assert out.splitlines()[-1].startswith("fixed: first accepted session at 10:36:01, maillog:3; ")
