@@ -28,6 +28,7 @@ from ..evidence.smtplog.session import Session
 from ..results import EvidenceSet
 from .follow import Event, Follower, Notice, SessionEvent, is_send_log
 from .judge import Diagnose, Finding, Judge, failure_kind
+from .lines import KINDS as LINE_KINDS
 from .lines import DeliveryEvent, LineFollower, facts_of, kind_of
 from .senders import MAX_SENDERS, Seen, Sender, Senders, accepted_txns, rejected_txn, sender_of
 
@@ -334,28 +335,27 @@ def _clock(at: dt.datetime | None) -> str:
 
 
 def split_paths(paths: Sequence[str]) -> tuple[list[tuple[str, str]], list[str]]:
-    """(what to follow: (folder or file, "send" | "lines"), other evidence files in and beside
-    them). A folder is followed for send logs, relay logs (mail, IIS SMTP) or both as its files
-    show; a folder with neither yet is followed for both."""
+    """(what to follow: (folder or file, "send" or a line-log kind), other evidence files in and
+    beside them). A folder is followed for each kind of log its files show (send logs, mail logs,
+    IIS SMTP logs, receive logs); a folder with none yet is followed for every kind."""
     targets: list[tuple[str, str]] = []
     others: list[str] = []
     for path in paths:
         if os.path.isdir(path):
-            found = set()
+            found: set[str] = set()
             for entry in sorted(os.scandir(path), key=lambda e: e.name):
                 if not entry.is_file():
                     continue
-                if is_send_log(entry.path):
-                    found.add("send")
-                elif kind_of(entry.path):
-                    found.add("lines")
+                kind = "send" if is_send_log(entry.path) else kind_of(entry.path)
+                if kind:
+                    found.add(kind)
                 else:
                     others.append(entry.path)
-            targets.extend((path, k) for k in ("send", "lines") if k in found or not found)
+            targets.extend((path, k) for k in ("send", *LINE_KINDS) if k in found or not found)
         elif is_send_log(path):
             targets.append((path, "send"))
-        elif kind_of(path):
-            targets.append((path, "lines"))
+        elif kind := kind_of(path):
+            targets.append((path, kind))
         else:
             others.append(path)
     return targets, others
@@ -391,8 +391,8 @@ def run_watch(
     followed, others = split_paths(paths)
     if not followed:
         raise InputError(
-            "no send protocol log, mail log (Postfix, sendmail, Exim), IIS SMTP log or folder to follow "
-            "among the PATHs"
+            "no send or receive protocol log, mail log (Postfix, sendmail, Exim), IIS SMTP log or folder "
+            "to follow among the PATHs"
         )
     targets = list(dict.fromkeys(t for t, _ in followed))
     config = load_config(others, pfx_password)
@@ -411,9 +411,10 @@ def run_watch(
         except OSError:
             return False
 
-    kinds = {"send": Follower, "lines": LineFollower}
     followers = [
-        kinds[k](t, events, interval=interval, stop=stop, from_start=from_start)  # type: ignore[arg-type]
+        Follower(t, events, interval=interval, stop=stop, from_start=from_start)
+        if k == "send"
+        else LineFollower(t, events, kind=k, interval=interval, stop=stop, from_start=from_start)
         for t, k in followed
     ]
     read = [s for s in config.sources if not s.skipped_reason]

@@ -1,5 +1,6 @@
 """Follow line logs of relays in front of Exchange Online: Postfix, sendmail and Exim mail logs
-(``evidence.relaylogs.maillog``) and IIS SMTP W3C logs (``evidence.smtplog.iis``).
+(``evidence.relaylogs.maillog``) and IIS SMTP W3C logs (``evidence.smtplog.iis``); and Exchange
+receive protocol logs (``evidence.smtplog.receive``), where our own server refuses to relay.
 
 A ``LineFollower`` thread per folder or file reads only the bytes appended since its last read
 (the send-log follower's ``TailStream``: rotation by rename, truncation and replacement are
@@ -16,6 +17,7 @@ recognised by a bounded set of hashes.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import os
@@ -30,8 +32,8 @@ from ..errors import EvidenceError
 from ..evidence.base import Document
 from ..evidence.relaylogs import maillog
 from ..evidence.relaylogs.client import domain_of, public_ip
-from ..evidence.smtplog import iis
-from ..evidence.smtplog.session import is_eop_host
+from ..evidence.smtplog import iis, receive
+from ..evidence.smtplog.session import ip_of_endpoint, is_eop_host
 from ..evidence.symptoms.smtp_reply import find_replies
 from ..facts import Fact
 from .follow import BLOCK, FollowerBase, Notice, Replaced, TailStream, end_of_whole_lines
@@ -41,7 +43,8 @@ CONTEXT = 12  # lines kept per queue id or peer, for the verdict
 MAX_LINE = 16384
 SEEN_LINES = 100_000
 HEAD = 65536
-KINDS = (maillog.KIND, iis.KIND)
+KINDS = (maillog.KIND, iis.KIND, receive.KIND)
+MAX_REFUSED_DOMAINS = 1000  # recipient domains an on-premises server refused to relay to, remembered
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +63,14 @@ class Delivery:
 @dataclass(frozen=True, slots=True)
 class DeliveryEvent:
     file: str
-    kind: str  # mail_log | iis_log
+    kind: str  # mail_log | iis_log | receive_log
     delivery: Delivery
     source: str  # the followed folder or file
 
 
 def kind_of(path: str) -> str | None:
-    """``mail_log`` or ``iis_log`` when the file is one (the evidence layer's own sniffers)."""
+    """``mail_log``, ``iis_log`` or ``receive_log`` when the file is one (the evidence layer's own
+    sniffers)."""
     try:
         with open(path, "rb") as f:
             head = f.read(HEAD)
@@ -74,7 +78,7 @@ def kind_of(path: str) -> str | None:
     except OSError:
         return None
     doc = Document(path, size, head, lambda: open(path, "rb"))  # noqa: SIM115 - never opened here
-    for module in (iis, maillog):
+    for module in (receive, iis, maillog):
         try:
             if module.sniff(doc):
                 return module.KIND
@@ -85,7 +89,7 @@ def kind_of(path: str) -> str | None:
 
 def facts_of(kind: str, name: str, lines: tuple[str, ...]) -> list[Fact]:
     """The facts the evidence reader gives for these lines (the delivery's verdict input)."""
-    module = maillog if kind == maillog.KIND else iis
+    module = {maillog.KIND: maillog, iis.KIND: iis, receive.KIND: receive}[kind]
     try:
         return list(module.scan(io.BytesIO("\n".join(lines).encode("utf-8")), name).facts)
     except EvidenceError:
@@ -316,23 +320,107 @@ def _from(address: str | None) -> str:
     return domain_of(address) or ""
 
 
-def reader_for(kind: str) -> MailLogLines | IisLines:
-    return MailLogLines() if kind == maillog.KIND else IisLines()
+class ReceiveLines:
+    """Exchange receive protocol logs → relay attempts through our own server, per session id.
+
+    Here the refusal is our server's (``550 5.7.54 … Unable to relay``) to a device or app, so the
+    "session" is a RCPT to a recipient domain: refused, or accepted. Which recipients are external
+    cannot be told from the log, so an accepted RCPT counts only for a recipient domain this
+    server refused to relay to before (it proves relay to that domain now works); the sender is
+    the client's address and MAIL FROM domain (not the receive connector: the fix is often a new
+    relay connector)."""
+
+    kind = receive.KIND
+    DEFAULT_FIELDS = (
+        "date-time", "connector-id", "session-id", "sequence-number", "local-endpoint", "remote-endpoint",
+        "event", "data", "context",
+    )
+
+    def __init__(self) -> None:
+        self.header: dict[str, str] = {}  # the #Software / #Log-type / #Fields lines the reader needs
+        self.fields: tuple[str, ...] = self.DEFAULT_FIELDS
+        self.sessions: _Lru = _Lru()  # session id → {"client", "from", "rcpt", "command", "lines"}
+        self.refused: OrderedDict[str, None] = OrderedDict()  # recipient domains refused
+
+    def feed(self, line_no: int, text: str) -> Delivery | None:
+        if text.startswith("#"):
+            name = text[1:].split(":", 1)[0].strip().lower()
+            if name in ("software", "version", "log-type", "fields"):
+                self.header[name] = text
+            if name == "fields":
+                self.fields = tuple(f.strip() for f in text.split(":", 1)[1].split(","))
+            return None
+        if not text.strip():
+            return None
+        try:
+            values = next(csv.reader([text[:MAX_LINE]]))
+        except (csv.Error, StopIteration):
+            return None
+        row = dict(zip(self.fields, values, strict=False))
+        sid, event, data = row.get("session-id", ""), row.get("event", ""), row.get("data", "")
+        state = self.sessions.touch(sid, {"client": None, "from": None, "rcpt": None, "command": None,
+                                          "lines": []})
+        assert isinstance(state, dict)
+        _keep(state["lines"], text)
+        if event == "+":
+            state["client"] = ip_of_endpoint(row.get("remote-endpoint", ""))
+        elif event == "-":
+            self.sessions.pop(sid, None)
+        elif event == "<":
+            upper = data.upper()
+            state["command"] = upper.split(":", 1)[0].split(" ", 1)[0]
+            if upper.startswith("MAIL FROM:"):
+                m = re.search(r"<([^<>]*)>", data)
+                state["from"] = m.group(1) if m else None
+            elif upper.startswith("RCPT TO:"):
+                m = re.search(r"<([^<>]*)>", data)
+                state["rcpt"] = domain_of(m.group(1)) if m else None
+        elif event == ">" and state["command"] == "RCPT" and state["rcpt"]:
+            state["command"] = "RCPT-answered"
+            return self._reply(line_no, row, data, state)
+        return None
+
+    def _reply(self, line_no: int, row: dict, data: str, state: dict) -> Delivery | None:
+        code = data.strip('"')[:3]
+        domain = state["rcpt"]
+        if code[:1] == "2":
+            if domain not in self.refused:
+                return None  # not known to be a relay: it proves nothing
+        elif code[:1] in ("4", "5"):
+            self.refused[domain] = None
+            if len(self.refused) > MAX_REFUSED_DOMAINS:
+                self.refused.popitem(last=False)
+        else:
+            return None
+        client = state["client"] or ip_of_endpoint(row.get("remote-endpoint", ""))
+        return Delivery(
+            line_no, _iso(row.get("date-time", "")), code[:1] == "2", data.strip('"'),
+            None if code[:1] == "2" else _status(data), domain, _from(state["from"]), client,
+            (*self.header.values(), *state["lines"]),
+        )
+
+
+def reader_for(kind: str) -> MailLogLines | IisLines | ReceiveLines:
+    return {maillog.KIND: MailLogLines, iis.KIND: IisLines, receive.KIND: ReceiveLines}[kind]()
+
+
+Reader = MailLogLines | IisLines | ReceiveLines
 
 
 class LineFollower(FollowerBase):
-    """Follow one folder's (or one file's) mail or IIS SMTP logs; the newest file by modification
-    time is the one being written (``maillog`` after ``maillog.1``, ``u_ex261125.log`` after
-    ``u_ex261124.log``)."""
+    """Follow one folder's (or one file's) logs of one kind (mail, IIS SMTP or receive logs); the
+    newest file of that kind by modification time is the one being written (``maillog`` after
+    ``maillog.1``, ``u_ex261125.log`` after ``u_ex261124.log``)."""
 
-    def __init__(self, target: str, events: queue.Queue, **kw: object):
+    def __init__(self, target: str, events: queue.Queue, *, kind: str | None = None, **kw: object):
         super().__init__(target, events, **kw)  # type: ignore[arg-type]
-        self.readers: dict[str, MailLogLines | IisLines] = {}  # per file kind, kept across rotation
+        self.kind = kind  # None: whichever kind the target's newest log is
+        self.readers: dict[str, Reader] = {}  # per file kind, kept across rotation
         self.known: dict[str, str | None] = {}
         self.seen: OrderedDict[int, None] = OrderedDict()  # hashes of outcome lines handed over
 
     def logs(self) -> list[str]:
-        """This target's mail/IIS logs, oldest first by modification time."""
+        """This target's logs of its kind, oldest first by modification time."""
         if not self.is_dir:
             return [self.target] if os.path.exists(self.target) else []
         found = []
@@ -348,7 +436,7 @@ class LineFollower(FollowerBase):
                 short = self.known.get(entry.path, "") is None and entry.stat().st_size < 1024
                 if entry.path not in self.known or short:  # too short to tell yet: asked again
                     self.known[entry.path] = kind_of(entry.path)
-                if self.known[entry.path]:
+                if self.known[entry.path] and self.kind in (None, self.known[entry.path]):
                     found.append((entry.stat().st_mtime, entry.name, entry.path))
             except OSError:
                 continue
@@ -424,7 +512,7 @@ class LineFollower(FollowerBase):
             return bool(logs) and logs[-1] != path
         return newer
 
-    def _prime(self, reader: MailLogLines | IisLines, path: str, start: int) -> int:
+    def _prime(self, reader: Reader, path: str, start: int) -> int:
         """Starting at the end: the IIS header lines the rows need, and the line count so far."""
         lines = 0
         with open(path, "rb") as f:
@@ -434,7 +522,7 @@ class LineFollower(FollowerBase):
                 if not chunk:
                     break
                 lines += chunk.count(b"\n")
-                if isinstance(reader, IisLines):
+                if isinstance(reader, IisLines | ReceiveLines):
                     for raw in chunk.split(b"\n"):
                         if raw.startswith(b"#"):
                             reader.feed(0, raw.rstrip(b"\r").decode("utf-8", "replace"))

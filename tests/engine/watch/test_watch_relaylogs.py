@@ -231,3 +231,69 @@ def test_a_relay_folder_that_goes_away_and_comes_back(tmp_path: Path):
     assert "cannot list the folder" in out  # said once; the log read again when it is back
     assert "Traceback" not in out
     assert out.splitlines()[-1].startswith("fixed: first accepted session at 10:36:01, maillog:3; ")
+
+
+RECV_HEADER = (
+    "#Software: Microsoft Exchange Server\r\n#Version: 15.02.1748.010\r\n"
+    "#Log-type: SMTP Receive Protocol Log\r\n#Date: 2026-11-24T10:00:00.000Z\r\n"
+    "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,"
+    "context\r\n"
+)
+RELAY_DENIED = "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain"
+FRONTEND = "EXCH01\\Default Frontend EXCH01"
+
+
+def recv_session(
+    sid: str, at: dt.datetime, *, client: str, accepted: bool, connector: str = FRONTEND
+) -> list[str]:
+    """One session of a device relaying through our Exchange server (its RCPT reply is line 7)."""
+    reply = "250 2.1.5 Recipient OK" if accepted else RELAY_DENIED
+    rows = [
+        ("+", ""), (">", '"220 EXCH01.contoso.com Microsoft ESMTP MAIL Service ready"'),
+        ("<", "EHLO printer01"),
+        ("<", "MAIL FROM:<scanner@contoso.com>"), (">", "250 2.1.0 Sender OK"),
+        ("<", "RCPT TO:<orders@fabrikam.com>"), (">", reply), ("-", ""),
+    ]
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return [f"{stamp},{connector},{sid},{n},10.20.0.15:25,{client}:50000,{event},{data},\r\n"
+            for n, (event, data) in enumerate(rows)]
+
+
+def test_receive_log_relay_refusal_fixed_for_that_device(logs: Path):
+    first = logs / "RECV20261124-1.LOG"
+    printer = "10.20.0.99"
+    write(first, [RECV_HEADER, *recv_session("08DF0001", T0 + dt.timedelta(minutes=1), client=printer,
+                                             accepted=False)], "w")
+
+    def writer() -> None:
+        time.sleep(0.3)  # another app relays to the same domain: not the printer
+        at = T0 + dt.timedelta(minutes=2)
+        write(first, recv_session("08DF0002", at, client="10.20.0.50", accepted=True))
+        time.sleep(0.3)  # Exchange rotates; the printer now arrives on a new relay connector
+        second = logs / "RECV20261124-2.LOG"
+        at = T0 + dt.timedelta(minutes=7)
+        relay = "EXCH01\\Relay printers"
+        fixed = recv_session("08DF0003", at, client=printer, accepted=True, connector=relay)
+        write(second, [RECV_HEADER, *fixed], "w")
+
+    code, out = watch([logs], writer, since=T0)
+    assert code == 0, out
+    assert f"rejected at 10:31:00, RECV20261124-1.LOG:12: {RELAY_DENIED}" in out
+    assert "  sender: MAIL FROM @contoso.com from client 10.20.0.99" in out
+    assert (
+        "accepted at 10:32:00, RECV20261124-1.LOG:20: MAIL FROM @contoso.com from client 10.20.0.50, a "
+        "sender that was not rejected: this does not prove the fix"
+    ) in out
+    assert out.splitlines()[-1] == (
+        "fixed: first accepted session at 10:37:00, RECV20261124-2.LOG:12; MAIL FROM @contoso.com from "
+        "client 10.20.0.99 (rejected at 10:31:00, RECV20261124-1.LOG:12)"
+    )
+
+
+def test_receive_log_accepts_prove_nothing_without_a_refused_domain(logs: Path):
+    log = logs / "RECV20261124-1.LOG"
+    at = T0 + dt.timedelta(minutes=1)
+    write(log, [RECV_HEADER, *recv_session("08DF0001", at, client="10.20.0.99", accepted=True)], "w")
+    code, out = watch([logs], lambda: None, since=T0, timeout=0.8)
+    assert code == 1, out  # an accepted RCPT may be internal: no relay proven
+    assert "fixed" not in out
