@@ -35,6 +35,11 @@ PACKED: Mapping[str, Packed] = {
     "planned-certificate-lifetime": Packed(
         "cert-lifetime", "certificate is valid for long enough", "the certificate's expiry date is not known"
     ),
+    "planned-certificate-chain": Packed(
+        "cert-chain",
+        "certificate chains to a root Exchange Online trusts, intermediate available",
+        "the certificate's trust and chain could not be judged from the files given",
+    ),
 }
 
 
