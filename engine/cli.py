@@ -210,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--redact", action="store_true", help=_HELP["redact"])
     p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
     p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
+    p.add_argument("--pack", action="append", default=[], metavar="DIR",
+                   help=_HELP["pack"] + " (the checks that are pack data: the 'precheck' code)")
     _verbose_option(p)
     p.set_defaults(func=cmd_precheck)
 
@@ -232,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=parse_seconds, default=1.0, metavar="SECONDS",
                    help="seconds between checks for new bytes (default: 1)")
     p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
+    p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("collect-script", help="print the PowerShell evidence collector")
@@ -596,7 +599,8 @@ def cmd_precheck(args: argparse.Namespace) -> int:
         sender_domain=args.sender_domain,
         days=args.days,
     )
-    report = api.precheck(paths, plan, now=args.now, pfx_password=_pfx_password(args.pfx_password_env))
+    report = api.precheck(paths, plan, now=args.now, pfx_password=_pfx_password(args.pfx_password_env),
+                          pack_dirs=_check_dirs(args.pack, "--pack"))
     if not [s for s in report.evidence if not s.skipped_reason]:
         raise InputError("no evidence relaydoctor recognises", path=paths[0] if len(paths) == 1 else None)
     color = args.output is None and args.format == "text" and api.wants_color(sys.stdout)
@@ -616,6 +620,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         interval=args.interval,
         out=sys.stdout,
         pfx_password=_pfx_password(args.pfx_password_env),
+        pack_dirs=_check_dirs(args.pack, "--pack"),
     )
 
 
