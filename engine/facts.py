@@ -859,7 +859,7 @@ class PrecheckPlan(Fact):
         "and the --days expiry window are what the checks compare with."
     )
 
-    code: str = "precheck"
+    code: str = "precheck"  # the pack code the plan puts in scope (the built-in pack's checks)
     days: int = 30  # the expiry window (--days)
     cert_thumbprint: str | None = None  # the planned certificate (upper-case hex), when --cert
     audit: bool = False  # nothing planned: the current configuration is audited
@@ -877,11 +877,11 @@ class CertLifetime(Fact):
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {"validity": CertStatus.ENUMS["validity"]}
 
-    thumbprint: str
-    cn: str | None = None
-    days_left: int
+    thumbprint: str  # the certificate's SHA-1 thumbprint (upper-case hex), as cert_status has it
+    cn: str | None = None  # its subject CN, when known
+    days_left: int  # whole days from the time of the diagnosis to NotAfter; negative once expired
     validity: str = "unknown"  # at the time of the diagnosis (not at a session's time)
-    not_after: str | None = None
+    not_after: str | None = None  # the NotAfter compared (ISO 8601)
 
 
 FACT_KINDS: dict[str, type[Fact]] = {
