@@ -18,7 +18,7 @@ from . import __version__
 from .compiled import CompiledRule, CompiledRuleset, Firing
 from .describe import describe
 from .discipline import effective_status
-from .facts import Answer, Fact, Provenance, Symptom
+from .facts import Answer, Fact, PrecheckPlan, Provenance, Symptom
 from .guidance import missing_evidence, next_steps, settled_codes
 from .plainwords import plain_values
 from .precedence import BASIS_WORDS, firing_basis, rank_verdicts, specificity, strength
@@ -193,7 +193,8 @@ def recognise_symptoms(facts: Sequence[Fact], packs: Packs) -> list[Fact]:
 
 
 def _codes_in_scope(facts: Sequence[Fact], packs: Packs) -> list[str]:
-    seen = [f.code for f in facts if isinstance(f, Symptom) and f.code in packs.codes]
+    """The codes a symptom names, and those a planned change asks for (``precheck_plan``)."""
+    seen = [f.code for f in facts if isinstance(f, Symptom | PrecheckPlan) and f.code in packs.codes]
     codes = list(dict.fromkeys(seen))
     if not codes and packs.default_code in packs.codes:
         codes = [packs.default_code]
