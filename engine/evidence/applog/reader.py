@@ -103,6 +103,8 @@ _LOG_SHAPE = re.compile(
     r"[A-Z][a-z]{2}\s+\d{1,2}\s\d\d:\d\d|(?:C|S):\s|(?:CLIENT|SERVER) -> |\s*at\s+[\w$.]+\(|"
     r"(?:DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|TRACE)\b)"
 )
+# One turn of a client/server SMTP dialogue as mailers print it (PHPMailer, MailKit, smtplib).
+_DIALOGUE = re.compile(r"(?:CLIENT -> SERVER|SERVER -> CLIENT):|^\s*(?:\S+\s+){0,3}[CS]:\s|\b(?:send|reply):\s*b?['\"]")
 _SMTP_WORDS = re.compile(r"\bSMTP\b|\bEHLO\b|\bHELO\b|MAIL FROM|RCPT TO|STARTTLS|\bAUTH (?:LOGIN|PLAIN)|"
                          r"smtp\.office365\.com|mail\.protection\.outlook\.com|Mailer", re.I)
 
@@ -124,7 +126,12 @@ def sniff(doc: Document) -> bool:
     log_lines = sum(1 for ln in lines[:400] if _LOG_SHAPE.match(ln))
     smtp_lines = sum(1 for ln in lines[:400] if _SMTP_WORDS.search(ln))
     refusals = sum(1 for ln in lines[:400] if any(_refusal(r) for r in recognise(ln)))
-    return log_lines * 3 >= min(len(lines), 400) and (refusals >= 1 or smtp_lines >= 3)
+    if log_lines * 3 >= min(len(lines), 400) and (refusals >= 1 or smtp_lines >= 3):
+        return True
+    # a plugin's debug report (WP Mail SMTP, a help-desk "test e-mail" page) wraps the mailer's
+    # SMTP dialogue in key: value sections: the dialogue with a refusal in it is the log
+    dialogue = sum(1 for ln in lines[:400] if _DIALOGUE.search(ln))
+    return dialogue >= 3 and refusals >= 1
 
 
 def parse(doc: Document) -> ParseResult:

@@ -458,3 +458,23 @@ def test_dotnet_failed_recipient_and_javamail_shapes_in_an_app_log() -> None:
     assert (dotnet.reply_code, dotnet.status_code, dotnet.provenance.line) == (None, "5.7.64", 2)
     assert dotnet.host == "am6eur05ft012.eop-eur05.prod.protection.outlook.com"
     assert (java.reply_code, java.attr, java.provenance.line) == ("550", "ATTR36", 4)
+
+
+def test_a_plugin_debug_report_around_an_smtp_dialogue_is_read() -> None:
+    """WP Mail SMTP's test-e-mail report: key: value sections wrapped around PHPMailer's dialogue."""
+    head = "".join(f"Setting{i}: value {i}\n" for i in range(30))
+    dialogue = (
+        "2024-01-16 09:12:01 SERVER -> CLIENT: 220 AM0PR10CA0021.outlook.office365.com Microsoft ESMTP MAIL Service ready\n"
+        "2024-01-16 09:12:01 CLIENT -> SERVER: STARTTLS\n"
+        "2024-01-16 09:12:01 CLIENT -> SERVER: AUTH LOGIN\n"
+        "2024-01-16 09:12:06 SERVER -> CLIENT: 535 5.7.139 Authentication unsuccessful, user is locked by your "
+        "organization's security defaults policy. Contact your administrator.\n"
+    )
+    doc = doc_of("wp-mail-smtp-debug.txt", (head + dialogue).encode())
+    assert applog.sniff(doc)
+    (sym,), _ = split(applog.parse(doc))
+    assert (sym.code, sym.reply_code, sym.provenance.line) == ("5.7.139", "535", 34)
+    # key: value settings alone, or a dialogue with no refusal, are not claimed
+    assert not applog.sniff(doc_of("settings.txt", head.encode()))
+    quiet = head + dialogue.rsplit("2024-01-16 09:12:06", 1)[0]
+    assert not applog.sniff(doc_of("quiet.txt", quiet.encode()))
