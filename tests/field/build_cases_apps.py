@@ -1,0 +1,435 @@
+# ruff: noqa: E501  (evidence lines are quoted as the tools write them)
+"""Writes the second batch of field cases: non-Exchange senders and messy evidence.
+
+Like ``build_cases.py`` (whose helpers it uses), each case is a reconstruction of a public thread,
+vendor article or GitHub issue, cited in its case.yaml: application and device logs with their own
+prefixes, Postfix and IIS relays, replies in other languages, stray files, cmdlet exports in UTF-16.
+Where the thread did not establish a cause, or the evidence the admin had cannot tell causes apart,
+the case is ``undecidable`` and names the question an honest answer ends on. The files are
+committed; run ``python tests/field/build_cases_apps.py`` only to regenerate them.
+"""
+
+from __future__ import annotations
+
+from build_cases import accepted_table, clixml, format_list, inbound, ndr_2013, to_json, write
+
+
+def _case(case: str, files: dict[str, str | bytes], meta: dict) -> None:
+    write(case, files, meta)
+
+
+def _utf16(text: str) -> bytes:
+    return b"\xff\xfe" + text.encode("utf-16-le")
+
+
+def relay_cases() -> None:
+    # ictfax #76: a fax server relays through an IP connector with a MAIL FROM at @localhost.
+    _case("ictfax-76-5.7.64-localhost-sender", {
+        "ictcore.log": (
+            "[2022-10-24 09:35:58] [3025] [INFO] fax received from 61299990000, converting tiff to pdf\n"
+            "[2022-10-24 09:36:01] [3025] [DEBUG] mail: from=<61299990000@localhost> to=<accounts@northwind.example> host=contoso-com-au.mail.protection.outlook.com:25\n"
+            "[2022-10-24 09:36:02] [3025] [ERROR] Expected response code 250 but got code \"550\", with message \"550 5.7.64 "
+            "TenantAttribution; Relay Access Denied [ME3AUS01FT005.eop-AUS01.prod.protection.outlook.com]\n"
+            "\"\n"
+            "[2022-10-24 09:40:12] [3107] [DEBUG] mail: from=<61299990001@localhost> to=<reception@contoso.com.au> host=contoso-com-au.mail.protection.outlook.com:25\n"
+            "[2022-10-24 09:40:13] [3107] [INFO] mail sent\n"
+            "[2022-10-24 07:03:06] [2190] [ERROR] Expected response code 250 but got code \"451\", with message \"451 5.7.3 "
+            "STARTTLS is required to send mail [SYXPR01CA0082.ausprd01.prod.outlook.com]\n\"\n"),
+        "Get-InboundConnector.fl.txt": format_list([inbound("Fax server relay", ips=["203.0.113.60"])]),
+        "Get-AcceptedDomain.txt": accepted_table([("contoso.com.au", "Authoritative", True),
+                                                   ("contosoau.onmicrosoft.com", "Authoritative", False)]),
+    }, {
+        "title": "Fax server relays through an IP connector with a MAIL FROM at @localhost",
+        "sources": [{"url": "https://github.com/ictinnovations/ictfax/issues/76",
+                     "title": "use domain instead of localhost in fax email"},
+                    {"url": "https://techcommunity.microsoft.com/blog/exchange/updated-requirements-for-smtp-relay-through-exchange-online/3851357",
+                     "title": "Updated Requirements for SMTP Relay through Exchange Online"}],
+        "summary": "Fax-to-mail works for recipients in the tenant but mail to outside addresses gets 550 5.7.64 over the "
+                   "relay connector; the messages come from <number>@localhost. The poster fixed the sender in the "
+                   "application's SMTP configuration. Over an IP connector the MAIL FROM domain must be an accepted "
+                   "domain for relay to external recipients.",
+        "reconstruction": "The application log lines from the issue (plus its debug lines naming the envelope), "
+                          "the IP connector and the accepted domains; a stray older 451 5.7.3 line from the "
+                          "poster's attempt at smtp.outlook.com:587.",
+        "now": "2022-10-24T10:00:00Z",
+        "expect": {"cause": "domain-not-accepted", "code": "5.7.64"},
+    })
+    # Postfix relay to the tenant MX whose egress IP changed (docs PR 2651: static IP changed).
+    _case("postfix-relay-egress-ip-changed", {
+        "maillog": (
+            "Mar  4 08:12:01 relay01 postfix/pickup[1201]: 3F2A11C0042: uid=998 from=<alerts@contoso.com>\n"
+            "Mar  4 08:12:01 relay01 postfix/qmgr[1187]: 3F2A11C0042: from=<alerts@contoso.com>, size=1822, nrcpt=1 (queue active)\n"
+            "Mar  4 08:12:02 relay01 postfix/smtp[20311]: < contoso-com.mail.protection.outlook.com[52.101.194.3]:25: 220 BN8NAM11FT062.mail.protection.outlook.com Microsoft ESMTP MAIL Service ready at Mon, 4 Mar 2024 08:12:01 +0000\n"
+            "Mar  4 08:12:02 relay01 postfix/smtp[20311]: > contoso-com.mail.protection.outlook.com[52.101.194.3]:25: EHLO relay01.contoso.com\n"
+            "Mar  4 08:12:02 relay01 postfix/smtp[20311]: < contoso-com.mail.protection.outlook.com[52.101.194.3]:25: 250-BN8NAM11FT062.mail.protection.outlook.com Hello [198.51.100.7]\n"
+            "Mar  4 08:12:02 relay01 postfix/smtp[20311]: > contoso-com.mail.protection.outlook.com[52.101.194.3]:25: STARTTLS\n"
+            "Mar  4 08:12:02 relay01 postfix/smtp[20311]: Trusted TLS connection established to contoso-com.mail.protection.outlook.com[52.101.194.3]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)\n"
+            "Mar  4 08:12:03 relay01 postfix/smtp[20311]: 3F2A11C0042: to=<oncall@fabrikam.com>, relay=contoso-com.mail.protection.outlook.com[52.101.194.3]:25, delay=1.4, delays=0.02/0.01/0.9/0.4, dsn=5.7.64, status=bounced (host contoso-com.mail.protection.outlook.com[52.101.194.3] said: 550 5.7.64 TenantAttribution; Relay Access Denied [BN8NAM11FT062.eop-nam11.prod.protection.outlook.com 2024-03-04T08:12:03.112Z 08DC3C1A2B3C4D5E] (in reply to RCPT TO command))\n"
+            "Mar  4 08:12:03 relay01 postfix/bounce[20312]: 3F2A11C0042: sender non-delivery notification: 41B7E1C0043\n"),
+        "main.cf": ("# relay for the monitoring hosts\nmyhostname = relay01.contoso.com\nmynetworks = 127.0.0.0/8 10.40.0.0/16\n"
+                    "relayhost = [contoso-com.mail.protection.outlook.com]:25\nsmtp_tls_security_level = encrypt\n"
+                    "smtp_tls_loglevel = 1\ninet_interfaces = all\n"),
+        "Get-InboundConnector.json": to_json([inbound("Linux relay", ips=["203.0.113.0/28"],
+                                                      when_changed="8/14/2023 11:02:00 AM")]),
+        "Get-AcceptedDomain.csv": '"DomainName","DomainType","Default"\r\n"contoso.com","Authoritative","True"\r\n',
+        "firewall-change.txt": "CHG-2291 2024-03-01: moved outbound NAT for VLAN 40 to the new ISP uplink (pool 198.51.100.0/29)\r\n",
+    }, {
+        "title": "Postfix relay to the tenant MX after a NAT/ISP change: the connector still lists the old range",
+        "sources": [{"url": "https://github.com/MicrosoftDocs/OfficeDocs-Exchange/pull/2651",
+                     "title": "Docs PR: 5.7.64 when the dedicated static IP changes (printers, apps)"},
+                    {"url": "https://learn.microsoft.com/en-us/exchange/troubleshoot/email-delivery/ndr/relay-access-denied-smtp",
+                     "title": "KB 4051495: the IP configured in the connector no longer matches the submitting server"}],
+        "summary": "Microsoft's troubleshooting text: network or ISP changes change the static IP address, the connector "
+                   "no longer identifies the sender and relay to external recipients fails with 5.7.64; update the "
+                   "connector (and SPF) with the new IP.",
+        "reconstruction": "Postfix maillog with smtp debug lines for the session (the EHLO reply shows the public IP "
+                          "EOP saw), main.cf, the IP connector as JSON and the change note as a distractor.",
+        "now": "2024-03-04T09:00:00Z",
+        "expect": {"cause": "sender-ip-mismatch", "code": "5.7.64"},
+    })
+    # IIS 6 SMTP smart host without outbound TLS against a certificate connector (KB 3212877, exovoice).
+    _case("iis-smtp-relay-no-outbound-tls-certificate-connector", {
+        "SMTPSVC1/ex240611.log": (
+            "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2024-06-11 07:02:11\r\n"
+            "#Fields: date time c-ip cs-username s-sitename s-computername s-ip s-port cs-method cs-uri-stem cs-uri-query sc-status sc-win32-status sc-bytes cs-bytes time-taken cs-version cs-host cs(User-Agent) cs(Cookie) cs(Referer)\r\n"
+            "2024-06-11 07:02:11 52.101.68.24 OutboundConnectionResponse SMTPSVC1 APPSRV02 - 25 - - 220+AM6EUR05FT047.mail.protection.outlook.com+Microsoft+ESMTP+MAIL+Service+ready 0 0 98 0 312 SMTP - - - -\r\n"
+            "2024-06-11 07:02:11 52.101.68.24 OutboundConnectionCommand SMTPSVC1 APPSRV02 - 25 EHLO - appsrv02.contoso.com 0 0 4 0 312 SMTP - - - -\r\n"
+            "2024-06-11 07:02:11 52.101.68.24 OutboundConnectionCommand SMTPSVC1 APPSRV02 - 25 MAIL - FROM:<noreply@contoso.com>+SIZE=4412 0 0 4 0 343 SMTP - - - -\r\n"
+            "2024-06-11 07:02:12 52.101.68.24 OutboundConnectionCommand SMTPSVC1 APPSRV02 - 25 RCPT - TO:<customer@fabrikam.com> 0 0 4 0 374 SMTP - - - -\r\n"
+            "2024-06-11 07:02:12 52.101.68.24 OutboundConnectionResponse SMTPSVC1 APPSRV02 - 25 - - 550+5.7.64+TenantAttribution;+Relay+Access+Denied+[AM6EUR05FT047.eop-EUR05.prod.protection.outlook.com] 0 0 96 0 405 SMTP - - - -\r\n"),
+        "MetaBase-excerpt.xml": (
+            '<IIsSmtpServer\tLocation ="/LM/SmtpSvc/1"\r\n\t\tAlwaysUseSsl="FALSE"\r\n\t\tFullyQualifiedDomainName="appsrv02.contoso.com"\r\n'
+            '\t\tRemoteSmtpPort="25"\r\n\t\tSmartHost="contoso-com.mail.protection.outlook.com"\r\n\t\tSmartHostType="2"\r\n\t>\r\n</IIsSmtpServer>\r\n'),
+        "Get-InboundConnector.fl.utf16.txt": format_list([inbound("IIS relay by certificate", cert="relay.contoso.com",
+                                                                  require_tls=True)]),
+        "Get-AcceptedDomain.txt": accepted_table([("contoso.com", "Authoritative", True)]),
+        "readme-relay.txt": "IIS SMTP relay for the ERP box. Cert relay.contoso.com installed in LocalMachine\\My (2024-05-30).\r\n",
+    }, {
+        "title": "IIS SMTP smart host without outbound TLS, certificate-based inbound connector",
+        "sources": [{"url": "https://support.microsoft.com/en-us/help/3212877",
+                     "title": "550 5.7.64 TenantAttribution when sending emails through Exchange Online Protection (IIS SMTP relay)"},
+                    {"url": "https://learn.microsoft.com./ko-kr/archive/blogs/exovoice/how-to-set-up-iis-to-send-emails-using-office-365",
+                     "title": "How to set up IIS to send emails using Office 365 (outbound security: TLS encryption)"}],
+        "summary": "An IIS SMTP relay sends to the tenant's MX endpoint with the outbound TLS option off while the "
+                   "inbound connector identifies the server by certificate: without TLS no certificate reaches Exchange "
+                   "Online and relay to external recipients is refused with 5.7.64. Fix: enable TLS on the outbound "
+                   "security settings (and a client certificate path) or use an IP-based connector.",
+        "reconstruction": "IIS W3C SMTP log (blanks written as '+'), the virtual server's metabase excerpt "
+                          "(AlwaysUseSsl FALSE), the certificate connector exported as UTF-16 Format-List, a note.",
+        "now": "2024-06-11T08:00:00Z",
+        "expect": {"cause": "tls-not-negotiated", "code": "5.7.64", "also_true": ["certificate-not-presented"]},
+    })
+    # catatnight/docker-postfix #12: Postfix without TLS to a tenant that requires TLS.
+    _case("docker-postfix-12-454-4.7.0-no-tls", {
+        "mail.log": (
+            "Jan 11 14:02:10 mailrelay postfix/smtp[311]: 8D1E0A2C31: to=<pat@fabrikam.com>, relay=fabrikam-com.mail.protection.outlook.com[104.47.38.33]:25, "
+            "delay=1.9, delays=0.01/0/0.72/1.2, dsn=4.7.0, status=deferred (host fabrikam-com.mail.protection.outlook.com[104.47.38.33] said: "
+            "454 4.7.0 Failed to establish appropriate TLS channel: Access Denied (in reply to RCPT TO command))\n"
+            "Jan 11 14:07:12 mailrelay postfix/qmgr[120]: 8D1E0A2C31: from=<app@contoso.example>, size=941, nrcpt=1 (queue active)\n"),
+        "main.cf": ("smtpd_banner = $myhostname ESMTP $mail_name\nbiff = no\nappend_dot_mydomain = no\n"
+                    "myhostname = mailrelay\nmydestination = localhost\nmynetworks = 127.0.0.0/8 172.17.0.0/16\n"
+                    "inet_interfaces = all\nsmtpd_tls_security_level = none\n"),
+    }, {
+        "title": "Postfix container delivering to an Office 365 recipient: 454 4.7.0 ... TLS channel: Access Denied",
+        "sources": [{"url": "https://github.com/catatnight/docker-postfix/issues/12", "title": "Issues emailing office365"}],
+        "summary": "Mail from a Postfix container to a domain hosted in Office 365 is deferred with 454 4.7.0 Failed to "
+                   "establish appropriate TLS channel: Access Denied; the reporter fixed it by making Postfix use TLS "
+                   "(smtp_tls_security_level = may or encrypt). The receiving tenant requires TLS from this sender; "
+                   "no certificate was ever offered because no TLS was started.",
+        "reconstruction": "The deferral line from the issue in a maillog and the container's main.cf (no "
+                          "smtp_tls_security_level: the default, none).",
+        "now": "2016-01-11T15:00:00Z",
+        "expect": {"undecidable": True,
+                   "question": "Does the sending MTA start TLS (smtp_tls_security_level), and does the receiving tenant require TLS for it?"},
+    })
+    # Exim smarthost without a client certificate, certificate-based connector.
+    _case("exim-smarthost-no-client-certificate", {
+        "mainlog": (
+            "2024-09-02 10:14:07 1skR2x-000Abc-3Q <= erp@contoso.com H=(erp01) [10.50.1.20] P=esmtp S=5210 id=E1skR2x@erp01\n"
+            "2024-09-02 10:14:08 1skR2x-000Abc-3Q ** buyer@fabrikam.com R=smarthost T=remote_smtp_smarthost "
+            "H=contoso-com.mail.protection.outlook.com [52.101.68.24] X=TLS1.2:ECDHE-RSA-AES256-GCM-SHA384:256 CV=yes "
+            "DN=\"CN=mail.protection.outlook.com,O=Microsoft Corporation,L=Redmond,ST=Washington,C=US\": SMTP error from remote mail server after "
+            "RCPT TO:<buyer@fabrikam.com>: 550 5.7.64 TenantAttribution; Relay Access Denied "
+            "[AM6EUR05FT047.eop-EUR05.prod.protection.outlook.com 2024-09-02T10:14:08.331Z 08DCCB1F2E3D4C5B]\n"
+            "2024-09-02 10:14:08 1skR2x-000Abc-3Q Completed\n"),
+        "exim-transport.conf": ("remote_smtp_smarthost:\n  driver = smtp\n  hosts_require_tls = *\n"
+                                "  # tls_certificate = /etc/exim4/relay.contoso.com.crt   (commented out during the 2024 rebuild)\n"
+                                "  # tls_privatekey = /etc/exim4/relay.contoso.com.key\n"),
+        "Get-InboundConnector.xml": clixml([inbound("Exim relay", cert="relay.contoso.com", require_tls=True,
+                                                    when_changed="1/9/2023 2:00:00 PM")],
+                                           "Microsoft.Exchange.Data.Directory.SystemConfiguration.TenantInboundConnector"),
+        "Get-AcceptedDomain.txt": accepted_table([("contoso.com", "Authoritative", True)]),
+    }, {
+        "title": "Exim smart host presents no client certificate to a certificate-based connector",
+        "sources": [{"url": "https://learn.microsoft.com/en-us/troubleshoot/exchange/email-delivery/office-365-notice",
+                     "title": "Configure a certificate-based connector to relay email messages (KB 3169958)"},
+                    {"url": "https://techcommunity.microsoft.com/blog/exchange/updated-requirements-for-smtp-relay-through-exchange-online/3851357",
+                     "title": "Updated Requirements for SMTP Relay through Exchange Online"}],
+        "summary": "A certificate-based OnPremises connector attributes relay only when the sending server presents the "
+                   "configured certificate in TLS. An Exim smart host that starts TLS but has no client certificate "
+                   "configured is not attributed and external recipients are refused with 5.7.64.",
+        "reconstruction": "Exim mainlog (TLS used, 5.7.64 after RCPT TO), the transport with tls_certificate "
+                          "commented out, the connector as Export-Clixml (UTF-16).",
+        "now": "2024-09-02T11:00:00Z",
+        "expect": {"cause": "certificate-not-presented", "code": "5.7.64"},
+    })
+
+
+def submission_cases() -> None:
+    _case("zabbix-sendemail-530-5.7.57-anonymous", {
+        "syslog": (
+            "Dec 28 12:12:56 zabbix-server sendEmail[59626]: ERROR => Connection attempt to smtp.office365.com:587 failed: IO::Socket::INET6: connect: Connection refused\n"
+            "Dec 28 12:41:01 zabbix-server sendEmail[60599]: ERROR => Received: 530 5.7.57 SMTP; Client was not authenticated to send anonymous mail during MAIL FROM [BN6PR10CA0042.namprd10.prod.outlook.com]\n"
+            "Dec 28 12:41:02 zabbix-server zabbix_server[1042]: failed to send alert: script returned 1\n"),
+        "zabbix_sendemail.sh": ("#!/bin/bash\n# zabbix alert script\nSMTP=smtp.office365.com:587\n"
+                                "sendEmail -f zabbix@contoso.com -t \"$1\" -u \"$2\" -m \"$3\" -s $SMTP -o tls=yes\n"),
+    }, {
+        "title": "Zabbix alert script (sendEmail) to smtp.office365.com without credentials",
+        "sources": [{"url": "https://github.com/dimuskin/ax-zabbix-html-template/issues/2", "title": "Enable TLS in script"}],
+        "summary": "With TLS enabled the script reaches smtp.office365.com but gets 530 5.7.57 Client was not authenticated "
+                   "to send anonymous mail during MAIL FROM: the script sends no -xu/-xp credentials. Client submission "
+                   "needs a mailbox sign-in; without one use a connector and the MX endpoint.",
+        "reconstruction": "syslog lines from the issue and the alert script (no credentials).",
+        "now": "2018-12-28T13:00:00Z",
+        "expect": {"cause": "smtp-client-submission-used", "code": "5.7.57"},
+    })
+    _case("itkitchen-mfp-smtp-auth-disabled-mailbox", {
+        "job-history.csv": _utf16(
+            "\"No.\",\"Date/Time\",\"Job\",\"Destination\",\"Result\",\"Error\"\r\n"
+            "\"0412\",\"2023/06/02 16:40\",\"Scan to E-mail\",\"ap@contoso.com\",\"NG\",\"SMTP AUTH error: 535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information. [SY6PR01CA0055.ausprd01.prod.outlook.com]\"\r\n"
+            "\"0411\",\"2023/06/02 09:02\",\"Scan to E-mail\",\"ap@contoso.com\",\"NG\",\"SMTP AUTH error\"\r\n"
+            "\"0398\",\"2023/05/30 11:15\",\"Scan to Folder\",\"\\\\fs01\\scans\",\"OK\",\"\"\r\n"),
+        "device-settings.txt": "SMTP Server: smtp.office365.com\r\nPort: 587\r\nSSL/TLS: STARTTLS (TLS1.2)\r\nSMTP Auth: On  User: scanner@contoso.com\r\n",
+    }, {
+        "title": "Multifunction printer: 535 5.7.139 SmtpClientAuthentication is disabled for the Mailbox",
+        "sources": [{"url": "https://www.itkitchen.info/2023/06/04/office-365-basic-authentication-error-for-scan-to-email-function/",
+                     "title": "Office 365 Basic Authentication Error for Scan to Email function"}],
+        "summary": "Scan to e-mail through smtp.office365.com fails after SMTP AUTH was turned off by default; the fix is "
+                   "to tick Authenticated SMTP for the account the printer signs in with (or move to OAuth firmware).",
+        "reconstruction": "The device's job history exported as UTF-16 CSV (one row with the full reply, one "
+                          "truncated), the device's SMTP settings page copied as text.",
+        "now": "2023-06-03T09:00:00Z",
+        "expect": {"cause": "smtp-auth-disabled", "code": "5.7.57"},
+    })
+    _case("veeam-basic-auth-disabled-notification", {
+        "Svc.VeeamBackup.log": (
+            "[14.03.2023 06:00:12] <01> Info     [EmailNotification] Sending job report 'Backup Job SQL01' to it-ops@contoso.com via smtp.office365.com:587 (SSL: True)\n"
+            "[14.03.2023 06:00:13] <01> Error    [EmailNotification] Failed to send email notification\n"
+            "[14.03.2023 06:00:13] <01> Error    The SMTP server requires a secure connection or the client was not authenticated. The server response was: 5.7.57 Client not authenticated to send mail. Error: 535 5.7.139 Authentication unsuccessful, basic authentication is disabled. [AM0PR02CA0123.eurprd02.prod.outlook.com] (System.Net.Mail.SmtpException)\n"
+            "[14.03.2023 06:00:13] <01> Error       at System.Net.Mail.MailCommand.CheckResponse(SmtpStatusCode statusCode, String response)\n"
+            "[14.03.2023 06:05:40] <23> Info     [BackupJob] Job 'Backup Job SQL01' finished with Success\n"),
+    }, {
+        "title": "Veeam job notifications through smtp.office365.com: basic authentication is disabled",
+        "sources": [{"url": "https://community.veeam.com/blogs-and-podcasts-57/email-notifications-in-vbr-vem-or-help-i-ve-arrived-in-2023-and-authentication-is-dead-after-90-days-or-just-a-few-hours-english-13066?postid=91716",
+                     "title": "E-mail notifications in VBR/VEM ... authentication is dead (Veeam community)"}],
+        "summary": "Veeam's SMTP (basic authentication) notifications to Microsoft 365 fail once Basic Auth for SMTP AUTH "
+                   "is off for the tenant or mailbox; the community article moves them to Modern Authentication "
+                   "(Microsoft 365 OAuth in VBR) or re-enables SMTP AUTH where still allowed.",
+        "reconstruction": "Veeam service log lines around a failed notification (.NET SmtpException with the inner reply).",
+        "now": "2023-03-14T08:00:00Z",
+        "expect": {"cause": "smtp-auth-disabled", "code": "5.7.57"},
+    })
+    _case("wpmailsmtp-security-defaults-5.7.139", {
+        "wp-mail-smtp-debug.txt": (
+            "Versions:\nWordPress: 6.4.2\nWordPress MS: No\nPHP: 8.1.27\nWP Mail SMTP: 3.11.1\n\nParams:\nMailer: smtp\n"
+            "Constants: No\nErrorInfo: SMTP Error: Could not authenticate.\nHost: smtp.office365.com\nPort: 587\nSMTPSecure: tls\n"
+            "SMTPAutoTLS: bool(true)\nSMTPAuth: bool(true)\n\nServer:\nOpenSSL: OpenSSL 3.0.2 15 Mar 2022\nApache.mod_security: No\n\nDebug:\n"
+            "Mailer: Other SMTP\nSMTP Error: Could not authenticate.\n\nSMTP Debug:\n"
+            "2024-01-16 09:12:01 SERVER -> CLIENT: 220 AM0PR10CA0021.outlook.office365.com Microsoft ESMTP MAIL Service ready at Tue, 16 Jan 2024 09:12:00 +0000\n"
+            "2024-01-16 09:12:01 CLIENT -> SERVER: STARTTLS\n2024-01-16 09:12:01 SERVER -> CLIENT: 220 2.0.0 SMTP server ready\n"
+            "2024-01-16 09:12:01 CLIENT -> SERVER: AUTH LOGIN\n2024-01-16 09:12:01 SERVER -> CLIENT: 334 VXNlcm5hbWU6\n"
+            "2024-01-16 09:12:01 CLIENT -> SERVER: [credentials hidden]\n2024-01-16 09:12:01 SERVER -> CLIENT: 334 UGFzc3dvcmQ6\n"
+            "2024-01-16 09:12:01 CLIENT -> SERVER: [credentials hidden]\n"
+            "2024-01-16 09:12:06 SERVER -> CLIENT: 535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy. Contact your administrator. [AM0PR10CA0021.EURPRD10.PROD.OUTLOOK.COM 2024-01-16T09:12:06.114Z 08DC1666F5E4D3C2]\n"
+            "2024-01-16 09:12:06 SMTP ERROR: Password command failed: 535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy. Contact your administrator.\n"
+            "SMTP Error: Could not authenticate.\n"),
+    }, {
+        "title": "WordPress (WP Mail SMTP, PHPMailer): user is locked by your organization's security defaults policy",
+        "sources": [{"url": "https://docs.bookyourpto.com/features/smtp-troubleshoot",
+                     "title": "Microsoft Office 365 SMTP Authentication Errors - Troubleshooting Guide"},
+                    {"url": "https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission",
+                     "title": "Enable or disable SMTP AUTH in Exchange Online (not compatible with security defaults)"}],
+        "summary": "535 5.7.139 ... user is locked by your organization's security defaults policy: security defaults "
+                   "block basic-auth SMTP sign-ins; fix by turning off security defaults (or using Conditional Access "
+                   "with an exclusion) or moving the plugin to OAuth.",
+        "reconstruction": "WP Mail SMTP's test-email debug output (PHPMailer SMTPDebug) with the reply.",
+        "now": "2024-01-16T10:00:00Z",
+        "expect": {"cause": "smtp-auth-blocked-by-policy", "code": "5.7.57"},
+    })
+    _case("freescout-4930-5.7.139-credentials-incorrect", {
+        "freescout-logs.txt": (
+            "[2025-07-21 08:14:22] production.ERROR: Error occurred sending email to new.agent@contoso.com: Expected response code \"235\" but got code \"535\", "
+            "with message \"535 5.7.139 Authentication unsuccessful, the user credentials were incorrect. [PR3P191CA0011.EURP191.PROD.OUTLOOK.COM 2025-07-21T08:14:22.020Z 08DDC7A1B2C3D4E5]\". "
+            "{\"exception\":\"[object] (Symfony\\\\Component\\\\Mailer\\\\Exception\\\\TransportException(code: 535)\"}\n"
+            "[2025-07-21 08:20:01] production.INFO: Mailbox #2 reply sent to customer@fabrikam.com\n"),
+    }, {
+        "title": "FreeScout invitation e-mails: 535 5.7.139 the user credentials were incorrect (mailbox replies still work)",
+        "sources": [{"url": "https://github.com/freescout-help-desk/freescout/issues/4930", "title": "SMTP 535 5.7.139 Error"}],
+        "summary": "System mails (invitations, SMTP test) fail with 535 5.7.139 the user credentials were incorrect while "
+                   "mailbox replies (another mailbox's SMTP settings) work. The reply names wrong credentials for the "
+                   "account the system settings use, not a disabled SMTP AUTH; the thread did not say what was fixed.",
+        "reconstruction": "Laravel log lines of the failing and a succeeding send.",
+        "now": "2025-07-21T09:00:00Z",
+        "expect": {"undecidable": True,
+                   "question": "Which account do the system mail settings sign in with, and are its password (or app password) and SMTP AUTH setting right?"},
+    })
+    _case("gophish-3220-5.7.139-portuguese-criteria", {
+        "gophish-campaign-error.txt": (
+            "time=\"2024-08-13T15:27:55-03:00\" level=error msg=\"Máximo de tentativas de conexão excedido - 535 5.7.139 "
+            "Autenticação malsucedida, a solicitação não atendeu aos critérios para ser autenticada com sucesso. Entre em contato "
+            "com seu administrador. [MN2PR07CA0004.namprd07.prod.outlook.com 2024-08-13T18:27:55.030Z 08DCBB430284475F]\"\n"),
+    }, {
+        "title": "535 5.7.139 in Portuguese: the request did not meet the criteria to be authenticated successfully",
+        "sources": [{"url": "https://github.com/gophish/gophish/issues/3220",
+                     "title": "Máximo de tentativas de conexão excedido - 535 5.7.139"},
+                    {"url": "https://docs.bookyourpto.com/features/smtp-troubleshoot",
+                     "title": "Microsoft Office 365 SMTP Authentication Errors - Troubleshooting Guide"}],
+        "summary": "A localized 535 5.7.139 'the request did not meet the criteria to be authenticated successfully'. "
+                   "The maintainer suspected credentials; a vendor guide maps the English text to the mailbox's SMTP AUTH "
+                   "switch, while Microsoft ties 'did not meet the criteria' to sign-in policy. The thread has no resolution.",
+        "reconstruction": "The error line as the tool logged it (Portuguese text).",
+        "now": "2024-08-14T09:00:00Z",
+        "expect": {"undecidable": True,
+                   "question": "Is Authenticated SMTP enabled for the mailbox, and does the Entra sign-in log show a policy (security defaults / Conditional Access) blocking it?"},
+    })
+    _case("sasl-xoauth2-43-535-5.7.3-wrong-token-account", {
+        "maillog": (
+            "Sep 28 13:03:49 relay postfix/smtp[17059]: Trusted TLS connection established to smtp.office365.com[40.99.150.50]:587: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)\n"
+            "Sep 28 13:03:50 relay postfix/smtp[17059]: 9BDCBA19EA: SASL authentication failed; server smtp.office365.com[40.99.150.50] said: 535 5.7.3 Authentication unsuccessful [FR3P281CA0094.DEUP281.PROD.OUTLOOK.COM]\n"
+            "Sep 28 13:03:50 relay postfix/smtp[17059]: 9BDCBA19EA: to=<ops@contoso.com>, relay=smtp.office365.com[40.99.150.50]:587, delay=1.2, delays=0.01/0.01/1.2/0, dsn=4.7.0, status=deferred (SASL authentication failed; server smtp.office365.com[40.99.150.50] said: 535 5.7.3 Authentication unsuccessful [FR3P281CA0094.DEUP281.PROD.OUTLOOK.COM])\n"),
+        "main.cf": ("relayhost = [smtp.office365.com]:587\nsmtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n"
+                    "smtp_sasl_security_options =\nsmtp_sasl_mechanism_filter = xoauth2\nsmtp_tls_security_level = encrypt\n"),
+    }, {
+        "title": "Postfix with sasl-xoauth2: 535 5.7.3 Authentication unsuccessful",
+        "sources": [{"url": "https://github.com/tarickb/sasl-xoauth2/issues/43", "title": "Authentication unsuccessful"}],
+        "summary": "XOAUTH2 from Postfix to smtp.office365.com fails with 535 5.7.3; the reporter had obtained the initial "
+                   "token while signed in with the global admin account instead of the sending mailbox. The reply alone "
+                   "cannot tell a token for the wrong account from disabled SMTP AUTH or a sign-in policy.",
+        "reconstruction": "Postfix log lines from the issue, main.cf with the XOAUTH2 filter.",
+        "now": "2022-09-28T14:00:00Z",
+        "expect": {"undecidable": True,
+                   "question": "Which account was the OAuth token issued to, and is SMTP AUTH enabled for the sending mailbox?"},
+    })
+    _case("swiftmailer-1030-5.7.60-send-as", {
+        "storage/logs/laravel-2017-12-19.log": (
+            "[2017-12-19 10:22:41] production.ERROR: Swift_TransportException: Expected response code 250 but got code \"550\", with message "
+            "\"550 5.7.60 SMTP; Client does not have permissions to send as this sender [MW2PR1901MB2155.namprd19.prod.outlook.com]\n"
+            "\" in /var/www/app/vendor/swiftmailer/swiftmailer/lib/classes/Swift/Transport/AbstractSmtpTransport.php:383\n"
+            "Stack trace:\n#0 /var/www/app/vendor/swiftmailer/swiftmailer/lib/classes/Swift/Transport/AbstractSmtpTransport.php(281): Swift_Transport_AbstractSmtpTransport->assertResponseCode()\n"),
+        ".env.example": ("MAIL_DRIVER=smtp\nMAIL_HOST=smtp.office365.com\nMAIL_PORT=587\nMAIL_USERNAME=app@contoso.com\n"
+                         "MAIL_PASSWORD=null\nMAIL_ENCRYPTION=tls\nMAIL_FROM_ADDRESS=noreply@contoso.com\n"),
+    }, {
+        "title": "Laravel (SwiftMailer) via smtp.office365.com: 550 5.7.60 Client does not have permissions to send as this sender",
+        "sources": [{"url": "https://github.com/swiftmailer/swiftmailer/issues/1030",
+                     "title": "550 5.7.60 SMTP; Client does not have permissions to send as this sender"},
+                    {"url": "https://github.com/WWBN/AVideo/issues/1017", "title": "Email configuration error (matching the From to the SMTP user fixed it)"}],
+        "summary": "The application authenticates as one mailbox and sends with a different From address; Exchange Online "
+                   "refuses it with 5.7.60 unless the mailbox has Send As for that address. Fix: use the signed-in "
+                   "mailbox as the sender or grant Send As.",
+        "reconstruction": "Laravel log with the exception and an .env example (SMTP user differs from MAIL_FROM_ADDRESS).",
+        "now": "2017-12-19T11:00:00Z",
+        "expect": {"cause": "smtp-client-submission-used", "code": "5.7.57",
+                   "note": "the pack files 5.7.60 under client submission; the thread's cause is the missing Send As right"},
+    })
+
+
+def other_code_cases() -> None:
+    _case("deanproxy-email-44-504-5.7.4-mx-endpoint", {
+        "cron-email.log": (
+            "Tue Dec  5 06:00:01 UTC 2017 nightly-report: sending to ops@contoso.com\n"
+            "email: FATAL: Smtp error: 504 5.7.4 Unrecognized authentication type [SN1NAM02FT025.eop-nam02.prod.protection.outlook.com]\n"),
+        "email.conf": ("SMTP_SERVER = 'contoso-com.mail.protection.outlook.com'\nSMTP_PORT = '25'\nMY_NAME = 'Nightly report'\n"
+                       "MY_EMAIL = 'reports@contoso.com'\nUSE_TLS = 'false'\nSMTP_AUTH = 'LOGIN'\nSMTP_AUTH_USER = 'reports@contoso.com'\n"),
+    }, {
+        "title": "CLI mailer: 504 5.7.4 Unrecognized authentication type from an EOP front end",
+        "sources": [{"url": "https://github.com/deanproxy/eMail/issues/44", "title": "Unrecognized authentication type"}],
+        "summary": "A command-line mailer configured with SMTP AUTH LOGIN gets 504 5.7.4 Unrecognized authentication type "
+                   "from an Exchange Online Protection front end; the maintainer suggested enabling TLS. The thread did "
+                   "not resolve whether AUTH was offered at all on that endpoint (the MX endpoint has no AUTH).",
+        "reconstruction": "The error line from the issue in a cron log and the mailer's configuration.",
+        "now": "2017-12-05T09:00:00Z",
+        "expect": {"undecidable": True,
+                   "question": "Which endpoint does the client send to, and does it start TLS before AUTH (smtp.office365.com:587 offers AUTH only after STARTTLS)?"},
+    })
+    _case("officedocs-2499-4.7.500-server-busy-s77719", {
+        "queue-viewer.txt": (
+            "PS C:\\> Get-Queue -Identity EXCH01\\31 | fl\r\n\r\n"
+            "Identity     : EXCH01\\31\r\nDeliveryType : SmartHostConnectorDelivery\r\nNextHopDomain: contoso-com.mail.protection.outlook.com\r\n"
+            "Status       : Retry\r\nMessageCount : 412\r\n"
+            "LastError    : 451 4.7.500 Server busy. Please try again later from [203.0.113.25]. (S77719) [AM6EUR05FT047.eop-EUR05.prod.protection.outlook.com]\r\n"),
+    }, {
+        "title": "Queue retrying with 451 4.7.500 Server busy ... (S77719)",
+        "sources": [{"url": "https://github.com/MicrosoftDocs/OfficeDocs-Exchange/issues/2499", "title": "4.7.500 Server busy S77719"}],
+        "summary": "An admin asks whether '4.7.500 Server busy. Please try again later from [IP]. (S77719)' is the documented "
+                   "451 4.7.500-699 (ASxxx) throttling of unattributed sending IPs, with the same fix (a connector); the "
+                   "docs team sent them to a support ticket. Nothing establishes the cause.",
+        "reconstruction": "A queue Format-List copied by hand (a stray first line, odd spacing).",
+        "now": "2021-02-26T10:00:00Z",
+        "expect": {"undecidable": True,
+                   "question": "Does an inbound connector identify the sending IP, and does Microsoft support confirm the S77719 throttle?"},
+    })
+    _case("ecaconcordia-21-printer-550-no-enhanced-status", {
+        "mfp-syslog.txt": (
+            "#[dcs_nas(27)]16/03/01 20:39:28 SMTPC: received error code. [550] (8000)  ERR:\n"
+            "#[dcs_nas(27)]16/03/01 20:39:28 SMTPC: connection closed. (801)  ERR:\n"
+            "#[dcs_nas(27)]16/03/01 20:40:12 SMTPC: received error code. [550] (8000)  ERR:\n"
+            "#[dcs_nas(27)]16/03/01 20:40:12 SMTPC: connection closed. (801)  ERR:\n"),
+    }, {
+        "title": "Scanner syslog shows only 'received error code [550]'",
+        "sources": [{"url": "https://github.com/ECAConcordia/IT/issues/21", "title": "Scanning not working on Burgundy"}],
+        "summary": "A multifunction device sending anonymously through a campus SMTP server logs only '[550]'; the admin "
+                   "moved it to another relay. Nothing in the evidence says which server refused or why.",
+        "reconstruction": "The device syslog lines from the issue.",
+        "now": "2016-03-03T09:00:00Z",
+        "needs": ["a reply without enhanced status is still a symptom worth a question (device logs)"],
+        "expect": {"undecidable": True,
+                   "question": "What is the full reply (with its enhanced status code) and which server gave it?"},
+    })
+    _case("xerox-workcentre-starttls-tls10-firmware", {
+        "xerox-protocol-log.txt": (
+            "2019/11/04 10:22:31 [SMTP] Connect to smtp.office365.com:587\n"
+            "2019/11/04 10:22:31 [SMTP] S: 220 SN4PR0201CA0047.outlook.office365.com Microsoft ESMTP MAIL Service ready\n"
+            "2019/11/04 10:22:31 [SMTP] C: EHLO WC5845\n2019/11/04 10:22:31 [SMTP] C: STARTTLS\n"
+            "2019/11/04 10:22:31 [SMTP] S: 220 2.0.0 SMTP server ready\n"
+            "2019/11/04 10:22:32 [SSL] SSL handshake failed (alert 70)\n"
+            "2019/11/04 10:22:32 [SMTP] Job 1187 Scan to Email: SMTP server connection error (016-764)\n"),
+    }, {
+        "title": "Xerox WorkCentre scan to e-mail with STARTTLS to Microsoft 365: handshake fails",
+        "sources": [{"url": "https://rental-server.net/?p=7776",
+                     "title": "Troubleshooting Xerox Scan to Email Failures with Microsoft 365: TLS 1.2 and Firmware Updates"}],
+        "summary": "Older WorkCentre firmware offers only TLS 1.0 for e-mail, so STARTTLS to Microsoft 365 fails; sending "
+                   "with encryption off works only through an IP connector. The article resolves it with a firmware "
+                   "update; the device log alone shows only that the handshake failed.",
+        "reconstruction": "Device protocol log with the handshake failure (alert 70: protocol version).",
+        "now": "2019-11-04T11:00:00Z",
+        "expect": {"undecidable": True,
+                   "question": "Which TLS versions does the device firmware offer (configuration report), and can it be updated to TLS 1.2?"},
+    })
+    _case("microsoftdocs-5.7.750-unregistered-domains", {
+        "NDR-fr.txt": ndr_2013("client@northwind.example",
+                               "550 5.7.750 Service unavailable. Client blocked from sending from unregistered domains. "
+                               "[AM6EUR05FT047.eop-EUR05.prod.protection.outlook.com]", lang="fr"),
+        "Get-AcceptedDomain.txt": accepted_table([("contoso.com", "Authoritative", True)]),
+        "note.txt": "Les factures partent depuis facturation@contoso-billing.example (nouvelle appli) depuis lundi.\r\n",
+    }, {
+        "title": "Tenant blocked with 5.7.750 after sending from a domain it has not registered",
+        "sources": [{"url": "https://github.com/MicrosoftDocs/OfficeDocs-o365seccomp/pull/709",
+                     "title": "Update unregistered-domain-email.md (5.7.705 and 5.7.750)"},
+                    {"url": "https://learn.microsoft.com/en-us/exchange/troubleshoot/email-delivery/ndr/fix-error-code-5-7-700-through-5-7-750",
+                     "title": "Fix NDR error codes 5.7.700 through 5.7.750 in Exchange Online"}],
+        "summary": "Exchange Online blocks a tenant that relays a large volume from domains it has not added and verified; "
+                   "the fix is to add and verify the sending domains (or stop relaying them) and ask support to lift "
+                   "the block.",
+        "reconstruction": "A French-language Exchange NDR, the accepted domains, a note naming the new sending domain.",
+        "now": "2024-04-10T09:00:00Z",
+        "expect": {"cause": "unregistered-sending-domains", "code": "5.7.750"},
+    })
+
+
+def main() -> None:
+    for build in (relay_cases, submission_cases, other_code_cases):
+        build()
+
+
+if __name__ == "__main__":
+    main()
