@@ -29,6 +29,7 @@ from ..facts import (
     Fact,
     InboundConnector,
     SendConnector,
+    SmtpClient,
     SmtpSession,
     Symptom,
     WindowsEvent,
@@ -76,7 +77,7 @@ def derive_relations(
     evidence = DomainEvidence.from_facts(_of(facts, AcceptedDomain), _of(facts, DomainVerification))
     out: list[Fact] = [
         *cert_name_relations(presented, inbound),
-        *ip_relations(sessions, answers, inbound),
+        *ip_relations(sessions, answers, inbound, _of(facts, SmtpClient)),
         *domain_relations(presented, sessions, inbound, evidence),
         *recipient_domain_relations(_of(facts, Symptom), evidence),
         *cert_status_relations(

@@ -104,7 +104,9 @@ _LOG_SHAPE = re.compile(
     r"(?:DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|TRACE)\b)"
 )
 # One turn of a client/server SMTP dialogue as mailers print it (PHPMailer, MailKit, smtplib).
-_DIALOGUE = re.compile(r"(?:CLIENT -> SERVER|SERVER -> CLIENT):|^\s*(?:\S+\s+){0,3}[CS]:\s|\b(?:send|reply):\s*b?['\"]")
+_DIALOGUE = re.compile(
+    r"(?:CLIENT -> SERVER|SERVER -> CLIENT):|^\s*(?:\S+\s+){0,3}[CS]:\s|\b(?:send|reply):\s*b?['\"]"
+)
 _SMTP_WORDS = re.compile(r"\bSMTP\b|\bEHLO\b|\bHELO\b|MAIL FROM|RCPT TO|STARTTLS|\bAUTH (?:LOGIN|PLAIN)|"
                          r"smtp\.office365\.com|mail\.protection\.outlook\.com|Mailer", re.I)
 

@@ -464,11 +464,12 @@ def test_a_plugin_debug_report_around_an_smtp_dialogue_is_read() -> None:
     """WP Mail SMTP's test-e-mail report: key: value sections wrapped around PHPMailer's dialogue."""
     head = "".join(f"Setting{i}: value {i}\n" for i in range(30))
     dialogue = (
-        "2024-01-16 09:12:01 SERVER -> CLIENT: 220 AM0PR10CA0021.outlook.office365.com Microsoft ESMTP MAIL Service ready\n"
+        "2024-01-16 09:12:01 SERVER -> CLIENT: 220 AM0PR10CA0021.outlook.office365.com Microsoft ESMTP "
+        "MAIL Service ready\n"
         "2024-01-16 09:12:01 CLIENT -> SERVER: STARTTLS\n"
         "2024-01-16 09:12:01 CLIENT -> SERVER: AUTH LOGIN\n"
-        "2024-01-16 09:12:06 SERVER -> CLIENT: 535 5.7.139 Authentication unsuccessful, user is locked by your "
-        "organization's security defaults policy. Contact your administrator.\n"
+        "2024-01-16 09:12:06 SERVER -> CLIENT: 535 5.7.139 Authentication unsuccessful, user is locked "
+        "by your organization's security defaults policy. Contact your administrator.\n"
     )
     doc = doc_of("wp-mail-smtp-debug.txt", (head + dialogue).encode())
     assert applog.sniff(doc)
@@ -478,3 +479,20 @@ def test_a_plugin_debug_report_around_an_smtp_dialogue_is_read() -> None:
     assert not applog.sniff(doc_of("settings.txt", head.encode()))
     quiet = head + dialogue.rsplit("2024-01-16 09:12:06", 1)[0]
     assert not applog.sniff(doc_of("quiet.txt", quiet.encode()))
+
+
+def test_postfix_smtp_debug_ehlo_reply_gives_the_egress_the_smart_host_saw() -> None:
+    """With debug_peer_list, Postfix logs the smart host's EHLO reply: its [ip] is the relay's egress."""
+    text = (
+        "Mar  4 08:12:02 relay01 postfix/smtp[20311]: < contoso-com.mail.protection.outlook.com"
+        "[52.101.194.3]:25: 250-BN8NAM11FT062.mail.protection.outlook.com Hello [198.51.100.7]\n"
+        "Mar  4 08:12:03 relay01 postfix/smtp[20311]: 3F2A11C0042: to=<a@fabrikam.com>, "
+        "relay=contoso-com.mail.protection.outlook.com[52.101.194.3]:25, delay=1.4, dsn=5.7.64, "
+        "status=bounced (host contoso-com.mail.protection.outlook.com[52.101.194.3] said: 550 5.7.64 "
+        "TenantAttribution; Relay Access Denied [BN8NAM11FT062.eop-nam11.prod.protection.outlook.com] "
+        "(in reply to RCPT TO command))\n"
+    )
+    (sym,), (client,) = split(maillog.parse(doc_of("maillog", text.encode())))
+    assert sym.code == "5.7.64"
+    assert (client.smart_host, client.port, client.client_ip, client.last_status) == (
+        "contoso-com.mail.protection.outlook.com", 25, "198.51.100.7", "5.7.64")
