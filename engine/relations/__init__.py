@@ -78,7 +78,7 @@ def derive_relations(
     out: list[Fact] = [
         *cert_name_relations(presented, inbound),
         *ip_relations(sessions, answers, inbound, _of(facts, SmtpClient)),
-        *domain_relations(presented, sessions, inbound, evidence),
+        *domain_relations(presented, sessions, inbound, evidence, _of(facts, SmtpClient)),
         *recipient_domain_relations(_of(facts, Symptom), evidence),
         *cert_status_relations(
             certs, sessions, answers, now=as_utc(now), store=store, objects=certificates,

@@ -27,11 +27,19 @@ def relay_cases() -> None:
     _case("ictfax-76-5.7.64-localhost-sender", {
         "ictcore.log": (
             "[2022-10-24 09:35:58] [3025] [INFO] fax received from 61299990000, converting tiff to pdf\n"
-            "[2022-10-24 09:36:01] [3025] [DEBUG] mail: from=<61299990000@localhost> to=<accounts@northwind.example> host=contoso-com-au.mail.protection.outlook.com:25\n"
+            "[2022-10-24 09:36:01] [3025] [DEBUG] ++ Starting Swift_SmtpTransport\n"
+            "[2022-10-24 09:36:01] [3025] [DEBUG] << 220 ME3AUS01FT005.mail.protection.outlook.com Microsoft ESMTP MAIL Service ready at Mon, 24 Oct 2022 09:36:01 +0000\n"
+            "[2022-10-24 09:36:01] [3025] [DEBUG] >> EHLO fax01.contoso.com.au\n"
+            "[2022-10-24 09:36:01] [3025] [DEBUG] << 250-ME3AUS01FT005.mail.protection.outlook.com Hello [203.0.113.60]\n"
+            "[2022-10-24 09:36:01] [3025] [DEBUG] ++ Swift_SmtpTransport started\n"
+            "[2022-10-24 09:36:01] [3025] [DEBUG] >> MAIL FROM:<61299990000@localhost>\n"
+            "[2022-10-24 09:36:02] [3025] [DEBUG] << 250 2.1.0 Sender OK\n"
+            "[2022-10-24 09:36:02] [3025] [DEBUG] >> RCPT TO:<accounts@northwind.example>\n"
             "[2022-10-24 09:36:02] [3025] [ERROR] Expected response code 250 but got code \"550\", with message \"550 5.7.64 "
             "TenantAttribution; Relay Access Denied [ME3AUS01FT005.eop-AUS01.prod.protection.outlook.com]\n"
             "\"\n"
-            "[2022-10-24 09:40:12] [3107] [DEBUG] mail: from=<61299990001@localhost> to=<reception@contoso.com.au> host=contoso-com-au.mail.protection.outlook.com:25\n"
+            "[2022-10-24 09:40:12] [3107] [DEBUG] >> MAIL FROM:<61299990001@localhost>\n"
+            "[2022-10-24 09:40:12] [3107] [DEBUG] >> RCPT TO:<reception@contoso.com.au>\n"
             "[2022-10-24 09:40:13] [3107] [INFO] mail sent\n"
             "[2022-10-24 07:03:06] [2190] [ERROR] Expected response code 250 but got code \"451\", with message \"451 5.7.3 "
             "STARTTLS is required to send mail [SYXPR01CA0082.ausprd01.prod.outlook.com]\n\"\n"),
@@ -48,7 +56,8 @@ def relay_cases() -> None:
                    "relay connector; the messages come from <number>@localhost. The poster fixed the sender in the "
                    "application's SMTP configuration. Over an IP connector the MAIL FROM domain must be an accepted "
                    "domain for relay to external recipients.",
-        "reconstruction": "The application log lines from the issue (plus its debug lines naming the envelope), "
+        "reconstruction": "The application log lines from the issue, with SwiftMailer's logger transcript "
+                          "(>> / << lines) that such a log holds when debugging is on, "
                           "the IP connector and the accepted domains; a stray older 451 5.7.3 line from the "
                           "poster's attempt at smtp.outlook.com:587.",
         "now": "2022-10-24T10:00:00Z",

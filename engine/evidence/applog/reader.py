@@ -78,6 +78,13 @@ _TLS_SETTING = re.compile(r"\b(?:MAIL_ENCRYPTION\s*[:=]\s*[\"']?(?:tls|starttls)
                           r"SMTPSecure\s*=\s*['\"]tls|SMTP_STARTTLS\s*[:=]\s*(?:true|1))", re.I)
 _IMPLICIT_TLS = re.compile(r"\b(?:ssl://|smtps://|MAIL_ENCRYPTION\s*[:=]\s*[\"']?ssl|EMAIL_USE_SSL\s*[:=]\s*(?:true|1)|"
                            r"SMTPSecure\s*=\s*['\"]ssl)", re.I)
+_AUTH_WORDS = re.compile(r"authenticat|credentials|password|login", re.I)
+# The server's greeting names it ("220 NAME Microsoft ESMTP MAIL Service ready"): the server a log
+# talked to when the log never names the smart host it connected to (SwiftMailer's "<< 220 …").
+_GREETING = re.compile(
+    r"(?:<<|\bS:|SERVER -> CLIENT:|<--\s*b?['\"]?|\bSMTP<)\s*220[ -]"
+    r"(?P<host>[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})\s"
+)
 _MAIL_FROM = re.compile(r"MAIL FROM:\s*<(?P<addr>[^<>\s]*)>", re.I)
 _CLIENT_IP = re.compile(
     r"\bHello\s+\[?[^\]\s]*\]?\s*\[(?P<ip>[0-9a-fA-F:.]+)\]|\bClient host \[(?P<ip2>[0-9a-fA-F:.]+)\]"
@@ -186,6 +193,10 @@ def scan(
                     seen = tally.get(host, port, prov)
                     seen.attempts += 1
                 break
+        greeting = _GREETING.search(text) if host is None else None
+        if greeting is not None and (named := clean_host(greeting.group("host"))):
+            host = named
+            tally.get(host, port, prov)
         sessionish = _MAYBE_SESSION.search(text) is not None
         if sessionish and (pm := _PORT_SETTING.search(text)) is not None:
             pending_port = int(pm.group("port"))
@@ -218,7 +229,9 @@ def scan(
             code = reply.reply_code or ""
             if code.startswith("235"):
                 seen.auth_used = True
-            if code == "535" or reply.status_code in ("5.7.3", "5.7.139", "5.7.8"):
+            if code == "535" or (
+                reply.status_code in ("5.7.3", "5.7.139", "5.7.8") and _AUTH_WORDS.search(reply.text)
+            ):  # "451 5.7.3 STARTTLS is required" shares the status but is no sign-in failure
                 seen.auth_failed = True
             if not _refusal(reply):
                 continue

@@ -496,3 +496,26 @@ def test_postfix_smtp_debug_ehlo_reply_gives_the_egress_the_smart_host_saw() -> 
     assert sym.code == "5.7.64"
     assert (client.smart_host, client.port, client.client_ip, client.last_status) == (
         "contoso-com.mail.protection.outlook.com", 25, "198.51.100.7", "5.7.64")
+
+
+def test_swiftmailer_transcript_names_the_server_by_its_greeting_and_keeps_a_single_label_sender() -> None:
+    """ictfax #76: the log never names the smart host, but the greeting does; MAIL FROM @localhost is
+    a domain (never accepted), and '451 5.7.3 STARTTLS is required' is no sign-in failure."""
+    text = (
+        "[2022-10-24 09:36:01] [3025] [DEBUG] << 220 ME3AUS01FT005.mail.protection.outlook.com Microsoft "
+        "ESMTP MAIL Service ready\n"
+        "[2022-10-24 09:36:01] [3025] [DEBUG] >> EHLO fax01.contoso.com.au\n"
+        "[2022-10-24 09:36:01] [3025] [DEBUG] >> MAIL FROM:<61299990000@localhost>\n"
+        "[2022-10-24 09:36:02] [3025] [ERROR] Expected response code 250 but got code \"550\", with message "
+        "\"550 5.7.64 TenantAttribution; Relay Access Denied "
+        "[ME3AUS01FT005.eop-AUS01.prod.protection.outlook.com]\n"
+        "[2022-10-24 07:03:06] [2190] [ERROR] Expected response code 250 but got code \"451\", with message "
+        "\"451 5.7.3 STARTTLS is required to send mail [SYXPR01CA0082.ausprd01.prod.outlook.com]\n"
+    )
+    doc = doc_of("ictcore.log", text.encode())
+    assert applog.sniff(doc)
+    symptoms, (client,) = split(applog.parse(doc))
+    assert {s.code for s in symptoms} == {"5.7.64", "5.7.3"}
+    assert (client.smart_host, client.smart_host_kind, client.mail_from_domain) == (
+        "me3aus01ft005.mail.protection.outlook.com", "eop_tenant", "localhost")
+    assert client.auth_failed is None
