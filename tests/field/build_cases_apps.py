@@ -161,9 +161,14 @@ def relay_cases() -> None:
             "RCPT TO:<buyer@fabrikam.com>: 550 5.7.64 TenantAttribution; Relay Access Denied "
             "[AM6EUR05FT047.eop-EUR05.prod.protection.outlook.com 2024-09-02T10:14:08.331Z 08DCCB1F2E3D4C5B]\n"
             "2024-09-02 10:14:08 1skR2x-000Abc-3Q Completed\n"),
-        "exim-transport.conf": ("remote_smtp_smarthost:\n  driver = smtp\n  hosts_require_tls = *\n"
-                                "  # tls_certificate = /etc/exim4/relay.contoso.com.crt   (commented out during the 2024 rebuild)\n"
-                                "  # tls_privatekey = /etc/exim4/relay.contoso.com.key\n"),
+        "exim4.conf.localmacros-excerpt": (
+            "# --- router ---\nsmarthost:\n  debug_print = \"R: smarthost for $local_part@$domain\"\n  driver = manualroute\n"
+            "  domains = ! +local_domains\n  transport = remote_smtp_smarthost\n"
+            "  route_list = * contoso-com.mail.protection.outlook.com::25 byname\n  host_find_failed = ignore\n  same_domain_copy_routing = yes\n  no_more\n\n"
+            "# --- transport ---\nremote_smtp_smarthost:\n  debug_print = \"T: remote_smtp_smarthost for $local_part@$domain\"\n"
+            "  driver = smtp\n  hosts_require_tls = *\n"
+            "  # tls_certificate = /etc/exim4/relay.contoso.com.crt   (commented out during the 2024 rebuild)\n"
+            "  # tls_privatekey = /etc/exim4/relay.contoso.com.key\n"),
         "Get-InboundConnector.xml": clixml([inbound("Exim relay", cert="relay.contoso.com", require_tls=True,
                                                     when_changed="1/9/2023 2:00:00 PM")],
                                            "Microsoft.Exchange.Data.Directory.SystemConfiguration.TenantInboundConnector"),
@@ -177,8 +182,8 @@ def relay_cases() -> None:
         "summary": "A certificate-based OnPremises connector attributes relay only when the sending server presents the "
                    "configured certificate in TLS. An Exim smart host that starts TLS but has no client certificate "
                    "configured is not attributed and external recipients are refused with 5.7.64.",
-        "reconstruction": "Exim mainlog (TLS used, 5.7.64 after RCPT TO), the transport with tls_certificate "
-                          "commented out, the connector as Export-Clixml (UTF-16).",
+        "reconstruction": "Exim mainlog (TLS used, 5.7.64 after RCPT TO), the smarthost router and its smtp "
+                          "transport with tls_certificate commented out, the connector as Export-Clixml (UTF-16).",
         "now": "2024-09-02T11:00:00Z",
         "expect": {"cause": "certificate-not-presented", "code": "5.7.64"},
     })

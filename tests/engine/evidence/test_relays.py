@@ -12,7 +12,7 @@ from relaydoctor.engine.evidence.applog import appconfig
 from relaydoctor.engine.evidence.applog import reader as applog
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.loader import load_evidence
-from relaydoctor.engine.evidence.relaylogs import iismetabase, maillog, postfixconf
+from relaydoctor.engine.evidence.relaylogs import eximconf, iismetabase, maillog, postfixconf
 from relaydoctor.engine.evidence.symptoms.smtp_reply import recognise
 from relaydoctor.engine.facts import SmtpClient, Symptom
 
@@ -281,7 +281,7 @@ UNRELATED = {
 @pytest.mark.parametrize("name", sorted(UNRELATED))
 def test_unrelated_files_are_not_claimed(name: str) -> None:
     doc = doc_of(name, UNRELATED[name].encode())
-    assert not any(m.sniff(doc) for m in (applog, appconfig, maillog, postfixconf, iismetabase))
+    assert not any(m.sniff(doc) for m in (applog, appconfig, maillog, postfixconf, iismetabase, eximconf))
 
 
 def test_empty_log_is_an_error_naming_the_file() -> None:
@@ -519,3 +519,31 @@ def test_swiftmailer_transcript_names_the_server_by_its_greeting_and_keeps_a_sin
     assert (client.smart_host, client.smart_host_kind, client.mail_from_domain) == (
         "me3aus01ft005.mail.protection.outlook.com", "eop_tenant", "localhost")
     assert client.auth_failed is None
+
+
+EXIM_SMARTHOST = (
+    "smarthost:\n  driver = manualroute\n  domains = ! +local_domains\n  transport = remote_smtp_smarthost\n"
+    "  route_list = * contoso-com.mail.protection.outlook.com::25 byname\n  no_more\n\n"
+    "remote_smtp_smarthost:\n  driver = smtp\n  hosts_require_tls = *\n{cert}"
+)
+
+
+def test_exim_smarthost_router_and_transport() -> None:
+    """The router names the smart host; its transport decides TLS and the client certificate (name only)."""
+    text = EXIM_SMARTHOST.format(cert="  tls_certificate = /etc/exim4/private/relay.contoso.com.crt\n")
+    doc = doc_of("exim4.conf", text.encode())
+    assert eximconf.sniff(doc)
+    (client,) = eximconf.parse(doc).facts
+    assert (client.software, client.origin, client.smart_host, client.port, client.smart_host_kind) == (
+        "exim", "mta_config", "contoso-com.mail.protection.outlook.com", 25, "eop_tenant")
+    assert (client.tls_policy, client.client_cert_configured, client.client_cert_name) == (
+        "required", True, "relay.contoso.com.crt")
+
+
+def test_exim_transport_without_tls_certificate_presents_none() -> None:
+    """A commented-out tls_certificate is no certificate: the smtp transport's default is none."""
+    text = EXIM_SMARTHOST.format(cert="  # tls_certificate = /etc/exim4/relay.crt\n")
+    (client,) = eximconf.parse(doc_of("exim4.conf", text.encode())).facts
+    assert client.client_cert_configured is False and client.client_cert_name is None
+    with pytest.raises(EvidenceError, match="no Exim"):
+        eximconf.parse(doc_of("x.conf", b"begin acl\nacl_check_rcpt:\n  accept hosts = :\n"))
