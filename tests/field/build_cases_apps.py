@@ -11,7 +11,10 @@ committed; run ``python tests/field/build_cases_apps.py`` only to regenerate the
 
 from __future__ import annotations
 
-from build_cases import accepted_table, clixml, format_list, inbound, ndr_2013, to_json, write
+import io
+import zipfile
+
+from build_cases import REJECT_64, SendLog, accepted_table, clixml, format_list, inbound, ndr_2013, to_json, write
 
 
 def _case(case: str, files: dict[str, str | bytes], meta: dict) -> None:
@@ -440,8 +443,129 @@ def other_code_cases() -> None:
     })
 
 
+def _zip(files: dict[str, str | bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in files.items():
+            zf.writestr(name, content if isinstance(content, bytes) else content.encode("utf-8"))
+    return buf.getvalue()
+
+
+def windows_and_packaging_cases() -> None:
+    # blackmarble: certificate change, the front end has no certificate for its FQDN (event 12014).
+    event_de = (
+        "Protokollname: Application\r\nQuelle:        MSExchangeFrontEndTransport\r\nDatum:         04.02.2016 12:17:20\r\n"
+        "Ereignis-ID:   12014\r\nAufgabenkategorie:TransportService\r\nEbene:         Fehler\r\nSchlüsselwörter:Klassisch\r\n"
+        "Benutzer:      Nicht zutreffend\r\nComputer:      EXCH01.corp.contoso.com\r\nBeschreibung:\r\n"
+        "Microsoft Exchange konnte kein Zertifikat mit dem Domänennamen mail.contoso.com im persönlichen Speicher auf dem "
+        "lokalen Computer finden. Daher kann das SMTP-Verb STARTTLS für den Connector Default Frontend EXCH01 mit dem "
+        "FQDN-Parameter mail.contoso.com nicht unterstützt werden. Wenn der FQDN des Connectors nicht angegeben ist, wird "
+        "der FQDN des Computers verwendet. Überprüfen Sie die Connectorkonfiguration und die installierten Zertifikate.\r\n")
+    _case("blackmarble-12014-frontend-certificate-removed", {
+        "Anwendung-12014.txt": _utf16(event_de),
+        "MessageTrace-details.csv": '"Date","Event","Detail"\r\n"2/4/2016 12:31:09 PM","Defer","LED=450 4.4.317 Cannot connect to '
+                                    'remote server [Message=451 5.7.3 STARTTLS is required to send mail] '
+                                    '[LastAttemptedServerName=mail.contoso.com] [LastAttemptedIP=203.0.113.25:25] '
+                                    '[AM5EUR02FT011.eop-EUR02.prod.protection.outlook.com]"\r\n',
+        "Get-ExchangeCertificate.fl.utf16.txt": format_list([{
+            "FriendlyName": "contoso 2016", "Subject": "CN=webmail.contoso.com", "CertificateDomains": ["webmail.contoso.com", "autodiscover.contoso.com"],
+            "Services": "IIS, SMTP", "Status": "Valid", "Thumbprint": "5D3C2B1A0F9E8D7C6B5A49382716051F4E3D2C1B",
+            "NotAfter": "2/1/2017 11:59:59 PM", "NotBefore": "2/1/2016 12:00:00 AM", "RootCAType": "ThirdParty",
+            "IsSelfSigned": False, "HasPrivateKey": True, "Issuer": "CN=Tailspin Trust RSA TLS CA G2, O=Tailspin Trust Services, C=US"}]),
+    }, {
+        "title": "Certificate replaced and old one removed: the front end cannot offer STARTTLS (event 12014, German)",
+        "sources": [{"url": "https://blogs.blackmarble.co.uk/adawson/exchange-2013-cert-change-unable-to-support-the-starttls-smtp-verb/",
+                     "title": "Exchange 2013 Cert Change - Unable to Support the STARTTLS SMTP Verb"},
+                    {"url": "https://ex-shell.com/2022/10/25/error-450-4-4-317-cannot-connect-to-remote-server-451-5-7-3-starttls-is-required-to-send-mail/",
+                     "title": "Error 450 4.4.317 ... 451 5.7.3 STARTTLS is required to send mail"}],
+        "summary": "After the SMTP certificate was replaced with one for another name and the old one deleted, "
+                   "MSExchangeFrontEndTransport logs event 12014 (no certificate for the connector FQDN, STARTTLS not "
+                   "offered) and inbound mail from Exchange Online Protection (TLS required) stops; fix by pointing "
+                   "the receive connector at the new certificate (TlsCertificateName / FQDN).",
+        "reconstruction": "Event Viewer text export from a German Windows (UTF-16), the message trace detail EOP "
+                          "shows for the deferred mail, the new certificate in Format-List.",
+        "now": "2016-02-04T13:00:00Z",
+        "expect": {"cause": "onprem-starttls-required", "code": "4.4.317"},
+    })
+    _case("sendmail-legacy-frontbridge-4.4.62", {
+        "maillog": (
+            "Apr 10 09:14:02 erp02 sm-mta[22841]: 43A9E1a0022841: from=<erp@contoso.com>, size=3411, class=0, nrcpts=1, msgid=<202404100914.43A9E1a0022841@erp02.contoso.com>, proto=ESMTP, daemon=MTA, relay=localhost [127.0.0.1]\n"
+            "Apr 10 09:14:03 erp02 sm-mta[22843]: STARTTLS=client, relay=mail.global.frontbridge.com., version=TLSv1.2, verify=OK, cipher=ECDHE-RSA-AES256-GCM-SHA384, bits=256/256\n"
+            "Apr 10 09:14:04 erp02 sm-mta[22843]: 43A9E1a0022841: to=<buyer@fabrikam.com>, delay=00:00:02, xdelay=00:00:01, mailer=relay, pri=123411, relay=mail.global.frontbridge.com. [52.101.40.12], dsn=4.4.62, stat=Deferred: 451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35. For more information please go to https://go.microsoft.com/fwlink/?linkid=865268 [DM6NAM12FT031.eop-nam12.prod.protection.outlook.com]\n"),
+        "sendmail.mc": ("divert(-1)dnl\ninclude(`/usr/share/sendmail-cf/m4/cf.m4')dnl\nVERSIONID(`erp02 relay')dnl\nOSTYPE(`linux')dnl\n"
+                        "define(`SMART_HOST', `mail.global.frontbridge.com')dnl\nFEATURE(`access_db')dnl\nMAILER(smtp)dnl\n"),
+        "Get-AcceptedDomain.txt": accepted_table([("contoso.com", "Authoritative", True)]),
+    }, {
+        "title": "sendmail smart host still points at the legacy Forefront/EOP host: 451 4.4.62 ATTR35",
+        "sources": [{"url": "https://learn.microsoft.com/en-us/exchange/troubleshoot/email-delivery/wrong-office-365-region-exo",
+                     "title": "ATTR35 response code when mail is sent to EOP/EXO"},
+                    {"url": "https://github.com/MicrosoftDocs/OfficeDocs-Exchange/pull/2651",
+                     "title": "Docs PR: 5.7.64 TenantAttribution or 4.4.62 Mail sent to the wrong Office 365 region"}],
+        "summary": "A relay that still sends to a legacy Exchange Online Protection host (mail.global.frontbridge.com, "
+                   "mail.messaging.microsoft.com) or a hard-coded IP reaches a datacenter that does not serve the tenant "
+                   "and is deferred with 451 4.4.62 ATTR35; fix by sending to <tenant>.mail.protection.outlook.com.",
+        "reconstruction": "sendmail maillog (STARTTLS=client line, deferral with the reply) and the sendmail.mc that "
+                          "sets SMART_HOST.",
+        "now": "2024-04-10T10:00:00Z",
+        "expect": {"cause": "wrong-region-endpoint", "code": "4.4.62"},
+    })
+    log = SendLog("2024-05-06T00:00:00.410Z")
+    log.session("2024-05-06T07:12:30.000Z", tls="ok", cert=None, egress="198.51.100.77", ehlo="relay01.contoso.com",
+                rcpts=[("accounts@fabrikam.com", REJECT_64)])
+    inner = {
+        "collected/SEND20240506-1.LOG": log.text(),
+        "collected/Get-InboundConnector.xml": clixml([inbound("Relay from datacenter", ips=["203.0.113.0/24"],
+                                                              when_changed="11/2/2022 4:10:00 PM")],
+                                                     "Microsoft.Exchange.Data.Directory.SystemConfiguration.TenantInboundConnector"),
+        "collected/Get-AcceptedDomain.json": to_json([{"DomainName": "contoso.com", "DomainType": "Authoritative", "Default": True},
+                                                      {"DomainName": "contoso.onmicrosoft.com", "DomainType": "Authoritative", "Default": False}]),
+        "collected/desktop.ini": "[.ShellClassInfo]\r\nIconResource=C:\\Windows\\System32\\imageres.dll,-3\r\n",
+    }
+    _case("kb4051495-ip-changed-zipped-with-noise", {
+        "evidence-INC0051123.zip": _zip(inner),
+        "screenshot-ndr.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x80\x00\x00\x01\xe0\x08\x06\x00\x00\x00" + bytes(64),
+        "Application.evtx": b"ElfFile\x00" + bytes(120),
+        "notes.md": "# INC0051123\n- NDRs since the firewall swap on Saturday\n- zip is what collect.ps1 produced\n",
+        "~$tes.docx": b"\x0cJohn Smith" + bytes(40),
+    }, {
+        "title": "Evidence handed over as a zip next to a screenshot, a binary event log and an Office lock file",
+        "sources": [{"url": "https://learn.microsoft.com/en-us/exchange/troubleshoot/email-delivery/ndr/relay-access-denied-smtp",
+                     "title": "KB 4051495, cause 2: the connector's IP no longer matches the submitting server"}],
+        "summary": "The KB 4051495 IP case as a help desk forwards it: the collector's output zipped, plus files that "
+                   "are not evidence (a screenshot, a binary .evtx, an Office owner file); the egress IP in EOP's EHLO "
+                   "reply is not in the IP connector's range.",
+        "reconstruction": "Send log, connector (Export-Clixml, UTF-16) and accepted domains (JSON) inside a zip; "
+                          "stray binary files beside it.",
+        "now": "2024-05-06T08:00:00Z",
+        "expect": {"cause": "sender-ip-mismatch", "code": "5.7.64"},
+    })
+    es_ndr = (
+        "No se pudo entregar a estos destinatarios o grupos:\r\n\r\ncliente@northwind.example\r\n"
+        "El servidor de correo electrónico del destinatario rechazó el mensaje.\r\n\r\n"
+        "Información de diagnóstico para administradores:\r\n\r\nServidor de generación: BM1PR01MB1076.INDPRD01.PROD.OUTLOOK.COM\r\n\r\n"
+        "cliente@northwind.example\r\nRemote Server returned '550 5.7.708 Service unavailable. Access denied, traffic not "
+        "accepted from this IP. For more information please go to http://go.microsoft.com/fwlink/?LinkId=526653 AS(7230) "
+        "[BM1PR01MB1076.INDPRD01.PROD.OUTLOOK.COM]'\r\n\r\nEncabezados del mensaje original:\r\n\r\n"
+        "Received: from BM1PR01MB1076.INDPRD01.PROD.OUTLOOK.COM by BM1PR01MB1076.INDPRD01.PROD.OUTLOOK.COM\r\n")
+    _case("officedocs-1745-5.7.708-spanish-ndr", {
+        "NDR-no-entregado.txt": es_ndr,
+        "Get-AcceptedDomain.txt": accepted_table([("contoso.es", "Authoritative", True), ("contosoes.onmicrosoft.com", "Authoritative", False)]),
+    }, {
+        "title": "Spanish NDR: 550 5.7.708 Access denied, traffic not accepted from this IP (new tenant)",
+        "sources": [{"url": "https://github.com/MicrosoftDocs/OfficeDocs-Exchange/issues/1745", "title": "Error 5.7.708 - access denied"},
+                    {"url": "https://learn.microsoft.com/en-us/exchange/troubleshoot/email-delivery/ndr/fix-error-code-5-7-700-through-5-7-750",
+                     "title": "Fix NDR error codes 5.7.700 through 5.7.750 in Exchange Online"}],
+        "summary": "A new tenant's outbound mail is refused with 5.7.708: Exchange Online does not accept the tenant's "
+                   "mail from the IP address it came from (a new or low-reputation tenant sending through its own "
+                   "servers); support has to lift it.",
+        "reconstruction": "The NDR as a Spanish Outlook shows it (localized labels, the reply in English).",
+        "now": "2021-01-23T09:00:00Z",
+        "expect": {"cause": "ip-not-accepted", "code": "5.7.708"},
+    })
+
+
 def main() -> None:
-    for build in (relay_cases, submission_cases, other_code_cases):
+    for build in (relay_cases, submission_cases, other_code_cases, windows_and_packaging_cases):
         build()
 
 
