@@ -195,6 +195,9 @@ VARIANTS: list[tuple[str, str]] = [
         "4.4.317",
     ),
     ("450 4.4.317 Cannot connect to remote server", "4.4.317"),
+    # a device's own words for a failed TLS handshake: no reply, so never taken for 4.7.66
+    ("Cannot connect to SMTP server. SSL negotiation failed.", "tls-handshake-failed"),
+    ("2019/11/04 10:22:32 [SSL] SSL handshake failed (alert 70)", "tls-handshake-failed"),
 ]
 
 # Queue LastError in its bracketed form: parse_text reads it, the --ndr path does not (yet).
