@@ -14,7 +14,17 @@ from __future__ import annotations
 import io
 import zipfile
 
-from build_cases import REJECT_64, SendLog, accepted_table, clixml, format_list, inbound, ndr_2013, to_json, write
+from build_cases import (
+    REJECT_64,
+    SendLog,
+    accepted_table,
+    clixml,
+    format_list,
+    inbound,
+    ndr_2013,
+    to_json,
+    write,
+)
 
 
 def _case(case: str, files: dict[str, str | bytes], meta: dict) -> None:
@@ -446,8 +456,10 @@ def other_code_cases() -> None:
 def _zip(files: dict[str, str | bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, content in files.items():
-            zf.writestr(name, content if isinstance(content, bytes) else content.encode("utf-8"))
+        for name, content in files.items():  # fixed entry times: the same bytes on every run
+            info = zipfile.ZipInfo(name, date_time=(2024, 5, 6, 9, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, content if isinstance(content, bytes) else content.encode("utf-8"))
     return buf.getvalue()
 
 
