@@ -576,8 +576,40 @@ def windows_and_packaging_cases() -> None:
     })
 
 
+def truncated_export_cases() -> None:
+    from build_cases import NEW_CERT
+
+    log = SendLog("2024-03-12T00:00:01.220Z")
+    log.session("2024-03-12T08:41:19.100Z", cert=NEW_CERT, rcpts=[("orders@fabrikam.com", REJECT_64)])
+    table = ("\r\nName                                                  Enabled ConnectorType TlsSenderCertificateName\r\n"
+             "----                                                  ------- ------------- ------------------------\r\n"
+             "Inbound from 5c1a4e1b-6a0e-4e2b-9f3d-2c7b8d9e0f11        True OnPremises    mail.contoso.c...\r\n"
+             "Scanner relay (old)                                     False OnPremises\r\n\r\n")
+    _case("kb4051495-renewed-certificate-format-table-cut", {
+        "SEND20240312-1.LOG": log.text(),
+        "inbound-connectors.txt": _utf16(table),
+        "Get-AcceptedDomain.txt": accepted_table([("contoso.com", "Authoritative", True)]),
+    }, {
+        "title": "Renewed certificate, but the connector was pasted from Format-Table with its name cut short",
+        "sources": [{"url": "https://learn.microsoft.com/en-us/exchange/troubleshoot/email-delivery/ndr/relay-access-denied-smtp",
+                     "title": "550 5.7.64 TenantAttribution when sending mail externally in Microsoft 365 (KB 4051495)"}],
+        "summary": "The KB 4051495 certificate case, with the evidence an admin often pastes: Get-InboundConnector | "
+                   "Format-Table, whose TlsSenderCertificateName column ends in '...'. The connector does name a "
+                   "certificate, but which one the export does not say, so no certificate cause can be decided, and "
+                   "the connector must not be taken for one without an identity.",
+        "reconstruction": "Send log presenting the renewed certificate; the connectors as a Format-Table paste "
+                          "(UTF-16) with the name truncated.",
+        "now": "2024-03-12T09:00:00Z",
+        "expect": {"undecidable": True,
+                   "question": "What is the connector's full TlsSenderCertificateName (re-export with Format-List or Export-Clixml)?",
+                   "not_ruled_out": ["certificate-name-mismatch"],
+                   "not_likely": ["connector-missing"]},
+    })
+
+
 def main() -> None:
-    for build in (relay_cases, submission_cases, other_code_cases, windows_and_packaging_cases):
+    for build in (relay_cases, submission_cases, other_code_cases, windows_and_packaging_cases,
+                  truncated_export_cases):
         build()
 
 

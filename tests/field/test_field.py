@@ -48,6 +48,14 @@ def test_no_wrong_confirm(folder: Path, results) -> None:
     assert not wrong, f"{folder.name}: confirmed {wrong}, not the thread's cause"
 
 
+@pytest.mark.parametrize("folder", CASES, ids=lambda p: p.name)
+def test_no_wrong_rule_out_or_overclaim(folder: Path, results) -> None:
+    """Causes a case says the evidence cannot decide against, or must not claim, are honoured."""
+    result = results[folder.name]
+    assert not result.wrong_rule_outs, f"{folder.name}: ruled out {result.wrong_rule_outs}"
+    assert not result.overclaims, f"{folder.name}: confirmed or likely {result.overclaims}"
+
+
 @pytest.mark.parametrize("folder", UNDECIDABLE, ids=lambda p: p.name)
 def test_undecidable_case_ends_with_a_question_or_next_step(folder: Path, results) -> None:
     result = results[folder.name]
