@@ -607,9 +607,52 @@ def truncated_export_cases() -> None:
     })
 
 
+def partner_connector_cases() -> None:
+    t = "2026-05-02 10:11:"
+    log = "".join(f"[{t}{sec}] DEBUG [kX9pQ2] {line}\n" for sec, line in (
+        ("12", "Resolved contoso-co-uk.mail.protection.outlook.com as 52.101.73.5 [cache miss]"),
+        ("12", "Connection established to 52.101.73.5:25"),
+        ("12", "S: 220 LO2PEPF0000AD7B.mail.protection.outlook.com Microsoft ESMTP MAIL Service ready at Sat, 2 May 2026 10:11:12 +0000"),
+        ("12", "C: EHLO mail-relay.contoso.co.uk"),
+        ("12", "S: 250-LO2PEPF0000AD7B.mail.protection.outlook.com Hello [203.0.113.118]"),
+        ("12", "C: STARTTLS"),
+        ("13", "S: 220 2.0.0 SMTP server ready"),
+        ("13", "Connection upgraded with STARTTLS"),
+        ("13", "C: MAIL FROM:<amir@contoso.co.uk>"),
+        ("13", "S: 250 2.1.0 Sender OK"),
+        ("13", "C: RCPT TO:<someone@fabrikam.example>"),
+        ("13", "S: 550 5.7.64 TenantAttribution; Relay Access Denied [LO2PEPF0000AD7B.eop-EUR05.prod.protection.outlook.com]"),
+    ))
+    log += ("[2026-05-02 10:11:13] ERROR Relay failed { messageId: '<e1@contoso.co.uk>', err: 'Can\\'t send mail - all recipients "
+            "were rejected: 550 5.7.64 TenantAttribution; Relay Access Denied' }\n"
+            "[2026-05-02 10:12:40] INFO  Relaying processed message to smart host { to: 'team@contoso.co.uk' } ok\n")
+    _case("signature-relay-partner-connector-from-eac", {
+        "mail-processor.log": log,
+        "Get-InboundConnector.fl.txt": format_list([inbound("Signature Relay (inbound)", ctype="Partner",
+                                                            ips=["203.0.113.118"], require_tls=True,
+                                                            when_changed="4/30/2026 5:40:00 PM")]),
+        "Get-AcceptedDomain.txt": accepted_table([("contoso.co.uk", "Authoritative", True)]),
+        ".env.example": "HOSTNAME=mail-relay.contoso.co.uk\nSMART_HOST_HOST=contoso-co-uk.mail.protection.outlook.com\nSMART_HOST_PORT=25\n",
+    }, {
+        "title": "Signature relay: the connector made in the admin center is a Partner connector (internal mail works, external 5.7.64)",
+        "sources": [{"url": "https://github.com/mohsincw/email-signature-platform",
+                     "title": "Chaiiwala Mail-Signature Relay, apps/mail-processor README: 'Step A - Inbound connector'"},
+                    {"url": "https://learn.microsoft.com/en-us/exchange/troubleshoot/email-delivery/ndr/relay-access-denied-smtp",
+                     "title": "KB 4051495: a connector configured correctly must match the submitting server"}],
+        "summary": "A relay that rewrites outbound mail and hands it back to the tenant's MX endpoint is trusted by an "
+                   "inbound connector created in the Exchange admin center, which made it a Partner connector: mail to "
+                   "the tenant's own users arrives, mail to external recipients is refused with 5.7.64. The README's "
+                   "fix: create it with PowerShell as an OnPremises connector (CloudServicesMailEnabled).",
+        "reconstruction": "The relay's nodemailer debug log (EHLO reply with the relay's public IP, the refusal, a "
+                          "later internal delivery), the connector in Format-List, accepted domains, the relay's settings.",
+        "now": "2026-05-02T11:00:00Z",
+        "expect": {"cause": "connector-type-partner", "code": "5.7.64"},
+    })
+
+
 def main() -> None:
     for build in (relay_cases, submission_cases, other_code_cases, windows_and_packaging_cases,
-                  truncated_export_cases):
+                  truncated_export_cases, partner_connector_cases):
         build()
 
 
