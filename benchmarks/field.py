@@ -16,7 +16,9 @@ the certificates the case lists are generated with ``cryptography``. Printed:
   a "missing evidence" item or a next step;
 - wrong rule-outs / overclaims: a case may also list causes the evidence cannot decide against
   (``expect.not_ruled_out``: the thread's cause when the evidence is too thin to prove it) and causes
-  it must not call confirmed or likely (``expect.not_likely``); each breach is counted.
+  it must not call confirmed or likely (``expect.not_likely``); each breach is counted, as is a
+  symptom recognised as (or a verdict judged under) a code the evidence does not show
+  (``expect.not_codes``).
 Options: ``--json`` prints the per-case results as JSON; ``--case ID`` runs one case.
 """
 
@@ -51,6 +53,7 @@ class CaseResult:
     wrong_confirms: list[str] = field(default_factory=list)
     wrong_rule_outs: list[str] = field(default_factory=list)  # expect.not_ruled_out causes ruled out
     overclaims: list[str] = field(default_factory=list)  # expect.not_likely causes confirmed or likely
+    wrong_codes: list[str] = field(default_factory=list)  # expect.not_codes the symptoms were given
     has_next_step: bool = False
     fix_ok: bool | None = None
     needs: list[str] = field(default_factory=list)
@@ -179,6 +182,8 @@ def score_case(folder: Path) -> CaseResult:
     result.overclaims = sorted(
         c for c in expect.get("not_likely") or [] if status.get(c) in ("confirmed", "likely")
     )
+    shown = {s.get("code") for s in report.get("symptoms", [])} | {v.get("code") for v in verdicts}
+    result.wrong_codes = sorted(c for c in expect.get("not_codes") or [] if c in shown)
     result.has_next_step = _has_next_step(report)
     if not undecidable:
         result.top1 = result.leading == cause
@@ -202,6 +207,7 @@ def summary(results: list[CaseResult]) -> dict[str, int]:
         "wrong_confirms": sum(len(r.wrong_confirms) for r in results),
         "wrong_rule_outs": sum(len(r.wrong_rule_outs) for r in results),
         "overclaims": sum(len(r.overclaims) for r in results),
+        "wrong_codes": sum(len(r.wrong_codes) for r in results),
         "undecidable_ok": sum(
             1 for r in undecidable if r.has_next_step and not r.wrong_confirms and not r.error
         ),
@@ -229,6 +235,8 @@ def render(results: list[CaseResult]) -> str:
             verdict += f" WRONG RULE-OUT {','.join(r.wrong_rule_outs)}"
         if r.overclaims:
             verdict += f" OVERCLAIM {','.join(r.overclaims)}"
+        if r.wrong_codes:
+            verdict += f" WRONG CODE {','.join(r.wrong_codes)}"
         if r.fix_ok is False:
             verdict += " (fix incomplete)"
         if r.needs and not (r.top1 or (r.top1 is None and r.has_next_step)):
@@ -240,6 +248,7 @@ def render(results: list[CaseResult]) -> str:
                 f"undecidable-with-question {s['undecidable_ok']}/{s['undecidable']}"
                 + (f", wrong rule-outs {s['wrong_rule_outs']}" if s["wrong_rule_outs"] else "")
                 + (f", overclaims {s['overclaims']}" if s["overclaims"] else "")
+                + (f", wrong codes {s['wrong_codes']}" if s["wrong_codes"] else "")
                 + (f", errors {s['errors']}" if s["errors"] else ""))
     return "\n".join(rows)
 

@@ -376,7 +376,8 @@ def other_code_cases() -> None:
         "reconstruction": "The error line from the issue in a cron log and the mailer's configuration.",
         "now": "2017-12-05T09:00:00Z",
         "expect": {"undecidable": True,
-                   "question": "Which endpoint does the client send to, and does it start TLS before AUTH (smtp.office365.com:587 offers AUTH only after STARTTLS)?"},
+                   "question": "Which endpoint does the client send to, and does it start TLS before AUTH (smtp.office365.com:587 offers AUTH only after STARTTLS)?",
+                   "not_codes": ["5.7.64"]},
     })
     _case("officedocs-2499-4.7.500-server-busy-s77719", {
         "queue-viewer.txt": (
@@ -430,7 +431,8 @@ def other_code_cases() -> None:
         "reconstruction": "Device protocol log with the handshake failure (alert 70: protocol version).",
         "now": "2019-11-04T11:00:00Z",
         "expect": {"undecidable": True,
-                   "question": "Which TLS versions does the device firmware offer (configuration report), and can it be updated to TLS 1.2?"},
+                   "question": "Which TLS versions does the device firmware offer (configuration report), and can it be updated to TLS 1.2?",
+                   "not_codes": ["4.7.66"]},
     })
     _case("microsoftdocs-5.7.750-unregistered-domains", {
         "NDR-fr.txt": ndr_2013("client@northwind.example",
@@ -650,9 +652,34 @@ def partner_connector_cases() -> None:
     })
 
 
+def consumer_outlook_cases() -> None:
+    _case("smtp-field-manual-89-4.7.650-outlook-com-reputation", {
+        "maillog": (
+            "Oct 12 07:40:11 mta01 postfix/qmgr[881]: 5C1D2E3F40: from=<news@contoso.example>, size=18211, nrcpt=1 (queue active)\n"
+            "Oct 12 07:40:12 mta01 postfix/smtp[9120]: Anonymous TLS connection established to hotmail-com.olc.protection.outlook.com[52.101.40.29]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)\n"
+            "Oct 12 07:40:13 mta01 postfix/smtp[9120]: 5C1D2E3F40: to=<reader@hotmail.com>, relay=hotmail-com.olc.protection.outlook.com[52.101.40.29]:25, delay=2.1, delays=0.01/0/1.2/0.9, dsn=4.7.650, status=deferred "
+            "(host hotmail-com.olc.protection.outlook.com[52.101.40.29] said: 451 4.7.650 The mail server [198.51.100.40] has been temporarily rate limited due to IP reputation. "
+            "For e-mail delivery information, see https://postmaster.live.com (S3114) [DB5PEPF00014B8F.eurprd02.prod.outlook.com 2023-10-12T07:40:13.512Z 08DBCA1F2E3D4C5B] (in reply to MAIL FROM command))\n"),
+        "main.cf": "myhostname = mta01.contoso.example\nsmtp_tls_security_level = may\nsmtp_tls_loglevel = 1\ninet_interfaces = all\n",
+    }, {
+        "title": "Newsletter MTA deferred by Outlook.com: 451 4.7.650 rate limited due to IP reputation (S3114)",
+        "sources": [{"url": "https://github.com/ActiveCampaign/smtp-field-manual/pull/89", "title": "Update 451.json for Microsoft (4.7.651 ... IP reputation, S3114)"}],
+        "summary": "Outlook.com's consumer mail servers defer mail from an IP with a poor or unknown reputation with "
+                   "451 4.7.65x ... temporarily rate limited due to IP reputation (S3114). It shares the 4.7.5xx-6xx "
+                   "range with Exchange Online's ASxxx throttling of unattributed relays, but it is about the sending "
+                   "IP's reputation at Outlook.com, not about a tenant's connectors; the reference table gives no "
+                   "more than the reply.",
+        "reconstruction": "A Postfix maillog of one deferral to hotmail.com and the relay's main.cf.",
+        "now": "2023-10-12T09:00:00Z",
+        "expect": {"undecidable": True,
+                   "question": "Is the deferred mail going to Outlook.com consumer mailboxes, and what does the IP's reputation (postmaster.live.com, SNDS) show?",
+                   "not_likely": ["ip-throttled"], "not_codes": ["4.7.500-699"]},
+    })
+
+
 def main() -> None:
     for build in (relay_cases, submission_cases, other_code_cases, windows_and_packaging_cases,
-                  truncated_export_cases, partner_connector_cases):
+                  truncated_export_cases, partner_connector_cases, consumer_outlook_cases):
         build()
 
 

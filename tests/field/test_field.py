@@ -55,6 +55,7 @@ def test_no_wrong_rule_out_or_overclaim(folder: Path, results) -> None:
     result = results[folder.name]
     assert not result.wrong_rule_outs, f"{folder.name}: ruled out {result.wrong_rule_outs}"
     assert not result.overclaims, f"{folder.name}: confirmed or likely {result.overclaims}"
+    assert not result.wrong_codes, f"{folder.name}: symptoms recognised as {result.wrong_codes}"
 
 
 @pytest.mark.parametrize("folder", UNDECIDABLE, ids=lambda p: p.name)
