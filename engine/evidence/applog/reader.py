@@ -83,7 +83,7 @@ _AUTH_WORDS = re.compile(r"authenticat|credentials|password|login", re.I)
 # talked to when the log never names the smart host it connected to (SwiftMailer's "<< 220 …").
 _GREETING = re.compile(
     r"(?:<<|\bS:|SERVER -> CLIENT:|<--\s*b?['\"]?|\bSMTP<)\s*220[ -]"
-    r"(?P<host>[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})\s"
+    r"(?P<host>[A-Za-z0-9][A-Za-z0-9.-]{0,252}\.[A-Za-z]{2,63})\s"  # bounded: no long backtracking
 )
 _MAIL_FROM = re.compile(r"MAIL FROM:\s*<(?P<addr>[^<>\s]*)>", re.I)
 _CLIENT_IP = re.compile(

@@ -32,7 +32,6 @@ KIND = "exim_config"
 _SECTION = re.compile(r"^(?P<name>[A-Za-z0-9_][A-Za-z0-9_.-]*):\s*$")
 _OPTION = re.compile(r"^\s+(?:no_|not_)?(?P<key>[a-z][a-z0-9_]*)\s*(?:=\s*(?P<value>.*))?$")
 _DRIVER = re.compile(r"^\s+driver\s*=\s*(?:smtp|manualroute)\s*$", re.M)
-_ROUTE = re.compile(r"^\s*\S+\s+(?P<hosts>.+?)\s*(?:byname|bydns)?\s*$")
 
 
 def sniff(doc: Document) -> bool:
@@ -97,14 +96,15 @@ def _driver(opts: dict[str, tuple[str, int, str]]) -> str:
 
 
 def _route(route_list: str) -> tuple[str | None, int | None]:
-    """``* host::587 byname`` / ``!+local_domains host`` → (host, port)."""
-    m = _ROUTE.match(route_list)
-    if not m:
+    """``* host::587 byname`` / ``!+local_domains host`` → (host, port); split, never backtracked."""
+    words = route_list.split()
+    if len(words) < 2:
         return None, None
-    first = re.split(r"[:\s]", m.group("hosts").replace("::", " ").strip(), maxsplit=1)
-    host = clean_host(first[0]) if first and first[0] else None
-    port = re.search(r"::(\d{1,5})\b", route_list)
-    return host, int(port.group(1)) if port else None
+    target = words[1]  # the first host of the list (hosts are ':'-separated; '::' gives the port)
+    name, _, rest = target.partition("::")
+    host = clean_host(name.split(":")[0]) if name else None
+    digits = rest.split(":")[0] if rest else ""
+    return host, _int(digits)
 
 
 def _transport(seen, opts: dict[str, tuple[str, int, str]]) -> None:
