@@ -677,9 +677,46 @@ def consumer_outlook_cases() -> None:
     })
 
 
+def hcw_history_cases() -> None:
+    from build_cases import NEW_CERT
+
+    log = SendLog("2024-03-12T00:00:01.220Z")
+    log.session("2024-03-12T08:41:19.100Z", cert=NEW_CERT, rcpts=[("orders@fabrikam.com", REJECT_64)])
+    hcw = (
+        "2023.03.02 14:10:05.114         4411 [Client=UX, Activity=Mail Flow, Session=Tenant, Cmdlet=Set-InboundConnector, Thread=12] "
+        "START Set-InboundConnector -Identity 'Inbound from 5c1a4e1b-6a0e-4e2b-9f3d-2c7b8d9e0f11' -TlsSenderCertificateName "
+        "'mail.contoso.com' -RequireTls: $true -CloudServicesMailEnabled: $true\r\n"
+        "2023.03.02 14:10:06.387         4412 [Client=UX, Activity=Mail Flow, Session=Tenant, Cmdlet=Set-InboundConnector, Thread=12] "
+        "FINISH Time=1273.0ms Results=Success\r\n"
+        "2023.03.02 14:10:07.002         4413 [Client=UX, Activity=Mail Flow, Session=OnPremises, Cmdlet=Set-SendConnector, Thread=12] "
+        "START Set-SendConnector -Identity 'Outbound to Office 365 - 5c1a4e1b-6a0e-4e2b-9f3d-2c7b8d9e0f11' -TlsCertificateName "
+        "'<I>CN=Tailspin Trust RSA TLS CA G2, O=Tailspin Trust Services, C=US<S>CN=mail.contoso.com'\r\n"
+        "2023.03.02 14:10:08.450         4414 [Client=UX, Activity=Mail Flow, Session=OnPremises, Cmdlet=Set-SendConnector, Thread=12] "
+        "FINISH Time=1448.0ms Results=Success\r\n")
+    _case("kb4051495-renewed-certificate-hcw-log-only", {
+        "SEND20240312-1.LOG": log.text(),
+        "HCW20230302_141002.log": hcw,
+        "Get-AcceptedDomain.txt": accepted_table([("contoso.com", "Authoritative", True)]),
+    }, {
+        "title": "Renewed certificate; the only record of the connector is last year's HCW log",
+        "sources": [{"url": "https://learn.microsoft.com/en-us/exchange/troubleshoot/email-delivery/ndr/relay-access-denied-smtp",
+                     "title": "KB 4051495: 'For information about what the values for the TLS Sender certificate were ... see the HCW logs'"}],
+        "summary": "KB 4051495 points admins at the HCW logs for the TLS sender certificate values the wizard set. "
+                   "A year-old HCW log says the inbound connector was set to mail.contoso.com, and the server now "
+                   "presents the renewed webmail.contoso.com; but what the wizard set is history, not the connector "
+                   "as it is today, so the mismatch cannot be proven without the current connector.",
+        "reconstruction": "Send log presenting the renewed certificate; the HCW log lines of the connector changes "
+                          "(shape quoted in KB 4051381); accepted domains. No Get-InboundConnector export.",
+        "now": "2024-03-12T09:00:00Z",
+        "expect": {"undecidable": True,
+                   "question": "What is the inbound connector's TlsSenderCertificateName today (Get-InboundConnector)?",
+                   "not_ruled_out": ["certificate-name-mismatch"]},
+    })
+
+
 def main() -> None:
     for build in (relay_cases, submission_cases, other_code_cases, windows_and_packaging_cases,
-                  truncated_export_cases, partner_connector_cases, consumer_outlook_cases):
+                  truncated_export_cases, partner_connector_cases, consumer_outlook_cases, hcw_history_cases):
         build()
 
 
