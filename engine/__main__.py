@@ -3,8 +3,8 @@
 import sys
 
 try:
-    from .cli import main
+    from .cli import console
 except KeyboardInterrupt:  # Ctrl+C while starting up
     sys.exit(130)
 
-sys.exit(main())
+console()

@@ -23,15 +23,16 @@ import ntpath
 import posixpath
 import re
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ...facts import Provenance
 from ..base import Document, ParseResult
 from .client import Tally, clean_host
 
 KIND = "exim_config"
-_SECTION = re.compile(r"^(?P<name>[A-Za-z0-9_][A-Za-z0-9_.-]*):\s*$")
-_OPTION = re.compile(r"^\s+(?:no_|not_)?(?P<key>[a-z][a-z0-9_]*)\s*(?:=\s*(?P<value>.*))?$")
-_DRIVER = re.compile(r"^\s+driver\s*=\s*(?:smtp|manualroute)\s*$", re.M)
+_SECTION = lazyre.compile(r"^(?P<name>[A-Za-z0-9_][A-Za-z0-9_.-]*):\s*$")
+_OPTION = lazyre.compile(r"^\s+(?:no_|not_)?(?P<key>[a-z][a-z0-9_]*)\s*(?:=\s*(?P<value>.*))?$")
+_DRIVER = lazyre.compile(r"^\s+driver\s*=\s*(?:smtp|manualroute)\s*$", re.M)
 
 
 def sniff(doc: Document) -> bool:
