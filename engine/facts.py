@@ -472,14 +472,14 @@ class IpAttribution(Fact):
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
         "match": _enum("in_range", "not_in_range", "ipv6", "no_ip_connector", "incomplete"),
-        "source": _enum("send_log", "answer"),
+        "source": _enum("send_log", "answer", "relay_log"),
     }
 
     ip: str
     match: str
     connector: str | None = None
     matched_range: str | None = None
-    source: str = "send_log"
+    source: str = "send_log"  # relay_log: the [ip] of EOP's EHLO reply in a Postfix or app log
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -29,6 +29,7 @@ from ..facts import (
     Fact,
     InboundConnector,
     SendConnector,
+    SmtpClient,
     SmtpSession,
     Symptom,
     WindowsEvent,
@@ -81,8 +82,8 @@ def derive_relations(
     )
     out: list[Fact] = [
         *cert_name_relations(presented, inbound),
-        *ip_relations(sessions, answers, inbound),
-        *domain_relations(presented, sessions, inbound, evidence),
+        *ip_relations(sessions, answers, inbound, _of(facts, SmtpClient)),
+        *domain_relations(presented, sessions, inbound, evidence, _of(facts, SmtpClient)),
         *recipient_domain_relations(_of(facts, Symptom), evidence),
         *statuses,
         *send_connector_relations(_of(facts, SendConnector), certs, sessions),

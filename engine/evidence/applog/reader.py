@@ -82,6 +82,13 @@ _TLS_SETTING = lazyre.compile(r"\b(?:MAIL_ENCRYPTION\s*[:=]\s*[\"']?(?:tls|start
                           r"SMTPSecure\s*=\s*['\"]tls|SMTP_STARTTLS\s*[:=]\s*(?:true|1))", re.I)
 _IMPLICIT_TLS = lazyre.compile(r"\b(?:ssl://|smtps://|MAIL_ENCRYPTION\s*[:=]\s*[\"']?ssl|EMAIL_USE_SSL\s*[:=]\s*(?:true|1)|"
                            r"SMTPSecure\s*=\s*['\"]ssl)", re.I)
+_AUTH_WORDS = lazyre.compile(r"authenticat|credentials|password|login", re.I)
+# The server's greeting names it ("220 NAME Microsoft ESMTP MAIL Service ready"): the server a log
+# talked to when the log never names the smart host it connected to (SwiftMailer's "<< 220 …").
+_GREETING = lazyre.compile(
+    r"(?:<<|\bS:|SERVER -> CLIENT:|<--\s*b?['\"]?|\bSMTP<)\s*220[ -]"
+    r"(?P<host>[A-Za-z0-9][A-Za-z0-9.-]{0,252}\.[A-Za-z]{2,63})\s"  # bounded: no long backtracking
+)
 _MAIL_FROM = lazyre.compile(r"MAIL FROM:\s*<(?P<addr>[^<>\s]*)>", re.I)
 _CLIENT_IP = lazyre.compile(
     r"\bHello\s+\[?[^\]\s]*\]?\s*\[(?P<ip>[0-9a-fA-F:.]+)\]|\bClient host \[(?P<ip2>[0-9a-fA-F:.]+)\]"
@@ -107,6 +114,10 @@ _LOG_SHAPE = lazyre.compile(
     r"[A-Z][a-z]{2}\s+\d{1,2}\s\d\d:\d\d|(?:C|S):\s|(?:CLIENT|SERVER) -> |\s*at\s+[\w$.]+\(|"
     r"(?:DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|TRACE)\b)"
 )
+# One turn of a client/server SMTP dialogue as mailers print it (PHPMailer, MailKit, smtplib).
+_DIALOGUE = lazyre.compile(
+    r"(?:CLIENT -> SERVER|SERVER -> CLIENT):|^\s*(?:\S+\s+){0,3}[CS]:\s|\b(?:send|reply):\s*b?['\"]"
+)
 _SMTP_WORDS = lazyre.compile(r"\bSMTP\b|\bEHLO\b|\bHELO\b|MAIL FROM|RCPT TO|STARTTLS|\bAUTH (?:LOGIN|PLAIN)|"
                          r"smtp\.office365\.com|mail\.protection\.outlook\.com|Mailer", re.I)
 
@@ -128,7 +139,12 @@ def sniff(doc: Document) -> bool:
     log_lines = sum(1 for ln in lines[:400] if _LOG_SHAPE.match(ln))
     smtp_lines = sum(1 for ln in lines[:400] if _SMTP_WORDS.search(ln))
     refusals = sum(1 for ln in lines[:400] if any(_refusal(r) for r in recognise(ln)))
-    return log_lines * 3 >= min(len(lines), 400) and (refusals >= 1 or smtp_lines >= 3)
+    if log_lines * 3 >= min(len(lines), 400) and (refusals >= 1 or smtp_lines >= 3):
+        return True
+    # a plugin's debug report (WP Mail SMTP, a help-desk "test e-mail" page) wraps the mailer's
+    # SMTP dialogue in key: value sections: the dialogue with a refusal in it is the log
+    dialogue = sum(1 for ln in lines[:400] if _DIALOGUE.search(ln))
+    return dialogue >= 3 and refusals >= 1
 
 
 def parse(doc: Document) -> ParseResult:
@@ -181,6 +197,10 @@ def scan(
                     seen = tally.get(host, port, prov)
                     seen.attempts += 1
                 break
+        greeting = _GREETING.search(text) if host is None else None
+        if greeting is not None and (named := clean_host(greeting.group("host"))):
+            host = named
+            tally.get(host, port, prov)
         sessionish = _MAYBE_SESSION.search(text) is not None
         if sessionish and (pm := _PORT_SETTING.search(text)) is not None:
             pending_port = int(pm.group("port"))
@@ -213,7 +233,9 @@ def scan(
             code = reply.reply_code or ""
             if code.startswith("235"):
                 seen.auth_used = True
-            if code == "535" or reply.status_code in ("5.7.3", "5.7.139", "5.7.8"):
+            if code == "535" or (
+                reply.status_code in ("5.7.3", "5.7.139", "5.7.8") and _AUTH_WORDS.search(reply.text)
+            ):  # "451 5.7.3 STARTTLS is required" shares the status but is no sign-in failure
                 seen.auth_failed = True
             if not _refusal(reply):
                 continue

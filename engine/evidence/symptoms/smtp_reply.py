@@ -168,6 +168,11 @@ def recognise(text: str) -> list[Reply]:
         if nxt is not None and nxt[0] < line_end and not _NESTING.search(text[head_end:nxt[0]]):
             end = nxt[0]
         chunk = text[start:min(end, start + _MAX_REPLY_SPAN)]
+        if text[max(0, start - 9):start].lower() == "[message=":
+            # message trace "[Message=451 5.7.3 …]": the bracket that opened the inner reply ends it
+            close_at = chunk.find("]", head_end - start)
+            if close_at >= 0:
+                chunk = chunk[:close_at]
         if quote:  # '…' around the reply: it ends at the first quote that closes a word
             close = re.compile(re.escape(quote) + r"(?!\w)").search(chunk, head_end - start)
             if close:

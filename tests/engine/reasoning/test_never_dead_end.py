@@ -58,8 +58,8 @@ def test_missing_evidence_and_next_steps_reach_text_and_markdown():
     assert report.missing and any(s.kind == "collect" for s in report.next_steps)
     text = render_text(report, verbose=True)
     markdown = render_markdown(report)
-    for m in report.missing:
-        assert m.collect[0] in text and m.collect[0] in markdown
+    for m in report.missing:  # the text report writes a command on one line, blanks collapsed
+        assert " ".join(m.collect[0].split()) in text and m.collect[0] in markdown
     assert "MISSING EVIDENCE" in text and "## Missing evidence" in markdown
     assert "NEXT STEP" in text and "## Next step" in markdown
     brief = render_text(report)
@@ -78,3 +78,15 @@ def test_the_schema_refuses_broken_new_fields(mutate):
     mutate(data)
     with pytest.raises(jsonschema.ValidationError):
         VALIDATOR.validate(data)
+
+
+def test_a_missing_answer_is_labelled_with_its_question_not_the_fact_doc():
+    """Each open question's missing answer is its own entry, in the question's words, with its command."""
+    report = diagnose([str(EXAMPLES / "exchange2010-ndr")], now=NOW)
+    answers = [m for m in report.missing if m.kind == "answer"]
+    assert answers
+    asks = {q.ask for q in report.questions}
+    for m in answers:
+        assert "What the user answered" not in m.what
+        assert m.what in asks, m.what
+    assert len({m.what for m in answers}) == len(answers)
