@@ -90,7 +90,8 @@ def build_report(
 
     notes = [*run.notes, *evidence.warnings, *timed_out_notes(packs)]
     missing = missing_evidence(run.verdicts, run.facts, packs)
-    steps = next_steps(run.verdicts, questions, missing, has_symptom=bool(run.symptoms))
+    bare = list(dict.fromkeys(s.code for s in run.symptoms if s.code.isdigit()))
+    steps = next_steps(run.verdicts, questions, missing, has_symptom=bool(run.symptoms), bare_codes=bare)
     sources = list(evidence.sources)
     if answers:
         sources.append(SourceSummary(ANSWER_SOURCE, "answer", facts=len(answers)))

@@ -155,6 +155,7 @@ def next_steps(
     missing: Sequence[MissingEvidence],
     *,
     has_symptom: bool,
+    bare_codes: Sequence[str] = (),
 ) -> list[NextStep]:
     """Fixes first, then questions, then evidence to collect; never empty when there is a symptom."""
     steps: list[NextStep] = []
@@ -168,6 +169,17 @@ def next_steps(
     for m in missing:
         command = m.collect[0] if m.collect else COLLECT_SCRIPT
         steps.append(NextStep("collect", f"{m.what} (decides {', '.join(m.causes)})", command))
+    if not steps and bare_codes:
+        # "[550]" alone names no cause: the enhanced status and the server's words do
+        steps.append(
+            NextStep(
+                "collect",
+                f"The evidence shows only the reply code {', '.join(bare_codes)}, without the enhanced "
+                "status (such as 5.7.64) or the server's text that name the cause: get the full reply "
+                "(turn on the device's or application's SMTP protocol or debug log, or read the log of "
+                "the server it sends to at the same time) and diagnose that",
+            )
+        )
     if not steps and (has_symptom or verdicts):
         steps.append(
             NextStep(

@@ -409,7 +409,6 @@ def other_code_cases() -> None:
                    "moved it to another relay. Nothing in the evidence says which server refused or why.",
         "reconstruction": "The device syslog lines from the issue.",
         "now": "2016-03-03T09:00:00Z",
-        "needs": ["a reply without enhanced status is still a symptom worth a question (device logs)"],
         "expect": {"undecidable": True,
                    "question": "What is the full reply (with its enhanced status code) and which server gave it?"},
     })

@@ -112,7 +112,9 @@ _UNEXPLAINED = lazyre.compile(r"\bsmtp\b.*\b(?:error|fail(?:ed|ure)?|exception|r
 _LOG_SHAPE = lazyre.compile(
     r"^(?:\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d|\[?\d\d:\d\d:\d\d|\d{1,2}/\d{1,2}/\d{2,4}\s|\[[^\]]{1,40}\]\s|"
     r"[A-Z][a-z]{2}\s+\d{1,2}\s\d\d:\d\d|(?:C|S):\s|(?:CLIENT|SERVER) -> |\s*at\s+[\w$.]+\(|"
-    r"(?:DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|TRACE)\b)"
+    r"(?:DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|TRACE)\b|"
+    # a device's own prefix before its date and time: "#[dcs_nas(27)]16/03/01 20:39:28 SMTPC: …"
+    r".{0,40}?(?<!\d)\d{2,4}[/.-]\d{1,2}[/.-]\d{1,4}[ T]+\d{1,2}:\d\d:\d\d)"
 )
 # One turn of a client/server SMTP dialogue as mailers print it (PHPMailer, MailKit, smtplib).
 _DIALOGUE = lazyre.compile(
@@ -165,6 +167,7 @@ def scan(
     port: int | None = None
     pending_port: int | None = None
     symptoms: dict[tuple, Symptom] = {}
+    bare: dict[str, Symptom] = {}  # refusals without an enhanced status, kept when nothing better is seen
     warnings: list[str] = []
     unexplained = 0
     lines = refusals = 0
@@ -242,6 +245,12 @@ def scan(
             explained = True
             refusals += 1
             if reply.status_code is None:
+                if reply.reply_code and reply.reply_code not in bare and len(bare) < MAX_SYMPTOMS:
+                    bare[reply.reply_code] = Symptom(
+                        provenance=prov, code=reply.reply_code, reply_code=reply.reply_code,
+                        text=Provenance.clip(reply.text, 500), host=reply.host, remote_server=host,
+                        origin="app_log", transient=reply.transient, direction=direction(reply.host, host),
+                    )
                 continue
             seen.last_status = reply.status_code
             key = (reply.status_code, " ".join(reply.text.lower().split()))
@@ -279,7 +288,9 @@ def scan(
     tally.software = software
     if unexplained > MAX_WARNINGS:
         warnings.append(f"{unexplained - MAX_WARNINGS:,} more SMTP failure line(s) without a reply code")
-    facts: list = list(symptoms.values())
+    # a log whose refusals carry no enhanced status ("[550]", "554 go away") still shows a refusal:
+    # its bare code is the symptom (no pack knows it, so the report says so and asks for the reply)
+    facts: list = list(symptoms.values()) or list(bare.values())
     clients = [c for c in (tally.facts() if tally else []) if _worth_keeping(c)]
     facts.extend(clients)
     hosts = ", ".join(dict.fromkeys(c.smart_host for c in clients if c.smart_host)) or "no smart host named"

@@ -251,6 +251,44 @@ def test_multi_line_reply_across_log_lines_is_one_symptom() -> None:
     assert sym.provenance.line == 4
 
 
+def test_device_log_with_only_a_bare_reply_code_is_a_symptom() -> None:
+    # github.com/ECAConcordia/IT/issues/21: a scanner's syslog says only "received error code. [550]"
+    text = (
+        "#[dcs_nas(27)]16/03/01 20:39:28 SMTPC: received error code. [550] (8000)  ERR:\n"
+        "#[dcs_nas(27)]16/03/01 20:39:28 SMTPC: connection closed. (801)  ERR:\n"
+        "#[dcs_nas(27)]16/03/01 20:40:12 SMTPC: received error code. [550] (8000)  ERR:\n"
+        "#[dcs_nas(27)]16/03/01 20:40:12 SMTPC: connection closed. (801)  ERR:\n"
+    )
+    doc = doc_of("mfp-syslog.txt", text.encode())
+    assert applog.sniff(doc)
+    (sym,), _ = split(applog.parse(doc))
+    assert (sym.code, sym.reply_code, sym.status_code, sym.provenance.line) == ("550", "550", None, 1)
+
+
+def test_bare_codes_give_way_to_replies_with_an_enhanced_status() -> None:
+    text = (
+        "2026-11-20 10:00:00 SMTP reply code: 421 try later\n"
+        "2026-11-20 10:00:05 SMTP error: 550 5.7.64 TenantAttribution; Relay Access Denied\n"
+        "2026-11-20 10:00:06 SMTP client: connection closed\n"
+    )
+    (sym,), _ = split(applog.parse(doc_of("app.log", text.encode())))
+    assert sym.code == "5.7.64"
+
+
+@pytest.mark.parametrize(
+    ("line", "codes"),
+    [
+        ("SMTPC: received error code. [550] (8000)", ["550"]),
+        ("SMTP reply code: 554 go away", ["554"]),
+        ("SMTP Error code=421", ["421"]),
+        ("HTTP status code 503 from the web API", []),  # no SMTP on the line: not a mail reply
+        ("error code 550 while uploading", []),
+    ],
+)
+def test_reply_code_named_in_words_needs_smtp_on_its_line(line: str, codes: list[str]) -> None:
+    assert [r.reply_code for r in recognise(line)] == codes
+
+
 # -- encodings, sniffing, the loader -------------------------------------------------------------
 
 

@@ -40,8 +40,8 @@ def test_every_report_with_a_symptom_has_a_next_step(run):
     assert ("fix" in kinds) == bool(positive)
     assert ("question" in kinds) == bool(report.questions)
     for step in data["next_steps"]:
-        if step["kind"] == "collect":
-            assert step["command"], step
+        if step["kind"] == "collect":  # a device's own log has no one command: the step says how
+            assert step["command"] or "only the reply code" in step["says"], step
 
 
 def test_when_every_known_cause_is_ruled_out_the_report_names_what_to_collect():
@@ -51,6 +51,25 @@ def test_when_every_known_cause_is_ruled_out_the_report_names_what_to_collect():
     assert [(s.kind, s.command) for s in steps] == [("collect", COLLECT_SCRIPT)]
     assert "No known cause fits" in steps[0].says
     assert next_steps([], [], [], has_symptom=False) == []
+
+
+def test_a_bare_reply_code_asks_for_the_full_reply_not_the_exchange_collector(tmp_path):
+    log = tmp_path / "mfp-syslog.txt"
+    log.write_text(
+        "".join(
+            f"#[dcs_nas(27)]16/03/01 20:{m}:28 SMTPC: received error code. [550] (8000)  ERR:\n"
+            f"#[dcs_nas(27)]16/03/01 20:{m}:28 SMTPC: connection closed. (801)  ERR:\n"
+            for m in (39, 40)
+        )
+    )
+    report = diagnose([str(log)], now=NOW)
+    assert [s.code for s in report.symptoms] == ["550"]
+    assert not [v for v in report.verdicts if v.status in ("confirmed", "likely")]
+    (step,) = report.next_steps
+    assert step.kind == "collect" and "only the reply code 550" in step.says and step.command is None
+    assert any("550 is not a code the loaded packs know" in n for n in report.notes)
+    steps = next_steps([], [], [], has_symptom=True, bare_codes=["550"])
+    assert [s.command for s in steps] == [None]
 
 
 def test_missing_evidence_and_next_steps_reach_text_and_markdown():
