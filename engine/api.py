@@ -603,7 +603,7 @@ def watch(
     pack_dirs: Sequence[str] = (),
     on_minute: Callable[[str, int, int, str], None] | None = None,
 ) -> int:
-    """Follow the send logs, receive logs, Postfix/sendmail/Exim mail logs and IIS SMTP logs at
+    """Follow the send logs, receive logs, Postfix/sendmail/Exim mail logs, IIS SMTP logs and app logs at
     ``paths`` (exports beside them give the verdicts) and print what happens on ``out``; returns the
     exit code (0 fixed — every failing sender accepted — or stopped, 1 ``--timeout`` before a fix,
     130 Ctrl+C). ``on_minute(minute, sessions, accepted, rejected_by_code)`` feeds a live view after

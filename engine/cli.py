@@ -217,14 +217,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "watch",
-        help="follow send/receive protocol, relay mail and IIS SMTP logs as they are written; report when "
+        help="follow send/receive protocol, relay mail, IIS SMTP and application logs as they are written; "
+        "report when "
         "the failing senders are accepted",
         epilog="Exit codes: 0 fixed (--until-fixed) or stopped, 1 --timeout before a fix, "
         "2 usage or input error, 130 interrupted.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="folders or files of Exchange send or receive logs, Postfix/sendmail/Exim mail logs "
-                        "or IIS SMTP logs to follow (other evidence in them gives the verdicts)")
+                   help="folders or files of Exchange send or receive logs, Postfix/sendmail/Exim mail logs, "
+                        "IIS SMTP logs or application logs to follow (other evidence in them gives the "
+                        "verdicts)")
     p.add_argument("--since", type=parse_now, metavar="TIME",
                    help="the time of the change: report when the senders rejected (from an hour before "
                         "it) get a session after it accepted for an external recipient")

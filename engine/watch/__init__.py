@@ -7,7 +7,9 @@ an external recipient after ``--since``; an accepted session of another sender p
 is said so. With no rejection seen at all, the first accepted session counts, and the line says
 there was nothing to compare with. A rejection gets its verdict from the rules (``judge``), once
 per failure kind, and a cause different from the previous one is called out. Each minute of log
-time gets one line: sessions to Exchange Online, accepted and rejected by code.
+time gets one line: sessions to Exchange Online, accepted and rejected by code. An app log's accept
+counts only when it can be tied to a failing sender (``applines``); otherwise it is said once that it
+cannot prove the fix.
 """
 
 from __future__ import annotations
@@ -47,12 +49,15 @@ NOUNS = {
     "mail_log": "deliveries to Exchange Online",
     "iis_log": "deliveries to Exchange Online",
     "receive_log": "relay attempts through this Exchange server",
+    "app_log": "messages an app sent",
 }
 COUNTED = {  # the same in the status line ("3 session(s) to Exchange Online")
     NOUNS["send"]: "session(s) to Exchange Online",
     NOUNS["mail_log"]: "delivery attempt(s) to Exchange Online",
     NOUNS["receive_log"]: "relay attempt(s) through this Exchange server",
+    NOUNS["app_log"]: "message(s) an app sent",
 }
+MAX_UNPROVEN = 100  # app logs whose unprovable accept was said (once per file)
 
 
 def rejected_by_code(counts: dict[str, int]) -> str:
@@ -109,6 +114,7 @@ class Watcher:
         self.noted: OrderedDict[Sender, None] = OrderedDict()  # unrelated accepted senders told once
         self._said: dict[tuple[Sender, bool], str] = {}  # senders' words, bounded
         self._minute_key: tuple | None = None  # the last session's minute, and its text
+        self.unproven: OrderedDict[str, None] = OrderedDict()  # app logs told their accept proves nothing
 
     def say(self, line: str, indent: str = "") -> None:
         from ..report.common import one_line
@@ -165,6 +171,9 @@ class Watcher:
             self.say(("warning: " if event.kind == "warning" else "") + event.text)
             return False
         if isinstance(event, DeliveryEvent):
+            if event.kind == APP_LOG and event.delivery.accepted and (why := self._unproven(event)):
+                self._say_unproven(event, why)
+                return False
             return self._take(self._of_delivery(event))
         s = event.session
         if not s.to_eop:
@@ -197,16 +206,48 @@ class Watcher:
             )
         return Outcome(event.source, at, name, accepted, rejected, cert, NOUNS["send"])
 
+    def _unproven(self, event: DeliveryEvent) -> str:
+        """Why an app log's accepted message cannot prove a fix ('' when it can: it follows a
+        refusal from the same smart host in the same file, and that sender is known failing)."""
+        if event.delivery.unproven:
+            return event.delivery.unproven
+        if not self.senders.failing and not self.senders.fixed:
+            return "no refusal was reported before it"  # never "fixed, nothing to compare with"
+        return ""
+
+    def _say_unproven(self, event: DeliveryEvent, why: str) -> None:
+        d = event.delivery
+        if event.file in self.unproven:
+            return
+        self.unproven[event.file] = None
+        if len(self.unproven) > MAX_UNPROVEN:
+            self.unproven.popitem(last=False)
+        self.say(
+            f"accepted at {_clock(d.at)}, {os.path.basename(event.file)}:{d.line}: a message the app "
+            f"sent, but {why}: the fix cannot be proven from this log"
+        )
+
     def _of_delivery(self, event: DeliveryEvent) -> Outcome:
         d = event.delivery
         name = os.path.basename(event.file)
-        sender = Sender(event.source, "", d.mail_from, None, d.client)
+        if event.kind == APP_LOG:  # the file is the sender, narrowed by smart host and MAIL FROM
+            sender = Sender(event.file, d.host, d.mail_from, None, None, app_log=True)
+        else:
+            sender = Sender(event.source, "", d.mail_from, None, d.client)
         if d.accepted:
             return Outcome(event.source, d.at, name, [(sender, d.line)], None, None, NOUNS[event.kind])
         # what the verdict can depend on: the reply and the sender domain the reader's facts carry
         # (not the client address: the reader does not use it, and a relay has hundreds of clients)
         kind = (event.kind, d.status or d.reply[:3], d.mail_from, d.host)
         code = d.status or d.reply[:3] or "?"
+        if event.kind == APP_LOG:  # the facts from the lines before the reply decide (AUTH, port, TLS)
+            facts = facts_of(event.kind, event.file, d.context)
+            kind = (*kind, _client_key(facts))
+            failure = Failure(
+                sender, d.line, d.reply, kind, code, f"smart host {d.host}" if d.host else "",
+                lambda: self.judge.judge_facts(kind, facts, d.at) if self.judge else None,
+            )
+            return Outcome(event.source, d.at, name, [], failure, None, NOUNS[event.kind])
         detail = ", ".join(x for x in (f"relay to {d.host}" if d.host else "",
                                        f"client {d.client}" if d.client else "") if x)
         failure = Failure(
@@ -357,6 +398,21 @@ class Watcher:
         self.last_cause = finding.cause
 
 
+APP_LOG = "app_log"
+
+
+def _client_key(facts: list) -> tuple:
+    """What an app log's ``smtp_client`` facts say that a verdict can depend on (one rules run per
+    distinct reply *and* way of sending, not per line)."""
+    from ..facts import SmtpClient
+
+    return tuple(
+        (f.smart_host, f.port, f.auth_used, f.auth_failed, f.starttls_used, f.mail_from_domain, f.null_sender,
+         f.client_ip)
+        for f in facts if isinstance(f, SmtpClient)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Failure:
     sender: Sender
@@ -442,8 +498,8 @@ def run_watch(
     followed, others = split_paths(paths)
     if not followed:
         raise InputError(
-            "no send or receive protocol log, mail log (Postfix, sendmail, Exim), IIS SMTP log or folder "
-            "to follow among the PATHs"
+            "no send or receive protocol log, mail log (Postfix, sendmail, Exim), IIS SMTP log, application "
+            "log or folder to follow among the PATHs"
         )
     targets = list(dict.fromkeys(t for t, _ in followed))
     config = load_config(others, pfx_password)

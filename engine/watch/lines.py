@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from .. import lazyre
 from ..errors import EvidenceError
+from ..evidence.applog import reader as applog
 from ..evidence.base import Document
 from ..evidence.relaylogs import maillog
 from ..evidence.relaylogs.client import domain_of, public_ip
@@ -37,6 +38,8 @@ from ..evidence.smtplog import iis, receive
 from ..evidence.smtplog.session import ip_of_endpoint, is_eop_host
 from ..evidence.symptoms.smtp_reply import find_replies
 from ..facts import Fact
+from .applines import AppLogLines
+from .delivery import Delivery
 from .follow import BLOCK, FollowerBase, Notice, Replaced, TailStream, end_of_whole_lines
 
 MAX_OPEN = 10_000  # queue ids / peers remembered (oldest forgotten first)
@@ -44,53 +47,54 @@ CONTEXT = 12  # lines kept per queue id or peer, for the verdict
 MAX_LINE = 16384
 SEEN_LINES = 100_000
 HEAD = 65536
-KINDS = (maillog.KIND, iis.KIND, receive.KIND)
+KINDS = (maillog.KIND, iis.KIND, receive.KIND, applog.KIND)
+MAX_READERS = 16  # per-file app-log readers kept (the oldest forgotten first)
+APP_PRIME = 64 << 10  # bytes before the end an app log's state is read from, when starting there
 MAX_REFUSED_DOMAINS = 1000  # recipient domains an on-premises server refused to relay to, remembered
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    line: int  # 1-based line of the outcome in its file
-    at: dt.datetime | None
-    accepted: bool
-    reply: str  # the reply (or status) text
-    status: str | None  # "5.7.64 ATTR36"
-    host: str  # the Exchange Online host delivered to
-    mail_from: str  # a domain, "<>" null sender, "" unknown
-    client: str | None  # the address that handed the mail to the relay, when logged
-    context: tuple[str, ...]  # the lines the evidence reader needs to give this delivery's facts
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryEvent:
     file: str
-    kind: str  # mail_log | iis_log | receive_log
+    kind: str  # mail_log | iis_log | receive_log | app_log
     delivery: Delivery
     source: str  # the followed folder or file
 
 
 def kind_of(path: str) -> str | None:
-    """``mail_log``, ``iis_log`` or ``receive_log`` when the file is one (the evidence layer's own
-    sniffers)."""
+    """``mail_log``, ``iis_log``, ``receive_log`` or ``app_log`` when the file is one (the evidence
+    layer's own sniffers). An app log is a file the loader itself would read as one (its catch-all
+    sniffer, after every specific format): judged on the content present, so a file not yet
+    showing a refusal or SMTP dialogue is not one yet."""
     try:
         with open(path, "rb") as f:
             head = f.read(HEAD)
         size = os.path.getsize(path)
     except OSError:
         return None
-    doc = Document(path, size, head, lambda: open(path, "rb"))  # noqa: SIM115 - never opened here
+    doc = Document(path, size, head, lambda: open(path, "rb"))  # noqa: SIM115 - opened by a sniffer only
     for module in (receive, iis, maillog):
         try:
             if module.sniff(doc):
                 return module.KIND
         except Exception:
             continue
-    return None
+    return _app_log(doc)
+
+
+def _app_log(doc: Document) -> str | None:
+    from ..evidence.loader import classify
+
+    try:
+        parser = classify(doc)
+    except Exception:
+        return None
+    return applog.KIND if getattr(parser, "kind", None) == applog.KIND else None
 
 
 def facts_of(kind: str, name: str, lines: tuple[str, ...]) -> list[Fact]:
     """The facts the evidence reader gives for these lines (the delivery's verdict input)."""
-    module = {maillog.KIND: maillog, iis.KIND: iis, receive.KIND: receive}[kind]
+    module = {maillog.KIND: maillog, iis.KIND: iis, receive.KIND: receive, applog.KIND: applog}[kind]
     try:
         return list(module.scan(io.BytesIO("\n".join(lines).encode("utf-8")), name).facts)
     except EvidenceError:
@@ -433,11 +437,12 @@ class ReceiveLines:
         )
 
 
-def reader_for(kind: str) -> MailLogLines | IisLines | ReceiveLines:
-    return {maillog.KIND: MailLogLines, iis.KIND: IisLines, receive.KIND: ReceiveLines}[kind]()
+def reader_for(kind: str) -> Reader:
+    return {maillog.KIND: MailLogLines, iis.KIND: IisLines, receive.KIND: ReceiveLines,
+            applog.KIND: AppLogLines}[kind]()
 
 
-Reader = MailLogLines | IisLines | ReceiveLines
+Reader = MailLogLines | IisLines | ReceiveLines | AppLogLines
 
 
 class LineFollower(FollowerBase):
@@ -450,6 +455,7 @@ class LineFollower(FollowerBase):
         self.kind = kind  # None: whichever kind the target's newest log is
         self.readers: dict[str, Reader] = {}  # per file kind, kept across rotation
         self.known: dict[str, str | None] = {}
+        self.asked: dict[str, int] = {}  # the size each file had when last sniffed
         self.seen: OrderedDict[int, None] = OrderedDict()  # hashes of outcome lines handed over
 
     def logs(self) -> list[str]:
@@ -466,9 +472,14 @@ class LineFollower(FollowerBase):
             try:
                 if not entry.is_file():
                     continue
-                short = self.known.get(entry.path, "") is None and entry.stat().st_size < 1024
-                if entry.path not in self.known or short:  # too short to tell yet: asked again
+                # a file not recognised is asked again while its head still grows (the sniffers read
+                # only the head): an app log is one once it shows SMTP, often long after it was created
+                size = entry.stat().st_size
+                asked = self.asked.get(entry.path)
+                growing = self.known.get(entry.path, "") is None and asked is not None and asked < HEAD
+                if entry.path not in self.known or (growing and size != asked):
                     self.known[entry.path] = kind_of(entry.path)
+                    self.asked[entry.path] = size
                 if self.known[entry.path] and self.kind in (None, self.known[entry.path]):
                     found.append((entry.stat().st_mtime, entry.name, entry.path))
             except OSError:
@@ -479,6 +490,7 @@ class LineFollower(FollowerBase):
         logs = self.logs()
         pending = [p for p in logs if self.from_start(p)] or logs[-1:]
         first = not any(self.from_start(p) for p in logs)
+        present = set(logs)  # a log that appears later is all news: read from its start
         self.done.update(p for p in logs if p not in pending)
         while not self.stop.is_set():
             if not pending:
@@ -490,7 +502,7 @@ class LineFollower(FollowerBase):
             path = pending.pop(0)
             self.current = path
             try:
-                self._follow(path, at_end=first)
+                self._follow(path, at_end=first and path in present)
                 self.done.add(path)
             except Replaced:
                 self.events.put(
@@ -508,7 +520,11 @@ class LineFollower(FollowerBase):
 
     def _follow(self, path: str, *, at_end: bool) -> None:
         kind = self.known.get(path) or kind_of(path) or maillog.KIND
-        reader = self.readers.setdefault(kind, reader_for(kind))
+        # an app log's state is its own file's (the file is the sender); a relay's outlives rotation
+        key = f"{kind}:{path}" if kind == applog.KIND else kind
+        if key not in self.readers and len(self.readers) >= MAX_READERS:
+            self.readers.pop(next((k for k in self.readers if k.startswith(applog.KIND)), ""), None)
+        reader = self.readers.setdefault(key, reader_for(kind))
         start, line_no = 0, 0
         if at_end:
             start = end_of_whole_lines(path)
@@ -535,7 +551,8 @@ class LineFollower(FollowerBase):
                     line_no += 1
                     text = line.rstrip("\r")
                     got = feed(line_no, text)
-                    if got is not None and new(text):
+                    # an app's lines may have no time ("S: 250 2.0.0 OK"): its line number tells them apart
+                    if got is not None and new(text if kind != applog.KIND else f"{line_no}:{text}"):
                         put(DeliveryEvent(path, kind, got, self.target))
         finally:
             stream.close()
@@ -563,6 +580,11 @@ class LineFollower(FollowerBase):
                         if raw.startswith(b"#"):
                             reader.feed(0, raw.rstrip(b"\r").decode("utf-8", "replace"))
                 done += len(chunk)
+            if isinstance(reader, AppLogLines):  # the smart host and session the next lines belong to
+                f.seek(max(0, start - APP_PRIME))
+                tail = f.read(start - f.tell()).decode("utf-8", "replace").split("\n")
+                first = lines - len(tail) + 3  # tail[-2] is line `lines`; tail[0] may be cut
+                reader.prime([(first + i, t.rstrip("\r")) for i, t in enumerate(tail[1:-1])])
         return lines
 
     def _new(self, text: str) -> bool:

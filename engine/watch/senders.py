@@ -29,6 +29,7 @@ class Sender:
     mail_from: str  # a domain, "<>" for the null sender, "" unknown (rejected before MAIL FROM)
     egress: str | None  # the address Exchange Online saw; None unknown
     client: str | None = None  # the address that handed the mail to a relay (a relay's log), if logged
+    app_log: bool = False  # an app's log: ``source`` is the file, ``connector`` the smart host
 
     def same(self, other: Sender) -> bool:
         return (
@@ -44,6 +45,9 @@ class Sender:
             self.mail_from, f"MAIL FROM @{self.mail_from}"
         )
         parts = [frm]
+        if self.app_log:  # the file is who sends (app lines carry no session id)
+            host = f" to smart host {self.connector}" if self.connector else ""
+            return f"{frm}{host} in the app log {self.source.replace(chr(92), '/').rsplit('/', 1)[-1]}"
         if self.connector:
             parts.append(f"via '{self.connector}'")
         if self.client:

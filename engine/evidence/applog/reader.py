@@ -140,7 +140,7 @@ def sniff(doc: Document) -> bool:
         return False  # a single pasted error is the text parser's
     log_lines = sum(1 for ln in lines[:400] if _LOG_SHAPE.match(ln))
     smtp_lines = sum(1 for ln in lines[:400] if _SMTP_WORDS.search(ln))
-    refusals = sum(1 for ln in lines[:400] if any(_refusal(r) for r in recognise(ln)))
+    refusals = sum(1 for ln in lines[:400] if any(is_refusal(r) for r in recognise(ln)))
     if log_lines * 3 >= min(len(lines), 400) and (refusals >= 1 or smtp_lines >= 3):
         return True
     # a plugin's debug report (WP Mail SMTP, a help-desk "test e-mail" page) wraps the mailer's
@@ -185,21 +185,11 @@ def scan(
         if tally is None:
             tally = Tally(software, "app_log")
         prov = Provenance(name, line_no, Provenance.clip(text))
-        endpointish = _MAYBE_ENDPOINT.search(text) is not None
-        if endpointish and (r := _RESOLVED.search(text)) is not None and (ip := public_ip(r.group("ip"))):
-            resolved[ip] = clean_host(r.group("host")) or ip
         # the server this part of the log talks to
-        for rx in _ENDPOINTS if endpointish else ():
-            m = rx.search(text)
-            if m:
-                named = clean_host(m.group("host"))
-                named = resolved.get(named or "", named)  # an IP the app looked up by name
-                found_port = _port(m)
-                if named and (found_port in SMTP_PORTS or _mailish(named, text)):
-                    host, port = named, found_port or pending_port or port
-                    seen = tally.get(host, port, prov)
-                    seen.attempts += 1
-                break
+        if (endpoint := endpoint_in(text, resolved)) is not None:
+            host, port = endpoint[0], endpoint[1] or pending_port or port
+            seen = tally.get(host, port, prov)
+            seen.attempts += 1
         greeting = _GREETING.search(text) if host is None else None
         if greeting is not None and (named := clean_host(greeting.group("host"))):
             host = named
@@ -225,10 +215,7 @@ def scan(
                 seen.null_sender = True
         if sessionish and (m := _CLIENT_IP.search(text)) is not None:
             seen.client_ip = seen.client_ip or public_ip(m.group("ip") or m.group("ip2"))
-        replies = recognise(text) if _MAYBE_REPLY.search(text) else []
-        if open_reply is not None and replies and replies[0].reply_code == open_reply.reply_code:
-            replies[0] = continue_reply(open_reply, replies[0])
-        open_reply = replies[-1] if replies and replies[-1].continued else None
+        replies, open_reply = replies_in(text, open_reply)
         if open_reply is not None:
             continue  # wait for the reply's last line
         explained = False
@@ -240,7 +227,7 @@ def scan(
                 reply.status_code in ("5.7.3", "5.7.139", "5.7.8") and _AUTH_WORDS.search(reply.text)
             ):  # "451 5.7.3 STARTTLS is required" shares the status but is no sign-in failure
                 seen.auth_failed = True
-            if not _refusal(reply):
+            if not is_refusal(reply):
                 continue
             explained = True
             refusals += 1
@@ -298,9 +285,38 @@ def scan(
     return ParseResult(facts=facts, detail=detail, warnings=warnings)
 
 
-def _refusal(reply: Reply) -> bool:
+def is_refusal(reply: Reply) -> bool:
+    """A 4xx/5xx reply (what becomes a symptom; ``watch`` follows the same rule)."""
     code = reply.status_code or reply.reply_code or ""
     return code[:1] in ("4", "5")
+
+
+def endpoint_in(text: str, resolved: dict[str, str]) -> tuple[str, int | None] | None:
+    """The smart host (and port, if named) a line says the app talks to from here on. A name the
+    app resolved (nodemailer's ``Resolved X as IP``) is noted in ``resolved`` and stands for its IP."""
+    if _MAYBE_ENDPOINT.search(text) is None:
+        return None
+    if (r := _RESOLVED.search(text)) is not None and (ip := public_ip(r.group("ip"))):
+        resolved[ip] = clean_host(r.group("host")) or ip
+    for rx in _ENDPOINTS:
+        m = rx.search(text)
+        if m:
+            named = clean_host(m.group("host"))
+            named = resolved.get(named or "", named)  # an IP the app looked up by name
+            found_port = _port(m)
+            if named and (found_port in SMTP_PORTS or _mailish(named, text)):
+                return named, found_port
+            return None
+    return None
+
+
+def replies_in(text: str, open_reply: Reply | None) -> tuple[list[Reply], Reply | None]:
+    """The replies on a line, the first one joined to ``open_reply`` (a ``550-…`` line before it);
+    and the reply left open by this line (then the replies are not complete yet)."""
+    replies = recognise(text) if _MAYBE_REPLY.search(text) else []
+    if open_reply is not None and replies and replies[0].reply_code == open_reply.reply_code:
+        replies[0] = continue_reply(open_reply, replies[0])
+    return replies, (replies[-1] if replies and replies[-1].continued else None)
 
 
 def _port(m: re.Match[str]) -> int | None:

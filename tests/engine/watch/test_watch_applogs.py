@@ -1,0 +1,256 @@
+"""``watch`` on application logs (PHPMailer's SMTPDebug dialogue, MailKit, Laravel) with a writer thread
+appending and rotating: new refusals get the diagnose verdict, an accepted message proves the fix
+only after a refusal from the same smart host in the same file, and a log without one never says
+``fixed``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from relaydoctor.engine.api import watch as run_watch
+from relaydoctor.engine.errors import InputError
+from relaydoctor.engine.watch import split_paths
+from relaydoctor.engine.watch.applines import AppLogLines, stamp_of
+from relaydoctor.engine.watch.lines import kind_of
+from test_watch_relaylogs import T0, watch, write
+
+EOP = "contoso-com.mail.protection.outlook.com"
+SUBMISSION = "smtp.office365.com"
+
+
+def phpmailer(at: dt.datetime, *, host: str = EOP, port: int = 25, sender: str = "noreply@contoso.com",
+              outcome: str = "550 5.7.64", accepted: bool = False) -> list[str]:
+    """One PHPMailer send (SMTPDebug 2, its gmdate prefix): refused at RCPT, or accepted after DATA."""
+    t = at.strftime("%Y-%m-%d %H:%M:%S")
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%S")
+    bracket = f"[AM0PR04CA0003.eurprd04.prod.outlook.com {stamp}.552Z 08DE0A1B2C3D4E5F]"
+    lines = [
+        f"{t} Connection: opening to {host}:{port}, timeout=300, options=array()",
+        f"{t} Connection: opened",
+        f"{t} SERVER -> CLIENT: 220 AM0PR04CA0003.outlook.office365.com Microsoft ESMTP MAIL Service ready",
+        f"{t} CLIENT -> SERVER: EHLO intranet.contoso.com",
+        f"{t} SERVER -> CLIENT: 250-AM0PR04CA0003.outlook.office365.com Hello [198.51.100.23]",
+        f"{t} SERVER -> CLIENT: 250 STARTTLS",
+        f"{t} CLIENT -> SERVER: STARTTLS",
+        f"{t} SERVER -> CLIENT: 220 2.0.0 SMTP server ready",
+        f"{t} CLIENT -> SERVER: MAIL FROM:<{sender}>",
+    ]
+    if outcome.startswith("530"):  # client submission without AUTH: refused at MAIL FROM
+        reply = f"530 5.7.57 Client not authenticated to send mail. {bracket}"
+        lines += [f"{t} SERVER -> CLIENT: {reply}", f"{t} SMTP ERROR: MAIL FROM command failed: {reply}"]
+        return [x + "\n" for x in (*lines, f"{t} CLIENT -> SERVER: QUIT")]
+    lines += [
+        f"{t} SERVER -> CLIENT: 250 2.1.0 Sender OK",
+        f"{t} CLIENT -> SERVER: RCPT TO:<partner@fabrikam.com>",
+    ]
+    if not accepted:
+        reply = f"550 5.7.64 TenantAttribution; Relay Access Denied {bracket}"
+        lines += [f"{t} SERVER -> CLIENT: {reply}", f"{t} SMTP ERROR: RCPT TO command failed: {reply}"]
+    else:
+        lines += [
+            f"{t} SERVER -> CLIENT: 250 2.1.5 Recipient OK",
+            f"{t} CLIENT -> SERVER: DATA",
+            f"{t} SERVER -> CLIENT: 354 Start mail input; end with <CRLF>.<CRLF>",
+            f"{t} CLIENT -> SERVER: Subject: 250 reasons to relay",
+            f"{t} CLIENT -> SERVER: .",
+            f"{t} SERVER -> CLIENT: 250 2.6.0 <a1@contoso.com> [InternalId=1] Queued mail for delivery",
+        ]
+    return [x + "\n" for x in (*lines, f"{t} CLIENT -> SERVER: QUIT")]
+
+
+def line_of(lines: list[str], needle: str, before: int = 0) -> int:
+    """1-based line number of the first line with ``needle`` (after ``before`` lines already written)."""
+    return before + next(i for i, x in enumerate(lines, 1) if needle in x)
+
+
+def test_new_refusal_gets_the_diagnose_verdict_and_its_line(logs: Path):
+    log = logs / "app.log"
+    first = phpmailer(T0 + dt.timedelta(minutes=1), host=SUBMISSION, port=587, outcome="530")
+    write(log, first, "w")
+    later = phpmailer(T0 + dt.timedelta(minutes=3), host=SUBMISSION, port=587, outcome="530")
+
+    def writer() -> None:
+        time.sleep(0.3)
+        write(log, later)
+
+    code, out = watch([logs], writer, since=None, until_fixed=False, timeout=2)
+    assert code == 0, out
+    assert "following " in out and "from its end" in out
+    refused = line_of(later, "SERVER -> CLIENT: 530", before=len(first))
+    assert f"rejected at 10:33:00, app.log:{refused}: 530 5.7.57 Client not authenticated" in out
+    assert "[smart host smtp.office365.com]" in out
+    assert "  sender: MAIL FROM @contoso.com to smart host smtp.office365.com in the app log app.log" in out
+    # diagnose's verdict on the fixture with this dialogue (tests/fixtures/relays/phpmailer-debug.log)
+    assert "  verdict: smtp-client-submission-used (likely): " in out
+    assert out.count("  verdict: ") == 1  # PHPMailer's "SMTP ERROR: … failed: <same reply>" is one refusal
+    assert "10:31" not in out  # the history before the watch started was not reported
+    assert "fixed" not in out
+
+
+def test_accept_after_a_refusal_from_the_same_smart_host_proves_the_fix(logs: Path):
+    log = logs / "app.log"
+    refused = phpmailer(T0 + dt.timedelta(minutes=1))
+    write(log, refused, "w")
+    accepted = phpmailer(T0 + dt.timedelta(minutes=9), accepted=True)
+
+    def writer() -> None:
+        time.sleep(0.3)
+        write(log, accepted)
+
+    code, out = watch([log], writer, since=T0)
+    assert code == 0, out
+    at = line_of(accepted, "Queued mail for delivery", before=len(refused))
+    rej = line_of(refused, "SERVER -> CLIENT: 550")
+    assert f"rejected at 10:31:00, app.log:{rej}: 550 5.7.64 TenantAttribution" in out
+    assert out.splitlines()[-1] == (
+        f"fixed: first accepted session at 10:39:00, app.log:{at}; MAIL FROM @contoso.com to smart host "
+        f"{EOP} in the app log app.log (rejected at 10:31:00, app.log:{rej})"
+    )
+
+
+def test_rotation_then_the_accept_in_the_new_file(logs: Path):
+    log = logs / "app.log"
+    write(log, phpmailer(T0 + dt.timedelta(minutes=1)), "w")
+    rotated = phpmailer(T0 + dt.timedelta(minutes=3))
+    accepted = phpmailer(T0 + dt.timedelta(minutes=8), accepted=True)
+
+    def writer() -> None:
+        time.sleep(0.3)
+        os.rename(log, logs / "app.log.1")  # logrotate: rename, a new file at the old name
+        write(log, rotated, "w")
+        time.sleep(0.3)
+        write(log, accepted)
+
+    code, out = watch([logs], writer, since=T0)
+    assert code == 0, out
+    assert "truncated, rotated or replaced" in out
+    rej = line_of(rotated, "SERVER -> CLIENT: 550")
+    at = line_of(accepted, "Queued mail", before=len(rotated))
+    assert out.splitlines()[-1].startswith(f"fixed: first accepted session at 10:38:00, app.log:{at}; ")
+    assert out.splitlines()[-1].endswith(f"(rejected at 10:33:00, app.log:{rej})")
+
+
+def test_a_log_with_refusals_and_no_accept_never_claims_fixed(logs: Path):
+    log = logs / "app.log"
+    write(log, phpmailer(T0 + dt.timedelta(minutes=1)), "w")
+
+    def writer() -> None:
+        for n in range(3):  # EHLO, MAIL FROM and RCPT replies are 250s: none is an accepted message
+            time.sleep(0.1)
+            write(log, phpmailer(T0 + dt.timedelta(minutes=2 + n)))
+
+    code, out = watch([log], writer, since=T0, timeout=2)
+    assert code == 1, out
+    assert "fixed" not in out
+    assert out.splitlines()[-1].startswith(
+        "timeout: no accepted session for an external recipient within 2 s from the failing sender(s): "
+        "MAIL FROM @contoso.com to smart host "
+    )
+
+
+def test_an_accept_that_cannot_be_attributed_proves_nothing(logs: Path):
+    """The 5.7.57 fix is another smart host: its accept is not from the host that refused, and an
+    accept with no refusal before it proves nothing either (never 'fixed, nothing to compare with')."""
+    moved = logs / "app.log"
+    write(moved, phpmailer(T0 + dt.timedelta(minutes=1), host=SUBMISSION, port=587, outcome="530"), "w")
+    quiet = logs / "other" / "mailer.log"
+    quiet.parent.mkdir()
+    write(quiet, phpmailer(T0 + dt.timedelta(minutes=1), accepted=True), "w")
+
+    def writer() -> None:
+        time.sleep(0.3)
+        write(moved, phpmailer(T0 + dt.timedelta(minutes=5), accepted=True))
+        write(quiet, phpmailer(T0 + dt.timedelta(minutes=6), accepted=True))
+
+    code, out = watch([moved, quiet], writer, since=T0, timeout=2)
+    assert code == 1, out
+    assert "fixed" not in out
+    assert (f"a message the app sent, but the refusals before it in this file were from smart host "
+            f"smtp.office365.com, not from smart host {EOP}: the fix cannot be proven from this log") in out
+    assert "mailer.log:" in out and "no refusal from smart host" in out
+
+
+def test_a_new_file_in_a_folder_is_recognised_once_it_shows_smtp(logs: Path):
+    """An app log created after the watch started is sniffed on its content and read from its start."""
+    log = logs / "app.log"
+
+    def writer() -> None:
+        time.sleep(0.5)
+        write(log, ["2026-11-24 10:29:00 app started\n"], "w")  # not an app log yet: no SMTP in it
+        time.sleep(0.5)
+        write(log, phpmailer(T0 + dt.timedelta(minutes=2)))
+
+    thread = threading.Thread(target=writer, daemon=True)  # no follower says "following" before it
+    thread.start()
+    out = io.StringIO()
+    code = run_watch([str(logs)], since=None, until_fixed=False, timeout=3, interval=0.05, out=out)
+    thread.join(timeout=5)
+    out = out.getvalue()
+    assert code == 0, out
+    assert f"following {log}\n" in out  # from its start: all of it is news
+    assert "rejected at 10:32:00, app.log:" in out and "  verdict: " in out
+
+
+def test_an_empty_named_file_is_not_followed(tmp_path: Path):
+    empty = tmp_path / "app.log"
+    empty.write_text("")
+    assert split_paths([str(empty)]) == ([], [str(empty)])
+    write(empty, phpmailer(T0), "w")
+    assert split_paths([str(empty)]) == ([(str(empty), "app_log")], [])
+    with pytest.raises(InputError, match="application log"):
+        run_watch([str(tmp_path / "none.log")], since=None, until_fixed=False, timeout=0, interval=0.05,
+                  out=io.StringIO())
+
+
+def test_fixture_shapes_are_app_logs_and_their_refusals_found():
+    fixtures = Path(__file__).parents[2] / "fixtures" / "relays"
+    found = {}
+    for name in ("phpmailer-debug.log", "mailkit-protocol.log", "laravel.log"):
+        assert kind_of(str(fixtures / name)) == "app_log"
+        reader = AppLogLines()
+        with open(fixtures / name, encoding="utf-8") as f:
+            got = [d for n, t in enumerate(f, 1) if (d := reader.feed(n, t.rstrip("\n")))]
+        found[name] = [(d.line, d.status, d.host, d.accepted) for d in got]
+    assert found == {
+        "phpmailer-debug.log": [(16, "5.7.57", SUBMISSION, False)],
+        "mailkit-protocol.log": [(17, "5.7.64", EOP, False)],
+        "laravel.log": [(2, "5.7.64", "", False)],
+    }
+
+
+def test_reader_accepts_only_a_message_and_joins_multi_line_replies():
+    reader = AppLogLines()
+    lines = [
+        "Connected to smtp://contoso-com.mail.protection.outlook.com:25/?starttls=when-available",
+        "S: 250 2.1.5 Recipient OK",  # a RCPT's 250 is not a message accepted
+        "S: 550-5.7.64 TenantAttribution; Relay Access Denied",
+        "S: 550 5.7.64 [DB5EUR03FT043.eop-EUR03.prod.protection.outlook.com]",
+        "S: 354 Start mail input",
+        "C: 250 is in the message text",
+        "S: 250 2.6.0 Queued mail for delivery",
+        "Message sent: 250 2.0.0 OK queued as 4711",
+    ]
+    got = [d for n, t in enumerate(lines, 1) if (d := reader.feed(n, t))]
+    assert [(d.line, d.accepted, d.unproven) for d in got] == [(4, False, ""), (7, True, ""), (8, True, "")]
+    assert "TenantAttribution" in got[0].reply and lines[0] in got[0].context and lines[2] in got[0].context
+
+
+def test_priming_never_counts_an_old_refusal():
+    reader = AppLogLines()
+    reader.prime(list(enumerate((x.rstrip("\n") for x in phpmailer(T0)), 1)))
+    assert reader.host == EOP
+    d = reader.feed(100, "2026-11-24 10:40:00 Message sent: 250 2.0.0 OK")
+    assert d is not None and d.accepted and d.unproven.startswith("no refusal from smart host")
+
+
+def test_stamps():
+    assert stamp_of("2026-11-24 10:31:00 x") == dt.datetime(2026, 11, 24, 10, 31, tzinfo=dt.UTC)
+    assert stamp_of("[2026-11-24T11:31:00.123+01:00] local.ERROR") == dt.datetime(2026, 11, 24, 10, 31,
+                                                                                   tzinfo=dt.UTC)
+    assert stamp_of("S: 250 OK") is None
