@@ -254,3 +254,37 @@ def test_stamps():
     assert stamp_of("[2026-11-24T11:31:00.123+01:00] local.ERROR") == dt.datetime(2026, 11, 24, 10, 31,
                                                                                    tzinfo=dt.UTC)
     assert stamp_of("S: 250 OK") is None
+
+
+def test_rules_run_once_per_distinct_reply_not_per_line(logs: Path):
+    from relaydoctor.engine.api import diagnose_evidence, load_packs
+    from relaydoctor.engine.watch import run_watch as follow
+
+    packs = load_packs((), cached=True)
+    runs: list[int] = []
+
+    def diagnose(evidence, at):  # type: ignore[no-untyped-def]
+        runs.append(1)
+        return diagnose_evidence(evidence, packs=packs, now=at)
+
+    log = logs / "app.log"
+    write(log, phpmailer(T0), "w")
+    lines: list[str] = []
+    for n in range(5):  # five refusals of one kind (each with its own bracket), then another kind
+        lines += phpmailer(T0 + dt.timedelta(minutes=1, seconds=n))
+    lines += phpmailer(T0 + dt.timedelta(minutes=1, seconds=30), host=SUBMISSION, port=587, outcome="530")
+
+    def writer() -> None:
+        time.sleep(0.5)
+        write(log, lines)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    out = io.StringIO()
+    code = follow([str(log)], since=None, until_fixed=False, timeout=3, interval=0.05, out=out,
+                  diagnose=diagnose)
+    thread.join(timeout=5)
+    text = out.getvalue()
+    assert code == 0, text
+    assert len(runs) == 2 and text.count("  verdict: ") == 2, text
+    assert "2026-11-24 10:31 messages an app sent: 6, accepted 0, rejected 5.7.57 ×1, 5.7.64 ×5" in text
