@@ -56,9 +56,26 @@ class Learned:
     words: frozenset[str]  # distinctive labels, redacted wherever they reappear as words
 
 
-def learn_names(facts: Iterable[Fact], *, public: Callable[[str], bool] = lambda _n: False) -> Learned:
-    """``public`` tells names that identify nobody (Microsoft's own): they are not learned."""
+# Last labels that make a file name, not a DNS name, in the tool's own prose ("SEND….LOG", "x.txt").
+_FILE_EXTS = frozenset({
+    "txt", "log", "xml", "csv", "json", "eml", "msg", "pem", "cer", "crt", "der", "pfx", "p12", "p7b",
+    "zip", "ps1", "psm1", "html", "htm", "md", "yaml", "yml", "conf", "cfg", "ini", "evtx", "vbs", "exe",
+    "dll", "py", "gz", "tar", "out", "tmp", "bak", "key", "reg", "config", "fl", "table", "mbox",
+})
+
+
+def learn_names(facts: Iterable[Fact], *, public: Callable[[str], bool] = lambda _n: False,
+                prose: Iterable[str] = ()) -> Learned:
+    """``public`` tells names that identify nobody (Microsoft's own): they are not learned.
+
+    ``prose``: the report's warnings and notes. A value a parser could not read is quoted there
+    ("SmartHost not understood: 'mail.example.berlin …'") and never became a fact, yet identifies
+    as much as one: the names in it are learned too (file names aside)."""
     names: set[str] = set()
+    for text in prose:
+        names.update(e.group("domain").lower() for e in _EMAIL.finditer(text))
+        names.update(n for n in (m.group(0).lower().rstrip(".") for m in _EMBEDDED.finditer(text))
+                     if n.rsplit(".", 1)[-1] not in _FILE_EXTS)
     for fact in facts:
         for f in dataclasses.fields(fact):
             if f.name == "provenance" or "source" in f.name:

@@ -120,3 +120,20 @@ def test_names_under_unlisted_tlds_are_redacted(tmp_path: Path, tld: str):
     assert len(_leaks(render(report, "json"), secrets)) >= 3
     for fmt in ("text", "markdown", "json"):
         assert _leaks(render(redact_report(report), fmt), secrets) == [], fmt
+
+
+def test_a_value_no_parser_understood_is_redacted_where_a_warning_quotes_it(tmp_path: Path):
+    """Found by the deep fuzz run: an IIS smart host value a parser could not read became no fact,
+    only a warning that quotes it, and its names under an unlisted TLD leaked through --redact."""
+    src = (REPO / "tests" / "fixtures" / "relays" / "adsutil-smtpsvc.txt").read_text("utf-8")
+    planted = "mail.qzxplanted.berlin relay@qzxplanted.berlin "
+    text = src.replace('(STRING) "contoso-com', f'(STRING) " {planted}contoso-com', 1)
+    assert text != src
+    (tmp_path / "smtpsvc.txt").write_text(text, "utf-8")
+    report = diagnose([str(tmp_path)], now=NOW)
+    assert any("qzxplanted.berlin" in n for n in report.notes), report.notes  # the warning quotes it
+    redacted = redact_report(report)
+    for fmt in ("text", "markdown", "json"):
+        out = render(redacted, fmt)
+        assert "qzxplanted" not in out.lower(), fmt
+        assert "SmartHost not understood" in out  # the warning itself stays
