@@ -108,7 +108,7 @@ class Symptom(Fact):
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
         "origin": _enum(
             "ndr", "send_log", "receive_log", "queue", "text", "message_trace", "iis_log",
-            "app_log", "mail_log",
+            "app_log", "mail_log", "event_log",
         ),
         "direction": _enum("relay_to_exo", "exo_to_onprem", "client_submission", "onprem", "unknown"),
     }
@@ -614,7 +614,7 @@ class WindowsEvent(Fact):
         "level": _enum("critical", "error", "warning", "information", "verbose", "unknown"),
         "category": _enum(
             "chain_error", "certificate_not_found", "tls_failed", "auth_failed", "tls_alert",
-            "cipher_mismatch", "other",
+            "cipher_mismatch", "other", "send_rejected", "send_auth_failed", "tls_required_failed",
         ),
         "chain_error": CHAIN_ERRORS,
         "origin": _enum("event_xml", "event_text", "event_csv", "cmdlet"),
@@ -641,9 +641,14 @@ class WindowsEvent(Fact):
     client_ip: str | None = None
     process: str | None = None  # CAPI2: the process that asked ("lsass.exe", "EdgeTransport.exe")
     origin: str = "event_xml"
-    language: str = "en"  # the export's label language: en, de, fr, it, es
+    language: str = "en"  # the export's label language: en, de, fr, it, es, or unknown
     scope: str = "server"  # an event log belongs to one computer
     scope_id: str = ""
+    smtp_response: str | None = None  # 2004/2003: the remote server's reply as the event quotes it
+    status_code: str | None = None  # its enhanced status, "5.7.64"
+    remote_host: str | None = None  # 2003/2015/2016/2017: the server the send connector talked to
+    auth_mechanism: str | None = None  # 1035/2016/2017: "ExchangeAuth", "Login", …
+    message_id: str | None = None  # 2004: the Internet message ID of the refused message
 
 
 @dataclass(frozen=True, kw_only=True)

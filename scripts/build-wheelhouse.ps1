@@ -30,8 +30,9 @@
 .NOTES
     Not run by CI (no Windows runner). Syntax check on any machine with PowerShell 7:
         pwsh -NoProfile -Command "$e = $null; [void][System.Management.Automation.Language.Parser]::ParseFile('scripts/build-wheelhouse.ps1', [ref]$null, [ref]$e); $e"
-    (prints nothing when the script parses). tests/test_wheelhouse_scripts.py checks the
-    delimiters and that both build scripts copy the same sources.
+    (prints nothing when the script parses). tests/test_wheelhouse_scripts.py parses it with the
+    tree-sitter PowerShell grammar (a test extra) and checks that both build scripts copy the
+    same sources.
 
 .EXAMPLE
     .\scripts\build-wheelhouse.ps1 -Destination C:\wheelhouse -Python C:\Python311\python.exe

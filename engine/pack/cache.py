@@ -42,6 +42,7 @@ _CLASSES: dict[str, type] = {
         model.Key, model.Loc, model.Reference, model.Ref, model.FieldTest, model.AnyOf, model.Pattern,
         model.RuleDef, model.CodeDef, model.QuestionDef, model.RemediationDef, model.CauseDef,
         model.InlineFact, model.CaseDef, model.PackManifest, model.Pack, model.Packs, model.OutputExpect,
+        model.FragmentDef,
     )
 }
 

@@ -252,9 +252,9 @@ def nearest_misses(case: CaseDef, packs: Packs, report: Report, limit: int = 3) 
             blocking = [p for p in rule.negations if _pattern_holds(p, facts)]
             missing = next((p for p in positive if p not in holding), None)
             why = (
-                f"no {missing.kind} fact passes the pattern at line {missing.line}"
+                f"no {missing.kind} fact passes the pattern at {missing.where()}"
                 if missing is not None
-                else (f"blocked by the not: at line {blocking[0].line}" if blocking else "a join or any_of")
+                else (f"blocked by the not: at {blocking[0].where()}" if blocking else "a join or any_of")
             )
             scored.append((len(holding) / max(len(positive), 1), rule.id, len(holding), len(positive), why))
     scored.sort(key=lambda s: (-s[0], s[1]))

@@ -83,8 +83,9 @@ def _never_fires(rule: RuleDef, pattern: Pattern) -> list[tuple[int | None, str]
 def _rule_findings(rule: RuleDef) -> list[PackError]:
     out = []
     for pattern in rule.when:
+        source = f" (a pattern of fragment {pattern.fragment!r})" if pattern.fragment else ""
         for line, message in _never_fires(rule, pattern):
-            out.append(rule.loc.at(line).error(message))
+            out.append(rule.loc.at(line).error(message + source))
     if rule.status == "confirmed" and not rule.complete:
         rests = absences(rule)
         if rests:
@@ -278,6 +279,20 @@ def _case_findings(packs: Packs) -> list[PackError]:
     return out
 
 
+def _fragment_findings(packs: Packs) -> list[PackError]:
+    """A fragment no rule and no other fragment uses: dead text, usually a misspelt ``use:``
+    (lint has no warning level: like an unread question, it is reported)."""
+    out = []
+    for pack in packs.packs:
+        used = {name for rule in pack.rules for name in rule.fragments}
+        used |= {name for frag in pack.fragments for name in frag.uses}
+        for frag in pack.fragments:
+            if frag.id not in used:
+                hint = f"remove it, or write `- use: {frag.id}` in a rule"
+                out.append(frag.loc.error(f"fragment {frag.id!r} is used by no rule ({hint})"))
+    return out
+
+
 def lint(packs: Packs, *, probe: RegexProbe | None = None) -> list[PackError]:
     """Every lint finding for the loaded packs, sorted by file and line. Rule regexes are tried in
     the engine only through ``probe`` (the CLI hands in ``engine/regex_probe.probe``)."""
@@ -287,6 +302,7 @@ def lint(packs: Packs, *, probe: RegexProbe | None = None) -> list[PackError]:
     findings.extend(_cause_findings(packs))
     findings.extend(_code_findings(packs))
     findings.extend(_case_findings(packs))
+    findings.extend(_fragment_findings(packs))
     findings.extend(silent_findings(packs))
     findings.extend(check_limits([compile_rule(r) for r in packs.rules]))
     findings.extend(regex_problems((*packs.rules, *packs.disabled), probe=probe))

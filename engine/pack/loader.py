@@ -109,17 +109,17 @@ class _Layout:
         return (self.manifest.parent.resolve(),)
 
 
-def _read_files(
-    layout: _Layout, errors: list[PackError]
-) -> tuple[list[Path], list[Path], list[Path], list[Path]]:
-    """Rule, case, code and cause files, checked against the pack's size limits."""
+def _read_files(layout: _Layout, errors: list[PackError]) -> _Files:
+    """Rule, case, fragment, code and cause files, checked against the pack's size limits."""
     roots = layout.roots
-    rule_files, case_files = [], []
+    files = _Files()
     for path in _yaml_files(layout.rules, roots):
-        (case_files if "cases" in path.relative_to(layout.rules).parts[:-1] else rule_files).append(path)
-    code_files = _yaml_files(layout.knowledge / "codes", roots)
-    cause_files = _yaml_files(layout.knowledge / "causes", roots)
-    every = [layout.manifest, *rule_files, *case_files, *code_files, *cause_files]
+        folders = path.relative_to(layout.rules).parts[:-1]
+        kind = "cases" if "cases" in folders else "fragments" if "fragments" in folders else "rules"
+        getattr(files, kind).append(path)
+    files.codes = _yaml_files(layout.knowledge / "codes", roots)
+    files.causes = _yaml_files(layout.knowledge / "causes", roots)
+    every = [layout.manifest, *files.rules, *files.cases, *files.fragments, *files.codes, *files.causes]
     total = sum(p.stat().st_size for p in every if p.is_file())
     if len(every) > MAX_PACK_FILES or total > MAX_PACK_BYTES:
         errors.append(
@@ -129,8 +129,20 @@ def _read_files(
                 str(layout.manifest),
             )
         )
-        return [], [], [], []
-    return rule_files, case_files, code_files, cause_files
+        return _Files()
+    return files
+
+
+@dataclasses.dataclass
+class _Files:
+    """A pack's YAML files by kind (a file in a ``cases`` folder is a case, in a ``fragments``
+    folder a fragment, any other under ``rules/`` a rule)."""
+
+    rules: list[Path] = dataclasses.field(default_factory=list)
+    cases: list[Path] = dataclasses.field(default_factory=list)
+    fragments: list[Path] = dataclasses.field(default_factory=list)
+    codes: list[Path] = dataclasses.field(default_factory=list)
+    causes: list[Path] = dataclasses.field(default_factory=list)
 
 
 T = TypeVar("T")
@@ -155,13 +167,17 @@ def _parse_all(
     return out
 
 
-def _load_one(layout: _Layout, errors: list[PackError]) -> Pack | None:
+def _load_one(
+    layout: _Layout, errors: list[PackError], foreign: dict[str, str] | None = None
+) -> Pack | None:
+    """One pack; ``foreign`` (fragment name -> pack) names the fragments of the packs loaded
+    before, so a rule using one is told whose it is; this pack's fragments are added to it."""
     if not layout.manifest.is_file():
         where = layout.manifest.parent
         errors.append(PackError(f"not a pack: {layout.manifest.name} is missing", str(where)))
         return None
     # imported here: a run whose packs come from the cache never needs the YAML checks
-    from .parse import FileCheck, parse_case, parse_cause, parse_code, parse_manifest, parse_rule
+    from .parse import FileCheck, Fragments, parse_case, parse_cause, parse_code, parse_manifest, parse_rule
 
     check = FileCheck(str(layout.manifest), errors)
     try:
@@ -189,21 +205,27 @@ def _load_one(layout: _Layout, errors: list[PackError]) -> Pack | None:
             f"but this is relaydoctor {__version__}: upgrade relaydoctor to use it",
         )
         return None
-    rule_files, case_files, code_files, cause_files = _read_files(layout, errors)
+    files = _read_files(layout, errors)
     pid = manifest.id
     roots = layout.roots
+    fragments = Fragments(pid, foreign)
+    _parse_all(files.fragments, fragments.add, errors)  # read first: rules splice them in
+    rules = tuple(_parse_all(files.rules, lambda d, f: parse_rule(d, f, pid, fragments), errors))
+    if foreign is not None:
+        foreign.update({name: pid for name in fragments.raw if name not in foreign})
     return Pack(
         manifest=manifest,
-        rules=tuple(_parse_all(rule_files, lambda d, f: parse_rule(d, f, pid), errors)),
-        codes=tuple(_parse_all(code_files, lambda d, f: parse_code(d, f, pid), errors)),
-        causes=tuple(_parse_all(cause_files, lambda d, f: parse_cause(d, f, pid), errors)),
+        rules=rules,
+        codes=tuple(_parse_all(files.codes, lambda d, f: parse_code(d, f, pid), errors)),
+        causes=tuple(_parse_all(files.causes, lambda d, f: parse_cause(d, f, pid), errors)),
         cases=tuple(
             _parse_all(
-                case_files,
+                files.cases,
                 lambda d, f: parse_case(d, f, pid, file=Path(f.path), roots=roots),
                 errors,
             )
         ),
+        fragments=tuple(fragments.all()),
     )
 
 
@@ -425,7 +447,8 @@ def load_packs(
         hit = read(key, environ)
         if hit is not None:
             return hit
-    packs = [p for p in (_load_one(layout, errors) for layout in layouts) if p is not None]
+    foreign: dict[str, str] = {}
+    packs = [p for p in (_load_one(layout, errors, foreign) for layout in layouts) if p is not None]
     merged = merge(packs, errors)
     if errors:
         raise PackErrors(errors)

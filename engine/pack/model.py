@@ -94,7 +94,13 @@ RULE_KEYS = (
     Key("status", "rule_status", True, "What the rule concludes when it fires."),
     Key("description", "text", True, "Why this rule concludes what it concludes."),
     Key("message", "text", False, "One line shown with the verdict; {alias.field} placeholders."),
-    Key("when", "when", True, "Patterns that must all hold; `not:` items must not match."),
+    Key(
+        "when",
+        "when",
+        True,
+        "Patterns that must all hold; `not:` items must not match; `use: FRAGMENT` stands for a "
+        "fragment's patterns.",
+    ),
     Key("evidence", "alias_list", False, "Aliases whose facts are shown (default: all positive ones)."),
     Key("references", "references", False, "URLs added to the cause's own references."),
     Key(
@@ -113,6 +119,21 @@ PATTERN_KEYS = (
 NOT_KEYS = (
     Key("fact", "fact_kind", True, "A fact kind that must NOT be present (with these fields)."),
     Key("where", "where", False, "Field tests; may reference earlier aliases."),
+)
+USE_KEYS = (
+    Key("use", "id", True, "A fragment of this pack (rules/**/fragments/): its patterns stand here."),
+)
+FRAGMENT_KEYS = (
+    Key("fragment", "id", True, "The fragment's name, unique in its pack; rules write `- use: NAME`."),
+    Key("description", "text", True, "What the patterns match, for the rules that use them."),
+    Key(
+        "when",
+        "when",
+        True,
+        "The shared patterns: positive ones need `as` (the rule sees those aliases); `not:` items "
+        "and `use:` of other fragments of the pack are allowed; references name only this "
+        "fragment's own earlier aliases.",
+    ),
 )
 CODE_KEYS = (
     Key("code", "code", True, 'The code id, e.g. "5.7.64".'),
@@ -293,6 +314,11 @@ class Pattern:
     tests: tuple[Test, ...] = ()
     negated: bool = False
     line: int | None = None
+    fragment: str = ""  # the fragment it comes from (``line`` is then the rule's ``use:`` line)
+
+    def where(self) -> str:
+        """How findings name it: its line, and its fragment when it comes from one."""
+        return f"line {self.line}" + (f" (fragment {self.fragment})" if self.fragment else "")
 
     def field_tests(self) -> list[FieldTest]:
         """Every FieldTest, including those inside any_of groups."""
@@ -338,6 +364,8 @@ class RuleDef:
     loc: Loc
     pack: str = ""
     complete: tuple[Completeness, ...] = ()
+    fragments: tuple[str, ...] = ()  # every fragment the rule uses, directly or through another
+
 
     @property
     def patterns(self) -> tuple[Pattern, ...]:
@@ -355,6 +383,25 @@ class RuleDef:
     @property
     def source(self) -> str:
         return self.loc.ref()
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentDef:
+    """A named, reusable piece of ``when`` (``rules/**/fragments/<name>.yaml``): a rule's
+    ``- use: NAME`` item stands for these patterns, and binds their aliases in the rule."""
+
+    id: str
+    description: str
+    when: tuple[Pattern, ...]
+    loc: Loc
+    pack: str = ""
+    uses: tuple[str, ...] = ()  # the fragments this one uses, directly or through another
+    ok: bool = True  # False: the fragment had errors (already reported); its aliases are unsure
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """alias -> fact kind, for the positive patterns (all have an explicit ``as``)."""
+        return {p.alias: p.kind for p in self.when if not p.negated and p.alias and p.kind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,6 +528,7 @@ class Pack:
     codes: tuple[CodeDef, ...] = ()
     causes: tuple[CauseDef, ...] = ()
     cases: tuple[CaseDef, ...] = ()
+    fragments: tuple[FragmentDef, ...] = ()
 
     @property
     def id(self) -> str:

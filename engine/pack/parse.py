@@ -32,6 +32,7 @@ from .model import (
     DEFAULT_CASE_NOW,
     DIRECTIONS,
     EXPECT_KEY_RE,
+    FRAGMENT_KEYS,
     ID_RE,
     KNOWLEDGE_OVERRIDE_FIELDS,
     MANIFEST_KEYS,
@@ -47,6 +48,7 @@ from .model import (
     RULE_STATUSES,
     STEP_KEYS,
     URL_RE,
+    USE_KEYS,
     VERSION_RE,
     AnyOf,
     CaseDef,
@@ -54,6 +56,7 @@ from .model import (
     CodeDef,
     Completeness,
     FieldTest,
+    FragmentDef,
     InlineFact,
     Key,
     Loc,
@@ -278,11 +281,69 @@ def _list_item_problem(kind: str, spec: FieldSpec, value: Any) -> str | None:
 class _RuleCheck:
     """Parses one rule's ``when`` with the aliases known so far."""
 
-    def __init__(self, f: FileCheck, all_aliases: set[str]) -> None:
+    def __init__(self, f: FileCheck, all_aliases: set[str], fragments: Fragments | None = None) -> None:
         self.f = f
         self.all_aliases = all_aliases  # every alias the rule defines (for 'defined later')
         self.aliases: dict[str, str] = {}  # alias -> kind, defined so far
         self.broken: set[str] = set()  # aliases of patterns already reported (unknown fact kind)
+        self.fragments = fragments
+        self.used: list[str] = []  # fragments used, directly or through another, in order
+        self.origin: dict[str, str] = {}  # alias -> "fragment NAME (used at line N)"
+        self.unsure = False  # a used fragment is unknown or broken: unknown aliases are not errors
+        self.position = 0  # patterns so far, fragments' counted: `_pN` aliases as if written out
+        self.in_fragment = False  # a fragment may start with `not:` (the rule using it may not)
+
+    def is_broken(self, alias: str) -> bool:
+        return alias in self.broken or (self.unsure and alias not in self.aliases)
+
+    def item(self, item: Any, line: int | None) -> list[Pattern]:
+        """One ``when`` item: a pattern, or the patterns of a ``use:``d fragment."""
+        if isinstance(item, dict) and "use" in item:
+            return self.use(item, line)
+        p = self.pattern(item, self.position, line)
+        self.position += 1
+        return [p] if p is not None else []
+
+    def use(self, item: dict, line: int | None) -> list[Pattern]:
+        """``- use: NAME``: the fragment's patterns at this line, its aliases bound in the rule."""
+        f = self.f
+        m = f.mapping(item, "a `use:` item", line)
+        assert m is not None
+        f.keys(m, USE_KEYS, "a `use:` item")
+        name = f.text(m, "use")
+        line = m.line
+        if m.get("use") is None:
+            f.err(line, "`use:` names a fragment of this pack (`- use: NAME`)")
+        frag = self.fragments.get(name, f, line) if self.fragments is not None and name else None
+        if frag is None:
+            self.unsure = True
+            if self.fragments is None and name:
+                f.err(line, f"`use: {name}`: fragments are used by rules and other fragments only")
+            return []
+        if not frag.ok:
+            self.unsure = True
+        if frag.id in self.used:
+            f.err(line, f"fragment {frag.id!r} is used twice in this rule (its aliases would collide)")
+            return []
+        where = f"fragment {frag.id!r} (used at line {line})"
+        for alias, kind in frag.aliases.items():
+            if alias in self.aliases:
+                first = self.origin.get(alias, "this rule")
+                f.err(
+                    line,
+                    f"alias {alias!r} of fragment {frag.id!r} ({frag.loc.ref()}) is already bound by "
+                    f"{first}; rename one of them",
+                )
+                self.broken.add(alias)
+                continue
+            self.aliases[alias] = kind
+            self.origin[alias] = where
+        if self.position == 0 and not self.in_fragment and frag.when and frag.when[0].negated:
+            f.err(line, f"fragment {frag.id!r} starts with a `not:`, so it cannot come first: "
+                        "start with a positive pattern")
+        self.used.extend(u for u in (*frag.uses, frag.id) if u not in self.used)
+        self.position += len(frag.when)
+        return [_relocate(p, line, frag.id) for p in frag.when]
 
     def pattern(self, item: Any, index: int, line: int | None) -> Pattern | None:
         f = self.f
@@ -321,7 +382,7 @@ class _RuleCheck:
         inner = f.mapping(m["not"], "`not:`", m.line_of("not"))
         if inner is None:
             return None
-        if index == 0:
+        if index == 0 and not self.in_fragment:
             f.err(m.line, "a `not:` pattern cannot come first: start with a positive pattern")
         if "as" in inner:
             f.err(inner.line_of("as"), "a `not:` pattern has no alias (it matches no fact)")
@@ -338,7 +399,9 @@ class _RuleCheck:
             elif not ALIAS_RE.match(alias):
                 f.err(m.line_of("as"), f"alias {alias!r} must match {ALIAS_RE.pattern}")
             elif alias in self.aliases:
-                f.err(m.line_of("as"), f"duplicate alias {alias!r} in this rule")
+                where = self.origin.get(alias)
+                by = f": {where} binds it" if where else ""
+                f.err(m.line_of("as"), f"duplicate alias {alias!r} in this rule{by}")
         return alias
 
     def where(self, where: YMap, kind: str, *, in_any_of: bool) -> tuple[Test, ...]:
@@ -397,7 +460,7 @@ class _RuleCheck:
             f.err(line, f"a reference must be alias.field, not {target!r}")
             return None
         alias, name = target.split(".")
-        if alias in self.broken:
+        if self.is_broken(alias):
             return None
         if alias not in self.aliases:
             if alias in self.all_aliases:
@@ -555,7 +618,7 @@ class _RuleCheck:
         return FieldTest(spec.name, op, operand, line)
 
 
-def parse_rule(data: Any, f: FileCheck, pack: str) -> RuleDef | None:
+def parse_rule(data: Any, f: FileCheck, pack: str, fragments: Fragments | None = None) -> RuleDef | None:
     m = f.mapping(data, "a rule file", 1)
     if m is None:
         return None
@@ -566,12 +629,14 @@ def parse_rule(data: Any, f: FileCheck, pack: str) -> RuleDef | None:
     status = f.text(m, "status")
     if "status" in m and status not in RULE_STATUSES:
         f.err(m.line_of("status"), f"status {m['status']!r} must be one of: {', '.join(RULE_STATUSES)}")
-    rc = _RuleCheck(f, set())
+    rc = _RuleCheck(f, set(), fragments)
     patterns = _when(m, rc)
+    if patterns and all(p.negated for p in patterns):
+        f.err(m.line_of("when"), "a rule needs at least one positive pattern")
     evidence = _evidence_aliases(m, rc)
-    complete = _completeness(f, m, rc.aliases)
+    complete = _completeness(f, m, rc.aliases, rc)
     message = f.text(m, "message")
-    f.placeholders_ok(message, m.line_of("message"), rc.aliases, skip=rc.broken)
+    f.placeholders_ok(message, m.line_of("message"), rc.aliases, skip=_unsure(rc, message))
     if not f.text(m, "description").strip() and "description" in m:
         f.err(m.line_of("description"), "description is empty")
     return RuleDef(
@@ -587,11 +652,19 @@ def parse_rule(data: Any, f: FileCheck, pack: str) -> RuleDef | None:
         loc=f.loc(m.line),
         pack=pack,
         complete=complete,
+        fragments=tuple(rc.used),
     )
 
 
+def _unsure(rc: _RuleCheck, template: str) -> set[str]:
+    """Aliases whose placeholders are not checked: already reported, or possibly bound by a
+    fragment that could not be read."""
+    return rc.broken | {a for a, _ in placeholders(template) if rc.is_broken(a)}
+
+
 def _when(m: YMap, rc: _RuleCheck) -> list[Pattern]:
-    """The rule's patterns, in order; aliases may refer only to earlier ones."""
+    """The rule's (or fragment's) patterns, in order, ``use:`` items replaced by their fragment's
+    patterns; aliases may refer only to earlier ones."""
     f = rc.f
     if "when" not in m:
         return []
@@ -604,19 +677,132 @@ def _when(m: YMap, rc: _RuleCheck) -> list[Pattern]:
     }
     patterns: list[Pattern] = []
     for i, item in enumerate(when_raw):
-        p = rc.pattern(item, i, line_of(when_raw, i))
-        if p is not None:
-            patterns.append(p)
-    if patterns and all(p.negated for p in patterns):
-        f.err(m.line_of("when"), "a rule needs at least one positive pattern")
+        patterns.extend(rc.item(item, line_of(when_raw, i)))
     return patterns
+
+
+def _relocate(pattern: Pattern, line: int | None, fragment: str) -> Pattern:
+    """A fragment's pattern as seen in a rule: every line is the rule's ``use:`` line, so a
+    finding about it points into the rule's own file, and it names the fragment it was written
+    in (the innermost, for a fragment used by another)."""
+
+    def tests(items: tuple[Test, ...]) -> tuple[Test, ...]:
+        return tuple(
+            dataclasses.replace(t, line=line, groups=tuple(tests(g) for g in t.groups))
+            if isinstance(t, AnyOf)
+            else dataclasses.replace(t, line=line)
+            for t in items
+        )
+
+    return dataclasses.replace(
+        pattern, line=line, tests=tests(pattern.tests), fragment=pattern.fragment or fragment
+    )
+
+
+MAX_FRAGMENT_DEPTH = 8  # fragments using fragments: deeper chains are refused (and never recurse far)
+
+
+class Fragments:
+    """A pack's fragments, read on first use (a fragment may use others: cycles are refused)."""
+
+    def __init__(self, pack: str, foreign: Mapping[str, str] | None = None) -> None:
+        self.pack = pack
+        self.foreign = foreign or {}  # fragment name -> pack, of the packs loaded before this one
+        self.raw: dict[str, tuple[Any, FileCheck]] = {}  # name -> (YAML data, its file's check)
+        self.done: dict[str, FragmentDef | None] = {}
+        self.stack: list[str] = []
+        self.height: dict[str, int] = {}  # name -> levels of fragments it spans, itself included
+
+    def add(self, data: Any, f: FileCheck) -> None:
+        m = f.mapping(data, "a fragment file", 1)
+        if m is None:
+            return
+        name = f.ident(m, "fragment")
+        if not name:
+            f.keys(m, FRAGMENT_KEYS, "a fragment")
+            return
+        if name in self.raw:
+            first = self.raw[name][1].path
+            f.err(m.line_of("fragment"), f"fragment {name!r} is defined twice: in {first} and here")
+            return
+        self.raw[name] = (m, f)
+
+    def get(self, name: str, f: FileCheck, line: int | None) -> FragmentDef | None:
+        """The fragment ``name``, or None after reporting at ``f``:``line`` why it cannot be used."""
+        if name in self.stack:
+            cycle = " -> ".join([*self.stack[self.stack.index(name) :], name])
+            f.err(line, f"fragment cycle: {cycle} (a fragment cannot use itself, directly or not)")
+            return None
+        if name not in self.raw and name in self.foreign:
+            f.err(
+                line,
+                f"fragment {name!r} belongs to pack {self.foreign[name]!r}: fragments are private to their "
+                "pack, so copy its file into this pack's rules/ (under a fragments folder)",
+            )
+            return None
+        if name not in self.raw:
+            known = ", ".join(sorted(self.raw)) or "none"
+            f.err(
+                line,
+                f"unknown fragment {name!r}{_suggest(name, self.raw)} (fragments of pack {self.pack!r}: "
+                f"{known}; a rule uses only its own pack's fragments)",
+            )
+            return None
+        # levels below and including ``name``: known once it was read, at least 1 before
+        if len(self.stack) + self.height.get(name, 1) > MAX_FRAGMENT_DEPTH:
+            chain = " -> ".join([*self.stack, name])
+            too_deep = f"fragments nest deeper than {MAX_FRAGMENT_DEPTH} levels ({chain} ...)"
+            f.err(line, f"{too_deep}: use fewer levels")
+            return None
+        if name not in self.done:
+            self.stack.append(name)
+            try:
+                self.done[name] = frag = self._parse(*self.raw[name])
+            finally:
+                self.stack.pop()
+            self.height[name] = 1 + max((self.height.get(u, 1) for u in frag.uses), default=0)
+            if len(self.stack) + self.height[name] > MAX_FRAGMENT_DEPTH:
+                return self.get(name, f, line)  # reported as above
+        return self.done[name]
+
+    def all(self) -> list[FragmentDef]:
+        """Every fragment, each read once (its problems reported once, in its own file)."""
+        for name, (_, f) in self.raw.items():
+            self.get(name, f, None)
+        return [d for d in self.done.values() if d is not None]
+
+    def _parse(self, m: YMap, f: FileCheck) -> FragmentDef:
+        before = len(f.errors)
+        f.keys(m, FRAGMENT_KEYS, "a fragment")
+        if "description" in m and not f.text(m, "description").strip():
+            f.err(m.line_of("description"), "description is empty")
+        rc = _RuleCheck(f, set(), self)
+        rc.in_fragment = True
+        patterns = _when(m, rc)
+        when_raw = m.get("when") if isinstance(m.get("when"), list) else []
+        for i, item in enumerate(when_raw):
+            if isinstance(item, dict) and "not" not in item and "use" not in item and "as" not in item:
+                f.err(
+                    line_of(when_raw, i),
+                    "a fragment's positive pattern needs `as:` (the rules using it see the alias)",
+                )
+        errors = [e for e in f.errors[before:] if e.path == f.path]
+        return FragmentDef(
+            id=f.text(m, "fragment"),
+            description=f.text(m, "description"),
+            when=tuple(patterns),
+            loc=f.loc(m.line),
+            pack=self.pack,
+            uses=tuple(rc.used),
+            ok=not errors and not rc.unsure,
+        )
 
 
 def _evidence_aliases(m: YMap, rc: _RuleCheck) -> list[str]:
     f = rc.f
     evidence = []
     for alias, line in f.text_list(m, "evidence"):
-        if alias not in rc.aliases and alias not in rc.broken:
+        if alias not in rc.aliases and not rc.is_broken(alias):
             f.err(line, f"evidence names {alias!r}, which is not an alias of this rule")
         evidence.append(alias)
     if len(set(evidence)) != len(evidence):
@@ -627,7 +813,9 @@ def _evidence_aliases(m: YMap, rc: _RuleCheck) -> list[str]:
 _COMPLETE_RE = re.compile(r"^(not\s+)?([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
 
 
-def _completeness(f: FileCheck, m: YMap, aliases: Mapping[str, str]) -> tuple[Completeness, ...]:
+def _completeness(
+    f: FileCheck, m: YMap, aliases: Mapping[str, str], rc: _RuleCheck | None = None
+) -> tuple[Completeness, ...]:
     """``complete:`` items: a boolean field of a positive alias (``not`` for must-be-false)."""
     out: list[Completeness] = []
     for item, line in f.text_list(m, "complete"):
@@ -638,7 +826,8 @@ def _completeness(f: FileCheck, m: YMap, aliases: Mapping[str, str]) -> tuple[Co
         negated, alias, name = hit.groups()
         kind = aliases.get(alias)
         if kind is None:
-            f.err(line, f"complete names {alias!r}, which is not a positive alias of this rule")
+            if rc is None or not rc.is_broken(alias):
+                f.err(line, f"complete names {alias!r}, which is not a positive alias of this rule")
             continue
         spec = field_specs(kind).get(name) if kind in FACT_KINDS else None
         if spec is None or spec.type != "boolean":

@@ -219,7 +219,7 @@ if ($wantOnPrem) {
         } | Out-Null
         $script:Manifest.scopes['Get-ExchangeServer.json'] = [ordered]@{ scope = 'server'; scope_id = '' }
         Save-Events "$($env:COMPUTERNAME)-CAPI2.events.json" @{ LogName = 'Microsoft-Windows-CAPI2/Operational'; Id = 11, 30 }
-        Save-Events "$($env:COMPUTERNAME)-Transport.events.json" @{ LogName = 'Application'; ProviderName = 'MSExchangeTransport', 'MSExchangeFrontEndTransport'; Id = 12014, 12013, 12023, 12024, 1035 }
+        Save-Events "$($env:COMPUTERNAME)-Transport.events.json" @{ LogName = 'Application'; ProviderName = 'MSExchangeTransport', 'MSExchangeFrontEndTransport'; Id = 12014, 12013, 12023, 12024, 1035, 2003, 2004, 2015, 2016, 2017 }
         Save-Events "$($env:COMPUTERNAME)-Schannel.events.json" @{ LogName = 'System'; ProviderName = 'Schannel'; Id = 36874, 36887, 36888 }
         $certs = Save-CmdletJson 'onprem' 'Get-ExchangeCertificate.json' {
             Get-ExchangeCertificate | Select-Object Thumbprint, Subject, Issuer, NotBefore, NotAfter, `

@@ -9,6 +9,7 @@ import pytest
 from clikit import run_main
 from relaydoctor.engine.pack.loader import MAX_PACK_BYTES, MAX_PACK_FILES
 from relaydoctor.engine.pack.model import CODE_RE
+from relaydoctor.engine.pack.parse import MAX_FRAGMENT_DEPTH
 from relaydoctor.engine.pack.regex import (
     MAX_POSITIONS,
     MAX_REPEAT_COUNT,
@@ -33,6 +34,7 @@ def test_the_format_spec_states_the_linters_limits() -> None:
     assert f"repeat counts above {MAX_REPEAT_COUNT}" in spec
     limits = f"{MAX_FILE_BYTES >> 20} MiB per file; {MAX_PACK_BYTES >> 20} MiB and {MAX_PACK_FILES:,} files"
     assert f"Limits: {limits}" in spec
+    assert f"at most {MAX_FRAGMENT_DEPTH} levels deep" in spec
 
 
 def test_the_rules_reference_states_the_linters_limits() -> None:

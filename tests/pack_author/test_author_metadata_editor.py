@@ -120,7 +120,8 @@ def _builtin_files() -> list[tuple[str, Path]]:
     files += [("code", p) for p in sorted((knowledge / "codes").glob("*.yaml"))]
     files += [("cause", p) for p in sorted((knowledge / "causes").glob("*.yaml"))]
     for path in sorted(rules.rglob("*.yaml")):
-        files.append(("case" if "cases" in path.parts else "rule", path))
+        kind = "case" if "cases" in path.parts else "fragment" if "fragments" in path.parts else "rule"
+        files.append((kind, path))
     return files
 
 

@@ -17,6 +17,7 @@ from packkit import (
     has_error,
     lines_of,
     load,
+    manifest,
     rule_file,
     rule_yaml,
     standard_pack,
@@ -307,3 +308,41 @@ def test_a_remediation_field_typo_says_has_no_field_at_the_commands_line(tmp_pat
 def test_the_builtin_pack_still_lints_clean() -> None:
     assert lines_of(lint(load_packs(include_user_config=False))) == []
     assert builtin_dir("knowledge").is_dir()
+
+
+# --- a step whose alias only some rules bind ---------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_a_placeholder_the_concluding_rule_did_not_bind_says_needs_your_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """The issue's silent class: `{c.name}` is bound by the confirmed rule, not by the likely rule
+    that concluded here; the command keeps a visible `<c.name>` and the step says it needs a value
+    (text and Markdown) or lists it in needs_values (JSON). Lint is right to accept the pack."""
+    code = "5.7.199"  # a status the reply parser reads (9.9.9 is no SMTP status)
+    root = tmp_path / "p"
+    manifest(root)
+    code_file(root, code, (CAUSE,), recognize=(r"5\.7\.199 Widget",))
+    cause_file(root, CAUSE, code, extra="""
+        remediation:
+          - step: Enable the connector.
+            commands: ["Set-InboundConnector -Identity {c.name} -Enabled $true"]
+        """)
+    binds = "- fact: inbound_connector\n  as: c\n  where: {enabled: false}"
+    rule_file(root, "binds-c", rule_yaml(f"{CAUSE}.binds-c", binds, code=code), code=code)
+    reply = f'- fact: symptom\n  as: s\n  where: {{code: "{code}"}}'
+    likely = rule_yaml(f"{CAUSE}.reply-only", reply, code=code, status="likely")
+    rule_file(root, "reply-only", likely, code=code)
+    assert not [f for f in lint(load(root)) if "c.name" in f.message]
+    run = run_main(
+        capsys, "diagnose", "--pack", str(root), "--no-builtin", "--ndr", f"550 {code} Widget refused",
+        "--now", "2026-11-27T12:00:00Z", "--format", fmt,
+    )
+    assert "Set-InboundConnector -Identity <c.name> -Enabled $true" in run.out
+    if fmt == "json":
+        steps = [s for v in json.loads(run.out)["verdicts"] for s in v["remediation"]]
+        assert [s["needs_values"] for s in steps if "<c.name>" in " ".join(s["commands"])] == [["<c.name>"]]
+    else:  # Markdown escapes the angle brackets of the value
+        marker = [line for line in run.out.splitlines() if "needs your value:" in line.lower()]
+        assert len(marker) == 1 and "c.name" in marker[0]

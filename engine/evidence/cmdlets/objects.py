@@ -421,6 +421,9 @@ def build_result(
                 unknown += 1
             continue
         facts.append(fact)
+    from ..windows.events import with_symptoms  # a Get-WinEvent 2003/2004 event quotes a reply
+
+    facts = with_symptoms(facts, set())
     counts: dict[str, int] = {}
     for fact in facts:
         counts[fact.KIND] = counts.get(fact.KIND, 0) + 1

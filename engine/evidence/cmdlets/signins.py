@@ -1,8 +1,9 @@
 """Entra ID sign-in logs downloaded as CSV from the portal (Monitoring > Sign-in logs >
 Download > CSV): a header row of display names (``Date (UTC)``, ``User``, ``Username``,
 ``Application``, ``Status``, ``Sign-in error code``, ``Failure reason``, ``Client app``,
-``IP address``, ``Conditional Access``, …; the column names are from knowledge of the portal
-download, checked against the sign-in log schema on Microsoft Learn), one row per sign-in.
+``IP address``, ``Conditional Access``, …: the 57 columns of a real download, recorded in a public
+"M365 Schema Reference - Exact CSV Headers" note, some with a trailing blank (``Application ID ``)
+and one twice (``Incoming token type``)), one row per sign-in.
 
 The portal's JSON download and ``Get-MgAuditLogSignIn | ConvertTo-Json`` use the Graph property
 names and are read by the cmdlets package; both end in the same ``signin`` fact

@@ -24,7 +24,7 @@ import re
 from ...errors import EngineError, EvidenceError
 from ...facts import Provenance, Symptom, TrackingEvent
 from ..base import Document, ParseResult
-from .smtp_reply import find_replies
+from .smtp_reply import as_symptom, find_replies
 
 KIND = "message_tracking_log"
 
@@ -128,17 +128,8 @@ def _take(
         if skey in symptoms or len(symptoms) >= MAX_AGGREGATES:
             continue
         recipient = (row.get("recipient-address") or "").strip().lower()
-        symptoms[skey] = Symptom(
-            provenance=Provenance(source, number, Provenance.clip(line)),
-            code=r.status_code,
-            status_code=r.status_code,
-            reply_code=r.reply_code,
-            text=Provenance.clip(r.text, 500),
-            attr=r.attr,
-            tokens=r.tokens,
-            host=r.host,
+        symptoms[skey] = as_symptom(
+            r, Provenance(source, number, Provenance.clip(line)), "message_trace",
             recipient=recipient if "@" in recipient else None,
-            origin="message_trace",
-            transient=r.transient,
             seen_at=when if when and when.endswith("Z") else None,
         )

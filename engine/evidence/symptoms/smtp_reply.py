@@ -116,6 +116,24 @@ class Reply:
         return code.startswith("4")
 
 
+def as_symptom(reply: Reply, provenance, origin: str, **fields):
+    """The symptom fact for a reply with an enhanced status (its text clipped like every symptom's)."""
+    from ...facts import Provenance, Symptom
+
+    return Symptom(
+        provenance=provenance,
+        code=reply.status_code or "",
+        status_code=reply.status_code,
+        reply_code=reply.reply_code,
+        text=Provenance.clip(reply.text, 500),
+        attr=reply.attr,
+        tokens=reply.tokens,
+        origin=origin,
+        transient=reply.transient,
+        **{"host": reply.host, **fields},
+    )
+
+
 def find_replies(text: str) -> list[Reply]:
     """Every SMTP reply with an enhanced status code in ``text`` (one per reply)."""
     return [r for r in recognise(text) if r.status_code is not None]

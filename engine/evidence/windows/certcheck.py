@@ -2,9 +2,11 @@
 ``Chain status: CERT_TRUST_…``, the error line ``… 0x800b0109 (-2146762487 CERT_E_UNTRUSTEDROOT)``,
 then ``True``/``False``; the command is the one the Exchange team's certificate article quotes,
 https://techcommunity.microsoft.com/blog/exchange/tls-certificates-in-exchange-hybrid---common-issues--how-to-fix-them/4420592)
-and ``certutil -verify`` output (``ChainContext.dwErrorStatus = …``,
-``Incomplete certificate chain``, ``CertUtil: -verify command FAILED: 0x800b010a …`` or ``…
-completed successfully.``; the status names are CERT_TRUST_STATUS's, learn.microsoft.com).
+and ``certutil -verify`` output (``ChainContext.dwErrorStatus = CERT_TRUST_… (0x…)``,
+``CertContext[0][0]: …`` with ``  Cert: <sha1>``, ``CertUtil: -verify command FAILED: 0x800b010a
+(-2146762486 CERT_E_CHAINING)`` or ``… completed successfully.``; the layout of real outputs pasted in
+saltstack/salt#55024, OpenSC/OpenSC#755 and GSA/piv-guides#102; the status names are
+CERT_TRUST_STATUS's, learn.microsoft.com).
 
 Windows' own verdict on a certificate is the strongest trust evidence (DESIGN §3), so each run
 becomes a ``cert_check`` fact, tied to a certificate by the thumbprint the command or the output

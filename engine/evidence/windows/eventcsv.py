@@ -12,7 +12,7 @@ import io
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from ..cmdlets.values import date_order, iso, parse_time
-from .events import RawEvent, to_fact
+from .events import RawEvent, source_family, to_fact, with_symptoms
 from .labels import field_of, language_of
 
 KIND = "windows_event_csv"
@@ -36,9 +36,34 @@ def _header(line: str) -> tuple[str, dict[str, int], list[str]] | None:
     return None
 
 
+# Event Viewer's column order, whatever the language (its header names five columns).
+_POSITIONS = {"level": 0, "date": 1, "source": 2, "event_id": 3, "task": 4}
+
+
+def _by_position(lines: list[str]) -> tuple[str, dict[str, int], list[str]] | None:
+    """The header of an export whose column names are not known: five names, then rows whose
+    fourth cell is a number and whose third, in at least one row, names a known event source."""
+    first = next((ln for ln in lines if ln.strip()), "")
+    for delim in _DELIMITERS:
+        cells = [c.strip().strip('"').lstrip("\ufeff") for c in first.split(delim)]
+        if len(cells) != 5 or not all(cells):
+            continue
+        body = "\n".join(lines[lines.index(first) + 1 :][:200])
+        try:
+            rows = [r for r in csv.reader(io.StringIO(body), delimiter=delim) if len(r) >= 5][:20]
+        except csv.Error:
+            continue
+        if rows and all(r[3].strip().isdigit() for r in rows) and any(
+            source_family(r[2]) != "other" for r in rows
+        ):
+            return delim, dict(_POSITIONS), cells
+    return None
+
+
 def sniff(doc: Document) -> bool:
-    first = next((ln for ln in doc.head_text().lstrip("\ufeff").splitlines() if ln.strip()), "")
-    return _header(first) is not None
+    lines = doc.head_text().lstrip("\ufeff").splitlines()
+    first = next((ln for ln in lines if ln.strip()), "")
+    return _header(first) is not None or _by_position(lines) is not None
 
 
 def parse(doc: Document) -> ParseResult:
@@ -46,14 +71,23 @@ def parse(doc: Document) -> ParseResult:
     lines = text.splitlines()
     skip = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     head = _header(lines[skip]) if skip is not None else None
+    warnings: list[str] = []
+    language = None
+    if head is None and skip is not None and (head := _by_position(lines)) is not None:
+        language = "unknown"
+        warnings.append(
+            f"line {skip + 1}: column names not understood (not English, German, French, Italian or "
+            f"Spanish: {', '.join(head[2])}); read by Event Viewer's column order — level, date, "
+            "source, event ID, task, description — and only the codes, thumbprints and SMTP replies "
+            "in the descriptions; wevtutil qe <log> /f:xml exports the events language-neutral"
+        )
     if head is None:
         raise EvidenceError("no Event Viewer CSV header row", doc.name)
     delim, columns, labels = head
-    language = language_of(labels)
+    language = language or language_of(labels)
     body = "\n".join(lines[skip + 1 :])
     reader = csv.reader(io.StringIO(body), delimiter=delim)
     rows: list[tuple[int, list[str]]] = []
-    warnings: list[str] = []
     try:
         line = skip + 2
         for row in reader:
@@ -97,4 +131,4 @@ def parse(doc: Document) -> ParseResult:
         if fact is not None:
             facts.append(fact)
     detail = f"Event Viewer export: {len(facts)} event{'s' if len(facts) != 1 else ''}"
-    return ParseResult(facts=facts, detail=detail, warnings=warnings)
+    return ParseResult(facts=with_symptoms(facts, set()), detail=detail, warnings=warnings)

@@ -17,12 +17,39 @@ What the fields mean comes from public sources:
   "How to Troubleshoot STARTTLS Certificate Error 12014" (technet bb510128) and KB 2989382 [S42];
   12013/12023/12024 ("could not load the certificate with thumbprint of …"): technet ff985435 /
   ff983190 (Exchange 2010 event reference).
-- MSExchangeFrontEndTransport 1035 ("Inbound authentication failed with error … for Receive
-  connector …"), the "TLS negotiation failed with error UnknownCredentials" wording (KB 4051498,
-  [S15]) and the Schannel 36874/36887/36888 texts ("fatal alert code is N"): from knowledge of the
-  message templates, matched loosely (see the patterns below).
-Exchange writes its messages in English; a message in another language leaves the detail fields
-unknown and says so in a warning (the event itself is still kept).
+- MSExchangeTransport SmtpSend events, message texts from the Exchange 2010 event reference
+  (technet ff9xxxxx(v=exchg.141) pages, "Symbolic Name" / "Message Text"): 2003
+  SmtpSendAuthenticationFailed ("Send connector %1 has failed to authenticate with %2. The response
+  from the remote site is %3.", ff981124), 2004 SmtpSendAckMessage ("Send connector %1: Message
+  delivery was not successful. The message with message ID %2 was acknowledged with SMTP response
+  %3.", ff985316), 2015 SmtpSendTLSRequiredFailed ("Send connector %1 couldn't connect to remote
+  domain %2. … unable to establish TLS … the EHLO response from the remote server %3.", ff982694),
+  2016 SmtpSendAuthenticationInitializationFailed ("An authentication credential initialization
+  error %1 occurred with Send connector %2. The authentication mechanism used was %3. The name of
+  the server that we were trying to authenticate to was %4. …", ff983191), 2017
+  SmtpSendOutboundAuthenticationFailed ("Outbound authentication failed with error %1 for Send
+  connector %2. The authentication mechanism is %3. The target is %4.", ff982082).
+- MSExchangeTransport / FrontEndTransport 1035 ("Inbound authentication failed with error %1 for
+  Receive connector %2. The authentication mechanism is %3. The source IP address of the client who
+  tried to authenticate to Microsoft Exchange is [%4]."), with its EventData in that order: the
+  event as posted on the Exchange support team's blog ("Event 1035, MSExchangeTransport – Inbound
+  authentication failed with error UnexpectedExchangeAuthBlob", learn.microsoft.com/archive/blogs/
+  exchangechallengeaccepted) and the Microsoft KB on "454 4.7.0 Temporary authentication failure"
+  (IllegalMessage, as quoted at e-com-net.com/article/4120151.htm).
+- Schannel 36887 ("A fatal alert was received from the remote endpoint. The TLS protocol defined
+  fatal alert code is 48.", as Microsoft's release health page for KB4519976 quotes it) and 36874
+  ("An TLS 1.2 connection request was received from a remote client application, but none of the
+  cipher suites supported by the client application are supported by the server.", as the
+  Configuration Manager docs quote it): the Schannel Events list (learn.microsoft.com dn786445)
+  and admins' quotes (en.ittrip.xyz).
+- "TLS negotiation failed with error UnknownCredentials" is the send protocol log's wording (KB
+  4051498, [S15]); no public source shows a Windows event carrying it, so the pattern below only
+  matches it where some event's text quotes it.
+What an event means is its provider and ID; only the values inserted into the message are in the
+message text. Exchange writes those messages in English; a message in another language still keeps
+what does not depend on the language — the event ID's meaning, an SMTP reply (2003/2004), a
+certificate thumbprint, an ``<I>…<S>…`` certificate name, hex status codes — and the EventData
+values in template order when the export carries them; the rest stays unknown and a warning says so.
 """
 
 from __future__ import annotations
@@ -32,7 +59,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ...errors import EngineError
-from ...facts import Provenance, WindowsEvent
+from ...facts import Provenance, Symptom, WindowsEvent
+from ..symptoms.smtp_reply import as_symptom, find_replies
 
 # Error codes and chain flags → chain_error, most serious first where several apply.
 HRESULTS: dict[str, str] = {
@@ -84,15 +112,60 @@ _LOAD_THUMB = re.compile(
 _TLS_FAILED = re.compile(r"TLS negotiation failed with (?:the )?error (?P<err>\w+)", re.I)
 _AUTH_FAILED = re.compile(
     r"Inbound authentication failed with error (?P<err>\w+) for Receive connector (?P<connector>.*?)\."
+    r"(?:\s*The authentication mechanism is (?P<mech>[\w-]+)\.)?"
     r"(?:.*?source IP address of the client[^\[]*\[(?P<ip>[0-9A-Fa-f:.]+)\])?",
     re.I | re.S,
 )
+_SEND_ACK = re.compile(  # 2004 SmtpSendAckMessage
+    r"Send connector (?P<connector>.+?): Message delivery was not successful\.\s*The message with "
+    r"message ID (?P<mid>\S+) was acknowledged with SMTP response (?P<resp>.+)",
+    re.I | re.S,
+)
+_SEND_AUTH = re.compile(  # 2003 SmtpSendAuthenticationFailed
+    r"Send connector (?P<connector>.+?) has failed to authenticate with (?P<host>\S+?)\.\s*"
+    r"The response from the remote site is (?P<resp>.+)",
+    re.I | re.S,
+)
+_SEND_TLS_REQUIRED = re.compile(  # 2015 SmtpSendTLSRequiredFailed
+    r"Send connector (?P<connector>.+?) couldn't connect to remote domain (?P<domain>\S+?)\.\s*"
+    r"The send connector requires Transport Layer Security.*?EHLO response from the remote server "
+    r"(?P<host>[^\s,]+?)\.?\s*$",
+    re.I | re.S,
+)
+_OUTBOUND_AUTH = re.compile(  # 2017 SmtpSendOutboundAuthenticationFailed
+    r"Outbound authentication failed with error (?P<err>\w+) for Send connector (?P<connector>.+?)\.\s*"
+    r"The authentication mechanism is (?P<mech>[\w-]+)\.\s*The target is (?P<host>[^\s,]+?)\.?\s*$",
+    re.I | re.S,
+)
+_AUTH_INIT = re.compile(  # 2016 SmtpSendAuthenticationInitializationFailed
+    r"An authentication credential initialization error (?P<err>\S+) occurred with Send connector "
+    r"(?P<connector>.+?)\.\s*The authentication mechanism used was (?P<mech>[\w-]+)\.\s*The name of "
+    r"the server that we were trying to authenticate to was (?P<host>[^\s,]+?)\.(?:\s|$)",
+    re.I | re.S,
+)
+_CERT_NAME = re.compile(r"<I>[^<>\r\n]{1,600}<S>[^\s<>]{1,300}")
 _ALERT = re.compile(r"fatal alert code is (?P<alert>\d+)", re.I)
 _CIPHER = re.compile(r"none of the cipher suites supported by the client", re.I)
 _CONNECTOR_IN_TEXT = re.compile(r"(?:send|receive) connector (?P<connector>[^.\r\n]+?)(?:\.|,|\s+to\s)", re.I)
 
 # Exchange events whose message names a certificate for TLS that cannot be used.
 CERT_NOT_FOUND_IDS = frozenset({12014, 12013, 12023, 12024})
+# Exchange transport events decoded from their message (or EventData in template order).
+TRANSPORT_IDS = CERT_NOT_FOUND_IDS | {1035, 2003, 2004, 2015, 2016, 2017}
+# EventData order of the templates above (technet event reference; 1035: the blog's Event Xml).
+TEMPLATE_DATA: dict[int, tuple[str, ...]] = {
+    12014: ("certificate_name", "connector", "fqdn"),
+    1035: ("tls_error", "connector", "auth_mechanism", "client_ip"),
+    2003: ("connector", "remote_host", "smtp_response"),
+    2004: ("connector", "message_id", "smtp_response"),
+    2015: ("connector", "domain", "remote_host"),
+    2016: ("tls_error", "connector", "auth_mechanism", "remote_host"),
+    2017: ("tls_error", "connector", "auth_mechanism", "remote_host"),
+}
+CATEGORY_BY_ID = {
+    1035: "auth_failed", 2003: "send_auth_failed", 2004: "send_rejected", 2015: "tls_required_failed",
+    2016: "send_auth_failed", 2017: "send_auth_failed", 12014: "certificate_not_found",
+}
 SCHANNEL_ALERT_IDS = frozenset({36887, 36888})
 
 
@@ -172,7 +245,12 @@ def _cn(subject: str | None) -> str | None:
 
 
 def to_fact(raw: RawEvent, source: str, warnings: list[str]) -> WindowsEvent | None:
-    """The event as a fact; ``None`` (with a warning) when it cannot be one."""
+    """The event as a fact; ``None`` (with a warning) when it cannot be one. An event read from an
+    export whose labels were not understood adds no warning of its own: the reader gives one for
+    the whole file."""
+    outer = warnings
+    if raw.language == "unknown":
+        warnings = []
     family = source_family(raw.provider)
     where = f"line {raw.line}" if raw.line is not None else "event"
     data: Mapping[str, str] = {k.lower(): v for k, v in raw.data.items()}
@@ -199,11 +277,13 @@ def to_fact(raw: RawEvent, source: str, warnings: list[str]) -> WindowsEvent | N
                 "Operational /f:xml to read the chain error"
             )
     elif family == "exchange_transport":
-        category, fields = _exchange_fields(raw.event_id, message, data)
-        if category == "other" and raw.event_id in CERT_NOT_FOUND_IDS | {1035}:
+        category, fields, understood = _exchange_fields(raw.event_id, message, data)
+        if raw.event_id in TRANSPORT_IDS and not understood:
             warnings.append(
                 f"{where}: {raw.provider} event {raw.event_id} has a message relaydoctor cannot read "
-                f"({_language_hint(raw, message)}); its certificate/connector details are unknown"
+                f"({_language_hint(raw, message)}); "
+                + ("read what does not depend on the language" if _detailed(fields) else
+                   "its certificate/connector details are unknown")
             )
     elif family == "schannel":
         if raw.event_id == 36874 or _CIPHER.search(message):
@@ -237,11 +317,24 @@ def to_fact(raw: RawEvent, source: str, warnings: list[str]) -> WindowsEvent | N
             **fields,  # type: ignore[arg-type]
         )
     except EngineError as exc:
-        warnings.append(f"{where}: event skipped: {exc}")
+        outer.append(f"{where}: event skipped: {exc}")
         return None
 
 
-def _exchange_fields(event_id: int, message: str, data: Mapping[str, str]) -> tuple[str, dict[str, object]]:
+def _exchange_fields(
+    event_id: int, message: str, data: Mapping[str, str]
+) -> tuple[str, dict[str, object], bool]:
+    """(category, fields, whether the message text itself was understood)."""
+    category, fields = _from_message(message)
+    if category != "other":
+        return category, fields, True
+    category, fields = _from_data(event_id, data)
+    if category != "other":
+        return category, fields, True
+    return (*_language_neutral(event_id, message), False)
+
+
+def _from_message(message: str) -> tuple[str, dict[str, object]]:
     if m := _12014.search(message):
         name = m.group("name").strip()
         return "certificate_not_found", {
@@ -255,7 +348,30 @@ def _exchange_fields(event_id: int, message: str, data: Mapping[str, str]) -> tu
         return "auth_failed", {
             "tls_error": m.group("err"),
             "connector": m.group("connector").strip() or None,
+            "auth_mechanism": m.group("mech"),
             "client_ip": m.group("ip"),
+        }
+    if m := _SEND_ACK.search(message):
+        return "send_rejected", _response({
+            "connector": m.group("connector").strip() or None,
+            "message_id": m.group("mid").strip() or None,
+        }, m.group("resp").strip().removesuffix("."))
+    if m := _SEND_AUTH.search(message):
+        return "send_auth_failed", _response({
+            "connector": m.group("connector").strip() or None,
+            "remote_host": _lower(m.group("host")),
+        }, m.group("resp").strip().removesuffix("."))
+    if m := _OUTBOUND_AUTH.search(message) or _AUTH_INIT.search(message):
+        return "send_auth_failed", {
+            "tls_error": m.group("err"),
+            "connector": m.group("connector").strip() or None,
+            "auth_mechanism": m.group("mech"),
+            "remote_host": _lower(m.group("host")),
+        }
+    if m := _SEND_TLS_REQUIRED.search(message):
+        return "tls_required_failed", {
+            "connector": m.group("connector").strip() or None,
+            "remote_host": _lower(m.group("host")),
         }
     if m := _TLS_FAILED.search(message):
         conn = _CONNECTOR_IN_TEXT.search(message)
@@ -263,15 +379,90 @@ def _exchange_fields(event_id: int, message: str, data: Mapping[str, str]) -> tu
             "tls_error": m.group("err"),
             "connector": conn.group("connector").strip() if conn else None,
         }
-    if event_id == 12014 and data:  # EventData values in template order: domain, connector, fqdn
-        values = list(data.values())
-        if len(values) >= 3:
-            return "certificate_not_found", {
-                "certificate_name": values[0].strip() or None,
-                "connector": values[1].strip() or None,
-                "fqdn": _lower(values[2]),
-            }
     return "other", {}
+
+
+def _from_data(event_id: int, data: Mapping[str, str]) -> tuple[str, dict[str, object]]:
+    """EventData values in the message template's order (an XML or Get-WinEvent export)."""
+    names = TEMPLATE_DATA.get(event_id)
+    values = [v for k, v in data.items() if k.startswith("data")] or list(data.values())
+    if names is None or len(values) < len(names):
+        return "other", {}
+    got = {name: (value or "").strip() or None for name, value in zip(names, values, strict=False)}
+    got.pop("domain", None)
+    if got.get("client_ip"):
+        got["client_ip"] = got["client_ip"].strip("[]") or None  # type: ignore[union-attr]
+    for key in ("fqdn", "remote_host"):
+        if got.get(key) and "<" not in got[key]:  # type: ignore[operator]
+            got[key] = _lower(got[key])  # type: ignore[arg-type]
+    response = got.pop("smtp_response", None)
+    fields: dict[str, object] = dict(got)
+    if event_id in (2003, 2004):
+        fields = _response(fields, response or "")
+    return CATEGORY_BY_ID[event_id], fields
+
+
+def _language_neutral(event_id: int, message: str) -> tuple[str, dict[str, object]]:
+    """What a message in an unknown language still tells: the event ID's meaning where the values
+    that make it useful are there (an SMTP reply for 2003/2004, a certificate name or thumbprint for
+    the certificate events)."""
+    fields: dict[str, object] = {}
+    if event_id in CERT_NOT_FOUND_IDS:
+        name = _CERT_NAME.search(message)
+        thumb = _thumb(message) if event_id != 12014 else None
+        if name:
+            fields["certificate_name"] = name.group(0)
+        if thumb:
+            fields["thumbprint"] = thumb
+        return ("certificate_not_found", fields) if fields else ("other", {})
+    if event_id in (2003, 2004):
+        fields = _response({}, message)
+        if fields.get("status_code"):
+            return CATEGORY_BY_ID[event_id], fields
+    return "other", {}
+
+
+def _response(fields: dict[str, object], text: str) -> dict[str, object]:
+    """The SMTP reply an event quotes: the first with an enhanced status, else the text as is."""
+    text = text.strip()
+    replies = [r for r in find_replies(text) if r.status_code[:1] in "45"]
+    if replies:
+        fields["smtp_response"] = Provenance.clip(replies[0].text, 500)
+        fields["status_code"] = replies[0].status_code
+    elif text:
+        fields["smtp_response"] = Provenance.clip(text.rstrip("."), 500)
+    return fields
+
+
+def event_symptoms(event: WindowsEvent) -> list[Symptom]:
+    """The SMTP reply an Exchange send event quotes, as a symptom: 2004 (delivery refused) and 2003
+    (authentication refused) are the remote server's own answer, as good as a send-log line."""
+    if event.category not in ("send_rejected", "send_auth_failed") or not event.smtp_response:
+        return []
+    for r in find_replies(event.smtp_response):
+        if r.status_code[:1] in "45":
+            seen_at = event.time if event.time and event.time.endswith("Z") else None
+            return [as_symptom(r, event.provenance, "event_log", host=r.host or event.remote_host,
+                               seen_at=seen_at)]
+    return []
+
+
+def with_symptoms(facts: list, seen: set) -> list:
+    """The facts with each event's symptom after it, one symptom per distinct reply in a file."""
+    out = []
+    for fact in facts:
+        out.append(fact)
+        if isinstance(fact, WindowsEvent):
+            for symptom in event_symptoms(fact):
+                key = (symptom.status_code, symptom.text.lower())
+                if key not in seen:
+                    seen.add(key)
+                    out.append(symptom)
+    return out
+
+
+def _detailed(fields: Mapping[str, object]) -> bool:
+    return any(v is not None for v in fields.values())
 
 
 def _language_hint(raw: RawEvent, message: str) -> str:

@@ -18,7 +18,7 @@ import re
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from ..xmltree import read_tree
-from .events import RawEvent, to_fact
+from .events import RawEvent, to_fact, with_symptoms
 
 KIND = "windows_event_xml"
 
@@ -29,8 +29,9 @@ _MAX_EVENT = 1024 * 1024  # one event's XML; CAPI2 chains are a few KB
 
 
 def sniff(doc: Document) -> bool:
-    head = doc.head_text().lstrip("\ufeff")
-    return NAMESPACE in head[:4096] and _START.search(head[:4096]) is not None
+    """XML from the first character; event text with an ``Event Xml:`` section is eventtext's."""
+    head = doc.head_text().lstrip("\ufeff").lstrip()
+    return head.startswith("<") and NAMESPACE in head[:4096] and _START.search(head[:4096]) is not None
 
 
 def parse(doc: Document) -> ParseResult:
@@ -45,7 +46,7 @@ def parse(doc: Document) -> ParseResult:
     if not facts and not warnings:
         raise EvidenceError("no Windows events found in the XML", doc.name)
     detail = f"Windows event XML: {len(facts)} event{'s' if len(facts) != 1 else ''}"
-    return ParseResult(facts=facts, detail=detail, warnings=warnings)
+    return ParseResult(facts=with_symptoms(facts, set()), detail=detail, warnings=warnings)
 
 
 def iter_events(text: str, source: str, warnings: list[str]):

@@ -1,11 +1,25 @@
 """Event Viewer's localised labels, for its text and CSV exports.
 
 Event Viewer and ``wevtutil /f:text`` write their field labels in the Windows display language.
-English, German, French, Italian and Spanish are read. The German and French "Source / Event ID /
-Level" names match Microsoft's Event Viewer help in those languages ("Quelle", "Ereignis-ID",
-"Ebene"; "Source", "ID de l'événement", "Niveau": forsenergy.com mirrors of the de-de / fr-fr
-Event Viewer help, topic 386a877a); the other labels are from knowledge of localised Windows
-Server builds and are matched case-insensitively, with either apostrophe.
+English, German, French, Italian and Spanish are read; labels are matched case-insensitively, with
+either apostrophe. Where each comes from (fixtures README, tests/fixtures/windows, has the URLs):
+- Microsoft's localized SQL Server docs quote the same event as Event Viewer shows it, human-
+  translated (``ms.translationtype: HT``), in MicrosoftDocs/sql-docs.{de-de,fr-fr,es-es} and the
+  it-it translation (docs/relational-databases/errors-events/mssqlserver-17659-database-engine-
+  error.md): de "Protokollname / Quelle / Ereignis-ID / Taskkategorie / Ebene / Beschreibung",
+  fr "Nom du journal / Source / ID d'événement / Catégorie de la tâche / Niveau / Description",
+  it "Nome registro / Origine / ID evento / Categoria attività / Livello / Descrizione",
+  es "Nombre de registro / Origen / Id. de evento / Categoría de la tarea / Nivel / Descripción".
+- Microsoft's Windows troubleshooting articles, machine-translated: it "Nome log … Data … Parole
+  chiave", es "ID. de evento … Categoría de tarea … Fecha … Palabras clave" (win32 docs es-ES,
+  desktop-src/appxpkg/troubleshooting.md), it "Utente … Computer" (an AD FS article).
+- German and French "Quelle / Ereignis-ID / Ebene", "Source / ID de l'événement / Niveau":
+  Microsoft's Event Viewer help in those languages (forsenergy.com mirrors, topic 386a877a).
+- The rest (de "Aufgabenkategorie", "Schlüsselwörter", "Benutzer", "Computer"; fr "Mots-clés",
+  "Utilisateur", "Ordinateur"; es "Id. del evento", "Usuario", "Equipo"; it "Codice operativo";
+  the "Event Xml" section labels; CSV "Date and Time" column names other than English) are from
+  knowledge: no public export was found that shows them. An export whose labels are not known
+  is still read by the fields' fixed order (eventtext.py, eventcsv.py), with one warning.
 """
 
 from __future__ import annotations
@@ -14,7 +28,7 @@ from __future__ import annotations
 LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     "log": {
         "en": ("Log Name",), "de": ("Protokollname",), "fr": ("Nom du journal",),
-        "it": ("Nome registro",), "es": ("Nombre de registro",),
+        "it": ("Nome registro", "Nome log"), "es": ("Nombre de registro",),
     },
     "source": {
         "en": ("Source",), "de": ("Quelle",), "fr": ("Source",), "it": ("Origine",), "es": ("Origen",),
@@ -24,13 +38,14 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "fr": ("Date", "Date et heure"), "it": ("Data", "Data e ora"), "es": ("Fecha", "Fecha y hora"),
     },
     "event_id": {
-        "en": ("Event ID",), "de": ("Ereignis-ID",), "fr": ("ID de l'événement", "ID de l'évènement"),
-        "it": ("ID evento",), "es": ("Id. del evento", "Id. de evento", "ID de evento"),
+        "en": ("Event ID",), "de": ("Ereignis-ID",),
+        "fr": ("ID de l'événement", "ID de l'évènement", "ID d'événement"),
+        "it": ("ID evento",), "es": ("Id. de evento", "ID. de evento", "Id. del evento", "ID de evento"),
     },
     "task": {
-        "en": ("Task Category", "Task"), "de": ("Aufgabenkategorie", "Aufgabe"),
+        "en": ("Task Category", "Task"), "de": ("Taskkategorie", "Aufgabenkategorie", "Aufgabe"),
         "fr": ("Catégorie de la tâche", "Tâche"), "it": ("Categoria attività", "Attività"),
-        "es": ("Categoría de la tarea", "Tarea"),
+        "es": ("Categoría de la tarea", "Categoría de tarea", "Tarea"),
     },
     "level": {
         "en": ("Level",), "de": ("Ebene",), "fr": ("Niveau",), "it": ("Livello",), "es": ("Nivel",),

@@ -29,7 +29,11 @@ def _rule_files() -> list[Path]:
         root = builtin_dir("rules")
     except FileNotFoundError:
         return []
-    return sorted(p for p in root.rglob("*.y*ml") if "cases" not in p.relative_to(root).parts[:-1])
+    # cases and fragments are not rules (a fragment's patterns are in the golden JSON of each
+    # rule that uses it)
+    return sorted(
+        p for p in root.rglob("*.y*ml") if not {"cases", "fragments"} & set(p.relative_to(root).parts[:-1])
+    )
 
 
 RULE_FILES = _rule_files()

@@ -60,6 +60,34 @@ def test_event_viewer_text_in_five_languages(lang):
     assert any(":13: CAPI2 event 30 without its result code" in w and "/f:xml" in w for w in ev.warnings)
 
 
+@pytest.mark.parametrize(("lang", "labels"), [
+    ("de", ("Protokollname", "Quelle", "Datum", "Ereignis-ID", "Taskkategorie", "Ebene", "Beschreibung")),
+    ("fr", ("Nom du journal", "Source", "Date", "ID d’événement", "Catégorie de la tâche", "Niveau",
+            "Description")),
+    ("it", ("Nome log", "Origine", "Data", "ID evento", "Categoria attività", "Livello", "Descrizione")),
+    ("es", ("Nombre de registro", "Origen", "Fecha", "ID. de evento", "Categoría de tarea", "Nivel",
+            "Descripción")),
+])
+def test_labels_as_microsofts_localised_pages_quote_them(tmp_path, lang, labels):
+    """The label forms of the localised Microsoft pages cited in the fixtures README."""
+    log, src, date, eid, task, level, desc = labels
+    path = tmp_path / f"12014.{lang}.txt"
+    path.write_text(
+        f"{log}: Application\n{src}: MSExchangeTransport\n{date}: 20/11/2026 09:41:19\n{eid}: 12014\n"
+        f"{task}: TransportService\n{level}: x\nComputer: EXCH01.contoso.com\n{desc}:\n"
+        "Microsoft Exchange could not find a certificate that contains the domain name mail.contoso.com in "
+        "the personal store on the local computer. Therefore, it is unable to support the STARTTLS SMTP "
+        "verb for the connector Outbound to Office 365 with a FQDN parameter of mail.contoso.com. If the "
+        "connector's FQDN is not specified, the computer's FQDN is used.\n",
+        encoding="utf-8",
+    )
+    ev = load_evidence([str(path)])
+    (fact,) = [f for f in ev.facts if isinstance(f, WindowsEvent)]
+    got = (fact.language, fact.category, fact.connector)
+    assert got == (lang, "certificate_not_found", "Outbound to Office 365")
+    assert not ev.warnings
+
+
 def test_copy_details_with_event_xml_keeps_the_result():
     found, _ = events("capi2-30.copy-details.en.txt")
     assert [(f.event_id, f.chain_error, f.thumbprint) for f in found] == [(30, "untrusted_root", THUMB)]
@@ -98,19 +126,116 @@ def test_binary_evtx_in_a_folder_is_skipped_with_how_to_export(tmp_path):
     assert not ev.facts
 
 
-def test_unknown_label_language_gives_one_warning_per_event(tmp_path):
+def test_unknown_label_language_is_read_by_position_with_one_warning(tmp_path):
+    """Labels in a language relaydoctor does not know: what does not depend on the language is still
+    read (the behaviour changed from skipping each event with its own warning)."""
     text = "".join(
         f"Event[{i}]:\r\n  Имя журнала: Application\r\n  Источник: MSExchangeTransport\r\n"
-        f"  Дата: 2026-11-20T09:41:19.000\r\n  Код события: 12014\r\n  Уровень: Ошибка\r\n"
+        f"  Дата: 2026-11-20T09:4{i}:19.000\r\n  Код события: 12014\r\n  Уровень: Ошибка\r\n"
         f"  Компьютер: EXCH01.contoso.com\r\n  Описание: \r\nx\r\n\r\n"
         for i in range(2)
     )
     path = tmp_path / "events-ru.txt"
     path.write_text(text, encoding="utf-8")
     ev = load_evidence([str(tmp_path)])
-    lang = [w for w in ev.warnings if "language relaydoctor does not read" in w]
-    assert [w.split(": ")[0] for w in lang] == [f"{path}:1", f"{path}:11"]
-    assert not ev.facts
+    assert len(ev.warnings) == 1 and ev.warnings[0].startswith(f"{path}:1: event labels not understood")
+    assert "2 event(s) read by position" in ev.warnings[0]
+    found = [f for f in ev.facts if isinstance(f, WindowsEvent)]
+    assert [(f.event_id, f.provider, f.computer, f.language) for f in found] == [
+        (12014, "MSExchangeTransport", "exch01.contoso.com", "unknown")
+    ] * 2
+    assert [f.provenance.line for f in found] == [1, 11]
+    assert all(f.category == "other" for f in found)  # "x" names no certificate: nothing guessed
+
+
+def test_unknown_language_copy_details_keeps_codes_replies_and_event_xml():
+    found, ev = events("events.copy-details.unknown-language.txt")
+    assert len(ev.warnings) == 1 and ":1: event labels not understood" in ev.warnings[0]
+    by = {f.event_id: f for f in found}
+    assert by[12014].category == "certificate_not_found" and by[12014].connector is None
+    assert by[12014].certificate_name.endswith("<S>CN=mail.contoso.com")
+    assert (by[30].chain_error, by[30].thumbprint) == ("untrusted_root", THUMB)  # from its Event Xml
+    assert (by[2004].category, by[2004].status_code) == ("send_rejected", "5.7.64")
+    assert {f.computer for f in found} == {"exch01.contoso.com"}
+    assert [f.provenance.line for f in found] == [1, 13, 27]
+    symptoms = [f for f in ev.facts if f.KIND == "symptom"]
+    assert [(s.code, s.origin, s.provenance.line) for s in symptoms] == [("5.7.64", "event_log", 27)]
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_unknown_language_csv_is_read_by_column_order_with_one_warning(tmp_path, delimiter):
+    """CSV, and "Save All Events As… Text (Tab delimited)" made from it."""
+    import csv
+    import io
+
+    text = (FIX / "application.eventviewer.unknown-language.csv").read_text(encoding="utf-8-sig")
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(csv.reader(io.StringIO(text)))
+    path = tmp_path / "application.unknown-language.txt"
+    path.write_text(out.getvalue(), encoding="utf-16")
+    ev = load_evidence([str(path)])
+    found = [f for f in ev.facts if isinstance(f, WindowsEvent)]
+    assert len(ev.warnings) == 1 and ":1: column names not understood" in ev.warnings[0]
+    assert [(f.event_id, f.category, f.language) for f in found] == [
+        (12014, "certificate_not_found", "unknown"), (2004, "send_rejected", "unknown"),
+        (36887, "tls_alert", "unknown"),
+    ]
+    assert found[0].time == "2026-11-20T09:41:19" and found[2].tls_alert is None  # no number guessed
+    assert [s.code for s in ev.facts if s.KIND == "symptom"] == ["5.7.64"]
+
+
+def test_transport_smtpsend_family_from_message_and_from_event_data():
+    found, ev = events("transport-smtpsend.renderedxml.xml")
+    assert not ev.warnings
+    rejected = [f for f in found if f.event_id == 2004]
+    assert [(f.category, f.connector, f.status_code) for f in rejected] == [
+        ("send_rejected", "Outbound to Office 365", "5.7.64")
+    ] * 2  # the first from its rendered message, the second from EventData only
+    assert rejected[0].message_id == "<a1b2c3d4e5f6@EXCH01.contoso.com>"
+    assert rejected[0].smtp_response == rejected[1].smtp_response
+    auth = next(f for f in found if f.event_id == 2003)
+    assert (auth.category, auth.remote_host, auth.status_code) == (
+        "send_auth_failed", "smtp.office365.com", "5.7.139"
+    )
+    tls = next(f for f in found if f.event_id == 2015)
+    assert (tls.category, tls.connector, tls.remote_host) == (
+        "tls_required_failed", "Outbound to Office 365", "contoso-com.mail.protection.outlook.com"
+    )
+    inbound = next(f for f in found if f.event_id == 1035)  # EventData only, as the blog's Event Xml
+    got = (inbound.category, inbound.tls_error, inbound.connector, inbound.auth_mechanism, inbound.client_ip)
+    assert got == ("auth_failed", "LogonDenied", "Client Frontend EXCH01", "Login", "192.0.2.44")
+    symptoms = [f for f in ev.facts if f.KIND == "symptom"]
+    assert [(s.code, s.origin) for s in symptoms] == [("5.7.64", "event_log"), ("5.7.139", "event_log")]
+
+
+@pytest.mark.parametrize(("message", "expect"), [
+    (
+        "Outbound authentication failed with error LogonDenied for Send connector Outbound to Smarthost. "
+        "The authentication mechanism is Login. The target is relay.contoso.com.",
+        ("send_auth_failed", "LogonDenied", "Outbound to Smarthost", "Login", "relay.contoso.com"),
+    ),
+    (
+        "An authentication credential initialization error LogonDenied occurred with Send connector "
+        "Outbound to Smarthost. The authentication mechanism used was Login. The name of the server that "
+        "we were trying to authenticate to was relay.contoso.com. This server was using the name EXCH01. "
+        "Try reentering the credential. If the problem persists, contact Microsoft Support Services.",
+        ("send_auth_failed", "LogonDenied", "Outbound to Smarthost", "Login", "relay.contoso.com"),
+    ),
+    (
+        "Inbound authentication failed with error UnexpectedExchangeAuthBlob for Receive connector Default "
+        "SiteCServer. The authentication mechanism is ExchangeAuth. The source IP address of the client who "
+        "tried to authenticate to Microsoft Exchange is [10.1.2.3].",
+        ("auth_failed", "UnexpectedExchangeAuthBlob", "Default SiteCServer", "ExchangeAuth", None),
+    ),
+])
+def test_outbound_and_inbound_auth_templates(message, expect):
+    """2017 / 2016 (technet ff982082, ff983191) and 1035 as the Exchange support blog quotes it."""
+    from relaydoctor.engine.evidence.windows.events import RawEvent, to_fact
+
+    warnings: list[str] = []
+    fact = to_fact(RawEvent("MSExchangeTransport", 2017, 1, message=message), "x.txt", warnings)
+    assert (fact.category, fact.tls_error, fact.connector, fact.auth_mechanism, fact.remote_host) == expect
+    assert not warnings
 
 
 def test_get_winevent_clixml_and_half_of_one():
@@ -125,3 +250,29 @@ def test_get_winevent_clixml_and_half_of_one():
     assert [f.event_id for f in half] == [30]
     assert len(ev.warnings) == 1 and "Get-WinEvent.half.clixml.xml:" in ev.warnings[0]
     assert "cut short" in ev.warnings[0]
+
+
+def test_get_winevent_json_2004_from_its_properties_gives_the_symptom(tmp_path):
+    """The collector's Get-WinEvent | ConvertTo-Json: a 2004 whose Message is in another language is
+    read from Properties in the template's order (connector, message ID, response)."""
+    import json
+
+    record = {
+        "Id": 2004, "ProviderName": "MSExchangeTransport", "LogName": "Application",
+        "MachineName": "EXCH01.contoso.com", "LevelDisplayName": "Avviso",
+        "TimeCreated": "2026-11-20T09:41:19Z",
+        "Message": "Connettore di invio Outbound to Office 365: recapito del messaggio non riuscito.",
+        "Properties": [
+            {"Value": "Outbound to Office 365"}, {"Value": "<a1b2@EXCH01.contoso.com>"},
+            {"Value": "550 5.7.64 TenantAttribution; Relay Access Denied"},
+        ],
+    }
+    path = tmp_path / "EXCH01-Transport.events.json"
+    path.write_text(json.dumps([record]), encoding="utf-8")
+    ev = load_evidence([str(path)])
+    (event,) = [f for f in ev.facts if isinstance(f, WindowsEvent)]
+    assert (event.origin, event.category, event.connector, event.status_code) == (
+        "cmdlet", "send_rejected", "Outbound to Office 365", "5.7.64"
+    )
+    assert [(s.code, s.origin) for s in ev.facts if s.KIND == "symptom"] == [("5.7.64", "event_log")]
+    assert not ev.warnings

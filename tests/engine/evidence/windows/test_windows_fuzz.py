@@ -34,6 +34,15 @@ PIECES = st.sampled_from([
     "Date (UTC),Client app,Sign-in error code,Status",
     "2026-11-20T08:41:19Z,Authenticated SMTP,53003,Failure",
     ",", '"', "\n", "\r\n", ":", " ", "é", "\x00", "ElfFile\x00",
+    # issue 9 remainder: the SmtpSend family, 1035, and exports whose labels are not known
+    "Send connector Outbound to Office 365", ": Message delivery was not successful. ",
+    "The message with message ID <a@b> was acknowledged with SMTP response ",
+    " has failed to authenticate with ",
+    ". The response from the remote site is ", "Inbound authentication failed with error LogonDenied",
+    " for Receive connector ", ". The authentication mechanism is Login.", "[192.0.2.44]", "2004", "1035",
+    "<I>CN=x<S>CN=mail.contoso.com", "Nazwa dziennika: ", "Źródło: ", "Identyfikator zdarzenia: ", "Opis:",
+    "Poziom,Data i godzina,Źródło,Identyfikator zdarzenia,Kategoria zadania", "Błąd,20.11.2026 09:41:19,",
+    "MSExchangeTransport,2004,SmtpSend,", "<Data>", "</Data>", "<EventData>", "</EventData>",
 ])
 MODULES = (evtx, eventxml, eventcsv, certcheck, eventtext, msgtrk, signins)
 
