@@ -29,4 +29,19 @@ def run_cli(*args: str, **kwargs) -> Run:
     return clikit.run_cli(*args, preexec_fn=_bounded, **kwargs)
 
 
-__all__ = ["MEMORY_BOUND", "REPO", "Run", "run_cli", "run_main"]
+NDR = "550 5.7.64 TenantAttribution; Relay Access Denied [AM6EUR05FT012.eop-EUR05.prod.outlook.com]"
+
+
+def diagnose_notes_within_bounds(folder: Path, seconds: float = 30) -> list[str]:
+    """``diagnose FOLDER --ndr …`` under the memory bound: exit 0 within ``seconds``; its notes."""
+    import json
+    import time
+
+    started = time.monotonic()
+    r = run_cli("diagnose", str(folder), "--ndr", NDR, "--format", "json", timeout=120)
+    assert r.code == 0, r.err
+    assert time.monotonic() - started < seconds
+    return json.loads(r.out)["notes"]
+
+
+__all__ = ["MEMORY_BOUND", "NDR", "REPO", "Run", "diagnose_notes_within_bounds", "run_cli", "run_main"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import time
 from functools import cache
 
@@ -14,8 +13,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.certificates import certs
-
-NDR = "550 5.7.64 TenantAttribution; Relay Access Denied [AM6EUR05FT012.eop-EUR05.prod.outlook.com]"
 
 
 @cache
@@ -62,14 +59,10 @@ def test_ten_thousand_certificates_are_read_quickly():
 
 def test_ten_thousand_certificates_through_the_cli_within_the_bounds(tmp_path):
     """End to end: exit 0, within 30 s and 2 GiB of address space, the cut named."""
-    from clikit_path import run_cli
+    from clikit_path import diagnose_notes_within_bounds
 
     doc = _doc(10_000)
     with doc.opener() as fh:
         (tmp_path / "bundle.pem").write_bytes(fh.read())
-    started = time.monotonic()
-    r = run_cli("diagnose", str(tmp_path), "--ndr", NDR, "--format", "json", timeout=120)
-    assert r.code == 0, r.err
-    assert time.monotonic() - started < 30
-    notes = json.loads(r.out)["notes"]
-    assert any(f"{certs.MAX_CERTS_PER_FILE:,}" in note for note in notes)  # the cut is named, located
+    notes = diagnose_notes_within_bounds(tmp_path)
+    assert any(f"{certs.MAX_CERTS_PER_FILE:,}" in note for note in notes)  # the cut is named

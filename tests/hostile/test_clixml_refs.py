@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import time
 
 from relaydoctor.engine.evidence.base import Document
@@ -12,7 +11,6 @@ from relaydoctor.engine.evidence.cmdlets import clixml
 NS = 'xmlns="http://schemas.microsoft.com/powershell/2004/04"'
 DSC = "Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration"
 
-NDR = "550 5.7.64 TenantAttribution; Relay Access Denied [AM6EUR05FT012.eop-EUR05.prod.outlook.com]"
 
 
 def _doc(props: str) -> Document:
@@ -62,13 +60,10 @@ def test_ref_expansion_just_below_and_just_above_the_limit():
 def test_ref_bomb_through_the_cli_within_the_time_and_memory_bounds(tmp_path):
     """The issue's case end to end: exit 0 with the warning, within 30 s and 2 GiB of address
     space (a 3 KB file of 10 levels once took 4.2 GB and was killed at 120 s)."""
-    from clikit_path import run_cli
+    from clikit_path import diagnose_notes_within_bounds
 
     bomb = _doc(_doubling(60))
     with bomb.opener() as fh:
         (tmp_path / "Get-SendConnector.xml").write_bytes(fh.read())
-    started = time.monotonic()
-    r = run_cli("diagnose", str(tmp_path), "--ndr", NDR, "--format", "json", timeout=120)
-    assert r.code == 0, r.err
-    assert time.monotonic() - started < 30
-    assert any("<Ref>" in note for note in json.loads(r.out)["notes"])  # the cut is named, located
+    notes = diagnose_notes_within_bounds(tmp_path)
+    assert any("<Ref>" in note for note in notes)  # the cut is named
