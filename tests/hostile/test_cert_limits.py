@@ -66,3 +66,19 @@ def test_ten_thousand_certificates_through_the_cli_within_the_bounds(tmp_path):
         (tmp_path / "bundle.pem").write_bytes(fh.read())
     notes = diagnose_notes_within_bounds(tmp_path)
     assert any(f"{certs.MAX_CERTS_PER_FILE:,}" in note for note in notes)  # the cut is named
+
+
+def test_the_facts_command_names_the_cut_too(tmp_path):
+    """``facts`` showed 1,000 certificates of 10,000 without a word; its text and JSON now carry
+    the readers' warnings."""
+    import json
+
+    from clikit_path import run_cli
+
+    with _doc(certs.MAX_CERTS_PER_FILE + 1).opener() as fh:
+        (tmp_path / "bundle.pem").write_bytes(fh.read())
+    text = run_cli("facts", str(tmp_path), timeout=120)
+    assert text.code == 0, text.err
+    assert "NOTES (1)" in text.out and f"{certs.MAX_CERTS_PER_FILE:,}" in text.out
+    data = json.loads(run_cli("facts", str(tmp_path), "--format", "json", timeout=120).out)
+    assert any(f"{certs.MAX_CERTS_PER_FILE:,}" in n for n in data["notes"])
