@@ -6,9 +6,10 @@ program is still importing gives exit 130 and no traceback, like one during the 
 details would otherwise change the exit: a ``KeyboardInterrupt`` that passed through an
 ``exec`` of a string (dataclasses build their methods that way while a module imports) makes the
 interpreter kill itself with SIGINT at exit even though the CLI caught it (exit -2 instead of
-130), and a signal during interpreter teardown prints an "Exception ignored" traceback. So an
-interrupted run ends with ``os._exit(130)`` after every exit handler has run and the streams are
-flushed, and a signal after the command finished ends the process at once with 130.
+130), and the interpreter's teardown resets the signal handlers (a SIGTERM then kills it, -15)
+or prints an "Exception ignored" traceback. So the run ends with ``os._exit(code)`` after every
+exit handler has run and the streams are flushed, and a signal after the command finished ends
+the process at once with 130.
 """
 
 from __future__ import annotations
@@ -43,10 +44,12 @@ def _flush() -> None:
 
 
 def _last() -> None:
-    """Registered first, so it runs after every other exit handler (worker pools, temp files)."""
-    if _final and _final[0] == EXIT_INTERRUPTED:
+    """Registered first, so it runs after every other exit handler (worker pools, temp files).
+    The exit code is final then; what is left, the interpreter's teardown, resets the signal
+    handlers to their defaults, so a SIGTERM in its last milliseconds killed the process (-15)."""
+    if _final:
         _flush()
-        os._exit(EXIT_INTERRUPTED)
+        os._exit(_final[0])
 
 
 def run() -> NoReturn:
@@ -58,7 +61,7 @@ def run() -> NoReturn:
         code = main()
     except KeyboardInterrupt:  # while importing (the CLI catches it once it runs)
         code = EXIT_INTERRUPTED
-    _final.append(code)
+    _final.append(code if isinstance(code, int) else 1)
     # The command is over: a late Ctrl+C or SIGTERM (during interpreter teardown) ends it now.
     signal.signal(signal.SIGINT, _now)
     signal.signal(signal.SIGTERM, _now)
