@@ -11,6 +11,7 @@ measures the wall time from the signal to the exit of the process, and whether a
 - ``parallel-scan``: once the log worker processes run (two send logs above the parallel-scan
   threshold);
 - ``in-process``: 1.5 s into reading a large Format-List export in the main process;
+- ``watch``: 2.5 s into ``relaydoctor watch`` following the send logs;
 - ``sweep``: at evenly spread moments over a whole run of a realistic bundle (whatever phase
   that is: reading, inference, rendering).
 
@@ -166,6 +167,8 @@ def main() -> None:
                 ("startup (console script)", [console, "diagnose", str(bundle)], {"delay": 0.15}),
                 ("parallel-scan (2 workers)", [*full, str(logs)], {"wait_workers": True}),
                 ("in-process (Format-List)", [*full, str(single)], {"delay": 1.5}),
+                ("watch (following the logs)", [*py, "-m", "relaydoctor.engine", "watch", str(logs)],
+                 {"delay": 2.5}),
             ):
                 if "console" in name and not Path(console).exists():
                     continue
