@@ -1,6 +1,6 @@
 """Start-up latency: ``relaydoctor diagnose`` on a sample bundle vs its dependencies' import floor.
 
-    python benchmarks/bench_latency.py [--bundle DIR] [--runs 7]
+    python benchmarks/bench_latency.py [--bundle DIR] [--runs 7] [--phases]
 
 The floor is ``python -c "import durable.engine, yaml, cryptography.x509"``: no run of relaydoctor
 can cost less. Both commands run alternately (``--runs`` times each, after one warm-up run that
@@ -8,12 +8,14 @@ fills the pack cache and the bytecode cache) as fresh processes; the CPU time (u
 each is measured and the medians and their ratio are printed, with the spread (min–max ratio of
 paired runs). Target (issue 11): ratio ≤ 1.5x. ``PYTHONDONTWRITEBYTECODE`` is removed from the
 children's environment, as an installed tool has its bytecode compiled. Figures are printed, never
-asserted.
+asserted. ``--phases`` adds where a run's CPU time goes, phase by phase (medians over the same
+number of fresh runs of ``benchmarks/latency_phases.py``, which times the real CLI in-process).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -36,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bundle", default=str(SAMPLE), help="evidence folder (default: a sample bundle)")
     parser.add_argument("--runs", type=int, default=7, help="runs of each command (default 7)")
+    parser.add_argument("--phases", action="store_true", help="also print where the time goes")
     args = parser.parse_args(argv)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     diagnose = [sys.executable, "-m", "relaydoctor.engine", "diagnose", args.bundle, "--format", "json"]
@@ -56,7 +59,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio diagnose / floor: {r_med / f_med:.2f}x (paired runs {ratios[0]:.2f}x–{ratios[-1]:.2f}x; "
           "target <= 1.5x)")
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.phases:
+        print_phases(args.bundle, args.runs, env, f_med)
     return 0
+
+
+def print_phases(bundle: str, runs: int, env: dict[str, str], floor: float) -> None:
+    script = str(Path(__file__).resolve().parent / "latency_phases.py")
+    samples: list[dict[str, float]] = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, script, bundle], env=env, capture_output=True, text=True,
+                             check=True).stdout
+        samples.append(json.loads(out.strip().splitlines()[-1]))
+    print(f"where a diagnose run's CPU time goes (medians of {runs} in-process runs; lines starting "
+          "with two spaces are parts of the line above):")
+    for phase in samples[0]:
+        if phase == "exit code":
+            continue
+        med = statistics.median(s[phase] for s in samples)
+        print(f"  {med * 1000:6.1f} ms  {phase}")
+    print(f"  (the import floor's process: {floor * 1000:.0f} ms; a run exits without the "
+          "interpreter's teardown, engine/__main__.py)")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-ANSWER_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-_TEMPLATE = re.compile(rf"^\s*({ANSWER_KEY.pattern})\s*=\s*(.*?)\s*$")
-_CHOICE = re.compile(r"[A-Za-z0-9_.:-]+")
+from . import lazyre
+
+ANSWER_KEY = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_TEMPLATE = lazyre.compile(rf"^\s*({ANSWER_KEY.pattern})\s*=\s*(.*?)\s*$")
+_CHOICE = lazyre.compile(r"[A-Za-z0-9_.:-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +50,8 @@ def answer_form(answers_with: str) -> AnswerForm | None:
 # Keys read by relations (engine/relations), not by rules: key -> the template that describes them.
 SCOPE_ANSWER_KEYS = ("tenant", "onprem_org")  # engine/scope.py: which of two tenants / organisations
 RELATION_KEYS = {"egress_ip": "egress_ip=<IPv4 address>", "cert_trusted": "cert_trusted=<yes|no>"}
-_IP_HINT = re.compile(r"\bIP(v[46])?\b.*address|address.*\bIP\b", re.IGNORECASE)
-_HOST_HINT = re.compile(r"host name", re.IGNORECASE)
+_IP_HINT = lazyre.compile(r"\bIP(v[46])?\b.*address|address.*\bIP\b", re.IGNORECASE)
+_HOST_HINT = lazyre.compile(r"host name", re.IGNORECASE)
 
 
 def known_answers(packs: Any) -> dict[str, AnswerForm]:

@@ -345,11 +345,31 @@ def _compiled(packs: Packs) -> CompiledRuleset:
     """The packs' rules compiled once per ``Packs`` object."""
     key = id(packs)
     if key not in _COMPILED:
-        from .pack.compiler import compile_packs
-        from .regex_probe import probe
-
-        _COMPILED[key] = (packs, compile_packs(packs, probe=probe))  # holding packs keeps its id unique
+        _COMPILED[key] = (packs, _compile_cached(packs))  # holding packs keeps its id unique
     return _COMPILED[key][1]
+
+
+def _compile_cached(packs: Packs) -> CompiledRuleset:
+    """Compiled once per pack content and engine build, on disk beside the packs (~15 ms a run)."""
+    import hashlib
+
+    from .pack.cache import read_compiled, write_compiled
+    from .pack.loader import cache_key_of
+    from .session import engine_build
+
+    packs_key = cache_key_of(packs)
+    key = hashlib.sha256(f"{packs_key}\0{engine_build()}".encode()).hexdigest() if packs_key else None
+    if key is not None:
+        hit = read_compiled(key)
+        if hit is not None:
+            return hit
+    from .pack.compiler import compile_packs
+    from .regex_probe import probe
+
+    ruleset = compile_packs(packs, probe=probe)
+    if key is not None:
+        write_compiled(key, ruleset)
+    return ruleset
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,27 @@ class CompiledRuleset:
             separators=(",", ":"),
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def for_codes(self, codes: Iterable[str]) -> CompiledRuleset:
+        """Only the rules concluding under ``codes``, in the same order. A diagnosis judges only the
+        codes its symptoms name, and rules only record firings (none derives a fact another rule
+        reads), so the others' firings are never looked at: registering and running just these
+        saves most of the engine's start-up. Cached per ruleset object and code set; the facade
+        registers each distinct subset once per process and bounds how many stay registered
+        (docs/engine-traps.md #18)."""
+        wanted = tuple(sorted(set(codes)))
+        key = (id(self), wanted)
+        hit = _SUBSETS.get(key)
+        if hit is not None and hit[0] is self:
+            return hit[1]
+        if len(_SUBSETS) >= 64:
+            _SUBSETS.clear()
+        subset = CompiledRuleset(tuple(r for r in self.rules if r.conclusion.code in wanted))
+        _SUBSETS[key] = (self, subset)  # holding self keeps its id unique
+        return subset
+
+
+_SUBSETS: dict[tuple[int, tuple[str, ...]], tuple[CompiledRuleset, CompiledRuleset]] = {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -145,9 +145,9 @@ def infer(
     if relations is None:
         relations = derive_relations(facts, now=now, certificates=evidence.certificates)
     all_facts = [*facts, *relations]
-    firings = run_rules(ruleset, all_facts)
-    rules = {r.id: r for r in ruleset.rules}
     codes = _codes_in_scope(facts, packs)
+    firings = run_rules(ruleset.for_codes(codes), all_facts)  # only these codes are judged
+    rules = {r.id: r for r in ruleset.rules}
     verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers, light)
     symptoms = _symptom_views(facts, packs)
     return Inference(all_facts, symptoms, verdicts, questions, [*scoped.notes, *notes], scoped.questions)

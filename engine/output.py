@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Sequence
 
 from .errors import InputError
@@ -83,6 +82,8 @@ def write_atomic(output: str, text: str) -> None:
     data = text.encode("utf-8", errors="backslashreplace")
     parent = os.path.dirname(os.path.abspath(output)) or "."
     base = os.path.basename(output)
+    import tempfile  # only when a file is written (it imports shutil, random...)
+
     fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{base[:64]}.", suffix=".tmp")
     try:
         try:

@@ -1,9 +1,31 @@
-"""Where the built-in pack's data folders are, for regular and editable installs alike."""
+"""Where the built-in pack's data folders are, for regular and editable installs alike, and
+where relaydoctor keeps its caches."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
+from collections.abc import Mapping
 from pathlib import Path
+
+CACHE_ENV = "RELAYDOCTOR_CACHE_DIR"
+
+
+def cache_dir(environ: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
+    """``$RELAYDOCTOR_CACHE_DIR``, else the user cache folder of the platform (the pack cache,
+    the root-store index)."""
+    env = os.environ if environ is None else environ
+    if env.get(CACHE_ENV):
+        return Path(env[CACHE_ENV])
+    platform = platform or sys.platform
+    if platform.startswith("win"):
+        base = env.get("LOCALAPPDATA")
+        return (Path(base) if base else Path.home() / "AppData" / "Local") / "relaydoctor" / "Cache"
+    if platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "relaydoctor"
+    xdg = env.get("XDG_CACHE_HOME", "")
+    return (Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache") / "relaydoctor"
 
 
 def builtin_dir(name: str) -> Path:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from . import lazyre
 from .facts import AcceptedDomain, Fact
 from .results import Question
 
@@ -115,7 +116,7 @@ def _names(facts: Sequence[Fact]) -> dict[str, list[str]]:
     return result
 
 
-_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_GUID = lazyre.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
 def _sources(facts: Sequence[Fact], scope: str, name: str) -> list[str]:

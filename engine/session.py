@@ -21,10 +21,10 @@ durable_rules 2.0.28 is fast, but its C engine has traps reachable from normal u
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import math
+import os
 import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -255,7 +255,9 @@ def _prepare(rule: CompiledRule) -> tuple[tuple[str, ...], dict[str, Any]]:
         if guards and key != PHASE_ALIAS:
             body = {"$and": [*body["$and"], *guards]} if "$and" in body else {"$and": [body, *guards]}
         safe.append({key: _join_safe(body, keys[0], fail)[0]})
-    return positive, copy.deepcopy({"all": safe})
+    # a fresh copy (registration mutates it); the condition is JSON, and a JSON round trip copies
+    # it several times faster than copy.deepcopy
+    return positive, json.loads(json.dumps({"all": safe}))
 
 
 # --------------------------------------------------------------------------------------------
@@ -489,3 +491,15 @@ def get_engine() -> RuleEngine:
         if _ENGINE is None:
             _ENGINE = RuleEngine()
         return _ENGINE
+
+
+def engine_build() -> str:
+    """Which durable_rules build this is (its extension's path, size and modification time):
+    part of the key under which a compiled ruleset is cached, since user packs' regexes were
+    probed against this very engine (``regex_probe.py``; docs/engine-traps.md #37)."""
+    origin = getattr(durable_rules_engine, "__file__", None) or "builtin"
+    try:
+        st = os.stat(origin)
+        return f"{origin}\0{st.st_size}\0{st.st_mtime_ns}"
+    except OSError:
+        return origin

@@ -28,6 +28,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
+from . import lazyre
+
 # --- rendering as Windows prints names ------------------------------------------------------------
 
 # CryptoAPI's X.500 key names (crypt32 OID info table), by dotted OID.
@@ -120,7 +122,7 @@ _ALIASES = {
     "OID.2.5.4.97": "ORGANIZATIONIDENTIFIER",
 }
 
-_SPACE = re.compile(r"\s+")
+_SPACE = lazyre.compile(r"\s+")
 
 
 def _attr(name: str) -> str:

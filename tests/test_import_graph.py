@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         # the reasoning rules applied to firings (issue 10): pure, over facts and results
         "relaydoctor.engine.discipline", "relaydoctor.engine.precedence", "relaydoctor.engine.guidance",
         "relaydoctor.engine.scope",
+        "relaydoctor.engine.lazyre",  # module-level regexes compiled on first use (issue 11 latency)
     )),
     ("evidence", ("relaydoctor.engine.evidence",)),
     ("relations", ("relaydoctor.engine.relations",)),

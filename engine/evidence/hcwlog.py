@@ -29,21 +29,21 @@ wizard machine's local time.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 
+from .. import lazyre
 from ..errors import EvidenceError
 from .base import Document, ParseResult
 
 KIND = "hcw_log"
 
-_LINE = re.compile(
+_LINE = lazyre.compile(
     r"^(?P<date>\d{4}\.\d{2}\.\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,7})?)\s+(?:\*(?P<level>[A-Za-z]+)\*\s+)?"
     r"(?P<seq>\d+)\s+\[(?P<ctx>[^\]\r\n]*)\]\s?(?P<msg>.*)$"
 )
-_CTX_ITEM = re.compile(r"\s*([A-Za-z]+)=([^,]*)")
-_CMDLET = re.compile(r"^START\s+(?P<cmdlet>[A-Za-z]+-[A-Za-z0-9]+)(?P<params>.*)$")
-_PARAM = re.compile(r"-(?P<name>[A-Za-z][A-Za-z0-9]*)(?P<colon>:)?")
+_CTX_ITEM = lazyre.compile(r"\s*([A-Za-z]+)=([^,]*)")
+_CMDLET = lazyre.compile(r"^START\s+(?P<cmdlet>[A-Za-z]+-[A-Za-z0-9]+)(?P<params>.*)$")
+_PARAM = lazyre.compile(r"-(?P<name>[A-Za-z][A-Za-z0-9]*)(?P<colon>:)?")
 # Cmdlet -> (parameter holding the certificate name, where it lives)
 WATCHED = {
     "set-inboundconnector": ("TlsSenderCertificateName", "Exchange Online inbound connector"),

@@ -7,9 +7,10 @@ bracket tells a JSON array from a log prefix.
 
 from __future__ import annotations
 
-import re
+from .. import lazyre
 
-_ARRAY = re.compile(r"^\[\s*(?:[\[{\"\]]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*[,\]]|true\b|false\b|null\b|$)")
+_ARRAY = lazyre.compile(
+    r"^\[\s*(?:[\[{\"\]]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*[,\]]|true\b|false\b|null\b|$)")
 
 
 def looks_like_json(text: str) -> bool:

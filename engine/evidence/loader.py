@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from .. import lazyre
 from ..errors import Cancelled, EvidenceError, RelaydoctorError
 from ..facts import Fact
 from ..lifecycle import guard_worker, interrupts_held, stop_workers
@@ -58,7 +59,7 @@ MAX_DEPTH = 32  # folder nesting walked at most
 MAX_CMDLET_BYTES = 64 * 1024**2
 MAX_WHOLE_FILE_BYTES = 256 * 1024**2
 
-_PY_HINT = re.compile(r"^(?:from [\w.]+ import |import [\w.]+|def \w+\(|class \w+[(:])", re.MULTILINE)
+_PY_HINT = lazyre.compile(r"^(?:from [\w.]+ import |import [\w.]+|def \w+\(|class \w+[(:])", re.MULTILINE)
 
 # ------------------------------------------------------------------------------------------------
 # Documents

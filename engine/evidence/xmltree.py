@@ -6,13 +6,13 @@ refused (no entity expansion from untrusted files); nesting is bounded.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
+from .. import lazyre
 from ..errors import EvidenceError
 
-_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_DECL = lazyre.compile(r"^\s*<\?xml[^>]*\?>")
 MAX_DEPTH = 200
 
 

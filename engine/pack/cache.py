@@ -6,10 +6,16 @@
 - Key: a SHA-256 over the tool version, the pack format, this codec's version, the sources of the
   pack reader itself, and the path and *content* of every file under every pack's folders (rules,
   knowledge, the cases' evidence), so any change — an edit, a new or removed file, a changed
-  parser — gives a new key; stale entries are never read.
-- Format: JSON only, decoded into the pack model's own dataclasses from a fixed list; nothing in
-  a cache file can run code (never pickle). A file that does not decode — truncated, corrupt,
-  another version — is ignored and rebuilt.
+  parser — gives a new key; stale entries are never read. Hashing ~550 files cost ~25 ms a run,
+  so a small ``stat-*`` index maps a digest of every file's path, size, inode, mtime and ctime
+  (ns) to the key (``key_for``): an edit always changes ctime, and files changed in the last
+  ``RACY_SECONDS`` are never indexed.
+- Format: JSON only, decoded into the pack model's own dataclasses (every dataclass of
+  ``model``); nothing in a cache file can run code (never pickle). An object met twice is written
+  once and referenced. A file that does not decode — truncated, corrupt, another version — is
+  ignored and rebuilt.
+- Beside each entry, the ruleset compiled from those packs (``compiled-*``), keyed by the packs'
+  key and the engine build (``write_compiled``).
 - Concurrent runs: an entry is written to a temporary file in the same folder and renamed into
   place (atomic), so a reader sees a whole entry or none.
 - Only packs that loaded without errors are cached; an unwritable cache folder only costs speed.
@@ -22,58 +28,72 @@ import dataclasses
 import hashlib
 import json
 import os
-import sys
-import tempfile
-from collections.abc import Iterable, Mapping
+import stat
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..compiled import CompiledRule, CompiledRuleset, Conclusion
+from ..paths import CACHE_ENV, cache_dir
+from ..status import Status
 from . import model
 from .model import ENGINE_FORMAT, Packs
-from .yamlload import YList, YMap
+from .ycontainers import YList, YMap
 
-CODEC = 1
-CACHE_ENV = "RELAYDOCTOR_CACHE_DIR"
+__all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write", "write_compiled"]
 
+CODEC = 2  # 2: a dataclass object met again is a back-reference (Packs holds each Pack's rules)
+
+# every dataclass of the pack model, found rather than listed: a class added to the model later
+# would otherwise make every write fail (TypeError) and every run a silent cache miss
 _CLASSES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (
-        model.Key, model.Loc, model.Reference, model.Ref, model.FieldTest, model.AnyOf, model.Pattern,
-        model.RuleDef, model.CodeDef, model.QuestionDef, model.RemediationDef, model.CauseDef,
-        model.InlineFact, model.CaseDef, model.PackManifest, model.Pack, model.Packs, model.OutputExpect,
-        model.FragmentDef,
-    )
+    name: cls for name, cls in vars(model).items()
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == model.__name__
 }
 
 
-def cache_dir(environ: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
-    env = os.environ if environ is None else environ
-    if env.get(CACHE_ENV):
-        return Path(env[CACHE_ENV])
-    platform = platform or sys.platform
-    if platform.startswith("win"):
-        base = env.get("LOCALAPPDATA")
-        return (Path(base) if base else Path.home() / "AppData" / "Local") / "relaydoctor" / "Cache"
-    if platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "relaydoctor"
-    xdg = env.get("XDG_CACHE_HOME", "")
-    return (Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache") / "relaydoctor"
-
-
-def _files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
-    if not root.is_dir():
+def _walk(root: Path) -> list[tuple[str, os.stat_result]]:
+    """Every file under ``root`` (``root`` itself when it is a file) with its ``stat``, in path
+    order, ``__pycache__`` left out, symlinked folders not followed (as ``Path.rglob``). Plain
+    ``os.scandir``: the pathlib walk cost ~20 ms of every run for the built-in pack's ~550 files."""
+    try:
+        st = os.stat(root)
+    except OSError:
         return []
-    out = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).parts
-        if any(part == "__pycache__" for part in rel):
-            continue
-        if path.is_file():
-            out.append(path)
+    if stat.S_ISREG(st.st_mode):
+        return [(str(root), st)]
+    if not stat.S_ISDIR(st.st_mode):
+        return []
+    out: list[tuple[str, os.stat_result]] = []
+
+    def visit(folder: str) -> None:
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    if not entry.is_symlink() and entry.name != "__pycache__":
+                        visit(entry.path)
+                elif entry.is_file():
+                    out.append((entry.path, entry.stat()))
+            except OSError:
+                continue
+
+    visit(str(root))
     return out
+
+
+def _sources() -> list[Path]:
+    """The code that reads packs: a changed parser or model gives a new key too."""
+    here = Path(__file__).resolve().parent
+    engine = here.parent
+    derived = ("facts.py", "compiled.py", "status.py", "regex_probe.py")  # what compiling reads
+    return [*sorted(here.glob("*.py")), *(engine / name for name in derived)]
 
 
 def content_key(roots: Iterable[Path], settings: str) -> str:
@@ -81,72 +101,139 @@ def content_key(roots: Iterable[Path], settings: str) -> str:
     the sources of the code that reads packs (a changed parser or model gives a new key too)."""
     h = hashlib.sha256()
     h.update(f"relaydoctor {__version__} format {ENGINE_FORMAT} codec {CODEC}\0{settings}\0".encode())
-    here = Path(__file__).resolve().parent
-    for source in (*sorted(here.glob("*.py")), here.parent / "facts.py"):
+    for source in _sources():
         h.update(source.name.encode() + b"\0")
         with contextlib.suppress(OSError):
             h.update(hashlib.sha256(source.read_bytes()).digest())
     for root in roots:
         h.update(f"root {root}\0".encode())
-        for path in _files(root):
+        for path, _ in _walk(root):
             h.update(f"{path}\0".encode())
             try:
-                h.update(hashlib.sha256(path.read_bytes()).digest())
+                with open(path, "rb") as fh:
+                    h.update(hashlib.sha256(fh.read()).digest())
             except OSError:
                 h.update(b"unreadable")
     return h.hexdigest()
 
 
+RACY_SECONDS = 2.0  # a file changed this recently may change again without its stat changing
+
+
+def _stat_digest(roots: Sequence[Path], settings: str) -> tuple[str, float]:
+    """A digest of every file's path, size, inode and modification and change times (ns), the
+    pack reader's sources included, and the newest of those times: what the content key's files
+    look like, without reading them."""
+    h = hashlib.sha256(f"relaydoctor {__version__} codec {CODEC}\0{settings}\0".encode())
+    newest = 0.0
+    files = [entry for source in _sources() for entry in _walk(source)]
+    for root in roots:
+        files.append((f"root {root}", None))
+        files.extend(_walk(root))
+    for path, st in files:
+        if st is None:
+            h.update(f"{path}\0".encode())
+            continue
+        h.update(f"{path}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0".encode())
+        newest = max(newest, st.st_mtime, st.st_ctime)
+    return h.hexdigest(), newest
+
+
+def key_for(roots: Sequence[Path], settings: str, environ: Mapping[str, str] | None = None) -> str:
+    """``content_key(roots, settings)``, without reading the files when their ``stat`` is unchanged
+    since the key was last computed (as git's index does): a small index entry maps the stat
+    digest to the content key. Any write to a file changes its change time (ctime, which no tool
+    can set back), so an edit always reaches the content hash. Files changed within
+    ``RACY_SECONDS`` are not indexed (a second edit in the same clock tick could keep the stat)."""
+    digest, newest = _stat_digest(roots, settings)
+    index = cache_dir(environ) / f"stat-{digest}"
+    try:
+        known = index.read_text(encoding="ascii")
+        if len(known) == 64 and all(c in "0123456789abcdef" for c in known):
+            return known
+    except (OSError, ValueError):
+        pass
+    key = content_key(roots, settings)
+    if time.time() - newest > RACY_SECONDS and _write_atomic(index, key, prefix=".stat-"):
+        _prune(index.parent, "stat-*", keep=index.name, most=32)
+    return key
+
+
 # -- JSON codec: the pack model's dataclasses, tuples, paths and YAML line-tracking containers -----
 
 
+def _encoder() -> Any:
+    """An encoding function. Each model object is written once: met again (``Packs.rules`` are the
+    ``Pack.rules`` objects) it becomes ``{"r": n}``, n counting written objects in the order their
+    text ends — the order ``json.loads`` calls its object hook, so the decoder numbers alike."""
+    written: dict[int, int] = {}
+
+    def enc(value: Any) -> Any:
+        if value is None or isinstance(value, bool | int | float | str):
+            return value
+        if dataclasses.is_dataclass(value) and type(value).__name__ in _CLASSES:
+            seen = written.get(id(value))
+            if seen is not None:
+                return {"r": seen}
+            values = [enc(getattr(value, f.name)) for f in dataclasses.fields(value)]
+            written[id(value)] = len(written)  # the object outlives the encoding: ids stay unique
+            return {"c": type(value).__name__, "v": values}
+        if isinstance(value, tuple):
+            return {"t": [enc(v) for v in value]}
+        if isinstance(value, YList):
+            return {"yl": [enc(v) for v in value], "line": value.line, "il": list(value.item_lines)}
+        if isinstance(value, list):
+            return {"l": [enc(v) for v in value]}
+        if isinstance(value, YMap):
+            return {"ym": [[enc(k), enc(v)] for k, v in value.items()], "line": value.line,
+                    "kl": [[enc(k), n] for k, n in value.key_lines.items()]}
+        if isinstance(value, Mapping):
+            return {"d": [[enc(k), enc(v)] for k, v in value.items()]}
+        if isinstance(value, Path):
+            return {"p": str(value)}
+        raise TypeError(f"cannot cache a {type(value).__name__}")
+
+    return enc
+
+
 def _enc(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if dataclasses.is_dataclass(value) and type(value).__name__ in _CLASSES:
-        values = [_enc(getattr(value, f.name)) for f in dataclasses.fields(value)]
-        return {"c": type(value).__name__, "v": values}
-    if isinstance(value, tuple):
-        return {"t": [_enc(v) for v in value]}
-    if isinstance(value, YList):
-        return {"yl": [_enc(v) for v in value], "line": value.line, "il": list(value.item_lines)}
-    if isinstance(value, list):
-        return {"l": [_enc(v) for v in value]}
-    if isinstance(value, YMap):
-        return {"ym": [[_enc(k), _enc(v)] for k, v in value.items()], "line": value.line,
-                "kl": [[_enc(k), n] for k, n in value.key_lines.items()]}
-    if isinstance(value, Mapping):
-        return {"d": [[_enc(k), _enc(v)] for k, v in value.items()]}
-    if isinstance(value, Path):
-        return {"p": str(value)}
-    raise TypeError(f"cannot cache a {type(value).__name__}")
+    return _encoder()(value)
 
 
-def _node(value: dict) -> Any:
-    """``json.loads`` object hook: each tagged object becomes its value, children first (the C
+def _decoder() -> Any:
+    """The ``json.loads`` object hook: each tagged object becomes its value, children first (the C
     parser walks the text; this runs once per object)."""
-    if "c" in value:
-        cls = _CLASSES[value["c"]]  # KeyError for anything not in the model: the entry is ignored
-        return cls(*value["v"])  # field order: the code's own sources are part of the key
-    if "t" in value:
-        return tuple(value["t"])
-    if "l" in value:
-        return list(value["l"])
-    if "yl" in value:
-        out = YList(value["yl"], line=value["line"])
-        out.item_lines = list(value["il"])
-        return out
-    if "ym" in value:
-        ymap = YMap({_hashable(k): v for k, v in value["ym"]}, line=value["line"])
-        ymap.key_lines = {_hashable(k): n for k, n in value["kl"]}
-        return ymap
-    if "d" in value:
-        return {_hashable(k): v for k, v in value["d"]}
-    if "p" in value:
-        return Path(value["p"])
-    if "key" in value:
-        return value  # the entry itself
-    raise ValueError("unknown value in a cache entry")
+    objects: list[Any] = []
+
+    def node(value: dict) -> Any:
+        if "c" in value:
+            cls = _CLASSES[value["c"]]  # KeyError for anything not in the model: the entry is ignored
+            obj = cls(*value["v"])  # field order: the code's own sources are part of the key
+            objects.append(obj)
+            return obj
+        if "r" in value:
+            return objects[value["r"]]  # IndexError (a corrupt entry) is caught by the reader
+        if "t" in value:
+            return tuple(value["t"])
+        if "l" in value:
+            return list(value["l"])
+        if "yl" in value:
+            out = YList(value["yl"], line=value["line"])
+            out.item_lines = list(value["il"])
+            return out
+        if "ym" in value:
+            ymap = YMap({_hashable(k): v for k, v in value["ym"]}, line=value["line"])
+            ymap.key_lines = {_hashable(k): n for k, n in value["kl"]}
+            return ymap
+        if "d" in value:
+            return {_hashable(k): v for k, v in value["d"]}
+        if "p" in value:
+            return Path(value["p"])
+        if "key" in value:
+            return value  # the entry itself
+        raise ValueError("unknown value in a cache entry")
+
+    return node
 
 
 def _hashable(key: Any) -> Any:
@@ -162,31 +249,85 @@ def read(key: str, environ: Mapping[str, str] | None = None) -> Packs | None:
     """The cached packs for ``key``, or None (missing, corrupt, another version)."""
     path = cache_dir(environ) / f"packs-{key}.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), object_hook=_node)
+        data = json.loads(path.read_text(encoding="utf-8"), object_hook=_decoder())
         if not isinstance(data, dict) or data.get("key") != key:
             return None
         packs = data["packs"]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError):
         return None
     return packs if isinstance(packs, Packs) else None
 
 
+# -- the compiled ruleset (what the engine facade registers), cached beside its packs ------------
+
+
+def _compiled_path(key: str, environ: Mapping[str, str] | None) -> Path:
+    return cache_dir(environ) / f"compiled-{key}.json"
+
+
+def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> CompiledRuleset | None:
+    """The compiled ruleset stored under ``key`` (see ``write_compiled``), or None."""
+    try:
+        data = json.loads(_compiled_path(key, environ).read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("key") != key:
+            return None
+        return CompiledRuleset(tuple(
+            CompiledRule(rid, stratum, condition, tuple(aliases),
+                         Conclusion(cause, code, Status(status), message, tuple(evidence)), source)
+            for rid, stratum, condition, aliases, (cause, code, status, message, evidence), source
+            in data["rules"]
+        ))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+def write_compiled(key: str, ruleset: CompiledRuleset, environ: Mapping[str, str] | None = None) -> bool:
+    """Store a compiled ruleset under ``key``: the caller's packs key combined with whatever else
+    the compilation depended on (the engine build that probed user packs' regexes). Only a
+    ruleset that compiled without errors is ever stored. JSON, atomic like the packs."""
+    rules = [
+        [r.id, r.stratum, r.condition, list(r.aliases),
+         [r.conclusion.cause, r.conclusion.code, r.conclusion.status.value, r.conclusion.message,
+          list(r.conclusion.evidence)], r.source]
+        for r in ruleset.rules
+    ]
+    try:
+        payload = json.dumps({"key": key, "rules": rules}, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        return False
+    path = _compiled_path(key, environ)
+    if not _write_atomic(path, payload, prefix=".compiled-"):
+        return False
+    _prune(path.parent, "compiled-*.json", keep=path.name)
+    return True
+
+
 def write(key: str, packs: Packs, environ: Mapping[str, str] | None = None) -> bool:
     """Store an entry atomically (temp file + rename); False when the cache folder is not usable."""
-    folder = cache_dir(environ)
     try:
         payload = json.dumps({"key": key, "packs": _enc(packs)}, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):
         return False
+    folder = cache_dir(environ)
+    if not _write_atomic(folder / f"packs-{key}.json", payload, prefix=".packs-"):
+        return False
+    _prune(folder, "packs-*.json", keep=f"packs-{key}.json")
+    return True
+
+
+def _write_atomic(path: Path, text: str, *, prefix: str) -> bool:
+    """Write through a temporary file in the same folder and a rename: concurrent runs see a
+    whole file or none. False when the folder is not usable (the cache only costs speed)."""
     tmp = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".packs-", suffix=".tmp", dir=folder)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # a write happens on a cache miss only
+
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(payload)
-        os.replace(tmp, folder / f"packs-{key}.json")
+            fh.write(text)
+        os.replace(tmp, path)
         tmp = None
-        _prune(folder, keep=f"packs-{key}.json")
         return True
     except OSError:
         return False
@@ -196,10 +337,10 @@ def write(key: str, packs: Packs, environ: Mapping[str, str] | None = None) -> b
                 os.unlink(tmp)
 
 
-def _prune(folder: Path, keep: str, most: int = 8) -> None:
+def _prune(folder: Path, pattern: str, keep: str, most: int = 8) -> None:
     """Keep the newest few entries (several pack sets may be in use), drop older ones."""
     with contextlib.suppress(OSError):
-        entries = sorted(folder.glob("packs-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        entries = sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[most:]:
             if old.name != keep:
                 with contextlib.suppress(OSError):

@@ -20,7 +20,7 @@ from .. import __version__
 from ..errors import PackError, PackErrors
 from ..paths import builtin_dir
 from .model import ENGINE_FORMAT, CaseDef, CauseDef, Pack, Packs, RuleDef
-from .yamlload import MAX_FILE_BYTES, load_yaml
+from .ycontainers import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     from .parse import FileCheck
@@ -152,6 +152,7 @@ def _parse_all(
     files: Sequence[Path], parse: Callable[[Any, FileCheck], T | None], errors: list[PackError]
 ) -> list[T]:
     from .parse import FileCheck
+    from .yamlload import load_yaml  # yaml only on a cache miss
 
     out = []
     for path in files:
@@ -178,6 +179,7 @@ def _load_one(
         return None
     # imported here: a run whose packs come from the cache never needs the YAML checks
     from .parse import FileCheck, Fragments, parse_case, parse_cause, parse_code, parse_manifest, parse_rule
+    from .yamlload import load_yaml
 
     check = FileCheck(str(layout.manifest), errors)
     try:
@@ -440,12 +442,13 @@ def load_packs(
             continue
         seen.add(key)
         layouts.append(dir_layout(d))
-    key = _cache_key(layouts) if cache and not errors else None
+    key = _cache_key(layouts, environ) if cache and not errors else None
     if key is not None:
         from .cache import read
 
         hit = read(key, environ)
         if hit is not None:
+            _remember_key(hit, key)
             return hit
     foreign: dict[str, str] = {}
     packs = [p for p in (_load_one(layout, errors, foreign) for layout in layouts) if p is not None]
@@ -454,18 +457,35 @@ def load_packs(
         raise PackErrors(errors)
     if key is not None:
         _store(key, merged, environ)
+        _remember_key(merged, key)
     return merged
 
 
-def _cache_key(layouts: Sequence[_Layout]) -> str:
-    from .cache import content_key
+_KEYS: dict[int, tuple[Packs, str]] = {}
+
+
+def _remember_key(packs: Packs, key: str) -> None:
+    if len(_KEYS) >= 64:
+        _KEYS.clear()
+    _KEYS[id(packs)] = (packs, key)  # holding packs keeps its id unique
+
+
+def cache_key_of(packs: Packs) -> str | None:
+    """The content key ``packs`` were loaded under (None: not loaded through the cache), so what
+    is derived from them (the compiled ruleset) can be cached under it too."""
+    known = _KEYS.get(id(packs))
+    return known[1] if known is not None and known[0] is packs else None
+
+
+def _cache_key(layouts: Sequence[_Layout], environ: Mapping[str, str] | None = None) -> str:
+    from .cache import key_for
 
     roots: list[Path] = []
     for layout in layouts:
         roots.extend(r for r in (layout.manifest, *layout.roots) if r not in roots)
     settings = repr([(layout.builtin, str(layout.manifest), str(layout.rules), str(layout.knowledge))
                      for layout in layouts])
-    return content_key(roots, settings)
+    return key_for(roots, settings, environ)
 
 
 def _store(key: str, packs: Packs, environ: Mapping[str, str] | None) -> None:

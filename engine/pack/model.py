@@ -9,12 +9,12 @@ the JSON Schema from them, so the two cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import lazyre
 from ..errors import PackError
 from ..status import RULE_STATUSES as _RULE_STATUSES
 from ..status import Status
@@ -32,16 +32,16 @@ OPERATORS = (
 DEFAULT_CASE_NOW = "2026-11-27T12:00:00Z"  # a case without ``now`` is judged at this moment
 ANSWER_ALIAS = "answer"  # ``{answer.KEY}`` placeholders: reserved, never a rule alias
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+ID_RE = lazyre.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 # cause ids appear in reports as they are; the JSON report schema (engine/schemas/report.schema.json)
 # allows lower-case letters, digits and '-' only, so '.' and '_' are refused in cause ids
-CAUSE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
-ALIAS_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-ANSWER_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,39}$")
+CAUSE_ID_RE = lazyre.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+ALIAS_RE = lazyre.compile(r"^[a-z][a-z0-9_]{0,39}$")
+ANSWER_KEY_RE = lazyre.compile(r"^[a-z][a-z0-9_]{0,63}$")
+CODE_RE = lazyre.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,39}$")
 EXPECT_SEP = "@"  # case ``expect`` key ``cause@code``: the verdict of a shared cause under one code
-EXPECT_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}(@[A-Za-z0-9][A-Za-z0-9._ -]{0,39})?$")
-URL_RE = re.compile(r"^https?://\S+$")
+EXPECT_KEY_RE = lazyre.compile(r"^[a-z0-9][a-z0-9._-]{0,99}(@[A-Za-z0-9][A-Za-z0-9._ -]{0,39})?$")
+URL_RE = lazyre.compile(r"^https?://\S+$")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -76,7 +76,7 @@ MANIFEST_KEYS = (
     Key("status", "pack_status", False, "experimental, stable (default) or deprecated; shown by `codes`."),
 )
 PACK_STATUSES = ("experimental", "stable", "deprecated")
-VERSION_RE = re.compile(r"^\d+(\.\d+){0,3}$")
+VERSION_RE = lazyre.compile(r"^\d+(\.\d+){0,3}$")
 OVERRIDES_KEYS = (
     Key("disable_rules", "id_list", False, "Rule ids (of any loaded pack) that must not run."),
     Key("knowledge", "knowledge_overrides", False, "Cause id -> replacement texts."),

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .. import lazyre
 from ..errors import EngineError, PackError
 from ..facts import FACT_KINDS, FieldSpec, Provenance, fact_from_dict
 from ..facts import field_specs as _field_specs
@@ -72,14 +73,14 @@ from .model import (
 )
 from .regex import RegexError, backtracking_risk, to_engine
 from .templates import placeholders
-from .yamlload import YMap, line_of
+from .ycontainers import YMap, line_of
 
 _ORDERING_OPS = ("gt", "gte", "lt", "lte")
 # field_specs reads type hints (slow); the fact model does not change while we run
 field_specs = functools.cache(_field_specs)
 _TYPE_NAMES = {"string": "text", "integer": "an integer", "boolean": "true or false", "list": "a list"}
 
-_LABEL = re.compile(r"([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)=([A-Za-z][A-Za-z0-9 ._-]{0,39})")
+_LABEL = lazyre.compile(r"([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)=([A-Za-z][A-Za-z0-9 ._-]{0,39})")
 
 
 def _kind_of(value: Any) -> str:
@@ -810,7 +811,7 @@ def _evidence_aliases(m: YMap, rc: _RuleCheck) -> list[str]:
     return evidence
 
 
-_COMPLETE_RE = re.compile(r"^(not\s+)?([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
+_COMPLETE_RE = lazyre.compile(r"^(not\s+)?([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
 
 
 def _completeness(

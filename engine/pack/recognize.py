@@ -11,10 +11,11 @@ Patterns are Python regexes searched case-insensitively.
 
 A pattern from a pack is untrusted: lint flags the nested repeats it can see, but some patterns
 that backtrack catastrophically pass any static check (``(.*a){12}!``, ``(a|aa){40}!``). So each
-search runs with a time budget (the ``regex`` module's ``timeout``, same syntax as ``re``): a
-pattern that exceeds ``PATTERN_TIME_BUDGET`` twice in a row on one text is skipped for the rest of
-the process and named in the report's notes. The budget is wall-clock time, so a busy machine (or
-the TUI's own threads) can stretch one honest search past it: one retry keeps a vetted pattern from
+search of a user pack's pattern runs with a time budget (the ``regex`` module's ``timeout``, same
+syntax as ``re``; the built-in pack's run on ``re`` itself): a pattern that exceeds
+``PATTERN_TIME_BUDGET`` twice in a row on one text is skipped for the rest of the process and
+named in the report's notes. The budget is wall-clock time, so a busy machine (or the TUI's own
+threads) can stretch one honest search past it: one retry keeps a vetted pattern from
 being dropped by load, and the built-in pack's patterns (linted and tested here) are never dropped,
 so the same evidence gives the same recognition on any machine. Texts longer than
 ``MAX_RECOGNIZE_CHARS`` are searched in their first part only (a reply line is far shorter).
@@ -32,63 +33,87 @@ from .regex import literal_weight
 if TYPE_CHECKING:  # Packs.recognize calls in here: the model is needed for types only
     from .model import CodeDef, Packs
 
-try:  # the budgeted engine; without it (an old install) patterns run unbudgeted through re
-    import regex as _engine
-
-    _FLAGS = _engine.IGNORECASE | _engine.V0
-    _BUDGETED = True
-except ImportError:  # pragma: no cover - regex is a declared dependency
-    _engine = re  # type: ignore[assignment]
-    _FLAGS = re.IGNORECASE
-    _BUDGETED = False
-
 PATTERN_TIME_BUDGET = 1.0  # seconds one recognition search may take (twice) before its pattern is dropped
 BUILTIN_PACK = "builtin"
 MAX_RECOGNIZE_CHARS = 64 * 1024  # characters of a text searched for a code
 
 _ATTR = re.compile(r"attr\\?\d", re.IGNORECASE)
 _TIMED_OUT: dict[str, str] = {}  # pattern → the code it belonged to
+_INVALID = object()
+
+
+class _Entry:
+    """One pattern in recognition order, compiled on first use: a diagnosis usually stops at the
+    first few, and compiling all of them (with the ``regex`` module's import) cost ~20 ms of every
+    run. The built-in pack's patterns run on ``re`` (the pack format's syntax, and they are never
+    budgeted); other packs' on ``regex`` with its ``timeout``."""
+
+    __slots__ = ("_rx", "code", "pattern")
+
+    def __init__(self, pattern: str, code: CodeDef) -> None:
+        self.pattern = pattern
+        self.code = code
+        self._rx: Any = None
+
+    def compiled(self) -> Any:
+        """The compiled pattern, or ``_INVALID`` when it does not compile (it is then skipped)."""
+        if self._rx is None:
+            try:
+                rx = re.compile(self.pattern, re.IGNORECASE)  # the pack format's syntax is re's
+                if self.code.pack != BUILTIN_PACK and _budgeted_engine() is not re:
+                    engine = _budgeted_engine()
+                    rx = engine.compile(self.pattern, engine.IGNORECASE | engine.V0)
+                self._rx = rx
+            except Exception:  # re.error, regex.error: an invalid pattern never matches
+                self._rx = _INVALID
+        return self._rx
+
+
+@functools.lru_cache(maxsize=1)
+def _budgeted_engine() -> Any:
+    """The ``regex`` module (searches with a time budget), imported only when a pack other than
+    the built-in one has recognition patterns; without it (an old install) ``re``, unbudgeted."""
+    try:
+        import regex
+
+        return regex
+    except ImportError:  # pragma: no cover - regex is a declared dependency
+        return re
 
 
 @functools.lru_cache(maxsize=64)
-def _ordered(codes: tuple[CodeDef, ...]) -> tuple[tuple[Any, CodeDef], ...]:
+def _ordered(codes: tuple[CodeDef, ...]) -> tuple[_Entry, ...]:
     entries = []
     position = 0
     for code in codes:
         for pattern in code.recognize:
-            try:
-                re.compile(pattern, re.IGNORECASE)  # the pack format's syntax is re's
-                rx = _engine.compile(pattern, _FLAGS)
-            except (re.error, _engine.error):
-                continue
             attr = 0 if _ATTR.search(pattern) else 1
-            entries.append(((attr, -literal_weight(pattern), position), rx, code))
+            entries.append(((attr, -literal_weight(pattern), position), _Entry(pattern, code)))
             position += 1
     entries.sort(key=lambda e: e[0])
-    return tuple((rx, code) for _, rx, code in entries)
+    return tuple(entry for _, entry in entries)
 
 
 def recognition_order(codes: Sequence[CodeDef]) -> list[tuple[str, CodeDef]]:
-    """(pattern, code) in the order they are tried."""
-    return [(rx.pattern, code) for rx, code in _ordered(tuple(codes))]
+    """(pattern, code) in the order they are tried (patterns that do not compile are left out)."""
+    return [(e.pattern, e.code) for e in _ordered(tuple(codes)) if e.compiled() is not _INVALID]
 
 
 def recognize(packs: Packs, text: str) -> CodeDef | None:
     if not text:
         return None
     text = text[:MAX_RECOGNIZE_CHARS]
-    for rx, code in _ordered(tuple(packs.codes.values())):
-        if rx.pattern in _TIMED_OUT:
+    for entry in _ordered(tuple(packs.codes.values())):
+        if entry.pattern in _TIMED_OUT:
             continue
-        if _search(rx, text, code):
-            return code
+        rx = entry.compiled()
+        if rx is not _INVALID and _search(rx, text, entry.code):
+            return entry.code
     return None
 
 
 def _search(rx: Any, text: str, code: CodeDef) -> bool:
-    if not _BUDGETED:  # pragma: no cover
-        return bool(rx.search(text))
-    if code.pack == BUILTIN_PACK:
+    if code.pack == BUILTIN_PACK or isinstance(rx, re.Pattern):
         return bool(rx.search(text))
     for _ in range(2):  # a second try: wall-clock time on a loaded machine is not the pattern's fault
         try:

@@ -23,6 +23,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from .. import lazyre
+
 try:  # Python >= 3.11 keeps the parser here; older versions had sre_parse
     import re._constants as _sre  # type: ignore[import-not-found]
     import re._parser as _sre_parse  # type: ignore[import-not-found]
@@ -49,7 +51,7 @@ class RegexError(ValueError):
 # (verified: a*[^a]b matches "aab"; [^a]*a is refused with error 507).
 UNIVERSE = tuple(chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x100)))
 _RANGE_UNSAFE = set('-]%^\\"')
-_QUANT = re.compile(r"\{(\d*)(,?)(\d*)\}")
+_QUANT = lazyre.compile(r"\{(\d*)(,?)(\d*)\}")
 
 
 def _class_items(chars: set[str]) -> tuple[list[str], bool, bool]:

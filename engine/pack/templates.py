@@ -16,11 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import lazyre
+
 # {alias.field} or {answer.KEY}; anything else in braces (PowerShell script blocks) is left alone
-PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\}")
+PLACEHOLDER = lazyre.compile(r"\{([a-z_][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\}")
 _QUOTES = "'\u2018\u2019\u201a\u201b"  # ' ‘ ’ ‚ ‛ : PowerShell ends a single-quoted string on any
-_QUOTE_RE = re.compile(f"([{_QUOTES}])")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_QUOTE_RE = lazyre.compile(f"([{_QUOTES}])")
+_CONTROL = lazyre.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True)

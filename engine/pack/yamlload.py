@@ -14,49 +14,12 @@ from typing import Any
 import yaml
 
 from ..errors import PackError
+from .ycontainers import MAX_FILE_BYTES, YList, YMap, line_of
 
-MAX_FILE_BYTES = 1 << 20  # 1 MiB per YAML file
+__all__ = ["MAX_FILE_BYTES", "YList", "YMap", "line_of", "load_yaml", "parse_yaml"]
+
 _TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(_TAG + t for t in ("map", "seq", "str", "int", "float", "bool", "null"))
-
-
-class YMap(dict):
-    """A mapping from YAML with the 1-based line of itself and of each key."""
-
-    line: int | None
-    key_lines: dict[Any, int]
-    bool_words: dict[Any, str]
-
-    def __init__(self, *args: Any, line: int | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.line = line
-        self.key_lines = {}
-        self.bool_words = {}  # key -> the word written, for a YAML 1.1 boolean other than true/false
-
-    def line_of(self, key: Any) -> int | None:
-        return self.key_lines.get(key, self.line)
-
-
-class YList(list):
-    """A sequence from YAML with the 1-based line of itself and of each item."""
-
-    line: int | None
-    item_lines: list[int]
-
-    def __init__(self, *args: Any, line: int | None = None) -> None:
-        super().__init__(*args)
-        self.line = line
-        self.item_lines = []
-
-    def line_of(self, index: int) -> int | None:
-        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
-
-
-def line_of(container: Any, key: Any = None) -> int | None:
-    """The line of ``container[key]`` (or of the container) when it came from YAML, else None."""
-    if key is not None and isinstance(container, YMap | YList):
-        return container.line_of(key)
-    return getattr(container, "line", None)
 
 
 # YAML 1.1 reads these unquoted words as booleans: ``answer: yes`` is True, not the text "yes"

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import json
+import os
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,6 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from ..errors import InputError
+from ..paths import cache_dir
 from ..x509names import DnKey, name_key
 
 _BEGIN = b"-----BEGIN CERTIFICATE-----"
@@ -26,30 +30,114 @@ _END = b"-----END CERTIFICATE-----"
 
 def load_pem_certificates(data: bytes) -> list[x509.Certificate]:
     """Every certificate in PEM text; blocks that do not parse are skipped."""
-    out: list[x509.Certificate] = []
+    return [cert for cert, _, _ in _pem_certificates(data)]
+
+
+def _pem_certificates(data: bytes) -> list[tuple[x509.Certificate, int, int]]:
+    """Every certificate in PEM text with the offsets of its block; blocks that do not parse are
+    skipped."""
+    out: list[tuple[x509.Certificate, int, int]] = []
     start = data.find(_BEGIN)
     while start >= 0:
         end = data.find(_END, start)
         if end < 0:
             break
-        block = data[start : end + len(_END)]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with contextlib.suppress(ValueError):
-                out.append(x509.load_pem_x509_certificate(block))
+        cert = _parse_block(data[start : end + len(_END)])
+        if cert is not None:
+            out.append((cert, start, end + len(_END)))
         start = data.find(_BEGIN, end)
     return out
 
 
+def _parse_block(block: bytes) -> x509.Certificate | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with contextlib.suppress(ValueError):
+            return x509.load_pem_x509_certificate(block)
+    return None
+
+
 @functools.cache
-def _public_roots() -> tuple[x509.Certificate, ...]:
+def _bundle() -> bytes:
     try:
         import certifi
 
-        data = Path(certifi.where()).read_bytes()
+        return Path(certifi.where()).read_bytes()
     except (ImportError, OSError):
-        return ()
-    return tuple(load_pem_certificates(data))
+        return b""
+
+
+def _public_roots() -> tuple[x509.Certificate, ...]:
+    return tuple(cert for cert, _, _ in _public_entries())
+
+
+@functools.cache
+def _public_entries() -> tuple[tuple[x509.Certificate, int, int], ...]:
+    return tuple(_pem_certificates(_bundle()))
+
+
+INDEX_FORMAT = 1
+Index = tuple[tuple[DnKey, bytes, int, int], ...]  # subject key, SHA-256 fingerprint, PEM offsets
+
+
+@functools.cache
+def _public_index() -> Index:
+    """Subject DN key, SHA-256 fingerprint and PEM block offsets of each public root, in bundle
+    order. Parsing the ~120 roots and hashing them cost ~10 ms of each run that checks a chain, so
+    the index is kept in the user cache folder beside the packs, under the bundle's path, size and
+    modification time, and a root is parsed only when a chain reaches its subject."""
+    try:
+        import certifi
+
+        bundle = Path(certifi.where())
+        st = bundle.stat()
+    except (ImportError, OSError):
+        return _index_of(_public_entries())
+    source = f"{bundle}\0{st.st_size}\0{st.st_mtime_ns}\0{INDEX_FORMAT}"
+    entry = cache_dir() / f"roots-{hashlib.sha256(source.encode()).hexdigest()[:32]}.json"
+    index = _read_index(entry, source)
+    if index is None:
+        index = _index_of(_public_entries())
+        _write_index(entry, source, index)
+    return index
+
+
+def _index_of(entries: Iterable[tuple[x509.Certificate, int, int]]) -> Index:
+    return tuple((name_key(c.subject), fingerprint(c), start, end) for c, start, end in entries)
+
+
+@functools.cache
+def _public_root(start: int, end: int) -> x509.Certificate:
+    cert = _parse_block(_bundle()[start:end])
+    if cert is None:  # the bundle changed under a running process: fall back to a full parse
+        return next(c for c, s, e in _public_entries() if (s, e) == (start, end))
+    return cert
+
+
+def _read_index(entry: Path, source: str) -> Index | None:
+    try:
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        if data["source"] != source:
+            return None
+        return tuple(
+            (tuple((str(k), str(v)) for k, v in dn), bytes.fromhex(fp), int(start), int(end))
+            for dn, fp, start, end in data["roots"]
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_index(entry: Path, source: str, index: Index) -> None:
+    rows = [[[list(pair) for pair in dn], fp.hex(), start, end] for dn, fp, start, end in index]
+    payload = json.dumps({"source": source, "roots": rows})
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(payload, encoding="utf-8")
+        os.replace(tmp, entry)  # atomic: a concurrent run reads a whole index or none
+    except OSError:  # an unwritable cache folder only costs speed
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def fingerprint(cert: x509.Certificate) -> bytes:
@@ -83,12 +171,18 @@ class RootStore:
     def _build(self) -> dict[DnKey, list[x509.Certificate]]:
         if self._index is None:
             index: dict[DnKey, list[x509.Certificate]] = {}
-            roots = (*(_public_roots() if self._include_public else ()), *self._extra)
-            for cert in roots:
+            if self._include_public:
+                for key, printed, start, end in _public_index():
+                    index.setdefault(key, []).append(_LazyRoot(start, end))  # type: ignore[arg-type]
+                    self._prints.add(printed)
+            for cert in self._extra:
                 index.setdefault(name_key(cert.subject), []).append(cert)
                 self._prints.add(fingerprint(cert))
             self._index = index
         return self._index
+
+    def _roots(self, key: DnKey) -> list[x509.Certificate]:
+        return [r.cert() if isinstance(r, _LazyRoot) else r for r in self._build().get(key, [])]
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._build().values())
@@ -97,19 +191,32 @@ class RootStore:
         """Roots whose subject has this DN key (for DN-only matching when no certificate object)."""
         if key is None:
             return []
-        return list(self._build().get(key, []))
+        return self._roots(key)
 
     def contains(self, cert: x509.Certificate) -> bool:
         """The same certificate, or the same subject and public key (a re-issued root)."""
-        index = self._build()
+        self._build()
         if fingerprint(cert) in self._prints:
             return True
         spki = _spki(cert)
-        return any(_spki(root) == spki for root in index.get(name_key(cert.subject), []))
+        return any(_spki(root) == spki for root in self._roots(name_key(cert.subject)))
 
     def issuers_of(self, cert: x509.Certificate) -> list[x509.Certificate]:
         """Roots that really signed ``cert`` (subject = its issuer and the signature verifies)."""
         return [root for root in self.by_subject(name_key(cert.issuer)) if signed_by(cert, root)]
+
+
+class _LazyRoot:
+    """A public root in the index, parsed when a chain first reaches its subject."""
+
+    __slots__ = ("end", "start")
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start = start
+        self.end = end
+
+    def cert(self) -> x509.Certificate:
+        return _public_root(self.start, self.end)
 
 
 def _spki(cert: x509.Certificate) -> bytes:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .. import lazyre
 from ..facts import Certificate, SendConnector, SendConnectorCertificate, SmtpSession
 from ..x509names import DnKey, dn_cn, dn_key
 from .common import derived, norm_thumbprint, parse_time, prov_key
 
-_SPLIT = re.compile(r"^\s*<I>(?P<issuer>.*?)<S>(?P<subject>.*)$", re.IGNORECASE | re.DOTALL)
+_SPLIT = lazyre.compile(r"^\s*<I>(?P<issuer>.*?)<S>(?P<subject>.*)$", re.IGNORECASE | re.DOTALL)
 
 
 def split_tls_certificate_name(raw: str | None) -> tuple[str, str] | None:

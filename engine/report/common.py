@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from .. import lazyre
 from ..results import Report, Verdict
 from ..status import STATUS_ORDER, Status, status_rank
 
@@ -15,7 +16,7 @@ _UNSAFE = (
     "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
     "\u2066-\u2069\ud800-\udfff"
 )
-_CONTROL = re.compile(f"[{_UNSAFE}]")
+_CONTROL = lazyre.compile(f"[{_UNSAFE}]")
 # json.dumps escapes C0 controls itself; the rest of the unsafe set gets \uXXXX in JSON text.
 _JSON_UNSAFE = _CONTROL
 

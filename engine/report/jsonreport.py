@@ -6,7 +6,6 @@ Its JSON Schema is committed as ``engine/schemas/report.schema.json``.
 from __future__ import annotations
 
 import json
-from importlib import resources
 from typing import Any
 
 from ..results import Report
@@ -20,5 +19,7 @@ def render_json(report: Report) -> str:
 
 def report_schema() -> dict[str, Any]:
     """The committed JSON Schema (draft 2020-12) of the JSON report."""
+    from importlib import resources  # only here: importlib.resources pulls in zipfile and tempfile
+
     text = resources.files("relaydoctor.engine").joinpath("schemas/report.schema.json").read_text("utf-8")
     return json.loads(text)

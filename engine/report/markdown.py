@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 
+from .. import lazyre
 from ..results import Question, Report, Verdict
 from ..status import Status
 from .common import by_status, check_sorted, plain
 
 # The ASCII punctuation that can start markup inside a line or a table cell (links, images, code
 # spans, emphasis, raw HTML, entities, strikethrough, math); plus, at the start, block markers.
-_SPECIALS = re.compile(r"([\\`*_\[\]()<>!|~&$#])")
-_BLOCK_START = re.compile(r"^(\d+)([.)])|^([-+=>])")
-_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+_SPECIALS = lazyre.compile(r"([\\`*_\[\]()<>!|~&$#])")
+_BLOCK_START = lazyre.compile(r"^(\d+)([.)])|^([-+=>])")
+_URL = lazyre.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
 
 def md(text: str, *, line_start: bool = False) -> str:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from .. import lazyre
 from ..facts import (
     Certificate,
     Fact,
@@ -69,7 +70,7 @@ _SECOND_LEVEL_TEXT = (
 _SECOND_LEVEL = frozenset(_SECOND_LEVEL_TEXT.split())
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_TOKEN_RE = re.compile(
+_TOKEN_RE = lazyre.compile(
     r"(?P<url>\bhttps?://[^\s<>\"'`)\]]+)"
     r"|(?P<email>(?<![\w.+-])[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*"
     rf"@{_LABEL}(?:\.{_LABEL})+)"
@@ -80,10 +81,10 @@ _TOKEN_RE = re.compile(
     r"|(?P<hex>(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}[ :]?){8,31}[0-9A-Fa-f]{2}(?![0-9A-Za-z]))"
     rf"|(?P<name>(?<![\w-]){_LABEL}(?:\.{_LABEL})+)"
 )
-_SINGLE_LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9-]{2,62}$")
+_SINGLE_LABEL = lazyre.compile(r"^[A-Za-z][A-Za-z0-9-]{2,62}$")
 # Connector names that Microsoft's wizards choose (their GUIDs are redacted as GUIDs); any other
 # connector name was chosen by the admin and often carries the organisation's name.
-_DEFAULT_CONNECTOR = re.compile(
+_DEFAULT_CONNECTOR = lazyre.compile(
     r"^(?:Outbound to Office 365|Inbound from [0-9a-f-]{36}|Outbound to [0-9a-f-]{36}|"
     r"Default(?: Frontend)? \S+|Client(?: Frontend| Proxy)? \S+|Outbound Proxy Frontend \S+|"
     r"Intra-Organization SMTP Send Connector)(?: - [0-9a-f-]{36})?$",

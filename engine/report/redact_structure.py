@@ -18,14 +18,15 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable
 
+from .. import lazyre
 from ..facts import Fact
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_DNS = re.compile(rf"(?:\*\.)?(?:{_LABEL}\.)+(?P<tld>[A-Za-z]{{2,63}})\.?")
-_EMAIL = re.compile(rf"[^\s@<>()\"',;:]+@(?P<domain>(?:{_LABEL}\.)+[A-Za-z]{{2,63}})")
-_EMBEDDED = re.compile(rf"(?<![\w.-])(?:{_LABEL}\.)+[A-Za-z]{{2,63}}(?![\w-])")
+_DNS = lazyre.compile(rf"(?:\*\.)?(?:{_LABEL}\.)+(?P<tld>[A-Za-z]{{2,63}})\.?")
+_EMAIL = lazyre.compile(rf"[^\s@<>()\"',;:]+@(?P<domain>(?:{_LABEL}\.)+[A-Za-z]{{2,63}})")
+_EMBEDDED = lazyre.compile(rf"(?<![\w.-])(?:{_LABEL}\.)+[A-Za-z]{{2,63}}(?![\w-])")
 # Fields whose text embeds names (certificate subjects, "<I>issuer<S>subject", address spaces).
-_NAME_FIELDS = re.compile(r"domain|host|fqdn|cn|sans|subject|issuer|certificate_name|smart|recipient|"
+_NAME_FIELDS = lazyre.compile(r"domain|host|fqdn|cn|sans|subject|issuer|certificate_name|smart|recipient|"
                           r"mail_from|address|server|tls|name|bindings|reply|text")
 # Labels that are ordinary words in relay set-ups (and in the report's own prose): redacted only
 # as part of a full name, never as a loose word.
@@ -40,12 +41,12 @@ _COMMON_LABELS = frozenset({
     "smtp1", "smtp2", "com", "net", "org", "microsoft", "outlook", "protection", "onmicrosoft", "eop",
     "msft", "windows", "azure", "live",
 })
-_SAFE_FILE = re.compile(
+_SAFE_FILE = lazyre.compile(
     r"^(?:(?:Get|Test|Export)-[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*"
     r"|(?:SEND|RECV|MSGTRK[A-Z]*|SMTPSEND|SMTPRECV|u_ex|ex|nc)\d+(?:-\d+)?\.(?:LOG|log)"
     r"|NDR[\w.-]*|ndr[\w.-]*|collector-manifest\.json|manifest\.json)$"
 )
-_MICROSOFT = re.compile(r"(?:^|\.)(?:microsoft\.com|outlook\.com|office365\.com|onmicrosoft\.com|"
+_MICROSOFT = lazyre.compile(r"(?:^|\.)(?:microsoft\.com|outlook\.com|office365\.com|onmicrosoft\.com|"
                         r"microsoftonline\.com|windows\.net|office\.com|live\.com|msft\.net)$", re.I)
 
 
@@ -120,13 +121,13 @@ def word_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
 # Paths
 # ----------------------------------------------------------------------------------------------
 
-_LINE_SUFFIX = re.compile(r":\d+$")
-_DRIVE = re.compile(r"^[A-Za-z]:$")
+_LINE_SUFFIX = lazyre.compile(r":\d+$")
+_DRIVE = lazyre.compile(r"^[A-Za-z]:$")
 # Paths in free text that no evidence source names: a home folder's user, a UNC host.
-_HOME = re.compile(
+_HOME = lazyre.compile(
     r"(?i)(?<![\w])((?:[A-Za-z]:)?[\\/](?:Users|home|Documents and Settings)[\\/])([^\\/\s:*?\"<>|]+)"
 )
-_UNC = re.compile(r"(?<![\w\\])(\\\\)([A-Za-z0-9._-]+)(\\)")
+_UNC = lazyre.compile(r"(?<![\w\\])(\\\\)([A-Za-z0-9._-]+)(\\)")
 
 
 def source_paths(sources: Iterable[str]) -> list[str]:

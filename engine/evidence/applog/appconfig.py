@@ -22,17 +22,18 @@ from __future__ import annotations
 
 import re
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ...facts import Provenance
 from ..base import Document, ParseResult
 from ..relaylogs.client import Tally, clean_host, domain_of
 
 KIND = "app_mail_config"
-_NETWORK = re.compile(r"^\s*<network\b(?P<attrs>[^>]*\bhost\s*=\s*\"[^>]*)/?>", re.I | re.S | re.M)
-_MAIL_SETTINGS = re.compile(r"^\s*<mailSettings\s*>", re.M)
-_SMTP = re.compile(r"<smtp\b(?P<attrs>[^>]*)>", re.I | re.S)
-_ATTR = re.compile(r"\b(?P<name>[A-Za-z]+)\s*=\s*\"(?P<value>[^\"]*)\"")
-_ENV = re.compile(
+_NETWORK = lazyre.compile(r"^\s*<network\b(?P<attrs>[^>]*\bhost\s*=\s*\"[^>]*)/?>", re.I | re.S | re.M)
+_MAIL_SETTINGS = lazyre.compile(r"^\s*<mailSettings\s*>", re.M)
+_SMTP = lazyre.compile(r"<smtp\b(?P<attrs>[^>]*)>", re.I | re.S)
+_ATTR = lazyre.compile(r"\b(?P<name>[A-Za-z]+)\s*=\s*\"(?P<value>[^\"]*)\"")
+_ENV = lazyre.compile(
     r"^\s*(?:-\s*)?(?:export\s+)?[\"']?(?P<key>[A-Za-z_][A-Za-z0-9_]*)[\"']?\s*[=:]\s*(?P<value>.*?)\s*$"
 )
 _HOST_KEYS = ("MAIL_HOST", "SMTP_HOST", "EMAIL_HOST", "SMTP_SERVER", "SMTP")

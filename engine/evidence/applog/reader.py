@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from typing import BinaryIO
 
+from ... import lazyre
 from ...errors import Cancelled, EvidenceError
 from ...facts import Provenance, Symptom
 from ..base import Document, ParseResult
@@ -33,16 +34,16 @@ from ..symptoms.smtp_reply import Reply, continue_reply, recognise, tls_failure_
 KIND = "app_log"
 MAX_LINE = 16384  # characters of one line that are analysed (a reply is far shorter)
 # A line can hold a reply only if it has a reply code or an enhanced status (timestamps do not count).
-_MAYBE_REPLY = re.compile(
+_MAYBE_REPLY = lazyre.compile(
     r"(?<![\d.:/-])[2345][0-5]\d(?![\d:./-])|(?<![\d.])[245]\.[0-7]\.\d|[Tt][Ll][Ss] negotiation"
 )
-_MAYBE_ENDPOINT = re.compile(
+_MAYBE_ENDPOINT = lazyre.compile(
     r"connect|trying|resolved|said:|host\b|_HOST|_SERVER|smtp[._ ]?(?:host|server)|mail[._ ]?server"
     r"|SMARTHOST",
     re.I,
 )
 # A line can say something about AUTH, TLS, MAIL FROM or the client's IP only if it has one of these.
-_MAYBE_SESSION = re.compile(
+_MAYBE_SESSION = lazyre.compile(
     r"AUTH|TLS|SSL|secured|MAIL FROM|Hello|Client host|_USER|ENCRYPTION|_PORT|smtp.?port", re.I
 )
 MAX_SYMPTOMS = 200
@@ -51,59 +52,62 @@ MAX_WARNINGS = 20
 _H = r"\[?(?P<host>[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})\]?"
 # Where the log names the server it talks to.
 _ENDPOINTS = (
-    re.compile(r"connect:\s*\(\s*['\"](?P<host>[^'\"]+)['\"]\s*,\s*(?P<port>\d{1,5})\s*\)"),  # smtplib debug
-    re.compile(rf"Connected to smtps?://{_H}(?::(?P<port>\d{{1,5}}))?", re.I),  # MailKit
-    re.compile(rf"Connection: opening to (?:ssl://|tls://)?{_H}(?::(?P<port>\d{{1,5}}))?", re.I),  # PHPMailer
-    re.compile(rf"(?:Connecting|Connected|Connection established|Trying)\s+to\s+(?:smtps?://)?{_H}"
+    # smtplib debug
+    lazyre.compile(r"connect:\s*\(\s*['\"](?P<host>[^'\"]+)['\"]\s*,\s*(?P<port>\d{1,5})\s*\)"),
+    lazyre.compile(rf"Connected to smtps?://{_H}(?::(?P<port>\d{{1,5}}))?", re.I),  # MailKit
+    # PHPMailer
+    lazyre.compile(rf"Connection: opening to (?:ssl://|tls://)?{_H}(?::(?P<port>\d{{1,5}}))?", re.I),
+    lazyre.compile(rf"(?:Connecting|Connected|Connection established|Trying)\s+to\s+(?:smtps?://)?{_H}"
                r"(?::(?P<port>\d{1,5})|\s+(?:at|on)\s+port\s+(?P<port2>\d{1,5}))?", re.I),
-    re.compile(rf"\b(?:MAIL_HOST|SMTP_HOST|EMAIL_HOST|SMTP_SERVER|SMTPHOST|SMARTHOST|smtp[._ ]?host|"
+    lazyre.compile(rf"\b(?:MAIL_HOST|SMTP_HOST|EMAIL_HOST|SMTP_SERVER|SMTPHOST|SMARTHOST|smtp[._ ]?host|"
                rf"smtp[._ ]?server|mail[._ ]?server)\b\"?\s*[:=]\s*[\"']?(?:smtps?://)?{_H}"
                r"(?::(?P<port>\d{1,5}))?", re.I),
-    re.compile(rf"(?:host|server)\s+{_H}\s*(?:\[[\d.]+\])?\s*said:", re.I),
+    lazyre.compile(rf"(?:host|server)\s+{_H}\s*(?:\[[\d.]+\])?\s*said:", re.I),
 )
 # nodemailer: "Resolved smtp.office365.com as 52.98.16.2 [cache miss]", then it connects to the IP
-_RESOLVED = re.compile(
+_RESOLVED = lazyre.compile(
     rf"\bResolved\s+{_H}\s+as\s+(?P<ip>\d{{1,3}}(?:\.\d{{1,3}}){{3}}|[0-9a-fA-F:]+:[0-9a-fA-F:]+)"
 )
-_PORT_SETTING = re.compile(
+_PORT_SETTING = lazyre.compile(
     r"\b(?:MAIL_PORT|SMTP_PORT|EMAIL_PORT|smtp[._ ]?port)\b\"?\s*[:=]\s*[\"']?(?P<port>\d{1,5})\b", re.I
 )
 _CLIENT_CMD = r"(?:\bC:|CLIENT -> SERVER:|send:\s*b?['\"]|>>|\[client\]|C\s*->|\bSent:)\s*"
-_AUTH_CMD = re.compile(_CLIENT_CMD + r"AUTH\s+(?:LOGIN|PLAIN|XOAUTH2|NTLM|CRAM-MD5|GSSAPI)\b", re.I)
-_AUTH_SETTING = re.compile(r"\b(?:SMTPAuth\s*=\s*true|MAIL_USERNAME\s*[:=]\s*\S|EMAIL_HOST_USER\s*[:=]\s*\S|"
-                           r"SMTP_USER(?:NAME)?\s*[:=]\s*\S|smtp_auth\s*[:=]\s*(?:true|yes|1))", re.I)
-_STARTTLS_CMD = re.compile(_CLIENT_CMD + r"STARTTLS\b|\bConnection secured\b|\bStarting TLS\b", re.I)
-_TLS_SETTING = re.compile(r"\b(?:MAIL_ENCRYPTION\s*[:=]\s*[\"']?(?:tls|starttls)|"
+_AUTH_CMD = lazyre.compile(_CLIENT_CMD + r"AUTH\s+(?:LOGIN|PLAIN|XOAUTH2|NTLM|CRAM-MD5|GSSAPI)\b", re.I)
+_AUTH_SETTING = lazyre.compile(
+    r"\b(?:SMTPAuth\s*=\s*true|MAIL_USERNAME\s*[:=]\s*\S|EMAIL_HOST_USER\s*[:=]\s*\S|"
+    r"SMTP_USER(?:NAME)?\s*[:=]\s*\S|smtp_auth\s*[:=]\s*(?:true|yes|1))", re.I)
+_STARTTLS_CMD = lazyre.compile(_CLIENT_CMD + r"STARTTLS\b|\bConnection secured\b|\bStarting TLS\b", re.I)
+_TLS_SETTING = lazyre.compile(r"\b(?:MAIL_ENCRYPTION\s*[:=]\s*[\"']?(?:tls|starttls)|"
                           r"EMAIL_USE_TLS\s*[:=]\s*(?:true|1)|"
                           r"SMTPSecure\s*=\s*['\"]tls|SMTP_STARTTLS\s*[:=]\s*(?:true|1))", re.I)
-_IMPLICIT_TLS = re.compile(r"\b(?:ssl://|smtps://|MAIL_ENCRYPTION\s*[:=]\s*[\"']?ssl|EMAIL_USE_SSL\s*[:=]\s*(?:true|1)|"
+_IMPLICIT_TLS = lazyre.compile(r"\b(?:ssl://|smtps://|MAIL_ENCRYPTION\s*[:=]\s*[\"']?ssl|EMAIL_USE_SSL\s*[:=]\s*(?:true|1)|"
                            r"SMTPSecure\s*=\s*['\"]ssl)", re.I)
-_MAIL_FROM = re.compile(r"MAIL FROM:\s*<(?P<addr>[^<>\s]*)>", re.I)
-_CLIENT_IP = re.compile(
+_MAIL_FROM = lazyre.compile(r"MAIL FROM:\s*<(?P<addr>[^<>\s]*)>", re.I)
+_CLIENT_IP = lazyre.compile(
     r"\bHello\s+\[?[^\]\s]*\]?\s*\[(?P<ip>[0-9a-fA-F:.]+)\]|\bClient host \[(?P<ip2>[0-9a-fA-F:.]+)\]"
 )
 _SOFTWARE = (
-    ("phpmailer", re.compile(r"PHPMailer|CLIENT -> SERVER:|SERVER -> CLIENT:")),
-    ("symfony_mailer", re.compile(r"Symfony\\+Component\\+Mailer")),
-    ("swiftmailer", re.compile(r"Swift_\w+Exception|Swift_Transport")),
-    ("nodemailer", re.compile(r"nodemailer|SMTPConnection|\bEAUTH\b|responseCode:")),
-    ("mailkit", re.compile(r"MailKit|Connected to smtps?://")),
-    ("dotnet", re.compile(r"System\.Net\.Mail")),
-    ("javamail", re.compile(r"javax\.mail|jakarta\.mail|com\.sun\.mail|org\.eclipse\.angus\.mail")),
-    ("python_smtplib", re.compile(r"smtplib|SMTPRecipientsRefused|SMTPDataError|SMTPSenderRefused")),
-    ("ruby_net_smtp", re.compile(r"Net::SMTP")),
-    ("laravel", re.compile(r"^\[\d{4}-\d\d-\d\d[ T][\d:.]+[^\]]*\]\s+\w+\."
+    ("phpmailer", lazyre.compile(r"PHPMailer|CLIENT -> SERVER:|SERVER -> CLIENT:")),
+    ("symfony_mailer", lazyre.compile(r"Symfony\\+Component\\+Mailer")),
+    ("swiftmailer", lazyre.compile(r"Swift_\w+Exception|Swift_Transport")),
+    ("nodemailer", lazyre.compile(r"nodemailer|SMTPConnection|\bEAUTH\b|responseCode:")),
+    ("mailkit", lazyre.compile(r"MailKit|Connected to smtps?://")),
+    ("dotnet", lazyre.compile(r"System\.Net\.Mail")),
+    ("javamail", lazyre.compile(r"javax\.mail|jakarta\.mail|com\.sun\.mail|org\.eclipse\.angus\.mail")),
+    ("python_smtplib", lazyre.compile(r"smtplib|SMTPRecipientsRefused|SMTPDataError|SMTPSenderRefused")),
+    ("ruby_net_smtp", lazyre.compile(r"Net::SMTP")),
+    ("laravel", lazyre.compile(r"^\[\d{4}-\d\d-\d\d[ T][\d:.]+[^\]]*\]\s+\w+\."
                            r"(?:ERROR|WARNING|INFO|DEBUG|CRITICAL|NOTICE|ALERT|EMERGENCY):")),
 )
 # An SMTP failure worth a warning when no reply code explains it.
-_UNEXPLAINED = re.compile(r"\bsmtp\b.*\b(?:error|fail(?:ed|ure)?|exception|refused|denied|rejected)\b"
+_UNEXPLAINED = lazyre.compile(r"\bsmtp\b.*\b(?:error|fail(?:ed|ure)?|exception|refused|denied|rejected)\b"
                           r"|\b(?:error|fail(?:ed|ure)?|exception)\b.*\bsmtp\b", re.I)
-_LOG_SHAPE = re.compile(
+_LOG_SHAPE = lazyre.compile(
     r"^(?:\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d|\[?\d\d:\d\d:\d\d|\d{1,2}/\d{1,2}/\d{2,4}\s|\[[^\]]{1,40}\]\s|"
     r"[A-Z][a-z]{2}\s+\d{1,2}\s\d\d:\d\d|(?:C|S):\s|(?:CLIENT|SERVER) -> |\s*at\s+[\w$.]+\(|"
     r"(?:DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|TRACE)\b)"
 )
-_SMTP_WORDS = re.compile(r"\bSMTP\b|\bEHLO\b|\bHELO\b|MAIL FROM|RCPT TO|STARTTLS|\bAUTH (?:LOGIN|PLAIN)|"
+_SMTP_WORDS = lazyre.compile(r"\bSMTP\b|\bEHLO\b|\bHELO\b|MAIL FROM|RCPT TO|STARTTLS|\bAUTH (?:LOGIN|PLAIN)|"
                          r"smtp\.office365\.com|mail\.protection\.outlook\.com|Mailer", re.I)
 
 

@@ -28,6 +28,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ...facts import Certificate, Provenance
 from ...utctime import format_utc
@@ -39,14 +40,14 @@ KIND = "certificate"
 MAX_SIZE = 16 * 1024 * 1024  # no certificate container is this big; refuse rather than read it
 MAX_CERTS_PER_FILE = 1000  # a chain or CA bundle holds far fewer; past it the rest is ignored (warned)
 
-_PEM_BLOCK = re.compile(
+_PEM_BLOCK = lazyre.compile(
     r"-----BEGIN (?P<label>[A-Z0-9 #]{1,40})-----(?P<body>.*?)-----END (?P=label)-----", re.DOTALL
 )
 _CERT_LABELS = frozenset(
     {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE", "CERTIFICATE CHAIN", "PKCS7",
      "PKCS #7 SIGNED DATA"}
 )
-_PEM_SNIFF = re.compile(r"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----|-----BEGIN PKCS ?#?7")
+_PEM_SNIFF = lazyre.compile(r"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----|-----BEGIN PKCS ?#?7")
 
 _OID_PKCS7_SIGNED = bytes.fromhex("2a864886f70d010702")
 _OID_PKCS7_DATA = bytes.fromhex("2a864886f70d010701")

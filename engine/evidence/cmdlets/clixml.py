@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from ..xmltree import MAX_DEPTH as _MAX_DEPTH
@@ -29,7 +30,7 @@ from .values import parse_time
 KIND = "cmdlet_clixml"
 
 _NAMESPACE = "http://schemas.microsoft.com/powershell/2004/04"
-_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_ESCAPE = lazyre.compile(r"_x([0-9A-Fa-f]{4})_")
 # <Ref> repeats an earlier object; references to objects that hold references can describe an
 # exponentially large value in a few KB (a "Ref bomb"). This many objects, counted as if every
 # reference were expanded, may be reached through references in one file; past it a reference

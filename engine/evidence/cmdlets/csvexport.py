@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from .classify import kind_from_names, kind_from_type_names
@@ -21,9 +22,9 @@ from .objects import build_result
 
 KIND = "cmdlet_csv"
 
-_QUOTED = re.compile(r'"([^"]*(?:""[^"]*)*)"')
-_TYPE_LINE = re.compile(r"^#TYPE[ \t]+(?P<type>\S.*?)\s*$")
-_NAME = re.compile(r"^[A-Za-z_@$][\w.@$ -]*$")
+_QUOTED = lazyre.compile(r'"([^"]*(?:""[^"]*)*)"')
+_TYPE_LINE = lazyre.compile(r"^#TYPE[ \t]+(?P<type>\S.*?)\s*$")
+_NAME = lazyre.compile(r"^[A-Za-z_@$][\w.@$ -]*$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from .classify import classify
@@ -25,8 +26,8 @@ from .textlines import is_blank, is_prompt, split_lines
 
 KIND = "cmdlet_format_list"
 
-_LABEL = re.compile(r"^(?P<label>[^\s:](?:[^:]*[^\s:])?) +:(?: (?P<value>.*))?$")
-_TRUNCATED_LIST = re.compile(r"^\{.*(?:\.\.\.|…)\}$", re.S)
+_LABEL = lazyre.compile(r"^(?P<label>[^\s:](?:[^:]*[^\s:])?) +:(?: (?P<value>.*))?$")
+_TRUNCATED_LIST = lazyre.compile(r"^\{.*(?:\.\.\.|…)\}$", re.S)
 _MIN_WRAP_WIDTH = 60  # narrower "widths" are short files, not a console that wrapped
 
 

@@ -10,8 +10,7 @@ and is reported as truncated. Several tables (and prompt lines between them) may
 
 from __future__ import annotations
 
-import re
-
+from ... import lazyre
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from .classify import kind_from_names
@@ -21,8 +20,8 @@ from .textlines import is_blank, is_prompt, split_lines
 
 KIND = "cmdlet_format_table"
 
-_UNDERLINE = re.compile(r"^ *-+(?: +-+)* *$")
-_RUN = re.compile(r"-+")
+_UNDERLINE = lazyre.compile(r"^ *-+(?: +-+)* *$")
+_RUN = lazyre.compile(r"-+")
 _CUT = ("...", "…")
 
 

@@ -17,6 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from .classify import kind_from_names
@@ -27,9 +28,9 @@ from .textlines import is_prompt
 KIND = "cmdlet_json"
 
 _MAX_DEPTH = 100
-_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_WS = re.compile(r"[ \t\r\n\ufeff]*")
-_KEY = re.compile(r'"([A-Za-z_@$][\w.@$-]*)"\s*:')
+_NUMBER = lazyre.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_WS = lazyre.compile(r"[ \t\r\n\ufeff]*")
+_KEY = lazyre.compile(r'"([A-Za-z_@$][\w.@$-]*)"\s*:')
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ... import lazyre
 from ...facts import (
     SCOPES,
     CasMailbox,
@@ -40,8 +41,8 @@ from .normalise import lower, lower_all
 if TYPE_CHECKING:
     from .objects import _Reader
 
-_VERSION = re.compile(r"Version\s+(\d+)\.(\d+)\s*\(Build\s+(\d+)\.(\d+)\)", re.I)
-_DOTTED = re.compile(r"^\s*(\d+)\.(\d+)\.(\d+)(?:\.(\d+))?\s*$")
+_VERSION = lazyre.compile(r"Version\s+(\d+)\.(\d+)\s*\(Build\s+(\d+)\.(\d+)\)", re.I)
+_DOTTED = lazyre.compile(r"^\s*(\d+)\.(\d+)\.(\d+)(?:\.(\d+))?\s*$")
 SE_FIRST_BUILD = 2562  # Exchange Server SE RTM is 15.2.2562.17 (Exchange Server build numbers, Learn)
 # End of support of each product line (Microsoft Lifecycle): 2007 2017-04-11, 2010 2020-10-13,
 # 2013 2023-04-11, 2016 and 2019 2025-10-14. All are before this pack's release, so the lines

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ... import lazyre
 from . import values as v
 from .model import Prop, Style
 
@@ -31,9 +32,9 @@ SERVICES = (  # (flag bit, name, letter in ServicesStringForm / the default tabl
 _SERVICE_BY_LETTER = {letter: name for _, name, letter in SERVICES}
 _SERVICE_ORDER = {name.lower(): i for i, (_, name, _) in enumerate(SERVICES)}
 _SERVICE_NAMES = {name.lower(): name for _, name, _ in SERVICES}
-_FLAG_STRING = re.compile(r"^[IPUWSFC.]{6,7}$")
-_TLS_CERT_NAME = re.compile(r"^\s*<I>(?P<issuer>.*?)<S>(?P<subject>.*?)\s*$", re.I | re.S)
-_HOSTLIKE = re.compile(r"^[A-Za-z0-9*][A-Za-z0-9*._-]*$")
+_FLAG_STRING = lazyre.compile(r"^[IPUWSFC.]{6,7}$")
+_TLS_CERT_NAME = lazyre.compile(r"^\s*<I>(?P<issuer>.*?)<S>(?P<subject>.*?)\s*$", re.I | re.S)
+_HOSTLIKE = lazyre.compile(r"^[A-Za-z0-9*][A-Za-z0-9*._-]*$")
 
 EOP_LEGACY_HOSTS = frozenset({"mail.messaging.microsoft.com", "mail.global.frontbridge.com"})
 SMTP_CLIENT_HOSTS = frozenset({"smtp.office365.com", "smtp-mail.outlook.com"})

@@ -9,10 +9,10 @@ fact ``incomplete`` where it has that field and always adds a warning naming the
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ... import lazyre
 from ...errors import EngineError
 from ...facts import (
     AcceptedDomain,
@@ -43,7 +43,7 @@ from .normalise import (
 )
 from .scope import scope_of
 
-_HEX40 = re.compile(r"^[0-9A-F]{40}$")
+_HEX40 = lazyre.compile(r"^[0-9A-F]{40}$")
 
 
 @dataclass

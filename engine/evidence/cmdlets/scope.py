@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
+from ... import lazyre
 from ...facts import (
     AcceptedDomain,
     Certificate,
@@ -30,10 +31,10 @@ from ...facts import (
     TransportService,
 )
 
-_HOSTED = re.compile(r"Microsoft Exchange Hosted Organizations/([A-Za-z0-9.-]+)", re.IGNORECASE)
-_CONFIG_UNIT = re.compile(r"CN=([^,]+),CN=ConfigurationUnits", re.IGNORECASE)
-_ONPREM_ORG = re.compile(r"CN=([^,]+),CN=Microsoft Exchange,CN=Services,CN=Configuration", re.IGNORECASE)
-_DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_HOSTED = lazyre.compile(r"Microsoft Exchange Hosted Organizations/([A-Za-z0-9.-]+)", re.IGNORECASE)
+_CONFIG_UNIT = lazyre.compile(r"CN=([^,]+),CN=ConfigurationUnits", re.IGNORECASE)
+_ONPREM_ORG = lazyre.compile(r"CN=([^,]+),CN=Microsoft Exchange,CN=Services,CN=Configuration", re.IGNORECASE)
+_DOMAIN = lazyre.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 class Props(Protocol):

@@ -7,11 +7,11 @@ colours Format-List labels). None of it is data.
 
 from __future__ import annotations
 
-import re
+from ... import lazyre
 
-_BREAK = re.compile(r"\r\n|\n|\r")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
-_PROMPT = re.compile(
+_BREAK = lazyre.compile(r"\r\n|\n|\r")
+_ANSI = lazyre.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+_PROMPT = lazyre.compile(
     r"^\s*(?:\[PS\]\s*[^>\r\n]{0,300}>"  # Exchange Management Shell
     r"|PS(?:\s[^>\r\n]{0,300})?>"  # PS C:\> , PS /home/x> , PS>
     r"|[A-Za-z]:\\[^>\r\n]{0,300}>"  # cmd.exe

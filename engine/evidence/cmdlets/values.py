@@ -26,27 +26,28 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ... import lazyre
 from ...utctime import format_naive, format_utc
 from .model import Prop, PSValue, Style
 
 # What PowerShell writes when it could not (or would not) serialise a collection: the type name
 # from ToString() (Export-Csv, ConvertTo-Json past -Depth) or a hashtable/PSCustomObject rendering.
-_UNEXPORTED = re.compile(
+_UNEXPORTED = lazyre.compile(
     r"^(?:System\.(?:Collections\.[\w.`\[\], =]+|Object\[\]|String\[\]|Management\.Automation\.PSObject)"
     r"|Microsoft\.Exchange\.Data\.MultiValuedProperty.*"
     r"|Deserialized\.[\w.`\[\], =]+"
     r"|@\{.*\})$",
     re.S,
 )
-_MS_DATE = re.compile(r"^/Date\((-?\d{1,16})(?:[+-]\d{4})?\)/$")
-_NUM_DATE = re.compile(
+_MS_DATE = lazyre.compile(r"^/Date\((-?\d{1,16})(?:[+-]\d{4})?\)/$")
+_NUM_DATE = lazyre.compile(
     r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?"
     r"(?:\s*([AaPp])\.?[Mm]\.?)?$"
 )
-_DOT_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:,\d+)?$")
-_YMD_SLASH = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_DOT_DATE = lazyre.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:,\d+)?$")
+_YMD_SLASH = lazyre.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 DateOrder = str  # "dmy" | "mdy"
-_ISO = re.compile(
+_ISO = lazyre.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$",
     re.I,
 )

@@ -9,10 +9,10 @@ that first named it. Observations never downgrade: once AUTH or TLS is seen, it 
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ... import lazyre
 from ...facts import Provenance, SmtpClient
 from ..cmdlets.normalise import smart_host_kind
 
@@ -23,7 +23,7 @@ _LOCAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10",
     "fc00::/7", "fe80::/10", "::1/128",
 ))
-_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))+$")
+_HOST = lazyre.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))+$")
 
 
 def clean_host(raw: str | None) -> str | None:

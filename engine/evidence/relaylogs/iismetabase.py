@@ -22,24 +22,25 @@ from __future__ import annotations
 
 import re
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ...facts import Provenance
 from ..base import Document, ParseResult
 from .client import Tally, clean_host
 
 KIND = "iis_smtp_config"
-_ELEMENT = re.compile(r"^\s*<IIsSmtp(?:Server|Service)\b(?P<attrs>[^>]*)>?", re.S | re.M)
-_ATTR = re.compile(r"\b(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*=\s*\"(?P<value>[^\"]*)\"")
-_LISTED = re.compile(r"^\s*(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*:\s*"
+_ELEMENT = lazyre.compile(r"^\s*<IIsSmtp(?:Server|Service)\b(?P<attrs>[^>]*)>?", re.S | re.M)
+_ATTR = lazyre.compile(r"\b(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*=\s*\"(?P<value>[^\"]*)\"")
+_LISTED = lazyre.compile(r"^\s*(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*:\s*"
                      r"(?:\((?:STRING|INTEGER|BOOLEAN|EXPANDSZ|LIST)\)\s*)?"
                      r"\"?(?P<value>[^\"]*?)\"?\s*$")
 _WANTED = ("SmartHost", "SmartHostType", "RemoteSmtpPort", "RemoteSmtpSecurePort", "AlwaysUseSsl",
            "RemoteUseTLS",
            "OutboundTLS", "RouteUserName", "FullyQualifiedDomainName")
-_MARKERS = re.compile(r"^\s*<IIsSmtpServer\b|^\s*KeyType\s*:\s*(?:\(STRING\)\s*)?\"?IIsSmtpServer"
+_MARKERS = lazyre.compile(r"^\s*<IIsSmtpServer\b|^\s*KeyType\s*:\s*(?:\(STRING\)\s*)?\"?IIsSmtpServer"
                       r"|IIsSmtpServerSetting",
                       re.I | re.M)
-_LISTED_HOST = re.compile(r"^\s*(?:SmartHost|RemoteSmtpPort|FullyQualifiedDomainName)\s*:", re.M)
+_LISTED_HOST = lazyre.compile(r"^\s*(?:SmartHost|RemoteSmtpPort|FullyQualifiedDomainName)\s*:", re.M)
 
 
 def sniff(doc: Document) -> bool:

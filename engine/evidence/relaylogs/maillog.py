@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable
 from typing import BinaryIO
 
+from ... import lazyre
 from ...errors import Cancelled, EvidenceError
 from ...facts import Provenance, Symptom
 from ..base import Document, ParseResult
@@ -38,44 +39,44 @@ MAX_SYMPTOMS = 200
 MAX_WARNINGS = 20
 MAX_LINE = 16384  # characters of one line that are analysed
 
-_SYSLOG = re.compile(
+_SYSLOG = lazyre.compile(
     r"^(?:(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?"
     r"|(?P<bsd>[A-Z][a-z]{2}\s+\d{1,2}\s+\d\d:\d\d:\d\d))\s+(?P<host>\S+)\s+"
     r"(?P<prog>[\w./-]+?)(?:\[\d+\])?:\s(?P<msg>.*)$"
 )
-_EXIM = re.compile(r"^(?P<date>\d{4}-\d\d-\d\d) (?P<time>\d\d:\d\d:\d\d)(?:\.\d+)?(?: [+-]\d{4})?"
+_EXIM = lazyre.compile(r"^(?P<date>\d{4}-\d\d-\d\d) (?P<time>\d\d:\d\d:\d\d)(?:\.\d+)?(?: [+-]\d{4})?"
                    r"(?: \[\d+\])? (?P<msg>.*)$")
-_EXIM_ID = re.compile(r"^(?P<qid>[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4})\s+"
+_EXIM_ID = lazyre.compile(r"^(?P<qid>[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4})\s+"
                       r"(?P<flag><=|=>|->|\*\*|==)\s+"
                       r"(?P<addr>\S+)(?P<rest>.*)$")
-_QID = re.compile(r"^(?P<qid>[0-9A-Za-z]{6,20}):\s(?P<body>.*)$")
-_PF_RELAY = re.compile(
+_QID = lazyre.compile(r"^(?P<qid>[0-9A-Za-z]{6,20}):\s(?P<body>.*)$")
+_PF_RELAY = lazyre.compile(
     r"\brelay=(?P<host>[^\s\[,]+?)\.?(?:\[(?P<ip>[^\]]*)\])?(?::(?P<port>\d{1,5}))?(?:,|\s|$)"
 )
-_SM_RELAY = re.compile(r"\brelay=(?P<host>[^\s\[,]+?)\.?\s*(?:\[(?P<ip>[^\]]*)\])?(?:,|\s|$)")
-_DSN = re.compile(r"\bdsn=(?P<dsn>[245]\.\d{1,3}\.\d{1,3})")
-_STATUS = re.compile(r"\bstatus=(?P<status>\w+)(?:\s+\((?P<why>.*)\))?\s*$")
-_SM_STAT = re.compile(r"\bstat=(?P<why>.*)$")
-_FROM = re.compile(r"\bfrom=<(?P<addr>[^<>]*)>")
-_TLS = re.compile(r"\b(?P<trust>Trusted|Untrusted|Anonymous|Verified) TLS connection established to "
+_SM_RELAY = lazyre.compile(r"\brelay=(?P<host>[^\s\[,]+?)\.?\s*(?:\[(?P<ip>[^\]]*)\])?(?:,|\s|$)")
+_DSN = lazyre.compile(r"\bdsn=(?P<dsn>[245]\.\d{1,3}\.\d{1,3})")
+_STATUS = lazyre.compile(r"\bstatus=(?P<status>\w+)(?:\s+\((?P<why>.*)\))?\s*$")
+_SM_STAT = lazyre.compile(r"\bstat=(?P<why>.*)$")
+_FROM = lazyre.compile(r"\bfrom=<(?P<addr>[^<>]*)>")
+_TLS = lazyre.compile(r"\b(?P<trust>Trusted|Untrusted|Anonymous|Verified) TLS connection established to "
                   r"(?P<host>[^\s\[]+?)\.?\[(?P<ip>[^\]]*)\](?::(?P<port>\d+))?")
-_SASL_FAIL = re.compile(
+_SASL_FAIL = lazyre.compile(
     r"SASL authentication failed|SASL authentication failure|cannot authenticate to server", re.I
 )
-_SM_TLS = re.compile(r"\bSTARTTLS=client, relay=(?P<host>[^\s,\[]+?)\.?(?:\s*\[[^\]]*\])?, "
+_SM_TLS = lazyre.compile(r"\bSTARTTLS=client, relay=(?P<host>[^\s,\[]+?)\.?(?:\s*\[[^\]]*\])?, "
                      r"version=(?P<ver>[^,]+),"
                      r" verify=(?P<verify>\w+)")
-_SM_AUTH = re.compile(
+_SM_AUTH = lazyre.compile(
     r"\bAUTH=client, relay=(?P<host>[^\s,\[]+?)\.?(?:\s*\[[^\]]*\])?, mech=(?P<mech>[\w-]+)"
 )
-_EXIM_H = re.compile(r"\bH=(?P<host>[^\s\[]+)\s*(?:\[(?P<ip>[^\]]+)\])?(?::(?P<port>\d+))?")
-_EXIM_TLS = re.compile(r"\bX=(?P<cipher>\S+)")
-_EXIM_AUTH = re.compile(r"\bA=(?P<auth>\w+)")
-_EXIM_ERR = re.compile(
+_EXIM_H = lazyre.compile(r"\bH=(?P<host>[^\s\[]+)\s*(?:\[(?P<ip>[^\]]+)\])?(?::(?P<port>\d+))?")
+_EXIM_TLS = lazyre.compile(r"\bX=(?P<cipher>\S+)")
+_EXIM_AUTH = lazyre.compile(r"\bA=(?P<auth>\w+)")
+_EXIM_ERR = lazyre.compile(
     r"SMTP error from remote mail server after (?P<cmd>[^:]+(?::<[^>]*>)?):\s*(?P<reply>.*)$"
 )
-_LOOKS_RELEVANT = re.compile(r"\b(?:relay=|status=|dsn=|said:|TLS connection|SASL|STARTTLS|stat=)", re.I)
-_PROGRAMS = re.compile(r"^(?:postfix(?:-[\w]+)?/[\w/-]+|sm-mta|sendmail|exim\d?)$")
+_LOOKS_RELEVANT = lazyre.compile(r"\b(?:relay=|status=|dsn=|said:|TLS connection|SASL|STARTTLS|stat=)", re.I)
+_PROGRAMS = lazyre.compile(r"^(?:postfix(?:-[\w]+)?/[\w/-]+|sm-mta|sendmail|exim\d?)$")
 
 
 def sniff(doc: Document) -> bool:

@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import ntpath
 import posixpath
-import re
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ...facts import Provenance
 from ..base import Document, ParseResult
 from .client import Tally, clean_host
 
 KIND = "postfix_config"
-_SETTING = re.compile(r"^(?P<key>[a-z][a-z0-9_]*)\s*=\s*(?P<value>.*)$")
+_SETTING = lazyre.compile(r"^(?P<key>[a-z][a-z0-9_]*)\s*=\s*(?P<value>.*)$")
 _KNOWN = frozenset({
     "relayhost", "myhostname", "mydomain", "myorigin", "mydestination", "mynetworks", "inet_interfaces",
     "inet_protocols", "smtp_tls_security_level", "smtp_tls_cert_file", "smtp_tls_key_file",
@@ -40,7 +40,7 @@ _KNOWN = frozenset({
     "recipient_delimiter",
 })
 _REQUIRED = frozenset({"encrypt", "dane-only", "fingerprint", "verify", "secure"})
-_RELAYHOST = re.compile(r"^\[?(?P<host>[^\]\s:]+)\]?(?::(?P<port>\d{1,5}))?$")
+_RELAYHOST = lazyre.compile(r"^\[?(?P<host>[^\]\s:]+)\]?(?::(?P<port>\d{1,5}))?$")
 
 
 def sniff(doc: Document) -> bool:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ...facts import Provenance, Symptom
 from ..base import Document, ParseResult
@@ -25,7 +25,7 @@ from .smtp_reply import find_replies
 
 KIND = "message_trace"
 MAX_SYMPTOMS = 200
-_NORMALISE = re.compile(r"\[[^\]]*\]|<[^>]*>|\s+")
+_NORMALISE = lazyre.compile(r"\[[^\]]*\]|<[^>]*>|\s+")
 # Column sets that identify an export (lower case).
 _SIGNATURES = (
     {"messagetraceid", "recipientaddress", "status"},
@@ -36,7 +36,7 @@ _SIGNATURES = (
 _REPLY_COLUMNS = ("detail", "recipient_status", "recipientstatus", "status", "lasterror", "eventdata")
 _RECIPIENT_COLUMNS = ("recipientaddress", "recipient_address", "recipients", "recipient")
 _TIME_COLUMNS = ("origin_timestamp_utc", "received", "timestamp", "date")
-_ISO_UTC = re.compile(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.\d+)?(?:Z|\+00:00)?$")
+_ISO_UTC = lazyre.compile(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.\d+)?(?:Z|\+00:00)?$")
 
 
 def _header(text: str) -> list[str] | None:

@@ -21,6 +21,7 @@ import csv
 import io
 import re
 
+from ... import lazyre
 from ...errors import EngineError, EvidenceError
 from ...facts import Provenance, Symptom, TrackingEvent
 from ..base import Document, ParseResult
@@ -28,11 +29,11 @@ from .smtp_reply import as_symptom, find_replies
 
 KIND = "message_tracking_log"
 
-_LOG_TYPE = re.compile(r"^#Log-type:\s*Message Tracking Log", re.I | re.M)
+_LOG_TYPE = lazyre.compile(r"^#Log-type:\s*Message Tracking Log", re.I | re.M)
 _INTERESTING = frozenset({"FAIL", "DEFER", "DSN", "POISONMESSAGE"})
 MAX_AGGREGATES = 500
-_NORMALISE = re.compile(r"\s+")
-_LED = re.compile(r"\{LED=(.*?)\};")
+_NORMALISE = lazyre.compile(r"\s+")
+_LED = lazyre.compile(r"\{LED=(.*?)\};")
 
 
 def sniff(doc: Document) -> bool:

@@ -21,35 +21,35 @@ pasted text has only local times, so it stays unknown.
 
 from __future__ import annotations
 
-import email
-import html
 import re
 from dataclasses import replace
-from email import policy
-from email.message import EmailMessage, Message
-from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ...facts import Symptom
 from ...utctime import format_utc
 from ..base import Document, ParseResult
 from .ndr_text import GENERATING_LINE, Finding, analyse, dedupe, symptom
 
+if TYPE_CHECKING:  # the email package (~5 ms to import) is loaded only when an .eml is parsed
+    from email.message import Message
+
 KIND = "ndr"
 
 MAX_SIZE = 32 * 1024 * 1024
 
-_HEADER_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{0,60}:[ \t]?")
+_HEADER_LINE = lazyre.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{0,60}:[ \t]?")
 _MIME_HEADERS = ("mime-version", "content-type", "received", "return-path", "message-id", "x-ms-exchange-")
 # Lines that only an NDR has, anchored so that prose quoting them (a README, a ticket) is not one.
 _NDR_LINES = (
-    re.compile(r"^\s*Remote Server returned '", re.MULTILINE),
-    re.compile(r"^(?:[^'\n]{0,40} - )?Remote Server at \S+ (?:\([^)\n]*\) )?returned '", re.MULTILINE),
-    re.compile(r"^\s*\S+\s+#[245]\d\d [245]\.[0-7]\.\d{1,3}\b.*##\s*$", re.MULTILINE),
-    re.compile(r"^\s*(?:Delivery has failed to|Delivery is delayed to) these recipients or groups:\s*$",
+    lazyre.compile(r"^\s*Remote Server returned '", re.MULTILINE),
+    lazyre.compile(r"^(?:[^'\n]{0,40} - )?Remote Server at \S+ (?:\([^)\n]*\) )?returned '", re.MULTILINE),
+    lazyre.compile(r"^\s*\S+\s+#[245]\d\d [245]\.[0-7]\.\d{1,3}\b.*##\s*$", re.MULTILINE),
+    lazyre.compile(r"^\s*(?:Delivery has failed to|Delivery is delayed to) these recipients or groups:\s*$",
                re.MULTILINE),
-    re.compile(r"^\S+ rejected your message to the following e-?mail addresses:\s*$", re.MULTILINE),
-    re.compile(
+    lazyre.compile(r"^\S+ rejected your message to the following e-?mail addresses:\s*$", re.MULTILINE),
+    lazyre.compile(
         r"^\s*(?:Diagnostic information for administrators|Diagnoseinformationen f[üu]r Administratoren"
         r"|Informations de diagnostic pour les administrateurs"
         r"|Informaci[óo]n de diagn[óo]stico para administradores"
@@ -59,17 +59,17 @@ _NDR_LINES = (
     ),
     GENERATING_LINE,
 )
-_EML_NDR_MARKERS = re.compile(
+_EML_NDR_MARKERS = lazyre.compile(
     r"multipart/report|message/delivery-status|X-MS-Exchange-Message-Is-Ndr|^Subject:\s*(?:Undeliverable|"
     r"Delivery (?:Status Notification|delayed|has failed)|Undelivered Mail|Mail delivery failed|"
     r"Returned mail|"
     r"failure notice|Non remis|Unzustellbar|No se puede entregar|Non recapitabile|Onbestelbaar)",
     re.IGNORECASE | re.MULTILINE,
 )
-_DSN_TYPE = re.compile(r"^content-type:\s*message/delivery-status", re.IGNORECASE)
-_DIAG_FIELD = re.compile(r"^diagnostic-code:", re.IGNORECASE)
-_STATUS_FIELD = re.compile(r"^status:", re.IGNORECASE)
-_STATUS = re.compile(r"(?<![\w.])[45]\.[0-7]\.\d{1,3}(?![\d.]\d|\d)")
+_DSN_TYPE = lazyre.compile(r"^content-type:\s*message/delivery-status", re.IGNORECASE)
+_DIAG_FIELD = lazyre.compile(r"^diagnostic-code:", re.IGNORECASE)
+_STATUS_FIELD = lazyre.compile(r"^status:", re.IGNORECASE)
+_STATUS = lazyre.compile(r"(?<![\w.])[45]\.[0-7]\.\d{1,3}(?![\d.]\d|\d)")
 
 
 def sniff(doc: Document) -> bool:
@@ -123,6 +123,9 @@ def _is_eml(text: str) -> bool:
 
 
 def _parse_eml(doc: Document, text: str) -> tuple[list[Symptom], str]:
+    import email
+    from email import policy
+
     try:
         msg = email.message_from_string(text, policy=policy.default)
     except Exception as exc:  # the email package raises a zoo of types on hostile input
@@ -133,9 +136,10 @@ def _parse_eml(doc: Document, text: str) -> tuple[list[Symptom], str]:
     report_date = _iso(msg.get("Date"))
     try:
         parts = list(_leaves(msg))
-        plain_exists = any(p.get_content_type() == "text/plain" for p in parts)
-        for part in parts:
-            ctype = part.get_content_type()
+        # each get_content_type() re-parses the header under policy.default: once per part
+        types = [p.get_content_type() for p in parts]
+        plain_exists = "text/plain" in types
+        for part, ctype in zip(parts, types, strict=True):
             if ctype == "message/delivery-status":
                 dsn.extend(_dsn_findings(part, raw_lines))
             elif ctype == "text/plain" or (ctype == "text/html" and not plain_exists):
@@ -153,6 +157,8 @@ def _parse_eml(doc: Document, text: str) -> tuple[list[Symptom], str]:
 
 def _leaves(msg: Message):
     """Leaf parts in order, not descending into the bounced message or the DSN's field groups."""
+    from email.message import Message
+
     ctype = msg.get_content_type()
     if ctype in ("message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers"):
         return
@@ -165,6 +171,8 @@ def _leaves(msg: Message):
 
 
 def _dsn_findings(part: Message, raw_lines: list[str]) -> list[Finding]:
+    from email.message import Message
+
     groups = part.get_payload()
     if not isinstance(groups, list) or not groups:
         return []
@@ -203,6 +211,8 @@ def _dsn_findings(part: Message, raw_lines: list[str]) -> list[Finding]:
 
 
 def _body_findings(part: Message, text: str, raw_lines: list[str]) -> list[Finding]:
+    from email.message import EmailMessage
+
     content = part.get_content() if isinstance(part, EmailMessage) else part.get_payload(decode=True)
     if isinstance(content, bytes):
         content = content.decode("utf-8", errors="replace")
@@ -269,6 +279,8 @@ def _iso(value) -> str | None:
     if value is None:
         return None
     try:
+        from email.utils import parsedate_to_datetime
+
         moment = parsedate_to_datetime(str(value))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
@@ -278,4 +290,6 @@ def _iso(value) -> str | None:
 def _html_text(markup: str) -> str:
     markup = re.sub(r"(?is)<(script|style)\b.*?</\1>", "", markup)
     markup = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", markup)
+    import html
+
     return html.unescape(re.sub(r"<[^>]*>", "", markup))

@@ -23,40 +23,41 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from ... import lazyre
 from ...facts import Provenance, Symptom
 from .smtp_reply import Reply, find_replies, tls_failure_code
 
 _FQDN = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?)+"
-_HOST_LINE = re.compile(rf"^\s*(?P<host>{_FQDN})\.?\s*$")
+_HOST_LINE = lazyre.compile(rf"^\s*(?P<host>{_FQDN})\.?\s*$")
 _ADDRESS = r"[^\s@<>()\"',;:]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
-_RECIPIENT_LINE = re.compile(
+_RECIPIENT_LINE = lazyre.compile(
     rf"^\s*(?:<mailto:)?(?P<addr>{_ADDRESS})>?\s*(?:\({_ADDRESS}\))?\s*(?:<mailto:{_ADDRESS}>)?\s*$"
 )
-_REMOTE_AT = re.compile(rf"Remote Server at (?P<host>{_FQDN})\b", re.IGNORECASE)
-_HOST_HASH = re.compile(rf"^\s*(?P<host>{_FQDN})\s+#\s*[245]\d\d\b")
+_REMOTE_AT = lazyre.compile(rf"Remote Server at (?P<host>{_FQDN})\b", re.IGNORECASE)
+_HOST_HASH = lazyre.compile(rf"^\s*(?P<host>{_FQDN})\s+#\s*[245]\d\d\b")
 # "Generating server:" in the languages Exchange localises NDRs into (the value is language-neutral).
-_GENERATING = re.compile(
+_GENERATING = lazyre.compile(
     r"^\s*(?:Generating server|Generierender Server|Serveur de g[ée]n[ée]ration|Servidor de generaci[óo]n"
     r"|Server di generazione|Genererende server|Server genereren|Servidor gerador|Servidor de gera[çc][ãa]o"
     r"|Genereringsserver|Genererende server|Serwer generuj[ąa]cy|Generuj[íi]c[íi] server)\s*:\s*"
     rf"(?P<host>{_FQDN}|[A-Za-z0-9\-]+)\s*$",
     re.IGNORECASE,
 )
-GENERATING_LINE = re.compile(_GENERATING.pattern, re.IGNORECASE | re.MULTILINE)
-_RECEIVING = re.compile(
+GENERATING_LINE = lazyre.compile(_GENERATING.pattern, re.IGNORECASE | re.MULTILINE)
+_RECEIVING = lazyre.compile(
     r"^\s*(?:Receiving server|Empfangender Server|Serveur de r[ée]ception|Servidor de recepci[óo]n"
     rf"|Server di ricezione|Ontvangende server)\s*:\s*(?P<host>{_FQDN})",
     re.IGNORECASE,
 )
-_DIAGNOSTIC_HEADER = re.compile(r"diagnos", re.IGNORECASE)
-_LABEL_HOST = re.compile(rf"^\s*[^:\n]{{3,40}}:\s*(?P<host>{_FQDN})\s*$")
-_ORIGINAL_HEADERS = re.compile(
+_DIAGNOSTIC_HEADER = lazyre.compile(r"diagnos", re.IGNORECASE)
+_LABEL_HOST = lazyre.compile(rf"^\s*[^:\n]{{3,40}}:\s*(?P<host>{_FQDN})\s*$")
+_ORIGINAL_HEADERS = lazyre.compile(
     r"^\s*(?:Original message headers|Urspr[üu]ngliche Nachrichtenkopfzeilen"
     r"|En-t[êe]tes de message d'origine|Encabezados de mensaje originales"
     r"|Intestazioni originali del messaggio|Oorspronkelijke berichtkoppen)\s*:",
     re.IGNORECASE,
 )
-_LED = re.compile(
+_LED = lazyre.compile(
     r"\{LED=(?P<led>.*?)\};\{MSG=(?P<msg>.*?)\};\{FQDN=(?P<fqdn>[^}]*)\};\{IP=(?P<ip>[^}]*)\}", re.DOTALL
 )
 _CUES = ("response", "error", "smtp", "status", "returned", "reply", "#", "rejected", "denied", "failed",

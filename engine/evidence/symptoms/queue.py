@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from .ndr_text import Finding, analyse, dedupe, symptom
@@ -21,9 +22,9 @@ KIND = "queue"
 
 MAX_SIZE = 32 * 1024 * 1024
 
-_FIELD = re.compile(r"^(?P<label>[A-Za-z][A-Za-z0-9]*)\s*:(?: (?P<value>.*))?$")
-_LAST_ERROR_LABEL = re.compile(r"^\s*LastError\s*:", re.MULTILINE)
-_LAST_ERROR_COLUMN = re.compile(r"^[^\n]*\bLastError\b[^\n]*\n[ \t]*-{3,}[ \t-]*$", re.MULTILINE)
+_FIELD = lazyre.compile(r"^(?P<label>[A-Za-z][A-Za-z0-9]*)\s*:(?: (?P<value>.*))?$")
+_LAST_ERROR_LABEL = lazyre.compile(r"^\s*LastError\s*:", re.MULTILINE)
+_LAST_ERROR_COLUMN = lazyre.compile(r"^[^\n]*\bLastError\b[^\n]*\n[ \t]*-{3,}[ \t-]*$", re.MULTILINE)
 _WRAP_WIDTH = 118  # PowerShell 5.1 wraps Format-List at 119 columns; a full line was cut mid-word
 
 

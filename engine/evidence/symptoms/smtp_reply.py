@@ -35,30 +35,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from ... import lazyre
+
 _QUOTES = "'\"‘’“”"
 _MAX_REPLIES = 32  # replies read from one text
 _MAX_REPLY_SPAN = 2048  # characters a reply (with a quoted inner reply) may run to; its text keeps 500
 # RFC 3463: class 2/4/5, subject 0-7, detail 1-3 digits.
-_REPLY = re.compile(
+_REPLY = lazyre.compile(
     r"(?:(?<![\w.])|(?<=\\n))(?:(?P<basic>[245]\d\d)(?P<sep>[ +\-]|\s+#|,\s*[bu]?['\"‘’“])\s*)?"
     r"(?P<status>[245]\.[0-7]\.\d{1,3})(?![\d.]\d|\d)"
 )
 # A reply without an enhanced status: the code, one blank or '-', then words.
-_BASIC = re.compile(
+_BASIC = lazyre.compile(
     r"(?:(?<![\w.:/\\$%-])|(?<=\\n))(?P<basic>[2345][0-5]\d)(?P<sep>[ \-])(?=\s?[A-Za-z<\[(])"
 )
-_BASIC_TUPLE = re.compile(r"\(\s*(?P<basic>[2345][0-5]\d)\s*,\s*[bu]?(?P<q>['\"‘’“])")
+_BASIC_TUPLE = lazyre.compile(r"\(\s*(?P<basic>[2345][0-5]\d)\s*,\s*[bu]?(?P<q>['\"‘’“])")
 # What stands right before a reply that has no enhanced status.
-_BASIC_CUE = re.compile(
+_BASIC_CUE = lazyre.compile(
     r"(?:^|[<'\"‘’“(]|\\n|(?:\b(?:S|Got|said|response|responded with|reply|replied|returned|message|Reason|"
     r"failed|SERVER -> CLIENT|server response was|Detail)|Exception|Error|error)\s*:?|└──|<--\s*b?['\"]?)\s*$"
 )
-_ATTR = re.compile(r"\bATTR\d+(?:\.\d+)?\b")
-_BRACKET_HOST = re.compile(
+_ATTR = lazyre.compile(r"\bATTR\d+(?:\.\d+)?\b")
+_BRACKET_HOST = lazyre.compile(
     r"\[(?:Hostname=)?(?P<host>[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})"
     r"(?:[\s,;][^\]]*)?\]"
 )
-_TLS_FAILURE = re.compile(
+_TLS_FAILURE = lazyre.compile(
     r"TLS negotiation failed with (?:the following )?error\s*:?\s*(?P<error>[A-Za-z][A-Za-z_]+)"
     # devices and apps whose handshake itself fails say so in their own words, with no reply at all
     # (Ricoh/Kyocera/Xerox scan-to-email: "SSL negotiation failed"): code tls:handshake
@@ -67,17 +69,17 @@ _TLS_FAILURE = re.compile(
 )
 # PHPMailer: "SMTP server error: … command failed Detail: … SMTP code: 550 Additional SMTP info: 5.7.0"
 # (found with str.find, not one regex: lazy groups between the markers backtrack on hostile lines)
-_PHP_CODE = re.compile(
+_PHP_CODE = lazyre.compile(
     r"\s*(?P<basic>[245]\d\d)(?:\s*Additional SMTP info:\s*(?P<status>[245]\.[0-7]\.\d{1,3}))?"
 )
 # Where a reply's own text ends inside a log line or exception.
-_TEXT_END = re.compile(
+_TEXT_END = lazyre.compile(
     r"\\r\\n|\\n(?![0-9]{3}[ \-])|\s+at\s+[\w$.`<>\[\]]+\("
     r"|\s+in\s+\S+\.(?:php|js|ts|py|cs|java|rb)(?::\d+| line \d+)"
     r"|\s*\"?\s+on line \d+\b|\s+Stack trace:|\s\{\"exception\"|\s+#\d+\s+/|\s+\[stacktrace\]"
 )
 # What ends a reply's own text and hands over to a nested reply that it quotes.
-_NESTING = re.compile(r"(?:->|responded with:?|returned|with error:?|Message=|[:'\"])\s*$", re.IGNORECASE)
+_NESTING = lazyre.compile(r"(?:->|responded with:?|returned|with error:?|Message=|[:'\"])\s*$", re.IGNORECASE)
 _WORD_TOKENS = (
     "TenantAttribution",
     "TenantInboundAttribution",
@@ -334,7 +336,7 @@ def _apply_phpmailer(replies: list[Reply], php: list[tuple[int, Reply]]) -> list
     return sorted(kept + [r for _, r in php], key=lambda r: r.start)
 
 
-_POSTFIX_NOTE = re.compile(r"\s*\(in reply to [A-Za-z ]{1,40}command\)$")
+_POSTFIX_NOTE = lazyre.compile(r"\s*\(in reply to [A-Za-z ]{1,40}command\)$")
 _QUOTE_ENDS = ("'", '"', ")", "}", "’", "”")
 _PAIRS = ("[]", "<>", "{}", "()")
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from ..jsonish import looks_like_json
@@ -29,11 +30,11 @@ KIND = "text"
 
 MAX_SIZE = 1024 * 1024  # a paste, not a log
 
-_LOG_LINE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?,", re.MULTILINE)
-_FL_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9]*\s*: ", re.MULTILINE)
-_MARKDOWN = re.compile(r"^(?:#{1,6} \S|\|.*\|\s*$|```)", re.MULTILINE)
+_LOG_LINE = lazyre.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?,", re.MULTILINE)
+_FL_LINE = lazyre.compile(r"^[A-Za-z][A-Za-z0-9]*\s*: ", re.MULTILINE)
+_MARKDOWN = lazyre.compile(r"^(?:#{1,6} \S|\|.*\|\s*$|```)", re.MULTILINE)
 _MAX_CODES = 6  # more distinct codes than this is a reference text (a README), not an error report
-_TABLE_RULE = re.compile(r"^\s*-{3,}(?:\s+-{3,})+\s*$", re.MULTILINE)
+_TABLE_RULE = lazyre.compile(r"^\s*-{3,}(?:\s+-{3,})+\s*$", re.MULTILINE)
 
 
 def sniff(doc: Document) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from ... import lazyre
 from ...errors import EngineError, EvidenceError
 from ...facts import CertCheck, Provenance
 from ..base import Document, ParseResult
@@ -24,14 +25,14 @@ from .events import chain_error_of
 
 KIND = "windows_cert_check"
 
-_TEST_CMD = re.compile(r"\bTest-Certificate\b", re.I)
-_CERTUTIL = re.compile(r"CertUtil: -verify command|ChainContext\.dwErrorStatus", re.I)
-_HRESULT = re.compile(r"\b0x(8009[0-9a-f]{4}|800b[0-9a-f]{4})\b", re.I)
-_FLAG = re.compile(r"\b(CERT_TRUST_[A-Z_]+)\b")
-_THUMB_PATH = re.compile(r"Cert:\\[^\\\s]+\\[^\\\s]+\\([0-9A-Fa-f]{40})\b", re.I)
-_THUMB_HASH = re.compile(r"^\s*(?:Cert Hash\(sha1\)|Cert):\s*((?:[0-9a-f]{2}\s?){20})\s*$", re.I | re.M)
-_SUBJECT = re.compile(r"^\s*Subject:\s*(?:\r?\n\s+)?(CN=[^,\r\n]+)", re.I | re.M)
-_PROMPT = re.compile(r"^PS [^>\r\n]*>", re.M)
+_TEST_CMD = lazyre.compile(r"\bTest-Certificate\b", re.I)
+_CERTUTIL = lazyre.compile(r"CertUtil: -verify command|ChainContext\.dwErrorStatus", re.I)
+_HRESULT = lazyre.compile(r"\b0x(8009[0-9a-f]{4}|800b[0-9a-f]{4})\b", re.I)
+_FLAG = lazyre.compile(r"\b(CERT_TRUST_[A-Z_]+)\b")
+_THUMB_PATH = lazyre.compile(r"Cert:\\[^\\\s]+\\[^\\\s]+\\([0-9A-Fa-f]{40})\b", re.I)
+_THUMB_HASH = lazyre.compile(r"^\s*(?:Cert Hash\(sha1\)|Cert):\s*((?:[0-9a-f]{2}\s?){20})\s*$", re.I | re.M)
+_SUBJECT = lazyre.compile(r"^\s*Subject:\s*(?:\r?\n\s+)?(CN=[^,\r\n]+)", re.I | re.M)
+_PROMPT = lazyre.compile(r"^PS [^>\r\n]*>", re.M)
 
 
 def sniff(doc: Document) -> bool:

@@ -58,6 +58,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ... import lazyre
 from ...errors import EngineError
 from ...facts import Provenance, Symptom, WindowsEvent
 from ..symptoms.smtp_reply import as_symptom, find_replies
@@ -99,54 +100,55 @@ LEVEL_NAMES = {
     "detallado": "verbose",
 }
 
-_HEX = re.compile(r"\b(?:0x)?(8009[0-9A-Fa-f]{4}|800[Bb][0-9A-Fa-f]{4})\b")
-_THUMB = re.compile(r"\b([0-9A-Fa-f]{40})\b")
-_12014 = re.compile(
+_HEX = lazyre.compile(r"\b(?:0x)?(8009[0-9A-Fa-f]{4}|800[Bb][0-9A-Fa-f]{4})\b")
+_THUMB = lazyre.compile(r"\b([0-9A-Fa-f]{40})\b")
+_12014 = lazyre.compile(
     r"could not find a certificate that contains the domain name (?P<name>.*?) in the personal store"
     r".*?for the connector (?P<connector>.*?) with a FQDN parameter of (?P<fqdn>.*?)\. If the connector",
     re.I | re.S,
 )
-_LOAD_THUMB = re.compile(
+_LOAD_THUMB = lazyre.compile(
     r"could not load the certificate with thumbprint of (?P<thumb>[0-9A-Fa-f]{40})", re.I
 )
-_TLS_FAILED = re.compile(r"TLS negotiation failed with (?:the )?error (?P<err>\w+)", re.I)
-_AUTH_FAILED = re.compile(
+_TLS_FAILED = lazyre.compile(r"TLS negotiation failed with (?:the )?error (?P<err>\w+)", re.I)
+_AUTH_FAILED = lazyre.compile(
     r"Inbound authentication failed with error (?P<err>\w+) for Receive connector (?P<connector>.*?)\."
     r"(?:\s*The authentication mechanism is (?P<mech>[\w-]+)\.)?"
     r"(?:.*?source IP address of the client[^\[]*\[(?P<ip>[0-9A-Fa-f:.]+)\])?",
     re.I | re.S,
 )
-_SEND_ACK = re.compile(  # 2004 SmtpSendAckMessage
+_SEND_ACK = lazyre.compile(  # 2004 SmtpSendAckMessage
     r"Send connector (?P<connector>.+?): Message delivery was not successful\.\s*The message with "
     r"message ID (?P<mid>\S+) was acknowledged with SMTP response (?P<resp>.+)",
     re.I | re.S,
 )
-_SEND_AUTH = re.compile(  # 2003 SmtpSendAuthenticationFailed
+_SEND_AUTH = lazyre.compile(  # 2003 SmtpSendAuthenticationFailed
     r"Send connector (?P<connector>.+?) has failed to authenticate with (?P<host>\S+?)\.\s*"
     r"The response from the remote site is (?P<resp>.+)",
     re.I | re.S,
 )
-_SEND_TLS_REQUIRED = re.compile(  # 2015 SmtpSendTLSRequiredFailed
+_SEND_TLS_REQUIRED = lazyre.compile(  # 2015 SmtpSendTLSRequiredFailed
     r"Send connector (?P<connector>.+?) couldn't connect to remote domain (?P<domain>\S+?)\.\s*"
     r"The send connector requires Transport Layer Security.*?EHLO response from the remote server "
     r"(?P<host>[^\s,]+?)\.?\s*$",
     re.I | re.S,
 )
-_OUTBOUND_AUTH = re.compile(  # 2017 SmtpSendOutboundAuthenticationFailed
+_OUTBOUND_AUTH = lazyre.compile(  # 2017 SmtpSendOutboundAuthenticationFailed
     r"Outbound authentication failed with error (?P<err>\w+) for Send connector (?P<connector>.+?)\.\s*"
     r"The authentication mechanism is (?P<mech>[\w-]+)\.\s*The target is (?P<host>[^\s,]+?)\.?\s*$",
     re.I | re.S,
 )
-_AUTH_INIT = re.compile(  # 2016 SmtpSendAuthenticationInitializationFailed
+_AUTH_INIT = lazyre.compile(  # 2016 SmtpSendAuthenticationInitializationFailed
     r"An authentication credential initialization error (?P<err>\S+) occurred with Send connector "
     r"(?P<connector>.+?)\.\s*The authentication mechanism used was (?P<mech>[\w-]+)\.\s*The name of "
     r"the server that we were trying to authenticate to was (?P<host>[^\s,]+?)\.(?:\s|$)",
     re.I | re.S,
 )
-_CERT_NAME = re.compile(r"<I>[^<>\r\n]{1,600}<S>[^\s<>]{1,300}")
-_ALERT = re.compile(r"fatal alert code is (?P<alert>\d+)", re.I)
-_CIPHER = re.compile(r"none of the cipher suites supported by the client", re.I)
-_CONNECTOR_IN_TEXT = re.compile(r"(?:send|receive) connector (?P<connector>[^.\r\n]+?)(?:\.|,|\s+to\s)", re.I)
+_CERT_NAME = lazyre.compile(r"<I>[^<>\r\n]{1,600}<S>[^\s<>]{1,300}")
+_ALERT = lazyre.compile(r"fatal alert code is (?P<alert>\d+)", re.I)
+_CIPHER = lazyre.compile(r"none of the cipher suites supported by the client", re.I)
+_CONNECTOR_IN_TEXT = lazyre.compile(
+    r"(?:send|receive) connector (?P<connector>[^.\r\n]+?)(?:\.|,|\s+to\s)", re.I)
 
 # Exchange events whose message names a certificate for TLS that cannot be used.
 CERT_NOT_FOUND_IDS = frozenset({12014, 12013, 12023, 12024})

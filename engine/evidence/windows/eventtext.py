@@ -13,8 +13,7 @@ details, so such an event gets a warning asking for the XML export (see ``events
 
 from __future__ import annotations
 
-import re
-
+from ... import lazyre
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from ..cmdlets.values import iso, parse_time
@@ -24,8 +23,8 @@ from .labels import field_of, language_of
 
 KIND = "windows_event_text"
 
-_WEVTUTIL = re.compile(r"^Event\[\d+\]:\s*$")
-_LABEL = re.compile(r"^\s*(?P<label>[^:\t\r\n]{2,40}?)\s*:\s?(?P<value>.*)$")
+_WEVTUTIL = lazyre.compile(r"^Event\[\d+\]:\s*$")
+_LABEL = lazyre.compile(r"^\s*(?P<label>[^:\t\r\n]{2,40}?)\s*:\s?(?P<value>.*)$")
 _MIN_LABELS = 4
 
 
@@ -216,7 +215,7 @@ def _add_xml(raw: RawEvent, xml: list[str], source: str, line: int, warnings: li
         raw.time = detail.time or raw.time
 
 
-_XML_START = re.compile(r"^\s*<Event[\s>]")
+_XML_START = lazyre.compile(r"^\s*<Event[\s>]")
 
 
 def _by_position(lines: list[str], start: int, end: int) -> tuple[str, int, int] | None:

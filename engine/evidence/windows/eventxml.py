@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from ..xmltree import read_tree
@@ -23,7 +24,7 @@ from .events import RawEvent, to_fact, with_symptoms
 KIND = "windows_event_xml"
 
 NAMESPACE = "http://schemas.microsoft.com/win/2004/08/events/event"
-_START = re.compile(r"<Event[\s>]")
+_START = lazyre.compile(r"<Event[\s>]")
 _END = "</Event>"
 _MAX_EVENT = 1024 * 1024  # one event's XML; CAPI2 chains are a few KB
 

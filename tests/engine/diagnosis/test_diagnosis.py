@@ -196,3 +196,37 @@ def test_fact_order_never_changes_the_verdicts(samples: Path, bundle: str) -> No
         rng.shuffle(evidence.facts)
         again = diagnose_evidence(evidence, packs=packs, now=NOW)
         assert [(v.cause, v.status, v.summary, v.remediation) for v in again.verdicts] == expected
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "samples"
+
+
+@pytest.mark.parametrize("inputs", [
+    ["bundles/renewed-certificate"], ["bundles/attr36"], ["bundles/ip-changed"],
+    ["ndr/NDR-4.4.62-ATTR35-delay.pasted.txt", "cmdlets"],
+])
+def test_running_only_the_codes_in_scope_changes_no_report(inputs):
+    """Issue 11 latency: the engine registers and runs only the rules of the codes a symptom names.
+    The same report must come out as when every rule of every code runs."""
+    from relaydoctor.engine import api, diagnosis
+    from relaydoctor.engine.session import get_engine
+
+    packs = api.load_packs(cached=True)
+    ruleset = api._compiled(packs)
+    evidence = load_evidence([str(SAMPLES / i) for i in inputs])
+    seen: list[int] = []
+
+    def every_rule(subset, facts):
+        seen.append(len(subset.rules))
+        wanted = {r.id for r in subset.rules}
+        firings = get_engine().run(ruleset, [f.to_engine() for f in facts])
+        return [f for f in firings if f.rule_id in wanted]  # what the subset itself must have fired
+
+    def all_rules_judged(subset, facts):
+        return get_engine().run(ruleset, [f.to_engine() for f in facts])
+
+    scoped = diagnose_evidence(evidence, packs=packs, now=NOW)
+    filtered = diagnosis.build_report(evidence, ruleset, packs, every_rule, answers={}, now=NOW)
+    unfiltered = diagnosis.build_report(evidence, ruleset, packs, all_rules_judged, answers={}, now=NOW)
+    assert seen and max(seen) < len(ruleset.rules)  # a subset really ran
+    assert scoped.to_json() == filtered.to_json() == unfiltered.to_json()

@@ -39,9 +39,11 @@ def test_a_cached_load_equals_a_fresh_one_and_does_not_read_the_yaml(tmp_path, c
     assert second == fresh and second is not first
 
 
-def test_the_builtin_pack_round_trips(cache_dir):
+def test_the_builtin_pack_round_trips(cache_dir, monkeypatch):
     fresh = load_packs(include_user_config=False, cache=False)
     load_packs(include_user_config=False)
+    assert len(_entries(cache_dir)) == 1, "the built-in pack was not cached (a model class the codec lacks?)"
+    monkeypatch.setattr(loader_mod, "_load_one", lambda *a: pytest.fail("the YAML was read again"))
     cached = load_packs(include_user_config=False)
     assert cached == fresh
 
@@ -105,3 +107,51 @@ def test_where_the_cache_lives():
     assert cache.cache_dir({"LOCALAPPDATA": "C:/Users/a/AppData/Local"}, platform="win32") == Path(
         "C:/Users/a/AppData/Local/relaydoctor/Cache")
     assert cache.cache_dir({}, platform="darwin") == Path.home() / "Library" / "Caches" / "relaydoctor"
+
+
+def test_unchanged_files_are_not_hashed_again_and_any_edit_is(tmp_path, cache_dir, monkeypatch):
+    """The stat index (issue 11 latency): a second run does not read the pack files to find its
+    key; an edit that keeps the file's size still changes its stat, so the content is hashed."""
+    monkeypatch.setattr(cache, "RACY_SECONDS", -1.0)  # index files however recently written
+    pack = standard_pack(tmp_path / "p")
+    first = _load(pack)
+    assert list(cache_dir.glob("stat-*"))
+    real = cache.content_key
+    monkeypatch.setattr(cache, "content_key", lambda *a: pytest.fail("the pack files were hashed again"))
+    assert _load(pack) == first
+    monkeypatch.setattr(cache, "content_key", real)
+    cause = next((pack / "knowledge" / "causes").glob("*.yaml"))
+    cause.write_text(cause.read_text().replace("The widget is broken", "The widget is brokem"))  # same size
+    after = _load(pack)
+    assert "brokem" in next(iter(after.causes.values())).title
+
+
+def test_files_changed_just_now_are_not_indexed(tmp_path, cache_dir):
+    """A file written within RACY_SECONDS could change again in the same clock tick without its
+    stat changing, so its key is not remembered by stat."""
+    _load(standard_pack(tmp_path / "p"))
+    assert len(_entries(cache_dir)) == 1 and not list(cache_dir.glob("stat-*"))
+
+
+def test_model_objects_shared_in_memory_are_shared_after_a_read(cache_dir):
+    load_packs(include_user_config=False)
+    cached = load_packs(include_user_config=False)
+    assert cached.rules[0] is cached.packs[0].rules[0]  # written once, read back as one object
+
+
+def test_the_compiled_ruleset_is_cached_beside_the_packs(cache_dir, monkeypatch):
+    from relaydoctor.engine import api
+    from relaydoctor.engine.pack.compiler import compile_packs
+    from relaydoctor.engine.regex_probe import probe
+
+    packs = load_packs(include_user_config=False)
+    fresh = compile_packs(packs, probe=probe)
+    assert api._compile_cached(packs) == fresh
+    assert len(list(cache_dir.glob("compiled-*.json"))) == 1
+    monkeypatch.setattr("relaydoctor.engine.pack.compiler.compile_packs",
+                        lambda *a, **k: pytest.fail("compiled again"))
+    again = api._compile_cached(packs)
+    assert again == fresh and again.digest == fresh.digest
+    (entry,) = cache_dir.glob("compiled-*.json")
+    entry.write_text('{"key": "x", "rules": [1]}')
+    assert cache.read_compiled(entry.name.removeprefix("compiled-").removesuffix(".json")) is None

@@ -1,0 +1,39 @@
+"""The public root store's index kept in the cache folder (issue 11 latency): the same roots,
+fingerprints and answers as parsing the whole bundle; a corrupt or foreign index is rebuilt."""
+
+from __future__ import annotations
+
+import pytest
+from relaydoctor.engine.relations import roots
+from relaydoctor.engine.x509names import name_key
+
+
+@pytest.fixture
+def fresh_index(tmp_path, monkeypatch):
+    monkeypatch.setenv("RELAYDOCTOR_CACHE_DIR", str(tmp_path))
+    roots._public_index.cache_clear()
+    yield tmp_path
+    roots._public_index.cache_clear()
+
+
+def test_the_cached_index_answers_as_the_parsed_bundle(fresh_index):
+    parsed = roots._public_entries()
+    assert parsed, "certifi's bundle is a dependency"
+    first = roots._public_index()
+    (entry,) = fresh_index.glob("roots-*.json")
+    roots._public_index.cache_clear()
+    again = roots._public_index()  # read back from the file
+    assert again == first
+    expected = [(name_key(c.subject), roots.fingerprint(c)) for c, _, _ in parsed]
+    assert [(k, fp) for k, fp, _, _ in again] == expected
+    store = roots.RootStore()
+    assert len(store) == len(parsed)
+    for cert, _, _ in parsed:
+        assert store.contains(cert)
+        assert cert in store.by_subject(name_key(cert.subject))
+    entry.write_text('{"source": "another bundle", "roots": []}')
+    roots._public_index.cache_clear()
+    assert roots._public_index() == first  # a foreign entry is ignored and rewritten
+    entry.write_text("{truncated")
+    roots._public_index.cache_clear()
+    assert roots._public_index() == first
