@@ -16,6 +16,7 @@ import datetime as dt
 import difflib
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -310,6 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     _tolerant_streams()
     previous = api.sigterm_as_interrupt()
+    shown = warnings.showwarning
+    warnings.showwarning = _warning_line
     try:
         args = build_parser().parse_args(args_list)
         func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_tui)
@@ -339,6 +342,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         api.restore_sigterm(previous)  # in-process callers (tests, the TUI) get their handler back
+        warnings.showwarning = shown
+
+
+def _warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    """A Python warning from a library (the X.509 parser, the regex engine) as one line, like
+    every other message: never the two-line ``file:line: Category`` form with a source line."""
+    _err(f"warning: {message}")
 
 
 def _tolerant_streams() -> None:
