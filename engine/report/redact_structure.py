@@ -69,14 +69,17 @@ def learn_names(facts: Iterable[Fact], *, public: Callable[[str], bool] = lambda
                 prose: Iterable[str] = ()) -> Learned:
     """``public`` tells names that identify nobody (Microsoft's own): they are not learned.
 
-    ``prose``: the report's warnings and notes. A value a parser could not read is quoted there
-    ("SmartHost not understood: 'mail.example.berlin …'") and never became a fact, yet identifies
-    as much as one: the names in it are learned too (file names aside)."""
-    names: set[str] = set()
+    ``prose``: the report's warnings and notes and the evidence excerpts. A value a parser could
+    not read is quoted there ("SmartHost not understood: 'mail.example.berlin …'"), and a log or
+    NDR line shows names beside the one a fact took; they never became facts, yet identify as much
+    as one: those names are learned too (file names aside), though not their labels as words
+    (free text holds dotted identifiers such as ``System.Net.Mail``)."""
+    loose: set[str] = set()
     for text in prose:
-        names.update(e.group("domain").lower() for e in _EMAIL.finditer(text))
-        names.update(n for n in (m.group(0).lower().rstrip(".") for m in _EMBEDDED.finditer(text))
+        loose.update(e.group("domain").lower() for e in _EMAIL.finditer(text))
+        loose.update(n for n in (m.group(0).lower().rstrip(".") for m in _EMBEDDED.finditer(text))
                      if n.rsplit(".", 1)[-1] not in _FILE_EXTS)
+    names: set[str] = set()
     for fact in facts:
         for f in dataclasses.fields(fact):
             if f.name == "provenance" or "source" in f.name:
@@ -87,12 +90,14 @@ def learn_names(facts: Iterable[Fact], *, public: Callable[[str], bool] = lambda
                 if isinstance(item, str) and item:
                     names.update(_names_in(item, embedded=bool(_NAME_FIELDS.search(f.name))))
     names = {n for n in names if not _MICROSOFT.search(n) and not public(n)}
-    tlds = {n.rsplit(".", 1)[-1] for n in names}
+    loose = {n for n in loose if not _MICROSOFT.search(n) and not public(n)}
     words: set[str] = set()
     for name in names:
         for label in name.lstrip("*.").split(".")[:-1]:
             if len(label) >= 3 and label not in _COMMON_LABELS and not label.isdigit():
                 words.add(label)
+    names |= loose
+    tlds = {n.rsplit(".", 1)[-1] for n in names}
     return Learned(frozenset(names), frozenset(tlds), frozenset(words))
 
 
