@@ -120,6 +120,21 @@ def _rss() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def figures(mb: float, base: float, got: dict[str, float]) -> None:
+    """The rate kept up with against the plain read, CPU and RSS (shared by the watch benchmarks)."""
+    rate = mb / got["seconds"]
+    print(f"baseline plain read: {mb / base:8.1f} MB/s")
+    print(f"watch kept up with:  {rate:8.1f} MB/s  (ratio {rate / (mb / base):.3f} of the plain read; "
+          f"target >= 10 MB/s)")
+    per_cpu = mb / max(got["cpu"], 1e-9)
+    print(f"CPU: {got['cpu']:.1f} s for {got['seconds']:.1f} s wall = {per_cpu:.1f} MB per CPU second")
+    print("     (the process, writer included: the rate one core sustains; the wall rate also waits")
+    print("     --interval whenever the watcher has caught up, and other jobs on the machine)")
+    peak, end_rss, before = got["peak_rss"] / 1e6, got["rss"] / 1e6, got["rss_before"] / 1e6
+    print(f"RSS: peak {peak:.1f} MB, at the end {end_rss:.1f} MB (target < 100 MB), {before:.1f} MB before "
+          "the first byte")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=int, default=200, help="MB of log for the simulated day (default 200)")
@@ -136,19 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         mb = info["bytes"] / 1e6
         base = plain_read(files)
         got = run(files, watched, args.interval)
-    rate = mb / got["seconds"]
     print(f"log: {mb:.1f} MB, {int(info['lines']):,} lines, {int(info['sessions_eop']):,} sessions to "
           f"Exchange Online, {args.files} rotations")
-    print(f"baseline plain read: {mb / base:8.1f} MB/s")
-    print(f"watch kept up with:  {rate:8.1f} MB/s  (ratio {rate / (mb / base):.3f} of the plain read; "
-          f"target >= 10 MB/s)")
-    per_cpu = mb / max(got["cpu"], 1e-9)
-    print(f"CPU: {got['cpu']:.1f} s for {got['seconds']:.1f} s wall = {per_cpu:.1f} MB per CPU second")
-    print("     (the process, writer included: the rate one core sustains; the wall rate also waits")
-    print("     --interval whenever the watcher has caught up, and other jobs on the machine)")
-    peak, end_rss, before = got["peak_rss"] / 1e6, got["rss"] / 1e6, got["rss_before"] / 1e6
-    print(f"RSS: peak {peak:.1f} MB, at the end {end_rss:.1f} MB (target < 100 MB), {before:.1f} MB before "
-          "the first byte")
+    figures(mb, base, got)
     print(f"sessions handled: {int(got['events']):,}; rules ran {int(got['rule_runs'])} time(s) "
           f"(once per new failure kind); {int(got['lines_out'])} output lines")
     return 0

@@ -13,7 +13,12 @@ the certificates the case lists are generated with ``cryptography``. Printed:
 - wrong confirms: verdicts ``confirmed`` for a cause that is not the case's cause (nor one the
   case lists in ``also_true``), over every case: the defect that matters most;
 - undecidable-with-question: undecidable cases that confirm nothing wrong and end with a question,
-  a "missing evidence" item or a next step.
+  a "missing evidence" item or a next step;
+- wrong rule-outs / overclaims: a case may also list causes the evidence cannot decide against
+  (``expect.not_ruled_out``: the thread's cause when the evidence is too thin to prove it) and causes
+  it must not call confirmed or likely (``expect.not_likely``); each breach is counted, as is a
+  symptom recognised as (or a verdict judged under) a code the evidence does not show
+  (``expect.not_codes``).
 Options: ``--json`` prints the per-case results as JSON; ``--case ID`` runs one case.
 """
 
@@ -46,6 +51,9 @@ class CaseResult:
     leading_status: str | None
     top1: bool | None  # None for undecidable cases
     wrong_confirms: list[str] = field(default_factory=list)
+    wrong_rule_outs: list[str] = field(default_factory=list)  # expect.not_ruled_out causes ruled out
+    overclaims: list[str] = field(default_factory=list)  # expect.not_likely causes confirmed or likely
+    wrong_codes: list[str] = field(default_factory=list)  # expect.not_codes the symptoms were given
     has_next_step: bool = False
     fix_ok: bool | None = None
     needs: list[str] = field(default_factory=list)
@@ -167,6 +175,15 @@ def score_case(folder: Path) -> CaseResult:
     if lead:
         result.leading, result.leading_status = lead["cause"], lead["status"]
     result.wrong_confirms = sorted({v["cause"] for v in verdicts if v.get("status") == "confirmed"} - allowed)
+    status = {v["cause"]: v.get("status") for v in verdicts}
+    result.wrong_rule_outs = sorted(
+        c for c in expect.get("not_ruled_out") or [] if status.get(c) == "ruled_out"
+    )
+    result.overclaims = sorted(
+        c for c in expect.get("not_likely") or [] if status.get(c) in ("confirmed", "likely")
+    )
+    shown = {s.get("code") for s in report.get("symptoms", [])} | {v.get("code") for v in verdicts}
+    result.wrong_codes = sorted(c for c in expect.get("not_codes") or [] if c in shown)
     result.has_next_step = _has_next_step(report)
     if not undecidable:
         result.top1 = result.leading == cause
@@ -188,6 +205,9 @@ def summary(results: list[CaseResult]) -> dict[str, int]:
     return {
         "top1": sum(1 for r in decidable if r.top1), "decidable": len(decidable),
         "wrong_confirms": sum(len(r.wrong_confirms) for r in results),
+        "wrong_rule_outs": sum(len(r.wrong_rule_outs) for r in results),
+        "overclaims": sum(len(r.overclaims) for r in results),
+        "wrong_codes": sum(len(r.wrong_codes) for r in results),
         "undecidable_ok": sum(
             1 for r in undecidable if r.has_next_step and not r.wrong_confirms and not r.error
         ),
@@ -211,6 +231,12 @@ def render(results: list[CaseResult]) -> str:
             verdict = "ok" if r.top1 else "miss"
         if r.wrong_confirms:
             verdict += f" WRONG CONFIRM {','.join(r.wrong_confirms)}"
+        if r.wrong_rule_outs:
+            verdict += f" WRONG RULE-OUT {','.join(r.wrong_rule_outs)}"
+        if r.overclaims:
+            verdict += f" OVERCLAIM {','.join(r.overclaims)}"
+        if r.wrong_codes:
+            verdict += f" WRONG CODE {','.join(r.wrong_codes)}"
         if r.fix_ok is False:
             verdict += " (fix incomplete)"
         if r.needs and not (r.top1 or (r.top1 is None and r.has_next_step)):
@@ -220,6 +246,9 @@ def render(results: list[CaseResult]) -> str:
     rows.append("")
     rows.append(f"top-1 {s['top1']}/{s['decidable']}, wrong confirms {s['wrong_confirms']}, "
                 f"undecidable-with-question {s['undecidable_ok']}/{s['undecidable']}"
+                + (f", wrong rule-outs {s['wrong_rule_outs']}" if s["wrong_rule_outs"] else "")
+                + (f", overclaims {s['overclaims']}" if s["overclaims"] else "")
+                + (f", wrong codes {s['wrong_codes']}" if s["wrong_codes"] else "")
                 + (f", errors {s['errors']}" if s["errors"] else ""))
     return "\n".join(rows)
 

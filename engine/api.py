@@ -555,11 +555,20 @@ def precheck(
     *,
     now: dt.datetime | None = None,
     pfx_password: str | None = None,
+    pack_dirs: Sequence[str] = (),
 ) -> PrecheckReport:
-    """Will ``plan`` break relay, judged against the exports at ``paths``? (an empty plan: audit)."""
+    """Will ``plan`` break relay, judged against the exports at ``paths``? (an empty plan: audit).
+    The checks that are pack data are judged by the built-in pack and ``pack_dirs``."""
     from .precheck import precheck as run
 
-    return run(paths, plan, now=as_utc(now) if now else now_utc(), pfx_password=pfx_password)
+    packs = load_packs(pack_dirs, cached=True)
+    return run(
+        paths,
+        plan,
+        now=as_utc(now) if now else now_utc(),
+        pfx_password=pfx_password,
+        diagnose=lambda evidence, at: diagnose_evidence(evidence, packs=packs, now=at),
+    )
 
 
 def render_precheck(
@@ -569,10 +578,15 @@ def render_precheck(
     color: bool = False,
     verbose: bool = False,
     width: int | None = None,
+    redacted: bool = False,
 ) -> str:
-    """The precheck as ``precheck --format fmt`` prints it: one line per check."""
+    """The precheck as ``precheck --format fmt [--redact]`` prints it: one line per check."""
     from .report.precheck import render_precheck as render_as
 
+    if redacted:
+        from .report.redact import redact_precheck
+
+        report = redact_precheck(report)
     return render_as(report, fmt, color=color, verbose=verbose, width=width or 100)
 
 
@@ -589,9 +603,10 @@ def watch(
     pack_dirs: Sequence[str] = (),
     on_minute: Callable[[str, int, int, str], None] | None = None,
 ) -> int:
-    """Follow the send logs at ``paths`` (exports beside them give the verdicts) and print what
-    happens on ``out``; returns the exit code (0 fixed or stopped, 1 ``--timeout`` before a fix, 130
-    Ctrl+C). ``on_minute(minute, sessions, accepted, rejected_by_code)`` feeds a live view after
+    """Follow the send logs, receive logs, Postfix/sendmail/Exim mail logs and IIS SMTP logs at
+    ``paths`` (exports beside them give the verdicts) and print what happens on ``out``; returns the
+    exit code (0 fixed — every failing sender accepted — or stopped, 1 ``--timeout`` before a fix,
+    130 Ctrl+C). ``on_minute(minute, sessions, accepted, rejected_by_code)`` feeds a live view after
     every session; ``stop`` ends it."""
     from .watch import run_watch
 

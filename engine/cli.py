@@ -208,27 +208,34 @@ def build_parser() -> argparse.ArgumentParser:
                    help="warn about certificates expiring within N days (default: 30)")
     _format_option(p, ("text", "markdown", "json"))
     _output_options(p)
+    p.add_argument("--redact", action="store_true", help=_HELP["redact"])
     p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
     p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
+    p.add_argument("--pack", action="append", default=[], metavar="DIR",
+                   help=_HELP["pack"] + " (the checks that are pack data: the 'precheck' code)")
     _verbose_option(p)
     p.set_defaults(func=cmd_precheck)
 
     p = sub.add_parser(
         "watch",
-        help="follow send protocol logs as they are written; report the first accepted session",
+        help="follow send/receive protocol, relay mail and IIS SMTP logs as they are written; report when "
+        "the failing senders are accepted",
         epilog="Exit codes: 0 fixed (--until-fixed) or stopped, 1 --timeout before a fix, "
         "2 usage or input error, 130 interrupted.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="send-log folders or files to follow (other evidence in them gives the verdicts)")
+                   help="folders or files of Exchange send or receive logs, Postfix/sendmail/Exim mail logs "
+                        "or IIS SMTP logs to follow (other evidence in them gives the verdicts)")
     p.add_argument("--since", type=parse_now, metavar="TIME",
-                   help="the time of the change: report the first session after it accepted for an "
-                        "external recipient (read the logs from that time)")
-    p.add_argument("--until-fixed", action="store_true", help="exit 0 at the first accepted session")
+                   help="the time of the change: report when the senders rejected (from an hour before "
+                        "it) get a session after it accepted for an external recipient")
+    p.add_argument("--until-fixed", action="store_true",
+                   help="exit 0 when every failing sender has been accepted")
     p.add_argument("--timeout", type=parse_seconds, metavar="SECONDS", help="give up after this (exit 1)")
     p.add_argument("--interval", type=parse_seconds, default=1.0, metavar="SECONDS",
                    help="seconds between checks for new bytes (default: 1)")
     p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
+    p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("collect-script", help="print the PowerShell evidence collector")
@@ -614,12 +621,14 @@ def cmd_precheck(args: argparse.Namespace) -> int:
         sender_domain=args.sender_domain,
         days=args.days,
     )
-    report = api.precheck(paths, plan, now=args.now, pfx_password=_pfx_password(args.pfx_password_env))
+    report = api.precheck(paths, plan, now=args.now, pfx_password=_pfx_password(args.pfx_password_env),
+                          pack_dirs=_check_dirs(args.pack, "--pack"))
     if not [s for s in report.evidence if not s.skipped_reason]:
         raise InputError("no evidence relaydoctor recognises", path=paths[0] if len(paths) == 1 else None)
     color = args.output is None and args.format == "text" and api.wants_color(sys.stdout)
     width = _terminal_width() if args.output is None else None
-    text = api.render_precheck(report, args.format, color=color, verbose=args.verbose, width=width)
+    text = api.render_precheck(report, args.format, color=color, verbose=args.verbose, width=width,
+                               redacted=args.redact)
     _write(text, args.output, inputs=args.inputs, force=args.force)
     return EXIT_FAILED if report.status == "fail" else EXIT_OK
 
@@ -633,6 +642,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         interval=args.interval,
         out=sys.stdout,
         pfx_password=_pfx_password(args.pfx_password_env),
+        pack_dirs=_check_dirs(args.pack, "--pack"),
     )
 
 

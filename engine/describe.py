@@ -9,6 +9,7 @@ from .facts import (
     Answer,
     CertAttribution,
     Certificate,
+    CertLifetime,
     CertNameMatch,
     CertStatus,
     ConnectorChange,
@@ -18,6 +19,7 @@ from .facts import (
     InboundConnector,
     IpAttribution,
     IpConnectorMatch,
+    PrecheckPlan,
     SendConnector,
     SendConnectorCertificate,
     SmtpClient,
@@ -153,6 +155,16 @@ _DESCRIBERS: dict[type, Callable[[Fact], str]] = {
     SendConnectorCertificate: lambda f: (
         f"send connector {f.connector!r} TlsCertificateName: {plain_value('state', f.state)}"
         + (f", {plain_value('presented', f.presented)}" if f.presented != "unknown" else "")
+    ),
+    CertLifetime: lambda f: (
+        f"certificate {f.cn or f.thumbprint[:8]}: NotAfter {f.not_after}, "
+        + (f"{f.days_left} day(s) left" if f.days_left >= 0 else f"expired {-f.days_left} day(s) ago")
+        + f" ({plain_value('validity', f.validity)} now)"
+    ),
+    PrecheckPlan: lambda f: (
+        "the planned change"
+        + (f": certificate {f.cert_thumbprint[:8]}…" if f.cert_thumbprint else "")
+        + f", expiry window {f.days} day(s)"
     ),
 }
 

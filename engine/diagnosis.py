@@ -18,7 +18,7 @@ from . import __version__
 from .compiled import CompiledRule, CompiledRuleset, Firing
 from .describe import describe
 from .discipline import effective_status
-from .facts import Answer, Fact, Provenance, Symptom
+from .facts import Answer, Fact, PrecheckPlan, Provenance, Symptom
 from .guidance import missing_evidence, next_steps, settled_codes
 from .plainwords import plain_values
 from .precedence import BASIS_WORDS, firing_basis, rank_verdicts, specificity, strength
@@ -90,7 +90,8 @@ def build_report(
 
     notes = [*run.notes, *evidence.warnings, *timed_out_notes(packs)]
     missing = missing_evidence(run.verdicts, run.facts, packs)
-    steps = next_steps(run.verdicts, questions, missing, has_symptom=bool(run.symptoms))
+    bare = list(dict.fromkeys(s.code for s in run.symptoms if s.code.isdigit()))
+    steps = next_steps(run.verdicts, questions, missing, has_symptom=bool(run.symptoms), bare_codes=bare)
     sources = list(evidence.sources)
     if answers:
         sources.append(SourceSummary(ANSWER_SOURCE, "answer", facts=len(answers)))
@@ -149,6 +150,7 @@ def infer(
     firings = run_rules(ruleset.for_codes(codes), all_facts)  # only these codes are judged
     rules = {r.id: r for r in ruleset.rules}
     verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers, light)
+    notes = [*notes, *_unknown_code_notes(facts, packs, codes)]
     symptoms = _symptom_views(facts, packs)
     return Inference(all_facts, symptoms, verdicts, questions, [*scoped.notes, *notes], scoped.questions)
 
@@ -193,11 +195,27 @@ def recognise_symptoms(facts: Sequence[Fact], packs: Packs) -> list[Fact]:
 
 
 def _codes_in_scope(facts: Sequence[Fact], packs: Packs) -> list[str]:
-    seen = [f.code for f in facts if isinstance(f, Symptom) and f.code in packs.codes]
+    """The codes a symptom names, and those a planned change asks for (``precheck_plan``)."""
+    symptoms = [f for f in facts if isinstance(f, Symptom)]
+    seen = [f.code for f in facts if isinstance(f, Symptom | PrecheckPlan) and f.code in packs.codes]
     codes = list(dict.fromkeys(seen))
-    if not codes and packs.default_code in packs.codes:
+    # the default code is assumed only when the evidence shows no symptom at all: a reply whose
+    # code no pack knows (504 5.7.4, 550 5.7.1) is not evidence of the default code's causes
+    if not codes and not symptoms and packs.default_code in packs.codes:
         codes = [packs.default_code]
     return codes
+
+
+def _unknown_code_notes(facts: Sequence[Fact], packs: Packs, codes: Sequence[str]) -> list[str]:
+    """When no symptom has a code the packs know, say so: no cause list applies to it."""
+    if codes:
+        return []
+    unknown = dict.fromkeys(f.code for f in facts if isinstance(f, Symptom) and f.code not in packs.codes)
+    return [
+        f"{code} is not a code the loaded packs know, so relaydoctor has no causes to weigh for it "
+        "('relaydoctor codes' lists the known ones; a pack can add it)"
+        for code in unknown
+    ]
 
 
 def _symptom_views(facts: Sequence[Fact], packs: Packs) -> list[SymptomView]:

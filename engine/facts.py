@@ -472,14 +472,14 @@ class IpAttribution(Fact):
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
         "match": _enum("in_range", "not_in_range", "ipv6", "no_ip_connector", "incomplete"),
-        "source": _enum("send_log", "answer"),
+        "source": _enum("send_log", "answer", "relay_log"),
     }
 
     ip: str
     match: str
     connector: str | None = None
     matched_range: str | None = None
-    source: str = "send_log"
+    source: str = "send_log"  # relay_log: the [ip] of EOP's EHLO reply in a Postfix or app log
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -847,6 +847,43 @@ class SmtpClient(Fact):
     scope_id: str = ""  # the host that runs the client, when the evidence names it
 
 
+@dataclass(frozen=True, kw_only=True)
+class PrecheckPlan(Fact):
+    """A change planned with ``relaydoctor precheck``: it puts its code in scope (as a symptom
+    does for diagnose), so the pack's checks of that code are judged (docs/precheck.md)."""
+
+    KIND: ClassVar[str] = "precheck_plan"
+    DOC: ClassVar[str] = (
+        "A change planned with relaydoctor precheck (or a case's inline fact): its code (the built-in "
+        "pack's 'precheck') is judged as if a symptom named it; the planned certificate's thumbprint "
+        "and the --days expiry window are what the checks compare with."
+    )
+
+    code: str = "precheck"  # the pack code the plan puts in scope (the built-in pack's checks)
+    days: int = 30  # the expiry window (--days)
+    cert_thumbprint: str | None = None  # the planned certificate (upper-case hex), when --cert
+    audit: bool = False  # nothing planned: the current configuration is audited
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertLifetime(Fact):
+    """Date arithmetic done in Python so rules can compare days: a certificate's days to expiry."""
+
+    KIND: ClassVar[str] = "cert_lifetime"
+    DOC: ClassVar[str] = (
+        "How many whole days one certificate stays valid after the time of the diagnosis (--now; "
+        "negative once expired), beside its validity then: rules compare days_left with a window "
+        "such as precheck_plan.days."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"validity": CertStatus.ENUMS["validity"]}
+
+    thumbprint: str  # the certificate's SHA-1 thumbprint (upper-case hex), as cert_status has it
+    cn: str | None = None  # its subject CN, when known
+    days_left: int  # whole days from the time of the diagnosis to NotAfter; negative once expired
+    validity: str = "unknown"  # at the time of the diagnosis (not at a session's time)
+    not_after: str | None = None  # the NotAfter compared (ISO 8601)
+
+
 FACT_KINDS: dict[str, type[Fact]] = {
     cls.KIND: cls
     for cls in (
@@ -879,6 +916,8 @@ FACT_KINDS: dict[str, type[Fact]] = {
         SignIn,
         TrackingEvent,
         SmtpClient,
+        PrecheckPlan,
+        CertLifetime,
     )
 }
 
@@ -894,6 +933,7 @@ RELATION_ORDER: tuple[str, ...] = tuple(
         CertStatus,
         SendConnectorCertificate,
         ConnectorChange,
+        CertLifetime,
     )
 )
 RELATION_KINDS = frozenset(RELATION_ORDER)

@@ -111,6 +111,7 @@ def missing_evidence(verdicts: Sequence[Verdict], facts: Sequence[Fact], packs: 
     present = {f.KIND for f in facts}
     need: dict[str, list[str]] = {}
     collect: dict[str, list[str]] = {}
+    asked: dict[str, str] = {}  # group → the question's own text, for answers still missing
     settled = settled_codes(verdicts, packs)
     for v in verdicts:
         if v.status not in ("undetermined", "likely"):
@@ -125,26 +126,26 @@ def missing_evidence(verdicts: Sequence[Verdict], facts: Sequence[Fact], packs: 
             for base in base_kinds(kind):
                 if base in present:
                     continue
-                causes = need.setdefault(base, [])
+                group = base
+                if base == "answer" and cause.question is not None:
+                    # a missing answer is the question's: labelled with its words, one entry each
+                    group = f"answer:{cause.question.id}"
+                    asked[group] = cause.question.ask
+                causes = need.setdefault(group, [])
                 if v.cause not in causes:
                     causes.append(v.cause)
                 cmd = cause.question.collect if cause.question is not None else ""
-                lst = collect.setdefault(base, [])
+                lst = collect.setdefault(group, [])
                 if cmd and cmd not in lst:
                     lst.append(cmd)
     out = []
-    for kind, causes in need.items():
+    for group, causes in need.items():
+        kind = group.split(":", 1)[0]
         # the kind's own export first (it is what is missing), then the open causes' commands
-        cmds = [c for c in (COLLECT_COMMAND.get(kind), *collect.get(kind, ())) if c]
+        cmds = [c for c in (COLLECT_COMMAND.get(kind), *collect.get(group, ())) if c]
         cmds = list(dict.fromkeys(cmds))
-        out.append(
-            MissingEvidence(
-                kind=kind,
-                what=SOURCE_HINT.get(kind) or getattr(FACT_KINDS.get(kind), "DOC", "") or kind,
-                causes=tuple(causes),
-                collect=tuple(cmds),
-            )
-        )
+        what = asked.get(group) or SOURCE_HINT.get(kind) or getattr(FACT_KINDS.get(kind), "DOC", "") or kind
+        out.append(MissingEvidence(kind=kind, what=what, causes=tuple(causes), collect=tuple(cmds)))
     return out
 
 
@@ -154,6 +155,7 @@ def next_steps(
     missing: Sequence[MissingEvidence],
     *,
     has_symptom: bool,
+    bare_codes: Sequence[str] = (),
 ) -> list[NextStep]:
     """Fixes first, then questions, then evidence to collect; never empty when there is a symptom."""
     steps: list[NextStep] = []
@@ -167,6 +169,17 @@ def next_steps(
     for m in missing:
         command = m.collect[0] if m.collect else COLLECT_SCRIPT
         steps.append(NextStep("collect", f"{m.what} (decides {', '.join(m.causes)})", command))
+    if not steps and bare_codes:
+        # "[550]" alone names no cause: the enhanced status and the server's words do
+        steps.append(
+            NextStep(
+                "collect",
+                f"The evidence shows only the reply code {', '.join(bare_codes)}, without the enhanced "
+                "status (such as 5.7.64) or the server's text that name the cause: get the full reply "
+                "(turn on the device's or application's SMTP protocol or debug log, or read the log of "
+                "the server it sends to at the same time) and diagnose that",
+            )
+        )
     if not steps and (has_symptom or verdicts):
         steps.append(
             NextStep(

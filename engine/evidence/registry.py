@@ -22,7 +22,7 @@ from .applog import reader as applog
 from .base import Document, ParseResult, ParserModule, ScanFn, StreamingParserModule
 from .certificates import certs
 from .cmdlets import clixml, csvexport, formatlist, formattable, jsonexport, signins
-from .relaylogs import iismetabase, maillog, postfixconf
+from .relaylogs import eximconf, iismetabase, maillog, postfixconf
 from .smtplog import iis, receive, send
 from .symptoms import messagetrace, msgtrk, ndr, queue, text
 from .windows import certcheck, eventcsv, eventtext, eventxml, evtx
@@ -76,6 +76,7 @@ PARSERS: tuple[Parser, ...] = (
     Parser.streamed(maillog),
     Parser.of(postfixconf),
     Parser.of(iismetabase),
+    Parser.of(eximconf),
     Parser.of(appconfig),
     Parser.of(certs, parse_with_password=certs.parse_with_password),
     # cmdlet output: CliXML and JSON never pass the text sniffers, but a table could look like a list

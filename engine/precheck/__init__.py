@@ -1,8 +1,9 @@
 """``relaydoctor precheck``: will a planned change break relay? And, with no plan, an audit.
 
 Offline, against the same exports as ``diagnose``. Every check's matching is done by the relation
-functions the diagnosis uses (see ``context``); the checks themselves are Python (see
-docs/precheck.md for why they are not pack rules yet).
+functions the diagnosis uses (see ``context``). The checks the engine can express are pack data,
+judged by the same diagnosis (``packed``); the others are Python (docs/precheck.md says which
+and why).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .connector import connector_checks
 from .context import Context, build_context
 from .egress import egress_checks
 from .model import DEFAULT_DAYS, Check, Plan, PrecheckReport
+from .packed import Diagnose, packed_checks
 from .sender import sender_domain_checks
 
 __all__ = ["DEFAULT_DAYS", "Check", "Plan", "PrecheckReport", "precheck", "run_checks"]
@@ -43,11 +45,17 @@ def precheck(
     paths: Sequence[str],
     plan: Plan,
     *,
+    diagnose: Diagnose,
     now: dt.datetime | None = None,
     pfx_password: str | None = None,
 ) -> PrecheckReport:
+    """``diagnose`` judges the pack's checks (``api.diagnose_evidence`` with the packs bound)."""
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     ctx = build_context(paths, plan, now=moment, pfx_password=pfx_password)
+    if ctx.planned is not None:
+        ctx.packed = packed_checks(
+            ctx.facts, ctx.certificates, plan, ctx.planned, now=moment, diagnose=diagnose
+        )
     return PrecheckReport(
         tool_version=__version__,
         generated_at=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -55,4 +63,5 @@ def precheck(
         checks=run_checks(ctx),
         evidence=ctx.sources,
         notes=ctx.warnings,
+        facts=list(ctx.facts),
     )

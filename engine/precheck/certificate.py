@@ -190,70 +190,13 @@ def lifetime_check(ctx: Context, cert: Certificate, check: str, title: str, subj
 
 
 def _cert_lifetime(ctx: Context, cert: Certificate) -> Check:
-    return lifetime_check(ctx, cert, "cert-lifetime", "certificate is valid for long enough")
+    """Pack data: the built-in pack's ``planned-certificate-lifetime`` cause (``packed``)."""
+    return ctx.packed["cert-lifetime"]
 
 
 def _cert_chain(ctx: Context, cert: Certificate) -> Check:
-    title = "certificate chains to a root Exchange Online trusts, intermediate available"
-    status = ctx.status_of(cert.thumbprint)
-    if status is None:
-        return Check(
-            "cert-chain", "warn", title, "cannot check: no certificate status", evidence=(link(cert),)
-        )
-    ev = (link(status),)
-    if status.trust in ("self_signed", "private_ca", "untrusted_root", "revoked"):
-        return Check(
-            "cert-chain",
-            "fail",
-            title,
-            f"{plain_value('trust', status.trust)} "
-            f"(judged from {plain_value('trust_basis', status.trust_basis)}): "
-            "Exchange Online accepts only certificates "
-            "from a public CA",
-            evidence=ev,
-        )
-    if status.chain == "incomplete":
-        return Check(
-            "cert-chain",
-            "fail",
-            title,
-            f"the intermediate {status.missing_issuer} is missing: install it on the sending servers "
-            "(Intermediate Certification Authorities) so the full chain is sent",
-            evidence=ev,
-        )
-    if status.trust == "trusted" and status.trust_basis == "windows":
-        return Check(
-            "cert-chain",
-            "pass",
-            title,
-            f"Windows on the server accepts it ({status.windows_status or 'Valid'}, public root): the chain "
-            "and its intermediate are available there",
-            evidence=ev,
-        )
-    if status.trust == "trusted" and status.chain == "complete":
-        return Check(
-            "cert-chain",
-            "pass",
-            title,
-            "the chain reaches a public root (offline Mozilla root store)",
-            evidence=ev,
-        )
-    issuer = status.missing_issuer or (cert.issuer if status.chain == "unknown" else None)
-    if issuer:
-        return Check(
-            "cert-chain",
-            "warn",
-            title,
-            f"the issuer {issuer} is not in the file nor the offline root store: make "
-            "sure the intermediate is installed on the sending servers (export the full chain, "
-            "e.g. a .pfx or .p7b with the chain, to check it here)",
-            evidence=ev,
-        )
-    return Check(
-        "cert-chain", "warn", title,
-        f"{plain_value('trust', status.trust)}, chain {plain_value('chain', status.chain)}: cannot tell",
-        evidence=ev,
-    )
+    """Pack data: the built-in pack's ``planned-certificate-chain`` cause (``packed``)."""
+    return ctx.packed["cert-chain"]
 
 
 def _servers(ctx: Context) -> list[str]:

@@ -32,7 +32,7 @@ from ..relations.presented import PresentedCert, cert_names, presented_certifica
 from ..results import EvidenceSet, SourceSummary
 from ..utctime import as_utc
 from ..x509names import dn_cn
-from .model import Plan
+from .model import Check, Plan
 
 PFX_LOCKED = "PFX is password-protected"
 
@@ -47,6 +47,7 @@ class Context:
     warnings: list[str]
     planned: Certificate | None = None
     certificates: dict[str, bytes] = field(default_factory=dict)
+    packed: dict[str, Check] = field(default_factory=dict)  # the pack's check lines (``packed``)
 
     def of(self, cls: type) -> list:
         return [f for f in self.facts if isinstance(f, cls)]

@@ -90,6 +90,9 @@ class PrecheckReport:
     checks: list[Check]
     evidence: list[SourceSummary]
     notes: list[str] = field(default_factory=list)
+    # The facts the checks looked at: never rendered, but ``--redact`` learns the names to hide
+    # from them (as it does from a diagnosis' facts).
+    facts: list[Fact] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def status(self) -> str:

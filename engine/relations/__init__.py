@@ -8,7 +8,7 @@ relations in the same order, with the same provenance.
 Modules: ``names`` (certificate names × TlsSenderCertificateName), ``ips`` (egress IP ×
 SenderIPAddresses), ``domains`` (certificate / MAIL FROM / connector names × accepted domains),
 ``certstatus`` + ``chain`` + ``roots`` (validity, trust, chain), ``sendconnector``
-(TlsCertificateName × installed and presented certificates).
+(TlsCertificateName × installed and presented certificates), ``lifetime`` (days to expiry).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from ..facts import (
     Fact,
     InboundConnector,
     SendConnector,
+    SmtpClient,
     SmtpSession,
     Symptom,
     WindowsEvent,
@@ -39,6 +40,7 @@ from .changes import connector_change_relations
 from .common import prov_key
 from .domains import DomainEvidence, domain_relations, recipient_domain_relations
 from .ips import ip_relations
+from .lifetime import cert_lifetime_relations
 from .names import cert_name_relations
 from .presented import presented_certificates
 from .roots import RootStore, default_store
@@ -74,17 +76,19 @@ def derive_relations(
 
     presented = presented_certificates(sessions, certs)
     evidence = DomainEvidence.from_facts(_of(facts, AcceptedDomain), _of(facts, DomainVerification))
+    statuses = cert_status_relations(
+        certs, sessions, answers, now=as_utc(now), store=store, objects=certificates,
+        checks=[*_of(facts, WindowsEvent), *_of(facts, CertCheck)],
+    )
     out: list[Fact] = [
         *cert_name_relations(presented, inbound),
-        *ip_relations(sessions, answers, inbound),
-        *domain_relations(presented, sessions, inbound, evidence),
+        *ip_relations(sessions, answers, inbound, _of(facts, SmtpClient)),
+        *domain_relations(presented, sessions, inbound, evidence, _of(facts, SmtpClient)),
         *recipient_domain_relations(_of(facts, Symptom), evidence),
-        *cert_status_relations(
-            certs, sessions, answers, now=as_utc(now), store=store, objects=certificates,
-            checks=[*_of(facts, WindowsEvent), *_of(facts, CertCheck)],
-        ),
+        *statuses,
         *send_connector_relations(_of(facts, SendConnector), certs, sessions),
         *connector_change_relations(inbound, sessions),
+        *cert_lifetime_relations(statuses, certs, now=as_utc(now)),
     ]
     return _ordered(out)
 

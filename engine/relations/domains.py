@@ -31,6 +31,7 @@ from ..facts import (
     DomainAcceptance,
     DomainVerification,
     InboundConnector,
+    SmtpClient,
     SmtpSession,
     Symptom,
 )
@@ -235,6 +236,7 @@ def domain_relations(
     sessions: Sequence[SmtpSession],
     connectors: Sequence[InboundConnector],
     ev: DomainEvidence,
+    clients: Sequence[SmtpClient] = (),
 ) -> list[DomainAcceptance]:
     out: list[DomainAcceptance] = []
     for cert in presented:
@@ -255,19 +257,25 @@ def domain_relations(
             )
         )
 
-    by_domain: dict[str, list[SmtpSession]] = {}
+    by_domain: dict[str, list[SmtpSession | SmtpClient]] = {}
     for s in sessions:
         if not s.to_eop or s.null_sender:
             continue
         d = norm_name(s.mail_from_domain)
         if d:
             by_domain.setdefault(d, []).append(s)
+    for c in clients:  # a relay's or app's log of its sessions with the tenant's MX endpoint
+        d = norm_name(c.mail_from_domain) if c.smart_host_kind == "eop_tenant" else ""
+        if d and d not in by_domain:
+            by_domain.setdefault(d, []).append(c)
     for d in sorted(by_domain):
         got = mail_from_acceptance(d, ev)
+        group = by_domain[d]
+        premise = most_relevant(group) if isinstance(group[0], SmtpSession) else group[0]
         out.append(
             DomainAcceptance(
                 provenance=derived(
-                    most_relevant(by_domain[d]),
+                    premise,
                     f"MAIL FROM domain {d} vs accepted domains: {got.status} — {got.note}",
                 ),
                 role="mail_from",

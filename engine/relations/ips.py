@@ -1,8 +1,10 @@
 """Egress IP against inbound connectors' SenderIPAddresses (DOMAIN §3.1, §3.2, §9 Step 5).
 
-The egress IP is what Exchange Online saw: the ``[ip]`` in its EHLO reply (``ehlo_client_ip``), or
-what the user told us (answer ``egress_ip``). The send log's local endpoint is a private address
-behind NAT and is never compared. SenderIPAddresses holds IPv4 addresses or CIDR /24–/32; IPv6 is
+The egress IP is what Exchange Online saw: the ``[ip]`` in its EHLO reply (``ehlo_client_ip`` of an
+Exchange send log, or ``client_ip`` of a relay or app log that talked to the tenant's MX endpoint
+and was refused there), or what the user told us (answer ``egress_ip``). The send log's local
+endpoint is a private address behind NAT and is never compared, nor is a log's private ``Hello``
+address. SenderIPAddresses holds IPv4 addresses or CIDR /24–/32; IPv6 is
 not supported, so an IPv6 egress can never match. The ``a.b.c.d-e.f.g.h`` range form (valid for
 EFSkipIPs) is tolerated; anything else unreadable is ignored, with the reason in the excerpt.
 """
@@ -14,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..facts import Answer, Fact, InboundConnector, IpAttribution, IpConnectorMatch, SmtpSession
+from ..facts import Answer, Fact, InboundConnector, IpAttribution, IpConnectorMatch, SmtpClient, SmtpSession
 from .common import derived, most_relevant, prov_key
 from .names import usable
 
@@ -107,18 +109,28 @@ def match_ip(ip_text: str, entries: Sequence[str]) -> IpVerdict:
 @dataclass(frozen=True, slots=True)
 class EgressIp:
     ip: str
-    source: str  # send_log | answer
+    source: str  # send_log | relay_log | answer
     premise: Fact
 
 
-def egress_ips(sessions: Sequence[SmtpSession], answers: Sequence[Answer]) -> list[EgressIp]:
-    """Distinct egress IPs: from sessions to EOP first, then from answers; sorted by IP text."""
+def egress_ips(
+    sessions: Sequence[SmtpSession], answers: Sequence[Answer], clients: Sequence[SmtpClient] = ()
+) -> list[EgressIp]:
+    """Distinct egress IPs: from sessions to EOP first, then from relay or app logs that were refused
+    by the tenant's MX endpoint, then from answers; sorted by IP text."""
     by_ip: dict[str, list[SmtpSession]] = defaultdict(list)
     for s in sessions:
         ip = parse_ip(s.ehlo_client_ip) if s.to_eop else None
         if ip is not None:
             by_ip[str(ip)].append(s)
     out = {ip: EgressIp(ip, "send_log", most_relevant(group)) for ip, group in by_ip.items()}
+    for c in sorted(clients, key=prov_key):
+        # only what EOP itself said it saw (a log's own view of its address may be a private one)
+        if c.smart_host_kind != "eop_tenant" or not c.last_status:
+            continue
+        ip = parse_ip(c.client_ip)
+        if ip is not None and str(ip) not in out and not _internal(ip):
+            out[str(ip)] = EgressIp(str(ip), "relay_log", c)
     for a in sorted(answers, key=prov_key):
         if a.key.strip().lower() != "egress_ip":
             continue
@@ -129,16 +141,29 @@ def egress_ips(sessions: Sequence[SmtpSession], answers: Sequence[Answer]) -> li
     return [out[k] for k in sorted(out, key=lambda k: (parse_ip(k).version, parse_ip(k)))]
 
 
+_INTERNAL = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10",
+    "::1/128", "fc00::/7", "fe80::/10",
+))
+
+
+def _internal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """An address behind NAT (RFC 1918, CGNAT, loopback, link-local): never what EOP saw as egress."""
+    return any(ip.version == net.version and ip in net for net in _INTERNAL)
+
+
 _IP_ORDER = {"in_range": 0, "incomplete": 1, "not_in_range": 2, "ipv6": 3}
 
 
 def ip_relations(
-    sessions: Sequence[SmtpSession], answers: Sequence[Answer], connectors: Sequence[InboundConnector]
+    sessions: Sequence[SmtpSession], answers: Sequence[Answer], connectors: Sequence[InboundConnector],
+    clients: Sequence[SmtpClient] = (),
 ) -> list[IpConnectorMatch | IpAttribution]:
     listing = sorted((c for c in connectors if c.sender_ip_addresses), key=lambda c: (c.name, prov_key(c)))
     out: list[IpConnectorMatch | IpAttribution] = []
-    for egress in egress_ips(sessions, answers):
-        where = "EOP's EHLO reply" if egress.source == "send_log" else "your answer"
+    wheres = {"send_log": "EOP's EHLO reply", "relay_log": "EOP's EHLO reply in the relay's log"}
+    for egress in egress_ips(sessions, answers, clients):
+        where = wheres.get(egress.source, "your answer")
         scored: list[tuple[InboundConnector, IpVerdict]] = []
         for conn in listing:
             verdict = match_ip(egress.ip, conn.sender_ip_addresses)

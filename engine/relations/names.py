@@ -117,6 +117,9 @@ def cert_name_relations(
         (c for c in connectors if c.tls_sender_certificate_name),
         key=lambda c: (c.name, c.tls_sender_certificate_name or ""),
     )
+    # a certificate connector whose name the export cut short: nothing can be said against it
+    unnamed = [c for c in connectors if usable(c) and c.auth in ("certificate", "both")
+               and not c.tls_sender_certificate_name]
     out: list[CertNameMatch | CertAttribution] = []
     for cert in presented:
         scored: list[tuple[InboundConnector, NameVerdict]] = []
@@ -143,6 +146,8 @@ def cert_name_relations(
             )
             scored.append((conn, verdict))
         candidates = [(c, v) for c, v in scored if usable(c)]
+        if unnamed and not any(v.match in ("match", "wildcard_match") for _, v in candidates):
+            continue  # the unnamed connector may be the one that attributes it: unknown, not decided
         if not candidates:
             unusable = [f"{c.name!r} ({_why_unusable(c)}: {v.match})" for c, v in scored]
             note = f"; unusable certificate connectors: {', '.join(unusable)}" if unusable else ""

@@ -15,7 +15,7 @@ import dataclasses
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import lazyre
 from ..facts import (
@@ -30,6 +30,9 @@ from ..facts import (
     TransportService,
 )
 from ..results import Report
+
+if TYPE_CHECKING:
+    from ..precheck.model import PrecheckReport
 from .redact_structure import Learned, PathRedactor, learn_names, source_paths, word_pattern
 
 # Names that belong to Microsoft: kept as they are (they identify the service, not the admin).
@@ -345,7 +348,11 @@ _KEEP_FIELDS = frozenset({"references", "rules", "tool_version", "generated_at",
                           "code", "kind", "id", "answers_with", "fact"})
 
 
-def _strings(obj: Any, *, top: bool = True) -> Iterator[str]:
+# A precheck line's id is the tool's, like a diagnosis' cause id.
+_KEEP_PRECHECK = _KEEP_FIELDS | {"check", "days"}
+
+
+def _strings(obj: Any, *, top: bool = True, keep: frozenset[str] = _KEEP_FIELDS) -> Iterator[str]:
     if isinstance(obj, str):
         yield obj
     elif isinstance(obj, list | tuple):
@@ -356,28 +363,28 @@ def _strings(obj: Any, *, top: bool = True) -> Iterator[str]:
             yield from _strings(item, top=False)
     elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         for f in dataclasses.fields(obj):
-            if f.name in _KEEP_FIELDS and not isinstance(obj, Fact):
+            if f.name in keep and not isinstance(obj, Fact):
                 continue
-            yield from _strings(getattr(obj, f.name), top=False)
+            yield from _strings(getattr(obj, f.name), top=False, keep=keep)
 
 
-def _rewrite(obj: Any, fn: Callable[[str], str]) -> Any:
+def _rewrite(obj: Any, fn: Callable[[str], str], keep: frozenset[str] = _KEEP_FIELDS) -> Any:
     if isinstance(obj, str):
         return fn(obj)
     if isinstance(obj, tuple):
-        return tuple(_rewrite(x, fn) for x in obj)
+        return tuple(_rewrite(x, fn, keep) for x in obj)
     if isinstance(obj, list):
-        return [_rewrite(x, fn) for x in obj]
+        return [_rewrite(x, fn, keep) for x in obj]
     if isinstance(obj, dict):
-        return {k: _rewrite(v, fn) for k, v in obj.items()}
+        return {k: _rewrite(v, fn, keep) for k, v in obj.items()}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         kwargs = {}
         for f in dataclasses.fields(obj):
             if not f.init:
                 continue
             value = getattr(obj, f.name)
-            keep = f.name in _KEEP_FIELDS and not isinstance(obj, Fact)
-            kwargs[f.name] = value if keep else _rewrite(value, fn)
+            kept = f.name in keep and not isinstance(obj, Fact)
+            kwargs[f.name] = value if kept else _rewrite(value, fn, keep)
         return type(obj)(**kwargs)
     return obj
 
@@ -425,6 +432,24 @@ def redact_report(report: Report) -> Report:
     redactor = Redactor(_strings(report), known_hosts=hosts, known_serials=serials,
                         known_connectors=connectors, learned=learned, paths=source_paths(sources))
     return _rewrite(report, redactor.text)
+
+
+def redact_precheck(report: PrecheckReport) -> PrecheckReport:
+    """A copy of a precheck report redacted as ``redact_report`` redacts a diagnosis: the names
+    to hide are learned from the facts the checks read and from the plan (a planned connector
+    value or sending domain is the admin's too); check ids and statuses stay."""
+    facts = list(report.facts)
+    hosts, serials, connectors = _known_names(facts)
+    if report.plan.connector:
+        connectors.add(report.plan.connector)
+    sources = [*(e.source for e in report.evidence), *(f.provenance.source for f in facts),
+               *(e.source for c in report.checks for e in c.evidence),
+               *([report.plan.cert] if report.plan.cert else [])]
+    redactor = Redactor(_strings(report, keep=_KEEP_PRECHECK), known_hosts=hosts, known_serials=serials,
+                        known_connectors=connectors,
+                        learned=learn_names([*facts, report.plan], public=_public_name),  # type: ignore[list-item]
+                        paths=source_paths(s for s in sources if s))
+    return _rewrite(report, redactor.text, _KEEP_PRECHECK)
 
 
 def redact_texts(texts: Iterable[str]) -> list[str]:

@@ -1,10 +1,13 @@
 """``relaydoctor watch``: follow the send logs until the fix is proven.
 
 The followers (``follow``) hand over each finished session; the ``Watcher`` here decides what it
-means: a session to Exchange Online accepted for an external recipient after ``--since`` is the
-fix ("fixed: first accepted session at …"); a rejection gets its verdict from the rules
-(``judge``), once per failure kind, and a cause different from the previous one is called out.
-Each minute of log time gets one line: sessions to Exchange Online, accepted and rejected by code.
+means. The fix is proven per failing sender (``senders``): the senders rejected before ``--since``
+(read from ``LOOKBACK`` before it) or after it must get a session to Exchange Online accepted for
+an external recipient after ``--since``; an accepted session of another sender proves nothing and
+is said so. With no rejection seen at all, the first accepted session counts, and the line says
+there was nothing to compare with. A rejection gets its verdict from the rules (``judge``), once
+per failure kind, and a cause different from the previous one is called out. Each minute of log
+time gets one line: sessions to Exchange Online, accepted and rejected by code.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TextIO
 
 from ..errors import InputError
@@ -24,8 +28,12 @@ from ..evidence.smtplog.session import Session
 from ..results import EvidenceSet
 from .follow import Event, Follower, Notice, SessionEvent, is_send_log
 from .judge import Diagnose, Finding, Judge, failure_kind
+from .lines import KINDS as LINE_KINDS
+from .lines import DeliveryEvent, LineFollower, facts_of, kind_of
+from .senders import MAX_SENDERS, Seen, Sender, Senders, accepted_txns, rejected_txn, sender_of
 
 EXIT_FIXED, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 1, 130
+LOOKBACK = dt.timedelta(hours=1)  # logs written this long before --since are read for failing senders
 SEEN_SESSIONS = 100_000  # session ids remembered to skip a re-read file's old sessions
 # A live view's feed: (minute, sessions to Exchange Online, accepted, "5.7.64 ×3, …" rejected).
 MinuteHook = Callable[[str, int, int, str], None]
@@ -48,13 +56,8 @@ def session_time(s: Session) -> dt.datetime | None:
 
 def accepted_external(s: Session) -> int | None:
     """The line of the first external recipient Exchange Online accepted (data not refused)."""
-    for txn in s.txns:
-        if txn.data_reply is not None and txn.data_reply.negative:
-            continue
-        for r in txn.rcpts:
-            if r.reply is not None and r.reply.positive and not r.tenant:
-                return r.reply.row.line
-    return None
+    found = accepted_txns(s)
+    return found[0][1] if found else None
 
 
 class Watcher:
@@ -83,6 +86,9 @@ class Watcher:
         self.counts: Counter[str] = Counter()
         self.last_cause: str | None = None
         self.rejections = 0
+        self.senders = Senders()
+        self.sources: set[str] = set()  # followed folders/files seen (name them when several)
+        self.noted: OrderedDict[Sender, None] = OrderedDict()  # unrelated accepted senders told once
 
     def say(self, line: str, indent: str = "") -> None:
         from ..report.common import one_line
@@ -98,17 +104,34 @@ class Watcher:
             return
         self._status_at = now
         last = self.last_at.strftime("%H:%M:%S") if self.last_at else "none yet"
-        state = (
-            "fixed" if self.fixed else f"waiting for an accepted session; {self.rejections} failure kind(s)"
-        )
+        state = "fixed" if self.fixed else f"{self.waiting_for()}; {self.rejections} failure kind(s)"
         self.out.write(f"\r\x1b[K{self.sessions} session(s) to Exchange Online, last at {last}; {state}")
         self.out.flush()
 
-    def handle(self, event: Event) -> bool:
+    def _words(self, sender: Sender) -> str:
+        return sender.words(source=len(self.sources) > 1)
+
+    def waiting_for(self) -> str:
+        """What would prove the fix now, in words."""
+        failing = list(self.senders.failing)
+        if failing:
+            shown = "; ".join(self._words(k) for k in failing[:3])
+            more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
+            return f"waiting for an accepted session of the failing sender(s): {shown}{more}"
+        if self.senders.fixed:
+            return "every sender seen rejected has been accepted"
+        return (
+            "waiting for an accepted session (no rejection seen yet, so no failing sender to compare "
+            "with: any sender's accepted session counts until one is rejected)"
+        )
+
+    def handle(self, event: Event | DeliveryEvent) -> bool:
         """Take one event; True when it proves the fix."""
         if isinstance(event, Notice):
             self.say(("warning: " if event.kind == "warning" else "") + event.text)
             return False
+        if isinstance(event, DeliveryEvent):
+            return self._take(self._of_delivery(event))
         s = event.session
         if not s.to_eop:
             return False
@@ -117,40 +140,119 @@ class Watcher:
         self.seen[s.sid] = None
         if len(self.seen) > SEEN_SESSIONS:
             self.seen.popitem(last=False)
+        return self._take(self._of_session(event))
+
+    def _of_session(self, event: SessionEvent) -> Outcome:
+        s, off = event.session, event.line_offset
         at = session_time(s)
-        if self.since is not None and (at is None or at < self.since):
+        name = os.path.basename(event.file)
+        cert = cn_of(s.cert.subject) if s.cert and s.cert.subject else None
+        accepted = [(sender_of(event.source, s, txn), line + off) for txn, line in accepted_txns(s)]
+        rejected = None
+        if s.rejections and not accepted:
+            rej = s.rejections[0]
+            kind = failure_kind(s)
+            detail = ", ".join(
+                x for x in (f"certificate {cert}" if cert else "",
+                            f"egress {s.ehlo_client_ip}" if s.ehlo_client_ip else "") if x
+            )
+            rejected = Failure(
+                sender_of(event.source, s, rejected_txn(s)), rej.reply.row.line + off, rej.reply.text,
+                kind, kind[1] or kind[0] or "", detail,
+                lambda: self.judge.judge(kind, s, event.file, at) if self.judge else None,
+            )
+        return Outcome(event.source, at, name, accepted, rejected, cert)
+
+    def _of_delivery(self, event: DeliveryEvent) -> Outcome:
+        d = event.delivery
+        name = os.path.basename(event.file)
+        sender = Sender(event.source, "", d.mail_from, None, d.client)
+        if d.accepted:
+            return Outcome(event.source, d.at, name, [(sender, d.line)], None, None)
+        # what the verdict can depend on: the reply and the sender domain the reader's facts carry
+        # (not the client address: the reader does not use it, and a relay has hundreds of clients)
+        kind = (event.kind, d.status or d.reply[:3], d.mail_from, d.host)
+        code = d.status or d.reply[:3] or "?"
+        detail = ", ".join(x for x in (f"relay to {d.host}" if d.host else "",
+                                       f"client {d.client}" if d.client else "") if x)
+        failure = Failure(
+            sender, d.line, d.reply, kind, code, detail,
+            lambda: self.judge.judge_facts(kind, facts_of(event.kind, event.file, d.context), d.at)
+            if self.judge else None,
+        )
+        return Outcome(event.source, d.at, name, [], failure, None)
+
+    def _take(self, o: Outcome) -> bool:
+        self.sources.add(o.source)
+        if self.since is not None and (o.at is None or o.at < self.since):
+            if o.rejected is not None:  # failing before the change: what must be fixed
+                self._failed(o, before=True)
+            for sender, _ in o.accepted:  # accepted again before the change: not failing any more
+                self.senders.forget(sender)
             return False
         self.sessions += 1
-        self.last_at = at or self.last_at
-        self._count(s, at)
-        name = os.path.basename(event.file)
-        line = accepted_external(s)
-        if line is not None:
-            if self.fixed is None:
-                cert = cn_of(s.cert.subject) if s.cert and s.cert.subject else None
-                when = at.strftime("%H:%M:%S") if at else "?"
-                self.fixed = f"fixed: first accepted session at {when}, {name}:{line + event.line_offset}" + (
-                    f", certificate {cert}" if cert else ""
-                )
-                self.flush_minute()
-                self.say(self.fixed)
-                return True
-            return False
-        if s.rejections:
-            self._rejected(s, event, name, at)
+        self.last_at = o.at or self.last_at
+        self._count(o)
+        if o.accepted:
+            return self._accepted(o)
+        if o.rejected is not None:
+            self._failed(o, before=False)
         return False
 
-    def _count(self, s: Session, at: dt.datetime | None) -> None:
-        minute = at.strftime("%Y-%m-%d %H:%M") if at else "?"
+    def _accepted(self, o: Outcome) -> bool:
+        """Which failing senders this session proves fixed; True when none is left failing."""
+        if self.fixed is not None:
+            return False
+        when = _clock(o.at)
+        where = f"{o.name}:{o.accepted[0][1]}"
+        had_failures = bool(self.senders.failing or self.senders.fixed)
+        proven: list[tuple[Sender, Seen]] = []
+        for sender, line in o.accepted:
+            got = self.senders.accepted(sender, Seen(o.at, f"{o.name}:{line}", o.cert or ""))
+            proven.extend(got)
+            if not got and self.senders.failing and sender not in self.noted:
+                self.noted[sender] = None
+                if len(self.noted) > MAX_SENDERS:
+                    self.noted.popitem(last=False)
+                self.say(
+                    f"accepted at {when}, {o.name}:{line}: {self._words(sender)}, a "
+                    "sender that was not rejected: this does not prove the fix"
+                )
+        cert_words = f", certificate {o.cert}" if o.cert else ""
+        if not had_failures:
+            self.fixed = (
+                f"fixed: first accepted session at {when}, {where}{cert_words}; "
+                f"{self._words(o.accepted[0][0])} (no rejection was seen to compare with)"
+            )
+        elif proven and not self.senders.failing:
+            self.fixed = f"fixed: first accepted session at {when}, {where}{cert_words}; " + "; ".join(
+                f"{self._words(k)} (rejected at {_clock(v.at)}, {v.where})" for k, v in proven
+            )
+            if len(self.senders.fixed) > len(proven):
+                self.fixed += f"; every one of the {len(self.senders.fixed)} senders rejected is now accepted"
+        if self.fixed is not None:
+            self.flush_minute()
+            self.say(self.fixed)
+            return True
+        for k, v in proven:
+            self.say(
+                f"sender fixed: {self._words(k)}: accepted at {when}, {where}{cert_words} "
+                f"(rejected at {_clock(v.at)}, {v.where})"
+            )
+        if proven:
+            self.say(f"still failing: {'; '.join(self._words(k) for k in self.senders.failing)}", "  ")
+        return False
+
+    def _count(self, o: Outcome) -> None:
+        minute = o.at.strftime("%Y-%m-%d %H:%M") if o.at else "?"
         if self.minute is not None and minute != self.minute:
             self.flush_minute()
         self.minute = minute
         self.counts["sessions"] += 1
-        if accepted_external(s) is not None:
+        if o.accepted:
             self.counts["accepted"] += 1
-        elif s.rejections:
-            kind = failure_kind(s)
-            self.counts[f"rejected {kind[1] or kind[0]}"] += 1
+        elif o.rejected is not None:
+            self.counts[f"rejected {o.rejected.code}"] += 1
         if self.on_minute is not None:
             c = self.counts
             self.on_minute(minute, c["sessions"], c["accepted"], rejected_by_code(c))
@@ -166,30 +268,36 @@ class Watcher:
         )
         self.counts = Counter()
 
-    def _rejected(self, s: Session, event: SessionEvent, name: str, at: dt.datetime | None) -> None:
-        kind = failure_kind(s)
-        rej = s.rejections[0]
-        where = f"{name}:{rej.reply.row.line + event.line_offset}"
-        when = at.strftime("%H:%M:%S") if at else "?"
+    def _failed(self, o: Outcome, *, before: bool) -> None:
+        f = o.rejected
+        assert f is not None
+        where = f"{o.name}:{f.line}"
+        when = _clock(o.at)
+        new_sender = f.sender not in self.senders.failing
+        again = self.senders.rejected(f.sender, Seen(o.at, where, f.code))
+        if again is not None:
+            self.say(
+                f"rejected again at {when}, {where}: {self._words(f.sender)} (accepted at "
+                f"{_clock(again.at)}, {again.where}): it is failing again"
+            )
         if self.judge is None:
             return
-        known = self.judge.known(kind)
+        known = self.judge.known(f.kind)
         if known is not None:
+            if new_sender:
+                self.say(
+                    f"{'failing before --since' if before else 'rejected'} at {when}, {where}: "
+                    f"{self._words(f.sender)}: {known.cause or known.status} as before"
+                )
             return  # counted in the minute line; its verdict was shown when the kind first appeared
         self.rejections += 1
-        finding: Finding = self.judge.judge(kind, s, event.file, at)
-        cert = cn_of(s.cert.subject) if s.cert and s.cert.subject else None
-        detail = ", ".join(
-            x
-            for x in (
-                f"certificate {cert}" if cert else "",
-                f"egress {s.ehlo_client_ip}" if s.ehlo_client_ip else "",
-            )
-            if x
-        )
-        self.say(f"rejected at {when}, {where}: {rej.reply.text[:200]}" + (f" [{detail}]" if detail else ""))
-        label = f"{finding.cause} ({finding.status})" if finding.cause else finding.status
-        self.say(f"verdict: {label}: {finding.summary}", "  ")
+        finding = f.judge()
+        assert finding is not None
+        label = "failing before --since" if before else "rejected"
+        self.say(f"{label} at {when}, {where}: {f.reply[:200]}" + (f" [{f.detail}]" if f.detail else ""))
+        self.say(f"sender: {self._words(f.sender)}", "  ")
+        verdict = f"{finding.cause} ({finding.status})" if finding.cause else finding.status
+        self.say(f"verdict: {verdict}: {finding.summary}", "  ")
         if self.last_cause is not None and finding.cause != self.last_cause:
             self.say(
                 f"note: a different cause than before ({self.last_cause or 'undetermined'} → "
@@ -199,18 +307,55 @@ class Watcher:
         self.last_cause = finding.cause
 
 
-def split_paths(paths: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(what to follow: folders and send-log files, other evidence files in and beside them)."""
-    targets: list[str] = []
+@dataclass(frozen=True, slots=True)
+class Failure:
+    sender: Sender
+    line: int  # of the rejection, in its file
+    reply: str
+    kind: tuple  # what the verdict depends on (one diagnosis per kind)
+    code: str  # "5.7.64 ATTR36" for the minute line
+    detail: str
+    judge: Callable[[], Finding | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A session (send log) or a delivery attempt (relay log) to Exchange Online, in common terms."""
+
+    source: str
+    at: dt.datetime | None
+    name: str  # the file's base name
+    accepted: list[tuple[Sender, int]]  # each accepted sender and its line
+    rejected: Failure | None
+    cert: str | None
+
+
+def _clock(at: dt.datetime | None) -> str:
+    return at.strftime("%H:%M:%S") if at else "?"
+
+
+def split_paths(paths: Sequence[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(what to follow: (folder or file, "send" or a line-log kind), other evidence files in and
+    beside them). A folder is followed for each kind of log its files show (send logs, mail logs,
+    IIS SMTP logs, receive logs); a folder with none yet is followed for every kind."""
+    targets: list[tuple[str, str]] = []
     others: list[str] = []
     for path in paths:
         if os.path.isdir(path):
-            targets.append(path)
+            found: set[str] = set()
             for entry in sorted(os.scandir(path), key=lambda e: e.name):
-                if entry.is_file() and not is_send_log(entry.path):
+                if not entry.is_file():
+                    continue
+                kind = "send" if is_send_log(entry.path) else kind_of(entry.path)
+                if kind:
+                    found.add(kind)
+                else:
                     others.append(entry.path)
+            targets.extend((path, k) for k in ("send", *LINE_KINDS) if k in found or not found)
         elif is_send_log(path):
-            targets.append(path)
+            targets.append((path, "send"))
+        elif kind := kind_of(path):
+            targets.append((path, kind))
         else:
             others.append(path)
     return targets, others
@@ -243,29 +388,44 @@ def run_watch(
     clock: Callable[[], float] = time.monotonic,
     on_minute: MinuteHook | None = None,
 ) -> int:
-    targets, others = split_paths(paths)
-    if not targets:
-        raise InputError("no send protocol log or folder to follow among the PATHs")
+    followed, others = split_paths(paths)
+    if not followed:
+        raise InputError(
+            "no send or receive protocol log, mail log (Postfix, sendmail, Exim), IIS SMTP log or folder "
+            "to follow among the PATHs"
+        )
+    targets = list(dict.fromkeys(t for t, _ in followed))
     config = load_config(others, pfx_password)
     judge = Judge(config, diagnose)
     live = bool(getattr(out, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
     watcher = Watcher(out, judge, since=since, live=live, on_minute=on_minute)
+    watcher.sources.update(targets)  # several followed: each sender's words name its folder
     stop = stop or threading.Event()
-    events: queue.Queue[Event] = queue.Queue(maxsize=10_000)
+    events: queue.Queue[Event | DeliveryEvent] = queue.Queue(maxsize=10_000)
 
     def from_start(path: str) -> bool:
         if since is None:
             return False
         try:
-            return os.path.getmtime(path) >= since.timestamp()
+            return os.path.getmtime(path) >= (since - LOOKBACK).timestamp()
         except OSError:
             return False
 
-    followers = [Follower(t, events, interval=interval, stop=stop, from_start=from_start) for t in targets]
+    followers = [
+        Follower(t, events, interval=interval, stop=stop, from_start=from_start)
+        if k == "send"
+        else LineFollower(t, events, kind=k, interval=interval, stop=stop, from_start=from_start)
+        for t, k in followed
+    ]
     read = [s for s in config.sources if not s.skipped_reason]
     watcher.say(
         f"watching {', '.join(targets)}"
-        + (f" for the first accepted session after {since.strftime('%Y-%m-%dT%H:%M:%SZ')}" if since else "")
+        + (
+            f" for the failing senders' first accepted session after {since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+            f" (senders rejected from {(since - LOOKBACK).strftime('%H:%M')} on)"
+            if since
+            else "; the fix is proven when the senders rejected get an accepted session"
+        )
         + f"; verdicts from {len(read)} export file(s)"
     )
     deadline = clock() + timeout if timeout is not None else None
@@ -284,8 +444,10 @@ def run_watch(
             if deadline is not None and clock() >= deadline:
                 watcher.flush_minute()
                 if until_fixed and watcher.fixed is None:
+                    failing = "; ".join(map(watcher._words, watcher.senders.failing))
                     watcher.say(
                         f"timeout: no accepted session for an external recipient within {timeout:g} s"
+                        + (f" from the failing sender(s): {failing}" if failing else "")
                     )
                     return EXIT_TIMEOUT
                 return EXIT_FIXED

@@ -40,6 +40,7 @@ class SessionEvent:
     file: str  # the file's path as found
     session: Session
     line_offset: int  # add to the rows' line numbers (lines skipped when starting at the end)
+    source: str = ""  # the followed folder or file (one server's logs): part of who the sender is
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +210,46 @@ def end_of_whole_lines(path: str) -> int:
     return size - back + cut + 1 if cut >= 0 else size - back
 
 
-class Follower(threading.Thread):
+class FollowerBase(threading.Thread):
+    """A thread following one folder (or file) of logs, handing what it finds to ``events``."""
+
+    def __init__(
+        self,
+        target: str,
+        events: queue.Queue,
+        *,
+        interval: float,
+        stop: threading.Event,
+        from_start: Callable[[str], bool],
+    ):
+        super().__init__(name=f"follow {target}", daemon=True)
+        self.target = target
+        self.is_dir = os.path.isdir(target)
+        self.events = events
+        self.interval = interval
+        self.stop = stop
+        self.from_start = from_start  # read this (pre-existing) file from its start?
+        self.done: set[str] = set()
+        self.current: str | None = None
+        self._unlisted = False
+
+    def unlistable(self, exc: OSError) -> list[str]:
+        """The folder cannot be listed (unreadable, an unmounted share): say so once, keep trying
+        with the file being followed."""
+        if not self._unlisted:
+            self.events.put(
+                Notice(f"{self.target}: cannot list the folder ({exc.strerror or exc}); retrying", "warning")
+            )
+        self._unlisted = True
+        return [self.current] if self.current else []
+
+    def listed(self) -> None:
+        if self._unlisted:
+            self.events.put(Notice(f"{self.target}: readable again"))
+            self._unlisted = False
+
+
+class Follower(FollowerBase):
     """Follow one folder's send logs (or one file), handing finished sessions to ``events``."""
 
     def __init__(
@@ -222,20 +262,11 @@ class Follower(threading.Thread):
         from_start: Callable[[str], bool],
         rescan_every: int = 1,
     ):
-        super().__init__(name=f"follow {target}", daemon=True)
-        self.target = target
-        self.is_dir = os.path.isdir(target)
-        self.events = events
-        self.interval = interval
-        self.stop = stop
-        self.from_start = from_start  # read this (pre-existing) file from its start?
+        super().__init__(target, events, interval=interval, stop=stop, from_start=from_start)
         self.rescan_every = rescan_every
-        self.done: set[str] = set()
-        self.current: str | None = None
         self._polls = 0
         self.bytes_read = 0
         self._known: dict[str, bool] = {}
-        self._unlisted = False
 
     # -- which file -----------------------------------------------------------------------------
     def _logs(self) -> list[str]:
@@ -243,18 +274,9 @@ class Follower(threading.Thread):
             return [self.target] if os.path.exists(self.target) else []
         try:
             logs = log_files(self.target, self._known)
-        except OSError as exc:  # unreadable, unmounted share: say so once, keep trying
-            if not self._unlisted:
-                self.events.put(
-                    Notice(
-                        f"{self.target}: cannot list the folder ({exc.strerror or exc}); retrying", "warning"
-                    )
-                )
-            self._unlisted = True
-            return [self.current] if self.current else []
-        if self._unlisted:
-            self.events.put(Notice(f"{self.target}: readable again"))
-            self._unlisted = False
+        except OSError as exc:
+            return self.unlistable(exc)
+        self.listed()
         return logs
 
     def _newer(self) -> bool:
@@ -329,7 +351,9 @@ class Follower(threading.Thread):
         )
         self.events.put(Notice(f"following {path}" + (" from its end" if at_end else "")))
         stats = ScanStats()
-        collector = SessionCollector(path, stats, lambda s: self.events.put(SessionEvent(path, s, offset)))
+        collector = SessionCollector(
+            path, stats, lambda s: self.events.put(SessionEvent(path, s, offset, self.target))
+        )
         reader = BlockReader(stream, path, stats, block_size=BLOCK, lookback=256 << 10)  # type: ignore[arg-type]
         try:
             for block in reader.blocks():

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..evidence.smtplog.send import Aggregator
 from ..evidence.smtplog.session import Session
+from ..facts import Fact
 from ..results import EvidenceSet, Report
 
 # The diagnosis of already-read evidence at a time (``api.diagnose_evidence`` with the packs bound).
@@ -65,13 +66,18 @@ class Judge:
         return self.cache.get(kind)
 
     def judge(self, kind: tuple, session: Session, name: str, at: dt.datetime | None) -> Finding:
+        agg = Aggregator(name)
+        agg.add(session)
+        return self.judge_facts(kind, agg.facts(), at)
+
+    def judge_facts(self, kind: tuple, facts: Sequence[Fact], at: dt.datetime | None) -> Finding:
+        """The verdict for a failure given the facts its log lines give (a relay log's delivery:
+        the evidence reader run over those lines)."""
         found = self.cache.get(kind)
         if found is not None:
             return found
-        agg = Aggregator(name)
-        agg.add(session)
         ev = EvidenceSet(
-            facts=[*self.evidence.facts, *agg.facts()],
+            facts=[*self.evidence.facts, *facts],
             sources=list(self.evidence.sources),
             certificates=dict(self.evidence.certificates),
         )

@@ -971,7 +971,8 @@ def tls_and_misc_cases() -> None:
                "needs": ["free-text reader that recognises a TLS failure without an SMTP code (replies)"],
                "expect": {"undecidable": True,
                           "question": "Which TLS versions and cipher suites does the device offer (firmware), and what does a "
-                                      "capture or the device log show at the handshake?"}})
+                                      "capture or the device log show at the handshake?",
+                          "not_codes": ["4.7.66"]}})
     _app_case("mailkit-1265-5.7.1-not-authenticated-port25", "service.log",
               "2021-10-06 11:20:41 ERROR Mailer: MailKit.Net.Smtp.SmtpCommandException: 5.7.1 Client was not "
               "authenticated\r\n   at MailKit.Net.Smtp.SmtpClient.MailFrom\r\n",
@@ -985,7 +986,8 @@ def tls_and_misc_cases() -> None:
                "now": "2021-10-07T09:00:00Z",
                "expect": {"undecidable": True,
                           "question": "Which receive connector accepted the app's connection (receive protocol log, source IP) "
-                                      "and does it allow anonymous relay?"}})
+                                      "and does it allow anonymous relay?",
+                          "not_codes": ["5.7.64"]}})
 
 
 def direct_send_and_tenant_cases() -> None:

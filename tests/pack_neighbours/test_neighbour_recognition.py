@@ -195,6 +195,9 @@ VARIANTS: list[tuple[str, str]] = [
         "4.4.317",
     ),
     ("450 4.4.317 Cannot connect to remote server", "4.4.317"),
+    # a device's own words for a failed TLS handshake: no reply, so never taken for 4.7.66
+    ("Cannot connect to SMTP server. SSL negotiation failed.", "tls-handshake-failed"),
+    ("2019/11/04 10:22:32 [SSL] SSL handshake failed (alert 70)", "tls-handshake-failed"),
 ]
 
 # Queue LastError in its bracketed form: parse_text reads it, the --ndr path does not (yet).
@@ -233,6 +236,10 @@ UNKNOWN = [
     "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) "
     "[PR2FRA01FT009.eop-fra01.prod.protection.outlook.com]",
     "550 5.7.510 Access denied, example.com does not accept email over IPv6",
+    # Outlook.com's throttling of an IP's reputation shares 4.7.5xx-6xx but is not ASxxx relay throttling
+    "451 4.7.650 The mail server [198.51.100.40] has been temporarily rate limited due to IP reputation. "
+    "For e-mail delivery information, see https://postmaster.live.com (S3114)",
+    "451 4.7.651 The mail server [198.51.100.40] has been temporarily rate limited due to IP reputation.",
 ]
 
 

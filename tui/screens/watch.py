@@ -1,6 +1,7 @@
 """The live pane: ``relaydoctor watch`` inside the TUI (key ``w``).
 
-It follows the send logs among the loaded evidence (``api.watch`` in a thread worker) and shows,
+It follows the send logs (and relay mail / IIS SMTP logs) among the loaded evidence (``api.watch``
+in a thread worker) and shows,
 per minute of log time, the sessions to Exchange Online accepted vs rejected by code, with the
 watch lines (new failure kinds with their verdicts, rotations, the fix) below. Only new bytes are
 read; Esc stops the followers and closes the pane.
@@ -62,7 +63,7 @@ class WatchScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="watch-body"):
-            yield Static(lit_line(f"Watching the send logs in: {', '.join(self.paths)}"), id="watch-title")
+            yield Static(lit_line(f"Watching the logs in: {', '.join(self.paths)}"), id="watch-title")
             yield DataTable(id="watch-minutes", zebra_stripes=True)
             yield Log(id="watch-log", max_lines=2000)
             yield Static(

@@ -82,6 +82,13 @@ _TLS_SETTING = lazyre.compile(r"\b(?:MAIL_ENCRYPTION\s*[:=]\s*[\"']?(?:tls|start
                           r"SMTPSecure\s*=\s*['\"]tls|SMTP_STARTTLS\s*[:=]\s*(?:true|1))", re.I)
 _IMPLICIT_TLS = lazyre.compile(r"\b(?:ssl://|smtps://|MAIL_ENCRYPTION\s*[:=]\s*[\"']?ssl|EMAIL_USE_SSL\s*[:=]\s*(?:true|1)|"
                            r"SMTPSecure\s*=\s*['\"]ssl)", re.I)
+_AUTH_WORDS = lazyre.compile(r"authenticat|credentials|password|login", re.I)
+# The server's greeting names it ("220 NAME Microsoft ESMTP MAIL Service ready"): the server a log
+# talked to when the log never names the smart host it connected to (SwiftMailer's "<< 220 …").
+_GREETING = lazyre.compile(
+    r"(?:<<|\bS:|SERVER -> CLIENT:|<--\s*b?['\"]?|\bSMTP<)\s*220[ -]"
+    r"(?P<host>[A-Za-z0-9][A-Za-z0-9.-]{0,252}\.[A-Za-z]{2,63})\s"  # bounded: no long backtracking
+)
 _MAIL_FROM = lazyre.compile(r"MAIL FROM:\s*<(?P<addr>[^<>\s]*)>", re.I)
 _CLIENT_IP = lazyre.compile(
     r"\bHello\s+\[?[^\]\s]*\]?\s*\[(?P<ip>[0-9a-fA-F:.]+)\]|\bClient host \[(?P<ip2>[0-9a-fA-F:.]+)\]"
@@ -105,7 +112,13 @@ _UNEXPLAINED = lazyre.compile(r"\bsmtp\b.*\b(?:error|fail(?:ed|ure)?|exception|r
 _LOG_SHAPE = lazyre.compile(
     r"^(?:\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d|\[?\d\d:\d\d:\d\d|\d{1,2}/\d{1,2}/\d{2,4}\s|\[[^\]]{1,40}\]\s|"
     r"[A-Z][a-z]{2}\s+\d{1,2}\s\d\d:\d\d|(?:C|S):\s|(?:CLIENT|SERVER) -> |\s*at\s+[\w$.]+\(|"
-    r"(?:DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|TRACE)\b)"
+    r"(?:DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|TRACE)\b|"
+    # a device's own prefix before its date and time: "#[dcs_nas(27)]16/03/01 20:39:28 SMTPC: …"
+    r".{0,40}?(?<!\d)\d{2,4}[/.-]\d{1,2}[/.-]\d{1,4}[ T]+\d{1,2}:\d\d:\d\d)"
+)
+# One turn of a client/server SMTP dialogue as mailers print it (PHPMailer, MailKit, smtplib).
+_DIALOGUE = lazyre.compile(
+    r"(?:CLIENT -> SERVER|SERVER -> CLIENT):|^\s*(?:\S+\s+){0,3}[CS]:\s|\b(?:send|reply):\s*b?['\"]"
 )
 _SMTP_WORDS = lazyre.compile(r"\bSMTP\b|\bEHLO\b|\bHELO\b|MAIL FROM|RCPT TO|STARTTLS|\bAUTH (?:LOGIN|PLAIN)|"
                          r"smtp\.office365\.com|mail\.protection\.outlook\.com|Mailer", re.I)
@@ -128,7 +141,12 @@ def sniff(doc: Document) -> bool:
     log_lines = sum(1 for ln in lines[:400] if _LOG_SHAPE.match(ln))
     smtp_lines = sum(1 for ln in lines[:400] if _SMTP_WORDS.search(ln))
     refusals = sum(1 for ln in lines[:400] if any(_refusal(r) for r in recognise(ln)))
-    return log_lines * 3 >= min(len(lines), 400) and (refusals >= 1 or smtp_lines >= 3)
+    if log_lines * 3 >= min(len(lines), 400) and (refusals >= 1 or smtp_lines >= 3):
+        return True
+    # a plugin's debug report (WP Mail SMTP, a help-desk "test e-mail" page) wraps the mailer's
+    # SMTP dialogue in key: value sections: the dialogue with a refusal in it is the log
+    dialogue = sum(1 for ln in lines[:400] if _DIALOGUE.search(ln))
+    return dialogue >= 3 and refusals >= 1
 
 
 def parse(doc: Document) -> ParseResult:
@@ -149,6 +167,7 @@ def scan(
     port: int | None = None
     pending_port: int | None = None
     symptoms: dict[tuple, Symptom] = {}
+    bare: dict[str, Symptom] = {}  # refusals without an enhanced status, kept when nothing better is seen
     warnings: list[str] = []
     unexplained = 0
     lines = refusals = 0
@@ -181,6 +200,10 @@ def scan(
                     seen = tally.get(host, port, prov)
                     seen.attempts += 1
                 break
+        greeting = _GREETING.search(text) if host is None else None
+        if greeting is not None and (named := clean_host(greeting.group("host"))):
+            host = named
+            tally.get(host, port, prov)
         sessionish = _MAYBE_SESSION.search(text) is not None
         if sessionish and (pm := _PORT_SETTING.search(text)) is not None:
             pending_port = int(pm.group("port"))
@@ -213,13 +236,21 @@ def scan(
             code = reply.reply_code or ""
             if code.startswith("235"):
                 seen.auth_used = True
-            if code == "535" or reply.status_code in ("5.7.3", "5.7.139", "5.7.8"):
+            if code == "535" or (
+                reply.status_code in ("5.7.3", "5.7.139", "5.7.8") and _AUTH_WORDS.search(reply.text)
+            ):  # "451 5.7.3 STARTTLS is required" shares the status but is no sign-in failure
                 seen.auth_failed = True
             if not _refusal(reply):
                 continue
             explained = True
             refusals += 1
             if reply.status_code is None:
+                if reply.reply_code and reply.reply_code not in bare and len(bare) < MAX_SYMPTOMS:
+                    bare[reply.reply_code] = Symptom(
+                        provenance=prov, code=reply.reply_code, reply_code=reply.reply_code,
+                        text=Provenance.clip(reply.text, 500), host=reply.host, remote_server=host,
+                        origin="app_log", transient=reply.transient, direction=direction(reply.host, host),
+                    )
                 continue
             seen.last_status = reply.status_code
             key = (reply.status_code, " ".join(reply.text.lower().split()))
@@ -257,7 +288,9 @@ def scan(
     tally.software = software
     if unexplained > MAX_WARNINGS:
         warnings.append(f"{unexplained - MAX_WARNINGS:,} more SMTP failure line(s) without a reply code")
-    facts: list = list(symptoms.values())
+    # a log whose refusals carry no enhanced status ("[550]", "554 go away") still shows a refusal:
+    # its bare code is the symptom (no pack knows it, so the report says so and asks for the reply)
+    facts: list = list(symptoms.values()) or list(bare.values())
     clients = [c for c in (tally.facts() if tally else []) if _worth_keeping(c)]
     facts.extend(clients)
     hosts = ", ".join(dict.fromkeys(c.smart_host for c in clients if c.smart_host)) or "no smart host named"

@@ -141,9 +141,12 @@ def _inbound(r: _Reader) -> Fact | None:
         r.warn(None, "an inbound connector without Name/Identity was skipped")
         return None
     cert_name = lower(r.text("TlsSenderCertificateName"))
+    # a table cell cut short ("webmail.conto...") still says the connector names a certificate
+    cut = r.p("TlsSenderCertificateName")
+    cert_cut = cut is not None and cut.truncated and bool(str(cut.value or "").strip(" .…"))
     ips = tuple(x.strip() for x in r.list("SenderIPAddresses"))
     auth = {(True, True): "both", (True, False): "certificate", (False, True): "ip"}.get(
-        (bool(cert_name), bool(ips)), "none"
+        (bool(cert_name) or cert_cut, bool(ips)), "none"
     )
     connector_type = r.enum("ConnectorType", CONNECTOR_TYPES)
     if connector_type not in (None, *CONNECTOR_TYPES.values()):

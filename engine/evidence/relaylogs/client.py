@@ -23,6 +23,7 @@ _LOCAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10",
     "fc00::/7", "fe80::/10", "::1/128",
 ))
+_LABEL = lazyre.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62})$")
 _HOST = lazyre.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))+$")
 
 
@@ -51,9 +52,14 @@ def host_kind(host: str | None) -> str:
 
 
 def domain_of(address: str | None) -> str | None:
+    """The domain of an address; a single label (``user@localhost``, ``app@SERVER01``) counts: such
+    MAIL FROM domains are real, and never an accepted domain."""
     if not address or "@" not in address:
         return None
-    return clean_host(address.rsplit("@", 1)[1])
+    domain = address.rsplit("@", 1)[1].strip().strip("[]<>\"'").lower().rstrip(".")
+    if _LABEL.match(domain):
+        return domain
+    return clean_host(domain)
 
 
 def public_ip(raw: str | None) -> str | None:

@@ -8,6 +8,8 @@ A Linux relay in front of Exchange Online logs each delivery attempt to its smar
   ``dsn=4.7.0, status=deferred (SASL authentication failed; …)``; ``postfix/qmgr``
   ``QID: from=<…>`` (``from=<>`` is a bounce or notice); ``Trusted/Untrusted/Anonymous/Verified TLS
   connection established to host[ip]:port: TLSv1.2 …``; ``warning: SASL authentication failure``;
+  with smtp debug on, the smart host's EHLO reply ``< host[ip]:25: 250-NAME Hello [a.b.c.d]`` (the
+  address it saw this relay connect from);
 - sendmail ``sm-mta[pid]: QID: to=<…>, …, relay=host. [ip], dsn=5.7.64, stat=…``,
   ``STARTTLS=client, relay=host, version=TLSv1.2, verify=OK …`` and ``AUTH=client, relay=host, mech=…``;
 - Exim ``… ** rcpt R=… T=… H=host [ip] X=TLS1.2:…: SMTP error from remote mail server after RCPT
@@ -32,7 +34,7 @@ from ..base import Document, ParseResult
 from ..decoding import iter_lines
 from ..symptoms.ndr_text import direction
 from ..symptoms.smtp_reply import find_replies
-from .client import Tally, clean_host, domain_of
+from .client import Tally, clean_host, domain_of, public_ip
 
 KIND = "mail_log"
 MAX_SYMPTOMS = 200
@@ -60,6 +62,10 @@ _SM_STAT = lazyre.compile(r"\bstat=(?P<why>.*)$")
 _FROM = lazyre.compile(r"\bfrom=<(?P<addr>[^<>]*)>")
 _TLS = lazyre.compile(r"\b(?P<trust>Trusted|Untrusted|Anonymous|Verified) TLS connection established to "
                   r"(?P<host>[^\s\[]+?)\.?\[(?P<ip>[^\]]*)\](?::(?P<port>\d+))?")
+# Postfix with smtp debug (debug_peer_list): "< host[ip]:25: 250-NAME Hello [client ip]", the
+# address the smart host saw this relay connect from (Exchange Online's EHLO reply names it).
+_PF_HELLO = lazyre.compile(r"^<\s+(?P<host>[^\s\[]+?)\.?\[[^\]]*\](?::(?P<port>\d{1,5}))?:\s+"
+                           r"250[ -]\S+\s+Hello\s+\[(?P<client>[0-9A-Fa-f.:]+)\]")
 _SASL_FAIL = lazyre.compile(
     r"SASL authentication failed|SASL authentication failure|cannot authenticate to server", re.I
 )
@@ -194,6 +200,10 @@ def _mta_line(st: _State, software: str, msg: str, prov: Provenance, line_no: in
         host = clean_host(t.group("host"))
         seen = st.tally(software).get(host, _int(t.group("port")), prov)
         seen.starttls_used = True
+        return
+    if (h := _PF_HELLO.match(msg)) is not None:
+        seen = st.tally(software).get(clean_host(h.group("host")), _int(h.group("port")), prov)
+        seen.client_ip = public_ip(h.group("client")) or seen.client_ip
         return
     if (t := _SM_TLS.search(msg)) is not None:
         seen = st.tally(software).get(clean_host(t.group("host")), None, prov)

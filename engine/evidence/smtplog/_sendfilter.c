@@ -13,6 +13,7 @@
 #define PY_SSIZE_T_CLEAN
 #define _GNU_SOURCE
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -35,12 +36,23 @@ static inline int is_space(unsigned char c) {
 }
 
 static inline size_t hash_sid(const char *s, Py_ssize_t n) {
-    size_t h = 1469598103934665603ULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
+    /* 8 bytes at a time (ids are ~16 bytes; this runs once per line of the log) */
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
     }
-    return h;
+    if (n > 0) {
+        uint64_t w = 0;
+        memcpy(&w, s, (size_t)n);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 29;
+    }
+    return (size_t)(h ^ (h >> 31));
 }
 
 static int table_has(Selector *self, const char *s, Py_ssize_t n) {
@@ -339,6 +351,664 @@ static PyObject *Selector_select(Selector *self, PyObject *arg) {
     return out;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * The session walk and row cutting of scan.py (_walk, _fast_row), in C: the same lines, the same
+ * positions, the same Row tuples. Whatever needs the csv module (a quote before the session id, a
+ * CSV shape the fast splitter does not know) is left to the Python code, which then does exactly
+ * what it does without this module. */
+
+static inline Py_ssize_t find_byte(const char *buf, Py_ssize_t from, Py_ssize_t to, char c) {
+    if (from >= to)
+        return -1;
+    const char *p = memchr(buf + from, c, (size_t)(to - from));
+    return p ? p - buf : -1;
+}
+
+static inline Py_ssize_t find_lit(const char *buf, Py_ssize_t from, Py_ssize_t to, const char *lit, Py_ssize_t len) {
+    if (from < 0)
+        from = 0;
+    if (to - from < len)
+        return -1;
+#ifdef __SSE2__
+    if (len >= 4) {
+        /* candidates: positions where the first and the last three bytes match, 16 at a time (session
+         * ids share a long prefix and differ at the end) */
+        const __m128i a = _mm_set1_epi8(lit[0]), b = _mm_set1_epi8(lit[len - 3]), c = _mm_set1_epi8(lit[len - 2]),
+                      d = _mm_set1_epi8(lit[len - 1]);
+        Py_ssize_t i = from;
+        for (; i + len - 1 + 16 <= to; i += 16) {
+            const char *p = buf + i;
+            __m128i m = _mm_and_si128(
+                _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), a),
+                              _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 3)), b)),
+                _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 2)), c),
+                              _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 1)), d)));
+            unsigned mask = (unsigned)_mm_movemask_epi8(m);
+            while (mask) {
+                int k = __builtin_ctz(mask);
+                if (memcmp(p + k, lit, (size_t)len) == 0)
+                    return i + k;
+                mask &= mask - 1;
+            }
+        }
+        from = i;
+        if (to - from < len)
+            return -1;
+    }
+#endif
+    const char *p = memmem(buf + from, (size_t)(to - from), lit, (size_t)len);
+    return p ? p - buf : -1;
+}
+
+static inline int starts(const char *buf, Py_ssize_t at, Py_ssize_t end, const char *lit, Py_ssize_t len) {
+    return at >= 0 && end - at >= len && memcmp(buf + at, lit, (size_t)len) == 0;
+}
+
+/* Occurrences of c in buf[from:to]: 16 bytes at a time (the prefiltered text is mostly empty
+ * lines, so one memchr per newline would cost a call per byte). */
+static Py_ssize_t count_byte(const char *buf, Py_ssize_t from, Py_ssize_t to, char c) {
+    Py_ssize_t n = 0;
+    const char *p = buf + from, *end = buf + to;
+#ifdef __SSE2__
+    const __m128i v = _mm_set1_epi8(c), zero = _mm_setzero_si128();
+    while (end - p >= 16) {
+        /* up to 255 blocks: per-byte counts (0 - (-1) per match), then summed with SAD */
+        __m128i acc = zero;
+        for (int k = 0; k < 255 && end - p >= 16; k++, p += 16)
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), v));
+        __m128i sum = _mm_sad_epu8(acc, zero);
+        n += _mm_cvtsi128_si32(sum) + _mm_extract_epi16(sum, 4);
+    }
+#endif
+    for (; p < end; p++)
+        n += *p == c;
+    return n;
+}
+
+/* The next position of the needle: from the index list when there is one (scan.py's ``at``), else
+ * searched. */
+typedef struct {
+    const char *buf;
+    Py_ssize_t n;
+    const char *needle;
+    Py_ssize_t size;
+    PyObject *at;  /* list of ints or NULL */
+    Py_ssize_t next;
+} Needle;
+
+static Py_ssize_t next_needle(Needle *nd, Py_ssize_t from) {
+    if (nd->at != NULL) {
+        if (nd->next >= PyList_GET_SIZE(nd->at))
+            return -1;
+        Py_ssize_t v = PyLong_AsSsize_t(PyList_GET_ITEM(nd->at, nd->next));
+        nd->next++;
+        return v;  /* -1 with an error set is checked by the caller */
+    }
+    return find_lit(nd->buf, from, nd->n, nd->needle, nd->size);
+}
+
+static int add_found(PyObject *found, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q, Py_ssize_t c1, Py_ssize_t c3,
+                     PyObject *item) {
+    PyObject *t = PyTuple_New(6);
+    if (t == NULL)
+        return -1;
+    Py_ssize_t v[5] = {ls, le, q, c1, c3};
+    for (int i = 0; i < 5; i++) {
+        PyObject *n = PyLong_FromSsize_t(v[i]);
+        if (n == NULL) {
+            Py_DECREF(t);
+            return -1;
+        }
+        PyTuple_SET_ITEM(t, i, n);
+    }
+    Py_INCREF(item);
+    PyTuple_SET_ITEM(t, 5, item);
+    int rc = PyList_Append(found, t);
+    Py_DECREF(t);
+    return rc;
+}
+
+/* The buffers of args[0] (the block) and args[1] (the needle); -1 with an error set. */
+static int two_buffers(PyObject *const *args, Py_buffer *view, Py_buffer *nview) {
+    if (PyObject_GetBuffer(args[0], view, PyBUF_SIMPLE) < 0)
+        return -1;
+    if (PyObject_GetBuffer(args[1], nview, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* walk(buf, needle, start, off, tail, mail, recv, item, found, at) -> (closed, off, tail, mail, recv,
+ * lines) or None: scan.py's _walk (see there for what is kept). None: a line needs the csv module
+ * to tell its columns; ``found`` is then left as it was and the caller runs the Python walk. */
+static PyObject *sf_walk(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "walk() takes 10 arguments");
+        return NULL;
+    }
+    Py_buffer view, nview;
+    if (two_buffers(args, &view, &nview) < 0)
+        return NULL;
+    PyObject *result = NULL;
+    PyObject *item = args[7], *found = args[8];
+    Py_ssize_t start = PyLong_AsSsize_t(args[2]);
+    Py_ssize_t off = PyLong_AsSsize_t(args[3]);
+    Py_ssize_t tail = PyLong_AsSsize_t(args[4]);
+    int mail = PyObject_IsTrue(args[5]), recv = PyObject_IsTrue(args[6]);
+    if (PyErr_Occurred() || mail < 0 || recv < 0 || !PyList_Check(found) ||
+        (args[9] != Py_None && !PyList_Check(args[9]))) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "walk(): bad arguments");
+        goto done;
+    }
+    const char *buf = view.buf;
+    Py_ssize_t n = view.len;
+    Needle nd = {buf, n, nview.buf, nview.len, args[9] == Py_None ? NULL : args[9], 0};
+    Py_ssize_t size = nview.len, count = 0, before = PyList_GET_SIZE(found);
+    int closed = 0;
+    Py_ssize_t pos = next_needle(&nd, start);
+    while (pos >= 0) {
+        Py_ssize_t ls = pos - off;
+        if (off < 0 || ls < 0 || (ls > 0 && buf[ls - 1] != '\n')) {
+            const char *nl = memrchr(buf, '\n', (size_t)pos);
+            ls = nl ? nl - buf + 1 : 0;
+            if (count_byte(buf, ls, pos, ',') != 1) {
+                if (find_byte(buf, ls, pos, '"') >= 0) {  /* only csv can tell: the Python walk */
+                    if (PyList_SetSlice(found, before, PyList_GET_SIZE(found), NULL) < 0)
+                        goto done;
+                    result = Py_None;
+                    Py_INCREF(result);
+                    goto done;
+                }
+                pos = next_needle(&nd, pos + 1);
+                continue;
+            }
+            off = pos - ls;
+        }
+        Py_ssize_t le = find_byte(buf, pos, n, '\n');
+        if (le < 0)
+            le = n;
+        count++;
+        Py_ssize_t q = pos + size;
+        Py_ssize_t c1 = find_byte(buf, q, le, ',');
+        Py_ssize_t c3 = c1 + tail;
+        if (c1 < 0 || tail < 0 || c3 + 2 >= le || buf[c3] != ',' || buf[c3 + 2] != ',') {
+            Py_ssize_t c2 = c1 >= 0 ? find_byte(buf, c1 + 1, le, ',') : -1;
+            c3 = c2 >= 0 ? find_byte(buf, c2 + 1, le, ',') : -1;
+            if (c3 < 0 || c3 + 2 >= le || buf[c3 + 2] != ',') {
+                if (add_found(found, ls, le, q, c1, -1, item) < 0)
+                    goto done;
+                pos = next_needle(&nd, le);
+                continue;
+            }
+            tail = c3 - c1;
+        }
+        char ev = buf[c3 + 1];
+        Py_ssize_t d = c3 + 3;
+        int keep = 0;
+        if (ev == '<') {
+            if (mail)
+                keep = !starts(buf, d, le, "221 ", 4);
+            else if (starts(buf, d, le, "250", 3) && !starts(buf, d, le, "250 2.", 6))
+                keep = find_lit(buf, d, le, "Hello", 5) >= 0 || find_lit(buf, d, le, "STARTTLS", 8) >= 0;
+            else
+                keep = 1;
+        } else if (ev == '>') {
+            if (mail)
+                keep = !starts(buf, d, le, "QUIT", 4);
+            else if (starts(buf, d, le, "MAIL", 4))
+                mail = keep = 1;
+            else
+                keep = starts(buf, d, le, "STARTTLS", 8) || starts(buf, d, le, "X-ANONYMOUSTLS", 14) ||
+                       starts(buf, d, le, "AUTH", 4);
+        } else if (ev == '*') {
+            if (starts(buf, d, le, ",Received certificate", 21))
+                recv = 1;
+            else if (recv && find_lit(buf, d, le, ",Certificate thumbprint", 23) >= 0)
+                recv = 0;
+            else {
+                Py_ssize_t e = le - (buf[le - 1] == '\r');
+                keep = !(starts(buf, d + 1, le, "attempting", 10) ||
+                         find_lit(buf, d, le, "sending message with", 20) >= 0 ||
+                         (e - d >= 26 && memcmp(buf + e - 26, ",Certificate serial number", 26) == 0));
+            }
+        } else if (ev == '-') {
+            if (add_found(found, ls, le, q, c1, c3, item) < 0)
+                goto done;
+            closed = 1;
+            break;
+        } else {
+            keep = ev != '+';
+        }
+        if (keep && add_found(found, ls, le, q, c1, c3, item) < 0)
+            goto done;
+        pos = next_needle(&nd, le);
+    }
+    if (PyErr_Occurred())
+        goto done;
+    result = Py_BuildValue("(OnnOOn)", closed ? Py_True : Py_False, off, tail, mail ? Py_True : Py_False,
+                           recv ? Py_True : Py_False, count);
+done:
+    PyBuffer_Release(&view);
+    PyBuffer_Release(&nview);
+    return result;
+}
+
+/* _split_data_context of scan.py on ASCII text: 1 done, 0 the Python code must judge. */
+static int split_data_context(const char *r, Py_ssize_t n, Py_ssize_t *ds, Py_ssize_t *dn, int *dq,
+                              Py_ssize_t *cs, Py_ssize_t *cn, int *cq) {
+    if (memchr(r, '\0', (size_t)n))
+        return 0;
+    Py_ssize_t ctx;
+    *dq = *cq = 0;
+    if (n > 0 && r[0] == '"') {
+        Py_ssize_t i = find_byte(r, 1, n, '"');
+        while (i >= 0 && i + 1 < n && r[i + 1] == '"')
+            i = find_byte(r, i + 2, n, '"');
+        if (i < 0 || i + 1 >= n || r[i + 1] != ',')
+            return 0;
+        *ds = 1;
+        *dn = i - 1;
+        *dq = find_lit(r, 1, i, "\"\"", 2) >= 0;
+        ctx = i + 2;
+    } else {
+        Py_ssize_t c = find_byte(r, 0, n, ',');
+        Py_ssize_t dend = c < 0 ? n : c;
+        if (find_byte(r, 0, dend, '"') >= 0)
+            return 0;
+        *ds = 0;
+        *dn = dend;
+        ctx = c < 0 ? n : c + 1;
+    }
+    const char *cx = r + ctx;
+    Py_ssize_t m = n - ctx;
+    if (memchr(cx, '"', (size_t)m)) {
+        if (!(m >= 2 && cx[0] == '"' && cx[m - 1] == '"'))
+            return 0;
+        for (Py_ssize_t i = 1; i < m - 1; i++) {
+            if (cx[i] == '"') {
+                if (i + 1 < m - 1 && cx[i + 1] == '"')
+                    i++;
+                else
+                    return 0;
+            }
+        }
+        *cs = ctx + 1;
+        *cn = m - 2;
+        *cq = 1;
+    } else {
+        if (memchr(cx, ',', (size_t)m))
+            return 0;
+        *cs = ctx;
+        *cn = m;
+    }
+    return 1;
+}
+
+/* str of r[0:n], with "" turned into " when ``dq`` */
+static PyObject *ascii_str(const char *r, Py_ssize_t n, int dq) {
+    if (!dq)
+        return PyUnicode_FromStringAndSize(r, n);
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++, k++)
+        if (r[i] == '"' && i + 1 < n && r[i + 1] == '"')
+            i++;
+    PyObject *s = PyUnicode_New(k, 127);
+    if (s == NULL)
+        return NULL;
+    Py_UCS1 *w = PyUnicode_1BYTE_DATA(s);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        *w++ = (Py_UCS1)r[i];
+        if (r[i] == '"' && i + 1 < n && r[i + 1] == '"')
+            i++;
+    }
+    return s;
+}
+
+/* Folding repeated sessions (send.py): a row's *signature* is its event, data and context with only
+ * the parts no fact of a later, folded session can depend on taken out -- the local part of a MAIL
+ * FROM address (the domain stays), of a RCPT TO address all but whether it is in the tenant
+ * (*.onmicrosoft.com), the size of a BDAT, and in a positive final reply line
+ * without "Hello" or "STARTTLS" (a queued-mail reply) the contents of <...> and free-standing
+ * numbers after its first word (message ids, InternalId=, sizes, timings). Whatever decides a
+ * fact stays byte for byte: reply codes, the first word (the banner host), bracket and Hostname=
+ * hosts, negative and continuation replies, information lines, the context column. */
+
+static inline int py_space(unsigned char c) {
+    return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
+}
+
+static inline int host_or_word(unsigned char c) {  /* may continue a host name or a \w run */
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           c == '_';
+}
+
+static int has_ci(const char *s, Py_ssize_t n, const char *lit, Py_ssize_t len) {  /* lit: lower case */
+    for (Py_ssize_t i = 0; i + len <= n; i++) {
+        Py_ssize_t k = 0;
+        while (k < len && (s[i + k] | 0x20) == lit[k])
+            k++;
+        if (k == len)
+            return 1;
+    }
+    return 0;
+}
+
+/* The normalised data into w (room for n bytes); returns the end. */
+static char *normalise(char ev, const char *d, Py_ssize_t n, char *w) {
+    if (ev == '>') {
+        Py_ssize_t pre = starts(d, 0, n, "MAIL FROM:<", 11) ? 11 : starts(d, 0, n, "RCPT TO:<", 9) ? 9 : 0;
+        if (pre) {
+            const char *gt = memchr(d + pre, '>', (size_t)(n - pre));
+            const char *at = gt ? memrchr(d + pre, '@', (size_t)(gt - d - pre)) : NULL;
+            int plain = at != NULL;
+            for (const char *c = d + pre; plain && c < gt; c++)
+                plain = (unsigned char)*c > ' ';
+            if (plain && pre == 9) {  /* a recipient counts only as in the tenant or not */
+                const char *e = gt;
+                while (e > at + 1 && e[-1] == '.')
+                    e--;
+                int tenant = e - at - 1 >= 16 && has_ci(e - 16, 16, ".onmicrosoft.com", 16);
+                memcpy(w, tenant ? "RCPT TO:<@T>" : "RCPT TO:<@X>", 12);
+                return w + 12;
+            }
+            if (plain) {  /* "MAIL FROM:<@domain>": the domain decides, the rest is the example's */
+                memcpy(w, d, (size_t)pre);
+                w += pre;
+                memcpy(w, at, (size_t)(gt - at + 1));
+                return w + (gt - at + 1);
+            }
+        } else if (starts(d, 0, n, "BDAT ", 5)) {
+            Py_ssize_t j = 5;
+            while (j < n && d[j] >= '0' && d[j] <= '9')
+                j++;
+            if (j > 5 && (j == n || d[j] == ' ')) {
+                memcpy(w, "BDAT ", 5);
+                memcpy(w + 5, d + j, (size_t)(n - j));
+                return w + 5 + (n - j);
+            }
+        }
+    } else if (ev == '<' && n >= 4 && (d[0] == '2' || d[0] == '3') && d[3] == ' ' &&
+               find_lit(d, 0, n, "Hello", 5) < 0 && !has_ci(d, n, "starttls", 8)) {
+        Py_ssize_t p = 4;
+        while (p < n && py_space((unsigned char)d[p]))
+            p++;
+        const char *sp = memchr(d + p, ' ', (size_t)(n - p));
+        p = sp ? sp - d : n;  /* d[:p]: the code and the first word, as they are */
+        memcpy(w, d, (size_t)p);
+        w += p;
+        Py_ssize_t i = p;
+        while (i < n) {
+            char c = d[i];
+            if (c == '<') {
+                const char *gt = memchr(d + i + 1, '>', (size_t)(n - i - 1));
+                if (gt != NULL) {
+                    Py_ssize_t cn = gt - d - i - 1;
+                    if (!memchr(d + i + 1, '[', (size_t)cn) && !memchr(d + i + 1, '<', (size_t)cn) &&
+                        find_lit(d, i + 1, gt - d, "Hostname=", 9) < 0) {
+                        *w++ = '<';
+                        *w++ = '>';
+                        i = gt - d + 1;
+                        continue;
+                    }
+                }
+            } else if ((c >= '0' && c <= '9') || c == '.') {
+                Py_ssize_t j = i;
+                int digit = 0;
+                while (j < n && ((d[j] >= '0' && d[j] <= '9') || d[j] == '.'))
+                    digit |= d[j++] != '.';
+                if (digit && !host_or_word((unsigned char)d[i - 1]) && (j == n || !host_or_word((unsigned char)d[j]))) {
+                    *w++ = '#';
+                } else {
+                    memcpy(w, d + i, (size_t)(j - i));
+                    w += j - i;
+                }
+                i = j;
+                continue;
+            }
+            *w++ = c;
+            i++;
+        }
+        return w;
+    }
+    memcpy(w, d, (size_t)n);
+    return w + n;
+}
+
+/* The signature of one row: event, quoting flags, the normalised data's length and bytes, the
+ * context as written. Equal signatures mean equal (data, context) up to the parts above. */
+static PyObject *signature(char ev, const char *d, Py_ssize_t dn, int dq, const char *c, Py_ssize_t cn, int cq) {
+    PyObject *out = PyBytes_FromStringAndSize(NULL, 7 + dn + cn);
+    if (out == NULL)
+        return NULL;
+    char *w0 = PyBytes_AS_STRING(out), *w = w0;
+    *w++ = ev;
+    *w++ = (char)dq;
+    *w++ = (char)cq;
+    char *lenp = w;
+    w += 4;
+    char *data = w;
+    w = dq ? (memcpy(w, d, (size_t)dn), w + dn) : normalise(ev, d, dn, w);
+    uint32_t len = (uint32_t)(w - data);
+    memcpy(lenp, &len, 4);
+    memcpy(w, c, (size_t)cn);
+    w += cn;
+    if (_PyBytes_Resize(&out, w - w0) < 0)
+        return NULL;
+    return out;
+}
+
+static PyObject *str_conn, *str_toff, *str_rows, *str_sigs;
+
+/* One row as _fast_row makes it; NULL with no error set: not this function's to judge (the caller
+ * leaves the line to the Python code); NULL with an error: an error. */
+static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q, Py_ssize_t c1,
+                          Py_ssize_t c3, Py_ssize_t line, PyObject *item, PyTypeObject *row_type, PyObject **sig) {
+    if (c1 - q < 1 || c1 - q > 9)
+        return NULL;
+    long long seq = 0;
+    for (Py_ssize_t i = q; i < c1; i++) {
+        if (buf[i] < '0' || buf[i] > '9')
+            return NULL;
+        seq = seq * 10 + (buf[i] - '0');
+    }
+    Py_ssize_t end = buf[le - 1] == '\r' ? le - 1 : le;
+    if (!is_ascii(buf + ls, end - ls))
+        return NULL;
+    const char *t = buf + ls;
+    Py_ssize_t tn = end - ls;
+    Py_ssize_t rs = c3 - ls + 3;
+    if (rs > tn)
+        rs = tn;
+    Py_ssize_t ds, dn, cs, cn;
+    int dq = 0, cq = 0;
+    const char *r = t + rs;
+    Py_ssize_t rn = tn - rs;
+    if (memchr(r, '"', (size_t)rn)) {
+        if (!split_data_context(r, rn, &ds, &dn, &dq, &cs, &cn, &cq))
+            return NULL;
+    } else {
+        Py_ssize_t c = find_byte(r, 0, rn, ',');
+        ds = 0;
+        dn = c < 0 ? rn : c;
+        cs = c < 0 ? rn : c + 1;
+        cn = rn - cs;
+    }
+    PyObject *conn = PyObject_GetAttr(item, str_conn);
+    if (conn == NULL)
+        return NULL;
+    PyObject *remote = NULL, *toff_obj = NULL;
+    Py_ssize_t toff;
+    PyObject *fields[9] = {NULL};
+    PyObject *row = NULL;
+    if (conn == Py_None) {
+        Py_DECREF(conn);
+        conn = NULL;
+        Py_ssize_t a = find_byte(t, 0, tn, ',');
+        Py_ssize_t b = a >= 0 ? find_byte(t, a + 1, tn, ',') : -1;
+        if (b < 0 || (a + 1 < tn && t[a + 1] == '"'))
+            return NULL;
+        toff = a;
+        conn = PyUnicode_FromStringAndSize(t + a + 1, b - a - 1);
+        Py_ssize_t es = c1 - ls + 1, ee = c3 - ls;
+        if (ee > tn)
+            ee = tn;
+        if (es > ee)
+            es = ee;
+        Py_ssize_t k = find_byte(t, es, ee, ',');
+        Py_ssize_t rstart = k < 0 ? es : k + 1;
+        remote = PyUnicode_FromStringAndSize(t + rstart, ee - rstart);
+        toff_obj = PyLong_FromSsize_t(toff);
+        if (conn == NULL || remote == NULL || toff_obj == NULL ||
+            PyObject_SetAttr(item, str_conn, conn) < 0 || PyObject_SetAttr(item, str_toff, toff_obj) < 0)
+            goto fail;
+    } else {
+        toff_obj = PyObject_GetAttr(item, str_toff);
+        if (toff_obj == NULL)
+            goto fail;
+        toff = PyLong_AsSsize_t(toff_obj);
+        if (toff == -1 && PyErr_Occurred())
+            goto fail;
+        remote = PyUnicode_FromStringAndSize("", 0);
+        if (remote == NULL)
+            goto fail;
+    }
+    if (toff < 0)
+        toff = 0;  /* never: a found line has commas */
+    if (toff > tn)
+        toff = tn;
+    fields[0] = PyLong_FromLongLong(seq);
+    fields[1] = PyLong_FromSsize_t(line);
+    fields[2] = PyUnicode_FromStringAndSize(t, toff);
+    fields[3] = conn;
+    conn = NULL;
+    fields[4] = remote;
+    remote = NULL;
+    fields[5] = PyUnicode_FromStringAndSize(t + c3 - ls + 1, 1);
+    fields[6] = ascii_str(r + ds, dn, dq);
+    fields[7] = ascii_str(r + cs, cn, cq);
+    fields[8] = PyUnicode_FromStringAndSize(t, tn);
+    for (int i = 0; i < 9; i++)
+        if (fields[i] == NULL)
+            goto fail;
+    *sig = signature(t[c3 - ls + 1], r + ds, dn, dq, r + cs, cn, cq);
+    if (*sig == NULL)
+        goto fail;
+    row = row_type->tp_alloc(row_type, 9);
+    if (row == NULL) {
+        Py_CLEAR(*sig);
+        goto fail;
+    }
+    for (int i = 0; i < 9; i++) {
+        PyTuple_SET_ITEM(row, i, fields[i]);
+        fields[i] = NULL;
+    }
+fail:
+    Py_XDECREF(conn);
+    Py_XDECREF(remote);
+    Py_XDECREF(toff_obj);
+    for (int i = 0; i < 9; i++)
+        Py_XDECREF(fields[i]);
+    return row;
+}
+
+/* rows(buf, found, first_line, Row) -> (left, newlines): the third step of scan.py's _feed_fast.
+ * Each found line's Row (as _fast_row makes it) is appended to its session's ``rows`` and its
+ * signature (see signature()) to its ``sigs``; ``left`` lists (index in found, line number) of the
+ * lines the Python code must make (the generic row maker, or _fast_row for a CSV shape this code
+ * leaves alone), in order. Once a session has a line left to Python, its later lines in this block
+ * are too, so each session's rows stay in line order (the first row also sets the session's
+ * connector and time width). newlines: in the whole buffer. */
+static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4 || !PyList_Check(args[1]) || !PyType_Check(args[3]) ||
+        !PyType_IsSubtype((PyTypeObject *)args[3], &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "rows(buf, found: list, first_line, Row)");
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    PyObject *found = args[1];
+    PyTypeObject *row_type = (PyTypeObject *)args[3];
+    Py_ssize_t line = PyLong_AsSsize_t(args[2]);
+    PyObject *out = NULL, *tainted_set = NULL, *result = NULL;
+    if (line == -1 && PyErr_Occurred())
+        goto done;
+    const char *buf = view.buf;
+    Py_ssize_t first = line, cur = 0, count = PyList_GET_SIZE(found);
+    out = PyList_New(0);
+    tainted_set = PySet_New(NULL);
+    if (out == NULL || tainted_set == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *e = PyList_GET_ITEM(found, i);
+        if (!PyTuple_Check(e) || PyTuple_GET_SIZE(e) != 6) {
+            PyErr_SetString(PyExc_TypeError, "rows(): found entries are 6-tuples");
+            goto done;
+        }
+        Py_ssize_t v[5];
+        for (int k = 0; k < 5; k++)
+            v[k] = PyLong_AsSsize_t(PyTuple_GET_ITEM(e, k));
+        if (PyErr_Occurred())
+            goto done;
+        Py_ssize_t ls = v[0], le = v[1];
+        if (ls < cur || le > view.len || ls > le) {
+            PyErr_SetString(PyExc_ValueError, "rows(): found entries out of order or range");
+            goto done;
+        }
+        line += count_byte(buf, cur, ls, '\n');
+        cur = ls;
+        PyObject *item = PyTuple_GET_ITEM(e, 5);
+        PyObject *row = NULL, *sig = NULL;
+        PyObject *key = PyLong_FromVoidPtr(item);  /* _Open is unhashable: its address */
+        if (key == NULL)
+            goto done;
+        int tainted = PySet_Contains(tainted_set, key);
+        /* positions as _walk finds them (anything else is left to Python, never read out of range) */
+        if (tainted == 0 && v[4] >= 0 && ls < v[2] && v[2] <= v[3] && v[3] <= v[4] && v[4] + 2 < le)
+            row = fast_row(buf, ls, le, v[2], v[3], v[4], line, item, row_type, &sig);
+        if (tainted < 0 || (row == NULL && PyErr_Occurred())) {
+            Py_DECREF(key);
+            goto done;
+        }
+        if (row == NULL) {
+            /* left to Python, and so are this session's later lines in this block: its rows stay
+             * in line order */
+            PyObject *t = Py_BuildValue("(nn)", i, line);
+            int rc = t == NULL ? -1 : PyList_Append(out, t);
+            Py_XDECREF(t);
+            if (rc < 0 || (!tainted && PySet_Add(tainted_set, key) < 0)) {
+                Py_DECREF(key);
+                goto done;
+            }
+            Py_DECREF(key);
+            continue;
+        }
+        Py_DECREF(key);
+        PyObject *rows = PyObject_GetAttr(item, str_rows), *sigs = PyObject_GetAttr(item, str_sigs);
+        int rc = (rows == NULL || sigs == NULL || !PyList_Check(rows) || !PyList_Check(sigs)) ? -1 : 0;
+        if (rc == 0)
+            rc = PyList_Append(rows, row);
+        if (rc == 0)
+            rc = PyList_Append(sigs, sig);
+        if (rc < 0 && !PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "rows(): a session's rows and sigs are lists");
+        Py_XDECREF(rows);
+        Py_XDECREF(sigs);
+        Py_DECREF(row);
+        Py_DECREF(sig);
+        if (rc < 0)
+            goto done;
+    }
+    result = Py_BuildValue("(On)", out, line - first + count_byte(buf, cur, view.len, '\n'));
+done:
+    Py_XDECREF(out);
+    Py_XDECREF(tainted_set);
+    PyBuffer_Release(&view);
+    return result;
+}
+
 static PyObject *Selector_contains(Selector *self, PyObject *arg) {
     char *s;
     Py_ssize_t n;
@@ -397,12 +1067,255 @@ static PyTypeObject SelectorType = {
     .tp_doc = "Sessions of a send log worth following, found on raw bytes.",
 };
 
+/* triggers(buf, start) -> [(sid, ls, le), ...]: the trigger lines scan.py's _feed_fast starts
+ * following sessions from, in its order (each literal trigger in turn, one hit per line, then every
+ * 4xx/5xx reply), with the session id as _sid_of gives it: None for no id, False where only
+ * _sid_of can tell (a quoted connector, a non-ASCII id). */
+static int add_trigger(PyObject *out, const char *buf, Py_ssize_t n, Py_ssize_t pos) {
+    const char *nl = memrchr(buf, '\n', (size_t)pos);
+    Py_ssize_t ls = nl ? nl - buf + 1 : 0;
+    Py_ssize_t le = find_byte(buf, pos, n, '\n');
+    if (le < 0)
+        le = n;
+    PyObject *sid = Py_None;  /* borrowed, or a new string (owned) */
+    int owned = 0;
+    Py_ssize_t a = find_byte(buf, ls, le, ',');
+    if (a >= 0 && a + 1 < le && buf[a + 1] == '"') {
+        sid = Py_False;
+    } else if (a >= 0) {
+        Py_ssize_t b = find_byte(buf, a + 1, le, ',');
+        Py_ssize_t c = b >= 0 ? find_byte(buf, b + 1, le, ',') : -1;
+        if (c > b + 1 && c - b - 1 <= MAX_SID) {
+            const char *p = buf + b + 1, *q = buf + c;
+            if (!is_ascii(p, q - p)) {
+                sid = Py_False;
+            } else {
+                while (p < q && py_space((unsigned char)*p))
+                    p++;
+                while (q > p && py_space((unsigned char)q[-1]))
+                    q--;
+                if (q > p) {
+                    sid = PyUnicode_FromStringAndSize(p, q - p);
+                    if (sid == NULL)
+                        return -1;
+                    owned = 1;
+                }
+            }
+        }
+    }
+    PyObject *t = Py_BuildValue("(Onn)", sid, ls, le);
+    if (owned)
+        Py_DECREF(sid);
+    if (t == NULL)
+        return -1;
+    int rc = PyList_Append(out, t);
+    Py_DECREF(t);
+    return rc;
+}
+
+static PyObject *sf_triggers(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    static const char *lits[] = {"outlook.com", "office365.com", "negotiation failed"};
+    static const Py_ssize_t lens[] = {11, 13, 18};
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "triggers(buf, start)");
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Py_ssize_t start = PyLong_AsSsize_t(args[1]);
+    const char *buf = view.buf;
+    Py_ssize_t n = view.len;
+    PyObject *out = PyErr_Occurred() ? NULL : PyList_New(0);
+    if (out == NULL)
+        goto done;
+    if (start < 0)
+        start = 0;
+    for (int k = 0; k < 3; k++) {
+        Py_ssize_t pos = find_lit(buf, start, n, lits[k], lens[k]);
+        while (pos >= 0) {
+            if (add_trigger(out, buf, n, pos) < 0)
+                goto fail;
+            Py_ssize_t nl = find_byte(buf, pos, n, '\n');
+            pos = nl < 0 ? -1 : find_lit(buf, nl + 1, n, lits[k], lens[k]);
+        }
+    }
+    for (Py_ssize_t pos = find_byte(buf, start, n, '<'); pos >= 0; pos = find_byte(buf, pos + 1, n, '<')) {
+        Py_ssize_t d = pos + 1;
+        if (d >= n || buf[d] != ',')
+            continue;
+        d++;
+        if (d < n && buf[d] == '"')
+            d++;
+        if (d + 2 < n && (buf[d] == '4' || buf[d] == '5') && buf[d + 1] >= '0' && buf[d + 1] <= '9' &&
+            buf[d + 2] >= '0' && buf[d + 2] <= '9' && add_trigger(out, buf, n, pos) < 0)
+            goto fail;
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    PyBuffer_Release(&view);
+    return out;
+}
+
+/* The last needle lying wholly in buf[lo:hi], or -1 (bytes.rfind). */
+static Py_ssize_t rfind_lit(const char *buf, Py_ssize_t lo, Py_ssize_t hi, const char *lit, Py_ssize_t len) {
+    if (lo < 0)
+        lo = 0;
+    char last = lit[len - 1];
+    for (Py_ssize_t j = hi - len; j >= lo; j--) {
+        if (buf[j + len - 1] == last && buf[j] == lit[0] && memcmp(buf + j, lit, (size_t)len) == 0)
+            return j;
+    }
+    return -1;
+}
+
+/* scan.py's _tail(buf, p, needle): the sequence number field is "0" / the event field is "+", within
+ * the 200 bytes after the needle split at commas (at most 5 pieces). */
+static void tail_fields(const char *buf, Py_ssize_t n, Py_ssize_t q, int *seq0, int *plus) {
+    Py_ssize_t end = q + 200 < n ? q + 200 : n;
+    Py_ssize_t c[4];
+    int k = 0;
+    for (Py_ssize_t i = q; i < end && k < 4; i++)
+        if (buf[i] == ',')
+            c[k++] = i;
+    Py_ssize_t f0 = k >= 1 ? c[0] : end;
+    *seq0 = f0 - q == 1 && buf[q] == '0';
+    if (k >= 3) {
+        Py_ssize_t s3 = c[2] + 1, e3 = k >= 4 ? c[3] : end;
+        *plus = e3 - s3 == 1 && buf[s3] == '+';
+    } else {
+        *plus = 0;
+    }
+}
+
+#define CONNECT_WINDOW (64 << 10)
+
+/* backward(buf, needle, ls, positions) -> (first, partial) or None: scan.py's _backward; None when
+ * a line's columns need the csv module (the Python function then decides). */
+static PyObject *sf_backward(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4 || (args[3] != Py_None && !PyList_Check(args[3]) && !PyTuple_Check(args[3]))) {
+        PyErr_SetString(PyExc_TypeError, "backward(buf, needle, ls, positions or None)");
+        return NULL;
+    }
+    Py_buffer view, nview;
+    if (two_buffers(args, &view, &nview) < 0)
+        return NULL;
+    PyObject *result = NULL, *positions = args[3] == Py_None ? NULL : PySequence_Fast(args[3], "positions");
+    const char *buf = view.buf, *needle = nview.buf;
+    Py_ssize_t n = view.len, len = nview.len;
+    Py_ssize_t ls = PyLong_AsSsize_t(args[2]);
+    if (PyErr_Occurred() || len < 2 || ls < 0 || ls > n) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "backward(): bad needle or line start");
+        goto done;
+    }
+    Py_ssize_t here = find_lit(buf, ls, n, needle, len);
+    int seq0 = 0, plus = 0;
+    if (here >= 0)
+        tail_fields(buf, n, here + len, &seq0, &plus);
+    if (here >= 0 && seq0) {
+        result = Py_BuildValue("(nO)", ls, Py_False);
+        goto done;
+    }
+    Py_ssize_t first = ls, pos = ls, lo = 0;
+    int connected = here >= 0 && plus;
+    if (connected)
+        lo = ls - CONNECT_WINDOW > 0 ? ls - CONNECT_WINDOW : 0;
+    Py_ssize_t npos = positions ? PySequence_Fast_GET_SIZE(positions) : 0;
+    while (pos > lo) {
+        Py_ssize_t p = -1;
+        if (positions == NULL) {
+            p = rfind_lit(buf, lo, pos, needle, len);
+        } else {  /* the last indexed position before pos (bisect_left - 1) */
+            Py_ssize_t a = 0, b = npos;
+            while (a < b) {
+                Py_ssize_t m = (a + b) / 2;
+                Py_ssize_t v = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(positions, m));
+                if (v == -1 && PyErr_Occurred())
+                    goto done;
+                if (v < pos)
+                    a = m + 1;
+                else
+                    b = m;
+            }
+            if (a - 1 >= 0) {
+                Py_ssize_t v = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(positions, a - 1));
+                if (v == -1 && PyErr_Occurred())
+                    goto done;
+                if (v >= lo && v + len <= pos)
+                    p = v;
+            }
+        }
+        if (p < 0)
+            break;
+        const char *nl = memrchr(buf, '\n', (size_t)p);
+        Py_ssize_t start = nl ? nl - buf + 1 : 0;
+        int column;
+        if (find_byte(buf, start, p, '"') >= 0) {
+            result = Py_None;  /* only csv can tell whether this is the id column */
+            Py_INCREF(result);
+            goto done;
+        }
+        column = count_byte(buf, start, p, ',') == 1;
+        if (column) {
+            first = start;
+            tail_fields(buf, n, p + len, &seq0, &plus);
+            if (seq0) {
+                result = Py_BuildValue("(nO)", first, Py_False);
+                goto done;
+            }
+            if (plus && !connected) {
+                connected = 1;
+                lo = start - CONNECT_WINDOW > 0 ? start - CONNECT_WINDOW : 0;
+            }
+        }
+        pos = start;
+    }
+    result = Py_BuildValue("(nO)", first, connected ? Py_False : Py_True);
+done:
+    Py_XDECREF(positions);
+    PyBuffer_Release(&view);
+    PyBuffer_Release(&nview);
+    return result;
+}
+
+static PyObject *sf_newlines(PyObject *mod, PyObject *arg) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Py_ssize_t n = count_byte(view.buf, 0, view.len, '\n');
+    PyBuffer_Release(&view);
+    return PyLong_FromSsize_t(n);
+}
+
+static PyMethodDef module_methods[] = {
+    {"walk", (PyCFunction)(void (*)(void))sf_walk, METH_FASTCALL,
+     "scan.py's _walk: (closed, off, tail, mail, recv, lines), or None for the Python walk."},
+    {"backward", (PyCFunction)(void (*)(void))sf_backward, METH_FASTCALL,
+     "scan.py's _backward: (first line start, partial), or None for the Python function."},
+    {"newlines", (PyCFunction)sf_newlines, METH_O, "bytes.count(b'\\n'), 16 bytes at a time."},
+    {"triggers", (PyCFunction)(void (*)(void))sf_triggers, METH_FASTCALL,
+     "scan.py's trigger lines of a block: [(session id or None, or False for _sid_of, ls, le)]."},
+    {"rows", (PyCFunction)(void (*)(void))sf_rows, METH_FASTCALL,
+     "scan.py's row making for a block's found lines: (rows or line numbers, newlines)."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_sendfilter", "Native send-log prefilter.", -1, NULL, NULL, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT, "_sendfilter", "Native send-log prefilter, session walk and row cutting.", -1,
+    module_methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__sendfilter(void) {
     if (PyType_Ready(&SelectorType) < 0)
+        return NULL;
+    str_conn = PyUnicode_InternFromString("conn");
+    str_toff = PyUnicode_InternFromString("toff");
+    str_rows = PyUnicode_InternFromString("rows");
+    str_sigs = PyUnicode_InternFromString("sigs");
+    if (str_conn == NULL || str_toff == NULL || str_rows == NULL || str_sigs == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)

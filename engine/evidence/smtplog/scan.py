@@ -11,6 +11,12 @@ plus the sessions still open, whatever the file size.
 
 Logs in a non-default column order or in UTF-16 go through the same block reader; a non-default
 order falls back to splitting every row (correct, just slower).
+
+With the optional C extension (``_sendfilter``; off with RELAYDOCTOR_NO_NATIVE=1) the trigger
+search, the walk back to a session's start, the walk along it and the row cutting run in C with
+the same results (a line only the csv module can read is left to the Python functions here), and
+each row gets a *signature* so that a finished session like one replayed before is folded into the
+aggregates instead of replayed (``Folder``; ``send.Aggregator.fold``).
 """
 
 from __future__ import annotations
@@ -18,17 +24,23 @@ from __future__ import annotations
 import bisect
 import codecs
 import io
+import os
 import re
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from ...errors import Cancelled, EvidenceError
 from ..decoding import is_wide, sniff_encoding
 from .format import DEFAULT_FIELDS, Layout, decode_line, header_fields, split_row
 from .session import Row, Session, replay
+
+try:  # the optional C extension (setup.py): the session walk and row cutting below, in C
+    from . import _sendfilter as _native
+except ImportError:
+    _native = None
 
 BLOCK = 4 << 20  # bytes read per block
 LOOKBACK = 512 << 10  # earlier bytes kept so a session triggered late can be read from its start
@@ -40,8 +52,18 @@ MAX_OPEN = 5000  # open sessions kept at most (oldest finished first): bounds me
 MANY_OPEN = 256  # above this many open sessions, a block's lines are indexed by session id once
 DONE_MEMORY = 50000  # finished session ids remembered, to ignore their stray late lines
 
+MAX_FOLD_ROWS = 400  # sessions with more rows are always replayed (bounds a fold key's size)
+
 ProgressHook = Callable[[int], None]  # bytes consumed since the last call
 CancelHook = Callable[[], bool]
+
+
+class Folder(Protocol):
+    """Takes finished sessions by signature instead of by replay (send.Aggregator)."""
+
+    def fold(self, key: tuple, rows: list[Row], lines: int) -> bool: ...
+
+    def learn(self, key: tuple, session: Session, rows: list[Row]) -> None: ...
 
 
 @dataclass(slots=True)
@@ -91,6 +113,7 @@ class BlockReader:
         self.lookback = lookback
         self.layout: Layout | None = None
         self._read = self._reader(stream)
+        self._newlines = _native.newlines if native_enabled() else _count_newlines
 
     # -- raw bytes -----------------------------------------------------------------------------
     def _reader(self, stream: BinaryIO) -> Callable[[], bytes]:
@@ -203,7 +226,7 @@ class BlockReader:
             return buf, line - buf_lines, buf_lines
         cut = buf.find(b"\n", len(buf) - self.lookback) + 1
         back = buf[cut:]
-        back_lines = back.count(b"\n")
+        back_lines = self._newlines(back)
         return back, line - back_lines, back_lines
 
     def _header(self, text: str, line: int) -> None:
@@ -242,6 +265,10 @@ class _Prefixed(io.RawIOBase):
             self._progress(len(data))
         b[: len(data)] = data
         return len(data)
+
+
+def _count_newlines(data: bytes) -> int:
+    return data.count(b"\n")
 
 
 def _has_header_line(chunk: bytes, end: int | None = None) -> bool:
@@ -374,6 +401,7 @@ class _Open:
     recv: bool = False  # inside the remote's certificate block
     conn: str | None = None  # connector name, from the first row made
     toff: int = 0  # length of the date-time column
+    sigs: list[bytes] = field(default_factory=list)  # row signatures from the C row cutter (folding)
 
 
 def trimmed_warning(count: int) -> str:
@@ -395,14 +423,23 @@ class SessionCollector:
         self.done: OrderedDict[str, None] = OrderedDict()
         self.validated = 0
         self.trimmed = 0  # sessions finished early because too many were open at once
+        self.count_sessions = True  # False when the caller counts them (the prefilter's first pass)
+        # the C walk and row cutting (same lines, same rows) unless RELAYDOCTOR_NO_NATIVE=1
+        self._walk = _walk_native if native_enabled() else _walk
+        self._native = self._walk is _walk_native
+        self._backward = _backward_native if self._native else _backward
+        # Folding (native rows only): a finished session whose rows have the signatures of one
+        # replayed before is handed to ``fold.fold`` instead of being replayed; see send.Aggregator.
+        self.fold: Folder | None = None
 
     # -- public --------------------------------------------------------------------------------
     def feed(self, block: Block) -> None:
         if block.restart:
             self._finish_all()
         self._validate(block)
-        sessions = block.buf.count(b",attempting to connect", block.start)
-        self.stats.sessions += sessions or block.buf.count(b",+,", block.start)
+        if self.count_sessions:
+            sessions = block.buf.count(b",attempting to connect", block.start)
+            self.stats.sessions += sessions or block.buf.count(b",+,", block.start)
         if block.layout.fields == DEFAULT_FIELDS:
             self._feed_fast(block)
         else:
@@ -440,10 +477,24 @@ class SessionCollector:
         self.done[sid] = None
         if len(self.done) > DONE_MEMORY:
             self.done.popitem(last=False)
-        if item.rows:
-            session = replay(sid, item.rows, partial=item.partial)
-            session.rows = max(item.lines, session.rows)
+        rows = item.rows
+        if rows:
+            lines = max(item.lines, len(rows))
+            key = None
+            fold = self.fold
+            # foldable: every row cut in C (so signed), already in sequence order (so the replay's
+            # sort keeps them where they are and row i of one session matches row i of another)
+            if fold is not None and len(item.sigs) == len(rows) and len(rows) <= MAX_FOLD_ROWS:
+                seqs = [r[0] for r in rows]
+                if seqs == sorted(seqs):
+                    key = (rows[0][3], item.partial, *item.sigs)
+                    if fold.fold(key, rows, lines):
+                        return
+            session = replay(sid, rows, partial=item.partial)
+            session.rows = lines
             self.on_session(session)
+            if key is not None:
+                fold.learn(key, session, rows)
 
     def _finish_all(self) -> None:
         while self.open:
@@ -503,35 +554,42 @@ class SessionCollector:
                 if not at:
                     item.idle += len(buf) - start
                     continue
-            if _walk(buf, sid, start, item, found, at):
+            if self._walk(buf, sid, start, item, found, at):
                 closed.add(sid)
             item.idle = 0 if item.lines > before else item.idle + len(buf) - start
         # 2. new sessions named by a trigger in the new data
         fresh: dict[str, int] = {}
-        hits: list[int] = []
-        for trig in _SEND_TRIGGERS:
-            pos = buf.find(trig, start)
-            while pos >= 0:
-                hits.append(pos)
-                pos = buf.find(trig, buf.find(b"\n", pos) + 1 or len(buf))
-        hits.extend(m.start() for m in _SEND_REPLY.finditer(buf, start))
-        for pos in hits:
-            ls = buf.rfind(b"\n", 0, pos) + 1
-            le = buf.find(b"\n", pos)
-            sid = _sid_of(buf, ls, len(buf) if le < 0 else le)
+        for sid, ls, le in _native.triggers(buf, start) if self._native else _triggers(buf, start):
+            if sid is False:  # only the csv module can tell this line's columns
+                sid = _sid_of(buf, ls, le)
             if sid and sid not in fresh and sid not in self.open and sid not in self.done and self.mine(sid):
                 fresh[sid] = ls
         if index is None and len(fresh) > MANY_OPEN:
             index = _sid_index(buf)
         for sid, ls in fresh.items():
-            first, partial = _backward(buf, sid.encode("ascii", "replace"), ls,
-                                       index.get(sid, ()) if index is not None else None)
+            first, partial = self._backward(buf, sid.encode("ascii", "replace"), ls,
+                                            index.get(sid, ()) if index is not None else None)
             item = self.open[sid] = _Open([], partial=partial)
             at = _from(index.get(sid, ()), first) if index is not None else None
-            if _walk(buf, sid, first, item, found, at):
+            if self._walk(buf, sid, first, item, found, at):
                 closed.add(sid)
         # 3. number the kept lines (one pass over the block) and make rows of them
         found.sort()
+        self._rows_step(block, found)
+        # 4. hand over finished sessions
+        for sid in list(self.open):
+            item = self.open[sid]
+            if sid in closed or item.idle >= IDLE_BYTES:
+                del self.open[sid]
+                self._finish(sid, item)
+        self._trim_open()
+
+    def _rows_step(self, block: Block, found: list[tuple[int, int, int, int, int, _Open]]) -> None:
+        """Rows of the kept lines ``found`` (sorted), appended to their sessions; ``block.newlines``."""
+        if self._native:
+            self._rows_native(block, found)
+            return
+        buf = block.buf
         line = block.first_line
         cur = 0
         count = buf.count
@@ -547,13 +605,46 @@ class SessionCollector:
                 row = made[1]
             item.rows.append(row)
         block.newlines = line - block.first_line + count(b"\n", cur)
-        # 4. hand over finished sessions
-        for sid in list(self.open):
-            item = self.open[sid]
-            if sid in closed or item.idle >= IDLE_BYTES:
-                del self.open[sid]
-                self._finish(sid, item)
-        self._trim_open()
+
+    def _rows_native(self, block: Block, found: list[tuple[int, int, int, int, int, _Open]]) -> None:
+        """Step 3 of ``_feed_fast`` with the rows cut in C; a line the C code leaves alone (the
+        generic shapes) goes through ``_fast_row`` and the row maker exactly as without it."""
+        buf = block.buf
+        left, block.newlines = _native.rows(buf, found, block.first_line, Row)
+        for i, line in left:  # the lines the C code left to the Python code, in order
+            ls, le, q, c1, c3, item = found[i]
+            row = _fast_row(buf, ls, le, q, c1, c3, line, item) if c3 >= 0 else None
+            if row is None:
+                made = self.rows.make(buf[ls:le], line, block.layout)
+                if made is None:
+                    continue
+                row = made[1]
+            item.rows.append(row)
+
+
+def native_enabled() -> bool:
+    """The C extension is built and not switched off with RELAYDOCTOR_NO_NATIVE=1."""
+    return _native is not None and os.environ.get("RELAYDOCTOR_NO_NATIVE", "") in ("", "0")
+
+
+def _walk_native(buf: bytes, sid: str, start: int, item: _Open,
+                 found: list[tuple[int, int, int, int, int, _Open]], at: list[int] | None = None) -> bool:
+    """``_walk`` in C (the same lines kept, the same state after); a line whose columns only the
+    csv module can tell sends the call to ``_walk``."""
+    got = _native.walk(buf, b"," + sid.encode("ascii", "replace") + b",", start, item.off, item.tail,
+                       item.mail, item.recv, item, found, at)
+    if got is None:
+        return _walk(buf, sid, start, item, found, at)
+    closed, item.off, item.tail, item.mail, item.recv, count = got
+    item.lines += count
+    return closed
+
+
+def _backward_native(buf: bytes, sid: bytes, ls: int,
+                     positions: Sequence[int] | None = None) -> tuple[int, bool]:
+    """``_backward`` in C; a line whose columns only the csv module can tell sends it to Python."""
+    got = _native.backward(buf, b"," + sid + b",", ls, positions)
+    return _backward(buf, sid, ls, positions) if got is None else got
 
 
 def _fast_row(buf: bytes, ls: int, le: int, q: int, c1: int, c3: int, line: int, item: _Open) -> Row | None:
@@ -754,6 +845,26 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
     item.off, item.tail, item.mail, item.recv = off, tail, mail, recv
     item.lines += count
     return closed
+
+
+def _triggers(buf: bytes, start: int) -> list[tuple[str | bool | None, int, int]]:
+    """The lines from ``start`` on that name a session worth following, in search order (each
+    literal trigger in turn, one hit per line, then every 4xx/5xx reply): (session id, line start,
+    line end)."""
+    hits: list[int] = []
+    for trig in _SEND_TRIGGERS:
+        pos = buf.find(trig, start)
+        while pos >= 0:
+            hits.append(pos)
+            pos = buf.find(trig, buf.find(b"\n", pos) + 1 or len(buf))
+    hits.extend(m.start() for m in _SEND_REPLY.finditer(buf, start))
+    out: list[tuple[str | bool | None, int, int]] = []
+    for pos in hits:
+        ls = buf.rfind(b"\n", 0, pos) + 1
+        le = buf.find(b"\n", pos)
+        le = len(buf) if le < 0 else le
+        out.append((_sid_of(buf, ls, le), ls, le))
+    return out
 
 
 def _sid_of(buf: bytes, ls: int, le: int) -> str | None:

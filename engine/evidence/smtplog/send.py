@@ -39,6 +39,7 @@ from .scan import (
     ProgressHook,
     ScanStats,
     SessionCollector,
+    native_enabled,
     trimmed_warning,
 )
 from .session import Rejection, Row, Session, Txn, domain_of
@@ -48,6 +49,8 @@ KIND = "send_log"
 MAX_UNPARSED_WARNINGS = 5  # located warnings for unread TLS/certificate records, per file
 MAX_AGGREGATES = 2000  # distinct smtp_session facts per file (then counted, not kept)
 MAX_SYMPTOMS = 200  # distinct rejection replies per file
+MAX_FOLD_PLANS = 2048  # session signatures remembered for folding, per file (then replayed as before)
+MAX_FOLD_BYTES = 32 << 20  # bytes of those signatures, per file; one session's at most 1/256 of it
 
 _NORMALISE = re.compile(r"\[[^\]]*\]|<[^>]*>|\s+")
 
@@ -120,6 +123,9 @@ def _scan(
     reader = BlockReader(stream, name, stats, progress=progress, cancel=cancel, block_size=block_size,
                          lookback=lookback)
     collector = SessionCollector(name, stats, agg.add)
+    collector.count_sessions = sessions is None
+    if native_enabled():
+        collector.fold = agg
     for block in reader.blocks():
         collector.feed(block)
     collector.finish()
@@ -166,6 +172,8 @@ def scan_part(
     reader = BlockReader(stream, name, stats, progress=share, cancel=cancel, block_size=block_size,
                          lookback=lookback)
     collector = SessionCollector(name, stats, agg.add, shard=(i, n))
+    if native_enabled():
+        collector.fold = agg
     for block in reader.blocks():
         collector.feed(block)
     collector.finish(warn=False)
@@ -251,6 +259,18 @@ def _telling_row(s: Session, txn: Txn | None, outcome: str) -> Row:
     return s.first_row
 
 
+@dataclass(slots=True, frozen=True)
+class _Plan:
+    """What a session of one signature adds to the aggregates (``Aggregator.learn``)."""
+
+    to_eop: bool
+    partial: bool
+    # per summary: (key, first in its session, accepted, tenant accepted, rejected recipients,
+    # index of the row whose time it is, index of its telling row); () when not relevant
+    units: tuple[tuple[tuple, bool, int, int, int, int, int], ...]
+    symptoms: tuple[tuple[tuple, int], ...]  # (symptom key, index of the rejection's row)
+
+
 @dataclass(slots=True)
 class _Agg:
     fact: SmtpSession  # the earliest example (by the line its session starts on)
@@ -278,11 +298,17 @@ class Aggregator:
         self.dropped_symptoms = 0
         self._replies: dict[str, Reply | None] = {}
         self.symptom_keys: dict[str, tuple] = {}
+        self.plans: dict[tuple, _Plan] = {}  # session signature -> what such a session adds
+        self._last_units: tuple[Session | None, list] = (None, [])
+        self._plan_bytes = 0
 
     def forget_caches(self) -> None:
-        """Drop the reply caches (before pickling: they are only for speed)."""
+        """Drop the reply caches and fold plans (before pickling: they are only for speed)."""
         self._replies = {}
         self.symptom_keys = {}
+        self.plans = {}
+        self._last_units = (None, [])
+        self._plan_bytes = 0
 
     def absorb(self, other: Aggregator) -> None:
         """Fold another shard's aggregates in: the same as if this one had seen its sessions (a
@@ -330,15 +356,28 @@ class Aggregator:
                 self.more_unparsed += 1
         if s.partial:
             self.partial += 1
+        seen: set[tuple] = set()
+        start = s.first_row.line if s.first_row else 0
+        units = self._units(s)
+        self._last_units = (s, units)  # for ``learn``, which follows ``add`` of the same session
+        for txn, outcome, rejection, key in units:
+            first_in_session = key not in seen
+            seen.add(key)
+            self._fold(key, s, txn, outcome, rejection, first_in_session, start)
+        for rej in s.rejections:
+            self._symptom(s, rej)
+
+    def _units(self, s: Session) -> list[tuple[Txn | None, str, Rejection | None, tuple]]:
+        """What a session is summarised as: (transaction, outcome, first rejection, aggregation key)
+        per mail transaction, or one for the session when it has none."""
         units: list[tuple[Txn | None, str, Rejection | None]] = []
         for txn in s.txns:
             units.append((txn, _outcome(txn), txn.rejections[0] if txn.rejections else None))
         if not units:
             outcome = "tls_failed" if s.tls == "failed" else ("rejected" if s.rejections else "no_mail")
             units.append((None, outcome, s.rejections[0] if s.rejections else None))
-        seen: set[tuple] = set()
-        start = s.first_row.line if s.first_row else 0
         cert = s.cert
+        out = []
         for txn, outcome, rejection in units:
             reply = self._reply(rejection.reply.text) if rejection else None
             key = (
@@ -356,11 +395,94 @@ class Aggregator:
                 reply.attr if reply else None,
                 s.tls_complete,
             )
-            first_in_session = key not in seen
-            seen.add(key)
-            self._fold(key, s, txn, outcome, rejection, first_in_session, start)
-        for rej in s.rejections:
-            self._symptom(s, rej)
+            out.append((txn, outcome, rejection, key))
+        return out
+
+    # -- folding: a session with the row signatures of one replayed before (scan.Folder) ---------
+    #
+    # Two sessions whose rows have equal signatures (scan._sendfilter: the same events, data and
+    # context up to message ids, sizes and address local parts) replay to the same summaries: the
+    # same keys, outcomes and recipient counts, the telling row and the rejection rows at the same
+    # positions. A later one then only adds counts, times and ``last_source``; whenever it would do
+    # more (a new aggregate, an earlier example, a new or earlier symptom) it is replayed instead.
+
+    def learn(self, key: tuple, s: Session, rows: list[Row]) -> None:
+        """Remember what a session of this signature adds (``s`` was replayed from ``rows``)."""
+        if key in self.plans or len(self.plans) >= MAX_FOLD_PLANS or s.unparsed:
+            return
+        size = sum(map(len, key[2:]))  # rows may be long (up to 1 MB each): bound what is kept
+        if size > MAX_FOLD_BYTES >> 8 or self._plan_bytes + size > MAX_FOLD_BYTES:
+            return
+        self._plan_bytes += size
+        if not (s.to_eop or s.rejections or s.tls == "failed"):
+            self.plans[key] = _Plan(s.to_eop, False, (), ())
+            return
+        last = self._last_units
+
+        def at(row: Row) -> int:  # the replay's rows are the objects in ``rows``: find by identity
+            i = rows.index(row)
+            return i if rows[i] is row else next(k for k, r in enumerate(rows) if r is row)
+
+        units = []
+        seen: set[tuple] = set()
+        for txn, outcome, _rejection, unit_key in last[1] if last[0] is s else self._units(s):
+            accepted = tenant = rejected = 0
+            for r in txn.rcpts if txn else ():
+                if r.reply is None:
+                    continue
+                if r.reply.positive:
+                    accepted += 1
+                    tenant += r.tenant
+                elif r.reply.negative:
+                    rejected += 1
+            when = txn.row if txn else (s.first_row or s.last_row)
+            assert when is not None
+            units.append((unit_key, unit_key not in seen, accepted, tenant, rejected, at(when),
+                          at(_telling_row(s, txn, outcome))))
+            seen.add(unit_key)
+        symptoms = tuple((self._symptom_key(r.reply.text, r.reply.code), at(r.reply.row))
+                         for r in s.rejections)
+        self.plans[key] = _Plan(s.to_eop, s.partial, tuple(units), symptoms)
+
+    def fold(self, key: tuple, rows: list[Row], lines: int) -> bool:
+        """Add a session by its signature, as ``add`` would after replaying it; False when it has
+        to be replayed (no plan, or it would add more than counts)."""
+        plan = self.plans.get(key)
+        if plan is None:
+            return False
+        if not plan.units:  # not relevant: only counted if it went to Exchange Online
+            self.eop += plan.to_eop
+            return True
+        start = rows[0].line
+        aggs = self.aggs
+        for unit in plan.units:
+            agg = aggs.get(unit[0])
+            if agg is None or start < agg.first_start:
+                return False
+        for skey, i in plan.symptoms:
+            known = self.symptoms.get(skey)
+            if known is None or (known.provenance.line or 0) > rows[i].line:
+                return False
+        self.eop += plan.to_eop
+        self.relevant += 1
+        self.partial += plan.partial
+        for unit_key, first_in_session, accepted, tenant, rejected, when, telling in plan.units:
+            agg = aggs[unit_key]
+            c = agg.counts
+            if first_in_session:
+                c["sessions"] += 1
+                c["lines"] += lines
+            c["rcpt_accepted"] += accepted
+            c["tenant_rcpt_accepted"] += tenant
+            c["rcpt_rejected"] += rejected
+            seen = stamp_to_second(rows[when].time)
+            if seen and (agg.first_seen is None or seen < agg.first_seen):
+                agg.first_seen = seen
+            if seen and (agg.last_seen is None or seen > agg.last_seen):
+                agg.last_seen = seen
+            if start >= agg.last_start:
+                agg.last_source, agg.last_start = f"{self.name}:{rows[telling].line}", start
+        return True
 
     def _reply(self, text: str) -> Reply | None:
         """``parse_reply`` with a cache: the same rejection text repeats in thousands of sessions."""
@@ -450,15 +572,19 @@ class Aggregator:
             row = _telling_row(s, txn, outcome)
             agg.last_source, agg.last_start = f"{self.name}:{row.line}", start
 
-    def _symptom(self, s: Session, rej: Rejection) -> None:
-        text = rej.reply.text
+    def _symptom_key(self, text: str, code: str) -> tuple:
         key = self.symptom_keys.get(text)
         if key is None:
             reply = self._reply(text)
-            code = reply.status_code if reply else rej.reply.code
-            key = (code, reply.attr if reply else None, _NORMALISE.sub(" ", text).strip().lower())
+            key = (reply.status_code if reply else code, reply.attr if reply else None,
+                   _NORMALISE.sub(" ", text).strip().lower())
             if len(self.symptom_keys) < 4096:
                 self.symptom_keys[text] = key
+        return key
+
+    def _symptom(self, s: Session, rej: Rejection) -> None:
+        text = rej.reply.text
+        key = self._symptom_key(text, rej.reply.code)
         known = self.symptoms.get(key)
         if known is not None and (known.provenance.line or 0) <= rej.reply.row.line:
             return

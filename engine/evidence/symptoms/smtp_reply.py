@@ -49,6 +49,13 @@ _REPLY = lazyre.compile(
 _BASIC = lazyre.compile(
     r"(?:(?<![\w.:/\\$%-])|(?<=\\n))(?P<basic>[2345][0-5]\d)(?P<sep>[ \-])(?=\s?[A-Za-z<\[(])"
 )
+# A device's own words for a refusal without its text: "SMTPC: received error code. [550]",
+# "SMTP reply code: 554". Only on a line that says SMTP: "status code 503" alone is HTTP.
+_CODE_WORDS = lazyre.compile(
+    r"\b(?:error|reply|response|result)\s+code\b[\s.:=\[(]{0,4}(?P<basic>[45][0-5]\d)(?P<sep>[\])]?)(?![\d.])",
+    re.IGNORECASE,
+)
+_SMTP_LINE = lazyre.compile(r"smtp", re.IGNORECASE)
 _BASIC_TUPLE = lazyre.compile(r"\(\s*(?P<basic>[2345][0-5]\d)\s*,\s*[bu]?(?P<q>['\"‘’“])")
 # What stands right before a reply that has no enhanced status.
 _BASIC_CUE = lazyre.compile(
@@ -168,6 +175,11 @@ def recognise(text: str) -> list[Reply]:
         if nxt is not None and nxt[0] < line_end and not _NESTING.search(text[head_end:nxt[0]]):
             end = nxt[0]
         chunk = text[start:min(end, start + _MAX_REPLY_SPAN)]
+        if text[max(0, start - 9):start].lower() == "[message=":
+            # message trace "[Message=451 5.7.3 …]": the bracket that opened the inner reply ends it
+            close_at = chunk.find("]", head_end - start)
+            if close_at >= 0:
+                chunk = chunk[:close_at]
         if quote:  # '…' around the reply: it ends at the first quote that closes a word
             close = re.compile(re.escape(quote) + r"(?!\w)").search(chunk, head_end - start)
             if close:
@@ -234,6 +246,14 @@ def _basic_spans(text: str) -> list[_Span]:
             follow = again.search(text, span[1], span[1] + 400)
             if follow and all(s[0] != follow.start() for s in spans):
                 spans.append((follow.start(), follow.end(), span[2], None, follow.group(0)[-1], span[5]))
+    for m in _CODE_WORDS.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line = text[line_start:line_end if line_end >= 0 else len(text)]
+        at = m.start("basic")
+        if at in taken or any(s[0] == at for s in spans) or not _SMTP_LINE.search(line):
+            continue
+        spans.append((m.start("basic"), m.end(), m.group("basic"), None, m.group("sep") or "]", None))
     for m in _BASIC_TUPLE.finditer(text):
         if _REPLY.match(text, m.start("basic")):
             continue  # (550, b'5.7.64 …'): the enhanced pattern has it

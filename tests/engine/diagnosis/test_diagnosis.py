@@ -170,6 +170,17 @@ def test_without_symptoms_the_default_code_is_diagnosed(pack) -> None:
     assert report.symptoms == [] and {v.code for v in report.verdicts} == {"9.9.99"}
 
 
+def test_a_reply_whose_code_no_pack_knows_is_not_taken_for_the_default_code(pack) -> None:
+    """"504 5.7.4 ..." is evidence of 5.7.4, not of the default code: no verdicts, a note naming it,
+    and a next step that is not a question about the default code's causes."""
+    other = Symptom(provenance=Provenance("app.log", 2, "504 5.7.4"), code="5.7.4",
+                    text="504 5.7.4 Unrecognized authentication type")
+    report = diagnose([], extra_facts=[other, _connector("ok")], packs=pack, now=NOW)
+    assert report.verdicts == [] and report.questions == []
+    assert any(n.startswith("5.7.4 is not a code the loaded packs know") for n in report.notes)
+    assert report.next_steps and all(s.kind == "collect" for s in report.next_steps)
+
+
 def test_verdicts_are_sorted_by_status(pack) -> None:
     report = diagnose([], extra_facts=[_connector("ok")], packs=pack, now=NOW)
     assert [(v.cause, v.status) for v in report.verdicts] == [

@@ -12,7 +12,7 @@ from relaydoctor.engine.evidence.applog import appconfig
 from relaydoctor.engine.evidence.applog import reader as applog
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.loader import load_evidence
-from relaydoctor.engine.evidence.relaylogs import iismetabase, maillog, postfixconf
+from relaydoctor.engine.evidence.relaylogs import eximconf, iismetabase, maillog, postfixconf
 from relaydoctor.engine.evidence.symptoms.smtp_reply import recognise
 from relaydoctor.engine.facts import SmtpClient, Symptom
 
@@ -251,6 +251,44 @@ def test_multi_line_reply_across_log_lines_is_one_symptom() -> None:
     assert sym.provenance.line == 4
 
 
+def test_device_log_with_only_a_bare_reply_code_is_a_symptom() -> None:
+    # github.com/ECAConcordia/IT/issues/21: a scanner's syslog says only "received error code. [550]"
+    text = (
+        "#[dcs_nas(27)]16/03/01 20:39:28 SMTPC: received error code. [550] (8000)  ERR:\n"
+        "#[dcs_nas(27)]16/03/01 20:39:28 SMTPC: connection closed. (801)  ERR:\n"
+        "#[dcs_nas(27)]16/03/01 20:40:12 SMTPC: received error code. [550] (8000)  ERR:\n"
+        "#[dcs_nas(27)]16/03/01 20:40:12 SMTPC: connection closed. (801)  ERR:\n"
+    )
+    doc = doc_of("mfp-syslog.txt", text.encode())
+    assert applog.sniff(doc)
+    (sym,), _ = split(applog.parse(doc))
+    assert (sym.code, sym.reply_code, sym.status_code, sym.provenance.line) == ("550", "550", None, 1)
+
+
+def test_bare_codes_give_way_to_replies_with_an_enhanced_status() -> None:
+    text = (
+        "2026-11-20 10:00:00 SMTP reply code: 421 try later\n"
+        "2026-11-20 10:00:05 SMTP error: 550 5.7.64 TenantAttribution; Relay Access Denied\n"
+        "2026-11-20 10:00:06 SMTP client: connection closed\n"
+    )
+    (sym,), _ = split(applog.parse(doc_of("app.log", text.encode())))
+    assert sym.code == "5.7.64"
+
+
+@pytest.mark.parametrize(
+    ("line", "codes"),
+    [
+        ("SMTPC: received error code. [550] (8000)", ["550"]),
+        ("SMTP reply code: 554 go away", ["554"]),
+        ("SMTP Error code=421", ["421"]),
+        ("HTTP status code 503 from the web API", []),  # no SMTP on the line: not a mail reply
+        ("error code 550 while uploading", []),
+    ],
+)
+def test_reply_code_named_in_words_needs_smtp_on_its_line(line: str, codes: list[str]) -> None:
+    assert [r.reply_code for r in recognise(line)] == codes
+
+
 # -- encodings, sniffing, the loader -------------------------------------------------------------
 
 
@@ -281,7 +319,7 @@ UNRELATED = {
 @pytest.mark.parametrize("name", sorted(UNRELATED))
 def test_unrelated_files_are_not_claimed(name: str) -> None:
     doc = doc_of(name, UNRELATED[name].encode())
-    assert not any(m.sniff(doc) for m in (applog, appconfig, maillog, postfixconf, iismetabase))
+    assert not any(m.sniff(doc) for m in (applog, appconfig, maillog, postfixconf, iismetabase, eximconf))
 
 
 def test_empty_log_is_an_error_naming_the_file() -> None:
@@ -458,3 +496,92 @@ def test_dotnet_failed_recipient_and_javamail_shapes_in_an_app_log() -> None:
     assert (dotnet.reply_code, dotnet.status_code, dotnet.provenance.line) == (None, "5.7.64", 2)
     assert dotnet.host == "am6eur05ft012.eop-eur05.prod.protection.outlook.com"
     assert (java.reply_code, java.attr, java.provenance.line) == ("550", "ATTR36", 4)
+
+
+def test_a_plugin_debug_report_around_an_smtp_dialogue_is_read() -> None:
+    """WP Mail SMTP's test-e-mail report: key: value sections wrapped around PHPMailer's dialogue."""
+    head = "".join(f"Setting{i}: value {i}\n" for i in range(30))
+    dialogue = (
+        "2024-01-16 09:12:01 SERVER -> CLIENT: 220 AM0PR10CA0021.outlook.office365.com Microsoft ESMTP "
+        "MAIL Service ready\n"
+        "2024-01-16 09:12:01 CLIENT -> SERVER: STARTTLS\n"
+        "2024-01-16 09:12:01 CLIENT -> SERVER: AUTH LOGIN\n"
+        "2024-01-16 09:12:06 SERVER -> CLIENT: 535 5.7.139 Authentication unsuccessful, user is locked "
+        "by your organization's security defaults policy. Contact your administrator.\n"
+    )
+    doc = doc_of("wp-mail-smtp-debug.txt", (head + dialogue).encode())
+    assert applog.sniff(doc)
+    (sym,), _ = split(applog.parse(doc))
+    assert (sym.code, sym.reply_code, sym.provenance.line) == ("5.7.139", "535", 34)
+    # key: value settings alone, or a dialogue with no refusal, are not claimed
+    assert not applog.sniff(doc_of("settings.txt", head.encode()))
+    quiet = head + dialogue.rsplit("2024-01-16 09:12:06", 1)[0]
+    assert not applog.sniff(doc_of("quiet.txt", quiet.encode()))
+
+
+def test_postfix_smtp_debug_ehlo_reply_gives_the_egress_the_smart_host_saw() -> None:
+    """With debug_peer_list, Postfix logs the smart host's EHLO reply: its [ip] is the relay's egress."""
+    text = (
+        "Mar  4 08:12:02 relay01 postfix/smtp[20311]: < contoso-com.mail.protection.outlook.com"
+        "[52.101.194.3]:25: 250-BN8NAM11FT062.mail.protection.outlook.com Hello [198.51.100.7]\n"
+        "Mar  4 08:12:03 relay01 postfix/smtp[20311]: 3F2A11C0042: to=<a@fabrikam.com>, "
+        "relay=contoso-com.mail.protection.outlook.com[52.101.194.3]:25, delay=1.4, dsn=5.7.64, "
+        "status=bounced (host contoso-com.mail.protection.outlook.com[52.101.194.3] said: 550 5.7.64 "
+        "TenantAttribution; Relay Access Denied [BN8NAM11FT062.eop-nam11.prod.protection.outlook.com] "
+        "(in reply to RCPT TO command))\n"
+    )
+    (sym,), (client,) = split(maillog.parse(doc_of("maillog", text.encode())))
+    assert sym.code == "5.7.64"
+    assert (client.smart_host, client.port, client.client_ip, client.last_status) == (
+        "contoso-com.mail.protection.outlook.com", 25, "198.51.100.7", "5.7.64")
+
+
+def test_swiftmailer_transcript_names_the_server_by_its_greeting_and_keeps_a_single_label_sender() -> None:
+    """ictfax #76: the log never names the smart host, but the greeting does; MAIL FROM @localhost is
+    a domain (never accepted), and '451 5.7.3 STARTTLS is required' is no sign-in failure."""
+    text = (
+        "[2022-10-24 09:36:01] [3025] [DEBUG] << 220 ME3AUS01FT005.mail.protection.outlook.com Microsoft "
+        "ESMTP MAIL Service ready\n"
+        "[2022-10-24 09:36:01] [3025] [DEBUG] >> EHLO fax01.contoso.com.au\n"
+        "[2022-10-24 09:36:01] [3025] [DEBUG] >> MAIL FROM:<61299990000@localhost>\n"
+        "[2022-10-24 09:36:02] [3025] [ERROR] Expected response code 250 but got code \"550\", with message "
+        "\"550 5.7.64 TenantAttribution; Relay Access Denied "
+        "[ME3AUS01FT005.eop-AUS01.prod.protection.outlook.com]\n"
+        "[2022-10-24 07:03:06] [2190] [ERROR] Expected response code 250 but got code \"451\", with message "
+        "\"451 5.7.3 STARTTLS is required to send mail [SYXPR01CA0082.ausprd01.prod.outlook.com]\n"
+    )
+    doc = doc_of("ictcore.log", text.encode())
+    assert applog.sniff(doc)
+    symptoms, (client,) = split(applog.parse(doc))
+    assert {s.code for s in symptoms} == {"5.7.64", "5.7.3"}
+    assert (client.smart_host, client.smart_host_kind, client.mail_from_domain) == (
+        "me3aus01ft005.mail.protection.outlook.com", "eop_tenant", "localhost")
+    assert client.auth_failed is None
+
+
+EXIM_SMARTHOST = (
+    "smarthost:\n  driver = manualroute\n  domains = ! +local_domains\n  transport = remote_smtp_smarthost\n"
+    "  route_list = * contoso-com.mail.protection.outlook.com::25 byname\n  no_more\n\n"
+    "remote_smtp_smarthost:\n  driver = smtp\n  hosts_require_tls = *\n{cert}"
+)
+
+
+def test_exim_smarthost_router_and_transport() -> None:
+    """The router names the smart host; its transport decides TLS and the client certificate (name only)."""
+    text = EXIM_SMARTHOST.format(cert="  tls_certificate = /etc/exim4/private/relay.contoso.com.crt\n")
+    doc = doc_of("exim4.conf", text.encode())
+    assert eximconf.sniff(doc)
+    (client,) = eximconf.parse(doc).facts
+    assert (client.software, client.origin, client.smart_host, client.port, client.smart_host_kind) == (
+        "exim", "mta_config", "contoso-com.mail.protection.outlook.com", 25, "eop_tenant")
+    assert (client.tls_policy, client.client_cert_configured, client.client_cert_name) == (
+        "required", True, "relay.contoso.com.crt")
+
+
+def test_exim_transport_without_tls_certificate_presents_none() -> None:
+    """A commented-out tls_certificate is no certificate: the smtp transport's default is none."""
+    text = EXIM_SMARTHOST.format(cert="  # tls_certificate = /etc/exim4/relay.crt\n")
+    (client,) = eximconf.parse(doc_of("exim4.conf", text.encode())).facts
+    assert client.client_cert_configured is False and client.client_cert_name is None
+    with pytest.raises(EvidenceError, match="no Exim"):
+        eximconf.parse(doc_of("x.conf", b"begin acl\nacl_check_rcpt:\n  accept hosts = :\n"))

@@ -11,7 +11,7 @@ from relaydoctor.engine.errors import RelaydoctorError
 from relaydoctor.engine.evidence.applog import appconfig
 from relaydoctor.engine.evidence.applog import reader as applog
 from relaydoctor.engine.evidence.base import Document
-from relaydoctor.engine.evidence.relaylogs import iismetabase, maillog, postfixconf
+from relaydoctor.engine.evidence.relaylogs import eximconf, iismetabase, maillog, postfixconf
 from relaydoctor.engine.evidence.symptoms.smtp_reply import recognise
 
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -76,6 +76,12 @@ PIECES = st.sampled_from(
         "\u2028",
         "{",
         "[",
+        "smarthost:\n",
+        "  driver = manualroute\n",
+        "  driver = smtp\n",
+        "  route_list = * ",
+        "::",
+        "  tls_certificate = ",
     ]
 )
 TEXTS = st.lists(PIECES, max_size=60).map("".join)
@@ -116,6 +122,14 @@ def test_iis_smtp_settings_reader(text: str) -> None:
 
 @FUZZ
 @given(TEXTS)
+@example("r:\n  driver = manualroute\n  transport = t\n  route_list = * ::\n"
+         "t:\n  driver = smtp\n  port = 99999\n")
+def test_exim_config_reader(text: str) -> None:
+    exercise(eximconf, text.encode("utf-8"))
+
+
+@FUZZ
+@given(TEXTS)
 def test_application_log_reader(text: str) -> None:
     exercise(applog, text.encode("utf-8"))
 
@@ -129,7 +143,7 @@ def test_application_mail_settings_reader(text: str) -> None:
 @FUZZ
 @given(st.binary(max_size=2048))
 def test_readers_on_bytes(data: bytes) -> None:
-    for module in (maillog, postfixconf, iismetabase, applog, appconfig):
+    for module in (maillog, postfixconf, iismetabase, eximconf, applog, appconfig):
         exercise(module, data)
 
 

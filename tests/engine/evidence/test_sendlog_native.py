@@ -20,9 +20,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import EvidenceError
-from relaydoctor.engine.evidence.smtplog import send, sendfilter
+from relaydoctor.engine.evidence.smtplog import scan, send, sendfilter
 from relaydoctor.engine.evidence.smtplog.format import DEFAULT_FIELDS
-from test_sendlog_synthetic import REJECT, Sess, _mixed_log, relay, render
+from test_sendlog_synthetic import REJECT, THUMB, Sess, _mixed_log, relay, render
 
 REPO = Path(__file__).resolve().parents[3]
 native = pytest.mark.skipif(sendfilter._sendfilter is None, reason="the C extension was not built here")
@@ -208,6 +208,9 @@ def test_c_entry_points_on_arbitrary_bytes(first, second, validate):
         got = sel.add_triggers(block)
         assert got is None or (isinstance(got, tuple) and len(got) == 3 and min(got) >= 0)
     for block in (first, second, first + b"\n" + second):
+        assert scan._native.newlines(block) == block.count(b"\n")
+        python = scan._triggers(block, validate % 7)
+        assert [t[1:] for t in scan._native.triggers(block, validate % 7)] == [t[1:] for t in python]
         out = sel.select(block)
         assert len(out) <= len(block)
         kept = _lines(out)
@@ -266,3 +269,213 @@ def test_the_remembered_sessions_are_bounded():
                     for i in range(5))
     assert sendfilter._sendfilter.Selector(limit=5).add_triggers(rows)[0] == 5
     assert sendfilter._sendfilter.Selector(limit=4).add_triggers(rows) is None  # then: the Python path
+
+
+# -- the C session walk and row cutting against the Python ones ----------------------------------
+
+SID = b"08DF42081AB50001"
+_DATA = [b"", b"221 2.0.0 Bye,", b"250-mx.fabrikam.com Hello [203.0.113.25],", b"250 2.1.0 Ok,",
+         b"250-SIZE 1,", b"250-STARTTLS,", b"250 8BITMIME,", b"MAIL FROM:<a@contoso.com> SIZE=4,",
+         b"QUIT,", b"STARTTLS,",
+         b"X-ANONYMOUSTLS,", b"AUTH LOGIN,", b"RCPT TO:<x@fabrikam.com>,", b",Received certificate",
+         b"AB12,Certificate thumbprint", b",attempting to connect", b"1,sending message with RecordId 1",
+         b"61E8,Certificate serial number", b"550 5.7.64 TenantAttribution; Relay Access Denied,",
+         b'"220 host ready, at noon",', b'"CN=x, O=""Q, Inc."", C=US",Certificate issuer name',
+         b',"TLS protocol SP_PROT_TLS1_2 negotiation succeeded, bulk"', b'"a""b",c', b'x,"y"z"',
+         b"a,b,c", b'"unterminated,', b"caf\xc3\xa9 250,", b"nul\x00,x",
+         b"CN=mail.contoso.com,Certificate subject", b"220 a.outlook.com office365.com outlook.com,",
+         b",TLS negotiation failed with error X", b'"451 4.7.1 try later",x']
+
+
+@st.composite
+def _walk_blocks(draw):
+    lines = []
+    for _ in range(draw(st.integers(0, 25))):
+        sid = draw(st.sampled_from([SID, SID, SID, b"08DF42081AB50002", b" " + SID, SID + b"x", b"\xc3\xa9",
+                                    b" ", b"x" * 65]))
+        conn = draw(st.sampled_from([b"Outbound to Office 365", b"Internet", b'"Out, bound"', b""]))
+        stamp = draw(st.sampled_from([b"2026-11-20T08:00:00.000Z", b"2026-11-20T08:00:00Z", b""]))
+        seq = draw(st.sampled_from([b"0", b"7", b"12", b"x", b"1234567890", b""]))
+        ev = draw(st.sampled_from([b"<", b">", b"*", b"-", b"+", b"?", b"<<", b""]))
+        remote = draw(st.sampled_from([b"52.101.68.24:25", b"", b"[2001:db8::1]:25"]))
+        data = draw(st.sampled_from(_DATA))
+        line = b",".join([stamp, conn, sid, seq, b"10.0.0.1:5", remote, ev, data])
+        if draw(st.integers(0, 9)) == 0:  # a cut or odd line
+            cut = draw(st.integers(0, len(line)))
+            line = line[:cut] + draw(st.sampled_from([b"", b",", b"," + SID + b","]))
+        lines.append(line + draw(st.sampled_from([b"\n", b"\r\n"])))
+    return b"".join(lines)
+
+
+def _walk_state(draw_state):
+    off, tail, mail, recv = draw_state
+    return scan._Open([], partial=False, off=off, tail=tail, mail=mail, recv=recv)
+
+
+@native
+@given(buf=_walk_blocks(), start=st.integers(0, 400), state=st.tuples(
+    st.sampled_from([-1, 0, 25, 47, 48]), st.sampled_from([-1, 0, 16, 32, 33]), st.booleans(), st.booleans()),
+    use_index=st.booleans())
+def test_c_walk_and_rows_equal_the_python_ones(buf, start, state, use_index):
+    start = min(start, len(buf))
+    at = None
+    if use_index:  # the block index path: positions of ",sid," taken in turn
+        index = scan._sid_index(buf)
+        if index is None:
+            return
+        at = scan._from(index.get(SID.decode(), ()), start)
+    runs = []
+    for walk in (scan._walk, scan._walk_native):
+        item = _walk_state(state)
+        found: list = []
+        closed = walk(buf, SID.decode(), start, item, found, at)
+        runs.append((closed, [f[:5] for f in found], (item.off, item.tail, item.mail, item.recv, item.lines)))
+    assert runs[0] == runs[1]
+    # the walk back to a session's first line, from every line start (searched, or from the index)
+    starts = [0] + [i + 1 for i in range(len(buf)) if buf[i] == 10]
+    for ls in starts[:: max(1, len(starts) // 8)]:
+        for positions in (None, at):
+            assert scan._backward_native(buf, SID, ls, positions) == scan._backward(buf, SID, ls, positions)
+    # the trigger lines: the same lines, the same ids (False: left to _sid_of)
+    python, native_ = scan._triggers(buf, start), scan._native.triggers(buf, start)
+    assert [t[1:] for t in python] == [t[1:] for t in native_]
+    assert all(c is False or c == p for (p, _, _), (c, _, _) in zip(python, native_, strict=True))
+    # rows: the Python loop of _feed_fast and the C one, on the same found lines
+    found = sorted(runs[0][1])
+    block = scan.Block(buf, 0, 1, scan.Layout(DEFAULT_FIELDS), False)
+    made = []
+    for native_rows in (False, True):
+        items = {}
+        entries = [(*f[:5], items.setdefault(i % 3, scan._Open([], partial=False)))
+                   for i, f in enumerate(found)]
+        collector = scan.SessionCollector("SEND.LOG", scan.ScanStats(), lambda s: None)
+        collector._native = native_rows
+        block.newlines = None
+        collector._rows_step(block, entries)
+        made.append(([list(it.rows) for _, it in sorted(items.items())], block.newlines,
+                     collector.stats.malformed, [(it.conn, it.toff) for _, it in sorted(items.items())]))
+    assert made[0] == made[1]
+    assert made[0][1] == buf.count(b"\n")
+
+
+# -- folding repeated sessions (send.Aggregator.fold): the same facts as replaying every one -------
+
+_HOSTS = ("AM6EUR05FT047.mail.protection.outlook.com", "mx1.fabrikam.com", "smtp.office365.com",
+          "host365.office365.com", "10.0.0.1")
+_QUEUED = ("250 2.6.0 <{mid}> [InternalId={n}, Hostname={host}] {size} bytes in 0.{n}, {size}.5 KB/s Queued",
+           "250 2.0.0 Ok: queued as {n}", "250 2.0.0 <{mid}> STARTTLS {n}",
+           "250 2.0.0 {host} Hello [10.0.0.{n}]",
+           "250 2.0.0 ok {host}{n} {size}", "250 {n}.{host} <{mid}> x{n} {n}-{size} [{n}]",
+           "354 Start mail input; end with <CRLF>.<CRLF> {n}")
+_MIDS = ("a1@b.contoso.com", "c2@d", "x[1]@y", "Hostname=h.outlook.com", "", "<n>")
+_REJECTS = ("550 5.7.64 TenantAttribution; Relay Access Denied [AM6PR03CA0001.eurprd03.prod.outlook.com]",
+            "550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown {n}",
+            "451 4.7.1 Greylisted, please try again later", "452 4.5.3 Too many recipients <{mid}>")
+
+
+@st.composite
+def _repeated_sessions(draw):
+    sessions = []
+    for i in range(draw(st.integers(2, 30))):
+        pick = draw(st.integers(0, 2))  # few choices per field: sessions repeat, so they fold
+        s = Sess(f"08DF42081AB6{i:04X}", connector=("Outbound to Office 365", "Internet")[pick % 2])
+        s.opening(host=_HOSTS[draw(st.integers(0, 4))], ip=("203.0.113.25", "198.51.100.77")[pick % 2])
+        if draw(st.booleans()):
+            s.tls(thumb=(THUMB, "F13EA69EB8D27B0D2A8947D5BCC472E6B2724B29")[pick % 2])
+        for _ in range(draw(st.integers(0, 2))):
+            n, size = draw(st.integers(0, 99999)), draw(st.integers(1, 999))
+            local = draw(st.sampled_from(["a", "b.c", "x y", "", "q@r"]))
+            domain = draw(st.sampled_from(["contoso.com", "Contoso.COM.", "customer7.example"]))
+            s.add(">", f"MAIL FROM:<{local}@{domain}> SIZE={size}" if local else "MAIL FROM:<>")
+            rcpts = draw(st.lists(st.sampled_from(["r@fabrikam.com", "s@Fabrikam.com", "bare",
+                                                   "t@contoso.mail.onmicrosoft.com", "u v@x.onmicrosoft.com.",
+                                                   "w@Contoso.Mail.OnMicrosoft.COM..", "y@onmicrosoft.com",
+                                                   "z@a@b.onmicrosoft.com"]), min_size=1, max_size=2))
+            for r in rcpts:
+                s.add(">", f"RCPT TO:<{r}>" if r != "bare" else "RCPT TO:bare@fabrikam.com")
+            s.add("<", "250 2.1.0 Sender OK")
+            fmt = {"n": n, "size": size, "mid": draw(st.sampled_from(_MIDS)),
+                   "host": draw(st.sampled_from(_HOSTS))}
+            for r in rcpts:
+                reject = draw(st.integers(0, 5))
+                s.add("<", _REJECTS[reject].format(rcpt=r, **fmt) if reject < 4 else "250 2.1.5 Recipient OK")
+            s.add(">", draw(st.sampled_from([f"BDAT {size} LAST", f"BDAT {size}", "BDAT  LAST",
+                                             "DATA"])))
+            s.add("<", draw(st.sampled_from(_QUEUED)).format(**fmt))
+        sessions.append(s.close())
+    return sessions
+
+
+@native
+@given(sessions=_repeated_sessions(), interleave=st.integers(1, 6), seed=st.integers(0, 99))
+def test_folded_sessions_give_the_facts_of_replayed_ones(sessions, interleave, seed):
+    data = render(sessions, interleave=interleave, seed=seed)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        both(data, monkeypatch, expect_native=None, block_size=4096)
+
+
+@native
+def test_logmix_sessions_are_folded_with_the_same_facts(tmp_path, monkeypatch):
+    _logmix().write_logs(tmp_path, 3, 1, seed=6)
+    folded = []
+    real = send.Aggregator.fold
+
+    def fold(self, key, rows, lines):
+        got = real(self, key, rows, lines)
+        folded.append(got)
+        return got
+
+    monkeypatch.setattr(send.Aggregator, "fold", fold)
+    facts, _, _ = both(next(tmp_path.glob("*.LOG")).read_bytes(), monkeypatch)
+    assert facts and sum(folded) >= 5 and not all(folded), (sum(folded), len(folded))
+
+
+@native
+def test_sessions_with_huge_rows_are_replayed_not_remembered(monkeypatch):
+    """A fold plan keeps its session's signatures: a session over MAX_FOLD_BYTES / 256 of them is
+    never remembered (memory stays bounded on hostile logs), only replayed."""
+    long_reply = "250 2.0.0 " + "x" * (send.MAX_FOLD_BYTES // 256)
+    sessions = [relay(f"08DF42081AB7{i:04X}", reply=REJECT) for i in range(4)]
+    for s in sessions:  # before QUIT, its reply and the disconnect
+        s.rows.insert(len(s.rows) - 3, ("<", long_reply, ""))
+    folded = []
+    real = send.Aggregator.fold
+
+    def fold(self, key, rows, lines):
+        got = real(self, key, rows, lines)
+        folded.append(got)
+        assert not self.plans
+        return got
+
+    monkeypatch.setattr(send.Aggregator, "fold", fold)
+    facts, _, _ = both(render(sessions, interleave=2), monkeypatch)
+    assert facts and len(folded) == 4 and not any(folded)
+
+
+def test_without_the_extension_the_python_path_gives_the_same_facts(monkeypatch):
+    """A machine without a compiler: no _sendfilter at all (not only switched off)."""
+    data = render(_mixed_log(40, interleave=5, seed=9), interleave=5)
+    monkeypatch.setenv("RELAYDOCTOR_NO_NATIVE", "1")
+    expected = send.scan(io.BytesIO(data), "SEND.LOG")
+    monkeypatch.setenv("RELAYDOCTOR_NO_NATIVE", "")
+    monkeypatch.setattr(scan, "_native", None)
+    monkeypatch.setattr(sendfilter, "_sendfilter", None)
+    monkeypatch.setattr(sendfilter, "MIN_BYTES", 0)
+    assert not scan.native_enabled() and not sendfilter.available()
+    got = send.scan(io.BytesIO(data), "SEND.LOG")
+    assert got.facts and [(f.provenance, f.values()) for f in got.facts] == [
+        (f.provenance, f.values()) for f in expected.facts]
+    assert (got.detail, got.warnings) == (expected.detail, expected.warnings)
+
+
+@native
+@given(st.binary(max_size=600), st.lists(st.tuples(*[st.integers(-5, 700)] * 5), max_size=12))
+def test_c_rows_never_read_out_of_range(buf, entries):
+    """rows() gets positions from walk(); whatever it is handed, it raises or leaves lines to
+    Python, and never reads outside the buffer (no crash)."""
+    found = sorted(((*e, scan._Open([], partial=False)) for e in entries), key=lambda t: t[:5])
+    try:
+        left, newlines = scan._native.rows(buf, found, 1, scan.Row)
+    except ValueError:
+        return
+    assert newlines == buf.count(b"\n") and all(0 <= i < len(found) for i, _ in left)

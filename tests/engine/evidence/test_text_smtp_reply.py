@@ -133,3 +133,13 @@ def test_a_device_that_only_says_ssl_negotiation_failed_is_a_handshake_failure()
     exchange = "TLS negotiation failed with error UnknownCredentials"
     assert tls_failure_code(exchange) == "tls:UnknownCredentials"
     assert tls_failure_code("negotiation of SSL failed") is None
+
+
+def test_a_message_trace_inner_reply_ends_at_its_bracket() -> None:
+    """'[Message=451 5.7.3 …]': the inner reply is what the bracket holds, not the fields after it."""
+    text = ("LED=450 4.4.317 Cannot connect to remote server [Message=451 5.7.3 STARTTLS is required to "
+            "send mail] [LastAttemptedServerName=mail.contoso.com] "
+            "[AM5EUR02FT011.eop-EUR02.prod.protection.outlook.com]")
+    outer, inner = find_replies(text)
+    assert outer.status_code == "4.4.317" and "[Message=451 5.7.3" in outer.text
+    assert inner.text == "451 5.7.3 STARTTLS is required to send mail"

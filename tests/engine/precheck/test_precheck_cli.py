@@ -113,3 +113,21 @@ def test_json_validates_against_the_committed_schema(bundle: Bundle, capsys):  #
         validator.validate(data)
         assert run.code == (1 if data["status"] == "fail" else 0)
         assert data["counts"][data["status"]] >= 1 or data["checks"] == []
+
+
+def test_pack_changes_a_pack_data_check_and_a_bad_pack_is_one_line(bundle: Bundle, tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
+    _ready(bundle)
+    lone = bundle.file("lone.pem", to_pem(make_chain("mail.contoso.com").leaf.cert))
+    run = run_main(capsys, "precheck", str(bundle.root), "--cert", str(lone), "--now", NOW)
+    assert "WARN  cert-chain: the issuer CN=Relaydoctor Test Issuing CA" in run.out
+    pack = tmp_path / "site-pack"  # a site's pack switches the lone-leaf rule off
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(
+        'id: site\nversion: "1.0.0"\nengine_format: 1\ndescription: test\n'
+        "overrides:\n  disable_rules: [planned-certificate-chain.leaf-only]\n"
+    )
+    args = ("precheck", str(bundle.root), "--cert", str(lone), "--now", NOW)
+    run = run_main(capsys, *args, "--pack", str(pack))
+    assert "WARN  cert-chain: cannot check: the certificate's trust and chain could not be judged" in run.out
+    run = run_main(capsys, *args, "--pack", str(tmp_path / "nope"))
+    assert run.code == 2 and "Traceback" not in run.err and "nope" in run.err

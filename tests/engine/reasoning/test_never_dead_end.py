@@ -40,8 +40,8 @@ def test_every_report_with_a_symptom_has_a_next_step(run):
     assert ("fix" in kinds) == bool(positive)
     assert ("question" in kinds) == bool(report.questions)
     for step in data["next_steps"]:
-        if step["kind"] == "collect":
-            assert step["command"], step
+        if step["kind"] == "collect":  # a device's own log has no one command: the step says how
+            assert step["command"] or "only the reply code" in step["says"], step
 
 
 def test_when_every_known_cause_is_ruled_out_the_report_names_what_to_collect():
@@ -53,13 +53,32 @@ def test_when_every_known_cause_is_ruled_out_the_report_names_what_to_collect():
     assert next_steps([], [], [], has_symptom=False) == []
 
 
+def test_a_bare_reply_code_asks_for_the_full_reply_not_the_exchange_collector(tmp_path):
+    log = tmp_path / "mfp-syslog.txt"
+    log.write_text(
+        "".join(
+            f"#[dcs_nas(27)]16/03/01 20:{m}:28 SMTPC: received error code. [550] (8000)  ERR:\n"
+            f"#[dcs_nas(27)]16/03/01 20:{m}:28 SMTPC: connection closed. (801)  ERR:\n"
+            for m in (39, 40)
+        )
+    )
+    report = diagnose([str(log)], now=NOW)
+    assert [s.code for s in report.symptoms] == ["550"]
+    assert not [v for v in report.verdicts if v.status in ("confirmed", "likely")]
+    (step,) = report.next_steps
+    assert step.kind == "collect" and "only the reply code 550" in step.says and step.command is None
+    assert any("550 is not a code the loaded packs know" in n for n in report.notes)
+    steps = next_steps([], [], [], has_symptom=True, bare_codes=["550"])
+    assert [s.command for s in steps] == [None]
+
+
 def test_missing_evidence_and_next_steps_reach_text_and_markdown():
     report = diagnose([str(EXAMPLES / "exchange2010-ndr")], now=NOW)
     assert report.missing and any(s.kind == "collect" for s in report.next_steps)
     text = render_text(report, verbose=True)
     markdown = render_markdown(report)
-    for m in report.missing:
-        assert m.collect[0] in text and m.collect[0] in markdown
+    for m in report.missing:  # the text report writes a command on one line, blanks collapsed
+        assert " ".join(m.collect[0].split()) in text and m.collect[0] in markdown
     assert "MISSING EVIDENCE" in text and "## Missing evidence" in markdown
     assert "NEXT STEP" in text and "## Next step" in markdown
     brief = render_text(report)
@@ -78,3 +97,15 @@ def test_the_schema_refuses_broken_new_fields(mutate):
     mutate(data)
     with pytest.raises(jsonschema.ValidationError):
         VALIDATOR.validate(data)
+
+
+def test_a_missing_answer_is_labelled_with_its_question_not_the_fact_doc():
+    """Each open question's missing answer is its own entry, in the question's words, with its command."""
+    report = diagnose([str(EXAMPLES / "exchange2010-ndr")], now=NOW)
+    answers = [m for m in report.missing if m.kind == "answer"]
+    assert answers
+    asks = {q.ask for q in report.questions}
+    for m in answers:
+        assert "What the user answered" not in m.what
+        assert m.what in asks, m.what
+    assert len({m.what for m in answers}) == len(answers)

@@ -157,3 +157,16 @@ def test_cn_from_subject_when_cn_field_missing(fixed_now):
     ]
     (attr,) = _kind(_relations(facts, fixed_now), CertAttribution)
     assert (attr.match, attr.cn) == ("match", "mail.contoso.com")
+
+
+def test_a_certificate_connector_whose_name_was_cut_decides_nothing(fixed_now):
+    """A connector known to name a certificate (auth certificate) whose name the export cut short:
+    no 'no certificate connector' and no best mismatch, since it may be the one that matches."""
+    cut = inbound("cut", auth="certificate", incomplete=True)
+    alone = [session(cert_thumbprint=THUMB, cert_cn="webmail.contoso.com"), cut]
+    assert not _kind(_relations(alone, fixed_now), CertAttribution)
+    beside = [*alone, inbound("old", tls_sender_certificate_name="mail.fabrikam.com")]
+    assert not _kind(_relations(beside, fixed_now), CertAttribution)
+    matching = [*alone, inbound("new", tls_sender_certificate_name="webmail.contoso.com")]
+    (attr,) = _kind(_relations(matching, fixed_now), CertAttribution)
+    assert (attr.match, attr.connector) == ("match", "new")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -46,15 +45,6 @@ def watch(paths: list[Path], writer, **kw) -> tuple[int, str, float]:  # type: i
     return code, out.getvalue(), time.monotonic() - started
 
 
-@pytest.fixture
-def logs(tmp_path: Path, samples: Path) -> Path:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "logs"
-    folder.mkdir()
-    for name in ("Get-InboundConnector.fl.txt", "Get-AcceptedDomain.fl.txt", "Get-MgDomain.json"):
-        shutil.copy(samples / "bundles" / "renewed-certificate" / name, folder)
-    return folder
-
-
 def test_fix_detected_at_the_right_line_after_rejections_and_a_rotation(logs: Path):
     first = logs / "SEND20261124-1.LOG"
     write(first, [header(T0), *session(_sid(1), T0 + dt.timedelta(minutes=1), accepted=False)], "w")
@@ -72,11 +62,13 @@ def test_fix_detected_at_the_right_line_after_rejections_and_a_rotation(logs: Pa
     code, out, _ = watch([logs], writer, since=T0)
     assert code == 0, out
     fixed_line = HEADER_LINES + 26 + RCPT_REPLY_INDEX + 1  # after one 26-line rejected session
-    assert out.splitlines()[-1] == (
+    assert out.splitlines()[-1] == (  # the failing sender is named, with its latest rejection
         f"fixed: first accepted session at 10:42:00, SEND20261124-2.LOG:{fixed_line}, "
-        "certificate mail2026.contoso.net"
+        "certificate mail2026.contoso.net; MAIL FROM @contoso.com via 'Outbound to Office 365' from "
+        "203.0.113.25 (rejected at 10:34:00, SEND20261124-2.LOG:26)"
     )
-    assert out.count("rejected at") == 2  # one line per new failure kind, not per session
+    # one line per new failure kind, not per session
+    assert sum(line.startswith("rejected at") for line in out.splitlines()) == 2
     assert "verdict: certificate-name-mismatch (confirmed)" in out
     assert "note: a different cause than before" in out
     assert f"rejected at 10:31:00, SEND20261124-1.LOG:{HEADER_LINES + RCPT_REPLY_INDEX + 1}:" in out
@@ -289,3 +281,145 @@ def test_a_followed_file_that_vanishes_and_comes_back(tmp_path: Path):
     assert code == 0, out
     assert "disappeared; waiting for it or a newer log" in out
     assert f"SEND20261124-1.LOG:{HEADER_LINES + RCPT_REPLY_INDEX + 1}" in out
+
+
+# -- fixed per failing sender ------------------------------------------------------------------------
+
+
+def _lines(out: str, start: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith(start)]
+
+
+def test_an_unrelated_senders_accept_does_not_prove_the_fix(logs: Path):
+    log = logs / "SEND20261124-1.LOG"
+    # ATTR36 for the null sender while contoso.com senders relay (the KB 4019940 split)
+    write(log, [header(T0), *session(_sid(1), T0 + dt.timedelta(minutes=1), accepted=False, sender="")], "w")
+
+    def writer() -> None:
+        time.sleep(0.3)
+        write(log, session(_sid(2), T0 + dt.timedelta(minutes=2), accepted=True))  # contoso.com: unrelated
+        time.sleep(0.3)
+        write(log, session(_sid(3), T0 + dt.timedelta(minutes=3), accepted=True))  # said once only
+        time.sleep(0.3)
+        write(log, session(_sid(4), T0 + dt.timedelta(minutes=9), accepted=True, sender=""))
+
+    code, out, _ = watch([logs], writer, since=T0)
+    assert code == 0, out
+    (unrelated,) = _lines(out, "accepted at")
+    assert unrelated == (
+        f"accepted at 10:32:00, SEND20261124-1.LOG:{HEADER_LINES + 26 + RCPT_REPLY_INDEX + 1}: MAIL FROM "
+        "@contoso.com via 'Outbound to Office 365' from 203.0.113.25, a sender that was not rejected: "
+        "this does not prove the fix"
+    )
+    fixed = out.splitlines()[-1]
+    assert fixed.startswith(
+        f"fixed: first accepted session at 10:39:00, SEND20261124-1.LOG:{HEADER_LINES + 26 * 3 + 21}"
+    )
+    assert "MAIL FROM <> (null sender) via 'Outbound to Office 365'" in fixed
+    assert f"(rejected at 10:31:00, SEND20261124-1.LOG:{HEADER_LINES + RCPT_REPLY_INDEX + 1})" in fixed
+
+
+def _two_failing(logs: Path, other: str) -> Path:
+    """A log where the null sender and ``other`` were rejected."""
+    log = logs / "SEND20261124-1.LOG"
+    sessions = [
+        *session(_sid(1), T0 + dt.timedelta(minutes=1), accepted=False, sender=""),
+        *session(_sid(2), T0 + dt.timedelta(minutes=2), accepted=False, sender=other),
+    ]
+    write(log, [header(T0), *sessions], "w")
+    return log
+
+
+def test_each_failing_sender_is_told_fixed_and_the_others_still_failing(logs: Path):
+    log = _two_failing(logs, "bot@fabrikam.com")
+
+    def writer() -> None:
+        time.sleep(0.3)
+        write(log, session(_sid(3), T0 + dt.timedelta(minutes=5), accepted=True, sender="bot@fabrikam.com"))
+        time.sleep(0.3)
+        write(log, session(_sid(4), T0 + dt.timedelta(minutes=7), accepted=True, sender=""))
+
+    code, out, _ = watch([logs], writer, since=T0)
+    assert code == 0, out
+    (partial,) = _lines(out, "sender fixed:")
+    assert partial.startswith(
+        "sender fixed: MAIL FROM @fabrikam.com via 'Outbound to Office 365' from 203.0.113.25: "
+        "accepted at 10:35:00"
+    )
+    assert "  still failing: MAIL FROM <> (null sender) via 'Outbound to Office 365' from 203.0.113.25" in out
+    assert out.index("still failing") < out.index("fixed: first accepted session at 10:37:00")
+    assert out.splitlines()[-1].endswith("every one of the 2 senders rejected is now accepted")
+
+
+def test_rejections_before_since_name_the_sender_to_wait_for(logs: Path):
+    log = logs / "SEND20261124-1.LOG"
+    before = T0 - dt.timedelta(minutes=20)  # the failures that led to the change, read from the log
+    write(log, [header(before), *session(_sid(1), before, accepted=False, egress="198.51.100.7")], "w")
+
+    def writer() -> None:
+        time.sleep(0.3)  # after the change only another egress address relays
+        write(log, session(_sid(2), T0 + dt.timedelta(minutes=2), accepted=True, egress="203.0.113.25"))
+
+    code, out, _ = watch([logs], writer, since=T0, timeout=1.5)
+    assert code == 1, out
+    assert _lines(out, "failing before --since at 10:10:00")
+    assert "does not prove the fix" in out
+    assert out.splitlines()[-1] == (
+        "timeout: no accepted session for an external recipient within 1.5 s from the failing sender(s): "
+        "MAIL FROM @contoso.com via 'Outbound to Office 365' from 198.51.100.7"
+    )
+
+
+def test_with_no_rejection_seen_the_line_says_what_it_waited_for(logs: Path, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TERM", "xterm")
+    log = logs / "SEND20261124-1.LOG"
+    write(log, [header(T0), *session(_sid(1), T0 + dt.timedelta(minutes=1), accepted=True)], "w")
+    code, out, _ = watch([logs], lambda: None, since=T0)
+    assert code == 0
+    assert out.splitlines()[-1].endswith("(no rejection was seen to compare with)")
+    term = _Terminal()
+    log.write_text("")  # a fresh empty log: nothing seen at all
+    write(log, [header(T0)], "w")
+    run_watch([str(logs)], since=T0, until_fixed=True, timeout=0.8, interval=0.05, out=term)
+    assert "waiting for an accepted session (no rejection seen yet, so no failing sender to compare" in (
+        term.getvalue()
+    )
+
+
+def test_a_sender_rejected_again_after_its_accept_is_failing_again(logs: Path):
+    log = _two_failing(logs, "ana.ruiz@contoso.com")
+
+    def writer() -> None:
+        time.sleep(0.3)
+        write(log, session(_sid(3), T0 + dt.timedelta(minutes=3), accepted=True))
+        time.sleep(0.3)
+        write(log, session(_sid(4), T0 + dt.timedelta(minutes=4), accepted=False))  # propagation flaps
+
+    code, out, _ = watch([logs], writer, since=T0, timeout=1.5)
+    assert code == 1, out
+    assert "sender fixed: MAIL FROM @contoso.com" in out
+    (again,) = _lines(out, "rejected again at 10:34:00")
+    assert "accepted at 10:33:00" in again and again.endswith("it is failing again")
+    assert "from the failing sender(s): MAIL FROM <> (null sender)" in out.splitlines()[-1]
+    assert "MAIL FROM @contoso.com" in out.splitlines()[-1]
+
+
+def test_another_servers_log_folder_is_another_sender(logs: Path, tmp_path: Path):
+    exch01, exch02 = tmp_path / "EXCH01", tmp_path / "EXCH02"
+    exch01.mkdir()
+    exch02.mkdir()
+    write(exch01 / "SEND20261124-1.LOG", [header(T0), *session(_sid(1), T0, accepted=False)], "w")
+    write(exch02 / "SEND20261124-1.LOG", [header(T0)], "w")
+
+    def writer() -> None:
+        time.sleep(0.3)  # EXCH02 relays fine behind the same NAT address: EXCH01 is not fixed by that
+        write(exch02 / "SEND20261124-1.LOG", session(_sid(2), T0 + dt.timedelta(minutes=1), accepted=True))
+        time.sleep(0.3)
+        write(exch01 / "SEND20261124-1.LOG", session(_sid(3), T0 + dt.timedelta(minutes=2), accepted=True))
+
+    code, out, _ = watch([exch01, exch02, logs], writer, since=T0)
+    assert code == 0, out
+    (unrelated,) = _lines(out, "accepted at 10:31:00")
+    assert f"in {exch02}, a sender that was not rejected" in unrelated
+    assert out.splitlines()[-1].startswith("fixed: first accepted session at 10:32:00")
+    assert f"in {exch01} (rejected at 10:30:00" in out.splitlines()[-1]

@@ -111,3 +111,19 @@ def test_a_table_of_an_unknown_cmdlet_is_not_sniffed():
         "--------          ------------    ------ ------------\n"
     )
     assert formattable.sniff(doc_from_text(text)) is False
+
+
+def test_inbound_connector_with_a_cut_certificate_name_still_names_a_certificate():
+    """'webmail.conto...' is an unknown name, not no name: the connector identifies by certificate."""
+    text = (
+        "PS C:\\> Get-InboundConnector | ft Name,Enabled,ConnectorType,TlsSenderCertificateName\n"
+        "\n"
+        "Name            Enabled ConnectorType TlsSenderCertificateName\n"
+        "----            ------- ------------- ------------------------\n"
+        "From on-prem       True OnPremises    webmail.conto...\n"
+        "Scanners          False OnPremises\n"
+    )
+    result = parse_with(formattable, doc_from_text(text))
+    got = {f.name: (f.auth, f.tls_sender_certificate_name, f.incomplete) for f in result.facts}
+    assert got == {"From on-prem": ("certificate", None, True), "Scanners": ("none", None, False)}
+    assert any("TlsSenderCertificateName is incomplete" in w for w in result.warnings)

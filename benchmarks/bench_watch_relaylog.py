@@ -1,0 +1,146 @@
+"""``relaydoctor watch`` keeping up with a Postfix relay's mail log written quickly: MB/s and memory.
+
+    python benchmarks/bench_watch_relaylog.py [--mb 100] [--eop-share 0.5]
+
+A synthetic day of a Postfix relay's log (messages from a few hundred clients and senders: cleanup
+noise, ``client=``, ``from=``, and a delivery to Exchange Online — mostly accepted, some refused
+with 5.7.64 — or to another host) is generated into a staging file, then appended 1 MB at a time,
+as fast as a writer thread can, to a watched folder, while the relay-log follower (``LineFollower``)
+and the watcher (per-sender fixes, a verdict per new failure kind from the real rules) run in this
+process. A last delivery is a marker; the run ends when the watcher has handled it.
+
+Printed: MB/s kept up with, the plain read of the same file (the baseline) and the ratio, CPU
+seconds, peak and final RSS, deliveries handled and rule runs. Figures are printed, never asserted
+(issue 15 targets: >= 10 MB/s on one core, < 100 MB RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import queue
+import random
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_sendlog import PeakRss  # noqa: E402
+from bench_watch import _rss, figures, plain_read  # noqa: E402
+
+EOP = "contoso-com.mail.protection.outlook.com"
+MARKER = "ZZMARKER000001"
+REJECT = ("550 5.7.64 TenantAttribution; Relay Access Denied [AM6EUR05FT012.eop-eur05.prod.protection."
+          "outlook.com]")
+
+
+def message(rng: random.Random, n: int, at: dt.datetime, eop_share: float) -> str:
+    qid = f"4Q{n:012X}"
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00")
+    client = f"10.20.{rng.randrange(4)}.{rng.randrange(1, 250)}"
+    senders = ("", f"app{rng.randrange(300)}@contoso.com", "alerts@contoso.com", "bot@fabrikam.com")
+    sender = rng.choice(senders)
+    to_eop = rng.random() < eop_share
+    relay = f"{EOP}[52.101.68.24]:25" if to_eop else "mx.partner.example[198.51.100.20]:25"
+    ok = not to_eop or rng.random() < 0.9
+    refused = f"host {EOP}[52.101.68.24] said: {REJECT} (in reply to RCPT TO command)"
+    outcome = ("dsn=2.6.0, status=sent (250 2.6.0 <x@relay01> Queued mail for delivery)" if ok else
+               f"dsn=5.7.64, status=bounced ({refused})")
+    return (
+        f"{stamp} relay01 postfix/smtpd[2201]: {qid}: client=app.contoso.local[{client}]\n"
+        f"{stamp} relay01 postfix/cleanup[2214]: {qid}: message-id=<{n}@relay01.contoso.com>\n"
+        f"{stamp} relay01 postfix/qmgr[1187]: {qid}: from=<{sender}>, size=2048, nrcpt=1 (queue active)\n"
+        f"{stamp} relay01 postfix/smtp[2216]: {qid}: to=<partner{n % 97}@fabrikam.com>, relay={relay}, "
+        f"delay=0.9, delays=0.02/0.01/0.4/0.47, {outcome}\n"
+        f"{stamp} relay01 postfix/qmgr[1187]: {qid}: removed\n"
+    )
+
+
+def write_log(path: Path, mb: int, eop_share: float) -> int:
+    rng = random.Random(15)
+    start = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    total, n = 0, 0
+    with open(path, "w", encoding="ascii", newline="") as f:
+        while total < mb * 1_000_000:
+            n += 1
+            text = message(rng, n, start + dt.timedelta(seconds=n * 86400 * 1e6 // (mb * 1e6 / 5)), eop_share)
+            f.write(text)
+            total += len(text)
+    return n
+
+
+def run(staging: Path, watched: Path, interval: float) -> dict[str, float]:
+    from relaydoctor.engine import api
+    from relaydoctor.engine.results import EvidenceSet
+    from relaydoctor.engine.watch import Watcher
+    from relaydoctor.engine.watch.judge import Judge
+    from relaydoctor.engine.watch.lines import DeliveryEvent, LineFollower
+
+    packs = api.load_packs(cached=True)
+    judge = Judge(EvidenceSet(), lambda evidence, at: api.diagnose_evidence(evidence, packs=packs, now=at))
+    judge.judge_facts(("warm-up",), [], None)  # rules compiled before the clock starts
+    judge.cache.clear()
+    judge.runs = 0
+    out = io.StringIO()
+    watcher = Watcher(out, judge, since=None)
+    events: queue.Queue = queue.Queue(maxsize=10_000)
+    stop = threading.Event()
+    target = watched / "maillog"
+    target.write_text(message(random.Random(1), 0, dt.datetime(2026, 11, 20, tzinfo=dt.UTC), 0.0), "ascii")
+    follower = LineFollower(str(watched), events, interval=interval, stop=stop, from_start=lambda p: True)
+
+    def append() -> None:
+        with open(staging, "rb") as f, open(target, "ab", buffering=0) as w:
+            while chunk := f.read(1 << 20):
+                w.write(chunk)
+            w.write(message(random.Random(2), 0, dt.datetime(2026, 11, 21, tzinfo=dt.UTC), 1.0)
+                    .replace("4Q000000000000", MARKER).replace("status=bounced", "status=sent").encode())
+
+    before = _rss()
+    cpu0 = time.process_time()
+    with PeakRss() as rss:
+        started = time.perf_counter()
+        follower.start()
+        threading.Thread(target=append, daemon=True).start()
+        handled = 0
+        while True:
+            event = events.get()
+            watcher.handle(event)
+            handled += 1
+            if isinstance(event, DeliveryEvent) and MARKER in event.delivery.context[-1]:
+                break
+        elapsed = time.perf_counter() - started
+        final_rss = _rss()
+    stop.set()
+    follower.join(timeout=5)
+    return {"seconds": elapsed, "cpu": time.process_time() - cpu0, "peak_rss": rss.peak, "rss": final_rss,
+            "events": handled, "rss_before": before, "rule_runs": judge.runs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=int, default=100, help="MB of mail log (default 100)")
+    ap.add_argument("--eop-share", type=float, default=0.5, help="share of deliveries to Exchange Online")
+    ap.add_argument("--interval", type=float, default=0.05, help="watch --interval (seconds)")
+    args = ap.parse_args(argv)  # the same options as bench_watch, but one file (logrotate renames)
+    with tempfile.TemporaryDirectory(prefix="rd-watch-relay-bench-") as tmp:
+        staging, watched = Path(tmp) / "staging.log", Path(tmp) / "watched"
+        watched.mkdir()
+        print(f"generating {args.mb} MB of Postfix log…", flush=True)
+        messages = write_log(staging, args.mb, args.eop_share)
+        mb = staging.stat().st_size / 1e6
+        base = plain_read([staging])
+        got = run(staging, watched, args.interval)
+    print(f"log: {mb:.1f} MB, {messages:,} messages ({args.eop_share:.0%} to Exchange Online)")
+    figures(mb, base, got)
+    print(f"deliveries handled: {int(got['events']):,}; rules ran {int(got['rule_runs'])} time(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

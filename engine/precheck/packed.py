@@ -1,0 +1,74 @@
+"""The checks that are pack data: the built-in pack's ``precheck`` code, judged by the rules.
+
+A ``precheck_plan`` fact puts the code in scope (as a symptom does for diagnose), so one run of
+the same diagnosis as ``diagnose`` judges each of its causes; each cause is one check line:
+confirmed is FAIL, likely WARN, ruled out PASS, undetermined WARN ("cannot check: …"). Which
+checks are pack data and why the others are not yet: docs/precheck.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ..facts import Certificate, Fact, PrecheckPlan, Provenance, Symptom
+from ..relations.common import norm_thumbprint
+from ..results import EvidenceSet, Report
+from .model import Check, Plan
+
+PACK_CODE = "precheck"
+# The diagnosis of already-read evidence at a time (``api.diagnose_evidence`` with the packs bound).
+Diagnose = Callable[[EvidenceSet, dt.datetime], Report]
+_STATUS = {"confirmed": "fail", "likely": "warn", "ruled_out": "pass", "undetermined": "warn"}
+
+
+@dataclass(frozen=True, slots=True)
+class Packed:
+    check: str  # the check id the line keeps (the report contract)
+    title: str
+    cannot: str  # why an undetermined verdict could not be decided, in the user's words
+
+
+# cause of the ``precheck`` code -> its check line
+PACKED: Mapping[str, Packed] = {
+    "planned-certificate-lifetime": Packed(
+        "cert-lifetime", "certificate is valid for long enough", "the certificate's expiry date is not known"
+    ),
+    "planned-certificate-chain": Packed(
+        "cert-chain",
+        "certificate chains to a root Exchange Online trusts, intermediate available",
+        "the certificate's trust and chain could not be judged from the files given",
+    ),
+}
+
+
+def plan_fact(plan: Plan, planned: Certificate | None) -> PrecheckPlan:
+    return PrecheckPlan(
+        provenance=Provenance("--plan", None, "the planned change"),
+        code=PACK_CODE,
+        days=plan.days,
+        cert_thumbprint=norm_thumbprint(planned.thumbprint) if planned is not None else None,
+        audit=plan.audit,
+    )
+
+
+def packed_checks(
+    facts: list[Fact], certificates: Mapping[str, bytes], plan: Plan, planned: Certificate | None,
+    *, now: dt.datetime, diagnose: Diagnose,
+) -> dict[str, Check]:
+    """Each pack check's line, by check id. Symptoms are left out: only the plan's code is judged."""
+    evidence = EvidenceSet(
+        facts=[*(f for f in facts if not isinstance(f, Symptom)), plan_fact(plan, planned)],
+        certificates=dict(certificates),
+    )
+    report = diagnose(evidence, now)
+    out: dict[str, Check] = {}
+    for v in report.verdicts:
+        packed = PACKED.get(v.cause) if v.code == PACK_CODE else None
+        if packed is None:
+            continue
+        status = _STATUS[v.status.value]
+        summary = v.summary if v.status.value != "undetermined" else f"cannot check: {packed.cannot}"
+        out[packed.check] = Check(packed.check, status, packed.title, summary, evidence=v.evidence)
+    return out
