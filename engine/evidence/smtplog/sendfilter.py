@@ -31,12 +31,7 @@ from ...errors import Cancelled
 from ..decoding import is_wide, sniff_encoding
 from .format import DEFAULT_FIELDS, decode_line, header_fields
 from .scan import MAX_LINE, VALIDATE_ROWS, _has_header_line, _split_headers
-
-try:
-    from . import _sendfilter
-except ImportError:  # no compiler at install time: the pure-Python path
-    _sendfilter = None
-
+from .scan import _native as _sendfilter  # None without a compiler at install, or when stale
 
 MIN_BYTES = 256 << 10  # smaller logs go straight to the Python scanner (tests set 0)
 
