@@ -288,3 +288,26 @@ def test_rules_run_once_per_distinct_reply_not_per_line(logs: Path):
     assert code == 0, text
     assert len(runs) == 2 and text.count("  verdict: ") == 2, text
     assert "2026-11-24 10:31 messages an app sent: 6, accepted 0, rejected 5.7.57 ×1, 5.7.64 ×5" in text
+
+
+def test_copytruncate_reads_the_new_content_from_line_one(logs: Path):
+    log = logs / "app.log"
+    old = phpmailer(T0 + dt.timedelta(minutes=1)) * 3
+    write(log, old, "w")
+    refused = phpmailer(T0 + dt.timedelta(minutes=4))
+    accepted = phpmailer(T0 + dt.timedelta(minutes=7), accepted=True)
+
+    def writer() -> None:
+        time.sleep(0.3)
+        with open(log, "r+") as f:  # logrotate copytruncate
+            f.truncate(0)
+        write(log, refused)
+        time.sleep(0.3)
+        write(log, accepted)
+
+    code, out = watch([log], writer, since=None)
+    assert code == 0, out
+    rej, at = line_of(refused, "SERVER -> CLIENT: 550"), line_of(accepted, "Queued", before=len(refused))
+    assert f"rejected at 10:34:00, app.log:{rej}: 550 5.7.64" in out
+    assert out.splitlines()[-1].startswith(f"fixed: first accepted session at 10:37:00, app.log:{at}; ")
+    assert "10:31" not in out
