@@ -1,6 +1,9 @@
 """``relaydoctor watch`` keeping up with a Postfix relay's mail log written quickly: MB/s and memory.
 
-    python benchmarks/bench_watch_relaylog.py [--mb 100] [--eop-share 0.5]
+    python benchmarks/bench_watch_relaylog.py [--mb 100] [--eop-share 0.5] [--log postfix|phpmailer]
+
+``--log phpmailer``: an application's log instead (PHPMailer's SMTPDebug dialogue, ~1.3 KB per
+message, some refused with 5.7.64), followed by the app-log follower (``applines``).
 
 A synthetic day of a Postfix relay's log (messages from a few hundred clients and senders: cleanup
 noise, ``client=``, ``from=``, and a delivery to Exchange Online — mostly accepted, some refused
@@ -61,22 +64,49 @@ def message(rng: random.Random, n: int, at: dt.datetime, eop_share: float) -> st
     )
 
 
-def write_log(path: Path, mb: int, eop_share: float) -> int:
+def app_message(rng: random.Random, n: int, at: dt.datetime, eop_share: float) -> str:
+    """One PHPMailer send (SMTPDebug 2): refused at RCPT with 5.7.64 (1 in 10), or accepted after DATA."""
+    t = at.strftime("%Y-%m-%d %H:%M:%S")
+    sender = "marker" if n == 0 else f"app{rng.randrange(5)}"
+    lines = [
+        f"Connection: opening to {EOP}:25, timeout=300, options=array()", "Connection: opened",
+        "SERVER -> CLIENT: 220 DB5EUR03FT043.mail.protection.outlook.com Microsoft ESMTP MAIL Service ready",
+        "CLIENT -> SERVER: EHLO intranet.contoso.com",
+        "SERVER -> CLIENT: 250-DB5EUR03FT043.mail.protection.outlook.com Hello [198.51.100.23]",
+        "SERVER -> CLIENT: 250 STARTTLS", "CLIENT -> SERVER: STARTTLS",
+        "SERVER -> CLIENT: 220 2.0.0 SMTP server ready",
+        f"CLIENT -> SERVER: MAIL FROM:<{sender}@contoso.com>", "SERVER -> CLIENT: 250 2.1.0 Sender OK",
+        f"CLIENT -> SERVER: RCPT TO:<partner{n % 97}@fabrikam.com>",
+    ]
+    if n and rng.random() < 0.1:
+        lines.append(f"SERVER -> CLIENT: {REJECT[:-1]} {at.isoformat()} 08DE{n:012X}]")
+    else:
+        lines += ["SERVER -> CLIENT: 250 2.1.5 Recipient OK", "CLIENT -> SERVER: DATA",
+                  "SERVER -> CLIENT: 354 Start mail input; end with <CRLF>.<CRLF>", "CLIENT -> SERVER: .",
+                  f"SERVER -> CLIENT: 250 2.6.0 <{n}@contoso.com> [InternalId={n}] Queued mail for delivery"]
+    return "".join(f"{t} {x}\n" for x in (*lines, "CLIENT -> SERVER: QUIT"))
+
+
+LOGS = {"postfix": (message, "maillog"), "phpmailer": (app_message, "app.log")}
+
+
+def write_log(path: Path, mb: int, eop_share: float, log: str = "postfix") -> int:
     rng = random.Random(15)
     start = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    make = LOGS[log][0]
     # a day of messages: ~700 bytes each (before, 6 h apart for 20 MB, so every one was a new minute)
-    step = 86400 / (mb * 1_000_000 / len(message(random.Random(0), 1, start, eop_share)))
+    step = 86400 / (mb * 1_000_000 / len(make(random.Random(0), 1, start, eop_share)))
     total, n = 0, 0
     with open(path, "w", encoding="ascii", newline="") as f:
         while total < mb * 1_000_000:
             n += 1
-            text = message(rng, n, start + dt.timedelta(seconds=n * step), eop_share)
+            text = make(rng, n, start + dt.timedelta(seconds=n * step), eop_share)
             f.write(text)
             total += len(text)
     return n
 
 
-def run(staging: Path, watched: Path, interval: float) -> dict[str, float]:
+def run(staging: Path, watched: Path, interval: float, log: str = "postfix") -> dict[str, float]:
     from relaydoctor.engine import api
     from relaydoctor.engine.results import EvidenceSet
     from relaydoctor.engine.watch import Watcher
@@ -92,16 +122,19 @@ def run(staging: Path, watched: Path, interval: float) -> dict[str, float]:
     watcher = Watcher(out, judge, since=None)
     events: queue.Queue = queue.Queue(maxsize=10_000)
     stop = threading.Event()
-    target = watched / "maillog"
-    target.write_text(message(random.Random(1), 0, dt.datetime(2026, 11, 20, tzinfo=dt.UTC), 0.0), "ascii")
+    make, name = LOGS[log]
+    target = watched / name
+    first = make(random.Random(1), 1, dt.datetime(2026, 11, 20, tzinfo=dt.UTC), 0.0)
+    target.write_text(first if log == "postfix" else first * 3, "ascii")  # an app log: sniffable at once
     follower = LineFollower(str(watched), events, interval=interval, stop=stop, from_start=lambda p: True)
 
     def append() -> None:
         with open(staging, "rb") as f, open(target, "ab", buffering=0) as w:
             while chunk := f.read(1 << 20):
                 w.write(chunk)
-            w.write(message(random.Random(2), 0, dt.datetime(2026, 11, 21, tzinfo=dt.UTC), 1.0)
-                    .replace("4Q000000000000", MARKER).replace("status=bounced", "status=sent").encode())
+            last = make(random.Random(2), 0, dt.datetime(2026, 11, 21, tzinfo=dt.UTC), 1.0)
+            w.write(last.replace("4Q000000000000", MARKER).replace("status=bounced", "status=sent")
+                    .replace("marker@", f"{MARKER}@").encode())
 
     before = _rss()
     cpu0 = time.process_time()
@@ -114,7 +147,7 @@ def run(staging: Path, watched: Path, interval: float) -> dict[str, float]:
             event = events.get()
             watcher.handle(event)
             handled += 1
-            if isinstance(event, DeliveryEvent) and MARKER in event.delivery.context[-1]:
+            if isinstance(event, DeliveryEvent) and any(MARKER in x for x in event.delivery.context[-8:]):
                 break
         elapsed = time.perf_counter() - started
         final_rss = _rss()
@@ -129,16 +162,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mb", type=int, default=100, help="MB of mail log (default 100)")
     ap.add_argument("--eop-share", type=float, default=0.5, help="share of deliveries to Exchange Online")
     ap.add_argument("--interval", type=float, default=0.05, help="watch --interval (seconds)")
+    ap.add_argument("--log", choices=sorted(LOGS), default="postfix",
+                    help="the log written (default postfix)")
     args = ap.parse_args(argv)  # the same options as bench_watch, but one file (logrotate renames)
     with tempfile.TemporaryDirectory(prefix="rd-watch-relay-bench-") as tmp:
         staging, watched = Path(tmp) / "staging.log", Path(tmp) / "watched"
         watched.mkdir()
-        print(f"generating {args.mb} MB of Postfix log…", flush=True)
-        messages = write_log(staging, args.mb, args.eop_share)
+        print(f"generating {args.mb} MB of {args.log} log…", flush=True)
+        messages = write_log(staging, args.mb, args.eop_share, args.log)
         mb = staging.stat().st_size / 1e6
         base = plain_read([staging])
-        got = run(staging, watched, args.interval)
-    print(f"log: {mb:.1f} MB, {messages:,} messages ({args.eop_share:.0%} to Exchange Online)")
+        got = run(staging, watched, args.interval, args.log)
+    share = f"{args.eop_share:.0%} to Exchange Online" if args.log == "postfix" else "1 in 10 refused"
+    print(f"log: {mb:.1f} MB, {messages:,} messages ({share})")
     figures(mb, base, got)
     print(f"deliveries handled: {int(got['events']):,}; rules ran {int(got['rule_runs'])} time(s)")
     return 0

@@ -1,6 +1,6 @@
 """The live pane: ``relaydoctor watch`` inside the TUI (key ``w``).
 
-It follows the send logs (and relay mail / IIS SMTP logs) among the loaded evidence (``api.watch``
+It follows the send logs (and relay mail / IIS SMTP / app logs) among the loaded evidence (``api.watch``
 in a thread worker) and shows,
 per minute of log time, the sessions to Exchange Online accepted vs rejected by code, with the
 watch lines (new failure kinds with their verdicts, rotations, the fix) below. Only new bytes are
