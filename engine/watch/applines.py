@@ -44,6 +44,7 @@ _GO_AHEAD = "354"
 _SENT_WORDS = lazyre.compile(
     r"\b(?:message|mail|e-?mail)\b[^\n]{0,60}?\b(?:sent|accepted|delivered|queued)\b", re.I
 )
+_NOT_SENT = lazyre.compile(r"\b(?:not|cannot|could not|couldn't|failed|failure|error|unable)\b", re.I)
 
 
 def stamp_of(text: str) -> dt.datetime | None:
@@ -116,7 +117,7 @@ class AppLogLines:
         accepted = next((r for r in replies if (r.reply_code or r.status_code or "")[:1] == "2"), None)
         if accepted is None or _client_speaks(text):  # a "250" in the message text is no reply
             return None
-        if self.after_data or _SENT_WORDS.search(text):
+        if self.after_data or (_SENT_WORDS.search(text) and not _NOT_SENT.search(text)):
             self.after_data = False
             return self._accepted(line_no, accepted, lines)
         return None

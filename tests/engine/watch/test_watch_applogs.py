@@ -311,3 +311,22 @@ def test_copytruncate_reads_the_new_content_from_line_one(logs: Path):
     assert f"rejected at 10:34:00, app.log:{rej}: 550 5.7.64" in out
     assert out.splitlines()[-1].startswith(f"fixed: first accepted session at 10:37:00, app.log:{at}; ")
     assert "10:31" not in out
+
+
+def test_smtplib_debug_dialogue_and_words_that_deny_a_send():
+    reader = AppLogLines()
+    lines = [
+        "send: 'ehlo app01.contoso.local\\r\\n'",
+        "connect: ('contoso-com.mail.protection.outlook.com', 25)",
+        "send: 'mail FROM:<alerts@contoso.com>\\r\\n'",
+        "reply: b'250 2.1.0 Sender OK\\r\\n'",
+        "send: 'rcpt TO:<partner@fabrikam.com>\\r\\n'",
+        "reply: b'250 2.1.5 Recipient OK\\r\\n'",
+        "send: 'data\\r\\n'",
+        "reply: b'354 Start mail input; end with <CRLF>.<CRLF>\\r\\n'",
+        "reply: b'250 2.6.0 <1@contoso.com> [InternalId=1] Queued mail for delivery\\r\\n'",
+        "data: (250, b'2.6.0 <1@contoso.com> [InternalId=1] Queued mail for delivery')",
+        "Message could not be sent after 250 2.1.5 Recipient OK",  # a 2xx on a line that denies a send
+    ]
+    got = [d for n, t in enumerate(lines, 1) if (d := reader.feed(n, t))]
+    assert [(d.line, d.accepted, d.host, d.mail_from) for d in got] == [(9, True, EOP, "contoso.com")]
