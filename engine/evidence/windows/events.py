@@ -406,7 +406,9 @@ def _from_data(event_id: int, data: Mapping[str, str]) -> tuple[str, dict[str, o
     return CATEGORY_BY_ID[event_id], fields
 
 
-def _language_neutral(event_id: int, message: str, computer: str | None = None) -> tuple[str, dict[str, object]]:
+def _language_neutral(
+    event_id: int, message: str, computer: str | None = None
+) -> tuple[str, dict[str, object]]:
     """What a message in an unknown language still tells: the event ID's meaning where the values
     that make it useful are there (an SMTP reply for 2003/2004, a certificate name or thumbprint for
     the certificate events; for 12014 also its FQDN and connector where they can be told apart
@@ -446,9 +448,12 @@ _HOSTNAME = lazyre.compile(
 # Receive connectors created during setup", exchserver-2019) and the Hybrid Configuration Wizard's
 # "Outbound to Office 365 - <GUID>" / "Inbound from Office 365" (learn.microsoft.com "Hybrid
 # Configuration wizard" / the HCW log, KB 4051495 quotes "Outbound to Office 365").
-_DEFAULT_RECEIVE = ("Default Frontend", "Client Frontend", "Outbound Proxy Frontend", "Client Proxy", "Default")
+_DEFAULT_RECEIVE = (
+    "Default Frontend", "Client Frontend", "Outbound Proxy Frontend", "Client Proxy", "Default"
+)
 _HYBRID_CONNECTOR = lazyre.compile(
-    r"\b(Outbound to Office 365(?: - [0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?"
+    r"\b(Outbound to Office 365"
+    r"(?: - [0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?"
     r"|Inbound from Office 365)\b"
 )
 

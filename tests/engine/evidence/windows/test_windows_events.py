@@ -309,7 +309,8 @@ def _localised_12014(tmp_path, template, name, conn, fqdn, computer="EXCH01.cont
 
 @pytest.mark.parametrize("template", [_12014_DE, _12014_FR])
 def test_translated_12014_keeps_issuer_subject_name_fqdn_and_default_connector(tmp_path, template):
-    name = '<I>CN=Tailspin Trust RSA TLS CA G2, O="Tailspin Trust Services, Inc.", C=US<S>CN=mail.contoso.com'
+    name = ('<I>CN=Tailspin Trust RSA TLS CA G2, O="Tailspin Trust Services, Inc.", C=US'
+            "<S>CN=mail.contoso.com")
     fact, ev = _localised_12014(tmp_path, template, name, "Default Frontend EXCH01", "Mail.Contoso.com")
     assert (fact.category, fact.certificate_name, fact.fqdn, fact.connector) == (
         "certificate_not_found", name, "mail.contoso.com", "Default Frontend EXCH01")
@@ -320,16 +321,19 @@ def test_translated_12014_keeps_issuer_subject_name_fqdn_and_default_connector(t
 def test_translated_12014_with_the_hybrid_send_connector(tmp_path):
     conn = "Outbound to Office 365 - 3f2504e0-4f89-11d3-9a0c-0305e82c3301"
     fact, _ = _localised_12014(tmp_path, _12014_DE, "mail.contoso.com", conn, "mail.contoso.com")
-    assert (fact.certificate_name, fact.fqdn, fact.connector) == ("mail.contoso.com", "mail.contoso.com", conn)
+    got = (fact.certificate_name, fact.fqdn, fact.connector)
+    assert got == ("mail.contoso.com", "mail.contoso.com", conn)
 
 
 def test_translated_12014_guesses_nothing_it_cannot_tell_apart(tmp_path):
     """Two different plain names (which is %1 and which %3 depends on the translation's word order)
     and a connector the admin named: neither is read."""
-    fact, ev = _localised_12014(tmp_path, _12014_DE, "mail1.contoso.com", "Relay für Drucker", "mail.contoso.com")
+    fact, ev = _localised_12014(
+        tmp_path, _12014_DE, "mail1.contoso.com", "Relay für Drucker", "mail.contoso.com")
     assert fact.category == "other"
     assert (fact.certificate_name, fact.fqdn, fact.connector) == (None, None, None)
     assert "details are unknown" in ev.warnings[0]
     # a default connector of ANOTHER server is not this event's connector
-    fact, _ = _localised_12014(tmp_path, _12014_FR, "mail.contoso.com", "Default Frontend EXCH02", "mail.contoso.com")
+    fact, _ = _localised_12014(
+        tmp_path, _12014_FR, "mail.contoso.com", "Default Frontend EXCH02", "mail.contoso.com")
     assert (fact.certificate_name, fact.connector) == ("mail.contoso.com", None)
