@@ -845,6 +845,9 @@ class SmtpClient(Fact):
     attempts: int = 0  # deliveries or sessions seen to this smart host (0 for configuration)
     scope: str = "server"
     scope_id: str = ""  # the host that runs the client, when the evidence names it
+    # the configuration names no smart host: mail goes to each recipient domain's MX (Postfix with
+    # relayhost empty, or postconf -n without it); None when the configuration does not say
+    direct_delivery: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
