@@ -157,6 +157,7 @@ def next_steps(
     has_symptom: bool,
     bare_codes: Sequence[str] = (),
     sender: str | None = None,
+    own_refusal: bool = False,
 ) -> list[NextStep]:
     """Fixes first, then questions, then evidence to collect; never empty when there is a symptom."""
     steps: list[NextStep] = []
@@ -182,7 +183,7 @@ def next_steps(
             )
         )
     if not steps and (has_symptom or verdicts) and sender is not None:
-        steps.extend(relay_fallback(sender))
+        steps.extend(relay_fallback(sender, own_refusal=own_refusal))
     elif not steps and (has_symptom or verdicts):
         steps.append(
             NextStep(
@@ -237,7 +238,14 @@ def non_exchange_sender(facts: Sequence[Fact]) -> str | None:
     return None
 
 
-def relay_fallback(sender: str) -> list[NextStep]:
+def relay_refused_itself(facts: Sequence[Fact]) -> bool:
+    """Every refusal seen is the relay's own (its smtpd refused its client), none Exchange Online's."""
+    refusals = [f for f in facts if f.KIND == "symptom"]
+    return bool(refusals) and all(
+        getattr(f, "origin", "") == "mail_log" and getattr(f, "direction", "") == "onprem" for f in refusals)
+
+
+def relay_fallback(sender: str, *, own_refusal: bool = False) -> list[NextStep]:
     """No known cause fits and the sender is not Exchange: its own configuration and log, and the
     tenant's connectors that decide whether Exchange Online attributes its mail (Microsoft's
     "Set up connectors to route mail", the relay/app must match an inbound connector by IP or
@@ -246,10 +254,13 @@ def relay_fallback(sender: str) -> list[NextStep]:
         f"the sending {'device' if sender == 'device' else 'application'}'s SMTP settings (smart host, "
         "port, TLS, sender address, credentials) and its SMTP protocol/debug log from the time of the "
         "refusal", None))
+    own = (" The refusal in the log is the relay's own (its smtpd refused the client before anything "
+           "reached Exchange Online): check the relay's mynetworks / relay restrictions first."
+           if own_refusal else "")
     return [
         NextStep(
             "collect",
-            f"No known cause fits the evidence given, and the sender is not Exchange ({sender}): the "
+            f"No known cause fits the evidence given, and the sender is not Exchange ({sender}):{own} The "
             f"Exchange collector does not read it. Get the relay's own configuration and log — {what} — "
             "and diagnose them with the tenant's connectors",
             command,
