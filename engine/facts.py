@@ -154,6 +154,9 @@ class SmtpSession(Fact):
     tls_protocol: str | None = None  # "TLS1_2", "TLS1_0", ...
     tls_error: str | None = None  # "UnknownCredentials", "NoCredentials", ...
     starttls_offered: bool | None = None
+    # the receiver's EHLO reply had "XXXXXXXA" where STARTTLS goes: a firewall's SMTP inspection
+    # masked the keyword on the way (Cisco 118550), so the sender could not start TLS
+    starttls_masked: bool = False
     cert_presented: bool = False
     cert_thumbprint: str | None = None
     cert_subject: str | None = None

@@ -551,7 +551,8 @@ static PyObject *sf_walk(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
             if (mail)
                 keep = !starts(buf, d, le, "221 ", 4);
             else if (starts(buf, d, le, "250", 3) && !starts(buf, d, le, "250 2.", 6))
-                keep = find_lit(buf, d, le, "Hello", 5) >= 0 || find_lit(buf, d, le, "STARTTLS", 8) >= 0;
+                keep = find_lit(buf, d, le, "Hello", 5) >= 0 || find_lit(buf, d, le, "STARTTLS", 8) >= 0 ||
+                       find_lit(buf, d, le, "XXXXXXXA", 8) >= 0;  /* STARTTLS masked by a firewall */
             else
                 keep = 1;
         } else if (ev == '>') {

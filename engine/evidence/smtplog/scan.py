@@ -757,7 +757,8 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
 
     Rows the replay does not need are recognised on the raw bytes and never decoded or split:
     before the first MAIL, commands other than STARTTLS and AUTH and the EHLO reply lines other
-    than the Hello line and the STARTTLS offer; the connect row, the "attempting to connect" and
+    than the Hello line and the STARTTLS offer (or "XXXXXXXA", STARTTLS masked by a firewall); the
+    connect row, the "attempting to connect" and
     "sending message" notes, the certificate serial number, the remote's certificate, and QUIT
     with its 221 reply. A session's id sits at the same offset
     in each of its lines (same time format and connector), so one verified line vouches for the
@@ -810,8 +811,9 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
                 if not buf.startswith(b"221 ", d, le):
                     append((ls, le, q, c1, c3, item))
             elif buf.startswith(b"250", d, le) and not buf.startswith(b"250 2.", d, le):
-                # EHLO reply lines: keep the Hello line and a STARTTLS offer
-                if find(b"Hello", d, le) >= 0 or find(b"STARTTLS", d, le) >= 0:
+                # EHLO reply lines: keep the Hello line and a STARTTLS offer (or its masked form)
+                if (find(b"Hello", d, le) >= 0 or find(b"STARTTLS", d, le) >= 0
+                        or find(b"XXXXXXXA", d, le) >= 0):
                     append((ls, le, q, c1, c3, item))
             else:
                 append((ls, le, q, c1, c3, item))
