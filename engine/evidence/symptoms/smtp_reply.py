@@ -111,6 +111,7 @@ _WORD_TOKENS = (
     "SmtpClientAuthentication",
     "aka.ms/smtp_auth_disabled",
     "aka.ms/smtp_auth_tls",
+    "aka.ms/BlockUnsafeExchange",
 )
 
 
