@@ -291,10 +291,51 @@ def french_basic_auth_client_submission() -> None:
     })
 
 
+def sasl_xoauth2_72_address_verification() -> None:
+    mail_log = (
+        "Jul 12 18:47:22 nwdpc0s3rtp postfix/smtpd[481183]: connect from localhost[127.0.0.1]\n"
+        "Jul 12 18:47:22 nwdpc0s3rtp postfix/smtpd[481183]: NOQUEUE: reject: RCPT from localhost[127.0.0.1]: 550 5.1.1 "
+        "<victortsang@humansa.com.hk>: Recipient address rejected: [smtp.office365.com]:587; "
+        "from=<servicesalerts@humansahealth.com> to=<victortsang@humansa.com.hk> proto=ESMTP helo=<humansahealth.com>\n"
+        "Jul 12 18:47:22 nwdpc0s3rtp postfix/smtpd[481183]: disconnect from localhost[127.0.0.1] ehlo=2 starttls=1 "
+        "mail=1 rcpt=0/1 quit=1 commands=5/6\n")
+    main_cf = (
+        "myhostname = nwdpc0s3rtp.humansahealth.com\n"
+        "mydestination = localhost\n"
+        "inet_interfaces = loopback-only\n"
+        "smtpd_recipient_restrictions = permit_mynetworks, reject_unverified_recipient\n"
+        "smtp_sasl_auth_enable = yes\n"
+        "smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n"
+        "smtp_sasl_security_options =\n"
+        "smtp_sasl_mechanism_filter = xoauth2\n"
+        "relayhost = [smtp.office365.com]:587\n"
+        "smtp_use_tls = yes\n"
+        "smtp_always_send_ehlo = yes\n")
+    write("sasl-xoauth2-72-postfix-refuses-before-office365", {
+        "mail.log": mail_log,
+        "main.cf": main_cf,
+    }, {
+        "title": "Postfix with XOAUTH2 to smtp.office365.com refuses its own client: 550 5.1.1 Recipient address rejected",
+        "sources": [{"url": "https://github.com/tarickb/sasl-xoauth2/issues/72",
+                     "title": "Unable to confirm Postfix is using SASL_OAUTH2"}],
+        "summary": "Every message is refused by the local Postfix (smtpd, NOQUEUE) with '550 5.1.1 ... Recipient address "
+                   "rejected: [smtp.office365.com]:587' and the token file is never refreshed: the refusal happens "
+                   "before any delivery attempt to Exchange Online, so nothing of SMTP AUTH or XOAUTH2 was tried yet. "
+                   "The thread does not show the resolution.",
+        "reconstruction": "The three smtpd lines and the SASL settings quoted in the issue; the other main.cf keys and "
+                          "reject_unverified_recipient (which makes smtpd probe the relayhost before accepting) are ours.",
+        "now": "2023-07-12T19:00:00Z",
+        "expect": {"undecidable": True,
+                   "question": "Why does the relay's own smtpd refuse the recipient (its recipient restrictions / "
+                               "address verification against the relayhost)? Nothing reached Exchange Online.",
+                   "not_codes": ["5.7.64", "5.7.57"]},
+    })
+
+
 def main() -> None:
     for build in (kb2888788_german_event_2004, german_events_2004_12014_hybrid, cisco_asa_masks_starttls,
                   docker_smtp_relay_local_reject, french_attr36_ndr, italian_ndr_renewed_certificate,
-                  czech_ndr_ip_changed, french_basic_auth_client_submission):
+                  czech_ndr_ip_changed, french_basic_auth_client_submission, sasl_xoauth2_72_address_verification):
         build()
 
 
