@@ -1321,6 +1321,12 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
+    /* REVISION: what the Python side checks (scan.NATIVE_REVISION) so a stale build is not used;
+     * 2 = EHLO reply lines with "XXXXXXXA" (STARTTLS masked by a firewall) are kept. */
+    if (PyModule_AddIntConstant(m, "REVISION", 2) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     Py_INCREF(&SelectorType);
     if (PyModule_AddObject(m, "Selector", (PyObject *)&SelectorType) < 0) {
         Py_DECREF(&SelectorType);

@@ -37,9 +37,15 @@ from ..decoding import is_wide, sniff_encoding
 from .format import DEFAULT_FIELDS, Layout, decode_line, header_fields, split_row
 from .session import Row, Session, replay
 
+# The C extension's rows must be the ones this module keeps: a build older than this revision (an
+# editable install not rebuilt after _sendfilter.c changed) is not used, the Python path is.
+NATIVE_REVISION = 2
+
 try:  # the optional C extension (setup.py): the session walk and row cutting below, in C
     from . import _sendfilter as _native
 except ImportError:
+    _native = None
+if _native is not None and getattr(_native, "REVISION", 1) < NATIVE_REVISION:
     _native = None
 
 BLOCK = 4 << 20  # bytes read per block
