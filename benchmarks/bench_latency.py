@@ -79,7 +79,7 @@ def print_phases(bundle: str, runs: int, env: dict[str, str], floor: float) -> N
         med = statistics.median(s[phase] for s in samples)
         print(f"  {med * 1000:6.1f} ms  {phase}")
     print(f"  (the import floor's process: {floor * 1000:.0f} ms; a run exits without the "
-          "interpreter's teardown, cli.exit_now)")
+          "interpreter's teardown, engine/__main__.py)")
 
 
 if __name__ == "__main__":

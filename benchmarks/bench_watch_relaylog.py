@@ -64,11 +64,13 @@ def message(rng: random.Random, n: int, at: dt.datetime, eop_share: float) -> st
 def write_log(path: Path, mb: int, eop_share: float) -> int:
     rng = random.Random(15)
     start = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    # a day of messages: ~700 bytes each (before, 6 h apart for 20 MB, so every one was a new minute)
+    step = 86400 / (mb * 1_000_000 / len(message(random.Random(0), 1, start, eop_share)))
     total, n = 0, 0
     with open(path, "w", encoding="ascii", newline="") as f:
         while total < mb * 1_000_000:
             n += 1
-            text = message(rng, n, start + dt.timedelta(seconds=n * 86400 * 1e6 // (mb * 1e6 / 5)), eop_share)
+            text = message(rng, n, start + dt.timedelta(seconds=n * step), eop_share)
             f.write(text)
             total += len(text)
     return n

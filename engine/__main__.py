@@ -1,10 +1,72 @@
-"""``python -m relaydoctor.engine`` is the ``relaydoctor`` command."""
+"""``python -m relaydoctor.engine`` and the ``relaydoctor`` console script: ``cli.main`` with
+Ctrl+C and SIGTERM honoured from the first import to the last byte (issue 12).
 
+Only the standard library is imported before the handlers are in place, so a signal while the
+program is still importing gives exit 130 and no traceback, like one during the work. Two CPython
+details would otherwise change the exit: a ``KeyboardInterrupt`` that passed through an
+``exec`` of a string (dataclasses build their methods that way while a module imports) makes the
+interpreter kill itself with SIGINT at exit even though the CLI caught it (exit -2 instead of
+130), and the interpreter's teardown resets the signal handlers (a SIGTERM then kills it, -15)
+or prints an "Exception ignored" traceback. So the run ends with ``os._exit(code)`` after every
+exit handler has run and the streams are flushed, and a signal after the command finished ends
+the process at once with 130.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
 import sys
+from types import FrameType
+from typing import NoReturn
 
-try:
-    from .cli import console
-except KeyboardInterrupt:  # Ctrl+C while starting up
-    sys.exit(130)
+EXIT_INTERRUPTED = 130
+_final: list[int] = []
 
-console()
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _now(_signum: int, _frame: FrameType | None) -> None:
+    _flush()
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def _last() -> None:
+    """Registered first, so it runs after every other exit handler (worker pools, temp files).
+    The exit code is final then; what is left, the interpreter's teardown, resets the signal
+    handlers to their defaults, so a SIGTERM in its last milliseconds killed the process (-15)."""
+    if _final:
+        _flush()
+        os._exit(_final[0])
+
+
+def run() -> NoReturn:
+    atexit.register(_last)
+    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM is Ctrl+C, from the first import on
+    try:
+        from .cli import main
+
+        code = main()
+    except KeyboardInterrupt:  # while importing (the CLI catches it once it runs)
+        code = EXIT_INTERRUPTED
+    _final.append(code if isinstance(code, int) else 1)
+    # The command is over: a late Ctrl+C or SIGTERM (during interpreter teardown) ends it now.
+    signal.signal(signal.SIGINT, _now)
+    signal.signal(signal.SIGTERM, _now)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    run()

@@ -16,6 +16,7 @@ import datetime as dt
 import difflib
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -312,40 +313,13 @@ def _usage(parser: argparse.ArgumentParser, message: str) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def console() -> NoReturn:
-    """The ``relaydoctor`` command (console script and ``python -m relaydoctor.engine``): ``main``,
-    then the exit."""
-    exit_now(main())
-
-
-# Modules whose presence means something may still need the interpreter's own shutdown: worker
-# processes and pools (their atexit joins), the TUI (terminal restore).
-_NEEDS_SHUTDOWN = ("multiprocessing", "concurrent.futures", "textual")
-
-
-def exit_now(code: int) -> NoReturn:
-    """Exit with ``code``, skipping the interpreter's teardown when nothing needs it: freeing the
-    packs, the rules engine and every module one by one cost ~30 ms of each run, a tenth of a
-    diagnosis (issue 11 latency). Output is flushed first; when a worker, a pool, the TUI or
-    another thread was started, or flushing fails, the ordinary ``sys.exit`` runs instead."""
-    import threading
-
-    if threading.active_count() > 1 or any(m in sys.modules for m in _NEEDS_SHUTDOWN):
-        sys.exit(code)
-    try:
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:  # None: started with the stream closed
-                stream.flush()
-    except (OSError, ValueError):
-        sys.exit(code)
-    os._exit(code)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (the console script passes it to ``sys.exit``)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     _tolerant_streams()
     previous = api.sigterm_as_interrupt()
+    shown = warnings.showwarning
+    warnings.showwarning = _warning_line
     try:
         args = build_parser().parse_args(args_list)
         func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_tui)
@@ -375,6 +349,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         api.restore_sigterm(previous)  # in-process callers (tests, the TUI) get their handler back
+        warnings.showwarning = shown
+
+
+def _warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    """A Python warning from a library (the X.509 parser, the regex engine) as one line, like
+    every other message: never the two-line ``file:line: Category`` form with a source line."""
+    _err(f"warning: {message}")
 
 
 def _tolerant_streams() -> None:

@@ -491,11 +491,14 @@ class DomainAcceptance(Fact):
 
     KIND: ClassVar[str] = "domain_acceptance"
     DOC: ClassVar[str] = (
-        "A certificate name, MAIL FROM domain or connector name against the accepted domains "
-        "(KB 4019940: a host name counts if it or its immediate parent is accepted)."
+        "A certificate name, MAIL FROM domain, connector name or a precheck's planned sending domain "
+        "(role planned_sender) against the accepted domains (KB 4019940: a host name counts if it or "
+        "its immediate parent is accepted)."
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
-        "role": _enum("certificate", "mail_from", "connector_certificate_name", "recipient"),
+        "role": _enum(
+            "certificate", "mail_from", "connector_certificate_name", "recipient", "planned_sender"
+        ),
         "status": _enum("accepted", "not_accepted", "unverified", "unknown"),
     }
 
@@ -508,6 +511,11 @@ class DomainAcceptance(Fact):
     # not accepted: the domain to add and verify (KB 4019940: a host name's immediate parent, a
     # wildcard's base, a MAIL FROM or recipient domain itself); None when accepted
     to_add: str | None = None
+    note: str | None = None  # role=planned_sender: the lookup in words (the precheck line's text)
+    # role=planned_sender, not accepted: the presented certificate that attributes mail from it
+    # anyway (matches a connector and is of an accepted domain); None when none does — a field,
+    # so "no such certificate" is a positive test, not a `not:` over a join of two facts
+    attributed_by: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -869,6 +877,7 @@ class PrecheckPlan(Fact):
     days: int = 30  # the expiry window (--days)
     cert_thumbprint: str | None = None  # the planned certificate (upper-case hex), when --cert
     audit: bool = False  # nothing planned: the current configuration is audited
+    sender_domain: str | None = None  # the planned sending (MAIL FROM) domain, when --sender-domain
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,6 +4,9 @@
 - Worker processes never see Ctrl+C: it is blocked while they are spawned (the mask is inherited
   across exec), so a worker is never interrupted while it holds the pool's call-queue lock (which
   deadlocked the parent at exit). The parent stops them through the pool's stop event.
+- Interrupted, the parent does not wait for the workers to finish their current job (up to a
+  second, more on a busy machine): it cancels what is queued and terminates them at once
+  (``stop_workers``), so Ctrl+C exits within the 1 s the issue asks.
 - A worker ends by itself when its parent dies (SIGKILL included): a daemon thread waits on the
   parent's sentinel pipe, which closes when the parent goes. The multiprocessing resource tracker
   then sees its last writer go and ends too.
@@ -72,3 +75,18 @@ def guard_worker() -> None:
         os._exit(3)  # the parent is gone: nobody will read our result
 
     threading.Thread(target=watch, name="relaydoctor-parent-watch", daemon=True).start()
+
+
+def stop_workers(pool: Any, timeout: float = 2.0) -> None:
+    """End a ``ProcessPoolExecutor``'s workers now: cancel the queued jobs, terminate the processes
+    (SIGTERM; they hold nothing worth saving) and reap them, so no worker outlives an interrupted
+    run and interpreter exit has nothing to wait for."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.join(timeout)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from .. import lazyre
 from ..errors import Cancelled, EvidenceError, RelaydoctorError
 from ..facts import Fact
-from ..lifecycle import guard_worker, interrupts_held
+from ..lifecycle import guard_worker, interrupts_held, stop_workers
 from ..results import EvidenceSet, SourceSummary
 from .base import CancelFn, Document, ParseResult, ProgressFn, ScanFn
 from .budget import FactBudget
@@ -584,52 +584,50 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
     stop = ctx.Event()
     base = prog.done
     workers = min(len(jobs), workers)
-    with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
-                                initargs=(counter, stop)) as pool:
+    pool = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(counter, stop))
+    try:
         with interrupts_held():  # workers are spawned here and must never get Ctrl+C
             futures = {
                 pool.submit(_worker_scan, it.parser.kind, scan, it.path, it.doc.name): (it, scan, n)  # type: ignore[union-attr]
                 for it, scan, n in jobs
             }
         pending = set(futures)
-        try:
-            while pending:
-                done, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
-                prog.set(base + counter.value)
-                if cancel is not None and cancel():
-                    stop.set()
-                    for f in pending:
-                        f.cancel()
-                    raise Cancelled("loading evidence was cancelled")
-                for fut in done:
-                    item, scan, n = futures[fut]
-                    if item.error is not None:
-                        continue  # another shard of it failed already
-                    try:
-                        status, value = fut.result()
-                    except Exception as exc:
-                        item.result = None
-                        warnings.warn(f"log worker failed ({exc!r}); scanning in-process", RuntimeWarning,
-                                      stacklevel=2)
-                        continue
-                    if status == "ok" and n > 1:
-                        got = parts.setdefault(id(item), [])
-                        got.append((scan.keywords["shard"][0], value))
-                        if len(got) == n:
-                            got.sort(key=lambda x: x[0])
-                            item.result = send.join_parts([part for _, part in got])
-                            absorb(item)
-                    elif status == "ok":
-                        item.result = value
+        while pending:
+            done, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
+            prog.set(base + counter.value)
+            if cancel is not None and cancel():
+                raise Cancelled("loading evidence was cancelled")
+            for fut in done:
+                item, scan, n = futures[fut]
+                if item.error is not None:
+                    continue  # another shard of it failed already
+                try:
+                    status, value = fut.result()
+                except Exception as exc:
+                    item.result = None
+                    warnings.warn(f"log worker failed ({exc!r}); scanning in-process", RuntimeWarning,
+                                  stacklevel=2)
+                    continue
+                if status == "ok" and n > 1:
+                    got = parts.setdefault(id(item), [])
+                    got.append((scan.keywords["shard"][0], value))
+                    if len(got) == n:
+                        got.sort(key=lambda x: x[0])
+                        item.result = send.join_parts([part for _, part in got])
                         absorb(item)
-                    elif status == "error":
-                        message, path, line = value
-                        item.error = EvidenceError(message, path, line)
-                    else:
-                        stop.set()
-                        raise Cancelled("loading evidence was cancelled")
-        finally:
-            stop.set()
+                elif status == "ok":
+                    item.result = value
+                    absorb(item)
+                elif status == "error":
+                    message, path, line = value
+                    item.error = EvidenceError(message, path, line)
+                else:
+                    raise Cancelled("loading evidence was cancelled")
+    except BaseException:  # Ctrl+C, SIGTERM, cancel, or a failure: end the workers now
+        stop.set()
+        stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
     prog.set(base + sum(it.doc.size for it in items if it.doc is not None and it.result is not None))
 
 

@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..facts import Certificate, Fact, PrecheckPlan, Provenance, Symptom
-from ..relations.common import norm_thumbprint
+from ..relations.common import norm_name, norm_thumbprint
 from ..results import EvidenceSet, Report
+from .common import KB_ATTR36
 from .model import Check, Plan
 
 PACK_CODE = "precheck"
@@ -28,6 +29,8 @@ class Packed:
     check: str  # the check id the line keeps (the report contract)
     title: str
     cannot: str  # why an undetermined verdict could not be decided, in the user's words
+    subject: Callable[[Plan], str] = lambda plan: ""  # what the line names (a Check's subject)
+    references: tuple[str, ...] = ()  # on its FAIL and WARN lines (not on PASS or cannot check)
 
 
 # cause of the ``precheck`` code -> its check line
@@ -40,6 +43,13 @@ PACKED: Mapping[str, Packed] = {
         "certificate chains to a root Exchange Online trusts, intermediate available",
         "the certificate's trust and chain could not be judged from the files given",
     ),
+    "planned-sending-domain": Packed(
+        "sender-domain",
+        "planned sending domain is accepted, or attribution comes from the certificate",
+        "no Get-AcceptedDomain or Get-MgDomain export among the evidence",
+        subject=lambda plan: norm_name(plan.sender_domain),
+        references=(KB_ATTR36,),
+    ),
 }
 
 
@@ -50,6 +60,7 @@ def plan_fact(plan: Plan, planned: Certificate | None) -> PrecheckPlan:
         days=plan.days,
         cert_thumbprint=norm_thumbprint(planned.thumbprint) if planned is not None else None,
         audit=plan.audit,
+        sender_domain=norm_name(plan.sender_domain) or None,
     )
 
 
@@ -69,6 +80,10 @@ def packed_checks(
         if packed is None:
             continue
         status = _STATUS[v.status.value]
-        summary = v.summary if v.status.value != "undetermined" else f"cannot check: {packed.cannot}"
-        out[packed.check] = Check(packed.check, status, packed.title, summary, evidence=v.evidence)
+        decided = v.status.value != "undetermined"
+        summary = v.summary if decided else f"cannot check: {packed.cannot}"
+        out[packed.check] = Check(
+            packed.check, status, packed.title, summary, subject=packed.subject(plan), evidence=v.evidence,
+            references=packed.references if decided and status != "pass" else (),
+        )
     return out

@@ -28,6 +28,7 @@ from ..facts import (
     DomainVerification,
     Fact,
     InboundConnector,
+    PrecheckPlan,
     SendConnector,
     SmtpClient,
     SmtpSession,
@@ -38,7 +39,7 @@ from ..utctime import as_utc
 from .certstatus import cert_status_relations
 from .changes import connector_change_relations
 from .common import prov_key
-from .domains import DomainEvidence, domain_relations, recipient_domain_relations
+from .domains import DomainEvidence, domain_relations, planned_sender_relations, recipient_domain_relations
 from .ips import ip_relations
 from .lifetime import cert_lifetime_relations
 from .names import cert_name_relations
@@ -90,7 +91,8 @@ def derive_relations(
         *connector_change_relations(inbound, sessions),
         *cert_lifetime_relations(statuses, certs, now=as_utc(now)),
     ]
-    return _ordered(out)
+    ordered = _ordered(out)
+    return _ordered([*ordered, *planned_sender_relations(_of(facts, PrecheckPlan), evidence, ordered)])
 
 
 def _unique(facts: Sequence[Fact]) -> list[Fact]:

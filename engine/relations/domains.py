@@ -28,9 +28,12 @@ from dataclasses import dataclass, field
 
 from ..facts import (
     AcceptedDomain,
+    CertAttribution,
     DomainAcceptance,
     DomainVerification,
+    Fact,
     InboundConnector,
+    PrecheckPlan,
     SmtpClient,
     SmtpSession,
     Symptom,
@@ -323,16 +326,57 @@ def recipient_domain_relations(symptoms: Sequence[Symptom], ev: DomainEvidence) 
     out = []
     for domain, s in sorted(seen.items()):
         got = mail_from_acceptance(domain, ev)
+        excerpt = f"recipient domain {domain} vs accepted domains: {got.status} — {got.note}"
+        to_add = _to_add(got, domain, "recipient")
+        out.append(_acceptance(s, excerpt, "recipient", domain, got, to_add=to_add))
+    return out
+
+
+def _acceptance(
+    premise: Fact, excerpt: str, role: str, domain: str, got: Lookup, **more: object
+) -> DomainAcceptance:
+    """The relation of one looked-up domain (``more``: the role's own fields)."""
+    return DomainAcceptance(
+        provenance=derived(premise, excerpt),
+        role=role,
+        domain=domain,
+        status=got.status,
+        accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
+        **more,  # type: ignore[arg-type]
+    )
+
+
+def planned_sender_relations(
+    plans: Sequence[PrecheckPlan], ev: DomainEvidence, relations: Sequence[Fact]
+) -> list[DomainAcceptance]:
+    """A precheck's planned sending domain against the accepted domains (role ``planned_sender``,
+    apart from the MAIL FROM domains seen, which other causes read), with the lookup's words for the
+    check's line and, when it is not accepted, the presented certificate that attributes its mail
+    anyway (``relations``: the certificate attributions and domain acceptances, in report order).
+    None without any accepted-domain export: the check cannot be made."""
+    if not ev.has_any:
+        return []
+    accepted = {
+        d.thumbprint for d in relations
+        if isinstance(d, DomainAcceptance) and d.role == "certificate" and d.status == "accepted"
+    }
+    attributing = (
+        a.thumbprint for a in relations
+        if isinstance(a, CertAttribution) and a.match in ("match", "wildcard_match")
+        and a.thumbprint in accepted
+    )
+    by = next(attributing, None)
+    out = []
+    for plan in sorted(plans, key=prov_key):
+        domain = norm_name(plan.sender_domain)
+        if not domain:
+            continue
+        got = mail_from_acceptance(domain, ev)
+        excerpt = f"planned sending domain {domain} vs accepted domains: {got.status}"
         out.append(
-            DomainAcceptance(
-                provenance=derived(
-                    s, f"recipient domain {domain} vs accepted domains: {got.status} — {got.note}"
-                ),
-                role="recipient",
-                domain=domain,
-                status=got.status,
-                accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
-                to_add=_to_add(got, domain, "recipient"),
+            _acceptance(
+                plan, excerpt, "planned_sender", domain, got, to_add=_to_add(got, domain, "mail_from"),
+                note=got.note, attributed_by=by if got.status == "not_accepted" else None,
             )
         )
     return out

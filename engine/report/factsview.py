@@ -37,6 +37,7 @@ def facts_json(report: Report) -> dict[str, Any]:
             for s in report.evidence
         ],
         "facts": [fact_json(f) for f in report.facts],
+        "notes": list(report.notes),  # the readers' warnings: a limit cut, a value not understood
     }
 
 
@@ -63,6 +64,8 @@ def facts_text(report: Report) -> str:
                 lines.append(f"      {one_line(fields)}")
             if fact.provenance.excerpt:
                 lines.append(f"      > {one_line(fact.provenance.excerpt)}")
+    if report.notes:  # what the readers warned of: a limit cut, a value not understood
+        lines += ["", f"NOTES ({len(report.notes)})", *(f"  - {one_line(n)}" for n in report.notes)]
     lines += ["", f"generated {report.generated_at} by relaydoctor {report.tool_version}"]
     return "\n".join(lines) + "\n"
 

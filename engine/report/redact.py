@@ -425,9 +425,12 @@ def redact_report(report: Report) -> Report:
     hosts, serials, connectors = _known_names(report.facts)
     sources = [*(e.source for e in report.evidence), *(f.provenance.source for f in report.facts),
                *(s for f in report.facts for s in [getattr(f, "last_source", None)] if isinstance(s, str))]
+    prose = [*report.notes, *(t for e in report.evidence for t in (e.detail, e.skipped_reason) if t),
+             *(f.provenance.excerpt for f in report.facts if f.provenance.excerpt),
+             *(e.excerpt for v in report.verdicts for e in v.evidence if e.excerpt)]
+    learned = learn_names(report.facts, public=_public_name, prose=prose)
     redactor = Redactor(_strings(report), known_hosts=hosts, known_serials=serials,
-                        known_connectors=connectors, learned=learn_names(report.facts, public=_public_name),
-                        paths=source_paths(sources))
+                        known_connectors=connectors, learned=learned, paths=source_paths(sources))
     return _rewrite(report, redactor.text)
 
 

@@ -57,8 +57,28 @@ class Learned:
     words: frozenset[str]  # distinctive labels, redacted wherever they reappear as words
 
 
-def learn_names(facts: Iterable[Fact], *, public: Callable[[str], bool] = lambda _n: False) -> Learned:
-    """``public`` tells names that identify nobody (Microsoft's own): they are not learned."""
+# Last labels that make a file name, not a DNS name, in the tool's own prose ("SEND….LOG", "x.txt").
+_FILE_EXTS = frozenset({
+    "txt", "log", "xml", "csv", "json", "eml", "msg", "pem", "cer", "crt", "der", "pfx", "p12", "p7b",
+    "zip", "ps1", "psm1", "html", "htm", "md", "yaml", "yml", "conf", "cfg", "ini", "evtx", "vbs", "exe",
+    "dll", "py", "gz", "tar", "out", "tmp", "bak", "key", "reg", "config", "fl", "table", "mbox",
+})
+
+
+def learn_names(facts: Iterable[Fact], *, public: Callable[[str], bool] = lambda _n: False,
+                prose: Iterable[str] = ()) -> Learned:
+    """``public`` tells names that identify nobody (Microsoft's own): they are not learned.
+
+    ``prose``: the report's warnings and notes and the evidence excerpts. A value a parser could
+    not read is quoted there ("SmartHost not understood: 'mail.example.berlin …'"), and a log or
+    NDR line shows names beside the one a fact took; they never became facts, yet identify as much
+    as one: those names are learned too (file names aside), though not their labels as words
+    (free text holds dotted identifiers such as ``System.Net.Mail``)."""
+    loose: set[str] = set()
+    for text in prose:
+        loose.update(e.group("domain").lower() for e in _EMAIL.finditer(text))
+        loose.update(n for n in (m.group(0).lower().rstrip(".") for m in _EMBEDDED.finditer(text))
+                     if n.rsplit(".", 1)[-1] not in _FILE_EXTS)
     names: set[str] = set()
     for fact in facts:
         for f in dataclasses.fields(fact):
@@ -70,12 +90,14 @@ def learn_names(facts: Iterable[Fact], *, public: Callable[[str], bool] = lambda
                 if isinstance(item, str) and item:
                     names.update(_names_in(item, embedded=bool(_NAME_FIELDS.search(f.name))))
     names = {n for n in names if not _MICROSOFT.search(n) and not public(n)}
-    tlds = {n.rsplit(".", 1)[-1] for n in names}
+    loose = {n for n in loose if not _MICROSOFT.search(n) and not public(n)}
     words: set[str] = set()
     for name in names:
         for label in name.lstrip("*.").split(".")[:-1]:
             if len(label) >= 3 and label not in _COMMON_LABELS and not label.isdigit():
                 words.add(label)
+    names |= loose
+    tlds = {n.rsplit(".", 1)[-1] for n in names}
     return Learned(frozenset(names), frozenset(tlds), frozenset(words))
 
 

@@ -39,6 +39,22 @@ SEEN_SESSIONS = 100_000  # session ids remembered to skip a re-read file's old s
 MinuteHook = Callable[[str, int, int, str], None]
 
 
+# What one counted outcome is, by the kind of log it came from (the minute lines' words): a send
+# log's session, a relay's delivery attempt (mail or IIS SMTP log), or a relay attempt through our
+# own Exchange server (a receive log: a device's RCPT to an outside domain, refused or accepted).
+NOUNS = {
+    "send": "sessions to Exchange Online",
+    "mail_log": "deliveries to Exchange Online",
+    "iis_log": "deliveries to Exchange Online",
+    "receive_log": "relay attempts through this Exchange server",
+}
+COUNTED = {  # the same in the status line ("3 session(s) to Exchange Online")
+    NOUNS["send"]: "session(s) to Exchange Online",
+    NOUNS["mail_log"]: "delivery attempt(s) to Exchange Online",
+    NOUNS["receive_log"]: "relay attempt(s) through this Exchange server",
+}
+
+
 def rejected_by_code(counts: dict[str, int]) -> str:
     """``5.7.64 ×3, 4.7.500 ×1`` from a minute's counters ('' when nothing was rejected)."""
     return ", ".join(f"{k[9:]} ×{n}" for k, n in sorted(counts.items()) if k.startswith("rejected "))
@@ -83,12 +99,16 @@ class Watcher:
         self.fixed: str | None = None
         self.seen: OrderedDict[str, None] = OrderedDict()
         self.minute: str | None = None
-        self.counts: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()  # the minute's, whatever the log kind (the live view's)
+        self.by_noun: dict[str, Counter[str]] = {}  # the minute's, per NOUNS wording (the minute lines)
+        self.nouns: dict[str, None] = {NOUNS["send"]: None}  # the kinds counted so far (status line)
         self.last_cause: str | None = None
         self.rejections = 0
         self.senders = Senders()
         self.sources: set[str] = set()  # followed folders/files seen (name them when several)
         self.noted: OrderedDict[Sender, None] = OrderedDict()  # unrelated accepted senders told once
+        self._said: dict[tuple[Sender, bool], str] = {}  # senders' words, bounded
+        self._minute_key: tuple | None = None  # the last session's minute, and its text
 
     def say(self, line: str, indent: str = "") -> None:
         from ..report.common import one_line
@@ -105,19 +125,33 @@ class Watcher:
         self._status_at = now
         last = self.last_at.strftime("%H:%M:%S") if self.last_at else "none yet"
         state = "fixed" if self.fixed else f"{self.waiting_for()}; {self.rejections} failure kind(s)"
-        self.out.write(f"\r\x1b[K{self.sessions} session(s) to Exchange Online, last at {last}; {state}")
+        nouns = list(self.nouns)
+        what = COUNTED[nouns[0]] if len(nouns) == 1 else "session(s), deliveries or relay attempts"
+        self.out.write(f"\r\x1b[K{self.sessions} {what}, last at {last}; {state}")
         self.out.flush()
 
     def _words(self, sender: Sender) -> str:
-        return sender.words(source=len(self.sources) > 1)
+        """The sender in words (remembered: the "still failing" line names every failing sender)."""
+        key = (sender, len(self.sources) > 1)
+        words = self._said.get(key)
+        if words is None:
+            if len(self._said) >= 4 * MAX_SENDERS:
+                self._said.clear()
+            words = self._said[key] = sender.words(source=key[1])
+        return words
+
+    def _failing_words(self, shown: int = 3) -> str:
+        """The first failing senders in words, and how many more (a relay can have hundreds: naming
+        them all on every fixed sender's line made the output quadratic)."""
+        failing = self.senders.failing
+        first = [self._words(k) for k, _ in zip(failing, range(shown), strict=False)]
+        more = f" and {len(failing) - shown} more" if len(failing) > shown else ""
+        return "; ".join(first) + more
 
     def waiting_for(self) -> str:
         """What would prove the fix now, in words."""
-        failing = list(self.senders.failing)
-        if failing:
-            shown = "; ".join(self._words(k) for k in failing[:3])
-            more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
-            return f"waiting for an accepted session of the failing sender(s): {shown}{more}"
+        if self.senders.failing:
+            return f"waiting for an accepted session of the failing sender(s): {self._failing_words()}"
         if self.senders.fixed:
             return "every sender seen rejected has been accepted"
         return (
@@ -161,14 +195,14 @@ class Watcher:
                 kind, kind[1] or kind[0] or "", detail,
                 lambda: self.judge.judge(kind, s, event.file, at) if self.judge else None,
             )
-        return Outcome(event.source, at, name, accepted, rejected, cert)
+        return Outcome(event.source, at, name, accepted, rejected, cert, NOUNS["send"])
 
     def _of_delivery(self, event: DeliveryEvent) -> Outcome:
         d = event.delivery
         name = os.path.basename(event.file)
         sender = Sender(event.source, "", d.mail_from, None, d.client)
         if d.accepted:
-            return Outcome(event.source, d.at, name, [(sender, d.line)], None, None)
+            return Outcome(event.source, d.at, name, [(sender, d.line)], None, None, NOUNS[event.kind])
         # what the verdict can depend on: the reply and the sender domain the reader's facts carry
         # (not the client address: the reader does not use it, and a relay has hundreds of clients)
         kind = (event.kind, d.status or d.reply[:3], d.mail_from, d.host)
@@ -180,7 +214,7 @@ class Watcher:
             lambda: self.judge.judge_facts(kind, facts_of(event.kind, event.file, d.context), d.at)
             if self.judge else None,
         )
-        return Outcome(event.source, d.at, name, [], failure, None)
+        return Outcome(event.source, d.at, name, [], failure, None, NOUNS[event.kind])
 
     def _take(self, o: Outcome) -> bool:
         self.sources.add(o.source)
@@ -191,6 +225,10 @@ class Watcher:
                 self.senders.forget(sender)
             return False
         self.sessions += 1
+        if o.noun not in self.nouns:
+            if self.sessions == 1:
+                self.nouns.clear()
+            self.nouns[o.noun] = None
         self.last_at = o.at or self.last_at
         self._count(o)
         if o.accepted:
@@ -203,8 +241,6 @@ class Watcher:
         """Which failing senders this session proves fixed; True when none is left failing."""
         if self.fixed is not None:
             return False
-        when = _clock(o.at)
-        where = f"{o.name}:{o.accepted[0][1]}"
         had_failures = bool(self.senders.failing or self.senders.fixed)
         proven: list[tuple[Sender, Seen]] = []
         for sender, line in o.accepted:
@@ -215,9 +251,12 @@ class Watcher:
                 if len(self.noted) > MAX_SENDERS:
                     self.noted.popitem(last=False)
                 self.say(
-                    f"accepted at {when}, {o.name}:{line}: {self._words(sender)}, a "
+                    f"accepted at {_clock(o.at)}, {o.name}:{line}: {self._words(sender)}, a "
                     "sender that was not rejected: this does not prove the fix"
                 )
+        if had_failures and not proven:
+            return False  # nothing more to say (the common case: checked before the words are made)
+        when, where = _clock(o.at), f"{o.name}:{o.accepted[0][1]}"
         cert_words = f", certificate {o.cert}" if o.cert else ""
         if not had_failures:
             self.fixed = (
@@ -240,33 +279,44 @@ class Watcher:
                 f"(rejected at {_clock(v.at)}, {v.where})"
             )
         if proven:
-            self.say(f"still failing: {'; '.join(self._words(k) for k in self.senders.failing)}", "  ")
+            self.say(f"still failing: {self._failing_words()}", "  ")
         return False
 
     def _count(self, o: Outcome) -> None:
-        minute = o.at.strftime("%Y-%m-%d %H:%M") if o.at else "?"
+        minute = self._minute_of(o.at)
         if self.minute is not None and minute != self.minute:
             self.flush_minute()
         self.minute = minute
-        self.counts["sessions"] += 1
-        if o.accepted:
-            self.counts["accepted"] += 1
-        elif o.rejected is not None:
-            self.counts[f"rejected {o.rejected.code}"] += 1
+        for counts in (self.counts, self.by_noun.setdefault(o.noun, Counter())):
+            counts["sessions"] += 1
+            if o.accepted:
+                counts["accepted"] += 1
+            elif o.rejected is not None:
+                counts[f"rejected {o.rejected.code}"] += 1
         if self.on_minute is not None:
             c = self.counts
             self.on_minute(minute, c["sessions"], c["accepted"], rejected_by_code(c))
 
+    def _minute_of(self, at: dt.datetime | None) -> str:
+        """``2026-11-24 10:42`` (made once per minute, not once per session)."""
+        if at is None:
+            return "?"
+        key = (at.minute, at.hour, at.day, at.month, at.year)
+        if self._minute_key is None or self._minute_key[0] != key:
+            self._minute_key = (key, at.strftime("%Y-%m-%d %H:%M"))
+        return self._minute_key[1]
+
     def flush_minute(self) -> None:
         if self.minute is None or not self.counts:
             return
-        c = self.counts
-        rejected = rejected_by_code(c)
-        self.say(
-            f"{self.minute} sessions to Exchange Online: {c['sessions']}, accepted {c['accepted']}"
-            + (f", rejected {rejected}" if rejected else "")
-        )
+        for noun, c in self.by_noun.items():  # one line per kind of log seen in the minute
+            rejected = rejected_by_code(c)
+            self.say(
+                f"{self.minute} {noun}: {c['sessions']}, accepted {c['accepted']}"
+                + (f", rejected {rejected}" if rejected else "")
+            )
         self.counts = Counter()
+        self.by_noun = {}
 
     def _failed(self, o: Outcome, *, before: bool) -> None:
         f = o.rejected
@@ -328,6 +378,7 @@ class Outcome:
     accepted: list[tuple[Sender, int]]  # each accepted sender and its line
     rejected: Failure | None
     cert: str | None
+    noun: str = NOUNS["send"]  # what it is, in the minute line's words
 
 
 def _clock(at: dt.datetime | None) -> str:

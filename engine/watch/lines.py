@@ -28,6 +28,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import lazyre
 from ..errors import EvidenceError
 from ..evidence.base import Document
 from ..evidence.relaylogs import maillog
@@ -138,41 +139,43 @@ class MailLogLines:
         return self.queues.touch(qid, {"from": None, "client": None, "lines": []})  # type: ignore[return-value]
 
     def feed(self, line_no: int, text: str) -> Delivery | None:
-        if not any(k in text for k in _WORTH):  # cleanup, pickup, connect lines: nothing to keep
+        if not _worth(text):  # cleanup, pickup, connect lines: nothing to keep
             return None
         text = text[:MAX_LINE]
-        if (done := _REMOVED.search(text)) is not None:  # Postfix is done with it: forget the queue id
-            self.queues.pop(done.group(1), None)
+        if text.endswith(": removed") and (done := _REMOVED.search(text)) is not None:
+            self.queues.pop(done.group(1), None)  # Postfix is done with it: forget the queue id
             return None
         m = maillog._SYSLOG.match(text)
-        if m and maillog._PROGRAMS.match(m.group("prog")):
-            at = (
-                _iso(m.group("iso"))
-                if m.group("iso")
-                else _year_for(" ".join(m.group("bsd").split()), self.now())
-            )
-            return self._mta(line_no, text, m.group("msg"), at)
+        if m and _program_ok(m.group("prog")):
+            return self._mta(line_no, text, m)
         e = maillog._EXIM.match(text)
         if e and (x := maillog._EXIM_ID.match(e.group("msg"))):
-            return self._exim(line_no, text, x, _iso(f"{e.group('date')}T{e.group('time')}"))
+            return self._exim(line_no, text, x, e)
         return None
 
-    def _mta(self, line_no: int, text: str, msg: str, at: dt.datetime | None) -> Delivery | None:
-        q = maillog._QID.match(msg)
+    def _at(self, m: re.Match[str]) -> dt.datetime | None:
+        """The syslog line's time (read only for a delivery: most lines never need it)."""
+        if m.group("iso"):
+            return _iso(m.group("iso"))
+        return _year_for(" ".join(m.group("bsd").split()), self.now())
+
+    def _mta(self, line_no: int, text: str, m: re.Match[str]) -> Delivery | None:
+        q = maillog._QID.match(m.group("msg"))
         if q is None:
             return None
         state = self._queue(q.group("qid"))
         body = q.group("body")
         if body.startswith("client="):
-            ip = re.search(r"\[([^\]]+)\]", body)
-            state["client"] = public_ip(ip.group(1)) if ip else None
+            ip = _BRACKETED.search(body)
+            state["client"] = _public_ip(ip.group(1)) if ip else None
             _keep(state["lines"], text)
             return None
-        if (f := maillog._FROM.search(body)) is not None and "to=<" not in body:
-            state["from"] = f.group("addr")
-            _keep(state["lines"], text)
+        if "to=<" not in body:
+            if (f := maillog._FROM.search(body)) is not None:
+                state["from"] = f.group("addr")
+                _keep(state["lines"], text)
             return None
-        if "to=<" not in body or "relay=" not in body:
+        if "relay=" not in body:
             return None
         relay = maillog._PF_RELAY.search(body) or maillog._SM_RELAY.search(body)
         host = relay.group("host").lower().rstrip(".") if relay else None
@@ -186,24 +189,24 @@ class MailLogLines:
             outcome = "sent" if why.lower().startswith("sent") else "failed"
         else:
             return None
-        to = re.search(r"\bto=<([^<>]*)>", body)
+        to = _TO.search(body)
         if outcome == "sent" and to and to.group(1).lower().endswith(".onmicrosoft.com"):
             return None  # delivered inside the tenant whatever the attribution
         if outcome not in ("sent", "bounced", "deferred", "failed", "expired"):
             return None
         context = (*state["lines"], text)
         return Delivery(
-            line_no, at, outcome == "sent", why or body, None if outcome == "sent" else _status(why),
+            line_no, self._at(m), outcome == "sent", why or body, None if outcome == "sent" else _status(why),
             host or "", _from(state["from"]), state["client"], context,
         )
 
-    def _exim(self, line_no: int, text: str, x: re.Match[str], at: dt.datetime | None) -> Delivery | None:
+    def _exim(self, line_no: int, text: str, x: re.Match[str], e: re.Match[str]) -> Delivery | None:
         flag, addr, rest = x.group("flag"), x.group("addr"), x.group("rest")
         state = self._queue(x.group("qid"))
         if flag == "<=":
             state["from"] = "" if addr == "<>" else addr
             h = maillog._EXIM_H.search(rest)
-            state["client"] = public_ip(h.group("ip")) if h and h.group("ip") else None
+            state["client"] = _public_ip(h.group("ip")) if h and h.group("ip") else None
             _keep(state["lines"], text)
             return None
         h = maillog._EXIM_H.search(rest)
@@ -211,6 +214,7 @@ class MailLogLines:
         if not is_eop_host(host):
             return None
         context = (*state["lines"], text)
+        at = _iso(f"{e.group('date')}T{e.group('time')}")
         if flag in ("=>", "->"):
             if addr.lower().endswith(".onmicrosoft.com"):
                 return None
@@ -295,8 +299,37 @@ class IisLines:
 
 # A mail-log line matters only with one of these: MAIL FROM / RCPT TO (from=<, to=<), Postfix's
 # client=, Exim's arrival and delivery flags, and Postfix's "removed" (the queue id is done).
-_WORTH = ("=<", "client=", " <= ", " => ", " -> ", " ** ", " == ", ": removed")
 _REMOVED = re.compile(r"\s([0-9A-Za-z]{6,20}): removed$")
+_BRACKETED = lazyre.compile(r"\[([^\]]+)\]")
+_TO = lazyre.compile(r"\bto=<([^<>]*)>")
+
+
+def _worth(t: str) -> bool:
+    """One of the markers above (chained ``in`` tests: 3× faster than a regex or ``any``)."""
+    return ("=<" in t or "client=" in t or ": removed" in t or " <= " in t or " => " in t
+            or " -> " in t or " ** " in t or " == " in t)
+MEMO = 4096  # program names, client addresses and sender domains remembered (a relay has few)
+
+
+def _memo(fn: Callable[[str], object]) -> Callable[[str], object]:
+    """``fn`` remembered for the last ``MEMO`` distinct inputs (a log repeats a few hundred)."""
+    seen: dict[str, object] = {}
+
+    def remembered(key: str) -> object:
+        try:
+            return seen[key]
+        except KeyError:
+            if len(seen) >= MEMO:
+                seen.clear()
+            got = seen[key] = fn(key)
+            return got
+
+    return remembered
+
+
+_program_ok: Callable[[str], object] = _memo(lambda prog: maillog._PROGRAMS.match(prog) is not None)
+_public_ip: Callable[[str], str | None] = _memo(public_ip)  # type: ignore[assignment]
+_domain_of: Callable[[str], str | None] = _memo(domain_of)  # type: ignore[assignment]
 
 
 def _keep(lines: list[str], text: str) -> None:
@@ -317,7 +350,7 @@ def _from(address: str | None) -> str:
         return ""
     if address == "":
         return "<>"
-    return domain_of(address) or ""
+    return _domain_of(address) or ""
 
 
 class ReceiveLines:
@@ -494,13 +527,16 @@ class LineFollower(FollowerBase):
                     if len(rest) > MAX_LINE * 4:
                         rest = rest[-MAX_LINE:]  # a runaway line: keep its tail only
                     continue
-                whole, rest = rest[: cut + 1], rest[cut + 1 :]
-                for raw in whole.split(b"\n")[:-1]:
+                whole, rest = rest[:cut], rest[cut + 1 :]
+                # decoded at once (a newline is never inside a UTF-8 sequence, so each line
+                # decodes as it would alone); \r\n lines lose their \r
+                feed, put, new = reader.feed, self.events.put, self._new
+                for line in whole.decode("utf-8", "replace").split("\n"):
                     line_no += 1
-                    text = raw.rstrip(b"\r").decode("utf-8", "replace")
-                    got = reader.feed(line_no, text)
-                    if got is not None and self._new(text):
-                        self.events.put(DeliveryEvent(path, kind, got, self.target))
+                    text = line.rstrip("\r")
+                    got = feed(line_no, text)
+                    if got is not None and new(text):
+                        put(DeliveryEvent(path, kind, got, self.target))
         finally:
             stream.close()
 

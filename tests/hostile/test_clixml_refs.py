@@ -12,6 +12,7 @@ NS = 'xmlns="http://schemas.microsoft.com/powershell/2004/04"'
 DSC = "Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration"
 
 
+
 def _doc(props: str) -> Document:
     text = (
         f'<Objs Version="1.1.0.1" {NS}>\n<Obj RefId="top">\n'
@@ -54,3 +55,15 @@ def test_ref_expansion_just_below_and_just_above_the_limit():
     assert not [w for w in below.warnings if "<Ref>" in w]
     above = clixml.parse(_doc(_fan(at_limit + 1)))
     assert [w for w in above.warnings if "<Ref>" in w]
+
+
+def test_ref_bomb_through_the_cli_within_the_time_and_memory_bounds(tmp_path):
+    """The issue's case end to end: exit 0 with the warning, within 30 s and 2 GiB of address
+    space (a 3 KB file of 10 levels once took 4.2 GB and was killed at 120 s)."""
+    from clikit_path import diagnose_notes_within_bounds
+
+    bomb = _doc(_doubling(60))
+    with bomb.opener() as fh:
+        (tmp_path / "Get-SendConnector.xml").write_bytes(fh.read())
+    notes = diagnose_notes_within_bounds(tmp_path)
+    assert any("<Ref>" in note for note in notes)  # the cut is named

@@ -120,3 +120,40 @@ def test_names_under_unlisted_tlds_are_redacted(tmp_path: Path, tld: str):
     assert len(_leaks(render(report, "json"), secrets)) >= 3
     for fmt in ("text", "markdown", "json"):
         assert _leaks(render(redact_report(report), fmt), secrets) == [], fmt
+
+
+def test_a_value_no_parser_understood_is_redacted_where_a_warning_quotes_it(tmp_path: Path):
+    """Found by the deep fuzz run: an IIS smart host value a parser could not read became no fact,
+    only a warning that quotes it, and its names under an unlisted TLD leaked through --redact."""
+    src = (REPO / "tests" / "fixtures" / "relays" / "adsutil-smtpsvc.txt").read_text("utf-8")
+    planted = "mail.qzxplanted.berlin relay@qzxplanted.berlin "
+    text = src.replace('(STRING) "contoso-com', f'(STRING) " {planted}contoso-com', 1)
+    assert text != src
+    (tmp_path / "smtpsvc.txt").write_text(text, "utf-8")
+    report = diagnose([str(tmp_path)], now=NOW)
+    assert any("qzxplanted.berlin" in n for n in report.notes), report.notes  # the warning quotes it
+    redacted = redact_report(report)
+    for fmt in ("text", "markdown", "json"):
+        out = render(redacted, fmt)
+        assert "qzxplanted" not in out.lower(), fmt
+        assert "SmartHost not understood" in out  # the warning itself stays
+
+
+def test_names_only_an_excerpt_shows_are_redacted(tmp_path: Path):
+    """Found by the deep fuzz run: an NDR line naming a host beside the one its fact took (the
+    delay line's "Remote Server at …") showed it in an evidence excerpt; under an unlisted TLD it
+    survived --redact. Names in excerpts are learned too, though not their labels as words."""
+    src = REPO / "tests" / "fixtures" / "samples" / "ndr" / "NDR-4.4.62-ATTR35-delay.pasted.txt"
+    text = src.read_text("utf-8")
+    marker = "Remote Server at mail.global.frontbridge.com "
+    assert marker + "(" in text
+    head, _, tail = text.rpartition(marker + "(")  # the 4.4.62 line, the one the symptom quotes
+    planted = head + marker + "mail.qzxplanted.berlin relay@qzxplanted.berlin (" + tail
+    (tmp_path / "ndr.txt").write_text(planted, "utf-8")
+    report = diagnose([str(tmp_path)], now=NOW)
+    shown = render(report, "markdown")
+    assert "qzxplanted.berlin" in shown  # the excerpt carries it
+    redacted = redact_report(report)
+    for fmt in ("text", "markdown", "json"):
+        out = render(redacted, fmt)
+        assert "qzxplanted" not in out.lower(), fmt

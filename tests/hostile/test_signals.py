@@ -1,4 +1,8 @@
-"""Ctrl+C, SIGTERM and SIGKILL during a multi-process log scan: exit 130 quickly, nothing left."""
+"""Ctrl+C, SIGTERM and SIGKILL at every phase (starting up, a multi-process log scan, in-process
+parsing): exit 130 quickly, no traceback, nothing left running.
+
+The issue's goal is 130 within 1 s; benchmarks/bench_signals.py prints the latency per phase
+(tens of milliseconds). The bound here, 2 s, is what a loaded CI machine can honestly promise."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ import psutil
 import pytest
 from clikit_path import REPO
 from relaydoctor.engine.evidence import loader
+
+BOUND = 2.0  # seconds from the signal to the exit (measured: tens of ms; see bench_signals.py)
 
 
 def _big_logs(folder: Path, samples: Path) -> None:
@@ -80,7 +86,7 @@ def test_interrupt_during_parallel_scan_exits_130_and_leaves_nothing(logs: Path,
     err = proc.stderr.read().decode()
     assert code == 130, err
     assert "Traceback" not in err
-    assert elapsed < 5, elapsed  # the design goal is 1 s; slack for a loaded CI machine
+    assert elapsed < BOUND, elapsed
     assert _all_gone(kids, timeout=5) == []
 
 
@@ -110,4 +116,41 @@ def test_interrupt_during_in_process_parsing_exits_130(logs: Path, tmp_path: Pat
     proc.send_signal(signal.SIGINT)
     code = proc.wait(timeout=30)
     assert code == 130, proc.stderr.read().decode()
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < BOUND
+
+
+# The two ways the command starts: ``python -m relaydoctor.engine`` and the console script, whose
+# entry point (pyproject) is ``relaydoctor.engine.__main__:run``.
+ENTRIES = {
+    "python -m": [sys.executable, "-m", "relaydoctor.engine"],
+    "console script": [sys.executable, "-c",
+                       "import sys; from relaydoctor.engine.__main__ import run; sys.exit(run())"],
+}
+
+
+def test_the_console_script_is_the_signal_safe_entry():
+    text = (REPO / "pyproject.toml").read_text("utf-8")
+    assert 'relaydoctor = "relaydoctor.engine.__main__:run"' in text
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRIES))
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("delay", [0.15, 0.4])
+def test_signal_while_starting_up_exits_130_without_traceback(samples: Path, entry: str, how: str,
+                                                              delay: float):
+    """While Python imports the program (or just after): 130, quiet. Before, SIGTERM here killed
+    the process (-15), and a Ctrl+C inside a dataclass's generated code made CPython exit via
+    SIGINT (-2) although the CLI had caught it; from the console script it printed a traceback."""
+    bundle = samples / "bundles" / "renewed-certificate"
+    proc = psutil.Popen([*ENTRIES[entry], "diagnose", str(bundle)], cwd=REPO, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE)
+    time.sleep(delay)
+    if proc.poll() is not None:
+        pytest.skip("finished before the signal")
+    started = time.monotonic()
+    proc.send_signal(getattr(signal, how))
+    code = proc.wait(timeout=30)
+    err = proc.stderr.read().decode()
+    assert code == 130, (code, err)
+    assert err == ""
+    assert time.monotonic() - started < BOUND

@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, TextArea
+from textual.widgets import Input, TextArea
 
 from ..state import NO_EVIDENCE
 from ..steps import BY_MODE
+from ..widgets.footer import LeanFooter
 from ..widgets.stepbar import StepBar
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class StepScreen(Screen[None]):
         yield StepBar(self.MODE)
         with Vertical(id="body"):
             yield from self.compose_body()
-        yield Footer()
+        yield LeanFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import warnings as _warnings
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -89,6 +90,21 @@ def parse_with_password(doc: Document, password: str | bytes | None) -> ParseRes
 
 
 def read(doc: Document, password: str | bytes | None = None) -> CertFile:
+    """The certificates of ``doc``. What the X.509 library warns of while reading (a country name
+    of seven letters, say) becomes a warning of the file, not a Python warning on stderr."""
+    with _warnings.catch_warnings(record=True) as caught:
+        _warnings.simplefilter("always")
+        found = _read(doc, password)
+    seen: set[str] = set()
+    for w in caught:
+        text = " ".join(str(w.message).split())
+        if text not in seen:
+            seen.add(text)
+            found.result.warnings.append(f"certificate: {text}")
+    return found
+
+
+def _read(doc: Document, password: str | bytes | None) -> CertFile:
     if doc.size > MAX_SIZE:
         raise EvidenceError(f"too large for a certificate file ({doc.size:,} bytes)", doc.name)
     fmt = detect_binary(doc.head, doc.size)

@@ -37,16 +37,29 @@ from ..decoding import is_wide, sniff_encoding
 from .format import DEFAULT_FIELDS, Layout, decode_line, header_fields, split_row
 from .session import Row, Session, replay
 
-# The C extension's rows must be the ones this module keeps: a build older than this revision (an
-# editable install not rebuilt after _sendfilter.c changed) is not used, the Python path is.
+# What this code calls in the extension. An extension built from older sources (an editable
+# install not rebuilt after an update) lacks some of it: it is not used at all, never half used.
+NATIVE_API = ("Selector", "walk", "rows", "triggers", "backward", "newlines")
+# What its rows must keep, beyond the API: a build older than this revision (REVISION 2: EHLO reply
+# lines with "XXXXXXXA", STARTTLS masked by a firewall) keeps other rows than this module does.
 NATIVE_REVISION = 2
+
+
+def usable_native(module: object | None) -> object | None:
+    """``module`` when it has every function this code calls and keeps the rows it keeps, else None
+    (the pure-Python path)."""
+    if module is None or not all(hasattr(module, name) for name in NATIVE_API):
+        return None
+    if getattr(module, "REVISION", 1) < NATIVE_REVISION:
+        return None
+    return module
+
 
 try:  # the optional C extension (setup.py): the session walk and row cutting below, in C
     from . import _sendfilter as _native
 except ImportError:
     _native = None
-if _native is not None and getattr(_native, "REVISION", 1) < NATIVE_REVISION:
-    _native = None
+_native = usable_native(_native)
 
 BLOCK = 4 << 20  # bytes read per block
 LOOKBACK = 512 << 10  # earlier bytes kept so a session triggered late can be read from its start

@@ -30,15 +30,8 @@ from typing import BinaryIO
 from ...errors import Cancelled
 from ..decoding import is_wide, sniff_encoding
 from .format import DEFAULT_FIELDS, decode_line, header_fields
-from .scan import MAX_LINE, NATIVE_REVISION, VALIDATE_ROWS, _has_header_line, _split_headers
-
-try:
-    from . import _sendfilter
-except ImportError:  # no compiler at install time: the pure-Python path
-    _sendfilter = None
-if _sendfilter is not None and getattr(_sendfilter, "REVISION", 1) < NATIVE_REVISION:
-    _sendfilter = None  # a stale build (scan.NATIVE_REVISION): the pure-Python path
-
+from .scan import MAX_LINE, VALIDATE_ROWS, _has_header_line, _split_headers
+from .scan import _native as _sendfilter  # None without a compiler at install, or when stale
 
 MIN_BYTES = 256 << 10  # smaller logs go straight to the Python scanner (tests set 0)
 

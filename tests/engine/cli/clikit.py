@@ -30,13 +30,13 @@ class Run:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-            stdin: str | None = None, timeout: float = 300) -> Run:
+            stdin: str | None = None, timeout: float = 300, preexec_fn=None) -> Run:
     full_env = {**os.environ, "RELAYDOCTOR_DEBUG": "", **(env or {})}
     full_env.pop("RELAYDOCTOR_DEBUG")
     proc = subprocess.run(
         [sys.executable, "-m", "relaydoctor.engine", *args],
         capture_output=True, text=True, env=full_env, cwd=cwd or REPO, timeout=timeout,
-        input=stdin if stdin is not None else "", encoding="utf-8",
+        input=stdin if stdin is not None else "", encoding="utf-8", preexec_fn=preexec_fn,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 

@@ -194,3 +194,22 @@ def test_collect_script_missing_is_one_line(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr(paths, "builtin_dir", lambda name: tmp_path)
     line = run_main(capsys, "collect-script").one_error_line()
     assert "the evidence collector is not installed" in line and str(tmp_path) in line
+
+
+def test_a_library_warning_is_one_line_on_stderr(capsys, monkeypatch):
+    """Found by the deep fuzz run (issue 12): Python's own warning format is two lines with a
+    source line (a regex's "Possible nested set", the X.509 parser's complaints)."""
+    import warnings
+
+    import relaydoctor.engine.cli as cli
+
+    def noisy(args):
+        warnings.warn("Possible nested set\nat position 31", FutureWarning, stacklevel=1)
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_codes", noisy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        assert cli.main(["codes"]) == 0
+    assert capsys.readouterr().err == "relaydoctor: warning: Possible nested set at position 31\n"
+    assert warnings.showwarning is not cli._warning_line  # put back for in-process callers

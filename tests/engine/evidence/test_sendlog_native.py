@@ -479,3 +479,22 @@ def test_c_rows_never_read_out_of_range(buf, entries):
     except ValueError:
         return
     assert newlines == buf.count(b"\n") and all(0 <= i < len(found) for i, _ in left)
+
+
+def test_an_extension_built_from_older_sources_is_not_used_half():
+    """An editable install not rebuilt after an update keeps an old ``_sendfilter``: it lacked
+    ``newlines`` and every send log was skipped. Missing any function → the pure-Python path."""
+    import types
+
+    from relaydoctor.engine.evidence.smtplog import scan
+
+    old = types.SimpleNamespace(Selector=object)
+    assert scan.usable_native(old) is None
+    assert scan.usable_native(None) is None
+    full = types.SimpleNamespace(REVISION=scan.NATIVE_REVISION, **{name: object for name in scan.NATIVE_API})
+    assert scan.usable_native(full) is full
+    # every function there, but built before its rows kept what this code keeps (REVISION 2: the
+    # masked-STARTTLS "XXXXXXXA" line): not used either
+    stale = types.SimpleNamespace(REVISION=1, **{name: object for name in scan.NATIVE_API})
+    assert scan.usable_native(stale) is None
+    assert scan.usable_native(types.SimpleNamespace(**{name: object for name in scan.NATIVE_API})) is None

@@ -9,7 +9,14 @@ from pathlib import Path
 from certfactory import make_chain, to_pem
 from precheckkit import NOW, Bundle
 from relaydoctor.engine.api import diagnose_evidence, load_packs, precheck
-from relaydoctor.engine.facts import Certificate, CertLifetime, PrecheckPlan, Provenance
+from relaydoctor.engine.facts import (
+    AcceptedDomain,
+    Certificate,
+    CertLifetime,
+    DomainAcceptance,
+    PrecheckPlan,
+    Provenance,
+)
 from relaydoctor.engine.precheck import Plan
 from relaydoctor.engine.relations import derive_relations
 from relaydoctor.engine.results import EvidenceSet
@@ -83,3 +90,45 @@ def test_a_plan_fact_puts_its_code_in_scope_and_nothing_else():
     assert v.status.value == "ruled_out" and v.rules == ("planned-certificate-lifetime.long-enough",)
     without = diagnose_evidence(EvidenceSet(facts=[cert]), packs=packs, now=NOW)
     assert "precheck" not in {v.code for v in without.verdicts}
+
+
+def _sender(bundle: Bundle, domain: str, packs: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    report = precheck([str(bundle.root)], Plan(sender_domain=domain), now=NOW, pack_dirs=packs)
+    (check,) = [c for c in report.checks if c.check == "sender-domain"]
+    return check
+
+
+def test_sender_domain_comes_from_the_planned_sender_relation_and_the_pack(bundle: Bundle, tmp_path: Path):
+    bundle.inbound({"Name": "Relay", "SenderIPAddresses": ["203.0.113.25"]}).accepted("contoso.com")
+    check = _sender(bundle, "Fabrikam.COM.")  # normalised like the Python check did
+    assert (check.status, check.subject) == ("fail", "fabrikam.com")
+    assert check.summary == (
+        "fabrikam.com is not an accepted domain, and no certificate your servers present is of an "
+        "accepted domain and matches a connector: mail from it will get 550 5.7.64 ATTR36 (add and verify "
+        "the domain, or relay with such a certificate)"
+    )
+    assert [e.fact for e in check.evidence] == ["domain_acceptance"] and len(check.references) == 1
+    passed = _sender(bundle, "contoso.com")
+    assert (passed.status, passed.references) == ("pass", ())
+    assert passed.summary == "contoso.com is an accepted domain"
+    pack = tmp_path / "local-pack"  # a local pack switches the failing rule off: the line follows
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(
+        'id: local\nversion: "1.0.0"\nengine_format: 1\ndescription: test\n'
+        "overrides:\n  disable_rules: [planned-sending-domain.not-attributed]\n"
+    )
+    check = _sender(bundle, "fabrikam.com", (str(pack),))
+    assert (check.status, check.summary, check.references) == (
+        "warn", "cannot check: no Get-AcceptedDomain or Get-MgDomain export among the evidence", ()
+    )
+
+
+def test_a_plan_without_a_sending_domain_derives_no_planned_sender():
+    plan = PrecheckPlan(provenance=P, code="precheck")
+    accepted = AcceptedDomain(provenance=P, domain="contoso.com")
+    got = derive_relations([plan, accepted], now=NOW)
+    assert not [r for r in got if isinstance(r, DomainAcceptance) and r.role == "planned_sender"]
+    planned = PrecheckPlan(provenance=P, code="precheck", sender_domain="contoso.com")
+    (rel,) = [r for r in derive_relations([planned, accepted], now=NOW)
+              if isinstance(r, DomainAcceptance) and r.role == "planned_sender"]
+    assert (rel.domain, rel.status, rel.attributed_by) == ("contoso.com", "accepted", None)

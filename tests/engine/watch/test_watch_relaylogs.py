@@ -297,3 +297,49 @@ def test_receive_log_accepts_prove_nothing_without_a_refused_domain(logs: Path):
     code, out = watch([logs], lambda: None, since=T0, timeout=0.8)
     assert code == 1, out  # an accepted RCPT may be internal: no relay proven
     assert "fixed" not in out
+
+
+def test_minute_lines_are_worded_by_log_kind(logs: Path):
+    """A relay's log counts deliveries, a receive log relay attempts: never "sessions" for either."""
+    mail = logs / "maillog"
+    write(mail, postfix("1", T0 + dt.timedelta(minutes=1), sender="alerts@contoso.com", accepted=False), "w")
+    recv_dir = logs / "exch01"
+    recv_dir.mkdir()
+    recv = recv_dir / "RECV20261124-1.LOG"
+    write(recv, [RECV_HEADER, *recv_session("08DF0001", T0 + dt.timedelta(minutes=1), client="10.20.0.99",
+                                            accepted=False)], "w")
+
+    def writer() -> None:
+        time.sleep(0.3)
+        write(mail, postfix("2", T0 + dt.timedelta(minutes=4), sender="alerts@contoso.com", accepted=True))
+        at = T0 + dt.timedelta(minutes=4)
+        write(recv, recv_session("08DF0002", at, client="10.20.0.99", accepted=True))
+
+    code, out = watch([logs, recv_dir], writer, since=T0, until_fixed=False, timeout=3)
+    assert code == 0, out
+    assert "10:31 deliveries to Exchange Online: 1, accepted 0, rejected 5.7.64 ×1" in out
+    assert "10:31 relay attempts through this Exchange server: 1, accepted 0, rejected 5.7.54 ×1" in out
+    assert "sessions to Exchange Online" not in out
+
+
+def test_still_failing_names_three_senders_and_counts_the_rest(logs: Path):
+    """A relay with hundreds of failing clients: each fixed one's line stays short (not quadratic)."""
+    log = logs / "maillog"
+    clients = [f"10.0.0.{n}" for n in range(10, 16)]
+    failing = [line for n, c in enumerate(clients)
+               for line in postfix(f"F{n}", T0 + dt.timedelta(minutes=1), sender="alerts@contoso.com",
+                                   accepted=False, client=c)]
+    write(log, failing, "w")
+
+    def writer() -> None:
+        time.sleep(0.3)
+        write(log, postfix("OK1", T0 + dt.timedelta(minutes=5), sender="alerts@contoso.com", accepted=True,
+                           client=clients[0]))
+
+    code, out = watch([logs], writer, since=T0, until_fixed=False, timeout=2)
+    assert code == 0, out
+    assert "sender fixed: MAIL FROM @contoso.com from client 10.0.0.10: accepted at 10:35:01" in out
+    assert (
+        "  still failing: MAIL FROM @contoso.com from client 10.0.0.11; MAIL FROM @contoso.com from client "
+        "10.0.0.12; MAIL FROM @contoso.com from client 10.0.0.13 and 2 more"
+    ) in out
