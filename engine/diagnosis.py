@@ -19,7 +19,7 @@ from .compiled import CompiledRule, CompiledRuleset, Firing
 from .describe import describe
 from .discipline import effective_status
 from .facts import Answer, Fact, PrecheckPlan, Provenance, Symptom
-from .guidance import missing_evidence, next_steps, settled_codes
+from .guidance import missing_evidence, next_steps, non_exchange_sender, relay_refused_itself, settled_codes
 from .plainwords import plain_values
 from .precedence import BASIS_WORDS, firing_basis, rank_verdicts, specificity, strength
 from .results import (
@@ -91,7 +91,8 @@ def build_report(
     notes = [*run.notes, *evidence.warnings, *timed_out_notes(packs)]
     missing = missing_evidence(run.verdicts, run.facts, packs)
     bare = list(dict.fromkeys(s.code for s in run.symptoms if s.code.isdigit()))
-    steps = next_steps(run.verdicts, questions, missing, has_symptom=bool(run.symptoms), bare_codes=bare)
+    steps = next_steps(run.verdicts, questions, missing, has_symptom=bool(run.symptoms), bare_codes=bare,
+                       sender=non_exchange_sender(run.facts), own_refusal=relay_refused_itself(run.facts))
     sources = list(evidence.sources)
     if answers:
         sources.append(SourceSummary(ANSWER_SOURCE, "answer", facts=len(answers)))

@@ -109,6 +109,8 @@ FIELD_DOCS.update({
         "lines": "How many log lines this aggregate was built from.",
         "tls": "Whether STARTTLS was negotiated, failed, not attempted, or unknown.",
         "starttls_offered": "Whether the receiver offered STARTTLS in its EHLO reply.",
+        "starttls_masked": "Whether the EHLO reply showed XXXXXXXA where STARTTLS goes (a firewall's SMTP "
+                           "inspection masked it).",
         "cert_presented": "Whether the sending server presented a client certificate.",
         "cert_thumbprint": "The thumbprint of the certificate presented, when logged.",
         "cert_subject": "The subject of the certificate presented, as logged.",

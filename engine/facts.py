@@ -154,6 +154,9 @@ class SmtpSession(Fact):
     tls_protocol: str | None = None  # "TLS1_2", "TLS1_0", ...
     tls_error: str | None = None  # "UnknownCredentials", "NoCredentials", ...
     starttls_offered: bool | None = None
+    # the receiver's EHLO reply had "XXXXXXXA" where STARTTLS goes: a firewall's SMTP inspection
+    # masked the keyword on the way (Cisco 118550), so the sender could not start TLS
+    starttls_masked: bool = False
     cert_presented: bool = False
     cert_thumbprint: str | None = None
     cert_subject: str | None = None
@@ -853,6 +856,9 @@ class SmtpClient(Fact):
     attempts: int = 0  # deliveries or sessions seen to this smart host (0 for configuration)
     scope: str = "server"
     scope_id: str = ""  # the host that runs the client, when the evidence names it
+    # the configuration names no smart host: mail goes to each recipient domain's MX (Postfix with
+    # relayhost empty, or postconf -n without it); None when the configuration does not say
+    direct_delivery: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

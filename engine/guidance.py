@@ -156,6 +156,8 @@ def next_steps(
     *,
     has_symptom: bool,
     bare_codes: Sequence[str] = (),
+    sender: str | None = None,
+    own_refusal: bool = False,
 ) -> list[NextStep]:
     """Fixes first, then questions, then evidence to collect; never empty when there is a symptom."""
     steps: list[NextStep] = []
@@ -180,7 +182,9 @@ def next_steps(
                 "the server it sends to at the same time) and diagnose that",
             )
         )
-    if not steps and (has_symptom or verdicts):
+    if not steps and (has_symptom or verdicts) and sender is not None:
+        steps.extend(relay_fallback(sender, own_refusal=own_refusal))
+    elif not steps and (has_symptom or verdicts):
         steps.append(
             NextStep(
                 "collect",
@@ -190,3 +194,81 @@ def next_steps(
             )
         )
     return steps
+
+
+# Where a sender that is not Exchange keeps what decides a relay refusal, by ``smtp_client.software``
+# (the Exchange collector reads none of it): Postfix postconf(1) ``-n`` and its mail log; Exim's
+# ``exim -bP`` (exim(8)) and mainlog; sendmail's submit/sendmail.mc and maillog; IIS 6 SMTP's
+# MetaBase.xml and its SMTP log (W3C, LogFiles\SMTPSVC1).
+RELAY_EVIDENCE: dict[str, tuple[str, str | None]] = {
+    "postfix": ("Postfix's settings (postconf -n) and its mail log (/var/log/mail.log or "
+                "journalctl -u postfix) from the time of the refusal", "postconf -n > postconf-n.txt"),
+    "exim": ("Exim's settings (exim -bP) and its mainlog from the time of the refusal",
+             "exim -bP > exim-bP.txt"),
+    "sendmail": ("sendmail's smart host setting (sendmail.mc / submit.mc) and its maillog from the time "
+                 "of the refusal", None),
+    "iis_smtp": ("the IIS SMTP virtual server's MetaBase.xml (%windir%\\system32\\inetsrv) and its SMTP "
+                 "log (LogFiles\\SMTPSVC1) from the time of the refusal", None),
+}
+NON_EXCHANGE_SENDER_ORIGINS = frozenset({"app_log", "mail_log", "iis_log"})
+EXCHANGE_SIDE_KINDS = frozenset({"smtp_session", "send_connector", "receive_connector", "transport_service"})
+
+
+def non_exchange_sender(facts: Sequence[Fact]) -> str | None:
+    """The software of the sender when every piece of sending-side evidence is from a sender that
+    is not Exchange (an app or device log, a Postfix/Exim/sendmail/IIS SMTP relay): ``"postfix"``,
+    ``"app"``…; ``"device"`` for a refusal only a device's or app's log shows; None when Exchange's own
+    send logs, connectors or transport events are there (the Exchange collector is then right)."""
+    softwares: list[str] = []
+    origins: set[str] = set()
+    for f in facts:
+        kind = f.KIND
+        if kind in EXCHANGE_SIDE_KINDS:
+            return None
+        if kind == "windows_event" and getattr(f, "source_family", "") == "exchange_transport":
+            return None
+        if kind == "smtp_client":
+            softwares.append(f.software)  # type: ignore[attr-defined]
+        elif kind == "symptom":
+            origins.add(f.origin)  # type: ignore[attr-defined]
+    if softwares:
+        return softwares[0]
+    if origins and origins <= NON_EXCHANGE_SENDER_ORIGINS:
+        return "iis_smtp" if origins == {"iis_log"} else "device"
+    return None
+
+
+def relay_refused_itself(facts: Sequence[Fact]) -> bool:
+    """Every refusal seen is the relay's own (its smtpd refused its client), none Exchange Online's."""
+    refusals = [f for f in facts if f.KIND == "symptom"]
+    return bool(refusals) and all(
+        getattr(f, "origin", "") == "mail_log" and getattr(f, "direction", "") == "onprem" for f in refusals)
+
+
+def relay_fallback(sender: str, *, own_refusal: bool = False) -> list[NextStep]:
+    """No known cause fits and the sender is not Exchange: its own configuration and log, and the
+    tenant's connectors that decide whether Exchange Online attributes its mail (Microsoft's
+    "Set up connectors to route mail", the relay/app must match an inbound connector by IP or
+    certificate)."""
+    what, command = RELAY_EVIDENCE.get(sender, (
+        f"the sending {'device' if sender == 'device' else 'application'}'s SMTP settings (smart host, "
+        "port, TLS, sender address, credentials) and its SMTP protocol/debug log from the time of the "
+        "refusal", None))
+    own = (" The refusal in the log is the relay's own (its smtpd refused the client before anything "
+           "reached Exchange Online): check the relay's mynetworks / relay restrictions first."
+           if own_refusal else "")
+    return [
+        NextStep(
+            "collect",
+            f"No known cause fits the evidence given, and the sender is not Exchange ({sender}):{own} The "
+            f"Exchange collector does not read it. Get the relay's own configuration and log — {what} — "
+            "and diagnose them with the tenant's connectors",
+            command,
+        ),
+        NextStep(
+            "collect",
+            "The tenant's inbound connectors (which IP address or certificate domain Exchange Online "
+            "accepts relay from) and accepted domains, from Exchange Online PowerShell",
+            COLLECT_COMMAND["inbound_connector"],
+        ),
+    ]

@@ -36,6 +36,7 @@ MAX_SYMPTOMS = 100  # distinct send-log rejection replies kept across all inputs
 COARSE_FIELDS = ("connector", "to_eop", "tls", "tls_error", "cert_presented", "null_sender", "outcome",
                  "reject_code", "reject_attr")
 _DROPPED = dict(remote_host=None, remote_ip=None, tls_protocol=None, starttls_offered=None,
+                starttls_masked=False,
                 cert_thumbprint=None, cert_subject=None, cert_cn=None, cert_issuer=None, cert_sans=(),
                 ehlo_client_ip=None, client_ip_family=None, mail_from=None, mail_from_domain=None)
 _TELLING = ("rejected", "mixed", "tls_failed")

@@ -58,11 +58,26 @@ def _parse_block(block: bytes) -> x509.Certificate | None:
 
 
 @functools.cache
+def _bundle_path() -> Path:
+    """certifi's ``cacert.pem``: beside its package when installed as files, found without
+    importing certifi and ``importlib.resources`` (~4 ms of each run); else ``certifi.where()``
+    (raises ImportError when certifi is missing)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("certifi")
+    if spec is not None and spec.origin:
+        beside = Path(spec.origin).parent / "cacert.pem"
+        if beside.is_file():
+            return beside
+    import certifi
+
+    return Path(certifi.where())
+
+
+@functools.cache
 def _bundle() -> bytes:
     try:
-        import certifi
-
-        return Path(certifi.where()).read_bytes()
+        return _bundle_path().read_bytes()
     except (ImportError, OSError):
         return b""
 
@@ -87,9 +102,7 @@ def _public_index() -> Index:
     the index is kept in the user cache folder beside the packs, under the bundle's path, size and
     modification time, and a root is parsed only when a chain reaches its subject."""
     try:
-        import certifi
-
-        bundle = Path(certifi.where())
+        bundle = _bundle_path()
         st = bundle.stat()
     except (ImportError, OSError):
         return _index_of(_public_entries())

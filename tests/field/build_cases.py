@@ -583,6 +583,19 @@ def lalitbisht_454_475() -> None:
     })
 
 
+def kb2888788_certificates(country: str = "US") -> list[dict]:
+    """KB 2888788: two certificates for the server's name serve SMTP, one from an internal root CA."""
+    return [
+        exchange_cert("CN=exchange.contoso.com", issuer="CN=Contoso-Internal-Root-CA, DC=contoso, DC=com",
+                      domains=["exchange.contoso.com"], thumb="7C8D9E0F1A2B3C4D5E6F708192A3B4C5D6E7F809",
+                      not_before="2/1/2014 9:00:00 AM", not_after="2/1/2016 9:00:00 AM", services="IIS, SMTP",
+                      root="Enterprise"),
+        exchange_cert(f"CN=exchange.contoso.com, O=Contoso Ltd, C={country}", issuer="CN=Tailspin Trust RSA TLS CA G2, "
+                      "O=Tailspin Trust Services, C=US", domains=["exchange.contoso.com", "autodiscover.contoso.com"],
+                      thumb="3E4F5A6B7C8D9E0F1A2B3C4D5E6F708192A3B4C5", not_before="1/15/2014 12:00:00 AM",
+                      not_after="1/15/2016 11:59:59 PM", services="IIS, SMTP")]
+
+
 def kb2888788_454_470() -> None:
     event = ("Log Name:      Application\r\nSource:        MSExchangeTransport\r\nDate:          3/4/2014 10:12:31 AM\r\n"
              "Event ID:      2004\r\nTask Category: SmtpSend\r\nLevel:         Information\r\nKeywords:      Classic\r\n"
@@ -593,15 +606,7 @@ def kb2888788_454_470() -> None:
         "Application-event-2004.txt": event,
         "Get-Queue.fl.txt": queue_fl("454 4.7.0 Failed to establish appropriate TLS channel: UntrustedRoot: Access Denied",
                                      identity="EXCHANGE\\7"),
-        "Get-ExchangeCertificate.fl.txt": format_list([
-            exchange_cert("CN=exchange.contoso.com", issuer="CN=Contoso-Internal-Root-CA, DC=contoso, DC=com",
-                          domains=["exchange.contoso.com"], thumb="7C8D9E0F1A2B3C4D5E6F708192A3B4C5D6E7F809",
-                          not_before="2/1/2014 9:00:00 AM", not_after="2/1/2016 9:00:00 AM", services="IIS, SMTP",
-                          root="Enterprise"),
-            exchange_cert("CN=exchange.contoso.com, O=Contoso Ltd, C=US", issuer="CN=Tailspin Trust RSA TLS CA G2, "
-                          "O=Tailspin Trust Services, C=US", domains=["exchange.contoso.com", "autodiscover.contoso.com"],
-                          thumb="3E4F5A6B7C8D9E0F1A2B3C4D5E6F708192A3B4C5", not_before="1/15/2014 12:00:00 AM",
-                          not_after="1/15/2016 11:59:59 PM", services="IIS, SMTP")]),
+        "Get-ExchangeCertificate.fl.txt": format_list(kb2888788_certificates()),
     }, {
         "title": "Event 2004: 454 4.7.0 Failed to establish appropriate TLS channel: UntrustedRoot",
         "sources": [{"url": "https://docs.microsoft.com/tr-tr/exchange/troubleshoot/email-delivery/mail-flow-stops-event-2004",

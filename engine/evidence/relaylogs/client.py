@@ -90,6 +90,7 @@ class Seen:
     client_ip: str | None = None
     last_status: str | None = None
     attempts: int = 0
+    direct_delivery: bool | None = None
 
 
 class Tally:
@@ -142,6 +143,7 @@ class Tally:
                     attempts=seen.attempts,
                     scope="server" if self.scope_id else "unknown",
                     scope_id=self.scope_id,
+                    direct_delivery=seen.direct_delivery,
                 )
             )
         return out

@@ -58,6 +58,14 @@ _PF_RELAY = lazyre.compile(
 _SM_RELAY = lazyre.compile(r"\brelay=(?P<host>[^\s\[,]+?)\.?\s*(?:\[(?P<ip>[^\]]*)\])?(?:,|\s|$)")
 _DSN = lazyre.compile(r"\bdsn=(?P<dsn>[245]\.\d{1,3}\.\d{1,3})")
 _STATUS = lazyre.compile(r"\bstatus=(?P<status>\w+)(?:\s+\((?P<why>.*)\))?\s*$")
+# Postfix smtpd refusing its own client (postfix.org SMTPD_ACCESS_README / ADDRESS_VERIFICATION_README
+# log "NOQUEUE: reject: RCPT from host[ip]: 554 5.7.1 <rcpt>: Relay access denied; from=<…> to=<…>
+# proto=ESMTP helo=<…>"): the relay's own refusal, not its smart host's.
+_PF_REJECT = lazyre.compile(
+    r"^(?:NOQUEUE|[0-9A-Za-z]{6,20}): (?:reject|reject_warning): (?P<stage>[A-Z-]+) from "
+    r"(?P<client>[^\s\[]*)\[(?P<ip>[^\]]*)\](?::\d+)?: (?P<reply>[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\b.*?)"
+    r"(?:; from=<[^>]*>.*)?$"
+)
 _SM_STAT = lazyre.compile(r"\bstat=(?P<why>.*)$")
 _FROM = lazyre.compile(r"\bfrom=<(?P<addr>[^<>]*)>")
 _TLS = lazyre.compile(r"\b(?P<trust>Trusted|Untrusted|Anonymous|Verified) TLS connection established to "
@@ -213,6 +221,9 @@ def _mta_line(st: _State, software: str, msg: str, prov: Provenance, line_no: in
         seen = st.tally(software).get(clean_host(a.group("host")), None, prov)
         seen.auth_used = True
         return
+    if software == "postfix" and (r := _PF_REJECT.match(msg)) is not None:
+        _own_refusal(st, prov, r.group("reply"), seen_at)
+        return
     q = _QID.match(msg)
     body = q.group("body") if q else msg
     qid = q.group("qid") if q else ""
@@ -299,6 +310,24 @@ def _refusal(st: _State, seen, prov: Provenance, host: str | None, why: str, dsn
         direction=direction(fields["host"], host),
         seen_at=seen_at,
         **fields,
+    )
+
+
+def _own_refusal(st: _State, prov: Provenance, reply_text: str, seen_at: str | None) -> None:
+    """The relay's smtpd refused its own client: a symptom whose generating server is the relay
+    itself (direction ``onprem``), so no rule reads it as Exchange Online's answer."""
+    replies = [r for r in find_replies(reply_text) if (r.status_code or "")[:1] in ("4", "5")]
+    if not replies:
+        return
+    reply = replies[0]
+    key = (reply.status_code, " ".join(reply.text.lower().split()))
+    if key in st.symptoms or len(st.symptoms) >= MAX_SYMPTOMS:
+        return
+    st.symptoms[key] = Symptom(
+        provenance=prov, code=reply.status_code or "", status_code=reply.status_code,
+        reply_code=reply.reply_code, text=Provenance.clip(reply.text, 500), attr=reply.attr,
+        tokens=reply.tokens, generating_server=st.scope_id or None, origin="mail_log",
+        transient=(reply.status_code or "").startswith("4"), direction="onprem", seen_at=seen_at,
     )
 
 

@@ -12,6 +12,10 @@ copied excerpt may leave settings out. ``postconf -n`` output is different — i
 that is not at its default (sorted, no comments) — so there an absent ``smtp_tls_cert_file`` means
 no client certificate, an absent ``smtp_tls_security_level`` (with no ``smtp_use_tls``) means no TLS
 and an absent ``smtp_sasl_auth_enable`` means no AUTH (their defaults in postconf(5)).
+A ``main.cf`` with no ``relayhost`` and no ``smtp_*`` setting is recognised by keys only Postfix
+has (``mydestination``, ``inet_interfaces``, ``mynetworks``, …). ``relayhost =`` (empty), or no
+relayhost in ``postconf -n``, is direct delivery (``direct_delivery``): the relay looks up each
+recipient domain's MX itself and has no smart host; no relayhost line in a ``main.cf`` is unknown.
 ``key = value`` lines, ``#`` comments and indented continuation lines are read; a line that is none
 of these is a located warning.
 """
@@ -37,7 +41,18 @@ _KNOWN = frozenset({
     "smtp_tls_CAfile", "smtp_tls_loglevel", "smtpd_relay_restrictions", "biff", "append_dot_mydomain",
     "readme_directory", "queue_directory", "command_directory", "daemon_directory", "smtp_tls_chain_files",
     "smtp_tls_session_cache_database", "smtpd_tls_security_level", "mailbox_size_limit",
-    "recipient_delimiter",
+    "recipient_delimiter", "alias_database", "smtpd_tls_key_file", "smtpd_use_tls",
+    "home_mailbox", "mailbox_command", "setgid_group", "mail_owner", "smtpd_recipient_restrictions",
+    "smtpd_sender_restrictions", "smtpd_client_restrictions", "smtpd_helo_restrictions",
+    "virtual_alias_maps", "transport_maps", "sender_dependent_relayhost_maps", "default_transport",
+})
+# Keys only Postfix's main.cf has (postconf(5)): a main.cf with two of them and no relayhost or
+# smtp_* setting at all is still Postfix — one that delivers straight to the recipients' MX.
+_POSTFIX_ONLY = frozenset({
+    "mydestination", "inet_interfaces", "mynetworks", "myorigin", "mydomain", "alias_maps",
+    "alias_database", "append_dot_mydomain", "biff", "compatibility_level", "inet_protocols",
+    "smtpd_banner", "smtpd_relay_restrictions", "mailbox_size_limit", "recipient_delimiter",
+    "readme_directory", "myhostname", "mynetworks_style", "smtpd_recipient_restrictions",
 })
 _REQUIRED = frozenset({"encrypt", "dane-only", "fingerprint", "verify", "secure"})
 _RELAYHOST = lazyre.compile(r"^\[?(?P<host>[^\]\s:]+)\]?(?::(?P<port>\d{1,5}))?$")
@@ -60,9 +75,9 @@ def sniff(doc: Document) -> bool:
         else:
             other += 1
     known = keys & _KNOWN
-    return len(known) >= 3 and ("relayhost" in keys or any(k.startswith("smtp_") for k in keys)) and (
-        other <= len(keys) // 4
-    )
+    postfix = "relayhost" in keys or any(k.startswith("smtp_") for k in keys) or len(
+        keys & (_POSTFIX_ONLY - {"myhostname"})) >= 2
+    return len(known) >= 3 and postfix and other <= len(keys) // 4
 
 
 def parse(doc: Document) -> ParseResult:
@@ -101,6 +116,12 @@ def parse(doc: Document) -> ParseResult:
         else:
             warnings.append(f"line {relay[1]}: relayhost not understood: {relay[0]!r}")
     seen = tally.get(host, port, Provenance(doc.name, at[1], Provenance.clip(at[2])))
+    if relay is not None and not relay[0].strip():
+        seen.direct_delivery = True  # "relayhost =": each recipient domain's MX (postconf(5))
+    elif relay is None and complete:
+        seen.direct_delivery = True  # postconf -n: relayhost is at its default, empty
+    elif host is not None:
+        seen.direct_delivery = False
     level = settings.get("smtp_tls_security_level", ("", 0, ""))[0].lower()
     if level in _REQUIRED or (level.startswith("dane") and level != "dane"):
         seen.tls_policy = "required"
@@ -129,7 +150,9 @@ def parse(doc: Document) -> ParseResult:
     if "smtp_sasl_auth_enable" in settings or complete:
         seen.auth_used = _yes(settings, "smtp_sasl_auth_enable")
     facts = tally.facts()
-    shown = f"relayhost {host}:{port}" if host else "no relayhost"
+    shown = (f"relayhost {host}:{port}" if host else
+             "relayhost empty: direct delivery to each recipient's MX" if seen.direct_delivery else
+             "relayhost not in this excerpt (unknown)")
     form = "postconf -n (absent settings are defaults)" if complete else "main.cf"
     detail = f"{form}, {len(settings)} settings; {shown}"
     return ParseResult(facts=list(facts), detail=detail, warnings=warnings)

@@ -551,7 +551,8 @@ static PyObject *sf_walk(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
             if (mail)
                 keep = !starts(buf, d, le, "221 ", 4);
             else if (starts(buf, d, le, "250", 3) && !starts(buf, d, le, "250 2.", 6))
-                keep = find_lit(buf, d, le, "Hello", 5) >= 0 || find_lit(buf, d, le, "STARTTLS", 8) >= 0;
+                keep = find_lit(buf, d, le, "Hello", 5) >= 0 || find_lit(buf, d, le, "STARTTLS", 8) >= 0 ||
+                       find_lit(buf, d, le, "XXXXXXXA", 8) >= 0;  /* STARTTLS masked by a firewall */
             else
                 keep = 1;
         } else if (ev == '>') {
@@ -1320,6 +1321,12 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
+    /* REVISION: what the Python side checks (scan.NATIVE_REVISION) so a stale build is not used;
+     * 2 = EHLO reply lines with "XXXXXXXA" (STARTTLS masked by a firewall) are kept. */
+    if (PyModule_AddIntConstant(m, "REVISION", 2) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     Py_INCREF(&SelectorType);
     if (PyModule_AddObject(m, "Selector", (PyObject *)&SelectorType) < 0) {
         Py_DECREF(&SelectorType);

@@ -40,11 +40,17 @@ from .session import Row, Session, replay
 # What this code calls in the extension. An extension built from older sources (an editable
 # install not rebuilt after an update) lacks some of it: it is not used at all, never half used.
 NATIVE_API = ("Selector", "walk", "rows", "triggers", "backward", "newlines")
+# What its rows must keep, beyond the API: a build older than this revision (REVISION 2: EHLO reply
+# lines with "XXXXXXXA", STARTTLS masked by a firewall) keeps other rows than this module does.
+NATIVE_REVISION = 2
 
 
 def usable_native(module: object | None) -> object | None:
-    """``module`` when it has every function this code calls, else None (the pure-Python path)."""
+    """``module`` when it has every function this code calls and keeps the rows it keeps, else None
+    (the pure-Python path)."""
     if module is None or not all(hasattr(module, name) for name in NATIVE_API):
+        return None
+    if getattr(module, "REVISION", 1) < NATIVE_REVISION:
         return None
     return module
 
@@ -770,7 +776,8 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
 
     Rows the replay does not need are recognised on the raw bytes and never decoded or split:
     before the first MAIL, commands other than STARTTLS and AUTH and the EHLO reply lines other
-    than the Hello line and the STARTTLS offer; the connect row, the "attempting to connect" and
+    than the Hello line and the STARTTLS offer (or "XXXXXXXA", STARTTLS masked by a firewall); the
+    connect row, the "attempting to connect" and
     "sending message" notes, the certificate serial number, the remote's certificate, and QUIT
     with its 221 reply. A session's id sits at the same offset
     in each of its lines (same time format and connector), so one verified line vouches for the
@@ -823,8 +830,9 @@ def _walk(buf: bytes, sid: str, start: int, item: _Open,
                 if not buf.startswith(b"221 ", d, le):
                     append((ls, le, q, c1, c3, item))
             elif buf.startswith(b"250", d, le) and not buf.startswith(b"250 2.", d, le):
-                # EHLO reply lines: keep the Hello line and a STARTTLS offer
-                if find(b"Hello", d, le) >= 0 or find(b"STARTTLS", d, le) >= 0:
+                # EHLO reply lines: keep the Hello line and a STARTTLS offer (or its masked form)
+                if (find(b"Hello", d, le) >= 0 or find(b"STARTTLS", d, le) >= 0
+                        or find(b"XXXXXXXA", d, le) >= 0):
                     append((ls, le, q, c1, c3, item))
             else:
                 append((ls, le, q, c1, c3, item))

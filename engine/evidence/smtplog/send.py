@@ -512,6 +512,7 @@ class Aggregator:
             tls_protocol=s.tls_protocol,
             tls_error=s.tls_error,
             starttls_offered=s.starttls_offered,
+            starttls_masked=s.starttls_masked,
             cert_presented=cert is not None,
             cert_thumbprint=cert.thumbprint if cert else None,
             cert_subject=cert.subject if cert else None,

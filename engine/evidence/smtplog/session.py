@@ -29,6 +29,9 @@ CLIENT_SUBMISSION_HOSTS = ("smtp.office365.com", "smtp-legacy.office365.com")
 
 _HELLO_IP = re.compile(r"\bHello\s*\[([0-9A-Fa-f:.]+)\]")
 _STARTTLS = re.compile(r"(?:^|[\s-])STARTTLS\b", re.IGNORECASE)
+# A firewall's SMTP/ESMTP inspection (Cisco ASA/PIX "inspect esmtp") overwrites the STARTTLS keyword of
+# the EHLO reply with Xs: "250 XXXXXXXA" (Cisco 118550, "Why do you see XXXXXXXA after EHLO").
+_STARTTLS_MASKED = re.compile(r"(?:^|[\s-])XXXXXXXA\b")
 _MAIL = re.compile(r"^MAIL\s+FROM:\s*(?:<(?P<addr>[^>]*)>|(?P<bare>\S*))", re.IGNORECASE)
 _RCPT = re.compile(r"^RCPT\s+TO:\s*(?:<(?P<addr>[^>]*)>|(?P<bare>\S*))", re.IGNORECASE)
 _TLS_FAILED = re.compile(r"TLS negotiation failed(?: with error (?P<err>[A-Za-z0-9_]+))?", re.IGNORECASE)
@@ -142,6 +145,7 @@ class Session:
     tls_error: str | None = None
     tls_row: Row | None = None
     starttls_offered: bool | None = None
+    starttls_masked: bool = False  # the EHLO reply carried "XXXXXXXA" where STARTTLS would be
     cert: Cert | None = None
     ehlo_client_ip: str | None = None
     ehlo_row: Row | None = None
@@ -360,7 +364,8 @@ class _Dialogue:
         if command in ("EHLO", "HELO"):
             _ehlo_line(self.s, row, text, self.hosts)
             return False
-        if code == "250" and not self.reply_rows and ("Hello" in text or _STARTTLS.search(text[3:])):
+        if code == "250" and not self.reply_rows and (
+                "Hello" in text or _STARTTLS.search(text[3:]) or _STARTTLS_MASKED.search(text[3:])):
             _ehlo_line(self.s, row, text, self.hosts)
             self.ehlo_done = True
             self._handshake_passed()
@@ -468,6 +473,8 @@ def _ehlo_line(s: Session, row: Row, text: str, hosts: list[str]) -> None:
             hosts.append(host)
     if _STARTTLS.search(text[3:]):
         s.starttls_offered = True
+    elif _STARTTLS_MASKED.search(text[3:]):
+        s.starttls_masked = True
 
 
 def _info(s: Session, row: Row, mode: str | None) -> str | None:

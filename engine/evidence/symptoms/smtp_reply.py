@@ -105,6 +105,13 @@ _WORD_TOKENS = (
     "Direct Send not allowed",
     "out-of-date",
     "QUEUE.Expired",
+    # Not words: a setting's name and Microsoft's short links stay as they are in a reply Exchange
+    # Online localises (a Portuguese or German 5.7.139 keeps "SmtpClientAuthentication" and
+    # "https://aka.ms/smtp_auth_disabled"), so rules can read them where the words are translated.
+    "SmtpClientAuthentication",
+    "aka.ms/smtp_auth_disabled",
+    "aka.ms/smtp_auth_tls",
+    "aka.ms/BlockUnsafeExchange",
 )
 
 

@@ -279,12 +279,14 @@ def to_fact(raw: RawEvent, source: str, warnings: list[str]) -> WindowsEvent | N
                 "Operational /f:xml to read the chain error"
             )
     elif family == "exchange_transport":
-        category, fields, understood = _exchange_fields(raw.event_id, message, data)
+        category, fields, understood = _exchange_fields(raw.event_id, message, data, raw.computer)
         if raw.event_id in TRANSPORT_IDS and not understood:
+            read = sorted(k for k, v in fields.items() if v is not None)
             warnings.append(
-                f"{where}: {raw.provider} event {raw.event_id} has a message relaydoctor cannot read "
-                f"({_language_hint(raw, message)}); "
-                + ("read what does not depend on the language" if _detailed(fields) else
+                f"{where}: {raw.provider} event {raw.event_id}: "
+                + (f"read only what does not depend on the wording ({', '.join(read)}; "
+                   f"{_language_hint(raw, message)})" if read else
+                   f"a message relaydoctor cannot read ({_language_hint(raw, message)}); "
                    "its certificate/connector details are unknown")
             )
     elif family == "schannel":
@@ -324,7 +326,7 @@ def to_fact(raw: RawEvent, source: str, warnings: list[str]) -> WindowsEvent | N
 
 
 def _exchange_fields(
-    event_id: int, message: str, data: Mapping[str, str]
+    event_id: int, message: str, data: Mapping[str, str], computer: str | None = None
 ) -> tuple[str, dict[str, object], bool]:
     """(category, fields, whether the message text itself was understood)."""
     category, fields = _from_message(message)
@@ -333,7 +335,7 @@ def _exchange_fields(
     category, fields = _from_data(event_id, data)
     if category != "other":
         return category, fields, True
-    return (*_language_neutral(event_id, message), False)
+    return (*_language_neutral(event_id, message, computer), False)
 
 
 def _from_message(message: str) -> tuple[str, dict[str, object]]:
@@ -404,14 +406,20 @@ def _from_data(event_id: int, data: Mapping[str, str]) -> tuple[str, dict[str, o
     return CATEGORY_BY_ID[event_id], fields
 
 
-def _language_neutral(event_id: int, message: str) -> tuple[str, dict[str, object]]:
+def _language_neutral(
+    event_id: int, message: str, computer: str | None = None
+) -> tuple[str, dict[str, object]]:
     """What a message in an unknown language still tells: the event ID's meaning where the values
     that make it useful are there (an SMTP reply for 2003/2004, a certificate name or thumbprint for
-    the certificate events)."""
+    the certificate events; for 12014 also its FQDN and connector where they can be told apart
+    without the words, see ``_neutral_12014``)."""
     fields: dict[str, object] = {}
+    if event_id == 12014:
+        fields = _neutral_12014(message, computer)
+        return ("certificate_not_found", fields) if fields else ("other", {})
     if event_id in CERT_NOT_FOUND_IDS:
         name = _CERT_NAME.search(message)
-        thumb = _thumb(message) if event_id != 12014 else None
+        thumb = _thumb(message)
         if name:
             fields["certificate_name"] = name.group(0)
         if thumb:
@@ -420,8 +428,74 @@ def _language_neutral(event_id: int, message: str) -> tuple[str, dict[str, objec
     if event_id in (2003, 2004):
         fields = _response({}, message)
         if fields.get("status_code"):
+            fields.update(_neutral_connector(message, computer))
             return CATEGORY_BY_ID[event_id], fields
+    if event_id in (2015, 2016, 2017):
+        conn = _neutral_connector(message, computer)
+        if conn:
+            return CATEGORY_BY_ID[event_id], conn
     return "other", {}
+
+
+# Host names in a message: letters/digits/hyphens labels with a final alphabetic label (a sentence's
+# "z.B." or "d.h." has no label of two letters after a dot, so it is not one).
+_HOSTNAME = lazyre.compile(
+    r"(?<![\w@.-])((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{1,62})(?![\w-])"
+)
+# Connector names Exchange itself creates, in English whatever the display language: the default
+# receive connectors "Default Frontend <SERVER>", "Client Frontend <SERVER>", "Outbound Proxy
+# Frontend <SERVER>", "Default <SERVER>", "Client Proxy <SERVER>" (learn.microsoft.com "Default
+# Receive connectors created during setup", exchserver-2019) and the Hybrid Configuration Wizard's
+# "Outbound to Office 365 - <GUID>" / "Inbound from Office 365" (learn.microsoft.com "Hybrid
+# Configuration wizard" / the HCW log, KB 4051495 quotes "Outbound to Office 365").
+_DEFAULT_RECEIVE = (
+    "Default Frontend", "Client Frontend", "Outbound Proxy Frontend", "Client Proxy", "Default"
+)
+_HYBRID_CONNECTOR = lazyre.compile(
+    r"\b(Outbound to Office 365"
+    r"(?: - [0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?"
+    r"|Inbound from Office 365)\b"
+)
+
+
+def _neutral_connector(message: str, computer: str | None) -> dict[str, object]:
+    """A connector name in a localised message, only when it is one Exchange names itself (a name the
+    admin chose cannot be told from the translated words around it)."""
+    if m := _HYBRID_CONNECTOR.search(message):
+        return {"connector": m.group(1)}
+    short = (computer or "").split(".")[0].strip()
+    if short:
+        for prefix in _DEFAULT_RECEIVE:
+            m = re.search(rf"(?<![\w-]){re.escape(prefix)} {re.escape(short)}(?![\w.-])", message, re.I)
+            if m:
+                return {"connector": m.group(0)}
+    return {}
+
+
+def _neutral_12014(message: str, computer: str | None) -> dict[str, object]:
+    """Event 12014 (%1 certificate name, %2 connector, %3 FQDN) in another language.
+
+    Taken only where the words are not needed: an ``<I>issuer<S>subject`` name is the certificate
+    name and the one other host name in the message is the FQDN; with a plain name, a single host
+    name written twice is both (the FQDN the connector wants and the name looked for); two different
+    plain names are left unread, since a translation may put %3 before %1. The connector: see
+    ``_neutral_connector``."""
+    fields: dict[str, object] = {}
+    rest = message
+    if name := _CERT_NAME.search(message):
+        fields["certificate_name"] = name.group(0)
+        rest = message[: name.start()] + " " + message[name.end():]
+        hosts = {h.lower() for h in _HOSTNAME.findall(rest)}
+        if len(hosts) == 1:
+            fields["fqdn"] = hosts.pop()
+    else:
+        found = [h.lower() for h in _HOSTNAME.findall(rest)]
+        if len(set(found)) == 1 and len(found) >= 2:
+            fields["certificate_name"] = found[0]
+            fields["fqdn"] = found[0]
+    if fields:
+        fields.update(_neutral_connector(message, computer))
+    return fields
 
 
 def _response(fields: dict[str, object], text: str) -> dict[str, object]:

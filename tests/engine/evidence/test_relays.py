@@ -146,6 +146,43 @@ def test_absent_settings_stay_unknown_and_junk_is_located() -> None:
     assert result.warnings == ["line 4: not a 'name = value' setting: this is not a setting"]
 
 
+def test_main_cf_without_relayhost_or_smtp_settings_is_direct_delivery() -> None:
+    """Debian's stock main.cf shape (postconf(5) keys only Postfix has), ``relayhost =`` empty."""
+    text = (
+        b"# See /usr/share/postfix/main.cf.dist for a commented, more complete version\n"
+        b"smtpd_banner = $myhostname ESMTP $mail_name (Debian/GNU)\nbiff = no\n"
+        b"append_dot_mydomain = no\nmyhostname = web01.contoso.com\nalias_maps = hash:/etc/aliases\n"
+        b"mydestination = $myhostname, localhost.localdomain, localhost\nrelayhost =\n"
+        b"mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128\ninet_interfaces = loopback-only\n"
+        b"inet_protocols = all\n"
+    )
+    doc = doc_of("main.cf", text)
+    assert postfixconf.sniff(doc)
+    (client,) = (result := postfixconf.parse(doc)).facts
+    assert (client.smart_host, client.smart_host_kind, client.direct_delivery) == (None, "none", True)
+    assert client.tls_policy == "unknown" and client.auth_used is None  # a main.cf: absent is unknown
+    assert "direct delivery" in result.detail and client.provenance.line == 8
+
+
+def test_main_cf_excerpt_without_relayhost_line_leaves_delivery_unknown() -> None:
+    text = b"myhostname = web01.contoso.com\nmydestination = localhost\ninet_interfaces = all\n"
+    doc = doc_of("main.cf", text)
+    assert postfixconf.sniff(doc)
+    (client,) = (result := postfixconf.parse(doc)).facts
+    assert client.direct_delivery is None and "unknown" in result.detail
+    # postconf -n lists every non-default setting: no relayhost there is the default, empty
+    (client,) = postfixconf.parse(doc_of("postconf-n", b"inet_interfaces = all\nmydestination = x\n"
+                                          b"myhostname = web01.contoso.com\n")).facts
+    assert client.direct_delivery is True
+    (client,) = postfixconf.parse(doc_of("main.cf")).facts
+    assert client.direct_delivery is False
+
+
+def test_one_postfix_only_key_is_not_enough_to_call_a_file_postfix() -> None:
+    doc = doc_of("app.ini", b"myhostname = web01\nport = 8080\nlog_level = debug\nmydomain = x.com\n")
+    assert not postfixconf.sniff(doc)
+
+
 # -- IIS 6 SMTP ----------------------------------------------------------------------------------
 
 

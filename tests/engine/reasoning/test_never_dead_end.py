@@ -41,7 +41,8 @@ def test_every_report_with_a_symptom_has_a_next_step(run):
     assert ("question" in kinds) == bool(report.questions)
     for step in data["next_steps"]:
         if step["kind"] == "collect":  # a device's own log has no one command: the step says how
-            assert step["command"] or "only the reply code" in step["says"], step
+            assert step["command"] or "only the reply code" in step["says"] or (
+                "relay's own configuration and log" in step["says"]), step
 
 
 def test_when_every_known_cause_is_ruled_out_the_report_names_what_to_collect():
@@ -109,3 +110,41 @@ def test_a_missing_answer_is_labelled_with_its_question_not_the_fact_doc():
         assert "What the user answered" not in m.what
         assert m.what in asks, m.what
     assert len({m.what for m in answers}) == len(answers)
+
+
+def test_a_sender_that_is_not_exchange_is_pointed_at_its_own_config_not_the_exchange_collector(tmp_path):
+    """No known cause fits a Postfix relay's refusal: the next evidence is Postfix's own settings
+    and log and the tenant's inbound connectors — the Exchange collector reads neither."""
+    log = tmp_path / "mail.log"
+    log.write_text(
+        "Mar  3 10:15:01 relay01 postfix/smtp[2211]: 4F1A22C0: to=<ap@fabrikam.example>, "
+        "relay=contoso-com.mail.protection.outlook.com[52.101.68.1]:25, delay=1.2, "
+        "delays=0.1/0/0.6/0.5, dsn=5.7.250, status=bounced (host "
+        "contoso-com.mail.protection.outlook.com[52.101.68.1] said: 550 5.7.250 Example refusal no pack "
+        "knows (in reply to RCPT TO command))\n"
+    )
+    report = diagnose([str(log)], now=NOW)
+    assert report.symptoms and not [v for v in report.verdicts if v.status in ("confirmed", "likely")]
+    assert not report.questions
+    commands = [s.command for s in report.next_steps]
+    assert COLLECT_SCRIPT not in commands
+    assert commands[-2:] == [
+        "postconf -n > postconf-n.txt", "Get-InboundConnector | Export-Clixml Get-InboundConnector.xml"]
+    assert "sender is not Exchange (postfix)" in report.next_steps[-2].says
+
+
+def test_non_exchange_sender_is_told_only_without_exchange_evidence():
+    from relaydoctor.engine.facts import Provenance, SmtpClient, Symptom
+    from relaydoctor.engine.guidance import non_exchange_sender, relay_fallback
+
+    here = Provenance("x", 1, "x")
+    client = SmtpClient(provenance=here, software="postfix", origin="mail_log")
+    symptom = Symptom(provenance=here, code="5.7.64", origin="app_log")
+    assert non_exchange_sender([client, symptom]) == "postfix"
+    assert non_exchange_sender([symptom]) == "device"
+    assert non_exchange_sender([dataclasses.replace(symptom, origin="ndr")]) is None
+    report = diagnose([str(EXAMPLES / "renewed-certificate")], now=NOW)
+    assert non_exchange_sender([*report.facts, client]) is None  # Exchange's send log is there
+    steps = next_steps([], [], [], has_symptom=True, sender="device")
+    assert steps == relay_fallback("device") and steps[0].command is None
+    assert "SMTP settings" in steps[0].says and steps[1].command.startswith("Get-InboundConnector")

@@ -276,3 +276,64 @@ def test_get_winevent_json_2004_from_its_properties_gives_the_symptom(tmp_path):
     )
     assert [(s.code, s.origin) for s in ev.facts if s.KIND == "symptom"] == [("5.7.64", "event_log")]
     assert not ev.warnings
+
+
+# Event 12014 with a translated message. No public export of a German or French 12014 message was
+# found (the Exchange event reference and the posts quote only the English one), so these messages
+# are the test's own translations: what is read must not depend on their words.
+_12014_DE = (
+    "Microsoft Exchange konnte kein Zertifikat mit dem Domänennamen {name} im persönlichen Speicher auf "
+    "dem lokalen Computer finden. Daher kann das SMTP-Verb STARTTLS für den Connector {conn} mit dem "
+    "FQDN-Parameter {fqdn} nicht unterstützt werden. Wenn der FQDN des Connectors nicht angegeben ist, "
+    "wird der FQDN des Computers verwendet, z.B. bei Default-Connectoren."
+)
+_12014_FR = (
+    "Microsoft Exchange n’a pas pu trouver de certificat contenant le nom de domaine {name} dans le "
+    "magasin personnel de l’ordinateur local. Il ne peut donc pas prendre en charge le verbe SMTP "
+    "STARTTLS pour le connecteur {conn} avec le paramètre FQDN {fqdn}."
+)
+
+
+def _localised_12014(tmp_path, template, name, conn, fqdn, computer="EXCH01.contoso.com"):
+    path = tmp_path / "12014.txt"
+    path.write_text(
+        f"Protokollname: Application\nQuelle: MSExchangeFrontEndTransport\nDatum: 04.02.2016 12:17:20\n"
+        f"Ereignis-ID: 12014\nTaskkategorie: TransportService\nEbene: Fehler\nComputer: {computer}\n"
+        f"Beschreibung:\n{template.format(name=name, conn=conn, fqdn=fqdn)}\n",
+        encoding="utf-16",
+    )
+    ev = load_evidence([str(path)])
+    (fact,) = [f for f in ev.facts if isinstance(f, WindowsEvent)]
+    return fact, ev
+
+
+@pytest.mark.parametrize("template", [_12014_DE, _12014_FR])
+def test_translated_12014_keeps_issuer_subject_name_fqdn_and_default_connector(tmp_path, template):
+    name = ('<I>CN=Tailspin Trust RSA TLS CA G2, O="Tailspin Trust Services, Inc.", C=US'
+            "<S>CN=mail.contoso.com")
+    fact, ev = _localised_12014(tmp_path, template, name, "Default Frontend EXCH01", "Mail.Contoso.com")
+    assert (fact.category, fact.certificate_name, fact.fqdn, fact.connector) == (
+        "certificate_not_found", name, "mail.contoso.com", "Default Frontend EXCH01")
+    assert len(ev.warnings) == 1 and "read only what does not depend on the wording" in ev.warnings[0]
+    assert "certificate_name, connector, fqdn" in ev.warnings[0]
+
+
+def test_translated_12014_with_the_hybrid_send_connector(tmp_path):
+    conn = "Outbound to Office 365 - 3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+    fact, _ = _localised_12014(tmp_path, _12014_DE, "mail.contoso.com", conn, "mail.contoso.com")
+    got = (fact.certificate_name, fact.fqdn, fact.connector)
+    assert got == ("mail.contoso.com", "mail.contoso.com", conn)
+
+
+def test_translated_12014_guesses_nothing_it_cannot_tell_apart(tmp_path):
+    """Two different plain names (which is %1 and which %3 depends on the translation's word order)
+    and a connector the admin named: neither is read."""
+    fact, ev = _localised_12014(
+        tmp_path, _12014_DE, "mail1.contoso.com", "Relay für Drucker", "mail.contoso.com")
+    assert fact.category == "other"
+    assert (fact.certificate_name, fact.fqdn, fact.connector) == (None, None, None)
+    assert "details are unknown" in ev.warnings[0]
+    # a default connector of ANOTHER server is not this event's connector
+    fact, _ = _localised_12014(
+        tmp_path, _12014_FR, "mail.contoso.com", "Default Frontend EXCH02", "mail.contoso.com")
+    assert (fact.certificate_name, fact.connector) == ("mail.contoso.com", None)
