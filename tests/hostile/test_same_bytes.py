@@ -7,7 +7,8 @@ import random
 import shutil
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzzprofile import fuzz_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.report import render_json
@@ -36,7 +37,7 @@ def baselines() -> dict[str, str]:
 
 
 @pytest.mark.skipif(not BUNDLES, reason="no sample evidence (tests/fixtures/samples)")
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@fuzz_settings(6)  # the deep profile raises it to its budget
 @given(data=st.data())
 def test_any_order_and_any_names_give_the_same_json(tmp_path_factory, baselines, data):
     bundle = data.draw(st.sampled_from(BUNDLES), label="bundle")

@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzzprofile import fuzz_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from packkit import engine_facts, fired_rules
 from relaydoctor.engine.compiled import CompiledRuleset
@@ -291,9 +292,7 @@ def _accepted(pattern: str) -> bool:
     return True
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
-)
+@fuzz_settings(25)  # the deep profile raises it to its budget
 @given(
     patterns=st.lists(_regexes().filter(_accepted), min_size=1, max_size=10, unique=True),
     values=st.lists(st.text(alphabet="ab1 .-_%cmo", max_size=6), min_size=1, max_size=6),
