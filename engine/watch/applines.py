@@ -22,6 +22,7 @@ State is bounded: the endpoint line, ``CONTEXT`` session lines, the refused smar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import OrderedDict, deque
 
@@ -44,19 +45,23 @@ _GO_AHEAD = "354"
 _SENT_WORDS = lazyre.compile(
     r"\b(?:message|mail|e-?mail)\b[^\n]{0,60}?\b(?:sent|accepted|delivered|queued)\b", re.I
 )
+_CLIENT_SPEAKS = lazyre.compile(r"CLIENT -> SERVER:|(?:^|\s)C:\s|\bsend:\s*b?['\"]")
 _NOT_SENT = lazyre.compile(r"\b(?:not|cannot|could not|couldn't|failed|failure|error|unable)\b", re.I)
 
 
 def stamp_of(text: str) -> dt.datetime | None:
     """The line's leading date and time (UTC unless it names an offset); None when it has none."""
     m = _STAMP.match(text)
-    if m is None:
-        return None
+    return None if m is None else _stamp(m.group("at"), m.group("tz"))
+
+
+@functools.lru_cache(maxsize=64)
+def _stamp(at_text: str, tz: str | None) -> dt.datetime | None:
+    """A stamp's time (cached: a dialogue's lines share their second, and parsing costs per line)."""
     try:
-        at = dt.datetime.fromisoformat(m.group("at").replace(" ", "T"))
+        at = dt.datetime.fromisoformat(at_text.replace(" ", "T"))
     except ValueError:
         return None
-    tz = m.group("tz")
     if tz and tz != "Z":
         sign = -1 if tz[0] == "-" else 1
         digits = tz[1:].replace(":", "")
@@ -92,7 +97,7 @@ class AppLogLines:
             self.host, self.endpoint = endpoint[0], (line_no, text)
             self.session.clear()  # a new connection: what was said on the last one is not this one's
             self.mail_from, self.after_data, self.last_refusal = "", False, ""
-        if applog._MAYBE_SESSION.search(text) is not None:
+        if applog.session_line(text):
             self.session.append((line_no, text))
             if (m := applog._MAIL_FROM.search(text)) is not None:
                 self.mail_from = (domain_of(m.group("addr")) or "") if m.group("addr") else "<>"
@@ -162,7 +167,7 @@ class AppLogLines:
 
 def _client_speaks(text: str) -> bool:
     """A dialogue line the client wrote (a new command: a repeated reply after it is news)."""
-    return bool(re.search(r"CLIENT -> SERVER:|(?:^|\s)C:\s|\bsend:\s*b?['\"]", text))
+    return _CLIENT_SPEAKS.search(text) is not None
 
 
 def _status(reply: Reply) -> str:

@@ -87,7 +87,7 @@ _TEXT_END = lazyre.compile(
 )
 # What ends a reply's own text and hands over to a nested reply that it quotes.
 _NESTING = lazyre.compile(r"(?:->|responded with:?|returned|with error:?|Message=|[:'\"])\s*$", re.IGNORECASE)
-_WORD_TOKENS = (
+_WORD_TOKENS: tuple[str, ...] = (
     "TenantAttribution",
     "TenantInboundAttribution",
     "Relay Access Denied",
@@ -113,6 +113,9 @@ _WORD_TOKENS = (
     "aka.ms/smtp_auth_tls",
     "aka.ms/BlockUnsafeExchange",
 )
+
+
+_WORD_TOKENS_LOWER = tuple((t, t.lower()) for t in _WORD_TOKENS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +169,8 @@ def recognise(text: str) -> list[Reply]:
     if "+" in text and " " not in text.strip():  # IIS W3C logs write blanks as "+"
         text = text.replace("+", " ")
     php = _phpmailer(text)
-    spans = _enhanced_spans(text) + _basic_spans(text)
+    enhanced = list(_REPLY.finditer(text))
+    spans = _enhanced_spans(text, enhanced) + _basic_spans(text, enhanced)
     spans.sort(key=lambda s: s[0])
     del spans[_MAX_REPLIES:]  # a real line holds a handful; thousands are noise, not replies
     out: list[Reply] = []
@@ -191,7 +195,7 @@ def recognise(text: str) -> list[Reply]:
             close = re.compile(re.escape(quote) + r"(?!\w)").search(chunk, head_end - start)
             if close:
                 chunk = chunk[: close.start()]
-        cut = _TEXT_END.search(chunk, head_end - start)
+        cut = _TEXT_END.search(chunk, head_end - start) if _may_end(chunk) else None
         if cut:
             chunk = chunk[: cut.start()]
         out.append(_reply_from(chunk, start, head_end - start, basic, status, sep))
@@ -211,13 +215,20 @@ def tls_failure_code(text: str) -> str | None:
     return _tls_code(m) if m else None
 
 
+def _tls_in(text: str, lowered: str) -> str | None:
+    """``tls_failure_code`` for a text whose ``lower()`` is at hand: both of ``_TLS_FAILURE``'s shapes
+    say "…failed" ("led" has no letter that IGNORECASE matches beyond what ``lower()`` folds)."""
+    m = _TLS_FAILURE.search(text) if "led" in lowered else None
+    return _tls_code(m) if m else None
+
+
 def _tls_code(m: re.Match[str]) -> str:
     return "tls:handshake" if m.group("handshake") else f"tls:{m.group('error')}"
 
 
 def tls_failure_span(text: str) -> tuple[str, int] | None:
     """The TLS failure code and its offset in ``text`` (for line numbers), or None."""
-    m = _TLS_FAILURE.search(text)
+    m = _TLS_FAILURE.search(text) if "led" in text.lower() else None
     return (_tls_code(m), m.start()) if m else None
 
 
@@ -226,9 +237,18 @@ def tls_failure_span(text: str) -> tuple[str, int] | None:
 _Span = tuple[int, int, str | None, str | None, str, str | None]  # start, head end, basic, status, sep, quote
 
 
-def _enhanced_spans(text: str) -> list[_Span]:
+def _may_end(chunk: str) -> bool:
+    """Whether ``_TEXT_END`` can match: each of its shapes holds one of these (case-sensitive) literals."""
+    return any(w in chunk for w in _TEXT_END_LITERALS)
+
+
+# each alternative of _TEXT_END holds one of these ("on line" holds "in"); most replies hold none
+_TEXT_END_LITERALS = ("\\", "(", "in", "Stack trace:", '{"exception"', "#", "[stacktrace]")
+
+
+def _enhanced_spans(text: str, found: list[re.Match[str]]) -> list[_Span]:
     spans: list[_Span] = []
-    for m in _REPLY.finditer(text):
+    for m in found:
         sep = m.group("sep") or ""
         quote = next((c for c in sep if c in _QUOTES), None)
         if quote is None:
@@ -238,9 +258,9 @@ def _enhanced_spans(text: str) -> list[_Span]:
     return spans
 
 
-def _basic_spans(text: str) -> list[_Span]:
+def _basic_spans(text: str, enhanced: list[re.Match[str]]) -> list[_Span]:
     spans: list[_Span] = []
-    taken = {m.start() for m in _REPLY.finditer(text) if m.group("basic")}
+    taken = {m.start() for m in enhanced if m.group("basic")}
     for m in _BASIC.finditer(text):
         if m.start() in taken or not _BASIC_CUE.search(text[max(0, m.start() - 40):m.start()]):
             continue
@@ -253,7 +273,7 @@ def _basic_spans(text: str) -> list[_Span]:
             follow = again.search(text, span[1], span[1] + 400)
             if follow and all(s[0] != follow.start() for s in spans):
                 spans.append((follow.start(), follow.end(), span[2], None, follow.group(0)[-1], span[5]))
-    for m in _CODE_WORDS.finditer(text):
+    for m in _CODE_WORDS.finditer(text) if "code" in text.lower() else ():
         line_start = text.rfind("\n", 0, m.start()) + 1
         line_end = text.find("\n", m.end())
         line = text[line_start:line_end if line_end >= 0 else len(text)]
@@ -261,7 +281,7 @@ def _basic_spans(text: str) -> list[_Span]:
         if at in taken or any(s[0] == at for s in spans) or not _SMTP_LINE.search(line):
             continue
         spans.append((m.start("basic"), m.end(), m.group("basic"), None, m.group("sep") or "]", None))
-    for m in _BASIC_TUPLE.finditer(text):
+    for m in _BASIC_TUPLE.finditer(text) if "(" in text else ():
         if _REPLY.match(text, m.start("basic")):
             continue  # (550, b'5.7.64 …'): the enhanced pattern has it
         spans.append((m.start("basic"), m.end(), m.group("basic"), None, ",", _closing(m.group("q"))))
@@ -285,20 +305,23 @@ def _reply_from(chunk: str, start: int, head: int, basic: str | None, status: st
 
 def _annotate(reply: Reply) -> Reply:
     text = reply.text[:500]
-    attr_m = _ATTR.search(text)
-    host_m = _BRACKET_HOST.search(text)
+    attr_m = _ATTR.search(text) if "ATTR" in text else None
+    host_m = _BRACKET_HOST.search(text) if "[" in text else None
     lowered = text.lower()
     tokens = [attr_m.group(0)] if attr_m else []
-    tokens.extend(t for t in _WORD_TOKENS if t.lower() in lowered)
-    tls = tls_failure_code(text)
+    tokens.extend(t for t, low in _WORD_TOKENS_LOWER if low in lowered)
+    tls = _tls_in(text, lowered)
     if tls:
         tokens.append(tls.split(":", 1)[1])
-    return replace(
-        reply,
-        text=text,
-        attr=attr_m.group(0) if attr_m else None,
-        host=host_m.group("host").lower().rstrip(".") if host_m else None,
-        tokens=tuple(dict.fromkeys(tokens)),
+    return Reply(
+        reply.reply_code,
+        reply.status_code,
+        text,
+        attr_m.group(0) if attr_m else None,
+        host_m.group("host").lower().rstrip(".") if host_m else None,
+        tuple(dict.fromkeys(tokens)),
+        reply.start,
+        reply.continued,
     )
 
 
@@ -370,7 +393,9 @@ _PAIRS = ("[]", "<>", "{}", "()")
 
 def _clean_tail(chunk: str) -> str:
     """Drop what quotes or wraps a reply: quotes, ``##``, ``')}``, an unbalanced ``]``/``>``, blanks."""
-    text = _POSTFIX_NOTE.sub("", chunk.rstrip())
+    text = chunk.rstrip()
+    if "(in reply to " in text:
+        text = _POSTFIX_NOTE.sub("", text)
     while True:
         before = text
         text = text.rstrip(" \t\r\n")
