@@ -56,6 +56,10 @@ _ENDPOINT_WORDS = ("connect", "trying", "resolved", "said:", "host", "_server", 
                    "smtpserver", "mail.server", "mail server", "mailserver")
 _SESSION_WORDS = ("auth", "tls", "ssl", "secured", "mail from", "hello", "client host", "_user", "encryption",
                   "_port", "port")
+# ... and for the patterns that read AUTH (command or setting) and TLS (STARTTLS, TLS or SSL settings)
+_AUTH_SIGNS = ("auth", "user")
+_TLS_WORDS = ("starttls", "connection secured", "starting tls", "encryption", "_use_", "smtpsecure", "ssl://",
+              "smtps://")
 MAX_SYMPTOMS = 200
 MAX_WARNINGS = 20
 
@@ -205,15 +209,19 @@ def scan(
             host = named
             tally.get(host, port, prov)
         sessionish = session_line(text)
-        if sessionish and (pm := _PORT_SETTING.search(text)) is not None:
+        if sessionish and _may_hold(text, ("port",)) and (pm := _PORT_SETTING.search(text)) is not None:
             pending_port = int(pm.group("port"))
             if host is not None and port is None:
                 port = pending_port
                 tally.get(host, None, prov).port = port
         seen = tally.get(host, port, prov)
-        if sessionish and (_AUTH_CMD.search(text) or _AUTH_SETTING.search(text)):
+        if sessionish and _may_hold(text, _AUTH_SIGNS) and (
+            _AUTH_CMD.search(text) or _AUTH_SETTING.search(text)
+        ):
             seen.auth_used = True
-        if sessionish and any(rx.search(text) for rx in (_STARTTLS_CMD, _TLS_SETTING, _IMPLICIT_TLS)):
+        if sessionish and _may_hold(text, _TLS_WORDS) and any(
+            rx.search(text) for rx in (_STARTTLS_CMD, _TLS_SETTING, _IMPLICIT_TLS)
+        ):
             seen.starttls_used = True
         if sessionish and (m := _MAIL_FROM.search(text)) is not None:
             addr = m.group("addr")
@@ -223,7 +231,9 @@ def scan(
                     seen.senders[dom] += 1
             else:
                 seen.null_sender = True
-        if sessionish and (m := _CLIENT_IP.search(text)) is not None:
+        if sessionish and ("Hello" in text or "Client host" in text) and (
+            m := _CLIENT_IP.search(text)
+        ) is not None:
             seen.client_ip = seen.client_ip or public_ip(m.group("ip") or m.group("ip2"))
         replies, open_reply = replies_in(text, open_reply)
         if open_reply is not None:
