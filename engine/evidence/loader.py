@@ -298,10 +298,13 @@ def _not_evidence_reason(doc: Document, text: str) -> str | None:
     return None
 
 
-def _sniff(parser: Parser, doc: Document) -> bool:
+def _sniff(parser: Parser, doc: Document, crashed: list[str]) -> bool:
+    """Does ``parser`` claim ``doc``? A sniff that raises does not, but it is remembered: a file
+    no reader claims because one of them crashed is a bug to report, not plain non-evidence."""
     try:
         return bool(parser.sniff(doc))
-    except Exception:
+    except Exception as exc:
+        crashed.append(f"the {parser.kind} reader failed while checking it ({type(exc).__name__})")
         return False
 
 
@@ -315,14 +318,18 @@ def classify(doc: Document, parsers: Sequence[Parser] = PARSERS) -> Parser | str
         text = ""
     if _looks_like_python(text):
         return "a Python script, not evidence"
+    crashed: list[str] = []
     for parser in parsers:
         if parser.generic:
             reason = _not_evidence_reason(doc, text)
             if reason:
                 return reason
-        if _sniff(parser, doc):
+        if _sniff(parser, doc, crashed):
             return parser
-    return _not_evidence_reason(doc, text) or "not recognised as evidence"
+    reason = _not_evidence_reason(doc, text) or "not recognised as evidence"
+    if crashed:
+        reason += f"; {crashed[0]}: a relaydoctor bug worth reporting"
+    return reason
 
 
 def _parse(parser: Parser, doc: Document, pfx_password: str | None,

@@ -55,3 +55,29 @@ def test_an_entry_is_a_plain_frozen_record() -> None:
     assert isinstance(parser, Parser)
     with pytest.raises(AttributeError):  # frozen: the registry cannot be changed at run time
         parser.kind = "other"  # type: ignore[misc]
+
+
+def test_a_reader_that_crashes_while_sniffing_is_named_in_the_skip_reason() -> None:
+    """A crashing sniff must not pass for "not evidence": the skip reason says which reader failed."""
+    import io
+
+    from relaydoctor.engine.evidence.base import Document
+    from relaydoctor.engine.evidence.loader import classify
+
+    def broken(doc: Document) -> bool:
+        raise AttributeError("module has no attribute 'newlines'")
+
+    def never(doc: Document) -> bool:
+        return False
+
+    def unused(doc: Document):
+        raise AssertionError("not called")
+
+    raw = b"2026-11-20 10:00:00 something an admin kept\n" * 3
+    doc = Document("notes.txt", len(raw), raw, lambda: io.BytesIO(raw))
+    reason = classify(doc, (Parser("send_log", broken, unused), Parser("text", never, unused)))
+    assert reason == (
+        "not recognised as evidence; the send_log reader failed while checking it (AttributeError): "
+        "a relaydoctor bug worth reporting"
+    )
+    assert classify(doc, (Parser("text", never, unused),)) == "not recognised as evidence"
