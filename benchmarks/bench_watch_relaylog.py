@@ -1,9 +1,12 @@
 """``relaydoctor watch`` keeping up with a Postfix relay's mail log written quickly: MB/s and memory.
 
     python benchmarks/bench_watch_relaylog.py [--mb 100] [--eop-share 0.5] [--log postfix|phpmailer]
+                                              [--diagnose]
 
 ``--log phpmailer``: an application's log instead (PHPMailer's SMTPDebug dialogue, ~1.3 KB per
 message, some refused with 5.7.64), followed by the app-log follower (``applines``).
+``--diagnose``: also ``diagnose`` the same generated file once and print its MB per CPU second
+(this process and any worker it starts), the read rate of the other command on the same bytes.
 
 A synthetic day of a Postfix relay's log (messages from a few hundred clients and senders: cleanup
 noise, ``client=``, ``from=``, and a delivery to Exchange Online — mostly accepted, some refused
@@ -157,6 +160,23 @@ def run(staging: Path, watched: Path, interval: float, log: str = "postfix") -> 
             "events": handled, "rss_before": before, "rule_runs": judge.runs}
 
 
+def diagnose_rate(path: Path) -> tuple[float, int]:
+    """CPU seconds (this process and its workers) of one ``diagnose`` of ``path``, and its exit."""
+    import resource
+
+    from relaydoctor.engine import api
+
+    api.load_packs(cached=True)  # packs loaded before the clock starts, as in run()
+
+    def cpu() -> float:
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    cpu0 = cpu()
+    report = api.diagnose([str(path)])
+    return cpu() - cpu0, len(report.symptoms)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=int, default=100, help="MB of mail log (default 100)")
@@ -164,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--interval", type=float, default=0.05, help="watch --interval (seconds)")
     ap.add_argument("--log", choices=sorted(LOGS), default="postfix",
                     help="the log written (default postfix)")
+    ap.add_argument("--diagnose", action="store_true", help="also time one diagnose of the same file")
     args = ap.parse_args(argv)  # the same options as bench_watch, but one file (logrotate renames)
     with tempfile.TemporaryDirectory(prefix="rd-watch-relay-bench-") as tmp:
         staging, watched = Path(tmp) / "staging.log", Path(tmp) / "watched"
@@ -173,10 +194,15 @@ def main(argv: list[str] | None = None) -> int:
         mb = staging.stat().st_size / 1e6
         base = plain_read([staging])
         got = run(staging, watched, args.interval, args.log)
+        diag = diagnose_rate(staging) if args.diagnose else None
     share = f"{args.eop_share:.0%} to Exchange Online" if args.log == "postfix" else "1 in 10 refused"
     print(f"log: {mb:.1f} MB, {messages:,} messages ({share})")
     figures(mb, base, got)
     print(f"deliveries handled: {int(got['events']):,}; rules ran {int(got['rule_runs'])} time(s)")
+    if diag is not None:
+        seconds, symptoms = diag
+        print(f"diagnose of the same file: {seconds:.2f} s CPU, {mb / seconds:.2f} MB per CPU second "
+              f"({symptoms} symptom(s))")
     return 0
 
 
