@@ -1,5 +1,5 @@
-"""Where the built-in pack's data folders are, for regular and editable installs alike, and
-where relaydoctor keeps its caches."""
+"""Where the built-in pack's data folders are, for regular and editable installs alike, where
+relaydoctor keeps its caches, and the file name of an evidence source as reports show it."""
 
 from __future__ import annotations
 
@@ -42,3 +42,9 @@ def builtin_dir(name: str) -> Path:
     if folders:
         return folders[0]
     raise FileNotFoundError(f"relaydoctor.{name} has no folder on disk")
+
+
+def file_name(source: str) -> str:
+    """The last part of an evidence source (``folder/SEND.LOG:12`` → ``SEND.LOG:12``), for either
+    separator: sources from Windows shares and zips keep backslashes."""
+    return source.replace("\\", "/").rsplit("/", 1)[-1]

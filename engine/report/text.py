@@ -13,6 +13,7 @@ from __future__ import annotations
 import textwrap
 
 from ..facts import RELATION_KINDS
+from ..paths import file_name
 from ..plainwords import plain_kind
 from ..results import EvidenceLink, Question, Report, Verdict
 from ..status import Status
@@ -343,7 +344,7 @@ _QUESTIONS_SHOWN_CONFIRMED = 2
 
 def _short_source(source: str) -> str:
     """``file:line`` without the folders: the full path is in the EVIDENCE list and in --verbose."""
-    return source.replace("\\", "/").rsplit("/", 1)[-1]
+    return file_name(source)
 
 
 def _brief_questions(out: _Out, questions: list[Question], *, room: int, most: int) -> None:

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from ..evidence.smtplog.session import Session, Txn, domain_of
+from ..paths import file_name
 
 MAX_SENDERS = 1000  # failing and fixed senders remembered (the oldest forgotten first)
 
@@ -47,7 +48,7 @@ class Sender:
         parts = [frm]
         if self.app_log:  # the file is who sends (app lines carry no session id)
             host = f" to smart host {self.connector}" if self.connector else ""
-            return f"{frm}{host} in the app log {self.source.replace(chr(92), '/').rsplit('/', 1)[-1]}"
+            return f"{frm}{host} in the app log {file_name(self.source)}"
         if self.connector:
             parts.append(f"via '{self.connector}'")
         if self.client:
