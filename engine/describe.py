@@ -19,6 +19,8 @@ from .facts import (
     InboundConnector,
     IpAttribution,
     IpConnectorMatch,
+    PlannedCertSmtp,
+    PlannedEgress,
     PrecheckPlan,
     SendConnector,
     SendConnectorCertificate,
@@ -165,6 +167,22 @@ _DESCRIBERS: dict[type, Callable[[Fact], str]] = {
         "the planned change"
         + (f": certificate {f.cert_thumbprint[:8]}…" if f.cert_thumbprint else "")
         + f", expiry window {f.days} day(s)"
+    ),
+    PlannedEgress: lambda f: (
+        f"planned egress {f.ip or repr(f.text)}: "
+        + (f"{f.family}, {'public' if f.public else 'not public'}" if f.ip else "not an IP address")
+        + (f"; certificate connector {f.cert_connector!r}" if f.cert_route == "present" else "")
+        + ("; no connector authenticates by certificate" if f.cert_route == "none" else "")
+    ),
+    PlannedCertSmtp: lambda f: (
+        f"planned certificate {f.thumbprint[:8]}…: "
+        + {
+            "smtp": f"installed with Services {', '.join(f.services)}",
+            "not_smtp": f"installed without SMTP (Services {', '.join(f.services)})",
+            "not_installed": "not installed (Get-ExchangeCertificate does not list it)",
+            "no_export": "no Get-ExchangeCertificate export",
+        }[f.state]
+        + (f"; servers {', '.join(f.servers)}" if f.servers else "")
     ),
 }
 

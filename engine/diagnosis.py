@@ -469,10 +469,15 @@ def _remediation(
         text, missing = fill_text_missing(step.step, words, labels)
         needs = list(missing)
         commands = []
-        for template in step.commands:
-            filled = fill_command(template, values, labels)
-            commands.append(filled.text)
-            needs.extend(filled.missing)
+        each = _each(step.for_each, values)
+        if each is not None and not each:
+            continue  # one command per element of an empty list: nothing to run
+        for value in each if each is not None else [None]:
+            bound = values if value is None else {**values, step.for_each: value}
+            for template in step.commands:
+                filled = fill_command(template, bound, labels)
+                commands.append(filled.text)
+                needs.extend(filled.missing)
         if commands and tuple(commands) in seen_commands:
             continue  # two variants that came out the same (one domain both ways): say it once
         seen_commands.add(tuple(commands))
@@ -481,6 +486,17 @@ def _remediation(
     if cause.verify:
         steps.append(RemediationStep(step="Verify: " + _fill_text(cause.verify, words)))
     return steps
+
+
+def _each(path: str | None, values: Mapping[str, Any]) -> list[Any] | None:
+    """The elements a ``for_each`` step repeats its commands over (None: not such a step; a value
+    that is not a list counts as one element)."""
+    if path is None:
+        return None
+    got = values.get(path)
+    if got is None:
+        return []
+    return list(got) if isinstance(got, list | tuple) else [got]
 
 
 def _template_values(firing: Firing, facts: Sequence[Fact], answers: Mapping[str, str]) -> dict[str, Any]:

@@ -491,13 +491,16 @@ class DomainAcceptance(Fact):
 
     KIND: ClassVar[str] = "domain_acceptance"
     DOC: ClassVar[str] = (
-        "A certificate name, MAIL FROM domain, connector name or a precheck's planned sending domain "
-        "(role planned_sender) against the accepted domains (KB 4019940: a host name counts if it or "
+        "A certificate name, MAIL FROM domain, connector name, a precheck's planned sending domain "
+        "(role planned_sender) or planned certificate (role planned_certificate: its best name, and "
+        "every name's lookup in the note when none is accepted) against the accepted domains "
+        "(KB 4019940: a host name counts if it or "
         "its immediate parent is accepted)."
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
         "role": _enum(
-            "certificate", "mail_from", "connector_certificate_name", "recipient", "planned_sender"
+            "certificate", "mail_from", "connector_certificate_name", "recipient", "planned_sender",
+            "planned_certificate",
         ),
         "status": _enum("accepted", "not_accepted", "unverified", "unknown"),
     }
@@ -516,6 +519,8 @@ class DomainAcceptance(Fact):
     # anyway (matches a connector and is of an accepted domain); None when none does — a field,
     # so "no such certificate" is a positive test, not a `not:` over a join of two facts
     attributed_by: str | None = None
+    # role=planned_certificate: how many DNS names the certificate carries (0: none to look up)
+    names: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -878,6 +883,7 @@ class PrecheckPlan(Fact):
     cert_thumbprint: str | None = None  # the planned certificate (upper-case hex), when --cert
     audit: bool = False  # nothing planned: the current configuration is audited
     sender_domain: str | None = None  # the planned sending (MAIL FROM) domain, when --sender-domain
+    egress_ip: str | None = None  # the planned egress address as given (--egress-ip), when given
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -897,6 +903,60 @@ class CertLifetime(Fact):
     days_left: int  # whole days from the time of the diagnosis to NotAfter; negative once expired
     validity: str = "unknown"  # at the time of the diagnosis (not at a session's time)
     not_after: str | None = None  # the NotAfter compared (ISO 8601)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedEgress(Fact):
+    """A precheck's planned egress address, classified, with what the inbound connector export
+    offers instead of it: whether an enabled OnPremises connector authenticates by certificate."""
+
+    KIND: ClassVar[str] = "planned_egress"
+    DOC: ClassVar[str] = (
+        "The planned egress address of a precheck (--egress-ip): its family, whether it is public "
+        "(RFC 1918, CGNAT, loopback and link-local are not; documentation ranges are), and, when a "
+        "Get-InboundConnector export was read, whether a usable connector authenticates by "
+        "certificate (cert_route none rests on the whole export: complete says no value of it was "
+        "cut short) and which connector the address would be added to."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "family": _enum("ipv4", "ipv6", "invalid"),
+        "cert_route": _enum("present", "none"),
+    }
+
+    text: str  # the address as given
+    ip: str | None = None  # normalised (an IPv4-mapped IPv6 address as IPv4); None when not an IP
+    family: str = "invalid"
+    public: bool | None = None  # None when not an IP
+    problem: str | None = None  # why it is not an address, in words
+    # present: a usable (enabled OnPremises) connector names a TlsSenderCertificateName; none: no
+    # connector of the export does; missing without a Get-InboundConnector export
+    cert_route: str | None = None
+    cert_connector: str | None = None  # the first such connector (by name)
+    # where to add the address: its best connector, else the first usable one
+    fix_connector: str | None = None
+    complete: bool = False  # an inbound connector export was read and none of its values was cut short
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedCertSmtp(Fact):
+    """Whether the planned certificate is installed and enabled for SMTP where relay needs it."""
+
+    KIND: ClassVar[str] = "planned_cert_smtp"
+    DOC: ClassVar[str] = (
+        "The planned certificate (precheck --cert) against Get-ExchangeCertificate: not installed, "
+        "installed with or without the SMTP service, or no such export; with the source transport "
+        "servers of the send connectors to Exchange Online, where it must be enabled."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {
+        "state": _enum("smtp", "not_smtp", "not_installed", "no_export"),
+    }
+
+    thumbprint: str  # the planned certificate (upper-case hex)
+    state: str
+    # as the installed certificate lists them (SMTP when only its flag says so, none when empty)
+    services: tuple[str, ...] = ()
+    servers: tuple[str, ...] = ()  # the send connectors' source transport servers, sorted
+    servers_known: bool = False  # servers is not empty (a rule's test: list fields are never missing)
 
 
 FACT_KINDS: dict[str, type[Fact]] = {
@@ -933,6 +993,8 @@ FACT_KINDS: dict[str, type[Fact]] = {
         SmtpClient,
         PrecheckPlan,
         CertLifetime,
+        PlannedEgress,
+        PlannedCertSmtp,
     )
 }
 
@@ -949,6 +1011,8 @@ RELATION_ORDER: tuple[str, ...] = tuple(
         SendConnectorCertificate,
         ConnectorChange,
         CertLifetime,
+        PlannedEgress,
+        PlannedCertSmtp,
     )
 )
 RELATION_KINDS = frozenset(RELATION_ORDER)
@@ -961,6 +1025,7 @@ ABSENCE_VALUES: dict[tuple[str, str], tuple[Scalar, ...]] = {
     ("smtp_session", "cert_presented"): (False,),
     ("smtp_session", "tls"): ("not_attempted",),
     ("smtp_session", "starttls_offered"): (False,),
+    ("planned_egress", "cert_route"): ("none",),
 }
 
 

@@ -27,6 +27,7 @@ from .model import (
     Packs,
     Pattern,
     Ref,
+    RemediationDef,
     RuleDef,
     expect_subject,
     split_expect,
@@ -144,6 +145,7 @@ def _cause_findings(packs: Packs) -> list[PackError]:
                             "likely rule of this cause, so the step is never hidden by it"
                         )
                     )
+            out.extend(_for_each_findings(cause, step, positive_any))
             if step.only_if and positive_any and not any(step.only_if in r.aliases for r in positive_any):
                 out.append(
                     cause.loc.at(step.line).error(
@@ -152,6 +154,26 @@ def _cause_findings(packs: Packs) -> list[PackError]:
                     )
                 )
     return out
+
+
+def _for_each_findings(cause: CauseDef, step: RemediationDef, positive: list[RuleDef]) -> list[PackError]:
+    """``for_each: alias.field`` must name a list field of a fact every rule showing the step binds."""
+    if step.for_each is None:
+        return []
+    alias, _, name = step.for_each.partition(".")
+    for rule in positive:
+        if (step.only_if and step.only_if not in rule.aliases) or any(a in rule.aliases for a in step.unless):
+            continue
+        kind = rule.aliases.get(alias)
+        spec = field_specs(kind).get(name) if kind in FACT_KINDS else None
+        if kind is None or spec is None or spec.type != "list":
+            what = (f"rule {rule.id} binds no {alias!r}" if kind is None
+                    else f"{kind}.{name} is not a list field")
+            return [cause.loc.at(step.line).error(
+                f"cause {cause.cause}: for_each {step.for_each!r}: {what}, "
+                "so the commands cannot repeat over it"
+            )]
+    return []
 
 
 def _expectations(packs: Packs) -> dict[tuple[str, str], set[str]]:

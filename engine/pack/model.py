@@ -208,6 +208,13 @@ STEP_KEYS = (
         False,
         "alias.field=Label: how an unknown value shows (<Label>, marked as needing the user's value).",
     ),
+    Key(
+        "for_each",
+        "field_path",
+        False,
+        "alias.field of a list field: the step's commands are given once per element, the placeholder "
+        "{alias.field} standing for that element (one command per server); an empty list hides the step.",
+    ),
 )
 REFERENCE_KEYS = (
     Key("title", "text", False, "Link text."),
@@ -451,6 +458,7 @@ class RemediationDef:
     labels: tuple[tuple[str, str], ...] = ()  # ("alias.field", "Label"): shown as <Label> when unknown
     unless: tuple[str, ...] = ()  # hidden when the concluding rule bound any of these aliases
     command_lines: tuple[int | None, ...] = ()  # the line of each command, for findings
+    for_each: str | None = None  # "alias.field" of a list: the commands once per element
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,6 +80,7 @@ _ORDERING_OPS = ("gt", "gte", "lt", "lte")
 field_specs = functools.cache(_field_specs)
 _TYPE_NAMES = {"string": "text", "integer": "an integer", "boolean": "true or false", "list": "a list"}
 
+_FIELD_PATH = lazyre.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 _LABEL = lazyre.compile(r"([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)=([A-Za-z][A-Za-z0-9 ._-]{0,39})")
 
 
@@ -1004,6 +1005,10 @@ def _remediation(m: YMap, f: FileCheck) -> list[RemediationDef]:
                 f.err(line, f"unless: {alias!r} is not an alias")
             unless.append(alias)
         texts = tuple(c for c, _ in commands)
+        for_each = f.text(s, "for_each") if "for_each" in s else None
+        if for_each is not None and not _FIELD_PATH.fullmatch(for_each):
+            f.err(s.line_of("for_each"), f"for_each: {for_each!r} is not alias.field (e.g. b.servers)")
+            for_each = None
         steps.append(
             RemediationDef(
                 step,
@@ -1013,6 +1018,7 @@ def _remediation(m: YMap, f: FileCheck) -> list[RemediationDef]:
                 _labels(s, f),
                 tuple(unless),
                 command_lines=tuple(line for _, line in commands),
+                for_each=for_each,
             )
         )
     return steps

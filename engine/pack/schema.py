@@ -128,6 +128,7 @@ def _type(token: str) -> dict[str, Any]:
             "propertyNames": {"pattern": EXPECT_KEY_RE.pattern},
             "additionalProperties": {"enum": list(CASE_STATUSES)},
         },
+        "field_path": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"},
     }
     return dict(table[token])
 

@@ -8,10 +8,10 @@ from ..facts import Certificate, CertNameMatch, InboundConnector, IpConnectorMat
 from ..pack.templates import ps_quote
 from ..relations.common import norm_thumbprint
 from ..relations.domains import certificate_name_acceptance
-from ..relations.ips import parse_ip_entry
+from ..relations.ips import not_public, parse_ip_entry
 from ..relations.names import usable
 from .certificate import lifetime_check
-from .common import MC1226222, connector_name_check, not_public, shared_provider
+from .common import MC1226222, connector_name_check, shared_provider
 from .context import Context
 from .model import Check, link
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..facts import Certificate, Fact, PrecheckPlan, Provenance, Symptom
 from ..relations.common import norm_name, norm_thumbprint
 from ..results import EvidenceSet, Report
-from .common import KB_ATTR36
+from .common import KB_ATTR36, KB_CONNECTORS, MC1226222
 from .model import Check, Plan
 
 PACK_CODE = "precheck"
@@ -31,6 +31,11 @@ class Packed:
     cannot: str  # why an undetermined verdict could not be decided, in the user's words
     subject: Callable[[Plan], str] = lambda plan: ""  # what the line names (a Check's subject)
     references: tuple[str, ...] = ()  # on its FAIL and WARN lines (not on PASS or cannot check)
+    # references differ per rule: the line has those of ``references`` the verdict carries (the
+    # deciding rules' own), not all of them
+    rule_references: bool = False
+    commands: bool = False  # the cause's remediation commands on its FAIL and WARN lines
+    hidden: frozenset[str] = frozenset()  # verdict statuses that give no line (nothing to say)
 
 
 # cause of the ``precheck`` code -> its check line
@@ -50,6 +55,34 @@ PACKED: Mapping[str, Packed] = {
         subject=lambda plan: norm_name(plan.sender_domain),
         references=(KB_ATTR36,),
     ),
+    "planned-egress-ip": Packed(
+        "egress-ip",
+        "planned egress IP is covered by a connector's SenderIPAddresses",
+        "no Get-InboundConnector export among the evidence "
+        "(Get-InboundConnector | Export-Clixml Get-InboundConnector.xml)",
+        references=(KB_CONNECTORS,),
+        rule_references=True,
+        commands=True,
+    ),
+    "planned-egress-public": Packed(
+        "egress-ip-public",
+        "planned egress IP is a public address",
+        "the planned address is not an IP address",
+        hidden=frozenset({"ruled_out", "undetermined"}),
+    ),
+    "planned-certificate-domain": Packed(
+        "cert-domain",
+        "certificate domain is an accepted domain (KB 4019940 parent rule)",
+        "no Get-AcceptedDomain or Get-MgDomain export among the evidence",
+        references=(KB_ATTR36, MC1226222),
+        rule_references=True,
+    ),
+    "planned-certificate-smtp": Packed(
+        "cert-smtp",
+        "certificate is enabled for SMTP on the send connector's servers",
+        "no planned certificate",
+        commands=True,
+    ),
 }
 
 
@@ -61,6 +94,7 @@ def plan_fact(plan: Plan, planned: Certificate | None) -> PrecheckPlan:
         cert_thumbprint=norm_thumbprint(planned.thumbprint) if planned is not None else None,
         audit=plan.audit,
         sender_domain=norm_name(plan.sender_domain) or None,
+        egress_ip=plan.egress_ip or None,
     )
 
 
@@ -77,13 +111,20 @@ def packed_checks(
     out: dict[str, Check] = {}
     for v in report.verdicts:
         packed = PACKED.get(v.cause) if v.code == PACK_CODE else None
-        if packed is None:
+        if packed is None or v.status.value in packed.hidden:
             continue
         status = _STATUS[v.status.value]
         decided = v.status.value != "undetermined"
         summary = v.summary if decided else f"cannot check: {packed.cannot}"
+        refs = (
+            tuple(r for r in v.references if r in packed.references) if packed.rule_references
+            else packed.references
+        )
+        commands = tuple(c for step in v.remediation for c in step.commands) if packed.commands else ()
         out[packed.check] = Check(
-            packed.check, status, packed.title, summary, subject=packed.subject(plan), evidence=v.evidence,
-            references=packed.references if decided and status != "pass" else (),
+            packed.check, status, packed.title, summary, subject=v.subject or packed.subject(plan),
+            evidence=v.evidence,
+            commands=commands if decided and status != "pass" else (),
+            references=refs if decided and status != "pass" else (),
         )
     return out

@@ -8,7 +8,8 @@ relations in the same order, with the same provenance.
 Modules: ``names`` (certificate names × TlsSenderCertificateName), ``ips`` (egress IP ×
 SenderIPAddresses), ``domains`` (certificate / MAIL FROM / connector names × accepted domains),
 ``certstatus`` + ``chain`` + ``roots`` (validity, trust, chain), ``sendconnector``
-(TlsCertificateName × installed and presented certificates), ``lifetime`` (days to expiry).
+(TlsCertificateName × installed and presented certificates), ``lifetime`` (days to expiry),
+``planned`` (a precheck's planned egress address and certificate).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from .domains import DomainEvidence, domain_relations, planned_sender_relations,
 from .ips import ip_relations
 from .lifetime import cert_lifetime_relations
 from .names import cert_name_relations
+from .planned import planned_relations
 from .presented import presented_certificates
 from .roots import RootStore, default_store
 from .sendconnector import send_connector_relations
@@ -92,7 +94,14 @@ def derive_relations(
         *cert_lifetime_relations(statuses, certs, now=as_utc(now)),
     ]
     ordered = _ordered(out)
-    return _ordered([*ordered, *planned_sender_relations(_of(facts, PrecheckPlan), evidence, ordered)])
+    plans = _of(facts, PrecheckPlan)
+    if not plans:
+        return ordered
+    return _ordered([
+        *ordered,
+        *planned_sender_relations(plans, evidence, ordered),
+        *planned_relations(plans, facts, evidence, ordered),
+    ])
 
 
 def _unique(facts: Sequence[Fact]) -> list[Fact]:
