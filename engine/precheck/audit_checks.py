@@ -250,50 +250,6 @@ def _partner(ctx: Context) -> list[Check]:
 
 
 def _disabled(ctx: Context) -> list[Check]:
-    title = "connectors on the relay path are enabled"
-    out = []
-    enabled_onprem = [c for c in ctx.inbound if usable(c)]
-    for c in ctx.inbound:
-        if c.enabled is False:
-            status = "fail" if c.connector_type == "OnPremises" and not enabled_onprem else "warn"
-            out.append(
-                Check(
-                    "audit-disabled",
-                    status,
-                    title,
-                    "inbound connector disabled"
-                    + (
-                        "; no enabled OnPremises connector remains, so relay is rejected"
-                        if status == "fail"
-                        else ""
-                    ),
-                    subject=c.name,
-                    evidence=(link(c),),
-                    commands=(f"Set-InboundConnector -Identity {ps_quote(c.name)} -Enabled $true",),
-                )
-            )
-    for sc in ctx.send_to_eop():
-        if sc.enabled is False:
-            out.append(
-                Check(
-                    "audit-disabled",
-                    "warn",
-                    title,
-                    "send connector to Exchange Online disabled",
-                    subject=sc.name,
-                    evidence=(link(sc),),
-                    commands=(f"Set-SendConnector -Identity {ps_quote(sc.name)} -Enabled $true",),
-                )
-            )
-    if not ctx.inbound and not ctx.send_connectors:
-        return [
-            Check(
-                "audit-disabled",
-                "warn",
-                title,
-                "cannot check: no Get-InboundConnector or Get-SendConnector export among the evidence",
-            )
-        ]
-    return out or [
-        Check("audit-disabled", "pass", title, "every inbound and send connector given is enabled")
-    ]
+    """Pack data: the built-in pack's ``audit-connector-disabled`` cause (``packed``), a line per
+    disabled connector (``subject: c.name`` / ``sc.name``)."""
+    return ctx.packed["audit-disabled"]

@@ -191,12 +191,14 @@ def lifetime_check(ctx: Context, cert: Certificate, check: str, title: str, subj
 
 def _cert_lifetime(ctx: Context, cert: Certificate) -> Check:
     """Pack data: the built-in pack's ``planned-certificate-lifetime`` cause (``packed``)."""
-    return ctx.packed["cert-lifetime"]
+    (line,) = ctx.packed["cert-lifetime"]
+    return line
 
 
 def _cert_chain(ctx: Context, cert: Certificate) -> Check:
     """Pack data: the built-in pack's ``planned-certificate-chain`` cause (``packed``)."""
-    return ctx.packed["cert-chain"]
+    (line,) = ctx.packed["cert-chain"]
+    return line
 
 
 def _servers(ctx: Context) -> list[str]:

@@ -27,10 +27,18 @@ _STATUS = {"confirmed": "fail", "likely": "warn", "ruled_out": "pass", "undeterm
 @dataclass(frozen=True, slots=True)
 class Packed:
     check: str  # the check id the line keeps (the report contract)
-    title: str
+    title: str | Callable[[Plan], str]
     cannot: str  # why an undetermined verdict could not be decided, in the user's words
-    subject: Callable[[Plan], str] = lambda plan: ""  # what the line names (a Check's subject)
+    # what a line without a rule subject names (a line per subject names its verdict's subject)
+    subject: Callable[[Plan], str] = lambda plan: ""
     references: tuple[str, ...] = ()  # on its FAIL and WARN lines (not on PASS or cannot check)
+    commands: bool = False  # FAIL and WARN lines carry the verdict's filled remediation commands
+    # lines per subject are in subject order, those about these fact kinds (a verdict's first
+    # evidence) first, in this order: the order the Python check printed them in
+    kinds: tuple[str, ...] = ()
+
+    def title_for(self, plan: Plan) -> str:
+        return self.title(plan) if callable(self.title) else self.title
 
 
 # cause of the ``precheck`` code -> its check line
@@ -50,6 +58,13 @@ PACKED: Mapping[str, Packed] = {
         subject=lambda plan: norm_name(plan.sender_domain),
         references=(KB_ATTR36,),
     ),
+    "audit-connector-disabled": Packed(
+        "audit-disabled",
+        "connectors on the relay path are enabled",
+        "no Get-InboundConnector or Get-SendConnector export among the evidence",
+        commands=True,
+        kinds=("inbound_connector", "send_connector"),
+    ),
 }
 
 
@@ -67,14 +82,15 @@ def plan_fact(plan: Plan, planned: Certificate | None) -> PrecheckPlan:
 def packed_checks(
     facts: list[Fact], certificates: Mapping[str, bytes], plan: Plan, planned: Certificate | None,
     *, now: dt.datetime, diagnose: Diagnose,
-) -> dict[str, Check]:
-    """Each pack check's line, by check id. Symptoms are left out: only the plan's code is judged."""
+) -> dict[str, list[Check]]:
+    """Each pack check's lines, by check id: one per verdict of its cause (a cause whose rules name
+    a ``subject:`` has one per subject). Symptoms are left out: only the plan's code is judged."""
     evidence = EvidenceSet(
         facts=[*(f for f in facts if not isinstance(f, Symptom)), plan_fact(plan, planned)],
         certificates=dict(certificates),
     )
     report = diagnose(evidence, now)
-    out: dict[str, Check] = {}
+    out: dict[str, list[tuple[tuple, Check]]] = {}
     for v in report.verdicts:
         packed = PACKED.get(v.cause) if v.code == PACK_CODE else None
         if packed is None:
@@ -82,8 +98,13 @@ def packed_checks(
         status = _STATUS[v.status.value]
         decided = v.status.value != "undetermined"
         summary = v.summary if decided else f"cannot check: {packed.cannot}"
-        out[packed.check] = Check(
-            packed.check, status, packed.title, summary, subject=packed.subject(plan), evidence=v.evidence,
-            references=packed.references if decided and status != "pass" else (),
+        warns = decided and status != "pass"
+        commands = [c for step in v.remediation for c in step.commands] if packed.commands and warns else []
+        line = Check(
+            packed.check, status, packed.title_for(plan), summary, subject=v.subject or packed.subject(plan),
+            evidence=v.evidence, commands=tuple(commands), references=packed.references if warns else (),
         )
-    return out
+        kind = v.evidence[0].fact if v.evidence else ""
+        rank = packed.kinds.index(kind) if kind in packed.kinds else len(packed.kinds)
+        out.setdefault(packed.check, []).append(((rank, v.subject), line))
+    return {check: [line for _, line in sorted(lines, key=lambda kl: kl[0])] for check, lines in out.items()}
