@@ -77,28 +77,9 @@ def _no_inbound(check: str, title: str) -> list[Check]:
 
 
 def _ip_only(ctx: Context) -> list[Check]:
-    title = "OnPremises connectors authenticate by certificate, not by IP alone (MC1226222)"
-    if not ctx.inbound:
-        return _no_inbound("audit-ip-only", title)
-    out = []
-    for c in _onprem(ctx):
-        if c.sender_ip_addresses and not c.tls_sender_certificate_name:
-            out.append(
-                Check(
-                    "audit-ip-only",
-                    "warn",
-                    title,
-                    f"identifies your servers by IP only ({', '.join(c.sender_ip_addresses)}): an address "
-                    "shared with other tenants (a relay service, a shared gateway) breaks attribution, and "
-                    "null senders (NDRs) need a certificate; prefer a certificate connector",
-                    subject=c.name,
-                    evidence=(link(c),),
-                    references=(MC1226222,),
-                )
-            )
-    return out or [
-        Check("audit-ip-only", "pass", title, "no enabled OnPremises connector relies on IPs alone")
-    ]
+    """Pack data: the built-in pack's ``audit-ip-only-connector`` cause (``packed``), a line per
+    IP-only connector (``subject: c.name``)."""
+    return ctx.packed["audit-ip-only"]
 
 
 def _cert_names(ctx: Context) -> list[Check]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..facts import Certificate, Fact, PrecheckPlan, Provenance, Symptom
 from ..relations.common import norm_name, norm_thumbprint
 from ..results import EvidenceSet, Report
-from .common import KB_ATTR36
+from .common import KB_ATTR36, MC1226222
 from .model import Check, Plan
 
 PACK_CODE = "precheck"
@@ -64,6 +64,12 @@ PACKED: Mapping[str, Packed] = {
         "no Get-InboundConnector or Get-SendConnector export among the evidence",
         commands=True,
         kinds=("inbound_connector", "send_connector"),
+    ),
+    "audit-ip-only-connector": Packed(
+        "audit-ip-only",
+        "OnPremises connectors authenticate by certificate, not by IP alone (MC1226222)",
+        "no Get-InboundConnector export among the evidence",
+        references=(MC1226222,),
     ),
 }
 
