@@ -500,6 +500,7 @@ class DomainAcceptance(Fact):
             "certificate", "mail_from", "connector_certificate_name", "recipient", "planned_sender"
         ),
         "status": _enum("accepted", "not_accepted", "unverified", "unknown"),
+        "certificate_status": _enum("accepted", "not_accepted", "unverified", "unknown"),
     }
 
     role: str  # recipient: the domain of a rejected recipient (5.4.1, the 5.4.6 ATTR1 loop)
@@ -516,6 +517,10 @@ class DomainAcceptance(Fact):
     # anyway (matches a connector and is of an accepted domain); None when none does — a field,
     # so "no such certificate" is a positive test, not a `not:` over a join of two facts
     attributed_by: str | None = None
+    # role=connector_certificate_name: the value read as a certificate name is (KB 4019940: a host
+    # directly under an accepted domain counts), where ``status`` reads it as a connector value (such
+    # a host is unknown: KB 3169958). The precheck's audit-partner reads this one.
+    certificate_status: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,10 +4,8 @@ MC1226222 anti-patterns, Partner connectors used for relay, disabled connectors.
 
 from __future__ import annotations
 
-from ..facts import Certificate, CertNameMatch, InboundConnector, IpConnectorMatch, SendConnectorCertificate
-from ..pack.templates import ps_quote
+from ..facts import Certificate, InboundConnector, IpConnectorMatch, SendConnectorCertificate
 from ..relations.common import norm_thumbprint
-from ..relations.domains import certificate_name_acceptance
 from ..relations.ips import parse_ip_entry
 from ..relations.names import usable
 from .certificate import lifetime_check
@@ -169,65 +167,9 @@ def _in(ip: str, net: object) -> bool:
 
 
 def _partner(ctx: Context) -> list[Check]:
-    title = "no Partner-type connector is used for relay"
-    if not ctx.inbound:
-        return _no_inbound("audit-partner", title)
-    partners = {c.name: c for c in ctx.inbound if c.connector_type == "Partner"}
-    if not partners:
-        return [Check("audit-partner", "pass", title, "no Partner connector")]
-    out = []
-    hits: dict[str, list] = {}
-    for r in ctx.rel(CertNameMatch):
-        if r.connector in partners and r.match in ("match", "wildcard_match"):
-            hits.setdefault(r.connector, []).append(r)
-    for r in ctx.rel(IpConnectorMatch):
-        if r.connector in partners and r.match == "in_range":
-            hits.setdefault(r.connector, []).append(r)
-    ev = ctx.domains
-    for name, conn in sorted(partners.items()):
-        fix = f"Set-InboundConnector -Identity {ps_quote(name)} -ConnectorType OnPremises"
-        if name in hits:
-            out.append(
-                Check(
-                    "audit-partner",
-                    "fail",
-                    title,
-                    "your own servers match this Partner connector (by the certificate or the egress IP the "
-                    "send logs show): Partner connectors never grant relay, so external recipients get "
-                    "550 5.7.64",
-                    subject=name,
-                    evidence=(link(conn), *(link(r) for r in hits[name])),
-                    commands=(fix,),
-                )
-            )
-            continue
-        value = conn.tls_sender_certificate_name
-        own = bool(value) and ev.has_any and certificate_name_acceptance(value or "", ev).status == "accepted"
-        if own:
-            out.append(
-                Check(
-                    "audit-partner",
-                    "warn",
-                    title,
-                    f"expects certificate {value}, one of your accepted domains: if your servers relay "
-                    "through it, make it an OnPremises connector",
-                    subject=name,
-                    evidence=(link(conn),),
-                    commands=(fix,),
-                )
-            )
-        else:
-            out.append(
-                Check(
-                    "audit-partner",
-                    "pass",
-                    title,
-                    "a partner's connector, not matched by your servers",
-                    subject=name,
-                    evidence=(link(conn),),
-                )
-            )
-    return out
+    """Pack data: the built-in pack's ``audit-partner-connector`` cause (``packed``), a line per
+    Partner connector (``subject: c.name``)."""
+    return ctx.packed["audit-partner"]
 
 
 def _disabled(ctx: Context) -> list[Check]:

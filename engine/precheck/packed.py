@@ -71,6 +71,12 @@ PACKED: Mapping[str, Packed] = {
         "no Get-InboundConnector export among the evidence",
         references=(MC1226222,),
     ),
+    "audit-partner-connector": Packed(
+        "audit-partner",
+        "no Partner-type connector is used for relay",
+        "no Get-InboundConnector export among the evidence",
+        commands=True,
+    ),
 }
 
 
