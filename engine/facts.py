@@ -503,6 +503,7 @@ class DomainAcceptance(Fact):
             "planned_certificate",
         ),
         "status": _enum("accepted", "not_accepted", "unverified", "unknown"),
+        "certificate_status": _enum("accepted", "not_accepted", "unverified", "unknown"),
     }
 
     role: str  # recipient: the domain of a rejected recipient (5.4.1, the 5.4.6 ATTR1 loop)
@@ -521,6 +522,10 @@ class DomainAcceptance(Fact):
     attributed_by: str | None = None
     # role=planned_certificate: how many DNS names the certificate carries (0: none to look up)
     names: int | None = None
+    # role=connector_certificate_name: the value read as a certificate name is (KB 4019940: a host
+    # directly under an accepted domain counts), where ``status`` reads it as a connector value (such
+    # a host is unknown: KB 3169958). The precheck's audit-partner reads this one.
+    certificate_status: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

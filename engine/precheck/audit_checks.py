@@ -4,10 +4,8 @@ MC1226222 anti-patterns, Partner connectors used for relay, disabled connectors.
 
 from __future__ import annotations
 
-from ..facts import Certificate, CertNameMatch, InboundConnector, IpConnectorMatch, SendConnectorCertificate
-from ..pack.templates import ps_quote
+from ..facts import Certificate, InboundConnector, IpConnectorMatch, SendConnectorCertificate
 from ..relations.common import norm_thumbprint
-from ..relations.domains import certificate_name_acceptance
 from ..relations.ips import not_public, parse_ip_entry
 from ..relations.names import usable
 from .certificate import lifetime_check
@@ -77,28 +75,9 @@ def _no_inbound(check: str, title: str) -> list[Check]:
 
 
 def _ip_only(ctx: Context) -> list[Check]:
-    title = "OnPremises connectors authenticate by certificate, not by IP alone (MC1226222)"
-    if not ctx.inbound:
-        return _no_inbound("audit-ip-only", title)
-    out = []
-    for c in _onprem(ctx):
-        if c.sender_ip_addresses and not c.tls_sender_certificate_name:
-            out.append(
-                Check(
-                    "audit-ip-only",
-                    "warn",
-                    title,
-                    f"identifies your servers by IP only ({', '.join(c.sender_ip_addresses)}): an address "
-                    "shared with other tenants (a relay service, a shared gateway) breaks attribution, and "
-                    "null senders (NDRs) need a certificate; prefer a certificate connector",
-                    subject=c.name,
-                    evidence=(link(c),),
-                    references=(MC1226222,),
-                )
-            )
-    return out or [
-        Check("audit-ip-only", "pass", title, "no enabled OnPremises connector relies on IPs alone")
-    ]
+    """Pack data: the built-in pack's ``audit-ip-only-connector`` cause (``packed``), a line per
+    IP-only connector (``subject: c.name``)."""
+    return ctx.packed["audit-ip-only"]
 
 
 def _cert_names(ctx: Context) -> list[Check]:
@@ -188,112 +167,12 @@ def _in(ip: str, net: object) -> bool:
 
 
 def _partner(ctx: Context) -> list[Check]:
-    title = "no Partner-type connector is used for relay"
-    if not ctx.inbound:
-        return _no_inbound("audit-partner", title)
-    partners = {c.name: c for c in ctx.inbound if c.connector_type == "Partner"}
-    if not partners:
-        return [Check("audit-partner", "pass", title, "no Partner connector")]
-    out = []
-    hits: dict[str, list] = {}
-    for r in ctx.rel(CertNameMatch):
-        if r.connector in partners and r.match in ("match", "wildcard_match"):
-            hits.setdefault(r.connector, []).append(r)
-    for r in ctx.rel(IpConnectorMatch):
-        if r.connector in partners and r.match == "in_range":
-            hits.setdefault(r.connector, []).append(r)
-    ev = ctx.domains
-    for name, conn in sorted(partners.items()):
-        fix = f"Set-InboundConnector -Identity {ps_quote(name)} -ConnectorType OnPremises"
-        if name in hits:
-            out.append(
-                Check(
-                    "audit-partner",
-                    "fail",
-                    title,
-                    "your own servers match this Partner connector (by the certificate or the egress IP the "
-                    "send logs show): Partner connectors never grant relay, so external recipients get "
-                    "550 5.7.64",
-                    subject=name,
-                    evidence=(link(conn), *(link(r) for r in hits[name])),
-                    commands=(fix,),
-                )
-            )
-            continue
-        value = conn.tls_sender_certificate_name
-        own = bool(value) and ev.has_any and certificate_name_acceptance(value or "", ev).status == "accepted"
-        if own:
-            out.append(
-                Check(
-                    "audit-partner",
-                    "warn",
-                    title,
-                    f"expects certificate {value}, one of your accepted domains: if your servers relay "
-                    "through it, make it an OnPremises connector",
-                    subject=name,
-                    evidence=(link(conn),),
-                    commands=(fix,),
-                )
-            )
-        else:
-            out.append(
-                Check(
-                    "audit-partner",
-                    "pass",
-                    title,
-                    "a partner's connector, not matched by your servers",
-                    subject=name,
-                    evidence=(link(conn),),
-                )
-            )
-    return out
+    """Pack data: the built-in pack's ``audit-partner-connector`` cause (``packed``), a line per
+    Partner connector (``subject: c.name``)."""
+    return ctx.packed["audit-partner"]
 
 
 def _disabled(ctx: Context) -> list[Check]:
-    title = "connectors on the relay path are enabled"
-    out = []
-    enabled_onprem = [c for c in ctx.inbound if usable(c)]
-    for c in ctx.inbound:
-        if c.enabled is False:
-            status = "fail" if c.connector_type == "OnPremises" and not enabled_onprem else "warn"
-            out.append(
-                Check(
-                    "audit-disabled",
-                    status,
-                    title,
-                    "inbound connector disabled"
-                    + (
-                        "; no enabled OnPremises connector remains, so relay is rejected"
-                        if status == "fail"
-                        else ""
-                    ),
-                    subject=c.name,
-                    evidence=(link(c),),
-                    commands=(f"Set-InboundConnector -Identity {ps_quote(c.name)} -Enabled $true",),
-                )
-            )
-    for sc in ctx.send_to_eop():
-        if sc.enabled is False:
-            out.append(
-                Check(
-                    "audit-disabled",
-                    "warn",
-                    title,
-                    "send connector to Exchange Online disabled",
-                    subject=sc.name,
-                    evidence=(link(sc),),
-                    commands=(f"Set-SendConnector -Identity {ps_quote(sc.name)} -Enabled $true",),
-                )
-            )
-    if not ctx.inbound and not ctx.send_connectors:
-        return [
-            Check(
-                "audit-disabled",
-                "warn",
-                title,
-                "cannot check: no Get-InboundConnector or Get-SendConnector export among the evidence",
-            )
-        ]
-    return out or [
-        Check("audit-disabled", "pass", title, "every inbound and send connector given is enabled")
-    ]
+    """Pack data: the built-in pack's ``audit-connector-disabled`` cause (``packed``), a line per
+    disabled connector (``subject: c.name`` / ``sc.name``)."""
+    return ctx.packed["audit-disabled"]

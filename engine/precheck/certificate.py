@@ -102,7 +102,8 @@ def _cert_names(ctx: Context, cert: Certificate) -> Check:
 def _cert_domain(ctx: Context, cert: Certificate) -> Check:
     """Pack data: the built-in pack's ``planned-certificate-domain`` cause (``packed``), judged on
     the ``domain_acceptance`` (role ``planned_certificate``) of the planned certificate."""
-    return ctx.packed["cert-domain"]
+    (line,) = ctx.packed["cert-domain"]
+    return line
 
 
 def lifetime_check(ctx: Context, cert: Certificate, check: str, title: str, subject: str = "") -> Check:
@@ -150,18 +151,21 @@ def lifetime_check(ctx: Context, cert: Certificate, check: str, title: str, subj
 
 def _cert_lifetime(ctx: Context, cert: Certificate) -> Check:
     """Pack data: the built-in pack's ``planned-certificate-lifetime`` cause (``packed``)."""
-    return ctx.packed["cert-lifetime"]
+    (line,) = ctx.packed["cert-lifetime"]
+    return line
 
 
 def _cert_chain(ctx: Context, cert: Certificate) -> Check:
     """Pack data: the built-in pack's ``planned-certificate-chain`` cause (``packed``)."""
-    return ctx.packed["cert-chain"]
+    (line,) = ctx.packed["cert-chain"]
+    return line
 
 
 def _cert_smtp(ctx: Context, cert: Certificate) -> Check:
     """Pack data: the built-in pack's ``planned-certificate-smtp`` cause (``packed``), judged on
     the ``planned_cert_smtp`` relation (one Enable-ExchangeCertificate per server: ``for_each``)."""
-    return ctx.packed["cert-smtp"]
+    (line,) = ctx.packed["cert-smtp"]
+    return line
 
 
 def tls_certificate_name(cert: Certificate) -> str | None:

@@ -47,7 +47,7 @@ class Context:
     warnings: list[str]
     planned: Certificate | None = None
     certificates: dict[str, bytes] = field(default_factory=dict)
-    packed: dict[str, Check] = field(default_factory=dict)  # the pack's check lines (``packed``)
+    packed: dict[str, list[Check]] = field(default_factory=dict)  # the pack's check lines (``packed``)
 
     def of(self, cls: type) -> list:
         return [f for f in self.facts if isinstance(f, cls)]

@@ -11,5 +11,4 @@ def egress_checks(ctx: Context) -> list[Check]:
     """Pack data: the built-in pack's ``planned-egress-public`` (a line only when the address is
     not public) and ``planned-egress-ip`` causes (``packed``), judged on the ``planned_egress``
     relation and the address's ``ip_attribution``."""
-    public = ctx.packed.get("egress-ip-public")
-    return [*([public] if public else []), ctx.packed["egress-ip"]]
+    return [*ctx.packed.get("egress-ip-public", []), *ctx.packed["egress-ip"]]

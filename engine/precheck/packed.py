@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..facts import Certificate, Fact, PrecheckPlan, Provenance, Symptom
 from ..relations.common import norm_name, norm_thumbprint
-from ..results import EvidenceSet, Report
+from ..results import EvidenceSet, Report, Verdict
 from .common import KB_ATTR36, KB_CONNECTORS, MC1226222
 from .model import Check, Plan
 
@@ -27,15 +27,22 @@ _STATUS = {"confirmed": "fail", "likely": "warn", "ruled_out": "pass", "undeterm
 @dataclass(frozen=True, slots=True)
 class Packed:
     check: str  # the check id the line keeps (the report contract)
-    title: str
+    title: str | Callable[[Plan], str]
     cannot: str  # why an undetermined verdict could not be decided, in the user's words
-    subject: Callable[[Plan], str] = lambda plan: ""  # what the line names (a Check's subject)
+    # what a line without a rule subject names (a line per subject names its verdict's subject)
+    subject: Callable[[Plan], str] = lambda plan: ""
     references: tuple[str, ...] = ()  # on its FAIL and WARN lines (not on PASS or cannot check)
+    commands: bool = False  # FAIL and WARN lines carry the verdict's filled remediation commands
+    # lines per subject are in subject order, those about these fact kinds (a verdict's first
+    # evidence) first, in this order: the order the Python check printed them in
+    kinds: tuple[str, ...] = ()
     # references differ per rule: the line has those of ``references`` the verdict carries (the
     # deciding rules' own), not all of them
     rule_references: bool = False
-    commands: bool = False  # the cause's remediation commands on its FAIL and WARN lines
     hidden: frozenset[str] = frozenset()  # verdict statuses that give no line (nothing to say)
+
+    def title_for(self, plan: Plan) -> str:
+        return self.title(plan) if callable(self.title) else self.title
 
 
 # cause of the ``precheck`` code -> its check line
@@ -54,6 +61,25 @@ PACKED: Mapping[str, Packed] = {
         "no Get-AcceptedDomain or Get-MgDomain export among the evidence",
         subject=lambda plan: norm_name(plan.sender_domain),
         references=(KB_ATTR36,),
+    ),
+    "audit-connector-disabled": Packed(
+        "audit-disabled",
+        "connectors on the relay path are enabled",
+        "no Get-InboundConnector or Get-SendConnector export among the evidence",
+        commands=True,
+        kinds=("inbound_connector", "send_connector"),
+    ),
+    "audit-ip-only-connector": Packed(
+        "audit-ip-only",
+        "OnPremises connectors authenticate by certificate, not by IP alone (MC1226222)",
+        "no Get-InboundConnector export among the evidence",
+        references=(MC1226222,),
+    ),
+    "audit-partner-connector": Packed(
+        "audit-partner",
+        "no Partner-type connector is used for relay",
+        "no Get-InboundConnector export among the evidence",
+        commands=True,
     ),
     "planned-egress-ip": Packed(
         "egress-ip",
@@ -101,14 +127,15 @@ def plan_fact(plan: Plan, planned: Certificate | None) -> PrecheckPlan:
 def packed_checks(
     facts: list[Fact], certificates: Mapping[str, bytes], plan: Plan, planned: Certificate | None,
     *, now: dt.datetime, diagnose: Diagnose,
-) -> dict[str, Check]:
-    """Each pack check's line, by check id. Symptoms are left out: only the plan's code is judged."""
+) -> dict[str, list[Check]]:
+    """Each pack check's lines, by check id: one per verdict of its cause (a cause whose rules name
+    a ``subject:`` has one per subject). Symptoms are left out: only the plan's code is judged."""
     evidence = EvidenceSet(
         facts=[*(f for f in facts if not isinstance(f, Symptom)), plan_fact(plan, planned)],
         certificates=dict(certificates),
     )
     report = diagnose(evidence, now)
-    out: dict[str, Check] = {}
+    out: dict[str, list[tuple[tuple, Check]]] = {}
     for v in report.verdicts:
         packed = PACKED.get(v.cause) if v.code == PACK_CODE else None
         if packed is None or v.status.value in packed.hidden:
@@ -116,15 +143,19 @@ def packed_checks(
         status = _STATUS[v.status.value]
         decided = v.status.value != "undetermined"
         summary = v.summary if decided else f"cannot check: {packed.cannot}"
-        refs = (
-            tuple(r for r in v.references if r in packed.references) if packed.rule_references
-            else packed.references
+        warns = decided and status != "pass"
+        commands = [c for step in v.remediation for c in step.commands] if packed.commands and warns else []
+        line = Check(
+            packed.check, status, packed.title_for(plan), summary, subject=v.subject or packed.subject(plan),
+            evidence=v.evidence, commands=tuple(commands), references=_references(packed, v) if warns else (),
         )
-        commands = tuple(c for step in v.remediation for c in step.commands) if packed.commands else ()
-        out[packed.check] = Check(
-            packed.check, status, packed.title, summary, subject=v.subject or packed.subject(plan),
-            evidence=v.evidence,
-            commands=commands if decided and status != "pass" else (),
-            references=refs if decided and status != "pass" else (),
-        )
-    return out
+        kind = v.evidence[0].fact if v.evidence else ""
+        rank = packed.kinds.index(kind) if kind in packed.kinds else len(packed.kinds)
+        out.setdefault(packed.check, []).append(((rank, v.subject), line))
+    return {check: [line for _, line in sorted(lines, key=lambda kl: kl[0])] for check, lines in out.items()}
+
+
+def _references(packed: Packed, verdict: Verdict) -> tuple[str, ...]:
+    if not packed.rule_references:
+        return packed.references
+    return tuple(r for r in verdict.references if r in packed.references)

@@ -307,6 +307,7 @@ def domain_relations(
                 accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
                 connector=conn.name,
                 to_add=_to_add(got, value, "connector_certificate_name"),
+                certificate_status=certificate_name_acceptance(value, ev).status,
             )
         )
     return out
