@@ -20,7 +20,10 @@ from .facts import (
     IpAttribution,
     IpConnectorMatch,
     PlannedCertSmtp,
+    PlannedConnector,
     PlannedEgress,
+    PlannedIpMatch,
+    PlannedNameMatch,
     PrecheckPlan,
     SendConnector,
     SendConnectorCertificate,
@@ -183,6 +186,18 @@ _DESCRIBERS: dict[type, Callable[[Fact], str]] = {
             "no_export": "no Get-ExchangeCertificate export",
         }[f.state]
         + (f"; servers {', '.join(f.servers)}" if f.servers else "")
+    ),
+    PlannedConnector: lambda f: (
+        f"planned connector {f.name!r}" + ("" if f.exists else " (new)")
+        + (f": TlsSenderCertificateName {f.cert_name}" if f.cert_name is not None else "")
+        + (f"; SenderIPAddresses {', '.join(f.ips) or '(empty)'}" if f.ips_planned else "")
+    ),
+    PlannedNameMatch: lambda f: (
+        f"certificate {f.label} vs planned TlsSenderCertificateName {f.expected}: "
+        f"{plain_value('match', f.match)}"
+    ),
+    PlannedIpMatch: lambda f: (
+        f"egress IP {f.ip} against the planned SenderIPAddresses: {plain_value('match', f.match)}"
     ),
 }
 

@@ -493,14 +493,15 @@ class DomainAcceptance(Fact):
     DOC: ClassVar[str] = (
         "A certificate name, MAIL FROM domain, connector name, a precheck's planned sending domain "
         "(role planned_sender) or planned certificate (role planned_certificate: its best name, and "
-        "every name's lookup in the note when none is accepted) against the accepted domains "
+        "every name's lookup in the note when none is accepted), or a planned connector edit's "
+        "TlsSenderCertificateName (role planned_connector_name) against the accepted domains "
         "(KB 4019940: a host name counts if it or "
         "its immediate parent is accepted)."
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
         "role": _enum(
             "certificate", "mail_from", "connector_certificate_name", "recipient", "planned_sender",
-            "planned_certificate",
+            "planned_certificate", "planned_connector_name",
         ),
         "status": _enum("accepted", "not_accepted", "unverified", "unknown"),
         "certificate_status": _enum("accepted", "not_accepted", "unverified", "unknown"),
@@ -889,6 +890,11 @@ class PrecheckPlan(Fact):
     audit: bool = False  # nothing planned: the current configuration is audited
     sender_domain: str | None = None  # the planned sending (MAIL FROM) domain, when --sender-domain
     egress_ip: str | None = None  # the planned egress address as given (--egress-ip), when given
+    # a planned inbound connector edit (--connector, --connector-cert-name, --connector-ips)
+    connector: str | None = None  # the connector it applies to, as given
+    connector_cert_name: str | None = None  # the planned TlsSenderCertificateName, as given
+    connector_ips: tuple[str, ...] = ()  # the planned SenderIPAddresses, as given
+    connector_ips_planned: bool = False  # --connector-ips was given (an empty list is a plan too)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -964,6 +970,80 @@ class PlannedCertSmtp(Fact):
     servers_known: bool = False  # servers is not empty (a rule's test: list fields are never missing)
 
 
+@dataclass(frozen=True, kw_only=True)
+class PlannedConnector(Fact):
+    """The inbound connector a precheck's edit would leave (source: the plan): the current one
+    (or a new one) with the planned TlsSenderCertificateName and SenderIPAddresses, and what
+    rules cannot compute about those values."""
+
+    KIND: ClassVar[str] = "planned_connector"
+    DOC: ClassVar[str] = (
+        "The inbound connector a precheck's planned edit would leave (--connector-cert-name, "
+        "--connector-ips): only a precheck plan yields it, so no diagnosis reads it. It says whether "
+        "the planned certificate name is a valid value (cert_name_problem) and names a multi-tenant "
+        "service (shared), whether the planned addresses are readable (ips_problem), private or wider "
+        "than one address, and how many presented certificates and egress addresses there are to "
+        "compare with."
+    )
+
+    name: str  # the connector (its exported name), or "(new connector)"
+    exists: bool = False  # the connector is in the Get-InboundConnector export
+    cert_name: str | None = None  # the planned TlsSenderCertificateName (normalised), when planned
+    cert_name_problem: str | None = None  # why it is not a valid SMTP domain (or wildcard of one)
+    shared: str | None = None  # the multi-tenant service (or whole TLD) the planned name names
+    domain_export: bool = False  # an accepted-domain export was read (acceptance can be judged)
+    ips_planned: bool = False  # SenderIPAddresses are part of the edit
+    ips: tuple[str, ...] = ()  # the planned SenderIPAddresses
+    ips_count: int = 0
+    ips_problem: str | None = None  # the unreadable entries and why, "; "-separated
+    ips_private: tuple[str, ...] = ()  # readable entries in RFC 1918, CGNAT, loopback, link-local
+    private: bool = False  # ips_private is not empty
+    ips_wide: tuple[str, ...] = ()  # public ranges wider than one address
+    wide: bool = False  # ips_wide is not empty
+    certificate_name: bool = False  # the connector would still have a certificate name (planned or current)
+    presented: int = 0  # certificates your servers present (send logs, else send connectors' names)
+    egress: int = 0  # egress addresses Exchange Online saw (send logs) or you gave
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedNameMatch(Fact):
+    """A certificate your servers present against a planned TlsSenderCertificateName."""
+
+    KIND: ClassVar[str] = "planned_name_match"
+    DOC: ClassVar[str] = (
+        "One certificate your servers present (send logs, else the installed certificate a send "
+        "connector names) against a precheck's planned TlsSenderCertificateName, with the same "
+        "wildcard semantics as cert_name_match."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"match": CertNameMatch.ENUMS["match"]}
+
+    thumbprint: str
+    short: str  # the thumbprint's first 8 digits and an ellipsis (the line's subject)
+    label: str  # the certificate's CN, else its thumbprint
+    names: tuple[str, ...] = ()  # its CN and SAN DNS names
+    expected: str  # the planned value
+    match: str
+    reason: str  # the comparison in words
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedIpMatch(Fact):
+    """An egress address Exchange Online saw (or you gave) against planned SenderIPAddresses."""
+
+    KIND: ClassVar[str] = "planned_ip_match"
+    DOC: ClassVar[str] = (
+        "One egress address (the [ip] of Exchange Online's EHLO reply in a send log, or --egress-ip) "
+        "against a precheck's planned SenderIPAddresses, and whether the connector would still have a "
+        "certificate name to attribute relay."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"match": _enum("in_range", "not_in_range", "ipv6")}
+
+    ip: str
+    match: str
+    reason: str  # the comparison in words
+    certificate_name: bool = False  # the connector would still have a certificate name
+
+
 FACT_KINDS: dict[str, type[Fact]] = {
     cls.KIND: cls
     for cls in (
@@ -1000,6 +1080,9 @@ FACT_KINDS: dict[str, type[Fact]] = {
         CertLifetime,
         PlannedEgress,
         PlannedCertSmtp,
+        PlannedConnector,
+        PlannedNameMatch,
+        PlannedIpMatch,
     )
 }
 
@@ -1018,6 +1101,9 @@ RELATION_ORDER: tuple[str, ...] = tuple(
         CertLifetime,
         PlannedEgress,
         PlannedCertSmtp,
+        PlannedConnector,
+        PlannedNameMatch,
+        PlannedIpMatch,
     )
 )
 RELATION_KINDS = frozenset(RELATION_ORDER)

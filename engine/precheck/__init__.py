@@ -52,10 +52,8 @@ def precheck(
     """``diagnose`` judges the pack's checks (``api.diagnose_evidence`` with the packs bound)."""
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     ctx = build_context(paths, plan, now=moment, pfx_password=pfx_password)
-    if ctx.planned is not None or plan.sender_domain or plan.egress_ip or plan.audit:
-        ctx.packed = packed_checks(
-            ctx.facts, ctx.certificates, plan, ctx.planned, now=moment, diagnose=diagnose
-        )
+    # every plan (and the audit) has checks that are pack data
+    ctx.packed = packed_checks(ctx.facts, ctx.certificates, plan, ctx.planned, now=moment, diagnose=diagnose)
     return PrecheckReport(
         tool_version=__version__,
         generated_at=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -3,8 +3,10 @@ multi-tenant services (MC1226222)."""
 
 from __future__ import annotations
 
-from ..relations.common import norm_name
 from ..relations.domains import DomainEvidence, connector_name_acceptance
+
+# the names of multi-tenant services are the relations' own; the audit checks import them from here
+from ..relations.names import SHARED_PROVIDERS, shared_provider  # noqa: F401
 from ..results import EvidenceLink
 from .model import Check
 
@@ -30,47 +32,6 @@ def no_inbound(check: str, title: str) -> Check:
         "cannot check: no Get-InboundConnector export among the evidence "
         "(Get-InboundConnector | Export-Clixml Get-InboundConnector.xml)",
     )
-
-
-# -- shared providers ---------------------------------------------------------------------------
-
-# Names that belong to multi-tenant services: a certificate (or connector value) naming them is
-# shared with every other customer of the service (MC1226222). Matched as the domain or under it.
-SHARED_PROVIDERS = (
-    "outlook.com",
-    "office365.com",
-    "microsoft.com",
-    "mimecast.com",
-    "pphosted.com",
-    "messagelabs.com",
-    "barracudanetworks.com",
-    "ess.barracudanetworks.com",
-    "sendgrid.net",
-    "mailgun.org",
-    "amazonses.com",
-    "sparkpostmail.com",
-    "mandrillapp.com",
-    "google.com",
-    "googlemail.com",
-    "iphmx.com",
-    "trendmicro.com",
-    "sophos.com",
-    "mailcontrol.com",
-    "hornetsecurity.com",
-)
-
-
-def shared_provider(value: str) -> str | None:
-    v = norm_name(value)
-    v = v[2:] if v.startswith("*.") else v
-    if "." not in v:
-        return f"the whole top-level domain {v!r}"
-    if v in ("onmicrosoft.com", "mail.onmicrosoft.com"):
-        return v
-    for provider in SHARED_PROVIDERS:
-        if v == provider or v.endswith("." + provider):
-            return provider
-    return None
 
 
 def connector_name_check(

@@ -22,16 +22,14 @@ from ..facts import (
     Fact,
     InboundConnector,
     SendConnector,
-    SendConnectorCertificate,
     SmtpSession,
 )
 from ..relations import derive_relations
-from ..relations.common import norm_name, norm_thumbprint, parse_time
+from ..relations.common import norm_thumbprint, parse_time
 from ..relations.domains import DomainEvidence
-from ..relations.presented import PresentedCert, cert_names, presented_certificates
+from ..relations.presented import as_presented  # noqa: F401  (the certificate checks import it from here)
 from ..results import EvidenceSet, SourceSummary
 from ..utctime import as_utc
-from ..x509names import dn_cn
 from .model import Check, Plan
 
 PFX_LOCKED = "PFX is password-protected"
@@ -85,37 +83,12 @@ class Context:
         scs = self.send_connectors
         return [s for s in scs if s.routes_to_eop] or scs
 
-    def presented(self) -> list[PresentedCert]:
-        """The certificates our side presents to Exchange Online: from the send logs, else the
-        installed certificates the send connectors name."""
-        shown = presented_certificates(self.sessions, self.of(Certificate))
-        if shown:
-            return shown
-        named = {s.thumbprint for s in self.rel(SendConnectorCertificate) if s.thumbprint}
-        return [as_presented(c) for c in self.installed if norm_thumbprint(c.thumbprint) in named]
-
     def days_left(self, status: CertStatus | None, cert: Certificate | None = None) -> int | None:
         text = (status.not_after if status else None) or (cert.not_after if cert else None)
         at = parse_time(text)
         if at is None:
             return None
         return int((at.at - as_utc(self.now)).total_seconds() // 86400)
-
-
-def as_presented(cert: Certificate) -> PresentedCert:
-    """A certificate (planned, or installed and named by a send connector) as the relation
-    functions see a presented one; its own fact is the premise the relations cite."""
-    cn = cert.cn or dn_cn(cert.subject)
-    return PresentedCert(
-        thumbprint=norm_thumbprint(cert.thumbprint),
-        cn=norm_name(cn) or None,
-        names=cert_names(cn, cert.sans),
-        subject=cert.subject,
-        issuer=cert.issuer,
-        session=cert,  # type: ignore[arg-type]  # only its provenance is read
-        last_used=None,
-        enriched_from=None,
-    )
 
 
 Loader = Callable[..., EvidenceSet]

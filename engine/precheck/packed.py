@@ -45,6 +45,9 @@ class Packed:
         return self.title(plan) if callable(self.title) else self.title
 
 
+_UNPLANNED = frozenset({"undetermined"})  # the plan does not edit what the check is about
+_QUIET = frozenset({"undetermined", "ruled_out"})  # a line only when there is something to fix
+
 # cause of the ``precheck`` code -> its check line
 PACKED: Mapping[str, Packed] = {
     "planned-certificate-lifetime": Packed(
@@ -109,6 +112,53 @@ PACKED: Mapping[str, Packed] = {
         "no planned certificate",
         commands=True,
     ),
+    # the planned connector edit: each line only when the plan edits what it checks (undetermined:
+    # not planned), and the lines that only warn give none when there is nothing to say
+    "planned-connector-name": Packed(
+        "connector-cert-name",
+        "planned TlsSenderCertificateName is a valid, accepted domain",
+        "no planned TlsSenderCertificateName",
+        references=(KB_ATTR36, MC1226222),
+        rule_references=True,
+        hidden=_UNPLANNED,
+    ),
+    "planned-connector-name-shared": Packed(
+        "connector-cert-name-shared",
+        "planned certificate name is yours alone",
+        "no planned TlsSenderCertificateName",
+        references=(MC1226222,),
+        hidden=_QUIET,
+    ),
+    "planned-connector-name-presented": Packed(
+        "connector-cert-name-presented",
+        "the certificates your servers present satisfy the planned name",
+        "no planned TlsSenderCertificateName",
+        hidden=_UNPLANNED,
+    ),
+    "planned-connector-ips": Packed(
+        "connector-ips",
+        "planned SenderIPAddresses are valid IPv4 addresses or /24–/32 ranges",
+        "no planned SenderIPAddresses",
+        references=(KB_CONNECTORS,),
+        rule_references=True,
+        hidden=_UNPLANNED,
+    ),
+    "planned-connector-ips-public": Packed(
+        "connector-ips-public", "planned addresses are public", "no planned SenderIPAddresses", hidden=_QUIET
+    ),
+    "planned-connector-ips-scope": Packed(
+        "connector-ips-scope",
+        "planned ranges are no wider than needed",
+        "no planned SenderIPAddresses",
+        references=(MC1226222,),
+        hidden=_QUIET,
+    ),
+    "planned-connector-ips-egress": Packed(
+        "connector-ips-egress",
+        "your current egress IPs fall in the planned list",
+        "no planned SenderIPAddresses",
+        hidden=_UNPLANNED,
+    ),
 }
 
 
@@ -121,6 +171,10 @@ def plan_fact(plan: Plan, planned: Certificate | None) -> PrecheckPlan:
         audit=plan.audit,
         sender_domain=norm_name(plan.sender_domain) or None,
         egress_ip=plan.egress_ip or None,
+        connector=plan.connector,
+        connector_cert_name=plan.connector_cert_name,
+        connector_ips=tuple(plan.connector_ips or ()),
+        connector_ips_planned=plan.connector_ips is not None,
     )
 
 

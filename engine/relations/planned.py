@@ -1,5 +1,6 @@
-"""A precheck's planned values against the current exports: the planned egress address and the
-planned certificate's domain and SMTP binding (docs/precheck.md).
+"""A precheck's planned values against the current exports: the planned egress address, the
+planned certificate's domain and SMTP binding, and the planned inbound connector edit
+(docs/precheck.md).
 
 Only a ``precheck_plan`` fact yields these relations, so a diagnosis never sees them. Each carries
 the fields the pack's checks test (an address class, an explicit ``cert_route: none`` computed over
@@ -12,23 +13,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..facts import (
+    Answer,
     Certificate,
     DomainAcceptance,
     Fact,
     InboundConnector,
     IpAttribution,
     PlannedCertSmtp,
+    PlannedConnector,
     PlannedEgress,
+    PlannedIpMatch,
+    PlannedNameMatch,
     PrecheckPlan,
     SendConnector,
+    SendConnectorCertificate,
+    SmtpSession,
 )
 from ..plainwords import plain_value
 from ..x509names import dn_cn
-from .common import derived, norm_thumbprint, prov_key
-from .domains import DomainEvidence, certificate_name_acceptance
-from .ips import not_public, parse_ip
-from .names import usable
-from .presented import cert_names
+from .common import derived, norm_name, norm_thumbprint, prov_key
+from .domains import DomainEvidence, certificate_name_acceptance, connector_name_acceptance
+from .ips import egress_ips, match_ip, not_public, parse_ip, parse_ip_entry
+from .names import best_name_match, connector_value_problem, shared_provider, usable
+from .presented import PresentedCert, as_presented, cert_names, presented_certificates
 
 _RANK = {"accepted": 0, "unverified": 1, "unknown": 2, "not_accepted": 3}
 
@@ -49,6 +56,8 @@ def planned_relations(
     for plan in sorted(plans, key=prov_key):
         if plan.egress_ip:
             out.append(planned_egress(plan, inbound, attributions))
+        if plan.connector_cert_name is not None or plan.connector_ips_planned:
+            out.extend(planned_connector(plan, facts, inbound, ev, relations))
         thumb = norm_thumbprint(plan.cert_thumbprint)
         same = [c for c in certs if thumb and norm_thumbprint(c.thumbprint) == thumb]
         # the planned file's own fact, else an installed copy of it
@@ -160,3 +169,105 @@ def planned_cert_smtp(
         provenance=derived(premise, f"planned certificate {thumb}: {said}{where}"),
         thumbprint=thumb, state=state, services=tuple(services), servers=servers, servers_known=bool(servers),
     )
+
+
+# -- the planned inbound connector edit -----------------------------------------------------------
+
+
+def edited_connector(
+    plan: PrecheckPlan, inbound: Sequence[InboundConnector]
+) -> tuple[str, InboundConnector | None]:
+    """The connector the edit applies to: --connector, else the only OnPremises connector (else a
+    new one)."""
+    if plan.connector:
+        wanted = plan.connector.lower()
+        return plan.connector, next((c for c in inbound if c.name.lower() == wanted), None)
+    onprem = [c for c in inbound if c.connector_type == "OnPremises"]
+    if len(onprem) == 1:
+        return onprem[0].name, onprem[0]
+    return "(new connector)", None
+
+
+def shown_certificates(facts: Sequence[Fact], relations: Sequence[Fact]) -> list[PresentedCert]:
+    """The certificates your side presents to Exchange Online: from the send logs, else the
+    installed certificates the send connectors name."""
+    sessions = [f for f in facts if isinstance(f, SmtpSession)]
+    certs = [f for f in facts if isinstance(f, Certificate)]
+    shown = presented_certificates(sessions, certs)
+    if shown:
+        return shown
+    named = {s.thumbprint for s in relations if isinstance(s, SendConnectorCertificate) and s.thumbprint}
+    installed = (c for c in certs if c.origin == "exchange")
+    return [as_presented(c) for c in installed if norm_thumbprint(c.thumbprint) in named]
+
+
+def planned_connector(
+    plan: PrecheckPlan, facts: Sequence[Fact], inbound: Sequence[InboundConnector], ev: DomainEvidence,
+    relations: Sequence[Fact],
+) -> list[Fact]:
+    """The planned connector (the current one with the edit applied) and what it is compared
+    with: the accepted domains, the certificates your servers present, your egress addresses."""
+    name, current = edited_connector(plan, inbound)
+    value = norm_name(plan.connector_cert_name) if plan.connector_cert_name is not None else None
+    problem = connector_value_problem(value) if value is not None else None
+    shared = shared_provider(value) if value and not problem else None
+    entries = list(plan.connector_ips) if plan.connector_ips_planned else []
+    bad, wide, private = [], [], []
+    for e in entries:
+        parsed = parse_ip_entry(e)
+        if parsed.problem:
+            bad.append(f"{e!r}: {parsed.problem}")
+            continue
+        for net in parsed.networks:
+            if not_public(net):
+                private.append(str(net))
+            elif net.prefixlen < 32:
+                wide.append(str(net))
+    has_cert = bool(value or (current and current.tls_sender_certificate_name))
+    shown = shown_certificates(facts, relations) if value and not problem else []
+    answers = [a for a in facts if isinstance(a, Answer)]
+    sessions = [f for f in facts if isinstance(f, SmtpSession)]
+    seen = egress_ips(sessions, answers) if plan.connector_ips_planned else []
+    premise: Fact = current or plan
+    planned = f"planned connector {name!r}" + ("" if current else " (not in the export)")
+    edit = "; ".join(
+        ([f"TlsSenderCertificateName {value}"] if value is not None else [])
+        + ([f"SenderIPAddresses {', '.join(entries) or '(empty)'}"] if plan.connector_ips_planned else [])
+    )
+    out: list[Fact] = [
+        PlannedConnector(
+            provenance=derived(premise, f"{planned}: {edit}"),
+            name=name, exists=current is not None, cert_name=value, cert_name_problem=problem, shared=shared,
+            domain_export=ev.has_any, ips_planned=plan.connector_ips_planned, ips=tuple(entries),
+            ips_count=len(entries), ips_problem="; ".join(bad) or None, ips_private=tuple(private),
+            private=bool(private), ips_wide=tuple(wide), wide=bool(wide), certificate_name=has_cert,
+            presented=len(shown), egress=len(seen),
+        )
+    ]
+    if value and not problem and ev.has_any:
+        got = connector_name_acceptance(value, ev)
+        out.append(DomainAcceptance(
+            provenance=derived(premise, f"{planned} TlsSenderCertificateName {value}: {got.note}"),
+            role="planned_connector_name", domain=value, status=got.status,
+            accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
+            connector=name, note=got.note,
+        ))
+    for cert in shown:
+        verdict = best_name_match(cert.names, value or "")
+        out.append(PlannedNameMatch(
+            provenance=derived(
+                cert.session, f"certificate {cert.thumbprint} [{', '.join(cert.names)}] vs planned {value}: "
+                f"{verdict.match} — {verdict.reason}",
+            ),
+            thumbprint=cert.thumbprint, short=cert.thumbprint[:8] + "…", label=cert.cn or cert.thumbprint,
+            names=cert.names, expected=value or "", match=verdict.match, reason=verdict.reason,
+        ))
+    for egress in seen:
+        verdict = match_ip(egress.ip, entries)
+        out.append(PlannedIpMatch(
+            provenance=derived(
+                egress.premise, f"egress IP {egress.ip} vs planned SenderIPAddresses: {verdict.reason}"
+            ),
+            ip=egress.ip, match=verdict.match, reason=verdict.reason, certificate_name=has_cert,
+        ))
+    return out

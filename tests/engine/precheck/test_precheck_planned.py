@@ -5,6 +5,8 @@ the servers to enable a certificate on)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from precheckkit import NOW, Bundle
 from relaydoctor.engine.api import precheck
 from relaydoctor.engine.facts import (
@@ -14,10 +16,14 @@ from relaydoctor.engine.facts import (
     DomainAcceptance,
     InboundConnector,
     PlannedCertSmtp,
+    PlannedConnector,
     PlannedEgress,
+    PlannedIpMatch,
+    PlannedNameMatch,
     PrecheckPlan,
     Provenance,
     SendConnector,
+    SmtpSession,
 )
 from relaydoctor.engine.precheck import Plan
 from relaydoctor.engine.relations import derive_relations
@@ -131,3 +137,51 @@ def test_a_private_address_is_said_even_without_a_connector_export(bundle: Bundl
     got = [(c.check, c.status) for c in report.checks]
     assert got == [("egress-ip-public", "warn"), ("egress-ip", "warn")]
     assert report.checks[1].summary.startswith("cannot check: no Get-InboundConnector export")
+
+
+def test_a_planned_connector_edit_leaves_every_other_relation_alone():
+    """The planned connector (source plan) is read only by the planned relations: the relations
+    the diagnosis's causes read are the same with and without the plan."""
+    session = SmtpSession(
+        provenance=Provenance("SEND.LOG", 9), connector="Outbound to Office 365", to_eop=True,
+        cert_presented=True, cert_thumbprint=THUMB, cert_cn="mail.contoso.com",
+        ehlo_client_ip="203.0.113.25",
+        outcome="rejected", reject_code="5.7.64",
+    )
+    evidence = [CERT_CONNECTOR, IP_CONNECTOR, session, AcceptedDomain(provenance=P, domain="contoso.com")]
+    plan = PrecheckPlan(
+        provenance=P, connector="Cert relay", connector_cert_name="*.fabrikam.com",
+        connector_ips=("198.51.100.0/24",), connector_ips_planned=True,
+    )
+    planned_kinds = {"planned_connector", "planned_name_match", "planned_ip_match"}
+    without = derive_relations(evidence, now=NOW)
+    with_plan = derive_relations([*evidence, plan], now=NOW)
+    planned_role = "planned_connector_name"
+    others = [r for r in with_plan if r.KIND not in planned_kinds and getattr(r, "role", "") != planned_role]
+    assert others == without
+    (pc,) = [r for r in with_plan if isinstance(r, PlannedConnector)]
+    assert (pc.name, pc.exists, pc.cert_name, pc.certificate_name, pc.presented, pc.egress) == (
+        "Cert relay", True, "*.fabrikam.com", True, 1, 1
+    )
+    (m,) = [r for r in with_plan if isinstance(r, PlannedNameMatch)]
+    assert (m.short, m.match, m.provenance.ref()) == (THUMB[:8] + "…", "mismatch", "SEND.LOG:9")
+    (ip,) = [r for r in with_plan if isinstance(r, PlannedIpMatch)]
+    assert (ip.ip, ip.match, ip.certificate_name) == ("203.0.113.25", "not_in_range", True)
+
+
+def test_the_connector_lines_come_from_the_pack(bundle: Bundle, tmp_path: Path):
+    """A local pack that disables the planned-connector-name-shared rule removes that FAIL line."""
+    bundle.inbound({"Name": "Contoso relay", "TlsSenderCertificateName": "mail.contoso.com"})
+    plan = Plan(connector_cert_name="*.outlook.com")
+    lines = precheck([str(bundle.root)], plan, now=NOW).checks
+    got = [(c.check, c.status, c.subject) for c in lines]
+    assert ("connector-cert-name-shared", "fail", "Contoso relay") in got
+    local = tmp_path / "local"
+    (local / "knowledge").mkdir(parents=True)
+    (local / "pack.yaml").write_text(
+        'id: local\nversion: "1.0.0"\nengine_format: 1\ndescription: site tuning\n'
+        "overrides:\n  disable_rules: [planned-connector-name-shared.shared]\n",
+        encoding="utf-8",
+    )
+    lines = precheck([str(bundle.root)], plan, now=NOW, pack_dirs=(str(local),)).checks
+    assert "connector-cert-name-shared" not in [c.check for c in lines]
