@@ -42,6 +42,7 @@ from .scan import (
     native_enabled,
     trimmed_warning,
 )
+from .scan import _native as _sendfilter  # None without the C extension (or a stale build)
 from .session import Rejection, Row, Session, Txn, domain_of
 
 KIND = "send_log"
@@ -408,14 +409,10 @@ class Aggregator:
 
     def learn(self, key: tuple, s: Session, rows: list[Row]) -> None:
         """Remember what a session of this signature adds (``s`` was replayed from ``rows``)."""
-        if key in self.plans or len(self.plans) >= MAX_FOLD_PLANS or s.unparsed:
+        if s.unparsed or not self._room_for(key):
             return
-        size = sum(map(len, key[2:]))  # rows may be long (up to 1 MB each): bound what is kept
-        if size > MAX_FOLD_BYTES >> 8 or self._plan_bytes + size > MAX_FOLD_BYTES:
-            return
-        self._plan_bytes += size
         if not (s.to_eop or s.rejections or s.tls == "failed"):
-            self.plans[key] = _Plan(s.to_eop, False, (), ())
+            self._remember(key, _Plan(s.to_eop, False, (), ()))
             return
         last = self._last_units
 
@@ -442,14 +439,63 @@ class Aggregator:
             seen.add(unit_key)
         symptoms = tuple((self._symptom_key(r.reply.text, r.reply.code), at(r.reply.row))
                          for r in s.rejections)
-        self.plans[key] = _Plan(s.to_eop, s.partial, tuple(units), symptoms)
+        self._remember(key, _Plan(s.to_eop, s.partial, tuple(units), symptoms))
+
+    def _room_for(self, key: tuple) -> bool:
+        """Whether a plan for ``key`` may be remembered (bounded in count and bytes)."""
+        if key in self.plans or len(self.plans) >= MAX_FOLD_PLANS:
+            return False
+        size = sum(map(len, key[2:]))  # rows may be long (up to 1 MB each): bound what is kept
+        return size <= MAX_FOLD_BYTES >> 8 and self._plan_bytes + size <= MAX_FOLD_BYTES
+
+    def _remember(self, key: tuple, plan: _Plan) -> None:
+        self._plan_bytes += sum(map(len, key[2:]))
+        self.plans[key] = plan
 
     def fold(self, key: tuple, rows: list[Row], lines: int) -> bool:
         """Add a session by its signature, as ``add`` would after replaying it; False when it has
         to be replayed (no plan, or it would add more than counts)."""
         plan = self.plans.get(key)
-        if plan is None:
+        return plan is not None and self._apply(plan, rows, lines)
+
+    def replayed(self, key: tuple, rows: list[Row], partial: bool, lines: int) -> bool:
+        """Add a session from the C replay's record (``_replay.c``: its keys, counts and example
+        rows) when that adds only counts, as ``fold`` does, and remember the plan for its signature.
+        False when Python must replay it: a new aggregate, an earlier example, a new or earlier
+        symptom (their facts are made from the full replay), or a session the C code leaves alone."""
+        record = _sendfilter.replay(rows, partial) if _sendfilter is not None else None
+        if record is None:
             return False
+        plan = self._plan_of(record, rows[0].connector, partial)
+        if not self._apply(plan, rows, lines):
+            return False
+        if self._room_for(key):
+            self._remember(key, plan)
+        return True
+
+    def _plan_of(self, record: tuple, connector: str, partial: bool) -> _Plan:
+        """The plan of a session from its C replay record (what ``learn`` makes from a Session)."""
+        to_eop, tls, protocol, error, thumbprint, client_ip, units, rejections = record
+        if not (to_eop or rejections or tls == "failed"):
+            return _Plan(to_eop, False, (), ())
+        out = []
+        seen: set[tuple] = set()
+        for mail_from, null_sender, outcome, first_rejection, accepted, tenant, rejected, when, telling in units:
+            code = attr = None
+            if first_rejection >= 0:
+                text, code, _ = rejections[first_rejection]
+                reply = self._reply(text)
+                if reply is not None:
+                    code, attr = reply.status_code, reply.attr
+            key = (connector, to_eop, tls, protocol, error, thumbprint, client_ip, domain_of(mail_from),
+                   null_sender, outcome, code, attr, not partial)
+            out.append((key, key not in seen, accepted, tenant, rejected, when, telling))
+            seen.add(key)
+        symptoms = tuple((self._symptom_key(text, code), row) for text, code, row in rejections)
+        return _Plan(to_eop, partial, tuple(out), symptoms)
+
+    def _apply(self, plan: _Plan, rows: list[Row], lines: int) -> bool:
+        """Add a session of this plan when that adds only counts, times and ``last_source``."""
         if not plan.units:  # not relevant: only counted if it went to Exchange Online
             self.eop += plan.to_eop
             return True
