@@ -48,6 +48,7 @@ typedef struct {
 } Txn;
 
 typedef struct {
+    Str address;
     int tenant, reply_row; /* reply_row -1: no reply */
     char code;
 } Rcpt;
@@ -55,7 +56,7 @@ typedef struct {
 typedef struct {
     PyObject *text;
     Str code;
-    int row;
+    int row, rcpt; /* rcpt: the recipient it refused, -1 none */
 } Rej;
 
 static inline int sp(unsigned char c) { /* Python's str.isspace / \s on ASCII */
@@ -221,7 +222,7 @@ static int bracket_eop(Str t) {
 }
 
 typedef struct {
-    Str data, context;
+    Str remote, data, context;
     char ev;
 } R;
 
@@ -238,7 +239,10 @@ typedef struct {
     int nrej;
     int *reply_rows; /* the lines of a multi-line reply so far */
     int nreply;
-    int tls, tls_row, tls_started, tls_tried, ehlo_done, eop_seen, any_eop;
+    int tls, tls_row, tls_started, tls_tried, ehlo_done, eop_seen, any_eop, auth_used;
+    int offered, masked; /* starttls_offered: -1 None */
+    Str remote_ip, remote_host, ehlo_host; /* s == NULL: None */
+    int subject_row, issuer_row, sans_row;
     char protocol[8]; /* tls_protocol as session.py writes it; "" none */
     Str tls_error;
     int cert, cert_row, thumb_row, ehlo_row, banner_row, mode, unread;
@@ -323,7 +327,7 @@ static void command(Replay *r, int i) {
             r->txns[r->ntxn] = (Txn){i, {NULL, 0}, 0, 0, -1, 0, r->nrcpt, 0, -1};
             r->cur = r->ntxn++;
         }
-        r->rcpts[r->nrcpt] = (Rcpt){tenant_address(a), -1, 0};
+        r->rcpts[r->nrcpt] = (Rcpt){a, tenant_address(a), -1, 0};
         r->txns[r->cur].rcpt_count++;
         push(r, C_RCPT, r->nrcpt++, r->cur);
     } else if (eq_ci(verb, "bdat")) {
@@ -331,6 +335,7 @@ static void command(Replay *r, int i) {
     } else if (eq_ci(verb, "data")) {
         push(r, C_DATA, r->cur, r->cur);
     } else if (eq_ci(verb, "auth")) {
+        r->auth_used = 1;
         push(r, C_AUTH, -1, -1);
     } else if (eq_ci(verb, "rset")) {
         r->cur = -1;
@@ -340,16 +345,22 @@ static void command(Replay *r, int i) {
     }
 }
 
-/* session.py's _ehlo_line, for what the aggregation keys use: the client IP and the host */
+/* session.py's _ehlo_line */
 static void ehlo_line(Replay *r, int i, Str text) {
     Str ip = hello_ip(text);
     if (ip.s != NULL) {
         r->ehlo_ip = ip;
         r->ehlo_row = i;
         Str host = host_of_reply(text);
-        if (host.s != NULL)
+        if (host.s != NULL) {
+            r->ehlo_host = host;
             r->any_eop |= is_eop(host);
+        }
     }
+    if (offer(tail(text, 3), "starttls", 1))
+        r->offered = 1;
+    else if (offer(tail(text, 3), "XXXXXXXA", 0))
+        r->masked = 1;
 }
 
 static inline int negative(char c) { return c == '4' || c == '5'; }
@@ -416,6 +427,7 @@ static int reply_line(Replay *r, int i) {
     if (p.cmd == C_CONNECT) {
         r->banner_row = first;
         Str host = host_of_reply(r->rows[first].data);
+        r->remote_host = host;
         if (host.s != NULL) {
             int eop = is_eop(host);
             r->any_eop |= eop;
@@ -447,7 +459,7 @@ static int reply_line(Replay *r, int i) {
         r->eop_seen = r->any_eop;
     }
     if (neg) {
-        r->rejs[r->nrej] = (Rej){joined, code, first};
+        r->rejs[r->nrej] = (Rej){joined, code, first, p.cmd == C_RCPT ? p.ref : -1};
         if (p.owner >= 0 && r->txns[p.owner].first_rej < 0)
             r->txns[p.owner].first_rej = r->nrej;
         r->nrej++;
@@ -504,9 +516,18 @@ static const char *cert_exact[] = {"Certificate subject", "Certificate issuer na
 
 static void cert_field(Replay *r, int key, int i) {
     if (key == 0)
-        r->cert_row = i;
+        r->cert_row = r->subject_row = i;
+    else if (key == 1)
+        r->issuer_row = i;
     else if (key == 3)
         r->thumb_row = i;
+    else if (key == 4)
+        r->sans_row = i;
+}
+
+static void new_cert(Replay *r, int i) {
+    r->cert = 1, r->cert_row = i;
+    r->thumb_row = r->subject_row = r->issuer_row = r->sans_row = -1;
 }
 
 /* session.py's _info; the new certificate-block mode, or -1: a record this code does not read */
@@ -555,7 +576,7 @@ static int info(Replay *r, int i) {
     if (starts_ci(low_ctx, "received certificate") || eq_ci(sdata, "received certificate"))
         return MODE_RECV;
     if (eq_ci(low_ctx, "sending certificate") || eq_ci(sdata, "sending certificate")) {
-        r->cert = 1, r->cert_row = i, r->thumb_row = -1;
+        new_cert(r, i);
         return MODE_SEND;
     }
     int key = -1;
@@ -569,9 +590,28 @@ static int info(Replay *r, int i) {
     if (key < 0 || mode == MODE_RECV)
         return mode;
     if (!r->cert)
-        r->cert = 1, r->cert_row = i, r->thumb_row = -1;
+        new_cert(r, i);
     cert_field(r, key, i);
     return mode == MODE_NONE ? MODE_SEND : mode;
+}
+
+/* session.py's ip_of_endpoint; 1 when it gives an address */
+static int ip_of_endpoint(Str e, Str *ip) {
+    e = strip(e);
+    if (e.n == 0)
+        return 0;
+    if (e.s[0] == '[') {
+        const char *close = memchr(e.s + 1, ']', (size_t)(e.n - 1));
+        *ip = (Str){e.s + 1, close ? close - e.s - 1 : e.n - 1};
+    } else {
+        int colons = 0;
+        for (Py_ssize_t k = 0; k < e.n; k++)
+            colons += e.s[k] == ':';
+        *ip = colons == 1 ? (Str){e.s, (const char *)memchr(e.s, ':', (size_t)e.n) - e.s} : e;
+    }
+    if (ip->n == 0)
+        ip->s = NULL;
+    return ip->s != NULL;
 }
 
 static const char *outcome_of(Replay *r, Txn *t) {
@@ -621,6 +661,44 @@ static PyObject *str_or_none(Str v) {
     return PyUnicode_FromStringAndSize(v.s, v.n);
 }
 
+static PyObject *lower_or_none(Str v) {
+    if (v.s == NULL)
+        Py_RETURN_NONE;
+    PyObject *out = PyUnicode_New(v.n, 127);
+    if (out == NULL)
+        return NULL;
+    Py_UCS1 *w = PyUnicode_1BYTE_DATA(out);
+    for (Py_ssize_t k = 0; k < v.n; k++)
+        w[k] = lower((unsigned char)v.s[k]);
+    return out;
+}
+
+static PyObject *stripped_data(Replay *r, int row) {
+    if (row < 0)
+        Py_RETURN_NONE;
+    Str v = strip(r->rows[row].data);
+    return PyUnicode_FromStringAndSize(v.s, v.n);
+}
+
+/* What the facts of a new aggregate or symptom show beyond the keys: (host, remote IP,
+ * starttls_offered, starttls_masked, certificate (subject, issuer, alternate names as written, each
+ * stripped, or None) or None, client submission) */
+static PyObject *session_text(Replay *r) {
+    Str host = r->remote_host.s != NULL ? r->remote_host : r->ehlo_host;
+    int submission = r->any_eop && (r->auth_used || (r->remote_host.s != NULL && ends_ci(r->remote_host, ".office365.com")));
+    PyObject *cert = Py_None;
+    if (r->cert)
+        cert = Py_BuildValue("(NNN)", stripped_data(r, r->subject_row), stripped_data(r, r->issuer_row),
+                             stripped_data(r, r->sans_row));
+    else
+        Py_INCREF(cert);
+    if (cert == NULL)
+        return NULL;
+    PyObject *offered = r->offered < 0 ? Py_None : r->offered ? Py_True : Py_False;
+    return Py_BuildValue("(NNOONO)", lower_or_none(host), str_or_none(r->remote_ip), offered,
+                         r->masked ? Py_True : Py_False, cert, submission ? Py_True : Py_False);
+}
+
 static PyObject *record(Replay *r) {
     static const char *tls_names[] = {"unknown", "negotiated", "failed", "not_attempted"};
     PyObject *units = PyTuple_New(r->ntxn ? r->ntxn : 1), *rejs = PyTuple_New(r->nrej);
@@ -667,7 +745,11 @@ static PyObject *record(Replay *r) {
         PyTuple_SET_ITEM(units, 0, u);
     }
     for (int k = 0; k < r->nrej; k++) {
-        PyObject *e = Py_BuildValue("(Os#i)", r->rejs[k].text, r->rejs[k].code.s, r->rejs[k].code.n, r->rejs[k].row);
+        Str to = r->rejs[k].rcpt >= 0 ? r->rcpts[r->rejs[k].rcpt].address : (Str){NULL, 0};
+        PyObject *rcpt = to.s != NULL ? PyUnicode_FromStringAndSize(to.s, to.n) : (Py_INCREF(Py_None), Py_None);
+        PyObject *e = rcpt ? Py_BuildValue("(Os#iN)", r->rejs[k].text, r->rejs[k].code.s, r->rejs[k].code.n,
+                                           r->rejs[k].row, rcpt)
+                           : NULL;
         if (e == NULL)
             goto done;
         PyTuple_SET_ITEM(rejs, k, e);
@@ -687,12 +769,14 @@ static PyObject *record(Replay *r) {
     PyObject *protocol = r->protocol[0] ? PyUnicode_FromString(r->protocol) : (Py_INCREF(Py_None), Py_None);
     PyObject *error = protocol ? str_or_none(r->tls_error) : NULL;
     PyObject *ip = error ? str_or_none(r->ehlo_ip) : NULL;
-    if (ip != NULL)
-        out = Py_BuildValue("(OsNNONOO)", r->any_eop ? Py_True : Py_False, tls_names[r->tls], protocol, error, thumb,
-                            ip, units, rejs);
+    PyObject *more = ip ? session_text(r) : NULL;
+    if (more != NULL)
+        out = Py_BuildValue("(OsNNONOON)", r->any_eop ? Py_True : Py_False, tls_names[r->tls], protocol, error, thumb,
+                            ip, units, rejs, more);
     else {
         Py_XDECREF(protocol);
         Py_XDECREF(error);
+        Py_XDECREF(ip);
     }
 done:
     Py_XDECREF(thumb);
@@ -730,18 +814,19 @@ PyObject *sf_replay(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
         PyErr_NoMemory();
         goto done;
     }
-    r.cur = r.tls_row = r.cert_row = r.thumb_row = r.ehlo_row = r.banner_row = -1;
+    r.cur = r.tls_row = r.cert_row = r.thumb_row = r.ehlo_row = r.banner_row = r.offered = -1;
+    r.subject_row = r.issuer_row = r.sans_row = -1;
     r.head = r.tail = 1; /* room for the EOD put back in front after a DATA's 354 */
     long long last_seq = -1;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *row = PyList_GET_ITEM(rows, i);
         if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != 9)
             goto unjudged;
-        PyObject *seq = PyTuple_GET_ITEM(row, 0), *ev = PyTuple_GET_ITEM(row, 5), *data = PyTuple_GET_ITEM(row, 6),
-                 *ctx = PyTuple_GET_ITEM(row, 7);
-        if (!PyLong_CheckExact(seq) || !PyUnicode_CheckExact(ev) || !PyUnicode_CheckExact(data) ||
-            !PyUnicode_CheckExact(ctx) || !PyUnicode_IS_ASCII(ev) || !PyUnicode_IS_ASCII(data) ||
-            !PyUnicode_IS_ASCII(ctx))
+        PyObject *seq = PyTuple_GET_ITEM(row, 0), *remote = PyTuple_GET_ITEM(row, 4), *ev = PyTuple_GET_ITEM(row, 5),
+                 *data = PyTuple_GET_ITEM(row, 6), *ctx = PyTuple_GET_ITEM(row, 7);
+        if (!PyLong_CheckExact(seq) || !PyUnicode_CheckExact(remote) || !PyUnicode_CheckExact(ev) ||
+            !PyUnicode_CheckExact(data) || !PyUnicode_CheckExact(ctx) || !PyUnicode_IS_ASCII(remote) ||
+            !PyUnicode_IS_ASCII(ev) || !PyUnicode_IS_ASCII(data) || !PyUnicode_IS_ASCII(ctx))
             goto unjudged;
         long long s = PyLong_AsLongLong(seq);
         if (s == -1 && PyErr_Occurred())
@@ -749,14 +834,18 @@ PyObject *sf_replay(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
         if (s < last_seq)
             goto unjudged; /* the Python replay sorts them */
         last_seq = s;
+        r.rows[i].remote = (Str){(const char *)PyUnicode_1BYTE_DATA(remote), PyUnicode_GET_LENGTH(remote)};
         r.rows[i].data = (Str){(const char *)PyUnicode_1BYTE_DATA(data), PyUnicode_GET_LENGTH(data)};
         r.rows[i].context = (Str){(const char *)PyUnicode_1BYTE_DATA(ctx), PyUnicode_GET_LENGTH(ctx)};
         r.rows[i].ev = PyUnicode_GET_LENGTH(ev) == 1 ? (char)PyUnicode_1BYTE_DATA(ev)[0] : 0;
     }
     if (!partial)
         push(&r, C_CONNECT, -1, -1);
+    int have_ip = 0;
     for (int i = 0; i < r.n; i++) {
         char ev = r.rows[i].ev;
+        if (!have_ip && r.rows[i].remote.n > 0)
+            have_ip = ip_of_endpoint(r.rows[i].remote, &r.remote_ip);
         if (ev == '*') {
             int mode = info(&r, i);
             if (mode == -2) {
@@ -783,6 +872,10 @@ PyObject *sf_replay(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
         else if (!r.tls_tried && r.ehlo_done)
             r.tls = TLS_NOT_ATTEMPTED;
     }
+    if (r.offered < 0 && r.ehlo_done)
+        r.offered = r.tls_tried;
+    else if (r.tls_tried)
+        r.offered = 1;
     result = record(&r);
     goto done;
 unjudged:
