@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.evidence.smtplog import scan, send
 from relaydoctor.engine.evidence.smtplog.session import replay
-from test_sendlog_native import native
+from test_sendlog_native import _logmix, native
 from test_sendlog_synthetic import REJECT, THUMB
 
 _R_CMDS = (
@@ -311,3 +311,25 @@ def test_the_c_replay_stays_bounded_on_hostile_rows():
     assert record is not None and record[0] is True and len(record[7]) == 1
     assert len(record[7][0][0]) > 3_000_000 - 10  # the joined reply, every line
     assert len(record[6]) == 1 and record[6][0][2] == "no_mail"
+
+
+@native
+def test_logmix_sessions_are_replayed_in_c_never_in_python(tmp_path, monkeypatch):
+    """The speed of the native path rests on this: on a realistic log every followed session is
+    folded or replayed in C (a change the C replay does not know would send them all back to
+    the slow Python replay without changing a fact)."""
+    _logmix().write_logs(tmp_path, 3, 1, seed=6)
+    monkeypatch.setenv("RELAYDOCTOR_NO_NATIVE", "")
+    calls = []
+    real = scan.replay
+
+    def spy(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scan, "replay", spy)
+    path = next(tmp_path.glob("*.LOG"))
+    with path.open("rb") as stream:
+        result = send.scan(stream, path.name)
+    assert result.facts and "relevant" in result.detail
+    assert calls == []
