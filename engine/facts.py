@@ -904,6 +904,28 @@ class CertLifetime(Fact):
     not_after: str | None = None  # the NotAfter compared (ISO 8601)
 
 
+@dataclass(frozen=True, kw_only=True)
+class PlannedSendConnectorCert(Fact):
+    """The planned certificate (precheck --cert) against a send connector's TlsCertificateName."""
+
+    KIND: ClassVar[str] = "planned_send_connector_cert"
+    DOC: ClassVar[str] = (
+        "precheck --cert: the planned certificate's <I>issuer<S>subject against one send connector to "
+        "Exchange Online (all of them when none says it routes there); connector missing: no send "
+        "connector was given; value missing: the certificate's issuer or subject is unknown."
+    )
+
+    thumbprint: str  # the planned certificate (upper-case hex)
+    value: str | None = None  # the TlsCertificateName that names it: "<I>issuer<S>subject"
+    connector: str | None = None  # the send connector (None: no Get-SendConnector export)
+    target: str  # what Set-SendConnector -Identity takes: the connector, or the HCW's name
+    current: str | None = None  # the connector's TlsCertificateName now, as given
+    names_planned: bool = False  # it already names the planned certificate (issuer and subject as DN keys)
+    # installed certificates (Get-ExchangeCertificate) of the same issuer and subject, other than it:
+    # Exchange uses the one that expires last
+    others_same: int = 0
+
+
 FACT_KINDS: dict[str, type[Fact]] = {
     cls.KIND: cls
     for cls in (
@@ -938,6 +960,7 @@ FACT_KINDS: dict[str, type[Fact]] = {
         SmtpClient,
         PrecheckPlan,
         CertLifetime,
+        PlannedSendConnectorCert,
     )
 }
 
@@ -954,6 +977,7 @@ RELATION_ORDER: tuple[str, ...] = tuple(
         SendConnectorCertificate,
         ConnectorChange,
         CertLifetime,
+        PlannedSendConnectorCert,
     )
 )
 RELATION_KINDS = frozenset(RELATION_ORDER)

@@ -13,13 +13,10 @@ from ..plainwords import plain_value
 from ..relations.common import norm_thumbprint
 from ..relations.domains import certificate_name_acceptance
 from ..relations.names import cert_name_relations
-from ..relations.sendconnector import split_tls_certificate_name
-from ..x509names import dn_key
 from .common import (
     KB_ATTR36,
     KB_CONNECTORS,
     MC1226222,
-    PLACEHOLDER_SEND,
     no_inbound,
 )
 from .context import Context, as_presented
@@ -256,82 +253,7 @@ def _cert_smtp(ctx: Context, cert: Certificate) -> Check:
     )
 
 
-def tls_certificate_name(cert: Certificate) -> str | None:
-    """The send connector's ``TlsCertificateName`` value for ``cert``: ``<I>issuer<S>subject`` as
-    Get-ExchangeCertificate prints them."""
-    if not cert.issuer or not cert.subject:
-        return None
-    return f"<I>{cert.issuer}<S>{cert.subject}"
-
-
 def _send_connector_name(ctx: Context, cert: Certificate) -> list[Check]:
-    title = "send connector TlsCertificateName names the planned certificate"
-    value = tls_certificate_name(cert)
-    if value is None:
-        return [
-            Check(
-                "send-connector-cert",
-                "warn",
-                title,
-                "cannot build <I>issuer<S>subject: issuer or subject unknown",
-            )
-        ]
-    scs = ctx.send_to_eop()
-    if not scs:
-        cmd = (
-            f"Set-SendConnector -Identity {ps_quote(PLACEHOLDER_SEND)} -TlsCertificateName {ps_quote(value)}"
-        )
-        return [
-            Check(
-                "send-connector-cert",
-                "warn",
-                title,
-                f"no Get-SendConnector export; set the connector to Exchange Online to {value}",
-                commands=(cmd,),
-            )
-        ]
-    out = []
-    want = (dn_key(cert.issuer), dn_key(cert.subject))
-    for sc in scs:
-        cmd = f"Set-SendConnector -Identity {ps_quote(sc.name)} -TlsCertificateName {ps_quote(value)}"
-        parts = split_tls_certificate_name(sc.tls_certificate_name)
-        have = (dn_key(parts[0]), dn_key(parts[1])) if parts else None
-        if have == want:
-            same = [
-                c
-                for c in ctx.installed
-                if (dn_key(c.issuer), dn_key(c.subject)) == want
-                and norm_thumbprint(c.thumbprint) != norm_thumbprint(cert.thumbprint)
-            ]
-            note = (
-                (
-                    f"; {len(same)} other installed certificate(s) share issuer and subject — Exchange "
-                    "uses the one that expires last"
-                )
-                if same
-                else ""
-            )
-            out.append(
-                Check(
-                    "send-connector-cert",
-                    "warn" if same else "pass",
-                    title,
-                    f"already {value}{note}",
-                    subject=sc.name,
-                    evidence=(link(sc),),
-                )
-            )
-            continue
-        current = sc.tls_certificate_name or "(empty: Exchange picks a certificate by the connector's FQDN)"
-        out.append(
-            Check(
-                "send-connector-cert",
-                "warn",
-                title,
-                f"now {current}; set it to {value} when you switch",
-                subject=sc.name,
-                evidence=(link(sc),),
-                commands=(cmd,),
-            )
-        )
-    return out
+    """Pack data: the built-in pack's ``planned-send-connector-certificate`` cause (``packed``), a
+    line per send connector (``subject: r.connector``), judged on ``planned_send_connector_cert``."""
+    return ctx.packed["send-connector-cert"]

@@ -77,6 +77,12 @@ PACKED: Mapping[str, Packed] = {
         "no Get-InboundConnector export among the evidence",
         commands=True,
     ),
+    "planned-send-connector-certificate": Packed(
+        "send-connector-cert",
+        "send connector TlsCertificateName names the planned certificate",
+        "the planned certificate is not among the evidence",
+        commands=True,
+    ),
 }
 
 

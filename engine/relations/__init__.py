@@ -45,7 +45,7 @@ from .lifetime import cert_lifetime_relations
 from .names import cert_name_relations
 from .presented import presented_certificates
 from .roots import RootStore, default_store
-from .sendconnector import send_connector_relations
+from .sendconnector import planned_send_connector_relations, send_connector_relations
 
 __all__ = ["RootStore", "derive_relations"]
 
@@ -92,7 +92,12 @@ def derive_relations(
         *cert_lifetime_relations(statuses, certs, now=as_utc(now)),
     ]
     ordered = _ordered(out)
-    return _ordered([*ordered, *planned_sender_relations(_of(facts, PrecheckPlan), evidence, ordered)])
+    plans = _of(facts, PrecheckPlan)
+    return _ordered([
+        *ordered,
+        *planned_sender_relations(plans, evidence, ordered),
+        *planned_send_connector_relations(plans, _of(facts, SendConnector), certs),
+    ])
 
 
 def _unique(facts: Sequence[Fact]) -> list[Fact]:
