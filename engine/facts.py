@@ -926,6 +926,49 @@ class PlannedSendConnectorCert(Fact):
     others_same: int = 0
 
 
+@dataclass(frozen=True, kw_only=True)
+class PlannedCertNameMatch(Fact):
+    """precheck --cert: the planned certificate's names against one inbound connector's
+    TlsSenderCertificateName (a cert_name_match of a certificate not presented yet)."""
+
+    KIND: ClassVar[str] = "planned_cert_name_match"
+    DOC: ClassVar[str] = (
+        "precheck --cert: the planned certificate (CN and SAN DNS names) against one inbound "
+        "connector's TlsSenderCertificateName, with the wildcard semantics of cert_name_match."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"match": CertNameMatch.ENUMS["match"]}
+
+    thumbprint: str
+    connector: str
+    expected: str
+    match: str
+    matched_name: str | None = None
+    usable_connector: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedCertAttribution(Fact):
+    """precheck --cert: the best match of the planned certificate over the usable certificate
+    connectors (a cert_attribution of a certificate not presented yet), with its names."""
+
+    KIND: ClassVar[str] = "planned_cert_attribution"
+    DOC: ClassVar[str] = (
+        "precheck --cert: the planned certificate's best name match over all enabled OnPremises "
+        "connectors that authenticate by certificate (no_cert_connector when there is none), with its "
+        "names and the name a connector should expect."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"match": CertAttribution.ENUMS["match"]}
+
+    thumbprint: str
+    match: str
+    connector: str | None = None  # the best connector (or the first one, for a mismatch)
+    expected: str | None = None
+    matched_name: str | None = None
+    names_text: str  # its DNS names, CN first ("no DNS names" when none)
+    own_name: str | None = None  # its CN, else its first name: what a connector could expect
+    target: str | None = None  # its CN when that is one of its DNS names, else its first DNS name
+
+
 FACT_KINDS: dict[str, type[Fact]] = {
     cls.KIND: cls
     for cls in (
@@ -961,6 +1004,8 @@ FACT_KINDS: dict[str, type[Fact]] = {
         PrecheckPlan,
         CertLifetime,
         PlannedSendConnectorCert,
+        PlannedCertNameMatch,
+        PlannedCertAttribution,
     )
 }
 
@@ -978,6 +1023,8 @@ RELATION_ORDER: tuple[str, ...] = tuple(
         ConnectorChange,
         CertLifetime,
         PlannedSendConnectorCert,
+        PlannedCertNameMatch,
+        PlannedCertAttribution,
     )
 )
 RELATION_KINDS = frozenset(RELATION_ORDER)

@@ -4,20 +4,15 @@ chain and trust, SMTP binding, and the send connector's TlsCertificateName value
 from __future__ import annotations
 
 from ..facts import (
-    CertAttribution,
     Certificate,
-    CertNameMatch,
 )
 from ..pack.templates import ps_quote
 from ..plainwords import plain_value
 from ..relations.common import norm_thumbprint
 from ..relations.domains import certificate_name_acceptance
-from ..relations.names import cert_name_relations
 from .common import (
     KB_ATTR36,
-    KB_CONNECTORS,
     MC1226222,
-    no_inbound,
 )
 from .context import Context, as_presented
 from .model import Check, link
@@ -27,7 +22,7 @@ def cert_checks(ctx: Context) -> list[Check]:
     cert = ctx.planned
     assert cert is not None
     return [
-        _cert_names(ctx, cert),
+        *_cert_names(ctx),
         _cert_domain(ctx, cert),
         _cert_lifetime(ctx, cert),
         _cert_chain(ctx, cert),
@@ -36,67 +31,10 @@ def cert_checks(ctx: Context) -> list[Check]:
     ]
 
 
-def _cert_names(ctx: Context, cert: Certificate) -> Check:
-    title = "certificate names vs the OnPremises connectors' TlsSenderCertificateName"
-    if not ctx.inbound:
-        return no_inbound("cert-names", title)
-    planned = as_presented(cert)
-    rels = cert_name_relations([planned], ctx.inbound)
-    matches = [r for r in rels if isinstance(r, CertNameMatch)]
-    best = next(r for r in rels if isinstance(r, CertAttribution))
-    evidence = tuple(link(m) for m in matches)
-    names = ", ".join(planned.names) or "no DNS names"
-    if best.match == "no_cert_connector":
-        return Check(
-            "cert-names",
-            "warn",
-            title,
-            f"no enabled OnPremises connector authenticates by certificate; the names [{names}] "
-            "are not used for attribution (IP-based connectors only)",
-            evidence=(link(best),),
-        )
-    conn = best.connector or "?"
-    if best.match in ("match", "wildcard_match"):
-        return Check(
-            "cert-names",
-            "pass",
-            title,
-            f"{best.matched_name} satisfies connector {conn!r} ({best.expected}): "
-            f"{plain_value('match', best.match)}",
-            subject=conn,
-            evidence=(link(best), *evidence),
-        )
-    if best.match == "ambiguous":
-        return Check(
-            "cert-names",
-            "warn",
-            title,
-            f"{best.matched_name} vs connector {conn!r} ({best.expected}) is ambiguous in "
-            f"Microsoft's documents; set the connector to the certificate's own name to be sure",
-            subject=conn,
-            evidence=(link(best), *evidence),
-            commands=(
-                f"Set-InboundConnector -Identity {ps_quote(conn)} -TlsSenderCertificateName "
-                f"{ps_quote(planned.cn or planned.names[0])}",
-            ),
-        )
-    target = planned.cn if planned.cn in planned.names else (planned.names[0] if planned.names else None)
-    commands = ()
-    if target:
-        commands = (
-            f"Set-InboundConnector -Identity {ps_quote(conn)} -TlsSenderCertificateName {ps_quote(target)}",
-        )
-    return Check(
-        "cert-names",
-        "fail",
-        title,
-        f"none of [{names}] satisfies connector {conn!r} ({best.expected}): relay will be "
-        "rejected with 550 5.7.64 once this certificate is presented",
-        subject=conn,
-        evidence=(link(best), *evidence),
-        commands=commands,
-        references=(KB_CONNECTORS,),
-    )
+def _cert_names(ctx: Context) -> list[Check]:
+    """Pack data: the built-in pack's ``planned-certificate-names`` cause (``packed``), judged on the
+    planned certificate's ``planned_cert_attribution`` and ``planned_cert_name_match`` relations."""
+    return ctx.packed["cert-names"]
 
 
 def _cert_domain(ctx: Context, cert: Certificate) -> Check:

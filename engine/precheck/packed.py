@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..facts import Certificate, Fact, PrecheckPlan, Provenance, Symptom
 from ..relations.common import norm_name, norm_thumbprint
 from ..results import EvidenceSet, Report
-from .common import KB_ATTR36, MC1226222
+from .common import KB_ATTR36, KB_CONNECTORS, MC1226222
 from .model import Check, Plan
 
 PACK_CODE = "precheck"
@@ -32,6 +32,7 @@ class Packed:
     # what a line without a rule subject names (a line per subject names its verdict's subject)
     subject: Callable[[Plan], str] = lambda plan: ""
     references: tuple[str, ...] = ()  # on its FAIL and WARN lines (not on PASS or cannot check)
+    references_on: tuple[str, ...] = ("fail", "warn")  # which decided lines carry ``references``
     commands: bool = False  # FAIL and WARN lines carry the verdict's filled remediation commands
     # lines per subject are in subject order, those about these fact kinds (a verdict's first
     # evidence) first, in this order: the order the Python check printed them in
@@ -77,6 +78,15 @@ PACKED: Mapping[str, Packed] = {
         "no Get-InboundConnector export among the evidence",
         commands=True,
     ),
+    "planned-certificate-names": Packed(
+        "cert-names",
+        "certificate names vs the OnPremises connectors' TlsSenderCertificateName",
+        "no Get-InboundConnector export among the evidence "
+        "(Get-InboundConnector | Export-Clixml Get-InboundConnector.xml)",
+        references=(KB_CONNECTORS,),
+        references_on=("fail",),
+        commands=True,
+    ),
     "planned-send-connector-certificate": Packed(
         "send-connector-cert",
         "send connector TlsCertificateName names the planned certificate",
@@ -120,7 +130,8 @@ def packed_checks(
         commands = [c for step in v.remediation for c in step.commands] if packed.commands and warns else []
         line = Check(
             packed.check, status, packed.title_for(plan), summary, subject=v.subject or packed.subject(plan),
-            evidence=v.evidence, commands=tuple(commands), references=packed.references if warns else (),
+            evidence=v.evidence, commands=tuple(commands),
+            references=packed.references if decided and status in packed.references_on else (),
         )
         kind = v.evidence[0].fact if v.evidence else ""
         rank = packed.kinds.index(kind) if kind in packed.kinds else len(packed.kinds)

@@ -42,7 +42,7 @@ from .common import prov_key
 from .domains import DomainEvidence, domain_relations, planned_sender_relations, recipient_domain_relations
 from .ips import ip_relations
 from .lifetime import cert_lifetime_relations
-from .names import cert_name_relations
+from .names import cert_name_relations, planned_cert_name_relations
 from .presented import presented_certificates
 from .roots import RootStore, default_store
 from .sendconnector import planned_send_connector_relations, send_connector_relations
@@ -97,6 +97,7 @@ def derive_relations(
         *ordered,
         *planned_sender_relations(plans, evidence, ordered),
         *planned_send_connector_relations(plans, _of(facts, SendConnector), certs),
+        *planned_cert_name_relations(plans, certs, inbound),
     ])
 
 
