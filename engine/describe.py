@@ -19,6 +19,7 @@ from .facts import (
     InboundConnector,
     IpAttribution,
     IpConnectorMatch,
+    PathCertificate,
     PlannedCertAttribution,
     PlannedCertNameMatch,
     PlannedSendConnectorCert,
@@ -167,6 +168,7 @@ _DESCRIBERS: dict[type, Callable[[Fact], str]] = {
     # the relation's own words (what was compared, and why it matches or not), as the check says them
     PlannedCertNameMatch: lambda f: f.provenance.excerpt or f.summary(),
     PlannedCertAttribution: lambda f: f.provenance.excerpt or f.summary(),
+    PathCertificate: lambda f: f.provenance.excerpt or f.summary(),  # the certificate's own line
     PlannedSendConnectorCert: lambda f: (
         (f"send connector {f.connector!r} TlsCertificateName {f.current or '(empty)'}: " if f.connector
          else "no send connector given: ")

@@ -969,6 +969,25 @@ class PlannedCertAttribution(Fact):
     target: str | None = None  # its CN when that is one of its DNS names, else its first DNS name
 
 
+@dataclass(frozen=True, kw_only=True)
+class PathCertificate(Fact):
+    """precheck's audit: a certificate on a connector's path, with its days to expiry."""
+
+    KIND: ClassVar[str] = "path_certificate"
+    DOC: ClassVar[str] = (
+        "precheck's audit: a certificate on a connector's path (presented to Exchange Online in a send "
+        "log, or named by a send connector's TlsCertificateName), its days to expiry at the time of "
+        "the diagnosis and its validity then (expired, not_yet_valid, valid; unknown: no NotAfter)."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"validity": CertStatus.ENUMS["validity"]}
+
+    thumbprint: str  # upper-case hex
+    name: str  # its CN, else its thumbprint: what the audit line names
+    validity: str = "unknown"
+    days_left: int | None = None  # whole days to NotAfter; negative once expired; None: unknown
+    days_ago: int | None = None  # expired: whole days since NotAfter
+
+
 FACT_KINDS: dict[str, type[Fact]] = {
     cls.KIND: cls
     for cls in (
@@ -1006,6 +1025,7 @@ FACT_KINDS: dict[str, type[Fact]] = {
         PlannedSendConnectorCert,
         PlannedCertNameMatch,
         PlannedCertAttribution,
+        PathCertificate,
     )
 }
 
@@ -1025,6 +1045,7 @@ RELATION_ORDER: tuple[str, ...] = tuple(
         PlannedSendConnectorCert,
         PlannedCertNameMatch,
         PlannedCertAttribution,
+        PathCertificate,
     )
 )
 RELATION_KINDS = frozenset(RELATION_ORDER)

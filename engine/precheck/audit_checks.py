@@ -4,11 +4,9 @@ MC1226222 anti-patterns, Partner connectors used for relay, disabled connectors.
 
 from __future__ import annotations
 
-from ..facts import Certificate, InboundConnector, IpConnectorMatch, SendConnectorCertificate
-from ..relations.common import norm_thumbprint
+from ..facts import InboundConnector, IpConnectorMatch
 from ..relations.ips import parse_ip_entry
 from ..relations.names import usable
-from .certificate import lifetime_check
 from .common import MC1226222, connector_name_check, not_public, shared_provider
 from .context import Context
 from .model import Check, link
@@ -25,45 +23,10 @@ def audit_checks(ctx: Context) -> list[Check]:
     ]
 
 
-def _on_path(ctx: Context) -> list[Certificate]:
-    """Certificates on a connector's path: presented to Exchange Online in a send log, or named by a
-    send connector's TlsCertificateName (one fact per thumbprint, the richest source first)."""
-    wanted = {s.thumbprint for s in ctx.rel(SendConnectorCertificate) if s.thumbprint}
-    wanted |= {
-        norm_thumbprint(s.cert_thumbprint)
-        for s in ctx.sessions
-        if s.to_eop and s.cert_presented and s.cert_thumbprint
-    }
-    order = {"file": 0, "exchange": 1, "send_log": 2}
-    best: dict[str, Certificate] = {}
-    for c in sorted(ctx.of(Certificate), key=lambda c: (order.get(c.origin, 9), c.provenance.ref())):
-        best.setdefault(norm_thumbprint(c.thumbprint), c)
-    out = [best[t] for t in sorted(wanted) if t in best]
-    for t in sorted(wanted - set(best)):  # presented, but only the log knows it: a status still exists
-        status = ctx.status_of(t)
-        if status is not None:
-            out.append(
-                Certificate(
-                    provenance=status.provenance, thumbprint=t, cn=status.cn, not_after=status.not_after
-                )
-            )
-    return out
-
-
 def _expiry(ctx: Context) -> list[Check]:
-    title = f"certificates on a connector's path do not expire within {ctx.plan.days} days"
-    certs = _on_path(ctx)
-    if not certs:
-        return [
-            Check(
-                "audit-expiry",
-                "warn",
-                title,
-                "cannot check: no send log shows a certificate presented to Exchange Online and no send "
-                "connector names an installed certificate",
-            )
-        ]
-    return [lifetime_check(ctx, c, "audit-expiry", title, subject=c.cn or c.thumbprint) for c in certs]
+    """Pack data: the built-in pack's ``audit-certificate-expiry`` cause (``packed``), a line per
+    certificate on a connector's path (``subject: p.thumbprint``, named by its CN)."""
+    return ctx.packed["audit-expiry"]
 
 
 def _onprem(ctx: Context) -> list[InboundConnector]:

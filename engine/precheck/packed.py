@@ -9,10 +9,10 @@ checks are pack data and why the others are not yet: docs/precheck.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..facts import Certificate, Fact, PrecheckPlan, Provenance, Symptom
+from ..facts import Certificate, Fact, PathCertificate, PrecheckPlan, Provenance, Symptom
 from ..relations.common import norm_name, norm_thumbprint
 from ..results import EvidenceSet, Report
 from .common import KB_ATTR36, KB_CONNECTORS, MC1226222
@@ -37,6 +37,8 @@ class Packed:
     # lines per subject are in subject order, those about these fact kinds (a verdict's first
     # evidence) first, in this order: the order the Python check printed them in
     kinds: tuple[str, ...] = ()
+    # what a line names when its rules' subject is a key (a thumbprint): (subject, report facts) -> name
+    subject_name: Callable[[str, Sequence[Fact]], str] | None = None
 
     def title_for(self, plan: Plan) -> str:
         return self.title(plan) if callable(self.title) else self.title
@@ -87,6 +89,15 @@ PACKED: Mapping[str, Packed] = {
         references_on=("fail",),
         commands=True,
     ),
+    "audit-certificate-expiry": Packed(
+        "audit-expiry",
+        lambda plan: f"certificates on a connector's path do not expire within {plan.days} days",
+        "no send log shows a certificate presented to Exchange Online and no send connector names an "
+        "installed certificate",
+        subject_name=lambda thumb, facts: next(
+            (f.name for f in facts if isinstance(f, PathCertificate) and f.thumbprint == thumb), thumb
+        ),
+    ),
     "planned-send-connector-certificate": Packed(
         "send-connector-cert",
         "send connector TlsCertificateName names the planned certificate",
@@ -128,8 +139,11 @@ def packed_checks(
         summary = v.summary if decided else f"cannot check: {packed.cannot}"
         warns = decided and status != "pass"
         commands = [c for step in v.remediation for c in step.commands] if packed.commands and warns else []
+        shown = v.subject
+        if shown and packed.subject_name is not None:
+            shown = packed.subject_name(shown, report.facts)
         line = Check(
-            packed.check, status, packed.title_for(plan), summary, subject=v.subject or packed.subject(plan),
+            packed.check, status, packed.title_for(plan), summary, subject=shown or packed.subject(plan),
             evidence=v.evidence, commands=tuple(commands),
             references=packed.references if decided and status in packed.references_on else (),
         )

@@ -30,6 +30,7 @@ from ..facts import (
     InboundConnector,
     PrecheckPlan,
     SendConnector,
+    SendConnectorCertificate,
     SmtpClient,
     SmtpSession,
     Symptom,
@@ -41,7 +42,7 @@ from .changes import connector_change_relations
 from .common import prov_key
 from .domains import DomainEvidence, domain_relations, planned_sender_relations, recipient_domain_relations
 from .ips import ip_relations
-from .lifetime import cert_lifetime_relations
+from .lifetime import cert_lifetime_relations, path_certificate_relations
 from .names import cert_name_relations, planned_cert_name_relations
 from .presented import presented_certificates
 from .roots import RootStore, default_store
@@ -98,6 +99,9 @@ def derive_relations(
         *planned_sender_relations(plans, evidence, ordered),
         *planned_send_connector_relations(plans, _of(facts, SendConnector), certs),
         *planned_cert_name_relations(plans, certs, inbound),
+        *path_certificate_relations(
+            plans, _of(ordered, SendConnectorCertificate), sessions, certs, statuses, now=as_utc(now)
+        ),
     ])
 
 
