@@ -521,6 +521,12 @@ class DomainAcceptance(Fact):
     # directly under an accepted domain counts), where ``status`` reads it as a connector value (such
     # a host is unknown: KB 3169958). The precheck's audit-partner reads this one.
     certificate_status: str | None = None
+    # role=connector_certificate_name: the multi-tenant service the value names (a shared name,
+    # MC1226222: "mimecast.com", "the whole top-level domain 'com'"), when it names one
+    shared_with: str | None = None
+    # role=connector_certificate_name: a Get-AcceptedDomain or Get-MgDomain export was read (without
+    # one, status says unknown: nothing to look the value up in)
+    domains_given: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

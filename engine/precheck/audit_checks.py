@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..facts import InboundConnector, IpConnectorMatch
 from ..relations.ips import parse_ip_entry
 from ..relations.names import usable
-from .common import MC1226222, connector_name_check, not_public, shared_provider
+from .common import MC1226222, not_public
 from .context import Context
 from .model import Check, link
 
@@ -44,34 +44,9 @@ def _ip_only(ctx: Context) -> list[Check]:
 
 
 def _cert_names(ctx: Context) -> list[Check]:
-    title = "certificate names are accepted domains of this tenant, not shared names (MC1226222)"
-    if not ctx.inbound:
-        return _no_inbound("audit-cert-name", title)
-    out = []
-    ev = ctx.domains
-    for c in _onprem(ctx):
-        value = c.tls_sender_certificate_name
-        if not value:
-            continue
-        shared = shared_provider(value)
-        if shared:
-            out.append(
-                Check(
-                    "audit-cert-name",
-                    "fail",
-                    title,
-                    f"{value} names {shared}, a service other tenants use too: their mail can be attributed "
-                    "to you, and yours to them",
-                    subject=c.name,
-                    evidence=(link(c),),
-                    references=(MC1226222,),
-                )
-            )
-            continue
-        out.append(connector_name_check("audit-cert-name", title, value, ev, c.name, (link(c),)))
-    return out or [
-        Check("audit-cert-name", "pass", title, "no enabled OnPremises connector names a certificate")
-    ]
+    """Pack data: the built-in pack's ``audit-connector-certificate-name`` cause (``packed``), a line
+    per OnPremises connector that names a certificate (``subject: c.name``)."""
+    return ctx.packed["audit-cert-name"]
 
 
 def _ip_scope(ctx: Context) -> list[Check]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from ..relations.common import norm_name
-from ..relations.domains import DomainEvidence, connector_name_acceptance
+from ..relations.domains import SHARED_PROVIDERS, DomainEvidence, connector_name_acceptance, shared_provider
+
+__all__ = ["SHARED_PROVIDERS", "shared_provider"]  # re-exported: the checks still in Python use them
 from ..results import EvidenceLink
 from .model import Check
 
@@ -60,46 +61,7 @@ def not_public(value: object) -> bool:
     return False
 
 
-# -- shared providers ---------------------------------------------------------------------------
-
-# Names that belong to multi-tenant services: a certificate (or connector value) naming them is
-# shared with every other customer of the service (MC1226222). Matched as the domain or under it.
-SHARED_PROVIDERS = (
-    "outlook.com",
-    "office365.com",
-    "microsoft.com",
-    "mimecast.com",
-    "pphosted.com",
-    "messagelabs.com",
-    "barracudanetworks.com",
-    "ess.barracudanetworks.com",
-    "sendgrid.net",
-    "mailgun.org",
-    "amazonses.com",
-    "sparkpostmail.com",
-    "mandrillapp.com",
-    "google.com",
-    "googlemail.com",
-    "iphmx.com",
-    "trendmicro.com",
-    "sophos.com",
-    "mailcontrol.com",
-    "hornetsecurity.com",
-)
-
-
-def shared_provider(value: str) -> str | None:
-    v = norm_name(value)
-    v = v[2:] if v.startswith("*.") else v
-    if "." not in v:
-        return f"the whole top-level domain {v!r}"
-    if v in ("onmicrosoft.com", "mail.onmicrosoft.com"):
-        return v
-    for provider in SHARED_PROVIDERS:
-        if v == provider or v.endswith("." + provider):
-            return provider
-    return None
-
+# -- shared providers: relations.domains (a relation field the pack's rules read) -----------------
 
 def connector_name_check(
     check: str,

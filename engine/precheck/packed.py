@@ -33,6 +33,9 @@ class Packed:
     subject: Callable[[Plan], str] = lambda plan: ""
     references: tuple[str, ...] = ()  # on its FAIL and WARN lines (not on PASS or cannot check)
     references_on: tuple[str, ...] = ("fail", "warn")  # which decided lines carry ``references``
+    # the line's references are its verdict's (the deciding rules' ``references:``; the cause cites
+    # none of its own), when they differ by rule
+    rule_references: bool = False
     commands: bool = False  # FAIL and WARN lines carry the verdict's filled remediation commands
     # lines per subject are in subject order, those about these fact kinds (a verdict's first
     # evidence) first, in this order: the order the Python check printed them in
@@ -98,6 +101,12 @@ PACKED: Mapping[str, Packed] = {
             (f.name for f in facts if isinstance(f, PathCertificate) and f.thumbprint == thumb), thumb
         ),
     ),
+    "audit-connector-certificate-name": Packed(
+        "audit-cert-name",
+        "certificate names are accepted domains of this tenant, not shared names (MC1226222)",
+        "no Get-InboundConnector export among the evidence",
+        rule_references=True,
+    ),
     "planned-send-connector-certificate": Packed(
         "send-connector-cert",
         "send connector TlsCertificateName names the planned certificate",
@@ -145,7 +154,10 @@ def packed_checks(
         line = Check(
             packed.check, status, packed.title_for(plan), summary, subject=shown or packed.subject(plan),
             evidence=v.evidence, commands=tuple(commands),
-            references=packed.references if decided and status in packed.references_on else (),
+            references=(
+                v.references if packed.rule_references
+                else packed.references if decided and status in packed.references_on else ()
+            ),
         )
         kind = v.evidence[0].fact if v.evidence else ""
         rank = packed.kinds.index(kind) if kind in packed.kinds else len(packed.kinds)

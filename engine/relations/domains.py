@@ -308,6 +308,9 @@ def domain_relations(
                 connector=conn.name,
                 to_add=_to_add(got, value, "connector_certificate_name"),
                 certificate_status=certificate_name_acceptance(value, ev).status,
+                shared_with=shared_provider(value),
+                domains_given=ev.has_any,
+                note=got.note,
             )
         )
     return out
@@ -381,3 +384,42 @@ def planned_sender_relations(
             )
         )
     return out
+
+
+# Names that belong to multi-tenant services: a certificate (or connector value) naming them is
+# shared with every other customer of the service (MC1226222). Matched as the domain or under it.
+SHARED_PROVIDERS = (
+    "outlook.com",
+    "office365.com",
+    "microsoft.com",
+    "mimecast.com",
+    "pphosted.com",
+    "messagelabs.com",
+    "barracudanetworks.com",
+    "ess.barracudanetworks.com",
+    "sendgrid.net",
+    "mailgun.org",
+    "amazonses.com",
+    "sparkpostmail.com",
+    "mandrillapp.com",
+    "google.com",
+    "googlemail.com",
+    "iphmx.com",
+    "trendmicro.com",
+    "sophos.com",
+    "mailcontrol.com",
+    "hornetsecurity.com",
+)
+
+
+def shared_provider(value: str) -> str | None:
+    v = norm_name(value)
+    v = v[2:] if v.startswith("*.") else v
+    if "." not in v:
+        return f"the whole top-level domain {v!r}"
+    if v in ("onmicrosoft.com", "mail.onmicrosoft.com"):
+        return v
+    for provider in SHARED_PROVIDERS:
+        if v == provider or v.endswith("." + provider):
+            return provider
+    return None
