@@ -5,9 +5,9 @@ MC1226222 anti-patterns, Partner connectors used for relay, disabled connectors.
 from __future__ import annotations
 
 from ..facts import InboundConnector, IpConnectorMatch
-from ..relations.ips import parse_ip_entry
+from ..relations.ips import not_public, parse_ip_entry
 from ..relations.names import usable
-from .common import MC1226222, not_public
+from .common import MC1226222
 from .context import Context
 from .model import Check, link
 

@@ -1,13 +1,12 @@
-"""What the precheck's checks share: references, the "cannot check" line, address classes and
-the names of multi-tenant services (MC1226222)."""
+"""What the precheck's checks share: references, the "cannot check" line and the names of
+multi-tenant services (MC1226222)."""
 
 from __future__ import annotations
 
-import ipaddress
+from ..relations.domains import DomainEvidence, connector_name_acceptance
 
-from ..relations.domains import SHARED_PROVIDERS, DomainEvidence, connector_name_acceptance, shared_provider
-
-__all__ = ["SHARED_PROVIDERS", "shared_provider"]  # re-exported: the checks still in Python use them
+# the names of multi-tenant services are the relations' own; the audit checks import them from here
+from ..relations.names import SHARED_PROVIDERS, shared_provider  # noqa: F401
 from ..results import EvidenceLink
 from .model import Check
 
@@ -32,33 +31,6 @@ def no_inbound(check: str, title: str) -> Check:
         "cannot check: no Get-InboundConnector export among the evidence "
         "(Get-InboundConnector | Export-Clixml Get-InboundConnector.xml)",
     )
-
-
-# -- address classes ----------------------------------------------------------------------------
-
-_NOT_PUBLIC = tuple(
-    ipaddress.ip_network(n)
-    for n in (
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-    )
-)
-
-
-def not_public(value: object) -> bool:
-    """RFC 1918, CGNAT, loopback or link-local (documentation ranges count as public: they stand
-    for public addresses in examples)."""
-    if isinstance(value, ipaddress.IPv4Network):
-        return any(value.subnet_of(n) for n in _NOT_PUBLIC)
-    if isinstance(value, ipaddress.IPv4Address):
-        return any(value in n for n in _NOT_PUBLIC)
-    if isinstance(value, ipaddress.IPv6Address):
-        return value.is_private or value.is_loopback or value.is_link_local
-    return False
 
 
 # -- shared providers: relations.domains (a relation field the pack's rules read) -----------------

@@ -39,6 +39,7 @@ from ..facts import (
     Symptom,
 )
 from .common import derived, most_relevant, norm_name, parent_domain, prov_key
+from .names import shared_provider
 from .presented import PresentedCert
 
 _RANK = {"accepted": 0, "unverified": 1, "unknown": 2, "not_accepted": 3}
@@ -384,42 +385,3 @@ def planned_sender_relations(
             )
         )
     return out
-
-
-# Names that belong to multi-tenant services: a certificate (or connector value) naming them is
-# shared with every other customer of the service (MC1226222). Matched as the domain or under it.
-SHARED_PROVIDERS = (
-    "outlook.com",
-    "office365.com",
-    "microsoft.com",
-    "mimecast.com",
-    "pphosted.com",
-    "messagelabs.com",
-    "barracudanetworks.com",
-    "ess.barracudanetworks.com",
-    "sendgrid.net",
-    "mailgun.org",
-    "amazonses.com",
-    "sparkpostmail.com",
-    "mandrillapp.com",
-    "google.com",
-    "googlemail.com",
-    "iphmx.com",
-    "trendmicro.com",
-    "sophos.com",
-    "mailcontrol.com",
-    "hornetsecurity.com",
-)
-
-
-def shared_provider(value: str) -> str | None:
-    v = norm_name(value)
-    v = v[2:] if v.startswith("*.") else v
-    if "." not in v:
-        return f"the whole top-level domain {v!r}"
-    if v in ("onmicrosoft.com", "mail.onmicrosoft.com"):
-        return v
-    for provider in SHARED_PROVIDERS:
-        if v == provider or v.endswith("." + provider):
-            return provider
-    return None

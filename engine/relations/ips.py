@@ -152,6 +152,26 @@ def _internal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return any(ip.version == net.version and ip in net for net in _INTERNAL)
 
 
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"
+    )
+)
+
+
+def not_public(value: object) -> bool:
+    """RFC 1918, CGNAT, loopback or link-local (documentation ranges count as public: they stand
+    for public addresses in examples). IPv6: what ``ipaddress`` calls private, loopback or link-local."""
+    if isinstance(value, ipaddress.IPv4Network):
+        return any(value.subnet_of(n) for n in _NOT_PUBLIC)
+    if isinstance(value, ipaddress.IPv4Address):
+        return any(value in n for n in _NOT_PUBLIC)
+    if isinstance(value, ipaddress.IPv6Address):
+        return value.is_private or value.is_loopback or value.is_link_local
+    return False
+
+
 _IP_ORDER = {"in_range": 0, "incomplete": 1, "not_in_range": 2, "ipv6": 3}
 
 

@@ -93,6 +93,45 @@ def best_name_match(cert_names: Iterable[str], expected: str) -> NameVerdict:
     return min(verdicts, key=lambda x: (ORDER[x.match], x.name or ""))
 
 
+# Names that belong to multi-tenant services: a certificate (or connector value) naming them is
+# shared with every other customer of the service (MC1226222). Matched as the domain or under it.
+SHARED_PROVIDERS = (
+    "outlook.com",
+    "office365.com",
+    "microsoft.com",
+    "mimecast.com",
+    "pphosted.com",
+    "messagelabs.com",
+    "barracudanetworks.com",
+    "ess.barracudanetworks.com",
+    "sendgrid.net",
+    "mailgun.org",
+    "amazonses.com",
+    "sparkpostmail.com",
+    "mandrillapp.com",
+    "google.com",
+    "googlemail.com",
+    "iphmx.com",
+    "trendmicro.com",
+    "sophos.com",
+    "mailcontrol.com",
+    "hornetsecurity.com",
+)
+
+
+def shared_provider(value: str) -> str | None:
+    v = norm_name(value)
+    v = v[2:] if v.startswith("*.") else v
+    if "." not in v:
+        return f"the whole top-level domain {v!r}"
+    if v in ("onmicrosoft.com", "mail.onmicrosoft.com"):
+        return v
+    for provider in SHARED_PROVIDERS:
+        if v == provider or v.endswith("." + provider):
+            return provider
+    return None
+
+
 def usable(connector: InboundConnector) -> bool:
     """Enabled (not known disabled) and of type OnPremises: the only kind that grants relay."""
     return connector.enabled is not False and connector.connector_type == "OnPremises"
