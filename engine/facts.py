@@ -527,6 +527,12 @@ class DomainAcceptance(Fact):
     # directly under an accepted domain counts), where ``status`` reads it as a connector value (such
     # a host is unknown: KB 3169958). The precheck's audit-partner reads this one.
     certificate_status: str | None = None
+    # role=connector_certificate_name: the multi-tenant service the value names (a shared name,
+    # MC1226222: "mimecast.com", "the whole top-level domain 'com'"), when it names one
+    shared_with: str | None = None
+    # role=connector_certificate_name: a Get-AcceptedDomain or Get-MgDomain export was read (without
+    # one, status says unknown: nothing to look the value up in)
+    domains_given: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1044,6 +1050,108 @@ class PlannedIpMatch(Fact):
     certificate_name: bool = False  # the connector would still have a certificate name
 
 
+@dataclass(frozen=True, kw_only=True)
+class PlannedSendConnectorCert(Fact):
+    """The planned certificate (precheck --cert) against a send connector's TlsCertificateName."""
+
+    KIND: ClassVar[str] = "planned_send_connector_cert"
+    DOC: ClassVar[str] = (
+        "precheck --cert: the planned certificate's <I>issuer<S>subject against one send connector to "
+        "Exchange Online (all of them when none says it routes there); connector missing: no send "
+        "connector was given; value missing: the certificate's issuer or subject is unknown."
+    )
+
+    thumbprint: str  # the planned certificate (upper-case hex)
+    value: str | None = None  # the TlsCertificateName that names it: "<I>issuer<S>subject"
+    connector: str | None = None  # the send connector (None: no Get-SendConnector export)
+    target: str  # what Set-SendConnector -Identity takes: the connector, or the HCW's name
+    current: str | None = None  # the connector's TlsCertificateName now, as given
+    names_planned: bool = False  # it already names the planned certificate (issuer and subject as DN keys)
+    # installed certificates (Get-ExchangeCertificate) of the same issuer and subject, other than it:
+    # Exchange uses the one that expires last
+    others_same: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedCertNameMatch(Fact):
+    """precheck --cert: the planned certificate's names against one inbound connector's
+    TlsSenderCertificateName (a cert_name_match of a certificate not presented yet)."""
+
+    KIND: ClassVar[str] = "planned_cert_name_match"
+    DOC: ClassVar[str] = (
+        "precheck --cert: the planned certificate (CN and SAN DNS names) against one inbound "
+        "connector's TlsSenderCertificateName, with the wildcard semantics of cert_name_match."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"match": CertNameMatch.ENUMS["match"]}
+
+    thumbprint: str
+    connector: str
+    expected: str
+    match: str
+    matched_name: str | None = None
+    usable_connector: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedCertAttribution(Fact):
+    """precheck --cert: the best match of the planned certificate over the usable certificate
+    connectors (a cert_attribution of a certificate not presented yet), with its names."""
+
+    KIND: ClassVar[str] = "planned_cert_attribution"
+    DOC: ClassVar[str] = (
+        "precheck --cert: the planned certificate's best name match over all enabled OnPremises "
+        "connectors that authenticate by certificate (no_cert_connector when there is none), with its "
+        "names and the name a connector should expect."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"match": CertAttribution.ENUMS["match"]}
+
+    thumbprint: str
+    match: str
+    connector: str | None = None  # the best connector (or the first one, for a mismatch)
+    expected: str | None = None
+    matched_name: str | None = None
+    names_text: str  # its DNS names, CN first ("no DNS names" when none)
+    own_name: str | None = None  # its CN, else its first name: what a connector could expect
+    target: str | None = None  # its CN when that is one of its DNS names, else its first DNS name
+
+
+@dataclass(frozen=True, kw_only=True)
+class PathCertificate(Fact):
+    """precheck's audit: a certificate on a connector's path, with its days to expiry."""
+
+    KIND: ClassVar[str] = "path_certificate"
+    DOC: ClassVar[str] = (
+        "precheck's audit: a certificate on a connector's path (presented to Exchange Online in a send "
+        "log, or named by a send connector's TlsCertificateName), its days to expiry at the time of "
+        "the diagnosis and its validity then (expired, not_yet_valid, valid; unknown: no NotAfter)."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"validity": CertStatus.ENUMS["validity"]}
+
+    thumbprint: str  # upper-case hex
+    name: str  # its CN, else its thumbprint: what the audit line names
+    validity: str = "unknown"
+    days_left: int | None = None  # whole days to NotAfter; negative once expired; None: unknown
+    days_ago: int | None = None  # expired: whole days since NotAfter
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectorIpScope(Fact):
+    """precheck's audit: an enabled OnPremises connector's SenderIPAddresses, entry by entry."""
+
+    KIND: ClassVar[str] = "connector_ip_scope"
+    DOC: ClassVar[str] = (
+        "precheck's audit: the SenderIPAddresses of one enabled (or not known disabled) OnPremises "
+        "connector that lists any: entries Exchange Online ignores, private ones it never sees, and "
+        "ranges wider than one address (with the addresses the logs show used in them), in words."
+    )
+
+    connector: str
+    entries: int  # how many SenderIPAddresses entries it lists
+    # what is wrong, in words ("ignored by Exchange Online: ...; private, ...; wider than one
+    # address, ..."); None when every entry is one public address
+    problem: str | None = None
+
+
 FACT_KINDS: dict[str, type[Fact]] = {
     cls.KIND: cls
     for cls in (
@@ -1083,6 +1191,11 @@ FACT_KINDS: dict[str, type[Fact]] = {
         PlannedConnector,
         PlannedNameMatch,
         PlannedIpMatch,
+        PlannedSendConnectorCert,
+        PlannedCertNameMatch,
+        PlannedCertAttribution,
+        PathCertificate,
+        ConnectorIpScope,
     )
 }
 
@@ -1104,6 +1217,11 @@ RELATION_ORDER: tuple[str, ...] = tuple(
         PlannedConnector,
         PlannedNameMatch,
         PlannedIpMatch,
+        PlannedSendConnectorCert,
+        PlannedCertNameMatch,
+        PlannedCertAttribution,
+        PathCertificate,
+        ConnectorIpScope,
     )
 )
 RELATION_KINDS = frozenset(RELATION_ORDER)

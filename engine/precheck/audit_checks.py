@@ -4,12 +4,10 @@ MC1226222 anti-patterns, Partner connectors used for relay, disabled connectors.
 
 from __future__ import annotations
 
-from ..facts import Certificate, InboundConnector, IpConnectorMatch, SendConnectorCertificate
-from ..relations.common import norm_thumbprint
+from ..facts import InboundConnector, IpConnectorMatch
 from ..relations.ips import not_public, parse_ip_entry
 from ..relations.names import usable
-from .certificate import lifetime_check
-from .common import MC1226222, connector_name_check, shared_provider
+from .common import MC1226222
 from .context import Context
 from .model import Check, link
 
@@ -25,45 +23,10 @@ def audit_checks(ctx: Context) -> list[Check]:
     ]
 
 
-def _on_path(ctx: Context) -> list[Certificate]:
-    """Certificates on a connector's path: presented to Exchange Online in a send log, or named by a
-    send connector's TlsCertificateName (one fact per thumbprint, the richest source first)."""
-    wanted = {s.thumbprint for s in ctx.rel(SendConnectorCertificate) if s.thumbprint}
-    wanted |= {
-        norm_thumbprint(s.cert_thumbprint)
-        for s in ctx.sessions
-        if s.to_eop and s.cert_presented and s.cert_thumbprint
-    }
-    order = {"file": 0, "exchange": 1, "send_log": 2}
-    best: dict[str, Certificate] = {}
-    for c in sorted(ctx.of(Certificate), key=lambda c: (order.get(c.origin, 9), c.provenance.ref())):
-        best.setdefault(norm_thumbprint(c.thumbprint), c)
-    out = [best[t] for t in sorted(wanted) if t in best]
-    for t in sorted(wanted - set(best)):  # presented, but only the log knows it: a status still exists
-        status = ctx.status_of(t)
-        if status is not None:
-            out.append(
-                Certificate(
-                    provenance=status.provenance, thumbprint=t, cn=status.cn, not_after=status.not_after
-                )
-            )
-    return out
-
-
 def _expiry(ctx: Context) -> list[Check]:
-    title = f"certificates on a connector's path do not expire within {ctx.plan.days} days"
-    certs = _on_path(ctx)
-    if not certs:
-        return [
-            Check(
-                "audit-expiry",
-                "warn",
-                title,
-                "cannot check: no send log shows a certificate presented to Exchange Online and no send "
-                "connector names an installed certificate",
-            )
-        ]
-    return [lifetime_check(ctx, c, "audit-expiry", title, subject=c.cn or c.thumbprint) for c in certs]
+    """Pack data: the built-in pack's ``audit-certificate-expiry`` cause (``packed``), a line per
+    certificate on a connector's path (``subject: p.thumbprint``, named by its CN)."""
+    return ctx.packed["audit-expiry"]
 
 
 def _onprem(ctx: Context) -> list[InboundConnector]:
@@ -81,34 +44,9 @@ def _ip_only(ctx: Context) -> list[Check]:
 
 
 def _cert_names(ctx: Context) -> list[Check]:
-    title = "certificate names are accepted domains of this tenant, not shared names (MC1226222)"
-    if not ctx.inbound:
-        return _no_inbound("audit-cert-name", title)
-    out = []
-    ev = ctx.domains
-    for c in _onprem(ctx):
-        value = c.tls_sender_certificate_name
-        if not value:
-            continue
-        shared = shared_provider(value)
-        if shared:
-            out.append(
-                Check(
-                    "audit-cert-name",
-                    "fail",
-                    title,
-                    f"{value} names {shared}, a service other tenants use too: their mail can be attributed "
-                    "to you, and yours to them",
-                    subject=c.name,
-                    evidence=(link(c),),
-                    references=(MC1226222,),
-                )
-            )
-            continue
-        out.append(connector_name_check("audit-cert-name", title, value, ev, c.name, (link(c),)))
-    return out or [
-        Check("audit-cert-name", "pass", title, "no enabled OnPremises connector names a certificate")
-    ]
+    """Pack data: the built-in pack's ``audit-connector-certificate-name`` cause (``packed``), a line
+    per OnPremises connector that names a certificate (``subject: c.name``)."""
+    return ctx.packed["audit-cert-name"]
 
 
 def _ip_scope(ctx: Context) -> list[Check]:

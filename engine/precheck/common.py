@@ -21,7 +21,6 @@ MC1226222 = (
     "https://mwpro.co.uk/blog/2026/02/04/updated-prevent-fix-guidance-for-on-premises-connectors-"
     "configuration-mc1226222"
 )
-PLACEHOLDER_SEND = "Outbound to Office 365"  # the Hybrid Configuration Wizard's name
 
 
 def no_inbound(check: str, title: str) -> Check:

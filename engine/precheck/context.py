@@ -27,7 +27,6 @@ from ..facts import (
 from ..relations import derive_relations
 from ..relations.common import norm_thumbprint, parse_time
 from ..relations.domains import DomainEvidence
-from ..relations.presented import as_presented  # noqa: F401  (the certificate checks import it from here)
 from ..results import EvidenceSet, SourceSummary
 from ..utctime import as_utc
 from .model import Check, Plan

@@ -9,12 +9,12 @@ checks are pack data and why the others are not yet: docs/precheck.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..facts import Certificate, Fact, PrecheckPlan, Provenance, Symptom
+from ..facts import Certificate, Fact, PathCertificate, PrecheckPlan, Provenance, Symptom
 from ..relations.common import norm_name, norm_thumbprint
-from ..results import EvidenceSet, Report, Verdict
+from ..results import EvidenceSet, Report
 from .common import KB_ATTR36, KB_CONNECTORS, MC1226222
 from .model import Check, Plan
 
@@ -32,14 +32,18 @@ class Packed:
     # what a line without a rule subject names (a line per subject names its verdict's subject)
     subject: Callable[[Plan], str] = lambda plan: ""
     references: tuple[str, ...] = ()  # on its FAIL and WARN lines (not on PASS or cannot check)
+    references_on: tuple[str, ...] = ("fail", "warn")  # which decided lines carry ``references``
+    # the line's references are its verdict's (the deciding rules' ``references:``), when they
+    # differ by rule: only those among ``references`` when it is given (the cause's own, which
+    # ``explain`` shows, are other pages), else all of them (the cause cites none of its own)
+    rule_references: bool = False
     commands: bool = False  # FAIL and WARN lines carry the verdict's filled remediation commands
     # lines per subject are in subject order, those about these fact kinds (a verdict's first
     # evidence) first, in this order: the order the Python check printed them in
     kinds: tuple[str, ...] = ()
-    # references differ per rule: the line has those of ``references`` the verdict carries (the
-    # deciding rules' own), not all of them
-    rule_references: bool = False
     hidden: frozenset[str] = frozenset()  # verdict statuses that give no line (nothing to say)
+    # what a line names when its rules' subject is a key (a thumbprint): (subject, report facts) -> name
+    subject_name: Callable[[str, Sequence[Fact]], str] | None = None
 
     def title_for(self, plan: Plan) -> str:
         return self.title(plan) if callable(self.title) else self.title
@@ -82,6 +86,36 @@ PACKED: Mapping[str, Packed] = {
         "audit-partner",
         "no Partner-type connector is used for relay",
         "no Get-InboundConnector export among the evidence",
+        commands=True,
+    ),
+    "planned-certificate-names": Packed(
+        "cert-names",
+        "certificate names vs the OnPremises connectors' TlsSenderCertificateName",
+        "no Get-InboundConnector export among the evidence "
+        "(Get-InboundConnector | Export-Clixml Get-InboundConnector.xml)",
+        references=(KB_CONNECTORS,),
+        references_on=("fail",),
+        commands=True,
+    ),
+    "audit-certificate-expiry": Packed(
+        "audit-expiry",
+        lambda plan: f"certificates on a connector's path do not expire within {plan.days} days",
+        "no send log shows a certificate presented to Exchange Online and no send connector names an "
+        "installed certificate",
+        subject_name=lambda thumb, facts: next(
+            (f.name for f in facts if isinstance(f, PathCertificate) and f.thumbprint == thumb), thumb
+        ),
+    ),
+    "audit-connector-certificate-name": Packed(
+        "audit-cert-name",
+        "certificate names are accepted domains of this tenant, not shared names (MC1226222)",
+        "no Get-InboundConnector export among the evidence",
+        rule_references=True,
+    ),
+    "planned-send-connector-certificate": Packed(
+        "send-connector-cert",
+        "send connector TlsCertificateName names the planned certificate",
+        "the planned certificate is not among the evidence",
         commands=True,
     ),
     "planned-egress-ip": Packed(
@@ -199,17 +233,20 @@ def packed_checks(
         summary = v.summary if decided else f"cannot check: {packed.cannot}"
         warns = decided and status != "pass"
         commands = [c for step in v.remediation for c in step.commands] if packed.commands and warns else []
+        shown = v.subject
+        if shown and packed.subject_name is not None:
+            shown = packed.subject_name(shown, report.facts)
         line = Check(
-            packed.check, status, packed.title_for(plan), summary, subject=v.subject or packed.subject(plan),
-            evidence=v.evidence, commands=tuple(commands), references=_references(packed, v) if warns else (),
+            packed.check, status, packed.title_for(plan), summary, subject=shown or packed.subject(plan),
+            evidence=v.evidence, commands=tuple(commands),
+            references=(
+                tuple(r for r in v.references if not packed.references or r in packed.references)
+                if packed.rule_references
+                else packed.references if decided and status in packed.references_on else ()
+            ),
         )
         kind = v.evidence[0].fact if v.evidence else ""
         rank = packed.kinds.index(kind) if kind in packed.kinds else len(packed.kinds)
         out.setdefault(packed.check, []).append(((rank, v.subject), line))
     return {check: [line for _, line in sorted(lines, key=lambda kl: kl[0])] for check, lines in out.items()}
 
-
-def _references(packed: Packed, verdict: Verdict) -> tuple[str, ...]:
-    if not packed.rule_references:
-        return packed.references
-    return tuple(r for r in verdict.references if r in packed.references)

@@ -31,6 +31,7 @@ from ..facts import (
     InboundConnector,
     PrecheckPlan,
     SendConnector,
+    SendConnectorCertificate,
     SmtpClient,
     SmtpSession,
     Symptom,
@@ -42,12 +43,12 @@ from .changes import connector_change_relations
 from .common import prov_key
 from .domains import DomainEvidence, domain_relations, planned_sender_relations, recipient_domain_relations
 from .ips import ip_relations
-from .lifetime import cert_lifetime_relations
-from .names import cert_name_relations
+from .lifetime import cert_lifetime_relations, path_certificate_relations
+from .names import cert_name_relations, planned_cert_name_relations
 from .planned import planned_relations
 from .presented import presented_certificates
 from .roots import RootStore, default_store
-from .sendconnector import send_connector_relations
+from .sendconnector import planned_send_connector_relations, send_connector_relations
 
 __all__ = ["RootStore", "derive_relations"]
 
@@ -101,6 +102,11 @@ def derive_relations(
         *ordered,
         *planned_sender_relations(plans, evidence, ordered),
         *planned_relations(plans, facts, evidence, ordered),
+        *planned_send_connector_relations(plans, _of(facts, SendConnector), certs),
+        *planned_cert_name_relations(plans, certs, inbound),
+        *path_certificate_relations(
+            plans, _of(ordered, SendConnectorCertificate), sessions, certs, statuses, now=as_utc(now)
+        ),
     ])
 
 

@@ -15,9 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..facts import CertAttribution, CertNameMatch, InboundConnector
-from .common import derived, norm_name
-from .presented import PresentedCert
+from ..facts import (
+    CertAttribution,
+    Certificate,
+    CertNameMatch,
+    InboundConnector,
+    PlannedCertAttribution,
+    PlannedCertNameMatch,
+    PrecheckPlan,
+)
+from .common import derived, norm_name, norm_thumbprint, prov_key
+from .presented import PresentedCert, as_presented
 
 ORDER = {"match": 0, "wildcard_match": 1, "ambiguous": 2, "mismatch": 3}
 
@@ -222,4 +230,35 @@ def cert_name_relations(
                 matched_name=verdict.name,
             )
         )
+    return out
+
+
+def planned_cert_name_relations(
+    plans: Sequence[PrecheckPlan], certificates: Sequence[Certificate], connectors: Sequence[InboundConnector]
+) -> list[PlannedCertNameMatch | PlannedCertAttribution]:
+    """precheck --cert: ``cert_name_relations`` of the planned certificate (the precheck_plan's
+    thumbprint), as kinds of their own so the diagnosis never takes it for a presented one."""
+    thumbs = {norm_thumbprint(p.cert_thumbprint) for p in plans if p.cert_thumbprint}
+    out: list[PlannedCertNameMatch | PlannedCertAttribution] = []
+    for thumb in sorted(thumbs):
+        mine = sorted(
+            (c for c in certificates if norm_thumbprint(c.thumbprint) == thumb),
+            key=lambda c: (c.origin == "exchange", prov_key(c)),  # the planned file first
+        )
+        if not mine:
+            continue
+        cert = as_presented(mine[0])
+        names_text = ", ".join(cert.names) or "no DNS names"
+        own = cert.cn or (cert.names[0] if cert.names else None)
+        target = cert.cn if cert.cn in cert.names else (cert.names[0] if cert.names else None)
+        for r in cert_name_relations([cert], connectors):
+            fields = {k: v for k, v in r.values().items() if k != "cn"}
+            if isinstance(r, CertNameMatch):
+                out.append(PlannedCertNameMatch(provenance=r.provenance, **fields))
+            else:
+                out.append(
+                    PlannedCertAttribution(
+                        provenance=r.provenance, names_text=names_text, own_name=own, target=target, **fields
+                    )
+                )
     return out
