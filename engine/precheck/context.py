@@ -14,19 +14,13 @@ from dataclasses import dataclass, field
 
 from ..errors import EvidenceError, InputError
 from ..facts import (
-    AcceptedDomain,
     Answer,
     Certificate,
-    CertStatus,
-    DomainVerification,
     Fact,
     InboundConnector,
-    SendConnector,
-    SmtpSession,
 )
 from ..relations import derive_relations
-from ..relations.common import norm_thumbprint, parse_time
-from ..relations.domains import DomainEvidence
+from ..relations.common import norm_thumbprint
 from ..results import EvidenceSet, SourceSummary
 from ..utctime import as_utc
 from .model import Check, Plan
@@ -55,39 +49,6 @@ class Context:
     @property
     def inbound(self) -> list[InboundConnector]:
         return sorted(self.of(InboundConnector), key=lambda c: (c.name, c.provenance.ref()))
-
-    @property
-    def send_connectors(self) -> list[SendConnector]:
-        return sorted(self.of(SendConnector), key=lambda c: (c.name, c.provenance.ref()))
-
-    @property
-    def sessions(self) -> list[SmtpSession]:
-        return self.of(SmtpSession)
-
-    @property
-    def installed(self) -> list[Certificate]:
-        """Certificates from Get-ExchangeCertificate."""
-        return [c for c in self.of(Certificate) if c.origin == "exchange"]
-
-    @property
-    def domains(self) -> DomainEvidence:
-        return DomainEvidence.from_facts(self.of(AcceptedDomain), self.of(DomainVerification))
-
-    def status_of(self, thumbprint: str) -> CertStatus | None:
-        thumb = norm_thumbprint(thumbprint)
-        return next((s for s in self.rel(CertStatus) if s.thumbprint == thumb), None)
-
-    def send_to_eop(self) -> list[SendConnector]:
-        """Send connectors to Exchange Online (all of them when none says so)."""
-        scs = self.send_connectors
-        return [s for s in scs if s.routes_to_eop] or scs
-
-    def days_left(self, status: CertStatus | None, cert: Certificate | None = None) -> int | None:
-        text = (status.not_after if status else None) or (cert.not_after if cert else None)
-        at = parse_time(text)
-        if at is None:
-            return None
-        return int((at.at - as_utc(self.now)).total_seconds() // 86400)
 
 
 Loader = Callable[..., EvidenceSet]
