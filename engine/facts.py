@@ -994,6 +994,24 @@ class PathCertificate(Fact):
     days_ago: int | None = None  # expired: whole days since NotAfter
 
 
+@dataclass(frozen=True, kw_only=True)
+class ConnectorIpScope(Fact):
+    """precheck's audit: an enabled OnPremises connector's SenderIPAddresses, entry by entry."""
+
+    KIND: ClassVar[str] = "connector_ip_scope"
+    DOC: ClassVar[str] = (
+        "precheck's audit: the SenderIPAddresses of one enabled (or not known disabled) OnPremises "
+        "connector that lists any: entries Exchange Online ignores, private ones it never sees, and "
+        "ranges wider than one address (with the addresses the logs show used in them), in words."
+    )
+
+    connector: str
+    entries: int  # how many SenderIPAddresses entries it lists
+    # what is wrong, in words ("ignored by Exchange Online: ...; private, ...; wider than one
+    # address, ..."); None when every entry is one public address
+    problem: str | None = None
+
+
 FACT_KINDS: dict[str, type[Fact]] = {
     cls.KIND: cls
     for cls in (
@@ -1032,6 +1050,7 @@ FACT_KINDS: dict[str, type[Fact]] = {
         PlannedCertNameMatch,
         PlannedCertAttribution,
         PathCertificate,
+        ConnectorIpScope,
     )
 }
 
@@ -1052,6 +1071,7 @@ RELATION_ORDER: tuple[str, ...] = tuple(
         PlannedCertNameMatch,
         PlannedCertAttribution,
         PathCertificate,
+        ConnectorIpScope,
     )
 )
 RELATION_KINDS = frozenset(RELATION_ORDER)

@@ -107,6 +107,12 @@ PACKED: Mapping[str, Packed] = {
         "no Get-InboundConnector export among the evidence",
         rule_references=True,
     ),
+    "audit-connector-ip-scope": Packed(
+        "audit-ip-scope",
+        "SenderIPAddresses are no wider than needed and public",
+        "no Get-InboundConnector export among the evidence",
+        references=(MC1226222,),
+    ),
     "planned-send-connector-certificate": Packed(
         "send-connector-cert",
         "send connector TlsCertificateName names the planned certificate",
