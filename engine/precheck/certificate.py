@@ -81,49 +81,6 @@ def _cert_domain(ctx: Context, cert: Certificate) -> Check:
     )
 
 
-def lifetime_check(ctx: Context, cert: Certificate, check: str, title: str, subject: str = "") -> Check:
-    status = ctx.status_of(cert.thumbprint)
-    left = ctx.days_left(status, cert)
-    ev = tuple(link(f) for f in (status, cert) if f is not None)
-    if status is not None and status.validity == "not_yet_valid":
-        return Check(
-            check,
-            "warn",
-            title,
-            "not valid yet (its NotBefore is later): do not switch to it yet",
-            subject=subject,
-            evidence=ev,
-        )
-    if left is None:
-        return Check(
-            check,
-            "warn",
-            title,
-            "cannot check: the certificate's expiry date is not known",
-            subject=subject,
-            evidence=ev,
-        )
-    if left < 0 or (status is not None and status.validity == "expired"):
-        return Check(check, "fail", title, f"expired {-left} day(s) ago", subject=subject, evidence=ev)
-    if left < ctx.plan.days:
-        return Check(
-            check,
-            "warn",
-            title,
-            f"expires in {left} day(s), within the {ctx.plan.days}-day window",
-            subject=subject,
-            evidence=ev,
-        )
-    return Check(
-        check,
-        "pass",
-        title,
-        f"valid for {left} more day(s) (window {ctx.plan.days})",
-        subject=subject,
-        evidence=ev,
-    )
-
-
 def _cert_lifetime(ctx: Context, cert: Certificate) -> Check:
     """Pack data: the built-in pack's ``planned-certificate-lifetime`` cause (``packed``)."""
     (line,) = ctx.packed["cert-lifetime"]
