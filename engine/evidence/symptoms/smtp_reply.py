@@ -204,9 +204,10 @@ def recognise(text: str) -> list[Reply]:
 
 
 def continue_reply(first: Reply, rest: Reply) -> Reply:
-    """``first`` (a ``550-…`` line) continued by ``rest`` (the next line's reply) as one reply."""
-    (joined,) = _fold_continuations([first, replace(rest, start=first.start)])
-    return joined
+    """``first`` (a ``550-…`` line) continued by ``rest`` (the next line's reply) as one reply; ``rest``
+    alone when it is another reply (``550-5.7.1 …`` then ``550 5.7.64 …``: a status of its own)."""
+    folded = _fold_continuations([first, replace(rest, start=first.start)])
+    return folded[0] if len(folded) == 1 else rest
 
 
 def tls_failure_code(text: str) -> str | None:
