@@ -175,7 +175,7 @@ class LineInfo:
     dialogue_client: bool  # a dialogue line the client wrote
     client_speaks: bool  # the client speaks (a reply on such a line is its text, not the server's)
     sent: bool  # says a message was sent, and not that it was not
-    at: dt.datetime | None  # the line's stamp (a remembered stamped line: None, read from the line)
+    at: dt.datetime | None  # the line's stamp (of a stamped line, read ``plain_stamp`` of the line itself)
 
 
 _plain: dict[str, LineInfo] = {}
