@@ -100,7 +100,9 @@ class AppLogLines:
             return self._refused(line_no, info.tls[1], info.tls[0], self._lines(line_no, text))
         if go_ahead:
             self.after_data = True
-        elif accepted is not None and not info.client_speaks and (self.after_data or info.sent):
+        elif accepted is not None and not info.client_speaks and (
+            self.after_data or lineinfo.says_sent(info, text)
+        ):
             # (a "250" the client writes is in the message text, no reply)
             self.after_data = False
             return self._accepted(line_no, accepted, self._lines(line_no, text))

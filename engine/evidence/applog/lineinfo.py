@@ -153,9 +153,10 @@ class Endpoint:
     mail_words: bool  # the line says smtp or mail
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LineInfo:
-    """Everything ``info_of`` finds on one line (None / False / empty: the line does not say it)."""
+    """Everything ``info_of`` finds on one line (None / False / empty: the line does not say it).
+    Shared by every line with the same text: never changed, but for ``sent`` worked out on demand."""
 
     endpoint: Endpoint | None  # None: the line names no server
     greeting: str | None  # the host a 220 greeting names
@@ -174,8 +175,8 @@ class LineInfo:
     unexplained: bool  # speaks of an SMTP failure (a warning when no reply explains it)
     dialogue_client: bool  # a dialogue line the client wrote
     client_speaks: bool  # the client speaks (a reply on such a line is its text, not the server's)
-    sent: bool  # says a message was sent, and not that it was not
-    at: dt.datetime | None  # the line's stamp (of a stamped line, read ``plain_stamp`` of the line itself)
+    at: dt.datetime | None  # the line's stamp (a stamped line: None, read ``plain_stamp`` of the line itself)
+    sent: bool | None = None  # says a message was sent, and not that it was not (None: not asked yet)
 
 
 _plain: dict[str, LineInfo] = {}
@@ -191,7 +192,7 @@ def info_of(text: str) -> tuple[LineInfo, bool]:
         key, cache = text, _plain
     info = cache.get(key)
     if info is None:
-        info = work_out(text)
+        info = work_out(text, cache is _stamped)
         if len(key) <= MAX_REMEMBERED_LINE:
             if len(cache) >= MAX_REMEMBERED:
                 cache.clear()
@@ -199,8 +200,9 @@ def info_of(text: str) -> tuple[LineInfo, bool]:
     return info, cache is _stamped
 
 
-def work_out(text: str) -> LineInfo:
-    """``LineInfo`` of ``text``, worked out (``info_of`` remembers it)."""
+def work_out(text: str, stamped: bool = False) -> LineInfo:
+    """``LineInfo`` of ``text``, worked out (``info_of`` remembers it); ``stamped``: the line opens with
+    the plain stamp (its time is not worked out)."""
     endpoint = _endpoint(text) if _may_hold(text, _ENDPOINT_WORDS) and _MAYBE_ENDPOINT.search(text) else None
     greeting = _GREETING.search(text) if "220" in text else None
     session = session_line(text)
@@ -222,7 +224,7 @@ def work_out(text: str) -> LineInfo:
     refusal, go_ahead, accepted = outcome(replies)
     tls = tls_failure_span(text)
     client_speaks = any(map(text.__contains__, _CLIENT_SIGNS)) and _CLIENT_SPEAKS.search(text) is not None
-    stamp = _STAMP.match(text)
+    stamp = None if stamped else _STAMP.match(text)
     return LineInfo(
         endpoint=endpoint,
         greeting=clean_host(greeting.group("host")) if greeting is not None else None,
@@ -241,10 +243,19 @@ def work_out(text: str) -> LineInfo:
         unexplained="mtp" in text.lower() and _UNEXPLAINED.search(text) is not None,
         dialogue_client=client_speaks and DIALOGUE.search(text) is not None,
         client_speaks=client_speaks,
-        sent=accepted is not None and _may_hold(text, _SENT_SIGNS) and _SENT_WORDS.search(text) is not None
-        and _NOT_SENT.search(text) is None,
         at=None if stamp is None else _stamp(stamp.group("at"), stamp.group("tz")),
     )
+
+
+def says_sent(info: LineInfo, text: str) -> bool:
+    """The line says a message was sent, and not that it was not (asked of a line with a 2xx reply):
+    worked out the first time it is asked and remembered (a message's own 2xx reply, which answers
+    DATA and is often the only line of its kind, is never asked)."""
+    if info.sent is None:
+        info.sent = _may_hold(text, _SENT_SIGNS) and (
+            _SENT_WORDS.search(text) is not None and _NOT_SENT.search(text) is None
+        )
+    return info.sent
 
 
 def outcome(replies: tuple[Reply, ...] | list[Reply]) -> tuple[Reply | None, bool, Reply | None]:

@@ -45,9 +45,13 @@ _REPLY = lazyre.compile(
     r"(?:(?<![\w.])|(?<=\\n))(?:(?P<basic>[245]\d\d)(?P<sep>[ +\-]|\s+#|,\s*[bu]?['\"‘’“])\s*)?"
     r"(?P<status>[245]\.[0-7]\.\d{1,3})(?![\d.]\d|\d)"
 )
-# A reply without an enhanced status: the code, one blank or '-', then words.
+# Where a match of _REPLY can start: one of its first characters, with its lookbehind (written after
+# the character, so that re scans for the character set fast instead of trying every position).
+_REPLY_START = lazyre.compile(r"[245](?:(?<![\w.].)|(?<=\\n.))")
+# A reply without an enhanced status: the code, one blank or '-', then words. (The lookbehind
+# "(?:(?<![\w.:/\\$%-])|(?<=\\n))" before the code, written after its first digit: see _REPLY_START.)
 _BASIC = lazyre.compile(
-    r"(?:(?<![\w.:/\\$%-])|(?<=\\n))(?P<basic>[2345][0-5]\d)(?P<sep>[ \-])(?=\s?[A-Za-z<\[(])"
+    r"(?P<basic>[2345](?:(?<![\w.:/\\$%-].)|(?<=\\n.))[0-5]\d)(?P<sep>[ \-])(?=\s?[A-Za-z<\[(])"
 )
 # A device's own words for a refusal without its text: "SMTPC: received error code. [550]",
 # "SMTP reply code: 554". Only on a line that says SMTP: "status code 503" alone is HTTP.
@@ -169,7 +173,7 @@ def recognise(text: str) -> list[Reply]:
     if "+" in text and " " not in text.strip():  # IIS W3C logs write blanks as "+"
         text = text.replace("+", " ")
     php = _phpmailer(text)
-    enhanced = list(_REPLY.finditer(text))
+    enhanced = _enhanced_matches(text)
     spans = _enhanced_spans(text, enhanced) + _basic_spans(text, enhanced)
     spans.sort(key=lambda s: s[0])
     del spans[_MAX_REPLIES:]  # a real line holds a handful; thousands are noise, not replies
@@ -245,6 +249,20 @@ def _may_end(chunk: str) -> bool:
 
 # each alternative of _TEXT_END holds one of these ("on line" holds "in"); most replies hold none
 _TEXT_END_LITERALS = ("\\", "(", "in", "Stack trace:", '{"exception"', "#", "[stacktrace]")
+
+
+def _enhanced_matches(text: str) -> list[re.Match[str]]:
+    """``list(_REPLY.finditer(text))``, trying _REPLY only where it can start (see _REPLY_START)."""
+    found: list[re.Match[str]] = []
+    resume = 0
+    for at in _REPLY_START.finditer(text):
+        if at.start() < resume:
+            continue  # inside the last match: finditer resumes after it
+        m = _REPLY.match(text, at.start())
+        if m is not None:
+            found.append(m)
+            resume = m.end()
+    return found
 
 
 def _enhanced_spans(text: str, found: list[re.Match[str]]) -> list[_Span]:

@@ -15,7 +15,6 @@ import datetime as dt
 import io
 import random
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -74,7 +73,9 @@ STAMP = st.builds(
 
 
 def _info(text: str) -> lineinfo.LineInfo:
-    return replace(lineinfo.work_out(text), at=None)  # the time is the stamp's own
+    info = lineinfo.work_out(text, stamped=True)  # (its time is the stamp's own)
+    lineinfo.says_sent(info, text)
+    return info
 
 
 @pytest.mark.parametrize("sep", [" ", "\t"])
