@@ -203,16 +203,20 @@ def info_of(text: str) -> tuple[LineInfo, bool]:
 def work_out(text: str, stamped: bool = False) -> LineInfo:
     """``LineInfo`` of ``text``, worked out (``info_of`` remembers it); ``stamped``: the line opens with
     the plain stamp (its time is not worked out)."""
-    endpoint = _endpoint(text) if _may_hold(text, _ENDPOINT_WORDS) and _MAYBE_ENDPOINT.search(text) else None
+    lower = text.lower()
+    ascii_lower = lower if text.isascii() else None  # (see _holds)
+    endpoint = (
+        _endpoint(text) if _holds(ascii_lower, _ENDPOINT_WORDS) and _MAYBE_ENDPOINT.search(text) else None
+    )
     greeting = _GREETING.search(text) if "220" in text else None
-    session = session_line(text)
+    session = _holds(ascii_lower, _SESSION_WORDS) and _MAYBE_SESSION.search(text) is not None
     auth = starttls = False
     port_setting = mail_from = domain = client_ip = None
     if session:
-        pm = _PORT_SETTING.search(text) if _may_hold(text, ("port",)) else None
+        pm = _PORT_SETTING.search(text) if _holds(ascii_lower, ("port",)) else None
         port_setting = int(pm.group("port")) if pm is not None else None
-        auth = _may_hold(text, _AUTH_SIGNS) and bool(_AUTH_CMD.search(text) or _AUTH_SETTING.search(text))
-        starttls = _may_hold(text, _TLS_WORDS) and any(
+        auth = _holds(ascii_lower, _AUTH_SIGNS) and bool(_AUTH_CMD.search(text) or _AUTH_SETTING.search(text))
+        starttls = _holds(ascii_lower, _TLS_WORDS) and any(
             rx.search(text) for rx in (_STARTTLS_CMD, _TLS_SETTING, _IMPLICIT_TLS)
         )
         if (m := _MAIL_FROM.search(text)) is not None:
@@ -222,7 +226,7 @@ def work_out(text: str, stamped: bool = False) -> LineInfo:
             client_ip = public_ip(m.group("ip") or m.group("ip2"))
     replies = tuple(recognise(text)) if _MAYBE_REPLY.search(text) else ()
     refusal, go_ahead, accepted = outcome(replies)
-    tls = tls_failure_span(text)
+    tls = tls_failure_span(text) if "led" in lower else None  # (what tls_failure_span checks first)
     client_speaks = any(map(text.__contains__, _CLIENT_SIGNS)) and _CLIENT_SPEAKS.search(text) is not None
     stamp = None if stamped else _STAMP.match(text)
     return LineInfo(
@@ -240,7 +244,7 @@ def work_out(text: str, stamped: bool = False) -> LineInfo:
         go_ahead=go_ahead,
         accepted=accepted,
         tls=(tls[0], text[tls[1]:].strip()) if tls is not None else None,
-        unexplained="mtp" in text.lower() and _UNEXPLAINED.search(text) is not None,
+        unexplained="mtp" in lower and _UNEXPLAINED.search(text) is not None,
         dialogue_client=client_speaks and DIALOGUE.search(text) is not None,
         client_speaks=client_speaks,
         at=None if stamp is None else _stamp(stamp.group("at"), stamp.group("tz")),
@@ -339,6 +343,11 @@ def _endpoint(text: str) -> Endpoint:
 def session_line(text: str) -> bool:
     """A line that may say something about AUTH, TLS, MAIL FROM, the port or the client's IP."""
     return _may_hold(text, _SESSION_WORDS) and _MAYBE_SESSION.search(text) is not None
+
+
+def _holds(ascii_lower: str | None, words: tuple[str, ...]) -> bool:
+    """``_may_hold`` of a line whose ``lower()`` is given when the line is ASCII (None when it is not)."""
+    return ascii_lower is None or any(map(ascii_lower.__contains__, words))
 
 
 def _may_hold(text: str, words: tuple[str, ...]) -> bool:

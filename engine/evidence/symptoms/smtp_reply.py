@@ -318,12 +318,16 @@ def _reply_from(chunk: str, start: int, head: int, basic: str | None, status: st
         chunk = f"{basic} {body}"
     elif basic is not None and status is not None and sep == "+":
         chunk = chunk.replace("+", " ")
-    text = _clean_tail(chunk)
-    return _annotate(Reply(basic, status, text, None, None, (), start, continued=sep == "-"))
+    return _annotated(basic, status, _clean_tail(chunk), start, sep == "-")
 
 
 def _annotate(reply: Reply) -> Reply:
-    text = reply.text[:500]
+    return _annotated(reply.reply_code, reply.status_code, reply.text, reply.start, reply.continued)
+
+
+def _annotated(basic: str | None, status: str | None, text: str, start: int, continued: bool) -> Reply:
+    """The reply with its text (kept to 500 characters), ATTR token, bracketed host and word tokens."""
+    text = text[:500]
     attr_m = _ATTR.search(text) if "ATTR" in text else None
     host_m = _BRACKET_HOST.search(text) if "[" in text else None
     lowered = text.lower()
@@ -333,14 +337,14 @@ def _annotate(reply: Reply) -> Reply:
     if tls:
         tokens.append(tls.split(":", 1)[1])
     return Reply(
-        reply.reply_code,
-        reply.status_code,
+        basic,
+        status,
         text,
         attr_m.group(0) if attr_m else None,
         host_m.group("host").lower().rstrip(".") if host_m else None,
         tuple(dict.fromkeys(tokens)),
-        reply.start,
-        reply.continued,
+        start,
+        continued,
     )
 
 
@@ -415,6 +419,9 @@ def _clean_tail(chunk: str) -> str:
     text = chunk.rstrip()
     if "(in reply to " in text:
         text = _POSTFIX_NOTE.sub("", text)
+    last = text[-1:]
+    if last.isalnum() and not (last in "nr" and text[-2:-1] == "\\"):
+        return text  # (most replies end in a word: nothing below would change it)
     while True:
         before = text
         text = text.rstrip(" \t\r\n")
