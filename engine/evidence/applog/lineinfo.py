@@ -125,7 +125,6 @@ DIALOGUE = lazyre.compile(
     r"(?:CLIENT -> SERVER|SERVER -> CLIENT):|^\s*(?:\S+\s+){0,3}[CS]:\s|\b(?:send|reply):\s*b?['\"]"
 )
 _CLIENT_SPEAKS = lazyre.compile(r"CLIENT -> SERVER:|(?:^|\s)C:\s|\bsend:\s*b?['\"]")
-_CLIENT_SIGNS = ("CLIENT -> SERVER:", "C:", "send:")  # one of which each of its alternatives holds
 # a line saying a message went out (with a 2xx reply on it, an accepted message) ...
 _SENT_WORDS = lazyre.compile(
     r"\b(?:message|mail|e-?mail)\b[^\n]{0,60}?\b(?:sent|accepted|delivered|queued)\b", re.I
@@ -227,7 +226,10 @@ def work_out(text: str, stamped: bool = False) -> LineInfo:
     replies = tuple(recognise(text)) if _MAYBE_REPLY.search(text) else ()
     refusal, go_ahead, accepted = outcome(replies)
     tls = tls_failure_span(text) if "led" in lower else None  # (what tls_failure_span checks first)
-    client_speaks = any(map(text.__contains__, _CLIENT_SIGNS)) and _CLIENT_SPEAKS.search(text) is not None
+    client_speaks = (  # (each of _CLIENT_SPEAKS' alternatives holds one of these)
+        ("C:" in text or "CLIENT -> SERVER:" in text or "send:" in text)
+        and _CLIENT_SPEAKS.search(text) is not None
+    )
     stamp = None if stamped else _STAMP.match(text)
     return LineInfo(
         endpoint=endpoint,
@@ -264,9 +266,14 @@ def says_sent(info: LineInfo, text: str) -> bool:
 
 def outcome(replies: tuple[Reply, ...] | list[Reply]) -> tuple[Reply | None, bool, Reply | None]:
     """The first refusal, whether a 354 go-ahead is among them, and the first 2xx reply."""
-    refusal = next((r for r in replies if is_refusal(r)), None)
-    go_ahead = any((r.reply_code or "") == _GO_AHEAD for r in replies)
-    accepted = next((r for r in replies if (r.reply_code or r.status_code or "")[:1] == "2"), None)
+    refusal = accepted = None
+    go_ahead = False
+    for r in replies:
+        if refusal is None and is_refusal(r):
+            refusal = r
+        go_ahead = go_ahead or r.reply_code == _GO_AHEAD
+        if accepted is None and (r.reply_code or r.status_code or "")[:1] == "2":
+            accepted = r
     return refusal, go_ahead, accepted
 
 
