@@ -47,7 +47,10 @@ _REPLY = lazyre.compile(
 )
 # Where a match of _REPLY can start: one of its first characters, with its lookbehind (written after
 # the character, so that re scans for the character set fast instead of trying every position).
-_REPLY_START = lazyre.compile(r"[245](?:(?<![\w.].)|(?<=\\n.))")
+# (and followed by what the code or the status needs next); a match holds a status, so none can
+# start after the last one (_STATUS).
+_REPLY_START = lazyre.compile(r"[245](?:(?<![\w.].)|(?<=\\n.))(?=\d\d|\.[0-7]\.\d)")
+_STATUS = lazyre.compile(r"[245]\.[0-7]\.\d")
 # A reply without an enhanced status: the code, one blank or '-', then words. (The lookbehind
 # "(?:(?<![\w.:/\\$%-])|(?<=\\n))" before the code, written after its first digit: see _REPLY_START.)
 _BASIC = lazyre.compile(
@@ -244,7 +247,7 @@ _Span = tuple[int, int, str | None, str | None, str, str | None]  # start, head 
 
 def _may_end(chunk: str) -> bool:
     """Whether ``_TEXT_END`` can match: each of its shapes holds one of these (case-sensitive) literals."""
-    return any(w in chunk for w in _TEXT_END_LITERALS)
+    return any(map(chunk.__contains__, _TEXT_END_LITERALS))
 
 
 # each alternative of _TEXT_END holds one of these ("on line" holds "in"); most replies hold none
@@ -254,11 +257,16 @@ _TEXT_END_LITERALS = ("\\", "(", "in", "Stack trace:", '{"exception"', "#", "[st
 def _enhanced_matches(text: str) -> list[re.Match[str]]:
     """``list(_REPLY.finditer(text))``, trying _REPLY only where it can start (see _REPLY_START)."""
     found: list[re.Match[str]] = []
+    last = -1
+    for status in _STATUS.finditer(text):
+        last = status.start()
     resume = 0
-    for at in _REPLY_START.finditer(text):
-        if at.start() < resume:
+    # (up to the last status and the four characters _REPLY_START's lookahead reads after it)
+    for at in _REPLY_START.finditer(text, 0, last + 5 if last >= 0 else 0):
+        start = at.start()
+        if start < resume:
             continue  # inside the last match: finditer resumes after it
-        m = _REPLY.match(text, at.start())
+        m = _REPLY.match(text, start)
         if m is not None:
             found.append(m)
             resume = m.end()
@@ -332,7 +340,7 @@ def _annotated(basic: str | None, status: str | None, text: str, start: int, con
     host_m = _BRACKET_HOST.search(text) if "[" in text else None
     lowered = text.lower()
     tokens = [attr_m.group(0)] if attr_m else []
-    tokens.extend(t for t, low in _WORD_TOKENS_LOWER if low in lowered)
+    tokens.extend([t for t, low in _WORD_TOKENS_LOWER if low in lowered])
     tls = _tls_in(text, lowered)
     if tls:
         tokens.append(tls.split(":", 1)[1])
