@@ -13,6 +13,7 @@ from .facts import (
     CertNameMatch,
     CertStatus,
     ConnectorChange,
+    ConnectorIpScope,
     DomainAcceptance,
     DomainVerification,
     Fact,
@@ -174,6 +175,7 @@ _DESCRIBERS: dict[type, Callable[[Fact], str]] = {
     PlannedCertNameMatch: lambda f: f.provenance.excerpt or f.summary(),
     PlannedCertAttribution: lambda f: f.provenance.excerpt or f.summary(),
     PathCertificate: lambda f: f.provenance.excerpt or f.summary(),  # the certificate's own line
+    ConnectorIpScope: lambda f: f.provenance.excerpt or f.summary(),  # the entries, judged
     PlannedSendConnectorCert: lambda f: (
         (f"send connector {f.connector!r} TlsCertificateName {f.current or '(empty)'}: " if f.connector
          else "no send connector given: ")

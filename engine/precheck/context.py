@@ -1,9 +1,9 @@
-"""Everything the checks look at: the current exports (read like ``diagnose`` reads them), the
-planned certificate, and the relations the diagnosis derives from both.
+"""Everything the checks look at: the current exports (read like ``diagnose`` reads them) and
+the planned certificate; the pack's lines for them (``packed``).
 
-The checks never match names, addresses or domains themselves: they call the relation functions
-(``relations.names``, ``.ips``, ``.domains``, ``.certstatus``, ``.sendconnector``) so a precheck
-and a diagnosis can never disagree about what matches.
+The checks never match names, addresses or domains themselves: the diagnosis that judges them
+derives the relations (``relations``, the planned ones in ``relations.planned``) from these facts,
+so a precheck and a diagnosis can never disagree about what matches.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from ..facts import (
     Fact,
     InboundConnector,
 )
-from ..relations import derive_relations
 from ..relations.common import norm_thumbprint
 from ..results import EvidenceSet, SourceSummary
 from ..utctime import as_utc
@@ -33,22 +32,11 @@ class Context:
     now: dt.datetime
     plan: Plan
     facts: list[Fact]  # evidence facts (with the planned certificate's)
-    relations: list[Fact]
     sources: list[SourceSummary]
     warnings: list[str]
     planned: Certificate | None = None
     certificates: dict[str, bytes] = field(default_factory=dict)
     packed: dict[str, list[Check]] = field(default_factory=dict)  # the pack's check lines (``packed``)
-
-    def of(self, cls: type) -> list:
-        return [f for f in self.facts if isinstance(f, cls)]
-
-    def rel(self, cls: type) -> list:
-        return [f for f in self.relations if isinstance(f, cls)]
-
-    @property
-    def inbound(self) -> list[InboundConnector]:
-        return sorted(self.of(InboundConnector), key=lambda c: (c.name, c.provenance.ref()))
 
 
 Loader = Callable[..., EvidenceSet]
@@ -83,7 +71,6 @@ def build_context(
                 provenance=Provenance("--egress-ip", None, plan.egress_ip),
             )
         )
-    relations = derive_relations(facts, now=now, certificates=evidence.certificates)
     warnings = list(evidence.warnings)
     names = {f.name.lower() for f in facts if isinstance(f, InboundConnector)}
     if plan.connector and plan.connector.lower() not in names:
@@ -95,7 +82,6 @@ def build_context(
         now=as_utc(now),
         plan=plan,
         facts=facts,
-        relations=relations,
         sources=list(evidence.sources),
         warnings=warnings,
         planned=planned,

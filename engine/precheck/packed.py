@@ -110,7 +110,14 @@ PACKED: Mapping[str, Packed] = {
         "audit-cert-name",
         "certificate names are accepted domains of this tenant, not shared names (MC1226222)",
         "no Get-InboundConnector export among the evidence",
+        references=(KB_ATTR36, MC1226222),  # of the verdict's: the rules' (the cause's own is another page)
         rule_references=True,
+    ),
+    "audit-connector-ip-scope": Packed(
+        "audit-ip-scope",
+        "SenderIPAddresses are no wider than needed and public",
+        "no Get-InboundConnector export among the evidence",
+        references=(MC1226222,),
     ),
     "planned-send-connector-certificate": Packed(
         "send-connector-cert",

@@ -29,6 +29,7 @@ from ..facts import (
     DomainVerification,
     Fact,
     InboundConnector,
+    IpConnectorMatch,
     PrecheckPlan,
     SendConnector,
     SendConnectorCertificate,
@@ -42,7 +43,7 @@ from .certstatus import cert_status_relations
 from .changes import connector_change_relations
 from .common import prov_key
 from .domains import DomainEvidence, domain_relations, planned_sender_relations, recipient_domain_relations
-from .ips import ip_relations
+from .ips import connector_ip_scope_relations, ip_relations
 from .lifetime import cert_lifetime_relations, path_certificate_relations
 from .names import cert_name_relations, planned_cert_name_relations
 from .planned import planned_relations
@@ -107,6 +108,7 @@ def derive_relations(
         *path_certificate_relations(
             plans, _of(ordered, SendConnectorCertificate), sessions, certs, statuses, now=as_utc(now)
         ),
+        *connector_ip_scope_relations(plans, inbound, _of(ordered, IpConnectorMatch)),
     ])
 
 

@@ -16,7 +16,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..facts import Answer, Fact, InboundConnector, IpAttribution, IpConnectorMatch, SmtpClient, SmtpSession
+from ..facts import (
+    Answer,
+    ConnectorIpScope,
+    Fact,
+    InboundConnector,
+    IpAttribution,
+    IpConnectorMatch,
+    PrecheckPlan,
+    SmtpClient,
+    SmtpSession,
+)
 from .common import derived, most_relevant, prov_key
 from .names import usable
 
@@ -242,3 +252,56 @@ def ip_relations(
             )
         )
     return out
+
+
+def connector_ip_scope_relations(
+    plans: Sequence[PrecheckPlan], connectors: Sequence[InboundConnector], matches: Sequence[IpConnectorMatch]
+) -> list[ConnectorIpScope]:
+    """precheck's audit (MC1226222): per enabled OnPremises connector listing SenderIPAddresses,
+    the entries Exchange Online ignores, the private ones and the ranges wider than one address."""
+    if not any(p.audit for p in plans):
+        return []
+    seen = {m.ip for m in matches}
+    out: list[ConnectorIpScope] = []
+    for c in sorted(connectors, key=lambda c: (c.name, prov_key(c))):
+        if not usable(c) or not c.sender_ip_addresses:
+            continue
+        wide, private, bad = [], [], []
+        for entry in c.sender_ip_addresses:
+            parsed = parse_ip_entry(entry)
+            if parsed.problem:
+                bad.append(f"{entry} ({parsed.problem})")
+            for net in parsed.networks:
+                if not_public(net):
+                    private.append(str(net))
+                elif net.prefixlen < 32:
+                    used = sorted(ip for ip in seen if _in_net(ip, net))
+                    wide.append(f"{net}" + (f" (the logs show {', '.join(used)} used)" if used else ""))
+        problems = []
+        if bad:
+            problems.append("ignored by Exchange Online: " + ", ".join(bad))
+        if private:
+            problems.append("private, never seen by Exchange Online: " + ", ".join(private))
+        if wide:
+            problems.append("wider than one address, shareable with other senders: " + ", ".join(wide))
+        problem = "; ".join(problems) or None
+        listed = ", ".join(c.sender_ip_addresses)
+        out.append(
+            ConnectorIpScope(
+                provenance=derived(
+                    c, f"connector {c.name!r} SenderIPAddresses {listed}: "
+                    + (problem or "every entry is one public address"),
+                ),
+                connector=c.name,
+                entries=len(c.sender_ip_addresses),
+                problem=problem,
+            )
+        )
+    return out
+
+
+def _in_net(ip: str, net: object) -> bool:
+    try:
+        return ipaddress.ip_address(ip) in net  # type: ignore[operator]
+    except (ValueError, TypeError):
+        return False
