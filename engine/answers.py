@@ -11,10 +11,10 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from . import lazyre
+from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 ANSWER_KEY = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _TEMPLATE = lazyre.compile(rf"^\s*({ANSWER_KEY.pattern})\s*=\s*(.*?)\s*$")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .status import Status
 
 PHASE_KIND = "__phase"  # fact kind the facade asserts to release stratum n (n >= 1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..errors import EvidenceError, InputError
 from ..facts import (
@@ -25,6 +25,7 @@ from ..facts import (
     SendConnectorCertificate,
     SmtpSession,
 )
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..relations import derive_relations
 from ..relations.common import norm_name, norm_thumbprint, parse_time
 from ..relations.domains import DomainEvidence

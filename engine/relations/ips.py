@@ -14,9 +14,9 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ..facts import Answer, Fact, InboundConnector, IpAttribution, IpConnectorMatch, SmtpClient, SmtpSession
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .common import derived, most_relevant, prov_key
 from .names import usable
 

@@ -13,9 +13,9 @@ cases are undocumented or contradictory and yield ``ambiguous``, never a verdict
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from ..facts import CertAttribution, CertNameMatch, InboundConnector
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .common import derived, norm_name
 from .presented import PresentedCert
 

@@ -29,10 +29,11 @@ import re
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import BinaryIO, Protocol
 
 from ...errors import Cancelled, EvidenceError
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..decoding import is_wide, sniff_encoding
 from .format import DEFAULT_FIELDS, Layout, decode_line, header_fields, split_row
 from .session import Row, Session, replay
