@@ -148,7 +148,10 @@ def infer(
         relations = derive_relations(facts, now=now, certificates=evidence.certificates)
     all_facts = [*facts, *relations]
     codes = _codes_in_scope(facts, packs)
-    firings = run_rules(ruleset.for_codes(codes), all_facts)  # only these codes are judged
+    # only these codes are judged, and only rules whose kinds are present can fire; answer rules
+    # stay in, so trying an answer (honest_questions) reuses the registration
+    kinds = {f.KIND for f in all_facts} | {Answer.KIND}
+    firings = run_rules(ruleset.for_codes(codes, kinds), all_facts)
     rules = {r.id: r for r in ruleset.rules}
     verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers, light)
     notes = [*notes, *_unknown_code_notes(facts, packs, codes)]
