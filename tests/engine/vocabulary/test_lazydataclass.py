@@ -130,6 +130,7 @@ def test_a_lazy_class_behaves_as_the_dataclass(case):
     if plain.__hash__ is not None:
         assert hash(a) == hash(b)
     assert str(inspect.signature(plain)) == str(inspect.signature(lazy))
+    assert plain.__init__.__annotations__ == lazy.__init__.__annotations__
     assert plain.__doc__ == lazy.__doc__ or (lazy.__doc__ is None and case == "no docstring")
     assert repr(dataclasses.replace(a, **CHANGES[case])) == repr(dataclasses.replace(b, **CHANGES[case]))
     assert repr(copy.deepcopy(a)) == repr(copy.deepcopy(b))
