@@ -10,7 +10,7 @@ setup(
     ext_modules=[
         Extension(
             "relaydoctor.engine.evidence.smtplog._sendfilter",
-            ["engine/evidence/smtplog/_sendfilter.c"],
+            ["engine/evidence/smtplog/_sendfilter.c", "engine/evidence/smtplog/_replay.c"],
             optional=True,
             extra_compile_args=["-O2"],
         )

@@ -483,6 +483,7 @@ static int two_buffers(PyObject *const *args, Py_buffer *view, Py_buffer *nview)
  * lines) or None: scan.py's _walk (see there for what is kept). None: a line needs the csv module
  * to tell its columns; ``found`` is then left as it was and the caller runs the Python walk. */
 static PyObject *sf_walk(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    (void)mod;
     if (nargs != 10) {
         PyErr_SetString(PyExc_TypeError, "walk() takes 10 arguments");
         return NULL;
@@ -922,6 +923,7 @@ fail:
  * are too, so each session's rows stay in line order (the first row also sets the session's
  * connector and time width). newlines: in the whole buffer. */
 static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    (void)mod;
     if (nargs != 4 || !PyList_Check(args[1]) || !PyType_Check(args[3]) ||
         !PyType_IsSubtype((PyTypeObject *)args[3], &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "rows(buf, found: list, first_line, Row)");
@@ -1115,6 +1117,7 @@ static int add_trigger(PyObject *out, const char *buf, Py_ssize_t n, Py_ssize_t 
 }
 
 static PyObject *sf_triggers(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    (void)mod;
     static const char *lits[] = {"outlook.com", "office365.com", "negotiation failed"};
     static const Py_ssize_t lens[] = {11, 13, 18};
     if (nargs != 2) {
@@ -1196,6 +1199,7 @@ static void tail_fields(const char *buf, Py_ssize_t n, Py_ssize_t q, int *seq0, 
 /* backward(buf, needle, ls, positions) -> (first, partial) or None: scan.py's _backward; None when
  * a line's columns need the csv module (the Python function then decides). */
 static PyObject *sf_backward(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    (void)mod;
     if (nargs != 4 || (args[3] != Py_None && !PyList_Check(args[3]) && !PyTuple_Check(args[3]))) {
         PyErr_SetString(PyExc_TypeError, "backward(buf, needle, ls, positions or None)");
         return NULL;
@@ -1282,7 +1286,11 @@ done:
     return result;
 }
 
+/* _replay.c */
+PyObject *sf_replay(PyObject *mod, PyObject *const *args, Py_ssize_t nargs);
+
 static PyObject *sf_newlines(PyObject *mod, PyObject *arg) {
+    (void)mod;
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
         return NULL;
@@ -1301,6 +1309,8 @@ static PyMethodDef module_methods[] = {
      "scan.py's trigger lines of a block: [(session id or None, or False for _sid_of, ls, le)]."},
     {"rows", (PyCFunction)(void (*)(void))sf_rows, METH_FASTCALL,
      "scan.py's row making for a block's found lines: (rows or line numbers, newlines)."},
+    {"replay", (PyCFunction)(void (*)(void))sf_replay, METH_FASTCALL,
+     "session.py's replay for aggregation: a record of keys, counts and row positions, or None."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1322,8 +1332,9 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
     if (m == NULL)
         return NULL;
     /* REVISION: what the Python side checks (scan.NATIVE_REVISION) so a stale build is not used;
-     * 2 = EHLO reply lines with "XXXXXXXA" (STARTTLS masked by a firewall) are kept. */
-    if (PyModule_AddIntConstant(m, "REVISION", 2) < 0) {
+     * 2 = EHLO reply lines with "XXXXXXXA" (STARTTLS masked by a firewall) are kept;
+     * 3 = replay() (_replay.c). */
+    if (PyModule_AddIntConstant(m, "REVISION", 3) < 0) {
         Py_DECREF(m);
         return NULL;
     }

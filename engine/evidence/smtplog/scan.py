@@ -40,7 +40,7 @@ from .session import Row, Session, replay
 
 # What this code calls in the extension. An extension built from older sources (an editable
 # install not rebuilt after an update) lacks some of it: it is not used at all, never half used.
-NATIVE_API = ("Selector", "walk", "rows", "triggers", "backward", "newlines")
+NATIVE_API = ("Selector", "walk", "rows", "triggers", "backward", "newlines", "replay")
 # What its rows must keep, beyond the API: a build older than this revision (REVISION 2: EHLO reply
 # lines with "XXXXXXXA", STARTTLS masked by a firewall) keeps other rows than this module does.
 NATIVE_REVISION = 2
@@ -84,6 +84,8 @@ class Folder(Protocol):
     def fold(self, key: tuple, rows: list[Row], lines: int) -> bool: ...
 
     def learn(self, key: tuple, session: Session, rows: list[Row]) -> None: ...
+
+    def replayed(self, key: tuple, rows: list[Row], partial: bool, lines: int) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -508,7 +510,7 @@ class SessionCollector:
                 seqs = [r[0] for r in rows]
                 if seqs == sorted(seqs):
                     key = (rows[0][3], item.partial, *item.sigs)
-                    if fold.fold(key, rows, lines):
+                    if fold.fold(key, rows, lines) or fold.replayed(key, rows, item.partial, lines):
                         return
             session = replay(sid, rows, partial=item.partial)
             session.rows = lines

@@ -43,7 +43,8 @@ from .scan import (
     native_enabled,
     trimmed_warning,
 )
-from .session import Rejection, Row, Session, Txn, domain_of
+from .scan import _native as _sendfilter  # None without the C extension (or a stale build)
+from .session import Rejection, Row, Session, Txn, domain_of, split_dns
 
 KIND = "send_log"
 
@@ -233,6 +234,12 @@ def _outcome(txn: Txn) -> str:
     return "rejected" if rejected else "no_mail"
 
 
+def _direction(client_submission: bool, to_eop: bool) -> str:
+    if client_submission:
+        return "client_submission"
+    return "relay_to_exo" if to_eop else "unknown"
+
+
 def _telling_row(s: Session, txn: Txn | None, outcome: str) -> Row:
     """The line that best shows this summary: the rejection, the accepted data, the TLS failure…"""
     if txn is not None:
@@ -409,14 +416,10 @@ class Aggregator:
 
     def learn(self, key: tuple, s: Session, rows: list[Row]) -> None:
         """Remember what a session of this signature adds (``s`` was replayed from ``rows``)."""
-        if key in self.plans or len(self.plans) >= MAX_FOLD_PLANS or s.unparsed:
+        if s.unparsed or not self._room_for(key):
             return
-        size = sum(map(len, key[2:]))  # rows may be long (up to 1 MB each): bound what is kept
-        if size > MAX_FOLD_BYTES >> 8 or self._plan_bytes + size > MAX_FOLD_BYTES:
-            return
-        self._plan_bytes += size
         if not (s.to_eop or s.rejections or s.tls == "failed"):
-            self.plans[key] = _Plan(s.to_eop, False, (), ())
+            self._remember(key, _Plan(s.to_eop, False, (), ()))
             return
         last = self._last_units
 
@@ -443,32 +446,95 @@ class Aggregator:
             seen.add(unit_key)
         symptoms = tuple((self._symptom_key(r.reply.text, r.reply.code), at(r.reply.row))
                          for r in s.rejections)
-        self.plans[key] = _Plan(s.to_eop, s.partial, tuple(units), symptoms)
+        self._remember(key, _Plan(s.to_eop, s.partial, tuple(units), symptoms))
+
+    def _room_for(self, key: tuple) -> bool:
+        """Whether a plan for ``key`` may be remembered (bounded in count and bytes)."""
+        if key in self.plans or len(self.plans) >= MAX_FOLD_PLANS:
+            return False
+        size = sum(map(len, key[2:]))  # rows may be long (up to 1 MB each): bound what is kept
+        return size <= MAX_FOLD_BYTES >> 8 and self._plan_bytes + size <= MAX_FOLD_BYTES
+
+    def _remember(self, key: tuple, plan: _Plan) -> None:
+        self._plan_bytes += sum(map(len, key[2:]))
+        self.plans[key] = plan
 
     def fold(self, key: tuple, rows: list[Row], lines: int) -> bool:
         """Add a session by its signature, as ``add`` would after replaying it; False when it has
         to be replayed (no plan, or it would add more than counts)."""
         plan = self.plans.get(key)
-        if plan is None:
+        return plan is not None and self._apply(plan, rows, lines)
+
+    def replayed(self, key: tuple, rows: list[Row], partial: bool, lines: int) -> bool:
+        """Add a session from the C replay's record (``_replay.c``), as ``add`` would after replaying
+        it in Python, and remember its plan for the signature ``key``. False when the C code leaves
+        the session alone (it is then replayed in Python)."""
+        record = _sendfilter.replay(rows, partial) if _sendfilter is not None else None
+        if record is None:
             return False
+        plan = self._plan_of(record, rows[0].connector, partial)
+        if not self._apply(plan, rows, lines):  # more than counts: a new aggregate, example or symptom
+            self._apply(plan, rows, lines, record, partial)
+        if self._room_for(key):
+            self._remember(key, plan)
+        return True
+
+    def _plan_of(self, record: tuple, connector: str, partial: bool) -> _Plan:
+        """The plan of a session from its C replay record (what ``learn`` makes from a Session)."""
+        to_eop, tls, protocol, error, thumbprint, client_ip, units, rejections, _ = record
+        if not (to_eop or rejections or tls == "failed"):
+            return _Plan(to_eop, False, (), ())
+        out = []
+        seen: set[tuple] = set()
+        for mail_from, null_sender, outcome, first_rejection, accepted, tenant, rejected, when, telling in (
+                units):
+            code = attr = None
+            if first_rejection >= 0:
+                text, code = rejections[first_rejection][:2]
+                reply = self._reply(text)
+                if reply is not None:
+                    code, attr = reply.status_code, reply.attr
+            key = (connector, to_eop, tls, protocol, error, thumbprint, client_ip, domain_of(mail_from),
+                   null_sender, outcome, code, attr, not partial)
+            out.append((key, key not in seen, accepted, tenant, rejected, when, telling))
+            seen.add(key)
+        symptoms = tuple((self._symptom_key(text, code), row) for text, code, row, _ in rejections)
+        return _Plan(to_eop, partial, tuple(out), symptoms)
+
+    def _apply(self, plan: _Plan, rows: list[Row], lines: int, record: tuple | None = None,
+               partial: bool = False) -> bool:
+        """Add a session of this plan when that adds only counts, times and ``last_source`` (else
+        False, nothing added); with its C replay ``record``, whatever it adds (a new aggregate, an
+        earlier example, a new or earlier symptom: their facts are made from the record)."""
         if not plan.units:  # not relevant: only counted if it went to Exchange Online
             self.eop += plan.to_eop
             return True
         start = rows[0].line
         aggs = self.aggs
-        for unit in plan.units:
-            agg = aggs.get(unit[0])
-            if agg is None or start < agg.first_start:
-                return False
-        for skey, i in plan.symptoms:
-            known = self.symptoms.get(skey)
-            if known is None or (known.provenance.line or 0) > rows[i].line:
-                return False
+        if record is None:
+            for unit in plan.units:
+                agg = aggs.get(unit[0])
+                if agg is None or start < agg.first_start:
+                    return False
+            for skey, i in plan.symptoms:
+                known = self.symptoms.get(skey)
+                if known is None or (known.provenance.line or 0) > rows[i].line:
+                    return False
         self.eop += plan.to_eop
         self.relevant += 1
         self.partial += plan.partial
-        for unit_key, first_in_session, accepted, tenant, rejected, when, telling in plan.units:
-            agg = aggs[unit_key]
+        for n, unit in enumerate(plan.units):
+            unit_key, first_in_session, accepted, tenant, rejected, when, telling = unit
+            agg = aggs.get(unit_key)
+            if agg is None:  # only with a record
+                if len(aggs) >= MAX_AGGREGATES:
+                    self.dropped += 1
+                    continue
+                fact = self._record_fact(record, n, rows, lines, partial)  # type: ignore[arg-type]
+                seen = fact.first_seen
+                counts = {f: getattr(fact, f) for f in SUMMED}
+                aggs[unit_key] = _Agg(fact, counts, seen, seen, fact.provenance.ref(), start, start)
+                continue
             c = agg.counts
             if first_in_session:
                 c["sessions"] += 1
@@ -481,8 +547,15 @@ class Aggregator:
                 agg.first_seen = seen
             if seen and (agg.last_seen is None or seen > agg.last_seen):
                 agg.last_seen = seen
+            if start < agg.first_start:  # only with a record
+                agg.fact, agg.first_start = self._record_fact(record, n, rows, lines, partial), start  # type: ignore[arg-type]
             if start >= agg.last_start:
                 agg.last_source, agg.last_start = f"{self.name}:{rows[telling].line}", start
+        if record is not None:
+            more = record[8]
+            direction = _direction(more[5], plan.to_eop)
+            for text, code, row, recipient in record[7]:
+                self._symptom_at(text, code, rows[row], recipient, direction, more[0])
         return True
 
     def _reply(self, text: str) -> Reply | None:
@@ -497,45 +570,76 @@ class Aggregator:
     def _summary(self, s: Session, txn: Txn | None, outcome: str, rej: Rejection | None) -> SmtpSession:
         row = _telling_row(s, txn, outcome)
         cert = s.cert
-        reply = self._reply(rej.reply.text) if rej else None
+        shown = (s.connector, s.remote_host or s.ehlo_host, s.remote_ip, s.to_eop, s.rows, s.tls,
+                 s.tls_protocol, s.tls_error, s.starttls_offered, s.starttls_masked,
+                 (cert.thumbprint, cert.subject, cert.issuer, cert.sans) if cert else None, s.ehlo_client_ip,
+                 s.tls_complete)
         rcpts = txn.rcpts if txn else []
         accepted = [r for r in rcpts if r.reply is not None and r.reply.positive]
-        mail_from = txn.mail_from if txn else None
+        return self._fact(shown, row, txn.mail_from if txn else None, bool(txn and txn.null_sender), outcome,
+                          (rej.reply.text, rej.reply.code) if rej else None, len(accepted),
+                          sum(1 for r in rcpts if r.reply is not None and r.reply.negative),
+                          sum(1 for r in accepted if r.tenant), (txn.row if txn else s.first_row or row).time)
+
+    def _record_fact(self, record: tuple, n: int, rows: list[Row], lines: int, partial: bool) -> SmtpSession:
+        """``_summary`` of unit ``n`` of a C replay record (``_replay.c``) of ``rows``."""
+        to_eop, tls, protocol, error, thumbprint, client_ip, units, rejections, more = record
+        host, remote_ip, offered, masked, cert, _ = more
+        mail_from, null_sender, outcome, first_rejection, accepted, tenant, rejected, when, telling = units[n]
+        if cert is not None:
+            subject, issuer, sans = cert
+            cert = (thumbprint, subject or None, issuer or None, split_dns(sans) if sans is not None else ())
+        shown = (rows[0].connector, host, remote_ip, to_eop, lines, tls, protocol, error, offered, masked,
+                 cert, client_ip, not partial)
+        rej = rejections[first_rejection][:2] if first_rejection >= 0 else None
+        return self._fact(shown, rows[telling], mail_from, null_sender, outcome, rej, accepted, rejected,
+                          tenant, rows[when].time)
+
+    def _fact(self, shown: tuple, row: Row, mail_from: str | None, null_sender: bool, outcome: str,
+              rej: tuple[str, str] | None, accepted: int, rejected: int, tenant: int,
+              time: str) -> SmtpSession:
+        """One summary: ``shown``, what the session shows (connector, host, remote IP, to Exchange
+        Online, lines, TLS, protocol, error, STARTTLS offered, masked, certificate (thumbprint,
+        subject, issuer, alternate names) or None, client IP, TLS complete); the transaction's
+        example row, sender, outcome, first rejection (text, code), recipient counts and time."""
+        (connector, host, remote_ip, to_eop, lines, tls, protocol, error, offered, masked, cert, client_ip,
+         complete) = shown
+        reply = self._reply(rej[0]) if rej else None
         return SmtpSession(
             provenance=Provenance(self.name, row.line, Provenance.clip(row.text)),
-            connector=s.connector,
-            remote_host=s.remote_host or s.ehlo_host,
-            remote_ip=s.remote_ip,
-            to_eop=s.to_eop,
+            connector=connector,
+            remote_host=host,
+            remote_ip=remote_ip,
+            to_eop=to_eop,
             sessions=1,
-            lines=s.rows,
-            tls=s.tls,
-            tls_protocol=s.tls_protocol,
-            tls_error=s.tls_error,
-            starttls_offered=s.starttls_offered,
-            starttls_masked=s.starttls_masked,
+            lines=lines,
+            tls=tls,
+            tls_protocol=protocol,
+            tls_error=error,
+            starttls_offered=offered,
+            starttls_masked=masked,
             cert_presented=cert is not None,
-            cert_thumbprint=cert.thumbprint if cert else None,
-            cert_subject=cert.subject if cert else None,
-            cert_cn=cn_of(cert.subject) if cert else None,
-            cert_issuer=cert.issuer if cert else None,
-            cert_sans=cert.sans if cert else (),
-            ehlo_client_ip=s.ehlo_client_ip,
-            client_ip_family=("ipv6" if ":" in s.ehlo_client_ip else "ipv4") if s.ehlo_client_ip else None,
+            cert_thumbprint=cert[0] if cert else None,
+            cert_subject=cert[1] if cert else None,
+            cert_cn=cn_of(cert[1]) if cert else None,
+            cert_issuer=cert[2] if cert else None,
+            cert_sans=cert[3] if cert else (),
+            ehlo_client_ip=client_ip,
+            client_ip_family=("ipv6" if ":" in client_ip else "ipv4") if client_ip else None,
             mail_from=mail_from or None,
             mail_from_domain=domain_of(mail_from),
-            null_sender=bool(txn and txn.null_sender),
+            null_sender=null_sender,
             outcome=outcome,
-            reject_reply=Provenance.clip(rej.reply.text, 500) if rej else None,
-            reject_code=(reply.status_code if reply else rej.reply.code) if rej else None,
+            reject_reply=Provenance.clip(rej[0], 500) if rej else None,
+            reject_code=(reply.status_code if reply else rej[1]) if rej else None,
             reject_attr=reply.attr if reply else None,
-            rcpt_accepted=len(accepted),
-            rcpt_rejected=sum(1 for r in rcpts if r.reply is not None and r.reply.negative),
-            tenant_rcpt_accepted=sum(1 for r in accepted if r.tenant),
-            first_seen=stamp_to_second((txn.row if txn else s.first_row or row).time),
+            rcpt_accepted=accepted,
+            rcpt_rejected=rejected,
+            tenant_rcpt_accepted=tenant,
+            first_seen=stamp_to_second(time),
             last_seen=None,
             last_source=None,
-            tls_complete=s.tls_complete,
+            tls_complete=complete,
         )
 
     def _fold(self, key: tuple, s: Session, txn: Txn | None, outcome: str, rej: Rejection | None,
@@ -585,36 +689,33 @@ class Aggregator:
         return key
 
     def _symptom(self, s: Session, rej: Rejection) -> None:
-        text = rej.reply.text
-        key = self._symptom_key(text, rej.reply.code)
+        self._symptom_at(rej.reply.text, rej.reply.code, rej.reply.row, rej.recipient,
+                         _direction(s.client_submission, s.to_eop), s.remote_host or s.ehlo_host)
+
+    def _symptom_at(self, text: str, code: str, row: Row, recipient: str | None, direction: str,
+                    host: str | None) -> None:
+        """One rejection reply as a ``symptom``, unless the same reply was seen on an earlier line."""
+        key = self._symptom_key(text, code)
         known = self.symptoms.get(key)
-        if known is not None and (known.provenance.line or 0) <= rej.reply.row.line:
+        if known is not None and (known.provenance.line or 0) <= row.line:
             return
         if known is None and len(self.symptoms) >= MAX_SYMPTOMS:
             self.dropped_symptoms += 1
             return
         reply = self._reply(text)
-        code = key[0]
-        row = rej.reply.row
-        if s.client_submission:
-            direction = "client_submission"
-        elif s.to_eop:
-            direction = "relay_to_exo"
-        else:
-            direction = "unknown"
         self.symptoms[key] = Symptom(
             provenance=Provenance(self.name, row.line, Provenance.clip(row.text)),
-            code=code,
+            code=key[0],
             status_code=reply.status_code if reply else None,
-            reply_code=(reply.reply_code if reply and reply.reply_code else rej.reply.code),
+            reply_code=(reply.reply_code if reply and reply.reply_code else code),
             text=Provenance.clip(text, 500),
             attr=reply.attr if reply else None,
             tokens=reply.tokens if reply else (),
             host=reply.host if reply else None,
-            remote_server=s.remote_host or s.ehlo_host,
-            recipient=rej.recipient,
+            remote_server=host,
+            recipient=recipient,
             origin="send_log",
-            transient=rej.reply.code.startswith("4"),
+            transient=code.startswith("4"),
             direction=direction,
             seen_at=stamp_to_second(row.time),
         )

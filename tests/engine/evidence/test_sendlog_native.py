@@ -498,3 +498,4 @@ def test_an_extension_built_from_older_sources_is_not_used_half():
     stale = types.SimpleNamespace(REVISION=1, **{name: object for name in scan.NATIVE_API})
     assert scan.usable_native(stale) is None
     assert scan.usable_native(types.SimpleNamespace(**{name: object for name in scan.NATIVE_API})) is None
+
