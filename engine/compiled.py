@@ -28,6 +28,7 @@ class Conclusion:
     status: Status  # one of RULE_STATUSES
     message: str = ""  # template over the evidence aliases, e.g. "{sess.cert_cn} presented"
     evidence: tuple[str, ...] = ()  # aliases whose facts are the evidence
+    subject: str = ""  # "alias.field": the verdict is one per value of it ("" : one per cause)
 
 
 @dataclass(frozen=True, slots=True)

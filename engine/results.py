@@ -79,13 +79,16 @@ class Verdict:
     rules: tuple[str, ...] = ()  # ids of the rules that concluded this status
     basis: str = ""  # evidence | answer | text: what the status rests on ("" when undetermined)
     specificity: tuple[int, ...] = ()  # precedence.specificity of the deciding rule (ranking only)
+    # what this verdict is about, when the cause's rules name a ``subject:`` (one verdict per
+    # connector, certificate…); "" for a cause's one verdict
+    subject: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, Status):  # given as text: validate it, keep it typed
             object.__setattr__(self, "status", Status(self.status))
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "cause": self.cause,
             "code": self.code,
             "status": self.status.value,
@@ -97,6 +100,9 @@ class Verdict:
             "rules": list(self.rules),
             "basis": self.basis or None,
         }
+        if self.subject:  # additive: a verdict without a subject keeps the shape it always had
+            out["subject"] = self.subject
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,8 +142,31 @@ def _iter_narrow(
     pending = b""
     chunk = first
     offset = 0  # byte offset of ``pending`` in the stream
+    whole_utf8 = codec in (None, "utf-8", "utf8")
     while chunk:
-        lines = (pending + chunk).split(b"\n")
+        data = pending + chunk
+        cut = data.rfind(b"\n") if whole_utf8 else -1
+        if cut >= 0:
+            # the whole lines at once when they are all valid UTF-8 (a newline or CR byte is never
+            # inside a UTF-8 sequence, so each line decodes, and splits on CRs, as it would alone)
+            try:
+                text = data[:cut].decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+            if text is not None:
+                for line in text.split("\n"):
+                    if "\r" in line:
+                        for part in _cr_split_text(line):
+                            line_no += 1
+                            yield line_no, part
+                        continue
+                    line_no += 1
+                    yield line_no, line
+                offset += cut + 1
+                pending = data[cut + 1:]
+                chunk = stream.read(chunk_size)
+                continue
+        lines = data.split(b"\n")
         pending = lines.pop()
         for raw in lines:
             size = len(raw) + 1
@@ -156,6 +179,13 @@ def _iter_narrow(
         for part in _cr_split(pending):
             line_no += 1
             yield line_no, _decode_line(part, codec, name, line_no, offset)
+
+
+def _cr_split_text(line: str) -> list[str]:
+    """``_cr_split`` of a decoded line."""
+    if line.endswith("\r"):
+        line = line[:-1]
+    return line.split("\r") if "\r" in line else [line]
 
 
 def _cr_split(raw: bytes) -> list[bytes]:

@@ -44,7 +44,9 @@ from .ycontainers import YList, YMap
 
 __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write", "write_compiled"]
 
-CODEC = 2  # 2: a dataclass object met again is a back-reference (Packs holds each Pack's rules)
+# 2: a dataclass object met again is a back-reference (Packs holds each Pack's rules); 3: a rule's
+# subject (RuleDef.subject, Conclusion.subject)
+CODEC = 3
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -284,8 +286,8 @@ def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> Compile
             return None
         return CompiledRuleset(tuple(
             CompiledRule(rid, stratum, condition, tuple(aliases),
-                         Conclusion(cause, code, Status(status), message, tuple(evidence)), source)
-            for rid, stratum, condition, aliases, (cause, code, status, message, evidence), source
+                         Conclusion(cause, code, Status(status), message, tuple(evidence), subject), source)
+            for rid, stratum, condition, aliases, (cause, code, status, message, evidence, subject), source
             in data["rules"]
         ))
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
@@ -299,7 +301,7 @@ def write_compiled(key: str, ruleset: CompiledRuleset, environ: Mapping[str, str
     rules = [
         [r.id, r.stratum, r.condition, list(r.aliases),
          [r.conclusion.cause, r.conclusion.code, r.conclusion.status.value, r.conclusion.message,
-          list(r.conclusion.evidence)], r.source]
+          list(r.conclusion.evidence), r.conclusion.subject], r.source]
         for r in ruleset.rules
     ]
     try:

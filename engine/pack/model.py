@@ -41,7 +41,10 @@ ALIAS_RE = lazyre.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ANSWER_KEY_RE = lazyre.compile(r"^[a-z][a-z0-9_]{0,63}$")
 CODE_RE = lazyre.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,39}$")
 EXPECT_SEP = "@"  # case ``expect`` key ``cause@code``: the verdict of a shared cause under one code
-EXPECT_KEY_RE = lazyre.compile(r"^[a-z0-9][a-z0-9._-]{0,99}(@[A-Za-z0-9][A-Za-z0-9._ -]{0,39})?$")
+# ``cause[subject]`` (or ``cause@code[subject]``): the verdict of one subject (a rule's ``subject:``)
+EXPECT_KEY_RE = lazyre.compile(
+    r"^[a-z0-9][a-z0-9._-]{0,99}(@[A-Za-z0-9][A-Za-z0-9._ -]{0,39})?(\[[^\]\n]{1,200}\])?$"
+)
 URL_RE = lazyre.compile(r"^https?://\S+$")
 
 
@@ -110,6 +113,14 @@ RULE_KEYS = (
         False,
         "Completeness a confirmed rule resting on an absence relies on: `alias.field` (a boolean "
         "field that must be true) or `not alias.field` (must be false).",
+    ),
+    Key(
+        "subject",
+        "subject",
+        False,
+        "`alias.field`: what the verdict is about (a connector's name, a certificate's thumbprint). "
+        "The diagnosis groups the cause's firings by this value and gives one verdict per subject, "
+        "each with its own evidence; rules without it give the cause's one verdict as before.",
     ),
 )
 PATTERN_KEYS = (
@@ -370,6 +381,7 @@ class RuleDef:
     pack: str = ""
     complete: tuple[Completeness, ...] = ()
     fragments: tuple[str, ...] = ()  # every fragment the rule uses, directly or through another
+    subject: Ref | None = None  # ``subject: alias.field``: one verdict per value (docs/pack-format.md)
 
 
     @property
@@ -513,9 +525,17 @@ class CaseDef:
 
 
 def split_expect(key: str) -> tuple[str, str | None]:
-    """A case ``expect`` key as (cause, code): ``cause@code`` names the code, ``cause`` does not."""
+    """A case ``expect`` key as (cause, code): ``cause@code`` names the code, ``cause`` does not
+    (a ``[subject]`` suffix is left out: ``expect_subject`` reads it)."""
+    key = key.partition("[")[0]
     cause, sep, code = key.partition(EXPECT_SEP)
     return (cause, code) if sep else (key, None)
+
+
+def expect_subject(key: str) -> str | None:
+    """The subject a case ``expect`` key names (``cause[subject]``), or None."""
+    _, sep, rest = key.partition("[")
+    return rest[:-1] if sep and rest.endswith("]") else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,3 +96,19 @@ def presented_certificates(
             )
         )
     return out
+
+
+def as_presented(cert: Certificate) -> PresentedCert:
+    """A certificate (planned, or installed and named by a send connector) as the relation
+    functions see a presented one; its own fact is the premise the relations cite."""
+    cn = cert.cn or dn_cn(cert.subject)
+    return PresentedCert(
+        thumbprint=norm_thumbprint(cert.thumbprint),
+        cn=norm_name(cn) or None,
+        names=cert_names(cn, cert.sans),
+        subject=cert.subject,
+        issuer=cert.issuer,
+        session=cert,  # type: ignore[arg-type]  # only its provenance is read
+        last_used=None,
+        enriched_from=None,
+    )

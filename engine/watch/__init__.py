@@ -328,7 +328,10 @@ class Watcher:
         if self.minute is not None and minute != self.minute:
             self.flush_minute()
         self.minute = minute
-        for counts in (self.counts, self.by_noun.setdefault(o.noun, Counter())):
+        by_noun = self.by_noun.get(o.noun)
+        if by_noun is None:  # (not setdefault: a Counter made per session to be thrown away costs)
+            by_noun = self.by_noun[o.noun] = Counter()
+        for counts in (self.counts, by_noun):
             counts["sessions"] += 1
             if o.accepted:
                 counts["accepted"] += 1

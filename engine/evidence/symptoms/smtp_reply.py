@@ -46,9 +46,16 @@ _REPLY = lazyre.compile(
     r"(?:(?<![\w.])|(?<=\\n))(?:(?P<basic>[245]\d\d)(?P<sep>[ +\-]|\s+#|,\s*[bu]?['\"‘’“])\s*)?"
     r"(?P<status>[245]\.[0-7]\.\d{1,3})(?![\d.]\d|\d)"
 )
-# A reply without an enhanced status: the code, one blank or '-', then words.
+# Where a match of _REPLY can start: one of its first characters, with its lookbehind (written after
+# the character, so that re scans for the character set fast instead of trying every position).
+# (and followed by what the code or the status needs next); a match holds a status, so none can
+# start after the last one (_STATUS).
+_REPLY_START = lazyre.compile(r"[245](?:(?<![\w.].)|(?<=\\n.))(?=\d\d|\.[0-7]\.\d)")
+_STATUS = lazyre.compile(r"[245]\.[0-7]\.\d")
+# A reply without an enhanced status: the code, one blank or '-', then words. (The lookbehind
+# "(?:(?<![\w.:/\\$%-])|(?<=\\n))" before the code, written after its first digit: see _REPLY_START.)
 _BASIC = lazyre.compile(
-    r"(?:(?<![\w.:/\\$%-])|(?<=\\n))(?P<basic>[2345][0-5]\d)(?P<sep>[ \-])(?=\s?[A-Za-z<\[(])"
+    r"(?P<basic>[2345](?:(?<![\w.:/\\$%-].)|(?<=\\n.))[0-5]\d)(?P<sep>[ \-])(?=\s?[A-Za-z<\[(])"
 )
 # A device's own words for a refusal without its text: "SMTPC: received error code. [550]",
 # "SMTP reply code: 554". Only on a line that says SMTP: "status code 503" alone is HTTP.
@@ -170,7 +177,7 @@ def recognise(text: str) -> list[Reply]:
     if "+" in text and " " not in text.strip():  # IIS W3C logs write blanks as "+"
         text = text.replace("+", " ")
     php = _phpmailer(text)
-    enhanced = list(_REPLY.finditer(text))
+    enhanced = _enhanced_matches(text)
     spans = _enhanced_spans(text, enhanced) + _basic_spans(text, enhanced)
     spans.sort(key=lambda s: s[0])
     del spans[_MAX_REPLIES:]  # a real line holds a handful; thousands are noise, not replies
@@ -205,9 +212,10 @@ def recognise(text: str) -> list[Reply]:
 
 
 def continue_reply(first: Reply, rest: Reply) -> Reply:
-    """``first`` (a ``550-…`` line) continued by ``rest`` (the next line's reply) as one reply."""
-    (joined,) = _fold_continuations([first, replace(rest, start=first.start)])
-    return joined
+    """``first`` (a ``550-…`` line) continued by ``rest`` (the next line's reply) as one reply; ``rest``
+    alone when it is another reply (``550-5.7.1 …`` then ``550 5.7.64 …``: a status of its own)."""
+    folded = _fold_continuations([first, replace(rest, start=first.start)])
+    return folded[0] if len(folded) == 1 else rest
 
 
 def tls_failure_code(text: str) -> str | None:
@@ -240,11 +248,30 @@ _Span = tuple[int, int, str | None, str | None, str, str | None]  # start, head 
 
 def _may_end(chunk: str) -> bool:
     """Whether ``_TEXT_END`` can match: each of its shapes holds one of these (case-sensitive) literals."""
-    return any(w in chunk for w in _TEXT_END_LITERALS)
+    return any(map(chunk.__contains__, _TEXT_END_LITERALS))
 
 
 # each alternative of _TEXT_END holds one of these ("on line" holds "in"); most replies hold none
 _TEXT_END_LITERALS = ("\\", "(", "in", "Stack trace:", '{"exception"', "#", "[stacktrace]")
+
+
+def _enhanced_matches(text: str) -> list[re.Match[str]]:
+    """``list(_REPLY.finditer(text))``, trying _REPLY only where it can start (see _REPLY_START)."""
+    found: list[re.Match[str]] = []
+    last = -1
+    for status in _STATUS.finditer(text):
+        last = status.start()
+    resume = 0
+    # (up to the last status and the four characters _REPLY_START's lookahead reads after it)
+    for at in _REPLY_START.finditer(text, 0, last + 5 if last >= 0 else 0):
+        start = at.start()
+        if start < resume:
+            continue  # inside the last match: finditer resumes after it
+        m = _REPLY.match(text, start)
+        if m is not None:
+            found.append(m)
+            resume = m.end()
+    return found
 
 
 def _enhanced_spans(text: str, found: list[re.Match[str]]) -> list[_Span]:
@@ -300,29 +327,33 @@ def _reply_from(chunk: str, start: int, head: int, basic: str | None, status: st
         chunk = f"{basic} {body}"
     elif basic is not None and status is not None and sep == "+":
         chunk = chunk.replace("+", " ")
-    text = _clean_tail(chunk)
-    return _annotate(Reply(basic, status, text, None, None, (), start, continued=sep == "-"))
+    return _annotated(basic, status, _clean_tail(chunk), start, sep == "-")
 
 
 def _annotate(reply: Reply) -> Reply:
-    text = reply.text[:500]
+    return _annotated(reply.reply_code, reply.status_code, reply.text, reply.start, reply.continued)
+
+
+def _annotated(basic: str | None, status: str | None, text: str, start: int, continued: bool) -> Reply:
+    """The reply with its text (kept to 500 characters), ATTR token, bracketed host and word tokens."""
+    text = text[:500]
     attr_m = _ATTR.search(text) if "ATTR" in text else None
     host_m = _BRACKET_HOST.search(text) if "[" in text else None
     lowered = text.lower()
     tokens = [attr_m.group(0)] if attr_m else []
-    tokens.extend(t for t, low in _WORD_TOKENS_LOWER if low in lowered)
+    tokens.extend([t for t, low in _WORD_TOKENS_LOWER if low in lowered])
     tls = _tls_in(text, lowered)
     if tls:
         tokens.append(tls.split(":", 1)[1])
     return Reply(
-        reply.reply_code,
-        reply.status_code,
+        basic,
+        status,
         text,
         attr_m.group(0) if attr_m else None,
         host_m.group("host").lower().rstrip(".") if host_m else None,
         tuple(dict.fromkeys(tokens)),
-        reply.start,
-        reply.continued,
+        start,
+        continued,
     )
 
 
@@ -397,6 +428,9 @@ def _clean_tail(chunk: str) -> str:
     text = chunk.rstrip()
     if "(in reply to " in text:
         text = _POSTFIX_NOTE.sub("", text)
+    last = text[-1:]
+    if last.isalnum() and not (last in "nr" and text[-2:-1] == "\\"):
+        return text  # (most replies end in a word: nothing below would change it)
     while True:
         before = text
         text = text.rstrip(" \t\r\n")

@@ -6,7 +6,10 @@ import codecs
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from relaydoctor.engine.errors import EvidenceError
+from relaydoctor.engine.evidence import decoding
 from relaydoctor.engine.evidence.decoding import decode, decode_head, iter_lines, sniff_encoding
 
 TEXT = "Name : Inbound – contoso\r\nTlsSenderCertificateName : mail.contoso.com\r\n"
@@ -95,3 +98,40 @@ def test_iter_lines_error_names_line() -> None:
     with pytest.raises(EvidenceError) as err:
         list(iter_lines(io.BytesIO(data), None, name="f.log"))
     assert (err.value.path, err.value.line) == ("f.log", 3)
+
+
+_LINE_BYTES = st.sampled_from([
+    b"\n", b"\r", b"\r\n", b"a", b"550 5.7.64 x", " – é ✓".encode(), b"\xef\xbb\xbf", b"\xe9", b"\xc3",
+    b"\xa9", b"\x81", b"\xff", b"\x00",
+])
+
+
+@settings(deadline=None)
+@given(parts=st.lists(_LINE_BYTES, max_size=40), chunk=st.sampled_from([1, 3, 16, 1 << 20]))
+def test_narrow_lines_decoded_block_by_block_are_the_lines_decoded_one_by_one(
+    parts: list[bytes], chunk: int
+) -> None:
+    """Whole blocks of valid UTF-8 are decoded at once: the same lines (CRs split, CRLF ends dropped)
+    as decoding each line on its own, with the same Windows-1252 fallback and errors otherwise."""
+    data = b"".join(parts)
+    codec, skip = sniff_encoding(data)
+    if codec is not None and decoding.is_wide(codec):
+        return  # (the wide path is another reader)
+
+    def one_by_one() -> list[tuple[int, str]]:
+        out, raw_lines = [], data[skip:].split(b"\n")
+        if raw_lines[-1] == b"":
+            raw_lines.pop()
+        for raw in raw_lines:
+            for part in decoding._cr_split(raw):
+                out.append((len(out) + 1, decoding._decode_line(part, codec, "x", len(out) + 1, 0)))
+        return out
+
+    def outcome(read):
+        try:
+            return read()
+        except EvidenceError as exc:
+            return ("error", exc.line)
+
+    got = outcome(lambda: list(iter_lines(io.BytesIO(data), None, name="x", chunk_size=chunk)))
+    assert got == outcome(one_by_one)

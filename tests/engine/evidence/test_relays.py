@@ -288,6 +288,19 @@ def test_multi_line_reply_across_log_lines_is_one_symptom() -> None:
     assert sym.provenance.line == 4
 
 
+def test_a_reply_left_open_then_another_status_is_that_other_reply() -> None:
+    # found by fuzzing: "550-5.7.1 …" followed by "550 5.7.64 …" is no continuation (each has its
+    # own status); it raised ValueError in the reader and in watch's follower
+    text = (
+        "S: 550-5.7.1 part one\n"
+        "S: 550 5.7.64 TenantAttribution; Relay Access Denied\n"
+        "S: 250 ok\n"
+    )
+    (sym,), _ = split(applog.parse(doc_of("x.log", text.encode())))
+    assert (sym.code, sym.provenance.line) == ("5.7.64", 2)
+    assert sym.text == "550 5.7.64 TenantAttribution; Relay Access Denied"
+
+
 def test_device_log_with_only_a_bare_reply_code_is_a_symptom() -> None:
     # github.com/ECAConcordia/IT/issues/21: a scanner's syslog says only "received error code. [550]"
     text = (

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from relaydoctor.engine.evidence.symptoms import smtp_reply
 from relaydoctor.engine.evidence.symptoms.smtp_reply import find_replies, parse_reply, tls_failure_code
 
 EOP = "AM6EUR05FT012.eop-EUR05.prod.protection.outlook.com"
@@ -143,3 +148,30 @@ def test_a_message_trace_inner_reply_ends_at_its_bracket() -> None:
     outer, inner = find_replies(text)
     assert outer.status_code == "4.4.317" and "[Message=451 5.7.3" in outer.text
     assert inner.text == "451 5.7.3 STARTTLS is required to send mail"
+
+
+# The recogniser's two scans, rewritten for speed (the lookbehind after the first character, so that
+# re scans for the character set), must find what the patterns as first written found.
+_FIRST_BASIC = re.compile(
+    r"(?:(?<![\w.:/\\$%-])|(?<=\\n))(?P<basic>[2345][0-5]\d)(?P<sep>[ \-])(?=\s?[A-Za-z<\[(])"
+)
+_REPLY_PIECES = st.sampled_from([
+    "550", "250", "354", "421", "5.7.64", "4.4.0", "2.6.0", "5.7.1", "5", "2", "4", "3", "0", "9", ".", "-",
+    " ", "+", "#", ",", "'", '"', "‘", "b'", "\\n", "\n", "\\", "/", ":", "$", "%", "x", "A", "(", "[", "<",
+    "٣", "_", "550 x", "5.7.64 x",
+])
+# every character the lookbehinds name, and none, before a code and a status
+_BEFORE = [f"{c}{r}" for c in ("", "x", "٣", "_", "1", ".", ":", "/", "\\", "$", "%", "-", " ", "\\n", "\n")
+           for r in ("550 x", "550-x", "5.7.64 x", "550 5.7.64 x", "250 2.6.0 <4277@x> [Id=4277] Queued")]
+
+
+@settings(deadline=None)
+@example(text="".join(_BEFORE))
+@example(text=" ".join(_BEFORE))
+@given(text=st.one_of(st.lists(_REPLY_PIECES, max_size=30).map("".join), st.text(max_size=40)))
+def test_the_fast_reply_scans_find_what_the_first_patterns_found(text: str) -> None:
+    def spans(found):
+        return [(m.span(), m.groupdict()) for m in found]
+
+    assert spans(smtp_reply._BASIC.finditer(text)) == spans(_FIRST_BASIC.finditer(text))
+    assert spans(smtp_reply._enhanced_matches(text)) == spans(smtp_reply._REPLY.finditer(text))
