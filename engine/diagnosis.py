@@ -20,6 +20,7 @@ from .describe import describe
 from .discipline import effective_status
 from .facts import Answer, Fact, PrecheckPlan, Provenance, Symptom
 from .guidance import missing_evidence, next_steps, non_exchange_sender, relay_refused_itself, settled_codes
+from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .plainwords import plain_values
 from .precedence import BASIS_WORDS, firing_basis, rank_verdicts, specificity, strength
 from .results import (
@@ -112,7 +113,7 @@ def build_report(
     )
 
 
-@dataclasses.dataclass(slots=True)
+@dataclass(slots=True)
 class Inference:
     """One pass from facts and answers to verdicts (diagnose_evidence may try answers with it)."""
 
@@ -148,7 +149,10 @@ def infer(
         relations = derive_relations(facts, now=now, certificates=evidence.certificates)
     all_facts = [*facts, *relations]
     codes = _codes_in_scope(facts, packs)
-    firings = run_rules(ruleset.for_codes(codes), all_facts)  # only these codes are judged
+    # only these codes are judged, and only rules whose kinds are present can fire; answer rules
+    # stay in, so trying an answer (honest_questions) reuses the registration
+    kinds = {f.KIND for f in all_facts} | {Answer.KIND}
+    firings = run_rules(ruleset.for_codes(codes, kinds), all_facts)
     rules = {r.id: r for r in ruleset.rules}
     verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers, light)
     notes = [*notes, *_unknown_code_notes(facts, packs, codes)]

@@ -18,10 +18,10 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .errors import EngineError
+from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 Scalar = str | int | bool
 

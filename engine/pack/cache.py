@@ -54,6 +54,10 @@ _CLASSES: dict[str, type] = {
     name: cls for name, cls in vars(model).items()
     if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == model.__name__
 }
+# each model class's fields, in the order an entry lists their values
+_FIELDS: dict[str, tuple[str, ...]] = {
+    name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _CLASSES.items()
+}
 
 
 def _walk(root: Path) -> list[tuple[str, os.stat_result]]:
@@ -210,7 +214,14 @@ def _decoder() -> Any:
     def node(value: dict) -> Any:
         if "c" in value:
             cls = _CLASSES[value["c"]]  # KeyError for anything not in the model: the entry is ignored
-            obj = cls(*value["v"])  # field order: the code's own sources are part of the key
+            names, values = _FIELDS[value["c"]], value["v"]
+            if len(values) != len(names):  # field order: the code's own sources are part of the key
+                raise ValueError("a cache entry of another model")
+            obj = object.__new__(cls)  # as pickle does: no __init__ to make, the values were checked
+            for name, field_value in zip(names, values, strict=True):  # when the entry was written
+                object.__setattr__(obj, name, field_value)
+            if post_init := getattr(obj, "__post_init__", None):
+                post_init()
             objects.append(obj)
             return obj
         if "r" in value:

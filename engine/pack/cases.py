@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EngineError, RelaydoctorError
 from ..facts import Fact, Provenance, fact_from_dict
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .model import CaseDef, FieldTest, Packs, Pattern, Ref, expect_subject, split_expect
 
 if TYPE_CHECKING:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from .. import lazyre
 from ..errors import PackError
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..status import RULE_STATUSES as _RULE_STATUSES
 from ..status import Status
 from ..utctime import parse_utc
@@ -280,6 +281,8 @@ class Loc:
 
 @dataclass(frozen=True, slots=True)
 class Reference:
+    """A public source a code or cause cites."""
+
     url: str
     title: str = ""
 
@@ -370,6 +373,8 @@ class Completeness:
 
 @dataclass(frozen=True, slots=True)
 class RuleDef:
+    """One rule of a pack: the facts it matches (``when``) and the status it concludes for a cause."""
+
     id: str
     cause: str
     code: str
@@ -425,6 +430,8 @@ class FragmentDef:
 
 @dataclass(frozen=True, slots=True)
 class CodeDef:
+    """An error code a pack recognises, and the causes it can have."""
+
     code: str
     title: str
     summary: str
@@ -441,6 +448,8 @@ class CodeDef:
 
 @dataclass(frozen=True, slots=True)
 class QuestionDef:
+    """What to ask the user when no evidence can decide a cause."""
+
     id: str
     ask: str
     why: str
@@ -451,6 +460,8 @@ class QuestionDef:
 
 @dataclass(frozen=True, slots=True)
 class RemediationDef:
+    """One step of a cause's fix as the pack writes it (commands with placeholders)."""
+
     step: str
     commands: tuple[str, ...] = ()
     only_if: str | None = None
@@ -463,6 +474,8 @@ class RemediationDef:
 
 @dataclass(frozen=True, slots=True)
 class CauseDef:
+    """One documented cause of a code: explanation, deciding rules, question, fix and sources."""
+
     cause: str
     code: str
     title: str
@@ -497,6 +510,8 @@ class OutputExpect:
 
 @dataclass(frozen=True, slots=True)
 class CaseDef:
+    """A pack's test case: evidence or inline facts and the verdicts they must give."""
+
     case: str
     description: str
     evidence: tuple[Path, ...]
@@ -533,6 +548,8 @@ def expect_subject(key: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class PackManifest:
+    """A pack's ``pack.yaml``: identity, format version, overrides."""
+
     id: str
     version: str
     engine_format: int
@@ -551,6 +568,8 @@ class PackManifest:
 
 @dataclass(frozen=True, slots=True)
 class Pack:
+    """One loaded pack: its manifest and definitions."""
+
     manifest: PackManifest
     rules: tuple[RuleDef, ...] = ()
     codes: tuple[CodeDef, ...] = ()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..errors import EvidenceError, InputError
 from ..facts import (
@@ -19,6 +19,7 @@ from ..facts import (
     Fact,
     InboundConnector,
 )
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..relations.common import norm_thumbprint
 from ..results import EvidenceSet, SourceSummary
 from ..utctime import as_utc

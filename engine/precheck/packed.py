@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from ..facts import Certificate, Fact, PathCertificate, PrecheckPlan, Provenance, Symptom
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..relations.common import norm_name, norm_thumbprint
 from ..results import EvidenceSet, Report
 from .common import KB_ATTR36, KB_CONNECTORS, MC1226222

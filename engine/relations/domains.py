@@ -24,7 +24,7 @@ Decisions (documented so rules can rely on them):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..facts import (
     AcceptedDomain,
@@ -38,6 +38,7 @@ from ..facts import (
     SmtpSession,
     Symptom,
 )
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .common import derived, most_relevant, norm_name, parent_domain, prov_key
 from .names import shared_provider
 from .presented import PresentedCert

@@ -14,7 +14,6 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ..facts import (
     Answer,
@@ -27,6 +26,7 @@ from ..facts import (
     SmtpClient,
     SmtpSession,
 )
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .common import derived, most_relevant, prov_key
 from .names import usable
 

@@ -13,7 +13,6 @@ cases are undocumented or contradictory and yield ``ambiguous``, never a verdict
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from ..facts import (
     CertAttribution,
@@ -24,6 +23,7 @@ from ..facts import (
     PlannedCertNameMatch,
     PrecheckPlan,
 )
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .common import derived, norm_name, norm_thumbprint, prov_key
 from .presented import PresentedCert, as_presented
 

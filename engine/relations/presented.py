@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ..facts import Certificate, SmtpSession
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..x509names import dn_cn
 from .common import Instant, latest_time, most_relevant, norm_name, norm_thumbprint, prov_key
 
