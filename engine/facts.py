@@ -942,7 +942,7 @@ class PlannedEgress(Fact):
 
     text: str  # the address as given
     ip: str | None = None  # normalised (an IPv4-mapped IPv6 address as IPv4); None when not an IP
-    family: str = "invalid"
+    family: str = "invalid"  # ipv4, ipv6, or invalid when the text is not an address
     public: bool | None = None  # None when not an IP
     problem: str | None = None  # why it is not an address, in words
     # present: a usable (enabled OnPremises) connector names a TlsSenderCertificateName; none: no
@@ -969,7 +969,7 @@ class PlannedCertSmtp(Fact):
     }
 
     thumbprint: str  # the planned certificate (upper-case hex)
-    state: str
+    state: str  # smtp, not_smtp, not_installed, or no_export without Get-ExchangeCertificate
     # as the installed certificate lists them (SMTP when only its flag says so, none when empty)
     services: tuple[str, ...] = ()
     servers: tuple[str, ...] = ()  # the send connectors' source transport servers, sorted
@@ -1000,7 +1000,7 @@ class PlannedConnector(Fact):
     domain_export: bool = False  # an accepted-domain export was read (acceptance can be judged)
     ips_planned: bool = False  # SenderIPAddresses are part of the edit
     ips: tuple[str, ...] = ()  # the planned SenderIPAddresses
-    ips_count: int = 0
+    ips_count: int = 0  # how many planned SenderIPAddresses entries
     ips_problem: str | None = None  # the unreadable entries and why, "; "-separated
     ips_private: tuple[str, ...] = ()  # readable entries in RFC 1918, CGNAT, loopback, link-local
     private: bool = False  # ips_private is not empty
@@ -1023,12 +1023,12 @@ class PlannedNameMatch(Fact):
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {"match": CertNameMatch.ENUMS["match"]}
 
-    thumbprint: str
+    thumbprint: str  # the presented certificate (upper-case hex)
     short: str  # the thumbprint's first 8 digits and an ellipsis (the line's subject)
     label: str  # the certificate's CN, else its thumbprint
     names: tuple[str, ...] = ()  # its CN and SAN DNS names
     expected: str  # the planned value
-    match: str
+    match: str  # match, wildcard_match, mismatch or ambiguous, as cert_name_match.match
     reason: str  # the comparison in words
 
 
@@ -1044,8 +1044,8 @@ class PlannedIpMatch(Fact):
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {"match": _enum("in_range", "not_in_range", "ipv6")}
 
-    ip: str
-    match: str
+    ip: str  # the egress address compared
+    match: str  # in_range, not_in_range, or ipv6 (Exchange Online does not match IPv6 senders by IP)
     reason: str  # the comparison in words
     certificate_name: bool = False  # the connector would still have a certificate name
 
@@ -1084,12 +1084,12 @@ class PlannedCertNameMatch(Fact):
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {"match": CertNameMatch.ENUMS["match"]}
 
-    thumbprint: str
-    connector: str
-    expected: str
-    match: str
-    matched_name: str | None = None
-    usable_connector: bool = False
+    thumbprint: str  # the planned certificate (upper-case hex)
+    connector: str  # the inbound connector compared with
+    expected: str  # its TlsSenderCertificateName
+    match: str  # as cert_name_match.match
+    matched_name: str | None = None  # the certificate name that satisfied it
+    usable_connector: bool = False  # the connector is enabled, OnPremises and names a certificate
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1105,11 +1105,11 @@ class PlannedCertAttribution(Fact):
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {"match": CertAttribution.ENUMS["match"]}
 
-    thumbprint: str
-    match: str
+    thumbprint: str  # the planned certificate (upper-case hex)
+    match: str  # as cert_attribution.match (no_cert_connector when none authenticates by certificate)
     connector: str | None = None  # the best connector (or the first one, for a mismatch)
-    expected: str | None = None
-    matched_name: str | None = None
+    expected: str | None = None  # that connector's TlsSenderCertificateName
+    matched_name: str | None = None  # the certificate name that satisfied it
     names_text: str  # its DNS names, CN first ("no DNS names" when none)
     own_name: str | None = None  # its CN, else its first name: what a connector could expect
     target: str | None = None  # its CN when that is one of its DNS names, else its first DNS name
@@ -1129,7 +1129,7 @@ class PathCertificate(Fact):
 
     thumbprint: str  # upper-case hex
     name: str  # its CN, else its thumbprint: what the audit line names
-    validity: str = "unknown"
+    validity: str = "unknown"  # at the time of the diagnosis: expired, not_yet_valid, valid, unknown
     days_left: int | None = None  # whole days to NotAfter; negative once expired; None: unknown
     days_ago: int | None = None  # expired: whole days since NotAfter
 
@@ -1145,7 +1145,7 @@ class ConnectorIpScope(Fact):
         "ranges wider than one address (with the addresses the logs show used in them), in words."
     )
 
-    connector: str
+    connector: str  # the inbound connector (its exported name)
     entries: int  # how many SenderIPAddresses entries it lists
     # what is wrong, in words ("ignored by Exchange Online: ...; private, ...; wider than one
     # address, ..."); None when every entry is one public address
