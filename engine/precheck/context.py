@@ -90,6 +90,14 @@ def build_context(
     )
 
 
+def _locked(reason: str) -> str:
+    """The loader's "PFX is password-protected" reason, with the way out said once (the loader's
+    own reason already names --pfx-password-env)."""
+    if "--pfx-password-env" in reason:
+        return reason
+    return f"{reason}; give its password with --pfx-password-env VAR"
+
+
 def load_planned_certificate(
     path: str, *, pfx_password: str | None, load: Loader
 ) -> tuple[Certificate, EvidenceSet]:
@@ -100,15 +108,13 @@ def load_planned_certificate(
     except (InputError, EvidenceError) as exc:
         reason = getattr(exc, "message", None) or str(exc)
         if PFX_LOCKED in reason:
-            raise InputError(
-                f"--cert: {reason}; give its password with --pfx-password-env VAR", path=path
-            ) from None
+            raise InputError(f"--cert: {_locked(reason)}", path=path) from None
         raise InputError(f"--cert: not a certificate ({reason})", path=path) from None
     certs = [f for f in got.facts if isinstance(f, Certificate)]
     if not certs:
         reason = next((s.skipped_reason for s in got.sources if s.skipped_reason), None)
         if reason and PFX_LOCKED in reason:
-            raise InputError(f"--cert: {reason}; give its password with --pfx-password-env VAR", path=path)
+            raise InputError(f"--cert: {_locked(reason)}", path=path)
         raise InputError(f"--cert: not a certificate{f' ({reason})' if reason else ''}", path=path)
     leaves = {norm_thumbprint(c.thumbprint): c for c in certs if c.is_ca is not True}
     if not leaves:
