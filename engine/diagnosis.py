@@ -301,6 +301,8 @@ def subject_of(firing: Firing, rules: Mapping[str, CompiledRule], facts: Sequenc
     value = facts[key].values().get(name) if key is not None else None
     if value is None:
         return ""
+    if isinstance(value, bool):  # as a message says it ({c.enabled}: "false"), not Python's "False"
+        return "true" if value else "false"
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)

@@ -231,3 +231,44 @@ def test_the_compiled_conclusion_carries_the_subject(tmp_path: Path) -> None:
         f"{CAUSE}.confirmed": "c.name",
         f"{CAUSE}.ruled-out": "c.name",
     }
+
+
+def test_next_steps_name_the_subject_of_each_fix(tmp_path: Path) -> None:
+    """Two subjects of one cause give two fixes; a next step that said only the cause would list the
+    same words twice (a step text without placeholders) and not say which connector each is for."""
+    report = run(subject_pack(tmp_path / "p"), connector("A", False, 3), connector("B", False, 9))
+    fixes = [s.says for s in report.next_steps if s.kind == "fix"]
+    assert [f.split(":")[0] for f in fixes] == [f"{CAUSE} [A] (confirmed)", f"{CAUSE} [B] (confirmed)"]
+    plain = run(standard_pack(tmp_path / "q"), connector("A", False, 3))
+    assert [s.says.split(":")[0] for s in plain.next_steps if s.kind == "fix"] == [f"{CAUSE} (confirmed)"]
+
+
+def test_a_subject_that_is_not_text_reads_as_a_message_says_it(tmp_path: Path) -> None:
+    """A boolean subject is ``true``/``false`` (what ``{c.enabled}`` fills in a message, and what a
+    case writes in ``cause[false]``), not Python's ``False``; a list is joined with ``, `` and an
+    empty list falls in the cause's verdict without subject."""
+    root = standard_pack(tmp_path / "p")
+    for name, field in (("flag", "c.enabled"), ("ips", "c.sender_ip_addresses")):
+        rule_file(
+            root,
+            f"{CAUSE}.{name}",
+            rule_yaml(
+                f"{CAUSE}.{name}",
+                """
+                - fact: inbound_connector
+                  as: c
+                  where: {connector_type: OnPremises}
+                """,
+                status="likely",
+                extra=f'message: "{{{field}}}"\nsubject: {field}\n',
+            ),
+        )
+    report = run(
+        root,
+        connector("A", False, 3),
+        {**connector("B", True, 9), "sender_ip_addresses": ["192.0.2.1", "192.0.2.2"]},
+    )
+    mine = {(v.subject, v.summary) for v in report.verdicts if v.cause == CAUSE}
+    assert ("false", "false") in mine and ("true", "true") in mine
+    assert ("192.0.2.1, 192.0.2.2", "192.0.2.1, 192.0.2.2") in mine
+    assert "" in {s for s, _ in mine}  # A's empty list: the verdict without subject (with the others)
