@@ -165,7 +165,9 @@ def next_steps(
         if v.status in ("confirmed", "likely") and v.remediation:
             first = v.remediation[0]
             command = first.commands[0] if first.commands else None
-            steps.append(NextStep("fix", f"{v.cause} ({v.status}): {first.step}", command))
+            # a cause judged per subject has a verdict per connector or certificate: say which
+            about = f" [{v.subject}]" if v.subject else ""
+            steps.append(NextStep("fix", f"{v.cause}{about} ({v.status}): {first.step}", command))
     for q in questions:
         steps.append(NextStep("question", q.ask, f"--answer {q.answers_with}" if q.answers_with else None))
     for m in missing:
