@@ -169,8 +169,15 @@ class Redactor:
         self._serials = sorted({_hex_key(s) for s in known_serials if len(_hex_key(s)) >= 8}, key=len,
                                reverse=True)
         hosts = sorted({h.lower() for h in known_hosts if _SINGLE_LABEL.match(h)}, key=len, reverse=True)
-        connectors = sorted({c for c in known_connectors if c.strip() and not _DEFAULT_CONNECTOR.match(c)},
-                            key=len, reverse=True)
+        # a connector's name and the spellings the report shows it in: pasted in a command (its
+        # quotes doubled) and quoted in an evidence line (escapes for control characters): each
+        # spelling maps to the one name, so all become the same token
+        self._conn_names = {
+            spelling.lower(): c.lower()
+            for c in known_connectors if c.strip() and not _DEFAULT_CONNECTOR.match(c)
+            for spelling in _connector_spellings(c)
+        }
+        connectors = sorted(self._conn_names, key=len, reverse=True)
         self._conn_re = (
             re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, connectors)) + r")(?![\w-])", re.IGNORECASE)
             if connectors else None
@@ -236,6 +243,10 @@ class Redactor:
             return head + reg_token
         return self._host(host) + "." + reg_token
 
+    def _connector(self, spelling: str) -> str:
+        name = self._conn_names.get(spelling.lower(), spelling.lower())
+        return self._token("connector", name, lambda n: f"connector-{n}")
+
     def _host(self, label: str) -> str:
         return self._token("host", label.lower(), lambda n: f"host-{n}")
 
@@ -250,8 +261,7 @@ class Redactor:
                 out = out.replace(path, self._path_redactor.path(path))
         out = self._path_redactor.loose(out)
         if self._conn_re is not None:  # before the names inside them are tokenised
-            out = self._conn_re.sub(
-                lambda m: self._token("connector", m.group(1).lower(), lambda n: f"connector-{n}"), out)
+            out = self._conn_re.sub(lambda m: self._connector(m.group(1)), out)
         out = _TOKEN_RE.sub(self._sub, out)
         for serial in self._serials:
             token = self._token("serial", serial, lambda n: f"SERIAL-{n}")
@@ -330,6 +340,15 @@ class Redactor:
 
     def _sub_no_url(self, m: re.Match[str]) -> str:
         return m.group(0) if m.lastgroup == "url" else self._sub(m)
+
+
+_PS_QUOTES = re.compile("([\'\u2018\u2019\u201a\u201b])")  # what a filled command doubles (pack.templates)
+
+
+def _connector_spellings(name: str) -> set[str]:
+    """``name``, as a filled PowerShell command quotes it (``O''Brien``), and as an evidence line
+    shows it (``repr``'s escapes: ``line1\\nline2``)."""
+    return {name, _PS_QUOTES.sub(r"\1\1", name), repr(name)[1:-1]}
 
 
 def _hex_key(value: str) -> str:

@@ -117,3 +117,22 @@ def test_cli_redact_flag(tmp_path: Path, samples, capsys):  # type: ignore[no-un
     plain = run_main(capsys, "precheck", str(bundle.root), "--cert", cert, "--now", "2026-11-27T12:00:00Z",
                      "--format", "json")
     assert plain.code == run.code  # redaction never changes the verdict
+
+
+def test_a_connector_name_with_a_quote_or_a_line_break_is_redacted_where_it_is_quoted(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A filled command doubles the quote of ``O'Brien relay`` (PowerShell quoting) and an evidence
+    line escapes a line break (``'Line1\\nRelay'``): both spellings are the connector's name and
+    must become its token, not stay in the redacted report."""
+    bundle = Bundle(tmp_path / "b")
+    bundle.inbound(
+        {"Name": "O'Brien relay", "Enabled": False, "TlsSenderCertificateName": "*.northwind.berlin"},
+        {"Name": "Line1\nRelay", "Enabled": False, "TlsSenderCertificateName": "*.northwind.berlin"},
+        {"Name": "Northwind relay", "TlsSenderCertificateName": "*.northwind.berlin"},
+    ).accepted("northwind.berlin")
+    report = precheck([str(bundle.root)], Plan(), now=NOW)
+    plain = render_precheck(report, "json")
+    assert "O''Brien relay" in plain and "Line1\\\\nRelay" in plain  # the spellings are there
+    for fmt in ("text", "markdown", "json"):
+        out = render_precheck(report, fmt, verbose=True, redacted=True)  # type: ignore[arg-type]
+        for leak in ("Brien", "Line1", "Northwind relay"):
+            assert leak not in out, (fmt, leak)
