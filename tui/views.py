@@ -38,6 +38,8 @@ from relaydoctor.engine.api import (
 from relaydoctor.engine.api import SOURCE_HINT as SOURCE_HINT
 from relaydoctor.engine.api import missing_evidence as engine_missing_evidence
 
+from .literal import one_line
+
 if TYPE_CHECKING:
     from relaydoctor.engine.api import Packs
 
@@ -69,16 +71,29 @@ def ordered_verdicts(report: Report | None) -> list[Verdict]:
     return sorted(report.verdicts, key=lambda v: v.status.rank)
 
 
+def verdict_key(v: Verdict) -> str:
+    """The id of one verdict in a list: its code and cause, and its subject when its cause is judged
+    per subject (a pack's ``subject:``), since such a cause has one verdict per connector or
+    certificate and the ids must stay unique."""
+    return f"{v.code}|{v.cause}|{v.subject}" if v.subject else f"{v.code}|{v.cause}"
+
+
+def verdict_name(v: Verdict, limit: int = 60) -> str:
+    """``cause`` or ``cause [subject]`` on one line, clipped: the subject is untrusted text (a
+    connector or certificate name, possibly kilobytes long)."""
+    return f"{v.cause} [{one_line(v.subject, limit)}]" if v.subject else v.cause
+
+
 def headline(report: Report | None) -> str:
     """One line: what the diagnosis says so far."""
     if report is None:
         return "No diagnosis yet."
     by = {s: [v for v in report.verdicts if v.status == s] for s in STATUS_ORDER}
     if by[Status.CONFIRMED]:
-        names = ", ".join(v.cause for v in by[Status.CONFIRMED])
+        names = ", ".join(dict.fromkeys(v.cause for v in by[Status.CONFIRMED]))
         return f"Confirmed: {names}"
     if by[Status.LIKELY]:
-        return "Likely: " + ", ".join(v.cause for v in by[Status.LIKELY])
+        return "Likely: " + ", ".join(dict.fromkeys(v.cause for v in by[Status.LIKELY]))
     if by[Status.UNDETERMINED] and report.questions:
         return "Nothing confirmed yet: answer the questions (3)"
     collect = next((s for s in report.next_steps if s.kind == "collect"), None)

@@ -14,7 +14,15 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 
 from ..literal import join, lit
-from ..views import STATUS_GLYPH, STATUS_STYLE, counts, failures_per_hour, headline, ordered_verdicts
+from ..views import (
+    STATUS_GLYPH,
+    STATUS_STYLE,
+    counts,
+    failures_per_hour,
+    headline,
+    ordered_verdicts,
+    verdict_key,
+)
 from ..widgets.pictures import FailureTimeline
 from ..widgets.verdicts import VerdictDetail, VerdictList
 from .base import StepScreen, no_evidence_line
@@ -43,7 +51,7 @@ class ConclusionsScreen(StepScreen):
         head = self.query_one("#headline", Static)
         evidence = self.walk.has_evidence
         verdicts = ordered_verdicts(report) if evidence else []
-        self._verdicts = {f"{v.code}|{v.cause}": v for v in verdicts}
+        self._verdicts = {verdict_key(v): v for v in verdicts}
         if report is None and self.rd.busy and (self.walk.paths or self.walk.pasted.strip()):
             head.update(Content.assemble(("4 · Conclusions  ", "bold"), "Reading the evidence…"))
         elif not evidence:

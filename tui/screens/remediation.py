@@ -12,8 +12,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from ..literal import clean, join, lines, lit
-from ..views import fix_verdicts
+from ..literal import clean, join, lines, lit, lit_line
+from ..views import fix_verdicts, verdict_name
 from ..widgets.command import CommandLine
 from ..widgets.verdicts import status_badge
 from .base import StepScreen
@@ -54,7 +54,11 @@ class RemediationScreen(StepScreen):
                 Static(
                     lines(
                         [
-                            join(status_badge(verdict.status), ("  ", ""), lit(verdict.cause, "bold")),
+                            join(
+                                status_badge(verdict.status),
+                                ("  ", ""),
+                                lit_line(verdict_name(verdict), "bold"),
+                            ),
                             lit(verdict.title, "bold"),
                         ]
                     ),

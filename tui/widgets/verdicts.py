@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from ..literal import clean, join, lines, lit, lit_line
 from ..refs import ref_parts
-from ..views import STATUS_GLYPH, STATUS_STYLE, cert_rows, ip_rows, pictures_for
+from ..views import STATUS_GLYPH, STATUS_STYLE, cert_rows, ip_rows, pictures_for, verdict_key, verdict_name
 from .pictures import Picture
 
 
@@ -22,7 +22,8 @@ def status_badge(status: Status) -> Content:
 
 
 class VerdictList(OptionList):
-    """Every cause with its status glyph; status groups have a heading. Option ids are cause ids."""
+    """Every verdict with its status glyph; status groups have a heading. Option ids are
+    ``views.verdict_key`` (code, cause and, for a cause judged per subject, the subject)."""
 
     def show(self, verdicts: Sequence[Verdict], keep: str | None = None) -> None:
         self.clear_options()
@@ -37,8 +38,8 @@ class VerdictList(OptionList):
             glyph = STATUS_GLYPH[v.status]
             options.append(
                 Option(
-                    Content.assemble((f"{glyph} ", STATUS_STYLE[v.status]), lit_line(v.cause)),
-                    id=f"{v.code}|{v.cause}",
+                    Content.assemble((f"{glyph} ", STATUS_STYLE[v.status]), lit_line(verdict_name(v))),
+                    id=verdict_key(v),
                 )
             )
         self.add_options(options)
@@ -93,7 +94,12 @@ class VerdictDetail(VerticalScroll):
 
 def verdict_head(v: Verdict) -> Content:
     parts = [
-        join(status_badge(v.status), ("  ", ""), lit(v.cause, "bold"), (f"  ({v.code})", "$text-muted")),
+        join(
+            status_badge(v.status),
+            ("  ", ""),
+            lit_line(verdict_name(v), "bold"),
+            (f"  ({v.code})", "$text-muted"),
+        ),
         lit(v.title, "bold"),
     ]
     if v.summary:
