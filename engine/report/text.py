@@ -61,6 +61,9 @@ class _Out:
 
 
 _NEXT_SHOWN = 3  # the first few next steps; the rest are in the sections above
+# a step's commands in the brief report: a pack's for_each over a long list (a connector's
+# SenderIPAddresses) gives one per element, and the brief report must still fit a screen
+_COMMANDS_SHOWN = 10
 
 
 def render_text(report: Report, *, color: bool = False, verbose: bool = False, width: int = WIDTH) -> str:
@@ -434,9 +437,11 @@ def _brief_decided(out: _Out, verdict: Verdict, steps: int | None) -> None:
         shown = verdict.remediation if steps is None else verdict.remediation[:steps]
         for n, step in enumerate(shown, 1):
             _clipped(out, f"    {n}. {_first_sentence(step.step)}")
-            for command in step.commands:
+            for command in step.commands[:_COMMANDS_SHOWN]:
                 for line in plain(command).split("\n"):
                     out.add(f"         {line}")
+            if len(step.commands) > _COMMANDS_SHOWN:
+                out.add(f"         (+{len(step.commands) - _COMMANDS_SHOWN} more commands: add --verbose)")
             if step.needs_values:
                 _clipped(out, f"       needs your value: {one_line(', '.join(step.needs_values))}")
         if len(shown) < len(verdict.remediation):

@@ -87,3 +87,27 @@ def test_a_for_each_that_is_not_alias_field_is_a_load_error(tmp_path: Path) -> N
     root = for_each_pack(tmp_path / "p", for_each="servers")
     errors = load_errors(root)
     assert has_error(errors, root / "knowledge" / "causes" / f"{CAUSE}.yaml", None, "is not alias.field")
+
+
+def test_the_brief_text_report_shows_some_commands_of_a_long_step(tmp_path: Path) -> None:
+    """A for_each over 300 addresses: the brief report (one screen) shows ten and says how many
+    more --verbose shows; --verbose and the JSON keep all 300."""
+    from relaydoctor.engine.report.text import render_text
+
+    ips = [f"198.51.100.{i % 250}" if i < 250 else f"203.0.113.{i - 250}" for i in range(300)]
+    facts = [
+        fact_from_dict(
+            {"kind": "symptom", "code": CODE, "text": f"550 {CODE} Widget refused"}, Provenance("ndr.txt")
+        ),
+        fact_from_dict(
+            {"kind": "inbound_connector", "name": "Inbound A", "enabled": False,
+             "connector_type": "OnPremises", "sender_ip_addresses": ips},
+            Provenance("Get-InboundConnector.txt", 3),
+        ),
+    ]
+    report = diagnose([], extra_facts=facts, packs=load(for_each_pack(tmp_path / "p")), now=NOW)
+    brief = render_text(report)
+    assert brief.count("Add-Allowed") == 10 and "(+290 more commands: add --verbose)" in brief
+    assert render_text(report, verbose=True).count("Add-Allowed") == 300
+    verdict = next(v for v in report.verdicts if v.cause == CAUSE)
+    assert len(verdict.to_json()["remediation"][0]["commands"]) == 300
