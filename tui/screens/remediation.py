@@ -18,6 +18,11 @@ from ..widgets.command import CommandLine
 from ..widgets.verdicts import status_badge
 from .base import StepScreen
 
+# Commands shown per step: a pack's for_each over a long list (a connector's SenderIPAddresses)
+# gives one per element, and thousands of command widgets take a minute to mount. "Copy all" and
+# the export still give every command (from the report, not the widgets).
+COMMANDS_SHOWN = 50
+
 
 class RemediationScreen(StepScreen):
     MODE = "remediation"
@@ -84,8 +89,18 @@ class RemediationScreen(StepScreen):
                         classes="fix-step verify" if is_verify else "fix-step",
                     )
                 )
-                for command in step.commands:
+                for command in step.commands[:COMMANDS_SHOWN]:
                     widgets.append(CommandLine(command))
+                if len(step.commands) > COMMANDS_SHOWN:
+                    more = len(step.commands) - COMMANDS_SHOWN
+                    widgets.append(
+                        Static(
+                            Content.styled(
+                                f"+{more} more commands of this step: y copies them all, 6 exports them.",
+                                "italic $text-muted",
+                            )
+                        )
+                    )
             if verdict.references:
                 refs = [Content.styled("References", "bold underline")]
                 refs.extend(lit(url, "$text-accent") for url in verdict.references)
@@ -130,7 +145,8 @@ class RemediationScreen(StepScreen):
         self._move(-1)
 
     def action_copy_all(self) -> None:
-        commands = [c.command for c in self._commands()]
+        verdicts = fix_verdicts(self.walk.report)
+        commands = [c for v in verdicts for step in v.remediation for c in step.commands]
         if commands:
             self.rd.copy_command("\n".join(commands), what=f"{len(commands)} commands")
 
