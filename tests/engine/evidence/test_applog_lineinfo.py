@@ -154,3 +154,86 @@ def test_fuzzed_logs_read_the_same_remembered_or_afresh(lines: list[tuple[str, i
     with pytest.MonkeyPatch.context() as mp:
         _afresh(mp)
         assert _read(data) == remembered
+
+
+# Lines with ids (``lineinfo._ID``: 4+ digits between "<", "=" or "[" and "@", ">", "]", "," or a blank)
+# share what the first of them says when they differ only in the ids' digits. ``ID`` in a template is
+# an id's place; what stands around it is what could make its digits matter (codes, statuses, ports,
+# ATTR, IPs, stamps, MAIL FROM, hosts), so a shortcut that changed a result fails here.
+ID_PLACES = [
+    "<ID@contoso.com>", "[InternalId=ID]", "[InternalId=ID, Hostname=AM6PR.prod.outlook.com]", "=ID ", "<ID>",
+    "[ID]", "=ID,", "<ID ", "[ID@", "SMTP_PORT=ID ", "MAIL_PORT=ID,", "Connected to smtp://a.b.com:ID ",
+    "at port ID ", "MAIL FROM:<ID@contoso.com>", "Hello [ID]", "Client host [ID]", "ATTR", "5.7.", "550 ",
+    "code=ID ", "SMTP code: ID ", "(ID,", "\\n", "Queued mail for delivery", "SERVER -> CLIENT: ",
+    "250 2.6.0 ", "550 5.7.64 TenantAttribution; ", "[ID.eop.outlook.com 2026-11-20T00:00:05+00:00 08DE]",
+    "STARTTLS", "Message sent", "TLS negotiation failed with error ", "in /var/www/x.php:ID ",
+]
+ID_TEMPLATE = st.lists(st.one_of(st.sampled_from(ID_PLACES), PIECES), min_size=1, max_size=8).map("".join)
+
+
+def _fill(template: str, digits: list[str]) -> str:
+    parts = template.split("ID")
+    return "".join(p + (digits[i % len(digits)] if i < len(parts) - 1 else "") for i, p in enumerate(parts))
+
+
+# digits that mean something somewhere (codes, statuses' digits, ports) and any others
+DIGITS = st.one_of(st.sampled_from(["250", "550", "354", "220", "587", "2500", "5501", "3540", "2200", "0587",
+                                    "25000", "55012", "65535", "99999", "0000", "1234567"]),
+                   st.integers(0, 10**8).map(str))
+
+
+@FUZZ
+@given(template=ID_TEMPLATE, length=st.integers(1, 8), first=st.lists(DIGITS, min_size=1),
+       second=st.lists(DIGITS, min_size=1), stamp=st.sampled_from(["2026-11-20 00:00:05 ", ""]))
+def test_lines_differing_in_their_ids_read_as_worked_out_afresh(
+    template: str, length: int, first: list[str], second: list[str], stamp: str
+) -> None:
+    a = stamp + _fill(template, [d.zfill(length)[-length:] for d in first])
+    b = stamp + _fill(template, [d.zfill(length)[-length:] for d in second])
+    for line in (a, b):  # (the first one read teaches the second)
+        info, stamped = lineinfo.info_of(line)
+        lineinfo.says_sent(info, line)
+        assert info == _info(line) if stamped else info == _afresh_info(line), line
+
+
+def _afresh_info(text: str) -> lineinfo.LineInfo:
+    info = lineinfo.work_out(text)
+    lineinfo.says_sent(info, text)
+    return info
+
+
+def test_a_message_s_own_reply_is_shared_by_its_ids_and_keeps_its_own_text() -> None:
+    lineinfo._stamped_ids.clear()
+    got = []
+    for n in (1234, 98765, 4321, 5501, 25000):
+        line = (f"2026-11-20 00:00:0{n % 10} SERVER -> CLIENT: 250 2.6.0 <{n}@contoso.com> [InternalId={n}] "
+                "Queued mail for delivery")
+        info = lineinfo.info_of(line)[0]
+        lineinfo.says_sent(info, line)
+        assert info == _info(line)
+        got.append(info.accepted.text)
+    assert got[2] == "250 2.6.0 <4321@contoso.com> [InternalId=4321] Queued mail for delivery"
+    assert len(lineinfo._stamped_ids) == 2  # four digits and five: one line worked out for each
+    # a line naming a session detail is never shared (its port is read from the digits)
+    for port in ("25000", "58700"):
+        line = f"2026-11-20 00:00:05 SMTP_PORT={port} "
+        assert lineinfo.info_of(line)[0].port_setting == int(port)
+
+
+def test_every_id_place_with_digits_that_mean_something_reads_as_worked_out_afresh() -> None:
+    """The fuzzed test above, exhaustively over each place and the digits that could matter there."""
+    fills = ["250", "550", "354", "2500", "5501", "0587", "25000", "55012", "65535", "99999", "1234567"]
+    for piece in ID_PLACES:
+        for prefix in ("SERVER -> CLIENT: ", "2026-11-20 00:00:05 S: 250 2.6.0 "):
+            for suffix in ("", " Queued mail for delivery", ".7.1 x", "-x", " ATTR36"):
+                template = prefix + piece + suffix
+                lineinfo._plain_ids.clear()
+                lineinfo._stamped_ids.clear()
+                for first in fills:
+                    for second in fills:
+                        if len(first) != len(second):
+                            continue
+                        for line in (_fill(template, [first]), _fill(template, [second])):
+                            info, stamped = lineinfo.info_of(line)
+                            lineinfo.says_sent(info, line)
+                            assert info == (_info(line) if stamped else _afresh_info(line)), line
