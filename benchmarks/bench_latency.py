@@ -7,9 +7,12 @@ can cost less. Both commands run alternately (``--runs`` times each, after one w
 fills the pack cache and the bytecode cache) as fresh processes; the CPU time (user + system) of
 each is measured and the medians and their ratio are printed, with the spread (min–max ratio of
 paired runs). Target (issue 11): ratio ≤ 1.5x. ``PYTHONDONTWRITEBYTECODE`` is removed from the
-children's environment, as an installed tool has its bytecode compiled. Figures are printed, never
-asserted. ``--phases`` adds where a run's CPU time goes, phase by phase (medians over the same
-number of fresh runs of ``benchmarks/latency_phases.py``, which times the real CLI in-process).
+children's environment, as an installed tool has its bytecode compiled, and the children get a
+cache folder of their own (``RELAYDOCTOR_CACHE_DIR``, removed at the end): the user's is shared
+with every other relaydoctor process, whose entries can evict this one's mid-run (a cold run).
+Figures are printed, never asserted. ``--phases`` adds where a run's CPU time goes, phase by
+phase (medians over the same number of fresh runs of ``benchmarks/latency_phases.py``, which
+times the real CLI in-process).
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 FLOOR = [sys.executable, "-c", "import durable.engine, yaml, cryptography.x509"]
@@ -40,7 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="runs of each command (default 7)")
     parser.add_argument("--phases", action="store_true", help="also print where the time goes")
     args = parser.parse_args(argv)
+    cache = tempfile.mkdtemp(prefix="relaydoctor-bench-cache-")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["RELAYDOCTOR_CACHE_DIR"] = cache
+    try:
+        return _run(args, env)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, env: dict[str, str]) -> int:
     diagnose = [sys.executable, "-m", "relaydoctor.engine", "diagnose", args.bundle, "--format", "json"]
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"relaydoctor latency benchmark: {os.cpu_count()} CPUs, load average {load}, "

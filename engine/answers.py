@@ -7,14 +7,13 @@ choices or a hint. ``ANSWER_KEY`` is what a key may look like, in a template or 
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from . import lazyre
+from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 ANSWER_KEY = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _TEMPLATE = lazyre.compile(rf"^\s*({ANSWER_KEY.pattern})\s*=\s*(.*?)\s*$")
@@ -125,12 +124,14 @@ def answer_problem(key: str, value: str, packs: Any) -> str | None:
     if key in SCOPE_ANSWER_KEYS:  # which tenant / organisation: checked against the evidence later
         return None if value.strip() else f"--answer {key}=: name the {key} (the report lists those found)"
     if form is None:
+        import difflib  # only for a suggestion: not on every run's import path
         near = difflib.get_close_matches(key.lower(), list(forms), n=1, cutoff=0.6)
         hint = f" (did you mean {near[0]}?)" if near else ""
         return f"--answer {key}={value}: unknown key {key!r}{hint}; known keys: {', '.join(forms)}"
     if form.choices:
         if value in form.choices:
             return None
+        import difflib  # only for a suggestion: not on every run's import path
         near = difflib.get_close_matches(value.lower(), list(form.choices), n=1, cutoff=0.5)
         hint = f" (did you mean {near[0]}?)" if near else ""
         return (

@@ -13,7 +13,6 @@ the renderers are imported when first used, so ``relaydoctor --help`` stays inst
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -204,6 +203,7 @@ def explain(packs: Packs, topic: str) -> str:
         tail = f"\n(also named by: {', '.join(others)})\n" if others else ""
         lead = f"{topic!r} is a token of {'cause' if causes else 'code'} {named}.\n\n"
         return lead + body + tail
+    import difflib  # only for a suggestion: not on every run's import path
     close = difflib.get_close_matches(topic, [*packs.codes, *packs.causes], n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else "; 'relaydoctor codes' lists them"
     raise InputError(f"unknown code or cause {topic!r}, and no code recognises it{hint}", path="explain")
@@ -395,11 +395,10 @@ def render(
 ) -> str:
     """The report as ``diagnose --format fmt [--redact] [--verbose]`` prints it (text wrapped at
     ``width`` columns, default the renderer's)."""
-    from .report import WIDTH
     from .report import render as render_as
 
     chosen = redact(report) if redacted else report
-    return render_as(chosen, fmt, color=color, verbose=verbose, width=width or WIDTH)
+    return render_as(chosen, fmt, color=color, verbose=verbose, width=width)
 
 
 def export(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import difflib
 import os
 import sys
 import warnings
@@ -546,6 +545,7 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
         known = {c.case for c in packs.cases} | {p.id for p in packs.packs}
         unknown = [c for c in args.cases if c not in known]
         if unknown:
+            import difflib  # only for a suggestion: not on every run's import path
             close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             raise InputError(f"no case or pack {unknown[0]!r}{hint}", path="rules test")
@@ -590,6 +590,7 @@ def cmd_rules_new(args: argparse.Namespace) -> int:
 def cmd_rules_fields(args: argparse.Namespace) -> int:
     kind = args.kind.strip() if args.kind else None
     if kind is not None and kind not in api.fact_kinds():
+        import difflib  # only for a suggestion: not on every run's import path
         close = difflib.get_close_matches(kind, api.fact_kinds(), n=1)
         hint = f"; did you mean {close[0]}?" if close else "; 'relaydoctor rules fields' lists them"
         raise InputError(f"unknown fact kind {kind!r}{hint}", path="rules fields")

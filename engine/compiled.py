@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .status import Status
 
 PHASE_KIND = "__phase"  # fact kind the facade asserts to release stratum n (n >= 1)
@@ -28,6 +28,7 @@ class Conclusion:
     status: Status  # one of RULE_STATUSES
     message: str = ""  # template over the evidence aliases, e.g. "{sess.cert_cn} presented"
     evidence: tuple[str, ...] = ()  # aliases whose facts are the evidence
+    subject: str = ""  # "alias.field": the verdict is one per value of it ("" : one per cause)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,26 +59,48 @@ class CompiledRuleset:
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
-    def for_codes(self, codes: Iterable[str]) -> CompiledRuleset:
+    def for_codes(self, codes: Iterable[str], kinds: Iterable[str] | None = None) -> CompiledRuleset:
         """Only the rules concluding under ``codes``, in the same order. A diagnosis judges only the
         codes its symptoms name, and rules only record firings (none derives a fact another rule
         reads), so the others' firings are never looked at: registering and running just these
-        saves most of the engine's start-up. Cached per ruleset object and code set; the facade
-        registers each distinct subset once per process and bounds how many stay registered
-        (docs/engine-traps.md #18)."""
+        saves most of the engine's start-up. ``kinds``: the fact kinds the run asserts; a rule with
+        a positive pattern of any other kind cannot fire, so it is left out too. Cached per ruleset
+        object, code set and kind set; the facade registers each distinct subset once per process
+        and bounds how many stay registered (docs/engine-traps.md #18)."""
         wanted = tuple(sorted(set(codes)))
-        key = (id(self), wanted)
+        present = None if kinds is None else frozenset(kinds) | {PHASE_KIND}
+        key = (id(self), wanted, present)
         hit = _SUBSETS.get(key)
         if hit is not None and hit[0] is self:
             return hit[1]
         if len(_SUBSETS) >= 64:
             _SUBSETS.clear()
-        subset = CompiledRuleset(tuple(r for r in self.rules if r.conclusion.code in wanted))
+        subset = CompiledRuleset(tuple(
+            r for r in self.rules
+            if r.conclusion.code in wanted and (present is None or required_kinds(r) <= present)))
         _SUBSETS[key] = (self, subset)  # holding self keeps its id unique
         return subset
 
 
-_SUBSETS: dict[tuple[int, tuple[str, ...]], tuple[CompiledRuleset, CompiledRuleset]] = {}
+def required_kinds(rule: CompiledRule) -> frozenset[str]:
+    """The fact kinds a rule's positive patterns match (``{alias: {"$and": [{"t": kind}, ...]}}``,
+    as the compiler writes them): it fires only if a fact of each was asserted. A pattern of
+    another shape requires nothing here."""
+    kinds = set()
+    for pattern in rule.condition.get("all", ()):
+        if not isinstance(pattern, dict) or len(pattern) != 1:
+            continue
+        ((alias, body),) = pattern.items()
+        if alias.endswith("$not") or not isinstance(body, dict):
+            continue
+        first = body["$and"][0] if isinstance(body.get("$and"), list) and body["$and"] else body
+        if isinstance(first, dict) and len(first) == 1 and isinstance(first.get("t"), str):
+            kinds.add(first["t"])
+    return frozenset(kinds)
+
+
+_SubsetKey = tuple[int, tuple[str, ...], frozenset[str] | None]
+_SUBSETS: dict[_SubsetKey, tuple[CompiledRuleset, CompiledRuleset]] = {}
 
 
 @dataclass(frozen=True, slots=True)

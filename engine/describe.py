@@ -13,12 +13,17 @@ from .facts import (
     CertNameMatch,
     CertStatus,
     ConnectorChange,
+    ConnectorIpScope,
     DomainAcceptance,
     DomainVerification,
     Fact,
     InboundConnector,
     IpAttribution,
     IpConnectorMatch,
+    PathCertificate,
+    PlannedCertAttribution,
+    PlannedCertNameMatch,
+    PlannedSendConnectorCert,
     PrecheckPlan,
     SendConnector,
     SendConnectorCertificate,
@@ -160,6 +165,17 @@ _DESCRIBERS: dict[type, Callable[[Fact], str]] = {
         f"certificate {f.cn or f.thumbprint[:8]}: NotAfter {f.not_after}, "
         + (f"{f.days_left} day(s) left" if f.days_left >= 0 else f"expired {-f.days_left} day(s) ago")
         + f" ({plain_value('validity', f.validity)} now)"
+    ),
+    # the relation's own words (what was compared, and why it matches or not), as the check says them
+    PlannedCertNameMatch: lambda f: f.provenance.excerpt or f.summary(),
+    PlannedCertAttribution: lambda f: f.provenance.excerpt or f.summary(),
+    PathCertificate: lambda f: f.provenance.excerpt or f.summary(),  # the certificate's own line
+    ConnectorIpScope: lambda f: f.provenance.excerpt or f.summary(),  # the entries, judged
+    PlannedSendConnectorCert: lambda f: (
+        (f"send connector {f.connector!r} TlsCertificateName {f.current or '(empty)'}: " if f.connector
+         else "no send connector given: ")
+        + (("names the planned certificate" if f.names_planned else "set it to " + f.value) if f.value
+           else "the planned certificate's issuer or subject is unknown")
     ),
     PrecheckPlan: lambda f: (
         "the planned change"

@@ -123,8 +123,8 @@ class Inference:
     notes: list[str]
     scope_questions: list[Question] = dataclasses.field(default_factory=list)  # which tenant/org
 
-    def statuses(self) -> tuple[tuple[str, str, str], ...]:
-        return tuple(sorted((v.code, v.cause, v.status) for v in self.verdicts))
+    def statuses(self) -> tuple[tuple[str, str, str, str], ...]:
+        return tuple(sorted((v.code, v.cause, v.subject, v.status) for v in self.verdicts))
 
 
 def infer(
@@ -148,7 +148,10 @@ def infer(
         relations = derive_relations(facts, now=now, certificates=evidence.certificates)
     all_facts = [*facts, *relations]
     codes = _codes_in_scope(facts, packs)
-    firings = run_rules(ruleset.for_codes(codes), all_facts)  # only these codes are judged
+    # only these codes are judged, and only rules whose kinds are present can fire; answer rules
+    # stay in, so trying an answer (honest_questions) reuses the registration
+    kinds = {f.KIND for f in all_facts} | {Answer.KIND}
+    firings = run_rules(ruleset.for_codes(codes, kinds), all_facts)
     rules = {r.id: r for r in ruleset.rules}
     verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers, light)
     notes = [*notes, *_unknown_code_notes(facts, packs, codes)]
@@ -261,9 +264,10 @@ def _judge(
             if cause is None:
                 continue
             mine = by_cause.get((code_id, cause_id), [])
-            verdict, found = _verdict(code_id, cause, mine, rules, facts, answers, packs, light)
-            verdicts.append(verdict)
-            notes.extend(found)
+            for subject, group in by_subject(mine, rules, facts):
+                verdict, found = _verdict(code_id, cause, group, rules, facts, answers, packs, light, subject)
+                verdicts.append(verdict)
+                notes.extend(found)
     cause_pos = {(c, cause): i for c in codes for i, cause in enumerate(packs.codes[c].causes)}
     verdicts, ranked = rank_verdicts(verdicts, cause_pos)
     notes.extend(ranked)
@@ -285,6 +289,37 @@ def _judge(
     return verdicts, list(questions.values()), notes
 
 
+def subject_of(firing: Firing, rules: Mapping[str, CompiledRule], facts: Sequence[Fact]) -> str:
+    """The value of the firing rule's ``subject: alias.field`` ("" when it has none or the fact
+    leaves the field empty: the cause's one verdict)."""
+    ref = rules[firing.rule_id].conclusion.subject
+    if not ref:
+        return ""
+    alias, _, name = ref.partition(".")
+    key = firing.bindings.get(alias)
+    value = facts[key].values().get(name) if key is not None else None
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def by_subject(
+    firings: Sequence[Firing], rules: Mapping[str, CompiledRule], facts: Sequence[Fact]
+) -> list[tuple[str, list[Firing]]]:
+    """A cause's firings grouped by their subject, in subject order: one verdict each. Without
+    any subject (every cause but those whose rules say ``subject:``) that is one group, even
+    empty (an undetermined verdict); the firings of rules without a subject form the "" group,
+    which is dropped when empty and other subjects were judged."""
+    groups: dict[str, list[Firing]] = {}
+    for f in firings:
+        groups.setdefault(subject_of(f, rules, facts), []).append(f)
+    if not groups:
+        return [("", [])]
+    return sorted(groups.items(), key=lambda kv: kv[0])
+
+
 def _verdict(
     code: str,
     cause: CauseDef,
@@ -294,10 +329,12 @@ def _verdict(
     answers: Mapping[str, str],
     packs: Packs,
     light: bool = False,
+    subject: str = "",
 ) -> tuple[Verdict, list[str]]:
-    """One cause's verdict from its firings, by the precedence of docs/reasoning.md: the strongest
-    kind of ground decides (proof > answer > inference from evidence > reply text), then
-    confirmed > likely > ruled out; whatever disagrees is returned as a note, never dropped."""
+    """One cause's verdict (of one subject) from its firings, by the precedence of
+    docs/reasoning.md: the strongest kind of ground decides (proof > answer > inference from
+    evidence > reply text), then confirmed > likely > ruled out; whatever disagrees is returned as
+    a note, never dropped."""
     base = Verdict(
         cause=cause.cause,
         code=code,
@@ -305,7 +342,9 @@ def _verdict(
         title=cause.title,
         explanation=cause.explanation,
         references=tuple(ref.url for ref in cause.references),
+        subject=subject,
     )
+    named = f"{cause.cause} [{subject}]" if subject else cause.cause
     if not firings:
         return dataclasses.replace(base, summary="No rule could decide this from the evidence given."), []
     notes: list[str] = []
@@ -316,7 +355,7 @@ def _verdict(
         if rule_def is not None:
             status_f, lowered = effective_status(rule_def, f.bindings, facts)
             if lowered:
-                notes.append(f"{cause.cause}: {lowered}")
+                notes.append(f"{named}: {lowered}")
         judged.append((f, status_f, firing_basis(f, facts)))
     top = max(strength(st, b) for _, st, b in judged)
     deciding = [(f, st, b) for f, st, b in judged if strength(st, b) == top]
@@ -350,7 +389,7 @@ def _verdict(
         )
         lead_source = _first_source(lead, facts, rules)
         notes.append(
-            f"{cause.cause}: {status} by {lead.rule_id} ({BASIS_WORDS[basis]}, {lead_source}), "
+            f"{named}: {status} by {lead.rule_id} ({BASIS_WORDS[basis]}, {lead_source}), "
             f"although {others} concluded otherwise"
         )
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .errors import EngineError
+from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 Scalar = str | int | bool
 
@@ -500,6 +500,7 @@ class DomainAcceptance(Fact):
             "certificate", "mail_from", "connector_certificate_name", "recipient", "planned_sender"
         ),
         "status": _enum("accepted", "not_accepted", "unverified", "unknown"),
+        "certificate_status": _enum("accepted", "not_accepted", "unverified", "unknown"),
     }
 
     role: str  # recipient: the domain of a rejected recipient (5.4.1, the 5.4.6 ATTR1 loop)
@@ -516,6 +517,16 @@ class DomainAcceptance(Fact):
     # anyway (matches a connector and is of an accepted domain); None when none does — a field,
     # so "no such certificate" is a positive test, not a `not:` over a join of two facts
     attributed_by: str | None = None
+    # role=connector_certificate_name: the value read as a certificate name is (KB 4019940: a host
+    # directly under an accepted domain counts), where ``status`` reads it as a connector value (such
+    # a host is unknown: KB 3169958). The precheck's audit-partner reads this one.
+    certificate_status: str | None = None
+    # role=connector_certificate_name: the multi-tenant service the value names (a shared name,
+    # MC1226222: "mimecast.com", "the whole top-level domain 'com'"), when it names one
+    shared_with: str | None = None
+    # role=connector_certificate_name: a Get-AcceptedDomain or Get-MgDomain export was read (without
+    # one, status says unknown: nothing to look the value up in)
+    domains_given: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -899,6 +910,108 @@ class CertLifetime(Fact):
     not_after: str | None = None  # the NotAfter compared (ISO 8601)
 
 
+@dataclass(frozen=True, kw_only=True)
+class PlannedSendConnectorCert(Fact):
+    """The planned certificate (precheck --cert) against a send connector's TlsCertificateName."""
+
+    KIND: ClassVar[str] = "planned_send_connector_cert"
+    DOC: ClassVar[str] = (
+        "precheck --cert: the planned certificate's <I>issuer<S>subject against one send connector to "
+        "Exchange Online (all of them when none says it routes there); connector missing: no send "
+        "connector was given; value missing: the certificate's issuer or subject is unknown."
+    )
+
+    thumbprint: str  # the planned certificate (upper-case hex)
+    value: str | None = None  # the TlsCertificateName that names it: "<I>issuer<S>subject"
+    connector: str | None = None  # the send connector (None: no Get-SendConnector export)
+    target: str  # what Set-SendConnector -Identity takes: the connector, or the HCW's name
+    current: str | None = None  # the connector's TlsCertificateName now, as given
+    names_planned: bool = False  # it already names the planned certificate (issuer and subject as DN keys)
+    # installed certificates (Get-ExchangeCertificate) of the same issuer and subject, other than it:
+    # Exchange uses the one that expires last
+    others_same: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedCertNameMatch(Fact):
+    """precheck --cert: the planned certificate's names against one inbound connector's
+    TlsSenderCertificateName (a cert_name_match of a certificate not presented yet)."""
+
+    KIND: ClassVar[str] = "planned_cert_name_match"
+    DOC: ClassVar[str] = (
+        "precheck --cert: the planned certificate (CN and SAN DNS names) against one inbound "
+        "connector's TlsSenderCertificateName, with the wildcard semantics of cert_name_match."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"match": CertNameMatch.ENUMS["match"]}
+
+    thumbprint: str
+    connector: str
+    expected: str
+    match: str
+    matched_name: str | None = None
+    usable_connector: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedCertAttribution(Fact):
+    """precheck --cert: the best match of the planned certificate over the usable certificate
+    connectors (a cert_attribution of a certificate not presented yet), with its names."""
+
+    KIND: ClassVar[str] = "planned_cert_attribution"
+    DOC: ClassVar[str] = (
+        "precheck --cert: the planned certificate's best name match over all enabled OnPremises "
+        "connectors that authenticate by certificate (no_cert_connector when there is none), with its "
+        "names and the name a connector should expect."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"match": CertAttribution.ENUMS["match"]}
+
+    thumbprint: str
+    match: str
+    connector: str | None = None  # the best connector (or the first one, for a mismatch)
+    expected: str | None = None
+    matched_name: str | None = None
+    names_text: str  # its DNS names, CN first ("no DNS names" when none)
+    own_name: str | None = None  # its CN, else its first name: what a connector could expect
+    target: str | None = None  # its CN when that is one of its DNS names, else its first DNS name
+
+
+@dataclass(frozen=True, kw_only=True)
+class PathCertificate(Fact):
+    """precheck's audit: a certificate on a connector's path, with its days to expiry."""
+
+    KIND: ClassVar[str] = "path_certificate"
+    DOC: ClassVar[str] = (
+        "precheck's audit: a certificate on a connector's path (presented to Exchange Online in a send "
+        "log, or named by a send connector's TlsCertificateName), its days to expiry at the time of "
+        "the diagnosis and its validity then (expired, not_yet_valid, valid; unknown: no NotAfter)."
+    )
+    ENUMS: ClassVar[dict[str, frozenset[str]]] = {"validity": CertStatus.ENUMS["validity"]}
+
+    thumbprint: str  # upper-case hex
+    name: str  # its CN, else its thumbprint: what the audit line names
+    validity: str = "unknown"
+    days_left: int | None = None  # whole days to NotAfter; negative once expired; None: unknown
+    days_ago: int | None = None  # expired: whole days since NotAfter
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectorIpScope(Fact):
+    """precheck's audit: an enabled OnPremises connector's SenderIPAddresses, entry by entry."""
+
+    KIND: ClassVar[str] = "connector_ip_scope"
+    DOC: ClassVar[str] = (
+        "precheck's audit: the SenderIPAddresses of one enabled (or not known disabled) OnPremises "
+        "connector that lists any: entries Exchange Online ignores, private ones it never sees, and "
+        "ranges wider than one address (with the addresses the logs show used in them), in words."
+    )
+
+    connector: str
+    entries: int  # how many SenderIPAddresses entries it lists
+    # what is wrong, in words ("ignored by Exchange Online: ...; private, ...; wider than one
+    # address, ..."); None when every entry is one public address
+    problem: str | None = None
+
+
 FACT_KINDS: dict[str, type[Fact]] = {
     cls.KIND: cls
     for cls in (
@@ -933,6 +1046,11 @@ FACT_KINDS: dict[str, type[Fact]] = {
         SmtpClient,
         PrecheckPlan,
         CertLifetime,
+        PlannedSendConnectorCert,
+        PlannedCertNameMatch,
+        PlannedCertAttribution,
+        PathCertificate,
+        ConnectorIpScope,
     )
 }
 
@@ -949,6 +1067,11 @@ RELATION_ORDER: tuple[str, ...] = tuple(
         SendConnectorCertificate,
         ConnectorChange,
         CertLifetime,
+        PlannedSendConnectorCert,
+        PlannedCertNameMatch,
+        PlannedCertAttribution,
+        PathCertificate,
+        ConnectorIpScope,
     )
 )
 RELATION_KINDS = frozenset(RELATION_ORDER)

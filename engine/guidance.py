@@ -9,10 +9,10 @@ comes from lives here, once, for the CLI reports and the TUI alike.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .facts import FACT_KINDS, Fact
+from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 if TYPE_CHECKING:
     from .results import Question, Verdict

@@ -6,10 +6,11 @@ in step with ``engine/schemas/report.schema.json``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from .facts import Fact
+from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .status import STATUS_ORDER, Status
 
 __all__ = ["STATUS_ORDER", "Status"]  # re-exported: the vocabulary the results speak
@@ -54,6 +55,8 @@ class EvidenceLink:
 
 @dataclass(frozen=True, slots=True)
 class RemediationStep:
+    """One step of a fix, its commands filled in with the user's names where the evidence gave them."""
+
     step: str
     commands: tuple[str, ...] = ()
     # values the evidence did not give, as they appear in the step: "<ExchangeServer>"
@@ -62,6 +65,8 @@ class RemediationStep:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """What the rules concluded about one cause of one code, with the evidence chain and the fix."""
+
     cause: str
     code: str
     status: Status
@@ -74,13 +79,16 @@ class Verdict:
     rules: tuple[str, ...] = ()  # ids of the rules that concluded this status
     basis: str = ""  # evidence | answer | text: what the status rests on ("" when undetermined)
     specificity: tuple[int, ...] = ()  # precedence.specificity of the deciding rule (ranking only)
+    # what this verdict is about, when the cause's rules name a ``subject:`` (one verdict per
+    # connector, certificate…); "" for a cause's one verdict
+    subject: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, Status):  # given as text: validate it, keep it typed
             object.__setattr__(self, "status", Status(self.status))
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "cause": self.cause,
             "code": self.code,
             "status": self.status.value,
@@ -92,10 +100,15 @@ class Verdict:
             "rules": list(self.rules),
             "basis": self.basis or None,
         }
+        if self.subject:  # additive: a verdict without a subject keeps the shape it always had
+            out["subject"] = self.subject
+        return out
 
 
 @dataclass(frozen=True, slots=True)
 class Question:
+    """What the tool asks when the evidence cannot decide a cause, and how to answer it."""
+
     id: str
     ask: str
     why: str
@@ -108,6 +121,8 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class SymptomView:
+    """An error the evidence shows, as the report lists it."""
+
     code: str
     text: str
     tokens: tuple[str, ...]
@@ -120,12 +135,16 @@ class SymptomView:
 
 @dataclass(frozen=True, slots=True)
 class PackInfo:
+    """A knowledge pack the report was made with (id and version)."""
+
     id: str
     version: str
 
 
 @dataclass(slots=True)
 class Report:
+    """The whole result of a diagnosis: what every renderer and the TUI show."""
+
     tool_version: str
     generated_at: str
     packs: list[PackInfo]

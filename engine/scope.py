@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from . import lazyre
 from .facts import AcceptedDomain, Fact
+from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .results import Question
 
 # Answer key per scope that can have rivals, and what it is called in the report.

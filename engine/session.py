@@ -28,7 +28,7 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import durable_rules_engine
@@ -36,6 +36,7 @@ from durable.engine import Host, Ruleset
 
 from .compiled import PHASE_ALIAS, PHASE_KIND, CompiledRule, CompiledRuleset, Firing
 from .errors import EngineError
+from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 KEY_FIELD = "__key"  # added to every asserted fact: its index in the caller's list
 MAX_PROPERTIES = 200  # the engine refuses more than 252 user properties (docs/engine-traps.md #19)

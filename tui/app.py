@@ -422,12 +422,15 @@ def _what(paths: Sequence[str]) -> str:
 
 
 def _changes(before: Report, after: Report) -> list[str]:
-    old: dict[tuple[str, str], Status] = {(v.code, v.cause): v.status for v in before.verdicts}
+    old: dict[tuple[str, str, str], Status] = {
+        (v.code, v.cause, v.subject): v.status for v in before.verdicts
+    }
     out = []
     for v in after.verdicts:
-        was = old.get((v.code, v.cause))
+        was = old.get((v.code, v.cause, v.subject))
         if was is not None and was != v.status:
-            out.append(f"{v.cause}: {was.short_label} → {v.status.short_label}")
+            about = f" [{v.subject}]" if v.subject else ""
+            out.append(f"{v.cause}{about}: {was.short_label} → {v.status.short_label}")
     return out
 
 

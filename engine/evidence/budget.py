@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from ..facts import Fact, SmtpSession, Symptom
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .smtplog.send import KEY_FIELDS, SUMMED, symptom_key
 
 # Sized so that 1 GB of logs with many distinct kinds peaks at about the memory of 100 MB

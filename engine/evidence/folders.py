@@ -6,7 +6,9 @@ were left unread. ``survey`` tells a front end, before reading, how big a folder
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 # by folder name; a virtualenv is also recognised by its ``pyvenv.cfg`` whatever its name
 NAMED = {

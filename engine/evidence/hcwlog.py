@@ -29,10 +29,10 @@ wizard machine's local time.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 from .. import lazyre
 from ..errors import EvidenceError
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .base import Document, ParseResult
 
 KIND = "hcw_log"

@@ -27,12 +27,12 @@ import re
 import stat
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .. import lazyre
 from ..errors import Cancelled, EvidenceError, RelaydoctorError
 from ..facts import Fact
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..lifecycle import guard_worker, interrupts_held, stop_workers
 from ..results import EvidenceSet, SourceSummary
 from .base import CancelFn, Document, ParseResult, ProgressFn, ScanFn

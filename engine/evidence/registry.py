@@ -14,8 +14,8 @@ Nothing is looked up by name or by signature: the loader uses exactly the entrie
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from . import hcwlog, manifest
 from .applog import appconfig
 from .applog import reader as applog

@@ -6,11 +6,12 @@ refused (no entity expansion from untrusted files); nesting is bounded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from xml.parsers import expat
 
 from .. import lazyre
 from ..errors import EvidenceError
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 _DECL = lazyre.compile(r"^\s*<\?xml[^>]*\?>")
 MAX_DEPTH = 200

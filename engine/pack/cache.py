@@ -44,13 +44,19 @@ from .ycontainers import YList, YMap
 
 __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write", "write_compiled"]
 
-CODEC = 2  # 2: a dataclass object met again is a back-reference (Packs holds each Pack's rules)
+# 2: a dataclass object met again is a back-reference (Packs holds each Pack's rules); 3: a rule's
+# subject (RuleDef.subject, Conclusion.subject)
+CODEC = 3
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
 _CLASSES: dict[str, type] = {
     name: cls for name, cls in vars(model).items()
     if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == model.__name__
+}
+# each model class's fields, in the order an entry lists their values
+_FIELDS: dict[str, tuple[str, ...]] = {
+    name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _CLASSES.items()
 }
 
 
@@ -208,7 +214,14 @@ def _decoder() -> Any:
     def node(value: dict) -> Any:
         if "c" in value:
             cls = _CLASSES[value["c"]]  # KeyError for anything not in the model: the entry is ignored
-            obj = cls(*value["v"])  # field order: the code's own sources are part of the key
+            names, values = _FIELDS[value["c"]], value["v"]
+            if len(values) != len(names):  # field order: the code's own sources are part of the key
+                raise ValueError("a cache entry of another model")
+            obj = object.__new__(cls)  # as pickle does: no __init__ to make, the values were checked
+            for name, field_value in zip(names, values, strict=True):  # when the entry was written
+                object.__setattr__(obj, name, field_value)
+            if post_init := getattr(obj, "__post_init__", None):
+                post_init()
             objects.append(obj)
             return obj
         if "r" in value:
@@ -273,8 +286,8 @@ def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> Compile
             return None
         return CompiledRuleset(tuple(
             CompiledRule(rid, stratum, condition, tuple(aliases),
-                         Conclusion(cause, code, Status(status), message, tuple(evidence)), source)
-            for rid, stratum, condition, aliases, (cause, code, status, message, evidence), source
+                         Conclusion(cause, code, Status(status), message, tuple(evidence), subject), source)
+            for rid, stratum, condition, aliases, (cause, code, status, message, evidence, subject), source
             in data["rules"]
         ))
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
@@ -288,7 +301,7 @@ def write_compiled(key: str, ruleset: CompiledRuleset, environ: Mapping[str, str
     rules = [
         [r.id, r.stratum, r.condition, list(r.aliases),
          [r.conclusion.cause, r.conclusion.code, r.conclusion.status.value, r.conclusion.message,
-          list(r.conclusion.evidence)], r.source]
+          list(r.conclusion.evidence), r.conclusion.subject], r.source]
         for r in ruleset.rules
     ]
     try:

@@ -7,19 +7,21 @@ packs, now) -> Report`` whose ``verdicts`` carry ``code``, ``cause`` and ``statu
 report's ``facts``) and whose ``evidence`` lists each file read or skipped (a case whose evidence
 file is skipped cannot run). An
 expectation ``cause@code`` is checked against the cause's verdict under that code; a plain
-``cause`` against its verdict under its own (home) code.
+``cause`` against its verdict under its own (home) code. A cause whose rules name a ``subject:``
+has a verdict per subject: ``cause[subject]`` (or ``cause@code[subject]``) checks one of them,
+a plain ``cause`` its verdict without a subject, or else its most severe one.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EngineError, RelaydoctorError
 from ..facts import Fact, Provenance, fact_from_dict
-from .model import CaseDef, FieldTest, Packs, Pattern, Ref, split_expect
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
+from .model import CaseDef, FieldTest, Packs, Pattern, Ref, expect_subject, split_expect
 
 if TYPE_CHECKING:
     from ..results import Report, Verdict
@@ -47,9 +49,11 @@ class Fired:
     cause: str
     status: str
     rules: tuple[str, ...]
+    subject: str = ""
 
     def __str__(self) -> str:
-        return f"{self.code} {self.cause}: {self.status} ({', '.join(self.rules)})"
+        about = f" [{self.subject}]" if self.subject else ""
+        return f"{self.code} {self.cause}{about}: {self.status} ({', '.join(self.rules)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +118,20 @@ def run_case(case: CaseDef, packs: Packs, *, diagnose: Callable[..., Report]) ->
     if unread:  # the diagnosis skips a file that is not evidence; a case must not rest on one
         error = f"{unread[0].source}: skipped: {unread[0].skipped_reason}"
         return CaseResult(case.case, where, False, error=error, description=case.description)
-    got = {(v.code, v.cause): v.status for v in report.verdicts}
+    got: dict[tuple[str, str, str | None], str] = {}
+    for v in report.verdicts:
+        subject = getattr(v, "subject", "")
+        got[(v.code, v.cause, subject)] = v.status
+        # a plain ``cause`` key: its verdict without a subject, else its first (the most severe:
+        # the report ranks confirmed first)
+        if not subject or (v.code, v.cause, None) not in got:
+            got[(v.code, v.cause, None)] = v.status
     todo = " ".join(case.description.split()) if "TODO" in case.description else ""
     mismatches = _status_mismatches(case, packs, got, todo)
     mismatches += _output_mismatches(case, packs, report)
     fired = tuple(
-        Fired(v.code, v.cause, v.status, tuple(v.rules)) for v in report.verdicts if getattr(v, "rules", ())
+        Fired(v.code, v.cause, v.status, tuple(v.rules), getattr(v, "subject", ""))
+        for v in report.verdicts if getattr(v, "rules", ())
     )
     near = nearest_misses(case, packs, report)
     failed = bool(mismatches)
@@ -138,12 +150,15 @@ def _status_mismatches(case: CaseDef, packs: Packs, got: dict, todo: str) -> lis
     for key, expected in case.expect.items():
         cause, code = split_expect(key)
         home = packs.causes[cause].code if cause in packs.causes else None
-        status = got.get((code or home or "", cause), ABSENT)
+        status = got.get((code or home or "", cause, expect_subject(key)), ABSENT)
         if status == expected:
             continue
         hint = todo
-        if status == ABSENT:
-            elsewhere = sorted(c for c, x in got if x == cause and c != (code or home))
+        if status == ABSENT and expect_subject(key) is not None:
+            judged = sorted(sub for c, x, sub in got if x == cause and c == (code or home) and sub)
+            hint = "; ".join(filter(None, (todo, "subjects judged: " + (", ".join(judged) or "none"))))
+        elif status == ABSENT:
+            elsewhere = sorted({c for c, x, _ in got if x == cause and c != (code or home)})
             if elsewhere:
                 qualify = ", ".join(f"{cause}@{c}" for c in elsewhere)
                 hint = "; ".join(filter(None, (todo, f"judged under another code: expect {qualify}")))
@@ -153,8 +168,12 @@ def _status_mismatches(case: CaseDef, packs: Packs, got: dict, todo: str) -> lis
 
 def _verdict(case_key: str, packs: Packs, report: Report) -> Verdict | None:
     cause, code = split_expect(case_key)
+    subject = expect_subject(case_key)
     home = packs.causes[cause].code if cause in packs.causes else None
-    return next((v for v in report.verdicts if v.cause == cause and v.code == (code or home)), None)
+    mine = [v for v in report.verdicts if v.cause == cause and v.code == (code or home)]
+    if subject is not None:
+        return next((v for v in mine if getattr(v, "subject", "") == subject), None)
+    return next((v for v in mine if not getattr(v, "subject", "")), mine[0] if mine else None)
 
 
 def _output_mismatches(case: CaseDef, packs: Packs, report: Report) -> list[Mismatch]:
@@ -183,7 +202,9 @@ def _output_mismatches(case: CaseDef, packs: Packs, report: Report) -> list[Mism
                 allowed.add((code or (packs.causes[cause].code if cause in packs.causes else ""), cause))
         for v in report.verdicts:
             if v.status == "confirmed" and (v.code, v.cause) not in allowed:
-                out.append(Mismatch(f"{v.cause}@{v.code}", "no other cause confirmed", "confirmed"))
+                sub = getattr(v, "subject", "")
+                where = f"{v.cause}@{v.code}" + (f"[{sub}]" if sub else "")
+                out.append(Mismatch(where, "no other cause confirmed", "confirmed"))
     return out
 
 

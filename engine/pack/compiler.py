@@ -127,6 +127,7 @@ def compile_rule(rule: RuleDef) -> CompiledRule:
             status=Status(rule.status),
             message=rule.message,
             evidence=rule.evidence,
+            subject=str(rule.subject) if rule.subject is not None else "",
         ),
         source=rule.source,
     )

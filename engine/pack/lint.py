@@ -28,6 +28,7 @@ from .model import (
     Pattern,
     Ref,
     RuleDef,
+    expect_subject,
     split_expect,
 )
 from .parse import field_specs
@@ -269,6 +270,13 @@ def _case_findings(packs: Packs) -> list[PackError]:
                     where.error(
                         f"case {case.case}: code {code!r} does not judge cause {cause} (it is neither "
                         "the cause's code nor a code whose causes list it)"
+                    )
+                )
+            elif expect_subject(key) is not None and not any(r.subject for r in packs.rules_for(cause)):
+                out.append(
+                    where.error(
+                        f"case {case.case}: expects a verdict of subject [{expect_subject(key)}], but no "
+                        f"rule of cause {cause} names a subject (its one verdict is `{cause}`)"
                     )
                 )
         if not (case.evidence or case.ndr or case.facts or case.answers):

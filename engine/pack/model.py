@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from .. import lazyre
 from ..errors import PackError
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..status import RULE_STATUSES as _RULE_STATUSES
 from ..status import Status
 from ..utctime import parse_utc
@@ -40,7 +41,10 @@ ALIAS_RE = lazyre.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ANSWER_KEY_RE = lazyre.compile(r"^[a-z][a-z0-9_]{0,63}$")
 CODE_RE = lazyre.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,39}$")
 EXPECT_SEP = "@"  # case ``expect`` key ``cause@code``: the verdict of a shared cause under one code
-EXPECT_KEY_RE = lazyre.compile(r"^[a-z0-9][a-z0-9._-]{0,99}(@[A-Za-z0-9][A-Za-z0-9._ -]{0,39})?$")
+# ``cause[subject]`` (or ``cause@code[subject]``): the verdict of one subject (a rule's ``subject:``)
+EXPECT_KEY_RE = lazyre.compile(
+    r"^[a-z0-9][a-z0-9._-]{0,99}(@[A-Za-z0-9][A-Za-z0-9._ -]{0,39})?(\[[^\]\n]{1,200}\])?$"
+)
 URL_RE = lazyre.compile(r"^https?://\S+$")
 
 
@@ -109,6 +113,14 @@ RULE_KEYS = (
         False,
         "Completeness a confirmed rule resting on an absence relies on: `alias.field` (a boolean "
         "field that must be true) or `not alias.field` (must be false).",
+    ),
+    Key(
+        "subject",
+        "subject",
+        False,
+        "`alias.field`: what the verdict is about (a connector's name, a certificate's thumbprint). "
+        "The diagnosis groups the cause's firings by this value and gives one verdict per subject, "
+        "each with its own evidence; rules without it give the cause's one verdict as before.",
     ),
 )
 PATTERN_KEYS = (
@@ -262,6 +274,8 @@ class Loc:
 
 @dataclass(frozen=True, slots=True)
 class Reference:
+    """A public source a code or cause cites."""
+
     url: str
     title: str = ""
 
@@ -352,6 +366,8 @@ class Completeness:
 
 @dataclass(frozen=True, slots=True)
 class RuleDef:
+    """One rule of a pack: the facts it matches (``when``) and the status it concludes for a cause."""
+
     id: str
     cause: str
     code: str
@@ -365,6 +381,7 @@ class RuleDef:
     pack: str = ""
     complete: tuple[Completeness, ...] = ()
     fragments: tuple[str, ...] = ()  # every fragment the rule uses, directly or through another
+    subject: Ref | None = None  # ``subject: alias.field``: one verdict per value (docs/pack-format.md)
 
 
     @property
@@ -406,6 +423,8 @@ class FragmentDef:
 
 @dataclass(frozen=True, slots=True)
 class CodeDef:
+    """An error code a pack recognises, and the causes it can have."""
+
     code: str
     title: str
     summary: str
@@ -422,6 +441,8 @@ class CodeDef:
 
 @dataclass(frozen=True, slots=True)
 class QuestionDef:
+    """What to ask the user when no evidence can decide a cause."""
+
     id: str
     ask: str
     why: str
@@ -432,6 +453,8 @@ class QuestionDef:
 
 @dataclass(frozen=True, slots=True)
 class RemediationDef:
+    """One step of a cause's fix as the pack writes it (commands with placeholders)."""
+
     step: str
     commands: tuple[str, ...] = ()
     only_if: str | None = None
@@ -443,6 +466,8 @@ class RemediationDef:
 
 @dataclass(frozen=True, slots=True)
 class CauseDef:
+    """One documented cause of a code: explanation, deciding rules, question, fix and sources."""
+
     cause: str
     code: str
     title: str
@@ -477,6 +502,8 @@ class OutputExpect:
 
 @dataclass(frozen=True, slots=True)
 class CaseDef:
+    """A pack's test case: evidence or inline facts and the verdicts they must give."""
+
     case: str
     description: str
     evidence: tuple[Path, ...]
@@ -498,13 +525,23 @@ class CaseDef:
 
 
 def split_expect(key: str) -> tuple[str, str | None]:
-    """A case ``expect`` key as (cause, code): ``cause@code`` names the code, ``cause`` does not."""
+    """A case ``expect`` key as (cause, code): ``cause@code`` names the code, ``cause`` does not
+    (a ``[subject]`` suffix is left out: ``expect_subject`` reads it)."""
+    key = key.partition("[")[0]
     cause, sep, code = key.partition(EXPECT_SEP)
     return (cause, code) if sep else (key, None)
 
 
+def expect_subject(key: str) -> str | None:
+    """The subject a case ``expect`` key names (``cause[subject]``), or None."""
+    _, sep, rest = key.partition("[")
+    return rest[:-1] if sep and rest.endswith("]") else None
+
+
 @dataclass(frozen=True, slots=True)
 class PackManifest:
+    """A pack's ``pack.yaml``: identity, format version, overrides."""
+
     id: str
     version: str
     engine_format: int
@@ -523,6 +560,8 @@ class PackManifest:
 
 @dataclass(frozen=True, slots=True)
 class Pack:
+    """One loaded pack: its manifest and definitions."""
+
     manifest: PackManifest
     rules: tuple[RuleDef, ...] = ()
     codes: tuple[CodeDef, ...] = ()

@@ -636,6 +636,7 @@ def parse_rule(data: Any, f: FileCheck, pack: str, fragments: Fragments | None =
         f.err(m.line_of("when"), "a rule needs at least one positive pattern")
     evidence = _evidence_aliases(m, rc)
     complete = _completeness(f, m, rc.aliases, rc)
+    subject = _subject(f, m, rc)
     message = f.text(m, "message")
     f.placeholders_ok(message, m.line_of("message"), rc.aliases, skip=_unsure(rc, message))
     if not f.text(m, "description").strip() and "description" in m:
@@ -654,6 +655,7 @@ def parse_rule(data: Any, f: FileCheck, pack: str, fragments: Fragments | None =
         pack=pack,
         complete=complete,
         fragments=tuple(rc.used),
+        subject=subject,
     )
 
 
@@ -836,6 +838,31 @@ def _completeness(
             continue
         out.append(Completeness(alias, name, not negated, line))
     return tuple(out)
+
+
+_SUBJECT_RE = lazyre.compile(r"^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
+
+
+def _subject(f: FileCheck, m: YMap, rc: _RuleCheck) -> Ref | None:
+    """``subject: alias.field``: a field of a positive alias, whose value names the verdict."""
+    if "subject" not in m:
+        return None
+    line = m.line_of("subject")
+    value = m["subject"]
+    hit = _SUBJECT_RE.match(value.strip()) if isinstance(value, str) else None
+    if hit is None:
+        f.err(line, f"subject {value!r} must be `alias.field` (a field of a fact the rule binds)")
+        return None
+    alias, name = hit.groups()
+    kind = rc.aliases.get(alias)
+    if kind is None:
+        if not rc.is_broken(alias):
+            f.err(line, f"subject names {alias!r}, which is not a positive alias of this rule")
+        return None
+    if kind in FACT_KINDS and name not in field_specs(kind):
+        f.err(line, f"subject: {kind} has no field {name!r}{_suggest(name, field_specs(kind))}")
+        return None
+    return Ref(alias, name)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
 from .. import lazyre
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 try:  # Python >= 3.11 keeps the parser here; older versions had sre_parse
     import re._constants as _sre  # type: ignore[import-not-found]

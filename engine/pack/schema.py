@@ -88,6 +88,7 @@ def _type(token: str) -> dict[str, Any]:
         "cause_id_list": _strings({"type": "string", "pattern": CAUSE_ID_RE.pattern}),
         "alias_list": _strings(_ref("alias")),
         "complete_list": _strings({"type": "string", "pattern": _COMPLETE_PATTERN}),
+        "subject": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"},
         "string_list": _strings(),
         "regex_list": _strings(min_items=1),
         "fact_kind_list": _strings({"enum": _KINDS}),

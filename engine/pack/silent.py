@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from ..errors import PackError
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .model import ANSWER_ALIAS, POSITIVE_STATUSES, CauseDef, FieldTest, Loc, Packs, RemediationDef, RuleDef
 from .parse import _suggest, field_specs
 from .templates import PLACEHOLDER, placeholders

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from .. import lazyre
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 # {alias.field} or {answer.KEY}; anything else in braces (PowerShell script blocks) is left alone
 PLACEHOLDER = lazyre.compile(r"\{([a-z_][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -52,7 +52,7 @@ def precheck(
     """``diagnose`` judges the pack's checks (``api.diagnose_evidence`` with the packs bound)."""
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     ctx = build_context(paths, plan, now=moment, pfx_password=pfx_password)
-    if ctx.planned is not None or plan.sender_domain:
+    if ctx.planned is not None or plan.sender_domain or plan.audit:
         ctx.packed = packed_checks(
             ctx.facts, ctx.certificates, plan, ctx.planned, now=moment, diagnose=diagnose
         )

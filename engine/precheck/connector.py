@@ -8,13 +8,12 @@ from ..facts import (
 )
 from ..plainwords import plain_value
 from ..relations.common import norm_name
-from ..relations.ips import egress_ips, match_ip, parse_ip_entry
+from ..relations.ips import egress_ips, match_ip, not_public, parse_ip_entry
 from ..relations.names import best_name_match, connector_value_problem
 from .common import (
     KB_CONNECTORS,
     MC1226222,
     connector_name_check,
-    not_public,
     shared_provider,
 )
 from .context import Context

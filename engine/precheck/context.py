@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..errors import EvidenceError, InputError
 from ..facts import (
@@ -25,13 +25,13 @@ from ..facts import (
     SendConnectorCertificate,
     SmtpSession,
 )
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..relations import derive_relations
-from ..relations.common import norm_name, norm_thumbprint, parse_time
+from ..relations.common import norm_thumbprint, parse_time
 from ..relations.domains import DomainEvidence
-from ..relations.presented import PresentedCert, cert_names, presented_certificates
+from ..relations.presented import PresentedCert, as_presented, presented_certificates
 from ..results import EvidenceSet, SourceSummary
 from ..utctime import as_utc
-from ..x509names import dn_cn
 from .model import Check, Plan
 
 PFX_LOCKED = "PFX is password-protected"
@@ -47,7 +47,7 @@ class Context:
     warnings: list[str]
     planned: Certificate | None = None
     certificates: dict[str, bytes] = field(default_factory=dict)
-    packed: dict[str, Check] = field(default_factory=dict)  # the pack's check lines (``packed``)
+    packed: dict[str, list[Check]] = field(default_factory=dict)  # the pack's check lines (``packed``)
 
     def of(self, cls: type) -> list:
         return [f for f in self.facts if isinstance(f, cls)]
@@ -100,22 +100,6 @@ class Context:
         if at is None:
             return None
         return int((at.at - as_utc(self.now)).total_seconds() // 86400)
-
-
-def as_presented(cert: Certificate) -> PresentedCert:
-    """A certificate (planned, or installed and named by a send connector) as the relation
-    functions see a presented one; its own fact is the premise the relations cite."""
-    cn = cert.cn or dn_cn(cert.subject)
-    return PresentedCert(
-        thumbprint=norm_thumbprint(cert.thumbprint),
-        cn=norm_name(cn) or None,
-        names=cert_names(cn, cert.sans),
-        subject=cert.subject,
-        issuer=cert.issuer,
-        session=cert,  # type: ignore[arg-type]  # only its provenance is read
-        last_used=None,
-        enriched_from=None,
-    )
 
 
 Loader = Callable[..., EvidenceSet]

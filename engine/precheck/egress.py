@@ -8,12 +8,11 @@ from ..facts import (
     IpConnectorMatch,
 )
 from ..pack.templates import ps_quote
-from ..relations.ips import ip_relations, parse_ip
+from ..relations.ips import ip_relations, not_public, parse_ip
 from ..relations.names import usable
 from .common import (
     KB_CONNECTORS,
     no_inbound,
-    not_public,
 )
 from .context import Context
 from .model import Check, link

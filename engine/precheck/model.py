@@ -7,10 +7,11 @@ renderers and redaction treat them alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ..facts import Fact
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..results import EvidenceLink, SourceSummary
 
 STATUSES = ("fail", "warn", "pass")

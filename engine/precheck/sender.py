@@ -9,4 +9,4 @@ from .model import Check
 def sender_domain_checks(ctx: Context) -> list[Check]:
     """Pack data: the built-in pack's ``planned-sending-domain`` cause (``packed``), judged on the
     ``domain_acceptance`` (role ``planned_sender``) of the planned domain."""
-    return [ctx.packed["sender-domain"]]
+    return ctx.packed["sender-domain"]

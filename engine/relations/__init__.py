@@ -28,8 +28,10 @@ from ..facts import (
     DomainVerification,
     Fact,
     InboundConnector,
+    IpConnectorMatch,
     PrecheckPlan,
     SendConnector,
+    SendConnectorCertificate,
     SmtpClient,
     SmtpSession,
     Symptom,
@@ -40,12 +42,12 @@ from .certstatus import cert_status_relations
 from .changes import connector_change_relations
 from .common import prov_key
 from .domains import DomainEvidence, domain_relations, planned_sender_relations, recipient_domain_relations
-from .ips import ip_relations
-from .lifetime import cert_lifetime_relations
-from .names import cert_name_relations
+from .ips import connector_ip_scope_relations, ip_relations
+from .lifetime import cert_lifetime_relations, path_certificate_relations
+from .names import cert_name_relations, planned_cert_name_relations
 from .presented import presented_certificates
 from .roots import RootStore, default_store
-from .sendconnector import send_connector_relations
+from .sendconnector import planned_send_connector_relations, send_connector_relations
 
 __all__ = ["RootStore", "derive_relations"]
 
@@ -92,7 +94,17 @@ def derive_relations(
         *cert_lifetime_relations(statuses, certs, now=as_utc(now)),
     ]
     ordered = _ordered(out)
-    return _ordered([*ordered, *planned_sender_relations(_of(facts, PrecheckPlan), evidence, ordered)])
+    plans = _of(facts, PrecheckPlan)
+    return _ordered([
+        *ordered,
+        *planned_sender_relations(plans, evidence, ordered),
+        *planned_send_connector_relations(plans, _of(facts, SendConnector), certs),
+        *planned_cert_name_relations(plans, certs, inbound),
+        *path_certificate_relations(
+            plans, _of(ordered, SendConnectorCertificate), sessions, certs, statuses, now=as_utc(now)
+        ),
+        *connector_ip_scope_relations(plans, inbound, _of(ordered, IpConnectorMatch)),
+    ])
 
 
 def _unique(facts: Sequence[Fact]) -> list[Fact]:

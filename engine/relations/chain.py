@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from ..facts import Certificate, SmtpSession
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..x509names import DnKey, dn_key, name_key
 from .common import norm_thumbprint, prov_key
 from .roots import RootStore, signed_by

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from ..facts import Fact, Provenance, SmtpSession
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..utctime import format_naive, format_utc
 
 UTC = dt.UTC

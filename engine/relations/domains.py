@@ -24,7 +24,7 @@ Decisions (documented so rules can rely on them):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..facts import (
     AcceptedDomain,
@@ -38,7 +38,9 @@ from ..facts import (
     SmtpSession,
     Symptom,
 )
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .common import derived, most_relevant, norm_name, parent_domain, prov_key
+from .names import shared_provider
 from .presented import PresentedCert
 
 _RANK = {"accepted": 0, "unverified": 1, "unknown": 2, "not_accepted": 3}
@@ -307,6 +309,10 @@ def domain_relations(
                 accepted_as=got.accepted_as if got.status in ("accepted", "unverified") else None,
                 connector=conn.name,
                 to_add=_to_add(got, value, "connector_certificate_name"),
+                certificate_status=certificate_name_acceptance(value, ev).status,
+                shared_with=shared_provider(value),
+                domains_given=ev.has_any,
+                note=got.note,
             )
         )
     return out

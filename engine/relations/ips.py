@@ -14,9 +14,19 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from ..facts import Answer, Fact, InboundConnector, IpAttribution, IpConnectorMatch, SmtpClient, SmtpSession
+from ..facts import (
+    Answer,
+    ConnectorIpScope,
+    Fact,
+    InboundConnector,
+    IpAttribution,
+    IpConnectorMatch,
+    PrecheckPlan,
+    SmtpClient,
+    SmtpSession,
+)
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .common import derived, most_relevant, prov_key
 from .names import usable
 
@@ -152,6 +162,26 @@ def _internal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return any(ip.version == net.version and ip in net for net in _INTERNAL)
 
 
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"
+    )
+)
+
+
+def not_public(value: object) -> bool:
+    """RFC 1918, CGNAT, loopback or link-local (documentation ranges count as public: they stand
+    for public addresses in examples). IPv6: what ``ipaddress`` calls private, loopback or link-local."""
+    if isinstance(value, ipaddress.IPv4Network):
+        return any(value.subnet_of(n) for n in _NOT_PUBLIC)
+    if isinstance(value, ipaddress.IPv4Address):
+        return any(value in n for n in _NOT_PUBLIC)
+    if isinstance(value, ipaddress.IPv6Address):
+        return value.is_private or value.is_loopback or value.is_link_local
+    return False
+
+
 _IP_ORDER = {"in_range": 0, "incomplete": 1, "not_in_range": 2, "ipv6": 3}
 
 
@@ -222,3 +252,56 @@ def ip_relations(
             )
         )
     return out
+
+
+def connector_ip_scope_relations(
+    plans: Sequence[PrecheckPlan], connectors: Sequence[InboundConnector], matches: Sequence[IpConnectorMatch]
+) -> list[ConnectorIpScope]:
+    """precheck's audit (MC1226222): per enabled OnPremises connector listing SenderIPAddresses,
+    the entries Exchange Online ignores, the private ones and the ranges wider than one address."""
+    if not any(p.audit for p in plans):
+        return []
+    seen = {m.ip for m in matches}
+    out: list[ConnectorIpScope] = []
+    for c in sorted(connectors, key=lambda c: (c.name, prov_key(c))):
+        if not usable(c) or not c.sender_ip_addresses:
+            continue
+        wide, private, bad = [], [], []
+        for entry in c.sender_ip_addresses:
+            parsed = parse_ip_entry(entry)
+            if parsed.problem:
+                bad.append(f"{entry} ({parsed.problem})")
+            for net in parsed.networks:
+                if not_public(net):
+                    private.append(str(net))
+                elif net.prefixlen < 32:
+                    used = sorted(ip for ip in seen if _in_net(ip, net))
+                    wide.append(f"{net}" + (f" (the logs show {', '.join(used)} used)" if used else ""))
+        problems = []
+        if bad:
+            problems.append("ignored by Exchange Online: " + ", ".join(bad))
+        if private:
+            problems.append("private, never seen by Exchange Online: " + ", ".join(private))
+        if wide:
+            problems.append("wider than one address, shareable with other senders: " + ", ".join(wide))
+        problem = "; ".join(problems) or None
+        listed = ", ".join(c.sender_ip_addresses)
+        out.append(
+            ConnectorIpScope(
+                provenance=derived(
+                    c, f"connector {c.name!r} SenderIPAddresses {listed}: "
+                    + (problem or "every entry is one public address"),
+                ),
+                connector=c.name,
+                entries=len(c.sender_ip_addresses),
+                problem=problem,
+            )
+        )
+    return out
+
+
+def _in_net(ip: str, net: object) -> bool:
+    try:
+        return ipaddress.ip_address(ip) in net  # type: ignore[operator]
+    except (ValueError, TypeError):
+        return False

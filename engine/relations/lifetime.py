@@ -11,8 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from ..facts import Certificate, CertLifetime, CertStatus, Provenance
-from .common import norm_thumbprint, parse_time
+from ..facts import (
+    Certificate,
+    CertLifetime,
+    CertStatus,
+    PathCertificate,
+    PrecheckPlan,
+    Provenance,
+    SendConnectorCertificate,
+    SmtpSession,
+)
+from .common import derived, norm_thumbprint, parse_time
 
 
 def cert_lifetime_relations(
@@ -48,6 +57,63 @@ def cert_lifetime_relations(
                 days_left=days,
                 validity=validity,
                 not_after=status.not_after,
+            )
+        )
+    return out
+
+
+_ORIGIN_ORDER = {"file": 0, "exchange": 1, "send_log": 2}
+
+
+def path_certificate_relations(
+    plans: Sequence[PrecheckPlan],
+    named: Sequence[SendConnectorCertificate],
+    sessions: Sequence[SmtpSession],
+    certificates: Sequence[Certificate],
+    statuses: Sequence[CertStatus],
+    *,
+    now: dt.datetime,
+) -> list[PathCertificate]:
+    """precheck's audit (a plan with ``audit``): the certificates on a connector's path - named by
+    a send connector's TlsCertificateName, or presented to Exchange Online in a send log - one per
+    thumbprint, with the days to expiry of its status (else of its richest certificate fact)."""
+    if not any(p.audit for p in plans):
+        return []
+    wanted = {s.thumbprint for s in named if s.thumbprint}
+    shown = [s.cert_thumbprint for s in sessions if s.to_eop and s.cert_presented and s.cert_thumbprint]
+    wanted |= {norm_thumbprint(t) for t in shown}
+    best: dict[str, Certificate] = {}
+    for c in sorted(certificates, key=lambda c: (_ORIGIN_ORDER.get(c.origin, 9), c.provenance.ref())):
+        best.setdefault(norm_thumbprint(c.thumbprint), c)
+    by_thumb = {s.thumbprint: s for s in statuses}
+    out: list[PathCertificate] = []
+    for thumb in sorted(wanted):
+        status = by_thumb.get(thumb)
+        cert = best.get(thumb)
+        if cert is None and status is None:
+            continue  # presented, but nothing else is known of it
+        text = (status.not_after if status else None) or (cert.not_after if cert else None)
+        at = parse_time(text)
+        left = int((at.at - now).total_seconds() // 86400) if at is not None else None
+        validity = status.validity if status is not None else "unknown"
+        if validity == "not_yet_valid":
+            pass
+        elif left is None:
+            validity = "unknown"
+        elif left < 0 or validity == "expired":
+            validity = "expired"
+        else:
+            validity = "valid"
+        cn = cert.cn if cert is not None else (status.cn if status is not None else None)
+        premise = cert if cert is not None else status
+        out.append(
+            PathCertificate(
+                provenance=derived(premise, premise.provenance.excerpt or premise.summary()),  # type: ignore[union-attr]
+                thumbprint=thumb,
+                name=cn or thumb,
+                validity=validity,
+                days_left=left,
+                days_ago=-left if left is not None and validity == "expired" else None,
             )
         )
     return out

@@ -13,11 +13,19 @@ cases are undocumented or contradictory and yield ``ambiguous``, never a verdict
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
-from ..facts import CertAttribution, CertNameMatch, InboundConnector
-from .common import derived, norm_name
-from .presented import PresentedCert
+from ..facts import (
+    CertAttribution,
+    Certificate,
+    CertNameMatch,
+    InboundConnector,
+    PlannedCertAttribution,
+    PlannedCertNameMatch,
+    PrecheckPlan,
+)
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
+from .common import derived, norm_name, norm_thumbprint, prov_key
+from .presented import PresentedCert, as_presented
 
 ORDER = {"match": 0, "wildcard_match": 1, "ambiguous": 2, "mismatch": 3}
 
@@ -83,6 +91,45 @@ def best_name_match(cert_names: Iterable[str], expected: str) -> NameVerdict:
     if not verdicts:
         return NameVerdict("mismatch", None, "the certificate carries no DNS name")
     return min(verdicts, key=lambda x: (ORDER[x.match], x.name or ""))
+
+
+# Names that belong to multi-tenant services: a certificate (or connector value) naming them is
+# shared with every other customer of the service (MC1226222). Matched as the domain or under it.
+SHARED_PROVIDERS = (
+    "outlook.com",
+    "office365.com",
+    "microsoft.com",
+    "mimecast.com",
+    "pphosted.com",
+    "messagelabs.com",
+    "barracudanetworks.com",
+    "ess.barracudanetworks.com",
+    "sendgrid.net",
+    "mailgun.org",
+    "amazonses.com",
+    "sparkpostmail.com",
+    "mandrillapp.com",
+    "google.com",
+    "googlemail.com",
+    "iphmx.com",
+    "trendmicro.com",
+    "sophos.com",
+    "mailcontrol.com",
+    "hornetsecurity.com",
+)
+
+
+def shared_provider(value: str) -> str | None:
+    v = norm_name(value)
+    v = v[2:] if v.startswith("*.") else v
+    if "." not in v:
+        return f"the whole top-level domain {v!r}"
+    if v in ("onmicrosoft.com", "mail.onmicrosoft.com"):
+        return v
+    for provider in SHARED_PROVIDERS:
+        if v == provider or v.endswith("." + provider):
+            return provider
+    return None
 
 
 def usable(connector: InboundConnector) -> bool:
@@ -183,4 +230,35 @@ def cert_name_relations(
                 matched_name=verdict.name,
             )
         )
+    return out
+
+
+def planned_cert_name_relations(
+    plans: Sequence[PrecheckPlan], certificates: Sequence[Certificate], connectors: Sequence[InboundConnector]
+) -> list[PlannedCertNameMatch | PlannedCertAttribution]:
+    """precheck --cert: ``cert_name_relations`` of the planned certificate (the precheck_plan's
+    thumbprint), as kinds of their own so the diagnosis never takes it for a presented one."""
+    thumbs = {norm_thumbprint(p.cert_thumbprint) for p in plans if p.cert_thumbprint}
+    out: list[PlannedCertNameMatch | PlannedCertAttribution] = []
+    for thumb in sorted(thumbs):
+        mine = sorted(
+            (c for c in certificates if norm_thumbprint(c.thumbprint) == thumb),
+            key=lambda c: (c.origin == "exchange", prov_key(c)),  # the planned file first
+        )
+        if not mine:
+            continue
+        cert = as_presented(mine[0])
+        names_text = ", ".join(cert.names) or "no DNS names"
+        own = cert.cn or (cert.names[0] if cert.names else None)
+        target = cert.cn if cert.cn in cert.names else (cert.names[0] if cert.names else None)
+        for r in cert_name_relations([cert], connectors):
+            fields = {k: v for k, v in r.values().items() if k != "cn"}
+            if isinstance(r, CertNameMatch):
+                out.append(PlannedCertNameMatch(provenance=r.provenance, **fields))
+            else:
+                out.append(
+                    PlannedCertAttribution(
+                        provenance=r.provenance, names_text=names_text, own_name=own, target=target, **fields
+                    )
+                )
     return out

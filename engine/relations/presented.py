@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ..facts import Certificate, SmtpSession
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..x509names import dn_cn
 from .common import Instant, latest_time, most_relevant, norm_name, norm_thumbprint, prov_key
 
@@ -96,3 +96,19 @@ def presented_certificates(
             )
         )
     return out
+
+
+def as_presented(cert: Certificate) -> PresentedCert:
+    """A certificate (planned, or installed and named by a send connector) as the relation
+    functions see a presented one; its own fact is the premise the relations cite."""
+    cn = cert.cn or dn_cn(cert.subject)
+    return PresentedCert(
+        thumbprint=norm_thumbprint(cert.thumbprint),
+        cn=norm_name(cn) or None,
+        names=cert_names(cn, cert.sans),
+        subject=cert.subject,
+        issuer=cert.issuer,
+        session=cert,  # type: ignore[arg-type]  # only its provenance is read
+        last_used=None,
+        enriched_from=None,
+    )

@@ -14,7 +14,14 @@ import re
 from collections.abc import Sequence
 
 from .. import lazyre
-from ..facts import Certificate, SendConnector, SendConnectorCertificate, SmtpSession
+from ..facts import (
+    Certificate,
+    PlannedSendConnectorCert,
+    PrecheckPlan,
+    SendConnector,
+    SendConnectorCertificate,
+    SmtpSession,
+)
 from ..x509names import DnKey, dn_cn, dn_key
 from .common import derived, norm_thumbprint, parse_time, prov_key
 
@@ -157,4 +164,78 @@ def send_connector_relations(
                 presented=presented,
             )
         )
+    return out
+
+
+PLACEHOLDER_SEND = "Outbound to Office 365"  # the Hybrid Configuration Wizard's send connector name
+
+
+def planned_send_connector_relations(
+    plans: Sequence[PrecheckPlan],
+    send_connectors: Sequence[SendConnector],
+    certificates: Sequence[Certificate],
+) -> list[PlannedSendConnectorCert]:
+    """precheck --cert: does each send connector to Exchange Online (all of them when none says it
+    routes there) already name the planned certificate, and what value would (``<I>issuer<S>subject``
+    as Get-ExchangeCertificate prints them, compared as DN keys)."""
+    thumbs = {norm_thumbprint(p.cert_thumbprint) for p in plans if p.cert_thumbprint}
+    out: list[PlannedSendConnectorCert] = []
+    for thumb in sorted(thumbs):
+        mine = sorted(
+            (c for c in certificates if norm_thumbprint(c.thumbprint) == thumb),
+            key=lambda c: (c.origin == "exchange", prov_key(c)),  # the planned file first
+        )
+        if not mine:
+            continue
+        cert = mine[0]
+        if not cert.issuer or not cert.subject:
+            out.append(
+                PlannedSendConnectorCert(
+                    provenance=derived(cert, "the planned certificate's issuer or subject is unknown"),
+                    thumbprint=thumb,
+                    target=PLACEHOLDER_SEND,
+                )
+            )
+            continue
+        value = f"<I>{cert.issuer}<S>{cert.subject}"
+        scs = sorted(send_connectors, key=lambda c: (c.name, prov_key(c)))
+        scs = [s for s in scs if s.routes_to_eop] or scs
+        if not scs:
+            out.append(
+                PlannedSendConnectorCert(
+                    provenance=derived(cert, f"no send connector given; the planned certificate is {value}"),
+                    thumbprint=thumb,
+                    value=value,
+                    target=PLACEHOLDER_SEND,
+                )
+            )
+            continue
+        want = (dn_key(cert.issuer), dn_key(cert.subject))
+        same = sum(
+            1
+            for c in certificates
+            if c.origin == "exchange"
+            and (dn_key(c.issuer), dn_key(c.subject)) == want
+            and norm_thumbprint(c.thumbprint) != thumb
+        )
+        for sc in scs:
+            parts = split_tls_certificate_name(sc.tls_certificate_name)
+            names = parts is not None and (dn_key(parts[0]), dn_key(parts[1])) == want
+            out.append(
+                PlannedSendConnectorCert(
+                    provenance=derived(
+                        sc,
+                        f"send connector {sc.name!r} TlsCertificateName "
+                        f"{sc.tls_certificate_name or '(empty)'} vs the planned certificate {value}: "
+                        f"{'names it' if names else 'names another'}",
+                    ),
+                    thumbprint=thumb,
+                    value=value,
+                    connector=sc.name,
+                    target=sc.name,
+                    current=sc.tls_certificate_name or None,
+                    names_planned=names,
+                    others_same=same if names else 0,
+                )
+            )
     return out

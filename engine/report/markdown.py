@@ -96,7 +96,7 @@ def render_markdown(report: Report) -> str:
     several = len({v.code for v in report.verdicts}) > 1
 
     def label(verdict: Verdict) -> str:
-        return md(verdict.cause) + (f" ({md(verdict.code)})" if several else "")
+        return md(verdict.cause) + _about(verdict) + (f" ({md(verdict.code)})" if several else "")
 
     if groups[Status.UNDETERMINED]:
         out += ["## Undetermined — needs more evidence", ""]
@@ -154,9 +154,14 @@ def render_markdown(report: Report) -> str:
     return "\n".join(out)
 
 
+def _about(verdict: Verdict) -> str:
+    """`` [subject]`` (escaped) for one verdict of a cause judged per subject (a connector…)."""
+    return " " + md(f"[{verdict.subject}]") if verdict.subject else ""
+
+
 def _decided(verdict: Verdict, questions: list[Question]) -> list[str]:
     out = [
-        f"## {verdict.status.label}: {md(verdict.cause)}",
+        f"## {verdict.status.label}: {md(verdict.cause)}{_about(verdict)}",
         "",
         f"**{md(verdict.title)}** ({md(verdict.code)})",
         "",

@@ -97,7 +97,7 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False, w
     several = len({v.code for v in report.verdicts}) > 1
 
     def label(verdict: Verdict) -> str:
-        return one_line(verdict.cause) + (f" ({one_line(verdict.code)})" if several else "")
+        return one_line(verdict.cause) + _about(verdict) + (f" ({one_line(verdict.code)})" if several else "")
 
     if groups[Status.UNDETERMINED]:
         out.add(out.paint("undetermined", Status.UNDETERMINED.label.upper()) + " — needs more evidence")
@@ -184,7 +184,7 @@ def _symptoms(out: _Out, report: Report) -> None:
 
 def _decided(out: _Out, verdict: Verdict, questions: list[Question]) -> None:
     label = out.paint(verdict.status, verdict.status.label.upper())
-    out.add(f"{label}  {one_line(verdict.cause)} ({one_line(verdict.code)})")
+    out.add(f"{label}  {one_line(verdict.cause)}{_about(verdict)} ({one_line(verdict.code)})")
     out.wrap(verdict.title, "  ")
     if verdict.summary:
         out.wrap(verdict.summary, "       ", first="  Why: ")
@@ -362,7 +362,12 @@ def _brief_questions(out: _Out, questions: list[Question], *, room: int, most: i
 
 def _label(report: Report, verdict: Verdict) -> str:
     several = len({v.code for v in report.verdicts}) > 1
-    return one_line(verdict.cause) + (f" ({one_line(verdict.code)})" if several else "")
+    return one_line(verdict.cause) + _about(verdict) + (f" ({one_line(verdict.code)})" if several else "")
+
+
+def _about(verdict: Verdict) -> str:
+    """`` [subject]`` for one verdict of a cause judged per subject (a connector, a certificate)."""
+    return f" [{one_line(verdict.subject)}]" if verdict.subject else ""
 
 
 def _clipped(out: _Out, text: str, tail: str = "") -> None:
@@ -416,7 +421,7 @@ def _brief_decided(out: _Out, verdict: Verdict, steps: int | None) -> None:
     """A decided verdict: title, why, the deciding evidence, and the fix (the first ``steps`` steps,
     all when None: the leading verdict shows its whole fix, the ones after it their first step)."""
     label = out.paint(verdict.status, verdict.status.label.upper())
-    cause = f"{one_line(verdict.cause)} ({one_line(verdict.code)})"
+    cause = f"{one_line(verdict.cause)}{_about(verdict)} ({one_line(verdict.code)})"
     _clipped(out, f"{label}  {cause} — {one_line(verdict.title)}")
     if verdict.summary:
         _wrapped(out, one_line(verdict.summary), "       ", "  Why: ")

@@ -21,12 +21,12 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TextIO
 
 from ..errors import InputError
 from ..evidence.smtplog.send import cn_of
 from ..evidence.smtplog.session import Session
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..results import EvidenceSet
 from .follow import Event, Follower, Notice, SessionEvent, is_send_log
 from .judge import Diagnose, Finding, Judge, failure_kind

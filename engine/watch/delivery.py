@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,12 +19,12 @@ import queue
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..errors import EvidenceError
 from ..evidence.smtplog.format import log_type
 from ..evidence.smtplog.scan import BlockReader, ScanStats, SessionCollector
 from ..evidence.smtplog.session import Session
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 HEAD = 16384  # bytes read to tell a send log from other files
 FINGERPRINT = 256  # first bytes compared to notice a replaced file

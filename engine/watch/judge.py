@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from ..evidence.smtplog.send import Aggregator
 from ..evidence.smtplog.session import Session
 from ..facts import Fact
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..results import EvidenceSet, Report
 
 # The diagnosis of already-read evidence at a time (``api.diagnose_evidence`` with the packs bound).

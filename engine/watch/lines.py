@@ -26,7 +26,6 @@ import re
 import zlib
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from .. import lazyre
 from ..errors import EvidenceError
@@ -38,6 +37,7 @@ from ..evidence.smtplog import iis, receive
 from ..evidence.smtplog.session import ip_of_endpoint, is_eop_host
 from ..evidence.symptoms.smtp_reply import find_replies
 from ..facts import Fact
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .applines import AppLogLines
 from .delivery import Delivery
 from .follow import BLOCK, FollowerBase, Notice, Replaced, TailStream, end_of_whole_lines

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from dataclasses import dataclass
 
 from ..evidence.smtplog.session import Session, Txn, domain_of
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..paths import file_name
 
 MAX_SENDERS = 1000  # failing and fixed senders remembered (the oldest forgotten first)

@@ -125,6 +125,8 @@ def _values(test: FieldTest) -> tuple[str, frozenset] | None:
         return "not_in", frozenset(test.value)
     if test.op == "missing":
         return "missing", frozenset()
+    if test.op == "exists":
+        return "exists", frozenset()
     return None
 
 
@@ -132,6 +134,14 @@ def _disjoint(pos: list[FieldTest], neg: list[FieldTest]) -> bool:
     """True when no fact can pass both test lists (checked field by field)."""
     for n in neg:
         nv = _values(n)
+        if nv is not None and nv[0] == "exists":  # a field the positive pattern tests missing is absent
+            if any(p.field == n.field and (_values(p) or ("",))[0] == "missing" for p in pos):
+                return True
+            continue
+        if nv is not None and nv[0] == "missing":  # a field the positive pattern tests equal is present
+            if any(p.field == n.field and (_values(p) or ("",))[0] == "in" for p in pos):
+                return True
+            continue
         if nv is None or nv[0] != "in":
             continue
         for p in pos:

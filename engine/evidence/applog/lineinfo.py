@@ -23,9 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass
 
 from ... import lazyre
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..relaylogs.client import SMTP_PORTS, clean_host, domain_of, public_ip
 from ..symptoms.smtp_reply import Reply, continue_reply, recognise, tls_failure_span
 

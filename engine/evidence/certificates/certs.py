@@ -23,7 +23,7 @@ import base64
 import binascii
 import re
 import warnings as _warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from ... import lazyre
 from ...errors import EvidenceError
 from ...facts import Certificate, Provenance
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ...utctime import format_utc
 from ...x509names import common_name, dotnet_name, dotnet_serial, thumbprint
 from ..base import Document, ParseResult

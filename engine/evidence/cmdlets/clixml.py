@@ -14,10 +14,11 @@ refused (no entity expansion from untrusted files).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ... import lazyre
 from ...errors import EvidenceError
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..base import Document, ParseResult
 from ..xmltree import MAX_DEPTH as _MAX_DEPTH
 from ..xmltree import Node as _Node

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from ... import lazyre
 from ...errors import EvidenceError
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..base import Document, ParseResult
 from .classify import kind_from_names, kind_from_type_names
 from .model import Prop, PSObject

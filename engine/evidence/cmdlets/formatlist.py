@@ -14,10 +14,11 @@ word not fitting on the line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ... import lazyre
 from ...errors import EvidenceError
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..base import Document, ParseResult
 from .classify import classify
 from .model import Prop, PSObject

@@ -15,10 +15,10 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass
 
 from ... import lazyre
 from ...errors import EvidenceError
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..base import Document, ParseResult
 from .classify import kind_from_names
 from .model import Prop, PSObject, PSValue

@@ -13,8 +13,10 @@ lists, JSON and CliXML).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal, Union
+
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 PSValue = Union[None, str, bool, int, float, dt.datetime, tuple["PSValue", ...], dict[str, "PSValue"]]  # noqa: UP007
 Style = Literal["text", "csv", "native"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from ... import lazyre
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from . import values as v
 from .model import Prop, Style
 

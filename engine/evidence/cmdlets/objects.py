@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ... import lazyre
 from ...errors import EngineError
@@ -26,6 +26,7 @@ from ...facts import (
     SendConnector,
     TransportService,
 )
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..base import ParseResult
 from . import values as v
 from .classify import MSOL_STATUS, classify

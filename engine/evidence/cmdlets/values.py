@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from ... import lazyre
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ...utctime import format_naive, format_utc
 from .model import Prop, PSValue, Style
 

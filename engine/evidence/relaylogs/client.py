@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ... import lazyre
 from ...facts import Provenance, SmtpClient
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..cmdlets.normalise import smart_host_kind
 
 SMTP_PORTS = frozenset({25, 465, 587, 2525})

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 DEFAULT_FIELDS = (
     "date-time",

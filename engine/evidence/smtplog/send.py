@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import BinaryIO
 
 from ...errors import EvidenceError
 from ...facts import Fact, Provenance, SmtpSession, Symptom
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ...utctime import stamp_to_second
 from ...x509names import dn_cn
 from ..base import Document, ParseResult

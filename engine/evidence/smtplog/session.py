@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from operator import itemgetter
 from typing import NamedTuple
+
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 # Exchange Online host names in banners, EHLO replies and reply brackets, as the send logs and NDRs
 # in Microsoft's 5.7.64 articles show them.

@@ -21,10 +21,11 @@ with error X" and no status becomes code ``tls:X`` (see ``smtp_reply.tls_failure
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ... import lazyre
 from ...facts import Provenance, Symptom
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .smtp_reply import Reply, find_replies, tls_failure_code
 
 _FQDN = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?)+"

@@ -33,9 +33,10 @@ into the symptom code ``tls:UnknownCredentials``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ... import lazyre
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 _QUOTES = "'\"‘’“”"
 _MAX_REPLIES = 32  # replies read from one text

@@ -56,11 +56,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ... import lazyre
 from ...errors import EngineError
 from ...facts import Provenance, Symptom, WindowsEvent
+from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..symptoms.smtp_reply import as_symptom, find_replies
 
 # Error codes and chain flags → chain_error, most serious first where several apply.

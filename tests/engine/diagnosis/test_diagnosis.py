@@ -217,8 +217,8 @@ SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "samples"
     ["ndr/NDR-4.4.62-ATTR35-delay.pasted.txt", "cmdlets"],
 ])
 def test_running_only_the_codes_in_scope_changes_no_report(inputs):
-    """Issue 11 latency: the engine registers and runs only the rules of the codes a symptom names.
-    The same report must come out as when every rule of every code runs."""
+    """Issue 11 latency: the engine registers and runs only the rules of the codes a symptom names
+    whose fact kinds are all present. The same report must come out as when every rule runs."""
     from relaydoctor.engine import api, diagnosis
     from relaydoctor.engine.session import get_engine
 

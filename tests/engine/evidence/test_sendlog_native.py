@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from relaydoctor.engine.errors import EvidenceError
 from relaydoctor.engine.evidence.smtplog import scan, send, sendfilter
@@ -499,3 +499,31 @@ def test_an_extension_built_from_older_sources_is_not_used_half():
     assert scan.usable_native(stale) is None
     assert scan.usable_native(types.SimpleNamespace(**{name: object for name in scan.NATIVE_API})) is None
 
+
+
+def _split_headers_reference(chunk: bytes) -> list[tuple[bytes, bool]]:
+    """Line by line: each line starting with '#' alone, the runs of other lines between them."""
+    parts = chunk.split(b"\n")
+    lines = [p + b"\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    if not any(line.startswith(b"#") for line in lines):
+        return [(chunk, False)]
+    out, run = [], b""
+    for line in lines:
+        if line.startswith(b"#"):
+            if run:
+                out.append((run, False))
+            out.append((line, True))
+            run = b""
+        else:
+            run += line
+    return out + ([(run, False)] if run else [])
+
+
+@given(st.lists(st.sampled_from([b"#", b"\n", b"a", b",", b"#x\n", b"\r\n", b"##", b"a#b" * 30]),
+                max_size=400))
+@example([b"a#b" * 30, b"a#b" * 30, b"##", b"##", b"\n", b"#x\n", b"a"])  # the 65th '#' starts a line
+def test_header_lines_are_split_as_before(parts):
+    """The header search (a lone '#' with memchr, ``\\n#`` after 64 '#' inside lines) cuts the
+    pieces a line-by-line split gives."""
+    chunk = b"".join(parts)
+    assert list(scan._split_headers(chunk)) == _split_headers_reference(chunk)

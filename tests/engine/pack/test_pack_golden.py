@@ -63,6 +63,7 @@ def golden_json(rule: CompiledRule) -> dict[str, Any]:
             "status": c.status,
             "message": c.message,
             "evidence": list(c.evidence),
+            **({"subject": c.subject} if c.subject else {}),
         },
         "condition": rule.condition,
     }

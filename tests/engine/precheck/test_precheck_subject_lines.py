@@ -1,0 +1,65 @@
+"""Per-subject check lines from the pack (a rule's ``subject:``): one line per connector, each with
+its own evidence and command, in the order the Python checks printed them; a local pack changes
+them like any other rule."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from precheckkit import NOW, Bundle
+from relaydoctor.engine.api import precheck
+from relaydoctor.engine.precheck import Plan
+
+SEND = {
+    "Enabled": False,
+    "AddressSpaces": ["smtp:*;1"],
+    "SmartHosts": ["contoso-com.mail.protection.outlook.com"],
+    "SourceTransportServers": ["EXCH01"],
+}
+
+
+def _lines(bundle: Bundle, check: str, packs: tuple[str, ...] = ()) -> list:
+    report = precheck([str(bundle.root)], Plan(), now=NOW, pack_dirs=packs)
+    return [c for c in report.checks if c.check == check]
+
+
+def _disabled_bundle(bundle: Bundle) -> Bundle:
+    bundle.inbound({"Name": "Zeta relay", "TlsSenderCertificateName": "*.contoso.com", "Enabled": False})
+    (bundle.root / "Get-SendConnector.json").write_text(
+        json.dumps([{"Name": "Alpha to Office 365", **SEND}]), "utf-8"
+    )
+    return bundle
+
+
+def test_a_line_per_disabled_connector_inbound_first_each_with_its_evidence(bundle: Bundle):
+    lines = _lines(_disabled_bundle(bundle), "audit-disabled")
+    assert [(c.subject, c.status) for c in lines] == [("Zeta relay", "fail"), ("Alpha to Office 365", "warn")]
+    zeta, alpha = lines
+    assert (
+        zeta.summary
+        == "inbound connector disabled; no enabled OnPremises connector remains, so relay is rejected"
+    )
+    assert [e.source.rsplit("/", 1)[-1].split(":")[0] for e in zeta.evidence] == ["Get-InboundConnector.json"]
+    assert [e.source.rsplit("/", 1)[-1].split(":")[0] for e in alpha.evidence] == ["Get-SendConnector.json"]
+    assert zeta.commands == ("Set-InboundConnector -Identity 'Zeta relay' -Enabled $true",)
+    assert alpha.commands == ("Set-SendConnector -Identity 'Alpha to Office 365' -Enabled $true",)
+
+
+def test_a_local_pack_switches_one_subject_rule_off(bundle: Bundle, tmp_path: Path):
+    pack = tmp_path / "local-pack"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(
+        'id: local\nversion: "1.0.0"\nengine_format: 1\ndescription: test\n'
+        "overrides:\n  disable_rules: [audit-connector-disabled.send-to-exchange-online]\n"
+    )
+    lines = _lines(_disabled_bundle(bundle), "audit-disabled", (str(pack),))
+    assert [(c.subject, c.status) for c in lines] == [("Zeta relay", "fail")]
+
+
+def test_the_json_report_keeps_one_entry_per_line(bundle: Bundle):
+    report = precheck([str(_disabled_bundle(bundle).root)], Plan(), now=NOW)
+    data = report.to_json()
+    got = [(c["subject"], c["status"]) for c in data["checks"] if c["check"] == "audit-disabled"]
+    assert got == [("Zeta relay", "fail"), ("Alpha to Office 365", "warn")]
+    assert data["status"] == "fail"
