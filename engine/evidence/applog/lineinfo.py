@@ -221,12 +221,31 @@ def info_of(text: str) -> tuple[LineInfo, bool]:
 # - everything else sees a digit as any digit ("\d", "\w", "[^…]", counts of characters).
 # So the replies are the same but for their texts, which are re-read from the line at the same places.
 # ``tests/engine/evidence/test_applog_lineinfo.py`` checks it against lines worked out afresh.
-_ID = lazyre.compile(r"(?<=[<=\[])[0-9]{4,}(?=[@>\], \t])")
+#
+# Exchange Online's refusals end with a time and an id in the bracket after the host that refused,
+# "[AM6EUR05FT012.eop-eur05.prod.protection.outlook.com 2026-11-20T00:00:50.5+00:00 08DE0000000042AB]":
+# that time and id (digits and A-F) count as ids too. Their shape is fixed here (a blank after the
+# host, the stamp, a blank, 16 hex digits, "]"), so what stands between their digits is the same on
+# every line that shares; nothing reads a value there: a status needs two dots (a stamp has one); a
+# reply code three digits with a blank, "+" or "-" after them and no word character or dot before
+# (only a fraction has three, after its dot; a continuation's code also needs a letter after the "-");
+# the bracket's host ends at its blank; no word a pattern looks for is spelt in 0-9 and A-F, and in
+# the 16 hex digits (a word character before each but the first, "]" after the last) nothing tells a
+# digit from a letter; the line is not one naming a server or session detail (``_shareable``).
+# (Each alternative opens with a character set, not a lookbehind, so that re scans for it fast; the
+# first one's "<", "=" or "[" is in the match and stays as it is in the key.)
+_ID = lazyre.compile(
+    r"[<=\[][0-9]{4,}(?=[@>\], \t])"
+    r"|[0-9](?<=[A-Za-z0-9.-] [0-9])[0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,7})?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2}) [0-9A-F]{16}(?=\])"
+)
+_SAME_ID = str.maketrans("0123456789ABCDEF", "0" * 16)
 
 
 def _ids_key(key: str) -> str:
-    """``key`` with every id's digits zeroed (two lines share it only if they differ in nothing else)."""
-    return _ID.sub(lambda m: "0" * (m.end() - m.start()), key)
+    """``key`` with every id's digits (and hex digits) zeroed: two lines share it only if they differ in
+    nothing else (what is zeroed still reads as an id, in the same places)."""
+    return _ID.sub(lambda m: m.group().translate(_SAME_ID), key)
 
 
 def _with_ids(text: str, key: str, stamped: bool) -> LineInfo:

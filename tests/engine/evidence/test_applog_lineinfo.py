@@ -237,3 +237,34 @@ def test_every_id_place_with_digits_that_mean_something_reads_as_worked_out_afre
                             info, stamped = lineinfo.info_of(line)
                             lineinfo.says_sent(info, line)
                             assert info == (_info(line) if stamped else _afresh_info(line)), line
+
+
+def test_exchange_s_time_and_id_in_a_refusal_s_bracket_read_as_worked_out_afresh() -> None:
+    """A refusal's "[host time id]" bracket: lines differing only there share; each reads as afresh,
+    whatever digits (codes, statuses' digits, a fraction of "550" before a "-") the time and id hold."""
+    stamps = {  # by shape: lines share only within one (the same places for digits and signs)
+        "Z": ["2026-11-20T00:00:50Z", "2550-25-50T55:02:50Z", "0000-00-00T00:00:00Z"],
+        ".7": ["2026-11-20T08:44:50.4441834Z", "5501-25-03T54:25:50.5505505Z"],
+        ".3-": ["2026-11-20T00:00:50.550-05:00", "2026-11-20T00:00:50.250-05:50",
+                "4444-44-44T44:44:44.354-44:44"],
+        ".1+": ["2026-11-20T00:00:50.5+00:00", "2026-11-20T13:45:59.9+00:00"],
+    }
+    ids = ["08DE000000000011", "08DCAC8D34E9F1C4", "550A250B354C2200", "FFFFFFFFFFFFFFFF", "0000000000000000"]
+    shared = 0
+    for before in ("SERVER -> CLIENT: 550 5.7.64 TenantAttribution; Relay Access Denied ",
+                   "2026-11-20 00:00:05 S: 550-5.7.64 first part 550 5.7.64 ATTR36 ",
+                   "2026-11-20 00:00:05 SMTP Error: data not accepted. SMTP code: 550 ",
+                   "2026-11-20 00:00:05 <<550 ", "Connection: opening to smtp.office365.com:587 550 5.7.1 "):
+        for host in ("[AM6EUR05FT012.eop-eur05.prod.protection.outlook.com ", "[Hostname=x.y.com ", "[550 "):
+            for after in ("]", "] (in reply to RCPT TO command)", "]' in /var/www/x.php:12", "]\\r\\n"):
+                for shape in stamps.values():
+                    lineinfo._plain_ids.clear()
+                    lineinfo._stamped_ids.clear()
+                    for stamp in shape:
+                        for hex_id in ids:
+                            line = f"{before}{host}{stamp} {hex_id}{after}"
+                            info, stamped = lineinfo.info_of(line)
+                            lineinfo.says_sent(info, line)
+                            assert info == (_info(line) if stamped else _afresh_info(line)), line
+                    shared += len(lineinfo._stamped_ids) + len(lineinfo._plain_ids)
+    assert shared > 20  # (most of these lines were shared: the test reads the shortcut)
