@@ -16,6 +16,10 @@ after it; ``_DIALOGUE`` sees two non-blank words before it whatever the digits),
 is the same for every such stamp. So its information is the same whatever the stamp says; only the
 time (``stamp_of``) is read from the line itself. ``tests/engine/evidence/test_applog_lineinfo.py``
 checks that on every line of the test corpus, fuzzed lines and generated dialogues.
+
+A line seen once for its ids (each message's own ``250 2.6.0 <id> [InternalId=…]``, a refusal's
+``[host time id]``) shares what a line differing only in those ids' digits said, with its own reply
+texts (``_ID`` says which ids and why that is exact).
 """
 
 from __future__ import annotations
