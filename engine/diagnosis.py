@@ -20,6 +20,7 @@ from .describe import describe
 from .discipline import effective_status
 from .facts import Answer, Fact, PrecheckPlan, Provenance, Symptom
 from .guidance import missing_evidence, next_steps, non_exchange_sender, relay_refused_itself, settled_codes
+from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .plainwords import plain_values
 from .precedence import BASIS_WORDS, firing_basis, rank_verdicts, specificity, strength
 from .results import (
@@ -112,7 +113,7 @@ def build_report(
     )
 
 
-@dataclasses.dataclass(slots=True)
+@dataclass(slots=True)
 class Inference:
     """One pass from facts and answers to verdicts (diagnose_evidence may try answers with it)."""
 

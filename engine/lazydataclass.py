@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, dataclass_transform
 
 MARK = "__lazy_dataclass__"  # set on every class made here: its options
 # method -> the dataclass options that generate it (plus the class's own frozen and slots)
@@ -40,6 +40,7 @@ _GROUPS = {
 }
 
 
+@dataclass_transform()  # type checkers and IDEs see the fields and __init__ as with dataclasses
 def dataclass(cls: type | None = None, /, **options: Any) -> Any:
     """``dataclasses.dataclass(cls, **options)``, its methods generated on first use."""
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import __version__
 from ..errors import PackError, PackErrors
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..paths import builtin_dir
 from .model import ENGINE_FORMAT, CaseDef, CauseDef, Pack, Packs, RuleDef
 from .ycontainers import MAX_FILE_BYTES
@@ -95,7 +96,7 @@ def _yaml_files(folder: Path, roots: tuple[Path, ...]) -> list[Path]:
     return out
 
 
-@dataclasses.dataclass
+@dataclass
 class _Layout:
     manifest: Path
     rules: Path
@@ -133,7 +134,7 @@ def _read_files(layout: _Layout, errors: list[PackError]) -> _Files:
     return files
 
 
-@dataclasses.dataclass
+@dataclass
 class _Files:
     """A pack's YAML files by kind (a file in a ``cases`` folder is a case, in a ``fragments``
     folder a fragment, any other under ``rules/`` a rule)."""

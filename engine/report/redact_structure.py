@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 
 from .. import lazyre
 from ..facts import Fact
+from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DNS = lazyre.compile(rf"(?:\*\.)?(?:{_LABEL}\.)+(?P<tld>[A-Za-z]{{2,63}})\.?")
@@ -50,7 +51,7 @@ _MICROSOFT = lazyre.compile(r"(?:^|\.)(?:microsoft\.com|outlook\.com|office365\.
                         r"microsoftonline\.com|windows\.net|office\.com|live\.com|msft\.net)$", re.I)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class Learned:
     names: frozenset[str]  # lower-case DNS names found in name-bearing fact fields
     tlds: frozenset[str]  # their last labels
