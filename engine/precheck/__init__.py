@@ -53,13 +53,15 @@ def precheck(
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     ctx = build_context(paths, plan, now=moment, pfx_password=pfx_password)
     # every plan (and the audit) has checks that are pack data
-    ctx.packed = packed_checks(ctx.facts, ctx.certificates, plan, ctx.planned, now=moment, diagnose=diagnose)
+    ctx.packed, overrides = packed_checks(
+        ctx.facts, ctx.certificates, plan, ctx.planned, now=moment, diagnose=diagnose
+    )
     return PrecheckReport(
         tool_version=__version__,
         generated_at=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         plan=plan,
         checks=run_checks(ctx),
         evidence=ctx.sources,
-        notes=ctx.warnings,
+        notes=[*ctx.warnings, *(f"pack override in force: {o}" for o in overrides)],
         facts=list(ctx.facts),
     )

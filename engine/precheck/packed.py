@@ -222,9 +222,11 @@ def plan_fact(plan: Plan, planned: Certificate | None) -> PrecheckPlan:
 def packed_checks(
     facts: list[Fact], certificates: Mapping[str, bytes], plan: Plan, planned: Certificate | None,
     *, now: dt.datetime, diagnose: Diagnose,
-) -> dict[str, list[Check]]:
+) -> tuple[dict[str, list[Check]], list[str]]:
     """Each pack check's lines, by check id: one per verdict of its cause (a cause whose rules name
-    a ``subject:`` has one per subject). Symptoms are left out: only the plan's code is judged."""
+    a ``subject:`` has one per subject), and the pack overrides in force in words (a local pack's
+    ``disable_rules`` changes what a check can say: the report lists them, as a diagnosis does).
+    Symptoms are left out: only the plan's code is judged."""
     evidence = EvidenceSet(
         facts=[*(f for f in facts if not isinstance(f, Symptom)), plan_fact(plan, planned)],
         certificates=dict(certificates),
@@ -237,7 +239,7 @@ def packed_checks(
             continue
         status = _STATUS[v.status.value]
         decided = v.status.value != "undetermined"
-        summary = v.summary if decided else f"cannot check: {packed.cannot}"
+        summary = v.summary if decided else f"cannot check: {_cannot(packed, v.cause, report.overrides)}"
         warns = decided and status != "pass"
         commands = [c for step in v.remediation for c in step.commands] if packed.commands and warns else []
         shown = v.subject
@@ -255,5 +257,17 @@ def packed_checks(
         kind = v.evidence[0].fact if v.evidence else ""
         rank = packed.kinds.index(kind) if kind in packed.kinds else len(packed.kinds)
         out.setdefault(packed.check, []).append(((rank, v.subject), line))
-    return {check: [line for _, line in sorted(lines, key=lambda kl: kl[0])] for check, lines in out.items()}
+    lines = {check: [line for _, line in sorted(lines, key=lambda kl: kl[0])] for check, lines in out.items()}
+    return lines, list(report.overrides)
+
+
+def _cannot(packed: Packed, cause: str, overrides: Sequence[str]) -> str:
+    """Why the check could not be decided. ``packed.cannot`` names the evidence the built-in rules
+    need; when a pack override turned off one of the cause's rules (built-in ids are
+    ``cause.name``), that is what may have left it undecided, and the line says so instead of
+    blaming evidence that may well be there."""
+    off = [o for o in overrides if f" rule {cause}." in o]
+    if off:
+        return f"a pack override in force turns off a rule of this check ({'; '.join(off)})"
+    return packed.cannot
 

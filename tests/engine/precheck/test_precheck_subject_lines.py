@@ -63,3 +63,24 @@ def test_the_json_report_keeps_one_entry_per_line(bundle: Bundle):
     got = [(c["subject"], c["status"]) for c in data["checks"] if c["check"] == "audit-disabled"]
     assert got == [("Zeta relay", "fail"), ("Alpha to Office 365", "warn")]
     assert data["status"] == "fail"
+
+
+def test_a_disabled_rule_is_named_and_never_blamed_on_missing_evidence(bundle: Bundle, tmp_path: Path):
+    """With the rule that decides audit-ip-only turned off, the check cannot decide; its line said
+    "no Get-InboundConnector export among the evidence" though the export was read. It names the
+    override instead, and the report's notes list every override in force (as a diagnosis does)."""
+    bundle.inbound({"Name": "IP relay", "SenderIPAddresses": ["203.0.113.25"]})
+    pack = tmp_path / "local-pack"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(
+        'id: local\nversion: "1.0.0"\nengine_format: 1\ndescription: test\n'
+        "overrides:\n  disable_rules: [audit-ip-only-connector.ip-only]\n"
+    )
+    (before,) = _lines(bundle, "audit-ip-only")
+    assert (before.subject, before.status) == ("IP relay", "warn")
+    report = precheck([str(bundle.root)], Plan(), now=NOW, pack_dirs=(str(pack),))
+    (line,) = [c for c in report.checks if c.check == "audit-ip-only"]
+    assert line.status == "warn" and line.summary.startswith("cannot check: a pack override in force")
+    assert "audit-ip-only-connector.ip-only" in line.summary and "export" not in line.summary
+    assert any("audit-ip-only-connector.ip-only" in n for n in report.notes)
+    assert not any("override" in n for n in precheck([str(bundle.root)], Plan(), now=NOW).notes)
