@@ -90,6 +90,19 @@ def parse_days(text: str) -> int:
     return value
 
 
+def parse_sender_domain(text: str) -> str:
+    """A planned MAIL FROM domain. An address, or a value no domain can be, is a usage error: it
+    was looked up as a domain and reported "not an accepted domain", a wrong answer."""
+    value = text.strip().rstrip(".")
+    if "@" in value:
+        domain = value.rpartition("@")[2]
+        hint = f" ({domain})" if domain else ""
+        raise argparse.ArgumentTypeError(f"{text!r} is an address: give its domain{hint}")
+    if "." not in value or any(c.isspace() or c in '<>[](){},;:"\\/*' for c in value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a domain name (e.g. contoso.com)")
+    return value
+
+
 def parse_seconds(text: str) -> float:
     try:
         value = float(text)
@@ -202,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the planned SenderIPAddresses, comma-separated ('' for none)")
     p.add_argument("--connector", metavar="NAME",
                    help="the inbound connector the edit applies to (default: the only OnPremises one)")
-    p.add_argument("--sender-domain", metavar="DOMAIN", help="a planned sending (MAIL FROM) domain")
+    p.add_argument("--sender-domain", metavar="DOMAIN", type=parse_sender_domain,
+                   help="a planned sending (MAIL FROM) domain")
     p.add_argument("--days", type=parse_days, default=30, metavar="N",
                    help="warn about certificates expiring within N days (default: 30)")
     _format_option(p, ("text", "markdown", "json"))
