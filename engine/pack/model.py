@@ -43,7 +43,8 @@ CODE_RE = lazyre.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,39}$")
 EXPECT_SEP = "@"  # case ``expect`` key ``cause@code``: the verdict of a shared cause under one code
 # ``cause[subject]`` (or ``cause@code[subject]``): the verdict of one subject (a rule's ``subject:``)
 EXPECT_KEY_RE = lazyre.compile(
-    r"^[a-z0-9][a-z0-9._-]{0,99}(@[A-Za-z0-9][A-Za-z0-9._ -]{0,39})?(\[[^\]\n]{1,200}\])?$"
+    # the subject runs to the key's last "]", so a subject may hold "]" (a connector "Relay [EU]")
+    r"^[a-z0-9][a-z0-9._-]{0,99}(@[A-Za-z0-9][A-Za-z0-9._ -]{0,39})?(\[[^\n]{1,200}\])?$"
 )
 URL_RE = lazyre.compile(r"^https?://\S+$")
 

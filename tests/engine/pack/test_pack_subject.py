@@ -272,3 +272,26 @@ def test_a_subject_that_is_not_text_reads_as_a_message_says_it(tmp_path: Path) -
     assert ("false", "false") in mine and ("true", "true") in mine
     assert ("192.0.2.1, 192.0.2.2", "192.0.2.1, 192.0.2.2") in mine
     assert "" in {s for s, _ in mine}  # A's empty list: the verdict without subject (with the others)
+
+
+def test_a_case_expects_a_subject_with_brackets(tmp_path: Path) -> None:
+    """A connector named ``Relay [EU]``: the expect key runs to its last ``]`` (the key was refused
+    as "not a cause id" though the verdict carries exactly that subject)."""
+    root = subject_pack(tmp_path / "p")
+    case_file(
+        root,
+        "brackets",
+        f"""
+        case: brackets
+        facts:
+          - {{kind: symptom, code: "{CODE}", text: "550 {CODE} Widget refused"}}
+          - {{kind: inbound_connector, name: "Relay [EU]", enabled: false, connector_type: OnPremises}}
+          - {{kind: inbound_connector, name: "[US", enabled: true, connector_type: OnPremises}}
+        expect:
+          "{CAUSE}[Relay [EU]]": confirmed
+          "{CAUSE}@{CODE}[[US]": ruled_out
+        """,
+    )
+    packs = load(root)
+    (result,) = run_cases(packs, diagnose=diagnose, only=["brackets"])
+    assert result.passed, result.message()
