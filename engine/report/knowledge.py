@@ -84,6 +84,8 @@ def explain_cause(packs: Packs, cause_id: str) -> str:
         lines += ["", "Remediation (placeholders are filled from your evidence in a report):"]
         for n, step in enumerate(steps, 1):
             lines += _para(step.step, "     ", first=f"  {n}. ")
+            if step.for_each and step.commands:  # else the template reads as one command for the list
+                lines.append(f"       (once per element of {one_line(step.for_each)}; none when it is empty)")
             for command in step.commands:
                 lines.append(f"       {one_line(command)}")
     verify = cause.verify

@@ -111,3 +111,17 @@ def test_the_brief_text_report_shows_some_commands_of_a_long_step(tmp_path: Path
     assert render_text(report, verbose=True).count("Add-Allowed") == 300
     verdict = next(v for v in report.verdicts if v.cause == CAUSE)
     assert len(verdict.to_json()["remediation"][0]["commands"]) == 300
+
+
+def test_explain_says_the_commands_repeat_per_element(tmp_path: Path) -> None:
+    """``relaydoctor explain CAUSE`` shows the templates: without a word, ``-Address
+    {c.sender_ip_addresses}`` reads as one command for the whole list."""
+    from relaydoctor.engine.report.knowledge import explain_cause
+
+    text = explain_cause(load(for_each_pack(tmp_path / "p")), CAUSE)
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if "Allow each address" in line)
+    assert lines[at + 1].strip() == "(once per element of c.sender_ip_addresses; none when it is empty)"
+    assert "Add-Allowed" in lines[at + 2]
+    enable = next(i for i, line in enumerate(lines) if "Enable {c.name}" in line)
+    assert "once per element" not in lines[enable + 1]
