@@ -26,6 +26,7 @@ from ..utctime import as_utc
 from .model import Check, Plan
 
 PFX_LOCKED = "PFX is password-protected"
+PFX_WRONG = "PFX password is wrong"  # the loader's words (evidence/certificates/certs.py)
 
 
 @dataclass
@@ -109,12 +110,16 @@ def load_planned_certificate(
         reason = getattr(exc, "message", None) or str(exc)
         if PFX_LOCKED in reason:
             raise InputError(f"--cert: {_locked(reason)}", path=path) from None
+        if reason.startswith(PFX_WRONG):
+            raise InputError(f"--cert: {reason}", path=path) from None
         raise InputError(f"--cert: not a certificate ({reason})", path=path) from None
     certs = [f for f in got.facts if isinstance(f, Certificate)]
     if not certs:
         reason = next((s.skipped_reason for s in got.sources if s.skipped_reason), None)
         if reason and PFX_LOCKED in reason:
             raise InputError(f"--cert: {_locked(reason)}", path=path)
+        if reason and reason.startswith(PFX_WRONG):  # a PFX, but not opened: not "not a certificate"
+            raise InputError(f"--cert: {reason}", path=path)
         raise InputError(f"--cert: not a certificate{f' ({reason})' if reason else ''}", path=path)
     leaves = {norm_thumbprint(c.thumbprint): c for c in certs if c.is_ca is not True}
     if not leaves:

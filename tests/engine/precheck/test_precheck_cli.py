@@ -84,6 +84,10 @@ def test_bad_input_is_one_line(bundle: Bundle, tmp_path: Path, capsys, monkeypat
     monkeypatch.setattr("relaydoctor.engine.cli._interactive", lambda: False)
     line = run_main(capsys, "precheck", str(bundle.root), "--cert", str(pfx)).one_error_line()
     assert line.count("--pfx-password-env") == 1, line  # the way out, said once
+    monkeypatch.setenv("BADPW", "not-the-password")
+    wrong = ("precheck", str(bundle.root), "--cert", str(pfx), "--pfx-password-env", "BADPW")
+    line = run_main(capsys, *wrong).one_error_line()
+    assert "PFX password is wrong" in line and "not a certificate" not in line  # it is one, locked
     monkeypatch.setenv("PW", "secret")
     run = run_main(
         capsys, "precheck", str(bundle.root), "--cert", str(pfx), "--pfx-password-env", "PW", "--now", NOW
