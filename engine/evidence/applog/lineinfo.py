@@ -56,8 +56,11 @@ _MAYBE_SESSION = lazyre.compile(
 )
 # Literals (lowercase) one of which each alternative of the pattern above holds, for ASCII lines: a
 # line with none of them (most dialogue lines) skips the case-insensitive regex, which costs more.
-_ENDPOINT_WORDS = ("connect", "trying", "resolved", "said:", "host", "_server", "smtp.server", "smtp server",
-                   "smtpserver", "mail.server", "mail server", "mailserver")
+# ("host" itself only where ``_host_word`` finds it a word's end, as ``host\b``: Exchange's "[…, Hostname=…]"
+# on each reply is none; the other alternatives holding it hold one of "_host", "smarthost" or "smtp?host".)
+_ENDPOINT_WORDS = ("connect", "trying", "resolved", "said:", "_host", "smarthost", "smtphost", "smtp.host",
+                   "smtp host", "_server", "smtp.server", "smtp server", "smtpserver", "mail.server",
+                   "mail server", "mailserver")
 _SESSION_WORDS = ("auth", "tls", "ssl", "secured", "mail from", "hello", "client host", "_user", "encryption",
                   "_port", "port")
 # ... and for the patterns that read AUTH (command or setting) and TLS (STARTTLS, TLS or SSL settings)
@@ -296,9 +299,7 @@ def work_out(text: str, stamped: bool = False) -> LineInfo:
     the plain stamp (its time is not worked out)."""
     lower = text.lower()
     ascii_lower = lower if text.isascii() else None  # (see _holds)
-    endpoint = (
-        _endpoint(text) if _holds(ascii_lower, _ENDPOINT_WORDS) and _MAYBE_ENDPOINT.search(text) else None
-    )
+    endpoint = _endpoint(text) if _may_name_endpoint(text, ascii_lower) else None
     greeting = _GREETING.search(text) if "220" in text else None
     session = _holds(ascii_lower, _SESSION_WORDS) and _MAYBE_SESSION.search(text) is not None
     auth = starttls = False
@@ -409,7 +410,7 @@ def plain_stamp(text: str) -> dt.datetime | None:
 def endpoint_in(text: str, resolved: dict[str, str]) -> tuple[str, int | None] | None:
     """The smart host (and port, if named) a line says the app talks to from here on. A name the
     app resolved (nodemailer's ``Resolved X as IP``) is noted in ``resolved`` and stands for its IP."""
-    if not _may_hold(text, _ENDPOINT_WORDS) or _MAYBE_ENDPOINT.search(text) is None:
+    if not _may_name_endpoint(text, text.lower() if text.isascii() else None):
         return None
     return endpoint_from(_endpoint(text), resolved)
 
@@ -442,6 +443,25 @@ def _endpoint(text: str) -> Endpoint:
 def session_line(text: str) -> bool:
     """A line that may say something about AUTH, TLS, MAIL FROM, the port or the client's IP."""
     return _may_hold(text, _SESSION_WORDS) and _MAYBE_SESSION.search(text) is not None
+
+
+def _may_name_endpoint(text: str, ascii_lower: str | None) -> bool:
+    """``_MAYBE_ENDPOINT`` matches ``text`` (whose ``lower()`` is given when it is ASCII); its words or a
+    "host" that ends a word (``host\b``) first, for ASCII lines, as ``_may_hold`` says."""
+    return (
+        _holds(ascii_lower, _ENDPOINT_WORDS) or (ascii_lower is not None and _host_word(ascii_lower))
+    ) and _MAYBE_ENDPOINT.search(text) is not None
+
+
+def _host_word(ascii_lower: str) -> bool:
+    """An ASCII line's "host" followed by no word character (\\w in ASCII: letters, digits, "_")."""
+    at = ascii_lower.find("host")
+    while at >= 0:
+        after = ascii_lower[at + 4:at + 5]
+        if not (after.isalnum() or after == "_"):
+            return True
+        at = ascii_lower.find("host", at + 4)
+    return False
 
 
 def _holds(ascii_lower: str | None, words: tuple[str, ...]) -> bool:

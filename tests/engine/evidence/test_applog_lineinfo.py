@@ -268,3 +268,59 @@ def test_exchange_s_time_and_id_in_a_refusal_s_bracket_read_as_worked_out_afresh
                             assert info == (_info(line) if stamped else _afresh_info(line)), line
                     shared += len(lineinfo._stamped_ids) + len(lineinfo._plain_ids)
     assert shared > 20  # (most of these lines were shared: the test reads the shortcut)
+
+
+# Exchange Online's reply to DATA as real relays log it (the client's alphanumeric Message-ID, a
+# 14-digit InternalId, the mailbox server, size and rate): every message's is unique. Ids below hold
+# words the patterns look for (TLS, auth, ATTR36, 550, 5.7.64 pieces, host, port, said, sent).
+ACCEPT_IDS = ["PBD4zrJ2sXPHVdtWRZQWO72N3WzUOT7ugaOkd1afFdk", "xTLSauth550ATTR36", "ATTR36", "host",
+              "smtphost", "Hostport", "said", "sent", "mail", "Message", "550", "5501", "2", "SSLx",
+              "nocredentials", "TenantAttribution", "codeerrorSMTP", "inStackx", "abcphp", "onlinex",
+              "led", "hello"]
+ACCEPT_HOSTS = ["DB9PR08MB7637.eurprd02.prod.outlook.com", "smtp.host.prod.outlook.com",
+                "ATTR36.x.prod.outlook.com", "x5.2.3y.outlook.com", "mail.server.example", "host-1.a.com"]
+
+
+def _accept(mid: str, host: str, size: int = 48681, rate: str = "95.271") -> str:
+    return (f"250 2.6.0 <{mid}@intranet.contoso.com> [InternalId=45356573746624, Hostname={host}] "
+            f"{size} bytes in 0.499, {rate} KB/sec Queued mail for delivery")
+
+
+ACCEPT_LINES = [f"{before}{_accept(mid, host)}{after}"
+                for mid in ACCEPT_IDS for host in ACCEPT_HOSTS
+                for before in ("2026-11-20 00:00:45 SERVER -> CLIENT: ", "S: ", "host said: ", "")
+                for after in ("", " in /var/www/x.php:12", "\\r\\n", " (in reply to end of DATA command)")]
+
+
+@FUZZ
+@given(text=st.one_of(FUZZED, st.sampled_from(LINES + ACCEPT_LINES)))
+def test_the_cheap_checks_before_the_endpoint_and_text_end_patterns_never_hide_a_match(text: str) -> None:
+    """The literals checked before ``_MAYBE_ENDPOINT`` and ``_TEXT_END`` are in every match of theirs:
+    where a pattern matches, its check says it may (the words are the patterns', not the samples')."""
+    from relaydoctor.engine.evidence.symptoms import smtp_reply
+
+    lower = text.lower() if text.isascii() else None
+    if lineinfo._MAYBE_ENDPOINT.search(text) is not None:
+        assert lineinfo._may_name_endpoint(text, lower)
+    for start in range(0, len(text), 7):
+        if smtp_reply._TEXT_END.search(text, start) is not None:
+            assert smtp_reply._may_end(text)
+
+
+def test_every_realistic_accept_reply_reads_as_worked_out_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exchange's accept replies (ids and hosts holding pattern words), one after another in a log and
+    alone: the reader's facts and the follower's deliveries are those of lines worked out afresh."""
+    lineinfo._plain_ids.clear()
+    lineinfo._stamped_ids.clear()
+    for line in ACCEPT_LINES:
+        info, stamped = lineinfo.info_of(line)
+        lineinfo.says_sent(info, line)
+        assert info == (_info(line) if stamped else _afresh_info(line)), line
+    log = "".join(
+        f"2026-11-20 00:00:4{i % 10} CLIENT -> SERVER: DATA\n"
+        f"2026-11-20 00:00:4{i % 10} SERVER -> CLIENT: 354 Go\n{line}\n"
+        for i, line in enumerate(ACCEPT_LINES)
+    ).encode()
+    remembered = _read(log)
+    _afresh(monkeypatch)
+    assert _read(log) == remembered
