@@ -324,3 +324,74 @@ def test_every_realistic_accept_reply_reads_as_worked_out_afresh(monkeypatch: py
     remembered = _read(log)
     _afresh(monkeypatch)
     assert _read(log) == remembered
+
+
+# Accept replies share what the first of them said when they differ only in the Message-ID's left
+# part, the mailbox server's first label (when nothing reads their characters: ``lineinfo._inert``),
+# the size, time and rate. Values below are read one after another: an inert one first (it teaches),
+# then one holding pattern words, codes, statuses' digits, ATTR, or a code-like first few digits.
+INERT = "Qq9"
+VALUE_WORDS = ["TLS", "tls", "Auth", "ATTR36", "ATTR", "550", "5", "2", "4", "250", "354", "220", "Host",
+               "port", "said", "SSL", "Hello", "smtp", "sent", "mail", "code", "led", "mtp", "Client",
+               "xoauth2", "NoCredentials", "Tenant", "from", "user", "php", "js", "in", "on", "at", "to",
+               "is", "ms", "of", "e", "C", "S", "b", "T", "Z", "Qq9", "zZ", "0000", "12345", "A", "F"]
+VALUE_PIECES = st.sampled_from(VALUE_WORDS)
+VALUE = st.lists(VALUE_PIECES, min_size=1, max_size=8).map("".join)
+NUMBER = st.sampled_from(["250", "550", "354", "220", "2500", "5501", "0", "99999", "25", "2", "4", "5"])
+PREFIXES = ["2026-11-20 00:00:45 SERVER -> CLIENT: ", "SERVER -> CLIENT: ", "S: ", "host said: ", "",
+            "2026-11-20 00:00:45 MAIL FROM:<a@b.com> ", "2026-11-20 00:00:45 SMTP Error: ", "<< ",
+            "2026-11-20 00:00:45 CLIENT -> SERVER: ", "(550, b'", "Message sent: "]
+SUFFIXES = [" Queued mail for delivery", " Queued mail for delivery in /var/www/x.php:12", "", "'",
+            " Queued mail for delivery (in reply to end of DATA command)", "\\r\\n", " 550 5.7.64 ATTR36"]
+
+
+def _accept_line(prefix: str, mid: str, label: str, size: str, secs: str, rate: str, suffix: str,
+                 label2: str = "eurprd02") -> str:
+    return (f"{prefix}250 2.6.0 <{mid}@intranet.contoso.com> [InternalId=45356573746624, Hostname={label}"
+            f".{label2}.prod.outlook.com] {size} bytes in {secs}, {rate} KB/sec{suffix}")
+
+
+def _same_length(value: str, like: str) -> str:
+    return (value * (len(like) // len(value) + 1))[: len(like)]
+
+
+@FUZZ
+@given(prefix=st.sampled_from(PREFIXES), suffix=st.sampled_from(SUFFIXES), mid=VALUE, label=VALUE,
+       size=st.lists(NUMBER, min_size=2, max_size=2), secs=st.lists(NUMBER, min_size=4, max_size=4),
+       label2=st.sampled_from(["eurprd02", "2.3", "7x", "php", "smtp"]))
+def test_accept_replies_differing_in_their_values_read_as_worked_out_afresh(
+    prefix: str, suffix: str, mid: str, label: str, size: list[str], secs: list[str], label2: str
+) -> None:
+    n_size = max(len(s) for s in size)
+    n_secs, n_rate = max(len(s) for s in secs[:2]), max(len(s) for s in secs[2:])
+    lines = []
+    for m, lab, sz, (s1, s2) in ((_same_length(INERT, mid), _same_length(INERT, label), size[0], secs[:2]),
+                                (mid, label, size[1], secs[2:])):
+        lines.append(_accept_line(prefix, m, lab, sz.zfill(n_size), f"{s1.zfill(n_secs)}.{s2}",
+                                  f"{s2.zfill(n_rate)}.{s1}", suffix, label2))
+    lineinfo._plain_ids.clear()
+    lineinfo._stamped_ids.clear()
+    for line in lines:  # (the first one read teaches the second)
+        info, stamped = lineinfo.info_of(line)
+        lineinfo.says_sent(info, line)
+        assert info == (_info(line) if stamped else _afresh_info(line)), line
+
+
+def test_accept_replies_share_unless_a_value_holds_what_a_pattern_reads() -> None:
+    """Every value of ``VALUE_PIECES`` after an inert one of the same length: each reads as afresh,
+    and the inert ones (and only those the words of the patterns do not reach) share one key."""
+    lineinfo._stamped_ids.clear()
+    prefix, shared = "2026-11-20 00:00:45 SERVER -> CLIENT: ", 0
+    for piece in VALUE_WORDS:
+        for value in (_same_length(INERT, "x" * 43), _same_length(piece, "x" * 43), "1" * 42 + "a"):
+            line = _accept_line(prefix, value, _same_length(INERT, "x" * 13), "48681", "0.499", "95.271",
+                                " Queued mail for delivery")
+            info = lineinfo.info_of(line)[0]
+            lineinfo.says_sent(info, line)
+            assert info == _info(line), line
+            shared += lineinfo._ids_key(line[lineinfo.STAMP_LEN:]).count("x" * 43)
+    assert shared > 10  # (the test reads the shortcut)
+    assert lineinfo._inert("PBD4zrJ2sXPHVdtWRZQWO72N3WzUOT7ugaOkd1afFdk")
+    for word in ("xTLSx", "xauthx", "ATTR36x", "xHostx", "port", "Helloz", "smtpq", "saidq", "xsent", "mail",
+                 "codex", "1234x", "nocredentials", "xoauth2"):
+        assert not lineinfo._inert(word), word
