@@ -88,8 +88,16 @@ def precheck_text(
     return "\n".join(out) + "\n"
 
 
+# characters of a line's subject in the brief text (--verbose: all): a connector or certificate
+# name from the evidence, which can be kilobytes long and was the indent of the whole line
+_SUBJECT_SHOWN = 80
+
+
 def _text_check(check: Check, paint, verbose: bool, width: int) -> list[str]:  # type: ignore[no-untyped-def]
-    subject = f" [{one_line(check.subject)}]" if check.subject else ""
+    shown = one_line(check.subject)
+    if not verbose and len(shown) > _SUBJECT_SHOWN:
+        shown = shown[: _SUBJECT_SHOWN - 1] + "…"
+    subject = f" [{shown}]" if check.subject else ""
     head = f"{LABEL[check.status]}  {check.check}{subject}: "
     lines = textwrap.wrap(
         one_line(check.summary), width=width, initial_indent=" " * len(head), subsequent_indent="      "

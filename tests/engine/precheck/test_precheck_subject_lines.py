@@ -84,3 +84,20 @@ def test_a_disabled_rule_is_named_and_never_blamed_on_missing_evidence(bundle: B
     assert "audit-ip-only-connector.ip-only" in line.summary and "export" not in line.summary
     assert any("audit-ip-only-connector.ip-only" in n for n in report.notes)
     assert not any("override" in n for n in precheck([str(bundle.root)], Plan(), now=NOW).notes)
+
+
+def test_a_kilobyte_subject_is_clipped_in_the_brief_text(bundle: Bundle):
+    """A connector named with 10,000 characters: the brief text clips the line's subject (it was
+    the indent of the line, 10 KB wide); --verbose and JSON keep it whole."""
+    from relaydoctor.engine.api import render_precheck
+
+    name = "Relay " + "x" * 10_000
+    bundle.inbound({"Name": name, "TlsSenderCertificateName": "*.contoso.com", "Enabled": False})
+    report = precheck([str(bundle.root)], Plan(), now=NOW)
+    assert any(c.subject == name for c in report.checks)
+    brief = render_precheck(report, "text")
+    (head,) = [line for line in brief.splitlines() if "audit-disabled [" in line]
+    assert head.startswith("FAIL  audit-disabled [Relay xxx") and len(head) < 200, head[:300]
+    assert f"-Identity '{name}'" in brief  # the command stays whole: it is pasted as it is
+    assert name in render_precheck(report, "text", verbose=True)
+    assert name in render_precheck(report, "json")
