@@ -37,9 +37,11 @@ from .scan import (
     LOOKBACK,
     BlockReader,
     CancelHook,
+    LiteRows,
     ProgressHook,
     ScanStats,
     SessionCollector,
+    SessionRows,
     native_enabled,
     trimmed_warning,
 )
@@ -459,17 +461,18 @@ class Aggregator:
         self._plan_bytes += sum(map(len, key[2:]))
         self.plans[key] = plan
 
-    def fold(self, key: tuple, rows: list[Row], lines: int) -> bool:
+    def fold(self, key: tuple, rows: SessionRows, lines: int) -> bool:
         """Add a session by its signature, as ``add`` would after replaying it; False when it has
         to be replayed (no plan, or it would add more than counts)."""
         plan = self.plans.get(key)
         return plan is not None and self._apply(plan, rows, lines)
 
-    def replayed(self, key: tuple, rows: list[Row], partial: bool, lines: int) -> bool:
+    def replayed(self, key: tuple, rows: SessionRows, partial: bool, lines: int) -> bool:
         """Add a session from the C replay's record (``_replay.c``), as ``add`` would after replaying
         it in Python, and remember its plan for the signature ``key``. False when the C code leaves
         the session alone (it is then replayed in Python)."""
-        record = _sendfilter.replay(rows, partial) if _sendfilter is not None else None
+        raw = rows.raw if isinstance(rows, LiteRows) else rows  # the C replay reads lite rows as they are
+        record = _sendfilter.replay(raw, partial) if _sendfilter is not None else None
         if record is None:
             return False
         plan = self._plan_of(record, rows[0].connector, partial)
@@ -501,7 +504,7 @@ class Aggregator:
         symptoms = tuple((self._symptom_key(text, code), row) for text, code, row, _ in rejections)
         return _Plan(to_eop, partial, tuple(out), symptoms)
 
-    def _apply(self, plan: _Plan, rows: list[Row], lines: int, record: tuple | None = None,
+    def _apply(self, plan: _Plan, rows: SessionRows, lines: int, record: tuple | None = None,
                partial: bool = False) -> bool:
         """Add a session of this plan when that adds only counts, times and ``last_source`` (else
         False, nothing added); with its C replay ``record``, whatever it adds (a new aggregate, an
@@ -581,7 +584,8 @@ class Aggregator:
                           sum(1 for r in rcpts if r.reply is not None and r.reply.negative),
                           sum(1 for r in accepted if r.tenant), (txn.row if txn else s.first_row or row).time)
 
-    def _record_fact(self, record: tuple, n: int, rows: list[Row], lines: int, partial: bool) -> SmtpSession:
+    def _record_fact(self, record: tuple, n: int, rows: SessionRows, lines: int,
+                     partial: bool) -> SmtpSession:
         """``_summary`` of unit ``n`` of a C replay record (``_replay.c``) of ``rows``."""
         to_eop, tls, protocol, error, thumbprint, client_ip, units, rejections, more = record
         host, remote_ip, offered, masked, cert, _ = more
