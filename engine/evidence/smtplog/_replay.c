@@ -907,6 +907,20 @@ fail:
     return NULL;
 }
 
+PyObject *sf_line_time(PyObject *mod, PyObject *arg);
+
+/* line_time(lite) -> (Row.line, Row.time) without the rest of the Row (what a fold reads). */
+PyObject *sf_line_time(PyObject *mod, PyObject *arg) {
+    (void)mod;
+    Lite h;
+    const char *b;
+    if (!lite_read(arg, &h, &b)) {
+        PyErr_SetString(PyExc_ValueError, "line_time(): not a lite row");
+        return NULL;
+    }
+    return Py_BuildValue("(ns#)", h.line, b + LITE_TEXT, h.toff);
+}
+
 /* ordered(rows) -> every row is a lite row and their sequence numbers never go down. */
 PyObject *sf_ordered(PyObject *mod, PyObject *arg) {
     (void)mod;

@@ -809,6 +809,7 @@ PyObject *lite_make(long long seq, Py_ssize_t line, const char *t, Py_ssize_t tn
                     Py_ssize_t cn, int cq);
 PyObject *sf_row(PyObject *mod, PyObject *const *args, Py_ssize_t nargs);
 PyObject *sf_ordered(PyObject *mod, PyObject *arg);
+PyObject *sf_line_time(PyObject *mod, PyObject *arg);
 
 /* One row as _fast_row makes it (with ``lite``: in the lite form of _replay.c, one bytes object);
  * NULL with no error set: not this function's to judge (the caller leaves the line to the Python
@@ -1339,6 +1340,7 @@ static PyMethodDef module_methods[] = {
      "row(lite, connector, Row): the Row of a lite row (rows(..., lite=True))."},
     {"ordered", (PyCFunction)sf_ordered, METH_O,
      "ordered(rows): every row a lite row, sequence numbers never going down."},
+    {"line_time", (PyCFunction)sf_line_time, METH_O, "line_time(lite): (Row.line, Row.time) of a lite row."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1361,7 +1363,7 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
         return NULL;
     /* REVISION: what the Python side checks (scan.NATIVE_REVISION) so a stale build is not used;
      * 2 = EHLO reply lines with "XXXXXXXA" (STARTTLS masked by a firewall) are kept;
-     * 3 = replay() (_replay.c); 4 = lite rows (rows(..., lite), row(), ordered(), replay() of them). */
+     * 3 = replay() (_replay.c); 4 = lite rows (rows(..., lite), row(), line_time(), ordered(), replay() of them). */
     if (PyModule_AddIntConstant(m, "REVISION", 4) < 0) {
         Py_DECREF(m);
         return NULL;

@@ -40,7 +40,8 @@ from .session import Row, Session, replay
 
 # What this code calls in the extension. An extension built from older sources (an editable
 # install not rebuilt after an update) lacks some of it: it is not used at all, never half used.
-NATIVE_API = ("Selector", "walk", "rows", "triggers", "backward", "newlines", "replay", "row", "ordered")
+NATIVE_API = ("Selector", "walk", "rows", "triggers", "backward", "newlines", "replay", "row", "ordered",
+              "line_time")
 # What its rows must keep, beyond the API: a build older than this revision (REVISION 2: EHLO reply
 # lines with "XXXXXXXA", STARTTLS masked by a firewall) keeps other rows than this module does;
 # REVISION 4: ``rows(..., lite)`` makes lite rows (an older ``rows`` takes four arguments only).
@@ -103,6 +104,21 @@ class LiteRows:
 
 
 SessionRows = list[Row] | LiteRows
+
+
+def row_line(rows: SessionRows, i: int) -> int:
+    """``rows[i].line``; of a lite row without making its Row (a fold reads only this and times)."""
+    return _native.line_time(rows.raw[i])[0] if type(rows) is LiteRows else rows[i].line
+
+
+def row_time(rows: SessionRows, i: int) -> str:
+    """``rows[i].time``, like ``row_line``."""
+    return _native.line_time(rows.raw[i])[1] if type(rows) is LiteRows else rows[i].time
+
+
+def rows_connector(rows: SessionRows) -> str:
+    """``rows[0].connector`` (every row of a session has the connector of its first)."""
+    return rows.connector if type(rows) is LiteRows else rows[0].connector
 
 
 class Folder(Protocol):

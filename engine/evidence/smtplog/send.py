@@ -43,6 +43,9 @@ from .scan import (
     SessionCollector,
     SessionRows,
     native_enabled,
+    row_line,
+    row_time,
+    rows_connector,
     trimmed_warning,
 )
 from .scan import _native as _sendfilter  # None without the C extension (or a stale build)
@@ -475,7 +478,7 @@ class Aggregator:
         record = _sendfilter.replay(raw, partial) if _sendfilter is not None else None
         if record is None:
             return False
-        plan = self._plan_of(record, rows[0].connector, partial)
+        plan = self._plan_of(record, rows_connector(rows), partial)
         if not self._apply(plan, rows, lines):  # more than counts: a new aggregate, example or symptom
             self._apply(plan, rows, lines, record, partial)
         if self._room_for(key):
@@ -512,7 +515,7 @@ class Aggregator:
         if not plan.units:  # not relevant: only counted if it went to Exchange Online
             self.eop += plan.to_eop
             return True
-        start = rows[0].line
+        start = row_line(rows, 0)
         aggs = self.aggs
         if record is None:
             for unit in plan.units:
@@ -521,7 +524,7 @@ class Aggregator:
                     return False
             for skey, i in plan.symptoms:
                 known = self.symptoms.get(skey)
-                if known is None or (known.provenance.line or 0) > rows[i].line:
+                if known is None or (known.provenance.line or 0) > row_line(rows, i):
                     return False
         self.eop += plan.to_eop
         self.relevant += 1
@@ -545,7 +548,7 @@ class Aggregator:
             c["rcpt_accepted"] += accepted
             c["tenant_rcpt_accepted"] += tenant
             c["rcpt_rejected"] += rejected
-            seen = stamp_to_second(rows[when].time)
+            seen = stamp_to_second(row_time(rows, when))
             if seen and (agg.first_seen is None or seen < agg.first_seen):
                 agg.first_seen = seen
             if seen and (agg.last_seen is None or seen > agg.last_seen):
@@ -553,7 +556,7 @@ class Aggregator:
             if start < agg.first_start:  # only with a record
                 agg.fact, agg.first_start = self._record_fact(record, n, rows, lines, partial), start  # type: ignore[arg-type]
             if start >= agg.last_start:
-                agg.last_source, agg.last_start = f"{self.name}:{rows[telling].line}", start
+                agg.last_source, agg.last_start = f"{self.name}:{row_line(rows, telling)}", start
         if record is not None:
             more = record[8]
             direction = _direction(more[5], plan.to_eop)
@@ -593,7 +596,7 @@ class Aggregator:
         if cert is not None:
             subject, issuer, sans = cert
             cert = (thumbprint, subject or None, issuer or None, split_dns(sans) if sans is not None else ())
-        shown = (rows[0].connector, host, remote_ip, to_eop, lines, tls, protocol, error, offered, masked,
+        shown = (rows_connector(rows), host, remote_ip, to_eop, lines, tls, protocol, error, offered, masked,
                  cert, client_ip, not partial)
         rej = rejections[first_rejection][:2] if first_rejection >= 0 else None
         return self._fact(shown, rows[telling], mail_from, null_sender, outcome, rej, accepted, rejected,

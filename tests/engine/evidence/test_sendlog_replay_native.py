@@ -378,6 +378,11 @@ def test_lite_rows_are_read_like_rows_and_checked():
     i = next(k for k, r in enumerate(tuples) if r.event == "<" and "Hello" in r.data)  # quoted in the log
     assert tuples[i].data == '250-a Hello [203.0.113.25], "quoted"' and tuples[i].context == 'ctx,"q"'
     assert scan.LiteRows(lites, made[1].conn)[i] == tuples[i] and tuples[0].remote == "52.101.68.24:25"
+    view = scan.LiteRows(lites, made[1].conn)
+    for k, row in enumerate(tuples):  # what a fold reads, without a Row made
+        assert (scan.row_line(view, k), scan.row_time(view, k)) == (row.line, row.time)
+        assert (scan.row_line(tuples, k), scan.row_time(tuples, k)) == (row.line, row.time)
+    assert scan.rows_connector(view) == scan.rows_connector(tuples) == "Outbound to Office 365"
     assert scan._native.replay(lites, False) == scan._native.replay(tuples, False) is not None
     assert scan._native.ordered(lites) and not scan._native.ordered([lites[1], lites[0]])
     assert not scan._native.ordered([*lites[:2], tuples[2]])  # a Row among them
@@ -387,3 +392,5 @@ def test_lite_rows_are_read_like_rows_and_checked():
         assert not scan._native.ordered([bad])
         with pytest.raises(ValueError):
             scan._native.row(bad, "C", scan.Row)
+        with pytest.raises(ValueError):
+            scan._native.line_time(bad)
