@@ -16,6 +16,10 @@ after it; ``_DIALOGUE`` sees two non-blank words before it whatever the digits),
 is the same for every such stamp. So its information is the same whatever the stamp says; only the
 time (``stamp_of``) is read from the line itself. ``tests/engine/evidence/test_applog_lineinfo.py``
 checks that on every line of the test corpus, fuzzed lines and generated dialogues.
+
+A line seen once for its ids (each message's own ``250 2.6.0 <id> [InternalId=…]``, a refusal's
+``[host time id]``) shares what a line differing only in those ids' digits said, with its own reply
+texts (``_ID`` says which ids and why that is exact).
 """
 
 from __future__ import annotations
@@ -180,6 +184,9 @@ class LineInfo:
 
 _plain: dict[str, LineInfo] = {}
 _stamped: dict[str, LineInfo] = {}
+# lines with ids, by what they say apart from the ids' digits (see ``_ids_key``): plain, stamped
+_plain_ids: dict[str, LineInfo] = {}
+_stamped_ids: dict[str, LineInfo] = {}
 
 
 def info_of(text: str) -> tuple[LineInfo, bool]:
@@ -191,12 +198,97 @@ def info_of(text: str) -> tuple[LineInfo, bool]:
         key, cache = text, _plain
     info = cache.get(key)
     if info is None:
+        if _ID.search(key) is not None:
+            return _with_ids(text, key, cache is _stamped), cache is _stamped
         info = work_out(text, cache is _stamped)
         if len(key) <= MAX_REMEMBERED_LINE:
             if len(cache) >= MAX_REMEMBERED:
                 cache.clear()
             cache[key] = info
     return info, cache is _stamped
+
+
+# An id: four or more ASCII digits between "<", "=" or "[" and "@", ">", "]", "," or a blank, such as
+# each message's own "250 2.6.0 <1234@host> [InternalId=5678, …] Queued mail for delivery". A line
+# seen once for its ids would go through every pattern and the reply recogniser; lines differing only
+# in their ids' digits instead share what the first of them says (``_with_ids``), which is right when
+# nothing the line says depends on which digits an id has, only where they are. Why that holds for a
+# line that names no server, no session detail (AUTH, TLS, MAIL FROM, port, client IP), no greeting
+# and no TLS failure, and whose replies' texts are the line's own characters from where they start:
+# - what reads a digit's value (a reply code or status: [245], [0-5], [0-7], 354, 550; ATTR\d+; a
+#   leading stamp) needs, at the digit it would read inside an id, a non-digit after at most three
+#   digits (an id has four or more), or before it a dot, colon, blank, backslash-n, word character or
+#   line start (an id has "<", "=" or "[", and digits inside it have a digit before them);
+# - what turns digits into values that an id could reach (ports after ":", "=" or a blank, client IPs,
+#   MAIL FROM) is read only on a line that names a server or a session detail, and those lines never
+#   share; a host (a greeting's, a bracket's) needs a dot after its digits, which an id does not have;
+# - everything else sees a digit as any digit ("\d", "\w", "[^…]", counts of characters).
+# So the replies are the same but for their texts, which are re-read from the line at the same places.
+# ``tests/engine/evidence/test_applog_lineinfo.py`` checks it against lines worked out afresh.
+#
+# Exchange Online's refusals end with a time and an id in the bracket after the host that refused,
+# "[AM6EUR05FT012.eop-eur05.prod.protection.outlook.com 2026-11-20T00:00:50.5+00:00 08DE0000000042AB]":
+# that time and id (digits and A-F) count as ids too. Their shape is fixed here (a blank after the
+# host, the stamp, a blank, 16 hex digits, "]"), so what stands between their digits is the same on
+# every line that shares; nothing reads a value there: a status needs two dots (a stamp has one); a
+# reply code three digits with a blank, "+" or "-" after them and no word character or dot before
+# (only a fraction has three, after its dot; a continuation's code also needs a letter after the "-");
+# the bracket's host ends at its blank; no word a pattern looks for is spelt in 0-9 and A-F, and in
+# the 16 hex digits (a word character before each but the first, "]" after the last) nothing tells a
+# digit from a letter; the line is not one naming a server or session detail (``_shareable``).
+# (Each alternative opens with a character set, not a lookbehind, so that re scans for it fast; the
+# first one's "<", "=" or "[" is in the match and stays as it is in the key.)
+_ID = lazyre.compile(
+    r"[<=\[][0-9]{4,}(?=[@>\], \t])"
+    r"|[0-9](?<=[A-Za-z0-9.-] [0-9])[0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,7})?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2}) [0-9A-F]{16}(?=\])"
+)
+_SAME_ID = str.maketrans("0123456789ABCDEF", "0" * 16)
+
+
+def _ids_key(key: str) -> str:
+    """``key`` with every id's digits (and hex digits) zeroed: two lines share it only if they differ in
+    nothing else (what is zeroed still reads as an id, in the same places)."""
+    return _ID.sub(lambda m: m.group().translate(_SAME_ID), key)
+
+
+def _with_ids(text: str, key: str, stamped: bool) -> LineInfo:
+    """``info_of`` for a line holding ids (``_ID``): what a line differing only in its ids' digits said,
+    with this line's reply texts, when that line could share it; else worked out."""
+    cache = _stamped_ids if stamped else _plain_ids
+    shared = _ids_key(key)
+    seen = cache.get(shared)
+    if seen is not None:
+        replies = tuple(
+            Reply(r.reply_code, r.status_code, text[r.start:r.start + len(r.text)], r.attr, r.host, r.tokens,
+                  r.start, r.continued)
+            for r in seen.replies
+        )
+        refusal, go_ahead, accepted = outcome(replies)
+        return LineInfo(  # (what ``_shareable`` let through: no server, session detail, greeting, TLS)
+            None, None, False, None, False, False, None, None, None, replies, refusal, go_ahead, accepted,
+            None, seen.unexplained, seen.dialogue_client, seen.client_speaks, seen.at,
+        )
+    info = work_out(text, stamped)
+    if len(key) <= MAX_REMEMBERED_LINE:
+        if _shareable(info, text):
+            if len(cache) >= MAX_REMEMBERED:
+                cache.clear()
+            cache[shared] = info
+        else:  # remembered as any other line is
+            exact = _stamped if stamped else _plain
+            if len(exact) >= MAX_REMEMBERED:
+                exact.clear()
+            exact[key] = info
+    return info
+
+
+def _shareable(info: LineInfo, text: str) -> bool:
+    """What ``info`` says of ``text`` holds for every line differing only in its ids' digits (see ``_ID``)."""
+    return (
+        info.endpoint is None and info.greeting is None and not info.session and info.tls is None
+        and all(text[r.start:r.start + len(r.text)] == r.text for r in info.replies)
+    )
 
 
 def work_out(text: str, stamped: bool = False) -> LineInfo:

@@ -154,3 +154,117 @@ def test_fuzzed_logs_read_the_same_remembered_or_afresh(lines: list[tuple[str, i
     with pytest.MonkeyPatch.context() as mp:
         _afresh(mp)
         assert _read(data) == remembered
+
+
+# Lines with ids (``lineinfo._ID``: 4+ digits between "<", "=" or "[" and "@", ">", "]", "," or a blank)
+# share what the first of them says when they differ only in the ids' digits. ``ID`` in a template is
+# an id's place; what stands around it is what could make its digits matter (codes, statuses, ports,
+# ATTR, IPs, stamps, MAIL FROM, hosts), so a shortcut that changed a result fails here.
+ID_PLACES = [
+    "<ID@contoso.com>", "[InternalId=ID]", "[InternalId=ID, Hostname=AM6PR.prod.outlook.com]", "=ID ", "<ID>",
+    "[ID]", "=ID,", "<ID ", "[ID@", "SMTP_PORT=ID ", "MAIL_PORT=ID,", "Connected to smtp://a.b.com:ID ",
+    "at port ID ", "MAIL FROM:<ID@contoso.com>", "Hello [ID]", "Client host [ID]", "ATTR", "5.7.", "550 ",
+    "code=ID ", "SMTP code: ID ", "(ID,", "\\n", "Queued mail for delivery", "SERVER -> CLIENT: ",
+    "250 2.6.0 ", "550 5.7.64 TenantAttribution; ", "[ID.eop.outlook.com 2026-11-20T00:00:05+00:00 08DE]",
+    "STARTTLS", "Message sent", "TLS negotiation failed with error ", "in /var/www/x.php:ID ",
+]
+ID_TEMPLATE = st.lists(st.one_of(st.sampled_from(ID_PLACES), PIECES), min_size=1, max_size=8).map("".join)
+
+
+def _fill(template: str, digits: list[str]) -> str:
+    parts = template.split("ID")
+    return "".join(p + (digits[i % len(digits)] if i < len(parts) - 1 else "") for i, p in enumerate(parts))
+
+
+# digits that mean something somewhere (codes, statuses' digits, ports) and any others
+DIGITS = st.one_of(st.sampled_from(["250", "550", "354", "220", "587", "2500", "5501", "3540", "2200", "0587",
+                                    "25000", "55012", "65535", "99999", "0000", "1234567"]),
+                   st.integers(0, 10**8).map(str))
+
+
+@FUZZ
+@given(template=ID_TEMPLATE, length=st.integers(1, 8), first=st.lists(DIGITS, min_size=1),
+       second=st.lists(DIGITS, min_size=1), stamp=st.sampled_from(["2026-11-20 00:00:05 ", ""]))
+def test_lines_differing_in_their_ids_read_as_worked_out_afresh(
+    template: str, length: int, first: list[str], second: list[str], stamp: str
+) -> None:
+    a = stamp + _fill(template, [d.zfill(length)[-length:] for d in first])
+    b = stamp + _fill(template, [d.zfill(length)[-length:] for d in second])
+    for line in (a, b):  # (the first one read teaches the second)
+        info, stamped = lineinfo.info_of(line)
+        lineinfo.says_sent(info, line)
+        assert info == _info(line) if stamped else info == _afresh_info(line), line
+
+
+def _afresh_info(text: str) -> lineinfo.LineInfo:
+    info = lineinfo.work_out(text)
+    lineinfo.says_sent(info, text)
+    return info
+
+
+def test_a_message_s_own_reply_is_shared_by_its_ids_and_keeps_its_own_text() -> None:
+    lineinfo._stamped_ids.clear()
+    got = []
+    for n in (1234, 98765, 4321, 5501, 25000):
+        line = (f"2026-11-20 00:00:0{n % 10} SERVER -> CLIENT: 250 2.6.0 <{n}@contoso.com> [InternalId={n}] "
+                "Queued mail for delivery")
+        info = lineinfo.info_of(line)[0]
+        lineinfo.says_sent(info, line)
+        assert info == _info(line)
+        got.append(info.accepted.text)
+    assert got[2] == "250 2.6.0 <4321@contoso.com> [InternalId=4321] Queued mail for delivery"
+    assert len(lineinfo._stamped_ids) == 2  # four digits and five: one line worked out for each
+    # a line naming a session detail is never shared (its port is read from the digits)
+    for port in ("25000", "58700"):
+        line = f"2026-11-20 00:00:05 SMTP_PORT={port} "
+        assert lineinfo.info_of(line)[0].port_setting == int(port)
+
+
+def test_every_id_place_with_digits_that_mean_something_reads_as_worked_out_afresh() -> None:
+    """The fuzzed test above, exhaustively over each place and the digits that could matter there."""
+    fills = ["250", "550", "354", "2500", "5501", "0587", "25000", "55012", "65535", "99999", "1234567"]
+    for piece in ID_PLACES:
+        for prefix in ("SERVER -> CLIENT: ", "2026-11-20 00:00:05 S: 250 2.6.0 "):
+            for suffix in ("", " Queued mail for delivery", ".7.1 x", "-x", " ATTR36"):
+                template = prefix + piece + suffix
+                lineinfo._plain_ids.clear()
+                lineinfo._stamped_ids.clear()
+                for first in fills:
+                    for second in fills:
+                        if len(first) != len(second):
+                            continue
+                        for line in (_fill(template, [first]), _fill(template, [second])):
+                            info, stamped = lineinfo.info_of(line)
+                            lineinfo.says_sent(info, line)
+                            assert info == (_info(line) if stamped else _afresh_info(line)), line
+
+
+def test_exchange_s_time_and_id_in_a_refusal_s_bracket_read_as_worked_out_afresh() -> None:
+    """A refusal's "[host time id]" bracket: lines differing only there share; each reads as afresh,
+    whatever digits (codes, statuses' digits, a fraction of "550" before a "-") the time and id hold."""
+    stamps = {  # by shape: lines share only within one (the same places for digits and signs)
+        "Z": ["2026-11-20T00:00:50Z", "2550-25-50T55:02:50Z", "0000-00-00T00:00:00Z"],
+        ".7": ["2026-11-20T08:44:50.4441834Z", "5501-25-03T54:25:50.5505505Z"],
+        ".3-": ["2026-11-20T00:00:50.550-05:00", "2026-11-20T00:00:50.250-05:50",
+                "4444-44-44T44:44:44.354-44:44"],
+        ".1+": ["2026-11-20T00:00:50.5+00:00", "2026-11-20T13:45:59.9+00:00"],
+    }
+    ids = ["08DE000000000011", "08DCAC8D34E9F1C4", "550A250B354C2200", "FFFFFFFFFFFFFFFF", "0000000000000000"]
+    shared = 0
+    for before in ("SERVER -> CLIENT: 550 5.7.64 TenantAttribution; Relay Access Denied ",
+                   "2026-11-20 00:00:05 S: 550-5.7.64 first part 550 5.7.64 ATTR36 ",
+                   "2026-11-20 00:00:05 SMTP Error: data not accepted. SMTP code: 550 ",
+                   "2026-11-20 00:00:05 <<550 ", "Connection: opening to smtp.office365.com:587 550 5.7.1 "):
+        for host in ("[AM6EUR05FT012.eop-eur05.prod.protection.outlook.com ", "[Hostname=x.y.com ", "[550 "):
+            for after in ("]", "] (in reply to RCPT TO command)", "]' in /var/www/x.php:12", "]\\r\\n"):
+                for shape in stamps.values():
+                    lineinfo._plain_ids.clear()
+                    lineinfo._stamped_ids.clear()
+                    for stamp in shape:
+                        for hex_id in ids:
+                            line = f"{before}{host}{stamp} {hex_id}{after}"
+                            info, stamped = lineinfo.info_of(line)
+                            lineinfo.says_sent(info, line)
+                            assert info == (_info(line) if stamped else _afresh_info(line)), line
+                    shared += len(lineinfo._stamped_ids) + len(lineinfo._plain_ids)
+    assert shared > 20  # (most of these lines were shared: the test reads the shortcut)
