@@ -19,7 +19,9 @@ checks that on every line of the test corpus, fuzzed lines and generated dialogu
 
 A line seen once for its ids (each message's own ``250 2.6.0 <id> [InternalId=…]``, a refusal's
 ``[host time id]``) shares what a line differing only in those ids' digits said, with its own reply
-texts (``_ID`` says which ids and why that is exact).
+texts (``_ID`` says which ids and why that is exact). So does Exchange Online's accept reply, whose
+Message-ID, mailbox server, size, time and rate differ on every message, when nothing here reads
+those characters (``_ACCEPT`` says when and why).
 """
 
 from __future__ import annotations
@@ -56,8 +58,11 @@ _MAYBE_SESSION = lazyre.compile(
 )
 # Literals (lowercase) one of which each alternative of the pattern above holds, for ASCII lines: a
 # line with none of them (most dialogue lines) skips the case-insensitive regex, which costs more.
-_ENDPOINT_WORDS = ("connect", "trying", "resolved", "said:", "host", "_server", "smtp.server", "smtp server",
-                   "smtpserver", "mail.server", "mail server", "mailserver")
+# ("host" itself only where ``_host_word`` finds it a word's end, as ``host\b``: Exchange's "[…, Hostname=…]"
+# on each reply is none; the other alternatives holding it hold one of "_host", "smarthost" or "smtp?host".)
+_ENDPOINT_WORDS = ("connect", "trying", "resolved", "said:", "_host", "smarthost", "smtphost", "smtp.host",
+                   "smtp host", "_server", "smtp.server", "smtp server", "smtpserver", "mail.server",
+                   "mail server", "mailserver")
 _SESSION_WORDS = ("auth", "tls", "ssl", "secured", "mail from", "hello", "client host", "_user", "encryption",
                   "_port", "port")
 # ... and for the patterns that read AUTH (command or setting) and TLS (STARTTLS, TLS or SSL settings)
@@ -247,14 +252,117 @@ _SAME_ID = str.maketrans("0123456789ABCDEF", "0" * 16)
 
 
 def _ids_key(key: str) -> str:
-    """``key`` with every id's digits (and hex digits) zeroed: two lines share it only if they differ in
-    nothing else (what is zeroed still reads as an id, in the same places)."""
+    """``key`` with every id's digits (and hex digits) zeroed, and an accept reply's own values made the
+    same (``_ACCEPT``): two lines share it only if they differ in nothing else (what is zeroed still
+    reads as an id, in the same places)."""
+    if "KB/sec" in key:
+        key = _ACCEPT.sub(_same_accept, key)
     return _ID.sub(lambda m: m.group().translate(_SAME_ID), key)
+
+
+# Exchange Online's accept reply as relays log it: "250 2.6.0 <Message-ID@domain> [InternalId=14 digits,
+# Hostname=AM6PR04MB1234.eurprd04.prod.outlook.com] 8547 bytes in 0.132, 63.086 KB/sec Queued mail for
+# delivery". The Message-ID's left part (a client's is often ~43 letters and digits) and the mailbox
+# server's first label differ on every message, and so do the size, time and rate, so without more
+# no line would ever share. Lines differing only there (same lengths) share what the first said, which
+# is exact when nothing the line says depends on those characters, only on where they are. Why:
+# - the Message-ID's part and the label ("values": letters and digits, between "<" and "@" and between
+#   "Hostname=" and ".") are taken only when inert (``_inert``): a letter among their first four
+#   characters, and no three letters that begin a word any pattern or literal here holds (``_words``,
+#   taken from the patterns' own text, so a pattern added later is covered too);
+# - a value's letters can be read only by a literal; a literal's letters inside a value are a word of
+#   three or more letters (caught), or a shorter one that needs next to it what a value's ends are not:
+#   "C:", "S:", "b'", "e-mail", "CRAM-MD5", "couldn't", " at ", " in ", " on line", " to ", " as ",
+#   ".js"/".py"/".cs"/".ts"/".rb" after a dot (a label comes after "=", the id part after "<"),
+#   "is"/"to"/"of"/"ms" of the reply words "STARTTLS is required", "Unable to relay", "out-of-date",
+#   "aka.ms/…" (blanks, "-", "." and "/" around them); stamps' "T"/"Z" between digits and "-"/":";
+# - a value's digits can be read (codes, statuses, ATTR, ids, ports, stamps, IPs) only where a digit
+#   has no word character before it (inside a value only its first, which is then at most three
+#   digits before a letter: no code has its blank or "-", no status its dot, no id its four digits)
+#   or after "ATTR" (a word, caught), a dot (a label's first digit has "=" before it) or ":" (ports,
+#   read only on lines naming a server or session detail, which never share: ``_shareable``);
+#   ``_MAYBE_REPLY`` and ``_STATUS`` may also see digits after a letter, but only to decide where
+#   the recogniser looks, never what it finds;
+# - the size, time and rate (digits zeroed): no code or status reads them (the size has "] " before
+#   it, the time "in " and the rate ", ", and one dot each: a status needs two, a code a blank or "-"
+#   after three digits, which a time or rate has only before its dot, never after; a three-digit size
+#   before " bytes" is a reply code only with a cue before it, and "] " is none); no port, ATTR or id
+#   reads them;
+# - the rest of the line is the same in every line that shares (it is in the key).
+# ``tests/engine/evidence/test_applog_lineinfo.py`` checks it against lines worked out afresh.
+_ACCEPT = lazyre.compile(
+    r"<(?P<mid>[A-Za-z0-9]{4,80})@[^<>\s]{1,255}> \[InternalId=[0-9]{4,20}, "
+    r"Hostname=(?P<label>[A-Za-z0-9]{4,80})\.[A-Za-z0-9.-]{1,255}\] (?P<size>[0-9]{1,12}) bytes in "
+    r"(?P<secs>[0-9]{1,6}\.[0-9]{1,6}), "
+    r"(?P<rate>[0-9]{1,9}\.[0-9]{1,6}) KB/sec"
+)
+_ZEROS = str.maketrans("0123456789", "0" * 10)
+
+
+def _same_accept(m: re.Match[str]) -> str:
+    """The accept reply ``m`` with its inert values as "x"s and its size, time and rate zeroed (as it
+    was when a value is not inert: then the line is shared with no other)."""
+    mid, label = m.group("mid"), m.group("label")
+    if not (_inert(mid) and _inert(label)):
+        return m.group()
+    text, at = m.group(), m.start()
+    out, last = [], 0
+    for name in ("mid", "label", "size", "secs", "rate"):
+        start, end = m.start(name) - at, m.end(name) - at
+        value = text[start:end]
+        out += [text[last:start], "x" * len(value) if name in ("mid", "label") else value.translate(_ZEROS)]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _inert(value: str) -> bool:
+    """A Message-ID part or label nothing here reads the characters of (see ``_ACCEPT``)."""
+    if value[:4].isdigit():
+        return False
+    lower = value.lower()
+    starts = _words()
+    return not any(lower[i:i + 3] in starts for i in range(len(lower) - 2))
+
+
+@functools.cache
+def _words() -> frozenset[str]:
+    """The first three letters (lowercase) of every word of three or more letters in the patterns and
+    literals the line's information comes from (a value holding none holds none of those words)."""
+    from ..symptoms import smtp_reply
+
+    sources = list(_CODE_LITERALS)
+    for value in [*vars(smtp_reply).values(), *globals().values()]:  # patterns, tuples of them, word lists
+        items = value if isinstance(value, tuple) else (value,)
+        if isinstance(value, tuple) and value and all(isinstance(x, str) for x in value):
+            sources += items
+        for item in items:
+            for x in item if isinstance(item, tuple) else (item,):
+                if isinstance(x, lazyre.LazyPattern):
+                    sources.append(_letters_of_pattern(x.pattern))
+    words = {w.lower() for src in sources for w in re.findall(r"[A-Za-z]{3,}", src)}
+    return frozenset(w[:3] for w in words)
+
+
+# literals the code here and in smtp_reply looks for in a line (besides its patterns and word tuples)
+_CODE_LITERALS = ("led", "mtp", "code", "ATTR", "Hello", "Client host", "CLIENT -> SERVER:", "send:",
+                  "SMTP server error:", "Detail:", "SMTP code:", "(in reply to ", "[message=", "sent")
+
+
+def _letters_of_pattern(pattern: str) -> str:
+    """A pattern's letters as the words it spells: "[Tt][Ll][Ss]" spells "TLS"; escapes (\\b, \\s),
+    group names and other character sets spell nothing."""
+    pattern = re.sub(r"\(\?P<\w+>|\\.", " ", pattern)  # (first: "\\[" opens no set)
+    pattern = re.sub(r"\[([A-Za-z])([A-Za-z])\]",
+                     lambda m: m.group(1) if m.group(1).lower() == m.group(2).lower() else " ", pattern)
+    return re.sub(r"\[[^\]]*\]", " ", pattern)
 
 
 def _with_ids(text: str, key: str, stamped: bool) -> LineInfo:
     """``info_of`` for a line holding ids (``_ID``): what a line differing only in its ids' digits said,
     with this line's reply texts, when that line could share it; else worked out."""
+    if len(key) > MAX_REMEMBERED_LINE:  # (never remembered, so never found: not worth a key)
+        return work_out(text, stamped)
     cache = _stamped_ids if stamped else _plain_ids
     shared = _ids_key(key)
     seen = cache.get(shared)
@@ -270,16 +378,15 @@ def _with_ids(text: str, key: str, stamped: bool) -> LineInfo:
             None, seen.unexplained, seen.dialogue_client, seen.client_speaks, seen.at,
         )
     info = work_out(text, stamped)
-    if len(key) <= MAX_REMEMBERED_LINE:
-        if _shareable(info, text):
-            if len(cache) >= MAX_REMEMBERED:
-                cache.clear()
-            cache[shared] = info
-        else:  # remembered as any other line is
-            exact = _stamped if stamped else _plain
-            if len(exact) >= MAX_REMEMBERED:
-                exact.clear()
-            exact[key] = info
+    if _shareable(info, text):
+        if len(cache) >= MAX_REMEMBERED:
+            cache.clear()
+        cache[shared] = info
+    else:  # remembered as any other line is
+        exact = _stamped if stamped else _plain
+        if len(exact) >= MAX_REMEMBERED:
+            exact.clear()
+        exact[key] = info
     return info
 
 
@@ -296,9 +403,7 @@ def work_out(text: str, stamped: bool = False) -> LineInfo:
     the plain stamp (its time is not worked out)."""
     lower = text.lower()
     ascii_lower = lower if text.isascii() else None  # (see _holds)
-    endpoint = (
-        _endpoint(text) if _holds(ascii_lower, _ENDPOINT_WORDS) and _MAYBE_ENDPOINT.search(text) else None
-    )
+    endpoint = _endpoint(text) if _may_name_endpoint(text, ascii_lower) else None
     greeting = _GREETING.search(text) if "220" in text else None
     session = _holds(ascii_lower, _SESSION_WORDS) and _MAYBE_SESSION.search(text) is not None
     auth = starttls = False
@@ -409,7 +514,7 @@ def plain_stamp(text: str) -> dt.datetime | None:
 def endpoint_in(text: str, resolved: dict[str, str]) -> tuple[str, int | None] | None:
     """The smart host (and port, if named) a line says the app talks to from here on. A name the
     app resolved (nodemailer's ``Resolved X as IP``) is noted in ``resolved`` and stands for its IP."""
-    if not _may_hold(text, _ENDPOINT_WORDS) or _MAYBE_ENDPOINT.search(text) is None:
+    if not _may_name_endpoint(text, text.lower() if text.isascii() else None):
         return None
     return endpoint_from(_endpoint(text), resolved)
 
@@ -442,6 +547,25 @@ def _endpoint(text: str) -> Endpoint:
 def session_line(text: str) -> bool:
     """A line that may say something about AUTH, TLS, MAIL FROM, the port or the client's IP."""
     return _may_hold(text, _SESSION_WORDS) and _MAYBE_SESSION.search(text) is not None
+
+
+def _may_name_endpoint(text: str, ascii_lower: str | None) -> bool:
+    """``_MAYBE_ENDPOINT`` matches ``text`` (whose ``lower()`` is given when it is ASCII); its words or a
+    "host" that ends a word (``host\b``) first, for ASCII lines, as ``_may_hold`` says."""
+    return (
+        _holds(ascii_lower, _ENDPOINT_WORDS) or (ascii_lower is not None and _host_word(ascii_lower))
+    ) and _MAYBE_ENDPOINT.search(text) is not None
+
+
+def _host_word(ascii_lower: str) -> bool:
+    """An ASCII line's "host" followed by no word character (\\w in ASCII: letters, digits, "_")."""
+    at = ascii_lower.find("host")
+    while at >= 0:
+        after = ascii_lower[at + 4:at + 5]
+        if not (after.isalnum() or after == "_"):
+            return True
+        at = ascii_lower.find("host", at + 4)
+    return False
 
 
 def _holds(ascii_lower: str | None, words: tuple[str, ...]) -> bool:

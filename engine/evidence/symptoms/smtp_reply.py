@@ -251,8 +251,11 @@ def _may_end(chunk: str) -> bool:
     return any(map(chunk.__contains__, _TEXT_END_LITERALS))
 
 
-# each alternative of _TEXT_END holds one of these ("on line" holds "in"); most replies hold none
-_TEXT_END_LITERALS = ("\\", "(", "in", "Stack trace:", '{"exception"', "#", "[stacktrace]")
+# each alternative of _TEXT_END holds one of these (case-sensitive, as _TEXT_END is); most replies hold
+# none. (A PHP/JS/… frame " in x.php:12" holds its file's extension after a dot, not just "in", which
+# Exchange's accept reply "… 8547 bytes in 0.132, …" holds too.)
+_TEXT_END_LITERALS = ("\\", "(", ".php", ".js", ".ts", ".py", ".cs", ".java", ".rb", "on line",
+                      "Stack trace:", '{"exception"', "#", "[stacktrace]")
 
 
 def _enhanced_matches(text: str) -> list[re.Match[str]]:

@@ -268,3 +268,130 @@ def test_exchange_s_time_and_id_in_a_refusal_s_bracket_read_as_worked_out_afresh
                             assert info == (_info(line) if stamped else _afresh_info(line)), line
                     shared += len(lineinfo._stamped_ids) + len(lineinfo._plain_ids)
     assert shared > 20  # (most of these lines were shared: the test reads the shortcut)
+
+
+# Exchange Online's reply to DATA as real relays log it (the client's alphanumeric Message-ID, a
+# 14-digit InternalId, the mailbox server, size and rate): every message's is unique. Ids below hold
+# words the patterns look for (TLS, auth, ATTR36, 550, 5.7.64 pieces, host, port, said, sent).
+ACCEPT_IDS = ["PBD4zrJ2sXPHVdtWRZQWO72N3WzUOT7ugaOkd1afFdk", "xTLSauth550ATTR36", "ATTR36", "host",
+              "smtphost", "Hostport", "said", "sent", "mail", "Message", "550", "5501", "2", "SSLx",
+              "nocredentials", "TenantAttribution", "codeerrorSMTP", "inStackx", "abcphp", "onlinex",
+              "led", "hello"]
+ACCEPT_HOSTS = ["DB9PR08MB7637.eurprd02.prod.outlook.com", "smtp.host.prod.outlook.com",
+                "ATTR36.x.prod.outlook.com", "x5.2.3y.outlook.com", "mail.server.example", "host-1.a.com"]
+
+
+def _accept(mid: str, host: str, size: int = 48681, rate: str = "95.271") -> str:
+    return (f"250 2.6.0 <{mid}@intranet.contoso.com> [InternalId=45356573746624, Hostname={host}] "
+            f"{size} bytes in 0.499, {rate} KB/sec Queued mail for delivery")
+
+
+ACCEPT_LINES = [f"{before}{_accept(mid, host)}{after}"
+                for mid in ACCEPT_IDS for host in ACCEPT_HOSTS
+                for before in ("2026-11-20 00:00:45 SERVER -> CLIENT: ", "S: ", "host said: ", "")
+                for after in ("", " in /var/www/x.php:12", "\\r\\n", " (in reply to end of DATA command)")]
+
+
+@FUZZ
+@given(text=st.one_of(FUZZED, st.sampled_from(LINES + ACCEPT_LINES)))
+def test_the_cheap_checks_before_the_endpoint_and_text_end_patterns_never_hide_a_match(text: str) -> None:
+    """The literals checked before ``_MAYBE_ENDPOINT`` and ``_TEXT_END`` are in every match of theirs:
+    where a pattern matches, its check says it may (the words are the patterns', not the samples')."""
+    from relaydoctor.engine.evidence.symptoms import smtp_reply
+
+    lower = text.lower() if text.isascii() else None
+    if lineinfo._MAYBE_ENDPOINT.search(text) is not None:
+        assert lineinfo._may_name_endpoint(text, lower)
+    for start in range(0, len(text), 7):
+        if smtp_reply._TEXT_END.search(text, start) is not None:
+            assert smtp_reply._may_end(text)
+
+
+def test_every_realistic_accept_reply_reads_as_worked_out_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exchange's accept replies (ids and hosts holding pattern words), one after another in a log and
+    alone: the reader's facts and the follower's deliveries are those of lines worked out afresh."""
+    lineinfo._plain_ids.clear()
+    lineinfo._stamped_ids.clear()
+    for line in ACCEPT_LINES:
+        info, stamped = lineinfo.info_of(line)
+        lineinfo.says_sent(info, line)
+        assert info == (_info(line) if stamped else _afresh_info(line)), line
+    log = "".join(
+        f"2026-11-20 00:00:4{i % 10} CLIENT -> SERVER: DATA\n"
+        f"2026-11-20 00:00:4{i % 10} SERVER -> CLIENT: 354 Go\n{line}\n"
+        for i, line in enumerate(ACCEPT_LINES)
+    ).encode()
+    remembered = _read(log)
+    _afresh(monkeypatch)
+    assert _read(log) == remembered
+
+
+# Accept replies share what the first of them said when they differ only in the Message-ID's left
+# part, the mailbox server's first label (when nothing reads their characters: ``lineinfo._inert``),
+# the size, time and rate. Values below are read one after another: an inert one first (it teaches),
+# then one holding pattern words, codes, statuses' digits, ATTR, or a code-like first few digits.
+INERT = "Qq9"
+VALUE_WORDS = ["TLS", "tls", "Auth", "ATTR36", "ATTR", "550", "5", "2", "4", "250", "354", "220", "Host",
+               "port", "said", "SSL", "Hello", "smtp", "sent", "mail", "code", "led", "mtp", "Client",
+               "xoauth2", "NoCredentials", "Tenant", "from", "user", "php", "js", "in", "on", "at", "to",
+               "is", "ms", "of", "e", "C", "S", "b", "T", "Z", "Qq9", "zZ", "0000", "12345", "A", "F"]
+VALUE_PIECES = st.sampled_from(VALUE_WORDS)
+VALUE = st.lists(VALUE_PIECES, min_size=1, max_size=8).map("".join)
+NUMBER = st.sampled_from(["250", "550", "354", "220", "2500", "5501", "0", "99999", "25", "2", "4", "5"])
+PREFIXES = ["2026-11-20 00:00:45 SERVER -> CLIENT: ", "SERVER -> CLIENT: ", "S: ", "host said: ", "",
+            "2026-11-20 00:00:45 MAIL FROM:<a@b.com> ", "2026-11-20 00:00:45 SMTP Error: ", "<< ",
+            "2026-11-20 00:00:45 CLIENT -> SERVER: ", "(550, b'", "Message sent: "]
+SUFFIXES = [" Queued mail for delivery", " Queued mail for delivery in /var/www/x.php:12", "", "'",
+            " Queued mail for delivery (in reply to end of DATA command)", "\\r\\n", " 550 5.7.64 ATTR36"]
+
+
+def _accept_line(prefix: str, mid: str, label: str, size: str, secs: str, rate: str, suffix: str,
+                 label2: str = "eurprd02") -> str:
+    return (f"{prefix}250 2.6.0 <{mid}@intranet.contoso.com> [InternalId=45356573746624, Hostname={label}"
+            f".{label2}.prod.outlook.com] {size} bytes in {secs}, {rate} KB/sec{suffix}")
+
+
+def _same_length(value: str, like: str) -> str:
+    return (value * (len(like) // len(value) + 1))[: len(like)]
+
+
+@FUZZ
+@given(prefix=st.sampled_from(PREFIXES), suffix=st.sampled_from(SUFFIXES), mid=VALUE, label=VALUE,
+       size=st.lists(NUMBER, min_size=2, max_size=2), secs=st.lists(NUMBER, min_size=4, max_size=4),
+       label2=st.sampled_from(["eurprd02", "2.3", "7x", "php", "smtp"]))
+def test_accept_replies_differing_in_their_values_read_as_worked_out_afresh(
+    prefix: str, suffix: str, mid: str, label: str, size: list[str], secs: list[str], label2: str
+) -> None:
+    n_size = max(len(s) for s in size)
+    n_secs, n_rate = max(len(s) for s in secs[:2]), max(len(s) for s in secs[2:])
+    lines = []
+    for m, lab, sz, (s1, s2) in ((_same_length(INERT, mid), _same_length(INERT, label), size[0], secs[:2]),
+                                (mid, label, size[1], secs[2:])):
+        lines.append(_accept_line(prefix, m, lab, sz.zfill(n_size), f"{s1.zfill(n_secs)}.{s2}",
+                                  f"{s2.zfill(n_rate)}.{s1}", suffix, label2))
+    lineinfo._plain_ids.clear()
+    lineinfo._stamped_ids.clear()
+    for line in lines:  # (the first one read teaches the second)
+        info, stamped = lineinfo.info_of(line)
+        lineinfo.says_sent(info, line)
+        assert info == (_info(line) if stamped else _afresh_info(line)), line
+
+
+def test_accept_replies_share_unless_a_value_holds_what_a_pattern_reads() -> None:
+    """Every value of ``VALUE_PIECES`` after an inert one of the same length: each reads as afresh,
+    and the inert ones (and only those the words of the patterns do not reach) share one key."""
+    lineinfo._stamped_ids.clear()
+    prefix, shared = "2026-11-20 00:00:45 SERVER -> CLIENT: ", 0
+    for piece in VALUE_WORDS:
+        for value in (_same_length(INERT, "x" * 43), _same_length(piece, "x" * 43), "1" * 42 + "a"):
+            line = _accept_line(prefix, value, _same_length(INERT, "x" * 13), "48681", "0.499", "95.271",
+                                " Queued mail for delivery")
+            info = lineinfo.info_of(line)[0]
+            lineinfo.says_sent(info, line)
+            assert info == _info(line), line
+            shared += lineinfo._ids_key(line[lineinfo.STAMP_LEN:]).count("x" * 43)
+    assert shared > 10  # (the test reads the shortcut)
+    assert lineinfo._inert("PBD4zrJ2sXPHVdtWRZQWO72N3WzUOT7ugaOkd1afFdk")
+    for word in ("xTLSx", "xauthx", "ATTR36x", "xHostx", "port", "Helloz", "smtpq", "saidq", "xsent", "mail",
+                 "codex", "1234x", "nocredentials", "xoauth2"):
+        assert not lineinfo._inert(word), word
