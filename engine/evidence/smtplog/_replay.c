@@ -785,6 +785,160 @@ done:
     return out;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Lite rows: a row cut in C (_sendfilter.c fast_row) kept as ONE bytes object until a Row tuple is
+ * needed (scan.LiteRows). Most followed sessions are folded or replayed here from these and never
+ * become Rows: a Row is 9 objects, a lite row one. Layout: this header, the line's text (ASCII,
+ * no CR), then the data and the context unquoted ("" -> ") when they were quoted. Offsets are
+ * from the start of the bytes; the event is text[ev]; the remote endpoint text[rems:rems+remn]. */
+typedef struct {
+    long long seq;
+    Py_ssize_t line, toff, rems, remn, ev, ds, dn, cs, cn, tn;
+} Lite;
+
+#define LITE_TEXT ((Py_ssize_t)sizeof(Lite))
+
+static Py_ssize_t unquote(char *w, const char *r, Py_ssize_t n) { /* as _sendfilter.c ascii_str */
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        w[k++] = r[i];
+        if (r[i] == '"' && i + 1 < n && r[i + 1] == '"')
+            i++;
+    }
+    return k;
+}
+
+static Py_ssize_t unquoted_len(const char *r, Py_ssize_t n) {
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++, k++)
+        if (r[i] == '"' && i + 1 < n && r[i + 1] == '"')
+            i++;
+    return k;
+}
+
+PyObject *lite_make(long long seq, Py_ssize_t line, const char *t, Py_ssize_t tn, Py_ssize_t toff, Py_ssize_t rems,
+                    Py_ssize_t remn, Py_ssize_t ev, const char *d, Py_ssize_t dn, int dq, const char *c,
+                    Py_ssize_t cn, int cq);
+
+/* The lite row of a line cut by fast_row: d and c point into t (as written, quoted or not). */
+PyObject *lite_make(long long seq, Py_ssize_t line, const char *t, Py_ssize_t tn, Py_ssize_t toff, Py_ssize_t rems,
+                    Py_ssize_t remn, Py_ssize_t ev, const char *d, Py_ssize_t dn, int dq, const char *c,
+                    Py_ssize_t cn, int cq) {
+    Py_ssize_t dl = dq ? unquoted_len(d, dn) : 0, cl = cq ? unquoted_len(c, cn) : 0;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, LITE_TEXT + tn + dl + cl);
+    if (out == NULL)
+        return NULL;
+    char *w = PyBytes_AS_STRING(out);
+    Lite h = {seq, line, toff, rems, remn, ev, 0, dn, 0, cn, tn};
+    memcpy(w + LITE_TEXT, t, (size_t)tn);
+    if (dq) {
+        h.ds = LITE_TEXT + tn;
+        h.dn = unquote(w + h.ds, d, dn);
+    } else {
+        h.ds = LITE_TEXT + (d - t);
+    }
+    if (cq) {
+        h.cs = LITE_TEXT + tn + dl;
+        h.cn = unquote(w + h.cs, c, cn);
+    } else {
+        h.cs = LITE_TEXT + (c - t);
+    }
+    memcpy(w, &h, sizeof h);
+    return out;
+}
+
+static inline int span_ok(Py_ssize_t s, Py_ssize_t n, Py_ssize_t lo, Py_ssize_t hi) {
+    return s >= lo && n >= 0 && s <= hi && n <= hi - s;
+}
+
+/* The header of a lite row, checked to lie inside it; 0 when ``b`` is not one. */
+static int lite_read(PyObject *b, Lite *h, const char **base) {
+    if (!PyBytes_CheckExact(b) || PyBytes_GET_SIZE(b) < LITE_TEXT)
+        return 0;
+    Py_ssize_t size = PyBytes_GET_SIZE(b);
+    *base = PyBytes_AS_STRING(b);
+    memcpy(h, *base, sizeof *h);
+    return span_ok(LITE_TEXT, h->tn, LITE_TEXT, size) && h->toff >= 0 && h->toff <= h->tn &&
+           span_ok(h->rems, h->remn, 0, h->tn) && h->ev >= 0 && h->ev < h->tn && span_ok(h->ds, h->dn, LITE_TEXT, size) &&
+           span_ok(h->cs, h->cn, LITE_TEXT, size);
+}
+
+PyObject *sf_row(PyObject *mod, PyObject *const *args, Py_ssize_t nargs);
+PyObject *sf_ordered(PyObject *mod, PyObject *arg);
+
+/* row(lite, connector, Row) -> the Row fast_row would have made of the line. */
+PyObject *sf_row(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    (void)mod;
+    Lite h;
+    const char *b;
+    if (nargs != 3 || !PyType_Check(args[2]) || !PyType_IsSubtype((PyTypeObject *)args[2], &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "row(lite, connector, Row)");
+        return NULL;
+    }
+    if (!lite_read(args[0], &h, &b)) {
+        PyErr_SetString(PyExc_ValueError, "row(): not a lite row");
+        return NULL;
+    }
+    const char *t = b + LITE_TEXT;
+    PyObject *f[9];
+    f[0] = PyLong_FromLongLong(h.seq);
+    f[1] = PyLong_FromSsize_t(h.line);
+    f[2] = PyUnicode_FromStringAndSize(t, h.toff);
+    f[3] = args[1];
+    Py_INCREF(f[3]);
+    f[4] = PyUnicode_FromStringAndSize(t + h.rems, h.remn);
+    f[5] = PyUnicode_FromStringAndSize(t + h.ev, 1);
+    f[6] = PyUnicode_FromStringAndSize(b + h.ds, h.dn);
+    f[7] = PyUnicode_FromStringAndSize(b + h.cs, h.cn);
+    f[8] = PyUnicode_FromStringAndSize(t, h.tn);
+    PyObject *row = NULL;
+    for (int i = 0; i < 9; i++)
+        if (f[i] == NULL)
+            goto fail;
+    row = ((PyTypeObject *)args[2])->tp_alloc((PyTypeObject *)args[2], 9);
+    if (row == NULL)
+        goto fail;
+    for (int i = 0; i < 9; i++)
+        PyTuple_SET_ITEM(row, i, f[i]);
+    return row;
+fail:
+    for (int i = 0; i < 9; i++)
+        Py_XDECREF(f[i]);
+    return NULL;
+}
+
+PyObject *sf_line_time(PyObject *mod, PyObject *arg);
+
+/* line_time(lite) -> (Row.line, Row.time) without the rest of the Row (what a fold reads). */
+PyObject *sf_line_time(PyObject *mod, PyObject *arg) {
+    (void)mod;
+    Lite h;
+    const char *b;
+    if (!lite_read(arg, &h, &b)) {
+        PyErr_SetString(PyExc_ValueError, "line_time(): not a lite row");
+        return NULL;
+    }
+    return Py_BuildValue("(ns#)", h.line, b + LITE_TEXT, h.toff);
+}
+
+/* ordered(rows) -> every row is a lite row and their sequence numbers never go down. */
+PyObject *sf_ordered(PyObject *mod, PyObject *arg) {
+    (void)mod;
+    if (!PyList_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "ordered(rows: list)");
+        return NULL;
+    }
+    long long last = -1;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(arg); i++) {
+        Lite h;
+        const char *b;
+        if (!lite_read(PyList_GET_ITEM(arg, i), &h, &b) || h.seq < last)
+            Py_RETURN_FALSE;
+        last = h.seq;
+    }
+    Py_RETURN_TRUE;
+}
+
 PyObject *sf_replay(PyObject *mod, PyObject *const *args, Py_ssize_t nargs);
 
 PyObject *sf_replay(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
@@ -820,6 +974,18 @@ PyObject *sf_replay(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
     long long last_seq = -1;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *row = PyList_GET_ITEM(rows, i);
+        Lite h;
+        const char *b;
+        if (PyBytes_CheckExact(row)) { /* a lite row (its text is ASCII: fast_row checked) */
+            if (!lite_read(row, &h, &b) || h.seq < last_seq)
+                goto unjudged;
+            last_seq = h.seq;
+            r.rows[i].remote = (Str){b + LITE_TEXT + h.rems, h.remn};
+            r.rows[i].data = (Str){b + h.ds, h.dn};
+            r.rows[i].context = (Str){b + h.cs, h.cn};
+            r.rows[i].ev = b[LITE_TEXT + h.ev];
+            continue;
+        }
         if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != 9)
             goto unjudged;
         PyObject *seq = PyTuple_GET_ITEM(row, 0), *remote = PyTuple_GET_ITEM(row, 4), *ev = PyTuple_GET_ITEM(row, 5),

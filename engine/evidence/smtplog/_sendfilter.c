@@ -803,10 +803,20 @@ static PyObject *signature(char ev, const char *d, Py_ssize_t dn, int dq, const 
 
 static PyObject *str_conn, *str_toff, *str_rows, *str_sigs;
 
-/* One row as _fast_row makes it; NULL with no error set: not this function's to judge (the caller
- * leaves the line to the Python code); NULL with an error: an error. */
+/* _replay.c: the lite form of a row (one bytes object; see its comment) */
+PyObject *lite_make(long long seq, Py_ssize_t line, const char *t, Py_ssize_t tn, Py_ssize_t toff, Py_ssize_t rems,
+                    Py_ssize_t remn, Py_ssize_t ev, const char *d, Py_ssize_t dn, int dq, const char *c,
+                    Py_ssize_t cn, int cq);
+PyObject *sf_row(PyObject *mod, PyObject *const *args, Py_ssize_t nargs);
+PyObject *sf_ordered(PyObject *mod, PyObject *arg);
+PyObject *sf_line_time(PyObject *mod, PyObject *arg);
+
+/* One row as _fast_row makes it (with ``lite``: in the lite form of _replay.c, one bytes object);
+ * NULL with no error set: not this function's to judge (the caller leaves the line to the Python
+ * code); NULL with an error: an error. */
 static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q, Py_ssize_t c1,
-                          Py_ssize_t c3, Py_ssize_t line, PyObject *item, PyTypeObject *row_type, PyObject **sig) {
+                          Py_ssize_t c3, Py_ssize_t line, PyObject *item, PyTypeObject *row_type, PyObject **sig,
+                          int lite) {
     if (c1 - q < 1 || c1 - q > 9)
         return NULL;
     long long seq = 0;
@@ -841,7 +851,7 @@ static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssiz
     if (conn == NULL)
         return NULL;
     PyObject *remote = NULL, *toff_obj = NULL;
-    Py_ssize_t toff;
+    Py_ssize_t toff, rems = 0, remn = 0;
     PyObject *fields[9] = {NULL};
     PyObject *row = NULL;
     if (conn == Py_None) {
@@ -860,6 +870,8 @@ static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssiz
             es = ee;
         Py_ssize_t k = find_byte(t, es, ee, ',');
         Py_ssize_t rstart = k < 0 ? es : k + 1;
+        rems = rstart;
+        remn = ee - rstart;
         remote = PyUnicode_FromStringAndSize(t + rstart, ee - rstart);
         toff_obj = PyLong_FromSsize_t(toff);
         if (conn == NULL || remote == NULL || toff_obj == NULL ||
@@ -880,6 +892,15 @@ static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssiz
         toff = 0;  /* never: a found line has commas */
     if (toff > tn)
         toff = tn;
+    if (lite) {
+        row = lite_make(seq, line, t, tn, toff, rems, remn, c3 - ls + 1, r + ds, dn, dq, r + cs, cn, cq);
+        if (row != NULL) {
+            *sig = signature(t[c3 - ls + 1], r + ds, dn, dq, r + cs, cn, cq);
+            if (*sig == NULL)
+                Py_CLEAR(row);
+        }
+        goto fail;  /* (not a failure: the objects below are released either way) */
+    }
     fields[0] = PyLong_FromLongLong(seq);
     fields[1] = PyLong_FromSsize_t(line);
     fields[2] = PyUnicode_FromStringAndSize(t, toff);
@@ -915,7 +936,8 @@ fail:
     return row;
 }
 
-/* rows(buf, found, first_line, Row) -> (left, newlines): the third step of scan.py's _feed_fast.
+/* rows(buf, found, first_line, Row[, lite]) -> (left, newlines): the third step of scan.py's _feed_fast.
+ * With ``lite`` true the rows appended are lite rows (_replay.c), not Row tuples.
  * Each found line's Row (as _fast_row makes it) is appended to its session's ``rows`` and its
  * signature (see signature()) to its ``sigs``; ``left`` lists (index in found, line number) of the
  * lines the Python code must make (the generic row maker, or _fast_row for a CSV shape this code
@@ -924,11 +946,14 @@ fail:
  * connector and time width). newlines: in the whole buffer. */
 static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
     (void)mod;
-    if (nargs != 4 || !PyList_Check(args[1]) || !PyType_Check(args[3]) ||
+    if ((nargs != 4 && nargs != 5) || !PyList_Check(args[1]) || !PyType_Check(args[3]) ||
         !PyType_IsSubtype((PyTypeObject *)args[3], &PyTuple_Type)) {
-        PyErr_SetString(PyExc_TypeError, "rows(buf, found: list, first_line, Row)");
+        PyErr_SetString(PyExc_TypeError, "rows(buf, found: list, first_line, Row[, lite])");
         return NULL;
     }
+    int lite = nargs == 5 ? PyObject_IsTrue(args[4]) : 0;
+    if (lite < 0)
+        return NULL;
     Py_buffer view;
     if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
         return NULL;
@@ -970,7 +995,7 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         int tainted = PySet_Contains(tainted_set, key);
         /* positions as _walk finds them (anything else is left to Python, never read out of range) */
         if (tainted == 0 && v[4] >= 0 && ls < v[2] && v[2] <= v[3] && v[3] <= v[4] && v[4] + 2 < le)
-            row = fast_row(buf, ls, le, v[2], v[3], v[4], line, item, row_type, &sig);
+            row = fast_row(buf, ls, le, v[2], v[3], v[4], line, item, row_type, &sig, lite);
         if (tainted < 0 || (row == NULL && PyErr_Occurred())) {
             Py_DECREF(key);
             goto done;
@@ -1311,6 +1336,11 @@ static PyMethodDef module_methods[] = {
      "scan.py's row making for a block's found lines: (rows or line numbers, newlines)."},
     {"replay", (PyCFunction)(void (*)(void))sf_replay, METH_FASTCALL,
      "session.py's replay for aggregation: a record of keys, counts and row positions, or None."},
+    {"row", (PyCFunction)(void (*)(void))sf_row, METH_FASTCALL,
+     "row(lite, connector, Row): the Row of a lite row (rows(..., lite=True))."},
+    {"ordered", (PyCFunction)sf_ordered, METH_O,
+     "ordered(rows): every row a lite row, sequence numbers never going down."},
+    {"line_time", (PyCFunction)sf_line_time, METH_O, "line_time(lite): (Row.line, Row.time) of a lite row."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1333,8 +1363,8 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
         return NULL;
     /* REVISION: what the Python side checks (scan.NATIVE_REVISION) so a stale build is not used;
      * 2 = EHLO reply lines with "XXXXXXXA" (STARTTLS masked by a firewall) are kept;
-     * 3 = replay() (_replay.c). */
-    if (PyModule_AddIntConstant(m, "REVISION", 3) < 0) {
+     * 3 = replay() (_replay.c); 4 = lite rows (rows(..., lite), row(), line_time(), ordered(), replay() of them). */
+    if (PyModule_AddIntConstant(m, "REVISION", 4) < 0) {
         Py_DECREF(m);
         return NULL;
     }

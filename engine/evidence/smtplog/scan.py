@@ -40,10 +40,12 @@ from .session import Row, Session, replay
 
 # What this code calls in the extension. An extension built from older sources (an editable
 # install not rebuilt after an update) lacks some of it: it is not used at all, never half used.
-NATIVE_API = ("Selector", "walk", "rows", "triggers", "backward", "newlines", "replay")
+NATIVE_API = ("Selector", "walk", "rows", "triggers", "backward", "newlines", "replay", "row", "ordered",
+              "line_time")
 # What its rows must keep, beyond the API: a build older than this revision (REVISION 2: EHLO reply
-# lines with "XXXXXXXA", STARTTLS masked by a firewall) keeps other rows than this module does.
-NATIVE_REVISION = 2
+# lines with "XXXXXXXA", STARTTLS masked by a firewall) keeps other rows than this module does;
+# REVISION 4: ``rows(..., lite)`` makes lite rows (an older ``rows`` takes four arguments only).
+NATIVE_REVISION = 4
 
 
 def usable_native(module: object | None) -> object | None:
@@ -78,14 +80,55 @@ ProgressHook = Callable[[int], None]  # bytes consumed since the last call
 CancelHook = Callable[[], bool]
 
 
+class LiteRows:
+    """A session's rows as the C row cutter keeps them: one bytes object per line (``_replay.c``,
+    "lite rows"), read by the C replay as they are. A ``Row`` (nine objects) is made only for a row
+    asked for by index -- the few a fold or a new fact names (start line, times, examples) -- or for
+    all of them when the session goes to the Python replay (``materialise``)."""
+
+    __slots__ = ("connector", "raw")
+
+    def __init__(self, raw: list[bytes], connector: str):
+        self.raw = raw
+        self.connector = connector
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __getitem__(self, i: int) -> Row:
+        return _native.row(self.raw[i], self.connector, Row)
+
+    def materialise(self) -> list[Row]:
+        row, conn = _native.row, self.connector
+        return [row(r, conn, Row) for r in self.raw]
+
+
+SessionRows = list[Row] | LiteRows
+
+
+def row_line(rows: SessionRows, i: int) -> int:
+    """``rows[i].line``; of a lite row without making its Row (a fold reads only this and times)."""
+    return _native.line_time(rows.raw[i])[0] if type(rows) is LiteRows else rows[i].line
+
+
+def row_time(rows: SessionRows, i: int) -> str:
+    """``rows[i].time``, like ``row_line``."""
+    return _native.line_time(rows.raw[i])[1] if type(rows) is LiteRows else rows[i].time
+
+
+def rows_connector(rows: SessionRows) -> str:
+    """``rows[0].connector`` (every row of a session has the connector of its first)."""
+    return rows.connector if type(rows) is LiteRows else rows[0].connector
+
+
 class Folder(Protocol):
     """Takes finished sessions by signature instead of by replay (send.Aggregator)."""
 
-    def fold(self, key: tuple, rows: list[Row], lines: int) -> bool: ...
+    def fold(self, key: tuple, rows: SessionRows, lines: int) -> bool: ...
 
     def learn(self, key: tuple, session: Session, rows: list[Row]) -> None: ...
 
-    def replayed(self, key: tuple, rows: list[Row], partial: bool, lines: int) -> bool: ...
+    def replayed(self, key: tuple, rows: SessionRows, partial: bool, lines: int) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -428,7 +471,7 @@ _SEND_REPLY = re.compile(rb'<,"?[45][0-9][0-9]')
 
 @dataclass(slots=True)
 class _Open:
-    rows: list[Row]
+    rows: list[Row]  # with the C row cutter: lite rows (bytes, see LiteRows) and Rows the Python code made
     partial: bool
     idle: int = 0  # bytes of log read since its last line
     lines: int = 0  # every line of the session, parsed or skipped
@@ -519,14 +562,18 @@ class SessionCollector:
             lines = max(item.lines, len(rows))
             key = None
             fold = self.fold
-            # foldable: every row cut in C (so signed), already in sequence order (so the replay's
-            # sort keeps them where they are and row i of one session matches row i of another)
-            if fold is not None and len(item.sigs) == len(rows) and len(rows) <= MAX_FOLD_ROWS:
-                seqs = [r[0] for r in rows]
-                if seqs == sorted(seqs):
-                    key = (rows[0][3], item.partial, *item.sigs)
-                    if fold.fold(key, rows, lines) or fold.replayed(key, rows, item.partial, lines):
-                        return
+            # foldable: every row cut in C (so signed, and a lite row), already in sequence order (so
+            # the replay's sort keeps them where they are and row i of one session matches row i of
+            # another); folded or replayed in C without a Row made but for the few the facts name
+            if (fold is not None and len(item.sigs) == len(rows) and len(rows) <= MAX_FOLD_ROWS
+                    and _native.ordered(rows)):
+                lite = LiteRows(rows, item.conn)  # type: ignore[arg-type]  # the first row set conn
+                key = (item.conn, item.partial, *item.sigs)
+                if fold.fold(key, lite, lines) or fold.replayed(key, lite, item.partial, lines):
+                    return
+            if item.sigs:  # rows cut in C: Rows for the Python replay
+                conn, make = item.conn, _native.row
+                rows = [make(r, conn, Row) if type(r) is bytes else r for r in rows]
             session = replay(sid, rows, partial=item.partial)
             session.rows = lines
             self.on_session(session)
@@ -647,7 +694,7 @@ class SessionCollector:
         """Step 3 of ``_feed_fast`` with the rows cut in C; a line the C code leaves alone (the
         generic shapes) goes through ``_fast_row`` and the row maker exactly as without it."""
         buf = block.buf
-        left, block.newlines = _native.rows(buf, found, block.first_line, Row)
+        left, block.newlines = _native.rows(buf, found, block.first_line, Row, True)
         for i, line in left:  # the lines the C code left to the Python code, in order
             ls, le, q, c1, c3, item = found[i]
             row = _fast_row(buf, ls, le, q, c1, c3, line, item) if c3 >= 0 else None

@@ -37,10 +37,15 @@ from .scan import (
     LOOKBACK,
     BlockReader,
     CancelHook,
+    LiteRows,
     ProgressHook,
     ScanStats,
     SessionCollector,
+    SessionRows,
     native_enabled,
+    row_line,
+    row_time,
+    rows_connector,
     trimmed_warning,
 )
 from .scan import _native as _sendfilter  # None without the C extension (or a stale build)
@@ -459,20 +464,21 @@ class Aggregator:
         self._plan_bytes += sum(map(len, key[2:]))
         self.plans[key] = plan
 
-    def fold(self, key: tuple, rows: list[Row], lines: int) -> bool:
+    def fold(self, key: tuple, rows: SessionRows, lines: int) -> bool:
         """Add a session by its signature, as ``add`` would after replaying it; False when it has
         to be replayed (no plan, or it would add more than counts)."""
         plan = self.plans.get(key)
         return plan is not None and self._apply(plan, rows, lines)
 
-    def replayed(self, key: tuple, rows: list[Row], partial: bool, lines: int) -> bool:
+    def replayed(self, key: tuple, rows: SessionRows, partial: bool, lines: int) -> bool:
         """Add a session from the C replay's record (``_replay.c``), as ``add`` would after replaying
         it in Python, and remember its plan for the signature ``key``. False when the C code leaves
         the session alone (it is then replayed in Python)."""
-        record = _sendfilter.replay(rows, partial) if _sendfilter is not None else None
+        raw = rows.raw if isinstance(rows, LiteRows) else rows  # the C replay reads lite rows as they are
+        record = _sendfilter.replay(raw, partial) if _sendfilter is not None else None
         if record is None:
             return False
-        plan = self._plan_of(record, rows[0].connector, partial)
+        plan = self._plan_of(record, rows_connector(rows), partial)
         if not self._apply(plan, rows, lines):  # more than counts: a new aggregate, example or symptom
             self._apply(plan, rows, lines, record, partial)
         if self._room_for(key):
@@ -501,7 +507,7 @@ class Aggregator:
         symptoms = tuple((self._symptom_key(text, code), row) for text, code, row, _ in rejections)
         return _Plan(to_eop, partial, tuple(out), symptoms)
 
-    def _apply(self, plan: _Plan, rows: list[Row], lines: int, record: tuple | None = None,
+    def _apply(self, plan: _Plan, rows: SessionRows, lines: int, record: tuple | None = None,
                partial: bool = False) -> bool:
         """Add a session of this plan when that adds only counts, times and ``last_source`` (else
         False, nothing added); with its C replay ``record``, whatever it adds (a new aggregate, an
@@ -509,7 +515,7 @@ class Aggregator:
         if not plan.units:  # not relevant: only counted if it went to Exchange Online
             self.eop += plan.to_eop
             return True
-        start = rows[0].line
+        start = row_line(rows, 0)
         aggs = self.aggs
         if record is None:
             for unit in plan.units:
@@ -518,7 +524,7 @@ class Aggregator:
                     return False
             for skey, i in plan.symptoms:
                 known = self.symptoms.get(skey)
-                if known is None or (known.provenance.line or 0) > rows[i].line:
+                if known is None or (known.provenance.line or 0) > row_line(rows, i):
                     return False
         self.eop += plan.to_eop
         self.relevant += 1
@@ -542,7 +548,7 @@ class Aggregator:
             c["rcpt_accepted"] += accepted
             c["tenant_rcpt_accepted"] += tenant
             c["rcpt_rejected"] += rejected
-            seen = stamp_to_second(rows[when].time)
+            seen = stamp_to_second(row_time(rows, when))
             if seen and (agg.first_seen is None or seen < agg.first_seen):
                 agg.first_seen = seen
             if seen and (agg.last_seen is None or seen > agg.last_seen):
@@ -550,7 +556,7 @@ class Aggregator:
             if start < agg.first_start:  # only with a record
                 agg.fact, agg.first_start = self._record_fact(record, n, rows, lines, partial), start  # type: ignore[arg-type]
             if start >= agg.last_start:
-                agg.last_source, agg.last_start = f"{self.name}:{rows[telling].line}", start
+                agg.last_source, agg.last_start = f"{self.name}:{row_line(rows, telling)}", start
         if record is not None:
             more = record[8]
             direction = _direction(more[5], plan.to_eop)
@@ -581,7 +587,8 @@ class Aggregator:
                           sum(1 for r in rcpts if r.reply is not None and r.reply.negative),
                           sum(1 for r in accepted if r.tenant), (txn.row if txn else s.first_row or row).time)
 
-    def _record_fact(self, record: tuple, n: int, rows: list[Row], lines: int, partial: bool) -> SmtpSession:
+    def _record_fact(self, record: tuple, n: int, rows: SessionRows, lines: int,
+                     partial: bool) -> SmtpSession:
         """``_summary`` of unit ``n`` of a C replay record (``_replay.c``) of ``rows``."""
         to_eop, tls, protocol, error, thumbprint, client_ip, units, rejections, more = record
         host, remote_ip, offered, masked, cert, _ = more
@@ -589,7 +596,7 @@ class Aggregator:
         if cert is not None:
             subject, issuer, sans = cert
             cert = (thumbprint, subject or None, issuer or None, split_dns(sans) if sans is not None else ())
-        shown = (rows[0].connector, host, remote_ip, to_eop, lines, tls, protocol, error, offered, masked,
+        shown = (rows_connector(rows), host, remote_ip, to_eop, lines, tls, protocol, error, offered, masked,
                  cert, client_ip, not partial)
         rej = rejections[first_rejection][:2] if first_rejection >= 0 else None
         return self._fact(shown, rows[telling], mail_from, null_sender, outcome, rej, accepted, rejected,

@@ -352,10 +352,21 @@ def test_c_walk_and_rows_equal_the_python_ones(buf, start, state, use_index):
         collector._native = native_rows
         block.newlines = None
         collector._rows_step(block, entries)
-        made.append(([list(it.rows) for _, it in sorted(items.items())], block.newlines,
+        made.append(([_rows_of(it) for _, it in sorted(items.items())], block.newlines,
                      collector.stats.malformed, [(it.conn, it.toff) for _, it in sorted(items.items())]))
+        if native_rows:  # the C rows are lite rows (one bytes object each), ordered() on them exact
+            for (_, it), rows in zip(sorted(items.items()), made[0][0], strict=True):
+                assert all(type(r) is bytes for r in it.rows[: len(it.sigs)])
+                lite = len(it.sigs) == len(it.rows)
+                seqs = [r.seq for r in rows]
+                assert scan._native.ordered(it.rows) == (lite and seqs == sorted(seqs))
     assert made[0] == made[1]
     assert made[0][1] == buf.count(b"\n")
+
+
+def _rows_of(item: scan._Open) -> list:
+    """A session's rows as Row tuples (the C row cutter keeps lite rows: made into Rows here)."""
+    return [scan._native.row(r, item.conn, scan.Row) if type(r) is bytes else r for r in item.rows]
 
 
 # -- folding repeated sessions (send.Aggregator.fold): the same facts as replaying every one -------

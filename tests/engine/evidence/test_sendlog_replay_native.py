@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.evidence.smtplog import scan, send
 from relaydoctor.engine.evidence.smtplog.session import replay
-from test_sendlog_native import _logmix, native
-from test_sendlog_synthetic import REJECT, THUMB
+from test_sendlog_native import _logmix, both, native
+from test_sendlog_synthetic import REJECT, THUMB, Sess, render
 
 _R_CMDS = (
     "EHLO EXCH01.corp.contoso.com",
@@ -333,3 +333,64 @@ def test_logmix_sessions_are_replayed_in_c_never_in_python(tmp_path, monkeypatch
         result = send.scan(stream, path.name)
     assert result.facts and "relevant" in result.detail
     assert calls == []
+
+
+@native
+@given(sessions=_replay_sessions(), interleave=st.integers(1, 4), opened=st.booleans(), twice=st.booleans())
+def test_awkward_sessions_in_a_log_give_the_python_facts_via_lite_rows(sessions, interleave, opened, twice):
+    """The same awkward sessions written as a log (quoted data, odd bytes, rows out of the usual
+    order): the native scan keeps the rows the C row cutter makes as lite rows (one bytes object
+    each) and folds or replays them in C, making Rows only for the rows a fact names; its facts,
+    details and warnings are the pure-Python scan's. ``twice``: every session again under a new id,
+    so sessions fold by the plans of lite-row sessions."""
+    opening = [("*", "", "attempting to connect"), ("+", "", "")] if opened else []
+    logged = [
+        Sess(f"08DF42081AB5{i:04X}", remote=rows[0].remote, connector=rows[0].connector,
+             rows=[*opening, *((r.event, r.data, r.context) for r in rows)])
+        for i, (rows, _partial) in enumerate(sessions * (2 if twice else 1))
+    ]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        both(render(logged, interleave=interleave), monkeypatch, expect_native=None)
+
+
+@native
+def test_lite_rows_are_read_like_rows_and_checked():
+    """``row`` makes of a lite row the Row the 4-argument ``rows`` makes of the same line; the C
+    replay reads a lite row as that Row; anything else given as a lite row is refused."""
+    sess = (Sess("08DF42081AB50001").add("<", "220 a.mail.protection.outlook.com ready")
+            .add(">", "EHLO x").add("<", '250-a Hello [203.0.113.25], "quoted"', 'ctx,"q"')
+            .add(">", "MAIL FROM:<a@contoso.com>").add(">", "RCPT TO:<r@fabrikam.com>")
+            .add("<", "250 2.1.0 Sender OK").add("<", REJECT).add("-", "", "Local"))
+    buf = render([sess], header=False)
+    walked = scan._Open([], partial=False)
+    found: list = []
+    scan._walk(buf, sess.sid, 0, walked, found, None)
+    assert len(found) >= 6  # the lines the replay needs
+    made = []
+    for lite in (False, True):
+        item = scan._Open([], partial=False)
+        left, _ = scan._native.rows(buf, [(*f[:5], item) for f in found], 1, scan.Row, lite)
+        assert left == []
+        made.append(item)
+    tuples, lites = made[0].rows, made[1].rows
+    assert all(type(r) is bytes for r in lites) and made[0].sigs == made[1].sigs
+    assert [scan._native.row(r, made[1].conn, scan.Row) for r in lites] == tuples
+    i = next(k for k, r in enumerate(tuples) if r.event == "<" and "Hello" in r.data)  # quoted in the log
+    assert tuples[i].data == '250-a Hello [203.0.113.25], "quoted"' and tuples[i].context == 'ctx,"q"'
+    assert scan.LiteRows(lites, made[1].conn)[i] == tuples[i] and tuples[0].remote == "52.101.68.24:25"
+    view = scan.LiteRows(lites, made[1].conn)
+    for k, row in enumerate(tuples):  # what a fold reads, without a Row made
+        assert (scan.row_line(view, k), scan.row_time(view, k)) == (row.line, row.time)
+        assert (scan.row_line(tuples, k), scan.row_time(tuples, k)) == (row.line, row.time)
+    assert scan.rows_connector(view) == scan.rows_connector(tuples) == "Outbound to Office 365"
+    assert scan._native.replay(lites, False) == scan._native.replay(tuples, False) is not None
+    assert scan._native.ordered(lites) and not scan._native.ordered([lites[1], lites[0]])
+    assert not scan._native.ordered([*lites[:2], tuples[2]])  # a Row among them
+    assert scan._native.replay([lites[1], lites[0]], False) is None  # out of order: the Python replay's
+    for bad in (lites[0][:20], lites[0][:-5], b"\xff" * 200, bytes(len(lites[0]))):
+        assert scan._native.replay([bad], False) is None
+        assert not scan._native.ordered([bad])
+        with pytest.raises(ValueError):
+            scan._native.row(bad, "C", scan.Row)
+        with pytest.raises(ValueError):
+            scan._native.line_time(bad)
