@@ -107,7 +107,9 @@ def prefetch_packs(pack_dirs: Sequence[str] = ()) -> threading.Thread:
 
 def lint_packs(packs: Packs) -> list[PackError]:
     """Every problem ``rules lint`` reports for the loaded ``packs`` (empty: clean)."""
-    from .pack import lint
+    # from the submodule: the package's lazy ``lint`` is shadowed by the module ``pack.lint`` once
+    # anything imported that module first (Python binds a submodule on its package when loaded)
+    from .pack.lint import lint
     from .regex_probe import probe
 
     return list(lint(packs, probe=probe))

@@ -177,8 +177,9 @@ def test_the_worked_examples_are_working_packs(guide_run, name, code, builtin):
     re-created built-in code alone (--no-builtin), the new code beside the built-in pack."""
     work, _ = guide_run
     from relaydoctor.engine.api import diagnose
-    from relaydoctor.engine.pack import lint, load_packs
+    from relaydoctor.engine.pack import load_packs
     from relaydoctor.engine.pack.cases import run_case
+    from relaydoctor.engine.pack.lint import lint
 
     packs = load_packs([work / name], include_builtin=builtin, include_user_config=False)
     assert [p.one_line() for p in lint(packs)] == []

@@ -26,8 +26,8 @@ from packkit import (
     standard_pack,
     write,
 )
-from relaydoctor.engine.pack import lint
 from relaydoctor.engine.pack.compiler import compile_rule
+from relaydoctor.engine.pack.lint import lint
 from relaydoctor.engine.pack.schema import file_schema_path
 
 DISABLED = """

@@ -23,7 +23,8 @@ from packkit import (
     standard_pack,
     write,
 )
-from relaydoctor.engine.pack import lint, lint_dirs, load_packs
+from relaydoctor.engine.pack import load_packs
+from relaydoctor.engine.pack.lint import lint, lint_dirs
 from relaydoctor.engine.pack.model import CAUSE_ID_RE
 from relaydoctor.engine.paths import builtin_dir
 

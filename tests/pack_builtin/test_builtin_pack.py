@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 from relaydoctor.engine.api import diagnose
-from relaydoctor.engine.pack import lint, load_packs
+from relaydoctor.engine.pack import load_packs
 from relaydoctor.engine.pack.cases import case_facts, run_case
+from relaydoctor.engine.pack.lint import lint
 from relaydoctor.engine.pack.model import FieldTest, Pattern, Ref
 from relaydoctor.engine.paths import builtin_dir
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from packkit import CAUSE, CODE, cause_file, has_error, load, load_errors, standard_pack
 from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.facts import Provenance, fact_from_dict
-from relaydoctor.engine.pack import lint
+from relaydoctor.engine.pack.lint import lint
 
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
 

@@ -18,7 +18,7 @@ from packkit import (
     standard_pack,
     write,
 )
-from relaydoctor.engine.pack import lint, lint_dirs
+from relaydoctor.engine.pack.lint import lint, lint_dirs
 from relaydoctor.engine.pack.model import FieldTest, Pattern
 
 
@@ -185,3 +185,21 @@ def test_findings_are_sorted_and_lint_dirs_reports_load_errors(tmp_path: Path) -
     assert len(findings) == 1 and findings[0].path == str(root / "rules" / "9.9.9" / "broken.yaml")
     clean = standard_pack(tmp_path / "q")
     assert lint_dirs([clean], include_builtin=False, include_user_config=False) == []
+
+
+def test_lint_packs_works_after_the_lint_module_was_imported() -> None:
+    """``engine.pack`` resolves ``lint`` lazily; once anything imports the module ``pack.lint``
+    first, Python binds that module on the package, and ``from .pack import lint`` (how
+    ``api.lint_packs`` read it) got the module: ``rules lint`` died with "'module' object is not
+    callable" (exit 70) in such a process. A fresh interpreter, so the order is the test's."""
+    import subprocess
+    import sys
+
+    code = (
+        "import relaydoctor.engine.pack.lint\n"
+        "from relaydoctor.engine import api\n"
+        "print(len(api.lint_packs(api.load_packs())))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "0"

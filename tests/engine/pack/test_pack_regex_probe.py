@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from packkit import load, rule_file, rule_yaml, standard_pack
 from relaydoctor.engine.errors import PackErrors
-from relaydoctor.engine.pack import compile_packs, lint
+from relaydoctor.engine.pack import compile_packs
+from relaydoctor.engine.pack.lint import lint
 from relaydoctor.engine.regex_probe import probe, sample_values
 
 

@@ -8,7 +8,8 @@ import pytest
 from packkit import standard_pack
 from relaydoctor.engine.api import diagnose
 from relaydoctor.engine.errors import InputError
-from relaydoctor.engine.pack import lint, load_pack_dirs, run_cases, scaffold_code
+from relaydoctor.engine.pack import load_pack_dirs, run_cases, scaffold_code
+from relaydoctor.engine.pack.lint import lint
 
 
 def test_scaffold_writes_a_lint_clean_pack_whose_cases_fail_with_todos(tmp_path: Path) -> None:
