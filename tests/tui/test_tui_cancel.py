@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from relaydoctor.tui import app as tui_app
 from relaydoctor.tui.screens.dialogs import ReadingDialog
 from textual.widgets import ProgressBar
 from tuikit import EXAMPLES, drive, example, make_app, notifications, screen_text, settle
@@ -79,13 +80,20 @@ def test_progress_is_shown_while_reading(tmp_path: Path, monkeypatch) -> None:
                 seen.append(bar.progress / bar.total)
 
     monkeypatch.setattr(ReadingDialog, "_apply", apply)
+    # The dialog opens only for a read that outlasts READING_DIALOG_DELAY; the native scan reads
+    # this 20 MB log faster than that on an idle machine (the test then saw no dialog at all),
+    # so the delay is taken out: what is tested is the bar, not the threshold.
+    monkeypatch.setattr(tui_app, "READING_DIALOG_DELAY", 0.01)  # not 0: Textual timers divide by it
 
     async def scenario(pilot) -> None:
-        # The start-up read finished; read again and watch the bar move.
+        # The start-up read finished; read again and watch the bar move (the hook above records
+        # every update, however fast the read: the dialog may close between two polls).
+        await settle(pilot)
         app.reload_evidence()
-        await _wait_for_dialog(pilot)
-        while isinstance(app.screen, ReadingDialog):
+        deadline = time.monotonic() + 60
+        while app.busy and time.monotonic() < deadline:
             await pilot.pause(0.01)
+        assert not app.busy, "the read did not finish"
         await settle(pilot)
         sessions = next(s for s in app.walk.report.evidence if s.source.endswith("SEND20261120-8.LOG"))
         assert sessions.kind == "send_log" and "3,000 sessions" in (sessions.detail or "")
