@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from ..facts import Fact, Provenance, SmtpSession
+from ..facts import Certificate, Fact, Provenance, SmtpSession
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..utctime import format_naive, format_utc
 
@@ -78,6 +78,14 @@ def parse_time(value: str | None) -> Instant | None:
 def prov_key(fact: Fact) -> tuple:
     p = fact.provenance
     return (p.source, p.line if p.line is not None else -1, p.excerpt)
+
+
+def planned_certificate(thumbprint: str | None, certificates: Iterable[Certificate]) -> Certificate | None:
+    """The certificate a precheck plans (``precheck --cert``'s thumbprint): the planned file's own
+    fact, else an installed copy of it (Get-ExchangeCertificate), each first in provenance order."""
+    thumb = norm_thumbprint(thumbprint)
+    same = [c for c in certificates if thumb and norm_thumbprint(c.thumbprint) == thumb]
+    return min(same, key=lambda c: (c.origin == "exchange", prov_key(c)), default=None)
 
 
 _OUTCOME_RANK = {"rejected": 0, "mixed": 1, "tls_failed": 2, "relayed": 3, "internal_only": 4, "no_mail": 5}

@@ -24,7 +24,7 @@ from ..facts import (
     PrecheckPlan,
 )
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
-from .common import derived, norm_name, norm_thumbprint, prov_key
+from .common import derived, norm_name, norm_thumbprint, planned_certificate
 from .presented import PresentedCert, as_presented
 
 ORDER = {"match": 0, "wildcard_match": 1, "ambiguous": 2, "mismatch": 3}
@@ -241,13 +241,10 @@ def planned_cert_name_relations(
     thumbs = {norm_thumbprint(p.cert_thumbprint) for p in plans if p.cert_thumbprint}
     out: list[PlannedCertNameMatch | PlannedCertAttribution] = []
     for thumb in sorted(thumbs):
-        mine = sorted(
-            (c for c in certificates if norm_thumbprint(c.thumbprint) == thumb),
-            key=lambda c: (c.origin == "exchange", prov_key(c)),  # the planned file first
-        )
-        if not mine:
+        planned = planned_certificate(thumb, certificates)
+        if planned is None:
             continue
-        cert = as_presented(mine[0])
+        cert = as_presented(planned)
         names_text = ", ".join(cert.names) or "no DNS names"
         own = cert.cn or (cert.names[0] if cert.names else None)
         target = cert.cn if cert.cn in cert.names else (cert.names[0] if cert.names else None)

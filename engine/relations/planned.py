@@ -31,7 +31,7 @@ from ..facts import (
 )
 from ..plainwords import plain_value
 from ..x509names import dn_cn
-from .common import derived, norm_name, norm_thumbprint, prov_key
+from .common import derived, norm_name, norm_thumbprint, planned_certificate, prov_key
 from .domains import DomainEvidence, certificate_name_acceptance, connector_name_acceptance
 from .ips import egress_ips, match_ip, not_public, parse_ip, parse_ip_entry
 from .names import best_name_match, connector_value_problem, shared_provider, usable
@@ -58,10 +58,7 @@ def planned_relations(
             out.append(planned_egress(plan, inbound, attributions))
         if plan.connector_cert_name is not None or plan.connector_ips_planned:
             out.extend(planned_connector(plan, facts, inbound, ev, relations))
-        thumb = norm_thumbprint(plan.cert_thumbprint)
-        same = [c for c in certs if thumb and norm_thumbprint(c.thumbprint) == thumb]
-        # the planned file's own fact, else an installed copy of it
-        cert = next((c for c in same if c.origin != "exchange"), same[0] if same else None)
+        cert = planned_certificate(plan.cert_thumbprint, certs)
         if cert is None:
             continue
         if ev.has_any:

@@ -82,10 +82,6 @@ def _bundle() -> bytes:
         return b""
 
 
-def _public_roots() -> tuple[x509.Certificate, ...]:
-    return tuple(cert for cert, _, _ in _public_entries())
-
-
 @functools.cache
 def _public_entries() -> tuple[tuple[x509.Certificate, int, int], ...]:
     return tuple(_pem_certificates(_bundle()))

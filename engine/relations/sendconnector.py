@@ -23,7 +23,7 @@ from ..facts import (
     SmtpSession,
 )
 from ..x509names import DnKey, dn_cn, dn_key
-from .common import derived, norm_thumbprint, parse_time, prov_key
+from .common import derived, norm_thumbprint, parse_time, planned_certificate, prov_key
 
 _SPLIT = lazyre.compile(r"^\s*<I>(?P<issuer>.*?)<S>(?P<subject>.*)$", re.IGNORECASE | re.DOTALL)
 
@@ -181,13 +181,9 @@ def planned_send_connector_relations(
     thumbs = {norm_thumbprint(p.cert_thumbprint) for p in plans if p.cert_thumbprint}
     out: list[PlannedSendConnectorCert] = []
     for thumb in sorted(thumbs):
-        mine = sorted(
-            (c for c in certificates if norm_thumbprint(c.thumbprint) == thumb),
-            key=lambda c: (c.origin == "exchange", prov_key(c)),  # the planned file first
-        )
-        if not mine:
+        cert = planned_certificate(thumb, certificates)
+        if cert is None:
             continue
-        cert = mine[0]
         if not cert.issuer or not cert.subject:
             out.append(
                 PlannedSendConnectorCert(

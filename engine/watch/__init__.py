@@ -75,12 +75,6 @@ def session_time(s: Session) -> dt.datetime | None:
         return None
 
 
-def accepted_external(s: Session) -> int | None:
-    """The line of the first external recipient Exchange Online accepted (data not refused)."""
-    found = accepted_txns(s)
-    return found[0][1] if found else None
-
-
 class Watcher:
     """What the sessions mean, as plain lines on ``out``."""
 
