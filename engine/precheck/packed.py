@@ -2,8 +2,8 @@
 
 A ``precheck_plan`` fact puts the code in scope (as a symptom does for diagnose), so one run of
 the same diagnosis as ``diagnose`` judges each of its causes; each cause is one check line:
-confirmed is FAIL, likely WARN, ruled out PASS, undetermined WARN ("cannot check: …"). Which
-checks are pack data and why the others are not yet: docs/precheck.md.
+confirmed is FAIL, likely WARN, ruled out PASS, undetermined WARN ("cannot check: …"). Every
+check is pack data; what each one reads: docs/precheck.md.
 """
 
 from __future__ import annotations
