@@ -55,8 +55,10 @@ def message(rng: random.Random, n: int, at: dt.datetime, eop_share: float) -> st
     relay = f"{EOP}[52.101.68.24]:25" if to_eop else "mx.partner.example[198.51.100.20]:25"
     ok = not to_eop or rng.random() < 0.9
     refused = f"host {EOP}[52.101.68.24] said: {REJECT} (in reply to RCPT TO command)"
-    outcome = ("dsn=2.6.0, status=sent (250 2.6.0 <x@relay01> Queued mail for delivery)" if ok else
-               f"dsn=5.7.64, status=bounced ({refused})")
+    # each accepted message's reply is its own, as in real logs: Exchange Online's carries the
+    # message's ids, size and rate (accept_reply), another MX's its queue id
+    accepted = accept_reply(rng) if to_eop else f"250 2.0.0 Ok: queued as {rng.randrange(16**10):010X}"
+    outcome = f"dsn=2.6.0, status=sent ({accepted})" if ok else f"dsn=5.7.64, status=bounced ({refused})"
     return (
         f"{stamp} relay01 postfix/smtpd[2201]: {qid}: client=app.contoso.local[{client}]\n"
         f"{stamp} relay01 postfix/cleanup[2214]: {qid}: message-id=<{n}@relay01.contoso.com>\n"
