@@ -1,10 +1,7 @@
-"""What the precheck's checks share: references, the "cannot check" line and the names of
-multi-tenant services (MC1226222)."""
+"""The references the precheck's lines cite (the multi-tenant service names of MC1226222 are
+the relations': ``relations.names.SHARED_PROVIDERS``)."""
 
 from __future__ import annotations
-
-# the names of multi-tenant services are the relations' own; the audit checks import them from here
-from ..relations.names import SHARED_PROVIDERS, shared_provider  # noqa: F401
 
 KB_ATTR36 = (
     "https://learn.microsoft.com/en-us/troubleshoot/exchange/email-delivery/relay-access-denied-attr36"
