@@ -51,7 +51,7 @@ def precheck(
 ) -> PrecheckReport:
     """``diagnose`` judges the pack's checks (``api.diagnose_evidence`` with the packs bound)."""
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    ctx = build_context(paths, plan, now=moment, pfx_password=pfx_password)
+    ctx = build_context(paths, plan, pfx_password=pfx_password)
     # every plan (and the audit) has checks that are pack data
     ctx.packed, overrides = packed_checks(
         ctx.facts, ctx.certificates, plan, ctx.planned, now=moment, diagnose=diagnose

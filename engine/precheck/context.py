@@ -8,7 +8,6 @@ so a precheck and a diagnosis can never disagree about what matches.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import field
 
@@ -22,7 +21,6 @@ from ..facts import (
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..relations.common import norm_thumbprint
 from ..results import EvidenceSet, SourceSummary
-from ..utctime import as_utc
 from .model import Check, Plan
 
 PFX_LOCKED = "PFX is password-protected"
@@ -31,7 +29,6 @@ PFX_WRONG = "PFX password is wrong"  # the loader's words (evidence/certificates
 
 @dataclass
 class Context:
-    now: dt.datetime
     plan: Plan
     facts: list[Fact]  # evidence facts (with the planned certificate's)
     sources: list[SourceSummary]
@@ -48,7 +45,6 @@ def build_context(
     paths: Sequence[str],
     plan: Plan,
     *,
-    now: dt.datetime,
     pfx_password: str | None = None,
     load: Loader | None = None,
 ) -> Context:
@@ -81,7 +77,6 @@ def build_context(
             "checked as a new connector"
         )
     return Context(
-        now=as_utc(now),
         plan=plan,
         facts=facts,
         sources=list(evidence.sources),
