@@ -240,13 +240,6 @@ def _thumb(value: str | None) -> str | None:
     return m.group(1).upper() if m else None
 
 
-def _cn(subject: str | None) -> str | None:
-    if not subject:
-        return None
-    m = re.search(r"(?:^|[,/]\s*)CN=([^,]+)", subject, re.I)
-    return _lower(m.group(1) if m else subject)
-
-
 def to_fact(raw: RawEvent, source: str, warnings: list[str]) -> WindowsEvent | None:
     """The event as a fact; ``None`` (with a warning) when it cannot be one. An event read from an
     export whose labels were not understood adds no warning of its own: the reader gives one for
@@ -536,10 +529,6 @@ def with_symptoms(facts: list, seen: set) -> list:
                     seen.add(key)
                     out.append(symptom)
     return out
-
-
-def _detailed(fields: Mapping[str, object]) -> bool:
-    return any(v is not None for v in fields.values())
 
 
 def _language_hint(raw: RawEvent, message: str) -> str:
