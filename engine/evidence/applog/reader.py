@@ -27,7 +27,7 @@ from ...facts import Provenance, Symptom
 from ..base import Document, ParseResult
 from ..decoding import iter_lines
 from ..jsonish import looks_like_json
-from ..relaylogs.client import Tally
+from ..relaylogs.client import Tally, count_sender, hosts_text
 from ..symptoms.ndr_text import direction
 from ..symptoms.smtp_reply import Reply, recognise
 from .lineinfo import DIALOGUE, MAX_LINE, endpoint_from, info_of, is_refusal, join_open, software_of
@@ -140,7 +140,7 @@ def scan(
                 if not info.mail_from:
                     seen.null_sender = True
                 elif info.mail_from_domain:
-                    seen.senders[info.mail_from_domain] += 1
+                    count_sender(seen, info.mail_from_domain)
             if info.client_ip:
                 seen.client_ip = seen.client_ip or info.client_ip
         if not info.replies and open_reply is None:
@@ -208,12 +208,14 @@ def scan(
     tally.software = software
     if unexplained > MAX_WARNINGS:
         warnings.append(f"{unexplained - MAX_WARNINGS:,} more SMTP failure line(s) without a reply code")
+    if (left_out := tally.warning()) is not None:
+        warnings.append(left_out)
     # a log whose refusals carry no enhanced status ("[550]", "554 go away") still shows a refusal:
     # its bare code is the symptom (no pack knows it, so the report says so and asks for the reply)
     facts: list = list(symptoms.values()) or list(bare.values())
     clients = [c for c in (tally.facts() if tally else []) if _worth_keeping(c)]
     facts.extend(clients)
-    hosts = ", ".join(dict.fromkeys(c.smart_host for c in clients if c.smart_host)) or "no smart host named"
+    hosts = hosts_text(c.smart_host for c in clients) or "no smart host named"
     detail = f"{lines:,} lines ({software}), {refusals:,} refusal(s), {len(symptoms)} distinct; {hosts}"
     return ParseResult(facts=facts, detail=detail, warnings=warnings)
 
