@@ -43,6 +43,11 @@ class Document:
             self._text = decode(self.read_bytes(), self.name)
         return self._text
 
+    def release(self) -> None:
+        """Forget the cached text once the file is parsed: documents live until every file is read,
+        and 20 event exports of 10 MB kept 200 MB of text that nothing read again."""
+        self._text = None
+
     def head_text(self) -> str:
         from .decoding import decode_head
 

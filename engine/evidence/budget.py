@@ -10,7 +10,7 @@ IP and MAIL FROM detail, and the report says so in a note. Symptoms (distinct re
 are kept up to ``MAX_SYMPTOMS``. The other logs are bounded the same way across files: the
 distinct refusals of relay, application, IIS, receive and tracking logs up to ``MAX_LOG_SYMPTOMS``
 and the smart hosts their clients used up to ``MAX_CLIENTS`` (10,000 tiny app logs gave 10,000 of
-each before), Exchange Online's first.
+each before), Exchange Online's first; Windows events up to ``windows.events.MAX_EVENTS``.
 
 Results are folded as they arrive (worker processes finish in any order), so peak memory is the
 budget plus the results in flight, never the sum of all files. The outcome does not depend on the
@@ -25,9 +25,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..facts import Fact, SmtpClient, SmtpSession, Symptom
+from ..facts import Fact, SmtpClient, SmtpSession, Symptom, WindowsEvent
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .smtplog.send import KEY_FIELDS, SUMMED, symptom_key
+from .windows import events as windows_events
 
 # Sized so that 1 GB of logs with many distinct kinds peaks at about the memory of 100 MB
 # (benchmarks/bench_scale.py --memory): the rules' work and memory grow with the facts, and a
@@ -147,6 +148,7 @@ class FactBudget:
         self.symptoms = _TopN(self.max_symptoms, _earliest)
         self.log_symptoms = _TopN(self.max_log_symptoms, _earliest)
         self.clients = _TopN(self.max_clients, _first)
+        self.events = _TopN(windows_events.MAX_EVENTS, _first)
         self.coarse_sessions = 0
         self.uncounted = 0  # sessions beyond even the coarse budget
         self.others: list[_Entry] = []
@@ -169,6 +171,9 @@ class FactBudget:
             elif isinstance(fact, SmtpClient) and fact.origin in LOG_CLIENT_ORIGINS:
                 key = fact.identity()
                 self.clients.offer(key, _client_rank(key, fact), entry)
+            elif isinstance(fact, WindowsEvent):
+                key = fact.identity()
+                self.events.offer(key, windows_events.event_rank(fact, key), entry)
             else:
                 self.others.append(entry)
 
@@ -184,7 +189,8 @@ class FactBudget:
     def entries(self) -> list[tuple[Any, Fact]]:
         """(input position, fact) for everything kept, in the order each fact was first seen."""
         entries = [*self.kinds.items.values(), *self.coarse.items.values(), *self.symptoms.items.values(),
-                   *self.log_symptoms.items.values(), *self.clients.items.values(), *self.others]
+                   *self.log_symptoms.items.values(), *self.clients.items.values(),
+                   *self.events.items.values(), *self.others]
         entries.sort(key=lambda e: e.where)
         return [(e.where[0], e.fact) for e in entries]
 
@@ -222,6 +228,12 @@ class FactBudget:
                 f"{len(self.clients.out):,} smart hosts named by application and mail logs beyond the budget "
                 f"of {self.max_clients:,} are not kept (Microsoft 365 endpoints and refused clients are kept "
                 "first)"
+            )
+        if self.events.out:
+            out.append(
+                f"{len(self.events.out):,} distinct Windows events beyond the budget of "
+                f"{self.events.limit:,} are not kept (relay sources — CAPI2, Exchange transport, Schannel — "
+                "and errors are kept first)"
             )
         return out
 

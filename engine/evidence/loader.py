@@ -453,6 +453,8 @@ def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | No
         item.n_facts = len(facts)
         budget.add(_canonical(item), facts)
         item.result.facts = []
+        if item.doc is not None:
+            item.doc.release()
 
     total = sum(it.doc.size for it in items if it.doc is not None)
     prog = _Progress(total, progress)
@@ -508,6 +510,7 @@ def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | No
             if item.pasted:
                 raise  # the text given as the symptom must be readable
             item.error = exc
+        doc.release()  # a file that failed to parse too
         prog.set(base + doc.size)
 
     # 3. errors: a file that is broken is skipped with the reason, named or not

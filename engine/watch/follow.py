@@ -361,6 +361,11 @@ class Follower(FollowerBase):
                 if self.stop.is_set():
                     return
             collector.finish()
+        except EvidenceError as exc:
+            if exc.line is None or not offset:
+                raise
+            # the reader counts from the header it was given: the file's own line is further on
+            raise EvidenceError(exc.message, exc.path, exc.line + offset) from None
         finally:
             self.bytes_read += stream.bytes_read
             stream.close()

@@ -32,7 +32,7 @@ from ... import lazyre
 from ...errors import Cancelled, EvidenceError
 from ...facts import Provenance, SmtpClient, Symptom
 from ..base import Document, ParseResult
-from ..decoding import iter_lines
+from ..decoding import LongLines, iter_lines
 from ..symptoms.ndr_text import direction
 from ..symptoms.smtp_reply import find_replies
 from .client import Tally, clean_host, count_sender, domain_of, hosts_text, public_ip
@@ -162,7 +162,8 @@ def scan(
 ) -> ParseResult:
     st = _State(name)
     lines = 0
-    for line_no, text in iter_lines(stream, None, name=name):
+    long_lines = LongLines(MAX_LINE)
+    for line_no, text in iter_lines(stream, None, name=name, long_lines=long_lines):
         lines = line_no
         if progress is not None:
             progress(len(text) + 1)
@@ -170,7 +171,6 @@ def scan(
             raise Cancelled("cancelled while reading " + name)
         if not text.strip():
             continue
-        text = text[:MAX_LINE]
         prov = Provenance(name, line_no, Provenance.clip(text))
         m = _SYSLOG.match(text)
         if m and _PROGRAMS.match(m.group("prog")):
@@ -191,6 +191,8 @@ def scan(
         raise EvidenceError("empty mail log", name)
     if st.hidden_warnings:
         st.warnings.append(f"{st.hidden_warnings:,} more line(s) not understood")
+    if (cut := long_lines.warning()) is not None:
+        st.warnings.append(cut)
     if st.forgotten:
         st.warnings.append(
             f"more than {MAX_OPEN_MESSAGES:,} messages were queued and not yet removed at once: the "

@@ -517,6 +517,56 @@ def event_symptoms(event: WindowsEvent) -> list[Symptom]:
     return []
 
 
+# Events kept per file and across all files (the fact budget): an Event Viewer export of a whole
+# Application log made one fact per event — 100,000 facts, 29 s and 355 MB for 10 MB of CSV.
+MAX_EVENTS = 1000
+_LEVEL_RANK = {"critical": 0, "error": 1, "warning": 2}
+
+
+def event_rank(fact: WindowsEvent, key: tuple) -> tuple:
+    """Lower is more telling: a relay source (CAPI2, transport, Schannel), an event it recognised,
+    an error; then by value (``key``: the fact's identity), so the choice does not depend on order."""
+    return (fact.source_family == "other", fact.category == "other", _LEVEL_RANK.get(fact.level, 3),
+            repr(key))
+
+
+class EventKeeper:
+    """One file's distinct events, at most ``MAX_EVENTS``: the most telling (``event_rank``),
+    in the order the file gives them."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit = MAX_EVENTS if limit is None else limit
+        self.given = 0
+        self.dropped = 0  # distinct events left out
+        self._kept: dict[tuple, tuple[tuple, int, WindowsEvent]] = {}
+
+    def add(self, fact: WindowsEvent) -> None:
+        self.given += 1
+        key = fact.identity()
+        if key not in self._kept:
+            self._kept[key] = (event_rank(fact, key), self.given, fact)
+            if len(self._kept) > 2 * self.limit:
+                self._trim()
+
+    def _trim(self) -> None:
+        if len(self._kept) > self.limit:
+            best = sorted(self._kept.items(), key=lambda kv: kv[1][:2])
+            self.dropped += len(best) - self.limit
+            self._kept = dict(best[: self.limit])
+
+    def facts(self) -> list[WindowsEvent]:
+        self._trim()
+        return [fact for _, _, fact in sorted(self._kept.values(), key=lambda v: v[1])]
+
+    def warning(self) -> str | None:
+        """Said when events were left out (after ``facts``)."""
+        if not self.dropped:
+            return None
+        return (f"{self.dropped:,} of {self.dropped + len(self._kept):,} distinct events are not kept: the "
+                f"{self.limit:,} most telling are (relay sources — CAPI2, Exchange transport, Schannel — and "
+                "errors first)")
+
+
 def with_symptoms(facts: list, seen: set) -> list:
     """The facts with each event's symptom after it, one symptom per distinct reply in a file."""
     out = []

@@ -7,19 +7,31 @@ Inputs are generated here, small enough to run in seconds; the child-process tes
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import subprocess
 import sys
+import tracemalloc
+from pathlib import Path
 
-from relaydoctor.engine.evidence import budget
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from relaydoctor.engine.evidence import budget, loader
 from relaydoctor.engine.evidence.applog import reader as applog
+from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.budget import FactBudget
+from relaydoctor.engine.evidence.decoding import LongLines, iter_lines
 from relaydoctor.engine.evidence.loader import MAX_SAME_WARNING, load_evidence
 from relaydoctor.engine.evidence.relaylogs import client, maillog
-from relaydoctor.engine.facts import SmtpClient, Symptom
+from relaydoctor.engine.evidence.smtplog import iis
+from relaydoctor.engine.evidence.symptoms import msgtrk
+from relaydoctor.engine.evidence.windows import eventcsv, events, eventtext
+from relaydoctor.engine.facts import SmtpClient, Symptom, WindowsEvent
 
 REFUSAL = "550 5.7.64 TenantAttribution; Relay Access Denied"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def _clients(result) -> list[SmtpClient]:
@@ -204,3 +216,165 @@ def test_ten_thousand_tiny_relay_and_app_logs_in_bounded_memory(tmp_path):
     assert got["symptoms"] == budget.MAX_LOG_SYMPTOMS and got["clients"] == budget.MAX_CLIENTS
     assert got["warnings"] < 20  # 3,334 "timestamps carry no year" listed 5 times and counted
     assert got["peak"] < 150, got["peak"]  # 76 MB measured
+
+
+# -- one huge line ------------------------------------------------------------------------------
+
+
+_LINE = st.text(alphabet=st.sampled_from("ab é€😀-"), max_size=90)
+
+
+@given(lines=st.lists(_LINE, max_size=12), ends=st.sampled_from(["\n", "\r\n"]),
+       codec=st.sampled_from(["utf-8", "cp1252-ish", "utf-16-le"]), chunk=st.sampled_from([1, 5, 16, 4096]))
+def test_cut_lines_are_the_whole_lines_cut_at_the_limit(lines, ends, codec, chunk):
+    limit = 8
+    if codec == "cp1252-ish":  # not UTF-8: each line decoded as Windows-1252 on its own
+        lines = [ln.replace("😀", "x") for ln in lines]
+        data = ends.join(lines).encode("cp1252") + b"\xa0"
+    else:
+        data = (codecs.BOM_UTF16_LE if codec == "utf-16-le" else b"") + ends.join(lines).encode(codec)
+    whole = list(iter_lines(io.BytesIO(data), None, chunk_size=chunk))
+    long_lines = LongLines(limit)
+    cut = list(iter_lines(io.BytesIO(data), None, chunk_size=chunk, long_lines=long_lines))
+    assert cut == [(n, text[:limit]) for n, text in whole]
+    over = [n for n, text in whole if len(text) > limit]
+    assert (long_lines.count, long_lines.first) == (len(over), over[0] if over else None)
+
+
+@pytest.mark.parametrize(("reader", "head"), [
+    (maillog.scan, b"Nov 20 08:41:05 relay01 postfix/qmgr[1187]: 4QZx1k3Hj2z9sWf: from=<a@contoso.com>\n"
+                   b"Nov 20 08:41:06 relay01 postfix/smtp[2216]: "),
+    (applog.scan, b"2026-11-20 10:02:11 Connection: opening to smtp.office365.com:587, timeout=300\n"
+                  b"2026-11-20 10:02:11 SERVER -> CLIENT: "),
+    (iis.scan, b"#Software: Microsoft Internet Information Services 6.0\n#Fields: date time c-ip cs-username "
+               b"s-sitename s-computername s-ip s-port cs-method cs-uri-stem cs-uri-query sc-status\n"
+               b"2026-11-20 08:41:19 "),
+], ids=["mail_log", "app_log", "iis_log"])
+def test_a_60_mb_line_is_read_past_in_little_memory_with_a_warning(reader, head):
+    class Stream(io.RawIOBase):  # the line is made as it is read: the test holds none of it
+        def __init__(self):
+            self.left = [head] + [b"x" * (1 << 20)] * 60 + [b"\n" + head[:40] + b" next\n"]
+
+        def readable(self):
+            return True
+
+        def read(self, n=-1):
+            return self.left.pop(0) if self.left else b""
+
+    tracemalloc.start()
+    try:
+        result = reader(Stream(), "huge.log")
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    assert peak < 8, peak  # a chunk and a cut line; the whole line held was 286 MB of RSS before
+    (warning,) = [w for w in result.warnings if "longer than" in w]
+    assert warning.startswith("line ") and "1 line(s) longer than 16,384 characters" in warning
+
+
+def _generated_doc(name: str, head: bytes, body_chunks: list[bytes]) -> Document:
+    """A document whose content is made as it is read (the test holds none of it whole)."""
+    def opener():
+        class Stream(io.RawIOBase):
+            def __init__(self):
+                self.left = [head, *body_chunks]
+
+            def readable(self):
+                return True
+
+            def readinto(self, buffer):
+                if not self.left:
+                    return 0
+                part = self.left[0][: len(buffer)]
+                self.left[0] = self.left[0][len(part):]
+                if not self.left[0]:
+                    self.left.pop(0)
+                buffer[: len(part)] = part
+                return len(part)
+
+        return io.BufferedReader(Stream())
+
+    return Document(name, len(head) + sum(map(len, body_chunks)), head, opener)
+
+
+_HUGE = [b"x" * (1 << 20)] * 60 + [b"\n"]
+
+
+@pytest.mark.parametrize(("parse", "name", "head"), [
+    (msgtrk.parse, "MSGTRK20261120-1.LOG",
+     (FIXTURES / "cmdlets9" / "MSGTRKMD2026112008-1.LOG").read_bytes() + b"2026-11-20T08:00:00.000Z,"),
+    (eventtext.parse, "transport-12014.txt",
+     (FIXTURES / "windows" / "transport-12014.en.txt").read_bytes() + b"\r\nDescription: "),
+], ids=["message_tracking_log", "windows_event_text"])
+def test_a_60_mb_line_in_a_tracking_log_or_event_text_is_read_past(parse, name, head):
+    tracemalloc.start()
+    try:
+        result = parse(_generated_doc(name, head, _HUGE))
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    assert peak < 8, peak  # 165 MB (tracking) and 529 MB (event text) of RSS before
+    assert result.facts  # what comes before the line is still read
+    assert any(" longer than 65,536 characters" in w for w in result.warnings), result.warnings
+
+
+def test_a_tracking_log_of_rows_before_its_header_warns_a_bounded_number_of_times():
+    rows = b"".join(b"2026-11-20T08:00:00.000Z,10.0.0.1,FAIL,row %d\n" % i for i in range(5000))
+    head = b"#Software: Microsoft Exchange Server\n#Log-type: Message Tracking Log\n"
+    doc = _generated_doc("MSGTRK.LOG", head + rows, [b"#Fields: date-time,client-ip,event-id\n"])
+    result = msgtrk.parse(doc)
+    assert len(result.warnings) == msgtrk.MAX_WARNINGS + 1
+    assert result.warnings[-1] == f"{5000 - msgtrk.MAX_WARNINGS:,} more row warning(s) not listed"
+
+
+def _event_csv(rows: int, *, seed: int) -> str:
+    """An Event Viewer CSV export of an Application log: ``rows`` information events of other
+    sources, each with its own time, and the transport's 12014 error near the end."""
+    head = (FIXTURES / "windows" / "application.eventviewer.en.csv").read_text(encoding="utf-8-sig")
+    header, event = head.splitlines()[0], "\n".join(head.splitlines()[1:])
+    body = [f'Information,11/{1 + n % 28}/2026 {n % 12 + 1}:{n % 60:02d}:{(n // 60) % 60:02d} AM,'
+            f'Application Host {n % 40},{1000 + (n + seed) % 50},None,"Worker process {n} started."'
+            for n in range(rows)]
+    return "\n".join([header, *body[: rows - 5], event, *body[rows - 5:]]) + "\n"
+
+
+def test_a_whole_application_log_export_keeps_a_bounded_few_events_and_the_telling_one(monkeypatch):
+    monkeypatch.setattr(events, "MAX_EVENTS", 100)
+    data = _event_csv(3000, seed=0).encode("utf-8-sig")
+    result = eventcsv.parse(Document("Application.csv", len(data), data[:65536], lambda: io.BytesIO(data)))
+    kept = [f for f in result.facts if isinstance(f, WindowsEvent)]
+    assert len(kept) == 100  # one fact per event before: 100,000 events were 29 s and 355 MB
+    assert [f.event_id for f in kept if f.source_family == "exchange_transport"] == [12014]
+    assert [f.provenance.line for f in kept] == sorted(f.provenance.line for f in kept)  # file order
+    (warning,) = [w for w in result.warnings if "distinct events are not kept" in w]
+    assert warning.startswith("2,902 of 3,002 distinct events")  # with the fixture's two
+
+
+def test_windows_events_of_many_exports_share_the_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(events, "MAX_EVENTS", 50)
+    for i in range(4):
+        (tmp_path / f"app{i}.csv").write_text(_event_csv(40, seed=i), encoding="utf-8-sig")
+    ev = load_evidence([str(tmp_path)])
+    kept = [f for f in ev.facts if isinstance(f, WindowsEvent)]
+    assert len(kept) == 50 and any(f.event_id == 12014 for f in kept)
+    assert any("distinct Windows events beyond the budget of 50" in w for w in ev.warnings), ev.warnings
+
+
+def test_parsed_documents_let_go_of_their_text(tmp_path):
+    """Every document lives until all files are read: a parsed one must not keep its decoded text
+    (20 event exports of 10 MB kept 200 MB of it)."""
+    for i in range(6):  # Event Viewer CSV: read whole (``Document.text``)
+        (tmp_path / f"app{i}.csv").write_text(_event_csv(200, seed=i), encoding="utf-8-sig")
+    docs = []
+    real = loader._file_document
+
+    def spy(path, name):
+        doc = real(path, name)
+        docs.append(doc)
+        return doc
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(loader, "_file_document", spy)
+        ev = load_evidence([str(tmp_path)])
+    assert [s.kind for s in ev.sources] == ["windows_event_csv"] * 6
+    assert len(docs) == 6 and all(d._text is None for d in docs)
