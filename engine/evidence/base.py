@@ -30,6 +30,8 @@ class Document:
     head: bytes  # the first bytes (up to 64 KiB), for sniffing
     opener: Callable[[], BinaryIO]  # a fresh binary stream over the whole content
     _text: str | None = field(default=None, repr=False)
+    _head_text: str | None = field(default=None, repr=False, compare=False)  # every sniff reads it
+    _folded: str | None = field(default=None, repr=False, compare=False)
 
     def read_bytes(self) -> bytes:
         with self.opener() as fh:
@@ -44,9 +46,25 @@ class Document:
         return self._text
 
     def head_text(self) -> str:
-        from .decoding import decode_head
+        """The head decoded for sniffing (``decoding.decode_head``). Cached: each parser's sniff
+        and the registry's gates read it."""
+        if self._head_text is None:
+            from .decoding import decode_head
 
-        return decode_head(self.head)
+            self._head_text = decode_head(self.head)
+        return self._head_text
+
+    def head_folded(self) -> str:
+        """``head_text()`` lower-cased with the four letters a case-insensitive ``re`` pattern
+        matches to ASCII letters that ``str.lower`` does not give (dotless i, dotted capital I,
+        long s; the Kelvin sign lowers to k): every ASCII text such a pattern matches in the head
+        is, lower-cased, a substring of this. Cached; for the registry's gates."""
+        if self._folded is None:
+            folded = self.head_text().lower()
+            if not folded.isascii():
+                folded = folded.replace("i\u0307", "i").replace("\u0131", "i").replace("\u017f", "s")
+            self._folded = folded
+        return self._folded
 
 
 @dataclass(slots=True)
