@@ -22,6 +22,7 @@ tests and samples. A gate of None always lets the sniff decide.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -149,8 +150,18 @@ def _event_text(doc: Document) -> bool:
             or _SOURCE_LABEL.search(folded) is not None)
 
 
-# a host key (MAIL_HOST, EMAIL_HOST, SMTP_HOST, SMTP_SERVER, SMTP) as appconfig's _ENV reads a key
-_HOST_KEY = lazyre.compile(r"(?:SMTP(?:_HOST|_SERVER)?|MAIL_HOST)[\"']?\s*[=:]")
+# a host key (appconfig's _HOST_KEYS) where appconfig's _ENV reads a key: first on its line, after
+# blanks, a "- " or "export ", and a quote
+_HOST_KEY = lazyre.compile(
+    r"(?:^|(?<=[\s\-\"']))(?:EMAIL_HOST|MAIL_HOST|SMTP(?:_HOST|_SERVER)?)[\"']?\s*[=:]", re.MULTILINE)
+# an Exim log line's flag between its message id and the address (maillog's _EXIM_ID)
+_EXIM_FLAG = lazyre.compile(r"\s(?:<=|=>|->|\*\*|==)\s")
+
+
+def _mail_log(doc: Document) -> bool:
+    """A syslog line from one of these programs (maillog's _PROGRAMS), or an Exim log line."""
+    head = doc.head_text()
+    return any(t in head for t in ("postfix", "sm-mta", "sendmail", "exim")) or bool(_EXIM_FLAG.search(head))
 
 
 def _app_config(doc: Document) -> bool:
@@ -226,9 +237,7 @@ PARSERS: tuple[Entry, ...] = (
     # Entra sign-in export: a "Date (UTC)" column (case ignored)
     Entry("cmdlets.signins", _any_folded("date (utc)")),
     # relays that are not Exchange: before the cmdlet parsers (adsutil output looks like a list)
-    # a syslog line from one of these programs, or an Exim log line with one of these flags
-    Entry("relaylogs.maillog",
-          _any_of("postfix", "sm-mta", "sendmail", "exim", "<=", "=>", "->", "**", "=="), streaming=True),
+    Entry("relaylogs.maillog", _mail_log, streaming=True),
     Entry("relaylogs.postfixconf", _postfix_config),
     Entry("relaylogs.iismetabase", _any_folded("iissmtpserver")),
     Entry("relaylogs.eximconf", _any_of("driver")),  # a "driver = smtp" transport
