@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import field
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from ..facts import Fact
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
@@ -32,6 +32,8 @@ class Document:
     _text: str | None = field(default=None, repr=False)
     _head_text: str | None = field(default=None, repr=False, compare=False)  # every sniff reads it
     _folded: str | None = field(default=None, repr=False, compare=False)
+    # what a sniff worked out that its parse may reuse, by parser KIND (e.g. Format-List objects)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def read_bytes(self) -> bytes:
         with self.opener() as fh:
@@ -55,16 +57,21 @@ class Document:
         return self._head_text
 
     def head_folded(self) -> str:
-        """``head_text()`` lower-cased with the four letters a case-insensitive ``re`` pattern
-        matches to ASCII letters that ``str.lower`` does not give (dotless i, dotted capital I,
-        long s; the Kelvin sign lowers to k): every ASCII text such a pattern matches in the head
-        is, lower-cased, a substring of this. Cached; for the registry's gates."""
+        """``fold_case(head_text())``, cached: for the registry's gates."""
         if self._folded is None:
-            folded = self.head_text().lower()
-            if not folded.isascii():
-                folded = folded.replace("i\u0307", "i").replace("\u0131", "i").replace("\u017f", "s")
-            self._folded = folded
+            self._folded = fold_case(self.head_text())
         return self._folded
+
+
+def fold_case(text: str) -> str:
+    """``text`` lower-cased, with the letters a case-insensitive ``re`` pattern matches to ASCII
+    letters that ``str.lower`` does not give mapped to them (dotted capital I, dotless i, long s;
+    the Kelvin sign lowers to k): every ASCII text such a pattern matches in ``text`` is, lower-cased,
+    a substring of this (a cheap test before a pattern is compiled or run)."""
+    folded = text.lower()
+    if not folded.isascii():
+        folded = folded.replace("i\u0307", "i").replace("\u0131", "i").replace("\u017f", "s")
+    return folded
 
 
 @dataclass(slots=True)

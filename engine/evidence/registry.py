@@ -121,9 +121,12 @@ def _any_folded(*texts: str) -> Gate:
 
 
 def _smtp_log(kind: str) -> Gate:
-    """The send/receive sniff is ``format.log_type`` alone (a light module): the gate is the sniff."""
+    """The send/receive sniff is ``format.log_type`` alone (a light module): the gate is the sniff,
+    asked only of a head with a ``#Log-type`` header (case ignored) or rows with an ISO "…Z," time."""
 
     def gate(doc: Document) -> bool:
+        if "log-type" not in doc.head_folded() and "Z," not in doc.head_text():
+            return False
         from .smtplog.format import log_type
 
         return log_type(doc.head_text()) == kind
