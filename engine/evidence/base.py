@@ -56,6 +56,12 @@ class Document:
             self._head_text = decode_head(self.head)
         return self._head_text
 
+    def sniffed(self, keep: str | None = None) -> None:
+        """Sniffing is over: drop what it cached (the decoded head, folded, other parsers' memos),
+        so thousands of documents waiting to be parsed hold only their head bytes."""
+        self._head_text = self._folded = None
+        self.memo = {keep: self.memo[keep]} if keep in self.memo else {}
+
     def head_folded(self) -> str:
         """``fold_case(head_text())``, cached: for the registry's gates."""
         if self._folded is None:

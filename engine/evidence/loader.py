@@ -309,6 +309,12 @@ def _sniff(parser: Parser | Entry, doc: Document, crashed: list[str]) -> bool:
 
 def classify(doc: Document, parsers: Sequence[Parser | Entry] = PARSERS) -> Parser | Entry | str:
     """The parser for ``doc``, or the reason it is not evidence."""
+    found = _classify(doc, parsers)
+    doc.sniffed(keep=None if isinstance(found, str) else found.kind)
+    return found
+
+
+def _classify(doc: Document, parsers: Sequence[Parser | Entry]) -> Parser | Entry | str:
     if doc.size == 0:
         return "empty file"
     try:
@@ -558,6 +564,7 @@ def _mark_duplicates(items: list[_Item], prog: _Progress) -> None:
                 kind=item.parser.kind,
                 skipped_reason=f"same content as {first.doc.name}",
             )
+            item.doc.sniffed()  # not parsed: what its sniff kept for the parse goes
             prog.add(item.doc.size)
 
 

@@ -93,3 +93,20 @@ def _sniffs(sniff, doc: Document) -> bool:
 
 def _kind(found) -> str:
     return found if isinstance(found, str) else found.kind
+
+
+def test_after_sniffing_a_document_keeps_only_what_its_parser_reuses(samples: Path) -> None:
+    """Thousands of files wait between sniffing and parsing: each keeps its head bytes and the
+    memo of the parser that took it (Format-List's objects), not the decoded heads."""
+    listing = samples / "bundles" / "renewed-certificate" / "Get-AcceptedDomain.fl.txt"
+    walker = _Walker()
+    walker.add_path(str(listing))
+    doc = walker.items[0].doc
+    assert _kind(classify(doc)) == "cmdlet_format_list"
+    assert doc._head_text is None and doc._folded is None and list(doc.memo) == ["cmdlet_format_list"]
+    from relaydoctor.engine.evidence.cmdlets import formatlist
+
+    assert formatlist.parse(doc).facts and doc.memo == {}  # the parse took it
+    raw = b"not evidence at all\n" * 3
+    other = Document("n.txt", len(raw), raw, lambda: io.BytesIO(raw))
+    assert isinstance(classify(other), str) and other.memo == {} and other._head_text is None
