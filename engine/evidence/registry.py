@@ -188,14 +188,15 @@ def _csv(doc: Document) -> bool:
 
 
 def _postfix_config(doc: Document) -> bool:
-    """``key = value`` settings, one of them relayhost or smtp_*, or two of ``_POSTFIX_ONLY``,
-    each of which holds one of these texts (the test checks the list against the module)."""
-    head = doc.head_text()
-    return "=" in head and any(t in head for t in POSTFIX_HINTS)
+    """A ``key = value`` line (first on its line) whose key is relayhost, smtp_*, or one of
+    ``_POSTFIX_ONLY`` (the sniff wants one of those): each starts with one of these (the test
+    checks the list against the module)."""
+    return "=" in doc.head_text() and _POSTFIX_KEY.search(doc.head_text()) is not None
 
 
-POSTFIX_HINTS = ("relayhost", "smtp_", "my", "inet_", "alias_", "biff", "compatibility_level", "smtpd_",
-                 "mailbox_size_limit", "recipient_delimiter", "readme_directory")
+POSTFIX_HINTS = ("relayhost", "smtp_", "my", "inet_", "alias_", "append_dot_", "biff", "compatibility_level",
+                 "smtpd_", "mailbox_size_limit", "recipient_delimiter", "readme_directory")
+_POSTFIX_KEY = lazyre.compile(rf"(?<!\S)(?:{'|'.join(POSTFIX_HINTS)})[a-z0-9_]*\s*=")
 
 
 def _message_trace(doc: Document) -> bool:
