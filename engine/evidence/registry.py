@@ -3,7 +3,7 @@
 Adding a format is one module + one line here + its tests:
 
 1. write ``<family>/<format>.py`` exposing ``KIND``, ``sniff(doc)`` and ``parse(doc)``
-   (``base.ParserModule``; add ``scan`` for a log that must be streamed);
+   (``base.ParserModule``; add ``scan`` for a log that must be streamed, ``streaming=True`` below);
 2. add ``Entry("<family>.<format>", gate)`` to ``PARSERS`` where it belongs in sniffing
    order — before any parser whose ``sniff`` would also take it;
 3. test ``sniff``/``parse`` on realistic fixtures, and one ``load_evidence`` run over a folder.
@@ -29,7 +29,7 @@ from typing import Any
 
 from .. import lazyre
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
-from .base import Document, ParseResult, ParserModule, ScanFn, StreamingParserModule
+from .base import Document, ParseResult, ScanFn
 
 PasswordParse = Callable[[Document, str], ParseResult]
 Gate = Callable[[Document], bool]
@@ -50,16 +50,6 @@ class Parser:
     @property
     def streaming(self) -> bool:
         return self.scan is not None
-
-    @classmethod
-    def of(cls, module: ParserModule, *, parse_with_password: PasswordParse | None = None,
-           generic: bool = False, pasted: bool = False) -> Parser:
-        return cls(module.KIND, module.sniff, module.parse, parse_with_password=parse_with_password,
-                   generic=generic, pasted=pasted)
-
-    @classmethod
-    def streamed(cls, module: StreamingParserModule) -> Parser:
-        return cls(module.KIND, module.sniff, module.parse, scan=module.scan)
 
 
 _MODULES: dict[str, ModuleType] = {}
