@@ -279,7 +279,10 @@ def _looks_like_python(text: str) -> bool:
     first = text.split("\n", 1)[0]
     if first.startswith("#!") and "python" in first:
         return True
-    return len(_PY_HINT.findall(text[:8192])) >= 3
+    sample = text[:8192]
+    if sum(sample.count(w) for w in ("import ", "def ", "class ")) < 3:  # each hint holds one
+        return False
+    return len(_PY_HINT.findall(sample)) >= 3
 
 
 def _not_evidence_reason(doc: Document, text: str) -> str | None:
