@@ -306,7 +306,11 @@ def _sniff(parser: Parser | Entry, doc: Document, crashed: list[str]) -> bool:
     try:
         return bool(parser.sniff(doc))
     except Exception as exc:
-        crashed.append(f"the {parser.kind} reader failed while checking it ({type(exc).__name__})")
+        try:
+            kind = parser.kind
+        except Exception:  # its module did not import: named by where it lives
+            kind = getattr(parser, "module", "unknown")
+        crashed.append(f"the {kind} reader failed while checking it ({type(exc).__name__})")
         return False
 
 

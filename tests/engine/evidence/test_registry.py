@@ -83,3 +83,16 @@ def test_a_reader_that_crashes_while_sniffing_is_named_in_the_skip_reason() -> N
         "a relaydoctor bug worth reporting"
     )
     assert classify(doc, (Parser("text", never, unused),)) == "not recognised as evidence"
+
+
+def test_a_reader_whose_module_does_not_import_is_named_in_the_skip_reason() -> None:
+    import io
+
+    from relaydoctor.engine.evidence.base import Document
+    from relaydoctor.engine.evidence.loader import classify
+
+    raw = b"2026-11-20 10:00:00 something an admin kept\n" * 3
+    doc = Document("notes.txt", len(raw), raw, lambda: io.BytesIO(raw))
+    reason = classify(doc, (Entry("symptoms.no_such_reader"),))
+    assert reason == ("not recognised as evidence; the symptoms.no_such_reader reader failed while "
+                      "checking it (ModuleNotFoundError): a relaydoctor bug worth reporting")
