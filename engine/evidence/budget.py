@@ -7,10 +7,7 @@ the same kinds add up here. Distinct kinds are kept up to ``MAX_SESSION_KINDS``;
 *least telling* kinds (ranked: Exchange Online first, failures before successes, then by value) are
 folded into coarser aggregates by connector, TLS and outcome, without their certificate, egress
 IP and MAIL FROM detail, and the report says so in a note. Symptoms (distinct rejection replies)
-are kept up to ``MAX_SYMPTOMS``. The other logs are bounded the same way across files: the
-distinct refusals of relay, application, IIS, receive and tracking logs up to ``MAX_LOG_SYMPTOMS``
-and the smart hosts their clients used up to ``MAX_CLIENTS`` (10,000 tiny app logs gave 10,000 of
-each before), Exchange Online's first; Windows events up to ``windows.events.MAX_EVENTS``.
+are kept up to ``MAX_SYMPTOMS``. What the other inputs add is bounded in ``logbudget``.
 
 Results are folded as they arrive (worker processes finish in any order), so peak memory is the
 budget plus the results in flight, never the sum of all files. The outcome does not depend on the
@@ -25,10 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..facts import Fact, SmtpClient, SmtpSession, Symptom, WindowsEvent
+from ..facts import Fact, SmtpSession, Symptom
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
-from .smtplog.send import KEY_FIELDS, SUMMED, symptom_key
-from .windows import events as windows_events
+from .logbudget import OtherFacts
 
 # Sized so that 1 GB of logs with many distinct kinds peaks at about the memory of 100 MB
 # (benchmarks/bench_scale.py --memory): the rules' work and memory grow with the facts, and a
@@ -36,10 +32,6 @@ from .windows import events as windows_events
 MAX_SESSION_KINDS = 600  # distinct smtp_session aggregates kept across all inputs
 MAX_COARSE_KINDS = 100  # coarse aggregates (beyond them sessions are only counted)
 MAX_SYMPTOMS = 100  # distinct send-log rejection replies kept across all inputs
-MAX_LOG_SYMPTOMS = 200  # distinct refusals of the other logs (one file's own bound) across all inputs
-MAX_CLIENTS = 200  # smtp_client facts of app and mail logs across all inputs
-LOG_SYMPTOM_ORIGINS = frozenset({"receive_log", "iis_log", "app_log", "mail_log", "message_trace"})
-LOG_CLIENT_ORIGINS = frozenset({"app_log", "mail_log"})
 
 # What a coarse aggregate keeps: everything else that tells kinds apart is dropped.
 COARSE_FIELDS = ("connector", "to_eop", "tls", "tls_error", "cert_presented", "null_sender", "outcome",
@@ -65,6 +57,8 @@ def _rank(key: tuple, fact: SmtpSession) -> tuple:
 def _merge(a: _Entry, b: _Entry) -> _Entry:
     """Two aggregates of one kind: counts added, the earliest example stays the provenance and the
     latest becomes ``last_source`` — ties broken by input position, so the order of arrival is moot."""
+    from .smtplog.send import SUMMED  # send-log facts only: imported once a send log was read
+
     fa, fb = a.fact, b.fact
     assert isinstance(fa, SmtpSession) and isinstance(fb, SmtpSession)
     early, late = sorted((a, b), key=lambda e: (e.fact.first_seen or "", e.where))
@@ -112,17 +106,6 @@ class _TopN:
         return key, entry
 
 
-def _first(a: _Entry, b: _Entry) -> _Entry:
-    """Of two equal facts, the one of the input first in the canonical order."""
-    return min(a, b, key=lambda e: e.where)
-
-
-def _client_rank(key: tuple, fact: SmtpClient) -> tuple:
-    """Lower is more telling: a Microsoft 365 endpoint (or an IP literal), then a refused client."""
-    refused = (fact.last_status or "")[:1] in ("4", "5") or bool(fact.auth_failed)
-    return (fact.smart_host_kind in ("other", "none"), not refused, repr(key))
-
-
 def _earliest(a: _Entry, b: _Entry) -> _Entry:
     """Of two symptoms with one reply, the earliest seen (dated before undated) is the example."""
     def key(e: _Entry) -> tuple:
@@ -136,46 +119,37 @@ class FactBudget:
     """Folds each input's facts into one bounded set (see the module docstring)."""
 
     def __init__(self, max_kinds: int | None = None, max_coarse: int | None = None,
-                 max_symptoms: int | None = None, max_log_symptoms: int | None = None,
-                 max_clients: int | None = None):
+                 max_symptoms: int | None = None):
         self.max_kinds = MAX_SESSION_KINDS if max_kinds is None else max_kinds
         self.max_coarse = MAX_COARSE_KINDS if max_coarse is None else max_coarse
         self.max_symptoms = MAX_SYMPTOMS if max_symptoms is None else max_symptoms
-        self.max_log_symptoms = MAX_LOG_SYMPTOMS if max_log_symptoms is None else max_log_symptoms
-        self.max_clients = MAX_CLIENTS if max_clients is None else max_clients
         self.kinds = _TopN(self.max_kinds, _merge)
         self.coarse = _TopN(self.max_coarse, _merge)
         self.symptoms = _TopN(self.max_symptoms, _earliest)
-        self.log_symptoms = _TopN(self.max_log_symptoms, _earliest)
-        self.clients = _TopN(self.max_clients, _first)
-        self.events = _TopN(windows_events.MAX_EVENTS, _first)
         self.coarse_sessions = 0
         self.uncounted = 0  # sessions beyond even the coarse budget
-        self.others: list[_Entry] = []
+        self.others = OtherFacts()  # the other inputs' facts, bounded there (logbudget)
 
     def add(self, position: Any, facts: Sequence[Fact]) -> None:
         """The facts of one input; ``position`` orders the inputs (any comparable value, unique)."""
         for i, fact in enumerate(facts):
             entry = _Entry((position, i), fact)
             if isinstance(fact, SmtpSession):
+                # send-log facts: its module is loaded by then (imported here, not with the
+                # loader: ~10 ms a run without a send log does not need)
+                from .smtplog.send import KEY_FIELDS
+
                 key = tuple(getattr(fact, f) for f in KEY_FIELDS)
                 left = self.kinds.offer(key, _rank(key, fact), entry)
                 if left is not None:
                     self._to_coarse(left[1])
             elif isinstance(fact, Symptom) and fact.origin == "send_log":
+                from .smtplog.send import symptom_key
+
                 key = symptom_key(fact)
                 self.symptoms.offer(key, (fact.direction != "relay_to_exo", repr(key)), entry)
-            elif isinstance(fact, Symptom) and fact.origin in LOG_SYMPTOM_ORIGINS:
-                key = fact.identity()  # equal facts only: two relays' replies stay two symptoms
-                self.log_symptoms.offer(key, (fact.direction != "relay_to_exo", repr(key)), entry)
-            elif isinstance(fact, SmtpClient) and fact.origin in LOG_CLIENT_ORIGINS:
-                key = fact.identity()
-                self.clients.offer(key, _client_rank(key, fact), entry)
-            elif isinstance(fact, WindowsEvent):
-                key = fact.identity()
-                self.events.offer(key, windows_events.event_rank(fact, key), entry)
             else:
-                self.others.append(entry)
+                self.others.add(entry.where, fact)
 
     def _to_coarse(self, entry: _Entry) -> None:
         fact = entry.fact
@@ -189,8 +163,7 @@ class FactBudget:
     def entries(self) -> list[tuple[Any, Fact]]:
         """(input position, fact) for everything kept, in the order each fact was first seen."""
         entries = [*self.kinds.items.values(), *self.coarse.items.values(), *self.symptoms.items.values(),
-                   *self.log_symptoms.items.values(), *self.clients.items.values(),
-                   *self.events.items.values(), *self.others]
+                   *self.others]
         entries.sort(key=lambda e: e.where)
         return [(e.where[0], e.fact) for e in entries]
 
@@ -217,25 +190,7 @@ class FactBudget:
                 f"{len(self.symptoms.out):,} distinct rejection replies beyond the budget of "
                 f"{self.max_symptoms:,} are not kept (replies from Exchange Online are kept first)"
             )
-        if self.log_symptoms.out:
-            out.append(
-                f"{len(self.log_symptoms.out):,} distinct refusals in relay, application, IIS, receive and "
-                f"tracking logs beyond the budget of {self.max_log_symptoms:,} are not kept (replies from "
-                "Exchange Online are kept first)"
-            )
-        if self.clients.out:
-            out.append(
-                f"{len(self.clients.out):,} smart hosts named by application and mail logs beyond the budget "
-                f"of {self.max_clients:,} are not kept (Microsoft 365 endpoints and refused clients are kept "
-                "first)"
-            )
-        if self.events.out:
-            out.append(
-                f"{len(self.events.out):,} distinct Windows events beyond the budget of "
-                f"{self.events.limit:,} are not kept (relay sources — CAPI2, Exchange transport, Schannel — "
-                "and errors are kept first)"
-            )
-        return out
+        return out + self.others.notes()
 
 
 def _neg(rank: tuple) -> tuple:

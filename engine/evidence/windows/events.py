@@ -62,6 +62,7 @@ from ... import lazyre
 from ...errors import EngineError
 from ...facts import Provenance, Symptom, WindowsEvent
 from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
+from .. import logbudget
 from ..symptoms.smtp_reply import as_symptom, find_replies
 
 # Error codes and chain flags → chain_error, most serious first where several apply.
@@ -517,25 +518,12 @@ def event_symptoms(event: WindowsEvent) -> list[Symptom]:
     return []
 
 
-# Events kept per file and across all files (the fact budget): an Event Viewer export of a whole
-# Application log made one fact per event — 100,000 facts, 29 s and 355 MB for 10 MB of CSV.
-MAX_EVENTS = 1000
-_LEVEL_RANK = {"critical": 0, "error": 1, "warning": 2}
-
-
-def event_rank(fact: WindowsEvent, key: tuple) -> tuple:
-    """Lower is more telling: a relay source (CAPI2, transport, Schannel), an event it recognised,
-    an error; then by value (``key``: the fact's identity), so the choice does not depend on order."""
-    return (fact.source_family == "other", fact.category == "other", _LEVEL_RANK.get(fact.level, 3),
-            repr(key))
-
-
 class EventKeeper:
-    """One file's distinct events, at most ``MAX_EVENTS``: the most telling (``event_rank``),
-    in the order the file gives them."""
+    """One file's distinct events, at most ``logbudget.MAX_EVENTS`` (an Application log exported
+    whole made one fact per event): the most telling (``logbudget.event_rank``), in file order."""
 
     def __init__(self, limit: int | None = None):
-        self.limit = MAX_EVENTS if limit is None else limit
+        self.limit = logbudget.MAX_EVENTS if limit is None else limit
         self.given = 0
         self.dropped = 0  # distinct events left out
         self._kept: dict[tuple, tuple[tuple, int, WindowsEvent]] = {}
@@ -544,7 +532,7 @@ class EventKeeper:
         self.given += 1
         key = fact.identity()
         if key not in self._kept:
-            self._kept[key] = (event_rank(fact, key), self.given, fact)
+            self._kept[key] = (logbudget.event_rank(fact, key), self.given, fact)
             if len(self._kept) > 2 * self.limit:
                 self._trim()
 

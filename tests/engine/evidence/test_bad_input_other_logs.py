@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from relaydoctor.engine.evidence import budget, loader
+from relaydoctor.engine.evidence import loader, logbudget
 from relaydoctor.engine.evidence.applog import reader as applog
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.budget import FactBudget
@@ -27,7 +27,7 @@ from relaydoctor.engine.evidence.loader import MAX_SAME_WARNING, load_evidence
 from relaydoctor.engine.evidence.relaylogs import client, maillog
 from relaydoctor.engine.evidence.smtplog import iis
 from relaydoctor.engine.evidence.symptoms import msgtrk
-from relaydoctor.engine.evidence.windows import eventcsv, events, eventtext
+from relaydoctor.engine.evidence.windows import eventcsv, eventtext
 from relaydoctor.engine.facts import SmtpClient, Symptom, WindowsEvent
 
 REFUSAL = "550 5.7.64 TenantAttribution; Relay Access Denied"
@@ -138,8 +138,8 @@ def _tiny_files(folder, n: int) -> None:
 
 
 def test_many_tiny_relay_and_app_logs_share_one_budget_and_the_report_says_so(tmp_path, monkeypatch):
-    monkeypatch.setattr(budget, "MAX_LOG_SYMPTOMS", 30)
-    monkeypatch.setattr(budget, "MAX_CLIENTS", 20)
+    monkeypatch.setattr(logbudget, "MAX_LOG_SYMPTOMS", 30)
+    monkeypatch.setattr(logbudget, "MAX_CLIENTS", 20)
     _tiny_files(tmp_path / "logs", 120)
     ev = load_evidence([str(tmp_path / "logs")])
     symptoms = [f for f in ev.facts if isinstance(f, Symptom)]
@@ -165,7 +165,10 @@ def test_the_log_budgets_keep_the_same_facts_whatever_order_files_arrive_in():
     ]
 
     def kept(order: list[int]) -> list:
-        b = FactBudget(max_log_symptoms=10, max_clients=10)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(logbudget, "MAX_LOG_SYMPTOMS", 10)
+            mp.setattr(logbudget, "MAX_CLIENTS", 10)
+            b = FactBudget()
         for i in order:
             b.add(i, [facts[i], facts[60 + i]])
         return b.facts()
@@ -213,7 +216,7 @@ def test_ten_thousand_tiny_relay_and_app_logs_in_bounded_memory(tmp_path):
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["sources"] == 10_000
-    assert got["symptoms"] == budget.MAX_LOG_SYMPTOMS and got["clients"] == budget.MAX_CLIENTS
+    assert got["symptoms"] == logbudget.MAX_LOG_SYMPTOMS and got["clients"] == logbudget.MAX_CLIENTS
     assert got["warnings"] < 20  # 3,334 "timestamps carry no year" listed 5 times and counted
     assert got["peak"] < 150, got["peak"]  # 76 MB measured
 
@@ -339,7 +342,7 @@ def _event_csv(rows: int, *, seed: int) -> str:
 
 
 def test_a_whole_application_log_export_keeps_a_bounded_few_events_and_the_telling_one(monkeypatch):
-    monkeypatch.setattr(events, "MAX_EVENTS", 100)
+    monkeypatch.setattr(logbudget, "MAX_EVENTS", 100)
     data = _event_csv(3000, seed=0).encode("utf-8-sig")
     result = eventcsv.parse(Document("Application.csv", len(data), data[:65536], lambda: io.BytesIO(data)))
     kept = [f for f in result.facts if isinstance(f, WindowsEvent)]
@@ -351,7 +354,7 @@ def test_a_whole_application_log_export_keeps_a_bounded_few_events_and_the_telli
 
 
 def test_windows_events_of_many_exports_share_the_budget(tmp_path, monkeypatch):
-    monkeypatch.setattr(events, "MAX_EVENTS", 50)
+    monkeypatch.setattr(logbudget, "MAX_EVENTS", 50)
     for i in range(4):
         (tmp_path / f"app{i}.csv").write_text(_event_csv(40, seed=i), encoding="utf-8-sig")
     ev = load_evidence([str(tmp_path)])
