@@ -21,7 +21,13 @@ _MARK = "…[truncated]"
 
 def bound_fact(fact: Fact) -> tuple[Fact, list[str]]:
     """``fact`` with every over-long text field cut, and one warning per field cut."""
-    if not any(map(_too_long, _values_of(type(fact))(fact))):  # the usual case, read in one pass
+    for value in _values_of(type(fact))(fact):  # the usual case: nothing to cut, seen in one pass
+        if isinstance(value, str):
+            if len(value) > MAX_FIELD_CHARS:
+                break
+        elif isinstance(value, tuple) and _bounded(value) is not value:
+            break
+    else:
         return fact, []
     changes: dict[str, Any] = {}
     warnings: list[str] = []
@@ -77,10 +83,3 @@ def _values_of(kind: type) -> Callable[[Fact], tuple]:
             tuple(getattr(fact, name) for name in names))
     return getter
 
-
-def _too_long(value: Any) -> bool:
-    """Whether ``_bounded`` would cut ``value``."""
-    if isinstance(value, str):
-        return len(value) > MAX_FIELD_CHARS
-    return (isinstance(value, tuple) and bool(value) and all(isinstance(v, str) for v in value)
-            and sum(len(v) for v in value) > MAX_FIELD_CHARS)

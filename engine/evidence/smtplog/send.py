@@ -57,6 +57,12 @@ MAX_SYMPTOMS = 200  # distinct rejection replies per file
 MAX_FOLD_PLANS = 2048  # session signatures remembered for folding, per file (then replayed as before)
 MAX_FOLD_BYTES = 32 << 20  # bytes of those signatures, per file; one session's at most 1/256 of it
 
+# ``parse_reply`` of rejection texts, kept for the process: a log folder's files share many (the
+# same Exchange Online front-end's reply in each day's log). Bounded for long runs (watch).
+MAX_SHARED_REPLIES = 2048
+MAX_SHARED_REPLY = 512  # characters; a longer text is cached per file only
+_REPLIES: dict[str, Reply | None] = {}
+
 _NORMALISE = re.compile(r"\[[^\]]*\]|<[^>]*>|\s+")
 
 # The fields that decide whether two summaries are "the same" (aggregation key).
@@ -243,6 +249,11 @@ def _counts(lines: int, accepted: int, rejected: int, tenant: int) -> dict[str, 
             "tenant_rcpt_accepted": tenant}
 
 
+def _line_time(row: Row) -> tuple[int, str]:
+    """``_sendfilter.line_time`` of a Row."""
+    return row.line, row.time
+
+
 def _direction(client_submission: bool, to_eop: bool) -> str:
     if client_submission:
         return "client_submission"
@@ -319,7 +330,6 @@ class Aggregator:
         self.dropped = 0
         self.dropped_symptoms = 0
         self._replies: dict[str, Reply | None] = {}
-        self._domains: dict[str | None, str | None] = {}  # MAIL FROM -> domain_of
         self._names: dict[str, tuple[str, ...]] = {}  # certificate names as logged -> split_dns
         self.symptom_keys: dict[str, tuple] = {}
         self.plans: dict[tuple, _Plan] = {}  # session signature -> what such a session adds
@@ -329,7 +339,6 @@ class Aggregator:
     def forget_caches(self) -> None:
         """Drop the reply caches and fold plans (before pickling: they are only for speed)."""
         self._replies = {}
-        self._domains = {}
         self._names = {}
         self.symptom_keys = {}
         self.plans = {}
@@ -494,8 +503,7 @@ class Aggregator:
         if record is None:
             return False
         plan = self._plan_of(record, rows_connector(rows), partial)
-        if not self._apply(plan, rows, lines):  # more than counts: a new aggregate, example or symptom
-            self._apply(plan, rows, lines, record, partial)
+        self._apply(plan, rows, lines, record, partial)
         size = self._room_for(key)
         if size is not None:
             self._remember(key, plan, size)
@@ -508,7 +516,6 @@ class Aggregator:
             return _Plan(to_eop, False, (), ())
         out = []
         seen: set[tuple] = set()
-        domains = self._domains
         complete = not partial
         for mail_from, null_sender, outcome, first_rejection, accepted, tenant, rejected, when, telling in (
                 units):
@@ -518,13 +525,8 @@ class Aggregator:
                 reply = self._reply(text)
                 if reply is not None:
                     code, attr = reply.status_code, reply.attr
-            domain = domains.get(mail_from, domains)
-            if domain is domains:
-                domain = domain_of(mail_from)
-                if len(domains) < 4096:
-                    domains[mail_from] = domain
-            key = (connector, to_eop, tls, protocol, error, thumbprint, client_ip, domain, null_sender,
-                   outcome, code, attr, complete)
+            key = (connector, to_eop, tls, protocol, error, thumbprint, client_ip, domain_of(mail_from),
+                   null_sender, outcome, code, attr, complete)
             out.append((key, key not in seen, accepted, tenant, rejected, when, telling))
             seen.add(key)
         symptoms = tuple((self._symptom_key(text, code), row) for text, code, row, _ in rejections)
@@ -541,14 +543,9 @@ class Aggregator:
             return True
         if type(rows) is LiteRows:  # a row's line and time without making its Row
             raw, line_time = rows.raw, _sendfilter.line_time
-
-            def at(i: int) -> tuple[int, str]:
-                return line_time(raw[i])
         else:
-            def at(i: int) -> tuple[int, str]:
-                row = rows[i]  # type: ignore[index]
-                return row.line, row.time
-        start = at(0)[0]
+            raw, line_time = rows, _line_time
+        start = line_time(raw[0])[0]
         aggs = self.aggs
         if record is None:
             for unit in units:
@@ -558,7 +555,7 @@ class Aggregator:
             symptoms = self.symptoms
             for skey, i in plan.symptoms:
                 known = symptoms.get(skey)
-                if known is None or (known.provenance.line or 0) > at(i)[0]:
+                if known is None or (known.provenance.line or 0) > line_time(raw[i])[0]:
                     return False
         self.eop += plan.to_eop
         self.relevant += 1
@@ -580,7 +577,7 @@ class Aggregator:
             c["rcpt_accepted"] += accepted
             c["tenant_rcpt_accepted"] += tenant
             c["rcpt_rejected"] += rejected
-            seen = stamp_to_second(at(when)[1])
+            seen = stamp_to_second(line_time(raw[when])[1])
             if seen:
                 if agg.first_seen is None or seen < agg.first_seen:
                     agg.first_seen = seen
@@ -589,21 +586,31 @@ class Aggregator:
             if start < agg.first_start:  # only with a record
                 agg.example, agg.first_start = self._record_example(record, n, rows, lines, partial)[0], start  # type: ignore[arg-type]
             if start >= agg.last_start:
-                agg.last_line, agg.last_start = at(telling)[0], start
+                agg.last_line, agg.last_start = line_time(raw[telling])[0], start
         if record is not None:
             more = record[8]
             direction = _direction(more[5], plan.to_eop)
-            for text, code, row, recipient in record[7]:
-                self._symptom_at(text, code, rows[row], recipient, direction, more[0])
+            symptoms = self.symptoms
+            for (text, code, row, recipient), (skey, _) in zip(record[7], plan.symptoms, strict=True):
+                known = symptoms.get(skey)
+                if known is None or (known.provenance.line or 0) > line_time(raw[row])[0]:  # else no change
+                    self._symptom_at(text, code, rows[row], recipient, direction, more[0])
         return True
 
     def _reply(self, text: str) -> Reply | None:
-        """``parse_reply`` with a cache: the same rejection text repeats in thousands of sessions."""
-        if text in self._replies:
-            return self._replies[text]
-        reply = parse_reply(text)
-        if len(self._replies) < 4096:
-            self._replies[text] = reply
+        """``parse_reply`` with a cache: the same rejection text repeats in thousands of sessions (and
+        in the next file: short texts are remembered for the process, see ``_REPLIES``)."""
+        replies = self._replies
+        if text in replies:
+            return replies[text]
+        if text in _REPLIES:
+            reply = _REPLIES[text]
+        else:
+            reply = parse_reply(text)
+            if len(text) <= MAX_SHARED_REPLY and len(_REPLIES) < MAX_SHARED_REPLIES:
+                _REPLIES[text] = reply
+        if len(replies) < 4096:
+            replies[text] = reply
         return reply
 
     def _summary(self, s: Session, txn: Txn | None, outcome: str,
