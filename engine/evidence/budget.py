@@ -20,12 +20,12 @@ from __future__ import annotations
 from bisect import insort
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import cache
 from operator import attrgetter
 from typing import Any
 
 from ..facts import Fact, SmtpSession, Symptom
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
-from .smtplog.send import KEY_FIELDS, SUMMED, symptom_key
 
 # Sized so that 1 GB of logs with many distinct kinds peaks at about the memory of 100 MB
 # (benchmarks/bench_scale.py --memory): the rules' work and memory grow with the facts, and a
@@ -42,9 +42,18 @@ _DROPPED = dict(remote_host=None, remote_ip=None, tls_protocol=None, starttls_of
                 cert_thumbprint=None, cert_subject=None, cert_cn=None, cert_issuer=None, cert_sans=(),
                 ehlo_client_ip=None, client_ip_family=None, mail_from=None, mail_from_domain=None)
 _TELLING = ("rejected", "mixed", "tls_failed")
-_key_of = attrgetter(*KEY_FIELDS)  # a fact -> its aggregation key (the tuple of those fields)
 _coarse_key_of = attrgetter(*COARSE_FIELDS)
-_summed = attrgetter(*SUMMED)
+
+
+@cache
+def _send_log() -> tuple[Callable[[Fact], tuple], Callable[[Fact], tuple], tuple[str, ...],
+                         Callable[[Symptom], tuple]]:
+    """What the budget reads of send-log facts (a fact's aggregation key and summed counts, the
+    counts' names, a symptom's key), from the send-log parser: imported with the first such fact,
+    so a diagnosis without a send log does not import it."""
+    from .smtplog.send import KEY_FIELDS, SUMMED, symptom_key
+
+    return attrgetter(*KEY_FIELDS), attrgetter(*SUMMED), SUMMED, symptom_key
 
 
 @dataclass(slots=True)
@@ -68,14 +77,10 @@ class _Kind:
     coarse: bool = False  # without the detail ``_DROPPED`` takes out
 
 
-def _kind(where: tuple[Any, int], fact: SmtpSession) -> _Kind:
-    return _Kind(where, fact, list(_summed(fact)), fact.last_seen, fact.last_source)
-
-
 def _made(kind: _Kind) -> SmtpSession:
     if not kind.changed:
         return kind.fact
-    return replace(kind.fact, **dict(zip(SUMMED, kind.sums, strict=True)), last_seen=kind.last_seen,
+    return replace(kind.fact, **dict(zip(_send_log()[2], kind.sums, strict=True)), last_seen=kind.last_seen,
                    last_source=kind.last_source, **(_DROPPED if kind.coarse else {}))
 
 
@@ -169,11 +174,13 @@ class FactBudget:
         """The facts of one input; ``position`` orders the inputs (any comparable value, unique)."""
         for i, fact in enumerate(facts):
             if isinstance(fact, SmtpSession):
-                left = self.kinds.offer(_key_of(fact), _kind((position, i), fact))
+                key_of, summed, _, _ = _send_log()
+                kind = _Kind((position, i), fact, list(summed(fact)), fact.last_seen, fact.last_source)
+                left = self.kinds.offer(key_of(fact), kind)
                 if left is not None:
                     self._to_coarse(left[1])
             elif isinstance(fact, Symptom) and fact.origin == "send_log":
-                self.symptoms.offer(symptom_key(fact), _Entry((position, i), fact))
+                self.symptoms.offer(_send_log()[3](fact), _Entry((position, i), fact))
             else:
                 self.others.append(_Entry((position, i), fact))
 
