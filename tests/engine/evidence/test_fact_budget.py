@@ -9,6 +9,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from relaydoctor.engine.evidence import budget
 from relaydoctor.engine.evidence.budget import FactBudget
 from relaydoctor.engine.evidence.loader import load_evidence
@@ -112,3 +114,111 @@ def _prov(source, line):
     from relaydoctor.engine.facts import Provenance
 
     return Provenance(source, line, "…")
+
+
+_DOMAINS = ["a.example", "b.example", "c.example", None]
+_TIMES = [None, "2026-11-20T08:00:00Z", "2026-11-20T08:30:00Z", "2026-11-20T09:00:00Z"]
+
+
+@st.composite
+def _budget_inputs(draw):
+    """Inputs as the loader hands them over: per input, its send-log aggregates (every one with a
+    ``last_source``, as ``send.Aggregator`` makes them) and symptoms, in any mix of kinds."""
+    inputs = []
+    for position in range(draw(st.integers(1, 6))):
+        facts = []
+        for i in range(draw(st.integers(0, 8))):
+            source = f"SEND{position}.LOG"
+            if draw(st.integers(0, 3)) == 0:
+                # one direction per reply: a reply seen in both directions is ranked by the first
+                # fact of it the budget is given (not order-independent; left as it was)
+                text, direction = draw(st.sampled_from([("550 5.7.64 TenantAttribution", "relay_to_exo"),
+                                                        ("550 5.1.1 <x@y> unknown", "unknown"),
+                                                        ("451 4.7.1 Greylisted", "unknown")]))
+                facts.append(Symptom(
+                    provenance=_prov(source, i + 1), code=draw(st.sampled_from(["5.7.64", "5.1.1", "4.7.1"])),
+                    text=text, origin="send_log", seen_at=draw(st.sampled_from(_TIMES)), direction=direction))
+                continue
+            first = draw(st.sampled_from(_TIMES))
+            facts.append(SmtpSession(
+                provenance=_prov(source, i + 1), connector=draw(st.sampled_from(["A", "B"])),
+                to_eop=draw(st.booleans()), tls=draw(st.sampled_from(["negotiated", "failed"])),
+                remote_host=draw(st.sampled_from(["mx1.example", None])),
+                cert_thumbprint=draw(st.sampled_from([None, "AB" * 20])),
+                mail_from_domain=draw(st.sampled_from(_DOMAINS)),
+                outcome=draw(st.sampled_from(["relayed", "rejected", "mixed", "no_mail"])),
+                sessions=draw(st.integers(1, 4)), lines=draw(st.integers(1, 40)),
+                rcpt_accepted=draw(st.integers(0, 3)), rcpt_rejected=draw(st.integers(0, 3)),
+                tenant_rcpt_accepted=draw(st.integers(0, 2)), first_seen=first,
+                # distinct last_seen: of two aggregates seen last in the same second, which one's
+                # last_source is kept depends on the order they are merged in (left as it was)
+                last_seen=f"2026-11-20T10:{position:02d}:{i:02d}Z",
+                last_source=f"{source}:{draw(st.integers(1, 99))}",
+            ))
+        inputs.append((position, facts))
+    return inputs
+
+
+def _reference(inputs, max_kinds, max_coarse, max_symptoms):
+    """The budget's outcome computed the plain way, all inputs at once: every kind merged with
+    ``dataclasses.replace`` at each step, the most telling ``max_kinds`` kept, the rest aggregated
+    without their detail, the first ``max_coarse`` of those kept, and so on."""
+    from dataclasses import replace
+
+    from relaydoctor.engine.evidence.smtplog.send import KEY_FIELDS, SUMMED, symptom_key
+
+    def merge(a, b):
+        fa, fb = a[1], b[1]
+        (we, early), (_, late) = sorted((a, b), key=lambda e: (e[1].first_seen or "", e[0]))
+        last = max((a, b), key=lambda e: (e[1].last_seen or "", e[0]))[1]
+        return we, replace(early, **{f: getattr(fa, f) + getattr(fb, f) for f in SUMMED},
+                           last_seen=max(fa.last_seen or "", fb.last_seen or "") or None,
+                           last_source=last.last_source or late.provenance.ref())
+
+    def top(groups, limit, rank):
+        ranked = sorted(groups, key=lambda k: rank(k, groups[k][1]))
+        return ranked[:limit], ranked[limit:]
+
+    kinds, symptoms = {}, {}
+    for position, facts in inputs:
+        for i, fact in enumerate(facts):
+            entry = ((position, i), fact)
+            if isinstance(fact, SmtpSession):
+                key = tuple(getattr(fact, f) for f in KEY_FIELDS)
+                kinds[key] = merge(kinds[key], entry) if key in kinds else entry
+            else:
+                key = symptom_key(fact)
+                known = symptoms.get(key)
+                if known is None or ((fact.seen_at is None, fact.seen_at or "", entry[0])
+                                     < (known[1].seen_at is None, known[1].seen_at or "", known[0])):
+                    symptoms[key] = entry
+    kept, out = top(kinds, max_kinds, budget._rank)
+    coarse = {}
+    for key in out:
+        where, fact = kinds[key]
+        fact = replace(fact, **budget._DROPPED)
+        ckey = tuple(getattr(fact, f) for f in budget.COARSE_FIELDS)
+        coarse[ckey] = merge(coarse[ckey], (where, fact)) if ckey in coarse else (where, fact)
+    coarse_kept, coarse_out = top(coarse, max_coarse, budget._rank)
+    symptoms_kept, symptoms_out = top(symptoms, max_symptoms,
+                                      lambda k, f: (f.direction != "relay_to_exo", repr(k)))
+    entries = ([kinds[k] for k in kept] + [coarse[k] for k in coarse_kept]
+               + [symptoms[k] for k in symptoms_kept])
+    counts = (len(out), sum(kinds[k][1].sessions for k in out),
+              sum(coarse[k][1].sessions for k in coarse_out), len(symptoms_out))
+    return [fact for _, fact in sorted(entries, key=lambda e: e[0])], counts
+
+
+@given(inputs=_budget_inputs(), limits=st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(0, 3)))
+def test_the_budget_keeps_what_merging_everything_at_once_keeps(inputs, limits):
+    """Folded as inputs arrive (merged kinds kept as an example and sums, their fact made when
+    read; the top-N kept in rank order), the budget gives exactly the facts, counts and notes of
+    merging everything at once, whatever the order the inputs arrive in."""
+    expected, (out, coarse_sessions, uncounted, symptoms_out) = _reference(inputs, *limits)
+    for order in (inputs, inputs[::-1]):
+        b = FactBudget(*limits)
+        for position, facts in order:
+            b.add(position, facts)
+        assert b.facts() == expected
+        assert (len(b.kinds.out), b.coarse_sessions, b.uncounted, len(b.symptoms.out)) == (
+            out, coarse_sessions, uncounted, symptoms_out)
