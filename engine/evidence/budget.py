@@ -53,6 +53,7 @@ def _send_log() -> tuple[Callable[[Fact], tuple], Callable[[Fact], tuple], tuple
     so a diagnosis without a send log does not import it."""
     from .smtplog.send import KEY_FIELDS, SUMMED, symptom_key
 
+    assert SUMMED[0] == "sessions"  # _Kind.sums[0]
     return attrgetter(*KEY_FIELDS), attrgetter(*SUMMED), SUMMED, symptom_key
 
 
@@ -65,7 +66,7 @@ class _Entry:
 @dataclass(slots=True)
 class _Kind:
     """An aggregate of ``smtp_session`` facts of one kind: the earliest example as it was given,
-    and what merging added to it. Its fact is made once, when the budget is read (``made``), not
+    and what merging added to it. Its fact is made once, when the budget is read (``_made``), not
     at every merge: most merged or coarsened kinds are merged again before anyone reads them."""
 
     where: tuple[Any, int]  # of the example
