@@ -74,6 +74,7 @@ class _Kind:
     sums: list[int]  # SUMMED
     last_seen: str | None
     last_source: str | None
+    last_where: tuple[Any, int]  # of the fact whose last_source it is: ties of last_seen go by it
     changed: bool = False  # merged or coarsened: ``fact`` alone is not it
     coarse: bool = False  # without the detail ``_DROPPED`` takes out
 
@@ -92,14 +93,14 @@ def _rank(key: tuple, fact: SmtpSession) -> tuple:
 
 def _merge(a: _Kind, b: _Kind) -> None:
     """Two aggregates of one kind, into ``a``: counts added, the earliest example stays the
-    provenance and the latest becomes ``last_source`` -- ties broken by input position, so the order
-    of arrival is moot."""
+    provenance and the latest becomes ``last_source`` -- ties broken by the position of the fact
+    each came from, so the order of arrival is moot."""
     a_first = (a.fact.first_seen or "", a.where) <= (b.fact.first_seen or "", b.where)
     late = b if a_first else a
-    last = a if (a.last_seen or "", a.where) >= (b.last_seen or "", b.where) else b
+    last = a if (a.last_seen or "", a.last_where) >= (b.last_seen or "", b.last_where) else b
     last_source = last.last_source or late.fact.provenance.ref()
     a.last_seen = max(a.last_seen or "", b.last_seen or "") or None
-    a.last_source = last_source
+    a.last_source, a.last_where = last_source, last.last_where
     a.sums = [x + y for x, y in zip(a.sums, b.sums, strict=True)]
     if not a_first:
         a.where, a.fact = b.where, b.fact
@@ -176,7 +177,8 @@ class FactBudget:
         for i, fact in enumerate(facts):
             if isinstance(fact, SmtpSession):
                 key_of, summed, _, _ = _send_log()
-                kind = _Kind((position, i), fact, list(summed(fact)), fact.last_seen, fact.last_source)
+                kind = _Kind((position, i), fact, list(summed(fact)), fact.last_seen, fact.last_source,
+                             (position, i))
                 left = self.kinds.offer(key_of(fact), kind)
                 if left is not None:
                     self._to_coarse(left[1])
