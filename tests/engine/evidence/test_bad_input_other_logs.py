@@ -380,4 +380,4 @@ def test_parsed_documents_let_go_of_their_text(tmp_path):
         mp.setattr(loader, "_file_document", spy)
         ev = load_evidence([str(tmp_path)])
     assert [s.kind for s in ev.sources] == ["windows_event_csv"] * 6
-    assert len(docs) == 6 and all(d._text is None for d in docs)
+    assert len(docs) == 6 and all(d._text is None and not d.memo for d in docs)
