@@ -48,3 +48,22 @@ def test_a_runaway_line_in_a_mail_log_is_said_once_and_the_next_lines_still_coun
     assert code == 0, out  # the accepted message after the long line proves the fix
     (warned,) = [ln for ln in out.splitlines() if "a line longer than" in ln]
     assert "maillog:4: a line longer than 65,536 bytes: only its last 16,384 are read" in warned
+
+
+def test_thousands_of_never_closed_sessions_appended_get_a_warning(logs: Path):
+    from relaydoctor.engine.evidence.smtplog.scan import MAX_OPEN
+
+    log = logs / "SEND20261124-1.LOG"
+    write(log, [header(T0)], "w")
+    rows = ["*,,attempting to connect", "+,,", "<,220 AM6EUR05FT047.mail.protection.outlook.com ready,"]
+    n = MAX_OPEN + 300
+
+    def writer() -> None:  # every session opens, all interleaved, none closes
+        time.sleep(0.4)
+        write(log, [f"2026-11-24T11:00:00.000Z,Outbound to Office 365,{i:016X},{step},10.0.0.1:1,"
+                    f"52.101.68.24:25,{row}\r\n" for step, row in enumerate(rows) for i in range(n)])
+
+    code, out = watch([logs], writer, since=None, timeout=6)
+    assert code == 1
+    (warned,) = [ln for ln in out.splitlines() if "were open at once" in ln]
+    assert warned.startswith("warning: ") and "SEND20261124-1.LOG: " in warned
