@@ -4,12 +4,13 @@
  *   1. Selector.add_triggers(block): remember the session id (third column) of every line that
  *      holds a trigger -- "outlook.com", "office365.com", "negotiation failed", or a 4xx/5xx
  *      reply (<,"?[45][0-9][0-9]) -- exactly the lines the Python scanner starts following from.
- *   2. Selector.select(block): the same block with every line of another session replaced by an
- *      empty line (so line numbers stay), header lines and the first data lines kept as they are.
- * The Python scanner then runs unchanged on the much smaller result. Anything this code cannot
- * judge the way Python would (a quoted column before the session id, a non-ASCII session id)
- * makes add_triggers return None: the caller uses the pure-Python path for that file.
- * Only memchr/memmem over the caller's buffer; no allocation grows with a line's length. */
+ *   2. Selector.collect(block, first_line): every line of a remembered session judged and cut into
+ *      rows as the Python scanner's walk and row cutter would, sessions handed back when it would
+ *      finish them (start_collect, collect, finish_all below).
+ * Anything this code cannot judge the way Python would (a quoted column before the session id of a
+ * trigger line, a non-ASCII session id) makes add_triggers return None: the caller uses the
+ * pure-Python path for that file. Memory: the id table, a few words per remembered session, and
+ * the rows of the open sessions (as the Python scanner keeps them). */
 #define PY_SSIZE_T_CLEAN
 #define _GNU_SOURCE
 #include <Python.h>
@@ -27,8 +28,8 @@ typedef struct {
     char *keys;            /* slots * (MAX_SID + 1): length byte, then the id */
     Py_ssize_t slots;      /* power of two */
     Py_ssize_t used;
-    Py_ssize_t validate;   /* data lines still to keep as they are (the scanner validates them) */
     Py_ssize_t limit;      /* sessions remembered at most */
+    struct Collector *col; /* pass 2 with the sessions collected in C (start_collect), or NULL */
 } Selector;
 
 static inline int is_space(unsigned char c) {
@@ -55,20 +56,25 @@ static inline size_t hash_sid(const char *s, Py_ssize_t n) {
     return (size_t)(h ^ (h >> 31));
 }
 
-static int table_has(Selector *self, const char *s, Py_ssize_t n) {
+/* The slot of id s, or -1. */
+static Py_ssize_t table_find(Selector *self, const char *s, Py_ssize_t n) {
     if (self->used == 0)
-        return 0;
+        return -1;
     size_t mask = (size_t)self->slots - 1;
     size_t i = hash_sid(s, n) & mask;
     for (;;) {
         char *slot = self->keys + i * (MAX_SID + 1);
         unsigned char len = (unsigned char)slot[0];
         if (len == 0)
-            return 0;
+            return -1;
         if (len == n && memcmp(slot + 1, s, n) == 0)
-            return 1;
+            return (Py_ssize_t)i;
         i = (i + 1) & mask;
     }
+}
+
+static int table_has(Selector *self, const char *s, Py_ssize_t n) {
+    return table_find(self, s, n) >= 0;
 }
 
 static int table_grow(Selector *self) {
@@ -274,81 +280,6 @@ static inline const char *find_mark(const char *q, const char *end) {
         if (*q == ',' || *q == '"' || *q == '\n')
             return q;
     return end;
-}
-
-static PyObject *Selector_select(Selector *self, PyObject *arg) {
-    Py_buffer view;
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
-        return NULL;
-    const char *buf = view.buf, *end = buf + view.len;
-    if (view.len == 0) {
-        PyBuffer_Release(&view);
-        return PyBytes_FromStringAndSize("", 0);
-    }
-    /* the result is never longer than the input */
-    PyObject *out = PyBytes_FromStringAndSize(NULL, view.len);
-    if (out == NULL) {
-        PyBuffer_Release(&view);
-        return NULL;
-    }
-    char *w = PyBytes_AS_STRING(out);
-    const char *ls = buf;
-    while (ls < end) {
-        /* up to the session id's closing comma by hand (it is near the start), then memchr */
-        const char *q = ls, *c2 = NULL, *c3 = NULL;
-        int commas = 0, quoted = 0;
-        for (;; q++) {
-            q = find_mark(q, end);
-            if (q == end || *q == '\n')
-                break;
-            if (*q == '"') {
-                quoted = 1;  /* only csv can tell the columns: keep the line */
-                break;
-            }
-            if (++commas == 2) {
-                c2 = q;
-            } else if (commas == 3) {
-                c3 = q;
-                break;
-            }
-        }
-        const char *nl = (q < end && *q == '\n') ? q : memchr(q, '\n', end - q);
-        const char *le = nl ? nl : end;
-        const char *next = nl ? nl + 1 : end;
-        int keep = 0;
-        if (nl == NULL || *ls == '#') {
-            keep = 1;  /* a last line cut short, or a header line */
-        } else if (self->validate > 0) {
-            keep = 1;
-            for (const char *c = ls; c < le; c++)
-                if (!is_space((unsigned char)*c)) {
-                    self->validate--;
-                    break;
-                }
-        } else if (quoted) {
-            keep = 1;
-        } else if (c3 != NULL) {
-            const char *s = c2 + 1, *e = c3;
-            while (s < e && is_space((unsigned char)*s))
-                s++;
-            while (e > s && is_space((unsigned char)e[-1]))
-                e--;
-            Py_ssize_t n = e - s;
-            if (n > 0 && n <= MAX_SID)
-                keep = !is_ascii(s, n) || table_has(self, s, n);
-        }
-        if (keep) {
-            memcpy(w, ls, next - ls);
-            w += next - ls;
-        } else {
-            *w++ = '\n';
-        }
-        ls = next;
-    }
-    PyBuffer_Release(&view);
-    if (_PyBytes_Resize(&out, w - PyBytes_AS_STRING(out)) < 0)
-        return NULL;
-    return out;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1037,6 +968,358 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Pass 2 with the sessions collected in C (sendfilter.run): instead of a text of emptied lines
+ * for the Python scanner, every line of a remembered session is judged as scan.py's _walk judges
+ * it, the kept ones cut into lite rows (fast_row, as rows() does) and appended to the session's
+ * _Open, and a session is handed back when scan.py's _feed_fast would finish it: at the end of the
+ * block in which its disconnect line came or after IDLE_BYTES of log without a line of it, the
+ * oldest first when more than MAX_OPEN are open; finished ids are remembered (DONE_MEMORY) and
+ * their later lines ignored. A session is followed from its first line in the file (the Python
+ * scanner looks back LOOKBACK bytes from its trigger: see sendfilter.py for this difference). */
+
+typedef struct {
+    PyObject *item, *rows, *sigs;  /* the _Open and its lists while open (owned) */
+    Py_ssize_t lines, idle, tail, slot;
+    char state;                    /* 0 not seen, 1 open, 2 closed in this block, 3 finished */
+    char mail, recv, connected, touched, tainted;
+} Sess;
+
+typedef struct Collector {
+    Sess *sess;
+    Py_ssize_t nsess;
+    Py_ssize_t *slot_sess;         /* slot -> index in sess, -1 for an empty slot */
+    Py_ssize_t *order, norder, cap;/* open sessions, oldest first */
+    Py_ssize_t *done, done_head, done_count, done_cap;
+    Py_ssize_t idle_bytes, max_open;
+    PyObject *new_item;
+} Collector;
+
+static void collector_free(Collector *c) {
+    if (c == NULL)
+        return;
+    for (Py_ssize_t i = 0; i < c->nsess; i++) {
+        Py_XDECREF(c->sess[i].item);
+        Py_XDECREF(c->sess[i].rows);
+        Py_XDECREF(c->sess[i].sigs);
+    }
+    Py_XDECREF(c->new_item);
+    PyMem_Free(c->sess);
+    PyMem_Free(c->slot_sess);
+    PyMem_Free(c->order);
+    PyMem_Free(c->done);
+    PyMem_Free(c);
+}
+
+/* start_collect(new_item, idle_bytes, max_open, done_memory): after the last add_triggers. */
+static PyObject *Selector_start_collect(Selector *self, PyObject *args) {
+    PyObject *new_item;
+    Py_ssize_t idle_bytes, max_open, done_memory;
+    if (!PyArg_ParseTuple(args, "Onnn", &new_item, &idle_bytes, &max_open, &done_memory))
+        return NULL;
+    if (!PyCallable_Check(new_item) || max_open < 0 || done_memory < 1) {
+        PyErr_SetString(PyExc_ValueError, "start_collect(): bad arguments");
+        return NULL;
+    }
+    Collector *c = PyMem_Calloc(1, sizeof(Collector));
+    if (c == NULL)
+        return PyErr_NoMemory();
+    c->nsess = self->used;
+    c->sess = PyMem_Calloc((size_t)(self->used ? self->used : 1), sizeof(Sess));
+    c->slot_sess = PyMem_Malloc((size_t)(self->slots ? self->slots : 1) * sizeof(Py_ssize_t));
+    c->done_cap = done_memory;
+    c->done = PyMem_Malloc((size_t)done_memory * sizeof(Py_ssize_t));
+    if (c->sess == NULL || c->slot_sess == NULL || c->done == NULL) {
+        collector_free(c);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < self->slots; i++) {
+        c->slot_sess[i] = -1;
+        if (self->keys[i * (MAX_SID + 1)] != 0) {
+            c->sess[k].slot = i;
+            c->slot_sess[i] = k++;
+        }
+    }
+    c->idle_bytes = idle_bytes;
+    c->max_open = max_open;
+    Py_INCREF(new_item);
+    c->new_item = new_item;
+    collector_free(self->col);
+    self->col = c;
+    Py_RETURN_NONE;
+}
+
+/* Append (sid, item, partial, lines) of session k to out and forget it (its id stays finished
+ * until DONE_MEMORY later ones). 0 ok, -1 error. */
+static int collector_finish(Selector *self, Collector *c, Py_ssize_t k, PyObject *out) {
+    Sess *s = &c->sess[k];
+    const char *key = self->keys + s->slot * (MAX_SID + 1);
+    PyObject *t = Py_BuildValue("(s#OOn)", key + 1, (Py_ssize_t)(unsigned char)key[0], s->item,
+                                s->connected ? Py_False : Py_True, s->lines);
+    if (t == NULL || PyList_Append(out, t) < 0) {
+        Py_XDECREF(t);
+        return -1;
+    }
+    Py_DECREF(t);
+    Py_CLEAR(s->item);
+    Py_CLEAR(s->rows);
+    Py_CLEAR(s->sigs);
+    s->state = 3;
+    if (c->done_count == c->done_cap) {  /* the oldest finished id is forgotten: seen as new again */
+        Sess *old = &c->sess[c->done[c->done_head]];
+        if (old->state == 3)
+            old->state = 0;
+        c->done_head = (c->done_head + 1) % c->done_cap;
+        c->done_count--;
+    }
+    c->done[(c->done_head + c->done_count) % c->done_cap] = k;
+    c->done_count++;
+    return 0;
+}
+
+static int collector_open(Collector *c, Py_ssize_t k) {
+    Sess *s = &c->sess[k];
+    if (c->norder == c->cap) {
+        Py_ssize_t cap = c->cap ? c->cap * 2 : 256;
+        Py_ssize_t *order = PyMem_Realloc(c->order, (size_t)cap * sizeof(Py_ssize_t));
+        if (order == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        c->order = order;
+        c->cap = cap;
+    }
+    PyObject *item = PyObject_CallNoArgs(c->new_item);
+    if (item == NULL)
+        return -1;
+    PyObject *rows = PyObject_GetAttr(item, str_rows), *sigs = rows ? PyObject_GetAttr(item, str_sigs) : NULL;
+    if (sigs == NULL || !PyList_Check(rows) || !PyList_Check(sigs)) {
+        if (sigs != NULL)
+            PyErr_SetString(PyExc_TypeError, "collect(): a session's rows and sigs are lists");
+        Py_DECREF(item);
+        Py_XDECREF(rows);
+        Py_XDECREF(sigs);
+        return -1;
+    }
+    s->item = item;
+    s->rows = rows;
+    s->sigs = sigs;
+    s->state = 1;
+    s->lines = s->idle = 0;
+    s->tail = -1;
+    s->mail = s->recv = s->connected = s->tainted = 0;
+    c->order[c->norder++] = k;
+    return 0;
+}
+
+static int append_left(PyObject *left, PyObject *item, Py_ssize_t line, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q,
+                       Py_ssize_t c1, Py_ssize_t c3) {
+    PyObject *t = Py_BuildValue("(Onnnnnn)", item, line, ls, le, q, c1, c3);
+    int rc = t == NULL ? -1 : PyList_Append(left, t);
+    Py_XDECREF(t);
+    return rc;
+}
+
+/* One line [ls, le) of open session s, its id column ending at the comma before q: _walk's judgement
+ * (kept or not, the state after) and, for a kept line, its row as rows() makes it. 0 ok, -1 error. */
+static int collect_line(Sess *s, const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q, Py_ssize_t line,
+                        PyObject *left) {
+    s->lines++;
+    s->touched = 1;
+    Py_ssize_t c1 = find_byte(buf, q, le, ',');
+    Py_ssize_t c3 = c1 + s->tail;
+    if (c1 >= 0 && c1 - q == 1 && buf[q] == '0')
+        s->connected = 1;  /* sequence 0: the session's start (_backward) */
+    if (c1 < 0 || s->tail < 0 || c3 + 2 >= le || buf[c3] != ',' || buf[c3 + 2] != ',') {
+        Py_ssize_t c2 = c1 >= 0 ? find_byte(buf, c1 + 1, le, ',') : -1;
+        c3 = c2 >= 0 ? find_byte(buf, c2 + 1, le, ',') : -1;
+        if (c3 < 0 || c3 + 2 >= le || buf[c3 + 2] != ',') {
+            s->tainted = 1;  /* not the expected shape: the generic row maker judges it */
+            return append_left(left, s->item, line, ls, le, q, c1, -1);
+        }
+        s->tail = c3 - c1;
+    }
+    char ev = buf[c3 + 1];
+    Py_ssize_t d = c3 + 3;
+    int keep = 0, closed = 0;
+    if (ev == '<') {
+        if (s->mail)
+            keep = !starts(buf, d, le, "221 ", 4);
+        else if (starts(buf, d, le, "250", 3) && !starts(buf, d, le, "250 2.", 6))
+            keep = find_lit(buf, d, le, "Hello", 5) >= 0 || find_lit(buf, d, le, "STARTTLS", 8) >= 0 ||
+                   find_lit(buf, d, le, "XXXXXXXA", 8) >= 0;
+        else
+            keep = 1;
+    } else if (ev == '>') {
+        if (s->mail)
+            keep = !starts(buf, d, le, "QUIT", 4);
+        else if (starts(buf, d, le, "MAIL", 4))
+            s->mail = keep = 1;
+        else
+            keep = starts(buf, d, le, "STARTTLS", 8) || starts(buf, d, le, "X-ANONYMOUSTLS", 14) ||
+                   starts(buf, d, le, "AUTH", 4);
+    } else if (ev == '*') {
+        if (starts(buf, d, le, ",Received certificate", 21))
+            s->recv = 1;
+        else if (s->recv && find_lit(buf, d, le, ",Certificate thumbprint", 23) >= 0)
+            s->recv = 0;
+        else {
+            Py_ssize_t e = le - (buf[le - 1] == '\r');
+            keep = !(starts(buf, d + 1, le, "attempting", 10) || find_lit(buf, d, le, "sending message with", 20) >= 0 ||
+                     (e - d >= 26 && memcmp(buf + e - 26, ",Certificate serial number", 26) == 0));
+        }
+    } else if (ev == '-') {
+        keep = closed = 1;
+    } else if (ev == '+') {
+        s->connected = 1;
+    } else {
+        keep = 1;
+    }
+    if (closed)
+        s->state = 2;
+    if (!keep)
+        return 0;
+    if (s->tainted || !(ls < q && q <= c1 && c1 <= c3 && c3 + 2 < le))
+        goto left;
+    PyObject *sig = NULL;
+    PyObject *row = fast_row(buf, ls, le, q, c1, c3, line, s->item, NULL, &sig, 1);
+    if (row == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        s->tainted = 1;
+        goto left;
+    }
+    int rc = PyList_Append(s->rows, row);
+    if (rc == 0)
+        rc = PyList_Append(s->sigs, sig);
+    Py_DECREF(row);
+    Py_DECREF(sig);
+    return rc;
+left:
+    return append_left(left, s->item, line, ls, le, q, c1, c3);
+}
+
+/* collect(block, first_line) -> (newlines, left, odd, finished, trimmed); see the comment above.
+ * left: (item, line, ls, le, q, c1, c3) of the kept lines the Python code must cut (c3 -1: not the
+ * expected shape), in order, after which a session's later lines in the block are left too; odd:
+ * (ls, le) of lines with a quote before the session id (only the csv module can tell their id);
+ * finished: (sid, item, partial, lines), in the order scan.py finishes them; trimmed: how many of
+ * them were finished early because more than MAX_OPEN were open. */
+static PyObject *Selector_collect(Selector *self, PyObject *args) {
+    Py_buffer view;
+    Py_ssize_t line;
+    Collector *c = self->col;
+    if (c == NULL || c->nsess != self->used) {
+        PyErr_SetString(PyExc_ValueError, "collect(): start_collect() after the last add_triggers()");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "y*n", &view, &line))
+        return NULL;
+    const char *buf = view.buf, *end = buf + view.len;
+    PyObject *left = PyList_New(0), *odd = PyList_New(0), *finished = PyList_New(0), *result = NULL;
+    Py_ssize_t newlines = 0, trimmed = 0;
+    if (left == NULL || odd == NULL || finished == NULL)
+        goto done;
+    const char *ls = buf;
+    while (ls < end) {
+        const char *q = ls, *c2 = NULL, *c3 = NULL;
+        int commas = 0, quoted = 0;
+        for (;; q++) {
+            q = find_mark(q, end);
+            if (q == end || *q == '\n')
+                break;
+            if (*q == '"') {
+                quoted = 1;
+                break;
+            }
+            if (++commas == 2) {
+                c2 = q;
+            } else if (commas == 3) {
+                c3 = q;
+                break;
+            }
+        }
+        const char *nl = (q < end && *q == '\n') ? q : memchr(q, '\n', end - q);
+        const char *le = nl ? nl : end;
+        Py_ssize_t lno = line + newlines;
+        if (nl)
+            newlines++;
+        const char *next = nl ? nl + 1 : end;
+        if (quoted) {
+            PyObject *t = Py_BuildValue("(nn)", (Py_ssize_t)(ls - buf), (Py_ssize_t)(le - buf));
+            if (t == NULL || PyList_Append(odd, t) < 0) {
+                Py_XDECREF(t);
+                goto done;
+            }
+            Py_DECREF(t);
+        } else if (c3 != NULL && c3 - c2 - 1 > 0 && c3 - c2 - 1 <= MAX_SID) {
+            /* the id exactly as _walk's needle ",sid," finds it: never padded */
+            Py_ssize_t slot = table_find(self, c2 + 1, c3 - c2 - 1);
+            if (slot >= 0) {
+                Py_ssize_t k = c->slot_sess[slot];
+                Sess *s = &c->sess[k];
+                if (s->state == 0 && collector_open(c, k) < 0)
+                    goto done;
+                if (s->state == 1 &&
+                    collect_line(s, buf, ls - buf, le - buf, c3 + 1 - buf, lno, left) < 0)
+                    goto done;
+            }
+        }
+        ls = next;
+    }
+    /* the end of the block: finish the closed and the idle sessions (oldest first), then the
+     * oldest while more than max_open are open */
+    Py_ssize_t w = 0;
+    for (Py_ssize_t i = 0; i < c->norder; i++) {
+        Py_ssize_t k = c->order[i];
+        Sess *s = &c->sess[k];
+        s->idle = s->touched ? 0 : s->idle + view.len;
+        s->touched = s->tainted = 0;
+        if (s->state == 2 || s->idle >= c->idle_bytes) {
+            if (collector_finish(self, c, k, finished) < 0)
+                goto done;
+        } else {
+            c->order[w++] = k;
+        }
+    }
+    c->norder = w;
+    if (c->norder > c->max_open) {
+        trimmed = c->norder - c->max_open;
+        for (Py_ssize_t i = 0; i < trimmed; i++)
+            if (collector_finish(self, c, c->order[i], finished) < 0)
+                goto done;
+        memmove(c->order, c->order + trimmed, (size_t)(c->norder - trimmed) * sizeof(Py_ssize_t));
+        c->norder -= trimmed;
+    }
+    result = Py_BuildValue("(nOOOn)", newlines, left, odd, finished, trimmed);
+done:
+    Py_XDECREF(left);
+    Py_XDECREF(odd);
+    Py_XDECREF(finished);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+/* finish_all() -> finished: every open session, oldest first (a header line: a new file begins). */
+static PyObject *Selector_finish_all(Selector *self, PyObject *Py_UNUSED(ignored)) {
+    Collector *c = self->col;
+    PyObject *finished = PyList_New(0);
+    if (finished == NULL || c == NULL)
+        return finished;
+    for (Py_ssize_t i = 0; i < c->norder; i++) {
+        if (collector_finish(self, c, c->order[i], finished) < 0) {
+            /* the ones not handed back stay open and are released with the selector */
+            memmove(c->order, c->order + i + 1, (size_t)(c->norder - i - 1) * sizeof(Py_ssize_t));
+            c->norder -= i + 1;
+            Py_DECREF(finished);
+            return NULL;
+        }
+    }
+    c->norder = 0;
+    return finished;
+}
+
 static PyObject *Selector_contains(Selector *self, PyObject *arg) {
     char *s;
     Py_ssize_t n;
@@ -1048,16 +1331,16 @@ static PyObject *Selector_contains(Selector *self, PyObject *arg) {
 }
 
 static int Selector_init(Selector *self, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"validate", "limit", NULL};
-    Py_ssize_t validate = 0, limit = MAX_ENTRIES;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|nn", kwlist, &validate, &limit))
+    static char *kwlist[] = {"limit", NULL};
+    Py_ssize_t limit = MAX_ENTRIES;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|n", kwlist, &limit))
         return -1;
-    self->validate = validate < 0 ? 0 : validate;
     self->limit = limit < 0 ? 0 : (limit > MAX_ENTRIES ? MAX_ENTRIES : limit);
     return 0;
 }
 
 static void Selector_dealloc(Selector *self) {
+    collector_free(self->col);
     PyMem_Free(self->keys);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -1071,9 +1354,14 @@ static PyMethodDef Selector_methods[] = {
      "Remember the sessions named by trigger lines of a block of whole lines. Returns (sessions "
      "remembered, ',attempting to connect' count, ',+,' count), or None when the block needs "
      "the Python scanner."},
-    {"select", (PyCFunction)Selector_select, METH_O,
-     "The block with lines of unremembered sessions emptied (headers and validated rows kept)."},
     {"contains", (PyCFunction)Selector_contains, METH_O, "Whether a session id is remembered."},
+    {"start_collect", (PyCFunction)Selector_start_collect, METH_VARARGS,
+     "start_collect(new_item, idle_bytes, max_open, done_memory): pass 2 collects sessions in C."},
+    {"collect", (PyCFunction)Selector_collect, METH_VARARGS,
+     "collect(block, first_line) -> (newlines, left, odd, finished, trimmed): the remembered "
+     "sessions' kept lines cut into lite rows, finished sessions handed back."},
+    {"finish_all", (PyCFunction)Selector_finish_all, METH_NOARGS,
+     "Every open session, oldest first: [(sid, item, partial, lines)]."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1363,8 +1651,9 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
         return NULL;
     /* REVISION: what the Python side checks (scan.NATIVE_REVISION) so a stale build is not used;
      * 2 = EHLO reply lines with "XXXXXXXA" (STARTTLS masked by a firewall) are kept;
-     * 3 = replay() (_replay.c); 4 = lite rows (rows(..., lite), row(), line_time(), ordered(), replay() of them). */
-    if (PyModule_AddIntConstant(m, "REVISION", 4) < 0) {
+     * 3 = replay() (_replay.c); 4 = lite rows (rows(..., lite), row(), line_time(), ordered(), replay() of them);
+     * 5 = Selector.start_collect/collect/finish_all (pass 2 collects the sessions). */
+    if (PyModule_AddIntConstant(m, "REVISION", 5) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -44,8 +44,9 @@ NATIVE_API = ("Selector", "walk", "rows", "triggers", "backward", "newlines", "r
               "line_time")
 # What its rows must keep, beyond the API: a build older than this revision (REVISION 2: EHLO reply
 # lines with "XXXXXXXA", STARTTLS masked by a firewall) keeps other rows than this module does;
-# REVISION 4: ``rows(..., lite)`` makes lite rows (an older ``rows`` takes four arguments only).
-NATIVE_REVISION = 4
+# REVISION 4: ``rows(..., lite)`` makes lite rows (an older ``rows`` takes four arguments only);
+# REVISION 5: ``Selector.start_collect/collect/finish_all`` (sendfilter.py's second pass).
+NATIVE_REVISION = 5
 
 
 def usable_native(module: object | None) -> object | None:
@@ -295,17 +296,24 @@ class BlockReader:
         return back, line - back_lines, back_lines
 
     def _header(self, text: str, line: int) -> None:
-        fields = header_fields(text)
-        low = text.lower()
-        if fields is not None:
-            try:
-                self.layout = Layout(fields)
-            except ValueError as exc:
-                raise EvidenceError(str(exc), self.name, line) from None
-        elif low.startswith("#version:"):
-            self.stats.version = self.stats.version or text.split(":", 1)[1].strip()
-        elif low.startswith("#log-type:"):
-            self.stats.log_type = self.stats.log_type or text.split(":", 1)[1].strip()
+        self.layout = read_header(text, line, self.name, self.stats, self.layout)
+
+
+def read_header(text: str, line: int, name: str, stats: ScanStats, layout: Layout | None) -> Layout | None:
+    """A ``#`` header line: the layout from then on (a ``#Fields`` line sets it); version and log
+    type go to ``stats``."""
+    fields = header_fields(text)
+    low = text.lower()
+    if fields is not None:
+        try:
+            return Layout(fields)
+        except ValueError as exc:
+            raise EvidenceError(str(exc), name, line) from None
+    if low.startswith("#version:"):
+        stats.version = stats.version or text.split(":", 1)[1].strip()
+    elif low.startswith("#log-type:"):
+        stats.log_type = stats.log_type or text.split(":", 1)[1].strip()
+    return layout
 
 
 class _Prefixed(io.RawIOBase):
@@ -580,6 +588,26 @@ class SessionCollector:
             if key is not None:
                 fold.learn(key, session, rows)
 
+    def take(self, finished: list[tuple[str, _Open, bool, int]]) -> None:
+        """Sessions the C collector (``sendfilter``) finished: (id, session, partial, lines)."""
+        finish = self._finish
+        for sid, item, partial, lines in finished:
+            item.partial = partial
+            item.lines = lines
+            finish(sid, item)
+
+    def left(self, buf: bytes, layout: Layout, left: list[tuple[_Open, int, int, int, int, int, int]],
+             ) -> None:
+        """Rows of the lines the C collector leaves to this code, as ``_rows_native`` makes them."""
+        for item, line, ls, le, q, c1, c3 in left:
+            row = _fast_row(buf, ls, le, q, c1, c3, line, item) if c3 >= 0 else None
+            if row is None:
+                made = self.rows.make(buf[ls:le], line, layout)
+                if made is None:
+                    continue
+                row = made[1]
+            item.rows.append(row)
+
     def _finish_all(self) -> None:
         while self.open:
             sid, item = self.open.popitem(last=False)
@@ -693,17 +721,9 @@ class SessionCollector:
     def _rows_native(self, block: Block, found: list[tuple[int, int, int, int, int, _Open]]) -> None:
         """Step 3 of ``_feed_fast`` with the rows cut in C; a line the C code leaves alone (the
         generic shapes) goes through ``_fast_row`` and the row maker exactly as without it."""
-        buf = block.buf
-        left, block.newlines = _native.rows(buf, found, block.first_line, Row, True)
-        for i, line in left:  # the lines the C code left to the Python code, in order
-            ls, le, q, c1, c3, item = found[i]
-            row = _fast_row(buf, ls, le, q, c1, c3, line, item) if c3 >= 0 else None
-            if row is None:
-                made = self.rows.make(buf[ls:le], line, block.layout)
-                if made is None:
-                    continue
-                row = made[1]
-            item.rows.append(row)
+        left, block.newlines = _native.rows(block.buf, found, block.first_line, Row, True)
+        if left:  # the lines the C code left to the Python code, in order
+            self.left(block.buf, block.layout, [(found[i][5], line, *found[i][:5]) for i, line in left])
 
 
 def native_enabled() -> bool:

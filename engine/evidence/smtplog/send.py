@@ -116,7 +116,7 @@ def scan(
 
 
 def _scan(
-    stream: BinaryIO,
+    stream: BinaryIO | sendfilter.Selected,
     name: str,
     *,
     progress: ProgressHook | None = None,
@@ -127,16 +127,23 @@ def _scan(
 ) -> ParseResult:
     stats = ScanStats()
     agg = Aggregator(name)
-    reader = BlockReader(stream, name, stats, progress=progress, cancel=cancel, block_size=block_size,
-                         lookback=lookback)
-    collector = SessionCollector(name, stats, agg.add)
-    collector.count_sessions = sessions is None
-    if native_enabled():
+    if isinstance(stream, sendfilter.Selected):  # the sessions collected in C (the second pass)
+        collector = SessionCollector(name, stats, agg.add)
+        collector.count_sessions = False
         collector.fold = agg
-    for block in reader.blocks():
-        collector.feed(block)
+        layout = stream.run(collector, stats)
+    else:
+        reader = BlockReader(stream, name, stats, progress=progress, cancel=cancel, block_size=block_size,
+                             lookback=lookback)
+        collector = SessionCollector(name, stats, agg.add)
+        collector.count_sessions = sessions is None
+        if native_enabled():
+            collector.fold = agg
+        for block in reader.blocks():
+            collector.feed(block)
+        layout = reader.layout
     collector.finish()
-    if reader.layout is None and stats.lines == 0:
+    if layout is None and stats.lines == 0:
         raise EvidenceError("send log without rows", name)
     if sessions is not None:  # counted on the original text by the prefilter's first pass
         stats.sessions = sessions

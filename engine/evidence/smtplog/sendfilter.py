@@ -1,4 +1,4 @@
-"""The native send-log prefilter: keep only the lines of sessions worth following, in C.
+"""The native send-log prefilter: find the sessions worth following and collect them, in C.
 
 The Python scanner (``scan``) already skips most lines, but every byte still passes through a
 few Python-level searches per block. ``_sendfilter`` (a small C extension, built when a compiler
@@ -6,19 +6,30 @@ is present; ``setup.py`` marks it optional) makes two passes over the raw bytes 
 
 1. the blocks ``BlockReader`` would read are searched for the scanner's triggers (Exchange
    Online host names, 4xx/5xx replies, TLS negotiation failures) and their session ids kept;
-2. the file is read again and every line of any other session is replaced by an empty line.
+2. the file is read again and every line of those sessions is judged as the scanner's walk judges
+   it (``_walk``: which lines the replay needs), the kept ones cut into lite rows with signatures
+   (as ``rows(..., lite=True)`` cuts them) and a session is handed to ``SessionCollector`` when the
+   scanner would finish it (end of the block of its disconnect line, ``IDLE_BYTES`` without a line,
+   the oldest beyond ``MAX_OPEN``; finished ids remembered as in ``DONE_MEMORY``). No text is
+   handed on, no line is searched twice and no ``Row`` is made but for the few a new fact names.
 
-The scanner then runs unchanged on the result: the same line numbers, the same rows, the same
-replay and aggregation, so the facts are those of the pure-Python path (a differential test holds
-them equal). Only the per-block session count comes from pass 1 (it counts lines the result no
-longer has). Whatever the C code cannot judge as Python would (UTF-16 text, another column order,
-a quoted column before the session id, a non-ASCII session id, a non-seekable stream) sends the
-file down the pure-Python path. ``RELAYDOCTOR_NO_NATIVE=1`` forces that path everywhere.
+Everything around the sessions is the scanner's: the same block boundaries, line numbers,
+header lines, validated first rows, truncated last line and warnings; the folding and C replay
+of ``send.Aggregator`` take the sessions as before, so the facts are those of the pure-Python path
+(a differential test holds them equal). The session count comes from pass 1. Whatever the C code
+cannot judge as Python would (UTF-16 text, another column order, a quoted column before the
+session id of a trigger line, a non-ASCII session id, a non-seekable stream) sends the file down
+the pure-Python path, and so does (``Fallback``) a line of pass 2 with a quote before its session
+id that the csv module reads as one of the followed sessions. ``RELAYDOCTOR_NO_NATIVE=1`` forces
+that path everywhere.
 
-One difference by design: distances. The scanner looks back at most ``LOOKBACK`` bytes for the
-start of a triggered session and finishes a session after ``IDLE_BYTES`` without a line; in the
-prefiltered text those distances are shorter, so a session spread over more than ~512 KB of
-interleaved log can be read whole where the Python path reads it from the middle.
+One difference by design: distances. The Python scanner follows a session from its trigger line,
+looking back at most ``LOOKBACK`` bytes (512 KB) for its start; pass 2 knows the session from
+pass 1 and reads it from its first line in the file, so a session spread over more than ~512 KB of
+interleaved log is read whole where the Python path reads it from the middle (as a partial
+session). Likewise ``IDLE_BYTES`` and ``MAX_OPEN`` count such a session from its first line, not
+from its trigger, and whether it is partial is judged on all its lines up to its end (no sequence
+number 0 and no connect row), not on those before the trigger.
 """
 
 from __future__ import annotations
@@ -29,8 +40,21 @@ from typing import BinaryIO
 
 from ...errors import Cancelled
 from ..decoding import is_wide, sniff_encoding
-from .format import DEFAULT_FIELDS, decode_line, header_fields
-from .scan import MAX_LINE, VALIDATE_ROWS, _has_header_line, _split_headers
+from .format import DEFAULT_FIELDS, Layout, decode_line, header_fields, split_row
+from .scan import (
+    DONE_MEMORY,
+    IDLE_BYTES,
+    MAX_LINE,
+    MAX_OPEN,
+    VALIDATE_ROWS,
+    Block,
+    ScanStats,
+    SessionCollector,
+    _has_header_line,
+    _Open,
+    _split_headers,
+    read_header,
+)
 from .scan import _native as _sendfilter  # None without a compiler at install, or when stale
 
 MIN_BYTES = 256 << 10  # smaller logs go straight to the Python scanner (tests set 0)
@@ -52,7 +76,7 @@ def prefilter(
     progress: Callable[[int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
     block_size: int,
-) -> tuple[BinaryIO, int] | None:
+) -> tuple[Selected, int] | None:
     """Pass 1 over ``stream``; then (a stream of the prefiltered text, the session count), or
     None when this file needs the Python path (``stream`` is rewound either way). Errors the
     scanner would raise on the original (a 1 MB line, a bad ``#Fields``) are raised here."""
@@ -67,12 +91,12 @@ def prefilter(
     stream.seek(start)
     if is_wide(codec):
         return None
-    selector = _sendfilter.Selector(validate=VALIDATE_ROWS)
+    selector = _sendfilter.Selector()
     sessions = _first_pass(stream, name, selector, cancel, block_size, size)
     stream.seek(start)
     if sessions is None:
         return None
-    return _Selected(stream, selector, block_size, codec, progress, size), sessions
+    return Selected(stream, selector, block_size, size, progress, cancel, name), sessions
 
 
 def _first_pass(stream: BinaryIO, name: str, selector, cancel: Callable[[], bool] | None,  # type: ignore[no-untyped-def]
@@ -150,38 +174,62 @@ def _default_fields(line: bytes) -> bool:
     return fields is None or fields == DEFAULT_FIELDS
 
 
-class _Selected:
-    """Pass 2 as a read-only stream: the original, block by block, through ``Selector.select``."""
+class Selected:
+    """Pass 2: the original, block by block (``BlockReader``'s blocks), through ``Selector.collect``,
+    which hands the scanner's ``SessionCollector`` its finished sessions (lite rows, as the C walk and
+    row cutter make them) instead of a text for it to search again."""
 
-    def __init__(self, stream: BinaryIO, selector, block_size: int, codec: str | None,  # type: ignore[no-untyped-def]
-                 progress: Callable[[int], None] | None, size: int):
-        self._select = selector.select
-        self._codec = codec
-        self._progress = progress
-        self._pending = 0  # bytes read but not yet reported (held until the text is known usable)
-        self._started = False
-        first = stream.read(16)
-        self._bom = first[: sniff_encoding(first)[1]]
-        stream.seek(-len(first), 1)
-        self._blocks = _whole_lines(stream, block_size, size, count=self._count)
+    def __init__(self, stream: BinaryIO, selector, block_size: int, size: int,  # type: ignore[no-untyped-def]
+                 progress: Callable[[int], None] | None, cancel: Callable[[], bool] | None, name: str):
+        self._selector = selector
+        self._blocks = _whole_lines(stream, block_size, size, cancel=cancel, name=name, count=progress)
 
-    def read(self, size: int = -1) -> bytes:
-        for chunk, _, _ in self._blocks:
-            text = self._select(chunk)
-            if not self._started:
-                self._started = True
-                text = self._bom + text
-                if sniff_encoding(text)[0] != self._codec:  # the scanner would read it differently
-                    raise Fallback
-            self._report()
-            return text
-        self._report()
-        return b""
+    def run(self, collector: SessionCollector, stats: ScanStats) -> Layout | None:
+        """Feed ``collector`` every session the first pass remembered; the layout read (None: no
+        ``#Fields`` line and no data line). Raises ``Fallback`` when a line only the csv module can
+        read may belong to one of those sessions."""
+        sel = self._selector
+        sel.start_collect(_new_open, IDLE_BYTES, MAX_OPEN, DONE_MEMORY)
+        line = 1
+        layout: Layout | None = None
+        try:
+            for chunk, buf, end in self._blocks:
+                if end and buf[end - 1] != 10:  # the last line, cut short: as BlockReader reads it
+                    piece = bytes(chunk)
+                    if piece.strip():
+                        stats.truncated_line = line
+                    chunk = buf = piece + b"\n"
+                    end += 1
+                if _has_header_line(buf, end):
+                    pieces: list = list(_split_headers(bytes(chunk)))
+                else:
+                    pieces = [(chunk, False)]
+                for piece, is_header in pieces:
+                    if is_header:
+                        layout = read_header(decode_line(piece).strip(), line, collector.name, stats, layout)
+                        collector.take(sel.finish_all())  # a new file begins
+                        line += 1
+                        continue
+                    layout = layout or Layout(DEFAULT_FIELDS)  # headerless excerpt: documented default
+                    if collector.validated < VALIDATE_ROWS:
+                        collector._validate(Block(bytes(piece), 0, line, layout, False))
+                    n, left, odd, finished, trimmed = sel.collect(piece, line)
+                    if odd or left:
+                        text = bytes(piece)
+                        for ls, le in odd:
+                            row = split_row(decode_line(text[ls:le]), 3, 1)
+                            if row and sel.contains(row[2].strip().encode("utf-8", "replace")):
+                                raise Fallback
+                        collector.left(text, layout, left)
+                    collector.trimmed += trimmed
+                    collector.take(finished)
+                    stats.lines += n
+                    line += n
+        except _TooLong:  # the file changed between the passes
+            raise Fallback from None
+        collector.take(sel.finish_all())
+        return layout
 
-    def _count(self, n: int) -> None:
-        self._pending += n
 
-    def _report(self) -> None:
-        if self._progress is not None and self._pending:
-            self._progress(self._pending)
-        self._pending = 0
+def _new_open() -> _Open:
+    return _Open([], partial=False)
