@@ -301,7 +301,7 @@ def worker(mode: str, folder: str) -> dict[str, object]:
             got = subprocess.run(["grep", "-c", "-F", "outlook.com", *map(str, files)], capture_output=True,
                                  text=True, env={**os.environ, "LC_ALL": "C"}, check=False)
             out["rows"] = sum(int(line.rsplit(":", 1)[-1]) for line in got.stdout.split())
-        elif mode == "prefilter":  # the C passes alone: the sessions handed to the aggregation, not replayed
+        elif mode == "prefilter":  # the C scan alone: the sessions it hands on, not aggregated
             from relaydoctor.engine.evidence.smtplog import scan, sendfilter
 
             class Count(scan.SessionCollector):
@@ -312,10 +312,10 @@ def worker(mode: str, folder: str) -> dict[str, object]:
             for path in files:
                 with path.open("rb") as fh:
                     selected = sendfilter.prefilter(fh, path.name, block_size=4 << 20)
-                    assert selected is not None, "the prefilter refused a generated log"
+                    assert selected is not None, "the C scan refused a generated log"
                     collector = Count(path.name, scan.ScanStats(), lambda s: None)
                     collector.kept = 0
-                    selected[0].run(collector, collector.stats)
+                    selected.run(collector, collector.stats)
                     kept += collector.kept
             out["kept"] = kept
         else:

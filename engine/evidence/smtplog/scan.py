@@ -344,13 +344,13 @@ def _count_newlines(data: bytes) -> int:
     return data.count(b"\n")
 
 
-def _has_header_line(chunk: bytes, end: int | None = None) -> bool:
-    """True if a line of ``chunk[:end]`` starts with ``#``. (Searching for a lone ``#`` is
-    memchr-fast; ``\\n#`` would stop at every line end.)"""
+def _has_header_line(chunk: bytes | bytearray, end: int | None = None, start: int = 0) -> bool:
+    """True if a line of ``chunk[start:end]`` starts with ``#`` (``start``: a line start). (Searching
+    for a lone ``#`` is memchr-fast; ``\\n#`` would stop at every line end.)"""
     end = len(chunk) if end is None else end
-    i = chunk.find(b"#", 0, end)
+    i = chunk.find(b"#", start, end)
     while i >= 0:
-        if i == 0 or chunk[i - 1] == 10:
+        if i == start or chunk[i - 1] == 10:
             return True
         i = chunk.find(b"#", i + 1, end)
     return False
@@ -511,7 +511,6 @@ class SessionCollector:
         self.done: OrderedDict[str, None] = OrderedDict()
         self.validated = 0
         self.trimmed = 0  # sessions finished early because too many were open at once
-        self.count_sessions = True  # False when the caller counts them (the prefilter's first pass)
         # the C walk and row cutting (same lines, same rows) unless RELAYDOCTOR_NO_NATIVE=1
         self._walk = _walk_native if native_enabled() else _walk
         self._native = self._walk is _walk_native
@@ -525,9 +524,8 @@ class SessionCollector:
         if block.restart:
             self._finish_all()
         self._validate(block)
-        if self.count_sessions:
-            sessions = block.buf.count(b",attempting to connect", block.start)
-            self.stats.sessions += sessions or block.buf.count(b",+,", block.start)
+        sessions = block.buf.count(b",attempting to connect", block.start)
+        self.stats.sessions += sessions or block.buf.count(b",+,", block.start)
         if block.layout.fields == DEFAULT_FIELDS:
             self._feed_fast(block)
         else:
