@@ -45,6 +45,7 @@ typedef struct {
     PyObject *new_item;    /* makes an _Open; NULL before start() */
     size_t *ohash;         /* the open sessions hashed (the walk looks every line up here) */
     Py_ssize_t *oslot, onslots;
+    unsigned char *obits;  /* 65536 bits: the last two bytes of an open session's id (most lines: no) */
 } Selector;
 
 static inline int is_space(unsigned char c) {
@@ -213,20 +214,25 @@ static int hit_at(Hits *h, const char *base, const char *end, const char *p) {
     return 0;
 }
 
-/* One pass over [base, end), 16 bytes at a time compared with the five bytes that can belong to a
- * pattern ('k' outlook.com, 'f' office365.com / negotiation failed, '<' a reply, '+' a connect,
- * 'p' attempting to connect); only positions holding one are looked at. 0 ok, -1 error. */
+/* One pass over [base, end), 16 positions at a time: a position is looked at only when it holds the
+ * first of two bytes a pattern has there ("k." outlook.com, "ff" office365.com, "fa" negotiation
+ * failed, "<," a reply, "+," a connect, "pt" attempting to connect; pairs are rarer than single
+ * letters in log text). 0 ok, -1 error. */
 static int find_hits(Hits *h, const char *base, const char *end) {
     const char *p = base;
     h->attempt_end = h->connect_end = base;
 #ifdef __SSE2__
-    const __m128i vk = _mm_set1_epi8('k'), vf = _mm_set1_epi8('f'), vl = _mm_set1_epi8('<'),
-                  vp = _mm_set1_epi8('+'), va = _mm_set1_epi8('p');
-    while (end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)p);
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vk), _mm_cmpeq_epi8(v, vf)),
-                                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vl), _mm_cmpeq_epi8(v, vp)),
-                                              _mm_cmpeq_epi8(v, va)));
+    const __m128i k = _mm_set1_epi8('k'), dot = _mm_set1_epi8('.'), f = _mm_set1_epi8('f'), a = _mm_set1_epi8('a'),
+                  lt = _mm_set1_epi8('<'), plus = _mm_set1_epi8('+'), comma = _mm_set1_epi8(','),
+                  pp = _mm_set1_epi8('p'), t = _mm_set1_epi8('t');
+    while (end - p >= 17) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p), w = _mm_loadu_si128((const __m128i *)(p + 1));
+        __m128i m = _mm_or_si128(
+            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, k), _mm_cmpeq_epi8(w, dot)),
+                         _mm_and_si128(_mm_cmpeq_epi8(v, f), _mm_or_si128(_mm_cmpeq_epi8(w, f), _mm_cmpeq_epi8(w, a)))),
+            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(w, comma),
+                                       _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, plus))),
+                         _mm_and_si128(_mm_cmpeq_epi8(v, pp), _mm_cmpeq_epi8(w, t))));
         unsigned mask = (unsigned)_mm_movemask_epi8(m);
         while (mask) {
             int i = __builtin_ctz(mask);
@@ -1133,6 +1139,11 @@ left:
     return append_left(left, s->item, line, ls, le, q, c1, c3);
 }
 
+/* The last two bytes of an id (ids of one server differ at the end), as a 16-bit number. */
+static inline unsigned id_tail(const char *s, Py_ssize_t n) {
+    return n >= 2 ? ((unsigned)(unsigned char)s[n - 2] << 8) | (unsigned char)s[n - 1] : (unsigned char)s[0];
+}
+
 /* The open sessions in a small table of their own (rebuilt per block: they change only at its
  * start and end), so the look-up of every line stays in the cache. 0 ok, -1 error. */
 static int open_index(Selector *self) {
@@ -1151,11 +1162,18 @@ static int open_index(Selector *self) {
             return -1;
         }
     }
+    if (self->obits == NULL && (self->obits = PyMem_Malloc(8192)) == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(self->obits, 0, 8192);
     for (Py_ssize_t i = 0; i < self->onslots; i++)
         self->oslot[i] = -1;
     size_t mask = (size_t)self->onslots - 1;
     for (Py_ssize_t i = 0; i < self->norder; i++) {
         Sess *s = &self->sess[self->order[i]];
+        unsigned key = id_tail(s->id, s->len);
+        self->obits[key >> 3] |= (unsigned char)(1u << (key & 7));
         size_t j = s->hash & mask;
         while (self->oslot[j] >= 0)
             j = (j + 1) & mask;
@@ -1166,6 +1184,9 @@ static int open_index(Selector *self) {
 }
 
 static inline Sess *open_find(Selector *self, const char *s, Py_ssize_t n) {
+    unsigned key = id_tail(s, n);
+    if (!(self->obits[key >> 3] & (1u << (key & 7))))
+        return NULL;
     size_t h = hash_sid(s, n), mask = (size_t)self->onslots - 1;
     for (size_t j = h & mask;; j = (j + 1) & mask) {
         Py_ssize_t k = self->oslot[j];
@@ -1419,6 +1440,7 @@ static void Selector_dealloc(Selector *self) {
     PyMem_Free(self->done);
     PyMem_Free(self->ohash);
     PyMem_Free(self->oslot);
+    PyMem_Free(self->obits);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
