@@ -16,7 +16,9 @@ With the optional C extension (``_sendfilter``; off with RELAYDOCTOR_NO_NATIVE=1
 search, the walk back to a session's start, the walk along it and the row cutting run in C with
 the same results (a line only the csv module can read is left to the Python functions here), and
 each row gets a *signature* so that a finished session like one replayed before is folded into the
-aggregates instead of replayed (``Folder``; ``send.Aggregator.fold``).
+aggregates instead of replayed (``Folder``; ``send.Aggregator.fold``). A seekable log of the
+default column order goes further: the whole block step (``SessionCollector._feed_fast``) runs in
+one C call per block and the finished sessions come to ``SessionCollector.take`` (``sendfilter``).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ NATIVE_API = ("Selector", "walk", "rows", "triggers", "backward", "newlines", "r
 # What its rows must keep, beyond the API: a build older than this revision (REVISION 2: EHLO reply
 # lines with "XXXXXXXA", STARTTLS masked by a firewall) keeps other rows than this module does;
 # REVISION 4: ``rows(..., lite)`` makes lite rows (an older ``rows`` takes four arguments only);
-# REVISION 5: ``Selector.start_collect/collect/finish_all`` (sendfilter.py's second pass).
+# REVISION 5: ``Selector.start/collect/finish_all`` (sendfilter.py: the block step in C, one pass).
 NATIVE_REVISION = 5
 
 
