@@ -45,7 +45,7 @@ typedef struct {
     PyObject *new_item;    /* makes an _Open; NULL before start() */
     size_t *ohash;         /* the open sessions hashed (the walk looks every line up here) */
     Py_ssize_t *oslot, onslots;
-    unsigned char *obits;  /* 65536 bits: the last two bytes of an open session's id (most lines: no) */
+    unsigned char *obits;  /* 65536 bits: id_tail() of the open sessions' ids (most lines: no) */
 } Selector;
 
 static inline int is_space(unsigned char c) {
@@ -1139,9 +1139,11 @@ left:
     return append_left(left, s->item, line, ls, le, q, c1, c3);
 }
 
-/* The last two bytes of an id (ids of one server differ at the end), as a 16-bit number. */
+/* The last four bytes of an id (ids of one server differ at the end) hashed to 16 bits. */
 static inline unsigned id_tail(const char *s, Py_ssize_t n) {
-    return n >= 2 ? ((unsigned)(unsigned char)s[n - 2] << 8) | (unsigned char)s[n - 1] : (unsigned char)s[0];
+    uint32_t w = 0;
+    memcpy(&w, n >= 4 ? s + n - 4 : s, n >= 4 ? 4 : (size_t)n);
+    return (uint32_t)(w * 0x9E3779B1u) >> 16;
 }
 
 /* The open sessions in a small table of their own (rebuilt per block: they change only at its

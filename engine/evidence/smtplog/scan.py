@@ -565,36 +565,40 @@ class SessionCollector:
         self.done[sid] = None
         if len(self.done) > DONE_MEMORY:
             self.done.popitem(last=False)
+        self._hand_over(sid, item, item.partial, item.lines)
+
+    def _hand_over(self, sid: str, item: _Open, partial: bool, lines: int) -> None:
+        """A finished session to the aggregation: folded, replayed in C, or replayed here."""
         rows = item.rows
-        if rows:
-            lines = max(item.lines, len(rows))
-            key = None
-            fold = self.fold
-            # foldable: every row cut in C (so signed, and a lite row), already in sequence order (so
-            # the replay's sort keeps them where they are and row i of one session matches row i of
-            # another); folded or replayed in C without a Row made but for the few the facts name
-            if (fold is not None and len(item.sigs) == len(rows) and len(rows) <= MAX_FOLD_ROWS
-                    and _native.ordered(rows)):
-                lite = LiteRows(rows, item.conn)  # type: ignore[arg-type]  # the first row set conn
-                key = (item.conn, item.partial, *item.sigs)
-                if fold.fold(key, lite, lines) or fold.replayed(key, lite, item.partial, lines):
-                    return
-            if item.sigs:  # rows cut in C: Rows for the Python replay
-                conn, make = item.conn, _native.row
-                rows = [make(r, conn, Row) if type(r) is bytes else r for r in rows]
-            session = replay(sid, rows, partial=item.partial)
-            session.rows = lines
-            self.on_session(session)
-            if key is not None:
-                fold.learn(key, session, rows)
+        if not rows:
+            return
+        lines = max(lines, len(rows))
+        key = None
+        fold = self.fold
+        sigs = item.sigs
+        # foldable: every row cut in C (so signed, and a lite row), already in sequence order (so
+        # the replay's sort keeps them where they are and row i of one session matches row i of
+        # another); folded or replayed in C without a Row made but for the few the facts name
+        if fold is not None and len(sigs) == len(rows) <= MAX_FOLD_ROWS and _native.ordered(rows):
+            lite = LiteRows(rows, item.conn)  # type: ignore[arg-type]  # the first row set conn
+            key = (item.conn, partial, *sigs)
+            if fold.fold(key, lite, lines) or fold.replayed(key, lite, partial, lines):
+                return
+        if sigs:  # rows cut in C: Rows for the Python replay
+            conn, make = item.conn, _native.row
+            rows = [make(r, conn, Row) if type(r) is bytes else r for r in rows]
+        session = replay(sid, rows, partial=partial)
+        session.rows = lines
+        self.on_session(session)
+        if key is not None:
+            fold.learn(key, session, rows)
 
     def take(self, finished: list[tuple[str, _Open, bool, int]]) -> None:
-        """Sessions the C collector (``sendfilter``) finished: (id, session, partial, lines)."""
-        finish = self._finish
+        """Sessions the C block step (``sendfilter``) finished: (id, session, partial, lines). The C
+        code remembers finished ids itself: ``done`` is only for the block step of this module."""
+        hand_over = self._hand_over
         for sid, item, partial, lines in finished:
-            item.partial = partial
-            item.lines = lines
-            finish(sid, item)
+            hand_over(sid, item, partial, lines)
 
     def left(self, buf: bytes, layout: Layout, left: list[tuple[_Open, int, int, int, int, int, int]],
              ) -> None:
