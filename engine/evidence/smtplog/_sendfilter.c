@@ -46,6 +46,8 @@ typedef struct {
     size_t *ohash;         /* the open sessions hashed (the walk looks every line up here) */
     Py_ssize_t *oslot, onslots;
     unsigned char *obits;  /* 65536 bits: id_tail() of the open sessions' ids (most lines: no) */
+    Py_ssize_t block_new;  /* bytes of new lines in the block collect() read */
+    char in_block;         /* collect() done, end_block() not yet */
 } Selector;
 
 static inline int is_space(unsigned char c) {
@@ -1260,6 +1262,24 @@ static inline const char *line_head(const char *ls, const char *end, const char 
     return q;
 }
 
+/* Whether a field between two commas of line [ls, le) is the id of a followed session (open, or
+ * closed in this block). */
+static int names_followed(Selector *self, const char *ls, const char *le) {
+    const char *a = memchr(ls, ',', (size_t)(le - ls));
+    while (a != NULL) {
+        const char *b = memchr(a + 1, ',', (size_t)(le - a - 1));
+        if (b == NULL)
+            break;
+        if (b - a - 1 > 0 && b - a - 1 <= MAX_SID) {
+            Sess *s = open_find(self, a + 1, b - a - 1);
+            if (s != NULL && (s->state == 1 || s->state == 2))
+                return 1;
+        }
+        a = b;
+    }
+    return 0;
+}
+
 /* Start following the sessions the new lines' triggers name, in scan.py's order (each literal
  * trigger in turn, then the replies). 1 ok, 0 the Python scanner must judge (a quoted connector or
  * a non-ASCII id in a trigger line, a quote where _backward reads, the table full), -1 error. */
@@ -1316,15 +1336,12 @@ static int start_sessions(Selector *self, const char *buf, Py_ssize_t n, Hits *h
     return 1;
 }
 
-/* collect(buf, start, first_line) -> (newlines, attempts, connects, left, odd, finished, trimmed), or
- * None when the Python scanner must read this file. buf[:start]: the look-back (lines seen before),
+/* collect(buf, start, first_line) -> (newlines, attempts, connects, left), or None when the
+ * Python scanner must read this file; end_block() then finishes the block. buf[:start]: the look-back (lines seen before),
  * buf[start:]: the new whole lines; first_line: the line number of buf[0]. newlines: in the new
  * lines; attempts, connects: their ",attempting to connect" and ",+," (the session count);
  * left: (item, line, ls, le, q, c1, c3) of the kept lines the Python code must cut (c3 -1: not the
- * expected shape), in order, after which a session's later lines in the block are left too; odd:
- * (ls, le) of lines with a quote before the session id (only the csv module can tell their id);
- * finished: (sid, item, partial, lines), in scan.py's order; trimmed: how many of them were
- * finished early because more than MAX_OPEN were open. */
+ * expected shape), in order, after which a session's later lines in the block are left too. */
 static PyObject *Selector_collect(Selector *self, PyObject *args) {
     Py_buffer view;
     Py_ssize_t start, line;
@@ -1332,21 +1349,23 @@ static PyObject *Selector_collect(Selector *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "collect(): start() first");
         return NULL;
     }
+    if (self->in_block) {
+        PyErr_SetString(PyExc_ValueError, "collect(): end_block() first");
+        return NULL;
+    }
     if (!PyArg_ParseTuple(args, "y*nn", &view, &start, &line))
         return NULL;
     const char *buf = view.buf, *end = buf + view.len;
     Py_ssize_t n = view.len;
-    PyObject *left = NULL, *odd = NULL, *finished = NULL, *result = NULL;
+    PyObject *left = NULL, *result = NULL;
     Hits h = {0};
-    Py_ssize_t newlines = 0, trimmed = 0, lo = start;
+    Py_ssize_t newlines = 0, lo = start;
     if (start < 0 || start > n) {
         PyErr_SetString(PyExc_ValueError, "collect(): start out of range");
         goto done;
     }
     left = PyList_New(0);
-    odd = PyList_New(0);
-    finished = PyList_New(0);
-    if (left == NULL || odd == NULL || finished == NULL || find_hits(&h, buf + start, end) < 0)
+    if (left == NULL || find_hits(&h, buf + start, end) < 0)
         goto done;
     for (Py_ssize_t i = 0; i < h.n; i++)
         h.hit[i].pos += start;
@@ -1375,12 +1394,14 @@ static PyObject *Selector_collect(Selector *self, PyObject *args) {
         const char *le = nl ? nl : end;
         Py_ssize_t off = ls - buf;
         if (quoted) {
-            PyObject *t = Py_BuildValue("(nn)", off, (Py_ssize_t)(le - buf));
-            if (t == NULL || PyList_Append(odd, t) < 0) {
-                Py_XDECREF(t);
+            /* only the csv module can tell this line's columns, and _walk accepts a ",sid," found
+             * in it on other grounds too: if it names a followed session anywhere between two
+             * commas, the Python scanner reads the file */
+            if (names_followed(self, ls, le)) {
+                result = Py_None;
+                Py_INCREF(result);
                 goto done;
             }
-            Py_DECREF(t);
         } else if (c3 != NULL && c3 - c2 - 1 > 0 && c3 - c2 - 1 <= MAX_SID) {
             /* the id exactly as _walk's needle ",sid," finds it: never padded */
             Sess *s = open_find(self, c2 + 1, c3 - c2 - 1);
@@ -1394,17 +1415,39 @@ static PyObject *Selector_collect(Selector *self, PyObject *args) {
         lno += nl != NULL;
         ls = nl ? nl + 1 : end;
     }
-    /* the end of the block: finish the closed and the idle sessions (oldest first), then the
-     * oldest while more than max_open are open */
-    Py_ssize_t w = 0;
+    self->block_new = n - start;
+    self->in_block = 1;
+    result = Py_BuildValue("(nnnO)", newlines, h.attempts, h.connects, left);
+done:
+    PyMem_Free(h.hit);
+    Py_XDECREF(left);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+/* end_block() -> (finished, trimmed): the end of the block collect() read (after the caller has cut
+ * the rows left to it): the closed and the idle sessions finished (oldest first), then the oldest
+ * while more than max_open are open. finished:
+ * (sid, item, partial, lines), in scan.py's order; trimmed: how many of them were finished early
+ * because more than max_open were open. */
+static PyObject *Selector_end_block(Selector *self, PyObject *Py_UNUSED(ignored)) {
+    if (!self->in_block) {
+        PyErr_SetString(PyExc_ValueError, "end_block(): no collect() before");
+        return NULL;
+    }
+    PyObject *finished = PyList_New(0), *result = NULL;
+    Py_ssize_t trimmed = 0, w = 0;
+    if (finished == NULL)
+        return NULL;
+    self->in_block = 0;
     for (Py_ssize_t i = 0; i < self->norder; i++) {
         Py_ssize_t k = self->order[i];
         Sess *s = &self->sess[k];
-        s->idle = s->touched || s->fresh ? 0 : s->idle + n - start;
+        s->idle = s->touched || s->fresh ? 0 : s->idle + self->block_new;
         s->touched = s->tainted = s->fresh = 0;
         if (s->state == 2 || s->idle >= self->idle_bytes) {
             if (session_finish(self, k, finished) < 0)
-                goto done;
+                goto fail;
         } else {
             self->order[w++] = k;
         }
@@ -1414,17 +1457,13 @@ static PyObject *Selector_collect(Selector *self, PyObject *args) {
         trimmed = self->norder - self->max_open;
         for (Py_ssize_t i = 0; i < trimmed; i++)
             if (session_finish(self, self->order[i], finished) < 0)
-                goto done;
+                goto fail;
         memmove(self->order, self->order + trimmed, (size_t)(self->norder - trimmed) * sizeof(Py_ssize_t));
         self->norder -= trimmed;
     }
-    result = Py_BuildValue("(nnnOOOn)", newlines, h.attempts, h.connects, left, odd, finished, trimmed);
-done:
-    PyMem_Free(h.hit);
-    Py_XDECREF(left);
-    Py_XDECREF(odd);
-    Py_XDECREF(finished);
-    PyBuffer_Release(&view);
+    result = Py_BuildValue("(On)", finished, trimmed);
+fail:
+    Py_DECREF(finished);
     return result;
 }
 
@@ -1444,16 +1483,6 @@ static PyObject *Selector_finish_all(Selector *self, PyObject *Py_UNUSED(ignored
     }
     self->norder = 0;
     return finished;
-}
-
-/* following(sid) -> whether session sid is open (its lines are being collected). */
-static PyObject *Selector_following(Selector *self, PyObject *arg) {
-    char *s;
-    Py_ssize_t n;
-    if (PyBytes_AsStringAndSize(arg, &s, &n) < 0)
-        return NULL;
-    Sess *e = n > 0 && n <= MAX_SID ? table_find(self, s, n) : NULL;
-    return PyBool_FromLong(e != NULL && (e->state == 1 || e->state == 2));
 }
 
 static PyObject *Selector_contains(Selector *self, PyObject *arg) {
@@ -1496,12 +1525,13 @@ static PyObject *Selector_len(Selector *self, void *Py_UNUSED(closure)) {
 
 static PyMethodDef Selector_methods[] = {
     {"contains", (PyCFunction)Selector_contains, METH_O, "Whether a session id was named by a trigger line."},
-    {"following", (PyCFunction)Selector_following, METH_O, "Whether a session id is open (followed)."},
     {"start", (PyCFunction)Selector_start, METH_VARARGS,
      "start(new_item, idle_bytes, max_open, done_memory): before the first collect()."},
     {"collect", (PyCFunction)Selector_collect, METH_VARARGS,
-     "collect(buf, start, first_line) -> (newlines, attempts, connects, left, odd, finished, trimmed) "
-     "or None (the Python scanner must read the file): one block of scan.py's _feed_fast."},
+     "collect(buf, start, first_line) -> (newlines, attempts, connects, left) or None (the Python "
+     "scanner must read the file): one block of scan.py's _feed_fast, up to finishing sessions."},
+    {"end_block", (PyCFunction)Selector_end_block, METH_NOARGS,
+     "end_block() -> (finished, trimmed): the sessions scan.py finishes at the end of the block."},
     {"finish_all", (PyCFunction)Selector_finish_all, METH_NOARGS,
      "Every open session, oldest first: [(sid, item, partial, lines)]."},
     {NULL, NULL, 0, NULL},

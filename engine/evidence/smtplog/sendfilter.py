@@ -20,7 +20,7 @@ the folding and C replay of ``send.Aggregator`` take the sessions as before. So 
 of the pure-Python path, distances included (a differential test holds them equal). Whatever the C
 code cannot judge as Python would (UTF-16 text, another column order, a quoted connector or a
 non-ASCII session id in a trigger line, a quote where ``_backward`` reads, a line with a quote before
-its session id that the csv module reads as a followed session, more than ``MAX_ENTRIES`` session
+its session id that names a followed session between two of its commas, more than ``MAX_ENTRIES`` session
 ids named by triggers) sends the file down the pure-Python path (``Fallback``: read again from its
 start, its progress reported twice). ``RELAYDOCTOR_NO_NATIVE=1`` forces that path everywhere.
 """
@@ -33,7 +33,7 @@ from typing import BinaryIO
 
 from ...errors import Cancelled
 from ..decoding import is_wide, sniff_encoding
-from .format import DEFAULT_FIELDS, Layout, decode_line, header_fields, split_row
+from .format import DEFAULT_FIELDS, Layout, decode_line, header_fields
 from .scan import (
     DONE_MEMORY,
     IDLE_BYTES,
@@ -178,14 +178,11 @@ class _Run:
         got = sel.collect(buf, start, self.first_line)
         if got is None:
             raise Fallback
-        newlines, attempts, connects, left, odd, finished, trimmed = got
+        newlines, attempts, connects, left = got
         stats.sessions += attempts or connects
-        for ls, le in odd:  # a quote before the id: the csv module reads it
-            row = split_row(decode_line(bytes(buf[ls:le])), 3, 1)
-            if row and sel.following(row[2].strip().encode("utf-8", "replace")):
-                raise Fallback
         if left:
             collector.left(bytes(buf), layout, left)
+        finished, trimmed = sel.end_block()
         collector.trimmed += trimmed
         collector.take(finished)
         stats.lines += newlines
