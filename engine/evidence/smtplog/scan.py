@@ -441,7 +441,7 @@ class RowMaker:
             seq_i, time_i, conn_i, remote_i, event_i, data_i, ctx_i, sid_i = self._i
             seq = fields[seq_i]
             event = fields[event_i]
-            if seq.isdigit() and len(event) <= 1 and len(seq) < 10:
+            if seq.isascii() and seq.isdigit() and len(event) <= 1 and len(seq) < 10:
                 return fields[sid_i].strip(), Row(
                     int(seq),
                     line,
