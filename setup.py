@@ -1,7 +1,7 @@
-"""Only the optional native send-log prefilter; everything else is in pyproject.toml.
+"""Only the optional native send-log scan; everything else is in pyproject.toml.
 
 ``optional=True``: without a compiler (or if the build fails) ``pip install`` still succeeds and
-relaydoctor uses its pure-Python scanner (engine/evidence/smtplog/sendfilter.py).
+relaydoctor uses its pure-Python scanner (engine/evidence/smtplog/scan.py; see sendfilter.py).
 """
 
 from setuptools import Extension, setup

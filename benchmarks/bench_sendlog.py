@@ -301,16 +301,22 @@ def worker(mode: str, folder: str) -> dict[str, object]:
             got = subprocess.run(["grep", "-c", "-F", "outlook.com", *map(str, files)], capture_output=True,
                                  text=True, env={**os.environ, "LC_ALL": "C"}, check=False)
             out["rows"] = sum(int(line.rsplit(":", 1)[-1]) for line in got.stdout.split())
-        elif mode == "prefilter":  # the C passes alone: what the Python scanner is handed
-            from relaydoctor.engine.evidence.smtplog import sendfilter
+        elif mode == "prefilter":  # the C scan alone: the sessions it hands on, not aggregated
+            from relaydoctor.engine.evidence.smtplog import scan, sendfilter
+
+            class Count(scan.SessionCollector):
+                def take(self, finished: list) -> None:
+                    self.kept += len(finished)
 
             kept = 0
             for path in files:
                 with path.open("rb") as fh:
                     selected = sendfilter.prefilter(fh, path.name, block_size=4 << 20)
-                    assert selected is not None, "the prefilter refused a generated log"
-                    while chunk := selected[0].read():
-                        kept += len(chunk)
+                    assert selected is not None, "the C scan refused a generated log"
+                    collector = Count(path.name, scan.ScanStats(), lambda s: None)
+                    collector.kept = 0
+                    selected.run(collector, collector.stats)
+                    kept += collector.kept
             out["kept"] = kept
         else:
             from relaydoctor.engine.evidence import loader
@@ -416,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
                 if mode in ("csv", "grep"):
                     note = f"{r['rows']:,} rows" if mode == "csv" else f"{r['rows']:,} lines match"
                 elif mode == "prefilter":
-                    note = f"{r['kept'] / 1e6:,.1f} MB handed to the scanner"
+                    note = f"{r['kept']:,} sessions handed on"
                 else:
                     note = f"{r['facts']} facts, native={r['native']}"
                 print(f"{size:>5}MB {mode:>17} {rate:>8.1f} {vs_csv} {r['seconds']:>8.2f} {r['cpu']:>7.2f} "

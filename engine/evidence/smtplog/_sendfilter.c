@@ -1,15 +1,14 @@
-/* Native prefilter for Exchange SMTP send protocol logs (see sendfilter.py for the contract).
+/* Native scan of Exchange SMTP send protocol logs (see sendfilter.py for the contract).
  *
- * Two passes over the raw bytes of a log in the documented column order:
- *   1. Selector.add_triggers(block): remember the session id (third column) of every line that
- *      holds a trigger -- "outlook.com", "office365.com", "negotiation failed", or a 4xx/5xx
- *      reply (<,"?[45][0-9][0-9]) -- exactly the lines the Python scanner starts following from.
- *   2. Selector.select(block): the same block with every line of another session replaced by an
- *      empty line (so line numbers stay), header lines and the first data lines kept as they are.
- * The Python scanner then runs unchanged on the much smaller result. Anything this code cannot
- * judge the way Python would (a quoted column before the session id, a non-ASCII session id)
- * makes add_triggers return None: the caller uses the pure-Python path for that file.
- * Only memchr/memmem over the caller's buffer; no allocation grows with a line's length. */
+ * Selector.collect(buf, start, first_line) does scan.py's SessionCollector._feed_fast for one block in
+ * one pass over its bytes: trigger lines -- "outlook.com", "office365.com", "negotiation failed",
+ * or a 4xx/5xx reply (<,"?[45][0-9][0-9]) -- name the sessions to follow, each is read from where
+ * _backward finds its start, its lines judged as _walk judges them and cut into lite rows, and the
+ * sessions scan.py would finish are handed back (see the comment above Selector_collect).
+ * Anything this code cannot judge the way Python would (a quoted connector or a non-ASCII session
+ * id in a trigger line, a quote where _backward reads) makes collect return None: the caller uses
+ * the pure-Python path for that file. Memory: a few words per session id named by a trigger, and
+ * the rows of the open sessions (as the Python scanner keeps them). */
 #define PY_SSIZE_T_CLEAN
 #define _GNU_SOURCE
 #include <Python.h>
@@ -20,15 +19,35 @@
 #endif
 
 #define MAX_SID 64
-#define MAX_ENTRIES (1 << 18) /* sessions remembered at most (~34 MB of table); beyond: Python path */
+#define MAX_ENTRIES (1 << 18) /* session ids remembered at most (~36 MB of table); beyond: Python path */
+
+/* A followed session: its id, where the scan stands in it (scan.py's _Open while it is open). */
+typedef struct {
+    PyObject *item, *rows, *sigs;  /* the _Open and its lists while open (owned) */
+    Py_ssize_t lines, idle, tail, first;
+    size_t hash;
+    char state;                    /* 0 not followed, 1 open, 2 closed in this block, 3 finished */
+    char mail, recv, partial, touched, tainted, fresh;
+    unsigned char len;
+    char id[MAX_SID];
+} Sess;
 
 typedef struct {
     PyObject_HEAD
-    char *keys;            /* slots * (MAX_SID + 1): length byte, then the id */
-    Py_ssize_t slots;      /* power of two */
-    Py_ssize_t used;
-    Py_ssize_t validate;   /* data lines still to keep as they are (the scanner validates them) */
+    Sess *sess;            /* every session id seen in a trigger line, in that order */
+    Py_ssize_t used, cap;
+    Py_ssize_t *slots;     /* hash table: index in sess, -1 empty */
+    Py_ssize_t nslots;     /* power of two */
     Py_ssize_t limit;      /* sessions remembered at most */
+    Py_ssize_t *order, norder, ocap;  /* open sessions, oldest first (scan.py's ``open``) */
+    Py_ssize_t *done, done_head, done_count, done_cap;  /* finished ones, oldest first */
+    Py_ssize_t idle_bytes, max_open;
+    PyObject *new_item;    /* makes an _Open; NULL before start() */
+    size_t *ohash;         /* the open sessions hashed (the walk looks every line up here) */
+    Py_ssize_t *oslot, onslots;
+    unsigned char *obits;  /* 65536 bits: id_tail() of the open sessions' ids (most lines: no) */
+    Py_ssize_t block_new;  /* bytes of new lines in the block collect() read */
+    char in_block;         /* collect() done, end_block() not yet */
 } Selector;
 
 static inline int is_space(unsigned char c) {
@@ -55,88 +74,66 @@ static inline size_t hash_sid(const char *s, Py_ssize_t n) {
     return (size_t)(h ^ (h >> 31));
 }
 
-static int table_has(Selector *self, const char *s, Py_ssize_t n) {
+/* The session of id s, or NULL. */
+static Sess *table_find(Selector *self, const char *s, Py_ssize_t n) {
     if (self->used == 0)
-        return 0;
-    size_t mask = (size_t)self->slots - 1;
+        return NULL;
+    size_t mask = (size_t)self->nslots - 1;
     size_t i = hash_sid(s, n) & mask;
     for (;;) {
-        char *slot = self->keys + i * (MAX_SID + 1);
-        unsigned char len = (unsigned char)slot[0];
-        if (len == 0)
-            return 0;
-        if (len == n && memcmp(slot + 1, s, n) == 0)
-            return 1;
+        Py_ssize_t k = self->slots[i];
+        if (k < 0)
+            return NULL;
+        Sess *e = &self->sess[k];
+        if (e->len == n && memcmp(e->id, s, (size_t)n) == 0)
+            return e;
         i = (i + 1) & mask;
     }
 }
 
-static int table_grow(Selector *self) {
-    Py_ssize_t slots = self->slots ? self->slots * 2 : 1024;
-    char *keys = PyMem_Calloc((size_t)slots, MAX_SID + 1);
-    if (keys == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    size_t mask = (size_t)slots - 1;
-    for (Py_ssize_t k = 0; k < self->slots; k++) {
-        char *old = self->keys + k * (MAX_SID + 1);
-        unsigned char len = (unsigned char)old[0];
-        if (len == 0)
-            continue;
-        size_t i = hash_sid(old + 1, len) & mask;
-        while (keys[i * (MAX_SID + 1)] != 0)
-            i = (i + 1) & mask;
-        memcpy(keys + i * (MAX_SID + 1), old, len + 1);
-    }
-    PyMem_Free(self->keys);
-    self->keys = keys;
-    self->slots = slots;
+static int table_place(Selector *self, Py_ssize_t *slots, Py_ssize_t nslots, Py_ssize_t k) {
+    size_t mask = (size_t)nslots - 1;
+    size_t i = self->sess[k].hash & mask;
+    while (slots[i] >= 0)
+        i = (i + 1) & mask;
+    slots[i] = k;
     return 0;
 }
 
-/* 1 added or present, 0 table full (caller falls back), -1 error */
-static int table_add(Selector *self, const char *s, Py_ssize_t n) {
-    if (table_has(self, s, n))
-        return 1;
-    if (self->used >= self->limit)
-        return 0;
-    if ((self->used + 1) * 2 > self->slots && table_grow(self) < 0)
-        return -1;
-    size_t mask = (size_t)self->slots - 1;
-    size_t i = hash_sid(s, n) & mask;
-    while (self->keys[i * (MAX_SID + 1)] != 0)
-        i = (i + 1) & mask;
-    char *slot = self->keys + i * (MAX_SID + 1);
-    slot[0] = (char)n;
-    memcpy(slot + 1, s, n);
-    self->used++;
-    return 1;
-}
-
-/* The third column of line [ls, le), whitespace-stripped, in *s and *n; *raw: its unstripped length.
- * Returns 0 no such column, 1 found, 2 a quote comes before it (only csv can tell). */
-static int third_column(const char *ls, const char *le, const char **s, Py_ssize_t *n, Py_ssize_t *raw) {
-    const char *a = memchr(ls, ',', le - ls);
-    if (a == NULL)
-        return 0;
-    const char *b = memchr(a + 1, ',', le - a - 1);
-    if (b == NULL)
-        return memchr(ls, '"', le - ls) ? 2 : 0;
-    const char *c = memchr(b + 1, ',', le - b - 1);
-    if (memchr(ls, '"', (c ? c : le) - ls))
-        return 2;
-    if (c == NULL)
-        return 0;
-    const char *p = b + 1, *q = c;
-    *raw = q - p;
-    while (p < q && is_space((unsigned char)*p))
-        p++;
-    while (q > p && is_space((unsigned char)q[-1]))
-        q--;
-    *s = p;
-    *n = q - p;
-    return 1;
+/* The session of id s, added (state 0) if new; NULL with no error: the table is full (the caller
+ * falls back); NULL with an error: an error. */
+static Sess *table_add(Selector *self, const char *s, Py_ssize_t n) {
+    Sess *e = table_find(self, s, n);
+    if (e != NULL || self->used >= self->limit)
+        return e;
+    if ((self->used + 1) * 2 > self->nslots) {
+        Py_ssize_t nslots = self->nslots ? self->nslots * 2 : 1024;
+        Py_ssize_t *slots = PyMem_Malloc((size_t)nslots * sizeof(Py_ssize_t));
+        if (slots == NULL)
+            return (Sess *)PyErr_NoMemory();
+        for (Py_ssize_t i = 0; i < nslots; i++)
+            slots[i] = -1;
+        for (Py_ssize_t k = 0; k < self->used; k++)
+            table_place(self, slots, nslots, k);
+        PyMem_Free(self->slots);
+        self->slots = slots;
+        self->nslots = nslots;
+    }
+    if (self->used == self->cap) {
+        Py_ssize_t cap = self->cap ? self->cap * 2 : 256;
+        Sess *sess = PyMem_Realloc(self->sess, (size_t)cap * sizeof(Sess));
+        if (sess == NULL)
+            return (Sess *)PyErr_NoMemory();
+        self->sess = sess;
+        self->cap = cap;
+    }
+    e = &self->sess[self->used];
+    memset(e, 0, sizeof(Sess));
+    e->hash = hash_sid(s, n);
+    e->len = (unsigned char)n;
+    memcpy(e->id, s, (size_t)n);
+    table_place(self, self->slots, self->nslots, self->used++);
+    return e;
 }
 
 static int is_ascii(const char *s, Py_ssize_t n) {
@@ -146,43 +143,37 @@ static int is_ascii(const char *s, Py_ssize_t n) {
     return 1;
 }
 
-/* Record the session of the line holding position p. 1 ok, 0 fall back, -1 error. */
-static int trigger_at(Selector *self, const char *buf, const char *end, const char *p) {
-    const char *ls = memrchr(buf, '\n', p - buf);
-    ls = ls ? ls + 1 : buf;
-    const char *le = memchr(p, '\n', end - p);
-    if (le == NULL)
-        le = end;
-    const char *s = NULL;
-    Py_ssize_t n = 0, raw = 0;
-    int kind = third_column(ls, le, &s, &n, &raw);
-    if (kind == 0)
-        return 1;
-    if (kind == 2)
-        return 0;
-    if (raw == 0 || raw > MAX_SID || n == 0)
-        return 1;  /* the scanner does not follow such a line either */
-    if (!is_ascii(s, n))
-        return 0;
-    return table_add(self, s, n);
-}
-
 static inline int at(const char *p, const char *buf, const char *end, const char *lit, size_t len) {
     return p >= buf && (size_t)(end - p) >= len && memcmp(p, lit, len) == 0;
 }
 
-/* What the byte at p may start or end: a trigger (its line is recorded) or a counted pattern.
- * Returns 1 ok, 0 fall back, -1 error. */
-static int candidate(Selector *self, const char *buf, const char *end, const char *p,
-                     const char **line_end, const char **attempt_end, const char **connect_end,
-                     Py_ssize_t *attempts, Py_ssize_t *connects) {
-    int trig = 0;
+/* The trigger hits of a block's new lines (scan.py's _triggers: "outlook.com", "office365.com",
+ * "negotiation failed", a 4xx/5xx reply <,"?[45][0-9][0-9]) by kind 0-3 and position, and the
+ * counts of ",attempting to connect" and ",+," (the scanner's session count). */
+typedef struct {
+    Py_ssize_t pos;
+    int kind;
+} Hit;
+
+typedef struct {
+    Hit *hit;
+    Py_ssize_t n, cap, attempts, connects;
+    const char *attempt_end, *connect_end;
+} Hits;
+
+static int hit_at(Hits *h, const char *base, const char *end, const char *p) {
+    int kind = -1;
+    const char *pos = p;
     switch (*p) {
     case 'k':
-        trig = at(p - 6, buf, end, "outlook.com", 11);
+        if (at(p - 6, base, end, "outlook.com", 11))
+            kind = 0, pos = p - 6;
         break;
     case 'f':
-        trig = at(p - 1, buf, end, "office365.com", 13) || at(p - 12, buf, end, "negotiation failed", 18);
+        if (at(p - 1, base, end, "office365.com", 13))
+            kind = 1, pos = p - 1;
+        else if (at(p - 12, base, end, "negotiation failed", 18))
+            kind = 2, pos = p - 12;
         break;
     case '<': {
         const char *d = p + 1;
@@ -190,71 +181,76 @@ static int candidate(Selector *self, const char *buf, const char *end, const cha
             d++;
             if (d < end && *d == '"')
                 d++;
-            trig = d + 2 < end && (*d == '4' || *d == '5') && d[1] >= '0' && d[1] <= '9' &&
-                   d[2] >= '0' && d[2] <= '9';
+            if (d + 2 < end && (*d == '4' || *d == '5') && d[1] >= '0' && d[1] <= '9' && d[2] >= '0' && d[2] <= '9')
+                kind = 3;
         }
         break;
     }
     case '+':
-        if (p - 1 >= *connect_end && at(p - 1, buf, end, ",+,", 3)) {
-            (*connects)++;
-            *connect_end = p + 2;
+        if (p - 1 >= h->connect_end && at(p - 1, base, end, ",+,", 3)) {
+            h->connects++;
+            h->connect_end = p + 2;
         }
-        return 1;
+        return 0;
     case 'p':
-        if (p - 6 >= *attempt_end && at(p - 6, buf, end, ",attempting to connect", 22)) {
-            (*attempts)++;
-            *attempt_end = p + 16;
+        if (p - 6 >= h->attempt_end && at(p - 6, base, end, ",attempting to connect", 22)) {
+            h->attempts++;
+            h->attempt_end = p + 16;
         }
-        return 1;
+        return 0;
     }
-    if (!trig || p < *line_end)
-        return 1;  /* not a trigger, or its line is recorded already */
-    const char *le = memchr(p, '\n', end - p);
-    *line_end = le ? le : end;
-    return trigger_at(self, buf, end, p);
+    if (kind < 0)
+        return 0;
+    if (h->n == h->cap) {
+        Py_ssize_t cap = h->cap ? h->cap * 2 : 1024;
+        Hit *hit = PyMem_Realloc(h->hit, (size_t)cap * sizeof(Hit));
+        if (hit == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        h->hit = hit;
+        h->cap = cap;
+    }
+    h->hit[h->n].pos = pos - base;
+    h->hit[h->n++].kind = kind;
+    return 0;
 }
 
-static PyObject *Selector_add_triggers(Selector *self, PyObject *arg) {
-    Py_buffer view;
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
-        return NULL;
-    const char *buf = view.buf, *end = buf + view.len;
-    const char *line_end = buf, *attempt_end = buf, *connect_end = buf;
-    Py_ssize_t attempts = 0, connects = 0;
-    int rc = 1;
-    const char *p = buf;
-    /* One pass: 16 bytes at a time compared with the five bytes that can belong to a pattern
-     * ('k' outlook.com, 'f' office365.com / negotiation failed, '<' a reply, '+' a connect,
-     * 'p' attempting to connect); only positions holding one are looked at. */
+/* One pass over [base, end), 16 positions at a time: a position is looked at only when it holds the
+ * first of two bytes a pattern has there ("k." outlook.com, "ff" office365.com, "fa" negotiation
+ * failed, "<," a reply, "+," a connect, "pt" attempting to connect; pairs are rarer than single
+ * letters in log text). 0 ok, -1 error. */
+static int find_hits(Hits *h, const char *base, const char *end) {
+    const char *p = base;
+    h->attempt_end = h->connect_end = base;
 #ifdef __SSE2__
-    const __m128i vk = _mm_set1_epi8('k'), vf = _mm_set1_epi8('f'), vl = _mm_set1_epi8('<'),
-                  vp = _mm_set1_epi8('+'), va = _mm_set1_epi8('p');
-    while (rc == 1 && end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)p);
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vk), _mm_cmpeq_epi8(v, vf)),
-                                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vl), _mm_cmpeq_epi8(v, vp)),
-                                              _mm_cmpeq_epi8(v, va)));
+    const __m128i k = _mm_set1_epi8('k'), dot = _mm_set1_epi8('.'), f = _mm_set1_epi8('f'), a = _mm_set1_epi8('a'),
+                  lt = _mm_set1_epi8('<'), plus = _mm_set1_epi8('+'), comma = _mm_set1_epi8(','),
+                  pp = _mm_set1_epi8('p'), t = _mm_set1_epi8('t');
+    while (end - p >= 17) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p), w = _mm_loadu_si128((const __m128i *)(p + 1));
+        __m128i m = _mm_or_si128(
+            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, k), _mm_cmpeq_epi8(w, dot)),
+                         _mm_and_si128(_mm_cmpeq_epi8(v, f), _mm_or_si128(_mm_cmpeq_epi8(w, f), _mm_cmpeq_epi8(w, a)))),
+            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(w, comma),
+                                       _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, plus))),
+                         _mm_and_si128(_mm_cmpeq_epi8(v, pp), _mm_cmpeq_epi8(w, t))));
         unsigned mask = (unsigned)_mm_movemask_epi8(m);
-        while (mask && rc == 1) {
+        while (mask) {
             int i = __builtin_ctz(mask);
             mask &= mask - 1;
-            rc = candidate(self, buf, end, p + i, &line_end, &attempt_end, &connect_end, &attempts, &connects);
+            if (hit_at(h, base, end, p + i) < 0)
+                return -1;
         }
         p += 16;
     }
 #endif
-    for (; rc == 1 && p < end; p++) {
+    for (; p < end; p++) {
         char c = *p;
-        if (c == 'k' || c == 'f' || c == '<' || c == '+' || c == 'p')
-            rc = candidate(self, buf, end, p, &line_end, &attempt_end, &connect_end, &attempts, &connects);
+        if ((c == 'k' || c == 'f' || c == '<' || c == '+' || c == 'p') && hit_at(h, base, end, p) < 0)
+            return -1;
     }
-    PyBuffer_Release(&view);
-    if (rc < 0)
-        return NULL;
-    if (rc == 0)
-        Py_RETURN_NONE;
-    return Py_BuildValue("nnn", self->used, attempts, connects);
+    return 0;
 }
 
 /* The first ',', '"' or newline at or after q (end if none). */
@@ -274,81 +270,6 @@ static inline const char *find_mark(const char *q, const char *end) {
         if (*q == ',' || *q == '"' || *q == '\n')
             return q;
     return end;
-}
-
-static PyObject *Selector_select(Selector *self, PyObject *arg) {
-    Py_buffer view;
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
-        return NULL;
-    const char *buf = view.buf, *end = buf + view.len;
-    if (view.len == 0) {
-        PyBuffer_Release(&view);
-        return PyBytes_FromStringAndSize("", 0);
-    }
-    /* the result is never longer than the input */
-    PyObject *out = PyBytes_FromStringAndSize(NULL, view.len);
-    if (out == NULL) {
-        PyBuffer_Release(&view);
-        return NULL;
-    }
-    char *w = PyBytes_AS_STRING(out);
-    const char *ls = buf;
-    while (ls < end) {
-        /* up to the session id's closing comma by hand (it is near the start), then memchr */
-        const char *q = ls, *c2 = NULL, *c3 = NULL;
-        int commas = 0, quoted = 0;
-        for (;; q++) {
-            q = find_mark(q, end);
-            if (q == end || *q == '\n')
-                break;
-            if (*q == '"') {
-                quoted = 1;  /* only csv can tell the columns: keep the line */
-                break;
-            }
-            if (++commas == 2) {
-                c2 = q;
-            } else if (commas == 3) {
-                c3 = q;
-                break;
-            }
-        }
-        const char *nl = (q < end && *q == '\n') ? q : memchr(q, '\n', end - q);
-        const char *le = nl ? nl : end;
-        const char *next = nl ? nl + 1 : end;
-        int keep = 0;
-        if (nl == NULL || *ls == '#') {
-            keep = 1;  /* a last line cut short, or a header line */
-        } else if (self->validate > 0) {
-            keep = 1;
-            for (const char *c = ls; c < le; c++)
-                if (!is_space((unsigned char)*c)) {
-                    self->validate--;
-                    break;
-                }
-        } else if (quoted) {
-            keep = 1;
-        } else if (c3 != NULL) {
-            const char *s = c2 + 1, *e = c3;
-            while (s < e && is_space((unsigned char)*s))
-                s++;
-            while (e > s && is_space((unsigned char)e[-1]))
-                e--;
-            Py_ssize_t n = e - s;
-            if (n > 0 && n <= MAX_SID)
-                keep = !is_ascii(s, n) || table_has(self, s, n);
-        }
-        if (keep) {
-            memcpy(w, ls, next - ls);
-            w += next - ls;
-        } else {
-            *w++ = '\n';
-        }
-        ls = next;
-    }
-    PyBuffer_Release(&view);
-    if (_PyBytes_Resize(&out, w - PyBytes_AS_STRING(out)) < 0)
-        return NULL;
-    return out;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1037,28 +958,564 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * The scan of a send log in one pass (sendfilter.run): scan.py's SessionCollector._feed_fast with
+ * the sessions kept here. Per block of whole lines (BlockReader's blocks; buf[:start] is the look-
+ * back it keeps): the trigger lines of the new lines in scan.py's order name the sessions to follow
+ * (not open, not finished); each starts where scan.py's _backward finds its start; then one walk
+ * over the lines judges every line of a followed session as _walk judges it -- the new lines of the
+ * open sessions, and of a session started in this block its lines from its start -- and cuts the
+ * kept ones into lite rows (fast_row, as rows() does) appended to its _Open. At the end of the
+ * block the sessions scan.py would finish are handed back in its order: closed (a disconnect line)
+ * or idle for IDLE_BYTES, then the oldest while more than MAX_OPEN are open; finished ids are
+ * remembered (DONE_MEMORY) and their later lines ignored. */
+
+static int backward_core(const char *buf, Py_ssize_t n, const char *needle, Py_ssize_t len, Py_ssize_t ls,
+                         PyObject *positions, Py_ssize_t *first_out, int *partial_out);
+
+/* start(new_item, idle_bytes, max_open, done_memory): before the first collect(). */
+static PyObject *Selector_start(Selector *self, PyObject *args) {
+    PyObject *new_item;
+    Py_ssize_t idle_bytes, max_open, done_memory;
+    if (!PyArg_ParseTuple(args, "Onnn", &new_item, &idle_bytes, &max_open, &done_memory))
+        return NULL;
+    if (!PyCallable_Check(new_item) || max_open < 0 || done_memory < 1 || self->new_item != NULL) {
+        PyErr_SetString(PyExc_ValueError, "start(): bad arguments, or started already");
+        return NULL;
+    }
+    self->done = PyMem_Malloc((size_t)done_memory * sizeof(Py_ssize_t));
+    if (self->done == NULL)
+        return PyErr_NoMemory();
+    self->done_cap = done_memory;
+    self->idle_bytes = idle_bytes;
+    self->max_open = max_open;
+    Py_INCREF(new_item);
+    self->new_item = new_item;
+    Py_RETURN_NONE;
+}
+
+/* Append (sid, item, partial, lines) of session k to out and forget its rows (its id stays
+ * finished until DONE_MEMORY later ones). 0 ok, -1 error. */
+static int session_finish(Selector *self, Py_ssize_t k, PyObject *out) {
+    Sess *s = &self->sess[k];
+    PyObject *t = Py_BuildValue("(s#OOn)", s->id, (Py_ssize_t)s->len, s->item, s->partial ? Py_True : Py_False,
+                                s->lines);
+    if (t == NULL || PyList_Append(out, t) < 0) {
+        Py_XDECREF(t);
+        return -1;
+    }
+    Py_DECREF(t);
+    Py_CLEAR(s->item);
+    Py_CLEAR(s->rows);
+    Py_CLEAR(s->sigs);
+    s->state = 3;
+    if (self->done_count == self->done_cap) {  /* the oldest finished id is forgotten: followed again */
+        Sess *old = &self->sess[self->done[self->done_head]];
+        if (old->state == 3)
+            old->state = 0;
+        self->done_head = (self->done_head + 1) % self->done_cap;
+        self->done_count--;
+    }
+    self->done[(self->done_head + self->done_count) % self->done_cap] = k;
+    self->done_count++;
+    return 0;
+}
+
+/* Follow session s from line start ``first`` (partial: its start was not found). 0 ok, -1 error. */
+static int session_open(Selector *self, Sess *s, Py_ssize_t first, int partial) {
+    if (self->norder == self->ocap) {
+        Py_ssize_t cap = self->ocap ? self->ocap * 2 : 256;
+        Py_ssize_t *order = PyMem_Realloc(self->order, (size_t)cap * sizeof(Py_ssize_t));
+        if (order == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->order = order;
+        self->ocap = cap;
+    }
+    PyObject *item = PyObject_CallNoArgs(self->new_item);
+    if (item == NULL)
+        return -1;
+    PyObject *rows = PyObject_GetAttr(item, str_rows), *sigs = rows ? PyObject_GetAttr(item, str_sigs) : NULL;
+    if (sigs == NULL || !PyList_Check(rows) || !PyList_Check(sigs)) {
+        if (sigs != NULL)
+            PyErr_SetString(PyExc_TypeError, "collect(): a session's rows and sigs are lists");
+        Py_DECREF(item);
+        Py_XDECREF(rows);
+        Py_XDECREF(sigs);
+        return -1;
+    }
+    s->item = item;
+    s->rows = rows;
+    s->sigs = sigs;
+    s->state = 1;
+    s->lines = s->idle = 0;
+    s->tail = -1;
+    s->first = first;
+    s->partial = (char)partial;
+    s->mail = s->recv = s->tainted = 0;
+    s->fresh = 1;
+    self->order[self->norder++] = s - self->sess;
+    return 0;
+}
+
+static int append_left(PyObject *left, PyObject *item, Py_ssize_t line, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q,
+                       Py_ssize_t c1, Py_ssize_t c3) {
+    PyObject *t = Py_BuildValue("(Onnnnnn)", item, line, ls, le, q, c1, c3);
+    int rc = t == NULL ? -1 : PyList_Append(left, t);
+    Py_XDECREF(t);
+    return rc;
+}
+
+/* One line [ls, le) of open session s, its id column ending at the comma before q: _walk's judgement
+ * (kept or not, the state after) and, for a kept line, its row as rows() makes it. 0 ok, -1 error. */
+static int collect_line(Sess *s, const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q, Py_ssize_t line,
+                        PyObject *left) {
+    s->lines++;
+    s->touched = 1;
+    Py_ssize_t c1 = find_byte(buf, q, le, ',');
+    Py_ssize_t c3 = c1 + s->tail;
+    if (c1 < 0 || s->tail < 0 || c3 + 2 >= le || buf[c3] != ',' || buf[c3 + 2] != ',') {
+        Py_ssize_t c2 = c1 >= 0 ? find_byte(buf, c1 + 1, le, ',') : -1;
+        c3 = c2 >= 0 ? find_byte(buf, c2 + 1, le, ',') : -1;
+        if (c3 < 0 || c3 + 2 >= le || buf[c3 + 2] != ',') {
+            s->tainted = 1;  /* not the expected shape: the generic row maker judges it */
+            return append_left(left, s->item, line, ls, le, q, c1, -1);
+        }
+        s->tail = c3 - c1;
+    }
+    char ev = buf[c3 + 1];
+    Py_ssize_t d = c3 + 3;
+    int keep = 0;
+    if (ev == '<') {
+        if (s->mail)
+            keep = !starts(buf, d, le, "221 ", 4);
+        else if (starts(buf, d, le, "250", 3) && !starts(buf, d, le, "250 2.", 6))
+            keep = find_lit(buf, d, le, "Hello", 5) >= 0 || find_lit(buf, d, le, "STARTTLS", 8) >= 0 ||
+                   find_lit(buf, d, le, "XXXXXXXA", 8) >= 0;
+        else
+            keep = 1;
+    } else if (ev == '>') {
+        if (s->mail)
+            keep = !starts(buf, d, le, "QUIT", 4);
+        else if (starts(buf, d, le, "MAIL", 4))
+            s->mail = keep = 1;
+        else
+            keep = starts(buf, d, le, "STARTTLS", 8) || starts(buf, d, le, "X-ANONYMOUSTLS", 14) ||
+                   starts(buf, d, le, "AUTH", 4);
+    } else if (ev == '*') {
+        if (starts(buf, d, le, ",Received certificate", 21))
+            s->recv = 1;
+        else if (s->recv && find_lit(buf, d, le, ",Certificate thumbprint", 23) >= 0)
+            s->recv = 0;
+        else {
+            Py_ssize_t e = le - (buf[le - 1] == '\r');
+            keep = !(starts(buf, d + 1, le, "attempting", 10) || find_lit(buf, d, le, "sending message with", 20) >= 0 ||
+                     (e - d >= 26 && memcmp(buf + e - 26, ",Certificate serial number", 26) == 0));
+        }
+    } else if (ev == '-') {
+        keep = 1;
+        s->state = 2;  /* closed: its later lines are not its */
+    } else {
+        keep = ev != '+';
+    }
+    if (!keep)
+        return 0;
+    if (s->tainted || !(ls < q && q <= c1 && c1 <= c3 && c3 + 2 < le))
+        goto left;
+    PyObject *sig = NULL;
+    PyObject *row = fast_row(buf, ls, le, q, c1, c3, line, s->item, NULL, &sig, 1);
+    if (row == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        s->tainted = 1;
+        goto left;
+    }
+    int rc = PyList_Append(s->rows, row);
+    if (rc == 0)
+        rc = PyList_Append(s->sigs, sig);
+    Py_DECREF(row);
+    Py_DECREF(sig);
+    return rc;
+left:
+    return append_left(left, s->item, line, ls, le, q, c1, c3);
+}
+
+/* The last four bytes of an id (ids of one server differ at the end) hashed to 16 bits. */
+static inline unsigned id_tail(const char *s, Py_ssize_t n) {
+    uint32_t w = 0;
+    memcpy(&w, n >= 4 ? s + n - 4 : s, n >= 4 ? 4 : (size_t)n);
+    return (uint32_t)(w * 0x9E3779B1u) >> 16;
+}
+
+/* The open sessions in a small table of their own (rebuilt per block: they change only at its
+ * start and end), so the look-up of every line stays in the cache. 0 ok, -1 error. */
+static int open_index(Selector *self) {
+    Py_ssize_t want = 64;
+    while (want < 4 * self->norder)
+        want *= 2;
+    if (want > self->onslots) {
+        PyMem_Free(self->ohash);
+        PyMem_Free(self->oslot);
+        self->ohash = PyMem_Malloc((size_t)want * sizeof(size_t));
+        self->oslot = PyMem_Malloc((size_t)want * sizeof(Py_ssize_t));
+        self->onslots = want;
+        if (self->ohash == NULL || self->oslot == NULL) {
+            self->onslots = 0;
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    if (self->obits == NULL && (self->obits = PyMem_Malloc(8192)) == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(self->obits, 0, 8192);
+    for (Py_ssize_t i = 0; i < self->onslots; i++)
+        self->oslot[i] = -1;
+    size_t mask = (size_t)self->onslots - 1;
+    for (Py_ssize_t i = 0; i < self->norder; i++) {
+        Sess *s = &self->sess[self->order[i]];
+        unsigned key = id_tail(s->id, s->len);
+        self->obits[key >> 3] |= (unsigned char)(1u << (key & 7));
+        size_t j = s->hash & mask;
+        while (self->oslot[j] >= 0)
+            j = (j + 1) & mask;
+        self->ohash[j] = s->hash;
+        self->oslot[j] = self->order[i];
+    }
+    return 0;
+}
+
+static inline Sess *open_find(Selector *self, const char *s, Py_ssize_t n) {
+    unsigned key = id_tail(s, n);
+    if (!(self->obits[key >> 3] & (1u << (key & 7))))
+        return NULL;
+    size_t h = hash_sid(s, n), mask = (size_t)self->onslots - 1;
+    for (size_t j = h & mask;; j = (j + 1) & mask) {
+        Py_ssize_t k = self->oslot[j];
+        if (k < 0)
+            return NULL;
+        if (self->ohash[j] == h) {
+            Sess *e = &self->sess[k];
+            if (e->len == n && memcmp(e->id, s, (size_t)n) == 0)
+                return e;
+        }
+    }
+}
+
+/* The head of the line at ls: *c2 and *c3 its second and third commas (NULL if it ends first),
+ * *quoted: a quote came before the third comma. Returns where the search stopped: the third comma,
+ * the quote, the line's newline, or end. The first 64 bytes (where the ids of most lines end) in
+ * four loads, the rest as find_mark goes. */
+static inline const char *line_head(const char *ls, const char *end, const char **c2o, const char **c3o,
+                                    int *quoted) {
+    const char *q = ls, *c2 = NULL;
+    int commas = 0;
+    *c3o = NULL;
+    *quoted = 0;
+#ifdef __SSE2__
+    if (end - ls >= 64) {
+        const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'), nl = _mm_set1_epi8('\n');
+        uint64_t m = 0;
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(ls + 16 * k));
+            __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)),
+                                       _mm_cmpeq_epi8(v, nl));
+            m |= (uint64_t)(unsigned)_mm_movemask_epi8(hit) << (16 * k);
+        }
+        while (m) {
+            const char *p = ls + __builtin_ctzll(m);
+            m &= m - 1;
+            if (*p == '\n' || *p == '"') {
+                *quoted = *p == '"';
+                *c2o = c2;
+                return p;
+            }
+            if (++commas == 2) {
+                c2 = p;
+            } else if (commas == 3) {
+                *c2o = c2;
+                *c3o = p;
+                return p;
+            }
+        }
+        q = ls + 64;
+    }
+#endif
+    for (;; q++) {
+        q = find_mark(q, end);
+        if (q == end || *q == '\n')
+            break;
+        if (*q == '"') {
+            *quoted = 1;
+            break;
+        }
+        if (++commas == 2)
+            c2 = q;
+        else if (commas == 3) {
+            *c3o = q;
+            break;
+        }
+    }
+    *c2o = c2;
+    return q;
+}
+
+/* Whether a field between two commas of line [ls, le) is the id of a followed session (open, or
+ * closed in this block). */
+static int names_followed(Selector *self, const char *ls, const char *le) {
+    const char *a = memchr(ls, ',', (size_t)(le - ls));
+    while (a != NULL) {
+        const char *b = memchr(a + 1, ',', (size_t)(le - a - 1));
+        if (b == NULL)
+            break;
+        if (b - a - 1 > 0 && b - a - 1 <= MAX_SID) {
+            Sess *s = open_find(self, a + 1, b - a - 1);
+            if (s != NULL && (s->state == 1 || s->state == 2))
+                return 1;
+        }
+        a = b;
+    }
+    return 0;
+}
+
+/* Start following the sessions the new lines' triggers name, in scan.py's order (each literal
+ * trigger in turn, then the replies). 1 ok, 0 the Python scanner must judge (a quoted connector or
+ * a non-ASCII id in a trigger line, a quote where _backward reads, the table full), -1 error. */
+static int start_sessions(Selector *self, const char *buf, Py_ssize_t n, Hits *h, Py_ssize_t *lo) {
+    char needle[MAX_SID + 2];
+    for (int kind = 0; kind < 4; kind++) {
+        for (Py_ssize_t i = 0; i < h->n; i++) {
+            if (h->hit[i].kind != kind)
+                continue;
+            Py_ssize_t pos = h->hit[i].pos;
+            const char *nl = memrchr(buf, '\n', (size_t)pos);
+            Py_ssize_t ls = nl ? nl - buf + 1 : 0;
+            Py_ssize_t le = find_byte(buf, pos, n, '\n');
+            if (le < 0)
+                le = n;
+            /* the id as _sid_of reads it */
+            Py_ssize_t a = find_byte(buf, ls, le, ',');
+            if (a < 0)
+                continue;
+            if (a + 1 < le && buf[a + 1] == '"')
+                return 0;
+            Py_ssize_t b = find_byte(buf, a + 1, le, ',');
+            Py_ssize_t c = b >= 0 ? find_byte(buf, b + 1, le, ',') : -1;
+            if (!(c > b + 1 && c - b - 1 <= MAX_SID))
+                continue;
+            const char *p = buf + b + 1, *q = buf + c;
+            if (!is_ascii(p, q - p))
+                return 0;
+            while (p < q && py_space((unsigned char)*p))
+                p++;
+            while (q > p && py_space((unsigned char)q[-1]))
+                q--;
+            if (q == p)
+                continue;
+            Sess *s = table_add(self, p, q - p);
+            if (s == NULL)
+                return PyErr_Occurred() ? -1 : 0;
+            if (s->state != 0)
+                continue;  /* open, finished, or started by an earlier trigger */
+            needle[0] = ',';
+            memcpy(needle + 1, p, (size_t)(q - p));
+            needle[q - p + 1] = ',';
+            Py_ssize_t first;
+            int partial;
+            int rc = backward_core(buf, n, needle, q - p + 2, ls, NULL, &first, &partial);
+            if (rc <= 0)
+                return rc;
+            if (session_open(self, s, first, partial) < 0)
+                return -1;
+            if (first < *lo)
+                *lo = first;
+        }
+    }
+    return 1;
+}
+
+/* collect(buf, start, first_line) -> (newlines, attempts, connects, left), or None when the
+ * Python scanner must read this file; end_block() then finishes the block. buf[:start]: the look-back (lines seen before),
+ * buf[start:]: the new whole lines; first_line: the line number of buf[0]. newlines: in the new
+ * lines; attempts, connects: their ",attempting to connect" and ",+," (the session count);
+ * left: (item, line, ls, le, q, c1, c3) of the kept lines the Python code must cut (c3 -1: not the
+ * expected shape), in order, after which a session's later lines in the block are left too. */
+static PyObject *Selector_collect(Selector *self, PyObject *args) {
+    Py_buffer view;
+    Py_ssize_t start, line;
+    if (self->new_item == NULL) {
+        PyErr_SetString(PyExc_ValueError, "collect(): start() first");
+        return NULL;
+    }
+    if (self->in_block) {
+        PyErr_SetString(PyExc_ValueError, "collect(): end_block() first");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "y*nn", &view, &start, &line))
+        return NULL;
+    const char *buf = view.buf, *end = buf + view.len;
+    Py_ssize_t n = view.len;
+    PyObject *left = NULL, *result = NULL;
+    Hits h = {0};
+    Py_ssize_t newlines = 0, lo = start;
+    if (start < 0 || start > n) {
+        PyErr_SetString(PyExc_ValueError, "collect(): start out of range");
+        goto done;
+    }
+    left = PyList_New(0);
+    if (left == NULL || find_hits(&h, buf + start, end) < 0)
+        goto done;
+    for (Py_ssize_t i = 0; i < h.n; i++)
+        h.hit[i].pos += start;
+    int rc = start_sessions(self, buf, n, &h, &lo);
+    if (rc < 0)
+        goto done;
+    if (rc == 0) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    if (open_index(self) < 0)
+        goto done;
+    /* the walk: from the earliest start of a session started in this block */
+    if (lo > 0 && buf[lo - 1] != '\n') {
+        const char *nl = memrchr(buf, '\n', (size_t)lo);
+        lo = nl ? nl - buf + 1 : 0;
+    }
+    Py_ssize_t lno = line + count_byte(buf, 0, lo, '\n');
+    const char *ls = buf + lo;
+    while (ls < end) {
+        const char *c2, *c3;
+        int quoted;
+        const char *q = line_head(ls, end, &c2, &c3, &quoted);
+        const char *nl = (q < end && *q == '\n') ? q : memchr(q, '\n', end - q);
+        const char *le = nl ? nl : end;
+        Py_ssize_t off = ls - buf;
+        if (quoted) {
+            /* only the csv module can tell this line's columns, and _walk accepts a ",sid," found
+             * in it on other grounds too: if it names a followed session anywhere between two
+             * commas, the Python scanner reads the file */
+            if (names_followed(self, ls, le)) {
+                result = Py_None;
+                Py_INCREF(result);
+                goto done;
+            }
+        } else if (c3 != NULL && c3 - c2 - 1 > 0 && c3 - c2 - 1 <= MAX_SID) {
+            /* the id exactly as _walk's needle ",sid," finds it: never padded */
+            Sess *s = open_find(self, c2 + 1, c3 - c2 - 1);
+            /* an open session from start, one started in this block from its start (_walk's) */
+            if (s != NULL && s->state == 1 && off >= (s->fresh ? s->first : start) &&
+                collect_line(s, buf, off, le - buf, c3 + 1 - buf, lno, left) < 0)
+                goto done;
+        }
+        if (nl && nl - buf >= start)
+            newlines++;
+        lno += nl != NULL;
+        ls = nl ? nl + 1 : end;
+    }
+    self->block_new = n - start;
+    self->in_block = 1;
+    result = Py_BuildValue("(nnnO)", newlines, h.attempts, h.connects, left);
+done:
+    PyMem_Free(h.hit);
+    Py_XDECREF(left);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+/* end_block() -> (finished, trimmed): the end of the block collect() read (after the caller has cut
+ * the rows left to it): the closed and the idle sessions finished (oldest first), then the oldest
+ * while more than max_open are open. finished:
+ * (sid, item, partial, lines), in scan.py's order; trimmed: how many of them were finished early
+ * because more than max_open were open. */
+static PyObject *Selector_end_block(Selector *self, PyObject *Py_UNUSED(ignored)) {
+    if (!self->in_block) {
+        PyErr_SetString(PyExc_ValueError, "end_block(): no collect() before");
+        return NULL;
+    }
+    PyObject *finished = PyList_New(0), *result = NULL;
+    Py_ssize_t trimmed = 0, w = 0;
+    if (finished == NULL)
+        return NULL;
+    self->in_block = 0;
+    for (Py_ssize_t i = 0; i < self->norder; i++) {
+        Py_ssize_t k = self->order[i];
+        Sess *s = &self->sess[k];
+        s->idle = s->touched || s->fresh ? 0 : s->idle + self->block_new;
+        s->touched = s->tainted = s->fresh = 0;
+        if (s->state == 2 || s->idle >= self->idle_bytes) {
+            if (session_finish(self, k, finished) < 0)
+                goto fail;
+        } else {
+            self->order[w++] = k;
+        }
+    }
+    self->norder = w;
+    if (self->norder > self->max_open) {
+        trimmed = self->norder - self->max_open;
+        for (Py_ssize_t i = 0; i < trimmed; i++)
+            if (session_finish(self, self->order[i], finished) < 0)
+                goto fail;
+        memmove(self->order, self->order + trimmed, (size_t)(self->norder - trimmed) * sizeof(Py_ssize_t));
+        self->norder -= trimmed;
+    }
+    result = Py_BuildValue("(On)", finished, trimmed);
+fail:
+    Py_DECREF(finished);
+    return result;
+}
+
+/* finish_all() -> finished: every open session, oldest first (a header line: a new file begins). */
+static PyObject *Selector_finish_all(Selector *self, PyObject *Py_UNUSED(ignored)) {
+    PyObject *finished = PyList_New(0);
+    if (finished == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < self->norder; i++) {
+        if (session_finish(self, self->order[i], finished) < 0) {
+            /* the ones not handed back stay open (released with the selector) */
+            memmove(self->order, self->order + i + 1, (size_t)(self->norder - i - 1) * sizeof(Py_ssize_t));
+            self->norder -= i + 1;
+            Py_DECREF(finished);
+            return NULL;
+        }
+    }
+    self->norder = 0;
+    return finished;
+}
+
 static PyObject *Selector_contains(Selector *self, PyObject *arg) {
     char *s;
     Py_ssize_t n;
     if (PyBytes_AsStringAndSize(arg, &s, &n) < 0)
         return NULL;
-    if (n <= 0 || n > MAX_SID)
-        Py_RETURN_FALSE;
-    return PyBool_FromLong(table_has(self, s, n));
+    return PyBool_FromLong(n > 0 && n <= MAX_SID && table_find(self, s, n) != NULL);
 }
 
 static int Selector_init(Selector *self, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"validate", "limit", NULL};
-    Py_ssize_t validate = 0, limit = MAX_ENTRIES;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|nn", kwlist, &validate, &limit))
+    static char *kwlist[] = {"limit", NULL};
+    Py_ssize_t limit = MAX_ENTRIES;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|n", kwlist, &limit))
         return -1;
-    self->validate = validate < 0 ? 0 : validate;
     self->limit = limit < 0 ? 0 : (limit > MAX_ENTRIES ? MAX_ENTRIES : limit);
     return 0;
 }
 
 static void Selector_dealloc(Selector *self) {
-    PyMem_Free(self->keys);
+    for (Py_ssize_t i = 0; i < self->used; i++) {
+        Py_XDECREF(self->sess[i].item);
+        Py_XDECREF(self->sess[i].rows);
+        Py_XDECREF(self->sess[i].sigs);
+    }
+    Py_XDECREF(self->new_item);
+    PyMem_Free(self->sess);
+    PyMem_Free(self->slots);
+    PyMem_Free(self->order);
+    PyMem_Free(self->done);
+    PyMem_Free(self->ohash);
+    PyMem_Free(self->oslot);
+    PyMem_Free(self->obits);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1067,18 +1524,21 @@ static PyObject *Selector_len(Selector *self, void *Py_UNUSED(closure)) {
 }
 
 static PyMethodDef Selector_methods[] = {
-    {"add_triggers", (PyCFunction)Selector_add_triggers, METH_O,
-     "Remember the sessions named by trigger lines of a block of whole lines. Returns (sessions "
-     "remembered, ',attempting to connect' count, ',+,' count), or None when the block needs "
-     "the Python scanner."},
-    {"select", (PyCFunction)Selector_select, METH_O,
-     "The block with lines of unremembered sessions emptied (headers and validated rows kept)."},
-    {"contains", (PyCFunction)Selector_contains, METH_O, "Whether a session id is remembered."},
+    {"contains", (PyCFunction)Selector_contains, METH_O, "Whether a session id was named by a trigger line."},
+    {"start", (PyCFunction)Selector_start, METH_VARARGS,
+     "start(new_item, idle_bytes, max_open, done_memory): before the first collect()."},
+    {"collect", (PyCFunction)Selector_collect, METH_VARARGS,
+     "collect(buf, start, first_line) -> (newlines, attempts, connects, left) or None (the Python "
+     "scanner must read the file): one block of scan.py's _feed_fast, up to finishing sessions."},
+    {"end_block", (PyCFunction)Selector_end_block, METH_NOARGS,
+     "end_block() -> (finished, trimmed): the sessions scan.py finishes at the end of the block."},
+    {"finish_all", (PyCFunction)Selector_finish_all, METH_NOARGS,
+     "Every open session, oldest first: [(sid, item, partial, lines)]."},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Selector_getset[] = {
-    {"sessions", (getter)Selector_len, NULL, "sessions remembered", NULL},
+    {"sessions", (getter)Selector_len, NULL, "session ids named by trigger lines", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -1193,7 +1653,30 @@ static Py_ssize_t rfind_lit(const char *buf, Py_ssize_t lo, Py_ssize_t hi, const
     if (lo < 0)
         lo = 0;
     char last = lit[len - 1];
-    for (Py_ssize_t j = hi - len; j >= lo; j--) {
+    Py_ssize_t j = hi - len;
+#ifdef __SSE2__
+    if (len >= 4) {
+        /* as find_lit, backwards: the first and the last three bytes, 16 positions at a time */
+        const __m128i a = _mm_set1_epi8(lit[0]), b = _mm_set1_epi8(lit[len - 3]), c = _mm_set1_epi8(lit[len - 2]),
+                      d = _mm_set1_epi8(last);
+        for (; j - 15 >= lo; j -= 16) {
+            const char *p = buf + j - 15;  /* positions j-15 .. j; the loads end at j + len - 1 < hi */
+            __m128i m = _mm_and_si128(
+                _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), a),
+                              _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 3)), b)),
+                _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 2)), c),
+                              _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 1)), d)));
+            unsigned mask = (unsigned)_mm_movemask_epi8(m);
+            while (mask) {
+                int k = 31 - __builtin_clz(mask);
+                if (memcmp(p + k, lit, (size_t)len) == 0)
+                    return j - 15 + k;
+                mask &= ~(1u << k);
+            }
+        }
+    }
+#endif
+    for (; j >= lo; j--) {
         if (buf[j + len - 1] == last && buf[j] == lit[0] && memcmp(buf + j, lit, (size_t)len) == 0)
             return j;
     }
@@ -1221,35 +1704,20 @@ static void tail_fields(const char *buf, Py_ssize_t n, Py_ssize_t q, int *seq0, 
 
 #define CONNECT_WINDOW (64 << 10)
 
-/* backward(buf, needle, ls, positions) -> (first, partial) or None: scan.py's _backward; None when
- * a line's columns need the csv module (the Python function then decides). */
-static PyObject *sf_backward(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
-    (void)mod;
-    if (nargs != 4 || (args[3] != Py_None && !PyList_Check(args[3]) && !PyTuple_Check(args[3]))) {
-        PyErr_SetString(PyExc_TypeError, "backward(buf, needle, ls, positions or None)");
-        return NULL;
-    }
-    Py_buffer view, nview;
-    if (two_buffers(args, &view, &nview) < 0)
-        return NULL;
-    PyObject *result = NULL, *positions = args[3] == Py_None ? NULL : PySequence_Fast(args[3], "positions");
-    const char *buf = view.buf, *needle = nview.buf;
-    Py_ssize_t n = view.len, len = nview.len;
-    Py_ssize_t ls = PyLong_AsSsize_t(args[2]);
-    if (PyErr_Occurred() || len < 2 || ls < 0 || ls > n) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_ValueError, "backward(): bad needle or line start");
-        goto done;
-    }
+/* scan.py's _backward on buf[:n]: 1 (*first_out, *partial_out) set, 0 a line's columns need the csv
+ * module (the Python function then decides), -1 error. positions: a sequence of the needle's
+ * positions (the block's index) or NULL (searched). */
+static int backward_core(const char *buf, Py_ssize_t n, const char *needle, Py_ssize_t len, Py_ssize_t ls,
+                         PyObject *positions, Py_ssize_t *first_out, int *partial_out) {
     Py_ssize_t here = find_lit(buf, ls, n, needle, len);
     int seq0 = 0, plus = 0;
     if (here >= 0)
         tail_fields(buf, n, here + len, &seq0, &plus);
-    if (here >= 0 && seq0) {
-        result = Py_BuildValue("(nO)", ls, Py_False);
-        goto done;
-    }
-    Py_ssize_t first = ls, pos = ls, lo = 0;
+    *first_out = ls;
+    *partial_out = 0;
+    if (here >= 0 && seq0)
+        return 1;
+    Py_ssize_t pos = ls, lo = 0;
     int connected = here >= 0 && plus;
     if (connected)
         lo = ls - CONNECT_WINDOW > 0 ? ls - CONNECT_WINDOW : 0;
@@ -1264,7 +1732,7 @@ static PyObject *sf_backward(PyObject *mod, PyObject *const *args, Py_ssize_t na
                 Py_ssize_t m = (a + b) / 2;
                 Py_ssize_t v = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(positions, m));
                 if (v == -1 && PyErr_Occurred())
-                    goto done;
+                    return -1;
                 if (v < pos)
                     a = m + 1;
                 else
@@ -1273,7 +1741,7 @@ static PyObject *sf_backward(PyObject *mod, PyObject *const *args, Py_ssize_t na
             if (a - 1 >= 0) {
                 Py_ssize_t v = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(positions, a - 1));
                 if (v == -1 && PyErr_Occurred())
-                    goto done;
+                    return -1;
                 if (v >= lo && v + len <= pos)
                     p = v;
             }
@@ -1282,20 +1750,13 @@ static PyObject *sf_backward(PyObject *mod, PyObject *const *args, Py_ssize_t na
             break;
         const char *nl = memrchr(buf, '\n', (size_t)p);
         Py_ssize_t start = nl ? nl - buf + 1 : 0;
-        int column;
-        if (find_byte(buf, start, p, '"') >= 0) {
-            result = Py_None;  /* only csv can tell whether this is the id column */
-            Py_INCREF(result);
-            goto done;
-        }
-        column = count_byte(buf, start, p, ',') == 1;
-        if (column) {
-            first = start;
+        if (find_byte(buf, start, p, '"') >= 0)
+            return 0;  /* only csv can tell whether this is the id column */
+        if (count_byte(buf, start, p, ',') == 1) {
+            *first_out = start;
             tail_fields(buf, n, p + len, &seq0, &plus);
-            if (seq0) {
-                result = Py_BuildValue("(nO)", first, Py_False);
-                goto done;
-            }
+            if (seq0)
+                return 1;
             if (plus && !connected) {
                 connected = 1;
                 lo = start - CONNECT_WINDOW > 0 ? start - CONNECT_WINDOW : 0;
@@ -1303,7 +1764,35 @@ static PyObject *sf_backward(PyObject *mod, PyObject *const *args, Py_ssize_t na
         }
         pos = start;
     }
-    result = Py_BuildValue("(nO)", first, connected ? Py_False : Py_True);
+    *partial_out = !connected;
+    return 1;
+}
+
+/* backward(buf, needle, ls, positions) -> (first, partial) or None: scan.py's _backward; None when
+ * a line's columns need the csv module (the Python function then decides). */
+static PyObject *sf_backward(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    (void)mod;
+    if (nargs != 4 || (args[3] != Py_None && !PyList_Check(args[3]) && !PyTuple_Check(args[3]))) {
+        PyErr_SetString(PyExc_TypeError, "backward(buf, needle, ls, positions or None)");
+        return NULL;
+    }
+    Py_buffer view, nview;
+    if (two_buffers(args, &view, &nview) < 0)
+        return NULL;
+    PyObject *result = NULL, *positions = args[3] == Py_None ? NULL : PySequence_Fast(args[3], "positions");
+    Py_ssize_t ls = PyLong_AsSsize_t(args[2]);
+    if (PyErr_Occurred() || nview.len < 2 || ls < 0 || ls > view.len) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "backward(): bad needle or line start");
+        goto done;
+    }
+    Py_ssize_t first;
+    int partial;
+    int rc = backward_core(view.buf, view.len, nview.buf, nview.len, ls, positions, &first, &partial);
+    if (rc > 0)
+        result = Py_BuildValue("(nO)", first, partial ? Py_True : Py_False);
+    else if (rc == 0)
+        result = Py_None, Py_INCREF(Py_None);
 done:
     Py_XDECREF(positions);
     PyBuffer_Release(&view);
@@ -1363,8 +1852,9 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
         return NULL;
     /* REVISION: what the Python side checks (scan.NATIVE_REVISION) so a stale build is not used;
      * 2 = EHLO reply lines with "XXXXXXXA" (STARTTLS masked by a firewall) are kept;
-     * 3 = replay() (_replay.c); 4 = lite rows (rows(..., lite), row(), line_time(), ordered(), replay() of them). */
-    if (PyModule_AddIntConstant(m, "REVISION", 4) < 0) {
+     * 3 = replay() (_replay.c); 4 = lite rows (rows(..., lite), row(), line_time(), ordered(), replay() of them);
+     * 5 = Selector.start_collect/collect/finish_all (pass 2 collects the sessions). */
+    if (PyModule_AddIntConstant(m, "REVISION", 5) < 0) {
         Py_DECREF(m);
         return NULL;
     }

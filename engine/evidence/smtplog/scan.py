@@ -16,7 +16,9 @@ With the optional C extension (``_sendfilter``; off with RELAYDOCTOR_NO_NATIVE=1
 search, the walk back to a session's start, the walk along it and the row cutting run in C with
 the same results (a line only the csv module can read is left to the Python functions here), and
 each row gets a *signature* so that a finished session like one replayed before is folded into the
-aggregates instead of replayed (``Folder``; ``send.Aggregator.fold``).
+aggregates instead of replayed (``Folder``; ``send.Aggregator.fold``). A seekable log of the
+default column order goes further: the whole block step (``SessionCollector._feed_fast``) runs in
+one C call per block and the finished sessions come to ``SessionCollector.take`` (``sendfilter``).
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ NATIVE_API = ("Selector", "walk", "rows", "triggers", "backward", "newlines", "r
               "line_time")
 # What its rows must keep, beyond the API: a build older than this revision (REVISION 2: EHLO reply
 # lines with "XXXXXXXA", STARTTLS masked by a firewall) keeps other rows than this module does;
-# REVISION 4: ``rows(..., lite)`` makes lite rows (an older ``rows`` takes four arguments only).
-NATIVE_REVISION = 4
+# REVISION 4: ``rows(..., lite)`` makes lite rows (an older ``rows`` takes four arguments only);
+# REVISION 5: ``Selector.start/collect/finish_all`` (sendfilter.py: the block step in C, one pass).
+NATIVE_REVISION = 5
 
 
 def usable_native(module: object | None) -> object | None:
@@ -295,17 +298,24 @@ class BlockReader:
         return back, line - back_lines, back_lines
 
     def _header(self, text: str, line: int) -> None:
-        fields = header_fields(text)
-        low = text.lower()
-        if fields is not None:
-            try:
-                self.layout = Layout(fields)
-            except ValueError as exc:
-                raise EvidenceError(str(exc), self.name, line) from None
-        elif low.startswith("#version:"):
-            self.stats.version = self.stats.version or text.split(":", 1)[1].strip()
-        elif low.startswith("#log-type:"):
-            self.stats.log_type = self.stats.log_type or text.split(":", 1)[1].strip()
+        self.layout = read_header(text, line, self.name, self.stats, self.layout)
+
+
+def read_header(text: str, line: int, name: str, stats: ScanStats, layout: Layout | None) -> Layout | None:
+    """A ``#`` header line: the layout from then on (a ``#Fields`` line sets it); version and log
+    type go to ``stats``."""
+    fields = header_fields(text)
+    low = text.lower()
+    if fields is not None:
+        try:
+            return Layout(fields)
+        except ValueError as exc:
+            raise EvidenceError(str(exc), name, line) from None
+    if low.startswith("#version:"):
+        stats.version = stats.version or text.split(":", 1)[1].strip()
+    elif low.startswith("#log-type:"):
+        stats.log_type = stats.log_type or text.split(":", 1)[1].strip()
+    return layout
 
 
 class _Prefixed(io.RawIOBase):
@@ -336,13 +346,13 @@ def _count_newlines(data: bytes) -> int:
     return data.count(b"\n")
 
 
-def _has_header_line(chunk: bytes, end: int | None = None) -> bool:
-    """True if a line of ``chunk[:end]`` starts with ``#``. (Searching for a lone ``#`` is
-    memchr-fast; ``\\n#`` would stop at every line end.)"""
+def _has_header_line(chunk: bytes | bytearray, end: int | None = None, start: int = 0) -> bool:
+    """True if a line of ``chunk[start:end]`` starts with ``#`` (``start``: a line start). (Searching
+    for a lone ``#`` is memchr-fast; ``\\n#`` would stop at every line end.)"""
     end = len(chunk) if end is None else end
-    i = chunk.find(b"#", 0, end)
+    i = chunk.find(b"#", start, end)
     while i >= 0:
-        if i == 0 or chunk[i - 1] == 10:
+        if i == start or chunk[i - 1] == 10:
             return True
         i = chunk.find(b"#", i + 1, end)
     return False
@@ -431,7 +441,7 @@ class RowMaker:
             seq_i, time_i, conn_i, remote_i, event_i, data_i, ctx_i, sid_i = self._i
             seq = fields[seq_i]
             event = fields[event_i]
-            if seq.isdigit() and len(event) <= 1 and len(seq) < 10:
+            if seq.isascii() and seq.isdigit() and len(event) <= 1 and len(seq) < 10:
                 return fields[sid_i].strip(), Row(
                     int(seq),
                     line,
@@ -503,7 +513,6 @@ class SessionCollector:
         self.done: OrderedDict[str, None] = OrderedDict()
         self.validated = 0
         self.trimmed = 0  # sessions finished early because too many were open at once
-        self.count_sessions = True  # False when the caller counts them (the prefilter's first pass)
         # the C walk and row cutting (same lines, same rows) unless RELAYDOCTOR_NO_NATIVE=1
         self._walk = _walk_native if native_enabled() else _walk
         self._native = self._walk is _walk_native
@@ -517,9 +526,8 @@ class SessionCollector:
         if block.restart:
             self._finish_all()
         self._validate(block)
-        if self.count_sessions:
-            sessions = block.buf.count(b",attempting to connect", block.start)
-            self.stats.sessions += sessions or block.buf.count(b",+,", block.start)
+        sessions = block.buf.count(b",attempting to connect", block.start)
+        self.stats.sessions += sessions or block.buf.count(b",+,", block.start)
         if block.layout.fields == DEFAULT_FIELDS:
             self._feed_fast(block)
         else:
@@ -557,28 +565,52 @@ class SessionCollector:
         self.done[sid] = None
         if len(self.done) > DONE_MEMORY:
             self.done.popitem(last=False)
+        self._hand_over(sid, item, item.partial, item.lines)
+
+    def _hand_over(self, sid: str, item: _Open, partial: bool, lines: int) -> None:
+        """A finished session to the aggregation: folded, replayed in C, or replayed here."""
         rows = item.rows
-        if rows:
-            lines = max(item.lines, len(rows))
-            key = None
-            fold = self.fold
-            # foldable: every row cut in C (so signed, and a lite row), already in sequence order (so
-            # the replay's sort keeps them where they are and row i of one session matches row i of
-            # another); folded or replayed in C without a Row made but for the few the facts name
-            if (fold is not None and len(item.sigs) == len(rows) and len(rows) <= MAX_FOLD_ROWS
-                    and _native.ordered(rows)):
-                lite = LiteRows(rows, item.conn)  # type: ignore[arg-type]  # the first row set conn
-                key = (item.conn, item.partial, *item.sigs)
-                if fold.fold(key, lite, lines) or fold.replayed(key, lite, item.partial, lines):
-                    return
-            if item.sigs:  # rows cut in C: Rows for the Python replay
-                conn, make = item.conn, _native.row
-                rows = [make(r, conn, Row) if type(r) is bytes else r for r in rows]
-            session = replay(sid, rows, partial=item.partial)
-            session.rows = lines
-            self.on_session(session)
-            if key is not None:
-                fold.learn(key, session, rows)
+        if not rows:
+            return
+        lines = max(lines, len(rows))
+        key = None
+        fold = self.fold
+        sigs = item.sigs
+        # foldable: every row cut in C (so signed, and a lite row), already in sequence order (so
+        # the replay's sort keeps them where they are and row i of one session matches row i of
+        # another); folded or replayed in C without a Row made but for the few the facts name
+        if fold is not None and len(sigs) == len(rows) <= MAX_FOLD_ROWS and _native.ordered(rows):
+            lite = LiteRows(rows, item.conn)  # type: ignore[arg-type]  # the first row set conn
+            key = (item.conn, partial, *sigs)
+            if fold.fold(key, lite, lines) or fold.replayed(key, lite, partial, lines):
+                return
+        if sigs:  # rows cut in C: Rows for the Python replay
+            conn, make = item.conn, _native.row
+            rows = [make(r, conn, Row) if type(r) is bytes else r for r in rows]
+        session = replay(sid, rows, partial=partial)
+        session.rows = lines
+        self.on_session(session)
+        if key is not None:
+            fold.learn(key, session, rows)
+
+    def take(self, finished: list[tuple[str, _Open, bool, int]]) -> None:
+        """Sessions the C block step (``sendfilter``) finished: (id, session, partial, lines). The C
+        code remembers finished ids itself: ``done`` is only for the block step of this module."""
+        hand_over = self._hand_over
+        for sid, item, partial, lines in finished:
+            hand_over(sid, item, partial, lines)
+
+    def left(self, buf: bytes, layout: Layout, left: list[tuple[_Open, int, int, int, int, int, int]],
+             ) -> None:
+        """Rows of the lines the C collector leaves to this code, as ``_rows_native`` makes them."""
+        for item, line, ls, le, q, c1, c3 in left:
+            row = _fast_row(buf, ls, le, q, c1, c3, line, item) if c3 >= 0 else None
+            if row is None:
+                made = self.rows.make(buf[ls:le], line, layout)
+                if made is None:
+                    continue
+                row = made[1]
+            item.rows.append(row)
 
     def _finish_all(self) -> None:
         while self.open:
@@ -693,17 +725,9 @@ class SessionCollector:
     def _rows_native(self, block: Block, found: list[tuple[int, int, int, int, int, _Open]]) -> None:
         """Step 3 of ``_feed_fast`` with the rows cut in C; a line the C code leaves alone (the
         generic shapes) goes through ``_fast_row`` and the row maker exactly as without it."""
-        buf = block.buf
-        left, block.newlines = _native.rows(buf, found, block.first_line, Row, True)
-        for i, line in left:  # the lines the C code left to the Python code, in order
-            ls, le, q, c1, c3, item = found[i]
-            row = _fast_row(buf, ls, le, q, c1, c3, line, item) if c3 >= 0 else None
-            if row is None:
-                made = self.rows.make(buf[ls:le], line, block.layout)
-                if made is None:
-                    continue
-                row = made[1]
-            item.rows.append(row)
+        left, block.newlines = _native.rows(block.buf, found, block.first_line, Row, True)
+        if left:  # the lines the C code left to the Python code, in order
+            self.left(block.buf, block.layout, [(found[i][5], line, *found[i][:5]) for i, line in left])
 
 
 def native_enabled() -> bool:

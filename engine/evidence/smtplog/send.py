@@ -104,46 +104,47 @@ def scan(
 ) -> ParseResult:
     """Stream one send log. ``progress(n)`` gets the bytes read since its last call.
 
-    With the native prefilter (``sendfilter``) the scanner reads only the lines of sessions worth
-    following; the result is the same as the pure-Python path's."""
+    With the C extension (``sendfilter``) the scanner's block step runs in C, the file read once;
+    the result is the same as the pure-Python path's."""
     if sendfilter.available():
         start = stream.tell() if stream.seekable() else 0
         selected = sendfilter.prefilter(stream, name, progress=progress, cancel=cancel,
-                                        block_size=block_size)
+                                        block_size=block_size, lookback=lookback)
         if selected is not None:
             try:
-                return _scan(selected[0], name, cancel=cancel, block_size=block_size, lookback=lookback,
-                             sessions=selected[1])
+                return _scan(selected, name)
             except sendfilter.Fallback:
                 stream.seek(start)
     return _scan(stream, name, progress=progress, cancel=cancel, block_size=block_size, lookback=lookback)
 
 
 def _scan(
-    stream: BinaryIO,
+    stream: BinaryIO | sendfilter.Selected,
     name: str,
     *,
     progress: ProgressHook | None = None,
     cancel: CancelHook | None = None,
     block_size: int = BLOCK,
     lookback: int = LOOKBACK,
-    sessions: int | None = None,
 ) -> ParseResult:
     stats = ScanStats()
     agg = Aggregator(name)
-    reader = BlockReader(stream, name, stats, progress=progress, cancel=cancel, block_size=block_size,
-                         lookback=lookback)
-    collector = SessionCollector(name, stats, agg.add)
-    collector.count_sessions = sessions is None
-    if native_enabled():
+    if isinstance(stream, sendfilter.Selected):  # the block step in C (sendfilter.py)
+        collector = SessionCollector(name, stats, agg.add)
         collector.fold = agg
-    for block in reader.blocks():
-        collector.feed(block)
+        layout = stream.run(collector, stats)
+    else:
+        reader = BlockReader(stream, name, stats, progress=progress, cancel=cancel, block_size=block_size,
+                             lookback=lookback)
+        collector = SessionCollector(name, stats, agg.add)
+        if native_enabled():
+            collector.fold = agg
+        for block in reader.blocks():
+            collector.feed(block)
+        layout = reader.layout
     collector.finish()
-    if reader.layout is None and stats.lines == 0:
+    if layout is None and stats.lines == 0:
         raise EvidenceError("send log without rows", name)
-    if sessions is not None:  # counted on the original text by the prefilter's first pass
-        stats.sessions = sessions
     return agg.result(stats)
 
 

@@ -1,43 +1,61 @@
-"""The native send-log prefilter: keep only the lines of sessions worth following, in C.
+"""The native send-log scan: the scanner's session walk for the default column order, in C.
 
-The Python scanner (``scan``) already skips most lines, but every byte still passes through a
-few Python-level searches per block. ``_sendfilter`` (a small C extension, built when a compiler
-is present; ``setup.py`` marks it optional) makes two passes over the raw bytes instead:
+The Python scanner (``scan``) reads a log in blocks and, per block, searches for triggers, walks
+back to each triggered session's start and along its lines, and cuts the lines the replay needs
+into rows: a few Python-level passes over every byte and Python work per kept line.
+``_sendfilter`` (a small C extension, built when a compiler is present; ``setup.py`` marks it
+optional) does that block step in one C pass per block (``Selector.collect``, scan.py's
+``SessionCollector._feed_fast``): the trigger lines of the new lines in the scanner's order, the
+walk back to each new session's start (``_backward``), every line of a followed session judged as
+``_walk`` judges it, the kept ones cut into lite rows with signatures (``rows(..., lite=True)``),
+and at the end of the block the sessions the scanner would finish handed to ``SessionCollector``
+in its order (closed, idle for ``IDLE_BYTES``, the oldest beyond ``MAX_OPEN``; finished ids
+remembered as in ``DONE_MEMORY``). The file is read once; no text is handed on and no ``Row`` is
+made but for the few a new fact names.
 
-1. the blocks ``BlockReader`` would read are searched for the scanner's triggers (Exchange
-   Online host names, 4xx/5xx replies, TLS negotiation failures) and their session ids kept;
-2. the file is read again and every line of any other session is replaced by an empty line.
-
-The scanner then runs unchanged on the result: the same line numbers, the same rows, the same
-replay and aggregation, so the facts are those of the pure-Python path (a differential test holds
-them equal). Only the per-block session count comes from pass 1 (it counts lines the result no
-longer has). Whatever the C code cannot judge as Python would (UTF-16 text, another column order,
-a quoted column before the session id, a non-ASCII session id, a non-seekable stream) sends the
-file down the pure-Python path. ``RELAYDOCTOR_NO_NATIVE=1`` forces that path everywhere.
-
-One difference by design: distances. The scanner looks back at most ``LOOKBACK`` bytes for the
-start of a triggered session and finishes a session after ``IDLE_BYTES`` without a line; in the
-prefiltered text those distances are shorter, so a session spread over more than ~512 KB of
-interleaved log can be read whole where the Python path reads it from the middle.
+This module does the rest as ``BlockReader`` does: the same blocks of whole lines with the same
+look-back (``LOOKBACK``, kept in front of the read buffer instead of copied into a new block),
+header lines, line numbers, the validated first rows, a truncated last line, the session count;
+the folding and C replay of ``send.Aggregator`` take the sessions as before. So the facts are those
+of the pure-Python path, distances included (a differential test holds them equal). Whatever the C
+code cannot judge as Python would (UTF-16 text, another column order, a quoted connector or a
+non-ASCII session id in a trigger line, a quote where ``_backward`` reads, a line with a quote before
+its session id that names a followed session between two of its commas, more than ``MAX_ENTRIES`` session
+ids named by triggers) sends the file down the pure-Python path (``Fallback``: read again from its
+start, its progress reported twice). ``RELAYDOCTOR_NO_NATIVE=1`` forces that path everywhere.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import BinaryIO
 
 from ...errors import Cancelled
 from ..decoding import is_wide, sniff_encoding
-from .format import DEFAULT_FIELDS, decode_line, header_fields
-from .scan import MAX_LINE, VALIDATE_ROWS, _has_header_line, _split_headers
+from .format import DEFAULT_FIELDS, Layout, decode_line, header_fields
+from .scan import (
+    DONE_MEMORY,
+    IDLE_BYTES,
+    LOOKBACK,
+    MAX_LINE,
+    MAX_OPEN,
+    VALIDATE_ROWS,
+    Block,
+    ScanStats,
+    SessionCollector,
+    _has_header_line,
+    _Open,
+    _split_headers,
+    read_header,
+)
 from .scan import _native as _sendfilter  # None without a compiler at install, or when stale
 
 MIN_BYTES = 256 << 10  # smaller logs go straight to the Python scanner (tests set 0)
 
 
 class Fallback(Exception):
-    """The prefiltered text would not read as the original does: use the Python path."""
+    """The C scan cannot read this file as the Python scanner does: use the Python path."""
 
 
 def available() -> bool:
@@ -52,136 +70,155 @@ def prefilter(
     progress: Callable[[int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
     block_size: int,
-) -> tuple[BinaryIO, int] | None:
-    """Pass 1 over ``stream``; then (a stream of the prefiltered text, the session count), or
-    None when this file needs the Python path (``stream`` is rewound either way). Errors the
-    scanner would raise on the original (a 1 MB line, a bad ``#Fields``) are raised here."""
+    lookback: int = LOOKBACK,
+) -> Selected | None:
+    """The C scan of ``stream`` (``Selected.run``), or None when this file needs the Python path
+    (``stream`` is rewound either way)."""
     if _sendfilter is None or not stream.seekable() or not hasattr(stream, "readinto"):
         return None
     start = stream.tell()
-    size = stream.seek(0, 2) - start  # both passes read exactly these bytes, even if the log grows
+    size = stream.seek(0, 2) - start  # exactly these bytes are read, even if the log grows
     stream.seek(start)
-    if size < MIN_BYTES:  # too small to gain: two passes cost more
+    if size < MIN_BYTES:  # too small to gain
         return None
     codec, _ = sniff_encoding(stream.read(4096))
     stream.seek(start)
     if is_wide(codec):
         return None
-    selector = _sendfilter.Selector(validate=VALIDATE_ROWS)
-    sessions = _first_pass(stream, name, selector, cancel, block_size, size)
-    stream.seek(start)
-    if sessions is None:
-        return None
-    return _Selected(stream, selector, block_size, codec, progress, size), sessions
+    return Selected(stream, name, block_size, lookback, size, progress, cancel)
 
 
-def _first_pass(stream: BinaryIO, name: str, selector, cancel: Callable[[], bool] | None,  # type: ignore[no-untyped-def]
-                block_size: int, size: int) -> int | None:
-    """Remember the triggered sessions; the session count as the scanner counts it (per block of
-    new lines, split at header lines: ``BlockReader``'s blocks), or None for the Python path."""
-    sessions = 0
-    try:
-        for chunk, buf, end in _whole_lines(stream, block_size, size, cancel=cancel, name=name):
-            if _has_header_line(buf, end):
-                pieces = list(_split_headers(bytes(chunk)))
-            else:
-                pieces = [(chunk, False)]
-            for piece, is_header in pieces:
-                if is_header:
-                    if not _default_fields(piece):
-                        return None
-                    continue
-                counted = selector.add_triggers(piece)
-                if counted is None:
-                    return None
-                sessions += counted[1] or counted[2]
-    except _TooLong:
-        return None  # the scanner refuses the file; let it say so
-    return sessions
+class Selected:
+    """One file read once, block by block as ``BlockReader`` reads it, each block through
+    ``Selector.collect``, which hands the scanner's ``SessionCollector`` its finished sessions."""
 
-
-class _TooLong(Exception):
-    pass
-
-
-def _whole_lines(stream: BinaryIO, block_size: int, size: int, *, cancel: Callable[[], bool] | None = None,
-                 name: str = "", count: Callable[[int], None] | None = None,
-                 ) -> Iterator[tuple[memoryview, bytearray, int]]:
-    """The blocks of whole lines ``BlockReader`` reads (BOM skipped; at the end, a last line without
-    its newline), as views of one reused buffer: (view, buffer, view's length). A view is valid
-    until the next one is asked for. No copy of the file is made beyond the reads themselves."""
-    buf = bytearray(min(MAX_LINE + 2 * block_size, size + 1))  # a small file, a small buffer
-    view = memoryview(buf)
-    have = 0  # a partial line carried at buf[:have]
-    first = True
-    while True:
-        if cancel and cancel():
-            raise Cancelled("cancelled while reading " + name)
-        n = stream.readinto(view[have : have + min(block_size, size)])
-        size -= n
-        if count is not None and n:
-            count(n)
-        if first:
-            first = False
-            skip = sniff_encoding(bytes(view[: min(n, 16)]))[1]
-            if skip:
-                buf[: n - skip] = buf[skip:n]
-                n -= skip
-        if not n:
-            if have:
-                yield view[:have], buf, have
-            return
-        end = have + n
-        cut = buf.rfind(b"\n", have, end) + 1
-        if cut == 0:
-            have = end
-            if have > MAX_LINE:
-                raise _TooLong
-            continue
-        yield view[:cut], buf, cut
-        rest = end - cut
-        buf[:rest] = view[cut:end]
-        have = rest
-
-
-def _default_fields(line: bytes) -> bool:
-    """False for a ``#Fields`` header of another column order (the C code assumes the default)."""
-    fields = header_fields(decode_line(line).strip())
-    return fields is None or fields == DEFAULT_FIELDS
-
-
-class _Selected:
-    """Pass 2 as a read-only stream: the original, block by block, through ``Selector.select``."""
-
-    def __init__(self, stream: BinaryIO, selector, block_size: int, codec: str | None,  # type: ignore[no-untyped-def]
-                 progress: Callable[[int], None] | None, size: int):
-        self._select = selector.select
-        self._codec = codec
+    def __init__(self, stream: BinaryIO, name: str, block_size: int, lookback: int, size: int,
+                 progress: Callable[[int], None] | None, cancel: Callable[[], bool] | None):
+        self._stream = stream
+        self._name = name
+        self._block_size = block_size
+        self._lookback = lookback
+        self._size = size
         self._progress = progress
-        self._pending = 0  # bytes read but not yet reported (held until the text is known usable)
-        self._started = False
-        first = stream.read(16)
-        self._bom = first[: sniff_encoding(first)[1]]
-        stream.seek(-len(first), 1)
-        self._blocks = _whole_lines(stream, block_size, size, count=self._count)
+        self._cancel = cancel
 
-    def read(self, size: int = -1) -> bytes:
-        for chunk, _, _ in self._blocks:
-            text = self._select(chunk)
-            if not self._started:
-                self._started = True
-                text = self._bom + text
-                if sniff_encoding(text)[0] != self._codec:  # the scanner would read it differently
-                    raise Fallback
-            self._report()
-            return text
-        self._report()
-        return b""
+    def run(self, collector: SessionCollector, stats: ScanStats) -> Layout | None:
+        """Feed ``collector`` the sessions the scanner would follow; the layout read (None: no
+        ``#Fields`` line and no data line). Raises ``Fallback`` for the Python path."""
+        sel = _sendfilter.Selector()
+        sel.start(_new_open, IDLE_BYTES, MAX_OPEN, DONE_MEMORY)
+        run = _Run(sel, collector, stats, self._lookback)
+        stream, size, block = self._stream, self._size, self._block_size
+        buf = bytearray(min(self._lookback, size) + min(MAX_LINE + 2 * block, size + 1))
+        view = memoryview(buf)
+        back = have = 0  # buf[:back]: look-back (whole lines seen); buf[back:have]: a partial line
+        first = True
+        while True:
+            if self._cancel and self._cancel():
+                raise Cancelled("cancelled while reading " + self._name)
+            n = stream.readinto(view[have : have + min(block, size)])
+            size -= n
+            if self._progress is not None and n:
+                self._progress(n)
+            if first:
+                first = False
+                skip = sniff_encoding(bytes(view[: min(n, 16)]))[1]
+                if skip:
+                    buf[: n - skip] = buf[skip:n]
+                    n -= skip
+            if not n:
+                if have > back:  # the last line, cut short: as BlockReader reads it
+                    piece = bytes(view[back:have])
+                    if piece.strip():
+                        stats.truncated_line = run.line
+                    run.pieces(bytes(view[:back]), piece + b"\n")
+                break
+            end = have + n
+            cut = buf.rfind(b"\n", have, end) + 1
+            if cut == 0:
+                have = end
+                if have - back > MAX_LINE:
+                    raise Fallback  # the Python path says so
+                continue
+            if run.layout is not None and not _has_header_line(buf, cut, back):
+                run.block(view[:cut], back)  # the common case: read in place, nothing copied
+                keep = run.keep_from(buf, cut)
+                if keep:  # the look-back and the partial line to the front (memmove, no temporary)
+                    view[: end - keep] = view[keep:end]
+                back, have = cut - keep, end - keep
+            else:  # header lines (a new file), or the first block
+                kept = run.pieces(bytes(view[:back]), bytes(view[back:cut]))
+                carry = bytes(view[cut:end])
+                buf[: len(kept) + len(carry)] = kept + carry
+                back, have = len(kept), len(kept) + len(carry)
+        collector.take(sel.finish_all())
+        view.release()
+        return run.layout
 
-    def _count(self, n: int) -> None:
-        self._pending += n
 
-    def _report(self) -> None:
-        if self._progress is not None and self._pending:
-            self._progress(self._pending)
-        self._pending = 0
+class _Run:
+    """What one scan carries from block to block (``BlockReader``'s line numbers and layout)."""
+
+    def __init__(self, sel, collector: SessionCollector, stats: ScanStats, lookback: int):  # type: ignore[no-untyped-def]
+        self.sel = sel
+        self.collector = collector
+        self.stats = stats
+        self.lookback = lookback
+        self.layout: Layout | None = None
+        self.line = 1  # line number of the next new line
+        self.first_line = 1  # line number of the look-back's first byte
+
+    def block(self, buf: bytes | memoryview, start: int) -> None:
+        """One block: ``buf[:start]`` the look-back, ``buf[start:]`` new whole data lines."""
+        collector, stats, sel = self.collector, self.stats, self.sel
+        layout = self.layout
+        assert layout is not None
+        if collector.validated < VALIDATE_ROWS:
+            collector._validate(Block(bytes(buf), start, self.first_line, layout, False))
+        got = sel.collect(buf, start, self.first_line)
+        if got is None:
+            raise Fallback
+        newlines, attempts, connects, left = got
+        stats.sessions += attempts or connects
+        if left:
+            collector.left(bytes(buf), layout, left)
+        finished, trimmed = sel.end_block()
+        collector.trimmed += trimmed
+        collector.take(finished)
+        stats.lines += newlines
+        self.line += newlines
+
+    def keep_from(self, buf: bytes | bytearray, cut: int) -> int:
+        """Where the look-back kept from ``buf[:cut]`` starts (``BlockReader._lookback``)."""
+        if not self.lookback:
+            keep = cut
+        elif cut <= self.lookback:
+            keep = 0
+        else:
+            keep = buf.find(b"\n", cut - self.lookback, cut) + 1
+        if keep:
+            self.first_line = self.line - _sendfilter.newlines(memoryview(buf)[keep:cut])
+        return keep
+
+    def pieces(self, back: bytes, chunk: bytes) -> bytes:
+        """A chunk of whole lines with header lines (``BlockReader``'s slow path); the look-back after it."""
+        for piece, is_header in _split_headers(chunk):
+            if is_header:
+                text = decode_line(piece).strip()
+                fields = header_fields(text)
+                if fields is not None and fields != DEFAULT_FIELDS:
+                    raise Fallback  # another column order: the Python scanner splits every row
+                self.layout = read_header(text, self.line, self.collector.name, self.stats, self.layout)
+                self.collector.take(self.sel.finish_all())  # a new file begins
+                self.line += 1
+                back, self.first_line = b"", self.line
+                continue
+            self.layout = self.layout or Layout(DEFAULT_FIELDS)  # headerless excerpt: documented default
+            buf = back + piece
+            self.block(buf, len(back))
+            back = buf[self.keep_from(buf, len(buf)):]
+        return back
+
+
+def _new_open() -> _Open:
+    return _Open([], partial=False)

@@ -135,3 +135,17 @@ def test_iis_and_trace_parsers_raise_only_evidence_errors(head: bytes, body: byt
     for module in (iislog, messagetrace):
         with contextlib.suppress(RelaydoctorError):
             module.parse(_doc(data))
+
+
+@pytest.mark.skipif(not LOGS, reason="samples not available")
+def test_a_sequence_number_of_non_ascii_digits_is_not_a_row() -> None:
+    """"²5" passes ``str.isdigit`` but not ``int()``: the row is left out, the log still read
+    (found by test_mutated_send_logs_through_the_parsers)."""
+    lines = LOGS[0].read_bytes().split(b"\n")
+    rows = [i for i, line in enumerate(lines) if line and not line.startswith(b"#")]
+    at = rows[40]  # past the rows every log must parse cleanly (scan.VALIDATE_ROWS)
+    fields = lines[at].split(b",")
+    fields[3] = "²5".encode()
+    lines[at] = b",".join(fields)
+    result = sendlog.parse(_doc(b"\n".join(lines)))
+    assert result.facts

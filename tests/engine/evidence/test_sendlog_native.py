@@ -29,18 +29,19 @@ native = pytest.mark.skipif(sendfilter._sendfilter is None, reason="the C extens
 
 
 def _run(data: bytes, use_native: bool, monkeypatch, **kw):
-    """(result or error text, whether the prefilter's output was what the scanner read)."""
+    """(result or error text, whether the C scan's sessions were what the aggregation got: it ran
+    to the end, no ``Fallback`` to the Python path)."""
     used = []
-    real = sendfilter.prefilter
+    real = sendfilter.Selected.run
 
-    def spy(*a, **k):
-        got = real(*a, **k)
-        used.append(got is not None)
+    def spy(self, *a, **k):
+        got = real(self, *a, **k)
+        used.append(True)
         return got
 
     monkeypatch.setenv("RELAYDOCTOR_NO_NATIVE", "" if use_native else "1")
     monkeypatch.setattr(sendfilter, "MIN_BYTES", 0)
-    monkeypatch.setattr(sendfilter, "prefilter", spy)
+    monkeypatch.setattr(sendfilter.Selected, "run", spy)
     try:
         result = send.scan(io.BytesIO(data), "SEND.LOG", **kw)
         out = ([(f.KIND, f.provenance, f.values()) for f in result.facts], result.detail, result.warnings)
@@ -128,14 +129,17 @@ def _mutate(data: bytes, rng: random.Random, *, lf: bool, bom: bool, truncate: i
 @native
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 60), interleave=st.integers(1, 30),
        lf=st.booleans(), bom=st.booleans(), truncate=st.integers(0, 120), junk=st.integers(0, 6),
-       block=st.sampled_from([600, 4096, 1 << 16, 4 << 20]))
-def test_same_facts_on_generated_logs(seed, n, interleave, lf, bom, truncate, junk, block):
+       block=st.sampled_from([600, 4096, 1 << 16, 4 << 20]),
+       lookback=st.sampled_from([0, 1500, scan.LOOKBACK]))
+# a trigger line of junk before a session's start, in the same block: read from the start _backward finds
+@example(seed=4529, n=3, interleave=1, lf=False, bom=False, truncate=0, junk=1, block=4096, lookback=0)
+def test_same_facts_on_generated_logs(seed, n, interleave, lf, bom, truncate, junk, block, lookback):
     rng = random.Random(seed)
     sessions = _awkward(_mixed_log(n, interleave=interleave, seed=seed), rng)
     data = _mutate(render(sessions, interleave=interleave, seed=seed), rng, lf=lf, bom=bom,
                    truncate=truncate, junk=junk)
     with pytest.MonkeyPatch.context() as monkeypatch:
-        both(data, monkeypatch, expect_native=None, block_size=block)
+        both(data, monkeypatch, expect_native=None, block_size=block, lookback=lookback)  # distances too
 
 
 @native
@@ -175,6 +179,20 @@ def test_shapes_the_c_code_leaves_to_python(monkeypatch):
     both(mixed, monkeypatch, expect_native=False)
     same = render(sessions[:10]) + render(sessions[10:])  # concatenated, same order: native
     both(same, monkeypatch, expect_native=True)
+    # one line of a followed session with its connector csv-quoted (a quote before the id): the
+    # Python walk takes it as that session's, so the file goes to the Python scanner; in a session no
+    # trigger names the same line changes nothing
+    data = render(sessions, interleave=4)
+    named = {t[0] for t in scan._triggers(data, 0)}
+    quiet = next(cols[2].decode() for cols in (line.split(b",") for line in data.split(b"\r\n"))
+                 if len(cols) > 4 and not cols[0].startswith(b"#") and cols[2].decode() not in named)
+    for sid, native_path in (("08DF42081AB50002", False), (quiet, True)):
+        assert (sid in named) != native_path
+        lines = data.split(b"\r\n")
+        at = max(i for i, line in enumerate(lines) if b"," + sid.encode() + b"," in line)
+        conn = lines[at].split(b",")[1]
+        lines[at] = lines[at].replace(b"," + conn + b",", b',"' + conn + b'",', 1)
+        both(b"\r\n".join(lines), monkeypatch, expect_native=native_path)
     assert DEFAULT_FIELDS[2] == "session-id"
 
 
@@ -200,61 +218,84 @@ def _lines(data: bytes) -> list[bytes]:
     return data.split(b"\n")
 
 
+def _collected(sel, blocks: list[tuple[bytes, int]], max_open: int = 5000):
+    """The C block step over ``blocks`` (buffer, start of its new lines): every session handed back,
+    with its checks; None when the C code leaves the file to the Python path."""
+    sel.start(lambda: scan._Open([], partial=False), 1 << 24, max_open, 3)
+    out = []
+    for block, start in blocks:
+        got = sel.collect(block, start, 1)
+        if got is None:
+            return None
+        newlines, attempts, connects, left = got
+        finished, trimmed = sel.end_block()
+        assert newlines == block.count(b"\n", start)  # line numbers stay
+        assert attempts == block.count(b",attempting to connect", start)
+        assert connects == block.count(b",+,", start)
+        assert 0 <= trimmed <= len(finished)
+        for item, line, ls, le, q, c1, c3 in left:
+            assert isinstance(item, scan._Open) and 1 <= line <= 1 + block.count(b"\n")
+            assert 0 <= ls < q <= le <= len(block) and c1 < le and c3 < le
+        out += finished
+    out += sel.finish_all()
+    assert sel.finish_all() == []
+    for sid, item, partial, lines in out:
+        assert sel.contains(sid.encode()) and isinstance(partial, bool) and lines >= len(item.rows) >= 0
+        assert len(item.sigs) <= len(item.rows) and all(type(r) is bytes for r in item.rows)
+    return out
+
+
 @native
-@given(st.binary(max_size=4096), st.binary(max_size=4096), st.integers(-3, 30))
-def test_c_entry_points_on_arbitrary_bytes(first, second, validate):
-    sel = sendfilter._sendfilter.Selector(validate=validate)
-    for block in (first, second):
-        got = sel.add_triggers(block)
-        assert got is None or (isinstance(got, tuple) and len(got) == 3 and min(got) >= 0)
+@given(st.binary(max_size=4096), st.binary(max_size=4096), st.integers(0, 5000))
+def test_c_entry_points_on_arbitrary_bytes(first, second, start):
     for block in (first, second, first + b"\n" + second):
         assert scan._native.newlines(block) == block.count(b"\n")
-        python = scan._triggers(block, validate % 7)
-        assert [t[1:] for t in scan._native.triggers(block, validate % 7)] == [t[1:] for t in python]
-        out = sel.select(block)
-        assert len(out) <= len(block)
-        kept = _lines(out)
-        assert len(kept) == len(_lines(block))  # line numbers stay
-        assert all(k in (b"", line) for k, line in zip(kept, _lines(block), strict=True))
+        python = scan._triggers(block, start % 7)
+        assert [t[1:] for t in scan._native.triggers(block, start % 7)] == [t[1:] for t in python]
+    joined = first + b"\n" + second
+    _collected(sendfilter._sendfilter.Selector(), [(first, 0), (joined, min(start, len(joined)))],
+               max_open=start % 30)
 
 
 @native
 @given(st.lists(st.sampled_from([
     b"2026-11-20T08:00:00.000Z,Outbound to Office 365,08DF42081AB50001,3,10.0.0.1:1,52.101.68.24:25,<,",
+    b"2026-11-20T08:00:00.000Z,Outbound to Office 365,08DF42081AB50001,0,10.0.0.1:1,52.101.68.24:25,-,",
     b"550 5.7.64 TenantAttribution", b",outlook.com,", b"negotiation failed", b",+,",
     b",attempting to connect",
     b'"', b",", b"\n", b"\r\n", b"#Fields: x", b"\xff\xfe\x00", b" 08DF42081AB50001 ", b"<,\"451",
     b"08DF42081AB50001", b"office365.com", b"k", b"f", b"p", b"<", b"+"]), max_size=60))
 def test_c_entry_points_on_log_like_fragments(parts):
     data = b"".join(parts)
-    sel = sendfilter._sendfilter.Selector(validate=0)
-    got = sel.add_triggers(data)
-    out = sel.select(data)
-    assert len(_lines(out)) == len(_lines(data))
-    if got is not None:
-        assert got[1] == data.count(b",attempting to connect") and got[2] == data.count(b",+,")
-        # every line naming a remembered session is kept
-        for line, kept in zip(_lines(data), _lines(out), strict=True):
-            cols = line.split(b",")
-            if len(cols) > 3 and b'"' not in b",".join(cols[:3]) and sel.contains(cols[2].strip()):
-                assert kept == line
+    sel = sendfilter._sendfilter.Selector()
+    got = _collected(sel, [(data, 0)])
+    if got is None:
+        return
+    naming = 0  # lines whose session id column is exactly a followed id (the walk's ",sid,")
+    for line in _lines(data):
+        cols = line.split(b",")
+        if len(cols) > 3 and b'"' not in b",".join(cols[:3]) and sel.contains(cols[2]):
+            naming += 1
+        if any(t in line for t in (b"outlook.com", b"office365.com", b"negotiation failed")):
+            sid = cols[2].strip() if len(cols) > 3 and not cols[1].startswith(b'"') else b""
+            assert not sid or len(sid) > 64 or sel.contains(sid)  # a trigger line names its session
+    assert sum(lines for _, _, _, lines in got) <= naming
 
 
 @native
-def test_a_log_that_grows_between_the_passes_is_read_as_it_was(tmp_path, monkeypatch):
+def test_a_log_that_grows_while_it_is_read_is_read_as_it_was(tmp_path, monkeypatch):
     data = render(_mixed_log(60, interleave=6, seed=2), interleave=6)
     path = tmp_path / "SEND20261120-1.LOG"
     path.write_bytes(data)
-    real = sendfilter._first_pass
+    real = sendfilter.Selected.run
 
-    def then_grow(*a, **k):  # Exchange appends while relaydoctor reads
-        got = real(*a, **k)
+    def then_grow(self, *a, **k):  # Exchange appends while relaydoctor reads
         with path.open("ab") as fh:
             fh.write(render([relay("08DF42081AB4DA77", reply=REJECT)], header=False))
-        return got
+        return real(self, *a, **k)
 
     python, _ = _run(data, False, monkeypatch)
-    monkeypatch.setattr(sendfilter, "_first_pass", then_grow)
+    monkeypatch.setattr(sendfilter.Selected, "run", then_grow)
     monkeypatch.setenv("RELAYDOCTOR_NO_NATIVE", "")
     with path.open("rb") as fh:
         result = send.scan(fh, "SEND.LOG")
@@ -264,11 +305,25 @@ def test_a_log_that_grows_between_the_passes_is_read_as_it_was(tmp_path, monkeyp
 
 
 @native
-def test_the_remembered_sessions_are_bounded():
+def test_the_remembered_sessions_are_bounded(monkeypatch):
     rows = b"".join(b"2026-11-20T08:00:00.000Z,Outbound to Office 365,%016X,3,,,<,550 5.7.64 no,\r\n" % i
                     for i in range(5))
-    assert sendfilter._sendfilter.Selector(limit=5).add_triggers(rows)[0] == 5
-    assert sendfilter._sendfilter.Selector(limit=4).add_triggers(rows) is None  # then: the Python path
+    for limit, native_path in ((5, True), (4, False)):  # more ids than the table holds: the Python path
+        sel = sendfilter._sendfilter.Selector(limit=limit)
+        sel.start(lambda: scan._Open([], partial=False), 1 << 24, 5000, 10)
+        got = sel.collect(rows, 0, 1)
+        assert (got is not None) == native_path and sel.sessions == limit
+    module = sendfilter._sendfilter
+
+    class Small:  # the extension with a table of 4 ids
+        def __getattr__(self, name):
+            return getattr(module, name)
+
+        def Selector(self):
+            return module.Selector(limit=4)
+
+    monkeypatch.setattr(sendfilter, "_sendfilter", Small())
+    assert both(render([], header=True) + rows, monkeypatch, expect_native=False)[0]
 
 
 # -- the C session walk and row cutting against the Python ones ----------------------------------
