@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import field
 from typing import Any
 
 from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
@@ -44,6 +45,11 @@ class CompiledRule:
 @dataclass(frozen=True, slots=True)
 class CompiledRuleset:
     rules: tuple[CompiledRule, ...]
+    # What the facade hands the engine for each rule (``session.prepare_rules``: JSON text of its
+    # aliases and join-safe condition), when known: made once per compiled ruleset and cached with
+    # it, so a run's registration does not redo it. None: the facade prepares the rules itself.
+    prepared: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    known_digest: str = field(default="", compare=False, repr=False)  # ``digest``, when known
 
     @property
     def strata(self) -> int:
@@ -52,6 +58,8 @@ class CompiledRuleset:
     @property
     def digest(self) -> str:
         """Stable hash of the rules' content: the facade registers each digest once per process."""
+        if self.known_digest:
+            return self.known_digest
         payload = json.dumps(
             [[r.id, r.stratum, r.condition, list(r.aliases)] for r in self.rules],
             sort_keys=True,
@@ -75,9 +83,13 @@ class CompiledRuleset:
             return hit[1]
         if len(_SUBSETS) >= 64:
             _SUBSETS.clear()
-        subset = CompiledRuleset(tuple(
-            r for r in self.rules
-            if r.conclusion.code in wanted and (present is None or required_kinds(r) <= present)))
+        chosen = [i for i, r in enumerate(self.rules)
+                  if r.conclusion.code in wanted and (present is None or required_kinds(r) <= present)]
+        # a subset of a ruleset whose digest is known: the rules are known by their positions in it
+        digest = (hashlib.sha256(f"{self.known_digest} {chosen}".encode()).hexdigest()[:16]
+                  if self.known_digest else "")
+        prepared = None if self.prepared is None else tuple(self.prepared[i] for i in chosen)
+        subset = CompiledRuleset(tuple(self.rules[i] for i in chosen), prepared=prepared, known_digest=digest)
         _SUBSETS[key] = (self, subset)  # holding self keeps its id unique
         return subset
 

@@ -45,8 +45,8 @@ from .ycontainers import YList, YMap
 __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write", "write_compiled"]
 
 # 2: a dataclass object met again is a back-reference (Packs holds each Pack's rules); 3: a rule's
-# subject (RuleDef.subject, Conclusion.subject)
-CODEC = 3
+# subject (RuleDef.subject, Conclusion.subject); 4: the compiled ruleset's digest and prepared rules
+CODEC = 4
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -98,7 +98,8 @@ def _sources() -> list[Path]:
     """The code that reads packs: a changed parser or model gives a new key too."""
     here = Path(__file__).resolve().parent
     engine = here.parent
-    derived = ("facts.py", "compiled.py", "status.py", "regex_probe.py")  # what compiling reads
+    # what compiling reads, and the facade that prepares the compiled rules (write_compiled)
+    derived = ("facts.py", "compiled.py", "status.py", "regex_probe.py", "session.py")
     return [*sorted(here.glob("*.py")), *(engine / name for name in derived)]
 
 
@@ -279,25 +280,52 @@ def _compiled_path(key: str, environ: Mapping[str, str] | None) -> Path:
 
 
 def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> CompiledRuleset | None:
-    """The compiled ruleset stored under ``key`` (see ``write_compiled``), or None."""
+    """The compiled ruleset stored under ``key`` (see ``write_compiled``), with its digest and the
+    facade's prepared rules when they were stored, or None."""
     try:
         data = json.loads(_compiled_path(key, environ).read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("key") != key:
             return None
-        return CompiledRuleset(tuple(
-            CompiledRule(rid, stratum, condition, tuple(aliases),
-                         Conclusion(cause, code, Status(status), message, tuple(evidence), subject), source)
-            for rid, stratum, condition, aliases, (cause, code, status, message, evidence, subject), source
-            in data["rules"]
-        ))
+        statuses = {s.value: s for s in Status}
+        new = object.__new__  # as the packs' decoder: the values were checked when written
+        rules = []
+        for rid, stratum, condition, aliases, conclusion, source in data["rules"]:
+            cause, code, status, message, evidence, subject = conclusion
+            made = new(Conclusion)
+            for name, value in zip(_CONCLUSION, (cause, code, statuses[status], message, tuple(evidence),
+                                                 subject), strict=True):
+                object.__setattr__(made, name, value)
+            rule = new(CompiledRule)
+            for name, value in zip(_COMPILED_RULE, (rid, stratum, condition, tuple(aliases), made, source),
+                                   strict=True):
+                object.__setattr__(rule, name, value)
+            rules.append(rule)
+        prepared = data.get("prepared")
+        if prepared is not None and (not isinstance(prepared, list) or len(prepared) != len(rules)
+                                     or not all(isinstance(p, str) for p in prepared)):
+            return None
+        digest = data.get("digest", "")
+        if not isinstance(digest, str):
+            return None
+        return CompiledRuleset(tuple(rules), prepared=None if prepared is None else tuple(prepared),
+                               known_digest=digest)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
-def write_compiled(key: str, ruleset: CompiledRuleset, environ: Mapping[str, str] | None = None) -> bool:
+_CONCLUSION = ("cause", "code", "status", "message", "evidence", "subject")
+_COMPILED_RULE = ("id", "stratum", "condition", "aliases", "conclusion", "source")
+
+
+def write_compiled(
+    key: str, ruleset: CompiledRuleset, environ: Mapping[str, str] | None = None,
+    prepared: Sequence[str] | None = None,
+) -> bool:
     """Store a compiled ruleset under ``key``: the caller's packs key combined with whatever else
-    the compilation depended on (the engine build that probed user packs' regexes). Only a
-    ruleset that compiled without errors is ever stored. JSON, atomic like the packs."""
+    the compilation depended on (the engine build that probed user packs' regexes), with its
+    digest and ``prepared``, the facade's form of each rule (``session.prepare_rules``; the
+    facade's source is part of the packs' key). Only a ruleset that compiled without errors is
+    ever stored. JSON, atomic like the packs."""
     rules = [
         [r.id, r.stratum, r.condition, list(r.aliases),
          [r.conclusion.cause, r.conclusion.code, r.conclusion.status.value, r.conclusion.message,
@@ -305,7 +333,9 @@ def write_compiled(key: str, ruleset: CompiledRuleset, environ: Mapping[str, str
         for r in ruleset.rules
     ]
     try:
-        payload = json.dumps({"key": key, "rules": rules}, separators=(",", ":"))
+        payload = json.dumps({"key": key, "digest": ruleset.digest, "rules": rules,
+                              "prepared": None if prepared is None else list(prepared)},
+                             separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):
         return False
     path = _compiled_path(key, environ)

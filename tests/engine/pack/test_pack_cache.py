@@ -155,3 +155,23 @@ def test_the_compiled_ruleset_is_cached_beside_the_packs(cache_dir, monkeypatch)
     (entry,) = cache_dir.glob("compiled-*.json")
     entry.write_text('{"key": "x", "rules": [1]}')
     assert cache.read_compiled(entry.name.removeprefix("compiled-").removesuffix(".json")) is None
+
+
+def test_the_cached_ruleset_carries_the_facades_prepared_rules(cache_dir, monkeypatch):
+    """Registration hands the engine what the facade prepared when the ruleset was cached (issue
+    11 latency): the same conditions ``_prepare`` makes, for the full ruleset and any subset."""
+    from relaydoctor.engine import api, session
+    from relaydoctor.engine.pack.compiler import compile_packs
+    from relaydoctor.engine.regex_probe import probe
+
+    packs = load_packs(include_user_config=False)
+    fresh = compile_packs(packs, probe=probe)
+    api._compile_cached(packs)  # a miss: compiled and stored
+    cached = api._compile_cached(packs)
+    assert cached.prepared is not None and cached.digest == fresh.digest
+    subset, fresh_subset = cached.for_codes(["5.7.64"]), fresh.for_codes(["5.7.64"])
+    expected = [session._prepare(r) for r in fresh_subset.rules]
+    monkeypatch.setattr(session, "_prepare", lambda rule: pytest.fail("prepared again"))
+    assert session._prepared(subset) == expected
+    assert subset == fresh_subset and subset.digest != cached.digest
+    assert cached.for_codes(["5.7.64"]).digest == subset.digest  # the same subset: one registration
