@@ -13,7 +13,9 @@
 - Format: JSON only, decoded into the pack model's own dataclasses (every dataclass of
   ``model``); nothing in a cache file can run code (never pickle). An object met twice is written
   once and referenced. A file that does not decode — truncated, corrupt, another version — is
-  ignored and rebuilt.
+  ignored and rebuilt. The rules and the cases (three quarters of it; a diagnosis reads only the
+  rules that fired) are lines of their own, decoded on first use (``read``); a CRC-32 of those
+  lines is checked when the entry is read.
 - Beside each entry, the ruleset compiled from those packs (``compiled-*``), keyed by the packs'
   key and the engine build (``write_compiled``).
 - Concurrent runs: an entry is written to a temporary file in the same folder and renamed into
@@ -29,24 +31,28 @@ import hashlib
 import json
 import os
 import stat
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..compiled import CompiledRule, CompiledRuleset, Conclusion
+from ..errors import PackError
 from ..paths import CACHE_ENV, cache_dir
 from ..status import Status
 from . import model
-from .model import ENGINE_FORMAT, Packs
+from .model import ENGINE_FORMAT, Pack, Packs
 from .ycontainers import YList, YMap
 
 __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write", "write_compiled"]
 
 # 2: a dataclass object met again is a back-reference (Packs holds each Pack's rules); 3: a rule's
-# subject (RuleDef.subject, Conclusion.subject); 4: the compiled ruleset's digest and prepared rules
-CODEC = 4
+# subject (RuleDef.subject, Conclusion.subject); 4: the compiled ruleset's digest and prepared rules;
+# 5: an entry is lines, rules and cases decoded on first use
+CODEC = 5
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -169,11 +175,17 @@ def key_for(roots: Sequence[Path], settings: str, environ: Mapping[str, str] | N
 # -- JSON codec: the pack model's dataclasses, tuples, paths and YAML line-tracking containers -----
 
 
-def _encoder() -> Any:
-    """An encoding function. Each model object is written once: met again (``Packs.rules`` are the
-    ``Pack.rules`` objects) it becomes ``{"r": n}``, n counting written objects in the order their
-    text ends — the order ``json.loads`` calls its object hook, so the decoder numbers alike."""
+def _encoder(defer: bool = False) -> Any:
+    """An encoding function. Each model object is written once: met again it becomes ``{"r": n}``,
+    n counting written objects in the order their text ends — the order ``json.loads`` calls its
+    object hook, so the decoder numbers alike. ``defer``: the fields of ``_DEFERRED`` are written
+    as ``{"z": 0}`` (the entry's other lines hold them); a reader's ``_deferred`` is never written."""
     written: dict[int, int] = {}
+
+    def field_value(value: Any, name: str, deferred: tuple[str, ...]) -> Any:
+        if name == "_deferred":
+            return None
+        return {"z": 0} if name in deferred else enc(getattr(value, name))
 
     def enc(value: Any) -> Any:
         if value is None or isinstance(value, bool | int | float | str):
@@ -182,7 +194,8 @@ def _encoder() -> Any:
             seen = written.get(id(value))
             if seen is not None:
                 return {"r": seen}
-            values = [enc(getattr(value, f.name)) for f in dataclasses.fields(value)]
+            deferred = _DEFERRED.get(type(value).__name__, ()) if defer else ()
+            values = [field_value(value, f.name, deferred) for f in dataclasses.fields(value)]
             written[id(value)] = len(written)  # the object outlives the encoding: ids stay unique
             return {"c": type(value).__name__, "v": values}
         if isinstance(value, tuple):
@@ -220,13 +233,16 @@ def _decoder() -> Any:
                 raise ValueError("a cache entry of another model")
             obj = object.__new__(cls)  # as pickle does: no __init__ to make, the values were checked
             for name, field_value in zip(names, values, strict=True):  # when the entry was written
-                object.__setattr__(obj, name, field_value)
+                if field_value is not _UNSET:  # a deferred field stays unset until first use
+                    object.__setattr__(obj, name, field_value)
             if post_init := getattr(obj, "__post_init__", None):
                 post_init()
             objects.append(obj)
             return obj
         if "r" in value:
             return objects[value["r"]]  # IndexError (a corrupt entry) is caught by the reader
+        if "z" in value:
+            return _UNSET
         if "t" in value:
             return tuple(value["t"])
         if "l" in value:
@@ -259,17 +275,141 @@ def _hashable(key: Any) -> Any:
 # -- entries ---------------------------------------------------------------------------------------
 
 
-def read(key: str, environ: Mapping[str, str] | None = None) -> Packs | None:
-    """The cached packs for ``key``, or None (missing, corrupt, another version)."""
+# An entry is lines of JSON: a header (the key, the packs without their rules and cases, where
+# those are, a CRC-32 of the rest), then one line per rule, then one line of every case. A diagnosis
+# reads the header and the rules that fired; ``rules test`` and lint read the rest on first use.
+_DEFERRED = {"Packs": ("rules", "disabled", "cases"), "Pack": ("rules", "cases")}
+_UNSET = object()
+_ERRORS = (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError)
+
+
+def read(
+    key: str, environ: Mapping[str, str] | None = None, fallback: Callable[[], Packs] | None = None
+) -> Packs | None:
+    """The cached packs for ``key``, or None (missing, corrupt, another version). Their rules and
+    cases are decoded on first use; should that fail (the file checked whole, so only if its
+    writer was wrong), ``fallback`` (the packs read afresh) supplies them."""
     path = cache_dir(environ) / f"packs-{key}.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), object_hook=_decoder())
-        if not isinstance(data, dict) or data.get("key") != key:
+        data = path.read_bytes()
+        head, _, body = data.partition(b"\n")
+        header = json.loads(head, object_hook=_decoder())
+        if not isinstance(header, dict) or header.get("key") != key or header.get("crc") != zlib.crc32(body):
             return None
-        packs = data["packs"]
-    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError):
+        packs, where = header["packs"], json.loads(header["where"])  # plain JSON, as text in the header
+        lines = body.decode("utf-8").split("\n")
+        if not isinstance(packs, Packs) or len(lines) != where["rules_count"] + 1:
+            return None
+        sections = _Sections(lines, where, fallback)
+        object.__setattr__(packs, "_deferred", _Deferred(sections, None, where["packs"]))
+        if len(packs.packs) != len(where["pack"]):
+            return None
+        for n, (pack, fields) in enumerate(zip(packs.packs, where["pack"], strict=True)):
+            if not isinstance(pack, Pack):
+                return None
+            object.__setattr__(pack, "_deferred", _Deferred(sections, n, fields))
+    except _ERRORS:
         return None
-    return packs if isinstance(packs, Packs) else None
+    return packs
+
+
+class _Sections:
+    """The rule and case lines of one entry, each decoded once (model objects shared as written:
+    ``Packs.rules`` are ``Pack.rules`` objects)."""
+
+    def __init__(self, lines: list[str], where: dict[str, Any], fallback: Callable[[], Packs] | None):
+        self._lines = lines
+        self._rules: dict[int, Any] = {}
+        self._cases: list[Any] | None = None
+        self._fallback = fallback
+        self._fresh: Packs | None = None
+        self._lock = threading.Lock()
+        packs = where["packs"]
+        self._by_id = {where["rule_ids"][n]: n for n in (*packs["rules"], *packs["disabled"])}
+
+    def rule_at(self, n: int) -> Any:
+        with self._lock:
+            if n not in self._rules:
+                rule = json.loads(self._lines[n], object_hook=_decoder())
+                if not isinstance(rule, model.RuleDef):
+                    raise ValueError("not a rule")
+                self._rules[n] = rule
+            return self._rules[n]
+
+    def case_at(self, n: int) -> Any:
+        with self._lock:
+            if self._cases is None:
+                cases = json.loads(self._lines[-1], object_hook=_decoder())
+                if not isinstance(cases, list) or not all(isinstance(c, model.CaseDef) for c in cases):
+                    raise ValueError("not cases")
+                self._cases = cases
+            return self._cases[n]
+
+    def rule(self, rule_id: str) -> Any:
+        n = self._by_id.get(rule_id)
+        if n is None:
+            return None
+        try:
+            return self.rule_at(n)
+        except _ERRORS:
+            return self.fresh().rule(rule_id)
+
+    def fresh(self) -> Packs:
+        """The packs read afresh: what a corrupt line is replaced with."""
+        if self._fallback is None:
+            raise PackError("the pack cache entry is corrupt; run again to rebuild it", "pack cache")
+        with self._lock:
+            if self._fresh is None:
+                self._fresh = self._fallback()
+            return self._fresh
+
+
+class _Deferred:
+    """What ``Pack``/``Packs`` read from an entry decode on first use (``model._deferred_field``):
+    ``fields`` maps each left-out field to its rules' or cases' positions."""
+
+    def __init__(self, sections: _Sections, pack: int | None, fields: dict[str, list[int]]):
+        self._sections, self._pack, self._fields = sections, pack, fields
+
+    def holds(self, name: str) -> bool:
+        return name in self._fields
+
+    def load(self, name: str) -> tuple[Any, ...]:
+        at = self._sections.case_at if name == "cases" else self._sections.rule_at
+        try:
+            return tuple(at(n) for n in self._fields[name])
+        except _ERRORS:
+            fresh = self._sections.fresh()
+            return getattr(fresh if self._pack is None else fresh.packs[self._pack], name)
+
+    def rule(self, rule_id: str) -> Any:
+        return self._sections.rule(rule_id)
+
+
+def _layout(packs: Packs) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """The distinct rules and cases of ``packs`` (each object once, in first-met order) and where
+    each deferred field's objects are among them."""
+    rules: dict[int, tuple[int, Any]] = {}
+    cases: dict[int, tuple[int, Any]] = {}
+
+    def positions(items: Iterable[Any], table: dict[int, tuple[int, Any]]) -> list[int]:
+        out = []
+        for item in items:
+            if id(item) not in table:
+                table[id(item)] = (len(table), item)
+            out.append(table[id(item)][0])
+        return out
+
+    where: dict[str, Any] = {
+        "packs": {"rules": positions(packs.rules, rules), "disabled": positions(packs.disabled, rules),
+                  "cases": positions(packs.cases, cases)},
+        "pack": [{"rules": positions(p.rules, rules), "cases": positions(p.cases, cases)}
+                 for p in packs.packs],
+    }
+    rule_list = [item for _, item in rules.values()]
+    where["rule_ids"] = [r.id for r in rule_list]
+    where["rules_count"] = len(rule_list)
+    return rule_list, [item for _, item in cases.values()], where
 
 
 # -- the compiled ruleset (what the engine facade registers), cached beside its packs ------------
@@ -348,7 +488,15 @@ def write_compiled(
 def write(key: str, packs: Packs, environ: Mapping[str, str] | None = None) -> bool:
     """Store an entry atomically (temp file + rename); False when the cache folder is not usable."""
     try:
-        payload = json.dumps({"key": key, "packs": _enc(packs)}, separators=(",", ":"))
+        rules, cases, where = _layout(packs)
+        compact = {"separators": (",", ":")}
+        enc = _encoder()  # one numbering for the cases' line
+        body = "\n".join([*(json.dumps(_enc(r), **compact) for r in rules),
+                          json.dumps([enc(c) for c in cases], **compact)])
+        crc = zlib.crc32(body.encode("utf-8"))
+        header = {"key": key, "crc": crc, "where": json.dumps(where, **compact),
+                  "packs": _encoder(defer=True)(packs)}
+        payload = f"{json.dumps(header, **compact)}\n{body}"
     except (TypeError, ValueError, RecursionError):
         return False
     folder = cache_dir(environ)

@@ -175,3 +175,60 @@ def test_the_cached_ruleset_carries_the_facades_prepared_rules(cache_dir, monkey
     assert session._prepared(subset) == expected
     assert subset == fresh_subset and subset.digest != cached.digest
     assert cached.for_codes(["5.7.64"]).digest == subset.digest  # the same subset: one registration
+
+
+def _unset(obj, name: str) -> bool:
+    try:
+        object.__getattribute__(obj, name)
+    except AttributeError:
+        return True
+    return False
+
+
+def test_rules_and_cases_are_decoded_on_first_use(cache_dir):
+    """A diagnosis reads the rules that fired, never the cases (issue 11 latency): a cached read
+    leaves them unset until asked for, and then they are what a fresh load gives."""
+    fresh = load_packs(include_user_config=False, cache=False)
+    load_packs(include_user_config=False)
+    cached = load_packs(include_user_config=False)
+    assert all(_unset(cached, name) for name in ("rules", "disabled", "cases"))
+    assert all(_unset(p, name) for p in cached.packs for name in ("rules", "cases"))
+    some = fresh.rules[len(fresh.rules) // 2]
+    assert cached.rule(some.id) == some and cached.rule("no-such-rule") is None
+    assert _unset(cached, "rules")  # one rule decoded, not all of them
+    assert cached.rules == fresh.rules and cached.cases == fresh.cases and cached.disabled == fresh.disabled
+    assert cached.rule(some.id) is next(r for r in cached.rules if r.id == some.id)
+    assert [p.cases for p in cached.packs] == [p.cases for p in fresh.packs]
+
+
+def _entry_lines(cache_dir: Path) -> tuple[Path, list[str], dict]:
+    (entry,) = _entries(cache_dir)
+    lines = entry.read_text("utf-8").split("\n")
+    return entry, lines, json.loads(lines[0])
+
+
+def test_a_damaged_rule_line_makes_the_entry_ignored(tmp_path, cache_dir):
+    pack = standard_pack(tmp_path / "p")
+    good = _load(pack)
+    entry, lines, _ = _entry_lines(cache_dir)
+    lines[1] = lines[1].replace('"c"', '"x"', 1)  # the CRC no longer matches
+    entry.write_text("\n".join(lines), "utf-8")
+    assert cache.read(entry.name.removeprefix("packs-").removesuffix(".json")) is None
+    assert _load(pack) == good
+
+
+def test_a_line_that_does_not_decode_is_read_from_the_yaml(tmp_path, cache_dir):
+    """Should a line be wrong with a right CRC (a writer's bug), the first use of what it holds
+    reads the packs afresh instead of failing the run."""
+    import zlib
+
+    pack = standard_pack(tmp_path / "p")
+    good = _load(pack)
+    entry, lines, header = _entry_lines(cache_dir)
+    lines[1] = '{"c": "CaseDef", "v": []}'
+    lines[-1] = "[1]"
+    header["crc"] = zlib.crc32("\n".join(lines[1:]).encode())
+    entry.write_text("\n".join([json.dumps(header), *lines[1:]]), "utf-8")
+    cached = _load(pack)
+    assert cached.rule(good.rules[0].id) == good.rules[0]
+    assert cached.rules == good.rules and cached.cases == good.cases
