@@ -51,7 +51,7 @@ __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write"
 
 # 2: a dataclass object met again is a back-reference (Packs holds each Pack's rules); 3: a rule's
 # subject (RuleDef.subject, Conclusion.subject); 4: the compiled ruleset's digest and prepared rules;
-# 5: an entry is lines, rules and cases decoded on first use
+# 5: an entry is lines, rules and cases decoded on first use, and the recognition patterns' ranks
 CODEC = 5
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
@@ -300,6 +300,9 @@ def read(
         lines = body.decode("utf-8").split("\n")
         if not isinstance(packs, Packs) or len(lines) != where["rules_count"] + 1:
             return None
+        ranks = json.loads(header["ranks"])
+        if not isinstance(ranks, dict):
+            return None
         sections = _Sections(lines, where, fallback)
         object.__setattr__(packs, "_deferred", _Deferred(sections, None, where["packs"]))
         if len(packs.packs) != len(where["pack"]):
@@ -308,6 +311,9 @@ def read(
             if not isinstance(pack, Pack):
                 return None
             object.__setattr__(pack, "_deferred", _Deferred(sections, n, fields))
+        from .recognize import remember_ranks
+
+        remember_ranks(ranks)
     except _ERRORS:
         return None
     return packs
@@ -494,8 +500,11 @@ def write(key: str, packs: Packs, environ: Mapping[str, str] | None = None) -> b
         body = "\n".join([*(json.dumps(_enc(r), **compact) for r in rules),
                           json.dumps([enc(c) for c in cases], **compact)])
         crc = zlib.crc32(body.encode("utf-8"))
+        from .recognize import pattern_rank
+
+        ranks = {p: pattern_rank(p) for code in packs.codes.values() for p in code.recognize}
         header = {"key": key, "crc": crc, "where": json.dumps(where, **compact),
-                  "packs": _encoder(defer=True)(packs)}
+                  "ranks": json.dumps(ranks, **compact), "packs": _encoder(defer=True)(packs)}
         payload = f"{json.dumps(header, **compact)}\n{body}"
     except (TypeError, ValueError, RecursionError):
         return False

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .regex import literal_weight
@@ -81,14 +81,38 @@ def _budgeted_engine() -> Any:
         return re
 
 
+# pattern -> (0 if it names an ATTR token else 1, minus its literal weight): parsing every pattern
+# for its weight cost ~3 ms a run, so the pack cache stores them (``remember_ranks``)
+_RANKS: dict[str, tuple[int, int]] = {}
+
+
+def pattern_rank(pattern: str) -> tuple[int, int]:
+    """Where ``pattern`` goes in recognition order, before its position decides (see above)."""
+    rank = _RANKS.get(pattern)
+    if rank is None:
+        rank = _RANKS[pattern] = (0 if _ATTR.search(pattern) else 1, -literal_weight(pattern))
+    return rank
+
+
+def remember_ranks(ranks: Mapping[str, Sequence[int]]) -> None:
+    """Ranks computed before (the pack cache's), so this run need not parse those patterns."""
+    checked = {}
+    for pattern, rank in ranks.items():
+        attr, weight = rank  # ValueError/TypeError for anything but a pair: none are taken
+        if not (isinstance(pattern, str) and type(attr) is int and type(weight) is int):
+            raise ValueError(f"not a recognition rank: {pattern!r}: {rank!r}")
+        checked[pattern] = (attr, weight)
+    for pattern, rank in checked.items():
+        _RANKS.setdefault(pattern, rank)
+
+
 @functools.lru_cache(maxsize=64)
 def _ordered(codes: tuple[CodeDef, ...]) -> tuple[_Entry, ...]:
     entries = []
     position = 0
     for code in codes:
         for pattern in code.recognize:
-            attr = 0 if _ATTR.search(pattern) else 1
-            entries.append(((attr, -literal_weight(pattern), position), _Entry(pattern, code)))
+            entries.append(((*pattern_rank(pattern), position), _Entry(pattern, code)))
             position += 1
     entries.sort(key=lambda e: e[0])
     return tuple(entry for _, entry in entries)

@@ -232,3 +232,26 @@ def test_a_line_that_does_not_decode_is_read_from_the_yaml(tmp_path, cache_dir):
     cached = _load(pack)
     assert cached.rule(good.rules[0].id) == good.rules[0]
     assert cached.rules == good.rules and cached.cases == good.cases
+
+
+def test_a_cached_read_knows_the_recognition_order_without_parsing_patterns(cache_dir, monkeypatch):
+    from relaydoctor.engine.pack import recognize
+
+    fresh = load_packs(include_user_config=False, cache=False)
+    load_packs(include_user_config=False)
+    expected = recognize.recognition_order(list(fresh.codes.values()))
+    monkeypatch.setattr(recognize, "_RANKS", {})
+    recognize._ordered.cache_clear()
+    cached = load_packs(include_user_config=False)
+    monkeypatch.setattr(recognize, "literal_weight", lambda p: pytest.fail(f"parsed {p!r} again"))
+    assert recognize.recognition_order(list(cached.codes.values())) == expected
+    assert cached.recognize("550 5.7.64 TenantAttribution; Relay Access Denied [ATTR36]").code == "5.7.64"
+
+
+def test_ranks_that_are_not_pairs_of_integers_are_refused():
+    from relaydoctor.engine.pack import recognize
+
+    for bad in ({"a": [1]}, {"a": ["1", 2]}, {"a": [True, 2]}, {"a": None}):
+        with pytest.raises((ValueError, TypeError)):
+            recognize.remember_ranks(bad)
+    assert "a" not in recognize._RANKS
