@@ -40,7 +40,7 @@ RUN_MODULES = {
     "relaydoctor.engine.results", "relaydoctor.engine.scope", "relaydoctor.engine.status",
     "relaydoctor.engine.utctime", "relaydoctor.engine.x509names",
     "relaydoctor.engine.pack", "relaydoctor.engine.pack.cache", "relaydoctor.engine.pack.loader",
-    "relaydoctor.engine.pack.model", "relaydoctor.engine.pack.recognize", "relaydoctor.engine.pack.regex",
+    "relaydoctor.engine.pack.model", "relaydoctor.engine.pack.recognize",
     "relaydoctor.engine.pack.templates", "relaydoctor.engine.pack.ycontainers",
     "relaydoctor.engine.report", "relaydoctor.engine.report.common", "relaydoctor.engine.report.progress",
 }

@@ -243,7 +243,8 @@ def test_a_cached_read_knows_the_recognition_order_without_parsing_patterns(cach
     monkeypatch.setattr(recognize, "_RANKS", {})
     recognize._ordered.cache_clear()
     cached = load_packs(include_user_config=False)
-    monkeypatch.setattr(recognize, "literal_weight", lambda p: pytest.fail(f"parsed {p!r} again"))
+    monkeypatch.setattr("relaydoctor.engine.pack.regex.literal_weight",
+                        lambda p: pytest.fail(f"parsed {p!r} again"))
     assert recognize.recognition_order(list(cached.codes.values())) == expected
     assert cached.recognize("550 5.7.64 TenantAttribution; Relay Access Denied [ATTR36]").code == "5.7.64"
 
