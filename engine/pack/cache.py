@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..compiled import CompiledRule, CompiledRuleset, Conclusion
+from ..compiled import CompiledRule, CompiledRuleset, Conclusion, facets_of, remember_facets
 from ..errors import PackError
 from ..paths import CACHE_ENV, cache_dir
 from ..status import Status
@@ -51,8 +51,9 @@ __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write"
 
 # 2: a dataclass object met again is a back-reference (Packs holds each Pack's rules); 3: a rule's
 # subject (RuleDef.subject, Conclusion.subject); 4: the compiled ruleset's digest and prepared rules;
-# 5: an entry is lines, rules and cases decoded on first use, and the recognition patterns' ranks
-CODEC = 5
+# 5: an entry is lines, rules and cases decoded on first use, and the recognition patterns' ranks;
+# 6: a compiled rule's condition as text, and each rule's required kinds and literal tests
+CODEC = 6
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -441,7 +442,9 @@ def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> Compile
             for name, value in zip(_CONCLUSION, (cause, code, statuses[status], message, tuple(evidence),
                                                  subject), strict=True):
                 object.__setattr__(made, name, value)
-            rule = new(CompiledRule)
+            if not isinstance(condition, str) or not condition:
+                return None
+            rule = new(CompiledRule)  # the condition stays text until first used
             for name, value in zip(_COMPILED_RULE, (rid, stratum, condition, tuple(aliases), made, source),
                                    strict=True):
                 object.__setattr__(rule, name, value)
@@ -453,14 +456,16 @@ def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> Compile
         digest = data.get("digest", "")
         if not isinstance(digest, str):
             return None
-        return CompiledRuleset(tuple(rules), prepared=None if prepared is None else tuple(prepared),
-                               known_digest=digest)
+        ruleset = CompiledRuleset(tuple(rules), prepared=None if prepared is None else tuple(prepared),
+                                  known_digest=digest)
+        remember_facets(ruleset, data["facets"])
+        return ruleset
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
 _CONCLUSION = ("cause", "code", "status", "message", "evidence", "subject")
-_COMPILED_RULE = ("id", "stratum", "condition", "aliases", "conclusion", "source")
+_COMPILED_RULE = ("id", "stratum", "_condition_text", "aliases", "conclusion", "source")
 
 
 def write_compiled(
@@ -472,14 +477,15 @@ def write_compiled(
     digest and ``prepared``, the facade's form of each rule (``session.prepare_rules``; the
     facade's source is part of the packs' key). Only a ruleset that compiled without errors is
     ever stored. JSON, atomic like the packs."""
-    rules = [
-        [r.id, r.stratum, r.condition, list(r.aliases),
-         [r.conclusion.cause, r.conclusion.code, r.conclusion.status.value, r.conclusion.message,
-          list(r.conclusion.evidence), r.conclusion.subject], r.source]
-        for r in ruleset.rules
-    ]
     try:
+        rules = [  # each condition as JSON text: a run never reads it (read_compiled)
+            [r.id, r.stratum, json.dumps(r.condition, separators=(",", ":")), list(r.aliases),
+             [r.conclusion.cause, r.conclusion.code, r.conclusion.status.value, r.conclusion.message,
+              list(r.conclusion.evidence), r.conclusion.subject], r.source]
+            for r in ruleset.rules
+        ]
         payload = json.dumps({"key": key, "digest": ruleset.digest, "rules": rules,
+                              "facets": facets_of(ruleset),
                               "prepared": None if prepared is None else list(prepared)},
                              separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):

@@ -29,7 +29,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-
 if TYPE_CHECKING:  # Packs.recognize calls in here: the model is needed for types only
     from .model import CodeDef, Packs
 

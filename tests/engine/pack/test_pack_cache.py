@@ -256,3 +256,25 @@ def test_ranks_that_are_not_pairs_of_integers_are_refused():
         with pytest.raises((ValueError, TypeError)):
             recognize.remember_ranks(bad)
     assert "a" not in recognize._RANKS
+
+
+def test_a_cached_ruleset_parses_no_condition_until_one_is_read(cache_dir, monkeypatch):
+    """The compiled entry holds each rule's required kinds and literal tests (for_codes) and its
+    condition as text: a diagnosis registers the prepared rules and parses no condition."""
+    from relaydoctor.engine import api, compiled
+    from relaydoctor.engine.pack.compiler import compile_packs
+    from relaydoctor.engine.regex_probe import probe
+
+    packs = load_packs(include_user_config=False)
+    fresh = compile_packs(packs, probe=probe)
+    api._compile_cached(packs)
+    cached = api._compile_cached(packs)
+    assert all(_unset(r, "condition") for r in cached.rules)
+    values = {("symptom", "code"): frozenset({(str, "5.7.64")})}
+    kinds = ["symptom", "certificate"]
+    with monkeypatch.context() as patched:
+        patched.setattr(compiled, "required_kinds", lambda r: pytest.fail("kinds worked out again"))
+        subset = cached.for_codes(["5.7.64"], kinds, values)
+    assert all(_unset(r, "condition") for r in cached.rules)
+    assert [r.id for r in subset.rules] == [r.id for r in fresh.for_codes(["5.7.64"], kinds, values).rules]
+    assert cached.rules == fresh.rules  # conditions parsed on first use: the same rules
