@@ -8,7 +8,8 @@ from relaydoctor.engine import cli
 
 ARGVS = [
     ["diagnose", "b", "--format", "json"], ["diagnose", "--help"], ["diagnose", "--format", "yaml", "x"],
-    ["diagnose", "--answer", "nokey"], ["facts"], ["facts", "p", "--format", "json"], ["codes", "--pack", "d"],
+    ["diagnose", "--answer", "nokey"], ["facts"], ["facts", "p", "--format", "json"],
+    ["codes", "--pack", "d"],
     ["explain", "5.7.64"], ["rules"], ["rules", "test", "-v", "c1"], ["rules", "docs", "nope"],
     ["rules", "new", "--help"], ["precheck", "x", "--days", "-1"], ["watch", "l", "--interval", "0"],
     ["demo", "--list"], ["demo", "--help"], ["collect-script"], ["tui", "a", "--now", "2026-01-01"],
