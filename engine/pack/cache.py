@@ -454,14 +454,20 @@ def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> Compile
                                      or not all(isinstance(p, str) for p in prepared)):
             return None
         digest = data.get("digest", "")
-        if not isinstance(digest, str):
-            return None
+        if not isinstance(digest, str) or data.get("crc") != _texts_crc(
+                (r._condition_text for r in rules), prepared):
+            return None  # the texts parsed later (conditions, prepared rules) are as written
         ruleset = CompiledRuleset(tuple(rules), prepared=None if prepared is None else tuple(prepared),
                                   known_digest=digest)
         remember_facets(ruleset, data["facets"])
         return ruleset
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
+
+
+def _texts_crc(conditions: Iterable[str], prepared: Sequence[str] | None) -> int:
+    """A CRC-32 of the texts parsed only when used (conditions, prepared rules): checked on read."""
+    return zlib.crc32("\n".join([*conditions, *(prepared or ())]).encode("utf-8"))
 
 
 _CONCLUSION = ("cause", "code", "status", "message", "evidence", "subject")
@@ -485,6 +491,7 @@ def write_compiled(
             for r in ruleset.rules
         ]
         payload = json.dumps({"key": key, "digest": ruleset.digest, "rules": rules,
+                              "crc": _texts_crc((r[2] for r in rules), prepared),
                               "facets": facets_of(ruleset),
                               "prepared": None if prepared is None else list(prepared)},
                              separators=(",", ":"))

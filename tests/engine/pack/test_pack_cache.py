@@ -278,3 +278,17 @@ def test_a_cached_ruleset_parses_no_condition_until_one_is_read(cache_dir, monke
     assert all(_unset(r, "condition") for r in cached.rules)
     assert [r.id for r in subset.rules] == [r.id for r in fresh.for_codes(["5.7.64"], kinds, values).rules]
     assert cached.rules == fresh.rules  # conditions parsed on first use: the same rules
+
+
+def test_a_compiled_entry_whose_texts_were_altered_is_ignored(cache_dir):
+    from relaydoctor.engine import api
+
+    packs = load_packs(include_user_config=False)
+    api._compile_cached(packs)
+    (entry,) = cache_dir.glob("compiled-*.json")
+    key = entry.name.removeprefix("compiled-").removesuffix(".json")
+    assert cache.read_compiled(key) is not None
+    data = json.loads(entry.read_text())
+    data["rules"][0][2] = data["rules"][0][2][:-1]  # a condition that no longer parses
+    entry.write_text(json.dumps(data))
+    assert cache.read_compiled(key) is None
