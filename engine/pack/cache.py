@@ -34,7 +34,7 @@ import stat
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +52,9 @@ __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write"
 # 2: a dataclass object met again is a back-reference (Packs holds each Pack's rules); 3: a rule's
 # subject (RuleDef.subject, Conclusion.subject); 4: the compiled ruleset's digest and prepared rules;
 # 5: an entry is lines, rules and cases decoded on first use, and the recognition patterns' ranks;
-# 6: a compiled rule's condition as text, and each rule's required kinds and literal tests
-CODEC = 6
+# 6: a compiled rule's condition as text, and each rule's required kinds and literal tests; 7: causes
+# on lines of their own
+CODEC = 7
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -276,10 +277,11 @@ def _hashable(key: Any) -> Any:
 # -- entries ---------------------------------------------------------------------------------------
 
 
-# An entry is lines of JSON: a header (the key, the packs without their rules and cases, where
-# those are, a CRC-32 of the rest), then one line per rule, then one line of every case. A diagnosis
-# reads the header and the rules that fired; ``rules test`` and lint read the rest on first use.
-_DEFERRED = {"Packs": ("rules", "disabled", "cases"), "Pack": ("rules", "cases")}
+# An entry is lines of JSON: a header (the key, the packs without their rules, causes and cases,
+# where those are, a CRC-32 of the rest), then one line per rule, one per cause, then one line of
+# every case. A diagnosis reads the header, the rules that fired and the causes of its codes;
+# ``rules test``, lint and ``codes`` read the rest on first use.
+_DEFERRED = {"Packs": ("rules", "disabled", "cases", "causes"), "Pack": ("rules", "cases", "causes")}
 _UNSET = object()
 _ERRORS = (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError)
 
@@ -299,7 +301,7 @@ def read(
             return None
         packs, where = header["packs"], json.loads(header["where"])  # plain JSON, as text in the header
         lines = body.decode("utf-8").split("\n")
-        if not isinstance(packs, Packs) or len(lines) != where["rules_count"] + 1:
+        if not isinstance(packs, Packs) or len(lines) != where["rules_count"] + where["causes_count"] + 1:
             return None
         ranks = json.loads(header["ranks"])
         if not isinstance(ranks, dict):
@@ -327,6 +329,8 @@ class _Sections:
     def __init__(self, lines: list[str], where: dict[str, Any], fallback: Callable[[], Packs] | None):
         self._lines = lines
         self._rules: dict[int, Any] = {}
+        self._causes: dict[int, Any] = {}
+        self._cause_lines = where["rules_count"]  # the causes' lines follow the rules'
         self._cases: list[Any] | None = None
         self._fallback = fallback
         self._fresh: Packs | None = None
@@ -342,6 +346,15 @@ class _Sections:
                     raise ValueError("not a rule")
                 self._rules[n] = rule
             return self._rules[n]
+
+    def cause_at(self, n: int) -> Any:
+        with self._lock:
+            if n not in self._causes:
+                cause = json.loads(self._lines[self._cause_lines + n], object_hook=_decoder())
+                if not isinstance(cause, model.CauseDef):
+                    raise ValueError("not a cause")
+                self._causes[n] = cause
+            return self._causes[n]
 
     def case_at(self, n: int) -> Any:
         with self._lock:
@@ -381,8 +394,11 @@ class _Deferred:
     def holds(self, name: str) -> bool:
         return name in self._fields
 
-    def load(self, name: str) -> tuple[Any, ...]:
-        at = self._sections.case_at if name == "cases" else self._sections.rule_at
+    def load(self, name: str) -> Any:
+        if name == "causes" and self._pack is None:  # Packs.causes: each decoded when looked up
+            return _Causes(self._sections, dict(self._fields[name]))
+        at = {"cases": self._sections.case_at, "causes": self._sections.cause_at}.get(
+            name, self._sections.rule_at)
         try:
             return tuple(at(n) for n in self._fields[name])
         except _ERRORS:
@@ -393,10 +409,38 @@ class _Deferred:
         return self._sections.rule(rule_id)
 
 
-def _layout(packs: Packs) -> tuple[list[Any], list[Any], dict[str, Any]]:
-    """The distinct rules and cases of ``packs`` (each object once, in first-met order) and where
-    each deferred field's objects are among them."""
+class _Causes(Mapping[str, Any]):
+    """``Packs.causes`` read from an entry: cause id -> its ``CauseDef``, decoded when looked up (a
+    diagnosis reads those of its codes only)."""
+
+    def __init__(self, sections: _Sections, positions: dict[str, int]):
+        self._sections, self._positions = sections, positions
+
+    def __getitem__(self, cause: str) -> Any:
+        n = self._positions[cause]
+        try:
+            return self._sections.cause_at(n)
+        except _ERRORS:
+            return self._sections.fresh().causes[cause]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __contains__(self, cause: object) -> bool:
+        return cause in self._positions
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+def _layout(packs: Packs) -> tuple[list[Any], list[Any], list[Any], dict[str, Any]]:
+    """The distinct rules, causes and cases of ``packs`` (each object once, in first-met order) and
+    where each deferred field's objects are among them."""
     rules: dict[int, tuple[int, Any]] = {}
+    causes: dict[int, tuple[int, Any]] = {}
     cases: dict[int, tuple[int, Any]] = {}
 
     def positions(items: Iterable[Any], table: dict[int, tuple[int, Any]]) -> list[int]:
@@ -409,14 +453,16 @@ def _layout(packs: Packs) -> tuple[list[Any], list[Any], dict[str, Any]]:
 
     where: dict[str, Any] = {
         "packs": {"rules": positions(packs.rules, rules), "disabled": positions(packs.disabled, rules),
-                  "cases": positions(packs.cases, cases)},
-        "pack": [{"rules": positions(p.rules, rules), "cases": positions(p.cases, cases)}
-                 for p in packs.packs],
+                  "cases": positions(packs.cases, cases),
+                  "causes": list(zip(packs.causes, positions(packs.causes.values(), causes), strict=True))},
+        "pack": [{"rules": positions(p.rules, rules), "cases": positions(p.cases, cases),
+                  "causes": positions(p.causes, causes)} for p in packs.packs],
     }
     rule_list = [item for _, item in rules.values()]
     where["rule_ids"] = [r.id for r in rule_list]
     where["rules_count"] = len(rule_list)
-    return rule_list, [item for _, item in cases.values()], where
+    where["causes_count"] = len(causes)
+    return rule_list, [item for _, item in causes.values()], [item for _, item in cases.values()], where
 
 
 # -- the compiled ruleset (what the engine facade registers), cached beside its packs ------------
@@ -507,10 +553,10 @@ def write_compiled(
 def write(key: str, packs: Packs, environ: Mapping[str, str] | None = None) -> bool:
     """Store an entry atomically (temp file + rename); False when the cache folder is not usable."""
     try:
-        rules, cases, where = _layout(packs)
+        rules, causes, cases, where = _layout(packs)
         compact = {"separators": (",", ":")}
         enc = _encoder()  # one numbering for the cases' line
-        body = "\n".join([*(json.dumps(_enc(r), **compact) for r in rules),
+        body = "\n".join([*(json.dumps(_enc(r), **compact) for r in (*rules, *causes)),
                           json.dumps([enc(c) for c in cases], **compact)])
         crc = zlib.crc32(body.encode("utf-8"))
         from .recognize import pattern_rank

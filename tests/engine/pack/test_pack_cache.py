@@ -199,6 +199,13 @@ def test_rules_and_cases_are_decoded_on_first_use(cache_dir):
     assert cached.rules == fresh.rules and cached.cases == fresh.cases and cached.disabled == fresh.disabled
     assert cached.rule(some.id) is next(r for r in cached.rules if r.id == some.id)
     assert [p.cases for p in cached.packs] == [p.cases for p in fresh.packs]
+    cause = next(reversed(fresh.causes))
+    causes = cached.causes  # a mapping whose causes are decoded when looked up
+    assert list(causes) == list(fresh.causes) and cause in causes and "no-such-cause" not in causes
+    assert causes[cause] == fresh.causes[cause] and causes.get("no-such-cause") is None
+    assert len(causes._sections._causes) == 1  # one cause decoded, not all of them
+    assert causes == fresh.causes and dict(causes) == fresh.causes
+    assert [p.causes for p in cached.packs] == [p.causes for p in fresh.packs]
 
 
 def _entry_lines(cache_dir: Path) -> tuple[Path, list[str], dict]:
@@ -292,3 +299,27 @@ def test_a_compiled_entry_whose_texts_were_altered_is_ignored(cache_dir):
     data["rules"][0][2] = data["rules"][0][2][:-1]  # a condition that no longer parses
     entry.write_text(json.dumps(data))
     assert cache.read_compiled(key) is None
+
+
+def test_overrides_and_several_packs_round_trip(tmp_path, cache_dir):
+    """A cause another pack overrides and a disabled rule are their own objects in Packs: the
+    cached read still gives what a fresh load does, pack by pack."""
+    from packkit import manifest
+
+    base = standard_pack(tmp_path / "base", "base")
+    local = tmp_path / "local"
+    manifest(local, "local", """
+        overrides:
+          disable_rules: [widget-broken.ruled-out]
+          knowledge:
+            widget-broken: {title: "Our widget title"}
+        """)
+    fresh = load_packs([base, local], include_builtin=False, include_user_config=False, cache=False)
+    load_packs([base, local], include_builtin=False, include_user_config=False)
+    cached = load_packs([base, local], include_builtin=False, include_user_config=False)
+    assert cached.causes["widget-broken"].title == "Our widget title"
+    assert cached.packs[0].causes[0].title != "Our widget title"
+    assert cached == fresh and [(p.rules, p.causes, p.cases) for p in cached.packs] == [
+        (p.rules, p.causes, p.cases) for p in fresh.packs]
+    assert [r.id for r in cached.disabled] == ["widget-broken.ruled-out"]
+    assert cached.rule("widget-broken.ruled-out") == fresh.rule("widget-broken.ruled-out")
