@@ -214,14 +214,20 @@ def _entry_lines(cache_dir: Path) -> tuple[Path, list[str], dict]:
     return entry, lines, json.loads(lines[0])
 
 
-def test_a_damaged_rule_line_makes_the_entry_ignored(tmp_path, cache_dir):
+def test_a_damaged_line_is_read_from_the_yaml(tmp_path, cache_dir, monkeypatch):
+    """Each line's CRC-32 is checked when it is first decoded: a line not as written (a disk's
+    damage, a writer's bug) is never used; what it held is read afresh from the packs' YAML."""
     pack = standard_pack(tmp_path / "p")
     good = _load(pack)
     entry, lines, _ = _entry_lines(cache_dir)
-    lines[1] = lines[1].replace('"c"', '"x"', 1)  # the CRC no longer matches
+    lines[1] = lines[1].replace('"widget', '"gadget', 1)  # still JSON, still a rule: only the CRC tells
     entry.write_text("\n".join(lines), "utf-8")
-    assert cache.read(entry.name.removeprefix("packs-").removesuffix(".json")) is None
-    assert _load(pack) == good
+    cached = _load(pack)
+    read_afresh = []
+    real = loader_mod._read_all
+    monkeypatch.setattr(loader_mod, "_read_all", lambda *a: read_afresh.append(1) or real(*a))
+    assert cached.rules == good.rules and read_afresh == [1]
+    assert cached.cases == good.cases
 
 
 def test_a_line_that_does_not_decode_is_read_from_the_yaml(tmp_path, cache_dir):
@@ -234,7 +240,7 @@ def test_a_line_that_does_not_decode_is_read_from_the_yaml(tmp_path, cache_dir):
     entry, lines, header = _entry_lines(cache_dir)
     lines[1] = '{"c": "CaseDef", "v": []}'
     lines[-1] = "[1]"
-    header["crc"] = zlib.crc32("\n".join(lines[1:]).encode())
+    header["crcs"] = [zlib.crc32(line.encode()) for line in lines[1:]]
     entry.write_text("\n".join([json.dumps(header), *lines[1:]]), "utf-8")
     cached = _load(pack)
     assert cached.rule(good.rules[0].id) == good.rules[0]
