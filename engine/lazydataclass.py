@@ -64,7 +64,8 @@ def _deferrable(cls: type, options: dict[str, Any]) -> bool:
     for base in cls.__mro__[1:-1]:
         if dataclasses.is_dataclass(base) and MARK not in base.__dict__:
             return False  # a base made by dataclasses.dataclass: its checks see the real options
-    annotations = inspect.get_annotations(cls)
+    # the class's own annotations, as dataclasses reads them (inspect.get_annotations: ~12 us a class)
+    annotations = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
     return not any(isinstance(t, dataclasses.InitVar) or (isinstance(t, str) and "InitVar" in t)
                    for t in annotations.values())
 
