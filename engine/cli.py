@@ -155,21 +155,27 @@ class _Unbuilt:
 
 
 class _Commands:
-    """``add_subparsers``'s action, making only the ``only`` command's arguments (every command is
-    listed, so help and an unknown command's error are the same)."""
+    """``add_subparsers``'s action, making only the ``only`` command's parser when ``only`` is one
+    of ``COMMANDS`` (it parses alike: the others are never reached), else every command's
+    (help and an unknown command's error list them all)."""
 
     def __init__(self, real: Any, only: str | None) -> None:
-        self._real, self._only = real, only
+        self._real, self._only = real, only if only in COMMANDS else None
 
     def add_parser(self, name: str, **kwargs: Any) -> Any:
-        parser = self._real.add_parser(name, **kwargs)
-        return parser if self._only in (None, name) else _Unbuilt()
+        if self._only in (None, name):
+            return self._real.add_parser(name, **kwargs)
+        return _Unbuilt()
+
+
+# every command build_parser makes, in its order (a test checks the two agree)
+COMMANDS = ("tui", "diagnose", "facts", "codes", "explain", "rules", "precheck", "watch", "collect-script",
+            "demo")
 
 
 def command_of(argv: Sequence[str]) -> str | None:
-    """The command ``argv`` names (its first word not an option: the top level's options take no
-    value), or None when there is none."""
-    return next((word for word in argv if not word.startswith("-")), None)
+    """The command ``argv`` starts with, or None (an option first: ``-h`` prints every command)."""
+    return argv[0] if argv and not argv[0].startswith("-") else None
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -183,7 +189,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     actions = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub = _Commands(actions, only)  # a word that is no command: all unbuilt, argparse refuses it
+    sub = _Commands(actions, only)
 
     p = sub.add_parser("tui", help="the terminal UI (also what plain 'relaydoctor' runs)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="evidence to preload")

@@ -36,6 +36,14 @@ def test_a_parser_of_one_command_parses_as_the_whole_one(argv, capsys):
         cli.build_parser(), argv, capsys)
 
 
-def test_the_command_is_the_first_word_that_is_no_option():
-    assert cli.command_of(["--version", "diagnose", "-v"]) == "diagnose"
-    assert cli.command_of(["-h"]) is None and cli.command_of([]) is None
+def test_the_command_is_the_first_word_unless_an_option_comes_first():
+    assert cli.command_of(["diagnose", "-v"]) == "diagnose"
+    assert cli.command_of(["-h", "diagnose"]) is None and cli.command_of([]) is None
+
+
+def test_the_commands_listed_are_those_the_parser_makes():
+    import argparse
+
+    parser = cli.build_parser()
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert tuple(action.choices) == cli.COMMANDS
