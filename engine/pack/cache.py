@@ -54,8 +54,8 @@ __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write"
 # subject (RuleDef.subject, Conclusion.subject); 4: the compiled ruleset's digest and prepared rules;
 # 5: an entry is lines, rules and cases decoded on first use, and the recognition patterns' ranks;
 # 6: a compiled rule's condition as text, and each rule's required kinds and literal tests; 7: causes
-# on lines of their own, each line's CRC-32
-CODEC = 7
+# on lines of their own, each line's CRC-32; 8: the compiled ruleset as lines
+CODEC = 8
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -492,48 +492,44 @@ def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> Compile
     """The compiled ruleset stored under ``key`` (see ``write_compiled``), with its digest and the
     facade's prepared rules when they were stored, or None."""
     try:
-        data = json.loads(_compiled_path(key, environ).read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("key") != key:
+        head, _, body = _compiled_path(key, environ).read_bytes().partition(b"\n")
+        data = json.loads(head)
+        if not isinstance(data, dict) or data.get("key") != key or data.get("crc") != zlib.crc32(body):
+            return None  # the texts parsed later (conditions, prepared rules) are as written
+        texts = body.decode("utf-8").split("\n")
+        count = len(data["rules"])
+        prepared = texts[count:] if data["prepared"] else None
+        if len(texts) != count * (2 if prepared is not None else 1) or not all(texts[:count]):
             return None
         statuses = {s.value: s for s in Status}
-        new = object.__new__  # as the packs' decoder: the values were checked when written
+        new, put = object.__new__, object.__setattr__  # as the packs' decoder: no __init__ to make
         rules = []
-        for rid, stratum, condition, aliases, conclusion, source in data["rules"]:
+        for (rid, stratum, aliases, conclusion, source), condition in zip(data["rules"], texts, strict=False):
             cause, code, status, message, evidence, subject = conclusion
             made = new(Conclusion)
-            for name, value in zip(_CONCLUSION, (cause, code, statuses[status], message, tuple(evidence),
-                                                 subject), strict=True):
-                object.__setattr__(made, name, value)
-            if not isinstance(condition, str) or not condition:
-                return None
-            rule = new(CompiledRule)  # the condition stays text until first used
-            for name, value in zip(_COMPILED_RULE, (rid, stratum, condition, tuple(aliases), made, source),
-                                   strict=True):
-                object.__setattr__(rule, name, value)
+            put(made, "cause", cause)
+            put(made, "code", code)
+            put(made, "status", statuses[status])
+            put(made, "message", message)
+            put(made, "evidence", tuple(evidence))
+            put(made, "subject", subject)
+            rule = new(CompiledRule)
+            put(rule, "id", rid)
+            put(rule, "stratum", stratum)
+            put(rule, "_condition_text", condition)  # ``condition`` stays unset until first used
+            put(rule, "aliases", tuple(aliases))
+            put(rule, "conclusion", made)
+            put(rule, "source", source)
             rules.append(rule)
-        prepared = data.get("prepared")
-        if prepared is not None and (not isinstance(prepared, list) or len(prepared) != len(rules)
-                                     or not all(isinstance(p, str) for p in prepared)):
+        digest = data["digest"]
+        if not isinstance(digest, str):
             return None
-        digest = data.get("digest", "")
-        if not isinstance(digest, str) or data.get("crc") != _texts_crc(
-                (r._condition_text for r in rules), prepared):
-            return None  # the texts parsed later (conditions, prepared rules) are as written
         ruleset = CompiledRuleset(tuple(rules), prepared=None if prepared is None else tuple(prepared),
                                   known_digest=digest)
         remember_facets(ruleset, data["facets"])
         return ruleset
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
-
-
-def _texts_crc(conditions: Iterable[str], prepared: Sequence[str] | None) -> int:
-    """A CRC-32 of the texts parsed only when used (conditions, prepared rules): checked on read."""
-    return zlib.crc32("\n".join([*conditions, *(prepared or ())]).encode("utf-8"))
-
-
-_CONCLUSION = ("cause", "code", "status", "message", "evidence", "subject")
-_COMPILED_RULE = ("id", "stratum", "_condition_text", "aliases", "conclusion", "source")
 
 
 def write_compiled(
@@ -544,19 +540,26 @@ def write_compiled(
     the compilation depended on (the engine build that probed user packs' regexes), with its
     digest and ``prepared``, the facade's form of each rule (``session.prepare_rules``; the
     facade's source is part of the packs' key). Only a ruleset that compiled without errors is
-    ever stored. JSON, atomic like the packs."""
+    ever stored. Lines, atomic like the packs: a header (the rules but their conditions, their
+    required kinds and literal tests, the digest, a CRC-32 of the rest), each rule's condition, then
+    each prepared rule; the texts are JSON a run parses only when used (never, for conditions)."""
     try:
-        rules = [  # each condition as JSON text: a run never reads it (read_compiled)
-            [r.id, r.stratum, json.dumps(r.condition, separators=(",", ":")), list(r.aliases),
+        compact = {"separators": (",", ":")}
+        rules = [
+            [r.id, r.stratum, list(r.aliases),
              [r.conclusion.cause, r.conclusion.code, r.conclusion.status.value, r.conclusion.message,
               list(r.conclusion.evidence), r.conclusion.subject], r.source]
             for r in ruleset.rules
         ]
-        payload = json.dumps({"key": key, "digest": ruleset.digest, "rules": rules,
-                              "crc": _texts_crc((r[2] for r in rules), prepared),
-                              "facets": facets_of(ruleset),
-                              "prepared": None if prepared is None else list(prepared)},
-                             separators=(",", ":"))
+        texts = [json.dumps(r.condition, **compact) for r in ruleset.rules]
+        if prepared is not None:
+            if len(prepared) != len(texts):
+                return False
+            texts += [json.dumps(json.loads(p), **compact) for p in prepared]  # one line each
+        body = "\n".join(texts)
+        header = {"key": key, "digest": ruleset.digest, "crc": zlib.crc32(body.encode("utf-8")),
+                  "prepared": prepared is not None, "rules": rules, "facets": facets_of(ruleset)}
+        payload = f"{json.dumps(header, **compact)}\n{body}"
     except (TypeError, ValueError, RecursionError):
         return False
     path = _compiled_path(key, environ)

@@ -301,9 +301,10 @@ def test_a_compiled_entry_whose_texts_were_altered_is_ignored(cache_dir):
     (entry,) = cache_dir.glob("compiled-*.json")
     key = entry.name.removeprefix("compiled-").removesuffix(".json")
     assert cache.read_compiled(key) is not None
-    data = json.loads(entry.read_text())
-    data["rules"][0][2] = data["rules"][0][2][:-1]  # a condition that no longer parses
-    entry.write_text(json.dumps(data))
+    head, condition, *rest = entry.read_text().split("\n")
+    entry.write_text("\n".join([head, condition[:-1], *rest]))  # a condition that no longer parses
+    assert cache.read_compiled(key) is None
+    entry.write_text("\n".join([head, condition]))  # lines missing
     assert cache.read_compiled(key) is None
 
 
