@@ -346,6 +346,12 @@ class _Sections:
         packs = where["packs"]
         self._by_id = {where["rule_ids"][n]: n for n in (*packs["rules"], *packs["disabled"])}
 
+    def __getstate__(self) -> dict[str, Any]:  # copy.deepcopy of packs read from the cache
+        return {**self.__dict__, "_lock": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
+
     def _line(self, n: int) -> Any:
         """Line ``n`` decoded, once its CRC-32 is the one written (else ValueError: the caller
         reads the packs afresh)."""

@@ -206,6 +206,9 @@ def test_rules_and_cases_are_decoded_on_first_use(cache_dir):
     assert len(causes._sections._causes) == 1  # one cause decoded, not all of them
     assert causes == fresh.causes and dict(causes) == fresh.causes
     assert [p.causes for p in cached.packs] == [p.causes for p in fresh.packs]
+    import copy
+
+    assert copy.deepcopy(load_packs(include_user_config=False)) == fresh  # deferred parts copied too
 
 
 def _entry_lines(cache_dir: Path) -> tuple[Path, list[str], dict]:
