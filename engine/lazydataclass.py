@@ -174,8 +174,9 @@ _REQUIRED, _DEFAULT, _FACTORY, _ALWAYS_FACTORY, _ALWAYS_DEFAULT = range(5)
 
 def _init_plan(cls: type, options: dict[str, Any]) -> tuple[Any, ...] | None:
     """What the generated ``__init__`` does, as data: (positional names, keyword names, required
-    names, steps ``(name, how, default)`` in field order); None when dataclasses would refuse the
-    fields (a required one after a defaulted one): the generated method then says so."""
+    names, steps ``(name, how, default)`` in field order, whether ``__post_init__`` follows); None
+    when dataclasses would refuse the fields (a required one after a defaulted one): the generated
+    method then says so."""
     fields = dataclasses.fields(cls)
     slots = bool(options.get("slots", False))
     positional: list[str] = []
@@ -201,7 +202,7 @@ def _init_plan(cls: type, options: dict[str, Any]) -> tuple[Any, ...] | None:
             steps.append((f.name, _ALWAYS_DEFAULT, f.default))
     names = frozenset(f.name for f in fields if f.init)
     required = frozenset(name for name, how, _ in steps if how == _REQUIRED)
-    return tuple(positional), names, required, tuple(steps)
+    return tuple(positional), names, required, tuple(steps), hasattr(cls, "__post_init__")
 
 
 def _quick_init(cls: type, options: dict[str, Any]) -> Callable[..., Any]:
@@ -216,25 +217,31 @@ def _quick_init(cls: type, options: dict[str, Any]) -> Callable[..., Any]:
         if calls == 1:
             plan = _init_plan(cls, options)
         if plan is not None and calls <= QUICK_CALLS:
-            positional, names, required, steps = plan
-            if len(args) <= len(positional):
+            positional, names, required, steps, post_init = plan
+            if not args:  # keywords only (every fact): this call's own dict
+                given = kwargs if kwargs.keys() <= names else None
+            elif len(args) <= len(positional):
                 given = dict(zip(positional, args, strict=False))  # fewer args: defaults
                 if not kwargs or (kwargs.keys() <= names and not kwargs.keys() & given.keys()):
                     given.update(kwargs)
-                    if required <= given.keys():
-                        for name, how, default in steps:
-                            if how == _REQUIRED:
-                                value = given[name]
-                            elif how == _DEFAULT:
-                                value = given.get(name, default)
-                            elif how == _FACTORY:
-                                value = given[name] if name in given else default()
-                            else:
-                                value = default() if how == _ALWAYS_FACTORY else default
-                            assign(self, name, value)
-                        if hasattr(cls, "__post_init__"):
-                            self.__post_init__()
-                        return
+                else:
+                    given = None
+            else:
+                given = None
+            if given is not None and required <= given.keys():
+                for name, how, default in steps:
+                    if how == _REQUIRED:
+                        value = given[name]
+                    elif how == _DEFAULT:
+                        value = given.get(name, default)
+                    elif how == _FACTORY:
+                        value = given[name] if name in given else default()
+                    else:
+                        value = default() if how == _ALWAYS_FACTORY else default
+                    assign(self, name, value)
+                if post_init:
+                    self.__post_init__()
+                return
         _install(cls, "__init__", options)(self, *args, **kwargs)
 
     __init__.__annotations__ = {  # as the generated method's (dataclasses puts the field types)
