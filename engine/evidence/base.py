@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import field
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from ..facts import Fact
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
@@ -30,6 +30,10 @@ class Document:
     head: bytes  # the first bytes (up to 64 KiB), for sniffing
     opener: Callable[[], BinaryIO]  # a fresh binary stream over the whole content
     _text: str | None = field(default=None, repr=False)
+    _head_text: str | None = field(default=None, repr=False, compare=False)  # every sniff reads it
+    _folded: str | None = field(default=None, repr=False, compare=False)
+    # what a sniff worked out that its parse may reuse, by parser KIND (e.g. Format-List objects)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def read_bytes(self) -> bytes:
         with self.opener() as fh:
@@ -44,9 +48,36 @@ class Document:
         return self._text
 
     def head_text(self) -> str:
-        from .decoding import decode_head
+        """The head decoded for sniffing (``decoding.decode_head``). Cached: each parser's sniff
+        and the registry's gates read it."""
+        if self._head_text is None:
+            from .decoding import decode_head
 
-        return decode_head(self.head)
+            self._head_text = decode_head(self.head)
+        return self._head_text
+
+    def sniffed(self, keep: str | None = None) -> None:
+        """Sniffing is over: drop what it cached (the decoded head, folded, other parsers' memos),
+        so thousands of documents waiting to be parsed hold only their head bytes."""
+        self._head_text = self._folded = None
+        self.memo = {keep: self.memo[keep]} if keep in self.memo else {}
+
+    def head_folded(self) -> str:
+        """``fold_case(head_text())``, cached: for the registry's gates."""
+        if self._folded is None:
+            self._folded = fold_case(self.head_text())
+        return self._folded
+
+
+def fold_case(text: str) -> str:
+    """``text`` lower-cased, with the letters a case-insensitive ``re`` pattern matches to ASCII
+    letters that ``str.lower`` does not give mapped to them (dotted capital I, dotless i, long s;
+    the Kelvin sign lowers to k): every ASCII text such a pattern matches in ``text`` is, lower-cased,
+    a substring of this (a cheap test before a pattern is compiled or run)."""
+    folded = text.lower()
+    if not folded.isascii():
+        folded = folded.replace("i\u0307", "i").replace("\u0131", "i").replace("\u017f", "s")
+    return folded
 
 
 @dataclass(slots=True)

@@ -24,7 +24,6 @@ from typing import Any
 
 from ..facts import Fact, SmtpSession, Symptom
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
-from .smtplog.send import KEY_FIELDS, SUMMED, symptom_key
 
 # Sized so that 1 GB of logs with many distinct kinds peaks at about the memory of 100 MB
 # (benchmarks/bench_scale.py --memory): the rules' work and memory grow with the facts, and a
@@ -57,6 +56,8 @@ def _rank(key: tuple, fact: SmtpSession) -> tuple:
 def _merge(a: _Entry, b: _Entry) -> _Entry:
     """Two aggregates of one kind: counts added, the earliest example stays the provenance and the
     latest becomes ``last_source`` — ties broken by input position, so the order of arrival is moot."""
+    from .smtplog.send import SUMMED  # send-log facts only: imported once a send log was read
+
     fa, fb = a.fact, b.fact
     assert isinstance(fa, SmtpSession) and isinstance(fb, SmtpSession)
     early, late = sorted((a, b), key=lambda e: (e.fact.first_seen or "", e.where))
@@ -133,11 +134,17 @@ class FactBudget:
         for i, fact in enumerate(facts):
             entry = _Entry((position, i), fact)
             if isinstance(fact, SmtpSession):
+                # send-log facts: its module is loaded by then (imported here, not with the
+                # loader: ~10 ms a run without a send log does not need)
+                from .smtplog.send import KEY_FIELDS
+
                 key = tuple(getattr(fact, f) for f in KEY_FIELDS)
                 left = self.kinds.offer(key, _rank(key, fact), entry)
                 if left is not None:
                     self._to_coarse(left[1])
             elif isinstance(fact, Symptom) and fact.origin == "send_log":
+                from .smtplog.send import symptom_key
+
                 key = symptom_key(fact)
                 self.symptoms.offer(key, (fact.direction != "relay_to_exo", repr(key)), entry)
             else:

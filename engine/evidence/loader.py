@@ -33,14 +33,13 @@ from .. import lazyre
 from ..errors import Cancelled, EvidenceError, RelaydoctorError
 from ..facts import Fact
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
-from ..lifecycle import guard_worker, interrupts_held, stop_workers
 from ..results import EvidenceSet, SourceSummary
 from .base import CancelFn, Document, ParseResult, ProgressFn, ScanFn
 from .budget import FactBudget
 from .fieldlimit import bound_fact
 from .folders import skip_reason, tool_folder
 from .jsonish import looks_like_json
-from .registry import PARSERS, Parser
+from .registry import PARSERS, Entry, Parser
 from .workers import plan_jobs
 
 if TYPE_CHECKING:
@@ -82,7 +81,7 @@ class _Item:
     pasted: bool = False  # text given on the command line (--ndr), not a file
     path: str | None = None  # on disk (for workers and duplicate checks)
     skipped: SourceSummary | None = None
-    parser: Parser | None = None
+    parser: Parser | Entry | None = None
     result: ParseResult | None = None
     error: EvidenceError | None = None
     n_facts: int = 0  # its facts went to the budget as soon as they were read
@@ -280,7 +279,10 @@ def _looks_like_python(text: str) -> bool:
     first = text.split("\n", 1)[0]
     if first.startswith("#!") and "python" in first:
         return True
-    return len(_PY_HINT.findall(text[:8192])) >= 3
+    sample = text[:8192]
+    if sum(sample.count(w) for w in ("import ", "def ", "class ")) < 3:  # each hint holds one
+        return False
+    return len(_PY_HINT.findall(sample)) >= 3
 
 
 def _not_evidence_reason(doc: Document, text: str) -> str | None:
@@ -298,18 +300,28 @@ def _not_evidence_reason(doc: Document, text: str) -> str | None:
     return None
 
 
-def _sniff(parser: Parser, doc: Document, crashed: list[str]) -> bool:
+def _sniff(parser: Parser | Entry, doc: Document, crashed: list[str]) -> bool:
     """Does ``parser`` claim ``doc``? A sniff that raises does not, but it is remembered: a file
     no reader claims because one of them crashed is a bug to report, not plain non-evidence."""
     try:
         return bool(parser.sniff(doc))
     except Exception as exc:
-        crashed.append(f"the {parser.kind} reader failed while checking it ({type(exc).__name__})")
+        try:
+            kind = parser.kind
+        except Exception:  # its module did not import: named by where it lives
+            kind = getattr(parser, "module", "unknown")
+        crashed.append(f"the {kind} reader failed while checking it ({type(exc).__name__})")
         return False
 
 
-def classify(doc: Document, parsers: Sequence[Parser] = PARSERS) -> Parser | str:
+def classify(doc: Document, parsers: Sequence[Parser | Entry] = PARSERS) -> Parser | Entry | str:
     """The parser for ``doc``, or the reason it is not evidence."""
+    found = _classify(doc, parsers)
+    doc.sniffed(keep=None if isinstance(found, str) else found.kind)
+    return found
+
+
+def _classify(doc: Document, parsers: Sequence[Parser | Entry]) -> Parser | Entry | str:
     if doc.size == 0:
         return "empty file"
     try:
@@ -332,7 +344,7 @@ def classify(doc: Document, parsers: Sequence[Parser] = PARSERS) -> Parser | str
     return reason
 
 
-def _parse(parser: Parser, doc: Document, pfx_password: str | None,
+def _parse(parser: Parser | Entry, doc: Document, pfx_password: str | None,
            progress: Callable[[int], None] | None, cancel: CancelFn | None) -> ParseResult:
     kind = parser.kind
     limit = MAX_CMDLET_BYTES if str(kind).startswith("cmdlet") else MAX_WHOLE_FILE_BYTES
@@ -367,6 +379,8 @@ _W_CANCEL: Any = None
 
 def _worker_init(progress: Any, cancel: Any) -> None:
     global _W_PROGRESS, _W_CANCEL
+    from ..lifecycle import guard_worker  # only in worker processes
+
     guard_worker()
     _W_PROGRESS, _W_CANCEL = progress, cancel
 
@@ -557,6 +571,7 @@ def _mark_duplicates(items: list[_Item], prog: _Progress) -> None:
                 kind=item.parser.kind,
                 skipped_reason=f"same content as {first.doc.name}",
             )
+            item.doc.sniffed()  # not parsed: what its sniff kept for the parse goes
             prog.add(item.doc.size)
 
 
@@ -576,6 +591,7 @@ def _parse_parallel(items: list[_Item], prog: _Progress, cancel: CancelFn | None
     import functools
     import multiprocessing
 
+    from ..lifecycle import interrupts_held, stop_workers
     from .smtplog import send
 
     jobs: list[tuple[_Item, Any, int]] = []  # (item, scan function, shard count)

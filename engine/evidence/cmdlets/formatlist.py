@@ -158,12 +158,16 @@ def sniff(doc: Document) -> bool:
             run, col = 0, -1
     if best < 2:
         return False
-    return any(classify(obj) is not None for obj in parse_lines(lines))
+    objects = parse_lines(lines)
+    doc.memo[KIND] = (doc.head_text(), objects)  # the whole file, when it fits in the head
+    return any(classify(obj) is not None for obj in objects)
 
 
 def parse(doc: Document) -> ParseResult:
     text = doc.text()
-    objects = parse_lines(split_lines(text))
+    sniffed = doc.memo.pop(KIND, None)
+    # the sniff read these objects from the head; the same text gives the same objects (read-only)
+    objects = sniffed[1] if sniffed is not None and sniffed[0] == text else parse_lines(split_lines(text))
     if not objects:
         raise EvidenceError("no Format-List objects found", doc.name)
     return build_result(objects, doc.name, "Format-List")

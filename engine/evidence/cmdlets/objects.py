@@ -25,6 +25,7 @@ from ...facts import (
     ReceiveConnector,
     SendConnector,
     TransportService,
+    WindowsEvent,
 )
 from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..base import ParseResult
@@ -425,9 +426,10 @@ def build_result(
                 unknown += 1
             continue
         facts.append(fact)
-    from ..windows.events import with_symptoms  # a Get-WinEvent 2003/2004 event quotes a reply
+    if any(isinstance(f, WindowsEvent) for f in facts):  # a Get-WinEvent 2003/2004 event quotes a reply
+        from ..windows.events import with_symptoms  # (only then: the module costs ~1.5 ms)
 
-    facts = with_symptoms(facts, set())
+        facts = with_symptoms(facts, set())
     counts: dict[str, int] = {}
     for fact in facts:
         counts[fact.KIND] = counts.get(fact.KIND, 0) + 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import re
 
+from ... import lazyre
 from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 DEFAULT_FIELDS = (
@@ -30,16 +31,16 @@ DEFAULT_FIELDS = (
     "context",
 )
 _REQUIRED = ("session-id", "sequence-number", "event", "data")
-_LOG_TYPE = re.compile(r"^#\s*log-type\s*:\s*(?P<value>.*?)\s*$", re.IGNORECASE | re.MULTILINE)
-_FIELDS = re.compile(r"^#\s*fields\s*:\s*(?P<value>.*?)\s*$", re.IGNORECASE | re.MULTILINE)
-_SOFTWARE = re.compile(r"^#\s*software\s*:\s*microsoft exchange", re.IGNORECASE | re.MULTILINE)
+_LOG_TYPE = lazyre.compile(r"^#\s*log-type\s*:\s*(?P<value>.*?)\s*$", re.IGNORECASE | re.MULTILINE)
+_FIELDS = lazyre.compile(r"^#\s*fields\s*:\s*(?P<value>.*?)\s*$", re.IGNORECASE | re.MULTILINE)
+_SOFTWARE = lazyre.compile(r"^#\s*software\s*:\s*microsoft exchange", re.IGNORECASE | re.MULTILINE)
 # A headerless row: ISO time, connector, 16-hex session id, sequence number.
-_ROW = re.compile(
+_ROW = lazyre.compile(
     r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z,(?:\"[^\"]*\"|[^,\"]*),[0-9A-Fa-f]{16},\d+,",
     re.MULTILINE,
 )
-_SEND_HINT = re.compile(r",>,(?:EHLO|HELO|STARTTLS|MAIL FROM|RCPT TO)|,\*,,attempting to connect", re.I)
-_RECV_HINT = re.compile(r",<,(?:EHLO|HELO|STARTTLS|MAIL FROM|RCPT TO)", re.I)
+_SEND_HINT = lazyre.compile(r",>,(?:EHLO|HELO|STARTTLS|MAIL FROM|RCPT TO)|,\*,,attempting to connect", re.I)
+_RECV_HINT = lazyre.compile(r",<,(?:EHLO|HELO|STARTTLS|MAIL FROM|RCPT TO)", re.I)
 
 
 def log_type(head_text: str) -> str | None:

@@ -16,6 +16,7 @@ from dataclasses import field
 from operator import itemgetter
 from typing import NamedTuple
 
+from ... import lazyre
 from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 # Exchange Online host names in banners, EHLO replies and reply brackets, as the send logs and NDRs
@@ -29,23 +30,24 @@ EOP_SUFFIXES = (
 )
 CLIENT_SUBMISSION_HOSTS = ("smtp.office365.com", "smtp-legacy.office365.com")
 
-_HELLO_IP = re.compile(r"\bHello\s*\[([0-9A-Fa-f:.]+)\]")
-_STARTTLS = re.compile(r"(?:^|[\s-])STARTTLS\b", re.IGNORECASE)
+_HELLO_IP = lazyre.compile(r"\bHello\s*\[([0-9A-Fa-f:.]+)\]")
+_STARTTLS = lazyre.compile(r"(?:^|[\s-])STARTTLS\b", re.IGNORECASE)
 # A firewall's SMTP/ESMTP inspection (Cisco ASA/PIX "inspect esmtp") overwrites the STARTTLS keyword of
 # the EHLO reply with Xs: "250 XXXXXXXA" (Cisco 118550, "Why do you see XXXXXXXA after EHLO").
-_STARTTLS_MASKED = re.compile(r"(?:^|[\s-])XXXXXXXA\b")
-_MAIL = re.compile(r"^MAIL\s+FROM:\s*(?:<(?P<addr>[^>]*)>|(?P<bare>\S*))", re.IGNORECASE)
-_RCPT = re.compile(r"^RCPT\s+TO:\s*(?:<(?P<addr>[^>]*)>|(?P<bare>\S*))", re.IGNORECASE)
-_TLS_FAILED = re.compile(r"TLS negotiation failed(?: with error (?P<err>[A-Za-z0-9_]+))?", re.IGNORECASE)
-_TLS_PROTOCOL = re.compile(r"SP_PROT_(?P<p>(?:TLS|SSL)\d(?:_\d)?)", re.IGNORECASE)
-_TLS_PROTOCOL_PLAIN = re.compile(r"\b(?P<p>TLS ?1[._]\d)\b", re.IGNORECASE)
-_HEX = re.compile(r"^[0-9A-Fa-f]+$")
-_THUMB = re.compile(r"^[0-9A-Fa-f]{40}$")
-_DN_BREAK = re.compile(r"[A-Za-z][A-Za-z0-9.]*=")
+_STARTTLS_MASKED = lazyre.compile(r"(?:^|[\s-])XXXXXXXA\b")
+_MAIL = lazyre.compile(r"^MAIL\s+FROM:\s*(?:<(?P<addr>[^>]*)>|(?P<bare>\S*))", re.IGNORECASE)
+_RCPT = lazyre.compile(r"^RCPT\s+TO:\s*(?:<(?P<addr>[^>]*)>|(?P<bare>\S*))", re.IGNORECASE)
+_TLS_FAILED = lazyre.compile(r"TLS negotiation failed(?: with error (?P<err>[A-Za-z0-9_]+))?", re.IGNORECASE)
+_TLS_PROTOCOL = lazyre.compile(r"SP_PROT_(?P<p>(?:TLS|SSL)\d(?:_\d)?)", re.IGNORECASE)
+_TLS_PROTOCOL_PLAIN = lazyre.compile(r"\b(?P<p>TLS ?1[._]\d)\b", re.IGNORECASE)
+_HEX = lazyre.compile(r"^[0-9A-Fa-f]+$")
+_THUMB = lazyre.compile(r"^[0-9A-Fa-f]{40}$")
+_DN_BREAK = lazyre.compile(r"[A-Za-z][A-Za-z0-9.]*=")
 # An information line that mentions these is a TLS or certificate record: when it is not one of
 # the layouts read above, the session's TLS part is incomplete.
-_RECORD_OF_INTEREST = re.compile(r"certificat|thumbprint|\bTLS\b|\bSSL\b|SP_PROT_|schannel", re.IGNORECASE)
-_BRACKET_HOSTS = re.compile(r"(?:\[|Hostname=)([A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,})")
+_RECORD_OF_INTEREST = lazyre.compile(r"certificat|thumbprint|\bTLS\b|\bSSL\b|SP_PROT_|schannel",
+                                     re.IGNORECASE)
+_BRACKET_HOSTS = lazyre.compile(r"(?:\[|Hostname=)([A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,})")
 
 _SEQ = itemgetter(0)  # Row.seq
 _CERT_FIELDS = {

@@ -26,6 +26,7 @@ from dataclasses import replace
 from ... import lazyre
 from ...facts import Provenance, Symptom
 from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
+from ..base import fold_case
 from .smtp_reply import Reply, find_replies, tls_failure_code
 
 _FQDN = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?)+"
@@ -50,6 +51,9 @@ _RECEIVING = lazyre.compile(
     rf"|Server di ricezione|Ontvangende server)\s*:\s*(?P<host>{_FQDN})",
     re.IGNORECASE,
 )
+# what every line _RECEIVING matches holds, folded (a line without it need not compile the pattern)
+_RECEIVING_WORDS = ("receiving server", "empfangender server", "serveur de r", "servidor de recepci",
+                    "server di ricezione", "ontvangende server")
 _DIAGNOSTIC_HEADER = lazyre.compile(r"diagnos", re.IGNORECASE)
 _LABEL_HOST = lazyre.compile(rf"^\s*[^:\n]{{3,40}}:\s*(?P<host>{_FQDN})\s*$")
 _ORIGINAL_HEADERS = lazyre.compile(
@@ -104,7 +108,7 @@ def analyse(text: str) -> list[Finding]:
         if generating is None and (m := _GENERATING.match(line)):
             generating = m.group("host").lower()
             continue
-        if receiving is None and (m := _RECEIVING.match(line)):
+        if receiving is None and _may_be_receiving(line) and (m := _RECEIVING.match(line)):
             receiving = m.group("host").lower()
             continue
         if diag_line is None and _DIAGNOSTIC_HEADER.search(line) and line.rstrip().endswith(":"):
@@ -167,7 +171,7 @@ def direction(host: str | None, remote: str | None) -> str:
 
 def parse_last_error(text: str) -> tuple[str, str | None] | None:
     """(LED reply, FQDN) from a queue ``LastError`` ``[{LED=…};{MSG=};{FQDN=…};{IP=…};{LRT=…}]``."""
-    m = _LED.search(text)
+    m = _LED.search(text) if "{LED=" in text else None
     if not m:
         return None
     fqdn = m.group("fqdn").strip().lower().rstrip(".") or None
@@ -209,6 +213,13 @@ def _findings_on_line(lines: list[str], index: int) -> list[Finding]:
     ]
 
 
+def _may_be_receiving(line: str) -> bool:
+    if ":" not in line:
+        return False
+    folded = fold_case(line)
+    return any(w in folded for w in _RECEIVING_WORDS)
+
+
 def _credible(reply: Reply, line: str) -> bool:
     if reply.status_code.startswith("2"):
         return False
@@ -220,19 +231,21 @@ def _credible(reply: Reply, line: str) -> bool:
 
 def _remote_host(lines: list[str], index: int) -> str | None:
     line = lines[index]
-    if m := _REMOTE_AT.search(line):
+    if "remote server at" in fold_case(line) and (m := _REMOTE_AT.search(line)):
         return m.group("host").lower()
-    if m := _HOST_HASH.match(line):
+    if "#" in line and (m := _HOST_HASH.match(line)):
         return m.group("host").lower()
     prev = _previous_nonblank(lines, index)
-    if prev is not None and (m := _HOST_LINE.match(lines[prev])) and "@" not in lines[prev]:
+    if prev is None or "@" in lines[prev] or "." not in lines[prev]:  # a host name has a dot
+        return None
+    if m := _HOST_LINE.match(lines[prev]):
         return m.group("host").lower()
     return None
 
 
 def _recipient(lines: list[str], index: int) -> str | None:
     for j in range(index - 1, max(-1, index - 5), -1):
-        if m := _RECIPIENT_LINE.match(lines[j]):
+        if "@" in lines[j] and (m := _RECIPIENT_LINE.match(lines[j])):
             return m.group("addr").lower()
     return None
 

@@ -55,7 +55,21 @@ NEVER = (
     "relaydoctor.engine.report.redact",
 )
 RENDERERS = ("jsonreport", "markdown", "text")
-EMAIL_PARSING = ("email.parser", "email.feedparser", "email.policy", "email.message")
+EMAIL_PARSING = ("email.parser", "email.feedparser", "email.message")
+# policy.default's header objects: only for a report whose type headers are not plain (symptoms/ndr.py)
+EMAIL_POLICY = ("email.policy", "email.headerregistry", "email._header_value_parser", "email.contentmanager")
+# evidence parsers whose gate (evidence/registry.py) rules them out for every file of the sample
+# bundle, and what only they import: a diagnosis imports the parsers its files need
+UNNEEDED_PARSERS = (
+    "relaydoctor.engine.evidence.windows", "relaydoctor.engine.evidence.relaylogs",
+    "relaydoctor.engine.evidence.applog", "relaydoctor.engine.evidence.hcwlog",
+    "relaydoctor.engine.evidence.manifest", "relaydoctor.engine.evidence.smtplog.receive",
+    "relaydoctor.engine.evidence.smtplog.iis", "relaydoctor.engine.evidence.symptoms.messagetrace",
+    "relaydoctor.engine.evidence.symptoms.msgtrk", "relaydoctor.engine.evidence.symptoms.queue",
+    "relaydoctor.engine.evidence.symptoms.text", "relaydoctor.engine.evidence.cmdlets.clixml",
+    "relaydoctor.engine.evidence.cmdlets.csvexport", "relaydoctor.engine.evidence.cmdlets.signins",
+    "relaydoctor.engine.evidence.xmltree", "xml",
+)
 
 
 def _imported(*args: str) -> set[str]:
@@ -87,7 +101,16 @@ def test_a_diagnosis_imports_only_what_it_uses(bundle: str, fmt: str, renderer: 
 
 def test_the_email_package_is_parsed_with_only_for_an_email_file() -> None:
     without = _imported(str(SAMPLES / "ip-changed"), "--format", "json")  # no .eml in it
-    assert not [m for m in EMAIL_PARSING if m in without]
+    assert not [m for m in EMAIL_PARSING + EMAIL_POLICY if m in without]
     with_eml = _imported(str(SAMPLES / "renewed-certificate" / "NDR-5.7.64-TenantAttribution.eml"),
                          "--format", "json")
     assert all(m in with_eml for m in EMAIL_PARSING)  # the probe sees imports: a real check
+    assert not [m for m in EMAIL_POLICY if m in with_eml]  # its type headers are plain
+
+
+def test_only_the_parsers_the_files_need_are_imported() -> None:
+    modules = _imported(str(SAMPLES / "renewed-certificate"), "--format", "json")
+    assert sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in UNNEEDED_PARSERS)) == []
+    needed = ("cmdlets.formatlist", "cmdlets.jsonexport", "symptoms.ndr", "smtplog.send",
+              "certificates.certs")
+    assert all(f"relaydoctor.engine.evidence.{n}" in modules for n in needed)  # a real check

@@ -38,15 +38,23 @@ def test_arbitrary_bytes(data: bytes) -> None:
     exercise(data)
 
 
-@FUZZ
-@given(st.sampled_from(SEEDS), st.data())
-def test_damaged_reports(seed: bytes, data: st.DataObject) -> None:
+DAMAGE = b"\r\n:;=-'\"<>[]#0123456789 \x00\xff"
+
+
+def damage(seed: bytes, data: st.DataObject, alphabet: bytes = DAMAGE) -> bytes:
+    """``seed`` with up to 12 bytes overwritten from ``alphabet``, cut somewhere."""
     blob = bytearray(seed)
     for _ in range(data.draw(st.integers(1, 12))):
         pos = data.draw(st.integers(0, len(blob) - 1))
-        blob[pos] = data.draw(st.sampled_from(list(b"\r\n:;=-'\"<>[]#0123456789 \x00\xff")))
+        blob[pos] = data.draw(st.sampled_from(list(alphabet)))
     cut = data.draw(st.integers(1, len(blob)))
-    exercise(bytes(blob[:cut]))
+    return bytes(blob[:cut])
+
+
+@FUZZ
+@given(st.sampled_from(SEEDS), st.data())
+def test_damaged_reports(seed: bytes, data: st.DataObject) -> None:
+    exercise(damage(seed, data))
 
 
 @FUZZ

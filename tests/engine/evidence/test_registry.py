@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import relaydoctor.engine.evidence as evidence_pkg
-from relaydoctor.engine.evidence.registry import PARSERS, Parser
+from relaydoctor.engine.evidence.registry import PARSERS, Entry, Parser
 
 EVIDENCE = Path(evidence_pkg.__file__).resolve().parent
 
@@ -28,7 +28,7 @@ def _parser_modules() -> set[str]:
 
 
 def test_every_parser_module_is_registered_once() -> None:
-    registered = [p.sniff.__module__ for p in PARSERS]
+    registered = [p.loaded().__name__ for p in PARSERS]
     assert len(registered) == len(set(registered)), "a module is registered twice"
     missing = _parser_modules() - set(registered)
     assert not missing, f"parser modules not in evidence/registry.py PARSERS: {sorted(missing)}"
@@ -36,7 +36,9 @@ def test_every_parser_module_is_registered_once() -> None:
 
 def test_each_entry_calls_its_own_module() -> None:
     for parser in PARSERS:
-        module = parser.sniff.__module__
+        module = parser.loaded().__name__
+        assert module == f"{evidence_pkg.__name__}.{parser.module}"
+        assert parser.kind == parser.loaded().KIND
         assert parser.parse.__module__ == module, parser.kind
         if parser.scan is not None:
             assert parser.scan.__module__ == module and parser.streaming
@@ -52,9 +54,9 @@ def test_catch_alls_come_last_and_pasted_text_has_parsers() -> None:
 
 def test_an_entry_is_a_plain_frozen_record() -> None:
     parser = PARSERS[0]
-    assert isinstance(parser, Parser)
+    assert isinstance(parser, Entry)
     with pytest.raises(AttributeError):  # frozen: the registry cannot be changed at run time
-        parser.kind = "other"  # type: ignore[misc]
+        parser.module = "other"  # type: ignore[misc]
 
 
 def test_a_reader_that_crashes_while_sniffing_is_named_in_the_skip_reason() -> None:
@@ -81,3 +83,16 @@ def test_a_reader_that_crashes_while_sniffing_is_named_in_the_skip_reason() -> N
         "a relaydoctor bug worth reporting"
     )
     assert classify(doc, (Parser("text", never, unused),)) == "not recognised as evidence"
+
+
+def test_a_reader_whose_module_does_not_import_is_named_in_the_skip_reason() -> None:
+    import io
+
+    from relaydoctor.engine.evidence.base import Document
+    from relaydoctor.engine.evidence.loader import classify
+
+    raw = b"2026-11-20 10:00:00 something an admin kept\n" * 3
+    doc = Document("notes.txt", len(raw), raw, lambda: io.BytesIO(raw))
+    reason = classify(doc, (Entry("symptoms.no_such_reader"),))
+    assert reason == ("not recognised as evidence; the symptoms.no_such_reader reader failed while "
+                      "checking it (ModuleNotFoundError): a relaydoctor bug worth reporting")
