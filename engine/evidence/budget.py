@@ -17,9 +17,11 @@ input's position), and the output is sorted by where each fact was first seen.
 
 from __future__ import annotations
 
-import heapq
+from bisect import insort
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from ..facts import Fact, SmtpSession, Symptom
@@ -40,6 +42,19 @@ _DROPPED = dict(remote_host=None, remote_ip=None, tls_protocol=None, starttls_of
                 cert_thumbprint=None, cert_subject=None, cert_cn=None, cert_issuer=None, cert_sans=(),
                 ehlo_client_ip=None, client_ip_family=None, mail_from=None, mail_from_domain=None)
 _TELLING = ("rejected", "mixed", "tls_failed")
+_coarse_key_of = attrgetter(*COARSE_FIELDS)
+
+
+@cache
+def _send_log() -> tuple[Callable[[Fact], tuple], Callable[[Fact], tuple], tuple[str, ...],
+                         Callable[[Symptom], tuple]]:
+    """What the budget reads of send-log facts (a fact's aggregation key and summed counts, the
+    counts' names, a symptom's key), from the send-log parser: imported with the first such fact,
+    so a diagnosis without a send log does not import it."""
+    from .smtplog.send import KEY_FIELDS, SUMMED, symptom_key
+
+    assert SUMMED[0] == "sessions"  # _Kind.sums[0]
+    return attrgetter(*KEY_FIELDS), attrgetter(*SUMMED), SUMMED, symptom_key
 
 
 @dataclass(slots=True)
@@ -48,56 +63,80 @@ class _Entry:
     fact: Fact
 
 
+@dataclass(slots=True)
+class _Kind:
+    """An aggregate of ``smtp_session`` facts of one kind: the earliest example as it was given,
+    and what merging added to it. Its fact is made once, when the budget is read (``_made``), not
+    at every merge: most merged or coarsened kinds are merged again before anyone reads them."""
+
+    where: tuple[Any, int]  # of the example
+    fact: SmtpSession  # the example: every field but the summed ones, last_seen and last_source
+    sums: list[int]  # SUMMED
+    last_seen: str | None
+    last_source: str | None
+    last_where: tuple[Any, int]  # of the fact whose last_source it is: ties of last_seen go by it
+    changed: bool = False  # merged or coarsened: ``fact`` alone is not it
+    coarse: bool = False  # without the detail ``_DROPPED`` takes out
+
+
+def _made(kind: _Kind) -> SmtpSession:
+    if not kind.changed:
+        return kind.fact
+    return replace(kind.fact, **dict(zip(_send_log()[2], kind.sums, strict=True)), last_seen=kind.last_seen,
+                   last_source=kind.last_source, **(_DROPPED if kind.coarse else {}))
+
+
 def _rank(key: tuple, fact: SmtpSession) -> tuple:
     """Lower is more telling: kept first when the budget is full."""
     return (not fact.to_eop, fact.outcome not in _TELLING, repr(key))
 
 
-def _merge(a: _Entry, b: _Entry) -> _Entry:
-    """Two aggregates of one kind: counts added, the earliest example stays the provenance and the
-    latest becomes ``last_source`` — ties broken by input position, so the order of arrival is moot."""
-    from .smtplog.send import SUMMED  # send-log facts only: imported once a send log was read
-
-    fa, fb = a.fact, b.fact
-    assert isinstance(fa, SmtpSession) and isinstance(fb, SmtpSession)
-    early, late = sorted((a, b), key=lambda e: (e.fact.first_seen or "", e.where))
-    last = max((a, b), key=lambda e: (e.fact.last_seen or "", e.where))
-    assert isinstance(early.fact, SmtpSession) and isinstance(last.fact, SmtpSession)
-    merged = replace(
-        early.fact,
-        **{f: getattr(fa, f) + getattr(fb, f) for f in SUMMED},
-        first_seen=early.fact.first_seen,
-        last_seen=max(fa.last_seen or "", fb.last_seen or "") or None,
-        last_source=last.fact.last_source or late.fact.provenance.ref(),
-    )
-    return _Entry(early.where, merged)
+def _merge(a: _Kind, b: _Kind) -> None:
+    """Two aggregates of one kind, into ``a``: counts added, the earliest example stays the
+    provenance and the latest becomes ``last_source`` -- ties broken by the position of the fact
+    each came from, so the order of arrival is moot."""
+    a_first = (a.fact.first_seen or "", a.where) <= (b.fact.first_seen or "", b.where)
+    late = b if a_first else a
+    last = a if (a.last_seen or "", a.last_where) >= (b.last_seen or "", b.last_where) else b
+    last_source = last.last_source or late.fact.provenance.ref()
+    a.last_seen = max(a.last_seen or "", b.last_seen or "") or None
+    a.last_source, a.last_where = last_source, last.last_where
+    a.sums = [x + y for x, y in zip(a.sums, b.sums, strict=True)]
+    if not a_first:
+        a.where, a.fact = b.where, b.fact
+    a.changed = True
 
 
 class _TopN:
     """At most ``limit`` keys, the lowest ranks; a key pushed out (or never let in) stays out, so
     which keys are kept is the same whatever order they are offered in."""
 
-    def __init__(self, limit: int, merge: Callable[[_Entry, _Entry], _Entry]):
-        self.limit, self.merge = limit, merge
-        self.items: dict[tuple, _Entry] = {}
+    def __init__(self, limit: int, merge: Callable[[Any, Any], Any],
+                 rank: Callable[[tuple, Any], tuple]):
+        self.limit, self.merge, self.rank = limit, merge, rank
+        self.items: dict[tuple, Any] = {}
         self.out: set[tuple] = set()
-        self._heap: list[tuple] = []  # (negated rank, key): the least telling kept key on top
+        self._ranked: list[tuple[tuple, tuple]] = []  # (rank, key) of the kept keys, ascending
 
-    def offer(self, key: tuple, rank: tuple, entry: _Entry) -> tuple[tuple, _Entry] | None:
-        """Keep or merge ``entry``; returns the (key, entry) that is left out, if any."""
+    def offer(self, key: tuple, entry: Any) -> tuple[tuple, Any] | None:
+        """Keep or merge ``entry`` (its fact ranked by ``rank(key, fact)`` when its key is new);
+        returns the (key, entry) that is left out, if any."""
         known = self.items.get(key)
         if known is not None:
-            self.items[key] = self.merge(known, entry)
+            merged = self.merge(known, entry)
+            if merged is not None:
+                self.items[key] = merged
             return None
         if key in self.out:
             return key, entry
+        rank = self.rank(key, entry.fact)
         if len(self.items) < self.limit:
             self.items[key] = entry
-            heapq.heappush(self._heap, (_neg(rank), key))
+            insort(self._ranked, (rank, key), key=_first)
             return None
-        worst_rank, worst_key = self._heap[0]
-        if self.limit and rank < _unneg(worst_rank):
-            heapq.heapreplace(self._heap, (_neg(rank), key))
+        if self.limit and rank < self._ranked[-1][0]:
+            worst_key = self._ranked.pop()[1]
+            insort(self._ranked, (rank, key), key=_first)
             self.out.add(worst_key)
             self.items[key] = entry
             return worst_key, self.items.pop(worst_key)
@@ -114,6 +153,10 @@ def _earliest(a: _Entry, b: _Entry) -> _Entry:
     return min(a, b, key=key)
 
 
+def _symptom_rank(key: tuple, fact: Symptom) -> tuple:
+    return (fact.direction != "relay_to_exo", repr(key))
+
+
 class FactBudget:
     """Folds each input's facts into one bounded set (see the module docstring)."""
 
@@ -122,9 +165,9 @@ class FactBudget:
         self.max_kinds = MAX_SESSION_KINDS if max_kinds is None else max_kinds
         self.max_coarse = MAX_COARSE_KINDS if max_coarse is None else max_coarse
         self.max_symptoms = MAX_SYMPTOMS if max_symptoms is None else max_symptoms
-        self.kinds = _TopN(self.max_kinds, _merge)
-        self.coarse = _TopN(self.max_coarse, _merge)
-        self.symptoms = _TopN(self.max_symptoms, _earliest)
+        self.kinds = _TopN(self.max_kinds, _merge, _rank)
+        self.coarse = _TopN(self.max_coarse, _merge, _rank)
+        self.symptoms = _TopN(self.max_symptoms, _earliest, _symptom_rank)
         self.coarse_sessions = 0
         self.uncounted = 0  # sessions beyond even the coarse budget
         self.others: list[_Entry] = []
@@ -132,37 +175,30 @@ class FactBudget:
     def add(self, position: Any, facts: Sequence[Fact]) -> None:
         """The facts of one input; ``position`` orders the inputs (any comparable value, unique)."""
         for i, fact in enumerate(facts):
-            entry = _Entry((position, i), fact)
             if isinstance(fact, SmtpSession):
-                # send-log facts: its module is loaded by then (imported here, not with the
-                # loader: ~10 ms a run without a send log does not need)
-                from .smtplog.send import KEY_FIELDS
-
-                key = tuple(getattr(fact, f) for f in KEY_FIELDS)
-                left = self.kinds.offer(key, _rank(key, fact), entry)
+                key_of, summed, _, _ = _send_log()
+                kind = _Kind((position, i), fact, list(summed(fact)), fact.last_seen, fact.last_source,
+                             (position, i))
+                left = self.kinds.offer(key_of(fact), kind)
                 if left is not None:
                     self._to_coarse(left[1])
             elif isinstance(fact, Symptom) and fact.origin == "send_log":
-                from .smtplog.send import symptom_key
-
-                key = symptom_key(fact)
-                self.symptoms.offer(key, (fact.direction != "relay_to_exo", repr(key)), entry)
+                self.symptoms.offer(_send_log()[3](fact), _Entry((position, i), fact))
             else:
-                self.others.append(entry)
+                self.others.append(_Entry((position, i), fact))
 
-    def _to_coarse(self, entry: _Entry) -> None:
-        fact = entry.fact
-        assert isinstance(fact, SmtpSession)
-        self.coarse_sessions += fact.sessions
-        ckey = tuple(getattr(fact, f) for f in COARSE_FIELDS)
-        left = self.coarse.offer(ckey, _rank(ckey, fact), _Entry(entry.where, replace(fact, **_DROPPED)))
+    def _to_coarse(self, kind: _Kind) -> None:
+        self.coarse_sessions += kind.sums[0]  # sessions
+        kind.coarse = kind.changed = True  # the fields COARSE_FIELDS holds are the example's still
+        left = self.coarse.offer(_coarse_key_of(kind.fact), kind)
         if left is not None:
-            self.uncounted += left[1].fact.sessions  # type: ignore[attr-defined]
+            self.uncounted += left[1].sums[0]
 
     def entries(self) -> list[tuple[Any, Fact]]:
         """(input position, fact) for everything kept, in the order each fact was first seen."""
-        entries = [*self.kinds.items.values(), *self.coarse.items.values(), *self.symptoms.items.values(),
-                   *self.others]
+        entries: list[_Entry] = [_Entry(k.where, _made(k))
+                                 for k in (*self.kinds.items.values(), *self.coarse.items.values())]
+        entries += [*self.symptoms.items.values(), *self.others]
         entries.sort(key=lambda e: e.where)
         return [(e.where[0], e.fact) for e in entries]
 
@@ -192,28 +228,5 @@ class FactBudget:
         return out
 
 
-def _neg(rank: tuple) -> tuple:
-    """A heap key that puts the *largest* rank on top (heapq is a min-heap)."""
-    return tuple(_Desc(x) for x in rank)
-
-
-def _unneg(neg: tuple) -> tuple:
-    return tuple(x.value for x in neg)
-
-
-class _Desc:
-    """Reverses the order of one value inside a heap key."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: object):
-        self.value = value
-
-    def __lt__(self, other: _Desc) -> bool:
-        return other.value < self.value  # type: ignore[operator]
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Desc) and self.value == other.value
-
-    def __hash__(self) -> int:
-        return hash(self.value)
+def _first(item: tuple) -> Any:
+    return item[0]

@@ -9,6 +9,8 @@ incomplete where its kind can say so, and a located warning names the field.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from ..facts import Fact
@@ -19,6 +21,14 @@ _MARK = "…[truncated]"
 
 def bound_fact(fact: Fact) -> tuple[Fact, list[str]]:
     """``fact`` with every over-long text field cut, and one warning per field cut."""
+    for value in _values_of(type(fact))(fact):  # the usual case: nothing to cut, seen in one pass
+        if isinstance(value, str):
+            if len(value) > MAX_FIELD_CHARS:
+                break
+        elif isinstance(value, tuple) and _bounded(value) is not value:
+            break
+    else:
+        return fact, []
     changes: dict[str, Any] = {}
     warnings: list[str] = []
     for f in dataclasses.fields(fact):
@@ -59,3 +69,17 @@ def _bounded(value: Any) -> Any:
             room -= len(item)
         return tuple(out)
     return value
+
+
+_GETTERS: dict[type, Callable[[Fact], tuple]] = {}
+
+
+def _values_of(kind: type) -> Callable[[Fact], tuple]:
+    """A fact class's field values but the provenance, as one tuple (made once per class)."""
+    getter = _GETTERS.get(kind)
+    if getter is None:
+        names = [f.name for f in dataclasses.fields(kind) if f.name != "provenance"]
+        getter = _GETTERS[kind] = attrgetter(*names) if len(names) > 1 else lambda fact: (
+            tuple(getattr(fact, name) for name in names))
+    return getter
+

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from ...errors import EvidenceError
 from ...facts import Fact, Provenance, SmtpSession, Symptom
@@ -43,8 +43,6 @@ from .scan import (
     SessionCollector,
     SessionRows,
     native_enabled,
-    row_line,
-    row_time,
     rows_connector,
     trimmed_warning,
 )
@@ -58,6 +56,12 @@ MAX_AGGREGATES = 2000  # distinct smtp_session facts per file (then counted, not
 MAX_SYMPTOMS = 200  # distinct rejection replies per file
 MAX_FOLD_PLANS = 2048  # session signatures remembered for folding, per file (then replayed as before)
 MAX_FOLD_BYTES = 32 << 20  # bytes of those signatures, per file; one session's at most 1/256 of it
+
+# ``parse_reply`` of rejection texts, kept for the process: a log folder's files share many (the
+# same Exchange Online front-end's reply in each day's log). Bounded for long runs (watch).
+MAX_SHARED_REPLIES = 2048
+MAX_SHARED_REPLY = 512  # characters; a longer text is cached per file only
+_REPLIES: dict[str, Reply | None] = {}
 
 _NORMALISE = re.compile(r"\[[^\]]*\]|<[^>]*>|\s+")
 
@@ -239,6 +243,17 @@ def _outcome(txn: Txn) -> str:
     return "rejected" if rejected else "no_mail"
 
 
+def _counts(lines: int, accepted: int, rejected: int, tenant: int) -> dict[str, int]:
+    """The summed fields (``SUMMED``) of one summary."""
+    return {"sessions": 1, "lines": lines, "rcpt_accepted": accepted, "rcpt_rejected": rejected,
+            "tenant_rcpt_accepted": tenant}
+
+
+def _line_time(row: Row) -> tuple[int, str]:
+    """``_sendfilter.line_time`` of a Row."""
+    return row.line, row.time
+
+
 def _direction(client_submission: bool, to_eop: bool) -> str:
     if client_submission:
         return "client_submission"
@@ -272,8 +287,7 @@ def _telling_row(s: Session, txn: Txn | None, outcome: str) -> Row:
     return s.first_row
 
 
-@dataclass(slots=True, frozen=True)
-class _Plan:
+class _Plan(NamedTuple):  # a tuple: one is made per session not folded, and only compared
     """What a session of one signature adds to the aggregates (``Aggregator.learn``)."""
 
     to_eop: bool
@@ -284,13 +298,19 @@ class _Plan:
     symptoms: tuple[tuple[tuple, int], ...]  # (symptom key, index of the rejection's row)
 
 
+# What a summary's fact is made of (``Aggregator._fact``): what its session shows (see ``_fact``),
+# the line and excerpt of its telling row, MAIL FROM, null sender, outcome, first rejection (text,
+# code) or None. The fact itself is made once, with the final counts, when the file is done.
+_Example = tuple[tuple, int, str, "str | None", bool, str, "tuple[str, str] | None"]
+
+
 @dataclass(slots=True)
 class _Agg:
-    fact: SmtpSession  # the earliest example (by the line its session starts on)
+    example: _Example  # the earliest example (by the line its session starts on)
     counts: dict[str, int]
     first_seen: str | None
     last_seen: str | None
-    last_source: str
+    last_line: int  # the latest example's line (``last_source``)
     first_start: int  # start line of the earliest session: sessions finish in any order
     last_start: int
 
@@ -310,6 +330,7 @@ class Aggregator:
         self.dropped = 0
         self.dropped_symptoms = 0
         self._replies: dict[str, Reply | None] = {}
+        self._names: dict[str, tuple[str, ...]] = {}  # certificate names as logged -> split_dns
         self.symptom_keys: dict[str, tuple] = {}
         self.plans: dict[tuple, _Plan] = {}  # session signature -> what such a session adds
         self._last_units: tuple[Session | None, list] = (None, [])
@@ -318,6 +339,7 @@ class Aggregator:
     def forget_caches(self) -> None:
         """Drop the reply caches and fold plans (before pickling: they are only for speed)."""
         self._replies = {}
+        self._names = {}
         self.symptom_keys = {}
         self.plans = {}
         self._last_units = (None, [])
@@ -341,9 +363,9 @@ class Aggregator:
             mine.first_seen = min(seen_first) if seen_first else None
             mine.last_seen = max(seen_last) if seen_last else None
             if theirs.first_start < mine.first_start:
-                mine.fact, mine.first_start = theirs.fact, theirs.first_start
+                mine.example, mine.first_start = theirs.example, theirs.first_start
             if theirs.last_start >= mine.last_start:
-                mine.last_source, mine.last_start = theirs.last_source, theirs.last_start
+                mine.last_line, mine.last_start = theirs.last_line, theirs.last_start
         for key, symptom in other.symptoms.items():
             known = self.symptoms.get(key)
             if known is None and len(self.symptoms) >= MAX_SYMPTOMS:
@@ -421,10 +443,11 @@ class Aggregator:
 
     def learn(self, key: tuple, s: Session, rows: list[Row]) -> None:
         """Remember what a session of this signature adds (``s`` was replayed from ``rows``)."""
-        if s.unparsed or not self._room_for(key):
+        size = self._room_for(key)
+        if s.unparsed or size is None:
             return
         if not (s.to_eop or s.rejections or s.tls == "failed"):
-            self._remember(key, _Plan(s.to_eop, False, (), ()))
+            self._remember(key, _Plan(s.to_eop, False, (), ()), size)
             return
         last = self._last_units
 
@@ -451,17 +474,18 @@ class Aggregator:
             seen.add(unit_key)
         symptoms = tuple((self._symptom_key(r.reply.text, r.reply.code), at(r.reply.row))
                          for r in s.rejections)
-        self._remember(key, _Plan(s.to_eop, s.partial, tuple(units), symptoms))
+        self._remember(key, _Plan(s.to_eop, s.partial, tuple(units), symptoms), size)
 
-    def _room_for(self, key: tuple) -> bool:
-        """Whether a plan for ``key`` may be remembered (bounded in count and bytes)."""
+    def _room_for(self, key: tuple) -> int | None:
+        """The bytes a plan for ``key`` would keep, None when it may not be remembered (bounded in
+        count and bytes)."""
         if key in self.plans or len(self.plans) >= MAX_FOLD_PLANS:
-            return False
+            return None
         size = sum(map(len, key[2:]))  # rows may be long (up to 1 MB each): bound what is kept
-        return size <= MAX_FOLD_BYTES >> 8 and self._plan_bytes + size <= MAX_FOLD_BYTES
+        return size if size <= MAX_FOLD_BYTES >> 8 and self._plan_bytes + size <= MAX_FOLD_BYTES else None
 
-    def _remember(self, key: tuple, plan: _Plan) -> None:
-        self._plan_bytes += sum(map(len, key[2:]))
+    def _remember(self, key: tuple, plan: _Plan, size: int) -> None:
+        self._plan_bytes += size
         self.plans[key] = plan
 
     def fold(self, key: tuple, rows: SessionRows, lines: int) -> bool:
@@ -474,15 +498,15 @@ class Aggregator:
         """Add a session from the C replay's record (``_replay.c``), as ``add`` would after replaying
         it in Python, and remember its plan for the signature ``key``. False when the C code leaves
         the session alone (it is then replayed in Python)."""
-        raw = rows.raw if isinstance(rows, LiteRows) else rows  # the C replay reads lite rows as they are
+        raw = rows.raw if type(rows) is LiteRows else rows  # the C replay reads lite rows as they are
         record = _sendfilter.replay(raw, partial) if _sendfilter is not None else None
         if record is None:
             return False
         plan = self._plan_of(record, rows_connector(rows), partial)
-        if not self._apply(plan, rows, lines):  # more than counts: a new aggregate, example or symptom
-            self._apply(plan, rows, lines, record, partial)
-        if self._room_for(key):
-            self._remember(key, plan)
+        self._apply(plan, rows, lines, record, partial)
+        size = self._room_for(key)
+        if size is not None:
+            self._remember(key, plan, size)
         return True
 
     def _plan_of(self, record: tuple, connector: str, partial: bool) -> _Plan:
@@ -492,6 +516,7 @@ class Aggregator:
             return _Plan(to_eop, False, (), ())
         out = []
         seen: set[tuple] = set()
+        complete = not partial
         for mail_from, null_sender, outcome, first_rejection, accepted, tenant, rejected, when, telling in (
                 units):
             code = attr = None
@@ -501,7 +526,7 @@ class Aggregator:
                 if reply is not None:
                     code, attr = reply.status_code, reply.attr
             key = (connector, to_eop, tls, protocol, error, thumbprint, client_ip, domain_of(mail_from),
-                   null_sender, outcome, code, attr, not partial)
+                   null_sender, outcome, code, attr, complete)
             out.append((key, key not in seen, accepted, tenant, rejected, when, telling))
             seen.add(key)
         symptoms = tuple((self._symptom_key(text, code), row) for text, code, row, _ in rejections)
@@ -511,35 +536,39 @@ class Aggregator:
                partial: bool = False) -> bool:
         """Add a session of this plan when that adds only counts, times and ``last_source`` (else
         False, nothing added); with its C replay ``record``, whatever it adds (a new aggregate, an
-        earlier example, a new or earlier symptom: their facts are made from the record)."""
-        if not plan.units:  # not relevant: only counted if it went to Exchange Online
+        earlier example, a new or earlier symptom: their examples are made from the record)."""
+        units = plan.units
+        if not units:  # not relevant: only counted if it went to Exchange Online
             self.eop += plan.to_eop
             return True
-        start = row_line(rows, 0)
+        if type(rows) is LiteRows:  # a row's line and time without making its Row
+            raw, line_time = rows.raw, _sendfilter.line_time
+        else:
+            raw, line_time = rows, _line_time
+        start = line_time(raw[0])[0]
         aggs = self.aggs
         if record is None:
-            for unit in plan.units:
+            for unit in units:
                 agg = aggs.get(unit[0])
                 if agg is None or start < agg.first_start:
                     return False
+            symptoms = self.symptoms
             for skey, i in plan.symptoms:
-                known = self.symptoms.get(skey)
-                if known is None or (known.provenance.line or 0) > row_line(rows, i):
+                known = symptoms.get(skey)
+                if known is None or (known.provenance.line or 0) > line_time(raw[i])[0]:
                     return False
         self.eop += plan.to_eop
         self.relevant += 1
         self.partial += plan.partial
-        for n, unit in enumerate(plan.units):
-            unit_key, first_in_session, accepted, tenant, rejected, when, telling = unit
+        for n, (unit_key, first_in_session, accepted, tenant, rejected, when, telling) in enumerate(units):
             agg = aggs.get(unit_key)
             if agg is None:  # only with a record
                 if len(aggs) >= MAX_AGGREGATES:
                     self.dropped += 1
                     continue
-                fact = self._record_fact(record, n, rows, lines, partial)  # type: ignore[arg-type]
-                seen = fact.first_seen
-                counts = {f: getattr(fact, f) for f in SUMMED}
-                aggs[unit_key] = _Agg(fact, counts, seen, seen, fact.provenance.ref(), start, start)
+                example, counts, time = self._record_example(record, n, rows, lines, partial)  # type: ignore[arg-type]
+                seen = stamp_to_second(time)
+                aggs[unit_key] = _Agg(example, counts, seen, seen, example[1], start, start)
                 continue
             c = agg.counts
             if first_in_session:
@@ -548,32 +577,45 @@ class Aggregator:
             c["rcpt_accepted"] += accepted
             c["tenant_rcpt_accepted"] += tenant
             c["rcpt_rejected"] += rejected
-            seen = stamp_to_second(row_time(rows, when))
-            if seen and (agg.first_seen is None or seen < agg.first_seen):
-                agg.first_seen = seen
-            if seen and (agg.last_seen is None or seen > agg.last_seen):
-                agg.last_seen = seen
+            seen = stamp_to_second(line_time(raw[when])[1])
+            if seen:
+                if agg.first_seen is None or seen < agg.first_seen:
+                    agg.first_seen = seen
+                if agg.last_seen is None or seen > agg.last_seen:
+                    agg.last_seen = seen
             if start < agg.first_start:  # only with a record
-                agg.fact, agg.first_start = self._record_fact(record, n, rows, lines, partial), start  # type: ignore[arg-type]
+                agg.example, agg.first_start = self._record_example(record, n, rows, lines, partial)[0], start  # type: ignore[arg-type]
             if start >= agg.last_start:
-                agg.last_source, agg.last_start = f"{self.name}:{row_line(rows, telling)}", start
+                agg.last_line, agg.last_start = line_time(raw[telling])[0], start
         if record is not None:
             more = record[8]
             direction = _direction(more[5], plan.to_eop)
-            for text, code, row, recipient in record[7]:
-                self._symptom_at(text, code, rows[row], recipient, direction, more[0])
+            symptoms = self.symptoms
+            for (text, code, row, recipient), (skey, _) in zip(record[7], plan.symptoms, strict=True):
+                known = symptoms.get(skey)
+                if known is None or (known.provenance.line or 0) > line_time(raw[row])[0]:  # else no change
+                    self._symptom_at(text, code, rows[row], recipient, direction, more[0])
         return True
 
     def _reply(self, text: str) -> Reply | None:
-        """``parse_reply`` with a cache: the same rejection text repeats in thousands of sessions."""
-        if text in self._replies:
-            return self._replies[text]
-        reply = parse_reply(text)
-        if len(self._replies) < 4096:
-            self._replies[text] = reply
+        """``parse_reply`` with a cache: the same rejection text repeats in thousands of sessions (and
+        in the next file: short texts are remembered for the process, see ``_REPLIES``)."""
+        replies = self._replies
+        if text in replies:
+            return replies[text]
+        if text in _REPLIES:
+            reply = _REPLIES[text]
+        else:
+            reply = parse_reply(text)
+            if len(text) <= MAX_SHARED_REPLY and len(_REPLIES) < MAX_SHARED_REPLIES:
+                _REPLIES[text] = reply
+        if len(replies) < 4096:
+            replies[text] = reply
         return reply
 
-    def _summary(self, s: Session, txn: Txn | None, outcome: str, rej: Rejection | None) -> SmtpSession:
+    def _summary(self, s: Session, txn: Txn | None, outcome: str,
+                 rej: Rejection | None) -> tuple[_Example, dict[str, int], str]:
+        """What one summary of a replayed session is made of: its example, counts and time."""
         row = _telling_row(s, txn, outcome)
         cert = s.cert
         shown = (s.connector, s.remote_host or s.ehlo_host, s.remote_ip, s.to_eop, s.rows, s.tls,
@@ -582,44 +624,56 @@ class Aggregator:
                  s.tls_complete)
         rcpts = txn.rcpts if txn else []
         accepted = [r for r in rcpts if r.reply is not None and r.reply.positive]
-        return self._fact(shown, row, txn.mail_from if txn else None, bool(txn and txn.null_sender), outcome,
-                          (rej.reply.text, rej.reply.code) if rej else None, len(accepted),
-                          sum(1 for r in rcpts if r.reply is not None and r.reply.negative),
-                          sum(1 for r in accepted if r.tenant), (txn.row if txn else s.first_row or row).time)
+        example = (shown, row.line, Provenance.clip(row.text), txn.mail_from if txn else None,
+                   bool(txn and txn.null_sender), outcome, (rej.reply.text, rej.reply.code) if rej else None)
+        rejected = sum(1 for r in rcpts if r.reply is not None and r.reply.negative)
+        counts = _counts(s.rows, len(accepted), rejected, sum(1 for r in accepted if r.tenant))
+        return example, counts, (txn.row if txn else s.first_row or row).time
 
-    def _record_fact(self, record: tuple, n: int, rows: SessionRows, lines: int,
-                     partial: bool) -> SmtpSession:
+    def _record_example(self, record: tuple, n: int, rows: SessionRows, lines: int,
+                        partial: bool) -> tuple[_Example, dict[str, int], str]:
         """``_summary`` of unit ``n`` of a C replay record (``_replay.c``) of ``rows``."""
         to_eop, tls, protocol, error, thumbprint, client_ip, units, rejections, more = record
         host, remote_ip, offered, masked, cert, _ = more
         mail_from, null_sender, outcome, first_rejection, accepted, tenant, rejected, when, telling = units[n]
         if cert is not None:
             subject, issuer, sans = cert
-            cert = (thumbprint, subject or None, issuer or None, split_dns(sans) if sans is not None else ())
+            names = self._split_names(sans) if sans is not None else ()
+            cert = (thumbprint, subject or None, issuer or None, names)
         shown = (rows_connector(rows), host, remote_ip, to_eop, lines, tls, protocol, error, offered, masked,
                  cert, client_ip, not partial)
-        rej = rejections[first_rejection][:2] if first_rejection >= 0 else None
-        return self._fact(shown, rows[telling], mail_from, null_sender, outcome, rej, accepted, rejected,
-                          tenant, rows[when].time)
+        row = rows[telling]
+        example = (shown, row.line, Provenance.clip(row.text), mail_from, null_sender, outcome,
+                   rejections[first_rejection][:2] if first_rejection >= 0 else None)
+        return example, _counts(lines, accepted, rejected, tenant), rows[when].time
 
-    def _fact(self, shown: tuple, row: Row, mail_from: str | None, null_sender: bool, outcome: str,
-              rej: tuple[str, str] | None, accepted: int, rejected: int, tenant: int,
-              time: str) -> SmtpSession:
-        """One summary: ``shown``, what the session shows (connector, host, remote IP, to Exchange
-        Online, lines, TLS, protocol, error, STARTTLS offered, masked, certificate (thumbprint,
-        subject, issuer, alternate names) or None, client IP, TLS complete); the transaction's
-        example row, sender, outcome, first rejection (text, code), recipient counts and time."""
-        (connector, host, remote_ip, to_eop, lines, tls, protocol, error, offered, masked, cert, client_ip,
+    def _split_names(self, names: str) -> tuple[str, ...]:
+        """``split_dns`` with a cache: a host's certificate repeats in each of its new aggregates."""
+        got = self._names.get(names)
+        if got is None:
+            got = split_dns(names)
+            if len(self._names) < 1024:
+                self._names[names] = got
+        return got
+
+    def _fact(self, example: _Example, counts: dict[str, int], first_seen: str | None, last_seen: str | None,
+              last_line: int) -> SmtpSession:
+        """An aggregate's fact. ``example[0]`` is what its earliest session shows (connector, host,
+        remote IP, to Exchange Online, lines, TLS, protocol, error, STARTTLS offered, masked,
+        certificate (thumbprint, subject, issuer, alternate names) or None, client IP, TLS complete);
+        then its telling row's line and excerpt, sender, outcome, first rejection (text, code)."""
+        shown, line, excerpt, mail_from, null_sender, outcome, rej = example
+        (connector, host, remote_ip, to_eop, _, tls, protocol, error, offered, masked, cert, client_ip,
          complete) = shown
         reply = self._reply(rej[0]) if rej else None
         return SmtpSession(
-            provenance=Provenance(self.name, row.line, Provenance.clip(row.text)),
+            provenance=Provenance(self.name, line, excerpt),
             connector=connector,
             remote_host=host,
             remote_ip=remote_ip,
             to_eop=to_eop,
-            sessions=1,
-            lines=lines,
+            sessions=counts["sessions"],
+            lines=counts["lines"],
             tls=tls,
             tls_protocol=protocol,
             tls_error=error,
@@ -640,12 +694,12 @@ class Aggregator:
             reject_reply=Provenance.clip(rej[0], 500) if rej else None,
             reject_code=(reply.status_code if reply else rej[1]) if rej else None,
             reject_attr=reply.attr if reply else None,
-            rcpt_accepted=accepted,
-            rcpt_rejected=rejected,
-            tenant_rcpt_accepted=tenant,
-            first_seen=stamp_to_second(time),
-            last_seen=None,
-            last_source=None,
+            rcpt_accepted=counts["rcpt_accepted"],
+            rcpt_rejected=counts["rcpt_rejected"],
+            tenant_rcpt_accepted=counts["tenant_rcpt_accepted"],
+            first_seen=first_seen,
+            last_seen=last_seen,
+            last_source=f"{self.name}:{last_line}",
             tls_complete=complete,
         )
 
@@ -656,10 +710,9 @@ class Aggregator:
             if len(self.aggs) >= MAX_AGGREGATES:
                 self.dropped += 1
                 return
-            fact = self._summary(s, txn, outcome, rej)
-            counts = {f: getattr(fact, f) for f in SUMMED}
-            seen = fact.first_seen
-            self.aggs[key] = _Agg(fact, counts, seen, seen, fact.provenance.ref(), start, start)
+            example, counts, time = self._summary(s, txn, outcome, rej)
+            seen = stamp_to_second(time)
+            self.aggs[key] = _Agg(example, counts, seen, seen, example[1], start, start)
             return
         seen = stamp_to_second((txn.row if txn else s.first_row or s.last_row).time)  # type: ignore[union-attr]
         c = agg.counts
@@ -680,10 +733,10 @@ class Aggregator:
         if seen and (agg.last_seen is None or seen > agg.last_seen):
             agg.last_seen = seen
         if start < agg.first_start:
-            agg.fact, agg.first_start = self._summary(s, txn, outcome, rej), start
+            agg.example, agg.first_start = self._summary(s, txn, outcome, rej)[0], start
         if start >= agg.last_start:
             row = _telling_row(s, txn, outcome)
-            agg.last_source, agg.last_start = f"{self.name}:{row.line}", start
+            agg.last_line, agg.last_start = row.line, start
 
     def _symptom_key(self, text: str, code: str) -> tuple:
         key = self.symptom_keys.get(text)
@@ -728,17 +781,10 @@ class Aggregator:
         )
 
     def facts(self) -> list[Fact]:
-        out: list[Fact] = []
-        for agg in sorted(self.aggs.values(), key=lambda a: (a.first_start, a.fact.provenance.line or 0)):
-            out.append(
-                replace(
-                    agg.fact,
-                    **agg.counts,
-                    first_seen=agg.first_seen,
-                    last_seen=agg.last_seen,
-                    last_source=agg.last_source,
-                )
-            )
+        out: list[Fact] = [
+            self._fact(agg.example, agg.counts, agg.first_seen, agg.last_seen, agg.last_line)
+            for agg in sorted(self.aggs.values(), key=lambda a: (a.first_start, a.example[1]))
+        ]
         out.extend(sorted(self.symptoms.values(), key=lambda f: f.provenance.line or 0))
         return out
 

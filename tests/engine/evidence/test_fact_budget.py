@@ -9,6 +9,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from relaydoctor.engine.evidence import budget
 from relaydoctor.engine.evidence.budget import FactBudget
 from relaydoctor.engine.evidence.loader import load_evidence
@@ -112,3 +114,133 @@ def _prov(source, line):
     from relaydoctor.engine.facts import Provenance
 
     return Provenance(source, line, "…")
+
+
+# (to_eop, tls, thumbprint, MAIL FROM domain, outcome): few kinds, so that they merge; two pairs
+# differ only in what a coarse aggregate drops, so that coarse ones merge too
+_KINDS = [(True, "negotiated", "AB" * 20, "a.example", "rejected"),
+          (True, "negotiated", "CD" * 20, "b.example", "rejected"),
+          (False, "negotiated", None, "a.example", "relayed"),
+          (False, "negotiated", None, "c.example", "relayed"),
+          (False, "failed", None, None, "tls_failed")]
+_TIMES = [None, "2026-11-20T08:00:00Z", "2026-11-20T08:30:00Z", "2026-11-20T09:00:00Z"]
+
+
+@st.composite
+def _budget_inputs(draw):
+    """Inputs as the loader hands them over: per input, its send-log aggregates (every one with a
+    ``last_source``, as ``send.Aggregator`` makes them) and symptoms, in any mix of kinds."""
+    inputs = []
+    for position in range(draw(st.integers(1, 6))):
+        facts = []
+        for i in range(draw(st.integers(0, 8))):
+            source = f"SEND{position}.LOG"
+            if draw(st.integers(0, 3)) == 0:
+                # one direction per reply: a reply seen in both directions is ranked by the first
+                # fact of it the budget is given (not order-independent; left as it was)
+                text, direction = draw(st.sampled_from([("550 5.7.64 TenantAttribution", "relay_to_exo"),
+                                                        ("550 5.1.1 <x@y> unknown", "unknown"),
+                                                        ("451 4.7.1 Greylisted", "unknown")]))
+                facts.append(Symptom(
+                    provenance=_prov(source, i + 1), code=draw(st.sampled_from(["5.7.64", "5.1.1", "4.7.1"])),
+                    text=text, origin="send_log", seen_at=draw(st.sampled_from(_TIMES)), direction=direction))
+                continue
+            first = draw(st.sampled_from(_TIMES))
+            to_eop, tls, thumbprint, domain, outcome = draw(st.sampled_from(_KINDS))
+            facts.append(SmtpSession(
+                provenance=_prov(source, i + 1), connector=draw(st.sampled_from(["A", "B"])),
+                to_eop=to_eop, tls=tls, remote_host=draw(st.sampled_from(["mx1.example", None])),
+                cert_presented=thumbprint is not None, cert_thumbprint=thumbprint, mail_from_domain=domain,
+                outcome=outcome, sessions=draw(st.integers(1, 4)), lines=draw(st.integers(1, 40)),
+                rcpt_accepted=draw(st.integers(0, 3)), rcpt_rejected=draw(st.integers(0, 3)),
+                tenant_rcpt_accepted=draw(st.integers(0, 2)), first_seen=first,
+                last_seen=draw(st.sampled_from([t for t in _TIMES if not (t and first) or t >= first])),
+                last_source=f"{source}:{draw(st.integers(1, 99))}",
+            ))
+        inputs.append((position, facts))
+    return inputs
+
+
+def _reference(inputs, max_kinds, max_coarse, max_symptoms):
+    """The budget's outcome computed the plain way, all inputs at once: every kind merged with
+    ``dataclasses.replace`` at each step, the most telling ``max_kinds`` kept, the rest aggregated
+    without their detail, the first ``max_coarse`` of those kept, and so on."""
+    from dataclasses import replace
+
+    from relaydoctor.engine.evidence.smtplog.send import KEY_FIELDS, SUMMED, symptom_key
+
+    def merge(a, b):  # (where, fact, where of the fact its last_source is from)
+        fa, fb = a[1], b[1]
+        (we, early, _), (_, late, _) = sorted((a, b), key=lambda e: (e[1].first_seen or "", e[0]))
+        _, last, last_where = max((a, b), key=lambda e: (e[1].last_seen or "", e[2]))
+        return we, replace(early, **{f: getattr(fa, f) + getattr(fb, f) for f in SUMMED},
+                           last_seen=max(fa.last_seen or "", fb.last_seen or "") or None,
+                           last_source=last.last_source or late.provenance.ref()), last_where
+
+    def top(groups, limit, rank):
+        ranked = sorted(groups, key=lambda k: rank(k, groups[k][1]))
+        return ranked[:limit], ranked[limit:]
+
+    kinds, symptoms = {}, {}
+    for position, facts in inputs:
+        for i, fact in enumerate(facts):
+            entry = ((position, i), fact, (position, i))
+            if isinstance(fact, SmtpSession):
+                key = tuple(getattr(fact, f) for f in KEY_FIELDS)
+                kinds[key] = merge(kinds[key], entry) if key in kinds else entry
+            else:
+                key = symptom_key(fact)
+                entry = entry[:2]
+                known = symptoms.get(key)
+                if known is None or ((fact.seen_at is None, fact.seen_at or "", entry[0])
+                                     < (known[1].seen_at is None, known[1].seen_at or "", known[0])):
+                    symptoms[key] = entry
+    kept, out = top(kinds, max_kinds, budget._rank)
+    coarse = {}
+    for key in out:
+        where, fact, last_where = kinds[key]
+        entry = (where, replace(fact, **budget._DROPPED), last_where)
+        ckey = tuple(getattr(entry[1], f) for f in budget.COARSE_FIELDS)
+        coarse[ckey] = merge(coarse[ckey], entry) if ckey in coarse else entry
+    coarse_kept, coarse_out = top(coarse, max_coarse, budget._rank)
+    symptoms_kept, symptoms_out = top(symptoms, max_symptoms,
+                                      lambda k, f: (f.direction != "relay_to_exo", repr(k)))
+    entries = ([kinds[k][:2] for k in kept] + [coarse[k][:2] for k in coarse_kept]
+               + [symptoms[k] for k in symptoms_kept])
+    counts = (len(out), sum(kinds[k][1].sessions for k in out),
+              sum(coarse[k][1].sessions for k in coarse_out), len(symptoms_out))
+    return [fact for _, fact in sorted(entries, key=lambda e: e[0])], counts
+
+
+@given(inputs=_budget_inputs(), limits=st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(0, 3)))
+def test_the_budget_keeps_what_merging_everything_at_once_keeps(inputs, limits):
+    """Folded as inputs arrive (merged kinds kept as an example and sums, their fact made when
+    read; the top-N kept in rank order), the budget gives exactly the facts, counts and notes of
+    merging everything at once, whatever the order the inputs arrive in."""
+    expected, (out, coarse_sessions, uncounted, symptoms_out) = _reference(inputs, *limits)
+    for order in (inputs, inputs[::-1]):
+        b = FactBudget(*limits)
+        for position, facts in order:
+            b.add(position, facts)
+        assert b.facts() == expected
+        assert (len(b.kinds.out), b.coarse_sessions, b.uncounted, len(b.symptoms.out)) == (
+            out, coarse_sessions, uncounted, symptoms_out)
+
+
+def test_of_aggregates_seen_last_in_the_same_second_the_later_input_gives_last_source():
+    """Three files whose aggregates of one kind were all last seen in the same second (worker
+    processes hand them over in any order): ``last_source`` is the last input's, every time. The
+    first two merged keep the first's position as their example's; the tie must not go by that."""
+    def fact(position):
+        return SmtpSession(provenance=_prov(f"SEND{position}.LOG", 3), connector="A", to_eop=True,
+                           mail_from_domain="contoso.com", outcome="rejected",
+                           first_seen=f"2026-11-20T08:0{position}:00Z", last_seen="2026-11-20T09:00:00Z",
+                           last_source=f"SEND{position}.LOG:7")
+
+    for order in itertools.permutations(range(3)):
+        b = FactBudget()
+        for position in order:
+            b.add(position, [fact(position)])
+        (merged,) = b.facts()
+        assert (merged.sessions, merged.provenance.source, merged.last_source) == (
+            3, "SEND0.LOG", "SEND2.LOG:7")
