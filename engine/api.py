@@ -370,7 +370,14 @@ def _compile_cached(packs: Packs) -> CompiledRuleset:
 
     ruleset = compile_packs(packs, probe=probe)
     if key is not None:
-        write_compiled(key, ruleset)
+        from .errors import EngineError
+        from .session import prepare_rules
+
+        try:  # the facade's form of each rule, stored so a run's registration need not make it
+            prepared: tuple[str, ...] | None = prepare_rules(ruleset)
+        except EngineError:  # a rule the facade refuses: registration says so, every run
+            prepared = None
+        write_compiled(key, ruleset, prepared=prepared)
     return ruleset
 
 

@@ -50,6 +50,25 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see '{self.prog} --help')", path=None)
 
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse makes a formatter for every add_argument, and a formatter without a width asks
+        # shutil, whose import (bz2, lzma) cost ~2 ms of every run: the same width, from os
+        return self.formatter_class(prog=self.prog, width=_terminal_columns() - 2)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: $COLUMNS, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
 
 # ---------------------------------------------------------------------------------------------
 # Argument types
@@ -118,7 +137,49 @@ def parse_seconds(text: str) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Unbuilt:
+    """Where the arguments of a command this run does not run would go: nowhere. argparse makes a
+    help formatter for every ``add_argument``; making all the commands' cost ~3 ms of every run."""
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def set_defaults(self, **kwargs: Any) -> None:
+        return None
+
+    def add_subparsers(self, **kwargs: Any) -> _Unbuilt:
+        return self
+
+    def add_parser(self, *args: Any, **kwargs: Any) -> _Unbuilt:
+        return self
+
+
+class _Commands:
+    """``add_subparsers``'s action, making only the ``only`` command's parser when ``only`` is one
+    of ``COMMANDS`` (it parses alike: the others are never reached), else every command's
+    (help and an unknown command's error list them all)."""
+
+    def __init__(self, real: Any, only: str | None) -> None:
+        self._real, self._only = real, only if only in COMMANDS else None
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if self._only in (None, name):
+            return self._real.add_parser(name, **kwargs)
+        return _Unbuilt()
+
+
+# every command build_parser makes, in its order (a test checks the two agree)
+COMMANDS = ("tui", "diagnose", "facts", "codes", "explain", "rules", "precheck", "watch", "collect-script",
+            "demo")
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` starts with, or None (an option first: ``-h`` prints every command)."""
+    return argv[0] if argv and not argv[0].startswith("-") else None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser; with ``only`` (a command), that command's arguments alone are made."""
     parser = _Parser(
         prog=PROG,
         description="Explain Exchange Online relay rejections (550 5.7.64 TenantAttribution and "
@@ -127,7 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
         "70 internal error (a bug), 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    actions = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = _Commands(actions, only)
 
     p = sub.add_parser("tui", help="the terminal UI (also what plain 'relaydoctor' runs)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="evidence to preload")
@@ -336,7 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     shown = warnings.showwarning
     warnings.showwarning = _warning_line
     try:
-        args = build_parser().parse_args(args_list)
+        args = build_parser(command_of(args_list)).parse_args(args_list)
         func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_tui)
         if not hasattr(args, "paths"):
             args.paths = []

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import field
 from typing import Any
 
 from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
@@ -39,11 +40,27 @@ class CompiledRule:
     aliases: tuple[str, ...]  # positive pattern aliases, in order (the facade reads c.m[alias])
     conclusion: Conclusion
     source: str = ""  # "path:line" of the rule in its pack, for error messages
+    # read from the cache: ``condition`` as JSON text, parsed on first use (a run registers the
+    # facade's prepared form, ``CompiledRuleset.prepared``, and never reads it)
+    _condition_text: str = field(default="", init=False, repr=False, compare=False)
+
+    def __getattr__(self, name: str) -> Any:
+        text = object.__getattribute__(self, "_condition_text") if name == "condition" else ""
+        if not text:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        condition = json.loads(text)
+        object.__setattr__(self, "condition", condition)
+        return condition
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledRuleset:
     rules: tuple[CompiledRule, ...]
+    # What the facade hands the engine for each rule (``session.prepare_rules``: JSON text of its
+    # aliases and join-safe condition), when known: made once per compiled ruleset and cached with
+    # it, so a run's registration does not redo it. None: the facade prepares the rules itself.
+    prepared: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    known_digest: str = field(default="", compare=False, repr=False)  # ``digest``, when known
 
     @property
     def strata(self) -> int:
@@ -52,6 +69,8 @@ class CompiledRuleset:
     @property
     def digest(self) -> str:
         """Stable hash of the rules' content: the facade registers each digest once per process."""
+        if self.known_digest:
+            return self.known_digest
         payload = json.dumps(
             [[r.id, r.stratum, r.condition, list(r.aliases)] for r in self.rules],
             sort_keys=True,
@@ -59,27 +78,123 @@ class CompiledRuleset:
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
-    def for_codes(self, codes: Iterable[str], kinds: Iterable[str] | None = None) -> CompiledRuleset:
+    def for_codes(
+        self,
+        codes: Iterable[str],
+        kinds: Iterable[str] | None = None,
+        values: Mapping[tuple[str, str], frozenset[tuple[type, Any]] | None] | None = None,
+    ) -> CompiledRuleset:
         """Only the rules concluding under ``codes``, in the same order. A diagnosis judges only the
         codes its symptoms name, and rules only record firings (none derives a fact another rule
         reads), so the others' firings are never looked at: registering and running just these
         saves most of the engine's start-up. ``kinds``: the fact kinds the run asserts; a rule with
-        a positive pattern of any other kind cannot fire, so it is left out too. Cached per ruleset
-        object, code set and kind set; the facade registers each distinct subset once per process
-        and bounds how many stay registered (docs/engine-traps.md #18)."""
-        wanted = tuple(sorted(set(codes)))
+        a positive pattern of any other kind cannot fire, so it is left out too. ``values``:
+        ``(kind, field)`` -> every ``(type, value)`` the run's facts of that kind have in that field
+        (None: some value is not a plain text, integer or boolean, or is missing); a rule whose
+        positive pattern requires ``field == literal`` (``literal_tests``) that no such fact has
+        cannot fire either (registering costs ~60 us a rule in the engine). A pair not in
+        ``values`` is not judged. Cached per ruleset object and chosen rules; the facade registers
+        each distinct subset once per process and bounds how many stay registered
+        (docs/engine-traps.md #18)."""
+        wanted = frozenset(codes)
         present = None if kinds is None else frozenset(kinds) | {PHASE_KIND}
-        key = (id(self), wanted, present)
+        chosen = tuple(
+            i for i, (code, needs, tests) in enumerate(_facets(self))
+            if code in wanted and (present is None or needs <= present)
+            and (values is None or all(_may_hold(values, test) for test in tests)))
+        key = (id(self), chosen)
         hit = _SUBSETS.get(key)
         if hit is not None and hit[0] is self:
             return hit[1]
         if len(_SUBSETS) >= 64:
             _SUBSETS.clear()
-        subset = CompiledRuleset(tuple(
-            r for r in self.rules
-            if r.conclusion.code in wanted and (present is None or required_kinds(r) <= present)))
+        # a subset of a ruleset whose digest is known: the rules are known by their positions in it
+        digest = (hashlib.sha256(f"{self.known_digest} {list(chosen)}".encode()).hexdigest()[:16]
+                  if self.known_digest else "")
+        prepared = None if self.prepared is None else tuple(self.prepared[i] for i in chosen)
+        subset = CompiledRuleset(tuple(self.rules[i] for i in chosen), prepared=prepared, known_digest=digest)
         _SUBSETS[key] = (self, subset)  # holding self keeps its id unique
         return subset
+
+    def literal_fields(self) -> frozenset[tuple[str, str]]:
+        """Every ``(kind, field)`` some rule's positive pattern tests for equality with a literal
+        (what ``for_codes``'s ``values`` is worth knowing about)."""
+        return frozenset((kind, name) for _, _, tests in _facets(self) for kind, name, _ in tests)
+
+
+def _may_hold(values: Mapping[tuple[str, str], frozenset[tuple[type, Any]] | None],
+              test: tuple[str, str, Any]) -> bool:
+    kind, name, literal = test
+    known = values.get((kind, name), None)
+    if known is None or (type(literal), literal) in known:
+        return True
+    # a literal of another type than the facts' values: the engine's equality coerces (1 == "1",
+    # docs/engine-traps.md #26), so it is not judged here (the pack loader refuses such rules)
+    return not any(kind_of is type(literal) for kind_of, _ in known)
+
+
+Facets = tuple[str, frozenset[str], tuple[tuple[str, str, Any], ...]]
+
+
+def _facets(ruleset: CompiledRuleset) -> tuple[Facets, ...]:
+    """Each rule's code, required kinds and literal tests, worked out once per ruleset object."""
+    known = _FACETS.get(id(ruleset))
+    if known is not None and known[0] is ruleset:
+        return known[1]
+    return remember_facets(ruleset, [(required_kinds(r), literal_tests(r)) for r in ruleset.rules])
+
+
+def facets_of(ruleset: CompiledRuleset) -> list[tuple[list[str], list[list[Any]]]]:
+    """Each rule's required kinds and literal tests as JSON data, for the compiled ruleset's
+    cache entry (``remember_facets`` takes them back)."""
+    return [[sorted(needs), [list(test) for test in tests]] for _, needs, tests in _facets(ruleset)]
+
+
+def remember_facets(ruleset: CompiledRuleset, facets: Iterable[tuple[Iterable[str], Iterable[Any]]]
+                    ) -> tuple[Facets, ...]:
+    """Take each rule's required kinds and literal tests as known (read from the cache: working
+    them out from the conditions is ~3 ms a run)."""
+    made = []
+    for rule, (needs, tests) in zip(ruleset.rules, facets, strict=True):
+        checked = []
+        for kind, name, literal in tests:
+            if not (isinstance(kind, str) and isinstance(name, str)
+                    and isinstance(literal, str | int | bool)):
+                raise ValueError(f"not a literal test: {kind!r}, {name!r}, {literal!r}")
+            checked.append((kind, name, literal))
+        kinds = frozenset(needs)
+        if not all(isinstance(k, str) for k in kinds):
+            raise ValueError("not fact kinds")
+        made.append((rule.conclusion.code, kinds, tuple(checked)))
+    if len(_FACETS) >= 16:
+        _FACETS.clear()
+    _FACETS[id(ruleset)] = (ruleset, tuple(made))  # holding it keeps its id unique
+    return tuple(made)
+
+
+def literal_tests(rule: CompiledRule) -> tuple[tuple[str, str, Any], ...]:
+    """``(kind, field, literal)`` for every top-level ``{field: literal}`` test (a text, an integer
+    or a boolean) of a positive pattern (``{alias: {"$and": [{"t": kind}, test, ...]}}``, as the
+    compiler writes them): a fact of that kind must hold that value for the rule to fire."""
+    tests = []
+    for pattern in rule.condition.get("all", ()):
+        if not isinstance(pattern, dict) or len(pattern) != 1:
+            continue
+        ((alias, body),) = pattern.items()
+        if alias.endswith("$not") or alias == PHASE_ALIAS or not isinstance(body, dict):
+            continue
+        items = body.get("$and")
+        if not isinstance(items, list) or not items or not isinstance(items[0], dict):
+            continue
+        kind = items[0].get("t") if len(items[0]) == 1 else None
+        if not isinstance(kind, str):
+            continue
+        for test in items[1:]:
+            if isinstance(test, dict) and len(test) == 1:
+                ((name, literal),) = test.items()
+                if not name.startswith("$") and name != "t" and isinstance(literal, str | int | bool):
+                    tests.append((kind, name, literal))
+    return tuple(tests)
 
 
 def required_kinds(rule: CompiledRule) -> frozenset[str]:
@@ -99,8 +214,8 @@ def required_kinds(rule: CompiledRule) -> frozenset[str]:
     return frozenset(kinds)
 
 
-_SubsetKey = tuple[int, tuple[str, ...], frozenset[str] | None]
-_SUBSETS: dict[_SubsetKey, tuple[CompiledRuleset, CompiledRuleset]] = {}
+_SUBSETS: dict[tuple[int, tuple[int, ...]], tuple[CompiledRuleset, CompiledRuleset]] = {}
+_FACETS: dict[int, tuple[CompiledRuleset, tuple[Facets, ...]]] = {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
@@ -84,7 +84,8 @@ def build_report(
     def trial(extra: Mapping[str, str]) -> Inference:
         # relations read only the relation keys (egress_ip, cert_trusted): others reuse this run's
         reuse = not (set(extra) & {*RELATION_KEYS, *SCOPE_ANSWER_KEYS})
-        return _infer({**answers, **extra}, light=True, relations=derived if reuse else None)
+        return _infer({**answers, **extra}, light=True, relations=derived if reuse else None,
+                      within=run.rules)
 
     questions = [*run.scope_questions, *honest_questions(run, trial, answers)]
     from .pack.recognize import timed_out_notes
@@ -123,6 +124,7 @@ class Inference:
     questions: list[Question]
     notes: list[str]
     scope_questions: list[Question] = dataclasses.field(default_factory=list)  # which tenant/org
+    rules: CompiledRuleset | None = None  # the rules run (``for_codes``): trying answers reuses them
 
     def statuses(self) -> tuple[tuple[str, str, str, str], ...]:
         return tuple(sorted((v.code, v.cause, v.subject, v.status) for v in self.verdicts))
@@ -138,9 +140,12 @@ def infer(
     *,
     light: bool = False,
     relations: Sequence[Fact] | None = None,
+    within: CompiledRuleset | None = None,
 ) -> Inference:
     """One pass. ``light``: statuses only (trying an answer); ``relations``: reuse these (the
-    answer tried is not one the relations read)."""
+    answer tried is not one the relations read); ``within``: rules run before (the run whose
+    answers are tried), run again when they hold every rule this pass could fire: a rule that
+    cannot fire changes nothing, and the engine has them registered already."""
     from .relations import derive_relations
 
     scoped = choose_scope(evidence.facts, answers)  # never two tenants' objects in one judgement
@@ -152,12 +157,43 @@ def infer(
     # only these codes are judged, and only rules whose kinds are present can fire; answer rules
     # stay in, so trying an answer (honest_questions) reuses the registration
     kinds = {f.KIND for f in all_facts} | {Answer.KIND}
-    firings = run_rules(ruleset.for_codes(codes, kinds), all_facts)
+    values = field_values(all_facts, ruleset.literal_fields())
+    chosen = ruleset.for_codes(codes, kinds, values)
+    if within is not None and {r.id for r in chosen.rules} <= {r.id for r in within.rules}:
+        chosen = within
+    firings = run_rules(chosen, all_facts)
     rules = {r.id: r for r in ruleset.rules}
     verdicts, questions, notes = _judge(codes, firings, rules, all_facts, packs, answers, light)
     notes = [*notes, *_unknown_code_notes(facts, packs, codes)]
     symptoms = _symptom_views(facts, packs)
-    return Inference(all_facts, symptoms, verdicts, questions, [*scoped.notes, *notes], scoped.questions)
+    return Inference(all_facts, symptoms, verdicts, questions, [*scoped.notes, *notes], scoped.questions,
+                     chosen)
+
+
+def field_values(
+    facts: Sequence[Fact], fields: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], frozenset[tuple[type, Any]] | None]:
+    """``(kind, field)`` -> the ``(type, value)`` pairs the facts of that kind hold in that field
+    (None: one holds something else, or nothing), for the ``fields`` rules test with literals
+    (``CompiledRuleset.for_codes``). Answers are left out: trying one (``honest_questions``) adds
+    an answer fact, and its runs should find their rules among this run's (``infer``'s ``within``)."""
+    wanted: dict[str, list[str]] = {}
+    for kind, name in fields:
+        if kind != Answer.KIND:
+            wanted.setdefault(kind, []).append(name)
+    found: dict[tuple[str, str], set[tuple[type, Any]] | None] = {}
+    for fact in facts:
+        for name in wanted.get(fact.KIND, ()):
+            key = (fact.KIND, name)
+            seen = found.setdefault(key, set())
+            if seen is None:
+                continue
+            value = getattr(fact, name, None)
+            if isinstance(value, str | int | bool):
+                seen.add((type(value), value))
+            else:
+                found[key] = None
+    return {key: None if seen is None else frozenset(seen) for key, seen in found.items()}
 
 
 def honest_questions(

@@ -261,6 +261,24 @@ def _prepare(rule: CompiledRule) -> tuple[tuple[str, ...], dict[str, Any]]:
     return positive, json.loads(json.dumps({"all": safe}))
 
 
+def prepare_rules(ruleset: CompiledRuleset) -> tuple[str, ...]:
+    """Each rule as registration hands it to the engine: JSON text of ``[aliases, condition]``
+    (``_prepare``: checked, join-safe, guarded). Pure and deterministic, so it is made once per
+    compiled ruleset and cached beside it (``CompiledRuleset.prepared``); raises
+    :class:`EngineError` for a rule the facade refuses."""
+    return tuple(json.dumps([list(aliases), condition], separators=(",", ":"))
+                 for aliases, condition in map(_prepare, ruleset.rules))
+
+
+def _prepared(ruleset: CompiledRuleset) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    """The rules' aliases and conditions to register: from ``ruleset.prepared`` when it holds them
+    (one JSON parse: fresh objects, as registration mutates what it is given), else prepared now."""
+    texts = ruleset.prepared
+    if texts is None or len(texts) != len(ruleset.rules):
+        return [_prepare(r) for r in ruleset.rules]
+    return [(tuple(aliases), condition) for aliases, condition in json.loads(f"[{','.join(texts)}]")]
+
+
 # --------------------------------------------------------------------------------------------
 # Sessions and the engine
 # --------------------------------------------------------------------------------------------
@@ -349,7 +367,7 @@ class RuleEngine:
         ids = [r.id for r in ruleset.rules]
         if len(set(ids)) != len(ids):
             raise EngineError(f"duplicate rule ids in ruleset {digest}")
-        prepared = [_prepare(r) for r in ruleset.rules]
+        prepared = _prepared(ruleset)
         aliases = tuple(a for a, _ in prepared)
         definition: dict[str, Any] = {
             "__init": {"all": [{"__i": {"t": _INIT_KIND}}], "run": self._init_action},

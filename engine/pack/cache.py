@@ -13,7 +13,9 @@
 - Format: JSON only, decoded into the pack model's own dataclasses (every dataclass of
   ``model``); nothing in a cache file can run code (never pickle). An object met twice is written
   once and referenced. A file that does not decode — truncated, corrupt, another version — is
-  ignored and rebuilt.
+  ignored and rebuilt. The rules and the cases (three quarters of it; a diagnosis reads only the
+  rules that fired) are lines of their own, decoded on first use (``read``), each after its CRC-32
+  is checked: a line not as written is read afresh from the YAML.
 - Beside each entry, the ruleset compiled from those packs (``compiled-*``), keyed by the packs'
   key and the engine build (``write_compiled``).
 - Concurrent runs: an entry is written to a temporary file in the same folder and renamed into
@@ -25,28 +27,35 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
 import stat
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..compiled import CompiledRule, CompiledRuleset, Conclusion
+from ..compiled import CompiledRule, CompiledRuleset, Conclusion, facets_of, remember_facets
+from ..errors import PackError
 from ..paths import CACHE_ENV, cache_dir
 from ..status import Status
 from . import model
-from .model import ENGINE_FORMAT, Packs
+from .model import ENGINE_FORMAT, Pack, Packs
 from .ycontainers import YList, YMap
 
 __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write", "write_compiled"]
 
 # 2: a dataclass object met again is a back-reference (Packs holds each Pack's rules); 3: a rule's
-# subject (RuleDef.subject, Conclusion.subject)
-CODEC = 3
+# subject (RuleDef.subject, Conclusion.subject); 4: the compiled ruleset's digest and prepared rules;
+# 5: an entry is lines, rules and cases decoded on first use, and the recognition patterns' ranks;
+# 6: a compiled rule's condition as text, and each rule's required kinds and literal tests; 7: causes
+# on lines of their own, each line's CRC-32; 8: the compiled ruleset as lines
+CODEC = 8
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -94,12 +103,15 @@ def _walk(root: Path) -> list[tuple[str, os.stat_result]]:
     return out
 
 
-def _sources() -> list[Path]:
-    """The code that reads packs: a changed parser or model gives a new key too."""
+@functools.cache
+def _sources() -> tuple[Path, ...]:
+    """The code that reads packs: a changed parser or model gives a new key too. Found once per
+    process (the code running is the code imported; each file's stat is read every time)."""
     here = Path(__file__).resolve().parent
     engine = here.parent
-    derived = ("facts.py", "compiled.py", "status.py", "regex_probe.py")  # what compiling reads
-    return [*sorted(here.glob("*.py")), *(engine / name for name in derived)]
+    # what compiling reads, and the facade that prepares the compiled rules (write_compiled)
+    derived = ("facts.py", "compiled.py", "status.py", "regex_probe.py", "session.py")
+    return (*sorted(here.glob("*.py")), *(engine / name for name in derived))
 
 
 def content_key(roots: Iterable[Path], settings: str) -> str:
@@ -136,12 +148,14 @@ def _stat_digest(roots: Sequence[Path], settings: str) -> tuple[str, float]:
     for root in roots:
         files.append((f"root {root}", None))
         files.extend(_walk(root))
+    parts = []  # hashed in one update: the same digest as one update per file, ~1 ms less
     for path, st in files:
         if st is None:
-            h.update(f"{path}\0".encode())
+            parts.append(f"{path}\0")
             continue
-        h.update(f"{path}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0".encode())
+        parts.append(f"{path}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0")
         newest = max(newest, st.st_mtime, st.st_ctime)
+    h.update("".join(parts).encode())
     return h.hexdigest(), newest
 
 
@@ -168,11 +182,17 @@ def key_for(roots: Sequence[Path], settings: str, environ: Mapping[str, str] | N
 # -- JSON codec: the pack model's dataclasses, tuples, paths and YAML line-tracking containers -----
 
 
-def _encoder() -> Any:
-    """An encoding function. Each model object is written once: met again (``Packs.rules`` are the
-    ``Pack.rules`` objects) it becomes ``{"r": n}``, n counting written objects in the order their
-    text ends — the order ``json.loads`` calls its object hook, so the decoder numbers alike."""
+def _encoder(defer: bool = False) -> Any:
+    """An encoding function. Each model object is written once: met again it becomes ``{"r": n}``,
+    n counting written objects in the order their text ends — the order ``json.loads`` calls its
+    object hook, so the decoder numbers alike. ``defer``: the fields of ``_DEFERRED`` are written
+    as ``{"z": 0}`` (the entry's other lines hold them); a reader's ``_deferred`` is never written."""
     written: dict[int, int] = {}
+
+    def field_value(value: Any, name: str, deferred: tuple[str, ...]) -> Any:
+        if name == "_deferred":
+            return None
+        return {"z": 0} if name in deferred else enc(getattr(value, name))
 
     def enc(value: Any) -> Any:
         if value is None or isinstance(value, bool | int | float | str):
@@ -181,7 +201,8 @@ def _encoder() -> Any:
             seen = written.get(id(value))
             if seen is not None:
                 return {"r": seen}
-            values = [enc(getattr(value, f.name)) for f in dataclasses.fields(value)]
+            deferred = _DEFERRED.get(type(value).__name__, ()) if defer else ()
+            values = [field_value(value, f.name, deferred) for f in dataclasses.fields(value)]
             written[id(value)] = len(written)  # the object outlives the encoding: ids stay unique
             return {"c": type(value).__name__, "v": values}
         if isinstance(value, tuple):
@@ -219,13 +240,16 @@ def _decoder() -> Any:
                 raise ValueError("a cache entry of another model")
             obj = object.__new__(cls)  # as pickle does: no __init__ to make, the values were checked
             for name, field_value in zip(names, values, strict=True):  # when the entry was written
-                object.__setattr__(obj, name, field_value)
+                if field_value is not _UNSET:  # a deferred field stays unset until first use
+                    object.__setattr__(obj, name, field_value)
             if post_init := getattr(obj, "__post_init__", None):
                 post_init()
             objects.append(obj)
             return obj
         if "r" in value:
             return objects[value["r"]]  # IndexError (a corrupt entry) is caught by the reader
+        if "z" in value:
+            return _UNSET
         if "t" in value:
             return tuple(value["t"])
         if "l" in value:
@@ -258,17 +282,209 @@ def _hashable(key: Any) -> Any:
 # -- entries ---------------------------------------------------------------------------------------
 
 
-def read(key: str, environ: Mapping[str, str] | None = None) -> Packs | None:
-    """The cached packs for ``key``, or None (missing, corrupt, another version)."""
+# An entry is lines of JSON: a header (the key, the packs without their rules, causes and cases,
+# where those are, each other line's CRC-32), then one line per rule, one per cause, then one line of
+# every case. A diagnosis reads the header, the rules that fired and the causes of its codes;
+# ``rules test``, lint and ``codes`` read the rest on first use.
+_DEFERRED = {"Packs": ("rules", "disabled", "cases", "causes"), "Pack": ("rules", "cases", "causes")}
+_UNSET = object()
+_ERRORS = (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError)
+
+
+def read(
+    key: str, environ: Mapping[str, str] | None = None, fallback: Callable[[], Packs] | None = None
+) -> Packs | None:
+    """The cached packs for ``key``, or None (missing, corrupt, another version). Their rules and
+    cases are decoded on first use; should that fail (the file checked whole, so only if its
+    writer was wrong), ``fallback`` (the packs read afresh) supplies them."""
     path = cache_dir(environ) / f"packs-{key}.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), object_hook=_decoder())
-        if not isinstance(data, dict) or data.get("key") != key:
+        data = path.read_bytes()
+        head, _, body = data.partition(b"\n")
+        header = json.loads(head, object_hook=_decoder())
+        if not isinstance(header, dict) or header.get("key") != key:
             return None
-        packs = data["packs"]
-    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError):
+        packs, where = header["packs"], json.loads(header["where"])  # plain JSON, as text in the header
+        lines = body.decode("utf-8").split("\n")
+        crcs = header["crcs"]
+        if (not isinstance(packs, Packs) or len(lines) != where["rules_count"] + where["causes_count"] + 1
+                or not isinstance(crcs, list) or len(crcs) != len(lines)):
+            return None
+        ranks = json.loads(header["ranks"])
+        if not isinstance(ranks, dict):
+            return None
+        sections = _Sections(lines, crcs, where, fallback)
+        object.__setattr__(packs, "_deferred", _Deferred(sections, None, where["packs"]))
+        if len(packs.packs) != len(where["pack"]):
+            return None
+        for n, (pack, fields) in enumerate(zip(packs.packs, where["pack"], strict=True)):
+            if not isinstance(pack, Pack):
+                return None
+            object.__setattr__(pack, "_deferred", _Deferred(sections, n, fields))
+        from .recognize import remember_ranks
+
+        remember_ranks(ranks)
+    except _ERRORS:
         return None
-    return packs if isinstance(packs, Packs) else None
+    return packs
+
+
+class _Sections:
+    """The rule and case lines of one entry, each decoded once (model objects shared as written:
+    ``Packs.rules`` are ``Pack.rules`` objects)."""
+
+    def __init__(self, lines: list[str], crcs: list[int], where: dict[str, Any],
+                 fallback: Callable[[], Packs] | None):
+        self._lines, self._crcs = lines, crcs
+        self._rules: dict[int, Any] = {}
+        self._causes: dict[int, Any] = {}
+        self._cause_lines = where["rules_count"]  # the causes' lines follow the rules'
+        self._cases: list[Any] | None = None
+        self._fallback = fallback
+        self._fresh: Packs | None = None
+        self._lock = threading.Lock()
+        packs = where["packs"]
+        self._by_id = {where["rule_ids"][n]: n for n in (*packs["rules"], *packs["disabled"])}
+
+    def __getstate__(self) -> dict[str, Any]:  # copy.deepcopy of packs read from the cache
+        return {**self.__dict__, "_lock": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
+
+    def _line(self, n: int) -> Any:
+        """Line ``n`` decoded, once its CRC-32 is the one written (else ValueError: the caller
+        reads the packs afresh)."""
+        line = self._lines[n]
+        if zlib.crc32(line.encode("utf-8")) != self._crcs[n]:
+            raise ValueError(f"line {n + 2} of the pack cache entry is not as written")
+        return json.loads(line, object_hook=_decoder())
+
+    def rule_at(self, n: int) -> Any:
+        with self._lock:
+            if n not in self._rules:
+                rule = self._line(n)
+                if not isinstance(rule, model.RuleDef):
+                    raise ValueError("not a rule")
+                self._rules[n] = rule
+            return self._rules[n]
+
+    def cause_at(self, n: int) -> Any:
+        with self._lock:
+            if n not in self._causes:
+                cause = self._line(self._cause_lines + n)
+                if not isinstance(cause, model.CauseDef):
+                    raise ValueError("not a cause")
+                self._causes[n] = cause
+            return self._causes[n]
+
+    def case_at(self, n: int) -> Any:
+        with self._lock:
+            if self._cases is None:
+                cases = self._line(len(self._lines) - 1)
+                if not isinstance(cases, list) or not all(isinstance(c, model.CaseDef) for c in cases):
+                    raise ValueError("not cases")
+                self._cases = cases
+            return self._cases[n]
+
+    def rule(self, rule_id: str) -> Any:
+        n = self._by_id.get(rule_id)
+        if n is None:
+            return None
+        try:
+            return self.rule_at(n)
+        except _ERRORS:
+            return self.fresh().rule(rule_id)
+
+    def fresh(self) -> Packs:
+        """The packs read afresh: what a corrupt line is replaced with."""
+        if self._fallback is None:
+            raise PackError("the pack cache entry is corrupt; run again to rebuild it", "pack cache")
+        with self._lock:
+            if self._fresh is None:
+                self._fresh = self._fallback()
+            return self._fresh
+
+
+class _Deferred:
+    """What ``Pack``/``Packs`` read from an entry decode on first use (``model._deferred_field``):
+    ``fields`` maps each left-out field to its rules' or cases' positions."""
+
+    def __init__(self, sections: _Sections, pack: int | None, fields: dict[str, list[int]]):
+        self._sections, self._pack, self._fields = sections, pack, fields
+
+    def holds(self, name: str) -> bool:
+        return name in self._fields
+
+    def load(self, name: str) -> Any:
+        if name == "causes" and self._pack is None:  # Packs.causes: each decoded when looked up
+            return _Causes(self._sections, dict(self._fields[name]))
+        at = {"cases": self._sections.case_at, "causes": self._sections.cause_at}.get(
+            name, self._sections.rule_at)
+        try:
+            return tuple(at(n) for n in self._fields[name])
+        except _ERRORS:
+            fresh = self._sections.fresh()
+            return getattr(fresh if self._pack is None else fresh.packs[self._pack], name)
+
+    def rule(self, rule_id: str) -> Any:
+        return self._sections.rule(rule_id)
+
+
+class _Causes(Mapping[str, Any]):
+    """``Packs.causes`` read from an entry: cause id -> its ``CauseDef``, decoded when looked up (a
+    diagnosis reads those of its codes only)."""
+
+    def __init__(self, sections: _Sections, positions: dict[str, int]):
+        self._sections, self._positions = sections, positions
+
+    def __getitem__(self, cause: str) -> Any:
+        n = self._positions[cause]
+        try:
+            return self._sections.cause_at(n)
+        except _ERRORS:
+            return self._sections.fresh().causes[cause]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __contains__(self, cause: object) -> bool:
+        return cause in self._positions
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+def _layout(packs: Packs) -> tuple[list[Any], list[Any], list[Any], dict[str, Any]]:
+    """The distinct rules, causes and cases of ``packs`` (each object once, in first-met order) and
+    where each deferred field's objects are among them."""
+    rules: dict[int, tuple[int, Any]] = {}
+    causes: dict[int, tuple[int, Any]] = {}
+    cases: dict[int, tuple[int, Any]] = {}
+
+    def positions(items: Iterable[Any], table: dict[int, tuple[int, Any]]) -> list[int]:
+        out = []
+        for item in items:
+            if id(item) not in table:
+                table[id(item)] = (len(table), item)
+            out.append(table[id(item)][0])
+        return out
+
+    where: dict[str, Any] = {
+        "packs": {"rules": positions(packs.rules, rules), "disabled": positions(packs.disabled, rules),
+                  "cases": positions(packs.cases, cases),
+                  "causes": list(zip(packs.causes, positions(packs.causes.values(), causes), strict=True))},
+        "pack": [{"rules": positions(p.rules, rules), "cases": positions(p.cases, cases),
+                  "causes": positions(p.causes, causes)} for p in packs.packs],
+    }
+    rule_list = [item for _, item in rules.values()]
+    where["rule_ids"] = [r.id for r in rule_list]
+    where["rules_count"] = len(rule_list)
+    where["causes_count"] = len(causes)
+    return rule_list, [item for _, item in causes.values()], [item for _, item in cases.values()], where
 
 
 # -- the compiled ruleset (what the engine facade registers), cached beside its packs ------------
@@ -279,33 +495,77 @@ def _compiled_path(key: str, environ: Mapping[str, str] | None) -> Path:
 
 
 def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> CompiledRuleset | None:
-    """The compiled ruleset stored under ``key`` (see ``write_compiled``), or None."""
+    """The compiled ruleset stored under ``key`` (see ``write_compiled``), with its digest and the
+    facade's prepared rules when they were stored, or None."""
     try:
-        data = json.loads(_compiled_path(key, environ).read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("key") != key:
+        head, _, body = _compiled_path(key, environ).read_bytes().partition(b"\n")
+        data = json.loads(head)
+        if not isinstance(data, dict) or data.get("key") != key or data.get("crc") != zlib.crc32(body):
+            return None  # the texts parsed later (conditions, prepared rules) are as written
+        texts = body.decode("utf-8").split("\n")
+        count = len(data["rules"])
+        prepared = texts[count:] if data["prepared"] else None
+        if len(texts) != count * (2 if prepared is not None else 1) or not all(texts[:count]):
             return None
-        return CompiledRuleset(tuple(
-            CompiledRule(rid, stratum, condition, tuple(aliases),
-                         Conclusion(cause, code, Status(status), message, tuple(evidence), subject), source)
-            for rid, stratum, condition, aliases, (cause, code, status, message, evidence, subject), source
-            in data["rules"]
-        ))
+        statuses = {s.value: s for s in Status}
+        new, put = object.__new__, object.__setattr__  # as the packs' decoder: no __init__ to make
+        rules = []
+        for (rid, stratum, aliases, conclusion, source), condition in zip(data["rules"], texts, strict=False):
+            cause, code, status, message, evidence, subject = conclusion
+            made = new(Conclusion)
+            put(made, "cause", cause)
+            put(made, "code", code)
+            put(made, "status", statuses[status])
+            put(made, "message", message)
+            put(made, "evidence", tuple(evidence))
+            put(made, "subject", subject)
+            rule = new(CompiledRule)
+            put(rule, "id", rid)
+            put(rule, "stratum", stratum)
+            put(rule, "_condition_text", condition)  # ``condition`` stays unset until first used
+            put(rule, "aliases", tuple(aliases))
+            put(rule, "conclusion", made)
+            put(rule, "source", source)
+            rules.append(rule)
+        digest = data["digest"]
+        if not isinstance(digest, str):
+            return None
+        ruleset = CompiledRuleset(tuple(rules), prepared=None if prepared is None else tuple(prepared),
+                                  known_digest=digest)
+        remember_facets(ruleset, data["facets"])
+        return ruleset
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
-def write_compiled(key: str, ruleset: CompiledRuleset, environ: Mapping[str, str] | None = None) -> bool:
+def write_compiled(
+    key: str, ruleset: CompiledRuleset, environ: Mapping[str, str] | None = None,
+    prepared: Sequence[str] | None = None,
+) -> bool:
     """Store a compiled ruleset under ``key``: the caller's packs key combined with whatever else
-    the compilation depended on (the engine build that probed user packs' regexes). Only a
-    ruleset that compiled without errors is ever stored. JSON, atomic like the packs."""
-    rules = [
-        [r.id, r.stratum, r.condition, list(r.aliases),
-         [r.conclusion.cause, r.conclusion.code, r.conclusion.status.value, r.conclusion.message,
-          list(r.conclusion.evidence), r.conclusion.subject], r.source]
-        for r in ruleset.rules
-    ]
+    the compilation depended on (the engine build that probed user packs' regexes), with its
+    digest and ``prepared``, the facade's form of each rule (``session.prepare_rules``; the
+    facade's source is part of the packs' key). Only a ruleset that compiled without errors is
+    ever stored. Lines, atomic like the packs: a header (the rules but their conditions, their
+    required kinds and literal tests, the digest, a CRC-32 of the rest), each rule's condition, then
+    each prepared rule; the texts are JSON a run parses only when used (never, for conditions)."""
     try:
-        payload = json.dumps({"key": key, "rules": rules}, separators=(",", ":"))
+        compact = {"separators": (",", ":")}
+        rules = [
+            [r.id, r.stratum, list(r.aliases),
+             [r.conclusion.cause, r.conclusion.code, r.conclusion.status.value, r.conclusion.message,
+              list(r.conclusion.evidence), r.conclusion.subject], r.source]
+            for r in ruleset.rules
+        ]
+        texts = [json.dumps(r.condition, **compact) for r in ruleset.rules]
+        if prepared is not None:
+            if len(prepared) != len(texts):
+                return False
+            texts += [json.dumps(json.loads(p), **compact) for p in prepared]  # one line each
+        body = "\n".join(texts)
+        header = {"key": key, "digest": ruleset.digest, "crc": zlib.crc32(body.encode("utf-8")),
+                  "prepared": prepared is not None, "rules": rules, "facets": facets_of(ruleset)}
+        payload = f"{json.dumps(header, **compact)}\n{body}"
     except (TypeError, ValueError, RecursionError):
         return False
     path = _compiled_path(key, environ)
@@ -318,7 +578,19 @@ def write_compiled(key: str, ruleset: CompiledRuleset, environ: Mapping[str, str
 def write(key: str, packs: Packs, environ: Mapping[str, str] | None = None) -> bool:
     """Store an entry atomically (temp file + rename); False when the cache folder is not usable."""
     try:
-        payload = json.dumps({"key": key, "packs": _enc(packs)}, separators=(",", ":"))
+        rules, causes, cases, where = _layout(packs)
+        compact = {"separators": (",", ":")}
+        enc = _encoder()  # one numbering for the cases' line
+        lines = [*(json.dumps(_enc(r), **compact) for r in (*rules, *causes)),
+                 json.dumps([enc(c) for c in cases], **compact)]
+        body = "\n".join(lines)
+        crcs = [zlib.crc32(line.encode("utf-8")) for line in lines]
+        from .recognize import pattern_rank
+
+        ranks = {p: pattern_rank(p) for code in packs.codes.values() for p in code.recognize}
+        header = {"key": key, "crcs": crcs, "where": json.dumps(where, **compact),
+                  "ranks": json.dumps(ranks, **compact), "packs": _encoder(defer=True)(packs)}
+        payload = f"{json.dumps(header, **compact)}\n{body}"
     except (TypeError, ValueError, RecursionError):
         return False
     folder = cache_dir(environ)

@@ -447,18 +447,24 @@ def load_packs(
     if key is not None:
         from .cache import read
 
-        hit = read(key, environ)
+        hit = read(key, environ, fallback=lambda: _read_all(layouts, []))
         if hit is not None:
             _remember_key(hit, key)
             return hit
+    merged = _read_all(layouts, errors)
+    if key is not None:
+        _store(key, merged, environ)
+        _remember_key(merged, key)
+    return merged
+
+
+def _read_all(layouts: Sequence[_Layout], errors: list[PackError]) -> Packs:
+    """Every pack's YAML read, checked and merged; ``PackErrors`` with ``errors`` and all found."""
     foreign: dict[str, str] = {}
     packs = [p for p in (_load_one(layout, errors, foreign) for layout in layouts) if p is not None]
     merged = merge(packs, errors)
     if errors:
         raise PackErrors(errors)
-    if key is not None:
-        _store(key, merged, environ)
-        _remember_key(merged, key)
     return merged
 
 

@@ -567,6 +567,20 @@ class PackManifest:
     status: str = "stable"
 
 
+def _deferred_field(obj: Any, name: str) -> Any:
+    """``__getattr__`` of ``Pack`` and ``Packs``: a field left unset by the cache reader (the rules,
+    the cases: ``pack/cache.py``) is decoded on first use and then set like any other."""
+    try:
+        deferred = object.__getattribute__(obj, "_deferred")
+    except AttributeError:
+        deferred = None
+    if deferred is None or not deferred.holds(name):
+        raise AttributeError(f"{type(obj).__name__!r} object has no attribute {name!r}")
+    value = deferred.load(name)
+    object.__setattr__(obj, name, value)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Pack:
     """One loaded pack: its manifest and definitions."""
@@ -577,6 +591,11 @@ class Pack:
     causes: tuple[CauseDef, ...] = ()
     cases: tuple[CaseDef, ...] = ()
     fragments: tuple[FragmentDef, ...] = ()
+    # read from the cache: what decodes the fields it left unset (``_deferred_field``)
+    _deferred: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __getattr__(self, name: str) -> Any:
+        return _deferred_field(self, name)
 
     @property
     def id(self) -> str:
@@ -603,6 +622,11 @@ class Packs:
     disabled: tuple[RuleDef, ...] = ()
     default_code: str | None = None
     renamed: Mapping[str, str] = field(default_factory=dict)  # old cause id -> the cause replacing it
+    # read from the cache: what decodes the fields it left unset (``_deferred_field``)
+    _deferred: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __getattr__(self, name: str) -> Any:
+        return _deferred_field(self, name)
 
     def recognize(self, text: str) -> CodeDef | None:
         """The code whose recognition pattern finds ``text``, most specific pattern first."""
@@ -615,6 +639,9 @@ class Packs:
         return next((p for p in self.packs if p.id == owner), None)
 
     def rule(self, rule_id: str) -> RuleDef | None:
+        """The active or disabled rule ``rule_id`` (read from the cache: only that one is decoded)."""
+        if self._deferred is not None:
+            return self._deferred.rule(rule_id)
         return next((r for r in (*self.rules, *self.disabled) if r.id == rule_id), None)
 
     def rules_for(self, cause: str, code: str | None = None) -> tuple[RuleDef, ...]:

@@ -7,7 +7,8 @@ tried on its own, in this order, and the first that finds the text names the cod
 2. then patterns that require more literal characters (a rough measure of specificity);
 3. then load order: packs in load order (built-in first), codes in file-name order, patterns
    in the order written.
-Patterns are Python regexes searched case-insensitively.
+Patterns are Python regexes searched case-insensitively. A built-in pattern whose plain runs of
+characters (``regex.required_literals``) an ASCII text lacks is skipped without being compiled.
 
 A pattern from a pack is untrusted: lint flags the nested repeats it can see, but some patterns
 that backtrack catastrophically pass any static check (``(.*a){12}!``, ``(a|aa){40}!``). So each
@@ -25,10 +26,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-
-from .regex import literal_weight
 
 if TYPE_CHECKING:  # Packs.recognize calls in here: the model is needed for types only
     from .model import CodeDef, Packs
@@ -48,11 +47,12 @@ class _Entry:
     run. The built-in pack's patterns run on ``re`` (the pack format's syntax, and they are never
     budgeted); other packs' on ``regex`` with its ``timeout``."""
 
-    __slots__ = ("_rx", "code", "pattern")
+    __slots__ = ("_rx", "code", "needs", "pattern")
 
-    def __init__(self, pattern: str, code: CodeDef) -> None:
+    def __init__(self, pattern: str, code: CodeDef, needs: tuple[str, ...] = ()) -> None:
         self.pattern = pattern
         self.code = code
+        self.needs = needs  # texts every match contains (lower-cased ASCII), for the prefilter
         self._rx: Any = None
 
     def compiled(self) -> Any:
@@ -81,14 +81,47 @@ def _budgeted_engine() -> Any:
         return re
 
 
+# pattern -> (0 if it names an ATTR token else 1, minus its literal weight, the texts every match
+# contains): parsing every pattern for these cost ~3 ms a run, so the pack cache stores them
+# (``remember_ranks``)
+Rank = tuple[int, int, tuple[str, ...]]
+_RANKS: dict[str, Rank] = {}
+
+
+def pattern_rank(pattern: str) -> Rank:
+    """Where ``pattern`` goes in recognition order, before its position decides (see above), and
+    what a text must contain for it to match (``regex.required_literals``)."""
+    rank = _RANKS.get(pattern)
+    if rank is None:
+        attr = 0 if _ATTR.search(pattern) else 1
+        from .regex import literal_weight, required_literals  # a cached pack has them: ~1.3 ms
+
+        rank = _RANKS[pattern] = (attr, -literal_weight(pattern), required_literals(pattern))
+    return rank
+
+
+def remember_ranks(ranks: Mapping[str, Sequence[Any]]) -> None:
+    """Ranks computed before (the pack cache's), so this run need not parse those patterns."""
+    checked = {}
+    for pattern, rank in ranks.items():
+        attr, weight, needs = rank  # ValueError/TypeError for anything else: none are taken
+        if not (isinstance(pattern, str) and type(attr) is int and type(weight) is int
+                and isinstance(needs, list | tuple) and all(type(n) is str for n in needs)):
+            raise ValueError(f"not a recognition rank: {pattern!r}: {rank!r}")
+        checked[pattern] = (attr, weight, tuple(needs))
+    for pattern, rank in checked.items():
+        _RANKS.setdefault(pattern, rank)
+
+
 @functools.lru_cache(maxsize=64)
 def _ordered(codes: tuple[CodeDef, ...]) -> tuple[_Entry, ...]:
     entries = []
     position = 0
     for code in codes:
         for pattern in code.recognize:
-            attr = 0 if _ATTR.search(pattern) else 1
-            entries.append(((attr, -literal_weight(pattern), position), _Entry(pattern, code)))
+            attr, weight, needs = pattern_rank(pattern)
+            entry = _Entry(pattern, code, needs if code.pack == BUILTIN_PACK else ())
+            entries.append(((attr, weight, position), entry))
             position += 1
     entries.sort(key=lambda e: e[0])
     return tuple(entry for _, entry in entries)
@@ -103,8 +136,13 @@ def recognize(packs: Packs, text: str) -> CodeDef | None:
     if not text:
         return None
     text = text[:MAX_RECOGNIZE_CHARS]
+    # a pattern whose required texts an ASCII text lacks cannot match it: skipped uncompiled (with
+    # IGNORECASE a non-ASCII character can match an ASCII one, 'K' the Kelvin sign: no prefilter then)
+    lowered = text.lower() if text.isascii() else None
     for entry in _ordered(tuple(packs.codes.values())):
         if entry.pattern in _TIMED_OUT:
+            continue
+        if lowered is not None and not all(need in lowered for need in entry.needs):
             continue
         rx = entry.compiled()
         if rx is not _INVALID and _search(rx, text, entry.code):

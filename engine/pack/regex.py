@@ -569,3 +569,26 @@ def literal_weight(pattern: str) -> int:
         return total
 
     return weight(list(parsed))
+
+
+def required_literals(pattern: str) -> tuple[str, ...]:
+    """Texts every match of ``pattern`` contains, lower-cased: its runs of plain characters at the
+    top level (each item of the top-level sequence must match, in order). Only ASCII runs of two
+    or more characters are given: a search of ASCII text with ``re.IGNORECASE`` can match them
+    only where the lower-cased text holds them (the prefilter of ``recognize``); () when the
+    pattern does not parse or has none."""
+    try:
+        parsed = _sre_parse.parse(pattern, re.IGNORECASE)
+    except re.error:
+        return ()
+    runs: list[str] = []
+    run: list[str] = []
+    for op, av in [*parsed, (None, None)]:
+        if op is _sre.LITERAL:
+            run.append(chr(av))
+            continue
+        text = "".join(run).lower()
+        if len(text) >= 2 and text.isascii():
+            runs.append(text)
+        run = []
+    return tuple(runs)

@@ -40,15 +40,17 @@ RUN_MODULES = {
     "relaydoctor.engine.results", "relaydoctor.engine.scope", "relaydoctor.engine.status",
     "relaydoctor.engine.utctime", "relaydoctor.engine.x509names",
     "relaydoctor.engine.pack", "relaydoctor.engine.pack.cache", "relaydoctor.engine.pack.loader",
-    "relaydoctor.engine.pack.model", "relaydoctor.engine.pack.recognize", "relaydoctor.engine.pack.regex",
+    "relaydoctor.engine.pack.model", "relaydoctor.engine.pack.recognize",
     "relaydoctor.engine.pack.templates", "relaydoctor.engine.pack.ycontainers",
     "relaydoctor.engine.report", "relaydoctor.engine.report.common", "relaydoctor.engine.report.progress",
 }
 # what a cache hit and one format never need: the YAML reader and pack compiler, other renderers,
-# watch/precheck/TUI, worker pools, archives, the regex module (user packs' patterns only)
+# watch/precheck/TUI, worker pools, archives, the regex module (user packs' patterns only), shutil
+# (argparse's formatter asks it for the terminal's width: cli._Parser asks os)
 NEVER = (
     "yaml", "regex", "textual", "rich", "multiprocessing", "concurrent.futures", "zipfile", "tempfile",
-    "difflib", "relaydoctor.tui", "relaydoctor.engine.watch", "relaydoctor.engine.precheck",
+    "difflib", "shutil", "bz2", "lzma",
+    "relaydoctor.tui", "relaydoctor.engine.watch", "relaydoctor.engine.precheck",
     "relaydoctor.engine.pack.compiler", "relaydoctor.engine.pack.parse", "relaydoctor.engine.pack.lint",
     "relaydoctor.engine.report.redact",
 )

@@ -212,13 +212,16 @@ def test_fact_order_never_changes_the_verdicts(samples: Path, bundle: str) -> No
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "samples"
 
 
-@pytest.mark.parametrize("inputs", [
-    ["bundles/renewed-certificate"], ["bundles/attr36"], ["bundles/ip-changed"],
-    ["ndr/NDR-4.4.62-ATTR35-delay.pasted.txt", "cmdlets"],
+@pytest.mark.parametrize(("inputs", "answers"), [
+    (["bundles/renewed-certificate"], {}), (["bundles/attr36"], {}), (["bundles/ip-changed"], {}),
+    (["ndr/NDR-4.4.62-ATTR35-delay.pasted.txt", "cmdlets"], {}),
+    (["bundles/ip-changed"], {"egress_ip": "203.0.113.9"}), (["bundles/attr36"], {"cert_trusted": "no"}),
 ])
-def test_running_only_the_codes_in_scope_changes_no_report(inputs):
+def test_running_only_the_codes_in_scope_changes_no_report(inputs, answers):
     """Issue 11 latency: the engine registers and runs only the rules of the codes a symptom names
-    whose fact kinds are all present. The same report must come out as when every rule runs."""
+    whose fact kinds are all present and whose literal tests some fact passes (trying an answer
+    reuses them when they hold every rule it could fire). The same report must come out as when
+    every rule runs."""
     from relaydoctor.engine import api, diagnosis
     from relaydoctor.engine.session import get_engine
 
@@ -236,8 +239,8 @@ def test_running_only_the_codes_in_scope_changes_no_report(inputs):
     def all_rules_judged(subset, facts):
         return get_engine().run(ruleset, [f.to_engine() for f in facts])
 
-    scoped = diagnose_evidence(evidence, packs=packs, now=NOW)
-    filtered = diagnosis.build_report(evidence, ruleset, packs, every_rule, answers={}, now=NOW)
-    unfiltered = diagnosis.build_report(evidence, ruleset, packs, all_rules_judged, answers={}, now=NOW)
+    scoped = diagnose_evidence(evidence, packs=packs, answers=answers, now=NOW)
+    filtered = diagnosis.build_report(evidence, ruleset, packs, every_rule, answers=answers, now=NOW)
+    unfiltered = diagnosis.build_report(evidence, ruleset, packs, all_rules_judged, answers=answers, now=NOW)
     assert seen and max(seen) < len(ruleset.rules)  # a subset really ran
     assert scoped.to_json() == filtered.to_json() == unfiltered.to_json()

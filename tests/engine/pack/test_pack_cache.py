@@ -155,3 +155,181 @@ def test_the_compiled_ruleset_is_cached_beside_the_packs(cache_dir, monkeypatch)
     (entry,) = cache_dir.glob("compiled-*.json")
     entry.write_text('{"key": "x", "rules": [1]}')
     assert cache.read_compiled(entry.name.removeprefix("compiled-").removesuffix(".json")) is None
+
+
+def test_the_cached_ruleset_carries_the_facades_prepared_rules(cache_dir, monkeypatch):
+    """Registration hands the engine what the facade prepared when the ruleset was cached (issue
+    11 latency): the same conditions ``_prepare`` makes, for the full ruleset and any subset."""
+    from relaydoctor.engine import api, session
+    from relaydoctor.engine.pack.compiler import compile_packs
+    from relaydoctor.engine.regex_probe import probe
+
+    packs = load_packs(include_user_config=False)
+    fresh = compile_packs(packs, probe=probe)
+    api._compile_cached(packs)  # a miss: compiled and stored
+    cached = api._compile_cached(packs)
+    assert cached.prepared is not None and cached.digest == fresh.digest
+    subset, fresh_subset = cached.for_codes(["5.7.64"]), fresh.for_codes(["5.7.64"])
+    expected = [session._prepare(r) for r in fresh_subset.rules]
+    monkeypatch.setattr(session, "_prepare", lambda rule: pytest.fail("prepared again"))
+    assert session._prepared(subset) == expected
+    assert subset == fresh_subset and subset.digest != cached.digest
+    assert cached.for_codes(["5.7.64"]).digest == subset.digest  # the same subset: one registration
+
+
+def _unset(obj, name: str) -> bool:
+    try:
+        object.__getattribute__(obj, name)
+    except AttributeError:
+        return True
+    return False
+
+
+def test_rules_and_cases_are_decoded_on_first_use(cache_dir):
+    """A diagnosis reads the rules that fired, never the cases (issue 11 latency): a cached read
+    leaves them unset until asked for, and then they are what a fresh load gives."""
+    fresh = load_packs(include_user_config=False, cache=False)
+    load_packs(include_user_config=False)
+    cached = load_packs(include_user_config=False)
+    assert all(_unset(cached, name) for name in ("rules", "disabled", "cases"))
+    assert all(_unset(p, name) for p in cached.packs for name in ("rules", "cases"))
+    some = fresh.rules[len(fresh.rules) // 2]
+    assert cached.rule(some.id) == some and cached.rule("no-such-rule") is None
+    assert _unset(cached, "rules")  # one rule decoded, not all of them
+    assert cached.rules == fresh.rules and cached.cases == fresh.cases and cached.disabled == fresh.disabled
+    assert cached.rule(some.id) is next(r for r in cached.rules if r.id == some.id)
+    assert [p.cases for p in cached.packs] == [p.cases for p in fresh.packs]
+    cause = next(reversed(fresh.causes))
+    causes = cached.causes  # a mapping whose causes are decoded when looked up
+    assert list(causes) == list(fresh.causes) and cause in causes and "no-such-cause" not in causes
+    assert causes[cause] == fresh.causes[cause] and causes.get("no-such-cause") is None
+    assert len(causes._sections._causes) == 1  # one cause decoded, not all of them
+    assert causes == fresh.causes and dict(causes) == fresh.causes
+    assert [p.causes for p in cached.packs] == [p.causes for p in fresh.packs]
+    import copy
+
+    assert copy.deepcopy(load_packs(include_user_config=False)) == fresh  # deferred parts copied too
+
+
+def _entry_lines(cache_dir: Path) -> tuple[Path, list[str], dict]:
+    (entry,) = _entries(cache_dir)
+    lines = entry.read_text("utf-8").split("\n")
+    return entry, lines, json.loads(lines[0])
+
+
+def test_a_damaged_line_is_read_from_the_yaml(tmp_path, cache_dir, monkeypatch):
+    """Each line's CRC-32 is checked when it is first decoded: a line not as written (a disk's
+    damage, a writer's bug) is never used; what it held is read afresh from the packs' YAML."""
+    pack = standard_pack(tmp_path / "p")
+    good = _load(pack)
+    entry, lines, _ = _entry_lines(cache_dir)
+    lines[1] = lines[1].replace('"widget', '"gadget', 1)  # still JSON, still a rule: only the CRC tells
+    entry.write_text("\n".join(lines), "utf-8")
+    cached = _load(pack)
+    read_afresh = []
+    real = loader_mod._read_all
+    monkeypatch.setattr(loader_mod, "_read_all", lambda *a: read_afresh.append(1) or real(*a))
+    assert cached.rules == good.rules and read_afresh == [1]
+    assert cached.cases == good.cases
+
+
+def test_a_line_that_does_not_decode_is_read_from_the_yaml(tmp_path, cache_dir):
+    """Should a line be wrong with a right CRC (a writer's bug), the first use of what it holds
+    reads the packs afresh instead of failing the run."""
+    import zlib
+
+    pack = standard_pack(tmp_path / "p")
+    good = _load(pack)
+    entry, lines, header = _entry_lines(cache_dir)
+    lines[1] = '{"c": "CaseDef", "v": []}'
+    lines[-1] = "[1]"
+    header["crcs"] = [zlib.crc32(line.encode()) for line in lines[1:]]
+    entry.write_text("\n".join([json.dumps(header), *lines[1:]]), "utf-8")
+    cached = _load(pack)
+    assert cached.rule(good.rules[0].id) == good.rules[0]
+    assert cached.rules == good.rules and cached.cases == good.cases
+
+
+def test_a_cached_read_knows_the_recognition_order_without_parsing_patterns(cache_dir, monkeypatch):
+    from relaydoctor.engine.pack import recognize
+
+    fresh = load_packs(include_user_config=False, cache=False)
+    load_packs(include_user_config=False)
+    expected = recognize.recognition_order(list(fresh.codes.values()))
+    monkeypatch.setattr(recognize, "_RANKS", {})
+    recognize._ordered.cache_clear()
+    cached = load_packs(include_user_config=False)
+    monkeypatch.setattr("relaydoctor.engine.pack.regex.literal_weight",
+                        lambda p: pytest.fail(f"parsed {p!r} again"))
+    assert recognize.recognition_order(list(cached.codes.values())) == expected
+    assert cached.recognize("550 5.7.64 TenantAttribution; Relay Access Denied [ATTR36]").code == "5.7.64"
+
+
+def test_ranks_that_are_not_pairs_of_integers_are_refused():
+    from relaydoctor.engine.pack import recognize
+
+    for bad in ({"a": [1]}, {"a": ["1", 2]}, {"a": [True, 2]}, {"a": None}):
+        with pytest.raises((ValueError, TypeError)):
+            recognize.remember_ranks(bad)
+    assert "a" not in recognize._RANKS
+
+
+def test_a_cached_ruleset_parses_no_condition_until_one_is_read(cache_dir, monkeypatch):
+    """The compiled entry holds each rule's required kinds and literal tests (for_codes) and its
+    condition as text: a diagnosis registers the prepared rules and parses no condition."""
+    from relaydoctor.engine import api, compiled
+    from relaydoctor.engine.pack.compiler import compile_packs
+    from relaydoctor.engine.regex_probe import probe
+
+    packs = load_packs(include_user_config=False)
+    fresh = compile_packs(packs, probe=probe)
+    api._compile_cached(packs)
+    cached = api._compile_cached(packs)
+    assert all(_unset(r, "condition") for r in cached.rules)
+    values = {("symptom", "code"): frozenset({(str, "5.7.64")})}
+    kinds = ["symptom", "certificate"]
+    with monkeypatch.context() as patched:
+        patched.setattr(compiled, "required_kinds", lambda r: pytest.fail("kinds worked out again"))
+        subset = cached.for_codes(["5.7.64"], kinds, values)
+    assert all(_unset(r, "condition") for r in cached.rules)
+    assert [r.id for r in subset.rules] == [r.id for r in fresh.for_codes(["5.7.64"], kinds, values).rules]
+    assert cached.rules == fresh.rules  # conditions parsed on first use: the same rules
+
+
+def test_a_compiled_entry_whose_texts_were_altered_is_ignored(cache_dir):
+    from relaydoctor.engine import api
+
+    packs = load_packs(include_user_config=False)
+    api._compile_cached(packs)
+    (entry,) = cache_dir.glob("compiled-*.json")
+    key = entry.name.removeprefix("compiled-").removesuffix(".json")
+    assert cache.read_compiled(key) is not None
+    head, condition, *rest = entry.read_text().split("\n")
+    entry.write_text("\n".join([head, condition[:-1], *rest]))  # a condition that no longer parses
+    assert cache.read_compiled(key) is None
+    entry.write_text("\n".join([head, condition]))  # lines missing
+    assert cache.read_compiled(key) is None
+
+
+def test_overrides_and_several_packs_round_trip(tmp_path, cache_dir):
+    """A cause another pack overrides and a disabled rule are their own objects in Packs: the
+    cached read still gives what a fresh load does, pack by pack."""
+    from packkit import manifest
+
+    base = standard_pack(tmp_path / "base", "base")
+    local = tmp_path / "local"
+    manifest(local, "local", """
+        overrides:
+          disable_rules: [widget-broken.ruled-out]
+          knowledge:
+            widget-broken: {title: "Our widget title"}
+        """)
+    fresh = load_packs([base, local], include_builtin=False, include_user_config=False, cache=False)
+    load_packs([base, local], include_builtin=False, include_user_config=False)
+    cached = load_packs([base, local], include_builtin=False, include_user_config=False)
+    assert cached.causes["widget-broken"].title == "Our widget title"
+    assert cached.packs[0].causes[0].title != "Our widget title"
+    assert cached == fresh and [(p.rules, p.causes, p.cases) for p in cached.packs] == [
+        (p.rules, p.causes, p.cases) for p in fresh.packs]
+    assert [r.id for r in cached.disabled] == ["widget-broken.ruled-out"]
+    assert cached.rule("widget-broken.ruled-out") == fresh.rule("widget-broken.ruled-out")

@@ -260,3 +260,33 @@ def test_mutually_exclusive_patterns_do_not_count_together() -> None:
         for i in range(100)
     ]
     assert check_limits([compile_rule(r) for r in rules]) == []
+
+
+def test_a_rule_whose_literal_test_no_fact_passes_is_left_out():
+    """for_codes's ``values`` (issue 11 latency): a positive pattern's ``{field: literal}`` that no
+    fact of its kind holds cannot fire; unknown values, other types and negations keep the rule."""
+    from relaydoctor.engine.compiled import CompiledRule, CompiledRuleset, Conclusion, literal_tests
+    from relaydoctor.engine.status import Status
+
+    def rule(rid, *patterns):
+        return CompiledRule(rid, 0, {"all": list(patterns)}, ("s",), Conclusion("c", "1.1.1", Status.LIKELY))
+
+    code_x = rule("x", {"s": {"$and": [{"t": "symptom"}, {"code": "5.7.64"}, {"$neq": {"host": "a"}}]}})
+    flag = rule("f", {"s": {"$and": [{"t": "cert"}, {"trusted": True}, {"n": 2}]}})
+    negated = rule("n", {"s": {"$and": [{"t": "symptom"}]}}, {"m$not": {"$and": [{"t": "cert"}, {"n": 9}]}})
+    rs = CompiledRuleset((code_x, flag, negated))
+    assert literal_tests(code_x) == (("symptom", "code", "5.7.64"),)
+    assert literal_tests(negated) == ()
+    assert rs.literal_fields() == {("symptom", "code"), ("cert", "trusted"), ("cert", "n")}
+
+    def ids(values):
+        return [r.id for r in rs.for_codes(["1.1.1"], values=values).rules]
+
+    assert ids(None) == ["x", "f", "n"]
+    assert ids({("symptom", "code"): frozenset({(str, "5.7.64")})}) == ["x", "f", "n"]
+    assert ids({("symptom", "code"): frozenset({(str, "4.4.62")})}) == ["f", "n"]
+    assert ids({("symptom", "code"): None}) == ["x", "f", "n"]  # a value not known: kept
+    assert ids({("cert", "trusted"): frozenset({(bool, False)}), ("cert", "n"): frozenset({(int, 2)})}) == [
+        "x", "n"]
+    assert ids({("cert", "n"): frozenset({(str, "2")})}) == ["x", "f", "n"]  # another type: coerced
+    assert rs.for_codes(["1.1.1"], values={}) is rs.for_codes(["1.1.1"])  # the same rules, one object

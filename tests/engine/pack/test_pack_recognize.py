@@ -63,3 +63,59 @@ def test_builtin_recognises_its_documented_replies() -> None:
     ):
         code = packs.recognize(text)
         assert code is not None and code.code == "5.7.64", text
+
+
+# -- the prefilter: texts a pattern's every match contains (regex.required_literals) ---------------
+
+import re  # noqa: E402
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from relaydoctor.engine.pack.regex import required_literals  # noqa: E402
+
+
+def test_required_literals_are_the_top_level_runs() -> None:
+    runs = ("relay", "access", "denied", "attr36")
+    assert required_literals(r"Relay[ +]Access[ +]Denied[ +]ATTR36\b") == runs
+    assert required_literals(r"4\.4\.62\b.*ATTR35\b") == ("4.4.62", "attr35")
+    assert required_literals(r"(a|b)cde?f") == ("cd",)  # runs of one character are left out
+    assert required_literals(r"x(abc)y|z") == ()  # an alternation at the top: nothing is required
+    assert required_literals(r"Ünïcode\b ok") == (" ok",)  # non-ASCII runs are left out
+    assert required_literals(r"[unclosed") == ()
+
+
+def _builtin_patterns() -> list[str]:
+    from relaydoctor.engine.pack import load_packs
+
+    packs = load_packs(include_user_config=False)
+    return [p for code in packs.codes.values() for p in code.recognize]
+
+
+PATTERNS = _builtin_patterns()
+
+
+@given(st.sampled_from(PATTERNS), st.lists(st.sampled_from(
+    [*{n for p in PATTERNS for n in required_literals(p)}, " ", "550 ", "5.7.64", "[x]", "\u212a", "ſ", "İ"]),
+    max_size=12), st.booleans())
+def test_the_prefilter_never_skips_a_pattern_that_matches(pattern: str, pieces: list[str],
+                                                          upper: bool) -> None:
+    text = "".join(pieces)
+    text = text.upper() if upper else text
+    if re.search(pattern, text, re.IGNORECASE) and text.isascii():
+        assert all(need in text.lower() for need in required_literals(pattern))
+
+
+def test_recognition_with_and_without_the_prefilter_agrees(monkeypatch) -> None:
+    from relaydoctor.engine.pack import load_packs, recognize
+
+    packs = load_packs(include_user_config=False)
+    texts = [*(c.title for c in packs.codes.values()),
+             *(n for case in packs.cases for n in case.ndr),
+             "550 5.7.64 TenantAttribution; Relay Access Denied [AM6EUR05FT012.eop-EUR05.prod.outlook.com]",
+             "451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35", "nothing known here"]
+    with_filter = [getattr(packs.recognize(t), "code", None) for t in texts]
+    real = recognize.pattern_rank
+    monkeypatch.setattr(recognize, "pattern_rank", lambda p: (*real(p)[:2], ()))  # every pattern tried
+    recognize._ordered.cache_clear()
+    assert [getattr(packs.recognize(t), "code", None) for t in texts] == with_filter
+    recognize._ordered.cache_clear()

@@ -162,18 +162,44 @@ def test_a_lazy_frozen_class_pickles_and_stays_frozen(cls):
         back.path = "b" if cls is FrozenSlotsLazy else None  # type: ignore[misc]
 
 
-def test_methods_are_made_on_first_call_only(monkeypatch):
+def test_methods_are_made_only_for_a_class_used_often(monkeypatch):
     made = []
     original = lazydataclass._generate
     monkeypatch.setattr(lazydataclass, "_generate", lambda *a: made.append(a[1]) or original(*a))
     cls = _frozen_slots(lazydataclass.dataclass)
     assert made == []  # declaring the class generated nothing
     one = cls("a")
-    cls("b")
-    assert made == ["__init__"]  # once, then the class's own method
-    assert one == cls("a") and {one} == {cls("a")}
-    assert made == ["__init__", "__eq__"]  # __hash__ came with __eq__
+    cls("b", 2)
+    assert one == cls("a") and {one} == {cls("a")} and one != cls("a", 1)
+    assert made == []  # the quick methods did it: no exec for a class used a few times
+    assert (one.path, one.line, one.hidden) == ("a", None, 0)
+    many = [cls(str(n), line=n) for n in range(lazydataclass.QUICK_CALLS + 1)]
+    assert made == ["__init__"]  # past QUICK_CALLS: the generated method, once
     assert "__init__" in cls.__dict__ and not lazydataclass._is_stand_in(cls.__dict__["__init__"])
+    assert [(m.path, m.line, m.hidden) for m in many[-2:]] == [
+        (str(n), n, 0) for n in range(lazydataclass.QUICK_CALLS - 1, lazydataclass.QUICK_CALLS + 1)]
+    assert len(set(many)) == len(many) and many.count(cls("7", line=7)) == 1
+    assert made == ["__init__", "__hash__"]  # __eq__ came with __hash__
+
+
+def test_a_call_the_quick_init_does_not_bind_gets_the_dataclass_error(monkeypatch):
+    made = []
+    original = lazydataclass._generate
+    monkeypatch.setattr(lazydataclass, "_generate", lambda *a: made.append(a[1]) or original(*a))
+    plain, lazy = _pair(_frozen_slots)
+    for args, kwargs in (((), {}), (("a", 1, 2), {}), (("a",), {"path": "b"}), (("a",), {"hidden": 1})):
+        expected = _outcome(lambda a=args, k=kwargs: plain(*a, **k))
+        assert _outcome(lambda a=args, k=kwargs: lazy(*a, **k)) == expected
+    assert made == ["__init__"]
+
+
+def test_the_quick_init_sets_what_the_generated_one_does():
+    for case, (make, kwargs) in CASES.items():
+        plain, lazy = _pair(make)
+        a, b = plain(**kwargs), lazy(**kwargs)
+        assert [getattr(a, f.name) for f in dataclasses.fields(a)] == [
+            getattr(b, f.name) for f in dataclasses.fields(b)], case
+        assert lazydataclass._is_stand_in(lazy.__dict__.get("__init__")), case  # still the quick one
 
 
 def test_a_frozen_lazy_class_cannot_have_a_mutable_subclass():
