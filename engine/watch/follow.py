@@ -22,13 +22,20 @@ from collections.abc import Callable
 
 from ..errors import EvidenceError
 from ..evidence.smtplog.format import log_type
-from ..evidence.smtplog.scan import BlockReader, ScanStats, SessionCollector, trimmed_warning
+from ..evidence.smtplog.scan import (
+    LONG_LINE_SKIPPED,
+    BlockReader,
+    ScanStats,
+    SessionCollector,
+    trimmed_warning,
+)
 from ..evidence.smtplog.session import Session
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
 HEAD = 16384  # bytes read to tell a send log from other files
 FINGERPRINT = 256  # first bytes compared to notice a replaced file
 BLOCK = 1 << 20  # at most this much is read at once (memory stays small)
+MAX_LONG_NOTICES = 5  # over-long lines said per file
 
 
 class Replaced(Exception):
@@ -330,6 +337,16 @@ class Follower(FollowerBase):
                 self.events.put(Notice(f"{path}: {exc.strerror or exc}; retrying", "warning"))
                 self.stop.wait(max(self.interval, 1.0))
 
+    def _say_long_lines(self, path: str, lines: list[int], said: int, offset: int) -> int:
+        """A warning per line longer than 1 MB the scanner skipped, the first ``MAX_LONG_NOTICES``
+        of a file (then one that says the rest are skipped quietly); how many were said."""
+        for line in lines[said:MAX_LONG_NOTICES]:
+            self.events.put(Notice(f"{path}:{line + offset}: {LONG_LINE_SKIPPED}", "warning"))
+        if len(lines) > MAX_LONG_NOTICES >= said:
+            self.events.put(Notice(f"{path}: more lines longer than 1 MB; skipped without a notice",
+                                   "warning"))
+        return len(lines)
+
     def _follow(self, path: str, *, at_end: bool) -> None:
         start, offset, prefix = 0, 0, b""
         if at_end and _wide(path):  # UTF-16 (a re-saved log): the scanner must start at the BOM
@@ -356,8 +373,11 @@ class Follower(FollowerBase):
         )
         reader = BlockReader(stream, path, stats, block_size=BLOCK, lookback=256 << 10)  # type: ignore[arg-type]
         trimmed_said = False
+        long_said = 0
         try:
             for block in reader.blocks():
+                if len(stats.long_lines) > long_said:  # as load_evidence warns, at the file's own line,
+                    long_said = self._say_long_lines(path, stats.long_lines, long_said, offset)  # in order
                 collector.feed(block)
                 if collector.trimmed and not trimmed_said:
                     trimmed_said = True  # once per file: what load_evidence warns at the end of a file

@@ -17,7 +17,7 @@ from ...utctime import stamp_to_second
 from ..base import Document, ParseResult
 from ..symptoms.smtp_reply import parse_reply
 from .format import log_type
-from .scan import VALIDATE_ROWS, BlockReader, CancelHook, ProgressHook, RowMaker, ScanStats
+from .scan import LONG_LINE, VALIDATE_ROWS, BlockReader, CancelHook, ProgressHook, RowMaker, ScanStats
 from .session import ip_of_endpoint
 
 KIND = "receive_log"
@@ -91,6 +91,8 @@ def scan(
     if reader.layout is None and stats.lines == 0:
         raise EvidenceError("receive log without rows", name)
     warnings = list(stats.warnings)
+    if stats.long_lines:
+        warnings.append(stats.long_line_warning())
     if stats.malformed:
         warnings.append(
             f"{stats.malformed:,} malformed row(s) ignored (first at line {stats.first_malformed})"
@@ -112,6 +114,8 @@ def _validate(rows: RowMaker, block, validated: int, stats: ScanStats) -> int:  
         if raw.strip():
             rows.make(raw, line, block.layout, strict=line != stats.truncated_line)
             validated += 1
+        elif line in stats.long_lines:
+            raise EvidenceError(LONG_LINE, rows.name, line)
         pos, line = end + 1, line + 1
     return validated
 

@@ -9,6 +9,11 @@ Each trigger names a session; that session's lines are then found by searching f
 Lines of other sessions are never split or decoded. Memory is one block plus a look-back window
 plus the sessions still open, whatever the file size.
 
+A line longer than ``MAX_LINE`` is no row: among the first ``VALIDATE_ROWS`` rows it refuses the
+file, like any malformed row there; after them it is emptied (its newline kept) with a located
+warning, whether it lies in one block or spans several (``long_lines``: a few ``find`` calls a
+block, no pass over the bytes).
+
 Logs in a non-default column order or in UTF-16 go through the same block reader; a non-default
 order falls back to splitting every row (correct, just slower).
 
@@ -69,7 +74,9 @@ _native = usable_native(_native)
 
 BLOCK = 4 << 20  # bytes read per block
 LOOKBACK = 512 << 10  # earlier bytes kept so a session triggered late can be read from its start
-MAX_LINE = 1 << 20  # a "line" longer than this is not a protocol log
+MAX_LINE = 1 << 20  # a longer "line" is no row: refused among the first rows, else skipped (emptied)
+LONG_LINE = "not a protocol log: a line is longer than 1 MB"  # the error among the first VALIDATE_ROWS rows
+LONG_LINE_SKIPPED = "longer than 1 MB, not a protocol log row; skipped"  # the warning after them
 VALIDATE_ROWS = 20  # the first rows are always parsed: a log with garbage rows fails early
 CONNECT_WINDOW = 64 << 10  # how far before a connect row its "attempting to connect" row may be
 IDLE_BYTES = 16 << 20  # an open session with no line in this much later log is finished as it is
@@ -157,6 +164,57 @@ class ScanStats:
     truncated_line: int | None = None
     warnings: list[str] = field(default_factory=list)
     validation_malformed: int = 0  # of ``malformed``, found among the first rows every scan reads
+    long_lines: list[int] = field(default_factory=list)  # lines longer than MAX_LINE, emptied (skipped)
+
+    def long_line_warning(self) -> str | None:
+        """The warning for the over-long lines skipped (None: none)."""
+        at = self.long_lines
+        if not at:
+            return None
+        if len(at) == 1:
+            return f"line {at[0]}: {LONG_LINE_SKIPPED}"
+        more = ", ..." if len(at) > 5 else ""
+        return (f"{len(at):,} lines longer than 1 MB (not protocol log rows) skipped: lines "
+                f"{', '.join(map(str, at[:5]))}{more}")
+
+
+def long_lines(buf: bytes | bytearray, start: int, end: int) -> list[tuple[int, int]]:
+    """The lines of ``buf[start:end]`` (whole lines from ``start``, the last one ending at a newline)
+    longer than ``MAX_LINE``: (start, position of its newline). A line that long holds a whole
+    window of ``MAX_LINE // 2`` bytes at one of the offsets ``start + k * MAX_LINE // 2``, so a
+    newline found in each window clears the block: ~8 ``find`` calls per 4 MB block, each stopping
+    at the first line end (a log line is a few hundred bytes), instead of a pass over every byte."""
+    half = max(1, MAX_LINE // 2)
+    find = buf.find
+    found: list[tuple[int, int]] = []
+    a = start
+    while a + half <= end:
+        if find(b"\n", a, a + half) >= 0:
+            a += half
+            continue
+        ls = buf.rfind(b"\n", start, a) + 1 or start
+        le = find(b"\n", a + half, end)
+        le = end if le < 0 else le
+        if le - ls > MAX_LINE:
+            found.append((ls, le))
+        a = le + 1
+    return found
+
+
+def drop_long_lines(buf: bytes | bytearray, start: int, end: int, spans: list[tuple[int, int]], line: int,
+                    stats: ScanStats) -> bytes:
+    """``buf[start:end]`` with the over-long lines ``spans`` emptied (their newline kept: the line
+    numbers stay); their line numbers (``line``: the line at ``start``) go to ``stats``. The byte
+    distances the scan measures (idle sessions, the look-back) are those of the file without them,
+    whatever the block boundaries."""
+    parts, pos = [], start
+    for ls, le in spans:
+        line += buf.count(b"\n", pos, ls)
+        stats.long_lines.append(line)
+        parts.append(buf[pos:ls])
+        pos = le
+    parts.append(buf[pos:end])
+    return b"".join(parts)
 
 
 class BlockReader:
@@ -237,24 +295,43 @@ class BlockReader:
         back_lines = 0  # newlines in back
         restart = False
         eof = False
+        skipping = False  # inside a line longer than MAX_LINE: its bytes are dropped up to its newline
         while not eof:
             if self.cancel and self.cancel():
                 raise Cancelled("cancelled while reading " + self.name)
             data = self._read()
+            if skipping and data:
+                i = data.find(b"\n")
+                if i < 0:
+                    continue
+                data, skipping = data[i:], False  # the line's newline stays: an empty line
             if not data:
                 eof = True
-                if not carry:
+                if skipping:  # the file ends inside the long line: an empty last line
+                    chunk, carry = b"\n", b""
+                elif not carry:
                     break
-                if carry.strip():
-                    self.stats.truncated_line = line + carry.count(b"\n")
-                chunk, carry = carry + b"\n", b""
+                elif len(carry) > MAX_LINE:
+                    self._long_line(line)
+                    chunk, carry = b"\n", b""
+                else:
+                    if carry.strip():
+                        self.stats.truncated_line = line + carry.count(b"\n")
+                    chunk, carry = carry + b"\n", b""
             else:
                 cut = data.rfind(b"\n") + 1
                 if cut == 0:
                     carry += data
                     if len(carry) > MAX_LINE:
-                        raise EvidenceError("not a protocol log: a line is longer than 1 MB", self.name, line)
+                        self._long_line(line)
+                        carry, skipping = b"", True
                     continue
+                first = data.find(b"\n")
+                if len(carry) + first > MAX_LINE or long_lines(data, first + 1, cut):
+                    data = carry + data  # rare: a line too long inside the block
+                    data = drop_long_lines(data, 0, len(data), long_lines(data, 0, len(carry) + cut), line,
+                                           self.stats)
+                    carry, cut = b"", data.rfind(b"\n") + 1
                 if self.layout is not None and not carry.startswith(b"#") and not _has_header_line(data, cut):
                     # the common case: one copy (look-back + carried part line + whole new lines)
                     buf = b"".join((back, carry, memoryview(data)[:cut]))
@@ -285,6 +362,13 @@ class BlockReader:
                 restart = False
                 line += n
                 back, back_first, back_lines = self._lookback(buf, line, back_lines + n)
+
+    def _long_line(self, line: int) -> None:
+        """Line ``line``, not yet ended, is longer than MAX_LINE: its bytes are dropped (an empty line
+        stays). Among the first rows, the error validation would give when it reached the line."""
+        if self.stats.lines < VALIDATE_ROWS:
+            raise EvidenceError(LONG_LINE, self.name, line)
+        self.stats.long_lines.append(line)
 
     def _lookback(self, buf: bytes, line: int, buf_lines: int) -> tuple[bytes, int, int]:
         """The tail of ``buf`` kept for the next block: (bytes, its first line, its newlines)."""
@@ -559,6 +643,8 @@ class SessionCollector:
                 self.rows.make(raw, line, block.layout, strict=line != self.stats.truncated_line)
                 self.stats.validation_malformed += self.stats.malformed - before
                 self.validated += 1
+            elif line in self.stats.long_lines:
+                raise EvidenceError(LONG_LINE, self.name, line)
             pos, line = end + 1, line + 1
 
     def _finish(self, sid: str, item: _Open) -> None:

@@ -791,6 +791,8 @@ class Aggregator:
 
     def result(self, stats: ScanStats) -> ParseResult:
         warnings = list(stats.warnings)
+        if stats.long_lines:
+            warnings.append(stats.long_line_warning())
         if stats.malformed:
             warnings.append(
                 f"{stats.malformed:,} malformed row(s) ignored (first at line {stats.first_malformed})"

@@ -15,7 +15,8 @@ made but for the few a new fact names.
 
 This module does the rest as ``BlockReader`` does: the same blocks of whole lines with the same
 look-back (``LOOKBACK``, kept in front of the read buffer instead of copied into a new block),
-header lines, line numbers, the validated first rows, a truncated last line, the session count;
+header lines, line numbers, the validated first rows, a truncated last line, a line longer than
+``MAX_LINE`` (emptied with ``scan.drop_long_lines``, or read past while it spans blocks), the session count;
 the folding and C replay of ``send.Aggregator`` take the sessions as before. So the facts are those
 of the pure-Python path, distances included (a differential test holds them equal). Whatever the C
 code cannot judge as Python would (UTF-16 text, another column order, a quoted connector or a
@@ -33,12 +34,12 @@ from typing import BinaryIO
 
 from ...errors import Cancelled
 from ..decoding import is_wide, sniff_encoding
+from . import scan
 from .format import DEFAULT_FIELDS, Layout, decode_line, header_fields
 from .scan import (
     DONE_MEMORY,
     IDLE_BYTES,
     LOOKBACK,
-    MAX_LINE,
     MAX_OPEN,
     VALIDATE_ROWS,
     Block,
@@ -109,10 +110,11 @@ class Selected:
         sel.start(_new_open, IDLE_BYTES, MAX_OPEN, DONE_MEMORY)
         run = _Run(sel, collector, stats, self._lookback)
         stream, size, block = self._stream, self._size, self._block_size
-        buf = bytearray(min(self._lookback, size) + min(MAX_LINE + 2 * block, size + 1))
+        buf = bytearray(min(self._lookback, size) + min(scan.MAX_LINE + 2 * block, size + 1))
         view = memoryview(buf)
         back = have = 0  # buf[:back]: look-back (whole lines seen); buf[back:have]: a partial line
         first = True
+        skipping = False  # inside a line longer than MAX_LINE: its bytes are dropped up to its newline
         while True:
             if self._cancel and self._cancel():
                 raise Cancelled("cancelled while reading " + self._name)
@@ -127,19 +129,36 @@ class Selected:
                     buf[: n - skip] = buf[skip:n]
                     n -= skip
             if not n:
-                if have > back:  # the last line, cut short: as BlockReader reads it
+                if skipping or have - back > scan.MAX_LINE:  # the file ends inside a long line
+                    if not skipping:
+                        run.long_line()
+                    run.pieces(bytes(view[:back]), b"\n")  # an empty last line
+                elif have > back:  # the last line, cut short: as BlockReader reads it
                     piece = bytes(view[back:have])
                     if piece.strip():
                         stats.truncated_line = run.line
                     run.pieces(bytes(view[:back]), piece + b"\n")
                 break
             end = have + n
+            if skipping:
+                i = buf.find(b"\n", have, end)
+                if i < 0:
+                    continue
+                view[have : have + end - i] = view[i:end]  # the line's newline stays: an empty line
+                end, skipping = have + end - i, False
             cut = buf.rfind(b"\n", have, end) + 1
             if cut == 0:
                 have = end
-                if have - back > MAX_LINE:
-                    raise Fallback  # the Python path says so
+                if have - back > scan.MAX_LINE:
+                    run.long_line()
+                    have, skipping = back, True
                 continue
+            spans = scan.long_lines(buf, back, cut)
+            if spans:  # rare: a line too long inside the block
+                kept = scan.drop_long_lines(buf, back, end, spans, run.line, stats)
+                view[back : back + len(kept)] = kept
+                cut -= end - back - len(kept)
+                end = back + len(kept)
             if run.layout is not None and not _has_header_line(buf, cut, back):
                 run.block(view[:cut], back)  # the common case: read in place, nothing copied
                 keep = run.keep_from(buf, cut)
@@ -187,6 +206,12 @@ class _Run:
         collector.take(finished)
         stats.lines += newlines
         self.line += newlines
+
+    def long_line(self) -> None:
+        """The line at ``self.line``, not yet ended, is longer than MAX_LINE (``BlockReader._long_line``)."""
+        if self.stats.lines < VALIDATE_ROWS:
+            raise Fallback  # among the first rows: the Python path refuses the file
+        self.stats.long_lines.append(self.line)
 
     def keep_from(self, buf: bytes | bytearray, cut: int) -> int:
         """Where the look-back kept from ``buf[:cut]`` starts (``BlockReader._lookback``)."""

@@ -35,6 +35,24 @@ def test_a_send_log_line_too_long_is_located_at_the_files_own_line(logs: Path):
     assert f"SEND20261124-1.LOG:{lines + 1}: not a protocol log: a line is longer than 1 MB" in out
 
 
+def test_a_send_log_line_too_long_after_the_first_rows_is_skipped_at_its_line_and_the_rest_read(logs: Path):
+    log = logs / "SEND20261124-1.LOG"
+    rejected = session(_sid(1), T0 + dt.timedelta(minutes=1), accepted=False)
+    write(log, [header(T0), *rejected], "w")
+    assert len(rejected) > 20  # beyond the first rows, which refuse a file with such a line
+
+    def writer() -> None:
+        time.sleep(0.4)  # 3 MB: longer than the follower's 1 MB reads, so it spans several
+        write(log, ["2026-11-24T10:35:00.000Z,Outbound to Office 365," + "x" * (3 << 20) + "\r\n"])
+        write(log, session(_sid(2), T0 + dt.timedelta(minutes=12), accepted=True))
+
+    code, out = watch([logs], writer, since=T0, timeout=10)
+    assert code == 0, out  # the accepted session after the long line proves the fix
+    (warned,) = [ln for ln in out.splitlines() if "longer than 1 MB" in ln]
+    line = HEADER_LINES + len(rejected) + 1
+    assert f"SEND20261124-1.LOG:{line}: longer than 1 MB, not a protocol log row; skipped" in warned
+
+
 def test_a_runaway_line_in_a_mail_log_is_said_once_and_the_next_lines_still_count(logs: Path):
     log = logs / "maillog"
     write(log, postfix("1", T0 + dt.timedelta(minutes=1), sender="alerts@contoso.com", accepted=False), "w")
