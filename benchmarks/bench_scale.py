@@ -43,7 +43,7 @@ NOW = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
 def worker(folder: str) -> dict[str, object]:
     with PeakRss() as rss:
         start = time.perf_counter()
-        from relaydoctor.engine.diagnosis import diagnose
+        from relaydoctor.engine.api import diagnose  # the front door (engine.diagnosis has none now)
 
         report = diagnose([folder], now=NOW)
         seconds = time.perf_counter() - start

@@ -445,6 +445,12 @@ def main(argv: list[str] | None = None) -> int:
             if "relaydoctor-1cpu" in results and "python-1cpu" in results:
                 gain = results["python-1cpu"]["cpu"] / results["relaydoctor-1cpu"]["cpu"]
                 print(f"{size:>5}MB  native vs pure Python (CPU time, one process): {gain:.2f}x")
+            if "relaydoctor" in results and "relaydoctor-1cpu" in results:
+                # issue 11's worker policy: never slower than one process by more than 5 %
+                pairs = sorted(w["seconds"] / o["seconds"]
+                               for w, o in zip(runs["relaydoctor"], runs["relaydoctor-1cpu"], strict=True))
+                print(f"{size:>5}MB  worker policy: wall time vs one process {pairs[len(pairs) // 2]:.2f}x "
+                      f"({pairs[0]:.2f}-{pairs[-1]:.2f}x over the rounds; target <= 1.05x)")
             if "relaydoctor" not in results:
                 continue
             peaks[size] = int(results["relaydoctor"]["peak_rss"])

@@ -7,7 +7,7 @@ the same kinds add up here. Distinct kinds are kept up to ``MAX_SESSION_KINDS``;
 *least telling* kinds (ranked: Exchange Online first, failures before successes, then by value) are
 folded into coarser aggregates by connector, TLS and outcome, without their certificate, egress
 IP and MAIL FROM detail, and the report says so in a note. Symptoms (distinct rejection replies)
-are kept up to ``MAX_SYMPTOMS``.
+are kept up to ``MAX_SYMPTOMS``. What the other inputs add is bounded in ``logbudget``.
 
 Results are folded as they arrive (worker processes finish in any order), so peak memory is the
 budget plus the results in flight, never the sum of all files. The outcome does not depend on the
@@ -26,6 +26,7 @@ from typing import Any
 
 from ..facts import Fact, SmtpSession, Symptom
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
+from .logbudget import OtherFacts
 
 # Sized so that 1 GB of logs with many distinct kinds peaks at about the memory of 100 MB
 # (benchmarks/bench_scale.py --memory): the rules' work and memory grow with the facts, and a
@@ -170,7 +171,7 @@ class FactBudget:
         self.symptoms = _TopN(self.max_symptoms, _earliest, _symptom_rank)
         self.coarse_sessions = 0
         self.uncounted = 0  # sessions beyond even the coarse budget
-        self.others: list[_Entry] = []
+        self.others = OtherFacts()  # the other inputs' facts, bounded there (logbudget)
 
     def add(self, position: Any, facts: Sequence[Fact]) -> None:
         """The facts of one input; ``position`` orders the inputs (any comparable value, unique)."""
@@ -185,7 +186,7 @@ class FactBudget:
             elif isinstance(fact, Symptom) and fact.origin == "send_log":
                 self.symptoms.offer(_send_log()[3](fact), _Entry((position, i), fact))
             else:
-                self.others.append(_Entry((position, i), fact))
+                self.others.add((position, i), fact)
 
     def _to_coarse(self, kind: _Kind) -> None:
         self.coarse_sessions += kind.sums[0]  # sessions
@@ -225,7 +226,7 @@ class FactBudget:
                 f"{len(self.symptoms.out):,} distinct rejection replies beyond the budget of "
                 f"{self.max_symptoms:,} are not kept (replies from Exchange Online are kept first)"
             )
-        return out
+        return out + self.others.notes()
 
 
 def _first(item: tuple) -> Any:

@@ -108,17 +108,43 @@ def decode_head(head: bytes) -> str:
     return _normalise(text)
 
 
+class LongLines:
+    """Lines ``iter_lines`` cut at ``limit`` characters: the rest of such a line is read past and
+    never held, so one 60 MB line costs no more memory than a short one (issue 11, bad input)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.count = 0
+        self.first: int | None = None
+        self._last: int | None = None
+
+    def note(self, line_no: int) -> None:
+        if line_no != self._last:  # a line cut while read and again once decoded counts once
+            self._last = line_no
+            self.count += 1
+            self.first = self.first or line_no
+
+    def warning(self) -> str | None:
+        """For the file's warnings (``line N: …``, so the loader locates it)."""
+        if not self.count:
+            return None
+        return (f"line {self.first}: {self.count:,} line(s) longer than {self.limit:,} characters: only "
+                f"the first {self.limit:,} of each were read")
+
+
 def iter_lines(
     stream: BinaryIO,
     encoding: str | None = None,
     *,
     name: str = "<stream>",
     chunk_size: int = 1 << 20,
+    long_lines: LongLines | None = None,
 ) -> Iterator[tuple[int, str]]:
     """Yield ``(line_no, text)`` (1-based, without line end) from a binary stream, incrementally.
 
     ``encoding`` None sniffs it from the first chunk (BOM, NUL pattern, else UTF-8 with a
-    Windows-1252 fallback decided per line). Memory stays at about one chunk.
+    Windows-1252 fallback decided per line). Memory stays at about one chunk — with ``long_lines``
+    even when a line is longer than the chunk: lines are cut at its limit and counted there.
     """
     first = stream.read(max(chunk_size, _SAMPLE))  # enough to see a BOM or the NUL pattern
     codec, skip = sniff_encoding(first)
@@ -129,13 +155,23 @@ def iter_lines(
         skip = skip if codec == wanted else 0  # drop the BOM only if it is that encoding's
         codec = wanted
     if codec is not None and is_wide(codec):
-        yield from _iter_wide(stream, first[skip:], codec, name, chunk_size)
+        lines = _iter_wide(stream, first[skip:], codec, name, chunk_size, long_lines)
+    else:
+        lines = _iter_narrow(stream, first[skip:], codec, name, chunk_size, long_lines)
+    if long_lines is None:
+        yield from lines
         return
-    yield from _iter_narrow(stream, first[skip:], codec, name, chunk_size)
+    limit = long_lines.limit
+    for line_no, text in lines:
+        if len(text) > limit:
+            long_lines.note(line_no)
+            text = text[:limit]
+        yield line_no, text
 
 
 def _iter_narrow(
-    stream: BinaryIO, first: bytes, codec: str | None, name: str, chunk_size: int
+    stream: BinaryIO, first: bytes, codec: str | None, name: str, chunk_size: int,
+    long_lines: LongLines | None = None,
 ) -> Iterator[tuple[int, str]]:
     """ASCII-compatible encodings: split bytes on newlines, decode each line on its own."""
     line_no = 0
@@ -143,7 +179,19 @@ def _iter_narrow(
     chunk = first
     offset = 0  # byte offset of ``pending`` in the stream
     whole_utf8 = codec in (None, "utf-8", "utf8")
+    # a line is held up to this many bytes (any character is at most 4); the rest is read past
+    held = 4 * long_lines.limit if long_lines is not None else None
+    skipping = False  # reading past the rest of a line already cut
     while chunk:
+        if skipping:
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                offset += len(chunk)
+                chunk = stream.read(chunk_size)
+                continue
+            offset += nl
+            chunk = chunk[nl:]
+            skipping = False
         data = pending + chunk
         cut = data.rfind(b"\n") if whole_utf8 else -1
         if cut >= 0:
@@ -164,21 +212,38 @@ def _iter_narrow(
                     yield line_no, line
                 offset += cut + 1
                 pending = data[cut + 1:]
+                if held is not None and len(pending) > held:
+                    pending, skipping = _cut(pending, held), True
+                    long_lines.note(line_no + 1)  # type: ignore[union-attr]
                 chunk = stream.read(chunk_size)
                 continue
         lines = data.split(b"\n")
         pending = lines.pop()
         for raw in lines:
             size = len(raw) + 1
+            if held is not None and len(raw) > held:
+                raw = _cut(raw, held)
+                long_lines.note(line_no + 1)  # type: ignore[union-attr]
             for part in _cr_split(raw):
                 line_no += 1
                 yield line_no, _decode_line(part, codec, name, line_no, offset)
             offset += size
+        if held is not None and len(pending) > held:
+            pending, skipping = _cut(pending, held), True
+            long_lines.note(line_no + 1)  # type: ignore[union-attr]
         chunk = stream.read(chunk_size)
     if pending:
         for part in _cr_split(pending):
             line_no += 1
             yield line_no, _decode_line(part, codec, name, line_no, offset)
+
+
+def _cut(raw: bytes, size: int) -> bytes:
+    """The first ``size`` bytes of a line, not ending inside a UTF-8 sequence."""
+    end = size
+    while end > 0 and (raw[end] & 0xC0) == 0x80:
+        end -= 1
+    return raw[:end]
 
 
 def _cr_split_text(line: str) -> list[str]:
@@ -221,7 +286,8 @@ def _decode_line(raw: bytes, codec: str | None, name: str, line_no: int, offset:
 
 
 def _iter_wide(
-    stream: BinaryIO, first: bytes, codec: str, name: str, chunk_size: int
+    stream: BinaryIO, first: bytes, codec: str, name: str, chunk_size: int,
+    long_lines: LongLines | None = None,
 ) -> Iterator[tuple[int, str]]:
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     line_no = 0
@@ -229,6 +295,7 @@ def _iter_wide(
     consumed = 0
     chunk = first
     final = False
+    skipping = False  # reading past the rest of a line already cut
     while True:
         try:
             text = decoder.decode(chunk, final=final)
@@ -239,6 +306,12 @@ def _iter_wide(
                 line_no + 1,
             ) from None
         consumed += len(chunk)
+        if skipping:
+            nl = min((i for i in (text.find("\n"), text.find("\r")) if i >= 0), default=-1)
+            if nl >= 0:
+                text, skipping = text[nl:], False
+            else:
+                text = ""
         data = pending + text
         if "\r" in data:
             keep_cr = data.endswith("\r") and not final
@@ -251,6 +324,9 @@ def _iter_wide(
         for line in lines:
             line_no += 1
             yield line_no, line
+        if long_lines is not None and len(pending) > long_lines.limit and not final:
+            pending, skipping = pending[: long_lines.limit], True
+            long_lines.note(line_no + 1)
         if final:
             break
         chunk = stream.read(chunk_size)

@@ -57,6 +57,9 @@ MAX_DEPTH = 32  # folder nesting walked at most
 # stays well under 2 GB. Cmdlet exports of a whole organisation are a few MB.
 MAX_CMDLET_BYTES = 64 * 1024**2
 MAX_WHOLE_FILE_BYTES = 256 * 1024**2
+# one warning given by many files (10,000 tiny syslogs, each "timestamps carry no year") is listed
+# this many times, then once with the count of the others
+MAX_SAME_WARNING = 5
 
 _PY_HINT = lazyre.compile(r"^(?:from [\w.]+ import |import [\w.]+|def \w+\(|class \w+[(:])", re.MULTILINE)
 
@@ -464,6 +467,8 @@ def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | No
         item.n_facts = len(facts)
         budget.add(_canonical(item), facts)
         item.result.facts = []
+        if item.doc is not None:
+            item.doc.release()
 
     total = sum(it.doc.size for it in items if it.doc is not None)
     prog = _Progress(total, progress)
@@ -519,6 +524,7 @@ def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | No
             if item.pasted:
                 raise  # the text given as the symptom must be readable
             item.error = exc
+        doc.release()  # a file that failed to parse too
         prog.set(base + doc.size)
 
     # 3. errors: a file that is broken is skipped with the reason, named or not
@@ -539,6 +545,12 @@ def _located(name: str, warning: str) -> str:
     if m:
         return f"{name}:{m.group(1)}: {m.group(2) or warning}"
     return f"{name}: {warning}"
+
+
+def _unplaced(warning: str) -> str:
+    """A parser warning without its ``line N`` prefix: what makes two files' warnings the same."""
+    m = re.match(r"line \d+[:,]?\s*(.+)", warning, re.DOTALL)
+    return m.group(1) if m else warning
 
 
 def _reason(exc: EvidenceError) -> str:
@@ -691,6 +703,7 @@ def _assemble(items: list[_Item], budget: FactBudget) -> EvidenceSet:
             continue
         seen.add(identity)
         ev.facts.append(fact)
+    repeats: dict[str, int] = {}  # a warning's text without its place → times given
     for item in items:
         if item.skipped is not None:
             ev.sources.append(item.skipped)
@@ -702,7 +715,11 @@ def _assemble(items: list[_Item], budget: FactBudget) -> EvidenceSet:
         if dup:
             note = f"{dup} fact(s) also given by another file"
             detail = f"{detail}; {note}" if detail else note
-        ev.warnings.extend(_located(item.doc.name, w) for w in item.result.warnings)
+        for w in item.result.warnings:
+            text = _unplaced(w)
+            repeats[text] = repeats.get(text, 0) + 1
+            if repeats[text] <= MAX_SAME_WARNING:
+                ev.warnings.append(_located(item.doc.name, w))
         for thumbprint, der in item.result.certificates.items():
             ev.certificates.setdefault(thumbprint, der)
         ev.sources.append(
@@ -713,5 +730,9 @@ def _assemble(items: list[_Item], budget: FactBudget) -> EvidenceSet:
                 detail=detail,
             )
         )
+    ev.warnings.extend(
+        f"{text} (the same in {n - MAX_SAME_WARNING:,} more place(s) not listed)"
+        for text, n in repeats.items() if n > MAX_SAME_WARNING
+    )
     ev.warnings.extend(budget.notes())
     return ev

@@ -93,7 +93,10 @@ def send_connector_relations(
     sessions: Sequence[SmtpSession],
 ) -> list[SendConnectorCertificate]:
     installed = sorted((c for c in certificates if c.origin == "exchange"), key=prov_key)
-    keyed = [(dn_key(c.issuer), dn_key(c.subject), c) for c in installed]
+    # installed certificates by (issuer, subject): a connector's name is a look-up, not a scan of all
+    by_names: dict[tuple[DnKey | None, DnKey | None], list[Certificate]] = {}
+    for c in installed:
+        by_names.setdefault((dn_key(c.issuer), dn_key(c.subject)), []).append(c)
     by_connector = _SessionsByConnector(sessions)
     any_named = any(by_connector.of(sc.name) for sc in send_connectors)
     session_keys: dict[tuple[str | None, str | None], tuple[DnKey | None, DnKey | None]] = {}
@@ -120,7 +123,7 @@ def send_connector_relations(
             state, reason = "unknown", "no Get-ExchangeCertificate evidence to compare with"
         else:
             ik, sk = keys
-            matches = [c for cik, csk, c in keyed if cik == ik and csk == sk]
+            matches = by_names.get((ik, sk), [])
             if not matches:
                 state = "not_installed"
                 reason = f"none of the {len(installed)} installed certificates has this issuer and subject"

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from ..errors import EvidenceError
 from ..evidence.smtplog.format import log_type
-from ..evidence.smtplog.scan import BlockReader, ScanStats, SessionCollector
+from ..evidence.smtplog.scan import BlockReader, ScanStats, SessionCollector, trimmed_warning
 from ..evidence.smtplog.session import Session
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 
@@ -355,12 +355,21 @@ class Follower(FollowerBase):
             path, stats, lambda s: self.events.put(SessionEvent(path, s, offset, self.target))
         )
         reader = BlockReader(stream, path, stats, block_size=BLOCK, lookback=256 << 10)  # type: ignore[arg-type]
+        trimmed_said = False
         try:
             for block in reader.blocks():
                 collector.feed(block)
+                if collector.trimmed and not trimmed_said:
+                    trimmed_said = True  # once per file: what load_evidence warns at the end of a file
+                    self.events.put(Notice(f"{path}: {trimmed_warning(collector.trimmed)}", "warning"))
                 if self.stop.is_set():
                     return
             collector.finish()
+        except EvidenceError as exc:
+            if exc.line is None or not offset:
+                raise
+            # the reader counts from the header it was given: the file's own line is further on
+            raise EvidenceError(exc.message, exc.path, exc.line + offset) from None
         finally:
             self.bytes_read += stream.bytes_read
             stream.close()

@@ -532,6 +532,7 @@ class LineFollower(FollowerBase):
         stream = TailStream(path, start, interval=self.interval, stop=self.stop, newer=self._newer_than(path))
         self.events.put(Notice(f"following {path}" + (" from its end" if at_end else "")))
         rest = b""
+        runaway = False  # inside a line too long to keep (said once)
         try:
             while not self.stop.is_set():
                 data = stream.read(BLOCK)
@@ -542,7 +543,13 @@ class LineFollower(FollowerBase):
                 if cut < 0:
                     if len(rest) > MAX_LINE * 4:
                         rest = rest[-MAX_LINE:]  # a runaway line: keep its tail only
+                        if not runaway:
+                            runaway = True
+                            self.events.put(Notice(
+                                f"{path}:{line_no + 1}: a line longer than {MAX_LINE * 4:,} bytes: only its "
+                                f"last {MAX_LINE:,} are read", "warning"))
                     continue
+                runaway = False
                 whole, rest = rest[:cut], rest[cut + 1 :]
                 # decoded at once (a newline is never inside a UTF-8 sequence, so each line
                 # decodes as it would alone); \r\n lines lose their \r

@@ -36,6 +36,7 @@ from ..relaylogs.client import SMTP_PORTS, clean_host, domain_of, public_ip
 from ..symptoms.smtp_reply import Reply, continue_reply, recognise, tls_failure_span
 
 MAX_LINE = 16384  # characters of one line that are analysed (a reply is far shorter)
+MAX_RESOLVED = 4096  # names an app resolved that are remembered (IP → host name)
 MAX_REMEMBERED = 4096  # distinct lines remembered (of each kind: stamped or not); then forgotten
 MAX_REMEMBERED_LINE = 600  # characters: longer lines are worked out each time, never remembered
 
@@ -523,7 +524,8 @@ def endpoint_from(endpoint: Endpoint, resolved: dict[str, str]) -> tuple[str, in
     """``endpoint_in`` for a line whose ``Endpoint`` is known."""
     if endpoint.resolved is not None:
         ip, host = endpoint.resolved
-        resolved[ip] = host
+        if ip in resolved or len(resolved) < MAX_RESOLVED:  # bounded: a log may resolve every MX
+            resolved[ip] = host
     if not endpoint.matched:
         return None
     named = resolved.get(endpoint.named or "", endpoint.named)  # an IP the app looked up by name

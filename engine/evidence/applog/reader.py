@@ -25,9 +25,9 @@ from ... import lazyre
 from ...errors import Cancelled, EvidenceError
 from ...facts import Provenance, Symptom
 from ..base import Document, ParseResult
-from ..decoding import iter_lines
+from ..decoding import LongLines, iter_lines
 from ..jsonish import looks_like_json
-from ..relaylogs.client import Tally
+from ..relaylogs.client import Tally, count_sender, hosts_text
 from ..symptoms.ndr_text import direction
 from ..symptoms.smtp_reply import Reply, recognise
 from .lineinfo import DIALOGUE, MAX_LINE, endpoint_from, info_of, is_refusal, join_open, software_of
@@ -97,13 +97,13 @@ def scan(
     open_reply: Reply | None = None  # a "550-…" whose next lines continue it
     resolved: dict[str, str] = {}  # IP → the host name the app resolved to it
     seen = None  # the smart host's observations the line adds to (``tally.get`` of host, port)
-    for line_no, text in iter_lines(stream, None, name=name):
+    long_lines = LongLines(MAX_LINE)
+    for line_no, text in iter_lines(stream, None, name=name, long_lines=long_lines):
         lines = line_no
         if progress is not None:
             progress(len(text) + 1)
         if cancel is not None and line_no % 50_000 == 0 and cancel():
             raise Cancelled("cancelled while reading " + name)
-        text = text[:MAX_LINE]
         info = info_of(text)[0]
         if software == "app":
             software = software_of(text) or "app"
@@ -140,7 +140,7 @@ def scan(
                 if not info.mail_from:
                     seen.null_sender = True
                 elif info.mail_from_domain:
-                    seen.senders[info.mail_from_domain] += 1
+                    count_sender(seen, info.mail_from_domain)
             if info.client_ip:
                 seen.client_ip = seen.client_ip or info.client_ip
         if not info.replies and open_reply is None:
@@ -208,12 +208,16 @@ def scan(
     tally.software = software
     if unexplained > MAX_WARNINGS:
         warnings.append(f"{unexplained - MAX_WARNINGS:,} more SMTP failure line(s) without a reply code")
+    if (left_out := tally.warning()) is not None:
+        warnings.append(left_out)
+    if (cut := long_lines.warning()) is not None:
+        warnings.append(cut)
     # a log whose refusals carry no enhanced status ("[550]", "554 go away") still shows a refusal:
     # its bare code is the symptom (no pack knows it, so the report says so and asks for the reply)
     facts: list = list(symptoms.values()) or list(bare.values())
     clients = [c for c in (tally.facts() if tally else []) if _worth_keeping(c)]
     facts.extend(clients)
-    hosts = ", ".join(dict.fromkeys(c.smart_host for c in clients if c.smart_host)) or "no smart host named"
+    hosts = hosts_text(c.smart_host for c in clients) or "no smart host named"
     detail = f"{lines:,} lines ({software}), {refusals:,} refusal(s), {len(symptoms)} distinct; {hosts}"
     return ParseResult(facts=facts, detail=detail, warnings=warnings)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import field
 
 from ... import lazyre
@@ -18,6 +19,13 @@ from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on
 from ..cmdlets.normalise import smart_host_kind
 
 SMTP_PORTS = frozenset({25, 465, 587, 2525})
+# Bounds of one file's tally (issue 11, bad input): an app delivering straight to recipients' MX
+# hosts names a new smart host per domain, and a fact per host made 200,000 facts of one 50 MB log
+# (8 minutes, 2.4 GB in the rules). Microsoft 365 endpoints and IP literals are kept up to
+# MAX_HOSTS, the other hosts too; later hosts are only counted (``Tally.warning``).
+MAX_HOSTS = 100
+MAX_SENDERS = 1000  # distinct MAIL FROM domains counted per smart host (the most common is kept)
+_MAX_DROPPED = 10_000  # distinct hosts left out that are still told apart (for the count)
 # A smart host at one of these addresses is a relay on the local network, never an Exchange Online
 # endpoint typed in as an IP address (which is what ``ip_literal`` tells the ATTR35 rules).
 _LOCAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
@@ -94,14 +102,33 @@ class Seen:
     direct_delivery: bool | None = None
 
 
+def hosts_text(hosts: Iterable[str | None], shown: int = 5) -> str:
+    """The distinct smart hosts named, for a file's detail line: the first few and how many more."""
+    distinct = list(dict.fromkeys(h for h in hosts if h))
+    more = f" and {len(distinct) - shown:,} more" if len(distinct) > shown else ""
+    return ", ".join(distinct[:shown]) + more
+
+
+def count_sender(seen: Seen, domain: str) -> None:
+    """One more message from ``domain`` through ``seen``'s smart host; beyond ``MAX_SENDERS``
+    distinct domains only those already counted go on counting (the most common stays the most
+    common unless a late domain would have overtaken it)."""
+    if domain in seen.senders or len(seen.senders) < MAX_SENDERS:
+        seen.senders[domain] += 1
+
+
 class Tally:
-    """Observations per (smart host, port) for one file, in the order hosts first appear."""
+    """Observations per (smart host, port) for one file, in the order hosts first appear; at most
+    ``MAX_HOSTS`` Microsoft 365 endpoints (or IP literals) and ``MAX_HOSTS`` other hosts."""
 
     def __init__(self, software: str, origin: str, *, scope_id: str = ""):
         self.software = software
         self.origin = origin
         self.scope_id = scope_id
         self._by_key: dict[tuple[str | None, int | None], Seen] = {}
+        self._kept = {True: 0, False: 0}  # hosts kept, by "is a Microsoft 365 endpoint or IP literal"
+        self._dropped: set[tuple[str | None, int | None]] = set()
+        self._dropped_more = False  # more hosts were left out than ``_dropped`` tells apart
 
     def get(self, host: str | None, port: int | None, provenance: Provenance) -> Seen:
         key = (host, port)
@@ -111,10 +138,33 @@ class Tally:
                 # what was seen before any host was named belongs to the first host named
                 early = self._by_key.pop((None, None))
                 early.host, early.port, early.provenance = host, port, provenance
+                self._kept[host_kind(host) not in ("other", "none")] += 1
                 self._by_key[key] = seen = early
+            elif host is None:
+                seen = self._by_key[key] = Seen(host, port, provenance)
             else:
+                telling = host_kind(host) not in ("other", "none")
+                if self._kept[telling] >= MAX_HOSTS:
+                    return self._drop(key, provenance)  # observed, then forgotten
+                self._kept[telling] += 1
                 seen = self._by_key[key] = Seen(host, port, provenance)
         return seen
+
+    def _drop(self, key: tuple[str | None, int | None], provenance: Provenance) -> Seen:
+        if key not in self._dropped:
+            if len(self._dropped) < _MAX_DROPPED:
+                self._dropped.add(key)
+            else:
+                self._dropped_more = True
+        return Seen(key[0], key[1], provenance)
+
+    def warning(self) -> str | None:
+        """What the bounds left out, for the file's warnings."""
+        if not self._dropped:
+            return None
+        over = "over " if self._dropped_more else ""
+        return (f"{over}{len(self._dropped):,} other smart hosts named after the first {MAX_HOSTS} are not "
+                f"kept (Microsoft 365 endpoints and IP literals count apart, up to {MAX_HOSTS} too)")
 
     def __bool__(self) -> bool:
         return bool(self._by_key)

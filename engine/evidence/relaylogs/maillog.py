@@ -24,22 +24,26 @@ configured file name comes from ``main.cf`` (see ``postfixconf``). Streamed line
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import BinaryIO
 
 from ... import lazyre
 from ...errors import Cancelled, EvidenceError
-from ...facts import Provenance, Symptom
+from ...facts import Provenance, SmtpClient, Symptom
 from ..base import Document, ParseResult
-from ..decoding import iter_lines
+from ..decoding import LongLines, iter_lines
 from ..symptoms.ndr_text import direction
 from ..symptoms.smtp_reply import find_replies
-from .client import Tally, clean_host, domain_of, public_ip
+from .client import Tally, clean_host, count_sender, domain_of, hosts_text, public_ip
 
 KIND = "mail_log"
 MAX_SYMPTOMS = 200
 MAX_WARNINGS = 20
 MAX_LINE = 16384  # characters of one line that are analysed
+# messages whose sender is remembered until their delivery lines: Postfix logs 'QID: removed' when
+# one is done; a log of messages never removed (cut, or hostile) forgets the oldest beyond this
+MAX_OPEN_MESSAGES = 50_000
 
 _SYSLOG = lazyre.compile(
     r"^(?:(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?"
@@ -119,7 +123,8 @@ class _State:
     def __init__(self, name: str):
         self.name = name
         self.tallies: dict[str, Tally] = {}  # software → tally
-        self.senders: dict[str, str] = {}  # queue id → MAIL FROM ("" for <>)
+        self.senders: OrderedDict[str, str] = OrderedDict()  # queue id → MAIL FROM ("" for <>)
+        self.forgotten = 0  # senders of messages never removed, forgotten (MAX_OPEN_MESSAGES)
         self.symptoms: dict[tuple, Symptom] = {}
         self.warnings: list[str] = []
         self.hidden_warnings = 0
@@ -133,6 +138,14 @@ class _State:
             self.warnings.append(f"line {line_no}: {text}")
         else:
             self.hidden_warnings += 1
+
+    def sender(self, qid: str, address: str) -> None:
+        """A message's MAIL FROM, kept for its delivery lines (the oldest beyond the bound forgotten)."""
+        self.senders[qid] = address
+        self.senders.move_to_end(qid)
+        if len(self.senders) > MAX_OPEN_MESSAGES:
+            self.senders.popitem(last=False)
+            self.forgotten += 1
 
     def tally(self, software: str) -> Tally:
         if software not in self.tallies:
@@ -149,7 +162,8 @@ def scan(
 ) -> ParseResult:
     st = _State(name)
     lines = 0
-    for line_no, text in iter_lines(stream, None, name=name):
+    long_lines = LongLines(MAX_LINE)
+    for line_no, text in iter_lines(stream, None, name=name, long_lines=long_lines):
         lines = line_no
         if progress is not None:
             progress(len(text) + 1)
@@ -157,7 +171,6 @@ def scan(
             raise Cancelled("cancelled while reading " + name)
         if not text.strip():
             continue
-        text = text[:MAX_LINE]
         prov = Provenance(name, line_no, Provenance.clip(text))
         m = _SYSLOG.match(text)
         if m and _PROGRAMS.match(m.group("prog")):
@@ -178,12 +191,20 @@ def scan(
         raise EvidenceError("empty mail log", name)
     if st.hidden_warnings:
         st.warnings.append(f"{st.hidden_warnings:,} more line(s) not understood")
+    if (cut := long_lines.warning()) is not None:
+        st.warnings.append(cut)
+    if st.forgotten:
+        st.warnings.append(
+            f"more than {MAX_OPEN_MESSAGES:,} messages were queued and not yet removed at once: the "
+            f"senders of the {st.forgotten:,} oldest were forgotten (their later delivery lines count no "
+            "MAIL FROM domain)"
+        )
     facts: list = list(st.symptoms.values())
     for tally in st.tallies.values():
         tally.scope_id = tally.scope_id or st.scope_id
         facts.extend(tally.facts())
-    named = (f.smart_host for t in st.tallies.values() for f in t.facts() if f.smart_host)
-    hosts = ", ".join(dict.fromkeys(named))
+    hosts = hosts_text(f.smart_host for f in facts if isinstance(f, SmtpClient))
+    st.warnings.extend(w for t in st.tallies.values() if (w := t.warning()) is not None)
     detail = (f"{lines:,} lines, {st.deliveries:,} delivery attempt(s), "
               f"{len(st.symptoms)} distinct refusal(s); relays: {hosts or 'none named'}")
     return ParseResult(facts=facts, detail=detail, warnings=st.warnings)
@@ -228,7 +249,10 @@ def _mta_line(st: _State, software: str, msg: str, prov: Provenance, line_no: in
     body = q.group("body") if q else msg
     qid = q.group("qid") if q else ""
     if (f := _FROM.search(body)) is not None and "to=<" not in body:
-        st.senders[qid] = f.group("addr")
+        st.sender(qid, f.group("addr"))
+        return
+    if body == "removed":  # Postfix's qmgr: the message is done
+        st.senders.pop(qid, None)
         return
     if "to=<" not in body or "relay=" not in body:
         if _SASL_FAIL.search(body):
@@ -262,7 +286,7 @@ def _exim_line(st: _State, x: re.Match[str], prov: Provenance, seen_at: str | No
     flag, addr, rest = x.group("flag"), x.group("addr"), x.group("rest")
     qid = x.group("qid")
     if flag == "<=":
-        st.senders[qid] = "" if addr == "<>" else addr
+        st.sender(qid, "" if addr == "<>" else addr)
         return
     h = _EXIM_H.search(rest)
     if h is None:
@@ -335,7 +359,7 @@ def _sender(seen, sender: str | None) -> None:
     if sender == "":
         seen.null_sender = True
     elif sender and (dom := domain_of(sender)):
-        seen.senders[dom] += 1
+        count_sender(seen, dom)
 
 
 def _int(value: str | None) -> int | None:

@@ -22,12 +22,13 @@ from typing import BinaryIO
 from ...errors import Cancelled, EvidenceError
 from ...facts import Provenance, Symptom
 from ..base import Document, ParseResult
-from ..decoding import iter_lines
+from ..decoding import LongLines, iter_lines
 from ..symptoms.smtp_reply import parse_reply
 from .session import is_eop_host
 
 KIND = "iis_log"
 MAX_SYMPTOMS = 200
+MAX_LINE = 16384  # characters of a row that are read (a W3C row is a few hundred)
 _SOFTWARE = re.compile(r"^#\s*software\s*:\s*microsoft internet information services", re.I | re.M)
 _FIELDS = re.compile(r"^#\s*fields\s*:(?P<value>.*)$", re.I | re.M)
 _SMTP_HINT = re.compile(r"SMTPSVC|OutboundConnection(?:Command|Response)", re.I)
@@ -63,7 +64,8 @@ def scan(
     last_rcpt: dict[str, str] = {}  # remote IP → last RCPT TO address
     symptoms: dict[tuple, Symptom] = {}
     lines = replies = rejections = malformed = 0
-    for line_no, text in iter_lines(stream, None, name=name):
+    long_lines = LongLines(MAX_LINE)
+    for line_no, text in iter_lines(stream, None, name=name, long_lines=long_lines):
         lines = line_no
         if progress is not None:
             progress(len(text) + 1)
@@ -134,6 +136,8 @@ def scan(
     if fields is None:
         raise EvidenceError("IIS log without a #Fields header", name)
     warnings = [f"{malformed:,} row(s) with too few fields ignored"] if malformed else []
+    if (cut := long_lines.warning()) is not None:
+        warnings.append(cut)
     detail = (f"{lines:,} lines, {replies:,} outbound replies, {rejections:,} refusals "
               f"({len(symptoms)} distinct)")
     return ParseResult(facts=list(symptoms.values()), detail=detail, warnings=warnings)

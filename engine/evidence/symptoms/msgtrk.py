@@ -32,6 +32,8 @@ KIND = "message_tracking_log"
 _LOG_TYPE = lazyre.compile(r"^#Log-type:\s*Message Tracking Log", re.I | re.M)
 _INTERESTING = frozenset({"FAIL", "DEFER", "DSN", "POISONMESSAGE"})
 MAX_AGGREGATES = 500
+MAX_LINE = 1 << 16  # characters of a row that are read; the rest of a longer line is read past
+MAX_WARNINGS = 20
 _NORMALISE = lazyre.compile(r"\s+")
 _LED = lazyre.compile(r"\{LED=(.*?)\};")
 
@@ -46,11 +48,18 @@ def parse(doc: Document) -> ParseResult:
     fields: list[str] | None = None
     aggregates: dict[tuple, dict] = {}
     symptoms: dict[tuple, Symptom] = {}
-    rows = 0
+    rows = hidden = 0
+
+    def warn(text: str) -> None:
+        nonlocal hidden
+        if len(warnings) < MAX_WARNINGS:
+            warnings.append(text)
+        else:
+            hidden += 1
+
     with doc.opener() as raw:
         stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-        for number, line in enumerate(stream, 1):
-            line = line.rstrip("\r\n")
+        for number, line in enumerate(_lines(stream, warnings), 1):
             if not line:
                 continue
             if line.startswith("#"):
@@ -58,12 +67,12 @@ def parse(doc: Document) -> ParseResult:
                     fields = [f.strip().lower() for f in line.split(":", 1)[1].split(",")]
                 continue
             if fields is None:
-                warnings.append(f"line {number}: row before the #Fields header; skipped")
+                warn(f"line {number}: row before the #Fields header; skipped")
                 continue
             try:
                 cells = next(csv.reader([line]))
             except csv.Error as exc:
-                warnings.append(f"line {number}: unreadable row ({exc}); skipped")
+                warn(f"line {number}: unreadable row ({exc}); skipped")
                 continue
             rows += 1
             row = dict(zip(fields, cells, strict=False))
@@ -71,10 +80,12 @@ def parse(doc: Document) -> ParseResult:
             if event not in _INTERESTING:
                 continue
             if len(cells) < len(fields) - 2:
-                warnings.append(f"line {number}: {event} row has {len(cells)} of {len(fields)} fields")
+                warn(f"line {number}: {event} row has {len(cells)} of {len(fields)} fields")
             _take(row, event, doc.name, number, line, aggregates, symptoms)
     if fields is None:
         raise EvidenceError("message tracking log without a #Fields header", doc.name)
+    if hidden:
+        warnings.append(f"{hidden:,} more row warning(s) not listed")
     facts: list = list(symptoms.values())
     for key, agg in aggregates.items():
         try:
@@ -83,6 +94,24 @@ def parse(doc: Document) -> ParseResult:
             warnings.append(f"tracking aggregate {key[0]} skipped: {exc}")
     detail = f"message tracking: {rows:,} rows, {len(aggregates)} failure kinds, {len(symptoms)} replies"
     return ParseResult(facts=facts, detail=detail, warnings=warnings)
+
+
+def _lines(stream: io.TextIOWrapper, warnings: list[str]):  # type: ignore[no-untyped-def]
+    """The rows without their line ends, each at most ``MAX_LINE`` characters: a longer line is
+    read past in pieces, never held whole (a 60 MB line took 165 MB), and said once."""
+    cut = first = 0
+    number = 0
+    while line := stream.readline(MAX_LINE):
+        number += 1
+        if line[-1] not in "\r\n" and len(line) >= MAX_LINE:
+            while (rest := stream.readline(MAX_LINE)) and rest[-1] not in "\r\n":
+                pass
+            cut += 1
+            first = first or number
+        yield line.rstrip("\r\n")
+    if cut:
+        warnings.insert(0, f"line {first}: {cut:,} line(s) longer than {MAX_LINE:,} characters: only the "
+                           f"first {MAX_LINE:,} of each were read")
 
 
 def _take(

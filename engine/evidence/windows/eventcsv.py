@@ -12,7 +12,7 @@ import io
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from ..cmdlets.values import date_order, iso, parse_time
-from .events import RawEvent, source_family, to_fact, with_symptoms
+from .events import EventKeeper, RawEvent, source_family, to_fact, with_symptoms
 from .labels import field_of, language_of
 
 KIND = "windows_event_csv"
@@ -101,7 +101,7 @@ def parse(doc: Document) -> ParseResult:
     orders = {date_order(r[col]) for _, r in rows if col is not None and len(r) > col}
     orders &= {"dmy", "mdy"}
     order = orders.pop() if len(orders) == 1 else None
-    facts = []
+    keeper = EventKeeper()
     width = max(columns.values()) + 1
     for line, row in rows:
         where = f"line {line}"
@@ -129,6 +129,9 @@ def parse(doc: Document) -> ParseResult:
         )
         fact = to_fact(raw, doc.name, warnings)
         if fact is not None:
-            facts.append(fact)
+            keeper.add(fact)
+    facts = keeper.facts()
+    if (left_out := keeper.warning()) is not None:
+        warnings.append(left_out)
     detail = f"Event Viewer export: {len(facts)} event{'s' if len(facts) != 1 else ''}"
     return ParseResult(facts=with_symptoms(facts, set()), detail=detail, warnings=warnings)

@@ -62,6 +62,7 @@ from ... import lazyre
 from ...errors import EngineError
 from ...facts import Provenance, Symptom, WindowsEvent
 from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
+from .. import logbudget
 from ..symptoms.smtp_reply import as_symptom, find_replies
 
 # Error codes and chain flags → chain_error, most serious first where several apply.
@@ -515,6 +516,43 @@ def event_symptoms(event: WindowsEvent) -> list[Symptom]:
             return [as_symptom(r, event.provenance, "event_log", host=r.host or event.remote_host,
                                seen_at=seen_at)]
     return []
+
+
+class EventKeeper:
+    """One file's distinct events, at most ``logbudget.MAX_EVENTS`` (an Application log exported
+    whole made one fact per event): the most telling (``logbudget.event_rank``), in file order."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit = logbudget.MAX_EVENTS if limit is None else limit
+        self.given = 0
+        self.dropped = 0  # distinct events left out
+        self._kept: dict[tuple, tuple[tuple, int, WindowsEvent]] = {}
+
+    def add(self, fact: WindowsEvent) -> None:
+        self.given += 1
+        key = fact.identity()
+        if key not in self._kept:
+            self._kept[key] = (logbudget.event_rank(fact, key), self.given, fact)
+            if len(self._kept) > 2 * self.limit:
+                self._trim()
+
+    def _trim(self) -> None:
+        if len(self._kept) > self.limit:
+            best = sorted(self._kept.items(), key=lambda kv: kv[1][:2])
+            self.dropped += len(best) - self.limit
+            self._kept = dict(best[: self.limit])
+
+    def facts(self) -> list[WindowsEvent]:
+        self._trim()
+        return [fact for _, _, fact in sorted(self._kept.values(), key=lambda v: v[1])]
+
+    def warning(self) -> str | None:
+        """Said when events were left out (after ``facts``)."""
+        if not self.dropped:
+            return None
+        return (f"{self.dropped:,} of {self.dropped + len(self._kept):,} distinct events are not kept: the "
+                f"{self.limit:,} most telling are (relay sources — CAPI2, Exchange transport, Schannel — and "
+                "errors first)")
 
 
 def with_symptoms(facts: list, seen: set) -> list:

@@ -17,11 +17,13 @@ from ... import lazyre
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from ..cmdlets.values import iso, parse_time
-from .events import RawEvent, source_family, to_fact, with_symptoms
+from ..decoding import LongLines, iter_lines
+from .events import EventKeeper, RawEvent, source_family, to_fact, with_symptoms
 from .eventxml import event_from_xml
 from .labels import field_of, language_of
 
 KIND = "windows_event_text"
+MAX_LINE = 1 << 16  # characters of a line that are read (a description, an event's XML)
 
 _WEVTUTIL = lazyre.compile(r"^Event\[\d+\]:\s*$")
 _LABEL = lazyre.compile(r"^\s*(?P<label>[^:\t\r\n]{2,40}?)\s*:\s?(?P<value>.*)$")
@@ -59,16 +61,26 @@ def sniff(doc: Document) -> bool:
 
 
 def parse(doc: Document) -> ParseResult:
-    lines = doc.text().lstrip("\ufeff").splitlines()
+    # read line by line with long lines cut: a 60 MB line took 529 MB whole (issue 11, bad input)
+    long_lines = LongLines(MAX_LINE)
+    with doc.opener() as stream:
+        lines = [text for _, text in iter_lines(stream, None, name=doc.name, long_lines=long_lines)]
+    if lines:
+        lines[0] = lines[0].lstrip("\ufeff")
     warnings: list[str] = []
-    facts = []
+    keeper = EventKeeper()
     unread = _Unread()
     for raw in _events(lines, doc.name, warnings, unread):
         fact = to_fact(raw, doc.name, warnings)
         if fact is not None:
-            facts.append(fact)
+            keeper.add(fact)
+    facts = keeper.facts()
+    if (left_out := keeper.warning()) is not None:
+        warnings.append(left_out)
     if unread.first is not None:
         warnings.insert(0, unread.warning())
+    if (cut := long_lines.warning()) is not None:
+        warnings.insert(0, cut)
     if not facts and not warnings:
         raise EvidenceError("no Windows events found in the text", doc.name)
     detail = f"Windows event text: {len(facts)} event{'s' if len(facts) != 1 else ''}"

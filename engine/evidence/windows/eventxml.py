@@ -19,7 +19,7 @@ from ... import lazyre
 from ...errors import EvidenceError
 from ..base import Document, ParseResult
 from ..xmltree import read_tree
-from .events import RawEvent, to_fact, with_symptoms
+from .events import EventKeeper, RawEvent, to_fact, with_symptoms
 
 KIND = "windows_event_xml"
 
@@ -39,11 +39,14 @@ def parse(doc: Document) -> ParseResult:
     text = doc.text().lstrip("\ufeff")
     warnings: list[str] = []
     events = list(iter_events(text, doc.name, warnings))
-    facts = []
+    keeper = EventKeeper()
     for raw in events:
         fact = to_fact(raw, doc.name, warnings)
         if fact is not None:
-            facts.append(fact)
+            keeper.add(fact)
+    facts = keeper.facts()
+    if (left_out := keeper.warning()) is not None:
+        warnings.append(left_out)
     if not facts and not warnings:
         raise EvidenceError("no Windows events found in the XML", doc.name)
     detail = f"Windows event XML: {len(facts)} event{'s' if len(facts) != 1 else ''}"
