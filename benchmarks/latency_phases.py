@@ -14,6 +14,7 @@ their own line.
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import io
 import json
@@ -46,7 +47,11 @@ def main(bundle: str) -> None:
 
     TIMES["dependency imports (durable.engine, cryptography.x509)"] = time.process_time() - began
     began = time.process_time()
+    gc.disable()  # as engine/__main__.py imports the CLI: the collector paused, then the import frozen
     from relaydoctor.engine import api, cli
+
+    gc.freeze()
+    gc.enable()
 
     TIMES["relaydoctor imports before the run (cli, api, facts, results)"] = time.process_time() - began
     began = time.process_time()  # imported by the run itself; imported here to wrap them

@@ -3,8 +3,9 @@
 A diagnosis imports ~130 dataclasses (the fact kinds, the pack model, results, parsers' records)
 and instantiates about half of them: generating every ``__init__``, ``__repr__``, ``__eq__``,
 ``__hash__`` and the frozen ``__setattr__``/``__delattr__`` at import ran ~650 ``exec`` calls,
-~90 ms of a run. ``dataclass`` here takes the same arguments and processes the class with
-``dataclasses.dataclass`` at once (fields, ``__match_args__``, slots), without generated methods:
+~90 ms of a run. ``dataclass`` here takes the same arguments and processes the class at once as
+``dataclasses.dataclass`` does (fields, ``__match_args__``, slots; ``_process``: the same result,
+each annotation text read once instead of three times), without generated methods:
 
 - ``__init__``, ``__repr__``, ``__eq__`` and ``__hash__`` are stand-ins; the first call has
   ``dataclasses.dataclass`` write the real method for a throwaway twin class with the same fields
@@ -20,20 +21,26 @@ and instantiates about half of them: generating every ``__init__``, ``__repr__``
 - A frozen class's ``__setattr__``/``__delattr__`` (and, with slots, ``__getstate__``/
   ``__setstate__``) are written here, with the same checks and errors as the generated ones.
 
-Only the public ``dataclasses`` API is used. What differs from ``dataclasses.dataclass``:
-``inspect.signature`` of a class makes its ``__init__`` (``cls.__signature__``, see
-``_Signature``), ``__dataclass_params__`` records the processing call (``init``, ``repr``,
-``eq`` and ``frozen`` false) — so a frozen class's subclasses must use this ``dataclass`` too
-(``dataclasses.dataclass`` refuses them with a ``TypeError`` at import); a class without a
-docstring keeps none (dataclasses writes ``Name(signature)``, which needs ``__init__`` made).
+Besides the public ``dataclasses`` API, ``_process`` sets a field's ``_field_type`` as
+``dataclasses`` does (a test compares every engine class with ``dataclasses``' own result). What
+differs from ``dataclasses.dataclass``: ``inspect.signature`` of a class makes its ``__init__``
+(``cls.__signature__``, see ``_Signature``), ``__dataclass_params__`` records the processing call
+(``init``, ``repr``, ``eq`` and ``frozen`` false) — so a frozen class's subclasses must use this
+``dataclass`` too (``dataclasses.dataclass`` refuses them with a ``TypeError`` at import); a class
+without a docstring keeps none (dataclasses writes ``Name(signature)``, which needs ``__init__`` made).
 ``order``, ``unsafe_hash``, ``weakref_slot`` and ``InitVar`` fields get ``dataclasses.dataclass``
 itself.
 """
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import inspect
+import re
+import sys
+import types
+import typing
 from collections.abc import Callable
 from typing import Any, dataclass_transform
 
@@ -89,8 +96,7 @@ def _lazy(cls: type, options: dict[str, Any]) -> type:
     if not documented:  # dataclasses would write "Name(signature)": that needs __init__ now
         cls.__doc__ = "-"
     original = cls  # what dataclasses' frozen checks compare with, also after slots remade the class
-    cls = dataclasses.dataclass(cls, **{**options, "init": False, "repr": False, "eq": False,
-                                        "frozen": False})
+    cls = _process(cls, {**options, "init": False, "repr": False, "eq": False, "frozen": False})
     if not documented:
         cls.__doc__ = None
     setattr(cls, MARK, {**options, "frozen": frozen})
@@ -108,6 +114,154 @@ def _lazy(cls: type, options: dict[str, Any]) -> type:
         cls.__signature__ = _Signature()  # type: ignore[attr-defined]
     if frozen:
         _freeze(cls, original, own, slots=bool(options.get("slots", False)))
+    return cls
+
+
+def _process(cls: type, options: dict[str, Any]) -> type:
+    """``dataclasses.dataclass(cls, **options)`` for the options ``_lazy`` processes with (no
+    methods, not frozen): the fields, ``__dataclass_params__``, ``__match_args__``, slots.
+
+    ``dataclasses`` tests every annotation text three times against ``ClassVar``, ``InitVar`` and
+    ``KW_ONLY`` (a regex and module look-ups each: about a third of its ~40 us a class); this
+    reads each text once, the same way. A class it does not process exactly
+    as ``dataclasses`` would (an annotation that is not text, ``InitVar`` or ``KW_ONLY``, its own
+    ``__slots__``, anything ``dataclasses`` refuses) goes to ``dataclasses.dataclass`` itself, so
+    errors are its own. It sets the fields' private ``_field_type`` marker (``fields()`` keeps the
+    fields whose marker is ``dataclasses._FIELD``); ``tests/engine/vocabulary/test_lazydataclass``
+    compares every engine class with what ``dataclasses`` makes of it."""
+    made = _fields(cls, options) if FAST and _MARKERS else None
+    if made is None:
+        return dataclasses.dataclass(cls, **options)
+    fields, own = made
+    cls.__dataclass_params__ = _params(options)  # type: ignore[attr-defined]
+    for f in own:  # a field()'s class attribute becomes its default, as dataclasses does
+        if isinstance(getattr(cls, f.name, None), dataclasses.Field):
+            if f.default is dataclasses.MISSING:
+                delattr(cls, f.name)
+            else:
+                setattr(cls, f.name, f.default)
+    cls.__dataclass_fields__ = fields  # type: ignore[attr-defined]
+    plain = _MARKERS[0]
+    if options.get("match_args", True) and "__match_args__" not in cls.__dict__:
+        cls.__match_args__ = tuple(  # type: ignore[attr-defined]
+            f.name for f in fields.values() if f._field_type is plain and f.init and not f.kw_only)
+    if options.get("slots", False):
+        cls = _slotted(cls, [f.name for f in fields.values() if f._field_type is plain])
+    abc.update_abstractmethods(cls)
+    return cls
+
+
+FAST = True  # False: every class through dataclasses.dataclass (the equivalence test's reference)
+# the field-type markers dataclasses gives a field and a ClassVar pseudo-field (private names)
+_MARKERS = tuple(getattr(dataclasses, n, None) for n in ("_FIELD", "_FIELD_CLASSVAR"))
+_MARKERS = _MARKERS if None not in _MARKERS else ()
+_PLAIN, _CLASSVAR, _OTHER = range(3)
+_IDENTIFIER = re.compile(r"^(?:\s*(\w+)\s*\.)?\s*(\w+)")  # dataclasses' own: an annotation text's first name
+_PARAMS: dict[tuple[Any, ...], Any] = {}
+
+
+def _kind(annotation: Any, module: dict[str, Any]) -> int:
+    """What dataclasses' ``_is_type`` tests find an annotation to be (its regex, its look-ups)."""
+    if not isinstance(annotation, str):
+        return _OTHER
+    match = _IDENTIFIER.match(annotation)
+    if not match:
+        return _PLAIN
+    prefix, name = match.group(1, 2)
+    if prefix:
+        owner = module.get(prefix)
+        if owner is typing:
+            thing = typing.__dict__.get(name)
+        elif owner is dataclasses:
+            return _OTHER  # dataclasses.InitVar / KW_ONLY (or anything else of it): dataclasses
+        else:
+            return _PLAIN
+    else:
+        thing = module.get(name)
+    if thing is typing.ClassVar or (type(thing) is typing._GenericAlias
+                                    and thing.__origin__ is typing.ClassVar):
+        return _CLASSVAR
+    if thing is dataclasses.KW_ONLY or thing is dataclasses.InitVar or type(thing) is dataclasses.InitVar:
+        return _OTHER
+    return _PLAIN
+
+
+def _fields(cls: type, options: dict[str, Any]) -> tuple[dict[str, Any], list[Any]] | None:
+    """The class's ``__dataclass_fields__`` (bases' then its own) and its own fields, as
+    ``dataclasses`` makes them; None for a class it should process itself."""
+    module = sys.modules.get(cls.__module__)
+    annotations = cls.__dict__.get("__annotations__", {})  # noqa: RUF063 (as dataclasses reads them)
+    if module is None or "__slots__" in cls.__dict__ or options.get("weakref_slot"):
+        return None
+    namespace = module.__dict__
+    kinds = [_kind(annotation, namespace) for annotation in annotations.values()]
+    if _OTHER in kinds:
+        return None
+    for name, value in cls.__dict__.items():  # a field() without an annotation: dataclasses' error
+        if isinstance(value, dataclasses.Field) and name not in annotations:
+            return None
+    kw_only = bool(options.get("kw_only", False))
+    made = []
+    for (name, annotation), kind in zip(annotations.items(), kinds, strict=True):
+        default = getattr(cls, name, dataclasses.MISSING)
+        if isinstance(default, dataclasses.Field):
+            f = default
+            if kind == _CLASSVAR and (f.default_factory is not dataclasses.MISSING
+                                      or f.kw_only is not dataclasses.MISSING):
+                return None
+        else:
+            if isinstance(default, types.MemberDescriptorType):
+                default = dataclasses.MISSING
+            f = dataclasses.field(default=default)
+        if kind == _PLAIN and f.default.__class__.__hash__ is None:  # a mutable default: its error
+            return None
+        made.append((f, name, annotation, kind))
+    fields: dict[str, Any] = {}
+    for base in cls.__mro__[-1:0:-1]:
+        inherited = getattr(base, "__dataclass_fields__", None)
+        if inherited is not None:
+            for f in inherited.values():
+                fields[f.name] = f
+    own = []
+    for f, name, annotation, kind in made:
+        f.name, f.type = name, annotation
+        f._field_type = _MARKERS[kind]
+        if kind == _PLAIN and f.kw_only is dataclasses.MISSING:
+            f.kw_only = kw_only
+        fields[name] = f
+        own.append(f)
+    return fields, own
+
+
+def _params(options: dict[str, Any]) -> Any:
+    """``__dataclass_params__`` for these processing options: the object ``dataclasses`` makes,
+    for a probe class, once per set of options (its fields differ between Python versions)."""
+    key = tuple(sorted(options.items()))
+    if key not in _PARAMS:
+        probe = dataclasses.dataclass(type("Probe", (), {"__doc__": "-"}), **options)
+        _PARAMS[key] = probe.__dataclass_params__
+    return _PARAMS[key]
+
+
+def _slotted(cls: type, names: list[str]) -> type:
+    """The class remade with ``__slots__``, as ``dataclasses`` does (``_add_slots``, no weakref
+    slot; a frozen class's pickling methods are ``_freeze``'s)."""
+    inherited: set[str] = set()
+    for base in cls.__mro__[1:-1]:
+        slots = base.__dict__.get("__slots__")
+        if isinstance(slots, str):
+            inherited.add(slots)
+        elif slots is not None:
+            inherited.update(slots)
+    namespace = dict(cls.__dict__)
+    namespace["__slots__"] = tuple(name for name in names if name not in inherited)
+    for name in names:
+        namespace.pop(name, None)
+    namespace.pop("__dict__", None)
+    namespace.pop("__weakref__", None)
+    qualname = cls.__qualname__
+    cls = type(cls)(cls.__name__, cls.__bases__, namespace)
+    cls.__qualname__ = qualname
     return cls
 
 

@@ -27,7 +27,7 @@ from dataclasses import field
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives._serialization import Encoding  # the public one is this object
 
 from ... import lazyre
 from ...errors import EvidenceError
@@ -337,7 +337,8 @@ def _build(
             subject = "?"
         excerpt = Provenance.clip(f"{_LABELS[fmt]} certificate {index} of {len(ordered)}: {subject}")
         facts.append(certificate_fact(cert, Provenance(name, lines[thumb], excerpt)))
-        der[thumb] = cert.public_bytes(serialization.Encoding.DER)
+        # (the serialization package would import ssh and ciphers too: ~4 ms, for PKCS#7 and PFX only)
+        der[thumb] = cert.public_bytes(Encoding.DER)
     names = ", ".join(f.cn or f.subject or f.thumbprint for f in facts[:4])
     more = f", +{len(facts) - 4} more" if len(facts) > 4 else ""
     detail = f"{_LABELS[fmt]}, {len(facts)} certificate{'s' if len(facts) != 1 else ''}: {names}{more}"

@@ -7,6 +7,8 @@ import copy
 import dataclasses
 import inspect
 import pickle
+import sys
+import types
 from dataclasses import field
 from typing import ClassVar
 
@@ -216,3 +218,130 @@ def test_options_it_does_not_defer_get_the_dataclass_itself():
         n: int
 
     assert Ordered(1) < Ordered(2) and lazydataclass.MARK not in Ordered.__dict__
+
+
+# Every engine module imported in a fresh interpreter, with lazydataclass's own processing (FAST)
+# and with dataclasses.dataclass for every class; each class made is described (fields with every
+# attribute, the params, __match_args__, slots, class attributes, doc, MRO) and the two compared.
+_DESCRIBE = r"""
+import dataclasses, importlib, json, pkgutil, re, sys
+from relaydoctor.engine import lazydataclass
+lazydataclass.FAST = sys.argv[1] == "fast"
+made, fast = [], []
+original_lazy, original_fields = lazydataclass._lazy, lazydataclass._fields
+lazydataclass._lazy = lambda cls, options: made.append(original_lazy(cls, options)) or made[-1]
+lazydataclass._fields = lambda cls, options: (lambda r: fast.append(r is not None) or r)(
+    original_fields(cls, options))
+import relaydoctor.engine as engine
+for info in pkgutil.walk_packages(engine.__path__, "relaydoctor.engine."):
+    importlib.import_module(info.name)
+shown = lambda v: re.sub(r" at 0x[0-9a-f]+", "", repr(v))
+def field(f):
+    return [f.name, shown(f.type), shown(f.default), shown(f.default_factory), f.init, f.repr,
+            shown(f.hash), f.compare, shown(dict(f.metadata)), shown(f.kw_only), shown(f._field_type)]
+out = {}
+for cls in made:
+    own = cls.__dict__
+    out[f"{cls.__module__}.{cls.__qualname__}"] = {
+        "fields": [[k, field(f)] for k, f in cls.__dataclass_fields__.items()],
+        "public fields": [f.name for f in dataclasses.fields(cls)],
+        "params": shown(cls.__dataclass_params__), "match_args": shown(own.get("__match_args__")),
+        "slots": shown(own.get("__slots__")), "doc": cls.__doc__,
+        "mro": [k.__qualname__ for k in cls.__mro__],
+        "attributes": {k: shown(own.get(k, "absent")) for k in cls.__dataclass_fields__},
+        "abstract": sorted(getattr(cls, "__abstractmethods__", ())),
+        "own": sorted(k for k in own if k not in ("__dataclass_params__", "__dataclass_fields__")),
+    }
+print(json.dumps({"classes": out, "fast": sum(fast), "asked": len(fast)}))
+"""
+
+
+def _engine_classes(mode: str) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONHASHSEED": "0"}  # sets' reprs in the same order in both runs
+    done = subprocess.run([sys.executable, "-c", _DESCRIBE, mode], capture_output=True, text=True,
+                          check=True, timeout=300, env=env)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_every_engine_class_is_processed_as_dataclasses_does():
+    fast, reference = _engine_classes("fast"), _engine_classes("dataclasses")
+    assert reference["fast"] == 0 and fast["fast"] >= 100  # the fast path is what was compared
+    assert len(fast["classes"]) >= 150
+    assert fast["classes"].keys() == reference["classes"].keys()
+    for name, described in reference["classes"].items():
+        assert fast["classes"][name] == described, name
+
+
+_SPECIAL = """
+from __future__ import annotations
+import typing
+from dataclasses import field
+from typing import ClassVar
+CV = ClassVar
+
+@decorate(frozen=True, slots=True, kw_only=True)
+class Special:
+    "ClassVar pseudo-fields (as dataclasses keeps them), metadata, a factory, field() options."
+
+    KIND: ClassVar[str] = "k"
+    ORDER: typing.ClassVar[int] = 3
+    LIMIT: CV[int] = 4
+    name: str
+    tags: tuple[str, ...] = field(default=(), metadata={"doc": "x"}, compare=False, hash=True)
+    seen: list[str] = field(default_factory=list, repr=False, compare=False)
+    late: int = field(default=1, kw_only=False)
+"""
+
+
+def _special(decorate, monkeypatch):
+    """The class in a module of its own (dataclasses reads ClassVar texts in the class's module)."""
+    module = types.ModuleType(f"special_{decorate.__module__.replace('.', '_')}")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    module.decorate = decorate
+    exec(compile(_SPECIAL, module.__name__, "exec"), module.__dict__)
+    return module.Special
+
+
+def test_the_fast_processing_keeps_what_dataclasses_keeps(monkeypatch):
+    plain, lazy = _special(dataclasses.dataclass, monkeypatch), _special(lazydataclass.dataclass, monkeypatch)
+
+    def described(cls):
+        return [(k, f.name, f.type, f.default, f.default_factory, f.init, f.repr, f.hash, f.compare,
+                 dict(f.metadata), f.kw_only, f._field_type) for k, f in cls.__dataclass_fields__.items()]
+
+    assert described(plain) == described(lazy)
+    assert {"KIND", "ORDER", "LIMIT"} <= lazy.__dataclass_fields__.keys()
+    assert [f.name for f in dataclasses.fields(lazy)] == ["name", "tags", "seen", "late"]
+    assert plain.__match_args__ == lazy.__match_args__ == ("late",)
+    assert plain.__slots__ == lazy.__slots__ and (plain.KIND, plain.LIMIT) == (lazy.KIND, lazy.LIMIT)
+    assert repr(plain.__dataclass_params__).replace("frozen=True", "frozen=False") == repr(
+        lazy.__dataclass_params__).replace("init=False,repr=False,eq=False", "init=True,repr=True,eq=True")
+    a, b = plain(name="a", tags=("t",)), lazy(name="a", tags=("t",))
+    assert repr(a) == repr(b) and hash(a) == hash(b) and dataclasses.asdict(a) == dataclasses.asdict(b)
+
+
+@pytest.mark.parametrize("body", [
+    "x: list = []",  # a mutable default
+    "x = field(default=1)",  # a field() without an annotation
+    "x: ClassVar[int] = field(default_factory=list)",  # a ClassVar with a factory
+    "x: int\n    y: int = field(default=1)\n    z: int",  # a required field after a defaulted one
+])
+def test_what_dataclasses_refuses_is_refused_with_its_error(body, monkeypatch):
+    source = ("from __future__ import annotations\nfrom dataclasses import field\n"
+              f"from typing import ClassVar\n@decorate\nclass Bad:\n    'doc'\n    {body}\n")
+
+    def make(decorate):
+        module = types.ModuleType("bad_dataclass")
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+        module.decorate = decorate
+        exec(compile(source, module.__name__, "exec"), module.__dict__)
+        return module.Bad("1", "2", "3") if body.startswith("x: int") else module.Bad
+
+    expected = _outcome(lambda: make(dataclasses.dataclass))
+    assert expected[0] in ("TypeError", "ValueError")
+    assert _outcome(lambda: make(lazydataclass.dataclass)) == expected
