@@ -151,7 +151,10 @@ def _process(cls: type, options: dict[str, Any]) -> type:
     return cls
 
 
-FAST = True  # False: every class through dataclasses.dataclass (the equivalence test's reference)
+# False: every class through dataclasses.dataclass (the equivalence test's reference). Only on the
+# Python versions whose dataclasses this mirrors: 3.14 reads annotations through annotationlib
+# (PEP 649), which a class's ``__dict__`` no longer holds for modules without the future import.
+FAST = sys.version_info < (3, 14)
 # the field-type markers dataclasses gives a field and a ClassVar pseudo-field (private names)
 _MARKERS = tuple(getattr(dataclasses, n, None) for n in ("_FIELD", "_FIELD_CLASSVAR"))
 _MARKERS = _MARKERS if None not in _MARKERS else ()

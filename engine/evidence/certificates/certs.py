@@ -27,7 +27,11 @@ from dataclasses import field
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives._serialization import Encoding  # the public one is this object
+
+try:  # the public serialization.Encoding is this object; its package also imports ssh and ciphers
+    from cryptography.hazmat.primitives._serialization import Encoding
+except ImportError:  # a cryptography that moved its private module: the public name, a few ms more
+    from cryptography.hazmat.primitives.serialization import Encoding
 
 from ... import lazyre
 from ...errors import EvidenceError
