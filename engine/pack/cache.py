@@ -15,7 +15,8 @@
   once and referenced. A file that does not decode — truncated, corrupt, another version — is
   ignored and rebuilt. The rules and the cases (three quarters of it; a diagnosis reads only the
   rules that fired) are lines of their own, decoded on first use (``read``), each after its CRC-32
-  is checked: a line not as written is read afresh from the YAML.
+  is checked: a line not as written is read afresh from the YAML. The header line (what a run
+  trusts without another check) leads with a CRC-32 of itself: not as written, the entry is ignored.
 - Beside each entry, the ruleset compiled from those packs (``compiled-*``), keyed by the packs'
   key and the engine build (``write_compiled``).
 - Concurrent runs: an entry is written to a temporary file in the same folder and renamed into
@@ -54,8 +55,9 @@ __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write"
 # subject (RuleDef.subject, Conclusion.subject); 4: the compiled ruleset's digest and prepared rules;
 # 5: an entry is lines, rules and cases decoded on first use, and the recognition patterns' ranks;
 # 6: a compiled rule's condition as text, and each rule's required kinds and literal tests; 7: causes
-# on lines of their own, each line's CRC-32; 8: the compiled ruleset as lines
-CODEC = 8
+# on lines of their own, each line's CRC-32; 8: the compiled ruleset as lines; 9: each header line
+# sealed by a CRC-32 of its own (``_seal``): a byte changed there went unnoticed
+CODEC = 9
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -301,6 +303,8 @@ def read(
     try:
         data = path.read_bytes()
         head, _, body = data.partition(b"\n")
+        if not _sealed(head):
+            return None
         header = json.loads(head, object_hook=_decoder())
         if not isinstance(header, dict) or header.get("key") != key:
             return None
@@ -499,6 +503,8 @@ def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> Compile
     facade's prepared rules when they were stored, or None."""
     try:
         head, _, body = _compiled_path(key, environ).read_bytes().partition(b"\n")
+        if not _sealed(head):
+            return None
         data = json.loads(head)
         if not isinstance(data, dict) or data.get("key") != key or data.get("crc") != zlib.crc32(body):
             return None  # the texts parsed later (conditions, prepared rules) are as written
@@ -565,7 +571,7 @@ def write_compiled(
         body = "\n".join(texts)
         header = {"key": key, "digest": ruleset.digest, "crc": zlib.crc32(body.encode("utf-8")),
                   "prepared": prepared is not None, "rules": rules, "facets": facets_of(ruleset)}
-        payload = f"{json.dumps(header, **compact)}\n{body}"
+        payload = f"{_seal(json.dumps(header, **compact))}\n{body}"
     except (TypeError, ValueError, RecursionError):
         return False
     path = _compiled_path(key, environ)
@@ -590,7 +596,7 @@ def write(key: str, packs: Packs, environ: Mapping[str, str] | None = None) -> b
         ranks = {p: pattern_rank(p) for code in packs.codes.values() for p in code.recognize}
         header = {"key": key, "crcs": crcs, "where": json.dumps(where, **compact),
                   "ranks": json.dumps(ranks, **compact), "packs": _encoder(defer=True)(packs)}
-        payload = f"{json.dumps(header, **compact)}\n{body}"
+        payload = f"{_seal(json.dumps(header, **compact))}\n{body}"
     except (TypeError, ValueError, RecursionError):
         return False
     folder = cache_dir(environ)
@@ -598,6 +604,26 @@ def write(key: str, packs: Packs, environ: Mapping[str, str] | None = None) -> b
         return False
     _prune(folder, "packs-*.json", keep=f"packs-{key}.json")
     return True
+
+
+_SEAL = b'{"seal":'
+
+
+def _seal(header: str) -> str:
+    """A header line (a JSON object, never empty) led by a CRC-32 of the rest of it. The body's
+    lines have CRC-32s of their own, but the header holds what a run trusts unchecked (the packs'
+    codes and patterns, the compiled rules' conclusions and literal tests): one byte changed there
+    gave a silently different report (a literal test edited left its rule out)."""
+    return f"{_SEAL.decode()}{zlib.crc32(header.encode('utf-8'))},{header[1:]}"
+
+
+def _sealed(head: bytes) -> bool:
+    """Whether a header line is as ``_seal`` wrote it."""
+    comma = head.find(b",", len(_SEAL))
+    if not head.startswith(_SEAL) or comma < 0:
+        return False
+    seal = head[len(_SEAL):comma]
+    return seal.isdigit() and int(seal) == zlib.crc32(b"{" + head[comma + 1:])
 
 
 def _write_atomic(path: Path, text: str, *, prefix: str) -> bool:

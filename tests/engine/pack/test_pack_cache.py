@@ -333,3 +333,30 @@ def test_overrides_and_several_packs_round_trip(tmp_path, cache_dir):
         (p.rules, p.causes, p.cases) for p in fresh.packs]
     assert [r.id for r in cached.disabled] == ["widget-broken.ruled-out"]
     assert cached.rule("widget-broken.ruled-out") == fresh.rule("widget-broken.ruled-out")
+
+
+def test_a_header_whose_bytes_were_altered_is_ignored(cache_dir):
+    """Each entry's first line (the compiled rules' conclusions and literal tests; the packs'
+    codes, patterns and ranks) is trusted as read: one character changed there used to pass every
+    check, and the changed literal test left its rule out of a diagnosis."""
+    from relaydoctor.engine import api
+
+    packs = load_packs(include_user_config=False)
+    api._compile_cached(packs)
+    (entry,) = cache_dir.glob("compiled-*.json")
+    key = entry.name.removeprefix("compiled-").removesuffix(".json")
+    head, _, body = entry.read_text().partition("\n")
+    test = '["symptom","code","5.7.64"]'
+    assert test in head
+    entry.write_text(f"{head.replace(test, test.replace('64', '65'))}\n{body}")
+    assert cache.read_compiled(key) is None
+    entry.write_text(f"{head}\n{body}")
+    assert cache.read_compiled(key) is not None
+
+    (packs_entry,) = _entries(cache_dir)
+    packs_key = packs_entry.name.removeprefix("packs-").removesuffix(".json")
+    head, _, body = packs_entry.read_text().partition("\n")
+    assert cache.read(packs_key) is not None
+    assert "5.7.64" in head
+    packs_entry.write_text(f"{head.replace('5.7.64', '5.7.65', 1)}\n{body}")
+    assert cache.read(packs_key) is None
