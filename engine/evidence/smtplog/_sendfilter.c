@@ -21,6 +21,17 @@
 #define MAX_SID 64
 #define MAX_ENTRIES (1 << 18) /* session ids remembered at most (~36 MB of table); beyond: Python path */
 
+/* ``items`` (``*cap`` items of ``size`` bytes) moved to twice the room (``first`` items the first
+   time): the new array with ``*cap`` updated, or NULL with MemoryError set (``items`` kept). */
+static void *grown(void *items, Py_ssize_t *cap, size_t size, Py_ssize_t first) {
+    Py_ssize_t n = *cap ? *cap * 2 : first;
+    void *more = PyMem_Realloc(items, (size_t)n * size);
+    if (more == NULL)
+        return PyErr_NoMemory();
+    *cap = n;
+    return more;
+}
+
 /* A followed session: its id, where the scan stands in it (scan.py's _Open while it is open). */
 typedef struct {
     PyObject *item, *rows, *sigs;  /* the _Open and its lists while open (owned) */
@@ -120,12 +131,10 @@ static Sess *table_add(Selector *self, const char *s, Py_ssize_t n) {
         self->nslots = nslots;
     }
     if (self->used == self->cap) {
-        Py_ssize_t cap = self->cap ? self->cap * 2 : 256;
-        Sess *sess = PyMem_Realloc(self->sess, (size_t)cap * sizeof(Sess));
+        Sess *sess = grown(self->sess, &self->cap, sizeof(Sess), 256);
         if (sess == NULL)
-            return (Sess *)PyErr_NoMemory();
+            return NULL;
         self->sess = sess;
-        self->cap = cap;
     }
     e = &self->sess[self->used];
     memset(e, 0, sizeof(Sess));
@@ -202,14 +211,10 @@ static int hit_at(Hits *h, const char *base, const char *end, const char *p) {
     if (kind < 0)
         return 0;
     if (h->n == h->cap) {
-        Py_ssize_t cap = h->cap ? h->cap * 2 : 1024;
-        Hit *hit = PyMem_Realloc(h->hit, (size_t)cap * sizeof(Hit));
-        if (hit == NULL) {
-            PyErr_NoMemory();
+        Hit *hit = grown(h->hit, &h->cap, sizeof(Hit), 1024);
+        if (hit == NULL)
             return -1;
-        }
         h->hit = hit;
-        h->cap = cap;
     }
     h->hit[h->n].pos = pos - base;
     h->hit[h->n++].kind = kind;
@@ -285,6 +290,19 @@ static inline Py_ssize_t find_byte(const char *buf, Py_ssize_t from, Py_ssize_t 
     return p ? p - buf : -1;
 }
 
+#ifdef __SSE2__
+/* Bit k set: the 16 positions p+k hold ``len`` bytes whose first and last three are a, b, c, d
+   (a literal's candidates; session ids share a long prefix and differ at the end). */
+static inline unsigned candidates16(const char *p, Py_ssize_t len, __m128i a, __m128i b, __m128i c, __m128i d) {
+    __m128i m = _mm_and_si128(
+        _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), a),
+                      _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 3)), b)),
+        _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 2)), c),
+                      _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 1)), d)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
 static inline Py_ssize_t find_lit(const char *buf, Py_ssize_t from, Py_ssize_t to, const char *lit, Py_ssize_t len) {
     if (from < 0)
         from = 0;
@@ -299,12 +317,7 @@ static inline Py_ssize_t find_lit(const char *buf, Py_ssize_t from, Py_ssize_t t
         Py_ssize_t i = from;
         for (; i + len - 1 + 16 <= to; i += 16) {
             const char *p = buf + i;
-            __m128i m = _mm_and_si128(
-                _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), a),
-                              _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 3)), b)),
-                _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 2)), c),
-                              _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 1)), d)));
-            unsigned mask = (unsigned)_mm_movemask_epi8(m);
+            unsigned mask = candidates16(p, len, a, b, c, d);
             while (mask) {
                 int k = __builtin_ctz(mask);
                 if (memcmp(p + k, lit, (size_t)len) == 0)
@@ -1024,14 +1037,10 @@ static int session_finish(Selector *self, Py_ssize_t k, PyObject *out) {
 /* Follow session s from line start ``first`` (partial: its start was not found). 0 ok, -1 error. */
 static int session_open(Selector *self, Sess *s, Py_ssize_t first, int partial) {
     if (self->norder == self->ocap) {
-        Py_ssize_t cap = self->ocap ? self->ocap * 2 : 256;
-        Py_ssize_t *order = PyMem_Realloc(self->order, (size_t)cap * sizeof(Py_ssize_t));
-        if (order == NULL) {
-            PyErr_NoMemory();
+        Py_ssize_t *order = grown(self->order, &self->ocap, sizeof(Py_ssize_t), 256);
+        if (order == NULL)
             return -1;
-        }
         self->order = order;
-        self->ocap = cap;
     }
     PyObject *item = PyObject_CallNoArgs(self->new_item);
     if (item == NULL)
@@ -1661,12 +1670,7 @@ static Py_ssize_t rfind_lit(const char *buf, Py_ssize_t lo, Py_ssize_t hi, const
                       d = _mm_set1_epi8(last);
         for (; j - 15 >= lo; j -= 16) {
             const char *p = buf + j - 15;  /* positions j-15 .. j; the loads end at j + len - 1 < hi */
-            __m128i m = _mm_and_si128(
-                _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), a),
-                              _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 3)), b)),
-                _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 2)), c),
-                              _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 1)), d)));
-            unsigned mask = (unsigned)_mm_movemask_epi8(m);
+            unsigned mask = candidates16(p, len, a, b, c, d);
             while (mask) {
                 int k = 31 - __builtin_clz(mask);
                 if (memcmp(p + k, lit, (size_t)len) == 0)
