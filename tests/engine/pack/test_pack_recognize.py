@@ -105,6 +105,38 @@ def test_the_prefilter_never_skips_a_pattern_that_matches(pattern: str, pieces: 
         assert all(need in text.lower() for need in required_literals(pattern))
 
 
+def _matching_pairs() -> list[tuple[str, str]]:
+    """(pattern, text) pairs where a built-in pattern matches a pack text (titles, cases' NDRs)."""
+    from relaydoctor.engine.pack import load_packs
+
+    packs = load_packs(include_user_config=False)
+    texts = [*(c.title for c in packs.codes.values()), *(n for case in packs.cases for n in case.ndr)]
+    return [(p, t) for p in PATTERNS for t in texts if re.search(p, t, re.IGNORECASE)]
+
+
+MATCHING = _matching_pairs()
+
+
+def test_the_prefilter_is_tried_on_texts_that_match() -> None:
+    """The test above draws texts from literal runs: in 500 examples none matched its pattern, so
+    its assertion never ran. Real pack texts match most patterns (55 of 60 when written)."""
+    assert len({p for p, _ in MATCHING}) >= len(PATTERNS) * 3 // 4
+    for pattern, text in MATCHING:
+        assert all(need in text.lower() for need in required_literals(pattern)), (pattern, text)
+
+
+ASCII_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=20)
+
+
+@given(st.sampled_from(MATCHING), ASCII_TEXT, ASCII_TEXT, st.booleans())
+def test_the_prefilter_never_skips_a_pattern_matching_a_real_text(pair: tuple[str, str], before: str,
+                                                                   after: str, upper: bool) -> None:
+    pattern, text = pair
+    text = before + (text.upper() if upper else text) + after
+    if re.search(pattern, text, re.IGNORECASE) and text.isascii():
+        assert all(need in text.lower() for need in required_literals(pattern))
+
+
 def test_recognition_with_and_without_the_prefilter_agrees(monkeypatch) -> None:
     from relaydoctor.engine.pack import load_packs, recognize
 
