@@ -15,7 +15,11 @@ WORDS = ["Receiving server", "RECEIVING SERVER", "Empfangender Server", "Serveur
          "remote server at", "mail.contoso.com", "EXCH01.corp.contoso.com", "#550", "# 421", ":", " : ",
          "x@fabrikam.com", "<mailto:x@fabrikam.com>",
          "{LED=550 5.7.64 x};{MSG=};{FQDN=h.example.com};{IP=1.2.3.4}",
-         "\u0130", "\u0131", "\u017f", "\u212a", "s", "i", "k", " ", "\t", "\u00a0", "(10.0.0.1)", "."]
+         "\u0130", "\u0131", "\u017f", "\u212a", "s", "i", "k", " ", "\t", "\u00a0", "(10.0.0.1)", ".",
+         # whole lines, or the anchored and multi-word patterns are almost never matched (checked:
+         # without these, 300 examples never matched _RECEIVING, _REMOTE_AT or _HOST_HASH)
+         "Receiving server: EXCH01.corp.contoso.com", "  Serveur de réception : mail.contoso.com",
+         "Remote Server at mail.contoso.com", "mail.contoso.com #550 5.7.64", "EXCH01.corp.contoso.com # 421"]
 
 
 def _swap(text: str, data: st.DataObject) -> str:
