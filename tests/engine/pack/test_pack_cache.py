@@ -83,6 +83,11 @@ def test_an_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):
     monkeypatch.setenv("RELAYDOCTOR_CACHE_DIR", str(blocker / "cache"))
     pack = standard_pack(tmp_path / "p")
     assert _load(pack) == _load(pack)
+    # (that alone holds for any deterministic load, a wrong one too: the packs a load without the
+    # cache gives, with rules in them, and nothing written where the cache cannot be)
+    fresh = load_packs([pack], include_builtin=False, include_user_config=False, cache=False)
+    assert _load(pack) == fresh and len(fresh.rules) > 0
+    assert blocker.read_text() == "not a folder"
 
 
 def test_concurrent_runs_never_see_a_partial_entry(tmp_path, cache_dir):
