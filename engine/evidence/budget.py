@@ -26,7 +26,7 @@ from typing import Any
 
 from ..facts import Fact, SmtpSession, Symptom
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
-from .logbudget import OtherFacts
+from .logbudget import OtherFacts, symptom_rank
 
 # Sized so that 1 GB of logs with many distinct kinds peaks at about the memory of 100 MB
 # (benchmarks/bench_scale.py --memory): the rules' work and memory grow with the facts, and a
@@ -154,10 +154,6 @@ def _earliest(a: _Entry, b: _Entry) -> _Entry:
     return min(a, b, key=key)
 
 
-def _symptom_rank(key: tuple, fact: Symptom) -> tuple:
-    return (fact.direction != "relay_to_exo", repr(key))
-
-
 class FactBudget:
     """Folds each input's facts into one bounded set (see the module docstring)."""
 
@@ -168,7 +164,7 @@ class FactBudget:
         self.max_symptoms = MAX_SYMPTOMS if max_symptoms is None else max_symptoms
         self.kinds = _TopN(self.max_kinds, _merge, _rank)
         self.coarse = _TopN(self.max_coarse, _merge, _rank)
-        self.symptoms = _TopN(self.max_symptoms, _earliest, _symptom_rank)
+        self.symptoms = _TopN(self.max_symptoms, _earliest, lambda key, fact: symptom_rank(fact, key))
         self.coarse_sessions = 0
         self.uncounted = 0  # sessions beyond even the coarse budget
         self.others = OtherFacts()  # the other inputs' facts, bounded there (logbudget)
