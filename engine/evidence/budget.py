@@ -26,7 +26,7 @@ from typing import Any
 
 from ..facts import Fact, SmtpSession, Symptom
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
-from .logbudget import OtherFacts
+from .logbudget import Kept, OtherFacts, symptom_rank
 
 # Sized so that 1 GB of logs with many distinct kinds peaks at about the memory of 100 MB
 # (benchmarks/bench_scale.py --memory): the rules' work and memory grow with the facts, and a
@@ -56,12 +56,6 @@ def _send_log() -> tuple[Callable[[Fact], tuple], Callable[[Fact], tuple], tuple
 
     assert SUMMED[0] == "sessions"  # _Kind.sums[0]
     return attrgetter(*KEY_FIELDS), attrgetter(*SUMMED), SUMMED, symptom_key
-
-
-@dataclass(slots=True)
-class _Entry:
-    where: tuple[Any, int]  # (input's place in the canonical order, fact position) of the example
-    fact: Fact
 
 
 @dataclass(slots=True)
@@ -145,17 +139,13 @@ class _TopN:
         return key, entry
 
 
-def _earliest(a: _Entry, b: _Entry) -> _Entry:
+def _earliest(a: Kept, b: Kept) -> Kept:
     """Of two symptoms with one reply, the earliest seen (dated before undated) is the example."""
-    def key(e: _Entry) -> tuple:
+    def key(e: Kept) -> tuple:
         seen = e.fact.seen_at  # type: ignore[attr-defined]
         return (seen is None, seen or "", e.where)
 
     return min(a, b, key=key)
-
-
-def _symptom_rank(key: tuple, fact: Symptom) -> tuple:
-    return (fact.direction != "relay_to_exo", repr(key))
 
 
 class FactBudget:
@@ -168,7 +158,7 @@ class FactBudget:
         self.max_symptoms = MAX_SYMPTOMS if max_symptoms is None else max_symptoms
         self.kinds = _TopN(self.max_kinds, _merge, _rank)
         self.coarse = _TopN(self.max_coarse, _merge, _rank)
-        self.symptoms = _TopN(self.max_symptoms, _earliest, _symptom_rank)
+        self.symptoms = _TopN(self.max_symptoms, _earliest, lambda key, fact: symptom_rank(fact, key))
         self.coarse_sessions = 0
         self.uncounted = 0  # sessions beyond even the coarse budget
         self.others = OtherFacts()  # the other inputs' facts, bounded there (logbudget)
@@ -184,7 +174,7 @@ class FactBudget:
                 if left is not None:
                     self._to_coarse(left[1])
             elif isinstance(fact, Symptom) and fact.origin == "send_log":
-                self.symptoms.offer(_send_log()[3](fact), _Entry((position, i), fact))
+                self.symptoms.offer(_send_log()[3](fact), Kept((position, i), fact))
             else:
                 self.others.add((position, i), fact)
 
@@ -197,7 +187,7 @@ class FactBudget:
 
     def entries(self) -> list[tuple[Any, Fact]]:
         """(input position, fact) for everything kept, in the order each fact was first seen."""
-        entries: list[_Entry] = [_Entry(k.where, _made(k))
+        entries: list[Kept] = [Kept(k.where, _made(k))
                                  for k in (*self.kinds.items.values(), *self.coarse.items.values())]
         entries += [*self.symptoms.items.values(), *self.others]
         entries.sort(key=lambda e: e.where)

@@ -539,9 +539,12 @@ def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | No
     return _assemble(items, budget)
 
 
+_LINE_PREFIX = lazyre.compile(r"line (\d+)[:,]?\s*(.*)", re.DOTALL)  # a parser warning's ``line N``
+
+
 def _located(name: str, warning: str) -> str:
     """A parser warning as ``file:line: text`` when it starts with ``line N``, else ``file: text``."""
-    m = re.match(r"line (\d+)[:,]?\s*(.*)", warning, re.DOTALL)
+    m = _LINE_PREFIX.match(warning)
     if m:
         return f"{name}:{m.group(1)}: {m.group(2) or warning}"
     return f"{name}: {warning}"
@@ -549,8 +552,8 @@ def _located(name: str, warning: str) -> str:
 
 def _unplaced(warning: str) -> str:
     """A parser warning without its ``line N`` prefix: what makes two files' warnings the same."""
-    m = re.match(r"line \d+[:,]?\s*(.+)", warning, re.DOTALL)
-    return m.group(1) if m else warning
+    m = _LINE_PREFIX.match(warning)
+    return m.group(2) or warning if m else warning
 
 
 def _reason(exc: EvidenceError) -> str:

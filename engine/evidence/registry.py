@@ -25,7 +25,6 @@ import importlib
 import re
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
 
 from .. import lazyre
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
@@ -249,8 +248,3 @@ PARSERS: tuple[Entry, ...] = (
     Entry("applog.reader", streaming=True, generic=True),
     Entry("symptoms.text", generic=True, pasted=True),
 )
-
-
-def modules() -> dict[str, Any]:
-    """Every entry's module, imported (for tests and tools that need them all)."""
-    return {entry.kind: entry.loaded() for entry in PARSERS}

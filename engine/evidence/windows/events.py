@@ -520,39 +520,32 @@ def event_symptoms(event: WindowsEvent) -> list[Symptom]:
 
 class EventKeeper:
     """One file's distinct events, at most ``logbudget.MAX_EVENTS`` (an Application log exported
-    whole made one fact per event): the most telling (``logbudget.event_rank``), in file order."""
+    whole made one fact per event): the most telling (``logbudget.event_rank``), in file order.
+    The choice is ``logbudget.Lowest``'s, as across files; its count of what was left out is of
+    distinct events (one repeated after being trimmed is not counted again)."""
 
     def __init__(self, limit: int | None = None):
-        self.limit = logbudget.MAX_EVENTS if limit is None else limit
+        self._lowest = logbudget.Lowest(logbudget.MAX_EVENTS if limit is None else limit)
         self.given = 0
-        self.dropped = 0  # distinct events left out
-        self._kept: dict[tuple, tuple[tuple, int, WindowsEvent]] = {}
 
     def add(self, fact: WindowsEvent) -> None:
         self.given += 1
         key = fact.identity()
-        if key not in self._kept:
-            self._kept[key] = (logbudget.event_rank(fact, key), self.given, fact)
-            if len(self._kept) > 2 * self.limit:
-                self._trim()
-
-    def _trim(self) -> None:
-        if len(self._kept) > self.limit:
-            best = sorted(self._kept.items(), key=lambda kv: kv[1][:2])
-            self.dropped += len(best) - self.limit
-            self._kept = dict(best[: self.limit])
+        self._lowest.offer(key, logbudget.event_rank(fact, key), logbudget.Kept((0, self.given), fact))
 
     def facts(self) -> list[WindowsEvent]:
-        self._trim()
-        return [fact for _, _, fact in sorted(self._kept.values(), key=lambda v: v[1])]
+        kept = sorted(self._lowest.entries(), key=lambda e: e.where)
+        return [e.fact for e in kept]  # type: ignore[misc]
 
     def warning(self) -> str | None:
         """Said when events were left out (after ``facts``)."""
-        if not self.dropped:
+        dropped = self._lowest.dropped
+        if not dropped:
             return None
-        return (f"{self.dropped:,} of {self.dropped + len(self._kept):,} distinct events are not kept: the "
-                f"{self.limit:,} most telling are (relay sources — CAPI2, Exchange transport, Schannel — and "
-                "errors first)")
+        kept = len(self._lowest.entries())
+        return (f"{dropped:,} of {dropped + kept:,} distinct events are not kept: the "
+                f"{self._lowest.limit:,} most telling are (relay sources — CAPI2, Exchange transport, "
+                "Schannel — and errors first)")
 
 
 def with_symptoms(facts: list, seen: set) -> list:

@@ -353,6 +353,18 @@ def test_a_whole_application_log_export_keeps_a_bounded_few_events_and_the_telli
     assert warning.startswith("2,902 of 3,002 distinct events")  # with the fixture's two
 
 
+def test_an_export_pasted_twice_counts_each_distinct_event_left_out_once(monkeypatch):
+    """A repeated event trimmed once and offered again was counted as left out twice (1,000
+    distinct events were said to be 1,900)."""
+    monkeypatch.setattr(logbudget, "MAX_EVENTS", 100)
+    header, *rows = _event_csv(1000, seed=0).splitlines()
+    data = ("\n".join([header, *rows, *rows]) + "\n").encode("utf-8-sig")
+    result = eventcsv.parse(Document("Application.csv", len(data), data[:65536], lambda: io.BytesIO(data)))
+    assert len([f for f in result.facts if isinstance(f, WindowsEvent)]) == 100
+    (warning,) = [w for w in result.warnings if "distinct events are not kept" in w]
+    assert warning.startswith("902 of 1,002 distinct events")  # with the fixture's two
+
+
 def test_windows_events_of_many_exports_share_the_budget(tmp_path, monkeypatch):
     monkeypatch.setattr(logbudget, "MAX_EVENTS", 50)
     for i in range(4):
