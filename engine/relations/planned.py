@@ -32,12 +32,10 @@ from ..facts import (
 from ..plainwords import plain_value
 from ..x509names import dn_cn
 from .common import derived, norm_name, norm_thumbprint, planned_certificate, prov_key
-from .domains import DomainEvidence, certificate_name_acceptance, connector_name_acceptance
+from .domains import ACCEPTANCE_RANK, DomainEvidence, certificate_name_acceptance, connector_name_acceptance
 from .ips import egress_ips, match_ip, not_public, parse_ip, parse_ip_entry
 from .names import best_name_match, connector_value_problem, shared_provider, usable
 from .presented import PresentedCert, as_presented, cert_names, presented_certificates
-
-_RANK = {"accepted": 0, "unverified": 1, "unknown": 2, "not_accepted": 3}
 
 
 def planned_relations(
@@ -119,7 +117,7 @@ def planned_certificate_domain(cert: Certificate, ev: DomainEvidence) -> DomainA
             note="the certificate carries no DNS name",
         )
     looks = [(n, certificate_name_acceptance(n, ev)) for n in names]
-    name, got = min(looks, key=lambda nl: (_RANK[nl[1].status], nl[0]))
+    name, got = min(looks, key=lambda nl: (ACCEPTANCE_RANK[nl[1].status], nl[0]))
     notes = "; ".join(dict.fromkeys(g.note for _, g in looks))
     return DomainAcceptance(
         provenance=derived(cert, f"{name}: {plain_value('status', got.status)} — {notes}"),
