@@ -147,13 +147,18 @@ def planned_cert_smtp(
     installed = [c for c in certs if c.origin == "exchange"]
     mine = [c for c in installed if norm_thumbprint(c.thumbprint) == thumb]
     smtp = [c for c in mine if _smtp(c)]
+    # an export without a Services column says nothing about SMTP: never "not enabled" from that
+    known = [c for c in mine if c.smtp_enabled is not None or c.services]
     where = f"; servers: {', '.join(servers)}" if servers else "; no send connector names its servers"
     if smtp:
         state, premise, services = "smtp", smtp[0], smtp[0].services or ("SMTP",)
         said = f"installed with Services {', '.join(services)}"
-    elif mine:
-        state, premise, services = "not_smtp", mine[0], mine[0].services or ("none",)
+    elif known:
+        state, premise, services = "not_smtp", known[0], known[0].services or ("none",)
         said = f"installed without SMTP (Services {', '.join(services)})"
+    elif mine:
+        state, premise, services = "services_unknown", mine[0], ()
+        said = "installed; the Get-ExchangeCertificate export has no Services"
     elif installed:
         state, premise, services = "not_installed", installed[0], ()
         said = f"not among the {len(installed)} certificate(s) Get-ExchangeCertificate listed"
