@@ -198,6 +198,7 @@ _DESCRIBERS: dict[type, Callable[[Fact], str]] = {
         + {
             "smtp": f"installed with Services {', '.join(f.services)}",
             "not_smtp": f"installed without SMTP (Services {', '.join(f.services)})",
+            "services_unknown": "installed, Services not exported",
             "not_installed": "not installed (Get-ExchangeCertificate does not list it)",
             "no_export": "no Get-ExchangeCertificate export",
         }[f.state]

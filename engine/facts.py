@@ -965,11 +965,13 @@ class PlannedCertSmtp(Fact):
         "servers of the send connectors to Exchange Online, where it must be enabled."
     )
     ENUMS: ClassVar[dict[str, frozenset[str]]] = {
-        "state": _enum("smtp", "not_smtp", "not_installed", "no_export"),
+        "state": _enum("smtp", "not_smtp", "services_unknown", "not_installed", "no_export"),
     }
 
     thumbprint: str  # the planned certificate (upper-case hex)
-    state: str  # smtp, not_smtp, not_installed, or no_export without Get-ExchangeCertificate
+    # smtp, not_smtp, services_unknown (listed, but the export has no Services), not_installed, or
+    # no_export without Get-ExchangeCertificate
+    state: str
     # as the installed certificate lists them (SMTP when only its flag says so, none when empty)
     services: tuple[str, ...] = ()
     servers: tuple[str, ...] = ()  # the send connectors' source transport servers, sorted

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
@@ -494,7 +494,3 @@ def fix_verdicts(report: Report | None) -> list[Verdict]:
 
 def all_commands(verdicts: Sequence[Verdict]) -> list[str]:
     return [c for v in verdicts for step in v.remediation for c in step.commands]
-
-
-def answers_text(answers: Mapping[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(answers.items()))

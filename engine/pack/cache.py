@@ -364,23 +364,21 @@ class _Sections:
             raise ValueError(f"line {n + 2} of the pack cache entry is not as written")
         return json.loads(line, object_hook=_decoder())
 
-    def rule_at(self, n: int) -> Any:
+    def _decoded(self, done: dict[int, Any], n: int, line: int, cls: type) -> Any:
+        """Definition ``n`` (on ``line``) from ``done``, else decoded once and kept there."""
         with self._lock:
-            if n not in self._rules:
-                rule = self._line(n)
-                if not isinstance(rule, model.RuleDef):
-                    raise ValueError("not a rule")
-                self._rules[n] = rule
-            return self._rules[n]
+            if n not in done:
+                value = self._line(line)
+                if not isinstance(value, cls):
+                    raise ValueError(f"not a {cls.__name__}")
+                done[n] = value
+            return done[n]
+
+    def rule_at(self, n: int) -> Any:
+        return self._decoded(self._rules, n, n, model.RuleDef)
 
     def cause_at(self, n: int) -> Any:
-        with self._lock:
-            if n not in self._causes:
-                cause = self._line(self._cause_lines + n)
-                if not isinstance(cause, model.CauseDef):
-                    raise ValueError("not a cause")
-                self._causes[n] = cause
-            return self._causes[n]
+        return self._decoded(self._causes, n, self._cause_lines + n, model.CauseDef)
 
     def case_at(self, n: int) -> Any:
         with self._lock:

@@ -1,9 +1,8 @@
 """``relaydoctor precheck``: will a planned change break relay? And, with no plan, an audit.
 
 Offline, against the same exports as ``diagnose``. Every check's matching is done by the relation
-functions the diagnosis uses (see ``context``). The checks the engine can express are pack data,
-judged by the same diagnosis (``packed``); the others are Python (docs/precheck.md says which
-and why).
+functions the diagnosis uses (see ``context``), and every check is pack data, judged by the same
+diagnosis (``packed``; docs/precheck.md says what each one reads).
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ PACKED: Mapping[str, Packed] = {
         "egress-ip-public",
         "planned egress IP is a public address",
         "the planned address is not an IP address",
-        hidden=frozenset({"ruled_out", "undetermined"}),
+        hidden=_QUIET,
     ),
     "planned-certificate-domain": Packed(
         "cert-domain",

@@ -43,7 +43,8 @@ from .common import derived, most_relevant, norm_name, parent_domain, prov_key
 from .names import shared_provider
 from .presented import PresentedCert
 
-_RANK = {"accepted": 0, "unverified": 1, "unknown": 2, "not_accepted": 3}
+# best first: of several names (a certificate's), the lowest decides
+ACCEPTANCE_RANK = {"accepted": 0, "unverified": 1, "unknown": 2, "not_accepted": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +145,7 @@ def certificate_name_acceptance(name: str, ev: DomainEvidence) -> Lookup:
     if own.status == "accepted" or parent is None:
         return own
     up = ev.lookup(parent)
-    if _RANK[up.status] < _RANK[own.status]:
+    if ACCEPTANCE_RANK[up.status] < ACCEPTANCE_RANK[own.status]:
         return Lookup(up.status, up.accepted_as, f"{n} is a host under {parent}: {up.note}")
     grand = parent_domain(parent)
     hint = ""
@@ -206,7 +207,7 @@ def _cert_lookup(cert: PresentedCert, ev: DomainEvidence) -> tuple[str, Lookup, 
     for name in cert.names:
         got = certificate_name_acceptance(name, ev)
         notes.append(got.note)
-        if best is None or _RANK[got.status] < _RANK[best.status]:
+        if best is None or ACCEPTANCE_RANK[got.status] < ACCEPTANCE_RANK[best.status]:
             best_name, best = name, got
     if best is None or best_name is None:
         status = "not_accepted" if ev.has_any else "unknown"

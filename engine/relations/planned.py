@@ -32,12 +32,10 @@ from ..facts import (
 from ..plainwords import plain_value
 from ..x509names import dn_cn
 from .common import derived, norm_name, norm_thumbprint, planned_certificate, prov_key
-from .domains import DomainEvidence, certificate_name_acceptance, connector_name_acceptance
+from .domains import ACCEPTANCE_RANK, DomainEvidence, certificate_name_acceptance, connector_name_acceptance
 from .ips import egress_ips, match_ip, not_public, parse_ip, parse_ip_entry
 from .names import best_name_match, connector_value_problem, shared_provider, usable
 from .presented import PresentedCert, as_presented, cert_names, presented_certificates
-
-_RANK = {"accepted": 0, "unverified": 1, "unknown": 2, "not_accepted": 3}
 
 
 def planned_relations(
@@ -119,7 +117,7 @@ def planned_certificate_domain(cert: Certificate, ev: DomainEvidence) -> DomainA
             note="the certificate carries no DNS name",
         )
     looks = [(n, certificate_name_acceptance(n, ev)) for n in names]
-    name, got = min(looks, key=lambda nl: (_RANK[nl[1].status], nl[0]))
+    name, got = min(looks, key=lambda nl: (ACCEPTANCE_RANK[nl[1].status], nl[0]))
     notes = "; ".join(dict.fromkeys(g.note for _, g in looks))
     return DomainAcceptance(
         provenance=derived(cert, f"{name}: {plain_value('status', got.status)} — {notes}"),
@@ -149,13 +147,18 @@ def planned_cert_smtp(
     installed = [c for c in certs if c.origin == "exchange"]
     mine = [c for c in installed if norm_thumbprint(c.thumbprint) == thumb]
     smtp = [c for c in mine if _smtp(c)]
+    # an export without a Services column says nothing about SMTP: never "not enabled" from that
+    known = [c for c in mine if c.smtp_enabled is not None or c.services]
     where = f"; servers: {', '.join(servers)}" if servers else "; no send connector names its servers"
     if smtp:
         state, premise, services = "smtp", smtp[0], smtp[0].services or ("SMTP",)
         said = f"installed with Services {', '.join(services)}"
-    elif mine:
-        state, premise, services = "not_smtp", mine[0], mine[0].services or ("none",)
+    elif known:
+        state, premise, services = "not_smtp", known[0], known[0].services or ("none",)
         said = f"installed without SMTP (Services {', '.join(services)})"
+    elif mine:
+        state, premise, services = "services_unknown", mine[0], ()
+        said = "installed; the Get-ExchangeCertificate export has no Services"
     elif installed:
         state, premise, services = "not_installed", installed[0], ()
         said = f"not among the {len(installed)} certificate(s) Get-ExchangeCertificate listed"

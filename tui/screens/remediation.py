@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ..literal import clean, join, lines, lit, lit_line
-from ..views import fix_verdicts, verdict_name
+from ..views import all_commands, fix_verdicts, verdict_name
 from ..widgets.command import CommandLine
 from ..widgets.verdicts import status_badge
 from .base import StepScreen
@@ -145,8 +145,7 @@ class RemediationScreen(StepScreen):
         self._move(-1)
 
     def action_copy_all(self) -> None:
-        verdicts = fix_verdicts(self.walk.report)
-        commands = [c for v in verdicts for step in v.remediation for c in step.commands]
+        commands = all_commands(fix_verdicts(self.walk.report))  # every one, not the widgets shown
         if commands:
             self.rd.copy_command("\n".join(commands), what=f"{len(commands)} commands")
 

@@ -133,6 +133,20 @@ def test_cert_smtp(bundle: Bundle):
     assert status(bundle, "cert-smtp", cert=cert) == "pass"
 
 
+def test_cert_smtp_never_fails_on_an_export_without_services(bundle: Bundle):
+    """Get-ExchangeCertificate exported without its Services property (Select-Object of a few):
+    the certificate is installed, but nothing says SMTP is off, so the line warns, never FAILs."""
+    bundle.inbound(CERT_CONNECTOR).send()
+    cert, chain = planned(bundle)
+    listed = exchange_cert(chain.leaf.cert)
+    del listed["Services"]
+    bundle.exchange_certs(listed)
+    (check,) = checks(bundle, cert=cert)["cert-smtp"]
+    assert check.status == "warn"
+    assert check.summary.startswith("installed, but the export does not say its Services")
+    assert check.commands == ()
+
+
 def test_send_connector_value_to_set(bundle: Bundle):
     bundle.inbound(CERT_CONNECTOR).send("<I>CN=Old CA<S>CN=old.contoso.com")
     cert, chain = planned(bundle)
