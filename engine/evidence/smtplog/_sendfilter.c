@@ -59,7 +59,12 @@ typedef struct {
     unsigned char *obits;  /* 65536 bits: id_tail() of the open sessions' ids (most lines: no) */
     Py_ssize_t block_new;  /* bytes of new lines in the block collect() read */
     char in_block;         /* collect() done, end_block() not yet */
+    PyObject *folds;       /* a Folds (_replay.c): sessions folded where they finish; NULL: none */
 } Selector;
+
+/* _replay.c: send.Aggregator's folding in C (1 folded, 0 hand it over, -1 error) */
+int folds_try(PyObject *folds, PyObject *conn, int partial, PyObject *rows, PyObject *sigs, Py_ssize_t lines);
+extern PyTypeObject FoldsType;
 
 static inline int is_space(unsigned char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
@@ -986,13 +991,14 @@ done:
 static int backward_core(const char *buf, Py_ssize_t n, const char *needle, Py_ssize_t len, Py_ssize_t ls,
                          PyObject *positions, Py_ssize_t *first_out, int *partial_out);
 
-/* start(new_item, idle_bytes, max_open, done_memory): before the first collect(). */
+/* start(new_item, idle_bytes, max_open, done_memory, folds=None): before the first collect(). */
 static PyObject *Selector_start(Selector *self, PyObject *args) {
-    PyObject *new_item;
+    PyObject *new_item, *folds = Py_None;
     Py_ssize_t idle_bytes, max_open, done_memory;
-    if (!PyArg_ParseTuple(args, "Onnn", &new_item, &idle_bytes, &max_open, &done_memory))
+    if (!PyArg_ParseTuple(args, "Onnn|O", &new_item, &idle_bytes, &max_open, &done_memory, &folds))
         return NULL;
-    if (!PyCallable_Check(new_item) || max_open < 0 || done_memory < 1 || self->new_item != NULL) {
+    if (!PyCallable_Check(new_item) || max_open < 0 || done_memory < 1 || self->new_item != NULL ||
+        (folds != Py_None && !PyObject_TypeCheck(folds, &FoldsType))) {
         PyErr_SetString(PyExc_ValueError, "start(): bad arguments, or started already");
         return NULL;
     }
@@ -1004,20 +1010,34 @@ static PyObject *Selector_start(Selector *self, PyObject *args) {
     self->max_open = max_open;
     Py_INCREF(new_item);
     self->new_item = new_item;
+    if (folds != Py_None) {
+        Py_INCREF(folds);
+        self->folds = folds;
+    }
     Py_RETURN_NONE;
 }
 
-/* Append (sid, item, partial, lines) of session k to out and forget its rows (its id stays
- * finished until DONE_MEMORY later ones). 0 ok, -1 error. */
+/* Append (sid, item, partial, lines) of session k to out -- unless the Folds fold it -- and forget its
+ * rows (its id stays finished until DONE_MEMORY later ones). 0 ok, -1 error. */
 static int session_finish(Selector *self, Py_ssize_t k, PyObject *out) {
     Sess *s = &self->sess[k];
-    PyObject *t = Py_BuildValue("(s#OOn)", s->id, (Py_ssize_t)s->len, s->item, s->partial ? Py_True : Py_False,
-                                s->lines);
-    if (t == NULL || PyList_Append(out, t) < 0) {
-        Py_XDECREF(t);
-        return -1;
+    int folded = 0;
+    if (self->folds != NULL && PyList_GET_SIZE(s->rows) > 0) {
+        PyObject *conn = PyObject_GetAttr(s->item, str_conn);
+        folded = conn == NULL ? -1 : folds_try(self->folds, conn, s->partial, s->rows, s->sigs, s->lines);
+        Py_XDECREF(conn);
+        if (folded < 0)
+            return -1;
     }
-    Py_DECREF(t);
+    if (!folded) {
+        PyObject *t = Py_BuildValue("(s#OOn)", s->id, (Py_ssize_t)s->len, s->item, s->partial ? Py_True : Py_False,
+                                    s->lines);
+        if (t == NULL || PyList_Append(out, t) < 0) {
+            Py_XDECREF(t);
+            return -1;
+        }
+        Py_DECREF(t);
+    }
     Py_CLEAR(s->item);
     Py_CLEAR(s->rows);
     Py_CLEAR(s->sigs);
@@ -1518,6 +1538,7 @@ static void Selector_dealloc(Selector *self) {
         Py_XDECREF(self->sess[i].sigs);
     }
     Py_XDECREF(self->new_item);
+    Py_XDECREF(self->folds);
     PyMem_Free(self->sess);
     PyMem_Free(self->slots);
     PyMem_Free(self->order);
@@ -1535,7 +1556,8 @@ static PyObject *Selector_len(Selector *self, void *Py_UNUSED(closure)) {
 static PyMethodDef Selector_methods[] = {
     {"contains", (PyCFunction)Selector_contains, METH_O, "Whether a session id was named by a trigger line."},
     {"start", (PyCFunction)Selector_start, METH_VARARGS,
-     "start(new_item, idle_bytes, max_open, done_memory): before the first collect()."},
+     "start(new_item, idle_bytes, max_open, done_memory, folds=None): before the first collect(); "
+     "with a Folds, a finished session it folds is not handed back."},
     {"collect", (PyCFunction)Selector_collect, METH_VARARGS,
      "collect(buf, start, first_line) -> (newlines, attempts, connects, left) or None (the Python "
      "scanner must read the file): one block of scan.py's _feed_fast, up to finishing sessions."},
@@ -1843,7 +1865,7 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__sendfilter(void) {
-    if (PyType_Ready(&SelectorType) < 0)
+    if (PyType_Ready(&SelectorType) < 0 || PyType_Ready(&FoldsType) < 0)
         return NULL;
     str_conn = PyUnicode_InternFromString("conn");
     str_toff = PyUnicode_InternFromString("toff");
@@ -1857,14 +1879,21 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
     /* REVISION: what the Python side checks (scan.NATIVE_REVISION) so a stale build is not used;
      * 2 = EHLO reply lines with "XXXXXXXA" (STARTTLS masked by a firewall) are kept;
      * 3 = replay() (_replay.c); 4 = lite rows (rows(..., lite), row(), line_time(), ordered(), replay() of them);
-     * 5 = Selector.start_collect/collect/finish_all (pass 2 collects the sessions). */
-    if (PyModule_AddIntConstant(m, "REVISION", 5) < 0) {
+     * 5 = Selector.start_collect/collect/finish_all (pass 2 collects the sessions);
+     * 6 = Folds, Selector.start(..., folds): repeated sessions folded in C (_replay.c). */
+    if (PyModule_AddIntConstant(m, "REVISION", 6) < 0) {
         Py_DECREF(m);
         return NULL;
     }
     Py_INCREF(&SelectorType);
     if (PyModule_AddObject(m, "Selector", (PyObject *)&SelectorType) < 0) {
         Py_DECREF(&SelectorType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&FoldsType);
+    if (PyModule_AddObject(m, "Folds", (PyObject *)&FoldsType) < 0) {
+        Py_DECREF(&FoldsType);
         Py_DECREF(m);
         return NULL;
     }
