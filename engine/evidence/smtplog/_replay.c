@@ -129,6 +129,11 @@ static int is_eop(Str h) {
     return ends_ci(h, ".outlook.com") || ends_ci(h, ".office365.com");
 }
 
+int replay_is_eop(const char *s, Py_ssize_t n);
+
+/* is_eop for _sendfilter.c (a row signature keeps only this of a banner or EHLO reply host) */
+int replay_is_eop(const char *s, Py_ssize_t n) { return is_eop((Str){s, n}); }
+
 /* _host_of_reply: the first token after the code, without brackets, if it holds a dot */
 static Str host_of_reply(Str text) {
     Str none = {NULL, 0};

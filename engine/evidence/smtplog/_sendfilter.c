@@ -614,7 +614,9 @@ static PyObject *ascii_str(const char *r, Py_ssize_t n, int dq) {
  * without "Hello" or "STARTTLS" (a queued-mail reply) the contents of <...> and free-standing
  * numbers after its first word (message ids, InternalId=, sizes, timings). Whatever decides a
  * fact stays byte for byte: reply codes, the first word (the banner host), bracket and Hostname=
- * hosts, negative and continuation replies, information lines, the context column. */
+ * hosts, negative and continuation replies (but for a plain recipient address right after the status
+ * of a one-line "550 5.1.1 <local@domain> ..." reply: see plain_address), information lines, the
+ * context column. */
 
 static inline int py_space(unsigned char c) {
     return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
@@ -636,8 +638,111 @@ static int has_ci(const char *s, Py_ssize_t n, const char *lit, Py_ssize_t len) 
     return 0;
 }
 
+/* The end of "CODE D.D.D " at the start of a 4xx/5xx reply d[:n] (one line: a blank after the code),
+ * where a recipient "<local@domain>" follows, or 0. */
+static Py_ssize_t rejected_address_at(const char *d, Py_ssize_t n) {
+    if (n < 12 || (d[0] != '4' && d[0] != '5') || d[1] < '0' || d[1] > '9' || d[2] < '0' || d[2] > '9' ||
+        d[3] != ' ' || (d[4] != '2' && d[4] != '4' && d[4] != '5') || d[5] != '.' || d[6] < '0' || d[6] > '7' ||
+        d[7] != '.')
+        return 0;
+    Py_ssize_t i = 8;
+    while (i < n && i < 11 && d[i] >= '0' && d[i] <= '9')
+        i++;
+    if (i == 8 || i + 1 >= n || d[i] != ' ' || d[i + 1] != '<')
+        return 0;
+    return i + 1;
+}
+
+/* Whether x[:n] (between < and >) is a plain address whose text no reading of the reply looks at:
+ * local@domain of letters, digits and ._+- only, no digit.digit (an enhanced status), no digit first
+ * or after @ or + (where smtp_reply's _BASIC may start a reply code: elsewhere a word character, dot
+ * or hyphen comes before it), none of the words the replay looks for (Hello, STARTTLS, XXXXXXXA;
+ * ATTR is checked on the whole reply). With no blank, quote, bracket, backslash or parenthesis in it
+ * no pattern of parse_reply starts, ends or is cut inside it. Such a reply gives the same status, ATTR
+ * code, symptom key and outcome whatever the address: its signature keeps "<\xff>" for it. */
+static int plain_address(const char *x, Py_ssize_t n) {
+    if (n < 3 || n > 256)
+        return 0;
+    int at = -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)x[i];
+        int digit = c >= '0' && c <= '9';
+        if (c == '@') {
+            if (at >= 0)
+                return 0;
+            at = (int)i;
+        } else if (!(digit || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '_' || c == '+' ||
+                     c == '-')) {
+            return 0;
+        }
+        if (digit && (i == 0 || x[i - 1] == '@' || x[i - 1] == '+'))
+            return 0;
+        if (c == '.' && i > 0 && i + 1 < n && x[i - 1] >= '0' && x[i - 1] <= '9' && x[i + 1] >= '0' && x[i + 1] <= '9')
+            return 0;
+    }
+    return at > 0 && at < n - 1 && !has_ci(x, n, "hello", 5) && !has_ci(x, n, "starttls", 8) &&
+           !has_ci(x, n, "xxxxxxxa", 8);
+}
+
+int replay_is_eop(const char *s, Py_ssize_t n);  /* _replay.c */
+
+/* Where the host a 2xx/3xx reply d[:n] starts with lies ([*at, *at + *len)), when it is a plain host
+ * name (letters, digits, dots and hyphens, a dot and a letter in it, no digit.digit, none of the
+ * words the replay looks for): the replay reads such a first word only as a banner or EHLO reply's
+ * host (_replay.c host_of_reply) and of it only whether it is Exchange Online's (is_eop; the host
+ * itself goes to a fact's example, which a folded session never sets). 0 when not. */
+static int plain_host(const char *d, Py_ssize_t n, Py_ssize_t *at, Py_ssize_t *len) {
+    if (n < 6 || (d[0] != '2' && d[0] != '3') || d[1] < '0' || d[1] > '9' || d[2] < '0' || d[2] > '9')
+        return 0;
+    Py_ssize_t p = 4;
+    while (p < n && py_space((unsigned char)d[p]))
+        p++;
+    Py_ssize_t e = p;
+    int dot = 0, letter = 0;
+    for (; e < n && d[e] != ' '; e++) {
+        unsigned char c = (unsigned char)d[e];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+            letter = 1;
+        else if (c == '.')
+            dot = 1;
+        else if (!((c >= '0' && c <= '9') || c == '-'))
+            return 0;
+        if (c == '.' && e > p && e + 1 < n && d[e - 1] >= '0' && d[e - 1] <= '9' && d[e + 1] >= '0' && d[e + 1] <= '9')
+            return 0;
+    }
+    if (!dot || !letter || e - p > 255 || has_ci(d + p, e - p, "hello", 5) || has_ci(d + p, e - p, "starttls", 8) ||
+        has_ci(d + p, e - p, "xxxxxxxa", 8))
+        return 0;
+    *at = p;
+    *len = e - p;
+    return 1;
+}
+
 /* The normalised data into w (room for n bytes); returns the end. */
 static char *normalise(char ev, const char *d, Py_ssize_t n, char *w) {
+    Py_ssize_t hs, hn;
+    if (ev == '<' && plain_host(d, n, &hs, &hn) && (d[3] == ' ' || d[3] == '-') &&
+        (find_lit(d, 0, n, "Hello", 5) >= 0 || has_ci(d, n, "starttls", 8) || d[3] == '-')) {
+        /* an EHLO reply line (kept as written but for its host's name) */
+        memcpy(w, d, (size_t)hs);
+        w += hs;
+        *w++ = (char)0xff;
+        *w++ = replay_is_eop(d + hs, hn) ? 'E' : 'N';
+        memcpy(w, d + hs + hn, (size_t)(n - hs - hn));
+        return w + (n - hs - hn);
+    }
+    Py_ssize_t lt;
+    if (ev == '<' && (lt = rejected_address_at(d, n)) > 0 && !memmem(d, (size_t)n, "ATTR", 4)) {
+        const char *gt = memchr(d + lt + 1, '>', (size_t)(n - lt - 1));
+        if (gt != NULL && plain_address(d + lt + 1, gt - d - lt - 1)) {
+            memcpy(w, d, (size_t)lt);
+            w += lt;
+            memcpy(w, "<\xff>", 3);
+            w += 3;
+            memcpy(w, gt + 1, (size_t)(n - (gt + 1 - d)));
+            return w + (n - (gt + 1 - d));
+        }
+    }
     if (ev == '>') {
         Py_ssize_t pre = starts(d, 0, n, "MAIL FROM:<", 11) ? 11 : starts(d, 0, n, "RCPT TO:<", 9) ? 9 : 0;
         if (pre) {
@@ -676,9 +781,16 @@ static char *normalise(char ev, const char *d, Py_ssize_t n, char *w) {
         while (p < n && py_space((unsigned char)d[p]))
             p++;
         const char *sp = memchr(d + p, ' ', (size_t)(n - p));
-        p = sp ? sp - d : n;  /* d[:p]: the code and the first word, as they are */
-        memcpy(w, d, (size_t)p);
-        w += p;
+        p = sp ? sp - d : n;  /* d[:p]: the code and the first word, as they are (a host: its kind) */
+        if (plain_host(d, n, &hs, &hn)) {
+            memcpy(w, d, (size_t)hs);
+            w += hs;
+            *w++ = (char)0xff;
+            *w++ = replay_is_eop(d + hs, hn) ? 'E' : 'N';
+        } else {
+            memcpy(w, d, (size_t)p);
+            w += p;
+        }
         Py_ssize_t i = p;
         while (i < n) {
             char c = d[i];
