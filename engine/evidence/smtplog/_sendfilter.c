@@ -613,8 +613,9 @@ static PyObject *ascii_str(const char *r, Py_ssize_t n, int dq) {
  * (*.onmicrosoft.com), the size of a BDAT, and in a positive final reply line
  * without "Hello" or "STARTTLS" (a queued-mail reply) the contents of <...> and free-standing
  * numbers after its first word (message ids, InternalId=, sizes, timings). Whatever decides a
- * fact stays byte for byte: reply codes, the first word (the banner host), bracket and Hostname=
- * hosts, negative and continuation replies (but for a plain recipient address right after the status
+ * fact stays byte for byte: reply codes, the first word (a banner or EHLO host: only whether it is
+ * Exchange Online's, see plain_host), bracket and Hostname= hosts (in such a reply line: only
+ * whether Exchange Online's, see bracket_host), negative and continuation replies (but for a plain recipient address right after the status
  * of a one-line "550 5.1.1 <local@domain> ..." reply: see plain_address), information lines, the
  * context column. */
 
@@ -686,6 +687,10 @@ static int plain_address(const char *x, Py_ssize_t n) {
 
 int replay_is_eop(const char *s, Py_ssize_t n);  /* _replay.c */
 
+static inline int isalpha_ascii(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+static inline int isalnum_ascii(unsigned char c) { return isalpha_ascii(c) || (c >= '0' && c <= '9'); }
+
 /* Where the host a 2xx/3xx reply d[:n] starts with lies ([*at, *at + *len)), when it is a plain host
  * name (letters, digits, dots and hyphens, a dot and a letter in it, no digit.digit, none of the
  * words the replay looks for): the replay reads such a first word only as a banner or EHLO reply's
@@ -715,6 +720,34 @@ static int plain_host(const char *d, Py_ssize_t n, Py_ssize_t *at, Py_ssize_t *l
         return 0;
     *at = p;
     *len = e - p;
+    return 1;
+}
+
+/* A host of _replay.c bracket_eop's at t[i] ("[host" or "Hostname=host", as session.py's _BRACKET_HOSTS
+ * finds it): 1 with the host at [*hs, *he), else 0. The replay reads such a host only as Exchange
+ * Online's or not (and only while no EOP host was seen): the signature keeps that and not the name. */
+static int bracket_host(const char *t, Py_ssize_t n, Py_ssize_t i, Py_ssize_t *hs, Py_ssize_t *he) {
+    Py_ssize_t j = -1;
+    if (t[i] == '[')
+        j = i + 1;
+    else if (n - i >= 9 && memcmp(t + i, "Hostname=", 9) == 0)
+        j = i + 9;
+    if (j < 0 || j >= n || !isalnum_ascii((unsigned char)t[j]))
+        return 0;
+    Py_ssize_t e = j + 1;
+    while (e < n && (isalnum_ascii((unsigned char)t[e]) || t[e] == '.' || t[e] == '-'))
+        e++;
+    Py_ssize_t k = e - 1;
+    while (k > j && !(t[k] == '.' && k + 2 < n && isalpha_ascii((unsigned char)t[k + 1]) &&
+                      isalpha_ascii((unsigned char)t[k + 2])))
+        k--;
+    if (k <= j)
+        return 0;
+    Py_ssize_t end = k + 1;
+    while (end < n && isalpha_ascii((unsigned char)t[end]))
+        end++;
+    *hs = j;
+    *he = end;
     return 1;
 }
 
@@ -791,9 +824,17 @@ static char *normalise(char ev, const char *d, Py_ssize_t n, char *w) {
             memcpy(w, d, (size_t)p);
             w += p;
         }
-        Py_ssize_t i = p;
+        Py_ssize_t i = p, bs, be;
         while (i < n) {
             char c = d[i];
+            if ((c == '[' || c == 'H') && bracket_host(d, n, i, &bs, &be)) {
+                memcpy(w, d + i, (size_t)(bs - i));
+                w += bs - i;
+                *w++ = (char)0xff;
+                *w++ = replay_is_eop(d + bs, be - bs) ? 'E' : 'N';
+                i = be;
+                continue;
+            }
             if (c == '<') {
                 const char *gt = memchr(d + i + 1, '>', (size_t)(n - i - 1));
                 if (gt != NULL) {

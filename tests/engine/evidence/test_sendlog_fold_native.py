@@ -1,9 +1,9 @@
 """Folding repeated send-log sessions in C (issue 11): ``_sendfilter.Folds`` holds send.Aggregator's
 fold plans and folds a session where the C block step finishes it, and row signatures leave out a
-banner/EHLO host's name (only whether it is Exchange Online's stays) and a plain rejected recipient
-address. The facts, details and warnings must stay those of the pure-Python path: differential
-tests on generated logs with hosts and addresses chosen to trip the signature rules, under small
-budgets, with workers on and off."""
+banner/EHLO host's name and a bracket/Hostname= host's in a final positive reply (only whether it is
+Exchange Online's stays) and a plain rejected recipient address. The facts, details and warnings
+must stay those of the pure-Python path: differential tests on generated logs with hosts and
+addresses chosen to trip the signature rules, under small budgets, with workers on and off."""
 
 from __future__ import annotations
 
@@ -31,6 +31,13 @@ _ADDRESSES = ("p46@partner21.example-21.fr", "p8@partner165.example-76.fr", "a.b
               "x@550-abc.com", "a+550-b@x.example", "550-a@x.example", "5.7.1@x.com", "n@5.7.64.example",
               "ATTR35@x.com", "hello@x.example", "STARTTLS@x.example", "a@b", "@x.example", "a@",
               "a b@x.example", "a@b@c.example", "x(1)@y.example", "q\"r@s.example")
+# Hosts in brackets or after Hostname= of a queued-mail reply (read only as Exchange Online's or not)
+_BRACKET_HOSTS = ("AM6EUR05FT012.eop-EUR05.prod.protection.outlook.com", "DB8EUR06FT041.outlook.com",
+                  "mx.example.com", "10.0.0.1", "a.b", "outlook.com.x", "x.outlook.co", "x.outlook.com9",
+                  "h-1.office365.com.", "-x.outlook.com", "x..outlook.com", "x.outlook.com]x.office365.com")
+_QUEUED = ("250 2.6.0 <m@contoso.com> [InternalId=1, Hostname={h}] Queued mail",
+           "250 2.6.0 <m@contoso.com> [{h}] Queued mail", "250 2.0.0 OK Hostname={h}[{h}] 12",
+           "250 2.0.0 <[{h}]> queued as 5", "250 2.6.0 [InternalId=1] Queued mail")
 _REJECTIONS = ("550 5.1.1 <{a}>: Recipient address rejected: User unknown",
                "550 5.1.1 <{a}>: Recipient address rejected ATTR35",
                "451 4.7.1 <{a}> greylisted, error code 450 returned",
@@ -66,7 +73,8 @@ def _sessions(draw):
                     s.add("<", text)
                 else:
                     s.add("<", "250 2.1.5 Recipient OK")
-            s.add(">", "BDAT 10 LAST").add("<", "250 2.6.0 <m@contoso.com> [InternalId=1] Queued mail")
+            s.add(">", "BDAT 10 LAST").add("<", draw(st.sampled_from(_QUEUED)).format(
+                h=draw(st.sampled_from(_BRACKET_HOSTS))))
         sessions.append(s.close())
     return sessions
 
