@@ -7,6 +7,7 @@ addresses chosen to trip the signature rules, under small budgets, with workers 
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import pytest
@@ -197,3 +198,83 @@ def test_a_session_starting_before_its_aggregate_is_handed_back(monkeypatch):
     whole = send.scan(io.BytesIO(data), "SEND.LOG", block_size=2048)
     (fact,) = [f for f in whole.facts if f.KIND == "smtp_session"]
     assert fact.sessions == 12
+
+
+
+_INTS = st.integers(-3, 6)
+_LITE: list[list[bytes]] = []
+
+
+def _real_lite_rows() -> list[list[bytes]]:
+    """Lite rows of real sessions (as the C scan cuts them), recorded once."""
+    if not _LITE:
+        real = send.Aggregator.fold
+
+        def fold(self, key, rows, lines):
+            _LITE.append(list(rows.raw))
+            return real(self, key, rows, lines)
+
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            monkeypatch.setattr(sendfilter, "MIN_BYTES", 0)
+            monkeypatch.setattr(send.Aggregator, "fold", fold)
+            monkeypatch.setattr(send.Aggregator, "fold_in_c", lambda self: None)
+            send.scan(io.BytesIO(render([relay(f"08DF42081B06{i:04X}") for i in range(3)])), "SEND.LOG")
+    return _LITE
+
+
+@native
+@given(sigs=st.lists(st.binary(max_size=40), min_size=1, max_size=5),
+       units=st.lists(st.tuples(*[_INTS] * 7), max_size=3),
+       symptoms=st.lists(st.tuples(_INTS, _INTS), max_size=3),
+       pick=st.integers(0, 2), cut=st.integers(0, 30),
+       flip=st.tuples(st.integers(0, 300), st.integers(0, 255)),
+       starts=st.lists(st.tuples(_INTS, _INTS), max_size=4), lines=st.integers(-5, 50))
+def test_folds_on_arbitrary_plans_and_rows(sigs, units, symptoms, pick, cut, flip, starts, lines):
+    """Whatever plan and rows the Folds get (real lite rows, some cut short or with a byte changed),
+    they refuse or fold them, and never read out of range."""
+    rows = _real_lite_rows()[pick][: len(sigs)]
+    if rows and flip[0] < len(rows[0]):
+        first = bytearray(rows[0][: len(rows[0]) - cut] if cut else rows[0])
+        if flip[0] < len(first):
+            first[flip[0]] = flip[1]
+        rows = [bytes(first), *rows[1:]]
+    folds = scan._native.Folds(5)
+    with contextlib.suppress(TypeError, OverflowError):
+        folds.add(("c", False, *sigs), True, False, tuple(units), tuple(symptoms))
+    for slot, value in starts:
+        try:
+            folds.start(slot, value)
+            folds.symptom(slot, value)
+        except ValueError:
+            assert slot < 0
+    got = folds.fold("c", False, rows, list(sigs[: len(rows)]), lines)
+    assert got in (True, False)
+    _, relevant, _, slots = folds.take()
+    assert relevant <= 1 and all(s[0] >= 0 for s in slots)
+
+
+@native
+def test_folds_add_what_aggregator_apply_adds():
+    """One plan by hand: folded only once its aggregate exists and started no later, and its symptom
+    is known from no later line; take() hands over the sums once."""
+    rows = _real_lite_rows()[0]
+    sigs = [b"s%d" % i for i in range(len(rows))]
+    line_of = [scan._native.line_time(r)[0] for r in rows]
+    last = len(rows) - 1
+    folds = scan._native.Folds(len(rows))
+    assert folds.add(("c", False, *sigs), True, False, ((0, 1, 2, 1, 0, 1, last),), ((0, last),))
+    assert not folds.fold("c", False, rows, sigs, 7)  # no aggregate yet
+    folds.start(0, line_of[0] + 1)
+    assert not folds.fold("c", False, rows, sigs, 7)  # it would start earlier than the aggregate
+    folds.start(0, line_of[0])
+    assert not folds.fold("c", False, rows, sigs, 7)  # the symptom is not known
+    folds.symptom(0, line_of[last] + 1)
+    assert not folds.fold("c", False, rows, sigs, 7)  # known only from a later line
+    folds.symptom(0, line_of[last])
+    assert not folds.fold("c", True, rows, sigs, 7)  # another key (partial)
+    assert folds.fold("c", False, rows, sigs, 7) and folds.fold("c", False, rows, sigs, 3)
+    second = send.stamp_to_second(scan._native.line_time(rows[1])[1])
+    lines = max(7, len(rows))
+    assert folds.take() == (2, 2, 0, [(0, 2, lines + max(3, len(rows)), 4, 2, 0, second, second, line_of[0],
+                                        line_of[last])])
+    assert folds.take() == (0, 0, 0, []) and folds.folded == 2
