@@ -1,0 +1,53 @@
+"""Literal tests put before a pattern on the sniffing path (issue 11, start-up latency): a gate or
+a line reader asks ``"text" in line`` before it runs a pattern over a whole head or every line.
+Each literal must be one the pattern cannot match without, so the answer never changes: checked
+here on text built from the patterns' own words, with blanks, quotes and line breaks mixed in."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from relaydoctor.engine.evidence import registry as r
+from relaydoctor.engine.evidence.cmdlets import formatlist, textlines
+
+WORDS = ["EMAIL_HOST", "MAIL_HOST", "SMTP", "SMTP_HOST", "SMTP_SERVER", "smtp", "Smtp", "<mailSettings",
+         "relayhost", "smtp_", "smtpd_", "my", "mydomain", "inet_", "alias_", "append_dot_", "biff",
+         "compatibility_level", "mailbox_size_limit", "recipient_delimiter", "readme_directory",
+         "source", "quelle", "origine", "origen", "Source", "sourc", "origin",
+         "PS", "[PS]", "PS C:\\Users\\adm", "C:\\", "c:\\Windows", ">", ">>", "> ", "Get-AcceptedDomain",
+         "Name", "DomainName  ", "Default", "  ", " ", " : ", ":", " :", "=", " = ", "\"", "'", "-",
+         "\t", "\n", "\r\n", "\r", "\u00a0", "\u2028", "x", "1", "{", "}", "...",
+         # whole matches, or the patterns are seldom matched by chance
+         "\nSMTP_HOST=", " 'MAIL_HOST' :", "\nsource :", " quelle:", "\nrelayhost =", " myhostname=",
+         "\nPS C:\\> ", "\n[PS] C:\\Windows\\system32>", "\nDomainName : contoso.com"]
+text_of_words = st.lists(st.sampled_from(WORDS), max_size=12).map("".join)
+
+
+@given(text_of_words)
+def test_each_literal_is_in_every_text_its_pattern_matches(text: str) -> None:
+    if r._HOST_KEY.search(text):
+        assert "MAIL_HOST" in text or "SMTP" in text
+    if r._SOURCE_LABEL.search(text):
+        assert any(w in text for w in r._SOURCE_WORDS)
+    if r._POSTFIX_KEY.search(text):
+        assert any(h in text for h in r.POSTFIX_HINTS)
+    for line in text.split("\n"):
+        if textlines._PROMPT.match(line):
+            assert ">" in line
+        if formatlist._LABEL.match(line):
+            assert " :" in line
+
+
+@given(text_of_words)
+def test_the_functions_answer_as_their_patterns_alone(text: str) -> None:
+    assert textlines.is_prompt(text) == bool(textlines._PROMPT.match(text))
+
+
+def test_the_literals_are_put_to_the_test() -> None:
+    """Not vacuous: each pattern matches texts of these words (and the literal is there)."""
+    assert r._HOST_KEY.search("export SMTP_HOST=mail.contoso.com")
+    assert r._HOST_KEY.search('"EMAIL_HOST": "smtp.office365.com"')
+    assert r._SOURCE_LABEL.search("source: schannel")
+    assert r._POSTFIX_KEY.search("relayhost = [smtp.office365.com]:587")
+    assert textlines.is_prompt("PS C:\\Users\\adm> Get-AcceptedDomain") and textlines.is_prompt(">> ")
+    assert formatlist._LABEL.match("DomainName   : contoso.com")
