@@ -124,6 +124,7 @@ _ALIASES = {
 }
 
 _SPACE = lazyre.compile(r"\s+")
+_CN = lazyre.compile(r'(?:^|[,;+]\s*)CN\s*=\s*("(?:[^"]|"")*"|[^,;+]*)', re.IGNORECASE)
 
 
 def _attr(name: str) -> str:
@@ -210,7 +211,7 @@ def dn_cn(text: str | None) -> str | None:
     """The (first) CN of a DN string, as written (not case folded)."""
     if not text:
         return None
-    match = re.search(r'(?:^|[,;+]\s*)CN\s*=\s*("(?:[^"]|"")*"|[^,;+]*)', text, re.IGNORECASE)
+    match = _CN.search(text)
     if not match:
         return None
     raw = match.group(1).strip()
