@@ -209,6 +209,18 @@ def _certificate(doc: Document) -> bool:
     return doc.head[:1] == b"\x30" or "-----BEGIN " in doc.head_text()
 
 
+# a Format-Table underline row (formattable's _UNDERLINE) after a line break, ending its line
+_TABLE_UNDERLINE = lazyre.compile(r"[\r\n] *-+(?: +-+)* *(?:[\r\n]|\Z)")
+
+
+def _format_table(doc: Document) -> bool:
+    """The sniff wants a header line above a row of dash runs (``-----  ----``): a row after a line
+    break (CR, LF or CRLF: ``split_lines``), of blanks and dashes only; ANSI escapes (removed before
+    the sniff reads the lines) may sit in it, so a head holding one lets the sniff decide."""
+    head = doc.head_text()
+    return "\x1b" in head or ("-" in head and _TABLE_UNDERLINE.search(head) is not None)
+
+
 def _format_list(doc: Document) -> bool:
     """``Label : value`` needs a space before a colon (ANSI escapes between them are removed)."""
     head = doc.head_text()
@@ -247,7 +259,7 @@ PARSERS: tuple[Entry, ...] = (
     Entry("cmdlets.clixml", _any_of("<Objs")),
     Entry("cmdlets.jsonexport", _json),
     Entry("cmdlets.csvexport", _csv),
-    Entry("cmdlets.formattable"),
+    Entry("cmdlets.formattable", _format_table),
     Entry("cmdlets.formatlist", _format_list),
     Entry("symptoms.queue", _any_of("{LED=", "LastError"), pasted=True),
     Entry("symptoms.ndr", generic=True, pasted=True),

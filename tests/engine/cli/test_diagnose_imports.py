@@ -70,6 +70,7 @@ UNNEEDED_PARSERS = (
     "relaydoctor.engine.evidence.symptoms.msgtrk", "relaydoctor.engine.evidence.symptoms.queue",
     "relaydoctor.engine.evidence.symptoms.text", "relaydoctor.engine.evidence.cmdlets.clixml",
     "relaydoctor.engine.evidence.cmdlets.csvexport", "relaydoctor.engine.evidence.cmdlets.signins",
+    "relaydoctor.engine.evidence.cmdlets.formattable",
     "relaydoctor.engine.evidence.xmltree", "xml",
 )
 

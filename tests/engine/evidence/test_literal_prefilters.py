@@ -8,7 +8,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.evidence import registry as r
-from relaydoctor.engine.evidence.cmdlets import formatlist, textlines
+from relaydoctor.engine.evidence.base import Document
+from relaydoctor.engine.evidence.cmdlets import formatlist, formattable, textlines
 
 WORDS = ["EMAIL_HOST", "MAIL_HOST", "SMTP", "SMTP_HOST", "SMTP_SERVER", "smtp", "Smtp", "<mailSettings",
          "relayhost", "smtp_", "smtpd_", "my", "mydomain", "inet_", "alias_", "append_dot_", "biff",
@@ -38,6 +39,18 @@ def test_each_literal_is_in_every_text_its_pattern_matches(text: str) -> None:
             assert " :" in line
 
 
+TABLE_WORDS = ["Name", "Id", "DomainName", "Default", "contoso.com", "True", " ", "  ", "-", "--", "----",
+               "\n", "\r\n", "\r", "\t", "\x1b[32m", "\x1b[0m", "x", "\n----  --\n", "\r\n  -- ----",
+               "Name Id\n---- --", "Name        DomainName\r\n----        ----------", "\rId\r--"]
+
+
+@given(st.lists(st.sampled_from(TABLE_WORDS), max_size=16).map("".join))
+def test_the_format_table_gate_holds_wherever_a_table_is_found(text: str) -> None:
+    doc = Document("t.txt", len(text), text.encode("utf-8"), lambda: None)  # type: ignore[arg-type,return-value]
+    if formattable.find_tables(textlines.split_lines(doc.head_text())):
+        assert r._format_table(doc)
+
+
 @given(text_of_words)
 def test_the_functions_answer_as_their_patterns_alone(text: str) -> None:
     assert textlines.is_prompt(text) == bool(textlines._PROMPT.match(text))
@@ -51,3 +64,6 @@ def test_the_literals_are_put_to_the_test() -> None:
     assert r._POSTFIX_KEY.search("relayhost = [smtp.office365.com]:587")
     assert textlines.is_prompt("PS C:\\Users\\adm> Get-AcceptedDomain") and textlines.is_prompt(">> ")
     assert formatlist._LABEL.match("DomainName   : contoso.com")
+    table = "Name        DomainName\r\n----        ----------\r\ncontoso.com contoso.com\r\n"
+    doc = Document("t.txt", len(table), table.encode(), lambda: None)  # type: ignore[arg-type,return-value]
+    assert formattable.find_tables(textlines.split_lines(table)) and r._format_table(doc)
