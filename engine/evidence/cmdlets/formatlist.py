@@ -86,7 +86,7 @@ def parse_lines(lines: list[str]) -> list[PSObject]:
         nonlocal pending
         if pending is not None and current is not None:
             value = "".join(pending.parts).rstrip()
-            truncated = bool(_TRUNCATED_LIST.match(value))
+            truncated = value.startswith("{") and _TRUNCATED_LIST.match(value) is not None
             current.add(Prop(pending.name, value, pending.line, pending.excerpt, truncated))
         pending = None
 

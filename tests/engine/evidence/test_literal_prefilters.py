@@ -17,7 +17,7 @@ WORDS = ["EMAIL_HOST", "MAIL_HOST", "SMTP", "SMTP_HOST", "SMTP_SERVER", "smtp", 
          "source", "quelle", "origine", "origen", "Source", "sourc", "origin",
          "PS", "[PS]", "PS C:\\Users\\adm", "C:\\", "c:\\Windows", ">", ">>", "> ", "Get-AcceptedDomain",
          "Name", "DomainName  ", "Default", "  ", " ", " : ", ":", " :", "=", " = ", "\"", "'", "-",
-         "\t", "\n", "\r\n", "\r", "\u00a0", "\u2028", "x", "1", "{", "}", "...",
+         "\t", "\n", "\r\n", "\r", "\u00a0", "\u2028", "x", "1", "{", "}", "...", "\u2026", "{a, b...}",
          # whole matches, or the patterns are seldom matched by chance
          "\nSMTP_HOST=", " 'MAIL_HOST' :", "\nsource :", " quelle:", "\nrelayhost =", " myhostname=",
          "\nPS C:\\> ", "\n[PS] C:\\Windows\\system32>", "\nDomainName : contoso.com"]
@@ -37,6 +37,8 @@ def test_each_literal_is_in_every_text_its_pattern_matches(text: str) -> None:
             assert ">" in line
         if formatlist._LABEL.match(line):
             assert " :" in line
+        if formatlist._TRUNCATED_LIST.match(line):
+            assert line.startswith("{")
 
 
 TABLE_WORDS = ["Name", "Id", "DomainName", "Default", "contoso.com", "True", " ", "  ", "-", "--", "----",
