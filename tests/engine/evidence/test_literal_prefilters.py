@@ -5,6 +5,8 @@ here on text built from the patterns' own words, with blanks, quotes and line br
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 from relaydoctor.engine.evidence import registry as r
@@ -24,13 +26,30 @@ WORDS = ["EMAIL_HOST", "MAIL_HOST", "SMTP", "SMTP_HOST", "SMTP_SERVER", "smtp", 
 text_of_words = st.lists(st.sampled_from(WORDS), max_size=12).map("".join)
 
 
+# the gates' patterns as one search each (look-behind first): what registry._after_blank must answer
+HOST_KEY = re.compile(
+    r"(?:^|(?<=[\s\-\"']))(?:EMAIL_HOST|MAIL_HOST|SMTP(?:_HOST|_SERVER)?)[\"']?\s*[=:]", re.MULTILINE)
+SOURCE_LABEL = re.compile(r"(?<!\S)(?:source|quelle|origine|origen)\s*:")
+POSTFIX_KEY = re.compile(rf"(?<!\S)(?:{'|'.join(r.POSTFIX_HINTS)})[a-z0-9_]*\s*=")
+EXIM_FLAG = re.compile(r"\s(?:<=|=>|->|\*\*|==)\s")
+BLANKS = ["\x1c", "\x1f", "\x85", "\u3000", "\v", "\f", "<=", "=>", "->", "**", "==", "a<= ", " ->\t"]
+
+
+@given(st.lists(st.sampled_from(WORDS + BLANKS), max_size=12).map("".join))
+def test_the_gates_search_as_their_patterns_did(text: str) -> None:
+    assert r._after_blank(r._HOST_KEY, text, "-\"'") == bool(HOST_KEY.search(text))
+    assert r._after_blank(r._SOURCE_LABEL, text) == bool(SOURCE_LABEL.search(text))
+    assert r._after_blank(r._POSTFIX_KEY, text) == bool(POSTFIX_KEY.search(text))
+    assert r._after_blank(r._EXIM_FLAG, text, at_start=False) == bool(EXIM_FLAG.search(text))
+
+
 @given(text_of_words)
 def test_each_literal_is_in_every_text_its_pattern_matches(text: str) -> None:
-    if r._HOST_KEY.search(text):
+    if HOST_KEY.search(text):
         assert "MAIL_HOST" in text or "SMTP" in text
-    if r._SOURCE_LABEL.search(text):
+    if SOURCE_LABEL.search(text):
         assert any(w in text for w in r._SOURCE_WORDS)
-    if r._POSTFIX_KEY.search(text):
+    if POSTFIX_KEY.search(text):
         assert any(h in text for h in r.POSTFIX_HINTS)
     for line in text.split("\n"):
         if textlines._PROMPT.match(line):
@@ -60,10 +79,13 @@ def test_the_functions_answer_as_their_patterns_alone(text: str) -> None:
 
 def test_the_literals_are_put_to_the_test() -> None:
     """Not vacuous: each pattern matches texts of these words (and the literal is there)."""
-    assert r._HOST_KEY.search("export SMTP_HOST=mail.contoso.com")
-    assert r._HOST_KEY.search('"EMAIL_HOST": "smtp.office365.com"')
-    assert r._SOURCE_LABEL.search("source: schannel")
-    assert r._POSTFIX_KEY.search("relayhost = [smtp.office365.com]:587")
+    assert r._after_blank(r._HOST_KEY, "export SMTP_HOST=mail.contoso.com", "-\"'")
+    assert r._after_blank(r._HOST_KEY, '"EMAIL_HOST": "smtp.office365.com"', "-\"'")
+    assert not r._after_blank(r._HOST_KEY, 'XEMAIL_HOST: "smtp.office365.com"', "-\"'")
+    assert r._after_blank(r._SOURCE_LABEL, "source: schannel")
+    assert r._after_blank(r._POSTFIX_KEY, "relayhost = [smtp.office365.com]:587")
+    assert r._after_blank(r._EXIM_FLAG, "1abc-000 <= a@b", at_start=False)
+    assert not r._after_blank(r._EXIM_FLAG, "<= a@b", at_start=False)
     assert textlines.is_prompt("PS C:\\Users\\adm> Get-AcceptedDomain") and textlines.is_prompt(">> ")
     assert formatlist._LABEL.match("DomainName   : contoso.com")
     table = "Name        DomainName\r\n----        ----------\r\ncontoso.com contoso.com\r\n"
