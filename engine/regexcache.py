@@ -105,7 +105,11 @@ def path() -> Path:
 def _read() -> dict[bytes, bytes]:
     global _lines, _file
     if _lines is None:
-        _file = path()
+        try:
+            _file = path()
+        except (OSError, RuntimeError, KeyError):  # no cache folder (no home directory): none kept
+            _lines = {}
+            return _lines
         _lines = _load(_file)
     return _lines
 
@@ -135,7 +139,10 @@ def save() -> None:
     """Add the programs compiled in this run to the file (at exit)."""
     if not _new:
         return
-    file = _file or path()
+    try:
+        file = _file or path()
+    except (OSError, RuntimeError, KeyError):
+        return
     lines = {**_load(file), **_new}
     if len(lines) > MAX_PROGRAMS:
         lines = dict(_new)  # start again from this run's

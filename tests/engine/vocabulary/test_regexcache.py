@@ -152,3 +152,13 @@ def test_invalid_patterns_and_other_flags_behave_as_re_compile(fresh):
     assert regexcache.compile(rb"\d+") == re.compile(rb"\d+")  # bytes: not kept
     assert regexcache.compile(r"a", re.ASCII) == re.compile(r"a", re.ASCII)
     assert not any(b"(unclosed" in k for k in regexcache._new) and len(regexcache._new) == 1  # "a" only
+
+
+def test_no_cache_folder_to_be_had_only_costs_speed(fresh, monkeypatch):
+    def homeless():
+        raise RuntimeError("Could not determine home directory")
+
+    monkeypatch.setattr(regexcache, "path", homeless)
+    assert regexcache.compile(RULE_LIKE) == re.compile(RULE_LIKE)
+    regexcache.save()  # nothing to write to: no error
+    assert list(fresh.iterdir()) == []
