@@ -32,7 +32,7 @@ from dataclasses import field
 from typing import Any
 
 import durable_rules_engine
-from durable.engine import Host, Ruleset
+from durable.engine import Host, Promise, Ruleset
 
 from .compiled import PHASE_ALIAS, PHASE_KIND, CompiledRule, CompiledRuleset, Firing
 from .errors import EngineError
@@ -70,6 +70,21 @@ class _SyncHost(Host):
 
     def _run(self) -> None:
         pass
+
+
+class _Action(Promise):
+    """durable's action wrapper for a synchronous action, without the closure ``Promise.run``
+    makes on every firing for its lease timer (``timeout``, which refers to itself): that
+    reference cycle kept each firing's ``Closure`` and the facts it bound until the cyclic
+    collector ran, ~2 KB a firing (docs/engine-traps.md #43). Exceptions are recorded in the
+    session state as ``Promise.run`` does (the backstop of docs/engine-traps.md #3)."""
+
+    def run(self, c: Any, complete: Any) -> None:
+        try:
+            self._func(c)
+        except BaseException as error:
+            c.s.exception = f"exception caught {error!r}"
+        complete(None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -370,14 +385,14 @@ class RuleEngine:
         prepared = _prepared(ruleset)
         aliases = tuple(a for a, _ in prepared)
         definition: dict[str, Any] = {
-            "__init": {"all": [{"__i": {"t": _INIT_KIND}}], "run": self._init_action},
+            "__init": {"all": [{"__i": {"t": _INIT_KIND}}], "run": _Action(self._init_action)},
             "__catchall": {  # reaches a join, so the fact is stored; never completes
                 "all": [{"__a": {"$ex": {"t": 1}}}, {"__b": {"t": _NEVER_KIND}}],
-                "run": _never,
+                "run": _Action(_never),
             },
         }
         for i, (bound, condition) in enumerate(prepared):
-            definition[f"r{i}"] = {**condition, "run": self._action(i, bound)}
+            definition[f"r{i}"] = {**condition, "run": _Action(self._action(i, bound))}
         name = f"relaydoctor-{digest}"
         try:
             self._host.register_rulesets({name: definition})

@@ -84,25 +84,31 @@ def _walk(root: Path) -> list[tuple[str, os.stat_result]]:
     if not stat.S_ISDIR(st.st_mode):
         return []
     out: list[tuple[str, os.stat_result]] = []
-
-    def visit(folder: str) -> None:
+    # depth first with a stack of folders' remaining entries, not a recursive closure: that is a
+    # reference cycle, which kept this list until the cyclic collector ran
+    pending = [iter(_entries(str(root)))]
+    while pending:
+        entry = next(pending[-1], None)
+        if entry is None:
+            pending.pop()
+            continue
         try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+            if entry.is_dir():
+                if not entry.is_symlink() and entry.name != "__pycache__":
+                    pending.append(iter(_entries(entry.path)))
+            elif entry.is_file():
+                out.append((entry.path, entry.stat()))
         except OSError:
-            return
-        for entry in entries:
-            try:
-                if entry.is_dir():
-                    if not entry.is_symlink() and entry.name != "__pycache__":
-                        visit(entry.path)
-                elif entry.is_file():
-                    out.append((entry.path, entry.stat()))
-            except OSError:
-                continue
-
-    visit(str(root))
+            continue
     return out
+
+
+def _entries(folder: str) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError:
+        return []
 
 
 @functools.cache
