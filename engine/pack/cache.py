@@ -56,8 +56,9 @@ __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write"
 # 5: an entry is lines, rules and cases decoded on first use, and the recognition patterns' ranks;
 # 6: a compiled rule's condition as text, and each rule's required kinds and literal tests; 7: causes
 # on lines of their own, each line's CRC-32; 8: the compiled ruleset as lines; 9: each header line
-# sealed by a CRC-32 of its own (``_seal``): a byte changed there went unnoticed
-CODEC = 9
+# sealed by a CRC-32 of its own (``_seal``): a byte changed there went unnoticed; 10: the prepared
+# rules as the facade writes them (durable's own JSON form), no longer re-written compact
+CODEC = 10
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -584,7 +585,9 @@ def write_compiled(
         if prepared is not None:
             if len(prepared) != len(texts):
                 return False
-            texts += [json.dumps(json.loads(p), **compact) for p in prepared]  # one line each
+            if any("\n" in p for p in prepared):  # JSON text never has a raw line break
+                return False
+            texts += prepared  # as the facade wrote them: it hands them to the engine as they are
         body = "\n".join(texts)
         header = {"key": key, "digest": ruleset.digest, "crc": zlib.crc32(body.encode("utf-8")),
                   "prepared": prepared is not None, "rules": rules, "facets": facets_of(ruleset)}

@@ -175,7 +175,9 @@ def test_the_cached_ruleset_carries_the_facades_prepared_rules(cache_dir, monkey
     cached = api._compile_cached(packs)
     assert cached.prepared is not None and cached.digest == fresh.digest
     subset, fresh_subset = cached.for_codes(["5.7.64"]), fresh.for_codes(["5.7.64"])
-    expected = [session._prepare(r) for r in fresh_subset.rules]
+    # the aliases and each condition's JSON text, as the engine gets it (session._TextRuleset)
+    expected = [(aliases, session._dumps(condition))
+                for aliases, condition in map(session._prepare, fresh_subset.rules)]
     monkeypatch.setattr(session, "_prepare", lambda rule: pytest.fail("prepared again"))
     assert session._prepared(subset) == expected
     assert subset == fresh_subset and subset.digest != cached.digest
