@@ -9,7 +9,10 @@
   parser — gives a new key; stale entries are never read. Hashing ~550 files cost ~25 ms a run,
   so a small ``stat-*`` index maps a digest of every file's path, size, inode, mtime and ctime
   (ns) to the key (``key_for``): an edit always changes ctime, and files changed in the last
-  ``RACY_SECONDS`` are never indexed.
+  ``RACY_SECONDS`` are never indexed. The index is found by the rule, code and cause files alone
+  (not the ~300 test-case files a diagnosis never reads); a case file changed since is noticed
+  when the cases are first read (``cases_unchanged``: ``rules test``, lint), which read them
+  afresh and drop the index entry.
 - Format: JSON only, decoded into the pack model's own dataclasses (every dataclass of
   ``model``); nothing in a cache file can run code (never pickle). An object met twice is written
   once and referenced. A file that does not decode — truncated, corrupt, another version — is
@@ -72,9 +75,10 @@ _FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _walk(root: Path) -> list[tuple[str, os.stat_result]]:
+def _walk(root: Path, skip: str = "") -> list[tuple[str, os.stat_result]]:
     """Every file under ``root`` (``root`` itself when it is a file) with its ``stat``, in path
-    order, ``__pycache__`` left out, symlinked folders not followed (as ``Path.rglob``). Plain
+    order, ``__pycache__`` (and folders named ``skip``) left out, symlinked folders not followed
+    (as ``Path.rglob``). Plain
     ``os.scandir``: the pathlib walk cost ~20 ms of every run for the built-in pack's ~550 files."""
     try:
         st = os.stat(root)
@@ -95,7 +99,7 @@ def _walk(root: Path) -> list[tuple[str, os.stat_result]]:
             continue
         try:
             if entry.is_dir():
-                if not entry.is_symlink() and entry.name != "__pycache__":
+                if not entry.is_symlink() and entry.name not in ("__pycache__", skip):
                     pending.append(iter(_entries(entry.path)))
             elif entry.is_file():
                 out.append((entry.path, entry.stat()))
@@ -147,16 +151,16 @@ def content_key(roots: Iterable[Path], settings: str) -> str:
 RACY_SECONDS = 2.0  # a file changed this recently may change again without its stat changing
 
 
-def _stat_digest(roots: Sequence[Path], settings: str) -> tuple[str, float]:
+def _stat_digest(roots: Sequence[Path], settings: str, skip: str = "") -> tuple[str, float]:
     """A digest of every file's path, size, inode and modification and change times (ns), the
     pack reader's sources included, and the newest of those times: what the content key's files
-    look like, without reading them."""
-    h = hashlib.sha256(f"relaydoctor {__version__} codec {CODEC}\0{settings}\0".encode())
+    look like, without reading them. ``skip``: folders of that name under ``roots`` left out."""
+    h = hashlib.sha256(f"relaydoctor {__version__} codec {CODEC}\0{settings}\0skip {skip}\0".encode())
     newest = 0.0
     files = [entry for source in _sources() for entry in _walk(source)]
     for root in roots:
         files.append((f"root {root}", None))
-        files.extend(_walk(root))
+        files.extend(_walk(root, skip))
     parts = []  # hashed in one update: the same digest as one update per file, ~1 ms less
     for path, st in files:
         if st is None:
@@ -168,24 +172,65 @@ def _stat_digest(roots: Sequence[Path], settings: str) -> tuple[str, float]:
     return h.hexdigest(), newest
 
 
-def key_for(roots: Sequence[Path], settings: str, environ: Mapping[str, str] | None = None) -> str:
+CASES = "cases"  # the folders of a pack's test cases: what a diagnosis never reads
+
+
+def key_for(roots: Sequence[Path], settings: str, environ: Mapping[str, str] | None = None,
+            definitions: Sequence[Path] = ()) -> str:
     """``content_key(roots, settings)``, without reading the files when their ``stat`` is unchanged
-    since the key was last computed (as git's index does): a small index entry maps the stat
-    digest to the content key. Any write to a file changes its change time (ctime, which no tool
-    can set back), so an edit always reaches the content hash. Files changed within
-    ``RACY_SECONDS`` are not indexed (a second edit in the same clock tick could keep the stat)."""
-    digest, newest = _stat_digest(roots, settings)
+    since the key was last computed (as git's index does): a small index entry maps a stat digest
+    to the content key. Any write to a file changes its change time (ctime, which no tool can set
+    back), so an edit always reaches the content hash. Files changed within ``RACY_SECONDS`` are
+    not indexed (a second edit in the same clock tick could keep the stat).
+
+    The index is found by the stat of ``definitions`` alone (the files the rules, codes and causes
+    are read from; under them, ``cases`` folders left out): ~300 of a built-in pack's ~850 files
+    are test cases and their evidence, which only ``rules test`` and lint read. The entry also
+    holds the stat digest of every file under ``roots`` when the key was made: packs read under
+    that key check it before their cases are first read (``cases_unchanged``), and a case file
+    changed since makes them read the cases afresh. (So a diagnosis whose cached key was made
+    before a case file broke does not report that case; ``rules test`` and lint do.)"""
+    digest, newest = _stat_digest(definitions or roots, settings, CASES if definitions else "")
     index = cache_dir(environ) / f"stat-{digest}"
     try:
-        known = index.read_text(encoding="ascii")
-        if len(known) == 64 and all(c in "0123456789abcdef" for c in known):
-            return known
+        key, _, every = index.read_text(encoding="ascii").partition(" ")
+        if _hex64(key) and (_hex64(every) or not definitions):
+            if definitions:
+                _INDEXED[key] = (tuple(roots), settings, every, index)
+            return key
     except (OSError, ValueError):
         pass
+    every, newest_all = _stat_digest(roots, settings) if definitions else (digest, newest)
     key = content_key(roots, settings)
-    if time.time() - newest > RACY_SECONDS and _write_atomic(index, key, prefix=".stat-"):
+    _INDEXED.pop(key, None)  # its cases are the files' own: nothing to check
+    written = f"{key} {every}" if definitions else key
+    settled = time.time() - max(newest, newest_all) > RACY_SECONDS
+    if settled and _write_atomic(index, written, prefix=".stat-"):
         _prune(index.parent, "stat-*", keep=index.name, most=32)
     return key
+
+
+def _hex64(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
+# content key -> what its stat index entry said of every file (roots, settings, digest, the entry)
+_INDEXED: dict[str, tuple[tuple[Path, ...], str, str, Path]] = {}
+
+
+def cases_unchanged(key: str) -> bool:
+    """Whether every file under the packs' roots has the stat it had when ``key`` was indexed (true
+    for a key just computed from the files). False also forgets the index entry, so the next run
+    computes the key afresh and caches the packs with the cases as they are now."""
+    known = _INDEXED.get(key)
+    if known is None:
+        return True
+    roots, settings, every, index = known
+    if _stat_digest(roots, settings)[0] == every:
+        return True
+    with contextlib.suppress(OSError):
+        index.unlink()
+    return False
 
 
 # -- JSON codec: the pack model's dataclasses, tuples, paths and YAML line-tracking containers -----
@@ -324,7 +369,7 @@ def read(
         ranks = json.loads(header["ranks"])
         if not isinstance(ranks, dict):
             return None
-        sections = _Sections(data, lines, crcs, where, fallback)
+        sections = _Sections(key, data, lines, crcs, where, fallback)
         object.__setattr__(packs, "_deferred", _Deferred(sections, None, where["packs"]))
         if len(packs.packs) != len(where["pack"]):
             return None
@@ -356,9 +401,9 @@ class _Sections:
     """The rule and case lines of one entry, each decoded once (model objects shared as written:
     ``Packs.rules`` are ``Pack.rules`` objects)."""
 
-    def __init__(self, data: bytes, lines: list[tuple[int, int]], crcs: list[int], where: dict[str, Any],
-                 fallback: Callable[[], Packs] | None):
-        self._data, self._lines, self._crcs = data, lines, crcs
+    def __init__(self, key: str, data: bytes, lines: list[tuple[int, int]], crcs: list[int],
+                 where: dict[str, Any], fallback: Callable[[], Packs] | None):
+        self._key, self._data, self._lines, self._crcs = key, data, lines, crcs
         self._rules: dict[int, Any] = {}
         self._causes: dict[int, Any] = {}
         self._cause_lines = where["rules_count"]  # the causes' lines follow the rules'
@@ -403,6 +448,8 @@ class _Sections:
     def case_at(self, n: int) -> Any:
         with self._lock:
             if self._cases is None:
+                if not cases_unchanged(self._key):  # a case file changed since the key was indexed
+                    raise ValueError("the pack cases changed since this entry's key was indexed")
                 cases = self._line(len(self._lines) - 1)
                 if not isinstance(cases, list) or not all(isinstance(c, model.CaseDef) for c in cases):
                     raise ValueError("not cases")
