@@ -124,7 +124,9 @@ def _sources() -> tuple[Path, ...]:
     engine = here.parent
     # what compiling reads, and the facade that prepares the compiled rules (write_compiled)
     derived = ("facts.py", "compiled.py", "status.py", "regex_probe.py", "session.py")
-    return (*sorted(here.glob("*.py")), *(engine / name for name in derived))
+    # os.listdir, not Path.glob: the glob machinery's first use cost ~0.2 ms of every run
+    return (*sorted(here / name for name in os.listdir(here) if name.endswith(".py")),
+            *(engine / name for name in derived))
 
 
 def content_key(roots: Iterable[Path], settings: str) -> str:
