@@ -12,7 +12,11 @@ and peak RSS (process tree, sampled):
   almost empty bundle: start-up, imports and packs, measured in the same run) over the base's —
   ≈ 2 when the work is linear; a quadratic step shows as ≈ 4;
 - ``--memory 100,1000``: peak RSS of ``diagnose`` at those log sizes (several hundred files), and
-  the ratio largest / smallest (target ≤ 1.25x).
+  the ratio largest / smallest (target ≤ 1.25x);
+- ``--memory-phases``: with ``--memory``, where each size's memory goes, in one process (no log
+  workers), exact from the kernel's high-water mark (Linux ``/proc/self/clear_refs``): RSS before,
+  at the peak of and after reading the evidence, the first rules-engine run (durable's C copy of
+  every fact) and the rest of the diagnosis (relations, answers tried, the report).
 
 Runs are interleaved (``--repeats``) and the least CPU time of each is kept: the machine is shared.
 The CPU count, usable CPUs and load average are printed first. Figures are printed, never asserted.
@@ -58,8 +62,56 @@ def worker(folder: str) -> dict[str, object]:
     }
 
 
-def measure(folder: Path) -> dict[str, object]:
-    res = subprocess.run([sys.executable, __file__, "--worker", str(folder)], capture_output=True, text=True,
+def _status_mb(key: str) -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(key):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def phases_worker(folder: str) -> dict[str, object]:
+    """RSS (MB) before, at the peak of and after each phase of one in-process diagnosis."""
+    os.environ["RELAYDOCTOR_WORKERS"] = "1"  # one process: the phases are this process's
+    from relaydoctor.engine import api
+    from relaydoctor.engine.session import RuleEngine
+
+    phases: dict[str, list[float]] = {}
+    open_peaks: list[list[float]] = []  # the peak so far of each phase running (they nest)
+
+    def watch(name: str, fn):
+        def wrapped(*args, **kwargs):
+            before, mark = _status_mb("VmRSS"), _status_mb("VmHWM")
+            for peak in open_peaks:
+                peak[0] = max(peak[0], mark)
+            with open("/proc/self/clear_refs", "w") as refs:
+                refs.write("5")  # the high-water mark restarts here
+            mine = [0.0]
+            open_peaks.append(mine)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                open_peaks.pop()
+                top = max(mine[0], _status_mb("VmHWM"))
+                for peak in open_peaks:
+                    peak[0] = max(peak[0], top)
+                phases.setdefault(name, [before, top, _status_mb("VmRSS")])
+                if name == "first engine run":
+                    RuleEngine.run = run
+        return wrapped
+
+    load, run, rest = api.load_evidence, RuleEngine.run, api.diagnose_evidence
+    api.load_evidence = watch("evidence", load)
+    api.diagnose_evidence = watch("diagnosis (all of it)", rest)
+    RuleEngine.run = watch("first engine run", run)  # put back after the first
+    api.load_packs(cached=True)
+    phases["start-up, imports, packs"] = [0.0, _status_mb("VmHWM"), _status_mb("VmRSS")]
+    report = api.diagnose([folder], now=NOW)
+    return {"phases": phases, "facts": len(report.facts), "peak": _status_mb("VmHWM")}
+
+
+def measure(folder: Path, mode: str = "--worker") -> dict[str, object]:
+    res = subprocess.run([sys.executable, __file__, mode, str(folder)], capture_output=True, text=True,
                          check=False)
     if res.returncode != 0:
         raise SystemExit(f"diagnose failed on {folder}:\n{res.stderr}")
@@ -123,7 +175,7 @@ def scaling(base: Path, params: tuple[float, int, int, int], repeats: int) -> No
           "ratio within each round of runs")
 
 
-def memory(base: Path, sizes: list[int], files: int, repeats: int) -> None:
+def memory(base: Path, sizes: list[int], files: int, repeats: int, phases: bool = False) -> None:
     peaks = {}
     for size in sizes:
         folder = base / f"mem-{size}MB"
@@ -136,6 +188,10 @@ def memory(base: Path, sizes: list[int], files: int, repeats: int) -> None:
         peaks[size] = max(x["peak_rss"] for x in runs)
         print(f"  {size:>5} MB diagnose: CPU {r['cpu']:.1f}s, wall {r['seconds']:.1f}s, peak RSS "
               f"{peaks[size] / 2**20:.0f} MB, {r['facts']} facts, {r['notes']} notes")
+        if phases:
+            got = measure(folder, "--phases-worker")
+            for name, (before, peak, after) in got["phases"].items():
+                print(f"    {name:<26} RSS before {before:5.1f} MB, peak {peak:5.1f}, after {after:5.1f}")
         shutil.rmtree(folder, ignore_errors=True)
     if len(peaks) >= 2:
         small, large = min(peaks), max(peaks)
@@ -150,10 +206,15 @@ def main(argv: list[str] | None = None) -> int:
     add("--memory", default="", help="log sizes in MB for the peak-RSS comparison, e.g. 100,1000")
     add("--memory-files", type=int, default=300, help="files per size in --memory (default 300)")
     parser.add_argument("--no-scaling", action="store_true", help="only the --memory comparison")
+    add("--memory-phases", action="store_true", help="with --memory: RSS per phase of one in-process run")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--phases-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args.worker)))
+        return 0
+    if args.phases_worker:
+        print(json.dumps(phases_worker(args.phases_worker)))
         return 0
     print(f"relaydoctor scale benchmark: {machine()}")
     base = Path(tempfile.mkdtemp(prefix="rd-scale-"))
@@ -162,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             mb, files, certs, connectors = args.base.split(",")
             scaling(base, (float(mb), int(files), int(certs), int(connectors)), args.repeats)
         if args.memory:
-            memory(base, [int(s) for s in args.memory.split(",")], args.memory_files, args.repeats)
+            memory(base, [int(s) for s in args.memory.split(",")], args.memory_files, args.repeats,
+                   phases=args.memory_phases)
         print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         shutil.rmtree(base, ignore_errors=True)
