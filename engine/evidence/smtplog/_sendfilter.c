@@ -36,6 +36,7 @@ static void *grown(void *items, Py_ssize_t *cap, size_t size, Py_ssize_t first) 
 typedef struct {
     PyObject *item, *rows, *sigs;  /* the _Open and its lists while open (owned) */
     Py_ssize_t lines, idle, tail, first;
+    Py_ssize_t toff;               /* its _Open's toff once its conn is set (fast_row), else -1 */
     size_t hash;
     char state;                    /* 0 not followed, 1 open, 2 closed in this block, 3 finished */
     char mail, recv, partial, touched, tainted, fresh;
@@ -145,11 +146,17 @@ static Sess *table_add(Selector *self, const char *s, Py_ssize_t n) {
     return e;
 }
 
-static int is_ascii(const char *s, Py_ssize_t n) {
-    for (Py_ssize_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            return 0;
-    return 1;
+static int is_ascii(const char *s, Py_ssize_t n) {  /* 8 bytes at a time: every kept row's line is checked */
+    uint64_t high = 0;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        high |= w;
+    }
+    for (; i < n; i++)
+        high |= (unsigned char)s[i];
+    return (high & 0x8080808080808080ULL) == 0;
 }
 
 static inline int at(const char *p, const char *buf, const char *end, const char *lit, size_t len) {
@@ -330,6 +337,12 @@ static inline Py_ssize_t find_lit(const char *buf, Py_ssize_t from, Py_ssize_t t
             return -1;
     }
 #endif
+    if (to - from <= 64) {  /* a short field (most are): no memmem call, whose set-up costs more */
+        for (Py_ssize_t i = from; i + len <= to; i++)
+            if (buf[i] == lit[0] && memcmp(buf + i + 1, lit + 1, (size_t)len - 1) == 0)
+                return i;
+        return -1;
+    }
     const char *p = memmem(buf + from, (size_t)(to - from), lit, (size_t)len);
     return p ? p - buf : -1;
 }
@@ -715,10 +728,11 @@ static char *normalise(char ev, const char *d, Py_ssize_t n, char *w) {
 /* The signature of one row: event, quoting flags, the normalised data's length and bytes, the
  * context as written. Equal signatures mean equal (data, context) up to the parts above. */
 static PyObject *signature(char ev, const char *d, Py_ssize_t dn, int dq, const char *c, Py_ssize_t cn, int cq) {
-    PyObject *out = PyBytes_FromStringAndSize(NULL, 7 + dn + cn);
-    if (out == NULL)
+    char room[512];  /* most rows: written here, then one bytes object of the right size (no resize) */
+    PyObject *out = NULL;
+    if (7 + dn + cn > (Py_ssize_t)sizeof room && (out = PyBytes_FromStringAndSize(NULL, 7 + dn + cn)) == NULL)
         return NULL;
-    char *w0 = PyBytes_AS_STRING(out), *w = w0;
+    char *w0 = out ? PyBytes_AS_STRING(out) : room, *w = w0;
     *w++ = ev;
     *w++ = (char)dq;
     *w++ = (char)cq;
@@ -730,6 +744,8 @@ static PyObject *signature(char ev, const char *d, Py_ssize_t dn, int dq, const 
     memcpy(lenp, &len, 4);
     memcpy(w, c, (size_t)cn);
     w += cn;
+    if (out == NULL)
+        return PyBytes_FromStringAndSize(room, w - w0);
     if (_PyBytes_Resize(&out, w - w0) < 0)
         return NULL;
     return out;
@@ -750,7 +766,7 @@ PyObject *sf_line_time(PyObject *mod, PyObject *arg);
  * code); NULL with an error: an error. */
 static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q, Py_ssize_t c1,
                           Py_ssize_t c3, Py_ssize_t line, PyObject *item, PyTypeObject *row_type, PyObject **sig,
-                          int lite) {
+                          int lite, Py_ssize_t *toff_known) {
     if (c1 - q < 1 || c1 - q > 9)
         return NULL;
     long long seq = 0;
@@ -781,14 +797,18 @@ static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssiz
         cs = c < 0 ? rn : c + 1;
         cn = rn - cs;
     }
-    PyObject *conn = PyObject_GetAttr(item, str_conn);
-    if (conn == NULL)
-        return NULL;
+    /* toff_known (lite rows of collect() only): item's toff once its conn is set, or -1; a lite row
+     * needs no conn, so a session's later rows look neither up */
+    PyObject *conn = lite && toff_known != NULL && *toff_known >= 0 ? NULL : PyObject_GetAttr(item, str_conn);
     PyObject *remote = NULL, *toff_obj = NULL;
     Py_ssize_t toff, rems = 0, remn = 0;
     PyObject *fields[9] = {NULL};
     PyObject *row = NULL;
-    if (conn == Py_None) {
+    if (conn == NULL) {
+        if (!(lite && toff_known != NULL && *toff_known >= 0))
+            return NULL;
+        toff = *toff_known;
+    } else if (conn == Py_None) {
         Py_DECREF(conn);
         conn = NULL;
         Py_ssize_t a = find_byte(t, 0, tn, ',');
@@ -811,6 +831,8 @@ static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssiz
         if (conn == NULL || remote == NULL || toff_obj == NULL ||
             PyObject_SetAttr(item, str_conn, conn) < 0 || PyObject_SetAttr(item, str_toff, toff_obj) < 0)
             goto fail;
+        if (toff_known != NULL)
+            *toff_known = toff;
     } else {
         toff_obj = PyObject_GetAttr(item, str_toff);
         if (toff_obj == NULL)
@@ -818,6 +840,8 @@ static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssiz
         toff = PyLong_AsSsize_t(toff_obj);
         if (toff == -1 && PyErr_Occurred())
             goto fail;
+        if (toff_known != NULL && toff >= 0)
+            *toff_known = toff;
         remote = PyUnicode_FromStringAndSize("", 0);
         if (remote == NULL)
             goto fail;
@@ -929,7 +953,7 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         int tainted = PySet_Contains(tainted_set, key);
         /* positions as _walk finds them (anything else is left to Python, never read out of range) */
         if (tainted == 0 && v[4] >= 0 && ls < v[2] && v[2] <= v[3] && v[3] <= v[4] && v[4] + 2 < le)
-            row = fast_row(buf, ls, le, v[2], v[3], v[4], line, item, row_type, &sig, lite);
+            row = fast_row(buf, ls, le, v[2], v[3], v[4], line, item, row_type, &sig, lite, NULL);
         if (tainted < 0 || (row == NULL && PyErr_Occurred())) {
             Py_DECREF(key);
             goto done;
@@ -1059,7 +1083,7 @@ static int session_open(Selector *self, Sess *s, Py_ssize_t first, int partial) 
     s->sigs = sigs;
     s->state = 1;
     s->lines = s->idle = 0;
-    s->tail = -1;
+    s->tail = s->toff = -1;
     s->first = first;
     s->partial = (char)partial;
     s->mail = s->recv = s->tainted = 0;
@@ -1133,7 +1157,7 @@ static int collect_line(Sess *s, const char *buf, Py_ssize_t ls, Py_ssize_t le, 
     if (s->tainted || !(ls < q && q <= c1 && c1 <= c3 && c3 + 2 < le))
         goto left;
     PyObject *sig = NULL;
-    PyObject *row = fast_row(buf, ls, le, q, c1, c3, line, s->item, NULL, &sig, 1);
+    PyObject *row = fast_row(buf, ls, le, q, c1, c3, line, s->item, NULL, &sig, 1, &s->toff);
     if (row == NULL) {
         if (PyErr_Occurred())
             return -1;
@@ -1153,7 +1177,10 @@ left:
 /* The last four bytes of an id (ids of one server differ at the end) hashed to 16 bits. */
 static inline unsigned id_tail(const char *s, Py_ssize_t n) {
     uint32_t w = 0;
-    memcpy(&w, n >= 4 ? s + n - 4 : s, n >= 4 ? 4 : (size_t)n);
+    if (n >= 4)
+        memcpy(&w, s + n - 4, 4);  /* one load (a copy of variable length was byte stores, then a stalled load) */
+    else
+        memcpy(&w, s, (size_t)n);
     return (uint32_t)(w * 0x9E3779B1u) >> 16;
 }
 
