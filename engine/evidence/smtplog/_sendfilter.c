@@ -17,6 +17,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_AVX512 1 /* find_hits' AVX-512BW loop, used where the CPU has it */
+#endif
 
 #define MAX_SID 64
 #define MAX_ENTRIES (1 << 18) /* session ids remembered at most (~36 MB of table); beyond: Python path */
@@ -175,6 +179,7 @@ typedef struct {
     Hit *hit;
     Py_ssize_t n, cap, attempts, connects;
     const char *attempt_end, *connect_end;
+    int header;  /* a line after the first starts with '#' */
 } Hits;
 
 static int hit_at(Hits *h, const char *base, const char *end, const char *p) {
@@ -185,10 +190,12 @@ static int hit_at(Hits *h, const char *base, const char *end, const char *p) {
         if (at(p - 6, base, end, "outlook.com", 11))
             kind = 0, pos = p - 6;
         break;
+    case 'e':
+        if (at(p - 5, base, end, "office365.com", 13))
+            kind = 1, pos = p - 5;
+        break;
     case 'f':
-        if (at(p - 1, base, end, "office365.com", 13))
-            kind = 1, pos = p - 1;
-        else if (at(p - 12, base, end, "negotiation failed", 18))
+        if (at(p - 12, base, end, "negotiation failed", 18))
             kind = 2, pos = p - 12;
         break;
     case '<': {
@@ -214,6 +221,10 @@ static int hit_at(Hits *h, const char *base, const char *end, const char *p) {
             h->attempt_end = p + 16;
         }
         return 0;
+    case '\n':
+        if (p + 1 < end && p[1] == '#')
+            h->header = 1;
+        return 0;
     }
     if (kind < 0)
         return 0;
@@ -228,25 +239,73 @@ static int hit_at(Hits *h, const char *base, const char *end, const char *p) {
     return 0;
 }
 
-/* One pass over [base, end), 16 positions at a time: a position is looked at only when it holds the
- * first of two bytes a pattern has there ("k." outlook.com, "ff" office365.com, "fa" negotiation
- * failed, "<," a reply, "+," a connect, "pt" attempting to connect; pairs are rarer than single
- * letters in log text). 0 ok, -1 error. */
+#ifdef HAVE_AVX512
+/* find_hits' loop with AVX-512BW (chosen at run time): the same candidates 64 positions at a time
+ * from p, while 66 bytes are left; returns where it stopped, or NULL on error. */
+__attribute__((target("avx512bw"))) static const char *find_hits_avx512(Hits *h, const char *base, const char *p,
+                                                                        const char *end) {
+    const __m512i k = _mm512_set1_epi8('k'), dot = _mm512_set1_epi8('.'), f = _mm512_set1_epi8('f'),
+                  a = _mm512_set1_epi8('a'), lt = _mm512_set1_epi8('<'), plus = _mm512_set1_epi8('+'),
+                  comma = _mm512_set1_epi8(','), pp = _mm512_set1_epi8('p'), t = _mm512_set1_epi8('t');
+    const __m512i e = _mm512_set1_epi8('e'), three = _mm512_set1_epi8('3'), one = _mm512_set1_epi8(1),
+                  five = _mm512_set1_epi8('5'), quote = _mm512_set1_epi8('"'), nl = _mm512_set1_epi8('\n'),
+                  hash = _mm512_set1_epi8('#');
+    while (end - p >= 66) {
+        __m512i v = _mm512_loadu_si512((const void *)p), w = _mm512_loadu_si512((const void *)(p + 1)),
+                x = _mm512_loadu_si512((const void *)(p + 2));
+        /* "<," then '4', '5' or '"': a reply that may be 4xx/5xx (most are 2xx); "e3": office365.com */
+        uint64_t reply = _mm512_cmpeq_epi8_mask(v, lt) &
+                         (_mm512_cmpeq_epi8_mask(_mm512_or_si512(x, one), five) | _mm512_cmpeq_epi8_mask(x, quote));
+        uint64_t m = (_mm512_cmpeq_epi8_mask(v, k) & _mm512_cmpeq_epi8_mask(w, dot)) |
+                     (_mm512_cmpeq_epi8_mask(v, e) & _mm512_cmpeq_epi8_mask(w, three)) |
+                     (_mm512_cmpeq_epi8_mask(v, f) & _mm512_cmpeq_epi8_mask(w, a)) |
+                     (_mm512_cmpeq_epi8_mask(w, comma) & (reply | _mm512_cmpeq_epi8_mask(v, plus))) |
+                     (_mm512_cmpeq_epi8_mask(v, pp) & _mm512_cmpeq_epi8_mask(w, t)) |
+                     (_mm512_cmpeq_epi8_mask(v, nl) & _mm512_cmpeq_epi8_mask(w, hash));
+        while (m) {
+            int i = __builtin_ctzll(m);
+            m &= m - 1;
+            if (hit_at(h, base, end, p + i) < 0)
+                return NULL;
+        }
+        p += 64;
+    }
+    return p;
+}
+static int use_avx512;  /* set when the module is imported */
+#endif
+
+/* One pass over [base, end), 64 (AVX-512BW) or 16 (SSE2) positions at a time: a position is looked at
+ * (hit_at) only when it holds the first of two bytes a pattern has there ("k." outlook.com, "e3"
+ * office365.com, "fa" negotiation failed, "+," a connect, "pt" attempting to connect; pairs are
+ * rarer than single letters in log text), or "<," followed by '4', '5' or '"' (a reply that may be
+ * 4xx/5xx; most replies are 2xx), or "\n#" (a header line: h->header). Every path looks at the same
+ * positions. 0 ok, -1 error. */
 static int find_hits(Hits *h, const char *base, const char *end) {
     const char *p = base;
     h->attempt_end = h->connect_end = base;
+#ifdef HAVE_AVX512
+    if (use_avx512 && (p = find_hits_avx512(h, base, p, end)) == NULL)
+        return -1;
+#endif
 #ifdef __SSE2__
     const __m128i k = _mm_set1_epi8('k'), dot = _mm_set1_epi8('.'), f = _mm_set1_epi8('f'), a = _mm_set1_epi8('a'),
-                  lt = _mm_set1_epi8('<'), plus = _mm_set1_epi8('+'), comma = _mm_set1_epi8(','),
-                  pp = _mm_set1_epi8('p'), t = _mm_set1_epi8('t');
-    while (end - p >= 17) {
-        __m128i v = _mm_loadu_si128((const __m128i *)p), w = _mm_loadu_si128((const __m128i *)(p + 1));
+                  e = _mm_set1_epi8('e'), three = _mm_set1_epi8('3'), lt = _mm_set1_epi8('<'),
+                  plus = _mm_set1_epi8('+'), comma = _mm_set1_epi8(','), pp = _mm_set1_epi8('p'),
+                  t = _mm_set1_epi8('t'), one = _mm_set1_epi8(1), five = _mm_set1_epi8('5'),
+                  quote = _mm_set1_epi8('"'), nl = _mm_set1_epi8('\n'), hash = _mm_set1_epi8('#');
+    while (end - p >= 18) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p), w = _mm_loadu_si128((const __m128i *)(p + 1)),
+                x = _mm_loadu_si128((const __m128i *)(p + 2));
+        __m128i reply = _mm_and_si128(_mm_cmpeq_epi8(v, lt), _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(x, one), five),
+                                                                         _mm_cmpeq_epi8(x, quote)));
         __m128i m = _mm_or_si128(
-            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, k), _mm_cmpeq_epi8(w, dot)),
-                         _mm_and_si128(_mm_cmpeq_epi8(v, f), _mm_or_si128(_mm_cmpeq_epi8(w, f), _mm_cmpeq_epi8(w, a)))),
-            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(w, comma),
-                                       _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, plus))),
-                         _mm_and_si128(_mm_cmpeq_epi8(v, pp), _mm_cmpeq_epi8(w, t))));
+            _mm_or_si128(_mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, k), _mm_cmpeq_epi8(w, dot)),
+                                      _mm_and_si128(_mm_cmpeq_epi8(v, e), _mm_cmpeq_epi8(w, three))),
+                         _mm_and_si128(_mm_cmpeq_epi8(v, f), _mm_cmpeq_epi8(w, a))),
+            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(w, comma), _mm_or_si128(reply, _mm_cmpeq_epi8(v, plus))),
+                         _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, pp), _mm_cmpeq_epi8(w, t)),
+                                      _mm_and_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(w, hash)))));
         unsigned mask = (unsigned)_mm_movemask_epi8(m);
         while (mask) {
             int i = __builtin_ctz(mask);
@@ -259,11 +318,13 @@ static int find_hits(Hits *h, const char *base, const char *end) {
 #endif
     for (; p < end; p++) {
         char c = *p;
-        if ((c == 'k' || c == 'f' || c == '<' || c == '+' || c == 'p') && hit_at(h, base, end, p) < 0)
+        if ((c == 'k' || c == 'e' || c == 'f' || c == '<' || c == '+' || c == 'p' || c == '\n') &&
+            hit_at(h, base, end, p) < 0)
             return -1;
     }
     return 0;
 }
+
 
 /* The first ',', '"' or newline at or after q (end if none). */
 static inline const char *find_mark(const char *q, const char *end) {
@@ -1373,7 +1434,8 @@ static int start_sessions(Selector *self, const char *buf, Py_ssize_t n, Hits *h
 }
 
 /* collect(buf, start, first_line) -> (newlines, attempts, connects, left), or None when the
- * Python scanner must read this file; end_block() then finishes the block. buf[:start]: the look-back (lines seen before),
+ * Python scanner must read this file, or False (nothing done) when a line of buf[start:] starts with
+ * '#' (header lines: the caller splits the block at them); end_block() then finishes the block. buf[:start]: the look-back (lines seen before),
  * buf[start:]: the new whole lines; first_line: the line number of buf[0]. newlines: in the new
  * lines; attempts, connects: their ",attempting to connect" and ",+," (the session count);
  * left: (item, line, ls, le, q, c1, c3) of the kept lines the Python code must cut (c3 -1: not the
@@ -1403,6 +1465,11 @@ static PyObject *Selector_collect(Selector *self, PyObject *args) {
     left = PyList_New(0);
     if (left == NULL || find_hits(&h, buf + start, end) < 0)
         goto done;
+    if (h.header || (start < n && buf[start] == '#')) {
+        result = Py_False;
+        Py_INCREF(result);
+        goto done;
+    }
     for (Py_ssize_t i = 0; i < h.n; i++)
         h.hit[i].pos += start;
     int rc = start_sessions(self, buf, n, &h, &lo);
@@ -1564,8 +1631,9 @@ static PyMethodDef Selector_methods[] = {
     {"start", (PyCFunction)Selector_start, METH_VARARGS,
      "start(new_item, idle_bytes, max_open, done_memory): before the first collect()."},
     {"collect", (PyCFunction)Selector_collect, METH_VARARGS,
-     "collect(buf, start, first_line) -> (newlines, attempts, connects, left) or None (the Python "
-     "scanner must read the file): one block of scan.py's _feed_fast, up to finishing sessions."},
+     "collect(buf, start, first_line) -> (newlines, attempts, connects, left), None (the Python "
+     "scanner must read the file) or False (a line of buf[start:] starts with '#': nothing done): one "
+     "block of scan.py's _feed_fast, up to finishing sessions."},
     {"end_block", (PyCFunction)Selector_end_block, METH_NOARGS,
      "end_block() -> (finished, trimmed): the sessions scan.py finishes at the end of the block."},
     {"finish_all", (PyCFunction)Selector_finish_all, METH_NOARGS,
@@ -1878,14 +1946,20 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
     str_sigs = PyUnicode_InternFromString("sigs");
     if (str_conn == NULL || str_toff == NULL || str_rows == NULL || str_sigs == NULL)
         return NULL;
+#ifdef HAVE_AVX512
+    /* RELAYDOCTOR_NATIVE_SIMD=sse2: the SSE2 loops even where AVX-512BW is there (tests run both) */
+    const char *simd = getenv("RELAYDOCTOR_NATIVE_SIMD");
+    use_avx512 = simd != NULL && strcmp(simd, "sse2") == 0 ? 0 : __builtin_cpu_supports("avx512bw") != 0;
+#endif
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
     /* REVISION: what the Python side checks (scan.NATIVE_REVISION) so a stale build is not used;
      * 2 = EHLO reply lines with "XXXXXXXA" (STARTTLS masked by a firewall) are kept;
      * 3 = replay() (_replay.c); 4 = lite rows (rows(..., lite), row(), line_time(), ordered(), replay() of them);
-     * 5 = Selector.start_collect/collect/finish_all (pass 2 collects the sessions). */
-    if (PyModule_AddIntConstant(m, "REVISION", 5) < 0) {
+     * 5 = Selector.start_collect/collect/finish_all (pass 2 collects the sessions);
+     * 7 = collect() returns False for a block with a header line (the caller no longer looks). */
+    if (PyModule_AddIntConstant(m, "REVISION", 7) < 0) {
         Py_DECREF(m);
         return NULL;
     }

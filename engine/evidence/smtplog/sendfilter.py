@@ -159,8 +159,8 @@ class Selected:
                 view[back : back + len(kept)] = kept
                 cut -= end - back - len(kept)
                 end = back + len(kept)
-            if run.layout is not None and not _has_header_line(buf, cut, back):
-                run.block(view[:cut], back)  # the common case: read in place, nothing copied
+            if run.layout is not None and run.block(view[:cut], back):
+                # the common case: read in place, nothing copied (collect() found no header line)
                 keep = run.keep_from(buf, cut)
                 if keep:  # the look-back and the partial line to the front (memmove, no temporary)
                     view[: end - keep] = view[keep:end]
@@ -187,14 +187,20 @@ class _Run:
         self.line = 1  # line number of the next new line
         self.first_line = 1  # line number of the look-back's first byte
 
-    def block(self, buf: bytes | memoryview, start: int) -> None:
-        """One block: ``buf[:start]`` the look-back, ``buf[start:]`` new whole data lines."""
+    def block(self, buf: bytes | memoryview, start: int) -> bool:
+        """One block: ``buf[:start]`` the look-back, ``buf[start:]`` new whole lines; False (nothing
+        done) when one of them is a header line (``collect`` finds them in its trigger pass)."""
         collector, stats, sel = self.collector, self.stats, self.sel
         layout = self.layout
         assert layout is not None
-        if collector.validated < VALIDATE_ROWS:
-            collector._validate(Block(bytes(buf), start, self.first_line, layout, False))
+        if collector.validated < VALIDATE_ROWS:  # (a header line first: validated after the split)
+            data = bytes(buf)
+            if _has_header_line(data, None, start):
+                return False
+            collector._validate(Block(data, start, self.first_line, layout, False))
         got = sel.collect(buf, start, self.first_line)
+        if got is False:
+            return False
         if got is None:
             raise Fallback
         newlines, attempts, connects, left = got
@@ -206,6 +212,7 @@ class _Run:
         collector.take(finished)
         stats.lines += newlines
         self.line += newlines
+        return True
 
     def long_line(self) -> None:
         """The line at ``self.line``, not yet ended, is longer than MAX_LINE (``BlockReader._long_line``)."""
@@ -240,7 +247,8 @@ class _Run:
                 continue
             self.layout = self.layout or Layout(DEFAULT_FIELDS)  # headerless excerpt: documented default
             buf = back + piece
-            self.block(buf, len(back))
+            if not self.block(buf, len(back)):  # never: _split_headers left no header line in it
+                raise Fallback
             back = buf[self.keep_from(buf, len(buf)):]
         return back
 
