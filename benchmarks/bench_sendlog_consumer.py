@@ -8,7 +8,8 @@ The consumer is what runs after the C scan hands over a finished session: ``send
 de-duplication. Its cost is a few tenths of a second per GB, inside a scan whose run-to-run spread
 on a shared machine is larger, so end-to-end runs cannot tell a change of it apart. This records
 the ``Folder.fold`` calls of one native scan of the send logs in ``DIR`` (key, lite rows, lines:
-every session the C scan folds or replays), then hands exactly those calls to both consumers,
+every session the C scan folds or replays; recorded without folding in C), then hands exactly those
+calls to both consumers (one that folds in C offers each to its ``_sendfilter.Folds`` first),
 interleaved (A B, B A, ...), and prints the CPU time of each (median, range), their ratio, and
 whether their facts, details, warnings and notes are equal (they must be).
 
@@ -65,11 +66,16 @@ def record(folder: str) -> dict[str, dict]:
 
     loader.PARALLEL_MIN_BYTES = 1 << 62  # one process: the calls are recorded here
     send.Aggregator.__init__, send.Aggregator.fold, send.Aggregator.result = init, fold, result
+    real_in_c = getattr(send.Aggregator, "fold_in_c", None)
+    if real_in_c is not None:  # no folding in C while recording: every session comes to ``fold``
+        send.Aggregator.fold_in_c = lambda self: None
     try:
         loader.load_evidence([folder])
     finally:
         send.Aggregator.__init__, send.Aggregator.fold, send.Aggregator.result = (
             real_init, real_fold, real_result)
+        if real_in_c is not None:
+            send.Aggregator.fold_in_c = real_in_c
     return files
 
 
@@ -106,7 +112,12 @@ def consume(modules: dict[str, ModuleType], files: dict[str, dict]) -> tuple[flo
     start = time.thread_time()
     for position, (name, data) in enumerate(sorted(files.items())):
         agg = send.Aggregator(name)
+        # a consumer that folds in C (``Aggregator.fold_in_c``) gets each session there first, as the
+        # C scan offers it where it finishes it
+        folds = agg.fold_in_c() if hasattr(agg, "fold_in_c") else None
         for key, raw, conn, lines in data["calls"]:
+            if folds is not None and folds.fold(key[0], key[1], raw, list(key[2:]), lines):
+                continue
             rows = LiteRows(raw, conn)
             if not (agg.fold(key, rows, lines) or agg.replayed(key, rows, key[1], lines)):
                 raise SystemExit(f"{name}: a session the C replay declines: not recorded")

@@ -20,6 +20,7 @@
 #define PY_SSIZE_T_CLEAN
 #define _GNU_SOURCE
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 #define MAX_REPLAY_ROWS 100000
@@ -127,6 +128,11 @@ static int is_eop(Str h) {
         h.n--;
     return ends_ci(h, ".outlook.com") || ends_ci(h, ".office365.com");
 }
+
+int replay_is_eop(const char *s, Py_ssize_t n);
+
+/* is_eop for _sendfilter.c (a row signature keeps only this of a banner or EHLO reply host) */
+int replay_is_eop(const char *s, Py_ssize_t n) { return is_eop((Str){s, n}); }
 
 /* _host_of_reply: the first token after the code, without brackets, if it holds a dot */
 static Str host_of_reply(Str text) {
@@ -1059,3 +1065,486 @@ done:
     PyMem_Free(r.joined);
     return result;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Folds: send.Aggregator's folding (``fold``/``_apply`` without a record) in C, so a session with
+ * the row signatures of one replayed before is added where the block step finishes it
+ * (_sendfilter.c session_finish) and never handed to Python.
+ *
+ * Python registers each plan it remembers (``add``: the signature key (connector, partial,
+ * *signatures), and per unit the slot of its aggregate, first in its session, recipient counts and
+ * the indexes of its time row and telling row; per rejection the slot of its symptom and its row),
+ * and tells this table whenever an aggregate's earliest start line or a symptom's line changes
+ * (``start``/``symptom``: they only go down). A session is folded here exactly when Aggregator._apply
+ * would fold it: every aggregate exists and started no later, every symptom is known from no later
+ * line. What it adds -- counts, first/last seen seconds, the latest start and its telling line --
+ * is summed per slot and handed over by ``take`` when the file is done; all of it commutes with what
+ * Python adds meanwhile (sums, min/max, the latest start wins), so the order sessions are finished
+ * in does not matter. Memory: the plans Python remembers (bounded there: MAX_FOLD_PLANS) and a few
+ * words per slot; the keys are Python's own objects, not copied. */
+
+/* ``items`` (``*cap`` items of ``size`` bytes) with room for twice as many (``first`` the first time);
+ * NULL with MemoryError set (``items`` kept). */
+static void *fold_grown(void *items, Py_ssize_t *cap, size_t size, Py_ssize_t first) {
+    Py_ssize_t n = *cap ? *cap * 2 : first;
+    void *more = PyMem_Realloc(items, (size_t)n * size);
+    if (more == NULL)
+        return PyErr_NoMemory();
+    *cap = n;
+    return more;
+}
+
+#define FOLD_ABSENT 0x7fffffffffffffffLL /* start or line of an aggregate/symptom that does not exist */
+
+typedef struct {
+    PyObject *key;   /* (connector, partial, *signatures), owned */
+    size_t hash;
+    char to_eop, partial, kpartial;  /* kpartial: the key's (looked up); partial: what a fold adds */
+    int nunits, nsym;
+    int *u;          /* 7 ints per unit: slot, first in session, accepted, tenant, rejected, when, telling */
+    int *s;          /* 2 ints per rejection: symptom slot, row */
+} FoldPlan;
+
+typedef struct {
+    long long first_start;                       /* Python's; FOLD_ABSENT: no aggregate */
+    long long sessions, lines, accepted, tenant, rejected;  /* folded here, since the last take() */
+    long long last_start, last_line;             /* last_start -1: none folded */
+    char first_seen[20], last_seen[20];          /* "YYYY-MM-DDTHH:MM:SSZ" or "" */
+    char touched;
+} FoldSlot;
+
+typedef struct {
+    PyObject_HEAD
+    FoldPlan *plans;
+    Py_ssize_t nplans, pcap;
+    Py_ssize_t *table, tcap;                     /* open addressing on plans, -1 empty; tcap power of 2 */
+    FoldSlot *slots;
+    Py_ssize_t nslots, scap;
+    long long *sym;                              /* symptom lines; FOLD_ABSENT: not known */
+    Py_ssize_t nsym, symcap;
+    Py_ssize_t max_rows;
+    long long eop, relevant, partial, folded;    /* since the last take() (folded: ever) */
+} Folds;
+
+static size_t fold_hash_bytes(size_t h, const char *p, Py_ssize_t n) {
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, (size_t)n);
+    h = (h ^ w ^ ((uint64_t)n << 56)) * 0x100000001b3ULL;
+    return h ^ (h >> 31);
+}
+
+/* The hash of a key from its parts; -1 (as size_t) with an error set. */
+static int fold_hash(PyObject *conn, int partial, PyObject *const *sigs, Py_ssize_t n, size_t *out) {
+    Py_hash_t hc = PyObject_Hash(conn);
+    if (hc == -1)
+        return -1;
+    size_t h = ((size_t)hc ^ (size_t)partial) * 0x9E3779B97F4A7C15ULL;
+    for (Py_ssize_t i = 0; i < n; i++)
+        h = fold_hash_bytes(h, PyBytes_AS_STRING(sigs[i]), PyBytes_GET_SIZE(sigs[i]));
+    *out = h;
+    return 0;
+}
+
+/* The plan for (conn, partial, sigs), or NULL (none, or an error: check PyErr_Occurred). */
+static FoldPlan *fold_find(Folds *f, PyObject *conn, int partial, PyObject *const *sigs, Py_ssize_t n, size_t h) {
+    if (f->tcap == 0)
+        return NULL;
+    for (Py_ssize_t i = (Py_ssize_t)(h & (size_t)(f->tcap - 1));; i = (i + 1) & (f->tcap - 1)) {
+        Py_ssize_t k = f->table[i];
+        if (k < 0)
+            return NULL;
+        FoldPlan *p = &f->plans[k];
+        if (p->hash != h || p->kpartial != partial || PyTuple_GET_SIZE(p->key) != n + 2)
+            continue;
+        int same = 1;
+        for (Py_ssize_t j = 0; same && j < n; j++) {
+            PyObject *a = PyTuple_GET_ITEM(p->key, j + 2), *b = sigs[j];
+            same = a == b || (PyBytes_GET_SIZE(a) == PyBytes_GET_SIZE(b) &&
+                              memcmp(PyBytes_AS_STRING(a), PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(a)) == 0);
+        }
+        if (!same)
+            continue;
+        int eq = PyObject_RichCompareBool(PyTuple_GET_ITEM(p->key, 0), conn, Py_EQ);
+        if (eq < 0)
+            return NULL;
+        if (eq)
+            return p;
+    }
+}
+
+static int fold_grow_slots(Folds *f, Py_ssize_t slot) {
+    while (slot >= f->scap) {
+        Py_ssize_t old = f->scap;
+        FoldSlot *more = fold_grown(f->slots, &f->scap, sizeof(FoldSlot), 64);
+        if (more == NULL)
+            return -1;
+        f->slots = more;
+        for (Py_ssize_t i = old; i < f->scap; i++) {
+            memset(&more[i], 0, sizeof(FoldSlot));
+            more[i].first_start = FOLD_ABSENT;
+            more[i].last_start = -1;
+        }
+    }
+    if (slot >= f->nslots)
+        f->nslots = slot + 1;
+    return 0;
+}
+
+static int fold_grow_sym(Folds *f, Py_ssize_t slot) {
+    while (slot >= f->symcap) {
+        Py_ssize_t old = f->symcap;
+        long long *more = fold_grown(f->sym, &f->symcap, sizeof(long long), 64);
+        if (more == NULL)
+            return -1;
+        f->sym = more;
+        for (Py_ssize_t i = old; i < f->symcap; i++)
+            more[i] = FOLD_ABSENT;
+    }
+    if (slot >= f->nsym)
+        f->nsym = slot + 1;
+    return 0;
+}
+
+/* utctime.stamp_to_second of a lite row's time (ASCII): 1 and the 20 bytes in ``out``, or 0 (None). */
+static int fold_second(const char *t, Py_ssize_t n, char *out) {
+    Str v = strip((Str){t, n});
+    if (v.n < 19 || v.s[10] != 'T')
+        return 0;
+    for (int i = 0; i < 4; i++)
+        if (v.s[i] < '0' || v.s[i] > '9')
+            return 0;
+    memcpy(out, v.s, 19);
+    out[19] = 'Z';
+    return 1;
+}
+
+static int fold_plan_add(Folds *f, FoldPlan *p) {
+    if (f->nplans == f->pcap) {
+        FoldPlan *more = fold_grown(f->plans, &f->pcap, sizeof(FoldPlan), 64);
+        if (more == NULL)
+            return -1;
+        f->plans = more;
+    }
+    if ((f->nplans + 1) * 2 > f->tcap) {
+        Py_ssize_t cap = f->tcap ? f->tcap * 2 : 128;
+        Py_ssize_t *table = PyMem_Malloc((size_t)cap * sizeof(Py_ssize_t));
+        if (table == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < cap; i++)
+            table[i] = -1;
+        for (Py_ssize_t k = 0; k < f->nplans; k++) {
+            Py_ssize_t i = (Py_ssize_t)(f->plans[k].hash & (size_t)(cap - 1));
+            while (table[i] >= 0)
+                i = (i + 1) & (cap - 1);
+            table[i] = k;
+        }
+        PyMem_Free(f->table);
+        f->table = table;
+        f->tcap = cap;
+    }
+    Py_ssize_t i = (Py_ssize_t)(p->hash & (size_t)(f->tcap - 1));
+    while (f->table[i] >= 0)
+        i = (i + 1) & (f->tcap - 1);
+    f->table[i] = f->nplans;
+    f->plans[f->nplans++] = *p;
+    return 0;
+}
+
+/* add(key, to_eop, partial, units, symptoms) -> bool: remember a plan (False: a key or plan this
+ * table does not take -- not a (connector, partial, *bytes) tuple, a row index outside the key). */
+static PyObject *Folds_add(Folds *f, PyObject *args) {
+    PyObject *key, *units, *symptoms;
+    int to_eop, partial;
+    if (!PyArg_ParseTuple(args, "OppOO", &key, &to_eop, &partial, &units, &symptoms))
+        return NULL;
+    if (!PyTuple_CheckExact(key) || PyTuple_GET_SIZE(key) < 3 || !PyTuple_Check(units) || !PyTuple_Check(symptoms))
+        Py_RETURN_FALSE;
+    Py_ssize_t n = PyTuple_GET_SIZE(key) - 2;
+    if (n > f->max_rows)
+        Py_RETURN_FALSE;
+    for (Py_ssize_t j = 0; j < n; j++)
+        if (!PyBytes_CheckExact(PyTuple_GET_ITEM(key, j + 2)))
+            Py_RETURN_FALSE;
+    int kpartial = PyObject_IsTrue(PyTuple_GET_ITEM(key, 1));
+    if (kpartial < 0)
+        return NULL;
+    FoldPlan p = {0};
+    p.to_eop = (char)to_eop;
+    p.kpartial = (char)kpartial;
+    p.partial = (char)partial;
+    p.nunits = (int)PyTuple_GET_SIZE(units);
+    p.nsym = (int)PyTuple_GET_SIZE(symptoms);
+    if (fold_hash(PyTuple_GET_ITEM(key, 0), kpartial, &PyTuple_GET_ITEM(key, 2), n, &p.hash) < 0)
+        return NULL;
+    p.u = PyMem_Malloc(((size_t)p.nunits * 7 + 1) * sizeof(int));
+    p.s = PyMem_Malloc(((size_t)p.nsym * 2 + 1) * sizeof(int));
+    if (p.u == NULL || p.s == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (int i = 0; i < p.nunits; i++) {
+        int *u = p.u + 7 * i;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(units, i), "iiiiiii", &u[0], &u[1], &u[2], &u[3], &u[4], &u[5], &u[6]))
+            goto fail;
+        if (u[0] < 0 || u[5] < 0 || u[5] >= n || u[6] < 0 || u[6] >= n)
+            goto refuse;
+    }
+    for (int i = 0; i < p.nsym; i++) {
+        int *s = p.s + 2 * i;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(symptoms, i), "ii", &s[0], &s[1]))
+            goto fail;
+        if (s[0] < 0 || s[1] < 0 || s[1] >= n)
+            goto refuse;
+    }
+    for (int i = 0; i < p.nunits; i++)
+        if (fold_grow_slots(f, p.u[7 * i]) < 0)
+            goto fail;
+    for (int i = 0; i < p.nsym; i++)
+        if (fold_grow_sym(f, p.s[2 * i]) < 0)
+            goto fail;
+    p.key = key;
+    Py_INCREF(key);
+    if (fold_plan_add(f, &p) < 0) {
+        Py_DECREF(key);
+        goto fail;
+    }
+    Py_RETURN_TRUE;
+refuse:
+    PyMem_Free(p.u);
+    PyMem_Free(p.s);
+    Py_RETURN_FALSE;
+fail:
+    PyMem_Free(p.u);
+    PyMem_Free(p.s);
+    return NULL;
+}
+
+/* start(slot, first_start): the aggregate of ``slot`` exists and its earliest session starts there. */
+static PyObject *Folds_start(Folds *f, PyObject *args) {
+    Py_ssize_t slot;
+    long long start;
+    if (!PyArg_ParseTuple(args, "nL", &slot, &start))
+        return NULL;
+    if (slot < 0 || fold_grow_slots(f, slot) < 0)
+        return slot < 0 ? (PyErr_SetString(PyExc_ValueError, "start(): slot < 0"), NULL) : NULL;
+    f->slots[slot].first_start = start;
+    Py_RETURN_NONE;
+}
+
+/* symptom(slot, line): the symptom of ``slot`` is known from ``line``. */
+static PyObject *Folds_symptom(Folds *f, PyObject *args) {
+    Py_ssize_t slot;
+    long long line;
+    if (!PyArg_ParseTuple(args, "nL", &slot, &line))
+        return NULL;
+    if (slot < 0 || fold_grow_sym(f, slot) < 0)
+        return slot < 0 ? (PyErr_SetString(PyExc_ValueError, "symptom(): slot < 0"), NULL) : NULL;
+    f->sym[slot] = line;
+    Py_RETURN_NONE;
+}
+
+static PyObject *seen_or_none(const char *s) {
+    if (!s[0])
+        Py_RETURN_NONE;
+    return PyUnicode_FromStringAndSize(s, 20);
+}
+
+/* take() -> (eop, relevant, partial, [(slot, sessions, lines, accepted, tenant, rejected, first_seen,
+ * last_seen, last_start, last_line)]): what was folded here since the last take(), per slot touched. */
+static PyObject *Folds_take(Folds *f, PyObject *Py_UNUSED(ignored)) {
+    PyObject *list = PyList_New(0);
+    if (list == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < f->nslots; i++) {
+        FoldSlot *s = &f->slots[i];
+        if (!s->touched)
+            continue;
+        PyObject *first = seen_or_none(s->first_seen), *last = first ? seen_or_none(s->last_seen) : NULL;
+        PyObject *t = last ? Py_BuildValue("(nLLLLLOOLL)", i, s->sessions, s->lines, s->accepted, s->tenant,
+                                           s->rejected, first, last, s->last_start, s->last_line) : NULL;
+        Py_XDECREF(first);
+        Py_XDECREF(last);
+        if (t == NULL || PyList_Append(list, t) < 0) {
+            Py_XDECREF(t);
+            Py_DECREF(list);
+            return NULL;
+        }
+        Py_DECREF(t);
+        s->sessions = s->lines = s->accepted = s->tenant = s->rejected = 0;
+        s->last_start = -1;
+        s->first_seen[0] = s->last_seen[0] = 0;
+        s->touched = 0;
+    }
+    PyObject *out = Py_BuildValue("(LLLN)", f->eop, f->relevant, f->partial, list);
+    if (out != NULL)
+        f->eop = f->relevant = f->partial = 0;
+    return out;
+}
+
+int folds_try(PyObject *folds, PyObject *conn, int partial, PyObject *rows, PyObject *sigs, Py_ssize_t lines);
+
+/* Fold one finished session (its lite rows and their signatures, as scan.py's _hand_over has them)
+ * if a plan for its key exists and folding adds only counts, times and the latest example line:
+ * 1 folded, 0 not (the caller hands it to Python), -1 error. */
+int folds_try(PyObject *folds, PyObject *conn, int partial, PyObject *rows, PyObject *sigs, Py_ssize_t lines) {
+    Folds *f = (Folds *)folds;
+    if (f->nplans == 0 || !PyList_Check(rows) || !PyList_Check(sigs))
+        return 0;
+    Py_ssize_t n = PyList_GET_SIZE(rows);
+    if (n == 0 || n > f->max_rows || PyList_GET_SIZE(sigs) != n)
+        return 0;
+    PyObject *const *sv = ((PyListObject *)sigs)->ob_item;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!PyBytes_CheckExact(sv[i]))
+            return 0;
+    size_t h;
+    if (fold_hash(conn, partial, sv, n, &h) < 0)
+        return -1;
+    FoldPlan *p = fold_find(f, conn, partial, sv, n, h);
+    if (p == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    long long last = -1, start = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {  /* scan.py folds only lite rows in sequence order */
+        Lite hd;
+        const char *b;
+        if (!lite_read(PyList_GET_ITEM(rows, i), &hd, &b) || hd.seq < last)
+            return 0;
+        last = hd.seq;
+        if (i == 0)
+            start = hd.line;
+    }
+    if (p->nunits == 0) {  /* not relevant: only counted if it went to Exchange Online */
+        f->eop += p->to_eop;
+        f->folded++;
+        return 1;
+    }
+    for (int i = 0; i < p->nunits; i++) {
+        Py_ssize_t slot = p->u[7 * i];
+        if (slot >= f->nslots || f->slots[slot].first_start == FOLD_ABSENT || start < f->slots[slot].first_start)
+            return 0;
+    }
+    for (int i = 0; i < p->nsym; i++) {
+        Py_ssize_t slot = p->s[2 * i];
+        Lite hd;
+        const char *b;
+        lite_read(PyList_GET_ITEM(rows, p->s[2 * i + 1]), &hd, &b);
+        if (slot >= f->nsym || f->sym[slot] == FOLD_ABSENT || f->sym[slot] > hd.line)
+            return 0;
+    }
+    if (lines < n)
+        lines = n;
+    f->eop += p->to_eop;
+    f->relevant++;
+    f->partial += p->partial;
+    f->folded++;
+    for (int i = 0; i < p->nunits; i++) {
+        int *u = p->u + 7 * i;
+        FoldSlot *s = &f->slots[u[0]];
+        s->touched = 1;
+        if (u[1]) {
+            s->sessions++;
+            s->lines += lines;
+        }
+        s->accepted += u[2];
+        s->tenant += u[3];
+        s->rejected += u[4];
+        Lite hd;
+        const char *b;
+        char seen[20];
+        lite_read(PyList_GET_ITEM(rows, u[5]), &hd, &b);
+        if (fold_second(b + LITE_TEXT, hd.toff, seen)) {
+            if (!s->first_seen[0] || memcmp(seen, s->first_seen, 20) < 0)
+                memcpy(s->first_seen, seen, 20);
+            if (!s->last_seen[0] || memcmp(seen, s->last_seen, 20) > 0)
+                memcpy(s->last_seen, seen, 20);
+        }
+        if (start >= s->last_start) {
+            lite_read(PyList_GET_ITEM(rows, u[6]), &hd, &b);
+            s->last_start = start;
+            s->last_line = hd.line;
+        }
+    }
+    return 1;
+}
+
+/* fold(conn, partial, rows, sigs, lines) -> bool: folds_try from Python (tests, the Python scanner). */
+static PyObject *Folds_fold(Folds *f, PyObject *args) {
+    PyObject *conn, *rows, *sigs;
+    int partial;
+    Py_ssize_t lines;
+    if (!PyArg_ParseTuple(args, "OpOOn", &conn, &partial, &rows, &sigs, &lines))
+        return NULL;
+    int rc = folds_try((PyObject *)f, conn, partial, rows, sigs, lines);
+    if (rc < 0)
+        return NULL;
+    return PyBool_FromLong(rc);
+}
+
+static int Folds_init(Folds *f, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"max_rows", NULL};
+    Py_ssize_t max_rows = 400;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|n", kwlist, &max_rows))
+        return -1;
+    f->max_rows = max_rows < 0 ? 0 : (max_rows > MAX_REPLAY_ROWS ? MAX_REPLAY_ROWS : max_rows);
+    return 0;
+}
+
+static void Folds_dealloc(Folds *f) {
+    for (Py_ssize_t k = 0; k < f->nplans; k++) {
+        Py_XDECREF(f->plans[k].key);
+        PyMem_Free(f->plans[k].u);
+        PyMem_Free(f->plans[k].s);
+    }
+    PyMem_Free(f->plans);
+    PyMem_Free(f->table);
+    PyMem_Free(f->slots);
+    PyMem_Free(f->sym);
+    Py_TYPE(f)->tp_free((PyObject *)f);
+}
+
+static PyObject *Folds_plans(Folds *f, void *Py_UNUSED(closure)) { return PyLong_FromSsize_t(f->nplans); }
+
+static PyObject *Folds_folded(Folds *f, void *Py_UNUSED(closure)) { return PyLong_FromLongLong(f->folded); }
+
+static PyMethodDef Folds_methods[] = {
+    {"add", (PyCFunction)Folds_add, METH_VARARGS,
+     "add(key, to_eop, partial, units, symptoms) -> bool: remember a fold plan (units: (slot, first in "
+     "session, accepted, tenant, rejected, time row, telling row); symptoms: (slot, row))."},
+    {"start", (PyCFunction)Folds_start, METH_VARARGS, "start(slot, first_start): the aggregate's earliest start line."},
+    {"symptom", (PyCFunction)Folds_symptom, METH_VARARGS, "symptom(slot, line): the symptom's line."},
+    {"fold", (PyCFunction)Folds_fold, METH_VARARGS,
+     "fold(conn, partial, rows, sigs, lines) -> bool: fold a session as Selector does when it finishes it."},
+    {"take", (PyCFunction)Folds_take, METH_NOARGS,
+     "take() -> (eop, relevant, partial, [(slot, sessions, lines, accepted, tenant, rejected, first_seen, "
+     "last_seen, last_start, last_line)]): what was folded since the last take()."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Folds_getset[] = {
+    {"plans", (getter)Folds_plans, NULL, "plans remembered", NULL},
+    {"folded", (getter)Folds_folded, NULL, "sessions folded here", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyTypeObject FoldsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "relaydoctor.engine.evidence.smtplog._sendfilter.Folds",
+    .tp_basicsize = sizeof(Folds),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Folds_init,
+    .tp_dealloc = (destructor)Folds_dealloc,
+    .tp_methods = Folds_methods,
+    .tp_getset = Folds_getset,
+    .tp_doc = "send.Aggregator's fold plans and what sessions folded here added (see _replay.c).",
+};

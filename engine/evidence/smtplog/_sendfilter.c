@@ -64,7 +64,12 @@ typedef struct {
     unsigned char *obits;  /* 65536 bits: id_tail() of the open sessions' ids (most lines: no) */
     Py_ssize_t block_new;  /* bytes of new lines in the block collect() read */
     char in_block;         /* collect() done, end_block() not yet */
+    PyObject *folds;       /* a Folds (_replay.c): sessions folded where they finish; NULL: none */
 } Selector;
+
+/* _replay.c: send.Aggregator's folding in C (1 folded, 0 hand it over, -1 error) */
+int folds_try(PyObject *folds, PyObject *conn, int partial, PyObject *rows, PyObject *sigs, Py_ssize_t lines);
+extern PyTypeObject FoldsType;
 
 static inline int is_space(unsigned char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
@@ -685,8 +690,11 @@ static PyObject *ascii_str(const char *r, Py_ssize_t n, int dq) {
  * (*.onmicrosoft.com), the size of a BDAT, and in a positive final reply line
  * without "Hello" or "STARTTLS" (a queued-mail reply) the contents of <...> and free-standing
  * numbers after its first word (message ids, InternalId=, sizes, timings). Whatever decides a
- * fact stays byte for byte: reply codes, the first word (the banner host), bracket and Hostname=
- * hosts, negative and continuation replies, information lines, the context column. */
+ * fact stays byte for byte: reply codes, the first word (a banner or EHLO host: only whether it is
+ * Exchange Online's, see plain_host), bracket and Hostname= hosts (in such a reply line: only
+ * whether Exchange Online's, see bracket_host), negative and continuation replies (but for a plain recipient address right after the status
+ * of a one-line "550 5.1.1 <local@domain> ..." reply: see plain_address), information lines, the
+ * context column. */
 
 static inline int py_space(unsigned char c) {
     return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
@@ -708,8 +716,143 @@ static int has_ci(const char *s, Py_ssize_t n, const char *lit, Py_ssize_t len) 
     return 0;
 }
 
+/* The end of "CODE D.D.D " at the start of a 4xx/5xx reply d[:n] (one line: a blank after the code),
+ * where a recipient "<local@domain>" follows, or 0. */
+static Py_ssize_t rejected_address_at(const char *d, Py_ssize_t n) {
+    if (n < 12 || (d[0] != '4' && d[0] != '5') || d[1] < '0' || d[1] > '9' || d[2] < '0' || d[2] > '9' ||
+        d[3] != ' ' || (d[4] != '2' && d[4] != '4' && d[4] != '5') || d[5] != '.' || d[6] < '0' || d[6] > '7' ||
+        d[7] != '.')
+        return 0;
+    Py_ssize_t i = 8;
+    while (i < n && i < 11 && d[i] >= '0' && d[i] <= '9')
+        i++;
+    if (i == 8 || i + 1 >= n || d[i] != ' ' || d[i + 1] != '<')
+        return 0;
+    return i + 1;
+}
+
+/* Whether x[:n] (between < and >) is a plain address whose text no reading of the reply looks at:
+ * local@domain of letters, digits and ._+- only, no digit.digit (an enhanced status), no digit first
+ * or after @ or + (where smtp_reply's _BASIC may start a reply code: elsewhere a word character, dot
+ * or hyphen comes before it), none of the words the replay looks for (Hello, STARTTLS, XXXXXXXA;
+ * ATTR is checked on the whole reply). With no blank, quote, bracket, backslash or parenthesis in it
+ * no pattern of parse_reply starts, ends or is cut inside it. Such a reply gives the same status, ATTR
+ * code, symptom key and outcome whatever the address: its signature keeps "<\xff>" for it. */
+static int plain_address(const char *x, Py_ssize_t n) {
+    if (n < 3 || n > 256)
+        return 0;
+    int at = -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)x[i];
+        int digit = c >= '0' && c <= '9';
+        if (c == '@') {
+            if (at >= 0)
+                return 0;
+            at = (int)i;
+        } else if (!(digit || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '_' || c == '+' ||
+                     c == '-')) {
+            return 0;
+        }
+        if (digit && (i == 0 || x[i - 1] == '@' || x[i - 1] == '+'))
+            return 0;
+        if (c == '.' && i > 0 && i + 1 < n && x[i - 1] >= '0' && x[i - 1] <= '9' && x[i + 1] >= '0' && x[i + 1] <= '9')
+            return 0;
+    }
+    return at > 0 && at < n - 1 && !has_ci(x, n, "hello", 5) && !has_ci(x, n, "starttls", 8) &&
+           !has_ci(x, n, "xxxxxxxa", 8);
+}
+
+int replay_is_eop(const char *s, Py_ssize_t n);  /* _replay.c */
+
+static inline int isalpha_ascii(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+static inline int isalnum_ascii(unsigned char c) { return isalpha_ascii(c) || (c >= '0' && c <= '9'); }
+
+/* Where the host a 2xx/3xx reply d[:n] starts with lies ([*at, *at + *len)), when it is a plain host
+ * name (letters, digits, dots and hyphens, a dot and a letter in it, no digit.digit, none of the
+ * words the replay looks for): the replay reads such a first word only as a banner or EHLO reply's
+ * host (_replay.c host_of_reply) and of it only whether it is Exchange Online's (is_eop; the host
+ * itself goes to a fact's example, which a folded session never sets). 0 when not. */
+static int plain_host(const char *d, Py_ssize_t n, Py_ssize_t *at, Py_ssize_t *len) {
+    if (n < 6 || (d[0] != '2' && d[0] != '3') || d[1] < '0' || d[1] > '9' || d[2] < '0' || d[2] > '9')
+        return 0;
+    Py_ssize_t p = 4;
+    while (p < n && py_space((unsigned char)d[p]))
+        p++;
+    Py_ssize_t e = p;
+    int dot = 0, letter = 0;
+    for (; e < n && d[e] != ' '; e++) {
+        unsigned char c = (unsigned char)d[e];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+            letter = 1;
+        else if (c == '.')
+            dot = 1;
+        else if (!((c >= '0' && c <= '9') || c == '-'))
+            return 0;
+        if (c == '.' && e > p && e + 1 < n && d[e - 1] >= '0' && d[e - 1] <= '9' && d[e + 1] >= '0' && d[e + 1] <= '9')
+            return 0;
+    }
+    if (!dot || !letter || e - p > 255 || has_ci(d + p, e - p, "hello", 5) || has_ci(d + p, e - p, "starttls", 8) ||
+        has_ci(d + p, e - p, "xxxxxxxa", 8))
+        return 0;
+    *at = p;
+    *len = e - p;
+    return 1;
+}
+
+/* A host of _replay.c bracket_eop's at t[i] ("[host" or "Hostname=host", as session.py's _BRACKET_HOSTS
+ * finds it): 1 with the host at [*hs, *he), else 0. The replay reads such a host only as Exchange
+ * Online's or not (and only while no EOP host was seen): the signature keeps that and not the name. */
+static int bracket_host(const char *t, Py_ssize_t n, Py_ssize_t i, Py_ssize_t *hs, Py_ssize_t *he) {
+    Py_ssize_t j = -1;
+    if (t[i] == '[')
+        j = i + 1;
+    else if (n - i >= 9 && memcmp(t + i, "Hostname=", 9) == 0)
+        j = i + 9;
+    if (j < 0 || j >= n || !isalnum_ascii((unsigned char)t[j]))
+        return 0;
+    Py_ssize_t e = j + 1;
+    while (e < n && (isalnum_ascii((unsigned char)t[e]) || t[e] == '.' || t[e] == '-'))
+        e++;
+    Py_ssize_t k = e - 1;
+    while (k > j && !(t[k] == '.' && k + 2 < n && isalpha_ascii((unsigned char)t[k + 1]) &&
+                      isalpha_ascii((unsigned char)t[k + 2])))
+        k--;
+    if (k <= j)
+        return 0;
+    Py_ssize_t end = k + 1;
+    while (end < n && isalpha_ascii((unsigned char)t[end]))
+        end++;
+    *hs = j;
+    *he = end;
+    return 1;
+}
+
 /* The normalised data into w (room for n bytes); returns the end. */
 static char *normalise(char ev, const char *d, Py_ssize_t n, char *w) {
+    Py_ssize_t hs, hn;
+    if (ev == '<' && plain_host(d, n, &hs, &hn) && (d[3] == ' ' || d[3] == '-') &&
+        (find_lit(d, 0, n, "Hello", 5) >= 0 || has_ci(d, n, "starttls", 8) || d[3] == '-')) {
+        /* an EHLO reply line (kept as written but for its host's name) */
+        memcpy(w, d, (size_t)hs);
+        w += hs;
+        *w++ = (char)0xff;
+        *w++ = replay_is_eop(d + hs, hn) ? 'E' : 'N';
+        memcpy(w, d + hs + hn, (size_t)(n - hs - hn));
+        return w + (n - hs - hn);
+    }
+    Py_ssize_t lt;
+    if (ev == '<' && (lt = rejected_address_at(d, n)) > 0 && !memmem(d, (size_t)n, "ATTR", 4)) {
+        const char *gt = memchr(d + lt + 1, '>', (size_t)(n - lt - 1));
+        if (gt != NULL && plain_address(d + lt + 1, gt - d - lt - 1)) {
+            memcpy(w, d, (size_t)lt);
+            w += lt;
+            memcpy(w, "<\xff>", 3);
+            w += 3;
+            memcpy(w, gt + 1, (size_t)(n - (gt + 1 - d)));
+            return w + (n - (gt + 1 - d));
+        }
+    }
     if (ev == '>') {
         Py_ssize_t pre = starts(d, 0, n, "MAIL FROM:<", 11) ? 11 : starts(d, 0, n, "RCPT TO:<", 9) ? 9 : 0;
         if (pre) {
@@ -748,12 +891,27 @@ static char *normalise(char ev, const char *d, Py_ssize_t n, char *w) {
         while (p < n && py_space((unsigned char)d[p]))
             p++;
         const char *sp = memchr(d + p, ' ', (size_t)(n - p));
-        p = sp ? sp - d : n;  /* d[:p]: the code and the first word, as they are */
-        memcpy(w, d, (size_t)p);
-        w += p;
-        Py_ssize_t i = p;
+        p = sp ? sp - d : n;  /* d[:p]: the code and the first word, as they are (a host: its kind) */
+        if (plain_host(d, n, &hs, &hn)) {
+            memcpy(w, d, (size_t)hs);
+            w += hs;
+            *w++ = (char)0xff;
+            *w++ = replay_is_eop(d + hs, hn) ? 'E' : 'N';
+        } else {
+            memcpy(w, d, (size_t)p);
+            w += p;
+        }
+        Py_ssize_t i = p, bs, be;
         while (i < n) {
             char c = d[i];
+            if ((c == '[' || c == 'H') && bracket_host(d, n, i, &bs, &be)) {
+                memcpy(w, d + i, (size_t)(bs - i));
+                w += bs - i;
+                *w++ = (char)0xff;
+                *w++ = replay_is_eop(d + bs, be - bs) ? 'E' : 'N';
+                i = be;
+                continue;
+            }
             if (c == '<') {
                 const char *gt = memchr(d + i + 1, '>', (size_t)(n - i - 1));
                 if (gt != NULL) {
@@ -1074,13 +1232,14 @@ done:
 static int backward_core(const char *buf, Py_ssize_t n, const char *needle, Py_ssize_t len, Py_ssize_t ls,
                          PyObject *positions, Py_ssize_t *first_out, int *partial_out);
 
-/* start(new_item, idle_bytes, max_open, done_memory): before the first collect(). */
+/* start(new_item, idle_bytes, max_open, done_memory, folds=None): before the first collect(). */
 static PyObject *Selector_start(Selector *self, PyObject *args) {
-    PyObject *new_item;
+    PyObject *new_item, *folds = Py_None;
     Py_ssize_t idle_bytes, max_open, done_memory;
-    if (!PyArg_ParseTuple(args, "Onnn", &new_item, &idle_bytes, &max_open, &done_memory))
+    if (!PyArg_ParseTuple(args, "Onnn|O", &new_item, &idle_bytes, &max_open, &done_memory, &folds))
         return NULL;
-    if (!PyCallable_Check(new_item) || max_open < 0 || done_memory < 1 || self->new_item != NULL) {
+    if (!PyCallable_Check(new_item) || max_open < 0 || done_memory < 1 || self->new_item != NULL ||
+        (folds != Py_None && !PyObject_TypeCheck(folds, &FoldsType))) {
         PyErr_SetString(PyExc_ValueError, "start(): bad arguments, or started already");
         return NULL;
     }
@@ -1092,20 +1251,34 @@ static PyObject *Selector_start(Selector *self, PyObject *args) {
     self->max_open = max_open;
     Py_INCREF(new_item);
     self->new_item = new_item;
+    if (folds != Py_None) {
+        Py_INCREF(folds);
+        self->folds = folds;
+    }
     Py_RETURN_NONE;
 }
 
-/* Append (sid, item, partial, lines) of session k to out and forget its rows (its id stays
- * finished until DONE_MEMORY later ones). 0 ok, -1 error. */
+/* Append (sid, item, partial, lines) of session k to out -- unless the Folds fold it -- and forget its
+ * rows (its id stays finished until DONE_MEMORY later ones). 0 ok, -1 error. */
 static int session_finish(Selector *self, Py_ssize_t k, PyObject *out) {
     Sess *s = &self->sess[k];
-    PyObject *t = Py_BuildValue("(s#OOn)", s->id, (Py_ssize_t)s->len, s->item, s->partial ? Py_True : Py_False,
-                                s->lines);
-    if (t == NULL || PyList_Append(out, t) < 0) {
-        Py_XDECREF(t);
-        return -1;
+    int folded = 0;
+    if (self->folds != NULL && PyList_GET_SIZE(s->rows) > 0) {
+        PyObject *conn = PyObject_GetAttr(s->item, str_conn);
+        folded = conn == NULL ? -1 : folds_try(self->folds, conn, s->partial, s->rows, s->sigs, s->lines);
+        Py_XDECREF(conn);
+        if (folded < 0)
+            return -1;
     }
-    Py_DECREF(t);
+    if (!folded) {
+        PyObject *t = Py_BuildValue("(s#OOn)", s->id, (Py_ssize_t)s->len, s->item, s->partial ? Py_True : Py_False,
+                                    s->lines);
+        if (t == NULL || PyList_Append(out, t) < 0) {
+            Py_XDECREF(t);
+            return -1;
+        }
+        Py_DECREF(t);
+    }
     Py_CLEAR(s->item);
     Py_CLEAR(s->rows);
     Py_CLEAR(s->sigs);
@@ -1615,6 +1788,7 @@ static void Selector_dealloc(Selector *self) {
         Py_XDECREF(self->sess[i].sigs);
     }
     Py_XDECREF(self->new_item);
+    Py_XDECREF(self->folds);
     PyMem_Free(self->sess);
     PyMem_Free(self->slots);
     PyMem_Free(self->order);
@@ -1632,7 +1806,8 @@ static PyObject *Selector_len(Selector *self, void *Py_UNUSED(closure)) {
 static PyMethodDef Selector_methods[] = {
     {"contains", (PyCFunction)Selector_contains, METH_O, "Whether a session id was named by a trigger line."},
     {"start", (PyCFunction)Selector_start, METH_VARARGS,
-     "start(new_item, idle_bytes, max_open, done_memory): before the first collect()."},
+     "start(new_item, idle_bytes, max_open, done_memory, folds=None): before the first collect(); "
+     "with a Folds, a finished session it folds is not handed back."},
     {"collect", (PyCFunction)Selector_collect, METH_VARARGS,
      "collect(buf, start, first_line) -> (newlines, attempts, connects, left), None (the Python "
      "scanner must read the file) or False (a line of buf[start:] starts with '#': nothing done): one "
@@ -1941,7 +2116,7 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__sendfilter(void) {
-    if (PyType_Ready(&SelectorType) < 0)
+    if (PyType_Ready(&SelectorType) < 0 || PyType_Ready(&FoldsType) < 0)
         return NULL;
     str_conn = PyUnicode_InternFromString("conn");
     str_toff = PyUnicode_InternFromString("toff");
@@ -1962,6 +2137,7 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
      * 2 = EHLO reply lines with "XXXXXXXA" (STARTTLS masked by a firewall) are kept;
      * 3 = replay() (_replay.c); 4 = lite rows (rows(..., lite), row(), line_time(), ordered(), replay() of them);
      * 5 = Selector.start_collect/collect/finish_all (pass 2 collects the sessions);
+     * 6 = Folds, Selector.start(..., folds): repeated sessions folded in C (_replay.c);
      * 7 = collect() returns False for a block with a header line (the caller no longer looks). */
     if (PyModule_AddIntConstant(m, "REVISION", 7) < 0) {
         Py_DECREF(m);
@@ -1970,6 +2146,12 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
     Py_INCREF(&SelectorType);
     if (PyModule_AddObject(m, "Selector", (PyObject *)&SelectorType) < 0) {
         Py_DECREF(&SelectorType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&FoldsType);
+    if (PyModule_AddObject(m, "Folds", (PyObject *)&FoldsType) < 0) {
+        Py_DECREF(&FoldsType);
         Py_DECREF(m);
         return NULL;
     }

@@ -48,11 +48,12 @@ from .session import Row, Session, replay
 # What this code calls in the extension. An extension built from older sources (an editable
 # install not rebuilt after an update) lacks some of it: it is not used at all, never half used.
 NATIVE_API = ("Selector", "walk", "rows", "triggers", "backward", "newlines", "replay", "row", "ordered",
-              "line_time")
+              "line_time", "Folds")
 # What its rows must keep, beyond the API: a build older than this revision (REVISION 2: EHLO reply
 # lines with "XXXXXXXA", STARTTLS masked by a firewall) keeps other rows than this module does;
 # REVISION 4: ``rows(..., lite)`` makes lite rows (an older ``rows`` takes four arguments only);
 # REVISION 5: ``Selector.start/collect/finish_all`` (sendfilter.py: the block step in C, one pass);
+# REVISION 6: ``Folds`` and ``Selector.start(..., folds)`` (send.Aggregator's folding in C);
 # REVISION 7: ``collect`` returns False for a block with a header line (sendfilter.py no longer looks).
 NATIVE_REVISION = 7
 

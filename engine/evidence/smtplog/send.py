@@ -35,6 +35,7 @@ from .format import log_type
 from .scan import (
     BLOCK,
     LOOKBACK,
+    MAX_FOLD_ROWS,
     BlockReader,
     CancelHook,
     LiteRows,
@@ -132,7 +133,7 @@ def _scan(
     if isinstance(stream, sendfilter.Selected):  # the block step in C (sendfilter.py)
         collector = SessionCollector(name, stats, agg.add)
         collector.fold = agg
-        layout = stream.run(collector, stats)
+        layout = stream.run(collector, stats, agg.fold_in_c())
     else:
         reader = BlockReader(stream, name, stats, progress=progress, cancel=cancel, block_size=block_size,
                              lookback=lookback)
@@ -336,9 +337,79 @@ class Aggregator:
         self.plans: dict[tuple, _Plan] = {}  # session signature -> what such a session adds
         self._last_units: tuple[Session | None, list] = (None, [])
         self._plan_bytes = 0
+        # Folding in C (``fold_in_c``): the plans again, by slot numbers of aggregates and symptoms
+        self.native_folds = None
+        self._slots: dict[tuple, int] = {}  # aggregation key -> slot (slot numbers: insertion order)
+        self._symptom_slots: dict[tuple, int] = {}
+
+    def fold_in_c(self):  # type: ignore[no-untyped-def]
+        """A ``_sendfilter.Folds`` for the C block step (``sendfilter.Selected.run``): every plan
+        remembered from now on is given to it too, and it folds a session of such a signature where
+        the scan finishes it, as ``fold`` would; what it adds is taken in (``_take_folded``) before
+        anything reads the aggregates as a whole. None without the C extension."""
+        if _sendfilter is not None and self.native_folds is None:
+            self.native_folds = _sendfilter.Folds(MAX_FOLD_ROWS)
+        return self.native_folds
+
+    def _take_folded(self) -> None:
+        """Add what the C folds added since the last call (sums, min/max times, the latest start:
+        it commutes with what Python added meanwhile)."""
+        folds = self.native_folds
+        if folds is None:
+            return
+        eop, relevant, partial, slots = folds.take()
+        self.eop += eop
+        self.relevant += relevant
+        self.partial += partial
+        if not slots:
+            return
+        keys = list(self._slots)
+        aggs = self.aggs
+        for slot, sessions, lines, accepted, tenant, rejected, first, last, last_start, last_line in slots:
+            agg = aggs[keys[slot]]
+            c = agg.counts
+            c["sessions"] += sessions
+            c["lines"] += lines
+            c["rcpt_accepted"] += accepted
+            c["tenant_rcpt_accepted"] += tenant
+            c["rcpt_rejected"] += rejected
+            if first and (agg.first_seen is None or first < agg.first_seen):
+                agg.first_seen = first
+            if last and (agg.last_seen is None or last > agg.last_seen):
+                agg.last_seen = last
+            if last_start >= 0 and last_start >= agg.last_start:
+                agg.last_line, agg.last_start = last_line, last_start
+
+    def _started(self, key: tuple, start: int) -> None:
+        """An aggregate now exists, or its earliest session starts earlier: tell the C folds."""
+        slot = self._slots.get(key)
+        if slot is not None:
+            self.native_folds.start(slot, start)  # type: ignore[union-attr]
+
+    def _slot(self, key: tuple) -> int:
+        slot = self._slots.get(key)
+        if slot is None:
+            slot = self._slots[key] = len(self._slots)
+            agg = self.aggs.get(key)
+            if agg is not None:
+                self.native_folds.start(slot, agg.first_start)  # type: ignore[union-attr]
+        return slot
+
+    def _symptom_slot(self, key: tuple) -> int:
+        slot = self._symptom_slots.get(key)
+        if slot is None:
+            slot = self._symptom_slots[key] = len(self._symptom_slots)
+            known = self.symptoms.get(key)
+            if known is not None:
+                self.native_folds.symptom(slot, known.provenance.line or 0)  # type: ignore[union-attr]
+        return slot
 
     def forget_caches(self) -> None:
         """Drop the reply caches and fold plans (before pickling: they are only for speed)."""
+        self._take_folded()
+        self.native_folds = None
+        self._slots = {}
+        self._symptom_slots = {}
         self._replies = {}
         self._names = {}
         self.symptom_keys = {}
@@ -349,6 +420,8 @@ class Aggregator:
     def absorb(self, other: Aggregator) -> None:
         """Fold another shard's aggregates in: the same as if this one had seen its sessions (a
         session is in one shard only, so start lines never tie)."""
+        self._take_folded()
+        other._take_folded()
         for key, theirs in other.aggs.items():
             mine = self.aggs.get(key)
             if mine is None:
@@ -356,6 +429,8 @@ class Aggregator:
                     self.dropped += theirs.counts["sessions"]
                     continue
                 self.aggs[key] = theirs
+                if self.native_folds is not None:
+                    self._started(key, theirs.first_start)
                 continue
             for f in SUMMED:
                 mine.counts[f] += theirs.counts[f]
@@ -365,6 +440,8 @@ class Aggregator:
             mine.last_seen = max(seen_last) if seen_last else None
             if theirs.first_start < mine.first_start:
                 mine.example, mine.first_start = theirs.example, theirs.first_start
+                if self.native_folds is not None:
+                    self._started(key, mine.first_start)
             if theirs.last_start >= mine.last_start:
                 mine.last_line, mine.last_start = theirs.last_line, theirs.last_start
         for key, symptom in other.symptoms.items():
@@ -373,6 +450,8 @@ class Aggregator:
                 self.dropped_symptoms += 1
             elif known is None or (symptom.provenance.line or 0) < (known.provenance.line or 0):
                 self.symptoms[key] = symptom
+                if self.native_folds is not None:
+                    self._symptom_known(key, symptom.provenance.line or 0)
         self.relevant += other.relevant
         self.eop += other.eop
         self.partial += other.partial
@@ -488,6 +567,11 @@ class Aggregator:
     def _remember(self, key: tuple, plan: _Plan, size: int) -> None:
         self._plan_bytes += size
         self.plans[key] = plan
+        if self.native_folds is not None:  # the same plan by slot numbers, for the C block step
+            slot, symptom_slot = self._slot, self._symptom_slot
+            self.native_folds.add(key, plan.to_eop, plan.partial,
+                                  tuple((slot(u[0]), *u[1:]) for u in plan.units),
+                                  tuple((symptom_slot(k), i) for k, i in plan.symptoms))
 
     def fold(self, key: tuple, rows: SessionRows, lines: int) -> bool:
         """Add a session by its signature, as ``add`` would after replaying it; False when it has
@@ -570,6 +654,8 @@ class Aggregator:
                 example, counts, time = self._record_example(record, n, rows, lines, partial)  # type: ignore[arg-type]
                 seen = stamp_to_second(time)
                 aggs[unit_key] = _Agg(example, counts, seen, seen, example[1], start, start)
+                if self.native_folds is not None:
+                    self._started(unit_key, start)
                 continue
             c = agg.counts
             if first_in_session:
@@ -586,6 +672,8 @@ class Aggregator:
                     agg.last_seen = seen
             if start < agg.first_start:  # only with a record
                 agg.example, agg.first_start = self._record_example(record, n, rows, lines, partial)[0], start  # type: ignore[arg-type]
+                if self.native_folds is not None:
+                    self._started(unit_key, start)
             if start >= agg.last_start:
                 agg.last_line, agg.last_start = line_time(raw[telling])[0], start
         if record is not None:
@@ -714,6 +802,8 @@ class Aggregator:
             example, counts, time = self._summary(s, txn, outcome, rej)
             seen = stamp_to_second(time)
             self.aggs[key] = _Agg(example, counts, seen, seen, example[1], start, start)
+            if self.native_folds is not None:
+                self._started(key, start)
             return
         seen = stamp_to_second((txn.row if txn else s.first_row or s.last_row).time)  # type: ignore[union-attr]
         c = agg.counts
@@ -735,6 +825,8 @@ class Aggregator:
             agg.last_seen = seen
         if start < agg.first_start:
             agg.example, agg.first_start = self._summary(s, txn, outcome, rej)[0], start
+            if self.native_folds is not None:
+                self._started(key, start)
         if start >= agg.last_start:
             row = _telling_row(s, txn, outcome)
             agg.last_line, agg.last_start = row.line, start
@@ -764,6 +856,8 @@ class Aggregator:
             self.dropped_symptoms += 1
             return
         reply = self._reply(text)
+        if self.native_folds is not None:
+            self._symptom_known(key, row.line)
         self.symptoms[key] = Symptom(
             provenance=Provenance(self.name, row.line, Provenance.clip(row.text)),
             code=key[0],
@@ -781,7 +875,14 @@ class Aggregator:
             seen_at=stamp_to_second(row.time),
         )
 
+    def _symptom_known(self, key: tuple, line: int) -> None:
+        """A symptom now exists, or is known from an earlier line: tell the C folds."""
+        slot = self._symptom_slots.get(key)
+        if slot is not None:
+            self.native_folds.symptom(slot, line)  # type: ignore[union-attr]
+
     def facts(self) -> list[Fact]:
+        self._take_folded()
         out: list[Fact] = [
             self._fact(agg.example, agg.counts, agg.first_seen, agg.last_seen, agg.last_line)
             for agg in sorted(self.aggs.values(), key=lambda a: (a.first_start, a.example[1]))
@@ -790,6 +891,7 @@ class Aggregator:
         return out
 
     def result(self, stats: ScanStats) -> ParseResult:
+        self._take_folded()
         warnings = list(stats.warnings)
         if stats.long_lines:
             warnings.append(stats.long_line_warning())

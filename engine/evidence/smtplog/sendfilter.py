@@ -103,11 +103,12 @@ class Selected:
         self._progress = progress
         self._cancel = cancel
 
-    def run(self, collector: SessionCollector, stats: ScanStats) -> Layout | None:
+    def run(self, collector: SessionCollector, stats: ScanStats, folds: object = None) -> Layout | None:
         """Feed ``collector`` the sessions the scanner would follow; the layout read (None: no
-        ``#Fields`` line and no data line). Raises ``Fallback`` for the Python path."""
+        ``#Fields`` line and no data line). Raises ``Fallback`` for the Python path. With ``folds``
+        (a ``_sendfilter.Folds``, send.Aggregator's) a session it folds is not handed over."""
         sel = _sendfilter.Selector()
-        sel.start(_new_open, IDLE_BYTES, MAX_OPEN, DONE_MEMORY)
+        sel.start(_new_open, IDLE_BYTES, MAX_OPEN, DONE_MEMORY, folds)
         run = _Run(sel, collector, stats, self._lookback)
         stream, size, block = self._stream, self._size, self._block_size
         buf = bytearray(min(self._lookback, size) + min(scan.MAX_LINE + 2 * block, size + 1))
