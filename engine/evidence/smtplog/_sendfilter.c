@@ -406,7 +406,7 @@ static inline Py_ssize_t find_lit(const char *buf, Py_ssize_t from, Py_ssize_t t
             return -1;
     }
 #endif
-    if (to - from <= 64) {  /* a short field (most are): no memmem call, whose set-up costs more */
+    if (len >= 1 && to - from <= 64) {  /* a short field (most are): no memmem call, whose set-up costs more */
         for (Py_ssize_t i = from; i + len <= to; i++)
             if (buf[i] == lit[0] && memcmp(buf + i + 1, lit + 1, (size_t)len - 1) == 0)
                 return i;
