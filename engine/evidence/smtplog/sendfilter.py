@@ -23,7 +23,8 @@ code cannot judge as Python would (UTF-16 text, another column order, a quoted c
 non-ASCII session id in a trigger line, a quote where ``_backward`` reads, a line with a quote before
 its session id that names a followed session between two of its commas, more than ``MAX_ENTRIES`` session
 ids named by triggers) sends the file down the pure-Python path (``Fallback``: read again from its
-start, its progress reported twice). ``RELAYDOCTOR_NO_NATIVE=1`` forces that path everywhere.
+start, its progress reported twice). ``RELAYDOCTOR_NO_NATIVE=1`` forces that path everywhere;
+``RELAYDOCTOR_NATIVE_SIMD=sse2`` keeps the C trigger pass off its AVX-512 loop (tests run both).
 """
 
 from __future__ import annotations
