@@ -1668,6 +1668,9 @@ static PyObject *Selector_collect(Selector *self, PyObject *args) {
     while (ls < end) {
         const char *c2, *c3;
         int quoted;
+        /* the line heads' loads are where the walk waits (the block is larger than L2): ask for the
+         * bytes ~30 lines ahead (a prefetch never faults, past the buffer's end included) */
+        __builtin_prefetch(ls + 4096);
         const char *q = line_head(ls, end, &c2, &c3, &quoted);
         const char *nl = (q < end && *q == '\n') ? q : memchr(q, '\n', end - q);
         const char *le = nl ? nl : end;
