@@ -893,6 +893,61 @@ static PyObject *signature(char ev, const char *d, Py_ssize_t dn, int dq, const 
     return out;
 }
 
+/* The reply code and continuation mark of a '<' signature's data (as written: every rule of normalise
+ * keeps a reply line's first four bytes): 0 not a reply line session.py reads (no three digits), else
+ * the code's first digit, negated for a continuation line ("250-..."). */
+static int sig_reply(PyObject *sig, const char **data, Py_ssize_t *dn) {
+    const char *s = PyBytes_AS_STRING(sig);
+    uint32_t len;
+    if (PyBytes_GET_SIZE(sig) < 10 || s[0] != '<')
+        return 0;
+    memcpy(&len, s + 3, 4);
+    if (len < 3 || (Py_ssize_t)len > PyBytes_GET_SIZE(sig) - 7)
+        return 0;
+    const char *d = s + 7;
+    for (int i = 0; i < 3; i++)
+        if (d[i] < '0' || d[i] > '9')
+            return 0;
+    *data = d;
+    *dn = len;
+    return len > 3 && d[3] == '-' ? -d[0] : d[0];
+}
+
+/* A 4xx/5xx reply line (``*sig``, of line ``line``) that ends a reply whose earlier lines (``sigs``,
+ * back to the last final reply line) hold a 2xx/3xx continuation line with its host left out of its
+ * signature (normalise: "250-host.example ..."): session.py joins those lines into the rejection's
+ * text, and so its symptom key and the symptom itself, so there the host is not "only Exchange
+ * Online's or not". Such a mixed-code reply (not SMTP, but logs are what they are) gets the line
+ * number appended to its final line's signature: no other session shares the key, none is folded
+ * as one that was replayed with another host. 0 ok, -1 error. */
+static int pin_mixed_reply(PyObject *sigs, PyObject **sig, Py_ssize_t line) {
+    const char *d;
+    Py_ssize_t dn;
+    int code = sig_reply(*sig, &d, &dn);
+    if (code != '4' && code != '5')
+        return 0;
+    for (Py_ssize_t i = PyList_GET_SIZE(sigs) - 1; i >= 0; i--) {
+        PyObject *prev = PyList_GET_ITEM(sigs, i);
+        if (!PyBytes_CheckExact(prev))
+            return 0;
+        int c = sig_reply(prev, &d, &dn);
+        if (c == 0)
+            continue;  /* a command, an information line, a line without a reply code */
+        if (c > 0)
+            return 0;  /* the previous reply ended there */
+        if ((c == -'2' || c == -'3') && memchr(d, 0xff, (size_t)dn) != NULL) {
+            Py_ssize_t n = PyBytes_GET_SIZE(*sig);
+            if (_PyBytes_Resize(sig, n + 1 + (Py_ssize_t)sizeof(long long)) < 0)
+                return -1;
+            long long at = line;
+            PyBytes_AS_STRING(*sig)[n] = (char)0xfe;
+            memcpy(PyBytes_AS_STRING(*sig) + n + 1, &at, sizeof at);
+            return 0;
+        }
+    }
+    return 0;
+}
+
 static PyObject *str_conn, *str_toff, *str_rows, *str_sigs;
 
 /* _replay.c: the lite form of a row (one bytes object; see its comment) */
@@ -1108,6 +1163,8 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(key);
         PyObject *rows = PyObject_GetAttr(item, str_rows), *sigs = PyObject_GetAttr(item, str_sigs);
         int rc = (rows == NULL || sigs == NULL || !PyList_Check(rows) || !PyList_Check(sigs)) ? -1 : 0;
+        if (rc == 0 && pin_mixed_reply(sigs, &sig, line) < 0)
+            rc = -2;  /* an error set (sig is NULL) */
         if (rc == 0)
             rc = PyList_Append(rows, row);
         if (rc == 0)
@@ -1117,7 +1174,7 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         Py_XDECREF(rows);
         Py_XDECREF(sigs);
         Py_DECREF(row);
-        Py_DECREF(sig);
+        Py_XDECREF(sig);
         if (rc < 0)
             goto done;
     }
@@ -1313,11 +1370,13 @@ static int collect_line(Sess *s, const char *buf, Py_ssize_t ls, Py_ssize_t le, 
         s->tainted = 1;
         goto left;
     }
-    int rc = PyList_Append(s->rows, row);
+    int rc = pin_mixed_reply(s->sigs, &sig, line);  /* (on failure sig is NULL) */
+    if (rc == 0)
+        rc = PyList_Append(s->rows, row);
     if (rc == 0)
         rc = PyList_Append(s->sigs, sig);
     Py_DECREF(row);
-    Py_DECREF(sig);
+    Py_XDECREF(sig);
     return rc;
 left:
     return append_left(left, s->item, line, ls, le, q, c1, c3);

@@ -160,6 +160,46 @@ def test_the_same_evidence_with_workers_on_and_off(tmp_path, monkeypatch, worker
     assert got.sources == python.sources and got.warnings == python.warnings
 
 
+
+def _scan_facts(data: bytes, monkeypatch, *, native_on: bool, min_bytes: int) -> tuple:
+    monkeypatch.setenv("RELAYDOCTOR_NO_NATIVE", "" if native_on else "1")
+    monkeypatch.setattr(sendfilter, "MIN_BYTES", min_bytes)
+    result = send.scan(io.BytesIO(data), "SEND.LOG", block_size=4096, lookback=2048)
+    return [(f.KIND, f.provenance, f.values()) for f in result.facts], result.detail, result.warnings
+
+
+@native
+@pytest.mark.parametrize(("command", "first", "final", "between"), [
+    ("RCPT TO:<r@fabrikam.com>", "250-{h} says", "550 5.7.1 Rejected by policy", False),
+    ("RCPT TO:<r@fabrikam.com>", "220-{h} ESMTP", "554 5.7.1 Rejected by policy", False),
+    ("EHLO mail.contoso.com", "250-{h} Hello [203.0.113.25]", "550 5.7.1 Rejected by policy", False),
+    ("RCPT TO:<r@fabrikam.com>", "250-{h} says", "451 4.7.0 Try again later", True),  # still one reply
+])
+@pytest.mark.parametrize("min_bytes", [0, 1 << 30])  # the C block step with its Folds; the Python one
+def test_a_rejection_that_holds_a_positive_line_with_a_host_is_not_folded(monkeypatch, command, first, final,
+                                                                          between, min_bytes):
+    """A 2xx/3xx continuation line whose host the row signature leaves out ("250-mx1.example.com")
+    joined into a 4xx/5xx reply (a mixed-code reply) puts that host into the rejection's text, so
+    into its symptom: sessions that differ only in it are different symptoms, never one folded as
+    the other (each must be replayed, as the pure-Python path does)."""
+    hosts = ("mx1.example.com", "mx2.example.com", "relay.other.example.net")
+    sessions = []
+    for i in range(12):
+        s = Sess(f"08DF42081B16{i:04X}", connector="Internet").opening(host="mx.partner.example")
+        s.add(">", "MAIL FROM:<a@contoso.com> SIZE=10").add("<", "250 2.1.0 Sender OK")
+        s.add(">", command).add("<", first.format(h=hosts[i % 3]))
+        if between:
+            s.add(">", "NOOP")
+        s.add("<", final)
+        sessions.append(s.close())
+    data = render(sessions, interleave=2)
+    got = _scan_facts(data, monkeypatch, native_on=True, min_bytes=min_bytes)
+    python = _scan_facts(data, monkeypatch, native_on=False, min_bytes=min_bytes)
+    assert got == python
+    texts = sorted(values["text"] for kind, _, values in got[0] if kind == "symptom")
+    assert len(texts) == 3 and all(any(h in t for t in texts) for h in hosts), texts
+
+
 # -- the Folds type itself ------------------------------------------------------------------------
 
 @native
