@@ -200,6 +200,50 @@ def test_a_rejection_that_holds_a_positive_line_with_a_host_is_not_folded(monkey
     assert len(texts) == 3 and all(any(h in t for t in texts) for h in hosts), texts
 
 
+
+# Reply lines whose host the signature reduces to "Exchange Online's or not", some joined by session.py
+# into the 4xx/5xx line that follows (mixed-code replies), and final lines to end a recipient's reply.
+_CONTINUED = ("250-{h} says", "220-{h} ESMTP", "250-{h}", "354-{h} go", "250-[{h}] x")
+_FINAL = ("550 5.7.1 Rejected by policy", "451 4.7.0 later", "250 2.0.0 OK [{h}]", "250 {h} OK",
+          "550 5.1.1 <{a}> unknown", "554 {h} go away", "250 2.6.0 <m@c.com> [Hostname={h}] Queued")
+
+
+@st.composite
+def _templated(draw):
+    """A few session templates, each repeated with only host names and rejected addresses redrawn
+    (from a small pool, so that sessions differing only in them are common)."""
+    templates = []
+    for _ in range(draw(st.integers(1, 3))):
+        rcpts = [(draw(st.lists(st.tuples(st.sampled_from(_CONTINUED), st.booleans()), max_size=2)),
+                  draw(st.sampled_from(_FINAL))) for _ in range(draw(st.integers(1, 2)))]
+        templates.append((draw(st.booleans()), rcpts))
+    hosts = draw(st.lists(st.sampled_from(_HOSTS + _BRACKET_HOSTS), min_size=2, max_size=3, unique=True))
+    sessions = []
+    for i in range(draw(st.integers(2, 20))):
+        single, rcpts = templates[draw(st.integers(0, len(templates) - 1))]
+        s = Sess(f"08DF42081B26{i:04X}", connector="Internet")
+        s.opening(host=draw(st.sampled_from(hosts)), single_line=single)
+        s.add(">", "MAIL FROM:<a@contoso.com>").add("<", "250 2.1.0 Sender OK")
+        for continued, final in rcpts:
+            s.add(">", "RCPT TO:<r@fabrikam.com>")
+            for line, noop in continued:
+                s.add("<", line.format(h=draw(st.sampled_from(hosts))))
+                if noop:
+                    s.add(">", "NOOP")
+            s.add("<", final.format(h=draw(st.sampled_from(hosts)), a=draw(st.sampled_from(_ADDRESSES[:3]))))
+        sessions.append(s.close())
+    return sessions
+
+
+@native
+@given(sessions=_templated(), interleave=st.integers(1, 4), seed=st.integers(0, 9))
+def test_sessions_differing_in_what_signatures_leave_out_give_the_facts_of_the_python_path(
+        sessions, interleave, seed):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        both(render(sessions, interleave=interleave, seed=seed), monkeypatch, expect_native=None,
+             block_size=4096, lookback=2048)
+
+
 # -- the Folds type itself ------------------------------------------------------------------------
 
 @native
