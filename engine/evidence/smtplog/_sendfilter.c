@@ -617,7 +617,8 @@ static PyObject *ascii_str(const char *r, Py_ssize_t n, int dq) {
  * Exchange Online's, see plain_host), bracket and Hostname= hosts (in such a reply line: only
  * whether Exchange Online's, see bracket_host), negative and continuation replies (but for a plain recipient address right after the status
  * of a one-line "550 5.1.1 <local@domain> ..." reply: see plain_address), information lines, the
- * context column. */
+ * context column. A 2xx/3xx continuation line's host joined into a 4xx/5xx reply is the exception:
+ * there it is part of the rejection's text (see pin_mixed_reply). */
 
 static inline int py_space(unsigned char c) {
     return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
