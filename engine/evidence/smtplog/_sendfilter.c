@@ -611,7 +611,7 @@ static PyObject *ascii_str(const char *r, Py_ssize_t n, int dq) {
  * the parts no fact of a later, folded session can depend on taken out -- the local part of a MAIL
  * FROM address (the domain stays), of a RCPT TO address all but whether it is in the tenant
  * (*.onmicrosoft.com), the size of a BDAT, and in a positive final reply line
- * without "Hello" or "STARTTLS" (a queued-mail reply) the contents of <...> and free-standing
+ * without "Hello", "STARTTLS" or "XXXXXXXA" (a queued-mail reply) the contents of <...> and free-standing
  * numbers after its first word (message ids, InternalId=, sizes, timings). Whatever decides a
  * fact stays byte for byte: reply codes, the first word (a banner or EHLO host: only whether it is
  * Exchange Online's, see plain_host), bracket and Hostname= hosts (in such a reply line: only
@@ -810,7 +810,10 @@ static char *normalise(char ev, const char *d, Py_ssize_t n, char *w) {
             }
         }
     } else if (ev == '<' && n >= 4 && (d[0] == '2' || d[0] == '3') && d[3] == ' ' &&
-               find_lit(d, 0, n, "Hello", 5) < 0 && !has_ci(d, n, "starttls", 8)) {
+               find_lit(d, 0, n, "Hello", 5) < 0 && !has_ci(d, n, "starttls", 8) &&
+               !memmem(d, (size_t)n, "XXXXXXXA", 8)) {
+        /* (not an EHLO reply line: session.py's _hello_line takes a 250 line with "Hello", STARTTLS or
+         * "XXXXXXXA" anywhere in it -- "<a-XXXXXXXA@x>", "[a-XXXXXXXA.example]" too -- for one) */
         Py_ssize_t p = 4;
         while (p < n && py_space((unsigned char)d[p]))
             p++;

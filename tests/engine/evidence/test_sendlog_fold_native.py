@@ -201,6 +201,37 @@ def test_a_rejection_that_holds_a_positive_line_with_a_host_is_not_folded(monkey
 
 
 
+
+@native
+@pytest.mark.parametrize("line", [
+    "250 2.6.0 <m@c.com> [a-{x}.example.com] Queued mail",  # a bracket host (read as EOP's or not)
+    "250 2.0.0 OK Hostname=a-{x}.example.com",
+    "250 2.6.0 <a-{x}@c.com> Queued mail",  # <...> (left out of a queued-mail reply's signature)
+])
+@pytest.mark.parametrize("min_bytes", [0, 1 << 30])
+def test_a_masked_starttls_word_in_a_part_signatures_leave_out_is_kept(monkeypatch, line, min_bytes):
+    """session.py takes a 250 line with "XXXXXXXA" after a blank or hyphen anywhere in it for a
+    firewall-masked EHLO reply line (_hello_line): not the BDAT's reply, so another telling row. Such
+    a word inside a bracket host or <...> of a queued-mail reply must stay in its signature: a session
+    with "[a-XXXXXXXA.example.com]" is not one with "[a-b.example.com]" (before, it was folded as one,
+    and the aggregate's last_source named the wrong line)."""
+    sessions = []
+    for i in range(6):
+        s = Sess(f"08DF42081B36{i:04X}", connector="Internet").opening()
+        s.add(">", "MAIL FROM:<a@contoso.com>").add("<", "250 2.1.0 Sender OK")
+        s.add(">", "RCPT TO:<r@fabrikam.com>").add("<", "250 2.1.5 Recipient OK")
+        s.add(">", "BDAT 10 LAST").add("<", line.format(x="XXXXXXXA" if i % 2 else "b"))
+        sessions.append(s.close())
+    data = render(sessions)
+    got = _scan_facts(data, monkeypatch, native_on=True, min_bytes=min_bytes)
+    assert got == _scan_facts(data, monkeypatch, native_on=False, min_bytes=min_bytes)
+    (fact,) = [values for kind, _, values in got[0] if kind == "smtp_session"]
+    # the last session is a masked one: its BDAT has no reply, so its telling row is its RCPT's reply
+    rows = enumerate(data.decode().splitlines(), 1)
+    rcpt = max(n for n, text in rows if ",<,250 2.1.5 Recipient OK" in text)
+    assert fact["sessions"] == 6 and fact["last_source"] == f"SEND.LOG:{rcpt}"
+
+
 # Reply lines whose host the signature reduces to "Exchange Online's or not", some joined by session.py
 # into the 4xx/5xx line that follows (mixed-code replies), and final lines to end a recipient's reply.
 _CONTINUED = ("250-{h} says", "220-{h} ESMTP", "250-{h}", "354-{h} go", "250-[{h}] x")
