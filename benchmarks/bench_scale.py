@@ -12,7 +12,8 @@ and peak RSS (process tree, sampled):
   almost empty bundle: start-up, imports and packs, measured in the same run) over the base's —
   ≈ 2 when the work is linear; a quadratic step shows as ≈ 4;
 - ``--memory 100,1000``: peak RSS of ``diagnose`` at those log sizes (several hundred files), and
-  the ratio largest / smallest (target ≤ 1.25x);
+  the ratio largest / smallest (target ≤ 1.25x), in one process and with two log workers
+  (``--memory-workers``; both sizes under the same count, never the load average's choice);
 - ``--memory-phases``: with ``--memory``, where each size's memory goes, in one process (no log
   workers), exact from the kernel's high-water mark (Linux ``/proc/self/clear_refs``): RSS before,
   at the peak of and after reading the evidence, the first rules-engine run (durable's C copy of
@@ -110,9 +111,9 @@ def phases_worker(folder: str) -> dict[str, object]:
     return {"phases": phases, "facts": len(report.facts), "peak": _status_mb("VmHWM")}
 
 
-def measure(folder: Path, mode: str = "--worker") -> dict[str, object]:
+def measure(folder: Path, mode: str = "--worker", env: dict[str, str] | None = None) -> dict[str, object]:
     res = subprocess.run([sys.executable, __file__, mode, str(folder)], capture_output=True, text=True,
-                         check=False)
+                         check=False, env=env)
     if res.returncode != 0:
         raise SystemExit(f"diagnose failed on {folder}:\n{res.stderr}")
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -175,27 +176,40 @@ def scaling(base: Path, params: tuple[float, int, int, int], repeats: int) -> No
           "ratio within each round of runs")
 
 
-def memory(base: Path, sizes: list[int], files: int, repeats: int, phases: bool = False) -> None:
-    peaks = {}
+def memory(base: Path, sizes: list[int], files: int, repeats: int, workers: list[int],
+           phases: bool = False) -> None:
+    """Each size under each log-worker count (``RELAYDOCTOR_WORKERS``; 1 = in this process), so the
+    sizes are compared under the same policy: left to the load average, a quiet moment gave the
+    100 MB run two workers (146 MB, three processes) and a busy one the 1 GB run none (77 MB)."""
+    peaks: dict[int, dict[int, int]] = {n: {} for n in workers}
     for size in sizes:
         folder = base / f"mem-{size}MB"
         t0 = time.perf_counter()
         info = write_bundle(folder, mb=size, files=files, certs=0, connectors=20)
         print(f"  {size} MB: {info['bytes'] / 1e6:,.0f} MB in {info['files']} files, {info['domains']:,} "
               f"internet domains with their own certificate (generated in {time.perf_counter() - t0:.0f}s)")
-        runs = [measure(folder) for _ in range(repeats)]
-        r = min(runs, key=lambda x: x["cpu"])
-        peaks[size] = max(x["peak_rss"] for x in runs)
-        print(f"  {size:>5} MB diagnose: CPU {r['cpu']:.1f}s, wall {r['seconds']:.1f}s, peak RSS "
-              f"{peaks[size] / 2**20:.0f} MB, {r['facts']} facts, {r['notes']} notes")
+        for n in workers:
+            env = {**os.environ, "RELAYDOCTOR_WORKERS": str(n)}
+            runs = [measure(folder, env=env) for _ in range(repeats)]
+            r = min(runs, key=lambda x: x["cpu"])
+            peaks[n][size] = max(x["peak_rss"] for x in runs)
+            print(f"  {size:>5} MB diagnose, {_workers_label(n)}: CPU {r['cpu']:.1f}s, "
+                  f"wall {r['seconds']:.1f}s, peak RSS {peaks[n][size] / 2**20:.0f} MB, {r['facts']} facts, "
+                  f"{r['notes']} notes")
         if phases:
             got = measure(folder, "--phases-worker")
             for name, (before, peak, after) in got["phases"].items():
                 print(f"    {name:<26} RSS before {before:5.1f} MB, peak {peak:5.1f}, after {after:5.1f}")
         shutil.rmtree(folder, ignore_errors=True)
-    if len(peaks) >= 2:
-        small, large = min(peaks), max(peaks)
-        print(f"peak RSS {large} MB / {small} MB: {peaks[large] / peaks[small]:.2f}x (target <= 1.25x)")
+    for n, by_size in peaks.items():
+        if len(by_size) >= 2:
+            small, large = min(by_size), max(by_size)
+            ratio = by_size[large] / by_size[small]
+            print(f"peak RSS {large} MB / {small} MB, {_workers_label(n)}: {ratio:.2f}x (target <= 1.25x)")
+
+
+def _workers_label(n: int) -> str:
+    return "in one process" if n <= 1 else f"{n} log workers"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     add("--memory-files", type=int, default=300, help="files per size in --memory (default 300)")
     parser.add_argument("--no-scaling", action="store_true", help="only the --memory comparison")
     add("--memory-phases", action="store_true", help="with --memory: RSS per phase of one in-process run")
+    add("--memory-workers", default="1,2", help="RELAYDOCTOR_WORKERS values to compare the sizes under "
+        "(1 = in one process; default 1,2)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--phases-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -224,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             scaling(base, (float(mb), int(files), int(certs), int(connectors)), args.repeats)
         if args.memory:
             memory(base, [int(s) for s in args.memory.split(",")], args.memory_files, args.repeats,
-                   phases=args.memory_phases)
+                   [int(n) for n in args.memory_workers.split(",")], phases=args.memory_phases)
         print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         shutil.rmtree(base, ignore_errors=True)
