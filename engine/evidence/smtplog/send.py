@@ -44,6 +44,7 @@ from .scan import (
     SessionCollector,
     SessionRows,
     native_enabled,
+    row_time,
     rows_connector,
     trimmed_warning,
 )
@@ -364,6 +365,7 @@ class Aggregator:
         self._replies: dict[str, Reply | None] = {}
         self._names: dict[str, tuple[str, ...]] = {}  # certificate names as logged -> split_dns
         self._cns: dict[str | None, str | None] = {}  # certificate subject -> cn_of
+        self._domains: dict[str | None, str | None] = {}  # MAIL FROM address -> domain_of
         self.symptom_keys: dict[str, tuple] = {}
         self.plans: dict[tuple, _Plan] = {}  # session signature -> what such a session adds
         self._last_units: tuple[Session | None, list] = (None, [])
@@ -444,6 +446,7 @@ class Aggregator:
         self._replies = {}
         self._names = {}
         self._cns = {}
+        self._domains = {}
         self.symptom_keys = {}
         self.plans = {}
         self._last_units = (None, [])
@@ -600,10 +603,12 @@ class Aggregator:
         self._plan_bytes += size
         self.plans[key] = plan
         if self.native_folds is not None:  # the same plan by slot numbers, for the C block step
-            slot, symptom_slot = self._slot, self._symptom_slot
-            self.native_folds.add(key, plan.to_eop, plan.partial,
-                                  tuple((slot(u[0]), *u[1:]) for u in plan.units),
-                                  tuple((symptom_slot(k), i) for k, i in plan.symptoms))
+            slots, slot = self._slots, self._slot
+            units = tuple([(slots[k] if k in slots else slot(k), first, acc, tenant, rejected, when, tell)
+                           for k, first, acc, tenant, rejected, when, tell in plan.units])
+            symptom_slot = self._symptom_slot
+            self.native_folds.add(key, plan.to_eop, plan.partial, units,
+                                  tuple([(symptom_slot(k), i) for k, i in plan.symptoms]))
 
     def fold(self, key: tuple, rows: SessionRows, lines: int) -> bool:
         """Add a session by its signature, as ``add`` would after replaying it; False when it has
@@ -634,6 +639,7 @@ class Aggregator:
         out = []
         seen: set[tuple] = set()
         complete = not partial
+        domains = self._domains
         for mail_from, null_sender, outcome, first_rejection, accepted, tenant, rejected, when, telling in (
                 units):
             code = attr = None
@@ -642,8 +648,14 @@ class Aggregator:
                 reply = self._reply(text)
                 if reply is not None:
                     code, attr = reply.status_code, reply.attr
-            key = (connector, to_eop, tls, protocol, error, thumbprint, client_ip, domain_of(mail_from),
-                   null_sender, outcome, code, attr, complete)
+            if mail_from in domains:
+                domain = domains[mail_from]
+            else:
+                domain = domain_of(mail_from)
+                if len(domains) < 4096:
+                    domains[mail_from] = domain
+            key = (connector, to_eop, tls, protocol, error, thumbprint, client_ip, domain, null_sender,
+                   outcome, code, attr, complete)
             out.append((key, key not in seen, accepted, tenant, rejected, when, telling))
             seen.add(key)
         symptoms = tuple((self._symptom_key(text, code), row) for text, code, row, _ in rejections)
@@ -766,7 +778,7 @@ class Aggregator:
         row = rows[telling]
         example = (shown, row.line, Provenance.clip(row.text), mail_from, null_sender, outcome,
                    rejections[first_rejection][:2] if first_rejection >= 0 else None)
-        return example, _counts(lines, accepted, rejected, tenant), rows[when].time
+        return example, _counts(lines, accepted, rejected, tenant), row_time(rows, when)
 
     def _split_names(self, names: str) -> tuple[str, ...]:
         """``split_dns`` with a cache: a host's certificate repeats in each of its new aggregates."""
