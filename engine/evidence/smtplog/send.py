@@ -320,6 +320,14 @@ def _new_session(values: tuple) -> SmtpSession:
 _object_new = object.__new__
 
 
+def _kept(cache: dict, key: object, value: object, room: int = 4096) -> object:
+    """``value``, remembered as ``cache[key]`` while the cache has room (a per-file cache of a
+    pure function of ``key``: many sessions repeat a sender or a certificate)."""
+    if len(cache) < room:
+        cache[key] = value
+    return value
+
+
 class _Plan(NamedTuple):  # a tuple: one is made per session not folded, and only compared
     """What a session of one signature adds to the aggregates (``Aggregator.learn``)."""
 
@@ -648,12 +656,8 @@ class Aggregator:
                 reply = self._reply(text)
                 if reply is not None:
                     code, attr = reply.status_code, reply.attr
-            if mail_from in domains:
-                domain = domains[mail_from]
-            else:
-                domain = domain_of(mail_from)
-                if len(domains) < 4096:
-                    domains[mail_from] = domain
+            domain = (domains[mail_from] if mail_from in domains
+                      else _kept(domains, mail_from, domain_of(mail_from)))
             key = (connector, to_eop, tls, protocol, error, thumbprint, client_ip, domain, null_sender,
                    outcome, code, attr, complete)
             out.append((key, key not in seen, accepted, tenant, rejected, when, telling))
@@ -802,12 +806,7 @@ class Aggregator:
         if cert is not None:
             thumbprint, subject, issuer, sans = cert
             cns = self._cns
-            if subject in cns:
-                cn = cns[subject]
-            else:
-                cn = cn_of(subject)
-                if len(cns) < 1024:
-                    cns[subject] = cn
+            cn = cns[subject] if subject in cns else _kept(cns, subject, cn_of(subject))
         else:
             thumbprint = subject = cn = issuer = None
             sans = ()
