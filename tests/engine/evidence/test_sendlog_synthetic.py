@@ -406,3 +406,17 @@ def test_new_session_is_the_dataclass_init():
     with pytest.raises(EngineError):
         sendlog._new_session(tuple("sideways" if name == "outcome" else values[name]
                                    for name in sendlog._SESSION_FIELDS))
+
+
+def test_native_scan_new_open_is_a_fresh_open():
+    """The C scan's ``_new_open`` (a subclass called directly) makes what ``_Open([], partial=False)``
+    makes, field by field, with lists of its own each time."""
+    from dataclasses import fields
+
+    from relaydoctor.engine.evidence.smtplog import scan, sendfilter
+
+    a, b, want = sendfilter._new_open(), sendfilter._new_open(), scan._Open([], partial=False)
+    assert isinstance(a, scan._Open)
+    for f in fields(scan._Open):
+        assert getattr(a, f.name) == getattr(want, f.name), f.name
+    assert a.rows is not b.rows and a.sigs is not b.sigs
