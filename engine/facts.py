@@ -62,13 +62,10 @@ class Fact:
     def values(self) -> dict[str, Any]:
         """The fact's fields (without provenance), None left out, tuples as lists."""
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            if f.name == "provenance":
-                continue
-            value = getattr(self, f.name)
-            if value is None:
-                continue
-            out[f.name] = list(value) if isinstance(value, tuple) else value
+        for name in _value_names(type(self)):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = list(value) if isinstance(value, tuple) else value
         return out
 
     def to_engine(self) -> dict[str, Any]:
@@ -83,6 +80,18 @@ class Fact:
         vals = self.values()
         shown = ", ".join(f"{k}={v}" for k, v in vals.items() if not isinstance(v, list) or v)
         return f"{self.KIND}: {shown}"
+
+
+_VALUE_NAMES: dict[type, tuple[str, ...]] = {}  # a fact class -> its fields but provenance, in order
+
+
+def _value_names(cls: type) -> tuple[str, ...]:
+    """``Fact.values``'s fields of ``cls`` (every fact of a diagnosis is read a few times: asking
+    ``dataclasses.fields`` each time cost ~2 us of each read)."""
+    names = _VALUE_NAMES.get(cls)
+    if names is None:
+        names = _VALUE_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.name != "provenance")
+    return names
 
 
 def _enum(*values: str) -> frozenset[str]:

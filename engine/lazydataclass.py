@@ -45,7 +45,11 @@ from collections.abc import Callable
 from typing import Any, dataclass_transform
 
 MARK = "__lazy_dataclass__"  # set on every class made here: its options
-QUICK_CALLS = 200  # calls of the quick __init__/__eq__/__hash__ before the generated method is made
+# calls of the quick __init__/__eq__/__hash__ before the generated method is made: about where
+# making it (~0.3-0.55 ms) pays for itself (~0.8-1 us a call saved), so a class never costs more
+# than twice the better choice (at 200, a Format-List's Prop and _Pending, ~300 calls each on a
+# sample bundle, were made and never repaid it: ~0.5 ms of a diagnosis)
+QUICK_CALLS = 500
 # method -> the dataclass options that generate it (plus the class's own frozen and slots)
 _GROUPS = {
     "__init__": {"init": True, "repr": False, "eq": False},
@@ -69,12 +73,16 @@ def _deferrable(cls: type, options: dict[str, Any]) -> bool:
     if options.get("order") or options.get("unsafe_hash") or options.get("weakref_slot"):
         return False
     for base in cls.__mro__[1:-1]:
-        if dataclasses.is_dataclass(base) and MARK not in base.__dict__:
+        if MARK not in base.__dict__ and dataclasses.is_dataclass(base):
             return False  # a base made by dataclasses.dataclass: its checks see the real options
     # the class's own annotations, as dataclasses reads them (inspect.get_annotations: ~12 us a class)
-    annotations = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
-    return not any(isinstance(t, dataclasses.InitVar) or (isinstance(t, str) and "InitVar" in t)
-                   for t in annotations.values())
+    for annotation in cls.__dict__.get("__annotations__", {}).values():  # noqa: RUF063
+        if isinstance(annotation, str):
+            if "InitVar" in annotation:
+                return False
+        elif isinstance(annotation, dataclasses.InitVar):
+            return False
+    return True
 
 
 def _lazy(cls: type, options: dict[str, Any]) -> type:
@@ -88,7 +96,7 @@ def _lazy(cls: type, options: dict[str, Any]) -> type:
     if any(base["frozen"] != frozen for base in lazy_bases):
         raise TypeError(f"cannot inherit {'frozen' if frozen else 'non-frozen'} dataclass "
                         f"{cls.__name__} from a {'non-frozen' if frozen else 'frozen'} one")
-    own = dict(cls.__dict__)
+    own = cls.__dict__.copy()  # of the mappingproxy: ~10x dict(cls.__dict__), which reads it key by key
     for guard in ("__setattr__", "__delattr__"):
         if frozen and guard in own:
             raise TypeError(f"Cannot overwrite attribute {guard} in class {cls.__name__}")
@@ -111,7 +119,7 @@ def _lazy(cls: type, options: dict[str, Any]) -> type:
         if name not in own:
             setattr(cls, name, _stand_in(cls, name, options))
     if "__init__" in wanted and "__init__" not in own and "__signature__" not in own:
-        cls.__signature__ = _Signature()  # type: ignore[attr-defined]
+        cls.__signature__ = _SIGNATURE  # type: ignore[attr-defined]
     if frozen:
         _freeze(cls, original, own, slots=bool(options.get("slots", False)))
     return cls
@@ -132,14 +140,13 @@ def _process(cls: type, options: dict[str, Any]) -> type:
     made = _fields(cls, options) if FAST and _MARKERS else None
     if made is None:
         return dataclasses.dataclass(cls, **options)
-    fields, own = made
+    fields, declared = made
     cls.__dataclass_params__ = _params(options)  # type: ignore[attr-defined]
-    for f in own:  # a field()'s class attribute becomes its default, as dataclasses does
-        if isinstance(getattr(cls, f.name, None), dataclasses.Field):
-            if f.default is dataclasses.MISSING:
-                delattr(cls, f.name)
-            else:
-                setattr(cls, f.name, f.default)
+    for f in declared:  # a field()'s class attribute becomes its default, as dataclasses does
+        if f.default is dataclasses.MISSING:
+            delattr(cls, f.name)
+        else:
+            setattr(cls, f.name, f.default)
     cls.__dataclass_fields__ = fields  # type: ignore[attr-defined]
     plain = _MARKERS[0]
     if options.get("match_args", True) and "__match_args__" not in cls.__dict__:
@@ -147,7 +154,8 @@ def _process(cls: type, options: dict[str, Any]) -> type:
             f.name for f in fields.values() if f._field_type is plain and f.init and not f.kw_only)
     if options.get("slots", False):
         cls = _slotted(cls, [f.name for f in fields.values() if f._field_type is plain])
-    abc.update_abstractmethods(cls)
+    if "__abstractmethods__" in cls.__dict__:  # what abc.update_abstractmethods asks first (hasattr
+        abc.update_abstractmethods(cls)  # reads only the class's own __dict__), without an exception
     return cls
 
 
@@ -161,16 +169,21 @@ _MARKERS = _MARKERS if None not in _MARKERS else ()
 _PLAIN, _CLASSVAR, _OTHER = range(3)
 _IDENTIFIER = re.compile(r"^(?:\s*(\w+)\s*\.)?\s*(\w+)")  # dataclasses' own: an annotation text's first name
 _PARAMS: dict[tuple[Any, ...], Any] = {}
+_FIRST_NAMES: dict[str, tuple[str | None, str] | None] = {}  # annotation text -> _IDENTIFIER's groups
 
 
 def _kind(annotation: Any, module: dict[str, Any]) -> int:
     """What dataclasses' ``_is_type`` tests find an annotation to be (its regex, its look-ups)."""
     if not isinstance(annotation, str):
         return _OTHER
-    match = _IDENTIFIER.match(annotation)
-    if not match:
+    try:
+        parsed = _FIRST_NAMES[annotation]  # the texts repeat ("str | None"): each matched once
+    except KeyError:
+        match = _IDENTIFIER.match(annotation)
+        parsed = _FIRST_NAMES[annotation] = match.group(1, 2) if match else None
+    if parsed is None:
         return _PLAIN
-    prefix, name = match.group(1, 2)
+    prefix, name = parsed
     if prefix:
         owner = module.get(prefix)
         if owner is typing:
@@ -190,56 +203,63 @@ def _kind(annotation: Any, module: dict[str, Any]) -> int:
 
 
 def _fields(cls: type, options: dict[str, Any]) -> tuple[dict[str, Any], list[Any]] | None:
-    """The class's ``__dataclass_fields__`` (bases' then its own) and its own fields, as
-    ``dataclasses`` makes them; None for a class it should process itself."""
+    """The class's ``__dataclass_fields__`` (bases' then its own) and the fields declared with
+    ``field()`` as class attributes, as ``dataclasses`` makes them; None for a class it should
+    process itself."""
     module = sys.modules.get(cls.__module__)
-    annotations = cls.__dict__.get("__annotations__", {})  # noqa: RUF063 (as dataclasses reads them)
-    if module is None or "__slots__" in cls.__dict__ or options.get("weakref_slot"):
+    own_dict = cls.__dict__
+    annotations = own_dict.get("__annotations__", {})  # as dataclasses reads them
+    if module is None or "__slots__" in own_dict or options.get("weakref_slot"):
         return None
     namespace = module.__dict__
     kinds = [_kind(annotation, namespace) for annotation in annotations.values()]
     if _OTHER in kinds:
         return None
-    for name, value in cls.__dict__.items():  # a field() without an annotation: dataclasses' error
-        if isinstance(value, dataclasses.Field) and name not in annotations:
+    field_class, missing = dataclasses.Field, dataclasses.MISSING
+    for name, value in own_dict.items():  # a field() without an annotation: dataclasses' error
+        if isinstance(value, field_class) and name not in annotations:
             return None
     kw_only = bool(options.get("kw_only", False))
-    made = []
-    for (name, annotation), kind in zip(annotations.items(), kinds, strict=True):
-        default = getattr(cls, name, dataclasses.MISSING)
-        if isinstance(default, dataclasses.Field):
-            f = default
-            if kind == _CLASSVAR and (f.default_factory is not dataclasses.MISSING
-                                      or f.kw_only is not dataclasses.MISSING):
-                return None
-        else:
-            if isinstance(default, types.MemberDescriptorType):
-                default = dataclasses.MISSING
-            f = dataclasses.field(default=default)
-        if kind == _PLAIN and f.default.__class__.__hash__ is None:  # a mutable default: its error
-            return None
-        made.append((f, name, annotation, kind))
     fields: dict[str, Any] = {}
-    for base in cls.__mro__[-1:0:-1]:
+    for base in cls.__mro__[-2:0:-1]:  # object (the last) has none
         inherited = getattr(base, "__dataclass_fields__", None)
         if inherited is not None:
             for f in inherited.values():
                 fields[f.name] = f
     own = []
-    for f, name, annotation, kind in made:
-        f.name, f.type = name, annotation
-        f._field_type = _MARKERS[kind]
-        if kind == _PLAIN and f.kw_only is dataclasses.MISSING:
+    for name, kind in zip(annotations, kinds, strict=True):
+        default = getattr(cls, name, missing)
+        if isinstance(default, field_class):
+            f = default
+            if kind == _CLASSVAR and (f.default_factory is not missing or f.kw_only is not missing):
+                return None
+        else:
+            if isinstance(default, types.MemberDescriptorType):
+                default = missing
+            # dataclasses.field(default=default): Field's parameters are positional up to
+            # Python 3.13 (the versions FAST allows), the other values field()'s defaults
+            f = field_class(default, missing, True, True, None, True, None, missing)
+        if kind == _PLAIN and f.default.__class__.__hash__ is None:  # a mutable default: its error
+            return None
+        own.append((f, name, kind, f is default))  # default is f: a field() class attribute
+    markers = _MARKERS
+    declared = []
+    for f, name, kind, declared_here in own:
+        f.name = name
+        f.type = annotations[name]
+        f._field_type = markers[kind]
+        if kind == _PLAIN and f.kw_only is missing:
             f.kw_only = kw_only
         fields[name] = f
-        own.append(f)
-    return fields, own
+        if declared_here:
+            declared.append(f)
+    return fields, declared
 
 
 def _params(options: dict[str, Any]) -> Any:
     """``__dataclass_params__`` for these processing options: the object ``dataclasses`` makes,
     for a probe class, once per set of options (its fields differ between Python versions)."""
-    key = tuple(sorted(options.items()))
+    key = tuple(options.items())  # the same options in another order: the same object, made again
     if key not in _PARAMS:
         probe = dataclasses.dataclass(type("Probe", (), {"__doc__": "-"}), **options)
         _PARAMS[key] = probe.__dataclass_params__
@@ -256,7 +276,7 @@ def _slotted(cls: type, names: list[str]) -> type:
             inherited.add(slots)
         elif slots is not None:
             inherited.update(slots)
-    namespace = dict(cls.__dict__)
+    namespace = cls.__dict__.copy()
     namespace["__slots__"] = tuple(name for name in names if name not in inherited)
     for name in names:
         namespace.pop(name, None)
@@ -269,16 +289,23 @@ def _slotted(cls: type, names: list[str]) -> type:
 
 
 def _freeze(cls: type, original: type, own: dict[str, Any], *, slots: bool) -> None:
-    """The frozen class's attribute guards, as ``dataclasses`` writes them."""
-    names = frozenset(f.name for f in dataclasses.fields(cls))
+    """The frozen class's attribute guards, as ``dataclasses`` writes them (the field names read
+    on the first guarded call: most frozen classes never see one)."""
+    names: frozenset[str] | None = None
+
+    def fields() -> frozenset[str]:
+        nonlocal names
+        if names is None:
+            names = frozenset(f.name for f in dataclasses.fields(cls))
+        return names
 
     def __setattr__(self: Any, name: str, value: Any) -> None:
-        if type(self) is original or name in names:
+        if type(self) is original or name in fields():
             raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
         super(original, self).__setattr__(name, value)
 
     def __delattr__(self: Any, name: str) -> None:
-        if type(self) is original or name in names:
+        if type(self) is original or name in fields():
             raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
         super(original, self).__delattr__(name)
 
@@ -309,8 +336,13 @@ def _stand_in(cls: type, name: str, options: dict[str, Any]) -> Callable[..., An
 
     method.__name__ = name
     method.__qualname__ = f"{cls.__qualname__}.{name}"
-    method.stand_in = True  # type: ignore[attr-defined]
+    _STAND_IN_CODES.add(id(method.__code__))  # what tells a stand-in (an attribute costs a dict each)
     return method
+
+
+# the code of every kind of stand-in made so far, by id (a code object's hash reads all its code);
+# they are constants of this module's functions, so never freed
+_STAND_IN_CODES: set[int] = set()
 
 
 class _Signature:
@@ -324,6 +356,9 @@ class _Signature:
             _install(maker, "__init__", maker.__dict__[MARK])
         signature = inspect.signature(owner.__init__)  # as inspect reads a class: without self
         return signature.replace(parameters=tuple(signature.parameters.values())[1:])
+
+
+_SIGNATURE = _Signature()  # it keeps nothing: one for every class
 
 
 _REQUIRED, _DEFAULT, _FACTORY, _ALWAYS_FACTORY, _ALWAYS_DEFAULT = range(5)
@@ -401,8 +436,12 @@ def _quick_init(cls: type, options: dict[str, Any]) -> Callable[..., Any]:
                 return
         _install(cls, "__init__", options)(self, *args, **kwargs)
 
-    __init__.__annotations__ = {  # as the generated method's (dataclasses puts the field types)
-        **{f.name: f.type for f in dataclasses.fields(cls) if f.init}, "return": None}
+    plain = _MARKERS[0] if _MARKERS else None  # dataclasses.fields(cls), without its tuple
+    annotations = {f.name: f.type for f in cls.__dataclass_fields__.values()
+                   if f.init and f._field_type is plain} if plain is not None else {
+                   f.name: f.type for f in dataclasses.fields(cls) if f.init}
+    annotations["return"] = None
+    __init__.__annotations__ = annotations  # as the generated method's (dataclasses puts the field types)
     return __init__
 
 
@@ -497,4 +536,5 @@ def _generate(cls: type, name: str, options: dict[str, Any]) -> dict[str, Callab
 
 
 def _is_stand_in(member: Any) -> bool:
-    return getattr(member, "stand_in", False) is True
+    code = getattr(member, "__code__", None)
+    return code is not None and id(code) in _STAND_IN_CODES

@@ -15,36 +15,38 @@ from pathlib import Path
 from typing import Any
 
 from ..facts import FACT_KINDS, FieldSpec
-from .model import (
-    ALIAS_RE,
-    ANSWER_KEY_RE,
+from .keys import (
     CASE_KEYS,
-    CASE_STATUSES,
-    CAUSE_ID_RE,
     CAUSE_KEYS,
     CODE_KEYS,
-    CODE_RE,
-    DIRECTIONS,
-    ENGINE_FORMAT,
-    EXPECT_KEY_RE,
     FRAGMENT_KEYS,
-    ID_RE,
-    KNOWLEDGE_OVERRIDE_FIELDS,
     MANIFEST_KEYS,
     NOT_KEYS,
     OUTPUT_KEYS,
     OVERRIDES_KEYS,
-    PACK_STATUSES,
     PATTERN_KEYS,
     QUESTION_KEYS,
     REFERENCE_KEYS,
     RULE_KEYS,
-    RULE_STATUSES,
     STEP_KEYS,
-    URL_RE,
     USE_KEYS,
-    VERSION_RE,
     Key,
+)
+from .model import (
+    ALIAS_RE,
+    ANSWER_KEY_RE,
+    CASE_STATUSES,
+    CAUSE_ID_RE,
+    CODE_RE,
+    DIRECTIONS,
+    ENGINE_FORMAT,
+    EXPECT_KEY_RE,
+    ID_RE,
+    KNOWLEDGE_OVERRIDE_FIELDS,
+    PACK_STATUSES,
+    RULE_STATUSES,
+    URL_RE,
+    VERSION_RE,
 )
 from .parse import field_specs, required_fields
 

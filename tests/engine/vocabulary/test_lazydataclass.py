@@ -90,8 +90,39 @@ def _own_repr(decorate):
     return Shown
 
 
+def _mutable_dict(decorate):
+    @decorate
+    class Pending:
+        """Mutable, no slots: factories, one of them not an __init__ parameter."""
+
+        name: str
+        line: int
+        parts: list[str] = field(default_factory=list)
+        made: list[str] = field(default_factory=lambda: ["made"], init=False)
+        last: str = ""
+
+    return Pending
+
+
+def _own_setattr(decorate):
+    @decorate
+    class Logged:
+        """Mutable with its own __setattr__, which the fields go through."""
+
+        name: str
+        size: int = 3
+
+        def __setattr__(self, name: str, value: object) -> None:
+            object.__setattr__(self, "log", [*self.__dict__.get("log", ()), name])
+            object.__setattr__(self, name, value)
+
+    return Logged
+
+
 CASES = {
     "frozen, kw_only, inherited": (_frozen_kw, {"origin": "ndr", "code": "5.7.64", "tokens": ("A",)}),
+    "mutable, no slots": (_mutable_dict, {"last": "l", "name": "n", "line": 2}),
+    "own __setattr__": (_own_setattr, {"size": 4, "name": "s"}),
     "frozen, slots": (_frozen_slots, {"path": "a.txt", "line": 3}),
     "mutable, slots": (_mutable_slots, {"name": "x", "items": [1]}),
     "no docstring": (_undocumented, {"name": "y"}),
@@ -99,6 +130,8 @@ CASES = {
 }
 CHANGES = {  # a valid dataclasses.replace of each case
     "frozen, kw_only, inherited": {"origin": "log"},
+    "mutable, no slots": {"line": 3},
+    "own __setattr__": {"size": 5},
     "frozen, slots": {"line": 4},
     "mutable, slots": {"name": "w"},
     "no docstring": {"size": 5},
@@ -124,6 +157,8 @@ def test_a_lazy_class_behaves_as_the_dataclass(case):
     plain, lazy = _pair(make)
     a, b = plain(**kwargs), lazy(**kwargs)
     assert repr(a) == repr(b)
+    if hasattr(a, "__dict__"):  # the instance dict as the generated __init__ leaves it, in its order
+        assert list(vars(a).items()) == list(vars(b).items())
     assert _described(a) == _described(b)
     assert dataclasses.asdict(a) == dataclasses.asdict(b)
     assert lazy(**kwargs) == b and (b == a) is False  # another class: NotImplemented both ways
@@ -201,6 +236,10 @@ def test_the_quick_init_sets_what_the_generated_one_does():
         a, b = plain(**kwargs), lazy(**kwargs)
         assert [getattr(a, f.name) for f in dataclasses.fields(a)] == [
             getattr(b, f.name) for f in dataclasses.fields(b)], case
+        assert list(getattr(a, "__dict__", {}).items()) == list(getattr(b, "__dict__", {}).items()), case
+        if hasattr(a, "__dict__") and case != "frozen, kw_only, inherited":  # by position: the other way in
+            args = [kwargs[f.name] for f in dataclasses.fields(a) if f.name in kwargs]
+            assert list(vars(plain(*args)).items()) == list(vars(lazy(*args)).items()), case
         assert lazydataclass._is_stand_in(lazy.__dict__.get("__init__")), case  # still the quick one
 
 
