@@ -322,7 +322,7 @@ _object_new = object.__new__
 
 def _kept(cache: dict, key: object, value: object, room: int = 4096) -> object:
     """``value``, remembered as ``cache[key]`` while the cache has room (a per-file cache of a
-    pure function of ``key``: many sessions repeat a sender or a certificate)."""
+    pure function of ``key``: many sessions repeat a certificate)."""
     if len(cache) < room:
         cache[key] = value
     return value
@@ -373,7 +373,6 @@ class Aggregator:
         self._replies: dict[str, Reply | None] = {}
         self._names: dict[str, tuple[str, ...]] = {}  # certificate names as logged -> split_dns
         self._cns: dict[str | None, str | None] = {}  # certificate subject -> cn_of
-        self._domains: dict[str | None, str | None] = {}  # MAIL FROM address -> domain_of
         self.symptom_keys: dict[str, tuple] = {}
         self.plans: dict[tuple, _Plan] = {}  # session signature -> what such a session adds
         self._last_units: tuple[Session | None, list] = (None, [])
@@ -454,7 +453,6 @@ class Aggregator:
         self._replies = {}
         self._names = {}
         self._cns = {}
-        self._domains = {}
         self.symptom_keys = {}
         self.plans = {}
         self._last_units = (None, [])
@@ -647,7 +645,6 @@ class Aggregator:
         out = []
         seen: set[tuple] = set()
         complete = not partial
-        domains = self._domains
         for mail_from, null_sender, outcome, first_rejection, accepted, tenant, rejected, when, telling in (
                 units):
             code = attr = None
@@ -656,13 +653,12 @@ class Aggregator:
                 reply = self._reply(text)
                 if reply is not None:
                     code, attr = reply.status_code, reply.attr
-            domain = (domains[mail_from] if mail_from in domains
-                      else _kept(domains, mail_from, domain_of(mail_from)))
-            key = (connector, to_eop, tls, protocol, error, thumbprint, client_ip, domain, null_sender,
-                   outcome, code, attr, complete)
+            key = (connector, to_eop, tls, protocol, error, thumbprint, client_ip, domain_of(mail_from),
+                   null_sender, outcome, code, attr, complete)
             out.append((key, key not in seen, accepted, tenant, rejected, when, telling))
             seen.add(key)
-        symptoms = tuple((self._symptom_key(text, code), row) for text, code, row, _ in rejections)
+        symptom_key = self._symptom_key
+        symptoms = tuple([(symptom_key(text, code), row) for text, code, row, _ in rejections])
         return _Plan(to_eop, partial, tuple(out), symptoms)
 
     def _apply(self, plan: _Plan, rows: SessionRows, lines: int, record: tuple | None = None,
