@@ -52,6 +52,9 @@ def main(bundle: str) -> None:
 
     gc.freeze()
     gc.enable()
+    from relaydoctor.engine.__main__ import quiet_collector
+
+    quiet_collector()  # and the collector's policy for the run
 
     TIMES["relaydoctor imports before the run (cli, api, facts, results)"] = time.process_time() - began
     began = time.process_time()  # imported by the run itself; imported here to wrap them

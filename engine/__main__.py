@@ -24,6 +24,21 @@ from typing import NoReturn
 
 EXIT_INTERRUPTED = 130
 _final: list[int] = []
+# Young-generation threshold of the cyclic garbage collector for the whole run (CPython's default:
+# 700). A diagnose makes ~40,000 container objects it keeps (packs, facts, rules, the report), so
+# at 700 the collector ran ~55 young and ~4 middle passes that found almost nothing: ~8 ms of a
+# ~160 ms run (issue 11). Cyclic garbage now waits for 50,000 new objects instead of 700, which
+# costs memory only where cycles are made in bulk: the engine's firings made them (fixed in the
+# facade, docs/engine-traps.md #43), and none of any size is left. Peak RSS was measured unchanged
+# at 100 MB and 1 GB of send logs (bench_scale, bench_sendlog), in a long watch (bench_watch) and
+# over the TUI's answer cycles (bench_tui_memory); the figures are in the commit that set it.
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def quiet_collector() -> None:
+    """The collector's policy for a run, once the CLI is imported (and frozen, see ``run``)."""
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:
@@ -65,6 +80,7 @@ def run() -> NoReturn:
         finally:
             gc.freeze()
             gc.enable()
+        quiet_collector()
         code = main()
     except KeyboardInterrupt:  # while importing (the CLI catches it once it runs)
         code = EXIT_INTERRUPTED

@@ -32,7 +32,7 @@ from dataclasses import field
 from typing import Any
 
 import durable_rules_engine
-from durable.engine import Host, Ruleset
+from durable.engine import Host, Promise, Ruleset
 
 from .compiled import PHASE_ALIAS, PHASE_KIND, CompiledRule, CompiledRuleset, Firing
 from .errors import EngineError
@@ -70,6 +70,21 @@ class _SyncHost(Host):
 
     def _run(self) -> None:
         pass
+
+
+class _Action(Promise):
+    """durable's action wrapper for a synchronous action, without the closure ``Promise.run``
+    makes on every firing for its lease timer (``timeout``, which refers to itself): that
+    reference cycle kept each firing's ``Closure`` and the facts it bound until the cyclic
+    collector ran, ~2 KB a firing (docs/engine-traps.md #43). Exceptions are recorded in the
+    session state as ``Promise.run`` does (the backstop of docs/engine-traps.md #3)."""
+
+    def run(self, c: Any, complete: Any) -> None:
+        try:
+            self._func(c)
+        except BaseException as error:
+            c.s.exception = f"exception caught {error!r}"
+        complete(None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,20 +278,48 @@ def _prepare(rule: CompiledRule) -> tuple[tuple[str, ...], dict[str, Any]]:
 
 def prepare_rules(ruleset: CompiledRuleset) -> tuple[str, ...]:
     """Each rule as registration hands it to the engine: JSON text of ``[aliases, condition]``
-    (``_prepare``: checked, join-safe, guarded). Pure and deterministic, so it is made once per
-    compiled ruleset and cached beside it (``CompiledRuleset.prepared``); raises
-    :class:`EngineError` for a rule the facade refuses."""
-    return tuple(json.dumps([list(aliases), condition], separators=(",", ":"))
-                 for aliases, condition in map(_prepare, ruleset.rules))
+    (``_prepare``: checked, join-safe, guarded), written as durable writes a ruleset's definition
+    (``json.dumps(..., ensure_ascii=False)``), so the condition's text goes to the engine as is.
+    Pure and deterministic, so it is made once per compiled ruleset and cached beside it
+    (``CompiledRuleset.prepared``); raises :class:`EngineError` for a rule the facade refuses."""
+    return tuple(_dumps([list(aliases), condition]) for aliases, condition in map(_prepare, ruleset.rules))
 
 
-def _prepared(ruleset: CompiledRuleset) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
-    """The rules' aliases and conditions to register: from ``ruleset.prepared`` when it holds them
-    (one JSON parse: fresh objects, as registration mutates what it is given), else prepared now."""
+def _dumps(value: Any) -> str:
+    """JSON text as durable's ``Ruleset`` writes a definition for the engine."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+_ALIASES = json.JSONDecoder()
+
+
+def _prepared(ruleset: CompiledRuleset) -> list[tuple[tuple[str, ...], str]]:
+    """The rules' aliases and the JSON text of their conditions: cut from ``ruleset.prepared``
+    when it holds them (only the aliases are parsed), else prepared now."""
     texts = ruleset.prepared
     if texts is None or len(texts) != len(ruleset.rules):
-        return [_prepare(r) for r in ruleset.rules]
-    return [(tuple(aliases), condition) for aliases, condition in json.loads(f"[{','.join(texts)}]")]
+        return [(aliases, _dumps(condition)) for aliases, condition in map(_prepare, ruleset.rules)]
+    out = []
+    for text in texts:  # '[["a", "b"], {...}]'
+        aliases, end = _ALIASES.raw_decode(text, 1)
+        if not text.startswith(", ", end) or not text.endswith("]") or not isinstance(aliases, list):
+            raise EngineError(f"internal: a prepared rule is not [aliases, condition]: {text[:80]!r}")
+        out.append((tuple(aliases), text[end + 2:-1]))
+    return out
+
+
+class _TextRuleset(Ruleset):
+    """durable's ``Ruleset`` made from the definition's JSON text: ``Ruleset.__init__`` takes a
+    dict and writes it as JSON for the engine, so the cached rules were parsed only to be written
+    back (~1 ms of a run's registration). The text is the one ``Ruleset.__init__`` would write
+    (``test_session_runs.py`` compares them)."""
+
+    def __init__(self, name: str, host: Host, text: str, actions: dict[str, Promise]) -> None:
+        self._actions = actions
+        self._name = name
+        self._host = host
+        self._handle = durable_rules_engine.create_ruleset(name, text)
+        self._definition = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -369,20 +412,25 @@ class RuleEngine:
             raise EngineError(f"duplicate rule ids in ruleset {digest}")
         prepared = _prepared(ruleset)
         aliases = tuple(a for a, _ in prepared)
-        definition: dict[str, Any] = {
-            "__init": {"all": [{"__i": {"t": _INIT_KIND}}], "run": self._init_action},
-            "__catchall": {  # reaches a join, so the fact is stored; never completes
-                "all": [{"__a": {"$ex": {"t": 1}}}, {"__b": {"t": _NEVER_KIND}}],
-                "run": _never,
-            },
+        fixed = {  # the init rule and the catch-all join (reaches a join, so the fact is stored)
+            "__init": ({"all": [{"__i": {"t": _INIT_KIND}}]}, _Action(self._init_action)),
+            "__catchall": ({"all": [{"__a": {"$ex": {"t": 1}}}, {"__b": {"t": _NEVER_KIND}}]},
+                           _Action(_never)),
         }
-        for i, (bound, condition) in enumerate(prepared):
-            definition[f"r{i}"] = {**condition, "run": self._action(i, bound)}
+        actions = {rule: action for rule, (_, action) in fixed.items()}
+        parts = [f"{_dumps(rule)}: {_dumps(condition)}" for rule, (condition, _) in fixed.items()]
+        for i, (bound, condition_text) in enumerate(prepared):
+            actions[f"r{i}"] = _Action(self._action(i, bound))
+            parts.append(f'"r{i}": {condition_text}')
         name = f"relaydoctor-{digest}"
+        if name in self._host._ruleset_directory:  # as Host.register_rulesets (docs/engine-traps.md #18)
+            raise EngineError(f"durable_rules refused ruleset {digest}: already registered")
         try:
-            self._host.register_rulesets({name: definition})
+            made = _TextRuleset(name, self._host, f"{{{', '.join(parts)}}}", actions)
         except Exception as exc:
             raise EngineError(f"durable_rules refused ruleset {digest}: {exc}") from exc
+        self._host._ruleset_directory[name] = made
+        self._host._ruleset_list.append(made)
         rs = self._host.get_ruleset(name)
         # a 2-parameter action is async (docs/engine-traps.md #16)
         if not all(p._sync for p in rs._actions.values()):

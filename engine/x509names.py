@@ -124,6 +124,7 @@ _ALIASES = {
 }
 
 _SPACE = lazyre.compile(r"\s+")
+_CN = lazyre.compile(r'(?:^|[,;+]\s*)CN\s*=\s*("(?:[^"]|"")*"|[^,;+]*)', re.IGNORECASE)
 
 
 def _attr(name: str) -> str:

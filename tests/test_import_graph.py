@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "relaydoctor.engine.discipline", "relaydoctor.engine.precedence", "relaydoctor.engine.guidance",
         "relaydoctor.engine.scope",
         "relaydoctor.engine.lazyre",  # module-level regexes compiled on first use (issue 11 latency)
+        "relaydoctor.engine.regexcache",  # their programs kept between runs (issue 11 latency)
         "relaydoctor.engine.lazydataclass",  # dataclass methods generated on first use (issue 11)
     )),
     ("evidence", ("relaydoctor.engine.evidence",)),

@@ -37,8 +37,6 @@ from ..results import EvidenceSet, SourceSummary
 from .base import CancelFn, Document, ParseResult, ProgressFn, ScanFn
 from .budget import FactBudget
 from .fieldlimit import bound_fact
-from .folders import skip_reason, tool_folder
-from .jsonish import looks_like_json
 from .registry import PARSERS, Entry, Parser
 from .workers import plan_jobs
 
@@ -149,6 +147,8 @@ class _Walker:
             except OSError:
                 is_dir = False
             if is_dir:
+                from .folders import skip_reason, tool_folder  # a flat folder (most bundles) never needs it
+
                 tool = tool_folder(path)
                 if tool is not None:  # .git, a virtualenv, node_modules: never evidence
                     self.items.append(_skip(path, "folder", skip_reason(path, tool)))
@@ -290,6 +290,8 @@ def _looks_like_python(text: str) -> bool:
 
 def _not_evidence_reason(doc: Document, text: str) -> str | None:
     """Why a file no specific parser took is not worth offering to the generic text parsers."""
+    from .jsonish import looks_like_json  # only files no parser took come here
+
     stripped = text.lstrip("\ufeff \t\r\n")
     if looks_like_json(stripped):
         return "JSON that is not recognised cmdlet output"

@@ -22,7 +22,6 @@ tests and samples. A gate of None always lets the sniff decide.
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Callable
 from types import ModuleType
 
@@ -130,8 +129,25 @@ def _event_csv(doc: Document) -> bool:
     return any(first.count(d) >= 3 for d in (",", "\t", ";"))
 
 
-# a "Source:" label line (labels.py, "source"; the label is what precedes the colon, blanks aside)
-_SOURCE_LABEL = lazyre.compile(r"(?<!\S)(?:source|quelle|origine|origen)\s*:")
+def _after_blank(core: lazyre.LazyPattern, text: str, also: str = "", at_start: bool = True) -> bool:
+    """Does ``core`` match at a place of ``text`` that a blank (``str.isspace``: what ``\\s`` takes)
+    or one of ``also`` comes right before, or at its start when ``at_start``? That is a search for
+    ``(?<![^\\s...])core``, asked of each place ``core`` matches in turn (each found with ``search``):
+    a pattern that starts with a look-behind or ``\\s`` is tried at every position of a head
+    (0.1-0.9 ms a file); one that starts with its words is not (test_literal_prefilters compares)."""
+    m = core.search(text)
+    while m is not None:
+        at = m.start()
+        if at_start if at == 0 else (text[at - 1].isspace() or text[at - 1] in also):
+            return True
+        m = core.search(text, at + 1)
+    return False
+
+
+# a "Source:" label line (labels.py, "source"; the label is what precedes the colon, blanks aside):
+# (?<!\S)(?:source|quelle|origine|origen)\s*:
+_SOURCE_LABEL = lazyre.compile(r"(?:source|quelle|origine|origen)\s*:")
+_SOURCE_WORDS = ("source", "quelle", "origine", "origen")  # one is in every text it matches
 
 
 def _event_text(doc: Document) -> bool:
@@ -139,27 +155,30 @@ def _event_text(doc: Document) -> bool:
     events read by position come from these providers (``events.source_family``)."""
     folded = doc.head_folded()
     return ("Event[" in doc.head_text() or any(t in folded for t in ("capi2", "schannel", "msexchange"))
-            or _SOURCE_LABEL.search(folded) is not None)
+            or (any(w in folded for w in _SOURCE_WORDS) and _after_blank(_SOURCE_LABEL, folded)))
 
 
 # a host key (appconfig's _HOST_KEYS) where appconfig's _ENV reads a key: first on its line, after
-# blanks, a "- " or "export ", and a quote
-_HOST_KEY = lazyre.compile(
-    r"(?:^|(?<=[\s\-\"']))(?:EMAIL_HOST|MAIL_HOST|SMTP(?:_HOST|_SERVER)?)[\"']?\s*[=:]", re.MULTILINE)
-# an Exim log line's flag between its message id and the address (maillog's _EXIM_ID)
-_EXIM_FLAG = lazyre.compile(r"\s(?:<=|=>|->|\*\*|==)\s")
+# blanks, a "- " or "export ", and a quote: (?:^|(?<=[\s\-\"']))KEY with re.MULTILINE
+_HOST_KEY = lazyre.compile(r"(?:EMAIL_HOST|MAIL_HOST|SMTP(?:_HOST|_SERVER)?)[\"']?\s*[=:]")
+# an Exim log line's flag between its message id and the address (maillog's _EXIM_ID): \sFLAG
+_EXIM_FLAG = lazyre.compile(r"(?:<=|=>|->|\*\*|==)\s")
 
 
 def _mail_log(doc: Document) -> bool:
     """A syslog line from one of these programs (maillog's _PROGRAMS), or an Exim log line."""
     head = doc.head_text()
-    return any(t in head for t in ("postfix", "sm-mta", "sendmail", "exim")) or bool(_EXIM_FLAG.search(head))
+    return (any(t in head for t in ("postfix", "sm-mta", "sendmail", "exim"))
+            or _after_blank(_EXIM_FLAG, head, at_start=False))
 
 
 def _app_config(doc: Document) -> bool:
     """``<mailSettings>`` (with a network host), or a setting of one of the host keys."""
     head = doc.head_text()
-    return "<mailSettings" in head or _HOST_KEY.search(head) is not None
+    if "<mailSettings" in head:
+        return True
+    # every key _HOST_KEY matches holds MAIL_HOST or SMTP (case as written): most heads have neither
+    return ("MAIL_HOST" in head or "SMTP" in head) and _after_blank(_HOST_KEY, head, "-\"'")
 
 
 def _json(doc: Document) -> bool:
@@ -180,12 +199,14 @@ def _postfix_config(doc: Document) -> bool:
     """A ``key = value`` line (first on its line) whose key is relayhost, smtp_*, or one of
     ``_POSTFIX_ONLY`` (the sniff wants one of those): each starts with one of these (the test
     checks the list against the module)."""
-    return "=" in doc.head_text() and _POSTFIX_KEY.search(doc.head_text()) is not None
+    head = doc.head_text()
+    # the pattern's keys start with one of the hints: a head with none of them is not searched
+    return "=" in head and any(h in head for h in POSTFIX_HINTS) and _after_blank(_POSTFIX_KEY, head)
 
 
 POSTFIX_HINTS = ("relayhost", "smtp_", "my", "inet_", "alias_", "append_dot_", "biff", "compatibility_level",
                  "smtpd_", "mailbox_size_limit", "recipient_delimiter", "readme_directory")
-_POSTFIX_KEY = lazyre.compile(rf"(?<!\S)(?:{'|'.join(POSTFIX_HINTS)})[a-z0-9_]*\s*=")
+_POSTFIX_KEY = lazyre.compile(rf"(?:{'|'.join(POSTFIX_HINTS)})[a-z0-9_]*\s*=")  # (?<!\S)KEY
 
 
 def _message_trace(doc: Document) -> bool:
@@ -200,6 +221,18 @@ def _message_trace(doc: Document) -> bool:
 def _certificate(doc: Document) -> bool:
     """DER/PKCS#7/PKCS#12 start with a SEQUENCE tag (``certs.detect_binary``); PEM has its marker."""
     return doc.head[:1] == b"\x30" or "-----BEGIN " in doc.head_text()
+
+
+# a Format-Table underline row (formattable's _UNDERLINE) after a line break, ending its line
+_TABLE_UNDERLINE = lazyre.compile(r"[\r\n] *-+(?: +-+)* *(?:[\r\n]|\Z)")
+
+
+def _format_table(doc: Document) -> bool:
+    """The sniff wants a header line above a row of dash runs (``-----  ----``): a row after a line
+    break (CR, LF or CRLF: ``split_lines``), of blanks and dashes only; ANSI escapes (removed before
+    the sniff reads the lines) may sit in it, so a head holding one lets the sniff decide."""
+    head = doc.head_text()
+    return "\x1b" in head or ("-" in head and _TABLE_UNDERLINE.search(head) is not None)
 
 
 def _format_list(doc: Document) -> bool:
@@ -240,7 +273,7 @@ PARSERS: tuple[Entry, ...] = (
     Entry("cmdlets.clixml", _any_of("<Objs")),
     Entry("cmdlets.jsonexport", _json),
     Entry("cmdlets.csvexport", _csv),
-    Entry("cmdlets.formattable"),
+    Entry("cmdlets.formattable", _format_table),
     Entry("cmdlets.formatlist", _format_list),
     Entry("symptoms.queue", _any_of("{LED=", "LastError"), pasted=True),
     Entry("symptoms.ndr", generic=True, pasted=True),

@@ -109,13 +109,15 @@ def plan_jobs(sizes: Sequence[int], shardable: Sequence[bool], cpus: int | None 
     """(workers, shards per file). As ``plan_workers``; and with fewer files than idle CPUs, a
     shardable file of at least ``shard_min`` bytes (``SHARD_MIN_BYTES``) is split into one shard
     per ``shard_min`` (at least two), as far as idle CPUs are left over, largest file first."""
+    threshold = PARALLEL_MIN_BYTES if min_total is None else min_total
+    shards = [1] * len(sizes)
+    if sum(sizes) < threshold:  # nothing to split, no workers (plan_workers): the CPUs need no asking
+        return 0, shards
     forced = forced_workers()
     if forced is not None:
         cpus, load = forced, 0.0
     cpus = usable_cpus() if cpus is None else cpus
     shard_min = SHARD_MIN_BYTES if shard_min is None else shard_min
-    threshold = PARALLEL_MIN_BYTES if min_total is None else min_total
-    shards = [1] * len(sizes)
     idle = min(cpus, math.floor(idle_cpus(cpus, load) + 0.5))
     if len(sizes) < idle and sum(sizes) >= threshold:
         spare = idle - len(sizes)

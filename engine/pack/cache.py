@@ -9,7 +9,10 @@
   parser — gives a new key; stale entries are never read. Hashing ~550 files cost ~25 ms a run,
   so a small ``stat-*`` index maps a digest of every file's path, size, inode, mtime and ctime
   (ns) to the key (``key_for``): an edit always changes ctime, and files changed in the last
-  ``RACY_SECONDS`` are never indexed.
+  ``RACY_SECONDS`` are never indexed. The index is found by the rule, code and cause files alone
+  (not the ~300 test-case files a diagnosis never reads); a case file changed since is noticed
+  when the cases are first read (``cases_unchanged``: ``rules test``, lint), which read them
+  afresh and drop the index entry.
 - Format: JSON only, decoded into the pack model's own dataclasses (every dataclass of
   ``model``); nothing in a cache file can run code (never pickle). An object met twice is written
   once and referenced. A file that does not decode — truncated, corrupt, another version — is
@@ -56,8 +59,9 @@ __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write"
 # 5: an entry is lines, rules and cases decoded on first use, and the recognition patterns' ranks;
 # 6: a compiled rule's condition as text, and each rule's required kinds and literal tests; 7: causes
 # on lines of their own, each line's CRC-32; 8: the compiled ruleset as lines; 9: each header line
-# sealed by a CRC-32 of its own (``_seal``): a byte changed there went unnoticed
-CODEC = 9
+# sealed by a CRC-32 of its own (``_seal``): a byte changed there went unnoticed; 10: the prepared
+# rules as the facade writes them (durable's own JSON form), no longer re-written compact
+CODEC = 10
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -71,9 +75,10 @@ _FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _walk(root: Path) -> list[tuple[str, os.stat_result]]:
+def _walk(root: Path, skip: str = "") -> list[tuple[str, os.stat_result]]:
     """Every file under ``root`` (``root`` itself when it is a file) with its ``stat``, in path
-    order, ``__pycache__`` left out, symlinked folders not followed (as ``Path.rglob``). Plain
+    order, ``__pycache__`` (and folders named ``skip``) left out, symlinked folders not followed
+    (as ``Path.rglob``). Plain
     ``os.scandir``: the pathlib walk cost ~20 ms of every run for the built-in pack's ~550 files."""
     try:
         st = os.stat(root)
@@ -84,25 +89,31 @@ def _walk(root: Path) -> list[tuple[str, os.stat_result]]:
     if not stat.S_ISDIR(st.st_mode):
         return []
     out: list[tuple[str, os.stat_result]] = []
-
-    def visit(folder: str) -> None:
+    # depth first with a stack of folders' remaining entries, not a recursive closure: that is a
+    # reference cycle, which kept this list until the cyclic collector ran
+    pending = [iter(_entries(str(root)))]
+    while pending:
+        entry = next(pending[-1], None)
+        if entry is None:
+            pending.pop()
+            continue
         try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+            if entry.is_dir():
+                if not entry.is_symlink() and entry.name not in ("__pycache__", skip):
+                    pending.append(iter(_entries(entry.path)))
+            elif entry.is_file():
+                out.append((entry.path, entry.stat()))
         except OSError:
-            return
-        for entry in entries:
-            try:
-                if entry.is_dir():
-                    if not entry.is_symlink() and entry.name != "__pycache__":
-                        visit(entry.path)
-                elif entry.is_file():
-                    out.append((entry.path, entry.stat()))
-            except OSError:
-                continue
-
-    visit(str(root))
+            continue
     return out
+
+
+def _entries(folder: str) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError:
+        return []
 
 
 @functools.cache
@@ -113,7 +124,9 @@ def _sources() -> tuple[Path, ...]:
     engine = here.parent
     # what compiling reads, and the facade that prepares the compiled rules (write_compiled)
     derived = ("facts.py", "compiled.py", "status.py", "regex_probe.py", "session.py")
-    return (*sorted(here.glob("*.py")), *(engine / name for name in derived))
+    # os.listdir, not Path.glob: the glob machinery's first use cost ~0.2 ms of every run
+    return (*sorted(here / name for name in os.listdir(here) if name.endswith(".py")),
+            *(engine / name for name in derived))
 
 
 def content_key(roots: Iterable[Path], settings: str) -> str:
@@ -140,16 +153,16 @@ def content_key(roots: Iterable[Path], settings: str) -> str:
 RACY_SECONDS = 2.0  # a file changed this recently may change again without its stat changing
 
 
-def _stat_digest(roots: Sequence[Path], settings: str) -> tuple[str, float]:
+def _stat_digest(roots: Sequence[Path], settings: str, skip: str = "") -> tuple[str, float]:
     """A digest of every file's path, size, inode and modification and change times (ns), the
     pack reader's sources included, and the newest of those times: what the content key's files
-    look like, without reading them."""
-    h = hashlib.sha256(f"relaydoctor {__version__} codec {CODEC}\0{settings}\0".encode())
+    look like, without reading them. ``skip``: folders of that name under ``roots`` left out."""
+    h = hashlib.sha256(f"relaydoctor {__version__} codec {CODEC}\0{settings}\0skip {skip}\0".encode())
     newest = 0.0
     files = [entry for source in _sources() for entry in _walk(source)]
     for root in roots:
         files.append((f"root {root}", None))
-        files.extend(_walk(root))
+        files.extend(_walk(root, skip))
     parts = []  # hashed in one update: the same digest as one update per file, ~1 ms less
     for path, st in files:
         if st is None:
@@ -161,24 +174,65 @@ def _stat_digest(roots: Sequence[Path], settings: str) -> tuple[str, float]:
     return h.hexdigest(), newest
 
 
-def key_for(roots: Sequence[Path], settings: str, environ: Mapping[str, str] | None = None) -> str:
+CASES = "cases"  # the folders of a pack's test cases: what a diagnosis never reads
+
+
+def key_for(roots: Sequence[Path], settings: str, environ: Mapping[str, str] | None = None,
+            definitions: Sequence[Path] = ()) -> str:
     """``content_key(roots, settings)``, without reading the files when their ``stat`` is unchanged
-    since the key was last computed (as git's index does): a small index entry maps the stat
-    digest to the content key. Any write to a file changes its change time (ctime, which no tool
-    can set back), so an edit always reaches the content hash. Files changed within
-    ``RACY_SECONDS`` are not indexed (a second edit in the same clock tick could keep the stat)."""
-    digest, newest = _stat_digest(roots, settings)
+    since the key was last computed (as git's index does): a small index entry maps a stat digest
+    to the content key. Any write to a file changes its change time (ctime, which no tool can set
+    back), so an edit always reaches the content hash. Files changed within ``RACY_SECONDS`` are
+    not indexed (a second edit in the same clock tick could keep the stat).
+
+    The index is found by the stat of ``definitions`` alone (the files the rules, codes and causes
+    are read from; under them, ``cases`` folders left out): ~300 of a built-in pack's ~850 files
+    are test cases and their evidence, which only ``rules test`` and lint read. The entry also
+    holds the stat digest of every file under ``roots`` when the key was made: packs read under
+    that key check it before their cases are first read (``cases_unchanged``), and a case file
+    changed since makes them read the cases afresh. (So a diagnosis whose cached key was made
+    before a case file broke does not report that case; ``rules test`` and lint do.)"""
+    digest, newest = _stat_digest(definitions or roots, settings, CASES if definitions else "")
     index = cache_dir(environ) / f"stat-{digest}"
     try:
-        known = index.read_text(encoding="ascii")
-        if len(known) == 64 and all(c in "0123456789abcdef" for c in known):
-            return known
+        key, _, every = index.read_text(encoding="ascii").partition(" ")
+        if _hex64(key) and (_hex64(every) or not definitions):
+            if definitions:
+                _INDEXED[key] = (tuple(roots), settings, every, index)
+            return key
     except (OSError, ValueError):
         pass
+    every, newest_all = _stat_digest(roots, settings) if definitions else (digest, newest)
     key = content_key(roots, settings)
-    if time.time() - newest > RACY_SECONDS and _write_atomic(index, key, prefix=".stat-"):
+    _INDEXED.pop(key, None)  # its cases are the files' own: nothing to check
+    written = f"{key} {every}" if definitions else key
+    settled = time.time() - max(newest, newest_all) > RACY_SECONDS
+    if settled and _write_atomic(index, written, prefix=".stat-"):
         _prune(index.parent, "stat-*", keep=index.name, most=32)
     return key
+
+
+def _hex64(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
+# content key -> what its stat index entry said of every file (roots, settings, digest, the entry)
+_INDEXED: dict[str, tuple[tuple[Path, ...], str, str, Path]] = {}
+
+
+def cases_unchanged(key: str) -> bool:
+    """Whether every file under the packs' roots has the stat it had when ``key`` was indexed (true
+    for a key just computed from the files). False also forgets the index entry, so the next run
+    computes the key afresh and caches the packs with the cases as they are now."""
+    known = _INDEXED.get(key)
+    if known is None:
+        return True
+    roots, settings, every, index = known
+    if _stat_digest(roots, settings)[0] == every:
+        return True
+    with contextlib.suppress(OSError):
+        index.unlink()
+    return False
 
 
 # -- JSON codec: the pack model's dataclasses, tuples, paths and YAML line-tracking containers -----
@@ -302,14 +356,14 @@ def read(
     path = cache_dir(environ) / f"packs-{key}.json"
     try:
         data = path.read_bytes()
-        head, _, body = data.partition(b"\n")
+        lines = _line_spans(data)  # where each line is; the body stays bytes, a line is cut when read
+        head = data[:lines.pop(0)[1]]
         if not _sealed(head):
             return None
         header = json.loads(head, object_hook=_decoder())
         if not isinstance(header, dict) or header.get("key") != key:
             return None
         packs, where = header["packs"], json.loads(header["where"])  # plain JSON, as text in the header
-        lines = body.decode("utf-8").split("\n")
         crcs = header["crcs"]
         if (not isinstance(packs, Packs) or len(lines) != where["rules_count"] + where["causes_count"] + 1
                 or not isinstance(crcs, list) or len(crcs) != len(lines)):
@@ -317,7 +371,7 @@ def read(
         ranks = json.loads(header["ranks"])
         if not isinstance(ranks, dict):
             return None
-        sections = _Sections(lines, crcs, where, fallback)
+        sections = _Sections(key, data, lines, crcs, where, fallback)
         object.__setattr__(packs, "_deferred", _Deferred(sections, None, where["packs"]))
         if len(packs.packs) != len(where["pack"]):
             return None
@@ -333,13 +387,25 @@ def read(
     return packs
 
 
+def _line_spans(data: bytes) -> list[tuple[int, int]]:
+    """``(start, end)`` of each line of ``data``, as ``data.split(b"\\n")`` would cut them: a run
+    reads a few dozen of an entry's ~500 lines, and decoding and splitting the whole ~0.9 MB body
+    cost ~2 ms of every run."""
+    spans, start, find = [], 0, data.find
+    while (end := find(b"\n", start)) >= 0:
+        spans.append((start, end))
+        start = end + 1
+    spans.append((start, len(data)))
+    return spans
+
+
 class _Sections:
     """The rule and case lines of one entry, each decoded once (model objects shared as written:
     ``Packs.rules`` are ``Pack.rules`` objects)."""
 
-    def __init__(self, lines: list[str], crcs: list[int], where: dict[str, Any],
-                 fallback: Callable[[], Packs] | None):
-        self._lines, self._crcs = lines, crcs
+    def __init__(self, key: str, data: bytes, lines: list[tuple[int, int]], crcs: list[int],
+                 where: dict[str, Any], fallback: Callable[[], Packs] | None):
+        self._key, self._data, self._lines, self._crcs = key, data, lines, crcs
         self._rules: dict[int, Any] = {}
         self._causes: dict[int, Any] = {}
         self._cause_lines = where["rules_count"]  # the causes' lines follow the rules'
@@ -359,10 +425,11 @@ class _Sections:
     def _line(self, n: int) -> Any:
         """Line ``n`` decoded, once its CRC-32 is the one written (else ValueError: the caller
         reads the packs afresh)."""
-        line = self._lines[n]
-        if zlib.crc32(line.encode("utf-8")) != self._crcs[n]:
+        start, end = self._lines[n]
+        line = self._data[start:end]
+        if zlib.crc32(line) != self._crcs[n]:
             raise ValueError(f"line {n + 2} of the pack cache entry is not as written")
-        return json.loads(line, object_hook=_decoder())
+        return json.loads(line.decode("utf-8"), object_hook=_decoder())
 
     def _decoded(self, done: dict[int, Any], n: int, line: int, cls: type) -> Any:
         """Definition ``n`` (on ``line``) from ``done``, else decoded once and kept there."""
@@ -383,6 +450,8 @@ class _Sections:
     def case_at(self, n: int) -> Any:
         with self._lock:
             if self._cases is None:
+                if not cases_unchanged(self._key):  # a case file changed since the key was indexed
+                    raise ValueError("the pack cases changed since this entry's key was indexed")
                 cases = self._line(len(self._lines) - 1)
                 if not isinstance(cases, list) or not all(isinstance(c, model.CaseDef) for c in cases):
                     raise ValueError("not cases")
@@ -565,7 +634,9 @@ def write_compiled(
         if prepared is not None:
             if len(prepared) != len(texts):
                 return False
-            texts += [json.dumps(json.loads(p), **compact) for p in prepared]  # one line each
+            if any("\n" in p for p in prepared):  # JSON text never has a raw line break
+                return False
+            texts += prepared  # as the facade wrote them: it hands them to the engine as they are
         body = "\n".join(texts)
         header = {"key": key, "digest": ruleset.digest, "crc": zlib.crc32(body.encode("utf-8")),
                   "prepared": prepared is not None, "rules": rules, "facets": facets_of(ruleset)}

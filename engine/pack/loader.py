@@ -488,11 +488,14 @@ def _cache_key(layouts: Sequence[_Layout], environ: Mapping[str, str] | None = N
     from .cache import key_for
 
     roots: list[Path] = []
+    definitions: list[Path] = []  # what rules, fragments, codes and causes are read from
     for layout in layouts:
         roots.extend(r for r in (layout.manifest, *layout.roots) if r not in roots)
+        knowledge = layout.knowledge
+        definitions.extend((layout.manifest, layout.rules, knowledge / "codes", knowledge / "causes"))
     settings = repr([(layout.builtin, str(layout.manifest), str(layout.rules), str(layout.knowledge))
                      for layout in layouts])
-    return key_for(roots, settings, environ)
+    return key_for(roots, settings, environ, definitions)
 
 
 def _store(key: str, packs: Packs, environ: Mapping[str, str] | None) -> None:

@@ -53,6 +53,7 @@ _CERT_LABELS = frozenset(
     {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE", "CERTIFICATE CHAIN", "PKCS7",
      "PKCS #7 SIGNED DATA"}
 )
+_BLANKS = lazyre.compile(r"\s+")
 _PEM_SNIFF = lazyre.compile(r"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----|-----BEGIN PKCS ?#?7")
 
 _OID_PKCS7_SIGNED = bytes.fromhex("2a864886f70d010702")
@@ -265,7 +266,7 @@ def _from_pem_text(text: str, name: str, warnings: list[str]) -> list[tuple[x509
             if "PRIVATE KEY" in label:
                 warnings.append(f"{name}:{line}: private key block ignored (never read)")
             continue
-        body = re.sub(r"\s+", "", m.group("body"))
+        body = _BLANKS.sub("", m.group("body"))
         try:
             der = base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):

@@ -27,6 +27,7 @@ from .textlines import is_blank, is_prompt, split_lines
 
 KIND = "cmdlet_format_list"
 
+# every line it matches holds " :": only such lines are tried (most continuation lines are not)
 _LABEL = lazyre.compile(r"^(?P<label>[^\s:](?:[^:]*[^\s:])?) +:(?: (?P<value>.*))?$")
 _TRUNCATED_LIST = lazyre.compile(r"^\{.*(?:\.\.\.|…)\}$", re.S)
 _MIN_WRAP_WIDTH = 60  # narrower "widths" are short files, not a console that wrapped
@@ -85,7 +86,7 @@ def parse_lines(lines: list[str]) -> list[PSObject]:
         nonlocal pending
         if pending is not None and current is not None:
             value = "".join(pending.parts).rstrip()
-            truncated = bool(_TRUNCATED_LIST.match(value))
+            truncated = value.startswith("{") and _TRUNCATED_LIST.match(value) is not None
             current.add(Prop(pending.name, value, pending.line, pending.excerpt, truncated))
         pending = None
 
@@ -123,7 +124,7 @@ def parse_lines(lines: list[str]) -> list[PSObject]:
         if blanks:
             flush_object()
             blanks = 0
-        m = _LABEL.match(line) if indent == 0 else None
+        m = _LABEL.match(line) if indent == 0 and " :" in line else None
         if m is None:
             flush_object()  # noise: a WARNING line, a group header, text that is not a list
             continue
@@ -148,7 +149,7 @@ def sniff(doc: Document) -> bool:
     lines = split_lines(doc.head_text())
     run, col, best = 0, -1, 0
     for line in lines:
-        m = _LABEL.match(line)
+        m = _LABEL.match(line) if " :" in line else None
         if m:
             c = line.index(":", len(m.group("label")))
             run = run + 1 if c == col else 1

@@ -29,6 +29,7 @@ KIND = "cmdlet_json"
 
 _MAX_DEPTH = 100
 _NUMBER = lazyre.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_INTEGER = lazyre.compile(r"-?\d+")
 _WS = lazyre.compile(r"[ \t\r\n\ufeff]*")
 _KEY = lazyre.compile(r'"([A-Za-z_@$][\w.@$-]*)"\s*:')
 
@@ -74,7 +75,7 @@ class _Reader:
         m = _NUMBER.match(self.s, pos)
         if m and m.group(0):
             raw = m.group(0)
-            if re.fullmatch(r"-?\d+", raw) and len(raw) <= 19:
+            if _INTEGER.fullmatch(raw) and len(raw) <= 19:
                 return int(raw), m.end()
             try:
                 return float(raw), m.end()

@@ -28,7 +28,8 @@ def split_lines(text: str) -> list[str]:
 
 
 def is_prompt(line: str) -> bool:
-    return bool(_PROMPT.match(line))
+    """Every prompt ``_PROMPT`` matches holds a ``>``: other lines (nearly all) are not matched."""
+    return ">" in line and _PROMPT.match(line) is not None
 
 
 def is_blank(line: str) -> bool:

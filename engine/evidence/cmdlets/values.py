@@ -39,6 +39,8 @@ _UNEXPORTED = lazyre.compile(
     r"|@\{.*\})$",
     re.S,
 )
+_INTEGER = lazyre.compile(r"\s*-?\d{1,18}\s*")
+_ITEM_BREAK = lazyre.compile(r"[\s,]+")
 _MS_DATE = lazyre.compile(r"^/Date\((-?\d{1,16})(?:[+-]\d{4})?\)/$")
 _NUM_DATE = lazyre.compile(
     r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?"
@@ -154,7 +156,7 @@ def integer(prop: Prop | None) -> int | None:
         return None
     if isinstance(prop.value, int):
         return prop.value
-    if isinstance(prop.value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", prop.value):
+    if isinstance(prop.value, str) and _INTEGER.fullmatch(prop.value):
         return int(prop.value)
     return None
 
@@ -189,7 +191,7 @@ def items(prop: Prop | None, style: Style) -> Items:
         return _braced(raw, prop.truncated)
     if style == "csv":
         return Items(tuple(raw.split()), prop.truncated)
-    return Items(tuple(p for p in re.split(r"[\s,]+", raw) if p), prop.truncated)
+    return Items(tuple(p for p in _ITEM_BREAK.split(raw) if p), prop.truncated)
 
 
 def _braced(raw: str, truncated: bool) -> Items:

@@ -18,11 +18,11 @@ The file is streamed (see ``scan``); ``scan`` takes progress/cancel hooks for th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import fields, replace
 from typing import BinaryIO, NamedTuple
 
+from ... import lazyre
 from ...errors import EvidenceError
 from ...facts import Fact, Provenance, SmtpSession, Symptom
 from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
@@ -65,7 +65,7 @@ MAX_SHARED_REPLIES = 2048
 MAX_SHARED_REPLY = 512  # characters; a longer text is cached per file only
 _REPLIES: dict[str, Reply | None] = {}
 
-_NORMALISE = re.compile(r"\[[^\]]*\]|<[^>]*>|\s+")
+_NORMALISE = lazyre.compile(r"\[[^\]]*\]|<[^>]*>|\s+")
 
 # The fields that decide whether two summaries are "the same" (aggregation key).
 KEY_FIELDS = (

@@ -40,6 +40,7 @@ _RCPT = lazyre.compile(r"^RCPT\s+TO:\s*(?:<(?P<addr>[^>]*)>|(?P<bare>\S*))", re.
 _TLS_FAILED = lazyre.compile(r"TLS negotiation failed(?: with error (?P<err>[A-Za-z0-9_]+))?", re.IGNORECASE)
 _TLS_PROTOCOL = lazyre.compile(r"SP_PROT_(?P<p>(?:TLS|SSL)\d(?:_\d)?)", re.IGNORECASE)
 _TLS_PROTOCOL_PLAIN = lazyre.compile(r"\b(?P<p>TLS ?1[._]\d)\b", re.IGNORECASE)
+_DNS_BREAK = lazyre.compile(r"[;,\s]+")
 _HEX = lazyre.compile(r"^[0-9A-Fa-f]+$")
 _THUMB = lazyre.compile(r"^[0-9A-Fa-f]{40}$")
 _DN_BREAK = lazyre.compile(r"[A-Za-z][A-Za-z0-9.]*=")
@@ -194,7 +195,7 @@ def domain_of(address: str | None) -> str | None:
 
 
 def split_dns(value: str) -> tuple[str, ...]:
-    parts = re.split(r"[;,\s]+", value.strip())
+    parts = _DNS_BREAK.split(value.strip())
     return tuple(dict.fromkeys(p.lower() for p in parts if p))
 
 

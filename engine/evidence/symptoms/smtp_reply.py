@@ -200,7 +200,7 @@ def recognise(text: str) -> list[Reply]:
             if close_at >= 0:
                 chunk = chunk[:close_at]
         if quote:  # '…' around the reply: it ends at the first quote that closes a word
-            close = re.compile(re.escape(quote) + r"(?!\w)").search(chunk, head_end - start)
+            close = _closer(quote).search(chunk, head_end - start)
             if close:
                 chunk = chunk[: close.start()]
         cut = _TEXT_END.search(chunk, head_end - start) if _may_end(chunk) else None
@@ -317,6 +317,19 @@ def _basic_spans(text: str, enhanced: list[re.Match[str]]) -> list[_Span]:
             continue  # (550, b'5.7.64 …'): the enhanced pattern has it
         spans.append((m.start("basic"), m.end(), m.group("basic"), None, ",", _closing(m.group("q"))))
     return spans
+
+
+_CLOSERS: dict[str, lazyre.LazyPattern] = {}
+
+
+def _closer(quote: str) -> lazyre.LazyPattern:
+    """The quote where it closes a word (one pattern per quote character, kept: ``regexcache``)."""
+    rx = _CLOSERS.get(quote)
+    if rx is None:
+        rx = lazyre.compile(re.escape(quote) + r"(?!\w)")
+        if len(_CLOSERS) < 16:
+            _CLOSERS[quote] = rx
+    return rx
 
 
 def _closing(quote: str | None) -> str | None:

@@ -37,8 +37,8 @@ RUN_MODULES = {
     "relaydoctor.engine.facts", "relaydoctor.engine.guidance", "relaydoctor.engine.lazydataclass",
     "relaydoctor.engine.lazyre", "relaydoctor.engine.lifecycle", "relaydoctor.engine.output",
     "relaydoctor.engine.paths", "relaydoctor.engine.plainwords", "relaydoctor.engine.precedence",
-    "relaydoctor.engine.results", "relaydoctor.engine.scope", "relaydoctor.engine.status",
-    "relaydoctor.engine.utctime", "relaydoctor.engine.x509names",
+    "relaydoctor.engine.regexcache", "relaydoctor.engine.results", "relaydoctor.engine.scope",
+    "relaydoctor.engine.status", "relaydoctor.engine.utctime", "relaydoctor.engine.x509names",
     "relaydoctor.engine.pack", "relaydoctor.engine.pack.cache", "relaydoctor.engine.pack.loader",
     "relaydoctor.engine.pack.model", "relaydoctor.engine.pack.recognize",
     "relaydoctor.engine.pack.templates", "relaydoctor.engine.pack.ycontainers",
@@ -71,6 +71,7 @@ UNNEEDED_PARSERS = (
     "relaydoctor.engine.evidence.symptoms.msgtrk", "relaydoctor.engine.evidence.symptoms.queue",
     "relaydoctor.engine.evidence.symptoms.text", "relaydoctor.engine.evidence.cmdlets.clixml",
     "relaydoctor.engine.evidence.cmdlets.csvexport", "relaydoctor.engine.evidence.cmdlets.signins",
+    "relaydoctor.engine.evidence.cmdlets.formattable",
     "relaydoctor.engine.evidence.xmltree", "xml",
 )
 

@@ -64,3 +64,20 @@ def test_relaydoctor_workers_fixes_the_count_whatever_the_load(monkeypatch):
     assert plan_workers(big, load=0.0) == 0
     monkeypatch.setenv("RELAYDOCTOR_WORKERS", "many")  # not a number: ignored
     assert plan_workers(big, cpus=4, load=0.0) == 2
+
+
+def test_small_input_is_planned_without_asking_for_the_cpus(monkeypatch):
+    """Below the threshold nothing is split and plan_workers says 0 whatever the CPUs: the cgroup
+    files are not read (a diagnosis of a small bundle asked for them every run)."""
+    def refuse(*_args):
+        raise AssertionError("usable_cpus asked for a small input")
+
+    sizes = [PARALLEL_MIN_BYTES // 4, PARALLEL_MIN_BYTES // 4, 0]
+    for cpus, load in ((2, 0.0), (8, 0.0), (1, 0.0), (4, 3.0)):
+        assert plan_workers(sizes, cpus=cpus, load=load) == 0
+        assert workers.plan_jobs(sizes, [True] * 3, cpus=cpus, load=load) == (0, [1, 1, 1])
+    monkeypatch.setattr(workers, "usable_cpus", refuse)
+    monkeypatch.setenv("RELAYDOCTOR_WORKERS", "4")
+    assert workers.plan_jobs(sizes, [True] * 3) == (0, [1, 1, 1])
+    assert workers.plan_jobs([], []) == (0, [])
+    assert workers.plan_jobs([10 * MB], [True], min_total=32 * MB) == (0, [1])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from packkit import standard_pack, write
+from relaydoctor.engine.errors import PackErrors
 from relaydoctor.engine.pack import cache, load_packs
 from relaydoctor.engine.pack import loader as loader_mod
 
@@ -175,7 +176,9 @@ def test_the_cached_ruleset_carries_the_facades_prepared_rules(cache_dir, monkey
     cached = api._compile_cached(packs)
     assert cached.prepared is not None and cached.digest == fresh.digest
     subset, fresh_subset = cached.for_codes(["5.7.64"]), fresh.for_codes(["5.7.64"])
-    expected = [session._prepare(r) for r in fresh_subset.rules]
+    # the aliases and each condition's JSON text, as the engine gets it (session._TextRuleset)
+    expected = [(aliases, session._dumps(condition))
+                for aliases, condition in map(session._prepare, fresh_subset.rules)]
     monkeypatch.setattr(session, "_prepare", lambda rule: pytest.fail("prepared again"))
     assert session._prepared(subset) == expected
     assert subset == fresh_subset and subset.digest != cached.digest
@@ -365,3 +368,53 @@ def test_a_header_whose_bytes_were_altered_is_ignored(cache_dir):
     assert "5.7.64" in head
     packs_entry.write_text(f"{head.replace('5.7.64', '5.7.65', 1)}\n{body}")
     assert cache.read(packs_key) is None
+
+
+def test_a_case_file_changed_after_indexing_is_seen_when_the_cases_are_read(tmp_path, cache_dir, monkeypatch):
+    """The stat index is found by the rule, code and cause files alone (a diagnosis never reads
+    the test cases, ~300 of the built-in pack's ~850 files): a case edited later keeps the key, so
+    a diagnosis reads the same entry without hashing, and whoever reads the cases (``rules test``,
+    lint) gets them afresh from the YAML; the stale index entry is dropped, so the next load
+    caches the cases as they are."""
+    monkeypatch.setattr(cache, "RACY_SECONDS", -1.0)
+    pack = standard_pack(tmp_path / "p")
+    first = _load(pack)
+    assert "widget-broken-positive" in {c.case for c in first.cases}
+    (case_path,) = (pack / "rules").glob("*/cases/widget-broken-positive.yaml")
+    case_path.write_text(case_path.read_text().replace("case: widget-broken-positive", "case: renamed"))
+    real = cache.content_key
+    monkeypatch.setattr(cache, "content_key", lambda *a: pytest.fail("the pack files were hashed"))
+    again = _load(pack)  # as a diagnosis loads them: the same key, the same entry
+    assert len(_entries(cache_dir)) == 1 and again.rules == first.rules
+    assert {c.case for c in again.cases} == {"renamed", "widget-broken-negative", "widget-broken-unknown"}
+    monkeypatch.setattr(cache, "content_key", real)
+    fresh = load_packs([pack], include_builtin=False, include_user_config=False, cache=False)
+    third = _load(pack)  # the index entry was dropped: a new key, its entry holds the new case
+    assert len(_entries(cache_dir)) == 2 and third == fresh
+    monkeypatch.setattr(loader_mod, "_load_one", lambda *a: pytest.fail("the YAML was read again"))
+    assert {c.case for c in _load(pack).cases} == {c.case for c in fresh.cases}
+
+
+def test_a_case_broken_after_indexing_fails_whoever_reads_the_cases(tmp_path, cache_dir, monkeypatch):
+    monkeypatch.setattr(cache, "RACY_SECONDS", -1.0)
+    pack = standard_pack(tmp_path / "p")
+    _load(pack)
+    (case_path,) = (pack / "rules").glob("*/cases/widget-broken-positive.yaml")
+    case_path.write_text("case: [unclosed\n")
+    packs = _load(pack)  # a diagnosis: the rules, codes and causes, as cached
+    assert packs.rules and packs.codes
+    with pytest.raises(PackErrors, match=r"widget-broken-positive\.yaml"):
+        packs.cases  # noqa: B018 (what rules test and lint read)
+    with pytest.raises(PackErrors, match=r"widget-broken-positive\.yaml"):
+        _load(pack)  # the next run computes the key afresh, so reads every file
+
+
+def test_a_rule_edited_after_indexing_gives_a_new_key(tmp_path, cache_dir, monkeypatch):
+    monkeypatch.setattr(cache, "RACY_SECONDS", -1.0)
+    pack = standard_pack(tmp_path / "p")
+    first = _load(pack)
+    rule_path = next(p for p in (pack / "rules").rglob("*.yaml") if "cases" not in p.parts)
+    rule_path.write_text(rule_path.read_text().replace("description: Test rule", "description: Edited rule"))
+    after = _load(pack)
+    assert len(_entries(cache_dir)) == 2
+    assert {r.description for r in after.rules} != {r.description for r in first.rules}

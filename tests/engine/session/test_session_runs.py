@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import random
@@ -14,6 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 from relaydoctor.engine import session as session_mod
+from relaydoctor.engine.compiled import CompiledRuleset
 from relaydoctor.engine.errors import EngineError
 from relaydoctor.engine.session import MAX_LIVE_SESSIONS, RuleEngine, fnv1a_32, get_engine
 from session_kit import fired, kind, rule, ruleset
@@ -131,6 +133,45 @@ def test_actions_take_exactly_one_parameter(engine, monkeypatch):
     monkeypatch.setattr(RuleEngine, "_action", lambda self, i, aliases: lambda c, done=None: None)
     with pytest.raises(EngineError, match="exactly one parameter"):
         RuleEngine().run(NEGATION, [])
+
+
+def test_firings_leave_no_cyclic_garbage(engine):
+    """Each firing's Closure and the facts it bound are freed as soon as the firing is done, not
+    by the cyclic collector (docs/engine-traps.md #43), so its threshold can be high
+    (engine/__main__.py) without memory growing with the firings."""
+    every = ruleset(rule("any-symptom", {"s": kind("symptom")}))
+    facts = [{"t": "symptom", "code": f"5.7.{n}", "text": "x" * 100} for n in range(300)]
+    engine.run(every, facts[:1])  # registered, and the engine's first-run allocations made
+    gc.collect()
+    gc.disable()
+    try:
+        assert len(engine.run(every, facts)) == 300
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+    assert unreachable < 100  # durable's own Promise.run left ~20 objects a firing (~6,000)
+
+
+def test_the_engine_gets_the_text_durable_would_write(monkeypatch):
+    """Registration hands the engine the rules' JSON text itself (``_TextRuleset``), from the cached
+    prepared rules or made on the spot: byte for byte what durable's ``Ruleset`` writes for the
+    definition dict (non-ASCII text unescaped, durable's separators), with the same firings."""
+    texts: list[str] = []
+    real = session_mod.durable_rules_engine.create_ruleset
+    monkeypatch.setattr(session_mod.durable_rules_engine, "create_ruleset",
+                        lambda name, text: texts.append(text) or real(name, text))
+    rules = (*NEGATION.rules, rule("umlaut", {"s": kind("symptom", {"text": "Zertifikat ungültig – “x”"})}))
+    facts = [*NEGATION_FACTS, {"t": "symptom", "text": "Zertifikat ungültig – “x”"}]
+    bare = CompiledRuleset(rules)
+    prepared = CompiledRuleset(rules, prepared=session_mod.prepare_rules(bare))
+    runs = [by_content(facts, RuleEngine().run(r, facts)) for r in (bare, prepared)]
+    definition = {
+        "__init": {"all": [{"__i": {"t": "__init"}}]},
+        "__catchall": {"all": [{"__a": {"$ex": {"t": 1}}}, {"__b": {"t": "__never"}}]},
+        **{f"r{i}": condition for i, (_, condition) in enumerate(map(session_mod._prepare, rules))},
+    }
+    assert texts == [json.dumps(definition, ensure_ascii=False)] * 2
+    assert runs[0] == runs[1] and ("umlaut", (("s", json.dumps(facts[-1], sort_keys=True)),)) in runs[0]
 
 
 def test_session_is_deleted_even_when_nothing_fired(engine, monkeypatch):
