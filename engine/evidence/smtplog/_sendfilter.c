@@ -17,6 +17,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_AVX512 1 /* find_hits' AVX-512BW loop, used where the CPU has it */
+#endif
 
 #define MAX_SID 64
 #define MAX_ENTRIES (1 << 18) /* session ids remembered at most (~36 MB of table); beyond: Python path */
@@ -36,6 +40,7 @@ static void *grown(void *items, Py_ssize_t *cap, size_t size, Py_ssize_t first) 
 typedef struct {
     PyObject *item, *rows, *sigs;  /* the _Open and its lists while open (owned) */
     Py_ssize_t lines, idle, tail, first;
+    Py_ssize_t toff;               /* its _Open's toff once its conn is set (fast_row), else -1 */
     size_t hash;
     char state;                    /* 0 not followed, 1 open, 2 closed in this block, 3 finished */
     char mail, recv, partial, touched, tainted, fresh;
@@ -150,11 +155,17 @@ static Sess *table_add(Selector *self, const char *s, Py_ssize_t n) {
     return e;
 }
 
-static int is_ascii(const char *s, Py_ssize_t n) {
-    for (Py_ssize_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            return 0;
-    return 1;
+static int is_ascii(const char *s, Py_ssize_t n) {  /* 8 bytes at a time: every kept row's line is checked */
+    uint64_t high = 0;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        high |= w;
+    }
+    for (; i < n; i++)
+        high |= (unsigned char)s[i];
+    return (high & 0x8080808080808080ULL) == 0;
 }
 
 static inline int at(const char *p, const char *buf, const char *end, const char *lit, size_t len) {
@@ -173,6 +184,7 @@ typedef struct {
     Hit *hit;
     Py_ssize_t n, cap, attempts, connects;
     const char *attempt_end, *connect_end;
+    int header;  /* a line after the first starts with '#' */
 } Hits;
 
 static int hit_at(Hits *h, const char *base, const char *end, const char *p) {
@@ -183,10 +195,12 @@ static int hit_at(Hits *h, const char *base, const char *end, const char *p) {
         if (at(p - 6, base, end, "outlook.com", 11))
             kind = 0, pos = p - 6;
         break;
+    case 'e':
+        if (at(p - 5, base, end, "office365.com", 13))
+            kind = 1, pos = p - 5;
+        break;
     case 'f':
-        if (at(p - 1, base, end, "office365.com", 13))
-            kind = 1, pos = p - 1;
-        else if (at(p - 12, base, end, "negotiation failed", 18))
+        if (at(p - 12, base, end, "negotiation failed", 18))
             kind = 2, pos = p - 12;
         break;
     case '<': {
@@ -212,6 +226,10 @@ static int hit_at(Hits *h, const char *base, const char *end, const char *p) {
             h->attempt_end = p + 16;
         }
         return 0;
+    case '\n':
+        if (p + 1 < end && p[1] == '#')
+            h->header = 1;
+        return 0;
     }
     if (kind < 0)
         return 0;
@@ -226,25 +244,76 @@ static int hit_at(Hits *h, const char *base, const char *end, const char *p) {
     return 0;
 }
 
-/* One pass over [base, end), 16 positions at a time: a position is looked at only when it holds the
- * first of two bytes a pattern has there ("k." outlook.com, "ff" office365.com, "fa" negotiation
- * failed, "<," a reply, "+," a connect, "pt" attempting to connect; pairs are rarer than single
- * letters in log text). 0 ok, -1 error. */
+#ifdef HAVE_AVX512
+/* find_hits' loop with AVX-512 VBMI (chosen at run time): the same candidates 64 positions at a time
+ * from p, while 66 bytes are left; returns where it stopped, or NULL on error. Each byte is
+ * classified by a table look-up (vpermi2b, 128 entries: a byte of 0x80 or more reads as its low
+ * seven bits, a few more candidates that hit_at rejects) instead of a compare per pattern byte: bit
+ * i of first[] is the first byte of pair i, of second[] its second, third[] clears bit 3 ("<,"
+ * replies) unless '4', '5' or '"' follows. */
+__attribute__((target("avx512bw,avx512vbmi"))) static const char *find_hits_vbmi(Hits *h, const char *base,
+                                                                                 const char *p, const char *end) {
+    static const char pairs[][3] = {"k.", "e3", "fa", "<,", "+,", "pt", "\n#"};
+    unsigned char first[128] = {0}, second[128] = {0}, third[128];
+    for (int i = 0; i < 7; i++) {
+        first[(unsigned char)pairs[i][0]] |= (unsigned char)(1u << i);
+        second[(unsigned char)pairs[i][1]] |= (unsigned char)(1u << i);
+    }
+    memset(third, 0xff & ~8, sizeof third);
+    third['4'] = third['5'] = third['"'] = 0xff;
+    const __m512i f0 = _mm512_loadu_si512((const void *)first), f1 = _mm512_loadu_si512((const void *)(first + 64)),
+                  s0 = _mm512_loadu_si512((const void *)second), s1 = _mm512_loadu_si512((const void *)(second + 64)),
+                  t0 = _mm512_loadu_si512((const void *)third), t1 = _mm512_loadu_si512((const void *)(third + 64));
+    while (end - p >= 66) {
+        __m512i v = _mm512_loadu_si512((const void *)p), w = _mm512_loadu_si512((const void *)(p + 1)),
+                x = _mm512_loadu_si512((const void *)(p + 2));
+        __m512i both = _mm512_ternarylogic_epi32(_mm512_permutex2var_epi8(f0, v, f1), _mm512_permutex2var_epi8(s0, w, s1),
+                                                 _mm512_permutex2var_epi8(t0, x, t1), 0x80); /* a & b & c */
+        uint64_t m = _mm512_test_epi8_mask(both, both);
+        while (m) {
+            int i = __builtin_ctzll(m);
+            m &= m - 1;
+            if (hit_at(h, base, end, p + i) < 0)
+                return NULL;
+        }
+        p += 64;
+    }
+    return p;
+}
+static int use_avx512;  /* set when the module is imported */
+#endif
+
+/* One pass over [base, end), 64 (AVX-512BW) or 16 (SSE2) positions at a time: a position is looked at
+ * (hit_at) only when it holds the first of two bytes a pattern has there ("k." outlook.com, "e3"
+ * office365.com, "fa" negotiation failed, "+," a connect, "pt" attempting to connect; pairs are
+ * rarer than single letters in log text), or "<," followed by '4', '5' or '"' (a reply that may be
+ * 4xx/5xx; most replies are 2xx), or "\n#" (a header line: h->header). Every path looks at the same
+ * positions. 0 ok, -1 error. */
 static int find_hits(Hits *h, const char *base, const char *end) {
     const char *p = base;
     h->attempt_end = h->connect_end = base;
+#ifdef HAVE_AVX512
+    if (use_avx512 && (p = find_hits_vbmi(h, base, p, end)) == NULL)
+        return -1;
+#endif
 #ifdef __SSE2__
     const __m128i k = _mm_set1_epi8('k'), dot = _mm_set1_epi8('.'), f = _mm_set1_epi8('f'), a = _mm_set1_epi8('a'),
-                  lt = _mm_set1_epi8('<'), plus = _mm_set1_epi8('+'), comma = _mm_set1_epi8(','),
-                  pp = _mm_set1_epi8('p'), t = _mm_set1_epi8('t');
-    while (end - p >= 17) {
-        __m128i v = _mm_loadu_si128((const __m128i *)p), w = _mm_loadu_si128((const __m128i *)(p + 1));
+                  e = _mm_set1_epi8('e'), three = _mm_set1_epi8('3'), lt = _mm_set1_epi8('<'),
+                  plus = _mm_set1_epi8('+'), comma = _mm_set1_epi8(','), pp = _mm_set1_epi8('p'),
+                  t = _mm_set1_epi8('t'), one = _mm_set1_epi8(1), five = _mm_set1_epi8('5'),
+                  quote = _mm_set1_epi8('"'), nl = _mm_set1_epi8('\n'), hash = _mm_set1_epi8('#');
+    while (end - p >= 18) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p), w = _mm_loadu_si128((const __m128i *)(p + 1)),
+                x = _mm_loadu_si128((const __m128i *)(p + 2));
+        __m128i reply = _mm_and_si128(_mm_cmpeq_epi8(v, lt), _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(x, one), five),
+                                                                         _mm_cmpeq_epi8(x, quote)));
         __m128i m = _mm_or_si128(
-            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, k), _mm_cmpeq_epi8(w, dot)),
-                         _mm_and_si128(_mm_cmpeq_epi8(v, f), _mm_or_si128(_mm_cmpeq_epi8(w, f), _mm_cmpeq_epi8(w, a)))),
-            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(w, comma),
-                                       _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, plus))),
-                         _mm_and_si128(_mm_cmpeq_epi8(v, pp), _mm_cmpeq_epi8(w, t))));
+            _mm_or_si128(_mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, k), _mm_cmpeq_epi8(w, dot)),
+                                      _mm_and_si128(_mm_cmpeq_epi8(v, e), _mm_cmpeq_epi8(w, three))),
+                         _mm_and_si128(_mm_cmpeq_epi8(v, f), _mm_cmpeq_epi8(w, a))),
+            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(w, comma), _mm_or_si128(reply, _mm_cmpeq_epi8(v, plus))),
+                         _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, pp), _mm_cmpeq_epi8(w, t)),
+                                      _mm_and_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(w, hash)))));
         unsigned mask = (unsigned)_mm_movemask_epi8(m);
         while (mask) {
             int i = __builtin_ctz(mask);
@@ -257,11 +326,13 @@ static int find_hits(Hits *h, const char *base, const char *end) {
 #endif
     for (; p < end; p++) {
         char c = *p;
-        if ((c == 'k' || c == 'f' || c == '<' || c == '+' || c == 'p') && hit_at(h, base, end, p) < 0)
+        if ((c == 'k' || c == 'e' || c == 'f' || c == '<' || c == '+' || c == 'p' || c == '\n') &&
+            hit_at(h, base, end, p) < 0)
             return -1;
     }
     return 0;
 }
+
 
 /* The first ',', '"' or newline at or after q (end if none). */
 static inline const char *find_mark(const char *q, const char *end) {
@@ -335,6 +406,12 @@ static inline Py_ssize_t find_lit(const char *buf, Py_ssize_t from, Py_ssize_t t
             return -1;
     }
 #endif
+    if (len >= 1 && to - from <= 64) {  /* a short field (most are): no memmem call, whose set-up costs more */
+        for (Py_ssize_t i = from; i + len <= to; i++)
+            if (buf[i] == lit[0] && memcmp(buf + i + 1, lit + 1, (size_t)len - 1) == 0)
+                return i;
+        return -1;
+    }
     const char *p = memmem(buf + from, (size_t)(to - from), lit, (size_t)len);
     return p ? p - buf : -1;
 }
@@ -873,10 +950,11 @@ static char *normalise(char ev, const char *d, Py_ssize_t n, char *w) {
 /* The signature of one row: event, quoting flags, the normalised data's length and bytes, the
  * context as written. Equal signatures mean equal (data, context) up to the parts above. */
 static PyObject *signature(char ev, const char *d, Py_ssize_t dn, int dq, const char *c, Py_ssize_t cn, int cq) {
-    PyObject *out = PyBytes_FromStringAndSize(NULL, 7 + dn + cn);
-    if (out == NULL)
+    char room[512];  /* most rows: written here, then one bytes object of the right size (no resize) */
+    PyObject *out = NULL;
+    if (7 + dn + cn > (Py_ssize_t)sizeof room && (out = PyBytes_FromStringAndSize(NULL, 7 + dn + cn)) == NULL)
         return NULL;
-    char *w0 = PyBytes_AS_STRING(out), *w = w0;
+    char *w0 = out ? PyBytes_AS_STRING(out) : room, *w = w0;
     *w++ = ev;
     *w++ = (char)dq;
     *w++ = (char)cq;
@@ -888,6 +966,8 @@ static PyObject *signature(char ev, const char *d, Py_ssize_t dn, int dq, const 
     memcpy(lenp, &len, 4);
     memcpy(w, c, (size_t)cn);
     w += cn;
+    if (out == NULL)
+        return PyBytes_FromStringAndSize(room, w - w0);
     if (_PyBytes_Resize(&out, w - w0) < 0)
         return NULL;
     return out;
@@ -908,7 +988,7 @@ PyObject *sf_line_time(PyObject *mod, PyObject *arg);
  * code); NULL with an error: an error. */
 static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t q, Py_ssize_t c1,
                           Py_ssize_t c3, Py_ssize_t line, PyObject *item, PyTypeObject *row_type, PyObject **sig,
-                          int lite) {
+                          int lite, Py_ssize_t *toff_known) {
     if (c1 - q < 1 || c1 - q > 9)
         return NULL;
     long long seq = 0;
@@ -939,14 +1019,18 @@ static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssiz
         cs = c < 0 ? rn : c + 1;
         cn = rn - cs;
     }
-    PyObject *conn = PyObject_GetAttr(item, str_conn);
-    if (conn == NULL)
-        return NULL;
+    /* toff_known (lite rows of collect() only): item's toff once its conn is set, or -1; a lite row
+     * needs no conn, so a session's later rows look neither up */
+    PyObject *conn = lite && toff_known != NULL && *toff_known >= 0 ? NULL : PyObject_GetAttr(item, str_conn);
     PyObject *remote = NULL, *toff_obj = NULL;
     Py_ssize_t toff, rems = 0, remn = 0;
     PyObject *fields[9] = {NULL};
     PyObject *row = NULL;
-    if (conn == Py_None) {
+    if (conn == NULL) {
+        if (!(lite && toff_known != NULL && *toff_known >= 0))
+            return NULL;
+        toff = *toff_known;
+    } else if (conn == Py_None) {
         Py_DECREF(conn);
         conn = NULL;
         Py_ssize_t a = find_byte(t, 0, tn, ',');
@@ -969,6 +1053,8 @@ static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssiz
         if (conn == NULL || remote == NULL || toff_obj == NULL ||
             PyObject_SetAttr(item, str_conn, conn) < 0 || PyObject_SetAttr(item, str_toff, toff_obj) < 0)
             goto fail;
+        if (toff_known != NULL)
+            *toff_known = toff;
     } else {
         toff_obj = PyObject_GetAttr(item, str_toff);
         if (toff_obj == NULL)
@@ -976,6 +1062,8 @@ static PyObject *fast_row(const char *buf, Py_ssize_t ls, Py_ssize_t le, Py_ssiz
         toff = PyLong_AsSsize_t(toff_obj);
         if (toff == -1 && PyErr_Occurred())
             goto fail;
+        if (toff_known != NULL && toff >= 0)
+            *toff_known = toff;
         remote = PyUnicode_FromStringAndSize("", 0);
         if (remote == NULL)
             goto fail;
@@ -1087,7 +1175,7 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         int tainted = PySet_Contains(tainted_set, key);
         /* positions as _walk finds them (anything else is left to Python, never read out of range) */
         if (tainted == 0 && v[4] >= 0 && ls < v[2] && v[2] <= v[3] && v[3] <= v[4] && v[4] + 2 < le)
-            row = fast_row(buf, ls, le, v[2], v[3], v[4], line, item, row_type, &sig, lite);
+            row = fast_row(buf, ls, le, v[2], v[3], v[4], line, item, row_type, &sig, lite, NULL);
         if (tainted < 0 || (row == NULL && PyErr_Occurred())) {
             Py_DECREF(key);
             goto done;
@@ -1232,7 +1320,7 @@ static int session_open(Selector *self, Sess *s, Py_ssize_t first, int partial) 
     s->sigs = sigs;
     s->state = 1;
     s->lines = s->idle = 0;
-    s->tail = -1;
+    s->tail = s->toff = -1;
     s->first = first;
     s->partial = (char)partial;
     s->mail = s->recv = s->tainted = 0;
@@ -1306,7 +1394,7 @@ static int collect_line(Sess *s, const char *buf, Py_ssize_t ls, Py_ssize_t le, 
     if (s->tainted || !(ls < q && q <= c1 && c1 <= c3 && c3 + 2 < le))
         goto left;
     PyObject *sig = NULL;
-    PyObject *row = fast_row(buf, ls, le, q, c1, c3, line, s->item, NULL, &sig, 1);
+    PyObject *row = fast_row(buf, ls, le, q, c1, c3, line, s->item, NULL, &sig, 1, &s->toff);
     if (row == NULL) {
         if (PyErr_Occurred())
             return -1;
@@ -1326,7 +1414,10 @@ left:
 /* The last four bytes of an id (ids of one server differ at the end) hashed to 16 bits. */
 static inline unsigned id_tail(const char *s, Py_ssize_t n) {
     uint32_t w = 0;
-    memcpy(&w, n >= 4 ? s + n - 4 : s, n >= 4 ? 4 : (size_t)n);
+    if (n >= 4)
+        memcpy(&w, s + n - 4, 4);  /* one load (a copy of variable length was byte stores, then a stalled load) */
+    else
+        memcpy(&w, s, (size_t)n);
     return (uint32_t)(w * 0x9E3779B1u) >> 16;
 }
 
@@ -1519,7 +1610,8 @@ static int start_sessions(Selector *self, const char *buf, Py_ssize_t n, Hits *h
 }
 
 /* collect(buf, start, first_line) -> (newlines, attempts, connects, left), or None when the
- * Python scanner must read this file; end_block() then finishes the block. buf[:start]: the look-back (lines seen before),
+ * Python scanner must read this file, or False (nothing done) when a line of buf[start:] starts with
+ * '#' (header lines: the caller splits the block at them); end_block() then finishes the block. buf[:start]: the look-back (lines seen before),
  * buf[start:]: the new whole lines; first_line: the line number of buf[0]. newlines: in the new
  * lines; attempts, connects: their ",attempting to connect" and ",+," (the session count);
  * left: (item, line, ls, le, q, c1, c3) of the kept lines the Python code must cut (c3 -1: not the
@@ -1549,6 +1641,11 @@ static PyObject *Selector_collect(Selector *self, PyObject *args) {
     left = PyList_New(0);
     if (left == NULL || find_hits(&h, buf + start, end) < 0)
         goto done;
+    if (h.header || (start < n && buf[start] == '#')) {
+        result = Py_False;
+        Py_INCREF(result);
+        goto done;
+    }
     for (Py_ssize_t i = 0; i < h.n; i++)
         h.hit[i].pos += start;
     int rc = start_sessions(self, buf, n, &h, &lo);
@@ -1571,6 +1668,9 @@ static PyObject *Selector_collect(Selector *self, PyObject *args) {
     while (ls < end) {
         const char *c2, *c3;
         int quoted;
+        /* the line heads' loads are where the walk waits (the block is larger than L2): ask for the
+         * bytes ~30 lines ahead (a prefetch never faults, past the buffer's end included) */
+        __builtin_prefetch(ls + 4096);
         const char *q = line_head(ls, end, &c2, &c3, &quoted);
         const char *nl = (q < end && *q == '\n') ? q : memchr(q, '\n', end - q);
         const char *le = nl ? nl : end;
@@ -1712,8 +1812,9 @@ static PyMethodDef Selector_methods[] = {
      "start(new_item, idle_bytes, max_open, done_memory, folds=None): before the first collect(); "
      "with a Folds, a finished session it folds is not handed back."},
     {"collect", (PyCFunction)Selector_collect, METH_VARARGS,
-     "collect(buf, start, first_line) -> (newlines, attempts, connects, left) or None (the Python "
-     "scanner must read the file): one block of scan.py's _feed_fast, up to finishing sessions."},
+     "collect(buf, start, first_line) -> (newlines, attempts, connects, left), None (the Python "
+     "scanner must read the file) or False (a line of buf[start:] starts with '#': nothing done): one "
+     "block of scan.py's _feed_fast, up to finishing sessions."},
     {"end_block", (PyCFunction)Selector_end_block, METH_NOARGS,
      "end_block() -> (finished, trimmed): the sessions scan.py finishes at the end of the block."},
     {"finish_all", (PyCFunction)Selector_finish_all, METH_NOARGS,
@@ -2026,6 +2127,12 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
     str_sigs = PyUnicode_InternFromString("sigs");
     if (str_conn == NULL || str_toff == NULL || str_rows == NULL || str_sigs == NULL)
         return NULL;
+#ifdef HAVE_AVX512
+    /* RELAYDOCTOR_NATIVE_SIMD=sse2: the SSE2 loops even where AVX-512BW is there (tests run both) */
+    const char *simd = getenv("RELAYDOCTOR_NATIVE_SIMD");
+    use_avx512 = simd != NULL && strcmp(simd, "sse2") == 0 ? 0 : __builtin_cpu_supports("avx512bw") &&
+                                                                       __builtin_cpu_supports("avx512vbmi");
+#endif
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
@@ -2033,8 +2140,9 @@ PyMODINIT_FUNC PyInit__sendfilter(void) {
      * 2 = EHLO reply lines with "XXXXXXXA" (STARTTLS masked by a firewall) are kept;
      * 3 = replay() (_replay.c); 4 = lite rows (rows(..., lite), row(), line_time(), ordered(), replay() of them);
      * 5 = Selector.start_collect/collect/finish_all (pass 2 collects the sessions);
-     * 6 = Folds, Selector.start(..., folds): repeated sessions folded in C (_replay.c). */
-    if (PyModule_AddIntConstant(m, "REVISION", 6) < 0) {
+     * 6 = Folds, Selector.start(..., folds): repeated sessions folded in C (_replay.c);
+     * 7 = collect() returns False for a block with a header line (the caller no longer looks). */
+    if (PyModule_AddIntConstant(m, "REVISION", 7) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -53,8 +53,9 @@ NATIVE_API = ("Selector", "walk", "rows", "triggers", "backward", "newlines", "r
 # lines with "XXXXXXXA", STARTTLS masked by a firewall) keeps other rows than this module does;
 # REVISION 4: ``rows(..., lite)`` makes lite rows (an older ``rows`` takes four arguments only);
 # REVISION 5: ``Selector.start/collect/finish_all`` (sendfilter.py: the block step in C, one pass);
-# REVISION 6: ``Folds`` and ``Selector.start(..., folds)`` (send.Aggregator's folding in C).
-NATIVE_REVISION = 6
+# REVISION 6: ``Folds`` and ``Selector.start(..., folds)`` (send.Aggregator's folding in C);
+# REVISION 7: ``collect`` returns False for a block with a header line (sendfilter.py no longer looks).
+NATIVE_REVISION = 7
 
 
 def usable_native(module: object | None) -> object | None:

@@ -23,7 +23,8 @@ code cannot judge as Python would (UTF-16 text, another column order, a quoted c
 non-ASCII session id in a trigger line, a quote where ``_backward`` reads, a line with a quote before
 its session id that names a followed session between two of its commas, more than ``MAX_ENTRIES`` session
 ids named by triggers) sends the file down the pure-Python path (``Fallback``: read again from its
-start, its progress reported twice). ``RELAYDOCTOR_NO_NATIVE=1`` forces that path everywhere.
+start, its progress reported twice). ``RELAYDOCTOR_NO_NATIVE=1`` forces that path everywhere;
+``RELAYDOCTOR_NATIVE_SIMD=sse2`` keeps the C trigger pass off its AVX-512 loop (tests run both).
 """
 
 from __future__ import annotations
@@ -160,8 +161,8 @@ class Selected:
                 view[back : back + len(kept)] = kept
                 cut -= end - back - len(kept)
                 end = back + len(kept)
-            if run.layout is not None and not _has_header_line(buf, cut, back):
-                run.block(view[:cut], back)  # the common case: read in place, nothing copied
+            if run.layout is not None and run.block(view[:cut], back):
+                # the common case: read in place, nothing copied (collect() found no header line)
                 keep = run.keep_from(buf, cut)
                 if keep:  # the look-back and the partial line to the front (memmove, no temporary)
                     view[: end - keep] = view[keep:end]
@@ -188,14 +189,20 @@ class _Run:
         self.line = 1  # line number of the next new line
         self.first_line = 1  # line number of the look-back's first byte
 
-    def block(self, buf: bytes | memoryview, start: int) -> None:
-        """One block: ``buf[:start]`` the look-back, ``buf[start:]`` new whole data lines."""
+    def block(self, buf: bytes | memoryview, start: int) -> bool:
+        """One block: ``buf[:start]`` the look-back, ``buf[start:]`` new whole lines; False (nothing
+        done) when one of them is a header line (``collect`` finds them in its trigger pass)."""
         collector, stats, sel = self.collector, self.stats, self.sel
         layout = self.layout
         assert layout is not None
-        if collector.validated < VALIDATE_ROWS:
-            collector._validate(Block(bytes(buf), start, self.first_line, layout, False))
+        if collector.validated < VALIDATE_ROWS:  # (a header line first: validated after the split)
+            data = bytes(buf)
+            if _has_header_line(data, None, start):
+                return False
+            collector._validate(Block(data, start, self.first_line, layout, False))
         got = sel.collect(buf, start, self.first_line)
+        if got is False:
+            return False
         if got is None:
             raise Fallback
         newlines, attempts, connects, left = got
@@ -207,6 +214,7 @@ class _Run:
         collector.take(finished)
         stats.lines += newlines
         self.line += newlines
+        return True
 
     def long_line(self) -> None:
         """The line at ``self.line``, not yet ended, is longer than MAX_LINE (``BlockReader._long_line``)."""
@@ -241,7 +249,8 @@ class _Run:
                 continue
             self.layout = self.layout or Layout(DEFAULT_FIELDS)  # headerless excerpt: documented default
             buf = back + piece
-            self.block(buf, len(back))
+            if not self.block(buf, len(back)):  # never: _split_headers left no header line in it
+                raise Fallback
             back = buf[self.keep_from(buf, len(buf)):]
         return back
 
