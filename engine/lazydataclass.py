@@ -366,9 +366,10 @@ _REQUIRED, _DEFAULT, _FACTORY, _ALWAYS_FACTORY, _ALWAYS_DEFAULT = range(5)
 
 def _init_plan(cls: type, options: dict[str, Any]) -> tuple[Any, ...] | None:
     """What the generated ``__init__`` does, as data: (positional names, keyword names, required
-    names, steps ``(name, how, default)`` in field order, whether ``__post_init__`` follows); None
-    when dataclasses would refuse the fields (a required one after a defaulted one): the generated
-    method then says so."""
+    names, steps ``(name, how, default)`` in field order, whether ``__post_init__`` follows, the
+    field order when a call giving every field only sets them (else None), whether all of them
+    are positional); None when dataclasses would refuse the fields (a required one after a
+    defaulted one): the generated method then says so."""
     fields = dataclasses.fields(cls)
     slots = bool(options.get("slots", False))
     positional: list[str] = []
@@ -394,7 +395,12 @@ def _init_plan(cls: type, options: dict[str, Any]) -> tuple[Any, ...] | None:
             steps.append((f.name, _ALWAYS_DEFAULT, f.default))
     names = frozenset(f.name for f in fields if f.init)
     required = frozenset(name for name, how, _ in steps if how == _REQUIRED)
-    return tuple(positional), names, required, tuple(steps), hasattr(cls, "__post_init__")
+    post_init = hasattr(cls, "__post_init__")
+    # every step sets an argument and nothing follows: a call that gives every field just sets them
+    # in field order (Format-List's Prop, ~300 calls a bundle: 1.45 -> 0.93 us; generated 0.54)
+    direct = not post_init and all(how <= _FACTORY for _, how, _ in steps)
+    order = tuple(name for name, _, _ in steps) if direct else None
+    return tuple(positional), names, required, tuple(steps), post_init, order, order == tuple(positional)
 
 
 def _quick_init(cls: type, options: dict[str, Any]) -> Callable[..., Any]:
@@ -409,7 +415,16 @@ def _quick_init(cls: type, options: dict[str, Any]) -> Callable[..., Any]:
         if calls == 1:
             plan = _init_plan(cls, options)
         if plan is not None and calls <= QUICK_CALLS:
-            positional, names, required, steps, post_init = plan
+            positional, names, required, steps, post_init, order, by_position = plan
+            if order is not None:  # every field given, each once: set in field order
+                if not kwargs and by_position and len(args) == len(order):
+                    for name, value in zip(order, args, strict=False):  # the same length
+                        assign(self, name, value)
+                    return
+                if not args and kwargs.keys() == names:
+                    for name in order:
+                        assign(self, name, kwargs[name])
+                    return
             if not args:  # keywords only (every fact): this call's own dict
                 given = kwargs if kwargs.keys() <= names else None
             elif len(args) <= len(positional):

@@ -688,13 +688,14 @@ static PyObject *ascii_str(const char *r, Py_ssize_t n, int dq) {
  * the parts no fact of a later, folded session can depend on taken out -- the local part of a MAIL
  * FROM address (the domain stays), of a RCPT TO address all but whether it is in the tenant
  * (*.onmicrosoft.com), the size of a BDAT, and in a positive final reply line
- * without "Hello" or "STARTTLS" (a queued-mail reply) the contents of <...> and free-standing
+ * without "Hello", "STARTTLS" or "XXXXXXXA" (a queued-mail reply) the contents of <...> and free-standing
  * numbers after its first word (message ids, InternalId=, sizes, timings). Whatever decides a
  * fact stays byte for byte: reply codes, the first word (a banner or EHLO host: only whether it is
  * Exchange Online's, see plain_host), bracket and Hostname= hosts (in such a reply line: only
  * whether Exchange Online's, see bracket_host), negative and continuation replies (but for a plain recipient address right after the status
  * of a one-line "550 5.1.1 <local@domain> ..." reply: see plain_address), information lines, the
- * context column. */
+ * context column. A 2xx/3xx continuation line's host joined into a 4xx/5xx reply is the exception:
+ * there it is part of the rejection's text (see pin_mixed_reply). */
 
 static inline int py_space(unsigned char c) {
     return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
@@ -886,7 +887,10 @@ static char *normalise(char ev, const char *d, Py_ssize_t n, char *w) {
             }
         }
     } else if (ev == '<' && n >= 4 && (d[0] == '2' || d[0] == '3') && d[3] == ' ' &&
-               find_lit(d, 0, n, "Hello", 5) < 0 && !has_ci(d, n, "starttls", 8)) {
+               find_lit(d, 0, n, "Hello", 5) < 0 && !has_ci(d, n, "starttls", 8) &&
+               !memmem(d, (size_t)n, "XXXXXXXA", 8)) {
+        /* (not an EHLO reply line: session.py's _hello_line takes a 250 line with "Hello", STARTTLS or
+         * "XXXXXXXA" anywhere in it -- "<a-XXXXXXXA@x>", "[a-XXXXXXXA.example]" too -- for one) */
         Py_ssize_t p = 4;
         while (p < n && py_space((unsigned char)d[p]))
             p++;
@@ -971,6 +975,61 @@ static PyObject *signature(char ev, const char *d, Py_ssize_t dn, int dq, const 
     if (_PyBytes_Resize(&out, w - w0) < 0)
         return NULL;
     return out;
+}
+
+/* The reply code and continuation mark of a '<' signature's data (as written: every rule of normalise
+ * keeps a reply line's first four bytes): 0 not a reply line session.py reads (no three digits), else
+ * the code's first digit, negated for a continuation line ("250-..."). */
+static int sig_reply(PyObject *sig, const char **data, Py_ssize_t *dn) {
+    const char *s = PyBytes_AS_STRING(sig);
+    uint32_t len;
+    if (PyBytes_GET_SIZE(sig) < 10 || s[0] != '<')
+        return 0;
+    memcpy(&len, s + 3, 4);
+    if (len < 3 || (Py_ssize_t)len > PyBytes_GET_SIZE(sig) - 7)
+        return 0;
+    const char *d = s + 7;
+    for (int i = 0; i < 3; i++)
+        if (d[i] < '0' || d[i] > '9')
+            return 0;
+    *data = d;
+    *dn = len;
+    return len > 3 && d[3] == '-' ? -d[0] : d[0];
+}
+
+/* A 4xx/5xx reply line (``*sig``, of line ``line``) that ends a reply whose earlier lines (``sigs``,
+ * back to the last final reply line) hold a 2xx/3xx continuation line with its host left out of its
+ * signature (normalise: "250-host.example ..."): session.py joins those lines into the rejection's
+ * text, and so its symptom key and the symptom itself, so there the host is not "only Exchange
+ * Online's or not". Such a mixed-code reply (not SMTP, but logs are what they are) gets the line
+ * number appended to its final line's signature: no other session shares the key, none is folded
+ * as one that was replayed with another host. 0 ok, -1 error. */
+static int pin_mixed_reply(PyObject *sigs, PyObject **sig, Py_ssize_t line) {
+    const char *d;
+    Py_ssize_t dn;
+    int code = sig_reply(*sig, &d, &dn);
+    if (code != '4' && code != '5')
+        return 0;
+    for (Py_ssize_t i = PyList_GET_SIZE(sigs) - 1; i >= 0; i--) {
+        PyObject *prev = PyList_GET_ITEM(sigs, i);
+        if (!PyBytes_CheckExact(prev))
+            return 0;
+        int c = sig_reply(prev, &d, &dn);
+        if (c == 0)
+            continue;  /* a command, an information line, a line without a reply code */
+        if (c > 0)
+            return 0;  /* the previous reply ended there */
+        if ((c == -'2' || c == -'3') && memchr(d, 0xff, (size_t)dn) != NULL) {
+            Py_ssize_t n = PyBytes_GET_SIZE(*sig);
+            if (_PyBytes_Resize(sig, n + 1 + (Py_ssize_t)sizeof(long long)) < 0)
+                return -1;
+            long long at = line;
+            PyBytes_AS_STRING(*sig)[n] = (char)0xfe;
+            memcpy(PyBytes_AS_STRING(*sig) + n + 1, &at, sizeof at);
+            return 0;
+        }
+    }
+    return 0;
 }
 
 static PyObject *str_conn, *str_toff, *str_rows, *str_sigs;
@@ -1196,6 +1255,8 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(key);
         PyObject *rows = PyObject_GetAttr(item, str_rows), *sigs = PyObject_GetAttr(item, str_sigs);
         int rc = (rows == NULL || sigs == NULL || !PyList_Check(rows) || !PyList_Check(sigs)) ? -1 : 0;
+        if (rc == 0 && pin_mixed_reply(sigs, &sig, line) < 0)
+            rc = -2;  /* an error set (sig is NULL) */
         if (rc == 0)
             rc = PyList_Append(rows, row);
         if (rc == 0)
@@ -1205,7 +1266,7 @@ static PyObject *sf_rows(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         Py_XDECREF(rows);
         Py_XDECREF(sigs);
         Py_DECREF(row);
-        Py_DECREF(sig);
+        Py_XDECREF(sig);
         if (rc < 0)
             goto done;
     }
@@ -1401,11 +1462,13 @@ static int collect_line(Sess *s, const char *buf, Py_ssize_t ls, Py_ssize_t le, 
         s->tainted = 1;
         goto left;
     }
-    int rc = PyList_Append(s->rows, row);
+    int rc = pin_mixed_reply(s->sigs, &sig, line);  /* (on failure sig is NULL) */
+    if (rc == 0)
+        rc = PyList_Append(s->rows, row);
     if (rc == 0)
         rc = PyList_Append(s->sigs, sig);
     Py_DECREF(row);
-    Py_DECREF(sig);
+    Py_XDECREF(sig);
     return rc;
 left:
     return append_left(left, s->item, line, ls, le, q, c1, c3);

@@ -296,3 +296,14 @@ def test_provenance_excerpt_names_format_and_subject() -> None:
     fact = only(to_der(chain.leaf.cert)).facts[0]
     assert fact.provenance.line is None
     assert fact.provenance.excerpt == "DER certificate 1 of 1: CN=prov.contoso.com"
+
+
+@pytest.mark.parametrize("key_type", ["ec", "rsa"])
+def test_the_thumbprint_is_cryptographys_sha1_fingerprint(key_type: str) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from relaydoctor.engine.x509names import thumbprint
+
+    for cert in make_chain("mail.contoso.com", ["mail.contoso.com"], key_type=key_type).certs:
+        der, pem = x509.load_der_x509_certificate(to_der(cert)), x509.load_pem_x509_certificate(to_pem(cert))
+        for read in (der, pem):
+            assert thumbprint(read) == read.fingerprint(hashes.SHA1()).hex().upper()

@@ -160,6 +160,121 @@ def test_the_same_evidence_with_workers_on_and_off(tmp_path, monkeypatch, worker
     assert got.sources == python.sources and got.warnings == python.warnings
 
 
+
+def _scan_facts(data: bytes, monkeypatch, *, native_on: bool, min_bytes: int) -> tuple:
+    monkeypatch.setenv("RELAYDOCTOR_NO_NATIVE", "" if native_on else "1")
+    monkeypatch.setattr(sendfilter, "MIN_BYTES", min_bytes)
+    result = send.scan(io.BytesIO(data), "SEND.LOG", block_size=4096, lookback=2048)
+    return [(f.KIND, f.provenance, f.values()) for f in result.facts], result.detail, result.warnings
+
+
+@native
+@pytest.mark.parametrize(("command", "first", "final", "between"), [
+    ("RCPT TO:<r@fabrikam.com>", "250-{h} says", "550 5.7.1 Rejected by policy", False),
+    ("RCPT TO:<r@fabrikam.com>", "220-{h} ESMTP", "554 5.7.1 Rejected by policy", False),
+    ("EHLO mail.contoso.com", "250-{h} Hello [203.0.113.25]", "550 5.7.1 Rejected by policy", False),
+    ("RCPT TO:<r@fabrikam.com>", "250-{h} says", "451 4.7.0 Try again later", True),  # still one reply
+])
+@pytest.mark.parametrize("min_bytes", [0, 1 << 30])  # the C block step with its Folds; the Python one
+def test_a_rejection_that_holds_a_positive_line_with_a_host_is_not_folded(monkeypatch, command, first, final,
+                                                                          between, min_bytes):
+    """A 2xx/3xx continuation line whose host the row signature leaves out ("250-mx1.example.com")
+    joined into a 4xx/5xx reply (a mixed-code reply) puts that host into the rejection's text, so
+    into its symptom: sessions that differ only in it are different symptoms, never one folded as
+    the other (each must be replayed, as the pure-Python path does)."""
+    hosts = ("mx1.example.com", "mx2.example.com", "relay.other.example.net")
+    sessions = []
+    for i in range(12):
+        s = Sess(f"08DF42081B16{i:04X}", connector="Internet").opening(host="mx.partner.example")
+        s.add(">", "MAIL FROM:<a@contoso.com> SIZE=10").add("<", "250 2.1.0 Sender OK")
+        s.add(">", command).add("<", first.format(h=hosts[i % 3]))
+        if between:
+            s.add(">", "NOOP")
+        s.add("<", final)
+        sessions.append(s.close())
+    data = render(sessions, interleave=2)
+    got = _scan_facts(data, monkeypatch, native_on=True, min_bytes=min_bytes)
+    python = _scan_facts(data, monkeypatch, native_on=False, min_bytes=min_bytes)
+    assert got == python
+    texts = sorted(values["text"] for kind, _, values in got[0] if kind == "symptom")
+    assert len(texts) == 3 and all(any(h in t for t in texts) for h in hosts), texts
+
+
+
+
+@native
+@pytest.mark.parametrize("line", [
+    "250 2.6.0 <m@c.com> [a-{x}.example.com] Queued mail",  # a bracket host (read as EOP's or not)
+    "250 2.0.0 OK Hostname=a-{x}.example.com",
+    "250 2.6.0 <a-{x}@c.com> Queued mail",  # <...> (left out of a queued-mail reply's signature)
+])
+@pytest.mark.parametrize("min_bytes", [0, 1 << 30])
+def test_a_masked_starttls_word_in_a_part_signatures_leave_out_is_kept(monkeypatch, line, min_bytes):
+    """session.py takes a 250 line with "XXXXXXXA" after a blank or hyphen anywhere in it for a
+    firewall-masked EHLO reply line (_hello_line): not the BDAT's reply, so another telling row. Such
+    a word inside a bracket host or <...> of a queued-mail reply must stay in its signature: a session
+    with "[a-XXXXXXXA.example.com]" is not one with "[a-b.example.com]" (before, it was folded as one,
+    and the aggregate's last_source named the wrong line)."""
+    sessions = []
+    for i in range(6):
+        s = Sess(f"08DF42081B36{i:04X}", connector="Internet").opening()
+        s.add(">", "MAIL FROM:<a@contoso.com>").add("<", "250 2.1.0 Sender OK")
+        s.add(">", "RCPT TO:<r@fabrikam.com>").add("<", "250 2.1.5 Recipient OK")
+        s.add(">", "BDAT 10 LAST").add("<", line.format(x="XXXXXXXA" if i % 2 else "b"))
+        sessions.append(s.close())
+    data = render(sessions)
+    got = _scan_facts(data, monkeypatch, native_on=True, min_bytes=min_bytes)
+    assert got == _scan_facts(data, monkeypatch, native_on=False, min_bytes=min_bytes)
+    (fact,) = [values for kind, _, values in got[0] if kind == "smtp_session"]
+    # the last session is a masked one: its BDAT has no reply, so its telling row is its RCPT's reply
+    rows = enumerate(data.decode().splitlines(), 1)
+    rcpt = max(n for n, text in rows if ",<,250 2.1.5 Recipient OK" in text)
+    assert fact["sessions"] == 6 and fact["last_source"] == f"SEND.LOG:{rcpt}"
+
+
+# Reply lines whose host the signature reduces to "Exchange Online's or not", some joined by session.py
+# into the 4xx/5xx line that follows (mixed-code replies), and final lines to end a recipient's reply.
+_CONTINUED = ("250-{h} says", "220-{h} ESMTP", "250-{h}", "354-{h} go", "250-[{h}] x")
+_FINAL = ("550 5.7.1 Rejected by policy", "451 4.7.0 later", "250 2.0.0 OK [{h}]", "250 {h} OK",
+          "550 5.1.1 <{a}> unknown", "554 {h} go away", "250 2.6.0 <m@c.com> [Hostname={h}] Queued")
+
+
+@st.composite
+def _templated(draw):
+    """A few session templates, each repeated with only host names and rejected addresses redrawn
+    (from a small pool, so that sessions differing only in them are common)."""
+    templates = []
+    for _ in range(draw(st.integers(1, 3))):
+        rcpts = [(draw(st.lists(st.tuples(st.sampled_from(_CONTINUED), st.booleans()), max_size=2)),
+                  draw(st.sampled_from(_FINAL))) for _ in range(draw(st.integers(1, 2)))]
+        templates.append((draw(st.booleans()), rcpts))
+    hosts = draw(st.lists(st.sampled_from(_HOSTS + _BRACKET_HOSTS), min_size=2, max_size=3, unique=True))
+    sessions = []
+    for i in range(draw(st.integers(2, 20))):
+        single, rcpts = templates[draw(st.integers(0, len(templates) - 1))]
+        s = Sess(f"08DF42081B26{i:04X}", connector="Internet")
+        s.opening(host=draw(st.sampled_from(hosts)), single_line=single)
+        s.add(">", "MAIL FROM:<a@contoso.com>").add("<", "250 2.1.0 Sender OK")
+        for continued, final in rcpts:
+            s.add(">", "RCPT TO:<r@fabrikam.com>")
+            for line, noop in continued:
+                s.add("<", line.format(h=draw(st.sampled_from(hosts))))
+                if noop:
+                    s.add(">", "NOOP")
+            s.add("<", final.format(h=draw(st.sampled_from(hosts)), a=draw(st.sampled_from(_ADDRESSES[:3]))))
+        sessions.append(s.close())
+    return sessions
+
+
+@native
+@given(sessions=_templated(), interleave=st.integers(1, 4), seed=st.integers(0, 9))
+def test_sessions_differing_in_what_signatures_leave_out_give_the_facts_of_the_python_path(
+        sessions, interleave, seed):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        both(render(sessions, interleave=interleave, seed=seed), monkeypatch, expect_native=None,
+             block_size=4096, lookback=2048)
+
+
 # -- the Folds type itself ------------------------------------------------------------------------
 
 @native

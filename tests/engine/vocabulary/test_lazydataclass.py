@@ -384,3 +384,17 @@ def test_what_dataclasses_refuses_is_refused_with_its_error(body, monkeypatch):
     expected = _outcome(lambda: make(dataclasses.dataclass))
     assert expected[0] in ("TypeError", "ValueError")
     assert _outcome(lambda: make(lazydataclass.dataclass)) == expected
+
+
+@pytest.mark.parametrize("make", [_mutable_slots, _undocumented, _own_setattr, _frozen_slots, _mutable_dict])
+def test_a_call_giving_every_field_sets_what_the_generated_init_does(make):
+    plain, lazy = _pair(make)
+    values = {f.name: [f.name] if f.name in ("items", "parts") else f"v-{f.name}"
+              for f in dataclasses.fields(plain) if f.init}
+    for args, kwargs in (((*values.values(),), {}), ((), dict(reversed(values.items())))):
+        a, b = plain(*args, **kwargs), lazy(*args, **kwargs)
+        assert repr(a) == repr(b) and a == plain(*args, **kwargs)
+        assert [getattr(a, f.name) for f in dataclasses.fields(a)] == [
+            getattr(b, f.name) for f in dataclasses.fields(b)]
+        assert list(getattr(a, "__dict__", {}).items()) == list(getattr(b, "__dict__", {}).items())
+    assert lazydataclass._is_stand_in(lazy.__dict__.get("__init__"))  # still the quick one
