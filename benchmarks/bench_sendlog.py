@@ -20,8 +20,10 @@ peak RSS of the process tree (sampled every 50 ms with psutil, workers included)
 (issue 3): >= 2x the csv baseline at 1 GB, and peak memory at 1 GB <= 1.25x the peak at 100 MB;
 (issue 11) on one core (run it under ``taskset -c 0``), relaydoctor-1cpu >= 5x csv and within 4x
 of ``grep -c``. ``--rounds N`` interleaves N measurements of every mode (a busy spell on a
-shared machine hits all modes alike) and prints the spread of the per-round ratios.
-Figures are printed, never asserted.
+shared machine hits all modes alike) and prints the spread of the per-round ratios. ``--gc cli``
+runs relaydoctor under the collector policy of the ``relaydoctor`` command (``__main__.run``: the
+imports frozen, ``quiet_collector``'s young-generation threshold) instead of Python's default, which
+a library call gets (~50 ms of a 1 GB one-core scan). Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import gc
 import json
 import os
 import random
@@ -280,13 +283,25 @@ def _logmix(folder: Path, size: int, files: int) -> dict[str, float]:
             "sessions_intra": got["intra"], "sessions_internet": got["internet"]}
 
 
+GC_ENV = "BENCH_SENDLOG_GC"  # --gc, handed to the measuring subprocesses
+
+
 def worker(mode: str, folder: str) -> dict[str, object]:
     files = sorted(Path(folder).glob("*SEND*.LOG"))
     total = sum(p.stat().st_size for p in files)
     out: dict[str, object] = {"mode": mode, "bytes": total}
     if mode not in ("csv", "grep"):  # imports are start-up latency (bench_latency.py), not scanning
+        cli_gc = os.environ.get(GC_ENV) == "cli"
+        if cli_gc:  # as ``python -m relaydoctor.engine`` (__main__.run): imports frozen, its policy
+            gc.disable()
         from relaydoctor.engine.evidence import loader
         from relaydoctor.engine.evidence.smtplog import send, sendfilter  # noqa: F401
+        if cli_gc:
+            from relaydoctor.engine.__main__ import quiet_collector
+
+            gc.freeze()
+            gc.enable()
+            quiet_collector()
     with PeakRss() as rss:
         start = time.perf_counter()
         cpu0 = time.thread_time()  # this thread only: the RSS sampler's own CPU is left out
@@ -369,15 +384,21 @@ def main(argv: list[str] | None = None) -> int:
                         "the median run is shown and the per-round ratios' spread printed (default 1)")
     parser.add_argument("--dir", help="where to write the logs (default: a temporary folder, removed after); "
                         "logs already there with the same parameters are reused")
+    parser.add_argument("--gc", choices=("default", "cli"), default="default",
+                        help="the garbage collector while relaydoctor scans: default (Python's, as in a "
+                        "library call) or cli (as the relaydoctor command runs: imports frozen, "
+                        "__main__.quiet_collector's threshold)")
     parser.add_argument("--worker", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(*args.worker)))
         return 0
+    os.environ[GC_ENV] = args.gc
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     base = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="rd-bench-"))
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}, usable CPUs {usable}")
+    print(f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}, usable CPUs {usable}, "
+          f"garbage collector: {args.gc}")
     print(f"relaydoctor send-log benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
           f"EOP share {args.eop_share:.0%}, {args.files} files per size")
     print(f"{'size':>7} {'mode':>17} {'MB/s':>8} {'vs csv':>7} {'seconds':>8} {'CPU s':>7} "

@@ -21,7 +21,7 @@ from bisect import insort
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cache
-from operator import attrgetter
+from operator import add, attrgetter
 from typing import Any
 
 from ..facts import Fact, SmtpSession, Symptom
@@ -96,7 +96,7 @@ def _merge(a: _Kind, b: _Kind) -> None:
     last_source = last.last_source or late.fact.provenance.ref()
     a.last_seen = max(a.last_seen or "", b.last_seen or "") or None
     a.last_source, a.last_where = last_source, last.last_where
-    a.sums = [x + y for x, y in zip(a.sums, b.sums, strict=True)]
+    a.sums = list(map(add, a.sums, b.sums))  # same length: both are SUMMED
     if not a_first:
         a.where, a.fact = b.where, b.fact
     a.changed = True

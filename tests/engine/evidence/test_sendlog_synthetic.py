@@ -377,3 +377,46 @@ def test_cn_of_reads_the_subject_cn_like_the_relations_do() -> None:
     assert cn_of('O=x, CN="Relay, Inc"') == "relay, inc"
     assert cn_of("E=a@b.c,CN=relay.contoso.com") == "relay.contoso.com"
     assert cn_of("O=Contoso") is None and cn_of("") is None and cn_of(None) is None
+
+
+def test_new_session_is_the_dataclass_init():
+    """``send._new_session`` (the aggregates' facts without the frozen ``__init__``) makes the very
+    object ``SmtpSession(...)`` makes: equal, same repr and hash, ``__dict__`` in field order; and
+    ``__post_init__``'s enum check still refuses a bad value."""
+    from dataclasses import fields
+
+    from relaydoctor.engine.errors import EngineError
+    from relaydoctor.engine.facts import Provenance
+
+    assert tuple(f.name for f in fields(SmtpSession)) == sendlog._SESSION_FIELDS
+    values = dict(provenance=Provenance("SEND1.LOG", 7, "row"), connector="Outbound", remote_host="h",
+                  remote_ip="52.101.68.24", to_eop=True, sessions=3, lines=40, tls="negotiated",
+                  tls_protocol="TLS1_2", tls_error=None, starttls_offered=True, starttls_masked=False,
+                  cert_presented=True, cert_thumbprint=THUMB, cert_subject="CN=mail.contoso.com",
+                  cert_cn="mail.contoso.com", cert_issuer=ISSUER, cert_sans=("mail.contoso.com",),
+                  ehlo_client_ip="203.0.113.25", client_ip_family="ipv4", mail_from="a@contoso.com",
+                  mail_from_domain="contoso.com", null_sender=False, outcome="rejected",
+                  reject_reply="550 5.7.64 TenantAttribution", reject_code="5.7.64", reject_attr="ATTR36",
+                  rcpt_accepted=0, rcpt_rejected=2, tenant_rcpt_accepted=0, first_seen="2026-11-20T09:00:00Z",
+                  last_seen="2026-11-20T10:00:00Z", last_source="SEND1.LOG:90", tls_complete=True)
+    made = sendlog._new_session(tuple(values[name] for name in sendlog._SESSION_FIELDS))
+    init = SmtpSession(**values)
+    assert made == init and repr(made) == repr(init) and hash(made) == hash(init)
+    assert list(vars(made).items()) == list(vars(init).items())
+    with pytest.raises(EngineError):
+        sendlog._new_session(tuple("sideways" if name == "outcome" else values[name]
+                                   for name in sendlog._SESSION_FIELDS))
+
+
+def test_native_scan_new_open_is_a_fresh_open():
+    """The C scan's ``_new_open`` (a subclass called directly) makes what ``_Open([], partial=False)``
+    makes, field by field, with lists of its own each time."""
+    from dataclasses import fields
+
+    from relaydoctor.engine.evidence.smtplog import scan, sendfilter
+
+    a, b, want = sendfilter._new_open(), sendfilter._new_open(), scan._Open([], partial=False)
+    assert isinstance(a, scan._Open)
+    for f in fields(scan._Open):
+        assert getattr(a, f.name) == getattr(want, f.name), f.name
+    assert a.rows is not b.rows and a.sigs is not b.sigs
