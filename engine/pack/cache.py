@@ -123,7 +123,7 @@ def _sources() -> tuple[Path, ...]:
     here = Path(__file__).resolve().parent
     engine = here.parent
     # what compiling reads, and the facade that prepares the compiled rules (write_compiled)
-    derived = ("facts.py", "compiled.py", "status.py", "regex_probe.py", "session.py")
+    derived = ("facts.py", "compiled.py", "status.py", "regex_probe.py", "session.py", "utctime.py")
     # os.listdir, not Path.glob: the glob machinery's first use cost ~0.2 ms of every run
     return (*sorted(here / name for name in os.listdir(here) if name.endswith(".py")),
             *(engine / name for name in derived))
