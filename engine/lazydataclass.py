@@ -409,7 +409,7 @@ def _quick_init(cls: type, options: dict[str, Any]) -> Callable[..., Any]:
     plan: tuple[Any, ...] | None = None
     assign = object.__setattr__ if options.get("frozen", False) else setattr
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:  # a field may be named "self"
         nonlocal calls, plan
         calls += 1
         if calls == 1:

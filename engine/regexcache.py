@@ -14,7 +14,9 @@ from packs or evidence.
   header line naming the engine: a run splits the file into lines and decodes only the lines of
   the patterns it uses (a file holding all ~270 patterns of the code base is ~260 KB: decoding it
   whole cost ~1 ms), each after its CRC-32 is checked; a line not as written is ignored (and
-  rewritten). The engine checks every program it is given (``_sre`` validates the code), and
+  rewritten). The CRC-32 is against damage, not against a writer of the cache folder (trusted, as
+  for the pack cache). The engine checks every program it is given (``_sre`` validates the code,
+  the group names must agree with the group numbers), and
   anything that fails falls back to ``re.compile``. A pattern object made here is the one
   ``re.compile`` makes (``tests/engine/vocabulary/test_regexcache.py`` compares them, pattern by
   pattern, and their matches).
@@ -64,10 +66,12 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
             if int(seal, 16) != zlib.crc32(rest):
                 raise ValueError("not as written")
             final, groups, groupindex, indexgroup, code = json.loads(rest.partition(b"\t")[2])
+            if len(indexgroup) != groups + 1 or any(indexgroup[i] != n for n, i in groupindex.items()):
+                raise ValueError("group names and numbers that do not agree")
             program = memoryview(binascii.a2b_base64(code)).cast(_WORD).tolist()
             return _sre.compile(pattern, final, program, groups, groupindex, tuple(indexgroup))
-        except (ValueError, TypeError, RuntimeError, binascii.Error):
-            pass  # not a program this engine takes: compile it afresh
+        except Exception:  # not a program this engine takes (OverflowError too): compile it afresh
+            pass
     try:
         rx, entry = _compile(pattern, flags)
     except re.error:

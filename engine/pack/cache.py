@@ -123,7 +123,7 @@ def _sources() -> tuple[Path, ...]:
     here = Path(__file__).resolve().parent
     engine = here.parent
     # what compiling reads, and the facade that prepares the compiled rules (write_compiled)
-    derived = ("facts.py", "compiled.py", "status.py", "regex_probe.py", "session.py")
+    derived = ("facts.py", "compiled.py", "status.py", "regex_probe.py", "session.py", "utctime.py")
     # os.listdir, not Path.glob: the glob machinery's first use cost ~0.2 ms of every run
     return (*sorted(here / name for name in os.listdir(here) if name.endswith(".py")),
             *(engine / name for name in derived))
@@ -153,16 +153,18 @@ def content_key(roots: Iterable[Path], settings: str) -> str:
 RACY_SECONDS = 2.0  # a file changed this recently may change again without its stat changing
 
 
-def _stat_digest(roots: Sequence[Path], settings: str, skip: str = "") -> tuple[str, float]:
+def _stat_digest(roots: Sequence[Path], settings: str, skip: str = "",
+                 skip_under: Sequence[Path] = ()) -> tuple[str, float]:
     """A digest of every file's path, size, inode and modification and change times (ns), the
     pack reader's sources included, and the newest of those times: what the content key's files
-    look like, without reading them. ``skip``: folders of that name under ``roots`` left out."""
+    look like, without reading them. ``skip``: folders of that name left out under the roots in
+    ``skip_under`` (only there: elsewhere such a folder may hold what is read)."""
     h = hashlib.sha256(f"relaydoctor {__version__} codec {CODEC}\0{settings}\0skip {skip}\0".encode())
     newest = 0.0
     files = [entry for source in _sources() for entry in _walk(source)]
     for root in roots:
         files.append((f"root {root}", None))
-        files.extend(_walk(root, skip))
+        files.extend(_walk(root, skip if root in skip_under else ""))
     parts = []  # hashed in one update: the same digest as one update per file, ~1 ms less
     for path, st in files:
         if st is None:
@@ -178,7 +180,7 @@ CASES = "cases"  # the folders of a pack's test cases: what a diagnosis never re
 
 
 def key_for(roots: Sequence[Path], settings: str, environ: Mapping[str, str] | None = None,
-            definitions: Sequence[Path] = ()) -> str:
+            definitions: Sequence[Path] = (), case_roots: Sequence[Path] = ()) -> str:
     """``content_key(roots, settings)``, without reading the files when their ``stat`` is unchanged
     since the key was last computed (as git's index does): a small index entry maps a stat digest
     to the content key. Any write to a file changes its change time (ctime, which no tool can set
@@ -186,13 +188,14 @@ def key_for(roots: Sequence[Path], settings: str, environ: Mapping[str, str] | N
     not indexed (a second edit in the same clock tick could keep the stat).
 
     The index is found by the stat of ``definitions`` alone (the files the rules, codes and causes
-    are read from; under them, ``cases`` folders left out): ~300 of a built-in pack's ~850 files
+    are read from; under those of them in ``case_roots``, the rules folders, ``cases`` folders
+    left out, as the loader reads those as test cases): ~300 of a built-in pack's ~850 files
     are test cases and their evidence, which only ``rules test`` and lint read. The entry also
     holds the stat digest of every file under ``roots`` when the key was made: packs read under
     that key check it before their cases are first read (``cases_unchanged``), and a case file
     changed since makes them read the cases afresh. (So a diagnosis whose cached key was made
     before a case file broke does not report that case; ``rules test`` and lint do.)"""
-    digest, newest = _stat_digest(definitions or roots, settings, CASES if definitions else "")
+    digest, newest = _stat_digest(definitions or roots, settings, CASES if definitions else "", case_roots)
     index = cache_dir(environ) / f"stat-{digest}"
     try:
         key, _, every = index.read_text(encoding="ascii").partition(" ")

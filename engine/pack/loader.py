@@ -495,7 +495,9 @@ def _cache_key(layouts: Sequence[_Layout], environ: Mapping[str, str] | None = N
         definitions.extend((layout.manifest, layout.rules, knowledge / "codes", knowledge / "causes"))
     settings = repr([(layout.builtin, str(layout.manifest), str(layout.rules), str(layout.knowledge))
                      for layout in layouts])
-    return key_for(roots, settings, environ, definitions)
+    # a YAML file under a folder named "cases" is a test case under the rules folder only (under
+    # knowledge/codes or causes it is a code or cause, which the key must follow)
+    return key_for(roots, settings, environ, definitions, [layout.rules for layout in layouts])
 
 
 def _store(key: str, packs: Packs, environ: Mapping[str, str] | None) -> None:

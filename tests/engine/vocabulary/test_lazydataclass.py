@@ -398,3 +398,23 @@ def test_a_call_giving_every_field_sets_what_the_generated_init_does(make):
             getattr(b, f.name) for f in dataclasses.fields(b)]
         assert list(getattr(a, "__dict__", {}).items()) == list(getattr(b, "__dict__", {}).items())
     assert lazydataclass._is_stand_in(lazy.__dict__.get("__init__"))  # still the quick one
+
+
+def test_a_field_named_self_is_given_by_keyword_as_with_the_dataclass():
+    """The generated ``__init__`` names its instance ``__dataclass_self__`` when a field is
+    called ``self``; the quick one took ``self=`` for its own instance (TypeError)."""
+
+    def make(decorate):
+        @decorate
+        class Named:
+            """A field named self."""
+
+            self: int
+            size: int = 1
+
+        return Named
+
+    plain, lazy = _pair(make)
+    assert repr(lazy(self=3)) == repr(plain(self=3))
+    assert repr(plain(self=3)).endswith("Named(self=3, size=1)")
+    assert repr(lazy(4, size=2)) == repr(plain(4, size=2))

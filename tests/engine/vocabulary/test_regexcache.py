@@ -162,3 +162,22 @@ def test_no_cache_folder_to_be_had_only_costs_speed(fresh, monkeypatch):
     assert regexcache.compile(RULE_LIKE) == re.compile(RULE_LIKE)
     regexcache.save()  # nothing to write to: no error
     assert list(fresh.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "position, value", [(1, 10**30), (0, 10**30), (2, {"code": 10**30}), (2, {"code": 2}), (1, 9)]
+)
+def test_a_sealed_line_the_engine_cannot_take_is_compiled_afresh(fresh, monkeypatch, position, value):
+    """Numbers too large for the engine's C types raise OverflowError in ``_sre.compile``, which
+    was not among the errors caught: every run using the pattern ended in a traceback. Group
+    names and counts that disagree were taken as written (``==`` does not compare them): matches
+    named the wrong groups or carried extra ones."""
+    regexcache.compile(RULE_LIKE)
+    (key, line), = regexcache._new.items()
+    entry = json.loads(line.split(b"\t", 2)[2])
+    entry[position] = value
+    rest = key + b"\t" + json.dumps(entry).encode()
+    regexcache._new[key] = b"%08x\t%s" % (zlib.crc32(rest), rest)
+    _next_run(monkeypatch)
+    assert regexcache.compile(RULE_LIKE) == re.compile(RULE_LIKE)
+    assert regexcache._new  # compiled afresh, to be written again
