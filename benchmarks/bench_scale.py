@@ -12,7 +12,12 @@ and peak RSS (process tree, sampled):
   almost empty bundle: start-up, imports and packs, measured in the same run) over the base's —
   ≈ 2 when the work is linear; a quadratic step shows as ≈ 4;
 - ``--memory 100,1000``: peak RSS of ``diagnose`` at those log sizes (several hundred files), and
-  the ratio largest / smallest (target ≤ 1.25x).
+  the ratio largest / smallest (target ≤ 1.25x), in one process and with two log workers
+  (``--memory-workers``; both sizes under the same count, never the load average's choice);
+- ``--memory-phases``: with ``--memory``, where each size's memory goes, in one process (no log
+  workers), exact from the kernel's high-water mark (Linux ``/proc/self/clear_refs``): RSS before,
+  at the peak of and after reading the evidence, the first rules-engine run (durable's C copy of
+  every fact) and the rest of the diagnosis (relations, answers tried, the report).
 
 Runs are interleaved (``--repeats``) and the least CPU time of each is kept: the machine is shared.
 The CPU count, usable CPUs and load average are printed first. Figures are printed, never asserted.
@@ -58,9 +63,57 @@ def worker(folder: str) -> dict[str, object]:
     }
 
 
-def measure(folder: Path) -> dict[str, object]:
-    res = subprocess.run([sys.executable, __file__, "--worker", str(folder)], capture_output=True, text=True,
-                         check=False)
+def _status_mb(key: str) -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(key):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def phases_worker(folder: str) -> dict[str, object]:
+    """RSS (MB) before, at the peak of and after each phase of one in-process diagnosis."""
+    os.environ["RELAYDOCTOR_WORKERS"] = "1"  # one process: the phases are this process's
+    from relaydoctor.engine import api
+    from relaydoctor.engine.session import RuleEngine
+
+    phases: dict[str, list[float]] = {}
+    open_peaks: list[list[float]] = []  # the peak so far of each phase running (they nest)
+
+    def watch(name: str, fn):
+        def wrapped(*args, **kwargs):
+            before, mark = _status_mb("VmRSS"), _status_mb("VmHWM")
+            for peak in open_peaks:
+                peak[0] = max(peak[0], mark)
+            with open("/proc/self/clear_refs", "w") as refs:
+                refs.write("5")  # the high-water mark restarts here
+            mine = [0.0]
+            open_peaks.append(mine)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                open_peaks.pop()
+                top = max(mine[0], _status_mb("VmHWM"))
+                for peak in open_peaks:
+                    peak[0] = max(peak[0], top)
+                phases.setdefault(name, [before, top, _status_mb("VmRSS")])
+                if name == "first engine run":
+                    RuleEngine.run = run
+        return wrapped
+
+    load, run, rest = api.load_evidence, RuleEngine.run, api.diagnose_evidence
+    api.load_evidence = watch("evidence", load)
+    api.diagnose_evidence = watch("diagnosis (all of it)", rest)
+    RuleEngine.run = watch("first engine run", run)  # put back after the first
+    api.load_packs(cached=True)
+    phases["start-up, imports, packs"] = [0.0, _status_mb("VmHWM"), _status_mb("VmRSS")]
+    report = api.diagnose([folder], now=NOW)
+    return {"phases": phases, "facts": len(report.facts), "peak": _status_mb("VmHWM")}
+
+
+def measure(folder: Path, mode: str = "--worker", env: dict[str, str] | None = None) -> dict[str, object]:
+    res = subprocess.run([sys.executable, __file__, mode, str(folder)], capture_output=True, text=True,
+                         check=False, env=env)
     if res.returncode != 0:
         raise SystemExit(f"diagnose failed on {folder}:\n{res.stderr}")
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -123,23 +176,40 @@ def scaling(base: Path, params: tuple[float, int, int, int], repeats: int) -> No
           "ratio within each round of runs")
 
 
-def memory(base: Path, sizes: list[int], files: int, repeats: int) -> None:
-    peaks = {}
+def memory(base: Path, sizes: list[int], files: int, repeats: int, workers: list[int],
+           phases: bool = False) -> None:
+    """Each size under each log-worker count (``RELAYDOCTOR_WORKERS``; 1 = in this process), so the
+    sizes are compared under the same policy: left to the load average, a quiet moment gave the
+    100 MB run two workers (146 MB, three processes) and a busy one the 1 GB run none (77 MB)."""
+    peaks: dict[int, dict[int, int]] = {n: {} for n in workers}
     for size in sizes:
         folder = base / f"mem-{size}MB"
         t0 = time.perf_counter()
         info = write_bundle(folder, mb=size, files=files, certs=0, connectors=20)
         print(f"  {size} MB: {info['bytes'] / 1e6:,.0f} MB in {info['files']} files, {info['domains']:,} "
               f"internet domains with their own certificate (generated in {time.perf_counter() - t0:.0f}s)")
-        runs = [measure(folder) for _ in range(repeats)]
-        r = min(runs, key=lambda x: x["cpu"])
-        peaks[size] = max(x["peak_rss"] for x in runs)
-        print(f"  {size:>5} MB diagnose: CPU {r['cpu']:.1f}s, wall {r['seconds']:.1f}s, peak RSS "
-              f"{peaks[size] / 2**20:.0f} MB, {r['facts']} facts, {r['notes']} notes")
+        for n in workers:
+            env = {**os.environ, "RELAYDOCTOR_WORKERS": str(n)}
+            runs = [measure(folder, env=env) for _ in range(repeats)]
+            r = min(runs, key=lambda x: x["cpu"])
+            peaks[n][size] = max(x["peak_rss"] for x in runs)
+            print(f"  {size:>5} MB diagnose, {_workers_label(n)}: CPU {r['cpu']:.1f}s, "
+                  f"wall {r['seconds']:.1f}s, peak RSS {peaks[n][size] / 2**20:.0f} MB, {r['facts']} facts, "
+                  f"{r['notes']} notes")
+        if phases:
+            got = measure(folder, "--phases-worker")
+            for name, (before, peak, after) in got["phases"].items():
+                print(f"    {name:<26} RSS before {before:5.1f} MB, peak {peak:5.1f}, after {after:5.1f}")
         shutil.rmtree(folder, ignore_errors=True)
-    if len(peaks) >= 2:
-        small, large = min(peaks), max(peaks)
-        print(f"peak RSS {large} MB / {small} MB: {peaks[large] / peaks[small]:.2f}x (target <= 1.25x)")
+    for n, by_size in peaks.items():
+        if len(by_size) >= 2:
+            small, large = min(by_size), max(by_size)
+            ratio = by_size[large] / by_size[small]
+            print(f"peak RSS {large} MB / {small} MB, {_workers_label(n)}: {ratio:.2f}x (target <= 1.25x)")
+
+
+def _workers_label(n: int) -> str:
+    return "in one process" if n <= 1 else f"{n} log workers"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,10 +220,17 @@ def main(argv: list[str] | None = None) -> int:
     add("--memory", default="", help="log sizes in MB for the peak-RSS comparison, e.g. 100,1000")
     add("--memory-files", type=int, default=300, help="files per size in --memory (default 300)")
     parser.add_argument("--no-scaling", action="store_true", help="only the --memory comparison")
+    add("--memory-phases", action="store_true", help="with --memory: RSS per phase of one in-process run")
+    add("--memory-workers", default="1,2", help="RELAYDOCTOR_WORKERS values to compare the sizes under "
+        "(1 = in one process; default 1,2)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--phases-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args.worker)))
+        return 0
+    if args.phases_worker:
+        print(json.dumps(phases_worker(args.phases_worker)))
         return 0
     print(f"relaydoctor scale benchmark: {machine()}")
     base = Path(tempfile.mkdtemp(prefix="rd-scale-"))
@@ -162,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
             mb, files, certs, connectors = args.base.split(",")
             scaling(base, (float(mb), int(files), int(certs), int(connectors)), args.repeats)
         if args.memory:
-            memory(base, [int(s) for s in args.memory.split(",")], args.memory_files, args.repeats)
+            memory(base, [int(s) for s in args.memory.split(",")], args.memory_files, args.repeats,
+                   [int(n) for n in args.memory_workers.split(",")], phases=args.memory_phases)
         print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         shutil.rmtree(base, ignore_errors=True)

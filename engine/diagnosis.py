@@ -294,6 +294,9 @@ def _judge(
 
     verdicts: list[Verdict] = []
     notes: list[str] = []
+    # a fact bound by several causes' firings is described once: one (source, says) pair shared by
+    # all its evidence links (a 1 GB bundle's 3,500 links of 1,250 facts held 0.9 MB of copies)
+    described: dict[int, tuple[str, str]] = {}
     for code_id in codes:
         code = packs.codes[code_id]
         for cause_id in code.causes:
@@ -302,7 +305,8 @@ def _judge(
                 continue
             mine = by_cause.get((code_id, cause_id), [])
             for subject, group in by_subject(mine, rules, facts):
-                verdict, found = _verdict(code_id, cause, group, rules, facts, answers, packs, light, subject)
+                verdict, found = _verdict(code_id, cause, group, rules, facts, answers, packs, light, subject,
+                                          described)
                 verdicts.append(verdict)
                 notes.extend(found)
     cause_pos = {(c, cause): i for c in codes for i, cause in enumerate(packs.codes[c].causes)}
@@ -369,6 +373,7 @@ def _verdict(
     packs: Packs,
     light: bool = False,
     subject: str = "",
+    described: dict[int, tuple[str, str]] | None = None,
 ) -> tuple[Verdict, list[str]]:
     """One cause's verdict (of one subject) from its firings, by the precedence of
     docs/reasoning.md: the strongest kind of ground decides (proof > answer > inference from
@@ -443,14 +448,13 @@ def _verdict(
                 continue
             seen.add(key)
             fact = facts[key]
-            evidence.append(
-                EvidenceLink(
-                    fact=fact.KIND,
-                    source=fact.provenance.ref(),
-                    says=_says(fact),
-                    excerpt=fact.provenance.excerpt,
-                )
-            )
+            known = None if described is None else described.get(key)
+            if known is None:
+                known = (fact.provenance.ref(), _says(fact))
+                if described is not None:
+                    described[key] = known
+            evidence.append(EvidenceLink(fact=fact.KIND, source=known[0], says=known[1],
+                                         excerpt=fact.provenance.excerpt))
 
     values = _template_values(lead, facts, answers)
     words = plain_values(values, _enum_fields(lead, facts))  # prose reads words, commands raw values

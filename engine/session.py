@@ -27,7 +27,7 @@ import math
 import os
 import threading
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import field
 from typing import Any
 
@@ -366,10 +366,12 @@ class RuleEngine:
         self._leaked: set[str] = set()  # never opened, so never deleted: they keep their slot
         self._sid_numbers = itertools.count(1)
 
-    def run(self, ruleset: CompiledRuleset, facts: Sequence[Mapping[str, Any]]) -> list[Firing]:
+    def run(self, ruleset: CompiledRuleset, facts: Iterable[Mapping[str, Any]]) -> list[Firing]:
         """Every firing of ``ruleset`` over ``facts``, sorted by rule position, then bindings.
         A binding's value is the index of the bound fact in ``facts`` (a duplicate fact binds to
-        its first occurrence)."""
+        its first occurrence). ``facts`` is read once, before the engine runs: an iterator that
+        makes each fact's mapping on demand keeps none of them alive while the engine holds its
+        own copy of every fact (~8 KB each in C)."""
         unique: dict[str, tuple[int, str]] = {}  # type-exact JSON ({v: 1} is not {v: "1"}) -> key, kind
         for key, fact in enumerate(facts):
             checked = validate_fact(fact)
