@@ -65,9 +65,12 @@ fi
 
 # A wheel compiled here must need nothing newer than glibc 2.17: check it, tag it manylinux2014.
 retag() {
-    local built=$1 shown
+    local built=$1 shown minor
     shown=$("$work/tools/bin/auditwheel" show "$built")
-    if ! grep -q "manylinux_2_17_${arch}" <<<"$shown"; then
+    # auditwheel names the oldest tag the wheel fits ("manylinux_2_5" when it needs only glibc
+    # 2.2.5 symbols): any glibc up to 2.17 fits manylinux2014
+    minor=$(grep -o "manylinux_2_[0-9]*_${arch}" <<<"$shown" | head -n 1 | cut -d_ -f3)
+    if [ -z "$minor" ] || [ "$minor" -gt 17 ]; then
         echo "$shown" >&2
         echo "build-wheelhouse: $(basename "$built") does not fit manylinux_2_17_${arch}" >&2
         exit 1
