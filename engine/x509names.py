@@ -107,6 +107,11 @@ def thumbprint(cert: x509.Certificate) -> str:
     return hashlib.sha1(cert.public_bytes(Encoding.DER), usedforsecurity=False).hexdigest().upper()
 
 
+def sha256_fingerprint(cert: x509.Certificate) -> bytes:
+    """``cert.fingerprint(hashes.SHA256())`` by hashlib, for the reason ``thumbprint`` gives."""
+    return hashlib.sha256(cert.public_bytes(Encoding.DER)).digest()
+
+
 # --- comparing names by meaning ------------------------------------------------------------------
 
 DnKey = tuple[tuple[str, str], ...]

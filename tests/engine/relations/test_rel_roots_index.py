@@ -37,3 +37,13 @@ def test_the_cached_index_answers_as_the_parsed_bundle(fresh_index):
     entry.write_text("{truncated")
     roots._public_index.cache_clear()
     assert roots._public_index() == first
+
+
+def test_the_fingerprint_is_cryptographys_sha256_fingerprint():
+    # hashlib over the DER encoding, for speed: the same bytes for every public root (RSA and EC)
+    from cryptography.hazmat.primitives import hashes
+
+    parsed = roots._public_entries()
+    assert parsed
+    for cert, _, _ in parsed:
+        assert roots.fingerprint(cert) == cert.fingerprint(hashes.SHA256())
