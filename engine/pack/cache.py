@@ -44,10 +44,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..compiled import CompiledRule, CompiledRuleset, Conclusion, facets_of, remember_facets
+from ..compiled import CompiledRule, CompiledRuleset, facets_of, remember_facets, rule_row
 from ..errors import PackError
 from ..paths import CACHE_ENV, cache_dir
-from ..status import Status
 from . import model
 from .model import ENGINE_FORMAT, Pack, Packs
 from .ycontainers import YList, YMap
@@ -60,8 +59,9 @@ __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write"
 # 6: a compiled rule's condition as text, and each rule's required kinds and literal tests; 7: causes
 # on lines of their own, each line's CRC-32; 8: the compiled ruleset as lines; 9: each header line
 # sealed by a CRC-32 of its own (``_seal``): a byte changed there went unnoticed; 10: the prepared
-# rules as the facade writes them (durable's own JSON form), no longer re-written compact
-CODEC = 10
+# rules as the facade writes them (durable's own JSON form), no longer re-written compact; 11: a
+# compiled rule's fields but its id as a line of its own, decoded on first use
+CODEC = 11
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -579,36 +579,26 @@ def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> Compile
         if not isinstance(data, dict) or data.get("key") != key or data.get("crc") != zlib.crc32(body):
             return None  # the texts parsed later (conditions, prepared rules) are as written
         texts = body.decode("utf-8").split("\n")
-        count = len(data["rules"])
-        prepared = texts[count:] if data["prepared"] else None
-        if len(texts) != count * (2 if prepared is not None else 1) or not all(texts[:count]):
+        ids, codes = data["ids"], data["codes"]
+        count = len(ids)
+        prepared = texts[2 * count:] if data["prepared"] else None
+        if (len(texts) != count * (3 if prepared is not None else 2) or not all(texts[:2 * count])
+                or len(codes) != count or not all(isinstance(rid, str) for rid in ids)):
             return None
-        statuses = {s.value: s for s in Status}
         new, put = object.__new__, object.__setattr__  # as the packs' decoder: no __init__ to make
         rules = []
-        for (rid, stratum, aliases, conclusion, source), condition in zip(data["rules"], texts, strict=False):
-            cause, code, status, message, evidence, subject = conclusion
-            made = new(Conclusion)
-            put(made, "cause", cause)
-            put(made, "code", code)
-            put(made, "status", statuses[status])
-            put(made, "message", message)
-            put(made, "evidence", tuple(evidence))
-            put(made, "subject", subject)
+        for rid, row, condition in zip(ids, texts[:count], texts[count:2 * count], strict=True):
             rule = new(CompiledRule)
             put(rule, "id", rid)
-            put(rule, "stratum", stratum)
-            put(rule, "_condition_text", condition)  # ``condition`` stays unset until first used
-            put(rule, "aliases", tuple(aliases))
-            put(rule, "conclusion", made)
-            put(rule, "source", source)
+            put(rule, "_row_text", row)  # the other fields stay unset until first used
+            put(rule, "_condition_text", condition)  # and ``condition`` too
             rules.append(rule)
         digest = data["digest"]
         if not isinstance(digest, str):
             return None
         ruleset = CompiledRuleset(tuple(rules), prepared=None if prepared is None else tuple(prepared),
                                   known_digest=digest)
-        remember_facets(ruleset, data["facets"])
+        remember_facets(ruleset, data["facets"], codes)
         return ruleset
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
@@ -622,27 +612,24 @@ def write_compiled(
     the compilation depended on (the engine build that probed user packs' regexes), with its
     digest and ``prepared``, the facade's form of each rule (``session.prepare_rules``; the
     facade's source is part of the packs' key). Only a ruleset that compiled without errors is
-    ever stored. Lines, atomic like the packs: a header (the rules but their conditions, their
-    required kinds and literal tests, the digest, a CRC-32 of the rest), each rule's condition, then
-    each prepared rule; the texts are JSON a run parses only when used (never, for conditions)."""
+    ever stored. Lines, atomic like the packs: a header (the rules' ids and codes, their required
+    kinds and literal tests, the digest, a CRC-32 of the rest), each rule's other fields, each
+    rule's condition, then each prepared rule; the texts are JSON a run parses only when used (the
+    rows of the rules it registers; never, for conditions)."""
     try:
         compact = {"separators": (",", ":")}
-        rules = [
-            [r.id, r.stratum, list(r.aliases),
-             [r.conclusion.cause, r.conclusion.code, r.conclusion.status.value, r.conclusion.message,
-              list(r.conclusion.evidence), r.conclusion.subject], r.source]
-            for r in ruleset.rules
-        ]
-        texts = [json.dumps(r.condition, **compact) for r in ruleset.rules]
+        texts = [json.dumps(rule_row(r), **compact) for r in ruleset.rules]
+        texts += [json.dumps(r.condition, **compact) for r in ruleset.rules]
         if prepared is not None:
-            if len(prepared) != len(texts):
+            if len(prepared) != len(ruleset.rules):
                 return False
             if any("\n" in p for p in prepared):  # JSON text never has a raw line break
                 return False
             texts += prepared  # as the facade wrote them: it hands them to the engine as they are
         body = "\n".join(texts)
         header = {"key": key, "digest": ruleset.digest, "crc": zlib.crc32(body.encode("utf-8")),
-                  "prepared": prepared is not None, "rules": rules, "facets": facets_of(ruleset)}
+                  "prepared": prepared is not None, "ids": [r.id for r in ruleset.rules],
+                  "codes": [r.conclusion.code for r in ruleset.rules], "facets": facets_of(ruleset)}
         payload = f"{_seal(json.dumps(header, **compact))}\n{body}"
     except (TypeError, ValueError, RecursionError):
         return False

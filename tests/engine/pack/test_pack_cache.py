@@ -304,6 +304,35 @@ def test_a_cached_ruleset_parses_no_condition_until_one_is_read(cache_dir, monke
     assert cached.rules == fresh.rules  # conditions parsed on first use: the same rules
 
 
+def test_a_cached_ruleset_decodes_only_the_rules_a_run_reads(cache_dir):
+    """A run reads ~74 of ~420 rules (issue 11 latency): a cached rule's stratum, aliases,
+    conclusion and source stay undecoded until read, and then are what compiling gives, field by
+    field; choosing a subset by code decodes none."""
+    from relaydoctor.engine import api
+    from relaydoctor.engine.pack.compiler import compile_packs
+    from relaydoctor.engine.regex_probe import probe
+
+    packs = load_packs(include_user_config=False)
+    fresh = compile_packs(packs, probe=probe)
+    api._compile_cached(packs)
+    cached = api._compile_cached(packs)
+    fields = ("stratum", "aliases", "conclusion", "source")
+    assert all(_unset(r, name) for r in cached.rules for name in fields)
+    subset = cached.for_codes(["5.7.64"], ["symptom", "certificate"])
+    assert subset.rules and all(_unset(r, "conclusion") for r in cached.rules)
+    assert [r.id for r in cached.rules] == [r.id for r in fresh.rules]
+    first = subset.rules[0]
+    assert first.conclusion.code == "5.7.64"
+    assert all(not _unset(first, name) for name in fields)
+    assert sum(not _unset(r, "conclusion") for r in cached.rules) == 1
+    for mine, theirs in zip(cached.rules, fresh.rules, strict=True):
+        for name in ("id", *fields):
+            assert getattr(mine, name) == getattr(theirs, name)
+            assert type(getattr(mine, name)) is type(getattr(theirs, name))
+        assert mine.conclusion.status is theirs.conclusion.status
+        assert type(mine.conclusion.evidence) is tuple
+
+
 def test_a_compiled_entry_whose_texts_were_altered_is_ignored(cache_dir):
     from relaydoctor.engine import api
 
