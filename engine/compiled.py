@@ -43,7 +43,7 @@ class CompiledRule:
     # read from the cache: ``condition`` as JSON text, parsed on first use (a run registers the
     # facade's prepared form, ``CompiledRuleset.prepared``, and never reads it)
     _condition_text: str = field(default="", init=False, repr=False, compare=False)
-    # read from the cache: ``stratum``, ``aliases``, ``conclusion`` and ``source`` as one JSON row
+    # read from the cache: ``aliases``, ``conclusion`` and ``source`` as one JSON row
     # (``cache.write_compiled``), decoded on first use: a run uses ~74 of ~420 rules, and making
     # every rule's conclusion was ~1 ms of each run
     _row_text: str = field(default="", init=False, repr=False, compare=False)
@@ -63,24 +63,24 @@ class CompiledRule:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
-_ROW_FIELDS = frozenset({"stratum", "aliases", "conclusion", "source"})
+_ROW_FIELDS = frozenset({"aliases", "conclusion", "source"})
 _STATUSES = {s.value: s for s in Status}
 
 
 def rule_row(rule: CompiledRule) -> list[Any]:
-    """A rule's fields but its id and condition, as the JSON row ``_decode_row`` reads back."""
+    """A rule's fields but its id, stratum and condition, as the JSON row ``_decode_row`` reads."""
     c = rule.conclusion
-    return [rule.stratum, list(rule.aliases),
+    return [list(rule.aliases),
             [c.cause, c.code, c.status.value, c.message, list(c.evidence), c.subject], rule.source]
 
 
 def _decode_row(rule: CompiledRule, text: str) -> None:
-    stratum, aliases, (cause, code, status, message, evidence, subject), source = json.loads(text)
+    aliases, (cause, code, status, message, evidence, subject), source = json.loads(text)
     made, put = object.__new__(Conclusion), object.__setattr__  # as the packs' decoder: no __init__
     for name, value in (("cause", cause), ("code", code), ("status", _STATUSES[status]),
                         ("message", message), ("evidence", tuple(evidence)), ("subject", subject)):
         put(made, name, value)
-    for name, value in (("stratum", stratum), ("aliases", tuple(aliases)), ("conclusion", made),
+    for name, value in (("aliases", tuple(aliases)), ("conclusion", made),
                         ("source", source)):
         put(rule, name, value)
 

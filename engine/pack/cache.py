@@ -60,7 +60,7 @@ __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write"
 # on lines of their own, each line's CRC-32; 8: the compiled ruleset as lines; 9: each header line
 # sealed by a CRC-32 of its own (``_seal``): a byte changed there went unnoticed; 10: the prepared
 # rules as the facade writes them (durable's own JSON form), no longer re-written compact; 11: a
-# compiled rule's fields but its id as a line of its own, decoded on first use
+# compiled rule's aliases, conclusion and source as a line of its own, decoded on first use
 CODEC = 11
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
@@ -579,17 +579,20 @@ def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> Compile
         if not isinstance(data, dict) or data.get("key") != key or data.get("crc") != zlib.crc32(body):
             return None  # the texts parsed later (conditions, prepared rules) are as written
         texts = body.decode("utf-8").split("\n")
-        ids, codes = data["ids"], data["codes"]
+        ids, codes, strata = data["ids"], data["codes"], data["strata"]
         count = len(ids)
         prepared = texts[2 * count:] if data["prepared"] else None
         if (len(texts) != count * (3 if prepared is not None else 2) or not all(texts[:2 * count])
-                or len(codes) != count or not all(isinstance(rid, str) for rid in ids)):
+                or len(codes) != count or not all(isinstance(rid, str) for rid in ids)
+                or len(strata) != count or not all(type(n) is int for n in strata)):
             return None
         new, put = object.__new__, object.__setattr__  # as the packs' decoder: no __init__ to make
         rules = []
-        for rid, row, condition in zip(ids, texts[:count], texts[count:2 * count], strict=True):
+        rows, conditions = texts[:count], texts[count:2 * count]
+        for rid, stratum, row, condition in zip(ids, strata, rows, conditions, strict=True):
             rule = new(CompiledRule)
             put(rule, "id", rid)
+            put(rule, "stratum", stratum)  # every registration reads it (``CompiledRuleset.strata``)
             put(rule, "_row_text", row)  # the other fields stay unset until first used
             put(rule, "_condition_text", condition)  # and ``condition`` too
             rules.append(rule)
@@ -612,7 +615,7 @@ def write_compiled(
     the compilation depended on (the engine build that probed user packs' regexes), with its
     digest and ``prepared``, the facade's form of each rule (``session.prepare_rules``; the
     facade's source is part of the packs' key). Only a ruleset that compiled without errors is
-    ever stored. Lines, atomic like the packs: a header (the rules' ids and codes, their required
+    ever stored. Lines, atomic like the packs: a header (the rules' ids, codes, strata, required
     kinds and literal tests, the digest, a CRC-32 of the rest), each rule's other fields, each
     rule's condition, then each prepared rule; the texts are JSON a run parses only when used (the
     rows of the rules it registers; never, for conditions)."""
@@ -629,7 +632,8 @@ def write_compiled(
         body = "\n".join(texts)
         header = {"key": key, "digest": ruleset.digest, "crc": zlib.crc32(body.encode("utf-8")),
                   "prepared": prepared is not None, "ids": [r.id for r in ruleset.rules],
-                  "codes": [r.conclusion.code for r in ruleset.rules], "facets": facets_of(ruleset)}
+                  "codes": [r.conclusion.code for r in ruleset.rules],
+                  "strata": [r.stratum for r in ruleset.rules], "facets": facets_of(ruleset)}
         payload = f"{_seal(json.dumps(header, **compact))}\n{body}"
     except (TypeError, ValueError, RecursionError):
         return False
