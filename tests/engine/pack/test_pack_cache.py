@@ -474,3 +474,25 @@ def test_the_key_covers_the_engine_modules_that_compiling_reads():
                     names = ["__init__"]
                 missing |= {name for name in names if name not in covered | cannot_change_output}
     assert missing == set()
+
+
+@pytest.mark.parametrize("kind", ["causes", "codes"])
+def test_a_knowledge_file_in_a_folder_named_cases_is_a_definition(tmp_path, cache_dir, monkeypatch, kind):
+    """The loader reads every YAML file under knowledge/causes and knowledge/codes as a cause or
+    code, sub-folders included, whatever they are named: an edit to one in a folder named
+    ``cases`` must reach the key like any other (it was left out of the stat index, so a
+    diagnosis kept the cached text)."""
+    monkeypatch.setattr(cache, "RACY_SECONDS", -1.0)
+    pack = standard_pack(tmp_path / "p")
+    first_file = sorted((pack / "knowledge" / kind).rglob("*.yaml"))[0]
+    moved = first_file.parent / "cases" / first_file.name
+    moved.parent.mkdir()
+    first_file.rename(moved)
+    before = _load(pack)
+    text = moved.read_text()
+    assert "description:" in text or "title:" in text, text
+    field = "description:" if "description:" in text else "title:"
+    moved.write_text(text.replace(field, f"{field} Edited", 1))
+    fresh = load_packs([pack], include_builtin=False, include_user_config=False, cache=False)
+    assert fresh != before  # the edit is visible to a fresh load
+    assert _load(pack) == fresh
