@@ -101,15 +101,19 @@ def dotnet_serial(serial: int) -> str:
 def thumbprint(cert: x509.Certificate) -> str:
     """SHA-1 over the DER encoding, 40 upper-case hex digits (Windows' Thumbprint)."""
     # what cert.fingerprint(hashes.SHA1()) gives (it hashes the DER encoding), by hashlib: the first
-    # hash cryptography makes in a process costs ~0.7 ms (its digest set up), hashlib's ~0.06 ms.
-    # Encoding comes from the module x509 imports: the public serialization package (its ssh and
-    # cipher modules) is ~4 ms to import.
-    return hashlib.sha1(cert.public_bytes(Encoding.DER), usedforsecurity=False).hexdigest().upper()
+    # hash cryptography makes in a process costs ~0.7 ms (its digest set up), hashlib's ~0.06 ms
+    return hashlib.sha1(der(cert), usedforsecurity=False).hexdigest().upper()
 
 
 def sha256_fingerprint(cert: x509.Certificate) -> bytes:
     """``cert.fingerprint(hashes.SHA256())`` by hashlib, for the reason ``thumbprint`` gives."""
-    return hashlib.sha256(cert.public_bytes(Encoding.DER)).digest()
+    return hashlib.sha256(der(cert)).digest()
+
+
+def der(cert: x509.Certificate) -> bytes:
+    """The certificate's DER encoding. ``Encoding`` comes from the module ``cryptography.x509``
+    itself imports: the public serialization package (its ssh and cipher modules) is ~4 ms."""
+    return cert.public_bytes(Encoding.DER)
 
 
 # --- comparing names by meaning ------------------------------------------------------------------
@@ -217,11 +221,6 @@ def name_key(name: x509.Name) -> DnKey:
         value = attr.value if isinstance(attr.value, str) else attr.value.hex()
         pairs.append((_attr(label), _value(value)))
     return tuple(sorted(pairs))
-
-
-# a lazyre pattern, as the module's others (compiled on first use: ~0.1 ms of a diagnosis with a
-# certificate, which lazyre's program cache can spare), not a text re.search compiles
-_CN = lazyre.compile(r'(?:^|[,;+]\s*)CN\s*=\s*("(?:[^"]|"")*"|[^,;+]*)', re.IGNORECASE)
 
 
 def dn_cn(text: str | None) -> str | None:

@@ -28,17 +28,13 @@ from dataclasses import field
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
-try:  # the public serialization.Encoding is this object; its package also imports ssh and ciphers
-    from cryptography.hazmat.primitives._serialization import Encoding
-except ImportError:  # a cryptography that moved its private module: the public name, a few ms more
-    from cryptography.hazmat.primitives.serialization import Encoding
-
 from ... import lazyre
 from ...errors import EvidenceError
 from ...facts import Certificate, Provenance
 from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ...utctime import format_utc
 from ...x509names import common_name, dotnet_name, dotnet_serial, thumbprint
+from ...x509names import der as der_of  # (a local 'der' maps thumbprints to encodings)
 from ..base import Document, ParseResult
 
 KIND = "certificate"
@@ -342,8 +338,7 @@ def _build(
             subject = "?"
         excerpt = Provenance.clip(f"{_LABELS[fmt]} certificate {index} of {len(ordered)}: {subject}")
         facts.append(certificate_fact(cert, Provenance(name, lines[thumb], excerpt)))
-        # (the serialization package would import ssh and ciphers too: ~4 ms, for PKCS#7 and PFX only)
-        der[thumb] = cert.public_bytes(Encoding.DER)
+        der[thumb] = der_of(cert)
     names = ", ".join(f.cn or f.subject or f.thumbprint for f in facts[:4])
     more = f", +{len(facts) - 4} more" if len(facts) > 4 else ""
     detail = f"{_LABELS[fmt]}, {len(facts)} certificate{'s' if len(facts) != 1 else ''}: {names}{more}"

@@ -157,11 +157,13 @@ def test_sniff_rejects_everything_that_is_not_a_certificate(samples: Path) -> No
 
 
 def test_the_der_of_a_cer_file_is_the_file_and_the_encoding_is_the_public_one(samples: Path) -> None:
-    """certs.py takes ``Encoding`` from the module defining it, to leave the serialization package
-    (ssh, ciphers) unimported for plain certificates: the same object as the public one."""
+    """x509names (whose ``der`` certs.py uses) takes ``Encoding`` from the module defining it, to
+    leave the serialization package (ssh, ciphers) unimported for plain certificates: the same
+    object as the public one."""
     from cryptography.hazmat.primitives import serialization
+    from relaydoctor.engine import x509names
 
-    assert certs.Encoding is serialization.Encoding
+    assert x509names.Encoding is serialization.Encoding
     data = (samples / "certs" / "star.contoso.com.cer").read_bytes()
     got = certs.read(document(samples / "certs" / "star.contoso.com.cer"))
     assert list(got.der.values()) == [data]
