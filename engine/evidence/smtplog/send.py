@@ -421,7 +421,8 @@ class Aggregator:
                 agg.last_line, agg.last_start = last_line, last_start
 
     def _started(self, key: tuple, start: int) -> None:
-        """An aggregate now exists, or its earliest session starts earlier: tell the C folds."""
+        """An aggregate now exists, or its earliest session starts earlier: tell the C folds (a
+        no-op without them: slots exist only while there are C folds)."""
         slot = self._slots.get(key)
         if slot is not None:
             self.native_folds.start(slot, start)  # type: ignore[union-attr]
@@ -470,8 +471,7 @@ class Aggregator:
                     self.dropped += theirs.counts["sessions"]
                     continue
                 self.aggs[key] = theirs
-                if self.native_folds is not None:
-                    self._started(key, theirs.first_start)
+                self._started(key, theirs.first_start)
                 continue
             for f in SUMMED:
                 mine.counts[f] += theirs.counts[f]
@@ -481,8 +481,7 @@ class Aggregator:
             mine.last_seen = max(seen_last) if seen_last else None
             if theirs.first_start < mine.first_start:
                 mine.example, mine.first_start = theirs.example, theirs.first_start
-                if self.native_folds is not None:
-                    self._started(key, mine.first_start)
+                self._started(key, mine.first_start)
             if theirs.last_start >= mine.last_start:
                 mine.last_line, mine.last_start = theirs.last_line, theirs.last_start
         for key, symptom in other.symptoms.items():
@@ -491,8 +490,7 @@ class Aggregator:
                 self.dropped_symptoms += 1
             elif known is None or (symptom.provenance.line or 0) < (known.provenance.line or 0):
                 self.symptoms[key] = symptom
-                if self.native_folds is not None:
-                    self._symptom_known(key, symptom.provenance.line or 0)
+                self._symptom_known(key, symptom.provenance.line or 0)
         self.relevant += other.relevant
         self.eop += other.eop
         self.partial += other.partial
@@ -698,8 +696,7 @@ class Aggregator:
                 example, counts, time = self._record_example(record, n, rows, lines, partial)  # type: ignore[arg-type]
                 seen = stamp_to_second(time)
                 aggs[unit_key] = _Agg(example, counts, seen, seen, example[1], start, start)
-                if self.native_folds is not None:
-                    self._started(unit_key, start)
+                self._started(unit_key, start)
                 continue
             c = agg.counts
             if first_in_session:
@@ -716,8 +713,7 @@ class Aggregator:
                     agg.last_seen = seen
             if start < agg.first_start:  # only with a record
                 agg.example, agg.first_start = self._record_example(record, n, rows, lines, partial)[0], start  # type: ignore[arg-type]
-                if self.native_folds is not None:
-                    self._started(unit_key, start)
+                self._started(unit_key, start)
             if start >= agg.last_start:
                 agg.last_line, agg.last_start = line_time(raw[telling])[0], start
         if record is not None:
@@ -853,8 +849,7 @@ class Aggregator:
             example, counts, time = self._summary(s, txn, outcome, rej)
             seen = stamp_to_second(time)
             self.aggs[key] = _Agg(example, counts, seen, seen, example[1], start, start)
-            if self.native_folds is not None:
-                self._started(key, start)
+            self._started(key, start)
             return
         seen = stamp_to_second((txn.row if txn else s.first_row or s.last_row).time)  # type: ignore[union-attr]
         c = agg.counts
@@ -876,8 +871,7 @@ class Aggregator:
             agg.last_seen = seen
         if start < agg.first_start:
             agg.example, agg.first_start = self._summary(s, txn, outcome, rej)[0], start
-            if self.native_folds is not None:
-                self._started(key, start)
+            self._started(key, start)
         if start >= agg.last_start:
             row = _telling_row(s, txn, outcome)
             agg.last_line, agg.last_start = row.line, start
@@ -907,8 +901,7 @@ class Aggregator:
             self.dropped_symptoms += 1
             return
         reply = self._reply(text)
-        if self.native_folds is not None:
-            self._symptom_known(key, row.line)
+        self._symptom_known(key, row.line)
         self.symptoms[key] = Symptom(
             provenance=Provenance(self.name, row.line, Provenance.clip(row.text)),
             code=key[0],
@@ -927,7 +920,7 @@ class Aggregator:
         )
 
     def _symptom_known(self, key: tuple, line: int) -> None:
-        """A symptom now exists, or is known from an earlier line: tell the C folds."""
+        """A symptom now exists, or is known from an earlier line: tell the C folds (as ``_started``)."""
         slot = self._symptom_slots.get(key)
         if slot is not None:
             self.native_folds.symptom(slot, line)  # type: ignore[union-attr]
