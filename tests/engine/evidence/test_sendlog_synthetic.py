@@ -408,6 +408,26 @@ def test_new_session_is_the_dataclass_init():
                                    for name in sendlog._SESSION_FIELDS))
 
 
+
+def test_new_session_falls_back_to_the_init_when_the_fields_differ(monkeypatch):
+    """Should SmtpSession's fields ever differ from ``_SESSION_FIELDS`` (a field added, moved),
+    ``_new_session`` leaves the object to ``SmtpSession(**...)``: a wrong order can then only fail
+    loudly (an unknown or missing field), never put a value under another field's name."""
+    names = sendlog._SESSION_FIELDS
+    monkeypatch.setattr(sendlog, "_SESSION_FIELDS", (*names[1:], names[0]))  # the order changed
+    sendlog._fields_in_order.cache_clear()
+    try:
+        assert not sendlog._fields_in_order()
+        made = []
+        monkeypatch.setattr(sendlog, "SmtpSession", lambda **kw: made.append(kw) or kw)
+        got = sendlog._new_session(tuple(range(len(names))))
+        assert made == [dict(zip(sendlog._SESSION_FIELDS, range(len(names)), strict=True))] and got is made[0]
+    finally:
+        monkeypatch.undo()
+        sendlog._fields_in_order.cache_clear()
+    assert sendlog._fields_in_order()
+
+
 def test_native_scan_new_open_is_a_fresh_open():
     """The C scan's ``_new_open`` (a subclass called directly) makes what ``_Open([], partial=False)``
     makes, field by field, with lists of its own each time."""
