@@ -46,11 +46,13 @@ RUN_MODULES = {
 }
 # what a cache hit and one format never need: the YAML reader and pack compiler, other renderers,
 # watch/precheck/TUI, worker pools, archives, the regex module (user packs' patterns only), shutil
-# (argparse's formatter asks it for the terminal's width: cli._Parser asks os), signal.py (its enum
-# classes: engine/__main__.py and lifecycle.py set handlers with _signal)
+# (argparse's formatter asks it for the terminal's width: cliparser._Parser asks os), signal.py (its enum
+# classes: engine/__main__.py and lifecycle.py set handlers with _signal), argparse and gettext (a
+# plain diagnose line is read by cli.plain_diagnose_args)
 NEVER = (
     "yaml", "regex", "textual", "rich", "multiprocessing", "concurrent.futures", "zipfile", "tempfile",
-    "difflib", "shutil", "bz2", "lzma", "signal",
+    "difflib", "shutil", "bz2", "lzma", "signal", "argparse", "gettext",
+    "relaydoctor.engine.cliparser",
     "relaydoctor.tui", "relaydoctor.engine.watch", "relaydoctor.engine.precheck",
     "relaydoctor.engine.pack.compiler", "relaydoctor.engine.pack.parse", "relaydoctor.engine.pack.lint",
     "relaydoctor.engine.pack.keys",  # the format's key tables: the loader and the schema read them
