@@ -2,9 +2,9 @@
 
 argparse and the gettext it imports cost ~1.6 ms to import and ~1 ms to build and run a parser the
 first time, on every run (issue 11). A plain ``diagnose`` command line does not need them:
-``cli.plain_diagnose_args`` reads it (the same values, a test compares the two), and ``cli.main``
-imports this module only for any other command line — help, usage errors, other commands. What
-the commands do stays in ``cli.py``; the parser names them.
+``cliargs.plain_diagnose_args`` reads it (the same values, a test compares the two), and
+``cli.main`` imports this module only for any other command line — help, usage errors, other
+commands. What the commands do stays in ``cli.py``, which gives them to ``build_parser``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
-from . import __version__, cli  # the commands and argument types, read when the parser is built
-from .cli import DEFAULT_DEMO, PROG, UsageError
+from . import __version__
+from .cliargs import (
+    DEFAULT_DEMO,
+    PROG,
+    UsageError,
+    demo_epilog,
+    parse_answer,
+    parse_days,
+    parse_ip_list,
+    parse_now,
+    parse_seconds,
+    parse_sender_domain,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,8 +97,9 @@ COMMANDS = ("tui", "diagnose", "facts", "codes", "explain", "rules", "precheck",
             "demo")
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The CLI's parser; with ``only`` (a command), that command's arguments alone are made."""
+def build_parser(only: str | None, commands: Mapping[str, Callable[..., int]]) -> argparse.ArgumentParser:
+    """The CLI's parser; with ``only`` (a command), that command's arguments alone are made.
+    ``commands``: what runs each command (``"rules test"`` for a rules one), as its ``func``."""
     parser = _Parser(
         prog=PROG,
         description="Explain Exchange Online relay rejections (550 5.7.64 TenantAttribution and "
@@ -100,34 +113,34 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("tui", help="the terminal UI (also what plain 'relaydoctor' runs)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="evidence to preload")
-    p.add_argument("--answer", action="append", default=[], type=cli.parse_answer, metavar="KEY=VALUE",
+    p.add_argument("--answer", action="append", default=[], type=parse_answer, metavar="KEY=VALUE",
                    help=_HELP["answer"])
     p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
-    p.add_argument("--now", type=cli.parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
     p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
-    p.set_defaults(func=cli.cmd_tui)
+    p.set_defaults(func=commands["tui"])
 
     p = sub.add_parser("diagnose", help="diagnose evidence files, folders or zips")
     p.add_argument("paths", nargs="*", metavar="PATH", help="evidence: files, folders or zip bundles")
     _diagnose_options(p)
     _format_option(p, ("text", "markdown", "json"))
-    p.set_defaults(func=cli.cmd_diagnose)
+    p.set_defaults(func=commands["diagnose"])
 
     p = sub.add_parser("facts", help="what was extracted from the evidence, with provenance")
     p.add_argument("paths", nargs="+", metavar="PATH", help="evidence: files, folders or zip bundles")
     _format_option(p, ("text", "json"))
     p.add_argument("--ndr", action="append", default=[], metavar="TEXT", help=_HELP["ndr"])
-    p.add_argument("--now", type=cli.parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
     p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
     p.add_argument("--redact", action="store_true", help=_HELP["redact"])
     _output_options(p)
-    p.set_defaults(func=cli.cmd_facts)
+    p.set_defaults(func=commands["facts"])
 
     p = sub.add_parser("codes", help="the error codes and causes the loaded packs know")
     p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(p)
-    p.set_defaults(func=cli.cmd_codes)
+    p.set_defaults(func=commands["codes"])
 
     p = sub.add_parser(
         "explain",
@@ -138,7 +151,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                         "or reply text")
     p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(p)
-    p.set_defaults(func=cli.cmd_explain)
+    p.set_defaults(func=commands["explain"])
 
     p = sub.add_parser("rules", help="lint, test or scaffold knowledge packs")
     rsub = p.add_subparsers(dest="rules_command", metavar="lint|test|new|fields|docs", parser_class=_Parser)
@@ -148,7 +161,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     r = rsub.add_parser("lint", help="check packs; prints every path:line: problem (exit 2 if any)")
     r.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(r)
-    r.set_defaults(func=cli.cmd_rules_lint)
+    r.set_defaults(func=commands["rules lint"])
     r = rsub.add_parser("test", help="run every pack case with the real engine (exit 1 on failures)")
     r.add_argument("cases", nargs="*", metavar="CASE",
                    help="run only these cases (case ids, or pack ids for all of a pack's cases)")
@@ -156,19 +169,19 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                    help="per case: the rules that concluded, and the expected causes' nearest misses")
     r.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(r)
-    r.set_defaults(func=cli.cmd_rules_test)
+    r.set_defaults(func=commands["rules test"])
     r = rsub.add_parser("fields", help="the fact kinds rules test, or one kind's fields, types and values")
     r.add_argument("kind", nargs="?", metavar="KIND", help="a fact kind, e.g. inbound_connector")
-    r.set_defaults(func=cli.cmd_rules_fields)
+    r.set_defaults(func=commands["rules fields"])
     r = rsub.add_parser("docs", help="print the pack author's guide and reference, or write them to a folder")
     r.add_argument("name", nargs="?", choices=("guide", "reference", "format"), metavar="NAME",
                    help="only this document: guide, reference or format (default: guide and reference)")
     r.add_argument("--dest", metavar="DIR", help="write every document and the pack JSON Schema into DIR")
-    r.set_defaults(func=cli.cmd_rules_docs)
+    r.set_defaults(func=commands["rules docs"])
     r = rsub.add_parser("new", help="scaffold a new code's knowledge, rule and case")
     r.add_argument("code", metavar="CODE", help="the new error code, e.g. 5.7.99")
     r.add_argument("--dest", default=".", metavar="DIR", help="pack directory to write into (default: .)")
-    r.set_defaults(func=cli.cmd_rules_new)
+    r.set_defaults(func=commands["rules new"])
 
     p = sub.add_parser(
         "precheck",
@@ -180,23 +193,23 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--egress-ip", metavar="IP", help="the planned public egress address")
     p.add_argument("--connector-cert-name", metavar="NAME",
                    help="the planned TlsSenderCertificateName of the inbound connector")
-    p.add_argument("--connector-ips", metavar="LIST", type=cli.parse_ip_list,
+    p.add_argument("--connector-ips", metavar="LIST", type=parse_ip_list,
                    help="the planned SenderIPAddresses, comma-separated ('' for none)")
     p.add_argument("--connector", metavar="NAME",
                    help="the inbound connector the edit applies to (default: the only OnPremises one)")
-    p.add_argument("--sender-domain", metavar="DOMAIN", type=cli.parse_sender_domain,
+    p.add_argument("--sender-domain", metavar="DOMAIN", type=parse_sender_domain,
                    help="a planned sending (MAIL FROM) domain")
-    p.add_argument("--days", type=cli.parse_days, default=30, metavar="N",
+    p.add_argument("--days", type=parse_days, default=30, metavar="N",
                    help="warn about certificates expiring within N days (default: 30)")
     _format_option(p, ("text", "markdown", "json"))
     _output_options(p)
     p.add_argument("--redact", action="store_true", help=_HELP["redact"])
-    p.add_argument("--now", type=cli.parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
     p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
     p.add_argument("--pack", action="append", default=[], metavar="DIR",
                    help=_HELP["pack"] + " (the checks that are pack data: the 'precheck' code)")
     _verbose_option(p)
-    p.set_defaults(func=cli.cmd_precheck)
+    p.set_defaults(func=commands["precheck"])
 
     p = sub.add_parser(
         "watch",
@@ -210,20 +223,20 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                    help="folders or files of Exchange send or receive logs, Postfix/sendmail/Exim mail logs, "
                         "IIS SMTP logs or application logs to follow (other evidence in them gives the "
                         "verdicts)")
-    p.add_argument("--since", type=cli.parse_now, metavar="TIME",
+    p.add_argument("--since", type=parse_now, metavar="TIME",
                    help="the time of the change: report when the senders rejected (from an hour before "
                         "it) get a session after it accepted for an external recipient")
     p.add_argument("--until-fixed", action="store_true",
                    help="exit 0 when every failing sender has been accepted")
-    p.add_argument("--timeout", type=cli.parse_seconds, metavar="SECONDS", help="give up after this (exit 1)")
-    p.add_argument("--interval", type=cli.parse_seconds, default=1.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=parse_seconds, metavar="SECONDS", help="give up after this (exit 1)")
+    p.add_argument("--interval", type=parse_seconds, default=1.0, metavar="SECONDS",
                    help="seconds between checks for new bytes (default: 1)")
     p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
     p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
-    p.set_defaults(func=cli.cmd_watch)
+    p.set_defaults(func=commands["watch"])
 
     p = sub.add_parser("collect-script", help="print the PowerShell evidence collector")
-    p.set_defaults(func=cli.cmd_collect_script)
+    p.set_defaults(func=commands["collect-script"])
 
     p = sub.add_parser("demo", help="diagnose a bundled example (no arguments needed)",
                        epilog=_DEMO_EPILOG, formatter_class=_DemoHelpFormatter)
@@ -232,10 +245,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the bundled examples and what each shows")
     _format_option(p, ("text", "markdown", "json"))
     _output_options(p)
-    p.add_argument("--now", type=cli.parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
     p.add_argument("--redact", action="store_true", help=_HELP["redact"])
     _verbose_option(p)
-    p.set_defaults(func=cli.cmd_demo)
+    p.set_defaults(func=commands["demo"])
     return parser
 
 
@@ -253,12 +266,12 @@ _HELP = {
 
 def _diagnose_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ndr", action="append", default=[], metavar="TEXT", help=_HELP["ndr"])
-    p.add_argument("--answer", action="append", default=[], type=cli.parse_answer, metavar="KEY=VALUE",
+    p.add_argument("--answer", action="append", default=[], type=parse_answer, metavar="KEY=VALUE",
                    help=_HELP["answer"])
     p.add_argument("--pack", action="append", default=[], metavar="DIR", help=_HELP["pack"])
     _no_builtin_option(p)
     _output_options(p)
-    p.add_argument("--now", type=cli.parse_now, metavar="ISO8601", help=_HELP["now"])
+    p.add_argument("--now", type=parse_now, metavar="ISO8601", help=_HELP["now"])
     p.add_argument("--redact", action="store_true", help=_HELP["redact"])
     p.add_argument("--pfx-password-env", metavar="VAR", help=_HELP["pfx"])
     _verbose_option(p)
@@ -300,5 +313,5 @@ class _DemoHelpFormatter(argparse.RawDescriptionHelpFormatter):
     is built (their index is YAML: ~20 ms of every command's start)."""
 
     def add_text(self, text: str | None) -> None:
-        super().add_text(cli._demo_epilog() if text is _DEMO_EPILOG else text)
+        super().add_text(demo_epilog() if text is _DEMO_EPILOG else text)
 

@@ -8,8 +8,7 @@ import json
 
 import pytest
 import yaml
-from relaydoctor.engine.cli import demo_examples, main
-from relaydoctor.engine.cliparser import build_parser
+from relaydoctor.engine.cli import build_parser, demo_examples, main
 from relaydoctor.engine.paths import builtin_dir
 
 INDEX = yaml.safe_load((builtin_dir("knowledge") / "examples" / "index.yaml").read_text("utf-8"))

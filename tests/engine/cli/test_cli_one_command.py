@@ -32,8 +32,8 @@ def _outcome(parser, argv, capsys):
 
 @pytest.mark.parametrize("argv", ARGVS, ids=" ".join)
 def test_a_parser_of_one_command_parses_as_the_whole_one(argv, capsys):
-    assert _outcome(cliparser.build_parser(cli.command_of(argv)), argv, capsys) == _outcome(
-        cliparser.build_parser(), argv, capsys)
+    assert _outcome(cli.build_parser(cli.command_of(argv)), argv, capsys) == _outcome(
+        cli.build_parser(), argv, capsys)
 
 
 def test_the_command_is_the_first_word_unless_an_option_comes_first():
@@ -44,6 +44,6 @@ def test_the_command_is_the_first_word_unless_an_option_comes_first():
 def test_the_commands_listed_are_those_the_parser_makes():
     import argparse
 
-    parser = cliparser.build_parser()
+    parser = cli.build_parser()
     (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     assert tuple(action.choices) == cliparser.COMMANDS

@@ -1,5 +1,5 @@
 """A plain ``diagnose`` command line is read without argparse (start-up latency, issue 11):
-``cli.plain_diagnose_args`` gives what argparse gives for every line it takes, and declines every
+``cliargs.plain_diagnose_args`` gives what argparse gives for every line it takes, and declines every
 line argparse refuses or reads another way, so help, errors and every other form stay argparse's."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import io
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from relaydoctor.engine import cli, cliparser
+from relaydoctor.engine import cli, cliargs
 
 # words a diagnose line may hold: paths, every option and its spellings argparse also takes
 # (abbreviated, with '='), values good and bad, and what argparse reads specially
@@ -28,7 +28,7 @@ def _argparse(argv: list[str]) -> dict | None:
     """What argparse makes of ``argv`` (its values), or None when it refuses it or exits."""
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            return vars(cliparser.build_parser(cli.command_of(argv)).parse_args(argv))
+            return vars(cli.build_parser(cli.command_of(argv)).parse_args(argv))
     except (cli.UsageError, SystemExit):
         return None
 
@@ -42,7 +42,7 @@ def _argparse(argv: list[str]) -> dict | None:
      "--pack", "d1", "--pack", "d2", "--pfx-password-env", "PFX", "--full", "--verbose"],
 ], ids=" ".join)
 def test_a_plain_line_is_read_as_argparse_reads_it(argv):
-    plain = cli.plain_diagnose_args(argv)
+    plain = cliargs.plain_diagnose_args(argv, cli.cmd_diagnose)
     assert plain is not None
     assert vars(plain) == _argparse(argv)
 
@@ -56,19 +56,19 @@ def test_a_plain_line_is_read_as_argparse_reads_it(argv):
     ["-h", "diagnose"],
 ], ids=" ".join)
 def test_any_other_line_is_left_to_argparse(argv):
-    assert cli.plain_diagnose_args(argv) is None
+    assert cliargs.plain_diagnose_args(argv, cli.cmd_diagnose) is None
 
 
 @given(st.lists(st.sampled_from(WORDS), max_size=7))
 def test_what_it_takes_argparse_reads_the_same_way(words):
     argv = ["diagnose", *words]
-    plain = cli.plain_diagnose_args(argv)
+    plain = cliargs.plain_diagnose_args(argv, cli.cmd_diagnose)
     if plain is not None:
         assert vars(plain) == _argparse(argv)
 
 
 def test_its_options_are_the_parsers():
-    parser = cliparser.build_parser("diagnose")
+    parser = cli.build_parser("diagnose")
     (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     actions = [a for a in commands.choices["diagnose"]._actions if not isinstance(a, argparse._HelpAction)]
     kinds = {argparse._StoreTrueAction: "store_true", argparse._StoreAction: "store",
@@ -84,7 +84,7 @@ def test_its_options_are_the_parsers():
         accepts = tuple(action.choices) if action.choices is not None else action.type
         for option in action.option_strings:
             declared[option] = (action.dest, kind, accepts)
-    assert declared == cli._DIAGNOSE_OPTIONS
+    assert declared == cliargs._DIAGNOSE_OPTIONS
     assert commands.choices["diagnose"].get_default("func") is cli.cmd_diagnose
 
 
@@ -93,7 +93,7 @@ def test_main_reads_a_plain_line_without_argparse(monkeypatch, capsys):
         raise AssertionError("argparse was asked")
 
     seen = []
-    monkeypatch.setattr(cliparser, "build_parser", refused)
+    monkeypatch.setattr(cli, "build_parser", refused)
     monkeypatch.setattr(cli, "cmd_diagnose", lambda args: seen.append(vars(args)) or 0)
     assert cli.main(["diagnose", "b", "--format", "json"]) == 0
     assert seen and seen[0]["paths"] == ["b"] and seen[0]["format"] == "json"

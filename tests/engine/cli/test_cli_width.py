@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from relaydoctor.engine import cliparser
+from relaydoctor.engine import cli, cliparser
 
 
 @pytest.mark.parametrize("columns", [None, "", "0", "-3", "abc", "50", "200"])
@@ -22,6 +22,6 @@ def test_help_is_what_argparse_formats_itself(monkeypatch, columns):
     import argparse
 
     monkeypatch.setenv("COLUMNS", columns)
-    ours = cliparser.build_parser().format_help()
+    ours = cli.build_parser().format_help()
     monkeypatch.setattr(cliparser._Parser, "_get_formatter", argparse.ArgumentParser._get_formatter)
-    assert cliparser.build_parser().format_help() == ours
+    assert cli.build_parser().format_help() == ours
