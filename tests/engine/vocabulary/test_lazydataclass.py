@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+import itertools
 import pickle
 import sys
 import types
@@ -418,3 +419,15 @@ def test_a_field_named_self_is_given_by_keyword_as_with_the_dataclass():
     assert repr(lazy(self=3)) == repr(plain(self=3))
     assert repr(plain(self=3)).endswith("Named(self=3, size=1)")
     assert repr(lazy(4, size=2)) == repr(plain(4, size=2))
+
+
+@pytest.mark.parametrize("options", [
+    dict(zip(("init", "repr", "eq", "frozen", "kw_only", "slots", "match_args"), bits, strict=False))
+    for bits in itertools.product((False, True), repeat=7)])
+def test_the_params_record_is_the_one_dataclasses_makes(options):
+    """``_record`` builds ``__dataclass_params__`` from the record's parameters, without a probe
+    class: every slot holds what ``dataclasses.dataclass(**options)`` puts there."""
+    made, probe = lazydataclass._record(options), lazydataclass._probe(options)
+    assert type(made) is type(probe) and repr(made) == repr(probe)
+    slots = type(probe).__slots__
+    assert [getattr(made, n) for n in slots] == [getattr(probe, n) for n in slots]
