@@ -20,6 +20,9 @@ each annotation text read once instead of three times), without generated method
   many positional ones) makes the generated method at once, so every error is the dataclass's own.
 - A frozen class's ``__setattr__``/``__delattr__`` (and, with slots, ``__getstate__``/
   ``__setstate__``) are written here, with the same checks and errors as the generated ones.
+- None of these is made at import: the class's ``__dict__`` holds a ``_Later`` descriptor for
+  each, which makes the stand-in (or guard) on its first look-up, from the class or an instance,
+  and puts it there in its place (most are never looked up in a run).
 
 Besides the public ``dataclasses`` API, ``_process`` sets a field's ``_field_type`` as
 ``dataclasses`` does (a test compares every engine class with ``dataclasses``' own result). What
@@ -27,7 +30,8 @@ differs from ``dataclasses.dataclass``: ``inspect.signature`` of a class makes i
 (``cls.__signature__``, see ``_Signature``), ``__dataclass_params__`` records the processing call
 (``init``, ``repr``, ``eq`` and ``frozen`` false) — so a frozen class's subclasses must use this
 ``dataclass`` too (``dataclasses.dataclass`` refuses them with a ``TypeError`` at import); a class
-without a docstring keeps none (dataclasses writes ``Name(signature)``, which needs ``__init__`` made).
+without a docstring keeps none (dataclasses writes ``Name(signature)``, which needs ``__init__`` made);
+``vars(cls)`` shows a ``_Later`` for a method not looked up yet (``getattr`` gives the function).
 ``order``, ``unsafe_hash``, ``weakref_slot`` and ``InitVar`` fields get ``dataclasses.dataclass``
 itself.
 """
@@ -117,7 +121,7 @@ def _lazy(cls: type, options: dict[str, Any]) -> type:
             cls.__hash__ = None  # type: ignore[assignment]  # eq without frozen: unhashable
     for name in wanted:
         if name not in own:
-            setattr(cls, name, _stand_in(cls, name, options))
+            setattr(cls, name, _Later(cls, name, options))
     if "__init__" in wanted and "__init__" not in own and "__signature__" not in own:
         cls.__signature__ = _SIGNATURE  # type: ignore[attr-defined]
     if frozen:
@@ -310,8 +314,18 @@ def _slotted(cls: type, names: list[str]) -> type:
 
 
 def _freeze(cls: type, original: type, own: dict[str, Any], *, slots: bool) -> None:
-    """The frozen class's attribute guards, as ``dataclasses`` writes them (the field names read
-    on the first guarded call: most frozen classes never see one)."""
+    """The frozen class's attribute guards, as ``dataclasses`` writes them, each made on its first
+    look-up (``_Later``): most frozen classes never see one."""
+    guards = ["__setattr__", "__delattr__"]
+    if slots and "__getstate__" not in own and "__setstate__" not in own:  # pickling: past the guard
+        guards += ["__getstate__", "__setstate__"]
+    for guard in guards:
+        setattr(cls, guard, _Later(cls, guard, original))
+
+
+def _guard(cls: type, original: type, which: str) -> Callable[..., Any]:
+    """One of ``_freeze``'s guards of ``cls`` (``original``: the class before slots remade it,
+    which ``dataclasses``' guards compare with); the field names are read on its first call."""
     names: frozenset[str] | None = None
 
     def fields() -> frozenset[str]:
@@ -330,19 +344,42 @@ def _freeze(cls: type, original: type, own: dict[str, Any], *, slots: bool) -> N
             raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
         super(original, self).__delattr__(name)
 
-    guards: list[Callable[..., Any]] = [__setattr__, __delattr__]
-    if slots and "__getstate__" not in own and "__setstate__" not in own:  # pickling: past the guard
-        def __getstate__(self: Any) -> list[Any]:
-            return [getattr(self, f.name) for f in dataclasses.fields(self)]
+    def __getstate__(self: Any) -> list[Any]:
+        return [getattr(self, f.name) for f in dataclasses.fields(self)]
 
-        def __setstate__(self: Any, state: list[Any]) -> None:
-            for field, value in zip(dataclasses.fields(self), state):  # noqa: B905 (as dataclasses)
-                object.__setattr__(self, field.name, value)
+    def __setstate__(self: Any, state: list[Any]) -> None:
+        for field, value in zip(dataclasses.fields(self), state):  # noqa: B905 (as dataclasses)
+            object.__setattr__(self, field.name, value)
 
-        guards += [__getstate__, __setstate__]
-    for guard in guards:
-        guard.__qualname__ = f"{cls.__qualname__}.{guard.__name__}"
-        setattr(cls, guard.__name__, guard)
+    guard = {"__setattr__": __setattr__, "__delattr__": __delattr__,
+             "__getstate__": __getstate__, "__setstate__": __setstate__}[which]
+    guard.__qualname__ = f"{cls.__qualname__}.{which}"
+    return guard
+
+
+class _Later:
+    """A generated method, or a frozen class's guard, not made at all yet: the class's ``__dict__``
+    holds this descriptor until the method is first looked up (called, or read from the class or
+    an instance); that makes it (``_stand_in``, ``_guard``), puts it in the class's ``__dict__``
+    in its place and binds it. Making a class's ~4 stand-ins and 2-4 guards as closures at once
+    was ~9 us a class (closures, names, ``__init__``'s annotations), and a diagnosis looks up
+    ~100 of ~700. It keeps its own class, so a look-up through ``super()`` or from a subclass
+    instance makes the method of the class that holds it, as the closure it replaces did."""
+
+    __slots__ = ("cls", "detail", "name")
+
+    def __init__(self, cls: type, name: str, detail: Any) -> None:
+        self.cls, self.name, self.detail = cls, name, detail  # detail: options, or a guard's original
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        cls, name = self.cls, self.name
+        method = cls.__dict__.get(name)
+        if method is self:
+            method = (_stand_in(cls, name, self.detail) if name in _GROUPS
+                      else _guard(cls, self.detail, name))
+            setattr(cls, name, method)
+        bind = getattr(type(method), "__get__", None)
+        return method if bind is None else bind(method, instance, owner)
 
 
 def _stand_in(cls: type, name: str, options: dict[str, Any]) -> Callable[..., Any]:
@@ -572,5 +609,7 @@ def _generate(cls: type, name: str, options: dict[str, Any]) -> dict[str, Callab
 
 
 def _is_stand_in(member: Any) -> bool:
+    if type(member) is _Later:
+        return True
     code = getattr(member, "__code__", None)
     return code is not None and id(code) in _STAND_IN_CODES

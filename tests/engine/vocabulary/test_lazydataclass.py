@@ -431,3 +431,50 @@ def test_the_params_record_is_the_one_dataclasses_makes(options):
     assert type(made) is type(probe) and repr(made) == repr(probe)
     slots = type(probe).__slots__
     assert [getattr(made, n) for n in slots] == [getattr(probe, n) for n in slots]
+
+
+def _parent_and_child(decorate):
+    @decorate(frozen=True)
+    class Parent:
+        """Two fields."""
+
+        a: int
+        b: int = 2
+
+    @decorate(frozen=True)
+    class Child(Parent):
+        """One more."""
+
+        c: int = 3
+
+    return Parent, Child
+
+
+def test_a_method_not_made_yet_is_made_for_the_class_that_holds_it():
+    """``_Later`` keeps its class: the parent's methods, reached from a child instance through
+    the parent (as ``super()`` does) before either class made them, are the parent's, as with
+    ``dataclasses``; read from the class, each is a function, as the generated one is."""
+    (plain_parent, plain_child), (parent, child) = _pair(_parent_and_child)
+    assert type(parent.__dict__["__repr__"]) is lazydataclass._Later  # nothing made at import
+    assert type(child.__dict__["__setattr__"]) is lazydataclass._Later
+    a, b = plain_child(1), child(1)
+    assert plain_parent.__repr__(a) == parent.__repr__(b)
+    assert parent.__repr__(b).endswith("Child(a=1, b=2)")  # the parent's fields, the class's name
+    assert repr(a) == repr(b) and plain_parent.__eq__(a, a) == parent.__eq__(b, b)
+    assert plain_parent.__hash__(a) == parent.__hash__(b) and hash(a) == hash(b)
+    for cls in (parent, child):
+        for name in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
+            method = getattr(cls, name)
+            assert isinstance(method, types.FunctionType), (cls, name)
+            assert method.__qualname__ == f"{cls.__qualname__}.{name}"
+    fresh_parent = lazydataclass.dataclass(frozen=True)(
+        type("P", (), {"__annotations__": {"a": "int"}, "__doc__": "p", "__module__": __name__}))
+    fresh_child = lazydataclass.dataclass(frozen=True)(
+        type("C", (fresh_parent,), {"__annotations__": {"c": "int"}, "__doc__": "c", "__module__": __name__}))
+    instance = fresh_child(1, 2)
+    with pytest.raises(TypeError):  # the parent's __init__ takes the parent's one field
+        fresh_parent.__init__(instance, 1, 2)
+    fresh_parent.__init__(instance, 5)
+    assert repr(instance) == f"{fresh_child.__qualname__}(a=5, c=2)"
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'a'"):
+        instance.a = 3
