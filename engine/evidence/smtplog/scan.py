@@ -37,13 +37,16 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import field
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from ...errors import Cancelled, EvidenceError
 from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..decoding import is_wide, sniff_encoding
 from .format import DEFAULT_FIELDS, Layout, decode_line, header_fields, split_row
-from .session import Row, Session, replay
+from .rows import Row
+
+if TYPE_CHECKING:
+    from .session import Session
 
 # What this code calls in the extension. An extension built from older sources (an editable
 # install not rebuilt after an update) lacks some of it: it is not used at all, never half used.
@@ -90,6 +93,14 @@ MAX_FOLD_ROWS = 400  # sessions with more rows are always replayed (bounds a fol
 
 ProgressHook = Callable[[int], None]  # bytes consumed since the last call
 CancelHook = Callable[[], bool]
+
+
+def replay(sid: str, rows: list[Row], *, partial: bool = False) -> Session:
+    """``session.replay``: the Python replay's model is imported when a session first needs it
+    (with the C extension, sessions are folded or replayed in C: a diagnosis seldom does)."""
+    from .session import replay as python_replay
+
+    return python_replay(sid, rows, partial=partial)
 
 
 class LiteRows:
