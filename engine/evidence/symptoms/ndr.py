@@ -30,12 +30,12 @@ from ...errors import EvidenceError
 from ...facts import Symptom
 from ...utctime import format_utc
 from ..base import Document, ParseResult
-from . import mimelite
-from .mimelite import Part
 from .ndr_text import GENERATING_LINE, Finding, analyse, dedupe, symptom
 
 if TYPE_CHECKING:  # the email package's parser (~3 ms to import) is loaded only for a report mimelite
-    from email.message import Message  # does not read
+    from email.message import Message  # does not read (mimelite: only for an .eml)
+
+    from .mimelite import Part
 
     Msg = Message | Part
 
@@ -184,6 +184,8 @@ _PLAIN_CTE = lazyre.compile(rf"[ \t]*{_TOKEN}[ \t]*")
 def _plain_message(text: str) -> Part | None:
     """The message as ``compat32`` parses it (``mimelite``: the same parts, without importing the
     email package's parser) when all its parts' type headers are plain; else None."""
+    from . import mimelite
+
     try:
         msg = mimelite.parse(text)
         if msg is None:
@@ -232,6 +234,8 @@ class _Plain:
 
     @staticmethod
     def is_part(obj: object) -> bool:
+        from .mimelite import Part
+
         return isinstance(obj, Part)
 
     @staticmethod
