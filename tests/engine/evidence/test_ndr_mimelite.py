@@ -10,8 +10,10 @@ lines, digests, delivery-status blocks with stray blank lines, texts longer than
 from __future__ import annotations
 
 import re
+import sysconfig
 from email._policybase import compat32
 from email.parser import Parser
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -64,6 +66,21 @@ def test_the_samples() -> None:
         check(text)
         check(text.replace("\r\n", "\n"))
         check(text.replace("\r\n", "\r"))
+
+
+STDLIB_EMAILS = Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data"
+
+
+@pytest.mark.skipif(not STDLIB_EMAILS.is_dir(), reason="this Python was installed without its test suite")
+def test_cpythons_own_email_test_messages() -> None:
+    """The email package's test corpus (multiparts, digests, DSNs, odd boundaries): as written,
+    as Latin-1 and with CRLF line ends."""
+    messages = sorted(STDLIB_EMAILS.glob("msg_*.txt"))
+    assert messages
+    for path in messages:
+        raw = path.read_bytes().decode("latin-1")
+        check(raw)
+        check(raw.replace("\n", "\r\n"))
 
 
 def test_generated_report_shapes() -> None:
