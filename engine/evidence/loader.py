@@ -34,13 +34,15 @@ from ..errors import Cancelled, EvidenceError, RelaydoctorError
 from ..facts import Fact
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..results import EvidenceSet, SourceSummary
-from .base import CancelFn, Document, ParseResult, ProgressFn, ScanFn
+from .base import CancelFn, Document, ParseResult, ProgressFn
 from .budget import FactBudget
 from .fieldlimit import bound_fact
 from .registry import PARSERS, Entry, Parser
 
 if TYPE_CHECKING:
     import zipfile
+
+    from .base import ScanFn
 
 HEAD_BYTES = 64 * 1024
 MAX_ZIP_MEMBERS = 20_000
