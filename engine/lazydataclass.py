@@ -317,8 +317,8 @@ def _freeze(cls: type, original: type, own: dict[str, Any], *, slots: bool) -> N
     """The frozen class's attribute guards, as ``dataclasses`` writes them, each made on its first
     look-up (``_Later``): most frozen classes never see one."""
     guards = ["__setattr__", "__delattr__"]
-    if slots and "__getstate__" not in own and "__setstate__" not in own:  # pickling: past the guard
-        guards += ["__getstate__", "__setstate__"]
+    if slots:  # pickling past the guard: each one the class does not define, as dataclasses adds them
+        guards += [name for name in ("__getstate__", "__setstate__") if name not in own]
     for guard in guards:
         setattr(cls, guard, _Later(cls, guard, original))
 

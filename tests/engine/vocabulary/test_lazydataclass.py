@@ -478,3 +478,26 @@ def test_a_method_not_made_yet_is_made_for_the_class_that_holds_it():
     assert repr(instance) == f"{fresh_child.__qualname__}(a=5, c=2)"
     with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'a'"):
         instance.a = 3
+
+
+def test_a_frozen_slots_class_with_its_own_getstate_gets_the_other_as_dataclasses_gives_it():
+    """``dataclasses`` adds ``__getstate__`` and ``__setstate__`` to a frozen class with slots
+    each unless the class defines it; one defined is no reason to leave out the other."""
+
+    def make(decorate):
+        @decorate(frozen=True, slots=True)
+        class Own:
+            """Its own __getstate__."""
+
+            a: int
+            b: str = "x"
+
+            def __getstate__(self):
+                return [self.a, self.b]
+
+        return Own
+
+    plain, lazy = _pair(make)
+    assert ("__setstate__" in plain.__dict__) == ("__setstate__" in lazy.__dict__) is True
+    a, b = copy.copy(plain(1, "y")), copy.copy(lazy(1, "y"))  # its state through __setstate__
+    assert repr(a) == repr(b) and (b.a, b.b) == (1, "y")
