@@ -157,7 +157,7 @@ def infer(
     # only these codes are judged, and only rules whose kinds are present can fire; answer rules
     # stay in, so trying an answer (honest_questions) reuses the registration
     kinds = {f.KIND for f in all_facts} | {Answer.KIND}
-    values = field_values(all_facts, ruleset.literal_fields())
+    values = field_values(all_facts, ruleset.literal_fields(codes))
     chosen = ruleset.for_codes(codes, kinds, values)
     if within is not None and {r.id for r in chosen.rules} <= {r.id for r in within.rules}:
         chosen = within
