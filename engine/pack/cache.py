@@ -29,6 +29,7 @@
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import dataclasses
 import functools
@@ -38,7 +39,6 @@ import os
 import stat
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -436,7 +436,7 @@ class _Sections:
         reads the packs afresh)."""
         start, end = self._lines[n]
         line = self._data[start:end]
-        if zlib.crc32(line) != self._crcs[n]:
+        if binascii.crc32(line) != self._crcs[n]:
             raise ValueError(f"line {n + 2} of the pack cache entry is not as written")
         return json.loads(line.decode("utf-8"), object_hook=_decoder())
 
@@ -582,7 +582,7 @@ def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> Compile
         if not _sealed(head):
             return None
         data = json.loads(head)
-        if not isinstance(data, dict) or data.get("key") != key or data.get("crc") != zlib.crc32(body):
+        if not isinstance(data, dict) or data.get("key") != key or data.get("crc") != binascii.crc32(body):
             return None  # the texts parsed later (conditions, prepared rules) are as written
         texts = body.decode("utf-8").split("\n")
         ids, codes, strata = data["ids"], data["codes"], data["strata"]
@@ -636,7 +636,7 @@ def write_compiled(
                 return False
             texts += prepared  # as the facade wrote them: it hands them to the engine as they are
         body = "\n".join(texts)
-        header = {"key": key, "digest": ruleset.digest, "crc": zlib.crc32(body.encode("utf-8")),
+        header = {"key": key, "digest": ruleset.digest, "crc": binascii.crc32(body.encode("utf-8")),
                   "prepared": prepared is not None, "ids": [r.id for r in ruleset.rules],
                   "codes": [r.conclusion.code for r in ruleset.rules],
                   "strata": [r.stratum for r in ruleset.rules], "facets": facets_of(ruleset)}
@@ -659,7 +659,7 @@ def write(key: str, packs: Packs, environ: Mapping[str, str] | None = None) -> b
         lines = [*(json.dumps(_enc(r), **compact) for r in (*rules, *causes)),
                  json.dumps([enc(c) for c in cases], **compact)]
         body = "\n".join(lines)
-        crcs = [zlib.crc32(line.encode("utf-8")) for line in lines]
+        crcs = [binascii.crc32(line.encode("utf-8")) for line in lines]
         from .recognize import pattern_rank
 
         ranks = {p: pattern_rank(p) for code in packs.codes.values() for p in code.recognize}
@@ -683,7 +683,7 @@ def _seal(header: str) -> str:
     lines have CRC-32s of their own, but the header holds what a run trusts unchecked (the packs'
     codes and patterns, the compiled rules' conclusions and literal tests): one byte changed there
     gave a silently different report (a literal test edited left its rule out)."""
-    return f"{_SEAL.decode()}{zlib.crc32(header.encode('utf-8'))},{header[1:]}"
+    return f"{_SEAL.decode()}{binascii.crc32(header.encode('utf-8'))},{header[1:]}"
 
 
 def _sealed(head: bytes) -> bool:
@@ -692,7 +692,7 @@ def _sealed(head: bytes) -> bool:
     if not head.startswith(_SEAL) or comma < 0:
         return False
     seal = head[len(_SEAL):comma]
-    return seal.isdigit() and int(seal) == zlib.crc32(b"{" + head[comma + 1:])
+    return seal.isdigit() and int(seal) == binascii.crc32(b"{" + head[comma + 1:])
 
 
 def _write_atomic(path: Path, text: str, *, prefix: str) -> bool:
