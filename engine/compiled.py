@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import field
-from typing import Any, overload
+from typing import Any
 
 from .lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .status import Status
@@ -40,77 +40,30 @@ class CompiledRule:
     aliases: tuple[str, ...]  # positive pattern aliases, in order (the facade reads c.m[alias])
     conclusion: Conclusion
     source: str = ""  # "path:line" of the rule in its pack, for error messages
-    # read from the cache: the entry's texts (``RuleTexts``) and this rule's position in them. Its
-    # ``aliases``, ``conclusion`` and ``source`` (one JSON row) are decoded on first use: a run uses
-    # ~74 of ~420 rules, and making every rule's conclusion was ~1 ms of each run; its
-    # ``condition`` too (a run registers the facade's prepared form, ``CompiledRuleset.prepared``,
-    # and never reads it)
-    _texts: RuleTexts | None = field(default=None, init=False, repr=False, compare=False)
-    _at: int = field(default=0, init=False, repr=False, compare=False)
+    # read from the cache: ``condition`` as JSON text, parsed on first use (a run registers the
+    # facade's prepared form, ``CompiledRuleset.prepared``, and never reads it)
+    _condition_text: str = field(default="", init=False, repr=False, compare=False)
+    # read from the cache: ``aliases``, ``conclusion`` and ``source`` as one JSON row
+    # (``cache.write_compiled``), decoded on first use: a run uses ~74 of ~420 rules, and making
+    # every rule's conclusion was ~1 ms of each run
+    _row_text: str = field(default="", init=False, repr=False, compare=False)
 
     def __getattr__(self, name: str) -> Any:
-        texts = object.__getattribute__(self, "_texts") if name in _LAZY_FIELDS else None
-        if texts is not None:
-            at = object.__getattribute__(self, "_at")
-            if name == "condition":
-                condition = json.loads(texts.condition(at))
+        if name == "condition":
+            text = object.__getattribute__(self, "_condition_text")
+            if text:
+                condition = json.loads(text)
                 object.__setattr__(self, "condition", condition)
                 return condition
-            _decode_row(self, texts.row(at))
-            return object.__getattribute__(self, name)
+        elif name in _ROW_FIELDS:
+            text = object.__getattribute__(self, "_row_text")
+            if text:
+                _decode_row(self, text)
+                return object.__getattribute__(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
-class RuleTexts:
-    """The body of a cached compiled ruleset (``cache.read_compiled``): each rule's row, then
-    each rule's condition, then (when stored) each prepared rule, one JSON text a line. A line is
-    cut out and decoded when first read: a run reads the prepared rules and rows of the ~74 rules
-    it registers, and splitting all ~1,250 lines into strings cost ~0.5 ms of each run. ``starts``:
-    where each line starts, and one past the end (the entry's CRC-32 covers ``body``; the header
-    that holds ``starts`` is sealed)."""
-
-    __slots__ = ("_body", "_starts", "count")
-
-    def __init__(self, body: bytes, starts: list[int], count: int):
-        self._body, self._starts, self.count = body, starts, count
-
-    def line(self, n: int) -> str:
-        return self._body[self._starts[n]:self._starts[n + 1] - 1].decode("utf-8")
-
-    def row(self, at: int) -> str:
-        return self.line(at)
-
-    def condition(self, at: int) -> str:
-        return self.line(self.count + at)
-
-
-class PreparedTexts(Sequence[str]):
-    """``CompiledRuleset.prepared`` of a cached ruleset: the prepared rules' lines of its
-    ``RuleTexts``, each decoded when read (a subset's are made into a tuple, ``for_codes``)."""
-
-    def __init__(self, texts: RuleTexts):
-        self._texts = texts
-
-    def __len__(self) -> int:
-        return self._texts.count
-
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[str]: ...
-
-    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
-        if isinstance(i, slice):
-            return [self[n] for n in range(*i.indices(len(self)))]
-        count = self._texts.count
-        if not -count <= i < count:
-            raise IndexError("prepared rule index out of range")
-        return self._texts.line(2 * count + i % count)
-
-
 _ROW_FIELDS = frozenset({"aliases", "conclusion", "source"})
-_LAZY_FIELDS = _ROW_FIELDS | {"condition"}
 _STATUSES = {s.value: s for s in Status}
 
 
@@ -137,9 +90,8 @@ class CompiledRuleset:
     rules: tuple[CompiledRule, ...]
     # What the facade hands the engine for each rule (``session.prepare_rules``: JSON text of its
     # aliases and join-safe condition), when known: made once per compiled ruleset and cached with
-    # it, so a run's registration does not redo it (a cached ruleset's: ``PreparedTexts``, each
-    # decoded when read). None: the facade prepares the rules itself.
-    prepared: Sequence[str] | None = field(default=None, compare=False, repr=False)
+    # it, so a run's registration does not redo it. None: the facade prepares the rules itself.
+    prepared: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
     known_digest: str = field(default="", compare=False, repr=False)  # ``digest``, when known
 
     @property

@@ -44,15 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..compiled import (
-    CompiledRule,
-    CompiledRuleset,
-    PreparedTexts,
-    RuleTexts,
-    facets_of,
-    remember_facets,
-    rule_row,
-)
+from ..compiled import CompiledRule, CompiledRuleset, facets_of, remember_facets, rule_row
 from ..errors import PackError
 from ..paths import CACHE_ENV, cache_dir
 from . import model
@@ -68,9 +60,8 @@ __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write"
 # on lines of their own, each line's CRC-32; 8: the compiled ruleset as lines; 9: each header line
 # sealed by a CRC-32 of its own (``_seal``): a byte changed there went unnoticed; 10: the prepared
 # rules as the facade writes them (durable's own JSON form), no longer re-written compact; 11: a
-# compiled rule's aliases, conclusion and source as a line of its own, decoded on first use; 12: where
-# each line of the compiled ruleset's body starts, so a run cuts out only the lines it reads
-CODEC = 12
+# compiled rule's aliases, conclusion and source as a line of its own, decoded on first use
+CODEC = 11
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -593,30 +584,28 @@ def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> Compile
         data = json.loads(head)
         if not isinstance(data, dict) or data.get("key") != key or data.get("crc") != binascii.crc32(body):
             return None  # the texts parsed later (conditions, prepared rules) are as written
-        ids, codes, strata, starts = data["ids"], data["codes"], data["strata"], data["starts"]
+        texts = body.decode("utf-8").split("\n")
+        ids, codes, strata = data["ids"], data["codes"], data["strata"]
         count = len(ids)
-        lines = count * (3 if data["prepared"] else 2)
-        # each line's start as written (the header is sealed), one past the end last
-        if (not isinstance(starts, list) or len(starts) != lines + 1 or starts[0] != 0
-                or starts[-1] != len(body) + 1 or body.count(b"\n") != lines - 1
-                or not all(type(n) is int for n in starts) or starts != sorted(set(starts))
+        prepared = texts[2 * count:] if data["prepared"] else None
+        if (len(texts) != count * (3 if prepared is not None else 2) or not all(texts[:2 * count])
                 or len(codes) != count or not all(isinstance(rid, str) for rid in ids)
                 or len(strata) != count or not all(type(n) is int for n in strata)):
             return None
-        texts = RuleTexts(body, starts, count)
         new, put = object.__new__, object.__setattr__  # as the packs' decoder: no __init__ to make
         rules = []
-        for at, (rid, stratum) in enumerate(zip(ids, strata, strict=True)):
+        rows, conditions = texts[:count], texts[count:2 * count]
+        for rid, stratum, row, condition in zip(ids, strata, rows, conditions, strict=True):
             rule = new(CompiledRule)
             put(rule, "id", rid)
             put(rule, "stratum", stratum)  # every registration reads it (``CompiledRuleset.strata``)
-            put(rule, "_texts", texts)  # the other fields (and ``condition``) stay unset until read
-            put(rule, "_at", at)
+            put(rule, "_row_text", row)  # the other fields stay unset until first used
+            put(rule, "_condition_text", condition)  # and ``condition`` too
             rules.append(rule)
         digest = data["digest"]
         if not isinstance(digest, str):
             return None
-        ruleset = CompiledRuleset(tuple(rules), prepared=PreparedTexts(texts) if data["prepared"] else None,
+        ruleset = CompiledRuleset(tuple(rules), prepared=None if prepared is None else tuple(prepared),
                                   known_digest=digest)
         remember_facets(ruleset, data["facets"], codes)
         return ruleset
@@ -646,15 +635,12 @@ def write_compiled(
             if any("\n" in p for p in prepared):  # JSON text never has a raw line break
                 return False
             texts += prepared  # as the facade wrote them: it hands them to the engine as they are
-        body = "\n".join(texts).encode("utf-8")
-        starts = [0]  # where each line starts in the body's bytes, then one past its end
-        for text in texts:
-            starts.append(starts[-1] + len(text.encode("utf-8")) + 1)
-        header = {"key": key, "digest": ruleset.digest, "crc": binascii.crc32(body), "starts": starts,
+        body = "\n".join(texts)
+        header = {"key": key, "digest": ruleset.digest, "crc": binascii.crc32(body.encode("utf-8")),
                   "prepared": prepared is not None, "ids": [r.id for r in ruleset.rules],
                   "codes": [r.conclusion.code for r in ruleset.rules],
                   "strata": [r.stratum for r in ruleset.rules], "facets": facets_of(ruleset)}
-        payload = f"{_seal(json.dumps(header, **compact))}\n{body.decode('utf-8')}"
+        payload = f"{_seal(json.dumps(header, **compact))}\n{body}"
     except (TypeError, ValueError, RecursionError):
         return False
     path = _compiled_path(key, environ)
