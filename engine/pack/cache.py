@@ -73,6 +73,10 @@ _CLASSES: dict[str, type] = {
 _FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _CLASSES.items()
 }
+# what the decoder makes an object of each class with: the class, its fields, has a __post_init__
+_MAKERS: dict[str, tuple[type, tuple[str, ...], bool]] = {
+    name: (cls, _FIELDS[name], hasattr(cls, "__post_init__")) for name, cls in _CLASSES.items()
+}
 
 
 def _pair(path: str, st: os.stat_result) -> tuple[str, os.stat_result]:
@@ -294,29 +298,33 @@ def _enc(value: Any) -> Any:
 
 def _decoder() -> Any:
     """The ``json.loads`` object hook: each tagged object becomes its value, children first (the C
-    parser walks the text; this runs once per object)."""
+    parser walks the text; this runs once per object, ~1,100 times a diagnosis)."""
     objects: list[Any] = []
+    remember, new, put = objects.append, object.__new__, object.__setattr__
 
     def node(value: dict) -> Any:
-        if "c" in value:
-            cls = _CLASSES[value["c"]]  # KeyError for anything not in the model: the entry is ignored
-            names, values = _FIELDS[value["c"]], value["v"]
+        made = _MAKERS.get(value.get("c"))  # one look-up for the class, its fields and __post_init__
+        if made is not None:
+            cls, names, post_init = made
+            values = value["v"]
             if len(values) != len(names):  # field order: the code's own sources are part of the key
                 raise ValueError("a cache entry of another model")
-            obj = object.__new__(cls)  # as pickle does: no __init__ to make, the values were checked
+            obj = new(cls)  # as pickle does: no __init__ to make, the values were checked
             for name, field_value in zip(names, values, strict=True):  # when the entry was written
                 if field_value is not _UNSET:  # a deferred field stays unset until first use
-                    object.__setattr__(obj, name, field_value)
-            if post_init := getattr(obj, "__post_init__", None):
-                post_init()
-            objects.append(obj)
+                    put(obj, name, field_value)
+            if post_init:
+                obj.__post_init__()
+            remember(obj)
             return obj
+        if "c" in value:
+            raise ValueError(f"not a class of the pack model: {value['c']!r}")  # the entry is ignored
+        if "t" in value:
+            return tuple(value["t"])
         if "r" in value:
             return objects[value["r"]]  # IndexError (a corrupt entry) is caught by the reader
         if "z" in value:
             return _UNSET
-        if "t" in value:
-            return tuple(value["t"])
         if "l" in value:
             return list(value["l"])
         if "yl" in value:
