@@ -113,6 +113,9 @@ def validate_fact(fact: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in fact.items():
         if not isinstance(name, str) or name in ("", "id", "sid") or name.startswith(("$", "__")):
             raise EngineError(f"{kind} fact: field name {name!r} is reserved by the engine")
+        if type(value) is str and value.isascii():  # most values: nothing the engine could refuse
+            out[name] = value
+            continue
         if isinstance(value, list | tuple):
             for item in value:
                 _check_scalar(kind, name, item)
@@ -477,9 +480,11 @@ class RuleEngine:
     ) -> None:
         """Assert one fact (its JSON object text, plus our fields) and drain the session's agenda
         inside this call."""
-        extra = {KEY_FIELD: key} if key is not None else {}
-        extra.update({_PAD_FIELD: 1, "sid": session.sid, "id": next(ids)})
-        text = f"{canonical[:-1]}, {json.dumps(extra)[1:]}"
+        # our fields, as json.dumps writes {KEY_FIELD: key, _PAD_FIELD: 1, "sid": ..., "id": ...}
+        # (~4 us a fact): the key is an int, the session and fact ids plain ASCII (``_open``,
+        # ``_engine_ids``), so nothing needs escaping
+        lead = f'"{KEY_FIELD}": {key}, ' if key is not None else ""
+        text = f'{canonical[:-1]}, {lead}"{_PAD_FIELD}": 1, "sid": "{session.sid}", "id": "{next(ids)}"}}'
         try:
             code, offset = durable_rules_engine.assert_fact(reg.ruleset._handle, text)
         except Exception as exc:  # C error codes, e.g. 302 (too many properties)
