@@ -42,8 +42,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("report", ("relaydoctor.engine.report",)),
     ("watch", ("relaydoctor.engine.watch",)),
     ("front door and CLI", (
-        "relaydoctor.engine.api", "relaydoctor.engine.cli", "relaydoctor.engine.__main__",
-        "relaydoctor.engine.output",
+        "relaydoctor.engine.api", "relaydoctor.engine.cli", "relaydoctor.engine.cliargs",
+        "relaydoctor.engine.cliparser", "relaydoctor.engine.__main__", "relaydoctor.engine.output",
     )),
     ("tui", ("relaydoctor.tui",)),
 )

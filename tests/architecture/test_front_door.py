@@ -1,5 +1,6 @@
 """The front ends go through the door: the TUI imports no engine module but ``engine/api.py``,
-the CLI none but the api (and the package's version), and the door stays cheap to import."""
+the CLI's modules none but the api, each other and the package's version, and the door stays
+cheap to import."""
 
 from __future__ import annotations
 
@@ -68,11 +69,16 @@ def test_tui_imports_only_the_api(path: Path) -> None:
     assert not wrong, "the TUI must use relaydoctor.engine.api only:\n" + "\n".join(wrong)
 
 
-def test_cli_imports_only_the_api() -> None:
-    path = REPO / "engine" / "cli.py"
-    allowed = (DOOR, f"{ENGINE}.__version__")
+# the command line's modules: cli.py runs the commands, cliargs.py and cliparser.py read the line
+CLI = ("cli", "cliargs", "cliparser")
+
+
+@pytest.mark.parametrize("name", CLI)
+def test_cli_imports_only_the_api(name: str) -> None:
+    path = REPO / "engine" / f"{name}.py"
+    allowed = (DOOR, f"{ENGINE}.__version__", *(f"{ENGINE}.{other}" for other in CLI))
     wrong = [
-        f"engine/cli.py:{line}: imports {module}"
+        f"engine/{name}.py:{line}: imports {module}"
         for line, module in engine_imports(path, REPO / "engine", ENGINE)
         if module != ENGINE and _outside_door(module, allowed)
     ]

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 from relaydoctor.engine.answers import answer_form
-from relaydoctor.engine.cli import parse_answer
+from relaydoctor.engine.cliargs import parse_answer
 
 
 @pytest.mark.parametrize(

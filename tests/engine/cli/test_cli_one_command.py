@@ -4,7 +4,7 @@ same help and the same usage errors as the whole parser."""
 from __future__ import annotations
 
 import pytest
-from relaydoctor.engine import cli
+from relaydoctor.engine import cli, cliparser
 
 ARGVS = [
     ["diagnose", "b", "--format", "json"], ["diagnose", "--help"], ["diagnose", "--format", "yaml", "x"],
@@ -46,4 +46,4 @@ def test_the_commands_listed_are_those_the_parser_makes():
 
     parser = cli.build_parser()
     (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    assert tuple(action.choices) == cli.COMMANDS
+    assert tuple(action.choices) == cliparser.COMMANDS

@@ -12,7 +12,8 @@ import sys
 import pytest
 from clikit import run_cli, run_main
 from relaydoctor.engine import __version__
-from relaydoctor.engine.cli import build_parser, parse_answer, parse_now
+from relaydoctor.engine.cli import build_parser
+from relaydoctor.engine.cliargs import parse_answer, parse_now
 
 
 def test_version_subprocess():

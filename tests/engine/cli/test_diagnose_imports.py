@@ -32,7 +32,8 @@ RUN_PACKAGES = (
     "relaydoctor.engine.diagnosis", "relaydoctor.engine.api", "relaydoctor.engine.cli",
 )
 RUN_MODULES = {
-    "relaydoctor", "relaydoctor.engine", "relaydoctor.engine.answers", "relaydoctor.engine.compiled",
+    "relaydoctor", "relaydoctor.engine", "relaydoctor.engine.answers", "relaydoctor.engine.cliargs",
+    "relaydoctor.engine.compiled",
     "relaydoctor.engine.describe", "relaydoctor.engine.discipline", "relaydoctor.engine.errors",
     "relaydoctor.engine.facts", "relaydoctor.engine.guidance", "relaydoctor.engine.lazydataclass",
     "relaydoctor.engine.lazyre", "relaydoctor.engine.lifecycle", "relaydoctor.engine.output",
@@ -46,10 +47,13 @@ RUN_MODULES = {
 }
 # what a cache hit and one format never need: the YAML reader and pack compiler, other renderers,
 # watch/precheck/TUI, worker pools, archives, the regex module (user packs' patterns only), shutil
-# (argparse's formatter asks it for the terminal's width: cli._Parser asks os)
+# (argparse's formatter asks it for the terminal's width: cliparser._Parser asks os), signal.py (its enum
+# classes: engine/__main__.py and lifecycle.py set handlers with _signal), argparse and gettext (a
+# plain diagnose line is read by cliargs.plain_diagnose_args)
 NEVER = (
     "yaml", "regex", "textual", "rich", "multiprocessing", "concurrent.futures", "zipfile", "tempfile",
-    "difflib", "shutil", "bz2", "lzma",
+    "difflib", "shutil", "bz2", "lzma", "signal", "argparse", "gettext",
+    "relaydoctor.engine.cliparser",
     "relaydoctor.tui", "relaydoctor.engine.watch", "relaydoctor.engine.precheck",
     "relaydoctor.engine.pack.compiler", "relaydoctor.engine.pack.parse", "relaydoctor.engine.pack.lint",
     "relaydoctor.engine.pack.keys",  # the format's key tables: the loader and the schema read them
