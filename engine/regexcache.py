@@ -5,8 +5,9 @@ diagnosis needs cost ~6 ms of it a run (issue 11, start-up latency), every run t
 program is a list of integers that depends only on the pattern, its flags and the interpreter, so
 it is kept, like bytecode, in the cache folder (``paths.cache_dir``) and handed to the regex engine
 (``_sre.compile``, what ``re.compile`` itself ends with) on later runs: ~0.3 ms for the same
-patterns. Only ``lazyre`` patterns (module constants of this code base) come here, never patterns
-from packs or evidence.
+patterns. Only ``lazyre`` patterns (module constants of this code base) and the built-in pack's
+recognition patterns (shipped with the code: a bounded set, ``pack/recognize.py``) come here, never
+patterns from user packs or evidence.
 
 - The file is per interpreter build: its name and its header carry ``sys.version`` and the regex
   engine's magic number and limits, so a program is only ever given to the engine that made it.
