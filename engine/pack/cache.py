@@ -60,8 +60,9 @@ __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write"
 # on lines of their own, each line's CRC-32; 8: the compiled ruleset as lines; 9: each header line
 # sealed by a CRC-32 of its own (``_seal``): a byte changed there went unnoticed; 10: the prepared
 # rules as the facade writes them (durable's own JSON form), no longer re-written compact; 11: a
-# compiled rule's aliases, conclusion and source as a line of its own, decoded on first use
-CODEC = 11
+# compiled rule's aliases, conclusion and source as a line of its own, decoded on first use; 12:
+# where each line of an entry's body starts, in its header (a run no longer looks for line breaks)
+CODEC = 12
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -356,9 +357,9 @@ def _hashable(key: Any) -> Any:
 
 
 # An entry is lines of JSON: a header (the key, the packs without their rules, causes and cases,
-# where those are, each other line's CRC-32), then one line per rule, one per cause, then one line of
-# every case. A diagnosis reads the header, the rules that fired and the causes of its codes;
-# ``rules test``, lint and ``codes`` read the rest on first use.
+# where those are, each other line's CRC-32 and where it starts), then one line per rule, one per
+# cause, then one line of every case. A diagnosis reads the header, the rules that fired and the
+# causes of its codes; ``rules test``, lint and ``codes`` read the rest on first use.
 _DEFERRED = {"Packs": ("rules", "disabled", "cases", "causes"), "Pack": ("rules", "cases", "causes")}
 _UNSET = object()
 _ERRORS = (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError)
@@ -373,8 +374,8 @@ def read(
     path = cache_dir(environ) / f"packs-{key}.json"
     try:
         data = path.read_bytes()
-        lines = _line_spans(data)  # where each line is; the body stays bytes, a line is cut when read
-        head = data[:lines.pop(0)[1]]
+        nl = data.find(b"\n")  # the body stays bytes: a line is cut out when read
+        head = data[:nl] if nl >= 0 else data
         if not _sealed(head):
             return None
         header = json.loads(head, object_hook=_decoder())
@@ -382,13 +383,18 @@ def read(
             return None
         packs, where = header["packs"], json.loads(header["where"])  # plain JSON, as text in the header
         crcs = header["crcs"]
-        if (not isinstance(packs, Packs) or len(lines) != where["rules_count"] + where["causes_count"] + 1
-                or not isinstance(crcs, list) or len(crcs) != len(lines)):
+        starts = header["starts"]  # where each body line starts, then one past the last's end
+        count = where["rules_count"] + where["causes_count"] + 1
+        if (not isinstance(packs, Packs) or not isinstance(crcs, list) or len(crcs) != count
+                or not isinstance(starts, list) or len(starts) != count + 1 or starts[0] != 0
+                or starts[-1] != len(data) - nl):
             return None
         ranks = json.loads(header["ranks"])
         if not isinstance(ranks, dict):
             return None
-        sections = _Sections(key, data, lines, crcs, where, fallback)
+        # a line cut at a wrong place (only a writer's mistake: the header is sealed) fails its
+        # CRC-32 when read, and the packs are then read afresh
+        sections = _Sections(key, data, nl + 1, starts, crcs, where, fallback)
         object.__setattr__(packs, "_deferred", _Deferred(sections, None, where["packs"]))
         if len(packs.packs) != len(where["pack"]):
             return None
@@ -404,25 +410,14 @@ def read(
     return packs
 
 
-def _line_spans(data: bytes) -> list[tuple[int, int]]:
-    """``(start, end)`` of each line of ``data``, as ``data.split(b"\\n")`` would cut them: a run
-    reads a few dozen of an entry's ~500 lines, and decoding and splitting the whole ~0.9 MB body
-    cost ~2 ms of every run."""
-    spans, start, find = [], 0, data.find
-    while (end := find(b"\n", start)) >= 0:
-        spans.append((start, end))
-        start = end + 1
-    spans.append((start, len(data)))
-    return spans
-
-
 class _Sections:
     """The rule and case lines of one entry, each decoded once (model objects shared as written:
     ``Packs.rules`` are ``Pack.rules`` objects)."""
 
-    def __init__(self, key: str, data: bytes, lines: list[tuple[int, int]], crcs: list[int],
+    def __init__(self, key: str, data: bytes, base: int, starts: list[int], crcs: list[int],
                  where: dict[str, Any], fallback: Callable[[], Packs] | None):
-        self._key, self._data, self._lines, self._crcs = key, data, lines, crcs
+        # body line n is data[base + starts[n]:base + starts[n + 1] - 1] (``write``'s "starts")
+        self._key, self._data, self._base, self._starts, self._crcs = key, data, base, starts, crcs
         self._rules: dict[int, Any] = {}
         self._causes: dict[int, Any] = {}
         self._cause_lines = where["rules_count"]  # the causes' lines follow the rules'
@@ -442,8 +437,7 @@ class _Sections:
     def _line(self, n: int) -> Any:
         """Line ``n`` decoded, once its CRC-32 is the one written (else ValueError: the caller
         reads the packs afresh)."""
-        start, end = self._lines[n]
-        line = self._data[start:end]
+        line = self._data[self._base + self._starts[n]:self._base + self._starts[n + 1] - 1]
         if binascii.crc32(line) != self._crcs[n]:
             raise ValueError(f"line {n + 2} of the pack cache entry is not as written")
         return json.loads(line.decode("utf-8"), object_hook=_decoder())
@@ -469,7 +463,7 @@ class _Sections:
             if self._cases is None:
                 if not cases_unchanged(self._key):  # a case file changed since the key was indexed
                     raise ValueError("the pack cases changed since this entry's key was indexed")
-                cases = self._line(len(self._lines) - 1)
+                cases = self._line(len(self._starts) - 2)  # the last line
                 if not isinstance(cases, list) or not all(isinstance(c, model.CaseDef) for c in cases):
                     raise ValueError("not cases")
                 self._cases = cases
@@ -667,11 +661,15 @@ def write(key: str, packs: Packs, environ: Mapping[str, str] | None = None) -> b
         lines = [*(json.dumps(_enc(r), **compact) for r in (*rules, *causes)),
                  json.dumps([enc(c) for c in cases], **compact)]
         body = "\n".join(lines)
-        crcs = [binascii.crc32(line.encode("utf-8")) for line in lines]
+        encoded = [line.encode("utf-8") for line in lines]
+        crcs = [binascii.crc32(line) for line in encoded]
+        starts = [0]  # where each line starts in the body, then one past the last's end: a reader
+        for line in encoded:  # cuts out the lines it reads without looking for line breaks
+            starts.append(starts[-1] + len(line) + 1)
         from .recognize import pattern_rank
 
         ranks = {p: pattern_rank(p) for code in packs.codes.values() for p in code.recognize}
-        header = {"key": key, "crcs": crcs, "where": json.dumps(where, **compact),
+        header = {"key": key, "crcs": crcs, "starts": starts, "where": json.dumps(where, **compact),
                   "ranks": json.dumps(ranks, **compact), "packs": _encoder(defer=True)(packs)}
         payload = f"{_seal(json.dumps(header, **compact))}\n{body}"
     except (TypeError, ValueError, RecursionError):
