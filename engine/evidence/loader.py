@@ -34,14 +34,15 @@ from ..errors import Cancelled, EvidenceError, RelaydoctorError
 from ..facts import Fact
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..results import EvidenceSet, SourceSummary
-from .base import CancelFn, Document, ParseResult, ProgressFn, ScanFn
+from .base import CancelFn, Document, ParseResult, ProgressFn
 from .budget import FactBudget
 from .fieldlimit import bound_fact
 from .registry import PARSERS, Entry, Parser
-from .workers import plan_jobs
 
 if TYPE_CHECKING:
     import zipfile
+
+    from .base import ScanFn
 
 HEAD_BYTES = 64 * 1024
 MAX_ZIP_MEMBERS = 20_000
@@ -503,9 +504,13 @@ def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | No
         it for it in items
         if it.parser is not None and it.skipped is None and it.parser.streaming and it.path is not None
     ]
-    workers, shards = plan_jobs([it.doc.size if it.doc else 0 for it in parallel],
-                                [it.parser is not None and it.parser.kind == "send_log" for it in parallel],
-                                min_total=PARALLEL_MIN_BYTES)
+    sizes = [it.doc.size if it.doc else 0 for it in parallel]
+    workers, shards = 0, [1] * len(parallel)  # what plan_jobs plans below PARALLEL_MIN_BYTES
+    if sum(sizes) >= PARALLEL_MIN_BYTES:  # (so a small diagnosis does not import the worker policy)
+        from .workers import plan_jobs
+
+        workers, shards = plan_jobs(sizes, [it.parser is not None and it.parser.kind == "send_log"
+                                            for it in parallel], min_total=PARALLEL_MIN_BYTES)
     if workers >= 2 and sum(shards) >= 2:
         try:
             _parse_parallel(parallel, prog, cancel, absorb, workers, shards)

@@ -24,10 +24,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from .. import lazyre
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
-from .base import Document, ParseResult, ScanFn
+from .base import Document, ParseResult
+
+if TYPE_CHECKING:
+    from .base import ScanFn
 
 PasswordParse = Callable[[Document, str], ParseResult]
 Gate = Callable[[Document], bool]

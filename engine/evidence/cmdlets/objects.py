@@ -32,7 +32,6 @@ from ..base import ParseResult
 from . import values as v
 from .classify import MSOL_STATUS, classify
 from .model import Prop, PSObject
-from .newkinds import MAPPERS as _NEW_MAPPERS
 from .normalise import (
     CONNECTOR_SOURCES,
     CONNECTOR_TYPES,
@@ -369,8 +368,19 @@ _MAPPERS: dict[type[Fact], Callable[[_Reader], Fact | None]] = {
     AcceptedDomain: _accepted,
     DomainVerification: _verification,
     TransportService: _transport,
-    **_NEW_MAPPERS,
-}
+}  # + newkinds.MAPPERS, looked up in ``_mapper``
+
+
+def _mapper(cls: type[Fact]) -> Callable[[_Reader], Fact | None]:
+    """The mapper of a kind: the connector, certificate and domain kinds here; the later kinds'
+    (``newkinds``: transport and organisation config, servers, sign-ins, events) from their module,
+    imported only when an object of one of them is read (~0.3 ms a diagnosis without them)."""
+    found = _MAPPERS.get(cls)
+    if found is None:
+        from .newkinds import MAPPERS
+
+        found = MAPPERS[cls]
+    return found
 
 
 def document_date_order(objects: list[PSObject]) -> str | None:
@@ -399,7 +409,7 @@ def to_fact(
         return None
     reader = _Reader(obj, source, warnings, date_order)
     try:
-        fact = _MAPPERS[cls](reader)
+        fact = _mapper(cls)(reader)
         if fact is not None and getattr(fact, "scope", None) == "unknown":  # a mapper's own scope stays
             scope, scope_id = scope_of(fact, reader)
             if scope != "unknown":

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import functools
 import io
 import os
 import re
@@ -37,13 +38,16 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import field
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from ...errors import Cancelled, EvidenceError
 from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..decoding import is_wide, sniff_encoding
 from .format import DEFAULT_FIELDS, Layout, decode_line, header_fields, split_row
-from .session import Row, Session, replay
+from .rows import Row
+
+if TYPE_CHECKING:
+    from .session import Session
 
 # What this code calls in the extension. An extension built from older sources (an editable
 # install not rebuilt after an update) lacks some of it: it is not used at all, never half used.
@@ -92,6 +96,14 @@ ProgressHook = Callable[[int], None]  # bytes consumed since the last call
 CancelHook = Callable[[], bool]
 
 
+def replay(sid: str, rows: list[Row], *, partial: bool = False) -> Session:
+    """``session.replay``: the Python replay's model is imported when a session first needs it
+    (with the C extension, sessions are folded or replayed in C: a diagnosis seldom does)."""
+    from .session import replay as python_replay
+
+    return python_replay(sid, rows, partial=partial)
+
+
 class LiteRows:
     """A session's rows as the C row cutter keeps them: one bytes object per line (``_replay.c``,
     "lite rows"), read by the C replay as they are. A ``Row`` (nine objects) is made only for a row
@@ -133,14 +145,16 @@ def rows_connector(rows: SessionRows) -> str:
     return rows.connector if type(rows) is LiteRows else rows[0].connector
 
 
-class Folder(Protocol):
-    """Takes finished sessions by signature instead of by replay (send.Aggregator)."""
+if TYPE_CHECKING:  # for type checkers only (a Protocol class costs ~0.05 ms to make)
 
-    def fold(self, key: tuple, rows: SessionRows, lines: int) -> bool: ...
+    class Folder(Protocol):
+        """Takes finished sessions by signature instead of by replay (send.Aggregator)."""
 
-    def learn(self, key: tuple, session: Session, rows: list[Row]) -> None: ...
+        def fold(self, key: tuple, rows: SessionRows, lines: int) -> bool: ...
 
-    def replayed(self, key: tuple, rows: SessionRows, partial: bool, lines: int) -> bool: ...
+        def learn(self, key: tuple, session: Session, rows: list[Row]) -> None: ...
+
+        def replayed(self, key: tuple, rows: SessionRows, partial: bool, lines: int) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -562,7 +576,13 @@ class RowMaker:
 # Literals are searched with bytes.find (fast); 4xx/5xx replies with one regex pass, because a
 # literal starting with "," would stop at every comma. Exchange writes EOP host names in lower case.
 _SEND_TRIGGERS = (b"outlook.com", b"office365.com", b"negotiation failed")
-_SEND_REPLY = re.compile(rb'<,"?[45][0-9][0-9]')
+
+
+@functools.cache
+def _send_reply() -> re.Pattern[bytes]:
+    """The 4xx/5xx reply pattern, compiled when the Python trigger search first runs (with the C
+    extension it never does; a bytes pattern is not in the regex-program cache: ~0.1 ms a run)."""
+    return re.compile(rb'<,"?[45][0-9][0-9]')
 
 
 @dataclass(slots=True)
@@ -1055,7 +1075,7 @@ def _triggers(buf: bytes, start: int) -> list[tuple[str | bool | None, int, int]
         while pos >= 0:
             hits.append(pos)
             pos = buf.find(trig, buf.find(b"\n", pos) + 1 or len(buf))
-    hits.extend(m.start() for m in _SEND_REPLY.finditer(buf, start))
+    hits.extend(m.start() for m in _send_reply().finditer(buf, start))
     out: list[tuple[str | bool | None, int, int]] = []
     for pos in hits:
         ls = buf.rfind(b"\n", 0, pos) + 1

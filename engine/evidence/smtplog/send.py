@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import fields, replace
-from typing import BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from ... import lazyre
 from ...errors import EvidenceError
@@ -33,6 +33,7 @@ from ..base import Document, ParseResult
 from ..symptoms.smtp_reply import Reply, parse_reply
 from . import sendfilter
 from .format import log_type
+from .rows import Row, domain_of, split_dns
 from .scan import (
     BLOCK,
     LOOKBACK,
@@ -50,7 +51,9 @@ from .scan import (
     trimmed_warning,
 )
 from .scan import _native as _sendfilter  # None without the C extension (or a stale build)
-from .session import Rejection, Row, Session, Txn, domain_of, split_dns
+
+if TYPE_CHECKING:  # the Python replay's model: imported by scan.py when a session needs it
+    from .session import Rejection, Session, Txn
 
 KIND = "send_log"
 

@@ -14,10 +14,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import field
 from operator import itemgetter
-from typing import NamedTuple
 
 from ... import lazyre
 from ...lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
+from .rows import Row, domain_of, split_dns  # here too for this module's users (watch, tests)
 
 # Exchange Online host names in banners, EHLO replies and reply brackets, as the send logs and NDRs
 # in Microsoft's 5.7.64 articles show them.
@@ -40,7 +40,6 @@ _RCPT = lazyre.compile(r"^RCPT\s+TO:\s*(?:<(?P<addr>[^>]*)>|(?P<bare>\S*))", re.
 _TLS_FAILED = lazyre.compile(r"TLS negotiation failed(?: with error (?P<err>[A-Za-z0-9_]+))?", re.IGNORECASE)
 _TLS_PROTOCOL = lazyre.compile(r"SP_PROT_(?P<p>(?:TLS|SSL)\d(?:_\d)?)", re.IGNORECASE)
 _TLS_PROTOCOL_PLAIN = lazyre.compile(r"\b(?P<p>TLS ?1[._]\d)\b", re.IGNORECASE)
-_DNS_BREAK = lazyre.compile(r"[;,\s]+")
 _HEX = lazyre.compile(r"^[0-9A-Fa-f]+$")
 _THUMB = lazyre.compile(r"^[0-9A-Fa-f]{40}$")
 _DN_BREAK = lazyre.compile(r"[A-Za-z][A-Za-z0-9.]*=")
@@ -67,20 +66,6 @@ _CERT_FIELDS_EXACT = {
     "Certificate thumbprint": "thumbprint",
     "Certificate alternate names": "sans",
 }
-
-
-class Row(NamedTuple):
-    """One log row, reduced to what the replay needs."""
-
-    seq: int
-    line: int  # 1-based line in the file
-    time: str  # "2026-11-20T07:58:11.412Z" or ""
-    connector: str
-    remote: str  # "52.101.68.24:25"
-    event: str  # + - > < *
-    data: str
-    context: str
-    text: str  # the whole line, for excerpts
 
 
 @dataclass(slots=True)
@@ -185,18 +170,6 @@ def _host_of_reply(text: str) -> str | None:
 
 def _address(m: re.Match[str]) -> str:
     return (m.group("addr") if m.group("addr") is not None else m.group("bare") or "").strip()
-
-
-def domain_of(address: str | None) -> str | None:
-    """The lower-cased domain of an address (``None`` for the null sender or no ``@``)."""
-    if not address or "@" not in address:
-        return None
-    return address.rsplit("@", 1)[1].strip().lower().rstrip(".") or None
-
-
-def split_dns(value: str) -> tuple[str, ...]:
-    parts = _DNS_BREAK.split(value.strip())
-    return tuple(dict.fromkeys(p.lower() for p in parts if p))
 
 
 def parse_merged_cert(data: str) -> dict[str, object]:

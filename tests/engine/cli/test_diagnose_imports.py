@@ -107,13 +107,17 @@ def test_a_diagnosis_imports_only_what_it_uses(bundle: str, fmt: str, renderer: 
     assert shown == {renderer}
 
 
-def test_the_email_package_is_parsed_with_only_for_an_email_file() -> None:
+def test_the_email_package_is_parsed_with_only_for_an_email_file_mimelite_does_not_read(tmp_path) -> None:
     without = _imported(str(SAMPLES / "ip-changed"), "--format", "json")  # no .eml in it
     assert not [m for m in EMAIL_PARSING + EMAIL_POLICY if m in without]
-    with_eml = _imported(str(SAMPLES / "renewed-certificate" / "NDR-5.7.64-TenantAttribution.eml"),
-                         "--format", "json")
-    assert all(m in with_eml for m in EMAIL_PARSING)  # the probe sees imports: a real check
-    assert not [m for m in EMAIL_POLICY if m in with_eml]  # its type headers are plain
+    sample = SAMPLES / "renewed-certificate" / "NDR-5.7.64-TenantAttribution.eml"
+    with_eml = _imported(str(sample), "--format", "json")
+    assert "relaydoctor.engine.evidence.symptoms.mimelite" in with_eml  # the probe sees imports
+    assert not [m for m in EMAIL_PARSING + EMAIL_POLICY if m in with_eml]  # its type headers are plain
+    odd = tmp_path / "odd.eml"  # a comment in the report's type: read under policy.default
+    odd.write_bytes(sample.read_bytes().replace(b"multipart/report;", b"multipart/report (odd);", 1))
+    with_odd = _imported(str(odd), "--format", "json")
+    assert all(m in with_odd for m in EMAIL_PARSING + EMAIL_POLICY)
 
 
 def test_only_the_parsers_the_files_need_are_imported() -> None:
