@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import field
 from typing import Any
 
@@ -130,10 +130,15 @@ class CompiledRuleset:
         (docs/engine-traps.md #18)."""
         wanted = frozenset(codes)
         present = None if kinds is None else frozenset(kinds) | {PHASE_KIND}
-        chosen = tuple(
-            i for i, (code, needs, tests) in enumerate(_facets(self))
-            if code in wanted and (present is None or needs <= present)
-            and (values is None or all(_may_hold(values, test) for test in tests)))
+        facets = _facets(self)
+        picked = []
+        for i, code in enumerate(facets.codes):  # only a wanted code's rules' facets are looked at
+            if code in wanted:
+                needs, tests = facets[i]
+                if ((present is None or needs <= present)
+                        and (values is None or all(_may_hold(values, test) for test in tests))):
+                    picked.append(i)
+        chosen = tuple(picked)
         key = (id(self), chosen)
         hit = _SUBSETS.get(key)
         if hit is not None and hit[0] is self:
@@ -148,10 +153,14 @@ class CompiledRuleset:
         _SUBSETS[key] = (self, subset)  # holding self keeps its id unique
         return subset
 
-    def literal_fields(self) -> frozenset[tuple[str, str]]:
+    def literal_fields(self, codes: Iterable[str] | None = None) -> frozenset[tuple[str, str]]:
         """Every ``(kind, field)`` some rule's positive pattern tests for equality with a literal
-        (what ``for_codes``'s ``values`` is worth knowing about)."""
-        return frozenset((kind, name) for _, _, tests in _facets(self) for kind, name, _ in tests)
+        (what ``for_codes``'s ``values`` is worth knowing about); ``codes``: of the rules
+        concluding under these only (``for_codes`` with the same codes looks at no other)."""
+        facets = _facets(self)
+        wanted = None if codes is None else frozenset(codes)
+        return frozenset((kind, name) for i, code in enumerate(facets.codes)
+                         if wanted is None or code in wanted for kind, name, _ in facets[i][1])
 
 
 def _may_hold(values: Mapping[tuple[str, str], frozenset[tuple[type, Any]] | None],
@@ -165,10 +174,47 @@ def _may_hold(values: Mapping[tuple[str, str], frozenset[tuple[type, Any]] | Non
     return not any(kind_of is type(literal) for kind_of, _ in known)
 
 
-Facets = tuple[str, frozenset[str], tuple[tuple[str, str, Any], ...]]
+Tests = tuple[tuple[str, str, Any], ...]
 
 
-def _facets(ruleset: CompiledRuleset) -> tuple[Facets, ...]:
+class _Facets:
+    """Each rule's code, and its required kinds and literal tests (``required_kinds``,
+    ``literal_tests``), checked and made on first use: read from the cache, a run looks at those
+    of its codes' rules only (~100 of ~420; making all of them was ~1 ms of each run)."""
+
+    def __init__(self, codes: list[str], raw: list[Any]):
+        self.codes = codes
+        self._raw = raw
+        self._made: dict[int, tuple[frozenset[str], Tests]] = {}
+
+    def __getitem__(self, i: int) -> tuple[frozenset[str], Tests]:
+        made = self._made.get(i)
+        if made is None:
+            made = self._made[i] = _checked(self._raw[i])
+        return made
+
+
+def _checked(facet: Any) -> tuple[frozenset[str], Tests]:
+    """A rule's required kinds and literal tests as JSON data (``facets_of``) made into sets and
+    tuples. One not of that shape (a writer's mistake: the entry is sealed) requires nothing and
+    tests nothing, so the rule is kept: keeping a rule that cannot fire changes no report."""
+    try:
+        needs, tests = facet
+        checked = []
+        for kind, name, literal in tests:
+            if not (isinstance(kind, str) and isinstance(name, str)
+                    and isinstance(literal, str | int | bool)):
+                raise ValueError(f"not a literal test: {kind!r}, {name!r}, {literal!r}")
+            checked.append((kind, name, literal))
+        kinds = frozenset(needs)
+        if not all(isinstance(k, str) for k in kinds):
+            raise ValueError("not fact kinds")
+        return kinds, tuple(checked)
+    except (TypeError, ValueError):
+        return frozenset(), ()
+
+
+def _facets(ruleset: CompiledRuleset) -> _Facets:
     """Each rule's code, required kinds and literal tests, worked out once per ruleset object."""
     known = _FACETS.get(id(ruleset))
     if known is not None and known[0] is ruleset:
@@ -179,35 +225,28 @@ def _facets(ruleset: CompiledRuleset) -> tuple[Facets, ...]:
 def facets_of(ruleset: CompiledRuleset) -> list[tuple[list[str], list[list[Any]]]]:
     """Each rule's required kinds and literal tests as JSON data, for the compiled ruleset's
     cache entry (``remember_facets`` takes them back)."""
-    return [[sorted(needs), [list(test) for test in tests]] for _, needs, tests in _facets(ruleset)]
+    facets = _facets(ruleset)
+    every = (facets[i] for i in range(len(facets.codes)))
+    return [[sorted(needs), [list(test) for test in tests]] for needs, tests in every]
 
 
-def remember_facets(ruleset: CompiledRuleset, facets: Iterable[tuple[Iterable[str], Iterable[Any]]],
-                    codes: Iterable[str] | None = None) -> tuple[Facets, ...]:
+def remember_facets(ruleset: CompiledRuleset, facets: Sequence[Any],
+                    codes: Iterable[str] | None = None) -> _Facets:
     """Take each rule's required kinds and literal tests as known (read from the cache: working
-    them out from the conditions is ~3 ms a run). ``codes``: each rule's conclusion code, when
-    known (read from the cache: the rules' conclusions stay undecoded)."""
-    made = []
+    them out from the conditions is ~3 ms a run), each checked when first used. ``codes``: each
+    rule's conclusion code, when known (read from the cache: the rules' conclusions stay
+    undecoded)."""
     if codes is None:
         codes = [rule.conclusion.code for rule in ruleset.rules]
     codes = list(codes)
     if len(codes) != len(ruleset.rules) or not all(isinstance(code, str) for code in codes):
         raise ValueError("not the rules' codes")
-    for code, (needs, tests) in zip(codes, facets, strict=True):
-        checked = []
-        for kind, name, literal in tests:
-            if not (isinstance(kind, str) and isinstance(name, str)
-                    and isinstance(literal, str | int | bool)):
-                raise ValueError(f"not a literal test: {kind!r}, {name!r}, {literal!r}")
-            checked.append((kind, name, literal))
-        kinds = frozenset(needs)
-        if not all(isinstance(k, str) for k in kinds):
-            raise ValueError("not fact kinds")
-        made.append((code, kinds, tuple(checked)))
+    if not isinstance(facets, list | tuple) or len(facets) != len(codes):
+        raise ValueError("not one required-kinds-and-tests entry per rule")
     if len(_FACETS) >= 16:
         _FACETS.clear()
-    _FACETS[id(ruleset)] = (ruleset, tuple(made))  # holding it keeps its id unique
-    return tuple(made)
+    made = _FACETS[id(ruleset)] = (ruleset, _Facets(codes, list(facets)))  # holding it keeps its id unique
+    return made[1]
 
 
 def literal_tests(rule: CompiledRule) -> tuple[tuple[str, str, Any], ...]:
@@ -253,7 +292,7 @@ def required_kinds(rule: CompiledRule) -> frozenset[str]:
 
 
 _SUBSETS: dict[tuple[int, tuple[int, ...]], tuple[CompiledRuleset, CompiledRuleset]] = {}
-_FACETS: dict[int, tuple[CompiledRuleset, tuple[Facets, ...]]] = {}
+_FACETS: dict[int, tuple[CompiledRuleset, _Facets]] = {}
 
 
 @dataclass(frozen=True, slots=True)

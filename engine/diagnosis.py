@@ -157,7 +157,7 @@ def infer(
     # only these codes are judged, and only rules whose kinds are present can fire; answer rules
     # stay in, so trying an answer (honest_questions) reuses the registration
     kinds = {f.KIND for f in all_facts} | {Answer.KIND}
-    values = field_values(all_facts, ruleset.literal_fields())
+    values = field_values(all_facts, ruleset.literal_fields(codes))
     chosen = ruleset.for_codes(codes, kinds, values)
     if within is not None and {r.id for r in chosen.rules} <= {r.id for r in within.rules}:
         chosen = within
@@ -297,6 +297,7 @@ def _judge(
     # a fact bound by several causes' firings is described once: one (source, says) pair shared by
     # all its evidence links (a 1 GB bundle's 3,500 links of 1,250 facts held 0.9 MB of copies)
     described: dict[int, tuple[str, str]] = {}
+    identities: dict[int, tuple] = {}  # and its content key (tie-breaks, ``_content_key``) made once
     for code_id in codes:
         code = packs.codes[code_id]
         for cause_id in code.causes:
@@ -306,7 +307,7 @@ def _judge(
             mine = by_cause.get((code_id, cause_id), [])
             for subject, group in by_subject(mine, rules, facts):
                 verdict, found = _verdict(code_id, cause, group, rules, facts, answers, packs, light, subject,
-                                          described)
+                                          described, identities)
                 verdicts.append(verdict)
                 notes.extend(found)
     cause_pos = {(c, cause): i for c in codes for i, cause in enumerate(packs.codes[c].causes)}
@@ -374,6 +375,7 @@ def _verdict(
     light: bool = False,
     subject: str = "",
     described: dict[int, tuple[str, str]] | None = None,
+    identities: dict[int, tuple] | None = None,
 ) -> tuple[Verdict, list[str]]:
     """One cause's verdict (of one subject) from its firings, by the precedence of
     docs/reasoning.md: the strongest kind of ground decides (proof > answer > inference from
@@ -416,7 +418,7 @@ def _verdict(
         chosen.sort(key=lambda f: (-power[id(f)], -len(f.bindings), f.rule_id))
         spec = specificity(packs.rule(chosen[0].rule_id), chosen[0])
         return dataclasses.replace(base, status=status, basis=basis, specificity=spec), notes
-    keys: dict[int, tuple] = {}
+    keys: dict[int, tuple] = {} if identities is None else identities
     chosen.sort(key=lambda f: (-power[id(f)], -len(f.bindings), f.rule_id, _content_key(f, facts, keys)))
     lead = chosen[0]
     # Only a disagreement about the direction (proved vs ruled out) is worth a note; a likely

@@ -5,8 +5,9 @@ diagnosis needs cost ~6 ms of it a run (issue 11, start-up latency), every run t
 program is a list of integers that depends only on the pattern, its flags and the interpreter, so
 it is kept, like bytecode, in the cache folder (``paths.cache_dir``) and handed to the regex engine
 (``_sre.compile``, what ``re.compile`` itself ends with) on later runs: ~0.3 ms for the same
-patterns. Only ``lazyre`` patterns (module constants of this code base) come here, never patterns
-from packs or evidence.
+patterns. Only ``lazyre`` patterns (module constants of this code base) and the built-in pack's
+recognition patterns (shipped with the code: a bounded set, ``pack/recognize.py``) come here, never
+patterns from user packs or evidence.
 
 - The file is per interpreter build: its name and its header carry ``sys.version`` and the regex
   engine's magic number and limits, so a program is only ever given to the engine that made it.
@@ -34,7 +35,6 @@ import json
 import os
 import re
 import sys
-import zlib
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from re import _compiler, _parser  # type: ignore[attr-defined]
@@ -63,7 +63,7 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
     if line is not None:
         try:
             seal, _, rest = line.partition(b"\t")
-            if int(seal, 16) != zlib.crc32(rest):
+            if int(seal, 16) != binascii.crc32(rest):
                 raise ValueError("not as written")
             final, groups, groupindex, indexgroup, code = json.loads(rest.partition(b"\t")[2])
             if len(indexgroup) != groups + 1 or any(indexgroup[i] != n for n, i in groupindex.items()):
@@ -81,7 +81,7 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
     if not _new:
         atexit.register(save)
     rest = f"{key}\t{json.dumps(entry, separators=(',', ':'))}".encode("ascii")
-    _new[key.encode("ascii")] = b"%08x\t%s" % (zlib.crc32(rest), rest)
+    _new[key.encode("ascii")] = b"%08x\t%s" % (binascii.crc32(rest), rest)
     return rx
 
 
@@ -103,7 +103,7 @@ def _compile(pattern: str, flags: int) -> tuple[re.Pattern[str], list[Any]]:
 
 def path() -> Path:
     """This interpreter's file in the cache folder."""
-    return cache_dir() / f"regex-programs-{zlib.crc32(_ENGINE.encode()):08x}.txt"
+    return cache_dir() / f"regex-programs-{binascii.crc32(_ENGINE.encode()):08x}.txt"
 
 
 def _read() -> dict[bytes, bytes]:

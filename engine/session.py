@@ -11,8 +11,9 @@ durable_rules 2.0.28 is fast, but its C engine has traps reachable from normal u
   serialised by a lock (the engine is not thread-safe) and capped far below 1024 live sessions;
 - facts validated, de-duplicated by type-exact JSON and asserted one at a time with an explicit
   engine id whose 32-bit hash is unique in the session;
-- actions with exactly one parameter that only record ``(rule, fact keys)`` in a Python ledger;
-  any exception in one fails the run with :class:`EngineError`;
+- the agenda run by the facade itself (``RuleEngine._drain``), never by durable's action
+  machinery (``Ruleset.do_actions``, ``Closure``, ``Promise``): a firing only records ``(rule,
+  fact keys)`` in a Python ledger; any exception there fails the run with :class:`EngineError`;
 - stratified negation: a rule that negates runs only once the phase fact of its stratum is
   asserted, after every fact is in, so its verdict never depends on assertion order;
 - join (reference) tests rewritten around the engine's expression-sequence bugs (see
@@ -32,7 +33,7 @@ from dataclasses import field
 from typing import Any
 
 import durable_rules_engine
-from durable.engine import Host, Promise, Ruleset
+from durable.engine import Host, Ruleset
 
 from .compiled import PHASE_ALIAS, PHASE_KIND, CompiledRule, CompiledRuleset, Firing
 from .errors import EngineError
@@ -47,6 +48,7 @@ MAX_LIVE_SESSIONS = 64  # more than 1024 live sessions crash the process (docs/e
 # loads thousands of different packs stays bounded.
 MAX_REGISTERED_RULESETS = 16
 _INIT_KIND = "__init"  # asserted first: an action must complete before delete_state (docs/engine-traps.md #7)
+_INIT_RULE = "__init"  # the rule that fires on it (the facade marks the session opened)
 _NEVER_KIND = "__never"  # the catch-all join waits for this kind, which no fact can have
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1  # larger ones saturate (docs/engine-traps.md #41)
 _ASSERT_CODES = {1: "not handled", 2: "already observed", 3: "deferred"}
@@ -70,21 +72,6 @@ class _SyncHost(Host):
 
     def _run(self) -> None:
         pass
-
-
-class _Action(Promise):
-    """durable's action wrapper for a synchronous action, without the closure ``Promise.run``
-    makes on every firing for its lease timer (``timeout``, which refers to itself): that
-    reference cycle kept each firing's ``Closure`` and the facts it bound until the cyclic
-    collector ran, ~2 KB a firing (docs/engine-traps.md #43). Exceptions are recorded in the
-    session state as ``Promise.run`` does (the backstop of docs/engine-traps.md #3)."""
-
-    def run(self, c: Any, complete: Any) -> None:
-        try:
-            self._func(c)
-        except BaseException as error:
-            c.s.exception = f"exception caught {error!r}"
-        complete(None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,6 +113,9 @@ def validate_fact(fact: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in fact.items():
         if not isinstance(name, str) or name in ("", "id", "sid") or name.startswith(("$", "__")):
             raise EngineError(f"{kind} fact: field name {name!r} is reserved by the engine")
+        if type(value) is str and value.isascii():  # most values: nothing the engine could refuse
+            out[name] = value
+            continue
         if isinstance(value, list | tuple):
             for item in value:
                 _check_scalar(kind, name, item)
@@ -134,10 +124,6 @@ def validate_fact(fact: Mapping[str, Any]) -> dict[str, Any]:
             _check_scalar(kind, name, value)
         out[name] = value
     return out
-
-
-def _never(c: Any) -> None:
-    """Action of the catch-all join, which cannot complete: no fact may have kind ``__never``."""
 
 
 def _phase_pattern(n: int) -> dict[str, Any]:
@@ -312,10 +298,11 @@ class _TextRuleset(Ruleset):
     """durable's ``Ruleset`` made from the definition's JSON text: ``Ruleset.__init__`` takes a
     dict and writes it as JSON for the engine, so the cached rules were parsed only to be written
     back (~1 ms of a run's registration). The text is the one ``Ruleset.__init__`` would write
-    (``test_session_runs.py`` compares them)."""
+    (``test_session_runs.py`` compares them). It has no action objects: the facade runs the
+    agenda itself (``RuleEngine._drain``)."""
 
-    def __init__(self, name: str, host: Host, text: str, actions: dict[str, Promise]) -> None:
-        self._actions = actions
+    def __init__(self, name: str, host: Host, text: str) -> None:
+        self._actions: dict[str, Any] = {}
         self._name = name
         self._host = host
         self._handle = durable_rules_engine.create_ruleset(name, text)
@@ -415,29 +402,21 @@ class RuleEngine:
         prepared = _prepared(ruleset)
         aliases = tuple(a for a, _ in prepared)
         fixed = {  # the init rule and the catch-all join (reaches a join, so the fact is stored)
-            "__init": ({"all": [{"__i": {"t": _INIT_KIND}}]}, _Action(self._init_action)),
-            "__catchall": ({"all": [{"__a": {"$ex": {"t": 1}}}, {"__b": {"t": _NEVER_KIND}}]},
-                           _Action(_never)),
+            _INIT_RULE: {"all": [{"__i": {"t": _INIT_KIND}}]},
+            "__catchall": {"all": [{"__a": {"$ex": {"t": 1}}}, {"__b": {"t": _NEVER_KIND}}]},
         }
-        actions = {rule: action for rule, (_, action) in fixed.items()}
-        parts = [f"{_dumps(rule)}: {_dumps(condition)}" for rule, (condition, _) in fixed.items()]
-        for i, (bound, condition_text) in enumerate(prepared):
-            actions[f"r{i}"] = _Action(self._action(i, bound))
-            parts.append(f'"r{i}": {condition_text}')
+        parts = [f"{_dumps(rule)}: {_dumps(condition)}" for rule, condition in fixed.items()]
+        parts += [f'"r{i}": {condition_text}' for i, (_, condition_text) in enumerate(prepared)]
         name = f"relaydoctor-{digest}"
         if name in self._host._ruleset_directory:  # as Host.register_rulesets (docs/engine-traps.md #18)
             raise EngineError(f"durable_rules refused ruleset {digest}: already registered")
         try:
-            made = _TextRuleset(name, self._host, f"{{{', '.join(parts)}}}", actions)
+            made = _TextRuleset(name, self._host, f"{{{', '.join(parts)}}}")
         except Exception as exc:
             raise EngineError(f"durable_rules refused ruleset {digest}: {exc}") from exc
         self._host._ruleset_directory[name] = made
         self._host._ruleset_list.append(made)
-        rs = self._host.get_ruleset(name)
-        # a 2-parameter action is async (docs/engine-traps.md #16)
-        if not all(p._sync for p in rs._actions.values()):
-            raise EngineError("internal: an action does not take exactly one parameter")
-        reg = self._registered[digest] = _Registered(rs, aliases)
+        reg = self._registered[digest] = _Registered(self._host.get_ruleset(name), aliases)
         return reg
 
     def _evict(self) -> None:
@@ -459,21 +438,6 @@ class RuleEngine:
 
     def registered_count(self) -> int:
         return len(self._registered)
-
-    def _init_action(self, c: Any) -> None:
-        """Action of the init rule: marks that an action completed in the session."""
-        self._sessions[c.s["sid"]].init_ran = True
-
-    def _action(self, index: int, aliases: tuple[str, ...]) -> Any:
-        def action(c: Any) -> None:  # exactly one parameter: two make it async (docs/engine-traps.md #16)
-            session = self._sessions[c.s["sid"]]
-            try:  # c._m, not getattr(c, alias) (docs/engine-traps.md #42)
-                session.fired.add((index, tuple(c._m[a][KEY_FIELD] for a in aliases)))
-            except BaseException as exc:
-                session.failure = session.failure or exc
-                raise  # durable records it in state['exception'] too: the backstop
-
-        return action
 
     # -- sessions ------------------------------------------------------------------------
 
@@ -503,9 +467,6 @@ class RuleEngine:
             self._assert(reg, session, kind, canonical, key, ids)
         for n in range(1, strata + 1):  # stratum n-1 is quiescent: release stratum n
             self._assert(reg, session, PHASE_KIND, json.dumps({"t": PHASE_KIND, "n": n}), None, ids)
-        state = reg.ruleset.get_state(session.sid)
-        if state.get("exception"):  # backstop: anything an action raised outside our wrapper
-            raise EngineError(f"a rule action failed: {state['exception']}")
         return session.fired
 
     def _assert(
@@ -519,23 +480,64 @@ class RuleEngine:
     ) -> None:
         """Assert one fact (its JSON object text, plus our fields) and drain the session's agenda
         inside this call."""
-        extra = {KEY_FIELD: key} if key is not None else {}
-        extra.update({_PAD_FIELD: 1, "sid": session.sid, "id": next(ids)})
-        text = f"{canonical[:-1]}, {json.dumps(extra)[1:]}"
+        # our fields, as json.dumps writes {KEY_FIELD: key, _PAD_FIELD: 1, "sid": ..., "id": ...}
+        # (~4 us a fact): the key is an int, the session and fact ids plain ASCII (``_open``,
+        # ``_engine_ids``), so nothing needs escaping
+        lead = f'"{KEY_FIELD}": {key}, ' if key is not None else ""
+        text = f'{canonical[:-1]}, {lead}"{_PAD_FIELD}": 1, "sid": "{session.sid}", "id": "{next(ids)}"}}'
         try:
             code, offset = durable_rules_engine.assert_fact(reg.ruleset._handle, text)
         except Exception as exc:  # C error codes, e.g. 302 (too many properties)
             raise EngineError(f"durable_rules refused a {kind} fact: {exc}") from exc
         if code != 0:
             raise EngineError(f"durable_rules refused a {kind} fact: {_ASSERT_CODES.get(code, code)}")
-        errors: list[BaseException] = []
-        reg.ruleset.do_actions(offset, lambda error, _state: errors.append(error) if error else None)
-        if session.failure is not None:
-            raise EngineError(f"a rule action failed on a {kind} fact: {session.failure!r}") from (
-                session.failure
-            )
-        if errors:
-            raise EngineError(f"durable_rules failed running actions for a {kind} fact") from errors[0]
+        self._drain(reg, session, kind, offset)
+
+    def _drain(self, reg: _Registered, session: _Session, kind: str, offset: int) -> None:
+        """Run the session's agenda to its end, one firing at a time, inside this call: what
+        durable's ``Ruleset.do_actions`` does for a synchronous action, without its action
+        machinery. durable parses the session state, makes a ``Closure`` (two clock reads and a
+        lease timer) and a callback for every firing, only for the action to read the bound facts'
+        keys; here a firing is recorded in the ledger, the state written back as durable does, and
+        the next firing started. So no durable action object ever runs: none is async
+        (docs/engine-traps.md #16), none has a 10 s lease (#17), none reads the clock (#22) or
+        leaves a reference cycle (#43). A firing that cannot be recorded is abandoned in the engine
+        and fails the run (#3)."""
+        handle = reg.ruleset._handle
+        try:
+            started = durable_rules_engine.start_action_for_state(handle, offset)
+            if not started:
+                return
+            state, pending = started[0], started[1]
+            while pending:
+                firing = json.loads(pending)  # {rule name: {alias: bound fact}}: one firing
+                try:
+                    self._record(reg, session, firing)
+                except BaseException as exc:
+                    session.failure = session.failure or exc
+                    durable_rules_engine.abandon_action(handle, offset)
+                    raise
+                durable_rules_engine.update_state(handle, state)  # as durable writes it back, unchanged
+                pending = durable_rules_engine.complete_and_start_action(handle, offset)
+        except BaseException as exc:
+            if session.failure is not None:
+                raise EngineError(f"a rule action failed on a {kind} fact: {session.failure!r}") from (
+                    session.failure
+                )
+            raise EngineError(f"durable_rules failed running actions for a {kind} fact") from exc
+
+    @staticmethod
+    def _record(reg: _Registered, session: _Session, firing: dict[str, Any]) -> None:
+        """One firing into the session's ledger: the rule's position and the keys of the facts it
+        bound (``c._m[alias]`` in durable's terms: docs/engine-traps.md #42)."""
+        name, bound = next(iter(firing.items()))  # as durable reads it: the first (and only) entry
+        if name == _INIT_RULE:  # an action completed in the session: delete_state is safe (#7)
+            session.init_ran = True
+            return
+        if not name.startswith("r") or not name[1:].isdigit():
+            raise EngineError(f"internal: a firing of an unknown rule {name!r}")
+        index = int(name[1:])
+        session.fired.add((index, tuple(bound[alias][KEY_FIELD] for alias in reg.aliases[index])))
 
     def _close(self, reg: _Registered, session: _Session) -> None:
         del self._sessions[session.sid]

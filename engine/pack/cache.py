@@ -29,6 +29,7 @@
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import dataclasses
 import functools
@@ -38,7 +39,6 @@ import os
 import stat
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -60,8 +60,9 @@ __all__ = ["CACHE_ENV", "cache_dir", "key_for", "read", "read_compiled", "write"
 # on lines of their own, each line's CRC-32; 8: the compiled ruleset as lines; 9: each header line
 # sealed by a CRC-32 of its own (``_seal``): a byte changed there went unnoticed; 10: the prepared
 # rules as the facade writes them (durable's own JSON form), no longer re-written compact; 11: a
-# compiled rule's aliases, conclusion and source as a line of its own, decoded on first use
-CODEC = 11
+# compiled rule's aliases, conclusion and source as a line of its own, decoded on first use; 12:
+# where each line of an entry's body starts, in its header (a run no longer looks for line breaks)
+CODEC = 12
 
 # every dataclass of the pack model, found rather than listed: a class added to the model later
 # would otherwise make every write fail (TypeError) and every run a silent cache miss
@@ -73,47 +74,56 @@ _CLASSES: dict[str, type] = {
 _FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _CLASSES.items()
 }
+# what the decoder makes an object of each class with: the class, its fields, has a __post_init__
+_MAKERS: dict[str, tuple[type, tuple[str, ...], bool]] = {
+    name: (cls, _FIELDS[name], hasattr(cls, "__post_init__")) for name, cls in _CLASSES.items()
+}
 
 
-def _walk(root: Path, skip: str = "") -> list[tuple[str, os.stat_result]]:
-    """Every file under ``root`` (``root`` itself when it is a file) with its ``stat``, in path
-    order, ``__pycache__`` (and folders named ``skip``) left out, symlinked folders not followed
-    (as ``Path.rglob``). Plain
-    ``os.scandir``: the pathlib walk cost ~20 ms of every run for the built-in pack's ~550 files."""
+def _pair(path: str, st: os.stat_result) -> tuple[str, os.stat_result]:
+    return path, st
+
+
+def _stat_line(path: str, st: os.stat_result) -> str:
+    """What the stat index keeps of a file. Made as the file is met, so its ``stat`` result is
+    freed at once: keeping the ~500 of them alive (fresh memory, ~0.6 KB each) cost ~0.4 ms."""
+    return f"{path}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
+
+
+def _walk(root: Path, skip: str = "", entry: Callable[[str, os.stat_result], Any] = _pair) -> list[Any]:
+    """``entry(path, stat)`` of every file under ``root`` (``root`` itself when it is a file),
+    sorted by path, ``__pycache__`` (and folders named ``skip``) left out, symlinked folders not
+    followed (as ``Path.rglob``). Plain ``os.scandir`` (the pathlib walk cost ~20 ms of every run
+    for the built-in pack's ~550 files), each folder listed once in whatever order the file system
+    gives, and one sort of the whole list at the end (paths are unique, and both ``_pair`` and
+    ``_stat_line`` lead with the path)."""
     try:
         st = os.stat(root)
     except OSError:
         return []
     if stat.S_ISREG(st.st_mode):
-        return [(str(root), st)]
+        return [entry(str(root), st)]
     if not stat.S_ISDIR(st.st_mode):
         return []
-    out: list[tuple[str, os.stat_result]] = []
-    # depth first with a stack of folders' remaining entries, not a recursive closure: that is a
-    # reference cycle, which kept this list until the cyclic collector ran
-    pending = [iter(_entries(str(root)))]
-    while pending:
-        entry = next(pending[-1], None)
-        if entry is None:
-            pending.pop()
-            continue
+    out: list[Any] = []
+    left_out = ("__pycache__", skip)
+    folders = [str(root)]
+    for folder in folders:  # grows as sub-folders are met: a flat loop, no recursion, no closure
         try:
-            if entry.is_dir():
-                if not entry.is_symlink() and entry.name not in ("__pycache__", skip):
-                    pending.append(iter(_entries(entry.path)))
-            elif entry.is_file():
-                out.append((entry.path, entry.stat()))
+            with os.scandir(folder) as found:
+                for item in found:
+                    try:
+                        if item.is_dir():
+                            if item.name not in left_out and not item.is_symlink():
+                                folders.append(item.path)
+                        elif item.is_file():
+                            out.append(entry(item.path, item.stat()))
+                    except OSError:
+                        continue
         except OSError:
             continue
+    out.sort()
     return out
-
-
-def _entries(folder: str) -> list[os.DirEntry]:
-    try:
-        with os.scandir(folder) as it:
-            return sorted(it, key=lambda e: e.name)
-    except OSError:
-        return []
 
 
 @functools.cache
@@ -154,26 +164,26 @@ RACY_SECONDS = 2.0  # a file changed this recently may change again without its 
 
 
 def _stat_digest(roots: Sequence[Path], settings: str, skip: str = "",
-                 skip_under: Sequence[Path] = ()) -> tuple[str, float]:
+                 skip_under: Sequence[Path] = ()) -> str:
     """A digest of every file's path, size, inode and modification and change times (ns), the
-    pack reader's sources included, and the newest of those times: what the content key's files
-    look like, without reading them. ``skip``: folders of that name left out under the roots in
-    ``skip_under`` (only there: elsewhere such a folder may hold what is read)."""
+    pack reader's sources included: what the content key's files look like, without reading
+    them. ``skip``: folders of that name left out under the roots in ``skip_under`` (only there:
+    elsewhere such a folder may hold what is read)."""
     h = hashlib.sha256(f"relaydoctor {__version__} codec {CODEC}\0{settings}\0skip {skip}\0".encode())
-    newest = 0.0
-    files = [entry for source in _sources() for entry in _walk(source)]
+    lines = [line for source in _sources() for line in _walk(source, entry=_stat_line)]
     for root in roots:
-        files.append((f"root {root}", None))
-        files.extend(_walk(root, skip if root in skip_under else ""))
-    parts = []  # hashed in one update: the same digest as one update per file, ~1 ms less
-    for path, st in files:
-        if st is None:
-            parts.append(f"{path}\0")
-            continue
-        parts.append(f"{path}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0")
-        newest = max(newest, st.st_mtime, st.st_ctime)
-    h.update("".join(parts).encode())
-    return h.hexdigest(), newest
+        lines.append(f"root {root}\0")
+        lines.extend(_walk(root, skip if root in skip_under else "", _stat_line))
+    h.update("".join(lines).encode())  # one update: the same digest as one per file, ~1 ms less
+    return h.hexdigest()
+
+
+def _newest(roots: Iterable[Path]) -> float:
+    """The newest modification or change time of the files under ``roots`` and of the pack
+    reader's sources: only an index entry being written needs it (``RACY_SECONDS``), so it is
+    looked up then, after the content was hashed (a file changed since only looks newer)."""
+    stats = [st for root in (*_sources(), *roots) for _, st in _walk(root)]
+    return max((max(st.st_mtime, st.st_ctime) for st in stats), default=0.0)
 
 
 CASES = "cases"  # the folders of a pack's test cases: what a diagnosis never reads
@@ -195,21 +205,22 @@ def key_for(roots: Sequence[Path], settings: str, environ: Mapping[str, str] | N
     that key check it before their cases are first read (``cases_unchanged``), and a case file
     changed since makes them read the cases afresh. (So a diagnosis whose cached key was made
     before a case file broke does not report that case; ``rules test`` and lint do.)"""
-    digest, newest = _stat_digest(definitions or roots, settings, CASES if definitions else "", case_roots)
+    digest = _stat_digest(definitions or roots, settings, CASES if definitions else "", case_roots)
     index = cache_dir(environ) / f"stat-{digest}"
     try:
-        key, _, every = index.read_text(encoding="ascii").partition(" ")
+        # bytes decoded, not read_text: a text file's "ascii" codec is a module import (~0.1 ms)
+        key, _, every = index.read_bytes().decode("ascii").partition(" ")
         if _hex64(key) and (_hex64(every) or not definitions):
             if definitions:
                 _INDEXED[key] = (tuple(roots), settings, every, index)
             return key
     except (OSError, ValueError):
         pass
-    every, newest_all = _stat_digest(roots, settings) if definitions else (digest, newest)
+    every = _stat_digest(roots, settings) if definitions else digest
     key = content_key(roots, settings)
     _INDEXED.pop(key, None)  # its cases are the files' own: nothing to check
     written = f"{key} {every}" if definitions else key
-    settled = time.time() - max(newest, newest_all) > RACY_SECONDS
+    settled = time.time() - _newest(roots) > RACY_SECONDS
     if settled and _write_atomic(index, written, prefix=".stat-"):
         _prune(index.parent, "stat-*", keep=index.name, most=32)
     return key
@@ -231,7 +242,7 @@ def cases_unchanged(key: str) -> bool:
     if known is None:
         return True
     roots, settings, every, index = known
-    if _stat_digest(roots, settings)[0] == every:
+    if _stat_digest(roots, settings) == every:
         return True
     with contextlib.suppress(OSError):
         index.unlink()
@@ -288,29 +299,33 @@ def _enc(value: Any) -> Any:
 
 def _decoder() -> Any:
     """The ``json.loads`` object hook: each tagged object becomes its value, children first (the C
-    parser walks the text; this runs once per object)."""
+    parser walks the text; this runs once per object, ~1,100 times a diagnosis)."""
     objects: list[Any] = []
+    remember, new, put = objects.append, object.__new__, object.__setattr__
 
     def node(value: dict) -> Any:
-        if "c" in value:
-            cls = _CLASSES[value["c"]]  # KeyError for anything not in the model: the entry is ignored
-            names, values = _FIELDS[value["c"]], value["v"]
+        made = _MAKERS.get(value.get("c"))  # one look-up for the class, its fields and __post_init__
+        if made is not None:
+            cls, names, post_init = made
+            values = value["v"]
             if len(values) != len(names):  # field order: the code's own sources are part of the key
                 raise ValueError("a cache entry of another model")
-            obj = object.__new__(cls)  # as pickle does: no __init__ to make, the values were checked
+            obj = new(cls)  # as pickle does: no __init__ to make, the values were checked
             for name, field_value in zip(names, values, strict=True):  # when the entry was written
                 if field_value is not _UNSET:  # a deferred field stays unset until first use
-                    object.__setattr__(obj, name, field_value)
-            if post_init := getattr(obj, "__post_init__", None):
-                post_init()
-            objects.append(obj)
+                    put(obj, name, field_value)
+            if post_init:
+                obj.__post_init__()
+            remember(obj)
             return obj
+        if "c" in value:
+            raise ValueError(f"not a class of the pack model: {value['c']!r}")  # the entry is ignored
+        if "t" in value:
+            return tuple(value["t"])
         if "r" in value:
             return objects[value["r"]]  # IndexError (a corrupt entry) is caught by the reader
         if "z" in value:
             return _UNSET
-        if "t" in value:
-            return tuple(value["t"])
         if "l" in value:
             return list(value["l"])
         if "yl" in value:
@@ -342,9 +357,9 @@ def _hashable(key: Any) -> Any:
 
 
 # An entry is lines of JSON: a header (the key, the packs without their rules, causes and cases,
-# where those are, each other line's CRC-32), then one line per rule, one per cause, then one line of
-# every case. A diagnosis reads the header, the rules that fired and the causes of its codes;
-# ``rules test``, lint and ``codes`` read the rest on first use.
+# where those are, each other line's CRC-32 and where it starts), then one line per rule, one per
+# cause, then one line of every case. A diagnosis reads the header, the rules that fired and the
+# causes of its codes; ``rules test``, lint and ``codes`` read the rest on first use.
 _DEFERRED = {"Packs": ("rules", "disabled", "cases", "causes"), "Pack": ("rules", "cases", "causes")}
 _UNSET = object()
 _ERRORS = (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError)
@@ -359,8 +374,8 @@ def read(
     path = cache_dir(environ) / f"packs-{key}.json"
     try:
         data = path.read_bytes()
-        lines = _line_spans(data)  # where each line is; the body stays bytes, a line is cut when read
-        head = data[:lines.pop(0)[1]]
+        nl = data.find(b"\n")  # the body stays bytes: a line is cut out when read
+        head = data[:nl] if nl >= 0 else data
         if not _sealed(head):
             return None
         header = json.loads(head, object_hook=_decoder())
@@ -368,13 +383,18 @@ def read(
             return None
         packs, where = header["packs"], json.loads(header["where"])  # plain JSON, as text in the header
         crcs = header["crcs"]
-        if (not isinstance(packs, Packs) or len(lines) != where["rules_count"] + where["causes_count"] + 1
-                or not isinstance(crcs, list) or len(crcs) != len(lines)):
+        starts = header["starts"]  # where each body line starts, then one past the last's end
+        count = where["rules_count"] + where["causes_count"] + 1
+        if (not isinstance(packs, Packs) or not isinstance(crcs, list) or len(crcs) != count
+                or not isinstance(starts, list) or len(starts) != count + 1 or starts[0] != 0
+                or starts[-1] != len(data) - nl):
             return None
         ranks = json.loads(header["ranks"])
         if not isinstance(ranks, dict):
             return None
-        sections = _Sections(key, data, lines, crcs, where, fallback)
+        # a line cut at a wrong place (only a writer's mistake: the header is sealed) fails its
+        # CRC-32 when read, and the packs are then read afresh
+        sections = _Sections(key, data, nl + 1, starts, crcs, where, fallback)
         object.__setattr__(packs, "_deferred", _Deferred(sections, None, where["packs"]))
         if len(packs.packs) != len(where["pack"]):
             return None
@@ -390,25 +410,14 @@ def read(
     return packs
 
 
-def _line_spans(data: bytes) -> list[tuple[int, int]]:
-    """``(start, end)`` of each line of ``data``, as ``data.split(b"\\n")`` would cut them: a run
-    reads a few dozen of an entry's ~500 lines, and decoding and splitting the whole ~0.9 MB body
-    cost ~2 ms of every run."""
-    spans, start, find = [], 0, data.find
-    while (end := find(b"\n", start)) >= 0:
-        spans.append((start, end))
-        start = end + 1
-    spans.append((start, len(data)))
-    return spans
-
-
 class _Sections:
     """The rule and case lines of one entry, each decoded once (model objects shared as written:
     ``Packs.rules`` are ``Pack.rules`` objects)."""
 
-    def __init__(self, key: str, data: bytes, lines: list[tuple[int, int]], crcs: list[int],
+    def __init__(self, key: str, data: bytes, base: int, starts: list[int], crcs: list[int],
                  where: dict[str, Any], fallback: Callable[[], Packs] | None):
-        self._key, self._data, self._lines, self._crcs = key, data, lines, crcs
+        # body line n is data[base + starts[n]:base + starts[n + 1] - 1] (``write``'s "starts")
+        self._key, self._data, self._base, self._starts, self._crcs = key, data, base, starts, crcs
         self._rules: dict[int, Any] = {}
         self._causes: dict[int, Any] = {}
         self._cause_lines = where["rules_count"]  # the causes' lines follow the rules'
@@ -428,9 +437,8 @@ class _Sections:
     def _line(self, n: int) -> Any:
         """Line ``n`` decoded, once its CRC-32 is the one written (else ValueError: the caller
         reads the packs afresh)."""
-        start, end = self._lines[n]
-        line = self._data[start:end]
-        if zlib.crc32(line) != self._crcs[n]:
+        line = self._data[self._base + self._starts[n]:self._base + self._starts[n + 1] - 1]
+        if binascii.crc32(line) != self._crcs[n]:
             raise ValueError(f"line {n + 2} of the pack cache entry is not as written")
         return json.loads(line.decode("utf-8"), object_hook=_decoder())
 
@@ -455,7 +463,7 @@ class _Sections:
             if self._cases is None:
                 if not cases_unchanged(self._key):  # a case file changed since the key was indexed
                     raise ValueError("the pack cases changed since this entry's key was indexed")
-                cases = self._line(len(self._lines) - 1)
+                cases = self._line(len(self._starts) - 2)  # the last line
                 if not isinstance(cases, list) or not all(isinstance(c, model.CaseDef) for c in cases):
                     raise ValueError("not cases")
                 self._cases = cases
@@ -576,7 +584,7 @@ def read_compiled(key: str, environ: Mapping[str, str] | None = None) -> Compile
         if not _sealed(head):
             return None
         data = json.loads(head)
-        if not isinstance(data, dict) or data.get("key") != key or data.get("crc") != zlib.crc32(body):
+        if not isinstance(data, dict) or data.get("key") != key or data.get("crc") != binascii.crc32(body):
             return None  # the texts parsed later (conditions, prepared rules) are as written
         texts = body.decode("utf-8").split("\n")
         ids, codes, strata = data["ids"], data["codes"], data["strata"]
@@ -630,7 +638,7 @@ def write_compiled(
                 return False
             texts += prepared  # as the facade wrote them: it hands them to the engine as they are
         body = "\n".join(texts)
-        header = {"key": key, "digest": ruleset.digest, "crc": zlib.crc32(body.encode("utf-8")),
+        header = {"key": key, "digest": ruleset.digest, "crc": binascii.crc32(body.encode("utf-8")),
                   "prepared": prepared is not None, "ids": [r.id for r in ruleset.rules],
                   "codes": [r.conclusion.code for r in ruleset.rules],
                   "strata": [r.stratum for r in ruleset.rules], "facets": facets_of(ruleset)}
@@ -653,11 +661,15 @@ def write(key: str, packs: Packs, environ: Mapping[str, str] | None = None) -> b
         lines = [*(json.dumps(_enc(r), **compact) for r in (*rules, *causes)),
                  json.dumps([enc(c) for c in cases], **compact)]
         body = "\n".join(lines)
-        crcs = [zlib.crc32(line.encode("utf-8")) for line in lines]
+        encoded = [line.encode("utf-8") for line in lines]
+        crcs = [binascii.crc32(line) for line in encoded]
+        starts = [0]  # where each line starts in the body, then one past the last's end: a reader
+        for line in encoded:  # cuts out the lines it reads without looking for line breaks
+            starts.append(starts[-1] + len(line) + 1)
         from .recognize import pattern_rank
 
         ranks = {p: pattern_rank(p) for code in packs.codes.values() for p in code.recognize}
-        header = {"key": key, "crcs": crcs, "where": json.dumps(where, **compact),
+        header = {"key": key, "crcs": crcs, "starts": starts, "where": json.dumps(where, **compact),
                   "ranks": json.dumps(ranks, **compact), "packs": _encoder(defer=True)(packs)}
         payload = f"{_seal(json.dumps(header, **compact))}\n{body}"
     except (TypeError, ValueError, RecursionError):
@@ -677,7 +689,7 @@ def _seal(header: str) -> str:
     lines have CRC-32s of their own, but the header holds what a run trusts unchecked (the packs'
     codes and patterns, the compiled rules' conclusions and literal tests): one byte changed there
     gave a silently different report (a literal test edited left its rule out)."""
-    return f"{_SEAL.decode()}{zlib.crc32(header.encode('utf-8'))},{header[1:]}"
+    return f"{_SEAL.decode()}{binascii.crc32(header.encode('utf-8'))},{header[1:]}"
 
 
 def _sealed(head: bytes) -> bool:
@@ -686,7 +698,7 @@ def _sealed(head: bytes) -> bool:
     if not head.startswith(_SEAL) or comma < 0:
         return False
     seal = head[len(_SEAL):comma]
-    return seal.isdigit() and int(seal) == zlib.crc32(b"{" + head[comma + 1:])
+    return seal.isdigit() and int(seal) == binascii.crc32(b"{" + head[comma + 1:])
 
 
 def _write_atomic(path: Path, text: str, *, prefix: str) -> bool:

@@ -29,6 +29,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .. import lazyre, regexcache
+
 if TYPE_CHECKING:  # Packs.recognize calls in here: the model is needed for types only
     from .model import CodeDef, Packs
 
@@ -36,7 +38,7 @@ PATTERN_TIME_BUDGET = 1.0  # seconds one recognition search may take (twice) bef
 BUILTIN_PACK = "builtin"
 MAX_RECOGNIZE_CHARS = 64 * 1024  # characters of a text searched for a code
 
-_ATTR = re.compile(r"attr\\?\d", re.IGNORECASE)
+_ATTR = lazyre.compile(r"attr\\?\d", re.IGNORECASE)  # ranks come from the pack cache: rarely used
 _TIMED_OUT: dict[str, str] = {}  # pattern → the code it belonged to
 _INVALID = object()
 
@@ -59,7 +61,10 @@ class _Entry:
         """The compiled pattern, or ``_INVALID`` when it does not compile (it is then skipped)."""
         if self._rx is None:
             try:
-                rx = re.compile(self.pattern, re.IGNORECASE)  # the pack format's syntax is re's
+                if self.code.pack == BUILTIN_PACK:  # shipped with the code: its program is kept
+                    rx = regexcache.compile(self.pattern, re.IGNORECASE)  # (~0.2 ms a pattern)
+                else:
+                    rx = re.compile(self.pattern, re.IGNORECASE)  # the pack format's syntax is re's
                 if self.code.pack != BUILTIN_PACK and _budgeted_engine() is not re:
                     engine = _budgeted_engine()
                     rx = engine.compile(self.pattern, engine.IGNORECASE | engine.V0)

@@ -13,12 +13,14 @@ import functools
 import hashlib
 import json
 import os
+import re
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
 from cryptography import x509
 
+from .. import lazyre
 from ..errors import InputError
 from ..paths import cache_dir
 from ..x509names import DnKey, name_key, sha256_fingerprint
@@ -86,28 +88,88 @@ def _public_entries() -> tuple[tuple[x509.Certificate, int, int], ...]:
     return tuple(_pem_certificates(_bundle()))
 
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 Index = tuple[tuple[DnKey, bytes, int, int], ...]  # subject key, SHA-256 fingerprint, PEM offsets
+_INDEX_HEADER = "relaydoctor root index"
 
 
 @functools.cache
-def _public_index() -> Index:
-    """Subject DN key, SHA-256 fingerprint and PEM block offsets of each public root, in bundle
-    order. Parsing the ~120 roots and hashing them cost ~10 ms of each run that checks a chain, so
-    the index is kept in the user cache folder beside the packs, under the bundle's path, size and
-    modification time, and a root is parsed only when a chain reaches its subject."""
+def _public_lines() -> bytes:
+    """The public roots' index: a line per root, ``subject DN key (JSON)<TAB>SHA-256 fingerprint
+    (hex)<TAB>PEM block start<TAB>end``, in bundle order, after a header line naming the bundle.
+    Parsing the ~140 roots and hashing them cost ~10 ms of each run that checks a chain, so the
+    index is kept in the user cache folder beside the packs, under the bundle's path, size and
+    modification time, and a root is parsed only when a chain reaches its subject. A run looks a
+    subject or fingerprint up in the index's text (``_public_find``): decoding all of it into DN
+    keys was ~0.4 ms of each run that checks a chain, which looks up a handful."""
     try:
         bundle = _bundle_path()
         st = bundle.stat()
     except (ImportError, OSError):
-        return _index_of(_public_entries())
+        return _lines_of(_index_of(_public_entries()), "")
     source = f"{bundle}\0{st.st_size}\0{st.st_mtime_ns}\0{INDEX_FORMAT}"
-    entry = cache_dir() / f"roots-{hashlib.sha256(source.encode()).hexdigest()[:32]}.json"
-    index = _read_index(entry, source)
-    if index is None:
-        index = _index_of(_public_entries())
-        _write_index(entry, source, index)
-    return index
+    entry = cache_dir() / f"roots-{hashlib.sha256(source.encode()).hexdigest()[:32]}.txt"
+    lines = _read_index(entry, source)
+    if lines is None:
+        lines = _lines_of(_index_of(_public_entries()), source)
+        _write_index(entry, lines)
+    return lines
+
+
+def _dn_text(key: DnKey) -> str:
+    """A subject DN key as the index writes it (JSON: ASCII, no tab or line break)."""
+    return json.dumps(key)
+
+
+def _lines_of(index: Index, source: str) -> bytes:
+    head = f"{_INDEX_HEADER}\t{json.dumps(source)}\n"
+    rows = "".join(f"{_dn_text(dn)}\t{fp.hex()}\t{start}\t{end}\n" for dn, fp, start, end in index)
+    return (head + rows).encode("ascii")
+
+
+def _read_index(entry: Path, source: str) -> bytes | None:
+    """The index as written for ``source`` (None: missing, another bundle's, not whole: every row
+    four fields, checked in one match)."""
+    try:
+        data = entry.read_bytes()
+        head, _, rows = data.partition(b"\n")
+        if head != f"{_INDEX_HEADER}\t{json.dumps(source)}".encode("ascii"):
+            return None
+        if not _ROWS.fullmatch(rows.decode()):  # a write cut short, or not this format
+            return None
+        return data
+    except (OSError, ValueError, UnicodeError):
+        return None
+
+
+# the index's rows, each whole: a DN key's JSON text (ASCII: no tab or line break), a fingerprint, offsets
+_ROWS = lazyre.compile(r"(?:\[[ -~]*\t[0-9a-f]{64}\t[0-9]+\t[0-9]+\n)*", re.ASCII)
+
+
+def _public_find(column: int, text: str) -> list[tuple[int, int]]:
+    """The PEM offsets of the public roots whose field ``column`` (0: subject DN key, 1:
+    fingerprint) is ``text``, found in the index's text without decoding the rest of it."""
+    data = _public_lines()
+    wanted = text.encode("ascii", "replace")
+    out = []
+    lead = b"\n" + wanted + b"\t" if column == 0 else b"\t" + wanted + b"\t"
+    at = data.find(lead)
+    while at >= 0:
+        line_start = data.rfind(b"\n", 0, at + 1) + 1
+        fields = data[line_start:data.find(b"\n", line_start)].split(b"\t")
+        if fields[column] == wanted:
+            out.append((int(fields[2]), int(fields[3])))
+        at = data.find(lead, at + 1)
+    return out
+
+
+def _public_index() -> Index:
+    """Every public root's subject DN key, fingerprint and PEM offsets, in bundle order."""
+    rows = _public_lines().split(b"\n")[1:-1]
+    return tuple(
+        (tuple(tuple(pair) for pair in json.loads(dn)), bytes.fromhex(fp.decode()), int(start), int(end))
+        for dn, fp, start, end in (row.split(b"\t") for row in rows)
+    )
 
 
 def _index_of(entries: Iterable[tuple[x509.Certificate, int, int]]) -> Index:
@@ -122,26 +184,11 @@ def _public_root(start: int, end: int) -> x509.Certificate:
     return cert
 
 
-def _read_index(entry: Path, source: str) -> Index | None:
-    try:
-        data = json.loads(entry.read_text(encoding="utf-8"))
-        if data["source"] != source:
-            return None
-        return tuple(
-            (tuple((str(k), str(v)) for k, v in dn), bytes.fromhex(fp), int(start), int(end))
-            for dn, fp, start, end in data["roots"]
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _write_index(entry: Path, source: str, index: Index) -> None:
-    rows = [[[list(pair) for pair in dn], fp.hex(), start, end] for dn, fp, start, end in index]
-    payload = json.dumps({"source": source, "roots": rows})
+def _write_index(entry: Path, lines: bytes) -> None:
     tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(payload, encoding="utf-8")
+        tmp.write_bytes(lines)
         os.replace(tmp, entry)  # atomic: a concurrent run reads a whole index or none
     except OSError:  # an unwritable cache folder only costs speed
         with contextlib.suppress(OSError):
@@ -159,7 +206,8 @@ class RootStore:
         self._extra = tuple(extra)
         self._include_public = include_public
         self._index: dict[DnKey, list[x509.Certificate]] | None = None
-        self._prints: set[bytes] = set()
+        self._extra_index: dict[DnKey, list[x509.Certificate]] | None = None
+        self._extra_prints: set[bytes] = set()
 
     @classmethod
     def from_pem_files(cls, paths: Iterable[str | Path], *, include_public: bool = True) -> RootStore:
@@ -177,20 +225,30 @@ class RootStore:
         return cls(extra, include_public=include_public)
 
     def _build(self) -> dict[DnKey, list[x509.Certificate]]:
+        """Every root by subject (the public ones parsed when read): for counting and listing;
+        a lookup reads the index's text (``_public_find``)."""
         if self._index is None:
             index: dict[DnKey, list[x509.Certificate]] = {}
             if self._include_public:
-                for key, printed, start, end in _public_index():
+                for key, _, start, end in _public_index():
                     index.setdefault(key, []).append(_LazyRoot(start, end))  # type: ignore[arg-type]
-                    self._prints.add(printed)
-            for cert in self._extra:
-                index.setdefault(name_key(cert.subject), []).append(cert)
-                self._prints.add(fingerprint(cert))
+            for key, certs in self._extras().items():
+                index.setdefault(key, []).extend(certs)
             self._index = index
         return self._index
 
+    def _extras(self) -> dict[DnKey, list[x509.Certificate]]:
+        if self._extra_index is None:
+            extra: dict[DnKey, list[x509.Certificate]] = {}
+            for cert in self._extra:
+                extra.setdefault(name_key(cert.subject), []).append(cert)
+                self._extra_prints.add(fingerprint(cert))
+            self._extra_index = extra
+        return self._extra_index
+
     def _roots(self, key: DnKey) -> list[x509.Certificate]:
-        return [r.cert() if isinstance(r, _LazyRoot) else r for r in self._build().get(key, [])]
+        public = _public_find(0, _dn_text(key)) if self._include_public else []
+        return [*(_public_root(start, end) for start, end in public), *self._extras().get(key, [])]
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._build().values())
@@ -203,8 +261,9 @@ class RootStore:
 
     def contains(self, cert: x509.Certificate) -> bool:
         """The same certificate, or the same subject and public key (a re-issued root)."""
-        self._build()
-        if fingerprint(cert) in self._prints:
+        printed = fingerprint(cert)
+        self._extras()
+        if printed in self._extra_prints or (self._include_public and _public_find(1, printed.hex())):
             return True
         spki = _spki(cert)
         return any(_spki(root) == spki for root in self._roots(name_key(cert.subject)))

@@ -49,10 +49,11 @@ RUN_MODULES = {
 # watch/precheck/TUI, worker pools, archives, the regex module (user packs' patterns only), shutil
 # (argparse's formatter asks it for the terminal's width: cliparser._Parser asks os), signal.py (its enum
 # classes: engine/__main__.py and lifecycle.py set handlers with _signal), argparse and gettext (a
-# plain diagnose line is read by cliargs.plain_diagnose_args)
+# plain diagnose line is read by cliargs.plain_diagnose_args), zlib (its crc32 is binascii's) and csv (a
+# small log's rows are split by smtplog/format.split_quoted)
 NEVER = (
     "yaml", "regex", "textual", "rich", "multiprocessing", "concurrent.futures", "zipfile", "tempfile",
-    "difflib", "shutil", "bz2", "lzma", "signal", "argparse", "gettext",
+    "difflib", "shutil", "bz2", "lzma", "signal", "argparse", "gettext", "zlib", "csv",
     "relaydoctor.engine.cliparser",
     "relaydoctor.tui", "relaydoctor.engine.watch", "relaydoctor.engine.precheck",
     "relaydoctor.engine.pack.compiler", "relaydoctor.engine.pack.parse", "relaydoctor.engine.pack.lint",

@@ -50,6 +50,15 @@ NEGATION_FACTS = [
     {"t": "answer", "key": "4.4.7"},
 ]
 
+# what NEGATION fires on NEGATION_FACTS, in any assertion order (each bound fact by its content)
+NEGATION_FIRED = {
+    ("sym", (("s", '{"code": "5.7.64", "t": "symptom"}'),)),
+    ("sym", (("s", '{"code": "5.7.1", "t": "symptom"}'),)),
+    ("sym", (("s", '{"code": "4.4.7", "t": "symptom"}'),)),
+    ("unanswered", (("s", '{"code": "5.7.1", "t": "symptom"}'),)),
+    ("no-session-for-connector", (("c", '{"name": "A", "t": "inbound_connector"}'),)),
+}
+
 
 def by_content(facts: list[dict], firings) -> set[tuple]:
     """Firings with each bound key replaced by the fact's content (keys change when shuffled)."""
@@ -74,17 +83,10 @@ def test_each_ruleset_registered_once_per_digest(engine):
 
 
 def test_negation_verdict_does_not_depend_on_assertion_order(engine):
-    expected = {
-        ("sym", (("s", '{"code": "5.7.64", "t": "symptom"}'),)),
-        ("sym", (("s", '{"code": "5.7.1", "t": "symptom"}'),)),
-        ("sym", (("s", '{"code": "4.4.7", "t": "symptom"}'),)),
-        ("unanswered", (("s", '{"code": "5.7.1", "t": "symptom"}'),)),
-        ("no-session-for-connector", (("c", '{"name": "A", "t": "inbound_connector"}'),)),
-    }
     for seed in range(60):
         facts = list(NEGATION_FACTS)
         random.Random(seed).shuffle(facts)
-        assert by_content(facts, engine.run(NEGATION, facts)) == expected, f"seed {seed}"
+        assert by_content(facts, engine.run(NEGATION, facts)) == NEGATION_FIRED, f"seed {seed}"
 
 
 def test_firings_sorted_by_rule_then_bindings(engine):
@@ -111,28 +113,38 @@ def test_action_failure_on_the_init_fact_still_deletes_the_session(engine):
     assert engine._sessions == {} and engine._leaked == set()
 
 
-def test_engine_state_exception_is_a_backstop(engine, monkeypatch):
-    """Even if the facade lost the Python exception, durable's state['exception'] fails the run."""
+def test_an_engine_failure_while_draining_fails_the_run(engine, monkeypatch):
+    """The facade runs the agenda itself (``RuleEngine._drain``): an error from the engine's own
+    calls there fails the run with EngineError (as durable's do_actions reported it), the session
+    is still deleted, and the engine stays usable."""
+    real = session_mod.durable_rules_engine.complete_and_start_action
 
-    class Forgetful(session_mod._Session):
-        def __setattr__(self, name, value):
-            if name != "failure":
-                super().__setattr__(name, value)
+    def broken(handle, offset):
+        raise RuntimeError("engine error 999")
 
-    monkeypatch.setattr(session_mod, "_Session", Forgetful)
-    bad = ruleset(rule("bad", {"p": kind("__phase")}), NEGATION.rules[1])
-    with pytest.raises(EngineError, match="a rule action failed: exception caught"):
-        engine.run(bad, [{"t": "symptom", "code": "x"}])
+    monkeypatch.setattr(session_mod.durable_rules_engine, "complete_and_start_action", broken)
+    with pytest.raises(EngineError, match=r"durable_rules failed running actions for a __init fact"):
+        engine.run(SIMPLE, [{"t": "symptom", "code": "5.7.64"}])
+    assert engine._sessions == {}
+    monkeypatch.setattr(session_mod.durable_rules_engine, "complete_and_start_action", real)
+    assert fired(engine.run(SIMPLE, [{"t": "symptom", "code": "5.7.64"}])) == [("sym", {"s": 0})]
 
 
-def test_actions_take_exactly_one_parameter(engine, monkeypatch):
-    engine.run(NEGATION, NEGATION_FACTS)
-    promises = engine._registered[NEGATION.digest].ruleset._actions.values()
-    assert promises and all(p._sync for p in promises)  # durable treats 2-parameter actions as async
+def test_no_durable_action_machinery_runs(engine, monkeypatch):
+    """No durable action object is registered or run: durable's do_actions, Closure and Promise
+    (async two-parameter actions, docs/engine-traps.md #16; the 10 s lease, #17; the clock read
+    that warns on Python 3.12, #22; the per-firing reference cycle, #43) are never reached, and the
+    firings are the same."""
+    from durable import engine as durable_engine
 
-    monkeypatch.setattr(RuleEngine, "_action", lambda self, i, aliases: lambda c, done=None: None)
-    with pytest.raises(EngineError, match="exactly one parameter"):
-        RuleEngine().run(NEGATION, [])
+    def never(*args, **kwargs):
+        raise AssertionError("durable's action machinery ran")
+
+    monkeypatch.setattr(durable_engine.Ruleset, "do_actions", never)
+    monkeypatch.setattr(durable_engine.Closure, "__init__", never)
+    monkeypatch.setattr(durable_engine.Promise, "run", never)
+    assert by_content(NEGATION_FACTS, engine.run(NEGATION, NEGATION_FACTS)) == NEGATION_FIRED
+    assert engine._registered[NEGATION.digest].ruleset._actions == {}
 
 
 def test_firings_leave_no_cyclic_garbage(engine):
@@ -317,3 +329,20 @@ def test_actions_survive_deprecation_warnings_as_errors():
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["actions would fail", "[('sym', {'s': 0}), ('sym', {'s': 1})]"]
+
+
+def test_each_fact_reaches_the_engine_as_json_with_the_facades_fields(engine, monkeypatch):
+    """``_assert`` writes the facade's fields itself (not json.dumps, ~4 us a fact): each text the
+    engine gets is the fact's canonical JSON plus key, pad, session id and fact id, exactly as
+    json.dumps would write them."""
+    texts: list[str] = []
+    real = session_mod.durable_rules_engine.assert_fact
+    monkeypatch.setattr(session_mod.durable_rules_engine, "assert_fact",
+                        lambda handle, text: texts.append(text) or real(handle, text))
+    engine.run(NEGATION, NEGATION_FACTS)
+    parsed = [json.loads(text) for text in texts]
+    assert [p["t"] for p in parsed] == ["__init", *(f["t"] for f in NEGATION_FACTS), "__phase", "__phase"]
+    for text, value in zip(texts, parsed, strict=True):
+        assert text == json.dumps(value)  # key order and separators as json.dumps writes them
+        assert value["__one"] == 1 and value["sid"].startswith("rd") and value["id"].isdigit()
+    assert [p.get("__key") for p in parsed[1:-2]] == list(range(len(NEGATION_FACTS)))
