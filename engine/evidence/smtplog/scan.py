@@ -79,6 +79,10 @@ except ImportError:
 _native = usable_native(_native)
 
 BLOCK = 4 << 20  # bytes read per block
+# A file's first block is read smaller: it takes the slow path (header lines split out, each piece
+# copied, the first rows validated), so its copies stay small; both scans cut blocks alike (the
+# look-back decides what a late-triggered session can still read), sendfilter.py included.
+FIRST_BLOCK = 128 << 10
 LOOKBACK = 512 << 10  # earlier bytes kept so a session triggered late can be read from its start
 MAX_LINE = 1 << 20  # a longer "line" is no row: refused among the first rows, else skipped (emptied)
 LONG_LINE = "not a protocol log: a line is longer than 1 MB"  # the error among the first VALIDATE_ROWS rows
@@ -259,7 +263,7 @@ class BlockReader:
 
     # -- raw bytes -----------------------------------------------------------------------------
     def _reader(self, stream: BinaryIO) -> Callable[[], bytes]:
-        first = stream.read(self.block_size)
+        first = stream.read(min(self.block_size, FIRST_BLOCK))
         codec, skip = sniff_encoding(first)
         if self.progress:
             self.progress(len(first))

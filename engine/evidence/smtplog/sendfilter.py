@@ -120,7 +120,7 @@ class Selected:
         while True:
             if self._cancel and self._cancel():
                 raise Cancelled("cancelled while reading " + self._name)
-            n = stream.readinto(view[have : have + min(block, size)])
+            n = stream.readinto(view[have : have + min(min(block, scan.FIRST_BLOCK) if first else block, size)])
             size -= n
             if self._progress is not None and n:
                 self._progress(n)
