@@ -167,22 +167,31 @@ def _splitparam(param: str) -> tuple[str, str | None]:
 
 
 def _parseparam(s: str) -> list[str]:
-    s = ";" + str(s)
+    """``email.message._parseparam``: the parameters split at each ``;`` outside quotes. The
+    email package counts the quotes before each candidate ``;`` afresh, quadratic in the header's
+    length (a 200 KB type header of quoted semicolons took ~30 s); here the count carries on from
+    the previous candidate, the same splits (no ``\\"`` spans a ``;``)."""
+    s = str(s)
     plist = []
-    while s[:1] == ";":
-        s = s[1:]
-        end = s.find(";")
-        while end > 0 and (s.count('"', 0, end) - s.count('\\"', 0, end)) % 2:
-            end = s.find(";", end + 1)
+    start, n = 0, len(s)
+    while True:
+        end = s.find(";", start)
+        counted, odd = start, 0
+        while end > start:
+            odd = (odd + s.count('"', counted, end) - s.count('\\"', counted, end)) % 2
+            if not odd:
+                break
+            counted, end = end, s.find(";", end + 1)
         if end < 0:
-            end = len(s)
-        f = s[:end]
+            end = n
+        f = s[start:end]
         if "=" in f:
             i = f.index("=")
             f = f[:i].strip().lower() + "=" + f[i + 1:].strip()
         plist.append(f.strip())
-        s = s[end:]
-    return plist
+        if end >= n:
+            return plist
+        start = end + 1
 
 
 def _decode_b(encoded: bytes) -> bytes:
