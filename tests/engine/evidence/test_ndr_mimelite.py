@@ -221,3 +221,27 @@ def test_a_type_header_of_many_quoted_semicolons_is_read_in_linear_time() -> Non
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert msg is not None and msg.get_boundary() == ";" * 1_000_000
+
+
+def test_deep_nesting_costs_one_look_up_a_line() -> None:
+    """Each line read is tested against every open boundary in the email package (the false-EOF
+    stack): 300 nested multiparts over 600,000 body lines (~0.6 MB of an .eml up to 32 MB) took
+    ~30 s. mimelite keeps the open separators in a dict. A guard (alarm at 10 s), not a timing;
+    the tree is still the real parser's."""
+    import signal
+
+    def hung(_signum, _frame):
+        raise AssertionError("600,000 lines under 300 nested multiparts were not read within 10 s")
+
+    head = "".join(f"Content-Type: multipart/mixed; boundary=B{i}\n\n--B{i}\n" for i in range(300))
+    text = head + "\nbody\n" + "\n" * 600_000 + "--B7--\nafter\n--B0\n\nlast\n"
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        lite = mimelite.parse(text)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    small = head + "\nbody\n" + "\n" * 50 + "--B7--\nafter\n--B0\n\nlast\n"
+    assert lite is not None and len(list(lite.walk())) == len(list(mimelite.parse(small).walk()))
+    check(small)
