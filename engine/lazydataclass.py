@@ -20,6 +20,9 @@ each annotation text read once instead of three times), without generated method
   many positional ones) makes the generated method at once, so every error is the dataclass's own.
 - A frozen class's ``__setattr__``/``__delattr__`` (and, with slots, ``__getstate__``/
   ``__setstate__``) are written here, with the same checks and errors as the generated ones.
+- None of these is made at import: the class's ``__dict__`` holds a ``_Later`` descriptor for
+  each, which makes the stand-in (or guard) on its first look-up, from the class or an instance,
+  and puts it there in its place (most are never looked up in a run).
 
 Besides the public ``dataclasses`` API, ``_process`` sets a field's ``_field_type`` as
 ``dataclasses`` does (a test compares every engine class with ``dataclasses``' own result). What
@@ -27,7 +30,8 @@ differs from ``dataclasses.dataclass``: ``inspect.signature`` of a class makes i
 (``cls.__signature__``, see ``_Signature``), ``__dataclass_params__`` records the processing call
 (``init``, ``repr``, ``eq`` and ``frozen`` false) — so a frozen class's subclasses must use this
 ``dataclass`` too (``dataclasses.dataclass`` refuses them with a ``TypeError`` at import); a class
-without a docstring keeps none (dataclasses writes ``Name(signature)``, which needs ``__init__`` made).
+without a docstring keeps none (dataclasses writes ``Name(signature)``, which needs ``__init__`` made);
+``vars(cls)`` shows a ``_Later`` for a method not looked up yet (``getattr`` gives the function).
 ``order``, ``unsafe_hash``, ``weakref_slot`` and ``InitVar`` fields get ``dataclasses.dataclass``
 itself.
 """
@@ -117,7 +121,7 @@ def _lazy(cls: type, options: dict[str, Any]) -> type:
             cls.__hash__ = None  # type: ignore[assignment]  # eq without frozen: unhashable
     for name in wanted:
         if name not in own:
-            setattr(cls, name, _stand_in(cls, name, options))
+            setattr(cls, name, _Later(cls, name, options))
     if "__init__" in wanted and "__init__" not in own and "__signature__" not in own:
         cls.__signature__ = _SIGNATURE  # type: ignore[attr-defined]
     if frozen:
@@ -258,23 +262,28 @@ def _fields(cls: type, options: dict[str, Any]) -> tuple[dict[str, Any], list[An
 
 def _params(options: dict[str, Any]) -> Any:
     """``__dataclass_params__`` for these processing options: the object ``dataclasses`` makes,
-    once per set of options. Its fields differ between Python versions, so the first is made by
-    ``dataclasses`` for a probe class with the default options (~60 us, a class processed); the
-    others are copies of it with the options set: ``dataclasses`` keeps each option it records,
-    as given, in the slot of its name (a diagnosis uses 7 sets: ~0.35 ms less)."""
+    once per set of options (a diagnosis uses 7 sets)."""
     key = tuple(options.items())  # the same options in another order: the same object, made again
     params = _PARAMS.get(key)
     if params is None:
-        defaults = _PARAMS.get(()) or _PARAMS.setdefault((), _probe({}))  # () is no options: the defaults
-        kind = type(defaults)
-        if not isinstance(kind.__dict__.get("__slots__"), tuple):  # not the record it was: a probe
-            params = _probe(options)
-        else:
-            params = object.__new__(kind)
-            for name in kind.__slots__:
-                setattr(params, name, options.get(name, getattr(defaults, name)))
-        _PARAMS[key] = params
+        params = _PARAMS[key] = _record(options)
     return params
+
+
+def _record(options: dict[str, Any]) -> Any:
+    """The record ``dataclasses.dataclass(**options)`` makes: it passes each option, as given or
+    as its keyword default, to ``_DataclassParams`` by the record's parameter names (they differ
+    between Python versions: read from its ``__init__``). No probe class processed by
+    ``dataclasses`` (its ``__init__``, ``__repr__`` and ``__eq__`` compiled: ~0.25 ms of every
+    run); a record whose constructor is not that gets the probe."""
+    kind = getattr(dataclasses, "_DataclassParams", None)
+    code = getattr(getattr(kind, "__init__", None), "__code__", None)
+    defaults = getattr(dataclasses.dataclass, "__kwdefaults__", None) or {}
+    names = code.co_varnames[1:code.co_argcount] if code is not None else ()
+    known = set(names) <= defaults.keys() and options.keys() <= defaults.keys()
+    if names and not code.co_kwonlyargcount and known:
+        return kind(*[options.get(name, defaults[name]) for name in names])
+    return _probe(options)
 
 
 def _probe(options: dict[str, Any]) -> Any:
@@ -305,8 +314,18 @@ def _slotted(cls: type, names: list[str]) -> type:
 
 
 def _freeze(cls: type, original: type, own: dict[str, Any], *, slots: bool) -> None:
-    """The frozen class's attribute guards, as ``dataclasses`` writes them (the field names read
-    on the first guarded call: most frozen classes never see one)."""
+    """The frozen class's attribute guards, as ``dataclasses`` writes them, each made on its first
+    look-up (``_Later``): most frozen classes never see one."""
+    guards = ["__setattr__", "__delattr__"]
+    if slots:  # pickling past the guard: each one the class does not define, as dataclasses adds them
+        guards += [name for name in ("__getstate__", "__setstate__") if name not in own]
+    for guard in guards:
+        setattr(cls, guard, _Later(cls, guard, original))
+
+
+def _guard(cls: type, original: type, which: str) -> Callable[..., Any]:
+    """One of ``_freeze``'s guards of ``cls`` (``original``: the class before slots remade it,
+    which ``dataclasses``' guards compare with); the field names are read on its first call."""
     names: frozenset[str] | None = None
 
     def fields() -> frozenset[str]:
@@ -325,19 +344,42 @@ def _freeze(cls: type, original: type, own: dict[str, Any], *, slots: bool) -> N
             raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
         super(original, self).__delattr__(name)
 
-    guards: list[Callable[..., Any]] = [__setattr__, __delattr__]
-    if slots and "__getstate__" not in own and "__setstate__" not in own:  # pickling: past the guard
-        def __getstate__(self: Any) -> list[Any]:
-            return [getattr(self, f.name) for f in dataclasses.fields(self)]
+    def __getstate__(self: Any) -> list[Any]:
+        return [getattr(self, f.name) for f in dataclasses.fields(self)]
 
-        def __setstate__(self: Any, state: list[Any]) -> None:
-            for field, value in zip(dataclasses.fields(self), state):  # noqa: B905 (as dataclasses)
-                object.__setattr__(self, field.name, value)
+    def __setstate__(self: Any, state: list[Any]) -> None:
+        for field, value in zip(dataclasses.fields(self), state):  # noqa: B905 (as dataclasses)
+            object.__setattr__(self, field.name, value)
 
-        guards += [__getstate__, __setstate__]
-    for guard in guards:
-        guard.__qualname__ = f"{cls.__qualname__}.{guard.__name__}"
-        setattr(cls, guard.__name__, guard)
+    guard = {"__setattr__": __setattr__, "__delattr__": __delattr__,
+             "__getstate__": __getstate__, "__setstate__": __setstate__}[which]
+    guard.__qualname__ = f"{cls.__qualname__}.{which}"
+    return guard
+
+
+class _Later:
+    """A generated method, or a frozen class's guard, not made at all yet: the class's ``__dict__``
+    holds this descriptor until the method is first looked up (called, or read from the class or
+    an instance); that makes it (``_stand_in``, ``_guard``), puts it in the class's ``__dict__``
+    in its place and binds it. Making a class's ~4 stand-ins and 2-4 guards as closures at once
+    was ~9 us a class (closures, names, ``__init__``'s annotations), and a diagnosis looks up
+    ~100 of ~700. It keeps its own class, so a look-up through ``super()`` or from a subclass
+    instance makes the method of the class that holds it, as the closure it replaces did."""
+
+    __slots__ = ("cls", "detail", "name")
+
+    def __init__(self, cls: type, name: str, detail: Any) -> None:
+        self.cls, self.name, self.detail = cls, name, detail  # detail: options, or a guard's original
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        cls, name = self.cls, self.name
+        method = cls.__dict__.get(name)
+        if method is self:
+            method = (_stand_in(cls, name, self.detail) if name in _GROUPS
+                      else _guard(cls, self.detail, name))
+            setattr(cls, name, method)
+        bind = getattr(type(method), "__get__", None)
+        return method if bind is None else bind(method, instance, owner)
 
 
 def _stand_in(cls: type, name: str, options: dict[str, Any]) -> Callable[..., Any]:
@@ -380,56 +422,61 @@ _SIGNATURE = _Signature()  # it keeps nothing: one for every class
 _REQUIRED, _DEFAULT, _FACTORY, _ALWAYS_FACTORY, _ALWAYS_DEFAULT = range(5)
 
 
-def _init_plan(cls: type, options: dict[str, Any]) -> tuple[Any, ...] | None:
+def _init_plan(cls: type, options: dict[str, Any]) -> tuple[tuple[Any, ...] | None, dict[str, Any]]:
     """What the generated ``__init__`` does, as data: (positional names, keyword names, required
     names, steps ``(name, how, default)`` in field order, whether ``__post_init__`` follows, the
     field order when a call giving every field only sets them (else None), whether all of them
-    are positional); None when dataclasses would refuse the fields (a required one after a
-    defaulted one): the generated method then says so."""
-    fields = dataclasses.fields(cls)
+    are positional), None when dataclasses would refuse the fields (a required one after a
+    defaulted one: the generated method then says so); and its annotations (one pass)."""
+    missing = dataclasses.MISSING
+    annotations: dict[str, Any] = {}  # as the generated method's: dataclasses puts the field types
     slots = bool(options.get("slots", False))
     positional: list[str] = []
+    names: list[str] = []
+    required: list[str] = []
     steps: list[tuple[str, int, Any]] = []
-    defaulted = False
-    for f in fields:
-        has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+    defaulted, valid = False, True
+    for f in dataclasses.fields(cls):
+        name, default, factory = f.name, f.default, f.default_factory
         if f.init:
-            if not f.kw_only:
-                if defaulted and not has_default:
-                    return None
-                defaulted = defaulted or has_default
-                positional.append(f.name)
-            if f.default_factory is not dataclasses.MISSING:
-                steps.append((f.name, _FACTORY, f.default_factory))
-            elif f.default is not dataclasses.MISSING:
-                steps.append((f.name, _DEFAULT, f.default))
+            annotations[name] = f.type
+            if factory is not missing:
+                step = (name, _FACTORY, factory)
+            elif default is not missing:
+                step = (name, _DEFAULT, default)
             else:
-                steps.append((f.name, _REQUIRED, None))
-        elif f.default_factory is not dataclasses.MISSING:
-            steps.append((f.name, _ALWAYS_FACTORY, f.default_factory))
-        elif slots and f.default is not dataclasses.MISSING:  # else the class attribute is the default
-            steps.append((f.name, _ALWAYS_DEFAULT, f.default))
-    names = frozenset(f.name for f in fields if f.init)
-    required = frozenset(name for name, how, _ in steps if how == _REQUIRED)
+                step = (name, _REQUIRED, None)
+                required.append(name)
+            if not f.kw_only:
+                valid = valid and not (defaulted and step[1] == _REQUIRED)
+                defaulted = defaulted or step[1] != _REQUIRED
+                positional.append(name)
+            names.append(name)
+            steps.append(step)
+        elif factory is not missing:
+            steps.append((name, _ALWAYS_FACTORY, factory))
+        elif slots and default is not missing:  # else the class attribute is the default
+            steps.append((name, _ALWAYS_DEFAULT, default))
     post_init = hasattr(cls, "__post_init__")
     # every step sets an argument and nothing follows: a call that gives every field just sets them
     # in field order (Format-List's Prop, ~300 calls a bundle: 1.45 -> 0.93 us; generated 0.54)
     direct = not post_init and all(how <= _FACTORY for _, how, _ in steps)
     order = tuple(name for name, _, _ in steps) if direct else None
-    return tuple(positional), names, required, tuple(steps), post_init, order, order == tuple(positional)
+    plan = (tuple(positional), frozenset(names), frozenset(required), tuple(steps), post_init, order,
+            order == tuple(positional))
+    annotations["return"] = None
+    return plan if valid else None, annotations
 
 
 def _quick_init(cls: type, options: dict[str, Any]) -> Callable[..., Any]:
     """``__init__`` as a closure over the fields (see the module's docstring)."""
     calls = 0
-    plan: tuple[Any, ...] | None = None
+    plan, annotations = _init_plan(cls, options)  # made on the first look-up (_Later): a call follows
     assign = object.__setattr__ if options.get("frozen", False) else setattr
 
     def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:  # a field may be named "self"
-        nonlocal calls, plan
+        nonlocal calls
         calls += 1
-        if calls == 1:
-            plan = _init_plan(cls, options)
         if plan is not None and calls <= QUICK_CALLS:
             positional, names, required, steps, post_init, order, by_position = plan
             if order is not None:  # every field given, each once: set in field order
@@ -467,12 +514,7 @@ def _quick_init(cls: type, options: dict[str, Any]) -> Callable[..., Any]:
                 return
         _install(cls, "__init__", options)(self, *args, **kwargs)
 
-    plain = _MARKERS[0] if _MARKERS else None  # dataclasses.fields(cls), without its tuple
-    annotations = {f.name: f.type for f in cls.__dataclass_fields__.values()
-                   if f.init and f._field_type is plain} if plain is not None else {
-                   f.name: f.type for f in dataclasses.fields(cls) if f.init}
-    annotations["return"] = None
-    __init__.__annotations__ = annotations  # as the generated method's (dataclasses puts the field types)
+    __init__.__annotations__ = annotations
     return __init__
 
 
@@ -567,5 +609,7 @@ def _generate(cls: type, name: str, options: dict[str, Any]) -> dict[str, Callab
 
 
 def _is_stand_in(member: Any) -> bool:
+    if type(member) is _Later:
+        return True
     code = getattr(member, "__code__", None)
     return code is not None and id(code) in _STAND_IN_CODES

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+import itertools
 import pickle
 import sys
 import types
@@ -418,3 +419,85 @@ def test_a_field_named_self_is_given_by_keyword_as_with_the_dataclass():
     assert repr(lazy(self=3)) == repr(plain(self=3))
     assert repr(plain(self=3)).endswith("Named(self=3, size=1)")
     assert repr(lazy(4, size=2)) == repr(plain(4, size=2))
+
+
+@pytest.mark.parametrize("options", [
+    dict(zip(("init", "repr", "eq", "frozen", "kw_only", "slots", "match_args"), bits, strict=False))
+    for bits in itertools.product((False, True), repeat=7)])
+def test_the_params_record_is_the_one_dataclasses_makes(options):
+    """``_record`` builds ``__dataclass_params__`` from the record's parameters, without a probe
+    class: every slot holds what ``dataclasses.dataclass(**options)`` puts there."""
+    made, probe = lazydataclass._record(options), lazydataclass._probe(options)
+    assert type(made) is type(probe) and repr(made) == repr(probe)
+    slots = type(probe).__slots__
+    assert [getattr(made, n) for n in slots] == [getattr(probe, n) for n in slots]
+
+
+def _parent_and_child(decorate):
+    @decorate(frozen=True)
+    class Parent:
+        """Two fields."""
+
+        a: int
+        b: int = 2
+
+    @decorate(frozen=True)
+    class Child(Parent):
+        """One more."""
+
+        c: int = 3
+
+    return Parent, Child
+
+
+def test_a_method_not_made_yet_is_made_for_the_class_that_holds_it():
+    """``_Later`` keeps its class: the parent's methods, reached from a child instance through
+    the parent (as ``super()`` does) before either class made them, are the parent's, as with
+    ``dataclasses``; read from the class, each is a function, as the generated one is."""
+    (plain_parent, plain_child), (parent, child) = _pair(_parent_and_child)
+    assert type(parent.__dict__["__repr__"]) is lazydataclass._Later  # nothing made at import
+    assert type(child.__dict__["__setattr__"]) is lazydataclass._Later
+    a, b = plain_child(1), child(1)
+    assert plain_parent.__repr__(a) == parent.__repr__(b)
+    assert parent.__repr__(b).endswith("Child(a=1, b=2)")  # the parent's fields, the class's name
+    assert repr(a) == repr(b) and plain_parent.__eq__(a, a) == parent.__eq__(b, b)
+    assert plain_parent.__hash__(a) == parent.__hash__(b) and hash(a) == hash(b)
+    for cls in (parent, child):
+        for name in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
+            method = getattr(cls, name)
+            assert isinstance(method, types.FunctionType), (cls, name)
+            assert method.__qualname__ == f"{cls.__qualname__}.{name}"
+    fresh_parent = lazydataclass.dataclass(frozen=True)(
+        type("P", (), {"__annotations__": {"a": "int"}, "__doc__": "p", "__module__": __name__}))
+    fresh_child = lazydataclass.dataclass(frozen=True)(
+        type("C", (fresh_parent,), {"__annotations__": {"c": "int"}, "__doc__": "c", "__module__": __name__}))
+    instance = fresh_child(1, 2)
+    with pytest.raises(TypeError):  # the parent's __init__ takes the parent's one field
+        fresh_parent.__init__(instance, 1, 2)
+    fresh_parent.__init__(instance, 5)
+    assert repr(instance) == f"{fresh_child.__qualname__}(a=5, c=2)"
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'a'"):
+        instance.a = 3
+
+
+def test_a_frozen_slots_class_with_its_own_getstate_gets_the_other_as_dataclasses_gives_it():
+    """``dataclasses`` adds ``__getstate__`` and ``__setstate__`` to a frozen class with slots
+    each unless the class defines it; one defined is no reason to leave out the other."""
+
+    def make(decorate):
+        @decorate(frozen=True, slots=True)
+        class Own:
+            """Its own __getstate__."""
+
+            a: int
+            b: str = "x"
+
+            def __getstate__(self):
+                return [self.a, self.b]
+
+        return Own
+
+    plain, lazy = _pair(make)
+    assert ("__setstate__" in plain.__dict__) == ("__setstate__" in lazy.__dict__) is True
+    a, b = copy.copy(plain(1, "y")), copy.copy(lazy(1, "y"))  # its state through __setstate__
+    assert repr(a) == repr(b) and (b.a, b.b) == (1, "y")
