@@ -256,7 +256,10 @@ class _Default:
     def content(part: Msg) -> str | None:
         from email.message import EmailMessage
 
-        content = part.get_content() if isinstance(part, EmailMessage) else part.get_payload(decode=True)
+        try:
+            content = part.get_content() if isinstance(part, EmailMessage) else part.get_payload(decode=True)
+        except LookupError:  # a charset Python does not know: the text read as UTF-8 (see _Plain)
+            content = part.get_payload(decode=True)
         if isinstance(content, bytes):
             content = content.decode("utf-8", errors="replace")
         return content if isinstance(content, str) else None
@@ -311,7 +314,11 @@ class _Plain:
     @staticmethod
     def content(part: Msg) -> str:
         payload = part.get_payload(decode=True)
-        return payload.decode(part.get_param("charset", "ASCII"), errors="replace")  # type: ignore[union-attr,arg-type]
+        try:
+            return payload.decode(part.get_param("charset", "ASCII"), errors="replace")  # type: ignore[union-attr,arg-type]
+        except LookupError:  # a charset Python does not know (x-unknown): its text read as UTF-8, a
+            # superset of the ASCII a report's status lines are, rather than the report refused whole
+            return payload.decode("utf-8", errors="replace")  # type: ignore[union-attr]
 
 
 _PLAIN, _DEFAULT = _Plain(), _Default()

@@ -269,3 +269,14 @@ def test_a_report_the_email_packages_parser_would_take_hours_over_is_refused_at_
     shallow = deep.replace("".join(f"Content-Type: multipart/mixed; boundary=B{i}\n\n--B{i}\n"
                                    for i in range(5, 40)), "")
     assert [f.code for f in parse(shallow.encode())] == ["5.7.64"]
+
+
+@pytest.mark.parametrize("ctype", ["text/plain; charset=x-unknown", "text/plain; charset=x-unknown (c)"],
+                         ids=["compat32 reading", "policy.default reading"])
+def test_a_charset_python_does_not_know_reads_the_text_as_utf8(ctype: str) -> None:
+    """``x-unknown`` (and other names Python has no codec for) occur in real mail: the text part is
+    read as UTF-8 (with replacement) instead of the whole report being refused as 'unreadable MIME
+    structure: unknown encoding' and its status lost."""
+    eml = (BOUNDS_HEAD + "Content-Type: multipart/report; report-type=delivery-status; boundary=B\n\n"
+           f"--B\nContent-Type: {ctype}\n\nDelivery failed: caf\xe9.\n" + BOUNDS_REPLY + "--B--\n")
+    assert [f.code for f in parse(eml.encode())] == ["5.7.64"]
