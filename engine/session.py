@@ -519,6 +519,8 @@ class RuleEngine:
                     raise
                 durable_rules_engine.update_state(handle, state)  # as durable writes it back, unchanged
                 pending = durable_rules_engine.complete_and_start_action(handle, offset)
+        except KeyboardInterrupt:  # Ctrl+C, or SIGTERM (lifecycle): the user stopped the run (exit 130)
+            raise
         except BaseException as exc:
             if session.failure is not None:
                 raise EngineError(f"a rule action failed on a {kind} fact: {session.failure!r}") from (

@@ -38,7 +38,11 @@ def parse_utc(text: str) -> dt.datetime:
     raw = text.strip()
     if raw[-1:] in ("z", "Z"):
         raw = raw[:-1] + "+00:00"
-    return as_utc(dt.datetime.fromisoformat(raw))
+    moment = dt.datetime.fromisoformat(raw)
+    try:
+        return as_utc(moment)
+    except OverflowError:  # 9999-12-31T23:00:00-05:00 is past the last UTC time a datetime holds
+        raise ValueError(f"{text!r} is out of the range of UTC times") from None
 
 
 def try_parse_utc(text: str | None) -> dt.datetime | None:

@@ -21,6 +21,7 @@ from ..errors import PackError, PackErrors
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from ..paths import builtin_dir
 from .model import ENGINE_FORMAT, CaseDef, CauseDef, Pack, Packs, RuleDef
+from .recognize import BUILTIN_PACK
 from .ycontainers import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
@@ -200,6 +201,11 @@ def _load_one(
             f"pack {manifest.id!r} needs engine_format {manifest.engine_format}, but this relaydoctor "
             f"reads packs up to format {ENGINE_FORMAT}: upgrade relaydoctor to use it",
         )
+        return None
+    if manifest.id == BUILTIN_PACK and not layout.builtin:
+        # the id is what recognition trusts (patterns unbudgeted, their programs kept in the cache)
+        check.err(manifest.loc.line, f"pack id {BUILTIN_PACK!r} is reserved for the built-in pack: "
+                                     "give this pack another id")
         return None
     if manifest.min_relaydoctor and version_tuple(manifest.min_relaydoctor) > version_tuple(__version__):
         check.err(

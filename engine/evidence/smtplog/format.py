@@ -112,6 +112,9 @@ def decode_line(raw: bytes) -> str:
 # a large log's thousands are split faster in C (~1 us a row less). Both read a row alike.
 PYTHON_SPLITS = 256
 _python_splits = PYTHON_SPLITS
+# csv.field_size_limit()'s default: the csv module refuses a row with a longer field (csv.Error, so
+# split_row gives None), and a row must read the same whichever of the two splits it
+CSV_FIELD_LIMIT = 131072
 
 
 def split_row(text: str, width: int, data_index: int) -> list[str] | None:
@@ -143,9 +146,10 @@ def split_row(text: str, width: int, data_index: int) -> list[str] | None:
 def split_quoted(text: str) -> list[str] | None:
     """``next(csv.reader([text]))`` for a row whose every field is either unquoted without a quote
     or wholly quoted (``""`` for a quote inside); None for any other shape (a quote inside an
-    unquoted field, text after a closing quote, an unclosed quote, a line break or NUL), which the
-    csv module reads. ``tests/engine/evidence/test_sendlog_split_quoted.py`` compares the two."""
-    if "\r" in text or "\n" in text or "\x00" in text:
+    unquoted field, text after a closing quote, an unclosed quote, a line break or NUL, a text
+    that may hold a field longer than the csv module takes), which the csv module reads.
+    ``tests/engine/evidence/test_sendlog_split_quoted.py`` compares the two."""
+    if "\r" in text or "\n" in text or "\x00" in text or len(text) > CSV_FIELD_LIMIT:
         return None
     if not text:
         return []  # no row at all, as csv reads it

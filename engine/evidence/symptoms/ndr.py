@@ -129,6 +129,7 @@ def _is_eml(text: str) -> bool:
 def _parse_eml(doc: Document, text: str) -> tuple[list[Symptom], str]:
     msg, read = _plain_message(text), _PLAIN
     if msg is None:  # a header the fast reading cannot vouch for: the email package's own policy
+        _within_the_email_packages_bounds(doc, text)
         import email
         from email import policy
 
@@ -181,6 +182,41 @@ _PLAIN_TYPE = lazyre.compile(
 _PLAIN_CTE = lazyre.compile(rf"[ \t]*{_TOKEN}[ \t]*")
 
 
+# What the email package's parser is given (``policy.default``): its parameter split counts the quotes
+# before each ";" afresh (quadratic in a type header's length: ~25 s for 200 KB) and each line read
+# is tested against every open boundary (lines x nesting depth: ~6 s for 200,000 lines under 300
+# levels). A delivery report's type headers are a few hundred characters, its parts nested ~5 deep.
+MAX_TYPE_HEADER = 16 * 1024
+MAX_NESTING = 16
+
+
+def _within_the_email_packages_bounds(doc: Document, text: str) -> None:
+    """EvidenceError for an .eml whose MIME tree (``mimelite``'s reading, linear) would cost the
+    email package's parser minutes to hours: a type header or a nesting past the bounds above."""
+    from . import mimelite
+
+    try:
+        lite = mimelite.parse(text)
+    except RecursionError:
+        raise EvidenceError(f"MIME parts nested more than {MAX_NESTING} deep: not a delivery report "
+                            "relaydoctor reads", doc.name) from None
+    except Exception:  # the email package decides (and words the error)
+        return
+    pending = [] if lite is None else [(lite, 0)]
+    while pending:
+        part, depth = pending.pop()
+        if depth > MAX_NESTING:
+            raise EvidenceError(f"MIME parts nested more than {MAX_NESTING} deep: not a delivery report "
+                                "relaydoctor reads", doc.name)
+        for name, value in part.items():
+            if name.lower() == "content-type" and len(value) > MAX_TYPE_HEADER:
+                raise EvidenceError(f"a Content-Type header of {len(value):,} characters (more than "
+                                    f"{MAX_TYPE_HEADER:,}): not a delivery report relaydoctor reads",
+                                    doc.name)
+        if part.is_multipart():
+            pending.extend((sub, depth + 1) for sub in part.get_payload())
+
+
 def _plain_message(text: str) -> Part | None:
     """The message as ``compat32`` parses it (``mimelite``: the same parts, without importing the
     email package's parser) when all its parts' type headers are plain; else None."""
@@ -220,7 +256,10 @@ class _Default:
     def content(part: Msg) -> str | None:
         from email.message import EmailMessage
 
-        content = part.get_content() if isinstance(part, EmailMessage) else part.get_payload(decode=True)
+        try:
+            content = part.get_content() if isinstance(part, EmailMessage) else part.get_payload(decode=True)
+        except LookupError:  # a charset Python does not know: the text read as UTF-8 (see _Plain)
+            content = part.get_payload(decode=True)
         if isinstance(content, bytes):
             content = content.decode("utf-8", errors="replace")
         return content if isinstance(content, str) else None
@@ -275,7 +314,11 @@ class _Plain:
     @staticmethod
     def content(part: Msg) -> str:
         payload = part.get_payload(decode=True)
-        return payload.decode(part.get_param("charset", "ASCII"), errors="replace")  # type: ignore[union-attr,arg-type]
+        try:
+            return payload.decode(part.get_param("charset", "ASCII"), errors="replace")  # type: ignore[union-attr,arg-type]
+        except LookupError:  # a charset Python does not know (x-unknown): its text read as UTF-8, a
+            # superset of the ASCII a report's status lines are, rather than the report refused whole
+            return payload.decode("utf-8", errors="replace")  # type: ignore[union-attr]
 
 
 _PLAIN, _DEFAULT = _Plain(), _Default()

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from relaydoctor.engine.errors import EvidenceError
 from relaydoctor.engine.evidence.base import Document
 from relaydoctor.engine.evidence.symptoms import ndr
 from relaydoctor.engine.evidence.symptoms.text import parse_text
@@ -244,3 +245,38 @@ def test_unknown_language_uses_the_line_under_the_diagnostic_heading() -> None:
     assert fact.generating_server == "exch01.corp.contoso.com"
     (same,) = parse_text("pasted", text).facts
     assert same.generating_server == "exch01.corp.contoso.com" and same.origin == "text"
+
+
+BOUNDS_HEAD = "Subject: Undeliverable: x\nX-MS-Exchange-Message-Is-Ndr: \n"
+BOUNDS_REPLY = "Remote Server returned '550 5.7.64 TenantAttribution; Relay Access Denied'\n"
+
+
+def test_a_report_the_email_packages_parser_would_take_hours_over_is_refused_at_once() -> None:
+    """A type header that is not plain (a comment) sends an .eml to the email package's parser,
+    whose parameter split is quadratic in the header's length and whose line reads cost the
+    nesting depth each: a 200 KB header took ~25 s there, a 32 MB report hours. Past
+    MAX_TYPE_HEADER / MAX_NESTING such a report is refused in one line, before that parser runs."""
+    huge = (BOUNDS_HEAD + 'Content-Type: multipart/mixed (c); boundary="' + ";" * 200_000 + '"\n\n'
+            + BOUNDS_REPLY)
+    with pytest.raises(EvidenceError, match=r"a Content-Type header of 200,032 characters"):
+        parse(huge.encode())
+    deep = (BOUNDS_HEAD + "Content-Type: multipart/mixed (c); boundary=B\n\n--B\n"
+            + "".join(f"Content-Type: multipart/mixed; boundary=B{i}\n\n--B{i}\n" for i in range(40))
+            + "\n" + BOUNDS_REPLY)
+    with pytest.raises(EvidenceError, match=r"MIME parts nested more than 16 deep"):
+        parse(deep.encode())
+    # within the bounds the email package still reads it (its own policy: the comment)
+    shallow = deep.replace("".join(f"Content-Type: multipart/mixed; boundary=B{i}\n\n--B{i}\n"
+                                   for i in range(5, 40)), "")
+    assert [f.code for f in parse(shallow.encode())] == ["5.7.64"]
+
+
+@pytest.mark.parametrize("ctype", ["text/plain; charset=x-unknown", "text/plain; charset=x-unknown (c)"],
+                         ids=["compat32 reading", "policy.default reading"])
+def test_a_charset_python_does_not_know_reads_the_text_as_utf8(ctype: str) -> None:
+    """``x-unknown`` (and other names Python has no codec for) occur in real mail: the text part is
+    read as UTF-8 (with replacement) instead of the whole report being refused as 'unreadable MIME
+    structure: unknown encoding' and its status lost."""
+    eml = (BOUNDS_HEAD + "Content-Type: multipart/report; report-type=delivery-status; boundary=B\n\n"
+           f"--B\nContent-Type: {ctype}\n\nDelivery failed: caf\xe9.\n" + BOUNDS_REPLY + "--B--\n")
+    assert [f.code for f in parse(eml.encode())] == ["5.7.64"]

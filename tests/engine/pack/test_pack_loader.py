@@ -466,3 +466,13 @@ def test_cause_file_missing_required_keys(tmp_path: Path) -> None:
     errors = load_errors(root)
     for key in ("code", "title", "explanation"):
         assert has_error(errors, path, 1, f"missing the required key {key!r}")
+
+
+def test_the_built_in_packs_id_is_reserved(tmp_path: Path) -> None:
+    """Recognition trusts a code of pack id 'builtin' (its patterns run without the time budget and
+    their programs are kept in the regex-program cache): a pack of the user's may not take that id,
+    even when the built-in pack is not loaded (--no-builtin), where no duplicate id would be seen."""
+    root = standard_pack(tmp_path / "p", "builtin")
+    (error,) = load_errors(root)
+    assert error.path == str(root / "pack.yaml") and error.line == 1
+    assert "pack id 'builtin' is reserved for the built-in pack" in error.message

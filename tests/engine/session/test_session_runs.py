@@ -346,3 +346,23 @@ def test_each_fact_reaches_the_engine_as_json_with_the_facades_fields(engine, mo
         assert text == json.dumps(value)  # key order and separators as json.dumps writes them
         assert value["__one"] == 1 and value["sid"].startswith("rd") and value["id"].isdigit()
     assert [p.get("__key") for p in parsed[1:-2]] == list(range(len(NEGATION_FACTS)))
+
+
+def test_an_interrupt_while_draining_stays_an_interrupt(engine, monkeypatch):
+    """Ctrl+C (or SIGTERM, which the CLI turns into KeyboardInterrupt) while the agenda is drained
+    is the user stopping the run: it reaches the CLI as KeyboardInterrupt (exit 130), not as an
+    EngineError ("engine error ... a bug", exit 70); the session is still deleted and the engine
+    stays usable."""
+    real = RuleEngine._record
+
+    def interrupted(reg, session, firing):
+        if next(iter(firing)) != "__init":  # the rule "sym", not the init rule
+            raise KeyboardInterrupt
+        return real(reg, session, firing)
+
+    monkeypatch.setattr(RuleEngine, "_record", staticmethod(interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        engine.run(SIMPLE, [{"t": "symptom", "code": "5.7.64"}])
+    assert engine._sessions == {} and engine._leaked == set()
+    monkeypatch.setattr(RuleEngine, "_record", staticmethod(real))
+    assert fired(engine.run(SIMPLE, [{"t": "symptom", "code": "5.7.64"}])) == [("sym", {"s": 0})]

@@ -74,3 +74,14 @@ def test_log_stamps_are_cut_to_the_second() -> None:
 def test_format_then_parse_is_the_same_second(moment: dt.datetime) -> None:
     again = parse_utc(format_utc(moment))
     assert again == as_utc(moment).replace(microsecond=0)
+
+
+@pytest.mark.parametrize("text", ["9999-12-31T23:59:59-23:59", "9999-12-31T20:00:00-05:00",
+                                  "0001-01-01T00:00:00+14:00", "0001-01-01T00:30:00+01:00"])
+def test_a_time_past_the_range_of_utc_times_is_a_value_error(text: str) -> None:
+    """Shifting to UTC overflows datetime's range (OverflowError): parse_utc promises ValueError
+    for what it cannot read, which --now (a usage error, not 'internal error ... a bug', exit 70)
+    and try_parse_utc (None) rely on."""
+    with pytest.raises(ValueError, match="out of the range"):
+        parse_utc(text)
+    assert try_parse_utc(text) is None
