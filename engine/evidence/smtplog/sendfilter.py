@@ -116,11 +116,12 @@ class Selected:
         view = memoryview(buf)
         back = have = 0  # buf[:back]: look-back (whole lines seen); buf[back:have]: a partial line
         first = True
+        first_block = min(block, scan.FIRST_BLOCK)  # as BlockReader reads a file's first block
         skipping = False  # inside a line longer than MAX_LINE: its bytes are dropped up to its newline
         while True:
             if self._cancel and self._cancel():
                 raise Cancelled("cancelled while reading " + self._name)
-            n = stream.readinto(view[have : have + min(min(block, scan.FIRST_BLOCK) if first else block, size)])
+            n = stream.readinto(view[have : have + min(first_block if first else block, size)])
             size -= n
             if self._progress is not None and n:
                 self._progress(n)
