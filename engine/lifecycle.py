@@ -85,8 +85,15 @@ def guard_worker() -> None:
 def stop_workers(pool: Any, timeout: float = 2.0) -> None:
     """End a ``ProcessPoolExecutor``'s workers now: cancel the queued jobs, terminate the processes
     (SIGTERM; they hold nothing worth saving) and reap them, so no worker outlives an interrupted
-    run and interpreter exit has nothing to wait for."""
+    run and interpreter exit has nothing to wait for.
+
+    The pool's manager thread is waited for too: it closes the pool's wake-up pipe once it sees the
+    workers gone, and CPython 3.11's exit hook (``concurrent.futures.process._python_exit``)
+    writes to that pipe without the pool's lock. Had the thread closed it between the hook's check
+    and its write, the interrupted run printed an "Exception ignored ... Bad file descriptor"
+    traceback on its way to exit 130 (seen once in CI, tests/hostile/test_signals.py)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)  # shutdown() forgets it
     with contextlib.suppress(Exception):
         pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
@@ -95,3 +102,6 @@ def stop_workers(pool: Any, timeout: float = 2.0) -> None:
     for proc in processes:
         with contextlib.suppress(Exception):
             proc.join(timeout)
+    if manager is not None:
+        with contextlib.suppress(Exception):
+            manager.join(timeout)

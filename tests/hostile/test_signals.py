@@ -136,11 +136,16 @@ def test_the_console_script_is_the_signal_safe_entry():
 @pytest.fixture(scope="module")
 def whole_run_seconds(samples: Path) -> float:
     """How long the unsignalled run takes here: a signal meant for its start must not land in
-    its last milliseconds, where the run has done its work and may rightly exit 0."""
-    started = time.monotonic()
-    subprocess.run([*ENTRIES["python -m"], "diagnose", str(samples / "bundles" / "renewed-certificate")],
-                   cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.monotonic() - started
+    its last milliseconds, where the run has done its work and may rightly exit 0. The fastest of
+    three runs: the first may fill the pack cache (~1.5 s), while the signalled runs find it warm
+    and take ~0.2 s, so timing them by the first put a 0.15 s signal at their very end."""
+    runs = []
+    for _ in range(3):
+        started = time.monotonic()
+        subprocess.run([*ENTRIES["python -m"], "diagnose", str(samples / "bundles" / "renewed-certificate")],
+                       cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        runs.append(time.monotonic() - started)
+    return min(runs)
 
 
 @pytest.mark.parametrize("entry", sorted(ENTRIES))
@@ -164,3 +169,20 @@ def test_signal_while_starting_up_exits_130_without_traceback(samples: Path, ent
     assert code == 130, (code, err)
     assert err == ""
     assert time.monotonic() - started < BOUND
+
+
+def test_stopping_the_workers_leaves_no_pool_thread_for_exit_to_race():
+    """``stop_workers`` waits for the pool's manager thread: it closes the pool's wake-up pipe, and
+    CPython 3.11's exit hook writes to that pipe unlocked, so a thread still closing it at exit
+    printed an "Exception ignored ... Bad file descriptor" traceback after Ctrl+C (seen in CI)."""
+    import concurrent.futures as cf
+    import multiprocessing
+
+    from relaydoctor.engine.lifecycle import stop_workers
+
+    pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    pool.submit(time.sleep, 30)
+    manager = pool._executor_manager_thread
+    assert manager is not None and manager.is_alive()
+    stop_workers(pool)
+    assert not manager.is_alive()
