@@ -9,7 +9,9 @@ lines, digests, delivery-status blocks with stray blank lines, texts longer than
 
 from __future__ import annotations
 
+import contextlib
 import re
+import signal
 import sysconfig
 from email._policybase import compat32
 from email.parser import Parser
@@ -203,23 +205,29 @@ def test_parameters_split_as_the_email_package_splits_them(header: str) -> None:
     assert mimelite._parseparam(header) == _parseparam(header)
 
 
+@contextlib.contextmanager
+def _within(seconds: int, what: str):
+    """Fail (AssertionError) when the block runs past ``seconds``: a guard against a quadratic
+    reading, not a timing (SIGALRM, so the main thread only, as pytest runs tests)."""
+    def hung(_signum, _frame):
+        raise AssertionError(f"{what} within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_a_type_header_of_many_quoted_semicolons_is_read_in_linear_time() -> None:
     """The email package's split of parameters counts the quotes before each ``;`` afresh: a type
     header of ~1 MB of quoted semicolons (an .eml may be 32 MB) took minutes to hours. A guard,
     not a timing: the linear reading takes well under a second, the quadratic one far longer."""
-    import signal
-
-    def hung(_signum, _frame):
-        raise AssertionError("the parameters of a 1 MB header were not split within 20 s")
-
     text = 'Content-Type: multipart/mixed; boundary="' + ";" * 1_000_000 + '"\n\n--x\n'
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(20)
-    try:
+    with _within(20, "the parameters of a 1 MB header were not split"):
         msg = mimelite.parse(text)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
     assert msg is not None and msg.get_boundary() == ";" * 1_000_000
 
 
@@ -228,20 +236,10 @@ def test_deep_nesting_costs_one_look_up_a_line() -> None:
     stack): 300 nested multiparts over 600,000 body lines (~0.6 MB of an .eml up to 32 MB) took
     ~30 s. mimelite keeps the open separators in a dict. A guard (alarm at 10 s), not a timing;
     the tree is still the real parser's."""
-    import signal
-
-    def hung(_signum, _frame):
-        raise AssertionError("600,000 lines under 300 nested multiparts were not read within 10 s")
-
     head = "".join(f"Content-Type: multipart/mixed; boundary=B{i}\n\n--B{i}\n" for i in range(300))
     text = head + "\nbody\n" + "\n" * 600_000 + "--B7--\nafter\n--B0\n\nlast\n"
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(10)
-    try:
+    with _within(10, "600,000 lines under 300 nested multiparts were not read"):
         lite = mimelite.parse(text)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
     small = head + "\nbody\n" + "\n" * 50 + "--B7--\nafter\n--B0\n\nlast\n"
     assert lite is not None and len(list(lite.walk())) == len(list(mimelite.parse(small).walk()))
     check(small)
