@@ -195,19 +195,19 @@ def _within_the_email_packages_bounds(doc: Document, text: str) -> None:
     email package's parser minutes to hours: a type header or a nesting past the bounds above."""
     from . import mimelite
 
+    too_deep = EvidenceError(f"MIME parts nested more than {MAX_NESTING} deep: not a delivery report "
+                             "relaydoctor reads", doc.name)
     try:
         lite = mimelite.parse(text)
     except RecursionError:
-        raise EvidenceError(f"MIME parts nested more than {MAX_NESTING} deep: not a delivery report "
-                            "relaydoctor reads", doc.name) from None
+        raise too_deep from None
     except Exception:  # the email package decides (and words the error)
         return
     pending = [] if lite is None else [(lite, 0)]
     while pending:
         part, depth = pending.pop()
         if depth > MAX_NESTING:
-            raise EvidenceError(f"MIME parts nested more than {MAX_NESTING} deep: not a delivery report "
-                                "relaydoctor reads", doc.name)
+            raise too_deep
         for name, value in part.items():
             if name.lower() == "content-type" and len(value) > MAX_TYPE_HEADER:
                 raise EvidenceError(f"a Content-Type header of {len(value):,} characters (more than "
