@@ -32,10 +32,13 @@ FLOOR = [sys.executable, "-c", "import durable.engine, yaml, cryptography.x509"]
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "bundles" / "renewed-certificate"
 
 
-def cpu_of(cmd: list[str], env: dict[str, str]) -> float:
+def cpu_of(cmd: list[str], env: dict[str, str], faults: list[int] | None = None) -> float:
+    """CPU time (user + system) of one run of ``cmd``; its minor page faults appended to ``faults``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if faults is not None:
+        faults.append(after.ru_minflt - before.ru_minflt)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -62,9 +65,11 @@ def _run(args: argparse.Namespace, env: dict[str, str]) -> int:
     cpu_of(diagnose, env)  # warm-up: pack cache and bytecode
     cpu_of(FLOOR, env)
     floors, runs = [], []
+    floor_faults: list[int] = []
+    run_faults: list[int] = []
     for _ in range(args.runs):
-        floors.append(cpu_of(FLOOR, env))
-        runs.append(cpu_of(diagnose, env))
+        floors.append(cpu_of(FLOOR, env, floor_faults))
+        runs.append(cpu_of(diagnose, env, run_faults))
     ratios = sorted(r / f for r, f in zip(runs, floors, strict=True) if f > 0)
     f_med, r_med = statistics.median(floors), statistics.median(runs)
     for label, values, med in (("import floor", floors, f_med), ("diagnose    ", runs, r_med)):
@@ -72,6 +77,8 @@ def _run(args: argparse.Namespace, env: dict[str, str]) -> int:
               f"max {max(values) * 1000:.0f})")
     print(f"ratio diagnose / floor: {r_med / f_med:.2f}x (paired runs {ratios[0]:.2f}x–{ratios[-1]:.2f}x; "
           "target <= 1.5x)")
+    print(f"minor page faults: floor {statistics.median(floor_faults):,.0f}, diagnose "
+          f"{statistics.median(run_faults):,.0f} (medians; fresh pages cost more on an idle VM)")
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.phases:
         print_phases(args.bundle, args.runs, env, f_med)
