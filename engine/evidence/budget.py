@@ -28,10 +28,13 @@ from ..facts import Fact, SmtpSession, Symptom
 from ..lazydataclass import dataclass  # dataclasses.dataclass, methods made on first use
 from .logbudget import Kept, OtherFacts, symptom_rank
 
-# Sized so that 1 GB of logs with many distinct kinds peaks at about the memory of 100 MB
-# (benchmarks/bench_scale.py --memory): the rules' work and memory grow with the facts, and a
-# diagnosis needs the telling kinds, not every one.
-MAX_SESSION_KINDS = 600  # distinct smtp_session aggregates kept across all inputs
+# What bounds the memory of a diagnosis: each kind kept costs ~30 KB in the rules engine at its peak
+# (durable's fixed ~7 KB node per fact, the MAIL FROM domain's acceptance fact, the partial matches
+# and firings of every rule it enters), so 400 kinds peak at ~12 MB there, whatever the log size
+# (benchmarks/bench_scale.py --memory: 1 GB with 16,000 domains within ~1.15x of 100 MB; 600 kinds
+# gave ~1.3x). A diagnosis needs the telling kinds (Exchange Online and failures rank first), not
+# every one.
+MAX_SESSION_KINDS = 400  # distinct smtp_session aggregates kept across all inputs
 MAX_COARSE_KINDS = 100  # coarse aggregates (beyond them sessions are only counted)
 MAX_SYMPTOMS = 100  # distinct send-log rejection replies kept across all inputs
 

@@ -114,11 +114,18 @@ def _unsafe_member(name: str) -> bool:
 
 
 class _Walker:
-    """Turns the user's paths into items, in a deterministic order."""
+    """Turns the user's paths into items, in a deterministic order. Each file is classified as
+    soon as its head is read (``admit``), so the heads of logs waiting to be parsed are dropped
+    during the walk rather than all held until it ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, admit: Callable[[_Item], None] | None = None) -> None:
         self.items: list[_Item] = []
         self.zips: list[zipfile.ZipFile] = []
+        self._admit = admit or (lambda item: None)
+
+    def _add(self, item: _Item) -> None:
+        self.items.append(item)
+        self._admit(item)
 
     def close(self) -> None:
         for zf in self.zips:
@@ -179,7 +186,7 @@ class _Walker:
         if _is_zip(doc.head):
             self._add_zip(doc, source=path)
             return
-        self.items.append(_Item(doc=doc, path=path))
+        self._add(_Item(doc=doc, path=path))
 
     def _add_zip(self, doc: Document, *, source: str | bytes, depth: int = 0) -> None:
         """A zip's members, in name order; a zip that is broken or refused is skipped whole."""
@@ -217,9 +224,7 @@ class _Walker:
                 self._add_zip(inner, source=data, depth=depth + 1)
                 continue
             opener = _member_opener(zf, info)
-            self.items.append(
-                _Item(doc=Document(name=name, size=info.file_size, head=head, opener=opener))
-            )
+            self._add(_Item(doc=Document(name=name, size=info.file_size, head=head, opener=opener)))
 
     def _open_zip(self, doc: Document, source: str | bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
         import zipfile  # only when a zip is given
@@ -444,7 +449,12 @@ def load_evidence(
     extra_texts: Sequence[tuple[str, str]] = (),
 ) -> EvidenceSet:
     """Everything the user's files, folders, zips and pasted texts say, as facts with provenance."""
-    walker = _Walker()
+    def admit(item: _Item) -> None:
+        if cancel is not None and cancel():
+            raise Cancelled("loading evidence was cancelled")
+        _admit(item)
+
+    walker = _Walker(admit)
     try:
         for given in paths:
             walker.add_path(os.fspath(given))
@@ -456,9 +466,28 @@ def load_evidence(
         walker.close()
 
 
+def _admit(item: _Item) -> None:
+    """Classify ``item``'s document (pasted text by the parsers that read pasted text) and park
+    its head when nothing will read it again: a streamed log, a file skipped."""
+    doc = item.doc
+    assert doc is not None
+    if item.pasted:
+        found = classify(doc, [p for p in PARSERS if p.pasted])
+        if isinstance(found, str):
+            raise EvidenceError("no SMTP error or non-delivery report found in this text", doc.name)
+    else:
+        found = classify(doc)
+        if isinstance(found, str):
+            item.skipped = SourceSummary(source=doc.name, kind="unknown", skipped_reason=found)
+            doc.park()
+            return
+    item.parser = found
+    if found.streaming:
+        doc.park()
+
+
 def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | None,
           pfx_password: str | None) -> EvidenceSet:
-    text_parsers = [p for p in PARSERS if p.pasted]
     budget = FactBudget()
 
     def absorb(item: _Item) -> None:
@@ -480,23 +509,16 @@ def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | No
         if cancel is not None and cancel():
             raise Cancelled("loading evidence was cancelled")
 
-    # 1. classify
+    # 1. classify what the walk did not (pasted text); files skipped count as read
     for item in items:
         check_cancel()
         doc = item.doc
         if doc is None:
             continue
-        if item.pasted:
-            found = classify(doc, text_parsers)
-            if isinstance(found, str):
-                raise EvidenceError("no SMTP error or non-delivery report found in this text", doc.name)
-        else:
-            found = classify(doc)
-            if isinstance(found, str):
-                item.skipped = SourceSummary(source=doc.name, kind="unknown", skipped_reason=found)
-                prog.add(doc.size)
-                continue
-        item.parser = found
+        if item.parser is None and item.skipped is None:
+            _admit(item)
+        if item.skipped is not None:
+            prog.add(doc.size)
     _mark_duplicates(items, prog)
 
     # 2. parse: big logs on disk in worker processes, the rest here
@@ -693,7 +715,7 @@ def _canonical(item: _Item) -> tuple:
     skipped = item.skipped is not None or item.result is None
     kind = item.skipped.kind if item.skipped is not None else (item.parser.kind if item.parser else "")
     if item.doc is not None:
-        content = (item.doc.size, hashlib.sha256(item.doc.head).hexdigest())
+        content = (item.doc.size, item.doc.head_digest())
     else:
         content = (-1, "")
     reason = item.skipped.skipped_reason or "" if item.skipped is not None else ""
