@@ -519,7 +519,12 @@ class LineFollower(FollowerBase):
             first = False
 
     def _follow(self, path: str, *, at_end: bool) -> None:
-        kind = self.known.get(path) or kind_of(path) or maillog.KIND
+        # the kind this file was followed as, not sniffed again: re-opened after a truncation
+        # (copytruncate) it may still be empty or hold a line or two, no kind of log to the sniffers
+        sniffed = self.known.get(path) or self.kind or kind_of(path)
+        if sniffed:
+            self.known[path] = sniffed
+        kind = sniffed or maillog.KIND
         # an app log's state is its own file's (the file is the sender); a relay's outlives rotation
         key = f"{kind}:{path}" if kind == applog.KIND else kind
         if key not in self.readers and len(self.readers) >= MAX_READERS:

@@ -330,3 +330,60 @@ def test_smtplib_debug_dialogue_and_words_that_deny_a_send():
     ]
     got = [d for n, t in enumerate(lines, 1) if (d := reader.feed(n, t))]
     assert [(d.line, d.accepted, d.host, d.mail_from) for d in got] == [(9, True, EOP, "contoso.com")]
+
+
+def test_a_copytruncated_app_log_reopened_while_empty_is_still_read_as_an_app_log(logs: Path):
+    """The race behind a flaky copytruncate run, driven step by step: the follower notices the
+    truncation and opens the file again while it is still empty (the writer has not appended yet).
+    An empty file is no kind of log to the sniffers, so the re-opened file must keep the kind it was
+    followed as; read as a mail log, its new refusal and accept were never reported."""
+    import queue
+
+    from relaydoctor.engine.watch.follow import Notice
+    from relaydoctor.engine.watch.lines import DeliveryEvent, LineFollower
+
+    log = logs / "app.log"
+    write(log, phpmailer(T0 + dt.timedelta(minutes=1)) * 3, "w")
+    events: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    follower = LineFollower(str(log), events, kind="app_log", interval=0.01, stop=stop,
+                            from_start=lambda p: False)
+
+    def notice(text: str) -> None:  # wait for the follower to say this (whatever else it says)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                event = events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            assert not isinstance(event, DeliveryEvent), event
+            if isinstance(event, Notice) and event.text == text:
+                return
+        pytest.fail(f"the follower never said {text!r}")
+
+    follower.start()
+    try:
+        notice(f"following {log} from its end")
+        with open(log, "r+") as f:  # logrotate copytruncate: truncated now, the app appends later
+            f.truncate(0)
+        notice(f"{log}: truncated, rotated or replaced; reading it again from the start")
+        notice(f"following {log}")  # opened again, the file still empty
+        refused = phpmailer(T0 + dt.timedelta(minutes=4))
+        accepted = phpmailer(T0 + dt.timedelta(minutes=7), accepted=True)
+        write(log, refused + accepted)
+        got: list[DeliveryEvent] = []
+        deadline = time.monotonic() + 10
+        while len(got) < 2 and time.monotonic() < deadline:
+            try:
+                event = events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if isinstance(event, DeliveryEvent):
+                got.append(event)
+    finally:
+        stop.set()
+        follower.join(timeout=5)
+    assert [(e.kind, e.delivery.line, e.delivery.accepted, e.delivery.unproven) for e in got] == [
+        ("app_log", line_of(refused, "SERVER -> CLIENT: 550"), False, ""),
+        ("app_log", line_of(accepted, "Queued", before=len(refused)), True, ""),
+    ]
