@@ -713,13 +713,16 @@ class SessionCollector:
         for sid, item, partial, lines in finished:
             hand_over(sid, item, partial, lines)
 
-    def left(self, buf: bytes, layout: Layout, left: list[tuple[_Open, int, int, int, int, int, int]],
-             ) -> None:
-        """Rows of the lines the C collector leaves to this code, as ``_rows_native`` makes them."""
+    def left(self, buf: bytes | memoryview, layout: Layout,
+             left: list[tuple[_Open, int, int, int, int, int, int]]) -> None:
+        """Rows of the lines the C collector leaves to this code, as ``_rows_native`` makes them.
+        ``buf`` may be the native scan's read buffer (a memoryview): each line is copied, never the
+        block (a log's certificate lines are left here in nearly every 4 MB block)."""
         for item, line, ls, le, q, c1, c3 in left:
-            row = _fast_row(buf, ls, le, q, c1, c3, line, item) if c3 >= 0 else None
+            raw = bytes(buf[ls:le])
+            row = _fast_row(raw, 0, le - ls, q - ls, c1 - ls, c3 - ls, line, item) if c3 >= 0 else None
             if row is None:
-                made = self.rows.make(buf[ls:le], line, layout)
+                made = self.rows.make(raw, line, layout)
                 if made is None:
                     continue
                 row = made[1]

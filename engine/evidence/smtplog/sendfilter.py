@@ -209,7 +209,7 @@ class _Run:
         newlines, attempts, connects, left = got
         stats.sessions += attempts or connects
         if left:
-            collector.left(bytes(buf), layout, left)
+            collector.left(buf, layout, left)
         finished, trimmed = sel.end_block()
         collector.trimmed += trimmed
         collector.take(finished)
