@@ -230,7 +230,8 @@ def test_logs_waiting_to_be_parsed_hold_no_head(tmp_path: Path, samples: Path, m
     shutil.copy(samples / "certs" / "mail.contoso.com.pem", tmp_path / "z.pem")
     docs: list = []
     made, parse = loader._file_document, loader._parse
-    monkeypatch.setattr(loader, "_file_document", lambda path, name: docs.append(made(path, name)) or docs[-1])
+    monkeypatch.setattr(loader, "_file_document",
+                        lambda path, name: docs.append(made(path, name)) or docs[-1])
     held: list[int] = []
 
     def first_parse(parser, doc, *args):  # type: ignore[no-untyped-def]
