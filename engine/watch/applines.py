@@ -123,6 +123,26 @@ class AppLogLines:
         self.refused.clear()
         self.last_refusal = ""
 
+    def restart(self) -> None:
+        """The file is read again from its first line (truncated, rotated or replaced, or re-read after
+        an error): the conversation in flight when it was cut ends here. Its lines from here on may be
+        another conversation, or this one after lines that were never read (those written between
+        logrotate's copy and truncate are in neither file), so nothing about it is carried over: a
+        reply left open is not joined to the next one, a 354 does not make the next 2xx (another
+        connection's 220 greeting, a MAIL FROM's 250) the message's fate, and the old lines are not
+        handed over with the new ones. What the file says of the app stays: the smart host and the
+        line naming it (line 0: before every line of the new content, for the verdict's facts), the
+        names it resolved, the last time read, and the refusals read before (an accept from the same
+        smart host proves the fix)."""
+        self.open_reply = None
+        self.reply_lines.clear()
+        self.after_data = False
+        self.last_refusal = ""
+        self.session.clear()
+        self.mail_from = ""
+        if self.endpoint is not None:
+            self.endpoint = (0, self.endpoint[1])
+
     def _context(self, lines: list[tuple[int, str]]) -> tuple[str, ...]:
         """The lines the app-log reader needs for this outcome's facts, in file order."""
         got = dict([*([self.endpoint] if self.endpoint else []), *self.session, *lines])

@@ -526,10 +526,16 @@ class LineFollower(FollowerBase):
             self.known[path] = sniffed
         kind = sniffed or maillog.KIND
         # an app log's state is its own file's (the file is the sender); a relay's outlives rotation
+        # (a queue id goes on from maillog.1 into maillog). An app log's reader met again is this file
+        # read again from its start: the conversation that was in flight is dropped, what it refused kept
         key = f"{kind}:{path}" if kind == applog.KIND else kind
         if key not in self.readers and len(self.readers) >= MAX_READERS:
             self.readers.pop(next((k for k in self.readers if k.startswith(applog.KIND)), ""), None)
-        reader = self.readers.setdefault(key, reader_for(kind))
+        reader = self.readers.get(key)
+        if reader is None:
+            reader = self.readers[key] = reader_for(kind)
+        elif isinstance(reader, AppLogLines):
+            reader.restart()  # this file read again (truncated or replaced): its conversation was cut
         start, line_no = 0, 0
         if at_end:
             start = end_of_whole_lines(path)

@@ -387,3 +387,89 @@ def test_a_copytruncated_app_log_reopened_while_empty_is_still_read_as_an_app_lo
         ("app_log", line_of(refused, "SERVER -> CLIENT: 550"), False, ""),
         ("app_log", line_of(accepted, "Queued", before=len(refused)), True, ""),
     ]
+
+
+def _across_truncation(log: Path, old: list[str], new: list[str], *, before: int, after: int) -> list:
+    """Follow ``log`` from its start with ``old`` in it until ``before`` deliveries came from it, truncate
+    it (copytruncate), wait until the follower has opened it again (still empty), then write ``new`` and
+    collect ``after`` deliveries, or whatever came within 10 s. Step by step (no timing race): ``old``
+    is written before the follower starts, so one read holds all of it and the file's last lines are
+    fed before the truncation can be noticed."""
+    import queue
+
+    from relaydoctor.engine.watch.follow import Notice
+    from relaydoctor.engine.watch.lines import DeliveryEvent, LineFollower
+
+    write(log, old, "w")
+    events: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    follower = LineFollower(str(log), events, kind="app_log", interval=0.01, stop=stop,
+                            from_start=lambda p: True)
+
+    def until(done, got: list) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + 10
+        while not done() and time.monotonic() < deadline:
+            try:
+                event = events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            got.append(event)
+
+    follower.start()
+    try:
+        seen: list = []
+        until(lambda: sum(isinstance(e, DeliveryEvent) for e in seen) >= before, seen)
+        assert sum(isinstance(e, DeliveryEvent) for e in seen) == before, seen
+        with open(log, "r+") as f:  # logrotate copytruncate
+            f.truncate(0)
+        again = f"following {log}"
+        until(lambda: any(isinstance(e, Notice) and e.text == again for e in seen), seen)
+        assert any(isinstance(e, Notice) and e.text == again for e in seen), seen
+        write(log, new)
+        got: list = []
+        until(lambda: sum(isinstance(e, DeliveryEvent) for e in got) >= after, got)
+        time.sleep(0.2)  # (a wrong extra delivery would come with the same lines)
+        while not events.empty():
+            got.append(events.get())
+    finally:
+        stop.set()
+        follower.join(timeout=5)
+    return [e for e in got if isinstance(e, DeliveryEvent)]
+
+
+def _level2(lines: list[str]) -> list[str]:
+    """PHPMailer at SMTPDebug 2 (client and server lines only): no "Connection: opening to" line."""
+    return [x for x in lines if " Connection: " not in x]
+
+
+def test_a_message_left_after_354_in_a_truncated_app_log_is_not_the_next_files_fate(logs: Path):
+    """The old file ends right after the server's 354 (the message's final reply never made it into
+    the file: it went to the copy, or was lost between copy and truncate). The re-read file starts a
+    new conversation with the server's 220 greeting, a 2xx: kept from the old file, the "after DATA"
+    state made that greeting the accepted message, and, after the old file's refusal, proof of the
+    fix. The refusal read before must still count: the new file's real accept proves the fix."""
+    log = logs / "app.log"
+    sent = phpmailer(T0 + dt.timedelta(minutes=2), accepted=True)
+    old = _level2(phpmailer(T0 + dt.timedelta(minutes=1)) + sent[: line_of(sent, " 354 ")])
+    new = _level2(phpmailer(T0 + dt.timedelta(minutes=7), accepted=True))
+    got = _across_truncation(log, old, new, before=1, after=1)
+    assert [(e.delivery.line, e.delivery.accepted, e.delivery.unproven) for e in got] == [
+        (line_of(new, "Queued mail"), True, ""),
+    ]
+
+
+def test_a_reply_left_open_in_a_truncated_app_log_is_not_joined_to_the_next_file(logs: Path):
+    """The old file ends inside a multi-line reply ("250-… Hello [ip]", its last line never written
+    there). Kept open across the re-read, the old line was handed over with the new file's first
+    refusal as one of its lines (the verdict's facts, with the old file's client IP in them)."""
+    log = logs / "app.log"
+    hello = phpmailer(T0 + dt.timedelta(minutes=2))
+    old = _level2(phpmailer(T0 + dt.timedelta(minutes=1)) + hello[: line_of(hello, "250-")])
+    refused = phpmailer(T0 + dt.timedelta(minutes=4))
+    new = refused[line_of(refused, "SERVER -> CLIENT: 550") - 1:]  # the app's lines go on: a refusal
+    new += _level2(phpmailer(T0 + dt.timedelta(minutes=7), accepted=True))
+    got = _across_truncation(log, old, new, before=1, after=2)
+    assert [(e.delivery.line, e.delivery.accepted, e.delivery.unproven) for e in got] == [
+        (1, False, ""), (line_of(new, "Queued mail"), True, ""),
+    ]
+    assert set(got[0].delivery.context) <= {x.rstrip("\n") for x in new}, got[0].delivery.context
