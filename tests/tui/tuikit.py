@@ -116,3 +116,44 @@ def widget_text(app: RelayDoctorApp, selector: str) -> str:
     """The full text of a Static-like widget on the current screen (also what is scrolled away)."""
     widget = app.screen.query_one(selector)
     return str(widget.render())
+
+
+REFUSAL = "550 5.7.64 TenantAttribution; Relay Access Denied"
+MARKUP_NAMES = ("[bold red]boom.txt", "[@click=app.quit]x.txt")  # no "/" in a file name
+
+
+def many_files(folder: Path, n: int) -> Path:
+    """Issue 11's bad input for the TUI: ``n`` files in 20 subfolders: the attr36 bundle, a tenth
+    tiny IIS / PHPMailer / Postfix logs (a third each), the rest short notes that are not
+    evidence, two of them named like markup."""
+    import shutil
+
+    folder.mkdir(parents=True)
+    shutil.copytree(example("attr36"), folder / "case")
+    for name in MARKUP_NAMES:
+        (folder / "case" / name).write_text("not evidence [b]either[/b]\n")
+    left = n - sum(1 for _ in (folder / "case").iterdir())
+    for i in range(left):
+        sub = folder / f"d{i % 20:02d}"
+        sub.mkdir(exist_ok=True)
+        k = i % 30
+        if k == 0:
+            (sub / f"ex{i:05d}.log").write_text(
+                "#Software: Microsoft Internet Information Services 6.0\n#Version: 1.0\n#Fields: date time "
+                "c-ip cs-username s-sitename s-computername s-ip s-port cs-method cs-uri-stem cs-uri-query "
+                "sc-status\n2026-11-20 08:41:19 52.101.68.24 OutboundConnectionResponse SMTPSVC1 "
+                f"APP{i} - 25 - - 550+5.7.64+TenantAttribution;+Relay+Access+Denied+[{i}] 0\n")
+        elif k == 1:
+            (sub / f"app{i:05d}.log").write_text(
+                f"2026-11-20 10:02:11 Connection: opening to smart{i}.example.net:25, timeout=300\n"
+                f"2026-11-20 10:02:11 CLIENT -> SERVER: MAIL FROM:<a@t{i}.example>\n"
+                f"2026-11-20 10:02:12 SERVER -> CLIENT: {REFUSAL} [{i}]\n")
+        elif k == 2:
+            (sub / f"mail{i:05d}.log").write_text(
+                f"Nov 20 08:41:05 relay{i} postfix/qmgr[1]: Q{i:08X}: from=<a@t{i}.example>, size=1, "
+                f"nrcpt=1\nNov 20 08:41:07 relay{i} postfix/smtp[2]: Q{i:08X}: to=<p@fabrikam.com>, "
+                f"relay=smart{i}.example.net[52.101.68.24]:25, dsn=5.7.64, status=bounced (host "
+                f"smart{i}.example.net[52.101.68.24] said: {REFUSAL} [{i}])\n")
+        else:
+            (sub / f"note{i:05d}.txt").write_text(f"note {i}: [bold]call[/bold] the helpdesk\n")
+    return folder

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections import Counter
 from functools import partial
 from typing import ClassVar
 
@@ -24,14 +25,39 @@ from ..views import COLLECT_SCRIPT, facts_of_source, is_relation, missing_eviden
 from ..widgets.command import CommandLine
 from .base import StepScreen, no_evidence_line
 
+GROUP_AT = 20  # skipped sources of one kind and reason beyond this many are one row (issue 11)
+GROUP_READ_AT = 200  # ... and sources read, of one kind
+GROUP_KEY = "\0group:"  # row keys of such groups (a NUL never starts a path)
+
 
 def table_names(sources: list[str], roots: list[str]) -> dict[str, str]:
     """Short names for the sources table: the file name, or the path below the added folder when
-    two sources share a file name."""
-    short = {s: short_source(s, roots) for s in sources}
+    two sources share a file name. Linear: 10,000 sources took 1.6 s when each name was counted
+    against the whole list."""
     base = {s: os.path.basename(s.split("!", 1)[-1]) or s for s in sources}
-    clash = {b for b in base.values() if list(base.values()).count(b) > 1}
-    return {s: (short[s] if base[s] in clash else base[s]) for s in sources}
+    seen = Counter(base.values())
+    return {s: (short_source(s, roots) if seen[base[s]] > 1 else base[s]) for s in sources}
+
+
+def table_entries(sources: list[SourceSummary]) -> list[SourceSummary | tuple[str, list[SourceSummary]]]:
+    """The sources table's entries in source order: a source, or ``(key, members)`` for the
+    sources of one kind and skip reason when more than ``GROUP_AT`` skipped (``GROUP_READ_AT``
+    read) share them. 10,000 notes in a folder are one row saying how many, not 10,000 rows: a
+    DataTable adds and measures each row on the UI thread (2 s for 10,000, the screen frozen)."""
+    buckets: dict[tuple[str, str], list[SourceSummary]] = {}
+    for s in sources:
+        buckets.setdefault((s.kind, s.skipped_reason or ""), []).append(s)
+    big = {k for k, members in buckets.items() if len(members) > (GROUP_AT if k[1] else GROUP_READ_AT)}
+    out: list[SourceSummary | tuple[str, list[SourceSummary]]] = []
+    placed: set[tuple[str, str]] = set()
+    for s in sources:
+        bucket = (s.kind, s.skipped_reason or "")
+        if bucket not in big:
+            out.append(s)
+        elif bucket not in placed:  # the group's row stands where its first member was
+            placed.add(bucket)
+            out.append((f"{GROUP_KEY}{s.kind}\0{s.skipped_reason or ''}", buckets[bucket]))
+    return out
 
 
 class EvidenceScreen(StepScreen):
@@ -81,7 +107,7 @@ class EvidenceScreen(StepScreen):
             intro.update(
                 Content.assemble(
                     ("2 · Evidence  ", "bold"),
-                    f"{len(read)} read, {len(sources) - len(read)} skipped, {n_facts} facts",
+                    f"{len(read):,} read, {len(sources) - len(read):,} skipped, {n_facts:,} facts",
                 )
             )
         else:
@@ -100,8 +126,25 @@ class EvidenceScreen(StepScreen):
                 keep = None
         table.clear()
         relations = [f for f in self.walk.report.facts if is_relation(f)] if self.walk.report else []
-        names = table_names([s.source for s in sources], self.walk.paths)
-        for s in sources:
+        self._by_source = {s.source: s for s in sources}
+        self._groups: dict[str, list[SourceSummary]] = {}
+        entries = table_entries(sources)
+        names = table_names([e.source for e in entries if isinstance(e, SourceSummary)], self.walk.paths)
+        for s in entries:
+            if isinstance(s, tuple):
+                key, members = s
+                self._groups[key] = members
+                head = members[0]
+                if head.skipped_reason:
+                    n_facts = Text("–", justify="right")
+                    note = Text(one_line(f"skipped: {head.skipped_reason} (select to list them)", 60),
+                                style="yellow")
+                else:
+                    n_facts = Text(str(sum(m.facts for m in members)), justify="right")
+                    note = Text("read, each with its note (select to list them)", style="dim")
+                table.add_row(Text(f"{len(members):,} files"), n_facts, Text(one_line(head.kind)), note,
+                              key=key)
+                continue
             if s.skipped_reason:
                 note = Text(one_line(f"skipped: {s.skipped_reason}", 60), style="yellow")
             else:
@@ -146,8 +189,18 @@ class EvidenceScreen(StepScreen):
 
     def _show_note(self, source: str | None) -> None:
         """The selected source's note whole (the table's Note column is cut at 80 columns)."""
-        summary = next((s for s in self._sources() if s.source == source), None)
         box = self.query_one("#source-note", Static)
+        members = getattr(self, "_groups", {}).get(source or "")
+        if members:
+            head = members[0]
+            if head.skipped_reason:
+                box.update(join((f"{len(members):,} files", "bold"), ("  Skipped: ", "bold $text-warning"),
+                                lit(head.skipped_reason), (". Listed below.", "")))
+            else:
+                box.update(join((f"{len(members):,} files", "bold"), ("  of kind ", ""), lit(head.kind),
+                                (", read. Listed below with their facts.", "")))
+            return
+        summary = getattr(self, "_by_source", {}).get(source or "")
         if summary is None:
             box.update(Content(""))
             return
@@ -162,6 +215,22 @@ class EvidenceScreen(StepScreen):
         self._show_note(source)
         facts_list = self.query_one("#facts", OptionList)
         facts_list.clear_options()
+        members = getattr(self, "_groups", {}).get(source or "")
+        self._members = members or []
+        if members:
+            self._facts = []
+            facts_list.add_options(
+                [
+                    Option(
+                        join(lit_line(short_source(m.source, self.walk.paths), limit=300),
+                             ("" if m.skipped_reason else f"  {m.facts} facts", "$text-muted"))
+                    )
+                    for m in members
+                ]
+            )
+            facts_list.highlighted = 0
+            self._show_member(members[0])
+            return
         self._facts = self._facts_for(source)
         if not self._facts:
             hint = "No facts from this source." if source else "Select a source above."
@@ -186,6 +255,14 @@ class EvidenceScreen(StepScreen):
         facts_list.add_options(options)
         facts_list.highlighted = 0
         self._show_provenance(self._facts[0])
+
+    def _show_member(self, member: SourceSummary) -> None:
+        """A file of a group: where it is, and why it was skipped or what it gave."""
+        why = ("  skipped: ", member.skipped_reason) if member.skipped_reason else ("  ", member.detail or "")
+        self.query_one("#provenance", Static).update(
+            join(("File ", "$text-muted"), lit(member.source, "bold $text-accent"),
+                 (why[0], "$text-muted"), lit(why[1], "$text-muted"))
+        )
 
     def _show_provenance(self, fact: Fact) -> None:
         p = fact.provenance
@@ -281,6 +358,10 @@ class EvidenceScreen(StepScreen):
     @on(OptionList.OptionHighlighted, "#facts")
     def _fact(self, event: OptionList.OptionHighlighted) -> None:
         index = event.option_index
+        members = getattr(self, "_members", [])
+        if 0 <= index < len(members):
+            self._show_member(members[index])
+            return
         facts = getattr(self, "_facts", [])
         if 0 <= index < len(facts):
             self._show_provenance(facts[index])
@@ -297,6 +378,9 @@ class EvidenceScreen(StepScreen):
 
     def action_remove(self) -> None:
         source = self._selected_source()
+        members = getattr(self, "_groups", {}).get(source or "")
+        if members:
+            source = members[0].source  # the added file or folder the group came from
         if not source or source.startswith("\0"):
             return
         self.rd.remove_source(source)

@@ -1,0 +1,117 @@
+"""Issue 11's bad input in the TUI: a folder of 10,000 tiny files, most of them not evidence.
+
+The read runs in the update worker, so the app handles keys meanwhile (Esc cancels it); the
+evidence table then shows each kind of many files as one row with the count (the skipped notes
+are one row saying how many, listed when selected) instead of one DataTable row per file, which
+froze the screen for seconds (figures: benchmarks/bench_tui_many_files.py). File names are
+shown literally, never as markup. No timing thresholds here: the read is held open while a key is pressed.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from relaydoctor.engine import api
+from relaydoctor.tui.screens.dialogs import ConfirmDialog, ReadingDialog
+from relaydoctor.tui.screens.evidence import GROUP_KEY
+from textual.widgets import DataTable, OptionList
+from tuikit import (
+    MARKUP_NAMES,
+    drive,
+    flat,
+    make_app,
+    many_files,
+    notifications,
+    press,
+    screen_text,
+    settle,
+    widget_text,
+)
+
+N = 10_000
+
+
+def test_ten_thousand_tiny_files_keep_the_app_responsive_and_are_summarised(tmp_path, monkeypatch) -> None:
+    folder = many_files(tmp_path / "many", N)
+    reading = threading.Event()  # the worker is inside the read
+    release = threading.Event()  # ... and may go on
+    load = api.load_evidence
+
+    def held_load(paths, **kwargs):
+        progress = kwargs.get("progress")
+
+        def held(done: int, total: int) -> None:
+            if not reading.is_set():
+                reading.set()
+                release.wait(120)
+            if progress is not None:
+                progress(done, total)
+
+        return load(paths, **{**kwargs, "progress": held})
+
+    monkeypatch.setattr(api, "load_evidence", held_load)
+    app = make_app()
+
+    async def add_folder(pilot) -> None:
+        app.add_paths([str(folder)])
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "10,000 files to read" in flat(screen_text(app))
+        await pilot.press("y")
+
+    async def scenario(pilot) -> None:
+        await press(pilot, "escape", "2")
+        assert app.current_mode == "evidence"
+        await add_folder(pilot)
+        while not reading.wait(0.01):
+            await pilot.pause()
+        # the worker is held inside the read of the 10,000 files: the UI goes on, the progress
+        # dialog opens, and Esc is handled at once: the read is given up and the evidence is as
+        # it was, while the worker thread is still held (it stops at its next file)
+        while not isinstance(app.screen, ReadingDialog):
+            await pilot.pause(0.02)
+        assert app.busy
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not release.is_set()
+        assert not isinstance(app.screen, ReadingDialog) and not app.busy
+        assert app.walk.paths == [] and any("Reading cancelled" in n for n in notifications(app))
+        release.set()
+        await settle(pilot)
+
+        await add_folder(pilot)  # and now to the end
+        await settle(pilot)
+        assert app.walk.report is not None and len(app.walk.report.evidence) == N
+        assert app.current_mode == "evidence"
+
+        table = app.screen.query_one("#sources", DataTable)
+        skipped = sum(1 for s in app.walk.report.evidence if s.skipped_reason)
+        text = flat(screen_text(app))
+        assert f"{skipped:,} skipped" in text
+        assert f"{skipped:,} files – unknown skipped: not recognised as evidence" in text
+        assert table.row_count < 30  # one row per kind of many files, not one per file
+        keys = [str(k.value) for k in table.rows]
+        group = next(k for k in keys if k.startswith(GROUP_KEY + "unknown"))
+
+        # selecting the group lists every skipped file, names as they are (never markup)
+        table.move_cursor(row=table.get_row_index(group))
+        await settle(pilot)
+        members = app.screen.query_one("#facts", OptionList)
+        assert members.option_count == skipped
+        prompts = [str(members.get_option_at_index(i).prompt) for i in range(members.option_count)]
+        for name in MARKUP_NAMES:
+            index = next(i for i, p in enumerate(prompts) if p.endswith(name))
+            members.highlighted = index
+            await settle(pilot)
+            shown = flat(widget_text(app, "#provenance"))
+            assert shown.startswith(f"File {folder / 'case' / name} skipped: not recognised"), shown
+
+        # and the conclusions
+        await press(pilot, "4")
+        assert app.current_mode == "conclusions"
+        assert app.walk.report.verdicts
+
+    try:
+        drive(app, scenario, size=(120, 40))
+    finally:
+        release.set()
