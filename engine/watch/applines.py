@@ -10,11 +10,18 @@ verdict runs that reader over the few lines it needs (the endpoint line, the lin
 AUTH/TLS/MAIL FROM/port since it, the reply), so the facts are the ones ``diagnose`` gets from
 those lines.
 
-An accepted message is a 2xx reply to DATA (the final reply after a ``354``) or a line saying a
-message was sent with a 2xx reply on it. App lines carry no session or queue id, so the sender is
-the log file itself (one app writes one file), narrowed by the smart host and, when the dialogue
-shows it, the MAIL FROM domain. An accept proves a fix only after a refusal from the same smart
-host in the same file; any other accept is handed over marked ``unproven`` with the reason.
+An accepted message is a 2xx reply to DATA (the final reply after a ``354``: a ``250`` that is the
+reply to the end of the message's data, ``_answers_data``) or a line saying a message was sent with a
+2xx reply on it. A conversation cut off after its ``354`` (the connection dropped, a time-out, the app
+gave up) leaves its message with no fate: when the log goes on with another conversation (a ``220``
+greeting, the client's EHLO, MAIL FROM, RCPT TO, STARTTLS, AUTH, RSET or QUIT, or the server's
+reply to one of them) the message is no longer waited for, so none of those 2xx replies is taken
+for it. PHPMailer at SMTPDebug 2 writes no "Connection:" line for the new connection.
+
+App lines carry no session or queue id, so the sender is the log file itself (one app writes one
+file), narrowed by the smart host and, when the dialogue shows it, the MAIL FROM domain. An accept
+proves a fix only after a refusal from the same smart host in the same file; any other accept is
+handed over marked ``unproven`` with the reason.
 
 State is bounded: the endpoint line, ``CONTEXT`` session lines, the refused smart hosts
 (``MAX_HOSTS``) and the names the app resolved (``MAX_HOSTS``).
@@ -23,8 +30,10 @@ State is bounded: the endpoint line, ``CONTEXT`` session lines, the refused smar
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import OrderedDict, deque
 
+from .. import lazyre
 from ..evidence.applog import lineinfo
 from ..evidence.applog import reader as applog
 from ..evidence.applog.lineinfo import outcome, stamp_of
@@ -81,6 +90,8 @@ class AppLogLines:
                 self.last_refusal = ""
         elif info.dialogue_client:
             self.last_refusal = ""
+        if info.command:  # another command: a message's data, if one was going out, is over
+            self.after_data = False
         if self.open_reply is None:  # (most lines: their outcome is known with the line)
             replies = info.replies
             refusal, go_ahead, accepted = info.refusal, info.go_ahead, info.accepted
@@ -100,12 +111,13 @@ class AppLogLines:
             return self._refused(line_no, info.tls[1], info.tls[0], self._lines(line_no, text))
         if go_ahead:
             self.after_data = True
-        elif accepted is not None and not info.client_speaks and (
-            self.after_data or lineinfo.says_sent(info, text)
-        ):
-            # (a "250" the client writes is in the message text, no reply)
+        elif accepted is not None and not info.client_speaks:  # (a "250" the client writes is message text)
+            # after a 354 the server's next 2xx ends the wait: the message's fate only if it answers the
+            # end of the data, else another conversation's (the message's reply was never written)
+            fate = self.after_data and _answers_data(accepted, bool(self.reply_lines))
             self.after_data = False
-            return self._accepted(line_no, accepted, self._lines(line_no, text))
+            if fate or lineinfo.says_sent(info, text):
+                return self._accepted(line_no, accepted, self._lines(line_no, text))
         if self.reply_lines:
             self.reply_lines.clear()
         return None
@@ -171,6 +183,28 @@ class AppLogLines:
             unproven = f"no refusal from {_host_words(self.host)} was read before it in this file"
         return Delivery(line_no, self.at, True, reply.text, None, self.host, self.mail_from, None,
                         self._context(lines), unproven)
+
+
+def _answers_data(reply: Reply, several_lines: bool) -> bool:
+    """A 2xx after a 354 that can be the reply to the end of the message's data: a ``250`` (the only
+    success reply to it, RFC 5321 4.3.2), on one line, whose enhanced status (if any) is not an
+    address's (``2.1.x``: MAIL FROM's or RCPT TO's) and that is no EHLO reply's (it greets the client,
+    or it names a service extension). A ``220`` greeting, a ``221`` goodbye, a ``235`` for AUTH, an
+    EHLO's ``250-…`` lines or its last ``250 SIZE …``, a ``Sender OK`` are the next conversation's, not
+    the message's fate (logs that write no client line show nothing else of it)."""
+    return (
+        reply.reply_code == "250" and not several_lines
+        and not (reply.status_code or "").startswith("2.1.") and _EHLO_REPLY.search(reply.text) is None
+    )
+
+
+# an EHLO reply's line: "250 NAME Hello [ip]", or a service extension it offers ("250 SIZE 37748736")
+_EHLO_REPLY = lazyre.compile(
+    r"\bHello\b|^250[ -](?:SIZE|PIPELINING|STARTTLS|8BITMIME|BINARYMIME|CHUNKING|SMTPUTF8|DSN|AUTH|"
+    r"ENHANCEDSTATUSCODES|DELIVERBY|ETRN|EXPN|VRFY|HELP|REQUIRETLS|MT-PRIORITY|LIMITS|XCLIENT|"
+    r"XFORWARD|XEXCH50|XRDST|XSHADOW(?:REQUEST)?|X-[A-Z0-9-]+)\b",
+    re.I,
+)
 
 
 def _status(reply: Reply) -> str:

@@ -98,6 +98,19 @@ _AUTH_CMD = lazyre.compile(_CLIENT_CMD + r"AUTH\s+(?:LOGIN|PLAIN|XOAUTH2|NTLM|CR
 _AUTH_SETTING = lazyre.compile(
     r"\b(?:SMTPAuth\s*=\s*true|MAIL_USERNAME\s*[:=]\s*\S|EMAIL_HOST_USER\s*[:=]\s*\S|"
     r"SMTP_USER(?:NAME)?\s*[:=]\s*\S|smtp_auth\s*[:=]\s*(?:true|yes|1))", re.I)
+# A command the client sends that begins a conversation or a transaction, or steers or ends one (EHLO,
+# HELO, LHLO, MAIL FROM, RCPT TO, STARTTLS, AUTH, RSET, QUIT): never message text after a 354 that a
+# server reply could be the fate of, so the message's data is over (its end's reply was not seen, or
+# the conversation was cut off and this is the next one). Written so that a line of message text is
+# rarely one: each verb stands alone or with only its argument ("CLIENT -> SERVER: Quit smoking" is
+# not a QUIT); a line of text that still looks like one only loses that message's accept, never makes one.
+_COMMAND = lazyre.compile(
+    _CLIENT_CMD + r"(?:(?:EHLO|HELO|LHLO)\s+[^\s'\"\\]+|MAIL\s+FROM:\s*<|RCPT\s+TO:\s*<|"
+    r"AUTH\s+(?:LOGIN|PLAIN|XOAUTH2|NTLM|CRAM-MD5|GSSAPI)(?:\s+[^\s'\"\\]+)?|STARTTLS|RSET|QUIT)"
+    r"(?:\s*$|\s*(?:\\r\\n)?['\"]|(?<=<).)",
+    re.I,
+)
+_COMMAND_WORDS = ("ehlo", "helo", "lhlo", "mail", "rcpt", "auth", "starttls", "rset", "quit")
 _STARTTLS_CMD = lazyre.compile(_CLIENT_CMD + r"STARTTLS\b|\bConnection secured\b|\bStarting TLS\b", re.I)
 _TLS_SETTING = lazyre.compile(r"\b(?:MAIL_ENCRYPTION\s*[:=]\s*[\"']?(?:tls|starttls)|"
                           r"EMAIL_USE_TLS\s*[:=]\s*(?:true|1)|"
@@ -184,6 +197,7 @@ class LineInfo:
     unexplained: bool  # speaks of an SMTP failure (a warning when no reply explains it)
     dialogue_client: bool  # a dialogue line the client wrote
     client_speaks: bool  # the client speaks (a reply on such a line is its text, not the server's)
+    command: bool  # the client sends EHLO/HELO, MAIL FROM, RCPT TO, STARTTLS, AUTH, RSET or QUIT
     at: dt.datetime | None  # the line's stamp (a stamped line: None, read ``plain_stamp`` of the line itself)
     sent: bool | None = None  # says a message was sent, and not that it was not (None: not asked yet)
 
@@ -376,7 +390,7 @@ def _with_ids(text: str, key: str, stamped: bool) -> LineInfo:
         refusal, go_ahead, accepted = outcome(replies)
         return LineInfo(  # (what ``_shareable`` let through: no server, session detail, greeting, TLS)
             None, None, False, None, False, False, None, None, None, replies, refusal, go_ahead, accepted,
-            None, seen.unexplained, seen.dialogue_client, seen.client_speaks, seen.at,
+            None, seen.unexplained, seen.dialogue_client, seen.client_speaks, seen.command, seen.at,
         )
     info = work_out(text, stamped)
     if _shareable(info, text):
@@ -447,8 +461,14 @@ def work_out(text: str, stamped: bool = False) -> LineInfo:
         unexplained="mtp" in lower and _UNEXPLAINED.search(text) is not None,
         dialogue_client=client_speaks and DIALOGUE.search(text) is not None,
         client_speaks=client_speaks,
+        command=client_speaks_command(text, ascii_lower),
         at=None if stamp is None else _stamp(stamp.group("at"), stamp.group("tz")),
     )
+
+
+def client_speaks_command(text: str, ascii_lower: str | None) -> bool:
+    """The line is the client sending a command (``_COMMAND``); its words first, for ASCII lines."""
+    return _holds(ascii_lower, _COMMAND_WORDS) and _COMMAND.search(text) is not None
 
 
 def says_sent(info: LineInfo, text: str) -> bool:

@@ -57,6 +57,7 @@ PIECES = st.sampled_from([
     "250", "250-", "220 ", "354 ", "550 ", "550-", "421 ", "535 ", "5.7.64 ", "4.4.0 ", "2.6.0 ", "5.7.1",
     "TenantAttribution; Relay Access Denied ", "[AM6.eop.outlook.com 2026-11-20T00:00:05+00:00 08DE]",
     "Hello [198.51.100.23]", "STARTTLS", "AUTH LOGIN", "MAIL FROM:<a@contoso.com>", "MAIL FROM:<>",
+    "EHLO intranet.contoso.com", "RCPT TO:<b@fabrikam.com>", "QUIT", "RSET",
     "Connection: opening to smtp.office365.com:587", "Resolved smtp.office365.com as 52.98.16.2",
     "Connected to smtp://52.98.16.2:25", "SMTP_PORT=587", "Queued mail for delivery", "Message sent",
     "TLS negotiation failed with error UnknownCredentials", "SMTP Error: could not connect", "(550, b'",
@@ -295,13 +296,16 @@ ACCEPT_LINES = [f"{before}{_accept(mid, host)}{after}"
 @FUZZ
 @given(text=st.one_of(FUZZED, st.sampled_from(LINES + ACCEPT_LINES)))
 def test_the_cheap_checks_before_the_endpoint_and_text_end_patterns_never_hide_a_match(text: str) -> None:
-    """The literals checked before ``_MAYBE_ENDPOINT`` and ``_TEXT_END`` are in every match of theirs:
-    where a pattern matches, its check says it may (the words are the patterns', not the samples')."""
+    """The literals checked before ``_MAYBE_ENDPOINT``, ``_COMMAND`` and ``_TEXT_END`` are in every match
+    of theirs: where a pattern matches, its check says it may (the words are the patterns', not the
+    samples')."""
     from relaydoctor.engine.evidence.symptoms import smtp_reply
 
     lower = text.lower() if text.isascii() else None
     if lineinfo._MAYBE_ENDPOINT.search(text) is not None:
         assert lineinfo._may_name_endpoint(text, lower)
+    if lineinfo._COMMAND.search(text) is not None:
+        assert lineinfo.client_speaks_command(text, lower)
     for start in range(0, len(text), 7):
         if smtp_reply._TEXT_END.search(text, start) is not None:
             assert smtp_reply._may_end(text)

@@ -473,3 +473,113 @@ def test_a_reply_left_open_in_a_truncated_app_log_is_not_joined_to_the_next_file
         (1, False, ""), (line_of(new, "Queued mail"), True, ""),
     ]
     assert set(got[0].delivery.context) <= {x.rstrip("\n") for x in new}, got[0].delivery.context
+
+
+def _cut_after_354(at: dt.datetime) -> list[str]:
+    """A PHPMailer SMTPDebug 2 send cut off after the server's 354: the connection dropped while the
+    message text went out, so no reply to its end ever came; then the app's error and nothing more."""
+    sent = _level2(phpmailer(at, accepted=True))
+    t = at.strftime("%Y-%m-%d %H:%M:%S")
+    return [*sent[: line_of(sent, "Subject: ")], f"{t} SMTP Error: data not accepted.\n"]
+
+
+# after the cut-off message, the app opens a new conversation (SMTPDebug 2: no "Connection:" line): each
+# of these is what the log shows next, and none of its 2xx replies answers the lost message's data
+_NEXT_CONVERSATION = {
+    "greeting": [
+        "SERVER -> CLIENT: 220 AM0PR04CA0003.outlook.office365.com Microsoft ESMTP MAIL Service ready",
+    ],
+    "ehlo": ["CLIENT -> SERVER: EHLO intranet.contoso.com",
+             "SERVER -> CLIENT: 250-AM0PR04CA0003.outlook.office365.com Hello [198.51.100.23]",
+             "SERVER -> CLIENT: 250 STARTTLS"],
+    "ehlo reply only": ["S: 250-AM0PR04CA0003.outlook.office365.com Hello [198.51.100.23]", "S: 250 SIZE"],
+    "mail from": ["CLIENT -> SERVER: MAIL FROM:<noreply@contoso.com>",
+                  "SERVER -> CLIENT: 250 2.1.0 Sender OK"],
+    "sender ok only": ["S: 250 2.1.0 Sender OK"],
+    # a plain "250 OK" could answer the end of data: only the client's command before it says it won't
+    "mail from, plain ok": ["CLIENT -> SERVER: MAIL FROM:<noreply@contoso.com>", "SERVER -> CLIENT: 250 OK"],
+    "rset": ["CLIENT -> SERVER: RSET", "SERVER -> CLIENT: 250 2.0.0 Resetting"],
+    "smtplib ehlo": ["send: 'ehlo app01.contoso.local\\r\\n'", "reply: b'250 OK\\r\\n'"],
+    "quit": ["CLIENT -> SERVER: QUIT", "SERVER -> CLIENT: 221 2.0.0 Service closing transmission channel"],
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_NEXT_CONVERSATION))
+def test_a_message_cut_off_after_354_has_no_fate_in_the_next_conversation(shape: str):
+    """After a 354 only the reply to the end of the message's data is its fate. A conversation cut off
+    there leaves no fate; the next conversation's greeting, EHLO, MAIL FROM or QUIT replies (2xx) are
+    not the message accepted."""
+    reader = AppLogLines()
+    t = "2026-11-24 10:35:00 "
+    lines = [x.rstrip("\n") for x in _cut_after_354(T0 + dt.timedelta(minutes=5))]
+    lines += [t + x for x in _NEXT_CONVERSATION[shape]]
+    got = [d for n, t in enumerate(lines, 1) if (d := reader.feed(n, t))]
+    assert [(d.line, d.accepted) for d in got] == []
+
+
+def test_message_text_after_354_does_not_end_the_wait_for_its_fate():
+    """Lines of the message text the client writes after the 354 that look like replies or commands in
+    words ("220 volts", "Quit smoking", "Mail from the help desk") are not a new conversation: the
+    reply to the end of the data is still the message's fate."""
+    reader = AppLogLines()
+    sent = [x.rstrip("\n") for x in _level2(phpmailer(T0 + dt.timedelta(minutes=5), accepted=True))]
+    t = "2026-11-24 10:35:00 CLIENT -> SERVER: "
+    body = [t + x for x in ("220 volts is the supply", "Quit smoking", "Mail from the help desk",
+                            "Hello team,", "250 SIZE is the limit")]
+    lines = sent[: line_of(sent, "Subject: ")] + body + sent[line_of(sent, "Subject: "):]
+    got = [d for n, t in enumerate(lines, 1) if (d := reader.feed(n, t))]
+    assert [(d.line, d.accepted) for d in got] == [(line_of(lines, "Queued mail"), True)]
+
+
+def test_after_a_cut_off_message_the_next_conversations_own_accept_still_counts():
+    """The rule ends a cut-off message's wait for its fate, never a later message's: the reconnected
+    conversation's own DATA, 354, message text and 250 is an accept (line of its 250 only)."""
+    reader = AppLogLines()
+    refused = [x.rstrip("\n") for x in _level2(phpmailer(T0 + dt.timedelta(minutes=1)))]
+    cut = [x.rstrip("\n") for x in _cut_after_354(T0 + dt.timedelta(minutes=5))]
+    again = [x.rstrip("\n") for x in _level2(phpmailer(T0 + dt.timedelta(minutes=6), accepted=True))]
+    lines = refused + cut + again
+    got = [d for n, t in enumerate(lines, 1) if (d := reader.feed(n, t))]
+    queued = line_of(again, "Queued mail", before=len(refused) + len(cut))
+    assert [(d.line, d.accepted, d.unproven) for d in got] == [
+        (line_of(refused, "SERVER -> CLIENT: 550"), False, ""), (queued, True, ""),
+    ]
+
+
+def test_smtplib_reconnect_after_354_is_not_an_accept():
+    """smtplib's debug output: the DATA's 354, the connection lost, then a new connection's greeting,
+    EHLO and MAIL FROM replies (all 2xx): none of them is the message accepted."""
+    reader = AppLogLines()
+    lines = [
+        "connect: ('contoso-com.mail.protection.outlook.com', 25)",
+        "send: 'mail FROM:<alerts@contoso.com>\\r\\n'",
+        "reply: b'250 2.1.0 Sender OK\\r\\n'",
+        "send: 'rcpt TO:<partner@fabrikam.com>\\r\\n'",
+        "reply: b'250 2.1.5 Recipient OK\\r\\n'",
+        "send: 'data\\r\\n'",
+        "reply: b'354 Start mail input; end with <CRLF>.<CRLF>\\r\\n'",
+        "reply: b'220 AM0PR04CA0003.outlook.office365.com Microsoft ESMTP MAIL Service ready\\r\\n'",
+        "send: 'ehlo app01.contoso.local\\r\\n'",
+        "reply: b'250-AM0PR04CA0003.outlook.office365.com Hello [198.51.100.23]\\r\\n'",
+        "reply: b'250 SIZE 37748736\\r\\n'",
+        "send: 'mail FROM:<alerts@contoso.com>\\r\\n'",
+        "reply: b'250 2.1.0 Sender OK\\r\\n'",
+    ]
+    assert [d for n, t in enumerate(lines, 1) if (d := reader.feed(n, t))] == []
+
+
+def test_a_reconnect_after_354_never_says_fixed(logs: Path):
+    """The worst case end to end: a refusal, then a message cut off after its 354, then the app's next
+    conversation (SMTPDebug 2: no "Connection:" line) refused again. Its 220 greeting and EHLO/MAIL
+    FROM 250s were the cut-off message "accepted", and watch said "fixed". Everything is in the file
+    before the watch starts, so what it reads does not depend on when it reads."""
+    log = logs / "app.log"
+    lines = _level2(phpmailer(T0 + dt.timedelta(minutes=1)))
+    lines += _cut_after_354(T0 + dt.timedelta(minutes=5))
+    lines += _level2(phpmailer(T0 + dt.timedelta(minutes=6)))
+    write(log, lines, "w")
+    code, out = watch([log], lambda: None, since=T0, timeout=2)
+    assert code == 1, out
+    assert "fixed" not in out
+    assert "accepted at" not in out
+    assert out.splitlines()[-1].startswith("timeout: no accepted session for an external recipient")
