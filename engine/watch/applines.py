@@ -90,8 +90,8 @@ class AppLogLines:
                 self.last_refusal = ""
         elif info.dialogue_client:
             self.last_refusal = ""
-        if info.command:  # another command: a message's data, if one was going out, is over
-            self.after_data = False
+        if self.after_data and lineinfo.sends_command(info, text):
+            self.after_data = False  # another command: the message's data is over (asked only after a 354)
         if self.open_reply is None:  # (most lines: their outcome is known with the line)
             replies = info.replies
             refusal, go_ahead, accepted = info.refusal, info.go_ahead, info.accepted

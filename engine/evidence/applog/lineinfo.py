@@ -110,7 +110,8 @@ _COMMAND = lazyre.compile(
     r"(?:\s*$|\s*(?:\\r\\n)?['\"]|(?<=<).)",
     re.I,
 )
-_COMMAND_WORDS = ("ehlo", "helo", "lhlo", "mail", "rcpt", "auth", "starttls", "rset", "quit")
+# (each match holds one: "from:" rather than "mail", which a message's text lines hold, X-Mailer...)
+_COMMAND_WORDS = ("ehlo", "helo", "lhlo", "from:", "rcpt", "auth", "starttls", "rset", "quit")
 _STARTTLS_CMD = lazyre.compile(_CLIENT_CMD + r"STARTTLS\b|\bConnection secured\b|\bStarting TLS\b", re.I)
 _TLS_SETTING = lazyre.compile(r"\b(?:MAIL_ENCRYPTION\s*[:=]\s*[\"']?(?:tls|starttls)|"
                           r"EMAIL_USE_TLS\s*[:=]\s*(?:true|1)|"
@@ -197,9 +198,9 @@ class LineInfo:
     unexplained: bool  # speaks of an SMTP failure (a warning when no reply explains it)
     dialogue_client: bool  # a dialogue line the client wrote
     client_speaks: bool  # the client speaks (a reply on such a line is its text, not the server's)
-    command: bool  # the client sends EHLO/HELO, MAIL FROM, RCPT TO, STARTTLS, AUTH, RSET or QUIT
     at: dt.datetime | None  # the line's stamp (a stamped line: None, read ``plain_stamp`` of the line itself)
     sent: bool | None = None  # says a message was sent, and not that it was not (None: not asked yet)
+    command: bool | None = None  # the client sends a command (``sends_command``; None: not asked yet)
 
 
 _plain: dict[str, LineInfo] = {}
@@ -390,7 +391,7 @@ def _with_ids(text: str, key: str, stamped: bool) -> LineInfo:
         refusal, go_ahead, accepted = outcome(replies)
         return LineInfo(  # (what ``_shareable`` let through: no server, session detail, greeting, TLS)
             None, None, False, None, False, False, None, None, None, replies, refusal, go_ahead, accepted,
-            None, seen.unexplained, seen.dialogue_client, seen.client_speaks, seen.command, seen.at,
+            None, seen.unexplained, seen.dialogue_client, seen.client_speaks, seen.at,
         )
     info = work_out(text, stamped)
     if _shareable(info, text):
@@ -461,7 +462,6 @@ def work_out(text: str, stamped: bool = False) -> LineInfo:
         unexplained="mtp" in lower and _UNEXPLAINED.search(text) is not None,
         dialogue_client=client_speaks and DIALOGUE.search(text) is not None,
         client_speaks=client_speaks,
-        command=client_speaks_command(text, ascii_lower),
         at=None if stamp is None else _stamp(stamp.group("at"), stamp.group("tz")),
     )
 
@@ -469,6 +469,15 @@ def work_out(text: str, stamped: bool = False) -> LineInfo:
 def client_speaks_command(text: str, ascii_lower: str | None) -> bool:
     """The line is the client sending a command (``_COMMAND``); its words first, for ASCII lines."""
     return _holds(ascii_lower, _COMMAND_WORDS) and _COMMAND.search(text) is not None
+
+
+def sends_command(info: LineInfo, text: str) -> bool:
+    """The client sends a command on this line (``client_speaks_command``): asked only while a
+    message's data may be going out (after a 354), worked out the first time and remembered with
+    the line (a message's text lines repeat)."""
+    if info.command is None:
+        info.command = client_speaks_command(text, text.lower() if text.isascii() else None)
+    return info.command
 
 
 def says_sent(info: LineInfo, text: str) -> bool:
