@@ -529,10 +529,10 @@ def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | No
     sizes = [it.doc.size if it.doc else 0 for it in parallel]
     workers, shards = 0, [1] * len(parallel)  # what plan_jobs plans below PARALLEL_MIN_BYTES
     if sum(sizes) >= PARALLEL_MIN_BYTES:  # (so a small diagnosis does not import the worker policy)
-        from .workers import plan_jobs
+        from .workers import plan_jobs, scan_costs
 
-        workers, shards = plan_jobs(sizes, [it.parser is not None and it.parser.kind == "send_log"
-                                            for it in parallel], min_total=PARALLEL_MIN_BYTES)
+        send = [it.parser is not None and it.parser.kind == "send_log" for it in parallel]
+        workers, shards = plan_jobs(scan_costs(sizes, send), send, min_total=PARALLEL_MIN_BYTES)
     if workers >= 2 and sum(shards) >= 2:
         try:
             _parse_parallel(parallel, prog, cancel, absorb, workers, shards)

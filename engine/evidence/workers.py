@@ -29,9 +29,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+# The three sizes below are in bytes of the pure-Python scan (``scan_costs``).
 PARALLEL_MIN_BYTES = 48 * 1024**2  # below this in total, one process is as fast (bench_sendlog)
 MIN_BYTES_PER_WORKER = 24 * 1024**2  # a worker must have at least this much to read
 SHARD_MIN_BYTES = 256 * 1024**2  # a lone send log is split by session from this size on
+# The native send-log scan reads ~8x the bytes per CPU second of the Python one (bench_sendlog:
+# 7.1x at 1 GB): a worker's start (~0.15-0.2 s of wall time) repays itself only from ~8x the size.
+NATIVE_SPEEDUP = 8
 WORKERS_ENV = "RELAYDOCTOR_WORKERS"
 
 
@@ -39,6 +43,21 @@ def forced_workers() -> int | None:
     """The worker count the user fixed with ``RELAYDOCTOR_WORKERS``, if any (a bad value is ignored)."""
     value = os.environ.get(WORKERS_ENV, "").strip()
     return int(value) if value.isdigit() else None
+
+
+def scan_costs(sizes: Sequence[int], send_logs: Sequence[bool]) -> list[int]:
+    """What scanning each log costs, in bytes of the pure-Python scan (the unit of the thresholds
+    above): a send log the native scan reads counts ``1 / NATIVE_SPEEDUP`` of its size. Measured with
+    the thresholds in bytes, 100 MB of send logs started two workers on an idle 2-CPU machine and
+    took 1.65x the wall time of one process (bench_sendlog). With ``RELAYDOCTOR_WORKERS`` set, the
+    sizes as they are: whoever fixed the count asked for workers from ``PARALLEL_MIN_BYTES`` on."""
+    if forced_workers() is not None:
+        return list(sizes)
+    from .smtplog import sendfilter  # (what the scan itself imports next)
+
+    if not sendfilter.available():
+        return list(sizes)
+    return [size // NATIVE_SPEEDUP if send else size for size, send in zip(sizes, send_logs, strict=True)]
 
 
 def _cgroup_limit(root: Path = Path("/sys/fs/cgroup")) -> float | None:

@@ -81,3 +81,51 @@ def test_small_input_is_planned_without_asking_for_the_cpus(monkeypatch):
     assert workers.plan_jobs(sizes, [True] * 3) == (0, [1, 1, 1])
     assert workers.plan_jobs([], []) == (0, [])
     assert workers.plan_jobs([10 * MB], [True], min_total=32 * MB) == (0, [1])
+
+
+def test_send_logs_the_native_scan_reads_need_eight_times_the_bytes_to_start_workers(monkeypatch):
+    """The thresholds are in bytes of the pure-Python scan. The native scan reads 100 MB of send logs
+    in ~0.12 s on one core, and two workers took 1.65x that wall time (bench_sendlog, idle 2-CPU
+    machine): a send log it reads counts an eighth of its size; other logs count whole."""
+    from relaydoctor.engine.evidence.smtplog import sendfilter
+
+    monkeypatch.delenv("RELAYDOCTOR_WORKERS", raising=False)
+    monkeypatch.setattr(sendfilter, "available", lambda: True)
+    hundred, gigabyte = [13 * MB] * 8, [125 * MB] * 8  # the benchmark's 8 files
+    costs = workers.scan_costs(hundred, [True] * 8)
+    assert costs == [13 * MB // workers.NATIVE_SPEEDUP] * 8
+    assert workers.plan_jobs(costs, [True] * 8, cpus=2, load=0.0) == (0, [1] * 8)
+    assert workers.plan_jobs(hundred, [True] * 8, cpus=2, load=0.0)[0] == 2  # in bytes: workers
+    costs = workers.scan_costs(gigabyte, [True] * 8)
+    assert workers.plan_jobs(costs, [True] * 8, cpus=2, load=0.0) == (2, [1] * 8)
+    assert workers.scan_costs(hundred, [False] * 8) == hundred  # receive logs: the Python scan
+    monkeypatch.setattr(sendfilter, "available", lambda: False)  # no compiler, RELAYDOCTOR_NO_NATIVE
+    assert workers.scan_costs(hundred, [True] * 8) == hundred
+    monkeypatch.setattr(sendfilter, "available", lambda: True)
+    monkeypatch.setenv("RELAYDOCTOR_WORKERS", "2")  # a count fixed by the user: sizes as they are
+    assert workers.scan_costs(hundred, [True] * 8) == hundred
+
+
+def test_the_loader_plans_workers_by_scan_cost(tmp_path, samples, monkeypatch):
+    """The loader asks the policy with the logs' scan costs, not their sizes."""
+    import shutil
+
+    from relaydoctor.engine.evidence import loader
+    from relaydoctor.engine.evidence.loader import load_evidence
+
+    asked: list[list[int]] = []
+    plan = workers.plan_jobs
+
+    def plan_jobs(sizes, *args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(list(sizes))
+        return plan(sizes, *args, **kwargs)
+
+    def scan_costs(sizes, send_logs):  # type: ignore[no-untyped-def]
+        return [size + 1 if send else size for size, send in zip(sizes, send_logs, strict=True)]
+
+    monkeypatch.setattr(workers, "plan_jobs", plan_jobs)
+    monkeypatch.setattr(workers, "scan_costs", scan_costs)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    shutil.copy(samples / "send-logs" / "SEND20261120-1.LOG", tmp_path)
+    load_evidence([str(tmp_path)])
+    assert asked == [[(tmp_path / "SEND20261120-1.LOG").stat().st_size + 1]]
