@@ -5,10 +5,11 @@ one, an accepted message.
 What each line means follows the app-log reader's own rules, from the same ``LineInfo`` the reader
 gets (``applog.lineinfo``, worked out once per distinct line): a refusal is a 4xx/5xx reply it
 recognises (``is_refusal``, multi-line replies joined by ``join_open``) or a TLS failure, and the
-smart host a reply belongs to is the last endpoint line before it (``endpoint_from``). A refusal's
-verdict runs that reader over the few lines it needs (the endpoint line, the lines about
-AUTH/TLS/MAIL FROM/port since it, the reply), so the facts are the ones ``diagnose`` gets from
-those lines.
+smart host a reply belongs to is the last endpoint line before it (``endpoint_from``), or, while no
+line has named one, the server the first ``220`` greeting names (the reader's fallback: PHPMailer at
+SMTPDebug 2 writes no endpoint line). A refusal's verdict runs that reader over the few lines it
+needs (the line that named the smart host, the lines about AUTH/TLS/MAIL FROM/port since it, the
+reply), so the facts are the ones ``diagnose`` gets from those lines.
 
 An accepted message is a 2xx reply to DATA (the final reply after a ``354``: a ``250`` that is the
 reply to the end of the message's data, ``_answers_data``) or a line saying a message was sent with a
@@ -83,6 +84,9 @@ class AppLogLines:
             self.host, self.endpoint = endpoint[0], (line_no, text)
             self.session.clear()  # a new connection: what was said on the last one is not this one's
             self.mail_from, self.after_data, self.last_refusal = "", False, ""
+        elif info.greeting is not None and not info.client_speaks and not self.host:
+            # no line named the smart host: the server the greeting names is (the reader's fallback)
+            self.host, self.endpoint = info.greeting, (line_no, text)
         if info.session:
             self.session.append((line_no, text))
             if info.mail_from is not None:
