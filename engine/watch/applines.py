@@ -9,7 +9,9 @@ smart host a reply belongs to is the last endpoint line before it (``endpoint_fr
 line has named one, the server the first ``220`` greeting names (the reader's fallback: PHPMailer at
 SMTPDebug 2 writes no endpoint line). A refusal's verdict runs that reader over the few lines it
 needs (the line that named the smart host, the lines about AUTH/TLS/MAIL FROM/port since it, the
-reply), so the facts are the ones ``diagnose`` gets from those lines.
+reply), so the facts are the ones ``diagnose`` gets from those lines. A new connection (an endpoint
+line, or a ``220`` greeting naming its server) ends what was said on the last one: its AUTH, TLS and
+MAIL FROM are not the new conversation's.
 
 An accepted message is a 2xx reply to DATA (the final reply after a ``354``: a ``250`` that is the
 reply to the end of the message's data, ``_answers_data``) or a line saying a message was sent with a
@@ -84,9 +86,14 @@ class AppLogLines:
             self.host, self.endpoint = endpoint[0], (line_no, text)
             self.session.clear()  # a new connection: what was said on the last one is not this one's
             self.mail_from, self.after_data, self.last_refusal = "", False, ""
-        elif info.greeting is not None and not info.client_speaks and not self.host:
-            # no line named the smart host: the server the greeting names is (the reader's fallback)
-            self.host, self.endpoint = info.greeting, (line_no, text)
+        elif info.greeting is not None and not info.client_speaks:
+            # a new connection's greeting (SMTPDebug 2 writes no endpoint line): as after one, what was
+            # said on the last connection is not this one's; while no line has named the smart host,
+            # the server the first greeting names is it (the reader's fallback)
+            if not self.host:
+                self.host, self.endpoint = info.greeting, (line_no, text)
+            self.session.clear()
+            self.mail_from, self.after_data, self.last_refusal = "", False, ""
         if info.session:
             self.session.append((line_no, text))
             if info.mail_from is not None:

@@ -708,3 +708,47 @@ def test_an_endpoint_line_still_names_the_smart_host_over_a_greeting():
     lines = phpmailer(T0)  # "Connection: opening to <tenant endpoint>" before the greeting of another name
     [d] = _feed(lines)
     assert d.host == EOP
+
+
+@pytest.mark.parametrize("refused", ["rcpt", "auth"])
+def test_a_level2_greeting_ends_the_last_connections_session(tmp_path: Path, domains, refused: str):
+    """A new connection's 220 greeting (SMTPDebug 2: no endpoint line) ends the last connection's
+    AUTH, TLS and MAIL FROM. The app's next conversation goes without TLS or AUTH and is refused, at
+    RCPT TO as @contoso.com or at AUTH before any MAIL FROM: its verdict's facts were the last
+    connection's (TLS, AUTH, its MAIL FROM @contoso.net, which also made the cause domain-not-accepted)
+    where diagnose reads none of them from the conversation's own lines."""
+    first = level2(T0, sender="alerts@contoso.net", auth=True)
+    then = level2(T0 + dt.timedelta(minutes=5), starttls=False, refused=refused)
+    lines = first + then
+    got = _feed(lines)
+    assert [(d.line, d.accepted) for d in got] == [
+        (line_of(first, "SERVER -> CLIENT: 550"), False),
+        (line_of(then, "SERVER -> CLIENT: 550" if refused == "rcpt" else "SERVER -> CLIENT: 504",
+                 before=len(first)), False),
+    ]
+    d = got[1]
+    assert d.host == FRONTEND.lower() and d.mail_from == ("contoso.com" if refused == "rcpt" else "")
+    # only the line that named the smart host (the first greeting) and the conversation's own lines
+    assert set(d.context) <= {first[0].rstrip("\n"), *(x.rstrip("\n") for x in then)}, d.context
+    [watched], [read] = _clients(d.context), _clients(then)  # what diagnose reads of that conversation
+    assert watched == read
+    assert not watched["starttls_used"]
+    assert bool(watched["auth_used"]) == (refused == "auth")  # (refused at its own AUTH)
+    log = tmp_path / "app.log"
+    write(log, then, "w")
+    from relaydoctor.engine.watch.lines import facts_of
+
+    assert _verdict(domains, facts_of("app_log", str(log), d.context)) == _verdict([log, *domains])
+    if refused == "rcpt":  # (the first conversation's own refusal: the domain not accepted)
+        assert _verdict(domains, facts_of("app_log", str(log), d.context))[0] != "domain-not-accepted"
+        assert _verdict(domains, facts_of("app_log", str(log), got[0].context)) == (
+            "domain-not-accepted", "likely")
+
+
+def test_the_starttls_reply_is_no_new_connection():
+    """Exchange Online's reply to STARTTLS is a 220 too ("220 2.0.0 SMTP server ready"), naming no
+    server: the TLS the conversation negotiated stays in its refusal's facts."""
+    lines = level2(T0)
+    [d] = _feed(lines)
+    assert _clients(d.context)[0]["starttls_used"] is True
+    assert any(" CLIENT -> SERVER: STARTTLS" in x for x in d.context)
