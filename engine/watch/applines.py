@@ -4,7 +4,8 @@ one, an accepted message.
 
 What each line means follows the app-log reader's own rules, from the same ``LineInfo`` the reader
 gets (``applog.lineinfo``, worked out once per distinct line): a refusal is a 4xx/5xx reply it
-recognises (``is_refusal``, multi-line replies joined by ``join_open``) or a TLS failure, and the
+recognises (``is_refusal``, multi-line replies joined by ``join_open``) or a TLS failure, on a line
+the client does not write (``client_speaks``: after a 354 that is the message's text), and the
 smart host a reply belongs to is the last endpoint line before it (``endpoint_from``), or, while no
 line has named one, the server the first ``220`` greeting names (the reader's fallback: PHPMailer at
 SMTPDebug 2 writes no endpoint line). A refusal's verdict runs that reader over the few lines it
@@ -115,11 +116,12 @@ class AppLogLines:
             self.reply_lines.append((line_no, text))
             del self.reply_lines[:-CONTEXT]
             return None
-        if refusal is not None:
-            self.after_data = False
-            return self._refused(line_no, refusal.text, _status(refusal), self._lines(line_no, text))
-        if not replies and info.tls is not None:
-            return self._refused(line_no, info.tls[1], info.tls[0], self._lines(line_no, text))
+        if not info.client_speaks:  # (a 4xx/5xx or TLS failure the client writes is message text)
+            if refusal is not None:
+                self.after_data = False
+                return self._refused(line_no, refusal.text, _status(refusal), self._lines(line_no, text))
+            if not replies and info.tls is not None:
+                return self._refused(line_no, info.tls[1], info.tls[0], self._lines(line_no, text))
         if go_ahead:
             self.after_data = True
         elif accepted is not None and not info.client_speaks:  # (a "250" the client writes is message text)

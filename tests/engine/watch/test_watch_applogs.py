@@ -752,3 +752,26 @@ def test_the_starttls_reply_is_no_new_connection():
     [d] = _feed(lines)
     assert _clients(d.context)[0]["starttls_used"] is True
     assert any(" CLIENT -> SERVER: STARTTLS" in x for x in d.context)
+
+
+def test_a_refusal_the_client_writes_is_message_text_not_a_refusal():
+    """After the 354 the client's lines are the message's text: a report quoting a refusal or a TLS
+    failure is no refusal (the accept path already reads a "250" the client writes as text). Taken for
+    one, it was reported and ended the wait for the message's fate, so its real accept was lost too."""
+    sent = level2(T0, refused="")
+    t = "2026-11-24 10:30:00 CLIENT -> SERVER: "
+    body = [t + "the report said 550 5.7.64 TenantAttribution; Relay Access Denied\n",
+            t + "and 451 4.7.500 Server busy. Please try again later.\n",
+            t + "SSL negotiation failed on the old scanner\n"]
+    lines = sent[: line_of(sent, "Subject: ")] + body + sent[line_of(sent, "Subject: "):]
+    assert [(d.line, d.accepted) for d in _feed(lines)] == [(line_of(lines, "Queued mail"), True)]
+
+
+def test_a_refusal_after_a_client_line_is_still_one():
+    """The server's refusal of the end of the data, after the client's message text, is reported."""
+    sent = level2(T0, refused="")
+    queued = line_of(sent, "Queued mail")
+    lines = [*sent[: queued - 1], sent[queued - 1].replace(
+        "250 2.6.0 <a1@contoso.com> [InternalId=1] Queued mail for delivery",
+        "550 5.7.64 TenantAttribution; Relay Access Denied"), *sent[queued:]]
+    assert [(d.line, d.accepted, d.status) for d in _feed(lines)] == [(queued, False, "5.7.64")]
