@@ -4,11 +4,15 @@ one, an accepted message.
 
 What each line means follows the app-log reader's own rules, from the same ``LineInfo`` the reader
 gets (``applog.lineinfo``, worked out once per distinct line): a refusal is a 4xx/5xx reply it
-recognises (``is_refusal``, multi-line replies joined by ``join_open``) or a TLS failure, and the
-smart host a reply belongs to is the last endpoint line before it (``endpoint_from``). A refusal's
-verdict runs that reader over the few lines it needs (the endpoint line, the lines about
-AUTH/TLS/MAIL FROM/port since it, the reply), so the facts are the ones ``diagnose`` gets from
-those lines.
+recognises (``is_refusal``, multi-line replies joined by ``join_open``) or a TLS failure, on a line
+the client does not write (``client_speaks``: after a 354 that is the message's text), and the
+smart host a reply belongs to is the last endpoint line before it (``endpoint_from``), or, while no
+line has named one, the server the first ``220`` greeting names (the reader's fallback: PHPMailer at
+SMTPDebug 2 writes no endpoint line). A refusal's verdict runs that reader over the few lines it
+needs (the line that named the smart host, the lines about AUTH/TLS/MAIL FROM/port since it, the
+reply), so the facts are the ones ``diagnose`` gets from those lines. A new connection (an endpoint
+line, or a ``220`` greeting naming its server) ends what was said on the last one: its AUTH, TLS and
+MAIL FROM are not the new conversation's.
 
 An accepted message is a 2xx reply to DATA (the final reply after a ``354``: a ``250`` that is the
 reply to the end of the message's data, ``_answers_data``) or a line saying a message was sent with a
@@ -83,6 +87,14 @@ class AppLogLines:
             self.host, self.endpoint = endpoint[0], (line_no, text)
             self.session.clear()  # a new connection: what was said on the last one is not this one's
             self.mail_from, self.after_data, self.last_refusal = "", False, ""
+        elif info.greeting is not None and not info.client_speaks:
+            # a new connection's greeting (SMTPDebug 2 writes no endpoint line): as after one, what was
+            # said on the last connection is not this one's; while no line has named the smart host,
+            # the server the first greeting names is it (the reader's fallback)
+            if not self.host:
+                self.host, self.endpoint = info.greeting, (line_no, text)
+            self.session.clear()
+            self.mail_from, self.after_data, self.last_refusal = "", False, ""
         if info.session:
             self.session.append((line_no, text))
             if info.mail_from is not None:
@@ -104,11 +116,12 @@ class AppLogLines:
             self.reply_lines.append((line_no, text))
             del self.reply_lines[:-CONTEXT]
             return None
-        if refusal is not None:
-            self.after_data = False
-            return self._refused(line_no, refusal.text, _status(refusal), self._lines(line_no, text))
-        if not replies and info.tls is not None:
-            return self._refused(line_no, info.tls[1], info.tls[0], self._lines(line_no, text))
+        if not info.client_speaks:  # (a 4xx/5xx or TLS failure the client writes is message text)
+            if refusal is not None:
+                self.after_data = False
+                return self._refused(line_no, refusal.text, _status(refusal), self._lines(line_no, text))
+            if not replies and info.tls is not None:
+                return self._refused(line_no, info.tls[1], info.tls[0], self._lines(line_no, text))
         if go_ahead:
             self.after_data = True
         elif accepted is not None and not info.client_speaks:  # (a "250" the client writes is message text)

@@ -5,9 +5,11 @@ only after a refusal from the same smart host in the same file, and a log withou
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -472,7 +474,11 @@ def test_a_reply_left_open_in_a_truncated_app_log_is_not_joined_to_the_next_file
     assert [(e.delivery.line, e.delivery.accepted, e.delivery.unproven) for e in got] == [
         (1, False, ""), (line_of(new, "Queued mail"), True, ""),
     ]
-    assert set(got[0].delivery.context) <= {x.rstrip("\n") for x in new}, got[0].delivery.context
+    # (what the old file said of the app stays, as ``restart`` says: the line that named the smart host,
+    # here its first greeting, SMTPDebug 2 naming no other; never the reply left open)
+    named = old[0].rstrip("\n")
+    assert " 220 AM0PR04CA0003." in named
+    assert set(got[0].delivery.context) <= {named, *(x.rstrip("\n") for x in new)}, got[0].delivery.context
 
 
 def _cut_after_354(at: dt.datetime) -> list[str]:
@@ -583,3 +589,189 @@ def test_a_reconnect_after_354_never_says_fixed(logs: Path):
     assert "fixed" not in out
     assert "accepted at" not in out
     assert out.splitlines()[-1].startswith("timeout: no accepted session for an external recipient")
+
+
+# --- PHPMailer at SMTPDebug 2 (no "Connection: opening to" line): what watch reads of a refusal is what
+# diagnose reads of the same conversation ---------------------------------------------------------------
+
+FRONTEND = "DB5EUR03FT043.mail.protection.outlook.com"  # the server Exchange Online's greeting names
+
+
+def level2(at: dt.datetime, *, greeting: str = FRONTEND, sender: str = "noreply@contoso.com",
+           starttls: bool = True, auth: bool = False, refused: str = "rcpt") -> list[str]:
+    """One PHPMailer send at SMTPDebug 2 (client and server lines, its gmdate prefix): STARTTLS and AUTH
+    LOGIN when asked; refused at RCPT TO with 5.7.64 ("rcpt"), AUTH refused before any MAIL FROM with
+    5.7.4 ("auth": Exchange Online's reply to AUTH without TLS), or accepted after DATA ("")."""
+    t = at.strftime("%Y-%m-%d %H:%M:%S")
+    bracket = f"[{FRONTEND} {at.strftime('%Y-%m-%dT%H:%M:%S')}.552Z 08DE0A1B2C3D4E5F]"
+    ehlo = ["CLIENT -> SERVER: EHLO intranet.contoso.com",
+            f"SERVER -> CLIENT: 250-{greeting} Hello [198.51.100.23]", "SERVER -> CLIENT: 250-SIZE 37748736"]
+    lines = [f"SERVER -> CLIENT: 220 {greeting} Microsoft ESMTP MAIL Service ready", *ehlo]
+    if starttls:
+        lines += ["SERVER -> CLIENT: 250 STARTTLS", "CLIENT -> SERVER: STARTTLS",
+                  "SERVER -> CLIENT: 220 2.0.0 SMTP server ready", *ehlo,
+                  "SERVER -> CLIENT: 250 AUTH LOGIN XOAUTH2"]
+    else:
+        lines += ["SERVER -> CLIENT: 250 STARTTLS"]
+    if auth or refused == "auth":
+        lines += ["CLIENT -> SERVER: AUTH LOGIN"]
+        if refused == "auth":
+            reply = f"504 5.7.4 Unrecognized authentication type {bracket}"
+            lines += [f"SERVER -> CLIENT: {reply}", f"SMTP ERROR: AUTH command failed: {reply}",
+                      "CLIENT -> SERVER: QUIT"]
+            return [f"{t} {x}\n" for x in lines]
+        lines += ["SERVER -> CLIENT: 334 VXNlcm5hbWU6", "CLIENT -> SERVER: [credentials hidden]",
+                  "SERVER -> CLIENT: 334 UGFzc3dvcmQ6", "CLIENT -> SERVER: [credentials hidden]",
+                  "SERVER -> CLIENT: 235 2.7.0 Authentication successful"]
+    lines += [f"CLIENT -> SERVER: MAIL FROM:<{sender}>", "SERVER -> CLIENT: 250 2.1.0 Sender OK",
+              "CLIENT -> SERVER: RCPT TO:<partner@fabrikam.com>"]
+    if refused == "rcpt":
+        reply = f"550 5.7.64 TenantAttribution; Relay Access Denied {bracket}"
+        lines += [f"SERVER -> CLIENT: {reply}", f"SMTP ERROR: RCPT TO command failed: {reply}"]
+    else:
+        lines += ["SERVER -> CLIENT: 250 2.1.5 Recipient OK", "CLIENT -> SERVER: DATA",
+                  "SERVER -> CLIENT: 354 Start mail input; end with <CRLF>.<CRLF>",
+                  "CLIENT -> SERVER: Subject: Daily report", "CLIENT -> SERVER: ",
+                  "CLIENT -> SERVER: .",
+                  "SERVER -> CLIENT: 250 2.6.0 <a1@contoso.com> [InternalId=1] Queued mail for delivery"]
+    lines += ["CLIENT -> SERVER: QUIT", "SERVER -> CLIENT: 221 2.0.0 Service closing transmission channel"]
+    return [f"{t} {x}\n" for x in lines]
+
+
+def _feed(lines: list[str]) -> list:
+    reader = AppLogLines()
+    return [d for n, t in enumerate(lines, 1) if (d := reader.feed(n, t.rstrip("\n")))]
+
+
+def _clients(lines: list[str] | tuple[str, ...]) -> list[dict]:
+    """The smart-host facts the app-log reader (``diagnose``'s) gives for these lines, without where."""
+    from relaydoctor.engine.watch.lines import facts_of
+
+    facts = facts_of("app_log", "app.log", tuple(x.rstrip("\n") for x in lines))
+    return [{k: v for k, v in dataclasses.asdict(f).items() if k != "provenance"}
+            for f in facts if f.KIND == "smtp_client"]
+
+
+def _verdict(paths: list[Path], facts: list | None = None) -> tuple[str, str]:
+    """The first decided verdict (cause, status) ``diagnose`` gives for ``paths`` (plus ``facts``)."""
+    from relaydoctor.engine.api import diagnose_evidence, load_evidence, load_packs
+
+    evidence = load_evidence([str(p) for p in paths])
+    evidence.facts.extend(facts or ())
+    report = diagnose_evidence(evidence, packs=load_packs((), cached=True), now=T0 + dt.timedelta(hours=1))
+    decided = [v for v in report.verdicts if v.status in ("confirmed", "likely")]
+    return (decided[0].cause, decided[0].status) if decided else ("", "undetermined")
+
+
+@pytest.fixture
+def domains(tmp_path: Path, samples: Path) -> list[Path]:
+    """The tenant's accepted domains and Entra domains only (contoso.net is neither accepted nor verified),
+    so a 5.7.64 from an app sending to the tenant's MX endpoint as @contoso.net is a domain not accepted."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name in ("Get-AcceptedDomain.fl.txt", "Get-MgDomain.json"):
+        shutil.copy(samples / "bundles" / "renewed-certificate" / name, folder)
+    return sorted(folder.iterdir())
+
+
+def test_a_level2_refusal_names_the_smart_host_its_greeting_names_as_diagnose_does(tmp_path: Path, domains):
+    """No line names the smart host: diagnose takes the server the 220 greeting names (the tenant's MX
+    endpoint) and concludes; watch named none, so its verdict on the same lines was undetermined."""
+    lines = level2(T0, sender="alerts@contoso.net")
+    log = tmp_path / "app.log"
+    write(log, lines, "w")
+    [d] = _feed(lines)
+    assert (d.line, d.accepted, d.host, d.mail_from) == (
+        line_of(lines, "SERVER -> CLIENT: 550"), False, FRONTEND.lower(), "contoso.net")
+    assert _clients(d.context) == _clients(lines)  # the facts diagnose reads from the whole conversation
+    assert _clients(d.context)[0]["smart_host_kind"] == "eop_tenant"
+    from relaydoctor.engine.watch.lines import facts_of
+
+    expected = _verdict([log, *domains])
+    assert expected == ("domain-not-accepted", "likely")
+    assert _verdict(domains, facts_of("app_log", str(log), d.context)) == expected
+
+
+def test_a_level2_accept_is_tied_to_the_refusal_by_the_first_greetings_smart_host():
+    """Each connection's greeting names another of Exchange Online's servers; as in diagnose, the smart
+    host is the one the first greeting named, so the later accept is from the smart host that refused."""
+    lines = level2(T0) + level2(T0 + dt.timedelta(minutes=5), greeting="AM6EUR05FT012.mail.protection."
+                                "outlook.com", refused="")
+    got = _feed(lines)
+    assert [(d.line, d.accepted, d.host, d.unproven) for d in got] == [
+        (line_of(lines, "SERVER -> CLIENT: 550"), False, FRONTEND.lower(), ""),
+        (line_of(lines, "Queued mail"), True, FRONTEND.lower(), ""),
+    ]
+
+
+def test_an_endpoint_line_still_names_the_smart_host_over_a_greeting():
+    lines = phpmailer(T0)  # "Connection: opening to <tenant endpoint>" before the greeting of another name
+    [d] = _feed(lines)
+    assert d.host == EOP
+
+
+@pytest.mark.parametrize("refused", ["rcpt", "auth"])
+def test_a_level2_greeting_ends_the_last_connections_session(tmp_path: Path, domains, refused: str):
+    """A new connection's 220 greeting (SMTPDebug 2: no endpoint line) ends the last connection's
+    AUTH, TLS and MAIL FROM. The app's next conversation goes without TLS or AUTH and is refused, at
+    RCPT TO as @contoso.com or at AUTH before any MAIL FROM: its verdict's facts were the last
+    connection's (TLS, AUTH, its MAIL FROM @contoso.net, which also made the cause domain-not-accepted)
+    where diagnose reads none of them from the conversation's own lines."""
+    first = level2(T0, sender="alerts@contoso.net", auth=True)
+    then = level2(T0 + dt.timedelta(minutes=5), starttls=False, refused=refused)
+    lines = first + then
+    got = _feed(lines)
+    assert [(d.line, d.accepted) for d in got] == [
+        (line_of(first, "SERVER -> CLIENT: 550"), False),
+        (line_of(then, "SERVER -> CLIENT: 550" if refused == "rcpt" else "SERVER -> CLIENT: 504",
+                 before=len(first)), False),
+    ]
+    d = got[1]
+    assert d.host == FRONTEND.lower() and d.mail_from == ("contoso.com" if refused == "rcpt" else "")
+    # only the line that named the smart host (the first greeting) and the conversation's own lines
+    assert set(d.context) <= {first[0].rstrip("\n"), *(x.rstrip("\n") for x in then)}, d.context
+    [watched], [read] = _clients(d.context), _clients(then)  # what diagnose reads of that conversation
+    assert watched == read
+    assert not watched["starttls_used"]
+    assert bool(watched["auth_used"]) == (refused == "auth")  # (refused at its own AUTH)
+    log = tmp_path / "app.log"
+    write(log, then, "w")
+    from relaydoctor.engine.watch.lines import facts_of
+
+    assert _verdict(domains, facts_of("app_log", str(log), d.context)) == _verdict([log, *domains])
+    if refused == "rcpt":  # (the first conversation's own refusal: the domain not accepted)
+        assert _verdict(domains, facts_of("app_log", str(log), d.context))[0] != "domain-not-accepted"
+        assert _verdict(domains, facts_of("app_log", str(log), got[0].context)) == (
+            "domain-not-accepted", "likely")
+
+
+def test_the_starttls_reply_is_no_new_connection():
+    """Exchange Online's reply to STARTTLS is a 220 too ("220 2.0.0 SMTP server ready"), naming no
+    server: the TLS the conversation negotiated stays in its refusal's facts."""
+    lines = level2(T0)
+    [d] = _feed(lines)
+    assert _clients(d.context)[0]["starttls_used"] is True
+    assert any(" CLIENT -> SERVER: STARTTLS" in x for x in d.context)
+
+
+def test_a_refusal_the_client_writes_is_message_text_not_a_refusal():
+    """After the 354 the client's lines are the message's text: a report quoting a refusal or a TLS
+    failure is no refusal (the accept path already reads a "250" the client writes as text). Taken for
+    one, it was reported and ended the wait for the message's fate, so its real accept was lost too."""
+    sent = level2(T0, refused="")
+    t = "2026-11-24 10:30:00 CLIENT -> SERVER: "
+    body = [t + "the report said 550 5.7.64 TenantAttribution; Relay Access Denied\n",
+            t + "and 451 4.7.500 Server busy. Please try again later.\n",
+            t + "SSL negotiation failed on the old scanner\n"]
+    lines = sent[: line_of(sent, "Subject: ")] + body + sent[line_of(sent, "Subject: "):]
+    assert [(d.line, d.accepted) for d in _feed(lines)] == [(line_of(lines, "Queued mail"), True)]
+
+
+def test_a_refusal_after_a_client_line_is_still_one():
+    """The server's refusal of the end of the data, after the client's message text, is reported."""
+    sent = level2(T0, refused="")
+    queued = line_of(sent, "Queued mail")
+    lines = [*sent[: queued - 1], sent[queued - 1].replace(
+        "250 2.6.0 <a1@contoso.com> [InternalId=1] Queued mail for delivery",
+        "550 5.7.64 TenantAttribution; Relay Access Denied"), *sent[queued:]]
+    assert [(d.line, d.accepted, d.status) for d in _feed(lines)] == [(queued, False, "5.7.64")]
