@@ -143,8 +143,8 @@ def scan(
                     count_sender(seen, info.mail_from_domain)
             if info.client_ip:
                 seen.client_ip = seen.client_ip or info.client_ip
-        if not info.replies and open_reply is None:
-            replies: list | tuple = ()
+        if info.client_speaks or (not info.replies and open_reply is None):
+            replies: list | tuple = ()  # (a reply the client writes is its text, after a 354 the message's)
         else:
             replies, open_reply = join_open(info.replies, open_reply)
         if open_reply is not None:
@@ -189,7 +189,7 @@ def scan(
                 transient=reply.transient,
                 direction=direction(reply.host, host),
             )
-        if not explained and info.tls is not None:
+        if not explained and info.tls is not None and not info.client_speaks:
             explained = True
             code = info.tls[0]
             key = (code, "")
@@ -198,7 +198,7 @@ def scan(
                 symptoms[key] = Symptom(provenance=prov, code=code, text=Provenance.clip(text.strip(), 500),
                                         tokens=(code.split(":", 1)[1],), remote_server=host, origin="app_log",
                                         direction=direction(None, host))
-        if not explained and not replies and info.unexplained:
+        if not explained and not replies and info.unexplained and not info.client_speaks:
             unexplained += 1
             if len(warnings) < MAX_WARNINGS:
                 clipped = Provenance.clip(text, 120)

@@ -767,6 +767,30 @@ def test_a_refusal_the_client_writes_is_message_text_not_a_refusal():
     assert [(d.line, d.accepted) for d in _feed(lines)] == [(line_of(lines, "Queued mail"), True)]
 
 
+def test_diagnose_reads_a_refusal_the_client_writes_as_message_text_too():
+    """The same log through ``diagnose``'s app-log reader: the message's text quoting a refusal, a
+    busy server and a TLS failure gives no symptom and no warning; the server's own refusal does."""
+    from relaydoctor.engine.evidence.applog import reader
+
+    t = "2026-11-24 10:30:00 CLIENT -> SERVER: "
+    body = [t + "the report said 550 5.7.64 TenantAttribution; Relay Access Denied\n",
+            t + "and 451 4.7.500 Server busy. Please try again later.\n",
+            t + "SSL negotiation failed on the old scanner\n",
+            t + "SMTP Error: could not connect, said the old log\n"]
+
+    def symptoms(lines: list[str]) -> list[tuple[str, int]]:
+        got = reader.scan(io.BytesIO("".join(lines).encode()), "app.log")
+        assert not [w for w in got.warnings if "without a reply code" in w]
+        return [(f.code, f.provenance.line) for f in got.facts if f.KIND == "symptom"]
+
+    sent = level2(T0, refused="")
+    lines = sent[: line_of(sent, "Subject: ")] + body + sent[line_of(sent, "Subject: "):]
+    assert symptoms(lines) == []
+    refused = level2(T0)
+    lines = refused[: line_of(refused, "RCPT TO")] + body + refused[line_of(refused, "RCPT TO"):]
+    assert symptoms(lines) == [("5.7.64", line_of(lines, "SERVER -> CLIENT: 550 5.7.64"))]
+
+
 def test_a_refusal_after_a_client_line_is_still_one():
     """The server's refusal of the end of the data, after the client's message text, is reported."""
     sent = level2(T0, refused="")
