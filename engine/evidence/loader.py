@@ -87,6 +87,7 @@ class _Item:
     result: ParseResult | None = None
     error: EvidenceError | None = None
     n_facts: int = 0  # its facts went to the budget as soon as they were read
+    wide: bool = False  # a streamed log in UTF-16/32: the native send-log scan leaves it to Python
 
 
 def _file_document(path: str, name: str) -> Document:
@@ -483,6 +484,9 @@ def _admit(item: _Item) -> None:
             return
     item.parser = found
     if found.streaming:
+        from .decoding import is_wide, sniff_encoding  # (the sniff imported it)
+
+        item.wide = is_wide(sniff_encoding(doc.head[:4096])[0])  # (as sendfilter.prefilter asks)
         doc.park()
 
 
@@ -532,7 +536,8 @@ def _load(items: list[_Item], progress: ProgressFn | None, cancel: CancelFn | No
         from .workers import plan_jobs, scan_costs
 
         send = [it.parser is not None and it.parser.kind == "send_log" for it in parallel]
-        workers, shards = plan_jobs(scan_costs(sizes, send), send, min_total=PARALLEL_MIN_BYTES)
+        native = [s and not it.wide for s, it in zip(send, parallel, strict=True)]  # (wide: the Python scan)
+        workers, shards = plan_jobs(scan_costs(sizes, native), send, min_total=PARALLEL_MIN_BYTES)
     if workers >= 2 and sum(shards) >= 2:
         try:
             _parse_parallel(parallel, prog, cancel, absorb, workers, shards)

@@ -129,3 +129,32 @@ def test_the_loader_plans_workers_by_scan_cost(tmp_path, samples, monkeypatch):
     shutil.copy(samples / "send-logs" / "SEND20261120-1.LOG", tmp_path)
     load_evidence([str(tmp_path)])
     assert asked == [[(tmp_path / "SEND20261120-1.LOG").stat().st_size + 1]]
+
+
+def test_a_wide_send_log_counts_whole(tmp_path, samples, monkeypatch):
+    """A UTF-16 send log (PowerShell 5.1's Out-File, a copy saved as "Unicode") is read by the Python
+    scan (``sendfilter.prefilter`` leaves wide logs to it): it counts its whole size, as before the
+    native discount, so a large one still gets workers and shards."""
+    import codecs
+
+    from relaydoctor.engine.evidence import loader
+    from relaydoctor.engine.evidence.loader import load_evidence
+
+    asked: list[tuple[list[int], list[bool]]] = []
+
+    def scan_costs(sizes, send_logs):  # type: ignore[no-untyped-def]
+        asked.append((list(sizes), list(send_logs)))
+        return list(sizes)
+
+    monkeypatch.setattr(workers, "scan_costs", scan_costs)
+    monkeypatch.setattr(workers, "plan_jobs", lambda sizes, *a, **k: (0, [1] * len(sizes)))
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    text = (samples / "send-logs" / "SEND20261120-1.LOG").read_bytes().decode("utf-8")
+    (tmp_path / "SEND20261120-1.LOG").write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    (tmp_path / "SEND20261120-2.LOG").write_text(text.replace("2026-11-20", "2026-11-21"), "utf-8")
+    load_evidence([str(tmp_path)])
+    ((sizes, native),) = asked
+    assert sorted(zip(sizes, native, strict=True)) == sorted([
+        ((tmp_path / "SEND20261120-1.LOG").stat().st_size, False),  # the Python scan reads it
+        ((tmp_path / "SEND20261120-2.LOG").stat().st_size, True),
+    ])
