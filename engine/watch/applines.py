@@ -24,8 +24,10 @@ for it. PHPMailer at SMTPDebug 2 writes no "Connection:" line for the new connec
 
 App lines carry no session or queue id, so the sender is the log file itself (one app writes one
 file), narrowed by the smart host and, when the dialogue shows it, the MAIL FROM domain. An accept
-proves a fix only after a refusal from the same smart host in the same file; any other accept is
-handed over marked ``unproven`` with the reason.
+proves a fix only after a refusal from the same smart host in the same file, and never when a recipient
+of that same message was refused (its data went to the others: 5.7.64 refuses only relaying, the
+tenant's own recipients are accepted all along); any other accept is handed over marked ``unproven``
+with the reason.
 
 State is bounded: the endpoint line, ``CONTEXT`` session lines, the refused smart hosts
 (``MAX_HOSTS``) and the names the app resolved (``MAX_HOSTS``).
@@ -65,6 +67,7 @@ class AppLogLines:
         self.reply_lines: list[tuple[int, str]] = []  # the lines of a reply still open
         self.after_data = False  # a 354 was seen: the next final reply is the message's fate
         self.last_refusal = ""  # a refusal's text, until the client speaks again (PHPMailer repeats it)
+        self.txn_refused = ""  # a refusal in the message under way (after its MAIL FROM): where it was
         self.refused: OrderedDict[str, str] = OrderedDict()  # smart host → where it last refused
         self.resolved: dict[str, str] = {}
         self.at: dt.datetime | None = None  # the last time a line named (a stack trace has none)
@@ -86,7 +89,7 @@ class AppLogLines:
                 self.resolved.clear()
             self.host, self.endpoint = endpoint[0], (line_no, text)
             self.session.clear()  # a new connection: what was said on the last one is not this one's
-            self.mail_from, self.after_data, self.last_refusal = "", False, ""
+            self.mail_from, self.after_data, self.last_refusal, self.txn_refused = "", False, "", ""
         elif info.greeting is not None and not info.client_speaks:
             # a new connection's greeting (SMTPDebug 2 writes no endpoint line): as after one, what was
             # said on the last connection is not this one's; while no line has named the smart host,
@@ -94,12 +97,12 @@ class AppLogLines:
             if not self.host:
                 self.host, self.endpoint = info.greeting, (line_no, text)
             self.session.clear()
-            self.mail_from, self.after_data, self.last_refusal = "", False, ""
+            self.mail_from, self.after_data, self.last_refusal, self.txn_refused = "", False, "", ""
         if info.session:
             self.session.append((line_no, text))
             if info.mail_from is not None:
                 self.mail_from = (info.mail_from_domain or "") if info.mail_from else "<>"
-                self.last_refusal = ""
+                self.last_refusal = self.txn_refused = ""  # (a new message)
         elif info.dialogue_client:
             self.last_refusal = ""
         if self.after_data and lineinfo.sends_command(info, text):
@@ -130,7 +133,9 @@ class AppLogLines:
             fate = self.after_data and _answers_data(accepted, bool(self.reply_lines))
             self.after_data = False
             if fate or lineinfo.says_sent(info, text):
-                return self._accepted(line_no, accepted, self._lines(line_no, text))
+                # (the data's 250 after a recipient of this message was refused: sent only to the others)
+                partial = self.txn_refused if fate else ""
+                return self._accepted(line_no, accepted, self._lines(line_no, text), partial)
         if self.reply_lines:
             self.reply_lines.clear()
         return None
@@ -146,7 +151,7 @@ class AppLogLines:
         for line_no, text in lines:
             self.feed(line_no, text)
         self.refused.clear()
-        self.last_refusal = ""
+        self.last_refusal = self.txn_refused = ""
 
     def restart(self) -> None:
         """The file is read again from its first line (truncated, rotated or replaced, or re-read after
@@ -162,7 +167,7 @@ class AppLogLines:
         self.open_reply = None
         self.reply_lines.clear()
         self.after_data = False
-        self.last_refusal = ""
+        self.last_refusal = self.txn_refused = ""
         self.session.clear()
         self.mail_from = ""
         if self.endpoint is not None:
@@ -176,6 +181,8 @@ class AppLogLines:
     def _refused(
         self, line_no: int, reply: str, status: str, lines: list[tuple[int, str]]
     ) -> Delivery | None:
+        if self.mail_from and not self.txn_refused:  # (a recipient refused: its data may still go out)
+            self.txn_refused = f"line {line_no}"
         if reply == self.last_refusal:
             return None  # the same reply said again ("SMTP ERROR: MAIL FROM command failed: 530 …")
         self.last_refusal = reply
@@ -186,8 +193,12 @@ class AppLogLines:
         return Delivery(line_no, self.at, False, reply, status, self.host, self.mail_from, None,
                         self._context(lines))
 
-    def _accepted(self, line_no: int, reply: Reply, lines: list[tuple[int, str]]) -> Delivery:
-        if self.host in self.refused:
+    def _accepted(self, line_no: int, reply: Reply, lines: list[tuple[int, str]],
+                  partial: str = "") -> Delivery:
+        self.txn_refused = ""
+        if partial:  # (5.7.64 refuses relaying only: the tenant's own recipients are accepted all along)
+            unproven = f"this message was refused for a recipient at {partial}, sent only to the others"
+        elif self.host in self.refused:
             unproven = ""
         elif self.refused:
             unproven = (f"the refusals before it in this file were from {_hosts(self.refused)}, not from "

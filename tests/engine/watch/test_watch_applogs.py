@@ -799,3 +799,31 @@ def test_a_refusal_after_a_client_line_is_still_one():
         "250 2.6.0 <a1@contoso.com> [InternalId=1] Queued mail for delivery",
         "550 5.7.64 TenantAttribution; Relay Access Denied"), *sent[queued:]]
     assert [(d.line, d.accepted, d.status) for d in _feed(lines)] == [(queued, False, "5.7.64")]
+
+
+def _partial(at: dt.datetime) -> list[str]:
+    """A level-2 send to two recipients: the internal one accepted, the external one refused with 5.7.64
+    (relaying is what is refused); PHPMailer sends the data to the one accepted, and it is queued."""
+    lines = level2(at, refused="")
+    t = at.strftime("%Y-%m-%d %H:%M:%S")
+    at_rcpt = next(i for i, x in enumerate(lines) if "RCPT TO" in x)
+    lines[at_rcpt] = lines[at_rcpt].replace("partner@fabrikam.com", "boss@contoso.com")
+    lines[at_rcpt + 2:at_rcpt + 2] = [
+        f"{t} CLIENT -> SERVER: RCPT TO:<partner@fabrikam.com>\n",
+        f"{t} SERVER -> CLIENT: 550 5.7.64 TenantAttribution; Relay Access Denied\n",
+        f"{t} SMTP ERROR: RCPT TO command failed: 550 5.7.64 TenantAttribution; Relay Access Denied\n",
+    ]
+    return lines
+
+
+def test_a_message_whose_other_recipient_was_refused_proves_no_fix():
+    """The refusal and the accept are the same message's: the external recipient is still refused, so
+    the queued copy (for the recipients accepted) never says ``fixed``; the next message with no
+    recipient refused still does."""
+    lines = _partial(T0)
+    got = _feed(lines)
+    assert [(d.line, d.accepted) for d in got] == [
+        (line_of(lines, "SERVER -> CLIENT: 550"), False), (line_of(lines, "Queued mail"), True)]
+    assert "refused" in got[1].unproven
+    later = lines + level2(T0 + dt.timedelta(minutes=5), refused="")
+    assert [(d.accepted, d.unproven) for d in _feed(later)][-1] == (True, "")
