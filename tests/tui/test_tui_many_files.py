@@ -115,3 +115,40 @@ def test_ten_thousand_tiny_files_keep_the_app_responsive_and_are_summarised(tmp_
         drive(app, scenario, size=(120, 40))
     finally:
         release.set()
+
+
+def test_removing_a_group_from_several_folders_removes_none_of_them_unasked(tmp_path) -> None:
+    """A group holds the files of one kind and skip reason from every folder added: removing it must not
+    drop the folder its first file is in (with that folder's send log) and keep the others' files. It
+    says where they come from; with one of them highlighted below, its folder goes."""
+    import shutil
+    from pathlib import Path
+
+    from tuikit import example
+
+    a, b = tmp_path / "A", tmp_path / "B"
+    for d in (a, b):
+        d.mkdir()
+        for i in range(12):  # 24 notes in all: one group (GROUP_AT is 20), half of them from each
+            (d / f"note{i}.txt").write_text(f"just a note {i} from {d.name}\n")
+    shutil.copy(Path(example("attr36")) / "SEND20261124-1.LOG", a)
+    app = make_app(str(a), str(b))
+
+    async def scenario(pilot) -> None:
+        await press(pilot, "escape", "2")
+        table = app.screen.query_one("#sources", DataTable)
+        group = next(str(k.value) for k in table.rows if str(k.value).startswith(GROUP_KEY))
+        table.move_cursor(row=table.get_row_index(group))
+        await settle(pilot)
+        table.focus()
+        await press(pilot, "x")
+        assert app.walk.paths == [str(a), str(b)]
+        assert any("2 added" in n for n in notifications(app))
+        members = app.screen.query_one("#facts", OptionList)
+        prompts = [str(members.get_option_at_index(i).prompt) for i in range(members.option_count)]
+        members.focus()
+        members.highlighted = next(i for i, p in enumerate(prompts) if "B" in p.split("note")[0])
+        await press(pilot, "x")
+        assert app.walk.paths == [str(a)]
+
+    drive(app, scenario, size=(120, 40))

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from ..literal import join, lines, lit, lit_line, one_line
 from ..refs import ref_parts
-from ..views import COLLECT_SCRIPT, facts_of_source, is_relation, missing_evidence, short_source
+from ..views import COLLECT_SCRIPT, facts_of_source, is_relation, missing_evidence, short_source, within
 from ..widgets.command import CommandLine
 from .base import StepScreen, no_evidence_line
 
@@ -381,6 +381,18 @@ class EvidenceScreen(StepScreen):
         members = getattr(self, "_groups", {}).get(source or "")
         if members:
             source = members[0].source  # the added file or folder the group came from
+            roots = {next((p for p in self.walk.paths if within(m.source, p)), "") for m in members}
+            if len(roots) > 1:  # (several: the one of the file highlighted in the list below, when asked)
+                facts_list = self.query_one("#facts", OptionList)
+                index = facts_list.highlighted
+                if not facts_list.has_focus or index is None or not 0 <= index < len(members):
+                    self.app.notify(
+                        f"These {len(members):,} files come from {len(roots)} added files or folders: "
+                        "highlight one of them in the list below and press x to remove the one it came from.",
+                        severity="warning", markup=False,
+                    )
+                    return
+                source = members[index].source
         if not source or source.startswith("\0"):
             return
         self.rd.remove_source(source)
