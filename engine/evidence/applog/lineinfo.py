@@ -466,17 +466,12 @@ def work_out(text: str, stamped: bool = False) -> LineInfo:
     )
 
 
-def client_speaks_command(text: str, ascii_lower: str | None) -> bool:
-    """The line is the client sending a command (``_COMMAND``); its words first, for ASCII lines."""
-    return _holds(ascii_lower, _COMMAND_WORDS) and _COMMAND.search(text) is not None
-
-
 def sends_command(info: LineInfo, text: str) -> bool:
-    """The client sends a command on this line (``client_speaks_command``): asked only while a
-    message's data may be going out (after a 354), worked out the first time and remembered with
-    the line (a message's text lines repeat)."""
+    """The client sends a command on this line (``_COMMAND``, its words checked first): asked only
+    while a message's data may be going out (after a 354), worked out the first time and remembered
+    with the line (a message's text lines repeat)."""
     if info.command is None:
-        info.command = client_speaks_command(text, text.lower() if text.isascii() else None)
+        info.command = _may_hold(text, _COMMAND_WORDS) and _COMMAND.search(text) is not None
     return info.command
 
 

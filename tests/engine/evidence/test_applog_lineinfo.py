@@ -305,10 +305,21 @@ def test_the_cheap_checks_before_the_endpoint_and_text_end_patterns_never_hide_a
     if lineinfo._MAYBE_ENDPOINT.search(text) is not None:
         assert lineinfo._may_name_endpoint(text, lower)
     if lineinfo._COMMAND.search(text) is not None:
-        assert lineinfo.client_speaks_command(text, lower)
+        assert lineinfo._may_hold(text, lineinfo._COMMAND_WORDS)  # sends_command's gate
     for start in range(0, len(text), 7):
         if smtp_reply._TEXT_END.search(text, start) is not None:
             assert smtp_reply._may_end(text)
+
+
+def test_the_command_gate_holds_every_command_line_of_the_corpus() -> None:
+    """``sends_command`` checks its words before ``_COMMAND``; the fuzzed test above rarely draws a
+    command line, so every one of the corpus (PHPMailer, smtplib, ``>>`` dialogues) is checked here."""
+    commands = [line for line in LINES if lineinfo._COMMAND.search(line)]
+    assert len(commands) > 200
+    verbs = " ".join(commands).upper()
+    assert all(v in verbs for v in ("MAIL FROM:<", "RCPT TO:<", "EHLO ", "STARTTLS", "QUIT", "AUTH LOGIN"))
+    for line in commands:
+        assert lineinfo._may_hold(line, lineinfo._COMMAND_WORDS), line
 
 
 def test_every_realistic_accept_reply_reads_as_worked_out_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
