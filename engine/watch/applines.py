@@ -88,16 +88,14 @@ class AppLogLines:
             if len(self.resolved) > MAX_HOSTS:
                 self.resolved.clear()
             self.host, self.endpoint = endpoint[0], (line_no, text)
-            self.session.clear()  # a new connection: what was said on the last one is not this one's
-            self.mail_from, self.after_data, self.last_refusal, self.txn_refused = "", False, "", ""
+            self._new_conversation()  # a new connection: what was said on the last one is not this one's
         elif info.greeting is not None and not info.client_speaks:
             # a new connection's greeting (SMTPDebug 2 writes no endpoint line): as after one, what was
             # said on the last connection is not this one's; while no line has named the smart host,
             # the server the first greeting names is it (the reader's fallback)
             if not self.host:
                 self.host, self.endpoint = info.greeting, (line_no, text)
-            self.session.clear()
-            self.mail_from, self.after_data, self.last_refusal, self.txn_refused = "", False, "", ""
+            self._new_conversation()
         if info.session:
             self.session.append((line_no, text))
             if info.mail_from is not None:
@@ -166,12 +164,15 @@ class AppLogLines:
         smart host proves the fix)."""
         self.open_reply = None
         self.reply_lines.clear()
-        self.after_data = False
-        self.last_refusal = self.txn_refused = ""
-        self.session.clear()
-        self.mail_from = ""
+        self._new_conversation()
         if self.endpoint is not None:
             self.endpoint = (0, self.endpoint[1])
+
+    def _new_conversation(self) -> None:
+        """What was said since the last connection began (its AUTH, TLS, MAIL FROM, a 354 waiting for
+        its fate, a refusal repeated, a recipient refused) is not the next conversation's."""
+        self.session.clear()
+        self.mail_from, self.after_data, self.last_refusal, self.txn_refused = "", False, "", ""
 
     def _context(self, lines: list[tuple[int, str]]) -> tuple[str, ...]:
         """The lines the app-log reader needs for this outcome's facts, in file order."""
