@@ -45,9 +45,10 @@ def forced_workers() -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def scan_costs(sizes: Sequence[int], send_logs: Sequence[bool]) -> list[int]:
+def scan_costs(sizes: Sequence[int], native: Sequence[bool]) -> list[int]:
     """What scanning each log costs, in bytes of the pure-Python scan (the unit of the thresholds
-    above): a send log the native scan reads counts ``1 / NATIVE_SPEEDUP`` of its size. Measured with
+    above): a log the native scan reads (``native``: a send log, not UTF-16/32) counts
+    ``1 / NATIVE_SPEEDUP`` of its size. Measured with
     the thresholds in bytes, 100 MB of send logs started two workers on an idle 2-CPU machine and
     took 1.65x the wall time of one process (bench_sendlog). With ``RELAYDOCTOR_WORKERS`` set, the
     sizes as they are: whoever fixed the count asked for workers from ``PARALLEL_MIN_BYTES`` on."""
@@ -57,7 +58,7 @@ def scan_costs(sizes: Sequence[int], send_logs: Sequence[bool]) -> list[int]:
 
     if not sendfilter.available():
         return list(sizes)
-    return [size // NATIVE_SPEEDUP if send else size for size, send in zip(sizes, send_logs, strict=True)]
+    return [size // NATIVE_SPEEDUP if fast else size for size, fast in zip(sizes, native, strict=True)]
 
 
 def _cgroup_limit(root: Path = Path("/sys/fs/cgroup")) -> float | None:

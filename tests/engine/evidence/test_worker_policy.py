@@ -120,8 +120,8 @@ def test_the_loader_plans_workers_by_scan_cost(tmp_path, samples, monkeypatch):
         asked.append(list(sizes))
         return plan(sizes, *args, **kwargs)
 
-    def scan_costs(sizes, send_logs):  # type: ignore[no-untyped-def]
-        return [size + 1 if send else size for size, send in zip(sizes, send_logs, strict=True)]
+    def scan_costs(sizes, native):  # type: ignore[no-untyped-def]
+        return [size + 1 if fast else size for size, fast in zip(sizes, native, strict=True)]
 
     monkeypatch.setattr(workers, "plan_jobs", plan_jobs)
     monkeypatch.setattr(workers, "scan_costs", scan_costs)
@@ -142,8 +142,8 @@ def test_a_wide_send_log_counts_whole(tmp_path, samples, monkeypatch):
 
     asked: list[tuple[list[int], list[bool]]] = []
 
-    def scan_costs(sizes, send_logs):  # type: ignore[no-untyped-def]
-        asked.append((list(sizes), list(send_logs)))
+    def scan_costs(sizes, native):  # type: ignore[no-untyped-def]
+        asked.append((list(sizes), list(native)))
         return list(sizes)
 
     monkeypatch.setattr(workers, "scan_costs", scan_costs)
