@@ -41,7 +41,7 @@ from .screens.remediation import RemediationScreen
 from .screens.symptom import SymptomScreen
 from .state import Update, Walk
 from .steps import BY_MODE, STEPS
-from .views import within
+from .views import root_of
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress messages sent to the UI thread
 READING_DIALOG_DELAY = 0.4  # seconds a read runs before its progress dialog opens
@@ -289,7 +289,7 @@ class RelayDoctorApp(App[int]):
         self.request(self._update_of(read_files=True, what=_what(self.walk.paths)))
 
     def remove_source(self, source: str) -> None:
-        root = next((p for p in self.walk.paths if within(source, p)), None)
+        root = root_of(source, self.walk.paths)
         if root is None:
             self.notify("That source was not added as a file or folder.", severity="warning")
             return

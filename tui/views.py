@@ -427,16 +427,21 @@ def within(source: str, root: str) -> bool:
     return src == base or src.startswith(base + os.sep)
 
 
+def root_of(source: str, roots: Sequence[str]) -> str | None:
+    """The added file or folder ``source`` came from (the first that holds it), or None."""
+    return next((root for root in roots if within(source, root)), None)
+
+
 def short_source(source: str, roots: Sequence[str]) -> str:
     """A source named relative to the folder the user added (``bundle/SEND….LOG``)."""
+    root = root_of(source, roots)
+    if root is None:
+        return source
     file, bang, member = source.partition("!")
-    for root in roots:
-        if within(source, root):
-            base = os.path.dirname(os.path.normpath(root))
-            norm = os.path.normpath(file)
-            rel = os.path.relpath(norm, base) if base else norm
-            return rel + bang + member
-    return source
+    base = os.path.dirname(os.path.normpath(root))
+    norm = os.path.normpath(file)
+    rel = os.path.relpath(norm, base) if base else norm
+    return rel + bang + member
 
 
 def short_ref(ref: str, roots: Sequence[str]) -> str:

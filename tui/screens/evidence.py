@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from ..literal import join, lines, lit, lit_line, one_line
 from ..refs import ref_parts
-from ..views import COLLECT_SCRIPT, facts_of_source, is_relation, missing_evidence, short_source, within
+from ..views import COLLECT_SCRIPT, facts_of_source, is_relation, missing_evidence, root_of, short_source
 from ..widgets.command import CommandLine
 from .base import StepScreen, no_evidence_line
 
@@ -80,6 +80,11 @@ class EvidenceScreen(StepScreen):
             yield Static(id="missing-text")
 
     def on_mount(self) -> None:
+        # what the table's rows and the list below it show, kept by redraw and _show_facts
+        self._by_source: dict[str, SourceSummary] = {}
+        self._groups: dict[str, list[SourceSummary]] = {}  # a group row's key → its files
+        self._members: list[SourceSummary] = []  # the files the list shows (a group selected)
+        self._facts: list[Fact] = []  # the facts the list shows (a source selected)
         table = self.query_one("#sources", DataTable)
         table.focus()
         table.add_column("Source", key="source")
@@ -127,7 +132,7 @@ class EvidenceScreen(StepScreen):
         table.clear()
         relations = [f for f in self.walk.report.facts if is_relation(f)] if self.walk.report else []
         self._by_source = {s.source: s for s in sources}
-        self._groups: dict[str, list[SourceSummary]] = {}
+        self._groups = {}
         entries = table_entries(sources)
         names = table_names([e.source for e in entries if isinstance(e, SourceSummary)], self.walk.paths)
         for s in entries:
@@ -190,7 +195,7 @@ class EvidenceScreen(StepScreen):
     def _show_note(self, source: str | None) -> None:
         """The selected source's note whole (the table's Note column is cut at 80 columns)."""
         box = self.query_one("#source-note", Static)
-        members = getattr(self, "_groups", {}).get(source or "")
+        members = self._groups.get(source or "")
         if members:
             head = members[0]
             if head.skipped_reason:
@@ -200,7 +205,7 @@ class EvidenceScreen(StepScreen):
                 box.update(join((f"{len(members):,} files", "bold"), ("  of kind ", ""), lit(head.kind),
                                 (", read. Listed below with their facts.", "")))
             return
-        summary = getattr(self, "_by_source", {}).get(source or "")
+        summary = self._by_source.get(source or "")
         if summary is None:
             box.update(Content(""))
             return
@@ -215,7 +220,7 @@ class EvidenceScreen(StepScreen):
         self._show_note(source)
         facts_list = self.query_one("#facts", OptionList)
         facts_list.clear_options()
-        members = getattr(self, "_groups", {}).get(source or "")
+        members = self._groups.get(source or "")
         self._members = members or []
         if members:
             self._facts = []
@@ -358,11 +363,11 @@ class EvidenceScreen(StepScreen):
     @on(OptionList.OptionHighlighted, "#facts")
     def _fact(self, event: OptionList.OptionHighlighted) -> None:
         index = event.option_index
-        members = getattr(self, "_members", [])
+        members = self._members
         if 0 <= index < len(members):
             self._show_member(members[index])
             return
-        facts = getattr(self, "_facts", [])
+        facts = self._facts
         if 0 <= index < len(facts):
             self._show_provenance(facts[index])
 
@@ -378,10 +383,10 @@ class EvidenceScreen(StepScreen):
 
     def action_remove(self) -> None:
         source = self._selected_source()
-        members = getattr(self, "_groups", {}).get(source or "")
+        members = self._groups.get(source or "")
         if members:
             source = members[0].source  # the added file or folder the group came from
-            roots = {next((p for p in self.walk.paths if within(m.source, p)), "") for m in members}
+            roots = {root_of(m.source, self.walk.paths) for m in members}
             if len(roots) > 1:  # (several: the one of the file highlighted in the list below, when asked)
                 facts_list = self.query_one("#facts", OptionList)
                 index = facts_list.highlighted
