@@ -315,17 +315,23 @@ def test_copytruncate_reads_the_new_content_from_line_one(logs: Path):
     assert "10:31" not in out
 
 
+# smtplib's debug output (set_debuglevel(1)) from the connection to the DATA's 354
+SMTPLIB_TO_354 = [
+    "connect: ('contoso-com.mail.protection.outlook.com', 25)",
+    "send: 'mail FROM:<alerts@contoso.com>\\r\\n'",
+    "reply: b'250 2.1.0 Sender OK\\r\\n'",
+    "send: 'rcpt TO:<partner@fabrikam.com>\\r\\n'",
+    "reply: b'250 2.1.5 Recipient OK\\r\\n'",
+    "send: 'data\\r\\n'",
+    "reply: b'354 Start mail input; end with <CRLF>.<CRLF>\\r\\n'",
+]
+
+
 def test_smtplib_debug_dialogue_and_words_that_deny_a_send():
     reader = AppLogLines()
     lines = [
         "send: 'ehlo app01.contoso.local\\r\\n'",
-        "connect: ('contoso-com.mail.protection.outlook.com', 25)",
-        "send: 'mail FROM:<alerts@contoso.com>\\r\\n'",
-        "reply: b'250 2.1.0 Sender OK\\r\\n'",
-        "send: 'rcpt TO:<partner@fabrikam.com>\\r\\n'",
-        "reply: b'250 2.1.5 Recipient OK\\r\\n'",
-        "send: 'data\\r\\n'",
-        "reply: b'354 Start mail input; end with <CRLF>.<CRLF>\\r\\n'",
+        *SMTPLIB_TO_354,
         "reply: b'250 2.6.0 <1@contoso.com> [InternalId=1] Queued mail for delivery\\r\\n'",
         "data: (250, b'2.6.0 <1@contoso.com> [InternalId=1] Queued mail for delivery')",
         "Message could not be sent after 250 2.1.5 Recipient OK",  # a 2xx on a line that denies a send
@@ -557,13 +563,7 @@ def test_smtplib_reconnect_after_354_is_not_an_accept():
     EHLO and MAIL FROM replies (all 2xx): none of them is the message accepted."""
     reader = AppLogLines()
     lines = [
-        "connect: ('contoso-com.mail.protection.outlook.com', 25)",
-        "send: 'mail FROM:<alerts@contoso.com>\\r\\n'",
-        "reply: b'250 2.1.0 Sender OK\\r\\n'",
-        "send: 'rcpt TO:<partner@fabrikam.com>\\r\\n'",
-        "reply: b'250 2.1.5 Recipient OK\\r\\n'",
-        "send: 'data\\r\\n'",
-        "reply: b'354 Start mail input; end with <CRLF>.<CRLF>\\r\\n'",
+        *SMTPLIB_TO_354,
         "reply: b'220 AM0PR04CA0003.outlook.office365.com Microsoft ESMTP MAIL Service ready\\r\\n'",
         "send: 'ehlo app01.contoso.local\\r\\n'",
         "reply: b'250-AM0PR04CA0003.outlook.office365.com Hello [198.51.100.23]\\r\\n'",
