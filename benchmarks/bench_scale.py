@@ -14,6 +14,8 @@ and peak RSS (process tree, sampled):
 - ``--memory 100,1000``: peak RSS of ``diagnose`` at those log sizes (several hundred files), and
   the ratio largest / smallest (target ≤ 1.25x), in one process and with two log workers
   (``--memory-workers``; both sizes under the same count, never the load average's choice);
+- ``--memory-budgets 600,400,300,200``: with ``--memory``, the same one-process runs under each session
+  budget (``budget.MAX_SESSION_KINDS``, set in the benchmark's worker only), and each one's ratio;
 - ``--memory-phases``: with ``--memory``, where each size's memory goes, in one process (no log
   workers), exact from the kernel's high-water mark (Linux ``/proc/self/clear_refs``): RSS before,
   at the peak of and after reading the evidence, the first rules-engine run (durable's C copy of
@@ -45,7 +47,14 @@ from logmix import write_bundle
 NOW = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
 
 
+BUDGET_ENV = "BENCH_SESSION_KINDS"  # --memory-budgets: the session budget of one worker run
+
+
 def worker(folder: str) -> dict[str, object]:
+    if os.environ.get(BUDGET_ENV):
+        from relaydoctor.engine.evidence import budget
+
+        budget.MAX_SESSION_KINDS = int(os.environ[BUDGET_ENV])
     with PeakRss() as rss:
         start = time.perf_counter()
         from relaydoctor.engine.api import diagnose  # the front door (engine.diagnosis has none now)
@@ -177,11 +186,12 @@ def scaling(base: Path, params: tuple[float, int, int, int], repeats: int) -> No
 
 
 def memory(base: Path, sizes: list[int], files: int, repeats: int, workers: list[int],
-           phases: bool = False) -> None:
+           phases: bool = False, budgets: list[int] | None = None) -> None:
     """Each size under each log-worker count (``RELAYDOCTOR_WORKERS``; 1 = in this process), so the
     sizes are compared under the same policy: left to the load average, a quiet moment gave the
     100 MB run two workers (146 MB, three processes) and a busy one the 1 GB run none (77 MB)."""
     peaks: dict[int, dict[int, int]] = {n: {} for n in workers}
+    by_budget: dict[int, dict[int, int]] = {b: {} for b in budgets or []}
     for size in sizes:
         folder = base / f"mem-{size}MB"
         t0 = time.perf_counter()
@@ -196,6 +206,12 @@ def memory(base: Path, sizes: list[int], files: int, repeats: int, workers: list
             print(f"  {size:>5} MB diagnose, {_workers_label(n)}: CPU {r['cpu']:.1f}s, "
                   f"wall {r['seconds']:.1f}s, peak RSS {peaks[n][size] / 2**20:.0f} MB, {r['facts']} facts, "
                   f"{r['notes']} notes")
+        for kinds in by_budget:  # one process, the session budget set to each value in turn
+            env = {**os.environ, "RELAYDOCTOR_WORKERS": "1", BUDGET_ENV: str(kinds)}
+            runs = [measure(folder, env=env) for _ in range(repeats)]
+            by_budget[kinds][size] = max(x["peak_rss"] for x in runs)
+            print(f"  {size:>5} MB diagnose, in one process, budget of {kinds} session kinds: peak RSS "
+                  f"{by_budget[kinds][size] / 2**20:.1f} MB, {runs[0]['facts']} facts")
         if phases:
             got = measure(folder, "--phases-worker")
             for name, (before, peak, after) in got["phases"].items():
@@ -206,6 +222,11 @@ def memory(base: Path, sizes: list[int], files: int, repeats: int, workers: list
             small, large = min(by_size), max(by_size)
             ratio = by_size[large] / by_size[small]
             print(f"peak RSS {large} MB / {small} MB, {_workers_label(n)}: {ratio:.2f}x (target <= 1.25x)")
+    for kinds, by_size in by_budget.items():
+        if len(by_size) >= 2:
+            small, large = min(by_size), max(by_size)
+            print(f"peak RSS {large} MB / {small} MB, in one process, budget of {kinds} session kinds: "
+                  f"{by_size[large] / by_size[small]:.2f}x")
 
 
 def _workers_label(n: int) -> str:
@@ -221,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     add("--memory-files", type=int, default=300, help="files per size in --memory (default 300)")
     parser.add_argument("--no-scaling", action="store_true", help="only the --memory comparison")
     add("--memory-phases", action="store_true", help="with --memory: RSS per phase of one in-process run")
+    add("--memory-budgets", default="", help="with --memory: also in one process under each of these session "
+        "budgets (MAX_SESSION_KINDS), e.g. 600,400,300,200")
     add("--memory-workers", default="1,2", help="RELAYDOCTOR_WORKERS values to compare the sizes under "
         "(1 = in one process; default 1,2)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -240,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             scaling(base, (float(mb), int(files), int(certs), int(connectors)), args.repeats)
         if args.memory:
             memory(base, [int(s) for s in args.memory.split(",")], args.memory_files, args.repeats,
-                   [int(n) for n in args.memory_workers.split(",")], phases=args.memory_phases)
+                   [int(n) for n in args.memory_workers.split(",")], phases=args.memory_phases,
+                   budgets=[int(b) for b in args.memory_budgets.split(",") if b.strip()])
         print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         shutil.rmtree(base, ignore_errors=True)
